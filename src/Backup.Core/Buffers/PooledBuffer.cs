@@ -1,0 +1,42 @@
+using System.Buffers;
+
+namespace Backup.Core.Buffers;
+
+/// <summary>A rented array and the length in use; disposing returns the array to the pool.</summary>
+public sealed class PooledBuffer : IMemoryOwner<byte>
+{
+    private byte[]? _array;
+
+    /// <summary>Rents at least <paramref name="length"/> bytes and uses the first <paramref name="length"/>.</summary>
+    public PooledBuffer(int length)
+    {
+        _array = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        Length = length;
+    }
+
+    /// <summary>The length in use.</summary>
+    public int Length { get; private set; }
+
+    /// <summary>The bytes in use.</summary>
+    public Memory<byte> Memory => (_array ?? throw new ObjectDisposedException(nameof(PooledBuffer))).AsMemory(0, Length);
+
+    /// <summary>The bytes in use.</summary>
+    public Span<byte> Span => Memory.Span;
+
+    /// <summary>Uses only the first <paramref name="length"/> bytes from now on.</summary>
+    public void Shrink(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
+        Length = length;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        var array = Interlocked.Exchange(ref _array, null);
+        if (array is not null)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+}

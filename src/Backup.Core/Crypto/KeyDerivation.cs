@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+
+namespace Backup.Core.Crypto;
+
+/// <summary>How a key object's wrapping key is derived from credentials; the parameters are stored with it.</summary>
+public sealed record KeyDerivation
+{
+    /// <summary>PBKDF2 with HMAC-SHA256 over a password.</summary>
+    public const string Pbkdf2Sha256 = "pbkdf2-sha256";
+
+    /// <summary>HKDF-SHA256 over key-file bytes (already random, so no stretching is needed).</summary>
+    public const string HkdfSha256 = "hkdf-sha256";
+
+    /// <summary>The fewest PBKDF2 iterations accepted (OWASP's 2023 figure for PBKDF2-HMAC-SHA256).</summary>
+    public const int MinimumIterations = 600_000;
+
+    /// <summary>The algorithm name.</summary>
+    public required string Algorithm { get; init; }
+
+    /// <summary>PBKDF2 iterations; 0 for HKDF.</summary>
+    public int Iterations { get; init; }
+
+    /// <summary>The random salt.</summary>
+    public required byte[] Salt { get; init; }
+
+    /// <summary>New parameters suited to <paramref name="credentials"/>.</summary>
+    public static KeyDerivation For(RepositoryCredentials credentials, int iterations = MinimumIterations)
+    {
+        if (!credentials.IsKeyFile && iterations < MinimumIterations)
+        {
+            throw new ArgumentOutOfRangeException(nameof(iterations), iterations, $"PBKDF2 needs at least {MinimumIterations} iterations.");
+        }
+
+        return credentials.IsKeyFile
+            ? new KeyDerivation { Algorithm = HkdfSha256, Salt = RandomNumberGenerator.GetBytes(32) }
+            : new KeyDerivation { Algorithm = Pbkdf2Sha256, Iterations = iterations, Salt = RandomNumberGenerator.GetBytes(32) };
+    }
+
+    /// <summary>Whether these parameters can be used with <paramref name="credentials"/> (a password cannot open a key-file key).</summary>
+    public bool Accepts(RepositoryCredentials credentials) =>
+        credentials.IsKeyFile ? Algorithm == HkdfSha256 : Algorithm == Pbkdf2Sha256;
+
+    /// <summary>Derives the 32-byte wrapping key.</summary>
+    /// <exception cref="InvalidDataException">The stored parameters are unknown or too weak.</exception>
+    public byte[] DeriveKey(RepositoryCredentials credentials)
+    {
+        switch (Algorithm)
+        {
+            case Pbkdf2Sha256 when Iterations >= MinimumIterations:
+                return Rfc2898DeriveBytes.Pbkdf2(credentials.Secret, Salt.AsSpan(), Iterations, HashAlgorithmName.SHA256, 32);
+            case Pbkdf2Sha256:
+                throw new InvalidDataException($"A key uses {Iterations} PBKDF2 iterations, fewer than the {MinimumIterations} required; it may have been tampered with.");
+            case HkdfSha256:
+                var key = new byte[32];
+                HKDF.DeriveKey(HashAlgorithmName.SHA256, credentials.Secret, key, Salt, "backup-sdk key file"u8);
+                return key;
+            default:
+                throw new InvalidDataException($"A key uses key derivation '{Algorithm}', which this version does not know.");
+        }
+    }
+}

@@ -1,0 +1,327 @@
+using System.Diagnostics;
+using Backup.Core.Repository;
+using Backup.Core.Snapshots;
+using Backup.Core.Sources;
+
+namespace Backup.Core.Pipeline;
+
+/// <summary>
+/// Backs up a source into a repository: walks its entries, reads (or, by level, trusts) file contents, cuts
+/// them into chunks, stores new chunks, builds one tree blob per directory bottom-up, and writes the snapshot
+/// last, after its packs and index.
+/// </summary>
+public sealed class BackupService
+{
+    private readonly BackupRepository _repository;
+    private readonly TimeProvider _time;
+
+    /// <summary>Backs up into <paramref name="repository"/>.</summary>
+    public BackupService(BackupRepository repository, TimeProvider? timeProvider = null)
+    {
+        _repository = repository ?? throw new ArgumentNullException(nameof(repository));
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Runs one backup of <paramref name="source"/>.</summary>
+    /// <returns>The snapshot and the entries that could not be read (then the snapshot is partial).</returns>
+    /// <exception cref="BackupSourceException">The source failed as a whole (a dump tool reported an error): no snapshot was written.</exception>
+    public async Task<BackupResult> BackupAsync(IBackupSource source, BackupOptions? options = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        options ??= new BackupOptions();
+        options.Validate();
+        var started = _time.GetTimestamp();
+        var startTime = _time.GetLocalNow();
+        var hostname = options.Hostname ?? Environment.MachineName;
+        var parent = await FindParentAsync(source, hostname, options.Level, cancellationToken).ConfigureAwait(false);
+        var level = parent is null ? BackupLevel.Full : options.Level;
+        var context = new SourceContext();
+        using var run = new Run(_repository, context, progress, _time, started, options.FilesInFlight ?? 2 * Environment.ProcessorCount);
+
+        await using var writer = _repository.CreateWriter(options.EncodeWorkers);
+        run.Writer = writer;
+        var frames = new Stack<Frame>();
+        frames.Push(new Frame(string.Empty, null, parent is null ? null : run.LoadChildrenAsync(parent.Tree, cancellationToken)));
+        await foreach (var entry in source.ReadEntriesAsync(context, cancellationToken).ConfigureAwait(false))
+        {
+            var parentPath = ParentOf(entry.Path);
+            while (frames.Peek().Path != parentPath)
+            {
+                if (frames.Count == 1)
+                {
+                    throw new InvalidOperationException($"Source '{source.Kind}' yielded '{entry.Path}' outside the directory being read; entries must come depth-first.");
+                }
+
+                await CloseAsync(frames, run, cancellationToken).ConfigureAwait(false);
+            }
+
+            var top = frames.Peek();
+            switch (entry.Metadata.Type)
+            {
+                case NodeType.Directory:
+                    var previous = await top.FindPreviousAsync(entry.Metadata.Name).ConfigureAwait(false);
+                    frames.Push(new Frame(entry.Path, entry.Metadata, previous?.Subtree is { } subtree ? run.LoadChildrenAsync(subtree, cancellationToken) : null));
+                    break;
+                case NodeType.File:
+                    var unchanged = await top.FindPreviousAsync(entry.Metadata.Name).ConfigureAwait(false);
+                    top.Children.Add(await run.StartFileAsync(entry, unchanged, cancellationToken).ConfigureAwait(false));
+                    break;
+                default:
+                    top.Children.Add(Task.FromResult<TreeNode?>(entry.Metadata));
+                    run.EntryDone(entry.Path, 0, 0);
+                    break;
+            }
+        }
+
+        while (frames.Count > 1)
+        {
+            await CloseAsync(frames, run, cancellationToken).ConfigureAwait(false);
+        }
+
+        var rootTree = await run.StoreTreeAsync(frames.Pop(), cancellationToken).ConfigureAwait(false);
+        await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+
+        var problems = context.Problems.ToList();
+        var snapshot = new Snapshot
+        {
+            Time = startTime,
+            Hostname = hostname,
+            Username = Environment.UserName,
+            Tags = options.Tags,
+            SourceKind = source.Kind,
+            Paths = source.Paths,
+            Level = level,
+            Parent = parent?.Id,
+            Tree = rootTree,
+            Partial = problems.Count > 0,
+            Problems = [.. problems.Select(p => p.ToString())],
+            Metadata = options.Metadata ?? new Dictionary<string, string>(),
+            Statistics = run.Statistics(writer, problems.Count),
+        };
+        snapshot = await _repository.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        run.ReportNow();
+        return new BackupResult(snapshot, problems);
+    }
+
+    /// <summary>The snapshot whose metadata a backup at <paramref name="level"/> would trust, or null (then the backup runs as Full).</summary>
+    public async Task<Snapshot?> FindParentAsync(IBackupSource source, string hostname, BackupLevel level, CancellationToken cancellationToken = default)
+    {
+        if (level == BackupLevel.Full)
+        {
+            return null;
+        }
+
+        var paths = source.Paths.Order(StringComparer.Ordinal).ToList();
+        Snapshot? found = null;
+        await foreach (var snapshot in _repository.ListSnapshotsAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (snapshot.SourceKind == source.Kind && snapshot.Hostname == hostname && !snapshot.Partial
+                && snapshot.Paths.Order(StringComparer.Ordinal).SequenceEqual(paths, StringComparer.Ordinal)
+                && (level == BackupLevel.Incremental || snapshot.Level == BackupLevel.Full))
+            {
+                found = snapshot;
+            }
+        }
+
+        return found;
+    }
+
+    private static string ParentOf(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return slash < 0 ? string.Empty : path[..slash];
+    }
+
+    private static async Task CloseAsync(Stack<Frame> frames, Run run, CancellationToken cancellationToken)
+    {
+        var frame = frames.Pop();
+        var subtree = await run.StoreTreeAsync(frame, cancellationToken).ConfigureAwait(false);
+        frames.Peek().Children.Add(Task.FromResult<TreeNode?>(frame.Metadata! with { Subtree = subtree, Content = null }));
+        run.EntryDone(frame.Path, 0, 0);
+        run.CountDirectory();
+    }
+
+    /// <summary>An open directory: its children so far and, for Incremental and Differential, its entries in the parent snapshot.</summary>
+    private sealed class Frame(string path, TreeNode? metadata, Task<Dictionary<string, TreeNode>>? previous)
+    {
+        public string Path { get; } = path;
+
+        public TreeNode? Metadata { get; } = metadata;
+
+        public List<Task<TreeNode?>> Children { get; } = [];
+
+        public async ValueTask<TreeNode?> FindPreviousAsync(string name) =>
+            previous is null ? null : (await previous.ConfigureAwait(false)).GetValueOrDefault(name);
+    }
+
+    /// <summary>The state of one run: the writer, counters, and the limit on files read at once.</summary>
+    private sealed class Run(BackupRepository repository, SourceContext context, IProgress<BackupProgress>? progress, TimeProvider time, long started, int filesInFlight) : IDisposable
+    {
+        private readonly SemaphoreSlim _slots = new(filesInFlight, filesInFlight);
+        private long _files, _directories, _filesRead, _totalBytes, _bytesRead, _lastReport;
+        private string? _currentPath;
+
+        public RepositoryWriter Writer { get; set; } = null!;
+
+        public async Task<Dictionary<string, TreeNode>> LoadChildrenAsync(BlobId tree, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var loaded = await repository.LoadTreeAsync(tree, cancellationToken).ConfigureAwait(false);
+                return loaded.Nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
+            }
+            catch (RepositoryCorruptException)
+            {
+                // An unreadable parent only means everything below is read again.
+                return [];
+            }
+        }
+
+        public async Task<Task<TreeNode?>> StartFileAsync(SourceEntry entry, TreeNode? previous, CancellationToken cancellationToken)
+        {
+            if (previous is not null && IsUnchanged(entry.Metadata, previous))
+            {
+                EntryDone(entry.Path, previous.Size, 0);
+                Interlocked.Add(ref _totalBytes, previous.Size);
+                Interlocked.Increment(ref _files);
+                return Task.FromResult<TreeNode?>(entry.Metadata with { Content = previous.Content, Size = previous.Size });
+            }
+
+            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return StoreFileAsync(entry, cancellationToken);
+        }
+
+        public async Task<BlobId> StoreTreeAsync(Frame frame, CancellationToken cancellationToken)
+        {
+            var nodes = new List<TreeNode>(frame.Children.Count);
+            foreach (var child in frame.Children)
+            {
+                if (await child.ConfigureAwait(false) is { } node)
+                {
+                    nodes.Add(node);
+                }
+            }
+
+            nodes.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+            var bytes = BackupRepository.SerializeTree(new Tree(nodes));
+            return await Writer.AddBlobAsync(bytes, BlobType.Tree, cancellationToken).ConfigureAwait(false);
+        }
+
+        public void CountDirectory() => Interlocked.Increment(ref _directories);
+
+        public void Dispose() => _slots.Dispose();
+
+        public SnapshotStatistics Statistics(RepositoryWriter writer, int errors) => new()
+        {
+            Files = Interlocked.Read(ref _files),
+            Directories = Interlocked.Read(ref _directories),
+            FilesRead = Interlocked.Read(ref _filesRead),
+            TotalBytes = Interlocked.Read(ref _totalBytes),
+            BytesRead = Interlocked.Read(ref _bytesRead),
+            BlobsAdded = writer.BlobsAdded,
+            BytesAdded = writer.BytesAdded,
+            BytesStored = writer.BytesStored,
+            Errors = errors,
+            Duration = time.GetElapsedTime(started),
+        };
+
+        public void EntryDone(string path, long bytesProcessed, long bytesRead)
+        {
+            _currentPath = path;
+            if (progress is null)
+            {
+                return;
+            }
+
+            var now = time.GetTimestamp();
+            var last = Interlocked.Read(ref _lastReport);
+            if (time.GetElapsedTime(last, now) >= TimeSpan.FromMilliseconds(100) && Interlocked.CompareExchange(ref _lastReport, now, last) == last)
+            {
+                ReportNow();
+            }
+        }
+
+        public void ReportNow() => progress?.Report(new BackupProgress(
+            Interlocked.Read(ref _files), Interlocked.Read(ref _totalBytes), Interlocked.Read(ref _bytesRead), Writer.BytesStored, _currentPath, time.GetElapsedTime(started)));
+
+        private static bool IsUnchanged(TreeNode current, TreeNode previous) =>
+            previous.Type == NodeType.File && previous.Content is not null
+            && current.Size == previous.Size && current.MtimeNs == previous.MtimeNs
+            && current.CtimeNs == previous.CtimeNs && current.Inode == previous.Inode;
+
+        private async Task<TreeNode?> StoreFileAsync(SourceEntry entry, CancellationToken cancellationToken)
+        {
+            try
+            {
+                if (entry.OpenContentAsync is null)
+                {
+                    return entry.Metadata with { Content = [], Size = 0 };
+                }
+
+                System.IO.Pipelines.PipeReader reader;
+                try
+                {
+                    reader = await entry.OpenContentAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    context.ReportProblem(entry.Path, ex.Message);
+                    return null;
+                }
+
+                var content = new List<BlobId>();
+                long size = 0;
+                try
+                {
+                    await foreach (var chunk in ContentChunker.ReadChunksAsync(reader, repository.Chunker, entry.Metadata.Size, cancellationToken).ConfigureAwait(false))
+                    {
+                        content.Add(await Writer.AddBlobAsync(chunk, BlobType.Data, cancellationToken).ConfigureAwait(false));
+                        size += chunk.Length;
+                        Interlocked.Add(ref _bytesRead, chunk.Length);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not Storage.BackupTargetException)
+                {
+                    context.ReportProblem(entry.Path, $"read failed after {size} bytes: {ex.Message}");
+                    return null;
+                }
+
+                if (entry.CompleteAsync is not null)
+                {
+                    try
+                    {
+                        await entry.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException and not BackupSourceException)
+                    {
+                        throw new BackupSourceException($"'{entry.Path}' did not complete: {ex.Message}", ex);
+                    }
+                }
+
+                var metadata = entry.Metadata;
+                if (entry.RestatAsync is not null)
+                {
+                    var after = await entry.RestatAsync(cancellationToken).ConfigureAwait(false);
+                    if (after is null)
+                    {
+                        context.ReportProblem(entry.Path, "the file vanished while being read");
+                    }
+                    else if (after.Size != size || after.MtimeNs != metadata.MtimeNs)
+                    {
+                        context.ReportProblem(entry.Path, $"the file changed while being read (size {metadata.Size} -> {after.Size}); the stored copy may be inconsistent");
+                    }
+                }
+
+                Interlocked.Increment(ref _files);
+                Interlocked.Increment(ref _filesRead);
+                Interlocked.Add(ref _totalBytes, size);
+                EntryDone(entry.Path, size, size);
+                return metadata with { Content = content, Size = size };
+            }
+            finally
+            {
+                _slots.Release();
+            }
+        }
+    }
+}

@@ -1,0 +1,564 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Backup.Core.Buffers;
+using Backup.Core.Chunking;
+using Backup.Core.Crypto;
+using Backup.Core.Snapshots;
+using Backup.Core.Storage;
+using Backup.Core.Transforms;
+
+namespace Backup.Core.Repository;
+
+/// <summary>
+/// An open repository: its configuration, master key, transforms, chunker and the in-memory index. Reads
+/// blobs, trees and snapshots; writes through a <see cref="RepositoryWriter"/>; manages keys.
+/// The stored objects are the single source of truth: nothing is cached on local disk.
+/// </summary>
+public sealed class BackupRepository : IAsyncDisposable
+{
+    private static readonly byte[] SnapshotObjectId = "backup-sdk snapshot v1"u8.ToArray();
+    private readonly MasterKey _key;
+    private readonly ConcurrentDictionary<BlobId, IReadOnlyList<PackHeaderEntry>> _unindexedPacks = new();
+    private string _currentKeyId;
+
+    private BackupRepository(IBackupTarget target, RepositoryConfig config, MasterKey key, string currentKeyId)
+    {
+        Target = target;
+        Config = config;
+        _key = key;
+        _currentKeyId = currentKeyId;
+        Compression = CompressionSetting.Parse(config.Compression);
+        Encryption = new AesGcmTransform(key.EncryptionKey);
+        Chain = new TransformChain([Compression, Encryption], [new ZstdTransform(), new GzipTransform(), new NoneTransform()]);
+        Chunker = new FastCdcChunker(key.ChunkerSecret, config.Chunker);
+    }
+
+    /// <summary>Where the repository's objects live.</summary>
+    public IBackupTarget Target { get; }
+
+    /// <summary>The repository's configuration.</summary>
+    public RepositoryConfig Config { get; }
+
+    /// <summary>Which blobs are stored where.</summary>
+    public ChunkIndex Index { get; } = new();
+
+    /// <summary>The chunker, keyed by this repository's secret.</summary>
+    public FastCdcChunker Chunker { get; }
+
+    /// <summary>The transforms every stored object goes through: compression, then AES-256-GCM.</summary>
+    public TransformChain Chain { get; }
+
+    internal IStreamTransform Compression { get; }
+
+    internal AesGcmTransform Encryption { get; }
+
+    /// <summary>Packs found without an index entry (left by a writer that stopped early); the next writer indexes them.</summary>
+    internal ConcurrentDictionary<BlobId, IReadOnlyList<PackHeaderEntry>> UnindexedPacks => _unindexedPacks;
+
+    /// <summary>Creates a repository on an empty target and opens it.</summary>
+    /// <exception cref="RepositoryException">The target already holds a repository.</exception>
+    public static async Task<BackupRepository> InitAsync(IBackupTarget target, RepositoryCredentials credentials, RepositoryInitOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(credentials);
+        options ??= new RepositoryInitOptions();
+        options.Validate();
+        if (await target.StatAsync(RepositoryLayout.Config, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw new RepositoryException($"{target.Description} already holds a repository; open it instead of creating one.");
+        }
+
+        var config = new RepositoryConfig
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            Created = DateTimeOffset.Now,
+            Chunker = options.Chunker,
+            PackSize = options.PackSize,
+            Compression = options.Compression,
+        };
+        var key = MasterKey.Generate();
+        var keyId = await WriteKeyAsync(target, config.Id, key, credentials, options.KdfIterations, options.KeyLabel, cancellationToken).ConfigureAwait(false);
+
+        // The config goes last: until it exists there is no repository, so a failed init leaves nothing that opens.
+        await target.PutAsync(RepositoryLayout.Config, JsonSerializer.SerializeToUtf8Bytes(config, RepositoryJson.Default.RepositoryConfig), cancellationToken).ConfigureAwait(false);
+        return new BackupRepository(target, config, key, keyId);
+    }
+
+    /// <summary>Opens an existing repository and loads its index.</summary>
+    /// <exception cref="RepositoryNotFoundException">The target holds no repository.</exception>
+    /// <exception cref="RepositoryFormatException">The repository was written by a newer version.</exception>
+    /// <exception cref="WrongPasswordException">The credentials open no key.</exception>
+    public static async Task<BackupRepository> OpenAsync(IBackupTarget target, RepositoryCredentials credentials, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(credentials);
+        var config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
+        var (key, keyId) = await UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
+        var repository = new BackupRepository(target, config, key, keyId);
+        await repository.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        return repository;
+    }
+
+    /// <summary>Reads and checks a target's configuration without opening the repository.</summary>
+    public static async Task<RepositoryConfig> ReadConfigAsync(IBackupTarget target, CancellationToken cancellationToken = default)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await target.GetAsync(RepositoryLayout.Config, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackupObjectNotFoundException)
+        {
+            throw new RepositoryNotFoundException(target.Description);
+        }
+
+        RepositoryConfig? config;
+        try
+        {
+            using var document = JsonDocument.Parse(bytes);
+            if (document.RootElement.TryGetProperty("version", out var version) && version.TryGetInt32(out var v) && v > RepositoryConfig.CurrentVersion)
+            {
+                throw new RepositoryFormatException($"The repository in {target.Description} uses format version {v}; this version of Backup.Core reads up to version {RepositoryConfig.CurrentVersion}. Upgrade to read it.");
+            }
+
+            config = JsonSerializer.Deserialize(bytes, RepositoryJson.Default.RepositoryConfig);
+        }
+        catch (JsonException ex)
+        {
+            throw new RepositoryCorruptException($"The repository config in {target.Description} is not valid JSON: {ex.Message}", ex);
+        }
+
+        if (config is null || config.Format != new RepositoryConfig { Id = "", Chunker = new() }.Format || config.Version < 1)
+        {
+            throw new RepositoryCorruptException($"The object 'config' in {target.Description} is not a Backup SDK repository configuration.");
+        }
+
+        config.Chunker.Validate();
+        return config;
+    }
+
+    /// <summary>The keyed ID of <paramref name="content"/> in this repository.</summary>
+    public BlobId ComputeId(ReadOnlySpan<byte> content) => BlobId.Compute(_key.IdKey, content);
+
+    /// <summary>Starts writing blobs and snapshots.</summary>
+    /// <param name="parallelism">Encoding workers; the number of processors when not given.</param>
+    public RepositoryWriter CreateWriter(int? parallelism = null) => new(this, parallelism ?? Environment.ProcessorCount);
+
+    /// <summary>Reads a blob, decrypts, decompresses and checks it against its ID.</summary>
+    /// <exception cref="RepositoryCorruptException">The blob is missing, altered or damaged.</exception>
+    public async Task<byte[]> ReadBlobAsync(BlobId id, CancellationToken cancellationToken = default)
+    {
+        using var buffer = new PooledBufferWriter();
+        await ReadBlobAsync(id, buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads a blob into <paramref name="destination"/>, checked against its ID.</summary>
+    /// <exception cref="RepositoryCorruptException">The blob is missing, altered or damaged.</exception>
+    public async Task ReadBlobAsync(BlobId id, PooledBufferWriter destination, CancellationToken cancellationToken = default)
+    {
+        if (!Index.TryGet(id, out var location))
+        {
+            throw new RepositoryCorruptException($"Blob {id.ToShortString()} is not in the index: the data it belongs to is missing. Run 'backup check'.");
+        }
+
+        byte[] stored;
+        try
+        {
+            stored = await Target.GetRangeAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, (int)location.Length, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackupObjectNotFoundException ex)
+        {
+            throw new RepositoryCorruptException($"Pack {location.Pack.ToShortString()} holding blob {id.ToShortString()} is missing from {Target.Description}. Run 'backup check'.", ex);
+        }
+
+        DecodeBlob(id, stored, location.RawLength, destination);
+    }
+
+    /// <summary>Decodes a stored blob and checks it against its ID.</summary>
+    internal void DecodeBlob(BlobId id, ReadOnlySpan<byte> stored, uint rawLength, PooledBufferWriter destination)
+    {
+        destination.Reset();
+        Span<byte> aad = stackalloc byte[BlobId.Size];
+        id.WriteTo(aad);
+        try
+        {
+            Chain.DecodeTo(stored, aad, destination, (int)Math.Max(rawLength, 1));
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new RepositoryCorruptException($"Blob {id.ToShortString()} is damaged or altered: {ex.Message}", ex);
+        }
+
+        if (destination.WrittenCount != rawLength || ComputeId(destination.WrittenSpan) != id)
+        {
+            throw new RepositoryCorruptException($"Blob {id.ToShortString()} does not match its ID: it is damaged or altered.");
+        }
+    }
+
+    /// <summary>Reads a tree blob.</summary>
+    public async Task<Tree> LoadTreeAsync(BlobId id, CancellationToken cancellationToken = default)
+    {
+        var bytes = await ReadBlobAsync(id, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, RepositoryJson.Default.Tree) ?? throw new JsonException("null tree");
+        }
+        catch (JsonException ex)
+        {
+            throw new RepositoryCorruptException($"Tree {id.ToShortString()} is not a valid tree: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Serialises a tree as stored in a tree blob.</summary>
+    public static byte[] SerializeTree(Tree tree) => JsonSerializer.SerializeToUtf8Bytes(tree, RepositoryJson.Default.Tree);
+
+    /// <summary>Lists every snapshot, oldest first. Damaged snapshot objects are reported through <paramref name="onError"/> and skipped.</summary>
+    public async IAsyncEnumerable<Snapshot> ListSnapshotsAsync(Action<string, Exception>? onError = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var keys = new List<string>();
+        await foreach (var info in Target.ListAsync(RepositoryLayout.SnapshotsPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(info.Key);
+        }
+
+        var snapshots = new List<Snapshot>(keys.Count);
+        foreach (var key in keys)
+        {
+            try
+            {
+                snapshots.Add(await LoadSnapshotObjectAsync(key, cancellationToken).ConfigureAwait(false));
+            }
+            catch (RepositoryCorruptException ex) when (onError is not null)
+            {
+                onError(key, ex);
+            }
+        }
+
+        foreach (var snapshot in snapshots.OrderBy(s => s.Time).ThenBy(s => s.Id))
+        {
+            yield return snapshot;
+        }
+    }
+
+    /// <summary>Finds a snapshot by full ID, unique ID prefix (at least 4 digits), or "latest".</summary>
+    /// <exception cref="RepositoryException">No snapshot or more than one matches.</exception>
+    public async Task<Snapshot> FindSnapshotAsync(string idOrPrefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(idOrPrefix);
+        if (idOrPrefix.Equals("latest", StringComparison.OrdinalIgnoreCase))
+        {
+            Snapshot? latest = null;
+            await foreach (var snapshot in ListSnapshotsAsync(null, cancellationToken).ConfigureAwait(false))
+            {
+                latest = snapshot;
+            }
+
+            return latest ?? throw new RepositoryException($"The repository in {Target.Description} has no snapshots yet.");
+        }
+
+        if (idOrPrefix.Length < 4 || !idOrPrefix.All(Uri.IsHexDigit))
+        {
+            throw new RepositoryException($"'{idOrPrefix}' is not a snapshot ID: give 'latest' or at least 4 hexadecimal digits of an ID.");
+        }
+
+        var prefix = idOrPrefix.ToLowerInvariant();
+        var matches = new List<string>();
+        await foreach (var info in Target.ListAsync(RepositoryLayout.SnapshotsPrefix + prefix, cancellationToken).ConfigureAwait(false))
+        {
+            matches.Add(info.Key);
+        }
+
+        return matches.Count switch
+        {
+            0 => throw new RepositoryException($"No snapshot ID starts with '{idOrPrefix}'; list them with 'backup snapshots'."),
+            1 => await LoadSnapshotObjectAsync(matches[0], cancellationToken).ConfigureAwait(false),
+            _ => throw new RepositoryException($"{matches.Count} snapshot IDs start with '{idOrPrefix}'; give more digits."),
+        };
+    }
+
+    /// <summary>Stores a snapshot object (after everything it references) and returns it with its ID.</summary>
+    public async Task<Snapshot> SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        var plain = JsonSerializer.SerializeToUtf8Bytes(snapshot, RepositoryJson.Default.Snapshot);
+        var stored = Chain.Encode(plain, SnapshotObjectId);
+        var id = BlobId.Sha256(stored);
+        await Target.PutAsync(RepositoryLayout.SnapshotKey(id), stored, cancellationToken).ConfigureAwait(false);
+        return snapshot with { Id = id };
+    }
+
+    /// <summary>Removes a snapshot object (its data stays until pruned).</summary>
+    public Task DeleteSnapshotAsync(BlobId id, CancellationToken cancellationToken = default) =>
+        Target.DeleteAsync(RepositoryLayout.SnapshotKey(id), cancellationToken);
+
+    /// <summary>Reads the index objects and any packs they miss into <see cref="Index"/>.</summary>
+    public async Task LoadIndexAsync(CancellationToken cancellationToken = default)
+    {
+        var indexKeys = new List<string>();
+        await foreach (var info in Target.ListAsync(RepositoryLayout.IndexPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            indexKeys.Add(info.Key);
+        }
+
+        await Parallel.ForEachAsync(indexKeys, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (key, ct) =>
+        {
+            var stored = await Target.GetAsync(key, ct).ConfigureAwait(false);
+            IndexFile index;
+            try
+            {
+                index = IndexFile.Decode(stored, Chain);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new RepositoryCorruptException($"Index object '{key}' is damaged or altered ({ex.Message}); run 'backup repair index' to rebuild the index from the packs.", ex);
+            }
+
+            foreach (var (pack, entries) in index.Packs)
+            {
+                foreach (var entry in entries)
+                {
+                    Index.TryAdd(entry.Id, new BlobLocation(pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
+                }
+            }
+        }).ConfigureAwait(false);
+
+        // Packs that no index lists were left by a writer that stopped before writing its index (or are being
+        // written right now): their headers say what they hold, so their blobs are reused instead of stored again.
+        var unindexed = new List<BackupObjectInfo>();
+        await foreach (var info in Target.ListAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (RepositoryLayout.TryParseId(info.Key, out var pack) && !Index.ContainsPack(pack))
+            {
+                unindexed.Add(info);
+            }
+        }
+
+        await Parallel.ForEachAsync(unindexed, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (info, ct) =>
+        {
+            var entries = await TryReadPackHeaderAsync(info, ct).ConfigureAwait(false);
+            if (entries is null || !RepositoryLayout.TryParseId(info.Key, out var pack))
+            {
+                return;
+            }
+
+            _unindexedPacks[pack] = entries;
+            foreach (var entry in entries)
+            {
+                Index.TryAdd(entry.Id, new BlobLocation(pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads and decodes a pack's header; null when the pack is damaged or unreadable.</summary>
+    public async Task<List<PackHeaderEntry>?> TryReadPackHeaderAsync(BackupObjectInfo pack, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ReadPackHeaderAsync(pack, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BackupTargetException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads and decodes a pack's header.</summary>
+    /// <exception cref="InvalidDataException">The pack is truncated, damaged or altered.</exception>
+    public async Task<List<PackHeaderEntry>> ReadPackHeaderAsync(BackupObjectInfo pack, CancellationToken cancellationToken = default)
+    {
+        if (pack.Length < PackFormat.TrailerSize)
+        {
+            throw new InvalidDataException($"Pack '{pack.Key}' is only {pack.Length} bytes.");
+        }
+
+        var trailer = await Target.GetRangeAsync(pack.Key, pack.Length - PackFormat.TrailerSize, PackFormat.TrailerSize, cancellationToken).ConfigureAwait(false);
+        var headerLength = PackFormat.ReadHeaderLength(trailer, pack.Length);
+        var header = await Target.GetRangeAsync(pack.Key, pack.Length - PackFormat.TrailerSize - headerLength, headerLength, cancellationToken).ConfigureAwait(false);
+        return PackFormat.DecodeHeader(header, pack.Length, Chain);
+    }
+
+    /// <summary>Lists the repository's keys (never their secrets).</summary>
+    public async Task<IReadOnlyList<RepositoryKeyInfo>> ListKeysAsync(CancellationToken cancellationToken = default)
+    {
+        var keys = new List<RepositoryKeyInfo>();
+        await foreach (var info in Target.ListAsync(RepositoryLayout.KeysPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            var id = info.Key[RepositoryLayout.KeysPrefix.Length..];
+            var key = await ReadKeyObjectAsync(Target, info.Key, cancellationToken).ConfigureAwait(false);
+            keys.Add(new RepositoryKeyInfo(id, key.Created, key.Hostname, key.Username, key.Label, key.Kdf.Algorithm, id == _currentKeyId));
+        }
+
+        return [.. keys.OrderBy(k => k.Created)];
+    }
+
+    /// <summary>Adds a key that opens the repository with <paramref name="credentials"/>; returns its ID.</summary>
+    public Task<string> AddKeyAsync(RepositoryCredentials credentials, string? label = null, int kdfIterations = KeyDerivation.MinimumIterations, CancellationToken cancellationToken = default) =>
+        WriteKeyAsync(Target, Config.Id, _key, credentials, kdfIterations, label, cancellationToken);
+
+    /// <summary>Removes a key. The key this session was opened with, and the last key, cannot be removed.</summary>
+    public async Task RemoveKeyAsync(string keyId, CancellationToken cancellationToken = default)
+    {
+        var keys = await ListKeysAsync(cancellationToken).ConfigureAwait(false);
+        var matches = keys.Where(k => k.Id.StartsWith(keyId, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (matches.Count != 1)
+        {
+            throw new RepositoryException(matches.Count == 0 ? $"No key ID starts with '{keyId}'; list them with 'backup key list'." : $"{matches.Count} key IDs start with '{keyId}'; give more digits.");
+        }
+
+        if (matches[0].IsCurrent)
+        {
+            throw new RepositoryException("The key in use cannot be removed; open the repository with another key to remove this one.");
+        }
+
+        await Target.DeleteAsync(RepositoryLayout.KeysPrefix + matches[0].Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Replaces the key this session was opened with by one for <paramref name="newCredentials"/>.</summary>
+    public async Task ChangePasswordAsync(RepositoryCredentials newCredentials, int kdfIterations = KeyDerivation.MinimumIterations, CancellationToken cancellationToken = default)
+    {
+        var old = _currentKeyId;
+        var current = await ReadKeyObjectAsync(Target, RepositoryLayout.KeysPrefix + old, cancellationToken).ConfigureAwait(false);
+        // The new key is stored before the old one goes, so a failure in between leaves two working keys, never none.
+        _currentKeyId = await WriteKeyAsync(Target, Config.Id, _key, newCredentials, kdfIterations, current.Label, cancellationToken).ConfigureAwait(false);
+        await Target.DeleteAsync(RepositoryLayout.KeysPrefix + old, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Encryption.Dispose();
+        (Compression as IDisposable)?.Dispose();
+        _key.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task<Snapshot> LoadSnapshotObjectAsync(string key, CancellationToken cancellationToken)
+    {
+        if (!RepositoryLayout.TryParseId(key, out var id))
+        {
+            throw new RepositoryCorruptException($"'{key}' is not named like a snapshot object.");
+        }
+
+        byte[] stored;
+        try
+        {
+            stored = await Target.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackupObjectNotFoundException ex)
+        {
+            throw new RepositoryException($"Snapshot {id.ToShortString()} was removed while being read.", ex);
+        }
+
+        if (BlobId.Sha256(stored) != id)
+        {
+            throw new RepositoryCorruptException($"Snapshot {id.ToShortString()} does not match its name: it is damaged or altered.");
+        }
+
+        try
+        {
+            var plain = Chain.Decode(stored, SnapshotObjectId, maxDecodedLength: 256 * 1024 * 1024);
+            var snapshot = JsonSerializer.Deserialize(plain, RepositoryJson.Default.Snapshot) ?? throw new JsonException("null snapshot");
+            return snapshot with { Id = id };
+        }
+        catch (Exception ex) when (ex is InvalidDataException or JsonException)
+        {
+            throw new RepositoryCorruptException($"Snapshot {id.ToShortString()} is damaged or altered: {ex.Message}", ex);
+        }
+    }
+
+    private static byte[] KeyAad(string repositoryId) => Encoding.UTF8.GetBytes("backup-sdk key v1:" + repositoryId);
+
+    private static async Task<string> WriteKeyAsync(IBackupTarget target, string repositoryId, MasterKey key, RepositoryCredentials credentials, int iterations, string? label, CancellationToken cancellationToken)
+    {
+        var kdf = KeyDerivation.For(credentials, iterations);
+        var wrapping = kdf.DeriveKey(credentials);
+        byte[] data;
+        using (var aes = new AesGcmTransform(wrapping))
+        {
+            using var output = new PooledBufferWriter();
+            aes.TryEncode(key.Material, output, new TransformContext(KeyAad(repositoryId), MasterKey.Size));
+            data = output.WrittenSpan.ToArray();
+        }
+
+        CryptographicOperations.ZeroMemory(wrapping);
+        var keyObject = new KeyObject
+        {
+            Created = DateTimeOffset.Now,
+            Hostname = Environment.MachineName,
+            Username = Environment.UserName,
+            Label = label,
+            Kdf = kdf,
+            Data = data,
+        };
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        await target.PutAsync(RepositoryLayout.KeysPrefix + id, JsonSerializer.SerializeToUtf8Bytes(keyObject, RepositoryJson.Default.KeyObject), cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+
+    private static async Task<KeyObject> ReadKeyObjectAsync(IBackupTarget target, string key, CancellationToken cancellationToken)
+    {
+        var bytes = await target.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, RepositoryJson.Default.KeyObject) ?? throw new JsonException("null key");
+        }
+        catch (JsonException ex)
+        {
+            throw new RepositoryCorruptException($"Key object '{key}' is not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task<(MasterKey Key, string KeyId)> UnlockAsync(IBackupTarget target, RepositoryConfig config, RepositoryCredentials credentials, CancellationToken cancellationToken)
+    {
+        var candidates = new List<string>();
+        await foreach (var info in target.ListAsync(RepositoryLayout.KeysPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            candidates.Add(info.Key);
+        }
+
+        if (candidates.Count == 0)
+        {
+            throw new RepositoryCorruptException($"The repository in {target.Description} has no keys left; it cannot be opened.");
+        }
+
+        foreach (var key in candidates)
+        {
+            KeyObject keyObject;
+            try
+            {
+                keyObject = await ReadKeyObjectAsync(target, key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RepositoryCorruptException)
+            {
+                continue;
+            }
+
+            if (!keyObject.Kdf.Accepts(credentials))
+            {
+                continue;
+            }
+
+            var wrapping = keyObject.Kdf.DeriveKey(credentials);
+            try
+            {
+                using var aes = new AesGcmTransform(wrapping);
+                using var output = new PooledBufferWriter();
+                aes.Decode(keyObject.Data, output, new TransformContext(KeyAad(config.Id), MasterKey.Size));
+                return (MasterKey.FromMaterial(output.WrittenSpan), key[RepositoryLayout.KeysPrefix.Length..]);
+            }
+            catch (InvalidDataException)
+            {
+                // Not this key: try the next.
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(wrapping);
+            }
+        }
+
+        throw new WrongPasswordException(target.Description);
+    }
+}

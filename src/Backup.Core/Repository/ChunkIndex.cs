@@ -1,0 +1,182 @@
+using System.Runtime.InteropServices;
+
+namespace Backup.Core.Repository;
+
+/// <summary>
+/// The in-memory map from blob ID to its location, built from the repository's index objects. It is the
+/// only thing deduplication consults, so a backup never reads packs to learn what is stored.
+/// </summary>
+/// <remarks>
+/// Compact by design (about 56 bytes a blob): entries are 48-byte structs in fixed-size segments (no copying
+/// when growing, no large slack), found through an open-addressing table of 32-bit slots kept at most 3/4 full.
+/// Pack IDs are stored once and referenced by ordinal. Safe for concurrent readers and writers.
+/// </remarks>
+public sealed class ChunkIndex
+{
+    private const int SegmentShift = 16;
+    private const int SegmentSize = 1 << SegmentShift;
+    private readonly object _gate = new();
+    private readonly List<Entry[]> _segments = [];
+    private readonly List<BlobId> _packs = [];
+    private readonly Dictionary<BlobId, int> _packOrdinals = [];
+    private int[] _slots = new int[1024];
+    private int _count;
+
+    /// <summary>The number of blobs known.</summary>
+    public int Count { get { lock (_gate) { return _count; } } }
+
+    /// <summary>The number of packs known.</summary>
+    public int PackCount { get { lock (_gate) { return _packs.Count; } } }
+
+    /// <summary>Bytes of managed memory the index holds (entries, slots and pack table).</summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (long)_segments.Count * SegmentSize * Marshal.SizeOf<Entry>() + (long)_slots.Length * sizeof(int) + _packs.Count * 64L;
+            }
+        }
+    }
+
+    /// <summary>Whether the blob is known.</summary>
+    public bool Contains(BlobId id) => TryGet(id, out _);
+
+    /// <summary>Finds a blob's location.</summary>
+    public bool TryGet(BlobId id, out BlobLocation location)
+    {
+        lock (_gate)
+        {
+            var index = Find(id);
+            if (index < 0)
+            {
+                location = default;
+                return false;
+            }
+
+            ref var entry = ref EntryAt(index);
+            location = new BlobLocation(_packs[entry.Pack], (BlobType)(entry.RawLengthAndType >> 28), entry.Offset, entry.Length, entry.RawLengthAndType & 0x0FFF_FFFF);
+            return true;
+        }
+    }
+
+    /// <summary>Records a blob's location; returns false (and changes nothing) when the blob is already known.</summary>
+    public bool TryAdd(BlobId id, BlobLocation location)
+    {
+        if (location.RawLength > 0x0FFF_FFFF)
+        {
+            throw new ArgumentOutOfRangeException(nameof(location), "A blob may decode to at most 256 MiB.");
+        }
+
+        lock (_gate)
+        {
+            if (Find(id) >= 0)
+            {
+                return false;
+            }
+
+            if ((_count + 1) * 4L > _slots.Length * 3L)
+            {
+                Grow();
+            }
+
+            if (!_packOrdinals.TryGetValue(location.Pack, out var pack))
+            {
+                pack = _packs.Count;
+                _packs.Add(location.Pack);
+                _packOrdinals.Add(location.Pack, pack);
+            }
+
+            if (_count == _segments.Count * SegmentSize)
+            {
+                _segments.Add(new Entry[SegmentSize]);
+            }
+
+            var index = _count++;
+            EntryAt(index) = new Entry
+            {
+                Id = id,
+                Pack = pack,
+                Offset = location.Offset,
+                Length = location.Length,
+                RawLengthAndType = location.RawLength | ((uint)location.Type << 28),
+            };
+            Insert(id, index);
+            return true;
+        }
+    }
+
+    /// <summary>A snapshot of every entry, for repair, prune and check.</summary>
+    public IReadOnlyList<(BlobId Id, BlobLocation Location)> ToList()
+    {
+        lock (_gate)
+        {
+            var list = new List<(BlobId, BlobLocation)>(_count);
+            for (var i = 0; i < _count; i++)
+            {
+                ref var entry = ref EntryAt(i);
+                list.Add((entry.Id, new BlobLocation(_packs[entry.Pack], (BlobType)(entry.RawLengthAndType >> 28), entry.Offset, entry.Length, entry.RawLengthAndType & 0x0FFF_FFFF)));
+            }
+
+            return list;
+        }
+    }
+
+    /// <summary>The IDs of every pack that holds at least one known blob.</summary>
+    public IReadOnlyCollection<BlobId> Packs() { lock (_gate) { return [.. _packs]; } }
+
+    /// <summary>Whether any known blob lives in <paramref name="pack"/>.</summary>
+    public bool ContainsPack(BlobId pack) { lock (_gate) { return _packOrdinals.ContainsKey(pack); } }
+
+    private ref Entry EntryAt(int index) => ref _segments[index >> SegmentShift][index & (SegmentSize - 1)];
+
+    private int Find(BlobId id)
+    {
+        var mask = _slots.Length - 1;
+        for (var slot = (int)id.Word0 & mask; ; slot = (slot + 1) & mask)
+        {
+            var value = _slots[slot];
+            if (value == 0)
+            {
+                return -1;
+            }
+
+            if (EntryAt(value - 1).Id == id)
+            {
+                return value - 1;
+            }
+        }
+    }
+
+    private void Insert(BlobId id, int index)
+    {
+        var mask = _slots.Length - 1;
+        var slot = (int)id.Word0 & mask;
+        while (_slots[slot] != 0)
+        {
+            slot = (slot + 1) & mask;
+        }
+
+        _slots[slot] = index + 1;
+    }
+
+    private void Grow()
+    {
+        _slots = new int[_slots.Length * 2];
+        for (var i = 0; i < _count; i++)
+        {
+            Insert(EntryAt(i).Id, i);
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private struct Entry
+    {
+        public BlobId Id;
+        public int Pack;
+        public uint Offset;
+        public uint Length;
+        public uint RawLengthAndType;
+    }
+}

@@ -1,0 +1,31 @@
+using Backup.Core.Chunking;
+
+namespace Backup.Core.Repository;
+
+/// <summary>The repository's configuration, stored in plain JSON as <c>config</c>; it holds no secret.</summary>
+public sealed record RepositoryConfig
+{
+    /// <summary>The format version this library writes and the newest it reads.</summary>
+    public const int CurrentVersion = 1;
+
+    /// <summary>A marker that says what kind of object this is.</summary>
+    public string Format { get; init; } = "backup-sdk-repository";
+
+    /// <summary>The format version.</summary>
+    public int Version { get; init; } = CurrentVersion;
+
+    /// <summary>The repository's random ID.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>When the repository was created.</summary>
+    public DateTimeOffset Created { get; init; }
+
+    /// <summary>Chunk size limits (the chunker's secret lives in the master key).</summary>
+    public required ChunkerOptions Chunker { get; init; }
+
+    /// <summary>The size at which a pack is closed and uploaded.</summary>
+    public int PackSize { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary>The compression new blobs get: "zstd", "zstd:LEVEL", "gzip" or "none".</summary>
+    public string Compression { get; init; } = "zstd:3";
+}

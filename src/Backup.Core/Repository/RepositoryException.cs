@@ -1,0 +1,38 @@
+namespace Backup.Core.Repository;
+
+/// <summary>A repository operation failed; the message says what is wrong and what to do.</summary>
+public class RepositoryException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public RepositoryException(string message, Exception? innerException = null) : base(message, innerException) { }
+}
+
+/// <summary>No repository exists at the target.</summary>
+public sealed class RepositoryNotFoundException : RepositoryException
+{
+    /// <summary>Creates the exception.</summary>
+    public RepositoryNotFoundException(string targetDescription)
+        : base($"There is no repository in {targetDescription}: check the path, or create one with 'backup init'.") { }
+}
+
+/// <summary>The credentials open none of the repository's keys.</summary>
+public sealed class WrongPasswordException : RepositoryException
+{
+    /// <summary>Creates the exception.</summary>
+    public WrongPasswordException(string targetDescription)
+        : base($"The password or key file does not open any key of the repository in {targetDescription}.") { }
+}
+
+/// <summary>The repository was written in a format this version cannot read.</summary>
+public sealed class RepositoryFormatException : RepositoryException
+{
+    /// <summary>Creates the exception.</summary>
+    public RepositoryFormatException(string message) : base(message) { }
+}
+
+/// <summary>Stored data is damaged, altered or missing; the message names the object.</summary>
+public sealed class RepositoryCorruptException : RepositoryException
+{
+    /// <summary>Creates the exception.</summary>
+    public RepositoryCorruptException(string message, Exception? innerException = null) : base(message, innerException) { }
+}

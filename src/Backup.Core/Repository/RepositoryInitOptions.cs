@@ -1,0 +1,40 @@
+using Backup.Core.Chunking;
+using Backup.Core.Crypto;
+
+namespace Backup.Core.Repository;
+
+/// <summary>Settings fixed when a repository is created.</summary>
+public sealed record RepositoryInitOptions
+{
+    /// <summary>Chunk size limits.</summary>
+    public ChunkerOptions Chunker { get; init; } = new();
+
+    /// <summary>The pack size (4 to 256 MiB).</summary>
+    public int PackSize { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary>Compression for new blobs: "zstd", "zstd:LEVEL" (1–19), "gzip" or "none".</summary>
+    public string Compression { get; init; } = "zstd:3";
+
+    /// <summary>PBKDF2 iterations for the first key (at least 600,000).</summary>
+    public int KdfIterations { get; init; } = KeyDerivation.MinimumIterations;
+
+    /// <summary>A label for the first key.</summary>
+    public string? KeyLabel { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
+    public void Validate()
+    {
+        Chunker.Validate();
+        if (PackSize < 4 * 1024 * 1024 || PackSize > 256 * 1024 * 1024)
+        {
+            throw new ArgumentException($"{nameof(PackSize)} must be between 4 MiB and 256 MiB (was {PackSize}).");
+        }
+
+        if (KdfIterations < KeyDerivation.MinimumIterations)
+        {
+            throw new ArgumentException($"{nameof(KdfIterations)} must be at least {KeyDerivation.MinimumIterations} (was {KdfIterations}).");
+        }
+
+        _ = CompressionSetting.Parse(Compression);
+    }
+}

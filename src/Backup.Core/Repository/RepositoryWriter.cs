@@ -1,0 +1,350 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Backup.Core.Buffers;
+
+namespace Backup.Core.Repository;
+
+/// <summary>
+/// Stores blobs into a repository: each new blob is compressed and encrypted on a pool of workers, appended to
+/// a pack, and the pack uploaded when full; blobs already stored (or already on their way) are skipped.
+/// <see cref="CompleteAsync"/> uploads the last pack and then the index, in that order, so everything an index
+/// names is stored before the index is, and a snapshot written afterwards only references stored data.
+/// </summary>
+/// <remarks>
+/// Queues between the stages are bounded, so memory stays flat however much is written: at most
+/// (2 × workers) blobs waiting, one pack filling and one uploading.
+/// </remarks>
+public sealed class RepositoryWriter : IAsyncDisposable
+{
+    private const int MaxBlobsPerIndexObject = 250_000;
+    private readonly BackupRepository _repository;
+    private readonly Channel<Job> _jobs;
+    private readonly Channel<PackBuilder> _uploads = Channel.CreateBounded<PackBuilder>(new BoundedChannelOptions(1) { SingleReader = true });
+    private readonly ConcurrentDictionary<BlobId, byte> _queued = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _workers;
+    private readonly Task _uploader;
+    private readonly object _packGate = new();
+    private readonly List<(BlobId Pack, List<PackHeaderEntry> Entries)> _uploaded = [];
+    private PackBuilder? _current;
+    private Exception? _failure;
+    private long _blobsAdded, _bytesAdded, _bytesStored, _packsWritten;
+    private bool _completed;
+
+    internal RepositoryWriter(BackupRepository repository, int parallelism)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
+        _repository = repository;
+        _jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(parallelism * 2) { SingleWriter = false });
+        _workers = Task.WhenAll(Enumerable.Range(0, parallelism).Select(_ => Task.Run(EncodeLoopAsync)));
+        _uploader = Task.Run(UploadLoopAsync);
+    }
+
+    /// <summary>New blobs stored by this writer.</summary>
+    public long BlobsAdded => Interlocked.Read(ref _blobsAdded);
+
+    /// <summary>Plaintext bytes of the new blobs.</summary>
+    public long BytesAdded => Interlocked.Read(ref _bytesAdded);
+
+    /// <summary>Bytes uploaded in packs (compressed, encrypted, with headers).</summary>
+    public long BytesStored => Interlocked.Read(ref _bytesStored);
+
+    /// <summary>Packs uploaded.</summary>
+    public long PacksWritten => Interlocked.Read(ref _packsWritten);
+
+    /// <summary>
+    /// Stores a blob unless it is already stored, taking ownership of <paramref name="content"/> (disposed once
+    /// encoded, or at once when the blob is a duplicate). Returns the blob's ID; the blob may still be on its way
+    /// until <see cref="CompleteAsync"/>.
+    /// </summary>
+    public async ValueTask<BlobId> AddBlobAsync(PooledBuffer content, BlobType type, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var id = _repository.ComputeId(content.Span);
+        if (_repository.Index.Contains(id) || !_queued.TryAdd(id, 0))
+        {
+            content.Dispose();
+            return id;
+        }
+
+        try
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+            await _jobs.Writer.WriteAsync(new Job(id, type, content), linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException && !cancellationToken.IsCancellationRequested)
+        {
+            content.Dispose();
+            ThrowIfFailed();
+            throw;
+        }
+        catch
+        {
+            content.Dispose();
+            throw;
+        }
+
+        return id;
+    }
+
+    /// <summary>Stores a blob unless it is already stored; copies <paramref name="content"/> only when it is new.</summary>
+    public ValueTask<BlobId> AddBlobAsync(ReadOnlyMemory<byte> content, BlobType type, CancellationToken cancellationToken = default)
+    {
+        var buffer = new PooledBuffer(content.Length);
+        content.Span.CopyTo(buffer.Span);
+        return AddBlobAsync(buffer, type, cancellationToken);
+    }
+
+    /// <summary>Waits for every queued blob, uploads the last pack, then writes the index. Call once.</summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("The writer has already completed.");
+        }
+
+        _completed = true;
+        await using var registration = cancellationToken.Register(() => _stop.Cancel()).ConfigureAwait(false);
+        _jobs.Writer.TryComplete();
+        await AwaitQuietlyAsync(_workers).ConfigureAwait(false);
+        if (_failure is null)
+        {
+            PackBuilder? last;
+            lock (_packGate)
+            {
+                last = _current;
+                _current = null;
+            }
+
+            if (last is not null)
+            {
+                await EnqueueUploadAsync(last).ConfigureAwait(false);
+            }
+        }
+
+        _uploads.Writer.TryComplete();
+        await AwaitQuietlyAsync(_uploader).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfFailed();
+        await WriteIndexAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the workers; packs already uploaded stay and are reused by the next writer.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+        }
+
+        _jobs.Writer.TryComplete();
+        _uploads.Writer.TryComplete();
+        await AwaitQuietlyAsync(_workers).ConfigureAwait(false);
+        await AwaitQuietlyAsync(_uploader).ConfigureAwait(false);
+        while (_jobs.Reader.TryRead(out var job))
+        {
+            job.Content.Dispose();
+        }
+
+        while (_uploads.Reader.TryRead(out var pack))
+        {
+            pack.Dispose();
+        }
+
+        _current?.Dispose();
+        _current = null;
+        _stop.Dispose();
+    }
+
+    private async Task EncodeLoopAsync()
+    {
+        using var encoded = new PooledBufferWriter(1024 * 1024);
+        try
+        {
+            await foreach (var job in _jobs.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            {
+                PackBuilder? full = null;
+                using (job.Content)
+                {
+                    encoded.Reset();
+                    _repository.Chain.EncodeTo(job.Content.Span, job.Id.ToArray(), encoded);
+                    lock (_packGate)
+                    {
+                        _current ??= new PackBuilder(_repository.Config.PackSize);
+                        _current.Add(job.Id, job.Type, encoded.WrittenSpan, (uint)job.Content.Length);
+                        if (_current.Length >= _repository.Config.PackSize)
+                        {
+                            full = _current;
+                            _current = null;
+                        }
+                    }
+
+                    Interlocked.Increment(ref _blobsAdded);
+                    Interlocked.Add(ref _bytesAdded, job.Content.Length);
+                }
+
+                if (full is not null)
+                {
+                    await EnqueueUploadAsync(full).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task EnqueueUploadAsync(PackBuilder pack)
+    {
+        try
+        {
+            pack.Seal(_repository.Chain);
+            await _uploads.Writer.WriteAsync(pack, _stop.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            pack.Dispose();
+            throw;
+        }
+    }
+
+    private async Task UploadLoopAsync()
+    {
+        try
+        {
+            await foreach (var pack in _uploads.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            {
+                using (pack)
+                {
+                    await _repository.Target.PutAsync(RepositoryLayout.PackKey(pack.Id), pack.Bytes, _stop.Token).ConfigureAwait(false);
+                    foreach (var entry in pack.Entries)
+                    {
+                        _repository.Index.TryAdd(entry.Id, new BlobLocation(pack.Id, entry.Type, entry.Offset, entry.Length, entry.RawLength));
+                    }
+
+                    lock (_uploaded)
+                    {
+                        _uploaded.Add((pack.Id, pack.Entries));
+                    }
+
+                    Interlocked.Add(ref _bytesStored, pack.Bytes.Length);
+                    Interlocked.Increment(ref _packsWritten);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+            throw;
+        }
+    }
+
+    private async Task WriteIndexAsync(CancellationToken cancellationToken)
+    {
+        var packs = new List<(BlobId Pack, IReadOnlyList<PackHeaderEntry> Entries)>();
+        lock (_uploaded)
+        {
+            packs.AddRange(_uploaded.Select(p => (p.Pack, (IReadOnlyList<PackHeaderEntry>)p.Entries)));
+        }
+
+        // Packs a stopped writer left behind are indexed now, so they stop costing a header read on every open.
+        foreach (var (pack, entries) in _repository.UnindexedPacks)
+        {
+            packs.Add((pack, entries));
+        }
+
+        var index = new IndexFile();
+        var blobs = 0;
+        foreach (var (pack, entries) in packs)
+        {
+            index.Packs[pack] = [.. entries];
+            blobs += entries.Count;
+            if (blobs >= MaxBlobsPerIndexObject)
+            {
+                await PutIndexAsync(index, cancellationToken).ConfigureAwait(false);
+                index = new IndexFile();
+                blobs = 0;
+            }
+        }
+
+        if (index.Packs.Count > 0)
+        {
+            await PutIndexAsync(index, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var (pack, _) in packs)
+        {
+            _repository.UnindexedPacks.TryRemove(pack, out _);
+        }
+    }
+
+    private async Task PutIndexAsync(IndexFile index, CancellationToken cancellationToken)
+    {
+        var stored = index.Encode(_repository.Chain);
+        await _repository.Target.PutAsync(RepositoryLayout.IndexKey(BlobId.Sha256(stored)), stored, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Fail(Exception exception)
+    {
+        if (exception is not OperationCanceledException)
+        {
+            Interlocked.CompareExchange(ref _failure, exception, null);
+        }
+
+        _stop.Cancel();
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failure is { } failure)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+    }
+
+    private static async Task AwaitQuietlyAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch
+        {
+            // Failures are recorded by Fail and rethrown by ThrowIfFailed.
+        }
+    }
+
+    private readonly record struct Job(BlobId Id, BlobType Type, PooledBuffer Content);
+
+    private sealed class PackBuilder : IDisposable
+    {
+        private readonly PooledBufferWriter _buffer;
+
+        public PackBuilder(int packSize) => _buffer = new PooledBufferWriter(packSize + (packSize / 4));
+
+        public List<PackHeaderEntry> Entries { get; } = [];
+
+        public int Length => _buffer.WrittenCount;
+
+        public BlobId Id { get; private set; }
+
+        public ReadOnlyMemory<byte> Bytes => _buffer.WrittenMemory;
+
+        public void Add(BlobId id, BlobType type, ReadOnlySpan<byte> encoded, uint rawLength)
+        {
+            Entries.Add(new PackHeaderEntry(id, type, (uint)_buffer.WrittenCount, (uint)encoded.Length, rawLength));
+            _buffer.Write(encoded);
+        }
+
+        public void Seal(Transforms.TransformChain chain)
+        {
+            _buffer.Write(PackFormat.EncodeHeaderAndTrailer(Entries, chain));
+            Id = BlobId.Sha256(_buffer.WrittenSpan);
+        }
+
+        public void Dispose() => _buffer.Dispose();
+    }
+}

@@ -1,0 +1,29 @@
+using System.IO.Pipelines;
+using Backup.Core.Snapshots;
+
+namespace Backup.Core.Sources;
+
+/// <summary>One entry of a source: its path, its metadata, and for files a way to read the content.</summary>
+public sealed class SourceEntry
+{
+    /// <summary>The relative, '/'-separated path; its last segment is <see cref="TreeNode.Name"/> of <see cref="Metadata"/>.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Metadata (name, type, mode, owner, times, size, link target). Content and subtree are filled in by the backup.</summary>
+    public required TreeNode Metadata { get; init; }
+
+    /// <summary>Opens the content of a file; null for other entries.</summary>
+    public Func<CancellationToken, ValueTask<PipeReader>>? OpenContentAsync { get; init; }
+
+    /// <summary>
+    /// Reads the metadata again after the content was read, so a file that changed while being read is
+    /// detected; null when the source cannot tell.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<TreeNode?>>? RestatAsync { get; init; }
+
+    /// <summary>
+    /// Checks the content once it has been read to its end (a dump tool's exit code, say); throws when it is not
+    /// complete and correct, and the backup then fails instead of storing a snapshot.
+    /// </summary>
+    public Func<CancellationToken, ValueTask>? CompleteAsync { get; init; }
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+
+namespace Backup.Core.Storage;
+
+/// <summary>A target that keeps objects in memory: for tests, samples and short-lived scratch repositories.</summary>
+public sealed class InMemoryTarget : IBackupTarget
+{
+    private readonly ConcurrentDictionary<string, (byte[] Data, DateTimeOffset Time)> _objects = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates an empty in-memory target.</summary>
+    public InMemoryTarget(TimeProvider? timeProvider = null) => _time = timeProvider ?? TimeProvider.System;
+
+    /// <inheritdoc />
+    public string Description => "in-memory target";
+
+    /// <summary>The number of objects stored.</summary>
+    public int Count => _objects.Count;
+
+    /// <inheritdoc />
+    public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        BackupKeys.Validate(key);
+        cancellationToken.ThrowIfCancellationRequested();
+        _objects[key] = (content.ToArray(), _time.GetUtcNow());
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        BackupKeys.Validate(key);
+        return _objects.TryGetValue(key, out var value)
+            ? Task.FromResult(value.Data.ToArray())
+            : Task.FromException<byte[]>(new BackupObjectNotFoundException(key, Description));
+    }
+
+    /// <inheritdoc />
+    public Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
+    {
+        BackupKeys.Validate(key);
+        if (!_objects.TryGetValue(key, out var value))
+        {
+            return Task.FromException<byte[]>(new BackupObjectNotFoundException(key, Description));
+        }
+
+        if (offset < 0 || length < 0 || offset + length > value.Data.Length)
+        {
+            return Task.FromException<byte[]>(new BackupTargetException($"Range {offset}+{length} lies outside '{key}' ({value.Data.Length} bytes) in {Description}."));
+        }
+
+        return Task.FromResult(value.Data.AsSpan((int)offset, length).ToArray());
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        BackupKeys.ValidatePrefix(prefix);
+        foreach (var pair in _objects)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (pair.Key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                yield return new BackupObjectInfo(pair.Key, pair.Value.Data.Length, pair.Value.Time);
+            }
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        BackupKeys.Validate(key);
+        _objects.TryRemove(key, out _);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default)
+    {
+        BackupKeys.Validate(key);
+        return Task.FromResult(_objects.TryGetValue(key, out var value) ? new BackupObjectInfo(key, value.Data.Length, value.Time) : null);
+    }
+}

@@ -1,0 +1,201 @@
+using System.Buffers;
+using System.Text;
+using Backup.Core.Buffers;
+
+namespace Backup.Core.Transforms;
+
+/// <summary>
+/// Applies transforms in order (compression, then encryption) and wraps the result in an envelope that names the
+/// transforms that were applied; decoding reads those names and undoes them in reverse, so a stored object
+/// needs no outside configuration to be read.
+/// </summary>
+/// <remarks>
+/// Envelope: version byte (1), count byte n, then n times (length byte, ASCII name) in the order applied, then
+/// the payload. The header bytes are part of the associated data every transform sees, so an authenticating
+/// transform also protects the list of names.
+/// </remarks>
+public sealed class TransformChain
+{
+    private const byte EnvelopeVersion = 1;
+    private readonly IStreamTransform[] _encoders;
+    private readonly Dictionary<string, IStreamTransform> _decoders;
+    private readonly string? _requiredLast;
+
+    /// <summary>Creates a chain.</summary>
+    /// <param name="encoders">What new objects go through, in order.</param>
+    /// <param name="decoders">Extra transforms that may be named in stored objects (the encoders are always known).</param>
+    /// <param name="requireAuthenticatedLast">
+    /// When set, decoding refuses any object whose last transform is not authenticated encryption, so stripping
+    /// the encryption from a stored object cannot pass it off as plaintext.
+    /// </param>
+    public TransformChain(IEnumerable<IStreamTransform> encoders, IEnumerable<IStreamTransform>? decoders = null, bool requireAuthenticatedLast = true)
+    {
+        _encoders = [.. encoders];
+        _decoders = new(StringComparer.Ordinal);
+        foreach (var transform in _encoders.Concat(decoders ?? []))
+        {
+            ValidateName(transform.Name);
+            _decoders[transform.Name] = transform;
+        }
+
+        var last = _encoders.LastOrDefault();
+        if (requireAuthenticatedLast)
+        {
+            if (last is not { IsAuthenticatedEncryption: true })
+            {
+                throw new ArgumentException("The last transform must be authenticated encryption when encryption is required.", nameof(encoders));
+            }
+
+            _requiredLast = last.Name;
+        }
+    }
+
+    /// <summary>The transforms new objects go through, in order.</summary>
+    public IReadOnlyList<IStreamTransform> Encoders => _encoders;
+
+    /// <summary>Encodes <paramref name="data"/> into a new envelope, binding it to <paramref name="objectId"/>.</summary>
+    public byte[] Encode(ReadOnlySpan<byte> data, ReadOnlySpan<byte> objectId)
+    {
+        using var output = new PooledBufferWriter(data.Length + 128);
+        EncodeTo(data, objectId, output);
+        return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Encodes <paramref name="data"/> into a new envelope written to <paramref name="destination"/>.</summary>
+    /// <returns>The number of bytes written.</returns>
+    public int EncodeTo(ReadOnlySpan<byte> data, ReadOnlySpan<byte> objectId, IBufferWriter<byte> destination)
+    {
+        using var first = new PooledBufferWriter(data.Length + 128);
+        using var second = new PooledBufferWriter(data.Length + 128);
+        var (current, next) = (first, second);
+        var applied = new List<string>(_encoders.Length);
+        ReadOnlySpan<byte> input = data;
+        foreach (var encoder in _encoders)
+        {
+            // Each transform is bound to the names applied so far and its own, exactly what the header will say.
+            applied.Add(encoder.Name);
+            var aad = AssociatedData(objectId, HeaderFor(applied));
+            next.Reset();
+            if (encoder.TryEncode(input, next, new TransformContext(aad, int.MaxValue)))
+            {
+                (current, next) = (next, current);
+                input = current.WrittenSpan;
+            }
+            else
+            {
+                applied.RemoveAt(applied.Count - 1);
+            }
+        }
+
+        var header = HeaderFor(applied);
+        destination.Write(header);
+        destination.Write(input);
+        return header.Length + input.Length;
+    }
+
+    /// <summary>Decodes an envelope made by <see cref="Encode"/> for the same <paramref name="objectId"/>.</summary>
+    /// <exception cref="InvalidDataException">The object is malformed, altered, names an unknown transform, or is not encrypted when it must be.</exception>
+    public byte[] Decode(ReadOnlySpan<byte> stored, ReadOnlySpan<byte> objectId, int maxDecodedLength = int.MaxValue)
+    {
+        using var output = new PooledBufferWriter(stored.Length * 2);
+        DecodeTo(stored, objectId, output, maxDecodedLength);
+        return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Decodes an envelope into <paramref name="destination"/>.</summary>
+    /// <exception cref="InvalidDataException">The object is malformed, altered, names an unknown transform, or is not encrypted when it must be.</exception>
+    public void DecodeTo(ReadOnlySpan<byte> stored, ReadOnlySpan<byte> objectId, IBufferWriter<byte> destination, int maxDecodedLength = int.MaxValue)
+    {
+        var names = ReadHeader(stored, out var headerLength);
+        if (_requiredLast is not null && (names.Count == 0 || names[^1] != _requiredLast))
+        {
+            throw new InvalidDataException($"The object is not protected by '{_requiredLast}' (its transforms: [{string.Join(", ", names)}]); it was not written by this repository or has been tampered with.");
+        }
+
+        var transforms = new IStreamTransform[names.Count];
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (!_decoders.TryGetValue(names[i], out transforms[i]!))
+            {
+                throw new InvalidDataException($"The object was written with transform '{names[i]}', which is not registered; register it to read this object.");
+            }
+        }
+
+        ReadOnlySpan<byte> input = stored[headerLength..];
+        if (transforms.Length == 0)
+        {
+            destination.Write(input);
+            return;
+        }
+
+        using var first = new PooledBufferWriter(input.Length * 2);
+        using var second = new PooledBufferWriter(input.Length * 2);
+        var (current, next) = (first, second);
+        for (var i = transforms.Length - 1; i >= 0; i--)
+        {
+            var aad = AssociatedData(objectId, HeaderFor(names.Take(i + 1)));
+            IBufferWriter<byte> output = i == 0 ? destination : next;
+            next.Reset();
+            transforms[i].Decode(input, output, new TransformContext(aad, maxDecodedLength));
+            (current, next) = (next, current);
+            input = current.WrittenSpan;
+        }
+    }
+
+    /// <summary>Reads the names of the transforms recorded in a stored object.</summary>
+    public static IReadOnlyList<string> ReadTransformNames(ReadOnlySpan<byte> stored) => ReadHeader(stored, out _);
+
+    private static List<string> ReadHeader(ReadOnlySpan<byte> stored, out int headerLength)
+    {
+        if (stored.Length < 2 || stored[0] != EnvelopeVersion)
+        {
+            throw new InvalidDataException(stored.Length < 2 ? "The object is too short to be an envelope." : $"The object has envelope version {stored[0]}; this reader knows version {EnvelopeVersion}.");
+        }
+
+        var count = stored[1];
+        var names = new List<string>(count);
+        var position = 2;
+        for (var i = 0; i < count; i++)
+        {
+            if (position >= stored.Length || position + 1 + stored[position] > stored.Length)
+            {
+                throw new InvalidDataException("The object's transform header is truncated.");
+            }
+
+            names.Add(Encoding.ASCII.GetString(stored.Slice(position + 1, stored[position])));
+            position += 1 + stored[position];
+        }
+
+        headerLength = position;
+        return names;
+    }
+
+    private static byte[] HeaderFor(IEnumerable<string> names)
+    {
+        var list = names.ToList();
+        var header = new List<byte>(2 + list.Sum(n => n.Length + 1)) { EnvelopeVersion, (byte)list.Count };
+        foreach (var name in list)
+        {
+            header.Add((byte)name.Length);
+            header.AddRange(Encoding.ASCII.GetBytes(name));
+        }
+
+        return [.. header];
+    }
+
+    private static byte[] AssociatedData(ReadOnlySpan<byte> objectId, byte[] header)
+    {
+        var aad = new byte[objectId.Length + header.Length];
+        objectId.CopyTo(aad);
+        header.CopyTo(aad.AsSpan(objectId.Length));
+        return aad;
+    }
+
+    private static void ValidateName(string name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 32 || name.Any(c => c < 0x21 || c > 0x7e))
+        {
+            throw new ArgumentException($"Transform name '{name}' must be 1 to 32 printable ASCII characters.");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using System.Buffers;
+using ZstdSharp;
+
+namespace Backup.Core.Transforms;
+
+/// <summary>zstd compression (ZstdSharp.Port). Declines when the result would not be smaller than the input.</summary>
+public sealed class ZstdTransform : IStreamTransform, IDisposable
+{
+    /// <summary>The name recorded in stored objects.</summary>
+    public const string TransformName = "zstd";
+
+    private readonly ThreadLocal<Compressor> _compressors;
+    private readonly ThreadLocal<Decompressor> _decompressors = new(() => new Decompressor(), trackAllValues: true);
+
+    /// <summary>Compresses at <paramref name="level"/> (1 to 19; 3 is zstd's default).</summary>
+    public ZstdTransform(int level = 3)
+    {
+        if (level < 1 || level > 19)
+        {
+            throw new ArgumentOutOfRangeException(nameof(level), level, "zstd level must be between 1 and 19.");
+        }
+
+        Level = level;
+        _compressors = new(() => new Compressor(level), trackAllValues: true);
+    }
+
+    /// <summary>The compression level.</summary>
+    public int Level { get; }
+
+    /// <inheritdoc />
+    public string Name => TransformName;
+
+    /// <inheritdoc />
+    public bool IsAuthenticatedEncryption => false;
+
+    /// <inheritdoc />
+    public bool TryEncode(ReadOnlySpan<byte> input, IBufferWriter<byte> output, in TransformContext context)
+    {
+        if (input.Length < 64)
+        {
+            return false;
+        }
+
+        var bound = Compressor.GetCompressBound(input.Length);
+        var destination = output.GetSpan(bound);
+        var written = _compressors.Value!.Wrap(input, destination);
+        if (written >= input.Length)
+        {
+            return false;
+        }
+
+        output.Advance(written);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void Decode(ReadOnlySpan<byte> input, IBufferWriter<byte> output, in TransformContext context)
+    {
+        ulong size;
+        try
+        {
+            size = Decompressor.GetDecompressedSize(input);
+        }
+        catch (ZstdException ex)
+        {
+            throw new InvalidDataException("The zstd frame is malformed.", ex);
+        }
+
+        if (size > (ulong)context.MaxDecodedLength)
+        {
+            throw new InvalidDataException($"The zstd frame claims {size} bytes, more than the {context.MaxDecodedLength} allowed.");
+        }
+
+        var destination = output.GetSpan((int)size);
+        int written;
+        try
+        {
+            written = _decompressors.Value!.Unwrap(input, destination[..(int)size]);
+        }
+        catch (ZstdException ex)
+        {
+            throw new InvalidDataException("The zstd frame is malformed.", ex);
+        }
+
+        if ((ulong)written != size)
+        {
+            throw new InvalidDataException($"The zstd frame decoded to {written} bytes, not the {size} it claims.");
+        }
+
+        output.Advance(written);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var compressor in _compressors.Values)
+        {
+            compressor.Dispose();
+        }
+
+        foreach (var decompressor in _decompressors.Values)
+        {
+            decompressor.Dispose();
+        }
+
+        _compressors.Dispose();
+        _decompressors.Dispose();
+    }
+}
