@@ -33,6 +33,8 @@ public sealed class BackupService
         var started = _time.GetTimestamp();
         var startTime = _time.GetLocalNow();
         var hostname = options.Hostname ?? Environment.MachineName;
+        // A shared lock: backups never wait for each other, only for an exclusive prune or repair.
+        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: false, "backup", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
         var parent = await FindParentAsync(source, hostname, options.Level, cancellationToken).ConfigureAwait(false);
         var level = parent is null ? BackupLevel.Full : options.Level;
         var context = new SourceContext();

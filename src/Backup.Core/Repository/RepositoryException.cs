@@ -36,3 +36,10 @@ public sealed class RepositoryCorruptException : RepositoryException
     /// <summary>Creates the exception.</summary>
     public RepositoryCorruptException(string message, Exception? innerException = null) : base(message, innerException) { }
 }
+
+/// <summary>The repository is locked by another process in a way that conflicts with the operation.</summary>
+public sealed class RepositoryLockedException : RepositoryException
+{
+    /// <summary>Creates the exception.</summary>
+    public RepositoryLockedException(string message) : base(message) { }
+}
