@@ -147,7 +147,7 @@ public sealed record RetentionPolicy
         }
     }
 
-    /// <summary>The rules in words, e.g. <c>last 3, daily 7, weekly 4, within 2d (zone UTC, by Host, SourceKind, Paths)</c>.</summary>
+    /// <summary>The rules in words, e.g. <c>last 3, daily 7, weekly 4, within 2d (zone UTC, by host+kind+paths)</c>.</summary>
     public override string ToString()
     {
         var rules = new List<string>();
@@ -169,7 +169,7 @@ public sealed record RetentionPolicy
         }
 
         var text = new StringBuilder(rules.Count == 0 ? "no rules" : string.Join(", ", rules));
-        text.Append(CultureInfo.InvariantCulture, $" (zone {TimeZone?.Id}, by {GroupBy})");
+        text.Append(CultureInfo.InvariantCulture, $" (zone {TimeZone?.Id}, {DescribeGrouping(GroupBy)})");
         return text.ToString();
 
         void Add(string name, int? count)
@@ -214,6 +214,33 @@ public sealed record RetentionPolicy
         }
 
         return text.ToString();
+    }
+
+    // Spelled out, because SnapshotGrouping.Default would print as "Default" and hide what it groups by.
+    private static string DescribeGrouping(SnapshotGrouping grouping)
+    {
+        var parts = new List<string>(4);
+        if (grouping.HasFlag(SnapshotGrouping.Host))
+        {
+            parts.Add("host");
+        }
+
+        if (grouping.HasFlag(SnapshotGrouping.SourceKind))
+        {
+            parts.Add("kind");
+        }
+
+        if (grouping.HasFlag(SnapshotGrouping.Paths))
+        {
+            parts.Add("paths");
+        }
+
+        if (grouping.HasFlag(SnapshotGrouping.Tags))
+        {
+            parts.Add("tags");
+        }
+
+        return parts.Count == 0 ? "not grouped" : "by " + string.Join('+', parts);
     }
 
     private RetentionPolicy Validated()
