@@ -11,10 +11,10 @@ namespace Backup.Retention.Tests;
 /// </summary>
 public class RetentionPropertyTests
 {
-    private static readonly string[] ZoneIds = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Chatham"];
+    private static readonly IReadOnlyList<string> ZoneIds = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Chatham"];
 
     // Each anchor with the zone whose transition it sits on; cases mostly use that zone, sometimes another.
-    private static readonly (DateTimeOffset Time, string Zone)[] Anchors =
+    private static readonly IReadOnlyList<(DateTimeOffset Time, string Zone)> Anchors =
     [
         (new(2024, 3, 31, 1, 0, 0, TimeSpan.Zero), "Europe/Berlin"),          // spring forward
         (new(2024, 10, 27, 1, 0, 0, TimeSpan.Zero), "Europe/Berlin"),         // fall back: 02:00-03:00 twice
@@ -40,8 +40,8 @@ public class RetentionPropertyTests
         for (var seed = batch * CasesPerBatch; seed < (batch + 1) * CasesPerBatch; seed++)
         {
             var random = new Random(seed);
-            var (anchor, anchorZone) = Anchors[random.Next(Anchors.Length)];
-            var zone = TimeZoneInfo.FindSystemTimeZoneById(random.Next(4) == 0 ? ZoneIds[random.Next(ZoneIds.Length)] : anchorZone);
+            var (anchor, anchorZone) = Anchors[random.Next(Anchors.Count)];
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(random.Next(4) == 0 ? ZoneIds[random.Next(ZoneIds.Count)] : anchorZone);
             var snapshots = History(random, anchor);
             var policy = RandomPolicy(random, zone);
             var now = anchor + TimeSpan.FromHours(random.Next(-72, 24 * 30));
