@@ -1,0 +1,149 @@
+using System.Globalization;
+using Backup.Core.Crypto;
+using Backup.Core.Repository;
+using Backup.Core.Retention;
+using Backup.Core.Snapshots;
+using Backup.Core.Storage;
+
+namespace Backup.Retention.Tests;
+
+public class RetentionServiceTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-24T12:00Z", CultureInfo.InvariantCulture);
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    private static async Task<(InMemoryTarget Target, BackupRepository Repository, List<Snapshot> Saved)> RepositoryWithHistoryAsync()
+    {
+        var target = new InMemoryTarget();
+        var repository = await BackupRepository.InitAsync(target, RepositoryCredentials.FromKeyFile(RepositoryCredentials.GenerateKeyFile()));
+        var tree = BlobId.Sha256([1, 2, 3]);
+        var saved = new List<Snapshot>();
+        string[] times =
+        [
+            "2026-11-24T10:00Z", "2026-11-24T02:00Z", "2026-11-23T10:00Z", "2026-11-20T10:00Z",
+            "2026-11-10T10:00Z", "2026-10-01T10:00Z", "2026-09-01T10:00Z", "2030-01-01T00:00Z",
+        ];
+        foreach (var time in times)
+        {
+            saved.Add(await repository.SaveSnapshotAsync(new Snapshot
+            {
+                Time = DateTimeOffset.Parse(time, CultureInfo.InvariantCulture),
+                Hostname = "web1",
+                SourceKind = "files",
+                Paths = ["/srv"],
+                Tree = tree,
+                Pinned = time == "2026-09-01T10:00Z",
+            }));
+        }
+
+        saved.Add(await repository.SaveSnapshotAsync(new Snapshot
+        {
+            Time = DateTimeOffset.Parse("2026-01-01T00:00Z", CultureInfo.InvariantCulture),
+            Hostname = "db1",
+            SourceKind = "postgresql",
+            Paths = ["main"],
+            Tree = tree,
+        }));
+        return (target, repository, saved);
+    }
+
+    private static async Task<HashSet<BlobId>> ListIdsAsync(BackupRepository repository)
+    {
+        var ids = new HashSet<BlobId>();
+        await foreach (var snapshot in repository.ListSnapshotsAsync())
+        {
+            ids.Add(snapshot.Id);
+        }
+
+        return ids;
+    }
+
+    [Fact]
+    public async Task A_dry_run_decides_but_deletes_nothing()
+    {
+        var (_, repository, saved) = await RepositoryWithHistoryAsync();
+        await using var _ = repository;
+        var result = await new RetentionService(repository, new FixedTime(Now)).ApplyAsync(new RetentionPolicy { KeepDaily = 2 }, dryRun: true, CancellationToken.None);
+
+        result.DryRun.Should().BeTrue();
+        result.Deleted.Should().Be(0);
+        result.EvaluatedAt.Should().Be(Now);
+        result.Removed.Select(s => s.Time.ToString("yyyy-MM-dd HH", CultureInfo.InvariantCulture)).Should().BeEquivalentTo(
+            ["2026-11-24 02", "2026-11-20 10", "2026-11-10 10", "2026-10-01 10"]);
+        (await ListIdsAsync(repository)).Should().BeEquivalentTo(saved.Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task A_real_run_deletes_exactly_the_removed_snapshots()
+    {
+        var (target, repository, saved) = await RepositoryWithHistoryAsync();
+        await using var _ = repository;
+        var result = await new RetentionService(repository, new FixedTime(Now)).ApplyAsync(new RetentionPolicy { KeepDaily = 2 }, dryRun: false, CancellationToken.None);
+
+        var removed = result.Removed.Select(s => s.Id).ToHashSet();
+        removed.Should().HaveCount(4);
+        result.Deleted.Should().Be(4);
+        (await ListIdsAsync(repository)).Should().BeEquivalentTo(saved.Select(s => s.Id).Where(id => !removed.Contains(id)));
+        result.Kept.Select(s => s.Id).Should().BeEquivalentTo(saved.Select(s => s.Id).Where(id => !removed.Contains(id)));
+
+        // Reasons survive to the result: future-dated, pinned and the other host's own group.
+        var decisions = result.Groups.SelectMany(g => g.Decisions).ToDictionary(d => d.Snapshot.Time.ToString("yyyy-MM-dd HH", CultureInfo.InvariantCulture) + " " + d.Snapshot.Hostname, d => string.Join("; ", d.Reasons));
+        decisions["2030-01-01 00 web1"].Should().Be("future-dated");
+        decisions["2026-09-01 10 web1"].Should().Be("pinned");
+        decisions["2026-01-01 00 db1"].Should().Be("daily 1 (2026-01-01)");
+        result.Groups.Should().HaveCount(2);
+
+        // The shared lock is released.
+        (await CountLocksAsync(target)).Should().Be(0);
+
+        // Running again removes nothing more: the decision is stable.
+        var again = await new RetentionService(repository, new FixedTime(Now)).ApplyAsync(new RetentionPolicy { KeepDaily = 2 }, dryRun: false, CancellationToken.None);
+        again.Deleted.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Forget_runs_alongside_a_backup_but_not_alongside_exclusive_maintenance()
+    {
+        var (target, repository, _) = await RepositoryWithHistoryAsync();
+        await using var _ = repository;
+        var service = new RetentionService(repository, new FixedTime(Now));
+
+        await using (await RepositoryLock.AcquireAsync(target, exclusive: false, "backup"))
+        {
+            (await service.ApplyAsync(new RetentionPolicy { KeepLast = 5 }, dryRun: false, CancellationToken.None)).Deleted.Should().Be(1);
+        }
+
+        await using (await RepositoryLock.AcquireAsync(target, exclusive: true, "prune"))
+        {
+            // A dry run only reads and takes no lock.
+            (await service.ApplyAsync(new RetentionPolicy { KeepLast = 1 }, dryRun: true, CancellationToken.None)).Removed.Should().NotBeEmpty();
+            var act = () => service.ApplyAsync(new RetentionPolicy { KeepLast = 1 }, dryRun: false, CancellationToken.None);
+            await act.Should().ThrowAsync<RepositoryLockedException>();
+        }
+    }
+
+    [Fact]
+    public async Task An_empty_policy_is_refused_before_anything_is_read()
+    {
+        var (_, repository, saved) = await RepositoryWithHistoryAsync();
+        await using var _ = repository;
+        var act = () => new RetentionService(repository).ApplyAsync(new RetentionPolicy(), dryRun: false, CancellationToken.None);
+        await act.Should().ThrowAsync<ArgumentException>();
+        (await ListIdsAsync(repository)).Should().HaveCount(saved.Count);
+    }
+
+    private static async Task<int> CountLocksAsync(InMemoryTarget target)
+    {
+        var count = 0;
+        await foreach (var _ in RepositoryLock.ReadLocksAsync(target))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
