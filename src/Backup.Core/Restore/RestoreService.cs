@@ -337,8 +337,7 @@ public sealed class RestoreService
                     Problem(relative, failure);
                 }
 
-                // rename(2) replaces whatever is at the real name (a link included) without following it.
-                FileSystem.File.Move(temp, absolute, overwrite: true);
+                target.Replace(temp, absolute);
                 first?.TrySetResult(absolute);
                 Interlocked.Increment(ref _files);
                 Done(relative);
