@@ -123,7 +123,8 @@ public class RoundTripTests
         result.Problems.Should().BeEmpty();
         result.Files.Should().BeGreaterThan(15);
         result.Directories.Should().BeGreaterThan(60);
-        result.Bytes.Should().Be(backup.Snapshot.Statistics.TotalBytes);
+        // The two extra names of the hard-linked 100 kB file are links, not written again.
+        result.Bytes.Should().Be(backup.Snapshot.Statistics.TotalBytes - 200_000);
         progress.Should().NotBeEmpty();
         Directory.EnumerateFileSystemEntries(target.Restored(corpus), ".restore-*", SearchOption.AllDirectories).Should().BeEmpty();
         await ShouldMatchAsync(corpus, target.Restored(corpus), expectHardLinks: true);

@@ -124,15 +124,7 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         {
             try
             {
-                var mode = (UnixFileMode)(node.Mode & 0xFFF);
-                if (node.Type == NodeType.Directory)
-                {
-                    fileSystem.DirectoryInfo.New(path).UnixFileMode = mode;
-                }
-                else
-                {
-                    fileSystem.File.SetUnixFileMode(path, mode);
-                }
+                fileSystem.File.SetUnixFileMode(path, (UnixFileMode)(node.Mode & 0xFFF));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
