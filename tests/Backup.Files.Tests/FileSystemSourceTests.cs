@@ -1,3 +1,4 @@
+using System.IO.Abstractions;
 using System.IO.Abstractions.TestingHelpers;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
@@ -205,5 +206,41 @@ public class FileSystemSourceTests
         entries.Select(e => e.Path).Should().Equal("data", "data/a", "data/a/x.bin", "data/b.txt", "data/empty");
         entries.Single(e => e.Path == "data/b.txt").Metadata.Size.Should().Be(3);
         entries.Single(e => e.Path == "data/empty").Metadata.Type.Should().Be(NodeType.Directory);
+    }
+
+    /// <summary>A mock file system where one directory cannot be listed, as if its permissions forbade it.</summary>
+    private sealed class LockedDirectoryFileSystem : MockFileSystem
+    {
+        private readonly LockedDirectory? _directory;
+
+        public LockedDirectoryFileSystem(IDictionary<string, MockFileData> files, string locked) : base(files) =>
+            _directory = new LockedDirectory(this, locked);
+
+        // The base constructor already uses Directory, before the override's field is set.
+        public override IDirectory Directory => _directory ?? base.Directory;
+    }
+
+    private sealed class LockedDirectory(MockFileSystem fileSystem, string locked) : MockDirectory(fileSystem, "/")
+    {
+        public override IEnumerable<string> EnumerateFileSystemEntries(string path, string searchPattern, EnumerationOptions enumerationOptions) =>
+            path == locked ? throw new UnauthorizedAccessException($"Access to the path '{path}' is denied.") : base.EnumerateFileSystemEntries(path, searchPattern, enumerationOptions);
+    }
+
+    [Fact]
+    public async Task An_unreadable_directory_is_reported_kept_as_an_entry_and_the_walk_goes_on()
+    {
+        var fs = new LockedDirectoryFileSystem(new Dictionary<string, MockFileData>
+        {
+            ["/data/locked/hidden.txt"] = new("h"),
+            ["/data/open/visible.txt"] = new("v"),
+        }, "/data/locked");
+        await using var repo = await TestRepository.CreateAsync();
+
+        var result = await repo.BackupAsync(new FileSystemSource(["/data"], fileSystem: fs));
+
+        result.Problems.Should().ContainSingle(p => p.Path == "/data/locked" && p.Reason.Contains("denied"));
+        result.Snapshot.Partial.Should().BeTrue();
+        (await SnapshotWalker.FindAsync(repo.Repository, result.Snapshot, "data/locked")).Should().NotBeNull();
+        (await SnapshotWalker.FindAsync(repo.Repository, result.Snapshot, "data/open/visible.txt")).Should().NotBeNull();
     }
 }
