@@ -117,7 +117,8 @@ public sealed class BackupService
         Snapshot? found = null;
         await foreach (var snapshot in _repository.ListSnapshotsAsync(null, cancellationToken).ConfigureAwait(false))
         {
-            if (snapshot.SourceKind == source.Kind && snapshot.Hostname == hostname && !snapshot.Partial
+            // A partial snapshot is a fine reference: content is reused per file, and a file it lacks is just read again.
+            if (snapshot.SourceKind == source.Kind && snapshot.Hostname == hostname
                 && snapshot.Paths.Order(StringComparer.Ordinal).SequenceEqual(paths, StringComparer.Ordinal)
                 && (level == BackupLevel.Incremental || snapshot.Level == BackupLevel.Full))
             {
@@ -308,7 +309,7 @@ public sealed class BackupService
                     {
                         context.ReportProblem(entry.Path, "the file vanished while being read");
                     }
-                    else if (after.Size != size || after.MtimeNs != metadata.MtimeNs)
+                    else if (after.Size != size || after.MtimeNs != metadata.MtimeNs || after.CtimeNs != metadata.CtimeNs || after.Inode != metadata.Inode)
                     {
                         context.ReportProblem(entry.Path, $"the file changed while being read (size {metadata.Size} -> {after.Size}); the stored copy may be inconsistent");
                     }
