@@ -8,11 +8,8 @@ using Xunit.Abstractions;
 
 namespace Backup.Core.Tests;
 
-/// <summary>Runs alone (after the parallel tests), so the managed-memory samples belong to it.</summary>
-[CollectionDefinition(nameof(LargeStreamTests), DisableParallelization = true)]
-public sealed class LargeStreamRunsAlone;
 
-[Collection(nameof(LargeStreamTests))]
+[Collection(SerialTests.Name)]
 public class LargeStreamTests(ITestOutputHelper log)
 {
     // 1 GiB: far more than the memory a streaming pipeline may use, small enough to run in seconds on a shared
