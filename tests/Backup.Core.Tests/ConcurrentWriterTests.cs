@@ -34,8 +34,8 @@ public class ConcurrentWriterTests
         }
 
         snapshots.Should().HaveCount(2);
-        (await TestRepository.RestoreAsync(fresh, snapshots.Single(s => s.Paths[0] == "a.bin"))).Should().Equal(a);
-        (await TestRepository.RestoreAsync(fresh, snapshots.Single(s => s.Paths[0] == "b.bin"))).Should().Equal(b);
+        (await TestRepository.RestoreAsync(fresh, snapshots.Single(s => s.Paths[0] == "a.bin"))).ShouldEqualBytes(a);
+        (await TestRepository.RestoreAsync(fresh, snapshots.Single(s => s.Paths[0] == "b.bin"))).ShouldEqualBytes(b);
         (await TestRepository.ListAsync(fresh.Target, RepositoryLayout.IndexPrefix)).Should().HaveCount(2);
     }
 }

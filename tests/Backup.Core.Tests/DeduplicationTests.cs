@@ -29,7 +29,7 @@ public class DeduplicationTests
         (await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix)).Count.Should().BeLessThanOrEqualTo(packsAfterFirst + 1);
         var bytesAfterSecond = (await TestRepository.ListAsync(target, "")).Sum(o => o.Length);
         (bytesAfterSecond - bytesAfterFirst).Should().BeLessThan(16 * 1024, "a snapshot, an index and a tree are all that is new");
-        (await TestRepository.RestoreAsync(repository, second.Snapshot)).Should().Equal(data);
+        (await TestRepository.RestoreAsync(repository, second.Snapshot)).ShouldEqualBytes(data);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public class DeduplicationTests
         var a = (await repository.LoadTreeAsync(first.Snapshot.Tree)).Nodes.Single().Content;
         var b = (await repository.LoadTreeAsync(second.Snapshot.Tree)).Nodes.Single().Content;
         b.Should().Equal(a);
-        (await TestRepository.RestoreAsync(repository, second.Snapshot)).Should().Equal(data);
+        (await TestRepository.RestoreAsync(repository, second.Snapshot)).ShouldEqualBytes(data);
     }
 
     [Fact]

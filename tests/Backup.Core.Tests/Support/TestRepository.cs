@@ -73,3 +73,14 @@ internal static class TestRepository
 
     public static string Sha256Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 }
+
+internal static class ByteAssertions
+{
+    /// <summary>Fast exact comparison for large buffers (FluentAssertions compares element by element, slowly).</summary>
+    public static void ShouldEqualBytes(this byte[] actual, byte[] expected, string because = "")
+    {
+        actual.Length.Should().Be(expected.Length, because);
+        var first = actual.AsSpan().CommonPrefixLength(expected);
+        first.Should().Be(expected.Length, "the contents must match at every byte {0}", because);
+    }
+}
