@@ -5,11 +5,19 @@ namespace Backup.Core.Buffers;
 /// <summary>An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>, so the hot path does not churn the large-object heap.</summary>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
+    private readonly ArrayPool<byte> _pool;
     private byte[] _buffer;
     private int _written;
 
     /// <summary>Rents a buffer of at least <paramref name="initialCapacity"/> bytes.</summary>
-    public PooledBufferWriter(int initialCapacity = 4096) => _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 256));
+    public PooledBufferWriter(int initialCapacity = 4096) : this(initialCapacity, ArrayPool<byte>.Shared) { }
+
+    /// <summary>Rents a buffer of at least <paramref name="initialCapacity"/> bytes from <paramref name="pool"/>.</summary>
+    public PooledBufferWriter(int initialCapacity, ArrayPool<byte> pool)
+    {
+        _pool = pool ?? throw new ArgumentNullException(nameof(pool));
+        _buffer = _pool.Rent(Math.Max(initialCapacity, 256));
+    }
 
     /// <summary>The bytes written so far.</summary>
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
@@ -56,7 +64,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         _written = 0;
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _pool.Return(buffer);
         }
     }
 
@@ -68,11 +76,11 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
             return;
         }
 
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _written + sizeHint));
+        var bigger = _pool.Rent(Math.Max(_buffer.Length * 2, _written + sizeHint));
         _buffer.AsSpan(0, _written).CopyTo(bigger);
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            _pool.Return(_buffer);
         }
 
         _buffer = bigger;

@@ -136,7 +136,22 @@ public sealed class BackupRepository : IAsyncDisposable
             throw new RepositoryCorruptException($"The object 'config' in {target.Description} is not a Backup SDK repository configuration.");
         }
 
-        config.Chunker.Validate();
+        try
+        {
+            // The config is plain JSON and not authenticated: settings that do not validate mean it was damaged.
+            ArgumentNullException.ThrowIfNull(config.Chunker, nameof(config.Chunker));
+            config.Chunker.Validate();
+            _ = CompressionSetting.Parse(config.Compression);
+            if (config.PackSize < 4 * 1024 * 1024 || config.PackSize > 256 * 1024 * 1024)
+            {
+                throw new ArgumentException($"{nameof(config.PackSize)} must be between 4 MiB and 256 MiB (was {config.PackSize}).");
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            throw new RepositoryCorruptException($"The repository config in {target.Description} has an invalid setting: {ex.Message}", ex);
+        }
+
         return config;
     }
 

@@ -26,6 +26,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
     private readonly Task _workers;
     private readonly Task _uploader;
     private readonly object _packGate = new();
+    private readonly SemaphoreSlim _addGate = new(1, 1);
     private readonly List<(BlobId Pack, List<PackHeaderEntry> Entries)> _uploaded = [];
     private PackBuilder? _current;
     private Exception? _failure;
@@ -155,6 +156,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
         _current?.Dispose();
         _current = null;
         _stop.Dispose();
+        _addGate.Dispose();
     }
 
     private async Task EncodeLoopAsync()
@@ -169,24 +171,35 @@ public sealed class RepositoryWriter : IAsyncDisposable
                 {
                     encoded.Reset();
                     _repository.Chain.EncodeTo(job.Content.Span, job.Id.ToArray(), encoded);
-                    lock (_packGate)
+
+                    // Adding and handing off a full pack is one step for one worker at a time: a worker waiting to
+                    // hand off a full pack holds the others back, so at most one pack fills, one waits and one
+                    // uploads, whatever the number of workers (otherwise each worker could hold a full pack).
+                    await _addGate.WaitAsync(_stop.Token).ConfigureAwait(false);
+                    try
                     {
-                        _current ??= new PackBuilder(_repository.Config.PackSize);
-                        _current.Add(job.Id, job.Type, encoded.WrittenSpan, (uint)job.Content.Length);
-                        if (_current.Length >= _repository.Config.PackSize)
+                        lock (_packGate)
                         {
-                            full = _current;
-                            _current = null;
+                            _current ??= new PackBuilder(_repository.Config.PackSize);
+                            _current.Add(job.Id, job.Type, encoded.WrittenSpan, (uint)job.Content.Length);
+                            if (_current.Length >= _repository.Config.PackSize)
+                            {
+                                full = _current;
+                                _current = null;
+                            }
+                        }
+
+                        Interlocked.Increment(ref _blobsAdded);
+                        Interlocked.Add(ref _bytesAdded, job.Content.Length);
+                        if (full is not null)
+                        {
+                            await EnqueueUploadAsync(full).ConfigureAwait(false);
                         }
                     }
-
-                    Interlocked.Increment(ref _blobsAdded);
-                    Interlocked.Add(ref _bytesAdded, job.Content.Length);
-                }
-
-                if (full is not null)
-                {
-                    await EnqueueUploadAsync(full).ConfigureAwait(false);
+                    finally
+                    {
+                        _addGate.Release();
+                    }
                 }
             }
         }
@@ -323,7 +336,12 @@ public sealed class RepositoryWriter : IAsyncDisposable
     {
         private readonly PooledBufferWriter _buffer;
 
-        public PackBuilder(int packSize) => _buffer = new PooledBufferWriter(packSize + (packSize / 4));
+        // Packs are tens of MiB: the shared pool would park one per thread-pool thread in thread-local slots that
+        // other threads cannot reuse, so live memory grew with the number of threads a run touched. This pool has
+        // no thread-local slots and keeps only a few.
+        private static readonly ArrayPool<byte> PackPool = ArrayPool<byte>.Create(maxArrayLength: 512 * 1024 * 1024, maxArraysPerBucket: 4);
+
+        public PackBuilder(int packSize) => _buffer = new PooledBufferWriter(packSize + (packSize / 4), PackPool);
 
         public List<PackHeaderEntry> Entries { get; } = [];
 

@@ -1,0 +1,90 @@
+using Backup.Core.Repository;
+using Backup.Core.Storage;
+using Backup.Core.Tests.Support;
+
+namespace Backup.Core.Tests;
+
+public class KeyManagementTests
+{
+    [Fact]
+    public async Task An_added_key_is_listed_and_opens_the_repository_to_the_same_data()
+    {
+        var target = new InMemoryTarget();
+        var first = TestRepository.NewKeyFile();
+        var secondBytes = Crypto.RepositoryCredentials.GenerateKeyFile();
+        var data = TestRepository.RandomBytes(50_000, seed: 41);
+        string added;
+        await using (var repository = await TestRepository.InitAsync(target, first))
+        {
+            await TestRepository.BackupBytesAsync(repository, "data.bin", data);
+            added = await repository.AddKeyAsync(Crypto.RepositoryCredentials.FromKeyFile(secondBytes), label: "ci");
+            var keys = await repository.ListKeysAsync();
+            keys.Should().HaveCount(2);
+            keys.Single(k => k.Id == added).Should().Match<RepositoryKeyInfo>(k => !k.IsCurrent && k.Label == "ci");
+            keys.Single(k => k.Id != added).IsCurrent.Should().BeTrue();
+        }
+
+        await using var reopened = await BackupRepository.OpenAsync(target, Crypto.RepositoryCredentials.FromKeyFile(secondBytes));
+        (await reopened.ListKeysAsync()).Single(k => k.IsCurrent).Id.Should().Be(added);
+        (await TestRepository.RestoreAsync(reopened, await reopened.FindSnapshotAsync("latest"))).Should().Equal(data);
+    }
+
+    [Fact]
+    public async Task A_removed_key_no_longer_opens_the_repository_and_the_key_in_use_cannot_be_removed()
+    {
+        var target = new InMemoryTarget();
+        var first = Crypto.RepositoryCredentials.GenerateKeyFile();
+        var second = Crypto.RepositoryCredentials.GenerateKeyFile();
+        string firstId;
+        await using (var repository = await TestRepository.InitAsync(target, Crypto.RepositoryCredentials.FromKeyFile(first)))
+        {
+            firstId = (await repository.ListKeysAsync()).Single().Id;
+            await repository.AddKeyAsync(Crypto.RepositoryCredentials.FromKeyFile(second));
+            var removeCurrent = () => repository.RemoveKeyAsync(firstId);
+            (await removeCurrent.Should().ThrowAsync<RepositoryException>()).WithMessage("*in use*");
+        }
+
+        await using (var other = await BackupRepository.OpenAsync(target, Crypto.RepositoryCredentials.FromKeyFile(second)))
+        {
+            await other.RemoveKeyAsync(firstId[..8]);
+            (await other.ListKeysAsync()).Should().ContainSingle().Which.IsCurrent.Should().BeTrue();
+            var unknown = () => other.RemoveKeyAsync("ffffffffffff");
+            await unknown.Should().ThrowAsync<RepositoryException>();
+        }
+
+        var act = () => BackupRepository.OpenAsync(target, Crypto.RepositoryCredentials.FromKeyFile(first));
+        await act.Should().ThrowAsync<WrongPasswordException>();
+    }
+
+    [Fact]
+    public async Task Changing_the_key_file_replaces_the_current_key()
+    {
+        var target = new InMemoryTarget();
+        var oldBytes = Crypto.RepositoryCredentials.GenerateKeyFile();
+        var newBytes = Crypto.RepositoryCredentials.GenerateKeyFile();
+        await using (var repository = await TestRepository.InitAsync(target, Crypto.RepositoryCredentials.FromKeyFile(oldBytes)))
+        {
+            await repository.ChangePasswordAsync(Crypto.RepositoryCredentials.FromKeyFile(newBytes));
+            (await repository.ListKeysAsync()).Should().ContainSingle().Which.IsCurrent.Should().BeTrue();
+        }
+
+        var old = () => BackupRepository.OpenAsync(target, Crypto.RepositoryCredentials.FromKeyFile(oldBytes));
+        await old.Should().ThrowAsync<WrongPasswordException>();
+        await (await BackupRepository.OpenAsync(target, Crypto.RepositoryCredentials.FromKeyFile(newBytes))).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_key_of_one_repository_does_not_open_another_repository()
+    {
+        var a = new InMemoryTarget();
+        var b = new InMemoryTarget();
+        var credentials = Crypto.RepositoryCredentials.GenerateKeyFile();
+        await (await TestRepository.InitAsync(a, Crypto.RepositoryCredentials.FromKeyFile(credentials))).DisposeAsync();
+        await (await TestRepository.InitAsync(b, TestRepository.NewKeyFile())).DisposeAsync();
+        // Copy a's key object into b: it is bound to a's repository ID, so it must not unlock b.
+        var keyA = (await TestRepository.ListAsync(a, RepositoryLayout.KeysPrefix)).Single().Key;
+        await b.PutAsync(keyA, await a.GetAsync(keyA));
+        var act = () => BackupRepository.OpenAsync(b, Crypto.RepositoryCredentials.FromKeyFile(credentials));
+        await act.Should().ThrowAsync<WrongPasswordException>();
+    }
+}

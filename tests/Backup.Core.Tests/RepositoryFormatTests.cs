@@ -1,0 +1,72 @@
+using System.Text.Json.Nodes;
+using Backup.Core.Repository;
+using Backup.Core.Storage;
+using Backup.Core.Tests.Support;
+
+namespace Backup.Core.Tests;
+
+public class RepositoryFormatTests
+{
+    [Fact]
+    public async Task A_repository_of_a_newer_format_version_is_refused_with_a_message_naming_the_version()
+    {
+        var target = new InMemoryTarget();
+        var credentials = TestRepository.NewKeyFile();
+        await (await TestRepository.InitAsync(target, credentials)).DisposeAsync();
+        var config = JsonNode.Parse(await target.GetAsync(RepositoryLayout.Config))!;
+        config["version"] = 2;
+        await target.PutAsync(RepositoryLayout.Config, System.Text.Encoding.UTF8.GetBytes(config.ToJsonString()));
+
+        var act = () => BackupRepository.OpenAsync(target, credentials);
+        (await act.Should().ThrowAsync<RepositoryFormatException>()).WithMessage("*version 2*");
+    }
+
+    [Fact]
+    public async Task Opening_an_empty_target_throws_RepositoryNotFoundException_naming_the_target()
+    {
+        using var directory = new TempDirectory();
+        var act = () => BackupRepository.OpenAsync(new LocalDirectoryTarget(directory.Path), TestRepository.NewKeyFile());
+        (await act.Should().ThrowAsync<RepositoryNotFoundException>()).WithMessage($"*{directory.Path}*");
+    }
+
+    [Fact]
+    public async Task Creating_a_repository_where_one_exists_throws_and_leaves_it_usable()
+    {
+        var target = new InMemoryTarget();
+        var credentials = TestRepository.NewKeyFile();
+        await (await TestRepository.InitAsync(target, credentials)).DisposeAsync();
+        var config = await target.GetAsync(RepositoryLayout.Config);
+
+        var act = () => TestRepository.InitAsync(target, TestRepository.NewKeyFile());
+        await act.Should().ThrowAsync<RepositoryException>();
+        (await target.GetAsync(RepositoryLayout.Config)).Should().Equal(config);
+        (await TestRepository.ListAsync(target, RepositoryLayout.KeysPrefix)).Should().ContainSingle();
+        await (await BackupRepository.OpenAsync(target, credentials)).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_config_records_the_settings_chosen_at_init_and_holds_no_secret()
+    {
+        var target = new InMemoryTarget();
+        var options = TestRepository.SmallOptions("gzip", packSize: 8 * 1024 * 1024);
+        await (await TestRepository.InitAsync(target, TestRepository.NewKeyFile(), options)).DisposeAsync();
+        var config = await BackupRepository.ReadConfigAsync(target);
+        config.Version.Should().Be(RepositoryConfig.CurrentVersion);
+        config.Compression.Should().Be("gzip");
+        config.PackSize.Should().Be(8 * 1024 * 1024);
+        config.Chunker.Should().Be(TestRepository.SmallChunker);
+        var text = System.Text.Encoding.UTF8.GetString(await target.GetAsync(RepositoryLayout.Config));
+        text.Should().NotContainAny("key", "secret", "salt");
+    }
+
+    [Fact]
+    public async Task A_config_that_is_not_a_repository_config_is_reported_as_corrupt()
+    {
+        var target = new InMemoryTarget();
+        await target.PutAsync(RepositoryLayout.Config, "{\"format\":\"something-else\",\"version\":1,\"id\":\"x\",\"chunker\":{}}"u8.ToArray());
+        var act = () => BackupRepository.OpenAsync(target, TestRepository.NewKeyFile());
+        await act.Should().ThrowAsync<RepositoryCorruptException>();
+        await target.PutAsync(RepositoryLayout.Config, "not json"u8.ToArray());
+        await act.Should().ThrowAsync<RepositoryCorruptException>();
+    }
+}

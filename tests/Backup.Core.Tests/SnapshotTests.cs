@@ -1,0 +1,110 @@
+using Backup.Core.Pipeline;
+using Backup.Core.Repository;
+using Backup.Core.Snapshots;
+using Backup.Core.Sources;
+using Backup.Core.Storage;
+using Backup.Core.Tests.Support;
+
+namespace Backup.Core.Tests;
+
+public class SnapshotTests
+{
+    [Fact]
+    public async Task Snapshots_are_found_by_latest_by_full_id_and_by_unique_prefix()
+    {
+        await using var repository = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile());
+        var first = await TestRepository.BackupBytesAsync(repository, "a.bin", [1]);
+        var second = await TestRepository.BackupBytesAsync(repository, "b.bin", [2]);
+
+        (await repository.FindSnapshotAsync("latest")).Id.Should().Be(second.Snapshot.Id);
+        (await repository.FindSnapshotAsync(first.Snapshot.Id.ToString())).Paths.Should().Equal("a.bin");
+        (await repository.FindSnapshotAsync(first.Snapshot.Id.ToString()[..12].ToUpperInvariant())).Id.Should().Be(first.Snapshot.Id);
+    }
+
+    [Fact]
+    public async Task Unknown_short_and_ambiguous_prefixes_are_errors()
+    {
+        await using var repository = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile());
+        var none = () => repository.FindSnapshotAsync("latest");
+        (await none.Should().ThrowAsync<RepositoryException>()).WithMessage("*no snapshots*");
+
+        // Save bare snapshots until two IDs share their first four digits (expected after about 300).
+        var seen = new Dictionary<string, BlobId>();
+        string? ambiguous = null;
+        for (var i = 0; ambiguous is null; i++)
+        {
+            var saved = await repository.SaveSnapshotAsync(new Snapshot { Hostname = $"host{i}", SourceKind = "test" });
+            var prefix = saved.Id.ToString()[..4];
+            if (!seen.TryAdd(prefix, saved.Id))
+            {
+                ambiguous = prefix;
+            }
+        }
+
+        var act = () => repository.FindSnapshotAsync(ambiguous);
+        (await act.Should().ThrowAsync<RepositoryException>()).WithMessage("*give more digits*");
+        var unknown = () => repository.FindSnapshotAsync(new string('0', 64) == seen.Values.First().ToString() ? "ffff" + new string('f', 60) : new string('0', 64));
+        await unknown.Should().ThrowAsync<RepositoryException>();
+        var tooShort = () => repository.FindSnapshotAsync("abc");
+        await tooShort.Should().ThrowAsync<RepositoryException>();
+        var notHex = () => repository.FindSnapshotAsync("xyz12");
+        await notHex.Should().ThrowAsync<RepositoryException>();
+    }
+
+    [Fact]
+    public async Task A_snapshot_records_host_tags_level_paths_kind_and_time_with_its_offset()
+    {
+        var target = new InMemoryTarget();
+        var credentials = TestRepository.NewKeyFile();
+        var zone = TimeZoneInfo.CreateCustomTimeZone("test+0530", TimeSpan.FromMinutes(330), "test", "test");
+        var clock = new FixedClock(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero), zone);
+        await using (var repository = await TestRepository.InitAsync(target, credentials))
+        {
+            var source = StreamSource.FromStream("db.dump", new MemoryStream(new byte[100]), kind: "postgresql");
+            await new BackupService(repository, clock).BackupAsync(source, new BackupOptions
+            {
+                Level = BackupLevel.Full,
+                Hostname = "db-1",
+                Tags = ["nightly", "prod"],
+                Metadata = new Dictionary<string, string> { ["server"] = "16.2" },
+            });
+        }
+
+        await using var reopened = await BackupRepository.OpenAsync(target, credentials);
+        var snapshot = await reopened.FindSnapshotAsync("latest");
+        snapshot.Hostname.Should().Be("db-1");
+        snapshot.Tags.Should().Equal("nightly", "prod");
+        snapshot.Level.Should().Be(BackupLevel.Full);
+        snapshot.Paths.Should().Equal("db.dump");
+        snapshot.SourceKind.Should().Be("postgresql");
+        snapshot.Metadata.Should().Contain("server", "16.2");
+        snapshot.Time.Should().Be(clock.GetUtcNow());
+        snapshot.Time.Offset.Should().Be(TimeSpan.FromMinutes(330));
+        snapshot.Partial.Should().BeFalse();
+        snapshot.Statistics.TotalBytes.Should().Be(100);
+    }
+
+    [Fact]
+    public async Task An_incremental_backup_without_a_parent_runs_as_full_and_the_next_one_names_its_parent()
+    {
+        await using var repository = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile());
+        var options = new BackupOptions { Level = BackupLevel.Incremental, Hostname = "h" };
+        var first = await TestRepository.BackupBytesAsync(repository, "x.bin", [1, 2, 3], options);
+        var second = await TestRepository.BackupBytesAsync(repository, "x.bin", [1, 2, 3], options);
+        var otherHost = await TestRepository.BackupBytesAsync(repository, "x.bin", [1, 2, 3], options with { Hostname = "other" });
+
+        first.Snapshot.Level.Should().Be(BackupLevel.Full);
+        first.Snapshot.Parent.Should().BeNull();
+        second.Snapshot.Level.Should().Be(BackupLevel.Incremental);
+        second.Snapshot.Parent.Should().Be(first.Snapshot.Id);
+        otherHost.Snapshot.Level.Should().Be(BackupLevel.Full, "a parent must come from the same host");
+        (await TestRepository.RestoreAsync(repository, second.Snapshot)).Should().Equal(1, 2, 3);
+    }
+
+    private sealed class FixedClock(DateTimeOffset now, TimeZoneInfo zone) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+
+        public override TimeZoneInfo LocalTimeZone => zone;
+    }
+}

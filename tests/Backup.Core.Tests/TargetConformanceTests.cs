@@ -1,0 +1,130 @@
+using Backup.Core.Storage;
+using Backup.Core.Tests.Support;
+
+namespace Backup.Core.Tests;
+
+/// <summary>What every <see cref="IBackupTarget"/> must do; each target's test class derives from this.</summary>
+public abstract class TargetConformanceTests
+{
+    protected abstract IBackupTarget Target { get; }
+
+    [Fact]
+    public async Task Put_then_get_stat_range_list_and_delete_behave_as_specified()
+    {
+        var target = Target;
+        await target.PutAsync("data/ab/one", new byte[] { 1, 2, 3, 4, 5 });
+        await target.PutAsync("data/cd/two", new byte[] { 6 });
+        await target.PutAsync("index/three", new byte[] { 7, 8 });
+
+        (await target.GetAsync("data/ab/one")).Should().Equal(1, 2, 3, 4, 5);
+        (await target.GetRangeAsync("data/ab/one", 1, 3)).Should().Equal(2, 3, 4);
+        (await target.GetRangeAsync("data/ab/one", 5, 0)).Should().BeEmpty();
+        (await target.StatAsync("data/ab/one"))!.Length.Should().Be(5);
+        (await target.StatAsync("data/ab/missing")).Should().BeNull();
+        (await TestRepository.ListAsync(target, "data/")).Select(o => o.Key).Should().BeEquivalentTo("data/ab/one", "data/cd/two");
+        (await TestRepository.ListAsync(target, "data/ab/o")).Select(o => o.Key).Should().Equal("data/ab/one");
+        (await TestRepository.ListAsync(target, "")).Should().HaveCount(3);
+        (await TestRepository.ListAsync(target, "nothing/")).Should().BeEmpty();
+
+        await target.PutAsync("data/ab/one", new byte[] { 9 });
+        (await target.GetAsync("data/ab/one")).Should().Equal(9);
+        await target.DeleteAsync("data/ab/one");
+        await target.DeleteAsync("data/ab/one");
+        await target.DeleteAsync("never/was");
+        (await target.StatAsync("data/ab/one")).Should().BeNull();
+        (await TestRepository.ListAsync(target, "data/")).Select(o => o.Key).Should().Equal("data/cd/two");
+    }
+
+    [Fact]
+    public async Task Missing_objects_throw_BackupObjectNotFoundException_and_ranges_outside_an_object_throw()
+    {
+        var target = Target;
+        var get = () => target.GetAsync("keys/missing");
+        (await get.Should().ThrowAsync<BackupObjectNotFoundException>()).Which.Key.Should().Be("keys/missing");
+        var range = () => target.GetRangeAsync("keys/missing", 0, 1);
+        await range.Should().ThrowAsync<BackupObjectNotFoundException>();
+
+        await target.PutAsync("keys/present", new byte[10]);
+        var outside = () => target.GetRangeAsync("keys/present", 5, 6);
+        (await outside.Should().ThrowAsync<BackupTargetException>()).Which.Should().NotBeOfType<BackupObjectNotFoundException>();
+    }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("data/../../escape")]
+    [InlineData("/absolute")]
+    [InlineData("data//double")]
+    [InlineData("data/./dot")]
+    [InlineData("back\\slash")]
+    [InlineData("")]
+    public async Task Keys_that_could_escape_the_repository_are_rejected(string key)
+    {
+        var target = Target;
+        var put = () => target.PutAsync(key, new byte[] { 1 });
+        await put.Should().ThrowAsync<ArgumentException>();
+        var get = () => target.GetAsync(key);
+        await get.Should().ThrowAsync<ArgumentException>();
+        var delete = () => target.DeleteAsync(key);
+        await delete.Should().ThrowAsync<ArgumentException>();
+    }
+
+    [Fact]
+    public async Task List_prefixes_that_could_escape_are_rejected()
+    {
+        var act = async () => await TestRepository.ListAsync(Target, "../");
+        await act.Should().ThrowAsync<ArgumentException>();
+    }
+}
+
+public sealed class InMemoryTargetTests : TargetConformanceTests
+{
+    protected override IBackupTarget Target { get; } = new InMemoryTarget();
+
+    [Fact]
+    public async Task Stored_objects_are_copies_that_callers_cannot_alter()
+    {
+        var target = new InMemoryTarget();
+        var content = new byte[] { 1, 2, 3 };
+        await target.PutAsync("a", content);
+        content[0] = 9;
+        var read = await target.GetAsync("a");
+        read.Should().Equal(1, 2, 3);
+        read[1] = 9;
+        (await target.GetAsync("a")).Should().Equal(1, 2, 3);
+    }
+}
+
+public sealed class LocalDirectoryTargetTests : TargetConformanceTests, IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public LocalDirectoryTargetTests() => Target = new LocalDirectoryTarget(_directory.Path);
+
+    protected override IBackupTarget Target { get; }
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Listings_never_show_temporary_files_and_the_temp_folder_cannot_be_addressed()
+    {
+        var target = new LocalDirectoryTarget(_directory.Path);
+        await target.PutAsync("data/x", new byte[] { 1 });
+        Directory.CreateDirectory(Path.Combine(_directory.Path, ".tmp"));
+        await File.WriteAllBytesAsync(Path.Combine(_directory.Path, ".tmp", "abc.partial"), new byte[] { 2 });
+
+        (await TestRepository.ListAsync(target, "")).Select(o => o.Key).Should().Equal("data/x");
+        var put = () => target.PutAsync(".tmp/abc.partial", new byte[] { 3 });
+        await put.Should().ThrowAsync<ArgumentException>();
+    }
+
+    [Fact]
+    public async Task Objects_are_plain_files_under_the_root_and_a_finished_put_leaves_no_temporary_file()
+    {
+        var target = new LocalDirectoryTarget(_directory.Path);
+        await target.PutAsync("snapshots/abc", new byte[] { 4, 5 });
+        (await File.ReadAllBytesAsync(Path.Combine(_directory.Path, "snapshots", "abc"))).Should().Equal(4, 5);
+        var temp = Path.Combine(_directory.Path, ".tmp");
+        (Directory.Exists(temp) ? Directory.GetFiles(temp) : []).Should().BeEmpty();
+        target.Description.Should().Contain(_directory.Path);
+    }
+}
