@@ -115,7 +115,7 @@ public sealed class BackupService
 
         var paths = source.Paths.Order(StringComparer.Ordinal).ToList();
         Snapshot? found = null;
-        await foreach (var snapshot in _repository.ListSnapshotsAsync(null, cancellationToken).ConfigureAwait(false))
+        await foreach (var snapshot in _repository.ListSnapshotsAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
         {
             // A partial snapshot is a fine reference: content is reused per file, and a file it lacks is just read again.
             if (snapshot.SourceKind == source.Kind && snapshot.Hostname == hostname

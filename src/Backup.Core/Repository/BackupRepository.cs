@@ -267,7 +267,8 @@ public sealed class BackupRepository : IAsyncDisposable
         if (idOrPrefix.Equals("latest", StringComparison.OrdinalIgnoreCase))
         {
             Snapshot? latest = null;
-            await foreach (var snapshot in ListSnapshotsAsync(null, cancellationToken).ConfigureAwait(false))
+            // A damaged snapshot object must not hide every good one: 'backup check' reports it.
+            await foreach (var snapshot in ListSnapshotsAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
             {
                 latest = snapshot;
             }
