@@ -83,10 +83,10 @@ internal static class ChunkSizeTool
 
     private static Result Measure(FastCdcChunker chunker, IReadOnlyList<byte[]> first, IReadOnlyList<byte[]> second)
     {
-        // Speed: boundaries only, best of three passes (the machine is shared).
+        // Speed: boundaries only, best of two passes (the machine is shared).
         long chunks = 0, bytes = 0;
         var best = double.MaxValue;
-        for (var pass = 0; pass < 3; pass++)
+        for (var pass = 0; pass < 2; pass++)
         {
             chunks = 0;
             bytes = 0;
