@@ -1,0 +1,19 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+using Backup.Benchmarks;
+
+// `chunk-sizes [PATH] [DUMP_MIB]` measures candidate chunk size limits (see docs/chunking.md); anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "chunk-sizes")
+{
+    return ChunkSizeTool.Run(args[1..]);
+}
+
+// `store-ratio [DATA] [MIB] [ROUNDS]` times the store path and zstd interleaved, for a load-independent ratio.
+if (args.Length > 0 && args[0] == "store-ratio")
+{
+    return StoreRatioTool.Run(args[1..]);
+}
+
+var config = DefaultConfig.Instance.AddColumn(new ThroughputColumn());
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(ThroughputColumn).Assembly).Run(args, config);
+return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
