@@ -60,7 +60,8 @@ public class HashEncryptBenchmarks
         Span<byte> aad = stackalloc byte[BlobId.Size];
         BlobId.Compute(TestData.Secret, _plain).WriteTo(aad);
         _output.Reset();
-        return _encryptOnly.EncodeTo(_plain, aad, _output);
+        _encryptOnly.EncodeTo(_plain, aad, _output);
+        return _output.WrittenCount;
     }
 
     /// <summary>The repository's chain (zstd-3, then AES) on incompressible data: zstd tries and declines.</summary>
@@ -71,6 +72,7 @@ public class HashEncryptBenchmarks
         Span<byte> aad = stackalloc byte[BlobId.Size];
         BlobId.Compute(TestData.Secret, _plain).WriteTo(aad);
         _output.Reset();
-        return _zstdThenEncrypt.EncodeTo(_plain, aad, _output);
+        _zstdThenEncrypt.EncodeTo(_plain, aad, _output);
+        return _output.WrittenCount;
     }
 }

@@ -25,7 +25,7 @@ public class InterruptedWriterTests
         var (inner, credentials, earlier) = await CreateWithOneSnapshotAsync();
         var packsBefore = (await TestRepository.ListAsync(inner, RepositoryLayout.DataPrefix)).Count;
         var data = TestRepository.RandomBytes(20 * 1024 * 1024, seed: 52); // incompressible: about 5 packs of 4 MiB
-        var faulty = new FaultInjectingTarget(inner).DieAfterPuts(2);
+        var faulty = new FaultInjectingTarget(inner).DieAfterPuts(3); // the backup's lock object, then two packs
 
         await using (var dying = await BackupRepository.OpenAsync(faulty, credentials))
         {
@@ -62,7 +62,7 @@ public class InterruptedWriterTests
     {
         var (inner, credentials, earlier) = await CreateWithOneSnapshotAsync();
         var data = TestRepository.RandomBytes(12 * 1024 * 1024, seed: 53);
-        var faulty = new FaultInjectingTarget(inner).TearPut(2, fraction: 0.5);
+        var faulty = new FaultInjectingTarget(inner).TearPut(3, fraction: 0.5); // put 1 is the backup's lock object
 
         await using (var tearing = await BackupRepository.OpenAsync(faulty, credentials))
         {
@@ -90,7 +90,8 @@ public class InterruptedWriterTests
         var credentials = TestRepository.NewKeyFile();
         var data = TestRepository.RandomBytes(10 * 1024 * 1024, seed: 54);
         await (await TestRepository.InitAsync(inner, credentials, TestRepository.SmallOptions("none", PackSize))).DisposeAsync();
-        await using (var dying = await BackupRepository.OpenAsync(new FaultInjectingTarget(inner).DieAfterPuts(1), credentials))
+        // Put 1 is the backup's lock object, put 2 the first pack; the writer dies before the second.
+        await using (var dying = await BackupRepository.OpenAsync(new FaultInjectingTarget(inner).DieAfterPuts(2), credentials))
         {
             var act = () => TestRepository.BackupBytesAsync(dying, "data.bin", data);
             await act.Should().ThrowAsync<BackupTargetException>();

@@ -5,12 +5,14 @@ namespace Backup.Core.Buffers;
 /// <summary>A rented array and the length in use; disposing returns the array to the pool.</summary>
 public sealed class PooledBuffer : IMemoryOwner<byte>
 {
+    private readonly ArrayPool<byte> _pool;
     private byte[]? _array;
 
-    /// <summary>Rents at least <paramref name="length"/> bytes and uses the first <paramref name="length"/>.</summary>
-    public PooledBuffer(int length)
+    /// <summary>Rents at least <paramref name="length"/> bytes from <paramref name="pool"/> (the shared pool when null) and uses the first <paramref name="length"/>.</summary>
+    public PooledBuffer(int length, ArrayPool<byte>? pool = null)
     {
-        _array = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        _pool = pool ?? ArrayPool<byte>.Shared;
+        _array = _pool.Rent(Math.Max(length, 1));
         Length = length;
     }
 
@@ -36,7 +38,7 @@ public sealed class PooledBuffer : IMemoryOwner<byte>
         var array = Interlocked.Exchange(ref _array, null);
         if (array is not null)
         {
-            ArrayPool<byte>.Shared.Return(array);
+            _pool.Return(array);
         }
     }
 }

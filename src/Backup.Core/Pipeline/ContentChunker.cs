@@ -16,12 +16,14 @@ public static class ContentChunker
     /// <param name="reader">The content.</param>
     /// <param name="chunker">Where to cut.</param>
     /// <param name="sizeHint">The expected content size, to avoid renting a large window for a small file; 0 when unknown.</param>
+    /// <param name="pool">Where the window comes from; the shared pool when null.</param>
     /// <param name="cancellationToken">Stops reading.</param>
-    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(PipeReader reader, FastCdcChunker chunker, long sizeHint = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(PipeReader reader, FastCdcChunker chunker, long sizeHint = 0, ArrayPool<byte>? pool = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        pool ??= ArrayPool<byte>.Shared;
         var max = chunker.Options.MaxSize;
         var initial = sizeHint > 0 && sizeHint < max ? (int)sizeHint + 1 : 2 * max;
-        var window = ArrayPool<byte>.Shared.Rent(initial);
+        var window = pool.Rent(initial);
         var start = 0;
         var end = 0;
         var completed = false;
@@ -33,7 +35,7 @@ public static class ContentChunker
                 {
                     if (window.Length - end < 64 * 1024 || window.Length - start < max)
                     {
-                        window = MakeRoom(window, ref start, ref end, max);
+                        window = MakeRoom(window, ref start, ref end, max, pool);
                     }
 
                     var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -58,24 +60,24 @@ public static class ContentChunker
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(window);
+            pool.Return(window);
             await reader.CompleteAsync().ConfigureAwait(false);
         }
     }
 
-    private static byte[] MakeRoom(byte[] window, ref int start, ref int end, int max)
+    private static byte[] MakeRoom(byte[] window, ref int start, ref int end, int max, ArrayPool<byte> pool)
     {
         var pending = end - start;
         var target = window;
         if (window.Length < pending + max + 64 * 1024)
         {
-            target = ArrayPool<byte>.Shared.Rent(Math.Max(2 * max, pending + max + 64 * 1024));
+            target = pool.Rent(Math.Max(2 * max, pending + max + 64 * 1024));
         }
 
         Buffer.BlockCopy(window, start, target, 0, pending);
         if (!ReferenceEquals(target, window))
         {
-            ArrayPool<byte>.Shared.Return(window);
+            pool.Return(window);
         }
 
         start = 0;

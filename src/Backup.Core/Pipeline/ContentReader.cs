@@ -38,7 +38,7 @@ public sealed class ContentReader
 
         if (content.Count == 1)
         {
-            using var single = new PooledBufferWriter();
+            using var single = new PooledBufferWriter(4096, _repository.BufferPool);
             await _repository.ReadBlobAsync(content[0], single, cancellationToken).ConfigureAwait(false);
             await write(single.WrittenMemory, cancellationToken).ConfigureAwait(false);
             return;
@@ -92,7 +92,7 @@ public sealed class ContentReader
 
     private async Task<PooledBufferWriter> FetchAsync(BlobId id, CancellationToken cancellationToken)
     {
-        var buffer = new PooledBufferWriter();
+        var buffer = new PooledBufferWriter(4096, _repository.BufferPool);
         try
         {
             await Task.Yield();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -32,7 +33,7 @@ public sealed class BackupRepository : IAsyncDisposable
         _currentKeyId = currentKeyId;
         Compression = CompressionSetting.Parse(config.Compression);
         Encryption = new AesGcmTransform(key.EncryptionKey);
-        Chain = new TransformChain([Compression, Encryption], [new ZstdTransform(), new GzipTransform(), new NoneTransform()]);
+        Chain = new TransformChain([Compression, Encryption], [new ZstdTransform(), new GzipTransform(), new NoneTransform()], bufferPool: BufferPool);
         Chunker = new FastCdcChunker(key.ChunkerSecret, config.Chunker);
     }
 
@@ -41,6 +42,12 @@ public sealed class BackupRepository : IAsyncDisposable
 
     /// <summary>The repository's configuration.</summary>
     public RepositoryConfig Config { get; }
+
+    /// <summary>
+    /// Where the hot path's chunk-sized buffers come from. One pool per repository, without thread-local slots:
+    /// the shared pool parks a large array in every thread that returns one, so memory grew with thread count.
+    /// </summary>
+    public ArrayPool<byte> BufferPool { get; } = ArrayPool<byte>.Create(maxArrayLength: 512 * 1024 * 1024, maxArraysPerBucket: Environment.ProcessorCount * 4 + 8);
 
     /// <summary>Which blobs are stored where.</summary>
     public ChunkIndex Index { get; } = new();
@@ -166,7 +173,7 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <exception cref="RepositoryCorruptException">The blob is missing, altered or damaged.</exception>
     public async Task<byte[]> ReadBlobAsync(BlobId id, CancellationToken cancellationToken = default)
     {
-        using var buffer = new PooledBufferWriter();
+        using var buffer = new PooledBufferWriter(4096, BufferPool);
         await ReadBlobAsync(id, buffer, cancellationToken).ConfigureAwait(false);
         return buffer.WrittenSpan.ToArray();
     }
@@ -267,13 +274,17 @@ public sealed class BackupRepository : IAsyncDisposable
         if (idOrPrefix.Equals("latest", StringComparison.OrdinalIgnoreCase))
         {
             Snapshot? latest = null;
+            var damaged = new List<string>();
+
             // A damaged snapshot object must not hide every good one: 'backup check' reports it.
-            await foreach (var snapshot in ListSnapshotsAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
+            await foreach (var snapshot in ListSnapshotsAsync((key, _) => damaged.Add(key), cancellationToken).ConfigureAwait(false))
             {
                 latest = snapshot;
             }
 
-            return latest ?? throw new RepositoryException($"The repository in {Target.Description} has no snapshots yet.");
+            return latest ?? throw (damaged.Count > 0
+                ? new RepositoryCorruptException($"Every snapshot object in {Target.Description} is damaged ({string.Join(", ", damaged)}); run 'backup check'.")
+                : new RepositoryException($"The repository in {Target.Description} has no snapshots yet."));
         }
 
         if (idOrPrefix.Length < 4 || !idOrPrefix.All(Uri.IsHexDigit))

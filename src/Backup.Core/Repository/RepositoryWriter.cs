@@ -92,7 +92,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
     /// <summary>Stores a blob unless it is already stored; copies <paramref name="content"/> only when it is new.</summary>
     public ValueTask<BlobId> AddBlobAsync(ReadOnlyMemory<byte> content, BlobType type, CancellationToken cancellationToken = default)
     {
-        var buffer = new PooledBuffer(content.Length);
+        var buffer = new PooledBuffer(content.Length, _repository.BufferPool);
         content.Span.CopyTo(buffer.Span);
         return AddBlobAsync(buffer, type, cancellationToken);
     }
@@ -161,7 +161,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
 
     private async Task EncodeLoopAsync()
     {
-        using var encoded = new PooledBufferWriter(1024 * 1024);
+        using var encoded = new PooledBufferWriter(1024 * 1024, _repository.BufferPool);
         try
         {
             await foreach (var job in _jobs.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
@@ -180,7 +180,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
                     {
                         lock (_packGate)
                         {
-                            _current ??= new PackBuilder(_repository.Config.PackSize);
+                            _current ??= new PackBuilder(_repository.Config.PackSize, _repository.BufferPool);
                             _current.Add(job.Id, job.Type, encoded.WrittenSpan, (uint)job.Content.Length);
                             if (_current.Length >= _repository.Config.PackSize)
                             {
@@ -336,12 +336,9 @@ public sealed class RepositoryWriter : IAsyncDisposable
     {
         private readonly PooledBufferWriter _buffer;
 
-        // Packs are tens of MiB: the shared pool would park one per thread-pool thread in thread-local slots that
-        // other threads cannot reuse, so live memory grew with the number of threads a run touched. This pool has
-        // no thread-local slots and keeps only a few.
-        private static readonly ArrayPool<byte> PackPool = ArrayPool<byte>.Create(maxArrayLength: 512 * 1024 * 1024, maxArraysPerBucket: 4);
-
-        public PackBuilder(int packSize) => _buffer = new PooledBufferWriter(packSize + (packSize / 4), PackPool);
+        // Packs are tens of MiB: they come from the repository's pool, which has no thread-local slots, so
+        // live memory does not grow with the number of threads a run touches.
+        public PackBuilder(int packSize, ArrayPool<byte> pool) => _buffer = new PooledBufferWriter(packSize + (packSize / 4), pool);
 
         public List<PackHeaderEntry> Entries { get; } = [];
 
