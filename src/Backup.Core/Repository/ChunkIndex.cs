@@ -128,6 +128,22 @@ public sealed class ChunkIndex
         }
     }
 
+    /// <summary>
+    /// Forgets everything, so the index can be loaded again after prune or repair deleted packs: a stale entry
+    /// would make a later backup skip storing a chunk that no longer exists.
+    /// </summary>
+    internal void Clear()
+    {
+        lock (_gate)
+        {
+            _segments.Clear();
+            _packs.Clear();
+            _packOrdinals.Clear();
+            _slots = new int[1024];
+            _count = 0;
+        }
+    }
+
     /// <summary>A snapshot of every entry, for repair, prune and check.</summary>
     public IReadOnlyList<(BlobId Id, BlobLocation Location)> ToList()
     {
