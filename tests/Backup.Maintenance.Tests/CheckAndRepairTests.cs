@@ -41,7 +41,14 @@ public class CheckAndRepairTests
     public async Task A_deleted_pack_is_found_and_repair_keeps_every_file_that_survives()
     {
         var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
-        var pack = (await KeysAsync(target, RepositoryLayout.DataPrefix))[0];
+        // The largest pack: a full one, certainly holding file chunks (a small last pack may hold only trees).
+        var largest = new List<Backup.Core.Storage.BackupObjectInfo>();
+        await foreach (var info in target.ListAsync(RepositoryLayout.DataPrefix))
+        {
+            largest.Add(info);
+        }
+
+        var pack = largest.MaxBy(i => i.Length)!.Key;
         await target.DeleteAsync(pack);
 
         var check = await CheckAsync(target);
