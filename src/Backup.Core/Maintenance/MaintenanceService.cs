@@ -50,7 +50,7 @@ public sealed class MaintenanceService
 
         // Classify every pack by the bytes of its blobs that are used where the index finds them: a blob listed in
         // two packs (a rewrite that was interrupted) counts only in the pack the index resolves it to.
-        var keep = new List<PackListing>();
+        var keep = new List<(PackListing Listing, List<PackHeaderEntry> Used)>();
         var repack = new List<(PackListing Listing, List<PackHeaderEntry> Used)>();
         var remove = new List<BlobId>();
         long blobsRemoved = 0, blobsKept = 0;
@@ -81,19 +81,20 @@ public sealed class MaintenanceService
             }
             else
             {
-                keep.Add(listing);
+                keep.Add((listing, used));
             }
         }
 
         if (options.RepackSmall)
         {
-            var small = keep.Where(l => scan.PackObjects[l.Pack].Length < _repository.Config.PackSize / 2).ToList();
+            var small = keep.Where(k => scan.PackObjects[k.Listing.Pack].Length < _repository.Config.PackSize / 2).ToList();
             if (small.Count >= 2)
             {
-                foreach (var listing in small)
+                foreach (var pack in small)
                 {
-                    keep.Remove(listing);
-                    repack.Add((listing, listing.Entries.Where(e => scan.Index.TryGet(e.Id, out var l) && l.Pack == listing.Pack && l.Offset == e.Offset).ToList()));
+                    keep.Remove(pack);
+                    repack.Add(pack);
+                    blobsRemoved += pack.Listing.Entries.Count - pack.Used.Count;
                 }
             }
         }
@@ -146,12 +147,12 @@ public sealed class MaintenanceService
         await rewriter.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         // 2. The new index (kept and new packs), superseding every old index object. 3. Old indexes. 4. Old packs.
-        var packs = keep.Select(l => (l.Pack, l.Entries)).Concat(rewriter.Written.Select(w => (w.Pack, w.Entries))).ToList();
+        var packs = keep.Select(k => (k.Listing.Pack, k.Listing.Entries)).Concat(rewriter.Written.Select(w => (w.Pack, w.Entries))).ToList();
         var replaced = await ReplaceIndexAsync(scan, packs, progress, cancellationToken).ConfigureAwait(false);
         await DeletePacksAsync(remove.Concat(repack.Select(r => r.Listing.Pack)), progress, cancellationToken).ConfigureAwait(false);
         await ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
 
-        var bytesAfter = keep.Sum(l => scan.PackObjects[l.Pack].Length) + rewriter.BytesWritten;
+        var bytesAfter = keep.Sum(k => scan.PackObjects[k.Listing.Pack].Length) + rewriter.BytesWritten;
         return result with { BytesAfter = bytesAfter, PacksWritten = rewriter.Written.Count, IndexesReplaced = replaced, Duration = _time.GetElapsedTime(started) };
     }
 
