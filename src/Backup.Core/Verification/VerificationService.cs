@@ -95,6 +95,12 @@ public sealed class VerificationService
         ArgumentNullException.ThrowIfNull(options);
         await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: false, "restore drill", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
         var snapshot = await PickSnapshotAsync(options, cancellationToken).ConfigureAwait(false);
+        if (_repository.Index.Count == 0)
+        {
+            // Opened with OpenWithoutIndexAsync (as check allows): restoring reads through the index, so load it.
+            await _repository.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var scratch = Path.Combine(options.ScratchDirectory ?? Path.GetTempPath(), "backup-drill-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
         var drill = new DrillRun(_repository);
         var started = _time.GetTimestamp();
