@@ -175,6 +175,38 @@ public class CheckAndRepairTests
         await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["first"] = first, ["second"] = second });
     }
 
+    [Fact]
+    public async Task An_index_that_disagrees_with_a_pack_header_is_found_and_repair_index_fixes_it()
+    {
+        var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
+        await using (var repository = await BackupRepository.OpenAsync(target, Credentials))
+        {
+            // Replace the index by one whose entries for one pack are shifted past its end and whose other packs are intact.
+            var pack = repository.Index.Packs().Order().First();
+            var bogus = new IndexFile();
+            foreach (var (id, location) in repository.Index.ToList())
+            {
+                var entries = bogus.Packs.TryGetValue(location.Pack, out var list) ? list : bogus.Packs[location.Pack] = [];
+                entries.Add(new PackHeaderEntry(id, location.Type, location.Pack == pack ? location.Offset + 50_000_000 : location.Offset, location.Length, location.RawLength));
+            }
+
+            foreach (var old in await KeysAsync(target, RepositoryLayout.IndexPrefix))
+            {
+                await target.DeleteAsync(old);
+            }
+
+            var stored = bogus.Encode(repository.Chain);
+            await target.PutAsync(RepositoryLayout.IndexKey(BlobId.Sha256(stored)), stored);
+            var check = await CheckAsync(target, readData: false);
+            var packKey = RepositoryLayout.PackKey(pack);
+            check.Problems.Should().Contain(p => p.Kind == CheckProblemKind.IndexEntryOutOfRange && p.Object == packKey);
+        }
+
+        await RepairAsync(target);
+        (await CheckAsync(target)).Problems.Should().BeEmpty();
+        await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["first"] = first, ["second"] = second });
+    }
+
     /// <summary>Every file still in a snapshot after repair restores to exactly its original content, and what was dropped is recorded.</summary>
     private static async Task AssertSurvivorsRestoreAsync(IBackupTarget target, Dictionary<string, byte[]> first, Dictionary<string, byte[]> second)
     {

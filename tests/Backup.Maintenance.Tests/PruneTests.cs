@@ -164,6 +164,21 @@ public class PruneTests
         await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["first"] = first, ["second"] = second });
     }
 
+    [Fact]
+    public async Task A_threshold_of_one_deletes_unused_packs_but_rewrites_none()
+    {
+        var (target, first, _, _, second) = await CreateTwoSnapshotsAsync();
+        await using var repository = await BackupRepository.OpenAsync(target, Credentials);
+        await repository.DeleteSnapshotAsync(first.Id);
+
+        var result = await new MaintenanceService(repository).PruneAsync(new PruneOptions { RepackThreshold = 1 });
+
+        result.PacksRewritten.Should().Be(0);
+        result.PacksWritten.Should().Be(0);
+        (await CheckAsync(target)).Problems.Should().BeEmpty();
+        await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["second"] = second });
+    }
+
     [Theory]
     [InlineData(-0.1)]
     [InlineData(1.5)]
