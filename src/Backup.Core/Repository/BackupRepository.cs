@@ -109,6 +109,22 @@ public sealed class BackupRepository : IAsyncDisposable
         return repository;
     }
 
+    /// <summary>
+    /// Opens an existing repository without loading its index: for check and repair, which read the index objects
+    /// themselves and must still work when one of them is damaged (which makes <see cref="OpenAsync"/> fail).
+    /// </summary>
+    /// <exception cref="RepositoryNotFoundException">The target holds no repository.</exception>
+    /// <exception cref="RepositoryFormatException">The repository was written by a newer version.</exception>
+    /// <exception cref="WrongPasswordException">The credentials open no key.</exception>
+    public static async Task<BackupRepository> OpenWithoutIndexAsync(IBackupTarget target, RepositoryCredentials credentials, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(credentials);
+        var config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
+        var (key, keyId) = await UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
+        return new BackupRepository(target, config, key, keyId);
+    }
+
     /// <summary>Reads and checks a target's configuration without opening the repository.</summary>
     public static async Task<RepositoryConfig> ReadConfigAsync(IBackupTarget target, CancellationToken cancellationToken = default)
     {
@@ -330,6 +346,10 @@ public sealed class BackupRepository : IAsyncDisposable
             indexKeys.Add(info.Key);
         }
 
+        // Packs named by any index. Not Index.ContainsPack: while prune runs, a blob may be listed in two packs
+        // and only the first location is kept, so a listed pack can hold no "known" blob and would be mistaken
+        // for an unindexed one (and its header read on every open).
+        var indexedPacks = new ConcurrentDictionary<BlobId, byte>();
         await Parallel.ForEachAsync(indexKeys, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (key, ct) =>
         {
             var stored = await Target.GetAsync(key, ct).ConfigureAwait(false);
@@ -345,6 +365,7 @@ public sealed class BackupRepository : IAsyncDisposable
 
             foreach (var (pack, entries) in index.Packs)
             {
+                indexedPacks.TryAdd(pack, 0);
                 foreach (var entry in entries)
                 {
                     Index.TryAdd(entry.Id, new BlobLocation(pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
@@ -357,7 +378,7 @@ public sealed class BackupRepository : IAsyncDisposable
         var unindexed = new List<BackupObjectInfo>();
         await foreach (var info in Target.ListAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
         {
-            if (RepositoryLayout.TryParseId(info.Key, out var pack) && !Index.ContainsPack(pack))
+            if (RepositoryLayout.TryParseId(info.Key, out var pack) && !indexedPacks.ContainsKey(pack))
             {
                 unindexed.Add(info);
             }

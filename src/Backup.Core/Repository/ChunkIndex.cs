@@ -107,6 +107,43 @@ public sealed class ChunkIndex
         }
     }
 
+    /// <summary>
+    /// Finds a blob's location and its ordinal (0 to <see cref="Count"/> − 1, fixed once added), so maintenance
+    /// can mark blobs in a bitmap of one bit per blob instead of a set of 32-byte IDs.
+    /// </summary>
+    internal bool TryGetOrdinal(BlobId id, out int ordinal, out BlobLocation location)
+    {
+        lock (_gate)
+        {
+            ordinal = Find(id);
+            if (ordinal < 0)
+            {
+                location = default;
+                return false;
+            }
+
+            ref var entry = ref EntryAt(ordinal);
+            location = new BlobLocation(_packs[entry.Pack], (BlobType)(entry.RawLengthAndType >> 28), entry.Offset, entry.Length, entry.RawLengthAndType & 0x0FFF_FFFF);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Forgets everything, so the index can be loaded again after prune or repair deleted packs: a stale entry
+    /// would make a later backup skip storing a chunk that no longer exists.
+    /// </summary>
+    internal void Clear()
+    {
+        lock (_gate)
+        {
+            _segments.Clear();
+            _packs.Clear();
+            _packOrdinals.Clear();
+            _slots = new int[1024];
+            _count = 0;
+        }
+    }
+
     /// <summary>A snapshot of every entry, for repair, prune and check.</summary>
     public IReadOnlyList<(BlobId Id, BlobLocation Location)> ToList()
     {

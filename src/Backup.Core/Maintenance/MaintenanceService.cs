@@ -1,0 +1,517 @@
+using Backup.Core.Buffers;
+using Backup.Core.Repository;
+using Backup.Core.Snapshots;
+using Backup.Core.Storage;
+
+namespace Backup.Core.Maintenance;
+
+/// <summary>
+/// Operations that delete: prune (free the space of data no snapshot uses), index repair and snapshot repair.
+/// Each holds an exclusive <see cref="RepositoryLock"/>, so none runs beside a backup (which holds a shared one);
+/// each writes everything new before deleting anything old, so a process killed at any instant leaves every
+/// remaining snapshot restorable, and running the operation again completes it. See docs/maintenance.md.
+/// </summary>
+/// <remarks>
+/// Afterwards the repository's in-memory <see cref="BackupRepository.Index"/> is reloaded, so later backups through
+/// the same repository object never deduplicate against a deleted pack.
+/// </remarks>
+public sealed class MaintenanceService
+{
+    private const int MaxBlobsPerIndexObject = 250_000;
+    private readonly BackupRepository _repository;
+    private readonly TimeProvider _time;
+
+    /// <summary>Maintains <paramref name="repository"/>; <paramref name="time"/> drives durations and lock times.</summary>
+    public MaintenanceService(BackupRepository repository, TimeProvider? time = null)
+    {
+        _repository = repository ?? throw new ArgumentNullException(nameof(repository));
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>
+    /// Removes data no snapshot uses: marks every tree and chunk reachable from a snapshot, deletes packs with nothing
+    /// used, copies the used blobs of mostly-unused packs into new packs, writes one new index superseding all old
+    /// ones, and only then deletes the old index objects and packs.
+    /// </summary>
+    /// <exception cref="RepositoryLockedException">A backup or another maintenance operation holds a lock.</exception>
+    /// <exception cref="RepositoryCorruptException">A snapshot is damaged or references missing data (run check, then repair), or a pack to rewrite is damaged.</exception>
+    public async Task<PruneResult> PruneAsync(PruneOptions options, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var started = _time.GetTimestamp();
+        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: true, "prune", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        progress?.Report(new MaintenanceProgress("scan", 0, 0));
+        var scan = await RepositoryScan.RunAsync(_repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
+        var snapshots = await LoadSnapshotsStrictAsync(cancellationToken).ConfigureAwait(false);
+        var marks = await MarkReachableAsync(scan, snapshots, progress, cancellationToken).ConfigureAwait(false);
+        var listingBytes = scan.Listings.Values.Sum(l => (long)l.Entries.Count) * System.Runtime.CompilerServices.Unsafe.SizeOf<PackHeaderEntry>();
+        var memory = scan.Index.MemoryBytes + marks.MemoryBytes + listingBytes;
+
+        // Classify every pack by the bytes of its blobs that are used where the index finds them: a blob listed in
+        // two packs (a rewrite that was interrupted) counts only in the pack the index resolves it to.
+        var keep = new List<(PackListing Listing, List<PackHeaderEntry> Used)>();
+        var repack = new List<(PackListing Listing, List<PackHeaderEntry> Used)>();
+        var remove = new List<BlobId>();
+        long blobsRemoved = 0, blobsKept = 0;
+        foreach (var listing in scan.Listings.Values.OrderBy(l => l.Pack))
+        {
+            var used = new List<PackHeaderEntry>();
+            long usedBytes = 0, totalBytes = 0;
+            foreach (var entry in listing.Entries)
+            {
+                totalBytes += entry.Length;
+                if (scan.Index.TryGetOrdinal(entry.Id, out var ordinal, out var location) && marks.IsMarked(ordinal) && location.Pack == listing.Pack && location.Offset == entry.Offset)
+                {
+                    used.Add(entry);
+                    usedBytes += entry.Length;
+                }
+            }
+
+            blobsKept += used.Count;
+            if (used.Count == 0)
+            {
+                remove.Add(listing.Pack);
+                blobsRemoved += listing.Entries.Count;
+            }
+            else if (used.Count < listing.Entries.Count && totalBytes - usedBytes >= options.RepackThreshold * totalBytes)
+            {
+                repack.Add((listing, used));
+                blobsRemoved += listing.Entries.Count - used.Count;
+            }
+            else
+            {
+                keep.Add((listing, used));
+            }
+        }
+
+        if (options.RepackSmall)
+        {
+            var small = keep.Where(k => scan.PackObjects[k.Listing.Pack].Length < _repository.Config.PackSize / 2).ToList();
+            if (small.Count >= 2)
+            {
+                foreach (var pack in small)
+                {
+                    keep.Remove(pack);
+                    repack.Add(pack);
+                    blobsRemoved += pack.Listing.Entries.Count - pack.Used.Count;
+                }
+            }
+        }
+
+        // Torn packs of dead writers: no index lists them and their header is unreadable, so nothing can use them.
+        // Deleting them is safe only because the exclusive lock guarantees no writer is uploading right now.
+        remove.AddRange(scan.UnreadablePacks.Select(p => p.Pack));
+        var bytesBefore = scan.PackObjects.Values.Sum(p => p.Length);
+        var nothingToDo = remove.Count == 0 && repack.Count == 0 && scan.Listings.Values.All(l => l.IndexKey is not null)
+            && scan.DamagedIndexes.Count == 0 && scan.MissingPacks.Count == 0;
+        var result = new PruneResult
+        {
+            DryRun = options.DryRun,
+            Snapshots = snapshots.Count,
+            BytesBefore = bytesBefore,
+            PacksBefore = scan.PackObjects.Count,
+            PacksRemoved = remove.Count,
+            PacksRewritten = repack.Count,
+            BlobsRemoved = blobsRemoved,
+            BlobsKept = blobsKept,
+            MemoryBytes = memory,
+        };
+
+        if (options.DryRun || nothingToDo)
+        {
+            var estimate = bytesBefore - remove.Sum(p => scan.PackObjects[p].Length) - repack.Sum(r => scan.PackObjects[r.Listing.Pack].Length - r.Used.Sum(e => (long)e.Length));
+            return result with { BytesAfter = nothingToDo ? bytesBefore : estimate, Duration = _time.GetElapsedTime(started) };
+        }
+
+        // 1. New packs: the used blobs of packs being rewritten, copied verbatim.
+        using var rewriter = new PackRewriter(_repository);
+        var done = 0;
+        foreach (var (listing, used) in repack)
+        {
+            var bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(listing.Pack), cancellationToken).ConfigureAwait(false);
+            // Copying verbatim must not spread damage: a pack whose bytes no longer match its name is not copied from.
+            if (BlobId.Sha256(bytes) != listing.Pack)
+            {
+                throw new RepositoryCorruptException($"Pack {listing.Pack.ToShortString()} is damaged; prune stops before changing anything it cannot undo. Run check with read-data, then repair index with read-data.");
+            }
+
+            foreach (var entry in used)
+            {
+                await rewriter.AddAsync(entry.Id, entry.Type, bytes.AsMemory((int)entry.Offset, (int)entry.Length), entry.RawLength, cancellationToken).ConfigureAwait(false);
+            }
+
+            progress?.Report(new MaintenanceProgress("repack", ++done, repack.Count));
+        }
+
+        await rewriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        // 2. The new index (kept and new packs), superseding every old index object. 3. Old indexes. 4. Old packs.
+        var packs = keep.Select(k => (k.Listing.Pack, k.Listing.Entries)).Concat(rewriter.Written.Select(w => (w.Pack, w.Entries))).ToList();
+        var replaced = await ReplaceIndexAsync(scan, packs, progress, cancellationToken).ConfigureAwait(false);
+        await DeletePacksAsync(remove.Concat(repack.Select(r => r.Listing.Pack)), progress, cancellationToken).ConfigureAwait(false);
+        await ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
+
+        var bytesAfter = keep.Sum(k => scan.PackObjects[k.Listing.Pack].Length) + rewriter.BytesWritten;
+        return result with { BytesAfter = bytesAfter, PacksWritten = rewriter.Written.Count, IndexesReplaced = replaced, Duration = _time.GetElapsedTime(started) };
+    }
+
+    /// <summary>Rebuilds the index from the packs' own headers, superseding every old index object.</summary>
+    /// <exception cref="RepositoryLockedException">A backup or another maintenance operation holds a lock.</exception>
+    public Task<RepairResult> RepairIndexAsync(CancellationToken cancellationToken = default) => RepairIndexAsync(new RepairIndexOptions(), cancellationToken);
+
+    /// <summary>
+    /// Rebuilds the index from the packs' own headers: lists data/, reads every header, writes a new index superseding
+    /// every old index object, then deletes the old ones. A pack whose header is unreadable is salvaged when an old
+    /// index still locates its blobs (each intact blob is copied into a new pack) and then removed.
+    /// </summary>
+    /// <exception cref="RepositoryLockedException">A backup or another maintenance operation holds a lock.</exception>
+    public async Task<RepairResult> RepairIndexAsync(RepairIndexOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var started = _time.GetTimestamp();
+        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: true, "repair index", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var scan = await RepositoryScan.RunAsync(_repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
+
+        // Every pack's header; packs the index lists need theirs read (unindexed ones were read by the scan).
+        var headers = new Dictionary<BlobId, List<PackHeaderEntry>>();
+        var damaged = new List<(BlobId Pack, string Message, List<PackHeaderEntry>? Listing)>();
+        var consistent = scan.DamagedIndexes.Count == 0 && scan.MissingPacks.Count == 0;
+        foreach (var listing in scan.Listings.Values.OrderBy(l => l.Pack))
+        {
+            if (listing.IndexKey is null)
+            {
+                headers[listing.Pack] = listing.Entries;
+                consistent = false;
+                continue;
+            }
+
+            try
+            {
+                var header = await _repository.ReadPackHeaderAsync(scan.PackObjects[listing.Pack], cancellationToken).ConfigureAwait(false);
+                headers[listing.Pack] = header;
+                consistent &= header.SequenceEqual(listing.Entries);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or BackupTargetException)
+            {
+                damaged.Add((listing.Pack, ex.Message, listing.Entries));
+            }
+        }
+
+        damaged.AddRange(scan.UnreadablePacks.Select(p => (p.Pack, p.Message, (List<PackHeaderEntry>?)null)));
+        if (options.ReadData)
+        {
+            foreach (var (pack, header) in headers.ToList())
+            {
+                if (!await AllBlobsIntactAsync(pack, header, cancellationToken).ConfigureAwait(false))
+                {
+                    headers.Remove(pack);
+                    damaged.Add((pack, "damaged blobs", header));
+                }
+            }
+        }
+
+        if (consistent && damaged.Count == 0)
+        {
+            return new RepairResult { NothingToDo = true, PacksIndexed = headers.Count, Duration = _time.GetElapsedTime(started) };
+        }
+
+        // Salvage: copy every blob of a damaged pack that still decodes and matches its ID into a new pack.
+        var dropped = new List<string>();
+        long salvaged = 0, lost = 0;
+        using var rewriter = new PackRewriter(_repository);
+        foreach (var (pack, message, listing) in damaged)
+        {
+            if (listing is null)
+            {
+                dropped.Add($"pack {pack.ToShortString()}: {message}; no index locates its blobs, removed");
+                continue;
+            }
+
+            byte[] bytes;
+            try
+            {
+                bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(pack), cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackupTargetException ex)
+            {
+                lost += listing.Count;
+                dropped.Add($"pack {pack.ToShortString()}: {ex.Message}; {listing.Count} blobs lost");
+                continue;
+            }
+
+            var lostHere = 0;
+            using var buffer = new PooledBufferWriter(1024 * 1024);
+            foreach (var entry in listing)
+            {
+                if (TryDecode(entry, bytes, buffer))
+                {
+                    await rewriter.AddAsync(entry.Id, entry.Type, bytes.AsMemory((int)entry.Offset, (int)entry.Length), entry.RawLength, cancellationToken).ConfigureAwait(false);
+                    salvaged++;
+                }
+                else
+                {
+                    lostHere++;
+                }
+            }
+
+            lost += lostHere;
+            dropped.Add($"pack {pack.ToShortString()}: {message}; {listing.Count - lostHere} blobs salvaged, {lostHere} lost");
+        }
+
+        await rewriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var packs = headers.Select(h => (h.Key, h.Value)).Concat(rewriter.Written.Select(w => (w.Pack, w.Entries))).ToList();
+        var replaced = await ReplaceIndexAsync(scan, packs, null, cancellationToken).ConfigureAwait(false);
+        await DeletePacksAsync(damaged.Select(d => d.Pack), null, cancellationToken).ConfigureAwait(false);
+        await ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
+        return new RepairResult
+        {
+            PacksIndexed = packs.Count,
+            PacksRemoved = damaged.Count,
+            BlobsSalvaged = salvaged,
+            BlobsLost = lost,
+            IndexesReplaced = replaced,
+            Dropped = dropped,
+            Duration = _time.GetElapsedTime(started),
+        };
+    }
+
+    /// <summary>
+    /// Rewrites every snapshot that references missing data so that it restores: a file missing any chunk is dropped,
+    /// a directory whose tree is missing or damaged becomes empty. The new snapshot keeps the old one's metadata, is
+    /// marked partial, tagged "repaired" and lists what was dropped in its problems; the old one is then deleted.
+    /// Snapshot objects that cannot be decoded at all are deleted. Run <see cref="RepairIndexAsync(CancellationToken)"/> first.
+    /// </summary>
+    /// <exception cref="RepositoryLockedException">A backup or another maintenance operation holds a lock.</exception>
+    /// <exception cref="RepositoryCorruptException">The index itself is damaged or names missing packs: repair the index first.</exception>
+    public async Task<RepairResult> RepairSnapshotsAsync(bool dryRun, CancellationToken cancellationToken = default)
+    {
+        var started = _time.GetTimestamp();
+        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: true, "repair snapshots", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var scan = await RepositoryScan.RunAsync(_repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
+        if (scan.DamagedIndexes.Count > 0 || scan.MissingPacks.Count > 0)
+        {
+            throw new RepositoryCorruptException("The index is damaged or names missing packs; run repair index before repairing snapshots.");
+        }
+
+        // The writer deduplicates against the repository's index, which must match what is stored right now.
+        await ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
+
+        var damagedSnapshots = new List<string>();
+        var snapshots = new List<Snapshot>();
+        await foreach (var snapshot in _repository.ListSnapshotsAsync((key, _) => damagedSnapshots.Add(key), cancellationToken).ConfigureAwait(false))
+        {
+            snapshots.Add(snapshot);
+        }
+
+        var dropped = new List<string>();
+        var rewritten = 0;
+        var repairer = new TreeRepairer(scan);
+        await using (var writer = dryRun ? null : _repository.CreateWriter(1))
+        {
+            var replacements = new List<(Snapshot Old, Snapshot New)>();
+            foreach (var snapshot in snapshots)
+            {
+                var lost = new List<string>();
+                var root = await repairer.RepairAsync(snapshot.Tree, "/", lost, writer, cancellationToken).ConfigureAwait(false);
+                if (lost.Count == 0)
+                {
+                    continue;
+                }
+
+                rewritten++;
+                dropped.AddRange(lost.Select(l => $"snapshot {snapshot.Id.ToShortString()}: {l}"));
+                var tags = snapshot.Tags.Contains("repaired") ? snapshot.Tags : [.. snapshot.Tags, "repaired"];
+                replacements.Add((snapshot, snapshot with { Tree = root, Partial = true, Problems = [.. snapshot.Problems, .. lost.Select(l => "repair: " + l)], Tags = tags }));
+            }
+
+            if (writer is not null)
+            {
+                // Trees first (CompleteAsync writes packs, then their index), then the new snapshots, then the old ones go.
+                await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var (old, replacement) in replacements)
+                {
+                    await _repository.SaveSnapshotAsync(replacement, cancellationToken).ConfigureAwait(false);
+                    await _repository.DeleteSnapshotAsync(old.Id, cancellationToken).ConfigureAwait(false);
+                }
+
+                foreach (var key in damagedSnapshots)
+                {
+                    await _repository.Target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        dropped.AddRange(damagedSnapshots.Select(k => $"{k}: cannot be decoded, removed"));
+        return new RepairResult
+        {
+            DryRun = dryRun,
+            NothingToDo = rewritten == 0 && damagedSnapshots.Count == 0,
+            SnapshotsRewritten = rewritten,
+            SnapshotsRemoved = damagedSnapshots.Count,
+            Dropped = dropped,
+            Duration = _time.GetElapsedTime(started),
+        };
+    }
+
+    private bool TryDecode(PackHeaderEntry entry, byte[] pack, PooledBufferWriter buffer)
+    {
+        if ((long)entry.Offset + entry.Length > pack.Length)
+        {
+            return false;
+        }
+
+        try
+        {
+            _repository.DecodeBlob(entry.Id, pack.AsSpan((int)entry.Offset, (int)entry.Length), entry.RawLength, buffer);
+            return true;
+        }
+        catch (RepositoryCorruptException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool> AllBlobsIntactAsync(BlobId pack, List<PackHeaderEntry> header, CancellationToken cancellationToken)
+    {
+        var bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(pack), cancellationToken).ConfigureAwait(false);
+        if (BlobId.Sha256(bytes) == pack)
+        {
+            return true;
+        }
+
+        using var buffer = new PooledBufferWriter(1024 * 1024);
+        return header.All(e => TryDecode(e, bytes, buffer));
+    }
+
+    private async Task<List<Snapshot>> LoadSnapshotsStrictAsync(CancellationToken cancellationToken)
+    {
+        var damaged = new List<string>();
+        var snapshots = new List<Snapshot>();
+        await foreach (var snapshot in _repository.ListSnapshotsAsync((key, _) => damaged.Add(key), cancellationToken).ConfigureAwait(false))
+        {
+            snapshots.Add(snapshot);
+        }
+
+        // What a damaged snapshot references is unknown, so nothing may be judged unused while one exists.
+        return damaged.Count > 0
+            ? throw new RepositoryCorruptException($"Snapshot object(s) {string.Join(", ", damaged)} cannot be decoded, so prune cannot tell what they use; run repair snapshots first.")
+            : snapshots;
+    }
+
+    private static async Task<BlobMarks> MarkReachableAsync(RepositoryScan scan, List<Snapshot> snapshots, IProgress<MaintenanceProgress>? progress, CancellationToken cancellationToken)
+    {
+        var marks = new BlobMarks(scan.Index.Count);
+        var done = 0;
+        foreach (var snapshot in snapshots)
+        {
+            var pending = new Stack<BlobId>();
+            pending.Push(snapshot.Tree);
+            while (pending.Count > 0)
+            {
+                var treeId = pending.Pop();
+                if (!scan.Index.TryGetOrdinal(treeId, out var ordinal, out _))
+                {
+                    throw new RepositoryCorruptException($"Snapshot {snapshot.Id.ToShortString()} references tree {treeId.ToShortString()}, which is missing; prune stops so nothing below it is judged unused. Run check, then repair snapshots.");
+                }
+
+                // A tree already marked was walked through another snapshot: shared subtrees are walked once.
+                if (!marks.TryMark(ordinal))
+                {
+                    continue;
+                }
+
+                var tree = await scan.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
+                foreach (var node in tree.Nodes)
+                {
+                    if (node.Subtree is { } subtree)
+                    {
+                        pending.Push(subtree);
+                    }
+
+                    foreach (var chunk in node.Content ?? [])
+                    {
+                        if (!scan.Index.TryGetOrdinal(chunk, out var chunkOrdinal, out _))
+                        {
+                            throw new RepositoryCorruptException($"Snapshot {snapshot.Id.ToShortString()} references chunk {chunk.ToShortString()} (in '{node.Name}'), which is missing. Run check, then repair snapshots.");
+                        }
+
+                        marks.TryMark(chunkOrdinal);
+                    }
+                }
+            }
+
+            progress?.Report(new MaintenanceProgress("mark", ++done, snapshots.Count));
+        }
+
+        return marks;
+    }
+
+    /// <summary>Writes the new index objects, then deletes every old one; returns how many old ones were replaced.</summary>
+    private async Task<int> ReplaceIndexAsync(RepositoryScan scan, List<(BlobId Pack, List<PackHeaderEntry> Entries)> packs, IProgress<MaintenanceProgress>? progress, CancellationToken cancellationToken)
+    {
+        var old = scan.IndexIds.Select(RepositoryLayout.IndexKey).Concat(scan.DamagedIndexes.Select(d => d.Key)).ToList();
+        var supersedes = scan.IndexIds.Concat(scan.DamagedIndexes.Select(d => RepositoryLayout.TryParseId(d.Key, out var id) ? id : default).Where(id => !id.IsEmpty)).ToList();
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        var index = NewIndex(supersedes);
+        var blobs = 0;
+        foreach (var (pack, entries) in packs.OrderBy(p => p.Pack))
+        {
+            index.Packs[pack] = entries;
+            blobs += entries.Count;
+            if (blobs >= MaxBlobsPerIndexObject)
+            {
+                written.Add(await PutIndexAsync(index, cancellationToken).ConfigureAwait(false));
+                index = NewIndex(supersedes);
+                blobs = 0;
+            }
+        }
+
+        if (index.Packs.Count > 0)
+        {
+            written.Add(await PutIndexAsync(index, cancellationToken).ConfigureAwait(false));
+        }
+
+        var done = 0;
+        foreach (var key in old.Where(k => !written.Contains(k)))
+        {
+            await _repository.Target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            progress?.Report(new MaintenanceProgress("index", ++done, old.Count));
+        }
+
+        return old.Count;
+    }
+
+    private static IndexFile NewIndex(List<BlobId> supersedes)
+    {
+        var index = new IndexFile();
+        index.Supersedes.AddRange(supersedes);
+        return index;
+    }
+
+    private async Task<string> PutIndexAsync(IndexFile index, CancellationToken cancellationToken)
+    {
+        var stored = index.Encode(_repository.Chain);
+        var key = RepositoryLayout.IndexKey(BlobId.Sha256(stored));
+        await _repository.Target.PutAsync(key, stored, cancellationToken).ConfigureAwait(false);
+        return key;
+    }
+
+    private async Task DeletePacksAsync(IEnumerable<BlobId> packs, IProgress<MaintenanceProgress>? progress, CancellationToken cancellationToken)
+    {
+        var list = packs.Distinct().ToList();
+        var done = 0;
+        foreach (var pack in list)
+        {
+            await _repository.Target.DeleteAsync(RepositoryLayout.PackKey(pack), cancellationToken).ConfigureAwait(false);
+            progress?.Report(new MaintenanceProgress("delete", ++done, list.Count));
+        }
+    }
+
+    private async Task ReloadIndexAsync(CancellationToken cancellationToken)
+    {
+        _repository.Index.Clear();
+        _repository.UnindexedPacks.Clear();
+        await _repository.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,203 @@
+using Backup.Core.Buffers;
+using Backup.Core.Repository;
+using Backup.Core.Storage;
+
+namespace Backup.Core.Maintenance;
+
+/// <summary>
+/// A fresh, self-made view of what the repository stores, read from the objects themselves rather than from the
+/// index the repository loaded when it was opened: check, prune and repair must see damaged index objects (which
+/// <see cref="BackupRepository.LoadIndexAsync"/> refuses), and must not act on an index that is stale.
+/// </summary>
+/// <remarks>
+/// Memory: the blob map is a <see cref="ChunkIndex"/> (about 56 bytes a blob) plus each pack's listing (48 bytes
+/// a blob), so about twice the index's in-memory size; callers mark blobs by ordinal in a bitmap.
+/// </remarks>
+internal sealed class RepositoryScan
+{
+    private RepositoryScan(BackupRepository repository) => Repository = repository;
+
+    public BackupRepository Repository { get; }
+
+    /// <summary>Every object under data/ that is named like a pack.</summary>
+    public Dictionary<BlobId, BackupObjectInfo> PackObjects { get; } = [];
+
+    /// <summary>Index objects that decoded, by ID.</summary>
+    public List<BlobId> IndexIds { get; } = [];
+
+    /// <summary>Index objects that did not decode: key and reason.</summary>
+    public List<(string Key, string Message)> DamagedIndexes { get; } = [];
+
+    /// <summary>Each pack's blobs as the first index (or, for unindexed packs, the header) that lists it says.</summary>
+    public Dictionary<BlobId, PackListing> Listings { get; } = [];
+
+    /// <summary>Packs an index names that are not in data/: pack and the index key that names it.</summary>
+    public List<(BlobId Pack, string IndexKey)> MissingPacks { get; } = [];
+
+    /// <summary>Packs in data/ that no index lists and whose header could not be read: pack and reason.</summary>
+    public List<(BlobId Pack, string Message)> UnreadablePacks { get; } = [];
+
+    /// <summary>Blob ID to location over the listings of packs that exist; the first listing of a blob wins.</summary>
+    public ChunkIndex Index { get; } = new();
+
+    /// <summary>Objects under data/ not named like a pack.</summary>
+    public List<string> StrayObjects { get; } = [];
+
+    /// <summary>Lists data/ and index/, decodes every index object and reads the header of every unindexed pack.</summary>
+    /// <param name="repository">The repository.</param>
+    /// <param name="readIndexes">False to ignore the index objects and read every pack's header (index repair).</param>
+    /// <param name="cancellationToken">Stops the scan.</param>
+    public static async Task<RepositoryScan> RunAsync(BackupRepository repository, bool readIndexes, CancellationToken cancellationToken)
+    {
+        var scan = new RepositoryScan(repository);
+        var target = repository.Target;
+        await foreach (var info in target.ListAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (RepositoryLayout.TryParseId(info.Key, out var pack) && info.Key == RepositoryLayout.PackKey(pack))
+            {
+                scan.PackObjects[pack] = info;
+            }
+            else
+            {
+                scan.StrayObjects.Add(info.Key);
+            }
+        }
+
+        var indexKeys = new List<string>();
+        await foreach (var info in target.ListAsync(RepositoryLayout.IndexPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            indexKeys.Add(info.Key);
+        }
+
+        // Sorted so that which listing of a duplicated blob wins does not depend on listing order.
+        indexKeys.Sort(StringComparer.Ordinal);
+        foreach (var key in indexKeys)
+        {
+            if (!RepositoryLayout.TryParseId(key, out var indexId))
+            {
+                scan.DamagedIndexes.Add((key, "not named like an index object"));
+                continue;
+            }
+
+            // Even when the indexes are ignored, their IDs are kept: a rebuilt index supersedes them all.
+            if (!readIndexes)
+            {
+                scan.IndexIds.Add(indexId);
+                continue;
+            }
+
+            IndexFile index;
+            try
+            {
+                var stored = await target.GetAsync(key, cancellationToken).ConfigureAwait(false);
+                if (BlobId.Sha256(stored) != indexId)
+                {
+                    throw new InvalidDataException("its content does not match its name");
+                }
+
+                index = IndexFile.Decode(stored, repository.Chain);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or BackupObjectNotFoundException)
+            {
+                scan.DamagedIndexes.Add((key, ex.Message));
+                continue;
+            }
+
+            scan.IndexIds.Add(indexId);
+            foreach (var (pack, entries) in index.Packs)
+            {
+                if (!scan.PackObjects.ContainsKey(pack))
+                {
+                    scan.MissingPacks.Add((pack, key));
+                    continue;
+                }
+
+                scan.Listings.TryAdd(pack, new PackListing(pack, entries, key));
+            }
+        }
+
+        var unindexed = scan.PackObjects.Values.Where(p => RepositoryLayout.TryParseId(p.Key, out var id) && !scan.Listings.ContainsKey(id)).ToList();
+        var headers = new (BackupObjectInfo Info, List<PackHeaderEntry>? Entries, string? Error)[unindexed.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, unindexed.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            try
+            {
+                headers[i] = (unindexed[i], await repository.ReadPackHeaderAsync(unindexed[i], ct).ConfigureAwait(false), null);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or BackupTargetException)
+            {
+                headers[i] = (unindexed[i], null, ex.Message);
+            }
+        }).ConfigureAwait(false);
+
+        foreach (var (info, entries, error) in headers.OrderBy(h => h.Info.Key, StringComparer.Ordinal))
+        {
+            if (!RepositoryLayout.TryParseId(info.Key, out var pack))
+            {
+                continue;
+            }
+
+            if (entries is null)
+            {
+                scan.UnreadablePacks.Add((pack, error ?? "unreadable"));
+            }
+            else
+            {
+                scan.Listings[pack] = new PackListing(pack, entries, null);
+            }
+        }
+
+        // Indexed listings first, as LoadIndexAsync does, so a blob resolves to the same pack either way.
+        foreach (var listing in scan.Listings.Values.OrderBy(l => l.IndexKey is null).ThenBy(l => l.Pack))
+        {
+            foreach (var entry in listing.Entries)
+            {
+                scan.Index.TryAdd(entry.Id, new BlobLocation(listing.Pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
+            }
+        }
+
+        return scan;
+    }
+
+    /// <summary>Reads and checks one blob through this scan's index.</summary>
+    /// <exception cref="RepositoryCorruptException">The blob is not listed, its pack is gone, or it is damaged.</exception>
+    public async Task<byte[]> ReadBlobAsync(BlobId id, CancellationToken cancellationToken)
+    {
+        if (!Index.TryGet(id, out var location))
+        {
+            throw new RepositoryCorruptException($"Blob {id.ToShortString()} is not in the index.");
+        }
+
+        byte[] stored;
+        try
+        {
+            stored = await Repository.Target.GetRangeAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, (int)location.Length, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackupTargetException ex)
+        {
+            throw new RepositoryCorruptException($"Pack {location.Pack.ToShortString()} holding blob {id.ToShortString()} could not be read: {ex.Message}", ex);
+        }
+
+        using var buffer = new PooledBufferWriter((int)Math.Max(location.RawLength, 256));
+        Repository.DecodeBlob(id, stored, location.RawLength, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads and parses one tree blob through this scan's index.</summary>
+    /// <exception cref="RepositoryCorruptException">The tree is missing, damaged or not a tree.</exception>
+    public async Task<Snapshots.Tree> LoadTreeAsync(BlobId id, CancellationToken cancellationToken)
+    {
+        var bytes = await ReadBlobAsync(id, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(bytes, RepositoryJson.Default.Tree) ?? throw new System.Text.Json.JsonException("null tree");
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new RepositoryCorruptException($"Tree {id.ToShortString()} is not a valid tree: {ex.Message}", ex);
+        }
+    }
+}
+
+/// <summary>One pack's blobs as an index (or its own header, when <see cref="IndexKey"/> is null) lists them.</summary>
+internal sealed record PackListing(BlobId Pack, List<PackHeaderEntry> Entries, string? IndexKey);

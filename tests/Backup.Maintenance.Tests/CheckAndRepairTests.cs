@@ -1,0 +1,235 @@
+using Backup.Core.Maintenance;
+using Backup.Core.Repository;
+using Backup.Core.Storage;
+using Backup.Core.Verification;
+using static Backup.Maintenance.Tests.TestRepository;
+
+namespace Backup.Maintenance.Tests;
+
+public class CheckAndRepairTests
+{
+    private static async Task<CheckResult> CheckAsync(IBackupTarget target, bool readData = true)
+    {
+        await using var repository = await BackupRepository.OpenWithoutIndexAsync(target, Credentials);
+        return await new VerificationService(repository).CheckAsync(new CheckOptions { ReadData = readData });
+    }
+
+    private static async Task<(RepairResult Index, RepairResult Snapshots)> RepairAsync(IBackupTarget target, bool readData = false)
+    {
+        await using var repository = await BackupRepository.OpenWithoutIndexAsync(target, Credentials);
+        var maintenance = new MaintenanceService(repository);
+        var index = await maintenance.RepairIndexAsync(new RepairIndexOptions { ReadData = readData });
+        var snapshots = await maintenance.RepairSnapshotsAsync(dryRun: false);
+        return (index, snapshots);
+    }
+
+    [Fact]
+    public async Task A_healthy_repository_checks_clean_with_every_blob_read()
+    {
+        var (target, _, _, _, _) = await CreateTwoSnapshotsAsync();
+        var result = await CheckAsync(target);
+        result.Problems.Should().BeEmpty();
+        result.IsSuccess.Should().BeTrue();
+        result.Snapshots.Should().Be(2);
+        result.Trees.Should().BeGreaterThanOrEqualTo(3);
+        result.PacksRead.Should().Be(result.Packs);
+        result.BytesRead.Should().BeGreaterThan(7_000_000);
+        result.BlobsRead.Should().BeGreaterThan(result.DataBlobs);
+    }
+
+    [Fact]
+    public async Task A_deleted_pack_is_found_and_repair_keeps_every_file_that_survives()
+    {
+        var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
+        // The largest pack: a full one, certainly holding file chunks (a small last pack may hold only trees).
+        var largest = new List<Backup.Core.Storage.BackupObjectInfo>();
+        await foreach (var info in target.ListAsync(RepositoryLayout.DataPrefix))
+        {
+            largest.Add(info);
+        }
+
+        var pack = largest.MaxBy(i => i.Length)!.Key;
+        await target.DeleteAsync(pack);
+
+        var check = await CheckAsync(target);
+        check.IsSuccess.Should().BeFalse();
+        check.Problems.Should().Contain(p => p.Kind == CheckProblemKind.PackMissing && p.Object == pack);
+        check.Problems.Should().Contain(p => p.Kind == CheckProblemKind.BlobMissing && p.Object.StartsWith(RepositoryLayout.SnapshotsPrefix));
+
+        var (index, snapshots) = await RepairAsync(target);
+        index.NothingToDo.Should().BeFalse();
+        snapshots.SnapshotsRewritten.Should().BeGreaterThan(0);
+        snapshots.Dropped.Should().NotBeEmpty();
+
+        var after = await CheckAsync(target);
+        after.Problems.Should().BeEmpty();
+        await AssertSurvivorsRestoreAsync(target, first, second);
+
+        var (again, againSnapshots) = await RepairAsync(target);
+        again.NothingToDo.Should().BeTrue();
+        againSnapshots.NothingToDo.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_truncated_index_is_found_and_rebuilt_from_the_packs()
+    {
+        var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
+        var index = (await KeysAsync(target, RepositoryLayout.IndexPrefix))[0];
+        var bytes = await target.GetAsync(index);
+        await target.PutAsync(index, bytes.AsMemory(0, bytes.Length / 2));
+
+        var check = await CheckAsync(target, readData: false);
+        check.Problems.Should().Contain(p => p.Kind == CheckProblemKind.IndexDamaged && p.Object == index);
+        await FluentActions.Awaiting(() => BackupRepository.OpenAsync(target, Credentials)).Should().ThrowAsync<RepositoryCorruptException>();
+
+        var (repair, snapshots) = await RepairAsync(target);
+        repair.IndexesReplaced.Should().BeGreaterThan(0);
+        snapshots.NothingToDo.Should().BeTrue("every pack is intact, so the rebuilt index finds every blob");
+        (await KeysAsync(target, RepositoryLayout.IndexPrefix)).Should().NotContain(index);
+        (await CheckAsync(target)).Problems.Should().BeEmpty();
+        await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["first"] = first, ["second"] = second });
+    }
+
+    [Fact]
+    public async Task A_flipped_byte_in_a_snapshot_is_found_and_the_snapshot_removed_by_repair()
+    {
+        var (target, firstSnapshot, _, _, second) = await CreateTwoSnapshotsAsync();
+        var key = RepositoryLayout.SnapshotKey(firstSnapshot.Id);
+        await FlipByteAsync(target, key, 40);
+
+        var check = await CheckAsync(target, readData: false);
+        check.Problems.Should().ContainSingle(p => p.Kind == CheckProblemKind.SnapshotDamaged).Which.Object.Should().Be(key);
+
+        var (_, snapshots) = await RepairAsync(target);
+        snapshots.SnapshotsRemoved.Should().Be(1);
+        (await CheckAsync(target)).Problems.Should().BeEmpty();
+        await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["second"] = second });
+    }
+
+    [Fact]
+    public async Task A_flipped_byte_inside_a_pack_is_found_by_reading_data_and_repair_drops_only_the_damaged_file()
+    {
+        var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
+        var pack = (await KeysAsync(target, RepositoryLayout.DataPrefix))[0];
+        await FlipByteAsync(target, pack, 1000);
+
+        (await CheckAsync(target, readData: false)).IsSuccess.Should().BeTrue("the structure is intact; only reading data finds it");
+        var check = await CheckAsync(target);
+        check.Problems.Should().ContainSingle(p => p.Kind == CheckProblemKind.BlobDamaged).Which.Object.Should().Be(pack);
+
+        var (index, snapshots) = await RepairAsync(target, readData: true);
+        index.BlobsLost.Should().Be(1);
+        index.BlobsSalvaged.Should().BeGreaterThan(0);
+        snapshots.Dropped.Should().NotBeEmpty();
+        (await CheckAsync(target)).Problems.Should().BeEmpty();
+        await AssertSurvivorsRestoreAsync(target, first, second);
+    }
+
+    [Fact]
+    public async Task A_torn_pack_of_a_killed_writer_is_found_and_removed_by_repair()
+    {
+        var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
+        var faulty = new FaultInjectingTarget(target).TearPut(2, 0.6); // put #1 is the lock, #2 the first pack
+        await using (var repository = await BackupRepository.OpenAsync(faulty, Credentials))
+        {
+            await FluentActions.Awaiting(() => BackupAsync(repository, new() { ["new.bin"] = TestRepository.Random(9, 5_000_000) }, "third"))
+                .Should().ThrowAsync<Exception>("a writer that dies fails the backup (as a target error, or as cancellation when the failure races a queued blob)");
+        }
+
+        // The dead writer's lock stays behind until it expires; clear it as an operator would.
+        foreach (var lockKey in await KeysAsync(target, RepositoryLayout.LocksPrefix))
+        {
+            await target.DeleteAsync(lockKey);
+        }
+
+        var check = await CheckAsync(target);
+        check.Problems.Should().Contain(p => p.Kind == CheckProblemKind.PackDamaged && p.Object.StartsWith(RepositoryLayout.DataPrefix));
+        await RepairAsync(target);
+        (await CheckAsync(target)).Problems.Should().BeEmpty();
+        await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["first"] = first, ["second"] = second });
+    }
+
+    [Fact]
+    public async Task Packs_of_a_writer_killed_before_its_index_are_a_warning_and_get_indexed_by_repair()
+    {
+        var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
+        var faulty = new FaultInjectingTarget(target).DieAfterPuts(2); // the lock and one pack
+        await using (var repository = await BackupRepository.OpenAsync(faulty, Credentials))
+        {
+            await FluentActions.Awaiting(() => BackupAsync(repository, new() { ["new.bin"] = TestRepository.Random(9, 5_000_000) }, "third"))
+                .Should().ThrowAsync<Exception>("a writer that dies fails the backup (as a target error, or as cancellation when the failure races a queued blob)");
+        }
+
+        foreach (var lockKey in await KeysAsync(target, RepositoryLayout.LocksPrefix))
+        {
+            await target.DeleteAsync(lockKey);
+        }
+
+        var check = await CheckAsync(target);
+        check.IsSuccess.Should().BeTrue();
+        check.Problems.Should().ContainSingle().Which.Should().Match<CheckProblem>(p => p.Kind == CheckProblemKind.UnindexedPack && p.Severity == ProblemSeverity.Warning);
+
+        var (index, _) = await RepairAsync(target);
+        index.PacksRemoved.Should().Be(0);
+        (await CheckAsync(target)).Problems.Should().BeEmpty();
+        await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["first"] = first, ["second"] = second });
+    }
+
+    [Fact]
+    public async Task An_index_that_disagrees_with_a_pack_header_is_found_and_repair_index_fixes_it()
+    {
+        var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
+        await using (var repository = await BackupRepository.OpenAsync(target, Credentials))
+        {
+            // Replace the index by one whose entries for one pack are shifted past its end and whose other packs are intact.
+            var pack = repository.Index.Packs().Order().First();
+            var bogus = new IndexFile();
+            foreach (var (id, location) in repository.Index.ToList())
+            {
+                var entries = bogus.Packs.TryGetValue(location.Pack, out var list) ? list : bogus.Packs[location.Pack] = [];
+                entries.Add(new PackHeaderEntry(id, location.Type, location.Pack == pack ? location.Offset + 50_000_000 : location.Offset, location.Length, location.RawLength));
+            }
+
+            foreach (var old in await KeysAsync(target, RepositoryLayout.IndexPrefix))
+            {
+                await target.DeleteAsync(old);
+            }
+
+            var stored = bogus.Encode(repository.Chain);
+            await target.PutAsync(RepositoryLayout.IndexKey(BlobId.Sha256(stored)), stored);
+            var check = await CheckAsync(target, readData: false);
+            var packKey = RepositoryLayout.PackKey(pack);
+            check.Problems.Should().Contain(p => p.Kind == CheckProblemKind.IndexEntryOutOfRange && p.Object == packKey);
+        }
+
+        await RepairAsync(target);
+        (await CheckAsync(target)).Problems.Should().BeEmpty();
+        await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["first"] = first, ["second"] = second });
+    }
+
+    /// <summary>Every file still in a snapshot after repair restores to exactly its original content, and what was dropped is recorded.</summary>
+    private static async Task AssertSurvivorsRestoreAsync(IBackupTarget target, Dictionary<string, byte[]> first, Dictionary<string, byte[]> second)
+    {
+        await using var repository = await BackupRepository.OpenAsync(target, Credentials);
+        var restoredSome = false;
+        await foreach (var snapshot in repository.ListSnapshotsAsync())
+        {
+            var want = snapshot.Tags[0] == "first" ? first : second;
+            var files = await RestoreAsync(repository, snapshot);
+            foreach (var (path, data) in files)
+            {
+                data.AsSpan().SequenceEqual(want[path]).Should().BeTrue($"{path} restores exactly");
+                restoredSome = true;
+            }
+
+            if (files.Count < want.Count)
+            {
+                snapshot.Partial.Should().BeTrue();
+                snapshot.Tags.Should().Contain("repaired");
+                snapshot.Problems.Should().NotBeEmpty();
+            }
+        }
+
+        restoredSome.Should().BeTrue();
+    }
+}
