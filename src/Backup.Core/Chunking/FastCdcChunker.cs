@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -98,11 +99,11 @@ public sealed class FastCdcChunker
         "gear"u8.CopyTo(message);
         for (var i = 0; i < 256; i += 4)
         {
-            BitConverter.TryWriteBytes(message[4..], i);
+            BinaryPrimitives.WriteInt32LittleEndian(message[4..], i);
             HMACSHA256.HashData(secret, message, block);
             for (var j = 0; j < 4; j++)
             {
-                table[i + j] = BitConverter.ToUInt64(block.Slice(j * 8, 8));
+                table[i + j] = BinaryPrimitives.ReadUInt64LittleEndian(block[(j * 8)..]);
             }
         }
 

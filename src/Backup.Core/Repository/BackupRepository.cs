@@ -350,28 +350,15 @@ public sealed class BackupRepository : IAsyncDisposable
         // and only the first location is kept, so a listed pack can hold no "known" blob and would be mistaken
         // for an unindexed one (and its header read on every open).
         var indexedPacks = new ConcurrentDictionary<BlobId, byte>();
-        await Parallel.ForEachAsync(indexKeys, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (key, ct) =>
+        var superseded = await LoadIndexObjectsAsync(indexKeys, indexedPacks, cancellationToken).ConfigureAwait(false);
+        if (superseded.Count > 0)
         {
-            var stored = await Target.GetAsync(key, ct).ConfigureAwait(false);
-            IndexFile index;
-            try
-            {
-                index = IndexFile.Decode(stored, Chain);
-            }
-            catch (InvalidDataException ex)
-            {
-                throw new RepositoryCorruptException($"Index object '{key}' is damaged or altered ({ex.Message}); run 'backup repair index' to rebuild the index from the packs.", ex);
-            }
-
-            foreach (var (pack, entries) in index.Packs)
-            {
-                indexedPacks.TryAdd(pack, 0);
-                foreach (var entry in entries)
-                {
-                    Index.TryAdd(entry.Id, new BlobLocation(pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
-                }
-            }
-        }).ConfigureAwait(false);
+            // An index that another one supersedes may still be listed (prune writes the new index before it
+            // deletes the old ones) and may name packs about to be deleted: load only the newer ones.
+            Index.Clear();
+            indexedPacks.Clear();
+            await LoadIndexObjectsAsync(indexKeys.Where(k => !superseded.Contains(k)).ToList(), indexedPacks, cancellationToken).ConfigureAwait(false);
+        }
 
         // Packs that no index lists were left by a writer that stopped before writing its index (or are being
         // written right now): their headers say what they hold, so their blobs are reused instead of stored again.
@@ -398,6 +385,41 @@ public sealed class BackupRepository : IAsyncDisposable
                 Index.TryAdd(entry.Id, new BlobLocation(pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
             }
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>Loads index objects into <see cref="Index"/>; returns the keys of loaded index objects that another one supersedes.</summary>
+    private async Task<HashSet<string>> LoadIndexObjectsAsync(List<string> indexKeys, ConcurrentDictionary<BlobId, byte> indexedPacks, CancellationToken cancellationToken)
+    {
+        var supersededIds = new ConcurrentDictionary<BlobId, byte>();
+        await Parallel.ForEachAsync(indexKeys, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (key, ct) =>
+        {
+            var stored = await Target.GetAsync(key, ct).ConfigureAwait(false);
+            IndexFile index;
+            try
+            {
+                index = IndexFile.Decode(stored, Chain);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new RepositoryCorruptException($"Index object '{key}' is damaged or altered ({ex.Message}); run 'backup repair index' to rebuild the index from the packs.", ex);
+            }
+
+            foreach (var id in index.Supersedes)
+            {
+                supersededIds.TryAdd(id, 0);
+            }
+
+            foreach (var (pack, entries) in index.Packs)
+            {
+                indexedPacks.TryAdd(pack, 0);
+                foreach (var entry in entries)
+                {
+                    Index.TryAdd(entry.Id, new BlobLocation(pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
+                }
+            }
+        }).ConfigureAwait(false);
+
+        return [.. indexKeys.Where(k => RepositoryLayout.TryParseId(k, out var id) && supersededIds.ContainsKey(id))];
     }
 
     /// <summary>Reads and decodes a pack's header; null when the pack is damaged or unreadable.</summary>

@@ -66,7 +66,7 @@ public static class PackFormat
     /// <exception cref="InvalidDataException">The header is altered, damaged or inconsistent.</exception>
     public static List<PackHeaderEntry> DecodeHeader(ReadOnlySpan<byte> encodedHeader, long packLength, TransformChain chain)
     {
-        var plain = chain.Decode(encodedHeader, HeaderObjectId, maxDecodedLength: 64 * 1024 * 1024);
+        var plain = chain.Decode(encodedHeader, HeaderObjectId, maxDecodedLength: 512 * 1024 * 1024);
         if (plain.Length < 8 || !plain.AsSpan(0, 4).SequenceEqual(HeaderMagic))
         {
             throw new InvalidDataException("The pack header has no valid magic.");

@@ -120,7 +120,14 @@ public sealed class RepositoryWriter : IAsyncDisposable
 
             if (last is not null)
             {
-                await EnqueueUploadAsync(last).ConfigureAwait(false);
+                try
+                {
+                    await EnqueueUploadAsync(last).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_failure is not null)
+                {
+                    // The uploader failed meanwhile; its error, not the cancellation, is what the caller needs.
+                }
             }
         }
 
