@@ -1,0 +1,3 @@
+using Backup.Cli;
+
+return await new CliApp(CliConsole.FromSystem()).RunAsync(args).ConfigureAwait(false);
