@@ -35,6 +35,11 @@ internal static class CreateCommand
         runner.Bind(command, async (context, ct) =>
         {
             var pathList = context.Get(paths) ?? [];
+            if (pathList.FirstOrDefault(p => p.StartsWith('-') && !File.Exists(p) && !Directory.Exists(p)) is { } unknown)
+            {
+                throw new CliUsageException($"Unrecognized option '{unknown}' (there is no such path either). Passwords are never taken from the command line.");
+            }
+
             var fromStdin = context.Get(stdin);
             if (fromStdin && pathList.Length > 0)
             {
