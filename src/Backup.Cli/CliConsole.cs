@@ -16,6 +16,9 @@ internal sealed class CliConsole
     /// <summary>Whether standard input is not a terminal (so no prompt is possible).</summary>
     public required bool IsInputRedirected { get; init; }
 
+    /// <summary>Whether standard output is not a terminal (so binary data may be written to it).</summary>
+    public required bool IsOutputRedirected { get; init; }
+
     /// <summary>Whether standard error is not a terminal (so no progress is drawn).</summary>
     public required bool IsErrorRedirected { get; init; }
 
@@ -32,6 +35,7 @@ internal sealed class CliConsole
         OpenStandardInput = Console.OpenStandardInput,
         OpenStandardOutput = Console.OpenStandardOutput,
         IsInputRedirected = Console.IsInputRedirected,
+        IsOutputRedirected = Console.IsOutputRedirected,
         IsErrorRedirected = Console.IsErrorRedirected,
         GetEnvironmentVariable = Environment.GetEnvironmentVariable,
         ReadSecret = ReadSecretFromTerminal,
