@@ -6,7 +6,7 @@ namespace Backup.Cli;
 /// <item><term>0</term><description>Success.</description></item>
 /// <item><term>1</term><description>Error: the command failed (I/O, storage, bad input, anything unexpected).</description></item>
 /// <item><term>2</term><description>Usage error: unknown verb or option, missing or invalid argument.</description></item>
-/// <item><term>3</term><description>Partial: the backup was stored but some files could not be read (each is listed on stderr), or a restore skipped some entries.</description></item>
+/// <item><term>3</term><description>Partial: the backup was stored but some files could not be read, or a restore could not restore some entries (each is listed on stderr).</description></item>
 /// <item><term>10</term><description>Repository not found at the given location.</description></item>
 /// <item><term>11</term><description>Wrong password: it opens none of the repository's keys.</description></item>
 /// <item><term>12</term><description>Repository damaged: stored data is missing, altered or corrupt.</description></item>
@@ -30,7 +30,7 @@ internal static class ExitCodes
           0    success
           1    error
           2    usage error (unknown verb or option, bad argument)
-          3    partial: some files could not be read (listed on stderr)
+          3    partial: some entries could not be backed up or restored (listed on stderr)
           10   repository not found
           11   wrong password
           12   repository damaged (missing or altered data)

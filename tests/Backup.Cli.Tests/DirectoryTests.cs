@@ -106,4 +106,49 @@ public sealed class DirectoryTests : IDisposable
         missing.ExitCode.Should().Be(1);
         ErrorTests.ShouldBeOneErrorLine(missing, "no/such/path");
     }
+
+    [Fact]
+    public async Task Init_create_snapshots_restore_round_trip()
+    {
+        await _cli.InitAsync();
+        var create = await _cli.RunAsync("create", "src", "--tag", "docs");
+        var list = await _cli.RunAsync("snapshots", "--json");
+        var restore = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--json");
+
+        create.ExitCode.Should().Be(0, create.Stderr);
+        list.ExitCode.Should().Be(0, list.Stderr);
+        JsonDocument.Parse(list.Stdout).RootElement[0].GetProperty("tags")[0].GetString().Should().Be("docs");
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        var json = JsonDocument.Parse(restore.Stdout).RootElement;
+        json.GetProperty("files").GetInt64().Should().Be(3);
+        json.GetProperty("bytes").GetInt64().Should().Be(15);
+        var restored = Path.Combine(_cli.PathOf("out"), SnapshotPath("src"));
+        File.ReadAllText(Path.Combine(restored, "a.txt")).Should().Be("alpha");
+        File.ReadAllText(Path.Combine(restored, "sub", "b.txt")).Should().Be("bravo");
+        File.ReadAllText(Path.Combine(restored, "skip.log")).Should().Be("noise");
+    }
+
+    [Fact]
+    public async Task Restore_with_include_restores_only_that_subtree_and_respects_existing_files()
+    {
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "src")).ExitCode.Should().Be(0);
+        var restored = Path.Combine(_cli.PathOf("out"), SnapshotPath("src"));
+
+        var partial = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--include", "/" + SnapshotPath("src/sub"));
+        File.WriteAllText(Path.Combine(restored, "sub", "b.txt"), "local edit");
+        var refused = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"));
+        var skipped = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--skip-existing");
+        var afterSkip = File.ReadAllText(Path.Combine(restored, "sub", "b.txt"));
+        var overwritten = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--overwrite");
+
+        partial.ExitCode.Should().Be(0, partial.Stderr);
+        refused.ExitCode.Should().Be(1);
+        ErrorTests.ShouldBeOneErrorLine(refused, "already exists");
+        skipped.ExitCode.Should().Be(0, skipped.Stderr);
+        afterSkip.Should().Be("local edit");
+        File.ReadAllText(Path.Combine(restored, "a.txt")).Should().Be("alpha");
+        overwritten.ExitCode.Should().Be(0, overwritten.Stderr);
+        File.ReadAllText(Path.Combine(restored, "sub", "b.txt")).Should().Be("bravo");
+    }
 }

@@ -129,7 +129,7 @@ public sealed class ErrorTests : IDisposable
     }
 
     [Fact]
-    public async Task A_corrupted_pack_fails_the_restore_clearly()
+    public async Task A_corrupted_pack_fails_dump_and_restore_clearly()
     {
         await _cli.InitAsync();
         var data = new byte[50_000];
@@ -138,10 +138,14 @@ public sealed class ErrorTests : IDisposable
         var pack = Directory.GetFiles(Path.Combine(_cli.Repository, "data"), "*", SearchOption.AllDirectories).Single();
         FlipByte(pack, offset: 100);
 
-        var result = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"));
+        var dump = await _cli.RunAsync("dump", "latest", "blob.bin");
+        var restore = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"));
 
-        result.ExitCode.Should().Be(12);
-        ShouldBeOneErrorLine(result, "damaged or altered");
+        dump.ExitCode.Should().Be(12);
+        ShouldBeOneErrorLine(dump, "damaged or altered");
+        restore.ExitCode.Should().NotBe(0);
+        restore.Stderr.Should().StartWith("backup: ").And.Contain("damaged or altered").And.NotContain("   at ");
+        File.Exists(_cli.PathOf("out/blob.bin")).Should().BeFalse("damaged content is never written in place");
     }
 
     [Fact]
