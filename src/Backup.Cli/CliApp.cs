@@ -59,7 +59,8 @@ internal sealed class CliApp
             Output = _console.Out,
             Error = _console.Error,
             EnableDefaultExceptionHandler = false,
-            ProcessTerminationTimeout = TimeSpan.FromSeconds(5),
+            // Program handles Ctrl+C and passes it in as cancellationToken.
+            ProcessTerminationTimeout = null,
         };
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }

@@ -37,7 +37,11 @@ public sealed class CliRunner : IDisposable
 
     public Task<CliResult> RunAsync(params string[] args) => RunAsync(args, stdin: null);
 
-    public async Task<CliResult> RunAsync(string[] args, byte[]? stdin, Dictionary<string, string?>? environment = null)
+    public Task<CliResult> RunAsync(string[] args, byte[]? stdin, Dictionary<string, string?>? environment = null) =>
+        RunAsync(args, stdin, environment, afterStart: null);
+
+    /// <summary>Runs the tool; <paramref name="afterStart"/> gets the process after stdin was written, and stdin is closed after it returns.</summary>
+    public async Task<CliResult> RunAsync(string[] args, byte[]? stdin, Dictionary<string, string?>? environment, Func<Process, Task>? afterStart)
     {
         File.Exists(ToolPath).Should().BeTrue($"the tool is copied to {ToolPath} by the build");
         var start = new ProcessStartInfo(DotnetHost())
@@ -71,6 +75,12 @@ public sealed class CliRunner : IDisposable
         if (stdin is not null)
         {
             await process.StandardInput.BaseStream.WriteAsync(stdin);
+            await process.StandardInput.BaseStream.FlushAsync();
+        }
+
+        if (afterStart is not null)
+        {
+            await afterStart(process);
         }
 
         process.StandardInput.Close();

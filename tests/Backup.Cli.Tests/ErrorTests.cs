@@ -161,6 +161,30 @@ public sealed class ErrorTests : IDisposable
         ShouldBeOneErrorLine(result, "in use");
     }
 
+    [Fact]
+    public async Task Ctrl_C_stops_a_backup_with_exit_130_and_writes_no_snapshot()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        await _cli.InitAsync();
+
+        // stdin stays open, so the backup waits for more input until it is interrupted.
+        var result = await _cli.RunAsync(["create", "--stdin"], "partial input"u8.ToArray(), null, async process =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            using var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        });
+
+        result.ExitCode.Should().Be(130, result.Stderr);
+        result.Stderr.Should().NotContain("   at ");
+        Directory.Exists(Path.Combine(_cli.Repository, "snapshots")).Should().BeFalse("no snapshot was written");
+    }
+
     internal static void ShouldBeOneErrorLine(CliResult result, string expected)
     {
         var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);

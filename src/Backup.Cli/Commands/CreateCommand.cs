@@ -70,7 +70,7 @@ internal static class CreateCommand
             if (fromStdin)
             {
                 var name = context.Get(stdinName)!;
-                source = StreamSource.FromStream(name, context.Console.OpenStandardInput());
+                source = StreamSource.FromStream(name, new CancellableReadStream(context.Console.OpenStandardInput()));
             }
             else
             {
