@@ -175,8 +175,7 @@ public sealed class ErrorTests : IDisposable
         var result = await _cli.RunAsync(["create", "--stdin"], "partial input"u8.ToArray(), null, async process =>
         {
             await Task.Delay(TimeSpan.FromSeconds(4));
-            using var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            await kill.WaitForExitAsync();
+            Signals.Interrupt(process.Id);
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         });
 
