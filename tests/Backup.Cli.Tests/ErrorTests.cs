@@ -69,6 +69,27 @@ public sealed class ErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Init_without_a_password_creates_nothing()
+    {
+        var result = await _cli.RunAsync(["init"], stdin: [], new() { ["BACKUP_PASSWORD"] = null });
+
+        result.ExitCode.Should().Be(2);
+        Directory.Exists(_cli.Repository).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Stdin_name_without_stdin_is_a_usage_error()
+    {
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("d"));
+
+        var result = await _cli.RunAsync("create", "d", "--stdin-name", "x");
+
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("--stdin-name");
+    }
+
+    [Fact]
     public async Task A_password_file_is_read()
     {
         await _cli.InitAsync();

@@ -51,6 +51,11 @@ internal static class CreateCommand
                 throw new CliUsageException("Nothing to back up: give one or more paths, or --stdin.");
             }
 
+            if (fromStdin && !context.Console.IsInputRedirected)
+            {
+                throw new CliUsageException("--stdin reads a piped stream, but stdin is a terminal; pipe the data in (producer | backup create --stdin).");
+            }
+
             if (!fromStdin && context.ParseResult.GetResult(stdinName) is { Implicit: false })
             {
                 throw new CliUsageException("--stdin-name needs --stdin.");
