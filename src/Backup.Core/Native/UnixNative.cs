@@ -64,6 +64,10 @@ internal static partial class UnixNative
     public static int CreateHardLink(string existingPath, string newPath) =>
         link(existingPath, newPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
+    /// <summary>Renames <paramref name="from"/> to <paramref name="to"/>, replacing whatever entry is there (a link itself, never its target).</summary>
+    public static int Rename(string from, string to) =>
+        rename(from, to) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
     /// <summary>Creates a FIFO, device node or socket node.</summary>
     public static int CreateNode(string path, uint mode, ulong device) =>
         mknod(path, mode, device) == 0 ? 0 : Marshal.GetLastPInvokeError();
@@ -88,6 +92,9 @@ internal static partial class UnixNative
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int link(string existingPath, string newPath);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int rename(string from, string to);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mknod(string path, uint mode, ulong device);

@@ -117,6 +117,11 @@ public sealed class RestoreService
                         if (run.CheckExisting(absolute, relative) is not null)
                         {
                             frame.Work.Add(await run.StartEntryAsync(absolute, relative, node).ConfigureAwait(false));
+                            if (frame.Work.Count >= 4096)
+                            {
+                                // A directory of millions of files must not keep a task per finished file.
+                                frame.Work.RemoveAll(t => t.IsCompletedSuccessfully);
+                            }
                         }
 
                         break;
@@ -337,8 +342,7 @@ public sealed class RestoreService
                     Problem(relative, failure);
                 }
 
-                // rename(2) replaces whatever is at the real name (a link included) without following it.
-                FileSystem.File.Move(temp, absolute, overwrite: true);
+                target.Replace(temp, absolute);
                 first?.TrySetResult(absolute);
                 Interlocked.Increment(ref _files);
                 Done(relative);

@@ -65,6 +65,22 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         fileSystem.File.Delete(path);
     }
 
+    /// <summary>Moves a restored entry from its temporary name into place, replacing a file or link already there without following it.</summary>
+    public void Replace(string temp, string path)
+    {
+        if (!native)
+        {
+            fileSystem.File.Move(temp, path, overwrite: true);
+            return;
+        }
+
+        var errno = UnixNative.Rename(temp, path);
+        if (errno != 0)
+        {
+            throw new IOException($"cannot move the restored copy into place: {UnixNative.Describe(errno)}");
+        }
+    }
+
     public void CreateSymlink(string path, string target) => fileSystem.File.CreateSymbolicLink(path, target);
 
     public static void CreateHardLink(string existing, string path)
@@ -108,15 +124,7 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         {
             try
             {
-                var mode = (UnixFileMode)(node.Mode & 0xFFF);
-                if (node.Type == NodeType.Directory)
-                {
-                    fileSystem.DirectoryInfo.New(path).UnixFileMode = mode;
-                }
-                else
-                {
-                    fileSystem.File.SetUnixFileMode(path, mode);
-                }
+                fileSystem.File.SetUnixFileMode(path, (UnixFileMode)(node.Mode & 0xFFF));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -16,6 +16,7 @@ internal sealed class NodeContentStream : Stream
     private readonly Task _producer;
     private readonly long _length;
     private long _position;
+    private bool _disposed;
 
     public NodeContentStream(BackupRepository repository, TreeNode node, CancellationToken cancellationToken)
     {
@@ -98,8 +99,9 @@ internal sealed class NodeContentStream : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !_disposed)
         {
+            _disposed = true;
             _stop.Cancel();
             _inner.Dispose();
             try
@@ -115,6 +117,29 @@ internal sealed class NodeContentStream : Stream
         }
 
         base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _inner.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _producer.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped on purpose.
+        }
+
+        _stop.Dispose();
+        await base.DisposeAsync().ConfigureAwait(false);
     }
 
     private int Account(int read, int requested)
