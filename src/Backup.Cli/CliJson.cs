@@ -1,0 +1,60 @@
+using System.Text.Json.Serialization;
+using Backup.Core.Snapshots;
+
+namespace Backup.Cli;
+
+/// <summary>The JSON printed with --json: camelCase, source-generated; kinds and levels are lowercase strings.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(InitOutput))]
+[JsonSerializable(typeof(SnapshotOutput))]
+[JsonSerializable(typeof(List<SnapshotOutput>))]
+[JsonSerializable(typeof(CreateOutput))]
+[JsonSerializable(typeof(List<KeyOutput>))]
+[JsonSerializable(typeof(KeyChangeOutput))]
+[JsonSerializable(typeof(RepositoryStatsOutput))]
+[JsonSerializable(typeof(SnapshotStatsOutput))]
+[JsonSerializable(typeof(RestoreOutput))]
+[JsonSerializable(typeof(List<EntryOutput>))]
+[JsonSerializable(typeof(DiffOutput))]
+internal sealed partial class CliJson : JsonSerializerContext;
+
+internal sealed record InitOutput(string RepositoryId, string Location, string Compression, string KeyId);
+
+internal sealed record ProblemOutput(string Path, string Reason);
+
+internal sealed record StatisticsOutput(
+    long Files, long Directories, long FilesRead, long TotalBytes, long BytesRead, long BlobsAdded, long BytesAdded, long BytesStored, long Errors, double DurationSeconds)
+{
+    public static StatisticsOutput From(SnapshotStatistics s) =>
+        new(s.Files, s.Directories, s.FilesRead, s.TotalBytes, s.BytesRead, s.BlobsAdded, s.BytesAdded, s.BytesStored, s.Errors, s.Duration.TotalSeconds);
+}
+
+internal sealed record SnapshotOutput(
+    string Id, string ShortId, DateTimeOffset Time, string Hostname, string? Username, IReadOnlyList<string> Tags, string SourceKind,
+    IReadOnlyList<string> Paths, string Level, string? Parent, string Tree, bool Partial, bool Pinned, IReadOnlyList<string> Problems,
+    StatisticsOutput Statistics)
+{
+    public static SnapshotOutput From(Snapshot s) => new(
+        s.Id.ToString(), s.Id.ToShortString(), s.Time, s.Hostname, s.Username, s.Tags, s.SourceKind, s.Paths, s.Level.ToString().ToLowerInvariant(),
+        s.Parent?.ToString(), s.Tree.ToString(), s.Partial, s.Pinned, s.Problems, StatisticsOutput.From(s.Statistics));
+}
+
+internal sealed record CreateOutput(SnapshotOutput Snapshot, IReadOnlyList<ProblemOutput> Problems);
+
+internal sealed record KeyOutput(string Id, DateTimeOffset Created, string? Hostname, string? Username, string? Label, string Algorithm, bool Current);
+
+internal sealed record KeyChangeOutput(string Action, string? KeyId);
+
+internal sealed record RepositoryStatsOutput(
+    string RepositoryId, string Location, DateTimeOffset Created, string Compression, int Snapshots, int Keys, int Packs, long PackBytes,
+    int IndexObjects, long IndexBytes, int Blobs, long TotalBytes);
+
+internal sealed record SnapshotStatsOutput(string SnapshotId, StatisticsOutput Statistics);
+
+internal sealed record RestoreOutput(string SnapshotId, string Target, long Files, long Directories, long Bytes, double DurationSeconds, IReadOnlyList<ProblemOutput> Problems);
+
+internal sealed record EntryOutput(string Path, string Type, long Size, string Mode, DateTimeOffset Mtime, string? LinkTarget);
+
+internal sealed record DiffChangeOutput(string Change, string Path, string Type, long OldSize, long NewSize);
+
+internal sealed record DiffOutput(string Snapshot1, string Snapshot2, int Added, int Removed, int Modified, IReadOnlyList<DiffChangeOutput> Changes);

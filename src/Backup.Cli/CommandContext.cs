@@ -1,0 +1,42 @@
+using System.CommandLine;
+
+namespace Backup.Cli;
+
+/// <summary>What one verb's action sees: the parsed command line, the global options' values and the console.</summary>
+internal sealed class CommandContext
+{
+    public CommandContext(ParseResult parseResult, GlobalOptions options, CliConsole console)
+    {
+        ParseResult = parseResult;
+        Console = console;
+        Repo = parseResult.GetValue(options.Repo);
+        PasswordFile = parseResult.GetValue(options.PasswordFile);
+        Json = parseResult.GetValue(options.Json);
+        Quiet = parseResult.GetValue(options.Quiet);
+        Verbose = parseResult.GetValue(options.Verbose);
+        Output = new OutputWriter(console, Json, Quiet);
+    }
+
+    public ParseResult ParseResult { get; }
+
+    public CliConsole Console { get; }
+
+    public string? Repo { get; }
+
+    public FileInfo? PasswordFile { get; }
+
+    public bool Json { get; }
+
+    public bool Quiet { get; }
+
+    public bool Verbose { get; }
+
+    public OutputWriter Output { get; }
+
+    public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
+
+    public T? Get<T>(Argument<T> argument) => ParseResult.GetValue(argument);
+
+    /// <summary>A progress line on stderr, drawn only when stderr is a terminal and --quiet is not given.</summary>
+    public ProgressRenderer CreateProgress(string verb) => new(Console.Error, enabled: !Quiet && !Console.IsErrorRedirected, verb);
+}

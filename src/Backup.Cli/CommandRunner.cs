@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Backup.Core.Pipeline;
+using Backup.Core.Repository;
+using Backup.Core.Storage;
+
+namespace Backup.Cli;
+
+/// <summary>Runs a verb's body and turns every failure into one clear line on stderr and an exit code (see <see cref="ExitCodes"/>).</summary>
+internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
+{
+    /// <summary>Sets <paramref name="command"/>'s action to <paramref name="body"/>, wrapped in the error handling.</summary>
+    public void Bind(Command command, Func<CommandContext, CancellationToken, Task<int>> body) =>
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, body, cancellationToken));
+
+    public async Task<int> RunAsync(ParseResult parseResult, Func<CommandContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        var verbose = parseResult.GetValue(options.Verbose);
+        try
+        {
+            var context = new CommandContext(parseResult, options, console);
+            return await body(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await console.Error.WriteLineAsync("backup: interrupted").ConfigureAwait(false);
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception ex)
+        {
+            var code = ExitCodeFor(ex);
+            await console.Error.WriteLineAsync(code == ExitCodes.Usage ? $"backup: usage error: {OneLine(ex.Message)}" : $"backup: error: {OneLine(ex.Message)}").ConfigureAwait(false);
+            if (verbose)
+            {
+                await console.Error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+            }
+
+            return code;
+        }
+    }
+
+    /// <summary>The exit code for a failure.</summary>
+    public static int ExitCodeFor(Exception exception) => exception switch
+    {
+        CliUsageException => ExitCodes.Usage,
+        RepositoryNotFoundException => ExitCodes.RepositoryNotFound,
+        WrongPasswordException => ExitCodes.WrongPassword,
+        RepositoryCorruptException => ExitCodes.RepositoryDamaged,
+        RepositoryException or BackupTargetException or BackupSourceException or IOException
+            or UnauthorizedAccessException or ArgumentException or InvalidDataException => ExitCodes.Error,
+        _ => ExitCodes.Error,
+    };
+
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

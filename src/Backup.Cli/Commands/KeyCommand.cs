@@ -1,0 +1,98 @@
+using System.CommandLine;
+
+namespace Backup.Cli.Commands;
+
+/// <summary><c>backup key list|add|remove|passwd</c>: manages the passwords that open the repository.</summary>
+internal static class KeyCommand
+{
+    public static Command Create(CommandRunner runner)
+    {
+        var command = new Command("key", "Manage the keys (passwords) that open the repository.");
+        command.Subcommands.Add(List(runner));
+        command.Subcommands.Add(Add(runner));
+        command.Subcommands.Add(Remove(runner));
+        command.Subcommands.Add(Passwd(runner));
+        return command;
+    }
+
+    private static Option<FileInfo?> NewPasswordFile() => new("--new-password-file")
+    {
+        Description = "Read the new password from the first line of FILE. Default: $BACKUP_NEW_PASSWORD, else a prompt.",
+        HelpName = "FILE",
+    };
+
+    private static Command List(CommandRunner runner)
+    {
+        var command = new Command("list", "List the repository's keys (never their secrets).");
+        runner.Bind(command, async (context, ct) =>
+        {
+            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            var keys = await repository.ListKeysAsync(ct).ConfigureAwait(false);
+            if (context.Json)
+            {
+                await context.Output.WriteJsonAsync(
+                    [.. keys.Select(k => new KeyOutput(k.Id, k.Created, k.Hostname, k.Username, k.Label, k.Algorithm, k.IsCurrent))],
+                    CliJson.Default.ListKeyOutput).ConfigureAwait(false);
+            }
+            else
+            {
+                await context.Output.TableAsync(
+                    ["", "ID", "Created", "Host", "User", "Label"],
+                    keys.Select(k => (IReadOnlyList<string>)[k.IsCurrent ? "*" : "", k.Id, Format.Time(k.Created), k.Hostname ?? "", k.Username ?? "", k.Label ?? ""])).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Add(CommandRunner runner)
+    {
+        var newPasswordFile = NewPasswordFile();
+        var label = new Option<string?>("--label") { Description = "A label for the new key.", HelpName = "LABEL" };
+        var command = new Command("add", "Add a key: another password that opens the repository.") { newPasswordFile, label };
+        runner.Bind(command, async (context, ct) =>
+        {
+            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            using var credentials = new PasswordResolver(context.Console).ResolveNew(context.Get(newPasswordFile));
+            var id = await repository.AddKeyAsync(credentials, context.Get(label), cancellationToken: ct).ConfigureAwait(false);
+            await ReportAsync(context, new KeyChangeOutput("added", id), $"Added key {id}.").ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Remove(CommandRunner runner)
+    {
+        var id = new Argument<string>("ID") { Description = "The key's ID (or a unique prefix of it), as shown by 'backup key list'." };
+        var command = new Command("remove", "Remove a key. The key in use and the last key cannot be removed.") { id };
+        runner.Bind(command, async (context, ct) =>
+        {
+            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            var keyId = context.Get(id)!;
+            await repository.RemoveKeyAsync(keyId, ct).ConfigureAwait(false);
+            await ReportAsync(context, new KeyChangeOutput("removed", keyId), $"Removed key {keyId}.").ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Passwd(CommandRunner runner)
+    {
+        var newPasswordFile = NewPasswordFile();
+        var command = new Command("passwd", "Change the password of the key in use.") { newPasswordFile };
+        runner.Bind(command, async (context, ct) =>
+        {
+            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            using var credentials = new PasswordResolver(context.Console).ResolveNew(context.Get(newPasswordFile));
+            await repository.ChangePasswordAsync(credentials, cancellationToken: ct).ConfigureAwait(false);
+            var current = (await repository.ListKeysAsync(ct).ConfigureAwait(false)).SingleOrDefault(k => k.IsCurrent);
+            await ReportAsync(context, new KeyChangeOutput("changed", current?.Id), "Changed the password.").ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Task ReportAsync(CommandContext context, KeyChangeOutput output, string message) =>
+        context.Json ? context.Output.WriteJsonAsync(output, CliJson.Default.KeyChangeOutput) : context.Output.InfoAsync(message);
+}

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using Backup.Core.Repository;
+
+namespace Backup.Cli.Commands;
+
+/// <summary><c>backup stats [SNAPSHOT]</c>: repository totals, or one snapshot's statistics.</summary>
+internal static class StatsCommand
+{
+    public static Command Create(CommandRunner runner)
+    {
+        var snapshotArgument = new Argument<string?>("SNAPSHOT")
+        {
+            Description = "Show this snapshot's statistics (ID prefix or 'latest') instead of the repository's.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var command = new Command("stats", "Show repository statistics: snapshots, keys, packs, blobs and sizes.") { snapshotArgument };
+        runner.Bind(command, async (context, ct) =>
+        {
+            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            if (context.Get(snapshotArgument) is { } id)
+            {
+                var snapshot = await repository.FindSnapshotAsync(id, ct).ConfigureAwait(false);
+                var stats = StatisticsOutput.From(snapshot.Statistics);
+                if (context.Json)
+                {
+                    await context.Output.WriteJsonAsync(new SnapshotStatsOutput(snapshot.Id.ToString(), stats), CliJson.Default.SnapshotStatsOutput).ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
+
+                await context.Output.TableAsync(["Snapshot " + snapshot.Id.ToShortString(), ""], [
+                    ["Files", $"{stats.Files}"],
+                    ["Directories", $"{stats.Directories}"],
+                    ["Files read", $"{stats.FilesRead}"],
+                    ["Total size", Format.Bytes(stats.TotalBytes)],
+                    ["Bytes read", Format.Bytes(stats.BytesRead)],
+                    ["Blobs added", $"{stats.BlobsAdded}"],
+                    ["Data added", Format.Bytes(stats.BytesAdded)],
+                    ["Stored", Format.Bytes(stats.BytesStored)],
+                    ["Errors", $"{stats.Errors}"],
+                    ["Duration", Format.Seconds(snapshot.Statistics.Duration)],
+                ]).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            var target = repository.Target;
+            var (packs, packBytes) = await CountAsync(target, RepositoryLayout.DataPrefix, ct).ConfigureAwait(false);
+            var (indexObjects, indexBytes) = await CountAsync(target, RepositoryLayout.IndexPrefix, ct).ConfigureAwait(false);
+            var (snapshots, snapshotBytes) = await CountAsync(target, RepositoryLayout.SnapshotsPrefix, ct).ConfigureAwait(false);
+            var keys = (await repository.ListKeysAsync(ct).ConfigureAwait(false)).Count;
+            var output = new RepositoryStatsOutput(
+                repository.Config.Id, target.Description, repository.Config.Created, repository.Config.Compression, snapshots, keys, packs, packBytes,
+                indexObjects, indexBytes, repository.Index.Count, packBytes + indexBytes + snapshotBytes);
+            if (context.Json)
+            {
+                await context.Output.WriteJsonAsync(output, CliJson.Default.RepositoryStatsOutput).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            await context.Output.TableAsync(["Repository " + output.RepositoryId, ""], [
+                ["Location", output.Location],
+                ["Created", Format.Time(output.Created)],
+                ["Compression", output.Compression],
+                ["Snapshots", $"{output.Snapshots}"],
+                ["Keys", $"{output.Keys}"],
+                ["Packs", $"{output.Packs} ({Format.Bytes(output.PackBytes)})"],
+                ["Index objects", $"{output.IndexObjects} ({Format.Bytes(output.IndexBytes)})"],
+                ["Blobs", $"{output.Blobs}"],
+                ["Stored size", Format.Bytes(output.TotalBytes)],
+            ]).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static async Task<(int Count, long Bytes)> CountAsync(Backup.Core.Storage.IBackupTarget target, string prefix, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        long bytes = 0;
+        await foreach (var info in target.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            count++;
+            bytes += info.Length;
+        }
+
+        return (count, bytes);
+    }
+}

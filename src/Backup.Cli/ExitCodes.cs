@@ -1,0 +1,44 @@
+namespace Backup.Cli;
+
+/// <summary>
+/// The exit codes of the <c>backup</c> tool:
+/// <list type="table">
+/// <item><term>0</term><description>Success.</description></item>
+/// <item><term>1</term><description>Error: the command failed (I/O, storage, bad input, anything unexpected).</description></item>
+/// <item><term>2</term><description>Usage error: unknown verb or option, missing or invalid argument.</description></item>
+/// <item><term>3</term><description>Partial: the backup was stored but some files could not be read, or a restore could not restore some entries (each is listed on stderr).</description></item>
+/// <item><term>10</term><description>Repository not found at the given location.</description></item>
+/// <item><term>11</term><description>Wrong password: it opens none of the repository's keys.</description></item>
+/// <item><term>12</term><description>Repository damaged: stored data is missing, altered or corrupt.</description></item>
+/// <item><term>130</term><description>Interrupted (Ctrl+C).</description></item>
+/// </list>
+/// </summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Error = 1;
+    public const int Usage = 2;
+    public const int Partial = 3;
+    public const int RepositoryNotFound = 10;
+    public const int WrongPassword = 11;
+    public const int RepositoryDamaged = 12;
+    public const int Interrupted = 130;
+
+    /// <summary>The table printed at the end of every --help.</summary>
+    public const string HelpText = """
+        Exit codes:
+          0    success
+          1    error
+          2    usage error (unknown verb or option, bad argument)
+          3    partial: some entries could not be backed up or restored (listed on stderr)
+          10   repository not found
+          11   wrong password
+          12   repository damaged (missing or altered data)
+          130  interrupted (Ctrl+C)
+
+        Environment:
+          BACKUP_REPOSITORY     repository location when --repo is not given
+          BACKUP_PASSWORD       repository password (or use --password-file, or type it when asked)
+          BACKUP_NEW_PASSWORD   new password for 'key add' and 'key passwd'
+        """;
+}

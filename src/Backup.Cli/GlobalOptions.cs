@@ -1,0 +1,41 @@
+using System.CommandLine;
+
+namespace Backup.Cli;
+
+/// <summary>The options every verb accepts (recursive options of the root command).</summary>
+internal sealed class GlobalOptions
+{
+    public Option<string?> Repo { get; } = new("--repo", "-r")
+    {
+        Description = "Repository location (a local directory). Default: $BACKUP_REPOSITORY.",
+        HelpName = "LOCATION",
+        Recursive = true,
+    };
+
+    public Option<FileInfo?> PasswordFile { get; } = new("--password-file", "-p")
+    {
+        Description = "Read the repository password from the first line of FILE. Default: $BACKUP_PASSWORD, else a prompt.",
+        HelpName = "FILE",
+        Recursive = true,
+    };
+
+    public Option<bool> Json { get; } = new("--json")
+    {
+        Description = "Print machine-readable JSON to stdout instead of tables.",
+        Recursive = true,
+    };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q")
+    {
+        Description = "Print no progress and no summary; only errors.",
+        Recursive = true,
+    };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Show stack traces and details of errors.",
+        Recursive = true,
+    };
+
+    public IEnumerable<Option> All => [Repo, PasswordFile, Json, Quiet, Verbose];
+}

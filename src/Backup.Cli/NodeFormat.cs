@@ -1,0 +1,32 @@
+using Backup.Core.Snapshots;
+
+namespace Backup.Cli;
+
+/// <summary>How tree nodes are shown: ls-style mode strings, kinds and times.</summary>
+internal static class NodeFormat
+{
+    public static string Kind(NodeType type) => type.ToString().ToLowerInvariant();
+
+    public static DateTimeOffset Mtime(TreeNode node) => DateTimeOffset.UnixEpoch.AddTicks(node.MtimeNs / 100);
+
+    /// <summary>"drwxr-xr-x" and the like.</summary>
+    public static string Mode(TreeNode node)
+    {
+        var type = node.Type switch
+        {
+            NodeType.Directory => 'd',
+            NodeType.Symlink => 'l',
+            NodeType.Special => '?',
+            _ => '-',
+        };
+        Span<char> chars = stackalloc char[10];
+        chars[0] = type;
+        const string Letters = "rwxrwxrwx";
+        for (var i = 0; i < 9; i++)
+        {
+            chars[i + 1] = (node.Mode & (1u << (8 - i))) != 0 ? Letters[i] : '-';
+        }
+
+        return new string(chars);
+    }
+}

@@ -1,0 +1,62 @@
+using Backup.Core.Crypto;
+
+namespace Backup.Cli;
+
+/// <summary>
+/// Finds the repository password: --password-file, then $BACKUP_PASSWORD, then a prompt without echo when stdin
+/// is a terminal. Never from a command-line argument, which other users could read from the process list.
+/// </summary>
+internal sealed class PasswordResolver(CliConsole console)
+{
+    public const string PasswordVariable = "BACKUP_PASSWORD";
+    public const string NewPasswordVariable = "BACKUP_NEW_PASSWORD";
+
+    /// <summary>The credentials that open (or, with <paramref name="confirm"/>, create) the repository.</summary>
+    public RepositoryCredentials Resolve(FileInfo? passwordFile, bool confirm = false) =>
+        RepositoryCredentials.FromPassword(Find(passwordFile, PasswordVariable, "--password-file", "Repository password: ", confirm));
+
+    /// <summary>The credentials of a new key: --new-password-file, then $BACKUP_NEW_PASSWORD, then a prompt (asked twice).</summary>
+    public RepositoryCredentials ResolveNew(FileInfo? newPasswordFile) =>
+        RepositoryCredentials.FromPassword(Find(newPasswordFile, NewPasswordVariable, "--new-password-file", "New password: ", confirm: true));
+
+    private string Find(FileInfo? file, string variable, string optionName, string prompt, bool confirm)
+    {
+        if (file is not null)
+        {
+            return ReadPasswordFile(file);
+        }
+
+        var fromEnvironment = console.GetEnvironmentVariable(variable);
+        if (!string.IsNullOrEmpty(fromEnvironment))
+        {
+            return fromEnvironment;
+        }
+
+        if (console.IsInputRedirected)
+        {
+            throw new CliUsageException($"No password: set {variable}, give {optionName} FILE, or run in a terminal to be asked.");
+        }
+
+        var password = console.ReadSecret(prompt);
+        if (confirm && console.ReadSecret("Enter it again: ") != password)
+        {
+            throw new ArgumentException("The passwords do not match.");
+        }
+
+        return password;
+    }
+
+    private static string ReadPasswordFile(FileInfo file)
+    {
+        if (!file.Exists)
+        {
+            throw new FileNotFoundException($"Password file '{file.FullName}' does not exist.", file.FullName);
+        }
+
+        using var reader = file.OpenText();
+        var line = reader.ReadLine();
+        return string.IsNullOrEmpty(line)
+            ? throw new ArgumentException($"Password file '{file.FullName}' is empty; its first line is the password.")
+            : line;
+    }
+}

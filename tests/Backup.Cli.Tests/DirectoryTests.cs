@@ -1,0 +1,154 @@
+using System.Formats.Tar;
+using System.Text.Json;
+
+namespace Backup.Cli.Tests;
+
+public sealed class DirectoryTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public DirectoryTests()
+    {
+        Directory.CreateDirectory(_cli.PathOf("src/sub"));
+        File.WriteAllText(_cli.PathOf("src/a.txt"), "alpha");
+        File.WriteAllText(_cli.PathOf("src/sub/b.txt"), "bravo");
+        File.WriteAllText(_cli.PathOf("src/skip.log"), "noise");
+    }
+
+    /// <summary>The snapshot path of a source path: its absolute path without the leading '/'.</summary>
+    private string SnapshotPath(string relative) => _cli.PathOf(relative).Replace('\\', '/').TrimStart('/');
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task A_directory_is_backed_up_and_listed()
+    {
+        await _cli.InitAsync();
+
+        var create = await _cli.RunAsync("create", "src", "--exclude", "*.log", "--json");
+        var ls = await _cli.RunAsync("ls", "latest", SnapshotPath("src"), "--json");
+        var human = await _cli.RunAsync("ls", "latest");
+
+        create.ExitCode.Should().Be(0, create.Stderr);
+        var snapshot = JsonDocument.Parse(create.Stdout).RootElement.GetProperty("snapshot");
+        snapshot.GetProperty("sourceKind").GetString().Should().Be("files");
+        snapshot.GetProperty("paths")[0].GetString().Should().Be(_cli.PathOf("src"));
+        ls.ExitCode.Should().Be(0, ls.Stderr);
+        var entries = JsonDocument.Parse(ls.Stdout).RootElement.EnumerateArray().ToDictionary(e => e.GetProperty("path").GetString()!, e => e);
+        entries.Keys.Should().BeEquivalentTo([SnapshotPath("src"), SnapshotPath("src/a.txt"), SnapshotPath("src/sub"), SnapshotPath("src/sub/b.txt")]);
+        entries[SnapshotPath("src/a.txt")].GetProperty("type").GetString().Should().Be("file");
+        entries[SnapshotPath("src/a.txt")].GetProperty("size").GetInt64().Should().Be(5);
+        entries[SnapshotPath("src/sub")].GetProperty("type").GetString().Should().Be("directory");
+        human.Stdout.Should().Contain("/" + SnapshotPath("src/sub/b.txt"));
+    }
+
+    [Fact]
+    public async Task Unreadable_paths_make_a_partial_backup_with_exit_3()
+    {
+        await _cli.InitAsync();
+
+        var create = await _cli.RunAsync("create", "src", "does-not-exist");
+
+        create.ExitCode.Should().Be(3, create.Stderr);
+        create.Stderr.Should().Contain(_cli.PathOf("does-not-exist")).And.Contain("does not exist");
+        var list = JsonDocument.Parse((await _cli.RunAsync("snapshots", "--json")).Stdout).RootElement;
+        list[0].GetProperty("partial").GetBoolean().Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Diff_shows_added_removed_and_modified_files()
+    {
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "src")).ExitCode.Should().Be(0);
+        File.WriteAllText(_cli.PathOf("src/a.txt"), "alpha, changed");
+        File.Delete(_cli.PathOf("src/skip.log"));
+        File.WriteAllText(_cli.PathOf("src/sub/new.txt"), "new");
+        (await _cli.RunAsync("create", "src")).ExitCode.Should().Be(0);
+        var ids = JsonDocument.Parse((await _cli.RunAsync("snapshots", "--json")).Stdout).RootElement.EnumerateArray().Select(s => s.GetProperty("shortId").GetString()!).ToList();
+
+        var diff = await _cli.RunAsync("diff", ids[0], ids[1], "--json");
+        var human = await _cli.RunAsync("diff", ids[0], ids[1]);
+
+        diff.ExitCode.Should().Be(0, diff.Stderr);
+        var json = JsonDocument.Parse(diff.Stdout).RootElement;
+        var changes = json.GetProperty("changes").EnumerateArray().ToDictionary(c => c.GetProperty("path").GetString()!, c => c.GetProperty("change").GetString());
+        changes[SnapshotPath("src/a.txt")].Should().Be("modified");
+        changes[SnapshotPath("src/skip.log")].Should().Be("removed");
+        changes[SnapshotPath("src/sub/new.txt")].Should().Be("added");
+        json.GetProperty("added").GetInt32().Should().Be(1);
+        json.GetProperty("removed").GetInt32().Should().Be(1);
+        human.Stdout.Should().Contain("+    /" + SnapshotPath("src/sub/new.txt")).And.Contain("-    /" + SnapshotPath("src/skip.log")).And.Contain("M    /" + SnapshotPath("src/a.txt"));
+    }
+
+    [Fact]
+    public async Task Dump_writes_a_file_or_a_tar_archive_to_stdout()
+    {
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "src")).ExitCode.Should().Be(0);
+
+        var file = await _cli.RunAsync("dump", "latest", "/" + SnapshotPath("src/sub/b.txt"));
+        var tar = await _cli.RunAsync("dump", "latest", SnapshotPath("src/sub"));
+        var missing = await _cli.RunAsync("dump", "latest", "no/such/path");
+
+        file.ExitCode.Should().Be(0, file.Stderr);
+        file.Stdout.Should().Be("bravo");
+        tar.ExitCode.Should().Be(0, tar.Stderr);
+        var names = new List<string>();
+        using (var reader = new TarReader(new MemoryStream(tar.StdoutBytes)))
+        {
+            while (reader.GetNextEntry() is { } entry)
+            {
+                names.Add(entry.Name.TrimEnd('/'));
+            }
+        }
+
+        names.Should().Contain([SnapshotPath("src/sub"), SnapshotPath("src/sub/b.txt")]);
+        missing.ExitCode.Should().Be(1);
+        ErrorTests.ShouldBeOneErrorLine(missing, "no/such/path");
+    }
+
+    [Fact]
+    public async Task Init_create_snapshots_restore_round_trip()
+    {
+        await _cli.InitAsync();
+        var create = await _cli.RunAsync("create", "src", "--tag", "docs");
+        var list = await _cli.RunAsync("snapshots", "--json");
+        var restore = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--json");
+
+        create.ExitCode.Should().Be(0, create.Stderr);
+        list.ExitCode.Should().Be(0, list.Stderr);
+        JsonDocument.Parse(list.Stdout).RootElement[0].GetProperty("tags")[0].GetString().Should().Be("docs");
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        var json = JsonDocument.Parse(restore.Stdout).RootElement;
+        json.GetProperty("files").GetInt64().Should().Be(3);
+        json.GetProperty("bytes").GetInt64().Should().Be(15);
+        var restored = Path.Combine(_cli.PathOf("out"), SnapshotPath("src"));
+        File.ReadAllText(Path.Combine(restored, "a.txt")).Should().Be("alpha");
+        File.ReadAllText(Path.Combine(restored, "sub", "b.txt")).Should().Be("bravo");
+        File.ReadAllText(Path.Combine(restored, "skip.log")).Should().Be("noise");
+    }
+
+    [Fact]
+    public async Task Restore_with_include_restores_only_that_subtree_and_respects_existing_files()
+    {
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "src")).ExitCode.Should().Be(0);
+        var restored = Path.Combine(_cli.PathOf("out"), SnapshotPath("src"));
+
+        var partial = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--include", "/" + SnapshotPath("src/sub"));
+        File.WriteAllText(Path.Combine(restored, "sub", "b.txt"), "local edit");
+        var refused = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"));
+        var skipped = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--skip-existing");
+        var afterSkip = File.ReadAllText(Path.Combine(restored, "sub", "b.txt"));
+        var overwritten = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--overwrite");
+
+        partial.ExitCode.Should().Be(0, partial.Stderr);
+        refused.ExitCode.Should().Be(1);
+        ErrorTests.ShouldBeOneErrorLine(refused, "already exists");
+        skipped.ExitCode.Should().Be(0, skipped.Stderr);
+        afterSkip.Should().Be("local edit");
+        File.ReadAllText(Path.Combine(restored, "a.txt")).Should().Be("alpha");
+        overwritten.ExitCode.Should().Be(0, overwritten.Stderr);
+        File.ReadAllText(Path.Combine(restored, "sub", "b.txt")).Should().Be("bravo");
+    }
+}

@@ -1,0 +1,224 @@
+namespace Backup.Cli.Tests;
+
+public sealed class ErrorTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task A_missing_repository_exits_10_with_one_line()
+    {
+        var result = await _cli.RunAsync("snapshots", "--repo", _cli.PathOf("nowhere"));
+
+        result.ExitCode.Should().Be(10);
+        ShouldBeOneErrorLine(result, "There is no repository");
+        Directory.Exists(_cli.PathOf("nowhere")).Should().BeFalse("opening must not create the directory");
+    }
+
+    [Fact]
+    public async Task An_empty_directory_is_not_a_repository()
+    {
+        Directory.CreateDirectory(_cli.Repository);
+
+        var result = await _cli.RunAsync("snapshots");
+
+        result.ExitCode.Should().Be(10);
+    }
+
+    [Fact]
+    public async Task No_repository_given_is_a_usage_error()
+    {
+        var result = await _cli.RunAsync(["snapshots"], stdin: null, new() { ["BACKUP_REPOSITORY"] = null });
+
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("BACKUP_REPOSITORY");
+    }
+
+    [Fact]
+    public async Task A_wrong_password_exits_11_with_one_line_and_no_stack_trace()
+    {
+        await _cli.InitAsync();
+
+        var result = await _cli.RunAsync(["snapshots"], stdin: null, new() { ["BACKUP_PASSWORD"] = "wrong" });
+
+        result.ExitCode.Should().Be(11);
+        ShouldBeOneErrorLine(result, "password");
+    }
+
+    [Fact]
+    public async Task Verbose_adds_the_details()
+    {
+        await _cli.InitAsync();
+
+        var result = await _cli.RunAsync(["snapshots", "--verbose"], stdin: null, new() { ["BACKUP_PASSWORD"] = "wrong" });
+
+        result.ExitCode.Should().Be(11);
+        result.Stderr.Should().Contain("WrongPasswordException").And.Contain(" at ");
+    }
+
+    [Fact]
+    public async Task Without_any_password_source_and_no_terminal_it_says_where_to_put_one()
+    {
+        await _cli.InitAsync();
+
+        var result = await _cli.RunAsync(["snapshots"], stdin: [], new() { ["BACKUP_PASSWORD"] = null });
+
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("BACKUP_PASSWORD").And.Contain("--password-file");
+    }
+
+    [Fact]
+    public async Task Init_without_a_password_creates_nothing()
+    {
+        var result = await _cli.RunAsync(["init"], stdin: [], new() { ["BACKUP_PASSWORD"] = null });
+
+        result.ExitCode.Should().Be(2);
+        Directory.Exists(_cli.Repository).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Stdin_name_without_stdin_is_a_usage_error()
+    {
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("d"));
+
+        var result = await _cli.RunAsync("create", "d", "--stdin-name", "x");
+
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("--stdin-name");
+    }
+
+    [Fact]
+    public async Task A_password_file_is_read()
+    {
+        await _cli.InitAsync();
+        File.WriteAllText(_cli.PathOf("pw"), CliRunner.Password + "\n");
+
+        var result = await _cli.RunAsync(["snapshots", "--password-file", _cli.PathOf("pw")], stdin: null, new() { ["BACKUP_PASSWORD"] = null });
+
+        result.ExitCode.Should().Be(0, result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_missing_password_file_is_an_error()
+    {
+        await _cli.InitAsync();
+
+        var result = await _cli.RunAsync("snapshots", "--password-file", _cli.PathOf("no-such-file"));
+
+        result.ExitCode.Should().Be(1);
+        ShouldBeOneErrorLine(result, "no-such-file");
+    }
+
+    [Fact]
+    public async Task Init_on_an_existing_repository_fails()
+    {
+        await _cli.InitAsync();
+
+        var result = await _cli.RunAsync("init");
+
+        result.ExitCode.Should().Be(1);
+        ShouldBeOneErrorLine(result, "already holds a repository");
+    }
+
+    [Fact]
+    public async Task An_unknown_snapshot_is_an_error()
+    {
+        await _cli.InitAsync();
+
+        var result = await _cli.RunAsync("restore", "abcdef12", "--target", _cli.PathOf("out"));
+
+        result.ExitCode.Should().Be(1);
+        ShouldBeOneErrorLine(result, "abcdef12");
+    }
+
+    [Fact]
+    public async Task A_corrupted_snapshot_object_is_reported_as_damage()
+    {
+        await _cli.InitAsync();
+        (await _cli.RunAsync(["create", "--stdin"], "some data"u8.ToArray())).ExitCode.Should().Be(0);
+        FlipByte(Directory.GetFiles(Path.Combine(_cli.Repository, "snapshots")).Single());
+
+        var restore = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"));
+        var list = await _cli.RunAsync("snapshots");
+
+        restore.ExitCode.Should().Be(12);
+        ShouldBeOneErrorLine(restore, "damaged or altered");
+        list.ExitCode.Should().Be(12);
+        list.Stderr.Should().Contain("damaged");
+    }
+
+    [Fact]
+    public async Task A_corrupted_pack_fails_dump_and_restore_clearly()
+    {
+        await _cli.InitAsync();
+        var data = new byte[50_000];
+        new Random(7).NextBytes(data);
+        (await _cli.RunAsync(["create", "--stdin", "--stdin-name", "blob.bin"], data)).ExitCode.Should().Be(0);
+        var pack = Directory.GetFiles(Path.Combine(_cli.Repository, "data"), "*", SearchOption.AllDirectories).Single();
+        FlipByte(pack, offset: 100);
+
+        var dump = await _cli.RunAsync("dump", "latest", "blob.bin");
+        var restore = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"));
+
+        dump.ExitCode.Should().Be(12);
+        ShouldBeOneErrorLine(dump, "damaged or altered");
+        restore.ExitCode.Should().NotBe(0);
+        restore.Stderr.Should().StartWith("backup: ").And.Contain("damaged or altered").And.NotContain("   at ");
+        File.Exists(_cli.PathOf("out/blob.bin")).Should().BeFalse("damaged content is never written in place");
+    }
+
+    [Fact]
+    public async Task Removing_the_key_in_use_is_refused()
+    {
+        await _cli.InitAsync();
+        var keys = await _cli.RunAsync("key", "list", "--json");
+        var id = System.Text.Json.JsonDocument.Parse(keys.Stdout).RootElement[0].GetProperty("id").GetString()!;
+
+        var result = await _cli.RunAsync("key", "remove", id);
+
+        result.ExitCode.Should().Be(1);
+        ShouldBeOneErrorLine(result, "in use");
+    }
+
+    [Fact]
+    public async Task Ctrl_C_stops_a_backup_with_exit_130_and_writes_no_snapshot()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        await _cli.InitAsync();
+
+        // stdin stays open, so the backup waits for more input until it is interrupted.
+        var result = await _cli.RunAsync(["create", "--stdin"], "partial input"u8.ToArray(), null, async process =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            Signals.Interrupt(process.Id);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        });
+
+        result.ExitCode.Should().Be(130, result.Stderr);
+        result.Stderr.Should().NotContain("   at ");
+        Directory.Exists(Path.Combine(_cli.Repository, "snapshots")).Should().BeFalse("no snapshot was written");
+    }
+
+    internal static void ShouldBeOneErrorLine(CliResult result, string expected)
+    {
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().ContainSingle($"stderr was: {result.Stderr}");
+        lines[0].Should().StartWith("backup: ").And.Contain(expected);
+        result.Stderr.Should().NotContain("   at ").And.NotContain("Exception");
+    }
+
+    private static void FlipByte(string path, long? offset = null)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Position = offset ?? file.Length / 2;
+        var b = file.ReadByte();
+        file.Position--;
+        file.WriteByte((byte)(b ^ 0x40));
+    }
+}

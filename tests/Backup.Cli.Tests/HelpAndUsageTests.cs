@@ -1,0 +1,113 @@
+namespace Backup.Cli.Tests;
+
+public sealed class HelpAndUsageTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Theory]
+    [InlineData("init")]
+    [InlineData("create")]
+    [InlineData("snapshots")]
+    [InlineData("ls")]
+    [InlineData("diff")]
+    [InlineData("restore")]
+    [InlineData("dump")]
+    [InlineData("key")]
+    [InlineData("key", "list")]
+    [InlineData("key", "add")]
+    [InlineData("key", "remove")]
+    [InlineData("key", "passwd")]
+    [InlineData("stats")]
+    public async Task Every_verb_has_help(params string[] verb)
+    {
+        var result = await _cli.RunAsync([.. verb, "--help"]);
+
+        result.ExitCode.Should().Be(0, result.Stderr);
+        result.Stdout.Should().Contain("Usage:").And.Contain($"backup {string.Join(' ', verb)}").And.Contain("Exit codes:");
+        result.Stderr.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Root_help_lists_the_verbs_and_the_exit_codes()
+    {
+        var result = await _cli.RunAsync("--help");
+
+        result.ExitCode.Should().Be(0);
+        foreach (var verb in new[] { "init", "create", "snapshots", "ls", "diff", "restore", "dump", "key", "stats" })
+        {
+            result.Stdout.Should().Contain(verb);
+        }
+
+        result.Stdout.Should().Contain("10   repository not found").And.Contain("11   wrong password").And.Contain("BACKUP_PASSWORD");
+    }
+
+    [Fact]
+    public async Task An_unknown_verb_is_a_usage_error()
+    {
+        var result = await _cli.RunAsync("frobnicate");
+
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("backup: usage error:").And.Contain("frobnicate");
+        result.Stdout.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task No_verb_is_a_usage_error()
+    {
+        var result = await _cli.RunAsync();
+
+        result.ExitCode.Should().Be(2);
+    }
+
+    [Theory]
+    [InlineData("init", "--password", "hunter2")]
+    [InlineData("snapshots", "--password", "hunter2")]
+    [InlineData("create", "--stdin", "--password=hunter2")]
+    public async Task A_password_is_never_accepted_as_an_argument(params string[] args)
+    {
+        var result = await _cli.RunAsync(args, stdin: [], new() { ["BACKUP_PASSWORD"] = null });
+
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("--password");
+        Directory.Exists(_cli.Repository).Should().BeFalse("nothing runs when the command line is wrong");
+    }
+
+    [Fact]
+    public async Task Restore_without_a_target_is_a_usage_error()
+    {
+        var result = await _cli.RunAsync("restore", "latest");
+
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("--target");
+    }
+
+    [Fact]
+    public async Task A_bad_level_is_a_usage_error()
+    {
+        var result = await _cli.RunAsync("create", "--stdin", "--level", "sometimes");
+
+        result.ExitCode.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Overwrite_and_skip_existing_together_are_a_usage_error()
+    {
+        await _cli.InitAsync();
+
+        var result = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--overwrite", "--skip-existing");
+
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Trim().Should().StartWith("backup: usage error:");
+    }
+
+    [Fact]
+    public async Task A_bad_compression_setting_is_a_usage_error()
+    {
+        var result = await _cli.RunAsync("init", "--compression", "lzma");
+
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("lzma");
+    }
+}
