@@ -272,7 +272,7 @@ public sealed class SshdFixture : ServerFixture
 /// <summary>Azurite (npm) blob service on 127.0.0.1.</summary>
 public sealed class AzuriteFixture : ServerFixture
 {
-    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UJmmn5SUjNaE8y0vwNRQYeIs5RPT7Nz3b0Ojw==";
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
@@ -298,6 +298,8 @@ public sealed class S3rverFixture : ServerFixture
         var tool = TestServers.NodeTool("s3rver");
         return Task.FromResult(tool is null
             ? Missing("s3rver is not installed in .tools (npm)")
-            : ("s3rver", tool, ["-d", directory, "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--configure-bucket", Bucket]));
+            // s3rver opens every object's metadata at once when listing; with 2,000+ objects that passes the usual
+            // 1,024 open-file limit (EMFILE → HTTP 500), so raise the soft limit for it.
+            : ("s3rver", "/bin/sh", ["-c", "ulimit -n $(ulimit -Hn) 2>/dev/null; exec \"$0\" \"$@\"", tool, "-d", directory, "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--configure-bucket", Bucket]));
     }
 }

@@ -281,37 +281,51 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
 
     private async Task EnsureDirectoryAsync(SftpClient client, string directory, CancellationToken cancellationToken)
     {
-        // Walk down from the root: each level is created when missing. Concurrent creators race harmlessly.
-        var relative = directory.Length > _root.Length ? directory[(_root.Length + 1)..] : string.Empty;
-        var current = _root;
-        var levels = new List<string> { _root };
-        foreach (var segment in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        if (_knownDirectories.ContainsKey(directory) || directory is "/" or "." or "")
         {
-            current = current == "/" ? "/" + segment : $"{current}/{segment}";
-            levels.Add(current);
+            return;
         }
 
-        foreach (var level in levels)
+        try
         {
-            if (_knownDirectories.ContainsKey(level))
+            await client.CreateDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SftpPathNotFoundException)
+        {
+            // The parent is missing too (also above the root on first use): make it, then this level.
+            var slash = directory.LastIndexOf('/');
+            if (slash < 0)
             {
-                continue;
+                throw;
             }
 
-            try
+            await EnsureDirectoryAsync(client, slash == 0 ? "/" : directory[..slash], cancellationToken).ConfigureAwait(false);
+            await CreateOrAcceptExistingAsync(client, directory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SshException)
+        {
+            // It may already exist (or another writer just made it); OpenSSH reports that as a generic failure.
+            if (!await IsDirectoryAsync(client, directory, cancellationToken).ConfigureAwait(false))
             {
-                await client.CreateDirectoryAsync(level, cancellationToken).ConfigureAwait(false);
+                throw;
             }
-            catch (SshException)
-            {
-                // It may already exist (or another writer just made it); OpenSSH reports that as a generic failure.
-                if (!await IsDirectoryAsync(client, level, cancellationToken).ConfigureAwait(false))
-                {
-                    throw;
-                }
-            }
+        }
 
-            _knownDirectories[level] = true;
+        _knownDirectories[directory] = true;
+    }
+
+    private static async Task CreateOrAcceptExistingAsync(SftpClient client, string directory, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CreateDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SshException)
+        {
+            if (!await IsDirectoryAsync(client, directory, cancellationToken).ConfigureAwait(false))
+            {
+                throw;
+            }
         }
     }
 
