@@ -298,8 +298,9 @@ public sealed class S3rverFixture : ServerFixture
         var tool = TestServers.NodeTool("s3rver");
         return Task.FromResult(tool is null
             ? Missing("s3rver is not installed in .tools (npm)")
-            // s3rver opens every object's metadata at once when listing; with 2,000+ objects that passes the usual
-            // 1,024 open-file limit (EMFILE → HTTP 500), so raise the soft limit for it.
-            : ("s3rver", "/bin/sh", ["-c", "ulimit -n $(ulimit -Hn) 2>/dev/null; exec \"$0\" \"$@\"", tool, "-d", directory, "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--configure-bucket", Bucket]));
+            // s3rver encrypts ListObjectsV2 continuation tokens with DES, which Node 17+ (OpenSSL 3) only offers with
+            // the legacy provider: without it every second page is an HTTP 500. It also opens all objects' metadata
+            // at once when listing, so raise the open-file soft limit.
+            : ("s3rver", "/bin/sh", ["-c", "export NODE_OPTIONS=--openssl-legacy-provider; ulimit -n $(ulimit -Hn) 2>/dev/null; exec \"$0\" \"$@\"", tool, "-d", directory, "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--configure-bucket", Bucket]));
     }
 }
