@@ -1,0 +1,279 @@
+using System.Net.Http;
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Backup.Core.Storage;
+
+namespace Backup.Providers.Azure;
+
+/// <summary>
+/// A target in an Azure Blob Storage container (block blobs). An upload becomes visible only when its single Put
+/// Blob or its final Put Block List commits, so readers never see part of an object. The Azure SDK retries throttling
+/// (503/500) and network errors with exponential backoff; what still fails is thrown as a transient
+/// <see cref="BackupTargetException"/>.
+/// </summary>
+public sealed class AzureBlobTarget : IBackupTarget
+{
+    private readonly AzureBlobTargetOptions _options;
+    private readonly BlobContainerClient _container;
+    private readonly string _prefix;
+    private readonly TimeProvider _time;
+    private readonly StorageTransferOptions _transfer;
+    private Task? _created;
+
+    /// <summary>Creates the target; no request is made until the first call.</summary>
+    public AzureBlobTarget(AzureBlobTargetOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _prefix = options.Prefix.Length == 0 || options.Prefix.EndsWith('/') ? options.Prefix : options.Prefix + "/";
+        var clientOptions = new BlobClientOptions();
+        options.ConfigureClient?.Invoke(clientOptions);
+        _container = options.ConnectionString is not null
+            ? new BlobContainerClient(options.ConnectionString, options.Container, clientOptions)
+            : new BlobContainerClient(new Uri(options.ServiceUri!, options.Container), options.Credential!, clientOptions);
+        _transfer = new StorageTransferOptions
+        {
+            InitialTransferSize = options.SingleUploadThreshold,
+            MaximumTransferSize = options.BlockSize,
+            MaximumConcurrency = options.BlockConcurrency,
+        };
+    }
+
+    /// <inheritdoc />
+    public string Description => $"Azure Blob target '{_container.AccountName}/{_options.Container}/{_prefix}'";
+
+    /// <inheritdoc />
+    public async Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        var blob = BlobOf(key);
+        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        var upload = new BlobUploadOptions { TransferOptions = _transfer };
+        if (_options.Immutability is { } immutability && immutability.Applies(key))
+        {
+            upload.ImmutabilityPolicy = new BlobImmutabilityPolicy
+            {
+                ExpiresOn = _time.GetUtcNow().Add(immutability.RetainFor),
+                PolicyMode = immutability.Locked ? BlobImmutabilityPolicyMode.Locked : BlobImmutabilityPolicyMode.Unlocked,
+            };
+        }
+
+        try
+        {
+            await blob.UploadAsync(new BinaryData(content), upload, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw await MapAsync(ex, key, "write", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var blob = BlobOf(key);
+        try
+        {
+            var result = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return result.Value.Content.ToArray();
+        }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw await MapAsync(ex, key, "read", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
+    {
+        var blob = BlobOf(key);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length == 0)
+        {
+            var info = await StatAsync(key, cancellationToken).ConfigureAwait(false) ?? throw new BackupObjectNotFoundException(key, Description);
+            return offset <= info.Length ? [] : throw OutOfRange(key, offset, length, info.Length);
+        }
+
+        try
+        {
+            var result = await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(offset, length) }, cancellationToken).ConfigureAwait(false);
+            var bytes = result.Value.Content.ToArray();
+            if (bytes.Length != length)
+            {
+                // The service clips a range that runs past the end instead of refusing it.
+                throw OutOfRange(key, offset, length, offset + bytes.Length);
+            }
+
+            return bytes;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 416 || ex.ErrorCode == BlobErrorCode.InvalidRange)
+        {
+            throw new BackupTargetException($"Range {offset}+{length} lies outside '{key}' in {Description}.", ex);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw await MapAsync(ex, key, "read", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        BackupKeys.ValidatePrefix(prefix);
+        var pages = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = _prefix + prefix }, cancellationToken).AsPages(pageSizeHint: 5000);
+        var enumerator = pages.GetAsyncEnumerator(cancellationToken);
+        await using (enumerator.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        yield break;
+                    }
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == BlobErrorCode.ContainerNotFound && !_options.CreateContainer)
+                {
+                    throw new BackupTargetException($"The container '{_options.Container}' of {Description} does not exist.", ex);
+                }
+                catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == BlobErrorCode.ContainerNotFound)
+                {
+                    yield break; // Not created yet, so empty.
+                }
+                catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
+                {
+                    throw await MapAsync(ex, prefix, "list", cancellationToken).ConfigureAwait(false);
+                }
+
+                foreach (var item in enumerator.Current.Values)
+                {
+                    yield return new BackupObjectInfo(
+                        item.Name[_prefix.Length..],
+                        item.Properties.ContentLength ?? 0,
+                        item.Properties.LastModified ?? DateTimeOffset.MinValue);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="BackupObjectLockedException">The blob is under an immutability policy or legal hold.</exception>
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var blob = BlobOf(key);
+        try
+        {
+            await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            // No container, so no blob.
+        }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw await MapAsync(ex, key, "delete", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var blob = BlobOf(key);
+        try
+        {
+            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new BackupObjectInfo(key, properties.Value.ContentLength, properties.Value.LastModified);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw await MapAsync(ex, key, "stat", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Task EnsureContainerAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.CreateContainer)
+        {
+            return Task.CompletedTask;
+        }
+
+        // One creation attempt per target; a failed attempt is forgotten so the next put tries again.
+        var task = Volatile.Read(ref _created);
+        if (task is null || task.IsFaulted || task.IsCanceled)
+        {
+            task = _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            Volatile.Write(ref _created, task);
+        }
+
+        return task;
+    }
+
+    private async Task<BackupTargetException> MapAsync(Exception ex, string key, string verb, CancellationToken cancellationToken)
+    {
+        if (ex is RequestFailedException failed)
+        {
+            var code = failed.ErrorCode ?? string.Empty;
+            if (code == BlobErrorCode.ContainerNotFound)
+            {
+                return new BackupTargetException($"The container '{_options.Container}' of {Description} does not exist.", ex);
+            }
+
+            if (failed.Status == 404 || code == BlobErrorCode.BlobNotFound)
+            {
+                return new BackupObjectNotFoundException(key, Description);
+            }
+
+            if (code == BlobErrorCode.BlobImmutableDueToPolicy || code == "BlobImmutableDueToLegalHold")
+            {
+                DateTimeOffset? until = null;
+                try
+                {
+                    var properties = await BlobOf(key).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    until = properties.Value.ImmutabilityPolicy?.ExpiresOn;
+                }
+                catch (RequestFailedException)
+                {
+                    // The date is a nicety; the refusal itself is what matters.
+                }
+
+                return new BackupObjectLockedException(key, Description, until, ex);
+            }
+
+            if (failed.Status == 403)
+            {
+                return new BackupTargetException($"Permission denied to {verb} '{key}' in {Description} ({code}): check the SAS or role assignment.", ex);
+            }
+
+            if (code is "AccountLimitExceeded" or "InsufficientAccountPermissions" || failed.Status == 507)
+            {
+                return new BackupTargetException($"Could not {verb} '{key}' in {Description}: the account is full or over quota ({code}).", ex);
+            }
+
+            return new BackupTargetException($"Could not {verb} '{key}' in {Description}: {code} (HTTP {failed.Status})", ex)
+            {
+                IsTransient = failed.Status is 0 or 408 or 429 or >= 500,
+            };
+        }
+
+        return new BackupTargetException($"Network error during {verb} of '{key}' in {Description}: {ex.Message}", ex) { IsTransient = true };
+    }
+
+    private BackupTargetException OutOfRange(string key, long offset, int length, long size) =>
+        new($"Range {offset}+{length} lies outside '{key}' ({size} bytes) in {Description}.");
+
+    private BlobClient BlobOf(string key)
+    {
+        BackupKeys.Validate(key);
+        return _container.GetBlobClient(_prefix + key);
+    }
+}

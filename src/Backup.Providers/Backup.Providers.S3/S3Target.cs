@@ -1,0 +1,448 @@
+using System.Net;
+using System.Net.Http;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Backup.Core.Storage;
+
+namespace Backup.Providers.S3;
+
+/// <summary>
+/// A target in an S3 bucket (AWS or S3-compatible). A PUT is atomic on S3; objects of
+/// <see cref="S3TargetOptions.MultipartThreshold"/> or more go up as a multipart upload, which becomes visible only
+/// when completed and is aborted when any part fails. Throttling (503 SlowDown), 5xx and network errors are retried
+/// by the SDK with exponential backoff and jitter; what still fails is thrown as a transient
+/// <see cref="BackupTargetException"/>, so an outer <see cref="RetryingTarget"/> can try again later.
+/// </summary>
+public sealed class S3Target : IBackupTarget, IDisposable
+{
+    private readonly S3TargetOptions _options;
+    private readonly AmazonS3Client _client;
+    private readonly string _prefix;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the target; no request is made until the first call.</summary>
+    public S3Target(S3TargetOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _prefix = options.Prefix.Length == 0 || options.Prefix.EndsWith('/') ? options.Prefix : options.Prefix + "/";
+
+        var config = new AmazonS3Config
+        {
+            ForcePathStyle = options.ForcePathStyle,
+            AuthenticationRegion = options.Region,
+            MaxErrorRetry = options.MaxErrorRetry,
+            RetryMode = options.RetryMode,
+            Timeout = options.Timeout,
+        };
+        if (options.Endpoint is not null)
+        {
+            config.ServiceURL = options.Endpoint.ToString();
+        }
+        else
+        {
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
+        }
+
+        if (options.CompatibleChecksums)
+        {
+            // AWSSDK v4 otherwise adds a CRC trailer in an aws-chunked body to every upload, which servers that do
+            // not decode aws-chunked store verbatim (the object then holds chunk headers). Integrity comes from
+            // Content-MD5 instead, which every S3 implementation verifies.
+            config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+            config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
+        }
+
+        options.ConfigureClient?.Invoke(config);
+        AWSCredentials credentials = options.Credentials.SessionToken is { } token
+            ? new SessionAWSCredentials(options.Credentials.AccessKeyId, options.Credentials.SecretAccessKey, token)
+            : new BasicAWSCredentials(options.Credentials.AccessKeyId, options.Credentials.SecretAccessKey);
+        _client = new AmazonS3Client(credentials, config);
+    }
+
+    /// <inheritdoc />
+    public string Description => $"S3 target 's3://{_options.Bucket}/{_prefix}'" + (_options.Endpoint is { } e ? $" at {e.GetLeftPart(UriPartial.Authority)}" : string.Empty);
+
+    /// <summary>Multipart uploads started (for tests and metrics).</summary>
+    public long MultipartUploads => Interlocked.Read(ref _multipartUploads);
+
+    private long _multipartUploads;
+
+    /// <inheritdoc />
+    public async Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        var objectKey = KeyOf(key);
+        var retainUntil = _options.ObjectLock is { } lockOptions && lockOptions.Applies(key)
+            ? _time.GetUtcNow().Add(lockOptions.RetainFor).UtcDateTime
+            : (DateTime?)null;
+        try
+        {
+            if (content.Length >= _options.MultipartThreshold)
+            {
+                await PutMultipartAsync(objectKey, content, retainUntil, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            using var stream = AsStream(content);
+            var request = new PutObjectRequest
+            {
+                BucketName = _options.Bucket,
+                Key = objectKey,
+                InputStream = stream,
+                AutoCloseStream = false,
+            };
+            ApplyChecksums(request, content.Span, retainUntil is not null);
+            if (retainUntil is not null)
+            {
+                request.ObjectLockMode = LockMode;
+                request.ObjectLockRetainUntilDate = retainUntil;
+            }
+
+            await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw Map(ex, key, "write");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var objectKey = KeyOf(key);
+        try
+        {
+            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
+            return await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw Map(ex, key, "read");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
+    {
+        var objectKey = KeyOf(key);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length == 0)
+        {
+            // HTTP cannot ask for zero bytes; check that the (empty) range still lies inside the object.
+            var info = await StatAsync(key, cancellationToken).ConfigureAwait(false) ?? throw new BackupObjectNotFoundException(key, Description);
+            return offset <= info.Length ? [] : throw OutOfRange(key, offset, length, info.Length);
+        }
+
+        try
+        {
+            using var response = await _client.GetObjectAsync(new GetObjectRequest
+            {
+                BucketName = _options.Bucket,
+                Key = objectKey,
+                ByteRange = new ByteRange(offset, offset + length - 1),
+            }, cancellationToken).ConfigureAwait(false);
+            var bytes = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
+            if (bytes.Length != length)
+            {
+                // S3 clips a range that runs past the end instead of refusing it.
+                throw OutOfRange(key, offset, length, offset + bytes.Length);
+            }
+
+            return bytes;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable || ex.ErrorCode == "InvalidRange")
+        {
+            throw new BackupTargetException($"Range {offset}+{length} lies outside '{key}' in {Description}.", ex);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw Map(ex, key, "read");
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        BackupKeys.ValidatePrefix(prefix);
+        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _prefix + prefix, MaxKeys = 1000 };
+        while (true)
+        {
+            ListObjectsV2Response response;
+            try
+            {
+                response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException)
+            {
+                throw Map(ex, prefix, "list");
+            }
+
+            foreach (var item in response.S3Objects ?? [])
+            {
+                yield return new BackupObjectInfo(
+                    item.Key[_prefix.Length..],
+                    item.Size ?? 0,
+                    item.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue);
+            }
+
+            if (response.IsTruncated != true || string.IsNullOrEmpty(response.NextContinuationToken))
+            {
+                yield break;
+            }
+
+            request.ContinuationToken = response.NextContinuationToken;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="BackupObjectLockedException">The object is under Object Lock retention or a legal hold.</exception>
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var objectKey = KeyOf(key);
+        GetObjectMetadataResponse? metadata = null;
+        try
+        {
+            if (_options.ObjectLock is not null)
+            {
+                // On a locked bucket a plain DELETE only adds a delete marker and frees nothing, so look at the
+                // current version's retention first: refuse clearly while it holds, else delete that version.
+                metadata = await HeadAsync(objectKey, cancellationToken).ConfigureAwait(false);
+                if (metadata is null)
+                {
+                    return;
+                }
+
+                var until = metadata.ObjectLockRetainUntilDate is { } date ? new DateTimeOffset(date.ToUniversalTime(), TimeSpan.Zero) : (DateTimeOffset?)null;
+                if ((until is { } u && u > _time.GetUtcNow()) || metadata.ObjectLockLegalHoldStatus == ObjectLockLegalHoldStatus.On)
+                {
+                    throw new BackupObjectLockedException(key, Description, until);
+                }
+            }
+
+            await _client.DeleteObjectAsync(new DeleteObjectRequest
+            {
+                BucketName = _options.Bucket,
+                Key = objectKey,
+                VersionId = metadata?.VersionId,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (metadata is not null && ex.StatusCode == HttpStatusCode.Forbidden)
+        {
+            // S3 answers 403 AccessDenied when retention set after our check (or by another writer) protects the version.
+            var until = metadata.ObjectLockRetainUntilDate is { } date ? new DateTimeOffset(date.ToUniversalTime(), TimeSpan.Zero) : (DateTimeOffset?)null;
+            throw new BackupObjectLockedException(key, Description, until, ex);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
+        {
+            // Deleting what is not there is not an error.
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw Map(ex, key, "delete");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var objectKey = KeyOf(key);
+        try
+        {
+            var metadata = await HeadAsync(objectKey, cancellationToken).ConfigureAwait(false);
+            return metadata is null
+                ? null
+                : new BackupObjectInfo(key, metadata.ContentLength, metadata.LastModified is { } m ? new DateTimeOffset(m.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw Map(ex, key, "stat");
+        }
+    }
+
+    /// <summary>Returns the retention an object carries, or <see langword="null"/> when it has none or does not exist.</summary>
+    public async Task<DateTimeOffset?> GetRetainUntilAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var metadata = await HeadAsync(KeyOf(key), cancellationToken).ConfigureAwait(false);
+        return metadata?.ObjectLockRetainUntilDate is { } date ? new DateTimeOffset(date.ToUniversalTime(), TimeSpan.Zero) : null;
+    }
+
+    /// <summary>Releases the HTTP client.</summary>
+    public void Dispose() => _client.Dispose();
+
+    private ObjectLockMode LockMode => _options.ObjectLock!.Mode == S3ObjectLockMode.Compliance ? ObjectLockMode.Compliance : ObjectLockMode.Governance;
+
+    private async Task<GetObjectMetadataResponse?> HeadAsync(string objectKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
+        {
+            return null;
+        }
+    }
+
+    private async Task PutMultipartAsync(string objectKey, ReadOnlyMemory<byte> content, DateTime? retainUntil, CancellationToken cancellationToken)
+    {
+        var initiate = new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = objectKey };
+        if (retainUntil is not null)
+        {
+            initiate.ObjectLockMode = LockMode;
+            initiate.ObjectLockRetainUntilDate = retainUntil;
+        }
+
+        var upload = await _client.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _multipartUploads);
+        try
+        {
+            var partCount = (int)((content.Length + _options.PartSize - 1) / _options.PartSize);
+            var etags = new PartETag[partCount];
+            await Parallel.ForAsync(0, partCount, new ParallelOptions { MaxDegreeOfParallelism = _options.PartConcurrency, CancellationToken = cancellationToken }, async (i, ct) =>
+            {
+                var part = content.Slice(i * _options.PartSize, Math.Min(_options.PartSize, content.Length - (i * _options.PartSize)));
+                using var stream = AsStream(part);
+                var request = new UploadPartRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = objectKey,
+                    UploadId = upload.UploadId,
+                    PartNumber = i + 1,
+                    InputStream = stream,
+                    PartSize = part.Length,
+                    IsLastPart = i == partCount - 1,
+                };
+                if (_options.CompatibleChecksums || retainUntil is not null)
+                {
+                    request.UseChunkEncoding = false;
+                    request.MD5Digest = Md5(part.Span);
+                }
+
+                var response = await _client.UploadPartAsync(request, ct).ConfigureAwait(false);
+                etags[i] = new PartETag(i + 1, response.ETag);
+            }).ConfigureAwait(false);
+
+            await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                BucketName = _options.Bucket,
+                Key = objectKey,
+                UploadId = upload.UploadId,
+                PartETags = [.. etags],
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await AbortAsync(objectKey, upload.UploadId).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task AbortAsync(string objectKey, string uploadId)
+    {
+        try
+        {
+            // Not cancellable on purpose: the parts cost storage until aborted (or a lifecycle rule removes them).
+            await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = objectKey, UploadId = uploadId }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException)
+        {
+            // Best effort; the original failure matters more. Recommend an AbortIncompleteMultipartUpload lifecycle rule.
+        }
+    }
+
+    private void ApplyChecksums(PutObjectRequest request, ReadOnlySpan<byte> content, bool objectLock)
+    {
+        if (_options.CompatibleChecksums || objectLock)
+        {
+            // Object Lock puts need Content-MD5 or a checksum header on AWS; MD5 works everywhere.
+            request.UseChunkEncoding = false;
+            request.MD5Digest = Md5(content);
+        }
+    }
+
+    private static string Md5(ReadOnlySpan<byte> content)
+    {
+        Span<byte> hash = stackalloc byte[16];
+#pragma warning disable CA5351 // Content-MD5 is S3's integrity header, not a security measure.
+        MD5.HashData(content, hash);
+#pragma warning restore CA5351
+        return Convert.ToBase64String(hash);
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(GetObjectResponse response, CancellationToken cancellationToken)
+    {
+        var expected = response.ContentLength;
+        using var buffer = new MemoryStream(expected is > 0 and < int.MaxValue ? (int)expected : 0);
+        await response.ResponseStream.CopyToAsync(buffer, 256 * 1024, cancellationToken).ConfigureAwait(false);
+        if (expected >= 0 && buffer.Length != expected)
+        {
+            throw new BackupTargetException($"The response body ended after {buffer.Length} of {expected} bytes.") { IsTransient = true };
+        }
+
+        return buffer.ToArray();
+    }
+
+    private BackupTargetException OutOfRange(string key, long offset, int length, long size) =>
+        new($"Range {offset}+{length} lies outside '{key}' ({size} bytes) in {Description}.");
+
+    private BackupTargetException Map(Exception ex, string key, string verb)
+    {
+        if (ex is AmazonS3Exception s3)
+        {
+            var code = s3.ErrorCode ?? string.Empty;
+            var status = (int)s3.StatusCode;
+            if (code == "NoSuchBucket")
+            {
+                return new BackupTargetException($"The bucket '{_options.Bucket}' of {Description} does not exist.", ex);
+            }
+
+            if (code == "NoSuchKey" || (status == 404 && verb is "read" or "stat"))
+            {
+                return new BackupObjectNotFoundException(key, Description);
+            }
+
+            if (status == 403)
+            {
+                return new BackupTargetException(
+                    $"Permission denied to {verb} '{key}' in {Description} ({code}): check the access key's policy.", ex);
+            }
+
+            if (code is "QuotaExceeded" or "EntityTooLarge" or "XMinioStorageFull" or "InsufficientStorage" || status == 507)
+            {
+                return new BackupTargetException($"Could not {verb} '{key}' in {Description}: the storage is full or over quota ({code}).", ex);
+            }
+
+            var transient = status is 429 or >= 500 || code is "SlowDown" or "RequestTimeout" or "RequestTimeTooSkewed" or "InternalError";
+            return new BackupTargetException($"Could not {verb} '{key}' in {Description}: {code} (HTTP {status}) {s3.Message}", ex) { IsTransient = transient };
+        }
+
+        if (ex is AmazonServiceException service)
+        {
+            var status = (int)service.StatusCode;
+            return new BackupTargetException($"Could not {verb} '{key}' in {Description}: {service.Message}", ex)
+            {
+                IsTransient = status is 0 or 429 or >= 500 || ex.InnerException is HttpRequestException or IOException or TimeoutException,
+            };
+        }
+
+        return new BackupTargetException($"Network error during {verb} of '{key}' in {Description}: {ex.Message}", ex) { IsTransient = true };
+    }
+
+    private string KeyOf(string key)
+    {
+        BackupKeys.Validate(key);
+        return _prefix + key;
+    }
+
+    private static MemoryStream AsStream(ReadOnlyMemory<byte> content) =>
+        MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
+}
