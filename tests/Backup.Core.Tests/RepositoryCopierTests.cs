@@ -1,0 +1,81 @@
+using Backup.Core.Replication;
+using Backup.Core.Repository;
+using Backup.Core.Storage;
+using Backup.Core.Tests.Support;
+
+namespace Backup.Core.Tests;
+
+public class RepositoryCopierTests
+{
+    [Fact]
+    public async Task A_copied_snapshot_restores_exactly_from_a_repository_with_another_key()
+    {
+        await using var source = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        await using var destination = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions("gzip"));
+        var data = TestRepository.RandomBytes(3 * 1024 * 1024, seed: 71);
+        var original = (await TestRepository.BackupBytesAsync(source, "data.bin", data, new() { Tags = ["nightly"] })).Snapshot;
+
+        var result = await new RepositoryCopier(source, destination).CopyAsync();
+
+        var copy = result.Copied.Should().ContainSingle().Subject;
+        (await TestRepository.RestoreAsync(destination, copy)).ShouldEqualBytes(data);
+        copy.Tags.Should().Equal("nightly");
+        copy.Time.Should().Be(original.Time);
+        copy.Metadata[RepositoryCopier.OriginKey].Should().Be($"{source.Config.Id}:{original.Id}");
+        copy.Tree.Should().NotBe(original.Tree, "blob IDs are keyed per repository");
+    }
+
+    [Fact]
+    public async Task Copying_again_skips_what_was_copied_and_stores_only_new_data()
+    {
+        await using var source = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        await using var destination = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        var data = TestRepository.RandomBytes(2 * 1024 * 1024, seed: 72);
+        await TestRepository.BackupBytesAsync(source, "data.bin", data);
+        var first = await new RepositoryCopier(source, destination).CopyAsync();
+
+        var changed = data.ToArray();
+        changed[100] ^= 0xFF; // one chunk differs
+        await TestRepository.BackupBytesAsync(source, "data.bin", changed);
+        var second = await new RepositoryCopier(source, destination).CopyAsync();
+
+        second.Skipped.Should().HaveCount(1);
+        second.Copied.Should().HaveCount(1);
+        second.BlobsAdded.Should().BeLessThan(first.BlobsAdded / 4, "only the changed chunk and its trees are new");
+        (await TestRepository.RestoreAsync(destination, second.Copied[0])).ShouldEqualBytes(changed);
+    }
+
+    [Fact]
+    public async Task An_interrupted_copy_resumes_and_completes()
+    {
+        await using var source = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions("none"));
+        var inner = new InMemoryTarget();
+        var destinationKey = TestRepository.NewKeyFile();
+        await (await TestRepository.InitAsync(inner, destinationKey, TestRepository.SmallOptions("none"))).DisposeAsync();
+        var data = TestRepository.RandomBytes(12 * 1024 * 1024, seed: 73);
+        await TestRepository.BackupBytesAsync(source, "data.bin", data);
+
+        // Put 1 is the destination's lock object, put 2 a pack; the destination dies before a second pack.
+        await using (var dying = await BackupRepository.OpenAsync(new FaultInjectingTarget(inner).DieAfterPuts(2), destinationKey))
+        {
+            var act = () => new RepositoryCopier(source, dying).CopyAsync();
+            await act.Should().ThrowAsync<BackupTargetException>();
+        }
+
+        await using var destination = await BackupRepository.OpenAsync(inner, destinationKey);
+        destination.UnindexedPacks.Should().NotBeEmpty("the dead copy's pack is reused");
+        var result = await new RepositoryCopier(source, destination).CopyAsync();
+        (await TestRepository.RestoreAsync(destination, result.Copied.Should().ContainSingle().Subject)).ShouldEqualBytes(data);
+    }
+
+    [Fact]
+    public async Task A_repository_cannot_be_copied_onto_itself()
+    {
+        var target = new InMemoryTarget();
+        var key = TestRepository.NewKeyFile();
+        await using var repository = await TestRepository.InitAsync(target, key, TestRepository.SmallOptions());
+        await using var again = await BackupRepository.OpenAsync(target, key);
+        var act = () => new RepositoryCopier(repository, again);
+        act.Should().Throw<ArgumentException>().WithMessage("*same repository*");
+    }
+}
