@@ -126,7 +126,7 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
             if (settings.CreateIfMissing && await target.StatAsync(RepositoryLayout.Config, cancellationToken).ConfigureAwait(false) is null)
             {
                 repository = await BackupRepository.InitAsync(target, credentials, new RepositoryInitOptions { Compression = settings.Compression }, cancellationToken).ConfigureAwait(false);
-                Log.RepositoryCreated(_logger, name, target.Description);
+                Log.RepositoryCreated(_logger, name, target.Description, keySource.Description);
             }
             else
             {

@@ -9,8 +9,8 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Information, "Opened backup repository {Repository} ({Target}) with the {KeySource}")]
     public static partial void RepositoryOpened(ILogger logger, string repository, string target, string keySource);
 
-    [LoggerMessage(2, LogLevel.Information, "Created backup repository {Repository} in {Target}")]
-    public static partial void RepositoryCreated(ILogger logger, string repository, string target);
+    [LoggerMessage(2, LogLevel.Information, "Created backup repository {Repository} in {Target}, unlocked by the {KeySource}")]
+    public static partial void RepositoryCreated(ILogger logger, string repository, string target, string keySource);
 
     [LoggerMessage(10, LogLevel.Information, "Backup job {Job} started: repository {Repository}, level {Level}")]
     public static partial void JobStarted(ILogger logger, string job, string repository, BackupLevel level);
