@@ -28,6 +28,7 @@ internal sealed class BackupScheduler : BackgroundService
     private readonly ILogger _logger;
     private readonly Random _random = new();
     private readonly ConcurrentDictionary<Task, byte> _runs = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _wakeups = new(StringComparer.OrdinalIgnoreCase);
     private int _waiting;
 
     public BackupScheduler(IBackupJobRunner runner, BackupJobHistory history, IOptions<BackupHostingOptions> options, TimeProvider time, ILogger<BackupScheduler> logger)
@@ -41,6 +42,9 @@ internal sealed class BackupScheduler : BackgroundService
 
     /// <summary>How many job loops are waiting for their next occurrence (lets tests advance a fake clock deterministically).</summary>
     internal int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>When the loop of <paramref name="jobName"/> wakes up next (null before its first wait).</summary>
+    internal DateTimeOffset? NextWakeup(string jobName) => _wakeups.TryGetValue(jobName, out var wakeup) ? wakeup : null;
 
     /// <summary>How many runs started by the scheduler are still in progress.</summary>
     internal int RunsInProgress => _runs.Count;
@@ -97,13 +101,15 @@ internal sealed class BackupScheduler : BackgroundService
                 : TimeSpan.Zero;
             Log.NextRun(_logger, jobName, next, jitter.TotalSeconds);
             var delay = next + jitter - _time.GetUtcNow();
+            _wakeups[jobName] = next + jitter;
+
+            // The timer is registered before the loop counts as waiting, so a test that sees it waiting may move a
+            // fake clock without racing the registration.
+            var wait = delay > TimeSpan.Zero ? Task.Delay(delay, _time, stoppingToken) : Task.CompletedTask;
             Interlocked.Increment(ref _waiting);
             try
             {
-                if (delay > TimeSpan.Zero)
-                {
-                    await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
-                }
+                await wait.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
