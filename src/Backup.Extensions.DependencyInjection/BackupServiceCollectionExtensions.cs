@@ -60,9 +60,15 @@ public static class BackupServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddBackup();
+        if (builder.Services.Any(d => d.ServiceType == typeof(BackupHealthCheckRegistrations)))
+        {
+            // Already added: a second call would register every job's check twice.
+            return builder;
+        }
+
         var tagList = tags?.ToArray();
-        builder.Services.AddSingleton<IConfigureOptions<HealthCheckServiceOptions>>(sp =>
-            new BackupHealthCheckRegistrations(sp.GetRequiredService<IOptions<BackupHostingOptions>>(), tagList, failureStatus));
+        builder.Services.AddSingleton(sp => new BackupHealthCheckRegistrations(sp.GetRequiredService<IOptions<BackupHostingOptions>>(), tagList, failureStatus));
+        builder.Services.AddSingleton<IConfigureOptions<HealthCheckServiceOptions>>(sp => sp.GetRequiredService<BackupHealthCheckRegistrations>());
         return builder;
     }
 }

@@ -54,7 +54,7 @@ public sealed class ConfigurationTests
             configure(b);
         });
         builder.Services.AddBackupScheduler();
-        builder.Services.AddHealthChecks().AddBackupHealthChecks();
+        builder.Services.AddHealthChecks().AddBackupHealthChecks().AddBackupHealthChecks(); // twice on purpose: registrations stay one per job
         return builder.Build();
     }
 

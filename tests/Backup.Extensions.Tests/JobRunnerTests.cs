@@ -34,6 +34,18 @@ public sealed class JobRunnerTests
     }
 
     [Fact]
+    public async Task Concurrent_callers_share_one_open_repository()
+    {
+        await using var provider = TestSupport.Build();
+        var repositories = provider.GetRequiredService<IBackupRepositoryProvider>();
+
+        var opened = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => repositories.GetAsync("main").AsTask())));
+
+        opened.Distinct().Should().ContainSingle();
+        await repositories.Invoking(r => r.GetAsync("nope").AsTask()).Should().ThrowAsync<KeyNotFoundException>().WithMessage("*'nope'*");
+    }
+
+    [Fact]
     public async Task Overlapping_runs_of_one_job_are_prevented()
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -46,6 +46,30 @@ public sealed class SchedulerTests
     }
 
     [Fact]
+    public async Task Jitter_delays_each_occurrence_by_less_than_the_maximum()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-06-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var runner = new RecordingRunner(time);
+        await using var provider = BuildScheduled(time, runner, runMissed: false, jitter: TimeSpan.FromMinutes(10));
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+        await scheduler.StartAsync(CancellationToken.None);
+        var occurrence = DateTimeOffset.Parse("2026-06-01T00:30:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+        for (var day = 0; day < 5; day++)
+        {
+            await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1 && scheduler.NextWakeup("nightly") > time.GetUtcNow());
+            var wakeup = scheduler.NextWakeup("nightly")!.Value;
+            wakeup.Should().BeOnOrAfter(occurrence).And.BeBefore(occurrence + TimeSpan.FromMinutes(10));
+            time.SetUtcNow(wakeup);
+            await TestSupport.WaitUntilAsync(() => runner.Runs.Count == day + 1);
+            occurrence = occurrence.AddDays(1);
+        }
+
+        await scheduler.StopAsync(CancellationToken.None);
+        runner.Runs.Should().HaveCount(5);
+    }
+
+    [Fact]
     public async Task An_occurrence_while_the_job_is_still_running_is_skipped()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-06-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
@@ -111,7 +135,7 @@ public sealed class SchedulerTests
         outcomes.Should().Equal(BackupJobOutcome.Cancelled);
     }
 
-    private static ServiceProvider BuildScheduled(FakeTimeProvider time, RecordingRunner runner, bool runMissed) =>
+    private static ServiceProvider BuildScheduled(FakeTimeProvider time, RecordingRunner runner, bool runMissed, TimeSpan? jitter = null) =>
         TestSupport.Build(time: time, configure: b => b.AddJob("nightly", j =>
         {
             j.Repository = "main";
@@ -121,7 +145,11 @@ public sealed class SchedulerTests
         }), services: s =>
         {
             s.Replace(ServiceDescriptor.Singleton<IBackupJobRunner>(runner));
-            s.AddBackupScheduler(o => o.RunMissedOnStartup = runMissed);
+            s.AddBackupScheduler(o =>
+            {
+                o.RunMissedOnStartup = runMissed;
+                o.MaxJitter = jitter ?? TimeSpan.Zero;
+            });
         });
 
     /// <summary>Moves the fake clock in 15-minute steps, letting the scheduler settle after each one.</summary>
