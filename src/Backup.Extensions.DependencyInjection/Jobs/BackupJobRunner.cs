@@ -195,7 +195,12 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         }
 
         await PublishAsync(new BackupJobEvent(jobName, BackupJobEventKind.Completed, _time.GetUtcNow(), result)).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
+        if (outcome == BackupJobOutcome.Cancelled)
+        {
+            // Only a run that really stopped early throws; one that finished as the token fired reports its outcome.
+            throw new OperationCanceledException($"Backup job '{jobName}' was cancelled.", null, cancellationToken);
+        }
+
         return result;
     }
 
