@@ -8,13 +8,19 @@ namespace Backup.Extensions.Tests;
 public sealed class HeartbeatTests
 {
     [Fact]
-    public async Task The_heartbeat_notifier_pings_start_success_and_fail_paths()
+    public async Task The_heartbeat_notifier_pings_start_success_and_fail_paths() => await PingsAsync(post: false);
+
+    [Fact]
+    public async Task The_heartbeat_notifier_can_POST_a_summary() => await PingsAsync(post: true);
+
+    private static async Task PingsAsync(bool post)
     {
         var port = FreePort();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();
         var requests = new List<string>();
+        var bodies = new List<string>();
         var serving = Task.Run(async () =>
         {
             while (listener.IsListening)
@@ -29,9 +35,12 @@ public sealed class HeartbeatTests
                     return;
                 }
 
+                using var body = new StreamReader(context.Request.InputStream);
+                var text = await body.ReadToEndAsync();
                 lock (requests)
                 {
                     requests.Add($"{context.Request.HttpMethod} {context.Request.Url!.AbsolutePath}");
+                    bodies.Add(text);
                 }
 
                 context.Response.StatusCode = 200;
@@ -39,7 +48,7 @@ public sealed class HeartbeatTests
             }
         });
 
-        await using (var provider = TestSupport.Build(configure: b =>
+        await using (var provider = TestSupport.Build(settings: new Dictionary<string, string?> { ["Backup:Heartbeat:UsePost"] = post ? "true" : "false" }, configure: b =>
         {
             b.AddJob("export", j => j.HeartbeatUrl = new Uri($"http://127.0.0.1:{port}/ping/ok-uuid"));
             b.AddJob("broken", j =>
@@ -58,7 +67,12 @@ public sealed class HeartbeatTests
 
         listener.Stop();
         await serving;
-        requests.Should().Equal("GET /ping/ok-uuid/start", "GET /ping/ok-uuid", "GET /ping/bad-uuid/start", "GET /ping/bad-uuid/fail");
+        var method = post ? "POST" : "GET";
+        requests.Should().Equal($"{method} /ping/ok-uuid/start", $"{method} /ping/ok-uuid", $"{method} /ping/bad-uuid/start", $"{method} /ping/bad-uuid/fail");
+        if (post)
+        {
+            bodies[3].Should().StartWith("broken: Failed").And.Contain("no source");
+        }
     }
 
     [Fact]
