@@ -1,0 +1,148 @@
+using System.Runtime.InteropServices;
+
+namespace Backup.Core.Native;
+
+/// <summary>
+/// The few libc calls System.IO does not offer: full stat data (owner, inode, device, link count, ns times),
+/// ownership, ns timestamps, hard links and special files. Linux only; callers check <see cref="IsSupported"/>.
+/// </summary>
+internal static partial class UnixNative
+{
+    private const int AtFdCwd = -100;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const uint StatxBasicStats = 0x7ff;
+
+    /// <summary>Whether these calls can be used on this platform.</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux();
+
+    /// <summary>Reads the metadata of <paramref name="path"/>; of the link itself unless <paramref name="follow"/>.</summary>
+    /// <returns>The metadata, or null with <paramref name="errno"/> set when the call failed.</returns>
+    public static unsafe UnixStat? Stat(string path, bool follow, out int errno)
+    {
+        StatxBuffer buffer;
+        if (statx(AtFdCwd, path, follow ? 0 : AtSymlinkNoFollow, StatxBasicStats, &buffer) != 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return null;
+        }
+
+        errno = 0;
+        return new UnixStat(
+            Mode: buffer.Mode,
+            Uid: buffer.Uid,
+            Gid: buffer.Gid,
+            Links: buffer.Nlink,
+            Inode: buffer.Ino,
+            Size: (long)buffer.Size,
+            Blocks: (long)buffer.Blocks,
+            MtimeNs: (buffer.MtimeSec * 1_000_000_000L) + buffer.MtimeNsec,
+            CtimeNs: (buffer.CtimeSec * 1_000_000_000L) + buffer.CtimeNsec,
+            Device: MakeDevice(buffer.DevMajor, buffer.DevMinor),
+            DeviceNumber: MakeDevice(buffer.RdevMajor, buffer.RdevMinor));
+    }
+
+    /// <summary>Sets access and modification times (ns) without following a final symlink.</summary>
+    public static unsafe int SetTimes(string path, long mtimeNs)
+    {
+        var times = stackalloc Timespec[2];
+        times[0] = new Timespec { Sec = Math.DivRem(mtimeNs, 1_000_000_000L, out var ns), Nsec = ns };
+        if (times[0].Nsec < 0)
+        {
+            times[0].Sec -= 1;
+            times[0].Nsec += 1_000_000_000L;
+        }
+
+        times[1] = times[0];
+        return utimensat(AtFdCwd, path, times, AtSymlinkNoFollow) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>Changes owner and group without following a final symlink.</summary>
+    public static int ChangeOwner(string path, long uid, long gid) =>
+        lchown(path, (uint)uid, (uint)gid) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Creates a hard link <paramref name="newPath"/> to <paramref name="existingPath"/>.</summary>
+    public static int CreateHardLink(string existingPath, string newPath) =>
+        link(existingPath, newPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Renames <paramref name="from"/> to <paramref name="to"/>, replacing whatever entry is there (a link itself, never its target).</summary>
+    public static int Rename(string from, string to) =>
+        rename(from, to) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Creates a FIFO, device node or socket node.</summary>
+    public static int CreateNode(string path, uint mode, ulong device) =>
+        mknod(path, mode, device) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Whether the process runs as root (and so may give files away).</summary>
+    public static bool IsRoot => IsSupported && geteuid() == 0;
+
+    /// <summary>The text of an errno value.</summary>
+    public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    private static ulong MakeDevice(uint major, uint minor) =>
+        ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, StatxBuffer* buffer);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int utimensat(int dirfd, string path, Timespec* times, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int lchown(string path, uint uid, uint gid);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int link(string existingPath, string newPath);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int rename(string from, string to);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mknod(string path, uint mode, ulong device);
+
+    [LibraryImport("libc")]
+    private static partial uint geteuid();
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Sec;
+        public long Nsec;
+    }
+
+    /// <summary>struct statx: its layout is the same on every Linux architecture, unlike struct stat.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct StatxBuffer
+    {
+        [FieldOffset(0)] public uint Mask;
+        [FieldOffset(16)] public uint Nlink;
+        [FieldOffset(20)] public uint Uid;
+        [FieldOffset(24)] public uint Gid;
+        [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(32)] public ulong Ino;
+        [FieldOffset(40)] public ulong Size;
+        [FieldOffset(48)] public ulong Blocks;
+        [FieldOffset(96)] public long CtimeSec;
+        [FieldOffset(104)] public uint CtimeNsec;
+        [FieldOffset(112)] public long MtimeSec;
+        [FieldOffset(120)] public uint MtimeNsec;
+        [FieldOffset(128)] public uint RdevMajor;
+        [FieldOffset(132)] public uint RdevMinor;
+        [FieldOffset(136)] public uint DevMajor;
+        [FieldOffset(140)] public uint DevMinor;
+    }
+}
+
+/// <summary>What statx reports about one path.</summary>
+internal readonly record struct UnixStat(uint Mode, long Uid, long Gid, uint Links, ulong Inode, long Size, long Blocks, long MtimeNs, long CtimeNs, ulong Device, ulong DeviceNumber)
+{
+    public const uint TypeMask = 0xF000;
+    public const uint Fifo = 0x1000;
+    public const uint CharDevice = 0x2000;
+    public const uint Directory = 0x4000;
+    public const uint BlockDevice = 0x6000;
+    public const uint Regular = 0x8000;
+    public const uint Symlink = 0xA000;
+    public const uint Socket = 0xC000;
+
+    public uint FileType => Mode & TypeMask;
+}

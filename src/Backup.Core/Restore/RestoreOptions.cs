@@ -1,0 +1,42 @@
+namespace Backup.Core.Restore;
+
+/// <summary>How a restore behaves.</summary>
+public sealed record RestoreOptions
+{
+    /// <summary>
+    /// Snapshot paths (with or without a leading '/') to restore; only those subtrees are restored, and the
+    /// directories leading to them are created. Everything when empty.
+    /// </summary>
+    public IReadOnlyList<string> Include { get; init; } = [];
+
+    /// <summary>What to do with entries that already exist in the target.</summary>
+    public ExistingFileBehavior Existing { get; init; } = ExistingFileBehavior.Overwrite;
+
+    /// <summary>Files restored at once.</summary>
+    public int Parallelism { get; init; } = 2 * Environment.ProcessorCount;
+
+    /// <summary>Restores owner and group (only possible, and only attempted, when running as root).</summary>
+    public bool RestoreOwnership { get; init; } = true;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
+    public void Validate()
+    {
+        if (Parallelism < 1)
+        {
+            throw new ArgumentException($"{nameof(Parallelism)} must be at least 1.");
+        }
+
+        if (!Enum.IsDefined(Existing))
+        {
+            throw new ArgumentException($"{nameof(Existing)} has the unknown value {(int)Existing}.");
+        }
+
+        foreach (var include in Include)
+        {
+            if (include is null || include.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException("An include path is null or contains NUL.");
+            }
+        }
+    }
+}

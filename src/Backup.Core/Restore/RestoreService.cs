@@ -1,0 +1,441 @@
+using System.Collections.Concurrent;
+using System.IO.Abstractions;
+using Backup.Core.Native;
+using Backup.Core.Pipeline;
+using Backup.Core.Repository;
+using Backup.Core.Snapshots;
+
+namespace Backup.Core.Restore;
+
+/// <summary>
+/// Restores a snapshot (or parts of it) into a directory: contents verified chunk by chunk, empty directories,
+/// symlinks, hard links, special files, permissions, owners (as root) and modification times, with holes
+/// recreated in sparse files.
+/// </summary>
+/// <remarks>
+/// The snapshot is walked one directory at a time while up to <see cref="RestoreOptions.Parallelism"/> files are
+/// written at once, so memory stays bounded. Each file is written under a temporary name in its directory and
+/// renamed into place, so a failed restore never leaves a partial file under the real name. Nothing is written
+/// outside the target: unsafe names (empty, ".", "..", containing '/' or NUL) and duplicate names are refused,
+/// and links already in the target are never followed. A directory's mode and time are applied after its contents.
+/// </remarks>
+public sealed class RestoreService
+{
+    private readonly BackupRepository _repository;
+    private readonly IFileSystem _fileSystem;
+    private readonly bool _native;
+
+    /// <summary>Restores from <paramref name="repository"/> into <paramref name="fileSystem"/> (the real one when null).</summary>
+    public RestoreService(BackupRepository repository, IFileSystem? fileSystem = null)
+    {
+        _repository = repository ?? throw new ArgumentNullException(nameof(repository));
+        _fileSystem = fileSystem ?? new System.IO.Abstractions.FileSystem();
+        _native = UnixNative.IsSupported && _fileSystem.GetType() == typeof(System.IO.Abstractions.FileSystem);
+    }
+
+    /// <summary>Restores <paramref name="snapshot"/> into <paramref name="targetDirectory"/> (created when missing).</summary>
+    /// <returns>Counts, and every entry that was not (completely) restored.</returns>
+    /// <exception cref="IOException">An entry exists and <see cref="RestoreOptions.Existing"/> is <see cref="ExistingFileBehavior.Fail"/>, or the target cannot be created.</exception>
+    /// <exception cref="RepositoryCorruptException">The snapshot's root tree is missing or damaged.</exception>
+    public async Task<RestoreResult> RestoreAsync(Snapshot snapshot, string targetDirectory, RestoreOptions? options = null, IProgress<RestoreProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentException.ThrowIfNullOrEmpty(targetDirectory);
+        options ??= new RestoreOptions();
+        options.Validate();
+        var root = _fileSystem.Path.GetFullPath(targetDirectory);
+        if (root.Length > 1)
+        {
+            root = root.TrimEnd('/');
+        }
+
+        _fileSystem.Directory.CreateDirectory(root);
+        var target = new RestoreTarget(_fileSystem, _native, options.RestoreOwnership && UnixNative.IsRoot && _native);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var run = new Run(_repository, target, options, progress, stop.Token);
+        var includes = options.Include.Select(p => p.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var rootTree = await _repository.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
+        var frames = new Stack<Frame>();
+        frames.Push(new Frame(string.Empty, root, [], null, rootTree.Nodes, includes.Count == 0 || includes.Any(i => i.Length == 0)));
+        Task? rootWork = null;
+        try
+        {
+            while (frames.Count > 0)
+            {
+                stop.Token.ThrowIfCancellationRequested();
+                var frame = frames.Peek();
+                if (!frame.Children.MoveNext())
+                {
+                    frames.Pop();
+                    var finished = Task.WhenAll(frame.Work);
+                    if (frame.Node is null)
+                    {
+                        rootWork = finished;
+                    }
+                    else
+                    {
+                        frames.Peek().Work.Add(run.FinishDirectoryAsync(finished, frame.Absolute, frame.Relative, frame.Node));
+                    }
+
+                    continue;
+                }
+
+                var node = frame.Children.Current;
+                if (!NodeNames.IsSafe(node.Name))
+                {
+                    run.Problem(SnapshotWalker.Join(frame.Relative, (node.Name ?? string.Empty).Replace("\0", "\\0", StringComparison.Ordinal)), NodeNames.Describe(node.Name));
+                    continue;
+                }
+
+                var relative = SnapshotWalker.Join(frame.Relative, node.Name);
+                if (!frame.Seen.Add(node.Name))
+                {
+                    run.Problem(relative, "refused a second entry with the same name in one directory");
+                    continue;
+                }
+
+                string[] segments = [.. frame.Segments, node.Name];
+                var full = frame.Full || includes.Any(i => i.Length <= segments.Length && i.AsSpan().SequenceEqual(segments.AsSpan(0, i.Length)));
+                var leading = !full && node.Type == NodeType.Directory
+                    && includes.Any(i => i.Length > segments.Length && segments.AsSpan().SequenceEqual(i.AsSpan(0, segments.Length)));
+                if (!full && !leading)
+                {
+                    continue;
+                }
+
+                var absolute = RestoreTarget.Join(frame.Absolute, node.Name);
+                switch (node.Type)
+                {
+                    case NodeType.Directory:
+                        if (run.PrepareDirectory(absolute, relative) && await run.LoadChildrenAsync(node, relative).ConfigureAwait(false) is { } children)
+                        {
+                            frames.Push(new Frame(relative, absolute, segments, node, children, full));
+                        }
+
+                        break;
+                    default:
+                        if (run.CheckExisting(absolute, relative) is not null)
+                        {
+                            frame.Work.Add(await run.StartEntryAsync(absolute, relative, node).ConfigureAwait(false));
+                            if (frame.Work.Count >= 4096)
+                            {
+                                // A directory of millions of files must not keep a task per finished file.
+                                frame.Work.RemoveAll(t => t.IsCompletedSuccessfully);
+                            }
+                        }
+
+                        break;
+                }
+            }
+
+            await rootWork!.ConfigureAwait(false);
+        }
+        catch
+        {
+            // Let the files in flight stop and remove their temporary copies before the error goes up.
+            await stop.CancelAsync().ConfigureAwait(false);
+            await run.DrainAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return run.Result();
+    }
+
+    /// <summary>A directory being restored: its remaining children and the work started for them.</summary>
+    private sealed class Frame(string relative, string absolute, string[] segments, TreeNode? node, IReadOnlyList<TreeNode> children, bool full)
+    {
+        public string Relative { get; } = relative;
+
+        public string Absolute { get; } = absolute;
+
+        public string[] Segments { get; } = segments;
+
+        public TreeNode? Node { get; } = node;
+
+        public IEnumerator<TreeNode> Children { get; } = children.GetEnumerator();
+
+        /// <summary>Whether everything below is selected (otherwise it only leads to an included path).</summary>
+        public bool Full { get; } = full;
+
+        public HashSet<string> Seen { get; } = new(StringComparer.Ordinal);
+
+        public List<Task> Work { get; } = [];
+    }
+
+    /// <summary>The state of one restore: counters, problems, the limit on files in flight and the hard links seen.</summary>
+    private sealed class Run(BackupRepository repository, RestoreTarget target, RestoreOptions options, IProgress<RestoreProgress>? progress, CancellationToken cancellationToken) : IDisposable
+    {
+        private readonly SemaphoreSlim _slots = new(options.Parallelism, options.Parallelism);
+        private readonly ConcurrentQueue<RestoreProblem> _problems = new();
+        private readonly ConcurrentDictionary<(ulong, ulong), Task<string?>> _hardLinks = new();
+        private readonly ContentReader _reader = new(repository, readAhead: 2);
+        private readonly long _started = TimeProvider.System.GetTimestamp();
+        private long _files, _directories, _bytes, _lastReport;
+        private string? _currentPath;
+
+        private IFileSystem FileSystem => target.FileSystem;
+
+        public void Problem(string path, string reason) => _problems.Enqueue(new RestoreProblem(path, reason));
+
+        public RestoreResult Result()
+        {
+            Report();
+            return new RestoreResult(Interlocked.Read(ref _files), Interlocked.Read(ref _directories), Interlocked.Read(ref _bytes), [.. _problems], TimeProvider.System.GetElapsedTime(_started));
+        }
+
+        public async Task DrainAsync()
+        {
+            for (var i = 0; i < options.Parallelism; i++)
+            {
+                await _slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            _slots.Release(options.Parallelism);
+        }
+
+        public void Dispose() => _slots.Dispose();
+
+        /// <summary>Makes sure a real directory (not a link to one) is at <paramref name="absolute"/>.</summary>
+        public bool PrepareDirectory(string absolute, string relative)
+        {
+            try
+            {
+                switch (target.Inspect(absolute))
+                {
+                    case ExistingKind.Directory:
+                        break;
+                    case ExistingKind.Missing:
+                        FileSystem.Directory.CreateDirectory(absolute);
+                        break;
+                    case var _ when options.Existing == ExistingFileBehavior.Overwrite:
+                        // A link or file in the way is removed, never descended through.
+                        target.DeleteEntry(absolute);
+                        FileSystem.Directory.CreateDirectory(absolute);
+                        break;
+                    case var other when options.Existing == ExistingFileBehavior.Fail:
+                        throw new IOException($"'{absolute}' already exists as a {Describe(other)}; the restore stopped (Existing = Fail).");
+                    case var other:
+                        Problem(relative, $"skipped: a {Describe(other)} is in the way of the directory");
+                        return false;
+                }
+
+                // Check again: what was created must be a directory of its own, or nothing below is written.
+                if (target.Inspect(absolute) != ExistingKind.Directory)
+                {
+                    Problem(relative, "the directory could not be created safely");
+                    return false;
+                }
+
+                Interlocked.Increment(ref _directories);
+                return true;
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException || (ex is IOException && options.Existing != ExistingFileBehavior.Fail))
+            {
+                Problem(relative, $"cannot create the directory: {ex.Message}");
+                return false;
+            }
+        }
+
+        public async Task<IReadOnlyList<TreeNode>?> LoadChildrenAsync(TreeNode node, string relative)
+        {
+            if (node.Subtree is not { } subtree)
+            {
+                return [];
+            }
+
+            try
+            {
+                return (await repository.LoadTreeAsync(subtree, cancellationToken).ConfigureAwait(false)).Nodes;
+            }
+            catch (RepositoryCorruptException ex)
+            {
+                Problem(relative, $"the directory's contents cannot be read: {ex.Message}");
+                return [];
+            }
+        }
+
+        /// <summary>Applies the policy for what already exists; null when the entry is to be left alone.</summary>
+        public ExistingKind? CheckExisting(string absolute, string relative)
+        {
+            var existing = target.Inspect(absolute);
+            switch (existing)
+            {
+                case ExistingKind.Missing:
+                    return existing;
+                case ExistingKind.Directory:
+                    if (options.Existing == ExistingFileBehavior.Fail)
+                    {
+                        throw new IOException($"'{absolute}' already exists as a directory; the restore stopped (Existing = Fail).");
+                    }
+
+                    Problem(relative, "skipped: a directory is in the way");
+                    return null;
+                case var _ when options.Existing == ExistingFileBehavior.Skip:
+                    return null;
+                case var other when options.Existing == ExistingFileBehavior.Fail:
+                    throw new IOException($"'{absolute}' already exists as a {Describe(other)}; the restore stopped (Existing = Fail).");
+                default:
+                    return existing;
+            }
+        }
+
+        public async Task<Task> StartEntryAsync(string absolute, string relative, TreeNode node)
+        {
+            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return RestoreEntryAsync(absolute, relative, node);
+        }
+
+        public async Task FinishDirectoryAsync(Task contents, string absolute, string relative, TreeNode node)
+        {
+            await contents.ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (target.ApplyMetadata(absolute, node) is { } failure)
+            {
+                Problem(relative, failure);
+            }
+
+            Done(relative);
+        }
+
+        private async Task RestoreEntryAsync(string absolute, string relative, TreeNode node)
+        {
+            await Task.Yield();
+            var directory = absolute[..absolute.LastIndexOf('/')];
+            var temp = RestoreTarget.TempPath(directory.Length == 0 ? "/" : directory);
+            TaskCompletionSource<string?>? first = null;
+            try
+            {
+                switch (node.Type)
+                {
+                    case NodeType.File when target.Native && node.Links > 1 && node.Inode != 0:
+                        var mine = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        var winner = _hardLinks.GetOrAdd((node.Device, node.Inode), mine.Task);
+                        if (winner != mine.Task && await winner.ConfigureAwait(false) is { } linkTo)
+                        {
+                            RestoreTarget.CreateHardLink(linkTo, temp);
+                            break;
+                        }
+
+                        if (winner == mine.Task)
+                        {
+                            first = mine;
+                        }
+
+                        await WriteFileAsync(temp, node).ConfigureAwait(false);
+                        break;
+                    case NodeType.File:
+                        await WriteFileAsync(temp, node).ConfigureAwait(false);
+                        break;
+                    case NodeType.Symlink:
+                        target.CreateSymlink(temp, node.LinkTarget ?? string.Empty);
+                        break;
+                    case NodeType.Special when (node.Mode & 0xF000) == 0xC000:
+                        // A socket file means nothing without the process that listened on it.
+                        return;
+                    default:
+                        target.CreateSpecial(temp, node);
+                        break;
+                }
+
+                if (target.ApplyMetadata(temp, node) is { } failure)
+                {
+                    Problem(relative, failure);
+                }
+
+                target.Replace(temp, absolute);
+                first?.TrySetResult(absolute);
+                Interlocked.Increment(ref _files);
+                Done(relative);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or RepositoryCorruptException)
+            {
+                first?.TrySetResult(null);
+                TryDelete(temp);
+                Problem(relative, ex.Message);
+            }
+            catch
+            {
+                first?.TrySetResult(null);
+                TryDelete(temp);
+                throw;
+            }
+            finally
+            {
+                _slots.Release();
+            }
+        }
+
+        private async Task WriteFileAsync(string temp, TreeNode node)
+        {
+            var stream = FileSystem.FileStream.New(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+            await using (stream.ConfigureAwait(false))
+            {
+                long written = 0;
+                await _reader.CopyToAsync(node.Content ?? [], async (chunk, ct) =>
+                {
+                    // Leaving all-zero chunks of a sparse file unwritten recreates its holes.
+                    if (node.Sparse && !chunk.Span.ContainsAnyExcept((byte)0))
+                    {
+                        stream.Seek(chunk.Length, SeekOrigin.Current);
+                    }
+                    else
+                    {
+                        await stream.WriteAsync(chunk, ct).ConfigureAwait(false);
+                    }
+
+                    written += chunk.Length;
+                    Interlocked.Add(ref _bytes, chunk.Length);
+                }, cancellationToken).ConfigureAwait(false);
+
+                if (written != node.Size)
+                {
+                    throw new IOException($"the stored content is {written} bytes, but the snapshot records {node.Size}");
+                }
+
+                stream.SetLength(written);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private void TryDelete(string path)
+        {
+            try
+            {
+                if (target.Inspect(path) != ExistingKind.Missing)
+                {
+                    target.DeleteEntry(path);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Problem(path, $"the temporary file could not be removed: {ex.Message}");
+            }
+        }
+
+        private void Done(string path)
+        {
+            _currentPath = path;
+            if (progress is null)
+            {
+                return;
+            }
+
+            var now = TimeProvider.System.GetTimestamp();
+            var last = Interlocked.Read(ref _lastReport);
+            if (TimeProvider.System.GetElapsedTime(last, now) >= TimeSpan.FromMilliseconds(100) && Interlocked.CompareExchange(ref _lastReport, now, last) == last)
+            {
+                Report();
+            }
+        }
+
+        private void Report() => progress?.Report(new RestoreProgress(
+            Interlocked.Read(ref _files), Interlocked.Read(ref _directories), Interlocked.Read(ref _bytes), _currentPath, TimeProvider.System.GetElapsedTime(_started)));
+
+        private static string Describe(ExistingKind kind) => kind switch
+        {
+            ExistingKind.Symlink => "symlink",
+            ExistingKind.Directory => "directory",
+            _ => "file",
+        };
+    }
+}

@@ -1,0 +1,165 @@
+using System.IO.Abstractions;
+using System.Security.Cryptography;
+using Backup.Core.Native;
+using Backup.Core.Snapshots;
+
+namespace Backup.Core.Restore;
+
+/// <summary>What is already at a path in the restore target; links are reported as links, never followed.</summary>
+internal enum ExistingKind
+{
+    Missing,
+    File,
+    Directory,
+    Symlink,
+}
+
+/// <summary>
+/// The file-system operations of a restore: inspecting what exists without following links, creating links and
+/// special files, and applying metadata. Uses libc on Linux for the real file system (ns times, lchown, link,
+/// mknod), and what <see cref="IFileSystem"/> offers otherwise.
+/// </summary>
+internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool chown)
+{
+    public IFileSystem FileSystem => fileSystem;
+
+    /// <summary>Whether hard links and special files can be created.</summary>
+    public bool Native => native;
+
+    public ExistingKind Inspect(string path)
+    {
+        if (native)
+        {
+            if (UnixNative.Stat(path, follow: false, out _) is not { } stat)
+            {
+                return ExistingKind.Missing;
+            }
+
+            return stat.FileType switch
+            {
+                UnixStat.Directory => ExistingKind.Directory,
+                UnixStat.Symlink => ExistingKind.Symlink,
+                _ => ExistingKind.File,
+            };
+        }
+
+        var info = fileSystem.FileInfo.New(path);
+        if (info.LinkTarget is not null)
+        {
+            return ExistingKind.Symlink;
+        }
+
+        return fileSystem.Directory.Exists(path) ? ExistingKind.Directory : fileSystem.File.Exists(path) ? ExistingKind.File : ExistingKind.Missing;
+    }
+
+    /// <summary>A fresh name in <paramref name="directory"/>, short enough next to any 255-byte name, for writing before the final rename.</summary>
+    public static string TempPath(string directory) =>
+        Join(directory, ".restore-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + ".tmp");
+
+    public static string Join(string directory, string name) => directory.EndsWith('/') ? directory + name : directory + "/" + name;
+
+    /// <summary>Removes a file or link (never what a link points to).</summary>
+    public void DeleteEntry(string path)
+    {
+        // File.Delete unlinks symlinks themselves.
+        fileSystem.File.Delete(path);
+    }
+
+    /// <summary>Moves a restored entry from its temporary name into place, replacing a file or link already there without following it.</summary>
+    public void Replace(string temp, string path)
+    {
+        if (!native)
+        {
+            fileSystem.File.Move(temp, path, overwrite: true);
+            return;
+        }
+
+        var errno = UnixNative.Rename(temp, path);
+        if (errno != 0)
+        {
+            throw new IOException($"cannot move the restored copy into place: {UnixNative.Describe(errno)}");
+        }
+    }
+
+    public void CreateSymlink(string path, string target) => fileSystem.File.CreateSymbolicLink(path, target);
+
+    public static void CreateHardLink(string existing, string path)
+    {
+        var errno = UnixNative.CreateHardLink(existing, path);
+        if (errno != 0)
+        {
+            throw new IOException($"cannot link to '{existing}': {UnixNative.Describe(errno)}");
+        }
+    }
+
+    public void CreateSpecial(string path, TreeNode node)
+    {
+        if (!native)
+        {
+            throw new IOException("special files can only be created on the local Linux file system");
+        }
+
+        var errno = UnixNative.CreateNode(path, node.Mode, node.DeviceNumber);
+        if (errno != 0)
+        {
+            throw new IOException($"cannot create the special file: {UnixNative.Describe(errno)}");
+        }
+    }
+
+    /// <summary>Applies owner, mode and modification time. Owner goes first: chown clears set-user-ID bits that chmod then restores.</summary>
+    /// <returns>Null, or what could not be applied.</returns>
+    public string? ApplyMetadata(string path, TreeNode node)
+    {
+        var failures = new List<string>();
+        if (native && chown)
+        {
+            var errno = UnixNative.ChangeOwner(path, node.Uid, node.Gid);
+            if (errno != 0)
+            {
+                failures.Add($"owner: {UnixNative.Describe(errno)}");
+            }
+        }
+
+        if (node.Type != NodeType.Symlink && !OperatingSystem.IsWindows())
+        {
+            try
+            {
+                fileSystem.File.SetUnixFileMode(path, (UnixFileMode)(node.Mode & 0xFFF));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                failures.Add($"mode: {ex.Message}");
+            }
+        }
+
+        if (native)
+        {
+            var errno = UnixNative.SetTimes(path, node.MtimeNs);
+            if (errno != 0)
+            {
+                failures.Add($"time: {UnixNative.Describe(errno)}");
+            }
+        }
+        else if (node.Type != NodeType.Symlink)
+        {
+            try
+            {
+                var time = DateTime.UnixEpoch.AddTicks(node.MtimeNs / 100);
+                if (node.Type == NodeType.Directory)
+                {
+                    fileSystem.Directory.SetLastWriteTimeUtc(path, time);
+                }
+                else
+                {
+                    fileSystem.File.SetLastWriteTimeUtc(path, time);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+            {
+                failures.Add($"time: {ex.Message}");
+            }
+        }
+
+        return failures.Count == 0 ? null : "could not restore " + string.Join(", ", failures);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using Backup.Core.Repository;
+
+namespace Backup.Core.Snapshots;
+
+/// <summary>
+/// Compares two snapshots by walking both trees side by side, one directory at a time; a directory whose
+/// subtree has the same ID in both is identical and is not read at all.
+/// </summary>
+public static class SnapshotDiff
+{
+    /// <summary>Yields what was added, removed and changed from <paramref name="older"/> to <paramref name="newer"/>, in path order.</summary>
+    /// <remarks>
+    /// A directory is reported as changed only for its own mode, owner or type; its modification time follows its
+    /// contents and would only repeat what the entries below it already say.
+    /// </remarks>
+    public static IAsyncEnumerable<SnapshotChange> CompareAsync(BackupRepository repository, Snapshot older, Snapshot newer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(older);
+        ArgumentNullException.ThrowIfNull(newer);
+        return CompareTreesAsync(repository, older.Tree, newer.Tree, string.Empty, cancellationToken);
+    }
+
+    /// <summary>Whether two nodes hold the same content (same chunks, same size).</summary>
+    public static bool SameContent(TreeNode a, TreeNode b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return a.Size == b.Size && (a.Content ?? []).SequenceEqual(b.Content ?? []);
+    }
+
+    private static async IAsyncEnumerable<SnapshotChange> CompareTreesAsync(BackupRepository repository, BlobId? olderTree, BlobId? newerTree, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (olderTree == newerTree)
+        {
+            yield break;
+        }
+
+        var older = olderTree is { } o ? Sorted((await repository.LoadTreeAsync(o, cancellationToken).ConfigureAwait(false)).Nodes) : [];
+        var newer = newerTree is { } n ? Sorted((await repository.LoadTreeAsync(n, cancellationToken).ConfigureAwait(false)).Nodes) : [];
+        int i = 0, j = 0;
+        while (i < older.Count || j < newer.Count)
+        {
+            var order = i == older.Count ? 1 : j == newer.Count ? -1 : string.CompareOrdinal(older[i].Name, newer[j].Name);
+            if (order < 0)
+            {
+                await foreach (var change in SideAsync(repository, older[i++], prefix, SnapshotChangeKind.Removed, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return change;
+                }
+            }
+            else if (order > 0)
+            {
+                await foreach (var change in SideAsync(repository, newer[j++], prefix, SnapshotChangeKind.Added, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return change;
+                }
+            }
+            else
+            {
+                var a = older[i++];
+                var b = newer[j++];
+                var path = SnapshotWalker.Join(prefix, a.Name);
+                if (a.Type != b.Type)
+                {
+                    yield return new SnapshotChange(path, SnapshotChangeKind.Changed, a, b);
+                    await foreach (var change in CompareTreesAsync(repository, a.Type == NodeType.Directory ? a.Subtree : null, b.Type == NodeType.Directory ? b.Subtree : null, path, cancellationToken).ConfigureAwait(false))
+                    {
+                        yield return change;
+                    }
+                }
+                else if (a.Type == NodeType.Directory)
+                {
+                    if (a.Mode != b.Mode || a.Uid != b.Uid || a.Gid != b.Gid)
+                    {
+                        yield return new SnapshotChange(path, SnapshotChangeKind.Changed, a, b);
+                    }
+
+                    await foreach (var change in CompareTreesAsync(repository, a.Subtree, b.Subtree, path, cancellationToken).ConfigureAwait(false))
+                    {
+                        yield return change;
+                    }
+                }
+                else if (!SameContent(a, b) || a.Mode != b.Mode || a.Uid != b.Uid || a.Gid != b.Gid || a.MtimeNs != b.MtimeNs
+                    || a.LinkTarget != b.LinkTarget || a.DeviceNumber != b.DeviceNumber)
+                {
+                    yield return new SnapshotChange(path, SnapshotChangeKind.Changed, a, b);
+                }
+            }
+        }
+    }
+
+    /// <summary>A node present on one side only, and everything below it.</summary>
+    private static async IAsyncEnumerable<SnapshotChange> SideAsync(BackupRepository repository, TreeNode node, string prefix, SnapshotChangeKind kind, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var path = SnapshotWalker.Join(prefix, node.Name);
+        yield return kind == SnapshotChangeKind.Added ? new SnapshotChange(path, kind, null, node) : new SnapshotChange(path, kind, node, null);
+        if (node.Type == NodeType.Directory && node.Subtree is { } subtree)
+        {
+            await foreach (var (childPath, child) in SnapshotWalker.WalkAsync(repository, subtree, path, cancellationToken).ConfigureAwait(false))
+            {
+                yield return kind == SnapshotChangeKind.Added ? new SnapshotChange(childPath, kind, null, child) : new SnapshotChange(childPath, kind, child, null);
+            }
+        }
+    }
+
+    private static List<TreeNode> Sorted(IReadOnlyList<TreeNode> nodes)
+    {
+        var list = nodes.ToList();
+        list.Sort((x, y) => string.CompareOrdinal(x.Name, y.Name));
+        return list;
+    }
+}

@@ -1,0 +1,69 @@
+using Backup.Core.Sources.FileSystem;
+
+namespace Backup.Files.Tests;
+
+public class ExcludeMatcherTests
+{
+    [Theory]
+    [InlineData("*.log", "app.log", false, true)]
+    [InlineData("*.log", "a/b/app.log", false, true)]
+    [InlineData("*.log", "app.log.txt", false, false)]
+    [InlineData("*.log", "dir.log", true, true)]
+    [InlineData("/build", "build", true, true)]
+    [InlineData("/build", "src/build", true, false)]
+    [InlineData("build", "src/build", true, true)]
+    [InlineData("node_modules/", "node_modules", true, true)]
+    [InlineData("node_modules/", "a/node_modules", true, true)]
+    [InlineData("node_modules/", "node_modules", false, false)]
+    [InlineData("**/tmp", "tmp", true, true)]
+    [InlineData("**/tmp", "a/b/tmp", false, true)]
+    [InlineData("**/tmp", "a/tmpx", false, false)]
+    [InlineData("a/**/b", "a/b", false, true)]
+    [InlineData("a/**/b", "a/x/y/b", false, true)]
+    [InlineData("a/**/b", "c/a/x/b", false, false)]
+    [InlineData("logs/**", "logs/a/b.txt", false, true)]
+    [InlineData("logs/**", "logs", true, false)]
+    [InlineData("doc/*.txt", "doc/x.txt", false, true)]
+    [InlineData("doc/*.txt", "doc/sub/x.txt", false, false)]
+    [InlineData("file?.txt", "file1.txt", false, true)]
+    [InlineData("file?.txt", "file10.txt", false, false)]
+    [InlineData("[abc].md", "b.md", false, true)]
+    [InlineData("[!abc].md", "b.md", false, false)]
+    [InlineData("[!abc].md", "d.md", false, true)]
+    [InlineData("name with space", "x/name with space", false, true)]
+    [InlineData("*.LOG", "app.log", false, false)]
+    public void Single_patterns_match_like_gitignore(string pattern, string path, bool isDirectory, bool excluded) =>
+        new ExcludeMatcher([pattern]).IsExcluded(path, isDirectory).Should().Be(excluded);
+
+    [Fact]
+    public void The_last_matching_pattern_wins_so_negation_re_includes()
+    {
+        var matcher = new ExcludeMatcher(["*.log", "!keep.log"]);
+        matcher.IsExcluded("a.log", false).Should().BeTrue();
+        matcher.IsExcluded("keep.log", false).Should().BeFalse();
+        matcher.IsExcluded("sub/keep.log", false).Should().BeFalse();
+
+        var reversed = new ExcludeMatcher(["!keep.log", "*.log"]);
+        reversed.IsExcluded("keep.log", false).Should().BeTrue();
+    }
+
+    [Fact]
+    public void Comments_blank_lines_and_escapes_are_handled()
+    {
+        var matcher = new ExcludeMatcher(["# comment", "", "   ", "\\#hash", "\\!bang", "trailing   "]);
+        matcher.IsExcluded("# comment", false).Should().BeFalse();
+        matcher.IsExcluded("#hash", false).Should().BeTrue();
+        matcher.IsExcluded("!bang", false).Should().BeTrue();
+        matcher.IsExcluded("trailing", false).Should().BeTrue();
+        new ExcludeMatcher([]).IsEmpty.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Regex_characters_in_patterns_are_literal()
+    {
+        var matcher = new ExcludeMatcher(["a+b(1).txt", "x.y"]);
+        matcher.IsExcluded("a+b(1).txt", false).Should().BeTrue();
+        matcher.IsExcluded("aab(1).txt", false).Should().BeFalse();
+        matcher.IsExcluded("xzy", false).Should().BeFalse();
+    }
+}

@@ -1,0 +1,184 @@
+using System.IO.Abstractions.TestingHelpers;
+using System.Runtime.CompilerServices;
+using Backup.Core.Restore;
+using Backup.Core.Snapshots;
+using Backup.Core.Sources;
+using Backup.Core.Sources.FileSystem;
+
+namespace Backup.Files.Tests;
+
+public class RestoreBehaviorTests
+{
+    /// <summary>Removes a file after the source has listed it and before the backup reads it.</summary>
+    private sealed class VanishingSource(IBackupSource inner, string victim) : IBackupSource
+    {
+        public string Kind => inner.Kind;
+
+        public IReadOnlyList<string> Paths => inner.Paths;
+
+        public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var entry in inner.ReadEntriesAsync(context, cancellationToken))
+            {
+                if (entry.Path.EndsWith("/" + Path.GetFileName(victim), StringComparison.Ordinal))
+                {
+                    File.Delete(victim);
+                }
+
+                yield return entry;
+            }
+        }
+    }
+
+    private static async Task<(TempDirectory Source, string Root)> CreateTreeAsync()
+    {
+        var source = new TempDirectory();
+        var root = source.Sub("tree");
+        Directory.CreateDirectory(Path.Combine(root, "sub/deeper"));
+        Directory.CreateDirectory(Path.Combine(root, "other"));
+        await File.WriteAllTextAsync(Path.Combine(root, "top.txt"), "top");
+        await File.WriteAllTextAsync(Path.Combine(root, "sub/a.txt"), "a");
+        await File.WriteAllTextAsync(Path.Combine(root, "sub/deeper/b.txt"), "b");
+        await File.WriteAllTextAsync(Path.Combine(root, "other/c.txt"), "c");
+        return (source, root);
+    }
+
+    [Fact]
+    public async Task A_file_that_vanishes_before_it_is_read_is_named_in_the_problems_and_the_snapshot_is_partial()
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        await using var repo = await TestRepository.CreateAsync();
+        var victim = Path.Combine(root, "sub/a.txt");
+
+        var result = await repo.BackupAsync(new VanishingSource(new FileSystemSource([root]), victim));
+
+        result.IsComplete.Should().BeFalse();
+        result.Problems.Should().ContainSingle(p => p.Path.EndsWith("sub/a.txt", StringComparison.Ordinal));
+        result.Snapshot.Partial.Should().BeTrue();
+        result.Snapshot.Problems.Should().ContainSingle(p => p.Contains("a.txt"));
+        (await SnapshotWalker.FindAsync(repo.Repository, result.Snapshot, root + "/top.txt")).Should().NotBeNull();
+        (await SnapshotWalker.FindAsync(repo.Repository, result.Snapshot, root + "/sub/a.txt")).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_file_that_cannot_be_opened_on_a_mock_file_system_is_reported()
+    {
+        var fs = new MockFileSystem(new Dictionary<string, MockFileData>
+        {
+            ["/data/locked.bin"] = new([1, 2, 3]) { AllowedFileShare = FileShare.None },
+            ["/data/open.bin"] = new([4, 5, 6]),
+        });
+        await using var repo = await TestRepository.CreateAsync();
+
+        var result = await repo.BackupAsync(new FileSystemSource(["/data"], fileSystem: fs));
+
+        result.Problems.Should().ContainSingle(p => p.Path == "data/locked.bin");
+        result.Snapshot.Partial.Should().BeTrue();
+        result.Snapshot.Statistics.FilesRead.Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData(ExistingFileBehavior.Overwrite, "top")]
+    [InlineData(ExistingFileBehavior.Skip, "local change")]
+    public async Task Existing_files_are_overwritten_or_skipped(ExistingFileBehavior existing, string expected)
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        using var target = new TempDirectory();
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        var service = new RestoreService(repo.Repository);
+        await service.RestoreAsync(backup.Snapshot, target.Path);
+        var restored = Path.Combine(target.Restored(root), "top.txt");
+        await File.WriteAllTextAsync(restored, "local change");
+
+        var result = await service.RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Existing = existing });
+
+        result.Problems.Should().BeEmpty();
+        (await File.ReadAllTextAsync(restored)).Should().Be(expected);
+        result.Files.Should().Be(existing == ExistingFileBehavior.Overwrite ? 4 : 0);
+    }
+
+    [Fact]
+    public async Task Existing_files_fail_the_restore_when_asked_and_the_file_is_untouched()
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        using var target = new TempDirectory();
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        var restored = Path.Combine(target.Restored(root), "top.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(restored)!);
+        await File.WriteAllTextAsync(restored, "local change");
+
+        var act = () => new RestoreService(repo.Repository).RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Existing = ExistingFileBehavior.Fail });
+
+        (await act.Should().ThrowAsync<IOException>()).Which.Message.Should().Contain("top.txt");
+        (await File.ReadAllTextAsync(restored)).Should().Be("local change");
+    }
+
+    [Fact]
+    public async Task Include_restores_only_the_named_file_and_subtree_and_the_directories_leading_to_them()
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        using var target = new TempDirectory();
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        var options = new RestoreOptions { Include = [root + "/top.txt", root.TrimStart('/') + "/sub/deeper"] };
+
+        var result = await new RestoreService(repo.Repository).RestoreAsync(backup.Snapshot, target.Path, options);
+
+        result.Problems.Should().BeEmpty();
+        result.Files.Should().Be(2);
+        var restoredRoot = target.Restored(root);
+        Directory.EnumerateFileSystemEntries(restoredRoot, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(restoredRoot, p))
+            .Should().BeEquivalentTo(["top.txt", "sub", "sub/deeper", "sub/deeper/b.txt"]);
+        (await File.ReadAllTextAsync(Path.Combine(restoredRoot, "sub/deeper/b.txt"))).Should().Be("b");
+    }
+
+    [Fact]
+    public async Task Restore_works_through_a_mock_file_system()
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        var fs = new MockFileSystem();
+
+        var result = await new RestoreService(repo.Repository, fs).RestoreAsync(backup.Snapshot, "/restore");
+
+        result.Problems.Should().BeEmpty();
+        fs.File.ReadAllText("/restore" + root + "/sub/deeper/b.txt").Should().Be("b");
+        fs.File.GetLastWriteTimeUtc("/restore" + root + "/top.txt").Should().Be(File.GetLastWriteTimeUtc(Path.Combine(root, "top.txt")));
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_the_restore_and_leaves_no_temporary_files()
+    {
+        using var source = new TempDirectory();
+        var root = source.Sub("many");
+        Directory.CreateDirectory(root);
+        for (var i = 0; i < 200; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(root, $"f{i:D3}"), new byte[10_000 + i]);
+        }
+
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        using var target = new TempDirectory();
+        using var cts = new CancellationTokenSource();
+        cts.CancelAfter(TimeSpan.FromMilliseconds(30));
+        try
+        {
+            await new RestoreService(repo.Repository).RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Parallelism = 1 }, null, cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Expected on most runs; a fast machine may finish first, and then there is nothing to clean up either.
+        }
+
+        Directory.EnumerateFiles(target.Path, ".restore-*", SearchOption.AllDirectories).Should().BeEmpty();
+    }
+}
