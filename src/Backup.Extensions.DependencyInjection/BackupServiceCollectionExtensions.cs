@@ -30,6 +30,7 @@ public static class BackupServiceCollectionExtensions
         services.TryAddSingleton<BackupHookRunner>();
         services.TryAddSingleton<BackupJobHistory>();
         services.TryAddSingleton<IBackupJobRunner, BackupJobRunner>();
+        services.TryAddSingleton<IBackupPathSourceFactory, FileSystemPathSourceFactory>();
         configure?.Invoke(new BackupBuilder(services));
         return services;
     }

@@ -4,6 +4,7 @@ using Backup.Core.Sources;
 using Backup.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -38,7 +39,7 @@ public sealed class ConfigurationTests
 
     private sealed class FakePathSources : IBackupPathSourceFactory
     {
-        public IBackupSource Create(string jobName, IReadOnlyList<string> paths) => TestSupport.Export(jobName, 10);
+        public IBackupSource Create(string jobName, BackupJobOptions job) => TestSupport.Export(jobName, 10);
     }
 
     private static IHost BuildHost(IConfiguration configuration) => BuildHost(configuration, _ => { });
@@ -123,7 +124,7 @@ public sealed class ConfigurationTests
         {
             ["Backup:Jobs:files:Repository"] = "main",
             ["Backup:Jobs:files:Paths:0"] = "/srv",
-        });
+        }, services: s => s.RemoveAll<IBackupPathSourceFactory>());
 
         var resolve = () => provider.GetRequiredService<IOptions<BackupHostingOptions>>().Value;
 

@@ -34,6 +34,35 @@ public sealed class JobRunnerTests
     }
 
     [Fact]
+    public async Task A_files_job_from_configuration_backs_up_its_paths_with_excludes()
+    {
+        var folder = Directory.CreateTempSubdirectory("backup-di-files-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "keep.txt"), "keep me");
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "skip.tmp"), "leave me out");
+            await using var provider = TestSupport.Build(settings: new Dictionary<string, string?>
+            {
+                ["Backup:Jobs:files:Repository"] = "main",
+                ["Backup:Jobs:files:Paths:0"] = folder.FullName,
+                ["Backup:Jobs:files:Excludes:0"] = "*.tmp",
+                ["Backup:Jobs:files:Level"] = "Full",
+            });
+
+            var result = await provider.GetRequiredService<IBackupJobRunner>().RunAsync("files");
+
+            result.Outcome.Should().Be(BackupJobOutcome.Succeeded, result.Error?.ToString());
+            result.Snapshot!.SourceKind.Should().Be("files");
+            result.Snapshot.Level.Should().Be(Backup.Core.Snapshots.BackupLevel.Full);
+            result.Snapshot.Statistics.Files.Should().Be(1, "skip.tmp is excluded");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_callers_share_one_open_repository()
     {
         await using var provider = TestSupport.Build();

@@ -243,7 +243,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
 
         return _pathSources is null
             ? throw new InvalidOperationException($"Job '{jobName}' backs up paths but no {nameof(IBackupPathSourceFactory)} is registered.")
-            : _pathSources.Create(jobName, job.Paths);
+            : _pathSources.Create(jobName, job);
     }
 
     private static Activity? StartPhase(ActivitySource source, string name, string jobName)

@@ -12,8 +12,14 @@ public sealed class BackupJobOptions
     /// <summary>The name of the repository (in <see cref="BackupHostingOptions.Repositories"/>) the job backs up into.</summary>
     public string? Repository { get; set; }
 
-    /// <summary>Files and directories to back up (needs an <see cref="IBackupPathSourceFactory"/>, registered by the file-system package).</summary>
+    /// <summary>Files and directories to back up (through the registered <see cref="IBackupPathSourceFactory"/>, by default the file system).</summary>
     public List<string> Paths { get; } = [];
+
+    /// <summary>Exclude patterns for <see cref="Paths"/> (the file-system source's syntax).</summary>
+    public List<string> Excludes { get; } = [];
+
+    /// <summary>Whether the walk of <see cref="Paths"/> stays on the file system each path starts on.</summary>
+    public bool OneFileSystem { get; set; }
 
     /// <summary>Builds the source of one run (a database dump, an application export…). Code only; wins over <see cref="Paths"/>.</summary>
     public Func<IServiceProvider, IBackupSource>? SourceFactory { get; set; }

@@ -86,7 +86,7 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
             }
             else if (!_hasPathSourceFactory)
             {
-                errors.Add($"{path}:Paths: no {nameof(IBackupPathSourceFactory)} is registered to back up paths (add the file-system source package).");
+                errors.Add($"{path}:Paths: no {nameof(IBackupPathSourceFactory)} is registered to back up paths.");
             }
         }
 
