@@ -92,4 +92,29 @@ public sealed class HealthTests
         passed.Data.Should().ContainKey("lastVerification");
         stale.Status.Should().Be(HealthStatus.Degraded);
     }
+
+    [Fact]
+    public async Task Degraded_when_the_last_restore_drill_exceeded_the_RTO()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var took = TimeSpan.FromMinutes(4);
+        await using var provider = Build(time, j =>
+        {
+            j.Rto = TimeSpan.FromMinutes(5);
+            j.Verification = (_, _) => Task.FromResult(new BackupVerificationOutcome(true, "drill", took));
+        });
+        var runner = provider.GetRequiredService<IBackupJobRunner>();
+
+        await runner.RunAsync("export");
+        var within = await CheckAsync(provider);
+        took = TimeSpan.FromMinutes(6);
+        await runner.RunAsync("export");
+        var over = await CheckAsync(provider);
+
+        within.Status.Should().Be(HealthStatus.Healthy);
+        within.Data["lastRestoreSeconds"].Should().Be(240.0);
+        within.Data["rtoSeconds"].Should().Be(300.0);
+        over.Status.Should().Be(HealthStatus.Degraded);
+        over.Description.Should().Contain("RTO");
+    }
 }

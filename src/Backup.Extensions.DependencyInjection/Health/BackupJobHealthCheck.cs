@@ -7,8 +7,9 @@ namespace Backup.Extensions.DependencyInjection;
 /// <summary>
 /// The health of one job: Unhealthy when its newest successful snapshot is older than its RPO (or there is none;
 /// exactly at the RPO it is still Healthy), Degraded when its last verification failed or is older than
-/// <see cref="BackupJobOptions.VerificationMaxAge"/>, otherwise Healthy. Data: lastSnapshotTime, ageSeconds,
-/// rpoSeconds, lastVerification (and lastVerificationSucceeded).
+/// <see cref="BackupJobOptions.VerificationMaxAge"/>, or when the last restore drill took longer than the RTO;
+/// otherwise Healthy. Data: lastSnapshotTime, ageSeconds, rpoSeconds, lastVerification, lastVerificationSucceeded,
+/// rtoSeconds, lastRestoreSeconds (each when known).
 /// </summary>
 internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory history, IBackupJobStateStore state, IOptions<BackupHostingOptions> options, TimeProvider time) : IHealthCheck
 {
@@ -49,6 +50,16 @@ internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory hist
             data["lastVerificationSucceeded"] = current.LastVerificationSucceeded ?? false;
         }
 
+        if (job.Rto is { } rto)
+        {
+            data["rtoSeconds"] = rto.TotalSeconds;
+        }
+
+        if (current.LastRestoreDuration is { } restore)
+        {
+            data["lastRestoreSeconds"] = Math.Round(restore.TotalSeconds, 3);
+        }
+
         if (job.Rpo is { } objective)
         {
             if (lastSuccess is null)
@@ -65,6 +76,11 @@ internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory hist
         if (current.LastVerificationSucceeded == false)
         {
             return HealthCheckResult.Degraded($"Backup job '{jobName}': the last verification failed: {current.LastVerificationMessage}", data: data);
+        }
+
+        if (job.Rto is { } limit && current.LastRestoreDuration is { } took && took > limit)
+        {
+            return HealthCheckResult.Degraded($"Backup job '{jobName}': the last restore drill took {took:g}, over its RTO of {limit:g}.", data: data);
         }
 
         if (job.VerificationMaxAge is { } maxAge && (current.LastVerification is null || now - current.LastVerification.Value > maxAge))

@@ -224,7 +224,13 @@ internal sealed class BackupJobRunner : IBackupJobRunner
             _telemetry.RecordRestore(jobName, restore);
         }
 
-        _state.UpdateState(jobName, s => s with { LastVerification = _time.GetUtcNow(), LastVerificationSucceeded = verification.Succeeded, LastVerificationMessage = verification.Message });
+        _state.UpdateState(jobName, s => s with
+        {
+            LastVerification = _time.GetUtcNow(),
+            LastVerificationSucceeded = verification.Succeeded,
+            LastVerificationMessage = verification.Message,
+            LastRestoreDuration = verification.RestoreDuration ?? s.LastRestoreDuration,
+        });
         if (!verification.Succeeded)
         {
             phase?.SetStatus(ActivityStatusCode.Error, verification.Message);

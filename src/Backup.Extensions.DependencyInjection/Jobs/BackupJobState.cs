@@ -10,6 +10,7 @@ namespace Backup.Extensions.DependencyInjection;
 /// <param name="LastVerification">When the last verification finished, or null.</param>
 /// <param name="LastVerificationSucceeded">Whether it passed, or null.</param>
 /// <param name="LastVerificationMessage">Its summary.</param>
+/// <param name="LastRestoreDuration">How long the last restore drill took, or null.</param>
 public sealed record BackupJobState(
     string JobName,
     DateTimeOffset? LastSuccess = null,
@@ -17,7 +18,8 @@ public sealed record BackupJobState(
     BackupJobOutcome? LastOutcome = null,
     DateTimeOffset? LastVerification = null,
     bool? LastVerificationSucceeded = null,
-    string? LastVerificationMessage = null);
+    string? LastVerificationMessage = null,
+    TimeSpan? LastRestoreDuration = null);
 
 /// <summary>
 /// Job state, in memory. After a restart, the newest successful snapshot is recovered from the repository (the
