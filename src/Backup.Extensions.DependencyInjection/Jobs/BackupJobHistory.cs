@@ -21,8 +21,9 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
             return known;
         }
 
-        // One scan per job and process: after it, runs in this process keep the state current.
-        var load = _loaded.GetOrAdd(jobName, name => new Lazy<Task>(() => LoadAsync(name, cancellationToken)));
+        // One scan per job and process: after it, runs in this process keep the state current. The scan is shared,
+        // so it does not take one caller's token; each caller stops waiting on its own token instead.
+        var load = _loaded.GetOrAdd(jobName, name => new Lazy<Task>(() => LoadAsync(name, CancellationToken.None)));
         try
         {
             await load.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
