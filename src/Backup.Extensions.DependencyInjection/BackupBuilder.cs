@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Backup.Extensions.DependencyInjection;
+
+/// <summary>Configures the backup services: repositories, jobs, key sources, notifications. Obtained from <c>services.AddBackup(...)</c>.</summary>
+public sealed class BackupBuilder
+{
+    internal BackupBuilder(IServiceCollection services) => Services = services;
+
+    /// <summary>The application's services.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>
+    /// Binds <paramref name="section"/> (conventionally <c>configuration.GetSection("Backup")</c>): Repositories, Jobs,
+    /// Scheduler, Heartbeat. Code configuration registered after this call wins over the bound values.
+    /// </summary>
+    public BackupBuilder BindConfiguration(IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        Services.Configure<BackupHostingOptions>(options =>
+        {
+            if (section is IConfigurationSection s)
+            {
+                options.SectionPath = s.Path;
+            }
+        });
+        Services.Configure<BackupHostingOptions>(section);
+        return this;
+    }
+
+    /// <summary>Adds or changes the repository called <paramref name="name"/>.</summary>
+    public BackupBuilder AddRepository(string name, Action<BackupRepositoryOptions> configure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure<BackupHostingOptions>(options =>
+        {
+            if (!options.Repositories.TryGetValue(name, out var repository))
+            {
+                options.Repositories[name] = repository = new BackupRepositoryOptions();
+            }
+
+            configure(repository);
+        });
+        return this;
+    }
+
+    /// <summary>Adds or changes the job called <paramref name="name"/>.</summary>
+    public BackupBuilder AddJob(string name, Action<BackupJobOptions> configure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure<BackupHostingOptions>(options =>
+        {
+            if (!options.Jobs.TryGetValue(name, out var job))
+            {
+                options.Jobs[name] = job = new BackupJobOptions();
+            }
+
+            configure(job);
+        });
+        return this;
+    }
+
+    /// <summary>Changes the scheduler's options (used when <c>AddBackupScheduler</c> is called).</summary>
+    public BackupBuilder ConfigureScheduler(Action<BackupSchedulerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure<BackupHostingOptions>(options => configure(options.Scheduler));
+        return this;
+    }
+
+    /// <summary>Registers the factory that turns job paths into a source (the file-system package does this).</summary>
+    public BackupBuilder UsePathSourceFactory<TFactory>()
+        where TFactory : class, IBackupPathSourceFactory
+    {
+        Services.Replace(ServiceDescriptor.Singleton<IBackupPathSourceFactory, TFactory>());
+        return this;
+    }
+
+    /// <summary>Registers the factory that turns job paths into a source.</summary>
+    public BackupBuilder UsePathSourceFactory(IBackupPathSourceFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.Replace(ServiceDescriptor.Singleton(factory));
+        return this;
+    }
+
+    /// <summary>Adds a notification sink (any number may be added; each gets every event).</summary>
+    public BackupBuilder AddNotificationSink<TSink>()
+        where TSink : class, IBackupNotificationSink
+    {
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackupNotificationSink, TSink>());
+        return this;
+    }
+
+    /// <summary>
+    /// Adds the heartbeat notifier for jobs with a <see cref="BackupJobOptions.HeartbeatUrl"/>. By default it owns one
+    /// HttpClient; pass <paramref name="httpClient"/> to use IHttpClientFactory (e.g. <c>sp => sp.GetRequiredService&lt;IHttpClientFactory&gt;().CreateClient("backup")</c>).
+    /// </summary>
+    public BackupBuilder AddHeartbeatNotifier(Func<IServiceProvider, HttpClient>? httpClient = null)
+    {
+        Services.TryAddSingleton<HeartbeatHttpClient>();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackupNotificationSink, HeartbeatNotifier>(sp => new HeartbeatNotifier(
+            httpClient?.Invoke(sp) ?? sp.GetRequiredService<HeartbeatHttpClient>().Client,
+            sp.GetRequiredService<IOptions<BackupHostingOptions>>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<HeartbeatNotifier>>())));
+        return this;
+    }
+}
+
+/// <summary>The heartbeat notifier's own HttpClient, disposed with the container.</summary>
+internal sealed class HeartbeatHttpClient : IDisposable
+{
+    public HttpClient Client { get; } = new();
+
+    public void Dispose() => Client.Dispose();
+}

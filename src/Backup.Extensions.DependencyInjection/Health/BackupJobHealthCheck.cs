@@ -1,0 +1,109 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Backup.Extensions.DependencyInjection;
+
+/// <summary>
+/// The health of one job: Unhealthy when its newest successful snapshot is older than its RPO (or there is none;
+/// exactly at the RPO it is still Healthy), Degraded when its last verification failed or is older than
+/// <see cref="BackupJobOptions.VerificationMaxAge"/>, or when the last restore drill took longer than the RTO;
+/// otherwise Healthy. Data: lastSnapshotTime, ageSeconds, rpoSeconds, lastVerification, lastVerificationSucceeded,
+/// rtoSeconds, lastRestoreSeconds (each when known).
+/// </summary>
+internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory history, IBackupJobStateStore state, IOptions<BackupHostingOptions> options, TimeProvider time) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!options.Value.Jobs.TryGetValue(jobName, out var job))
+        {
+            return HealthCheckResult.Unhealthy($"Backup job '{jobName}' is not configured.");
+        }
+
+        var now = time.GetUtcNow();
+        var data = new Dictionary<string, object>();
+        DateTimeOffset? lastSuccess;
+        try
+        {
+            lastSuccess = await history.GetLastSuccessAsync(jobName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy($"Backup job '{jobName}': cannot read its snapshots: {e.Message}", e);
+        }
+
+        var current = state.GetState(jobName);
+        if (lastSuccess is { } last)
+        {
+            data["lastSnapshotTime"] = last.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            data["ageSeconds"] = Math.Round((now - last).TotalSeconds, 3);
+        }
+
+        if (job.Rpo is { } rpo)
+        {
+            data["rpoSeconds"] = rpo.TotalSeconds;
+        }
+
+        if (current.LastVerification is { } verified)
+        {
+            data["lastVerification"] = verified.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            data["lastVerificationSucceeded"] = current.LastVerificationSucceeded ?? false;
+        }
+
+        if (job.Rto is { } rto)
+        {
+            data["rtoSeconds"] = rto.TotalSeconds;
+        }
+
+        if (current.LastRestoreDuration is { } restore)
+        {
+            data["lastRestoreSeconds"] = Math.Round(restore.TotalSeconds, 3);
+        }
+
+        if (job.Rpo is { } objective)
+        {
+            if (lastSuccess is null)
+            {
+                return HealthCheckResult.Unhealthy($"Backup job '{jobName}' has no successful snapshot (RPO {objective}).", data: data);
+            }
+
+            if (now - lastSuccess.Value > objective)
+            {
+                return HealthCheckResult.Unhealthy($"Backup job '{jobName}': newest successful snapshot is {now - lastSuccess.Value:g} old, over its RPO of {objective:g}.", data: data);
+            }
+        }
+
+        if (current.LastVerificationSucceeded == false)
+        {
+            return HealthCheckResult.Degraded($"Backup job '{jobName}': the last verification failed: {current.LastVerificationMessage}", data: data);
+        }
+
+        if (job.Rto is { } limit && current.LastRestoreDuration is { } took && took > limit)
+        {
+            return HealthCheckResult.Degraded($"Backup job '{jobName}': the last restore drill took {took:g}, over its RTO of {limit:g}.", data: data);
+        }
+
+        if (job.VerificationMaxAge is { } maxAge && (current.LastVerification is null || now - current.LastVerification.Value > maxAge))
+        {
+            return HealthCheckResult.Degraded($"Backup job '{jobName}': no successful verification within {maxAge:g}.", data: data);
+        }
+
+        return HealthCheckResult.Healthy($"Backup job '{jobName}' is within its objectives.", data);
+    }
+}
+
+/// <summary>Adds one health check per configured job when the health check options are built (jobs may come from configuration).</summary>
+internal sealed class BackupHealthCheckRegistrations(IOptions<BackupHostingOptions> options, IEnumerable<string>? tags, HealthStatus? failureStatus) : IConfigureOptions<HealthCheckServiceOptions>
+{
+    public void Configure(HealthCheckServiceOptions healthOptions)
+    {
+        foreach (var jobName in options.Value.Jobs.Keys)
+        {
+            healthOptions.Registrations.Add(new HealthCheckRegistration(
+                $"backup:{jobName}",
+                sp => ActivatorUtilities.CreateInstance<BackupJobHealthCheck>(sp, jobName),
+                failureStatus,
+                tags ?? ["backup"]));
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Backup.Extensions.DependencyInjection;
+
+/// <summary>
+/// The newest successful snapshot of a job: from this process's state when a run has succeeded here, otherwise
+/// read once from the repository (snapshots carry the job's name in their metadata).
+/// </summary>
+internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupRepositoryProvider repositories, IOptions<BackupHostingOptions> options)
+{
+    /// <summary>The snapshot metadata key holding the job's name.</summary>
+    public const string JobMetadataKey = "backup.job";
+
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _loaded = new(StringComparer.OrdinalIgnoreCase);
+
+    public async ValueTask<DateTimeOffset?> GetLastSuccessAsync(string jobName, CancellationToken cancellationToken)
+    {
+        if (state.GetState(jobName).LastSuccess is { } known)
+        {
+            return known;
+        }
+
+        // One scan per job and process: after it, runs in this process keep the state current. The scan is shared,
+        // so it does not take one caller's token; each caller stops waiting on its own token instead.
+        var load = _loaded.GetOrAdd(jobName, name => new Lazy<Task>(() => LoadAsync(name, CancellationToken.None)));
+        try
+        {
+            await load.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            _loaded.TryRemove(jobName, out _);
+            throw;
+        }
+
+        return state.GetState(jobName).LastSuccess;
+    }
+
+    private async Task LoadAsync(string jobName, CancellationToken cancellationToken)
+    {
+        if (!options.Value.Jobs.TryGetValue(jobName, out var job) || job.Repository is null)
+        {
+            return;
+        }
+
+        var repository = await repositories.GetAsync(job.Repository, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset? newest = null;
+        await foreach (var snapshot in repository.ListSnapshotsAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!snapshot.Partial && snapshot.Metadata.TryGetValue(JobMetadataKey, out var owner)
+                && string.Equals(owner, jobName, StringComparison.OrdinalIgnoreCase) && (newest is null || snapshot.Time > newest))
+            {
+                newest = snapshot.Time;
+            }
+        }
+
+        if (newest is { } found)
+        {
+            state.UpdateState(jobName, s => s.LastSuccess is { } current && current >= found ? s : s with { LastSuccess = found });
+        }
+    }
+}

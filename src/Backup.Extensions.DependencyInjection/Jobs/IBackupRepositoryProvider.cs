@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using Backup.Core.Pipeline;
+using Backup.Core.Repository;
+using Backup.Core.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Backup.Extensions.DependencyInjection;
+
+/// <summary>Opens each configured repository once and hands out the open instance; usable without the scheduler.</summary>
+public interface IBackupRepositoryProvider
+{
+    /// <summary>The configured repository names.</summary>
+    IReadOnlyCollection<string> Names { get; }
+
+    /// <summary>
+    /// The open repository called <paramref name="name"/>, opened (or created, with CreateIfMissing) on first use
+    /// and cached; concurrent callers share one open. A failed open is not cached, so the next call tries again.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No repository has that name.</exception>
+    ValueTask<BackupRepository> GetAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>The key source configured for <paramref name="name"/>.</summary>
+    IRepositoryKeySource GetKeySource(string name);
+}
+
+/// <summary>Creates the Core services over named repositories, each with the application's <see cref="TimeProvider"/>.</summary>
+public interface IBackupServiceFactory
+{
+    /// <summary>A backup service over the repository called <paramref name="repositoryName"/>.</summary>
+    ValueTask<BackupService> CreateBackupServiceAsync(string repositoryName, CancellationToken cancellationToken = default);
+
+    /// <summary>A content reader (restore building block) over the repository called <paramref name="repositoryName"/>.</summary>
+    ValueTask<ContentReader> CreateContentReaderAsync(string repositoryName, CancellationToken cancellationToken = default);
+}
+
+internal sealed class BackupServiceFactory(IBackupRepositoryProvider repositories, TimeProvider time) : IBackupServiceFactory
+{
+    public async ValueTask<BackupService> CreateBackupServiceAsync(string repositoryName, CancellationToken cancellationToken = default) =>
+        new(await repositories.GetAsync(repositoryName, cancellationToken).ConfigureAwait(false), time);
+
+    public async ValueTask<ContentReader> CreateContentReaderAsync(string repositoryName, CancellationToken cancellationToken = default) =>
+        new(await repositories.GetAsync(repositoryName, cancellationToken).ConfigureAwait(false));
+}
+
+internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsyncDisposable
+{
+    private readonly BackupHostingOptions _options;
+    private readonly IServiceProvider _services;
+    private readonly IConfiguration? _configuration;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, BackupRepository> _open = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.OrdinalIgnoreCase);
+
+    public BackupRepositoryProvider(IOptions<BackupHostingOptions> options, IServiceProvider services, TimeProvider time, ILogger<BackupRepositoryProvider> logger)
+    {
+        _options = options.Value;
+        _services = services;
+        _configuration = services.GetService(typeof(IConfiguration)) as IConfiguration;
+        _time = time;
+        _logger = logger;
+    }
+
+    public IReadOnlyCollection<string> Names => [.. _options.Repositories.Keys];
+
+    public IRepositoryKeySource GetKeySource(string name)
+    {
+        var repository = Find(name);
+        if (repository.KeySource is { } factory)
+        {
+            return factory(_services);
+        }
+
+        if (!string.IsNullOrWhiteSpace(repository.PasswordEnvironmentVariable))
+        {
+            return new EnvironmentVariableKeySource(repository.PasswordEnvironmentVariable);
+        }
+
+        if (!string.IsNullOrWhiteSpace(repository.PasswordFile))
+        {
+            return new FileKeySource(repository.PasswordFile);
+        }
+
+        if (!string.IsNullOrWhiteSpace(repository.KeyFile))
+        {
+            return new FileKeySource(repository.KeyFile, isKeyFile: true);
+        }
+
+        if (!string.IsNullOrWhiteSpace(repository.PasswordConfigurationKey))
+        {
+            return new ConfigurationKeySource(_configuration ?? throw new InvalidOperationException($"{_options.SectionPath}:Repositories:{name}:PasswordConfigurationKey: no IConfiguration is registered."), repository.PasswordConfigurationKey);
+        }
+
+        throw new InvalidOperationException($"{_options.SectionPath}:Repositories:{name}: no key source is configured.");
+    }
+
+    public async ValueTask<BackupRepository> GetAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (_open.TryGetValue(name, out var open))
+        {
+            return open;
+        }
+
+        var settings = Find(name);
+        var gate = _gates.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_open.TryGetValue(name, out open))
+            {
+                return open;
+            }
+
+            var target = settings.TargetFactory?.Invoke(_services) ?? new LocalDirectoryTarget(settings.Path!);
+            if (settings.Retry)
+            {
+                target = new RetryingTarget(target, timeProvider: _time);
+            }
+
+            var keySource = GetKeySource(name);
+            using var credentials = await keySource.GetCredentialsAsync(cancellationToken).ConfigureAwait(false);
+            BackupRepository repository;
+            if (settings.CreateIfMissing && await target.StatAsync(RepositoryLayout.Config, cancellationToken).ConfigureAwait(false) is null)
+            {
+                repository = await BackupRepository.InitAsync(target, credentials, new RepositoryInitOptions { Compression = settings.Compression }, cancellationToken).ConfigureAwait(false);
+                Log.RepositoryCreated(_logger, name, target.Description, keySource.Description);
+            }
+            else
+            {
+                repository = await BackupRepository.OpenAsync(target, credentials, cancellationToken).ConfigureAwait(false);
+                Log.RepositoryOpened(_logger, name, target.Description, keySource.Description);
+            }
+
+            _open[name] = repository;
+            return repository;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var repository in _open.Values)
+        {
+            await repository.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _open.Clear();
+        foreach (var gate in _gates.Values)
+        {
+            gate.Dispose();
+        }
+    }
+
+    private BackupRepositoryOptions Find(string name) =>
+        _options.Repositories.TryGetValue(name, out var settings)
+            ? settings
+            : throw new KeyNotFoundException($"No backup repository is called '{name}' (known: {string.Join(", ", _options.Repositories.Keys)}).");
+}

@@ -1,0 +1,46 @@
+namespace Backup.Extensions.DependencyInjection;
+
+/// <summary>
+/// A pre- or post-backup hook: a delegate (code) or a command line run directly (never through a shell, so
+/// arguments need no quoting and cannot inject commands), bounded by a timeout.
+/// </summary>
+public sealed class BackupHookOptions
+{
+    /// <summary>A name for logs and errors (default: the command or "hook {index}").</summary>
+    public string? Name { get; set; }
+
+    /// <summary>The program to run (a path or a name found on PATH).</summary>
+    public string? Command { get; set; }
+
+    /// <summary>The program's arguments, passed one by one.</summary>
+    public List<string> Arguments { get; } = [];
+
+    /// <summary>The working directory of <see cref="Command"/> (default: the process's).</summary>
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>The delegate to run instead of a command. Code only.</summary>
+    public Func<BackupHookContext, CancellationToken, Task>? Action { get; set; }
+
+    /// <summary>How long the hook may run before it is cancelled (a command is killed with its process tree).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>What a failure (non-zero exit, exception or timeout) does to the run.</summary>
+    public HookErrorPolicy OnError { get; set; } = HookErrorPolicy.Fail;
+}
+
+/// <summary>What a failing hook does to its run.</summary>
+public enum HookErrorPolicy
+{
+    /// <summary>The run fails (a failing pre-hook means the backup is not taken).</summary>
+    Fail = 0,
+
+    /// <summary>The failure is logged and the run goes on.</summary>
+    Continue = 1,
+}
+
+/// <summary>What a hook delegate is told.</summary>
+/// <param name="JobName">The job being run.</param>
+/// <param name="Phase">"pre" or "post".</param>
+/// <param name="Services">The application's services.</param>
+/// <param name="Result">For a post-hook, the run's outcome so far (null before the backup, or when it failed).</param>
+public sealed record BackupHookContext(string JobName, string Phase, IServiceProvider Services, Backup.Core.Pipeline.BackupResult? Result);

@@ -1,0 +1,164 @@
+using Backup.Core.Repository;
+using Microsoft.Extensions.Options;
+
+namespace Backup.Extensions.DependencyInjection;
+
+/// <summary>
+/// Validates <see cref="BackupHostingOptions"/> when they are built (and at start-up with ValidateOnStart).
+/// Every message starts with the configuration path of the bad setting, e.g.
+/// "Backup:Jobs:nightly:Schedule: '61 * * * *' is not a valid cron expression".
+/// </summary>
+internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactory> pathSourceFactories) : IValidateOptions<BackupHostingOptions>
+{
+    private readonly bool _hasPathSourceFactory = pathSourceFactories.Any();
+
+    public ValidateOptionsResult Validate(string? name, BackupHostingOptions options)
+    {
+        var errors = new List<string>();
+        var root = options.SectionPath;
+        foreach (var (repositoryName, repository) in options.Repositories)
+        {
+            ValidateRepository($"{root}:Repositories:{repositoryName}", repository, errors);
+        }
+
+        foreach (var (jobName, job) in options.Jobs)
+        {
+            ValidateJob($"{root}:Jobs:{jobName}", job, options, errors);
+        }
+
+        if (options.Scheduler.MaxJitter < TimeSpan.Zero)
+        {
+            errors.Add($"{root}:Scheduler:MaxJitter: must not be negative.");
+        }
+
+        if (options.Heartbeat.Timeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{root}:Heartbeat:Timeout: must be positive.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateRepository(string path, BackupRepositoryOptions repository, List<string> errors)
+    {
+        if (repository.TargetFactory is null && string.IsNullOrWhiteSpace(repository.Path))
+        {
+            errors.Add($"{path}:Path: is required (or set a target factory in code).");
+        }
+
+        var keySources = new[] { repository.PasswordEnvironmentVariable, repository.PasswordFile, repository.KeyFile, repository.PasswordConfigurationKey }
+            .Count(s => !string.IsNullOrWhiteSpace(s));
+        if (repository.KeySource is null && keySources == 0)
+        {
+            errors.Add($"{path}: no key source; set one of PasswordEnvironmentVariable, PasswordFile, KeyFile, PasswordConfigurationKey (or a key source in code).");
+        }
+        else if (repository.KeySource is null && keySources > 1)
+        {
+            errors.Add($"{path}: more than one key source; set only one of PasswordEnvironmentVariable, PasswordFile, KeyFile, PasswordConfigurationKey.");
+        }
+
+        try
+        {
+            _ = CompressionSetting.Parse(repository.Compression);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or RepositoryException)
+        {
+            errors.Add($"{path}:Compression: '{repository.Compression}' is not a valid compression setting ({e.Message})");
+        }
+    }
+
+    private void ValidateJob(string path, BackupJobOptions job, BackupHostingOptions options, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(job.Repository))
+        {
+            errors.Add($"{path}:Repository: is required.");
+        }
+        else if (!options.Repositories.ContainsKey(job.Repository))
+        {
+            errors.Add($"{path}:Repository: '{job.Repository}' is not a configured repository (known: {string.Join(", ", options.Repositories.Keys.Order(StringComparer.Ordinal))}).");
+        }
+
+        if (job.SourceFactory is null)
+        {
+            if (job.Paths.Count == 0)
+            {
+                errors.Add($"{path}:Paths: at least one path is required (or set a source factory in code).");
+            }
+            else if (!_hasPathSourceFactory)
+            {
+                errors.Add($"{path}:Paths: no {nameof(IBackupPathSourceFactory)} is registered to back up paths.");
+            }
+        }
+
+        if (job.Schedule is not null)
+        {
+            try
+            {
+                _ = CronSchedule.Parse(job.Schedule);
+            }
+            catch (FormatException e)
+            {
+                errors.Add($"{path}:Schedule: {e.Message}");
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(job.TimeZone))
+        {
+            try
+            {
+                _ = TimeZoneInfo.FindSystemTimeZoneById(job.TimeZone);
+            }
+            catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+            {
+                errors.Add($"{path}:TimeZone: '{job.TimeZone}' is not a known time zone.");
+            }
+        }
+
+        if (!Enum.IsDefined(job.Level))
+        {
+            errors.Add($"{path}:Level: '{job.Level}' is not a backup level (Full, Incremental, Differential).");
+        }
+
+        CheckPositive($"{path}:Rpo", job.Rpo, errors);
+        CheckPositive($"{path}:Rto", job.Rto, errors);
+        CheckPositive($"{path}:VerificationMaxAge", job.VerificationMaxAge, errors);
+        if (job.HeartbeatUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors.Add($"{path}:HeartbeatUrl: must be an absolute http or https URL.");
+        }
+
+        ValidateHooks($"{path}:PreHooks", job.PreHooks, errors);
+        ValidateHooks($"{path}:PostHooks", job.PostHooks, errors);
+    }
+
+    private static void ValidateHooks(string path, List<BackupHookOptions> hooks, List<string> errors)
+    {
+        for (var i = 0; i < hooks.Count; i++)
+        {
+            var hook = hooks[i];
+            var hookPath = $"{path}:{i}";
+            if ((hook.Action is null) == string.IsNullOrWhiteSpace(hook.Command))
+            {
+                errors.Add($"{hookPath}:Command: set exactly one of Command or an action in code.");
+            }
+
+            if (hook.Timeout <= TimeSpan.Zero)
+            {
+                errors.Add($"{hookPath}:Timeout: must be positive.");
+            }
+
+            if (!Enum.IsDefined(hook.OnError))
+            {
+                errors.Add($"{hookPath}:OnError: '{hook.OnError}' is not Fail or Continue.");
+            }
+        }
+    }
+
+    private static void CheckPositive(string path, TimeSpan? value, List<string> errors)
+    {
+        if (value is { } v && v <= TimeSpan.Zero)
+        {
+            errors.Add($"{path}: must be positive.");
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Backup.Extensions.DependencyInjection;
+
+/// <summary>
+/// Runs scheduled jobs (those with a <see cref="BackupJobOptions.Schedule"/>) at their cron occurrences, by the
+/// injected <see cref="TimeProvider"/>.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>Each occurrence fires once, after a random delay up to <see cref="BackupSchedulerOptions.MaxJitter"/>.</item>
+/// <item>A run still in progress when the next occurrence comes makes that occurrence a logged skip; runs never overlap.</item>
+/// <item>Missed runs: at start, if the job's newest successful snapshot is older than its last scheduled occurrence
+/// (or there is none), the job runs once now; never more than once, however many occurrences were missed.</item>
+/// <item>Shutdown cancels runs in progress and waits for them to stop; a cancelled run writes no snapshot, and the
+/// packs it already uploaded are found and reused by the next run.</item>
+/// </list>
+/// </remarks>
+internal sealed class BackupScheduler : BackgroundService
+{
+    private readonly IBackupJobRunner _runner;
+    private readonly BackupJobHistory _history;
+    private readonly BackupHostingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Random _random = new();
+    private readonly ConcurrentDictionary<Task, byte> _runs = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _wakeups = new(StringComparer.OrdinalIgnoreCase);
+    private int _waiting;
+
+    public BackupScheduler(IBackupJobRunner runner, BackupJobHistory history, IOptions<BackupHostingOptions> options, TimeProvider time, ILogger<BackupScheduler> logger)
+    {
+        _runner = runner;
+        _history = history;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>How many job loops are waiting for their next occurrence (lets tests advance a fake clock deterministically).</summary>
+    internal int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>When the loop of <paramref name="jobName"/> wakes up next (null before its first wait).</summary>
+    internal DateTimeOffset? NextWakeup(string jobName) => _wakeups.TryGetValue(jobName, out var wakeup) ? wakeup : null;
+
+    /// <summary>How many runs started by the scheduler are still in progress.</summary>
+    internal int RunsInProgress => _runs.Count;
+
+    /// <summary>The jobs the scheduler runs.</summary>
+    internal IReadOnlyList<string> ScheduledJobs => [.. _options.Jobs.Where(j => j.Value.Schedule is not null).Select(j => j.Key)];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Scheduler.Enabled)
+        {
+            return;
+        }
+
+        var loops = _options.Jobs
+            .Where(j => j.Value.Schedule is not null)
+            .Select(j => LoopAsync(j.Key, CronSchedule.Parse(j.Value.Schedule!, j.Value.TimeZone), stoppingToken))
+            .ToList();
+        try
+        {
+            await Task.WhenAll(loops).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The host's stopping token also cancelled these runs; wait until they have stopped cleanly.
+            await Task.WhenAll(_runs.Keys).ConfigureAwait(false);
+        }
+    }
+
+    private async Task LoopAsync(string jobName, CronSchedule schedule, CancellationToken stoppingToken)
+    {
+        // Let the host finish starting before the first (possibly catch-up) run.
+        await Task.Yield();
+        var now = _time.GetUtcNow();
+        if (_options.Scheduler.RunMissedOnStartup)
+        {
+            await CatchUpAsync(jobName, schedule, now, stoppingToken).ConfigureAwait(false);
+        }
+
+        var last = now;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            // From the later of the last fired occurrence and now: a fake or jumping clock never fires one twice,
+            // and occurrences passed while the host slept are not replayed one by one.
+            var from = _time.GetUtcNow() > last ? _time.GetUtcNow() : last;
+            if (schedule.GetNextOccurrence(from) is not { } next)
+            {
+                Log.NoMoreOccurrences(_logger, jobName, schedule.Expression);
+                return;
+            }
+
+            var jitter = _options.Scheduler.MaxJitter > TimeSpan.Zero
+                ? TimeSpan.FromTicks((long)(_random.NextDouble() * _options.Scheduler.MaxJitter.Ticks))
+                : TimeSpan.Zero;
+            Log.NextRun(_logger, jobName, next, jitter.TotalSeconds);
+            var delay = next + jitter - _time.GetUtcNow();
+            _wakeups[jobName] = next + jitter;
+
+            // The timer is registered before the loop counts as waiting, so a test that sees it waiting may move a
+            // fake clock without racing the registration.
+            var wait = delay > TimeSpan.Zero ? Task.Delay(delay, _time, stoppingToken) : Task.CompletedTask;
+            Interlocked.Increment(ref _waiting);
+            try
+            {
+                await wait.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+
+            last = next;
+            Start(jobName, stoppingToken);
+        }
+    }
+
+    private async Task CatchUpAsync(string jobName, CronSchedule schedule, DateTimeOffset now, CancellationToken stoppingToken)
+    {
+        if (schedule.GetPreviousOccurrence(now) is not { } previous)
+        {
+            return;
+        }
+
+        DateTimeOffset? lastSuccess;
+        try
+        {
+            lastSuccess = await _history.GetLastSuccessAsync(jobName, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Without history, running once is the safe side: a backup too many, never one too few.
+            Log.HistoryUnavailable(_logger, jobName, e.Message);
+            lastSuccess = null;
+        }
+
+        if (lastSuccess is null || lastSuccess < previous)
+        {
+            Log.CatchingUp(_logger, jobName, previous, lastSuccess);
+            Start(jobName, stoppingToken);
+        }
+    }
+
+    private void Start(string jobName, CancellationToken stoppingToken)
+    {
+        if (_runner.IsRunning(jobName))
+        {
+            Log.OccurrenceSkipped(_logger, jobName);
+            return;
+        }
+
+        var run = RunAsync(jobName, stoppingToken);
+        if (!run.IsCompleted)
+        {
+            _runs.TryAdd(run, 0);
+            _ = run.ContinueWith(t => _runs.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task RunAsync(string jobName, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await _runner.RunAsync(jobName, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown; the runner has logged and reported the cancelled run.
+        }
+        catch (Exception e)
+        {
+            // The runner reports failures in its result; this is a bug or a misconfiguration, and the schedule goes on.
+            Log.SchedulerRunFailed(_logger, jobName, e.Message);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using Cronos;
+
+namespace Backup.Extensions.DependencyInjection;
+
+/// <summary>
+/// A parsed cron expression in a time zone. Daylight-saving rules are Cronos's: an occurrence that falls into
+/// the spring-forward gap runs at the end of the gap (a "30 2 * * *" job runs at 03:00 that day); an occurrence
+/// in the repeated autumn hour runs once, at its first (summer-time) instant.
+/// </summary>
+public sealed class CronSchedule
+{
+    private readonly CronExpression _expression;
+
+    private CronSchedule(CronExpression expression, TimeZoneInfo timeZone, string text)
+    {
+        _expression = expression;
+        TimeZone = timeZone;
+        Expression = text;
+    }
+
+    /// <summary>The expression as written.</summary>
+    public string Expression { get; }
+
+    /// <summary>The zone the expression is read in.</summary>
+    public TimeZoneInfo TimeZone { get; }
+
+    /// <summary>Parses a 5-field (or, with seconds, 6-field) expression in <paramref name="timeZoneId"/> (null: UTC).</summary>
+    /// <exception cref="FormatException">The expression or the zone is not valid; the message says which.</exception>
+    public static CronSchedule Parse(string expression, string? timeZoneId = null)
+    {
+        ArgumentNullException.ThrowIfNull(expression);
+        var text = expression.Trim();
+        var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        CronExpression parsed;
+        try
+        {
+            parsed = CronExpression.Parse(text, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+        }
+        catch (CronFormatException e)
+        {
+            throw new FormatException($"'{expression}' is not a valid cron expression ({e.Message})", e);
+        }
+
+        TimeZoneInfo zone;
+        try
+        {
+            zone = string.IsNullOrWhiteSpace(timeZoneId) ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(timeZoneId);
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            throw new FormatException($"'{timeZoneId}' is not a known time zone", e);
+        }
+
+        return new CronSchedule(parsed, zone, text);
+    }
+
+    /// <summary>The first occurrence strictly after <paramref name="after"/>, or null if there is none.</summary>
+    public DateTimeOffset? GetNextOccurrence(DateTimeOffset after)
+    {
+        var next = _expression.GetNextOccurrence(after.UtcDateTime, TimeZone, inclusive: false);
+        return next is { } utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
+    }
+
+    /// <summary>The last occurrence at or before <paramref name="atOrBefore"/> within a year, or null.</summary>
+    public DateTimeOffset? GetPreviousOccurrence(DateTimeOffset atOrBefore)
+    {
+        // Cronos only looks forward; widen the window until it holds an occurrence, so that a per-minute
+        // schedule does not enumerate a year of minutes.
+        foreach (var window in (ReadOnlySpan<TimeSpan>)[TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(8), TimeSpan.FromDays(32), TimeSpan.FromDays(367)])
+        {
+            DateTime? last = null;
+            foreach (var occurrence in _expression.GetOccurrences(atOrBefore.UtcDateTime - window, atOrBefore.UtcDateTime, TimeZone, fromInclusive: true, toInclusive: true))
+            {
+                last = occurrence;
+            }
+
+            if (last is { } found)
+            {
+                return new DateTimeOffset(found, TimeSpan.Zero);
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Backup.Extensions.DependencyInjection;
+
+/// <summary>
+/// The SDK's metrics (meter "Backup", from <see cref="IMeterFactory"/>) and traces (ActivitySource "Backup").
+/// Names are listed in docs/telemetry.md; every measurement carries a "job" tag.
+/// </summary>
+public sealed class BackupTelemetry : IDisposable
+{
+    /// <summary>The meter's and the activity source's name: add it to OpenTelemetry with AddMeter("Backup") and AddSource("Backup").</summary>
+    public const string Name = "Backup";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _bytesRead;
+    private readonly Counter<long> _bytesStored;
+    private readonly Counter<long> _bytesDeduplicated;
+    private readonly Counter<long> _files;
+    private readonly Counter<long> _runs;
+    private readonly Counter<long> _failures;
+    private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _restoreDuration;
+
+    /// <summary>Creates the instruments; <paramref name="jobState"/> feeds the backup.last_success gauge.</summary>
+    public BackupTelemetry(IMeterFactory meterFactory, IBackupJobStateStore jobState)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(jobState);
+        _meter = meterFactory.Create(Name);
+        ActivitySource = new ActivitySource(Name);
+        _bytesRead = _meter.CreateCounter<long>("backup.bytes.read", "By", "Bytes read from sources.");
+        _bytesStored = _meter.CreateCounter<long>("backup.bytes.stored", "By", "Bytes written to the repository after compression and encryption.");
+        _bytesDeduplicated = _meter.CreateCounter<long>("backup.bytes.deduplicated", "By", "Source bytes that were already in the repository and not stored again.");
+        _files = _meter.CreateCounter<long>("backup.files", "{file}", "Files backed up.");
+        _runs = _meter.CreateCounter<long>("backup.runs", "{run}", "Job runs by outcome.");
+        _failures = _meter.CreateCounter<long>("backup.run.failures", "{run}", "Job runs that failed.");
+        _duration = _meter.CreateHistogram<double>("backup.run.duration", "s", "Duration of a job run.");
+        _restoreDuration = _meter.CreateHistogram<double>("backup.restore.rto", "s", "Duration of a restore (drill), to compare with the job's RTO.");
+        _meter.CreateObservableGauge("backup.last_success", () => jobState.GetAllStates()
+            .Where(s => s.LastSuccess is not null)
+            .Select(s => new Measurement<long>(s.LastSuccess!.Value.ToUnixTimeSeconds(), new KeyValuePair<string, object?>("job", s.JobName))),
+            "s", "Unix time of the newest successful run per job.");
+    }
+
+    /// <summary>The source of the "backup.run" activity and its phase children.</summary>
+    public ActivitySource ActivitySource { get; }
+
+    /// <summary>Records a finished run.</summary>
+    public void RecordRun(string job, BackupJobOutcome outcome, TimeSpan duration, Core.Snapshots.SnapshotStatistics? statistics)
+    {
+        var jobTag = new KeyValuePair<string, object?>("job", job);
+        _runs.Add(1, jobTag, new KeyValuePair<string, object?>("outcome", outcome.ToString().ToLowerInvariant()));
+        _duration.Record(duration.TotalSeconds, jobTag);
+        if (outcome == BackupJobOutcome.Failed)
+        {
+            _failures.Add(1, jobTag);
+        }
+
+        if (statistics is not null)
+        {
+            _bytesRead.Add(statistics.BytesRead, jobTag);
+            _bytesStored.Add(statistics.BytesStored, jobTag);
+            _bytesDeduplicated.Add(Math.Max(0, statistics.TotalBytes - statistics.BytesAdded), jobTag);
+            _files.Add(statistics.Files, jobTag);
+        }
+    }
+
+    /// <summary>Records how long a restore (or restore drill) of <paramref name="job"/>'s data took.</summary>
+    public void RecordRestore(string job, TimeSpan duration) =>
+        _restoreDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("job", job));
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        ActivitySource.Dispose();
+        _meter.Dispose();
+    }
+}
+
+/// <summary>A meter factory for containers without one (no host, no AddMetrics); its meters die with the telemetry.</summary>
+internal sealed class OwnedMeterFactory : IMeterFactory
+{
+    private readonly List<Meter> _meters = [];
+
+    public Meter Create(MeterOptions options)
+    {
+        var meter = new Meter(options);
+        lock (_meters)
+        {
+            _meters.Add(meter);
+        }
+
+        return meter;
+    }
+
+    public void Dispose()
+    {
+        lock (_meters)
+        {
+            _meters.ForEach(m => m.Dispose());
+            _meters.Clear();
+        }
+    }
+}

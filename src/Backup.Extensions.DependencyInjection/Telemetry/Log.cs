@@ -1,0 +1,65 @@
+using Backup.Core.Snapshots;
+using Microsoft.Extensions.Logging;
+
+namespace Backup.Extensions.DependencyInjection;
+
+/// <summary>Source-generated log messages. None takes a secret: key sources are logged by description only.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Opened backup repository {Repository} ({Target}) with the {KeySource}")]
+    public static partial void RepositoryOpened(ILogger logger, string repository, string target, string keySource);
+
+    [LoggerMessage(2, LogLevel.Information, "Created backup repository {Repository} in {Target}, unlocked by the {KeySource}")]
+    public static partial void RepositoryCreated(ILogger logger, string repository, string target, string keySource);
+
+    [LoggerMessage(10, LogLevel.Information, "Backup job {Job} started: repository {Repository}, level {Level}")]
+    public static partial void JobStarted(ILogger logger, string job, string repository, BackupLevel level);
+
+    [LoggerMessage(11, LogLevel.Information, "Backup job {Job} succeeded: snapshot {Snapshot} in {DurationSeconds:F2} s, {Files} files, {BytesStored} bytes stored")]
+    public static partial void JobSucceeded(ILogger logger, string job, string snapshot, double durationSeconds, long files, long bytesStored);
+
+    [LoggerMessage(12, LogLevel.Warning, "Backup job {Job} wrote a partial snapshot {Snapshot}: {Problems} entries could not be read")]
+    public static partial void JobPartial(ILogger logger, string job, string snapshot, int problems);
+
+    [LoggerMessage(13, LogLevel.Error, "Backup job {Job} failed: {ErrorType}: {Error}")]
+    public static partial void JobFailed(ILogger logger, string job, string errorType, string error);
+
+    [LoggerMessage(14, LogLevel.Warning, "Backup job {Job} was cancelled after {DurationSeconds:F2} s; packs already uploaded are reused by the next run")]
+    public static partial void JobCancelled(ILogger logger, string job, double durationSeconds);
+
+    [LoggerMessage(15, LogLevel.Warning, "Backup job {Job} is still running; this run is skipped")]
+    public static partial void JobSkipped(ILogger logger, string job);
+
+    [LoggerMessage(16, LogLevel.Warning, "Verification of backup job {Job} failed: {Message}")]
+    public static partial void VerificationFailed(ILogger logger, string job, string message);
+
+    [LoggerMessage(20, LogLevel.Debug, "Backup job {Job}: {Phase} hook {Hook} succeeded in {DurationSeconds:F2} s")]
+    public static partial void HookSucceeded(ILogger logger, string job, string phase, string hook, double durationSeconds);
+
+    [LoggerMessage(21, LogLevel.Warning, "Backup job {Job}: {Phase} hook {Hook} failed ({Reason}); continuing as configured")]
+    public static partial void HookFailedContinuing(ILogger logger, string job, string phase, string hook, string reason);
+
+    [LoggerMessage(30, LogLevel.Debug, "Backup job {Job}: next run at {Next:O} (jitter {JitterSeconds:F0} s)")]
+    public static partial void NextRun(ILogger logger, string job, DateTimeOffset next, double jitterSeconds);
+
+    [LoggerMessage(31, LogLevel.Warning, "Backup job {Job}: the previous run is still in progress at its next occurrence; this occurrence is skipped")]
+    public static partial void OccurrenceSkipped(ILogger logger, string job);
+
+    [LoggerMessage(32, LogLevel.Information, "Backup job {Job} missed its run at {Missed:O} (newest successful snapshot: {LastSuccess:O}); running once now")]
+    public static partial void CatchingUp(ILogger logger, string job, DateTimeOffset missed, DateTimeOffset? lastSuccess);
+
+    [LoggerMessage(33, LogLevel.Warning, "Backup job {Job}: schedule {Schedule} has no further occurrences")]
+    public static partial void NoMoreOccurrences(ILogger logger, string job, string schedule);
+
+    [LoggerMessage(34, LogLevel.Warning, "Backup job {Job}: cannot read its snapshot history ({Error}); running once to be safe")]
+    public static partial void HistoryUnavailable(ILogger logger, string job, string error);
+
+    [LoggerMessage(35, LogLevel.Error, "Backup job {Job}: the scheduled run threw: {Error}")]
+    public static partial void SchedulerRunFailed(ILogger logger, string job, string error);
+
+    [LoggerMessage(40, LogLevel.Warning, "Backup job {Job}: notification sink {Sink} failed: {Error}")]
+    public static partial void NotificationFailed(ILogger logger, string job, string sink, string error);
+
+    [LoggerMessage(41, LogLevel.Warning, "Backup job {Job}: heartbeat ping failed: {Error}")]
+    public static partial void HeartbeatFailed(ILogger logger, string job, string error);
+}

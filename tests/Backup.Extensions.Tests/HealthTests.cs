@@ -1,0 +1,120 @@
+using Backup.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Backup.Extensions.Tests;
+
+public sealed class HealthTests
+{
+    private static ServiceProvider Build(FakeTimeProvider time, Action<BackupJobOptions>? job = null) =>
+        TestSupport.Build(time: time, configure: b => b.AddJob("export", j => job?.Invoke(j)), services: s => s.AddHealthChecks().AddBackupHealthChecks());
+
+    private static async Task<HealthReportEntry> CheckAsync(ServiceProvider provider) =>
+        (await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Entries["backup:export"];
+
+    [Fact]
+    public async Task Unhealthy_without_any_snapshot()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var provider = Build(time);
+
+        var entry = await CheckAsync(provider);
+
+        entry.Status.Should().Be(HealthStatus.Unhealthy);
+        entry.Data["rpoSeconds"].Should().Be(86400.0);
+        entry.Data.Should().NotContainKey("lastSnapshotTime");
+    }
+
+    [Fact]
+    public async Task Health_flips_exactly_at_the_RPO_boundary()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var provider = Build(time);
+        var result = await provider.GetRequiredService<IBackupJobRunner>().RunAsync("export");
+        result.Outcome.Should().Be(BackupJobOutcome.Succeeded);
+        var snapshotTime = result.Snapshot!.Time;
+
+        time.SetUtcNow(snapshotTime + TimeSpan.FromDays(1));
+        var atBoundary = await CheckAsync(provider);
+        time.Advance(TimeSpan.FromTicks(1));
+        var past = await CheckAsync(provider);
+
+        atBoundary.Status.Should().Be(HealthStatus.Healthy);
+        atBoundary.Data["ageSeconds"].Should().Be(86400.0);
+        atBoundary.Data["rpoSeconds"].Should().Be(86400.0);
+        atBoundary.Data["lastSnapshotTime"].Should().Be(snapshotTime.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        past.Status.Should().Be(HealthStatus.Unhealthy);
+    }
+
+    [Fact]
+    public async Task After_a_restart_the_newest_snapshot_is_read_from_the_repository()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var target = new Backup.Core.Storage.InMemoryTarget(time);
+        await using (var first = TestSupport.Build(time: time, target: target))
+        {
+            (await first.GetRequiredService<IBackupJobRunner>().RunAsync("export")).Outcome.Should().Be(BackupJobOutcome.Succeeded);
+        }
+
+        time.Advance(TimeSpan.FromHours(3));
+        await using var second = TestSupport.Build(time: time, target: target, services: s => s.AddHealthChecks().AddBackupHealthChecks());
+        var entry = await CheckAsync(second);
+
+        entry.Status.Should().Be(HealthStatus.Healthy);
+        entry.Data["ageSeconds"].Should().Be(10800.0);
+    }
+
+    [Fact]
+    public async Task Degraded_when_the_last_verification_failed_or_is_too_old()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var pass = false;
+        await using var provider = Build(time, j =>
+        {
+            j.VerificationMaxAge = TimeSpan.FromHours(12);
+            j.Verification = (_, _) => Task.FromResult(new BackupVerificationOutcome(pass, pass ? "ok" : "3 packs unreadable"));
+        });
+        var runner = provider.GetRequiredService<IBackupJobRunner>();
+
+        await runner.RunAsync("export");
+        var failed = await CheckAsync(provider);
+        pass = true;
+        await runner.RunAsync("export");
+        var passed = await CheckAsync(provider);
+        time.Advance(TimeSpan.FromHours(13));
+        var stale = await CheckAsync(provider);
+
+        failed.Status.Should().Be(HealthStatus.Degraded);
+        failed.Description.Should().Contain("3 packs unreadable");
+        failed.Data["lastVerificationSucceeded"].Should().Be(false);
+        passed.Status.Should().Be(HealthStatus.Healthy);
+        passed.Data.Should().ContainKey("lastVerification");
+        stale.Status.Should().Be(HealthStatus.Degraded);
+    }
+
+    [Fact]
+    public async Task Degraded_when_the_last_restore_drill_exceeded_the_RTO()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var took = TimeSpan.FromMinutes(4);
+        await using var provider = Build(time, j =>
+        {
+            j.Rto = TimeSpan.FromMinutes(5);
+            j.Verification = (_, _) => Task.FromResult(new BackupVerificationOutcome(true, "drill", took));
+        });
+        var runner = provider.GetRequiredService<IBackupJobRunner>();
+
+        await runner.RunAsync("export");
+        var within = await CheckAsync(provider);
+        took = TimeSpan.FromMinutes(6);
+        await runner.RunAsync("export");
+        var over = await CheckAsync(provider);
+
+        within.Status.Should().Be(HealthStatus.Healthy);
+        within.Data["lastRestoreSeconds"].Should().Be(240.0);
+        within.Data["rtoSeconds"].Should().Be(300.0);
+        over.Status.Should().Be(HealthStatus.Degraded);
+        over.Description.Should().Contain("RTO");
+    }
+}

@@ -1,0 +1,191 @@
+using Backup.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Backup.Extensions.Tests;
+
+public sealed class SchedulerTests
+{
+    private static readonly TimeSpan Step = TimeSpan.FromMinutes(15);
+
+    [Theory]
+    [InlineData("2026-03-28T00:00:00Z", "2026-03-28T01:30:00Z", "2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z")] // spring forward: 02:30 does not exist, runs at 03:00 CEST
+    [InlineData("2026-10-24T00:00:00Z", "2026-10-24T00:30:00Z", "2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z")] // fall back: 02:30 happens twice, runs once (CEST)
+    public void Cron_occurrences_in_Berlin_across_a_DST_change(string start, string first, string second, string third)
+    {
+        var schedule = CronSchedule.Parse("30 2 * * *", "Europe/Berlin");
+        var occurrences = new List<DateTimeOffset>();
+        var at = DateTimeOffset.Parse(start, System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < 3; i++)
+        {
+            at = schedule.GetNextOccurrence(at)!.Value;
+            occurrences.Add(at);
+        }
+
+        occurrences.Should().Equal(new[] { first, second, third }.Select(s => DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture)));
+        schedule.GetPreviousOccurrence(occurrences[1]).Should().Be(occurrences[1]);
+        schedule.GetPreviousOccurrence(occurrences[1].AddTicks(-1)).Should().Be(occurrences[0]);
+    }
+
+    [Theory]
+    [InlineData("2026-03-28T00:00:00Z", "2026-03-28T01:30:00Z", "2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z")]
+    [InlineData("2026-10-24T00:00:00Z", "2026-10-24T00:30:00Z", "2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z")]
+    public async Task The_scheduler_runs_at_the_exact_instants_across_a_DST_change(string start, string first, string second, string third)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse(start, System.Globalization.CultureInfo.InvariantCulture));
+        var runner = new RecordingRunner(time);
+        await using var provider = BuildScheduled(time, runner, runMissed: false);
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+        await scheduler.StartAsync(CancellationToken.None);
+
+        await AdvanceAsync(time, scheduler, "nightly", TimeSpan.FromDays(3));
+        await scheduler.StopAsync(CancellationToken.None);
+
+        runner.Runs.Should().Equal(new[] { first, second, third }.Select(s => DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public async Task Jitter_delays_each_occurrence_by_less_than_the_maximum()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-06-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var runner = new RecordingRunner(time);
+        await using var provider = BuildScheduled(time, runner, runMissed: false, jitter: TimeSpan.FromMinutes(10));
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+        await scheduler.StartAsync(CancellationToken.None);
+        var occurrence = DateTimeOffset.Parse("2026-06-01T00:30:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+        for (var day = 0; day < 5; day++)
+        {
+            await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1 && scheduler.NextWakeup("nightly") > time.GetUtcNow());
+            var wakeup = scheduler.NextWakeup("nightly")!.Value;
+            wakeup.Should().BeOnOrAfter(occurrence).And.BeBefore(occurrence + TimeSpan.FromMinutes(10));
+            time.SetUtcNow(wakeup);
+            await TestSupport.WaitUntilAsync(() => runner.Runs.Count == day + 1);
+            occurrence = occurrence.AddDays(1);
+        }
+
+        await scheduler.StopAsync(CancellationToken.None);
+        runner.Runs.Should().HaveCount(5);
+    }
+
+    [Fact]
+    public async Task An_occurrence_while_the_job_is_still_running_is_skipped()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-06-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var runner = new RecordingRunner(time) { Running = true };
+        await using var provider = BuildScheduled(time, runner, runMissed: false);
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+        await scheduler.StartAsync(CancellationToken.None);
+
+        await AdvanceAsync(time, scheduler, "nightly", TimeSpan.FromDays(1));
+        runner.Running = false;
+        await AdvanceAsync(time, scheduler, "nightly", TimeSpan.FromDays(1));
+        await scheduler.StopAsync(CancellationToken.None);
+
+        runner.Runs.Should().Equal(DateTimeOffset.Parse("2026-06-02T00:30:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("2026-05-28T12:00:00Z", 1)] // three nights missed: one catch-up run, never three
+    [InlineData("2026-05-31T00:31:00Z", 0)] // newest snapshot after the last occurrence (00:30Z): nothing missed
+    [InlineData(null, 1)] // no snapshot at all
+    public async Task Missed_runs_after_downtime_catch_up_once_at_start(string? lastSuccess, int expectedRuns)
+    {
+        var now = DateTimeOffset.Parse("2026-05-31T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var time = new FakeTimeProvider(now);
+        var runner = new RecordingRunner(time);
+        await using var provider = BuildScheduled(time, runner, runMissed: true);
+        if (lastSuccess is not null)
+        {
+            provider.GetRequiredService<IBackupJobStateStore>().UpdateState("nightly", s => s with { LastSuccess = DateTimeOffset.Parse(lastSuccess, System.Globalization.CultureInfo.InvariantCulture) });
+        }
+
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+        await scheduler.StartAsync(CancellationToken.None);
+        await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1);
+        await scheduler.StopAsync(CancellationToken.None);
+
+        runner.Runs.Should().Equal(Enumerable.Repeat(now, expectedRuns));
+    }
+
+    [Fact]
+    public async Task Shutdown_cancels_a_run_in_progress_and_waits_for_it()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-06-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var provider = TestSupport.Build(time: time, configure: b => b.AddJob("slow", j =>
+        {
+            j.Repository = "main";
+            j.Schedule = "0 * * * *";
+            j.SourceFactory = _ => TestSupport.Blocking(started, Task.Delay(Timeout.Infinite));
+        }), services: s => s.AddBackupScheduler(o => o.RunMissedOnStartup = false));
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+        var runner = provider.GetRequiredService<IBackupJobRunner>();
+        var outcomes = new List<BackupJobOutcome>();
+        runner.JobEvent += (_, e) => { if (e.Result is { } r) { outcomes.Add(r.Outcome); } };
+        await scheduler.StartAsync(CancellationToken.None);
+        await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1);
+
+        time.Advance(TimeSpan.FromHours(1));
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await scheduler.StopAsync(CancellationToken.None);
+
+        runner.IsRunning("slow").Should().BeFalse("shutdown waited for the run to stop");
+        outcomes.Should().Equal(BackupJobOutcome.Cancelled);
+    }
+
+    private static ServiceProvider BuildScheduled(FakeTimeProvider time, RecordingRunner runner, bool runMissed, TimeSpan? jitter = null) =>
+        TestSupport.Build(time: time, configure: b => b.AddJob("nightly", j =>
+        {
+            j.Repository = "main";
+            j.Schedule = "30 2 * * *";
+            j.TimeZone = "Europe/Berlin";
+            j.SourceFactory = _ => TestSupport.Export("x", 1);
+        }), services: s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton<IBackupJobRunner>(runner));
+            s.AddBackupScheduler(o =>
+            {
+                o.RunMissedOnStartup = runMissed;
+                o.MaxJitter = jitter ?? TimeSpan.Zero;
+            });
+        });
+
+    /// <summary>Moves the fake clock in 15-minute steps, letting the scheduler settle after each one.</summary>
+    private static async Task AdvanceAsync(FakeTimeProvider time, BackupScheduler scheduler, string job, TimeSpan span)
+    {
+        await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1);
+        for (var moved = TimeSpan.Zero; moved < span; moved += Step)
+        {
+            time.Advance(Step);
+            await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1 && scheduler.NextWakeup(job) > time.GetUtcNow());
+        }
+    }
+
+    private sealed class RecordingRunner(TimeProvider time) : IBackupJobRunner
+    {
+        public List<DateTimeOffset> Runs { get; } = [];
+
+        public bool Running { get; set; }
+
+        public IReadOnlyCollection<string> JobNames => ["nightly"];
+
+        public event EventHandler<BackupJobEvent>? JobEvent;
+
+        public bool IsRunning(string jobName) => Running;
+
+        public Task<BackupJobResult> RunAsync(string jobName, CancellationToken cancellationToken = default)
+        {
+            var now = time.GetUtcNow();
+            lock (Runs)
+            {
+                Runs.Add(now);
+            }
+
+            var result = new BackupJobResult(jobName, BackupJobOutcome.Succeeded, now, TimeSpan.Zero);
+            JobEvent?.Invoke(this, new BackupJobEvent(jobName, BackupJobEventKind.Completed, now, result));
+            return Task.FromResult(result);
+        }
+    }
+}
