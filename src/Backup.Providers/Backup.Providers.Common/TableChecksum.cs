@@ -120,3 +120,23 @@ public sealed record VerificationReport
         ? $"verified {TablesCompared} tables of {string.Join(", ", Databases)}; restore took {RestoreDuration.TotalSeconds:F1} s"
         : $"verification FAILED: {string.Join("; ", Mismatches.Select(m => m.ToString()).Concat(IntegrityProblems))}";
 }
+
+/// <summary>A restore failed: the tool's exit code and stderr (passwords scrubbed), or the server's error.</summary>
+public sealed class DatabaseRestoreException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public DatabaseRestoreException(string message, Exception? innerException = null) : base(message, innerException) { }
+
+    /// <summary>Creates the exception.</summary>
+    public DatabaseRestoreException() : base("The restore failed.") { }
+
+    /// <summary>Creates the exception.</summary>
+    public DatabaseRestoreException(string message) : base(message) { }
+}
+
+/// <summary>What a restore did.</summary>
+/// <param name="SourceDatabase">The database as backed up.</param>
+/// <param name="TargetDatabase">The database (or file) restored into.</param>
+/// <param name="Duration">How long it took, from reading the snapshot to the restored database being ready.</param>
+/// <param name="Bytes">Dump bytes read from the repository.</param>
+public sealed record DatabaseRestoreResult(string SourceDatabase, string TargetDatabase, TimeSpan Duration, long Bytes);

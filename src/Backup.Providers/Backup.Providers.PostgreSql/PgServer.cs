@@ -21,6 +21,8 @@ internal sealed class PgServer
 
         // Npgsql must not keep the password readable from the connection's ConnectionString afterwards.
         _builder.PersistSecurityInfo = false;
+        // No pooling: every connection here is long-lived or one-off, and pooled idle sessions would block dropping scratch databases.
+        _builder.Pooling = false;
         _toolsDirectory = options.ClientToolsDirectory;
     }
 

@@ -18,7 +18,7 @@ namespace Backup.Providers.PostgreSql;
 /// into the repository with no temporary file. Preparing pins a snapshot per database (a REPEATABLE READ
 /// transaction that exports it with <c>pg_export_snapshot()</c>), measures per-table row counts and checksums in
 /// that transaction, and pg_dump then reads the very same snapshot (<c>--snapshot</c>), so the recorded checksums
-/// describe exactly what was dumped. Run it with <see cref="DatabaseBackup.BackupAsync"/>.
+/// describe exactly what was dumped. Run it with <see cref="DatabaseBackup.BackupDatabaseAsync"/>.
 /// </summary>
 /// <remarks>
 /// Entries: <c>&lt;db&gt;.dump</c> (custom format) or <c>&lt;db&gt;.sql</c> (plain); with <see cref="PostgreSqlSourceOptions.AllDatabases"/>
@@ -112,7 +112,7 @@ public sealed class PostgreSqlSource : IDatabaseBackupSource
     /// <inheritdoc />
     public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await PrepareAsync(cancellationToken).ConfigureAwait(false);
+        await DatabaseBackup.PrepareOrThrowAsync(this, cancellationToken).ConfigureAwait(false);
         if (_options.AllDatabases && _options.Method == PostgreSqlBackupMethod.PgDump)
         {
             var pgDumpAll = await _server.LocateToolAsync("pg_dumpall", _serverVersionNum, cancellationToken).ConfigureAwait(false);

@@ -85,6 +85,9 @@ internal sealed class ToolProcess : IAsyncDisposable
         return pipe.Reader;
     }
 
+    /// <summary>Reads and drops standard output (keeping its tail), so a chatty tool never blocks on a full pipe.</summary>
+    public void DiscardOutput() => _stdoutPump = DiscardAsync();
+
     /// <summary>Reads all of standard output as text (small outputs only).</summary>
     public Task<string> ReadOutputToEndAsync(CancellationToken cancellationToken) => _process.StandardOutput.ReadToEndAsync(cancellationToken);
 
@@ -183,6 +186,17 @@ internal sealed class ToolProcess : IAsyncDisposable
         finally
         {
             await writer.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task DiscardAsync()
+    {
+        var buffer = new byte[16 * 1024];
+        var stdout = _process.StandardOutput.BaseStream;
+        int read;
+        while ((read = await stdout.ReadAsync(buffer, CancellationToken.None).ConfigureAwait(false)) > 0)
+        {
+            RememberTail(buffer.AsSpan(0, read));
         }
     }
 
