@@ -19,6 +19,8 @@ internal sealed class ToolProcess : IAsyncDisposable
     private readonly IReadOnlyCollection<string> _secrets;
     private readonly byte[] _tail = new byte[TailLength];
     private int _tailLength;
+    private readonly TaskCompletionSource _markerSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private byte[][] _markers = [];
     private Task? _stdoutPump;
     private Exception? _stdoutFailure;
 
@@ -78,12 +80,16 @@ internal sealed class ToolProcess : IAsyncDisposable
     /// failure for <see cref="WaitAsync"/>: a broken stream then fails the dump as a whole instead of being stored
     /// as a partial file.
     /// </summary>
-    public PipeReader OpenOutput(CancellationToken cancellationToken)
+    public PipeReader OpenOutput(CancellationToken cancellationToken, params string[] markers)
     {
+        _markers = [.. markers.Select(Encoding.UTF8.GetBytes)];
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
         _stdoutPump = PumpStdoutAsync(pipe.Writer, cancellationToken);
         return pipe.Reader;
     }
+
+    /// <summary>Completes once one of the markers given to <see cref="OpenOutput"/> went through the output, or the output ended.</summary>
+    public Task MarkerSeen => _markerSeen.Task;
 
     /// <summary>Reads and drops standard output (keeping its tail), so a chatty tool never blocks on a full pipe.</summary>
     public void DiscardOutput() => _stdoutPump = DiscardAsync();
@@ -166,6 +172,11 @@ internal sealed class ToolProcess : IAsyncDisposable
                 }
 
                 RememberTail(memory.Span[..read]);
+                if (_markers.Length > 0 && !_markerSeen.Task.IsCompleted && ContainsMarker(memory.Span[..read]))
+                {
+                    _markerSeen.TrySetResult();
+                }
+
                 BytesWritten += read;
                 writer.Advance(read);
                 var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -185,8 +196,24 @@ internal sealed class ToolProcess : IAsyncDisposable
         }
         finally
         {
+            _markerSeen.TrySetResult();
             await writer.CompleteAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Searches the remembered tail, so a marker split across two reads is still found.</summary>
+    private bool ContainsMarker(ReadOnlySpan<byte> chunk)
+    {
+        var tail = _tail.AsSpan(0, _tailLength);
+        foreach (var marker in _markers)
+        {
+            if (chunk.IndexOf(marker) >= 0 || tail.IndexOf(marker) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task DiscardAsync()
