@@ -36,6 +36,7 @@ public sealed class PostgreSqlSource : IDatabaseBackupSource
     private readonly PgServer _server;
     private readonly ILogger _logger;
     private readonly List<PinnedDatabase> _databases = [];
+    private readonly System.Collections.Concurrent.ConcurrentBag<ToolProcess> _processes = [];
     private readonly SemaphoreSlim _prepareLock = new(1, 1);
     private Dictionary<string, string>? _facts;
     private int _serverVersionNum;
@@ -149,6 +150,12 @@ public sealed class PostgreSqlSource : IDatabaseBackupSource
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _processes.Clear();
         foreach (var database in _databases)
         {
             await database.DisposeAsync().ConfigureAwait(false);
@@ -200,6 +207,8 @@ public sealed class PostgreSqlSource : IDatabaseBackupSource
                 environment = await _server.CreateToolEnvironmentAsync(database, cancellationToken).ConfigureAwait(false);
                 Log.Running(_logger, Path.GetFileName(tool), database);
                 process = ToolProcess.Start(tool, arguments, environment.Variables, _server.Secrets);
+                // Tracked so an aborted backup (which never calls CompleteAsync) still ends the tool on dispose.
+                _processes.Add(process);
                 return process.OpenOutput(cancellationToken);
             },
             CompleteAsync = async cancellationToken =>

@@ -22,6 +22,7 @@ internal sealed class ToolProcess : IAsyncDisposable
     private readonly TaskCompletionSource _markerSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private byte[][] _markers = [];
     private Task? _stdoutPump;
+    private int _disposed;
     private Exception? _stdoutFailure;
 
     private ToolProcess(Process process, IReadOnlyCollection<string> secrets)
@@ -144,6 +145,11 @@ internal sealed class ToolProcess : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Kill();
         try
         {
