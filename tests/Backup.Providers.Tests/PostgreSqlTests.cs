@@ -258,4 +258,28 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         System.Text.Encoding.UTF8.GetString(globals.ToArray()).Should().Contain("CREATE ROLE reporting");
         ChecksumMetadata.Read(snapshot.Metadata, "postgresql", "app_two")!.Should().ContainSingle(t => t.Table == "public.t" && t.Rows == 2);
     }
+
+    [SkippableFact]
+    public async Task Driver_only_mode_with_a_catalog_schema_restores_tables_sequences_and_primary_keys()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("catalog");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, """
+            CREATE SCHEMA app;
+            CREATE TABLE app.items (id serial PRIMARY KEY, name text NOT NULL DEFAULT 'x', price numeric(10, 2), data bytea, tags text[], at timestamptz);
+            INSERT INTO app.items (name, price, data, tags, at) SELECT 'ü' || g, g / 7.0, '\x00ff'::bytea, ARRAY['a', NULL], now() FROM generate_series(1, 300) g;
+            """);
+        await using var repo = await TestRepository.CreateAsync();
+
+        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database) with { Method = PostgreSqlBackupMethod.DriverOnly, SchemaFromCatalog = true }))).Snapshot;
+        var target = fixture.NewDatabaseName("catalog_restored");
+        await new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(target), Password = PostgresServer.Password });
+
+        ChecksumMetadata.Compare(database, ChecksumMetadata.Read(snapshot.Metadata, "postgresql", database)!, await MeasureAsync(server, target)).Should().BeEmpty();
+        await server.ExecuteAsync(target, "INSERT INTO app.items (price) VALUES (1)");
+        (await server.ScalarAsync(target, "SELECT max(id) FROM app.items")).Should().Be(301, "the sequence position was restored");
+        var duplicate = () => server.ExecuteAsync(target, "INSERT INTO app.items (id) VALUES (1)");
+        await duplicate.Should().ThrowAsync<Npgsql.PostgresException>("the primary key was restored");
+    }
 }

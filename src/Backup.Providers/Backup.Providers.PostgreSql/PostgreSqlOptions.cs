@@ -76,6 +76,12 @@ public sealed record PostgreSqlSourceOptions : PostgreSqlConnectionOptions
     /// </summary>
     public int CompressionLevel { get; init; }
 
+    /// <summary>
+    /// Driver-only mode: build the schema from the catalog even when pg_dump is available (for hosts where the
+    /// client tools must not run). See <see cref="PostgreSqlBackupMethod.DriverOnly"/> for what that covers.
+    /// </summary>
+    public bool SchemaFromCatalog { get; init; }
+
     /// <summary>Record per-table row counts and checksums (a full read of every table, inside the dump's snapshot) so restores can be verified.</summary>
     public bool RecordChecksums { get; init; } = true;
 

@@ -79,7 +79,7 @@ public sealed class PostgreSqlSource : IDatabaseBackupSource
                 _serverVersionNum = await PgServer.GetServerVersionNumAsync(connection, cancellationToken).ConfigureAwait(false);
                 _pgDump = _options.Method == PostgreSqlBackupMethod.PgDump
                     ? await _server.LocateToolAsync("pg_dump", _serverVersionNum, cancellationToken).ConfigureAwait(false)
-                    : await _server.TryLocateToolAsync("pg_dump", _serverVersionNum, cancellationToken).ConfigureAwait(false);
+                    : _options.SchemaFromCatalog ? null : await _server.TryLocateToolAsync("pg_dump", _serverVersionNum, cancellationToken).ConfigureAwait(false);
                 var names = _options.AllDatabases ? await ListDatabasesAsync(connection, cancellationToken).ConfigureAwait(false) : [_server.Database!];
                 facts[$"{KindName}.server_version"] = PgChecksums.FormatVersion(_serverVersionNum);
                 facts[$"{KindName}.server_version_num"] = _serverVersionNum.ToString(CultureInfo.InvariantCulture);
