@@ -37,6 +37,7 @@ public sealed class MySqlSource : IDatabaseBackupSource
     /// <summary>The source kind and metadata key prefix.</summary>
     public const string KindName = "mysql";
 
+    private static readonly TimeSpan GlobalLockLimit = TimeSpan.FromSeconds(60);
     private static readonly string[] SystemDatabases = ["mysql", "sys", "information_schema", "performance_schema"];
     private readonly MySqlSourceOptions _options;
     private readonly MyServer _server;
@@ -139,8 +140,15 @@ public sealed class MySqlSource : IDatabaseBackupSource
             }
 
             // Each dump has opened its transaction once it writes its first table header (or finishes): then the
-            // global read lock has done its job.
-            await Task.WhenAll(_dumps.Select(d => d.Process.MarkerSeen)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // global read lock has done its job. Bounded: the lock stalls every writer on the server while held.
+            try
+            {
+                await Task.WhenAll(_dumps.Select(d => d.Process.MarkerSeen)).WaitAsync(GlobalLockLimit, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new BackupSourceException($"The dump tool did not open its transaction within {GlobalLockLimit.TotalSeconds:F0} s of the global read lock; the lock was released and the backup abandoned.");
+            }
         }
         finally
         {
