@@ -107,7 +107,7 @@ public sealed class MySqlTests(MariaDbFixture fixture, ITestOutputHelper output)
         fixture.Require();
         await using var server = await MariaDbServer.StartAsync();
         await server.ExecuteAsync(null, "CREATE DATABASE big");
-        await server.ExecuteAsync("big", "CREATE TABLE t (id INT PRIMARY KEY, payload TEXT) ENGINE = InnoDB; INSERT INTO t SELECT seq, REPEAT(MD5(seq), 8) FROM seq_1_to_80000;");
+        await server.ExecuteAsync("big", "CREATE TABLE t (id INT PRIMARY KEY, payload TEXT) ENGINE = InnoDB; INSERT INTO t SELECT seq, REPEAT(MD5(seq), 8) FROM seq_1_to_160000;");
         await using var repo = await TestRepository.CreateAsync();
 
         var source = new StopOnFirstRead(new MySqlSource(SourceOptions(server, "big") with { RecordChecksums = false }), server.StopAsync);

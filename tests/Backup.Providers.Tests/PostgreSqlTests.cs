@@ -147,7 +147,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
     {
         fixture.Require();
         await using var server = await PostgresServer.StartAsync();
-        await server.ExecuteAsync("postgres", "CREATE TABLE big (id int, payload text); INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 80000) g;");
+        await server.ExecuteAsync("postgres", "CREATE TABLE big (id int, payload text); INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 160000) g;");
         await using var repo = await TestRepository.CreateAsync();
         await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { RecordChecksums = false }));
 
