@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Backup.Providers;
+
+/// <summary>What one table held at backup time: its row count and a checksum of its rows.</summary>
+/// <param name="Table">The table's qualified name ("schema.table", or just "table").</param>
+/// <param name="Rows">The number of rows.</param>
+/// <param name="Checksum">A provider-specific checksum of the rows' contents, independent of their physical order.</param>
+public sealed record TableChecksum(string Table, long Rows, string Checksum);
+
+/// <summary>Reads and writes per-table checksums in snapshot metadata, one JSON value per database.</summary>
+public static class ChecksumMetadata
+{
+    /// <summary>The metadata key that holds the checksums of <paramref name="database"/> for a provider's <paramref name="prefix"/> ("postgresql", …).</summary>
+    public static string Key(string prefix, string database) => $"{prefix}.checksums.{database}";
+
+    /// <summary>Stores <paramref name="tables"/> under <see cref="Key"/>.</summary>
+    public static void Write(IDictionary<string, string> metadata, string prefix, string database, IEnumerable<TableChecksum> tables)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        var map = tables.OrderBy(t => t.Table, StringComparer.Ordinal)
+            .ToDictionary(t => t.Table, t => $"{t.Rows.ToString(CultureInfo.InvariantCulture)}:{t.Checksum}", StringComparer.Ordinal);
+        metadata[Key(prefix, database)] = JsonSerializer.Serialize(map);
+    }
+
+    /// <summary>The checksums recorded for <paramref name="database"/>, or null when none were.</summary>
+    /// <exception cref="FormatException">The recorded value is malformed.</exception>
+    public static IReadOnlyList<TableChecksum>? Read(IReadOnlyDictionary<string, string> metadata, string prefix, string database)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (!metadata.TryGetValue(Key(prefix, database), out var json))
+        {
+            return null;
+        }
+
+        var map = JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? throw new FormatException("Recorded checksums are empty.");
+        return [.. map.Select(pair =>
+        {
+            var colon = pair.Value.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0 || !long.TryParse(pair.Value.AsSpan(0, colon), NumberStyles.Integer, CultureInfo.InvariantCulture, out var rows))
+            {
+                throw new FormatException($"Recorded checksum of '{pair.Key}' is malformed.");
+            }
+
+            return new TableChecksum(pair.Key, rows, pair.Value[(colon + 1)..]);
+        })];
+    }
+
+    /// <summary>Compares recorded checksums with measured ones: tables missing on either side or differing in rows or checksum.</summary>
+    public static IReadOnlyList<TableMismatch> Compare(string database, IEnumerable<TableChecksum> expected, IEnumerable<TableChecksum> actual)
+    {
+        var measured = actual.ToDictionary(t => t.Table, StringComparer.Ordinal);
+        var mismatches = new List<TableMismatch>();
+        foreach (var want in expected)
+        {
+            measured.Remove(want.Table, out var got);
+            if (got is null || got.Rows != want.Rows || !string.Equals(got.Checksum, want.Checksum, StringComparison.Ordinal))
+            {
+                mismatches.Add(new TableMismatch(database, want.Table, want.Rows, got?.Rows, want.Checksum, got?.Checksum));
+            }
+        }
+
+        mismatches.AddRange(measured.Values.Select(extra => new TableMismatch(database, extra.Table, null, extra.Rows, null, extra.Checksum)));
+        return mismatches;
+    }
+}
+
+/// <summary>A table whose restored contents differ from what was recorded at backup time.</summary>
+/// <param name="Database">The database (as backed up).</param>
+/// <param name="Table">The table.</param>
+/// <param name="ExpectedRows">Rows recorded at backup time; null when the table was not there.</param>
+/// <param name="ActualRows">Rows after the restore; null when the table is missing.</param>
+/// <param name="ExpectedChecksum">The recorded checksum.</param>
+/// <param name="ActualChecksum">The measured checksum.</param>
+public sealed record TableMismatch(string Database, string Table, long? ExpectedRows, long? ActualRows, string? ExpectedChecksum, string? ActualChecksum)
+{
+    /// <inheritdoc />
+    public override string ToString() => (ExpectedRows, ActualRows) switch
+    {
+        (null, _) => $"{Database}.{Table}: not in the backup's records but present after restore",
+        (_, null) => $"{Database}.{Table}: missing after restore",
+        var (e, a) when e != a => $"{Database}.{Table}: {a} rows restored, {e} recorded",
+        _ => $"{Database}.{Table}: contents differ (checksum {ActualChecksum}, recorded {ExpectedChecksum})",
+    };
+}
+
+/// <summary>The outcome of a test restore: whether it proved the backup, how long the restore took, and what failed.</summary>
+public sealed record VerificationReport
+{
+    /// <summary>The snapshot verified.</summary>
+    public required string SnapshotId { get; init; }
+
+    /// <summary>The databases restored and compared.</summary>
+    public IReadOnlyList<string> Databases { get; init; } = [];
+
+    /// <summary>The measured restore time: the recovery time objective this backup actually achieves.</summary>
+    public TimeSpan RestoreDuration { get; init; }
+
+    /// <summary>Tables compared.</summary>
+    public int TablesCompared { get; init; }
+
+    /// <summary>Tables whose rows or checksums differ from the recorded ones.</summary>
+    public IReadOnlyList<TableMismatch> Mismatches { get; init; } = [];
+
+    /// <summary>Integrity-check findings (amcheck, CHECK TABLE, PRAGMA integrity_check), one line each.</summary>
+    public IReadOnlyList<string> IntegrityProblems { get; init; } = [];
+
+    /// <summary>Checks that could not run (no amcheck, no recorded checksums) — not failures, but not proof either.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Whether the restore succeeded and every comparison and integrity check passed.</summary>
+    public bool Succeeded => Mismatches.Count == 0 && IntegrityProblems.Count == 0;
+
+    /// <summary>The tables that failed, by name.</summary>
+    public IReadOnlyList<string> FailedTables => [.. Mismatches.Select(m => m.Table).Distinct(StringComparer.Ordinal)];
+
+    /// <inheritdoc />
+    public override string ToString() => Succeeded
+        ? $"verified {TablesCompared} tables of {string.Join(", ", Databases)}; restore took {RestoreDuration.TotalSeconds:F1} s"
+        : $"verification FAILED: {string.Join("; ", Mismatches.Select(m => m.ToString()).Concat(IntegrityProblems))}";
+}
+
+/// <summary>A restore failed: the tool's exit code and stderr (passwords scrubbed), or the server's error.</summary>
+public sealed class DatabaseRestoreException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public DatabaseRestoreException(string message, Exception? innerException = null) : base(message, innerException) { }
+
+    /// <summary>Creates the exception.</summary>
+    public DatabaseRestoreException() : base("The restore failed.") { }
+
+    /// <summary>Creates the exception.</summary>
+    public DatabaseRestoreException(string message) : base(message) { }
+}
+
+/// <summary>What a restore did.</summary>
+/// <param name="SourceDatabase">The database as backed up.</param>
+/// <param name="TargetDatabase">The database (or file) restored into.</param>
+/// <param name="Duration">How long it took, from reading the snapshot to the restored database being ready.</param>
+/// <param name="Bytes">Dump bytes read from the repository.</param>
+public sealed record DatabaseRestoreResult(string SourceDatabase, string TargetDatabase, TimeSpan Duration, long Bytes);

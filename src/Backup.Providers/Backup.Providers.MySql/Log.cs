@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace Backup.Providers.MySql;
+
+/// <summary>Log messages (source-generated). Never with passwords or connection strings.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "{Server} {Version} at {Endpoint}: started {Count} dump(s) from one consistent point")]
+    public static partial void Started(ILogger logger, string server, string version, string endpoint, int count);
+
+    [LoggerMessage(2, LogLevel.Warning, "No RELOAD privilege for FLUSH TABLES WITH READ LOCK: checksums come from a snapshot taken just before the dump's, not the same one")]
+    public static partial void NoGlobalLock(ILogger logger);
+
+    [LoggerMessage(3, LogLevel.Warning, "{Tool} for {Database} reported: {Stderr}")]
+    public static partial void ToolWarning(ILogger logger, string tool, string database, string stderr);
+
+    [LoggerMessage(4, LogLevel.Information, "Restored {Database} into {Target} in {Seconds:F1} s")]
+    public static partial void Restored(ILogger logger, string database, string target, double seconds);
+}

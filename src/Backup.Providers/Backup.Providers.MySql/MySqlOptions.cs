@@ -1,0 +1,98 @@
+using MySqlConnector;
+
+namespace Backup.Providers.MySql;
+
+/// <summary>Where a MariaDB or MySQL server is and who connects to it; the password is kept apart from the connection string.</summary>
+public abstract record MySqlConnectionOptions
+{
+    /// <summary>A MySqlConnector connection string (Server, Port, User ID, Database …); it need not contain a password.</summary>
+    public required string ConnectionString { get; init; }
+
+    /// <summary>The password, filled by the caller from an environment variable or a file; handed to client tools only through a 0600 --defaults-extra-file.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>Where mariadb-dump/mysqldump and mariadb/mysql are; PATH when null.</summary>
+    public string? ClientToolsDirectory { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
+    public virtual void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            throw new ArgumentException("A connection string is required.", nameof(ConnectionString));
+        }
+
+        try
+        {
+            _ = new MySqlConnectionStringBuilder(ConnectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            // The builder's message may quote the string (and a password in it).
+            throw new ArgumentException($"The connection string is malformed ({ex.GetType().Name}).", nameof(ConnectionString));
+        }
+    }
+}
+
+/// <summary>What a MariaDB/MySQL backup reads.</summary>
+public sealed record MySqlSourceOptions : MySqlConnectionOptions
+{
+    /// <summary>Every user database (not mysql, sys, information_schema, performance_schema) instead of only the connection string's, each as its own entry, all from one instant.</summary>
+    public bool AllDatabases { get; init; }
+
+    /// <summary>Record per-table row counts and checksums (a full read of every table in the dump's snapshot).</summary>
+    public bool RecordChecksums { get; init; } = true;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        if (!AllDatabases && string.IsNullOrEmpty(new MySqlConnectionStringBuilder(ConnectionString).Database))
+        {
+            throw new ArgumentException("The connection string names no Database; name one or set AllDatabases.", nameof(ConnectionString));
+        }
+    }
+}
+
+/// <summary>Where and how a snapshot is restored.</summary>
+public sealed record MySqlRestoreOptions : MySqlConnectionOptions
+{
+    /// <summary>The database in the snapshot; may be null when it holds exactly one.</summary>
+    public string? SourceDatabase { get; init; }
+
+    /// <summary>The database to restore into; the connection string's Database when null.</summary>
+    public string? TargetDatabase { get; init; }
+
+    /// <summary>Restore over an existing database: it is dropped and recreated first (with its character set and collation). Without it an existing target is an error.</summary>
+    public bool Clean { get; init; }
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        if (string.IsNullOrEmpty(TargetDatabase) && string.IsNullOrEmpty(new MySqlConnectionStringBuilder(ConnectionString).Database))
+        {
+            throw new ArgumentException("Name the target database (TargetDatabase or the connection string's Database).", nameof(TargetDatabase));
+        }
+    }
+}
+
+/// <summary>How a snapshot is test-restored and checked.</summary>
+public sealed record MySqlVerifyOptions : MySqlConnectionOptions
+{
+    /// <summary>The scratch database's name prefix; the library creates "&lt;prefix&gt;_&lt;random&gt;" and drops it afterwards.</summary>
+    public string ScratchDatabasePrefix { get; init; } = "backup_verify";
+
+    /// <summary>Runs after each restore, before the comparison, on a connection to the scratch database.</summary>
+    public Func<MySqlConnection, string, CancellationToken, Task>? AfterRestore { get; init; }
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        if (string.IsNullOrWhiteSpace(ScratchDatabasePrefix) || ScratchDatabasePrefix.Length > 40 || !ScratchDatabasePrefix.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        {
+            throw new ArgumentException("ScratchDatabasePrefix must be 1-40 letters, digits or underscores.", nameof(ScratchDatabasePrefix));
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Backup.Core.Pipeline;
+using Backup.Core.Snapshots;
+using Backup.Core.Sources;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MySqlConnector;
+
+namespace Backup.Providers.MySql;
+
+/// <summary>
+/// A consistent logical backup of a MariaDB/MySQL database (or every user database) with mariadb-dump (or
+/// mysqldump) <c>--single-transaction --routines --triggers --events</c>, streamed into the repository as
+/// <c>&lt;db&gt;.sql</c>. Run it with <see cref="DatabaseBackup.BackupDatabaseAsync"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// MySQL cannot hand a snapshot to another session, so the checksums are made to see the dump's snapshot this
+/// way: under a brief <c>FLUSH TABLES WITH READ LOCK</c> this source starts its own
+/// <c>START TRANSACTION WITH CONSISTENT SNAPSHOT</c>, starts the dump(s), waits until each has opened its
+/// transaction (its first table header, or its end, appears in the output), and unlocks. No write can fall between
+/// the snapshots, so they are the same; the per-table counts and checksums are then taken in this source's
+/// transaction while the dumps stream. Without the RELOAD privilege the lock is skipped (logged, and recorded as
+/// <c>mysql.checksum_snapshot = separate</c>). InnoDB tables only are transactional; others may differ.
+/// </para>
+/// <para>
+/// A dump counts only when the tool exits with 0, its stderr has nothing but warnings, and its output ends with the
+/// <c>-- Dump completed</c> trailer; otherwise the backup fails with <see cref="BackupSourceException"/> quoting
+/// stderr (password scrubbed) and no snapshot is written. Credentials go through a 0600 --defaults-extra-file.
+/// </para>
+/// </remarks>
+public sealed class MySqlSource : IDatabaseBackupSource
+{
+    /// <summary>The source kind and metadata key prefix.</summary>
+    public const string KindName = "mysql";
+
+    private static readonly TimeSpan GlobalLockLimit = TimeSpan.FromSeconds(60);
+    private static readonly string[] SystemDatabases = ["mysql", "sys", "information_schema", "performance_schema"];
+    private readonly MySqlSourceOptions _options;
+    private readonly MyServer _server;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _prepareLock = new(1, 1);
+    private readonly List<(string Database, ToolProcess Process, PipeReader Output)> _dumps = [];
+    private TempFile? _optionFile;
+    private Dictionary<string, string>? _facts;
+
+    /// <summary>Creates the source; nothing connects until <see cref="PrepareAsync"/>.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public MySqlSource(MySqlSourceOptions options, ILogger<MySqlSource>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _server = new MyServer(options);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public string Kind => KindName;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Paths => [_options.AllDatabases ? $"{_server.Endpoint}/*" : $"{_server.Endpoint}/{_server.Database}"];
+
+    /// <summary>The entry name of <paramref name="database"/>'s dump.</summary>
+    public static string EntryName(string database) => database.Replace("%", "%25", StringComparison.Ordinal).Replace("/", "%2F", StringComparison.Ordinal) + ".sql";
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, string>> PrepareAsync(CancellationToken cancellationToken = default)
+    {
+        await _prepareLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _facts ??= await StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _prepareLock.Release();
+        }
+    }
+
+    private async Task<Dictionary<string, string>> StartAsync(CancellationToken cancellationToken)
+    {
+        var tool = _server.LocateTool("mariadb-dump", "mysqldump");
+        var facts = new Dictionary<string, string>(StringComparer.Ordinal);
+        var connection = await _server.OpenAsync(_options.AllDatabases ? null : _server.Database, cancellationToken).ConfigureAwait(false);
+        await using var _ = connection.ConfigureAwait(false);
+        var version = connection.ServerVersion;
+        var names = new List<string>();
+        await using (var list = new MySqlCommand(_options.AllDatabases ? "SHOW DATABASES" : "SELECT DATABASE()", connection))
+        await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!reader.IsDBNull(0) && !SystemDatabases.Contains(reader.GetString(0), StringComparer.OrdinalIgnoreCase))
+                {
+                    names.Add(reader.GetString(0));
+                }
+            }
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        facts[$"{KindName}.server_version"] = version;
+        facts[$"{KindName}.databases"] = JsonSerializer.Serialize(names);
+        facts[$"{KindName}.tool"] = Path.GetFileName(tool);
+
+        var locked = false;
+        try
+        {
+            await using (var lockCommand = new MySqlCommand("FLUSH TABLES WITH READ LOCK", connection))
+            {
+                await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                locked = true;
+            }
+        }
+        catch (MySqlException ex) when (ex.Number is 1227 or 1044 or 1045) // no RELOAD privilege
+        {
+            Log.NoGlobalLock(_logger);
+        }
+
+        facts[$"{KindName}.checksum_snapshot"] = locked ? "same" : "separate";
+        await using (var begin = new MySqlCommand($"{MyChecksums.SessionSettings}; SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", connection))
+        {
+            await begin.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _optionFile = await _server.WriteOptionFileAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var name in names)
+            {
+                var process = ToolProcess.Start(tool,
+                [
+                    $"--defaults-extra-file={_optionFile.Path}", // must come first
+                    "--single-transaction", "--routines", "--triggers", "--events", "--hex-blob", "--skip-dump-date",
+                    "--default-character-set=utf8mb4", "--no-tablespaces", "--", name,
+                ], new Dictionary<string, string?> { ["MYSQL_PWD"] = null, ["LC_ALL"] = "C" }, _server.Secrets);
+                _dumps.Add((name, process, process.OpenOutput(cancellationToken, "-- Table structure", "-- Dump completed")));
+            }
+
+            // Each dump has opened its transaction once it writes its first table header (or finishes): then the
+            // global read lock has done its job. Bounded: the lock stalls every writer on the server while held.
+            try
+            {
+                await Task.WhenAll(_dumps.Select(d => d.Process.MarkerSeen)).WaitAsync(GlobalLockLimit, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new BackupSourceException($"The dump tool did not open its transaction within {GlobalLockLimit.TotalSeconds:F0} s of the global read lock; the lock was released and the backup abandoned.");
+            }
+        }
+        finally
+        {
+            if (locked)
+            {
+                await using var unlock = new MySqlCommand("UNLOCK TABLES", connection);
+                await unlock.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var name in names)
+        {
+            facts[$"{KindName}.entry.{name}"] = EntryName(name);
+            if (_options.RecordChecksums)
+            {
+                ChecksumMetadata.Write(facts, KindName, name, await MyChecksums.MeasureAsync(connection, name, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        Log.Started(_logger, version.Contains("MariaDB", StringComparison.OrdinalIgnoreCase) ? "MariaDB" : "MySQL", version, _server.Endpoint, names.Count);
+        return facts;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await DatabaseBackup.PrepareOrThrowAsync(this, cancellationToken).ConfigureAwait(false);
+        foreach (var (database, process, output) in _dumps)
+        {
+            var name = EntryName(database);
+            yield return new SourceEntry
+            {
+                Path = name,
+                Metadata = new TreeNode { Name = name, Type = NodeType.File, Mode = 0b110_000_000, MtimeNs = (DateTimeOffset.UtcNow.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100 },
+                OpenContentAsync = _ => ValueTask.FromResult(output),
+                CompleteAsync = async ct =>
+                {
+                    var outcome = await process.WaitAsync(ct).ConfigureAwait(false);
+                    var errors = outcome.ErrorLines(MyServer.IsErrorLine);
+                    var trailer = outcome.Tail.Contains("-- Dump completed", StringComparison.Ordinal);
+                    if (outcome.ExitCode != 0 || errors.Count > 0 || outcome.StreamFailure is not null || !trailer)
+                    {
+                        throw new BackupSourceException(outcome.Describe($"dump of '{database}' failed") + (trailer ? string.Empty : " (no '-- Dump completed' trailer: the dump is truncated)"));
+                    }
+
+                    if (!string.IsNullOrWhiteSpace(outcome.Stderr))
+                    {
+                        Log.ToolWarning(_logger, outcome.Tool, database, outcome.Stderr.Trim());
+                    }
+                },
+            };
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, process, output) in _dumps)
+        {
+            await output.CompleteAsync().ConfigureAwait(false);
+            await process.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _dumps.Clear();
+        _optionFile?.Dispose();
+        _prepareLock.Dispose();
+    }
+}

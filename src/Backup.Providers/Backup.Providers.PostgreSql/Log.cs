@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace Backup.Providers.PostgreSql;
+
+/// <summary>Log messages (source-generated: no formatting cost when the level is off). Never with passwords or connection strings.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "PostgreSQL {Version} at {Endpoint}: pinned {Count} database(s) for backup")]
+    public static partial void Pinned(ILogger logger, string version, string endpoint, int count);
+
+    [LoggerMessage(2, LogLevel.Debug, "Running {Tool} for {Database}")]
+    public static partial void Running(ILogger logger, string tool, string database);
+
+    [LoggerMessage(3, LogLevel.Warning, "{Tool} for {Database} reported: {Stderr}")]
+    public static partial void ToolWarning(ILogger logger, string tool, string database, string stderr);
+
+    [LoggerMessage(4, LogLevel.Information, "Restored {Database} into {Target} in {Seconds:F1} s")]
+    public static partial void Restored(ILogger logger, string database, string target, double seconds);
+}

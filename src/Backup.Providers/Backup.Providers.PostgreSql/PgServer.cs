@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+
+namespace Backup.Providers.PostgreSql;
+
+/// <summary>One server as the providers reach it: connections (with the separate password), client tools and their environment.</summary>
+internal sealed class PgServer
+{
+    private readonly NpgsqlConnectionStringBuilder _builder;
+    private readonly string? _toolsDirectory;
+
+    public PgServer(PostgreSqlConnectionOptions options)
+    {
+        options.Validate();
+        _builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        if (options.Password is not null)
+        {
+            _builder.Password = options.Password;
+        }
+
+        // Npgsql must not keep the password readable from the connection's ConnectionString afterwards.
+        _builder.PersistSecurityInfo = false;
+        // No pooling: every connection here is long-lived or one-off, and pooled idle sessions would block dropping scratch databases.
+        _builder.Pooling = false;
+        _toolsDirectory = options.ClientToolsDirectory;
+    }
+
+    public string? Password => _builder.Password;
+
+    public IReadOnlyCollection<string> Secrets => Password is { Length: > 0 } p ? [p] : [];
+
+    public string Host => _builder.Host ?? "localhost";
+
+    public int Port => _builder.Port;
+
+    public string? Username => _builder.Username;
+
+    public string? Database => _builder.Database;
+
+    /// <summary>A label for snapshot paths and messages: host:port (never the user or password).</summary>
+    public string Endpoint => $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    public async Task<NpgsqlConnection> OpenAsync(string? database, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(_builder.ConnectionString) { Database = database ?? _builder.Database ?? "postgres" };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return connection;
+    }
+
+    public static async Task<int> GetServerVersionNumAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SHOW server_version_num", connection);
+        var text = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return int.Parse(text, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Finds <paramref name="tool"/> of at least the server's major version: the configured directory, the
+    /// Debian/Ubuntu layout for that major, newer installed majors, then PATH. pg_dump refuses (or worse, silently
+    /// misses features of) servers newer than itself, so an older tool is an error, not a fallback.
+    /// </summary>
+    public async Task<string> LocateToolAsync(string tool, int serverVersionNum, CancellationToken cancellationToken)
+    {
+        var major = serverVersionNum / 10000;
+        var directories = new List<string?> { _toolsDirectory, $"/usr/lib/postgresql/{major}/bin" };
+        if (Directory.Exists("/usr/lib/postgresql"))
+        {
+            directories.AddRange(Directory.GetDirectories("/usr/lib/postgresql")
+                .Select(d => (Dir: d, Major: int.TryParse(Path.GetFileName(d), NumberStyles.Integer, CultureInfo.InvariantCulture, out var m) ? m : 0))
+                .Where(x => x.Major > major).OrderByDescending(x => x.Major).Select(x => Path.Combine(x.Dir, "bin")));
+        }
+
+        var path = ToolLocator.Find([tool], directories)
+            ?? throw new InvalidOperationException($"{tool} was not found (looked in {string.Join(", ", directories.Where(d => d is not null))} and PATH); install the PostgreSQL {major} client tools or set ClientToolsDirectory.");
+        var toolMajor = await GetToolMajorAsync(path, cancellationToken).ConfigureAwait(false);
+        if (toolMajor < major)
+        {
+            throw new InvalidOperationException($"{path} is version {toolMajor}, older than the server's major version {major}; install the PostgreSQL {major} client tools or set ClientToolsDirectory.");
+        }
+
+        return path;
+    }
+
+    /// <summary>Like <see cref="LocateToolAsync"/> but null instead of an error (driver-only mode uses pg_dump only when it can).</summary>
+    public async Task<string?> TryLocateToolAsync(string tool, int serverVersionNum, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await LocateToolAsync(tool, serverVersionNum, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The environment for a client tool: where to connect, and the password only through a private PGPASSFILE.</summary>
+    public async Task<ToolEnvironment> CreateToolEnvironmentAsync(string database, CancellationToken cancellationToken)
+    {
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            // Names go through the environment, not arguments: no quoting issues with odd database names.
+            ["PGHOST"] = Host,
+            ["PGPORT"] = Port.ToString(CultureInfo.InvariantCulture),
+            ["PGDATABASE"] = database,
+            ["PGUSER"] = Username,
+            ["PGAPPNAME"] = "backup-sdk",
+            ["PGCONNECT_TIMEOUT"] = "30",
+            ["PGSSLMODE"] = _builder.SslMode switch
+            {
+                SslMode.Disable => "disable",
+                SslMode.Allow => "allow",
+                SslMode.Require => "require",
+                SslMode.VerifyCA => "verify-ca",
+                SslMode.VerifyFull => "verify-full",
+                _ => "prefer",
+            },
+            ["PGPASSWORD"] = null,
+            ["LC_MESSAGES"] = "C",
+        };
+        TempFile? passFile = null;
+        if (Password is { Length: > 0 } password)
+        {
+            passFile = await Providers.Secrets.WritePrivateFileAsync($"*:*:*:*:{EscapePass(password)}\n", ".pgpass", cancellationToken).ConfigureAwait(false);
+            environment["PGPASSFILE"] = passFile.Path;
+        }
+
+        return new ToolEnvironment(environment, passFile);
+    }
+
+    public static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    public static bool IsErrorLine(string line) =>
+        line.Contains("error:", StringComparison.OrdinalIgnoreCase) || line.StartsWith("FATAL", StringComparison.Ordinal)
+        || line.Contains("PANIC", StringComparison.Ordinal) || line.StartsWith("ERROR:", StringComparison.Ordinal);
+
+    private static string EscapePass(string value)
+    {
+        var builder = new StringBuilder(value.Length);
+        foreach (var c in value)
+        {
+            if (c is '\\' or ':')
+            {
+                builder.Append('\\');
+            }
+
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+
+    private static async Task<int> GetToolMajorAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var process = ToolProcess.Start(path, ["--version"], null, []);
+        var output = await process.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
+        await process.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // "pg_dump (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)"
+        var version = output.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(w => w.Length > 0 && char.IsAsciiDigit(w[0])) ?? "0";
+        var majorText = version.Split('.')[0];
+        return int.TryParse(majorText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var major) ? major : 0;
+    }
+}
+
+/// <summary>A tool's environment and the private password file it points to, deleted on dispose.</summary>
+internal sealed class ToolEnvironment(IReadOnlyDictionary<string, string?> variables, TempFile? passFile) : IDisposable
+{
+    public IReadOnlyDictionary<string, string?> Variables { get; } = variables;
+
+    public void Dispose() => passFile?.Dispose();
+}

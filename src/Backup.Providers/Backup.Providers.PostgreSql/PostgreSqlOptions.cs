@@ -1,0 +1,186 @@
+namespace Backup.Providers.PostgreSql;
+
+/// <summary>How the database is read.</summary>
+public enum PostgreSqlBackupMethod
+{
+    /// <summary>pg_dump (and pg_dumpall for globals) reading the pinned snapshot; needs the client tools, at least the server's major version.</summary>
+    PgDump,
+
+    /// <summary>
+    /// No client tools needed for the data: every table is read with Npgsql's binary COPY inside the pinned
+    /// REPEATABLE READ snapshot. The schema comes from <c>pg_dump --schema-only</c> when pg_dump is found (then it
+    /// is complete), otherwise from the catalog, which covers only tables (columns, types, defaults, NOT NULL,
+    /// primary keys), sequences and their values — not views, functions, triggers, indexes other than primary
+    /// keys, foreign keys, extensions, large objects, roles or grants.
+    /// </summary>
+    DriverOnly,
+}
+
+/// <summary>The pg_dump output format.</summary>
+public enum PostgreSqlDumpFormat
+{
+    /// <summary>Custom format (-Fc): restored by pg_restore, selectively (-t) and in parallel (-j).</summary>
+    Custom,
+
+    /// <summary>Plain SQL: restored by psql, all or nothing.</summary>
+    Plain,
+}
+
+/// <summary>Where a PostgreSQL server is and who connects to it. The password is kept apart from the connection string so neither is ever logged with it.</summary>
+public abstract record PostgreSqlConnectionOptions
+{
+    /// <summary>An Npgsql connection string (Host, Port, Username, Database, SSL Mode …); it need not contain a password.</summary>
+    public required string ConnectionString { get; init; }
+
+    /// <summary>The password, filled by the caller from an environment variable or a file; overrides one in <see cref="ConnectionString"/>. Handed to client tools through a 0600 temporary PGPASSFILE, never on their command line.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>Where pg_dump, pg_restore and psql are; when null they are looked for in /usr/lib/postgresql/&lt;server major&gt;/bin, newer installed versions, then PATH.</summary>
+    public string? ClientToolsDirectory { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
+    public virtual void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            throw new ArgumentException("A connection string is required.", nameof(ConnectionString));
+        }
+
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            // The builder's message may quote the string (and a password in it): say only that it is malformed.
+            throw new ArgumentException($"The connection string is malformed ({ex.GetType().Name}).", nameof(ConnectionString));
+        }
+    }
+}
+
+/// <summary>What a PostgreSQL backup reads and how.</summary>
+public sealed record PostgreSqlSourceOptions : PostgreSqlConnectionOptions
+{
+    /// <summary>Back up every database that accepts connections (templates excluded) plus the globals (roles, tablespaces) instead of only the connection string's database.</summary>
+    public bool AllDatabases { get; init; }
+
+    /// <summary>pg_dump or driver-only.</summary>
+    public PostgreSqlBackupMethod Method { get; init; } = PostgreSqlBackupMethod.PgDump;
+
+    /// <summary>pg_dump's format; custom by default so restores can be selective and parallel.</summary>
+    public PostgreSqlDumpFormat Format { get; init; } = PostgreSqlDumpFormat.Custom;
+
+    /// <summary>
+    /// pg_dump's compression level for the custom format; 0 (none) by default because the repository compresses
+    /// with zstd after deduplication, and compressed dumps of a slightly changed table share no chunks.
+    /// </summary>
+    public int CompressionLevel { get; init; }
+
+    /// <summary>
+    /// Driver-only mode: build the schema from the catalog even when pg_dump is available (for hosts where the
+    /// client tools must not run). See <see cref="PostgreSqlBackupMethod.DriverOnly"/> for what that covers.
+    /// </summary>
+    public bool SchemaFromCatalog { get; init; }
+
+    /// <summary>Record per-table row counts and checksums (a full read of every table, inside the dump's snapshot) so restores can be verified.</summary>
+    public bool RecordChecksums { get; init; } = true;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        if (CompressionLevel is < 0 or > 9)
+        {
+            throw new ArgumentException("CompressionLevel must be 0-9.", nameof(CompressionLevel));
+        }
+
+        if (!AllDatabases && string.IsNullOrEmpty(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Database))
+        {
+            throw new ArgumentException("The connection string names no Database; name one or set AllDatabases.", nameof(ConnectionString));
+        }
+
+        if (!Enum.IsDefined(Method) || !Enum.IsDefined(Format))
+        {
+            throw new ArgumentException("Unknown Method or Format.");
+        }
+    }
+}
+
+/// <summary>Where and how a snapshot is restored.</summary>
+public sealed record PostgreSqlRestoreOptions : PostgreSqlConnectionOptions
+{
+    /// <summary>The database in the snapshot to restore; may be null when the snapshot holds exactly one.</summary>
+    public string? SourceDatabase { get; init; }
+
+    /// <summary>The database to restore into; the connection string's Database when null.</summary>
+    public string? TargetDatabase { get; init; }
+
+    /// <summary>Restore over an existing database (pg_restore --clean --if-exists drops the objects it recreates). Without it an existing target database is an error.</summary>
+    public bool Clean { get; init; }
+
+    /// <summary>pg_restore's parallel jobs (-j); above 1 the dump is first written to a temporary file, because pg_restore -j cannot read standard input.</summary>
+    public int Jobs { get; init; } = 1;
+
+    /// <summary>Restore only these tables (pg_restore -t, by name without schema); all when empty. Custom format only.</summary>
+    public IReadOnlyList<string> Tables { get; init; } = [];
+
+    /// <summary>Skip ownership (--no-owner) so objects belong to the restoring user; set false to keep the original owners (their roles must exist).</summary>
+    public bool NoOwner { get; init; } = true;
+
+    /// <summary>Where the temporary dump for parallel restores goes; the system temp directory when null.</summary>
+    public string? TempDirectory { get; init; }
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        if (Jobs is < 1 or > 64)
+        {
+            throw new ArgumentException("Jobs must be 1-64.", nameof(Jobs));
+        }
+
+        if (Tables.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("Table names must not be empty.", nameof(Tables));
+        }
+
+        if (string.IsNullOrEmpty(TargetDatabase) && string.IsNullOrEmpty(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Database))
+        {
+            throw new ArgumentException("Name the target database (TargetDatabase or the connection string's Database).", nameof(TargetDatabase));
+        }
+    }
+}
+
+/// <summary>How a snapshot is test-restored and checked.</summary>
+public sealed record PostgreSqlVerifyOptions : PostgreSqlConnectionOptions
+{
+    /// <summary>The scratch database's name prefix; the library creates "&lt;prefix&gt;_&lt;random&gt;" databases and drops them afterwards.</summary>
+    public string ScratchDatabasePrefix { get; init; } = "backup_verify";
+
+    /// <summary>pg_restore's parallel jobs.</summary>
+    public int Jobs { get; init; } = 1;
+
+    /// <summary>Check every btree index with amcheck's bt_index_check (the extension is created in the scratch database when available).</summary>
+    public bool RunAmcheck { get; init; } = true;
+
+    /// <summary>
+    /// Runs after each restore, before the comparison, on a connection to the scratch database: application smoke
+    /// tests belong here (and tests use it to tamper with the restore).
+    /// </summary>
+    public Func<Npgsql.NpgsqlConnection, string, CancellationToken, Task>? AfterRestore { get; init; }
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        base.Validate();
+        if (Jobs is < 1 or > 64)
+        {
+            throw new ArgumentException("Jobs must be 1-64.", nameof(Jobs));
+        }
+
+        if (string.IsNullOrWhiteSpace(ScratchDatabasePrefix) || ScratchDatabasePrefix.Length > 40 || !ScratchDatabasePrefix.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        {
+            throw new ArgumentException("ScratchDatabasePrefix must be 1-40 letters, digits or underscores.", nameof(ScratchDatabasePrefix));
+        }
+    }
+}

@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Backup.Core.Pipeline;
+using Backup.Core.Repository;
+using Backup.Core.Snapshots;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Backup.Providers.PostgreSql;
+
+/// <summary>
+/// Restores a database from a PostgreSQL snapshot: into a new database (created from template0), or over an
+/// existing one when <see cref="PostgreSqlRestoreOptions.Clean"/> is set. Custom-format dumps go through
+/// pg_restore (parallel with -j, selective with -t), plain ones through psql, driver-only ones through Npgsql.
+/// </summary>
+/// <remarks>
+/// A restore runs SQL written by the source database's superusers; test restores belong in a scratch database
+/// (see <see cref="PostgreSqlVerifier"/>).
+/// </remarks>
+public sealed class PostgreSqlRestorer
+{
+    private readonly BackupRepository _repository;
+    private readonly ILogger _logger;
+
+    /// <summary>Restores from <paramref name="repository"/>.</summary>
+    public PostgreSqlRestorer(BackupRepository repository, ILogger<PostgreSqlRestorer>? logger = null)
+    {
+        _repository = repository ?? throw new ArgumentNullException(nameof(repository));
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The databases a PostgreSQL snapshot holds.</summary>
+    /// <exception cref="ArgumentException">The snapshot is not a PostgreSQL backup.</exception>
+    public static IReadOnlyList<string> DatabasesOf(Snapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.SourceKind != PostgreSqlSource.KindName || !snapshot.Metadata.TryGetValue($"{PostgreSqlSource.KindName}.databases", out var json))
+        {
+            throw new ArgumentException($"Snapshot {snapshot.Id} is a '{snapshot.SourceKind}' backup, not a PostgreSQL one.", nameof(snapshot));
+        }
+
+        return JsonSerializer.Deserialize<List<string>>(json) ?? [];
+    }
+
+    /// <summary>Restores the snapshot named by <paramref name="snapshotIdOrPrefix"/> ("latest" works too).</summary>
+    /// <exception cref="DatabaseRestoreException">The restore failed; the message carries the tool's stderr (passwords scrubbed).</exception>
+    public async Task<DatabaseRestoreResult> RestoreAsync(string snapshotIdOrPrefix, PostgreSqlRestoreOptions options, CancellationToken cancellationToken = default)
+    {
+        var snapshot = await _repository.FindSnapshotAsync(snapshotIdOrPrefix, cancellationToken).ConfigureAwait(false);
+        return await RestoreAsync(snapshot, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Restores one database of <paramref name="snapshot"/>.</summary>
+    /// <exception cref="DatabaseRestoreException">The restore failed; the message carries the tool's stderr (passwords scrubbed).</exception>
+    public async Task<DatabaseRestoreResult> RestoreAsync(Snapshot snapshot, PostgreSqlRestoreOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var server = new PgServer(options);
+        var databases = DatabasesOf(snapshot);
+        var source = options.SourceDatabase
+            ?? (databases.Count == 1 ? databases[0] : throw new ArgumentException($"The snapshot holds {databases.Count} databases ({string.Join(", ", databases)}); set SourceDatabase.", nameof(options)));
+        if (!databases.Contains(source, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"Database '{source}' is not in snapshot {snapshot.Id} (it holds {string.Join(", ", databases)}).", nameof(options));
+        }
+
+        var target = options.TargetDatabase ?? server.Database!;
+        var format = snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.format", "custom");
+        if (options.Tables.Count > 0 && format != "custom")
+        {
+            throw new ArgumentException($"Selective restores need a custom-format dump; this one is '{format}'.", nameof(options));
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var node = await SnapshotFiles.FindAsync(_repository, snapshot, snapshot.Metadata[$"{PostgreSqlSource.KindName}.entry.{source}"], cancellationToken).ConfigureAwait(false);
+        int serverVersionNum;
+        await using (var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false))
+        {
+            serverVersionNum = await PgServer.GetServerVersionNumAsync(admin, cancellationToken).ConfigureAwait(false);
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", admin) { Parameters = { new() { Value = target } } };
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
+            {
+                if (!options.Clean)
+                {
+                    throw new DatabaseRestoreException($"Database '{target}' already exists; set Clean to restore over it.");
+                }
+            }
+            else
+            {
+                // template0: a restore must not inherit objects someone added to template1.
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {PgServer.QuoteIdentifier(target)} TEMPLATE template0", admin);
+                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        switch (format)
+        {
+            case "custom":
+                await PgRestoreAsync(server, serverVersionNum, node, target, options, cancellationToken).ConfigureAwait(false);
+                break;
+            case "plain":
+                await PsqlAsync(server, serverVersionNum, node, target, cancellationToken).ConfigureAwait(false);
+                break;
+            case "copy-binary":
+                await DriverRestoreAsync(server, node, target, options.Clean, cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                throw new DatabaseRestoreException($"Unknown dump format '{format}'.");
+        }
+
+        var duration = Stopwatch.GetElapsedTime(started);
+        Log.Restored(_logger, source, target, duration.TotalSeconds);
+        return new DatabaseRestoreResult(source, target, duration, node.Size);
+    }
+
+    /// <summary>A libpq conninfo naming only the database (host, user and password come from the environment).</summary>
+    private static string DbNameConnInfo(string database) =>
+        "dbname='" + database.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+
+    private async Task PgRestoreAsync(PgServer server, int serverVersionNum, TreeNode node, string target, PostgreSqlRestoreOptions options, CancellationToken cancellationToken)
+    {
+        var tool = await server.LocateToolAsync("pg_restore", serverVersionNum, cancellationToken).ConfigureAwait(false);
+        var arguments = new List<string> { $"--dbname={DbNameConnInfo(target)}", "--exit-on-error", "--no-password" };
+        if (options.NoOwner)
+        {
+            arguments.Add("--no-owner");
+        }
+
+        if (options.Clean)
+        {
+            arguments.AddRange(["--clean", "--if-exists"]);
+        }
+
+        foreach (var table in options.Tables)
+        {
+            arguments.Add($"--table={table}");
+        }
+
+        using var environment = await server.CreateToolEnvironmentAsync(target, cancellationToken).ConfigureAwait(false);
+        ToolOutcome outcome;
+        if (options.Jobs > 1)
+        {
+            // pg_restore -j needs to seek in the archive, so it cannot read standard input.
+            using var dump = new TempFile(Path.Combine(options.TempDirectory ?? Path.GetTempPath(), $"backup-restore-{Guid.NewGuid():N}.dump"));
+            await SnapshotFiles.WriteToPrivateFileAsync(_repository, node, dump.Path, cancellationToken).ConfigureAwait(false);
+            arguments.Add($"--jobs={options.Jobs.ToString(CultureInfo.InvariantCulture)}");
+            arguments.Add(dump.Path);
+            await using var process = ToolProcess.Start(tool, arguments, environment.Variables, server.Secrets);
+            process.DiscardOutput();
+            outcome = await process.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await using var process = ToolProcess.Start(tool, arguments, environment.Variables, server.Secrets, redirectStdin: true);
+            process.DiscardOutput();
+            outcome = await SnapshotFiles.FeedAsync(_repository, node, process, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (outcome.ExitCode != 0 || outcome.StreamFailure is not null)
+        {
+            throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed"));
+        }
+    }
+
+    private async Task PsqlAsync(PgServer server, int serverVersionNum, TreeNode node, string target, CancellationToken cancellationToken)
+    {
+        var tool = await server.LocateToolAsync("psql", serverVersionNum, cancellationToken).ConfigureAwait(false);
+        using var environment = await server.CreateToolEnvironmentAsync(target, cancellationToken).ConfigureAwait(false);
+        await using var process = ToolProcess.Start(tool, ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "-"], environment.Variables, server.Secrets, redirectStdin: true);
+        process.DiscardOutput();
+        var outcome = await SnapshotFiles.FeedAsync(_repository, node, process, cancellationToken).ConfigureAwait(false);
+        if (outcome.ExitCode != 0 || outcome.StreamFailure is not null)
+        {
+            throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed"));
+        }
+    }
+
+    /// <summary>Driver-only dumps: pre-data schema, every table's binary COPY, sequence positions, post-data schema — all in one transaction.</summary>
+    private async Task DriverRestoreAsync(PgServer server, TreeNode directory, string target, bool clean, CancellationToken cancellationToken)
+    {
+        var files = (await SnapshotFiles.ChildrenAsync(_repository, directory, cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var manifest = JsonSerializer.Deserialize<DriverManifest>(await ReadSmallAsync(files["manifest.json"], cancellationToken).ConfigureAwait(false), DriverManifest.JsonOptions)
+            ?? throw new DatabaseRestoreException("The driver-only dump has an empty manifest.");
+        var tables = (await SnapshotFiles.ChildrenAsync(_repository, files["tables"], cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
+        if (clean)
+        {
+            throw new DatabaseRestoreException("Driver-only dumps restore into a new database only; drop the target first.");
+        }
+
+        await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ExecuteScriptAsync(connection, await ReadSmallAsync(files["pre-data.sql"], cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            foreach (var table in manifest.Tables)
+            {
+                await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY {PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)} FROM STDIN (FORMAT binary)", cancellationToken).ConfigureAwait(false);
+                await new ContentReader(_repository).CopyToAsync(tables[table.File], copy, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var sequence in manifest.Sequences)
+            {
+                await using var setval = new NpgsqlCommand("SELECT pg_catalog.setval($1::regclass, $2, $3)", connection)
+                {
+                    Parameters = { new() { Value = $"{PgServer.QuoteIdentifier(sequence.Schema)}.{PgServer.QuoteIdentifier(sequence.Name)}" }, new() { Value = sequence.LastValue }, new() { Value = sequence.IsCalled } },
+                };
+                await setval.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await ExecuteScriptAsync(connection, await ReadSmallAsync(files["post-data.sql"], cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex)
+        {
+            throw new DatabaseRestoreException($"driver-only restore into '{target}' failed: {ex.MessageText}", ex);
+        }
+    }
+
+    private async Task<string> ReadSmallAsync(TreeNode node, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await new ContentReader(_repository).CopyToAsync(node, buffer, cancellationToken).ConfigureAwait(false);
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Runs a pg_dump plain script through the driver; psql meta-commands (\restrict, \connect) are dropped, everything else is SQL.</summary>
+    private static async Task ExecuteScriptAsync(NpgsqlConnection connection, string script, CancellationToken cancellationToken)
+    {
+        var sql = string.Join('\n', script.Split('\n').Where(line => !line.StartsWith('\\')));
+        if (string.IsNullOrWhiteSpace(sql))
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // pg_dump scripts empty the search_path; later statements of this restore qualify their names anyway.
+    }
+}

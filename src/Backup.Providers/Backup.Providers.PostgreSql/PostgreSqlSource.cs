@@ -1,0 +1,377 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Backup.Core.Pipeline;
+using Backup.Core.Snapshots;
+using Backup.Core.Sources;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Backup.Providers.PostgreSql;
+
+/// <summary>
+/// A consistent logical backup of one PostgreSQL database (or all of them plus the globals), streamed straight
+/// into the repository with no temporary file. Preparing pins a snapshot per database (a REPEATABLE READ
+/// transaction that exports it with <c>pg_export_snapshot()</c>), measures per-table row counts and checksums in
+/// that transaction, and pg_dump then reads the very same snapshot (<c>--snapshot</c>), so the recorded checksums
+/// describe exactly what was dumped. Run it with <see cref="DatabaseBackup.BackupDatabaseAsync"/>.
+/// </summary>
+/// <remarks>
+/// Entries: <c>&lt;db&gt;.dump</c> (custom format) or <c>&lt;db&gt;.sql</c> (plain); with <see cref="PostgreSqlSourceOptions.AllDatabases"/>
+/// also <c>globals.sql</c> (pg_dumpall --globals-only); in driver-only mode a directory <c>&lt;db&gt;/</c> with
+/// <c>manifest.json</c>, the schema and one binary COPY file per table. A dump counts only when the tool exits with
+/// 0, its stderr reports no error and its output ended cleanly; otherwise the backup fails with
+/// <see cref="BackupSourceException"/> quoting stderr (password scrubbed) and no snapshot is written.
+/// </remarks>
+public sealed class PostgreSqlSource : IDatabaseBackupSource
+{
+    /// <summary>The metadata key prefix and source kind.</summary>
+    public const string KindName = "postgresql";
+
+    private readonly PostgreSqlSourceOptions _options;
+    private readonly PgServer _server;
+    private readonly ILogger _logger;
+    private readonly List<PinnedDatabase> _databases = [];
+    private readonly System.Collections.Concurrent.ConcurrentBag<ToolProcess> _processes = [];
+    private readonly SemaphoreSlim _prepareLock = new(1, 1);
+    private Dictionary<string, string>? _facts;
+    private int _serverVersionNum;
+    private string? _pgDump;
+
+    /// <summary>Creates the source; nothing connects until <see cref="PrepareAsync"/>.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public PostgreSqlSource(PostgreSqlSourceOptions options, ILogger<PostgreSqlSource>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _server = new PgServer(options);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public string Kind => KindName;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Paths => [_options.AllDatabases ? $"{_server.Endpoint}/*" : $"{_server.Endpoint}/{_server.Database}"];
+
+    /// <summary>The name of the entry that holds <paramref name="database"/>'s dump in a snapshot.</summary>
+    public static string EntryName(string database, PostgreSqlBackupMethod method, PostgreSqlDumpFormat format) =>
+        EscapeName(database) + (method == PostgreSqlBackupMethod.DriverOnly ? string.Empty : format == PostgreSqlDumpFormat.Custom ? ".dump" : ".sql");
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, string>> PrepareAsync(CancellationToken cancellationToken = default)
+    {
+        await _prepareLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_facts is not null)
+            {
+                return _facts;
+            }
+
+            var facts = new Dictionary<string, string>(StringComparer.Ordinal);
+            await using (var connection = await _server.OpenAsync(_options.AllDatabases ? "postgres" : null, cancellationToken).ConfigureAwait(false))
+            {
+                _serverVersionNum = await PgServer.GetServerVersionNumAsync(connection, cancellationToken).ConfigureAwait(false);
+                _pgDump = _options.Method == PostgreSqlBackupMethod.PgDump
+                    ? await _server.LocateToolAsync("pg_dump", _serverVersionNum, cancellationToken).ConfigureAwait(false)
+                    : _options.SchemaFromCatalog ? null : await _server.TryLocateToolAsync("pg_dump", _serverVersionNum, cancellationToken).ConfigureAwait(false);
+                var names = _options.AllDatabases ? await ListDatabasesAsync(connection, cancellationToken).ConfigureAwait(false) : [_server.Database!];
+                facts[$"{KindName}.server_version"] = PgChecksums.FormatVersion(_serverVersionNum);
+                facts[$"{KindName}.server_version_num"] = _serverVersionNum.ToString(CultureInfo.InvariantCulture);
+                facts[$"{KindName}.databases"] = JsonSerializer.Serialize(names);
+                facts[$"{KindName}.method"] = _options.Method == PostgreSqlBackupMethod.PgDump ? "pg_dump" : "driver";
+                facts[$"{KindName}.format"] = _options.Method == PostgreSqlBackupMethod.DriverOnly ? "copy-binary" : _options.Format == PostgreSqlDumpFormat.Custom ? "custom" : "plain";
+                facts[$"{KindName}.globals"] = _options.AllDatabases && _options.Method == PostgreSqlBackupMethod.PgDump ? "globals.sql" : "none";
+                foreach (var name in names)
+                {
+                    var pinned = await PinnedDatabase.PinAsync(_server, name, _options.RecordChecksums, cancellationToken).ConfigureAwait(false);
+                    _databases.Add(pinned);
+                    facts[$"{KindName}.entry.{name}"] = EntryName(name, _options.Method, _options.Format);
+                    facts[$"{KindName}.snapshot_time.{name}"] = pinned.SnapshotTime.ToString("O", CultureInfo.InvariantCulture);
+                    if (pinned.Checksums is { } checksums)
+                    {
+                        ChecksumMetadata.Write(facts, KindName, name, checksums);
+                    }
+                }
+            }
+
+            Log.Pinned(_logger, facts[$"{KindName}.server_version"], _server.Endpoint, _databases.Count);
+            _facts = facts;
+            return facts;
+        }
+        finally
+        {
+            _prepareLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await DatabaseBackup.PrepareOrThrowAsync(this, cancellationToken).ConfigureAwait(false);
+        if (_options.AllDatabases && _options.Method == PostgreSqlBackupMethod.PgDump)
+        {
+            var pgDumpAll = await _server.LocateToolAsync("pg_dumpall", _serverVersionNum, cancellationToken).ConfigureAwait(false);
+            yield return ToolEntry("globals.sql", pgDumpAll, ["--globals-only", "--no-password"], "postgres");
+        }
+
+        foreach (var database in _databases)
+        {
+            if (_options.Method == PostgreSqlBackupMethod.PgDump)
+            {
+                var arguments = new List<string>
+                {
+                    _options.Format == PostgreSqlDumpFormat.Custom ? "--format=custom" : "--format=plain",
+                    $"--snapshot={database.SnapshotId}",
+                    "--no-password",
+                };
+                if (_options.Format == PostgreSqlDumpFormat.Custom)
+                {
+                    arguments.Add($"--compress={_options.CompressionLevel.ToString(CultureInfo.InvariantCulture)}");
+                }
+
+                yield return ToolEntry(EntryName(database.Name, _options.Method, _options.Format), _pgDump!, arguments, database.Name);
+            }
+            else
+            {
+                await foreach (var entry in DriverEntriesAsync(database, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return entry;
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _processes.Clear();
+        foreach (var database in _databases)
+        {
+            await database.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _databases.Clear();
+        _prepareLock.Dispose();
+    }
+
+    /// <summary>A database name as one path segment: '%' and '/' escaped, "." and ".." never produced.</summary>
+    internal static string EscapeName(string name)
+    {
+        var escaped = name.Replace("%", "%25", StringComparison.Ordinal).Replace("/", "%2F", StringComparison.Ordinal);
+        return escaped is "." or ".." or "" ? escaped.Replace(".", "%2E", StringComparison.Ordinal) + "%" : escaped;
+    }
+
+    private static TreeNode FileNode(string name) => new()
+    {
+        Name = name,
+        Type = NodeType.File,
+        Mode = 0b110_000_000, // rw------- : a dump holds every row of the database
+        MtimeNs = (DateTimeOffset.UtcNow.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100,
+    };
+
+    private static async Task<List<string>> ListDatabasesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await using var command = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    /// <summary>An entry whose content is a tool's standard output, judged by exit code, stderr and a clean end.</summary>
+    private SourceEntry ToolEntry(string name, string tool, IReadOnlyList<string> arguments, string database)
+    {
+        ToolProcess? process = null;
+        ToolEnvironment? environment = null;
+        return new SourceEntry
+        {
+            Path = name,
+            Metadata = FileNode(name),
+            OpenContentAsync = async cancellationToken =>
+            {
+                environment = await _server.CreateToolEnvironmentAsync(database, cancellationToken).ConfigureAwait(false);
+                Log.Running(_logger, Path.GetFileName(tool), database);
+                process = ToolProcess.Start(tool, arguments, environment.Variables, _server.Secrets);
+                // Tracked so an aborted backup (which never calls CompleteAsync) still ends the tool on dispose.
+                _processes.Add(process);
+                return process.OpenOutput(cancellationToken);
+            },
+            CompleteAsync = async cancellationToken =>
+            {
+                try
+                {
+                    var outcome = await process!.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    var errors = outcome.ErrorLines(PgServer.IsErrorLine);
+                    if (outcome.ExitCode != 0 || errors.Count > 0 || outcome.StreamFailure is not null || process.BytesWritten == 0)
+                    {
+                        throw new BackupSourceException(outcome.Describe($"dump of '{database}' failed") + (process.BytesWritten == 0 ? " (no output)" : string.Empty));
+                    }
+
+                    if (!string.IsNullOrWhiteSpace(outcome.Stderr))
+                    {
+                        Log.ToolWarning(_logger, outcome.Tool, database, outcome.Stderr.Trim());
+                    }
+                }
+                finally
+                {
+                    await process!.DisposeAsync().ConfigureAwait(false);
+                    environment?.Dispose();
+                }
+            },
+        };
+    }
+
+    private async IAsyncEnumerable<SourceEntry> DriverEntriesAsync(PinnedDatabase database, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var directory = EscapeName(database.Name);
+        yield return new SourceEntry { Path = directory, Metadata = new TreeNode { Name = directory, Type = NodeType.Directory, Mode = 0b111_000_000 } };
+
+        var manifest = await DriverManifest.ReadAsync(database.Connection, cancellationToken).ConfigureAwait(false);
+        string? preData = null, postData = null;
+        if (_pgDump is not null)
+        {
+            preData = await RunSchemaDumpAsync(database, "pre-data", cancellationToken).ConfigureAwait(false);
+            postData = await RunSchemaDumpAsync(database, "post-data", cancellationToken).ConfigureAwait(false);
+            manifest = manifest with { SchemaSource = "pg_dump" };
+        }
+        else
+        {
+            preData = await CatalogSchema.BuildAsync(database.Connection, cancellationToken).ConfigureAwait(false);
+            postData = string.Empty;
+            manifest = manifest with { SchemaSource = "catalog" };
+        }
+
+        yield return BytesEntry($"{directory}/manifest.json", JsonSerializer.SerializeToUtf8Bytes(manifest, DriverManifest.JsonOptions));
+        yield return BytesEntry($"{directory}/pre-data.sql", Encoding.UTF8.GetBytes(preData));
+        yield return BytesEntry($"{directory}/post-data.sql", Encoding.UTF8.GetBytes(postData));
+        yield return new SourceEntry { Path = $"{directory}/tables", Metadata = new TreeNode { Name = "tables", Type = NodeType.Directory, Mode = 0b111_000_000 } };
+        foreach (var table in manifest.Tables)
+        {
+            yield return CopyEntry($"{directory}/tables/{table.File}", database, table);
+        }
+    }
+
+    private async Task<string> RunSchemaDumpAsync(PinnedDatabase database, string section, CancellationToken cancellationToken)
+    {
+        using var environment = await _server.CreateToolEnvironmentAsync(database.Name, cancellationToken).ConfigureAwait(false);
+        await using var process = ToolProcess.Start(_pgDump!, ["--format=plain", $"--section={section}", $"--snapshot={database.SnapshotId}", "--no-password"], environment.Variables, _server.Secrets);
+        var text = await process.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
+        var outcome = await process.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (outcome.ExitCode != 0 || outcome.ErrorLines(PgServer.IsErrorLine).Count > 0)
+        {
+            throw new BackupSourceException(outcome.Describe($"schema dump ({section}) of '{database.Name}' failed"));
+        }
+
+        return text;
+    }
+
+    private static SourceEntry BytesEntry(string path, byte[] content) => new()
+    {
+        Path = path,
+        Metadata = FileNode(path[(path.LastIndexOf('/') + 1)..]),
+        OpenContentAsync = _ => ValueTask.FromResult(PipeReader.Create(new ReadOnlySequence<byte>(content))),
+    };
+
+    /// <summary>One table's binary COPY, on its own connection that imports the pinned snapshot (as pg_dump -j does), so tables are read in parallel yet consistently.</summary>
+    private SourceEntry CopyEntry(string path, PinnedDatabase database, DriverTable table)
+    {
+        StreamPump? pump = null;
+        return new SourceEntry
+        {
+            Path = path,
+            Metadata = FileNode(table.File),
+            OpenContentAsync = async cancellationToken =>
+            {
+                var connection = await _server.OpenAsync(database.Name, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await using (var begin = new NpgsqlCommand($"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{database.SnapshotId}'", connection))
+                    {
+                        await begin.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    var stream = await connection.BeginRawBinaryCopyAsync($"COPY {PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)} TO STDOUT (FORMAT binary)", cancellationToken).ConfigureAwait(false);
+                    (pump, var reader) = StreamPump.Start(stream, () => connection.DisposeAsync(), cancellationToken);
+                    return reader;
+                }
+                catch
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            },
+            CompleteAsync = async _ =>
+            {
+                if (await pump!.Completion.ConfigureAwait(false) is { } failure)
+                {
+                    throw new BackupSourceException($"COPY of {table.Schema}.{table.Name} in '{database.Name}' failed: {Secrets.Scrub(failure.Message, _server.Secrets)}", failure);
+                }
+            },
+        };
+    }
+}
+
+/// <summary>One database's pinned snapshot: a REPEATABLE READ transaction kept open until the dump has read it.</summary>
+internal sealed class PinnedDatabase : IAsyncDisposable
+{
+    private PinnedDatabase(string name, NpgsqlConnection connection, string snapshotId, DateTimeOffset snapshotTime, List<TableChecksum>? checksums)
+    {
+        Name = name;
+        Connection = connection;
+        SnapshotId = snapshotId;
+        SnapshotTime = snapshotTime;
+        Checksums = checksums;
+    }
+
+    public string Name { get; }
+
+    public NpgsqlConnection Connection { get; }
+
+    public string SnapshotId { get; }
+
+    public DateTimeOffset SnapshotTime { get; }
+
+    public List<TableChecksum>? Checksums { get; }
+
+    public static async Task<PinnedDatabase> PinAsync(PgServer server, string name, bool checksums, CancellationToken cancellationToken)
+    {
+        var connection = await server.OpenAsync(name, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            string snapshotId;
+            DateTimeOffset snapshotTime;
+            await using (var command = new NpgsqlCommand("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot(), now()", connection))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                snapshotId = reader.GetString(0);
+                snapshotTime = reader.GetFieldValue<DateTimeOffset>(1);
+            }
+
+            var measured = checksums ? await PgChecksums.MeasureAsync(connection, cancellationToken).ConfigureAwait(false) : null;
+            return new PinnedDatabase(name, connection, snapshotId, snapshotTime, measured);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await Connection.DisposeAsync().ConfigureAwait(false);
+}

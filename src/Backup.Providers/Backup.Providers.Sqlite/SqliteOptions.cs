@@ -1,0 +1,53 @@
+namespace Backup.Providers.Sqlite;
+
+/// <summary>Which SQLite database is backed up and how.</summary>
+public sealed record SqliteSourceOptions
+{
+    /// <summary>The database file; it may be in use (WAL or rollback journal) while it is copied.</summary>
+    public required string DatabasePath { get; init; }
+
+    /// <summary>Where the online-backup copy is written before it is streamed; the system temp directory when null.</summary>
+    public string? TempDirectory { get; init; }
+
+    /// <summary>Record per-table row counts and checksums of the copy, so restores can be verified.</summary>
+    public bool RecordChecksums { get; init; } = true;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DatabasePath))
+        {
+            throw new ArgumentException("DatabasePath is required.", nameof(DatabasePath));
+        }
+
+        if (TempDirectory is not null && !Directory.Exists(TempDirectory))
+        {
+            throw new ArgumentException($"TempDirectory '{TempDirectory}' does not exist.", nameof(TempDirectory));
+        }
+    }
+}
+
+/// <summary>Where a SQLite snapshot is restored.</summary>
+public sealed record SqliteRestoreOptions
+{
+    /// <summary>The database file to create or replace. Nothing may have it open during the restore.</summary>
+    public required string TargetPath { get; init; }
+
+    /// <summary>Replace an existing file; without it an existing target is an error.</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(TargetPath))
+        {
+            throw new ArgumentException("TargetPath is required.", nameof(TargetPath));
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(TargetPath));
+        if (directory is null || !Directory.Exists(directory))
+        {
+            throw new ArgumentException($"The directory of '{TargetPath}' does not exist.", nameof(TargetPath));
+        }
+    }
+}

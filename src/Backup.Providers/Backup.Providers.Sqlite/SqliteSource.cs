@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using Backup.Core.Pipeline;
+using Backup.Core.Snapshots;
+using Backup.Core.Sources;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Backup.Providers.Sqlite;
+
+/// <summary>
+/// A consistent copy of a live SQLite database: preparing copies it with SQLite's online backup API
+/// (<see cref="SqliteConnection.BackupDatabase(SqliteConnection)"/>) into a private temporary file — writers may
+/// keep writing, the copy is one transaction-consistent state — measures per-table counts and checksums on that
+/// copy, and the backup then streams the copy into the repository as <c>&lt;file name&gt;</c>. The temporary file is
+/// deleted on dispose. Run it with <see cref="DatabaseBackup.BackupDatabaseAsync"/>.
+/// </summary>
+public sealed class SqliteSource : IDatabaseBackupSource
+{
+    /// <summary>The source kind and metadata key prefix.</summary>
+    public const string KindName = "sqlite";
+
+    private readonly SqliteSourceOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _prepareLock = new(1, 1);
+    private TempFile? _copy;
+    private Dictionary<string, string>? _facts;
+
+    /// <summary>Creates the source; nothing is read until <see cref="PrepareAsync"/>.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public SqliteSource(SqliteSourceOptions options, ILogger<SqliteSource>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public string Kind => KindName;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Paths => [Path.GetFullPath(_options.DatabasePath)];
+
+    /// <summary>The entry name the database is stored under.</summary>
+    public string EntryName => Path.GetFileName(_options.DatabasePath);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, string>> PrepareAsync(CancellationToken cancellationToken = default)
+    {
+        await _prepareLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_facts is not null)
+            {
+                return _facts;
+            }
+
+            if (!File.Exists(_options.DatabasePath))
+            {
+                // Opening a missing file would create an empty database and back that up.
+                throw new FileNotFoundException($"SQLite database '{_options.DatabasePath}' does not exist.");
+            }
+
+            var copy = new TempFile(Path.Combine(_options.TempDirectory ?? Path.GetTempPath(), $"backup-sqlite-{Guid.NewGuid():N}.db"));
+            try
+            {
+                await CopyAsync(_options.DatabasePath, copy.Path, cancellationToken).ConfigureAwait(false);
+                var facts = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    [$"{KindName}.entry"] = EntryName,
+                    [$"{KindName}.databases"] = "[\"main\"]",
+                };
+                await using (var connection = Open(copy.Path, SqliteOpenMode.ReadOnly))
+                {
+                    await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                    await using var version = connection.CreateCommand();
+                    version.CommandText = "SELECT sqlite_version()";
+                    facts[$"{KindName}.version"] = (string)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                    if (_options.RecordChecksums)
+                    {
+                        ChecksumMetadata.Write(facts, KindName, "main", await SqliteChecksums.MeasureAsync(connection, cancellationToken).ConfigureAwait(false));
+                    }
+                }
+
+                facts[$"{KindName}.bytes"] = new FileInfo(copy.Path).Length.ToString(CultureInfo.InvariantCulture);
+                Log.Copied(_logger, _options.DatabasePath, new FileInfo(copy.Path).Length);
+                _copy = copy;
+                _facts = facts;
+                return facts;
+            }
+            catch
+            {
+                copy.Dispose();
+                throw;
+            }
+        }
+        finally
+        {
+            _prepareLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await DatabaseBackup.PrepareOrThrowAsync(this, cancellationToken).ConfigureAwait(false);
+        var path = _copy!.Path;
+        yield return new SourceEntry
+        {
+            Path = EntryName,
+            Metadata = new TreeNode
+            {
+                Name = EntryName,
+                Type = NodeType.File,
+                Mode = 0b110_000_000,
+                Size = new FileInfo(path).Length,
+                MtimeNs = (DateTimeOffset.UtcNow.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100,
+            },
+            OpenContentAsync = _ => ValueTask.FromResult(PipeReader.Create(
+                new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan),
+                new StreamPipeReaderOptions(bufferSize: 1 << 20, minimumReadSize: 1 << 18, leaveOpen: false))),
+        };
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        _copy?.Dispose();
+        _copy = null;
+        _prepareLock.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    internal static SqliteConnection Open(string path, SqliteOpenMode mode) =>
+        new(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false, DefaultTimeout = 60 }.ToString());
+
+    /// <summary>The online backup API, off the caller's thread (Microsoft.Data.Sqlite only offers it synchronously).</summary>
+    internal static Task CopyAsync(string sourcePath, string destinationPath, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        using var source = Open(sourcePath, SqliteOpenMode.ReadOnly);
+        using var destination = Open(destinationPath, SqliteOpenMode.ReadWriteCreate);
+        source.Open();
+        destination.Open();
+        source.BackupDatabase(destination);
+    }, cancellationToken);
+}

@@ -1,0 +1,285 @@
+using System.IO.Pipelines;
+using Backup.Core.Pipeline;
+using Backup.Core.Sources;
+using Backup.Providers.PostgreSql;
+using Backup.Providers.Tests.Servers;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Backup.Providers.Tests;
+
+public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper output) : IClassFixture<PostgresFixture>
+{
+    private const string ManyTypesSchema = """
+        CREATE TABLE kinds (
+            id serial PRIMARY KEY, n numeric(30, 10), i bigint, f double precision, r real, t text, vc varchar(40),
+            b bytea, j jsonb, js json, arr int[], tarr text[], ts timestamptz, tsl timestamp, d date, iv interval,
+            u uuid, ok boolean, nothing text);
+        CREATE TABLE audit (id bigserial PRIMARY KEY, kind_id int, changed_at timestamptz DEFAULT now());
+        CREATE FUNCTION note_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit(kind_id) VALUES (NEW.id); RETURN NEW; END $$;
+        CREATE TRIGGER kinds_audit AFTER INSERT OR UPDATE ON kinds FOR EACH ROW EXECUTE FUNCTION note_change();
+        CREATE FUNCTION twice(x int) RETURNS int IMMUTABLE LANGUAGE sql AS $$ SELECT x * 2 $$;
+        CREATE VIEW kinds_view AS SELECT id, t, twice(id) AS doubled FROM kinds;
+        CREATE SEQUENCE counter START 100;
+        SELECT nextval('counter'), nextval('counter');
+        CREATE INDEX kinds_t ON kinds (t);
+        CREATE SCHEMA other;
+        CREATE TABLE other.child (id int PRIMARY KEY, kind_id int REFERENCES public.kinds(id), note text);
+        INSERT INTO kinds (n, i, f, r, t, vc, b, j, js, arr, tarr, ts, tsl, d, iv, u, ok)
+        SELECT g * 1.0000000001, g::bigint * 1000000007, g / 3.0, g / 7.0, 'héllo wörld ✓ 日本語 🎉 ' || g, 'v' || g,
+               decode(md5(g::text), 'hex') || '\x00ff'::bytea, jsonb_build_object('k', g, 'arr', jsonb_build_array(g, 'x')),
+               json_build_object('raw', g), ARRAY[g, g + 1], ARRAY['a' || g, NULL, 'ü'], '2024-03-31 01:30:00+02'::timestamptz + g * interval '1 hour',
+               '2024-10-27 02:30:00'::timestamp + g * interval '1 minute', '2000-02-29'::date + g, make_interval(days => g, secs => g / 10.0),
+               md5(g::text)::uuid, g % 2 = 0
+        FROM generate_series(1, 500) g;
+        INSERT INTO other.child SELECT g, g, 'child ' || g FROM generate_series(1, 50) g;
+        SELECT lo_from_bytea(0, '\xdeadbeefcafe'::bytea);
+        SELECT lo_from_bytea(0, convert_to(repeat('large object ', 1000), 'UTF8'));
+        """;
+
+    private static PostgreSqlSourceOptions SourceOptions(PostgresServer server, string database) => new()
+    {
+        ConnectionString = server.ConnectionString(database),
+        Password = PostgresServer.Password,
+    };
+
+    private static async Task<List<TableChecksum>> MeasureAsync(PostgresServer server, string database)
+    {
+        await using var connection = await server.OpenAsync(database);
+        return await PgChecksums.MeasureAsync(connection, CancellationToken.None);
+    }
+
+    [SkippableFact]
+    public async Task A_database_with_many_types_round_trips_into_a_new_database_with_identical_checksums()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("types");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, ManyTypesSchema);
+        await using var repo = await TestRepository.CreateAsync();
+
+        var result = await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database)));
+
+        result.IsComplete.Should().BeTrue();
+        result.Snapshot.SourceKind.Should().Be("postgresql");
+        result.Snapshot.Metadata.Should().ContainKey("postgresql.server_version");
+        var recorded = ChecksumMetadata.Read(result.Snapshot.Metadata, "postgresql", database)!;
+        recorded.Should().Contain(t => t.Table == "public.kinds" && t.Rows == 500);
+        recorded.Should().Contain(t => t.Table == "(large objects)" && t.Rows == 2);
+        recorded.Should().Contain(t => t.Table == "public.counter (sequence)");
+
+        var target = fixture.NewDatabaseName("types_restored");
+        var restored = await new PostgreSqlRestorer(repo.Repository).RestoreAsync(result.Snapshot.Id.ToString(), new PostgreSqlRestoreOptions
+        {
+            ConnectionString = server.ConnectionString(target),
+            Password = PostgresServer.Password,
+            Jobs = 2,
+        });
+
+        output.WriteLine($"dump {restored.Bytes} bytes restored in {restored.Duration.TotalMilliseconds:F0} ms");
+        var after = await MeasureAsync(server, target);
+        ChecksumMetadata.Compare(database, recorded, after).Should().BeEmpty();
+        (await server.ScalarAsync(target, "SELECT doubled FROM kinds_view WHERE id = 21")).Should().Be(42);
+        (await server.ScalarAsync(target, "SELECT nextval('counter')")).Should().Be(102L);
+        await server.ExecuteAsync(target, "INSERT INTO kinds (t) VALUES ('after restore')");
+        (await server.ScalarAsync(target, "SELECT count(*) FROM audit")).Should().Be(501L, "the trigger was restored and fires");
+        (await server.ScalarAsync(target, "SELECT t FROM kinds WHERE id = 1")).Should().Be("héllo wörld ✓ 日本語 🎉 1");
+    }
+
+    [SkippableFact]
+    public async Task A_second_dump_of_a_one_percent_changed_database_adds_little()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("dedup");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, """
+            CREATE TABLE events (id int PRIMARY KEY, payload text);
+            INSERT INTO events SELECT g, md5(g::text) || repeat(md5((g * 7)::text), 3) FROM generate_series(1, 200000) g;
+            CREATE TABLE other (id int PRIMARY KEY, payload text);
+            INSERT INTO other SELECT g, repeat(md5((g * 3)::text), 4) FROM generate_series(1, 100000) g;
+            """);
+        await using var repo = await TestRepository.CreateAsync();
+        var first = await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database)));
+
+        // 1% of the rows: new ones appended and a contiguous range updated (as most applications change data).
+        await server.ExecuteAsync(database, """
+            INSERT INTO events SELECT g, 'new ' || md5(g::text) FROM generate_series(200001, 202000) g;
+            UPDATE events SET payload = 'changed ' || id WHERE id BETWEEN 50000 AND 51000;
+            """);
+        var second = await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database)));
+
+        var firstBytes = first.Snapshot.Statistics.BytesAdded;
+        var secondBytes = second.Snapshot.Statistics.BytesAdded;
+        output.WriteLine($"first backup: {first.Snapshot.Statistics.TotalBytes} bytes dumped, {firstBytes} bytes added; second (1% changed): {second.Snapshot.Statistics.TotalBytes} bytes dumped, {secondBytes} bytes added ({100.0 * secondBytes / firstBytes:F1}% of the first)");
+        secondBytes.Should().BeLessThan(firstBytes / 3);
+        await server.ExecuteAsync("postgres", $"DROP DATABASE {database}");
+    }
+
+    [SkippableFact]
+    public async Task A_wrong_password_fails_clearly_writes_no_snapshot_and_never_shows_the_password()
+    {
+        var server = fixture.Require();
+        await using var repo = await TestRepository.CreateAsync();
+        const string wrong = "Wrong-Secret-4242";
+
+        var act = () => repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { Password = wrong }));
+
+        var error = (await act.Should().ThrowAsync<BackupSourceException>()).Which;
+        output.WriteLine(error.Message);
+        error.Message.Should().Contain("password authentication failed").And.NotContain(wrong);
+        (await repo.CountSnapshotsAsync()).Should().Be(0);
+    }
+
+    [SkippableFact]
+    public async Task A_missing_database_fails_clearly_and_writes_no_snapshot()
+    {
+        var server = fixture.Require();
+        await using var repo = await TestRepository.CreateAsync();
+
+        var act = () => repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, "no_such_db")));
+
+        (await act.Should().ThrowAsync<BackupSourceException>()).Which.Message.Should().Contain("no_such_db").And.Contain("does not exist");
+        (await repo.CountSnapshotsAsync()).Should().Be(0);
+    }
+
+    [SkippableFact]
+    public async Task A_server_that_stops_mid_dump_fails_the_backup_with_pg_dumps_error_and_no_snapshot()
+    {
+        fixture.Require();
+        await using var server = await PostgresServer.StartAsync();
+        await server.ExecuteAsync("postgres", "CREATE TABLE big (id int, payload text); INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 160000) g;");
+        await using var repo = await TestRepository.CreateAsync();
+        await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { RecordChecksums = false }));
+
+        var source = new StopOnFirstRead(new PostgreSqlSource(SourceOptions(server, "postgres") with { RecordChecksums = false }), server.StopAsync);
+        var act = () => repo.Service.BackupDatabaseAsync(source);
+
+        var error = (await act.Should().ThrowAsync<BackupSourceException>()).Which;
+        output.WriteLine(error.Message);
+        error.Message.Should().Contain("pg_dump").And.Contain("exited with code").And.NotContain(PostgresServer.Password);
+        (await repo.CountSnapshotsAsync()).Should().Be(1, "only the first, good backup was written");
+    }
+
+    [SkippableFact]
+    public async Task Selective_restore_brings_back_one_table_and_restoring_over_an_existing_database_needs_clean()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("selective");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, "CREATE TABLE keep (id int PRIMARY KEY, v text); CREATE TABLE skip (id int); INSERT INTO keep SELECT g, 'k' || g FROM generate_series(1, 100) g; INSERT INTO skip VALUES (1);");
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database)))).Snapshot;
+        var restorer = new PostgreSqlRestorer(repo.Repository);
+
+        var target = fixture.NewDatabaseName("selective_one");
+        await restorer.RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(target), Password = PostgresServer.Password, Tables = ["keep"] });
+        (await server.ScalarAsync(target, "SELECT count(*) FROM keep")).Should().Be(100L);
+        (await server.ScalarAsync(target, "SELECT count(*) FROM pg_tables WHERE tablename = 'skip'")).Should().Be(0L);
+
+        // Over the live database: refused without Clean, then restores the backed-up state with it.
+        await server.ExecuteAsync(database, "DELETE FROM keep WHERE id > 10; DROP TABLE skip;");
+        var over = () => restorer.RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(database), Password = PostgresServer.Password });
+        await over.Should().ThrowAsync<DatabaseRestoreException>().WithMessage("*already exists*");
+        await restorer.RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(database), Password = PostgresServer.Password, Clean = true });
+        (await server.ScalarAsync(database, "SELECT count(*) FROM keep")).Should().Be(100L);
+        (await server.ScalarAsync(database, "SELECT count(*) FROM skip")).Should().Be(1L);
+    }
+
+    [SkippableFact]
+    public async Task Verification_passes_reports_the_restore_time_and_catches_a_tampered_restore()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("verify");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, ManyTypesSchema);
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database)))).Snapshot;
+        var verifier = new PostgreSqlVerifier(repo.Repository);
+        var options = new PostgreSqlVerifyOptions { ConnectionString = server.ConnectionString(), Password = PostgresServer.Password };
+
+        var good = await verifier.VerifyAsync(snapshot, options);
+        output.WriteLine(good.ToString());
+        output.WriteLine(string.Join("; ", good.Notes));
+        good.Succeeded.Should().BeTrue();
+        good.TablesCompared.Should().BeGreaterThan(3);
+        good.RestoreDuration.Should().BePositive();
+        good.Notes.Should().NotContain(n => n.Contains("amcheck"), "amcheck ships with the server");
+
+        var tampered = await verifier.VerifyAsync(snapshot, options with
+        {
+            AfterRestore = async (connection, _, ct) =>
+            {
+                await using var command = new NpgsqlCommand("ALTER TABLE kinds DISABLE TRIGGER kinds_audit; UPDATE kinds SET t = 'tampered' WHERE id = 7", connection);
+                await command.ExecuteNonQueryAsync(ct);
+            },
+        });
+        output.WriteLine(tampered.ToString());
+        tampered.Succeeded.Should().BeFalse();
+        tampered.FailedTables.Should().Equal("public.kinds");
+        (await server.ScalarAsync("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'backup_verify%'")).Should().Be(0L, "scratch databases are dropped");
+    }
+
+    [SkippableFact]
+    public async Task Driver_only_mode_round_trips_tables_and_sequences_without_pg_dump_for_the_data()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("driver");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, ManyTypesSchema.Replace("SELECT lo_from_bytea(0, '\\xdeadbeefcafe'::bytea);", string.Empty, StringComparison.Ordinal)
+            .Replace("SELECT lo_from_bytea(0, convert_to(repeat('large object ', 1000), 'UTF8'));", string.Empty, StringComparison.Ordinal));
+        await using var repo = await TestRepository.CreateAsync();
+
+        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database) with { Method = PostgreSqlBackupMethod.DriverOnly }))).Snapshot;
+        snapshot.Metadata["postgresql.format"].Should().Be("copy-binary");
+        var target = fixture.NewDatabaseName("driver_restored");
+        await new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(target), Password = PostgresServer.Password });
+
+        ChecksumMetadata.Compare(database, ChecksumMetadata.Read(snapshot.Metadata, "postgresql", database)!, await MeasureAsync(server, target)).Should().BeEmpty();
+        (await server.ScalarAsync(target, "SELECT doubled FROM kinds_view WHERE id = 4")).Should().Be(8, "pg_dump was available, so the schema is complete");
+    }
+
+    [SkippableFact]
+    public async Task All_databases_mode_stores_globals_and_every_database()
+    {
+        var server = fixture.Require();
+        await server.CreateDatabaseAsync("app_one");
+        await server.CreateDatabaseAsync("app_two");
+        await server.ExecuteAsync("app_two", "CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2);");
+        await server.ExecuteAsync("postgres", "CREATE ROLE reporting NOLOGIN");
+        await using var repo = await TestRepository.CreateAsync();
+
+        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { AllDatabases = true }))).Snapshot;
+
+        PostgreSqlRestorer.DatabasesOf(snapshot).Should().Contain(["app_one", "app_two", "postgres"]).And.NotContain(["template0", "template1"]);
+        var root = await repo.Repository.LoadTreeAsync(snapshot.Tree);
+        root.Nodes.Select(n => n.Name).Should().Contain(["app_one.dump", "app_two.dump", "globals.sql", "postgres.dump"]);
+        var globals = new MemoryStream();
+        await new ContentReader(repo.Repository).CopyToAsync(root.Nodes.Single(n => n.Name == "globals.sql"), globals);
+        System.Text.Encoding.UTF8.GetString(globals.ToArray()).Should().Contain("CREATE ROLE reporting");
+        ChecksumMetadata.Read(snapshot.Metadata, "postgresql", "app_two")!.Should().ContainSingle(t => t.Table == "public.t" && t.Rows == 2);
+    }
+
+    [SkippableFact]
+    public async Task Driver_only_mode_with_a_catalog_schema_restores_tables_sequences_and_primary_keys()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("catalog");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, """
+            CREATE SCHEMA app;
+            CREATE TABLE app.items (id serial PRIMARY KEY, name text NOT NULL DEFAULT 'x', price numeric(10, 2), data bytea, tags text[], at timestamptz);
+            INSERT INTO app.items (name, price, data, tags, at) SELECT 'ü' || g, g / 7.0, '\x00ff'::bytea, ARRAY['a', NULL], now() FROM generate_series(1, 300) g;
+            """);
+        await using var repo = await TestRepository.CreateAsync();
+
+        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database) with { Method = PostgreSqlBackupMethod.DriverOnly, SchemaFromCatalog = true }))).Snapshot;
+        var target = fixture.NewDatabaseName("catalog_restored");
+        await new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(target), Password = PostgresServer.Password });
+
+        ChecksumMetadata.Compare(database, ChecksumMetadata.Read(snapshot.Metadata, "postgresql", database)!, await MeasureAsync(server, target)).Should().BeEmpty();
+        await server.ExecuteAsync(target, "INSERT INTO app.items (price) VALUES (1)");
+        (await server.ScalarAsync(target, "SELECT max(id) FROM app.items")).Should().Be(301, "the sequence position was restored");
+        var duplicate = () => server.ExecuteAsync(target, "INSERT INTO app.items (id) VALUES (1)");
+        await duplicate.Should().ThrowAsync<Npgsql.PostgresException>("the primary key was restored");
+    }
+}

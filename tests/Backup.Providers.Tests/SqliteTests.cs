@@ -1,0 +1,147 @@
+using Backup.Core.Pipeline;
+using Backup.Providers.Sqlite;
+using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
+
+namespace Backup.Providers.Tests;
+
+public sealed class SqliteTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("sqlite-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static SqliteConnection Open(string path)
+    {
+        var connection = new SqliteConnection($"Data Source={path};Pooling=False;Default Timeout=30");
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static long Count(string path, string table)
+    {
+        using var connection = Open(path);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM {table}";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private string CreateDatabase()
+    {
+        var path = Path.Combine(_directory, "app.db");
+        using var connection = Open(path);
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price REAL, data BLOB, note TEXT);
+            CREATE TABLE log (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT, what TEXT);
+            CREATE INDEX items_name ON items(name);
+            CREATE VIEW cheap AS SELECT * FROM items WHERE price < 10;
+            CREATE TRIGGER items_log AFTER INSERT ON items BEGIN INSERT INTO log(at, what) VALUES (datetime('now'), 'item ' || NEW.id); END;
+            WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 20000)
+            INSERT INTO items(name, price, data, note) SELECT 'item ✓ ' || x, x / 3.0, randomblob(64), CASE WHEN x % 5 = 0 THEN NULL ELSE 'ünïcode' END FROM g;
+            """);
+        return path;
+    }
+
+    [Fact]
+    public async Task A_live_database_being_written_to_round_trips_consistently()
+    {
+        var path = CreateDatabase();
+        await using var repo = await TestRepository.CreateAsync();
+        using var stop = new CancellationTokenSource();
+        var written = 0;
+        var writer = Task.Run(() =>
+        {
+            using var connection = Open(path);
+            while (!stop.IsCancellationRequested)
+            {
+                Execute(connection, "INSERT INTO items(name, price, data) VALUES ('live', 1.5, randomblob(32))");
+                Interlocked.Increment(ref written);
+            }
+        });
+
+        BackupResult result;
+        try
+        {
+            while (Volatile.Read(ref written) < 50)
+            {
+                await Task.Delay(5);
+            }
+
+            result = await repo.Service.BackupDatabaseAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path }));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await writer;
+        }
+
+        output.WriteLine($"{written} rows written during the test; dump {result.Snapshot.Statistics.TotalBytes} bytes");
+        var recorded = ChecksumMetadata.Read(result.Snapshot.Metadata, "sqlite", "main")!;
+        var items = recorded.Single(t => t.Table == "items").Rows;
+        items.Should().BeGreaterThan(20000);
+        recorded.Single(t => t.Table == "log").Rows.Should().Be(items, "the trigger's rows are in the same consistent copy");
+
+        var restoredPath = Path.Combine(_directory, "restored.db");
+        await new SqliteRestorer(repo.Repository).RestoreAsync(result.Snapshot, new SqliteRestoreOptions { TargetPath = restoredPath });
+        Count(restoredPath, "items").Should().Be(items);
+        Count(restoredPath, "cheap").Should().BeGreaterThan(0);
+        var report = await new SqliteVerifier(repo.Repository).VerifyAsync(result.Snapshot);
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeTrue();
+        Directory.GetFiles(_directory).Select(Path.GetFileName).Should().BeEquivalentTo(["app.db", "restored.db"], "no temporary or scratch files are left");
+    }
+
+    [Fact]
+    public async Task A_restore_replaces_the_target_only_when_asked_and_never_with_a_damaged_database()
+    {
+        var path = CreateDatabase();
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupDatabaseAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path }))).Snapshot;
+        using (var connection = Open(path))
+        {
+            Execute(connection, "DELETE FROM items WHERE id > 100");
+        }
+
+        var restorer = new SqliteRestorer(repo.Repository);
+        var refused = () => restorer.RestoreAsync(snapshot, new SqliteRestoreOptions { TargetPath = path });
+        await refused.Should().ThrowAsync<DatabaseRestoreException>().WithMessage("*Overwrite*");
+        await restorer.RestoreAsync(snapshot, new SqliteRestoreOptions { TargetPath = path, Overwrite = true });
+        Count(path, "items").Should().Be(20000);
+
+        // Garbage instead of a database: the check fails, the target stays as it was, no temporary file is left.
+        var damaged = () => SqliteRestorer.ReplaceAsync(async (stream, ct) => await stream.WriteAsync(new byte[8192], ct), path, overwrite: true, CancellationToken.None);
+        await damaged.Should().ThrowAsync<DatabaseRestoreException>().WithMessage("*integrity*");
+        Count(path, "items").Should().Be(20000);
+        Directory.GetFiles(_directory).Should().NotContain(f => f.Contains(".restore-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Verification_names_a_tampered_table_and_a_missing_file_fails_without_a_snapshot()
+    {
+        var path = CreateDatabase();
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupDatabaseAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path }))).Snapshot;
+
+        var report = await new SqliteVerifier(repo.Repository).VerifyAsync(snapshot, afterRestore: (scratch, _) =>
+        {
+            using var connection = Open(scratch);
+            Execute(connection, "UPDATE items SET name = 'tampered' WHERE id = 3");
+            return Task.CompletedTask;
+        });
+
+        report.Succeeded.Should().BeFalse();
+        report.FailedTables.Should().Equal("items");
+
+        var missing = () => repo.Service.BackupDatabaseAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = Path.Combine(_directory, "nope.db") }));
+        await missing.Should().ThrowAsync<BackupSourceException>().WithMessage("*nope.db*does not exist*");
+        (await repo.CountSnapshotsAsync()).Should().Be(1);
+    }
+}

@@ -1,0 +1,36 @@
+using Backup.Core.Sources;
+
+namespace Backup.Providers.Tests;
+
+/// <summary>Wraps a source so the server is stopped as soon as the dump's first bytes arrive: a failure mid-way, deterministically.</summary>
+internal sealed class StopOnFirstRead(IDatabaseBackupSource inner, Func<Task> stop) : IDatabaseBackupSource
+{
+    public string Kind => inner.Kind;
+
+    public IReadOnlyList<string> Paths => inner.Paths;
+
+    public Task<IReadOnlyDictionary<string, string>> PrepareAsync(CancellationToken cancellationToken = default) => inner.PrepareAsync(cancellationToken);
+
+    public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var entry in inner.ReadEntriesAsync(context, cancellationToken))
+        {
+            yield return new SourceEntry
+            {
+                Path = entry.Path,
+                Metadata = entry.Metadata,
+                CompleteAsync = entry.CompleteAsync,
+                OpenContentAsync = async ct =>
+                {
+                    var reader = await entry.OpenContentAsync!(ct);
+                    var first = await reader.ReadAsync(ct);
+                    reader.AdvanceTo(first.Buffer.Start);
+                    await stop();
+                    return reader;
+                },
+            };
+        }
+    }
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+}
