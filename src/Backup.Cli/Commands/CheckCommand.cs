@@ -23,6 +23,11 @@ internal static class CheckCommand
         };
         runner.Bind(command, async (context, ct) =>
         {
+            if (context.Get(readData) && context.Get(readDataSubset) is not null)
+            {
+                throw new CliUsageException("Give --read-data or --read-data-subset, not both.");
+            }
+
             CheckOptions options;
             try
             {
