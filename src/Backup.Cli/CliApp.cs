@@ -31,6 +31,11 @@ internal sealed class CliApp
         _root.Subcommands.Add(DumpCommand.Create(runner));
         _root.Subcommands.Add(KeyCommand.Create(runner));
         _root.Subcommands.Add(StatsCommand.Create(runner));
+        _root.Subcommands.Add(ForgetCommand.Create(runner));
+        _root.Subcommands.Add(PruneCommand.Create(runner));
+        _root.Subcommands.Add(CheckCommand.Create(runner));
+        _root.Subcommands.Add(RepairCommand.Create(runner));
+        _root.Subcommands.Add(VerifyCommand.Create(runner));
 
         var help = _root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithEpilogAction((HelpAction)help.Action!, console);

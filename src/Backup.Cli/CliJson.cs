@@ -1,5 +1,8 @@
 using System.Text.Json.Serialization;
+using Backup.Core.Maintenance;
+using Backup.Core.Retention;
 using Backup.Core.Snapshots;
+using Backup.Core.Verification;
 
 namespace Backup.Cli;
 
@@ -16,6 +19,11 @@ namespace Backup.Cli;
 [JsonSerializable(typeof(RestoreOutput))]
 [JsonSerializable(typeof(List<EntryOutput>))]
 [JsonSerializable(typeof(DiffOutput))]
+[JsonSerializable(typeof(ForgetOutput))]
+[JsonSerializable(typeof(PruneOutput))]
+[JsonSerializable(typeof(CheckOutput))]
+[JsonSerializable(typeof(RepairOutput))]
+[JsonSerializable(typeof(VerifyOutput))]
 internal sealed partial class CliJson : JsonSerializerContext;
 
 internal sealed record InitOutput(string RepositoryId, string Location, string Compression, string KeyId);
@@ -58,3 +66,50 @@ internal sealed record EntryOutput(string Path, string Type, long Size, string M
 internal sealed record DiffChangeOutput(string Change, string Path, string Type, long OldSize, long NewSize);
 
 internal sealed record DiffOutput(string Snapshot1, string Snapshot2, int Added, int Removed, int Modified, IReadOnlyList<DiffChangeOutput> Changes);
+
+internal sealed record ForgetDecisionOutput(string Id, string ShortId, DateTimeOffset Time, string Action, IReadOnlyList<string> Reasons);
+
+internal sealed record ForgetGroupOutput(
+    string Key, string? Hostname, string? SourceKind, IReadOnlyList<string>? Paths, IReadOnlyList<string>? Tags, IReadOnlyList<ForgetDecisionOutput> Decisions)
+{
+    public static ForgetGroupOutput From(RetentionGroup group) => new(
+        group.Key.ToString(), group.Key.Hostname, group.Key.SourceKind, group.Key.Paths, group.Key.Tags,
+        [.. group.Decisions.Select(d => new ForgetDecisionOutput(
+            d.Snapshot.Id.ToString(), d.Snapshot.Id.ToShortString(), d.Snapshot.Time, d.IsKept ? "keep" : "remove", d.Reasons))]);
+}
+
+internal sealed record ForgetOutput(
+    bool DryRun, string Policy, DateTimeOffset EvaluatedAt, int Kept, int Removed, int Deleted, IReadOnlyList<ForgetGroupOutput> Groups,
+    IReadOnlyList<string> Problems, PruneOutput? Prune);
+
+internal sealed record PruneOutput(
+    bool DryRun, int Snapshots, long BytesBefore, long BytesAfter, long BytesFreed, int PacksBefore, int PacksRemoved, int PacksRewritten,
+    int PacksWritten, long BlobsRemoved, long BlobsKept, int IndexesReplaced, double DurationSeconds)
+{
+    public static PruneOutput From(PruneResult r) => new(
+        r.DryRun, r.Snapshots, r.BytesBefore, r.BytesAfter, r.BytesFreed, r.PacksBefore, r.PacksRemoved, r.PacksRewritten, r.PacksWritten,
+        r.BlobsRemoved, r.BlobsKept, r.IndexesReplaced, r.Duration.TotalSeconds);
+}
+
+internal sealed record CheckProblemOutput(string Severity, string Kind, string Object, string Message)
+{
+    public static CheckProblemOutput From(CheckProblem p) =>
+        new(p.Severity.ToString().ToLowerInvariant(), p.Kind.ToString(), p.Object, p.Message);
+}
+
+internal sealed record CheckOutput(
+    bool Success, long Snapshots, long Trees, long DataBlobs, long Indexes, long Packs, long PacksRead, long BlobsRead, long BytesRead,
+    int Errors, int Warnings, IReadOnlyList<CheckProblemOutput> Problems, double DurationSeconds);
+
+internal sealed record RepairOutput(
+    string Action, bool DryRun, bool NothingToDo, int PacksIndexed, int PacksRemoved, long BlobsSalvaged, long BlobsLost, int IndexesReplaced,
+    int SnapshotsRewritten, int SnapshotsRemoved, IReadOnlyList<string> Dropped, double DurationSeconds)
+{
+    public static RepairOutput From(string action, RepairResult r) => new(
+        action, r.DryRun, r.NothingToDo, r.PacksIndexed, r.PacksRemoved, r.BlobsSalvaged, r.BlobsLost, r.IndexesReplaced,
+        r.SnapshotsRewritten, r.SnapshotsRemoved, r.Dropped, r.Duration.TotalSeconds);
+}
+
+internal sealed record VerifyOutput(
+    bool Success, string SnapshotId, DateTimeOffset SnapshotTime, long Files, long Directories, long Bytes, double DurationSeconds,
+    double BytesPerSecond, IReadOnlyList<ProblemOutput> Problems);

@@ -5,13 +5,22 @@ namespace Backup.Cli;
 /// <summary>Opens the repository a command names, with the password found by <see cref="PasswordResolver"/>.</summary>
 internal static class RepositoryOpener
 {
-    public static async Task<BackupRepository> OpenAsync(CommandContext context, CancellationToken cancellationToken)
+    public static Task<BackupRepository> OpenAsync(CommandContext context, CancellationToken cancellationToken) =>
+        OpenAsync(context, loadIndex: true, cancellationToken);
+
+    /// <summary>Opens the repository without loading its index: for check and repair, which must work when an index object is damaged.</summary>
+    public static Task<BackupRepository> OpenWithoutIndexAsync(CommandContext context, CancellationToken cancellationToken) =>
+        OpenAsync(context, loadIndex: false, cancellationToken);
+
+    private static async Task<BackupRepository> OpenAsync(CommandContext context, bool loadIndex, CancellationToken cancellationToken)
     {
         var target = RepositoryTargets.Create(RepositoryTargets.ResolveLocation(context), create: false);
 
         // Fail on a missing repository before asking for a password.
         _ = await BackupRepository.ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
         using var credentials = new PasswordResolver(context.Console).Resolve(context.PasswordFile);
-        return await BackupRepository.OpenAsync(target, credentials, cancellationToken).ConfigureAwait(false);
+        return loadIndex
+            ? await BackupRepository.OpenAsync(target, credentials, cancellationToken).ConfigureAwait(false)
+            : await BackupRepository.OpenWithoutIndexAsync(target, credentials, cancellationToken).ConfigureAwait(false);
     }
 }

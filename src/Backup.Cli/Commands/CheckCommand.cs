@@ -1,0 +1,87 @@
+using System.CommandLine;
+using Backup.Core.Verification;
+
+namespace Backup.Cli.Commands;
+
+/// <summary><c>backup check</c>: verifies the repository's structure and, when asked, its data.</summary>
+internal static class CheckCommand
+{
+    public static Command Create(CommandRunner runner)
+    {
+        var readData = new Option<bool>("--read-data") { Description = "Also download every pack and decrypt and re-hash every blob (reads the whole repository)." };
+        var readDataSubset = new Option<string?>("--read-data-subset")
+        {
+            Description = "Download and verify only some packs: n/m (group n of m), a fraction (0.2), a percentage (10%) or a size (500M, 2G). Fractions and sizes take a different window each day.",
+            HelpName = "SUBSET",
+        };
+        var command = new Command(
+            "check",
+            "Check the repository: config, keys, index objects, every pack's header against the index, every snapshot and its trees; with --read-data also the stored data. " +
+            "Lists every problem; exits 4 when any is an error (warnings alone exit 0).")
+        {
+            readData, readDataSubset,
+        };
+        runner.Bind(command, async (context, ct) =>
+        {
+            if (context.Get(readData) && context.Get(readDataSubset) is not null)
+            {
+                throw new CliUsageException("Give --read-data or --read-data-subset, not both.");
+            }
+
+            CheckOptions options;
+            try
+            {
+                options = new CheckOptions { ReadData = context.Get(readData), ReadDataSubset = context.Get(readDataSubset) };
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            {
+                throw new CliUsageException($"--read-data-subset: {ex.Message}");
+            }
+
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
+            var result = await new VerificationService(repository).CheckAsync(options, progress: null, ct).ConfigureAwait(false);
+            var errors = result.Errors.Count();
+            var warnings = result.Problems.Count - errors;
+            if (context.Json)
+            {
+                await context.Output.WriteJsonAsync(
+                    new CheckOutput(
+                        result.IsSuccess, result.Snapshots, result.Trees, result.DataBlobs, result.Indexes, result.Packs, result.PacksRead, result.BlobsRead,
+                        result.BytesRead, errors, warnings, [.. result.Problems.Select(CheckProblemOutput.From)], result.Duration.TotalSeconds),
+                    CliJson.Default.CheckOutput).ConfigureAwait(false);
+            }
+            else
+            {
+                await context.Output.InfoAsync(
+                    $"Checked {result.Snapshots} snapshot(s), {result.Trees} tree(s), {result.DataBlobs} data blob(s), {result.Indexes} index object(s) " +
+                    $"and {result.Packs} pack header(s) in {Format.Seconds(result.Duration)}.").ConfigureAwait(false);
+                if (options.ReadData || options.Subset is not null)
+                {
+                    await context.Output.InfoAsync(
+                        $"Read data{(options.ReadData ? "" : $" (subset {options.Subset})")}: {result.PacksRead} pack(s), {result.BlobsRead} blob(s), " +
+                        $"{Format.Bytes(result.BytesRead)} at {Format.Rate(result.BytesRead, result.Duration)}.").ConfigureAwait(false);
+                }
+
+                foreach (var problem in result.Problems)
+                {
+                    await context.Output.LineAsync(
+                        $"{problem.Severity.ToString().ToLowerInvariant()}: {problem.Kind} {problem.Object}: {problem.Message}").ConfigureAwait(false);
+                }
+
+                await context.Output.InfoAsync(result.Problems.Count == 0
+                    ? "No problems found."
+                    : $"{errors} error(s), {warnings} warning(s).").ConfigureAwait(false);
+            }
+
+            if (errors > 0)
+            {
+                await context.Console.Error.WriteLineAsync(
+                    $"backup: error: check found {errors} error(s) in the repository; see 'backup repair --help'").ConfigureAwait(false);
+                return ExitCodes.ProblemsFound;
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

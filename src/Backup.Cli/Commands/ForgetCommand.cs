@@ -1,0 +1,250 @@
+using System.CommandLine;
+using Backup.Core.Retention;
+
+namespace Backup.Cli.Commands;
+
+/// <summary><c>backup forget</c>: applies a retention policy, removing the snapshots no rule keeps.</summary>
+internal static class ForgetCommand
+{
+    public static Command Create(CommandRunner runner)
+    {
+        static Option<int?> Count(string name, string what) => new(name) { Description = $"Keep the newest snapshot of each of the last N {what} that have one.", HelpName = "N" };
+        static Option<string?> Within(string name, string what) => new(name) { Description = $"Keep the newest snapshot of every {what} within DURATION before the group's newest snapshot.", HelpName = "DURATION" };
+
+        var keepLast = new Option<int?>("--keep-last") { Description = "Keep the newest N snapshots.", HelpName = "N" };
+        var keepHourly = Count("--keep-hourly", "hours");
+        var keepDaily = Count("--keep-daily", "days");
+        var keepWeekly = Count("--keep-weekly", "ISO weeks");
+        var keepMonthly = Count("--keep-monthly", "months");
+        var keepYearly = Count("--keep-yearly", "years");
+        var keepWithin = new Option<string?>("--keep-within")
+        {
+            Description = $"Keep every snapshot taken within DURATION before the group's newest snapshot ({DurationParser.HelpText}).",
+            HelpName = "DURATION",
+        };
+        var keepWithinHourly = Within("--keep-within-hourly", "hour");
+        var keepWithinDaily = Within("--keep-within-daily", "day");
+        var keepWithinWeekly = Within("--keep-within-weekly", "ISO week");
+        var keepWithinMonthly = Within("--keep-within-monthly", "month");
+        var keepWithinYearly = Within("--keep-within-yearly", "year");
+        var keepTag = new Option<string[]>("--keep-tag")
+        {
+            Description = "Keep snapshots carrying all of these tags (repeatable: each occurrence is one more set that keeps).",
+            HelpName = "TAG[,TAG]",
+        };
+        var gfs = new Option<bool>("--gfs")
+        {
+            Description = "Grandfather-father-son preset: --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --keep-yearly 3 (a --keep-* option given as well overrides its level).",
+        };
+        var groupBy = new Option<string?>("--group-by")
+        {
+            Description = "Evaluate the policy separately for each group of snapshots sharing these properties: a comma-separated list of host, kind, paths, tags, or 'none' (default: host,kind,paths).",
+            HelpName = "PROPS",
+        };
+        var timeZone = new Option<string?>("--time-zone")
+        {
+            Description = "IANA time zone in which hours, days, weeks, months and years are counted, e.g. Europe/Berlin or UTC (default: this machine's local zone).",
+            HelpName = "ZONE",
+        };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Show which snapshots would be kept and removed, and why; delete nothing." };
+        var prune = new Option<bool>("--prune") { Description = "Run 'prune' afterwards to free the data of the removed snapshots." };
+        var repackThreshold = PruneCommand.RepackThresholdOption();
+        repackThreshold.Description += " Used with --prune.";
+
+        var command = new Command(
+            "forget",
+            "Remove the snapshots that no retention rule keeps (rules combine: a snapshot is kept when any rule keeps it; pinned and future-dated snapshots are always kept). " +
+            "Their data stays until 'prune' (or --prune) frees it.")
+        {
+            keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepWithinHourly, keepWithinDaily, keepWithinWeekly,
+            keepWithinMonthly, keepWithinYearly, keepTag, gfs, groupBy, timeZone, dryRun, prune, repackThreshold,
+        };
+        runner.Bind(command, async (context, ct) =>
+        {
+            TimeSpan? Duration(Option<string?> option) => context.Get(option) is { } text ? DurationParser.Parse(text, option.Name) : null;
+
+            var zone = ParseTimeZone(context.Get(timeZone));
+            var preset = context.Get(gfs);
+            var policy = new RetentionPolicy
+            {
+                KeepLast = context.Get(keepLast),
+                KeepHourly = context.Get(keepHourly),
+                KeepDaily = context.Get(keepDaily) ?? (preset ? 7 : null),
+                KeepWeekly = context.Get(keepWeekly) ?? (preset ? 4 : null),
+                KeepMonthly = context.Get(keepMonthly) ?? (preset ? 12 : null),
+                KeepYearly = context.Get(keepYearly) ?? (preset ? 3 : null),
+                KeepWithin = Duration(keepWithin),
+                KeepWithinHourly = Duration(keepWithinHourly),
+                KeepWithinDaily = Duration(keepWithinDaily),
+                KeepWithinWeekly = Duration(keepWithinWeekly),
+                KeepWithinMonthly = Duration(keepWithinMonthly),
+                KeepWithinYearly = Duration(keepWithinYearly),
+                KeepTags = ParseTagSets(context.Get(keepTag) ?? []),
+                TimeZone = zone,
+                GroupBy = ParseGrouping(context.Get(groupBy)),
+            };
+            if (!policy.HasRules)
+            {
+                throw new CliUsageException("No retention rule given: pass at least one --keep-* option or --gfs (an empty policy would remove every snapshot).");
+            }
+
+            try
+            {
+                policy.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                throw new CliUsageException(OptionMessage(ex));
+            }
+
+            var isDryRun = context.Get(dryRun);
+            var runPrune = context.Get(prune);
+            var pruneOptions = runPrune ? PruneCommand.Options(context, repackThreshold, repackSmall: false, dryRun: false) : null;
+
+            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            var result = await new RetentionService(repository).ApplyAsync(policy, isDryRun, ct).ConfigureAwait(false);
+            foreach (var problem in result.Problems)
+            {
+                await context.Output.WarnAsync($"skipped damaged snapshot {problem}").ConfigureAwait(false);
+            }
+
+            if (!context.Json)
+            {
+                await WriteAsync(context.Output, policy, result).ConfigureAwait(false);
+            }
+
+            Backup.Core.Maintenance.PruneResult? pruned = null;
+            if (pruneOptions is not null)
+            {
+                if (isDryRun)
+                {
+                    await context.Output.InfoAsync("Dry run: prune was not run.").ConfigureAwait(false);
+                }
+                else
+                {
+                    pruned = await PruneCommand.RunAsync(repository, pruneOptions, ct).ConfigureAwait(false);
+                    if (!context.Json)
+                    {
+                        await PruneCommand.WriteAsync(context.Output, pruned).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            if (context.Json)
+            {
+                var output = new ForgetOutput(
+                    result.DryRun, policy.ToString(), result.EvaluatedAt, result.Kept.Count(), result.Removed.Count(), result.Deleted,
+                    [.. result.Groups.Select(ForgetGroupOutput.From)], result.Problems, pruned is null ? null : PruneOutput.From(pruned));
+                await context.Output.WriteJsonAsync(output, CliJson.Default.ForgetOutput).ConfigureAwait(false);
+            }
+
+            return result.Problems.Count > 0 ? ExitCodes.RepositoryDamaged : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static async Task WriteAsync(OutputWriter output, RetentionPolicy policy, RetentionResult result)
+    {
+        await output.LineAsync($"Policy: {policy}").ConfigureAwait(false);
+        foreach (var group in result.Groups)
+        {
+            await output.LineAsync(string.Empty).ConfigureAwait(false);
+            await output.LineAsync($"Group {group.Key}: {group.Kept.Count()} kept, {group.Removed.Count()} {(result.DryRun ? "would be removed" : "removed")}").ConfigureAwait(false);
+            await output.TableAsync(
+                ["ID", "Time", "Action", "Reasons"],
+                group.Decisions.Select(d => (IReadOnlyList<string>)[
+                    d.Snapshot.Id.ToShortString(), Format.Time(d.Snapshot.Time),
+                    d.IsKept ? "keep" : result.DryRun ? "would remove" : "remove",
+                    d.IsKept ? string.Join(", ", d.Reasons) : "no rule keeps it"])).ConfigureAwait(false);
+        }
+
+        var kept = result.Kept.Count();
+        var removed = result.Removed.Count();
+        await output.LineAsync(string.Empty).ConfigureAwait(false);
+        await output.LineAsync(result.DryRun
+            ? $"Dry run: would keep {kept} and remove {removed} snapshot(s); nothing was deleted."
+            : $"Kept {kept} and removed {result.Deleted} snapshot(s)." + (result.Deleted > 0 ? " Run 'backup prune' to free their data." : "")).ConfigureAwait(false);
+    }
+
+    private static List<IReadOnlyList<string>> ParseTagSets(string[] values)
+    {
+        var sets = new List<IReadOnlyList<string>>();
+        foreach (var value in values)
+        {
+            var tags = value.Split(',', StringSplitOptions.TrimEntries);
+            if (tags.Length == 0 || tags.Any(t => t.Length == 0))
+            {
+                throw new CliUsageException($"--keep-tag '{value}' holds an empty tag; give TAG or TAG,TAG.");
+            }
+
+            sets.Add(tags);
+        }
+
+        return sets;
+    }
+
+    private static SnapshotGrouping ParseGrouping(string? text)
+    {
+        if (text is null)
+        {
+            return SnapshotGrouping.Default;
+        }
+
+        var grouping = SnapshotGrouping.None;
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            grouping |= part.ToLowerInvariant() switch
+            {
+                "host" or "hostname" => SnapshotGrouping.Host,
+                "kind" or "source-kind" => SnapshotGrouping.SourceKind,
+                "paths" or "path" => SnapshotGrouping.Paths,
+                "tags" or "tag" => SnapshotGrouping.Tags,
+                "none" => SnapshotGrouping.None,
+                _ => throw new CliUsageException($"--group-by '{part}' is unknown; use a comma-separated list of host, kind, paths and tags, or 'none'."),
+            };
+        }
+
+        return grouping;
+    }
+
+    private static TimeZoneInfo ParseTimeZone(string? id)
+    {
+        if (id is null)
+        {
+            return TimeZoneInfo.Local;
+        }
+
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(id);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            throw new CliUsageException($"--time-zone '{id}' is not a known time zone; give an IANA name such as Europe/Berlin or UTC.");
+        }
+    }
+
+    // The policy names its properties (KeepLast); the user typed options (--keep-last).
+    private static string OptionMessage(ArgumentException ex)
+    {
+        var message = ex.Message;
+        var paren = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        if (paren >= 0)
+        {
+            message = message[..paren];
+        }
+
+        foreach (var (property, option) in new[]
+        {
+            ("KeepWithinHourly", "--keep-within-hourly"), ("KeepWithinDaily", "--keep-within-daily"), ("KeepWithinWeekly", "--keep-within-weekly"),
+            ("KeepWithinMonthly", "--keep-within-monthly"), ("KeepWithinYearly", "--keep-within-yearly"), ("KeepWithin", "--keep-within"),
+            ("KeepLast", "--keep-last"), ("KeepHourly", "--keep-hourly"), ("KeepDaily", "--keep-daily"), ("KeepWeekly", "--keep-weekly"),
+            ("KeepMonthly", "--keep-monthly"), ("KeepYearly", "--keep-yearly"), ("KeepTags", "--keep-tag"),
+        })
+        {
+            message = message.Replace(property, option, StringComparison.Ordinal);
+        }
+
+        return message.Replace(" (or null to leave the rule out)", "", StringComparison.Ordinal);
+    }
+}

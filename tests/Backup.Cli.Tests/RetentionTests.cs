@@ -1,0 +1,137 @@
+using System.Text.Json;
+
+namespace Backup.Cli.Tests;
+
+/// <summary>forget and prune, end to end.</summary>
+public sealed class RetentionTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public RetentionTests() => Directory.CreateDirectory(_cli.PathOf("src"));
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Forget_dry_run_deletes_nothing_and_shows_the_reasons()
+    {
+        await _cli.InitAsync();
+        var ids = await CreateSnapshotsAsync(2);
+
+        var human = await _cli.RunAsync("forget", "--keep-last", "1", "--dry-run");
+        var within = await _cli.RunAsync("forget", "--keep-within", "7d", "--dry-run");
+        var json = await _cli.RunAsync("forget", "--keep-last", "1", "--dry-run", "--time-zone", "UTC", "--json");
+
+        human.ExitCode.Should().Be(0, human.Stderr);
+        human.Stdout.Should().Contain("Dry run").And.Contain("nothing was deleted").And.Contain("would remove").And.Contain("last 1").And.Contain("no rule keeps it");
+        within.ExitCode.Should().Be(0, within.Stderr);
+        within.Stdout.Should().Contain("within 7d").And.Contain("would keep 2 and remove 0");
+        json.ExitCode.Should().Be(0, json.Stderr);
+        var root = JsonDocument.Parse(json.Stdout).RootElement;
+        root.GetProperty("dryRun").GetBoolean().Should().BeTrue();
+        root.GetProperty("deleted").GetInt32().Should().Be(0);
+        var decisions = root.GetProperty("groups")[0].GetProperty("decisions").EnumerateArray().ToDictionary(d => d.GetProperty("id").GetString()!);
+        decisions[ids[1]].GetProperty("action").GetString().Should().Be("keep");
+        decisions[ids[1]].GetProperty("reasons").EnumerateArray().Select(r => r.GetString()).Should().Contain("last 1");
+        decisions[ids[0]].GetProperty("action").GetString().Should().Be("remove");
+        decisions[ids[0]].GetProperty("reasons").GetArrayLength().Should().Be(0);
+        (await ListAsync()).Should().BeEquivalentTo(ids);
+    }
+
+    [Fact]
+    public async Task Forget_keep_last_1_removes_the_older_snapshots()
+    {
+        await _cli.InitAsync();
+        var ids = await CreateSnapshotsAsync(3);
+
+        var forget = await _cli.RunAsync("forget", "--keep-last", "1");
+
+        forget.ExitCode.Should().Be(0, forget.Stderr);
+        forget.Stdout.Should().Contain("removed 2 snapshot(s)");
+        (await ListAsync()).Should().Equal(ids[2]);
+    }
+
+    [Fact]
+    public async Task An_empty_policy_is_a_usage_error()
+    {
+        await _cli.InitAsync();
+        await CreateSnapshotsAsync(1);
+
+        var forget = await _cli.RunAsync("forget", "--dry-run");
+        var badDuration = await _cli.RunAsync("forget", "--keep-within", "7x");
+
+        forget.ExitCode.Should().Be(2, forget.Stderr);
+        forget.Stderr.Should().Contain("No retention rule given");
+        badDuration.ExitCode.Should().Be(2, badDuration.Stderr);
+        badDuration.Stderr.Should().Contain("--keep-within '7x'");
+        (await ListAsync()).Should().HaveCount(1);
+    }
+
+    [Fact]
+    public async Task Prune_after_forget_shrinks_the_repository_and_the_remaining_snapshot_restores()
+    {
+        await _cli.InitAsync();
+        var ids = await CreateSnapshotsAsync(2);
+        var kept = await File.ReadAllBytesAsync(_cli.PathOf("src/data.bin"));
+        (await _cli.RunAsync("forget", "--keep-last", "1")).ExitCode.Should().Be(0);
+        var before = DataBytes();
+
+        var prune = await _cli.RunAsync("prune", "--json");
+        var restore = await _cli.RunAsync("restore", "latest", "--target", "out");
+
+        prune.ExitCode.Should().Be(0, prune.Stderr);
+        var result = JsonDocument.Parse(prune.Stdout).RootElement;
+        result.GetProperty("bytesAfter").GetInt64().Should().BeLessThan(result.GetProperty("bytesBefore").GetInt64());
+        (result.GetProperty("packsRemoved").GetInt32() + result.GetProperty("packsRewritten").GetInt32()).Should().BeGreaterThan(0);
+        DataBytes().Should().BeLessThan(before);
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        var restored = Path.Combine(_cli.PathOf("out"), _cli.PathOf("src/data.bin").TrimStart('/'));
+        (await File.ReadAllBytesAsync(restored)).Should().Equal(kept);
+        (await ListAsync()).Should().Equal(ids[1]);
+    }
+
+    [Fact]
+    public async Task Forget_with_prune_runs_prune_afterwards()
+    {
+        await _cli.InitAsync();
+        await CreateSnapshotsAsync(2);
+
+        var forget = await _cli.RunAsync("forget", "--keep-last", "1", "--prune", "--json");
+
+        forget.ExitCode.Should().Be(0, forget.Stderr);
+        var root = JsonDocument.Parse(forget.Stdout).RootElement;
+        root.GetProperty("deleted").GetInt32().Should().Be(1);
+        root.GetProperty("prune").GetProperty("bytesFreed").GetInt64().Should().BeGreaterThan(0);
+    }
+
+    /// <summary>Creates <paramref name="count"/> snapshots of src/, each with different incompressible content; returns their IDs, oldest first.</summary>
+    private async Task<List<string>> CreateSnapshotsAsync(int count)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            await File.WriteAllBytesAsync(_cli.PathOf("src/data.bin"), RandomBytes(4096, seed: i));
+            var create = await _cli.RunAsync("create", "src", "--json");
+            create.ExitCode.Should().Be(0, create.Stderr);
+            ids.Add(JsonDocument.Parse(create.Stdout).RootElement.GetProperty("snapshot").GetProperty("id").GetString()!);
+        }
+
+        return ids;
+    }
+
+    private async Task<List<string>> ListAsync()
+    {
+        var list = await _cli.RunAsync("snapshots", "--json");
+        list.ExitCode.Should().Be(0, list.Stderr);
+        return [.. JsonDocument.Parse(list.Stdout).RootElement.EnumerateArray().Select(s => s.GetProperty("id").GetString()!)];
+    }
+
+    private long DataBytes() =>
+        new DirectoryInfo(Path.Combine(_cli.Repository, "data")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
+    private static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+}
