@@ -7,7 +7,7 @@ internal static class RepositoryOpener
 {
     public static async Task<BackupRepository> OpenAsync(CommandContext context, CancellationToken cancellationToken)
     {
-        var target = RepositoryTargets.Create(RepositoryTargets.ResolveLocation(context), create: false);
+        var target = RepositoryTargets.Create(RepositoryTargets.ResolveLocation(context), create: false, context.Console.GetEnvironmentVariable);
 
         // Fail on a missing repository before asking for a password.
         _ = await BackupRepository.ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
