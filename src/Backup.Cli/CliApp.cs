@@ -31,6 +31,7 @@ internal sealed class CliApp
         _root.Subcommands.Add(DumpCommand.Create(runner));
         _root.Subcommands.Add(KeyCommand.Create(runner));
         _root.Subcommands.Add(StatsCommand.Create(runner));
+        _root.Subcommands.Add(CopyCommand.Create(runner));
 
         var help = _root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithEpilogAction((HelpAction)help.Action!, console);
