@@ -36,6 +36,7 @@ internal sealed class CliApp
         _root.Subcommands.Add(CheckCommand.Create(runner));
         _root.Subcommands.Add(RepairCommand.Create(runner));
         _root.Subcommands.Add(VerifyCommand.Create(runner));
+        _root.Subcommands.Add(CopyCommand.Create(runner));
 
         var help = _root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithEpilogAction((HelpAction)help.Action!, console);

@@ -43,5 +43,9 @@ internal static class ExitCodes
           BACKUP_REPOSITORY     repository location when --repo is not given
           BACKUP_PASSWORD       repository password (or use --password-file, or type it when asked)
           BACKUP_NEW_PASSWORD   new password for 'key add' and 'key passwd'
+          BACKUP_DESTINATION_PASSWORD  password of the destination repository of 'copy'
+          BACKUP_SFTP_HOST_KEY, BACKUP_SFTP_KEY_FILE, BACKUP_SFTP_KEY_PASSPHRASE, BACKUP_SFTP_PASSWORD   sftp:// repositories
+          BACKUP_S3_ENDPOINT, BACKUP_S3_REGION, BACKUP_S3_PATH_STYLE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY   s3:// repositories
+          AZURE_STORAGE_CONNECTION_STRING   azure:// repositories
         """;
 }

@@ -7,7 +7,7 @@ internal sealed class GlobalOptions
 {
     public Option<string?> Repo { get; } = new("--repo", "-r")
     {
-        Description = "Repository location (a local directory). Default: $BACKUP_REPOSITORY.",
+        Description = "Repository location: a local directory, or sftp://USER@HOST[:PORT]/PATH, s3://BUCKET[/PREFIX], azure://CONTAINER[/PREFIX]. Default: $BACKUP_REPOSITORY.",
         HelpName = "LOCATION",
         Recursive = true,
     };

@@ -10,6 +10,7 @@ internal sealed class PasswordResolver(CliConsole console)
 {
     public const string PasswordVariable = "BACKUP_PASSWORD";
     public const string NewPasswordVariable = "BACKUP_NEW_PASSWORD";
+    public const string DestinationPasswordVariable = "BACKUP_DESTINATION_PASSWORD";
 
     /// <summary>The credentials that open (or, with <paramref name="confirm"/>, create) the repository.</summary>
     public RepositoryCredentials Resolve(FileInfo? passwordFile, bool confirm = false) =>
@@ -18,6 +19,10 @@ internal sealed class PasswordResolver(CliConsole console)
     /// <summary>The credentials of a new key: --new-password-file, then $BACKUP_NEW_PASSWORD, then a prompt (asked twice).</summary>
     public RepositoryCredentials ResolveNew(FileInfo? newPasswordFile) =>
         RepositoryCredentials.FromPassword(Find(newPasswordFile, NewPasswordVariable, "--new-password-file", "New password: ", confirm: true));
+
+    /// <summary>The credentials of a second repository (copy's destination): --destination-password-file, then $BACKUP_DESTINATION_PASSWORD, then a prompt.</summary>
+    public RepositoryCredentials ResolveDestination(FileInfo? destinationPasswordFile) =>
+        RepositoryCredentials.FromPassword(Find(destinationPasswordFile, DestinationPasswordVariable, "--destination-password-file", "Destination repository password: ", confirm: false));
 
     private string Find(FileInfo? file, string variable, string optionName, string prompt, bool confirm)
     {
