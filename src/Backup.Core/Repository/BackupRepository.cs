@@ -299,7 +299,7 @@ public sealed class BackupRepository : IAsyncDisposable
             }
 
             return latest ?? throw (damaged.Count > 0
-                ? new RepositoryCorruptException($"Every snapshot object in {Target.Description} is damaged ({string.Join(", ", damaged)}); run 'backup check'.")
+                ? new RepositoryCorruptException($"Every snapshot object in {Target.Description} is damaged or altered ({string.Join(", ", damaged)}); run 'backup check'.")
                 : new RepositoryException($"The repository in {Target.Description} has no snapshots yet."));
         }
 
