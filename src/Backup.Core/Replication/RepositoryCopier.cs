@@ -43,7 +43,7 @@ public sealed class RepositoryCopier
     public async Task<CopyResult> CopyAsync(IEnumerable<Snapshot>? snapshots = null, IProgress<Snapshot>? progress = null, CancellationToken cancellationToken = default)
     {
         var started = _time.GetTimestamp();
-        var wanted = snapshots?.ToList() ?? await ToListAsync(_source.ListSnapshotsAsync(null, cancellationToken)).ConfigureAwait(false);
+        var wanted = snapshots?.ToList() ?? await _source.ListSnapshotsAsync(null, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
         var present = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var existing in _destination.ListSnapshotsAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
         {
@@ -131,16 +131,5 @@ public sealed class RepositoryCopier
                 }
             }
         }
-    }
-
-    private static async Task<List<Snapshot>> ToListAsync(IAsyncEnumerable<Snapshot> snapshots)
-    {
-        var list = new List<Snapshot>();
-        await foreach (var snapshot in snapshots.ConfigureAwait(false))
-        {
-            list.Add(snapshot);
-        }
-
-        return list;
     }
 }
