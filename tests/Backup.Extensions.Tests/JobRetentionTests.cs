@@ -146,7 +146,7 @@ public sealed class JobRetentionTests
 
         logs.Messages.Should().Contain(m => m.Contains("prune of repository main skipped", StringComparison.Ordinal));
 
-        // Owed: the next run prunes even though it forgets... one more snapshot either way; the prune now succeeds.
+        // Once the lock is gone, the next run prunes.
         time.Advance(TimeSpan.FromHours(1));
         (await runner.RunAsync("export")).Outcome.Should().Be(BackupJobOutcome.Succeeded);
         logs.Messages.Should().Contain(m => m.Contains("pruned repository main", StringComparison.Ordinal));
