@@ -40,7 +40,7 @@ builder.Services.AddBackup(backup => backup
     .AddJob("export", job =>
     {
         job.SourceFactory = _ => StreamSource.FromStream("export.csv", new MemoryStream(GenerateExport(ExportSize)));
-        job.Verification = RestoreDrillAsync;
+        job.VerificationStep = RestoreDrillAsync;
     }));
 builder.Services.AddHealthChecks().AddBackupHealthChecks();
 using var host = builder.Build();

@@ -1,13 +1,16 @@
 // WorkerService: a host that backs up on a schedule and reports its health over HTTP.
 //   dotnet run --project samples/WorkerService                 scheduler + http://127.0.0.1:5080/health
 //   dotnet run --project samples/WorkerService -- --once       run both jobs once, print health, exit (for CI)
-// Two jobs: "files" backs up a folder (by default a small generated one) every 15 minutes; "export" backs up a
-// stream produced by the application (a generated CSV export) nightly at 02:00 Europe/Berlin. A PostgreSQL job
-// is configured the same way with the source that comes with the database provider package.
-// Settings are in appsettings.json ("Backup" section); BACKUP_PASSWORD holds the repository password.
-using System.Text;
-using Backup.Core.Sources;
+// Two jobs (appsettings.json, "Backup" section):
+// - "files" backs up a folder (by default a small generated one) every 15 minutes, keeps 4 last / 24 hourly /
+//   7 daily snapshots (then prunes), verifies daily (5% of the data and a restore drill) and copies each new
+//   snapshot to the "offsite" repository;
+// - "orders-db" backs up a PostgreSQL database nightly (source "orders-db" from Backup.Providers.PostgreSql,
+//   password from the ORDERS_DB_PASSWORD environment variable). Without a reachable server the job fails and its
+//   health check is Unhealthy; the host keeps running.
+// BACKUP_PASSWORD holds the repositories' password.
 using Backup.Extensions.DependencyInjection;
+using Backup.Providers.PostgreSql;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -29,6 +32,7 @@ var sampleFolder = CreateSampleFolder(Path.Combine(work, "data"));
 builder.Services.AddBackup(backup => backup
     .BindConfiguration(builder.Configuration.GetSection("Backup"))
     .AddRepository("main", repository => repository.Path ??= Path.Combine(work, "repository"))
+    .AddRepository("offsite", repository => repository.Path ??= Path.Combine(work, "offsite"))
     .AddJob("files", job =>
     {
         if (job.Paths.Count == 0)
@@ -36,8 +40,7 @@ builder.Services.AddBackup(backup => backup
             job.Paths.Add(sampleFolder);
         }
     })
-    .AddJob("export", job => job.SourceFactory = _ => new StreamSource("orders.csv", _ =>
-        ValueTask.FromResult(System.IO.Pipelines.PipeReader.Create(new MemoryStream(GenerateExport())))))
+    .AddPostgreSqlSource("orders-db", builder.Configuration.GetSection("Backup:Sources:orders-db"))
     .AddNotificationSink<ConsoleNotifications>());
 if (!once)
 {
@@ -95,18 +98,6 @@ static string CreateSampleFolder(string path)
     return path;
 }
 
-static byte[] GenerateExport()
-{
-    var text = new StringBuilder();
-    text.Append("order,customer,amount\n");
-    for (var order = 1; order <= 20_000; order++)
-    {
-        text.Append(order).Append(",customer-").Append(order % 977).Append(',').Append((order * 37 % 10_000) / 100.0).Append('\n');
-    }
-
-    return Encoding.UTF8.GetBytes(text.ToString());
-}
-
 /// <summary>A notification sink: here it prints, a real one might post to chat or open a ticket.</summary>
 internal sealed class ConsoleNotifications : IBackupNotificationSink
 {
@@ -114,7 +105,11 @@ internal sealed class ConsoleNotifications : IBackupNotificationSink
     {
         if (jobEvent.Result is { } result)
         {
-            Console.WriteLine($"[notification] {result.JobName}: {result.Outcome} in {result.Duration.TotalSeconds:F2} s{(result.Snapshot is { } s ? $", snapshot {s.Id.ToShortString()}" : string.Empty)}");
+            Console.WriteLine($"[notification] {result.JobName}: {result.Outcome} in {result.Duration.TotalSeconds:F2} s"
+                + (result.Snapshot is { } s ? $", snapshot {s.Id.ToShortString()}" : string.Empty)
+                + (result.Error is { } e ? $": {e.Message}" : string.Empty)
+                + string.Concat((result.Copies ?? []).Select(c => c.Succeeded ? $", copied to {c.Repository}" : $", copy to {c.Repository} FAILED: {c.Error?.Message}"))
+                + (result.Verification is { } v ? $", verification {(v.Succeeded ? "passed" : "FAILED")}: {v.Message}" : string.Empty));
         }
 
         return Task.CompletedTask;

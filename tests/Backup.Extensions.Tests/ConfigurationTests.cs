@@ -104,6 +104,15 @@ public sealed class ConfigurationTests
     [InlineData("Backup:Repositories:main:Compression", "lz4", "Backup:Repositories:main:Compression: 'lz4' is not a valid compression setting")]
     [InlineData("Backup:Repositories:main:PasswordFile", "/run/secrets/backup", "Backup:Repositories:main: more than one key source")]
     [InlineData("Backup:Jobs:nightly:PreHooks:0:Timeout", "00:00:00", "Backup:Jobs:nightly:PreHooks:0:Timeout: must be positive")]
+    [InlineData("Backup:Jobs:nightly:Retention:Prune", "true", "Backup:Jobs:nightly:Retention: The retention policy has no rule")]
+    [InlineData("Backup:Jobs:nightly:Retention:KeepDaily", "0", "Backup:Jobs:nightly:Retention:KeepDaily: ")]
+    [InlineData("Backup:Jobs:nightly:Retention:TimeZone", "Mars/Olympus_Mons", "Backup:Jobs:nightly:Retention:TimeZone: 'Mars/Olympus_Mons' is not a known time zone")]
+    [InlineData("Backup:Jobs:nightly:Verification:Every", "-1.00:00:00", "Backup:Jobs:nightly:Verification:Every: must be positive")]
+    [InlineData("Backup:Jobs:nightly:Verification:ReadDataSubset", "lots", "Backup:Jobs:nightly:Verification:ReadDataSubset: 'lots' is not")]
+    [InlineData("Backup:Jobs:nightly:Verification:Check", "false", "Backup:Jobs:nightly:Verification: verifies nothing")]
+    [InlineData("Backup:Jobs:nightly:CopyTo:0", "offsite", "Backup:Jobs:nightly:CopyTo:0: 'offsite' is not a configured repository")]
+    [InlineData("Backup:Jobs:nightly:CopyTo:0", "main", "Backup:Jobs:nightly:CopyTo:0: 'main' is the job's own repository")]
+    [InlineData("Backup:Jobs:nightly:Source", "orders-db", "Backup:Jobs:nightly:Source: 'orders-db' is not a registered source")]
     public async Task A_bad_setting_fails_start_up_naming_the_setting(string key, string value, string expected)
     {
         var configuration = new ConfigurationBuilder()

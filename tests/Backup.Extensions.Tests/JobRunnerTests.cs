@@ -152,8 +152,8 @@ public sealed class JobRunnerTests
         var order = new List<string>();
         await using var provider = TestSupport.Build(configure: b => b.AddJob("export", j =>
         {
-            j.Retention = (ctx, _) => { order.Add("retention:" + ctx.Result.Snapshot.Id.ToShortString()); return Task.CompletedTask; };
-            j.Verification = (ctx, _) => { order.Add("verify"); return Task.FromResult(new BackupVerificationOutcome(false, "pack 1f2e missing", TimeSpan.FromSeconds(3))); };
+            j.RetentionStep = (ctx, _) => { order.Add("retention:" + ctx.Result.Snapshot.Id.ToShortString()); return Task.CompletedTask; };
+            j.VerificationStep = (ctx, _) => { order.Add("verify"); return Task.FromResult(new BackupVerificationOutcome(false, "pack 1f2e missing", TimeSpan.FromSeconds(3))); };
         }));
 
         var result = await provider.GetRequiredService<IBackupJobRunner>().RunAsync("export");

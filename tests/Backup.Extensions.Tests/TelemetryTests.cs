@@ -22,8 +22,8 @@ public sealed class TelemetryTests
                     j.Repository = "main";
                     j.SourceFactory = _ => TestSupport.Export("otel.bin", 4096);
                     j.PreHooks.Add(new BackupHookOptions { Name = "flush", Action = (_, _) => Task.CompletedTask });
-                    j.Retention = (_, _) => Task.CompletedTask;
-                    j.Verification = (_, _) => Task.FromResult(new BackupVerificationOutcome(true, "drill ok", TimeSpan.FromSeconds(2)));
+                    j.RetentionStep = (_, _) => Task.CompletedTask;
+                    j.VerificationStep = (_, _) => Task.FromResult(new BackupVerificationOutcome(true, "drill ok", TimeSpan.FromSeconds(2)));
                 });
                 b.AddJob("otel-broken", j =>
                 {

@@ -73,7 +73,7 @@ internal static class TestSupport
                 // A key file skips the 600,000-iteration password KDF, keeping tests fast; password tests opt out.
                 if (fastKey)
                 {
-                    r.KeySource = _ => new DelegateKeySource("test key file", _ => ValueTask.FromResult(RepositoryCredentials.FromKeyFile(TestKeyFile)));
+                    r.KeySource = _ => FastKey();
                 }
             });
             b.AddJob("export", j => j.SourceFactory = _ => Export("export.csv", 64 * 1024));
@@ -81,6 +81,25 @@ internal static class TestSupport
         });
         services?.Invoke(collection);
         return collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    /// <summary>The test key file as a key source (no password KDF).</summary>
+    public static IRepositoryKeySource FastKey() =>
+        new DelegateKeySource("test key file", _ => ValueTask.FromResult(RepositoryCredentials.FromKeyFile(TestKeyFile)));
+
+    /// <summary>The test key file's credentials, to create a repository beforehand.</summary>
+    public static RepositoryCredentials FastCredentials() => RepositoryCredentials.FromKeyFile(TestKeyFile);
+
+    /// <summary>Every snapshot of <paramref name="repository"/>.</summary>
+    public static async Task<List<Backup.Core.Snapshots.Snapshot>> SnapshotsAsync(Backup.Core.Repository.BackupRepository repository)
+    {
+        var snapshots = new List<Backup.Core.Snapshots.Snapshot>();
+        await foreach (var snapshot in repository.ListSnapshotsAsync())
+        {
+            snapshots.Add(snapshot);
+        }
+
+        return snapshots;
     }
 
     /// <summary>A generated export of <paramref name="size"/> bytes (deterministic, so reruns deduplicate).</summary>

@@ -106,6 +106,23 @@ public class RetentionServiceTests
     }
 
     [Fact]
+    public async Task A_filter_limits_the_policy_to_the_selected_snapshots_and_never_deletes_the_others()
+    {
+        var (_, repository, saved) = await RepositoryWithHistoryAsync();
+        await using var _ = repository;
+        var service = new RetentionService(repository, new FixedTime(Now)) { Filter = s => s.Hostname == "web1" };
+
+        // One group for everything: without the filter, KeepLast 1 would remove db1's (older) snapshot too.
+        var result = await service.ApplyAsync(new RetentionPolicy { KeepLast = 1, GroupBy = SnapshotGrouping.None }, dryRun: false, CancellationToken.None);
+
+        result.Groups.SelectMany(g => g.Decisions).Should().OnlyContain(d => d.Snapshot.Hostname == "web1");
+        result.Deleted.Should().BeGreaterThan(0);
+        var remaining = await ListIdsAsync(repository);
+        remaining.Should().Contain(saved.Where(s => s.Hostname != "web1").Select(s => s.Id));
+        remaining.Should().HaveCount(saved.Count(s => s.Hostname != "web1") + result.Kept.Count());
+    }
+
+    [Fact]
     public async Task Forget_runs_alongside_a_backup_but_not_alongside_exclusive_maintenance()
     {
         var (target, repository, _) = await RepositoryWithHistoryAsync();

@@ -32,6 +32,13 @@ public sealed class RetentionService
         _time = time ?? TimeProvider.System;
     }
 
+    /// <summary>
+    /// Which snapshots the policy applies to (every snapshot when null). Snapshots the filter leaves out are neither
+    /// evaluated nor deleted, so several owners of one repository (hosted jobs, each selecting its own snapshots by
+    /// tag or metadata) can each apply their own policy without forgetting each other's snapshots.
+    /// </summary>
+    public Func<Snapshot, bool>? Filter { get; init; }
+
     /// <summary>Evaluates <paramref name="policy"/> and, unless <paramref name="dryRun"/>, deletes the removed snapshots.</summary>
     /// <param name="policy">The policy; validated before anything is read.</param>
     /// <param name="dryRun">Decide and report only; delete nothing.</param>
@@ -49,7 +56,10 @@ public sealed class RetentionService
         var snapshots = new List<Snapshot>();
         await foreach (var snapshot in _repository.ListSnapshotsAsync((key, ex) => problems.Add($"{key}: {ex.Message}"), ct).ConfigureAwait(false))
         {
-            snapshots.Add(snapshot);
+            if (Filter is null || Filter(snapshot))
+            {
+                snapshots.Add(snapshot);
+            }
         }
 
         var now = _time.GetUtcNow();

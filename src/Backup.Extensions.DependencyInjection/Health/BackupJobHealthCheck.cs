@@ -7,8 +7,8 @@ namespace Backup.Extensions.DependencyInjection;
 /// <summary>
 /// The health of one job: Unhealthy when its newest successful snapshot is older than its RPO (or there is none;
 /// exactly at the RPO it is still Healthy), Degraded when its last verification failed or is older than
-/// <see cref="BackupJobOptions.VerificationMaxAge"/>, or when the last restore drill took longer than the RTO;
-/// otherwise Healthy. Data: lastSnapshotTime, ageSeconds, rpoSeconds, lastVerification, lastVerificationSucceeded,
+/// <see cref="BackupJobOptions.VerificationMaxAge"/> (by default what the job's Verification policy allows), when the
+/// last restore drill took longer than the RTO, or when the last copy to a secondary repository failed; otherwise Healthy. Data: lastSnapshotTime, ageSeconds, rpoSeconds, lastVerification, lastVerificationSucceeded,
 /// rtoSeconds, lastRestoreSeconds (each when known).
 /// </summary>
 internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory history, IBackupJobStateStore state, IOptions<BackupHostingOptions> options, TimeProvider time) : IHealthCheck
@@ -60,6 +60,16 @@ internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory hist
             data["lastRestoreSeconds"] = Math.Round(restore.TotalSeconds, 3);
         }
 
+        if (job.EffectiveVerificationMaxAge is { } verificationMaxAge)
+        {
+            data["verificationMaxAgeSeconds"] = verificationMaxAge.TotalSeconds;
+        }
+
+        if (current.LastCopyError is { } lastCopyError)
+        {
+            data["lastCopyError"] = lastCopyError;
+        }
+
         if (job.Rpo is { } objective)
         {
             if (lastSuccess is null)
@@ -83,9 +93,14 @@ internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory hist
             return HealthCheckResult.Degraded($"Backup job '{jobName}': the last restore drill took {took:g}, over its RTO of {limit:g}.", data: data);
         }
 
-        if (job.VerificationMaxAge is { } maxAge && (current.LastVerification is null || now - current.LastVerification.Value > maxAge))
+        if (job.EffectiveVerificationMaxAge is { } maxAge && (current.LastVerification is null || now - current.LastVerification.Value > maxAge))
         {
             return HealthCheckResult.Degraded($"Backup job '{jobName}': no successful verification within {maxAge:g}.", data: data);
+        }
+
+        if (current.LastCopyError is { } copyError)
+        {
+            return HealthCheckResult.Degraded($"Backup job '{jobName}': the last copy to a secondary repository failed: {copyError}", data: data);
         }
 
         return HealthCheckResult.Healthy($"Backup job '{jobName}' is within its objectives.", data);

@@ -12,6 +12,10 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
     /// <summary>The snapshot metadata key holding the job's name.</summary>
     public const string JobMetadataKey = "backup.job";
 
+    /// <summary>Whether <paramref name="snapshot"/> was written by the job called <paramref name="jobName"/> (its metadata names the job).</summary>
+    public static bool IsJobSnapshot(Core.Snapshots.Snapshot snapshot, string jobName) =>
+        snapshot.Metadata.TryGetValue(JobMetadataKey, out var owner) && string.Equals(owner, jobName, StringComparison.OrdinalIgnoreCase);
+
     private readonly ConcurrentDictionary<string, Lazy<Task>> _loaded = new(StringComparer.OrdinalIgnoreCase);
 
     public async ValueTask<DateTimeOffset?> GetLastSuccessAsync(string jobName, CancellationToken cancellationToken)
@@ -48,8 +52,7 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
         DateTimeOffset? newest = null;
         await foreach (var snapshot in repository.ListSnapshotsAsync(null, cancellationToken).ConfigureAwait(false))
         {
-            if (!snapshot.Partial && snapshot.Metadata.TryGetValue(JobMetadataKey, out var owner)
-                && string.Equals(owner, jobName, StringComparison.OrdinalIgnoreCase) && (newest is null || snapshot.Time > newest))
+            if (!snapshot.Partial && IsJobSnapshot(snapshot, jobName) && (newest is null || snapshot.Time > newest))
             {
                 newest = snapshot.Time;
             }

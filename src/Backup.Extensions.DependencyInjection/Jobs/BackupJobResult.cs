@@ -29,6 +29,8 @@ public enum BackupJobOutcome
 /// <param name="Snapshot">The snapshot written, if any.</param>
 /// <param name="Error">Why it failed (messages never contain secrets).</param>
 /// <param name="Verification">The verification step's outcome, if it ran.</param>
+/// <param name="Copies">The copies of the snapshot to secondary repositories (<see cref="BackupJobOptions.CopyTo"/>), if any were made.</param>
+/// <param name="Retention">What the job's retention decided and forgot, if it ran.</param>
 public sealed record BackupJobResult(
     string JobName,
     BackupJobOutcome Outcome,
@@ -36,7 +38,13 @@ public sealed record BackupJobResult(
     TimeSpan Duration,
     Snapshot? Snapshot = null,
     Exception? Error = null,
-    BackupVerificationOutcome? Verification = null);
+    BackupVerificationOutcome? Verification = null,
+    IReadOnlyList<BackupCopyResult>? Copies = null,
+    Core.Retention.RetentionResult? Retention = null)
+{
+    /// <summary>Whether a copy to a secondary repository failed (the outcome describes the primary snapshot only).</summary>
+    public bool CopyFailed => Copies?.Any(c => !c.Succeeded) == true;
+}
 
 /// <summary>Whether an event announces a run or its end.</summary>
 public enum BackupJobEventKind

@@ -1,7 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Backup.Core.Maintenance;
 using Backup.Core.Pipeline;
+using Backup.Core.Replication;
+using Backup.Core.Repository;
+using Backup.Core.Retention;
+using Backup.Core.Snapshots;
 using Backup.Core.Sources;
+using Backup.Core.Verification;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +20,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
     private readonly IServiceProvider _services;
     private readonly IBackupNotificationSink[] _sinks;
     private readonly IBackupPathSourceFactory? _pathSources;
+    private readonly Dictionary<string, IBackupJobSource> _jobSources;
     private readonly IBackupJobStateStore _state;
     private readonly BackupTelemetry _telemetry;
     private readonly BackupHookRunner _hooks;
@@ -21,12 +28,16 @@ internal sealed class BackupJobRunner : IBackupJobRunner
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, byte> _running = new(StringComparer.OrdinalIgnoreCase);
 
+    // Repositories whose prune was skipped (locked): pruned after the next retention even when it forgets nothing.
+    private readonly ConcurrentDictionary<string, byte> _pruneOwed = new(StringComparer.OrdinalIgnoreCase);
+
     public BackupJobRunner(
         IOptions<BackupHostingOptions> options,
         IBackupRepositoryProvider repositories,
         IServiceProvider services,
         IEnumerable<IBackupNotificationSink> sinks,
         IEnumerable<IBackupPathSourceFactory> pathSources,
+        IEnumerable<IBackupJobSource> jobSources,
         IBackupJobStateStore state,
         BackupTelemetry telemetry,
         BackupHookRunner hooks,
@@ -38,6 +49,11 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         _services = services;
         _sinks = [.. sinks];
         _pathSources = pathSources.LastOrDefault();
+        _jobSources = new Dictionary<string, IBackupJobSource>(StringComparer.OrdinalIgnoreCase);
+        foreach (var source in jobSources)
+        {
+            _jobSources[source.Name] = source;
+        }
         _state = state;
         _telemetry = telemetry;
         _hooks = hooks;
@@ -92,6 +108,8 @@ internal sealed class BackupJobRunner : IBackupJobRunner
 
         BackupResult? backup = null;
         BackupVerificationOutcome? verification = null;
+        IReadOnlyList<BackupCopyResult>? copies = null;
+        RetentionResult? retained = null;
         Exception? error = null;
         var outcome = BackupJobOutcome.Failed;
         try
@@ -113,7 +131,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
                     Hostname = job.Hostname,
                     Metadata = new Dictionary<string, string> { [BackupJobHistory.JobMetadataKey] = jobName },
                 };
-                backup = await new BackupService(repository, _time).BackupAsync(CreateSource(jobName, job), options, null, cancellationToken).ConfigureAwait(false);
+                backup = await BackupAsync(jobName, job, new BackupService(repository, _time), options, cancellationToken).ConfigureAwait(false);
                 phase?.SetTag("backup.snapshot.id", backup.Snapshot.Id.ToString());
                 phase?.SetTag("backup.files", backup.Snapshot.Statistics.Files);
                 phase?.SetTag("backup.bytes.stored", backup.Snapshot.Statistics.BytesStored);
@@ -125,18 +143,37 @@ internal sealed class BackupJobRunner : IBackupJobRunner
                 _state.UpdateState(jobName, s => s with { LastSuccess = backup.Snapshot.Time });
             }
 
-            var context = new BackupJobContext(jobName, job.Repository!, repository, backup, _services, _time);
-            if (job.Retention is { } retention)
+            if (job.CopyTo.Count > 0)
             {
+                // First, so the new snapshot is off site as early as possible; a failed copy never fails the run.
+                copies = await CopyAsync(jobName, job, repository, backup.Snapshot, cancellationToken).ConfigureAwait(false);
+            }
+
+            var context = new BackupJobContext(jobName, job.Repository!, repository, backup, _services, _time);
+            if (backup.IsComplete && (job.Retention is not null || job.RetentionStep is not null))
+            {
+                // Only after a complete backup: forgetting on partial snapshots could leave only partial ones.
                 using (StartPhase(activities, "backup.retention", jobName))
                 {
-                    await retention(context, cancellationToken).ConfigureAwait(false);
+                    if (job.Retention is { } policy)
+                    {
+                        retained = await ApplyRetentionAsync(jobName, job, policy, repository, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (job.RetentionStep is { } retention)
+                    {
+                        await retention(context, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
 
-            if (job.Verification is { } verify)
+            if (job.VerificationStep is { } verify)
             {
                 verification = await VerifyAsync(jobName, verify, context, cancellationToken).ConfigureAwait(false);
+            }
+            else if (job.Verification is { } verificationPolicy && IsVerificationDue(jobName, verificationPolicy))
+            {
+                verification = await VerifyAsync(jobName, (ctx, ct) => RunVerificationAsync(verificationPolicy, ctx, ct), context, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -170,7 +207,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         }
 
         var duration = _time.GetElapsedTime(started);
-        var result = new BackupJobResult(jobName, outcome, startTime, duration, backup?.Snapshot, error, verification);
+        var result = new BackupJobResult(jobName, outcome, startTime, duration, backup?.Snapshot, error, verification, copies, retained);
         _state.UpdateState(jobName, s => s with { LastRun = _time.GetUtcNow(), LastOutcome = outcome });
         _telemetry.RecordRun(jobName, outcome, duration, backup?.Snapshot.Statistics);
         activity?.SetTag("backup.outcome", outcome.ToString());
@@ -204,6 +241,159 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         return result;
     }
 
+    private async Task<BackupResult> BackupAsync(string jobName, BackupJobOptions job, BackupService service, BackupOptions options, CancellationToken cancellationToken)
+    {
+        if (job.SourceFactory is null && job.Source is { } sourceName)
+        {
+            return _jobSources.TryGetValue(sourceName, out var jobSource)
+                ? await jobSource.BackupAsync(jobName, service, options, cancellationToken).ConfigureAwait(false)
+                : throw new InvalidOperationException($"Job '{jobName}' backs up source '{sourceName}', but no source of that name is registered.");
+        }
+
+        return await service.BackupAsync(CreateSource(jobName, job), options, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<BackupCopyResult>> CopyAsync(string jobName, BackupJobOptions job, BackupRepository primary, Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        var results = new List<BackupCopyResult>(job.CopyTo.Count);
+        foreach (var destinationName in job.CopyTo)
+        {
+            using var phase = StartPhase(_telemetry.ActivitySource, "backup.copy", jobName);
+            phase?.SetTag("backup.repository", destinationName);
+            var started = _time.GetTimestamp();
+            BackupCopyResult result;
+            try
+            {
+                var destination = await _repositories.GetAsync(destinationName, cancellationToken).ConfigureAwait(false);
+                var wanted = await SelectCopiesAsync(jobName, primary, destination, snapshot, cancellationToken).ConfigureAwait(false);
+                var copy = await new RepositoryCopier(primary, destination, _time).CopyAsync(wanted, null, cancellationToken).ConfigureAwait(false);
+                result = new BackupCopyResult(destinationName, true, copy.Copied.Count > 0 ? copy.Copied[^1] : null, copy.BytesStored, _time.GetElapsedTime(started));
+                Log.CopySucceeded(_logger, jobName, snapshot.Id.ToShortString(), destinationName, result.Duration.TotalSeconds, result.BytesStored);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                result = new BackupCopyResult(destinationName, false, null, 0, _time.GetElapsedTime(started), e);
+                phase?.SetStatus(ActivityStatusCode.Error, e.Message);
+                Log.CopyFailed(_logger, jobName, snapshot.Id.ToShortString(), destinationName, e.GetType().Name, e.Message);
+            }
+
+            _telemetry.RecordCopy(jobName, destinationName, result.Succeeded, result.BytesStored);
+            results.Add(result);
+        }
+
+        var failures = results.Where(r => !r.Succeeded).Select(r => $"{r.Repository}: {r.Error?.Message}").ToList();
+        _state.UpdateState(jobName, s => s with { LastCopyError = failures.Count == 0 ? null : string.Join("; ", failures) });
+        return results;
+    }
+
+    /// <summary>
+    /// The new snapshot and, when an earlier copy failed, the job's snapshots since the newest one the destination
+    /// holds (so a failed copy is caught up by the next run). A destination without any copy of the job gets only
+    /// the new snapshot, and snapshots older than its newest copy are never copied again (so forgetting old copies
+    /// there does not bring them back).
+    /// </summary>
+    private static async Task<List<Snapshot>> SelectCopiesAsync(string jobName, BackupRepository primary, BackupRepository destination, Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? newestCopy = null;
+        await foreach (var existing in destination.ListSnapshotsAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
+        {
+            if (BackupJobHistory.IsJobSnapshot(existing, jobName) && existing.Metadata.ContainsKey(RepositoryCopier.OriginKey) && (newestCopy is null || existing.Time > newestCopy))
+            {
+                newestCopy = existing.Time;
+            }
+        }
+
+        var wanted = new List<Snapshot> { snapshot };
+        if (newestCopy is { } since)
+        {
+            await foreach (var candidate in primary.ListSnapshotsAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
+            {
+                if (candidate.Id != snapshot.Id && candidate.Time > since && BackupJobHistory.IsJobSnapshot(candidate, jobName))
+                {
+                    wanted.Add(candidate);
+                }
+            }
+        }
+
+        return wanted;
+    }
+
+    private async Task<RetentionResult> ApplyRetentionAsync(string jobName, BackupJobOptions job, BackupRetentionOptions retention, BackupRepository repository, CancellationToken cancellationToken)
+    {
+        var policy = retention.ToPolicy(job.TimeZone);
+        var service = new RetentionService(repository, _time) { Filter = snapshot => BackupJobHistory.IsJobSnapshot(snapshot, jobName) };
+        var result = await service.ApplyAsync(policy, dryRun: false, cancellationToken).ConfigureAwait(false);
+        Log.RetentionApplied(_logger, jobName, policy.ToString(), result.Kept.Count(), result.Deleted);
+        _telemetry.RecordRetention(jobName, result.Deleted);
+
+        var repositoryName = job.Repository!;
+        if (retention.Prune && (result.Deleted > 0 || _pruneOwed.ContainsKey(repositoryName)))
+        {
+            using var phase = StartPhase(_telemetry.ActivitySource, "backup.prune", jobName);
+            try
+            {
+                var pruned = await new MaintenanceService(repository, _time).PruneAsync(new PruneOptions(), null, cancellationToken).ConfigureAwait(false);
+                _pruneOwed.TryRemove(repositoryName, out _);
+                Log.Pruned(_logger, jobName, repositoryName, pruned.PacksRemoved, Math.Max(0, pruned.BytesBefore - pruned.BytesAfter));
+            }
+            catch (RepositoryLockedException e)
+            {
+                // Another job is backing up into the same repository: prune later rather than fail this run.
+                _pruneOwed[repositoryName] = 0;
+                Log.PruneSkipped(_logger, jobName, repositoryName, e.Message);
+            }
+        }
+
+        return result;
+    }
+
+    private bool IsVerificationDue(string jobName, BackupVerificationOptions verification)
+    {
+        var state = _state.GetState(jobName);
+        if (verification.Every is not { } every || state.LastVerification is not { } last || state.LastVerificationSucceeded != true)
+        {
+            return true;
+        }
+
+        var due = last + every;
+        if (_time.GetUtcNow() >= due)
+        {
+            return true;
+        }
+
+        Log.VerificationNotDue(_logger, jobName, due);
+        return false;
+    }
+
+    private async Task<BackupVerificationOutcome> RunVerificationAsync(BackupVerificationOptions verification, BackupJobContext context, CancellationToken cancellationToken)
+    {
+        var service = new VerificationService(context.Repository, _time);
+        var succeeded = true;
+        var parts = new List<string>();
+        TimeSpan? restoreDuration = null;
+        if (verification.Check || verification.ReadDataSubset is not null)
+        {
+            var check = await service.CheckAsync(new CheckOptions { ReadDataSubset = verification.ReadDataSubset }, null, cancellationToken).ConfigureAwait(false);
+            var errors = check.Errors.ToList();
+            succeeded &= errors.Count == 0;
+            parts.Add(errors.Count == 0
+                ? $"check passed ({check.Snapshots} snapshots, {check.PacksRead} of {check.Packs} packs read)"
+                : $"check found {errors.Count} errors (first: {errors[0]})");
+        }
+
+        if (verification.RestoreDrill)
+        {
+            var drill = await service.RestoreDrillAsync(new DrillOptions { Snapshot = context.Result.Snapshot.Id.ToString(), ScratchDirectory = verification.ScratchDirectory }, cancellationToken).ConfigureAwait(false);
+            restoreDuration = drill.Duration;
+            succeeded &= drill.IsSuccess;
+            parts.Add(drill.IsSuccess
+                ? $"restore drill of {drill.SnapshotId.ToShortString()} passed ({drill.Files} files, {drill.Bytes} bytes in {drill.Duration.TotalSeconds:F2} s)"
+                : $"restore drill of {drill.SnapshotId.ToShortString()} found {drill.Problems.Count} files that did not restore exactly");
+        }
+
+        return new BackupVerificationOutcome(succeeded, string.Join("; ", parts), restoreDuration);
+    }
+
     private async Task<BackupVerificationOutcome> VerifyAsync(string jobName, Func<BackupJobContext, CancellationToken, Task<BackupVerificationOutcome>> verify, BackupJobContext context, CancellationToken cancellationToken)
     {
         using var phase = StartPhase(_telemetry.ActivitySource, "backup.verification", jobName);
@@ -224,6 +414,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
             _telemetry.RecordRestore(jobName, restore);
         }
 
+        _telemetry.RecordVerification(jobName, verification.Succeeded);
         _state.UpdateState(jobName, s => s with
         {
             LastVerification = _time.GetUtcNow(),
@@ -235,6 +426,10 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         {
             phase?.SetStatus(ActivityStatusCode.Error, verification.Message);
             Log.VerificationFailed(_logger, jobName, verification.Message ?? string.Empty);
+        }
+        else
+        {
+            Log.VerificationSucceeded(_logger, jobName, verification.Message ?? string.Empty);
         }
 
         return verification;

@@ -11,6 +11,7 @@ namespace Backup.Extensions.DependencyInjection;
 /// <param name="LastVerificationSucceeded">Whether it passed, or null.</param>
 /// <param name="LastVerificationMessage">Its summary.</param>
 /// <param name="LastRestoreDuration">How long the last restore drill took, or null.</param>
+/// <param name="LastCopyError">Why the last copy to a secondary repository failed ("offsite: ..."), or null when it succeeded or none ran.</param>
 public sealed record BackupJobState(
     string JobName,
     DateTimeOffset? LastSuccess = null,
@@ -19,7 +20,8 @@ public sealed record BackupJobState(
     DateTimeOffset? LastVerification = null,
     bool? LastVerificationSucceeded = null,
     string? LastVerificationMessage = null,
-    TimeSpan? LastRestoreDuration = null);
+    TimeSpan? LastRestoreDuration = null,
+    string? LastCopyError = null);
 
 /// <summary>
 /// Job state, in memory. After a restart, the newest successful snapshot is recovered from the repository (the

@@ -37,6 +37,7 @@ public sealed class HeartbeatNotifier : IBackupNotificationSink
 
         string? suffix = jobEvent.Kind == BackupJobEventKind.Started ? "/start" : jobEvent.Result?.Outcome switch
         {
+            BackupJobOutcome.Succeeded when jobEvent.Result.CopyFailed => "/fail",
             BackupJobOutcome.Succeeded => string.Empty,
             BackupJobOutcome.Failed or BackupJobOutcome.Partial => "/fail",
             _ => null,
@@ -71,5 +72,6 @@ public sealed class HeartbeatNotifier : IBackupNotificationSink
 
     private static string Describe(BackupJobEvent jobEvent) => jobEvent.Result is { } result
         ? $"{result.JobName}: {result.Outcome} in {result.Duration.TotalSeconds:F1} s{(result.Error is null ? string.Empty : ": " + result.Error.Message)}"
+            + (result.CopyFailed ? "; copy failed to " + string.Join(", ", result.Copies!.Where(c => !c.Succeeded).Select(c => c.Repository)) : string.Empty)
         : $"{jobEvent.JobName}: started";
 }

@@ -12,7 +12,7 @@ public sealed class BackupJobOptions
     /// <summary>The name of the repository (in <see cref="BackupHostingOptions.Repositories"/>) the job backs up into.</summary>
     public string? Repository { get; set; }
 
-    /// <summary>Files and directories to back up (through the registered <see cref="IBackupPathSourceFactory"/>, by default the file system).</summary>
+    /// <summary>Files and directories to back up (through the registered <see cref="IBackupPathSourceFactory"/>, by default the file system); or set <see cref="Source"/>.</summary>
     public List<string> Paths { get; } = [];
 
     /// <summary>Exclude patterns for <see cref="Paths"/> (the file-system source's syntax).</summary>
@@ -21,7 +21,7 @@ public sealed class BackupJobOptions
     /// <summary>Whether the walk of <see cref="Paths"/> stays on the file system each path starts on.</summary>
     public bool OneFileSystem { get; set; }
 
-    /// <summary>Builds the source of one run (a database dump, an application export…). Code only; wins over <see cref="Paths"/>.</summary>
+    /// <summary>Builds the source of one run (a database dump, an application export…). Code only; wins over <see cref="Source"/> and <see cref="Paths"/>.</summary>
     public Func<IServiceProvider, IBackupSource>? SourceFactory { get; set; }
 
     /// <summary>
@@ -61,16 +61,45 @@ public sealed class BackupJobOptions
     public List<BackupHookOptions> PostHooks { get; } = [];
 
     /// <summary>
-    /// The retention step, run after a successful backup (bind it to the retention service's ApplyAsync); null: no retention.
-    /// Code only.
+    /// The name of a registered <see cref="IBackupJobSource"/> to back up (e.g. a database added with a provider
+    /// package's <c>AddPostgreSqlSource</c>) instead of <see cref="Paths"/>.
     /// </summary>
-    public Func<BackupJobContext, CancellationToken, Task>? Retention { get; set; }
+    public string? Source { get; set; }
 
     /// <summary>
-    /// The verification step, run after retention (bind it to the verification service's check or restore drill);
+    /// Retention after each complete backup, applied to this job's snapshots only (optionally followed by prune);
+    /// null: no retention.
+    /// </summary>
+    public BackupRetentionOptions? Retention { get; set; }
+
+    /// <summary>Verification after a backup (check, read-data subset, restore drill) and how often; null: none.</summary>
+    public BackupVerificationOptions? Verification { get; set; }
+
+    /// <summary>
+    /// Names of other configured repositories each new snapshot is copied to after the backup (a backup copy job).
+    /// A failed copy is reported in <see cref="BackupJobResult.Copies"/>, logs, metrics and health (Degraded) and never
+    /// affects the snapshot in the primary repository.
+    /// </summary>
+    public List<string> CopyTo { get; } = [];
+
+    /// <summary>
+    /// A custom retention step, run after each complete backup and after <see cref="Retention"/>. Code only.
+    /// </summary>
+    public Func<BackupJobContext, CancellationToken, Task>? RetentionStep { get; set; }
+
+    /// <summary>
+    /// A custom verification step, run after each backup instead of <see cref="Verification"/> (set one or the other);
     /// its outcome feeds the job's health check. Code only.
     /// </summary>
-    public Func<BackupJobContext, CancellationToken, Task<BackupVerificationOutcome>>? Verification { get; set; }
+    public Func<BackupJobContext, CancellationToken, Task<BackupVerificationOutcome>>? VerificationStep { get; set; }
+
+    /// <summary>
+    /// How old the last verification may be before health is Degraded: <see cref="VerificationMaxAge"/>, else for
+    /// <see cref="Verification"/> its <see cref="BackupVerificationOptions.Every"/> plus the <see cref="Rpo"/> (a
+    /// verification runs after a backup, so it may come one backup interval after it is due); null: not checked.
+    /// </summary>
+    internal TimeSpan? EffectiveVerificationMaxAge =>
+        VerificationMaxAge ?? (Verification is { } verification && (verification.Every ?? TimeSpan.Zero) + (Rpo ?? TimeSpan.Zero) is var age && age > TimeSpan.Zero ? age : null);
 }
 
 /// <summary>What a job's verification step found.</summary>

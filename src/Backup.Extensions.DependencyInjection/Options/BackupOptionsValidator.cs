@@ -1,4 +1,5 @@
 using Backup.Core.Repository;
+using Backup.Core.Verification;
 using Microsoft.Extensions.Options;
 
 namespace Backup.Extensions.DependencyInjection;
@@ -8,9 +9,10 @@ namespace Backup.Extensions.DependencyInjection;
 /// Every message starts with the configuration path of the bad setting, e.g.
 /// "Backup:Jobs:nightly:Schedule: '61 * * * *' is not a valid cron expression".
 /// </summary>
-internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactory> pathSourceFactories) : IValidateOptions<BackupHostingOptions>
+internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactory> pathSourceFactories, IEnumerable<IBackupJobSource> jobSources) : IValidateOptions<BackupHostingOptions>
 {
     private readonly bool _hasPathSourceFactory = pathSourceFactories.Any();
+    private readonly HashSet<string> _jobSources = new(jobSources.Select(s => s.Name), StringComparer.OrdinalIgnoreCase);
 
     public ValidateOptionsResult Validate(string? name, BackupHostingOptions options)
     {
@@ -78,11 +80,23 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
             errors.Add($"{path}:Repository: '{job.Repository}' is not a configured repository (known: {string.Join(", ", options.Repositories.Keys.Order(StringComparer.Ordinal))}).");
         }
 
-        if (job.SourceFactory is null)
+        if (job.SourceFactory is null && job.Source is { } source)
+        {
+            if (!_jobSources.Contains(source))
+            {
+                errors.Add($"{path}:Source: '{source}' is not a registered source (known: {(_jobSources.Count == 0 ? "none" : string.Join(", ", _jobSources.Order(StringComparer.Ordinal)))}); add it with AddSource or a provider's Add...Source.");
+            }
+
+            if (job.Paths.Count > 0)
+            {
+                errors.Add($"{path}:Paths: set either Paths or Source, not both.");
+            }
+        }
+        else if (job.SourceFactory is null)
         {
             if (job.Paths.Count == 0)
             {
-                errors.Add($"{path}:Paths: at least one path is required (or set a source factory in code).");
+                errors.Add($"{path}:Paths: at least one path is required (or set Source, or a source factory in code).");
             }
             else if (!_hasPathSourceFactory)
             {
@@ -127,8 +141,102 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
             errors.Add($"{path}:HeartbeatUrl: must be an absolute http or https URL.");
         }
 
+        if (job.Retention is { } retention)
+        {
+            ValidateRetention($"{path}:Retention", retention, job, errors);
+        }
+
+        if (job.Verification is { } verification)
+        {
+            ValidateVerification($"{path}:Verification", verification, job, errors);
+        }
+
+        ValidateCopyTo($"{path}:CopyTo", job, options, errors);
         ValidateHooks($"{path}:PreHooks", job.PreHooks, errors);
         ValidateHooks($"{path}:PostHooks", job.PostHooks, errors);
+    }
+
+    private static void ValidateRetention(string path, BackupRetentionOptions retention, BackupJobOptions job, List<string> errors)
+    {
+        try
+        {
+            _ = retention.ToPolicy(job.TimeZone);
+        }
+        catch (ArgumentException e) when (e.ParamName is { } setting && typeof(BackupRetentionOptions).GetProperty(setting) is not null)
+        {
+            errors.Add($"{path}:{setting}: {StripParamName(e)}");
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add($"{path}: {StripParamName(e)}");
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            // An unknown job TimeZone is reported on its own; report here only the retention's own setting.
+            if (retention.TimeZone is not null)
+            {
+                errors.Add($"{path}:TimeZone: '{retention.TimeZone}' is not a known time zone.");
+            }
+        }
+    }
+
+    private static void ValidateVerification(string path, BackupVerificationOptions verification, BackupJobOptions job, List<string> errors)
+    {
+        if (job.VerificationStep is not null)
+        {
+            errors.Add($"{path}: set either Verification or a verification step in code, not both.");
+        }
+
+        CheckPositive($"{path}:Every", verification.Every, errors);
+        if (!verification.VerifiesSomething)
+        {
+            errors.Add($"{path}: verifies nothing; set Check, ReadDataSubset or RestoreDrill (or remove Verification).");
+        }
+
+        if (verification.ReadDataSubset is { } subset)
+        {
+            try
+            {
+                _ = ReadDataSubset.Parse(subset);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException)
+            {
+                errors.Add($"{path}:ReadDataSubset: {e.Message}");
+            }
+        }
+    }
+
+    private static void ValidateCopyTo(string path, BackupJobOptions job, BackupHostingOptions options, List<string> errors)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < job.CopyTo.Count; i++)
+        {
+            var name = job.CopyTo[i];
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                errors.Add($"{path}:{i}: a repository name is required.");
+            }
+            else if (!options.Repositories.ContainsKey(name))
+            {
+                errors.Add($"{path}:{i}: '{name}' is not a configured repository (known: {string.Join(", ", options.Repositories.Keys.Order(StringComparer.Ordinal))}).");
+            }
+            else if (string.Equals(name, job.Repository, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{path}:{i}: '{name}' is the job's own repository; copies go to other repositories.");
+            }
+            else if (!seen.Add(name))
+            {
+                errors.Add($"{path}:{i}: '{name}' is listed more than once.");
+            }
+        }
+    }
+
+    // ArgumentException appends " (Parameter 'x')"; the path already names the setting.
+    private static string StripParamName(ArgumentException e)
+    {
+        var message = e.Message;
+        var suffix = e.ParamName is null ? -1 : message.LastIndexOf($" (Parameter '{e.ParamName}')", StringComparison.Ordinal);
+        return suffix >= 0 ? message[..suffix] : message;
     }
 
     private static void ValidateHooks(string path, List<BackupHookOptions> hooks, List<string> errors)

@@ -21,6 +21,10 @@ public sealed class BackupTelemetry : IDisposable
     private readonly Counter<long> _failures;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _restoreDuration;
+    private readonly Counter<long> _copies;
+    private readonly Counter<long> _copyBytes;
+    private readonly Counter<long> _forgotten;
+    private readonly Counter<long> _verifications;
 
     /// <summary>Creates the instruments; <paramref name="jobState"/> feeds the backup.last_success gauge.</summary>
     public BackupTelemetry(IMeterFactory meterFactory, IBackupJobStateStore jobState)
@@ -37,6 +41,10 @@ public sealed class BackupTelemetry : IDisposable
         _failures = _meter.CreateCounter<long>("backup.run.failures", "{run}", "Job runs that failed.");
         _duration = _meter.CreateHistogram<double>("backup.run.duration", "s", "Duration of a job run.");
         _restoreDuration = _meter.CreateHistogram<double>("backup.restore.rto", "s", "Duration of a restore (drill), to compare with the job's RTO.");
+        _copies = _meter.CreateCounter<long>("backup.copy.runs", "{copy}", "Copies of a new snapshot to a secondary repository, by outcome.");
+        _copyBytes = _meter.CreateCounter<long>("backup.copy.bytes.stored", "By", "Bytes uploaded to secondary repositories by copies.");
+        _forgotten = _meter.CreateCounter<long>("backup.retention.forgotten", "{snapshot}", "Snapshots of the job forgotten by its retention.");
+        _verifications = _meter.CreateCounter<long>("backup.verification.runs", "{verification}", "Verifications after a backup, by outcome.");
         _meter.CreateObservableGauge("backup.last_success", () => jobState.GetAllStates()
             .Where(s => s.LastSuccess is not null)
             .Select(s => new Measurement<long>(s.LastSuccess!.Value.ToUnixTimeSeconds(), new KeyValuePair<string, object?>("job", s.JobName))),
@@ -69,6 +77,26 @@ public sealed class BackupTelemetry : IDisposable
     /// <summary>Records how long a restore (or restore drill) of <paramref name="job"/>'s data took.</summary>
     public void RecordRestore(string job, TimeSpan duration) =>
         _restoreDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("job", job));
+
+    /// <summary>Records the copy of <paramref name="job"/>'s snapshot to the secondary <paramref name="repository"/>.</summary>
+    public void RecordCopy(string job, string repository, bool succeeded, long bytesStored)
+    {
+        var jobTag = new KeyValuePair<string, object?>("job", job);
+        var repositoryTag = new KeyValuePair<string, object?>("backup.repository", repository);
+        _copies.Add(1, jobTag, repositoryTag, new KeyValuePair<string, object?>("outcome", succeeded ? "succeeded" : "failed"));
+        if (bytesStored > 0)
+        {
+            _copyBytes.Add(bytesStored, jobTag, repositoryTag);
+        }
+    }
+
+    /// <summary>Records that <paramref name="job"/>'s retention forgot <paramref name="forgotten"/> snapshots.</summary>
+    public void RecordRetention(string job, int forgotten) =>
+        _forgotten.Add(forgotten, new KeyValuePair<string, object?>("job", job));
+
+    /// <summary>Records a verification of <paramref name="job"/>'s repository.</summary>
+    public void RecordVerification(string job, bool succeeded) =>
+        _verifications.Add(1, new KeyValuePair<string, object?>("job", job), new KeyValuePair<string, object?>("outcome", succeeded ? "succeeded" : "failed"));
 
     /// <inheritdoc/>
     public void Dispose()

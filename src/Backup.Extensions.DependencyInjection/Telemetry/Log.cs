@@ -33,6 +33,12 @@ internal static partial class Log
     [LoggerMessage(16, LogLevel.Warning, "Verification of backup job {Job} failed: {Message}")]
     public static partial void VerificationFailed(ILogger logger, string job, string message);
 
+    [LoggerMessage(17, LogLevel.Information, "Verification of backup job {Job} passed: {Message}")]
+    public static partial void VerificationSucceeded(ILogger logger, string job, string message);
+
+    [LoggerMessage(18, LogLevel.Debug, "Backup job {Job}: verification not due until {Due:O}")]
+    public static partial void VerificationNotDue(ILogger logger, string job, DateTimeOffset due);
+
     [LoggerMessage(20, LogLevel.Debug, "Backup job {Job}: {Phase} hook {Hook} succeeded in {DurationSeconds:F2} s")]
     public static partial void HookSucceeded(ILogger logger, string job, string phase, string hook, double durationSeconds);
 
@@ -57,9 +63,24 @@ internal static partial class Log
     [LoggerMessage(35, LogLevel.Error, "Backup job {Job}: the scheduled run threw: {Error}")]
     public static partial void SchedulerRunFailed(ILogger logger, string job, string error);
 
+    [LoggerMessage(36, LogLevel.Information, "Backup job {Job}: retention ({Policy}) kept {Kept} and forgot {Forgotten} of the job's snapshots")]
+    public static partial void RetentionApplied(ILogger logger, string job, string policy, int kept, int forgotten);
+
+    [LoggerMessage(37, LogLevel.Information, "Backup job {Job}: pruned repository {Repository}: {PacksDeleted} packs deleted, {BytesFreed} bytes freed")]
+    public static partial void Pruned(ILogger logger, string job, string repository, int packsDeleted, long bytesFreed);
+
+    [LoggerMessage(38, LogLevel.Warning, "Backup job {Job}: prune of repository {Repository} skipped, the repository is locked ({Reason}); it is tried again after the next backup")]
+    public static partial void PruneSkipped(ILogger logger, string job, string repository, string reason);
+
     [LoggerMessage(40, LogLevel.Warning, "Backup job {Job}: notification sink {Sink} failed: {Error}")]
     public static partial void NotificationFailed(ILogger logger, string job, string sink, string error);
 
     [LoggerMessage(41, LogLevel.Warning, "Backup job {Job}: heartbeat ping failed: {Error}")]
     public static partial void HeartbeatFailed(ILogger logger, string job, string error);
+
+    [LoggerMessage(50, LogLevel.Information, "Backup job {Job}: snapshot {Snapshot} copied to repository {Repository} in {DurationSeconds:F2} s, {BytesStored} bytes stored")]
+    public static partial void CopySucceeded(ILogger logger, string job, string snapshot, string repository, double durationSeconds, long bytesStored);
+
+    [LoggerMessage(51, LogLevel.Error, "Backup job {Job}: copy of snapshot {Snapshot} to repository {Repository} failed ({ErrorType}: {Error}); the primary snapshot is unaffected")]
+    public static partial void CopyFailed(ILogger logger, string job, string snapshot, string repository, string errorType, string error);
 }
