@@ -9,8 +9,8 @@ public sealed record RepositoryInitOptions
     /// <summary>Chunk size limits.</summary>
     public ChunkerOptions Chunker { get; init; } = new();
 
-    /// <summary>The pack size (4 to 256 MiB).</summary>
-    public int PackSize { get; init; } = 32 * 1024 * 1024;
+    /// <summary>The pack size (4 to 256 MiB; 16 MiB by default, which bounds the memory a backup holds in packs to about 60 MiB).</summary>
+    public int PackSize { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>Compression for new blobs: "zstd", "zstd:LEVEL" (1–19), "gzip" or "none".</summary>
     public string Compression { get; init; } = "zstd:3";
