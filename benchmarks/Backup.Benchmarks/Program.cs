@@ -8,10 +8,10 @@ if (args.Length > 0 && args[0] == "chunk-sizes")
     return ChunkSizeTool.Run(args[1..]);
 }
 
-// `store-ratio [DATA] [MIB] [ROUNDS]` times the store path and zstd interleaved, for a load-independent ratio.
+// `store-ratio [DATA] [MIB] [ROUNDS] [LEVEL]` times the store path and zstd interleaved, for a load-independent ratio.
 if (args.Length > 0 && args[0] == "store-ratio")
 {
-    return StoreRatioTool.Run(args[1..]);
+    return await StoreRatioTool.RunAsync(args[1..]);
 }
 
 var config = DefaultConfig.Instance.AddColumn(new ThroughputColumn());

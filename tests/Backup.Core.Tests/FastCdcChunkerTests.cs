@@ -70,6 +70,34 @@ public class FastCdcChunkerTests
     }
 
     [Theory]
+    [InlineData(65536, 0)]
+    [InlineData(1024 * 1024, 0)]
+    [InlineData(300_000, 31 * 1024 * 1024)]
+    [InlineData(4096, 1)]
+    public async Task The_streaming_chunker_with_default_limits_matches_the_chunker_through_runs_without_boundaries(int step, long sizeHint)
+    {
+        // Zeros never produce a boundary, so the run between the random parts is cut at the maximum only: the
+        // streaming chunker has to look past its usual lookahead there, and find the same cuts as a whole-buffer scan.
+        var chunker = new FastCdcChunker(TestRepository.RandomBytes(32, seed: 5));
+        var data = new byte[31 * 1024 * 1024];
+        TestRepository.RandomBytes(6 * 1024 * 1024, seed: 6).CopyTo(data, 0);
+        TestRepository.RandomBytes(5 * 1024 * 1024, seed: 7).CopyTo(data, 26 * 1024 * 1024);
+        var expected = Cut(chunker, data);
+        expected.Should().Contain(chunker.Options.MaxSize, "the zero run is cut at the maximum");
+        var reader = System.IO.Pipelines.PipeReader.Create(new TrickleStream(data, step), new System.IO.Pipelines.StreamPipeReaderOptions(bufferSize: 64 * 1024));
+        var actual = new List<int>();
+        var restored = new MemoryStream();
+        await foreach (var chunk in Pipeline.ContentChunker.ReadChunksAsync(reader, chunker, sizeHint))
+        {
+            actual.Add(chunk.Length);
+            restored.Write(chunk.Span);
+        }
+
+        actual.Should().Equal(expected);
+        restored.ToArray().Should().Equal(data);
+    }
+
+    [Theory]
     [InlineData(32, 64, 128)]
     [InlineData(1024, 1000, 4096)]
     [InlineData(1024, 1024, 4096)]

@@ -69,4 +69,25 @@ public class RepositoryFormatTests
         await target.PutAsync(RepositoryLayout.Config, "not json"u8.ToArray());
         await act.Should().ThrowAsync<RepositoryCorruptException>();
     }
+
+    [Theory]
+    [InlineData("compression", "zstd:19")]
+    [InlineData("packSize", 8388608)]
+    [InlineData("mac", null)]
+    public async Task A_config_changed_outside_the_library_is_refused_before_anything_is_read_or_written(string field, object? value)
+    {
+        var target = new InMemoryTarget();
+        var credentials = TestRepository.NewKeyFile();
+        await (await TestRepository.InitAsync(target, credentials)).DisposeAsync();
+        var config = JsonNode.Parse(await target.GetAsync(RepositoryLayout.Config))!;
+        config[field] = JsonValue.Create(value);
+        await target.PutAsync(RepositoryLayout.Config, System.Text.Encoding.UTF8.GetBytes(config.ToJsonString()));
+        var objects = await TestRepository.ListAsync(target, string.Empty);
+
+        var open = () => BackupRepository.OpenAsync(target, credentials);
+        (await open.Should().ThrowAsync<RepositoryCorruptException>()).WithMessage("*config*authentication code*");
+        var openForRepair = () => BackupRepository.OpenWithoutIndexAsync(target, credentials);
+        await openForRepair.Should().ThrowAsync<RepositoryCorruptException>();
+        (await TestRepository.ListAsync(target, string.Empty)).Should().Equal(objects, "a refused open writes nothing, not even a lock");
+    }
 }

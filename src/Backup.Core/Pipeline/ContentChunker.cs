@@ -12,6 +12,12 @@ namespace Backup.Core.Pipeline;
 /// </summary>
 public static class ContentChunker
 {
+    /// <summary>Room beyond one maximum chunk: how much can be read between two moves of the unread bytes.</summary>
+    private const int ReadRoom = 1024 * 1024;
+
+    /// <summary>The least free space worth a read.</summary>
+    private const int MinimumRead = 64 * 1024;
+
     /// <summary>Yields the chunks of <paramref name="reader"/>, completing the reader at the end.</summary>
     /// <param name="reader">The content.</param>
     /// <param name="chunker">Where to cut.</param>
@@ -22,25 +28,35 @@ public static class ContentChunker
     {
         pool ??= ArrayPool<byte>.Shared;
         var max = chunker.Options.MaxSize;
-        var initial = sizeHint > 0 && sizeHint < max ? (int)sizeHint + 1 : 2 * max;
-        var window = pool.Rent(initial);
+
+        // A boundary the chunker finds before the end of what it was shown is final (the scan runs left to right),
+        // so it is shown a couple of average chunks at a time, and the whole maximum only when none was found.
+        // The window therefore needs little room beyond one maximum chunk, and what is moved to its front when it
+        // fills is usually short: memory and copying both stay well below a window of twice the maximum.
+        var lookahead = (int)Math.Min(max, 2L * chunker.Options.AverageSize);
+        var capacity = max + ReadRoom;
+        var window = pool.Rent(sizeHint > 0 && sizeHint < max ? (int)sizeHint + 1 : capacity);
         var start = 0;
         var end = 0;
         var completed = false;
+        var need = lookahead;
         try
         {
             while (true)
             {
-                while (!completed && end - start < max)
+                while (!completed && end - start < need)
                 {
-                    if (window.Length - end < 64 * 1024 || window.Length - start < max)
+                    // A window sized for a small file is read into to its last byte, so its end of data shows
+                    // without a larger window; a large one is compacted before the room left gets small.
+                    var room = Math.Min(window.Length, capacity) - end;
+                    if (room == 0 || (room < MinimumRead && start > 0))
                     {
-                        window = MakeRoom(window, ref start, ref end, max, pool);
+                        window = MakeRoom(window, ref start, ref end, capacity, pool);
                     }
 
                     var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                     var buffer = result.Buffer;
-                    var take = (int)Math.Min(buffer.Length, window.Length - end);
+                    var take = (int)Math.Min(buffer.Length, Math.Min(window.Length, capacity) - end);
                     buffer.Slice(0, take).CopyTo(window.AsSpan(end));
                     end += take;
                     var consumed = buffer.GetPosition(take);
@@ -53,7 +69,15 @@ public static class ContentChunker
                     yield break;
                 }
 
-                var cut = chunker.NextBoundary(window.AsSpan(start, end - start));
+                var available = end - start;
+                var cut = chunker.NextBoundary(window.AsSpan(start, available));
+                if (cut == available && available < max && !completed)
+                {
+                    need = max; // no boundary in sight yet: look at up to a whole maximum chunk
+                    continue;
+                }
+
+                need = lookahead;
                 yield return window.AsMemory(start, cut);
                 start += cut;
             }
@@ -65,13 +89,14 @@ public static class ContentChunker
         }
     }
 
-    private static byte[] MakeRoom(byte[] window, ref int start, ref int end, int max, ArrayPool<byte> pool)
+    /// <summary>Moves the unread bytes to the front of the window, into a larger window when they would not leave room to read.</summary>
+    private static byte[] MakeRoom(byte[] window, ref int start, ref int end, int capacity, ArrayPool<byte> pool)
     {
         var pending = end - start;
         var target = window;
-        if (window.Length < pending + max + 64 * 1024)
+        if (Math.Min(window.Length, capacity) - pending < MinimumRead)
         {
-            target = pool.Rent(Math.Max(2 * max, pending + max + 64 * 1024));
+            target = pool.Rent(Math.Max(capacity, pending + MinimumRead));
         }
 
         Buffer.BlockCopy(window, start, target, 0, pending);

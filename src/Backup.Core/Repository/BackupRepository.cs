@@ -87,6 +87,7 @@ public sealed class BackupRepository : IAsyncDisposable
             Compression = options.Compression,
         };
         var key = MasterKey.Generate();
+        config = config with { Mac = ConfigMac(config, key) };
         var keyId = await WriteKeyAsync(target, config.Id, key, credentials, options.KdfIterations, options.KeyLabel, cancellationToken).ConfigureAwait(false);
 
         // The config goes last: until it exists there is no repository, so a failed init leaves nothing that opens.
@@ -104,6 +105,7 @@ public sealed class BackupRepository : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(credentials);
         var config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
         var (key, keyId) = await UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
+        CheckConfigMac(target, config, key);
         var repository = new BackupRepository(target, config, key, keyId);
         await repository.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
         return repository;
@@ -122,7 +124,32 @@ public sealed class BackupRepository : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(credentials);
         var config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
         var (key, keyId) = await UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
+        CheckConfigMac(target, config, key);
         return new BackupRepository(target, config, key, keyId);
+    }
+
+    /// <summary>The config's authentication code: HMAC-SHA256 over its JSON without <see cref="RepositoryConfig.Mac"/>.</summary>
+    private static string ConfigMac(RepositoryConfig config, MasterKey key)
+    {
+        Span<byte> macKey = stackalloc byte[32];
+        HMACSHA256.HashData(key.IdKey, "backup-sdk config mac v1"u8, macKey);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(config with { Mac = null }, RepositoryJson.Default.RepositoryConfig);
+        var mac = Convert.ToHexStringLower(HMACSHA256.HashData(macKey, bytes));
+        CryptographicOperations.ZeroMemory(macKey);
+        return mac;
+    }
+
+    /// <summary>Refuses a config that the master key did not authenticate: it was changed outside this library or damaged.</summary>
+    private static void CheckConfigMac(IBackupTarget target, RepositoryConfig config, MasterKey key)
+    {
+        var expected = ConfigMac(config, key);
+        if (config.Mac is null || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(config.Mac), Encoding.ASCII.GetBytes(expected)))
+        {
+            key.Dispose();
+            throw new RepositoryCorruptException(
+                $"The repository config in {target.Description} does not match its authentication code: it was changed outside this library or is damaged. " +
+                "Nothing was read or written. Put back the original 'config' object (from the storage's versioning or a copy of the storage) before using this repository.");
+        }
     }
 
     /// <summary>Reads and checks a target's configuration without opening the repository.</summary>

@@ -2,7 +2,10 @@ using Backup.Core.Chunking;
 
 namespace Backup.Core.Repository;
 
-/// <summary>The repository's configuration, stored in plain JSON as <c>config</c>; it holds no secret.</summary>
+/// <summary>
+/// The repository's configuration, stored in plain JSON as <c>config</c>; it holds no secret, and <see cref="Mac"/>
+/// authenticates it with the master key, so a change made outside this library stops the repository from opening.
+/// </summary>
 public sealed record RepositoryConfig
 {
     /// <summary>The format version this library writes and the newest it reads.</summary>
@@ -28,4 +31,10 @@ public sealed record RepositoryConfig
 
     /// <summary>The compression new blobs get: "zstd", "zstd:LEVEL", "gzip" or "none".</summary>
     public string Compression { get; init; } = "zstd:3";
+
+    /// <summary>
+    /// HMAC-SHA256, in lowercase hex, of this config serialised without this field, under a key derived from the
+    /// master key (docs/repository-format.md, section 4).
+    /// </summary>
+    public string? Mac { get; init; }
 }

@@ -221,7 +221,6 @@ public sealed class RepositoryWriter : IAsyncDisposable
     {
         try
         {
-            pack.Seal(_repository.Chain);
             await _uploads.Writer.WriteAsync(pack, _stop.Token).ConfigureAwait(false);
         }
         catch
@@ -239,6 +238,9 @@ public sealed class RepositoryWriter : IAsyncDisposable
             {
                 using (pack)
                 {
+                    // Sealing hashes the whole pack for its name: done here, beside the encoders rather than in
+                    // their way (a worker handing off a full pack holds the others back while it does so).
+                    pack.Seal(_repository.Chain);
                     await _repository.Target.PutAsync(RepositoryLayout.PackKey(pack.Id), pack.Bytes, _stop.Token).ConfigureAwait(false);
                     foreach (var entry in pack.Entries)
                     {

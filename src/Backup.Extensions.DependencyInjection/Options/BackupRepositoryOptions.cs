@@ -20,8 +20,8 @@ public sealed class BackupRepositoryOptions
     /// <summary>Creates the repository when the target holds none (otherwise opening it fails). Default false.</summary>
     public bool CreateIfMissing { get; set; }
 
-    /// <summary>The compression of a repository created here ("zstd:3", "gzip", "none"…); an existing repository keeps its own.</summary>
-    public string Compression { get; set; } = "zstd:3";
+    /// <summary>The compression of a repository created here ("zstd:2" by default, "zstd:LEVEL", "gzip", "none"…); an existing repository keeps its own.</summary>
+    public string Compression { get; set; } = "zstd:2";
 
     /// <summary>Key source: the environment variable holding the password.</summary>
     public string? PasswordEnvironmentVariable { get; set; }
