@@ -11,7 +11,7 @@ namespace Backup.Providers.MySql;
 
 /// <summary>
 /// Restores a database from a MariaDB/MySQL snapshot with the mariadb (or mysql) client reading the dump from
-/// standard input: into a new database, or over an existing one (dropped and recreated) when
+/// standard input (a driver-only dump through MySqlConnector alone): into a new database, or over an existing one (dropped and recreated) when
 /// <see cref="MySqlRestoreOptions.Clean"/> is set.
 /// </summary>
 public sealed class MySqlRestorer

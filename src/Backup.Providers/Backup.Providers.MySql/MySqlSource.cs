@@ -15,7 +15,9 @@ namespace Backup.Providers.MySql;
 /// <summary>
 /// A consistent logical backup of a MariaDB/MySQL database (or every user database) with mariadb-dump (or
 /// mysqldump) <c>--single-transaction --routines --triggers --events</c>, streamed into the repository as
-/// <c>&lt;db&gt;.sql</c>. Run it with <see cref="DatabaseBackup.BackupDatabaseAsync"/>.
+/// <c>&lt;db&gt;.sql</c>; or, with <see cref="MySqlBackupMethod.DriverOnly"/>, without any client tool as a directory
+/// <c>&lt;db&gt;/</c> holding <c>manifest.json</c> (the schema) and <c>data.sql</c> (batched INSERTs), all read in one
+/// consistent-snapshot transaction. Run it with <see cref="DatabaseBackup.BackupDatabaseAsync"/>.
 /// </summary>
 /// <remarks>
 /// <para>
