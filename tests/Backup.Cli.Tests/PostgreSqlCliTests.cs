@@ -172,4 +172,28 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
 
         wrongEngine.Stderr.Should().Contain("restore it with --to-postgres");
     }
+    [SkippableFact]
+    public async Task All_databases_snapshots_restore_the_database_named_by_source_database()
+    {
+        var server = _fixture.Require();
+        var first = await CreateDatabaseAsync(server, "cli_pg_all_a");
+        var second = _fixture.NewDatabaseName("cli_pg_all_b");
+        await server.CreateDatabaseAsync(second);
+        await server.ExecuteAsync(second, "CREATE TABLE only_here (x int); INSERT INTO only_here SELECT generate_series(1, 42);");
+        await _cli.InitAsync();
+
+        var create = await _cli.RunAsync("create", "--postgres", server.ConnectionString("postgres"), "--all-databases");
+        var target = _fixture.NewDatabaseName("cli_pg_all_restored");
+        var ambiguous = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(target));
+        var unknown = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(target), "--source-database", "no_such_db");
+        var restore = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(target), "--source-database", second);
+
+        create.ExitCode.Should().Be(0, create.Stderr);
+        ambiguous.ExitCode.Should().Be(2);
+        ambiguous.Stderr.Should().Contain("--source-database NAME").And.Contain(first).And.Contain(second);
+        unknown.ExitCode.Should().Be(2);
+        unknown.Stderr.Should().Contain("'no_such_db' is not among them");
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        (await server.ScalarAsync(target, "SELECT count(*) FROM only_here")).Should().Be(42L);
+    }
 }

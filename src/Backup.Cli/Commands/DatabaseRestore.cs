@@ -54,6 +54,14 @@ internal static class DatabaseRestore
             return await new SqliteRestorer(repository).RestoreAsync(snapshot, options, cancellationToken).ConfigureAwait(false);
         }
 
+        var databases = request.Kind == DatabaseKind.PostgreSql ? PostgreSqlRestorer.DatabasesOf(snapshot) : MySqlRestorer.DatabasesOf(snapshot);
+        if (request.SourceDatabase is null ? databases.Count > 1 : !databases.Contains(request.SourceDatabase, StringComparer.Ordinal))
+        {
+            throw new CliUsageException(
+                $"Snapshot {snapshot.Id.ToShortString()} holds {(databases.Count == 1 ? "database" : "databases")} {string.Join(", ", databases)}: " +
+                (request.SourceDatabase is null ? "pick one with --source-database NAME." : $"'{request.SourceDatabase}' is not among them."));
+        }
+
         var password = await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(request.Kind, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
         try
         {
