@@ -24,6 +24,8 @@ namespace Backup.Cli;
 [JsonSerializable(typeof(CheckOutput))]
 [JsonSerializable(typeof(RepairOutput))]
 [JsonSerializable(typeof(VerifyOutput))]
+[JsonSerializable(typeof(DatabaseRestoreOutput))]
+[JsonSerializable(typeof(DatabaseVerifyOutput))]
 internal sealed partial class CliJson : JsonSerializerContext;
 
 internal sealed record InitOutput(string RepositoryId, string Location, string Compression, string KeyId);
@@ -113,3 +115,9 @@ internal sealed record RepairOutput(
 internal sealed record VerifyOutput(
     bool Success, string SnapshotId, DateTimeOffset SnapshotTime, long Files, long Directories, long Bytes, double DurationSeconds,
     double BytesPerSecond, IReadOnlyList<ProblemOutput> Problems);
+
+internal sealed record DatabaseRestoreOutput(string SnapshotId, string SourceKind, string SourceDatabase, string Target, long Bytes, double DurationSeconds);
+
+internal sealed record DatabaseVerifyOutput(
+    bool Success, string SnapshotId, string SourceKind, IReadOnlyList<string> Databases, double RestoreDurationSeconds, int TablesCompared,
+    IReadOnlyList<string> Mismatches, IReadOnlyList<string> IntegrityProblems, IReadOnlyList<string> Notes);

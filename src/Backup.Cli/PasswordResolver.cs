@@ -51,7 +51,8 @@ internal sealed class PasswordResolver(CliConsole console)
         return password;
     }
 
-    private static string ReadPasswordFile(FileInfo file)
+    /// <summary>The first line of <paramref name="file"/>: the password.</summary>
+    public static string ReadPasswordFile(FileInfo file)
     {
         if (!file.Exists)
         {

@@ -169,4 +169,66 @@ public sealed class MySqlTests(MariaDbFixture fixture, ITestOutputHelper output)
         tampered.FailedTables.Should().Equal("kinds");
         (await server.ScalarAsync(null, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'backup_verify%'")).Should().Be(0L);
     }
+    [SkippableFact]
+    public async Task Driver_only_mode_round_trips_many_types_and_the_schema_without_client_tools()
+    {
+        var server = fixture.Require();
+        var database = await CreateManyTypesAsync(server, "driver");
+        await server.ExecuteAsync(database, """
+            CREATE TABLE tricky (
+                id INT PRIMARY KEY, raw VARBINARY(64), empty_blob BLOB, line TEXT, latin VARCHAR(40) CHARACTER SET latin1, y YEAR, tm TIME(3),
+                s SET('x', 'y', 'z'), fl FLOAT, total INT AS (id * 10) STORED, half INT AS (id DIV 2) VIRTUAL, KEY tricky_line (line(10))) ENGINE = InnoDB;
+            CREATE TABLE child (id INT PRIMARY KEY, tricky_id INT, FOREIGN KEY (tricky_id) REFERENCES tricky (id)) ENGINE = InnoDB;
+            INSERT INTO tricky (id, raw, empty_blob, line, latin, y, tm, s, fl) VALUES
+                (1, UNHEX('00FF0A0D5C27225A'), '', 'two\nlines\r\nand a tab\t, a quote '' and a backslash \\ and NUL \0 end', 'café', 2024, '-838:59:59.000', 'x,z', 1.5),
+                (2, NULL, NULL, NULL, NULL, NULL, NULL, '', NULL),
+                (0, '', '', '', '', 1901, '00:00:00.001', 'y', -0.25);
+            INSERT INTO child VALUES (1, 1), (2, 0);
+            CREATE VIEW over_view AS SELECT id, doubled FROM kinds_view WHERE id < 10;
+            """);
+        await using var repo = await TestRepository.CreateAsync();
+
+        var snapshot = (await repo.Service.BackupDatabaseAsync(new MySqlSource(SourceOptions(server, database) with
+        {
+            Method = MySqlBackupMethod.DriverOnly,
+            ClientToolsDirectory = "/nonexistent",
+            InsertBatchBytes = 4096,
+        }))).Snapshot;
+
+        snapshot.Metadata["mysql.method"].Should().Be("driver");
+        snapshot.Metadata["mysql.checksum_snapshot"].Should().Be("same");
+        var recorded = ChecksumMetadata.Read(snapshot.Metadata, "mysql", database)!;
+        recorded.Should().Contain(t => t.Table == "kinds" && t.Rows == 500).And.Contain(t => t.Table == "tricky" && t.Rows == 3);
+        var target = fixture.NewDatabaseName("driver_restored");
+        await server.ExecuteAsync(null, $"DROP DATABASE {database}"); // the restore must not lean on the original
+
+        var restored = await new MySqlRestorer(repo.Repository).RestoreAsync(snapshot, new MySqlRestoreOptions
+        {
+            ConnectionString = server.ConnectionString(target),
+            Password = MariaDbServer.Password,
+            ClientToolsDirectory = "/nonexistent",
+        });
+
+        output.WriteLine($"driver-only dump {restored.Bytes} bytes restored in {restored.Duration.TotalMilliseconds:F0} ms");
+        ChecksumMetadata.Compare(database, recorded, await MeasureAsync(server, target)).Should().BeEmpty();
+        (await server.ScalarAsync(target, "SELECT HEX(raw) FROM tricky WHERE id = 1")).Should().Be("00FF0A0D5C27225A");
+        (await server.ScalarAsync(target, "SELECT line FROM tricky WHERE id = 1")).Should().Be("two\nlines\r\nand a tab\t, a quote ' and a backslash \\ and NUL \0 end");
+        (await server.ScalarAsync(target, "SELECT total + half FROM tricky WHERE id = 1")).Should().Be(10L, "generated columns are recomputed");
+        (await server.ScalarAsync(target, "SELECT COUNT(*) FROM tricky WHERE id = 0")).Should().Be(1L, "a zero in a key column stays zero");
+        (await server.ScalarAsync(target, "SELECT doubled FROM over_view WHERE id = 4")).Should().Be(8, "views (over views and functions) were restored");
+        (await server.ScalarAsync(target, "SELECT vc FROM kinds WHERE t LIKE '%🎉 7'")).Should().Be("v7");
+        (await server.ScalarAsync(target, "SELECT JSON_VALUE(j, '$.arr[1]') FROM kinds WHERE id = 3")).Should().Be("x");
+        await server.ExecuteAsync(target, "INSERT INTO kinds (vc) VALUES ('after restore')");
+        Convert.ToInt32(await server.ScalarAsync(target, "SELECT MAX(id) FROM kinds"), System.Globalization.CultureInfo.InvariantCulture).Should().BeGreaterThan(500, "AUTO_INCREMENT continues after the restored rows");
+        (await server.ScalarAsync(target, "SELECT COUNT(*) FROM audit")).Should().Be(501L, "the trigger was restored after the rows, and fires");
+        (await server.ScalarAsync(target, "SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")).Should().Be(1L);
+        (await server.ScalarAsync(target, "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()")).Should().Be(2L);
+        var orphan = () => server.ExecuteAsync(target, "INSERT INTO child VALUES (3, 99)");
+        await orphan.Should().ThrowAsync<MySqlException>("the foreign key was restored");
+
+        var report = await new MySqlVerifier(repo.Repository).VerifyAsync(snapshot, new MySqlVerifyOptions { ConnectionString = server.ConnectionString(), Password = MariaDbServer.Password, ClientToolsDirectory = "/nonexistent" });
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeTrue();
+        report.TablesCompared.Should().Be(4);
+    }
 }

@@ -5,7 +5,7 @@ using Backup.Core.Sources;
 
 namespace Backup.Cli.Commands;
 
-/// <summary><c>backup create</c>: backs up paths, or a stream piped on stdin, into a new snapshot.</summary>
+/// <summary><c>backup create</c>: backs up paths, a stream piped on stdin, or a database (--postgres, --mysql, --sqlite) into a new snapshot.</summary>
 internal static class CreateCommand
 {
     public static Command Create(CommandRunner runner)
@@ -28,9 +28,23 @@ internal static class CreateCommand
             HelpName = "NAME",
             DefaultValueFactory = _ => "stdin",
         };
-        var command = new Command("create", "Back up files and directories (or a stream piped on stdin with --stdin) into a new snapshot.")
+        var postgres = new Option<string?>("--postgres")
         {
-            paths, tag, host, level, exclude, oneFileSystem, stdin, stdinName,
+            Description = $"Back up a PostgreSQL database (pg_dump, consistent snapshot, per-table checksums). CONNSTRING is Npgsql's 'Host=…;Port=…;Username=…;Database=…'; the password comes from --db-password-file, ${DatabasePasswordResolver.Variable} or $PGPASSWORD.",
+            HelpName = "CONNSTRING",
+        };
+        var mysql = new Option<string?>("--mysql")
+        {
+            Description = $"Back up a MariaDB/MySQL database (mariadb-dump --single-transaction, or --driver-only). CONNSTRING is 'Server=…;Port=…;User ID=…;Database=…'; the password comes from --db-password-file, ${DatabasePasswordResolver.Variable} or $MYSQL_PWD.",
+            HelpName = "CONNSTRING",
+        };
+        var sqlite = new Option<string?>("--sqlite") { Description = "Back up a SQLite database file (online backup API: writers may keep going).", HelpName = "FILE" };
+        var allDatabases = new Option<bool>("--all-databases") { Description = "With --postgres or --mysql: every database on the server (PostgreSQL: plus roles and tablespaces), not only the connection string's." };
+        var driverOnly = new Option<bool>("--driver-only") { Description = "With --postgres or --mysql: read the data through the driver, without pg_dump / mariadb-dump (see docs/cli.md for what the schema covers)." };
+        var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then $PGPASSWORD / $MYSQL_PWD.", HelpName = "FILE" };
+        var command = new Command("create", "Back up files and directories, a stream piped on stdin (--stdin), or a database (--postgres, --mysql, --sqlite) into a new snapshot.")
+        {
+            paths, tag, host, level, exclude, oneFileSystem, stdin, stdinName, postgres, mysql, sqlite, allDatabases, driverOnly, dbPasswordFile,
         };
         runner.Bind(command, async (context, ct) =>
         {
@@ -41,14 +55,25 @@ internal static class CreateCommand
             }
 
             var fromStdin = context.Get(stdin);
+            var database = DatabaseRequest(context, postgres, mysql, sqlite, allDatabases, driverOnly, dbPasswordFile);
+            if (database is not null && (fromStdin || pathList.Length > 0))
+            {
+                throw new CliUsageException($"Give {database.OptionName}, --stdin or paths: one kind of source per snapshot.");
+            }
+
+            if (database is null && (context.Get(allDatabases) || context.Get(driverOnly) || context.Get(dbPasswordFile) is not null))
+            {
+                throw new CliUsageException("--all-databases, --driver-only and --db-password-file need --postgres or --mysql.");
+            }
+
             if (fromStdin && pathList.Length > 0)
             {
                 throw new CliUsageException("Give either --stdin or paths, not both.");
             }
 
-            if (!fromStdin && pathList.Length == 0)
+            if (!fromStdin && pathList.Length == 0 && database is null)
             {
-                throw new CliUsageException("Nothing to back up: give one or more paths, or --stdin.");
+                throw new CliUsageException("Nothing to back up: give one or more paths, --stdin, --postgres, --mysql or --sqlite.");
             }
 
             if (fromStdin && !context.Console.IsInputRedirected)
@@ -71,6 +96,22 @@ internal static class CreateCommand
                 throw new CliUsageException(ex.Message);
             }
 
+            BackupResult result;
+            if (database is not null)
+            {
+                var databaseProgress = context.CreateProgress("backup");
+                try
+                {
+                    result = await DatabaseCreate.RunAsync(context, database, options, databaseProgress, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    databaseProgress.Finish();
+                }
+
+                return await ReportAsync(context, result).ConfigureAwait(false);
+            }
+
             IBackupSource source;
             if (fromStdin)
             {
@@ -84,7 +125,6 @@ internal static class CreateCommand
 
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             var progress = context.CreateProgress("backup");
-            BackupResult result;
             try
             {
                 result = await new BackupService(repository).BackupAsync(source, options, progress.Enabled ? progress : null, ct).ConfigureAwait(false);
@@ -94,33 +134,63 @@ internal static class CreateCommand
                 progress.Finish();
             }
 
-            foreach (var problem in result.Problems)
-            {
-                await context.Console.Error.WriteLineAsync($"backup: could not read {problem.Path}: {problem.Reason}").ConfigureAwait(false);
-            }
-
-            var snapshot = result.Snapshot;
-            if (context.Json)
-            {
-                await context.Output.WriteJsonAsync(
-                    new CreateOutput(SnapshotOutput.From(snapshot), [.. result.Problems.Select(p => new ProblemOutput(p.Path, p.Reason))]),
-                    CliJson.Default.CreateOutput).ConfigureAwait(false);
-            }
-            else
-            {
-                var s = snapshot.Statistics;
-                await context.Output.InfoAsync(
-                    $"Snapshot {snapshot.Id.ToShortString()} saved ({snapshot.Level.ToString().ToLowerInvariant()}{(result.IsComplete ? "" : ", partial")}): " +
-                    $"{s.Files} files, {s.Directories} directories, {Format.Bytes(s.TotalBytes)}; read {Format.Bytes(s.BytesRead)}, " +
-                    $"added {Format.Bytes(s.BytesAdded)} ({Format.Bytes(s.BytesStored)} stored) in {Format.Seconds(s.Duration)}.").ConfigureAwait(false);
-                if (!result.IsComplete)
-                {
-                    await context.Output.WarnAsync($"{result.Problems.Count} entries could not be read; the snapshot holds everything else.").ConfigureAwait(false);
-                }
-            }
-
-            return result.IsComplete ? ExitCodes.Success : ExitCodes.Partial;
+            return await ReportAsync(context, result).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>The database named by --postgres, --mysql or --sqlite (at most one), or null.</summary>
+    private static DatabaseCreate.Request? DatabaseRequest(
+        CommandContext context, Option<string?> postgres, Option<string?> mysql, Option<string?> sqlite, Option<bool> allDatabases, Option<bool> driverOnly, Option<FileInfo?> passwordFile)
+    {
+        var given = new[] { (DatabaseKind.PostgreSql, "--postgres", context.Get(postgres)), (DatabaseKind.MySql, "--mysql", context.Get(mysql)), (DatabaseKind.Sqlite, "--sqlite", context.Get(sqlite)) }
+            .Where(d => d.Item3 is not null).ToList();
+        if (given.Count > 1)
+        {
+            throw new CliUsageException("Give one of --postgres, --mysql and --sqlite.");
+        }
+
+        if (given.Count == 0)
+        {
+            return null;
+        }
+
+        var (kind, name, value) = given[0];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new CliUsageException($"{name} needs a value.");
+        }
+
+        return new DatabaseCreate.Request(kind, name, value!, context.Get(allDatabases), context.Get(driverOnly), context.Get(passwordFile));
+    }
+
+    private static async Task<int> ReportAsync(CommandContext context, BackupResult result)
+    {
+        foreach (var problem in result.Problems)
+        {
+            await context.Console.Error.WriteLineAsync($"backup: could not read {problem.Path}: {problem.Reason}").ConfigureAwait(false);
+        }
+
+        var snapshot = result.Snapshot;
+        if (context.Json)
+        {
+            await context.Output.WriteJsonAsync(
+                new CreateOutput(SnapshotOutput.From(snapshot), [.. result.Problems.Select(p => new ProblemOutput(p.Path, p.Reason))]),
+                CliJson.Default.CreateOutput).ConfigureAwait(false);
+        }
+        else
+        {
+            var s = snapshot.Statistics;
+            await context.Output.InfoAsync(
+                $"Snapshot {snapshot.Id.ToShortString()} saved ({snapshot.Level.ToString().ToLowerInvariant()}{(result.IsComplete ? "" : ", partial")}): " +
+                $"{s.Files} files, {s.Directories} directories, {Format.Bytes(s.TotalBytes)}; read {Format.Bytes(s.BytesRead)}, " +
+                $"added {Format.Bytes(s.BytesAdded)} ({Format.Bytes(s.BytesStored)} stored) in {Format.Seconds(s.Duration)}.").ConfigureAwait(false);
+            if (!result.IsComplete)
+            {
+                await context.Output.WarnAsync($"{result.Problems.Count} entries could not be read; the snapshot holds everything else.").ConfigureAwait(false);
+            }
+        }
+
+        return result.IsComplete ? ExitCodes.Success : ExitCodes.Partial;
     }
 }

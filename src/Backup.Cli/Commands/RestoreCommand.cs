@@ -3,22 +3,75 @@ using Backup.Core.Restore;
 
 namespace Backup.Cli.Commands;
 
-/// <summary><c>backup restore SNAPSHOT --target DIR</c>: restores a snapshot (or parts of it) into a directory.</summary>
+/// <summary><c>backup restore SNAPSHOT --target DIR</c>: restores a snapshot (or parts of it) into a directory; a database snapshot with --to-postgres, --to-mysql or --to-sqlite.</summary>
 internal static class RestoreCommand
 {
     public static Command Create(CommandRunner runner)
     {
         var snapshotArgument = new Argument<string>("SNAPSHOT") { Description = "Snapshot ID (a unique prefix of at least 4 digits) or 'latest'." };
-        var target = new Option<string>("--target", "-t") { Description = "Directory to restore into (created when missing). Entries keep their snapshot paths below it.", HelpName = "DIR", Required = true };
+        var target = new Option<string>("--target", "-t") { Description = "Directory to restore into (created when missing). Entries keep their snapshot paths below it.", HelpName = "DIR" };
         var include = new Option<string[]>("--include", "-i") { Description = "Restore only this snapshot path and what is below it (repeatable).", HelpName = "PATH" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace entries that already exist in the target." };
         var skipExisting = new Option<bool>("--skip-existing") { Description = "Leave entries that already exist in the target alone." };
-        var command = new Command("restore", "Restore a snapshot into a directory. An existing file stops the restore unless --overwrite or --skip-existing is given.")
+        var toPostgres = new Option<string?>("--to-postgres") { Description = "Restore a PostgreSQL snapshot into this server (Npgsql connection string; its Database is the target unless --database is given).", HelpName = "CONNSTRING" };
+        var toMysql = new Option<string?>("--to-mysql") { Description = "Restore a MariaDB/MySQL snapshot into this server (connection string; its Database is the target unless --database is given).", HelpName = "CONNSTRING" };
+        var toSqlite = new Option<string?>("--to-sqlite") { Description = "Restore a SQLite snapshot to this file (checked with PRAGMA integrity_check before it is put in place).", HelpName = "FILE" };
+        var database = new Option<string?>("--database") { Description = "The database to restore into (created; it must not exist unless --clean).", HelpName = "NAME" };
+        var sourceDatabase = new Option<string?>("--source-database") { Description = "Which database of a multi-database (--all-databases) snapshot to restore.", HelpName = "NAME" };
+        var clean = new Option<bool>("--clean") { Description = "Restore over an existing database (PostgreSQL: drops the objects it recreates; MariaDB/MySQL: drops and recreates the database; SQLite: replaces the file)." };
+        var table = new Option<string[]>("--table") { Description = "With --to-postgres: restore only this table (repeatable; name without schema; custom-format dumps).", HelpName = "NAME" };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "With --to-postgres: pg_restore parallel jobs.", HelpName = "N", DefaultValueFactory = _ => 1 };
+        var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then $PGPASSWORD / $MYSQL_PWD.", HelpName = "FILE" };
+        var command = new Command("restore", "Restore a snapshot into a directory, or a database snapshot into a server (--to-postgres, --to-mysql) or file (--to-sqlite). An existing file stops the restore unless --overwrite or --skip-existing is given.")
         {
-            snapshotArgument, target, include, overwrite, skipExisting,
+            snapshotArgument, target, include, overwrite, skipExisting, toPostgres, toMysql, toSqlite, database, sourceDatabase, clean, table, jobs, dbPasswordFile,
         };
         runner.Bind(command, async (context, ct) =>
         {
+            var databases = new[] { (DatabaseKind.PostgreSql, "--to-postgres", context.Get(toPostgres)), (DatabaseKind.MySql, "--to-mysql", context.Get(toMysql)), (DatabaseKind.Sqlite, "--to-sqlite", context.Get(toSqlite)) }
+                .Where(d => d.Item3 is not null).ToList();
+            var databaseOnly = context.Get(database) is not null || context.Get(sourceDatabase) is not null || context.Get(clean) || (context.Get(table) ?? []).Length > 0
+                || context.ParseResult.GetResult(jobs) is { Implicit: false } || context.Get(dbPasswordFile) is not null;
+            if (databases.Count + (context.Get(target) is null ? 0 : 1) != 1)
+            {
+                throw new CliUsageException("Give one of --target DIR, --to-postgres CONNSTRING, --to-mysql CONNSTRING and --to-sqlite FILE.");
+            }
+
+            if (databases.Count == 1)
+            {
+                if ((context.Get(include) ?? []).Length > 0 || context.Get(overwrite) || context.Get(skipExisting))
+                {
+                    throw new CliUsageException("--include, --overwrite and --skip-existing apply to --target; a database restore uses --table and --clean.");
+                }
+
+                var (kind, optionName, value) = databases[0];
+                var request = new DatabaseRestore.Request(
+                    kind, optionName, string.IsNullOrWhiteSpace(value) ? throw new CliUsageException($"{optionName} needs a value.") : value!,
+                    context.Get(database), context.Get(sourceDatabase), context.Get(clean), context.Get(table) ?? [], context.Get(jobs), context.Get(dbPasswordFile));
+                await using var databaseRepository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+                var databaseSnapshot = await databaseRepository.FindSnapshotAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+                var restored = await DatabaseRestore.RunAsync(context, databaseRepository, databaseSnapshot, request, ct).ConfigureAwait(false);
+                if (context.Json)
+                {
+                    await context.Output.WriteJsonAsync(
+                        new DatabaseRestoreOutput(databaseSnapshot.Id.ToString(), databaseSnapshot.SourceKind, restored.SourceDatabase, restored.TargetDatabase, restored.Bytes, restored.Duration.TotalSeconds),
+                        CliJson.Default.DatabaseRestoreOutput).ConfigureAwait(false);
+                }
+                else
+                {
+                    await context.Output.InfoAsync(
+                        $"Restored {databaseSnapshot.SourceKind} database '{restored.SourceDatabase}' from snapshot {databaseSnapshot.Id.ToShortString()} into '{restored.TargetDatabase}': " +
+                        $"{Format.Bytes(restored.Bytes)} of dump in {Format.Seconds(restored.Duration)}.").ConfigureAwait(false);
+                }
+
+                return ExitCodes.Success;
+            }
+
+            if (databaseOnly)
+            {
+                throw new CliUsageException("--database, --source-database, --clean, --table, --jobs and --db-password-file apply to --to-postgres, --to-mysql and --to-sqlite.");
+            }
+
             if (context.Get(overwrite) && context.Get(skipExisting))
             {
                 throw new CliUsageException("Give --overwrite or --skip-existing, not both.");

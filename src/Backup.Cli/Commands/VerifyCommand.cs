@@ -15,20 +15,23 @@ internal static class VerifyCommand
         };
         var scratch = new Option<string?>("--scratch")
         {
-            Description = "Directory under which the drill restores (a fresh subdirectory, deleted afterwards). Default: the temp directory.",
-            HelpName = "DIR",
+            Description = "Directory under which the drill restores (a fresh subdirectory, deleted afterwards; default: the temp directory). " +
+                "For a PostgreSQL or MariaDB/MySQL snapshot: the connection string of a server where a scratch database is created and dropped.",
+            HelpName = "DIR|CONNSTRING",
         };
         var randomWithin = new Option<string?>("--random-within")
         {
             Description = $"Restore a random snapshot taken within DURATION before now instead of SNAPSHOT ({DurationParser.HelpText}).",
             HelpName = "DURATION",
         };
+        var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the scratch server's password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then $PGPASSWORD / $MYSQL_PWD.", HelpName = "FILE" };
         var command = new Command(
             "verify",
             "Restore drill: restore a snapshot into scratch space, verify every file's size and hash against the repository, delete it again, " +
-            "and report the time it took (the recovery time achieved). Exits 4 when any file did not restore exactly.")
+            "and report the time it took (the recovery time achieved). A database snapshot is restored into a scratch database (or file), " +
+            "compared table by table with the checksums recorded at backup time and integrity-checked. Exits 4 when anything did not restore exactly.")
         {
-            snapshotArgument, scratch, randomWithin,
+            snapshotArgument, scratch, randomWithin, dbPasswordFile,
         };
         runner.Bind(command, async (context, ct) =>
         {
@@ -39,13 +42,27 @@ internal static class VerifyCommand
                 throw new CliUsageException("Give SNAPSHOT or --random-within, not both.");
             }
 
+            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            if (window is null)
+            {
+                var found = await repository.FindSnapshotAsync(snapshot ?? "latest", ct).ConfigureAwait(false);
+                if (DatabaseRestore.KindOf(found) is { } database)
+                {
+                    return await DatabaseVerify.RunAsync(context, repository, found, database.Kind, context.Get(scratch), context.Get(dbPasswordFile), ct).ConfigureAwait(false);
+                }
+            }
+
+            if (context.Get(dbPasswordFile) is not null)
+            {
+                throw new CliUsageException("--db-password-file applies to database snapshots only.");
+            }
+
             var options = new DrillOptions
             {
                 Snapshot = window is null ? snapshot ?? "latest" : null,
                 RandomWithin = window,
                 ScratchDirectory = context.Get(scratch) is { } directory ? Path.GetFullPath(directory) : null,
             };
-            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             var result = await new VerificationService(repository).RestoreDrillAsync(options, ct).ConfigureAwait(false);
             foreach (var problem in result.Problems)
             {

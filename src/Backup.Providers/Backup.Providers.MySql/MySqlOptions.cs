@@ -43,10 +43,26 @@ public sealed record MySqlSourceOptions : MySqlConnectionOptions
     /// <summary>Record per-table row counts and checksums (a full read of every table in the dump's snapshot).</summary>
     public bool RecordChecksums { get; init; } = true;
 
+    /// <summary>The dump tool (the default) or driver-only; see <see cref="MySqlBackupMethod.DriverOnly"/> for what that covers.</summary>
+    public MySqlBackupMethod Method { get; init; } = MySqlBackupMethod.Dump;
+
+    /// <summary>Driver-only mode: the most row text per INSERT statement, in bytes (rows larger than this get a statement of their own).</summary>
+    public int InsertBatchBytes { get; init; } = 1 << 20;
+
     /// <inheritdoc />
     public override void Validate()
     {
         base.Validate();
+        if (!Enum.IsDefined(Method))
+        {
+            throw new ArgumentException("Unknown Method.", nameof(Method));
+        }
+
+        if (InsertBatchBytes is < 1024 or > 64 << 20)
+        {
+            throw new ArgumentException("InsertBatchBytes must be 1 KiB - 64 MiB.", nameof(InsertBatchBytes));
+        }
+
         if (!AllDatabases && string.IsNullOrEmpty(new MySqlConnectionStringBuilder(ConnectionString).Database))
         {
             throw new ArgumentException("The connection string names no Database; name one or set AllDatabases.", nameof(ConnectionString));

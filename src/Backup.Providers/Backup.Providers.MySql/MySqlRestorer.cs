@@ -11,7 +11,7 @@ namespace Backup.Providers.MySql;
 
 /// <summary>
 /// Restores a database from a MariaDB/MySQL snapshot with the mariadb (or mysql) client reading the dump from
-/// standard input: into a new database, or over an existing one (dropped and recreated) when
+/// standard input (a driver-only dump through MySqlConnector alone): into a new database, or over an existing one (dropped and recreated) when
 /// <see cref="MySqlRestoreOptions.Clean"/> is set.
 /// </summary>
 public sealed class MySqlRestorer
@@ -62,7 +62,8 @@ public sealed class MySqlRestorer
         }
 
         var target = options.TargetDatabase ?? server.Database!;
-        var tool = server.LocateTool("mariadb", "mysql");
+        var driver = snapshot.Metadata.GetValueOrDefault($"{MySqlSource.KindName}.method") == "driver";
+        var tool = driver ? null : server.LocateTool("mariadb", "mysql");
         var started = Stopwatch.GetTimestamp();
         var node = await SnapshotFiles.FindAsync(_repository, snapshot, snapshot.Metadata[$"{MySqlSource.KindName}.entry.{source}"], cancellationToken).ConfigureAwait(false);
         await using (var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false))
@@ -91,8 +92,16 @@ public sealed class MySqlRestorer
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (driver)
+        {
+            await MyDriverRestore.RestoreAsync(_repository, server, node, target, cancellationToken).ConfigureAwait(false);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            Log.Restored(_logger, source, target, elapsed.TotalSeconds);
+            return new DatabaseRestoreResult(source, target, elapsed, await DriverDumpBytesAsync(node, cancellationToken).ConfigureAwait(false));
+        }
+
         using var optionFile = await server.WriteOptionFileAsync(cancellationToken).ConfigureAwait(false);
-        await using var process = ToolProcess.Start(tool,
+        await using var process = ToolProcess.Start(tool!,
             [$"--defaults-extra-file={optionFile.Path}", "--default-character-set=utf8mb4", "--binary-mode", $"--database={target}"],
             new Dictionary<string, string?> { ["MYSQL_PWD"] = null, ["LC_ALL"] = "C" }, server.Secrets, redirectStdin: true);
         process.DiscardOutput();
@@ -106,6 +115,9 @@ public sealed class MySqlRestorer
         Log.Restored(_logger, source, target, duration.TotalSeconds);
         return new DatabaseRestoreResult(source, target, duration, node.Size);
     }
+
+    private async Task<long> DriverDumpBytesAsync(TreeNode directory, CancellationToken cancellationToken) =>
+        (await SnapshotFiles.ChildrenAsync(_repository, directory, cancellationToken).ConfigureAwait(false)).Sum(n => n.Size);
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
@@ -14,7 +15,9 @@ namespace Backup.Providers.MySql;
 /// <summary>
 /// A consistent logical backup of a MariaDB/MySQL database (or every user database) with mariadb-dump (or
 /// mysqldump) <c>--single-transaction --routines --triggers --events</c>, streamed into the repository as
-/// <c>&lt;db&gt;.sql</c>. Run it with <see cref="DatabaseBackup.BackupDatabaseAsync"/>.
+/// <c>&lt;db&gt;.sql</c>; or, with <see cref="MySqlBackupMethod.DriverOnly"/>, without any client tool as a directory
+/// <c>&lt;db&gt;/</c> holding <c>manifest.json</c> (the schema) and <c>data.sql</c> (batched INSERTs), all read in one
+/// consistent-snapshot transaction. Run it with <see cref="DatabaseBackup.BackupDatabaseAsync"/>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -44,7 +47,10 @@ public sealed class MySqlSource : IDatabaseBackupSource
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _prepareLock = new(1, 1);
     private readonly List<(string Database, ToolProcess Process, PipeReader Output)> _dumps = [];
+    private readonly Dictionary<string, MyDriverManifest> _manifests = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _driverLock = new(1, 1);
     private TempFile? _optionFile;
+    private MySqlConnection? _driverConnection;
     private Dictionary<string, string>? _facts;
 
     /// <summary>Creates the source; nothing connects until <see cref="PrepareAsync"/>.</summary>
@@ -64,7 +70,16 @@ public sealed class MySqlSource : IDatabaseBackupSource
     public IReadOnlyList<string> Paths => [_options.AllDatabases ? $"{_server.Endpoint}/*" : $"{_server.Endpoint}/{_server.Database}"];
 
     /// <summary>The entry name of <paramref name="database"/>'s dump.</summary>
-    public static string EntryName(string database) => database.Replace("%", "%25", StringComparison.Ordinal).Replace("/", "%2F", StringComparison.Ordinal) + ".sql";
+    public static string EntryName(string database) => EscapeName(database) + ".sql";
+
+    /// <summary>The directory that holds <paramref name="database"/>'s driver-only dump (manifest.json and data.sql).</summary>
+    public static string DriverEntryName(string database)
+    {
+        var escaped = EscapeName(database);
+        return escaped is "." or ".." ? escaped.Replace(".", "%2E", StringComparison.Ordinal) : escaped;
+    }
+
+    private static string EscapeName(string database) => database.Replace("%", "%25", StringComparison.Ordinal).Replace("/", "%2F", StringComparison.Ordinal);
 
     /// <inheritdoc />
     public async Task<IReadOnlyDictionary<string, string>> PrepareAsync(CancellationToken cancellationToken = default)
@@ -72,7 +87,9 @@ public sealed class MySqlSource : IDatabaseBackupSource
         await _prepareLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _facts ??= await StartAsync(cancellationToken).ConfigureAwait(false);
+            return _facts ??= _options.Method == MySqlBackupMethod.DriverOnly
+                ? await StartDriverAsync(cancellationToken).ConfigureAwait(false)
+                : await StartAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -87,23 +104,11 @@ public sealed class MySqlSource : IDatabaseBackupSource
         var connection = await _server.OpenAsync(_options.AllDatabases ? null : _server.Database, cancellationToken).ConfigureAwait(false);
         await using var _ = connection.ConfigureAwait(false);
         var version = connection.ServerVersion;
-        var names = new List<string>();
-        await using (var list = new MySqlCommand(_options.AllDatabases ? "SHOW DATABASES" : "SELECT DATABASE()", connection))
-        await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (!reader.IsDBNull(0) && !SystemDatabases.Contains(reader.GetString(0), StringComparer.OrdinalIgnoreCase))
-                {
-                    names.Add(reader.GetString(0));
-                }
-            }
-        }
-
-        names.Sort(StringComparer.Ordinal);
+        var names = await ListDatabasesAsync(connection, cancellationToken).ConfigureAwait(false);
         facts[$"{KindName}.server_version"] = version;
         facts[$"{KindName}.databases"] = JsonSerializer.Serialize(names);
         facts[$"{KindName}.tool"] = Path.GetFileName(tool);
+        facts[$"{KindName}.method"] = "dump";
 
         var locked = false;
         try
@@ -172,10 +177,147 @@ public sealed class MySqlSource : IDatabaseBackupSource
         return facts;
     }
 
+    private async Task<List<string>> ListDatabasesAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await using (var list = new MySqlCommand(_options.AllDatabases ? "SHOW DATABASES" : "SELECT DATABASE()", connection))
+        await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!reader.IsDBNull(0) && !SystemDatabases.Contains(reader.GetString(0), StringComparer.OrdinalIgnoreCase))
+                {
+                    names.Add(reader.GetString(0));
+                }
+            }
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    /// <summary>
+    /// Driver-only: one connection, one <c>START TRANSACTION WITH CONSISTENT SNAPSHOT</c>; the schema and the
+    /// checksums are read in it now, the rows later (table by table, on the same connection) — all the same snapshot.
+    /// </summary>
+    private async Task<Dictionary<string, string>> StartDriverAsync(CancellationToken cancellationToken)
+    {
+        var facts = new Dictionary<string, string>(StringComparer.Ordinal);
+        var connection = await _server.OpenAsync(_options.AllDatabases ? null : _server.Database, cancellationToken).ConfigureAwait(false);
+        _driverConnection = connection;
+        var version = connection.ServerVersion;
+        var names = await ListDatabasesAsync(connection, cancellationToken).ConfigureAwait(false);
+        facts[$"{KindName}.server_version"] = version;
+        facts[$"{KindName}.databases"] = JsonSerializer.Serialize(names);
+        facts[$"{KindName}.tool"] = "none";
+        facts[$"{KindName}.method"] = "driver";
+        facts[$"{KindName}.checksum_snapshot"] = "same";
+        await using (var begin = new MySqlCommand($"{MyChecksums.SessionSettings}; SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", connection))
+        {
+            await begin.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var name in names)
+        {
+            _manifests[name] = await MyDriverManifest.ReadAsync(connection, name, cancellationToken).ConfigureAwait(false);
+            facts[$"{KindName}.entry.{name}"] = DriverEntryName(name);
+            if (_options.RecordChecksums)
+            {
+                ChecksumMetadata.Write(facts, KindName, name, await MyChecksums.MeasureAsync(connection, name, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        Log.Started(_logger, version.Contains("MariaDB", StringComparison.OrdinalIgnoreCase) ? "MariaDB" : "MySQL", version, _server.Endpoint, names.Count);
+        return facts;
+    }
+
+    private static TreeNode Node(string name, NodeType type) => new()
+    {
+        Name = name,
+        Type = type,
+        Mode = type == NodeType.Directory ? 0b111_000_000u : 0b110_000_000u, // a dump holds every row of the database
+        MtimeNs = (DateTimeOffset.UtcNow.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100,
+    };
+
+    private IEnumerable<SourceEntry> DriverEntries(string database)
+    {
+        var directory = DriverEntryName(database);
+        yield return new SourceEntry { Path = directory, Metadata = Node(directory, NodeType.Directory) };
+        var manifest = JsonSerializer.SerializeToUtf8Bytes(_manifests[database], MyDriverManifest.JsonOptions);
+        yield return new SourceEntry
+        {
+            Path = $"{directory}/{MyDriverManifest.FileName}",
+            Metadata = Node(MyDriverManifest.FileName, NodeType.File),
+            OpenContentAsync = _ => ValueTask.FromResult(PipeReader.Create(new ReadOnlySequence<byte>(manifest))),
+        };
+
+        Task<Exception?>? producer = null;
+        yield return new SourceEntry
+        {
+            Path = $"{directory}/{MyDriverManifest.DataFileName}",
+            Metadata = Node(MyDriverManifest.DataFileName, NodeType.File),
+            OpenContentAsync = cancellationToken =>
+            {
+                var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
+                producer = ProduceRowsAsync(database, pipe.Writer, cancellationToken);
+                return ValueTask.FromResult(pipe.Reader);
+            },
+            CompleteAsync = async _ =>
+            {
+                if (await producer!.ConfigureAwait(false) is { } failure)
+                {
+                    throw new BackupSourceException($"reading the rows of '{database}' failed: {Secrets.Scrub(failure.Message, _server.Secrets)}", failure);
+                }
+            },
+        };
+    }
+
+    /// <summary>Writes one database's rows into the pipe; the pipe always completes normally and a failure is returned for CompleteAsync (see StreamPump).</summary>
+    private async Task<Exception?> ProduceRowsAsync(string database, PipeWriter writer, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        Exception? failure = null;
+        try
+        {
+            // Every database's rows come from the one connection that holds the snapshot: one reader at a time.
+            await _driverLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await MyDriverData.WriteAsync(_driverConnection!, database, _manifests[database].Tables.Select(t => t.Name), writer, _options.InsertBatchBytes, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _driverLock.Release();
+            }
+        }
+#pragma warning disable CA1031 // Every failure must reach CompleteAsync, whatever its type.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failure = ex;
+        }
+        finally
+        {
+            await writer.CompleteAsync().ConfigureAwait(false);
+        }
+
+        return failure;
+    }
+
     /// <inheritdoc />
     public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await DatabaseBackup.PrepareOrThrowAsync(this, cancellationToken).ConfigureAwait(false);
+        if (_options.Method == MySqlBackupMethod.DriverOnly)
+        {
+            foreach (var entry in _manifests.Keys.Order(StringComparer.Ordinal).SelectMany(DriverEntries))
+            {
+                yield return entry;
+            }
+
+            yield break;
+        }
+
         foreach (var (database, process, output) in _dumps)
         {
             var name = EntryName(database);
@@ -214,6 +356,13 @@ public sealed class MySqlSource : IDatabaseBackupSource
 
         _dumps.Clear();
         _optionFile?.Dispose();
+        if (_driverConnection is not null)
+        {
+            await _driverConnection.DisposeAsync().ConfigureAwait(false);
+            _driverConnection = null;
+        }
+
         _prepareLock.Dispose();
+        _driverLock.Dispose();
     }
 }

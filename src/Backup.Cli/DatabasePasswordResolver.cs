@@ -1,0 +1,59 @@
+using MySqlConnector;
+using Npgsql;
+
+namespace Backup.Cli;
+
+/// <summary>
+/// Finds a database server's password: --db-password-file, then $BACKUP_DB_PASSWORD, then the engine's own
+/// variable ($PGPASSWORD, $MYSQL_PWD). Never from an option value; a password inside a connection string given on the
+/// command line still works but draws a warning, since other users can read it from the process list.
+/// </summary>
+internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter output)
+{
+    public const string Variable = "BACKUP_DB_PASSWORD";
+
+    /// <summary>The password to use, or null to rely on the connection string (or on no password at all).</summary>
+    /// <exception cref="CliUsageException">The connection string is malformed (the message never quotes it).</exception>
+    public async Task<string?> ResolveAsync(DatabaseKind kind, string optionName, string connectionString, FileInfo? passwordFile)
+    {
+        if (HasPassword(kind, optionName, connectionString))
+        {
+            await output.WarnAsync(
+                $"the {optionName} connection string contains a password, which other users can read from the process list; " +
+                $"set {Variable} or use --db-password-file instead").ConfigureAwait(false);
+        }
+
+        if (passwordFile is not null)
+        {
+            return PasswordResolver.ReadPasswordFile(passwordFile);
+        }
+
+        foreach (var variable in new[] { Variable, kind == DatabaseKind.PostgreSql ? "PGPASSWORD" : "MYSQL_PWD" })
+        {
+            if (console.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The hint added to a failure when no password was found anywhere.</summary>
+    public static string MissingPasswordHint => $"no database password was given: set {Variable} or use --db-password-file";
+
+    private static bool HasPassword(DatabaseKind kind, string optionName, string connectionString)
+    {
+        try
+        {
+            return kind == DatabaseKind.PostgreSql
+                ? !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(connectionString).Password)
+                : !string.IsNullOrEmpty(new MySqlConnectionStringBuilder(connectionString).Password);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            // The parser's message may quote the string, and a password in it: say only that it is malformed.
+            throw new CliUsageException($"The {optionName} connection string is malformed ({ex.GetType().Name}); it is 'Key=Value;…', e.g. 'Host=db1;Username=backup;Database=app'.");
+        }
+    }
+}

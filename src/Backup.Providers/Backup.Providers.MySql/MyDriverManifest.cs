@@ -1,0 +1,116 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Backup.Core.Pipeline;
+using MySqlConnector;
+
+namespace Backup.Providers.MySql;
+
+/// <summary>
+/// The schema of a driver-only dump, read with SHOW CREATE … inside the backup's transaction: the database's
+/// character set, its base tables, views, routines, triggers and events, each as one statement with the sql_mode it
+/// was created under. The rows are in the dump's <c>data.sql</c> (see <see cref="MyDriverData"/>).
+/// </summary>
+internal sealed partial record MyDriverManifest(
+    int Version, string CharacterSet, string Collation, IReadOnlyList<MyDriverObject> Tables, IReadOnlyList<MyDriverObject> Routines,
+    IReadOnlyList<MyDriverObject> Views, IReadOnlyList<MyDriverObject> Triggers, IReadOnlyList<MyDriverObject> Events)
+{
+    public const string FileName = "manifest.json";
+    public const string DataFileName = "data.sql";
+
+    public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    /// <summary>Reads the schema of <paramref name="database"/> on a connection whose transaction is already open (it switches the default database with USE, so definitions come out unqualified).</summary>
+    public static async Task<MyDriverManifest> ReadAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, $"USE {MyServer.QuoteIdentifier(database)}", cancellationToken).ConfigureAwait(false);
+        string charset = "utf8mb4", collation = "utf8mb4_general_ci";
+        await using (var command = new MySqlCommand("SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = @db", connection))
+        {
+            command.Parameters.AddWithValue("@db", database);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                (charset, collation) = (reader.GetString(0), reader.GetString(1));
+            }
+        }
+
+        var tables = new List<MyDriverObject>();
+        var views = new List<MyDriverObject>();
+        foreach (var (name, type) in await ListAsync(connection, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = @db ORDER BY TABLE_NAME", database, cancellationToken).ConfigureAwait(false))
+        {
+            switch (type)
+            {
+                case "BASE TABLE":
+                case "SYSTEM VERSIONED":
+                    tables.Add(await ShowCreateAsync(connection, $"SHOW CREATE TABLE {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, cancellationToken).ConfigureAwait(false));
+                    break;
+                case "VIEW":
+                    views.Add(await ShowCreateAsync(connection, $"SHOW CREATE VIEW {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, cancellationToken).ConfigureAwait(false));
+                    break;
+                default:
+                    throw new BackupSourceException($"Driver-only backups do not cover {type.ToLowerInvariant()} objects ('{database}.{name}'); use the dump tool (MySqlBackupMethod.Dump).");
+            }
+        }
+
+        var routines = new List<MyDriverObject>();
+        foreach (var (name, type) in await ListAsync(connection, "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = @db ORDER BY ROUTINE_TYPE, ROUTINE_NAME", database, cancellationToken).ConfigureAwait(false))
+        {
+            routines.Add(await ShowCreateAsync(connection, $"SHOW CREATE {type} {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: 1, statementColumn: 2, cancellationToken).ConfigureAwait(false));
+        }
+
+        var triggers = new List<MyDriverObject>();
+        foreach (var (name, _) in await ListAsync(connection, "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = @db ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER, TRIGGER_NAME", database, cancellationToken).ConfigureAwait(false))
+        {
+            triggers.Add(await ShowCreateAsync(connection, $"SHOW CREATE TRIGGER {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: 1, statementColumn: 2, cancellationToken).ConfigureAwait(false));
+        }
+
+        var events = new List<MyDriverObject>();
+        foreach (var (name, _) in await ListAsync(connection, "SELECT EVENT_NAME, '' FROM information_schema.EVENTS WHERE EVENT_SCHEMA = @db ORDER BY EVENT_NAME", database, cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(await ShowCreateAsync(connection, $"SHOW CREATE EVENT {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: 1, statementColumn: 3, cancellationToken).ConfigureAwait(false));
+        }
+
+        return new MyDriverManifest(1, charset, collation, tables, routines, views, triggers, events);
+    }
+
+    /// <summary>Drops the DEFINER clause, so the object is created by (and runs as) the restoring user, as pg_restore --no-owner does.</summary>
+    public static string WithoutDefiner(string statement) => DefinerPattern().Replace(statement, string.Empty, 1);
+
+    private static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new MySqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<List<(string Name, string Type)>> ListAsync(MySqlConnection connection, string sql, string database, CancellationToken cancellationToken)
+    {
+        var list = new List<(string, string)>();
+        await using var command = new MySqlCommand(sql, connection);
+        command.Parameters.AddWithValue("@db", database);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return list;
+    }
+
+    private static async Task<MyDriverObject> ShowCreateAsync(MySqlConnection connection, string sql, string name, int? sqlModeColumn, int statementColumn, CancellationToken cancellationToken)
+    {
+        await using var command = new MySqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.IsDBNull(statementColumn))
+        {
+            throw new BackupSourceException($"'{sql}' returned no definition (the user may lack the privilege to see it).");
+        }
+
+        return new MyDriverObject(name, sqlModeColumn is { } mode && !reader.IsDBNull(mode) ? reader.GetString(mode) : null, reader.GetString(statementColumn));
+    }
+
+    [GeneratedRegex(@"DEFINER\s*=\s*(`[^`]*`|'[^']*'|[^\s@]+)\s*@\s*(`[^`]*`|'[^']*'|[^\s]+)\s*", RegexOptions.CultureInvariant)]
+    private static partial Regex DefinerPattern();
+}
+
+/// <summary>One schema object of a driver-only dump: its name, the sql_mode it was created under (null: the restore's default) and its CREATE statement.</summary>
+internal sealed record MyDriverObject(string Name, string? SqlMode, string Create);

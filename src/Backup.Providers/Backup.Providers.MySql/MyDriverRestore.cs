@@ -1,0 +1,163 @@
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
+using Backup.Core.Pipeline;
+using Backup.Core.Repository;
+using Backup.Core.Snapshots;
+using MySqlConnector;
+
+namespace Backup.Providers.MySql;
+
+/// <summary>
+/// Restores a driver-only dump through MySqlConnector alone: tables, then the rows of data.sql (a statement per line,
+/// committed in batches, foreign-key and unique checks off as mysqldump scripts do), then routines, views (retried
+/// until their dependencies exist), triggers and events, each under its recorded sql_mode.
+/// </summary>
+internal static class MyDriverRestore
+{
+    private const int StatementsPerCommit = 64;
+
+    public static async Task RestoreAsync(BackupRepository repository, MyServer server, TreeNode directory, string target, CancellationToken cancellationToken)
+    {
+        var files = (await SnapshotFiles.ChildrenAsync(repository, directory, cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
+        if (!files.TryGetValue(MyDriverManifest.FileName, out var manifestNode) || !files.TryGetValue(MyDriverManifest.DataFileName, out var dataNode))
+        {
+            throw new DatabaseRestoreException($"The driver-only dump '{directory.Name}' lacks {MyDriverManifest.FileName} or {MyDriverManifest.DataFileName}.");
+        }
+
+        using var buffer = new MemoryStream();
+        await new ContentReader(repository).CopyToAsync(manifestNode, buffer, cancellationToken).ConfigureAwait(false);
+        var manifest = JsonSerializer.Deserialize<MyDriverManifest>(buffer.ToArray(), MyDriverManifest.JsonOptions)
+            ?? throw new DatabaseRestoreException("The driver-only dump has an empty manifest.");
+
+        await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ExecuteAsync(connection, "SET NAMES utf8mb4, time_zone = '+00:00', FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, SQL_NOTES = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", cancellationToken).ConfigureAwait(false);
+            foreach (var table in manifest.Tables)
+            {
+                await ExecuteAsync(connection, table.Create, cancellationToken).ConfigureAwait(false);
+            }
+
+            await LoadDataAsync(repository, dataNode, connection, cancellationToken).ConfigureAwait(false);
+            foreach (var routine in manifest.Routines)
+            {
+                await CreateAsync(connection, routine, cancellationToken).ConfigureAwait(false);
+            }
+
+            await CreateViewsAsync(connection, manifest.Views, cancellationToken).ConfigureAwait(false);
+            foreach (var item in manifest.Triggers.Concat(manifest.Events))
+            {
+                await CreateAsync(connection, item, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (MySqlException ex)
+        {
+            throw new DatabaseRestoreException($"driver-only restore into '{target}' failed: {Secrets.Scrub(ex.Message, server.Secrets)}", ex);
+        }
+    }
+
+    private static async Task LoadDataAsync(BackupRepository repository, TreeNode dataNode, MySqlConnection connection, CancellationToken cancellationToken)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, useSynchronizationContext: false));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var feed = FeedAsync(repository, dataNode, pipe.Writer, stop.Token);
+        try
+        {
+            using var reader = new StreamReader(pipe.Reader.AsStream(), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+            var pending = 0;
+            await ExecuteAsync(connection, "START TRANSACTION", cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                await ExecuteAsync(connection, line, cancellationToken).ConfigureAwait(false);
+                if (++pending == StatementsPerCommit)
+                {
+                    await ExecuteAsync(connection, "COMMIT; START TRANSACTION", cancellationToken).ConfigureAwait(false);
+                    pending = 0;
+                }
+            }
+
+            await ExecuteAsync(connection, "COMMIT", cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await pipe.Reader.CompleteAsync().ConfigureAwait(false);
+            await feed.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Copies the data file into the pipe; completes it with the failure, if any, so the line reader sees it.</summary>
+    private static async Task FeedAsync(BackupRepository repository, TreeNode node, PipeWriter writer, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        Exception? failure = null;
+        try
+        {
+            await new ContentReader(repository).CopyToAsync(node.Content ?? [], async (memory, ct) =>
+            {
+                if ((await writer.WriteAsync(memory, ct).ConfigureAwait(false)).IsCompleted)
+                {
+                    throw new OperationCanceledException("the restore stopped reading", ct);
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Handed to the reader, which rethrows it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failure = ex;
+        }
+
+        await writer.CompleteAsync(failure).ConfigureAwait(false);
+    }
+
+    private static async Task CreateViewsAsync(MySqlConnection connection, IReadOnlyList<MyDriverObject> views, CancellationToken cancellationToken)
+    {
+        // A view may select from another view: create what can be created until nothing is left (or nothing moves).
+        var remaining = views.ToList();
+        while (remaining.Count > 0)
+        {
+            var failed = new List<MyDriverObject>();
+            MySqlException? last = null;
+            foreach (var view in remaining)
+            {
+                try
+                {
+                    await CreateAsync(connection, view, cancellationToken).ConfigureAwait(false);
+                }
+                catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.NoSuchTable or MySqlErrorCode.BadFieldError or MySqlErrorCode.ViewInvalid)
+                {
+                    failed.Add(view);
+                    last = ex;
+                }
+            }
+
+            if (failed.Count == remaining.Count)
+            {
+                throw last!;
+            }
+
+            remaining = failed;
+        }
+    }
+
+    private static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, CancellationToken cancellationToken)
+    {
+        await using var command = new MySqlCommand("SET SESSION sql_mode = @mode", connection);
+        command.Parameters.AddWithValue("@mode", item.SqlMode ?? "NO_AUTO_VALUE_ON_ZERO");
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, MyDriverManifest.WithoutDefiner(item.Create), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new MySqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Backup.Providers.Tests.Servers;
+
+namespace Backup.Cli.Tests;
+
+/// <summary>create --mysql, restore --to-mysql and verify --scratch against a real MariaDB server, with the dump tools and driver-only.</summary>
+public sealed class MySqlCliTests : IClassFixture<MariaDbFixture>, IDisposable
+{
+    private const string Schema = """
+        CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(80), price DECIMAL(12, 4), payload BLOB, doc JSON, seen TIMESTAMP NULL) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+        INSERT INTO items SELECT seq, CONCAT('item ', seq, ' ✓ 🎉'), seq * 1.0001, UNHEX(MD5(seq)), JSON_OBJECT('n', seq), FROM_UNIXTIME(1700000000 + seq) FROM seq_1_to_1500;
+        CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 10;
+        """;
+
+    private const string Fingerprint = "SELECT MD5(GROUP_CONCAT(CONCAT_WS('|', id, name, price, HEX(payload), doc, seen) ORDER BY id SEPARATOR ',')) FROM items";
+
+    private readonly MariaDbFixture _fixture;
+    private readonly CliRunner _cli = new();
+
+    public MySqlCliTests(MariaDbFixture fixture)
+    {
+        _fixture = fixture;
+        _cli.Environment["BACKUP_DB_PASSWORD"] = MariaDbServer.Password;
+    }
+
+    public void Dispose() => _cli.Dispose();
+
+    private async Task<string> CreateDatabaseAsync(MariaDbServer server, string prefix)
+    {
+        var database = _fixture.NewDatabaseName(prefix);
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database}");
+        await server.ExecuteAsync(database, "SET SESSION group_concat_max_len = 1048576;" + Schema);
+        return database;
+    }
+
+    private static async Task<object?> FingerprintAsync(MariaDbServer server, string database) =>
+        await server.ScalarAsync(database, "SET SESSION group_concat_max_len = 16777216, time_zone = '+00:00'; " + Fingerprint);
+
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Create_mysql_then_restore_to_mysql_gives_the_same_rows(bool driverOnly)
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, driverOnly ? "cli_my_driver" : "cli_my");
+        await _cli.InitAsync();
+
+        var create = await _cli.RunAsync(["create", "--mysql", server.ConnectionString(database), "--json", .. driverOnly ? new[] { "--driver-only" } : []]);
+        DatabaseCli.SnapshotId(create);
+        var target = _fixture.NewDatabaseName("cli_my_restored");
+        var restore = await _cli.RunAsync("restore", "latest", "--to-mysql", server.ConnectionString(), "--database", target);
+
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        (await FingerprintAsync(server, target)).Should().NotBeNull().And.Be(await FingerprintAsync(server, database));
+        (await server.ScalarAsync(target, "SELECT COUNT(*) FROM cheap")).Should().Be(await server.ScalarAsync(database, "SELECT COUNT(*) FROM cheap"));
+
+        var verify = await _cli.RunAsync("verify", "latest", "--scratch", server.ConnectionString(), "--json");
+        verify.ExitCode.Should().Be(0, verify.Stderr);
+        var root = JsonDocument.Parse(verify.Stdout).RootElement;
+        root.GetProperty("success").GetBoolean().Should().BeTrue();
+        root.GetProperty("sourceKind").GetString().Should().Be("mysql");
+        root.GetProperty("tablesCompared").GetInt32().Should().Be(1);
+
+        var selective = await _cli.RunAsync("restore", "latest", "--to-mysql", server.ConnectionString(), "--database", target + "_t", "--table", "items");
+        selective.ExitCode.Should().Be(2);
+        selective.Stderr.Should().Contain("--table works with --to-postgres only");
+    }
+
+    [SkippableFact]
+    public async Task A_missing_password_or_an_unknown_database_fails_clearly_and_stores_no_snapshot()
+    {
+        var server = _fixture.Require();
+        await _cli.InitAsync();
+
+        var noPassword = await _cli.RunAsync(["create", "--mysql", server.ConnectionString("mysql")], null, new() { ["BACKUP_DB_PASSWORD"] = null, ["MYSQL_PWD"] = null });
+        var unknown = await _cli.RunAsync("create", "--mysql", server.ConnectionString("no_such_database"), "--driver-only");
+
+        noPassword.ExitCode.Should().Be(1);
+        noPassword.Stderr.Should().Contain("Access denied").And.Contain("BACKUP_DB_PASSWORD");
+        unknown.ExitCode.Should().Be(1);
+        unknown.Stderr.Should().Contain("no_such_database");
+        (await DatabaseCli.CountSnapshotsAsync(_cli)).Should().Be(0);
+    }
+}

@@ -1,0 +1,199 @@
+using System.Text.Json;
+using Backup.Providers.Tests.Servers;
+
+namespace Backup.Cli.Tests;
+
+/// <summary>create --postgres, restore --to-postgres and verify --scratch against a real PostgreSQL server.</summary>
+public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDisposable
+{
+    private const string Schema = """
+        CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(12, 4), payload bytea, seen timestamptz);
+        CREATE TABLE notes (id serial PRIMARY KEY, item_id int REFERENCES items (id), body text);
+        INSERT INTO items SELECT g, 'item ' || g || ' ✓ 日本', g * 1.0001, decode(md5(g::text), 'hex'), timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute'
+            FROM generate_series(1, 2000) g;
+        INSERT INTO notes (item_id, body) SELECT g, repeat('n', g % 50) FROM generate_series(1, 500) g;
+        CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 10;
+        """;
+
+    private const string Fingerprint = "SELECT md5(string_agg(i::text, ',' ORDER BY i.id)) || md5(coalesce((SELECT string_agg(n::text, ',' ORDER BY n.id) FROM notes n), '')) FROM items i";
+
+    private readonly PostgresFixture _fixture;
+    private readonly CliRunner _cli = new();
+
+    public PostgreSqlCliTests(PostgresFixture fixture)
+    {
+        _fixture = fixture;
+        _cli.Environment["BACKUP_DB_PASSWORD"] = PostgresServer.Password;
+    }
+
+    public void Dispose() => _cli.Dispose();
+
+    private async Task<string> CreateDatabaseAsync(PostgresServer server, string prefix)
+    {
+        var database = _fixture.NewDatabaseName(prefix);
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, Schema);
+        return database;
+    }
+
+    [SkippableFact]
+    public async Task Create_postgres_then_restore_to_postgres_into_a_new_database_gives_the_same_rows()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_pg");
+        await _cli.InitAsync();
+
+        var id = DatabaseCli.SnapshotId(await _cli.RunAsync("create", "--postgres", server.ConnectionString(database), "--tag", "db", "--json"));
+        var target = _fixture.NewDatabaseName("cli_pg_restored");
+        var restore = await _cli.RunAsync("restore", id[..8], "--to-postgres", server.ConnectionString(), "--database", target);
+
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        restore.Stdout.Should().Contain($"into '{target}'");
+        (await server.ScalarAsync(target, Fingerprint)).Should().Be(await server.ScalarAsync(database, Fingerprint));
+        (await server.ScalarAsync(target, "SELECT count(*) FROM cheap")).Should().Be(await server.ScalarAsync(database, "SELECT count(*) FROM cheap"));
+        var snapshots = await _cli.RunAsync("snapshots", "--json");
+        JsonDocument.Parse(snapshots.Stdout).RootElement[0].GetProperty("sourceKind").GetString().Should().Be("postgresql");
+
+        var again = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", target);
+        again.ExitCode.Should().Be(1);
+        again.Stderr.Should().Contain("already exists");
+        await server.ExecuteAsync(target, "DELETE FROM notes; DELETE FROM items WHERE id > 10;");
+        var clean = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(target), "--clean");
+        clean.ExitCode.Should().Be(0, clean.Stderr);
+        (await server.ScalarAsync(target, Fingerprint)).Should().Be(await server.ScalarAsync(database, Fingerprint));
+    }
+
+    [SkippableFact]
+    public async Task Restore_with_table_restores_only_that_table()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_pg_tables");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--postgres", server.ConnectionString(database))).ExitCode.Should().Be(0);
+        var target = _fixture.NewDatabaseName("cli_pg_one_table");
+
+        var restore = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(target), "--table", "items");
+
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        (await server.ScalarAsync(target, "SELECT count(*) FROM items")).Should().Be(2000L);
+        (await server.ScalarAsync(target, "SELECT count(*) FROM pg_class WHERE relname = 'notes'")).Should().Be(0L);
+    }
+
+    [SkippableFact]
+    public async Task Verify_with_a_scratch_server_compares_every_table_and_reports_the_restore_time()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_pg_verify");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--postgres", server.ConnectionString(database), "--driver-only")).ExitCode.Should().Be(0);
+
+        var human = await _cli.RunAsync("verify", "latest", "--scratch", server.ConnectionString());
+        var json = await _cli.RunAsync("verify", "--scratch", server.ConnectionString(), "--json");
+
+        human.ExitCode.Should().Be(0, human.Stderr);
+        human.Stdout.Should().Contain("3 tables compared, 0 differ, 0 integrity findings", "two tables and the serial column's sequence").And.Contain("Achieved RTO");
+        json.ExitCode.Should().Be(0, json.Stderr);
+        var root = JsonDocument.Parse(json.Stdout).RootElement;
+        root.GetProperty("success").GetBoolean().Should().BeTrue();
+        root.GetProperty("tablesCompared").GetInt32().Should().Be(3);
+        root.GetProperty("restoreDurationSeconds").GetDouble().Should().BePositive();
+        root.GetProperty("databases").EnumerateArray().Select(e => e.GetString()).Should().Equal(database);
+        (await server.ScalarAsync("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'backup_verify%'")).Should().Be(0L, "the scratch databases are dropped");
+
+        var noScratch = await _cli.RunAsync("verify", "latest");
+        noScratch.ExitCode.Should().Be(2);
+        noScratch.Stderr.Should().Contain("--scratch CONNSTRING");
+    }
+
+    [SkippableFact]
+    public async Task The_password_comes_from_a_file_or_PGPASSWORD_and_one_in_the_connection_string_draws_a_warning()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_pg_pw");
+        await _cli.InitAsync();
+        _cli.Environment["BACKUP_DB_PASSWORD"] = null;
+        var file = _cli.PathOf("dbpw");
+        await File.WriteAllTextAsync(file, PostgresServer.Password + "\n");
+
+        var fromFile = await _cli.RunAsync("create", "--postgres", server.ConnectionString(database), "--db-password-file", file);
+        var fromPgPassword = await _cli.RunAsync(["create", "--postgres", server.ConnectionString(database)], null, new() { ["PGPASSWORD"] = PostgresServer.Password });
+        var inline = await _cli.RunAsync("create", "--postgres", server.ConnectionString(database) + $";Password={PostgresServer.Password}");
+
+        fromFile.ExitCode.Should().Be(0, fromFile.Stderr);
+        fromFile.Stderr.Should().BeEmpty();
+        fromPgPassword.ExitCode.Should().Be(0, fromPgPassword.Stderr);
+        inline.ExitCode.Should().Be(0, inline.Stderr);
+        inline.Stderr.Should().Contain("warning").And.Contain("contains a password").And.NotContain(PostgresServer.Password);
+        (await DatabaseCli.CountSnapshotsAsync(_cli)).Should().Be(3);
+    }
+
+    [SkippableFact]
+    public async Task A_missing_password_or_an_unknown_database_fails_clearly_and_stores_no_snapshot()
+    {
+        var server = _fixture.Require();
+        await _cli.InitAsync();
+
+        var noPassword = await _cli.RunAsync(["create", "--postgres", server.ConnectionString("postgres")], null, new() { ["BACKUP_DB_PASSWORD"] = null, ["PGPASSWORD"] = null });
+        var wrongPassword = await _cli.RunAsync(["create", "--postgres", server.ConnectionString("postgres")], null, new() { ["BACKUP_DB_PASSWORD"] = "Not-The-Password-77" });
+        var unknown = await _cli.RunAsync("create", "--postgres", server.ConnectionString("no_such_database"));
+        var malformed = await _cli.RunAsync("create", "--postgres", "Host=127.0.0.1;Password=Secret-In-String-99;Nonsense");
+
+        noPassword.ExitCode.Should().Be(1);
+        noPassword.Stderr.Should().StartWith("backup: error:").And.Contain("BACKUP_DB_PASSWORD");
+        wrongPassword.ExitCode.Should().Be(1);
+        wrongPassword.Stderr.Should().Contain("password authentication failed").And.NotContain("Not-The-Password-77");
+        unknown.ExitCode.Should().Be(1);
+        unknown.Stderr.Should().Contain("\"no_such_database\" does not exist");
+        malformed.ExitCode.Should().Be(2);
+        malformed.Stderr.Should().Contain("malformed").And.NotContain("Secret-In-String-99");
+        (await DatabaseCli.CountSnapshotsAsync(_cli)).Should().Be(0);
+    }
+
+    [SkippableFact]
+    public async Task Contradictory_database_options_are_usage_errors()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_pg_usage");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--postgres", server.ConnectionString(database))).ExitCode.Should().Be(0);
+
+        var twoSources = await _cli.RunAsync("create", "--postgres", server.ConnectionString(database), "--sqlite", "x.db");
+        var withPaths = await _cli.RunAsync("create", "--postgres", server.ConnectionString(database), ".");
+        var allWithoutDb = await _cli.RunAsync("create", ".", "--all-databases");
+        var noTarget = await _cli.RunAsync("restore", "latest");
+        var wrongEngine = await _cli.RunAsync("restore", "latest", "--to-mysql", "Server=127.0.0.1;Database=x");
+        var tableOnDirectory = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--table", "items");
+
+        foreach (var result in new[] { twoSources, withPaths, allWithoutDb, noTarget, wrongEngine, tableOnDirectory })
+        {
+            result.ExitCode.Should().Be(2, result.Stderr);
+            result.Stderr.Should().StartWith("backup: usage error:");
+        }
+
+        wrongEngine.Stderr.Should().Contain("restore it with --to-postgres");
+    }
+    [SkippableFact]
+    public async Task All_databases_snapshots_restore_the_database_named_by_source_database()
+    {
+        var server = _fixture.Require();
+        var first = await CreateDatabaseAsync(server, "cli_pg_all_a");
+        var second = _fixture.NewDatabaseName("cli_pg_all_b");
+        await server.CreateDatabaseAsync(second);
+        await server.ExecuteAsync(second, "CREATE TABLE only_here (x int); INSERT INTO only_here SELECT generate_series(1, 42);");
+        await _cli.InitAsync();
+
+        var create = await _cli.RunAsync("create", "--postgres", server.ConnectionString("postgres"), "--all-databases");
+        var target = _fixture.NewDatabaseName("cli_pg_all_restored");
+        var ambiguous = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(target));
+        var unknown = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(target), "--source-database", "no_such_db");
+        var restore = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(target), "--source-database", second);
+
+        create.ExitCode.Should().Be(0, create.Stderr);
+        ambiguous.ExitCode.Should().Be(2);
+        ambiguous.Stderr.Should().Contain("--source-database NAME").And.Contain(first).And.Contain(second);
+        unknown.ExitCode.Should().Be(2);
+        unknown.Stderr.Should().Contain("'no_such_db' is not among them");
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        (await server.ScalarAsync(target, "SELECT count(*) FROM only_here")).Should().Be(42L);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Backup.Cli.Tests;
+
+/// <summary>create --sqlite, restore --to-sqlite and verify of a SQLite snapshot.</summary>
+public sealed class SqliteCliTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _cli.Dispose();
+    }
+
+    private static async Task ExecuteAsync(string path, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<string> FingerprintAsync(string path)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT group_concat(id || ':' || name || ':' || hex(data), ',') FROM (SELECT * FROM things ORDER BY id)";
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Create_sqlite_restore_to_sqlite_and_verify_round_trip()
+    {
+        var source = _cli.PathOf("app.db");
+        await ExecuteAsync(source, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT, data BLOB);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+            INSERT INTO things SELECT i, 'thing ' || i || ' ✓', randomblob(32) FROM n;
+            """);
+        await _cli.InitAsync();
+
+        var create = await _cli.RunAsync("create", "--sqlite", source, "--tag", "sqlite");
+        var restored = _cli.PathOf("restored.db");
+        var restore = await _cli.RunAsync("restore", "latest", "--to-sqlite", restored);
+        Directory.CreateDirectory(_cli.PathOf("scratch"));
+        var verify = await _cli.RunAsync("verify", "latest", "--scratch", _cli.PathOf("scratch"), "--json");
+
+        create.ExitCode.Should().Be(0, create.Stderr);
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        (await FingerprintAsync(restored)).Should().Be(await FingerprintAsync(source));
+        verify.ExitCode.Should().Be(0, verify.Stderr);
+        var root = JsonDocument.Parse(verify.Stdout).RootElement;
+        root.GetProperty("success").GetBoolean().Should().BeTrue();
+        root.GetProperty("tablesCompared").GetInt32().Should().Be(1);
+        Directory.EnumerateFileSystemEntries(_cli.PathOf("scratch")).Should().BeEmpty("the scratch copy is deleted");
+
+        await ExecuteAsync(restored, "DELETE FROM things WHERE id > 10");
+        SqliteConnection.ClearAllPools();
+        var refused = await _cli.RunAsync("restore", "latest", "--to-sqlite", restored);
+        var replaced = await _cli.RunAsync("restore", "latest", "--to-sqlite", restored, "--clean");
+
+        refused.ExitCode.Should().Be(2);
+        refused.Stderr.Should().Contain("--clean");
+        replaced.ExitCode.Should().Be(0, replaced.Stderr);
+        (await FingerprintAsync(restored)).Should().Be(await FingerprintAsync(source));
+    }
+
+    [Fact]
+    public async Task A_missing_sqlite_file_fails_clearly_and_stores_no_snapshot()
+    {
+        await _cli.InitAsync();
+
+        var missing = await _cli.RunAsync("create", "--sqlite", _cli.PathOf("nope.db"));
+        var driverOnly = await _cli.RunAsync("create", "--sqlite", _cli.PathOf("nope.db"), "--driver-only");
+
+        missing.ExitCode.Should().Be(1);
+        missing.Stderr.Should().Contain("nope.db").And.Contain("does not exist");
+        driverOnly.ExitCode.Should().Be(2);
+        (await DatabaseCli.CountSnapshotsAsync(_cli)).Should().Be(0);
+        File.Exists(_cli.PathOf("nope.db")).Should().BeFalse("no empty database is created in its place");
+    }
+}
