@@ -156,18 +156,18 @@ ours_bytes=$(repo_bytes backup) restic_bytes=$(repo_bytes restic)
 echo
 echo "repository: ours $((ours_bytes / 1000000)) MB, restic $((restic_bytes / 1000000)) MB (local)"
 median() { sort -n | awk '{a[NR]=$1} END{if (NR==0) print "-"; else print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-printf "%-7s %-6s %10s %10s %11s %12s %12s %13s %13s\n" target tool backup_MB/s restore_MB/s backup_s restore_s backup_req/GB restore_req/GB our_calls/GB
+printf "%-7s %-6s %10s %10s %11s %12s %12s %13s %18s\n" target tool backup_MB/s restore_MB/s backup_s restore_s backup_req/GB restore_req/GB our_calls/GB_b/r
 for target in $targets; do
   for tool in backup restic; do
     rows=$(awk -v t="$tool" -v g="$target" '$1==t && $2==g && NF==8' "$bench/rows")
     [[ -z $rows ]] && continue
     bytes=$ours_bytes; [[ $tool == restic ]] && bytes=$restic_bytes
     b=$(echo "$rows" | awk '{print $3}' | median) r=$(echo "$rows" | awk '{print $4}' | median)
-    breq=$(echo "$rows" | awk '{print $5}' | median) rreq=$(echo "$rows" | awk '{print $6}' | median) calls=$(echo "$rows" | awk '{print $7}' | median)
+    breq=$(echo "$rows" | awk '{print $5}' | median) rreq=$(echo "$rows" | awk '{print $6}' | median) calls=$(echo "$rows" | awk '{print $7}' | median) rcalls=$(echo "$rows" | awk '{print $8}' | median)
     echo "$target $tool $(awk -v c="$corpus_bytes" -v b="$b" -v r="$r" 'BEGIN{print c/1e6/b, c/1e6/r}')" >>"$bench/rates"
-    awk -v t="$target" -v o="$tool" -v c="$corpus_bytes" -v s="$bytes" -v b="$b" -v r="$r" -v bq="$breq" -v rq="$rreq" -v k="$calls" 'BEGIN{
-      printf "%-7s %-6s %10.1f %10.1f %11.2f %12.2f %12s %13s %13s\n", t, o, c/1e6/b, c/1e6/r, b, r,
-        (bq=="-"?"-":sprintf("%.0f", bq/(s/1e9))), (rq=="-"?"-":sprintf("%.0f", rq/(s/1e9))), (k=="-"?"-":sprintf("%.0f", k/(s/1e9)))}'
+    awk -v t="$target" -v o="$tool" -v c="$corpus_bytes" -v s="$bytes" -v b="$b" -v r="$r" -v bq="$breq" -v rq="$rreq" -v k="$calls" -v rk="$rcalls" 'BEGIN{
+      printf "%-7s %-6s %10.1f %10.1f %11.2f %12.2f %12s %13s %18s\n", t, o, c/1e6/b, c/1e6/r, b, r,
+        (bq=="-"?"-":sprintf("%.0f", bq/(s/1e9))), (rq=="-"?"-":sprintf("%.0f", rq/(s/1e9))), (k=="-"?"-":sprintf("%.0f / %.0f", k/(s/1e9), rk/(s/1e9)))}'
   done
 done
 echo
