@@ -2,7 +2,7 @@
 # Issue #7 figures: backup and restore throughput of one corpus to every target on 127.0.0.1, and the requests per GB
 # stored, for this project's `backup` CLI and for restic where restic has the same backend (local, SFTP, S3).
 # Usage: benchmarks/targets-compare.sh [ROUNDS]      (run from the repository's root; default 1 round)
-# Env:   BENCH_DIR (scratch, default /tmp/backup-targets-bench), BENCH_CORPUS (default: the sdk/ folder of the
+# Env:   BENCH_DIR (scratch, wiped at start; default /tmp/backup-targets-bench), BENCH_CORPUS (default: the sdk/ folder of the
 #        .NET installation, ~400 MB), BACKUP_CLI (default: dotnet publish src/Backup.Cli -c Release),
 #        TOOLS (node_modules with s3rver and azurite; default ./.tools, else /work/main/.tools),
 #        TARGETS (default "local sftp s3 azure").
@@ -155,7 +155,7 @@ repo_bytes() { du -sb "$bench/local-r1-$1" | cut -f1; }
 ours_bytes=$(repo_bytes backup) restic_bytes=$(repo_bytes restic)
 echo
 echo "repository: ours $((ours_bytes / 1000000)) MB, restic $((restic_bytes / 1000000)) MB (local)"
-median() { sort -n | awk '{a[NR]=$1} END{if (NR==0) print "-"; else print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+median() { sort -n | awk '{if ($1=="-") dash=1; a[NR]=$1} END{if (NR==0 || dash) print "-"; else print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 printf "%-7s %-6s %10s %10s %11s %12s %12s %13s %18s\n" target tool backup_MB/s restore_MB/s backup_s restore_s backup_req/GB restore_req/GB our_calls/GB_b/r
 for target in $targets; do
   for tool in backup restic; do
