@@ -273,15 +273,26 @@ public sealed class ConcurrentMaintenanceTests : IDisposable
                 catch (RepositoryLockedException)
                 {
                     await Task.Delay(5);
+                    continue;
                 }
                 catch (BackupTargetException) when (faulty.IsDead)
                 {
+                    // The dead process's exclusive lock blocks every backup until it expires; play the expiry.
+                    await RemoveExclusiveLocksAsync();
+                }
+
+                // A death while backing off from a refused lock (its only put was the lock) is not a prune killed
+                // part-way: try again. Otherwise it died after writing a pack or its new index.
+                if (faulty.CountOf(TargetOperation.Put) >= 2)
+                {
                     KilledPrunes++;
-                    break;
+                    return;
                 }
             }
+        }
 
-            // The dead process's exclusive lock blocks every backup until it expires; play the expiry.
+        private async Task RemoveExclusiveLocksAsync()
+        {
             await foreach (var (key, value) in RepositoryLock.ReadLocksAsync(target))
             {
                 if (value.Exclusive)
