@@ -15,6 +15,7 @@ internal sealed class CommandContext
         Quiet = parseResult.GetValue(options.Quiet);
         Verbose = parseResult.GetValue(options.Verbose);
         Output = new OutputWriter(console, Json, Quiet);
+        Trace = new RequestTrace(console.GetEnvironmentVariable);
     }
 
     public ParseResult ParseResult { get; }
@@ -32,6 +33,9 @@ internal sealed class CommandContext
     public bool Verbose { get; }
 
     public OutputWriter Output { get; }
+
+    /// <summary>Storage call counting, on with BACKUP_TRACE_REQUESTS=1.</summary>
+    public RequestTrace Trace { get; }
 
     public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
 

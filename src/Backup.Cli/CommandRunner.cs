@@ -15,9 +15,10 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
     public async Task<int> RunAsync(ParseResult parseResult, Func<CommandContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
     {
         var verbose = parseResult.GetValue(options.Verbose);
+        CommandContext? context = null;
         try
         {
-            var context = new CommandContext(parseResult, options, console);
+            context = new CommandContext(parseResult, options, console);
             return await body(context, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -35,6 +36,13 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
             }
 
             return code;
+        }
+        finally
+        {
+            if (context is not null)
+            {
+                await context.Trace.WriteSummaryAsync(console.Error).ConfigureAwait(false);
+            }
         }
     }
 

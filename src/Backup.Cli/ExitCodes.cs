@@ -48,5 +48,6 @@ internal static class ExitCodes
           BACKUP_SFTP_HOST_KEY, BACKUP_SFTP_KEY_FILE, BACKUP_SFTP_KEY_PASSPHRASE, BACKUP_SFTP_PASSWORD   sftp:// repositories
           BACKUP_S3_ENDPOINT, BACKUP_S3_REGION, BACKUP_S3_PATH_STYLE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY   s3:// repositories
           AZURE_STORAGE_CONNECTION_STRING   azure:// repositories
+          BACKUP_TRACE_REQUESTS=1   print the storage calls each command made (stderr)
         """;
 }

@@ -51,17 +51,19 @@ internal static class RepositoryTargets
     /// <param name="location">A local directory path, or an sftp://, s3:// or azure:// URL.</param>
     /// <param name="create">Whether the location may be created (init); otherwise a missing local directory is <see cref="RepositoryNotFoundException"/>.</param>
     /// <param name="environment">Reads an environment variable (remote settings and secrets).</param>
-    public static IBackupTarget Create(string location, bool create, Func<string, string?> environment)
+    /// <param name="wrap">Decorates the storage target itself, inside the retry layer (request counting); none when null.</param>
+    public static IBackupTarget Create(string location, bool create, Func<string, string?> environment, Func<IBackupTarget, IBackupTarget>? wrap = null)
     {
+        wrap ??= static target => target;
         var separator = location.IndexOf("://", StringComparison.Ordinal);
         var scheme = separator > 0 ? location[..separator].ToLowerInvariant() : null;
         var rest = separator > 0 ? location[(separator + 3)..] : location;
         return scheme switch
         {
-            null or "file" => CreateLocal(location, create),
-            "sftp" => new RetryingTarget(CreateSftp(rest, environment)),
-            "s3" => new RetryingTarget(CreateS3(rest, environment)),
-            "azure" => new RetryingTarget(CreateAzure(rest, environment)),
+            null or "file" => wrap(CreateLocal(location, create)),
+            "sftp" => new RetryingTarget(wrap(CreateSftp(rest, environment))),
+            "s3" => new RetryingTarget(wrap(CreateS3(rest, environment))),
+            "azure" => new RetryingTarget(wrap(CreateAzure(rest, environment))),
             _ => throw new CliUsageException(
                 $"Repository location uses '{scheme}://', which is not supported; give a local directory or an sftp://, s3:// or azure:// URL."),
         };

@@ -35,6 +35,10 @@ public sealed class BackupService
         var hostname = options.Hostname ?? Environment.MachineName;
         // A shared lock: backups never wait for each other, only for an exclusive prune or repair.
         await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: false, "backup", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // The index was loaded before the lock was taken (at open, or by an earlier backup of a long-lived repository):
+        // a prune since then may have deleted packs it names, and deduplicating against those would write a snapshot
+        // that references deleted data. Under the lock no prune can start, so refreshed now it stays valid.
+        await _repository.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
         var parent = await FindParentAsync(source, hostname, options.Level, cancellationToken).ConfigureAwait(false);
         var level = parent is null ? BackupLevel.Full : options.Level;
         var context = new SourceContext();

@@ -58,6 +58,9 @@ public sealed class RepositoryCopier
         long blobsAdded = 0, bytesStored = 0;
         await using var sourceLock = await RepositoryLock.AcquireAsync(_source.Target, exclusive: false, "copy (source)", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var destinationLock = await RepositoryLock.AcquireAsync(_destination.Target, exclusive: false, "copy (destination)", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Both indexes may predate a prune that ran before the locks were taken (see BackupService).
+        await _source.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
+        await _destination.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
         foreach (var snapshot in wanted.OrderBy(s => s.Time))
         {
             var origin = $"{_source.Config.Id}:{snapshot.Id}";

@@ -23,6 +23,8 @@ public sealed class BackupRepository : IAsyncDisposable
     private static readonly byte[] SnapshotObjectId = "backup-sdk snapshot v1"u8.ToArray();
     private readonly MasterKey _key;
     private readonly ConcurrentDictionary<BlobId, IReadOnlyList<PackHeaderEntry>> _unindexedPacks = new();
+    private readonly ConcurrentDictionary<string, byte> _knownIndexKeys = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private string _currentKeyId;
 
     private BackupRepository(IBackupTarget target, RepositoryConfig config, MasterKey key, string currentKeyId)
@@ -367,10 +369,11 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <summary>Reads the index objects and any packs they miss into <see cref="Index"/>.</summary>
     public async Task LoadIndexAsync(CancellationToken cancellationToken = default)
     {
-        var indexKeys = new List<string>();
-        await foreach (var info in Target.ListAsync(RepositoryLayout.IndexPrefix, cancellationToken).ConfigureAwait(false))
+        var indexKeys = await ListIndexKeysAsync(cancellationToken).ConfigureAwait(false);
+        _knownIndexKeys.Clear();
+        foreach (var key in indexKeys)
         {
-            indexKeys.Add(info.Key);
+            _knownIndexKeys.TryAdd(key, 0);
         }
 
         // Packs named by any index. Not Index.ContainsPack: while prune runs, a blob may be listed in two packs
@@ -412,6 +415,68 @@ public sealed class BackupRepository : IAsyncDisposable
                 Index.TryAdd(entry.Id, new BlobLocation(pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
             }
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Brings <see cref="Index"/> up to date with the index objects on storage, as a writer must after taking its lock
+    /// and before it deduplicates against the index: between loading the index and locking, another process may have
+    /// pruned (deleting packs this index still names) or backed up (adding packs it does not know).
+    /// </summary>
+    /// <remarks>
+    /// Lists <c>index/</c> only. When every index object loaded before is still there, new ones are read and added
+    /// (the packs they name are new; nothing known was deleted, because prune and repair delete packs only after
+    /// replacing every index object that names them). When one is gone, or packs were known only from their headers
+    /// (prune deletes unused unindexed packs), the index is cleared and loaded again. Call it while holding a
+    /// <see cref="RepositoryLock"/>, so no prune can start until the caller is done.
+    /// </remarks>
+    /// <returns>True when anything was (re)loaded.</returns>
+    public async Task<bool> RefreshIndexAsync(CancellationToken cancellationToken = default)
+    {
+        await _refreshGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var listed = await ListIndexKeysAsync(cancellationToken).ConfigureAwait(false);
+            var added = listed.Where(k => !_knownIndexKeys.ContainsKey(k)).ToList();
+            var removed = _knownIndexKeys.Count - (listed.Count - added.Count);
+            if (added.Count == 0 && removed == 0)
+            {
+                return false;
+            }
+
+            if (removed > 0 || _knownIndexKeys.IsEmpty || !_unindexedPacks.IsEmpty)
+            {
+                Index.Clear();
+                _unindexedPacks.Clear();
+                await LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            await LoadIndexObjectsAsync(added, new ConcurrentDictionary<BlobId, byte>(), cancellationToken).ConfigureAwait(false);
+            foreach (var key in added)
+            {
+                _knownIndexKeys.TryAdd(key, 0);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _refreshGate.Release();
+        }
+    }
+
+    /// <summary>Records an index object this process wrote, so <see cref="RefreshIndexAsync"/> does not read it back.</summary>
+    internal void NoteIndexWritten(string key) => _knownIndexKeys.TryAdd(key, 0);
+
+    private async Task<List<string>> ListIndexKeysAsync(CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        await foreach (var info in Target.ListAsync(RepositoryLayout.IndexPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(info.Key);
+        }
+
+        return keys;
     }
 
     /// <summary>Loads index objects into <see cref="Index"/>; returns the keys of loaded index objects that another one supersedes.</summary>
@@ -529,6 +594,7 @@ public sealed class BackupRepository : IAsyncDisposable
         Encryption.Dispose();
         (Compression as IDisposable)?.Dispose();
         _key.Dispose();
+        _refreshGate.Dispose();
         return ValueTask.CompletedTask;
     }
 

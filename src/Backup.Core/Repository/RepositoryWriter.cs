@@ -306,7 +306,9 @@ public sealed class RepositoryWriter : IAsyncDisposable
     private async Task PutIndexAsync(IndexFile index, CancellationToken cancellationToken)
     {
         var stored = index.Encode(_repository.Chain);
-        await _repository.Target.PutAsync(RepositoryLayout.IndexKey(BlobId.Sha256(stored)), stored, cancellationToken).ConfigureAwait(false);
+        var key = RepositoryLayout.IndexKey(BlobId.Sha256(stored));
+        await _repository.Target.PutAsync(key, stored, cancellationToken).ConfigureAwait(false);
+        _repository.NoteIndexWritten(key);
     }
 
     private void Fail(Exception exception)

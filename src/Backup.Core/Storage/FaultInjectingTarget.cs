@@ -5,7 +5,7 @@ namespace Backup.Core.Storage;
 /// <summary>
 /// A decorator that makes chosen calls fail, for tests of what happens when storage or a writer fails part-way:
 /// fail the Nth call of a kind, tear the Nth put (store only part of the object, as a non-atomic store would,
-/// then fail), or die after N puts (every later call fails, as if the process had been killed).
+/// then fail), or die after N puts or N deletes (every later call fails, as if the process had been killed).
 /// </summary>
 public sealed class FaultInjectingTarget : DelegatingTarget
 {
@@ -14,6 +14,7 @@ public sealed class FaultInjectingTarget : DelegatingTarget
     private readonly List<(TargetOperation Operation, int Call, bool Transient)> _failures = [];
     private readonly List<(int Call, double Fraction)> _tears = [];
     private int? _dieAfterPuts;
+    private int? _dieAfterDeletes;
     private bool _dead;
 
     /// <summary>Wraps <paramref name="inner"/>; no fault is planned until one is added.</summary>
@@ -43,6 +44,14 @@ public sealed class FaultInjectingTarget : DelegatingTarget
     {
         ArgumentOutOfRangeException.ThrowIfNegative(puts);
         lock (_gate) { _dieAfterPuts = puts; }
+        return this;
+    }
+
+    /// <summary>Lets <paramref name="deletes"/> deletes succeed, then fails every call of any kind from then on.</summary>
+    public FaultInjectingTarget DieAfterDeletes(int deletes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(deletes);
+        lock (_gate) { _dieAfterDeletes = deletes; }
         return this;
     }
 
@@ -114,6 +123,12 @@ public sealed class FaultInjectingTarget : DelegatingTarget
             {
                 _dead = true;
                 throw new BackupTargetException($"Injected fault: the writer died before put #{call}.");
+            }
+
+            if (operation == TargetOperation.Delete && _dieAfterDeletes is { } deleteLimit && call > deleteLimit)
+            {
+                _dead = true;
+                throw new BackupTargetException($"Injected fault: the writer died before delete #{call}.");
             }
 
             foreach (var failure in _failures)

@@ -134,7 +134,21 @@ public sealed class LocalDirectoryTarget : IBackupTarget
                 continue;
             }
 
-            yield return new BackupObjectInfo(key, file.Length, file.LastWriteTimeUtc);
+            // The size and time are read with a stat after the directory was read: an object deleted in between
+            // (a lock released, a pack pruned) is simply no longer there, not a failed listing.
+            long length;
+            DateTime modified;
+            try
+            {
+                length = file.Length;
+                modified = file.LastWriteTimeUtc;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                continue;
+            }
+
+            yield return new BackupObjectInfo(key, length, modified);
         }
 
         await Task.CompletedTask.ConfigureAwait(false);

@@ -1,0 +1,102 @@
+using System.Runtime.CompilerServices;
+
+namespace Backup.Core.Storage;
+
+/// <summary>
+/// A decorator that counts the calls made to a target, by kind, and the bytes put and got: for benchmarks and for
+/// tracing what an operation costs on a billed object store. It changes nothing else.
+/// </summary>
+/// <remarks>
+/// One call is one <see cref="IBackupTarget"/> method call: a listing counts once however many pages the store
+/// returns, and a put counts once however many parts a multipart upload sends. Place it directly around the real
+/// target (inside <see cref="RetryingTarget"/>) so that every retried attempt counts. Thread-safe.
+/// </remarks>
+public sealed class CountingTarget : DelegatingTarget
+{
+    private long _puts, _gets, _lists, _deletes, _stats, _listed, _bytesPut, _bytesGot;
+
+    /// <summary>Wraps <paramref name="inner"/>.</summary>
+    public CountingTarget(IBackupTarget inner) : base(inner) { }
+
+    /// <summary>Calls of <see cref="IBackupTarget.PutAsync"/>.</summary>
+    public long Puts => Interlocked.Read(ref _puts);
+
+    /// <summary>Calls of <see cref="IBackupTarget.GetAsync"/> and <see cref="IBackupTarget.GetRangeAsync"/>.</summary>
+    public long Gets => Interlocked.Read(ref _gets);
+
+    /// <summary>Calls of <see cref="IBackupTarget.ListAsync"/>.</summary>
+    public long Lists => Interlocked.Read(ref _lists);
+
+    /// <summary>Calls of <see cref="IBackupTarget.DeleteAsync"/>.</summary>
+    public long Deletes => Interlocked.Read(ref _deletes);
+
+    /// <summary>Calls of <see cref="IBackupTarget.StatAsync"/>.</summary>
+    public long Stats => Interlocked.Read(ref _stats);
+
+    /// <summary>Every call of any kind.</summary>
+    public long Total => Puts + Gets + Lists + Deletes + Stats;
+
+    /// <summary>Objects the listings returned.</summary>
+    public long ObjectsListed => Interlocked.Read(ref _listed);
+
+    /// <summary>Bytes sent by puts (including puts that failed).</summary>
+    public long BytesPut => Interlocked.Read(ref _bytesPut);
+
+    /// <summary>Bytes returned by gets.</summary>
+    public long BytesGot => Interlocked.Read(ref _bytesGot);
+
+    /// <inheritdoc />
+    public override Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _puts);
+        Interlocked.Add(ref _bytesPut, content.Length);
+        return Inner.PutAsync(key, content, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override async Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _gets);
+        var bytes = await Inner.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _bytesGot, bytes.Length);
+        return bytes;
+    }
+
+    /// <inheritdoc />
+    public override async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _gets);
+        var bytes = await Inner.GetRangeAsync(key, offset, length, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _bytesGot, bytes.Length);
+        return bytes;
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _lists);
+        await foreach (var item in Inner.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            Interlocked.Increment(ref _listed);
+            yield return item;
+        }
+    }
+
+    /// <inheritdoc />
+    public override Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _deletes);
+        return Inner.DeleteAsync(key, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _stats);
+        return Inner.StatAsync(key, cancellationToken);
+    }
+
+    /// <summary>One line: the calls by kind and the bytes moved.</summary>
+    public override string ToString() =>
+        FormattableString.Invariant($"{Total} calls (put {Puts}, get {Gets}, list {Lists}, delete {Deletes}, stat {Stats}); {BytesPut / 1e6:F1} MB put, {BytesGot / 1e6:F1} MB got");
+}
