@@ -6,11 +6,16 @@ using Backup.Core.Snapshots;
 namespace Backup.Core.Pipeline;
 
 /// <summary>
-/// Reads a file's content back from a repository: several chunks are fetched and decoded ahead in parallel,
-/// each checked against its ID, and written in order. Memory is bounded by the read-ahead.
+/// Reads a file's content back from a repository: chunks stored close together in one pack are fetched with one
+/// range read, several such runs are fetched and decoded ahead in parallel, each chunk is checked against its ID,
+/// and the chunks are written in order. Memory is bounded by the read-ahead.
 /// </summary>
 public sealed class ContentReader
 {
+    // A run is one range read: up to this many stored bytes, decoding to at most this many plaintext bytes (a single
+    // larger chunk is a run of its own), so a file in flight holds a few MiB whatever its size.
+    private const int MaxRunStoredBytes = 8 * 1024 * 1024;
+    private const long MaxRunRawBytes = 4 * 1024 * 1024;
     private readonly BackupRepository _repository;
     private readonly int _readAhead;
 
@@ -45,14 +50,14 @@ public sealed class ContentReader
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pending = Channel.CreateBounded<Task<PooledBufferWriter>>(new BoundedChannelOptions(_readAhead) { SingleReader = true, SingleWriter = true });
+        var pending = Channel.CreateBounded<Task<PooledBufferWriter[]>>(new BoundedChannelOptions(_readAhead) { SingleReader = true, SingleWriter = true });
         var producer = Task.Run(async () =>
         {
             try
             {
-                foreach (var id in content)
+                foreach (var run in Runs(content))
                 {
-                    await pending.Writer.WriteAsync(FetchAsync(id, stop.Token), stop.Token).ConfigureAwait(false);
+                    await pending.Writer.WriteAsync(FetchAsync(content, run, stop.Token), stop.Token).ConfigureAwait(false);
                 }
             }
             finally
@@ -65,8 +70,18 @@ public sealed class ContentReader
         {
             await foreach (var fetch in pending.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
             {
-                using var chunk = await fetch.ConfigureAwait(false);
-                await write(chunk.WrittenMemory, stop.Token).ConfigureAwait(false);
+                var chunks = await fetch.ConfigureAwait(false);
+                try
+                {
+                    foreach (var chunk in chunks)
+                    {
+                        await write(chunk.WrittenMemory, stop.Token).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    Dispose(chunks);
+                }
             }
 
             await producer.ConfigureAwait(false);
@@ -78,7 +93,7 @@ public sealed class ContentReader
             {
                 try
                 {
-                    (await orphan.ConfigureAwait(false)).Dispose();
+                    Dispose(await orphan.ConfigureAwait(false));
                 }
                 catch (Exception)
                 {
@@ -90,19 +105,98 @@ public sealed class ContentReader
         }
     }
 
-    private async Task<PooledBufferWriter> FetchAsync(BlobId id, CancellationToken cancellationToken)
+    private static void Dispose(PooledBufferWriter?[] buffers)
     {
-        var buffer = new PooledBufferWriter(4096, _repository.BufferPool);
+        foreach (var buffer in buffers)
+        {
+            buffer?.Dispose();
+        }
+    }
+
+    /// <summary>Splits <paramref name="content"/> into runs of chunks that one range read of a pack covers.</summary>
+    private IEnumerable<Run> Runs(IReadOnlyList<BlobId> content)
+    {
+        var start = 0;
+        while (start < content.Count)
+        {
+            if (!_repository.Index.TryGet(content[start], out var first))
+            {
+                yield return new Run(start, []); // read alone, which reports the missing blob
+                start++;
+                continue;
+            }
+
+            // Chunks of one file sit close together in a pack, though not always in order or alone (parallel encoders
+            // and other files in flight interleave): a run takes the next chunks while one range covering them all
+            // stays within the limits and at most a fifth of it is other data.
+            var locations = new List<BlobLocation> { first };
+            long low = first.Offset, high = (long)first.Offset + first.Length, useful = first.Length, raw = first.RawLength;
+            while (start + locations.Count < content.Count
+                && _repository.Index.TryGet(content[start + locations.Count], out var next)
+                && next.Pack == first.Pack)
+            {
+                var newLow = Math.Min(low, next.Offset);
+                var newHigh = Math.Max(high, (long)next.Offset + next.Length);
+                var newUseful = useful + next.Length;
+                if (newHigh - newLow > MaxRunStoredBytes || raw + next.RawLength > MaxRunRawBytes || (newHigh - newLow - newUseful) * 5 > newHigh - newLow)
+                {
+                    break;
+                }
+
+                locations.Add(next);
+                (low, high, useful, raw) = (newLow, newHigh, newUseful, raw + next.RawLength);
+            }
+
+            yield return new Run(start, [.. locations]);
+            start += locations.Count;
+        }
+    }
+
+    private async Task<PooledBufferWriter[]> FetchAsync(IReadOnlyList<BlobId> content, Run run, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        if (run.Locations.Length <= 1)
+        {
+            var single = new PooledBufferWriter(4096, _repository.BufferPool);
+            try
+            {
+                await _repository.ReadBlobAsync(content[run.Start], single, cancellationToken).ConfigureAwait(false);
+                return [single];
+            }
+            catch
+            {
+                single.Dispose();
+                throw;
+            }
+        }
+
+        var low = run.Locations.Min(l => l.Offset);
+        var length = run.Locations.Max(l => (long)l.Offset + l.Length) - low;
+        var stored = await _repository.ReadStoredAsync(content[run.Start], run.Locations[0] with { Offset = low }, (int)length, cancellationToken).ConfigureAwait(false);
+        if (stored.Length != length)
+        {
+            throw new RepositoryCorruptException($"Pack {run.Locations[0].Pack.ToShortString()} returned {stored.Length} of the {length} bytes its index lists at offset {low}: it is damaged. Run 'backup check'.");
+        }
+
+        var chunks = new PooledBufferWriter?[run.Locations.Length];
         try
         {
-            await Task.Yield();
-            await _repository.ReadBlobAsync(id, buffer, cancellationToken).ConfigureAwait(false);
-            return buffer;
+            for (var i = 0; i < chunks.Length; i++)
+            {
+                var location = run.Locations[i];
+                chunks[i] = new PooledBufferWriter((int)Math.Max(location.RawLength, 256), _repository.BufferPool);
+                _repository.DecodeBlob(content[run.Start + i], stored.AsSpan((int)(location.Offset - low), (int)location.Length), location.RawLength, chunks[i]!);
+            }
+
+            return chunks!;
         }
         catch
         {
-            buffer.Dispose();
+            Dispose(chunks);
             throw;
         }
     }
+
+    /// <summary>Chunks <c>Start</c>.. of a file, stored at <c>Locations</c> in one pack (empty: read the one chunk alone).</summary>
+    private readonly record struct Run(int Start, BlobLocation[] Locations);
 }

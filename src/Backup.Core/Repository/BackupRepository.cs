@@ -232,17 +232,22 @@ public sealed class BackupRepository : IAsyncDisposable
             throw new RepositoryCorruptException($"Blob {id.ToShortString()} is not in the index: the data it belongs to is missing. Run 'backup check'.");
         }
 
-        byte[] stored;
+        var stored = await ReadStoredAsync(id, location, (int)location.Length, cancellationToken).ConfigureAwait(false);
+        DecodeBlob(id, stored, location.RawLength, destination);
+    }
+
+    /// <summary>Reads <paramref name="length"/> stored bytes of a pack from where the blob <paramref name="id"/> starts.</summary>
+    /// <exception cref="RepositoryCorruptException">The pack is missing.</exception>
+    internal async Task<byte[]> ReadStoredAsync(BlobId id, BlobLocation location, int length, CancellationToken cancellationToken)
+    {
         try
         {
-            stored = await Target.GetRangeAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, (int)location.Length, cancellationToken).ConfigureAwait(false);
+            return await Target.GetRangeAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, length, cancellationToken).ConfigureAwait(false);
         }
         catch (BackupObjectNotFoundException ex)
         {
             throw new RepositoryCorruptException($"Pack {location.Pack.ToShortString()} holding blob {id.ToShortString()} is missing from {Target.Description}. Run 'backup check'.", ex);
         }
-
-        DecodeBlob(id, stored, location.RawLength, destination);
     }
 
     /// <summary>Decodes a stored blob and checks it against its ID.</summary>
