@@ -1,0 +1,210 @@
+using System.Collections.Concurrent;
+using Backup.Core.Crypto;
+using Backup.Core.Repository;
+using Backup.Core.Snapshots;
+using Backup.Core.Storage;
+using Backup.Extensions.DependencyInjection;
+using Backup.Providers.PostgreSql;
+using Backup.Providers.Tests.Servers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace Backup.Providers.Tests;
+
+/// <summary>
+/// A hosted job (<c>services.AddBackup</c>) backing up a PostgreSQL source added with <c>AddPostgreSqlSource</c> from an
+/// appsettings-shaped configuration, run once through <see cref="IBackupJobRunner"/> against the fixture's real server.
+/// </summary>
+public sealed class PostgreSqlHostingTests(PostgresFixture fixture, ITestOutputHelper output) : IClassFixture<PostgresFixture>, IDisposable
+{
+    private const string JobName = "orders-nightly";
+    private const string SourceName = "orders-db";
+    private const string RepositoryPassword = "repo-Test-p4ss 9c1e";
+
+    // Unique per test instance: environment variables are process-wide and other classes run in parallel.
+    private readonly string _repositoryPasswordVariable = $"BACKUP_TEST_REPO_PASSWORD_{Guid.NewGuid():N}";
+    private readonly string _databasePasswordVariable = $"BACKUP_TEST_PG_PASSWORD_{Guid.NewGuid():N}";
+    private readonly string _repositoryDirectory = Path.Combine(Path.GetTempPath(), $"pg-hosting-repo-{Guid.NewGuid():N}");
+
+    [SkippableFact]
+    public async Task A_hosted_job_backs_up_the_configured_database_and_the_snapshot_restores_with_the_same_rows()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("hosted");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, """
+            CREATE TABLE orders (id int PRIMARY KEY, customer text NOT NULL, total numeric(12, 2), placed_at timestamptz);
+            INSERT INTO orders SELECT g, 'customer ' || (g % 37), g * 1.25, '2025-01-01 00:00:00+00'::timestamptz + g * interval '1 hour'
+            FROM generate_series(1, 1200) g;
+            CREATE SCHEMA billing;
+            CREATE TABLE billing.invoices (id int PRIMARY KEY, order_id int REFERENCES public.orders(id), paid boolean);
+            INSERT INTO billing.invoices SELECT g, g, g % 3 = 0 FROM generate_series(1, 300) g;
+            """);
+        var before = await MeasureAsync(server, database);
+        Environment.SetEnvironmentVariable(_repositoryPasswordVariable, RepositoryPassword);
+        Environment.SetEnvironmentVariable(_databasePasswordVariable, PostgresServer.Password);
+        var logs = new LogCapture();
+
+        BackupJobResult result;
+        await using (var services = Build(server, database, logs))
+        {
+            var runner = services.GetRequiredService<IBackupJobRunner>();
+            runner.JobNames.Should().Equal(JobName);
+            result = await runner.RunAsync(JobName);
+        }
+
+        output.WriteLine($"{result.Outcome} in {result.Duration.TotalMilliseconds:F0} ms: {result.Error}");
+        result.Error.Should().BeNull();
+        result.Outcome.Should().Be(BackupJobOutcome.Succeeded);
+        result.Snapshot.Should().NotBeNull();
+        logs.Messages.Should().NotContain(m => m.Contains(PostgresServer.Password, StringComparison.Ordinal) || m.Contains(RepositoryPassword, StringComparison.Ordinal));
+
+        // Opened afresh from disk with the repository password: the snapshot was really written there.
+        await using var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_repositoryDirectory), RepositoryCredentials.FromPassword(RepositoryPassword));
+        var snapshots = await SnapshotsAsync(repository);
+        var snapshot = snapshots.Should().ContainSingle().Which;
+        snapshot.Id.Should().Be(result.Snapshot!.Id);
+        snapshot.Partial.Should().BeFalse();
+        snapshot.SourceKind.Should().Be(PostgreSqlSource.KindName);
+        snapshot.Metadata.Should().Contain("backup.job", JobName);
+        snapshot.Tags.Should().Contain($"job:{JobName}").And.Contain("prod");
+        PostgreSqlRestorer.DatabasesOf(snapshot).Should().Equal(database);
+        snapshot.Metadata.Should().ContainKey("postgresql.server_version");
+
+        var recorded = ChecksumMetadata.Read(snapshot.Metadata, PostgreSqlSource.KindName, database);
+        recorded.Should().NotBeNull("RecordChecksums defaults to true for a configured source");
+        recorded.Should().Contain(t => t.Table == "public.orders" && t.Rows == 1200)
+            .And.Contain(t => t.Table == "billing.invoices" && t.Rows == 300);
+        ChecksumMetadata.Compare(database, recorded!, before).Should().BeEmpty("the recorded checksums are the database's at backup time");
+
+        var target = fixture.NewDatabaseName("hosted_restored");
+        await new PostgreSqlRestorer(repository).RestoreAsync(snapshot, new PostgreSqlRestoreOptions
+        {
+            ConnectionString = server.ConnectionString(target),
+            Password = PostgresServer.Password,
+        });
+
+        ChecksumMetadata.Compare(database, recorded!, await MeasureAsync(server, target)).Should().BeEmpty();
+        (await server.ScalarAsync(target, "SELECT count(*) FROM orders")).Should().Be(1200L);
+        (await server.ScalarAsync(target, "SELECT sum(total) FROM orders")).Should().Be(await server.ScalarAsync(database, "SELECT sum(total) FROM orders"));
+        (await server.ScalarAsync(target, "SELECT count(*) FROM billing.invoices WHERE paid")).Should().Be(100L);
+    }
+
+    [SkippableTheory]
+    [InlineData(false, "is not set")]
+    [InlineData(true, "password authentication failed")]
+    public async Task A_missing_or_wrong_database_password_fails_the_run_with_its_cause_and_writes_no_snapshot(bool setWrongPassword, string cause)
+    {
+        var server = fixture.Require();
+        const string wrong = "Wrong-Db-Secret-5150";
+        Environment.SetEnvironmentVariable(_repositoryPasswordVariable, RepositoryPassword);
+        Environment.SetEnvironmentVariable(_databasePasswordVariable, setWrongPassword ? wrong : null);
+        var logs = new LogCapture();
+        await using var services = Build(server, "postgres", logs);
+        var runner = services.GetRequiredService<IBackupJobRunner>();
+
+        var run = () => runner.RunAsync(JobName);
+
+        var result = (await run.Should().NotThrowAsync()).Which;
+        output.WriteLine($"{result.Outcome}: {result.Error?.GetType().Name}: {result.Error?.Message}");
+        result.Outcome.Should().Be(BackupJobOutcome.Failed);
+        result.Snapshot.Should().BeNull();
+        result.Error.Should().NotBeNull();
+        result.Error!.Message.Should().Contain(cause).And.NotContain(wrong).And.NotContain(PostgresServer.Password);
+        if (!setWrongPassword)
+        {
+            result.Error.Message.Should().Contain(_databasePasswordVariable, "the message names the variable that was looked for");
+        }
+
+        logs.Messages.Should().Contain(m => m.Contains(cause, StringComparison.Ordinal), "the failure is logged")
+            .And.NotContain(m => m.Contains(wrong, StringComparison.Ordinal) || m.Contains(RepositoryPassword, StringComparison.Ordinal));
+        var repository = await services.GetRequiredService<IBackupRepositoryProvider>().GetAsync("main");
+        (await SnapshotsAsync(repository)).Should().BeEmpty();
+        File.Exists(Path.Combine(_repositoryDirectory, RepositoryLayout.Config)).Should().BeTrue("the repository was created before the source failed");
+        var snapshotFiles = Path.Combine(_repositoryDirectory, RepositoryLayout.SnapshotsPrefix);
+        (Directory.Exists(snapshotFiles) ? Directory.EnumerateFiles(snapshotFiles, "*", SearchOption.AllDirectories) : []).Should().BeEmpty();
+    }
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable(_repositoryPasswordVariable, null);
+        Environment.SetEnvironmentVariable(_databasePasswordVariable, null);
+        try
+        {
+            Directory.Delete(_repositoryDirectory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    /// <summary>A container as an application builds it: appsettings-shaped configuration, no password inline anywhere.</summary>
+    private ServiceProvider Build(PostgresServer server, string database, LogCapture logs)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Backup:Repositories:main:Path"] = _repositoryDirectory,
+            ["Backup:Repositories:main:CreateIfMissing"] = "true",
+            ["Backup:Repositories:main:Compression"] = "zstd:1",
+            ["Backup:Repositories:main:PasswordEnvironmentVariable"] = _repositoryPasswordVariable,
+            ["Backup:Jobs:" + JobName + ":Repository"] = "main",
+            ["Backup:Jobs:" + JobName + ":Source"] = SourceName,
+            ["Backup:Jobs:" + JobName + ":Tags:0"] = "prod",
+            ["Backup:Sources:" + SourceName + ":ConnectionString"] = server.ConnectionString(database) + ";Timeout=15",
+            ["Backup:Sources:" + SourceName + ":PasswordEnvironmentVariable"] = _databasePasswordVariable,
+        }).Build();
+        configuration["Backup:Sources:" + SourceName + ":ConnectionString"].Should().NotContainEquivalentOf("password");
+
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        services.AddBackup(backup => backup
+            .BindConfiguration(configuration.GetSection("Backup"))
+            .AddPostgreSqlSource(SourceName, configuration.GetSection($"Backup:Sources:{SourceName}")));
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    private static async Task<List<TableChecksum>> MeasureAsync(PostgresServer server, string database)
+    {
+        await using var connection = await server.OpenAsync(database);
+        return await PgChecksums.MeasureAsync(connection, CancellationToken.None);
+    }
+
+    private static async Task<List<Snapshot>> SnapshotsAsync(BackupRepository repository)
+    {
+        var snapshots = new List<Snapshot>();
+        await foreach (var snapshot in repository.ListSnapshotsAsync())
+        {
+            snapshots.Add(snapshot);
+        }
+
+        return snapshots;
+    }
+
+    /// <summary>Every formatted log message (with the exception's message), to check no secret is logged.</summary>
+    private sealed class LogCapture : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<string> _messages = new();
+
+        public IReadOnlyCollection<string> Messages => [.. _messages];
+
+        public ILogger CreateLogger(string categoryName) => new Logger(_messages);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<string> messages) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                messages.Enqueue(exception is null ? formatter(state, exception) : $"{formatter(state, exception)} {exception}");
+        }
+    }
+}
