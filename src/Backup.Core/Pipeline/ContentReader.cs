@@ -155,8 +155,9 @@ public sealed class ContentReader
     private async Task<PooledBufferWriter[]> FetchAsync(IReadOnlyList<BlobId> content, Run run, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        if (run.Locations.Length <= 1)
+        if (run.Locations.Length == 0)
         {
+            // Not in the index (yet): read alone, which looks again and names the blob if it is still missing.
             var single = new PooledBufferWriter(4096, _repository.BufferPool);
             try
             {
