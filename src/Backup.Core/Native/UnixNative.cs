@@ -1,16 +1,24 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Backup.Core.Native;
 
 /// <summary>
 /// The few libc calls System.IO does not offer: full stat data (owner, inode, device, link count, ns times),
-/// ownership, ns timestamps, hard links and special files. Linux only; callers check <see cref="IsSupported"/>.
+/// ownership, ns timestamps, hard links, special files, and opening files without advisory locks. Linux only; callers check <see cref="IsSupported"/>.
 /// </summary>
 internal static partial class UnixNative
 {
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7ff;
+
+    // open(2) flags, the same on every Linux architecture .NET runs on.
+    private const int OpenReadOnly = 0;
+    private const int OpenWriteOnly = 1;
+    private const int OpenCreate = 0x40;
+    private const int OpenExclusive = 0x80;
+    private const int OpenCloseOnExec = 0x80000;
 
     /// <summary>Whether these calls can be used on this platform.</summary>
     public static bool IsSupported => OperatingSystem.IsLinux();
@@ -72,11 +80,33 @@ internal static partial class UnixNative
     public static int CreateNode(string path, uint mode, ulong device) =>
         mknod(path, mode, device) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
+    /// <summary>Opens an existing file for reading, without the advisory lock and extra stats <see cref="File.OpenHandle"/> adds.</summary>
+    /// <returns>The handle, or null with <paramref name="errno"/> set.</returns>
+    public static SafeFileHandle? OpenRead(string path, out int errno) => Open(path, OpenReadOnly | OpenCloseOnExec, 0, out errno);
+
+    /// <summary>Creates a new file for writing; fails with EEXIST when any entry, a symlink included, has that name.</summary>
+    /// <returns>The handle, or null with <paramref name="errno"/> set.</returns>
+    public static SafeFileHandle? CreateExclusive(string path, uint mode, out int errno) =>
+        Open(path, OpenWriteOnly | OpenCreate | OpenExclusive | OpenCloseOnExec, mode, out errno);
+
     /// <summary>Whether the process runs as root (and so may give files away).</summary>
     public static bool IsRoot => IsSupported && geteuid() == 0;
 
     /// <summary>The text of an errno value.</summary>
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    private static SafeFileHandle? Open(string path, int flags, uint mode, out int errno)
+    {
+        var fd = open(path, flags, mode);
+        if (fd < 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return null;
+        }
+
+        errno = 0;
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
 
     private static ulong MakeDevice(uint major, uint minor) =>
         ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
@@ -86,6 +116,9 @@ internal static partial class UnixNative
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int utimensat(int dirfd, string path, Timespec* times, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags, uint mode);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lchown(string path, uint uid, uint gid);

@@ -173,12 +173,7 @@ public sealed class ContentReader
 
         var low = run.Locations.Min(l => l.Offset);
         var length = run.Locations.Max(l => (long)l.Offset + l.Length) - low;
-        var stored = await _repository.ReadStoredAsync(content[run.Start], run.Locations[0] with { Offset = low }, (int)length, cancellationToken).ConfigureAwait(false);
-        if (stored.Length != length)
-        {
-            throw new RepositoryCorruptException($"Pack {run.Locations[0].Pack.ToShortString()} returned {stored.Length} of the {length} bytes its index lists at offset {low}: it is damaged. Run 'backup check'.");
-        }
-
+        using var stored = await _repository.ReadStoredAsync(content[run.Start], run.Locations[0] with { Offset = low }, (int)length, cancellationToken).ConfigureAwait(false);
         var chunks = new PooledBufferWriter?[run.Locations.Length];
         try
         {
@@ -186,7 +181,7 @@ public sealed class ContentReader
             {
                 var location = run.Locations[i];
                 chunks[i] = new PooledBufferWriter((int)Math.Max(location.RawLength, 256), _repository.BufferPool);
-                _repository.DecodeBlob(content[run.Start + i], stored.AsSpan((int)(location.Offset - low), (int)location.Length), location.RawLength, chunks[i]!);
+                _repository.DecodeBlob(content[run.Start + i], stored.Span.Slice((int)(location.Offset - low), (int)location.Length), location.RawLength, chunks[i]!);
             }
 
             return chunks!;

@@ -232,21 +232,29 @@ public sealed class BackupRepository : IAsyncDisposable
             throw new RepositoryCorruptException($"Blob {id.ToShortString()} is not in the index: the data it belongs to is missing. Run 'backup check'.");
         }
 
-        var stored = await ReadStoredAsync(id, location, (int)location.Length, cancellationToken).ConfigureAwait(false);
-        DecodeBlob(id, stored, location.RawLength, destination);
+        using var stored = await ReadStoredAsync(id, location, (int)location.Length, cancellationToken).ConfigureAwait(false);
+        DecodeBlob(id, stored.Span, location.RawLength, destination);
     }
 
-    /// <summary>Reads <paramref name="length"/> stored bytes of a pack from where the blob <paramref name="id"/> starts.</summary>
+    /// <summary>Reads <paramref name="length"/> stored bytes of a pack from where the blob <paramref name="id"/> starts, into a buffer from <see cref="BufferPool"/>.</summary>
     /// <exception cref="RepositoryCorruptException">The pack is missing.</exception>
-    internal async Task<byte[]> ReadStoredAsync(BlobId id, BlobLocation location, int length, CancellationToken cancellationToken)
+    internal async Task<PooledBuffer> ReadStoredAsync(BlobId id, BlobLocation location, int length, CancellationToken cancellationToken)
     {
+        var buffer = new PooledBuffer(length, BufferPool);
         try
         {
-            return await Target.GetRangeAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, length, cancellationToken).ConfigureAwait(false);
+            await Target.ReadRangeAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, buffer.Memory, cancellationToken).ConfigureAwait(false);
+            return buffer;
         }
         catch (BackupObjectNotFoundException ex)
         {
+            buffer.Dispose();
             throw new RepositoryCorruptException($"Pack {location.Pack.ToShortString()} holding blob {id.ToShortString()} is missing from {Target.Description}. Run 'backup check'.", ex);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
         }
     }
 

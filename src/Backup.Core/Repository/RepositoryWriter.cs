@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Backup.Core.Buffers;
+using Backup.Core.Storage;
 
 namespace Backup.Core.Repository;
 
@@ -13,7 +15,8 @@ namespace Backup.Core.Repository;
 /// </summary>
 /// <remarks>
 /// Queues between the stages are bounded, so memory stays flat however much is written: at most
-/// (2 × workers) blobs waiting, one pack filling and one uploading.
+/// (2 × workers) blobs waiting, one pack filling, one waiting and one uploading; on a target that stages objects
+/// (a local disk) the packs are spooled there instead of held in memory.
 /// </remarks>
 public sealed class RepositoryWriter : IAsyncDisposable
 {
@@ -25,7 +28,6 @@ public sealed class RepositoryWriter : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _workers;
     private readonly Task _uploader;
-    private readonly object _packGate = new();
     private readonly SemaphoreSlim _addGate = new(1, 1);
     private readonly List<(BlobId Pack, List<PackHeaderEntry> Entries)> _uploaded = [];
     private PackBuilder? _current;
@@ -111,13 +113,9 @@ public sealed class RepositoryWriter : IAsyncDisposable
         await AwaitQuietlyAsync(_workers).ConfigureAwait(false);
         if (_failure is null)
         {
-            PackBuilder? last;
-            lock (_packGate)
-            {
-                last = _current;
-                _current = null;
-            }
-
+            // The workers have stopped, so nothing else touches the pack being filled.
+            var last = _current;
+            _current = null;
             if (last is not null)
             {
                 try
@@ -157,11 +155,15 @@ public sealed class RepositoryWriter : IAsyncDisposable
 
         while (_uploads.Reader.TryRead(out var pack))
         {
-            pack.Dispose();
+            await pack.DisposeAsync().ConfigureAwait(false);
         }
 
-        _current?.Dispose();
-        _current = null;
+        if (_current is not null)
+        {
+            await _current.DisposeAsync().ConfigureAwait(false);
+            _current = null;
+        }
+
         _stop.Dispose();
         _addGate.Dispose();
     }
@@ -185,15 +187,12 @@ public sealed class RepositoryWriter : IAsyncDisposable
                     await _addGate.WaitAsync(_stop.Token).ConfigureAwait(false);
                     try
                     {
-                        lock (_packGate)
+                        _current ??= await StartPackAsync().ConfigureAwait(false);
+                        await _current.AddAsync(job.Id, job.Type, encoded.WrittenMemory, (uint)job.Content.Length, _stop.Token).ConfigureAwait(false);
+                        if (_current.Length >= _repository.Config.PackSize)
                         {
-                            _current ??= new PackBuilder(_repository.Config.PackSize, _repository.BufferPool);
-                            _current.Add(job.Id, job.Type, encoded.WrittenSpan, (uint)job.Content.Length);
-                            if (_current.Length >= _repository.Config.PackSize)
-                            {
-                                full = _current;
-                                _current = null;
-                            }
+                            full = _current;
+                            _current = null;
                         }
 
                         Interlocked.Increment(ref _blobsAdded);
@@ -217,6 +216,18 @@ public sealed class RepositoryWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a pack: spooled by the target itself when it can stage objects (a local disk), so packs waiting to be
+    /// sealed cost no memory; in a buffer from the repository's pool otherwise.
+    /// </summary>
+    private async Task<PackBuilder> StartPackAsync()
+    {
+        var sink = _repository.Target is IStagingTarget staging
+            ? await staging.BeginObjectAsync(_stop.Token).ConfigureAwait(false)
+            : new BufferedStagedObject(_repository.Target, _repository.Config.PackSize + (_repository.Config.PackSize / 4), _repository.BufferPool);
+        return new PackBuilder(sink);
+    }
+
     private async Task EnqueueUploadAsync(PackBuilder pack)
     {
         try
@@ -225,7 +236,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
         }
         catch
         {
-            pack.Dispose();
+            await pack.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -236,12 +247,11 @@ public sealed class RepositoryWriter : IAsyncDisposable
         {
             await foreach (var pack in _uploads.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
             {
-                using (pack)
+                await using (pack.ConfigureAwait(false))
                 {
-                    // Sealing hashes the whole pack for its name: done here, beside the encoders rather than in
-                    // their way (a worker handing off a full pack holds the others back while it does so).
-                    pack.Seal(_repository.Chain);
-                    await _repository.Target.PutAsync(RepositoryLayout.PackKey(pack.Id), pack.Bytes, _stop.Token).ConfigureAwait(false);
+                    // Sealing and committing run here, beside the encoders rather than in their way (a worker
+                    // handing off a full pack holds the others back while it does so).
+                    await pack.SealAsync(_repository.Chain, _stop.Token).ConfigureAwait(false);
                     foreach (var entry in pack.Entries)
                     {
                         _repository.Index.TryAdd(entry.Id, new BlobLocation(pack.Id, entry.Type, entry.Offset, entry.Length, entry.RawLength));
@@ -252,7 +262,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
                         _uploaded.Add((pack.Id, pack.Entries));
                     }
 
-                    Interlocked.Add(ref _bytesStored, pack.Bytes.Length);
+                    Interlocked.Add(ref _bytesStored, pack.Length);
                     Interlocked.Increment(ref _packsWritten);
                 }
             }
@@ -343,34 +353,38 @@ public sealed class RepositoryWriter : IAsyncDisposable
 
     private readonly record struct Job(BlobId Id, BlobType Type, PooledBuffer Content);
 
-    private sealed class PackBuilder : IDisposable
+    /// <summary>A pack being filled: blobs appended to its sink as they come, the header and trailer at the end, named by the hash of it all.</summary>
+    private sealed class PackBuilder(IStagedObject sink) : IAsyncDisposable
     {
-        private readonly PooledBufferWriter _buffer;
-
-        // Packs are tens of MiB: they come from the repository's pool, which has no thread-local slots, so
-        // live memory does not grow with the number of threads a run touches.
-        public PackBuilder(int packSize, ArrayPool<byte> pool) => _buffer = new PooledBufferWriter(packSize + (packSize / 4), pool);
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
         public List<PackHeaderEntry> Entries { get; } = [];
 
-        public int Length => _buffer.WrittenCount;
+        public long Length => sink.Length;
 
         public BlobId Id { get; private set; }
 
-        public ReadOnlyMemory<byte> Bytes => _buffer.WrittenMemory;
-
-        public void Add(BlobId id, BlobType type, ReadOnlySpan<byte> encoded, uint rawLength)
+        public async ValueTask AddAsync(BlobId id, BlobType type, ReadOnlyMemory<byte> encoded, uint rawLength, CancellationToken cancellationToken)
         {
-            Entries.Add(new PackHeaderEntry(id, type, (uint)_buffer.WrittenCount, (uint)encoded.Length, rawLength));
-            _buffer.Write(encoded);
+            Entries.Add(new PackHeaderEntry(id, type, (uint)sink.Length, (uint)encoded.Length, rawLength));
+            _hash.AppendData(encoded.Span);
+            await sink.AppendAsync(encoded, cancellationToken).ConfigureAwait(false);
         }
 
-        public void Seal(Transforms.TransformChain chain)
+        /// <summary>Appends the header and trailer and puts the pack under its name.</summary>
+        public async Task SealAsync(Transforms.TransformChain chain, CancellationToken cancellationToken)
         {
-            _buffer.Write(PackFormat.EncodeHeaderAndTrailer(Entries, chain));
-            Id = BlobId.Sha256(_buffer.WrittenSpan);
+            var tail = PackFormat.EncodeHeaderAndTrailer(Entries, chain);
+            _hash.AppendData(tail);
+            await sink.AppendAsync(tail, cancellationToken).ConfigureAwait(false);
+            Id = new BlobId(_hash.GetHashAndReset());
+            await sink.CommitAsync(RepositoryLayout.PackKey(Id), cancellationToken).ConfigureAwait(false);
         }
 
-        public void Dispose() => _buffer.Dispose();
+        public async ValueTask DisposeAsync()
+        {
+            _hash.Dispose();
+            await sink.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

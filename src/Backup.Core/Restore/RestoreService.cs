@@ -14,8 +14,9 @@ namespace Backup.Core.Restore;
 /// </summary>
 /// <remarks>
 /// The snapshot is walked one directory at a time while up to <see cref="RestoreOptions.Parallelism"/> files are
-/// written at once, so memory stays bounded. Each file is written under a temporary name in its directory and
-/// renamed into place, so a failed restore never leaves a partial file under the real name. Nothing is written
+/// written at once, so memory stays bounded. A new file is created exclusively under its own name; one that replaces
+/// an existing entry is written under a temporary name and renamed over it, so the old one stays whole until the new
+/// one is. A file whose restore fails or is cancelled is removed again, never left partial. Nothing is written
 /// outside the target: unsafe names (empty, ".", "..", containing '/' or NUL) and duplicate names are refused,
 /// and links already in the target are never followed. A directory's mode and time are applied after its contents.
 /// </remarks>
@@ -114,9 +115,9 @@ public sealed class RestoreService
 
                         break;
                     default:
-                        if (run.CheckExisting(absolute, relative) is not null)
+                        if (run.CheckExisting(absolute, relative) is { } existing)
                         {
-                            frame.Work.Add(await run.StartEntryAsync(absolute, relative, node).ConfigureAwait(false));
+                            frame.Work.Add(await run.StartEntryAsync(absolute, relative, node, replace: existing != ExistingKind.Missing).ConfigureAwait(false));
                             if (frame.Work.Count >= 4096)
                             {
                                 // A directory of millions of files must not keep a task per finished file.
@@ -279,10 +280,10 @@ public sealed class RestoreService
             }
         }
 
-        public async Task<Task> StartEntryAsync(string absolute, string relative, TreeNode node)
+        public async Task<Task> StartEntryAsync(string absolute, string relative, TreeNode node, bool replace)
         {
             await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return RestoreEntryAsync(absolute, relative, node);
+            return RestoreEntryAsync(absolute, relative, node, replace);
         }
 
         public async Task FinishDirectoryAsync(Task contents, string absolute, string relative, TreeNode node)
@@ -297,11 +298,18 @@ public sealed class RestoreService
             Done(relative);
         }
 
-        private async Task RestoreEntryAsync(string absolute, string relative, TreeNode node)
+        /// <summary>
+        /// Restores one entry. A new entry is created under its own name (exclusively, so nothing that appeared
+        /// meanwhile is followed or overwritten); one that replaces an existing entry is made under a temporary name
+        /// and renamed over it, so the old one stays whole until the new one is. Either way a failure removes what
+        /// was made.
+        /// </summary>
+        private async Task RestoreEntryAsync(string absolute, string relative, TreeNode node, bool replace)
         {
             await Task.Yield();
             var directory = absolute[..absolute.LastIndexOf('/')];
-            var temp = RestoreTarget.TempPath(directory.Length == 0 ? "/" : directory);
+            var temp = replace ? RestoreTarget.TempPath(directory.Length == 0 ? "/" : directory) : absolute;
+            var created = false;
             TaskCompletionSource<string?>? first = null;
             try
             {
@@ -313,6 +321,7 @@ public sealed class RestoreService
                         if (winner != mine.Task && await winner.ConfigureAwait(false) is { } linkTo)
                         {
                             RestoreTarget.CreateHardLink(linkTo, temp);
+                            created = true;
                             break;
                         }
 
@@ -321,19 +330,21 @@ public sealed class RestoreService
                             first = mine;
                         }
 
-                        await WriteFileAsync(temp, node).ConfigureAwait(false);
+                        await WriteFileAsync(temp, node, () => created = true).ConfigureAwait(false);
                         break;
                     case NodeType.File:
-                        await WriteFileAsync(temp, node).ConfigureAwait(false);
+                        await WriteFileAsync(temp, node, () => created = true).ConfigureAwait(false);
                         break;
                     case NodeType.Symlink:
                         target.CreateSymlink(temp, node.LinkTarget ?? string.Empty);
+                        created = true;
                         break;
                     case NodeType.Special when (node.Mode & 0xF000) == 0xC000:
                         // A socket file means nothing without the process that listened on it.
                         return;
                     default:
                         target.CreateSpecial(temp, node);
+                        created = true;
                         break;
                 }
 
@@ -342,7 +353,11 @@ public sealed class RestoreService
                     Problem(relative, failure);
                 }
 
-                target.Replace(temp, absolute);
+                if (replace)
+                {
+                    target.Replace(temp, absolute);
+                }
+
                 first?.TrySetResult(absolute);
                 Interlocked.Increment(ref _files);
                 Done(relative);
@@ -350,13 +365,13 @@ public sealed class RestoreService
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or RepositoryCorruptException)
             {
                 first?.TrySetResult(null);
-                TryDelete(temp);
+                TryDelete(temp, created);
                 Problem(relative, ex.Message);
             }
             catch
             {
                 first?.TrySetResult(null);
-                TryDelete(temp);
+                TryDelete(temp, created);
                 throw;
             }
             finally
@@ -365,40 +380,40 @@ public sealed class RestoreService
             }
         }
 
-        private async Task WriteFileAsync(string temp, TreeNode node)
+        private async Task WriteFileAsync(string path, TreeNode node, Action created)
         {
-            var stream = FileSystem.FileStream.New(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
-            await using (stream.ConfigureAwait(false))
+            using var file = target.CreateFile(path);
+            created();
+            long written = 0;
+            await _reader.CopyToAsync(node.Content ?? [], async (chunk, ct) =>
             {
-                long written = 0;
-                await _reader.CopyToAsync(node.Content ?? [], async (chunk, ct) =>
+                // Leaving all-zero chunks of a sparse file unwritten recreates its holes.
+                if (!node.Sparse || chunk.Span.ContainsAnyExcept((byte)0))
                 {
-                    // Leaving all-zero chunks of a sparse file unwritten recreates its holes.
-                    if (node.Sparse && !chunk.Span.ContainsAnyExcept((byte)0))
-                    {
-                        stream.Seek(chunk.Length, SeekOrigin.Current);
-                    }
-                    else
-                    {
-                        await stream.WriteAsync(chunk, ct).ConfigureAwait(false);
-                    }
-
-                    written += chunk.Length;
-                    Interlocked.Add(ref _bytes, chunk.Length);
-                }, cancellationToken).ConfigureAwait(false);
-
-                if (written != node.Size)
-                {
-                    throw new IOException($"the stored content is {written} bytes, but the snapshot records {node.Size}");
+                    await file.WriteAsync(chunk, written, ct).ConfigureAwait(false);
                 }
 
-                stream.SetLength(written);
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                written += chunk.Length;
+                Interlocked.Add(ref _bytes, chunk.Length);
+            }, cancellationToken).ConfigureAwait(false);
+
+            if (written != node.Size)
+            {
+                throw new IOException($"the stored content is {written} bytes, but the snapshot records {node.Size}");
             }
+
+            // A hole at the end has no write to give the file its length.
+            file.EnsureLength(written);
         }
 
-        private void TryDelete(string path)
+        /// <summary>Removes what this restore made at <paramref name="path"/> (never an entry it did not create).</summary>
+        private void TryDelete(string path, bool created)
         {
+            if (!created)
+            {
+                return;
+            }
+
             try
             {
                 if (target.Inspect(path) != ExistingKind.Missing)
@@ -408,7 +423,7 @@ public sealed class RestoreService
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                Problem(path, $"the temporary file could not be removed: {ex.Message}");
+                Problem(path, $"the partly restored entry could not be removed: {ex.Message}");
             }
         }
 

@@ -81,6 +81,19 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         }
     }
 
+    /// <summary>Creates a new, empty file at <paramref name="path"/> for writing; fails when any entry (a link too) is already there.</summary>
+    public RestoreFile CreateFile(string path)
+    {
+        if (!native)
+        {
+            return new RestoreFile.Streamed(fileSystem.FileStream.New(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous));
+        }
+
+        // Owner-only until the snapshot's mode is applied, so nobody reads the content before it may.
+        return new RestoreFile.Native(UnixNative.CreateExclusive(path, 0x180, out var errno)
+            ?? throw new IOException($"cannot create the file: {UnixNative.Describe(errno)}"));
+    }
+
     public void CreateSymlink(string path, string target) => fileSystem.File.CreateSymbolicLink(path, target);
 
     public static void CreateHardLink(string existing, string path)

@@ -72,6 +72,14 @@ public sealed class CountingTarget : DelegatingTarget
     }
 
     /// <inheritdoc />
+    public override async Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _gets);
+        await Inner.ReadRangeAsync(key, offset, destination, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _bytesGot, destination.Length);
+    }
+
+    /// <inheritdoc />
     public override async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _lists);

@@ -25,6 +25,10 @@ public abstract class DelegatingTarget : IBackupTarget
         Inner.GetRangeAsync(key, offset, length, cancellationToken);
 
     /// <inheritdoc />
+    public virtual Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
+        Inner.ReadRangeAsync(key, offset, destination, cancellationToken);
+
+    /// <inheritdoc />
     public virtual IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) =>
         Inner.ListAsync(prefix, cancellationToken);
 

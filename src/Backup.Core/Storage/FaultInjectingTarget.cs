@@ -86,6 +86,13 @@ public sealed class FaultInjectingTarget : DelegatingTarget
     }
 
     /// <inheritdoc />
+    public override Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        Enter(TargetOperation.Get);
+        return Inner.ReadRangeAsync(key, offset, destination, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public override async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Enter(TargetOperation.List);

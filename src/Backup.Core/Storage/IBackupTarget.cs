@@ -29,6 +29,24 @@ public interface IBackupTarget
     /// <exception cref="BackupTargetException">The range lies outside the object.</exception>
     Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default);
 
+    /// <summary>Reads <c>destination.Length</c> bytes of an object starting at <paramref name="offset"/> into <paramref name="destination"/>.</summary>
+    /// <remarks>
+    /// Lets a hot read path (restore, checking data) reuse its buffers instead of allocating one per read. The default
+    /// reads with <see cref="GetRangeAsync"/> and copies; a target that can read into the caller's memory overrides it.
+    /// </remarks>
+    /// <exception cref="BackupObjectNotFoundException">No object has that key.</exception>
+    /// <exception cref="BackupTargetException">The range lies outside the object.</exception>
+    async Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        var bytes = await GetRangeAsync(key, offset, destination.Length, cancellationToken).ConfigureAwait(false);
+        if (bytes.Length != destination.Length)
+        {
+            throw new BackupTargetException($"'{key}' in {Description} returned {bytes.Length} of the {destination.Length} bytes asked for at offset {offset}.");
+        }
+
+        bytes.CopyTo(destination);
+    }
+
     /// <summary>Lists the objects whose keys start with <paramref name="prefix"/>, in no particular order.</summary>
     IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default);
 

@@ -1,13 +1,17 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Backup.Core.Native;
+using Microsoft.Win32.SafeHandles;
 
 namespace Backup.Core.Storage;
 
 /// <summary>
 /// A target in a directory on a local or mounted file system. A put writes a temporary file, flushes it to disk,
 /// renames it into place and flushes the directory, so a crash leaves either the old state or the whole object.
+/// Objects can also be staged (<see cref="IStagingTarget"/>): appended to such a temporary file as they are produced,
+/// then committed the same way.
 /// </summary>
-public sealed class LocalDirectoryTarget : IBackupTarget
+public sealed class LocalDirectoryTarget : IStagingTarget
 {
     private const string TempFolder = ".tmp";
     private readonly string _root;
@@ -66,6 +70,16 @@ public sealed class LocalDirectoryTarget : IBackupTarget
     }
 
     /// <inheritdoc />
+    public Task<IStagedObject> BeginObjectAsync(CancellationToken cancellationToken = default)
+    {
+        var tempDirectory = Path.Combine(_root, TempFolder);
+        Directory.CreateDirectory(tempDirectory);
+        var temp = Path.Combine(tempDirectory, $"{Guid.NewGuid():N}.partial");
+        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+        return Task.FromResult<IStagedObject>(new StagedFile(this, temp, stream));
+    }
+
+    /// <inheritdoc />
     public async Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         try
@@ -81,35 +95,27 @@ public sealed class LocalDirectoryTarget : IBackupTarget
     /// <inheritdoc />
     public async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        try
+        var buffer = GC.AllocateUninitializedArray<byte>(length);
+        await ReadRangeAsync(key, offset, buffer, cancellationToken).ConfigureAwait(false);
+        return buffer;
+    }
+
+    /// <inheritdoc />
+    public async Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        using var handle = OpenRead(key);
+        var read = 0;
+        while (read < destination.Length)
         {
-            using var handle = File.OpenHandle(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
-            var fileLength = RandomAccess.GetLength(handle);
-            if (offset + length > fileLength)
+            var n = await RandomAccess.ReadAsync(handle, destination[read..], offset + read, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
             {
-                throw new BackupTargetException($"Range {offset}+{length} lies outside '{key}' ({fileLength} bytes) in {Description}.");
+                throw new BackupTargetException($"Range {offset}+{destination.Length} lies outside '{key}' ({offset + read} bytes) in {Description}.");
             }
 
-            var buffer = GC.AllocateUninitializedArray<byte>(length);
-            var read = 0;
-            while (read < length)
-            {
-                var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(read), offset + read, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    throw new BackupTargetException($"'{key}' in {Description} ended early at {offset + read}.");
-                }
-
-                read += n;
-            }
-
-            return buffer;
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new BackupObjectNotFoundException(key, Description);
+            read += n;
         }
     }
 
@@ -206,6 +212,90 @@ public sealed class LocalDirectoryTarget : IBackupTarget
     }
 
     // A rename is durable only once the directory entry is on disk; .NET has no API for that, so ask POSIX.
+    /// <summary>Opens an object for reading. Objects are immutable once put, so the advisory lock System.IO takes is skipped where it can be.</summary>
+    private SafeFileHandle OpenRead(string key)
+    {
+        var path = PathOf(key);
+        if (UnixNative.IsSupported)
+        {
+            return UnixNative.OpenRead(path, out var errno) ?? throw errno switch
+            {
+                2 or 20 => new BackupObjectNotFoundException(key, Description), // ENOENT, ENOTDIR
+                _ => new BackupTargetException($"Could not open '{key}' in {Description}: {UnixNative.Describe(errno)}"),
+            };
+        }
+
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BackupObjectNotFoundException(key, Description);
+        }
+    }
+
+    /// <summary>A temporary file in the target's reserved folder, renamed into place on commit.</summary>
+    private sealed class StagedFile(LocalDirectoryTarget target, string temp, FileStream stream) : IStagedObject
+    {
+        private bool _committed;
+
+        public long Length { get; private set; }
+
+        public async ValueTask AppendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        {
+            ThrowIfCommitted();
+            try
+            {
+                await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex) when (ex is not BackupTargetException)
+            {
+                throw new BackupTargetException($"Could not write a new object to {target.Description}: {ex.Message}", ex);
+            }
+
+            Length += data.Length;
+        }
+
+        public async Task CommitAsync(string key, CancellationToken cancellationToken = default)
+        {
+            ThrowIfCommitted();
+            var path = target.PathOf(key);
+            var directory = Path.GetDirectoryName(path)!;
+            try
+            {
+                stream.Flush(flushToDisk: true);
+                await stream.DisposeAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                Directory.CreateDirectory(directory);
+                File.Move(temp, path, overwrite: true);
+                _committed = true;
+                FlushDirectory(directory);
+            }
+            catch (IOException ex) when (ex is not BackupTargetException)
+            {
+                throw new BackupTargetException($"Could not write '{key}' to {target.Description}: {ex.Message}", ex);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            if (!_committed)
+            {
+                TryDelete(temp);
+            }
+        }
+
+        private void ThrowIfCommitted()
+        {
+            if (_committed)
+            {
+                throw new InvalidOperationException("The object has already been committed.");
+            }
+        }
+    }
+
     private static void FlushDirectory(string directory)
     {
         if (OperatingSystem.IsWindows())

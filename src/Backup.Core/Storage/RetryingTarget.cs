@@ -43,6 +43,10 @@ public sealed class RetryingTarget : DelegatingTarget
         RunAsync(ct => Inner.GetRangeAsync(key, offset, length, ct), cancellationToken);
 
     /// <inheritdoc />
+    public override Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
+        RunAsync(async ct => { await Inner.ReadRangeAsync(key, offset, destination, ct).ConfigureAwait(false); return true; }, cancellationToken);
+
+    /// <inheritdoc />
     public override Task DeleteAsync(string key, CancellationToken cancellationToken = default) =>
         RunAsync(async ct => { await Inner.DeleteAsync(key, ct).ConfigureAwait(false); return true; }, cancellationToken);
 

@@ -1,0 +1,64 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Backup.Core.Restore;
+
+/// <summary>
+/// A file being restored, written at explicit offsets so holes can be skipped: a libc handle on the real Linux file
+/// system (no advisory lock, no position to keep, no buffer), a stream from <see cref="System.IO.Abstractions.IFileSystem"/> otherwise.
+/// </summary>
+internal abstract class RestoreFile : IDisposable
+{
+    private long _end;
+
+    /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/>.</summary>
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
+    {
+        await WriteAtAsync(data, offset, cancellationToken).ConfigureAwait(false);
+        _end = Math.Max(_end, offset + data.Length);
+    }
+
+    /// <summary>Makes the file <paramref name="length"/> bytes long when its last bytes were a hole that nothing wrote.</summary>
+    public void EnsureLength(long length)
+    {
+        if (_end != length)
+        {
+            SetLength(length);
+        }
+    }
+
+    /// <inheritdoc />
+    public abstract void Dispose();
+
+    protected abstract ValueTask WriteAtAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken);
+
+    protected abstract void SetLength(long length);
+
+    /// <summary>A file opened through libc.</summary>
+    internal sealed class Native(SafeFileHandle handle) : RestoreFile
+    {
+        public override void Dispose() => handle.Dispose();
+
+        protected override ValueTask WriteAtAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken) =>
+            RandomAccess.WriteAsync(handle, data, offset, cancellationToken);
+
+        protected override void SetLength(long length) => RandomAccess.SetLength(handle, length);
+    }
+
+    /// <summary>A file opened through a (possibly simulated) file system.</summary>
+    internal sealed class Streamed(Stream stream) : RestoreFile
+    {
+        public override void Dispose() => stream.Dispose();
+
+        protected override async ValueTask WriteAtAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
+        {
+            if (stream.Position != offset)
+            {
+                stream.Seek(offset, SeekOrigin.Begin);
+            }
+
+            await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override void SetLength(long length) => stream.SetLength(length);
+    }
+}
