@@ -1,4 +1,7 @@
+using Backup.Core.Pipeline;
 using Backup.Core.Repository;
+using Backup.Core.Snapshots;
+using Backup.Core.Sources;
 using Backup.Core.Storage;
 using Backup.Core.Tests.Support;
 
@@ -105,5 +108,52 @@ public class InterruptedWriterTests
 
         var result = await TestRepository.BackupBytesAsync(repository, "data.bin", data);
         (await TestRepository.RestoreAsync(repository, result.Snapshot)).ShouldEqualBytes(data);
+    }
+
+    [Fact]
+    public async Task Packs_staged_on_a_local_directory_are_committed_whole_and_a_cancelled_writer_leaves_no_staged_file()
+    {
+        using var directory = new TempDirectory();
+        var target = new LocalDirectoryTarget(directory.Path);
+        var credentials = TestRepository.NewKeyFile();
+        var data = TestRepository.RandomBytes(24 * 1024 * 1024, seed: 55);
+        await using var repository = await TestRepository.InitAsync(target, credentials, TestRepository.SmallOptions("none", PackSize));
+        var staged = Path.Combine(directory.Path, ".tmp");
+
+        // A backup cancelled while packs are being staged: whatever was staged is removed, committed packs stay whole.
+        using (var cancel = new CancellationTokenSource())
+        {
+            var backup = new BackupService(repository).BackupAsync(StreamSource.FromStream("data.bin", new ThrottledStream(data, () => cancel.Cancel())), new BackupOptions { Level = BackupLevel.Full }, null, cancel.Token);
+            await FluentActions.Awaiting(() => backup).Should().ThrowAsync<OperationCanceledException>();
+        }
+
+        Directory.GetFiles(staged).Should().BeEmpty();
+        foreach (var pack in await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix))
+        {
+            (await repository.ReadPackHeaderAsync(pack)).Should().NotBeEmpty();
+        }
+
+        var result = await TestRepository.BackupBytesAsync(repository, "data.bin", data);
+        (await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix)).Should().HaveCountGreaterThan(1);
+        Directory.GetFiles(staged).Should().BeEmpty();
+        await using var reopened = await BackupRepository.OpenAsync(new LocalDirectoryTarget(directory.Path), credentials);
+        (await TestRepository.RestoreAsync(reopened, result.Snapshot)).ShouldEqualBytes(data);
+    }
+
+    /// <summary>Gives its bytes out in 1 MiB reads and calls <c>halfway</c> once half of them are read.</summary>
+    private sealed class ThrottledStream(byte[] data, Action halfway) : MemoryStream(data, writable: false)
+    {
+        private bool _signalled;
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (!_signalled && Position >= Length / 2)
+            {
+                _signalled = true;
+                halfway();
+            }
+
+            return base.ReadAsync(buffer[..Math.Min(buffer.Length, 1024 * 1024)], cancellationToken);
+        }
     }
 }

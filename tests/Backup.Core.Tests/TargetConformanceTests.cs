@@ -49,6 +49,22 @@ public abstract class TargetConformanceTests
         (await outside.Should().ThrowAsync<BackupTargetException>()).Which.Should().NotBeOfType<BackupObjectNotFoundException>();
     }
 
+    [Fact]
+    public async Task A_range_read_into_the_callers_buffer_fills_exactly_that_buffer_or_throws()
+    {
+        var target = Target;
+        await target.PutAsync("data/ab/range", new byte[] { 1, 2, 3, 4, 5, 6 });
+        var destination = new byte[] { 0, 0, 0, 0, 9 };
+
+        await target.ReadRangeAsync("data/ab/range", 2, destination.AsMemory(0, 4));
+
+        destination.Should().Equal(3, 4, 5, 6, 9);
+        var outside = () => target.ReadRangeAsync("data/ab/range", 3, new byte[4]);
+        (await outside.Should().ThrowAsync<BackupTargetException>()).Which.Should().NotBeOfType<BackupObjectNotFoundException>();
+        var missing = () => target.ReadRangeAsync("data/ab/none", 0, new byte[1]);
+        await missing.Should().ThrowAsync<BackupObjectNotFoundException>();
+    }
+
     [Theory]
     [InlineData("../escape")]
     [InlineData("data/../../escape")]
@@ -115,6 +131,40 @@ public sealed class LocalDirectoryTargetTests : TargetConformanceTests, IDisposa
         (await TestRepository.ListAsync(target, "")).Select(o => o.Key).Should().Equal("data/x");
         var put = () => target.PutAsync(".tmp/abc.partial", new byte[] { 3 });
         await put.Should().ThrowAsync<ArgumentException>();
+    }
+
+    [Fact]
+    public async Task A_staged_object_appears_whole_under_its_key_only_when_committed()
+    {
+        var target = new LocalDirectoryTarget(_directory.Path);
+        await using (var staged = await target.BeginObjectAsync())
+        {
+            await staged.AppendAsync(new byte[] { 1, 2 });
+            await staged.AppendAsync(new byte[] { 3 });
+            staged.Length.Should().Be(3);
+            (await TestRepository.ListAsync(target, "")).Should().BeEmpty("nothing is visible before the commit");
+
+            await staged.CommitAsync("data/ab/staged");
+
+            var again = () => staged.CommitAsync("data/ab/other");
+            await again.Should().ThrowAsync<InvalidOperationException>();
+        }
+
+        (await target.GetAsync("data/ab/staged")).Should().Equal(1, 2, 3);
+        Directory.GetFiles(Path.Combine(_directory.Path, ".tmp")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_staged_object_disposed_without_a_commit_leaves_nothing_behind()
+    {
+        var target = new LocalDirectoryTarget(_directory.Path);
+        await using (var staged = await target.BeginObjectAsync())
+        {
+            await staged.AppendAsync(new byte[1000]);
+        }
+
+        (await TestRepository.ListAsync(target, "")).Should().BeEmpty();
+        Directory.GetFiles(Path.Combine(_directory.Path, ".tmp")).Should().BeEmpty();
     }
 
     [Fact]

@@ -155,7 +155,7 @@ public class RestoreBehaviorTests
     }
 
     [Fact]
-    public async Task Cancellation_stops_the_restore_and_leaves_no_temporary_files()
+    public async Task Cancellation_stops_the_restore_and_leaves_no_temporary_or_partial_files()
     {
         using var source = new TempDirectory();
         var root = source.Sub("many");
@@ -163,6 +163,12 @@ public class RestoreBehaviorTests
         for (var i = 0; i < 200; i++)
         {
             await File.WriteAllBytesAsync(Path.Combine(root, $"f{i:D3}"), new byte[10_000 + i]);
+        }
+
+        // Files of several chunks, so a cancellation can land in the middle of one.
+        for (var i = 0; i < 4; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(root, $"f-large{i}"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(3 * 1024 * 1024));
         }
 
         await using var repo = await TestRepository.CreateAsync();
@@ -180,5 +186,11 @@ public class RestoreBehaviorTests
         }
 
         Directory.EnumerateFiles(target.Path, ".restore-*", SearchOption.AllDirectories).Should().BeEmpty();
+
+        // New files are written under their own names: whatever is there must be whole, never cut short.
+        foreach (var restored in Directory.EnumerateFiles(target.Path, "f*", SearchOption.AllDirectories))
+        {
+            new FileInfo(restored).Length.Should().Be(new FileInfo(Path.Combine(root, Path.GetFileName(restored))).Length, restored);
+        }
     }
 }

@@ -63,6 +63,13 @@ public abstract class BackupTargetConformanceTests
         await FluentActions.Awaiting(() => target.GetRangeAsync("data/cd/pack", data.Length - 10, 11)).Should().ThrowAsync<BackupTargetException>();
         await FluentActions.Awaiting(() => target.GetRangeAsync("data/cd/pack", data.Length + 5, 10)).Should().ThrowAsync<BackupTargetException>();
         await FluentActions.Awaiting(() => target.GetRangeAsync("data/cd/missing", 0, 10)).Should().ThrowAsync<BackupObjectNotFoundException>();
+
+        // The same through a read into the caller's buffer (what restore uses, with pooled buffers).
+        var into = new byte[65_536];
+        await target.ReadRangeAsync("data/cd/pack", 500_000, into);
+        into.Should().Equal(data[500_000..565_536]);
+        await FluentActions.Awaiting(() => target.ReadRangeAsync("data/cd/pack", data.Length - 10, new byte[11])).Should().ThrowAsync<BackupTargetException>();
+        await FluentActions.Awaiting(() => target.ReadRangeAsync("data/cd/missing", 0, new byte[10])).Should().ThrowAsync<BackupObjectNotFoundException>();
     }
 
     [SkippableFact]

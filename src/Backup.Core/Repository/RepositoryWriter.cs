@@ -15,7 +15,7 @@ namespace Backup.Core.Repository;
 /// </summary>
 /// <remarks>
 /// Queues between the stages are bounded, so memory stays flat however much is written: at most
-/// (2 × workers) blobs waiting, one pack filling, one waiting and one uploading; on a target that stages objects
+/// (2 × workers) blobs copied and waiting or being encoded, however many callers add at once, one pack filling, one waiting and one uploading; on a target that stages objects
 /// (a local disk) the packs are spooled there instead of held in memory.
 /// </remarks>
 public sealed class RepositoryWriter : IAsyncDisposable
@@ -29,6 +29,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
     private readonly Task _workers;
     private readonly Task _uploader;
     private readonly SemaphoreSlim _addGate = new(1, 1);
+    private readonly SemaphoreSlim _slots;
     private readonly List<(BlobId Pack, List<PackHeaderEntry> Entries)> _uploaded = [];
     private PackBuilder? _current;
     private Exception? _failure;
@@ -40,6 +41,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         _repository = repository;
         _jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(parallelism * 2) { SingleWriter = false });
+        _slots = new SemaphoreSlim(parallelism * 2, parallelism * 2);
         _workers = Task.WhenAll(Enumerable.Range(0, parallelism).Select(_ => Task.Run(EncodeLoopAsync)));
         _uploader = Task.Run(UploadLoopAsync);
     }
@@ -65,38 +67,27 @@ public sealed class RepositoryWriter : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(content);
         var id = _repository.ComputeId(content.Span);
-        if (_repository.Index.Contains(id) || !_queued.TryAdd(id, 0))
+        if (!Claim(id))
         {
             content.Dispose();
             return id;
         }
 
-        try
-        {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
-            await _jobs.Writer.WriteAsync(new Job(id, type, content), linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException && !cancellationToken.IsCancellationRequested)
-        {
-            content.Dispose();
-            ThrowIfFailed();
-            throw;
-        }
-        catch
-        {
-            content.Dispose();
-            throw;
-        }
-
+        await QueueAsync(id, type, content, content.Memory, cancellationToken).ConfigureAwait(false);
         return id;
     }
 
     /// <summary>Stores a blob unless it is already stored; copies <paramref name="content"/> only when it is new.</summary>
-    public ValueTask<BlobId> AddBlobAsync(ReadOnlyMemory<byte> content, BlobType type, CancellationToken cancellationToken = default)
+    public async ValueTask<BlobId> AddBlobAsync(ReadOnlyMemory<byte> content, BlobType type, CancellationToken cancellationToken = default)
     {
-        var buffer = new PooledBuffer(content.Length, _repository.BufferPool);
-        content.Span.CopyTo(buffer.Span);
-        return AddBlobAsync(buffer, type, cancellationToken);
+        // Hashed where it lies, so a blob already stored (most of a re-backup) is never copied.
+        var id = _repository.ComputeId(content.Span);
+        if (Claim(id))
+        {
+            await QueueAsync(id, type, null, content, cancellationToken).ConfigureAwait(false);
+        }
+
+        return id;
     }
 
     /// <summary>Waits for every queued blob, uploads the last pack, then writes the index. Call once.</summary>
@@ -166,6 +157,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
 
         _stop.Dispose();
         _addGate.Dispose();
+        _slots.Dispose();
     }
 
     private async Task EncodeLoopAsync()
@@ -207,6 +199,8 @@ public sealed class RepositoryWriter : IAsyncDisposable
                         _addGate.Release();
                     }
                 }
+
+                _slots.Release();
             }
         }
         catch (Exception ex)
@@ -226,6 +220,47 @@ public sealed class RepositoryWriter : IAsyncDisposable
             ? await staging.BeginObjectAsync(_stop.Token).ConfigureAwait(false)
             : new BufferedStagedObject(_repository.Target, _repository.Config.PackSize + (_repository.Config.PackSize / 4), _repository.BufferPool);
         return new PackBuilder(sink);
+    }
+
+    /// <summary>Whether <paramref name="id"/> is new to the repository and to this writer (and is now this caller's to queue).</summary>
+    private bool Claim(BlobId id) => !_repository.Index.Contains(id) && _queued.TryAdd(id, 0);
+
+    /// <summary>
+    /// Hands a new blob to the encoders once one of the limited slots for blobs in flight is free; the content is
+    /// copied (when not <paramref name="owned"/>) only then, so waiting callers hold no copies.
+    /// </summary>
+    private async Task QueueAsync(BlobId id, BlobType type, PooledBuffer? owned, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+        var buffer = owned;
+        var holdsSlot = false;
+        try
+        {
+            await _slots.WaitAsync(linked.Token).ConfigureAwait(false);
+            holdsSlot = true;
+            if (buffer is null)
+            {
+                buffer = new PooledBuffer(content.Length, _repository.BufferPool);
+                content.Span.CopyTo(buffer.Span);
+            }
+
+            await _jobs.Writer.WriteAsync(new Job(id, type, buffer), linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            buffer?.Dispose();
+            if (holdsSlot)
+            {
+                _slots.Release();
+            }
+
+            if (ex is OperationCanceledException or ChannelClosedException && !cancellationToken.IsCancellationRequested)
+            {
+                ThrowIfFailed();
+            }
+
+            throw;
+        }
     }
 
     private async Task EnqueueUploadAsync(PackBuilder pack)
