@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test project in Backup.sln and prints one closing line: "N passed, N failed[, N skipped]".
+# With BACKUP_CLI_NATIVE=path/to/backup, the CLI tests also run against that native build of the tool.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=$(mktemp -d)
 dotnet test Backup.sln -c Release --nologo --logger "trx" --results-directory "$results" "$@"
 status=$?
+# BACKUP_CLI_NATIVE names a native build of the tool (dotnet publish): the CLI tests then run against it as well.
+if [[ -n ${BACKUP_CLI_NATIVE:-} ]]; then
+  BACKUP_CLI_UNDER_TEST=$(readlink -f "$BACKUP_CLI_NATIVE") dotnet test tests/Backup.Cli.Tests -c Release --nologo --logger "trx" --results-directory "$results/native" "$@" || status=1
+fi
 passed=0 failed=0 skipped=0
-for trx in "$results"/*.trx; do
+for trx in "$results"/*.trx "$results"/native/*.trx; do
   [[ -f $trx ]] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx")
   p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")

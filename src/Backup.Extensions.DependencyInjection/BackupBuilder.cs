@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -74,7 +75,7 @@ public sealed class BackupBuilder
     }
 
     /// <summary>Registers the factory that turns job paths into a source (the file-system package does this).</summary>
-    public BackupBuilder UsePathSourceFactory<TFactory>()
+    public BackupBuilder UsePathSourceFactory<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TFactory>()
         where TFactory : class, IBackupPathSourceFactory
     {
         Services.Replace(ServiceDescriptor.Singleton<IBackupPathSourceFactory, TFactory>());
@@ -112,7 +113,7 @@ public sealed class BackupBuilder
     }
 
     /// <summary>Adds a notification sink (any number may be added; each gets every event).</summary>
-    public BackupBuilder AddNotificationSink<TSink>()
+    public BackupBuilder AddNotificationSink<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TSink>()
         where TSink : class, IBackupNotificationSink
     {
         Services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackupNotificationSink, TSink>());

@@ -16,6 +16,9 @@ public sealed class CliRunner : IDisposable
 
     private static readonly string ToolPath = Path.Combine(AppContext.BaseDirectory, "cli", "backup.dll");
 
+    /// <summary>A native build of the tool (from <c>dotnet publish</c>) to run instead of the framework-dependent one, so the same tests prove it.</summary>
+    private static readonly string? NativeTool = System.Environment.GetEnvironmentVariable("BACKUP_CLI_UNDER_TEST");
+
     public CliRunner()
     {
         Root = Path.Combine(Path.GetTempPath(), "backup-cli-tests", Guid.NewGuid().ToString("N"));
@@ -43,8 +46,9 @@ public sealed class CliRunner : IDisposable
     /// <summary>Runs the tool; <paramref name="afterStart"/> gets the process after stdin was written, and stdin is closed after it returns.</summary>
     public async Task<CliResult> RunAsync(string[] args, byte[]? stdin, Dictionary<string, string?>? environment, Func<Process, Task>? afterStart)
     {
-        File.Exists(ToolPath).Should().BeTrue($"the tool is copied to {ToolPath} by the build");
-        var start = new ProcessStartInfo(DotnetHost())
+        var tool = NativeTool ?? ToolPath;
+        File.Exists(tool).Should().BeTrue(NativeTool is null ? $"the tool is copied to {ToolPath} by the build" : "BACKUP_CLI_UNDER_TEST names the tool to test");
+        var start = new ProcessStartInfo(NativeTool ?? DotnetHost())
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -52,7 +56,11 @@ public sealed class CliRunner : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Root,
         };
-        start.ArgumentList.Add(ToolPath);
+        if (NativeTool is null)
+        {
+            start.ArgumentList.Add(ToolPath);
+        }
+
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

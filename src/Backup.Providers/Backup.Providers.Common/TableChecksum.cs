@@ -21,7 +21,7 @@ public static class ChecksumMetadata
         ArgumentNullException.ThrowIfNull(metadata);
         var map = tables.OrderBy(t => t.Table, StringComparer.Ordinal)
             .ToDictionary(t => t.Table, t => $"{t.Rows.ToString(CultureInfo.InvariantCulture)}:{t.Checksum}", StringComparer.Ordinal);
-        metadata[Key(prefix, database)] = JsonSerializer.Serialize(map);
+        metadata[Key(prefix, database)] = JsonSerializer.Serialize(map, CommonJson.Default.DictionaryStringString);
     }
 
     /// <summary>The checksums recorded for <paramref name="database"/>, or null when none were.</summary>
@@ -34,7 +34,7 @@ public static class ChecksumMetadata
             return null;
         }
 
-        var map = JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? throw new FormatException("Recorded checksums are empty.");
+        var map = JsonSerializer.Deserialize(json, CommonJson.Default.DictionaryStringString) ?? throw new FormatException("Recorded checksums are empty.");
         return [.. map.Select(pair =>
         {
             var colon = pair.Value.IndexOf(':', StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Backup.Core.Pipeline;
 using MySqlConnector;
@@ -16,8 +15,6 @@ internal sealed partial record MyDriverManifest(
 {
     public const string FileName = "manifest.json";
     public const string DataFileName = "data.sql";
-
-    public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     /// <summary>Reads the schema of <paramref name="database"/> on a connection whose transaction is already open (it switches the default database with USE, so definitions come out unqualified).</summary>
     public static async Task<MyDriverManifest> ReadAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)

@@ -27,7 +27,7 @@ internal static class MyDriverRestore
 
         using var buffer = new MemoryStream();
         await new ContentReader(repository).CopyToAsync(manifestNode, buffer, cancellationToken).ConfigureAwait(false);
-        var manifest = JsonSerializer.Deserialize<MyDriverManifest>(buffer.ToArray(), MyDriverManifest.JsonOptions)
+        var manifest = JsonSerializer.Deserialize(buffer.ToArray(), MyManifestJson.Default.MyDriverManifest)
             ?? throw new DatabaseRestoreException("The driver-only dump has an empty manifest.");
 
         await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);

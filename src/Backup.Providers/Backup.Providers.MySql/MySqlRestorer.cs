@@ -36,7 +36,7 @@ public sealed class MySqlRestorer
             throw new ArgumentException($"Snapshot {snapshot.Id} is a '{snapshot.SourceKind}' backup, not a MariaDB/MySQL one.", nameof(snapshot));
         }
 
-        return JsonSerializer.Deserialize<List<string>>(json) ?? [];
+        return JsonSerializer.Deserialize(json, MyJson.Default.ListString) ?? [];
     }
 
     /// <summary>Restores the snapshot named by <paramref name="snapshotIdOrPrefix"/>.</summary>

@@ -106,7 +106,7 @@ public sealed class MySqlSource : IDatabaseBackupSource
         var version = connection.ServerVersion;
         var names = await ListDatabasesAsync(connection, cancellationToken).ConfigureAwait(false);
         facts[$"{KindName}.server_version"] = version;
-        facts[$"{KindName}.databases"] = JsonSerializer.Serialize(names);
+        facts[$"{KindName}.databases"] = JsonSerializer.Serialize(names, MyJson.Default.ListString);
         facts[$"{KindName}.tool"] = Path.GetFileName(tool);
         facts[$"{KindName}.method"] = "dump";
 
@@ -208,7 +208,7 @@ public sealed class MySqlSource : IDatabaseBackupSource
         var version = connection.ServerVersion;
         var names = await ListDatabasesAsync(connection, cancellationToken).ConfigureAwait(false);
         facts[$"{KindName}.server_version"] = version;
-        facts[$"{KindName}.databases"] = JsonSerializer.Serialize(names);
+        facts[$"{KindName}.databases"] = JsonSerializer.Serialize(names, MyJson.Default.ListString);
         facts[$"{KindName}.tool"] = "none";
         facts[$"{KindName}.method"] = "driver";
         facts[$"{KindName}.checksum_snapshot"] = "same";
@@ -243,7 +243,7 @@ public sealed class MySqlSource : IDatabaseBackupSource
     {
         var directory = DriverEntryName(database);
         yield return new SourceEntry { Path = directory, Metadata = Node(directory, NodeType.Directory) };
-        var manifest = JsonSerializer.SerializeToUtf8Bytes(_manifests[database], MyDriverManifest.JsonOptions);
+        var manifest = JsonSerializer.SerializeToUtf8Bytes(_manifests[database], MyManifestJson.Default.MyDriverManifest);
         yield return new SourceEntry
         {
             Path = $"{directory}/{MyDriverManifest.FileName}",

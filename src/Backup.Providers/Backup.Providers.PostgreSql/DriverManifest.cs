@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Npgsql;
 
 namespace Backup.Providers.PostgreSql;
@@ -8,8 +7,6 @@ namespace Backup.Providers.PostgreSql;
 /// <summary>What a driver-only dump holds: the tables (in file order) and the sequences' values in the snapshot.</summary>
 internal sealed record DriverManifest(int Version, string SchemaSource, IReadOnlyList<DriverTable> Tables, IReadOnlyList<DriverSequence> Sequences)
 {
-    public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
-
     public static async Task<DriverManifest> ReadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var tables = new List<DriverTable>();

@@ -42,7 +42,7 @@ public sealed class PostgreSqlRestorer
             throw new ArgumentException($"Snapshot {snapshot.Id} is a '{snapshot.SourceKind}' backup, not a PostgreSQL one.", nameof(snapshot));
         }
 
-        return JsonSerializer.Deserialize<List<string>>(json) ?? [];
+        return JsonSerializer.Deserialize(json, PgJson.Default.ListString) ?? [];
     }
 
     /// <summary>Restores the snapshot named by <paramref name="snapshotIdOrPrefix"/> ("latest" works too).</summary>
@@ -182,7 +182,7 @@ public sealed class PostgreSqlRestorer
     private async Task DriverRestoreAsync(PgServer server, TreeNode directory, string target, bool clean, CancellationToken cancellationToken)
     {
         var files = (await SnapshotFiles.ChildrenAsync(_repository, directory, cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
-        var manifest = JsonSerializer.Deserialize<DriverManifest>(await ReadSmallAsync(files["manifest.json"], cancellationToken).ConfigureAwait(false), DriverManifest.JsonOptions)
+        var manifest = JsonSerializer.Deserialize(await ReadSmallAsync(files["manifest.json"], cancellationToken).ConfigureAwait(false), PgManifestJson.Default.DriverManifest)
             ?? throw new DatabaseRestoreException("The driver-only dump has an empty manifest.");
         var tables = (await SnapshotFiles.ChildrenAsync(_repository, files["tables"], cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
         if (clean)

@@ -83,7 +83,7 @@ public sealed class PostgreSqlSource : IDatabaseBackupSource
                 var names = _options.AllDatabases ? await ListDatabasesAsync(connection, cancellationToken).ConfigureAwait(false) : [_server.Database!];
                 facts[$"{KindName}.server_version"] = PgChecksums.FormatVersion(_serverVersionNum);
                 facts[$"{KindName}.server_version_num"] = _serverVersionNum.ToString(CultureInfo.InvariantCulture);
-                facts[$"{KindName}.databases"] = JsonSerializer.Serialize(names);
+                facts[$"{KindName}.databases"] = JsonSerializer.Serialize(names, PgJson.Default.ListString);
                 facts[$"{KindName}.method"] = _options.Method == PostgreSqlBackupMethod.PgDump ? "pg_dump" : "driver";
                 facts[$"{KindName}.format"] = _options.Method == PostgreSqlBackupMethod.DriverOnly ? "copy-binary" : _options.Format == PostgreSqlDumpFormat.Custom ? "custom" : "plain";
                 facts[$"{KindName}.globals"] = _options.AllDatabases && _options.Method == PostgreSqlBackupMethod.PgDump ? "globals.sql" : "none";
@@ -256,7 +256,7 @@ public sealed class PostgreSqlSource : IDatabaseBackupSource
             manifest = manifest with { SchemaSource = "catalog" };
         }
 
-        yield return BytesEntry($"{directory}/manifest.json", JsonSerializer.SerializeToUtf8Bytes(manifest, DriverManifest.JsonOptions));
+        yield return BytesEntry($"{directory}/manifest.json", JsonSerializer.SerializeToUtf8Bytes(manifest, PgManifestJson.Default.DriverManifest));
         yield return BytesEntry($"{directory}/pre-data.sql", Encoding.UTF8.GetBytes(preData));
         yield return BytesEntry($"{directory}/post-data.sql", Encoding.UTF8.GetBytes(postData));
         yield return new SourceEntry { Path = $"{directory}/tables", Metadata = new TreeNode { Name = "tables", Type = NodeType.Directory, Mode = 0b111_000_000 } };
