@@ -57,7 +57,7 @@ public sealed class RestoreService
         var includes = options.Include.Select(p => p.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToList();
         var rootTree = await _repository.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
         var frames = new Stack<Frame>();
-        frames.Push(new Frame(string.Empty, root, [], null, rootTree.Nodes, includes.Count == 0 || includes.Any(i => i.Length == 0)));
+        frames.Push(new Frame(string.Empty, root, [], null, rootTree.Nodes, includes.Count == 0 || includes.Any(i => i.Length == 0), created: false));
         Task? rootWork = null;
         try
         {
@@ -108,14 +108,16 @@ public sealed class RestoreService
                 switch (node.Type)
                 {
                     case NodeType.Directory:
-                        if (run.PrepareDirectory(absolute, relative) && await run.LoadChildrenAsync(node, relative).ConfigureAwait(false) is { } children)
+                        if (run.PrepareDirectory(absolute, relative) is { } created && await run.LoadChildrenAsync(node, relative).ConfigureAwait(false) is { } children)
                         {
-                            frames.Push(new Frame(relative, absolute, segments, node, children, full));
+                            frames.Push(new Frame(relative, absolute, segments, node, children, full, created));
                         }
 
                         break;
                     default:
-                        if (run.CheckExisting(absolute, relative) is { } existing)
+                        // Nothing can be in a directory this restore just made but what it puts there, and entries are
+                        // created exclusively (a stranger's entry makes the creation fail), so there is nothing to inspect.
+                        if ((frame.Created ? ExistingKind.Missing : run.CheckExisting(absolute, relative)) is { } existing)
                         {
                             frame.Work.Add(await run.StartEntryAsync(absolute, relative, node, replace: existing != ExistingKind.Missing).ConfigureAwait(false));
                             if (frame.Work.Count >= 4096)
@@ -143,7 +145,7 @@ public sealed class RestoreService
     }
 
     /// <summary>A directory being restored: its remaining children and the work started for them.</summary>
-    private sealed class Frame(string relative, string absolute, string[] segments, TreeNode? node, IReadOnlyList<TreeNode> children, bool full)
+    private sealed class Frame(string relative, string absolute, string[] segments, TreeNode? node, IReadOnlyList<TreeNode> children, bool full, bool created)
     {
         public string Relative { get; } = relative;
 
@@ -157,6 +159,9 @@ public sealed class RestoreService
 
         /// <summary>Whether everything below is selected (otherwise it only leads to an included path).</summary>
         public bool Full { get; } = full;
+
+        /// <summary>Whether this restore created the directory (so it held nothing before).</summary>
+        public bool Created { get; } = created;
 
         public HashSet<string> Seen { get; } = new(StringComparer.Ordinal);
 
@@ -197,13 +202,16 @@ public sealed class RestoreService
         public void Dispose() => _slots.Dispose();
 
         /// <summary>Makes sure a real directory (not a link to one) is at <paramref name="absolute"/>.</summary>
-        public bool PrepareDirectory(string absolute, string relative)
+        /// <returns>Whether this restore created it; null when there is no directory to restore into.</returns>
+        public bool? PrepareDirectory(string absolute, string relative)
         {
             try
             {
+                var created = true;
                 switch (target.Inspect(absolute))
                 {
                     case ExistingKind.Directory:
+                        created = false;
                         break;
                     case ExistingKind.Missing:
                         FileSystem.Directory.CreateDirectory(absolute);
@@ -217,23 +225,23 @@ public sealed class RestoreService
                         throw new IOException($"'{absolute}' already exists as a {Describe(other)}; the restore stopped (Existing = Fail).");
                     case var other:
                         Problem(relative, $"skipped: a {Describe(other)} is in the way of the directory");
-                        return false;
+                        return null;
                 }
 
                 // Check again: what was created must be a directory of its own, or nothing below is written.
                 if (target.Inspect(absolute) != ExistingKind.Directory)
                 {
                     Problem(relative, "the directory could not be created safely");
-                    return false;
+                    return null;
                 }
 
                 Interlocked.Increment(ref _directories);
-                return true;
+                return created;
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException || (ex is IOException && options.Existing != ExistingFileBehavior.Fail))
             {
                 Problem(relative, $"cannot create the directory: {ex.Message}");
-                return false;
+                return null;
             }
         }
 
