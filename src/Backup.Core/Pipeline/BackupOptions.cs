@@ -14,7 +14,7 @@ public sealed record BackupOptions
     /// <summary>The host recorded in the snapshot (and used to find the parent); the machine name when null.</summary>
     public string? Hostname { get; init; }
 
-    /// <summary>Files read at once; twice the processor count when null.</summary>
+    /// <summary>Files read at once; the processor count when null (more only adds buffers: the encoders set the pace).</summary>
     public int? FilesInFlight { get; init; }
 
     /// <summary>Encoding workers; the processor count when null.</summary>

@@ -42,7 +42,7 @@ public sealed class BackupService
         var parent = await FindParentAsync(source, hostname, options.Level, cancellationToken).ConfigureAwait(false);
         var level = parent is null ? BackupLevel.Full : options.Level;
         var context = new SourceContext();
-        using var run = new Run(_repository, context, progress, _time, started, options.FilesInFlight ?? 2 * Environment.ProcessorCount);
+        using var run = new Run(_repository, context, progress, _time, started, options.FilesInFlight ?? Environment.ProcessorCount);
 
         await using var writer = _repository.CreateWriter(options.EncodeWorkers);
         run.Writer = writer;

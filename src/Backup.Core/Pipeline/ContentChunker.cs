@@ -47,9 +47,11 @@ public static class ContentChunker
                 while (!completed && end - start < need)
                 {
                     // A window sized for a small file is read into to its last byte, so its end of data shows
-                    // without a larger window; a large one is compacted before the room left gets small.
+                    // without a larger window. A large one is compacted once a read-room's worth has been consumed
+                    // (moving the couple of MiB not yet cut), so only its first few MiB are ever touched, or sooner
+                    // when the room left gets small.
                     var room = Math.Min(window.Length, capacity) - end;
-                    if (room == 0 || (room < MinimumRead && start > 0))
+                    if (room == 0 || (start > 0 && (room < MinimumRead || start >= ReadRoom)))
                     {
                         window = MakeRoom(window, ref start, ref end, capacity, pool);
                     }

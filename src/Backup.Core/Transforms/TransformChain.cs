@@ -67,47 +67,59 @@ public sealed class TransformChain
     /// <summary>Encodes <paramref name="data"/> into a new envelope written to <paramref name="destination"/>.</summary>
     public void EncodeTo(ReadOnlySpan<byte> data, ReadOnlySpan<byte> objectId, IBufferWriter<byte> destination)
     {
-        using var first = new PooledBufferWriter(data.Length + 128, _pool);
-        using var second = new PooledBufferWriter(data.Length + 128, _pool);
-        var (current, next) = (first, second);
-        var applied = new List<string>(_encoders.Length);
-        ReadOnlySpan<byte> input = data;
-        for (var i = 0; i < _encoders.Length; i++)
+        // Intermediate buffers are rented only for transforms that do not write to the destination (encryption, last,
+        // does), with room for data that does not shrink: usually one, and never one that must grow.
+        PooledBufferWriter? first = null, second = null;
+        try
         {
-            var encoder = _encoders[i];
-
-            // Each transform is bound to the names applied so far and its own, exactly what the header will say.
-            applied.Add(encoder.Name);
-            var aad = AssociatedData(objectId, HeaderFor(applied));
-            if (i == _encoders.Length - 1 && encoder.IsAuthenticatedEncryption)
+            var room = data.Length + (data.Length / 128) + 1024;
+            PooledBufferWriter? current = null;
+            var applied = new List<string>(_encoders.Length);
+            ReadOnlySpan<byte> input = data;
+            for (var i = 0; i < _encoders.Length; i++)
             {
-                // Encryption always applies, so the header is known before it runs and it can write straight
-                // into the destination: one copy of every blob fewer on the hot path.
-                var finalHeader = HeaderFor(applied);
-                destination.Write(finalHeader);
-                if (!encoder.TryEncode(input, destination, new TransformContext(aad, int.MaxValue)))
+                var encoder = _encoders[i];
+
+                // Each transform is bound to the names applied so far and its own, exactly what the header will say.
+                applied.Add(encoder.Name);
+                var aad = AssociatedData(objectId, HeaderFor(applied));
+                if (i == _encoders.Length - 1 && encoder.IsAuthenticatedEncryption)
                 {
-                    throw new InvalidOperationException($"Authenticated encryption '{encoder.Name}' declined to encode; it must always apply.");
+                    // Encryption always applies, so the header is known before it runs and it can write straight
+                    // into the destination: one copy of every blob fewer on the hot path.
+                    destination.Write(HeaderFor(applied));
+                    if (!encoder.TryEncode(input, destination, new TransformContext(aad, int.MaxValue)))
+                    {
+                        throw new InvalidOperationException($"Authenticated encryption '{encoder.Name}' declined to encode; it must always apply.");
+                    }
+
+                    return;
                 }
 
-                return;
+                // Output goes to the intermediate buffer that does not hold the input.
+                var next = current is not null && ReferenceEquals(current, first)
+                    ? second ??= new PooledBufferWriter(room, _pool)
+                    : first ??= new PooledBufferWriter(room, _pool);
+                next.Reset();
+                if (encoder.TryEncode(input, next, new TransformContext(aad, int.MaxValue)))
+                {
+                    current = next;
+                    input = current.WrittenSpan;
+                }
+                else
+                {
+                    applied.RemoveAt(applied.Count - 1);
+                }
             }
 
-            next.Reset();
-            if (encoder.TryEncode(input, next, new TransformContext(aad, int.MaxValue)))
-            {
-                (current, next) = (next, current);
-                input = current.WrittenSpan;
-            }
-            else
-            {
-                applied.RemoveAt(applied.Count - 1);
-            }
+            destination.Write(HeaderFor(applied));
+            destination.Write(input);
         }
-
-        var header = HeaderFor(applied);
-        destination.Write(header);
-        destination.Write(input);
+        finally
+        {
+            first?.Dispose();
+            second?.Dispose();
+        }
     }
 
     /// <summary>Decodes an envelope made by <see cref="Encode"/> for the same <paramref name="objectId"/>.</summary>
