@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Threading.Channels;
 using Backup.Core.Buffers;
 using Backup.Core.Storage;
@@ -14,9 +14,9 @@ namespace Backup.Core.Repository;
 /// names is stored before the index is, and a snapshot written afterwards only references stored data.
 /// </summary>
 /// <remarks>
-/// Queues between the stages are bounded, so memory stays flat however much is written: at most
-/// (2 × workers) blobs copied and waiting or being encoded, however many callers add at once, one pack filling, one waiting and one uploading; on a target that stages objects
-/// (a local disk) the packs are spooled there instead of held in memory.
+/// Queues between the stages are bounded, so memory stays flat however much is written: at most (2 × workers) blobs
+/// copied and waiting or being encoded, however many callers add at once, and one pack filling, one waiting and one
+/// uploading. On a target that stages objects (a local disk) the packs are spooled there instead of held in memory.
 /// </remarks>
 public sealed class RepositoryWriter : IAsyncDisposable
 {

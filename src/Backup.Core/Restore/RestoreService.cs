@@ -316,7 +316,7 @@ public sealed class RestoreService
         {
             await Task.Yield();
             var directory = absolute[..absolute.LastIndexOf('/')];
-            var temp = replace ? RestoreTarget.TempPath(directory.Length == 0 ? "/" : directory) : absolute;
+            var staging = replace ? RestoreTarget.TempPath(directory.Length == 0 ? "/" : directory) : absolute;
             var created = false;
             TaskCompletionSource<string?>? first = null;
             try
@@ -328,7 +328,7 @@ public sealed class RestoreService
                         var winner = _hardLinks.GetOrAdd((node.Device, node.Inode), mine.Task);
                         if (winner != mine.Task && await winner.ConfigureAwait(false) is { } linkTo)
                         {
-                            RestoreTarget.CreateHardLink(linkTo, temp);
+                            RestoreTarget.CreateHardLink(linkTo, staging);
                             created = true;
                             break;
                         }
@@ -338,32 +338,32 @@ public sealed class RestoreService
                             first = mine;
                         }
 
-                        await WriteFileAsync(temp, node, () => created = true).ConfigureAwait(false);
+                        await WriteFileAsync(staging, node, () => created = true).ConfigureAwait(false);
                         break;
                     case NodeType.File:
-                        await WriteFileAsync(temp, node, () => created = true).ConfigureAwait(false);
+                        await WriteFileAsync(staging, node, () => created = true).ConfigureAwait(false);
                         break;
                     case NodeType.Symlink:
-                        target.CreateSymlink(temp, node.LinkTarget ?? string.Empty);
+                        target.CreateSymlink(staging, node.LinkTarget ?? string.Empty);
                         created = true;
                         break;
                     case NodeType.Special when (node.Mode & 0xF000) == 0xC000:
                         // A socket file means nothing without the process that listened on it.
                         return;
                     default:
-                        target.CreateSpecial(temp, node);
+                        target.CreateSpecial(staging, node);
                         created = true;
                         break;
                 }
 
-                if (target.ApplyMetadata(temp, node) is { } failure)
+                if (target.ApplyMetadata(staging, node) is { } failure)
                 {
                     Problem(relative, failure);
                 }
 
                 if (replace)
                 {
-                    target.Replace(temp, absolute);
+                    target.Replace(staging, absolute);
                 }
 
                 first?.TrySetResult(absolute);
@@ -373,13 +373,13 @@ public sealed class RestoreService
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or RepositoryCorruptException)
             {
                 first?.TrySetResult(null);
-                TryDelete(temp, created);
+                TryDelete(staging, created);
                 Problem(relative, ex.Message);
             }
             catch
             {
                 first?.TrySetResult(null);
-                TryDelete(temp, created);
+                TryDelete(staging, created);
                 throw;
             }
             finally
@@ -388,10 +388,10 @@ public sealed class RestoreService
             }
         }
 
-        private async Task WriteFileAsync(string path, TreeNode node, Action created)
+        private async Task WriteFileAsync(string path, TreeNode node, Action onCreated)
         {
             using var file = target.CreateFile(path);
-            created();
+            onCreated();
             long written = 0;
             await _reader.CopyToAsync(node.Content ?? [], async (chunk, ct) =>
             {
