@@ -14,7 +14,9 @@ internal static class DatabaseCreate
 
     public static async Task<BackupResult> RunAsync(CommandContext context, Request request, BackupOptions options, ProgressRenderer progress, CancellationToken cancellationToken)
     {
-        string? password = null;
+        var password = request.Kind == DatabaseKind.Sqlite
+            ? null
+            : await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(request.Kind, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
         IDatabaseBackupSource source;
         switch (request.Kind)
         {
@@ -33,7 +35,6 @@ internal static class DatabaseCreate
                 source = new SqliteSource(new SqliteSourceOptions { DatabasePath = path });
                 break;
             case DatabaseKind.PostgreSql:
-                password = await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(request.Kind, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
                 source = new PostgreSqlSource(Validated(new PostgreSqlSourceOptions
                 {
                     ConnectionString = request.Value,
@@ -43,7 +44,6 @@ internal static class DatabaseCreate
                 }, o => o.Validate()));
                 break;
             default:
-                password = await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(request.Kind, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
                 source = new MySqlSource(Validated(new MySqlSourceOptions
                 {
                     ConnectionString = request.Value,

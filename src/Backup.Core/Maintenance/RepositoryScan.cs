@@ -168,19 +168,22 @@ internal sealed class RepositoryScan
             throw new RepositoryCorruptException($"Blob {id.ToShortString()} is not in the index.");
         }
 
-        byte[] stored;
+        PooledBuffer stored;
         try
         {
-            stored = await Repository.Target.GetRangeAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, (int)location.Length, cancellationToken).ConfigureAwait(false);
+            stored = await Repository.ReadStoredAsync(id, location, (int)location.Length, cancellationToken).ConfigureAwait(false);
         }
         catch (BackupTargetException ex)
         {
             throw new RepositoryCorruptException($"Pack {location.Pack.ToShortString()} holding blob {id.ToShortString()} could not be read: {ex.Message}", ex);
         }
 
-        using var buffer = new PooledBufferWriter((int)Math.Max(location.RawLength, 256));
-        Repository.DecodeBlob(id, stored, location.RawLength, buffer);
-        return buffer.WrittenSpan.ToArray();
+        using (stored)
+        {
+            using var buffer = new PooledBufferWriter((int)Math.Max(location.RawLength, 256), Repository.BufferPool);
+            Repository.DecodeBlob(id, stored.Span, location.RawLength, buffer);
+            return buffer.WrittenSpan.ToArray();
+        }
     }
 
     /// <summary>Reads and parses one tree blob through this scan's index.</summary>

@@ -33,39 +33,12 @@ public sealed class LocalDirectoryTarget : IStagingTarget
     /// <inheritdoc />
     public async Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
-        var path = PathOf(key);
-        var directory = Path.GetDirectoryName(path)!;
-        var tempDirectory = Path.Combine(_root, TempFolder);
-        Directory.CreateDirectory(directory);
-        Directory.CreateDirectory(tempDirectory);
-        var temp = Path.Combine(tempDirectory, $"{Guid.NewGuid():N}.partial");
-        try
+        PathOf(key); // a key the target refuses is refused before anything is written
+        var staged = await BeginObjectAsync(cancellationToken).ConfigureAwait(false);
+        await using (staged.ConfigureAwait(false))
         {
-            await using (var stream = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Options = FileOptions.Asynchronous,
-                PreallocationSize = content.Length,
-            }))
-            {
-                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            File.Move(temp, path, overwrite: true);
-            FlushDirectory(directory);
-        }
-        catch (IOException ex) when (ex is not BackupTargetException)
-        {
-            TryDelete(temp);
-            throw new BackupTargetException($"Could not write '{key}' to {Description}: {ex.Message}", ex);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
+            await staged.AppendAsync(content, cancellationToken).ConfigureAwait(false);
+            await staged.CommitAsync(key, cancellationToken).ConfigureAwait(false);
         }
     }
 
