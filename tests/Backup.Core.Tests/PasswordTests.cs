@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Backup.Core.Crypto;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
@@ -61,5 +65,52 @@ public class PasswordTests
         var weak = new KeyDerivation { Algorithm = KeyDerivation.Pbkdf2Sha256, Iterations = 1000, Salt = new byte[32] };
         ((Action)(() => weak.DeriveKey(RepositoryCredentials.FromPassword("pw")))).Should().Throw<InvalidDataException>();
         RepositoryCredentials.FromPassword("hunter2").ToString().Should().NotContain("hunter2");
+    }
+
+    [Fact]
+    public void New_password_keys_split_their_iterations_into_lanes_as_the_format_describes()
+    {
+        var credentials = RepositoryCredentials.FromPassword("correct horse");
+        var kdf = KeyDerivation.For(credentials);
+        kdf.Lanes.Should().Be(KeyDerivation.DefaultLanes);
+        kdf.Iterations.Should().Be(KeyDerivation.MinimumIterations);
+
+        // docs/repository-format.md, section 7, computed here without the library.
+        var lanes = new byte[kdf.Lanes * 32];
+        for (var lane = 0; lane < kdf.Lanes; lane++)
+        {
+            var salt = new byte[kdf.Salt.Length + 4];
+            kdf.Salt.CopyTo(salt, 0);
+            BinaryPrimitives.WriteInt32BigEndian(salt.AsSpan(kdf.Salt.Length), lane);
+            Rfc2898DeriveBytes.Pbkdf2("correct horse"u8, salt, lanes.AsSpan(lane * 32, 32), kdf.Iterations / kdf.Lanes, HashAlgorithmName.SHA256);
+        }
+
+        var expected = SHA256.HashData([.. "backup-sdk pbkdf2 lanes"u8, .. lanes]);
+        kdf.DeriveKey(credentials).Should().Equal(expected);
+    }
+
+    [Fact]
+    public void Keys_written_before_lanes_existed_still_derive_one_plain_PBKDF2()
+    {
+        var salt = RandomNumberGenerator.GetBytes(32);
+        var json = $$"""{"algorithm":"pbkdf2-sha256","iterations":600000,"salt":"{{Convert.ToBase64String(salt)}}"}""";
+        var old = JsonSerializer.Deserialize(json, RepositoryJson.Default.KeyDerivation)!;
+
+        old.Lanes.Should().Be(0);
+        old.DeriveKey(RepositoryCredentials.FromPassword("pw")).Should().Equal(
+            Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes("pw"), salt, 600_000, HashAlgorithmName.SHA256, 32));
+        JsonSerializer.Serialize(KeyDerivation.For(RepositoryCredentials.FromPassword("pw")), RepositoryJson.Default.KeyDerivation)
+            .Should().Contain($"\"lanes\":{KeyDerivation.DefaultLanes}");
+    }
+
+    [Theory]
+    [InlineData(600_000, 7)] // not a whole number of iterations per lane
+    [InlineData(600_064, 65)] // more lanes than a reader accepts
+    [InlineData(600_000, -4)]
+    [InlineData(400_000, 4)] // too few iterations in all, however they are split
+    public void Stored_lane_parameters_that_are_malformed_or_weak_are_refused(int iterations, int lanes)
+    {
+        var kdf = new KeyDerivation { Algorithm = KeyDerivation.Pbkdf2Sha256, Iterations = iterations, Lanes = lanes, Salt = new byte[32] };
+        ((Action)(() => kdf.DeriveKey(RepositoryCredentials.FromPassword("pw")))).Should().Throw<InvalidDataException>();
     }
 }

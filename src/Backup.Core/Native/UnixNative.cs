@@ -53,16 +53,25 @@ internal static partial class UnixNative
     public static unsafe int SetTimes(string path, long mtimeNs)
     {
         var times = stackalloc Timespec[2];
-        times[0] = new Timespec { Sec = Math.DivRem(mtimeNs, 1_000_000_000L, out var ns), Nsec = ns };
-        if (times[0].Nsec < 0)
-        {
-            times[0].Sec -= 1;
-            times[0].Nsec += 1_000_000_000L;
-        }
-
-        times[1] = times[0];
+        times[0] = times[1] = Timespec.FromNanoseconds(mtimeNs);
         return utimensat(AtFdCwd, path, times, AtSymlinkNoFollow) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
+
+    /// <summary>Sets access and modification times (ns) of an open file.</summary>
+    public static unsafe int SetTimes(SafeFileHandle file, long mtimeNs)
+    {
+        var times = stackalloc Timespec[2];
+        times[0] = times[1] = Timespec.FromNanoseconds(mtimeNs);
+        return futimens(file, times) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>Changes owner and group of an open file.</summary>
+    public static int ChangeOwner(SafeFileHandle file, long uid, long gid) =>
+        fchown(file, (uint)uid, (uint)gid) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Changes the permission bits of an open file.</summary>
+    public static int ChangeMode(SafeFileHandle file, uint mode) =>
+        fchmod(file, mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     /// <summary>Changes owner and group without following a final symlink.</summary>
     public static int ChangeOwner(string path, long uid, long gid) =>
@@ -75,6 +84,10 @@ internal static partial class UnixNative
     /// <summary>Renames <paramref name="from"/> to <paramref name="to"/>, replacing whatever entry is there (a link itself, never its target).</summary>
     public static int Rename(string from, string to) =>
         rename(from, to) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Creates a directory (mode 0777 less the umask, as <see cref="Directory.CreateDirectory(string)"/>); fails with EEXIST when any entry has that name.</summary>
+    public static int CreateDirectory(string path) =>
+        mkdir(path, 0x1FF) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     /// <summary>Creates a FIFO, device node or socket node.</summary>
     public static int CreateNode(string path, uint mode, ulong device) =>
@@ -117,6 +130,15 @@ internal static partial class UnixNative
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int utimensat(int dirfd, string path, Timespec* times, int flags);
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int futimens(SafeFileHandle fd, Timespec* times);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fchown(SafeFileHandle fd, uint uid, uint gid);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fchmod(SafeFileHandle fd, uint mode);
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags, uint mode);
 
@@ -130,6 +152,9 @@ internal static partial class UnixNative
     private static partial int rename(string from, string to);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkdir(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mknod(string path, uint mode, ulong device);
 
     [LibraryImport("libc")]
@@ -140,6 +165,13 @@ internal static partial class UnixNative
     {
         public long Sec;
         public long Nsec;
+
+        public static Timespec FromNanoseconds(long ns)
+        {
+            // Floor division: a time before 1970 still has 0 <= Nsec < 1e9, as the kernel requires.
+            var sec = Math.DivRem(ns, 1_000_000_000L, out var rest);
+            return rest < 0 ? new Timespec { Sec = sec - 1, Nsec = rest + 1_000_000_000L } : new Timespec { Sec = sec, Nsec = rest };
+        }
     }
 
     /// <summary>struct statx: its layout is the same on every Linux architecture, unlike struct stat.</summary>

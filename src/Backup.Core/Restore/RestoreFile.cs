@@ -36,10 +36,17 @@ internal abstract class RestoreFile : IDisposable
     /// <summary>A file opened through libc.</summary>
     internal sealed class Native(SafeFileHandle handle) : RestoreFile
     {
+        public SafeFileHandle Handle => handle;
+
         public override void Dispose() => handle.Dispose();
 
-        protected override ValueTask WriteAtAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken) =>
-            RandomAccess.WriteAsync(handle, data, offset, cancellationToken);
+        // A write to the page cache is a memory copy: queueing it to another pool thread (what WriteAsync does with
+        // a synchronous handle) only adds a hop.
+        protected override ValueTask WriteAtAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
+        {
+            RandomAccess.Write(handle, data.Span, offset);
+            return ValueTask.CompletedTask;
+        }
 
         protected override void SetLength(long length) => RandomAccess.SetLength(handle, length);
     }
