@@ -281,13 +281,16 @@ public sealed class ConcurrentMaintenanceTests : IDisposable
                     await RemoveExclusiveLocksAsync();
                 }
 
-                // A death while backing off from a refused lock (its only put was the lock) is not a prune killed
-                // part-way: try again. Otherwise it died after writing a pack or its new index.
+                // It died after writing a pack or its new index: killed part-way. Otherwise its only put was the
+                // lock and it died removing it (backing off from a backup's lock, or with nothing to prune): that is
+                // no kill, and retrying at once could loop forever while the writers wait for this attempt to end,
+                // so the attempt ends and a later one, with the writers' newer garbage, tries again.
                 if (faulty.CountOf(TargetOperation.Put) >= 2)
                 {
                     KilledPrunes++;
-                    return;
                 }
+
+                return;
             }
         }
 

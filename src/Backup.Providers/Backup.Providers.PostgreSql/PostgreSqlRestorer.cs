@@ -157,6 +157,13 @@ public sealed class PostgreSqlRestorer
             await using var process = ToolProcess.Start(tool, arguments, environment.Variables, server.Secrets, redirectStdin: true);
             process.DiscardOutput();
             outcome = await SnapshotFiles.FeedAsync(_repository, node, process, cancellationToken).ConfigureAwait(false);
+
+            // Restoring selected tables, pg_restore exits once it has them and closes its input early: a broken pipe
+            // after a clean exit is then its normal end, not a lost dump (a damaged archive still fails its exit code).
+            if (options.Tables.Count > 0 && outcome.ExitCode == 0)
+            {
+                outcome = outcome with { StreamFailure = null };
+            }
         }
 
         if (outcome.ExitCode != 0 || outcome.StreamFailure is not null)
