@@ -280,7 +280,7 @@ public sealed class BackupService
                 long size = 0;
                 try
                 {
-                    await foreach (var chunk in ContentChunker.ReadChunksAsync(reader, repository.Chunker, entry.Metadata.Size, repository.BufferPool, cancellationToken).ConfigureAwait(false))
+                    await foreach (var chunk in ContentChunker.ReadChunksAsync(reader, repository.Chunker, repository.BufferPool, cancellationToken).ConfigureAwait(false))
                     {
                         content.Add(await Writer.AddBlobAsync(chunk, BlobType.Data, cancellationToken).ConfigureAwait(false));
                         size += chunk.Length;

@@ -21,10 +21,13 @@ public static class ContentChunker
     /// <summary>Yields the chunks of <paramref name="reader"/>, completing the reader at the end.</summary>
     /// <param name="reader">The content.</param>
     /// <param name="chunker">Where to cut.</param>
-    /// <param name="sizeHint">The expected content size, to avoid renting a large window for a small file; 0 when unknown.</param>
-    /// <param name="pool">Where the window comes from; the shared pool when null.</param>
+    /// <param name="pool">
+    /// Where the window comes from; the shared pool when null. Every window is one maximum chunk plus 1 MiB whatever
+    /// the content's size: a long-lived pool then keeps one per reader running at once, not one per size class, and
+    /// a small file touches only its own bytes of it (memory is counted by the pages touched).
+    /// </param>
     /// <param name="cancellationToken">Stops reading.</param>
-    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(PipeReader reader, FastCdcChunker chunker, long sizeHint = 0, ArrayPool<byte>? pool = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(PipeReader reader, FastCdcChunker chunker, ArrayPool<byte>? pool = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         pool ??= ArrayPool<byte>.Shared;
         var max = chunker.Options.MaxSize;
@@ -35,7 +38,7 @@ public static class ContentChunker
         // fills is usually short: memory and copying both stay well below a window of twice the maximum.
         var lookahead = (int)Math.Min(max, 2L * chunker.Options.AverageSize);
         var capacity = max + ReadRoom;
-        var window = pool.Rent(sizeHint > 0 && sizeHint < max ? (int)sizeHint + 1 : capacity);
+        var window = pool.Rent(capacity);
         var start = 0;
         var end = 0;
         var completed = false;
@@ -46,19 +49,16 @@ public static class ContentChunker
             {
                 while (!completed && end - start < need)
                 {
-                    // A window sized for a small file is read into to its last byte, so its end of data shows
-                    // without a larger window. A large one is compacted once a read-room's worth has been consumed
-                    // (moving the couple of MiB not yet cut), so only its first few MiB are ever touched, or sooner
-                    // when the room left gets small.
-                    var room = Math.Min(window.Length, capacity) - end;
-                    if (room == 0 || (start > 0 && (room < MinimumRead || start >= ReadRoom)))
+                    // The window is compacted once a read-room's worth has been consumed (moving the couple of MiB
+                    // not yet cut), or sooner when the room left gets small, so only its first few MiB are ever touched.
+                    if (start > 0 && (capacity - end < MinimumRead || start >= ReadRoom))
                     {
-                        window = MakeRoom(window, ref start, ref end, capacity, pool);
+                        Compact(window, ref start, ref end);
                     }
 
                     var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                     var buffer = result.Buffer;
-                    var take = (int)Math.Min(buffer.Length, Math.Min(window.Length, capacity) - end);
+                    var take = (int)Math.Min(buffer.Length, capacity - end);
                     buffer.Slice(0, take).CopyTo(window.AsSpan(end));
                     end += take;
                     var consumed = buffer.GetPosition(take);
@@ -91,24 +91,11 @@ public static class ContentChunker
         }
     }
 
-    /// <summary>Moves the unread bytes to the front of the window, into a larger window when they would not leave room to read.</summary>
-    private static byte[] MakeRoom(byte[] window, ref int start, ref int end, int capacity, ArrayPool<byte> pool)
+    /// <summary>Moves the unread bytes to the front of the window; they are less than a maximum chunk, so at least the read room is then free.</summary>
+    private static void Compact(byte[] window, ref int start, ref int end)
     {
-        var pending = end - start;
-        var target = window;
-        if (Math.Min(window.Length, capacity) - pending < MinimumRead)
-        {
-            target = pool.Rent(Math.Max(capacity, pending + MinimumRead));
-        }
-
-        Buffer.BlockCopy(window, start, target, 0, pending);
-        if (!ReferenceEquals(target, window))
-        {
-            pool.Return(window);
-        }
-
+        Buffer.BlockCopy(window, start, window, 0, end - start);
+        end -= start;
         start = 0;
-        end = pending;
-        return target;
     }
 }

@@ -24,6 +24,7 @@ public sealed class RepositoryLock : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeToLive;
     private readonly CancellationTokenSource _stop = new();
+    private readonly PeriodicTimer _timer;
     private readonly Task _refresher;
     private LockObject _lock;
 
@@ -34,6 +35,7 @@ public sealed class RepositoryLock : IAsyncDisposable
         _lock = value;
         _timeToLive = timeToLive;
         _time = time;
+        _timer = new PeriodicTimer(timeToLive / 3, time);
         _refresher = Task.Run(RefreshLoopAsync);
     }
 
@@ -130,6 +132,10 @@ public sealed class RepositoryLock : IAsyncDisposable
     /// <summary>Stops refreshing and deletes the lock.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Disposing the timer ends the loop's wait quietly (a cancelled wait would throw, and an exception's stack
+        // trace costs a native build milliseconds and memory at the end of every command); the token stops a
+        // refresh already under way.
+        _timer.Dispose();
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -137,7 +143,7 @@ public sealed class RepositoryLock : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            // Expected on dispose.
+            // A refresh was under way.
         }
 
         await _target.DeleteAsync(Key, CancellationToken.None).ConfigureAwait(false);
@@ -146,8 +152,7 @@ public sealed class RepositoryLock : IAsyncDisposable
 
     private async Task RefreshLoopAsync()
     {
-        using var timer = new PeriodicTimer(_timeToLive / 3, _time);
-        while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+        while (await _timer.WaitForNextTickAsync().ConfigureAwait(false))
         {
             var now = _time.GetUtcNow();
             _lock = _lock with { Refreshed = now, Expires = now + _timeToLive };

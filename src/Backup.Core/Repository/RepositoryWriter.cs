@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using Backup.Core.Buffers;
 using Backup.Core.Storage;
+using Backup.Core.Transforms;
 
 namespace Backup.Core.Repository;
 
@@ -162,7 +163,11 @@ public sealed class RepositoryWriter : IAsyncDisposable
 
     private async Task EncodeLoopAsync()
     {
-        using var encoded = new PooledBufferWriter(1024 * 1024, _repository.BufferPool);
+        // Sized once for the largest chunk, so neither grows through the size classes of the pool (every array
+        // outgrown would stay in it, touched); each is touched only as far as the largest blob it held.
+        var room = TransformChain.IntermediateRoom(_repository.Chunker.Options.MaxSize);
+        using var scratch = new PooledBufferWriter(room, _repository.BufferPool);
+        using var encoded = new PooledBufferWriter(room + 1024, _repository.BufferPool);
         try
         {
             await foreach (var job in _jobs.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
@@ -171,7 +176,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
                 using (job.Content)
                 {
                     encoded.Reset();
-                    _repository.Chain.EncodeTo(job.Content.Span, job.Id.ToArray(), encoded);
+                    _repository.Chain.EncodeTo(job.Content.Span, job.Id.ToArray(), encoded, scratch);
 
                     // Adding and handing off a full pack is one step for one worker at a time: a worker waiting to
                     // hand off a full pack holds the others back, so at most one pack fills, one waits and one
@@ -240,7 +245,10 @@ public sealed class RepositoryWriter : IAsyncDisposable
             holdsSlot = true;
             if (buffer is null)
             {
-                buffer = new PooledBuffer(content.Length, _repository.BufferPool);
+                // Every copy takes an array of one size (the largest chunk), so the pool keeps as many as are queued
+                // at once rather than that many per size class; each is touched only as far as its blobs reached.
+                buffer = new PooledBuffer(Math.Max(content.Length, _repository.Chunker.Options.MaxSize), _repository.BufferPool);
+                buffer.Shrink(content.Length);
                 content.Span.CopyTo(buffer.Span);
             }
 

@@ -65,14 +65,24 @@ public sealed class TransformChain
     }
 
     /// <summary>Encodes <paramref name="data"/> into a new envelope written to <paramref name="destination"/>.</summary>
-    public void EncodeTo(ReadOnlySpan<byte> data, ReadOnlySpan<byte> objectId, IBufferWriter<byte> destination)
+    public void EncodeTo(ReadOnlySpan<byte> data, ReadOnlySpan<byte> objectId, IBufferWriter<byte> destination) =>
+        EncodeTo(data, objectId, destination, scratch: null);
+
+    /// <summary>The room an intermediate buffer needs for <paramref name="length"/> bytes that do not shrink.</summary>
+    internal static int IntermediateRoom(int length) => length + (length / 128) + 1024;
+
+    /// <summary>
+    /// Encodes <paramref name="data"/> into <paramref name="destination"/>, using <paramref name="scratch"/> (which the
+    /// caller keeps and reuses) for the first intermediate result instead of renting one per call.
+    /// </summary>
+    internal void EncodeTo(ReadOnlySpan<byte> data, ReadOnlySpan<byte> objectId, IBufferWriter<byte> destination, PooledBufferWriter? scratch)
     {
-        // Intermediate buffers are rented only for transforms that do not write to the destination (encryption, last,
+        // Intermediate buffers are needed only for transforms that do not write to the destination (encryption, last,
         // does), with room for data that does not shrink: usually one, and never one that must grow.
-        PooledBufferWriter? first = null, second = null;
+        PooledBufferWriter? first = scratch, second = null;
         try
         {
-            var room = data.Length + (data.Length / 128) + 1024;
+            var room = IntermediateRoom(data.Length);
             PooledBufferWriter? current = null;
             var applied = new List<string>(_encoders.Length);
             ReadOnlySpan<byte> input = data;
@@ -117,7 +127,11 @@ public sealed class TransformChain
         }
         finally
         {
-            first?.Dispose();
+            if (!ReferenceEquals(first, scratch))
+            {
+                first?.Dispose();
+            }
+
             second?.Dispose();
         }
     }
