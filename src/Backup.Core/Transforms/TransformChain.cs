@@ -127,9 +127,9 @@ public sealed class TransformChain
         }
         finally
         {
-            if (!ReferenceEquals(first, scratch))
+            if (scratch is null)
             {
-                first?.Dispose();
+                first?.Dispose(); // rented here; a scratch buffer stays the caller's
             }
 
             second?.Dispose();
