@@ -113,4 +113,24 @@ public class PasswordTests
         var kdf = new KeyDerivation { Algorithm = KeyDerivation.Pbkdf2Sha256, Iterations = iterations, Lanes = lanes, Salt = new byte[32] };
         ((Action)(() => kdf.DeriveKey(RepositoryCredentials.FromPassword("pw")))).Should().Throw<InvalidDataException>();
     }
+
+    [Theory]
+    [InlineData(0, 32, 1)]
+    [InlineData(7, 0, 2)]
+    [InlineData(63, 36, 3)]
+    [InlineData(64, 36, 1000)] // a key of exactly one block
+    [InlineData(65, 36, 1000)] // a key longer than a block is hashed first
+    [InlineData(300, 100, 4097)]
+    public void The_native_PBKDF2_gives_the_same_bytes_as_the_platform(int passwordLength, int saltLength, int iterations)
+    {
+        // On Linux the system's libcrypto is always there (the platform's own cryptography uses it).
+        Pbkdf2.Native.Should().NotBeNull(OperatingSystem.IsLinux() ? "libcrypto's SHA256_Transform should load" : null);
+        var password = RandomNumberGenerator.GetBytes(passwordLength);
+        var salt = RandomNumberGenerator.GetBytes(saltLength);
+        var actual = new byte[32];
+
+        Pbkdf2.Native!.DeriveNative(password, salt, iterations, actual);
+
+        actual.Should().Equal(Rfc2898DeriveBytes.Pbkdf2(password, salt, iterations, HashAlgorithmName.SHA256, 32));
+    }
 }

@@ -193,4 +193,79 @@ public class RestoreBehaviorTests
             new FileInfo(restored).Length.Should().Be(new FileInfo(Path.Combine(root, Path.GetFileName(restored))).Length, restored);
         }
     }
+
+    [Fact]
+    public async Task Files_with_the_same_content_are_each_restored_exactly_with_their_own_metadata()
+    {
+        using var source = new TempDirectory();
+        var root = source.Sub("same");
+        Directory.CreateDirectory(Path.Combine(root, "a"));
+        Directory.CreateDirectory(Path.Combine(root, "b/c"));
+        var large = System.Security.Cryptography.RandomNumberGenerator.GetBytes(3 * 1024 * 1024); // several chunks
+        var small = System.Security.Cryptography.RandomNumberGenerator.GetBytes(100 * 1024); // one chunk
+        var nearly = (byte[])large.Clone();
+        nearly[^1] ^= 1; // the same size and all chunks but the last
+        await File.WriteAllBytesAsync(Path.Combine(root, "a/lib.dll"), large);
+        await File.WriteAllBytesAsync(Path.Combine(root, "b/lib.dll"), large);
+        await File.WriteAllBytesAsync(Path.Combine(root, "b/c/lib-copy.dll"), large);
+        File.SetUnixFileMode(Path.Combine(root, "b/c/lib-copy.dll"), UnixFileMode.UserRead | UnixFileMode.GroupRead);
+        File.SetLastWriteTimeUtc(Path.Combine(root, "b/c/lib-copy.dll"), new DateTime(2001, 2, 3, 4, 5, 6, DateTimeKind.Utc));
+        await File.WriteAllBytesAsync(Path.Combine(root, "b/c/nearly.dll"), nearly);
+        await File.WriteAllBytesAsync(Path.Combine(root, "a/small"), small);
+        await File.WriteAllBytesAsync(Path.Combine(root, "b/small"), small);
+        await File.WriteAllBytesAsync(Path.Combine(root, "b/linked"), large);
+        Shell.Run("ln", Path.Combine(root, "b/linked"), Path.Combine(root, "b/c/linked-too"));
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        using var target = new TempDirectory();
+
+        var result = await new RestoreService(repo.Repository).RestoreAsync(backup.Snapshot, target.Path);
+
+        result.Problems.Should().BeEmpty();
+        result.Bytes.Should().Be((5L * large.Length) + (2L * small.Length));
+        await RoundTripTests.ShouldMatchAsync(root, target.Restored(root), expectHardLinks: true);
+
+        // Copies, never links: changing one leaves the others as they were.
+        await File.WriteAllBytesAsync(Path.Combine(target.Restored(root), "a/lib.dll"), nearly);
+        (await File.ReadAllBytesAsync(Path.Combine(target.Restored(root), "b/lib.dll"))).Should().Equal(large);
+    }
+
+    [Fact]
+    public async Task A_restored_file_that_others_could_change_meanwhile_is_not_the_source_of_a_later_copy()
+    {
+        using var source = new TempDirectory();
+        var root = source.Sub("guarded");
+        Directory.CreateDirectory(Path.Combine(root, "a"));
+        Directory.CreateDirectory(Path.Combine(root, "b"));
+        var content = System.Security.Cryptography.RandomNumberGenerator.GetBytes(512 * 1024);
+        await File.WriteAllBytesAsync(Path.Combine(root, "a/first.bin"), content);
+        await File.WriteAllBytesAsync(Path.Combine(root, "b/second.bin"), content);
+        File.SetUnixFileMode(Path.Combine(root, "b/second.bin"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        using var target = new TempDirectory();
+        var first = Path.Combine(target.Restored(root), "a/first.bin");
+
+        // As soon as the first file is restored, its group gets write access and uses it (as in a directory a user
+        // controls); the second file, which grants its group no writes, must still get the snapshot's content.
+        var tamper = new SynchronousProgress(p =>
+        {
+            if (p.CurrentPath?.EndsWith("a/first.bin", StringComparison.Ordinal) == true)
+            {
+                File.SetUnixFileMode(first, (UnixFileMode)0x1B4);
+                File.WriteAllBytes(first, new byte[content.Length]);
+            }
+        });
+        var result = await new RestoreService(repo.Repository).RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Parallelism = 1 }, tamper);
+
+        result.Problems.Should().BeEmpty();
+        (await File.ReadAllBytesAsync(first)).Should().OnlyContain(b => b == 0, "the test changed the first copy");
+        (await File.ReadAllBytesAsync(Path.Combine(target.Restored(root), "b/second.bin"))).Should().Equal(content);
+    }
+
+    /// <summary>Reports on the restoring thread, so a test can act between two files.</summary>
+    private sealed class SynchronousProgress(Action<RestoreProgress> report) : IProgress<RestoreProgress>
+    {
+        public void Report(RestoreProgress value) => report(value);
+    }
 }

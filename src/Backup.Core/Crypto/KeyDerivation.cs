@@ -63,7 +63,9 @@ public sealed record KeyDerivation
             case Pbkdf2Sha256 when Iterations < MinimumIterations:
                 throw new InvalidDataException($"A key uses {Iterations} PBKDF2 iterations, fewer than the {MinimumIterations} required; it may have been tampered with.");
             case Pbkdf2Sha256 when Lanes is 0 or 1:
-                return Rfc2898DeriveBytes.Pbkdf2(credentials.Secret, Salt.AsSpan(), Iterations, HashAlgorithmName.SHA256, 32);
+                var single = new byte[32];
+                Pbkdf2.Derive(credentials.Secret, Salt, Iterations, single);
+                return single;
             case Pbkdf2Sha256 when Lanes is < 0 or > MaximumLanes || Iterations % Lanes != 0:
                 throw new InvalidDataException($"A key splits {Iterations} PBKDF2 iterations into {Lanes} lanes, which is not a whole number of iterations per lane from 1 to {MaximumLanes} lanes.");
             case Pbkdf2Sha256:
@@ -91,7 +93,7 @@ public sealed record KeyDerivation
             var salt = new byte[Salt.Length + 4];
             Salt.CopyTo(salt, 0);
             BinaryPrimitives.WriteInt32BigEndian(salt.AsSpan(Salt.Length), lane);
-            Rfc2898DeriveBytes.Pbkdf2(credentials.Secret, salt, lanes.AsSpan(lane * 32, 32), Iterations / Lanes, HashAlgorithmName.SHA256);
+            Pbkdf2.Derive(credentials.Secret, salt, Iterations / Lanes, lanes.AsSpan(lane * 32, 32));
         });
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

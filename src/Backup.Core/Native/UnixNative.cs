@@ -11,6 +11,7 @@ internal static partial class UnixNative
 {
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
+    private const int AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7ff;
 
     // open(2) flags, the same on every Linux architecture .NET runs on.
@@ -19,6 +20,8 @@ internal static partial class UnixNative
     private const int OpenCreate = 0x40;
     private const int OpenExclusive = 0x80;
     private const int OpenCloseOnExec = 0x80000;
+    private const int OpenNoFollow = 0x20000;
+    private const int OpenNonBlocking = 0x800;
 
     /// <summary>Whether these calls can be used on this platform.</summary>
     public static bool IsSupported => OperatingSystem.IsLinux();
@@ -35,18 +38,14 @@ internal static partial class UnixNative
         }
 
         errno = 0;
-        return new UnixStat(
-            Mode: buffer.Mode,
-            Uid: buffer.Uid,
-            Gid: buffer.Gid,
-            Links: buffer.Nlink,
-            Inode: buffer.Ino,
-            Size: (long)buffer.Size,
-            Blocks: (long)buffer.Blocks,
-            MtimeNs: (buffer.MtimeSec * 1_000_000_000L) + buffer.MtimeNsec,
-            CtimeNs: (buffer.CtimeSec * 1_000_000_000L) + buffer.CtimeNsec,
-            Device: MakeDevice(buffer.DevMajor, buffer.DevMinor),
-            DeviceNumber: MakeDevice(buffer.RdevMajor, buffer.RdevMinor));
+        return buffer.ToStat();
+    }
+
+    /// <summary>Reads the metadata of an open file; null when the call failed.</summary>
+    public static unsafe UnixStat? Stat(SafeFileHandle file)
+    {
+        StatxBuffer buffer;
+        return statx(file, string.Empty, AtEmptyPath, StatxBasicStats, &buffer) == 0 ? buffer.ToStat() : null;
     }
 
     /// <summary>Sets access and modification times (ns) without following a final symlink.</summary>
@@ -97,6 +96,42 @@ internal static partial class UnixNative
     /// <returns>The handle, or null with <paramref name="errno"/> set.</returns>
     public static SafeFileHandle? OpenRead(string path, out int errno) => Open(path, OpenReadOnly | OpenCloseOnExec, 0, out errno);
 
+    /// <summary>
+    /// Opens an existing regular file for reading without following a final symlink and without blocking on a FIFO
+    /// that may have taken its place.
+    /// </summary>
+    /// <returns>The handle, or null with <paramref name="errno"/> set.</returns>
+    public static SafeFileHandle? OpenReadNoFollow(string path, out int errno) =>
+        Open(path, OpenReadOnly | OpenNoFollow | OpenNonBlocking | OpenCloseOnExec, 0, out errno);
+
+    /// <summary>
+    /// Copies the first <paramref name="length"/> bytes of one open file to the start of another inside the kernel:
+    /// no trip through user memory, and a shared extent where the file system can reflink (XFS, Btrfs).
+    /// </summary>
+    /// <returns>0, or the errno (EIO when the source ends early).</returns>
+    public static unsafe int CopyFileRange(SafeFileHandle source, SafeFileHandle destination, long length)
+    {
+        long sourceOffset = 0, destinationOffset = 0;
+        while (sourceOffset < length)
+        {
+            var copied = copy_file_range(source, &sourceOffset, destination, &destinationOffset, (nuint)Math.Min(length - sourceOffset, 1L << 30), 0);
+            if (copied < 0)
+            {
+                return Marshal.GetLastPInvokeError();
+            }
+
+            if (copied == 0)
+            {
+                return 5; // EIO: the source is shorter than it was
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Whether an open file has a POSIX access ACL, which may let users its mode does not name write to it.</summary>
+    public static bool HasAccessAcl(SafeFileHandle file) => fgetxattr(file, "system.posix_acl_access", 0, 0) >= 0;
+
     /// <summary>Creates a new file for writing; fails with EEXIST when any entry, a symlink included, has that name.</summary>
     /// <returns>The handle, or null with <paramref name="errno"/> set.</returns>
     public static SafeFileHandle? CreateExclusive(string path, uint mode, out int errno) =>
@@ -128,6 +163,9 @@ internal static partial class UnixNative
     private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, StatxBuffer* buffer);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int statx(SafeFileHandle dirfd, string path, int flags, uint mask, StatxBuffer* buffer);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int utimensat(int dirfd, string path, Timespec* times, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
@@ -156,6 +194,12 @@ internal static partial class UnixNative
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mknod(string path, uint mode, ulong device);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial nint copy_file_range(SafeFileHandle fdIn, long* offIn, SafeFileHandle fdOut, long* offOut, nuint length, uint flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint fgetxattr(SafeFileHandle fd, string name, nint value, nuint size);
 
     [LibraryImport("libc")]
     private static partial uint geteuid();
@@ -194,6 +238,19 @@ internal static partial class UnixNative
         [FieldOffset(132)] public uint RdevMinor;
         [FieldOffset(136)] public uint DevMajor;
         [FieldOffset(140)] public uint DevMinor;
+
+        public readonly UnixStat ToStat() => new(
+            Mode: Mode,
+            Uid: Uid,
+            Gid: Gid,
+            Links: Nlink,
+            Inode: Ino,
+            Size: (long)Size,
+            Blocks: (long)Blocks,
+            MtimeNs: (MtimeSec * 1_000_000_000L) + MtimeNsec,
+            CtimeNs: (CtimeSec * 1_000_000_000L) + CtimeNsec,
+            Device: MakeDevice(DevMajor, DevMinor),
+            DeviceNumber: MakeDevice(RdevMajor, RdevMinor));
     }
 }
 

@@ -1,3 +1,4 @@
+using Backup.Core.Native;
 using Microsoft.Win32.SafeHandles;
 
 namespace Backup.Core.Restore;
@@ -49,6 +50,21 @@ internal abstract class RestoreFile : IDisposable
         }
 
         protected override void SetLength(long length) => RandomAccess.SetLength(handle, length);
+
+        /// <summary>Fills the (still empty) file with the first <paramref name="length"/> bytes of <paramref name="source"/>, inside the kernel.</summary>
+        /// <returns>Whether it did; when not, the file is empty again.</returns>
+        public bool TryCopyFrom(SafeFileHandle source, long length)
+        {
+            if (UnixNative.CopyFileRange(source, handle, length) == 0)
+            {
+                _end = length;
+                return true;
+            }
+
+            // A copy that failed half way must not leave bytes the decoded content would not overwrite.
+            RandomAccess.SetLength(handle, 0);
+            return false;
+        }
     }
 
     /// <summary>A file opened through a (possibly simulated) file system.</summary>

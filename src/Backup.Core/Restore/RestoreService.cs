@@ -19,6 +19,9 @@ namespace Backup.Core.Restore;
 /// one is. A file whose restore fails or is cancelled is removed again, never left partial. Nothing is written
 /// outside the target: unsafe names (empty, ".", "..", containing '/' or NUL) and duplicate names are refused,
 /// and links already in the target are never followed. A directory's mode and time are applied after its contents.
+/// Files of identical content (16 KiB or more, not sparse) are decoded once: the later ones are copied inside the kernel
+/// from the first (shared extents where the file system can reflink), unless that first copy is no longer a file
+/// only the same owner, group and permissions could have changed; then they are decoded too.
 /// </remarks>
 public sealed class RestoreService
 {
@@ -174,6 +177,12 @@ public sealed class RestoreService
         /// <summary>Entries started (their files created, so holding a descriptor) per file being filled.</summary>
         private const int EntriesAhead = 8;
 
+        /// <summary>Smaller files are decoded again rather than copied from an earlier one: opening that costs as much.</summary>
+        private const long MinSharedSize = 16 * 1024;
+
+        /// <summary>How many distinct contents are remembered for copying, so memory stays bounded on any tree.</summary>
+        private const int MaxSharedContents = 32 * 1024;
+
         private readonly SemaphoreSlim _slots = new(options.Parallelism, options.Parallelism);
 
         // Files are created by the walk, one after another and ahead of the tasks that fill them: created in parallel
@@ -182,9 +191,13 @@ public sealed class RestoreService
         private readonly SemaphoreSlim _entries = new(EntriesAhead * options.Parallelism, EntriesAhead * options.Parallelism);
         private readonly ConcurrentQueue<RestoreProblem> _problems = new();
         private readonly ConcurrentDictionary<(ulong, ulong), Task<string?>> _hardLinks = new();
+
+        // Files with the same content (copies of one library, of one photo) are decoded once: later ones are copied
+        // inside the kernel from the first, which was verified as it was written. Keyed by the content's chunk IDs.
+        private readonly ConcurrentDictionary<BlobId, Task<string?>> _restoredContent = new();
         private readonly ContentReader _reader = new(repository, readAhead: 2);
         private readonly long _started = TimeProvider.System.GetTimestamp();
-        private long _files, _directories, _bytes, _lastReport;
+        private long _files, _directories, _bytes, _lastReport, _sharedContents;
         private string? _currentPath;
 
         private IFileSystem FileSystem => target.FileSystem;
@@ -340,6 +353,7 @@ public sealed class RestoreService
             var created = false;
             RestoreFile? file = null;
             TaskCompletionSource<string?>? first = null;
+            TaskCompletionSource<string?>? firstWithContent = null;
             var slot = false;
             try
             {
@@ -379,6 +393,22 @@ public sealed class RestoreService
                             created = true;
                         }
 
+                        if (ContentKey(file, node) is { } key)
+                        {
+                            var ours = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                            var earlier = Interlocked.Read(ref _sharedContents) < MaxSharedContents ? _restoredContent.GetOrAdd(key, ours.Task) : _restoredContent.GetValueOrDefault(key);
+                            if (earlier == ours.Task)
+                            {
+                                firstWithContent = ours;
+                                Interlocked.Increment(ref _sharedContents);
+                            }
+                            else if (earlier is not null && await earlier.ConfigureAwait(false) is { } copyFrom && target.TryCopyContent((RestoreFile.Native)file, copyFrom, node))
+                            {
+                                Interlocked.Add(ref _bytes, node.Size);
+                                break;
+                            }
+                        }
+
                         await WriteFileAsync(file, node).ConfigureAwait(false);
                         break;
                     case NodeType.Symlink:
@@ -406,12 +436,14 @@ public sealed class RestoreService
                 }
 
                 first?.TrySetResult(absolute);
+                firstWithContent?.TrySetResult(absolute);
                 Interlocked.Increment(ref _files);
                 Done(relative);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or RepositoryCorruptException)
             {
                 first?.TrySetResult(null);
+                firstWithContent?.TrySetResult(null);
                 file?.Dispose();
                 TryDelete(staging, created);
                 Problem(relative, ex.Message);
@@ -419,6 +451,7 @@ public sealed class RestoreService
             catch
             {
                 first?.TrySetResult(null);
+                firstWithContent?.TrySetResult(null);
                 file?.Dispose();
                 TryDelete(staging, created);
                 throw;
@@ -432,6 +465,31 @@ public sealed class RestoreService
 
                 _entries.Release();
             }
+        }
+
+        /// <summary>
+        /// What identifies the content of <paramref name="node"/> among files that can share it, or null for a file
+        /// too small to be worth copying, sparse (a copy would fill its holes), or not on the native file system.
+        /// </summary>
+        private static BlobId? ContentKey(RestoreFile file, TreeNode node)
+        {
+            if (file is not RestoreFile.Native || node.Sparse || node.Size < MinSharedSize || node.Content is not { Count: > 0 } content)
+            {
+                return null;
+            }
+
+            if (content.Count == 1)
+            {
+                return content[0];
+            }
+
+            var ids = new byte[content.Count * BlobId.Size];
+            for (var i = 0; i < content.Count; i++)
+            {
+                content[i].WriteTo(ids.AsSpan(i * BlobId.Size));
+            }
+
+            return BlobId.Sha256(ids);
         }
 
         private async Task WriteFileAsync(RestoreFile file, TreeNode node)

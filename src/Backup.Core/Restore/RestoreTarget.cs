@@ -101,6 +101,31 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
     /// <returns>Whether it was created; false leaves the caller to inspect and decide.</returns>
     public bool TryCreateDirectory(string path) => native && UnixNative.CreateDirectory(path) == 0;
 
+    /// <summary>
+    /// Fills <paramref name="file"/>, still empty, with the content of <paramref name="node"/> by copying it inside the
+    /// kernel from <paramref name="earlier"/>, a file this restore wrote (and verified) with the same content.
+    /// </summary>
+    /// <remarks>
+    /// The earlier file has its snapshot owner and mode by now, and may sit in a directory its owner controls. So the
+    /// copy is made only when it cannot carry content from anyone who could not write to <paramref name="file"/>
+    /// itself: it must still be a regular file of the right size, with the same owner and group, no write permission
+    /// for group or others that this file's mode does not grant too, and no ACL that could grant more.
+    /// </remarks>
+    /// <returns>Whether the file now holds the content; when not, it is still empty and the content is to be decoded.</returns>
+    public bool TryCopyContent(RestoreFile.Native file, string earlier, TreeNode node)
+    {
+        using var source = UnixNative.OpenReadNoFollow(earlier, out _);
+        if (source is null || UnixNative.Stat(source) is not { } stat || stat.FileType != UnixStat.Regular || stat.Size != node.Size
+            || (stat.Mode & 0x12 & ~node.Mode) != 0 || UnixNative.HasAccessAcl(source))
+        {
+            return false;
+        }
+
+        // Without chown the new file keeps the owner and group it was created with.
+        var owner = chown ? (node.Uid, node.Gid) : UnixNative.Stat(file.Handle) is { } created ? (created.Uid, created.Gid) : (-1L, -1L);
+        return (stat.Uid, stat.Gid) == owner && file.TryCopyFrom(source, node.Size);
+    }
+
     public void CreateSymlink(string path, string target) => fileSystem.File.CreateSymbolicLink(path, target);
 
     public static void CreateHardLink(string existing, string path)
