@@ -19,7 +19,7 @@ internal sealed unsafe class Pbkdf2
     private const int BlockSize = 64;
     private const int HashSize = 32;
 
-    private static readonly uint[] InitialState = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+    private static ReadOnlySpan<uint> InitialState => [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
     // void SHA256_Transform(SHA256_CTX *c, const unsigned char *data): one block into c->h[0..7], the context's first
     // 32 bytes; the rest of the context (counts, buffer) is not touched, so eight words of state suffice.
