@@ -230,8 +230,11 @@ public class RestoreBehaviorTests
         (await File.ReadAllBytesAsync(Path.Combine(target.Restored(root), "b/lib.dll"))).Should().Equal(large);
     }
 
-    [Fact]
-    public async Task A_restored_file_that_others_could_change_meanwhile_is_not_the_source_of_a_later_copy()
+    [Theory]
+    [InlineData("made group-writable and rewritten")] // as in a directory a user controls
+    [InlineData("rewritten in place")] // by someone who may: the modification time shows it
+    [InlineData("replaced by another file")] // same size, mode and time, another inode
+    public async Task A_restored_file_changed_meanwhile_is_not_the_source_of_a_later_copy(string change)
     {
         using var source = new TempDirectory();
         var root = source.Sub("guarded");
@@ -245,21 +248,44 @@ public class RestoreBehaviorTests
         var backup = await repo.BackupAsync(root);
         using var target = new TempDirectory();
         var first = Path.Combine(target.Restored(root), "a/first.bin");
+        var zeros = new byte[content.Length];
 
-        // As soon as the first file is restored, its group gets write access and uses it (as in a directory a user
-        // controls); the second file, which grants its group no writes, must still get the snapshot's content.
+        // As soon as the first file is restored (progress reports on the restoring thread), it changes.
         var tamper = new SynchronousProgress(p =>
         {
-            if (p.CurrentPath?.EndsWith("a/first.bin", StringComparison.Ordinal) == true)
+            if (p.CurrentPath?.EndsWith("a/first.bin", StringComparison.Ordinal) != true)
             {
-                File.SetUnixFileMode(first, (UnixFileMode)0x1B4);
-                File.WriteAllBytes(first, new byte[content.Length]);
+                return;
             }
+
+            // touch -r keeps the time to the nanosecond, as only the file's owner could set it back.
+            var time = first + ".time";
+            Shell.Run("touch", "-r", first, time);
+            switch (change)
+            {
+                case "made group-writable and rewritten":
+                    File.SetUnixFileMode(first, (UnixFileMode)0x1B4);
+                    File.WriteAllBytes(first, zeros);
+                    Shell.Run("touch", "-r", time, first);
+                    break;
+                case "rewritten in place":
+                    File.WriteAllBytes(first, zeros);
+                    break;
+                default:
+                    var other = first + ".other";
+                    File.WriteAllBytes(other, zeros);
+                    File.SetUnixFileMode(other, File.GetUnixFileMode(first));
+                    Shell.Run("touch", "-r", time, other);
+                    File.Move(other, first, overwrite: true);
+                    break;
+            }
+
+            File.Delete(time);
         });
         var result = await new RestoreService(repo.Repository).RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Parallelism = 1 }, tamper);
 
         result.Problems.Should().BeEmpty();
-        (await File.ReadAllBytesAsync(first)).Should().OnlyContain(b => b == 0, "the test changed the first copy");
+        (await File.ReadAllBytesAsync(first)).Should().Equal(zeros, "the test changed the first copy");
         (await File.ReadAllBytesAsync(Path.Combine(target.Restored(root), "b/second.bin"))).Should().Equal(content);
     }
 

@@ -14,14 +14,18 @@ internal static partial class UnixNative
     private const int AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7ff;
 
-    // open(2) flags, the same on every Linux architecture .NET runs on.
+    // open(2) flags, the same on every Linux architecture .NET runs on (O_NOFOLLOW aside, below).
     private const int OpenReadOnly = 0;
     private const int OpenWriteOnly = 1;
     private const int OpenCreate = 0x40;
     private const int OpenExclusive = 0x80;
-    private const int OpenCloseOnExec = 0x80000;
-    private const int OpenNoFollow = 0x20000;
     private const int OpenNonBlocking = 0x800;
+    private const int OpenCloseOnExec = 0x80000;
+    private const int OpenPathOnly = 0x200000;
+    private const int NoData = 61; // ENODATA
+
+    /// <summary>O_NOFOLLOW: 0x20000 in the generic ABI (x86, x64, RISC-V, s390x, LoongArch), 0x8000 on Arm and PowerPC.</summary>
+    private static int OpenNoFollow => RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 or Architecture.Armv6 or Architecture.Ppc64le ? 0x8000 : 0x20000;
 
     /// <summary>Whether these calls can be used on this platform.</summary>
     public static bool IsSupported => OperatingSystem.IsLinux();
@@ -97,40 +101,36 @@ internal static partial class UnixNative
     public static SafeFileHandle? OpenRead(string path, out int errno) => Open(path, OpenReadOnly | OpenCloseOnExec, 0, out errno);
 
     /// <summary>
-    /// Opens an existing regular file for reading without following a final symlink and without blocking on a FIFO
-    /// that may have taken its place.
+    /// Opens a reference to <paramref name="path"/> (O_PATH, not a final symlink): nothing can be read through it and no
+    /// device driver sees an open, but it can be inspected and then reopened.
     /// </summary>
-    /// <returns>The handle, or null with <paramref name="errno"/> set.</returns>
-    public static SafeFileHandle? OpenReadNoFollow(string path, out int errno) =>
-        Open(path, OpenReadOnly | OpenNoFollow | OpenNonBlocking | OpenCloseOnExec, 0, out errno);
+    /// <returns>The handle, or null when the path cannot be opened.</returns>
+    public static SafeFileHandle? OpenReference(string path) => Open(path, OpenPathOnly | OpenNoFollow | OpenCloseOnExec, 0, out _);
+
+    /// <summary>Opens for reading exactly the file <paramref name="reference"/> refers to, however its path has changed since.</summary>
+    /// <returns>The handle, or null when it cannot be reopened (no /proc, or no permission).</returns>
+    public static SafeFileHandle? ReopenForReading(SafeFileHandle reference) =>
+        Open($"/proc/self/fd/{reference.DangerousGetHandle()}", OpenReadOnly | OpenNonBlocking | OpenCloseOnExec, 0, out _);
 
     /// <summary>
-    /// Copies the first <paramref name="length"/> bytes of one open file to the start of another inside the kernel:
-    /// no trip through user memory, and a shared extent where the file system can reflink (XFS, Btrfs).
+    /// Copies up to <paramref name="count"/> bytes at <paramref name="offset"/> of one open file to the same offset of
+    /// another inside the kernel: no trip through user memory, and a shared extent where the file system can reflink.
     /// </summary>
-    /// <returns>0, or the errno (EIO when the source ends early).</returns>
-    public static unsafe int CopyFileRange(SafeFileHandle source, SafeFileHandle destination, long length)
+    /// <returns>The bytes copied (0 at the end of the source), or -1 with <paramref name="errno"/> set.</returns>
+    public static unsafe long CopyFileRange(SafeFileHandle source, SafeFileHandle destination, long offset, long count, out int errno)
     {
-        long sourceOffset = 0, destinationOffset = 0;
-        while (sourceOffset < length)
-        {
-            var copied = copy_file_range(source, &sourceOffset, destination, &destinationOffset, (nuint)Math.Min(length - sourceOffset, 1L << 30), 0);
-            if (copied < 0)
-            {
-                return Marshal.GetLastPInvokeError();
-            }
-
-            if (copied == 0)
-            {
-                return 5; // EIO: the source is shorter than it was
-            }
-        }
-
-        return 0;
+        long sourceOffset = offset, destinationOffset = offset;
+        var copied = copy_file_range(source, &sourceOffset, destination, &destinationOffset, (nuint)count, 0);
+        errno = copied < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return copied;
     }
 
-    /// <summary>Whether an open file has a POSIX access ACL, which may let users its mode does not name write to it.</summary>
-    public static bool HasAccessAcl(SafeFileHandle file) => fgetxattr(file, "system.posix_acl_access", 0, 0) >= 0;
+    /// <summary>
+    /// Whether an open file may have an access ACL, which can let users its mode does not name write to it: anything
+    /// but a clear "no such attribute" (a file system without xattrs, a network ACL) counts as maybe.
+    /// </summary>
+    public static bool MayHaveAccessAcl(SafeFileHandle file) =>
+        fgetxattr(file, "system.posix_acl_access", 0, 0) >= 0 || Marshal.GetLastPInvokeError() != NoData;
 
     /// <summary>Creates a new file for writing; fails with EEXIST when any entry, a symlink included, has that name.</summary>
     /// <returns>The handle, or null with <paramref name="errno"/> set.</returns>

@@ -53,17 +53,27 @@ internal abstract class RestoreFile : IDisposable
 
         /// <summary>Fills the (still empty) file with the first <paramref name="length"/> bytes of <paramref name="source"/>, inside the kernel.</summary>
         /// <returns>Whether it did; when not, the file is empty again.</returns>
-        public bool TryCopyFrom(SafeFileHandle source, long length)
+        public bool TryCopyFrom(SafeFileHandle source, long length, CancellationToken cancellationToken)
         {
-            if (UnixNative.CopyFileRange(source, handle, length) == 0)
+            // In pieces, so a cancellation is not held up by a large file on a file system that cannot share extents.
+            const long Piece = 64 * 1024 * 1024;
+            long offset = 0;
+            while (offset < length)
             {
-                _end = length;
-                return true;
+                cancellationToken.ThrowIfCancellationRequested();
+                var copied = UnixNative.CopyFileRange(source, handle, offset, Math.Min(Piece, length - offset), out _);
+                if (copied <= 0)
+                {
+                    // A copy that failed (or found the source shorter) must not leave bytes the decoded content would not overwrite.
+                    RandomAccess.SetLength(handle, 0);
+                    return false;
+                }
+
+                offset += copied;
             }
 
-            // A copy that failed half way must not leave bytes the decoded content would not overwrite.
-            RandomAccess.SetLength(handle, 0);
-            return false;
+            _end = length;
+            return true;
         }
     }
 

@@ -20,8 +20,8 @@ namespace Backup.Core.Restore;
 /// outside the target: unsafe names (empty, ".", "..", containing '/' or NUL) and duplicate names are refused,
 /// and links already in the target are never followed. A directory's mode and time are applied after its contents.
 /// Files of identical content (16 KiB or more, not sparse) are decoded once: the later ones are copied inside the kernel
-/// from the first (shared extents where the file system can reflink), unless that first copy is no longer a file
-/// only the same owner, group and permissions could have changed; then they are decoded too.
+/// from the first (shared extents where the file system can reflink), unless that first copy is no longer the same,
+/// unchanged inode that only those who may write the later file could have written; then they are decoded too.
 /// </remarks>
 public sealed class RestoreService
 {
@@ -194,7 +194,7 @@ public sealed class RestoreService
 
         // Files with the same content (copies of one library, of one photo) are decoded once: later ones are copied
         // inside the kernel from the first, which was verified as it was written. Keyed by the content's chunk IDs.
-        private readonly ConcurrentDictionary<BlobId, Task<string?>> _restoredContent = new();
+        private readonly ConcurrentDictionary<BlobId, Task<RestoredCopy?>> _restoredContent = new();
         private readonly ContentReader _reader = new(repository, readAhead: 2);
         private readonly long _started = TimeProvider.System.GetTimestamp();
         private long _files, _directories, _bytes, _lastReport, _sharedContents;
@@ -353,7 +353,7 @@ public sealed class RestoreService
             var created = false;
             RestoreFile? file = null;
             TaskCompletionSource<string?>? first = null;
-            TaskCompletionSource<string?>? firstWithContent = null;
+            TaskCompletionSource<RestoredCopy?>? firstWithContent = null;
             var slot = false;
             try
             {
@@ -395,17 +395,34 @@ public sealed class RestoreService
 
                         if (ContentKey(file, node) is { } key)
                         {
-                            var ours = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                            var ours = new TaskCompletionSource<RestoredCopy?>(TaskCreationOptions.RunContinuationsAsynchronously);
                             var earlier = Interlocked.Read(ref _sharedContents) < MaxSharedContents ? _restoredContent.GetOrAdd(key, ours.Task) : _restoredContent.GetValueOrDefault(key);
                             if (earlier == ours.Task)
                             {
                                 firstWithContent = ours;
                                 Interlocked.Increment(ref _sharedContents);
                             }
-                            else if (earlier is not null && await earlier.ConfigureAwait(false) is { } copyFrom && target.TryCopyContent((RestoreFile.Native)file, copyFrom, node))
+                            else if (earlier is not null)
                             {
-                                Interlocked.Add(ref _bytes, node.Size);
-                                break;
+                                if (!earlier.IsCompleted)
+                                {
+                                    // The first copy holds a slot of its own: waiting for it needs none.
+                                    _slots.Release();
+                                    slot = false;
+                                }
+
+                                var copyFrom = await earlier.ConfigureAwait(false);
+                                if (!slot)
+                                {
+                                    await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                                    slot = true;
+                                }
+
+                                if (copyFrom is { } copy && target.TryCopyContent((RestoreFile.Native)file, copy, node, cancellationToken))
+                                {
+                                    Interlocked.Add(ref _bytes, node.Size);
+                                    break;
+                                }
                             }
                         }
 
@@ -424,6 +441,7 @@ public sealed class RestoreService
                         break;
                 }
 
+                var identity = firstWithContent is not null ? RestoreTarget.Identify((RestoreFile.Native)file!, absolute) : null;
                 var failure = file is null ? target.ApplyMetadata(staging, node) : target.Close(file, staging, node);
                 if (failure is not null)
                 {
@@ -436,7 +454,7 @@ public sealed class RestoreService
                 }
 
                 first?.TrySetResult(absolute);
-                firstWithContent?.TrySetResult(absolute);
+                firstWithContent?.TrySetResult(identity);
                 Interlocked.Increment(ref _files);
                 Done(relative);
             }

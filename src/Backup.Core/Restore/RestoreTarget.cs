@@ -101,29 +101,47 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
     /// <returns>Whether it was created; false leaves the caller to inspect and decide.</returns>
     public bool TryCreateDirectory(string path) => native && UnixNative.CreateDirectory(path) == 0;
 
+    /// <summary>What later files of the same content need to find <paramref name="file"/> again and know it is the same; null when it cannot be told.</summary>
+    public static RestoredCopy? Identify(RestoreFile.Native file, string path) =>
+        UnixNative.Stat(file.Handle) is { } stat ? new RestoredCopy(path, stat.Device, stat.Inode) : null;
+
     /// <summary>
     /// Fills <paramref name="file"/>, still empty, with the content of <paramref name="node"/> by copying it inside the
     /// kernel from <paramref name="earlier"/>, a file this restore wrote (and verified) with the same content.
     /// </summary>
     /// <remarks>
-    /// The earlier file has its snapshot owner and mode by now, and may sit in a directory its owner controls. So the
-    /// copy is made only when it cannot carry content from anyone who could not write to <paramref name="file"/>
-    /// itself: it must still be a regular file of the right size, with the same owner and group, no write permission
-    /// for group or others that this file's mode does not grant too, and no ACL that could grant more.
+    /// The earlier file has its snapshot owner, mode and time by now, and may sit in a directory others control. So it is
+    /// only looked at through a reference that opens nothing (no device is ever opened for reading), and used only when
+    /// it is still the same inode, unchanged since (its modification time is still the snapshot's, which only its owner
+    /// could set back), with the same owner and group as this file, no write permission for group or others that this
+    /// file does not grant too, and no ACL that could grant more. Set-user-ID and set-group-ID files are never filled
+    /// from a copy.
     /// </remarks>
     /// <returns>Whether the file now holds the content; when not, it is still empty and the content is to be decoded.</returns>
-    public bool TryCopyContent(RestoreFile.Native file, string earlier, TreeNode node)
+    public bool TryCopyContent(RestoreFile.Native file, RestoredCopy earlier, TreeNode node, CancellationToken cancellationToken)
     {
-        using var source = UnixNative.OpenReadNoFollow(earlier, out _);
-        if (source is null || UnixNative.Stat(source) is not { } stat || stat.FileType != UnixStat.Regular || stat.Size != node.Size
-            || (stat.Mode & 0x12 & ~node.Mode) != 0 || UnixNative.HasAccessAcl(source))
+        if ((node.Mode & 0xC00) != 0)
+        {
+            return false;
+        }
+
+        using var reference = UnixNative.OpenReference(earlier.Path);
+        if (reference is null || UnixNative.Stat(reference) is not { } stat
+            || stat.Device != earlier.Device || stat.Inode != earlier.Inode || stat.FileType != UnixStat.Regular
+            || stat.Size != node.Size || stat.MtimeNs != node.MtimeNs || (stat.Mode & 0x12 & ~node.Mode) != 0)
         {
             return false;
         }
 
         // Without chown the new file keeps the owner and group it was created with.
         var owner = chown ? (node.Uid, node.Gid) : UnixNative.Stat(file.Handle) is { } created ? (created.Uid, created.Gid) : (-1L, -1L);
-        return (stat.Uid, stat.Gid) == owner && file.TryCopyFrom(source, node.Size);
+        if ((stat.Uid, stat.Gid) != owner)
+        {
+            return false;
+        }
+
+        using var source = UnixNative.ReopenForReading(reference);
+        return source is not null && !UnixNative.MayHaveAccessAcl(source) && file.TryCopyFrom(source, node.Size, cancellationToken);
     }
 
     public void CreateSymlink(string path, string target) => fileSystem.File.CreateSymbolicLink(path, target);
