@@ -151,4 +151,25 @@ public sealed class DirectoryTests : IDisposable
         overwritten.ExitCode.Should().Be(0, overwritten.Stderr);
         File.ReadAllText(Path.Combine(restored, "sub", "b.txt")).Should().Be("bravo");
     }
+
+    [Fact]
+    public async Task Restore_is_refused_while_a_prune_holds_the_repository_unless_no_lock_is_asked_for()
+    {
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "src")).ExitCode.Should().Be(0);
+        var now = DateTimeOffset.UtcNow;
+        Directory.CreateDirectory(Path.Combine(_cli.Repository, "locks"));
+        await File.WriteAllTextAsync(
+            Path.Combine(_cli.Repository, "locks", "0123456789abcdef0123456789abcdef"),
+            $$"""{"exclusive":true,"hostname":"elsewhere","processId":4242,"purpose":"prune","refreshed":"{{now:O}}","expires":"{{now.AddMinutes(10):O}}"}""");
+
+        var refused = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"));
+
+        refused.ExitCode.Should().Be(1, refused.Stderr);
+        refused.Stderr.Should().Contain("locked exclusively by prune on elsewhere");
+        Directory.Exists(_cli.PathOf("out")).Should().BeFalse("nothing is written before the lock is taken");
+        var unlocked = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--no-lock");
+        unlocked.ExitCode.Should().Be(0, unlocked.Stderr);
+        (await File.ReadAllTextAsync(Path.Combine(_cli.PathOf("out"), SnapshotPath("src/sub/b.txt")))).Should().Be("bravo");
+    }
 }

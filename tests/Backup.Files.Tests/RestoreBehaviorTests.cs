@@ -1,9 +1,13 @@
 using System.IO.Abstractions.TestingHelpers;
 using System.Runtime.CompilerServices;
+using Backup.Core.Crypto;
+using Backup.Core.Pipeline;
+using Backup.Core.Repository;
 using Backup.Core.Restore;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
 using Backup.Core.Sources.FileSystem;
+using Backup.Core.Storage;
 
 namespace Backup.Files.Tests;
 
@@ -287,6 +291,74 @@ public class RestoreBehaviorTests
         result.Problems.Should().BeEmpty();
         (await File.ReadAllBytesAsync(first)).Should().Equal(zeros, "the test changed the first copy");
         (await File.ReadAllBytesAsync(Path.Combine(target.Restored(root), "b/second.bin"))).Should().Equal(content);
+    }
+
+    [Fact]
+    public async Task A_restore_holds_a_shared_lock_and_is_refused_while_a_prune_holds_the_repository()
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        using var target = new TempDirectory();
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        var service = new RestoreService(repo.Repository);
+
+        // During the restore its shared lock is there, so a prune cannot start.
+        var locks = new List<LockObject>();
+        var watcher = new SynchronousProgress(_ =>
+        {
+            if (locks.Count == 0)
+            {
+                locks.AddRange(RepositoryLock.ReadLocksAsync(repo.Repository.Target).ToBlockingEnumerable().Select(l => l.Lock));
+            }
+        });
+        await service.RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Parallelism = 1 }, watcher);
+        locks.Should().ContainSingle().Which.Should().Match<LockObject>(l => !l.Exclusive && l.Purpose == "restore");
+        (await RepositoryLock.ReadLocksAsync(repo.Repository.Target).ToListAsync()).Should().BeEmpty("the lock is released at the end");
+
+        // While a prune holds it, a restore is refused before it writes anything.
+        using var second = new TempDirectory();
+        await using (await RepositoryLock.AcquireAsync(repo.Repository.Target, exclusive: true, "prune"))
+        {
+            var act = () => service.RestoreAsync(backup.Snapshot, second.Path);
+            (await act.Should().ThrowAsync<RepositoryLockedException>()).Which.Message.Should().Contain("prune");
+            Directory.EnumerateFileSystemEntries(second.Path).Should().BeEmpty();
+        }
+    }
+
+    [Fact]
+    public async Task A_repository_that_cannot_be_written_restores_only_without_the_lock_and_the_error_says_so()
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        using var target = new TempDirectory();
+        var store = new InMemoryTarget();
+        var credentials = RepositoryCredentials.FromKeyFile(RepositoryCredentials.GenerateKeyFile());
+        Snapshot snapshot;
+        await using (var writable = await BackupRepository.InitAsync(store, credentials))
+        {
+            snapshot = (await new BackupService(writable).BackupAsync(new FileSystemSource([root]))).Snapshot;
+        }
+
+        await using var readOnly = await BackupRepository.OpenAsync(new RefusingWrites(store), credentials);
+        var service = new RestoreService(readOnly);
+
+        var act = () => service.RestoreAsync(snapshot, target.Path);
+        (await act.Should().ThrowAsync<IOException>()).Which.Message.Should().Contain("--no-lock").And.Contain("read-only");
+
+        var result = await service.RestoreAsync(snapshot, target.Path, new RestoreOptions { Lock = false });
+        result.Problems.Should().BeEmpty();
+        (await File.ReadAllTextAsync(Path.Combine(target.Restored(root), "sub/deeper/b.txt"))).Should().Be("b");
+    }
+
+    /// <summary>A target that refuses every write, as read-only media do.</summary>
+    private sealed class RefusingWrites(IBackupTarget target) : DelegatingTarget(target)
+    {
+        public override Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+            throw new UnauthorizedAccessException($"'{key}': read-only file system");
+
+        public override Task DeleteAsync(string key, CancellationToken cancellationToken = default) =>
+            throw new UnauthorizedAccessException($"'{key}': read-only file system");
     }
 
     /// <summary>Reports on the restoring thread, so a test can act between two files.</summary>

@@ -13,6 +13,7 @@ internal static class RestoreCommand
         var include = new Option<string[]>("--include", "-i") { Description = "Restore only this snapshot path and what is below it (repeatable).", HelpName = "PATH" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace entries that already exist in the target." };
         var skipExisting = new Option<bool>("--skip-existing") { Description = "Leave entries that already exist in the target alone." };
+        var noLock = new Option<bool>("--no-lock") { Description = "Take no lock, for a repository on read-only media; a prune running meanwhile could delete what the restore reads." };
         var toPostgres = new Option<string?>("--to-postgres") { Description = "Restore a PostgreSQL snapshot into this server (Npgsql connection string; its Database is the target unless --database is given).", HelpName = "CONNSTRING" };
         var toMysql = new Option<string?>("--to-mysql") { Description = "Restore a MariaDB/MySQL snapshot into this server (connection string; its Database is the target unless --database is given).", HelpName = "CONNSTRING" };
         var toSqlite = new Option<string?>("--to-sqlite") { Description = "Restore a SQLite snapshot to this file (checked with PRAGMA integrity_check before it is put in place).", HelpName = "FILE" };
@@ -24,7 +25,7 @@ internal static class RestoreCommand
         var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then $PGPASSWORD / $MYSQL_PWD.", HelpName = "FILE" };
         var command = new Command("restore", "Restore a snapshot into a directory, or a database snapshot into a server (--to-postgres, --to-mysql) or file (--to-sqlite). An existing file stops the restore unless --overwrite or --skip-existing is given.")
         {
-            snapshotArgument, target, include, overwrite, skipExisting, toPostgres, toMysql, toSqlite, database, sourceDatabase, clean, table, jobs, dbPasswordFile,
+            snapshotArgument, target, include, overwrite, skipExisting, noLock, toPostgres, toMysql, toSqlite, database, sourceDatabase, clean, table, jobs, dbPasswordFile,
         };
         runner.Bind(command, async (context, ct) =>
         {
@@ -39,9 +40,9 @@ internal static class RestoreCommand
 
             if (databases.Count == 1)
             {
-                if ((context.Get(include) ?? []).Length > 0 || context.Get(overwrite) || context.Get(skipExisting))
+                if ((context.Get(include) ?? []).Length > 0 || context.Get(overwrite) || context.Get(skipExisting) || context.Get(noLock))
                 {
-                    throw new CliUsageException("--include, --overwrite and --skip-existing apply to --target; a database restore uses --table and --clean.");
+                    throw new CliUsageException("--include, --overwrite, --skip-existing and --no-lock apply to --target; a database restore uses --table and --clean.");
                 }
 
                 var (kind, optionName, value) = databases[0];
@@ -81,6 +82,7 @@ internal static class RestoreCommand
             {
                 Include = context.Get(include) ?? [],
                 Existing = context.Get(overwrite) ? ExistingFileBehavior.Overwrite : context.Get(skipExisting) ? ExistingFileBehavior.Skip : ExistingFileBehavior.Fail,
+                Lock = !context.Get(noLock),
             };
             var directory = Path.GetFullPath(context.Get(target)!);
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);

@@ -18,6 +18,13 @@ public sealed record RestoreOptions
     /// <summary>Restores owner and group (only possible, and only attempted, when running as root).</summary>
     public bool RestoreOwnership { get; init; } = true;
 
+    /// <summary>
+    /// Holds a shared lock on the repository during the restore, so that no prune or repair deletes data it reads
+    /// (they are refused until it ends). Turn it off only for a repository that cannot be written, on read-only
+    /// media, where no prune can run either.
+    /// </summary>
+    public bool Lock { get; init; } = true;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
     public void Validate()
     {

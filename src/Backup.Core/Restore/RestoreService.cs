@@ -39,8 +39,9 @@ public sealed class RestoreService
 
     /// <summary>Restores <paramref name="snapshot"/> into <paramref name="targetDirectory"/> (created when missing).</summary>
     /// <returns>Counts, and every entry that was not (completely) restored.</returns>
-    /// <exception cref="IOException">An entry exists and <see cref="RestoreOptions.Existing"/> is <see cref="ExistingFileBehavior.Fail"/>, or the target cannot be created.</exception>
+    /// <exception cref="IOException">An entry exists and <see cref="RestoreOptions.Existing"/> is <see cref="ExistingFileBehavior.Fail"/>, the target cannot be created, or the lock cannot be written.</exception>
     /// <exception cref="RepositoryCorruptException">The snapshot's root tree is missing or damaged.</exception>
+    /// <exception cref="RepositoryLockedException">Prune or repair holds the repository.</exception>
     public async Task<RestoreResult> RestoreAsync(Snapshot snapshot, string targetDirectory, RestoreOptions? options = null, IProgress<RestoreProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -53,6 +54,11 @@ public sealed class RestoreService
             root = root.TrimEnd('/');
         }
 
+        await using var repositoryLock = options.Lock ? await AcquireLockAsync(cancellationToken).ConfigureAwait(false) : null;
+
+        // The index may predate a prune that repacked what this snapshot needs (a long-lived repository): under the
+        // lock none can start, so refreshed now it stays right for the whole restore.
+        await _repository.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
         _fileSystem.Directory.CreateDirectory(root);
         var target = new RestoreTarget(_fileSystem, _native, options.RestoreOwnership && UnixNative.IsRoot && _native);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -145,6 +151,20 @@ public sealed class RestoreService
         }
 
         return run.Result();
+    }
+
+    private async Task<RepositoryLock> AcquireLockAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RepositoryLock.AcquireAsync(_repository.Target, exclusive: false, "restore", cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw new IOException(
+                $"A restore holds a shared lock so that no prune deletes what it reads, and the lock could not be written to {_repository.Target.Description} ({ex.Message}). " +
+                "For a repository that cannot be written (read-only media), restore without it: --no-lock, or RestoreOptions.Lock = false.", ex);
+        }
     }
 
     /// <summary>A directory being restored: its remaining children and the work started for them.</summary>
