@@ -116,13 +116,11 @@ internal static partial class UnixNative
     /// Copies up to <paramref name="count"/> bytes at <paramref name="offset"/> of one open file to the same offset of
     /// another inside the kernel: no trip through user memory, and a shared extent where the file system can reflink.
     /// </summary>
-    /// <returns>The bytes copied (0 at the end of the source), or -1 with <paramref name="errno"/> set.</returns>
-    public static unsafe long CopyFileRange(SafeFileHandle source, SafeFileHandle destination, long offset, long count, out int errno)
+    /// <returns>The bytes copied (0 at the end of the source), or -1 when the call failed.</returns>
+    public static unsafe long CopyFileRange(SafeFileHandle source, SafeFileHandle destination, long offset, long count)
     {
         long sourceOffset = offset, destinationOffset = offset;
-        var copied = copy_file_range(source, &sourceOffset, destination, &destinationOffset, (nuint)count, 0);
-        errno = copied < 0 ? Marshal.GetLastPInvokeError() : 0;
-        return copied;
+        return copy_file_range(source, &sourceOffset, destination, &destinationOffset, (nuint)count, 0);
     }
 
     /// <summary>
@@ -195,7 +193,7 @@ internal static partial class UnixNative
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mknod(string path, uint mode, ulong device);
 
-    [LibraryImport("libc", SetLastError = true)]
+    [LibraryImport("libc")]
     private static unsafe partial nint copy_file_range(SafeFileHandle fdIn, long* offIn, SafeFileHandle fdOut, long* offOut, nuint length, uint flags);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

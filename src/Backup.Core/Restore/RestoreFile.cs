@@ -61,11 +61,11 @@ internal abstract class RestoreFile : IDisposable
             while (offset < length)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var copied = UnixNative.CopyFileRange(source, handle, offset, Math.Min(Piece, length - offset), out _);
+                var copied = UnixNative.CopyFileRange(source, handle, offset, Math.Min(Piece, length - offset));
                 if (copied <= 0)
                 {
                     // A copy that failed (or found the source shorter) must not leave bytes the decoded content would not overwrite.
-                    RandomAccess.SetLength(handle, 0);
+                    SetLength(0);
                     return false;
                 }
 
