@@ -36,6 +36,17 @@ public class TransformChainTests
     }
 
     [Fact]
+    public void A_chain_of_transforms_that_grow_and_shrink_the_data_round_trips()
+    {
+        // Decoding needs two intermediate buffers here, and the zstd stage writes several times its input.
+        var chain = new TransformChain([new Doubling("twice"), new ZstdTransform(), new Doubling("again"), new AesGcmTransform(Key)]);
+        var text = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 20_000).Select(i => $"row {i % 97}\n")));
+        var stored = chain.Encode(text, ObjectId);
+        TransformChain.ReadTransformNames(stored).Should().Equal("twice", "zstd", "again", AesGcmTransform.TransformName);
+        chain.Decode(stored, ObjectId).Should().Equal(text);
+    }
+
+    [Fact]
     public void A_chain_reads_objects_written_with_another_registered_compression()
     {
         var zstdWriter = RepositoryChain(new ZstdTransform(19));
@@ -106,6 +117,37 @@ public class TransformChainTests
         {
             var act = () => chain.Decode(stored.AsSpan(0, length).ToArray(), ObjectId);
             act.Should().Throw<InvalidDataException>($"{length} bytes were kept");
+        }
+    }
+
+    /// <summary>Writes every byte twice: always applies, and doubles the size.</summary>
+    private sealed class Doubling(string name) : IStreamTransform
+    {
+        public string Name => name;
+
+        public bool IsAuthenticatedEncryption => false;
+
+        public bool TryEncode(ReadOnlySpan<byte> input, System.Buffers.IBufferWriter<byte> output, in TransformContext context)
+        {
+            var span = output.GetSpan(input.Length * 2);
+            for (var i = 0; i < input.Length; i++)
+            {
+                span[2 * i] = span[(2 * i) + 1] = input[i];
+            }
+
+            output.Advance(input.Length * 2);
+            return true;
+        }
+
+        public void Decode(ReadOnlySpan<byte> input, System.Buffers.IBufferWriter<byte> output, in TransformContext context)
+        {
+            var span = output.GetSpan(input.Length / 2);
+            for (var i = 0; i < input.Length / 2; i++)
+            {
+                span[i] = input[2 * i];
+            }
+
+            output.Advance(input.Length / 2);
         }
     }
 }

@@ -9,10 +9,13 @@ public sealed class PooledBuffer : IMemoryOwner<byte>
     private byte[]? _array;
 
     /// <summary>Rents at least <paramref name="length"/> bytes from <paramref name="pool"/> (the shared pool when null) and uses the first <paramref name="length"/>.</summary>
-    public PooledBuffer(int length, ArrayPool<byte>? pool = null)
+    /// <param name="length">The length in use.</param>
+    /// <param name="pool">Where the array comes from.</param>
+    /// <param name="willFill">Whether the caller writes all <paramref name="length"/> bytes right away: a new array from a repository's pool then has its memory committed in one call rather than page by page as it is written.</param>
+    public PooledBuffer(int length, ArrayPool<byte>? pool = null, bool willFill = false)
     {
         _pool = pool ?? ArrayPool<byte>.Shared;
-        _array = _pool.Rent(Math.Max(length, 1));
+        _array = _pool is BufferPool ours ? ours.Rent(Math.Max(length, 1), willFill) : _pool.Rent(Math.Max(length, 1));
         Length = length;
     }
 

@@ -13,10 +13,14 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     public PooledBufferWriter(int initialCapacity = 4096) : this(initialCapacity, ArrayPool<byte>.Shared) { }
 
     /// <summary>Rents a buffer of at least <paramref name="initialCapacity"/> bytes from <paramref name="pool"/>.</summary>
-    public PooledBufferWriter(int initialCapacity, ArrayPool<byte> pool)
+    /// <param name="initialCapacity">The bytes to have room for.</param>
+    /// <param name="pool">Where the arrays come from.</param>
+    /// <param name="willFill">Whether the caller writes all <paramref name="initialCapacity"/> bytes right away: a new array from a repository's pool then has its memory committed in one call rather than page by page as it is written.</param>
+    public PooledBufferWriter(int initialCapacity, ArrayPool<byte> pool, bool willFill = false)
     {
         _pool = pool ?? throw new ArgumentNullException(nameof(pool));
-        _buffer = _pool.Rent(Math.Max(initialCapacity, 256));
+        var length = Math.Max(initialCapacity, 256);
+        _buffer = _pool is BufferPool ours ? ours.Rent(length, willFill) : _pool.Rent(length);
     }
 
     /// <summary>The bytes written so far.</summary>

@@ -43,7 +43,8 @@ public sealed class ContentReader
 
         if (content.Count == 1)
         {
-            using var single = new PooledBufferWriter(4096, _repository.BufferPool);
+            var length = _repository.Index.TryGet(content[0], out var location) ? (int)location.RawLength : 4096;
+            using var single = new PooledBufferWriter(length, _repository.BufferPool, willFill: true);
             await _repository.ReadBlobAsync(content[0], single, cancellationToken).ConfigureAwait(false);
             await write(single.WrittenMemory, cancellationToken).ConfigureAwait(false);
             return;
@@ -180,7 +181,7 @@ public sealed class ContentReader
             for (var i = 0; i < chunks.Length; i++)
             {
                 var location = run.Locations[i];
-                chunks[i] = new PooledBufferWriter((int)Math.Max(location.RawLength, 256), _repository.BufferPool);
+                chunks[i] = new PooledBufferWriter((int)Math.Max(location.RawLength, 256), _repository.BufferPool, willFill: true);
                 _repository.DecodeBlob(content[run.Start + i], stored.Span.Slice((int)(location.Offset - low), (int)location.Length), location.RawLength, chunks[i]!);
             }
 

@@ -49,7 +49,7 @@ public sealed class BackupRepository : IAsyncDisposable
     /// Where the hot path's chunk-sized buffers come from. One pool per repository, without thread-local slots:
     /// the shared pool parks a large array in every thread that returns one, so memory grew with thread count.
     /// </summary>
-    public ArrayPool<byte> BufferPool { get; } = ArrayPool<byte>.Create(maxArrayLength: 512 * 1024 * 1024, maxArraysPerBucket: Environment.ProcessorCount * 4 + 8);
+    public ArrayPool<byte> BufferPool { get; } = new BufferPool(maxArrayLength: 512 * 1024 * 1024, maxArraysPerSize: Environment.ProcessorCount * 4 + 8);
 
     /// <summary>Which blobs are stored where.</summary>
     public ChunkIndex Index { get; } = new();
@@ -240,7 +240,7 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <exception cref="RepositoryCorruptException">The pack is missing.</exception>
     internal async Task<PooledBuffer> ReadStoredAsync(BlobId id, BlobLocation location, int length, CancellationToken cancellationToken)
     {
-        var buffer = new PooledBuffer(length, BufferPool);
+        var buffer = new PooledBuffer(length, BufferPool, willFill: true);
         try
         {
             await Target.ReadRangeAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, buffer.Memory, cancellationToken).ConfigureAwait(false);

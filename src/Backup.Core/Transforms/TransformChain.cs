@@ -171,17 +171,29 @@ public sealed class TransformChain
             return;
         }
 
-        using var first = new PooledBufferWriter(input.Length * 2, _pool);
-        using var second = new PooledBufferWriter(input.Length * 2, _pool);
-        var (current, next) = (first, second);
-        for (var i = transforms.Length - 1; i >= 0; i--)
+        // Decryption, undone first, never grows its input and writes all of it: usually the one intermediate buffer.
+        PooledBufferWriter? first = null, second = null;
+        try
         {
-            var aad = AssociatedData(objectId, HeaderFor(names.Take(i + 1)));
-            IBufferWriter<byte> output = i == 0 ? destination : next;
-            next.Reset();
-            transforms[i].Decode(input, output, new TransformContext(aad, maxDecodedLength));
-            (current, next) = (next, current);
-            input = current.WrittenSpan;
+            var inputInFirst = false;
+            for (var i = transforms.Length - 1; i > 0; i--)
+            {
+                // Output goes to the intermediate buffer that does not hold the input.
+                var next = inputInFirst
+                    ? second ??= new PooledBufferWriter(input.Length * 2, _pool)
+                    : first ??= new PooledBufferWriter(input.Length, _pool, willFill: true);
+                next.Reset();
+                transforms[i].Decode(input, next, new TransformContext(AssociatedData(objectId, HeaderFor(names.Take(i + 1))), maxDecodedLength));
+                input = next.WrittenSpan;
+                inputInFirst = next == first;
+            }
+
+            transforms[0].Decode(input, destination, new TransformContext(AssociatedData(objectId, HeaderFor(names.Take(1))), maxDecodedLength));
+        }
+        finally
+        {
+            first?.Dispose();
+            second?.Dispose();
         }
     }
 
