@@ -42,6 +42,7 @@ public class BufferPoolTests
         pool.Rent(1000).Length.Should().Be(1024);
         pool.Rent(0).Should().BeEmpty();
         FluentActions.Invoking(() => pool.Rent(-1)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => new BufferPool(maxArrayLength: (1 << 30) + 1, maxArraysPerSize: 2)).Should().Throw<ArgumentOutOfRangeException>("a larger power of two does not fit an int");
     }
 
     [Fact]

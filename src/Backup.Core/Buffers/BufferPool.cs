@@ -25,10 +25,11 @@ internal sealed class BufferPool : ArrayPool<byte>
     private readonly Bucket[] _buckets;
     private readonly int _maxArrayLength;
 
-    /// <summary>Pools arrays of up to <paramref name="maxArrayLength"/> bytes (a power of two), at most <paramref name="maxArraysPerSize"/> of each size.</summary>
+    /// <summary>Pools arrays of up to <paramref name="maxArrayLength"/> bytes (rounded up to a power of two, at most 1 GiB), at most <paramref name="maxArraysPerSize"/> of each size.</summary>
     public BufferPool(int maxArrayLength, int maxArraysPerSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxArrayLength, 1 << SmallestShift);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxArrayLength, 1 << 30);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxArraysPerSize, 1);
         _maxArrayLength = (int)BitOperations.RoundUpToPowerOf2((uint)maxArrayLength);
         _buckets = new Bucket[BitOperations.Log2((uint)_maxArrayLength) - SmallestShift + 1];

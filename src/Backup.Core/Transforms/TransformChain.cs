@@ -173,6 +173,7 @@ public sealed class TransformChain
 
         // Decryption, undone first, never grows its input and writes all of it: usually the one intermediate buffer.
         PooledBufferWriter? first = null, second = null;
+        var decryptsFirst = transforms[^1].IsAuthenticatedEncryption;
         try
         {
             var inputInFirst = false;
@@ -181,7 +182,7 @@ public sealed class TransformChain
                 // Output goes to the intermediate buffer that does not hold the input.
                 var next = inputInFirst
                     ? second ??= new PooledBufferWriter(input.Length * 2, _pool)
-                    : first ??= new PooledBufferWriter(input.Length, _pool, willFill: true);
+                    : first ??= new PooledBufferWriter(input.Length, _pool, willFill: decryptsFirst);
                 next.Reset();
                 transforms[i].Decode(input, next, new TransformContext(AssociatedData(objectId, HeaderFor(names.Take(i + 1))), maxDecodedLength));
                 input = next.WrittenSpan;
