@@ -42,6 +42,10 @@ internal sealed class BufferPool : ArrayPool<byte>
     /// <inheritdoc />
     public override byte[] Rent(int minimumLength) => Rent(minimumLength, willFill: false);
 
+    /// <summary>Rents from <paramref name="pool"/>, passing <paramref name="willFill"/> on when it is a <see cref="BufferPool"/>.</summary>
+    public static byte[] RentFrom(ArrayPool<byte> pool, int minimumLength, bool willFill) =>
+        pool is BufferPool ours ? ours.Rent(minimumLength, willFill) : pool.Rent(minimumLength);
+
     /// <summary>Rents an array of at least <paramref name="minimumLength"/> bytes.</summary>
     /// <param name="minimumLength">The length needed.</param>
     /// <param name="willFill">Whether the caller writes all <paramref name="minimumLength"/> bytes right away.</param>
@@ -53,13 +57,14 @@ internal sealed class BufferPool : ArrayPool<byte>
             return [];
         }
 
+        var filled = willFill ? minimumLength : 0;
         if (minimumLength > _maxArrayLength)
         {
-            return Allocate(minimumLength, willFill ? minimumLength : 0);
+            return Allocate(minimumLength, filled);
         }
 
         var index = BucketIndex(minimumLength);
-        return _buckets[index].TryTake() ?? Allocate(1 << (index + SmallestShift), willFill ? minimumLength : 0);
+        return _buckets[index].TryTake() ?? Allocate(1 << (index + SmallestShift), filled);
     }
 
     /// <inheritdoc />
@@ -68,7 +73,7 @@ internal sealed class BufferPool : ArrayPool<byte>
         ArgumentNullException.ThrowIfNull(array);
         if (array.Length < 1 << SmallestShift || array.Length > _maxArrayLength || !BitOperations.IsPow2(array.Length))
         {
-            // Empty, or larger than pooled: the collector takes it.
+            // Not a size this pool hands out (empty, larger than pooled, or foreign): the collector takes it.
             return;
         }
 

@@ -15,7 +15,7 @@ public sealed class PooledBuffer : IMemoryOwner<byte>
     public PooledBuffer(int length, ArrayPool<byte>? pool = null, bool willFill = false)
     {
         _pool = pool ?? ArrayPool<byte>.Shared;
-        _array = _pool is BufferPool ours ? ours.Rent(Math.Max(length, 1), willFill) : _pool.Rent(Math.Max(length, 1));
+        _array = BufferPool.RentFrom(_pool, Math.Max(length, 1), willFill);
         Length = length;
     }
 

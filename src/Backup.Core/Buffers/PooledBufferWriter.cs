@@ -19,8 +19,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     public PooledBufferWriter(int initialCapacity, ArrayPool<byte> pool, bool willFill = false)
     {
         _pool = pool ?? throw new ArgumentNullException(nameof(pool));
-        var length = Math.Max(initialCapacity, 256);
-        _buffer = _pool is BufferPool ours ? ours.Rent(length, willFill) : _pool.Rent(length);
+        _buffer = BufferPool.RentFrom(_pool, Math.Max(initialCapacity, 256), willFill);
     }
 
     /// <summary>The bytes written so far.</summary>
