@@ -86,11 +86,11 @@ internal sealed record ForgetOutput(
 
 internal sealed record PruneOutput(
     bool DryRun, int Snapshots, long BytesBefore, long BytesAfter, long BytesFreed, int PacksBefore, int PacksRemoved, int PacksRewritten,
-    int PacksWritten, long BlobsRemoved, long BlobsKept, int IndexesReplaced, double DurationSeconds)
+    int PacksWritten, long BlobsRemoved, long BlobsKept, int IndexesReplaced, int UnindexedPacksKept, double DurationSeconds)
 {
     public static PruneOutput From(PruneResult r) => new(
         r.DryRun, r.Snapshots, r.BytesBefore, r.BytesAfter, r.BytesFreed, r.PacksBefore, r.PacksRemoved, r.PacksRewritten, r.PacksWritten,
-        r.BlobsRemoved, r.BlobsKept, r.IndexesReplaced, r.Duration.TotalSeconds);
+        r.BlobsRemoved, r.BlobsKept, r.IndexesReplaced, r.UnindexedPacksKept, r.Duration.TotalSeconds);
 }
 
 internal sealed record CheckProblemOutput(string Severity, string Kind, string Object, string Message)

@@ -50,6 +50,8 @@ internal static class ForgetCommand
         var prune = new Option<bool>("--prune") { Description = "Run 'prune' afterwards to free the data of the removed snapshots." };
         var repackThreshold = PruneCommand.RepackThresholdOption();
         repackThreshold.Description += " Used with --prune.";
+        var unindexedGrace = PruneCommand.UnindexedGraceOption();
+        unindexedGrace.Description += " Used with --prune.";
 
         var command = new Command(
             "forget",
@@ -57,7 +59,7 @@ internal static class ForgetCommand
             "Their data stays until 'prune' (or --prune) frees it.")
         {
             keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepWithinHourly, keepWithinDaily, keepWithinWeekly,
-            keepWithinMonthly, keepWithinYearly, keepTag, gfs, groupBy, timeZone, dryRun, prune, repackThreshold,
+            keepWithinMonthly, keepWithinYearly, keepTag, gfs, groupBy, timeZone, dryRun, prune, repackThreshold, unindexedGrace,
         };
         runner.Bind(command, async (context, ct) =>
         {
@@ -99,7 +101,7 @@ internal static class ForgetCommand
 
             var isDryRun = context.Get(dryRun);
             var runPrune = context.Get(prune);
-            var pruneOptions = runPrune ? PruneCommand.Options(context, repackThreshold, repackSmall: false, dryRun: false) : null;
+            var pruneOptions = runPrune ? PruneCommand.Options(context, repackThreshold, unindexedGrace, repackSmall: false, dryRun: false) : null;
 
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             var result = await new RetentionService(repository).ApplyAsync(policy, isDryRun, ct).ConfigureAwait(false);

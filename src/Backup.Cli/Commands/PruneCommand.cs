@@ -11,17 +11,18 @@ internal static class PruneCommand
     public static Command Create(CommandRunner runner)
     {
         var repackThreshold = RepackThresholdOption();
+        var unindexedGrace = UnindexedGraceOption();
         var repackSmall = new Option<bool>("--repack-small") { Description = "Also combine packs smaller than half the usual pack size." };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Show what would be removed and rewritten; change nothing." };
         var command = new Command(
             "prune",
             "Remove data that no snapshot uses (after 'forget'): delete unused packs and rewrite mostly-unused ones. Takes the repository's exclusive lock.")
         {
-            repackThreshold, repackSmall, dryRun,
+            repackThreshold, unindexedGrace, repackSmall, dryRun,
         };
         runner.Bind(command, async (context, ct) =>
         {
-            var options = Options(context, repackThreshold, context.Get(repackSmall), context.Get(dryRun));
+            var options = Options(context, repackThreshold, unindexedGrace, context.Get(repackSmall), context.Get(dryRun));
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             var result = await RunAsync(repository, options, ct).ConfigureAwait(false);
             if (context.Json)
@@ -45,8 +46,25 @@ internal static class PruneCommand
         HelpName = "SHARE",
     };
 
-    public static PruneOptions Options(CommandContext context, Option<string?> repackThreshold, bool repackSmall, bool dryRun)
+    /// <summary>--unindexed-grace, shared with <c>forget --prune</c>.</summary>
+    public static Option<string?> UnindexedGraceOption() => new("--unindexed-grace")
     {
+        Description = "Keep packs that no index lists (a backup may still be uploading them) until they are this old: " + DurationParser.HelpText + ", or 0 (default 1d).",
+        HelpName = "DURATION",
+    };
+
+    public static PruneOptions Options(CommandContext context, Option<string?> repackThreshold, Option<string?> unindexedGrace, bool repackSmall, bool dryRun)
+    {
+        var grace = PruneOptions.DefaultUnindexedGracePeriod;
+        if (context.Get(unindexedGrace) is { } graceText)
+        {
+            grace = graceText.Trim() == "0" ? TimeSpan.Zero : DurationParser.Parse(graceText, "--unindexed-grace");
+            if (grace > PruneOptions.MaximumUnindexedGracePeriod)
+            {
+                throw new CliUsageException($"--unindexed-grace '{graceText}' is longer than {PruneOptions.MaximumUnindexedGracePeriod.TotalDays:0} days.");
+            }
+        }
+
         var threshold = 0.2;
         if (context.Get(repackThreshold) is { } text)
         {
@@ -61,7 +79,7 @@ internal static class PruneCommand
             threshold = percent ? threshold / 100 : threshold;
         }
 
-        return new PruneOptions { RepackThreshold = threshold, RepackSmall = repackSmall, DryRun = dryRun };
+        return new PruneOptions { RepackThreshold = threshold, UnindexedGracePeriod = grace, RepackSmall = repackSmall, DryRun = dryRun };
     }
 
     public static Task<PruneResult> RunAsync(BackupRepository repository, PruneOptions options, CancellationToken cancellationToken) =>
@@ -75,6 +93,11 @@ internal static class PruneCommand
         await output.InfoAsync($"  snapshots kept:   {result.Snapshots}").ConfigureAwait(false);
         await output.InfoAsync($"  packs:            {result.PacksBefore} before, {result.PacksRemoved} {would}removed, {result.PacksRewritten} {would}rewritten" + (result.DryRun ? "" : $" into {result.PacksWritten} new")).ConfigureAwait(false);
         await output.InfoAsync($"  blobs:            {result.BlobsRemoved} {would}removed, {result.BlobsKept} kept").ConfigureAwait(false);
+        if (result.UnindexedPacksKept > 0)
+        {
+            await output.InfoAsync($"  unindexed packs:  {result.UnindexedPacksKept} kept (newer than the grace period; a backup may still be writing them)").ConfigureAwait(false);
+        }
+
         await output.InfoAsync($"  size:             {Format.Bytes(result.BytesBefore)} before, {Format.Bytes(result.BytesAfter)} after ({Format.Bytes(result.BytesFreed)} {would}freed)").ConfigureAwait(false);
         await output.InfoAsync($"  duration:         {Format.Seconds(result.Duration)}").ConfigureAwait(false);
     }

@@ -48,12 +48,33 @@ public sealed class MaintenanceService
         var listingBytes = scan.Listings.Values.Sum(l => (long)l.Entries.Count) * System.Runtime.CompilerServices.Unsafe.SizeOf<PackHeaderEntry>();
         var memory = scan.Index.MemoryBytes + marks.MemoryBytes + listingBytes;
 
+        // Packs no index lists that are still within the grace period may belong to a writer whose lock lapsed and
+        // which is still uploading: they are neither deleted, nor rewritten, nor indexed here.
+        var now = _time.GetUtcNow();
+        var young = new HashSet<BlobId>(scan.Listings.Values.Where(l => l.IndexKey is null).Select(l => l.Pack)
+            .Concat(scan.UnreadablePacks.Select(p => p.Pack))
+            .Where(p => IsWithinGracePeriod(scan.PackObjects[p], now, options.UnindexedGracePeriod)));
+
+        // A needed blob stored more than once: the copy the index resolves it to is the one kept, so it must decode
+        // before any other copy can be judged unused. One that does not means an index points at junk.
+        var duplicates = BlobCopies.FindDuplicates(scan.Listings.Values, scan.Index, marks.IsMarked);
+        if (duplicates.Count > 0)
+        {
+            progress?.Report(new MaintenanceProgress("verify", 0, duplicates.Count));
+            var failed = await BlobCopies.VerifyAllAsync(_repository, duplicates.Values.Select(c => c[0]), cancellationToken).ConfigureAwait(false);
+            if (failed.Count > 0)
+            {
+                throw new RepositoryCorruptException(DescribeUnreadableCopies(failed, duplicates));
+            }
+        }
+
         // Classify every pack by the bytes of its blobs that are used where the index finds them: a blob listed in
         // two packs (a rewrite that was interrupted) counts only in the pack the index resolves it to.
         var keep = new List<(PackListing Listing, List<PackHeaderEntry> Used)>();
         var repack = new List<(PackListing Listing, List<PackHeaderEntry> Used)>();
         var remove = new List<BlobId>();
         long blobsRemoved = 0, blobsKept = 0;
+        var youngKept = 0;
         foreach (var listing in scan.Listings.Values.OrderBy(l => l.Pack))
         {
             var used = new List<PackHeaderEntry>();
@@ -69,7 +90,16 @@ public sealed class MaintenanceService
             }
 
             blobsKept += used.Count;
-            if (used.Count == 0)
+            if (young.Contains(listing.Pack))
+            {
+                // Used blobs keep the pack listed in the new index; an unused one is left for its writer's index.
+                youngKept++;
+                if (used.Count > 0)
+                {
+                    keep.Add((listing, used));
+                }
+            }
+            else if (used.Count == 0)
             {
                 remove.Add(listing.Pack);
                 blobsRemoved += listing.Entries.Count;
@@ -87,7 +117,7 @@ public sealed class MaintenanceService
 
         if (options.RepackSmall)
         {
-            var small = keep.Where(k => scan.PackObjects[k.Listing.Pack].Length < _repository.Config.PackSize / 2).ToList();
+            var small = keep.Where(k => !young.Contains(k.Listing.Pack) && scan.PackObjects[k.Listing.Pack].Length < _repository.Config.PackSize / 2).ToList();
             if (small.Count >= 2)
             {
                 foreach (var pack in small)
@@ -99,11 +129,23 @@ public sealed class MaintenanceService
             }
         }
 
+        // A pack is deleted or rewritten only as its own header describes it: an index listing is a claim anyone
+        // who can add an index can make. Unindexed listings were read from the header by the scan.
+        var judged = remove.Select(p => scan.Listings[p]).Concat(repack.Select(r => r.Listing)).Where(l => l.IndexKey is not null).ToList();
+        progress?.Report(new MaintenanceProgress("headers", 0, judged.Count));
+        var contradictions = await FindHeaderContradictionsAsync(scan, judged, cancellationToken).ConfigureAwait(false);
+        if (contradictions.Count > 0)
+        {
+            throw new RepositoryCorruptException($"Prune stopped before changing anything: {contradictions.Count} pack(s) it would delete or rewrite hold other blobs than the index says ({string.Join("; ", contradictions.Take(5))}{(contradictions.Count > 5 ? "; …" : "")}). Packs are judged by their own headers; run check, then repair index, then prune again.");
+        }
+
         // Torn packs of dead writers: no index lists them and their header is unreadable, so nothing can use them.
-        // Deleting them is safe only because the exclusive lock guarantees no writer is uploading right now.
-        remove.AddRange(scan.UnreadablePacks.Select(p => p.Pack));
+        // Deleting them is safe only because the exclusive lock guarantees no writer is uploading right now, and
+        // the grace period covers a writer whose lock lapsed.
+        remove.AddRange(scan.UnreadablePacks.Select(p => p.Pack).Where(p => !young.Contains(p)));
+        youngKept += scan.UnreadablePacks.Count(p => young.Contains(p.Pack));
         var bytesBefore = scan.PackObjects.Values.Sum(p => p.Length);
-        var nothingToDo = remove.Count == 0 && repack.Count == 0 && scan.Listings.Values.All(l => l.IndexKey is not null)
+        var nothingToDo = remove.Count == 0 && repack.Count == 0 && scan.Listings.Values.All(l => l.IndexKey is not null || (young.Contains(l.Pack) && !keep.Exists(k => k.Listing.Pack == l.Pack)))
             && scan.DamagedIndexes.Count == 0 && scan.MissingPacks.Count == 0;
         var result = new PruneResult
         {
@@ -115,6 +157,7 @@ public sealed class MaintenanceService
             PacksRewritten = repack.Count,
             BlobsRemoved = blobsRemoved,
             BlobsKept = blobsKept,
+            UnindexedPacksKept = youngKept,
             MemoryBytes = memory,
         };
 
@@ -138,6 +181,12 @@ public sealed class MaintenanceService
 
             foreach (var entry in used)
             {
+                // A copy of a duplicated blob was verified by a ranged read; what is copied must be those same bytes.
+                if (duplicates.ContainsKey(entry.Id))
+                {
+                    DecodeOrStop(entry, bytes, listing.Pack);
+                }
+
                 await rewriter.AddAsync(entry.Id, entry.Type, bytes.AsMemory((int)entry.Offset, (int)entry.Length), entry.RawLength, cancellationToken).ConfigureAwait(false);
             }
 
@@ -152,7 +201,7 @@ public sealed class MaintenanceService
         await DeletePacksAsync(remove.Concat(repack.Select(r => r.Listing.Pack)), progress, cancellationToken).ConfigureAwait(false);
         await ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
 
-        var bytesAfter = keep.Sum(k => scan.PackObjects[k.Listing.Pack].Length) + rewriter.BytesWritten;
+        var bytesAfter = bytesBefore - remove.Sum(p => scan.PackObjects[p].Length) - repack.Sum(r => scan.PackObjects[r.Listing.Pack].Length) + rewriter.BytesWritten;
         return result with { BytesAfter = bytesAfter, PacksWritten = rewriter.Written.Count, IndexesReplaced = replaced, Duration = _time.GetElapsedTime(started) };
     }
 
@@ -199,6 +248,33 @@ public sealed class MaintenanceService
         }
 
         damaged.AddRange(scan.UnreadablePacks.Select(p => (p.Pack, p.Message, (List<PackHeaderEntry>?)null)));
+
+        // Copies of one blob in several packs (as the headers say): every copy is read (read-data reads them all
+        // below), and a pack holding one that does not decode is rewritten without it, so no index can point a
+        // reader, or prune's choice of the copy to keep, at it again.
+        var headerListings = headers.OrderBy(h => h.Key).Select(h => new PackListing(h.Key, h.Value, null)).ToList();
+        var headerIndex = new ChunkIndex();
+        foreach (var listing in headerListings)
+        {
+            foreach (var entry in listing.Entries)
+            {
+                headerIndex.TryAdd(entry.Id, new BlobLocation(listing.Pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
+            }
+        }
+
+        var duplicates = BlobCopies.FindDuplicates(headerListings, headerIndex);
+        if (duplicates.Count > 0 && !options.ReadData)
+        {
+            var failed = await BlobCopies.VerifyAllAsync(_repository, duplicates.Values.SelectMany(c => c), cancellationToken).ConfigureAwait(false);
+            foreach (var group in failed.GroupBy(f => f.Copy.Pack))
+            {
+                if (headers.Remove(group.Key, out var header))
+                {
+                    damaged.Add((group.Key, $"holds {group.Count()} unreadable copies of blobs stored more than once", header));
+                }
+            }
+        }
+
         if (options.ReadData)
         {
             foreach (var (pack, header) in headers.ToList())
@@ -240,7 +316,7 @@ public sealed class MaintenanceService
                 continue;
             }
 
-            var lostHere = 0;
+            int lostHere = 0, badCopies = 0;
             using var buffer = new PooledBufferWriter(1024 * 1024);
             foreach (var entry in listing)
             {
@@ -249,6 +325,11 @@ public sealed class MaintenanceService
                     await rewriter.AddAsync(entry.Id, entry.Type, bytes.AsMemory((int)entry.Offset, (int)entry.Length), entry.RawLength, cancellationToken).ConfigureAwait(false);
                     salvaged++;
                 }
+                else if (duplicates.ContainsKey(entry.Id))
+                {
+                    // Another pack holds a copy (and, if that one is unreadable too, check reports the blob).
+                    badCopies++;
+                }
                 else
                 {
                     lostHere++;
@@ -256,7 +337,7 @@ public sealed class MaintenanceService
             }
 
             lost += lostHere;
-            dropped.Add($"pack {pack.ToShortString()}: {message}; {listing.Count - lostHere} blobs salvaged, {lostHere} lost");
+            dropped.Add($"pack {pack.ToShortString()}: {message}; {listing.Count - lostHere - badCopies} blobs salvaged, {lostHere} lost" + (badCopies > 0 ? $", {badCopies} unreadable copies of blobs also stored elsewhere dropped" : ""));
         }
 
         await rewriter.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -354,6 +435,66 @@ public sealed class MaintenanceService
         };
     }
 
+    /// <summary>
+    /// Whether a pack no index lists is new enough that a writer may still be uploading it. No reported time
+    /// (<see cref="DateTimeOffset.MinValue"/>) or a time ahead of this clock counts as new: age unknown is not old.
+    /// </summary>
+    internal static bool IsWithinGracePeriod(BackupObjectInfo pack, DateTimeOffset now, TimeSpan gracePeriod) =>
+        pack.LastModified == DateTimeOffset.MinValue || pack.LastModified == default || now - pack.LastModified < gracePeriod;
+
+    private static string DescribeUnreadableCopies(List<(BlobCopy Copy, string Error)> failed, Dictionary<BlobId, List<BlobCopy>> duplicates)
+    {
+        var blobs = failed.Take(5).Select(f =>
+        {
+            var others = duplicates[f.Copy.Entry.Id].Skip(1).Select(c => c.Pack.ToShortString()).Distinct();
+            return $"blob {f.Copy.Entry.Id.ToShortString()} resolves to pack {f.Copy.Pack.ToShortString()} at {f.Copy.Entry.Offset}+{f.Copy.Entry.Length}, which does not decode ({f.Error}); other copies in pack(s) {string.Join(", ", others)}";
+        });
+        var packs = failed.Select(f => f.Copy.Pack.ToShortString()).Distinct().ToList();
+        return $"Prune stopped before changing anything: {failed.Count} blob(s) that snapshots need are stored in more than one pack and the copy the index resolves them to is not readable, so no other copy may be judged unused. "
+            + string.Join("; ", blobs) + (failed.Count > 5 ? "; …" : "")
+            + $". Pack(s) holding unreadable copies: {string.Join(", ", packs.Take(10))}{(packs.Count > 10 ? ", …" : "")}. "
+            + "An index contradicts what the packs hold (damaged, or added by someone with write access). Run check, then repair index (it keeps only copies that decode), then prune again.";
+    }
+
+    /// <summary>Reads the header of each listed pack and describes every pack whose header lists other blobs than its listing.</summary>
+    private async Task<List<string>> FindHeaderContradictionsAsync(RepositoryScan scan, List<PackListing> listings, CancellationToken cancellationToken)
+    {
+        var found = new System.Collections.Concurrent.ConcurrentBag<(BlobId Pack, string Message)>();
+        await Parallel.ForEachAsync(listings, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (listing, ct) =>
+        {
+            List<PackHeaderEntry> header;
+            try
+            {
+                header = await _repository.ReadPackHeaderAsync(scan.PackObjects[listing.Pack], ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or BackupTargetException)
+            {
+                found.Add((listing.Pack, $"pack {listing.Pack.ToShortString()}: its header cannot be read ({ex.Message})"));
+                return;
+            }
+
+            var inHeader = header.ToHashSet();
+            if (header.Count != listing.Entries.Count)
+            {
+                found.Add((listing.Pack, $"pack {listing.Pack.ToShortString()}: the header lists {header.Count} blobs, {listing.IndexKey} lists {listing.Entries.Count}"));
+            }
+            else if (listing.Entries.Where(e => !inHeader.Contains(e)).Take(1).ToList() is [var first])
+            {
+                found.Add((listing.Pack, $"pack {listing.Pack.ToShortString()}: {listing.IndexKey} lists blob {first.Id.ToShortString()} at {first.Offset}+{first.Length}, its header does not"));
+            }
+        }).ConfigureAwait(false);
+        return [.. found.OrderBy(f => f.Pack).Select(f => f.Message)];
+    }
+
+    private void DecodeOrStop(PackHeaderEntry entry, byte[] pack, BlobId packId)
+    {
+        using var buffer = new PooledBufferWriter((int)Math.Clamp(entry.RawLength, 256, 64 * 1024 * 1024), _repository.BufferPool);
+        if (!TryDecode(entry, pack, buffer))
+        {
+            throw new RepositoryCorruptException($"Blob {entry.Id.ToShortString()} in pack {packId.ToShortString()} decoded when it was verified but not when the pack was downloaded to be rewritten; prune stops. Run check with read-data.");
+        }
+    }
+
     private bool TryDecode(PackHeaderEntry entry, byte[] pack, PooledBufferWriter buffer)
     {
         if ((long)entry.Offset + entry.Length > pack.Length)
@@ -374,12 +515,9 @@ public sealed class MaintenanceService
 
     private async Task<bool> AllBlobsIntactAsync(BlobId pack, List<PackHeaderEntry> header, CancellationToken cancellationToken)
     {
+        // Every blob is decoded even when the pack matches its name: a writer holding the password can store a
+        // well-formed pack of junk under real blob IDs, and its name matches its content.
         var bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(pack), cancellationToken).ConfigureAwait(false);
-        if (BlobId.Sha256(bytes) == pack)
-        {
-            return true;
-        }
-
         using var buffer = new PooledBufferWriter(1024 * 1024);
         return header.All(e => TryDecode(e, bytes, buffer));
     }

@@ -39,6 +39,9 @@ public sealed record PruneResult
     /// <summary>Old index objects replaced by the new index.</summary>
     public int IndexesReplaced { get; init; }
 
+    /// <summary>Packs no index lists (or torn ones) left alone because they are younger than <see cref="PruneOptions.UnindexedGracePeriod"/>.</summary>
+    public int UnindexedPacksKept { get; init; }
+
     /// <summary>Peak managed memory of prune's own structures (blob map, pack listings, marks), in bytes.</summary>
     public long MemoryBytes { get; init; }
 

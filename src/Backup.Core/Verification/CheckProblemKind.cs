@@ -42,6 +42,6 @@ public enum CheckProblemKind
     /// <summary>A data chunk a file references is not in the index.</summary>
     BlobMissing,
 
-    /// <summary>A stored blob does not decrypt, decompress or match its ID (found by reading data).</summary>
+    /// <summary>A stored blob does not decrypt, decompress or match its ID (found by reading data, or by reading every copy of a blob stored more than once), or an entry is too short to be a stored blob.</summary>
     BlobDamaged,
 }

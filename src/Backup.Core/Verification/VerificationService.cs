@@ -57,6 +57,7 @@ public sealed class VerificationService
         ReportScan(scan, problems);
 
         var packsChecked = await CheckPackHeadersAsync(scan, problems, progress, cancellationToken).ConfigureAwait(false);
+        await CheckCopiesAsync(scan, problems, verifyDuplicates: !options.ReadData, progress, cancellationToken).ConfigureAwait(false);
         var (snapshots, trees, dataBlobs) = await CheckSnapshotsAsync(scan, problems, progress, cancellationToken).ConfigureAwait(false);
 
         var read = new DataReadCounters();
@@ -248,6 +249,44 @@ public sealed class VerificationService
             progress?.Report(new CheckProgress("packs", Interlocked.Increment(ref done), indexed.Count, 0));
         }).ConfigureAwait(false);
         return scan.PackObjects.Count;
+    }
+
+    /// <summary>
+    /// Index entries are claims: an index that agrees with a pack's header can still point a blob at junk (someone
+    /// who may only add objects adds a pack holding junk under real blob IDs, and an index pointing every blob at
+    /// it, after which prune would judge the real packs unused). Rejects entries too short to be an encrypted blob
+    /// and, unless every blob is read anyway, reads every copy of each blob stored more than once.
+    /// </summary>
+    private async Task CheckCopiesAsync(RepositoryScan scan, ConcurrentQueue<CheckProblem> problems, bool verifyDuplicates, IProgress<CheckProgress>? progress, CancellationToken cancellationToken)
+    {
+        var tooShort = new HashSet<(BlobId, uint)>();
+        foreach (var listing in scan.Listings.Values)
+        {
+            foreach (var entry in listing.Entries.Where(e => e.Length < BlobCopies.MinimumStoredLength))
+            {
+                tooShort.Add((listing.Pack, entry.Offset));
+                problems.Enqueue(new CheckProblem(CheckProblemKind.BlobDamaged, RepositoryLayout.PackKey(listing.Pack), $"{listing.IndexKey ?? "The pack header"} lists blob {entry.Id.ToShortString()} as {entry.Length} stored bytes at {entry.Offset}; no encrypted blob is shorter than {BlobCopies.MinimumStoredLength}. Run repair index."));
+            }
+        }
+
+        if (!verifyDuplicates)
+        {
+            return;
+        }
+
+        var duplicates = BlobCopies.FindDuplicates(scan.Listings.Values, scan.Index);
+        if (duplicates.Count == 0)
+        {
+            return;
+        }
+
+        progress?.Report(new CheckProgress("copies", 0, duplicates.Count, 0));
+        var copies = duplicates.Values.SelectMany(c => c).Where(c => !tooShort.Contains((c.Pack, c.Entry.Offset)));
+        foreach (var (copy, error) in await BlobCopies.VerifyAllAsync(_repository, copies, cancellationToken).ConfigureAwait(false))
+        {
+            var count = duplicates[copy.Entry.Id].Count;
+            problems.Enqueue(new CheckProblem(CheckProblemKind.BlobDamaged, RepositoryLayout.PackKey(copy.Pack), $"Blob {copy.Entry.Id.ToShortString()} is stored {count} times; the copy in this pack at {copy.Entry.Offset}+{copy.Entry.Length} does not decode ({error}). An index may point readers at it: run repair index."));
+        }
     }
 
     private async Task<(long Snapshots, long Trees, long DataBlobs)> CheckSnapshotsAsync(RepositoryScan scan, ConcurrentQueue<CheckProblem> problems, IProgress<CheckProgress>? progress, CancellationToken cancellationToken)
