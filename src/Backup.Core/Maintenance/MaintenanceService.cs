@@ -440,7 +440,7 @@ public sealed class MaintenanceService
     /// (<see cref="DateTimeOffset.MinValue"/>) or a time ahead of this clock counts as new: age unknown is not old.
     /// </summary>
     internal static bool IsWithinGracePeriod(BackupObjectInfo pack, DateTimeOffset now, TimeSpan gracePeriod) =>
-        pack.LastModified == DateTimeOffset.MinValue || pack.LastModified == default || now - pack.LastModified < gracePeriod;
+        pack.LastModified == DateTimeOffset.MinValue || now - pack.LastModified < gracePeriod;
 
     private static string DescribeUnreadableCopies(List<(BlobCopy Copy, string Error)> failed, Dictionary<BlobId, List<BlobCopy>> duplicates)
     {
