@@ -106,7 +106,7 @@ public sealed class LockTests : IDisposable
 
             genuine.Should().ContainSingle("the running backup holds a lock");
             var text = Encoding.UTF8.GetString(await File.ReadAllBytesAsync(genuine[0]));
-            text.Should().NotContain(System.Environment.MachineName).And.NotContain("processId");
+            text.Should().NotContain("\"hostname\"").And.NotContain("processId");
         });
         held.ExitCode.Should().Be(0, held.Stderr);
     }
