@@ -19,8 +19,10 @@ internal static class RepositoryOpener
         // Fail on a missing repository before asking for a password.
         _ = await BackupRepository.ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
         using var credentials = new PasswordResolver(context.Console).Resolve(context.PasswordFile);
-        return loadIndex
+        var repository = loadIndex
             ? await BackupRepository.OpenAsync(target, credentials, cancellationToken).ConfigureAwait(false)
             : await BackupRepository.OpenWithoutIndexAsync(target, credentials, cancellationToken).ConfigureAwait(false);
+        LockSettings.Apply(context, repository);
+        return repository;
     }
 }

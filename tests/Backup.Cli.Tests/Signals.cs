@@ -6,12 +6,27 @@ namespace Backup.Cli.Tests;
 internal static partial class Signals
 {
     private const int SigInt = 2;
+    private const int SigStop = 19;
+    private const int SigCont = 18;
 
     public static void Interrupt(int processId)
     {
         if (Kill(processId, SigInt) != 0)
         {
             throw new InvalidOperationException($"kill({processId}, SIGINT) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    /// <summary>Stops a process as a suspended laptop or a paused VM would: it runs nothing, timers included, until continued.</summary>
+    public static void Stop(int processId) => Send(processId, SigStop, nameof(SigStop));
+
+    public static void Continue(int processId) => Send(processId, SigCont, nameof(SigCont));
+
+    private static void Send(int processId, int signal, string name)
+    {
+        if (Kill(processId, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({processId}, {name}) failed with errno {Marshal.GetLastPInvokeError()}.");
         }
     }
 

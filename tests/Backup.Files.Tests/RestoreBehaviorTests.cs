@@ -309,16 +309,16 @@ public class RestoreBehaviorTests
         {
             if (locks.Count == 0)
             {
-                locks.AddRange(RepositoryLock.ReadLocksAsync(repo.Repository.Target).ToBlockingEnumerable().Select(l => l.Lock));
+                locks.AddRange(RepositoryLock.ReadLocksAsync(repo.Repository).ToBlockingEnumerable().Select(l => l.Lock));
             }
         });
         await service.RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Parallelism = 1 }, watcher);
         locks.Should().ContainSingle().Which.Should().Match<LockObject>(l => !l.Exclusive && l.Purpose == "restore");
-        (await RepositoryLock.ReadLocksAsync(repo.Repository.Target).ToListAsync()).Should().BeEmpty("the lock is released at the end");
+        (await RepositoryLock.ReadLocksAsync(repo.Repository).ToListAsync()).Should().BeEmpty("the lock is released at the end");
 
         // While a prune holds it, a restore is refused before it writes anything.
         using var second = new TempDirectory();
-        await using (await RepositoryLock.AcquireAsync(repo.Repository.Target, exclusive: true, "prune"))
+        await using (await RepositoryLock.AcquireAsync(repo.Repository, exclusive: true, "prune"))
         {
             var act = () => service.RestoreAsync(backup.Snapshot, second.Path);
             (await act.Should().ThrowAsync<RepositoryLockedException>()).Which.Message.Should().Contain("prune");

@@ -297,7 +297,8 @@ public sealed class ConcurrentMaintenanceTests : IDisposable
 
         private async Task RemoveExclusiveLocksAsync()
         {
-            await foreach (var (key, value) in RepositoryLock.ReadLocksAsync(target))
+            await using var repository = await BackupRepository.OpenWithoutIndexAsync(target, Credentials);
+            await foreach (var (key, value) in RepositoryLock.ReadLocksAsync(repository))
             {
                 if (value.Exclusive)
                 {

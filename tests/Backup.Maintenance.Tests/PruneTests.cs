@@ -77,7 +77,7 @@ public class PruneTests
     {
         var (target, _, _, _, _) = await CreateTwoSnapshotsAsync();
         await using var repository = await BackupRepository.OpenAsync(target, Credentials);
-        await using (await RepositoryLock.AcquireAsync(target, exclusive: false, "backup"))
+        await using (await RepositoryLock.AcquireAsync(repository, exclusive: false, "backup"))
         {
             await FluentActions.Awaiting(() => new MaintenanceService(repository).PruneAsync(RemoveAllUnused))
                 .Should().ThrowAsync<RepositoryLockedException>();

@@ -98,7 +98,7 @@ public class RetentionServiceTests
         result.Groups.Should().HaveCount(2);
 
         // The shared lock is released.
-        (await CountLocksAsync(target)).Should().Be(0);
+        (await CountLocksAsync(repository)).Should().Be(0);
 
         // Running again removes nothing more: the decision is stable.
         var again = await new RetentionService(repository, new FixedTime(Now)).ApplyAsync(new RetentionPolicy { KeepDaily = 2 }, dryRun: false, CancellationToken.None);
@@ -129,12 +129,12 @@ public class RetentionServiceTests
         await using var _ = repository;
         var service = new RetentionService(repository, new FixedTime(Now));
 
-        await using (await RepositoryLock.AcquireAsync(target, exclusive: false, "backup"))
+        await using (await RepositoryLock.AcquireAsync(repository, exclusive: false, "backup"))
         {
             (await service.ApplyAsync(new RetentionPolicy { KeepLast = 5 }, dryRun: false, CancellationToken.None)).Deleted.Should().Be(1);
         }
 
-        await using (await RepositoryLock.AcquireAsync(target, exclusive: true, "prune"))
+        await using (await RepositoryLock.AcquireAsync(repository, exclusive: true, "prune"))
         {
             // A dry run only reads and takes no lock.
             (await service.ApplyAsync(new RetentionPolicy { KeepLast = 1 }, dryRun: true, CancellationToken.None)).Removed.Should().NotBeEmpty();
@@ -153,10 +153,10 @@ public class RetentionServiceTests
         (await ListIdsAsync(repository)).Should().HaveCount(saved.Count);
     }
 
-    private static async Task<int> CountLocksAsync(InMemoryTarget target)
+    private static async Task<int> CountLocksAsync(BackupRepository repository)
     {
         var count = 0;
-        await foreach (var _ in RepositoryLock.ReadLocksAsync(target))
+        await foreach (var _ in RepositoryLock.ReadLocksAsync(repository))
         {
             count++;
         }

@@ -70,6 +70,8 @@ internal static class CopyCommand
             }
 
             await using var destinationScope = destination.ConfigureAwait(false);
+            LockSettings.Apply(context, source);
+            LockSettings.Apply(context, destination);
             List<Snapshot>? selected = null;
             if (context.Get(snapshotsArgument) is { Length: > 0 } ids)
             {

@@ -39,7 +39,7 @@ public sealed class MaintenanceService
     {
         ArgumentNullException.ThrowIfNull(options);
         var started = _time.GetTimestamp();
-        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: true, "prune", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: true, "prune", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
 
         progress?.Report(new MaintenanceProgress("scan", 0, 0));
         var scan = await RepositoryScan.RunAsync(_repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
@@ -219,7 +219,7 @@ public sealed class MaintenanceService
     {
         ArgumentNullException.ThrowIfNull(options);
         var started = _time.GetTimestamp();
-        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: true, "repair index", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: true, "repair index", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
         var scan = await RepositoryScan.RunAsync(_repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
 
         // Every pack's header; packs the index lists need theirs read (unindexed ones were read by the scan).
@@ -368,7 +368,7 @@ public sealed class MaintenanceService
     public async Task<RepairResult> RepairSnapshotsAsync(bool dryRun, CancellationToken cancellationToken = default)
     {
         var started = _time.GetTimestamp();
-        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: true, "repair snapshots", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: true, "repair snapshots", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
         var scan = await RepositoryScan.RunAsync(_repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
         if (scan.DamagedIndexes.Count > 0 || scan.MissingPacks.Count > 0)
         {

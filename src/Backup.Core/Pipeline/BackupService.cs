@@ -34,7 +34,7 @@ public sealed class BackupService
         var startTime = _time.GetLocalNow();
         var hostname = options.Hostname ?? Environment.MachineName;
         // A shared lock: backups never wait for each other, only for an exclusive prune or repair.
-        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: false, "backup", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: false, "backup", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
         // The index was loaded before the lock was taken (at open, or by an earlier backup of a long-lived repository):
         // a prune since then may have deleted packs it names, and deduplicating against those would write a snapshot
         // that references deleted data. Under the lock no prune can start, so refreshed now it stays valid.
@@ -44,7 +44,9 @@ public sealed class BackupService
         var context = new SourceContext();
         using var run = new Run(_repository, context, progress, _time, started, options.FilesInFlight ?? Environment.ProcessorCount);
 
-        await using var writer = _repository.CreateWriter(options.EncodeWorkers);
+        // Given the lock, the writer checks it before the index and the snapshot are stored (the lock may lapse while
+        // this process is stopped or suspended, and a prune elsewhere may then delete data this snapshot references).
+        await using var writer = new RepositoryWriter(_repository, options.EncodeWorkers ?? Environment.ProcessorCount, repositoryLock);
         run.Writer = writer;
         var frames = new Stack<Frame>();
         frames.Push(new Frame(string.Empty, null, parent is null ? null : run.LoadChildrenAsync(parent.Tree, cancellationToken)));
@@ -104,7 +106,7 @@ public sealed class BackupService
             Metadata = options.Metadata ?? new Dictionary<string, string>(),
             Statistics = run.Statistics(writer, problems.Count),
         };
-        snapshot = await _repository.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        snapshot = await writer.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
         run.ReportNow();
         return new BackupResult(snapshot, problems);
     }
@@ -188,6 +190,7 @@ public sealed class BackupService
         {
             if (previous is not null && IsUnchanged(entry.Metadata, previous))
             {
+                Writer.NoteReused(previous.Content!);
                 EntryDone(entry.Path, previous.Size, 0);
                 Interlocked.Add(ref _totalBytes, previous.Size);
                 Interlocked.Increment(ref _files);

@@ -56,8 +56,8 @@ public sealed class RepositoryCopier
         var copied = new List<Snapshot>();
         var skipped = new List<Snapshot>();
         long blobsAdded = 0, bytesStored = 0;
-        await using var sourceLock = await RepositoryLock.AcquireAsync(_source.Target, exclusive: false, "copy (source)", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using var destinationLock = await RepositoryLock.AcquireAsync(_destination.Target, exclusive: false, "copy (destination)", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var sourceLock = await RepositoryLock.AcquireAsync(_source, exclusive: false, "copy (source)", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var destinationLock = await RepositoryLock.AcquireAsync(_destination, exclusive: false, "copy (destination)", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
         // Both indexes may predate a prune that ran before the locks were taken (see BackupService).
         await _source.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
         await _destination.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
@@ -70,13 +70,13 @@ public sealed class RepositoryCopier
                 continue;
             }
 
-            await using var writer = _destination.CreateWriter();
+            await using var writer = new RepositoryWriter(_destination, Environment.ProcessorCount, destinationLock);
             var tree = await CopyTreeAsync(snapshot.Tree, writer, cancellationToken).ConfigureAwait(false);
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await VerifyTreeAsync(tree, cancellationToken).ConfigureAwait(false);
 
             var metadata = new Dictionary<string, string>(snapshot.Metadata) { [OriginKey] = origin };
-            var saved = await _destination.SaveSnapshotAsync(snapshot with { Tree = tree, Parent = null, Metadata = metadata }, cancellationToken).ConfigureAwait(false);
+            var saved = await writer.SaveSnapshotAsync(snapshot with { Tree = tree, Parent = null, Metadata = metadata }, cancellationToken).ConfigureAwait(false);
             copied.Add(saved);
             blobsAdded += writer.BlobsAdded;
             bytesStored += writer.BytesStored;

@@ -54,6 +54,9 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <summary>Which blobs are stored where.</summary>
     public ChunkIndex Index { get; } = new();
 
+    /// <summary>How this process's locks on the repository behave: their lifetime, and where unauthenticated lock objects are reported.</summary>
+    public RepositoryLockOptions Locking { get; } = new();
+
     /// <summary>The chunker, keyed by this repository's secret.</summary>
     public FastCdcChunker Chunker { get; }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Backup.Core.Storage;
 
@@ -14,25 +15,45 @@ namespace Backup.Core.Repository;
 /// Acquiring writes the lock first and then looks for conflicting ones; when two processes race, both see each
 /// other and both back off (safe, and either may retry). Lock times use the writer's clock: keep clocks within
 /// a few minutes of each other, well under <see cref="DefaultTimeToLive"/>.
+/// <para>
+/// Lock objects are encrypted and authenticated under the repository's master key, so only holders of a key can
+/// take a lock or read who holds one. A lock object that does not authenticate (written by an older version as plain
+/// JSON, or forged) is ignored and reported through <see cref="RepositoryLockOptions.UnauthenticatedLockFound"/>.
+/// </para>
+/// <para>
+/// A holder that stops (a suspended laptop, a paused VM, SIGSTOP) for longer than the lock's lifetime loses it
+/// without knowing: others may prune meanwhile. So the lock keeps track of whether it may have lapsed: on the
+/// monotonic clock since its last successful write, on the wall clock against the <c>expires</c> it wrote (a
+/// suspended machine's monotonic clock may not advance), and through failed refreshes or its object disappearing.
+/// Writers check it before storing an index or a snapshot (see <see cref="RepositoryWriter"/>).
+/// </para>
 /// </remarks>
 public sealed class RepositoryLock : IAsyncDisposable
 {
     /// <summary>How long a lock lives unless refreshed.</summary>
     public static readonly TimeSpan DefaultTimeToLive = TimeSpan.FromMinutes(15);
 
-    private readonly IBackupTarget _target;
+    // Decoded lock objects are a few hundred bytes; anything larger is not one.
+    private const int MaxLockObjectLength = 64 * 1024;
+
+    private readonly BackupRepository _repository;
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeToLive;
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Lock _state = new();
     private readonly PeriodicTimer _timer;
     private readonly Task _refresher;
     private LockObject _lock;
+    private long _writtenAt;
+    private string? _lapse;
 
-    private RepositoryLock(IBackupTarget target, string key, LockObject value, TimeSpan timeToLive, TimeProvider time)
+    private RepositoryLock(BackupRepository repository, string key, LockObject value, long writtenAt, TimeSpan timeToLive, TimeProvider time)
     {
-        _target = target;
+        _repository = repository;
         Key = key;
         _lock = value;
+        _writtenAt = writtenAt;
         _timeToLive = timeToLive;
         _time = time;
         _timer = new PeriodicTimer(timeToLive / 3, time);
@@ -45,13 +66,21 @@ public sealed class RepositoryLock : IAsyncDisposable
     /// <summary>Whether this is an exclusive lock.</summary>
     public bool IsExclusive => _lock.Exclusive;
 
-    /// <summary>Takes a lock on the repository in <paramref name="target"/>.</summary>
+    /// <summary>
+    /// Others may consider the lock expired once less than this is left of it on this process's clocks: a third of
+    /// its lifetime, which also covers clocks a few minutes apart at the default lifetime.
+    /// </summary>
+    private TimeSpan SafetyMargin => _timeToLive / 3;
+
+    /// <summary>Takes a lock on <paramref name="repository"/>, for <see cref="RepositoryLockOptions.TimeToLive"/>.</summary>
     /// <exception cref="RepositoryLockedException">A conflicting, live lock exists.</exception>
-    public static async Task<RepositoryLock> AcquireAsync(IBackupTarget target, bool exclusive, string purpose, TimeSpan? timeToLive = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    public static async Task<RepositoryLock> AcquireAsync(BackupRepository repository, bool exclusive, string purpose, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(repository);
+        var target = repository.Target;
         var time = timeProvider ?? TimeProvider.System;
-        var ttl = timeToLive ?? DefaultTimeToLive;
+        var ttl = repository.Locking.TimeToLive;
+        var writtenAt = time.GetTimestamp();
         var now = time.GetUtcNow();
         var value = new LockObject
         {
@@ -63,10 +92,10 @@ public sealed class RepositoryLock : IAsyncDisposable
             Expires = now + ttl,
         };
         var key = RepositoryLayout.LocksPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        await target.PutAsync(key, Serialize(value), cancellationToken).ConfigureAwait(false);
+        await target.PutAsync(key, Encode(repository, key, value), cancellationToken).ConfigureAwait(false);
         try
         {
-            await foreach (var (otherKey, other) in ReadLocksAsync(target, cancellationToken).ConfigureAwait(false))
+            await foreach (var (otherKey, other) in ReadLocksAsync(repository, cancellationToken).ConfigureAwait(false))
             {
                 if (otherKey != key && other.Expires > time.GetUtcNow() && (exclusive || other.Exclusive))
                 {
@@ -81,52 +110,99 @@ public sealed class RepositoryLock : IAsyncDisposable
             throw;
         }
 
-        return new RepositoryLock(target, key, value, ttl, time);
+        return new RepositoryLock(repository, key, value, writtenAt, ttl, time);
     }
 
-    /// <summary>Lists every lock object with its content (unreadable ones are skipped).</summary>
-    public static async IAsyncEnumerable<(string Key, LockObject Lock)> ReadLocksAsync(IBackupTarget target, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Lists every lock object that authenticates under the repository's key, with its content. Unauthenticated ones
+    /// are skipped and reported through <see cref="RepositoryLockOptions.UnauthenticatedLockFound"/>; ones deleted
+    /// while being listed are skipped.
+    /// </summary>
+    public static async IAsyncEnumerable<(string Key, LockObject Lock)> ReadLocksAsync(BackupRepository repository, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(repository);
         var keys = new List<string>();
-        await foreach (var info in target.ListAsync(RepositoryLayout.LocksPrefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in repository.Target.ListAsync(RepositoryLayout.LocksPrefix, cancellationToken).ConfigureAwait(false))
         {
             keys.Add(info.Key);
         }
 
         foreach (var key in keys)
         {
-            LockObject? value;
+            byte[] stored;
             try
             {
-                value = JsonSerializer.Deserialize(await target.GetAsync(key, cancellationToken).ConfigureAwait(false), RepositoryJson.Default.LockObject);
+                // The place to cap the read of a lock object's size, like every other kind's.
+                stored = await repository.Target.GetAsync(key, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is JsonException or BackupObjectNotFoundException)
+            catch (BackupObjectNotFoundException)
             {
                 continue;
             }
 
-            if (value is not null)
+            if (TryDecode(repository, key, stored) is { } value)
             {
                 yield return (key, value);
+            }
+            else
+            {
+                repository.Locking.UnauthenticatedLockFound?.Invoke(
+                    $"Lock object '{Printable(key)}' in {repository.Target.Description} does not authenticate under the repository's key: it was written as " +
+                    "plain JSON by an older version, or forged or damaged by someone with access to the storage. It is ignored (it blocks nothing and " +
+                    "protects nothing); delete it once no older version of this tool works on the repository.");
             }
         }
     }
 
-    /// <summary>Deletes locks that expired (their holders are gone); returns how many.</summary>
-    public static async Task<int> RemoveStaleLocksAsync(IBackupTarget target, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    /// <summary>Deletes authenticated locks that expired (their holders are gone); returns how many. Unauthenticated ones are reported, not deleted.</summary>
+    public static async Task<int> RemoveStaleLocksAsync(BackupRepository repository, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(repository);
         var now = (timeProvider ?? TimeProvider.System).GetUtcNow();
         var removed = 0;
-        await foreach (var (key, value) in ReadLocksAsync(target, cancellationToken).ConfigureAwait(false))
+        await foreach (var (key, value) in ReadLocksAsync(repository, cancellationToken).ConfigureAwait(false))
         {
             if (value.Expires <= now)
             {
-                await target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                await repository.Target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
                 removed++;
             }
         }
 
         return removed;
+    }
+
+    /// <summary>
+    /// Why the lock may no longer protect this process (others may have found it expired at some point since it was
+    /// taken), or null while it certainly does. Once a refresh came too late, failed, or found the lock object gone,
+    /// the lock is lapsed for good: whatever happened in that gap stays possible.
+    /// </summary>
+    internal string? MayHaveLapsed()
+    {
+        lock (_state)
+        {
+            return _lapse ?? ExpiryConcern(_writtenAt, _lock.Expires);
+        }
+    }
+
+    /// <summary>
+    /// Makes the lock hold again after it may have lapsed: rewrites it (so a prune starting from now on sees it), then
+    /// fails when an exclusive lock (a prune or repair that may have run while this one had lapsed) is live. The caller
+    /// must then check that what it references still exists: a prune that already finished leaves no lock behind.
+    /// </summary>
+    /// <exception cref="RepositoryLockLapsedException">An exclusive lock is live.</exception>
+    internal async Task ReassertAsync(CancellationToken cancellationToken)
+    {
+        await RenewAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var (otherKey, other) in ReadLocksAsync(_repository, cancellationToken).ConfigureAwait(false))
+        {
+            if (otherKey != Key && other.Exclusive && other.Expires > _time.GetUtcNow())
+            {
+                throw new RepositoryLockLapsedException(
+                    $"This {_lock.Purpose}'s lock on the repository in {_repository.Target.Description} lapsed ({MayHaveLapsed()}), and {other.Purpose ?? "an exclusive operation"} " +
+                    $"on {other.Hostname} (pid {other.ProcessId}) holds the repository now, so data this {_lock.Purpose} references may be deleted. Nothing was saved; run it again.");
+            }
+        }
     }
 
     /// <summary>Stops refreshing and deletes the lock.</summary>
@@ -146,26 +222,124 @@ public sealed class RepositoryLock : IAsyncDisposable
             // A refresh was under way.
         }
 
-        await _target.DeleteAsync(Key, CancellationToken.None).ConfigureAwait(false);
+        await _repository.Target.DeleteAsync(Key, CancellationToken.None).ConfigureAwait(false);
         _stop.Dispose();
+        _writeGate.Dispose();
     }
 
     private async Task RefreshLoopAsync()
     {
         while (await _timer.WaitForNextTickAsync().ConfigureAwait(false))
         {
-            var now = _time.GetUtcNow();
-            _lock = _lock with { Refreshed = now, Expires = now + _timeToLive };
             try
             {
-                await _target.PutAsync(Key, Serialize(_lock), _stop.Token).ConfigureAwait(false);
+                await RenewAsync(_stop.Token).ConfigureAwait(false);
             }
-            catch (BackupTargetException)
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
-                // A missed refresh is retried on the next tick; the lock only lapses after several misses.
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The next tick tries again, but this gap may already have let a prune in: writers must check.
+                MarkLapsed($"refreshing it failed: {ex.Message}");
             }
         }
     }
 
-    private static byte[] Serialize(LockObject value) => JsonSerializer.SerializeToUtf8Bytes(value, RepositoryJson.Default.LockObject);
+    /// <summary>Rewrites the lock with a new expiry; marks it lapsed when the write came too late or the object was gone.</summary>
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (await _repository.Target.StatAsync(Key, cancellationToken).ConfigureAwait(false) is null)
+            {
+                MarkLapsed("its lock object was removed, by a process that found it expired or by hand");
+            }
+
+            var startedAt = _time.GetTimestamp();
+            var now = _time.GetUtcNow();
+            LockObject previous;
+            lock (_state)
+            {
+                previous = _lock;
+            }
+
+            var renewed = previous with { Refreshed = now, Expires = now + _timeToLive };
+            await _repository.Target.PutAsync(Key, Encode(_repository, Key, renewed), cancellationToken).ConfigureAwait(false);
+            lock (_state)
+            {
+                // Judged once the write is done: if the previous write may have expired by now, others may have seen no
+                // live lock in between.
+                if (ExpiryConcern(_writtenAt, _lock.Expires) is { } late)
+                {
+                    _lapse ??= late;
+                }
+
+                _lock = renewed;
+                _writtenAt = startedAt;
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Why a lock written at monotonic <paramref name="writtenAt"/> with <paramref name="expires"/> may have expired by now, or null.</summary>
+    private string? ExpiryConcern(long writtenAt, DateTimeOffset expires)
+    {
+        var elapsed = _time.GetElapsedTime(writtenAt);
+        if (elapsed >= _timeToLive - SafetyMargin)
+        {
+            return $"it was last written {elapsed.TotalSeconds:0.#} s ago and lives {_timeToLive.TotalSeconds:0.#} s unless refreshed: the process was stopped or suspended, or storage was slow";
+        }
+
+        var now = _time.GetUtcNow();
+        if (now >= expires - SafetyMargin)
+        {
+            return $"the clock reads {now:u}, and the lock expires at {expires:u} unless refreshed: the machine was suspended, or its clock jumped";
+        }
+
+        return null;
+    }
+
+    private void MarkLapsed(string reason)
+    {
+        lock (_state)
+        {
+            _lapse ??= reason;
+        }
+    }
+
+    /// <summary>The associated data of a lock object: bound to its name, so a lock cannot be passed off under another.</summary>
+    private static byte[] ObjectId(string key) => Encoding.UTF8.GetBytes("backup-sdk lock v1:" + key);
+
+    private static byte[] Encode(BackupRepository repository, string key, LockObject value) =>
+        repository.Chain.Encode(JsonSerializer.SerializeToUtf8Bytes(value, RepositoryJson.Default.LockObject), ObjectId(key));
+
+    private static LockObject? TryDecode(BackupRepository repository, string key, byte[] stored)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(repository.Chain.Decode(stored, ObjectId(key), MaxLockObjectLength), RepositoryJson.Default.LockObject);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>An object name from storage, safe to print: control characters become escapes.</summary>
+    private static string Printable(string key)
+    {
+        var text = new StringBuilder(key.Length);
+        foreach (var c in key)
+        {
+            text.Append(char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c);
+        }
+
+        return text.ToString();
+    }
 }

@@ -18,6 +18,13 @@ namespace Backup.Core.Repository;
 /// Queues between the stages are bounded, so memory stays flat however much is written: at most (2 × workers) blobs
 /// copied and waiting or being encoded, however many callers add at once, and one pack filling, one waiting and one
 /// uploading. On a target that stages objects (a local disk) the packs are spooled there instead of held in memory.
+/// <para>
+/// A writer given the <see cref="RepositoryLock"/> it works under remembers which packs everything it references
+/// lies in (the packs it wrote, and the packs of blobs it found already stored). Before it writes the index, and
+/// around the snapshot, it asks the lock whether it may have lapsed; if so it re-takes the lock and checks that
+/// no exclusive lock is live and every one of those packs still exists, or fails with
+/// <see cref="RepositoryLockLapsedException"/> before storing anything that references deleted data.
+/// </para>
 /// </remarks>
 public sealed class RepositoryWriter : IAsyncDisposable
 {
@@ -32,15 +39,19 @@ public sealed class RepositoryWriter : IAsyncDisposable
     private readonly SemaphoreSlim _addGate = new(1, 1);
     private readonly SemaphoreSlim _slots;
     private readonly List<(BlobId Pack, List<PackHeaderEntry> Entries)> _uploaded = [];
+    private readonly RepositoryLock? _lock;
+    private readonly ConcurrentDictionary<BlobId, byte> _reusedPacks = new();
+    private readonly ConcurrentDictionary<BlobId, byte> _reusedUnknown = new();
     private PackBuilder? _current;
     private Exception? _failure;
     private long _blobsAdded, _bytesAdded, _bytesStored, _packsWritten;
     private bool _completed;
 
-    internal RepositoryWriter(BackupRepository repository, int parallelism)
+    internal RepositoryWriter(BackupRepository repository, int parallelism, RepositoryLock? heldLock = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         _repository = repository;
+        _lock = heldLock;
         _jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(parallelism * 2) { SingleWriter = false });
         _slots = new SemaphoreSlim(parallelism * 2, parallelism * 2);
         _workers = Task.WhenAll(Enumerable.Range(0, parallelism).Select(_ => Task.Run(EncodeLoopAsync)));
@@ -125,7 +136,48 @@ public sealed class RepositoryWriter : IAsyncDisposable
         await AwaitQuietlyAsync(_uploader).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfFailed();
+        await EnsureLockHeldAsync(cancellationToken).ConfigureAwait(false);
         await WriteIndexAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records blobs a snapshot references without adding them (a file unchanged since the parent snapshot), so a
+    /// lapsed lock's check covers their packs too.
+    /// </summary>
+    internal void NoteReused(IReadOnlyList<BlobId> ids)
+    {
+        if (_lock is null)
+        {
+            return;
+        }
+
+        foreach (var id in ids)
+        {
+            NoteReused(id);
+        }
+    }
+
+    /// <summary>
+    /// Stores <paramref name="snapshot"/> after <see cref="CompleteAsync"/>. When the lock may have lapsed, checks first
+    /// (see the remarks on the class), and checks again after the put, deleting the snapshot if that check fails: the
+    /// process may have been stopped during the put.
+    /// </summary>
+    /// <exception cref="RepositoryLockLapsedException">The lock lapsed and data the snapshot references is gone or may be deleted.</exception>
+    internal async Task<Snapshots.Snapshot> SaveSnapshotAsync(Snapshots.Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        await EnsureLockHeldAsync(cancellationToken).ConfigureAwait(false);
+        var saved = await _repository.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EnsureLockHeldAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RepositoryLockLapsedException or OperationCanceledException)
+        {
+            await _repository.DeleteSnapshotAsync(saved.Id, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        return saved;
     }
 
     /// <summary>Stops the workers; packs already uploaded stay and are reused by the next writer.</summary>
@@ -228,7 +280,86 @@ public sealed class RepositoryWriter : IAsyncDisposable
     }
 
     /// <summary>Whether <paramref name="id"/> is new to the repository and to this writer (and is now this caller's to queue).</summary>
-    private bool Claim(BlobId id) => !_repository.Index.Contains(id) && _queued.TryAdd(id, 0);
+    private bool Claim(BlobId id)
+    {
+        if (_lock is null)
+        {
+            return !_repository.Index.Contains(id) && _queued.TryAdd(id, 0);
+        }
+
+        if (_repository.Index.TryGet(id, out var location))
+        {
+            // Remembered for the check after a lapsed lock: the pack this duplicate was resolved to must still exist.
+            if (!_reusedPacks.ContainsKey(location.Pack))
+            {
+                _reusedPacks.TryAdd(location.Pack, 0);
+            }
+
+            return false;
+        }
+
+        return _queued.TryAdd(id, 0);
+    }
+
+    private void NoteReused(BlobId id)
+    {
+        if (!_repository.Index.TryGet(id, out var location))
+        {
+            _reusedUnknown.TryAdd(id, 0);
+        }
+        else if (!_reusedPacks.ContainsKey(location.Pack))
+        {
+            _reusedPacks.TryAdd(location.Pack, 0);
+        }
+    }
+
+    /// <summary>
+    /// Does nothing while the lock certainly holds. When it may have lapsed, re-takes it and checks that every pack this
+    /// writer references (written or reused) still exists; unindexed packs found at open that are gone are not indexed.
+    /// </summary>
+    /// <exception cref="RepositoryLockLapsedException">An exclusive lock is live, or a referenced pack is gone.</exception>
+    private async Task EnsureLockHeldAsync(CancellationToken cancellationToken)
+    {
+        if (_lock?.MayHaveLapsed() is not { } reason)
+        {
+            return;
+        }
+
+        await _lock.ReassertAsync(cancellationToken).ConfigureAwait(false);
+        var present = new HashSet<BlobId>();
+        await foreach (var info in _repository.Target.ListAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (RepositoryLayout.TryParseId(info.Key, out var pack))
+            {
+                present.Add(pack);
+            }
+        }
+
+        var needed = new HashSet<BlobId>(_reusedPacks.Keys);
+        lock (_uploaded)
+        {
+            needed.UnionWith(_uploaded.Select(p => p.Pack));
+        }
+
+        var missing = needed.Where(p => !present.Contains(p)).ToList();
+        if (missing.Count > 0 || !_reusedUnknown.IsEmpty)
+        {
+            var what = missing.Count > 0
+                ? $"{missing.Count} pack(s) holding data it references were deleted meanwhile (pack {missing[0].ToShortString()}{(missing.Count > 1 ? " and others" : "")}), most likely by a prune"
+                : $"{_reusedUnknown.Count} blob(s) it reuses from the previous snapshot are not in the index (blob {_reusedUnknown.Keys.First().ToShortString()})";
+            throw new RepositoryLockLapsedException(
+                $"The repository lock in {_repository.Target.Description} lapsed while writing ({reason}), and {what}. " +
+                "Nothing that references the missing data was saved (no index, no snapshot); run it again.");
+        }
+
+        foreach (var pack in _repository.UnindexedPacks.Keys)
+        {
+            if (!present.Contains(pack))
+            {
+                _repository.UnindexedPacks.TryRemove(pack, out _);
+            }
+        }
+    }
 
     /// <summary>
     /// Hands a new blob to the encoders once one of the limited slots for blobs in flight is free; the content is

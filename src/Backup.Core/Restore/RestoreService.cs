@@ -157,7 +157,7 @@ public sealed class RestoreService
     {
         try
         {
-            return await RepositoryLock.AcquireAsync(_repository.Target, exclusive: false, "restore", cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await RepositoryLock.AcquireAsync(_repository, exclusive: false, "restore", cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {

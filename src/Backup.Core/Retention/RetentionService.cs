@@ -69,7 +69,7 @@ public sealed class RetentionService
         var deleted = 0;
         if (!dryRun && removed.Count > 0)
         {
-            await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: false, "forget", timeProvider: _time, cancellationToken: ct).ConfigureAwait(false);
+            await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: false, "forget", timeProvider: _time, cancellationToken: ct).ConfigureAwait(false);
             foreach (var id in removed)
             {
                 await _repository.DeleteSnapshotAsync(id, ct).ConfigureAwait(false);

@@ -37,7 +37,7 @@ public sealed class VerificationService
     {
         ArgumentNullException.ThrowIfNull(options);
         var started = _time.GetTimestamp();
-        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: false, "check", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: false, "check", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
         var problems = new ConcurrentQueue<CheckProblem>();
         var target = _repository.Target;
 
@@ -94,7 +94,7 @@ public sealed class VerificationService
     public async Task<DrillResult> RestoreDrillAsync(DrillOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository.Target, exclusive: false, "restore drill", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: false, "restore drill", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
         var snapshot = await PickSnapshotAsync(options, cancellationToken).ConfigureAwait(false);
         if (_repository.Index.Count == 0)
         {

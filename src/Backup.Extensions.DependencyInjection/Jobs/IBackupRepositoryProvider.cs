@@ -134,6 +134,8 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
                 Log.RepositoryOpened(_logger, name, target.Description, keySource.Description);
             }
 
+            var logger = _logger;
+            repository.Locking.UnauthenticatedLockFound = message => Log.UnauthenticatedLockIgnored(logger, name, message);
             _open[name] = repository;
             return repository;
         }

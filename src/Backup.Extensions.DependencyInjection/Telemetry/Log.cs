@@ -72,6 +72,9 @@ internal static partial class Log
     [LoggerMessage(38, LogLevel.Warning, "Backup job {Job}: prune of repository {Repository} skipped, the repository is locked ({Reason}); it is tried again after the next backup")]
     public static partial void PruneSkipped(ILogger logger, string job, string repository, string reason);
 
+    [LoggerMessage(77, LogLevel.Warning, "Repository {Repository}: {Message}")]
+    public static partial void UnauthenticatedLockIgnored(ILogger logger, string repository, string message);
+
     [LoggerMessage(40, LogLevel.Warning, "Backup job {Job}: notification sink {Sink} failed: {Error}")]
     public static partial void NotificationFailed(ILogger logger, string job, string sink, string error);
 
