@@ -129,7 +129,7 @@ public sealed class MaintenanceService
         var done = 0;
         foreach (var (listing, used) in repack)
         {
-            var bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(listing.Pack), cancellationToken).ConfigureAwait(false);
+            var bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(listing.Pack), ObjectSizeLimits.Pack, cancellationToken).ConfigureAwait(false);
             // Copying verbatim must not spread damage: a pack whose bytes no longer match its name is not copied from.
             if (BlobId.Sha256(bytes) != listing.Pack)
             {
@@ -231,7 +231,7 @@ public sealed class MaintenanceService
             byte[] bytes;
             try
             {
-                bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(pack), cancellationToken).ConfigureAwait(false);
+                bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(pack), ObjectSizeLimits.Pack, cancellationToken).ConfigureAwait(false);
             }
             catch (BackupTargetException ex)
             {
@@ -374,7 +374,7 @@ public sealed class MaintenanceService
 
     private async Task<bool> AllBlobsIntactAsync(BlobId pack, List<PackHeaderEntry> header, CancellationToken cancellationToken)
     {
-        var bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(pack), cancellationToken).ConfigureAwait(false);
+        var bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(pack), ObjectSizeLimits.Pack, cancellationToken).ConfigureAwait(false);
         if (BlobId.Sha256(bytes) == pack)
         {
             return true;

@@ -160,7 +160,7 @@ public sealed class BackupRepository : IAsyncDisposable
         byte[] bytes;
         try
         {
-            bytes = await target.GetAsync(RepositoryLayout.Config, cancellationToken).ConfigureAwait(false);
+            bytes = await target.GetAsync(RepositoryLayout.Config, ObjectSizeLimits.Config, cancellationToken).ConfigureAwait(false);
         }
         catch (BackupObjectNotFoundException)
         {
@@ -240,6 +240,11 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <exception cref="RepositoryCorruptException">The pack is missing.</exception>
     internal async Task<PooledBuffer> ReadStoredAsync(BlobId id, BlobLocation location, int length, CancellationToken cancellationToken)
     {
+        if (length < 0 || length > ObjectSizeLimits.Pack)
+        {
+            throw new RepositoryCorruptException($"The index places {(uint)length:N0} bytes of blob {id.ToShortString()} in pack {location.Pack.ToShortString()}, more than a pack holds: the index is damaged. Run 'backup repair index'.");
+        }
+
         var buffer = new PooledBuffer(length, BufferPool, willFill: true);
         try
         {
@@ -498,13 +503,13 @@ public sealed class BackupRepository : IAsyncDisposable
         var supersededIds = new ConcurrentDictionary<BlobId, byte>();
         await Parallel.ForEachAsync(indexKeys, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (key, ct) =>
         {
-            var stored = await Target.GetAsync(key, ct).ConfigureAwait(false);
             IndexFile index;
             try
             {
+                var stored = await Target.GetAsync(key, ObjectSizeLimits.Index, ct).ConfigureAwait(false);
                 index = IndexFile.Decode(stored, Chain);
             }
-            catch (InvalidDataException ex)
+            catch (Exception ex) when (ex is InvalidDataException or BackupObjectTooLargeException)
             {
                 throw new RepositoryCorruptException($"Index object '{key}' is damaged or altered ({ex.Message}); run 'backup repair index' to rebuild the index from the packs.", ex);
             }
@@ -544,10 +549,7 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <exception cref="InvalidDataException">The pack is truncated, damaged or altered.</exception>
     public async Task<List<PackHeaderEntry>> ReadPackHeaderAsync(BackupObjectInfo pack, CancellationToken cancellationToken = default)
     {
-        if (pack.Length < PackFormat.TrailerSize)
-        {
-            throw new InvalidDataException($"Pack '{pack.Key}' is only {pack.Length} bytes.");
-        }
+        PackFormat.CheckPackLength(pack.Key, pack.Length);
 
         var trailer = await Target.GetRangeAsync(pack.Key, pack.Length - PackFormat.TrailerSize, PackFormat.TrailerSize, cancellationToken).ConfigureAwait(false);
         var headerLength = PackFormat.ReadHeaderLength(trailer, pack.Length);
@@ -621,11 +623,15 @@ public sealed class BackupRepository : IAsyncDisposable
         byte[] stored;
         try
         {
-            stored = await Target.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            stored = await Target.GetAsync(key, ObjectSizeLimits.Snapshot, cancellationToken).ConfigureAwait(false);
         }
         catch (BackupObjectNotFoundException ex)
         {
             throw new RepositoryException($"Snapshot {id.ToShortString()} was removed while being read.", ex);
+        }
+        catch (BackupObjectTooLargeException ex)
+        {
+            throw new RepositoryCorruptException($"Snapshot {id.ToShortString()} is damaged or altered: {ex.Message}", ex);
         }
 
         if (BlobId.Sha256(stored) != id)
@@ -676,7 +682,16 @@ public sealed class BackupRepository : IAsyncDisposable
 
     private static async Task<KeyObject> ReadKeyObjectAsync(IBackupTarget target, string key, CancellationToken cancellationToken)
     {
-        var bytes = await target.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        byte[] bytes;
+        try
+        {
+            bytes = await target.GetAsync(key, ObjectSizeLimits.Key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackupObjectTooLargeException ex)
+        {
+            throw new RepositoryCorruptException($"Key object '{key}' is damaged or altered: {ex.Message}", ex);
+        }
+
         try
         {
             return JsonSerializer.Deserialize(bytes, RepositoryJson.Default.KeyObject) ?? throw new JsonException("null key");

@@ -98,9 +98,9 @@ public sealed class RepositoryLock : IAsyncDisposable
             LockObject? value;
             try
             {
-                value = JsonSerializer.Deserialize(await target.GetAsync(key, cancellationToken).ConfigureAwait(false), RepositoryJson.Default.LockObject);
+                value = JsonSerializer.Deserialize(await target.GetAsync(key, ObjectSizeLimits.Lock, cancellationToken).ConfigureAwait(false), RepositoryJson.Default.LockObject);
             }
-            catch (Exception ex) when (ex is JsonException or BackupObjectNotFoundException)
+            catch (Exception ex) when (ex is JsonException or BackupObjectNotFoundException or BackupObjectTooLargeException)
             {
                 continue;
             }
