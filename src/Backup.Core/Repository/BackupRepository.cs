@@ -20,7 +20,8 @@ namespace Backup.Core.Repository;
 /// </summary>
 public sealed class BackupRepository : IAsyncDisposable
 {
-    private static readonly byte[] SnapshotObjectId = "backup-sdk snapshot v1"u8.ToArray();
+    /// <summary>The object ID a snapshot object is encoded under.</summary>
+    internal static readonly byte[] SnapshotObjectId = "backup-sdk snapshot v1"u8.ToArray();
     private readonly MasterKey _key;
     private readonly ConcurrentDictionary<BlobId, IReadOnlyList<PackHeaderEntry>> _unindexedPacks = new();
     private readonly ConcurrentDictionary<string, byte> _knownIndexKeys = new(StringComparer.Ordinal);
@@ -288,9 +289,23 @@ public sealed class BackupRepository : IAsyncDisposable
     public async Task<Tree> LoadTreeAsync(BlobId id, CancellationToken cancellationToken = default)
     {
         var bytes = await ReadBlobAsync(id, cancellationToken).ConfigureAwait(false);
+        return DecodeTree(bytes, id);
+    }
+
+    /// <summary>Parses a tree blob's bytes.</summary>
+    /// <exception cref="RepositoryCorruptException">The bytes are not a valid tree.</exception>
+    internal static Tree DecodeTree(ReadOnlySpan<byte> bytes, BlobId id)
+    {
         try
         {
-            return JsonSerializer.Deserialize(bytes, RepositoryJson.Default.Tree) ?? throw new JsonException("null tree");
+            var tree = JsonSerializer.Deserialize(bytes, RepositoryJson.Default.Tree) ?? throw new JsonException("null tree");
+            // JSON null where a list or name belongs would only fail later, far from the damaged tree.
+            if (tree.Nodes is null || tree.Nodes.Any(n => n is null || n.Name is null))
+            {
+                throw new JsonException("a node list or node is missing");
+            }
+
+            return tree;
         }
         catch (JsonException ex)
         {
@@ -634,6 +649,13 @@ public sealed class BackupRepository : IAsyncDisposable
             throw new RepositoryCorruptException($"Snapshot {id.ToShortString()} is damaged or altered: {ex.Message}", ex);
         }
 
+        return DecodeSnapshot(stored, id, Chain);
+    }
+
+    /// <summary>Checks a stored snapshot object against its name, then decrypts and parses it.</summary>
+    /// <exception cref="RepositoryCorruptException">The object is damaged or altered.</exception>
+    internal static Snapshot DecodeSnapshot(ReadOnlySpan<byte> stored, BlobId id, TransformChain chain)
+    {
         if (BlobId.Sha256(stored) != id)
         {
             throw new RepositoryCorruptException($"Snapshot {id.ToShortString()} does not match its name: it is damaged or altered.");
@@ -641,8 +663,15 @@ public sealed class BackupRepository : IAsyncDisposable
 
         try
         {
-            var plain = Chain.Decode(stored, SnapshotObjectId, maxDecodedLength: 256 * 1024 * 1024);
+            var plain = chain.Decode(stored, SnapshotObjectId, maxDecodedLength: 256 * 1024 * 1024);
             var snapshot = JsonSerializer.Deserialize(plain, RepositoryJson.Default.Snapshot) ?? throw new JsonException("null snapshot");
+            // JSON null where a list or name belongs would only fail later, far from the damaged object.
+            if (snapshot.Hostname is null || snapshot.SourceKind is null || snapshot.Tags is null || snapshot.Paths is null || snapshot.Problems is null
+                || snapshot.Statistics is null || snapshot.Metadata is null || snapshot.Tags.Any(t => t is null) || snapshot.Paths.Any(p => p is null))
+            {
+                throw new JsonException("a required value is null");
+            }
+
             return snapshot with { Id = id };
         }
         catch (Exception ex) when (ex is InvalidDataException or JsonException)

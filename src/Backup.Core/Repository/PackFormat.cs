@@ -16,7 +16,8 @@ public static class PackFormat
     /// <summary>Bytes per blob in the header's plaintext.</summary>
     public const int HeaderEntrySize = 1 + BlobId.Size + 4 + 4;
 
-    private static readonly byte[] HeaderObjectId = "backup-sdk pack header v1"u8.ToArray();
+    /// <summary>The object ID a pack header is encoded under.</summary>
+    internal static readonly byte[] HeaderObjectId = "backup-sdk pack header v1"u8.ToArray();
     private static ReadOnlySpan<byte> TrailerMagic => "BKP1"u8;
     private static ReadOnlySpan<byte> HeaderMagic => "BKPH"u8;
 
