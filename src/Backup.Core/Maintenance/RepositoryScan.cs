@@ -89,7 +89,7 @@ internal sealed class RepositoryScan
             IndexFile index;
             try
             {
-                var stored = await target.GetAsync(key, cancellationToken).ConfigureAwait(false);
+                var stored = await target.GetAsync(key, ObjectSizeLimits.Index, cancellationToken).ConfigureAwait(false);
                 if (BlobId.Sha256(stored) != indexId)
                 {
                     throw new InvalidDataException("its content does not match its name");
@@ -97,7 +97,7 @@ internal sealed class RepositoryScan
 
                 index = IndexFile.Decode(stored, repository.Chain);
             }
-            catch (Exception ex) when (ex is InvalidDataException or BackupObjectNotFoundException)
+            catch (Exception ex) when (ex is InvalidDataException or BackupObjectNotFoundException or BackupObjectTooLargeException)
             {
                 scan.DamagedIndexes.Add((key, ex.Message));
                 continue;

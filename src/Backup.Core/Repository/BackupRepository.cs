@@ -20,7 +20,8 @@ namespace Backup.Core.Repository;
 /// </summary>
 public sealed class BackupRepository : IAsyncDisposable
 {
-    private static readonly byte[] SnapshotObjectId = "backup-sdk snapshot v1"u8.ToArray();
+    /// <summary>The object ID a snapshot object is encoded under.</summary>
+    internal static readonly byte[] SnapshotObjectId = "backup-sdk snapshot v1"u8.ToArray();
     private readonly MasterKey _key;
     private readonly ConcurrentDictionary<BlobId, IReadOnlyList<PackHeaderEntry>> _unindexedPacks = new();
     private readonly ConcurrentDictionary<string, byte> _knownIndexKeys = new(StringComparer.Ordinal);
@@ -163,7 +164,7 @@ public sealed class BackupRepository : IAsyncDisposable
         byte[] bytes;
         try
         {
-            bytes = await target.GetAsync(RepositoryLayout.Config, cancellationToken).ConfigureAwait(false);
+            bytes = await target.GetAsync(RepositoryLayout.Config, ObjectSizeLimits.Config, cancellationToken).ConfigureAwait(false);
         }
         catch (BackupObjectNotFoundException)
         {
@@ -243,6 +244,11 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <exception cref="RepositoryCorruptException">The pack is missing.</exception>
     internal async Task<PooledBuffer> ReadStoredAsync(BlobId id, BlobLocation location, int length, CancellationToken cancellationToken)
     {
+        if (length < 0 || length > ObjectSizeLimits.Pack)
+        {
+            throw new RepositoryCorruptException($"The index places {(uint)length:N0} bytes of blob {id.ToShortString()} in pack {location.Pack.ToShortString()}, more than a pack holds: the index is damaged. Run 'backup repair index'.");
+        }
+
         var buffer = new PooledBuffer(length, BufferPool, willFill: true);
         try
         {
@@ -286,9 +292,23 @@ public sealed class BackupRepository : IAsyncDisposable
     public async Task<Tree> LoadTreeAsync(BlobId id, CancellationToken cancellationToken = default)
     {
         var bytes = await ReadBlobAsync(id, cancellationToken).ConfigureAwait(false);
+        return DecodeTree(bytes, id);
+    }
+
+    /// <summary>Parses a tree blob's bytes.</summary>
+    /// <exception cref="RepositoryCorruptException">The bytes are not a valid tree.</exception>
+    internal static Tree DecodeTree(ReadOnlySpan<byte> bytes, BlobId id)
+    {
         try
         {
-            return JsonSerializer.Deserialize(bytes, RepositoryJson.Default.Tree) ?? throw new JsonException("null tree");
+            var tree = JsonSerializer.Deserialize(bytes, RepositoryJson.Default.Tree) ?? throw new JsonException("null tree");
+            // JSON null where a list or name belongs would only fail later, far from the damaged tree.
+            if (tree.Nodes is null || tree.Nodes.Any(n => n is null || n.Name is null))
+            {
+                throw new JsonException("a node list or node is missing");
+            }
+
+            return tree;
         }
         catch (JsonException ex)
         {
@@ -501,13 +521,13 @@ public sealed class BackupRepository : IAsyncDisposable
         var supersededIds = new ConcurrentDictionary<BlobId, byte>();
         await Parallel.ForEachAsync(indexKeys, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (key, ct) =>
         {
-            var stored = await Target.GetAsync(key, ct).ConfigureAwait(false);
             IndexFile index;
             try
             {
+                var stored = await Target.GetAsync(key, ObjectSizeLimits.Index, ct).ConfigureAwait(false);
                 index = IndexFile.Decode(stored, Chain);
             }
-            catch (InvalidDataException ex)
+            catch (Exception ex) when (ex is InvalidDataException or BackupObjectTooLargeException)
             {
                 throw new RepositoryCorruptException($"Index object '{key}' is damaged or altered ({ex.Message}); run 'backup repair index' to rebuild the index from the packs.", ex);
             }
@@ -547,10 +567,7 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <exception cref="InvalidDataException">The pack is truncated, damaged or altered.</exception>
     public async Task<List<PackHeaderEntry>> ReadPackHeaderAsync(BackupObjectInfo pack, CancellationToken cancellationToken = default)
     {
-        if (pack.Length < PackFormat.TrailerSize)
-        {
-            throw new InvalidDataException($"Pack '{pack.Key}' is only {pack.Length} bytes.");
-        }
+        PackFormat.CheckPackLength(pack.Key, pack.Length);
 
         var trailer = await Target.GetRangeAsync(pack.Key, pack.Length - PackFormat.TrailerSize, PackFormat.TrailerSize, cancellationToken).ConfigureAwait(false);
         var headerLength = PackFormat.ReadHeaderLength(trailer, pack.Length);
@@ -624,13 +641,24 @@ public sealed class BackupRepository : IAsyncDisposable
         byte[] stored;
         try
         {
-            stored = await Target.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            stored = await Target.GetAsync(key, ObjectSizeLimits.Snapshot, cancellationToken).ConfigureAwait(false);
         }
         catch (BackupObjectNotFoundException ex)
         {
             throw new RepositoryException($"Snapshot {id.ToShortString()} was removed while being read.", ex);
         }
+        catch (BackupObjectTooLargeException ex)
+        {
+            throw new RepositoryCorruptException($"Snapshot {id.ToShortString()} is damaged or altered: {ex.Message}", ex);
+        }
 
+        return DecodeSnapshot(stored, id, Chain);
+    }
+
+    /// <summary>Checks a stored snapshot object against its name, then decrypts and parses it.</summary>
+    /// <exception cref="RepositoryCorruptException">The object is damaged or altered.</exception>
+    internal static Snapshot DecodeSnapshot(ReadOnlySpan<byte> stored, BlobId id, TransformChain chain)
+    {
         if (BlobId.Sha256(stored) != id)
         {
             throw new RepositoryCorruptException($"Snapshot {id.ToShortString()} does not match its name: it is damaged or altered.");
@@ -638,8 +666,15 @@ public sealed class BackupRepository : IAsyncDisposable
 
         try
         {
-            var plain = Chain.Decode(stored, SnapshotObjectId, maxDecodedLength: 256 * 1024 * 1024);
+            var plain = chain.Decode(stored, SnapshotObjectId, maxDecodedLength: 256 * 1024 * 1024);
             var snapshot = JsonSerializer.Deserialize(plain, RepositoryJson.Default.Snapshot) ?? throw new JsonException("null snapshot");
+            // JSON null where a list or name belongs would only fail later, far from the damaged object.
+            if (snapshot.Hostname is null || snapshot.SourceKind is null || snapshot.Tags is null || snapshot.Paths is null || snapshot.Problems is null
+                || snapshot.Statistics is null || snapshot.Metadata is null || snapshot.Tags.Any(t => t is null) || snapshot.Paths.Any(p => p is null))
+            {
+                throw new JsonException("a required value is null");
+            }
+
             return snapshot with { Id = id };
         }
         catch (Exception ex) when (ex is InvalidDataException or JsonException)
@@ -679,7 +714,16 @@ public sealed class BackupRepository : IAsyncDisposable
 
     private static async Task<KeyObject> ReadKeyObjectAsync(IBackupTarget target, string key, CancellationToken cancellationToken)
     {
-        var bytes = await target.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        byte[] bytes;
+        try
+        {
+            bytes = await target.GetAsync(key, ObjectSizeLimits.Key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackupObjectTooLargeException ex)
+        {
+            throw new RepositoryCorruptException($"Key object '{key}' is damaged or altered: {ex.Message}", ex);
+        }
+
         try
         {
             return JsonSerializer.Deserialize(bytes, RepositoryJson.Default.KeyObject) ?? throw new JsonException("null key");

@@ -9,7 +9,8 @@ namespace Backup.Core.Repository;
 /// </summary>
 public sealed class IndexFile
 {
-    private static readonly byte[] ObjectId = "backup-sdk index v1"u8.ToArray();
+    /// <summary>The object ID an index object is encoded under.</summary>
+    internal static readonly byte[] ObjectId = "backup-sdk index v1"u8.ToArray();
     private const int EntrySize = 1 + BlobId.Size + 12;
 
     /// <summary>Index objects this one replaces (they may be deleted once this one is stored).</summary>
@@ -89,6 +90,11 @@ public sealed class IndexFile
             var entries = new List<PackHeaderEntry>(count);
             for (var i = 0; i < count; i++)
             {
+                if ((BlobType)span[position] is not (BlobType.Data or BlobType.Tree))
+                {
+                    throw new InvalidDataException($"The index lists a blob of unknown type {span[position]}.");
+                }
+
                 entries.Add(new PackHeaderEntry(
                     new BlobId(span[(position + 1)..]),
                     (BlobType)span[position],

@@ -16,7 +16,8 @@ public static class PackFormat
     /// <summary>Bytes per blob in the header's plaintext.</summary>
     public const int HeaderEntrySize = 1 + BlobId.Size + 4 + 4;
 
-    private static readonly byte[] HeaderObjectId = "backup-sdk pack header v1"u8.ToArray();
+    /// <summary>The object ID a pack header is encoded under.</summary>
+    internal static readonly byte[] HeaderObjectId = "backup-sdk pack header v1"u8.ToArray();
     private static ReadOnlySpan<byte> TrailerMagic => "BKP1"u8;
     private static ReadOnlySpan<byte> HeaderMagic => "BKPH"u8;
 
@@ -44,6 +45,21 @@ public static class PackFormat
         return result;
     }
 
+    /// <summary>Refuses a pack too short to hold a trailer, or larger than any pack (<see cref="ObjectSizeLimits.Pack"/>), before it is read.</summary>
+    /// <exception cref="InvalidDataException">The pack is truncated, or its size is that of no pack.</exception>
+    internal static void CheckPackLength(string key, long packLength)
+    {
+        if (packLength < TrailerSize)
+        {
+            throw new InvalidDataException($"Pack '{key}' is only {packLength} bytes.");
+        }
+
+        if (packLength > ObjectSizeLimits.Pack)
+        {
+            throw new InvalidDataException($"Pack '{key}' is {packLength:N0} bytes, more than the {ObjectSizeLimits.Pack:N0} a pack can hold, so it was not read: the storage is damaged or was altered.");
+        }
+    }
+
     /// <summary>Reads the header length from a pack's last 8 bytes.</summary>
     /// <exception cref="InvalidDataException">The trailer is not valid.</exception>
     public static int ReadHeaderLength(ReadOnlySpan<byte> trailer, long packLength)
@@ -54,7 +70,7 @@ public static class PackFormat
         }
 
         var length = BinaryPrimitives.ReadInt32LittleEndian(trailer);
-        if (length <= 0 || length > packLength - TrailerSize)
+        if (length <= 0 || length > packLength - TrailerSize || length > ObjectSizeLimits.PackHeader)
         {
             throw new InvalidDataException($"The pack's header length {length} does not fit its size {packLength}.");
         }

@@ -129,18 +129,22 @@ public sealed class RepositoryLock : IAsyncDisposable
 
         foreach (var key in keys)
         {
-            byte[] stored;
+            byte[]? stored;
             try
             {
-                // The place to cap the read of a lock object's size, like every other kind's.
-                stored = await repository.Target.GetAsync(key, cancellationToken).ConfigureAwait(false);
+                stored = await repository.Target.GetAsync(key, ObjectSizeLimits.Lock, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackupObjectTooLargeException)
+            {
+                // Larger than any lock this library writes: reported below as a lock that does not authenticate.
+                stored = null;
             }
             catch (BackupObjectNotFoundException)
             {
                 continue;
             }
 
-            if (TryDecode(repository, key, stored) is { } value)
+            if (stored is not null && TryDecode(repository, key, stored) is { } value)
             {
                 yield return (key, value);
             }

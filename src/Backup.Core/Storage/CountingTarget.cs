@@ -21,7 +21,7 @@ public sealed class CountingTarget : DelegatingTarget
     /// <summary>Calls of <see cref="IBackupTarget.PutAsync"/>.</summary>
     public long Puts => Interlocked.Read(ref _puts);
 
-    /// <summary>Calls of <see cref="IBackupTarget.GetAsync"/> and <see cref="IBackupTarget.GetRangeAsync"/>.</summary>
+    /// <summary>Calls of <see cref="IBackupTarget.GetAsync(string, CancellationToken)"/>, <see cref="IBackupTarget.GetAsync(string, long, CancellationToken)"/> and <see cref="IBackupTarget.GetRangeAsync"/>.</summary>
     public long Gets => Interlocked.Read(ref _gets);
 
     /// <summary>Calls of <see cref="IBackupTarget.ListAsync"/>.</summary>
@@ -58,6 +58,15 @@ public sealed class CountingTarget : DelegatingTarget
     {
         Interlocked.Increment(ref _gets);
         var bytes = await Inner.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _bytesGot, bytes.Length);
+        return bytes;
+    }
+
+    /// <inheritdoc />
+    public override async Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _gets);
+        var bytes = await Inner.GetAsync(key, maxLength, cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref _bytesGot, bytes.Length);
         return bytes;
     }

@@ -21,6 +21,10 @@ public abstract class DelegatingTarget : IBackupTarget
         Inner.GetAsync(key, cancellationToken);
 
     /// <inheritdoc />
+    public virtual Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default) =>
+        Inner.GetAsync(key, maxLength, cancellationToken);
+
+    /// <inheritdoc />
     public virtual Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default) =>
         Inner.GetRangeAsync(key, offset, length, cancellationToken);
 

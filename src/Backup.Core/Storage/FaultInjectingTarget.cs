@@ -79,6 +79,13 @@ public sealed class FaultInjectingTarget : DelegatingTarget
     }
 
     /// <inheritdoc />
+    public override Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default)
+    {
+        Enter(TargetOperation.Get);
+        return Inner.GetAsync(key, maxLength, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public override Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
     {
         Enter(TargetOperation.Get);

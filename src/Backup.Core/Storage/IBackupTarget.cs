@@ -24,6 +24,23 @@ public interface IBackupTarget
     /// <exception cref="BackupObjectNotFoundException">No object has that key.</exception>
     Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>Reads a whole object that may hold at most <paramref name="maxLength"/> bytes, never holding more than that.</summary>
+    /// <remarks>
+    /// Storage decides how large an object is, and objects are authenticated only once read, so every read of a whole
+    /// object names the most its kind can hold: hostile or damaged storage then cannot make the reader allocate
+    /// gigabytes. The default asks for the size first and reads exactly that many bytes (a second round trip); a target
+    /// that can stream a read overrides it with one request that stops once the limit is passed.
+    /// </remarks>
+    /// <exception cref="BackupObjectNotFoundException">No object has that key.</exception>
+    /// <exception cref="BackupObjectTooLargeException">The object holds more than <paramref name="maxLength"/> bytes.</exception>
+    async Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default)
+    {
+        BackupObjectTooLargeException.ValidateLimit(maxLength);
+        var info = await StatAsync(key, cancellationToken).ConfigureAwait(false) ?? throw new BackupObjectNotFoundException(key, Description);
+        BackupObjectTooLargeException.ThrowIfOver(key, Description, info.Length, maxLength);
+        return info.Length == 0 ? [] : await GetRangeAsync(key, 0, (int)info.Length, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Reads <paramref name="length"/> bytes of an object starting at <paramref name="offset"/>.</summary>
     /// <exception cref="BackupObjectNotFoundException">No object has that key.</exception>
     /// <exception cref="BackupTargetException">The range lies outside the object.</exception>

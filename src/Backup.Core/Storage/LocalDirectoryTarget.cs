@@ -66,6 +66,36 @@ public sealed class LocalDirectoryTarget : IStagingTarget
     }
 
     /// <inheritdoc />
+    public async Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default)
+    {
+        BackupObjectTooLargeException.ValidateLimit(maxLength);
+        using var handle = OpenRead(key);
+        // The size of the open file, not of a listing taken earlier: nothing is allocated before it is known to fit.
+        var length = RandomAccess.GetLength(handle);
+        BackupObjectTooLargeException.ThrowIfOver(key, Description, length, maxLength);
+        var buffer = GC.AllocateUninitializedArray<byte>((int)length);
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(read), read, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new BackupTargetException($"'{key}' in {Description} shrank to {read} bytes while being read.");
+            }
+
+            read += n;
+        }
+
+        // Objects never change once put; one that grew while being read is not trusted to be whole.
+        if (await RandomAccess.ReadAsync(handle, new byte[1], length, cancellationToken).ConfigureAwait(false) != 0)
+        {
+            throw new BackupTargetException($"'{key}' in {Description} grew while being read.");
+        }
+
+        return buffer;
+    }
+
+    /// <inheritdoc />
     public async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);

@@ -39,6 +39,10 @@ public sealed class RetryingTarget : DelegatingTarget
         RunAsync(ct => Inner.GetAsync(key, ct), cancellationToken);
 
     /// <inheritdoc />
+    public override Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default) =>
+        RunAsync(ct => Inner.GetAsync(key, maxLength, ct), cancellationToken);
+
+    /// <inheritdoc />
     public override Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default) =>
         RunAsync(ct => Inner.GetRangeAsync(key, offset, length, ct), cancellationToken);
 

@@ -8,7 +8,7 @@ public enum TargetOperation
     None = 0,
     /// <summary><see cref="IBackupTarget.PutAsync"/>.</summary>
     Put = 1,
-    /// <summary><see cref="IBackupTarget.GetAsync"/> and <see cref="IBackupTarget.GetRangeAsync"/>.</summary>
+    /// <summary><see cref="IBackupTarget.GetAsync(string, CancellationToken)"/>, <see cref="IBackupTarget.GetAsync(string, long, CancellationToken)"/> and <see cref="IBackupTarget.GetRangeAsync"/>.</summary>
     Get = 2,
     /// <summary><see cref="IBackupTarget.ListAsync"/>.</summary>
     List = 4,

@@ -162,7 +162,7 @@ public sealed class VerificationService
         {
             try
             {
-                var bytes = await _repository.Target.GetAsync(info.Key, cancellationToken).ConfigureAwait(false);
+                var bytes = await _repository.Target.GetAsync(info.Key, ObjectSizeLimits.Key, cancellationToken).ConfigureAwait(false);
                 if (JsonSerializer.Deserialize(bytes, RepositoryJson.Default.KeyObject) is not { Data.Length: > 0 })
                 {
                     throw new JsonException("the key object is empty");
@@ -215,6 +215,7 @@ public sealed class VerificationService
             long blobAreaEnd;
             try
             {
+                PackFormat.CheckPackLength(key, info.Length);
                 var trailer = await _repository.Target.GetRangeAsync(key, info.Length - PackFormat.TrailerSize, PackFormat.TrailerSize, ct).ConfigureAwait(false);
                 var headerLength = PackFormat.ReadHeaderLength(trailer, info.Length);
                 blobAreaEnd = info.Length - PackFormat.TrailerSize - headerLength;
@@ -389,7 +390,7 @@ public sealed class VerificationService
             byte[] bytes;
             try
             {
-                bytes = await _repository.Target.GetAsync(key, ct).ConfigureAwait(false);
+                bytes = await _repository.Target.GetAsync(key, ObjectSizeLimits.Pack, ct).ConfigureAwait(false);
             }
             catch (BackupTargetException ex)
             {

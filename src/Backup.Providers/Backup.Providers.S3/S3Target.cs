@@ -119,7 +119,24 @@ public sealed class S3Target : IBackupTarget, IDisposable
         try
         {
             using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
-            return await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
+            return await ReadBodyAsync(response, key, Array.MaxLength, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw Map(ex, key, "read");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLength, Array.MaxLength);
+        var objectKey = KeyOf(key);
+        try
+        {
+            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
+            return await ReadBodyAsync(response, key, maxLength, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
         {
@@ -148,7 +165,7 @@ public sealed class S3Target : IBackupTarget, IDisposable
                 Key = objectKey,
                 ByteRange = new ByteRange(offset, offset + length - 1),
             }, cancellationToken).ConfigureAwait(false);
-            var bytes = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
+            var bytes = await ReadBodyAsync(response, key, length, cancellationToken).ConfigureAwait(false);
             if (bytes.Length != length)
             {
                 // S3 clips a range that runs past the end instead of refusing it.
@@ -376,11 +393,29 @@ public sealed class S3Target : IBackupTarget, IDisposable
         return Convert.ToBase64String(hash);
     }
 
-    private static async Task<byte[]> ReadBodyAsync(GetObjectResponse response, CancellationToken cancellationToken)
+    /// <summary>Reads a response body, refusing one that says or turns out to be larger than <paramref name="maxLength"/> before holding more.</summary>
+    private async Task<byte[]> ReadBodyAsync(GetObjectResponse response, string key, long maxLength, CancellationToken cancellationToken)
     {
         var expected = response.ContentLength;
+        if (expected > maxLength)
+        {
+            throw new BackupObjectTooLargeException(key, Description, expected, maxLength);
+        }
+
         using var buffer = new MemoryStream(expected is > 0 and < int.MaxValue ? (int)expected : 0);
-        await response.ResponseStream.CopyToAsync(buffer, 256 * 1024, cancellationToken).ConfigureAwait(false);
+        var chunk = new byte[256 * 1024];
+        int n;
+        while ((n = await response.ResponseStream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            // The server's length is not trusted: a body longer than announced or allowed stops here.
+            if (buffer.Length + n > maxLength)
+            {
+                throw new BackupObjectTooLargeException(key, Description, buffer.Length + n, maxLength);
+            }
+
+            buffer.Write(chunk, 0, n);
+        }
+
         if (expected >= 0 && buffer.Length != expected)
         {
             throw new BackupTargetException($"The response body ended after {buffer.Length} of {expected} bytes.") { IsTransient = true };

@@ -13,6 +13,9 @@ internal sealed class FileMetadataReader(IFileSystem fileSystem, bool native)
     private const int ENOENT = 2;
     private const int ENOTDIR = 20;
 
+    /// <summary>Whether metadata comes from statx, so device and inode identify a file.</summary>
+    public bool IsNative => native;
+
     /// <summary>Reads the metadata of <paramref name="absolutePath"/>.</summary>
     /// <param name="absolutePath">The path to read.</param>
     /// <param name="name">The node name to record.</param>

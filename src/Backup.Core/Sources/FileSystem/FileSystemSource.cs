@@ -1,6 +1,7 @@
 using System.IO.Abstractions;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using Microsoft.Win32.SafeHandles;
 using Backup.Core.Native;
 using Backup.Core.Snapshots;
 
@@ -250,7 +251,7 @@ public sealed class FileSystemSource : IBackupSource
         {
             Path = relative,
             Metadata = metadata,
-            OpenContentAsync = ct => OpenAsync(absolute, ct),
+            OpenContentAsync = ct => OpenAsync(absolute, metadata, ct),
             RestatAsync = ct =>
             {
                 ct.ThrowIfCancellationRequested();
@@ -259,13 +260,56 @@ public sealed class FileSystemSource : IBackupSource
         };
     }
 
-    private ValueTask<PipeReader> OpenAsync(string absolute, CancellationToken cancellationToken)
+    private ValueTask<PipeReader> OpenAsync(string absolute, TreeNode metadata, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         // Unbuffered: the pipe reads in 256 KiB+ blocks, so a FileStream buffer would only add a copy.
-        var stream = _fileSystem.FileStream.New(absolute, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        Stream stream = _metadata.IsNative
+            ? new FileStream(OpenRecorded(absolute, metadata), FileAccess.Read, bufferSize: 0)
+            : (Stream)_fileSystem.FileStream.New(absolute, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
         return ValueTask.FromResult(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 20, minimumReadSize: 1 << 18)));
     }
+
+    /// <summary>
+    /// Opens the very file whose metadata was recorded. Between that stat and this open, the path may have been swapped
+    /// for a symlink to a file the backup must not read, or for a FIFO that would block forever: the open neither follows
+    /// a final symlink (unless symlinks are followed) nor waits, and what it opened must be the same regular file.
+    /// </summary>
+    /// <exception cref="IOException">The path no longer names that file.</exception>
+    private SafeFileHandle OpenRecorded(string absolute, TreeNode metadata)
+    {
+        var follow = _options.FollowSymlinks;
+        var handle = UnixNative.OpenContent(absolute, follow, out var errno);
+        if (handle is null)
+        {
+            throw errno switch
+            {
+                ELOOP when !follow => new IOException("became a symlink after its metadata was read; not read, so nothing outside the backed-up paths is"),
+                EACCES or EPERM => new UnauthorizedAccessException(UnixNative.Describe(errno)),
+                _ => new IOException(UnixNative.Describe(errno)),
+            };
+        }
+
+        var opened = UnixNative.Stat(handle);
+        string? problem = opened switch
+        {
+            null => "its metadata could not be read after opening it",
+            { FileType: not UnixStat.Regular } => "is no longer a regular file (it was replaced after its metadata was read); not read",
+            _ when opened.Value.Device != metadata.Device || opened.Value.Inode != metadata.Inode => "was replaced by another file after its metadata was read; not read",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            handle.Dispose();
+            throw new IOException(problem);
+        }
+
+        return handle;
+    }
+
+    private const int EPERM = 1;
+    private const int EACCES = 13;
+    private const int ELOOP = 40;
 
     private static string Join(string parent, string name) => parent.Length == 0 ? name : parent + "/" + name;
 
