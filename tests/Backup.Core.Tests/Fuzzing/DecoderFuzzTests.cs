@@ -16,8 +16,9 @@ namespace Backup.Core.Tests.Fuzzing;
 /// </summary>
 public sealed class DecoderFuzzTests
 {
-    private const int Seeds = 4;
-    private const int IterationsPerSeed = 400;
+    // A few seconds in the suite; for a longer run set BACKUP_FUZZ_SEEDS (say 200) and BACKUP_FUZZ_ITERATIONS (say 20000).
+    private static readonly int Seeds = FromEnvironment("BACKUP_FUZZ_SEEDS", 4);
+    private static readonly int IterationsPerSeed = FromEnvironment("BACKUP_FUZZ_ITERATIONS", 400);
 
     private static readonly TransformChain Chain = new(
         [CompressionSetting.Parse("zstd:3"), new AesGcmTransform(RandomNumberGenerator.GetBytes(32))],
@@ -172,6 +173,9 @@ public sealed class DecoderFuzzTests
                 break;
         }
     }
+
+    private static int FromEnvironment(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out var value) && value > 0 ? value : fallback;
 
     private static BlobId Id(int i) => BlobId.Sha256(BitConverter.GetBytes(i));
 }
