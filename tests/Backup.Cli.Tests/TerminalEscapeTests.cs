@@ -75,7 +75,8 @@ public sealed class TerminalEscapeTests : IDisposable
     {
         Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root" && File.Exists("/usr/bin/unshare"), "needs root and unshare to give the lock holder its own host name");
         await _cli.InitAsync();
-        const string HostileHost = "evil\u001b[2J\u0007\nforged\u009b";
+        // The kernel ends a host name at a newline; everything else is taken as given.
+        const string HostileHost = "evil\u001b[2J\u001b]0;pwned\u0007\u009b31m";
 
         // The holder runs in its own UTS namespace whose host name is hostile (the kernel accepts any bytes).
         var holder = StartInOwnUtsNamespace(HostileHost, "create", "--stdin", "--stdin-name", "held");
@@ -91,7 +92,7 @@ public sealed class TerminalEscapeTests : IDisposable
             var prune = await _cli.RunAsync("prune");
 
             prune.ExitCode.Should().NotBe(0);
-            prune.Stderr.Should().Contain("locked").And.Contain(@"evil\x1b[2J\x07\nforged\x9b");
+            prune.Stderr.Should().Contain("locked").And.Contain(@"evil\x1b[2J\x1b]0;pwned\x07\x9b31m");
             ShouldBeSafe(prune.Stderr, "the lock-conflict message");
             ShouldBeSafe(prune.Stdout, "prune's stdout");
         }

@@ -145,8 +145,10 @@ internal sealed class MyServer
             return null;
         }
 
-        var versions = driverVersions.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(v => v.Replace(".", string.Empty, StringComparison.Ordinal).Replace("v", string.Empty, StringComparison.OrdinalIgnoreCase).ToUpperInvariant() switch
+        // The builder may hand back "TLS 1.2, TLS 1.3" as well as "Tls12,Tls13".
+        var versions = driverVersions.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(v => v.Replace(" ", string.Empty, StringComparison.Ordinal).Replace(".", string.Empty, StringComparison.Ordinal)
+                .Replace("v", string.Empty, StringComparison.OrdinalIgnoreCase).ToUpperInvariant() switch
             {
                 "TLS1" or "TLS10" => "TLSv1",
                 "TLS11" => "TLSv1.1",

@@ -197,7 +197,7 @@ public sealed class PostgreSqlRestorer
         var outcome = await SnapshotFiles.FeedAsync(_repository, node, process, stdin => new PsqlRestrictedInput(stdin, key), cancellationToken).ConfigureAwait(false);
         if (outcome.ExitCode != 0 || outcome.StreamFailure is not null)
         {
-            var refused = outcome.Stderr.Contains("backslash commands are restricted", StringComparison.Ordinal)
+            var refused = outcome.Stderr.Contains("backslash commands are restricted", StringComparison.Ordinal) || outcome.Stderr.Contains("\\unrestrict: wrong key", StringComparison.Ordinal)
                 ? " The dump holds a psql meta-command (a line or statement part starting with a backslash, such as \\! or \\o), which a restore refuses: a pg_dump plain dump has none, so it was altered or written by something else."
                 : string.Empty;
             throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed") + refused);

@@ -33,6 +33,7 @@ internal sealed class PsqlRestrictedInput : Stream
     private bool _beforeFirstStatement = true;
     private bool _started;
     private string? _dumpKey;
+    private bool _closed;
 
     public PsqlRestrictedInput(Stream inner, string key)
     {
@@ -80,6 +81,12 @@ internal sealed class PsqlRestrictedInput : Stream
     /// <summary>Writes the preamble if nothing was written and a last line held back without its line end, then closes psql's input.</summary>
     public override async ValueTask DisposeAsync()
     {
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
         try
         {
             await _inner.WriteAsync(TakeUnfinishedLine()).ConfigureAwait(false);
@@ -94,8 +101,9 @@ internal sealed class PsqlRestrictedInput : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !_closed)
         {
+            _closed = true;
             try
             {
                 _inner.Write(TakeUnfinishedLine().Span);
