@@ -15,8 +15,10 @@ namespace Backup.Cli;
 /// </summary>
 internal static class TerminalText
 {
+    // C0 and DEL..C1, ARABIC LETTER MARK, LRM and RLM, LINE and PARAGRAPH SEPARATOR, LRE..RLO, LRI..PDI.
     private static readonly SearchValues<char> Unsafe = SearchValues.Create(
-        [.. Enumerable.Range(0, 0x10000).Select(c => (char)c).Where(IsUnsafe)]);
+        [.. Enumerable.Range(0x00, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Concat([0x061C, 0x200E, 0x200F, 0x2028, 0x2029])
+            .Concat(Enumerable.Range(0x202A, 5)).Concat(Enumerable.Range(0x2066, 4)).Select(c => (char)c)]);
 
     /// <summary><paramref name="text"/> with every character that could steer a terminal escaped; the same instance when there is none.</summary>
     public static string Escape(string text)
@@ -60,13 +62,5 @@ internal static class TerminalText
     }
 
     /// <summary>Whether <paramref name="c"/> is a control character, a line or paragraph separator, or a bidirectional formatting character.</summary>
-    internal static bool IsUnsafe(char c) => char.IsControl(c) || c switch
-    {
-        '\u061C' // ARABIC LETTER MARK
-            or '\u200E' or '\u200F' // LEFT-TO-RIGHT / RIGHT-TO-LEFT MARK
-            or '\u2028' or '\u2029' // LINE / PARAGRAPH SEPARATOR
-            or (>= '\u202A' and <= '\u202E') // LRE, RLE, PDF, LRO, RLO
-            or (>= '\u2066' and <= '\u2069') => true, // LRI, RLI, FSI, PDI
-        _ => false,
-    };
+    internal static bool IsUnsafe(char c) => Unsafe.Contains(c);
 }
