@@ -52,7 +52,7 @@ internal sealed class CliApp
         {
             foreach (var error in parseResult.Errors)
             {
-                await _console.Error.WriteLineAsync($"backup: usage error: {error.Message}").ConfigureAwait(false);
+                await _console.Error.WriteLineAsync(TerminalText.Escape($"backup: usage error: {error.Message}")).ConfigureAwait(false);
             }
 
             var verb = parseResult.CommandResult.Command == _root ? "backup" : $"backup {parseResult.CommandResult.Command.Name}";

@@ -14,6 +14,7 @@ internal sealed class CommandContext
         Json = parseResult.GetValue(options.Json);
         Quiet = parseResult.GetValue(options.Quiet);
         Verbose = parseResult.GetValue(options.Verbose);
+        AllowInsecureHttp = parseResult.GetValue(options.AllowInsecureHttp);
         Output = new OutputWriter(console, Json, Quiet);
         Trace = new RequestTrace(console.GetEnvironmentVariable);
     }
@@ -31,6 +32,13 @@ internal sealed class CommandContext
     public bool Quiet { get; }
 
     public bool Verbose { get; }
+
+    /// <summary>--allow-insecure-http: a plain-HTTP S3 endpoint on another machine is accepted (with a warning).</summary>
+    public bool AllowInsecureHttp { get; }
+
+    /// <summary>Builds the storage target at <paramref name="location"/> with this invocation's settings.</summary>
+    public Backup.Core.Storage.IBackupTarget CreateTarget(string location, bool create) =>
+        RepositoryTargets.Create(location, create, Console.GetEnvironmentVariable, Trace.Wrap, AllowInsecureHttp, Output.Warn);
 
     public OutputWriter Output { get; }
 

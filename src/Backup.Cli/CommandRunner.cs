@@ -29,10 +29,12 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
         catch (Exception ex)
         {
             var code = ExitCodeFor(ex);
-            await console.Error.WriteLineAsync(code == ExitCodes.Usage ? $"backup: usage error: {OneLine(ex.Message)}" : $"backup: error: {OneLine(ex.Message)}").ConfigureAwait(false);
+            // Messages embed stored names (a lock's host, a key's label, a file's path): escaped like all human output.
+            var message = TerminalText.Escape(OneLine(ex.Message));
+            await console.Error.WriteLineAsync(code == ExitCodes.Usage ? $"backup: usage error: {message}" : $"backup: error: {message}").ConfigureAwait(false);
             if (verbose)
             {
-                await console.Error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+                await console.Error.WriteLineAsync(TerminalText.EscapeLines(ex.ToString())).ConfigureAwait(false);
             }
 
             return code;

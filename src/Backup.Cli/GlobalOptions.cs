@@ -37,5 +37,11 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
-    public IEnumerable<Option> All => [Repo, PasswordFile, Json, Quiet, Verbose];
+    public Option<bool> AllowInsecureHttp { get; } = new("--allow-insecure-http")
+    {
+        Description = "Allow an http:// $BACKUP_S3_ENDPOINT on another machine (refused by default: anyone on the path can read and alter the requests).",
+        Recursive = true,
+    };
+
+    public IEnumerable<Option> All => [Repo, PasswordFile, Json, Quiet, Verbose, AllowInsecureHttp];
 }

@@ -4,7 +4,11 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace Backup.Cli;
 
-/// <summary>Writes results to stdout: JSON with --json, aligned tables and lines otherwise, nothing but JSON and data with --quiet.</summary>
+/// <summary>
+/// Writes results to stdout: JSON with --json, aligned tables and lines otherwise, nothing but JSON and data with
+/// --quiet. Every human line and cell goes through <see cref="TerminalText.Escape"/> here, so a stored name can never
+/// steer the terminal whichever command prints it; JSON is written exactly (its own escaping covers control characters).
+/// </summary>
 internal sealed class OutputWriter(CliConsole console, bool json, bool quiet)
 {
     public bool IsJson => json;
@@ -21,7 +25,7 @@ internal sealed class OutputWriter(CliConsole console, bool json, bool quiet)
     {
         if (!json && !quiet)
         {
-            await console.Out.WriteLineAsync(line).ConfigureAwait(false);
+            await console.Out.WriteLineAsync(TerminalText.Escape(line)).ConfigureAwait(false);
         }
     }
 
@@ -30,12 +34,18 @@ internal sealed class OutputWriter(CliConsole console, bool json, bool quiet)
     {
         if (!json)
         {
-            await console.Out.WriteLineAsync(line).ConfigureAwait(false);
+            await console.Out.WriteLineAsync(TerminalText.Escape(line)).ConfigureAwait(false);
         }
     }
 
     /// <summary>A warning on stderr (always shown).</summary>
-    public Task WarnAsync(string message) => console.Error.WriteLineAsync($"backup: warning: {message}");
+    public Task WarnAsync(string message) => ErrorAsync($"warning: {message}");
+
+    /// <summary>A warning written at once, for code that cannot wait (building a storage target).</summary>
+    public void Warn(string message) => console.Error.WriteLine(TerminalText.Escape($"backup: warning: {message}"));
+
+    /// <summary>A line on stderr, prefixed "backup: " (always shown): a problem with one entry, a failure.</summary>
+    public Task ErrorAsync(string message) => console.Error.WriteLineAsync(TerminalText.Escape($"backup: {message}"));
 
     /// <summary>Writes rows as a table with a header, columns padded to their widest cell.</summary>
     public async Task TableAsync(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
@@ -46,7 +56,7 @@ internal sealed class OutputWriter(CliConsole console, bool json, bool quiet)
         }
 
         var all = new List<IReadOnlyList<string>> { headers };
-        all.AddRange(rows);
+        all.AddRange(rows.Select(row => (IReadOnlyList<string>)[.. row.Select(TerminalText.Escape)]));
         var widths = new int[headers.Count];
         foreach (var row in all)
         {

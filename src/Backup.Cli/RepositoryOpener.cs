@@ -14,7 +14,7 @@ internal static class RepositoryOpener
 
     private static async Task<BackupRepository> OpenAsync(CommandContext context, bool loadIndex, CancellationToken cancellationToken)
     {
-        var target = RepositoryTargets.Create(RepositoryTargets.ResolveLocation(context), create: false, context.Console.GetEnvironmentVariable, context.Trace.Wrap);
+        var target = context.CreateTarget(RepositoryTargets.ResolveLocation(context), create: false);
 
         // Fail on a missing repository before asking for a password.
         _ = await BackupRepository.ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);

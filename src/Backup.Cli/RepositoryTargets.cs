@@ -52,7 +52,10 @@ internal static class RepositoryTargets
     /// <param name="create">Whether the location may be created (init); otherwise a missing local directory is <see cref="RepositoryNotFoundException"/>.</param>
     /// <param name="environment">Reads an environment variable (remote settings and secrets).</param>
     /// <param name="wrap">Decorates the storage target itself, inside the retry layer (request counting); none when null.</param>
-    public static IBackupTarget Create(string location, bool create, Func<string, string?> environment, Func<IBackupTarget, IBackupTarget>? wrap = null)
+    /// <param name="allowInsecureHttp">Accept an http:// S3 endpoint on another machine (--allow-insecure-http).</param>
+    /// <param name="warn">Told when an insecure setting is used anyway.</param>
+    public static IBackupTarget Create(
+        string location, bool create, Func<string, string?> environment, Func<IBackupTarget, IBackupTarget>? wrap = null, bool allowInsecureHttp = false, Action<string>? warn = null)
     {
         wrap ??= static target => target;
         var separator = location.IndexOf("://", StringComparison.Ordinal);
@@ -62,7 +65,7 @@ internal static class RepositoryTargets
         {
             null or "file" => wrap(CreateLocal(location, create)),
             "sftp" => new RetryingTarget(wrap(CreateSftp(rest, environment))),
-            "s3" => new RetryingTarget(wrap(CreateS3(rest, environment))),
+            "s3" => new RetryingTarget(wrap(CreateS3(rest, environment, allowInsecureHttp, warn))),
             "azure" => new RetryingTarget(wrap(CreateAzure(rest, environment))),
             _ => throw new CliUsageException(
                 $"Repository location uses '{scheme}://', which is not supported; give a local directory or an sftp://, s3:// or azure:// URL."),
@@ -154,7 +157,7 @@ internal static class RepositoryTargets
     }
 
     /// <summary><c>bucket[/prefix]</c>.</summary>
-    private static S3Target CreateS3(string rest, Func<string, string?> environment)
+    private static S3Target CreateS3(string rest, Func<string, string?> environment, bool allowInsecureHttp, Action<string>? warn)
     {
         var (bucket, prefix) = SplitContainer(rest, "s3://BUCKET[/PREFIX]", "bucket");
         Uri? endpoint = null;
@@ -184,7 +187,20 @@ internal static class RepositoryTargets
             Prefix = prefix,
             ForcePathStyle = pathStyle,
             Credentials = new S3Credentials(accessKey, secretKey, Optional(environment, AwsSessionTokenVariable)),
+            AllowInsecureHttp = allowInsecureHttp,
         };
+        if (options.IsInsecureRemoteHttp && !allowInsecureHttp)
+        {
+            throw new CliUsageException(
+                $"{S3EndpointVariable} is plain http:// to another machine ({endpoint!.Host}): anyone on the network path can read and alter the requests. " +
+                "Use https://, or pass --allow-insecure-http if the network is trusted.");
+        }
+
+        if (options.IsInsecureRemoteHttp)
+        {
+            warn?.Invoke($"{S3EndpointVariable} is plain http:// to {endpoint!.Host}: requests can be read and altered on the way (--allow-insecure-http).");
+        }
+
         Validate(options.Validate, hint: null);
         return new S3Target(options);
     }

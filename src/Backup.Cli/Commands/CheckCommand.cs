@@ -75,8 +75,8 @@ internal static class CheckCommand
 
             if (errors > 0)
             {
-                await context.Console.Error.WriteLineAsync(
-                    $"backup: error: check found {errors} error(s) in the repository; see 'backup repair --help'").ConfigureAwait(false);
+                await context.Output.ErrorAsync(
+                    $"error: check found {errors} error(s) in the repository; see 'backup repair --help'").ConfigureAwait(false);
                 return ExitCodes.ProblemsFound;
             }
 

@@ -44,8 +44,8 @@ internal static class CopyCommand
             var sourceLocation = context.Get(from) is { Length: > 0 } given ? given : RepositoryTargets.ResolveLocation(context);
             var destinationLocation = context.Get(to)!;
             // The destination first: it is the one most often remote, so its settings are checked even when the source is missing.
-            var destinationTarget = RepositoryTargets.Create(destinationLocation, create: false, context.Console.GetEnvironmentVariable, context.Trace.Wrap);
-            var sourceTarget = RepositoryTargets.Create(sourceLocation, create: false, context.Console.GetEnvironmentVariable, context.Trace.Wrap);
+            var destinationTarget = context.CreateTarget(destinationLocation, create: false);
+            var sourceTarget = context.CreateTarget(sourceLocation, create: false);
 
             // Fail on a missing repository, or the same one twice, before asking for any password.
             var sourceConfig = await BackupRepository.ReadConfigAsync(sourceTarget, ct).ConfigureAwait(false);

@@ -168,7 +168,7 @@ internal static class CreateCommand
     {
         foreach (var problem in result.Problems)
         {
-            await context.Console.Error.WriteLineAsync($"backup: could not read {problem.Path}: {problem.Reason}").ConfigureAwait(false);
+            await context.Output.ErrorAsync($"could not read {problem.Path}: {problem.Reason}").ConfigureAwait(false);
         }
 
         var snapshot = result.Snapshot;

@@ -50,12 +50,12 @@ internal static class DatabaseVerify
 
         foreach (var mismatch in report.Mismatches)
         {
-            await context.Console.Error.WriteLineAsync($"backup: table differs: {mismatch}").ConfigureAwait(false);
+            await context.Output.ErrorAsync($"table differs: {mismatch}").ConfigureAwait(false);
         }
 
         foreach (var problem in report.IntegrityProblems)
         {
-            await context.Console.Error.WriteLineAsync($"backup: integrity: {problem}").ConfigureAwait(false);
+            await context.Output.ErrorAsync($"integrity: {problem}").ConfigureAwait(false);
         }
 
         if (context.Json)
@@ -81,8 +81,8 @@ internal static class DatabaseVerify
 
         if (!report.Succeeded)
         {
-            await context.Console.Error.WriteLineAsync(
-                $"backup: error: restore drill failed: {report.Mismatches.Count} table(s) differ, {report.IntegrityProblems.Count} integrity finding(s)").ConfigureAwait(false);
+            await context.Output.ErrorAsync(
+                $"error: restore drill failed: {report.Mismatches.Count} table(s) differ, {report.IntegrityProblems.Count} integrity finding(s)").ConfigureAwait(false);
             return ExitCodes.ProblemsFound;
         }
 

@@ -32,7 +32,7 @@ internal static class InitCommand
 
             // The password first, so a missing one leaves no empty directory behind.
             using var credentials = new PasswordResolver(context.Console).Resolve(context.PasswordFile, confirm: true);
-            var target = RepositoryTargets.Create(location, create: true, context.Console.GetEnvironmentVariable, context.Trace.Wrap);
+            var target = context.CreateTarget(location, create: true);
             await using var repository = await BackupRepository.InitAsync(target, credentials, options, ct).ConfigureAwait(false);
             var keys = await repository.ListKeysAsync(ct).ConfigureAwait(false);
             var output = new InitOutput(repository.Config.Id, target.Description, repository.Config.Compression, keys.Single(k => k.IsCurrent).Id);

@@ -102,7 +102,7 @@ internal static class RestoreCommand
 
             foreach (var problem in result.Problems)
             {
-                await context.Console.Error.WriteLineAsync($"backup: could not restore /{problem.Path.TrimStart('/')}: {problem.Reason}").ConfigureAwait(false);
+                await context.Output.ErrorAsync($"could not restore /{problem.Path.TrimStart('/')}: {problem.Reason}").ConfigureAwait(false);
             }
 
             var output = new RestoreOutput(

@@ -66,7 +66,7 @@ internal static class VerifyCommand
             var result = await new VerificationService(repository).RestoreDrillAsync(options, ct).ConfigureAwait(false);
             foreach (var problem in result.Problems)
             {
-                await context.Console.Error.WriteLineAsync($"backup: did not restore exactly: /{problem.Path.TrimStart('/')}: {problem.Message}").ConfigureAwait(false);
+                await context.Output.ErrorAsync($"did not restore exactly: /{problem.Path.TrimStart('/')}: {problem.Message}").ConfigureAwait(false);
             }
 
             if (context.Json)
@@ -87,7 +87,7 @@ internal static class VerifyCommand
 
             if (!result.IsSuccess)
             {
-                await context.Console.Error.WriteLineAsync($"backup: error: restore drill failed: {result.Problems.Count} file(s) did not restore exactly").ConfigureAwait(false);
+                await context.Output.ErrorAsync($"error: restore drill failed: {result.Problems.Count} file(s) did not restore exactly").ConfigureAwait(false);
                 return ExitCodes.ProblemsFound;
             }
 

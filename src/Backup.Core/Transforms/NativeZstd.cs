@@ -30,9 +30,14 @@ internal sealed unsafe class NativeZstd
     /// <summary>Loads libzstd, or returns null when the machine has none (then the managed port is used).</summary>
     public static NativeZstd? TryLoad()
     {
-        foreach (var name in new[] { "libzstd.so.1", "libzstd.so", "libzstd.1.dylib", "libzstd.dylib", "libzstd.dll", "zstd.dll" })
+        var windows = OperatingSystem.IsWindows();
+        var searchPath = SearchPathFor(windows);
+        foreach (var name in CandidateNames(windows))
         {
-            if (NativeLibrary.TryLoad(name, out var library))
+            var loaded = searchPath is { } path
+                ? NativeLibrary.TryLoad(name, typeof(NativeZstd).Assembly, path, out var library)
+                : NativeLibrary.TryLoad(name, out library);
+            if (loaded)
             {
                 try
                 {
@@ -47,6 +52,20 @@ internal sealed unsafe class NativeZstd
 
         return null;
     }
+
+    /// <summary>The file names libzstd goes by on this kind of system.</summary>
+    internal static IReadOnlyList<string> CandidateNames(bool windows) =>
+        windows ? ["libzstd.dll", "zstd.dll"] : ["libzstd.so.1", "libzstd.so", "libzstd.1.dylib", "libzstd.dylib"];
+
+    /// <summary>
+    /// Where Windows may look for the library: next to this assembly, the application and System32 only. A bare
+    /// name given to LoadLibrary is also looked up in the current directory and on PATH, where anyone who can write
+    /// a file (a downloaded archive being backed up, a user-writable PATH entry) would plant a zstd.dll that runs
+    /// in the backup's process. Null elsewhere: the dynamic loader's own search (ld.so's cache and system
+    /// directories, dyld's) never includes the current directory.
+    /// </summary>
+    internal static DllImportSearchPath? SearchPathFor(bool windows) =>
+        windows ? DllImportSearchPath.AssemblyDirectory | DllImportSearchPath.ApplicationDirectory | DllImportSearchPath.System32 : null;
 
     public nint CreateCompressionContext() => _createCCtx();
 

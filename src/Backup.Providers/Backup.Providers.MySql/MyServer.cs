@@ -55,9 +55,10 @@ internal sealed class MyServer
     public string LocateTool(params string[] names) =>
         ToolLocator.Find(names, [_toolsDirectory]) ?? throw new InvalidOperationException($"{string.Join(" or ", names)} was not found (looked in {_toolsDirectory ?? "(no ClientToolsDirectory)"} and PATH); install the MariaDB or MySQL client or set ClientToolsDirectory.");
 
-    /// <summary>A 0600 option file with the connection and password, for --defaults-extra-file (which must be the tool's first argument).</summary>
-    public Task<TempFile> WriteOptionFileAsync(CancellationToken cancellationToken)
+    /// <summary>A 0600 option file for <paramref name="tool"/> with the connection, password and TLS settings, for --defaults-extra-file (which must be the tool's first argument).</summary>
+    public async Task<TempFile> WriteOptionFileAsync(string tool, CancellationToken cancellationToken)
     {
+        var mariaDb = await IsMariaDbToolAsync(tool, cancellationToken).ConfigureAwait(false);
         var text = new StringBuilder("[client]\n");
         text.Append(CultureInfo.InvariantCulture, $"host={Quote(Host)}\nport={Port}\n");
         if (!string.IsNullOrEmpty(_builder.UserID))
@@ -70,8 +71,92 @@ internal sealed class MyServer
             text.Append(CultureInfo.InvariantCulture, $"password={Quote(_builder.Password)}\n");
         }
 
-        text.Append(_builder.SslMode == MySqlSslMode.None ? "skip-ssl\n" : string.Empty);
-        return Providers.Secrets.WritePrivateFileAsync(text.ToString(), ".cnf", cancellationToken);
+        AppendTlsOptions(text, _builder, mariaDb);
+        return await Providers.Secrets.WritePrivateFileAsync(text.ToString(), ".cnf", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <paramref name="tool"/> is MariaDB's (its version line says so; Debian's mysqldump often is), which spells the TLS options differently.</summary>
+    public static async Task<bool> IsMariaDbToolAsync(string tool, CancellationToken cancellationToken)
+    {
+        await using var process = ToolProcess.Start(tool, ["--version"], null, []);
+        var output = await process.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
+        await process.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return output.Contains("MariaDB", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The connection string's TLS settings in the tools' own terms, so mariadb-dump and mysql connect as the driver
+    /// does: a backup that demands TLS must not have its dump stream sent in clear. MySQL's tools take
+    /// <c>ssl-mode</c>; MariaDB's take <c>ssl</c>, <c>skip-ssl</c> and <c>ssl-verify-server-cert</c> instead. A
+    /// tool that does not know an option written here fails rather than connect without it.
+    /// </summary>
+    /// <remarks>
+    /// MariaDB's tools refuse a server without TLS only when they also verify its certificate: with
+    /// <see cref="MySqlSslMode.Required"/> they ask for TLS but would still fall back to plain text, so a connection
+    /// that must not be downgraded needs <see cref="MySqlSslMode.VerifyCA"/> or <see cref="MySqlSslMode.VerifyFull"/>
+    /// (which MariaDB's tools both enforce as a full check, host name included).
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">A client certificate is given only as a PKCS #12 file, which the tools cannot read.</exception>
+    internal static void AppendTlsOptions(StringBuilder text, MySqlConnectionStringBuilder builder, bool mariaDb)
+    {
+        text.Append((builder.SslMode, mariaDb) switch
+        {
+            (MySqlSslMode.None, true) => "skip-ssl\n",
+            (MySqlSslMode.Preferred, true) => string.Empty,
+            (MySqlSslMode.Required, true) => "ssl\n",
+            (MySqlSslMode.VerifyCA or MySqlSslMode.VerifyFull, true) => "ssl\nssl-verify-server-cert\n",
+            (MySqlSslMode.None, false) => "ssl-mode=DISABLED\n",
+            (MySqlSslMode.Preferred, false) => "ssl-mode=PREFERRED\n",
+            (MySqlSslMode.Required, false) => "ssl-mode=REQUIRED\n",
+            (MySqlSslMode.VerifyCA, false) => "ssl-mode=VERIFY_CA\n",
+            (MySqlSslMode.VerifyFull, false) => "ssl-mode=VERIFY_IDENTITY\n",
+            var (other, _) => throw new InvalidOperationException($"SslMode {other} has no equivalent in the MariaDB/MySQL client tools."),
+        });
+        if (builder.SslMode == MySqlSslMode.None)
+        {
+            return;
+        }
+
+        if (!string.IsNullOrEmpty(builder.CertificateFile) && string.IsNullOrEmpty(builder.SslCert))
+        {
+            throw new InvalidOperationException(
+                "The connection string gives the client certificate as a PKCS #12 file (CertificateFile), which the MariaDB/MySQL client tools cannot read; give it as PEM files with SslCert and SslKey.");
+        }
+
+        foreach (var (option, value) in new[] { ("ssl-ca", builder.SslCa), ("ssl-cert", builder.SslCert), ("ssl-key", builder.SslKey) })
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{option}={Quote(Path.GetFullPath(value))}\n");
+            }
+        }
+
+        if (ToolTlsVersions(builder.TlsVersion) is { } versions)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"tls-version={versions}\n");
+        }
+    }
+
+    /// <summary>"Tls12, Tls13" (the driver's spelling) as "TLSv1.2,TLSv1.3" (the tools'); null when none is given.</summary>
+    private static string? ToolTlsVersions(string? driverVersions)
+    {
+        if (string.IsNullOrWhiteSpace(driverVersions))
+        {
+            return null;
+        }
+
+        // The builder may hand back "TLS 1.2, TLS 1.3" as well as "Tls12,Tls13".
+        var versions = driverVersions.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(v => v.Replace(" ", string.Empty, StringComparison.Ordinal).Replace(".", string.Empty, StringComparison.Ordinal)
+                .Replace("v", string.Empty, StringComparison.OrdinalIgnoreCase).ToUpperInvariant() switch
+            {
+                "TLS1" or "TLS10" => "TLSv1",
+                "TLS11" => "TLSv1.1",
+                "TLS12" => "TLSv1.2",
+                "TLS13" => "TLSv1.3",
+                _ => throw new InvalidOperationException($"TlsVersion '{v}' is not one the MariaDB/MySQL client tools know (Tls12, Tls13)."),
+            });
+        return string.Join(',', versions.Distinct(StringComparer.Ordinal));
     }
 
     public static string QuoteIdentifier(string name) => "`" + name.Replace("`", "``", StringComparison.Ordinal) + "`";

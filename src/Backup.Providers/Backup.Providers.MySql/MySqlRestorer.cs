@@ -100,7 +100,7 @@ public sealed class MySqlRestorer
             return new DatabaseRestoreResult(source, target, elapsed, await DriverDumpBytesAsync(node, cancellationToken).ConfigureAwait(false));
         }
 
-        using var optionFile = await server.WriteOptionFileAsync(cancellationToken).ConfigureAwait(false);
+        using var optionFile = await server.WriteOptionFileAsync(tool!, cancellationToken).ConfigureAwait(false);
         await using var process = ToolProcess.Start(tool!,
             [$"--defaults-extra-file={optionFile.Path}", "--default-character-set=utf8mb4", "--binary-mode", $"--database={target}"],
             new Dictionary<string, string?> { ["MYSQL_PWD"] = null, ["LC_ALL"] = "C" }, server.Secrets, redirectStdin: true);

@@ -130,7 +130,7 @@ public sealed class MySqlSource : IDatabaseBackupSource
             await begin.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _optionFile = await _server.WriteOptionFileAsync(cancellationToken).ConfigureAwait(false);
+        _optionFile = await _server.WriteOptionFileAsync(tool, cancellationToken).ConfigureAwait(false);
         try
         {
             foreach (var name in names)

@@ -161,6 +161,15 @@ internal sealed class PgServer
         return builder.ToString();
     }
 
+    /// <summary>Whether <paramref name="psql"/> knows <c>\restrict</c>, which switches meta-commands off (its command help lists it).</summary>
+    public static async Task<bool> SupportsRestrictAsync(string psql, CancellationToken cancellationToken)
+    {
+        await using var process = ToolProcess.Start(psql, ["--help=commands"], null, []);
+        var output = await process.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
+        var outcome = await process.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return outcome.ExitCode == 0 && output.Contains("\\restrict ", StringComparison.Ordinal);
+    }
+
     private static async Task<int> GetToolMajorAsync(string path, CancellationToken cancellationToken)
     {
         await using var process = ToolProcess.Start(path, ["--version"], null, []);

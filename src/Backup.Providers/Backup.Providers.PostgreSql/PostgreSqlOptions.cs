@@ -22,7 +22,10 @@ public enum PostgreSqlDumpFormat
     /// <summary>Custom format (-Fc): restored by pg_restore, selectively (-t) and in parallel (-j).</summary>
     Custom,
 
-    /// <summary>Plain SQL: restored by psql, all or nothing.</summary>
+    /// <summary>
+    /// Plain SQL: restored by psql, all or nothing, with psql's meta-commands switched off (<c>\restrict</c>, so the
+    /// restoring psql must be 13.22, 14.19, 15.14, 16.10, 17.6 or later); a dump that holds one fails to restore.
+    /// </summary>
     Plain,
 }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Backup.Core.Pipeline;
@@ -18,7 +19,9 @@ namespace Backup.Providers.PostgreSql;
 /// </summary>
 /// <remarks>
 /// A restore runs SQL written by the source database's superusers; test restores belong in a scratch database
-/// (see <see cref="PostgreSqlVerifier"/>).
+/// (see <see cref="PostgreSqlVerifier"/>). It never runs anything on this host: plain dumps are fed to psql with
+/// its meta-commands switched off (<c>\restrict</c>, which needs psql 13.22, 14.19, 15.14, 16.10, 17.6 or later),
+/// and a dump that holds one (<c>\!</c>, <c>\o |cmd</c>, <c>\copy … program</c>, <c>\set</c>, …) fails to restore.
 /// </remarks>
 public sealed class PostgreSqlRestorer
 {
@@ -172,16 +175,32 @@ public sealed class PostgreSqlRestorer
         }
     }
 
+    /// <summary>
+    /// Plain dumps go through psql with its meta-commands switched off (see <see cref="PsqlRestrictedInput"/>): a
+    /// dump is data, and one written or altered by someone else must not run commands on this host. A dump that
+    /// holds any meta-command fails the restore, and the single transaction leaves nothing of it behind.
+    /// </summary>
     private async Task PsqlAsync(PgServer server, int serverVersionNum, TreeNode node, string target, CancellationToken cancellationToken)
     {
         var tool = await server.LocateToolAsync("psql", serverVersionNum, cancellationToken).ConfigureAwait(false);
+        if (!await PgServer.SupportsRestrictAsync(tool, cancellationToken).ConfigureAwait(false))
+        {
+            throw new DatabaseRestoreException(
+                $"{tool} has no \\restrict (added in PostgreSQL 13.22, 14.19, 15.14, 16.10 and 17.6), without which psql would run any meta-command in the dump, " +
+                "such as \\! (a shell command), on this host; install current client tools or set ClientToolsDirectory to them.");
+        }
+
+        var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         using var environment = await server.CreateToolEnvironmentAsync(target, cancellationToken).ConfigureAwait(false);
         await using var process = ToolProcess.Start(tool, ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "-"], environment.Variables, server.Secrets, redirectStdin: true);
         process.DiscardOutput();
-        var outcome = await SnapshotFiles.FeedAsync(_repository, node, process, cancellationToken).ConfigureAwait(false);
+        var outcome = await SnapshotFiles.FeedAsync(_repository, node, process, stdin => new PsqlRestrictedInput(stdin, key), cancellationToken).ConfigureAwait(false);
         if (outcome.ExitCode != 0 || outcome.StreamFailure is not null)
         {
-            throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed"));
+            var refused = outcome.Stderr.Contains("backslash commands are restricted", StringComparison.Ordinal) || outcome.Stderr.Contains("\\unrestrict: wrong key", StringComparison.Ordinal)
+                ? " The dump holds a psql meta-command (a line or statement part starting with a backslash, such as \\! or \\o), which a restore refuses: a pg_dump plain dump has none, so it was altered or written by something else."
+                : string.Empty;
+            throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed") + refused);
         }
     }
 

@@ -52,6 +52,18 @@ public sealed record S3TargetOptions
     /// <summary>S3 Object Lock retention for new objects; <see langword="null"/> writes no retention.</summary>
     public S3ObjectLockOptions? ObjectLock { get; init; }
 
+    /// <summary>
+    /// Allows an <c>http://</c> <see cref="Endpoint"/> on another machine. Off by default: over plain HTTP anyone on
+    /// the path sees every request (and a session token, which travels in a header), and can replay, delay or drop
+    /// them, delete objects or hand back stale ones, so <see cref="Validate"/> refuses such an endpoint. The
+    /// repository's contents stay encrypted and authenticated either way. Plain HTTP to this machine
+    /// (<c>localhost</c>, 127.0.0.0/8, <c>::1</c>) is always allowed: the traffic does not leave it.
+    /// </summary>
+    public bool AllowInsecureHttp { get; init; }
+
+    /// <summary>Whether requests go over plain HTTP to another machine (allowed only with <see cref="AllowInsecureHttp"/>).</summary>
+    public bool IsInsecureRemoteHttp => Endpoint is { } endpoint && endpoint.Scheme == Uri.UriSchemeHttp && !endpoint.IsLoopback;
+
     /// <summary>Adjusts the SDK client configuration last (proxies, HTTP client factory, test hooks).</summary>
     public Action<AmazonS3Config>? ConfigureClient { get; init; }
 
@@ -82,6 +94,13 @@ public sealed record S3TargetOptions
         if (Prefix.StartsWith('/') || Prefix.Contains('\\', StringComparison.Ordinal))
         {
             throw new ArgumentException($"{nameof(Prefix)} must be relative and use '/' separators.");
+        }
+
+        if (IsInsecureRemoteHttp && !AllowInsecureHttp)
+        {
+            throw new ArgumentException(
+                $"{nameof(Endpoint)} uses plain http:// to another machine ({Endpoint!.Host}), where anyone on the path can read and alter the requests; " +
+                $"use https://, or set {nameof(AllowInsecureHttp)} if the network is trusted.");
         }
 
         ObjectLock?.Validate();

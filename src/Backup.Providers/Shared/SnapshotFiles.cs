@@ -44,12 +44,19 @@ internal static class SnapshotFiles
     }
 
     /// <summary>Feeds a file node's content to a tool's standard input, then waits for the tool; a broken pipe is reported with the tool's own error.</summary>
-    public static async Task<ToolOutcome> FeedAsync(BackupRepository repository, TreeNode node, ToolProcess process, CancellationToken cancellationToken)
+    public static Task<ToolOutcome> FeedAsync(BackupRepository repository, TreeNode node, ToolProcess process, CancellationToken cancellationToken) =>
+        FeedAsync(repository, node, process, wrapInput: null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="FeedAsync(BackupRepository, TreeNode, ToolProcess, CancellationToken)"/>, through the filter
+    /// <c>wrapInput</c> puts between the content and the tool (the filter owns the standard input it is given).
+    /// </summary>
+    public static async Task<ToolOutcome> FeedAsync(BackupRepository repository, TreeNode node, ToolProcess process, Func<Stream, Stream>? wrapInput, CancellationToken cancellationToken)
     {
         IOException? broken = null;
         try
         {
-            await using var stdin = process.StandardInput;
+            await using var stdin = wrapInput is null ? process.StandardInput : wrapInput(process.StandardInput);
             await new ContentReader(repository).CopyToAsync(node, stdin, cancellationToken).ConfigureAwait(false);
         }
         catch (IOException ex)

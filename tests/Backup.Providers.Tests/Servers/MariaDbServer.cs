@@ -25,7 +25,8 @@ public sealed class MariaDbServer : IAsyncDisposable
 
     public static string? FindServer() => new[] { "/usr/sbin/mariadbd", "/usr/bin/mariadbd", "/usr/sbin/mysqld" }.FirstOrDefault(File.Exists);
 
-    public static async Task<MariaDbServer> StartAsync()
+    /// <summary>Starts a server; <paramref name="extraArguments"/> go to mariadbd after the usual ones (TLS files, for one).</summary>
+    public static async Task<MariaDbServer> StartAsync(IEnumerable<string>? extraArguments = null)
     {
         var daemon = FindServer() ?? throw new InvalidOperationException("MariaDB server binaries are not installed; run scripts/install-test-servers.sh");
         var root = Path.Combine(Path.GetTempPath(), $"mariadbtest-{Guid.NewGuid():N}");
@@ -40,7 +41,7 @@ public sealed class MariaDbServer : IAsyncDisposable
                 "--no-defaults", $"--user={Environment.UserName}", $"--datadir={Path.Combine(root, "data")}", $"--port={server.Port}", $"--socket={Path.Combine(root, "sock")}",
                 "--bind-address=127.0.0.1", $"--pid-file={Path.Combine(root, "pid")}", $"--log-error={Path.Combine(root, "error.log")}",
                 "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=48M", "--skip-log-bin", "--skip-name-resolve", "--innodb-flush-log-at-trx-commit=0",
-            })
+            }.Concat(extraArguments ?? []))
             {
                 info.ArgumentList.Add(argument);
             }
