@@ -1,6 +1,6 @@
 extern alias pg;
 
-using ToolProcess = pg::Backup.Providers.ToolProcess;
+using PgToolProcess = pg::Backup.Providers.ToolProcess;
 
 namespace Backup.Providers.Tests;
 
@@ -40,7 +40,7 @@ public sealed class ToolEnvironmentTests : IDisposable
         Environment.SetEnvironmentVariable("PGSSLROOTCERT", "/etc/ssl/db-ca.pem");
         try
         {
-            await using (var process = ToolProcess.Start(tool, [], new Dictionary<string, string?> { ["PGPASSWORD"] = "database-password" }, ["database-password"]))
+            await using (var process = PgToolProcess.Start(tool, [], new Dictionary<string, string?> { ["PGPASSWORD"] = "database-password" }, ["database-password"]))
             {
                 process.DiscardOutput();
                 (await process.WaitAsync(CancellationToken.None)).ExitCode.Should().Be(0);
