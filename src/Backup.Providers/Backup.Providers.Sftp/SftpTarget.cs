@@ -37,6 +37,7 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
     // SSH.NET takes a mode as the decimal number that reads like the octal one (600 for 0600).
     private readonly short _filePermissions;
     private readonly short _directoryPermissions;
+    private bool _permissionsUnsupported;
 
     /// <summary>Creates the target; nothing connects until the first call.</summary>
     public SftpTarget(SftpTargetOptions options)
@@ -254,8 +255,30 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
         }
 
         // The server creates files with its umask (0644 with OpenSSH's default); the object gets its permissions
-        // before it is renamed into place. SSH.NET has this call only without async.
-        await Task.Run(() => client.ChangePermissions(temp, _filePermissions), cancellationToken).ConfigureAwait(false);
+        // before it is renamed into place.
+        await SetPermissionsAsync(client, temp, _filePermissions, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sets a mode. A server without Unix permissions (some cloud SFTP gateways) answers "unsupported": it is not
+    /// asked again, and its objects keep whatever access it gives them.
+    /// </summary>
+    private async Task SetPermissionsAsync(SftpClient client, string path, short mode, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _permissionsUnsupported))
+        {
+            return;
+        }
+
+        try
+        {
+            // SSH.NET has this call only without async.
+            await Task.Run(() => client.ChangePermissions(path, mode), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SftpException ex) when (ex.StatusCode == StatusCode.OperationUnsupported)
+        {
+            Volatile.Write(ref _permissionsUnsupported, true);
+        }
     }
 
     /// <summary>Directories get the objects' permissions plus search where read is granted (0600 gives 0700, 0640 gives 0750).</summary>
@@ -278,7 +301,7 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
         if (directory == _root || directory.StartsWith(_root.TrimEnd('/') + "/", StringComparison.Ordinal))
         {
             // Directories above the repository, made on first use, keep the server's default.
-            await Task.Run(() => client.ChangePermissions(directory, _directoryPermissions), cancellationToken).ConfigureAwait(false);
+            await SetPermissionsAsync(client, directory, _directoryPermissions, cancellationToken).ConfigureAwait(false);
         }
     }
 

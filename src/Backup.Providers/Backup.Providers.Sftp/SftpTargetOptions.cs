@@ -37,6 +37,8 @@ public sealed record SftpTargetOptions
     /// The permissions of new objects: the owner's only (0600) by default, so other users of the server cannot copy a
     /// key object and guess its password offline. Directories the target creates get the same plus search where read
     /// is granted (0700 by default). A repository shared by a group names 0640 (group reads, directories 0750) or 0660.
+    /// Setting them costs a request per object; a server without Unix permissions (it answers "unsupported") is not
+    /// asked again.
     /// </summary>
     public UnixFileMode ObjectPermissions { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
