@@ -51,9 +51,12 @@ internal sealed unsafe class Argon2id
     {
         // The packaged build first (beside the application, or under runtimes/<rid>/native for a framework-dependent
         // app); then the system's, except on Windows, where a bare name would search the current directory and PATH.
+        // A native (AOT) executable has no assembly directory: its libsodium lies beside it, named in full.
+        var beside = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "libsodium.dll" : OperatingSystem.IsMacOS() ? "libsodium.dylib" : "libsodium.so");
         var searches = new List<(string Name, DllImportSearchPath? Path)>
         {
             ("libsodium", DllImportSearchPath.AssemblyDirectory),
+            (beside, null),
         };
         if (!OperatingSystem.IsWindows())
         {

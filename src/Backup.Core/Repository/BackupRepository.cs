@@ -579,7 +579,8 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <summary>
     /// Removes a key. The key this session was opened with, and the last key, cannot be removed. The master key stays
     /// the same: whoever held the removed password and kept a copy of its key object (or of the master key) can still
-    /// decrypt the repository; to shut them out, copy the snapshots into a new repository (<c>backup copy --all</c>).
+    /// decrypt the repository; to shut them out, copy every snapshot into a new repository, which has a new master
+    /// key (<see cref="Replication.RepositoryCopier"/>; docs/repository-format.md, section 7).
     /// </summary>
     public async Task RemoveKeyAsync(string keyId, CancellationToken cancellationToken = default)
     {
