@@ -51,7 +51,7 @@ internal sealed record SnapshotOutput(
 
 internal sealed record CreateOutput(SnapshotOutput Snapshot, IReadOnlyList<ProblemOutput> Problems);
 
-internal sealed record KeyOutput(string Id, DateTimeOffset Created, string? Hostname, string? Username, string? Label, string Algorithm, bool Current);
+internal sealed record KeyOutput(string Id, DateTimeOffset Created, string? Hostname, string? Username, string? Label, string Algorithm, bool Current, string? Invalid);
 
 internal sealed record KeyChangeOutput(string Action, string? KeyId);
 

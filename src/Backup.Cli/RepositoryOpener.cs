@@ -23,6 +23,16 @@ internal static class RepositoryOpener
             ? await BackupRepository.OpenAsync(target, credentials, cancellationToken).ConfigureAwait(false)
             : await BackupRepository.OpenWithoutIndexAsync(target, credentials, cancellationToken).ConfigureAwait(false);
         LockSettings.Apply(context, repository);
+        await WarnAboutSkippedKeysAsync(context.Output, repository.SkippedKeys).ConfigureAwait(false);
         return repository;
+    }
+
+    /// <summary>Unusable key objects do not stop the open, but someone may have altered the keys: the operator hears of it on stderr.</summary>
+    private static async Task WarnAboutSkippedKeysAsync(OutputWriter output, IReadOnlyList<RepositoryKeyInfo> skipped)
+    {
+        foreach (var key in skipped)
+        {
+            await output.WarnAsync($"skipped key {key.Id}: {key.Problem}. If you did not add it, remove it with 'backup key remove {key.Id}'.").ConfigureAwait(false);
+        }
     }
 }

@@ -16,6 +16,9 @@ internal static class RepositoryTargets
 {
     public const string RepositoryVariable = "BACKUP_REPOSITORY";
 
+    /// <summary>Octal permissions for new objects of local and SFTP repositories (default 600; 640 or 660 for a group).</summary>
+    public const string FileModeVariable = "BACKUP_FILE_MODE";
+
     public const string SftpHostKeyVariable = "BACKUP_SFTP_HOST_KEY";
     public const string SftpKeyFileVariable = "BACKUP_SFTP_KEY_FILE";
     public const string SftpKeyPassphraseVariable = "BACKUP_SFTP_KEY_PASSPHRASE";
@@ -63,7 +66,7 @@ internal static class RepositoryTargets
         var rest = separator > 0 ? location[(separator + 3)..] : location;
         return scheme switch
         {
-            null or "file" => wrap(CreateLocal(location, create)),
+            null or "file" => wrap(CreateLocal(location, create, ObjectPermissions(environment))),
             "sftp" => new RetryingTarget(wrap(CreateSftp(rest, environment))),
             "s3" => new RetryingTarget(wrap(CreateS3(rest, environment, allowInsecureHttp, warn))),
             "azure" => new RetryingTarget(wrap(CreateAzure(rest, environment))),
@@ -72,7 +75,35 @@ internal static class RepositoryTargets
         };
     }
 
-    private static LocalDirectoryTarget CreateLocal(string location, bool create)
+    /// <summary>The permissions $BACKUP_FILE_MODE names (octal, such as 640), or the private default.</summary>
+    private static UnixFileMode ObjectPermissions(Func<string, string?> environment)
+    {
+        var text = Optional(environment, FileModeVariable);
+        if (text is null)
+        {
+            return UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        int mode;
+        try
+        {
+            mode = Convert.ToInt32(text.Trim(), 8);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
+        {
+            mode = -1;
+        }
+
+        // Read and write only (no execute or special bits), and the owner keeps both.
+        if (mode < 0 || (mode & ~0b110_110_110) != 0 || (mode & 0b110_000_000) != 0b110_000_000)
+        {
+            throw new CliUsageException($"{FileModeVariable} must be octal permissions for new objects that let the owner read and write, such as 600 (the default), 640 (a group may read) or 660 (a group may write); '{text}' is not.");
+        }
+
+        return (UnixFileMode)mode;
+    }
+
+    private static LocalDirectoryTarget CreateLocal(string location, bool create, UnixFileMode objectPermissions)
     {
         var path = location.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(location).LocalPath : location;
         var full = Path.GetFullPath(path);
@@ -86,7 +117,7 @@ internal static class RepositoryTargets
             throw new RepositoryNotFoundException($"local directory '{full}'");
         }
 
-        return new LocalDirectoryTarget(full);
+        return new LocalDirectoryTarget(full, objectPermissions);
     }
 
     /// <summary><c>user@host[:port]/path</c>; a path starting with <c>/~/</c> is relative to the login directory.</summary>
@@ -151,6 +182,7 @@ internal static class RepositoryTargets
             HostKeyFingerprint = hostKey.Trim(),
             Password = keyFile is null ? password : null,
             PrivateKey = keyFile is null ? null : SftpPrivateKey.FromFile(Path.GetFullPath(keyFile), Optional(environment, SftpKeyPassphraseVariable)),
+            ObjectPermissions = ObjectPermissions(environment),
         };
         Validate(options.Validate, $"the host key comes from {SftpHostKeyVariable}");
         return new SftpTarget(options);

@@ -53,7 +53,7 @@ public class PasswordTests
         await old.Should().ThrowAsync<WrongPasswordException>();
         await using var reopened = await BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword("new password"));
         (await TestRepository.RestoreAsync(reopened, await reopened.FindSnapshotAsync("latest"))).Should().Equal(data);
-        (await reopened.ListKeysAsync()).Should().ContainSingle().Which.Algorithm.Should().Be(KeyDerivation.Pbkdf2Sha256);
+        (await reopened.ListKeysAsync()).Should().ContainSingle().Which.Algorithm.Should().Be(KeyDerivation.Argon2idAlgorithm);
     }
 
     [Fact]
@@ -61,7 +61,8 @@ public class PasswordTests
     {
         ((Action)(() => RepositoryCredentials.FromPassword(""))).Should().Throw<ArgumentException>();
         ((Action)(() => RepositoryCredentials.FromKeyFile(new byte[31]))).Should().Throw<ArgumentException>();
-        ((Action)(() => KeyDerivation.For(RepositoryCredentials.FromPassword("pw"), 1000))).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => KeyDerivation.ForPbkdf2(RepositoryCredentials.FromPassword("pw"), 1000))).Should().Throw<ArgumentOutOfRangeException>();
+        ((Action)(() => KeyDerivation.ForPbkdf2(RepositoryCredentials.FromPassword("pw"), KeyDerivation.MaximumIterations + 1))).Should().Throw<ArgumentOutOfRangeException>();
         var weak = new KeyDerivation { Algorithm = KeyDerivation.Pbkdf2Sha256, Iterations = 1000, Salt = new byte[32] };
         ((Action)(() => weak.DeriveKey(RepositoryCredentials.FromPassword("pw")))).Should().Throw<InvalidDataException>();
         RepositoryCredentials.FromPassword("hunter2").ToString().Should().NotContain("hunter2");
@@ -71,7 +72,7 @@ public class PasswordTests
     public void New_password_keys_split_their_iterations_into_lanes_as_the_format_describes()
     {
         var credentials = RepositoryCredentials.FromPassword("correct horse");
-        var kdf = KeyDerivation.For(credentials);
+        var kdf = KeyDerivation.ForPbkdf2(credentials, KeyDerivation.MinimumIterations);
         kdf.Lanes.Should().Be(KeyDerivation.DefaultLanes);
         kdf.Iterations.Should().Be(KeyDerivation.MinimumIterations);
 
@@ -99,7 +100,7 @@ public class PasswordTests
         old.Lanes.Should().Be(0);
         old.DeriveKey(RepositoryCredentials.FromPassword("pw")).Should().Equal(
             Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes("pw"), salt, 600_000, HashAlgorithmName.SHA256, 32));
-        JsonSerializer.Serialize(KeyDerivation.For(RepositoryCredentials.FromPassword("pw")), RepositoryJson.Default.KeyDerivation)
+        JsonSerializer.Serialize(KeyDerivation.ForPbkdf2(RepositoryCredentials.FromPassword("pw"), KeyDerivation.MinimumIterations), RepositoryJson.Default.KeyDerivation)
             .Should().Contain($"\"lanes\":{KeyDerivation.DefaultLanes}");
     }
 
@@ -108,6 +109,8 @@ public class PasswordTests
     [InlineData(600_064, 65)] // more lanes than a reader accepts
     [InlineData(600_000, -4)]
     [InlineData(400_000, 4)] // too few iterations in all, however they are split
+    [InlineData(KeyDerivation.MaximumIterations + 4, 4)] // more than a reader computes
+    [InlineData(int.MaxValue, 1)]
     public void Stored_lane_parameters_that_are_malformed_or_weak_are_refused(int iterations, int lanes)
     {
         var kdf = new KeyDerivation { Algorithm = KeyDerivation.Pbkdf2Sha256, Iterations = iterations, Lanes = lanes, Salt = new byte[32] };
@@ -132,5 +135,73 @@ public class PasswordTests
         Pbkdf2.Native!.DeriveNative(password, salt, iterations, actual);
 
         actual.Should().Equal(Rfc2898DeriveBytes.Pbkdf2(password, salt, iterations, HashAlgorithmName.SHA256, 32));
+    }
+
+    [Fact]
+    public void New_password_keys_use_Argon2id_as_the_format_describes()
+    {
+        Argon2id.Native.Should().NotBeNull(OperatingSystem.IsLinux() ? "the libsodium package ships a native build for Linux" : null);
+        var kdf = KeyDerivation.For(RepositoryCredentials.FromPassword("pw"));
+        kdf.Should().Match<KeyDerivation>(k => k.Algorithm == KeyDerivation.Argon2idAlgorithm && k.Iterations == 3 && k.MemoryKiB == 65536 && k.Lanes == 1 && k.Salt.Length == 16);
+        JsonSerializer.Serialize(kdf, RepositoryJson.Default.KeyDerivation).Should().Contain("\"memoryKiB\":65536");
+
+        // docs/repository-format.md, section 7: Argon2id v1.3 with the stored t, m, p = 1 and salt, 32 bytes. The
+        // expected bytes are the reference implementation's (libargon2's argon2id_hash_raw), not libsodium's.
+        var stored = new KeyDerivation { Algorithm = KeyDerivation.Argon2idAlgorithm, Iterations = 3, MemoryKiB = 65536, Lanes = 1, Salt = [.. Enumerable.Range(0, 16).Select(i => (byte)i)] };
+        Convert.ToHexStringLower(stored.DeriveKey(RepositoryCredentials.FromPassword("correct horse battery staple")))
+            .Should().Be("0d1a3c6523c8f06e4e0af9c515aa5b5448cfebd6838f2d52c3d8b6ef8ddc3c2e");
+    }
+
+    [Fact]
+    public async Task A_repository_whose_key_uses_PBKDF2_still_opens()
+    {
+        var target = new InMemoryTarget();
+        await (await TestRepository.InitAsync(target, RepositoryCredentials.FromPassword("pw"), TestRepository.SmallOptions() with { KdfIterations = KeyDerivation.MinimumIterations })).DisposeAsync();
+
+        await using var reopened = await BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword("pw"));
+        (await reopened.ListKeysAsync()).Should().ContainSingle().Which.Algorithm.Should().Be(KeyDerivation.Pbkdf2Sha256);
+    }
+
+    [Theory]
+    [InlineData(2, 65536, 1, "fewer")] // a downgraded copy: fewer passes
+    [InlineData(3, 32768, 1, "fewer")] // a downgraded copy: less memory
+    [InlineData(KeyDerivation.MaximumArgon2idPasses + 1, 65536, 1, "more")] // would stall every open
+    [InlineData(3, KeyDerivation.MaximumArgon2idMemoryKiB + 1, 1, "more")] // would exhaust a small machine
+    [InlineData(int.MaxValue, int.MaxValue, 1, "more")]
+    [InlineData(3, 65536, 4, "lanes")]
+    public void Stored_Argon2id_parameters_outside_the_caps_are_refused_before_any_work(int passes, int memoryKiB, int lanes, string reason)
+    {
+        var kdf = new KeyDerivation { Algorithm = KeyDerivation.Argon2idAlgorithm, Iterations = passes, MemoryKiB = memoryKiB, Lanes = lanes, Salt = new byte[16] };
+        kdf.Problem().Should().Contain(reason);
+        ((Action)(() => kdf.DeriveKey(RepositoryCredentials.FromPassword("pw")))).Should().Throw<InvalidDataException>();
+    }
+
+    [Fact]
+    public async Task Every_key_a_reader_accepts_costs_at_most_the_caps_and_one_past_them_is_skipped_unread()
+    {
+        // The most expensive keys a reader still derives: within ten times a default key.
+        var pbkdf2 = new KeyDerivation { Algorithm = KeyDerivation.Pbkdf2Sha256, Iterations = KeyDerivation.MaximumIterations, Lanes = 4, Salt = new byte[32] };
+        var argon2 = new KeyDerivation { Algorithm = KeyDerivation.Argon2idAlgorithm, Iterations = KeyDerivation.MaximumArgon2idPasses, MemoryKiB = KeyDerivation.MaximumArgon2idMemoryKiB, Lanes = 1, Salt = new byte[16] };
+        pbkdf2.Problem().Should().BeNull();
+        argon2.Problem().Should().BeNull();
+        pbkdf2.RelativeCost.Should().BeLessThanOrEqualTo(10);
+        argon2.RelativeCost.Should().BeLessThanOrEqualTo(16);
+
+        // A key past the caps, added by someone else, is skipped without being derived (2^31 iterations would take hours).
+        var target = new InMemoryTarget();
+        string ownersKey;
+        await using (var repository = await TestRepository.InitAsync(target, RepositoryCredentials.FromPassword("pw")))
+        {
+            ownersKey = (await repository.ListKeysAsync()).Single().Id;
+        }
+
+        var stored = await target.GetAsync("keys/" + ownersKey);
+        var keyObject = JsonSerializer.Deserialize(stored, RepositoryJson.Default.KeyObject)!;
+        var huge = keyObject with { Kdf = keyObject.Kdf with { Iterations = int.MaxValue } };
+        await target.PutAsync("keys/00000000000000000000000000000001", JsonSerializer.SerializeToUtf8Bytes(huge, RepositoryJson.Default.KeyObject));
+
+        await using var reopened = await BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword("pw"));
+        reopened.SkippedKeys.Should().ContainSingle().Which.Should().Match<RepositoryKeyInfo>(k => k.Id == "00000000000000000000000000000001" && k.Problem!.Contains("more than"));
+        (await reopened.ListKeysAsync()).Single(k => k.IsCurrent).Id.Should().Be(ownersKey);
     }
 }

@@ -122,4 +122,51 @@ public sealed class HookTests
             File.Delete(marker + "; echo injected");
         }
     }
+
+    [Fact]
+    public async Task A_hook_command_gets_what_a_program_needs_but_not_the_services_secrets()
+    {
+        // Secrets a backup service holds in its environment: the repository password and cloud credentials.
+        var secrets = new Dictionary<string, string>
+        {
+            ["BACKUP_PASSWORD"] = "repository-password-" + Guid.NewGuid().ToString("N"),
+            ["AWS_SECRET_ACCESS_KEY"] = "aws-secret-" + Guid.NewGuid().ToString("N"),
+            ["AZURE_STORAGE_CONNECTION_STRING"] = "AccountKey=azure-secret-" + Guid.NewGuid().ToString("N"),
+        };
+        var recorded = Path.Combine(Path.GetTempPath(), "backup-hook-env-" + Guid.NewGuid().ToString("N"));
+        foreach (var (name, value) in secrets)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        try
+        {
+            var (result, _) = await RunWithAsync(j => j.PreHooks.Add(new BackupHookOptions
+            {
+                // A real child process that writes down everything it was given.
+                Command = "/bin/sh",
+                Arguments = { "-c", "env > \"$0\"", recorded },
+                Environment = { ["VAULT_ADDR"] = "https://vault.example" },
+            }));
+
+            result.Outcome.Should().Be(BackupJobOutcome.Succeeded, result.Error?.ToString());
+            var environment = File.ReadAllText(recorded);
+            foreach (var (name, value) in secrets)
+            {
+                environment.Should().NotContain(value, $"{name} is the service's secret, not the hook's");
+                environment.Should().NotContain(name + "=");
+            }
+
+            environment.Should().Contain("PATH=").And.Contain("HOME=").And.Contain("VAULT_ADDR=https://vault.example");
+        }
+        finally
+        {
+            foreach (var name in secrets.Keys)
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+
+            File.Delete(recorded);
+        }
+    }
 }

@@ -9,6 +9,7 @@ using Backup.Core.Storage;
 using Backup.Providers.Azure;
 using Backup.Providers.S3;
 using Backup.Providers.Sftp;
+using Backup.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Backup.Providers.Targets.Tests;
@@ -65,6 +66,53 @@ public sealed class SftpTargetTests(SshdFixture server)
         await using var target = new SftpTarget(SftpTargetConformanceTests.Options(server, "/proc/1"));
         var ex = await FluentActions.Awaiting(() => target.PutAsync("x", new byte[] { 1 })).Should().ThrowAsync<BackupTargetException>();
         ex.Which.Message.Should().Contain("'x'");
+    }
+
+    [SkippableFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Objects_are_private_to_the_owner_so_another_user_of_the_server_cannot_copy_a_key()
+    {
+        server.RequireServer();
+        Skip.IfNot(UnprivilegedUser.CanCreate, "needs root on Linux to create a real user");
+
+        // The repository sits in a directory everyone can enter, as a home directory or /srv often is.
+        var parent = Path.Combine(Path.GetTempPath(), "backup-sftp-perms-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(parent);
+        File.SetUnixFileMode(parent, (UnixFileMode)0b111_101_101);
+        try
+        {
+            var root = Path.Combine(parent, "repo");
+            await using (var target = new SftpTarget(SftpTargetConformanceTests.Options(server, root)))
+            {
+                await target.PutAsync("keys/0123456789abcdef0123456789abcdef", "{\"kdf\":{}}"u8.ToArray());
+                await target.PutAsync("data/ab/abcdef", new byte[] { 1, 2, 3 });
+            }
+
+            using var other = UnprivilegedUser.Create();
+            other.CanRead(Path.Combine(root, "keys", "0123456789abcdef0123456789abcdef")).Should().BeFalse("a key object is what an offline password guesser needs");
+            other.CanList(root).Should().BeFalse();
+            File.GetUnixFileMode(Path.Combine(root, "keys", "0123456789abcdef0123456789abcdef")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.GetUnixFileMode(Path.Combine(root, "data", "ab", "abcdef")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            foreach (var directory in new[] { root, Path.Combine(root, "keys"), Path.Combine(root, "data"), Path.Combine(root, "data", "ab") })
+            {
+                File.GetUnixFileMode(directory).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, directory);
+            }
+
+            // A group-shared repository says so, and gets exactly what it asked for.
+            var shared = Path.Combine(parent, "shared");
+            var options = SftpTargetConformanceTests.Options(server, shared) with { ObjectPermissions = (UnixFileMode)0b110_110_000 };
+            await using (var target = new SftpTarget(options))
+            {
+                await target.PutAsync("keys/k", new byte[] { 1 });
+            }
+
+            File.GetUnixFileMode(Path.Combine(shared, "keys", "k")).Should().Be((UnixFileMode)0b110_110_000);
+            File.GetUnixFileMode(Path.Combine(shared, "keys")).Should().Be((UnixFileMode)0b111_111_000);
+        }
+        finally
+        {
+            Directory.Delete(parent, recursive: true);
+        }
     }
 
     private async Task<int> KillSessionsAsync()

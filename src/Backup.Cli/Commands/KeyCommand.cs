@@ -31,14 +31,18 @@ internal static class KeyCommand
             if (context.Json)
             {
                 await context.Output.WriteJsonAsync(
-                    [.. keys.Select(k => new KeyOutput(k.Id, k.Created, k.Hostname, k.Username, k.Label, k.Algorithm, k.IsCurrent))],
+                    [.. keys.Select(k => new KeyOutput(k.Id, k.Created, k.Hostname, k.Username, k.Label, k.Algorithm, k.IsCurrent, k.Problem))],
                     CliJson.Default.ListKeyOutput).ConfigureAwait(false);
             }
             else
             {
                 await context.Output.TableAsync(
-                    ["", "ID", "Created", "Host", "User", "Label"],
-                    keys.Select(k => (IReadOnlyList<string>)[k.IsCurrent ? "*" : "", k.Id, Format.Time(k.Created), k.Hostname ?? "", k.Username ?? "", k.Label ?? ""])).ConfigureAwait(false);
+                    ["", "ID", "Created", "Host", "User", "Label", "KDF"],
+                    keys.Select(k => (IReadOnlyList<string>)[k.IsCurrent ? "*" : k.Problem is null ? "" : "!", k.Id, Format.Time(k.Created), k.Hostname ?? "", k.Username ?? "", k.Label ?? "", k.Problem is null ? k.Algorithm : "invalid"])).ConfigureAwait(false);
+                foreach (var key in keys.Where(k => k.Problem is not null))
+                {
+                    await context.Output.InfoAsync($"! {key.Id} is invalid and skipped when opening: {key.Problem}.").ConfigureAwait(false);
+                }
             }
 
             return ExitCodes.Success;

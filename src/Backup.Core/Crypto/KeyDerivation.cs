@@ -12,8 +12,17 @@ public sealed record KeyDerivation
     /// <summary>HKDF-SHA256 over key-file bytes (already random, so no stretching is needed).</summary>
     public const string HkdfSha256 = "hkdf-sha256";
 
+    /// <summary>Argon2id (RFC 9106) over a password, with libsodium; what new password keys use where libsodium is available.</summary>
+    public const string Argon2idAlgorithm = "argon2id";
+
     /// <summary>The fewest PBKDF2 iterations accepted (OWASP's 2023 figure for PBKDF2-HMAC-SHA256).</summary>
     public const int MinimumIterations = 600_000;
+
+    /// <summary>
+    /// The most PBKDF2 iterations a key may name (ten times the minimum): a key object asking for more is skipped as
+    /// tampered, so no stored key can make opening the repository take more than a few seconds.
+    /// </summary>
+    internal const int MaximumIterations = 6_000_000;
 
     /// <summary>The lanes new password keys split their iterations across.</summary>
     public const int DefaultLanes = 4;
@@ -21,61 +30,154 @@ public sealed record KeyDerivation
     /// <summary>The most lanes a stored key may name.</summary>
     public const int MaximumLanes = 64;
 
+    /// <summary>Argon2id passes of new keys and the fewest a key may name (RFC 9106's second recommendation: t = 3, m = 64 MiB).</summary>
+    internal const int Argon2idPasses = 3;
+
+    /// <summary>Argon2id memory of new keys in KiB (64 MiB), and the least a key may name.</summary>
+    internal const int Argon2idMemoryKiB = 64 * 1024;
+
+    /// <summary>The most Argon2id passes a key may name.</summary>
+    internal const int MaximumArgon2idPasses = 12;
+
+    /// <summary>The most Argon2id memory a key may name, in KiB (256 MiB): a key cannot make an open exhaust a small machine.</summary>
+    internal const int MaximumArgon2idMemoryKiB = 256 * 1024;
+
     /// <summary>The algorithm name.</summary>
     public required string Algorithm { get; init; }
 
-    /// <summary>PBKDF2 iterations; 0 for HKDF.</summary>
+    /// <summary>PBKDF2 iterations, or Argon2id passes (t); 0 for HKDF.</summary>
     public int Iterations { get; init; }
 
     /// <summary>
     /// For PBKDF2: how many independent computations share <see cref="Iterations"/> (0 for the single PBKDF2 of older
     /// keys). A guess still costs every iteration, but a machine opening the repository runs the lanes on its cores at
-    /// once, so each command waits a fraction as long for the key.
+    /// once, so each command waits a fraction as long for the key. For Argon2id: its parallelism p, always 1.
     /// </summary>
     public int Lanes { get; init; }
 
-    /// <summary>The random salt.</summary>
+    /// <summary>For Argon2id: the memory each derivation fills, in KiB (m); 0 otherwise.</summary>
+    public int MemoryKiB { get; init; }
+
+    /// <summary>The random salt (32 bytes; 16 for Argon2id, libsodium's size).</summary>
     public required byte[] Salt { get; init; }
 
-    /// <summary>New parameters suited to <paramref name="credentials"/>.</summary>
-    public static KeyDerivation For(RepositoryCredentials credentials, int iterations = MinimumIterations)
+    /// <summary>
+    /// New parameters suited to <paramref name="credentials"/>: HKDF for a key file; for a password Argon2id
+    /// (t = 3, m = 64 MiB, p = 1) where libsodium is available, else PBKDF2 with <see cref="MinimumIterations"/>.
+    /// </summary>
+    public static KeyDerivation For(RepositoryCredentials credentials)
     {
-        if (!credentials.IsKeyFile && iterations < MinimumIterations)
+        ArgumentNullException.ThrowIfNull(credentials);
+        if (credentials.IsKeyFile)
         {
-            throw new ArgumentOutOfRangeException(nameof(iterations), iterations, $"PBKDF2 needs at least {MinimumIterations} iterations.");
+            return new KeyDerivation { Algorithm = HkdfSha256, Salt = RandomNumberGenerator.GetBytes(32) };
         }
 
-        return credentials.IsKeyFile
-            ? new KeyDerivation { Algorithm = HkdfSha256, Salt = RandomNumberGenerator.GetBytes(32) }
-            : new KeyDerivation { Algorithm = Pbkdf2Sha256, Iterations = RoundUp(iterations, DefaultLanes), Lanes = DefaultLanes, Salt = RandomNumberGenerator.GetBytes(32) };
+        return Argon2id.Native is null
+            ? ForPbkdf2(credentials, MinimumIterations)
+            : new KeyDerivation { Algorithm = Argon2idAlgorithm, Iterations = Argon2idPasses, MemoryKiB = Argon2idMemoryKiB, Lanes = 1, Salt = RandomNumberGenerator.GetBytes(Argon2id.SaltSize) };
+    }
+
+    /// <summary>New PBKDF2 parameters for a password key with <paramref name="iterations"/> in all (split into <see cref="DefaultLanes"/> lanes).</summary>
+    public static KeyDerivation ForPbkdf2(RepositoryCredentials credentials, int iterations)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        if (credentials.IsKeyFile)
+        {
+            throw new ArgumentException("A key file is derived with HKDF, not PBKDF2.", nameof(credentials));
+        }
+
+        if (iterations is < MinimumIterations or > MaximumIterations)
+        {
+            throw new ArgumentOutOfRangeException(nameof(iterations), iterations, $"PBKDF2 needs {MinimumIterations} to {MaximumIterations} iterations.");
+        }
+
+        return new KeyDerivation { Algorithm = Pbkdf2Sha256, Iterations = RoundUp(iterations, DefaultLanes), Lanes = DefaultLanes, Salt = RandomNumberGenerator.GetBytes(32) };
     }
 
     /// <summary>Whether these parameters can be used with <paramref name="credentials"/> (a password cannot open a key-file key).</summary>
     public bool Accepts(RepositoryCredentials credentials) =>
-        credentials.IsKeyFile ? Algorithm == HkdfSha256 : Algorithm == Pbkdf2Sha256;
+        credentials.IsKeyFile ? Algorithm == HkdfSha256 : Algorithm is Pbkdf2Sha256 or Argon2idAlgorithm;
 
-    /// <summary>Derives the 32-byte wrapping key.</summary>
-    /// <exception cref="InvalidDataException">The stored parameters are unknown or too weak.</exception>
-    public byte[] DeriveKey(RepositoryCredentials credentials)
+    /// <summary>
+    /// Why a reader must not derive with these stored parameters (unknown, too weak, too expensive, malformed, or
+    /// not computable on this machine), or null when they are fine. Checked before any work, so a tampered key object
+    /// costs nothing.
+    /// </summary>
+    internal string? Problem()
     {
+        if (Salt is null || Salt.Length < 16)
+        {
+            return "its salt is missing or shorter than 16 bytes";
+        }
+
         switch (Algorithm)
         {
             case Pbkdf2Sha256 when Iterations < MinimumIterations:
-                throw new InvalidDataException($"A key uses {Iterations} PBKDF2 iterations, fewer than the {MinimumIterations} required; it may have been tampered with.");
+                return $"it asks for {Iterations} PBKDF2 iterations, fewer than the {MinimumIterations} required (a downgraded copy)";
+            case Pbkdf2Sha256 when Iterations > MaximumIterations:
+                return $"it asks for {Iterations} PBKDF2 iterations, more than the {MaximumIterations} a reader computes";
+            case Pbkdf2Sha256 when Lanes is < 0 or > MaximumLanes || (Lanes > 1 && Iterations % Lanes != 0):
+                return $"it splits {Iterations} PBKDF2 iterations into {Lanes} lanes, which is not a whole number of iterations per lane from 1 to {MaximumLanes} lanes";
+            case Pbkdf2Sha256:
+                return null;
+            case Argon2idAlgorithm when Iterations < Argon2idPasses || MemoryKiB < Argon2idMemoryKiB:
+                return $"it asks for Argon2id with {Iterations} passes over {MemoryKiB} KiB, fewer passes or less memory than the {Argon2idPasses} passes over {Argon2idMemoryKiB} KiB required (a downgraded copy)";
+            case Argon2idAlgorithm when Iterations > MaximumArgon2idPasses || MemoryKiB > MaximumArgon2idMemoryKiB:
+                return $"it asks for Argon2id with {Iterations} passes over {MemoryKiB} KiB, more than the {MaximumArgon2idPasses} passes over {MaximumArgon2idMemoryKiB} KiB a reader computes";
+            case Argon2idAlgorithm when Lanes != 1:
+                return $"it asks for Argon2id with {Lanes} lanes; only 1 is supported";
+            case Argon2idAlgorithm when Salt.Length != Argon2id.SaltSize:
+                return $"its Argon2id salt is {Salt.Length} bytes, not {Argon2id.SaltSize}";
+            case Argon2idAlgorithm when Argon2id.Native is null:
+                return "it uses Argon2id, which needs libsodium, and no usable libsodium was found on this machine";
+            case Argon2idAlgorithm:
+                return null;
+            case HkdfSha256:
+                return null;
+            default:
+                // The name is the key object's, so anyone's: it is shown only when it looks like an algorithm name.
+                return Algorithm is { Length: > 0 and <= 32 } name && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+                    ? $"it uses key derivation '{name}', which this version does not know"
+                    : "it uses a key derivation this version does not know";
+        }
+    }
+
+    /// <summary>
+    /// How long deriving takes relative to a default password key (about 1), so that an opener tries the cheap keys
+    /// first and a tampered expensive one, within the caps, is tried last.
+    /// </summary>
+    internal double RelativeCost => Algorithm switch
+    {
+        Pbkdf2Sha256 => (double)Iterations / MinimumIterations,
+        Argon2idAlgorithm => (double)Iterations * MemoryKiB / ((double)Argon2idPasses * Argon2idMemoryKiB),
+        _ => 0,
+    };
+
+    /// <summary>Derives the 32-byte wrapping key.</summary>
+    /// <exception cref="InvalidDataException">The stored parameters are unusable (see <see cref="Problem"/>).</exception>
+    public byte[] DeriveKey(RepositoryCredentials credentials)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        if (Problem() is { } problem)
+        {
+            throw new InvalidDataException($"A key cannot be used: {problem}; it may have been tampered with.");
+        }
+
+        var key = new byte[32];
+        switch (Algorithm)
+        {
             case Pbkdf2Sha256 when Lanes is 0 or 1:
-                var single = new byte[32];
-                Pbkdf2.Derive(credentials.Secret, Salt, Iterations, single);
-                return single;
-            case Pbkdf2Sha256 when Lanes is < 0 or > MaximumLanes || Iterations % Lanes != 0:
-                throw new InvalidDataException($"A key splits {Iterations} PBKDF2 iterations into {Lanes} lanes, which is not a whole number of iterations per lane from 1 to {MaximumLanes} lanes.");
+                Pbkdf2.Derive(credentials.Secret, Salt, Iterations, key);
+                return key;
             case Pbkdf2Sha256:
                 return DeriveLanes(credentials);
-            case HkdfSha256:
-                var key = new byte[32];
-                HKDF.DeriveKey(HashAlgorithmName.SHA256, credentials.Secret, key, Salt, "backup-sdk key file"u8);
+            case Argon2idAlgorithm:
+                Argon2id.Native!.Derive(credentials.Secret, Salt, Iterations, MemoryKiB, key);
                 return key;
             default:
-                throw new InvalidDataException($"A key uses key derivation '{Algorithm}', which this version does not know.");
+                HKDF.DeriveKey(HashAlgorithmName.SHA256, credentials.Secret, key, Salt, "backup-sdk key file"u8);
+                return key;
         }
     }
 

@@ -110,9 +110,9 @@ public sealed class BackupRepository : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(credentials);
         var config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
-        var (key, keyId) = await UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
+        var (key, keyId, skippedKeys) = await UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
         CheckConfigMac(target, config, key);
-        var repository = new BackupRepository(target, config, key, keyId);
+        var repository = new BackupRepository(target, config, key, keyId) { SkippedKeys = skippedKeys };
         await repository.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
         return repository;
     }
@@ -129,9 +129,9 @@ public sealed class BackupRepository : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(credentials);
         var config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
-        var (key, keyId) = await UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
+        var (key, keyId, skippedKeys) = await UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
         CheckConfigMac(target, config, key);
-        return new BackupRepository(target, config, key, keyId);
+        return new BackupRepository(target, config, key, keyId) { SkippedKeys = skippedKeys };
     }
 
     /// <summary>The config's authentication code: HMAC-SHA256 over its JSON without <see cref="RepositoryConfig.Mac"/>.</summary>
@@ -575,25 +575,33 @@ public sealed class BackupRepository : IAsyncDisposable
         return PackFormat.DecodeHeader(header, pack.Length, Chain);
     }
 
-    /// <summary>Lists the repository's keys (never their secrets).</summary>
+    /// <summary>
+    /// Key objects that were skipped when this repository was opened because they cannot be used: damaged, tampered
+    /// with (fewer iterations or less memory than readers require, or more than they compute), or needing what this
+    /// machine lacks. Empty normally; when not, someone may have altered the keys: remove the ones you did not add.
+    /// </summary>
+    public IReadOnlyList<RepositoryKeyInfo> SkippedKeys { get; private init; } = [];
+
+    /// <summary>Lists the repository's keys (never their secrets), unusable ones with <see cref="RepositoryKeyInfo.Problem"/> set.</summary>
     public async Task<IReadOnlyList<RepositoryKeyInfo>> ListKeysAsync(CancellationToken cancellationToken = default)
     {
-        var keys = new List<RepositoryKeyInfo>();
-        await foreach (var info in Target.ListAsync(RepositoryLayout.KeysPrefix, cancellationToken).ConfigureAwait(false))
-        {
-            var id = info.Key[RepositoryLayout.KeysPrefix.Length..];
-            var key = await ReadKeyObjectAsync(Target, info.Key, cancellationToken).ConfigureAwait(false);
-            keys.Add(new RepositoryKeyInfo(id, key.Created, key.Hostname, key.Username, key.Label, key.Kdf.Algorithm, id == _currentKeyId));
-        }
-
-        return [.. keys.OrderBy(k => k.Created)];
+        var keys = await ReadKeyObjectsAsync(Target, cancellationToken).ConfigureAwait(false);
+        return [.. keys.Select(k => k.Describe(_currentKeyId)).OrderBy(k => k.Created)];
     }
 
-    /// <summary>Adds a key that opens the repository with <paramref name="credentials"/>; returns its ID.</summary>
-    public Task<string> AddKeyAsync(RepositoryCredentials credentials, string? label = null, int kdfIterations = KeyDerivation.MinimumIterations, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// Adds a key that opens the repository with <paramref name="credentials"/>; returns its ID. A password key uses
+    /// Argon2id (PBKDF2 where libsodium is unavailable), or PBKDF2 with <paramref name="kdfIterations"/> when given.
+    /// </summary>
+    public Task<string> AddKeyAsync(RepositoryCredentials credentials, string? label = null, int? kdfIterations = null, CancellationToken cancellationToken = default) =>
         WriteKeyAsync(Target, Config.Id, _key, credentials, kdfIterations, label, cancellationToken);
 
-    /// <summary>Removes a key. The key this session was opened with, and the last key, cannot be removed.</summary>
+    /// <summary>
+    /// Removes a key. The key this session was opened with, and the last key, cannot be removed. The master key stays
+    /// the same: whoever held the removed password and kept a copy of its key object (or of the master key) can still
+    /// decrypt the repository; to shut them out, copy every snapshot into a new repository, which has a new master
+    /// key (<see cref="Replication.RepositoryCopier"/>; docs/repository-format.md, section 7).
+    /// </summary>
     public async Task RemoveKeyAsync(string keyId, CancellationToken cancellationToken = default)
     {
         var keys = await ListKeysAsync(cancellationToken).ConfigureAwait(false);
@@ -611,13 +619,16 @@ public sealed class BackupRepository : IAsyncDisposable
         await Target.DeleteAsync(RepositoryLayout.KeysPrefix + matches[0].Id, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Replaces the key this session was opened with by one for <paramref name="newCredentials"/>.</summary>
-    public async Task ChangePasswordAsync(RepositoryCredentials newCredentials, int kdfIterations = KeyDerivation.MinimumIterations, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Replaces the key this session was opened with by one for <paramref name="newCredentials"/> (the master key
+    /// stays: see <see cref="RemoveKeyAsync"/>).
+    /// </summary>
+    public async Task ChangePasswordAsync(RepositoryCredentials newCredentials, int? kdfIterations = null, CancellationToken cancellationToken = default)
     {
         var old = _currentKeyId;
         var current = await ReadKeyObjectAsync(Target, RepositoryLayout.KeysPrefix + old, cancellationToken).ConfigureAwait(false);
         // The new key is stored before the old one goes, so a failure in between leaves two working keys, never none.
-        _currentKeyId = await WriteKeyAsync(Target, Config.Id, _key, newCredentials, kdfIterations, current.Label, cancellationToken).ConfigureAwait(false);
+        _currentKeyId = await WriteKeyAsync(Target, Config.Id, _key, newCredentials, kdfIterations, current.Key?.Label, cancellationToken).ConfigureAwait(false);
         await Target.DeleteAsync(RepositoryLayout.KeysPrefix + old, cancellationToken).ConfigureAwait(false);
     }
 
@@ -685,9 +696,9 @@ public sealed class BackupRepository : IAsyncDisposable
 
     private static byte[] KeyAad(string repositoryId) => Encoding.UTF8.GetBytes("backup-sdk key v1:" + repositoryId);
 
-    private static async Task<string> WriteKeyAsync(IBackupTarget target, string repositoryId, MasterKey key, RepositoryCredentials credentials, int iterations, string? label, CancellationToken cancellationToken)
+    private static async Task<string> WriteKeyAsync(IBackupTarget target, string repositoryId, MasterKey key, RepositoryCredentials credentials, int? pbkdf2Iterations, string? label, CancellationToken cancellationToken)
     {
-        var kdf = KeyDerivation.For(credentials, iterations);
+        var kdf = pbkdf2Iterations is { } iterations && !credentials.IsKeyFile ? KeyDerivation.ForPbkdf2(credentials, iterations) : KeyDerivation.For(credentials);
         var wrapping = kdf.DeriveKey(credentials);
         byte[] data;
         using (var aes = new AesGcmTransform(wrapping))
@@ -712,65 +723,91 @@ public sealed class BackupRepository : IAsyncDisposable
         return id;
     }
 
-    private static async Task<KeyObject> ReadKeyObjectAsync(IBackupTarget target, string key, CancellationToken cancellationToken)
+    /// <summary>Every key object, each parsed and checked; anyone who can write to the storage can add one, so none is trusted.</summary>
+    private static async Task<StoredKey[]> ReadKeyObjectsAsync(IBackupTarget target, CancellationToken cancellationToken)
     {
+        var listed = new List<BackupObjectInfo>();
+        await foreach (var info in target.ListAsync(RepositoryLayout.KeysPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            listed.Add(info);
+        }
+
+        var keys = new StoredKey?[listed.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, listed.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            try
+            {
+                keys[i] = await ReadKeyObjectAsync(target, listed[i].Key, ct).ConfigureAwait(false) with { Stored = listed[i].LastModified };
+            }
+            catch (BackupObjectNotFoundException)
+            {
+                // Removed since the listing: not a key any more.
+            }
+        }).ConfigureAwait(false);
+        return [.. keys.OfType<StoredKey>()];
+    }
+
+    private static async Task<StoredKey> ReadKeyObjectAsync(IBackupTarget target, string objectKey, CancellationToken cancellationToken)
+    {
+        var id = objectKey[RepositoryLayout.KeysPrefix.Length..];
         byte[] bytes;
         try
         {
-            bytes = await target.GetAsync(key, ObjectSizeLimits.Key, cancellationToken).ConfigureAwait(false);
+            bytes = await target.GetAsync(objectKey, ObjectSizeLimits.Key, cancellationToken).ConfigureAwait(false);
         }
         catch (BackupObjectTooLargeException ex)
         {
-            throw new RepositoryCorruptException($"Key object '{key}' is damaged or altered: {ex.Message}", ex);
+            return new StoredKey(id, null, $"it is larger than any key object ({ex.Length} bytes; the limit is {ex.MaxLength})");
         }
 
+        KeyObject? keyObject;
         try
         {
-            return JsonSerializer.Deserialize(bytes, RepositoryJson.Default.KeyObject) ?? throw new JsonException("null key");
+            keyObject = JsonSerializer.Deserialize(bytes, RepositoryJson.Default.KeyObject);
         }
         catch (JsonException ex)
         {
-            throw new RepositoryCorruptException($"Key object '{key}' is not valid JSON: {ex.Message}", ex);
+            return new StoredKey(id, null, $"it is not a valid key object ({ex.Message})");
         }
+
+        var problem = keyObject switch
+        {
+            null or { Kdf: null } or { Data: null } => "it is not a valid key object (a member is missing)",
+            { Version: not 1 } => $"it has version {keyObject.Version}, which this version does not know",
+            _ => keyObject.Kdf.Problem(),
+        };
+        return new StoredKey(id, keyObject, problem);
     }
 
-    private static async Task<(MasterKey Key, string KeyId)> UnlockAsync(IBackupTarget target, RepositoryConfig config, RepositoryCredentials credentials, CancellationToken cancellationToken)
+    /// <summary>
+    /// Finds the key the credentials open. Unusable key objects (damaged, downgraded, asking for more work than the
+    /// caps allow) are skipped and reported rather than failing the open, and the usable ones are tried cheapest
+    /// first, so an added key object can neither lock the owners out nor, past the caps, stall them.
+    /// </summary>
+    private static async Task<(MasterKey Key, string KeyId, IReadOnlyList<RepositoryKeyInfo> Skipped)> UnlockAsync(IBackupTarget target, RepositoryConfig config, RepositoryCredentials credentials, CancellationToken cancellationToken)
     {
-        var candidates = new List<string>();
-        await foreach (var info in target.ListAsync(RepositoryLayout.KeysPrefix, cancellationToken).ConfigureAwait(false))
-        {
-            candidates.Add(info.Key);
-        }
-
-        if (candidates.Count == 0)
+        var keys = await ReadKeyObjectsAsync(target, cancellationToken).ConfigureAwait(false);
+        if (keys.Length == 0)
         {
             throw new RepositoryCorruptException($"The repository in {target.Description} has no keys left; it cannot be opened.");
         }
 
-        foreach (var key in candidates)
+        var skipped = keys.Where(k => k.Problem is not null).Select(k => k.Describe(currentKeyId: null)).OrderBy(k => k.Id, StringComparer.Ordinal).ToList();
+        var candidates = keys
+            .Where(k => k.Problem is null && k.Key!.Kdf.Accepts(credentials))
+            .OrderBy(k => k.Key!.Kdf.RelativeCost)
+            .ThenBy(k => k.Id, StringComparer.Ordinal);
+        foreach (var candidate in candidates)
         {
-            KeyObject keyObject;
-            try
-            {
-                keyObject = await ReadKeyObjectAsync(target, key, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RepositoryCorruptException)
-            {
-                continue;
-            }
-
-            if (!keyObject.Kdf.Accepts(credentials))
-            {
-                continue;
-            }
-
+            cancellationToken.ThrowIfCancellationRequested();
+            var keyObject = candidate.Key!;
             var wrapping = keyObject.Kdf.DeriveKey(credentials);
             try
             {
                 using var aes = new AesGcmTransform(wrapping);
                 using var output = new PooledBufferWriter();
                 aes.Decode(keyObject.Data, output, new TransformContext(KeyAad(config.Id), MasterKey.Size));
-                return (MasterKey.FromMaterial(output.WrittenSpan), key[RepositoryLayout.KeysPrefix.Length..]);
+                return (MasterKey.FromMaterial(output.WrittenSpan), candidate.Id, skipped);
             }
             catch (InvalidDataException)
             {
@@ -782,6 +819,18 @@ public sealed class BackupRepository : IAsyncDisposable
             }
         }
 
-        throw new WrongPasswordException(target.Description);
+        throw new WrongPasswordException(target.Description, skipped);
+    }
+
+    /// <summary>A key object as read: its ID, its content when it parsed, and why it cannot be used, if it cannot.</summary>
+    private sealed record StoredKey(string Id, KeyObject? Key, string? Problem)
+    {
+        public DateTimeOffset Stored { get; init; }
+
+        public RepositoryKeyInfo Describe(string? currentKeyId) =>
+            new(Id, Key?.Created ?? Stored, Key?.Hostname, Key?.Username, Key?.Label, Key?.Kdf?.Algorithm ?? "unknown", Id == currentKeyId)
+            {
+                Problem = Problem,
+            };
     }
 }

@@ -21,6 +21,17 @@ public sealed class WrongPasswordException : RepositoryException
     /// <summary>Creates the exception.</summary>
     public WrongPasswordException(string targetDescription)
         : base($"The password or key file does not open any key of the repository in {targetDescription}.") { }
+
+    internal WrongPasswordException(string targetDescription, IReadOnlyList<RepositoryKeyInfo> skippedKeys)
+        : base($"The password or key file does not open any key of the repository in {targetDescription}."
+            + (skippedKeys.Count == 0 ? "" : $" {skippedKeys.Count} unusable key object(s) were skipped, and may be the ones it opened before someone altered them: "
+                + string.Join("; ", skippedKeys.Select(k => $"{k.Id}: {k.Problem}")) + "."))
+    {
+        SkippedKeys = skippedKeys;
+    }
+
+    /// <summary>Key objects skipped as unusable (see <see cref="BackupRepository.SkippedKeys"/>); empty when none were.</summary>
+    public IReadOnlyList<RepositoryKeyInfo> SkippedKeys { get; } = [];
 }
 
 /// <summary>The repository was written in a format this version cannot read.</summary>

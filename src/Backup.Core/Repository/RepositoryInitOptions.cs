@@ -18,8 +18,11 @@ public sealed record RepositoryInitOptions
     /// </summary>
     public string Compression { get; init; } = "zstd:2";
 
-    /// <summary>PBKDF2 iterations for the first key (at least 600,000).</summary>
-    public int KdfIterations { get; init; } = KeyDerivation.MinimumIterations;
+    /// <summary>
+    /// Null (the default): a password key uses Argon2id (t = 3, m = 64 MiB), or PBKDF2 with 600,000 iterations where
+    /// libsodium is unavailable. A number: the first key uses PBKDF2 with that many iterations (600,000 to 6,000,000).
+    /// </summary>
+    public int? KdfIterations { get; init; }
 
     /// <summary>A label for the first key.</summary>
     public string? KeyLabel { get; init; }
@@ -33,9 +36,9 @@ public sealed record RepositoryInitOptions
             throw new ArgumentException($"{nameof(PackSize)} must be between 4 MiB and 256 MiB (was {PackSize}).");
         }
 
-        if (KdfIterations < KeyDerivation.MinimumIterations)
+        if (KdfIterations is < KeyDerivation.MinimumIterations or > KeyDerivation.MaximumIterations)
         {
-            throw new ArgumentException($"{nameof(KdfIterations)} must be at least {KeyDerivation.MinimumIterations} (was {KdfIterations}).");
+            throw new ArgumentException($"{nameof(KdfIterations)} must be from {KeyDerivation.MinimumIterations} to {KeyDerivation.MaximumIterations} (was {KdfIterations}).");
         }
 
         _ = CompressionSetting.Parse(Compression);

@@ -10,18 +10,41 @@ namespace Backup.Core.Storage;
 /// renames it into place and flushes the directory, so a crash leaves either the old state or the whole object.
 /// Objects can also be staged (<see cref="IStagingTarget"/>): appended to such a temporary file as they are produced,
 /// then committed the same way.
+/// On Unix, objects are created readable and writable by their owner only (0600) and directories 0700, so other
+/// users of the machine cannot copy a key object and guess its password offline; a repository shared by a group
+/// names wider permissions (see <see cref="LocalDirectoryTarget(string, UnixFileMode)"/>).
 /// </summary>
 public sealed class LocalDirectoryTarget : IStagingTarget
 {
     private const string TempFolder = ".tmp";
-    private readonly string _root;
 
-    /// <summary>Uses <paramref name="rootDirectory"/>, creating it when missing.</summary>
+    /// <summary>The permissions of new objects unless told otherwise: the owner's only (0600).</summary>
+    internal const UnixFileMode PrivateObjectPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private readonly string _root;
+    private readonly UnixFileMode _objectPermissions;
+    private readonly UnixFileMode _directoryPermissions;
+
+    /// <summary>Uses <paramref name="rootDirectory"/>, creating it when missing; objects are private to their owner (0600, directories 0700).</summary>
     public LocalDirectoryTarget(string rootDirectory)
+        : this(rootDirectory, PrivateObjectPermissions)
+    {
+    }
+
+    /// <summary>
+    /// Uses <paramref name="rootDirectory"/>, creating it when missing, and creates objects with
+    /// <paramref name="objectPermissions"/> (exactly, whatever the umask) and directories with the same permissions
+    /// plus search where read is granted: 0640 gives a group read access (directories 0750), 0660 lets it write too.
+    /// Ignored on Windows, where the directory's access control list applies.
+    /// </summary>
+    /// <exception cref="ArgumentException">The permissions do not let the owner read and write, or grant execute or special bits.</exception>
+    public LocalDirectoryTarget(string rootDirectory, UnixFileMode objectPermissions)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootDirectory);
+        _objectPermissions = ValidateObjectPermissions(objectPermissions);
+        _directoryPermissions = DirectoryPermissionsFor(objectPermissions);
         _root = Path.GetFullPath(rootDirectory);
-        Directory.CreateDirectory(_root);
+        CreateDirectory(_root);
     }
 
     /// <summary>The directory the objects live in.</summary>
@@ -46,9 +69,21 @@ public sealed class LocalDirectoryTarget : IStagingTarget
     public Task<IStagedObject> BeginObjectAsync(CancellationToken cancellationToken = default)
     {
         var tempDirectory = Path.Combine(_root, TempFolder);
-        Directory.CreateDirectory(tempDirectory);
+        CreateDirectory(tempDirectory);
         var temp = Path.Combine(tempDirectory, $"{Guid.NewGuid():N}.partial");
-        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, Options = FileOptions.Asynchronous };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = _objectPermissions;
+        }
+
+        var stream = new FileStream(temp, options);
+        if (!OperatingSystem.IsWindows() && _objectPermissions != PrivateObjectPermissions)
+        {
+            // Wider permissions were asked for: the umask must not narrow them (the default can only be narrowed to nothing).
+            File.SetUnixFileMode(stream.SafeFileHandle, _objectPermissions);
+        }
+
         return Task.FromResult<IStagedObject>(new StagedFile(this, temp, stream));
     }
 
@@ -202,6 +237,72 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
     }
 
+    /// <summary>Directories get the objects' permissions plus search where read is granted (0600 gives 0700, 0640 gives 0750).</summary>
+    internal static UnixFileMode DirectoryPermissionsFor(UnixFileMode objectPermissions)
+    {
+        var permissions = objectPermissions;
+        if (objectPermissions.HasFlag(UnixFileMode.UserRead))
+        {
+            permissions |= UnixFileMode.UserExecute;
+        }
+
+        if (objectPermissions.HasFlag(UnixFileMode.GroupRead))
+        {
+            permissions |= UnixFileMode.GroupExecute;
+        }
+
+        if (objectPermissions.HasFlag(UnixFileMode.OtherRead))
+        {
+            permissions |= UnixFileMode.OtherExecute;
+        }
+
+        return permissions;
+    }
+
+    /// <summary>Refuses permissions that lock the owner out or that mean more than access (execute, set-ID, sticky).</summary>
+    internal static UnixFileMode ValidateObjectPermissions(UnixFileMode objectPermissions)
+    {
+        const UnixFileMode allowed = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        if ((objectPermissions & ~allowed) != 0 || !objectPermissions.HasFlag(UnixFileMode.UserRead | UnixFileMode.UserWrite))
+        {
+            throw new ArgumentException($"Object permissions must let the owner read and write and may add only read and write for group and others (such as 0600, 0640 or 0660); {Convert.ToString((int)objectPermissions, 8)} does not.", nameof(objectPermissions));
+        }
+
+        return objectPermissions;
+    }
+
+    /// <summary>Creates <paramref name="directory"/> and its missing parents with the directory permissions.</summary>
+    private void CreateDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+            return;
+        }
+
+        if (Directory.Exists(directory))
+        {
+            return;
+        }
+
+        var parent = Path.GetDirectoryName(directory);
+        if (parent is not null && directory != _root)
+        {
+            CreateDirectory(parent);
+        }
+        else if (parent is not null && !Directory.Exists(parent))
+        {
+            // Above the repository: made as the user would make it.
+            Directory.CreateDirectory(parent);
+        }
+
+        Directory.CreateDirectory(directory, _directoryPermissions);
+        if (_objectPermissions != PrivateObjectPermissions)
+        {
+            File.SetUnixFileMode(directory, _directoryPermissions);
+        }
+    }
+
     private static void TryDelete(string path)
     {
         try
@@ -270,7 +371,7 @@ public sealed class LocalDirectoryTarget : IStagingTarget
                 stream.Flush(flushToDisk: true);
                 await stream.DisposeAsync().ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
-                Directory.CreateDirectory(directory);
+                target.CreateDirectory(directory);
                 File.Move(temp, path, overwrite: true);
                 _committed = true;
                 FlushDirectory(directory);

@@ -163,9 +163,15 @@ public sealed class VerificationService
             try
             {
                 var bytes = await _repository.Target.GetAsync(info.Key, ObjectSizeLimits.Key, cancellationToken).ConfigureAwait(false);
-                if (JsonSerializer.Deserialize(bytes, RepositoryJson.Default.KeyObject) is not { Data.Length: > 0 })
+                if (JsonSerializer.Deserialize(bytes, RepositoryJson.Default.KeyObject) is not { Data.Length: > 0, Kdf: not null } keyObject)
                 {
                     throw new JsonException("the key object is empty");
+                }
+
+                // A key with parameters readers refuse is skipped at every open: tampered with, or useless.
+                if (keyObject.Kdf.Problem() is { } problem)
+                {
+                    problems.Enqueue(new CheckProblem(CheckProblemKind.KeyDamaged, info.Key, $"The key object cannot be used: {problem}. Remove it if you did not add it."));
                 }
             }
             catch (Exception ex) when (ex is JsonException or BackupTargetException)

@@ -80,6 +80,10 @@ internal sealed class BackupHookRunner(IServiceProvider services, ILogger<Backup
             start.ArgumentList.Add(argument);
         }
 
+        // The service's own secrets (repository passwords, cloud credentials) stay with it; the hook gets what a
+        // program needs to run and the variables its options name.
+        Backup.Providers.ChildEnvironment.Restrict(start.Environment, hook.Environment.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value)));
+
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"'{hook.Command}' did not start.");
 
         // Drain both pipes so a chatty hook cannot block on a full pipe; the output is not logged, as hooks

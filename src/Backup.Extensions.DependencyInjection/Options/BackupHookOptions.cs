@@ -15,6 +15,14 @@ public sealed class BackupHookOptions
     /// <summary>The program's arguments, passed one by one.</summary>
     public List<string> Arguments { get; } = [];
 
+    /// <summary>
+    /// Variables set for <see cref="Command"/>. The command does not inherit this process's environment, which may
+    /// hold repository passwords and cloud credentials: only what any program needs (PATH, HOME, USER, locale, time
+    /// zone, temporary directory, the platform's own) and the database clients' settings (PG*, MYSQL*, MARIADB*)
+    /// pass on. Name here whatever else the command needs.
+    /// </summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     /// <summary>The working directory of <see cref="Command"/> (default: the process's).</summary>
     public string? WorkingDirectory { get; set; }
 

@@ -34,6 +34,11 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
     private int _posixRename = -1; // -1 unknown, 0 unsupported, 1 supported (learned from the first rename)
     private bool _disposed;
 
+    // SSH.NET takes a mode as the decimal number that reads like the octal one (600 for 0600).
+    private readonly short _filePermissions;
+    private readonly short _directoryPermissions;
+    private bool _permissionsUnsupported;
+
     /// <summary>Creates the target; nothing connects until the first call.</summary>
     public SftpTarget(SftpTargetOptions options)
     {
@@ -41,6 +46,8 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
         options.Validate();
         _options = options;
         _root = options.RootPath.Length > 1 ? options.RootPath.TrimEnd('/') : options.RootPath;
+        _filePermissions = ToSshNetMode(options.ObjectPermissions);
+        _directoryPermissions = ToSshNetMode(DirectoryPermissionsFor(options.ObjectPermissions));
     }
 
     /// <inheritdoc />
@@ -246,6 +253,56 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
             source.Position = 0;
             await client.UploadFileAsync(source, temp, cancellationToken).ConfigureAwait(false);
         }
+
+        // The server creates files with its umask (0644 with OpenSSH's default); the object gets its permissions
+        // before it is renamed into place.
+        await SetPermissionsAsync(client, temp, _filePermissions, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sets a mode. A server without Unix permissions (some cloud SFTP gateways) answers "unsupported": it is not
+    /// asked again, and its objects keep whatever access it gives them.
+    /// </summary>
+    private async Task SetPermissionsAsync(SftpClient client, string path, short mode, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _permissionsUnsupported))
+        {
+            return;
+        }
+
+        try
+        {
+            // SSH.NET has this call only without async.
+            await Task.Run(() => client.ChangePermissions(path, mode), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SftpException ex) when (ex.StatusCode == StatusCode.OperationUnsupported)
+        {
+            Volatile.Write(ref _permissionsUnsupported, true);
+        }
+    }
+
+    /// <summary>Directories get the objects' permissions plus search where read is granted (0600 gives 0700, 0640 gives 0750).</summary>
+    private static UnixFileMode DirectoryPermissionsFor(UnixFileMode objectPermissions)
+    {
+        var permissions = objectPermissions;
+        permissions |= objectPermissions.HasFlag(UnixFileMode.UserRead) ? UnixFileMode.UserExecute : 0;
+        permissions |= objectPermissions.HasFlag(UnixFileMode.GroupRead) ? UnixFileMode.GroupExecute : 0;
+        permissions |= objectPermissions.HasFlag(UnixFileMode.OtherRead) ? UnixFileMode.OtherExecute : 0;
+        return permissions;
+    }
+
+    private static short ToSshNetMode(UnixFileMode mode) =>
+        short.Parse(Convert.ToString((int)mode & 0x1FF, 8), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Creates a directory and, inside the repository, gives it the directory permissions (the server's umask would leave it 0755).</summary>
+    private async Task CreateDirectoryWithPermissionsAsync(SftpClient client, string directory, CancellationToken cancellationToken)
+    {
+        await client.CreateDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
+        if (directory == _root || directory.StartsWith(_root.TrimEnd('/') + "/", StringComparison.Ordinal))
+        {
+            // Directories above the repository, made on first use, keep the server's default.
+            await SetPermissionsAsync(client, directory, _directoryPermissions, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task RenameIntoPlaceAsync(SftpClient client, string temp, string path, CancellationToken cancellationToken)
@@ -288,7 +345,7 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
 
         try
         {
-            await client.CreateDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
+            await CreateDirectoryWithPermissionsAsync(client, directory, cancellationToken).ConfigureAwait(false);
         }
         catch (SftpPathNotFoundException)
         {
@@ -314,11 +371,11 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
         _knownDirectories[directory] = true;
     }
 
-    private static async Task CreateOrAcceptExistingAsync(SftpClient client, string directory, CancellationToken cancellationToken)
+    private async Task CreateOrAcceptExistingAsync(SftpClient client, string directory, CancellationToken cancellationToken)
     {
         try
         {
-            await client.CreateDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
+            await CreateDirectoryWithPermissionsAsync(client, directory, cancellationToken).ConfigureAwait(false);
         }
         catch (SshException)
         {

@@ -33,6 +33,15 @@ public sealed record SftpTargetOptions
     /// <summary>Sends a keep-alive this often so idle connections through NAT survive; <see cref="TimeSpan.Zero"/> turns it off.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The permissions of new objects: the owner's only (0600) by default, so other users of the server cannot copy a
+    /// key object and guess its password offline. Directories the target creates get the same plus search where read
+    /// is granted (0700 by default). A repository shared by a group names 0640 (group reads, directories 0750) or 0660.
+    /// Setting them costs a request per object; a server without Unix permissions (it answers "unsupported") is not
+    /// asked again.
+    /// </summary>
+    public UnixFileMode ObjectPermissions { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
     public void Validate()
     {
@@ -60,6 +69,13 @@ public sealed record SftpTargetOptions
         {
             throw new ArgumentException(
                 $"{nameof(HostKeyFingerprint)} is required and must be a SHA256 fingerprint as OpenSSH prints it ('SHA256:' followed by base64).");
+        }
+
+        const UnixFileMode allowed = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        if ((ObjectPermissions & ~allowed) != 0 || !ObjectPermissions.HasFlag(UnixFileMode.UserRead | UnixFileMode.UserWrite))
+        {
+            throw new ArgumentException(
+                $"{nameof(ObjectPermissions)} must let the owner read and write and may add only read and write for group and others (such as 0600, 0640 or 0660); {Convert.ToString((int)ObjectPermissions, 8)} does not.");
         }
 
         if (Password is null && PrivateKey is null)

@@ -38,7 +38,10 @@ internal sealed class ToolProcess : IAsyncDisposable
     /// <summary>Bytes the tool wrote to standard output so far.</summary>
     public long BytesWritten { get; private set; }
 
-    /// <summary>Starts <paramref name="fileName"/>; arguments never carry secrets, <paramref name="environment"/> may.</summary>
+    /// <summary>
+    /// Starts <paramref name="fileName"/>; arguments never carry secrets, <paramref name="environment"/> may. The
+    /// tool inherits only the variables <see cref="ChildEnvironment"/> passes on, plus <paramref name="environment"/>.
+    /// </summary>
     public static ToolProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment, IReadOnlyCollection<string> secrets, bool redirectStdin = false)
     {
         var info = new ProcessStartInfo(fileName)
@@ -54,10 +57,8 @@ internal sealed class ToolProcess : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-        {
-            info.Environment[name] = value;
-        }
+        // Only what the tool needs: this process may hold the repository password and cloud credentials.
+        ChildEnvironment.Restrict(info.Environment, environment);
 
         var process = new Process { StartInfo = info };
         try
