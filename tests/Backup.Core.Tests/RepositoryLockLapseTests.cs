@@ -152,6 +152,43 @@ public class RepositoryLockLapseTests
         (await TestRepository.RestoreAsync(repository, result.Snapshot)).Length.Should().Be(first.Length + (512 * 1024));
     }
 
+    [Fact]
+    public async Task A_copy_whose_destination_lock_lapsed_while_a_prune_deleted_what_it_deduplicated_against_fails_without_a_snapshot()
+    {
+        var time = new SuspendableTime(Start);
+        var data = TestRepository.RandomBytes(1024 * 1024, seed: 75);
+        var sourceCredentials = TestRepository.NewKeyFile();
+        var destinationCredentials = TestRepository.NewKeyFile();
+        var sourceInner = new InMemoryTarget();
+        var destinationTarget = new InMemoryTarget(time);
+        await (await TestRepository.InitAsync(sourceInner, sourceCredentials, TestRepository.SmallOptions("none"))).DisposeAsync();
+        await using var destination = await TestRepository.InitAsync(destinationTarget, destinationCredentials, TestRepository.SmallOptions("none"));
+        Snapshots.Snapshot x;
+        await using (var source = await BackupRepository.OpenAsync(sourceInner, sourceCredentials))
+        {
+            await TestRepository.BackupBytesAsync(source, "d.bin", data);
+            x = (await new Replication.RepositoryCopier(source, destination, time).CopyAsync()).Copied.Single();
+        }
+
+        // X (the first copy) is forgotten, so the snapshot is copied again, deduplicating against X's packs; its
+        // first read of source data waits.
+        await destination.DeleteSnapshotAsync(x.Id);
+        var gated = new GatedReadTarget(sourceInner);
+        await using var gatedSource = await BackupRepository.OpenAsync(gated, sourceCredentials);
+        var copy = Task.Run(() => new Replication.RepositoryCopier(gatedSource, destination, time).CopyAsync());
+        await gated.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        await using (var other = await BackupRepository.OpenAsync(destinationTarget, destinationCredentials))
+        {
+            (await new MaintenanceService(other, new FakeTimeProvider(Start + TimeSpan.FromMinutes(20))).PruneAsync(new PruneOptions { RepackThreshold = 0 })).BlobsRemoved.Should().BeGreaterThan(0);
+        }
+
+        time.Suspend(TimeSpan.FromMinutes(20));
+        gated.Release();
+        var act = () => copy;
+        await act.Should().ThrowAsync<RepositoryLockLapsedException>();
+        (await TestRepository.ListAsync(destinationTarget, RepositoryLayout.SnapshotsPrefix)).Should().BeEmpty();
+    }
+
     private static async Task WaitForRefreshAsync(BackupRepository repository, RepositoryLock held, DateTimeOffset at)
     {
         await WaitUntilAsync(async () =>
@@ -190,6 +227,24 @@ public class RepositoryLockLapseTests
         {
             Interlocked.Add(ref _suspended, (long)(duration.TotalSeconds * TimestampFrequency));
             Advance(duration);
+        }
+    }
+
+    /// <summary>Holds the first ranged read (the first blob read) until released.</summary>
+    private sealed class GatedReadTarget(IBackupTarget inner) : DelegatingTarget(inner)
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Reached => _reached.Task;
+
+        public void Release() => _release.TrySetResult();
+
+        public override async Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+        {
+            _reached.TrySetResult();
+            await _release.Task.WaitAsync(cancellationToken);
+            await base.ReadRangeAsync(key, offset, destination, cancellationToken);
         }
     }
 

@@ -349,7 +349,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
                 : $"{_reusedUnknown.Count} blob(s) it reuses from the previous snapshot are not in the index (blob {_reusedUnknown.Keys.First().ToShortString()})";
             throw new RepositoryLockLapsedException(
                 $"The repository lock in {_repository.Target.Description} lapsed while writing ({reason}), and {what}. " +
-                "Nothing that references the missing data was saved (no index, no snapshot); run it again.");
+                "Nothing that references the missing data was saved (no snapshot, and no index naming a missing pack); run it again.");
         }
 
         foreach (var pack in _repository.UnindexedPacks.Keys)
