@@ -107,11 +107,14 @@ public sealed class OversizedObjectTests : IDisposable
     {
         await CreateAsync();
         Grow(RepositoryLayout.LocksPrefix + "0000000000000000000000000000000a", size);
+        await using var repository = await BackupRepository.OpenAsync(Target, _credentials);
+        var reported = new List<string>();
+        repository.Locking.UnauthenticatedLockFound = reported.Add;
 
         var locks = await WithinBudgetAsync(async () =>
         {
             var found = new List<string>();
-            await foreach (var (key, _) in RepositoryLock.ReadLocksAsync(Target))
+            await foreach (var (key, _) in RepositoryLock.ReadLocksAsync(repository))
             {
                 found.Add(key);
             }
@@ -120,6 +123,7 @@ public sealed class OversizedObjectTests : IDisposable
         });
 
         locks.Should().BeEmpty("an oversized lock is unreadable, like a damaged one");
+        reported.Should().ContainSingle("an unreadable lock object is reported, never silently ignored");
     }
 
     [Theory]
