@@ -17,8 +17,11 @@ namespace Backup.Core.Restore;
 /// written at once, so memory stays bounded. A new file is created exclusively under its own name; one that replaces
 /// an existing entry is written under a temporary name and renamed over it, so the old one stays whole until the new
 /// one is. A file whose restore fails or is cancelled is removed again, never left partial. Nothing is written
-/// outside the target: unsafe names (empty, ".", "..", containing '/' or NUL) and duplicate names are refused,
-/// and links already in the target are never followed. A directory's mode and time are applied after its contents.
+/// outside the target: unsafe names (see <see cref="NodeNames"/>) and duplicate names are refused, and links are
+/// never followed: on Linux every entry is reached by one name from an open handle of its directory, so a directory
+/// swapped for a link while the restore runs changes nothing outside (see RestoreTarget for what other systems get).
+/// Set-user-ID and set-group-ID bits come back only with the owner; device nodes only into the original place (see
+/// <see cref="RestoreOptions.DeviceNodes"/>). A directory's mode and time are applied after its contents.
 /// Files of identical content (16 KiB or more, not sparse) are decoded once: the later ones are copied inside the kernel
 /// from the first (shared extents where the file system can reflink), unless that first copy is no longer the same,
 /// unchanged inode that only those who may write the later file could have written; then they are decoded too.
