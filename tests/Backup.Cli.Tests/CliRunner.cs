@@ -36,6 +36,9 @@ public sealed class CliRunner : IDisposable
     /// <summary>Variables set for the child (null removes one).</summary>
     public Dictionary<string, string?> Environment { get; } = [];
 
+    /// <summary>A command the tool is run through (its file and arguments), such as setpriv to run it as another user; none when empty.</summary>
+    public IReadOnlyList<string> Launcher { get; set; } = [];
+
     public string PathOf(string relative) => Path.Combine(Root, relative);
 
     public Task<CliResult> RunAsync(params string[] args) => RunAsync(args, stdin: null);
@@ -48,7 +51,7 @@ public sealed class CliRunner : IDisposable
     {
         var tool = NativeTool ?? ToolPath;
         File.Exists(tool).Should().BeTrue(NativeTool is null ? $"the tool is copied to {ToolPath} by the build" : "BACKUP_CLI_UNDER_TEST names the tool to test");
-        var start = new ProcessStartInfo(NativeTool ?? DotnetHost())
+        var start = new ProcessStartInfo(Launcher.Count > 0 ? Launcher[0] : NativeTool ?? DotnetHost())
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -56,6 +59,11 @@ public sealed class CliRunner : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Root,
         };
+        foreach (var arg in Launcher.Skip(1).Append(NativeTool ?? DotnetHost()).Where(_ => Launcher.Count > 0))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
         if (NativeTool is null)
         {
             start.ArgumentList.Add(ToolPath);

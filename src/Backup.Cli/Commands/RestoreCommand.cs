@@ -13,6 +13,8 @@ internal static class RestoreCommand
         var include = new Option<string[]>("--include", "-i") { Description = "Restore only this snapshot path and what is below it (repeatable).", HelpName = "PATH" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace entries that already exist in the target." };
         var skipExisting = new Option<bool>("--skip-existing") { Description = "Leave entries that already exist in the target alone." };
+        var devices = new Option<bool>("--devices") { Description = "Create device nodes even when not restoring into '/' (a container or system image); as root only." };
+        var noDevices = new Option<bool>("--no-devices") { Description = "Never create device nodes, not even when restoring into '/'. Default: only into '/', their original place." };
         var noLock = new Option<bool>("--no-lock") { Description = "Take no lock, for a repository on read-only media; a prune running meanwhile could delete what the restore reads." };
         var toPostgres = new Option<string?>("--to-postgres") { Description = "Restore a PostgreSQL snapshot into this server (Npgsql connection string; its Database is the target unless --database is given).", HelpName = "CONNSTRING" };
         var toMysql = new Option<string?>("--to-mysql") { Description = "Restore a MariaDB/MySQL snapshot into this server (connection string; its Database is the target unless --database is given).", HelpName = "CONNSTRING" };
@@ -25,7 +27,7 @@ internal static class RestoreCommand
         var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then $PGPASSWORD / $MYSQL_PWD.", HelpName = "FILE" };
         var command = new Command("restore", "Restore a snapshot into a directory, or a database snapshot into a server (--to-postgres, --to-mysql) or file (--to-sqlite). An existing file stops the restore unless --overwrite or --skip-existing is given.")
         {
-            snapshotArgument, target, include, overwrite, skipExisting, noLock, toPostgres, toMysql, toSqlite, database, sourceDatabase, clean, table, jobs, dbPasswordFile,
+            snapshotArgument, target, include, overwrite, skipExisting, devices, noDevices, noLock, toPostgres, toMysql, toSqlite, database, sourceDatabase, clean, table, jobs, dbPasswordFile,
         };
         runner.Bind(command, async (context, ct) =>
         {
@@ -40,9 +42,9 @@ internal static class RestoreCommand
 
             if (databases.Count == 1)
             {
-                if ((context.Get(include) ?? []).Length > 0 || context.Get(overwrite) || context.Get(skipExisting) || context.Get(noLock))
+                if ((context.Get(include) ?? []).Length > 0 || context.Get(overwrite) || context.Get(skipExisting) || context.Get(noLock) || context.Get(devices) || context.Get(noDevices))
                 {
-                    throw new CliUsageException("--include, --overwrite, --skip-existing and --no-lock apply to --target; a database restore uses --table and --clean.");
+                    throw new CliUsageException("--include, --overwrite, --skip-existing, --devices, --no-devices and --no-lock apply to --target; a database restore uses --table and --clean.");
                 }
 
                 var (kind, optionName, value) = databases[0];
@@ -78,11 +80,17 @@ internal static class RestoreCommand
                 throw new CliUsageException("Give --overwrite or --skip-existing, not both.");
             }
 
+            if (context.Get(devices) && context.Get(noDevices))
+            {
+                throw new CliUsageException("Give --devices or --no-devices, not both.");
+            }
+
             var options = new RestoreOptions
             {
                 Include = context.Get(include) ?? [],
                 Existing = context.Get(overwrite) ? ExistingFileBehavior.Overwrite : context.Get(skipExisting) ? ExistingFileBehavior.Skip : ExistingFileBehavior.Fail,
                 Lock = !context.Get(noLock),
+                DeviceNodes = context.Get(devices) ? true : context.Get(noDevices) ? false : null,
             };
             var directory = Path.GetFullPath(context.Get(target)!);
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);

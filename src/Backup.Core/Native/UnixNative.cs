@@ -12,6 +12,18 @@ internal static partial class UnixNative
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
     private const int AtEmptyPath = 0x1000;
+    private const int AtRemoveDirectory = 0x200;
+    private const int OpenDirectoryOnly = 0x10000;
+    private const ulong ResolveNoSymlinks = 0x04;
+    private const ulong ResolveBeneath = 0x08;
+
+    // System call numbers of calls glibc does not wrap: the same on every architecture since Linux 5.1's common table.
+    private const nint SysOpenat2 = 437;
+    private const nint SysFchmodat2 = 452;
+    private const int NoSystemCall = 38; // ENOSYS
+    private const int InvalidArgument = 22; // EINVAL
+    private const int NotPermitted = 1; // EPERM
+    private const int AccessDenied = 13; // EACCES
     private const uint StatxBasicStats = 0x7ff;
 
     // open(2) flags, the same on every Linux architecture .NET runs on (O_NOFOLLOW aside, below).
@@ -25,6 +37,9 @@ internal static partial class UnixNative
     private const int NoData = 61; // ENODATA
     private const int PopulateWrite = 23; // MADV_POPULATE_WRITE
     private const int FadviseSequential = 2; // POSIX_FADV_SEQUENTIAL
+
+    /// <summary>Whether openat2(2) is there (Linux 5.6): asked once, of the root directory.</summary>
+    private static readonly Lazy<bool> Openat2 = new(ProbeOpenat2);
 
     /// <summary>O_NOFOLLOW: 0x20000 in the generic ABI (x86, x64, RISC-V, s390x, LoongArch), 0x8000 on Arm and PowerPC.</summary>
     private static int OpenNoFollow => RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 or Architecture.Armv6 or Architecture.Ppc64le ? 0x8000 : 0x20000;
@@ -170,6 +185,157 @@ internal static partial class UnixNative
     public static SafeFileHandle? CreateExclusive(string path, uint mode, out int errno) =>
         Open(path, OpenWriteOnly | OpenCreate | OpenExclusive | OpenCloseOnExec, mode, out errno);
 
+    /// <summary>Opens the restore's target directory (following links in the path the caller named) for the *at calls below.</summary>
+    /// <returns>The handle, or null with <paramref name="errno"/> set.</returns>
+    public static SafeFileHandle? OpenDirectory(string path, out int errno) =>
+        Open(path, OpenReadOnly | OpenDirectoryOnly | OpenCloseOnExec, 0, out errno);
+
+    /// <summary>
+    /// Opens <paramref name="relative"/> (one or more '/'-separated names) below <paramref name="directory"/> without
+    /// following any symbolic link and without leaving it: openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS where the
+    /// kernel has it (5.6), otherwise one openat(O_NOFOLLOW) per name, which guarantees the same for names that are
+    /// single segments (neither "." nor ".."), as restore names are.
+    /// </summary>
+    /// <param name="directory">The directory to resolve from.</param>
+    /// <param name="relative">The path below it.</param>
+    /// <param name="directoryOnly">Whether the final name must be a directory.</param>
+    /// <param name="reference">Open an O_PATH reference (nothing is read, no device is opened) rather than for reading.</param>
+    /// <param name="errno">Set when the call failed.</param>
+    /// <returns>The handle, or null with <paramref name="errno"/> set (ELOOP or ENOTDIR for a link in the way).</returns>
+    public static unsafe SafeFileHandle? OpenBeneath(SafeFileHandle directory, string relative, bool directoryOnly, bool reference, out int errno)
+    {
+        var flags = (reference ? OpenPathOnly : OpenReadOnly | OpenNonBlocking) | OpenNoFollow | OpenCloseOnExec | (directoryOnly ? OpenDirectoryOnly : 0);
+        if (Openat2.Value)
+        {
+            var how = new OpenHow { Flags = (ulong)flags, Resolve = ResolveBeneath | ResolveNoSymlinks };
+            var fd = (int)syscall(SysOpenat2, directory, relative, &how, (nuint)sizeof(OpenHow));
+            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+            return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+        }
+
+        var segments = relative.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length == 0 || segments.Any(s => s is "." or ".."))
+        {
+            errno = InvalidArgument;
+            return null;
+        }
+
+        SafeFileHandle? current = null;
+        try
+        {
+            for (var i = 0; i < segments.Length - 1; i++)
+            {
+                var next = OpenAt(current ?? directory, segments[i], OpenPathOnly | OpenDirectoryOnly | OpenNoFollow | OpenCloseOnExec, 0, out errno);
+                current?.Dispose();
+                current = next;
+                if (current is null)
+                {
+                    return null;
+                }
+            }
+
+            return OpenAt(current ?? directory, segments[^1], flags, 0, out errno);
+        }
+        finally
+        {
+            current?.Dispose();
+        }
+    }
+
+    private static unsafe bool ProbeOpenat2()
+    {
+        var how = new OpenHow { Flags = (ulong)(OpenPathOnly | OpenCloseOnExec) };
+        var fd = (int)syscall(SysOpenat2, AtFdCwd, "/", &how, (nuint)sizeof(OpenHow));
+        if (fd < 0)
+        {
+            return Marshal.GetLastPInvokeError() != NoSystemCall && Marshal.GetLastPInvokeError() != NotPermitted;
+        }
+
+        new SafeFileHandle(fd, ownsHandle: true).Dispose();
+        return true;
+    }
+
+    /// <summary>Creates a new file named <paramref name="name"/> in <paramref name="directory"/> for writing; fails with EEXIST on any entry there, a link too.</summary>
+    public static SafeFileHandle? CreateExclusiveAt(SafeFileHandle directory, string name, uint mode, out int errno) =>
+        OpenAt(directory, name, OpenWriteOnly | OpenCreate | OpenExclusive | OpenNoFollow | OpenCloseOnExec, mode, out errno);
+
+    /// <summary>Opens an O_PATH reference to the entry <paramref name="name"/> of <paramref name="directory"/>, the link itself for a link.</summary>
+    public static SafeFileHandle? OpenReferenceAt(SafeFileHandle directory, string name, out int errno) =>
+        OpenAt(directory, name, OpenPathOnly | OpenNoFollow | OpenCloseOnExec, 0, out errno);
+
+    /// <summary>Reads the metadata of the entry <paramref name="name"/> of <paramref name="directory"/>, never following a link.</summary>
+    public static unsafe UnixStat? StatAt(SafeFileHandle directory, string name, out int errno)
+    {
+        StatxBuffer buffer;
+        if (statx(directory, name, AtSymlinkNoFollow, StatxBasicStats, &buffer) != 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return null;
+        }
+
+        errno = 0;
+        return buffer.ToStat();
+    }
+
+    /// <summary>Creates the directory <paramref name="name"/> in <paramref name="directory"/>; EEXIST when any entry has that name.</summary>
+    public static int CreateDirectoryAt(SafeFileHandle directory, string name, uint mode) =>
+        mkdirat(directory, name, mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Creates a FIFO, device node or socket node named <paramref name="name"/> in <paramref name="directory"/>.</summary>
+    public static int CreateNodeAt(SafeFileHandle directory, string name, uint mode, ulong device) =>
+        mknodat(directory, name, mode, device) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Creates the symbolic link <paramref name="name"/> in <paramref name="directory"/>.</summary>
+    public static int CreateSymlinkAt(string target, SafeFileHandle directory, string name) =>
+        symlinkat(target, directory, name) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Creates a hard link to the entry <paramref name="existingName"/> of <paramref name="existingDirectory"/> (a link itself, never followed).</summary>
+    public static int CreateHardLinkAt(SafeFileHandle existingDirectory, string existingName, SafeFileHandle directory, string name) =>
+        linkat(existingDirectory, existingName, directory, name, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Renames within one directory, replacing whatever entry is at <paramref name="to"/> (a link itself, never its target).</summary>
+    public static int RenameAt(SafeFileHandle directory, string from, string to) =>
+        renameat(directory, from, directory, to) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Removes the entry <paramref name="name"/> (a file, link or special file; an empty directory with <paramref name="directoryEntry"/>).</summary>
+    public static int RemoveAt(SafeFileHandle directory, string name, bool directoryEntry = false) =>
+        unlinkat(directory, name, directoryEntry ? AtRemoveDirectory : 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Changes owner and group of what an O_PATH reference (or any descriptor) refers to, a link itself for a link.</summary>
+    public static int ChangeOwnerOfReference(SafeFileHandle reference, long uid, long gid) =>
+        fchownat(reference, string.Empty, (uint)uid, (uint)gid, AtEmptyPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>Sets access and modification times (ns) of what an O_PATH reference refers to, a link itself for a link.</summary>
+    public static unsafe int SetTimesOfReference(SafeFileHandle reference, long mtimeNs)
+    {
+        var times = stackalloc Timespec[2];
+        times[0] = times[1] = Timespec.FromNanoseconds(mtimeNs);
+        return utimensat(reference, string.Empty, times, AtEmptyPath | AtSymlinkNoFollow) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>
+    /// Changes the permission bits of exactly what an O_PATH reference refers to (never a link's target): fchmodat2
+    /// (Linux 6.6), else chmod of its /proc/self/fd entry, which reaches that inode whatever its path is now.
+    /// </summary>
+    public static int ChangeModeOfReference(SafeFileHandle reference, uint mode)
+    {
+        if (syscall(SysFchmodat2, reference, string.Empty, mode, AtEmptyPath) == 0)
+        {
+            return 0;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno is not (NoSystemCall or InvalidArgument or NotPermitted))
+        {
+            return errno;
+        }
+
+        return chmod($"/proc/self/fd/{reference.DangerousGetHandle()}", mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>The effective user ID.</summary>
+    public static long EffectiveUserId => geteuid();
+
     /// <summary>Whether the process runs as root (and so may give files away).</summary>
     public static bool IsRoot => IsSupported && geteuid() == 0;
 
@@ -179,6 +345,19 @@ internal static partial class UnixNative
     private static SafeFileHandle? Open(string path, int flags, uint mode, out int errno)
     {
         var fd = open(path, flags, mode);
+        if (fd < 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return null;
+        }
+
+        errno = 0;
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    private static SafeFileHandle? OpenAt(SafeFileHandle directory, string name, int flags, uint mode, out int errno)
+    {
+        var fd = openat(directory, name, flags, mode);
         if (fd < 0)
         {
             errno = Marshal.GetLastPInvokeError();
@@ -228,6 +407,45 @@ internal static partial class UnixNative
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mknod(string path, uint mode, ulong device);
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int utimensat(SafeFileHandle dirfd, string path, Timespec* times, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int openat(SafeFileHandle dirfd, string path, int flags, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkdirat(SafeFileHandle dirfd, string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mknodat(SafeFileHandle dirfd, string path, uint mode, ulong device);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int symlinkat(string target, SafeFileHandle dirfd, string path);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int linkat(SafeFileHandle olddirfd, string oldpath, SafeFileHandle newdirfd, string newpath, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int renameat(SafeFileHandle olddirfd, string oldpath, SafeFileHandle newdirfd, string newpath);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int unlinkat(SafeFileHandle dirfd, string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int fchownat(SafeFileHandle dirfd, string path, uint uid, uint gid, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int chmod(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial nint syscall(nint number, SafeFileHandle dirfd, string path, OpenHow* how, nuint size);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial nint syscall(nint number, int dirfd, string path, OpenHow* how, nuint size);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint syscall(nint number, SafeFileHandle dirfd, string path, uint mode, int flags);
+
     [LibraryImport("libc")]
     private static partial int madvise(nint address, nint length, int advice);
 
@@ -242,6 +460,15 @@ internal static partial class UnixNative
 
     [LibraryImport("libc")]
     private static partial int posix_fadvise(SafeFileHandle fd, long offset, long length, int advice);
+
+    /// <summary>struct open_how of openat2(2).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct OpenHow
+    {
+        public ulong Flags;
+        public ulong Mode;
+        public ulong Resolve;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     private struct Timespec

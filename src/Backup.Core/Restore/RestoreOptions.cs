@@ -19,6 +19,15 @@ public sealed record RestoreOptions
     public bool RestoreOwnership { get; init; } = true;
 
     /// <summary>
+    /// Whether character and block device nodes are created (as root; others cannot). Null, the default: only when
+    /// restoring into the original place, the file system's root directory '/' (snapshot paths are the absolute source
+    /// paths, so there every node gets back its own path); elsewhere they are skipped and each is reported, since a
+    /// device node anywhere else, with the snapshot's numbers and mode, can open a disk or memory to whoever may reach
+    /// it. True restores them anywhere (a container or system image); false never does.
+    /// </summary>
+    public bool? DeviceNodes { get; init; }
+
+    /// <summary>
     /// Holds a shared lock on the repository during the restore, so that no prune or repair deletes data it reads
     /// (they are refused until it ends). Turn it off only for a repository that cannot be written, on read-only
     /// media, where no prune can run either.

@@ -17,8 +17,11 @@ namespace Backup.Core.Restore;
 /// written at once, so memory stays bounded. A new file is created exclusively under its own name; one that replaces
 /// an existing entry is written under a temporary name and renamed over it, so the old one stays whole until the new
 /// one is. A file whose restore fails or is cancelled is removed again, never left partial. Nothing is written
-/// outside the target: unsafe names (empty, ".", "..", containing '/' or NUL) and duplicate names are refused,
-/// and links already in the target are never followed. A directory's mode and time are applied after its contents.
+/// outside the target: unsafe names (see <see cref="NodeNames"/>) and duplicate names are refused, and links are
+/// never followed: on Linux every entry is reached by one name from an open handle of its directory, so a directory
+/// swapped for a link while the restore runs changes nothing outside (see RestoreTarget for what other systems get).
+/// Set-user-ID and set-group-ID bits come back only with the owner; device nodes only into the original place (see
+/// <see cref="RestoreOptions.DeviceNodes"/>). A directory's mode and time are applied after its contents.
 /// Files of identical content (16 KiB or more, not sparse) are decoded once: the later ones are copied inside the kernel
 /// from the first (shared extents where the file system can reflink), unless that first copy is no longer the same,
 /// unchanged inode that only those who may write the later file could have written; then they are decoded too.
@@ -59,14 +62,15 @@ public sealed class RestoreService
         // The index may predate a prune that repacked what this snapshot needs (a long-lived repository): under the
         // lock none can start, so refreshed now it stays right for the whole restore.
         await _repository.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
-        _fileSystem.Directory.CreateDirectory(root);
-        var target = new RestoreTarget(_fileSystem, _native, options.RestoreOwnership && UnixNative.IsRoot && _native);
+        using var rootDirectory = RestoreTarget.OpenRoot(_fileSystem, _native, root);
+        var target = new RestoreTarget(_fileSystem, _native, options.RestoreOwnership && UnixNative.IsRoot && _native, rootDirectory);
+        var devices = options.DeviceNodes ?? target.IsOriginalPlace();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var run = new Run(_repository, target, options, progress, stop.Token);
         var includes = options.Include.Select(p => p.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToList();
         var rootTree = await _repository.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
         var frames = new Stack<Frame>();
-        frames.Push(new Frame(string.Empty, root, [], null, rootTree.Nodes, includes.Count == 0 || includes.Any(i => i.Length == 0), created: false));
+        frames.Push(new Frame(string.Empty, rootDirectory, [], null, rootTree.Nodes, includes.Count == 0 || includes.Any(i => i.Length == 0), created: false));
         Task? rootWork = null;
         try
         {
@@ -84,7 +88,7 @@ public sealed class RestoreService
                     }
                     else
                     {
-                        frames.Peek().Work.Add(run.FinishDirectoryAsync(finished, frame.Absolute, frame.Relative, frame.Node));
+                        frames.Peek().Work.Add(run.FinishDirectoryAsync(finished, frame.Directory, frame.Relative, frame.Node));
                     }
 
                     continue;
@@ -113,22 +117,41 @@ public sealed class RestoreService
                     continue;
                 }
 
-                var absolute = RestoreTarget.Join(frame.Absolute, node.Name);
+                if (!_native && !target.IsBelowRoot(RestoreTarget.Join(frame.Directory.Path, node.Name)))
+                {
+                    // Paths are only built where no directory handle is held (another OS, a simulated file system).
+                    run.Problem(relative, "refused: the name resolves to a path outside the target");
+                    continue;
+                }
+
+                if (node.Type == NodeType.Special && IsDevice(node) && !devices)
+                {
+                    run.Problem(relative, "skipped: device nodes are restored only into the original place (target '/') unless asked for (RestoreOptions.DeviceNodes)");
+                    continue;
+                }
+
                 switch (node.Type)
                 {
                     case NodeType.Directory:
-                        if (run.PrepareDirectory(absolute, relative, frame.Created) is { } created && await run.LoadChildrenAsync(node, relative).ConfigureAwait(false) is { } children)
+                        if (run.PrepareDirectory(frame.Directory, node.Name, relative, frame.Created) is { } prepared)
                         {
-                            frames.Push(new Frame(relative, absolute, segments, node, children, full, created));
+                            if (await run.LoadChildrenAsync(node, relative).ConfigureAwait(false) is { } children)
+                            {
+                                frames.Push(new Frame(relative, prepared.Directory, segments, node, children, full, prepared.Created));
+                            }
+                            else
+                            {
+                                prepared.Directory.Dispose();
+                            }
                         }
 
                         break;
                     default:
                         // Nothing can be in a directory this restore just made but what it puts there, and entries are
                         // created exclusively (a stranger's entry makes the creation fail), so there is nothing to inspect.
-                        if ((frame.Created ? ExistingKind.Missing : run.CheckExisting(absolute, relative)) is { } existing)
+                        if ((frame.Created ? ExistingKind.Missing : run.CheckExisting(frame.Directory, node.Name, relative)) is { } existing)
                         {
-                            frame.Work.Add(await run.StartEntryAsync(absolute, relative, node, replace: existing != ExistingKind.Missing).ConfigureAwait(false));
+                            frame.Work.Add(await run.StartEntryAsync(frame.Directory, node.Name, relative, node, replace: existing != ExistingKind.Missing).ConfigureAwait(false));
                             if (frame.Work.Count >= 4096)
                             {
                                 // A directory of millions of files must not keep a task per finished file.
@@ -147,11 +170,22 @@ public sealed class RestoreService
             // Let the files in flight stop and remove their temporary copies before the error goes up.
             await stop.CancelAsync().ConfigureAwait(false);
             await run.DrainAsync().ConfigureAwait(false);
+            foreach (var open in frames)
+            {
+                if (open.Node is not null)
+                {
+                    open.Directory.Dispose();
+                }
+            }
+
             throw;
         }
 
         return run.Result();
     }
+
+    /// <summary>Whether a special node is a character or block device (not a FIFO or socket).</summary>
+    private static bool IsDevice(TreeNode node) => (node.Mode & UnixStat.TypeMask) is UnixStat.CharDevice or UnixStat.BlockDevice;
 
     private async Task<RepositoryLock> AcquireLockAsync(CancellationToken cancellationToken)
     {
@@ -168,11 +202,12 @@ public sealed class RestoreService
     }
 
     /// <summary>A directory being restored: its remaining children and the work started for them.</summary>
-    private sealed class Frame(string relative, string absolute, string[] segments, TreeNode? node, IReadOnlyList<TreeNode> children, bool full, bool created)
+    private sealed class Frame(string relative, TargetDirectory directory, string[] segments, TreeNode? node, IReadOnlyList<TreeNode> children, bool full, bool created)
     {
         public string Relative { get; } = relative;
 
-        public string Absolute { get; } = absolute;
+        /// <summary>The directory on disk, held open until its own metadata is applied.</summary>
+        public TargetDirectory Directory { get; } = directory;
 
         public string[] Segments { get; } = segments;
 
@@ -210,7 +245,7 @@ public sealed class RestoreService
         // inode; a restore 3 s after deleting the previous one spent a third of its system time so.
         private readonly SemaphoreSlim _entries = new(EntriesAhead * options.Parallelism, EntriesAhead * options.Parallelism);
         private readonly ConcurrentQueue<RestoreProblem> _problems = new();
-        private readonly ConcurrentDictionary<(ulong, ulong), Task<string?>> _hardLinks = new();
+        private readonly ConcurrentDictionary<(ulong, ulong), Task<RestoredCopy?>> _hardLinks = new();
 
         // Files with the same content (copies of one library, of one photo) are decoded once: later ones are copied
         // inside the kernel from the first, which was verified as it was written. Keyed by the content's chunk IDs.
@@ -219,8 +254,6 @@ public sealed class RestoreService
         private readonly long _started = TimeProvider.System.GetTimestamp();
         private long _files, _directories, _bytes, _lastReport, _sharedContents;
         private string? _currentPath;
-
-        private IFileSystem FileSystem => target.FileSystem;
 
         public void Problem(string path, string reason) => _problems.Enqueue(new RestoreProblem(path, reason));
 
@@ -246,51 +279,50 @@ public sealed class RestoreService
             _entries.Dispose();
         }
 
-        /// <summary>Makes sure a real directory (not a link to one) is at <paramref name="absolute"/>.</summary>
-        /// <param name="absolute">Where the directory goes.</param>
+        /// <summary>Makes sure a real directory (not a link to one) is at <paramref name="name"/> in <paramref name="parent"/>, and opens it.</summary>
+        /// <param name="parent">Where the directory goes.</param>
+        /// <param name="name">Its name.</param>
         /// <param name="relative">Its path in the snapshot, for problems.</param>
         /// <param name="parentCreated">Whether this restore created the parent, so nothing else can be in the way.</param>
-        /// <returns>Whether this restore created it; null when there is no directory to restore into.</returns>
-        public bool? PrepareDirectory(string absolute, string relative, bool parentCreated)
+        /// <returns>The open directory and whether this restore created it; null when there is no directory to restore into.</returns>
+        public (TargetDirectory Directory, bool Created)? PrepareDirectory(TargetDirectory parent, string name, string relative, bool parentCreated)
         {
             try
             {
-                if (parentCreated && target.TryCreateDirectory(absolute))
-                {
-                    Interlocked.Increment(ref _directories);
-                    return true;
-                }
-
                 var created = true;
-                switch (target.Inspect(absolute))
+                if (!parentCreated || !target.TryCreateDirectory(parent, name))
                 {
-                    case ExistingKind.Directory:
-                        created = false;
-                        break;
-                    case ExistingKind.Missing:
-                        FileSystem.Directory.CreateDirectory(absolute);
-                        break;
-                    case var _ when options.Existing == ExistingFileBehavior.Overwrite:
-                        // A link or file in the way is removed, never descended through.
-                        target.DeleteEntry(absolute);
-                        FileSystem.Directory.CreateDirectory(absolute);
-                        break;
-                    case var other when options.Existing == ExistingFileBehavior.Fail:
-                        throw new IOException($"'{absolute}' already exists as a {Describe(other)}; the restore stopped (Existing = Fail).");
-                    case var other:
-                        Problem(relative, $"skipped: a {Describe(other)} is in the way of the directory");
-                        return null;
+                    switch (target.Inspect(parent, name))
+                    {
+                        case ExistingKind.Directory:
+                            created = false;
+                            break;
+                        case ExistingKind.Missing:
+                            target.CreateDirectory(parent, name);
+                            break;
+                        case var _ when options.Existing == ExistingFileBehavior.Overwrite:
+                            // A link or file in the way is removed, never descended through.
+                            target.DeleteEntry(parent, name);
+                            target.CreateDirectory(parent, name);
+                            break;
+                        case var other when options.Existing == ExistingFileBehavior.Fail:
+                            throw new IOException($"'{RestoreTarget.Join(parent.Path, name)}' already exists as a {Describe(other)}; the restore stopped (Existing = Fail).");
+                        case var other:
+                            Problem(relative, $"skipped: a {Describe(other)} is in the way of the directory");
+                            return null;
+                    }
                 }
 
-                // Check again: what was created must be a directory of its own, or nothing below is written.
-                if (target.Inspect(absolute) != ExistingKind.Directory)
+                // Opened without following a link: what is there now must be a directory (of this restore's, when it
+                // made one), or nothing below is written.
+                if (target.OpenDirectory(parent, name, created) is not { } directory)
                 {
-                    Problem(relative, "the directory could not be created safely");
+                    Problem(relative, "the directory could not be created safely (something else took its place)");
                     return null;
                 }
 
                 Interlocked.Increment(ref _directories);
-                return created;
+                return (directory, created);
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException || (ex is IOException && options.Existing != ExistingFileBehavior.Fail))
             {
@@ -318,9 +350,9 @@ public sealed class RestoreService
         }
 
         /// <summary>Applies the policy for what already exists; null when the entry is to be left alone.</summary>
-        public ExistingKind? CheckExisting(string absolute, string relative)
+        public ExistingKind? CheckExisting(TargetDirectory directory, string name, string relative)
         {
-            var existing = target.Inspect(absolute);
+            var existing = target.Inspect(directory, name);
             switch (existing)
             {
                 case ExistingKind.Missing:
@@ -328,7 +360,7 @@ public sealed class RestoreService
                 case ExistingKind.Directory:
                     if (options.Existing == ExistingFileBehavior.Fail)
                     {
-                        throw new IOException($"'{absolute}' already exists as a directory; the restore stopped (Existing = Fail).");
+                        throw new IOException($"'{RestoreTarget.Join(directory.Path, name)}' already exists as a directory; the restore stopped (Existing = Fail).");
                     }
 
                     Problem(relative, "skipped: a directory is in the way");
@@ -336,25 +368,28 @@ public sealed class RestoreService
                 case var _ when options.Existing == ExistingFileBehavior.Skip:
                     return null;
                 case var other when options.Existing == ExistingFileBehavior.Fail:
-                    throw new IOException($"'{absolute}' already exists as a {Describe(other)}; the restore stopped (Existing = Fail).");
+                    throw new IOException($"'{RestoreTarget.Join(directory.Path, name)}' already exists as a {Describe(other)}; the restore stopped (Existing = Fail).");
                 default:
                     return existing;
             }
         }
 
-        public async Task<Task> StartEntryAsync(string absolute, string relative, TreeNode node, bool replace)
+        public async Task<Task> StartEntryAsync(TargetDirectory directory, string name, string relative, TreeNode node, bool replace)
         {
             await _entries.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return RestoreEntryAsync(absolute, relative, node, replace);
+            return RestoreEntryAsync(directory, name, relative, node, replace);
         }
 
-        public async Task FinishDirectoryAsync(Task contents, string absolute, string relative, TreeNode node)
+        public async Task FinishDirectoryAsync(Task contents, TargetDirectory directory, string relative, TreeNode node)
         {
-            await contents.ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            if (target.ApplyMetadata(absolute, node) is { } failure)
+            using (directory)
             {
-                Problem(relative, failure);
+                await contents.ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (target.ApplyDirectoryMetadata(directory, node) is { } failure)
+                {
+                    Problem(relative, failure);
+                }
             }
 
             Done(relative);
@@ -366,22 +401,22 @@ public sealed class RestoreService
         /// and renamed over it, so the old one stays whole until the new one is. Either way a failure removes what
         /// was made.
         /// </summary>
-        private async Task RestoreEntryAsync(string absolute, string relative, TreeNode node, bool replace)
+        private async Task RestoreEntryAsync(TargetDirectory directory, string name, string relative, TreeNode node, bool replace)
         {
-            var directory = absolute[..absolute.LastIndexOf('/')];
-            var staging = replace ? RestoreTarget.TempPath(directory.Length == 0 ? "/" : directory) : absolute;
+            var staging = replace ? RestoreTarget.TempName() : name;
             var created = false;
             RestoreFile? file = null;
-            TaskCompletionSource<string?>? first = null;
+            TaskCompletionSource<RestoredCopy?>? first = null;
             TaskCompletionSource<RestoredCopy?>? firstWithContent = null;
             var slot = false;
+            (ulong, ulong)? linkedTo = null;
             try
             {
                 var linked = target.Native && node.Links > 1 && node.Inode != 0;
                 if (node.Type == NodeType.File && !linked)
                 {
                     // Still on the walk (nothing was awaited yet): see _entries.
-                    file = target.CreateFile(staging);
+                    file = target.CreateFile(directory, staging);
                     created = true;
                 }
 
@@ -391,11 +426,12 @@ public sealed class RestoreService
                 switch (node.Type)
                 {
                     case NodeType.File when linked:
-                        var mine = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        var mine = new TaskCompletionSource<RestoredCopy?>(TaskCreationOptions.RunContinuationsAsynchronously);
                         var winner = _hardLinks.GetOrAdd((node.Device, node.Inode), mine.Task);
                         if (winner != mine.Task && await winner.ConfigureAwait(false) is { } linkTo)
                         {
-                            RestoreTarget.CreateHardLink(linkTo, staging);
+                            target.CreateHardLink(linkTo, directory, staging);
+                            linkedTo = (linkTo.Device, linkTo.Inode);
                             created = true;
                             break;
                         }
@@ -409,7 +445,7 @@ public sealed class RestoreService
                     case NodeType.File:
                         if (file is null)
                         {
-                            file = target.CreateFile(staging);
+                            file = target.CreateFile(directory, staging);
                             created = true;
                         }
 
@@ -449,20 +485,20 @@ public sealed class RestoreService
                         await WriteFileAsync(file, node).ConfigureAwait(false);
                         break;
                     case NodeType.Symlink:
-                        target.CreateSymlink(staging, node.LinkTarget ?? string.Empty);
+                        target.CreateSymlink(directory, staging, node.LinkTarget ?? string.Empty);
                         created = true;
                         break;
                     case NodeType.Special when (node.Mode & 0xF000) == 0xC000:
                         // A socket file means nothing without the process that listened on it.
                         return;
                     default:
-                        target.CreateSpecial(staging, node);
+                        target.CreateSpecial(directory, staging, node);
                         created = true;
                         break;
                 }
 
-                var identity = firstWithContent is not null ? RestoreTarget.Identify((RestoreFile.Native)file!, absolute) : null;
-                var failure = file is null ? target.ApplyMetadata(staging, node) : target.Close(file, staging, node);
+                var identity = (firstWithContent ?? first) is not null ? RestoreTarget.Identify((RestoreFile.Native)file!, relative) : null;
+                var failure = file is null ? target.ApplyMetadata(directory, staging, node, linkedTo) : target.Close(file, directory, staging, node);
                 if (failure is not null)
                 {
                     Problem(relative, failure);
@@ -470,10 +506,10 @@ public sealed class RestoreService
 
                 if (replace)
                 {
-                    target.Replace(staging, absolute);
+                    target.Replace(directory, staging, name);
                 }
 
-                first?.TrySetResult(absolute);
+                first?.TrySetResult(identity);
                 firstWithContent?.TrySetResult(identity);
                 Interlocked.Increment(ref _files);
                 Done(relative);
@@ -483,7 +519,7 @@ public sealed class RestoreService
                 first?.TrySetResult(null);
                 firstWithContent?.TrySetResult(null);
                 file?.Dispose();
-                TryDelete(staging, created);
+                TryDelete(directory, staging, created);
                 Problem(relative, ex.Message);
             }
             catch
@@ -491,7 +527,7 @@ public sealed class RestoreService
                 first?.TrySetResult(null);
                 firstWithContent?.TrySetResult(null);
                 file?.Dispose();
-                TryDelete(staging, created);
+                TryDelete(directory, staging, created);
                 throw;
             }
             finally
@@ -554,8 +590,8 @@ public sealed class RestoreService
             file.EnsureLength(written);
         }
 
-        /// <summary>Removes what this restore made at <paramref name="path"/> (never an entry it did not create).</summary>
-        private void TryDelete(string path, bool created)
+        /// <summary>Removes what this restore made at <paramref name="name"/> (never an entry it did not create).</summary>
+        private void TryDelete(TargetDirectory directory, string name, bool created)
         {
             if (!created)
             {
@@ -564,14 +600,14 @@ public sealed class RestoreService
 
             try
             {
-                if (target.Inspect(path) != ExistingKind.Missing)
+                if (target.Inspect(directory, name) != ExistingKind.Missing)
                 {
-                    target.DeleteEntry(path);
+                    target.DeleteEntry(directory, name);
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                Problem(path, $"the partly restored entry could not be removed: {ex.Message}");
+                Problem(RestoreTarget.Join(directory.Path, name), $"the partly restored entry could not be removed: {ex.Message}");
             }
         }
 

@@ -34,10 +34,11 @@ internal sealed class DrillRun(BackupRepository repository)
         foreach (var node in tree.Nodes)
         {
             var nodePath = path + "/" + node.Name;
-            // Names come from an authenticated tree, but a name that could leave the scratch directory is refused anyway.
-            if (node.Name is "" or "." or ".." || node.Name.Contains('/', StringComparison.Ordinal) || node.Name.Contains('\\', StringComparison.Ordinal) || node.Name.Contains('\0', StringComparison.Ordinal))
+            // Names come from an authenticated tree, but one the restore would refuse (it could leave the scratch
+            // directory, or name something else on this platform) is refused here too: the drill proves what a restore does.
+            if (!NodeNames.IsSafe(node.Name))
             {
-                Problems.Add(new DrillProblem(nodePath, "the name is not a single path segment"));
+                Problems.Add(new DrillProblem(nodePath, NodeNames.Describe(node.Name)));
                 continue;
             }
 

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Backup.Cli.Tests;
+
+/// <summary>The restore run by an unprivileged user, for real: a separate system user created for the test.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class RestorePrivilegeCliTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [SkippableFact]
+    public async Task A_user_restoring_set_id_files_gets_them_without_the_set_id_bits()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root" && File.Exists("/usr/sbin/useradd"), "needs root and useradd");
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("src"));
+        File.WriteAllText(_cli.PathOf("src/tool"), "#!/bin/sh\nid\n");
+        File.WriteAllText(_cli.PathOf("src/shared"), "#!/bin/sh\nid\n");
+        File.WriteAllText(_cli.PathOf("src/plain"), "#!/bin/sh\nid\n");
+        File.SetUnixFileMode(_cli.PathOf("src/tool"), (UnixFileMode)0x9ED); // root's, set-user-ID, 0755
+        File.SetUnixFileMode(_cli.PathOf("src/shared"), (UnixFileMode)0x5ED); // set-group-ID
+        File.SetUnixFileMode(_cli.PathOf("src/plain"), (UnixFileMode)0x1ED);
+        var create = await _cli.RunAsync("create", "src");
+        create.ExitCode.Should().Be(0, create.Stderr);
+
+        var name = "bkc" + Guid.NewGuid().ToString("N")[..8];
+        Run("/usr/sbin/useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", name);
+        try
+        {
+            var uid = Run("id", "-u", name).Trim();
+            var gid = Run("id", "-g", name).Trim();
+            Run("chown", "-R", $"{uid}:{gid}", _cli.Root);
+            _cli.Launcher = ["/usr/bin/setpriv", $"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--"];
+            _cli.Environment["HOME"] = _cli.Root;
+
+            var restore = await _cli.RunAsync("restore", "latest", "--target", "out", "--no-lock");
+
+            restore.ExitCode.Should().Be(0, restore.Stderr);
+            var restored = _cli.PathOf("out/" + _cli.PathOf("src").TrimStart('/'));
+            Run("stat", "-c", "%u", Path.Combine(restored, "tool")).Trim().Should().Be(uid, "the restore ran as the user");
+            ((int)File.GetUnixFileMode(Path.Combine(restored, "tool"))).Should().Be(0x1ED, "a set-user-ID program of root's must not become one of the user's");
+            ((int)File.GetUnixFileMode(Path.Combine(restored, "shared"))).Should().Be(0x1ED);
+            ((int)File.GetUnixFileMode(Path.Combine(restored, "plain"))).Should().Be(0x1ED);
+        }
+        finally
+        {
+            Run("/usr/sbin/userdel", name);
+        }
+    }
+
+    private static string Run(string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        process.ExitCode.Should().Be(0, $"{file} {string.Join(' ', arguments)}: {error}");
+        return output.ToString(CultureInfo.InvariantCulture);
+    }
+}
