@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Backup.Tests.Support;
 
 namespace Backup.Cli.Tests;
 
@@ -14,7 +15,7 @@ public sealed class RestorePrivilegeCliTests : IDisposable
     [SkippableFact]
     public async Task A_user_restoring_set_id_files_gets_them_without_the_set_id_bits()
     {
-        Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root" && File.Exists("/usr/sbin/useradd"), "needs root and useradd");
+        Skip.IfNot(UnprivilegedUser.CanCreate, "needs root on Linux to create a real user");
         await _cli.InitAsync();
         Directory.CreateDirectory(_cli.PathOf("src"));
         File.WriteAllText(_cli.PathOf("src/tool"), "#!/bin/sh\nid\n");
@@ -26,29 +27,20 @@ public sealed class RestorePrivilegeCliTests : IDisposable
         var create = await _cli.RunAsync("create", "src");
         create.ExitCode.Should().Be(0, create.Stderr);
 
-        var name = "bkc" + Guid.NewGuid().ToString("N")[..8];
-        Run("/usr/sbin/useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", name);
-        try
-        {
-            var uid = Run("id", "-u", name).Trim();
-            var gid = Run("id", "-g", name).Trim();
-            Run("chown", "-R", $"{uid}:{gid}", _cli.Root);
-            _cli.Launcher = ["/usr/bin/setpriv", $"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--"];
-            _cli.Environment["HOME"] = _cli.Root;
+        using var user = UnprivilegedUser.Create();
+        var uid = user.Uid.ToString(CultureInfo.InvariantCulture);
+        Run("chown", "-R", $"{uid}:{user.Gid}", _cli.Root);
+        _cli.Launcher = ["/usr/bin/setpriv", $"--reuid={user.Uid}", $"--regid={user.Gid}", "--clear-groups", "--"];
+        _cli.Environment["HOME"] = _cli.Root;
 
-            var restore = await _cli.RunAsync("restore", "latest", "--target", "out", "--no-lock");
+        var restore = await _cli.RunAsync("restore", "latest", "--target", "out", "--no-lock");
 
-            restore.ExitCode.Should().Be(0, restore.Stderr);
-            var restored = _cli.PathOf("out/" + _cli.PathOf("src").TrimStart('/'));
-            Run("stat", "-c", "%u", Path.Combine(restored, "tool")).Trim().Should().Be(uid, "the restore ran as the user");
-            ((int)File.GetUnixFileMode(Path.Combine(restored, "tool"))).Should().Be(0x1ED, "a set-user-ID program of root's must not become one of the user's");
-            ((int)File.GetUnixFileMode(Path.Combine(restored, "shared"))).Should().Be(0x1ED);
-            ((int)File.GetUnixFileMode(Path.Combine(restored, "plain"))).Should().Be(0x1ED);
-        }
-        finally
-        {
-            Run("/usr/sbin/userdel", name);
-        }
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        var restored = _cli.PathOf("out/" + _cli.PathOf("src").TrimStart('/'));
+        ((int)File.GetUnixFileMode(Path.Combine(restored, "tool"))).Should().Be(0x1ED, "a set-user-ID program of root's must not become one of the user's");
+        ((int)File.GetUnixFileMode(Path.Combine(restored, "shared"))).Should().Be(0x1ED);
+        ((int)File.GetUnixFileMode(Path.Combine(restored, "plain"))).Should().Be(0x1ED);
+        Run("stat", "-c", "%u", Path.Combine(restored, "tool")).Trim().Should().Be(uid, "the restore ran as the user");
     }
 
     private static string Run(string file, params string[] arguments)

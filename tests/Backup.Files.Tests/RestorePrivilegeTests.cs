@@ -3,6 +3,7 @@ using System.Text;
 using Backup.Core.Repository;
 using Backup.Core.Restore;
 using Backup.Core.Snapshots;
+using Backup.Tests.Support;
 
 namespace Backup.Files.Tests;
 
