@@ -1,5 +1,8 @@
 using System.Formats.Tar;
 using System.Text.Json;
+using Backup.Core.Crypto;
+using Backup.Core.Repository;
+using Backup.Core.Storage;
 
 namespace Backup.Cli.Tests;
 
@@ -157,16 +160,23 @@ public sealed class DirectoryTests : IDisposable
     {
         await _cli.InitAsync();
         (await _cli.RunAsync("create", "src")).ExitCode.Should().Be(0);
-        var now = DateTimeOffset.UtcNow;
-        Directory.CreateDirectory(Path.Combine(_cli.Repository, "locks"));
-        await File.WriteAllTextAsync(
-            Path.Combine(_cli.Repository, "locks", "0123456789abcdef0123456789abcdef"),
-            $$"""{"exclusive":true,"hostname":"elsewhere","processId":4242,"purpose":"prune","refreshed":"{{now:O}}","expires":"{{now.AddMinutes(10):O}}"}""");
 
-        var refused = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"));
+        // A real prune's lock, held by this test process while the tool runs (lock objects are authenticated, so a
+        // hand-written one would not count).
+        await using var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_cli.Repository), RepositoryCredentials.FromPassword(CliRunner.Password));
+        var pruneLock = await RepositoryLock.AcquireAsync(repository, exclusive: true, "prune");
+        CliResult refused;
+        try
+        {
+            refused = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"));
+        }
+        finally
+        {
+            await pruneLock.DisposeAsync();
+        }
 
         refused.ExitCode.Should().Be(1, refused.Stderr);
-        refused.Stderr.Should().Contain("locked exclusively by prune on elsewhere");
+        refused.Stderr.Should().Contain("locked exclusively by prune on " + Environment.MachineName);
         Directory.Exists(_cli.PathOf("out")).Should().BeFalse("nothing is written before the lock is taken");
         var unlocked = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--no-lock");
         unlocked.ExitCode.Should().Be(0, unlocked.Stderr);

@@ -757,7 +757,7 @@ public sealed class BackupRepository : IAsyncDisposable
         }
         catch (BackupObjectTooLargeException ex)
         {
-            return new StoredKey(id, null, $"it is larger than any key object ({ex.Length} bytes; the limit is {ex.MaxLength})");
+            return new StoredKey(id, null, $"it is larger than any key object ({ex.Length:N0} bytes; the limit is {ex.MaxLength:N0})");
         }
 
         KeyObject? keyObject;
