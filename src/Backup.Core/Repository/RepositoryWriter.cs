@@ -290,11 +290,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
         if (_repository.Index.TryGet(id, out var location))
         {
             // Remembered for the check after a lapsed lock: the pack this duplicate was resolved to must still exist.
-            if (!_reusedPacks.ContainsKey(location.Pack))
-            {
-                _reusedPacks.TryAdd(location.Pack, 0);
-            }
-
+            RememberReusedPack(location.Pack);
             return false;
         }
 
@@ -307,9 +303,18 @@ public sealed class RepositoryWriter : IAsyncDisposable
         {
             _reusedUnknown.TryAdd(id, 0);
         }
-        else if (!_reusedPacks.ContainsKey(location.Pack))
+        else
         {
-            _reusedPacks.TryAdd(location.Pack, 0);
+            RememberReusedPack(location.Pack);
+        }
+    }
+
+    /// <summary>Looks before adding: nearly every blob lies in a pack already remembered, and a lookup takes no lock.</summary>
+    private void RememberReusedPack(BlobId pack)
+    {
+        if (!_reusedPacks.ContainsKey(pack))
+        {
+            _reusedPacks.TryAdd(pack, 0);
         }
     }
 
