@@ -97,22 +97,6 @@ internal static partial class UnixNative
     public static int ChangeOwner(string path, long uid, long gid) =>
         lchown(path, (uint)uid, (uint)gid) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
-    /// <summary>Creates a hard link <paramref name="newPath"/> to <paramref name="existingPath"/>.</summary>
-    public static int CreateHardLink(string existingPath, string newPath) =>
-        link(existingPath, newPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
-
-    /// <summary>Renames <paramref name="from"/> to <paramref name="to"/>, replacing whatever entry is there (a link itself, never its target).</summary>
-    public static int Rename(string from, string to) =>
-        rename(from, to) == 0 ? 0 : Marshal.GetLastPInvokeError();
-
-    /// <summary>Creates a directory (mode 0777 less the umask, as <see cref="Directory.CreateDirectory(string)"/>); fails with EEXIST when any entry has that name.</summary>
-    public static int CreateDirectory(string path) =>
-        mkdir(path, 0x1FF) == 0 ? 0 : Marshal.GetLastPInvokeError();
-
-    /// <summary>Creates a FIFO, device node or socket node.</summary>
-    public static int CreateNode(string path, uint mode, ulong device) =>
-        mknod(path, mode, device) == 0 ? 0 : Marshal.GetLastPInvokeError();
-
     /// <summary>Opens an existing file for reading, without the advisory lock and extra stats <see cref="File.OpenHandle"/> adds.</summary>
     /// <returns>The handle, or null with <paramref name="errno"/> set.</returns>
     public static SafeFileHandle? OpenRead(string path, out int errno) => Open(path, OpenReadOnly | OpenCloseOnExec, 0, out errno);
@@ -133,13 +117,6 @@ internal static partial class UnixNative
 
         return handle;
     }
-
-    /// <summary>
-    /// Opens a reference to <paramref name="path"/> (O_PATH, not a final symlink): nothing can be read through it and no
-    /// device driver sees an open, but it can be inspected and then reopened.
-    /// </summary>
-    /// <returns>The handle, or null when the path cannot be opened.</returns>
-    public static SafeFileHandle? OpenReference(string path) => Open(path, OpenPathOnly | OpenNoFollow | OpenCloseOnExec, 0, out _);
 
     /// <summary>Opens for reading exactly the file <paramref name="reference"/> refers to, however its path has changed since.</summary>
     /// <returns>The handle, or null when it cannot be reopened (no /proc, or no permission).</returns>
@@ -179,11 +156,6 @@ internal static partial class UnixNative
     /// </summary>
     public static bool MayHaveAccessAcl(SafeFileHandle file) =>
         fgetxattr(file, "system.posix_acl_access", 0, 0) >= 0 || Marshal.GetLastPInvokeError() != NoData;
-
-    /// <summary>Creates a new file for writing; fails with EEXIST when any entry, a symlink included, has that name.</summary>
-    /// <returns>The handle, or null with <paramref name="errno"/> set.</returns>
-    public static SafeFileHandle? CreateExclusive(string path, uint mode, out int errno) =>
-        Open(path, OpenWriteOnly | OpenCreate | OpenExclusive | OpenCloseOnExec, mode, out errno);
 
     /// <summary>Opens the restore's target directory (following links in the path the caller named) for the *at calls below.</summary>
     /// <returns>The handle, or null with <paramref name="errno"/> set.</returns>
@@ -394,18 +366,6 @@ internal static partial class UnixNative
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lchown(string path, uint uid, uint gid);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int link(string existingPath, string newPath);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int rename(string from, string to);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int mkdir(string path, uint mode);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int mknod(string path, uint mode, ulong device);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int utimensat(SafeFileHandle dirfd, string path, Timespec* times, int flags);
