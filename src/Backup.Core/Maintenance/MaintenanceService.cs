@@ -172,7 +172,7 @@ public sealed class MaintenanceService
         var done = 0;
         foreach (var (listing, used) in repack)
         {
-            var bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(listing.Pack), ObjectSizeLimits.Pack, cancellationToken).ConfigureAwait(false);
+            var bytes = await _repository.Target.ReadAllAsync(RepositoryLayout.PackKey(listing.Pack), ObjectSizeLimits.Pack, cancellationToken).ConfigureAwait(false);
             // Copying verbatim must not spread damage: a pack whose bytes no longer match its name is not copied from.
             if (BlobId.Sha256(bytes) != listing.Pack)
             {
@@ -307,7 +307,7 @@ public sealed class MaintenanceService
             byte[] bytes;
             try
             {
-                bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(pack), ObjectSizeLimits.Pack, cancellationToken).ConfigureAwait(false);
+                bytes = await _repository.Target.ReadAllAsync(RepositoryLayout.PackKey(pack), ObjectSizeLimits.Pack, cancellationToken).ConfigureAwait(false);
             }
             catch (BackupTargetException ex)
             {
@@ -517,7 +517,7 @@ public sealed class MaintenanceService
     {
         // Every blob is decoded even when the pack matches its name: a writer holding the password can store a
         // well-formed pack of junk under real blob IDs, and its name matches its content.
-        var bytes = await _repository.Target.GetAsync(RepositoryLayout.PackKey(pack), ObjectSizeLimits.Pack, cancellationToken).ConfigureAwait(false);
+        var bytes = await _repository.Target.ReadAllAsync(RepositoryLayout.PackKey(pack), ObjectSizeLimits.Pack, cancellationToken).ConfigureAwait(false);
         using var buffer = new PooledBufferWriter(1024 * 1024);
         return header.All(e => TryDecode(e, bytes, buffer));
     }

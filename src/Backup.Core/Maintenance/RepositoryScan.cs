@@ -89,7 +89,7 @@ internal sealed class RepositoryScan
             IndexFile index;
             try
             {
-                var stored = await target.GetAsync(key, ObjectSizeLimits.Index, cancellationToken).ConfigureAwait(false);
+                var stored = await target.ReadAllAsync(key, ObjectSizeLimits.Index, cancellationToken).ConfigureAwait(false);
                 if (BlobId.Sha256(stored) != indexId)
                 {
                     throw new InvalidDataException("its content does not match its name");

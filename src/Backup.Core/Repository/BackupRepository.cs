@@ -164,7 +164,7 @@ public sealed class BackupRepository : IAsyncDisposable
         byte[] bytes;
         try
         {
-            bytes = await target.GetAsync(RepositoryLayout.Config, ObjectSizeLimits.Config, cancellationToken).ConfigureAwait(false);
+            bytes = await target.ReadAllAsync(RepositoryLayout.Config, ObjectSizeLimits.Config, cancellationToken).ConfigureAwait(false);
         }
         catch (BackupObjectNotFoundException)
         {
@@ -252,7 +252,7 @@ public sealed class BackupRepository : IAsyncDisposable
         var buffer = new PooledBuffer(length, BufferPool, willFill: true);
         try
         {
-            await Target.ReadRangeAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, buffer.Memory, cancellationToken).ConfigureAwait(false);
+            await Target.ReadExactlyAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, buffer.Memory, cancellationToken).ConfigureAwait(false);
             return buffer;
         }
         catch (BackupObjectNotFoundException ex)
@@ -524,7 +524,7 @@ public sealed class BackupRepository : IAsyncDisposable
             IndexFile index;
             try
             {
-                var stored = await Target.GetAsync(key, ObjectSizeLimits.Index, ct).ConfigureAwait(false);
+                var stored = await Target.ReadAllAsync(key, ObjectSizeLimits.Index, ct).ConfigureAwait(false);
                 index = IndexFile.Decode(stored, Chain);
             }
             catch (Exception ex) when (ex is InvalidDataException or BackupObjectTooLargeException)
@@ -569,9 +569,9 @@ public sealed class BackupRepository : IAsyncDisposable
     {
         PackFormat.CheckPackLength(pack.Key, pack.Length);
 
-        var trailer = await Target.GetRangeAsync(pack.Key, pack.Length - PackFormat.TrailerSize, PackFormat.TrailerSize, cancellationToken).ConfigureAwait(false);
+        var trailer = await Target.ReadBytesAsync(pack.Key, pack.Length - PackFormat.TrailerSize, PackFormat.TrailerSize, cancellationToken).ConfigureAwait(false);
         var headerLength = PackFormat.ReadHeaderLength(trailer, pack.Length);
-        var header = await Target.GetRangeAsync(pack.Key, pack.Length - PackFormat.TrailerSize - headerLength, headerLength, cancellationToken).ConfigureAwait(false);
+        var header = await Target.ReadBytesAsync(pack.Key, pack.Length - PackFormat.TrailerSize - headerLength, headerLength, cancellationToken).ConfigureAwait(false);
         return PackFormat.DecodeHeader(header, pack.Length, Chain);
     }
 
@@ -652,7 +652,7 @@ public sealed class BackupRepository : IAsyncDisposable
         byte[] stored;
         try
         {
-            stored = await Target.GetAsync(key, ObjectSizeLimits.Snapshot, cancellationToken).ConfigureAwait(false);
+            stored = await Target.ReadAllAsync(key, ObjectSizeLimits.Snapshot, cancellationToken).ConfigureAwait(false);
         }
         catch (BackupObjectNotFoundException ex)
         {
@@ -753,7 +753,7 @@ public sealed class BackupRepository : IAsyncDisposable
         byte[] bytes;
         try
         {
-            bytes = await target.GetAsync(objectKey, ObjectSizeLimits.Key, cancellationToken).ConfigureAwait(false);
+            bytes = await target.ReadAllAsync(objectKey, ObjectSizeLimits.Key, cancellationToken).ConfigureAwait(false);
         }
         catch (BackupObjectTooLargeException ex)
         {

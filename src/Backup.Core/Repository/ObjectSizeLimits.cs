@@ -2,7 +2,7 @@ namespace Backup.Core.Repository;
 
 /// <summary>
 /// The most bytes each kind of stored object may hold. Objects are authenticated only after they are read, so every
-/// whole read names its kind's limit (see <see cref="Storage.IBackupTarget.GetAsync(string, long, CancellationToken)"/>):
+/// whole read names its kind's limit (see <see cref="Storage.BackupTargetExtensions.ReadAllAsync"/>):
 /// storage that reports or serves more is damaged or hostile and is refused before anything that large is allocated.
 /// Each limit is far above what this library writes; see docs/repository-format.md.
 /// </summary>

@@ -132,7 +132,7 @@ public sealed class RepositoryLock : IAsyncDisposable
             byte[]? stored;
             try
             {
-                stored = await repository.Target.GetAsync(key, ObjectSizeLimits.Lock, cancellationToken).ConfigureAwait(false);
+                stored = await repository.Target.ReadAllAsync(key, ObjectSizeLimits.Lock, cancellationToken).ConfigureAwait(false);
             }
             catch (BackupObjectTooLargeException)
             {

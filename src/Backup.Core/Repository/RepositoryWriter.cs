@@ -273,7 +273,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
     /// </summary>
     private async Task<PackBuilder> StartPackAsync()
     {
-        var sink = _repository.Target is IStagingTarget staging
+        var sink = _repository.Target.GetCapability<IStagingTarget>() is { } staging
             ? await staging.BeginObjectAsync(_stop.Token).ConfigureAwait(false)
             : new BufferedStagedObject(_repository.Target, _repository.Config.PackSize + (_repository.Config.PackSize / 4), _repository.BufferPool);
         return new PackBuilder(sink);

@@ -15,13 +15,13 @@ public sealed class CountingTarget : DelegatingTarget
 {
     private long _puts, _gets, _lists, _deletes, _stats, _listed, _bytesPut, _bytesGot;
 
-    /// <summary>Wraps <paramref name="inner"/>.</summary>
-    public CountingTarget(IBackupTarget inner) : base(inner) { }
+    /// <summary>Wraps <paramref name="inner"/>; when <paramref name="ownsInner"/> is true, disposing this disposes it.</summary>
+    public CountingTarget(IBackupTarget inner, bool ownsInner = false) : base(inner, ownsInner) { }
 
-    /// <summary>Calls of <see cref="IBackupTarget.PutAsync"/>.</summary>
+    /// <summary>Calls of <see cref="IBackupTarget.PutAsync"/> and commits of staged objects.</summary>
     public long Puts => Interlocked.Read(ref _puts);
 
-    /// <summary>Calls of <see cref="IBackupTarget.GetAsync(string, CancellationToken)"/>, <see cref="IBackupTarget.GetAsync(string, long, CancellationToken)"/> and <see cref="IBackupTarget.GetRangeAsync"/>.</summary>
+    /// <summary>Calls of <see cref="IBackupTarget.ReadAsync"/>.</summary>
     public long Gets => Interlocked.Read(ref _gets);
 
     /// <summary>Calls of <see cref="IBackupTarget.ListAsync"/>.</summary>
@@ -39,7 +39,7 @@ public sealed class CountingTarget : DelegatingTarget
     /// <summary>Objects the listings returned.</summary>
     public long ObjectsListed => Interlocked.Read(ref _listed);
 
-    /// <summary>Bytes sent by puts (including puts that failed).</summary>
+    /// <summary>Bytes sent by puts and staged commits (including ones that failed).</summary>
     public long BytesPut => Interlocked.Read(ref _bytesPut);
 
     /// <summary>Bytes returned by gets.</summary>
@@ -54,38 +54,21 @@ public sealed class CountingTarget : DelegatingTarget
     }
 
     /// <inheritdoc />
-    public override async Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
+    public override async ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _gets);
-        var bytes = await Inner.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        Interlocked.Add(ref _bytesGot, bytes.Length);
-        return bytes;
+        var read = await Inner.ReadAsync(key, offset, destination, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _bytesGot, read);
+        return read;
     }
 
     /// <inheritdoc />
-    public override async Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default)
+    protected override Task CommitStagedAsync(string key, IStagedObject staged, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _gets);
-        var bytes = await Inner.GetAsync(key, maxLength, cancellationToken).ConfigureAwait(false);
-        Interlocked.Add(ref _bytesGot, bytes.Length);
-        return bytes;
-    }
-
-    /// <inheritdoc />
-    public override async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
-    {
-        Interlocked.Increment(ref _gets);
-        var bytes = await Inner.GetRangeAsync(key, offset, length, cancellationToken).ConfigureAwait(false);
-        Interlocked.Add(ref _bytesGot, bytes.Length);
-        return bytes;
-    }
-
-    /// <inheritdoc />
-    public override async Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
-    {
-        Interlocked.Increment(ref _gets);
-        await Inner.ReadRangeAsync(key, offset, destination, cancellationToken).ConfigureAwait(false);
-        Interlocked.Add(ref _bytesGot, destination.Length);
+        ArgumentNullException.ThrowIfNull(staged);
+        Interlocked.Increment(ref _puts);
+        Interlocked.Add(ref _bytesPut, staged.Length);
+        return staged.CommitAsync(key, cancellationToken);
     }
 
     /// <inheritdoc />

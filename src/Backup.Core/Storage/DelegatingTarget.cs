@@ -1,10 +1,36 @@
 namespace Backup.Core.Storage;
 
 /// <summary>Base for decorators: forwards every call to an inner target; override what the decorator changes.</summary>
-public abstract class DelegatingTarget : IBackupTarget
+/// <remarks>
+/// <para>
+/// Capabilities: <see cref="GetCapability{T}"/> forwards the inner target's optional capabilities, so wrapping a
+/// target never hides what it can do. A staging capability (<see cref="IStagingTarget"/>) is routed through the
+/// decorator: a staged object's commit goes through <see cref="CommitStagedAsync"/>, which a decorator that watches
+/// or changes puts overrides.
+/// </para>
+/// <para>
+/// Ownership: a decorator disposes its inner target only when it was created with <c>ownsInner: true</c> (the
+/// default is <see langword="false"/>: whoever created the inner target disposes it, as with a
+/// <see cref="Stream"/> wrapper's <c>leaveOpen</c>). Disposing a decorator that does not own its inner target does nothing.
+/// </para>
+/// </remarks>
+public abstract class DelegatingTarget : IBackupTarget, IAsyncDisposable
 {
-    /// <summary>Wraps <paramref name="inner"/>.</summary>
-    protected DelegatingTarget(IBackupTarget inner) => Inner = inner ?? throw new ArgumentNullException(nameof(inner));
+    private readonly bool _ownsInner;
+    private int _disposed;
+
+    /// <summary>Wraps <paramref name="inner"/>, which its creator goes on owning.</summary>
+    protected DelegatingTarget(IBackupTarget inner)
+        : this(inner, ownsInner: false)
+    {
+    }
+
+    /// <summary>Wraps <paramref name="inner"/>; when <paramref name="ownsInner"/> is true, disposing this disposes it.</summary>
+    protected DelegatingTarget(IBackupTarget inner, bool ownsInner)
+    {
+        Inner = inner ?? throw new ArgumentNullException(nameof(inner));
+        _ownsInner = ownsInner;
+    }
 
     /// <summary>The decorated target.</summary>
     protected IBackupTarget Inner { get; }
@@ -17,20 +43,8 @@ public abstract class DelegatingTarget : IBackupTarget
         Inner.PutAsync(key, content, cancellationToken);
 
     /// <inheritdoc />
-    public virtual Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default) =>
-        Inner.GetAsync(key, cancellationToken);
-
-    /// <inheritdoc />
-    public virtual Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default) =>
-        Inner.GetAsync(key, maxLength, cancellationToken);
-
-    /// <inheritdoc />
-    public virtual Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default) =>
-        Inner.GetRangeAsync(key, offset, length, cancellationToken);
-
-    /// <inheritdoc />
-    public virtual Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
-        Inner.ReadRangeAsync(key, offset, destination, cancellationToken);
+    public virtual ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
+        Inner.ReadAsync(key, offset, destination, cancellationToken);
 
     /// <inheritdoc />
     public virtual IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) =>
@@ -43,4 +57,99 @@ public abstract class DelegatingTarget : IBackupTarget
     /// <inheritdoc />
     public virtual Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default) =>
         Inner.StatAsync(key, cancellationToken);
+
+    /// <inheritdoc />
+    public virtual T? GetCapability<T>() where T : class
+    {
+        if (this is T self)
+        {
+            return self;
+        }
+
+        if (typeof(T) == typeof(IStagingTarget))
+        {
+            return Inner.GetCapability<IStagingTarget>() is { } staging ? (T)(object)new StagingThrough(this, staging) : null;
+        }
+
+        return Inner.GetCapability<T>();
+    }
+
+    /// <summary>
+    /// Commits an object staged on the inner target: called for every commit of an object begun through this
+    /// decorator's <see cref="IStagingTarget"/> capability. The default commits it; override to watch or fail commits
+    /// as <see cref="PutAsync"/> is watched or failed.
+    /// </summary>
+    /// <param name="key">The key the object is committed under.</param>
+    /// <param name="staged">The inner target's staged object.</param>
+    /// <param name="cancellationToken">Cancels the commit.</param>
+    protected virtual Task CommitStagedAsync(string key, IStagedObject staged, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(staged);
+        return staged.CommitAsync(key, cancellationToken);
+    }
+
+    /// <summary>Disposes the inner target when this decorator owns it (see the remarks on ownership); otherwise does nothing.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await DisposeAsyncCore().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what the decorator holds; the default disposes the inner target when it is owned.</summary>
+    protected virtual async ValueTask DisposeAsyncCore()
+    {
+        if (!_ownsInner)
+        {
+            return;
+        }
+
+        switch (Inner)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+    }
+
+    /// <summary>The inner target's staging, seen through the decorator: every call but staging goes to the decorator.</summary>
+    private sealed class StagingThrough(DelegatingTarget decorator, IStagingTarget staging) : IStagingTarget
+    {
+        public string Description => decorator.Description;
+
+        public async Task<IStagedObject> BeginObjectAsync(CancellationToken cancellationToken = default) =>
+            new StagedThrough(decorator, await staging.BeginObjectAsync(cancellationToken).ConfigureAwait(false));
+
+        public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => decorator.PutAsync(key, content, cancellationToken);
+
+        public ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
+            decorator.ReadAsync(key, offset, destination, cancellationToken);
+
+        public IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => decorator.ListAsync(prefix, cancellationToken);
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => decorator.DeleteAsync(key, cancellationToken);
+
+        public Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default) => decorator.StatAsync(key, cancellationToken);
+
+        public T? GetCapability<T>() where T : class => this as T ?? decorator.GetCapability<T>();
+    }
+
+    /// <summary>An inner staged object whose commit goes through the decorator.</summary>
+    private sealed class StagedThrough(DelegatingTarget decorator, IStagedObject inner) : IStagedObject
+    {
+        public long Length => inner.Length;
+
+        public ValueTask AppendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) => inner.AppendAsync(data, cancellationToken);
+
+        public Task CommitAsync(string key, CancellationToken cancellationToken = default) => decorator.CommitStagedAsync(key, inner, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
 }

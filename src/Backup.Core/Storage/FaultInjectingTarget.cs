@@ -6,6 +6,8 @@ namespace Backup.Core.Storage;
 /// A decorator that makes chosen calls fail, for tests of what happens when storage or a writer fails part-way:
 /// fail the Nth call of a kind, tear the Nth put (store only part of the object, as a non-atomic store would,
 /// then fail), or die after N puts or N deletes (every later call fails, as if the process had been killed).
+/// The inner target's capabilities are forwarded; the commit of a staged object counts as a put and fails as one
+/// (a tear planned for it fails the commit and leaves nothing, as a staged object cannot be stored in part).
 /// </summary>
 public sealed class FaultInjectingTarget : DelegatingTarget
 {
@@ -17,8 +19,8 @@ public sealed class FaultInjectingTarget : DelegatingTarget
     private int? _dieAfterDeletes;
     private bool _dead;
 
-    /// <summary>Wraps <paramref name="inner"/>; no fault is planned until one is added.</summary>
-    public FaultInjectingTarget(IBackupTarget inner) : base(inner) { }
+    /// <summary>Wraps <paramref name="inner"/>; no fault is planned until one is added. When <paramref name="ownsInner"/> is true, disposing this disposes it.</summary>
+    public FaultInjectingTarget(IBackupTarget inner, bool ownsInner = false) : base(inner, ownsInner) { }
 
     /// <summary>Whether a planned death has happened.</summary>
     public bool IsDead { get { lock (_gate) { return _dead; } } }
@@ -72,31 +74,20 @@ public sealed class FaultInjectingTarget : DelegatingTarget
     }
 
     /// <inheritdoc />
-    public override Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
+    public override ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
     {
         Enter(TargetOperation.Get);
-        return Inner.GetAsync(key, cancellationToken);
+        return Inner.ReadAsync(key, offset, destination, cancellationToken);
     }
 
     /// <inheritdoc />
-    public override Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default)
+    protected override Task CommitStagedAsync(string key, IStagedObject staged, CancellationToken cancellationToken)
     {
-        Enter(TargetOperation.Get);
-        return Inner.GetAsync(key, maxLength, cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public override Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
-    {
-        Enter(TargetOperation.Get);
-        return Inner.GetRangeAsync(key, offset, length, cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public override Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
-    {
-        Enter(TargetOperation.Get);
-        return Inner.ReadRangeAsync(key, offset, destination, cancellationToken);
+        ArgumentNullException.ThrowIfNull(staged);
+        var (call, tear) = Enter(TargetOperation.Put);
+        return tear is null
+            ? staged.CommitAsync(key, cancellationToken)
+            : throw new BackupTargetException($"Injected fault: staged put #{call} of '{key}' was torn (nothing committed).") { IsTransient = true };
     }
 
     /// <inheritdoc />

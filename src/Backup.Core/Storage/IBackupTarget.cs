@@ -8,6 +8,12 @@ namespace Backup.Core.Storage;
 /// <remarks>
 /// Keys are relative, '/'-separated paths such as <c>data/ab/abcdef…</c>. Implementations must make a put
 /// atomic: a reader sees either no object or the whole object, never a part of one.
+/// <para>
+/// Ownership: whoever creates a target disposes it (when it is <see cref="IDisposable"/> or
+/// <see cref="IAsyncDisposable"/>), after everything using it is done. A <see cref="Repository.BackupRepository"/>
+/// never disposes the target it was opened on; a decorator (<see cref="DelegatingTarget"/>) disposes its inner
+/// target only when it was created with <c>ownsInner: true</c>.
+/// </para>
 /// </remarks>
 public interface IBackupTarget
 {
@@ -20,49 +26,27 @@ public interface IBackupTarget
     /// <param name="cancellationToken">Cancels the upload; nothing partial becomes visible.</param>
     Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
 
-    /// <summary>Reads a whole object.</summary>
-    /// <exception cref="BackupObjectNotFoundException">No object has that key.</exception>
-    Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default);
-
-    /// <summary>Reads a whole object that may hold at most <paramref name="maxLength"/> bytes, never holding more than that.</summary>
+    /// <summary>
+    /// Reads bytes of an object starting at <paramref name="offset"/> into <paramref name="destination"/>: the one read
+    /// every other read (a whole object up to a limit, a pack's header, a run of blobs) is built on.
+    /// </summary>
     /// <remarks>
-    /// Storage decides how large an object is, and objects are authenticated only once read, so every read of a whole
-    /// object names the most its kind can hold: hostile or damaged storage then cannot make the reader allocate
-    /// gigabytes. The default asks for the size first and reads exactly that many bytes (a second round trip); a target
-    /// that can stream a read overrides it with one request that stops once the limit is passed.
+    /// Fills <paramref name="destination"/> unless the object ends first, and returns how many bytes it read: fewer
+    /// than asked only when the object is shorter, 0 when <paramref name="offset"/> is at or past its end. An
+    /// implementation reads straight into the caller's memory (no intermediate copy) and never asks storage for more
+    /// than <c>destination.Length</c> bytes, so a hostile object cannot make it allocate. With an empty
+    /// <paramref name="destination"/> it may return 0 without asking storage anything. Callers that need the range
+    /// whole use <see cref="BackupTargetExtensions.ReadExactlyAsync"/>, and whole objects are read with
+    /// <see cref="BackupTargetExtensions.ReadAllAsync"/>, which bounds what storage can make the reader hold.
     /// </remarks>
+    /// <param name="key">The object's key.</param>
+    /// <param name="offset">Where in the object to start, 0 or more.</param>
+    /// <param name="destination">Where the bytes go.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The bytes read into the start of <paramref name="destination"/>.</returns>
     /// <exception cref="BackupObjectNotFoundException">No object has that key.</exception>
-    /// <exception cref="BackupObjectTooLargeException">The object holds more than <paramref name="maxLength"/> bytes.</exception>
-    async Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default)
-    {
-        BackupObjectTooLargeException.ValidateLimit(maxLength);
-        var info = await StatAsync(key, cancellationToken).ConfigureAwait(false) ?? throw new BackupObjectNotFoundException(key, Description);
-        BackupObjectTooLargeException.ThrowIfOver(key, Description, info.Length, maxLength);
-        return info.Length == 0 ? [] : await GetRangeAsync(key, 0, (int)info.Length, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Reads <paramref name="length"/> bytes of an object starting at <paramref name="offset"/>.</summary>
-    /// <exception cref="BackupObjectNotFoundException">No object has that key.</exception>
-    /// <exception cref="BackupTargetException">The range lies outside the object.</exception>
-    Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default);
-
-    /// <summary>Reads <c>destination.Length</c> bytes of an object starting at <paramref name="offset"/> into <paramref name="destination"/>.</summary>
-    /// <remarks>
-    /// Lets a hot read path (restore, checking data) reuse its buffers instead of allocating one per read. The default
-    /// reads with <see cref="GetRangeAsync"/> and copies; a target that can read into the caller's memory overrides it.
-    /// </remarks>
-    /// <exception cref="BackupObjectNotFoundException">No object has that key.</exception>
-    /// <exception cref="BackupTargetException">The range lies outside the object.</exception>
-    async Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
-    {
-        var bytes = await GetRangeAsync(key, offset, destination.Length, cancellationToken).ConfigureAwait(false);
-        if (bytes.Length != destination.Length)
-        {
-            throw new BackupTargetException($"'{key}' in {Description} returned {bytes.Length} of the {destination.Length} bytes asked for at offset {offset}.");
-        }
-
-        bytes.CopyTo(destination);
-    }
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> is negative.</exception>
+    ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default);
 
     /// <summary>Lists the objects whose keys start with <paramref name="prefix"/>, in no particular order.</summary>
     IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default);
@@ -72,4 +56,13 @@ public interface IBackupTarget
 
     /// <summary>Returns an object's size and time, or <see langword="null"/> when it does not exist.</summary>
     Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Returns the part of this target that offers the optional capability <typeparamref name="T"/> (such as
+    /// <see cref="IStagingTarget"/>), or <see langword="null"/> when it has none. Ask this instead of testing the
+    /// target's type: a decorator (<see cref="DelegatingTarget"/>) is not itself a staging target but forwards its
+    /// inner target's capabilities, routed through itself.
+    /// </summary>
+    /// <typeparam name="T">The capability's interface.</typeparam>
+    T? GetCapability<T>() where T : class => this as T;
 }

@@ -28,29 +28,24 @@ public sealed class InMemoryTarget : IBackupTarget
     }
 
     /// <inheritdoc />
-    public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
     {
         BackupKeys.Validate(key);
-        return _objects.TryGetValue(key, out var value)
-            ? Task.FromResult(value.Data.ToArray())
-            : Task.FromException<byte[]>(new BackupObjectNotFoundException(key, Description));
-    }
-
-    /// <inheritdoc />
-    public Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
-    {
-        BackupKeys.Validate(key);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
         if (!_objects.TryGetValue(key, out var value))
         {
-            return Task.FromException<byte[]>(new BackupObjectNotFoundException(key, Description));
+            return ValueTask.FromException<int>(new BackupObjectNotFoundException(key, Description));
         }
 
-        if (offset < 0 || length < 0 || offset + length > value.Data.Length)
+        if (offset >= value.Data.Length)
         {
-            return Task.FromException<byte[]>(new BackupTargetException($"Range {offset}+{length} lies outside '{key}' ({value.Data.Length} bytes) in {Description}."));
+            return ValueTask.FromResult(0);
         }
 
-        return Task.FromResult(value.Data.AsSpan((int)offset, length).ToArray());
+        var available = value.Data.AsSpan((int)offset);
+        var read = Math.Min(available.Length, destination.Length);
+        available[..read].CopyTo(destination.Span);
+        return ValueTask.FromResult(read);
     }
 
     /// <inheritdoc />

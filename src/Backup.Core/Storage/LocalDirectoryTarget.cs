@@ -88,59 +88,7 @@ public sealed class LocalDirectoryTarget : IStagingTarget
     }
 
     /// <inheritdoc />
-    public async Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return await File.ReadAllBytesAsync(PathOf(key), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new BackupObjectNotFoundException(key, Description);
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default)
-    {
-        BackupObjectTooLargeException.ValidateLimit(maxLength);
-        using var handle = OpenRead(key);
-        // The size of the open file, not of a listing taken earlier: nothing is allocated before it is known to fit.
-        var length = RandomAccess.GetLength(handle);
-        BackupObjectTooLargeException.ThrowIfOver(key, Description, length, maxLength);
-        var buffer = GC.AllocateUninitializedArray<byte>((int)length);
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(read), read, cancellationToken).ConfigureAwait(false);
-            if (n == 0)
-            {
-                throw new BackupTargetException($"'{key}' in {Description} shrank to {read} bytes while being read.");
-            }
-
-            read += n;
-        }
-
-        // Objects never change once put; one that grew while being read is not trusted to be whole.
-        if (await RandomAccess.ReadAsync(handle, new byte[1], length, cancellationToken).ConfigureAwait(false) != 0)
-        {
-            throw new BackupTargetException($"'{key}' in {Description} grew while being read.");
-        }
-
-        return buffer;
-    }
-
-    /// <inheritdoc />
-    public async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var buffer = GC.AllocateUninitializedArray<byte>(length);
-        await ReadRangeAsync(key, offset, buffer, cancellationToken).ConfigureAwait(false);
-        return buffer;
-    }
-
-    /// <inheritdoc />
-    public async Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+    public async ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         using var handle = OpenRead(key);
@@ -150,11 +98,13 @@ public sealed class LocalDirectoryTarget : IStagingTarget
             var n = await RandomAccess.ReadAsync(handle, destination[read..], offset + read, cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
-                throw new BackupTargetException($"Range {offset}+{destination.Length} lies outside '{key}' ({offset + read} bytes) in {Description}.");
+                break;
             }
 
             read += n;
         }
+
+        return read;
     }
 
     /// <inheritdoc />

@@ -6,15 +6,17 @@ namespace Backup.Core.Storage;
 /// <summary>
 /// Retries calls that failed for a transient reason (a <see cref="BackupTargetException"/> marked transient, a
 /// timeout or a socket error) with exponential backoff and full jitter. Every target operation is idempotent, so
-/// repeating one is safe; a listing is retried only until it has produced its first item.
+/// repeating one is safe; a listing is retried only until it has produced its first item. The inner target's
+/// capabilities are forwarded (see <see cref="DelegatingTarget"/>); a staged object's commit, which cannot be
+/// repeated once it has started, is not retried.
 /// </summary>
 public sealed class RetryingTarget : DelegatingTarget
 {
     private readonly RetryOptions _options;
     private readonly TimeProvider _time;
 
-    /// <summary>Wraps <paramref name="inner"/>.</summary>
-    public RetryingTarget(IBackupTarget inner, RetryOptions? options = null, TimeProvider? timeProvider = null) : base(inner)
+    /// <summary>Wraps <paramref name="inner"/>; when <paramref name="ownsInner"/> is true, disposing this disposes it.</summary>
+    public RetryingTarget(IBackupTarget inner, RetryOptions? options = null, TimeProvider? timeProvider = null, bool ownsInner = false) : base(inner, ownsInner)
     {
         _options = options ?? new RetryOptions();
         _options.Validate();
@@ -35,20 +37,8 @@ public sealed class RetryingTarget : DelegatingTarget
         RunAsync(async ct => { await Inner.PutAsync(key, content, ct).ConfigureAwait(false); return true; }, cancellationToken);
 
     /// <inheritdoc />
-    public override Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default) =>
-        RunAsync(ct => Inner.GetAsync(key, ct), cancellationToken);
-
-    /// <inheritdoc />
-    public override Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default) =>
-        RunAsync(ct => Inner.GetAsync(key, maxLength, ct), cancellationToken);
-
-    /// <inheritdoc />
-    public override Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default) =>
-        RunAsync(ct => Inner.GetRangeAsync(key, offset, length, ct), cancellationToken);
-
-    /// <inheritdoc />
-    public override Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
-        RunAsync(async ct => { await Inner.ReadRangeAsync(key, offset, destination, ct).ConfigureAwait(false); return true; }, cancellationToken);
+    public override ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
+        new(RunAsync(ct => Inner.ReadAsync(key, offset, destination, ct).AsTask(), cancellationToken));
 
     /// <inheritdoc />
     public override Task DeleteAsync(string key, CancellationToken cancellationToken = default) =>

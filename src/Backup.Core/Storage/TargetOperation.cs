@@ -6,9 +6,9 @@ public enum TargetOperation
 {
     /// <summary>No operation.</summary>
     None = 0,
-    /// <summary><see cref="IBackupTarget.PutAsync"/>.</summary>
+    /// <summary><see cref="IBackupTarget.PutAsync"/> and the commit of a staged object (<see cref="IStagedObject.CommitAsync"/>).</summary>
     Put = 1,
-    /// <summary><see cref="IBackupTarget.GetAsync(string, CancellationToken)"/>, <see cref="IBackupTarget.GetAsync(string, long, CancellationToken)"/> and <see cref="IBackupTarget.GetRangeAsync"/>.</summary>
+    /// <summary><see cref="IBackupTarget.ReadAsync"/>.</summary>
     Get = 2,
     /// <summary><see cref="IBackupTarget.ListAsync"/>.</summary>
     List = 4,

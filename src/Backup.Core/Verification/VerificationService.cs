@@ -162,7 +162,7 @@ public sealed class VerificationService
         {
             try
             {
-                var bytes = await _repository.Target.GetAsync(info.Key, ObjectSizeLimits.Key, cancellationToken).ConfigureAwait(false);
+                var bytes = await _repository.Target.ReadAllAsync(info.Key, ObjectSizeLimits.Key, cancellationToken).ConfigureAwait(false);
                 if (JsonSerializer.Deserialize(bytes, RepositoryJson.Default.KeyObject) is not { Data.Length: > 0, Kdf: not null } keyObject)
                 {
                     throw new JsonException("the key object is empty");
@@ -222,10 +222,10 @@ public sealed class VerificationService
             try
             {
                 PackFormat.CheckPackLength(key, info.Length);
-                var trailer = await _repository.Target.GetRangeAsync(key, info.Length - PackFormat.TrailerSize, PackFormat.TrailerSize, ct).ConfigureAwait(false);
+                var trailer = await _repository.Target.ReadBytesAsync(key, info.Length - PackFormat.TrailerSize, PackFormat.TrailerSize, ct).ConfigureAwait(false);
                 var headerLength = PackFormat.ReadHeaderLength(trailer, info.Length);
                 blobAreaEnd = info.Length - PackFormat.TrailerSize - headerLength;
-                var encoded = await _repository.Target.GetRangeAsync(key, blobAreaEnd, headerLength, ct).ConfigureAwait(false);
+                var encoded = await _repository.Target.ReadBytesAsync(key, blobAreaEnd, headerLength, ct).ConfigureAwait(false);
                 header = PackFormat.DecodeHeader(encoded, info.Length, _repository.Chain);
             }
             catch (Exception ex) when (ex is InvalidDataException or BackupTargetException)
@@ -396,7 +396,7 @@ public sealed class VerificationService
             byte[] bytes;
             try
             {
-                bytes = await _repository.Target.GetAsync(key, ObjectSizeLimits.Pack, ct).ConfigureAwait(false);
+                bytes = await _repository.Target.ReadAllAsync(key, ObjectSizeLimits.Pack, ct).ConfigureAwait(false);
             }
             catch (BackupTargetException ex)
             {

@@ -73,47 +73,43 @@ public sealed class AzureBlobTarget : IBackupTarget
     }
 
     /// <inheritdoc />
-    public async Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
-    {
-        var blob = BlobOf(key);
-        try
-        {
-            var result = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            return result.Value.Content.ToArray();
-        }
-        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
-        {
-            throw await MapAsync(ex, key, "read", cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
+    public async ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
     {
         var blob = BlobOf(key);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        if (length == 0)
+        if (destination.IsEmpty)
         {
-            var info = await StatAsync(key, cancellationToken).ConfigureAwait(false) ?? throw new BackupObjectNotFoundException(key, Description);
-            return offset <= info.Length ? [] : throw OutOfRange(key, offset, length, info.Length);
+            return 0; // HTTP cannot ask for zero bytes
         }
 
         try
         {
-            var result = await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(offset, length) }, cancellationToken).ConfigureAwait(false);
-            var bytes = result.Value.Content.ToArray();
-            if (bytes.Length != length)
+            // The service clips a range that runs past the end, so the body says how much of it the blob holds.
+            var result = await blob.DownloadStreamingAsync(new BlobDownloadOptions { Range = new HttpRange(offset, destination.Length) }, cancellationToken).ConfigureAwait(false);
+            using var download = result.Value;
+            if (download.Details.ContentLength > destination.Length)
             {
-                // The service clips a range that runs past the end instead of refusing it.
-                throw OutOfRange(key, offset, length, offset + bytes.Length);
+                throw new BackupTargetException($"'{key}' in {Description} answered a read of {destination.Length} bytes with {download.Details.ContentLength}: the service ignored the range.");
             }
 
-            return bytes;
+            var body = download.Content;
+            var read = 0;
+            int n;
+            while (read < destination.Length && (n = await body.ReadAsync(destination[read..], cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                read += n;
+            }
+
+            if (read != download.Details.ContentLength)
+            {
+                throw new BackupTargetException($"The response body ended after {read} of {download.Details.ContentLength} bytes.") { IsTransient = true };
+            }
+
+            return read;
         }
         catch (RequestFailedException ex) when (ex.Status == 416 || ex.ErrorCode == BlobErrorCode.InvalidRange)
         {
-            throw new BackupTargetException($"Range {offset}+{length} lies outside '{key}' in {Description}.", ex);
+            return 0; // the range starts at or past the end of a blob that exists
         }
         catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
         {
@@ -267,9 +263,6 @@ public sealed class AzureBlobTarget : IBackupTarget
 
         return new BackupTargetException($"Network error during {verb} of '{key}' in {Description}: {ex.Message}", ex) { IsTransient = true };
     }
-
-    private BackupTargetException OutOfRange(string key, long offset, int length, long size) =>
-        new($"Range {offset}+{length} lies outside '{key}' ({size} bytes) in {Description}.");
 
     private BlobClient BlobOf(string key)
     {

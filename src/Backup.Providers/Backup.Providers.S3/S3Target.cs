@@ -113,70 +113,29 @@ public sealed class S3Target : IBackupTarget, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default)
-    {
-        var objectKey = KeyOf(key);
-        try
-        {
-            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
-            return await ReadBodyAsync(response, key, Array.MaxLength, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
-        {
-            throw Map(ex, key, "read");
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task<byte[]> GetAsync(string key, long maxLength, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLength, Array.MaxLength);
-        var objectKey = KeyOf(key);
-        try
-        {
-            using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
-            return await ReadBodyAsync(response, key, maxLength, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
-        {
-            throw Map(ex, key, "read");
-        }
-    }
-
-    /// <inheritdoc />
-    public async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
+    public async ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
     {
         var objectKey = KeyOf(key);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        if (length == 0)
+        if (destination.IsEmpty)
         {
-            // HTTP cannot ask for zero bytes; check that the (empty) range still lies inside the object.
-            var info = await StatAsync(key, cancellationToken).ConfigureAwait(false) ?? throw new BackupObjectNotFoundException(key, Description);
-            return offset <= info.Length ? [] : throw OutOfRange(key, offset, length, info.Length);
+            return 0; // HTTP cannot ask for zero bytes
         }
 
         try
         {
+            // S3 clips a range that runs past the end, so the body says how much of it the object holds.
             using var response = await _client.GetObjectAsync(new GetObjectRequest
             {
                 BucketName = _options.Bucket,
                 Key = objectKey,
-                ByteRange = new ByteRange(offset, offset + length - 1),
+                ByteRange = new ByteRange(offset, offset + destination.Length - 1),
             }, cancellationToken).ConfigureAwait(false);
-            var bytes = await ReadBodyAsync(response, key, length, cancellationToken).ConfigureAwait(false);
-            if (bytes.Length != length)
-            {
-                // S3 clips a range that runs past the end instead of refusing it.
-                throw OutOfRange(key, offset, length, offset + bytes.Length);
-            }
-
-            return bytes;
+            return await ReadBodyAsync(response, key, destination, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable || ex.ErrorCode == "InvalidRange")
         {
-            throw new BackupTargetException($"Range {offset}+{length} lies outside '{key}' in {Description}.", ex);
+            return 0; // the range starts at or past the end of an object that exists
         }
         catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
         {
@@ -393,39 +352,35 @@ public sealed class S3Target : IBackupTarget, IDisposable
         return Convert.ToBase64String(hash);
     }
 
-    /// <summary>Reads a response body, refusing one that says or turns out to be larger than <paramref name="maxLength"/> before holding more.</summary>
-    private async Task<byte[]> ReadBodyAsync(GetObjectResponse response, string key, long maxLength, CancellationToken cancellationToken)
+    /// <summary>Reads a response body into <paramref name="destination"/>, refusing one that says or turns out to be larger before writing past it.</summary>
+    private async Task<int> ReadBodyAsync(GetObjectResponse response, string key, Memory<byte> destination, CancellationToken cancellationToken)
     {
         var expected = response.ContentLength;
-        if (expected > maxLength)
+        if (expected > destination.Length)
         {
-            throw new BackupObjectTooLargeException(key, Description, expected, maxLength);
+            throw new BackupTargetException($"'{key}' in {Description} answered a read of {destination.Length} bytes with {expected}: the server ignored the range.");
         }
 
-        using var buffer = new MemoryStream(expected is > 0 and < int.MaxValue ? (int)expected : 0);
-        var chunk = new byte[256 * 1024];
+        var read = 0;
         int n;
-        while ((n = await response.ResponseStream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        while (read < destination.Length && (n = await response.ResponseStream.ReadAsync(destination[read..], cancellationToken).ConfigureAwait(false)) > 0)
         {
-            // The server's length is not trusted: a body longer than announced or allowed stops here.
-            if (buffer.Length + n > maxLength)
-            {
-                throw new BackupObjectTooLargeException(key, Description, buffer.Length + n, maxLength);
-            }
-
-            buffer.Write(chunk, 0, n);
+            read += n;
         }
 
-        if (expected >= 0 && buffer.Length != expected)
+        // The server's length is not trusted: a body longer than asked for stops here.
+        if (read == destination.Length && await response.ResponseStream.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) > 0)
         {
-            throw new BackupTargetException($"The response body ended after {buffer.Length} of {expected} bytes.") { IsTransient = true };
+            throw new BackupTargetException($"'{key}' in {Description} answered a read of {destination.Length} bytes with more: the server ignored the range.");
         }
 
-        return buffer.ToArray();
+        if (expected >= 0 && read != expected)
+        {
+            throw new BackupTargetException($"The response body ended after {read} of {expected} bytes.") { IsTransient = true };
+        }
+
+        return read;
     }
-
-    private BackupTargetException OutOfRange(string key, long offset, int length, long size) =>
-        new($"Range {offset}+{length} lies outside '{key}' ({size} bytes) in {Description}.");
 
     private BackupTargetException Map(Exception ex, string key, string verb)
     {
