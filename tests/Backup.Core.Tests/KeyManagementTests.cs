@@ -83,7 +83,7 @@ public class KeyManagementTests
         await (await TestRepository.InitAsync(b, TestRepository.NewKeyFile())).DisposeAsync();
         // Copy a's key object into b: it is bound to a's repository ID, so it must not unlock b.
         var keyA = (await TestRepository.ListAsync(a, RepositoryLayout.KeysPrefix)).Single().Key;
-        await b.PutAsync(keyA, await a.GetAsync(keyA));
+        await b.PutAsync(keyA, await a.ReadAllAsync(keyA, Array.MaxLength));
         var act = () => BackupRepository.OpenAsync(b, Crypto.RepositoryCredentials.FromKeyFile(credentials));
         await act.Should().ThrowAsync<WrongPasswordException>();
     }

@@ -197,12 +197,13 @@ public sealed class OversizedObjectTests : IDisposable
         Grow(key, 256L * 1024 * 1024);
         IBackupTarget lying = new UnderReportingTarget(Target);
 
-        // The default bounded read trusts the reported size only as far as the limit: it reads no more than that.
-        var bytes = await WithinBudgetAsync(() => lying.GetAsync(key, ObjectSizeLimits.Snapshot));
-        bytes.LongLength.Should().BeLessThanOrEqualTo(ObjectSizeLimits.Snapshot);
+        // The bounded read trusts no reported size: it reads no more than the limit, and refuses an object that
+        // holds more than storage says.
+        var lied = await FailsWithinBudgetAsync(() => lying.ReadAllAsync(key, ObjectSizeLimits.Snapshot));
+        lied.Should().BeAssignableTo<BackupTargetException>();
 
         // The local target reads the open file's own size, not a listing's.
-        var error = await FailsWithinBudgetAsync(() => Target.GetAsync(key, ObjectSizeLimits.Snapshot));
+        var error = await FailsWithinBudgetAsync(() => Target.ReadAllAsync(key, ObjectSizeLimits.Snapshot));
         error.Should().BeOfType<BackupObjectTooLargeException>();
     }
 
@@ -213,9 +214,7 @@ public sealed class OversizedObjectTests : IDisposable
 
         public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => inner.PutAsync(key, content, cancellationToken);
 
-        public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default) => inner.GetAsync(key, cancellationToken);
-
-        public Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default) => inner.GetRangeAsync(key, offset, length, cancellationToken);
+        public ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) => inner.ReadAsync(key, offset, destination, cancellationToken);
 
         public async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         {

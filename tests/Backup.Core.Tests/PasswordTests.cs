@@ -195,7 +195,7 @@ public class PasswordTests
             ownersKey = (await repository.ListKeysAsync()).Single().Id;
         }
 
-        var stored = await target.GetAsync("keys/" + ownersKey);
+        var stored = await target.ReadAllAsync("keys/" + ownersKey, Array.MaxLength);
         var keyObject = JsonSerializer.Deserialize(stored, RepositoryJson.Default.KeyObject)!;
         var huge = keyObject with { Kdf = keyObject.Kdf with { Iterations = int.MaxValue } };
         await target.PutAsync("keys/00000000000000000000000000000001", JsonSerializer.SerializeToUtf8Bytes(huge, RepositoryJson.Default.KeyObject));

@@ -13,7 +13,7 @@ public class RepositoryFormatTests
         var target = new InMemoryTarget();
         var credentials = TestRepository.NewKeyFile();
         await (await TestRepository.InitAsync(target, credentials)).DisposeAsync();
-        var config = JsonNode.Parse(await target.GetAsync(RepositoryLayout.Config))!;
+        var config = JsonNode.Parse(await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength))!;
         config["version"] = 2;
         await target.PutAsync(RepositoryLayout.Config, System.Text.Encoding.UTF8.GetBytes(config.ToJsonString()));
 
@@ -35,11 +35,11 @@ public class RepositoryFormatTests
         var target = new InMemoryTarget();
         var credentials = TestRepository.NewKeyFile();
         await (await TestRepository.InitAsync(target, credentials)).DisposeAsync();
-        var config = await target.GetAsync(RepositoryLayout.Config);
+        var config = await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength);
 
         var act = () => TestRepository.InitAsync(target, TestRepository.NewKeyFile());
         await act.Should().ThrowAsync<RepositoryException>();
-        (await target.GetAsync(RepositoryLayout.Config)).Should().Equal(config);
+        (await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength)).Should().Equal(config);
         (await TestRepository.ListAsync(target, RepositoryLayout.KeysPrefix)).Should().ContainSingle();
         await (await BackupRepository.OpenAsync(target, credentials)).DisposeAsync();
     }
@@ -55,7 +55,7 @@ public class RepositoryFormatTests
         config.Compression.Should().Be("gzip");
         config.PackSize.Should().Be(8 * 1024 * 1024);
         config.Chunker.Should().Be(TestRepository.SmallChunker);
-        var text = System.Text.Encoding.UTF8.GetString(await target.GetAsync(RepositoryLayout.Config));
+        var text = System.Text.Encoding.UTF8.GetString(await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength));
         text.Should().NotContainAny("key", "secret", "salt");
     }
 
@@ -79,7 +79,7 @@ public class RepositoryFormatTests
         var target = new InMemoryTarget();
         var credentials = TestRepository.NewKeyFile();
         await (await TestRepository.InitAsync(target, credentials)).DisposeAsync();
-        var config = JsonNode.Parse(await target.GetAsync(RepositoryLayout.Config))!;
+        var config = JsonNode.Parse(await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength))!;
         config[field] = JsonValue.Create(value);
         await target.PutAsync(RepositoryLayout.Config, System.Text.Encoding.UTF8.GetBytes(config.ToJsonString()));
         var objects = await TestRepository.ListAsync(target, string.Empty);

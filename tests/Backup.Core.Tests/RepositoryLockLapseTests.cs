@@ -230,7 +230,7 @@ public class RepositoryLockLapseTests
         }
     }
 
-    /// <summary>Holds the first ranged read (the first blob read) until released.</summary>
+    /// <summary>Holds the first read of pack data (the first blob read) until released.</summary>
     private sealed class GatedReadTarget(IBackupTarget inner) : DelegatingTarget(inner)
     {
         private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -240,11 +240,15 @@ public class RepositoryLockLapseTests
 
         public void Release() => _release.TrySetResult();
 
-        public override async Task ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+        public override async ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
         {
-            _reached.TrySetResult();
-            await _release.Task.WaitAsync(cancellationToken);
-            await base.ReadRangeAsync(key, offset, destination, cancellationToken);
+            if (key.StartsWith(RepositoryLayout.DataPrefix, StringComparison.Ordinal))
+            {
+                _reached.TrySetResult();
+                await _release.Task.WaitAsync(cancellationToken);
+            }
+
+            return await base.ReadAsync(key, offset, destination, cancellationToken);
         }
     }
 

@@ -16,7 +16,7 @@ public class RetryingTargetTests
         var target = new RetryingTarget(faults, NoDelay);
 
         await target.PutAsync("a", new byte[] { 1 });
-        (await target.GetAsync("a")).Should().Equal(1);
+        (await target.ReadAllAsync("a", Array.MaxLength)).Should().Equal(1);
         (await TestRepository.ListAsync(target, "")).Should().ContainSingle();
         (await target.StatAsync("a")).Should().NotBeNull();
         await target.DeleteAsync("a");
@@ -38,7 +38,7 @@ public class RetryingTargetTests
     public async Task Missing_objects_are_not_retried()
     {
         var faults = new FaultInjectingTarget(new InMemoryTarget());
-        var act = () => new RetryingTarget(faults, NoDelay).GetAsync("missing");
+        var act = () => new RetryingTarget(faults, NoDelay).ReadAllAsync("missing", Array.MaxLength);
         await act.Should().ThrowAsync<BackupObjectNotFoundException>();
         faults.CountOf(TargetOperation.Get).Should().Be(1);
     }
@@ -52,7 +52,7 @@ public class RetryingTargetTests
             faults.FailCall(TargetOperation.Get, i);
         }
 
-        var act = () => new RetryingTarget(faults, NoDelay).GetAsync("a");
+        var act = () => new RetryingTarget(faults, NoDelay).ReadAllAsync("a", Array.MaxLength);
         await act.Should().ThrowAsync<BackupTargetException>();
         faults.CountOf(TargetOperation.Get).Should().Be(NoDelay.MaxAttempts);
     }

@@ -35,7 +35,7 @@ public class TamperingTests
         await using var repository = await BackupRepository.OpenAsync(target, credentials);
         var snapshot = await repository.FindSnapshotAsync("latest");
         var packKey = await SingleKeyAsync(target, RepositoryLayout.DataPrefix);
-        var pristine = await target.GetAsync(packKey);
+        var pristine = await target.ReadAllAsync(packKey, Array.MaxLength);
         var blobs = repository.Index.ToList().Select(e => e.Location).OrderBy(l => l.Offset).ToList();
         var blobsEnd = blobs.Max(l => l.Offset + l.Length);
         var positions = new List<long> { 0, 1, 2, 5, 40, blobsEnd / 3, blobsEnd / 2, blobsEnd - 17, blobsEnd - 1 };
@@ -59,7 +59,7 @@ public class TamperingTests
         await using var repository = await BackupRepository.OpenAsync(target, credentials);
         var snapshot = await repository.FindSnapshotAsync("latest");
         var info = (await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix)).Single();
-        var pristine = await target.GetAsync(info.Key);
+        var pristine = await target.ReadAllAsync(info.Key, Array.MaxLength);
         (await repository.ReadPackHeaderAsync(info)).Should().HaveCount(repository.Index.Count);
         var headerStart = repository.Index.ToList().Max(e => e.Location.Offset + e.Location.Length);
 
@@ -78,7 +78,7 @@ public class TamperingTests
     {
         var (target, credentials, _) = await CreateAsync();
         var info = (await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix)).Single();
-        await FlipAsync(target, info.Key, await target.GetAsync(info.Key), info.Length - 20);
+        await FlipAsync(target, info.Key, await target.ReadAllAsync(info.Key, Array.MaxLength), info.Length - 20);
         await target.DeleteAsync(await SingleKeyAsync(target, RepositoryLayout.IndexPrefix));
 
         await using var repository = await BackupRepository.OpenAsync(target, credentials);
@@ -93,7 +93,7 @@ public class TamperingTests
     {
         var (target, credentials, _) = await CreateAsync();
         var key = await SingleKeyAsync(target, RepositoryLayout.IndexPrefix);
-        var pristine = await target.GetAsync(key);
+        var pristine = await target.ReadAllAsync(key, Array.MaxLength);
         foreach (var position in new[] { 0, 1, 3, 10, pristine.Length / 2, pristine.Length - 1 })
         {
             await FlipAsync(target, key, pristine, position);
@@ -108,7 +108,7 @@ public class TamperingTests
         var (target, credentials, _) = await CreateAsync();
         await using var repository = await BackupRepository.OpenAsync(target, credentials);
         var key = await SingleKeyAsync(target, RepositoryLayout.SnapshotsPrefix);
-        var pristine = await target.GetAsync(key);
+        var pristine = await target.ReadAllAsync(key, Array.MaxLength);
         foreach (var position in new[] { 0, 1, 20, pristine.Length / 2, pristine.Length - 1 })
         {
             await FlipAsync(target, key, pristine, position);
@@ -134,7 +134,7 @@ public class TamperingTests
         await using var repository = await TestRepository.InitAsync(target, TestRepository.NewKeyFile());
         var first = await TestRepository.BackupBytesAsync(repository, "a.bin", [1, 2, 3]);
         var second = await TestRepository.BackupBytesAsync(repository, "b.bin", [4, 5, 6]);
-        await target.PutAsync(RepositoryLayout.SnapshotKey(first.Snapshot.Id), await target.GetAsync(RepositoryLayout.SnapshotKey(second.Snapshot.Id)));
+        await target.PutAsync(RepositoryLayout.SnapshotKey(first.Snapshot.Id), await target.ReadAllAsync(RepositoryLayout.SnapshotKey(second.Snapshot.Id), Array.MaxLength));
         var act = () => repository.FindSnapshotAsync(first.Snapshot.Id.ToString());
         await act.Should().ThrowAsync<RepositoryCorruptException>();
     }
@@ -144,7 +144,7 @@ public class TamperingTests
     {
         var (target, credentials, _) = await CreateAsync();
         var key = await SingleKeyAsync(target, RepositoryLayout.KeysPrefix);
-        var pristine = await target.GetAsync(key);
+        var pristine = await target.ReadAllAsync(key, Array.MaxLength);
         foreach (var field in new[] { "data", "salt" })
         {
             for (var i = 0; i < 3; i++)
@@ -169,7 +169,7 @@ public class TamperingTests
     public async Task Any_flipped_byte_in_the_config_either_fails_to_open_or_still_restores_exactly()
     {
         var (target, credentials, data) = await CreateAsync();
-        var pristine = await target.GetAsync(RepositoryLayout.Config);
+        var pristine = await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength);
         foreach (var mask in new byte[] { 0x01, 0x08 })
         {
             for (var position = 0; position < pristine.Length; position++)

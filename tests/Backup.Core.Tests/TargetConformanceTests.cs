@@ -1,3 +1,4 @@
+using Backup.Tests.Support;
 using Backup.Core.Storage;
 using Backup.Core.Tests.Support;
 
@@ -16,9 +17,9 @@ public abstract class TargetConformanceTests
         await target.PutAsync("data/cd/two", new byte[] { 6 });
         await target.PutAsync("index/three", new byte[] { 7, 8 });
 
-        (await target.GetAsync("data/ab/one")).Should().Equal(1, 2, 3, 4, 5);
-        (await target.GetRangeAsync("data/ab/one", 1, 3)).Should().Equal(2, 3, 4);
-        (await target.GetRangeAsync("data/ab/one", 5, 0)).Should().BeEmpty();
+        (await target.ReadAllAsync("data/ab/one", Array.MaxLength)).Should().Equal(1, 2, 3, 4, 5);
+        (await target.ReadRangeArrayAsync("data/ab/one", 1, 3)).Should().Equal(2, 3, 4);
+        (await target.ReadRangeArrayAsync("data/ab/one", 5, 0)).Should().BeEmpty();
         (await target.StatAsync("data/ab/one"))!.Length.Should().Be(5);
         (await target.StatAsync("data/ab/missing")).Should().BeNull();
         (await TestRepository.ListAsync(target, "data/")).Select(o => o.Key).Should().BeEquivalentTo("data/ab/one", "data/cd/two");
@@ -27,7 +28,7 @@ public abstract class TargetConformanceTests
         (await TestRepository.ListAsync(target, "nothing/")).Should().BeEmpty();
 
         await target.PutAsync("data/ab/one", new byte[] { 9 });
-        (await target.GetAsync("data/ab/one")).Should().Equal(9);
+        (await target.ReadAllAsync("data/ab/one", Array.MaxLength)).Should().Equal(9);
         await target.DeleteAsync("data/ab/one");
         await target.DeleteAsync("data/ab/one");
         await target.DeleteAsync("never/was");
@@ -39,13 +40,13 @@ public abstract class TargetConformanceTests
     public async Task Missing_objects_throw_BackupObjectNotFoundException_and_ranges_outside_an_object_throw()
     {
         var target = Target;
-        var get = () => target.GetAsync("keys/missing");
+        var get = () => target.ReadAllAsync("keys/missing", Array.MaxLength);
         (await get.Should().ThrowAsync<BackupObjectNotFoundException>()).Which.Key.Should().Be("keys/missing");
-        var range = () => target.GetRangeAsync("keys/missing", 0, 1);
+        var range = () => target.ReadRangeArrayAsync("keys/missing", 0, 1);
         await range.Should().ThrowAsync<BackupObjectNotFoundException>();
 
         await target.PutAsync("keys/present", new byte[10]);
-        var outside = () => target.GetRangeAsync("keys/present", 5, 6);
+        var outside = () => target.ReadRangeArrayAsync("keys/present", 5, 6);
         (await outside.Should().ThrowAsync<BackupTargetException>()).Which.Should().NotBeOfType<BackupObjectNotFoundException>();
     }
 
@@ -56,14 +57,17 @@ public abstract class TargetConformanceTests
         await target.PutAsync("data/ab/range", new byte[] { 1, 2, 3, 4, 5, 6 });
         var destination = new byte[] { 0, 0, 0, 0, 9 };
 
-        await target.ReadRangeAsync("data/ab/range", 2, destination.AsMemory(0, 4));
+        await target.ReadExactlyAsync("data/ab/range", 2, destination.AsMemory(0, 4));
 
         destination.Should().Equal(3, 4, 5, 6, 9);
-        var outside = () => target.ReadRangeAsync("data/ab/range", 3, new byte[4]);
+        var outside = () => target.ReadExactlyAsync("data/ab/range", 3, new byte[4]);
         (await outside.Should().ThrowAsync<BackupTargetException>()).Which.Should().NotBeOfType<BackupObjectNotFoundException>();
-        var missing = () => target.ReadRangeAsync("data/ab/none", 0, new byte[1]);
+        var missing = () => target.ReadExactlyAsync("data/ab/none", 0, new byte[1]);
         await missing.Should().ThrowAsync<BackupObjectNotFoundException>();
     }
+
+    [Fact]
+    public async Task Reads_keep_the_contract_at_every_edge_of_an_object() => await ReadContract.CheckAsync(Target);
 
     [Theory]
     [InlineData("../escape")]
@@ -78,7 +82,7 @@ public abstract class TargetConformanceTests
         var target = Target;
         var put = () => target.PutAsync(key, new byte[] { 1 });
         await put.Should().ThrowAsync<ArgumentException>();
-        var get = () => target.GetAsync(key);
+        var get = () => target.ReadAllAsync(key, Array.MaxLength);
         await get.Should().ThrowAsync<ArgumentException>();
         var delete = () => target.DeleteAsync(key);
         await delete.Should().ThrowAsync<ArgumentException>();
@@ -103,10 +107,10 @@ public sealed class InMemoryTargetTests : TargetConformanceTests
         var content = new byte[] { 1, 2, 3 };
         await target.PutAsync("a", content);
         content[0] = 9;
-        var read = await target.GetAsync("a");
+        var read = await target.ReadAllAsync("a", Array.MaxLength);
         read.Should().Equal(1, 2, 3);
         read[1] = 9;
-        (await target.GetAsync("a")).Should().Equal(1, 2, 3);
+        (await target.ReadAllAsync("a", Array.MaxLength)).Should().Equal(1, 2, 3);
     }
 }
 
@@ -150,7 +154,7 @@ public sealed class LocalDirectoryTargetTests : TargetConformanceTests, IDisposa
             await again.Should().ThrowAsync<InvalidOperationException>();
         }
 
-        (await target.GetAsync("data/ab/staged")).Should().Equal(1, 2, 3);
+        (await target.ReadAllAsync("data/ab/staged", Array.MaxLength)).Should().Equal(1, 2, 3);
         Directory.GetFiles(Path.Combine(_directory.Path, ".tmp")).Should().BeEmpty();
     }
 

@@ -89,7 +89,7 @@ public sealed class JobVerificationTests
         // Flip a byte in the middle of every data pack; the next backup deduplicates and reads none of them.
         await foreach (var pack in memory.ListAsync("data/"))
         {
-            var bytes = await memory.GetAsync(pack.Key);
+            var bytes = await memory.ReadAllAsync(pack.Key, Array.MaxLength);
             bytes[bytes.Length / 4] ^= 0xFF;
             await memory.PutAsync(pack.Key, bytes);
         }

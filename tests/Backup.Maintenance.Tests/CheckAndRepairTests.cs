@@ -75,7 +75,7 @@ public class CheckAndRepairTests
     {
         var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
         var index = (await KeysAsync(target, RepositoryLayout.IndexPrefix))[0];
-        var bytes = await target.GetAsync(index);
+        var bytes = await target.ReadAllAsync(index, Array.MaxLength);
         await target.PutAsync(index, bytes.AsMemory(0, bytes.Length / 2));
 
         var check = await CheckAsync(target, readData: false);

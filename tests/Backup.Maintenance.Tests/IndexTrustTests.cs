@@ -1,3 +1,4 @@
+using Backup.Tests.Support;
 using Backup.Core.Maintenance;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
@@ -126,7 +127,7 @@ internal sealed class PackDuplicator(BackupRepository repository) : IAsyncDispos
         using var rewriter = new PackRewriter(repository);
         foreach (var (id, location) in repository.Index.ToList())
         {
-            var stored = await repository.Target.GetRangeAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, (int)location.Length);
+            var stored = await repository.Target.ReadRangeArrayAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, (int)location.Length);
             await rewriter.AddAsync(id, location.Type, stored, location.RawLength, CancellationToken.None);
         }
 

@@ -107,7 +107,7 @@ internal static class TestRepository
         var copy = new InMemoryTarget();
         await foreach (var info in source.ListAsync(""))
         {
-            await copy.PutAsync(info.Key, await source.GetAsync(info.Key));
+            await copy.PutAsync(info.Key, await source.ReadAllAsync(info.Key, Array.MaxLength));
         }
 
         return copy;
@@ -127,7 +127,7 @@ internal static class TestRepository
 
     public static async Task FlipByteAsync(IBackupTarget target, string key, int offset)
     {
-        var bytes = await target.GetAsync(key);
+        var bytes = await target.ReadAllAsync(key, Array.MaxLength);
         bytes[offset] ^= 0x5A;
         await target.PutAsync(key, bytes);
     }

@@ -1,3 +1,4 @@
+using Backup.Tests.Support;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
 
@@ -32,7 +33,7 @@ internal static class AppendOnlyAttacker
         var trees = new Dictionary<BlobId, byte[]>();
         foreach (var (id, location) in blobs.Where(b => b.Location.Type == BlobType.Tree))
         {
-            trees[id] = await target.GetRangeAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, (int)location.Length);
+            trees[id] = await target.ReadRangeArrayAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, (int)location.Length);
         }
 
         // Vary the junk until the pack's ID sorts first: a blob listed twice resolves to the first pack.

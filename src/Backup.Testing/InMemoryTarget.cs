@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Backup.Core.Storage;
 
-namespace Backup.Core.Storage;
+namespace Backup.Testing;
 
 /// <summary>A target that keeps objects in memory: for tests, samples and short-lived scratch repositories.</summary>
 public sealed class InMemoryTarget : IBackupTarget

@@ -1,4 +1,6 @@
-namespace Backup.Core.Storage;
+using Backup.Core.Storage;
+
+namespace Backup.Testing;
 
 /// <summary>The kinds of call a target takes, for fault injection and metrics.</summary>
 [Flags]

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
+using Backup.Core.Storage;
 
-namespace Backup.Core.Storage;
+namespace Backup.Testing;
 
 /// <summary>
 /// A decorator that makes chosen calls fail, for tests of what happens when storage or a writer fails part-way:
