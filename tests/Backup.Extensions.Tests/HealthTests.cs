@@ -51,7 +51,7 @@ public sealed class HealthTests
     public async Task After_a_restart_the_newest_snapshot_is_read_from_the_repository()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var target = new Backup.Core.Storage.InMemoryTarget(time);
+        var target = new InMemoryTarget(time);
         await using (var first = TestSupport.Build(time: time, target: target))
         {
             (await first.GetRequiredService<IBackupJobRunner>().RunAsync("export")).Outcome.Should().Be(BackupJobOutcome.Succeeded);

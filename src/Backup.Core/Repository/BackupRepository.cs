@@ -632,7 +632,7 @@ public sealed class BackupRepository : IAsyncDisposable
         await Target.DeleteAsync(RepositoryLayout.KeysPrefix + old, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
+    /// <summary>Releases the key material and buffers; the target is not disposed (whoever created it does that, after this).</summary>
     public ValueTask DisposeAsync()
     {
         Encryption.Dispose();

@@ -54,6 +54,9 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
     private readonly ConcurrentDictionary<string, BackupRepository> _open = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.OrdinalIgnoreCase);
 
+    // The provider creates the targets (from the path or the factory), so it disposes them, after their repositories.
+    private readonly ConcurrentDictionary<string, IBackupTarget> _targets = new(StringComparer.OrdinalIgnoreCase);
+
     public BackupRepositoryProvider(IOptions<BackupHostingOptions> options, IServiceProvider services, TimeProvider time, ILogger<BackupRepositoryProvider> logger)
     {
         _options = options.Value;
@@ -117,32 +120,47 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
             var target = settings.TargetFactory?.Invoke(_services) ?? new LocalDirectoryTarget(settings.Path!);
             if (settings.Retry)
             {
-                target = new RetryingTarget(target, timeProvider: _time);
+                target = new RetryingTarget(target, timeProvider: _time, ownsInner: true);
             }
 
-            var keySource = GetKeySource(name);
-            using var credentials = await keySource.GetCredentialsAsync(cancellationToken).ConfigureAwait(false);
-            BackupRepository repository;
-            if (settings.CreateIfMissing && await target.StatAsync(RepositoryLayout.Config, cancellationToken).ConfigureAwait(false) is null)
+            try
             {
-                repository = await BackupRepository.InitAsync(target, credentials, new RepositoryInitOptions { Compression = settings.Compression }, cancellationToken).ConfigureAwait(false);
-                Log.RepositoryCreated(_logger, name, target.Description, keySource.Description);
+                var repository = await OpenAsync(name, settings, target, cancellationToken).ConfigureAwait(false);
+                _targets[name] = target;
+                _open[name] = repository;
+                return repository;
             }
-            else
+            catch
             {
-                repository = await BackupRepository.OpenAsync(target, credentials, cancellationToken).ConfigureAwait(false);
-                Log.RepositoryOpened(_logger, name, target.Description, keySource.Description);
+                await DisposeTargetAsync(target).ConfigureAwait(false);
+                throw;
             }
-
-            var logger = _logger;
-            repository.Locking.UnauthenticatedLockFound = message => Log.UnauthenticatedLockIgnored(logger, name, message);
-            _open[name] = repository;
-            return repository;
         }
         finally
         {
             gate.Release();
         }
+    }
+
+    private async Task<BackupRepository> OpenAsync(string name, BackupRepositoryOptions settings, IBackupTarget target, CancellationToken cancellationToken)
+    {
+        var keySource = GetKeySource(name);
+        using var credentials = await keySource.GetCredentialsAsync(cancellationToken).ConfigureAwait(false);
+        BackupRepository repository;
+        if (settings.CreateIfMissing && await target.StatAsync(RepositoryLayout.Config, cancellationToken).ConfigureAwait(false) is null)
+        {
+            repository = await BackupRepository.InitAsync(target, credentials, new RepositoryInitOptions { Compression = settings.Compression }, cancellationToken).ConfigureAwait(false);
+            Log.RepositoryCreated(_logger, name, target.Description, keySource.Description);
+        }
+        else
+        {
+            repository = await BackupRepository.OpenAsync(target, credentials, cancellationToken).ConfigureAwait(false);
+            Log.RepositoryOpened(_logger, name, target.Description, keySource.Description);
+        }
+
+        var logger = _logger;
+        repository.Locking.UnauthenticatedLockFound = message => Log.UnauthenticatedLockIgnored(logger, name, message);
+        return repository;
     }
 
     public async ValueTask DisposeAsync()
@@ -153,9 +171,28 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
         }
 
         _open.Clear();
+        foreach (var target in _targets.Values)
+        {
+            await DisposeTargetAsync(target).ConfigureAwait(false);
+        }
+
+        _targets.Clear();
         foreach (var gate in _gates.Values)
         {
             gate.Dispose();
+        }
+    }
+
+    private static async ValueTask DisposeTargetAsync(IBackupTarget target)
+    {
+        switch (target)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
         }
     }
 

@@ -12,6 +12,11 @@ public sealed class BackupRepositoryOptions
     public string? Path { get; set; }
 
     /// <summary>Builds the storage target (for providers other than a local directory). Code only.</summary>
+    /// <remarks>
+    /// Called once per repository; return a new target. The hosting layer owns what the factory returns and disposes it
+    /// (when it is <see cref="IDisposable"/> or <see cref="IAsyncDisposable"/>) after the repository, when the service
+    /// provider is disposed; the same goes for the local directory target it makes from <see cref="Path"/>.
+    /// </remarks>
     public Func<IServiceProvider, IBackupTarget>? TargetFactory { get; set; }
 
     /// <summary>Whether transient target failures are retried (wraps the target in a <see cref="RetryingTarget"/>). Default true.</summary>

@@ -139,6 +139,12 @@ public sealed class S3Target : IBackupTarget, IDisposable
         }
         catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
         {
+            // Some S3-compatible servers (s3rver) answer a range of an empty object with a body they never send.
+            if (offset == 0 && ex is HttpIOException && await StatAsync(key, cancellationToken).ConfigureAwait(false) is { Length: 0 })
+            {
+                return 0;
+            }
+
             throw Map(ex, key, "read");
         }
     }
