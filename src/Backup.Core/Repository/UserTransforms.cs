@@ -62,7 +62,7 @@ internal static class UserTransforms
             throw;
         }
 
-        return ([.. transforms], configured);
+        return (transforms.ToArray(), configured);
     }
 
     /// <summary>Opens the user transforms <paramref name="config"/> records, with the providers registered for them.</summary>
