@@ -14,11 +14,11 @@ public class RepositoryFormatTests
         var credentials = TestRepository.NewKeyFile();
         await (await TestRepository.InitAsync(target, credentials)).DisposeAsync();
         var config = JsonNode.Parse(await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength))!;
-        config["version"] = 2;
+        config["version"] = RepositoryConfig.CurrentVersion + 1;
         await target.PutAsync(RepositoryLayout.Config, System.Text.Encoding.UTF8.GetBytes(config.ToJsonString()));
 
         var act = () => BackupRepository.OpenAsync(target, credentials);
-        (await act.Should().ThrowAsync<RepositoryFormatException>()).WithMessage("*version 2*");
+        (await act.Should().ThrowAsync<RepositoryFormatException>()).WithMessage($"*version {RepositoryConfig.CurrentVersion + 1}*");
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public class RepositoryFormatTests
         var options = TestRepository.SmallOptions("gzip", packSize: 8 * 1024 * 1024);
         await (await TestRepository.InitAsync(target, TestRepository.NewKeyFile(), options)).DisposeAsync();
         var config = await BackupRepository.ReadConfigAsync(target);
-        config.Version.Should().Be(RepositoryConfig.CurrentVersion);
+        config.Version.Should().Be(1, "a repository without user transforms keeps the format it always had");
         config.Compression.Should().Be("gzip");
         config.PackSize.Should().Be(8 * 1024 * 1024);
         config.Chunker.Should().Be(TestRepository.SmallChunker);

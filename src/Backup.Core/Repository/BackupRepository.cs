@@ -28,7 +28,9 @@ public sealed class BackupRepository : IAsyncDisposable
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private string _currentKeyId;
 
-    private BackupRepository(IBackupTarget target, RepositoryConfig config, MasterKey key, string currentKeyId)
+    private readonly IStreamTransform[] _userTransforms;
+
+    private BackupRepository(IBackupTarget target, RepositoryConfig config, MasterKey key, string currentKeyId, IStreamTransform[] userTransforms)
     {
         Target = target;
         Config = config;
@@ -36,7 +38,8 @@ public sealed class BackupRepository : IAsyncDisposable
         _currentKeyId = currentKeyId;
         Compression = CompressionSetting.Parse(config.Compression);
         Encryption = new AesGcmTransform(key.EncryptionKey);
-        Chain = new TransformChain([Compression, Encryption], [new ZstdTransform(), new GzipTransform(), new NoneTransform()], bufferPool: BufferPool);
+        _userTransforms = userTransforms;
+        Chain = UserTransforms.BuildChain(Compression, userTransforms, Encryption, BufferPool);
         Chunker = new FastCdcChunker(key.ChunkerSecret, config.Chunker);
     }
 
@@ -61,7 +64,7 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <summary>The chunker, keyed by this repository's secret.</summary>
     public FastCdcChunker Chunker { get; }
 
-    /// <summary>The transforms every stored object goes through: compression, then AES-256-GCM.</summary>
+    /// <summary>The transforms every stored object goes through: compression, the user transforms, then AES-256-GCM.</summary>
     public TransformChain Chain { get; }
 
     internal IStreamTransform Compression { get; }
@@ -92,46 +95,86 @@ public sealed class BackupRepository : IAsyncDisposable
             PackSize = options.PackSize,
             Compression = options.Compression,
         };
+        var (userTransforms, configured) = await UserTransforms.CreateAsync(options.Transforms, new() { RepositoryId = config.Id, TargetDescription = target.Description }, cancellationToken).ConfigureAwait(false);
+        if (configured.Length > 0)
+        {
+            config = config with { Version = UserTransforms.ConfigVersion, Transforms = configured };
+        }
+
         var key = MasterKey.Generate();
         config = config with { Mac = ConfigMac(config, key) };
         var keyId = await WriteKeyAsync(target, config.Id, key, credentials, options.KdfIterations, options.KeyLabel, cancellationToken).ConfigureAwait(false);
 
         // The config goes last: until it exists there is no repository, so a failed init leaves nothing that opens.
         await target.PutAsync(RepositoryLayout.Config, JsonSerializer.SerializeToUtf8Bytes(config, RepositoryJson.Default.RepositoryConfig), cancellationToken).ConfigureAwait(false);
-        return new BackupRepository(target, config, key, keyId);
+        return new BackupRepository(target, config, key, keyId, userTransforms);
     }
 
     /// <summary>Opens an existing repository and loads its index.</summary>
     /// <exception cref="RepositoryNotFoundException">The target holds no repository.</exception>
     /// <exception cref="RepositoryFormatException">The repository was written by a newer version.</exception>
     /// <exception cref="WrongPasswordException">The credentials open no key.</exception>
-    public static async Task<BackupRepository> OpenAsync(IBackupTarget target, RepositoryCredentials credentials, CancellationToken cancellationToken = default)
+    public static Task<BackupRepository> OpenAsync(IBackupTarget target, RepositoryCredentials credentials, CancellationToken cancellationToken = default) =>
+        OpenAsync(target, credentials, new RepositoryOpenOptions(), cancellationToken);
+
+    /// <summary>Opens an existing repository with the user transforms it may need, and loads its index.</summary>
+    /// <exception cref="RepositoryNotFoundException">The target holds no repository.</exception>
+    /// <exception cref="RepositoryFormatException">The repository was written by a newer version.</exception>
+    /// <exception cref="WrongPasswordException">The credentials open no key.</exception>
+    /// <exception cref="TransformNotRegisteredException">The repository needs a user transform that is not in <paramref name="options"/>.</exception>
+    /// <exception cref="RepositoryTransformException">A user transform could not be opened from what the repository recorded.</exception>
+    public static async Task<BackupRepository> OpenAsync(IBackupTarget target, RepositoryCredentials credentials, RepositoryOpenOptions options, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(credentials);
-        var config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
-        var (key, keyId, skippedKeys) = await UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
-        CheckConfigMac(target, config, key);
-        var repository = new BackupRepository(target, config, key, keyId) { SkippedKeys = skippedKeys };
-        await repository.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        var repository = await OpenWithoutIndexAsync(target, credentials, options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await repository.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await repository.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         return repository;
     }
 
     /// <summary>
     /// Opens an existing repository without loading its index: for check and repair, which read the index objects
-    /// themselves and must still work when one of them is damaged (which makes <see cref="OpenAsync"/> fail).
+    /// themselves and must still work when one of them is damaged (which makes <see cref="OpenAsync(IBackupTarget, RepositoryCredentials, CancellationToken)"/> fail).
     /// </summary>
     /// <exception cref="RepositoryNotFoundException">The target holds no repository.</exception>
     /// <exception cref="RepositoryFormatException">The repository was written by a newer version.</exception>
     /// <exception cref="WrongPasswordException">The credentials open no key.</exception>
-    public static async Task<BackupRepository> OpenWithoutIndexAsync(IBackupTarget target, RepositoryCredentials credentials, CancellationToken cancellationToken = default)
+    public static Task<BackupRepository> OpenWithoutIndexAsync(IBackupTarget target, RepositoryCredentials credentials, CancellationToken cancellationToken = default) =>
+        OpenWithoutIndexAsync(target, credentials, new RepositoryOpenOptions(), cancellationToken);
+
+    /// <summary>Opens an existing repository with the user transforms it may need, without loading its index (see the overload without options).</summary>
+    /// <exception cref="RepositoryNotFoundException">The target holds no repository.</exception>
+    /// <exception cref="RepositoryFormatException">The repository was written by a newer version.</exception>
+    /// <exception cref="WrongPasswordException">The credentials open no key.</exception>
+    /// <exception cref="TransformNotRegisteredException">The repository needs a user transform that is not in <paramref name="options"/>.</exception>
+    /// <exception cref="RepositoryTransformException">A user transform could not be opened from what the repository recorded.</exception>
+    public static async Task<BackupRepository> OpenWithoutIndexAsync(IBackupTarget target, RepositoryCredentials credentials, RepositoryOpenOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentNullException.ThrowIfNull(options);
         var config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
         var (key, keyId, skippedKeys) = await UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
-        CheckConfigMac(target, config, key);
-        return new BackupRepository(target, config, key, keyId) { SkippedKeys = skippedKeys };
+        IStreamTransform[] userTransforms;
+        try
+        {
+            CheckConfigMac(target, config, key);
+            userTransforms = await UserTransforms.OpenAsync(config, options.Transforms, target.Description, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+
+        return new BackupRepository(target, config, key, keyId, userTransforms) { SkippedKeys = skippedKeys };
     }
 
     /// <summary>The config's authentication code: HMAC-SHA256 over its JSON without <see cref="RepositoryConfig.Mac"/>.</summary>
@@ -637,6 +680,7 @@ public sealed class BackupRepository : IAsyncDisposable
     {
         Encryption.Dispose();
         (Compression as IDisposable)?.Dispose();
+        UserTransforms.Dispose(_userTransforms);
         _key.Dispose();
         _refreshGate.Dispose();
         return ValueTask.CompletedTask;

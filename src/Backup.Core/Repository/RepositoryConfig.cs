@@ -8,14 +8,17 @@ namespace Backup.Core.Repository;
 /// </summary>
 public sealed record RepositoryConfig
 {
-    /// <summary>The format version this library writes and the newest it reads.</summary>
-    public const int CurrentVersion = 1;
+    /// <summary>
+    /// The newest format version this library reads. It writes 1, or 2 when the repository records user
+    /// <see cref="Transforms"/> (so a reader that predates them refuses it instead of ignoring them).
+    /// </summary>
+    public const int CurrentVersion = 2;
 
     /// <summary>A marker that says what kind of object this is.</summary>
     public string Format { get; init; } = "backup-sdk-repository";
 
     /// <summary>The format version.</summary>
-    public int Version { get; init; } = CurrentVersion;
+    public int Version { get; init; } = 1;
 
     /// <summary>The repository's random ID.</summary>
     public required string Id { get; init; }
@@ -31,6 +34,12 @@ public sealed record RepositoryConfig
 
     /// <summary>The compression new blobs get: "zstd", "zstd:LEVEL", "gzip" or "none".</summary>
     public string Compression { get; init; } = "zstd:3";
+
+    /// <summary>
+    /// The user transforms new objects go through after compression and before AES-256-GCM, in order, with the
+    /// parameters their providers recorded; null (and absent from the JSON) when there are none.
+    /// </summary>
+    public IReadOnlyList<ConfiguredTransform>? Transforms { get; init; }
 
     /// <summary>
     /// HMAC-SHA256, in lowercase hex, of this config serialised without this field, under a key derived from the

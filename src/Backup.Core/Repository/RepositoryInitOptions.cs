@@ -1,5 +1,6 @@
 using Backup.Core.Chunking;
 using Backup.Core.Crypto;
+using Backup.Core.Transforms;
 
 namespace Backup.Core.Repository;
 
@@ -27,6 +28,13 @@ public sealed record RepositoryInitOptions
     /// <summary>A label for the first key.</summary>
     public string? KeyLabel { get; init; }
 
+    /// <summary>
+    /// User transforms every new object goes through, in this order, after compression and before AES-256-GCM; the
+    /// config records their names, and opening the repository needs the same providers registered
+    /// (<see cref="RepositoryOpenOptions.Transforms"/>). Empty by default.
+    /// </summary>
+    public IReadOnlyList<ITransformProvider> Transforms { get; init; } = [];
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
     public void Validate()
     {
@@ -42,5 +50,6 @@ public sealed record RepositoryInitOptions
         }
 
         _ = CompressionSetting.Parse(Compression);
+        UserTransforms.Validate(Transforms, nameof(Transforms));
     }
 }

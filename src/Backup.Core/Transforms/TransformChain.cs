@@ -71,6 +71,8 @@ public sealed class TransformChain
     /// <summary>The room an intermediate buffer needs for <paramref name="length"/> bytes that do not shrink.</summary>
     internal static int IntermediateRoom(int length) => length + (length / 128) + 1024;
 
+    private static long IntermediateRoom(long length) => length + (length / 128) + 1024;
+
     /// <summary>
     /// Encodes <paramref name="data"/> into <paramref name="destination"/>, using <paramref name="scratch"/> (which the
     /// caller keeps and reuses) for the first intermediate result instead of renting one per call.
@@ -172,7 +174,11 @@ public sealed class TransformChain
         }
 
         // Decryption, undone first, never grows its input and writes all of it: usually the one intermediate buffer.
+        // Only the last decoder's output is the object itself; what an inner layer decodes to is still encoded by the
+        // layers below it (an envelope transform's ciphertext of incompressible data is a little longer than the
+        // data), so inner layers get the room a buffer of data that did not shrink needs.
         PooledBufferWriter? first = null, second = null;
+        var innerMaxDecodedLength = (int)Math.Min(int.MaxValue, IntermediateRoom((long)maxDecodedLength));
         var decryptsFirst = transforms[^1].IsAuthenticatedEncryption;
         try
         {
@@ -184,7 +190,7 @@ public sealed class TransformChain
                     ? second ??= new PooledBufferWriter(input.Length * 2, _pool)
                     : first ??= new PooledBufferWriter(input.Length, _pool, willFill: decryptsFirst);
                 next.Reset();
-                transforms[i].Decode(input, next, new TransformContext(AssociatedData(objectId, HeaderFor(names.Take(i + 1))), maxDecodedLength));
+                transforms[i].Decode(input, next, new TransformContext(AssociatedData(objectId, HeaderFor(names.Take(i + 1))), innerMaxDecodedLength));
                 input = next.WrittenSpan;
                 inputInFirst = next == first;
             }

@@ -147,14 +147,15 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
         var keySource = GetKeySource(name);
         using var credentials = await keySource.GetCredentialsAsync(cancellationToken).ConfigureAwait(false);
         BackupRepository repository;
+        var transforms = settings.Transforms?.Invoke(_services).ToList() ?? [];
         if (settings.CreateIfMissing && await target.StatAsync(RepositoryLayout.Config, cancellationToken).ConfigureAwait(false) is null)
         {
-            repository = await BackupRepository.InitAsync(target, credentials, new RepositoryInitOptions { Compression = settings.Compression }, cancellationToken).ConfigureAwait(false);
+            repository = await BackupRepository.InitAsync(target, credentials, new RepositoryInitOptions { Compression = settings.Compression, Transforms = transforms }, cancellationToken).ConfigureAwait(false);
             Log.RepositoryCreated(_logger, name, target.Description, keySource.Description);
         }
         else
         {
-            repository = await BackupRepository.OpenAsync(target, credentials, cancellationToken).ConfigureAwait(false);
+            repository = await BackupRepository.OpenAsync(target, credentials, new RepositoryOpenOptions { Transforms = transforms }, cancellationToken).ConfigureAwait(false);
             Log.RepositoryOpened(_logger, name, target.Description, keySource.Description);
         }
 

@@ -1,4 +1,5 @@
 using Backup.Core.Storage;
+using Backup.Core.Transforms;
 
 namespace Backup.Extensions.DependencyInjection;
 
@@ -27,6 +28,13 @@ public sealed class BackupRepositoryOptions
 
     /// <summary>The compression of a repository created here ("zstd:2" by default, "zstd:LEVEL", "gzip", "none"…); an existing repository keeps its own.</summary>
     public string Compression { get; set; } = "zstd:2";
+
+    /// <summary>
+    /// User transforms (an envelope key from a KMS, say; see samples/EnvelopeEncryption): a repository created here
+    /// applies them all, in order, after compression; an existing one opens with those its config names and fails
+    /// naming any it needs that is missing. Code only.
+    /// </summary>
+    public Func<IServiceProvider, IEnumerable<ITransformProvider>>? Transforms { get; set; }
 
     /// <summary>Key source: the environment variable holding the password.</summary>
     public string? PasswordEnvironmentVariable { get; set; }
