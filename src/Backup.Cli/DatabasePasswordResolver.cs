@@ -1,5 +1,4 @@
-using MySqlConnector;
-using Npgsql;
+using Backup.Providers;
 
 namespace Backup.Cli;
 
@@ -14,9 +13,9 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
 
     /// <summary>The password to use, or null to rely on the connection string (or on no password at all).</summary>
     /// <exception cref="CliUsageException">The connection string is malformed (the message never quotes it).</exception>
-    public async Task<string?> ResolveAsync(DatabaseKind kind, string optionName, string connectionString, FileInfo? passwordFile)
+    public async Task<string?> ResolveAsync(IDatabaseEngine engine, string optionName, string connectionString, FileInfo? passwordFile)
     {
-        if (HasPassword(kind, optionName, connectionString))
+        if (HasPassword(engine, optionName, connectionString))
         {
             await output.WarnAsync(
                 $"the {optionName} connection string contains a password, which other users can read from the process list; " +
@@ -28,7 +27,7 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
             return PasswordResolver.ReadPasswordFile(passwordFile);
         }
 
-        foreach (var variable in new[] { Variable, kind == DatabaseKind.PostgreSql ? "PGPASSWORD" : "MYSQL_PWD" })
+        foreach (var variable in engine.PasswordEnvironmentVariables.Prepend(Variable))
         {
             if (console.GetEnvironmentVariable(variable) is { Length: > 0 } value)
             {
@@ -42,13 +41,11 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
     /// <summary>The hint added to a failure when no password was found anywhere.</summary>
     public static string MissingPasswordHint => $"no database password was given: set {Variable} or use --db-password-file";
 
-    private static bool HasPassword(DatabaseKind kind, string optionName, string connectionString)
+    private static bool HasPassword(IDatabaseEngine engine, string optionName, string connectionString)
     {
         try
         {
-            return kind == DatabaseKind.PostgreSql
-                ? !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(connectionString).Password)
-                : !string.IsNullOrEmpty(new MySqlConnectionStringBuilder(connectionString).Password);
+            return engine.HasPassword(connectionString);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
         {

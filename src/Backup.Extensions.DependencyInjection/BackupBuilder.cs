@@ -92,23 +92,14 @@ public sealed class BackupBuilder
 
     /// <summary>
     /// Adds a named source that jobs back up by setting <see cref="BackupJobOptions.Source"/> to <paramref name="name"/>;
-    /// <paramref name="create"/> builds the source of each run (disposed after the run when it is disposable).
+    /// <paramref name="create"/> builds the source of each run, which the backup prepares, reads, records the facts of
+    /// and disposes of (any <see cref="Core.Sources.IBackupSource"/>: files, a stream, a database, one of your own).
     /// </summary>
     public BackupBuilder AddSource(string name, Func<IServiceProvider, Core.Sources.IBackupSource> create)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(create);
-        return AddJobSource(sp => new DelegateBackupJobSource(name, () => create(sp)));
-    }
-
-    /// <summary>
-    /// Adds a named source that runs a job's backup itself (provider packages use this for sources that must be
-    /// prepared, such as databases); jobs refer to it by its <see cref="IBackupJobSource.Name"/>.
-    /// </summary>
-    public BackupBuilder AddJobSource(Func<IServiceProvider, IBackupJobSource> create)
-    {
-        ArgumentNullException.ThrowIfNull(create);
-        Services.AddSingleton(create);
+        Services.AddSingleton(new NamedBackupSource(name, create));
         return this;
     }
 

@@ -59,7 +59,7 @@ public sealed class MySqlTests(MariaDbFixture fixture, ITestOutputHelper output)
         var database = await CreateManyTypesAsync(server, "types");
         await using var repo = await TestRepository.CreateAsync();
 
-        var result = await repo.Service.BackupDatabaseAsync(new MySqlSource(SourceOptions(server, database)));
+        var result = await repo.Service.BackupAsync(new MySqlSource(SourceOptions(server, database)));
 
         result.Snapshot.SourceKind.Should().Be("mysql");
         result.Snapshot.Metadata["mysql.checksum_snapshot"].Should().Be("same");
@@ -91,12 +91,12 @@ public sealed class MySqlTests(MariaDbFixture fixture, ITestOutputHelper output)
         await using var repo = await TestRepository.CreateAsync();
         const string wrong = "Wrong-Secret-4242";
 
-        var badPassword = () => repo.Service.BackupDatabaseAsync(new MySqlSource(SourceOptions(server, "mysql") with { Password = wrong }));
+        var badPassword = () => repo.Service.BackupAsync(new MySqlSource(SourceOptions(server, "mysql") with { Password = wrong }));
         var error = (await badPassword.Should().ThrowAsync<BackupSourceException>()).Which;
         output.WriteLine(error.Message);
         error.Message.Should().Contain("Access denied").And.NotContain(wrong);
 
-        var missing = () => repo.Service.BackupDatabaseAsync(new MySqlSource(SourceOptions(server, "no_such_db")));
+        var missing = () => repo.Service.BackupAsync(new MySqlSource(SourceOptions(server, "no_such_db")));
         (await missing.Should().ThrowAsync<BackupSourceException>()).Which.Message.Should().Contain("no_such_db");
         (await repo.CountSnapshotsAsync()).Should().Be(0);
     }
@@ -111,7 +111,7 @@ public sealed class MySqlTests(MariaDbFixture fixture, ITestOutputHelper output)
         await using var repo = await TestRepository.CreateAsync();
 
         var source = new StopOnFirstRead(new MySqlSource(SourceOptions(server, "big") with { RecordChecksums = false }), server.StopAsync);
-        var act = () => repo.Service.BackupDatabaseAsync(source);
+        var act = () => repo.Service.BackupAsync(source);
 
         var error = (await act.Should().ThrowAsync<BackupSourceException>()).Which;
         output.WriteLine(error.Message);
@@ -127,7 +127,7 @@ public sealed class MySqlTests(MariaDbFixture fixture, ITestOutputHelper output)
         await server.ExecuteAsync(null, $"CREATE DATABASE {database}");
         await server.ExecuteAsync(database, "CREATE TABLE keep (id INT PRIMARY KEY, v TEXT); INSERT INTO keep SELECT seq, CONCAT('k', seq) FROM seq_1_to_100;");
         await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupDatabaseAsync(new MySqlSource(SourceOptions(server, database)))).Snapshot;
+        var snapshot = (await repo.Service.BackupAsync(new MySqlSource(SourceOptions(server, database)))).Snapshot;
         await server.ExecuteAsync(database, "DELETE FROM keep WHERE id > 10; CREATE TABLE extra (x INT);");
         var restorer = new MySqlRestorer(repo.Repository);
         var options = new MySqlRestoreOptions { ConnectionString = server.ConnectionString(database), Password = MariaDbServer.Password };
@@ -146,7 +146,7 @@ public sealed class MySqlTests(MariaDbFixture fixture, ITestOutputHelper output)
         var server = fixture.Require();
         var database = await CreateManyTypesAsync(server, "verify");
         await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupDatabaseAsync(new MySqlSource(SourceOptions(server, database)))).Snapshot;
+        var snapshot = (await repo.Service.BackupAsync(new MySqlSource(SourceOptions(server, database)))).Snapshot;
         var verifier = new MySqlVerifier(repo.Repository);
         var options = new MySqlVerifyOptions { ConnectionString = server.ConnectionString(), Password = MariaDbServer.Password };
 
@@ -188,7 +188,7 @@ public sealed class MySqlTests(MariaDbFixture fixture, ITestOutputHelper output)
             """);
         await using var repo = await TestRepository.CreateAsync();
 
-        var snapshot = (await repo.Service.BackupDatabaseAsync(new MySqlSource(SourceOptions(server, database) with
+        var snapshot = (await repo.Service.BackupAsync(new MySqlSource(SourceOptions(server, database) with
         {
             Method = MySqlBackupMethod.DriverOnly,
             ClientToolsDirectory = "/nonexistent",

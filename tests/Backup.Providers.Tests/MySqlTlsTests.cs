@@ -85,7 +85,7 @@ public sealed class MySqlTlsTests : IDisposable
             $"Server=127.0.0.1;Port={server.Port};User ID=certified;SslMode=VerifyFull;SslCa={ca};SslCert={clientCert};SslKey={clientKey};Database={database}";
         await using var repo = await TestRepository.CreateAsync();
 
-        var result = await repo.Service.BackupDatabaseAsync(new MySqlSource(new MySqlSourceOptions { ConnectionString = Connection("tls_source"), Password = CertifiedPassword }));
+        var result = await repo.Service.BackupAsync(new MySqlSource(new MySqlSourceOptions { ConnectionString = Connection("tls_source"), Password = CertifiedPassword }));
         await new MySqlRestorer(repo.Repository).RestoreAsync(result.Snapshot, new MySqlRestoreOptions { ConnectionString = Connection("tls_restored"), Password = CertifiedPassword });
 
         result.Snapshot.Metadata["mysql.method"].Should().Be("dump", "the dump comes from mariadb-dump, through the option file");

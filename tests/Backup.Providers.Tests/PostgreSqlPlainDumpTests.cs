@@ -75,7 +75,7 @@ public sealed class PostgreSqlPlainDumpTests(PostgresFixture fixture, ITestOutpu
             CREATE FUNCTION shout(t text) RETURNS text LANGUAGE sql AS $$ SELECT upper(t) || E'\\' $$;
             """);
         await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(new PostgreSqlSourceOptions
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(new PostgreSqlSourceOptions
         {
             ConnectionString = server.ConnectionString(database),
             Password = PostgresServer.Password,
@@ -106,7 +106,7 @@ public sealed class PostgreSqlPlainDumpTests(PostgresFixture fixture, ITestOutpu
         {
             File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-        var result = await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(new PostgreSqlSourceOptions
+        var result = await repo.Service.BackupAsync(new PostgreSqlSource(new PostgreSqlSourceOptions
         {
             ConnectionString = server.ConnectionString(database),
             Password = PostgresServer.Password,

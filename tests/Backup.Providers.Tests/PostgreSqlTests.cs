@@ -58,7 +58,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         await server.ExecuteAsync(database, ManyTypesSchema);
         await using var repo = await TestRepository.CreateAsync();
 
-        var result = await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database)));
+        var result = await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database)));
 
         result.IsComplete.Should().BeTrue();
         result.Snapshot.SourceKind.Should().Be("postgresql");
@@ -99,14 +99,14 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
             INSERT INTO other SELECT g, repeat(md5((g * 3)::text), 4) FROM generate_series(1, 100000) g;
             """);
         await using var repo = await TestRepository.CreateAsync();
-        var first = await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database)));
+        var first = await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database)));
 
         // 1% of the rows: new ones appended and a contiguous range updated (as most applications change data).
         await server.ExecuteAsync(database, """
             INSERT INTO events SELECT g, 'new ' || md5(g::text) FROM generate_series(200001, 202000) g;
             UPDATE events SET payload = 'changed ' || id WHERE id BETWEEN 50000 AND 51000;
             """);
-        var second = await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database)));
+        var second = await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database)));
 
         var firstBytes = first.Snapshot.Statistics.BytesAdded;
         var secondBytes = second.Snapshot.Statistics.BytesAdded;
@@ -122,7 +122,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         await using var repo = await TestRepository.CreateAsync();
         const string wrong = "Wrong-Secret-4242";
 
-        var act = () => repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { Password = wrong }));
+        var act = () => repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { Password = wrong }));
 
         var error = (await act.Should().ThrowAsync<BackupSourceException>()).Which;
         output.WriteLine(error.Message);
@@ -136,7 +136,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         var server = fixture.Require();
         await using var repo = await TestRepository.CreateAsync();
 
-        var act = () => repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, "no_such_db")));
+        var act = () => repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, "no_such_db")));
 
         (await act.Should().ThrowAsync<BackupSourceException>()).Which.Message.Should().Contain("no_such_db").And.Contain("does not exist");
         (await repo.CountSnapshotsAsync()).Should().Be(0);
@@ -149,10 +149,10 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         await using var server = await PostgresServer.StartAsync();
         await server.ExecuteAsync("postgres", "CREATE TABLE big (id int, payload text); INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 160000) g;");
         await using var repo = await TestRepository.CreateAsync();
-        await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { RecordChecksums = false }));
+        await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { RecordChecksums = false }));
 
         var source = new StopOnFirstRead(new PostgreSqlSource(SourceOptions(server, "postgres") with { RecordChecksums = false }), server.StopAsync);
-        var act = () => repo.Service.BackupDatabaseAsync(source);
+        var act = () => repo.Service.BackupAsync(source);
 
         var error = (await act.Should().ThrowAsync<BackupSourceException>()).Which;
         output.WriteLine(error.Message);
@@ -171,7 +171,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         // them, so the feed always meets a closed pipe.
         await server.ExecuteAsync(database, "CREATE TABLE a_keep (id int PRIMARY KEY); INSERT INTO a_keep SELECT generate_series(1, 50); CREATE TABLE z_bulk (id int, payload text); INSERT INTO z_bulk SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 40000) g;");
         await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database) with { RecordChecksums = false }))).Snapshot;
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database) with { RecordChecksums = false }))).Snapshot;
 
         var target = fixture.NewDatabaseName("selective_early_one");
         await new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(target), Password = PostgresServer.Password, Tables = ["a_keep"] });
@@ -188,7 +188,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         await server.CreateDatabaseAsync(database);
         await server.ExecuteAsync(database, "CREATE TABLE keep (id int PRIMARY KEY, v text); CREATE TABLE skip (id int); INSERT INTO keep SELECT g, 'k' || g FROM generate_series(1, 100) g; INSERT INTO skip VALUES (1);");
         await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database)))).Snapshot;
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database)))).Snapshot;
         var restorer = new PostgreSqlRestorer(repo.Repository);
 
         var target = fixture.NewDatabaseName("selective_one");
@@ -213,7 +213,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         await server.CreateDatabaseAsync(database);
         await server.ExecuteAsync(database, ManyTypesSchema);
         await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database)))).Snapshot;
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database)))).Snapshot;
         var verifier = new PostgreSqlVerifier(repo.Repository);
         var options = new PostgreSqlVerifyOptions { ConnectionString = server.ConnectionString(), Password = PostgresServer.Password };
 
@@ -249,7 +249,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
             .Replace("SELECT lo_from_bytea(0, convert_to(repeat('large object ', 1000), 'UTF8'));", string.Empty, StringComparison.Ordinal));
         await using var repo = await TestRepository.CreateAsync();
 
-        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database) with { Method = PostgreSqlBackupMethod.DriverOnly }))).Snapshot;
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database) with { Method = PostgreSqlBackupMethod.DriverOnly }))).Snapshot;
         snapshot.Metadata["postgresql.format"].Should().Be("copy-binary");
         var target = fixture.NewDatabaseName("driver_restored");
         await new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(target), Password = PostgresServer.Password });
@@ -268,7 +268,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         await server.ExecuteAsync("postgres", "CREATE ROLE reporting NOLOGIN");
         await using var repo = await TestRepository.CreateAsync();
 
-        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { AllDatabases = true }))).Snapshot;
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { AllDatabases = true }))).Snapshot;
 
         PostgreSqlRestorer.DatabasesOf(snapshot).Should().Contain(["app_one", "app_two", "postgres"]).And.NotContain(["template0", "template1"]);
         var root = await repo.Repository.LoadTreeAsync(snapshot.Tree);
@@ -292,7 +292,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
             """);
         await using var repo = await TestRepository.CreateAsync();
 
-        var snapshot = (await repo.Service.BackupDatabaseAsync(new PostgreSqlSource(SourceOptions(server, database) with { Method = PostgreSqlBackupMethod.DriverOnly, SchemaFromCatalog = true }))).Snapshot;
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database) with { Method = PostgreSqlBackupMethod.DriverOnly, SchemaFromCatalog = true }))).Snapshot;
         var target = fixture.NewDatabaseName("catalog_restored");
         await new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(target), Password = PostgresServer.Password });
 

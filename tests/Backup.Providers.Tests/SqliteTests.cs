@@ -75,7 +75,7 @@ public sealed class SqliteTests(ITestOutputHelper output) : IDisposable
                 await Task.Delay(5);
             }
 
-            result = await repo.Service.BackupDatabaseAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path }));
+            result = await repo.Service.BackupAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path }));
         }
         finally
         {
@@ -104,7 +104,7 @@ public sealed class SqliteTests(ITestOutputHelper output) : IDisposable
     {
         var path = CreateDatabase();
         await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupDatabaseAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path }))).Snapshot;
+        var snapshot = (await repo.Service.BackupAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path }))).Snapshot;
         using (var connection = Open(path))
         {
             Execute(connection, "DELETE FROM items WHERE id > 100");
@@ -128,7 +128,7 @@ public sealed class SqliteTests(ITestOutputHelper output) : IDisposable
     {
         var path = CreateDatabase();
         await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupDatabaseAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path }))).Snapshot;
+        var snapshot = (await repo.Service.BackupAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path }))).Snapshot;
 
         var report = await new SqliteVerifier(repo.Repository).VerifyAsync(snapshot, afterRestore: (scratch, _) =>
         {
@@ -140,7 +140,7 @@ public sealed class SqliteTests(ITestOutputHelper output) : IDisposable
         report.Succeeded.Should().BeFalse();
         report.FailedTables.Should().Equal("items");
 
-        var missing = () => repo.Service.BackupDatabaseAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = Path.Combine(_directory, "nope.db") }));
+        var missing = () => repo.Service.BackupAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = Path.Combine(_directory, "nope.db") }));
         await missing.Should().ThrowAsync<BackupSourceException>().WithMessage("*nope.db*does not exist*");
         (await repo.CountSnapshotsAsync()).Should().Be(1);
     }

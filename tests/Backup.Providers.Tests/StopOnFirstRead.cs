@@ -3,13 +3,15 @@ using Backup.Core.Sources;
 namespace Backup.Providers.Tests;
 
 /// <summary>Wraps a source so the server is stopped as soon as the dump's first bytes arrive: a failure mid-way, deterministically.</summary>
-internal sealed class StopOnFirstRead(IDatabaseBackupSource inner, Func<Task> stop) : IDatabaseBackupSource
+internal sealed class StopOnFirstRead(IBackupSource inner, Func<Task> stop) : IBackupSource
 {
     public string Kind => inner.Kind;
 
     public IReadOnlyList<string> Paths => inner.Paths;
 
-    public Task<IReadOnlyDictionary<string, string>> PrepareAsync(CancellationToken cancellationToken = default) => inner.PrepareAsync(cancellationToken);
+    public Task PrepareAsync(CancellationToken cancellationToken = default) => inner.PrepareAsync(cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, string>> GetSnapshotMetadataAsync(CancellationToken cancellationToken = default) => inner.GetSnapshotMetadataAsync(cancellationToken);
 
     public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

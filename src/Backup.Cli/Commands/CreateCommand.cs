@@ -28,24 +28,22 @@ internal static class CreateCommand
             HelpName = "NAME",
             DefaultValueFactory = _ => "stdin",
         };
-        var postgres = new Option<string?>("--postgres")
+        var databases = DatabaseEngines.All.Select(e => (Engine: e, Option: new Option<string?>(e.BackupOption) { Description = e.BackupDescription, HelpName = e.HelpName })).ToList();
+        var allDatabases = new Option<bool>("--all-databases") { Description = $"With {DatabaseEngines.Join(DatabaseEngines.All.Where(e => e.Engine.SupportsAllDatabases).Select(e => e.BackupOption), "or")}: every database on the server (PostgreSQL: plus roles and tablespaces), not only the connection string's." };
+        var driverOnly = new Option<bool>("--driver-only") { Description = $"With {DatabaseEngines.Join(DatabaseEngines.All.Where(e => e.Engine.SupportsDriverOnly).Select(e => e.BackupOption), "or")}: read the data through the driver, without pg_dump / mariadb-dump (see docs/cli.md for what the schema covers)." };
+        var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then {DatabaseEngines.PasswordVariables}.", HelpName = "FILE" };
+        var command = new Command("create", $"Back up files and directories, a stream piped on stdin (--stdin), or a database ({string.Join(", ", DatabaseEngines.All.Select(e => e.BackupOption))}) into a new snapshot.")
         {
-            Description = $"Back up a PostgreSQL database (pg_dump, consistent snapshot, per-table checksums). CONNSTRING is Npgsql's 'Host=…;Port=…;Username=…;Database=…'; the password comes from --db-password-file, ${DatabasePasswordResolver.Variable} or $PGPASSWORD.",
-            HelpName = "CONNSTRING",
+            paths, tag, host, level, exclude, oneFileSystem, stdin, stdinName,
         };
-        var mysql = new Option<string?>("--mysql")
+        foreach (var (_, option) in databases)
         {
-            Description = $"Back up a MariaDB/MySQL database (mariadb-dump --single-transaction, or --driver-only). CONNSTRING is 'Server=…;Port=…;User ID=…;Database=…'; the password comes from --db-password-file, ${DatabasePasswordResolver.Variable} or $MYSQL_PWD.",
-            HelpName = "CONNSTRING",
-        };
-        var sqlite = new Option<string?>("--sqlite") { Description = "Back up a SQLite database file (online backup API: writers may keep going).", HelpName = "FILE" };
-        var allDatabases = new Option<bool>("--all-databases") { Description = "With --postgres or --mysql: every database on the server (PostgreSQL: plus roles and tablespaces), not only the connection string's." };
-        var driverOnly = new Option<bool>("--driver-only") { Description = "With --postgres or --mysql: read the data through the driver, without pg_dump / mariadb-dump (see docs/cli.md for what the schema covers)." };
-        var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then $PGPASSWORD / $MYSQL_PWD.", HelpName = "FILE" };
-        var command = new Command("create", "Back up files and directories, a stream piped on stdin (--stdin), or a database (--postgres, --mysql, --sqlite) into a new snapshot.")
-        {
-            paths, tag, host, level, exclude, oneFileSystem, stdin, stdinName, postgres, mysql, sqlite, allDatabases, driverOnly, dbPasswordFile,
-        };
+            command.Options.Add(option);
+        }
+
+        command.Options.Add(allDatabases);
+        command.Options.Add(driverOnly);
+        command.Options.Add(dbPasswordFile);
         runner.Bind(command, async (context, ct) =>
         {
             var pathList = context.Get(paths) ?? [];
@@ -55,7 +53,7 @@ internal static class CreateCommand
             }
 
             var fromStdin = context.Get(stdin);
-            var database = DatabaseRequest(context, postgres, mysql, sqlite, allDatabases, driverOnly, dbPasswordFile);
+            var database = DatabaseRequest(context, databases, allDatabases, driverOnly, dbPasswordFile);
             if (database is not null && (fromStdin || pathList.Length > 0))
             {
                 throw new CliUsageException($"Give {database.OptionName}, --stdin or paths: one kind of source per snapshot.");
@@ -63,7 +61,7 @@ internal static class CreateCommand
 
             if (database is null && (context.Get(allDatabases) || context.Get(driverOnly) || context.Get(dbPasswordFile) is not null))
             {
-                throw new CliUsageException("--all-databases, --driver-only and --db-password-file need --postgres or --mysql.");
+                throw new CliUsageException($"--all-databases, --driver-only and --db-password-file need {DatabaseEngines.Join(DatabaseEngines.All.Where(e => !e.IsFile).Select(e => e.BackupOption), "or")}.");
             }
 
             if (fromStdin && pathList.Length > 0)
@@ -73,7 +71,7 @@ internal static class CreateCommand
 
             if (!fromStdin && pathList.Length == 0 && database is null)
             {
-                throw new CliUsageException("Nothing to back up: give one or more paths, --stdin, --postgres, --mysql or --sqlite.");
+                throw new CliUsageException($"Nothing to back up: give one or more paths, --stdin, {DatabaseEngines.Join(DatabaseEngines.All.Select(e => e.BackupOption), "or")}.");
             }
 
             if (fromStdin && !context.Console.IsInputRedirected)
@@ -141,13 +139,12 @@ internal static class CreateCommand
 
     /// <summary>The database named by --postgres, --mysql or --sqlite (at most one), or null.</summary>
     private static DatabaseCreate.Request? DatabaseRequest(
-        CommandContext context, Option<string?> postgres, Option<string?> mysql, Option<string?> sqlite, Option<bool> allDatabases, Option<bool> driverOnly, Option<FileInfo?> passwordFile)
+        CommandContext context, IReadOnlyList<(CliDatabaseEngine Engine, Option<string?> Option)> databases, Option<bool> allDatabases, Option<bool> driverOnly, Option<FileInfo?> passwordFile)
     {
-        var given = new[] { (DatabaseKind.PostgreSql, "--postgres", context.Get(postgres)), (DatabaseKind.MySql, "--mysql", context.Get(mysql)), (DatabaseKind.Sqlite, "--sqlite", context.Get(sqlite)) }
-            .Where(d => d.Item3 is not null).ToList();
+        var given = databases.Select(d => (d.Engine, Value: context.Get(d.Option))).Where(d => d.Value is not null).ToList();
         if (given.Count > 1)
         {
-            throw new CliUsageException("Give one of --postgres, --mysql and --sqlite.");
+            throw new CliUsageException($"Give one of {DatabaseEngines.Join(databases.Select(d => d.Engine.BackupOption))}.");
         }
 
         if (given.Count == 0)
@@ -155,13 +152,13 @@ internal static class CreateCommand
             return null;
         }
 
-        var (kind, name, value) = given[0];
+        var (engine, value) = given[0];
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw new CliUsageException($"{name} needs a value.");
+            throw new CliUsageException($"{engine.BackupOption} needs a value.");
         }
 
-        return new DatabaseCreate.Request(kind, name, value!, context.Get(allDatabases), context.Get(driverOnly), context.Get(passwordFile));
+        return new DatabaseCreate.Request(engine, value!, context.Get(allDatabases), context.Get(driverOnly), context.Get(passwordFile));
     }
 
     private static async Task<int> ReportAsync(CommandContext context, BackupResult result)

@@ -1,8 +1,6 @@
 using Backup.Core.Pipeline;
+using Backup.Core.Sources;
 using Backup.Providers;
-using Backup.Providers.MySql;
-using Backup.Providers.PostgreSql;
-using Backup.Providers.Sqlite;
 
 namespace Backup.Cli.Commands;
 
@@ -10,49 +8,39 @@ namespace Backup.Cli.Commands;
 internal static class DatabaseCreate
 {
     /// <summary>What the command line asked for.</summary>
-    public sealed record Request(DatabaseKind Kind, string OptionName, string Value, bool AllDatabases, bool DriverOnly, FileInfo? PasswordFile);
+    public sealed record Request(CliDatabaseEngine Engine, string Value, bool AllDatabases, bool DriverOnly, FileInfo? PasswordFile)
+    {
+        public string OptionName => Engine.BackupOption;
+    }
 
     public static async Task<BackupResult> RunAsync(CommandContext context, Request request, BackupOptions options, ProgressRenderer progress, CancellationToken cancellationToken)
     {
-        var password = request.Kind == DatabaseKind.Sqlite
-            ? null
-            : await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(request.Kind, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
-        IDatabaseBackupSource source;
-        switch (request.Kind)
+        var engine = request.Engine.Engine;
+        if ((request.AllDatabases && !engine.SupportsAllDatabases) || (request.DriverOnly && !engine.SupportsDriverOnly))
         {
-            case DatabaseKind.Sqlite:
-                if (request.AllDatabases || request.DriverOnly)
-                {
-                    throw new CliUsageException("--all-databases and --driver-only apply to --postgres and --mysql only.");
-                }
-
-                var path = Path.GetFullPath(request.Value);
-                if (!File.Exists(path))
-                {
-                    throw new FileNotFoundException($"SQLite database '{path}' does not exist.", path);
-                }
-
-                source = new SqliteSource(new SqliteSourceOptions { DatabasePath = path });
-                break;
-            case DatabaseKind.PostgreSql:
-                source = new PostgreSqlSource(Validated(new PostgreSqlSourceOptions
-                {
-                    ConnectionString = request.Value,
-                    Password = password,
-                    AllDatabases = request.AllDatabases,
-                    Method = request.DriverOnly ? PostgreSqlBackupMethod.DriverOnly : PostgreSqlBackupMethod.PgDump,
-                }, o => o.Validate()));
-                break;
-            default:
-                source = new MySqlSource(Validated(new MySqlSourceOptions
-                {
-                    ConnectionString = request.Value,
-                    Password = password,
-                    AllDatabases = request.AllDatabases,
-                    Method = request.DriverOnly ? MySqlBackupMethod.DriverOnly : MySqlBackupMethod.Dump,
-                }, o => o.Validate()));
-                break;
+            throw new CliUsageException($"--all-databases and --driver-only apply to {DatabaseEngines.Join(DatabaseEngines.All.Where(e => e.Engine.SupportsAllDatabases || e.Engine.SupportsDriverOnly).Select(e => e.BackupOption))} only.");
         }
+
+        var location = request.Value;
+        if (request.Engine.IsFile)
+        {
+            location = Path.GetFullPath(location);
+            if (!File.Exists(location))
+            {
+                throw new FileNotFoundException($"{engine.DisplayName} database '{location}' does not exist.", location);
+            }
+        }
+
+        var password = request.Engine.IsFile
+            ? null
+            : await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(engine, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
+        var source = Validated(() => engine.CreateSource(new DatabaseBackupSettings
+        {
+            Location = location,
+            Password = password,
+            AllDatabases = request.AllDatabases,
+            DriverOnly = request.DriverOnly,
+        }));
 
         Backup.Core.Repository.BackupRepository repository;
         try
@@ -70,22 +58,21 @@ internal static class DatabaseCreate
             try
             {
                 // Prepares (connects, pins the snapshot, records checksums), backs up, and disposes of the source.
-                return await new BackupService(repository).BackupDatabaseAsync(source, options, progress.Enabled ? progress : null, cancellationToken).ConfigureAwait(false);
+                return await new BackupService(repository).BackupAsync(source, options, progress.Enabled ? progress : null, cancellationToken).ConfigureAwait(false);
             }
-            catch (BackupSourceException ex) when (password is null && request.Kind != DatabaseKind.Sqlite && LooksLikeAuthentication(ex.Message))
+            catch (BackupSourceException ex) when (password is null && !request.Engine.IsFile && LooksLikeAuthentication(ex.Message))
             {
                 throw new BackupSourceException($"{ex.Message} ({DatabasePasswordResolver.MissingPasswordHint})", ex);
             }
         }
     }
 
-    /// <summary>Options validated up front: a bad one is a usage error (its message names the setting, never the connection string's contents).</summary>
-    public static T Validated<T>(T options, Action<T> validate)
+    /// <summary>Settings checked up front: a bad one is a usage error (its message names the setting, never the connection string's contents).</summary>
+    public static T Validated<T>(Func<T> create)
     {
         try
         {
-            validate(options);
-            return options;
+            return create();
         }
         catch (ArgumentException ex)
         {

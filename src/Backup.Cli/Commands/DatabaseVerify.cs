@@ -1,9 +1,6 @@
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Providers;
-using Backup.Providers.MySql;
-using Backup.Providers.PostgreSql;
-using Backup.Providers.Sqlite;
 
 namespace Backup.Cli.Commands;
 
@@ -14,33 +11,31 @@ namespace Backup.Cli.Commands;
 /// </summary>
 internal static class DatabaseVerify
 {
-    public static async Task<int> RunAsync(CommandContext context, BackupRepository repository, Snapshot snapshot, DatabaseKind kind, string? scratch, FileInfo? passwordFile, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CommandContext context, BackupRepository repository, Snapshot snapshot, CliDatabaseEngine database, string? scratch, FileInfo? passwordFile, CancellationToken cancellationToken)
     {
         VerificationReport report;
-        if (kind == DatabaseKind.Sqlite)
+        var engine = database.Engine;
+        if (database.IsFile)
         {
             var directory = scratch is null ? null : Path.GetFullPath(scratch);
             if (directory is not null && !Directory.Exists(directory))
             {
-                throw new CliUsageException($"--scratch '{directory}' is not a directory; a SQLite snapshot is verified in a scratch directory.");
+                throw new CliUsageException($"--scratch '{directory}' is not a directory; a {engine.DisplayName} snapshot is verified in a scratch directory.");
             }
 
-            report = await new SqliteVerifier(repository).VerifyAsync(snapshot, directory, null, cancellationToken).ConfigureAwait(false);
+            report = await DatabaseCreate.Validated(() => engine.VerifyAsync(repository, snapshot, new DatabaseVerifySettings { Scratch = directory }, cancellationToken)).ConfigureAwait(false);
         }
         else
         {
-            var engine = kind == DatabaseKind.PostgreSql ? "PostgreSQL" : "MariaDB/MySQL";
             if (string.IsNullOrWhiteSpace(scratch))
             {
-                throw new CliUsageException($"Snapshot {snapshot.Id.ToShortString()} is a {engine} backup: give --scratch CONNSTRING, a server where a scratch database may be created and dropped.");
+                throw new CliUsageException($"Snapshot {snapshot.Id.ToShortString()} is a {engine.DisplayName} backup: give --scratch CONNSTRING, a server where a scratch database may be created and dropped.");
             }
 
-            var password = await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(kind, "--scratch", scratch, passwordFile).ConfigureAwait(false);
+            var password = await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(engine, "--scratch", scratch, passwordFile).ConfigureAwait(false);
             try
             {
-                report = kind == DatabaseKind.PostgreSql
-                    ? await new PostgreSqlVerifier(repository).VerifyAsync(snapshot, DatabaseCreate.Validated(new PostgreSqlVerifyOptions { ConnectionString = scratch, Password = password }, o => o.Validate()), cancellationToken).ConfigureAwait(false)
-                    : await new MySqlVerifier(repository).VerifyAsync(snapshot, DatabaseCreate.Validated(new MySqlVerifyOptions { ConnectionString = scratch, Password = password }, o => o.Validate()), cancellationToken).ConfigureAwait(false);
+                report = await DatabaseCreate.Validated(() => engine.VerifyAsync(repository, snapshot, new DatabaseVerifySettings { Scratch = scratch, Password = password }, cancellationToken)).ConfigureAwait(false);
             }
             catch (Exception ex) when (password is null && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))
             {

@@ -16,28 +16,35 @@ internal static class RestoreCommand
         var devices = new Option<bool>("--devices") { Description = "Create device nodes even when not restoring into '/' (a container or system image); as root only." };
         var noDevices = new Option<bool>("--no-devices") { Description = "Never create device nodes, not even when restoring into '/'. Default: only into '/', their original place." };
         var noLock = new Option<bool>("--no-lock") { Description = "Take no lock, for a repository on read-only media; a prune running meanwhile could delete what the restore reads." };
-        var toPostgres = new Option<string?>("--to-postgres") { Description = "Restore a PostgreSQL snapshot into this server (Npgsql connection string; its Database is the target unless --database is given).", HelpName = "CONNSTRING" };
-        var toMysql = new Option<string?>("--to-mysql") { Description = "Restore a MariaDB/MySQL snapshot into this server (connection string; its Database is the target unless --database is given).", HelpName = "CONNSTRING" };
-        var toSqlite = new Option<string?>("--to-sqlite") { Description = "Restore a SQLite snapshot to this file (checked with PRAGMA integrity_check before it is put in place).", HelpName = "FILE" };
+        var databaseOptions = DatabaseEngines.All.Select(e => (Engine: e, Option: new Option<string?>(e.RestoreOption) { Description = e.RestoreHelp, HelpName = e.HelpName })).ToList();
         var database = new Option<string?>("--database") { Description = "The database to restore into (created; it must not exist unless --clean).", HelpName = "NAME" };
         var sourceDatabase = new Option<string?>("--source-database") { Description = "Which database of a multi-database (--all-databases) snapshot to restore.", HelpName = "NAME" };
         var clean = new Option<bool>("--clean") { Description = "Restore over an existing database (PostgreSQL: drops the objects it recreates; MariaDB/MySQL: drops and recreates the database; SQLite: replaces the file)." };
-        var table = new Option<string[]>("--table") { Description = "With --to-postgres: restore only this table (repeatable; name without schema; custom-format dumps).", HelpName = "NAME" };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "With --to-postgres: pg_restore parallel jobs.", HelpName = "N", DefaultValueFactory = _ => 1 };
-        var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then $PGPASSWORD / $MYSQL_PWD.", HelpName = "FILE" };
-        var command = new Command("restore", "Restore a snapshot into a directory, or a database snapshot into a server (--to-postgres, --to-mysql) or file (--to-sqlite). An existing file stops the restore unless --overwrite or --skip-existing is given.")
+        var table = new Option<string[]>("--table") { Description = $"With {RestoreOptions(e => e.SupportsTableSelection)}: restore only this table (repeatable; name without schema; custom-format dumps).", HelpName = "NAME" };
+        var jobs = new Option<int>("--jobs", "-j") { Description = $"With {RestoreOptions(e => e.SupportsParallelRestore)}: pg_restore parallel jobs.", HelpName = "N", DefaultValueFactory = _ => 1 };
+        var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then {DatabaseEngines.PasswordVariables}.", HelpName = "FILE" };
+        var command = new Command("restore", $"Restore a snapshot into a directory, or a database snapshot into a server ({string.Join(", ", DatabaseEngines.All.Where(e => !e.IsFile).Select(e => e.RestoreOption))}) or file ({string.Join(", ", DatabaseEngines.All.Where(e => e.IsFile).Select(e => e.RestoreOption))}). An existing file stops the restore unless --overwrite or --skip-existing is given.")
         {
-            snapshotArgument, target, include, overwrite, skipExisting, devices, noDevices, noLock, toPostgres, toMysql, toSqlite, database, sourceDatabase, clean, table, jobs, dbPasswordFile,
+            snapshotArgument, target, include, overwrite, skipExisting, devices, noDevices, noLock,
         };
+        foreach (var (_, option) in databaseOptions)
+        {
+            command.Options.Add(option);
+        }
+
+        foreach (var option in new Option[] { database, sourceDatabase, clean, table, jobs, dbPasswordFile })
+        {
+            command.Options.Add(option);
+        }
+
         runner.Bind(command, async (context, ct) =>
         {
-            var databases = new[] { (DatabaseKind.PostgreSql, "--to-postgres", context.Get(toPostgres)), (DatabaseKind.MySql, "--to-mysql", context.Get(toMysql)), (DatabaseKind.Sqlite, "--to-sqlite", context.Get(toSqlite)) }
-                .Where(d => d.Item3 is not null).ToList();
+            var databases = databaseOptions.Select(d => (d.Engine, Value: context.Get(d.Option))).Where(d => d.Value is not null).ToList();
             var databaseOnly = context.Get(database) is not null || context.Get(sourceDatabase) is not null || context.Get(clean) || (context.Get(table) ?? []).Length > 0
                 || context.ParseResult.GetResult(jobs) is { Implicit: false } || context.Get(dbPasswordFile) is not null;
             if (databases.Count + (context.Get(target) is null ? 0 : 1) != 1)
             {
-                throw new CliUsageException("Give one of --target DIR, --to-postgres CONNSTRING, --to-mysql CONNSTRING and --to-sqlite FILE.");
+                throw new CliUsageException($"Give one of {DatabaseEngines.Join(databaseOptions.Select(d => $"{d.Engine.RestoreOption} {d.Engine.HelpName}").Prepend("--target DIR"))}.");
             }
 
             if (databases.Count == 1)
@@ -47,9 +54,9 @@ internal static class RestoreCommand
                     throw new CliUsageException("--include, --overwrite, --skip-existing, --devices, --no-devices and --no-lock apply to --target; a database restore uses --table and --clean.");
                 }
 
-                var (kind, optionName, value) = databases[0];
+                var (engine, value) = databases[0];
                 var request = new DatabaseRestore.Request(
-                    kind, optionName, string.IsNullOrWhiteSpace(value) ? throw new CliUsageException($"{optionName} needs a value.") : value!,
+                    engine, string.IsNullOrWhiteSpace(value) ? throw new CliUsageException($"{engine.RestoreOption} needs a value.") : value!,
                     context.Get(database), context.Get(sourceDatabase), context.Get(clean), context.Get(table) ?? [], context.Get(jobs), context.Get(dbPasswordFile));
                 await using var databaseRepository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
                 var databaseSnapshot = await databaseRepository.FindSnapshotAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
@@ -72,7 +79,7 @@ internal static class RestoreCommand
 
             if (databaseOnly)
             {
-                throw new CliUsageException("--database, --source-database, --clean, --table, --jobs and --db-password-file apply to --to-postgres, --to-mysql and --to-sqlite.");
+                throw new CliUsageException($"--database, --source-database, --clean, --table, --jobs and --db-password-file apply to {DatabaseEngines.Join(databaseOptions.Select(d => d.Engine.RestoreOption))}.");
             }
 
             if (context.Get(overwrite) && context.Get(skipExisting))
@@ -140,4 +147,8 @@ internal static class RestoreCommand
     {
         public void Report(RestoreProgress value) => renderer.Update(value.Files, value.Bytes, totalBytes, value.Elapsed);
     }
+
+    /// <summary>The restore options of the engines that support what <paramref name="supports"/> asks ("--to-postgres").</summary>
+    private static string RestoreOptions(Func<Backup.Providers.IDatabaseEngine, bool> supports) =>
+        DatabaseEngines.Join(DatabaseEngines.All.Where(e => supports(e.Engine)).Select(e => e.RestoreOption), "or");
 }

@@ -24,7 +24,7 @@ internal static class VerifyCommand
             Description = $"Restore a random snapshot taken within DURATION before now instead of SNAPSHOT ({DurationParser.HelpText}).",
             HelpName = "DURATION",
         };
-        var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the scratch server's password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then $PGPASSWORD / $MYSQL_PWD.", HelpName = "FILE" };
+        var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the scratch server's password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then {DatabaseEngines.PasswordVariables}.", HelpName = "FILE" };
         var command = new Command(
             "verify",
             "Restore drill: restore a snapshot into scratch space, verify every file's size and hash against the repository, delete it again, " +
@@ -46,9 +46,9 @@ internal static class VerifyCommand
             if (window is null)
             {
                 var found = await repository.FindSnapshotAsync(snapshot ?? "latest", ct).ConfigureAwait(false);
-                if (DatabaseRestore.KindOf(found) is { } database)
+                if (DatabaseEngines.OfSnapshot(found) is { } database)
                 {
-                    return await DatabaseVerify.RunAsync(context, repository, found, database.Kind, context.Get(scratch), context.Get(dbPasswordFile), ct).ConfigureAwait(false);
+                    return await DatabaseVerify.RunAsync(context, repository, found, database, context.Get(scratch), context.Get(dbPasswordFile), ct).ConfigureAwait(false);
                 }
             }
 

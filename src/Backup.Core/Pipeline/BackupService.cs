@@ -22,14 +22,31 @@ public sealed class BackupService
         _time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>Runs one backup of <paramref name="source"/>.</summary>
+    /// <summary>
+    /// Runs one backup of <paramref name="source"/>: prepares it, reads its entries, records its facts (merged under
+    /// <see cref="BackupOptions.Metadata"/>, which wins on a clash) in the snapshot, and disposes of it, also when the
+    /// backup fails. The source serves this one run.
+    /// </summary>
     /// <returns>The snapshot and the entries that could not be read (then the snapshot is partial).</returns>
-    /// <exception cref="BackupSourceException">The source failed as a whole (a dump tool reported an error): no snapshot was written.</exception>
+    /// <exception cref="BackupSourceException">The source failed as a whole (it could not be prepared, or a dump tool reported an error): no snapshot was written.</exception>
     public async Task<BackupResult> BackupAsync(IBackupSource source, BackupOptions? options = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        options ??= new BackupOptions();
-        options.Validate();
+        try
+        {
+            options ??= new BackupOptions();
+            options.Validate();
+            await PrepareAsync(source, cancellationToken).ConfigureAwait(false);
+            return await BackupPreparedAsync(source, options, progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<BackupResult> BackupPreparedAsync(IBackupSource source, BackupOptions options, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    {
         var started = _time.GetTimestamp();
         var startTime = _time.GetLocalNow();
         var hostname = options.Hostname ?? Environment.MachineName;
@@ -90,6 +107,7 @@ public sealed class BackupService
         await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
 
         var problems = context.Problems.ToList();
+        var metadata = await RecordedMetadataAsync(source, options, cancellationToken).ConfigureAwait(false);
         var snapshot = new Snapshot
         {
             Time = startTime,
@@ -103,7 +121,7 @@ public sealed class BackupService
             Tree = rootTree,
             Partial = problems.Count > 0,
             Problems = [.. problems.Select(p => p.ToString())],
-            Metadata = options.Metadata ?? new Dictionary<string, string>(),
+            Metadata = metadata,
             Statistics = run.Statistics(writer, problems.Count),
         };
         snapshot = await writer.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
@@ -133,6 +151,37 @@ public sealed class BackupService
         }
 
         return found;
+    }
+
+    /// <summary>Prepares <paramref name="source"/>; a failure (connection refused, bad password, missing tools) means the source failed as a whole.</summary>
+    private static async Task PrepareAsync(IBackupSource source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await source.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not BackupSourceException and not ArgumentException)
+        {
+            throw new BackupSourceException($"{source.Kind} backup could not start: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The source's facts with the caller's metadata over them.</summary>
+    private static async Task<IReadOnlyDictionary<string, string>> RecordedMetadataAsync(IBackupSource source, BackupOptions options, CancellationToken cancellationToken)
+    {
+        var facts = await source.GetSnapshotMetadataAsync(cancellationToken).ConfigureAwait(false);
+        if (facts.Count == 0)
+        {
+            return options.Metadata ?? new Dictionary<string, string>();
+        }
+
+        var metadata = new Dictionary<string, string>(facts, StringComparer.Ordinal);
+        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>())
+        {
+            metadata[key] = value;
+        }
+
+        return metadata;
     }
 
     private static string ParentOf(string path)

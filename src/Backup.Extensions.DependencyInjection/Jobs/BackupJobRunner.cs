@@ -20,7 +20,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
     private readonly IServiceProvider _services;
     private readonly IBackupNotificationSink[] _sinks;
     private readonly IBackupPathSourceFactory? _pathSources;
-    private readonly Dictionary<string, IBackupJobSource> _jobSources;
+    private readonly Dictionary<string, NamedBackupSource> _namedSources;
     private readonly IBackupJobStateStore _state;
     private readonly BackupTelemetry _telemetry;
     private readonly BackupHookRunner _hooks;
@@ -37,7 +37,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         IServiceProvider services,
         IEnumerable<IBackupNotificationSink> sinks,
         IEnumerable<IBackupPathSourceFactory> pathSources,
-        IEnumerable<IBackupJobSource> jobSources,
+        IEnumerable<NamedBackupSource> namedSources,
         IBackupJobStateStore state,
         BackupTelemetry telemetry,
         BackupHookRunner hooks,
@@ -49,10 +49,10 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         _services = services;
         _sinks = [.. sinks];
         _pathSources = pathSources.LastOrDefault();
-        _jobSources = new Dictionary<string, IBackupJobSource>(StringComparer.OrdinalIgnoreCase);
-        foreach (var source in jobSources)
+        _namedSources = new Dictionary<string, NamedBackupSource>(StringComparer.OrdinalIgnoreCase);
+        foreach (var source in namedSources)
         {
-            _jobSources[source.Name] = source;
+            _namedSources[source.Name] = source;
         }
         _state = state;
         _telemetry = telemetry;
@@ -241,17 +241,9 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         return result;
     }
 
-    private async Task<BackupResult> BackupAsync(string jobName, BackupJobOptions job, BackupService service, BackupOptions options, CancellationToken cancellationToken)
-    {
-        if (job.SourceFactory is null && job.Source is { } sourceName)
-        {
-            return _jobSources.TryGetValue(sourceName, out var jobSource)
-                ? await jobSource.BackupAsync(jobName, service, options, cancellationToken).ConfigureAwait(false)
-                : throw new InvalidOperationException($"Job '{jobName}' backs up source '{sourceName}', but no source of that name is registered.");
-        }
-
-        return await service.BackupAsync(CreateSource(jobName, job), options, null, cancellationToken).ConfigureAwait(false);
-    }
+    // The service owns the source for the run: it prepares it, reads it, records its facts and disposes of it.
+    private Task<BackupResult> BackupAsync(string jobName, BackupJobOptions job, BackupService service, BackupOptions options, CancellationToken cancellationToken) =>
+        service.BackupAsync(CreateSource(jobName, job), options, null, cancellationToken);
 
     private async Task<IReadOnlyList<BackupCopyResult>> CopyAsync(string jobName, BackupJobOptions job, BackupRepository primary, Snapshot snapshot, CancellationToken cancellationToken)
     {
@@ -440,6 +432,13 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         if (job.SourceFactory is { } factory)
         {
             return factory(_services);
+        }
+
+        if (job.Source is { } sourceName)
+        {
+            return _namedSources.TryGetValue(sourceName, out var named)
+                ? named.Create(_services)
+                : throw new InvalidOperationException($"Job '{jobName}' backs up source '{sourceName}', but no source of that name is registered.");
         }
 
         return _pathSources is null

@@ -61,8 +61,8 @@ public sealed class BackupJobOptions
     public List<BackupHookOptions> PostHooks { get; } = [];
 
     /// <summary>
-    /// The name of a registered <see cref="IBackupJobSource"/> to back up (e.g. a database added with a provider
-    /// package's <c>AddPostgreSqlSource</c>) instead of <see cref="Paths"/>.
+    /// The name of a source registered with <see cref="BackupBuilder.AddSource"/> to back up (e.g. a database added
+    /// with a provider package's <c>AddPostgreSqlSource</c>) instead of <see cref="Paths"/>.
     /// </summary>
     public string? Source { get; set; }
 

@@ -9,10 +9,10 @@ namespace Backup.Extensions.DependencyInjection;
 /// Every message starts with the configuration path of the bad setting, e.g.
 /// "Backup:Jobs:nightly:Schedule: '61 * * * *' is not a valid cron expression".
 /// </summary>
-internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactory> pathSourceFactories, IEnumerable<IBackupJobSource> jobSources) : IValidateOptions<BackupHostingOptions>
+internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactory> pathSourceFactories, IEnumerable<NamedBackupSource> namedSources) : IValidateOptions<BackupHostingOptions>
 {
     private readonly bool _hasPathSourceFactory = pathSourceFactories.Any();
-    private readonly HashSet<string> _jobSources = new(jobSources.Select(s => s.Name), StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _jobSources = new(namedSources.Select(s => s.Name), StringComparer.OrdinalIgnoreCase);
 
     public ValidateOptionsResult Validate(string? name, BackupHostingOptions options)
     {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text.Json;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Microsoft.Extensions.Logging;
@@ -28,16 +26,7 @@ public sealed class MySqlRestorer
 
     /// <summary>The databases a MariaDB/MySQL snapshot holds.</summary>
     /// <exception cref="ArgumentException">The snapshot is not a MariaDB/MySQL backup.</exception>
-    public static IReadOnlyList<string> DatabasesOf(Snapshot snapshot)
-    {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        if (snapshot.SourceKind != MySqlSource.KindName || !snapshot.Metadata.TryGetValue($"{MySqlSource.KindName}.databases", out var json))
-        {
-            throw new ArgumentException($"Snapshot {snapshot.Id} is a '{snapshot.SourceKind}' backup, not a MariaDB/MySQL one.", nameof(snapshot));
-        }
-
-        return JsonSerializer.Deserialize(json, MyJson.Default.ListString) ?? [];
-    }
+    public static IReadOnlyList<string> DatabasesOf(Snapshot snapshot) => SnapshotDatabases.Of(snapshot, MySqlSource.KindName, "MariaDB/MySQL", MyJson.Default.ListString);
 
     /// <summary>Restores the snapshot named by <paramref name="snapshotIdOrPrefix"/>.</summary>
     /// <exception cref="DatabaseRestoreException">The restore failed; the message carries the client's stderr (password scrubbed).</exception>
@@ -54,12 +43,7 @@ public sealed class MySqlRestorer
         ArgumentNullException.ThrowIfNull(options);
         var server = new MyServer(options);
         var databases = DatabasesOf(snapshot);
-        var source = options.SourceDatabase
-            ?? (databases.Count == 1 ? databases[0] : throw new ArgumentException($"The snapshot holds {databases.Count} databases ({string.Join(", ", databases)}); set SourceDatabase.", nameof(options)));
-        if (!databases.Contains(source, StringComparer.Ordinal))
-        {
-            throw new ArgumentException($"Database '{source}' is not in snapshot {snapshot.Id}.", nameof(options));
-        }
+        var source = SnapshotDatabases.Pick(snapshot, databases, options.SourceDatabase, nameof(options));
 
         var target = options.TargetDatabase ?? server.Database!;
         var driver = snapshot.Metadata.GetValueOrDefault($"{MySqlSource.KindName}.method") == "driver";
@@ -133,104 +117,70 @@ public sealed class MySqlVerifier
     public MySqlVerifier(BackupRepository repository) => _repository = repository ?? throw new ArgumentNullException(nameof(repository));
 
     /// <summary>Verifies <paramref name="snapshot"/>; a failed restore, a mismatching table or a CHECK TABLE finding makes the report fail.</summary>
-    public async Task<VerificationReport> VerifyAsync(Snapshot snapshot, MySqlVerifyOptions options, CancellationToken cancellationToken = default)
+    public Task<VerificationReport> VerifyAsync(Snapshot snapshot, MySqlVerifyOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var server = new MyServer(options);
         var databases = MySqlRestorer.DatabasesOf(snapshot);
-        var restorer = new MySqlRestorer(_repository);
-        var mismatches = new List<TableMismatch>();
-        var problems = new List<string>();
-        var notes = new List<string>();
-        var duration = TimeSpan.Zero;
-        var compared = 0;
-        foreach (var database in databases)
-        {
-            var scratch = $"{options.ScratchDatabasePrefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
-            try
+        return new Scratch(new MyServer(options), new MySqlRestorer(_repository), options)
+            .VerifyAsync(snapshot, databases, options.ScratchDatabasePrefix, [], cancellationToken);
+    }
+
+    /// <summary>MariaDB/MySQL's part of a test restore: the client into the scratch database, MyChecksums, CHECK TABLE, DROP DATABASE.</summary>
+    private sealed class Scratch(MyServer server, MySqlRestorer restorer, MySqlVerifyOptions options) : ScratchVerifier<MySqlConnection>
+    {
+        protected override string Kind => MySqlSource.KindName;
+
+        // CHECK TABLE runs on every restored table, so they are listed whether or not checksums were recorded.
+        protected override bool AlwaysMeasure => true;
+
+        protected override Task<DatabaseRestoreResult> RestoreAsync(Snapshot snapshot, string database, string scratch, CancellationToken cancellationToken) =>
+            restorer.RestoreAsync(snapshot, new MySqlRestoreOptions
             {
-                duration += (await restorer.RestoreAsync(snapshot, new MySqlRestoreOptions
-                {
-                    ConnectionString = options.ConnectionString,
-                    Password = options.Password,
-                    ClientToolsDirectory = options.ClientToolsDirectory,
-                    SourceDatabase = database,
-                    TargetDatabase = scratch,
-                }, cancellationToken).ConfigureAwait(false)).Duration;
+                ConnectionString = options.ConnectionString,
+                Password = options.Password,
+                ClientToolsDirectory = options.ClientToolsDirectory,
+                SourceDatabase = database,
+                TargetDatabase = scratch,
+            }, cancellationToken);
 
-                await using var connection = await server.OpenAsync(scratch, cancellationToken).ConfigureAwait(false);
-                if (options.AfterRestore is { } hook)
-                {
-                    await hook(connection, database, cancellationToken).ConfigureAwait(false);
-                }
+        protected override Task<MySqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken) => server.OpenAsync(scratch, cancellationToken);
 
-                await using (var settings = new MySqlCommand(MyChecksums.SessionSettings, connection))
-                {
-                    await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
+        protected override Task AfterRestoreAsync(MySqlConnection connection, string database, CancellationToken cancellationToken) =>
+            options.AfterRestore?.Invoke(connection, database, cancellationToken) ?? Task.CompletedTask;
 
-                var actual = await MyChecksums.MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false);
-                var expected = ChecksumMetadata.Read(snapshot.Metadata, MySqlSource.KindName, database);
-                if (expected is null)
-                {
-                    notes.Add($"{database}: no checksums were recorded at backup time");
-                }
-                else
-                {
-                    mismatches.AddRange(ChecksumMetadata.Compare(database, expected, actual));
-                    compared += expected.Count;
-                }
+        protected override async Task<IReadOnlyList<TableChecksum>> MeasureAsync(MySqlConnection connection, string scratch, CancellationToken cancellationToken)
+        {
+            await using (var settings = new MySqlCommand(MyChecksums.SessionSettings, connection))
+            {
+                await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-                foreach (var table in actual)
+            return await MyChecksums.MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override async Task CheckIntegrityAsync(MySqlConnection connection, string database, string scratch, IReadOnlyList<TableChecksum>? tables, List<string> problems, List<string> notes, CancellationToken cancellationToken)
+        {
+            foreach (var table in tables ?? [])
+            {
+                await using var check = new MySqlCommand($"CHECK TABLE {MyServer.QuoteIdentifier(scratch)}.{MyServer.QuoteIdentifier(table.Table)}", connection) { CommandTimeout = 0 };
+                await using var reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    await using var check = new MySqlCommand($"CHECK TABLE {MyServer.QuoteIdentifier(scratch)}.{MyServer.QuoteIdentifier(table.Table)}", connection) { CommandTimeout = 0 };
-                    await using var reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    var type = reader.GetString(2);
+                    var text = reader.GetString(3);
+                    if (type.Equals("error", StringComparison.OrdinalIgnoreCase) || (type.Equals("status", StringComparison.OrdinalIgnoreCase) && !text.Equals("OK", StringComparison.OrdinalIgnoreCase)))
                     {
-                        var type = reader.GetString(2);
-                        var text = reader.GetString(3);
-                        if (type.Equals("error", StringComparison.OrdinalIgnoreCase) || (type.Equals("status", StringComparison.OrdinalIgnoreCase) && !text.Equals("OK", StringComparison.OrdinalIgnoreCase)))
-                        {
-                            problems.Add($"{database}.{table.Table}: CHECK TABLE {type}: {text}");
-                        }
+                        problems.Add($"{database}.{table.Table}: CHECK TABLE {type}: {text}");
                     }
                 }
             }
-            catch (DatabaseRestoreException ex)
-            {
-                problems.Add($"{database}: restore failed: {ex.Message}");
-            }
-            finally
-            {
-                await DropAsync(server, scratch).ConfigureAwait(false);
-            }
         }
 
-        return new VerificationReport
+        protected override async Task DropAsync(string scratch, CancellationToken cancellationToken)
         {
-            SnapshotId = snapshot.Id.ToString(),
-            Databases = databases,
-            RestoreDuration = duration,
-            TablesCompared = compared,
-            Mismatches = mismatches,
-            IntegrityProblems = problems,
-            Notes = notes,
-        };
-    }
-
-    /// <summary>Drops the scratch database even when the caller's token was cancelled: a leftover copy of production data is worse than a late return.</summary>
-    private static async Task DropAsync(MyServer server, string scratch)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await using var admin = await server.OpenAsync(null, timeout.Token).ConfigureAwait(false);
+            await using var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
             await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(scratch)}", admin);
-            await drop.ExecuteNonQueryAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (MySqlException)
-        {
-            // Nothing more to do here; the database name says what it is.
+            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -17,7 +17,7 @@ namespace Backup.Providers.MySql;
 /// mysqldump) <c>--single-transaction --routines --triggers --events</c>, streamed into the repository as
 /// <c>&lt;db&gt;.sql</c>; or, with <see cref="MySqlBackupMethod.DriverOnly"/>, without any client tool as a directory
 /// <c>&lt;db&gt;/</c> holding <c>manifest.json</c> (the schema) and <c>data.sql</c> (batched INSERTs), all read in one
-/// consistent-snapshot transaction. Run it with <see cref="DatabaseBackup.BackupDatabaseAsync"/>.
+/// consistent-snapshot transaction. <see cref="BackupService.BackupAsync"/> drives it: prepare, read, record the facts, dispose.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -35,7 +35,7 @@ namespace Backup.Providers.MySql;
 /// stderr (password scrubbed) and no snapshot is written. Credentials go through a 0600 --defaults-extra-file.
 /// </para>
 /// </remarks>
-public sealed class MySqlSource : IDatabaseBackupSource
+public sealed class MySqlSource : IBackupSource
 {
     /// <summary>The source kind and metadata key prefix.</summary>
     public const string KindName = "mysql";
@@ -82,7 +82,14 @@ public sealed class MySqlSource : IDatabaseBackupSource
     private static string EscapeName(string database) => database.Replace("%", "%25", StringComparison.Ordinal).Replace("/", "%2F", StringComparison.Ordinal);
 
     /// <inheritdoc />
-    public async Task<IReadOnlyDictionary<string, string>> PrepareAsync(CancellationToken cancellationToken = default)
+    public Task PrepareAsync(CancellationToken cancellationToken = default) => PrepareFactsAsync(cancellationToken);
+
+    /// <summary>The facts measured by <see cref="PrepareAsync"/> (server version, databases, entries, per-table checksums); prepares first when it has not run.</summary>
+    /// <param name="cancellationToken">Stops the preparation.</param>
+    public Task<IReadOnlyDictionary<string, string>> GetSnapshotMetadataAsync(CancellationToken cancellationToken = default) => PrepareFactsAsync(cancellationToken);
+
+    /// <summary>Prepares once (later calls return the first call's facts).</summary>
+    private async Task<IReadOnlyDictionary<string, string>> PrepareFactsAsync(CancellationToken cancellationToken)
     {
         await _prepareLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -307,7 +314,8 @@ public sealed class MySqlSource : IDatabaseBackupSource
     /// <inheritdoc />
     public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await DatabaseBackup.PrepareOrThrowAsync(this, cancellationToken).ConfigureAwait(false);
+        // Idempotent: BackupService has prepared already; this serves a caller that reads the entries directly.
+        await PrepareFactsAsync(cancellationToken).ConfigureAwait(false);
         if (_options.Method == MySqlBackupMethod.DriverOnly)
         {
             foreach (var entry in _manifests.Keys.Order(StringComparer.Ordinal).SelectMany(DriverEntries))

@@ -37,16 +37,7 @@ public sealed class PostgreSqlRestorer
 
     /// <summary>The databases a PostgreSQL snapshot holds.</summary>
     /// <exception cref="ArgumentException">The snapshot is not a PostgreSQL backup.</exception>
-    public static IReadOnlyList<string> DatabasesOf(Snapshot snapshot)
-    {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        if (snapshot.SourceKind != PostgreSqlSource.KindName || !snapshot.Metadata.TryGetValue($"{PostgreSqlSource.KindName}.databases", out var json))
-        {
-            throw new ArgumentException($"Snapshot {snapshot.Id} is a '{snapshot.SourceKind}' backup, not a PostgreSQL one.", nameof(snapshot));
-        }
-
-        return JsonSerializer.Deserialize(json, PgJson.Default.ListString) ?? [];
-    }
+    public static IReadOnlyList<string> DatabasesOf(Snapshot snapshot) => SnapshotDatabases.Of(snapshot, PostgreSqlSource.KindName, "PostgreSQL", PgJson.Default.ListString);
 
     /// <summary>Restores the snapshot named by <paramref name="snapshotIdOrPrefix"/> ("latest" works too).</summary>
     /// <exception cref="DatabaseRestoreException">The restore failed; the message carries the tool's stderr (passwords scrubbed).</exception>
@@ -63,12 +54,7 @@ public sealed class PostgreSqlRestorer
         ArgumentNullException.ThrowIfNull(options);
         var server = new PgServer(options);
         var databases = DatabasesOf(snapshot);
-        var source = options.SourceDatabase
-            ?? (databases.Count == 1 ? databases[0] : throw new ArgumentException($"The snapshot holds {databases.Count} databases ({string.Join(", ", databases)}); set SourceDatabase.", nameof(options)));
-        if (!databases.Contains(source, StringComparer.Ordinal))
-        {
-            throw new ArgumentException($"Database '{source}' is not in snapshot {snapshot.Id} (it holds {string.Join(", ", databases)}).", nameof(options));
-        }
+        var source = SnapshotDatabases.Pick(snapshot, databases, options.SourceDatabase, nameof(options));
 
         var target = options.TargetDatabase ?? server.Database!;
         var format = snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.format", "custom");

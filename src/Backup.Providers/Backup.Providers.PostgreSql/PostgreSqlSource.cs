@@ -18,7 +18,7 @@ namespace Backup.Providers.PostgreSql;
 /// into the repository with no temporary file. Preparing pins a snapshot per database (a REPEATABLE READ
 /// transaction that exports it with <c>pg_export_snapshot()</c>), measures per-table row counts and checksums in
 /// that transaction, and pg_dump then reads the very same snapshot (<c>--snapshot</c>), so the recorded checksums
-/// describe exactly what was dumped. Run it with <see cref="DatabaseBackup.BackupDatabaseAsync"/>.
+/// describe exactly what was dumped. <see cref="BackupService.BackupAsync"/> drives it: prepare, read, record the facts, dispose.
 /// </summary>
 /// <remarks>
 /// Entries: <c>&lt;db&gt;.dump</c> (custom format) or <c>&lt;db&gt;.sql</c> (plain); with <see cref="PostgreSqlSourceOptions.AllDatabases"/>
@@ -27,7 +27,7 @@ namespace Backup.Providers.PostgreSql;
 /// 0, its stderr reports no error and its output ended cleanly; otherwise the backup fails with
 /// <see cref="BackupSourceException"/> quoting stderr (password scrubbed) and no snapshot is written.
 /// </remarks>
-public sealed class PostgreSqlSource : IDatabaseBackupSource
+public sealed class PostgreSqlSource : IBackupSource
 {
     /// <summary>The metadata key prefix and source kind.</summary>
     public const string KindName = "postgresql";
@@ -63,7 +63,14 @@ public sealed class PostgreSqlSource : IDatabaseBackupSource
         EscapeName(database) + (method == PostgreSqlBackupMethod.DriverOnly ? string.Empty : format == PostgreSqlDumpFormat.Custom ? ".dump" : ".sql");
 
     /// <inheritdoc />
-    public async Task<IReadOnlyDictionary<string, string>> PrepareAsync(CancellationToken cancellationToken = default)
+    public Task PrepareAsync(CancellationToken cancellationToken = default) => PrepareFactsAsync(cancellationToken);
+
+    /// <summary>The facts measured by <see cref="PrepareAsync"/> (server version, databases, entries, per-table checksums); prepares first when it has not run.</summary>
+    /// <param name="cancellationToken">Stops the preparation.</param>
+    public Task<IReadOnlyDictionary<string, string>> GetSnapshotMetadataAsync(CancellationToken cancellationToken = default) => PrepareFactsAsync(cancellationToken);
+
+    /// <summary>Prepares once (later calls return the first call's facts).</summary>
+    private async Task<IReadOnlyDictionary<string, string>> PrepareFactsAsync(CancellationToken cancellationToken)
     {
         await _prepareLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -113,7 +120,8 @@ public sealed class PostgreSqlSource : IDatabaseBackupSource
     /// <inheritdoc />
     public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await DatabaseBackup.PrepareOrThrowAsync(this, cancellationToken).ConfigureAwait(false);
+        // Idempotent: BackupService has prepared already; this serves a caller that reads the entries directly.
+        await PrepareFactsAsync(cancellationToken).ConfigureAwait(false);
         if (_options.AllDatabases && _options.Method == PostgreSqlBackupMethod.PgDump)
         {
             var pgDumpAll = await _server.LocateToolAsync("pg_dumpall", _serverVersionNum, cancellationToken).ConfigureAwait(false);

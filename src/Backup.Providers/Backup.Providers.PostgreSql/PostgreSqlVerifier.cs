@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Microsoft.Extensions.Logging;
@@ -31,83 +30,54 @@ public sealed class PostgreSqlVerifier
     }
 
     /// <summary>Verifies <paramref name="snapshot"/>; a failed restore, a mismatching table or an amcheck finding makes the report fail.</summary>
-    public async Task<VerificationReport> VerifyAsync(Snapshot snapshot, PostgreSqlVerifyOptions options, CancellationToken cancellationToken = default)
+    public Task<VerificationReport> VerifyAsync(Snapshot snapshot, PostgreSqlVerifyOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(options);
-        var server = new PgServer(options);
         var databases = PostgreSqlRestorer.DatabasesOf(snapshot);
-        var restorer = new PostgreSqlRestorer(_repository, _logger);
-        var mismatches = new List<TableMismatch>();
-        var problems = new List<string>();
-        var notes = new List<string>();
-        var duration = TimeSpan.Zero;
-        var compared = 0;
-        if (snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.globals") == "globals.sql")
+        var notes = snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.globals") == "globals.sql"
+            ? new[] { "globals (roles, tablespaces) are not restored into the scratch server" }
+            : [];
+        return new Scratch(new PgServer(options), new PostgreSqlRestorer(_repository, _logger), options)
+            .VerifyAsync(snapshot, databases, options.ScratchDatabasePrefix, notes, cancellationToken);
+    }
+
+    /// <summary>PostgreSQL's part of a test restore: pg_restore into the scratch database, PgChecksums, amcheck, DROP … WITH (FORCE).</summary>
+    private sealed class Scratch(PgServer server, PostgreSqlRestorer restorer, PostgreSqlVerifyOptions options) : ScratchVerifier<NpgsqlConnection>
+    {
+        protected override string Kind => PostgreSqlSource.KindName;
+
+        protected override string NoChecksumsSuffix => "; only the restore and amcheck were tested";
+
+        protected override Task<DatabaseRestoreResult> RestoreAsync(Snapshot snapshot, string database, string scratch, CancellationToken cancellationToken) =>
+            restorer.RestoreAsync(snapshot, new PostgreSqlRestoreOptions
+            {
+                ConnectionString = options.ConnectionString,
+                Password = options.Password,
+                ClientToolsDirectory = options.ClientToolsDirectory,
+                SourceDatabase = database,
+                TargetDatabase = scratch,
+                Jobs = options.Jobs,
+                NoOwner = true,
+            }, cancellationToken);
+
+        protected override Task<NpgsqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken) => server.OpenAsync(scratch, cancellationToken);
+
+        protected override Task AfterRestoreAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken) =>
+            options.AfterRestore?.Invoke(connection, database, cancellationToken) ?? Task.CompletedTask;
+
+        protected override async Task<IReadOnlyList<TableChecksum>> MeasureAsync(NpgsqlConnection connection, string scratch, CancellationToken cancellationToken) =>
+            await PgChecksums.MeasureAsync(connection, cancellationToken).ConfigureAwait(false);
+
+        protected override Task CheckIntegrityAsync(NpgsqlConnection connection, string database, string scratch, IReadOnlyList<TableChecksum>? tables, List<string> problems, List<string> notes, CancellationToken cancellationToken) =>
+            options.RunAmcheck ? AmcheckAsync(connection, database, problems, notes, cancellationToken) : Task.CompletedTask;
+
+        protected override async Task DropAsync(string scratch, CancellationToken cancellationToken)
         {
-            notes.Add("globals (roles, tablespaces) are not restored into the scratch server");
+            await using var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(scratch)} WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        foreach (var database in databases)
-        {
-            var scratch = $"{options.ScratchDatabasePrefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
-            try
-            {
-                var restored = await restorer.RestoreAsync(snapshot, new PostgreSqlRestoreOptions
-                {
-                    ConnectionString = options.ConnectionString,
-                    Password = options.Password,
-                    ClientToolsDirectory = options.ClientToolsDirectory,
-                    SourceDatabase = database,
-                    TargetDatabase = scratch,
-                    Jobs = options.Jobs,
-                    NoOwner = true,
-                }, cancellationToken).ConfigureAwait(false);
-                duration += restored.Duration;
-
-                await using var connection = await server.OpenAsync(scratch, cancellationToken).ConfigureAwait(false);
-                if (options.AfterRestore is { } hook)
-                {
-                    await hook(connection, database, cancellationToken).ConfigureAwait(false);
-                }
-
-                var expected = ChecksumMetadata.Read(snapshot.Metadata, PostgreSqlSource.KindName, database);
-                if (expected is null)
-                {
-                    notes.Add($"{database}: no checksums were recorded at backup time; only the restore and amcheck were tested");
-                }
-                else
-                {
-                    var actual = await PgChecksums.MeasureAsync(connection, cancellationToken).ConfigureAwait(false);
-                    mismatches.AddRange(ChecksumMetadata.Compare(database, expected, actual));
-                    compared += expected.Count;
-                }
-
-                if (options.RunAmcheck)
-                {
-                    await AmcheckAsync(connection, database, problems, notes, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (DatabaseRestoreException ex)
-            {
-                problems.Add($"{database}: restore failed: {ex.Message}");
-            }
-            finally
-            {
-                await DropAsync(server, scratch).ConfigureAwait(false);
-            }
-        }
-
-        return new VerificationReport
-        {
-            SnapshotId = snapshot.Id.ToString(),
-            Databases = databases,
-            RestoreDuration = duration,
-            TablesCompared = compared,
-            Mismatches = mismatches,
-            IntegrityProblems = problems,
-            Notes = notes,
-        };
     }
 
     private static async Task AmcheckAsync(NpgsqlConnection connection, string database, List<string> problems, List<string> notes, CancellationToken cancellationToken)
@@ -149,22 +119,6 @@ public sealed class PostgreSqlVerifier
             {
                 problems.Add($"{database}: index {name}: {ex.MessageText}");
             }
-        }
-    }
-
-    /// <summary>Drops the scratch database even when the caller's token was cancelled: a leftover copy of production data is worse than a late return.</summary>
-    private static async Task DropAsync(PgServer server, string scratch)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await using var admin = await server.OpenAsync("postgres", timeout.Token).ConfigureAwait(false);
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(scratch)} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (NpgsqlException)
-        {
-            // Nothing more to do here; the database name says what it is.
         }
     }
 }

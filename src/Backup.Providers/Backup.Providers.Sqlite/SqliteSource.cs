@@ -15,9 +15,9 @@ namespace Backup.Providers.Sqlite;
 /// (<see cref="SqliteConnection.BackupDatabase(SqliteConnection)"/>) into a private temporary file — writers may
 /// keep writing, the copy is one transaction-consistent state — measures per-table counts and checksums on that
 /// copy, and the backup then streams the copy into the repository as <c>&lt;file name&gt;</c>. The temporary file is
-/// deleted on dispose. Run it with <see cref="DatabaseBackup.BackupDatabaseAsync"/>.
+/// deleted on dispose. <see cref="BackupService.BackupAsync"/> drives it: prepare, read, record the facts, dispose.
 /// </summary>
-public sealed class SqliteSource : IDatabaseBackupSource
+public sealed class SqliteSource : IBackupSource
 {
     /// <summary>The source kind and metadata key prefix.</summary>
     public const string KindName = "sqlite";
@@ -48,7 +48,14 @@ public sealed class SqliteSource : IDatabaseBackupSource
     public string EntryName => Path.GetFileName(_options.DatabasePath);
 
     /// <inheritdoc />
-    public async Task<IReadOnlyDictionary<string, string>> PrepareAsync(CancellationToken cancellationToken = default)
+    public Task PrepareAsync(CancellationToken cancellationToken = default) => PrepareFactsAsync(cancellationToken);
+
+    /// <summary>The facts measured by <see cref="PrepareAsync"/> (server version, databases, entries, per-table checksums); prepares first when it has not run.</summary>
+    /// <param name="cancellationToken">Stops the preparation.</param>
+    public Task<IReadOnlyDictionary<string, string>> GetSnapshotMetadataAsync(CancellationToken cancellationToken = default) => PrepareFactsAsync(cancellationToken);
+
+    /// <summary>Prepares once (later calls return the first call's facts).</summary>
+    private async Task<IReadOnlyDictionary<string, string>> PrepareFactsAsync(CancellationToken cancellationToken)
     {
         await _prepareLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -106,7 +113,8 @@ public sealed class SqliteSource : IDatabaseBackupSource
     /// <inheritdoc />
     public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await DatabaseBackup.PrepareOrThrowAsync(this, cancellationToken).ConfigureAwait(false);
+        // Idempotent: BackupService has prepared already; this serves a caller that reads the entries directly.
+        await PrepareFactsAsync(cancellationToken).ConfigureAwait(false);
         var path = _copy!.Path;
         yield return new SourceEntry
         {

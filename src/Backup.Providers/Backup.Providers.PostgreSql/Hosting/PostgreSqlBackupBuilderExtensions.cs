@@ -31,9 +31,9 @@ public static class PostgreSqlBackupBuilderExtensions
         ArgumentNullException.ThrowIfNull(configure);
         builder.Services.AddOptions<PostgreSqlJobSourceOptions>(name).Configure(configure).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<PostgreSqlJobSourceOptions>>(new PostgreSqlJobSourceOptionsValidator(name));
-        return builder.AddJobSource(sp => new PostgreSqlJobSource(
+        return builder.AddSource(name, sp => new PostgreSqlJobSource(
             name,
-            sp.GetRequiredService<IOptionsMonitor<PostgreSqlJobSourceOptions>>(),
+            sp.GetRequiredService<IOptionsMonitor<PostgreSqlJobSourceOptions>>().Get(name),
             sp.GetService<ILoggerFactory>()));
     }
 }

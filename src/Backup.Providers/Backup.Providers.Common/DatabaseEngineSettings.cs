@@ -1,0 +1,52 @@
+namespace Backup.Providers;
+
+/// <summary>What to back up, for <see cref="IDatabaseEngine.CreateSource"/>.</summary>
+public sealed class DatabaseBackupSettings
+{
+    /// <summary>The connection string (without a password) or the file, as <see cref="IDatabaseEngine.Location"/> says.</summary>
+    public required string Location { get; init; }
+
+    /// <summary>The server's password, or null for none (or one the connection string carries).</summary>
+    public string? Password { get; init; }
+
+    /// <summary>Every database of the server (where <see cref="IDatabaseEngine.SupportsAllDatabases"/>).</summary>
+    public bool AllDatabases { get; init; }
+
+    /// <summary>Read through the driver alone (where <see cref="IDatabaseEngine.SupportsDriverOnly"/>).</summary>
+    public bool DriverOnly { get; init; }
+}
+
+/// <summary>Where and how to restore, for <see cref="IDatabaseEngine.RestoreAsync"/>.</summary>
+public sealed class DatabaseRestoreSettings
+{
+    /// <summary>The server's connection string (its database is the target unless <see cref="TargetDatabase"/> is set) or the target file.</summary>
+    public required string Location { get; init; }
+
+    /// <summary>The server's password, or null.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>The database to restore into, instead of the connection string's.</summary>
+    public string? TargetDatabase { get; init; }
+
+    /// <summary>Which database of a multi-database snapshot to restore.</summary>
+    public string? SourceDatabase { get; init; }
+
+    /// <summary>Restore over an existing database (or file).</summary>
+    public bool Clean { get; init; }
+
+    /// <summary>Restore only these tables (where <see cref="IDatabaseEngine.SupportsTableSelection"/>).</summary>
+    public IReadOnlyList<string> Tables { get; init; } = [];
+
+    /// <summary>Parallel restore jobs (where <see cref="IDatabaseEngine.SupportsParallelRestore"/>).</summary>
+    public int Jobs { get; init; } = 1;
+}
+
+/// <summary>Where a test restore goes, for <see cref="IDatabaseEngine.VerifyAsync"/>.</summary>
+public sealed class DatabaseVerifySettings
+{
+    /// <summary>A server's connection string where a scratch database may be created and dropped, or the directory for a scratch file (null: the temp directory).</summary>
+    public string? Scratch { get; init; }
+
+    /// <summary>The scratch server's password, or null.</summary>
+    public string? Password { get; init; }
+}

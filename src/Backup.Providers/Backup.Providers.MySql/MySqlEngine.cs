@@ -1,0 +1,95 @@
+using Backup.Core.Repository;
+using Backup.Core.Snapshots;
+using Backup.Core.Sources;
+using MySqlConnector;
+
+namespace Backup.Providers.MySql;
+
+/// <summary>MariaDB and MySQL as a database engine: <see cref="MySqlSource"/>, <see cref="MySqlRestorer"/> and <see cref="MySqlVerifier"/> behind one descriptor.</summary>
+public sealed class MySqlEngine : IDatabaseEngine
+{
+    /// <inheritdoc />
+    public string Kind => MySqlSource.KindName;
+
+    /// <inheritdoc />
+    public string Name => "mysql";
+
+    /// <inheritdoc />
+    public string DisplayName => "MariaDB/MySQL";
+
+    /// <inheritdoc />
+    public DatabaseLocation Location => DatabaseLocation.ConnectionString;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> PasswordEnvironmentVariables { get; } = ["MYSQL_PWD"];
+
+    /// <inheritdoc />
+    public int? DefaultPort => 3306;
+
+    /// <inheritdoc />
+    public bool SupportsAllDatabases => true;
+
+    /// <inheritdoc />
+    public bool SupportsDriverOnly => true;
+
+    /// <inheritdoc />
+    public bool SupportsTableSelection => false;
+
+    /// <inheritdoc />
+    public bool SupportsParallelRestore => false;
+
+    /// <inheritdoc />
+    public bool HasPassword(string connectionString) => !string.IsNullOrEmpty(new MySqlConnectionStringBuilder(connectionString).Password);
+
+    /// <inheritdoc />
+    public IBackupSource CreateSource(DatabaseBackupSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = new MySqlSourceOptions
+        {
+            ConnectionString = settings.Location,
+            Password = settings.Password,
+            AllDatabases = settings.AllDatabases,
+            Method = settings.DriverOnly ? MySqlBackupMethod.DriverOnly : MySqlBackupMethod.Dump,
+        };
+        options.Validate();
+        return new MySqlSource(options);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> DatabasesOf(Snapshot snapshot) => MySqlRestorer.DatabasesOf(snapshot);
+
+    /// <inheritdoc />
+    public Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, Snapshot snapshot, DatabaseRestoreSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Tables.Count > 0 || settings.Jobs != 1)
+        {
+            throw new ArgumentException("MariaDB/MySQL restores whole databases with one client: Tables and Jobs do not apply.", nameof(settings));
+        }
+
+        var options = new MySqlRestoreOptions
+        {
+            ConnectionString = settings.Location,
+            Password = settings.Password,
+            TargetDatabase = settings.TargetDatabase,
+            SourceDatabase = settings.SourceDatabase,
+            Clean = settings.Clean,
+        };
+        options.Validate();
+        return new MySqlRestorer(repository).RestoreAsync(snapshot, options, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<VerificationReport> VerifyAsync(BackupRepository repository, Snapshot snapshot, DatabaseVerifySettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = new MySqlVerifyOptions
+        {
+            ConnectionString = string.IsNullOrWhiteSpace(settings.Scratch) ? throw new ArgumentException("A MariaDB/MySQL snapshot is verified on a server: Scratch must be its connection string.", nameof(settings)) : settings.Scratch,
+            Password = settings.Password,
+        };
+        options.Validate();
+        return new MySqlVerifier(repository).VerifyAsync(snapshot, options, cancellationToken);
+    }
+}

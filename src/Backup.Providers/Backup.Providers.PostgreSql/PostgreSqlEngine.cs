@@ -1,0 +1,92 @@
+using Backup.Core.Repository;
+using Backup.Core.Snapshots;
+using Backup.Core.Sources;
+using Npgsql;
+
+namespace Backup.Providers.PostgreSql;
+
+/// <summary>PostgreSQL as a database engine: <see cref="PostgreSqlSource"/>, <see cref="PostgreSqlRestorer"/> and <see cref="PostgreSqlVerifier"/> behind one descriptor.</summary>
+public sealed class PostgreSqlEngine : IDatabaseEngine
+{
+    /// <inheritdoc />
+    public string Kind => PostgreSqlSource.KindName;
+
+    /// <inheritdoc />
+    public string Name => "postgres";
+
+    /// <inheritdoc />
+    public string DisplayName => "PostgreSQL";
+
+    /// <inheritdoc />
+    public DatabaseLocation Location => DatabaseLocation.ConnectionString;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> PasswordEnvironmentVariables { get; } = ["PGPASSWORD"];
+
+    /// <inheritdoc />
+    public int? DefaultPort => 5432;
+
+    /// <inheritdoc />
+    public bool SupportsAllDatabases => true;
+
+    /// <inheritdoc />
+    public bool SupportsDriverOnly => true;
+
+    /// <inheritdoc />
+    public bool SupportsTableSelection => true;
+
+    /// <inheritdoc />
+    public bool SupportsParallelRestore => true;
+
+    /// <inheritdoc />
+    public bool HasPassword(string connectionString) => !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(connectionString).Password);
+
+    /// <inheritdoc />
+    public IBackupSource CreateSource(DatabaseBackupSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = new PostgreSqlSourceOptions
+        {
+            ConnectionString = settings.Location,
+            Password = settings.Password,
+            AllDatabases = settings.AllDatabases,
+            Method = settings.DriverOnly ? PostgreSqlBackupMethod.DriverOnly : PostgreSqlBackupMethod.PgDump,
+        };
+        options.Validate();
+        return new PostgreSqlSource(options);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> DatabasesOf(Snapshot snapshot) => PostgreSqlRestorer.DatabasesOf(snapshot);
+
+    /// <inheritdoc />
+    public Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, Snapshot snapshot, DatabaseRestoreSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = new PostgreSqlRestoreOptions
+        {
+            ConnectionString = settings.Location,
+            Password = settings.Password,
+            TargetDatabase = settings.TargetDatabase,
+            SourceDatabase = settings.SourceDatabase,
+            Clean = settings.Clean,
+            Tables = settings.Tables,
+            Jobs = settings.Jobs,
+        };
+        options.Validate();
+        return new PostgreSqlRestorer(repository).RestoreAsync(snapshot, options, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<VerificationReport> VerifyAsync(BackupRepository repository, Snapshot snapshot, DatabaseVerifySettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = new PostgreSqlVerifyOptions
+        {
+            ConnectionString = string.IsNullOrWhiteSpace(settings.Scratch) ? throw new ArgumentException("A PostgreSQL snapshot is verified on a server: Scratch must be its connection string.", nameof(settings)) : settings.Scratch,
+            Password = settings.Password,
+        };
+        options.Validate();
+        return new PostgreSqlVerifier(repository).VerifyAsync(snapshot, options, cancellationToken);
+    }
+}

@@ -1,0 +1,113 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Backup.Core.Snapshots;
+
+namespace Backup.Providers;
+
+/// <summary>
+/// The shape every server engine's test restore shares: each database of a snapshot is restored into a scratch
+/// database named <c>&lt;prefix&gt;_&lt;random&gt;</c>, measured and compared with the checksums recorded at backup
+/// time, checked by the engine's integrity check, and dropped again whatever happened; the report says what was
+/// found. An engine supplies the restore, the connection, the measurement, the check and the drop.
+/// </summary>
+/// <typeparam name="TConnection">The engine's connection to a scratch database.</typeparam>
+internal abstract class ScratchVerifier<TConnection>
+    where TConnection : IAsyncDisposable
+{
+    /// <summary>The prefix the checksums were recorded under (the source kind).</summary>
+    protected abstract string Kind { get; }
+
+    /// <summary>What the note for a database without recorded checksums adds to "no checksums were recorded at backup time".</summary>
+    protected virtual string NoChecksumsSuffix => string.Empty;
+
+    /// <summary>Whether the tables are measured even without recorded checksums (when the integrity check needs their list).</summary>
+    protected virtual bool AlwaysMeasure => false;
+
+    /// <summary>Verifies <paramref name="databases"/> of <paramref name="snapshot"/>, each in its own scratch database.</summary>
+    public async Task<VerificationReport> VerifyAsync(Snapshot snapshot, IReadOnlyList<string> databases, string scratchPrefix, IEnumerable<string> notesBefore, CancellationToken cancellationToken)
+    {
+        var mismatches = new List<TableMismatch>();
+        var problems = new List<string>();
+        var notes = new List<string>(notesBefore);
+        var duration = TimeSpan.Zero;
+        var compared = 0;
+        foreach (var database in databases)
+        {
+            var scratch = $"{scratchPrefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
+            try
+            {
+                duration += (await RestoreAsync(snapshot, database, scratch, cancellationToken).ConfigureAwait(false)).Duration;
+
+                var connection = await OpenAsync(scratch, cancellationToken).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    await AfterRestoreAsync(connection, database, cancellationToken).ConfigureAwait(false);
+                    var expected = ChecksumMetadata.Read(snapshot.Metadata, Kind, database);
+                    var actual = expected is not null || AlwaysMeasure ? await MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false) : null;
+                    if (expected is null)
+                    {
+                        notes.Add($"{database}: no checksums were recorded at backup time{NoChecksumsSuffix}");
+                    }
+                    else
+                    {
+                        mismatches.AddRange(ChecksumMetadata.Compare(database, expected, actual!));
+                        compared += expected.Count;
+                    }
+
+                    await CheckIntegrityAsync(connection, database, scratch, actual, problems, notes, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (DatabaseRestoreException ex)
+            {
+                problems.Add($"{database}: restore failed: {ex.Message}");
+            }
+            finally
+            {
+                await DropScratchAsync(scratch).ConfigureAwait(false);
+            }
+        }
+
+        return new VerificationReport
+        {
+            SnapshotId = snapshot.Id.ToString(),
+            Databases = databases,
+            RestoreDuration = duration,
+            TablesCompared = compared,
+            Mismatches = mismatches,
+            IntegrityProblems = problems,
+            Notes = notes,
+        };
+    }
+
+    /// <summary>Restores <paramref name="database"/> of <paramref name="snapshot"/> into the new database <paramref name="scratch"/>.</summary>
+    protected abstract Task<DatabaseRestoreResult> RestoreAsync(Snapshot snapshot, string database, string scratch, CancellationToken cancellationToken);
+
+    /// <summary>Connects to <paramref name="scratch"/>.</summary>
+    protected abstract Task<TConnection> OpenAsync(string scratch, CancellationToken cancellationToken);
+
+    /// <summary>Runs the caller's hook on the restored database (application checks; tests tamper here).</summary>
+    protected abstract Task AfterRestoreAsync(TConnection connection, string database, CancellationToken cancellationToken);
+
+    /// <summary>Per-table row counts and checksums of <paramref name="scratch"/>, measured as at backup time.</summary>
+    protected abstract Task<IReadOnlyList<TableChecksum>> MeasureAsync(TConnection connection, string scratch, CancellationToken cancellationToken);
+
+    /// <summary>The engine's integrity check: findings go to <paramref name="problems"/>, checks that could not run to <paramref name="notes"/>.</summary>
+    protected abstract Task CheckIntegrityAsync(TConnection connection, string database, string scratch, IReadOnlyList<TableChecksum>? tables, List<string> problems, List<string> notes, CancellationToken cancellationToken);
+
+    /// <summary>Drops <paramref name="scratch"/> if it exists.</summary>
+    protected abstract Task DropAsync(string scratch, CancellationToken cancellationToken);
+
+    /// <summary>Drops the scratch database even when the caller's token was cancelled: a leftover copy of production data is worse than a late return.</summary>
+    private async Task DropScratchAsync(string scratch)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await DropAsync(scratch, timeout.Token).ConfigureAwait(false);
+        }
+        catch (DbException)
+        {
+            // Nothing more to do here; the database name says what it is.
+        }
+    }
+}
