@@ -23,7 +23,7 @@ public sealed class TelemetryTests
                     j.SourceFactory = _ => TestSupport.Export("otel.bin", 4096);
                     j.PreHooks.Add(new BackupHookOptions { Name = "flush", Action = (_, _) => Task.CompletedTask });
                     j.RetentionStep = (_, _) => Task.CompletedTask;
-                    j.VerificationStep = (_, _) => Task.FromResult(new BackupVerificationOutcome(true, "drill ok", TimeSpan.FromSeconds(2)));
+                    j.VerificationStep = (_, _) => Task.FromResult(new BackupVerificationOutcome { Succeeded = true, Message = "drill ok", RestoreDuration = TimeSpan.FromSeconds(2) });
                 });
                 b.AddJob("otel-broken", j =>
                 {
