@@ -257,8 +257,15 @@ public sealed class BackupService
             }
         }
 
-        public void ReportNow() => progress?.Report(new BackupProgress {
-            Files = Interlocked.Read(ref _files), BytesProcessed = Interlocked.Read(ref _totalBytes), BytesRead = Interlocked.Read(ref _bytesRead), BytesStored = Writer.BytesStored, CurrentPath = _currentPath, Elapsed = time.GetElapsedTime(started) });
+        public void ReportNow() => progress?.Report(new BackupProgress
+        {
+            Files = Interlocked.Read(ref _files),
+            BytesProcessed = Interlocked.Read(ref _totalBytes),
+            BytesRead = Interlocked.Read(ref _bytesRead),
+            BytesStored = Writer.BytesStored,
+            CurrentPath = _currentPath,
+            Elapsed = time.GetElapsedTime(started),
+        });
 
         private static bool IsUnchanged(TreeNode current, TreeNode previous) =>
             previous.Type == NodeType.File && previous.Content is not null

@@ -633,8 +633,14 @@ public sealed class RestoreService
             }
         }
 
-        private void Report() => progress?.Report(new RestoreProgress {
-            Files = Interlocked.Read(ref _files), Directories = Interlocked.Read(ref _directories), Bytes = Interlocked.Read(ref _bytes), CurrentPath = _currentPath, Elapsed = TimeProvider.System.GetElapsedTime(_started) });
+        private void Report() => progress?.Report(new RestoreProgress
+        {
+            Files = Interlocked.Read(ref _files),
+            Directories = Interlocked.Read(ref _directories),
+            Bytes = Interlocked.Read(ref _bytes),
+            CurrentPath = _currentPath,
+            Elapsed = TimeProvider.System.GetElapsedTime(_started),
+        });
 
         private static string Describe(ExistingKind kind) => kind switch
         {

@@ -153,10 +153,12 @@ public sealed class AzureBlobTarget : IBackupTarget
 
                 foreach (var item in enumerator.Current.Values)
                 {
-                    yield return new BackupObjectInfo {
+                    yield return new BackupObjectInfo
+                    {
                         Key = item.Name[_prefix.Length..],
                         Length = item.Properties.ContentLength ?? 0,
-                        LastModified = item.Properties.LastModified ?? DateTimeOffset.MinValue };
+                        LastModified = item.Properties.LastModified ?? DateTimeOffset.MinValue,
+                    };
                 }
             }
         }

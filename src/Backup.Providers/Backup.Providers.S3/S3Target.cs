@@ -203,10 +203,12 @@ public sealed class S3Target : IBackupTarget, IDisposable
 
             foreach (var item in response.S3Objects ?? [])
             {
-                yield return new BackupObjectInfo {
+                yield return new BackupObjectInfo
+                {
                     Key = item.Key[_prefix.Length..],
                     Length = item.Size ?? 0,
-                    LastModified = item.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue };
+                    LastModified = item.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue,
+                };
             }
 
             if (response.IsTruncated != true || string.IsNullOrEmpty(response.NextContinuationToken))
