@@ -78,7 +78,7 @@ static async Task<BackupVerificationOutcome> RestoreDrillAsync(BackupJobContext 
 
         if (!sha.Hash!.AsSpan().SequenceEqual(expected))
         {
-            return new BackupVerificationOutcome(false, $"{node.Name}: restored content differs from the original", stopwatch.Elapsed);
+            return new BackupVerificationOutcome { Succeeded = false, Message = $"{node.Name}: restored content differs from the original", RestoreDuration = stopwatch.Elapsed };
         }
 
         restored++;
@@ -87,10 +87,10 @@ static async Task<BackupVerificationOutcome> RestoreDrillAsync(BackupJobContext 
     stopwatch.Stop();
     var rto = TimeSpan.FromMinutes(5);
     return restored == 0
-        ? new BackupVerificationOutcome(false, "the snapshot holds no file", stopwatch.Elapsed)
+        ? new BackupVerificationOutcome { Succeeded = false, Message = "the snapshot holds no file", RestoreDuration = stopwatch.Elapsed }
         : stopwatch.Elapsed > rto
-            ? new BackupVerificationOutcome(false, $"restore took {stopwatch.Elapsed}, over the RTO of {rto}", stopwatch.Elapsed)
-            : new BackupVerificationOutcome(true, $"{restored} file(s) restored and identical (SHA-256) in {stopwatch.Elapsed.TotalSeconds:F2} s, within the RTO of {rto}", stopwatch.Elapsed);
+            ? new BackupVerificationOutcome { Succeeded = false, Message = $"restore took {stopwatch.Elapsed}, over the RTO of {rto}", RestoreDuration = stopwatch.Elapsed }
+            : new BackupVerificationOutcome { Succeeded = true, Message = $"{restored} file(s) restored and identical (SHA-256) in {stopwatch.Elapsed.TotalSeconds:F2} s, within the RTO of {rto}", RestoreDuration = stopwatch.Elapsed };
 }
 
 static async IAsyncEnumerable<TreeNode> FilesAsync(BackupRepository repository, BlobId tree, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

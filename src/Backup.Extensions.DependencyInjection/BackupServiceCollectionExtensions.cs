@@ -26,7 +26,8 @@ public static class BackupServiceCollectionExtensions
         // A host registers IMeterFactory; a bare ServiceCollection may not, and then the telemetry owns its meter.
         services.TryAddSingleton(sp => new BackupTelemetry(
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>() ?? new OwnedMeterFactory(),
-            sp.GetRequiredService<IBackupJobStateStore>()));
+            sp.GetRequiredService<IBackupJobStateStore>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.TryAddSingleton<BackupHookRunner>();
         services.TryAddSingleton<BackupJobHistory>();
         services.TryAddSingleton<IBackupJobRunner, BackupJobRunner>();

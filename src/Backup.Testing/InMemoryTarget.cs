@@ -58,7 +58,7 @@ public sealed class InMemoryTarget : IBackupTarget
             cancellationToken.ThrowIfCancellationRequested();
             if (pair.Key.StartsWith(prefix, StringComparison.Ordinal))
             {
-                yield return new BackupObjectInfo(pair.Key, pair.Value.Data.Length, pair.Value.Time);
+                yield return new BackupObjectInfo { Key = pair.Key, Length = pair.Value.Data.Length, LastModified = pair.Value.Time };
             }
         }
 
@@ -77,6 +77,6 @@ public sealed class InMemoryTarget : IBackupTarget
     public Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default)
     {
         BackupKeys.Validate(key);
-        return Task.FromResult(_objects.TryGetValue(key, out var value) ? new BackupObjectInfo(key, value.Data.Length, value.Time) : null);
+        return Task.FromResult(_objects.TryGetValue(key, out var value) ? new BackupObjectInfo { Key = key, Length = value.Data.Length, LastModified = value.Time } : null);
     }
 }

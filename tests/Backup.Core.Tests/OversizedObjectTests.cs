@@ -183,7 +183,7 @@ public sealed class OversizedObjectTests : IDisposable
         var check = await WithinBudgetAsync(() => new VerificationService(repository).CheckAsync(new CheckOptions { ReadData = true }));
 
         check.Problems.Should().Contain(p => p.Kind == CheckProblemKind.PackDamaged && p.Object == key && p.Message.Contains($"{size:N0}") && p.Message.Contains($"{ObjectSizeLimits.Pack:N0}"));
-        var header = await FailsWithinBudgetAsync(() => repository.ReadPackHeaderAsync(new BackupObjectInfo(key, size, DateTime.UtcNow)));
+        var header = await FailsWithinBudgetAsync(() => repository.ReadPackHeaderAsync(new BackupObjectInfo { Key = key, Length = size, LastModified = DateTime.UtcNow }));
         header.Should().BeOfType<InvalidDataException>().Which.Message.Should().Contain(key).And.Contain($"{size:N0}");
     }
 

@@ -73,7 +73,7 @@ public sealed class HealthTests
         await using var provider = Build(time, j =>
         {
             j.VerificationMaxAge = TimeSpan.FromHours(12);
-            j.VerificationStep = (_, _) => Task.FromResult(new BackupVerificationOutcome(pass, pass ? "ok" : "3 packs unreadable"));
+            j.VerificationStep = (_, _) => Task.FromResult(new BackupVerificationOutcome { Succeeded = pass, Message = pass ? "ok" : "3 packs unreadable" });
         });
         var runner = provider.GetRequiredService<IBackupJobRunner>();
 
@@ -101,7 +101,7 @@ public sealed class HealthTests
         await using var provider = Build(time, j =>
         {
             j.Rto = TimeSpan.FromMinutes(5);
-            j.VerificationStep = (_, _) => Task.FromResult(new BackupVerificationOutcome(true, "drill", took));
+            j.VerificationStep = (_, _) => Task.FromResult(new BackupVerificationOutcome { Succeeded = true, Message = "drill", RestoreDuration = took });
         });
         var runner = provider.GetRequiredService<IBackupJobRunner>();
 

@@ -153,7 +153,7 @@ public sealed class JobRunnerTests
         await using var provider = TestSupport.Build(configure: b => b.AddJob("export", j =>
         {
             j.RetentionStep = (ctx, _) => { order.Add("retention:" + ctx.Result.Snapshot.Id.ToShortString()); return Task.CompletedTask; };
-            j.VerificationStep = (ctx, _) => { order.Add("verify"); return Task.FromResult(new BackupVerificationOutcome(false, "pack 1f2e missing", TimeSpan.FromSeconds(3))); };
+            j.VerificationStep = (ctx, _) => { order.Add("verify"); return Task.FromResult(new BackupVerificationOutcome { Succeeded = false, Message = "pack 1f2e missing", RestoreDuration = TimeSpan.FromSeconds(3) }); };
         }));
 
         var result = await provider.GetRequiredService<IBackupJobRunner>().RunAsync("export");

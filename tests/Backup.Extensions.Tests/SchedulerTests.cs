@@ -183,8 +183,8 @@ public sealed class SchedulerTests
                 Runs.Add(now);
             }
 
-            var result = new BackupJobResult(jobName, BackupJobOutcome.Succeeded, now, TimeSpan.Zero);
-            JobEvent?.Invoke(this, new BackupJobEvent(jobName, BackupJobEventKind.Completed, now, result));
+            var result = new BackupJobResult { JobName = jobName, Outcome = BackupJobOutcome.Succeeded, StartTime = now, Duration = TimeSpan.Zero };
+            JobEvent?.Invoke(this, new BackupJobEvent { JobName = jobName, Kind = BackupJobEventKind.Completed, Time = now, Result = result });
             return Task.FromResult(result);
         }
     }

@@ -23,7 +23,7 @@ public sealed class TelemetryTests
                     j.SourceFactory = _ => TestSupport.Export("otel.bin", 4096);
                     j.PreHooks.Add(new BackupHookOptions { Name = "flush", Action = (_, _) => Task.CompletedTask });
                     j.RetentionStep = (_, _) => Task.CompletedTask;
-                    j.VerificationStep = (_, _) => Task.FromResult(new BackupVerificationOutcome(true, "drill ok", TimeSpan.FromSeconds(2)));
+                    j.VerificationStep = (_, _) => Task.FromResult(new BackupVerificationOutcome { Succeeded = true, Message = "drill ok", RestoreDuration = TimeSpan.FromSeconds(2) });
                 });
                 b.AddJob("otel-broken", j =>
                 {
@@ -55,10 +55,15 @@ public sealed class TelemetryTests
         JobTags(metrics.Where(m => m.Name == "backup.restore.rto")).Should().Contain("otel-ok");
 
         var run = activities.Single(a => a.OperationName == "backup.run" && (string?)a.GetTagItem("job") == "otel-ok");
-        var phases = activities.Where(a => a.TraceId == run.TraceId && a != run).ToList();
+        var phases = activities.Where(a => a.TraceId == run.TraceId && a.ParentSpanId == run.SpanId).ToList();
         phases.Select(a => a.OperationName).Should().BeEquivalentTo(
             ["backup.hook", "backup.repository.open", "backup.snapshot", "backup.retention", "backup.verification"]);
-        phases.Should().OnlyContain(a => a.ParentSpanId == run.SpanId && (string?)a.GetTagItem("job") == "otel-ok");
+        phases.Should().OnlyContain(a => (string?)a.GetTagItem("job") == "otel-ok");
+        // Below the job's phases, the backup service traces its own operation (Backup.Core's "backup" activity).
+        var snapshotPhase = phases.Single(a => a.OperationName == "backup.snapshot");
+        var operations = activities.Where(a => a.TraceId == run.TraceId && a.ParentSpanId != run.SpanId && a != run).ToList();
+        operations.Should().ContainSingle().Which.Should().Match<Activity>(a =>
+            a.OperationName == "backup" && a.ParentSpanId == snapshotPhase.SpanId && (string?)a.GetTagItem("job") == "otel-ok" && (string?)a.GetTagItem("backup.outcome") == "succeeded");
         run.GetTagItem("backup.outcome").Should().Be("Succeeded");
         activities.Single(a => a.OperationName == "backup.run" && (string?)a.GetTagItem("job") == "otel-broken").Status.Should().Be(ActivityStatusCode.Error);
     }

@@ -74,8 +74,8 @@ public class UnindexedGraceTests
 
         result.PacksRemoved.Should().Be(1);
         (await KeysAsync(target, RepositoryLayout.DataPrefix)).Should().NotContain(unindexed);
-        MaintenanceService.IsWithinGracePeriod(new BackupObjectInfo("data/x", 1, DateTimeOffset.MinValue), clock.GetUtcNow(), TimeSpan.FromHours(1)).Should().BeTrue();
-        MaintenanceService.IsWithinGracePeriod(new BackupObjectInfo("data/x", 1, clock.GetUtcNow().AddHours(3)), clock.GetUtcNow(), TimeSpan.FromHours(1)).Should().BeTrue("a time ahead of this clock is not old");
+        MaintenanceService.IsWithinGracePeriod(new BackupObjectInfo { Key = "data/x", Length = 1, LastModified = DateTimeOffset.MinValue }, clock.GetUtcNow(), TimeSpan.FromHours(1)).Should().BeTrue();
+        MaintenanceService.IsWithinGracePeriod(new BackupObjectInfo { Key = "data/x", Length = 1, LastModified = clock.GetUtcNow().AddHours(3) }, clock.GetUtcNow(), TimeSpan.FromHours(1)).Should().BeTrue("a time ahead of this clock is not old");
     }
 
     [Theory]

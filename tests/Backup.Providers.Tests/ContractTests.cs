@@ -11,10 +11,10 @@ public sealed class ContractTests
     public void Checksums_round_trip_through_metadata_and_compare_names_every_kind_of_difference()
     {
         var metadata = new Dictionary<string, string>();
-        ChecksumMetadata.Write(metadata, "postgresql", "app", [new("public.a", 10, "x"), new("public.b", 5, "y"), new("public.gone", 1, "z")]);
+        ChecksumMetadata.Write(metadata, "postgresql", "app", [new() { Table = "public.a", Rows = 10, Checksum = "x" }, new() { Table = "public.b", Rows = 5, Checksum = "y" }, new() { Table = "public.gone", Rows = 1, Checksum = "z" }]);
 
         var read = ChecksumMetadata.Read(metadata, "postgresql", "app")!;
-        var mismatches = ChecksumMetadata.Compare("app", read, [new("public.a", 10, "x"), new("public.b", 5, "CHANGED"), new("public.new", 2, "w")]);
+        var mismatches = ChecksumMetadata.Compare("app", read, [new() { Table = "public.a", Rows = 10, Checksum = "x" }, new() { Table = "public.b", Rows = 5, Checksum = "CHANGED" }, new() { Table = "public.new", Rows = 2, Checksum = "w" }]);
 
         read.Should().HaveCount(3);
         mismatches.Select(m => m.Table).Should().BeEquivalentTo(["public.b", "public.gone", "public.new"]);

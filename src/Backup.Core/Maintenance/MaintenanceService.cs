@@ -1,4 +1,5 @@
 using Backup.Core.Buffers;
+using Backup.Core.Diagnostics;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Storage;
@@ -20,10 +21,12 @@ public sealed class MaintenanceService
     private const int MaxBlobsPerIndexObject = 250_000;
     private readonly BackupRepository _repository;
     private readonly TimeProvider _time;
+    private readonly BackupDiagnostics _diagnostics;
 
-    /// <summary>Maintains <paramref name="repository"/>; <paramref name="time"/> drives durations and lock times.</summary>
-    public MaintenanceService(BackupRepository repository, TimeProvider? time = null)
+    /// <summary>Maintains <paramref name="repository"/>; <paramref name="time"/> drives durations and lock times; reports to <paramref name="diagnostics"/> (<see cref="BackupDiagnostics.Default"/> when null).</summary>
+    public MaintenanceService(BackupRepository repository, TimeProvider? time = null, BackupDiagnostics? diagnostics = null)
     {
+        _diagnostics = diagnostics ?? BackupDiagnostics.Default;
         _repository = repository ?? throw new ArgumentNullException(nameof(repository));
         _time = time ?? TimeProvider.System;
     }
@@ -35,13 +38,16 @@ public sealed class MaintenanceService
     /// </summary>
     /// <exception cref="RepositoryLockedException">A backup or another maintenance operation holds a lock.</exception>
     /// <exception cref="RepositoryCorruptException">A snapshot is damaged or references missing data (run check, then repair), or a pack to rewrite is damaged.</exception>
-    public async Task<PruneResult> PruneAsync(PruneOptions options, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<PruneResult> PruneAsync(PruneOptions options, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        _diagnostics.RunAsync("prune", _repository, () => RunPruneAsync(options, progress, cancellationToken), (operation, result) => operation.PruneCompleted(result));
+
+    private async Task<PruneResult> RunPruneAsync(PruneOptions options, IProgress<MaintenanceProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var started = _time.GetTimestamp();
         await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: true, "prune", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
 
-        progress?.Report(new MaintenanceProgress("scan", 0, 0));
+        progress?.Report(new MaintenanceProgress { Phase = "scan", Done = 0, Total = 0 });
         var scan = await RepositoryScan.RunAsync(_repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
         var snapshots = await LoadSnapshotsStrictAsync(cancellationToken).ConfigureAwait(false);
         var marks = await MarkReachableAsync(scan, snapshots, progress, cancellationToken).ConfigureAwait(false);
@@ -60,7 +66,7 @@ public sealed class MaintenanceService
         var duplicates = BlobCopies.FindDuplicates(scan.Listings.Values, scan.Index, marks.IsMarked);
         if (duplicates.Count > 0)
         {
-            progress?.Report(new MaintenanceProgress("verify", 0, duplicates.Count));
+            progress?.Report(new MaintenanceProgress { Phase = "verify", Done = 0, Total = duplicates.Count });
             var failed = await BlobCopies.VerifyAllAsync(_repository, duplicates.Values.Select(c => c[0]), cancellationToken).ConfigureAwait(false);
             if (failed.Count > 0)
             {
@@ -132,7 +138,7 @@ public sealed class MaintenanceService
         // A pack is deleted or rewritten only as its own header describes it: an index listing is a claim anyone
         // who can add an index can make. Unindexed listings were read from the header by the scan.
         var judged = remove.Select(p => scan.Listings[p]).Concat(repack.Select(r => r.Listing)).Where(l => l.IndexKey is not null).ToList();
-        progress?.Report(new MaintenanceProgress("headers", 0, judged.Count));
+        progress?.Report(new MaintenanceProgress { Phase = "headers", Done = 0, Total = judged.Count });
         var contradictions = await FindHeaderContradictionsAsync(scan, judged, cancellationToken).ConfigureAwait(false);
         if (contradictions.Count > 0)
         {
@@ -190,7 +196,7 @@ public sealed class MaintenanceService
                 await rewriter.AddAsync(entry.Id, entry.Type, bytes.AsMemory((int)entry.Offset, (int)entry.Length), entry.RawLength, cancellationToken).ConfigureAwait(false);
             }
 
-            progress?.Report(new MaintenanceProgress("repack", ++done, repack.Count));
+            progress?.Report(new MaintenanceProgress { Phase = "repack", Done = ++done, Total = repack.Count });
         }
 
         await rewriter.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -215,7 +221,10 @@ public sealed class MaintenanceService
     /// index still locates its blobs (each intact blob is copied into a new pack) and then removed.
     /// </summary>
     /// <exception cref="RepositoryLockedException">A backup or another maintenance operation holds a lock.</exception>
-    public async Task<RepairResult> RepairIndexAsync(RepairIndexOptions options, CancellationToken cancellationToken = default)
+    public Task<RepairResult> RepairIndexAsync(RepairIndexOptions options, CancellationToken cancellationToken = default) =>
+        _diagnostics.RunAsync("repair.index", _repository, () => RunRepairIndexAsync(options, cancellationToken), (operation, result) => operation.RepairCompleted(result));
+
+    private async Task<RepairResult> RunRepairIndexAsync(RepairIndexOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var started = _time.GetTimestamp();
@@ -365,7 +374,10 @@ public sealed class MaintenanceService
     /// </summary>
     /// <exception cref="RepositoryLockedException">A backup or another maintenance operation holds a lock.</exception>
     /// <exception cref="RepositoryCorruptException">The index itself is damaged or names missing packs: repair the index first.</exception>
-    public async Task<RepairResult> RepairSnapshotsAsync(bool dryRun, CancellationToken cancellationToken = default)
+    public Task<RepairResult> RepairSnapshotsAsync(bool dryRun, CancellationToken cancellationToken = default) =>
+        _diagnostics.RunAsync("repair.snapshots", _repository, () => RunRepairSnapshotsAsync(dryRun, cancellationToken), (operation, result) => operation.RepairCompleted(result));
+
+    private async Task<RepairResult> RunRepairSnapshotsAsync(bool dryRun, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: true, "repair snapshots", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -579,7 +591,7 @@ public sealed class MaintenanceService
                 }
             }
 
-            progress?.Report(new MaintenanceProgress("mark", ++done, snapshots.Count));
+            progress?.Report(new MaintenanceProgress { Phase = "mark", Done = ++done, Total = snapshots.Count });
         }
 
         return marks;
@@ -614,7 +626,7 @@ public sealed class MaintenanceService
         foreach (var key in old.Where(k => !written.Contains(k)))
         {
             await _repository.Target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
-            progress?.Report(new MaintenanceProgress("index", ++done, old.Count));
+            progress?.Report(new MaintenanceProgress { Phase = "index", Done = ++done, Total = old.Count });
         }
 
         return old.Count;
@@ -642,7 +654,7 @@ public sealed class MaintenanceService
         foreach (var pack in list)
         {
             await _repository.Target.DeleteAsync(RepositoryLayout.PackKey(pack), cancellationToken).ConfigureAwait(false);
-            progress?.Report(new MaintenanceProgress("delete", ++done, list.Count));
+            progress?.Report(new MaintenanceProgress { Phase = "delete", Done = ++done, Total = list.Count });
         }
     }
 

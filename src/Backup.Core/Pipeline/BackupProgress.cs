@@ -1,10 +1,23 @@
 namespace Backup.Core.Pipeline;
 
 /// <summary>How far a backup has got.</summary>
-/// <param name="Files">Entries finished.</param>
-/// <param name="BytesProcessed">Content bytes covered (read, or trusted as unchanged).</param>
-/// <param name="BytesRead">Content bytes actually read.</param>
-/// <param name="BytesStored">Bytes uploaded so far.</param>
-/// <param name="CurrentPath">The entry last finished.</param>
-/// <param name="Elapsed">Time since the start.</param>
-public readonly record struct BackupProgress(long Files, long BytesProcessed, long BytesRead, long BytesStored, string? CurrentPath, TimeSpan Elapsed);
+public readonly record struct BackupProgress
+{
+    /// <summary>Entries finished.</summary>
+    public required long Files { get; init; }
+
+    /// <summary>Content bytes covered (read, or trusted as unchanged).</summary>
+    public required long BytesProcessed { get; init; }
+
+    /// <summary>Content bytes actually read.</summary>
+    public required long BytesRead { get; init; }
+
+    /// <summary>Bytes uploaded so far.</summary>
+    public required long BytesStored { get; init; }
+
+    /// <summary>The entry last finished.</summary>
+    public required string? CurrentPath { get; init; }
+
+    /// <summary>Time since the start.</summary>
+    public required TimeSpan Elapsed { get; init; }
+}

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Backup.Core.Diagnostics;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
@@ -14,10 +15,12 @@ public sealed class BackupService
 {
     private readonly BackupRepository _repository;
     private readonly TimeProvider _time;
+    private readonly BackupDiagnostics _diagnostics;
 
-    /// <summary>Backs up into <paramref name="repository"/>.</summary>
-    public BackupService(BackupRepository repository, TimeProvider? timeProvider = null)
+    /// <summary>Backs up into <paramref name="repository"/>, reporting to <paramref name="diagnostics"/> (<see cref="BackupDiagnostics.Default"/> when null).</summary>
+    public BackupService(BackupRepository repository, TimeProvider? timeProvider = null, BackupDiagnostics? diagnostics = null)
     {
+        _diagnostics = diagnostics ?? BackupDiagnostics.Default;
         _repository = repository ?? throw new ArgumentNullException(nameof(repository));
         _time = timeProvider ?? TimeProvider.System;
     }
@@ -29,7 +32,10 @@ public sealed class BackupService
     /// </summary>
     /// <returns>The snapshot and the entries that could not be read (then the snapshot is partial).</returns>
     /// <exception cref="BackupSourceException">The source failed as a whole (it could not be prepared, or a dump tool reported an error): no snapshot was written.</exception>
-    public async Task<BackupResult> BackupAsync(IBackupSource source, BackupOptions? options = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<BackupResult> BackupAsync(IBackupSource source, BackupOptions? options = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        _diagnostics.RunAsync("backup", _repository, () => RunBackupAsync(source, options, progress, cancellationToken), (operation, result) => operation.BackupCompleted(source, result));
+
+    private async Task<BackupResult> RunBackupAsync(IBackupSource source, BackupOptions? options, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         try
@@ -126,7 +132,7 @@ public sealed class BackupService
         };
         snapshot = await writer.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
         run.ReportNow();
-        return new BackupResult(snapshot, problems);
+        return new BackupResult { Snapshot = snapshot, Problems = problems };
     }
 
     /// <summary>The snapshot whose metadata a backup at <paramref name="level"/> would trust, or null (then the backup runs as Full).</summary>
@@ -300,8 +306,15 @@ public sealed class BackupService
             }
         }
 
-        public void ReportNow() => progress?.Report(new BackupProgress(
-            Interlocked.Read(ref _files), Interlocked.Read(ref _totalBytes), Interlocked.Read(ref _bytesRead), Writer.BytesStored, _currentPath, time.GetElapsedTime(started)));
+        public void ReportNow() => progress?.Report(new BackupProgress
+        {
+            Files = Interlocked.Read(ref _files),
+            BytesProcessed = Interlocked.Read(ref _totalBytes),
+            BytesRead = Interlocked.Read(ref _bytesRead),
+            BytesStored = Writer.BytesStored,
+            CurrentPath = _currentPath,
+            Elapsed = time.GetElapsedTime(started),
+        });
 
         private static bool IsUnchanged(TreeNode current, TreeNode previous) =>
             previous.Type == NodeType.File && previous.Content is not null

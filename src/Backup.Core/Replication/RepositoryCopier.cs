@@ -83,7 +83,7 @@ public sealed class RepositoryCopier
             progress?.Report(saved);
         }
 
-        return new CopyResult(copied, skipped, blobsAdded, bytesStored, _time.GetElapsedTime(started));
+        return new CopyResult { Copied = copied, Skipped = skipped, BlobsAdded = blobsAdded, BytesStored = bytesStored, Duration = _time.GetElapsedTime(started) };
     }
 
     private async Task<BlobId> CopyTreeAsync(BlobId sourceTree, RepositoryWriter writer, CancellationToken cancellationToken)

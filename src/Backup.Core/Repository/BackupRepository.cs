@@ -872,8 +872,9 @@ public sealed class BackupRepository : IAsyncDisposable
         public DateTimeOffset Stored { get; init; }
 
         public RepositoryKeyInfo Describe(string? currentKeyId) =>
-            new(Id, Key?.Created ?? Stored, Key?.Hostname, Key?.Username, Key?.Label, Key?.Kdf?.Algorithm ?? "unknown", Id == currentKeyId)
+            new()
             {
+                Id = Id, Created = Key?.Created ?? Stored, Hostname = Key?.Hostname, Username = Key?.Username, Label = Key?.Label, Algorithm = Key?.Kdf?.Algorithm ?? "unknown", IsCurrent = Id == currentKeyId,
                 Problem = Problem,
             };
     }

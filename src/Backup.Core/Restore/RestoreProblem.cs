@@ -1,10 +1,14 @@
 namespace Backup.Core.Restore;
 
 /// <summary>One entry that was not (completely) restored.</summary>
-/// <param name="Path">The entry's snapshot path.</param>
-/// <param name="Reason">What went wrong.</param>
-public sealed record RestoreProblem(string Path, string Reason)
+public sealed record RestoreProblem
 {
+    /// <summary>The entry's snapshot path.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>What went wrong.</summary>
+    public required string Reason { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => $"{Path}: {Reason}";
 }

@@ -1,9 +1,20 @@
 namespace Backup.Core.Restore;
 
 /// <summary>How far a restore has got.</summary>
-/// <param name="Files">Non-directory entries restored.</param>
-/// <param name="Directories">Directories created or reused.</param>
-/// <param name="Bytes">Content bytes written.</param>
-/// <param name="CurrentPath">The snapshot path last finished.</param>
-/// <param name="Elapsed">Time since the start.</param>
-public readonly record struct RestoreProgress(long Files, long Directories, long Bytes, string? CurrentPath, TimeSpan Elapsed);
+public readonly record struct RestoreProgress
+{
+    /// <summary>Non-directory entries restored.</summary>
+    public required long Files { get; init; }
+
+    /// <summary>Directories created or reused.</summary>
+    public required long Directories { get; init; }
+
+    /// <summary>Content bytes written.</summary>
+    public required long Bytes { get; init; }
+
+    /// <summary>The snapshot path last finished.</summary>
+    public required string? CurrentPath { get; init; }
+
+    /// <summary>Time since the start.</summary>
+    public required TimeSpan Elapsed { get; init; }
+}

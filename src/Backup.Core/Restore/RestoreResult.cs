@@ -1,13 +1,23 @@
 namespace Backup.Core.Restore;
 
 /// <summary>The outcome of a restore.</summary>
-/// <param name="Files">Non-directory entries restored (files, hard links, symlinks, special files).</param>
-/// <param name="Directories">Directories created or reused.</param>
-/// <param name="Bytes">Content bytes written.</param>
-/// <param name="Problems">Entries not restored, or restored incompletely, and why.</param>
-/// <param name="Duration">How long the restore took.</param>
-public sealed record RestoreResult(long Files, long Directories, long Bytes, IReadOnlyList<RestoreProblem> Problems, TimeSpan Duration)
+public sealed record RestoreResult
 {
+    /// <summary>Non-directory entries restored (files, hard links, symlinks, special files).</summary>
+    public required long Files { get; init; }
+
+    /// <summary>Directories created or reused.</summary>
+    public required long Directories { get; init; }
+
+    /// <summary>Content bytes written.</summary>
+    public required long Bytes { get; init; }
+
+    /// <summary>Entries not restored, or restored incompletely, and why.</summary>
+    public required IReadOnlyList<RestoreProblem> Problems { get; init; }
+
+    /// <summary>How long the restore took.</summary>
+    public required TimeSpan Duration { get; init; }
+
     /// <summary>Whether everything selected was restored.</summary>
     public bool IsComplete => Problems.Count == 0;
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Abstractions;
+using Backup.Core.Diagnostics;
 using Backup.Core.Native;
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
@@ -31,10 +32,12 @@ public sealed class RestoreService
     private readonly BackupRepository _repository;
     private readonly IFileSystem _fileSystem;
     private readonly bool _native;
+    private readonly BackupDiagnostics _diagnostics;
 
-    /// <summary>Restores from <paramref name="repository"/> into <paramref name="fileSystem"/> (the real one when null).</summary>
-    public RestoreService(BackupRepository repository, IFileSystem? fileSystem = null)
+    /// <summary>Restores from <paramref name="repository"/> into <paramref name="fileSystem"/> (the real one when null), reporting to <paramref name="diagnostics"/> (<see cref="BackupDiagnostics.Default"/> when null).</summary>
+    public RestoreService(BackupRepository repository, IFileSystem? fileSystem = null, BackupDiagnostics? diagnostics = null)
     {
+        _diagnostics = diagnostics ?? BackupDiagnostics.Default;
         _repository = repository ?? throw new ArgumentNullException(nameof(repository));
         _fileSystem = fileSystem ?? new System.IO.Abstractions.FileSystem();
         _native = UnixNative.IsSupported && _fileSystem.GetType() == typeof(System.IO.Abstractions.FileSystem);
@@ -45,7 +48,10 @@ public sealed class RestoreService
     /// <exception cref="IOException">An entry exists and <see cref="RestoreOptions.Existing"/> is <see cref="ExistingFileBehavior.Fail"/>, the target cannot be created, or the lock cannot be written.</exception>
     /// <exception cref="RepositoryCorruptException">The snapshot's root tree is missing or damaged.</exception>
     /// <exception cref="RepositoryLockedException">Prune or repair holds the repository.</exception>
-    public async Task<RestoreResult> RestoreAsync(Snapshot snapshot, string targetDirectory, RestoreOptions? options = null, IProgress<RestoreProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<RestoreResult> RestoreAsync(Snapshot snapshot, string targetDirectory, RestoreOptions? options = null, IProgress<RestoreProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        _diagnostics.RunAsync("restore", _repository, () => RunRestoreAsync(snapshot, targetDirectory, options, progress, cancellationToken), (operation, result) => operation.RestoreCompleted(snapshot.Id, targetDirectory, result));
+
+    private async Task<RestoreResult> RunRestoreAsync(Snapshot snapshot, string targetDirectory, RestoreOptions? options, IProgress<RestoreProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentException.ThrowIfNullOrEmpty(targetDirectory);
@@ -255,12 +261,12 @@ public sealed class RestoreService
         private long _files, _directories, _bytes, _lastReport, _sharedContents;
         private string? _currentPath;
 
-        public void Problem(string path, string reason) => _problems.Enqueue(new RestoreProblem(path, reason));
+        public void Problem(string path, string reason) => _problems.Enqueue(new RestoreProblem { Path = path, Reason = reason });
 
         public RestoreResult Result()
         {
             Report();
-            return new RestoreResult(Interlocked.Read(ref _files), Interlocked.Read(ref _directories), Interlocked.Read(ref _bytes), [.. _problems], TimeProvider.System.GetElapsedTime(_started));
+            return new RestoreResult { Files = Interlocked.Read(ref _files), Directories = Interlocked.Read(ref _directories), Bytes = Interlocked.Read(ref _bytes), Problems = [.. _problems], Duration = TimeProvider.System.GetElapsedTime(_started) };
         }
 
         public async Task DrainAsync()
@@ -627,8 +633,14 @@ public sealed class RestoreService
             }
         }
 
-        private void Report() => progress?.Report(new RestoreProgress(
-            Interlocked.Read(ref _files), Interlocked.Read(ref _directories), Interlocked.Read(ref _bytes), _currentPath, TimeProvider.System.GetElapsedTime(_started)));
+        private void Report() => progress?.Report(new RestoreProgress
+        {
+            Files = Interlocked.Read(ref _files),
+            Directories = Interlocked.Read(ref _directories),
+            Bytes = Interlocked.Read(ref _bytes),
+            CurrentPath = _currentPath,
+            Elapsed = TimeProvider.System.GetElapsedTime(_started),
+        });
 
         private static string Describe(ExistingKind kind) => kind switch
         {

@@ -91,9 +91,9 @@ public static class RetentionEvaluator
         }
 
         var decisions = ordered
-            .Select((s, i) => new RetentionDecision(s, reasons[i].Count > 0 ? RetentionAction.Keep : RetentionAction.Remove, reasons[i]))
+            .Select((s, i) => new RetentionDecision { Snapshot = s, Action = reasons[i].Count > 0 ? RetentionAction.Keep : RetentionAction.Remove, Reasons = reasons[i] })
             .ToList();
-        return new RetentionGroup(key, decisions);
+        return new RetentionGroup { Key = key, Decisions = decisions };
     }
 
     private static void ApplyRules(List<Snapshot> ordered, List<int> candidates, List<string>[] reasons, RetentionPolicy policy)

@@ -1,3 +1,4 @@
+using Backup.Core.Diagnostics;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 
@@ -21,12 +22,15 @@ public sealed class RetentionService
 {
     private readonly BackupRepository _repository;
     private readonly TimeProvider _time;
+    private readonly BackupDiagnostics _diagnostics;
 
     /// <summary>Creates a service over an open repository.</summary>
     /// <param name="repository">The repository.</param>
     /// <param name="time">The clock for "now" (future-dated snapshots) and the lock; the system clock when null.</param>
-    public RetentionService(BackupRepository repository, TimeProvider? time = null)
+    /// <param name="diagnostics">Where the "forget" operation is traced, measured and logged; <see cref="BackupDiagnostics.Default"/> when null.</param>
+    public RetentionService(BackupRepository repository, TimeProvider? time = null, BackupDiagnostics? diagnostics = null)
     {
+        _diagnostics = diagnostics ?? BackupDiagnostics.Default;
         ArgumentNullException.ThrowIfNull(repository);
         _repository = repository;
         _time = time ?? TimeProvider.System;
@@ -47,7 +51,10 @@ public sealed class RetentionService
     /// <returns>The groups with every decision and its reasons.</returns>
     /// <exception cref="ArgumentException">The policy is invalid or has no rule.</exception>
     /// <exception cref="RepositoryLockedException">An exclusive lock (prune, repair) is held.</exception>
-    public async Task<RetentionResult> ApplyAsync(RetentionPolicy policy, bool dryRun, CancellationToken ct = default)
+    public Task<RetentionResult> ApplyAsync(RetentionPolicy policy, bool dryRun, CancellationToken ct = default) =>
+        _diagnostics.RunAsync("forget", _repository, () => RunApplyAsync(policy, dryRun, ct), (operation, result) => operation.ForgetCompleted(result));
+
+    private async Task<RetentionResult> RunApplyAsync(RetentionPolicy policy, bool dryRun, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate();

@@ -1,12 +1,20 @@
 namespace Backup.Core.Snapshots;
 
 /// <summary>One difference between two snapshots.</summary>
-/// <param name="Path">The '/'-separated path.</param>
-/// <param name="Kind">What changed.</param>
-/// <param name="Old">The node in the older snapshot (null when added).</param>
-/// <param name="New">The node in the newer snapshot (null when removed).</param>
-public sealed record SnapshotChange(string Path, SnapshotChangeKind Kind, TreeNode? Old, TreeNode? New)
+public sealed record SnapshotChange
 {
+    /// <summary>The '/'-separated path.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>What changed.</summary>
+    public required SnapshotChangeKind Kind { get; init; }
+
+    /// <summary>The node in the older snapshot (null when added).</summary>
+    public required TreeNode? Old { get; init; }
+
+    /// <summary>The node in the newer snapshot (null when removed).</summary>
+    public required TreeNode? New { get; init; }
+
     /// <summary>Whether a file's content differs (not just its metadata).</summary>
     public bool ContentChanged => Kind == SnapshotChangeKind.Changed && Old is not null && New is not null && !SnapshotDiff.SameContent(Old, New);
 }

@@ -64,7 +64,7 @@ public static class SnapshotDiff
                 var path = SnapshotWalker.Join(prefix, a.Name);
                 if (a.Type != b.Type)
                 {
-                    yield return new SnapshotChange(path, SnapshotChangeKind.Changed, a, b);
+                    yield return new SnapshotChange { Path = path, Kind = SnapshotChangeKind.Changed, Old = a, New = b };
                     await foreach (var change in CompareTreesAsync(repository, a.Type == NodeType.Directory ? a.Subtree : null, b.Type == NodeType.Directory ? b.Subtree : null, path, cancellationToken).ConfigureAwait(false))
                     {
                         yield return change;
@@ -74,7 +74,7 @@ public static class SnapshotDiff
                 {
                     if (a.Mode != b.Mode || a.Uid != b.Uid || a.Gid != b.Gid)
                     {
-                        yield return new SnapshotChange(path, SnapshotChangeKind.Changed, a, b);
+                        yield return new SnapshotChange { Path = path, Kind = SnapshotChangeKind.Changed, Old = a, New = b };
                     }
 
                     await foreach (var change in CompareTreesAsync(repository, a.Subtree, b.Subtree, path, cancellationToken).ConfigureAwait(false))
@@ -85,7 +85,7 @@ public static class SnapshotDiff
                 else if (!SameContent(a, b) || a.Mode != b.Mode || a.Uid != b.Uid || a.Gid != b.Gid || a.MtimeNs != b.MtimeNs
                     || a.LinkTarget != b.LinkTarget || a.DeviceNumber != b.DeviceNumber)
                 {
-                    yield return new SnapshotChange(path, SnapshotChangeKind.Changed, a, b);
+                    yield return new SnapshotChange { Path = path, Kind = SnapshotChangeKind.Changed, Old = a, New = b };
                 }
             }
         }
@@ -95,12 +95,12 @@ public static class SnapshotDiff
     private static async IAsyncEnumerable<SnapshotChange> SideAsync(BackupRepository repository, TreeNode node, string prefix, SnapshotChangeKind kind, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var path = SnapshotWalker.Join(prefix, node.Name);
-        yield return kind == SnapshotChangeKind.Added ? new SnapshotChange(path, kind, null, node) : new SnapshotChange(path, kind, node, null);
+        yield return kind == SnapshotChangeKind.Added ? new SnapshotChange { Path = path, Kind = kind, Old = null, New = node } : new SnapshotChange { Path = path, Kind = kind, Old = node, New = null };
         if (node.Type == NodeType.Directory && node.Subtree is { } subtree)
         {
             await foreach (var (childPath, child) in SnapshotWalker.WalkAsync(repository, subtree, path, cancellationToken).ConfigureAwait(false))
             {
-                yield return kind == SnapshotChangeKind.Added ? new SnapshotChange(childPath, kind, null, child) : new SnapshotChange(childPath, kind, child, null);
+                yield return kind == SnapshotChangeKind.Added ? new SnapshotChange { Path = childPath, Kind = kind, Old = null, New = child } : new SnapshotChange { Path = childPath, Kind = kind, Old = child, New = null };
             }
         }
     }

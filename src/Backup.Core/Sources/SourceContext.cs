@@ -8,17 +8,21 @@ public sealed class SourceContext
     private readonly ConcurrentQueue<SourceProblem> _problems = new();
 
     /// <summary>Records that <paramref name="path"/> could not be read, and why.</summary>
-    public void ReportProblem(string path, string reason) => _problems.Enqueue(new SourceProblem(path, reason));
+    public void ReportProblem(string path, string reason) => _problems.Enqueue(new SourceProblem { Path = path, Reason = reason });
 
     /// <summary>Everything reported so far.</summary>
     public IReadOnlyCollection<SourceProblem> Problems => _problems;
 }
 
 /// <summary>One entry that could not be (completely) read.</summary>
-/// <param name="Path">The entry's path.</param>
-/// <param name="Reason">What went wrong.</param>
-public sealed record SourceProblem(string Path, string Reason)
+public sealed record SourceProblem
 {
+    /// <summary>The entry's path.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>What went wrong.</summary>
+    public required string Reason { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => $"{Path}: {Reason}";
 }

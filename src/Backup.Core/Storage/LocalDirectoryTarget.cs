@@ -142,7 +142,7 @@ public sealed class LocalDirectoryTarget : IStagingTarget
                 continue;
             }
 
-            yield return new BackupObjectInfo(key, length, modified);
+            yield return new BackupObjectInfo { Key = key, Length = length, LastModified = modified };
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
@@ -173,7 +173,7 @@ public sealed class LocalDirectoryTarget : IStagingTarget
     public Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default)
     {
         var info = new FileInfo(PathOf(key));
-        return Task.FromResult(info.Exists ? new BackupObjectInfo(key, info.Length, info.LastWriteTimeUtc) : null);
+        return Task.FromResult(info.Exists ? new BackupObjectInfo { Key = key, Length = info.Length, LastModified = info.LastWriteTimeUtc } : null);
     }
 
     private string PathOf(string key)

@@ -1,8 +1,17 @@
 namespace Backup.Core.Verification;
 
 /// <summary>How far a check has got.</summary>
-/// <param name="Phase">What is being checked ("index", "packs", "snapshots", "data").</param>
-/// <param name="Done">Items of the phase done.</param>
-/// <param name="Total">Items of the phase in all (0 when unknown).</param>
-/// <param name="BytesRead">Pack bytes downloaded so far for reading data.</param>
-public readonly record struct CheckProgress(string Phase, long Done, long Total, long BytesRead);
+public readonly record struct CheckProgress
+{
+    /// <summary>What is being checked ("index", "packs", "snapshots", "data").</summary>
+    public required string Phase { get; init; }
+
+    /// <summary>Items of the phase done.</summary>
+    public required long Done { get; init; }
+
+    /// <summary>Items of the phase in all (0 when unknown).</summary>
+    public required long Total { get; init; }
+
+    /// <summary>Pack bytes downloaded so far for reading data.</summary>
+    public required long BytesRead { get; init; }
+}

@@ -27,7 +27,7 @@ internal sealed class DrillRun(BackupRepository repository)
         }
         catch (RepositoryCorruptException ex)
         {
-            Problems.Add(new DrillProblem(path + "/", ex.Message));
+            Problems.Add(new DrillProblem { Path = path + "/", Message = ex.Message });
             return;
         }
 
@@ -38,7 +38,7 @@ internal sealed class DrillRun(BackupRepository repository)
             // directory, or name something else on this platform) is refused here too: the drill proves what a restore does.
             if (!NodeNames.IsSafe(node.Name))
             {
-                Problems.Add(new DrillProblem(nodePath, NodeNames.Describe(node.Name)));
+                Problems.Add(new DrillProblem { Path = nodePath, Message = NodeNames.Describe(node.Name) });
                 continue;
             }
 
@@ -80,14 +80,14 @@ internal sealed class DrillRun(BackupRepository repository)
         }
         catch (Exception ex) when (ex is RepositoryCorruptException or IOException)
         {
-            Problems.Add(new DrillProblem(path, ex.Message));
+            Problems.Add(new DrillProblem { Path = path, Message = ex.Message });
             return;
         }
 
         var onDisk = new FileInfo(local).Length;
         if (written != node.Size || onDisk != node.Size)
         {
-            Problems.Add(new DrillProblem(path, $"restored {onDisk} bytes ({written} from the repository), the snapshot says {node.Size}"));
+            Problems.Add(new DrillProblem { Path = path, Message = $"restored {onDisk} bytes ({written} from the repository), the snapshot says {node.Size}" });
             return;
         }
 
@@ -100,7 +100,7 @@ internal sealed class DrillRun(BackupRepository repository)
 
         if (!actual.AsSpan().SequenceEqual(expected.GetHashAndReset()))
         {
-            Problems.Add(new DrillProblem(path, "the restored file's SHA-256 differs from the snapshot's content"));
+            Problems.Add(new DrillProblem { Path = path, Message = "the restored file's SHA-256 differs from the snapshot's content" });
             return;
         }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Backup.Core.Buffers;
+using Backup.Core.Diagnostics;
 using Backup.Core.Maintenance;
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
@@ -19,10 +20,12 @@ public sealed class VerificationService
 {
     private readonly BackupRepository _repository;
     private readonly TimeProvider _time;
+    private readonly BackupDiagnostics _diagnostics;
 
-    /// <summary>Verifies <paramref name="repository"/>; <paramref name="time"/> drives durations, lock times and the rotating read-data window.</summary>
-    public VerificationService(BackupRepository repository, TimeProvider? time = null)
+    /// <summary>Verifies <paramref name="repository"/>; <paramref name="time"/> drives durations, lock times and the rotating read-data window; reports to <paramref name="diagnostics"/> (<see cref="BackupDiagnostics.Default"/> when null).</summary>
+    public VerificationService(BackupRepository repository, TimeProvider? time = null, BackupDiagnostics? diagnostics = null)
     {
+        _diagnostics = diagnostics ?? BackupDiagnostics.Default;
         _repository = repository ?? throw new ArgumentNullException(nameof(repository));
         _time = time ?? TimeProvider.System;
     }
@@ -33,7 +36,10 @@ public sealed class VerificationService
     /// </summary>
     /// <returns>What was covered and every problem found; <see cref="CheckResult.IsSuccess"/> when no errors.</returns>
     /// <exception cref="RepositoryLockedException">Prune or repair holds the repository.</exception>
-    public async Task<CheckResult> CheckAsync(CheckOptions options, IProgress<CheckProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<CheckResult> CheckAsync(CheckOptions options, IProgress<CheckProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        _diagnostics.RunAsync("check", _repository, () => RunCheckAsync(options, progress, cancellationToken), (operation, result) => operation.CheckCompleted(result));
+
+    private async Task<CheckResult> RunCheckAsync(CheckOptions options, IProgress<CheckProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var started = _time.GetTimestamp();
@@ -47,12 +53,12 @@ public sealed class VerificationService
         }
         catch (RepositoryException ex)
         {
-            problems.Enqueue(new CheckProblem(CheckProblemKind.ConfigUnreadable, RepositoryLayout.Config, ex.Message));
+            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.ConfigUnreadable, Object = RepositoryLayout.Config, Message = ex.Message });
         }
 
         await CheckKeysAsync(problems, cancellationToken).ConfigureAwait(false);
 
-        progress?.Report(new CheckProgress("index", 0, 0, 0));
+        progress?.Report(new CheckProgress { Phase = "index", Done = 0, Total = 0, BytesRead = 0 });
         var scan = await RepositoryScan.RunAsync(_repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
         ReportScan(scan, problems);
 
@@ -91,7 +97,10 @@ public sealed class VerificationService
     /// </summary>
     /// <exception cref="RepositoryException">No snapshot matches the options.</exception>
     /// <exception cref="RepositoryLockedException">Prune or repair holds the repository.</exception>
-    public async Task<DrillResult> RestoreDrillAsync(DrillOptions options, CancellationToken cancellationToken = default)
+    public Task<DrillResult> RestoreDrillAsync(DrillOptions options, CancellationToken cancellationToken = default) =>
+        _diagnostics.RunAsync("drill", _repository, () => RunRestoreDrillAsync(options, cancellationToken), (operation, result) => operation.DrillCompleted(result));
+
+    private async Task<DrillResult> RunRestoreDrillAsync(DrillOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: false, "restore drill", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -171,12 +180,12 @@ public sealed class VerificationService
                 // A key with parameters readers refuse is skipped at every open: tampered with, or useless.
                 if (keyObject.Kdf.Problem() is { } problem)
                 {
-                    problems.Enqueue(new CheckProblem(CheckProblemKind.KeyDamaged, info.Key, $"The key object cannot be used: {problem}. Remove it if you did not add it."));
+                    problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.KeyDamaged, Object = info.Key, Message = $"The key object cannot be used: {problem}. Remove it if you did not add it." });
                 }
             }
             catch (Exception ex) when (ex is JsonException or BackupTargetException)
             {
-                problems.Enqueue(new CheckProblem(CheckProblemKind.KeyDamaged, info.Key, ex.Message));
+                problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.KeyDamaged, Object = info.Key, Message = ex.Message });
             }
         }
     }
@@ -185,27 +194,27 @@ public sealed class VerificationService
     {
         foreach (var (key, message) in scan.DamagedIndexes)
         {
-            problems.Enqueue(new CheckProblem(CheckProblemKind.IndexDamaged, key, $"Index object does not decode: {message}. Run repair index."));
+            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.IndexDamaged, Object = key, Message = $"Index object does not decode: {message}. Run repair index." });
         }
 
         foreach (var (pack, indexKey) in scan.MissingPacks)
         {
-            problems.Enqueue(new CheckProblem(CheckProblemKind.PackMissing, RepositoryLayout.PackKey(pack), $"Pack listed by {indexKey} is not in data/."));
+            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.PackMissing, Object = RepositoryLayout.PackKey(pack), Message = $"Pack listed by {indexKey} is not in data/." });
         }
 
         foreach (var (pack, message) in scan.UnreadablePacks)
         {
-            problems.Enqueue(new CheckProblem(CheckProblemKind.PackDamaged, RepositoryLayout.PackKey(pack), $"Pack is in no index and its header cannot be read ({message}); likely torn by a writer that died. Prune or repair index removes it."));
+            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.PackDamaged, Object = RepositoryLayout.PackKey(pack), Message = $"Pack is in no index and its header cannot be read ({message}); likely torn by a writer that died. Prune or repair index removes it." });
         }
 
         foreach (var key in scan.StrayObjects)
         {
-            problems.Enqueue(new CheckProblem(CheckProblemKind.StrayObject, key, "Object under data/ is not named like a pack.", ProblemSeverity.Warning));
+            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.StrayObject, Object = key, Message = "Object under data/ is not named like a pack.", Severity = ProblemSeverity.Warning });
         }
 
         foreach (var listing in scan.Listings.Values.Where(l => l.IndexKey is null))
         {
-            problems.Enqueue(new CheckProblem(CheckProblemKind.UnindexedPack, RepositoryLayout.PackKey(listing.Pack), $"Pack of {listing.Entries.Count} blobs is in no index (a writer stopped before writing it); its header is intact.", ProblemSeverity.Warning));
+            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.UnindexedPack, Object = RepositoryLayout.PackKey(listing.Pack), Message = $"Pack of {listing.Entries.Count} blobs is in no index (a writer stopped before writing it); its header is intact.", Severity = ProblemSeverity.Warning });
         }
     }
 
@@ -230,7 +239,7 @@ public sealed class VerificationService
             }
             catch (Exception ex) when (ex is InvalidDataException or BackupTargetException)
             {
-                problems.Enqueue(new CheckProblem(CheckProblemKind.PackDamaged, key, $"Pack header cannot be read: {ex.Message}"));
+                problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.PackDamaged, Object = key, Message = $"Pack header cannot be read: {ex.Message}" });
                 return;
             }
 
@@ -240,7 +249,7 @@ public sealed class VerificationService
             {
                 if ((long)entry.Offset + entry.Length > blobAreaEnd)
                 {
-                    problems.Enqueue(new CheckProblem(CheckProblemKind.IndexEntryOutOfRange, key, $"{listing.IndexKey} places blob {entry.Id.ToShortString()} at {entry.Offset}+{entry.Length}, beyond the pack's blobs (which end at {blobAreaEnd})."));
+                    problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.IndexEntryOutOfRange, Object = key, Message = $"{listing.IndexKey} places blob {entry.Id.ToShortString()} at {entry.Offset}+{entry.Length}, beyond the pack's blobs (which end at {blobAreaEnd})." });
                 }
                 else if (mismatch is null && (!fromHeader.TryGetValue(entry.Id, out var actual) || actual != entry))
                 {
@@ -250,10 +259,10 @@ public sealed class VerificationService
 
             if (mismatch is not null)
             {
-                problems.Enqueue(new CheckProblem(CheckProblemKind.PackHeaderMismatch, key, $"Pack header disagrees with the index: {mismatch}. Run repair index."));
+                problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.PackHeaderMismatch, Object = key, Message = $"Pack header disagrees with the index: {mismatch}. Run repair index." });
             }
 
-            progress?.Report(new CheckProgress("packs", Interlocked.Increment(ref done), indexed.Count, 0));
+            progress?.Report(new CheckProgress { Phase = "packs", Done = Interlocked.Increment(ref done), Total = indexed.Count, BytesRead = 0 });
         }).ConfigureAwait(false);
         return scan.PackObjects.Count;
     }
@@ -272,7 +281,7 @@ public sealed class VerificationService
             foreach (var entry in listing.Entries.Where(e => e.Length < BlobCopies.MinimumStoredLength))
             {
                 tooShort.Add((listing.Pack, entry.Offset));
-                problems.Enqueue(new CheckProblem(CheckProblemKind.BlobDamaged, RepositoryLayout.PackKey(listing.Pack), $"{listing.IndexKey ?? "The pack header"} lists blob {entry.Id.ToShortString()} as {entry.Length} stored bytes at {entry.Offset}; no encrypted blob is shorter than {BlobCopies.MinimumStoredLength}. Run repair index."));
+                problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.BlobDamaged, Object = RepositoryLayout.PackKey(listing.Pack), Message = $"{listing.IndexKey ?? "The pack header"} lists blob {entry.Id.ToShortString()} as {entry.Length} stored bytes at {entry.Offset}; no encrypted blob is shorter than {BlobCopies.MinimumStoredLength}. Run repair index." });
             }
         }
 
@@ -287,19 +296,19 @@ public sealed class VerificationService
             return;
         }
 
-        progress?.Report(new CheckProgress("copies", 0, duplicates.Count, 0));
+        progress?.Report(new CheckProgress { Phase = "copies", Done = 0, Total = duplicates.Count, BytesRead = 0 });
         var copies = duplicates.Values.SelectMany(c => c).Where(c => !tooShort.Contains((c.Pack, c.Entry.Offset)));
         foreach (var (copy, error) in await BlobCopies.VerifyAllAsync(_repository, copies, cancellationToken).ConfigureAwait(false))
         {
             var count = duplicates[copy.Entry.Id].Count;
-            problems.Enqueue(new CheckProblem(CheckProblemKind.BlobDamaged, RepositoryLayout.PackKey(copy.Pack), $"Blob {copy.Entry.Id.ToShortString()} is stored {count} times; the copy in this pack at {copy.Entry.Offset}+{copy.Entry.Length} does not decode ({error}). An index may point readers at it: run repair index."));
+            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.BlobDamaged, Object = RepositoryLayout.PackKey(copy.Pack), Message = $"Blob {copy.Entry.Id.ToShortString()} is stored {count} times; the copy in this pack at {copy.Entry.Offset}+{copy.Entry.Length} does not decode ({error}). An index may point readers at it: run repair index." });
         }
     }
 
     private async Task<(long Snapshots, long Trees, long DataBlobs)> CheckSnapshotsAsync(RepositoryScan scan, ConcurrentQueue<CheckProblem> problems, IProgress<CheckProgress>? progress, CancellationToken cancellationToken)
     {
         var snapshots = new List<Snapshot>();
-        await foreach (var snapshot in _repository.ListSnapshotsAsync((key, ex) => problems.Enqueue(new CheckProblem(CheckProblemKind.SnapshotDamaged, key, ex.Message)), cancellationToken).ConfigureAwait(false))
+        await foreach (var snapshot in _repository.ListSnapshotsAsync((key, ex) => problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.SnapshotDamaged, Object = key, Message = ex.Message }), cancellationToken).ConfigureAwait(false))
         {
             snapshots.Add(snapshot);
         }
@@ -320,14 +329,14 @@ public sealed class VerificationService
                 var (treeId, path) = pending.Pop();
                 if (brokenTrees.TryGetValue(treeId, out var why))
                 {
-                    problems.Enqueue(new CheckProblem(why.StartsWith("missing", StringComparison.Ordinal) ? CheckProblemKind.TreeMissing : CheckProblemKind.TreeDamaged, snapshotKey, $"Tree {treeId.ToShortString()} of '{path}' is {why}."));
+                    problems.Enqueue(new CheckProblem { Kind = why.StartsWith("missing", StringComparison.Ordinal) ? CheckProblemKind.TreeMissing : CheckProblemKind.TreeDamaged, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is {why}." });
                     continue;
                 }
 
                 if (!scan.Index.TryGetOrdinal(treeId, out var ordinal, out _))
                 {
                     brokenTrees[treeId] = "missing from the index";
-                    problems.Enqueue(new CheckProblem(CheckProblemKind.TreeMissing, snapshotKey, $"Tree {treeId.ToShortString()} of '{path}' is missing from the index."));
+                    problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.TreeMissing, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is missing from the index." });
                     continue;
                 }
 
@@ -344,7 +353,7 @@ public sealed class VerificationService
                 catch (RepositoryCorruptException ex)
                 {
                     brokenTrees[treeId] = "damaged: " + ex.Message;
-                    problems.Enqueue(new CheckProblem(CheckProblemKind.TreeDamaged, snapshotKey, $"Tree {treeId.ToShortString()} of '{path}' is damaged: {ex.Message}"));
+                    problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.TreeDamaged, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is damaged: {ex.Message}" });
                     continue;
                 }
 
@@ -376,12 +385,12 @@ public sealed class VerificationService
 
                     if (missing > 0)
                     {
-                        problems.Enqueue(new CheckProblem(CheckProblemKind.BlobMissing, snapshotKey, $"File '{childPath}' misses {missing} of its {node.Content!.Count} chunks (first {firstMissing.ToShortString()})."));
+                        problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.BlobMissing, Object = snapshotKey, Message = $"File '{childPath}' misses {missing} of its {node.Content!.Count} chunks (first {firstMissing.ToShortString()})." });
                     }
                 }
             }
 
-            progress?.Report(new CheckProgress("snapshots", ++done, snapshots.Count, 0));
+            progress?.Report(new CheckProgress { Phase = "snapshots", Done = ++done, Total = snapshots.Count, BytesRead = 0 });
         }
 
         return (snapshots.Count, trees, dataBlobs);
@@ -400,7 +409,7 @@ public sealed class VerificationService
             }
             catch (BackupTargetException ex)
             {
-                problems.Enqueue(new CheckProblem(CheckProblemKind.PackDamaged, key, $"Pack cannot be downloaded: {ex.Message}"));
+                problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.PackDamaged, Object = key, Message = $"Pack cannot be downloaded: {ex.Message}" });
                 return;
             }
 
@@ -423,19 +432,19 @@ public sealed class VerificationService
                     catch (RepositoryCorruptException ex)
                     {
                         damaged++;
-                        problems.Enqueue(new CheckProblem(CheckProblemKind.BlobDamaged, key, $"{ex.Message} (at {entry.Offset}+{entry.Length})"));
+                        problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.BlobDamaged, Object = key, Message = $"{ex.Message} (at {entry.Offset}+{entry.Length})" });
                     }
                 }
             }
 
             if (damaged == 0 && BlobId.Sha256(bytes) != pack)
             {
-                problems.Enqueue(new CheckProblem(CheckProblemKind.PackDamaged, key, "Pack content does not match its name, though every listed blob decodes: bytes outside the blobs are altered."));
+                problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.PackDamaged, Object = key, Message = "Pack content does not match its name, though every listed blob decodes: bytes outside the blobs are altered." });
             }
 
             Interlocked.Increment(ref read.Packs);
             var total = Interlocked.Add(ref read.Bytes, bytes.Length);
-            progress?.Report(new CheckProgress("data", Interlocked.Read(ref read.Packs), packs.Count, total));
+            progress?.Report(new CheckProgress { Phase = "data", Done = Interlocked.Read(ref read.Packs), Total = packs.Count, BytesRead = total });
         }).ConfigureAwait(false);
     }
 

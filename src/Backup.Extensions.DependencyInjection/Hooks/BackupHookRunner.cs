@@ -38,7 +38,7 @@ internal sealed class BackupHookRunner(IServiceProvider services, ILogger<Backup
             {
                 if (hook.Action is { } action)
                 {
-                    await action(new BackupHookContext(jobName, phase, services, result), timeout.Token).ConfigureAwait(false);
+                    await action(new BackupHookContext { JobName = jobName, Phase = phase, Services = services, Result = result }, timeout.Token).ConfigureAwait(false);
                 }
                 else
                 {

@@ -4,10 +4,23 @@ using Backup.Core.Repository;
 namespace Backup.Extensions.DependencyInjection;
 
 /// <summary>What a job's retention and verification steps are given after a successful backup.</summary>
-/// <param name="JobName">The job.</param>
-/// <param name="RepositoryName">The repository's name.</param>
-/// <param name="Repository">The open repository (owned by <see cref="IBackupRepositoryProvider"/>; do not dispose).</param>
-/// <param name="Result">The backup that was just taken.</param>
-/// <param name="Services">The application's services.</param>
-/// <param name="TimeProvider">The clock the job runs by.</param>
-public sealed record BackupJobContext(string JobName, string RepositoryName, BackupRepository Repository, BackupResult Result, IServiceProvider Services, TimeProvider TimeProvider);
+public sealed record BackupJobContext
+{
+    /// <summary>The job.</summary>
+    public required string JobName { get; init; }
+
+    /// <summary>The repository's name.</summary>
+    public required string RepositoryName { get; init; }
+
+    /// <summary>The open repository (owned by <see cref="IBackupRepositoryProvider"/>; do not dispose).</summary>
+    public required BackupRepository Repository { get; init; }
+
+    /// <summary>The backup that was just taken.</summary>
+    public required BackupResult Result { get; init; }
+
+    /// <summary>The application's services.</summary>
+    public required IServiceProvider Services { get; init; }
+
+    /// <summary>The clock the job runs by.</summary>
+    public required TimeProvider TimeProvider { get; init; }
+}

@@ -22,26 +22,35 @@ public enum BackupJobOutcome
 }
 
 /// <summary>The outcome of one job run.</summary>
-/// <param name="JobName">The job.</param>
-/// <param name="Outcome">How it ended.</param>
-/// <param name="StartTime">When it started.</param>
-/// <param name="Duration">How long it took.</param>
-/// <param name="Snapshot">The snapshot written, if any.</param>
-/// <param name="Error">Why it failed (messages never contain secrets).</param>
-/// <param name="Verification">The verification step's outcome, if it ran.</param>
-/// <param name="Copies">The copies of the snapshot to secondary repositories (<see cref="BackupJobOptions.CopyTo"/>), if any were made.</param>
-/// <param name="Retention">What the job's retention decided and forgot, if it ran.</param>
-public sealed record BackupJobResult(
-    string JobName,
-    BackupJobOutcome Outcome,
-    DateTimeOffset StartTime,
-    TimeSpan Duration,
-    Snapshot? Snapshot = null,
-    Exception? Error = null,
-    BackupVerificationOutcome? Verification = null,
-    IReadOnlyList<BackupCopyResult>? Copies = null,
-    Core.Retention.RetentionResult? Retention = null)
+public sealed record BackupJobResult
 {
+    /// <summary>The job.</summary>
+    public required string JobName { get; init; }
+
+    /// <summary>How it ended.</summary>
+    public required BackupJobOutcome Outcome { get; init; }
+
+    /// <summary>When it started.</summary>
+    public required DateTimeOffset StartTime { get; init; }
+
+    /// <summary>How long it took.</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>The snapshot written, if any.</summary>
+    public Snapshot? Snapshot { get; init; }
+
+    /// <summary>Why it failed (messages never contain secrets).</summary>
+    public Exception? Error { get; init; }
+
+    /// <summary>The verification step's outcome, if it ran.</summary>
+    public BackupVerificationOutcome? Verification { get; init; }
+
+    /// <summary>The copies of the snapshot to secondary repositories (<see cref="BackupJobOptions.CopyTo"/>), if any were made.</summary>
+    public IReadOnlyList<BackupCopyResult>? Copies { get; init; }
+
+    /// <summary>What the job's retention decided and forgot, if it ran.</summary>
+    public Core.Retention.RetentionResult? Retention { get; init; }
+
     /// <summary>Whether a copy to a secondary repository failed (the outcome describes the primary snapshot only).</summary>
     public bool CopyFailed => Copies?.Any(c => !c.Succeeded) == true;
 }
@@ -57,8 +66,17 @@ public enum BackupJobEventKind
 }
 
 /// <summary>A job run started or ended.</summary>
-/// <param name="JobName">The job.</param>
-/// <param name="Kind">Start or end.</param>
-/// <param name="Time">When.</param>
-/// <param name="Result">For <see cref="BackupJobEventKind.Completed"/>, the outcome.</param>
-public sealed record BackupJobEvent(string JobName, BackupJobEventKind Kind, DateTimeOffset Time, BackupJobResult? Result);
+public sealed record BackupJobEvent
+{
+    /// <summary>The job.</summary>
+    public required string JobName { get; init; }
+
+    /// <summary>Start or end.</summary>
+    public required BackupJobEventKind Kind { get; init; }
+
+    /// <summary>When.</summary>
+    public required DateTimeOffset Time { get; init; }
+
+    /// <summary>For <see cref="BackupJobEventKind.Completed"/>, the outcome.</summary>
+    public required BackupJobResult? Result { get; init; }
+}

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Backup.Core.Diagnostics;
 using Backup.Core.Maintenance;
 using Backup.Core.Pipeline;
 using Backup.Core.Replication;
@@ -67,6 +68,9 @@ internal sealed class BackupJobRunner : IBackupJobRunner
 
     public bool IsRunning(string jobName) => _running.ContainsKey(jobName);
 
+    // The services a job runs report their operations (bytes, files, problems) with the job's name, as the job's own instruments do.
+    private BackupDiagnostics JobDiagnostics(string jobName) => _telemetry.Diagnostics.WithTags(new KeyValuePair<string, object?>("job", jobName));
+
     public async Task<BackupJobResult> RunAsync(string jobName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobName);
@@ -80,9 +84,9 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         if (!_running.TryAdd(jobName, 0))
         {
             Log.JobSkipped(_logger, jobName);
-            var skipped = new BackupJobResult(jobName, BackupJobOutcome.Skipped, startTime, TimeSpan.Zero);
-            _telemetry.RecordRun(jobName, BackupJobOutcome.Skipped, TimeSpan.Zero, null);
-            await PublishAsync(new BackupJobEvent(jobName, BackupJobEventKind.Completed, startTime, skipped)).ConfigureAwait(false);
+            var skipped = new BackupJobResult { JobName = jobName, Outcome = BackupJobOutcome.Skipped, StartTime = startTime, Duration = TimeSpan.Zero };
+            _telemetry.RecordRun(jobName, BackupJobOutcome.Skipped, TimeSpan.Zero);
+            await PublishAsync(new BackupJobEvent { JobName = jobName, Kind = BackupJobEventKind.Completed, Time = startTime, Result = skipped }).ConfigureAwait(false);
             return skipped;
         }
 
@@ -104,7 +108,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         activity?.SetTag("backup.repository", job.Repository);
         activity?.SetTag("backup.level", job.Level.ToString());
         Log.JobStarted(_logger, jobName, job.Repository!, job.Level);
-        await PublishAsync(new BackupJobEvent(jobName, BackupJobEventKind.Started, startTime, null)).ConfigureAwait(false);
+        await PublishAsync(new BackupJobEvent { JobName = jobName, Kind = BackupJobEventKind.Started, Time = startTime, Result = null }).ConfigureAwait(false);
 
         BackupResult? backup = null;
         BackupVerificationOutcome? verification = null;
@@ -131,7 +135,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
                     Hostname = job.Hostname,
                     Metadata = new Dictionary<string, string> { [BackupJobHistory.JobMetadataKey] = jobName },
                 };
-                backup = await BackupAsync(jobName, job, new BackupService(repository, _time), options, cancellationToken).ConfigureAwait(false);
+                backup = await BackupAsync(jobName, job, new BackupService(repository, _time, JobDiagnostics(jobName)), options, cancellationToken).ConfigureAwait(false);
                 phase?.SetTag("backup.snapshot.id", backup.Snapshot.Id.ToString());
                 phase?.SetTag("backup.files", backup.Snapshot.Statistics.Files);
                 phase?.SetTag("backup.bytes.stored", backup.Snapshot.Statistics.BytesStored);
@@ -149,7 +153,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
                 copies = await CopyAsync(jobName, job, repository, backup.Snapshot, cancellationToken).ConfigureAwait(false);
             }
 
-            var context = new BackupJobContext(jobName, job.Repository!, repository, backup, _services, _time);
+            var context = new BackupJobContext { JobName = jobName, RepositoryName = job.Repository!, Repository = repository, Result = backup, Services = _services, TimeProvider = _time };
             if (backup.IsComplete && (job.Retention is not null || job.RetentionStep is not null))
             {
                 // Only after a complete backup: forgetting on partial snapshots could leave only partial ones.
@@ -207,9 +211,9 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         }
 
         var duration = _time.GetElapsedTime(started);
-        var result = new BackupJobResult(jobName, outcome, startTime, duration, backup?.Snapshot, error, verification, copies, retained);
+        var result = new BackupJobResult { JobName = jobName, Outcome = outcome, StartTime = startTime, Duration = duration, Snapshot = backup?.Snapshot, Error = error, Verification = verification, Copies = copies, Retention = retained };
         _state.UpdateState(jobName, s => s with { LastRun = _time.GetUtcNow(), LastOutcome = outcome });
-        _telemetry.RecordRun(jobName, outcome, duration, backup?.Snapshot.Statistics);
+        _telemetry.RecordRun(jobName, outcome, duration);
         activity?.SetTag("backup.outcome", outcome.ToString());
         switch (outcome)
         {
@@ -231,7 +235,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
                 break;
         }
 
-        await PublishAsync(new BackupJobEvent(jobName, BackupJobEventKind.Completed, _time.GetUtcNow(), result)).ConfigureAwait(false);
+        await PublishAsync(new BackupJobEvent { JobName = jobName, Kind = BackupJobEventKind.Completed, Time = _time.GetUtcNow(), Result = result }).ConfigureAwait(false);
         if (outcome == BackupJobOutcome.Cancelled)
         {
             // Only a run that really stopped early throws; one that finished as the token fired reports its outcome.
@@ -259,12 +263,12 @@ internal sealed class BackupJobRunner : IBackupJobRunner
                 var destination = await _repositories.GetAsync(destinationName, cancellationToken).ConfigureAwait(false);
                 var wanted = await SelectCopiesAsync(jobName, primary, destination, snapshot, cancellationToken).ConfigureAwait(false);
                 var copy = await new RepositoryCopier(primary, destination, _time).CopyAsync(wanted, null, cancellationToken).ConfigureAwait(false);
-                result = new BackupCopyResult(destinationName, true, copy.Copied.Count > 0 ? copy.Copied[^1] : null, copy.BytesStored, _time.GetElapsedTime(started));
+                result = new BackupCopyResult { Repository = destinationName, Succeeded = true, Copy = copy.Copied.Count > 0 ? copy.Copied[^1] : null, BytesStored = copy.BytesStored, Duration = _time.GetElapsedTime(started) };
                 Log.CopySucceeded(_logger, jobName, snapshot.Id.ToShortString(), destinationName, result.Duration.TotalSeconds, result.BytesStored);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                result = new BackupCopyResult(destinationName, false, null, 0, _time.GetElapsedTime(started), e);
+                result = new BackupCopyResult { Repository = destinationName, Succeeded = false, Copy = null, BytesStored = 0, Duration = _time.GetElapsedTime(started), Error = e };
                 phase?.SetStatus(ActivityStatusCode.Error, e.Message);
                 Log.CopyFailed(_logger, jobName, snapshot.Id.ToShortString(), destinationName, e.GetType().Name, e.Message);
             }
@@ -313,7 +317,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
     private async Task<RetentionResult> ApplyRetentionAsync(string jobName, BackupJobOptions job, BackupRetentionOptions retention, BackupRepository repository, CancellationToken cancellationToken)
     {
         var policy = retention.ToPolicy(job.TimeZone);
-        var service = new RetentionService(repository, _time) { Filter = snapshot => BackupJobHistory.IsJobSnapshot(snapshot, jobName) };
+        var service = new RetentionService(repository, _time, JobDiagnostics(jobName)) { Filter = snapshot => BackupJobHistory.IsJobSnapshot(snapshot, jobName) };
         var result = await service.ApplyAsync(policy, dryRun: false, cancellationToken).ConfigureAwait(false);
         Log.RetentionApplied(_logger, jobName, policy.ToString(), result.Kept.Count(), result.Deleted);
         _telemetry.RecordRetention(jobName, result.Deleted);
@@ -324,7 +328,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
             using var phase = StartPhase(_telemetry.ActivitySource, "backup.prune", jobName);
             try
             {
-                var pruned = await new MaintenanceService(repository, _time).PruneAsync(new PruneOptions(), null, cancellationToken).ConfigureAwait(false);
+                var pruned = await new MaintenanceService(repository, _time, JobDiagnostics(jobName)).PruneAsync(new PruneOptions(), null, cancellationToken).ConfigureAwait(false);
                 _pruneOwed.TryRemove(repositoryName, out _);
                 Log.Pruned(_logger, jobName, repositoryName, pruned.PacksRemoved, Math.Max(0, pruned.BytesBefore - pruned.BytesAfter));
             }
@@ -359,7 +363,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
 
     private async Task<BackupVerificationOutcome> RunVerificationAsync(BackupVerificationOptions verification, BackupJobContext context, CancellationToken cancellationToken)
     {
-        var service = new VerificationService(context.Repository, _time);
+        var service = new VerificationService(context.Repository, _time, JobDiagnostics(context.JobName));
         var succeeded = true;
         var parts = new List<string>();
         TimeSpan? restoreDuration = null;
@@ -383,7 +387,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
                 : $"restore drill of {drill.SnapshotId.ToShortString()} found {drill.Problems.Count} files that did not restore exactly");
         }
 
-        return new BackupVerificationOutcome(succeeded, string.Join("; ", parts), restoreDuration);
+        return new BackupVerificationOutcome { Succeeded = succeeded, Message = string.Join("; ", parts), RestoreDuration = restoreDuration };
     }
 
     private async Task<BackupVerificationOutcome> VerifyAsync(string jobName, Func<BackupJobContext, CancellationToken, Task<BackupVerificationOutcome>> verify, BackupJobContext context, CancellationToken cancellationToken)
@@ -397,7 +401,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // A verification that cannot run is a failed verification (health: Degraded), not a failed backup.
-            verification = new BackupVerificationOutcome(false, e.Message);
+            verification = new BackupVerificationOutcome { Succeeded = false, Message = e.Message };
         }
 
         phase?.SetTag("backup.verification.succeeded", verification.Succeeded);

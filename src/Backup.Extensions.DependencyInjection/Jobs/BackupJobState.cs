@@ -3,25 +3,35 @@ using System.Collections.Concurrent;
 namespace Backup.Extensions.DependencyInjection;
 
 /// <summary>What is known about a job's recent runs: read by health checks, the scheduler and the last-success gauge.</summary>
-/// <param name="JobName">The job.</param>
-/// <param name="LastSuccess">Time of the newest successful (complete) snapshot, or null.</param>
-/// <param name="LastRun">When the last run finished, or null.</param>
-/// <param name="LastOutcome">How the last run ended, or null.</param>
-/// <param name="LastVerification">When the last verification finished, or null.</param>
-/// <param name="LastVerificationSucceeded">Whether it passed, or null.</param>
-/// <param name="LastVerificationMessage">Its summary.</param>
-/// <param name="LastRestoreDuration">How long the last restore drill took, or null.</param>
-/// <param name="LastCopyError">Why the last copy to a secondary repository failed ("offsite: ..."), or null when it succeeded or none ran.</param>
-public sealed record BackupJobState(
-    string JobName,
-    DateTimeOffset? LastSuccess = null,
-    DateTimeOffset? LastRun = null,
-    BackupJobOutcome? LastOutcome = null,
-    DateTimeOffset? LastVerification = null,
-    bool? LastVerificationSucceeded = null,
-    string? LastVerificationMessage = null,
-    TimeSpan? LastRestoreDuration = null,
-    string? LastCopyError = null);
+public sealed record BackupJobState
+{
+    /// <summary>The job.</summary>
+    public required string JobName { get; init; }
+
+    /// <summary>Time of the newest successful (complete) snapshot, or null.</summary>
+    public DateTimeOffset? LastSuccess { get; init; }
+
+    /// <summary>When the last run finished, or null.</summary>
+    public DateTimeOffset? LastRun { get; init; }
+
+    /// <summary>How the last run ended, or null.</summary>
+    public BackupJobOutcome? LastOutcome { get; init; }
+
+    /// <summary>When the last verification finished, or null.</summary>
+    public DateTimeOffset? LastVerification { get; init; }
+
+    /// <summary>Whether it passed, or null.</summary>
+    public bool? LastVerificationSucceeded { get; init; }
+
+    /// <summary>Its summary.</summary>
+    public string? LastVerificationMessage { get; init; }
+
+    /// <summary>How long the last restore drill took, or null.</summary>
+    public TimeSpan? LastRestoreDuration { get; init; }
+
+    /// <summary>Why the last copy to a secondary repository failed ("offsite: ..."), or null when it succeeded or none ran.</summary>
+    public string? LastCopyError { get; init; }
+}
 
 /// <summary>
 /// Job state, in memory. After a restart, the newest successful snapshot is recovered from the repository (the
@@ -43,10 +53,10 @@ internal sealed class InMemoryBackupJobStateStore : IBackupJobStateStore
 {
     private readonly ConcurrentDictionary<string, BackupJobState> _states = new(StringComparer.OrdinalIgnoreCase);
 
-    public BackupJobState GetState(string jobName) => _states.GetValueOrDefault(jobName) ?? new BackupJobState(jobName);
+    public BackupJobState GetState(string jobName) => _states.GetValueOrDefault(jobName) ?? new BackupJobState { JobName = jobName };
 
     public IReadOnlyCollection<BackupJobState> GetAllStates() => [.. _states.Values];
 
     public BackupJobState UpdateState(string jobName, Func<BackupJobState, BackupJobState> update) =>
-        _states.AddOrUpdate(jobName, name => update(new BackupJobState(name)), (_, current) => update(current));
+        _states.AddOrUpdate(jobName, name => update(new BackupJobState { JobName = name }), (_, current) => update(current));
 }

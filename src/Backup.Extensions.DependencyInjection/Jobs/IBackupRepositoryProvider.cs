@@ -35,10 +35,10 @@ public interface IBackupServiceFactory
     ValueTask<ContentReader> CreateContentReaderAsync(string repositoryName, CancellationToken cancellationToken = default);
 }
 
-internal sealed class BackupServiceFactory(IBackupRepositoryProvider repositories, TimeProvider time) : IBackupServiceFactory
+internal sealed class BackupServiceFactory(IBackupRepositoryProvider repositories, TimeProvider time, BackupTelemetry telemetry) : IBackupServiceFactory
 {
     public async ValueTask<BackupService> CreateBackupServiceAsync(string repositoryName, CancellationToken cancellationToken = default) =>
-        new(await repositories.GetAsync(repositoryName, cancellationToken).ConfigureAwait(false), time);
+        new(await repositories.GetAsync(repositoryName, cancellationToken).ConfigureAwait(false), time, telemetry.Diagnostics);
 
     public async ValueTask<ContentReader> CreateContentReaderAsync(string repositoryName, CancellationToken cancellationToken = default) =>
         new(await repositories.GetAsync(repositoryName, cancellationToken).ConfigureAwait(false));

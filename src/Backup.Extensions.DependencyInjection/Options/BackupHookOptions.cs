@@ -47,8 +47,17 @@ public enum HookErrorPolicy
 }
 
 /// <summary>What a hook delegate is told.</summary>
-/// <param name="JobName">The job being run.</param>
-/// <param name="Phase">"pre" or "post".</param>
-/// <param name="Services">The application's services.</param>
-/// <param name="Result">For a post-hook, the run's outcome so far (null before the backup, or when it failed).</param>
-public sealed record BackupHookContext(string JobName, string Phase, IServiceProvider Services, Backup.Core.Pipeline.BackupResult? Result);
+public sealed record BackupHookContext
+{
+    /// <summary>The job being run.</summary>
+    public required string JobName { get; init; }
+
+    /// <summary>"pre" or "post".</summary>
+    public required string Phase { get; init; }
+
+    /// <summary>The application's services.</summary>
+    public required IServiceProvider Services { get; init; }
+
+    /// <summary>For a post-hook, the run's outcome so far (null before the backup, or when it failed).</summary>
+    public required Backup.Core.Pipeline.BackupResult? Result { get; init; }
+}

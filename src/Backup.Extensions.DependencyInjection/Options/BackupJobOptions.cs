@@ -103,7 +103,14 @@ public sealed class BackupJobOptions
 }
 
 /// <summary>What a job's verification step found.</summary>
-/// <param name="Succeeded">Whether the repository (or drill) passed.</param>
-/// <param name="Message">A short summary for logs and health data (must not contain secrets).</param>
-/// <param name="RestoreDuration">For a restore drill, how long the restore took (recorded as backup.restore.rto).</param>
-public sealed record BackupVerificationOutcome(bool Succeeded, string? Message = null, TimeSpan? RestoreDuration = null);
+public sealed record BackupVerificationOutcome
+{
+    /// <summary>Whether the repository (or drill) passed.</summary>
+    public required bool Succeeded { get; init; }
+
+    /// <summary>A short summary for logs and health data (must not contain secrets).</summary>
+    public string? Message { get; init; }
+
+    /// <summary>For a restore drill, how long the restore took (recorded as backup.restore.rto).</summary>
+    public TimeSpan? RestoreDuration { get; init; }
+}

@@ -1,22 +1,21 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Backup.Core.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Backup.Extensions.DependencyInjection;
 
 /// <summary>
-/// The SDK's metrics (meter "Backup", from <see cref="IMeterFactory"/>) and traces (ActivitySource "Backup").
-/// Names are listed in docs/telemetry.md; every measurement carries a "job" tag.
+/// The job-level metrics (meter "Backup", from <see cref="IMeterFactory"/>) and traces (ActivitySource "Backup") of
+/// the hosting package; the services a job runs report their own operations through <see cref="Diagnostics"/> (same
+/// meter and source names). Names are listed in docs/telemetry.md; every measurement carries a "job" tag.
 /// </summary>
 public sealed class BackupTelemetry : IDisposable
 {
     /// <summary>The meter's and the activity source's name: add it to OpenTelemetry with AddMeter("Backup") and AddSource("Backup").</summary>
-    public const string Name = "Backup";
+    public const string Name = BackupDiagnostics.Name;
 
     private readonly Meter _meter;
-    private readonly Counter<long> _bytesRead;
-    private readonly Counter<long> _bytesStored;
-    private readonly Counter<long> _bytesDeduplicated;
-    private readonly Counter<long> _files;
     private readonly Counter<long> _runs;
     private readonly Counter<long> _failures;
     private readonly Histogram<double> _duration;
@@ -26,17 +25,17 @@ public sealed class BackupTelemetry : IDisposable
     private readonly Counter<long> _forgotten;
     private readonly Counter<long> _verifications;
 
-    /// <summary>Creates the instruments; <paramref name="jobState"/> feeds the backup.last_success gauge.</summary>
-    public BackupTelemetry(IMeterFactory meterFactory, IBackupJobStateStore jobState)
+    /// <summary>
+    /// Creates the instruments; <paramref name="jobState"/> feeds the backup.last_success gauge. The services' own
+    /// diagnostics use the same <paramref name="meterFactory"/> and log to <paramref name="loggerFactory"/>.
+    /// </summary>
+    public BackupTelemetry(IMeterFactory meterFactory, IBackupJobStateStore jobState, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(jobState);
         _meter = meterFactory.Create(Name);
         ActivitySource = new ActivitySource(Name);
-        _bytesRead = _meter.CreateCounter<long>("backup.bytes.read", "By", "Bytes read from sources.");
-        _bytesStored = _meter.CreateCounter<long>("backup.bytes.stored", "By", "Bytes written to the repository after compression and encryption.");
-        _bytesDeduplicated = _meter.CreateCounter<long>("backup.bytes.deduplicated", "By", "Source bytes that were already in the repository and not stored again.");
-        _files = _meter.CreateCounter<long>("backup.files", "{file}", "Files backed up.");
+        Diagnostics = new BackupDiagnostics(meterFactory, loggerFactory);
         _runs = _meter.CreateCounter<long>("backup.runs", "{run}", "Job runs by outcome.");
         _failures = _meter.CreateCounter<long>("backup.run.failures", "{run}", "Job runs that failed.");
         _duration = _meter.CreateHistogram<double>("backup.run.duration", "s", "Duration of a job run.");
@@ -54,8 +53,14 @@ public sealed class BackupTelemetry : IDisposable
     /// <summary>The source of the "backup.run" activity and its phase children.</summary>
     public ActivitySource ActivitySource { get; }
 
-    /// <summary>Records a finished run.</summary>
-    public void RecordRun(string job, BackupJobOutcome outcome, TimeSpan duration, Core.Snapshots.SnapshotStatistics? statistics)
+    /// <summary>
+    /// What the services a job runs (backup, forget, prune, check, drill) report to, given the job's name as a "job"
+    /// tag: they record backup.bytes.read, backup.bytes.stored, backup.bytes.deduplicated, backup.files and the rest.
+    /// </summary>
+    public BackupDiagnostics Diagnostics { get; }
+
+    /// <summary>Records a finished run (its bytes and files are recorded by the backup itself, through <see cref="Diagnostics"/>).</summary>
+    public void RecordRun(string job, BackupJobOutcome outcome, TimeSpan duration)
     {
         var jobTag = new KeyValuePair<string, object?>("job", job);
         _runs.Add(1, jobTag, new KeyValuePair<string, object?>("outcome", outcome.ToString().ToLowerInvariant()));
@@ -63,14 +68,6 @@ public sealed class BackupTelemetry : IDisposable
         if (outcome == BackupJobOutcome.Failed)
         {
             _failures.Add(1, jobTag);
-        }
-
-        if (statistics is not null)
-        {
-            _bytesRead.Add(statistics.BytesRead, jobTag);
-            _bytesStored.Add(statistics.BytesStored, jobTag);
-            _bytesDeduplicated.Add(Math.Max(0, statistics.TotalBytes - statistics.BytesAdded), jobTag);
-            _files.Add(statistics.Files, jobTag);
         }
     }
 

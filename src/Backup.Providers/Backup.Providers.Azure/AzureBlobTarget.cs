@@ -149,10 +149,12 @@ public sealed class AzureBlobTarget : IBackupTarget
 
                 foreach (var item in enumerator.Current.Values)
                 {
-                    yield return new BackupObjectInfo(
-                        item.Name[_prefix.Length..],
-                        item.Properties.ContentLength ?? 0,
-                        item.Properties.LastModified ?? DateTimeOffset.MinValue);
+                    yield return new BackupObjectInfo
+                    {
+                        Key = item.Name[_prefix.Length..],
+                        Length = item.Properties.ContentLength ?? 0,
+                        LastModified = item.Properties.LastModified ?? DateTimeOffset.MinValue,
+                    };
                 }
             }
         }
@@ -184,7 +186,7 @@ public sealed class AzureBlobTarget : IBackupTarget
         try
         {
             var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new BackupObjectInfo(key, properties.Value.ContentLength, properties.Value.LastModified);
+            return new BackupObjectInfo { Key = key, Length = properties.Value.ContentLength, LastModified = properties.Value.LastModified };
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

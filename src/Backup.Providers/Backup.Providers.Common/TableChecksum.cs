@@ -4,10 +4,17 @@ using System.Text.Json;
 namespace Backup.Providers;
 
 /// <summary>What one table held at backup time: its row count and a checksum of its rows.</summary>
-/// <param name="Table">The table's qualified name ("schema.table", or just "table").</param>
-/// <param name="Rows">The number of rows.</param>
-/// <param name="Checksum">A provider-specific checksum of the rows' contents, independent of their physical order.</param>
-public sealed record TableChecksum(string Table, long Rows, string Checksum);
+public sealed record TableChecksum
+{
+    /// <summary>The table's qualified name ("schema.table", or just "table").</summary>
+    public required string Table { get; init; }
+
+    /// <summary>The number of rows.</summary>
+    public required long Rows { get; init; }
+
+    /// <summary>A provider-specific checksum of the rows' contents, independent of their physical order.</summary>
+    public required string Checksum { get; init; }
+}
 
 /// <summary>Reads and writes per-table checksums in snapshot metadata, one JSON value per database.</summary>
 public static class ChecksumMetadata
@@ -43,7 +50,7 @@ public static class ChecksumMetadata
                 throw new FormatException($"Recorded checksum of '{pair.Key}' is malformed.");
             }
 
-            return new TableChecksum(pair.Key, rows, pair.Value[(colon + 1)..]);
+            return new TableChecksum { Table = pair.Key, Rows = rows, Checksum = pair.Value[(colon + 1)..] };
         })];
     }
 
@@ -57,24 +64,36 @@ public static class ChecksumMetadata
             measured.Remove(want.Table, out var got);
             if (got is null || got.Rows != want.Rows || !string.Equals(got.Checksum, want.Checksum, StringComparison.Ordinal))
             {
-                mismatches.Add(new TableMismatch(database, want.Table, want.Rows, got?.Rows, want.Checksum, got?.Checksum));
+                mismatches.Add(new TableMismatch { Database = database, Table = want.Table, ExpectedRows = want.Rows, ActualRows = got?.Rows, ExpectedChecksum = want.Checksum, ActualChecksum = got?.Checksum });
             }
         }
 
-        mismatches.AddRange(measured.Values.Select(extra => new TableMismatch(database, extra.Table, null, extra.Rows, null, extra.Checksum)));
+        mismatches.AddRange(measured.Values.Select(extra => new TableMismatch { Database = database, Table = extra.Table, ExpectedRows = null, ActualRows = extra.Rows, ExpectedChecksum = null, ActualChecksum = extra.Checksum }));
         return mismatches;
     }
 }
 
 /// <summary>A table whose restored contents differ from what was recorded at backup time.</summary>
-/// <param name="Database">The database (as backed up).</param>
-/// <param name="Table">The table.</param>
-/// <param name="ExpectedRows">Rows recorded at backup time; null when the table was not there.</param>
-/// <param name="ActualRows">Rows after the restore; null when the table is missing.</param>
-/// <param name="ExpectedChecksum">The recorded checksum.</param>
-/// <param name="ActualChecksum">The measured checksum.</param>
-public sealed record TableMismatch(string Database, string Table, long? ExpectedRows, long? ActualRows, string? ExpectedChecksum, string? ActualChecksum)
+public sealed record TableMismatch
 {
+    /// <summary>The database (as backed up).</summary>
+    public required string Database { get; init; }
+
+    /// <summary>The table.</summary>
+    public required string Table { get; init; }
+
+    /// <summary>Rows recorded at backup time; null when the table was not there.</summary>
+    public required long? ExpectedRows { get; init; }
+
+    /// <summary>Rows after the restore; null when the table is missing.</summary>
+    public required long? ActualRows { get; init; }
+
+    /// <summary>The recorded checksum.</summary>
+    public required string? ExpectedChecksum { get; init; }
+
+    /// <summary>The measured checksum.</summary>
+    public required string? ActualChecksum { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => (ExpectedRows, ActualRows) switch
     {
@@ -135,8 +154,17 @@ public sealed class DatabaseRestoreException : Exception
 }
 
 /// <summary>What a restore did.</summary>
-/// <param name="SourceDatabase">The database as backed up.</param>
-/// <param name="TargetDatabase">The database (or file) restored into.</param>
-/// <param name="Duration">How long it took, from reading the snapshot to the restored database being ready.</param>
-/// <param name="Bytes">Dump bytes read from the repository.</param>
-public sealed record DatabaseRestoreResult(string SourceDatabase, string TargetDatabase, TimeSpan Duration, long Bytes);
+public sealed record DatabaseRestoreResult
+{
+    /// <summary>The database as backed up.</summary>
+    public required string SourceDatabase { get; init; }
+
+    /// <summary>The database (or file) restored into.</summary>
+    public required string TargetDatabase { get; init; }
+
+    /// <summary>How long it took, from reading the snapshot to the restored database being ready.</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Dump bytes read from the repository.</summary>
+    public required long Bytes { get; init; }
+}

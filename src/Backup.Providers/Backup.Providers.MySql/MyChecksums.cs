@@ -45,7 +45,7 @@ internal static class MyChecksums
                 connection) { CommandTimeout = 0 };
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            result.Add(new TableChecksum(table, reader.GetInt64(0), reader.GetString(1)));
+            result.Add(new TableChecksum { Table = table, Rows = reader.GetInt64(0), Checksum = reader.GetString(1) });
         }
 
         return result;

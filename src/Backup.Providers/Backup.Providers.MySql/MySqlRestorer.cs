@@ -81,7 +81,7 @@ public sealed class MySqlRestorer
             await MyDriverRestore.RestoreAsync(_repository, server, node, target, cancellationToken).ConfigureAwait(false);
             var elapsed = Stopwatch.GetElapsedTime(started);
             Log.Restored(_logger, source, target, elapsed.TotalSeconds);
-            return new DatabaseRestoreResult(source, target, elapsed, await DriverDumpBytesAsync(node, cancellationToken).ConfigureAwait(false));
+            return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = elapsed, Bytes = await DriverDumpBytesAsync(node, cancellationToken).ConfigureAwait(false) };
         }
 
         using var optionFile = await server.WriteOptionFileAsync(tool!, cancellationToken).ConfigureAwait(false);
@@ -97,7 +97,7 @@ public sealed class MySqlRestorer
 
         var duration = Stopwatch.GetElapsedTime(started);
         Log.Restored(_logger, source, target, duration.TotalSeconds);
-        return new DatabaseRestoreResult(source, target, duration, node.Size);
+        return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = node.Size };
     }
 
     private async Task<long> DriverDumpBytesAsync(TreeNode directory, CancellationToken cancellationToken) =>

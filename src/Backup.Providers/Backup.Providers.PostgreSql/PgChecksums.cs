@@ -66,7 +66,7 @@ internal static class PgChecksums
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new TableChecksum(table, reader.GetInt64(0), reader.GetString(1));
+        return new TableChecksum { Table = table, Rows = reader.GetInt64(0), Checksum = reader.GetString(1) };
     }
 
     public static string FormatVersion(int versionNum) => versionNum >= 100000

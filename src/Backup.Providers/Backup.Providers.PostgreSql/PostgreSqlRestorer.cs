@@ -102,7 +102,7 @@ public sealed class PostgreSqlRestorer
 
         var duration = Stopwatch.GetElapsedTime(started);
         Log.Restored(_logger, source, target, duration.TotalSeconds);
-        return new DatabaseRestoreResult(source, target, duration, node.Size);
+        return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = node.Size };
     }
 
     /// <summary>A libpq conninfo naming only the database (host, user and password come from the environment).</summary>

@@ -168,10 +168,12 @@ public sealed class S3Target : IBackupTarget, IDisposable
 
             foreach (var item in response.S3Objects ?? [])
             {
-                yield return new BackupObjectInfo(
-                    item.Key[_prefix.Length..],
-                    item.Size ?? 0,
-                    item.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue);
+                yield return new BackupObjectInfo
+                {
+                    Key = item.Key[_prefix.Length..],
+                    Length = item.Size ?? 0,
+                    LastModified = item.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue,
+                };
             }
 
             if (response.IsTruncated != true || string.IsNullOrEmpty(response.NextContinuationToken))
@@ -240,7 +242,7 @@ public sealed class S3Target : IBackupTarget, IDisposable
             var metadata = await HeadAsync(objectKey, cancellationToken).ConfigureAwait(false);
             return metadata is null
                 ? null
-                : new BackupObjectInfo(key, metadata.ContentLength, metadata.LastModified is { } m ? new DateTimeOffset(m.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue);
+                : new BackupObjectInfo { Key = key, Length = metadata.ContentLength, LastModified = metadata.LastModified is { } m ? new DateTimeOffset(m.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue };
         }
         catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
         {

@@ -150,7 +150,7 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
                 }
                 else if (entry.IsRegularFile && key.StartsWith(prefix, StringComparison.Ordinal))
                 {
-                    yield return new BackupObjectInfo(key, entry.Length, new DateTimeOffset(entry.LastWriteTimeUtc, TimeSpan.Zero));
+                    yield return new BackupObjectInfo { Key = key, Length = entry.Length, LastModified = new DateTimeOffset(entry.LastWriteTimeUtc, TimeSpan.Zero) };
                 }
             }
         }
@@ -185,7 +185,7 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
             {
                 var attributes = await client.GetAttributesAsync(path, ct).ConfigureAwait(false);
                 return attributes.IsRegularFile
-                    ? new BackupObjectInfo(key, attributes.Size, new DateTimeOffset(attributes.LastWriteTimeUtc, TimeSpan.Zero))
+                    ? new BackupObjectInfo { Key = key, Length = attributes.Size, LastModified = new DateTimeOffset(attributes.LastWriteTimeUtc, TimeSpan.Zero) }
                     : null;
             }
             catch (SftpPathNotFoundException)

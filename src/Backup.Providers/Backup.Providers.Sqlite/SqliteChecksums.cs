@@ -49,7 +49,7 @@ internal static class SqliteChecksums
                 rows++;
             }
 
-            result.Add(new TableChecksum(table, rows, sum.ToString("x16", CultureInfo.InvariantCulture)));
+            result.Add(new TableChecksum { Table = table, Rows = rows, Checksum = sum.ToString("x16", CultureInfo.InvariantCulture) });
         }
 
         return result;

@@ -49,7 +49,7 @@ public sealed class SqliteRestorer
         await ReplaceAsync((stream, ct) => new ContentReader(_repository).CopyToAsync(node, stream, ct), options.TargetPath, options.Overwrite, cancellationToken).ConfigureAwait(false);
         var duration = Stopwatch.GetElapsedTime(started);
         Log.Restored(_logger, options.TargetPath, duration.TotalSeconds);
-        return new DatabaseRestoreResult(entry, options.TargetPath, duration, node.Size);
+        return new DatabaseRestoreResult { SourceDatabase = entry, TargetDatabase = options.TargetPath, Duration = duration, Bytes = node.Size };
     }
 
     /// <summary>Writes, checks, syncs and renames into place; on any failure the target is as it was and no temporary file is left.</summary>
