@@ -41,12 +41,12 @@ public sealed class UserTransformTests : IDisposable
         var snapshot = await repository.FindSnapshotAsync("latest");
         (await TestRepository.RestoreAsync(repository, snapshot)).ShouldEqualBytes(data);
 
-        using var config = JsonDocument.Parse(await target.GetAsync(RepositoryLayout.Config));
+        using var config = JsonDocument.Parse(await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength));
         config.RootElement.GetProperty("version").GetInt32().Should().Be(2, "a reader that predates user transforms must refuse, not ignore them");
         var recorded = config.RootElement.GetProperty("transforms").EnumerateArray().Should().ContainSingle().Subject;
         recorded.GetProperty("name").GetString().Should().Be(KmsEnvelopeTransform.TransformName);
         recorded.GetProperty("parameters").GetString().Should().StartWith("1:local-file-");
-        var stored = await target.GetAsync((await TestRepository.ListAsync(target, RepositoryLayout.SnapshotsPrefix))[0].Key);
+        var stored = await target.ReadAllAsync((await TestRepository.ListAsync(target, RepositoryLayout.SnapshotsPrefix))[0].Key, Array.MaxLength);
         TransformChain.ReadTransformNames(stored).Should().Equal("zstd", KmsEnvelopeTransform.TransformName, AesGcmTransform.TransformName);
     }
 
@@ -56,7 +56,7 @@ public sealed class UserTransformTests : IDisposable
         var target = new InMemoryTarget();
         await using var repository = await TestRepository.InitAsync(target, TestRepository.NewKeyFile(), TestRepository.SmallOptions());
 
-        var json = Encoding.UTF8.GetString(await target.GetAsync(RepositoryLayout.Config));
+        var json = Encoding.UTF8.GetString(await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength));
         json.Should().StartWith("{\"format\":\"backup-sdk-repository\",\"version\":1,").And.NotContain("transforms");
         json.Should().MatchRegex("\"compression\":\"zstd:3\",\"mac\":\"[0-9a-f]{64}\"}$");
         repository.Chain.Encoders.Select(t => t.Name).Should().Equal("zstd", AesGcmTransform.TransformName);
@@ -108,7 +108,7 @@ public sealed class UserTransformTests : IDisposable
         var target = new InMemoryTarget();
         var credentials = TestRepository.NewKeyFile();
         await (await TestRepository.InitAsync(target, credentials, WithTransforms(Envelope()))).DisposeAsync();
-        var json = Encoding.UTF8.GetString(await target.GetAsync(RepositoryLayout.Config));
+        var json = Encoding.UTF8.GetString(await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength));
         await target.PutAsync(RepositoryLayout.Config, Encoding.UTF8.GetBytes(json.Replace("\"parameters\":\"1:", "\"parameters\":\"2:", StringComparison.Ordinal)));
 
         await FluentActions.Awaiting(() => BackupRepository.OpenAsync(target, credentials, Registered(Envelope())))
@@ -146,7 +146,7 @@ public sealed class UserTransformTests : IDisposable
         (await TestRepository.RestoreAsync(back, again)).ShouldEqualBytes(data);
         foreach (var pack in await TestRepository.ListAsync(plainTarget, RepositoryLayout.SnapshotsPrefix))
         {
-            TransformChain.ReadTransformNames(await plainTarget.GetAsync(pack.Key)).Should().NotContain(KmsEnvelopeTransform.TransformName);
+            TransformChain.ReadTransformNames(await plainTarget.ReadAllAsync(pack.Key, Array.MaxLength)).Should().NotContain(KmsEnvelopeTransform.TransformName);
         }
     }
 
@@ -164,7 +164,7 @@ public sealed class UserTransformTests : IDisposable
         await using var repository = await BackupRepository.OpenAsync(target, credentials, Registered(Envelope()));
         var snapshot = await repository.FindSnapshotAsync("latest");
         var packKey = (await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix)).Should().ContainSingle().Subject.Key;
-        var pristine = await target.GetAsync(packKey);
+        var pristine = await target.ReadAllAsync(packKey, Array.MaxLength);
         var first = repository.Index.ToList().Select(e => e.Location).OrderBy(l => l.Offset).First();
 
         foreach (var position in new long[] { first.Offset + first.Length / 2, first.Offset + first.Length - 1 })

@@ -50,18 +50,19 @@ public sealed class DictionaryTarget : IBackupTarget
         return Task.CompletedTask;
     }
 
-    public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Find(key).ToArray());
-
-    public Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken = default)
+    public ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
         var content = Find(key);
-        if (offset < 0 || length < 0 || offset + length > content.Length)
+        if (offset >= content.Length)
         {
-            throw new BackupTargetException($"'{key}' in {Description} is {content.Length} bytes; {length} bytes at offset {offset} lie outside it.");
+            return ValueTask.FromResult(0); // at or past the end: nothing to read, not an error
         }
 
-        return Task.FromResult(content.AsSpan((int)offset, length).ToArray());
+        var available = content.AsSpan((int)offset);
+        var count = Math.Min(available.Length, destination.Length);
+        available[..count].CopyTo(destination.Span);
+        return ValueTask.FromResult(count);
     }
 
     public async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -69,7 +70,7 @@ public sealed class DictionaryTarget : IBackupTarget
         await Task.CompletedTask;
         foreach (var (key, value) in _objects.Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal)))
         {
-            yield return new BackupObjectInfo(key, value.Content.Length, value.Stored);
+            yield return Describe(key, value);
         }
     }
 
@@ -80,7 +81,10 @@ public sealed class DictionaryTarget : IBackupTarget
     }
 
     public Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_objects.TryGetValue(key, out var value) ? new BackupObjectInfo(key, value.Content.Length, value.Stored) : null);
+        Task.FromResult(_objects.TryGetValue(key, out var value) ? Describe(key, value) : null);
+
+    private static BackupObjectInfo Describe(string key, (byte[] Content, DateTimeOffset Stored) value) =>
+        new() { Key = key, Length = value.Content.Length, LastModified = value.Stored };
 
     private byte[] Find(string key) =>
         _objects.TryGetValue(key, out var value) ? value.Content : throw new BackupObjectNotFoundException(key, Description);

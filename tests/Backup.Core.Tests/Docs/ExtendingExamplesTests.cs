@@ -70,7 +70,7 @@ public class ExtendingExamplesTests
         var packs = await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix);
         packs.Sum(p => p.Length).Should().BeLessThan(data.Length / 4, "brotli compressed the data");
         var snapshotKey = (await TestRepository.ListAsync(target, RepositoryLayout.SnapshotsPrefix)).Should().ContainSingle().Subject.Key;
-        TransformChain.ReadTransformNames(await target.GetAsync(snapshotKey)).Should().Equal("brotli", AesGcmTransform.TransformName);
+        TransformChain.ReadTransformNames(await target.ReadAllAsync(snapshotKey, Array.MaxLength)).Should().Equal("brotli", AesGcmTransform.TransformName);
     }
 
     [Fact]
