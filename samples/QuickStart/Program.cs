@@ -8,6 +8,7 @@ using Backup.Core.Repository;
 using Backup.Core.Restore;
 using Backup.Core.Sources.FileSystem;
 using Backup.Core.Storage;
+using Backup.Core;
 
 var work = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "backup-quickstart");
 var source = args.Length > 0 ? Path.GetFullPath(args[0]) : CreateSampleFolder(Path.Combine(work, "sample"));
@@ -36,7 +37,7 @@ foreach (var problem in backup.Problems)
 }
 
 Console.WriteLine("Snapshots:");
-await foreach (var snapshot in repository.ListSnapshotsAsync())
+await foreach (var snapshot in repository.Snapshots.ListAsync())
 {
     Console.WriteLine($"  {snapshot.Id.ToShortString()}  {snapshot.Time:yyyy-MM-dd HH:mm:ss zzz}  {snapshot.Level,-12} {string.Join(", ", snapshot.Paths)}");
 }

@@ -1,5 +1,6 @@
 using Backup.Core.Chunking;
 using Backup.Core.Tests.Support;
+using Backup.Core.Content;
 
 namespace Backup.Core.Tests;
 

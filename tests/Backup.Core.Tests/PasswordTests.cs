@@ -6,6 +6,7 @@ using Backup.Core.Crypto;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
 using Backup.Core.Tests.Support;
+using Backup.Core.Repository.Keys;
 
 namespace Backup.Core.Tests;
 
@@ -46,14 +47,14 @@ public class PasswordTests
         await using (var repository = await TestRepository.InitAsync(target, RepositoryCredentials.FromPassword("old password")))
         {
             await TestRepository.BackupBytesAsync(repository, "data.bin", data);
-            await repository.ChangePasswordAsync(RepositoryCredentials.FromPassword("new password"));
+            await repository.Keys.ChangePasswordAsync(RepositoryCredentials.FromPassword("new password"));
         }
 
         var old = () => BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword("old password"));
         await old.Should().ThrowAsync<WrongPasswordException>();
         await using var reopened = await BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword("new password"));
-        (await TestRepository.RestoreAsync(reopened, await reopened.FindSnapshotAsync("latest"))).Should().Equal(data);
-        (await reopened.ListKeysAsync()).Should().ContainSingle().Which.Algorithm.Should().Be(KeyDerivation.Argon2idAlgorithm);
+        (await TestRepository.RestoreAsync(reopened, await reopened.Snapshots.FindAsync("latest"))).Should().Equal(data);
+        (await reopened.Keys.ListKeysAsync()).Should().ContainSingle().Which.Algorithm.Should().Be(KeyDerivation.Argon2idAlgorithm);
     }
 
     [Fact]
@@ -159,7 +160,7 @@ public class PasswordTests
         await (await TestRepository.InitAsync(target, RepositoryCredentials.FromPassword("pw"), TestRepository.SmallOptions() with { KdfIterations = KeyDerivation.MinimumIterations })).DisposeAsync();
 
         await using var reopened = await BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword("pw"));
-        (await reopened.ListKeysAsync()).Should().ContainSingle().Which.Algorithm.Should().Be(KeyDerivation.Pbkdf2Sha256);
+        (await reopened.Keys.ListKeysAsync()).Should().ContainSingle().Which.Algorithm.Should().Be(KeyDerivation.Pbkdf2Sha256);
     }
 
     [Theory]
@@ -192,7 +193,7 @@ public class PasswordTests
         string ownersKey;
         await using (var repository = await TestRepository.InitAsync(target, RepositoryCredentials.FromPassword("pw")))
         {
-            ownersKey = (await repository.ListKeysAsync()).Single().Id;
+            ownersKey = (await repository.Keys.ListKeysAsync()).Single().Id;
         }
 
         var stored = await target.GetAsync("keys/" + ownersKey);
@@ -202,6 +203,6 @@ public class PasswordTests
 
         await using var reopened = await BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword("pw"));
         reopened.SkippedKeys.Should().ContainSingle().Which.Should().Match<RepositoryKeyInfo>(k => k.Id == "00000000000000000000000000000001" && k.Problem!.Contains("more than"));
-        (await reopened.ListKeysAsync()).Single(k => k.IsCurrent).Id.Should().Be(ownersKey);
+        (await reopened.Keys.ListKeysAsync()).Single(k => k.IsCurrent).Id.Should().Be(ownersKey);
     }
 }

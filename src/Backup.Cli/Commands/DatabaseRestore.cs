@@ -4,6 +4,7 @@ using Backup.Providers;
 using Backup.Providers.MySql;
 using Backup.Providers.PostgreSql;
 using Backup.Providers.Sqlite;
+using Backup.Core;
 
 namespace Backup.Cli.Commands;
 

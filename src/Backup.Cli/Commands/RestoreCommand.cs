@@ -94,7 +94,7 @@ internal static class RestoreCommand
             };
             var directory = Path.GetFullPath(context.Get(target)!);
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-            var snapshot = await repository.FindSnapshotAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+            var snapshot = await repository.Snapshots.FindAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
             var renderer = context.CreateProgress("restore");
             long? total = options.Include.Count == 0 && snapshot.Statistics.TotalBytes > 0 ? snapshot.Statistics.TotalBytes : null;
             var progress = renderer.Enabled ? new Progress(renderer, total) : null;

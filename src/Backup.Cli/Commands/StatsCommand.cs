@@ -19,7 +19,7 @@ internal static class StatsCommand
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             if (context.Get(snapshotArgument) is { } id)
             {
-                var snapshot = await repository.FindSnapshotAsync(id, ct).ConfigureAwait(false);
+                var snapshot = await repository.Snapshots.FindAsync(id, ct).ConfigureAwait(false);
                 var stats = StatisticsOutput.From(snapshot.Statistics);
                 if (context.Json)
                 {
@@ -42,14 +42,14 @@ internal static class StatsCommand
                 return ExitCodes.Success;
             }
 
-            var target = repository.Target;
+            var target = repository.Blobs.Target;
             var (packs, packBytes) = await CountAsync(target, RepositoryLayout.DataPrefix, ct).ConfigureAwait(false);
             var (indexObjects, indexBytes) = await CountAsync(target, RepositoryLayout.IndexPrefix, ct).ConfigureAwait(false);
             var (snapshots, snapshotBytes) = await CountAsync(target, RepositoryLayout.SnapshotsPrefix, ct).ConfigureAwait(false);
-            var keys = (await repository.ListKeysAsync(ct).ConfigureAwait(false)).Count;
+            var keys = (await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false)).Count;
             var output = new RepositoryStatsOutput(
                 repository.Config.Id, target.Description, repository.Config.Created, repository.Config.Compression, snapshots, keys, packs, packBytes,
-                indexObjects, indexBytes, repository.Index.Count, packBytes + indexBytes + snapshotBytes);
+                indexObjects, indexBytes, repository.Blobs.Index.Count, packBytes + indexBytes + snapshotBytes);
             if (context.Json)
             {
                 await context.Output.WriteJsonAsync(output, CliJson.Default.RepositoryStatsOutput).ConfigureAwait(false);

@@ -10,6 +10,7 @@ using Backup.Core.Sources;
 using Backup.Core.Verification;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Backup.Core;
 
 namespace Backup.Extensions.DependencyInjection;
 
@@ -295,7 +296,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
     private static async Task<List<Snapshot>> SelectCopiesAsync(string jobName, BackupRepository primary, BackupRepository destination, Snapshot snapshot, CancellationToken cancellationToken)
     {
         DateTimeOffset? newestCopy = null;
-        await foreach (var existing in destination.ListSnapshotsAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
+        await foreach (var existing in destination.Snapshots.ListAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
         {
             if (BackupJobHistory.IsJobSnapshot(existing, jobName) && existing.Metadata.ContainsKey(RepositoryCopier.OriginKey) && (newestCopy is null || existing.Time > newestCopy))
             {

@@ -5,6 +5,8 @@ using Backup.Core.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Backup.Core;
+using Backup.Core.Content;
 
 namespace Backup.Extensions.DependencyInjection;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Transforms;
+using Backup.Core.Repository.Blobs;
 
 namespace Backup.Core.Tests.Fuzzing;
 
@@ -84,8 +85,8 @@ public sealed class DecoderFuzzTests
 
         Fuzz<RepositoryCorruptException>("snapshot", plain, mutated =>
         {
-            var stored = Chain.Encode(mutated, BackupRepository.SnapshotObjectId);
-            return (stored, () => BackupRepository.DecodeSnapshot(stored, BlobId.Sha256(stored), Chain));
+            var stored = Chain.Encode(mutated, SnapshotStore.SnapshotObjectId);
+            return (stored, () => SnapshotStore.DecodeSnapshot(stored, BlobId.Sha256(stored), Chain));
         });
     }
 
@@ -99,9 +100,9 @@ public sealed class DecoderFuzzTests
             new TreeNode { Name = "link", Type = NodeType.Symlink, LinkTarget = "../x" },
             new TreeNode { Name = "dev", Type = NodeType.Special, Mode = 0x21B6, DeviceNumber = 0x0103 },
         ]);
-        var plain = BackupRepository.SerializeTree(tree);
+        var plain = TreeCodec.Serialize(tree);
 
-        Fuzz<RepositoryCorruptException>("tree", plain, mutated => (mutated, () => BackupRepository.DecodeTree(mutated, Id(0))));
+        Fuzz<RepositoryCorruptException>("tree", plain, mutated => (mutated, () => TreeCodec.Decode(mutated, Id(0))));
     }
 
     /// <summary>Decodes mutations of <paramref name="seedInput"/>; collects every escape and every oversized allocation.</summary>
