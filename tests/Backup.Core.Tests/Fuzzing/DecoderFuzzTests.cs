@@ -81,7 +81,7 @@ public sealed class DecoderFuzzTests
             Problems = ["/x: unreadable"],
             Metadata = new Dictionary<string, string> { ["k"] = "v" },
         };
-        var plain = JsonSerializer.SerializeToUtf8Bytes(snapshot, RepositoryJson.Default.Snapshot);
+        var plain = JsonSerializer.SerializeToUtf8Bytes(snapshot, SnapshotJson.Default.Snapshot);
 
         Fuzz<RepositoryCorruptException>("snapshot", plain, mutated =>
         {
