@@ -41,7 +41,7 @@ public class StorePathBenchmarks
         _data = TestData.Get(Data, Size);
         _restoreRepository = CreateRepository(local: false);
         var result = new BackupService(_restoreRepository).BackupAsync(Source(), new BackupOptions { Level = BackupLevel.Full }).GetAwaiter().GetResult();
-        _restoreNode = _restoreRepository.LoadTreeAsync(result.Snapshot.Tree).GetAwaiter().GetResult().Nodes.Single();
+        _restoreNode = _restoreRepository.Snapshots.LoadTreeAsync(result.Snapshot.Tree).GetAwaiter().GetResult().Nodes.Single();
         var stats = result.Snapshot.Statistics;
         Console.WriteLine($"// {Data}: {stats.BytesAdded} bytes in {stats.BlobsAdded} blobs stored as {stats.BytesStored} bytes (ratio {(double)stats.BytesAdded / stats.BytesStored:F2})");
     }

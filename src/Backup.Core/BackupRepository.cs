@@ -246,6 +246,24 @@ public sealed class BackupRepository : IAsyncDisposable
         return new RepositoryOperation(this, held);
     }
 
+    /// <summary>Counts what the repository holds on its storage (one listing of packs, index objects and snapshots).</summary>
+    public async Task<RepositoryStorageStatistics> GetStorageStatisticsAsync(CancellationToken cancellationToken = default)
+    {
+        var (packs, packBytes) = await Blobs.CountAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false);
+        var (indexObjects, indexBytes) = await Blobs.CountAsync(RepositoryLayout.IndexPrefix, cancellationToken).ConfigureAwait(false);
+        var (snapshots, snapshotBytes) = await Blobs.CountAsync(RepositoryLayout.SnapshotsPrefix, cancellationToken).ConfigureAwait(false);
+        return new RepositoryStorageStatistics
+        {
+            Packs = packs,
+            PackBytes = packBytes,
+            IndexObjects = indexObjects,
+            IndexBytes = indexBytes,
+            Snapshots = snapshots,
+            SnapshotBytes = snapshotBytes,
+            IndexedBlobs = Blobs.Index.Count,
+        };
+    }
+
     /// <summary>Starts writing blobs and snapshots.</summary>
     /// <param name="parallelism">Encoding workers; the number of processors when not given.</param>
     public RepositoryWriter CreateWriter(int? parallelism = null) => new(Blobs, parallelism ?? Environment.ProcessorCount);

@@ -92,7 +92,7 @@ internal static class TestSupport
     public static RepositoryCredentials FastCredentials() => RepositoryCredentials.FromKeyFile(TestKeyFile);
 
     /// <summary>Every snapshot of <paramref name="repository"/>.</summary>
-    public static async Task<List<Backup.Core.Snapshots.Snapshot>> SnapshotsAsync(Backup.Core.Repository.BackupRepository repository)
+    public static async Task<List<Backup.Core.Snapshots.Snapshot>> SnapshotsAsync(Backup.Core.BackupRepository repository)
     {
         var snapshots = new List<Backup.Core.Snapshots.Snapshot>();
         await foreach (var snapshot in repository.Snapshots.ListAsync())

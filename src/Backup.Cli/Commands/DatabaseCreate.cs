@@ -55,7 +55,7 @@ internal static class DatabaseCreate
                 break;
         }
 
-        Backup.Core.Repository.BackupRepository repository;
+        Backup.Core.BackupRepository repository;
         try
         {
             repository = await RepositoryOpener.OpenAsync(context, cancellationToken).ConfigureAwait(false);

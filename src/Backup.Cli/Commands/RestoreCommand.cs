@@ -52,7 +52,7 @@ internal static class RestoreCommand
                     kind, optionName, string.IsNullOrWhiteSpace(value) ? throw new CliUsageException($"{optionName} needs a value.") : value!,
                     context.Get(database), context.Get(sourceDatabase), context.Get(clean), context.Get(table) ?? [], context.Get(jobs), context.Get(dbPasswordFile));
                 await using var databaseRepository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-                var databaseSnapshot = await databaseRepository.FindSnapshotAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+                var databaseSnapshot = await databaseRepository.Snapshots.FindAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
                 var restored = await DatabaseRestore.RunAsync(context, databaseRepository, databaseSnapshot, request, ct).ConfigureAwait(false);
                 if (context.Json)
                 {

@@ -117,7 +117,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         {
             await _hooks.RunAsync(jobName, "pre", job.PreHooks, null, activities, cancellationToken).ConfigureAwait(false);
 
-            Core.Repository.BackupRepository repository;
+            Core.BackupRepository repository;
             using (StartPhase(activities, "backup.repository.open", jobName))
             {
                 repository = await _repositories.GetAsync(job.Repository!, cancellationToken).ConfigureAwait(false);
@@ -307,7 +307,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         var wanted = new List<Snapshot> { snapshot };
         if (newestCopy is { } since)
         {
-            await foreach (var candidate in primary.ListSnapshotsAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
+            await foreach (var candidate in primary.Snapshots.ListAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
             {
                 if (candidate.Id != snapshot.Id && candidate.Time > since && BackupJobHistory.IsJobSnapshot(candidate, jobName))
                 {

@@ -43,7 +43,7 @@ internal sealed class BackupServiceFactory(IBackupRepositoryProvider repositorie
         new(await repositories.GetAsync(repositoryName, cancellationToken).ConfigureAwait(false), time);
 
     public async ValueTask<ContentReader> CreateContentReaderAsync(string repositoryName, CancellationToken cancellationToken = default) =>
-        new(await repositories.GetAsync(repositoryName, cancellationToken).ConfigureAwait(false));
+        (await repositories.GetAsync(repositoryName, cancellationToken).ConfigureAwait(false)).Content;
 }
 
 internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsyncDisposable
@@ -125,15 +125,15 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
             var keySource = GetKeySource(name);
             using var credentials = await keySource.GetCredentialsAsync(cancellationToken).ConfigureAwait(false);
             BackupRepository repository;
-            if (settings.CreateIfMissing && await target.StatAsync(RepositoryLayout.Config, cancellationToken).ConfigureAwait(false) is null)
-            {
-                repository = await BackupRepository.InitAsync(target, credentials, new RepositoryInitOptions { Compression = settings.Compression }, cancellationToken).ConfigureAwait(false);
-                Log.RepositoryCreated(_logger, name, target.Description, keySource.Description);
-            }
-            else
+            try
             {
                 repository = await BackupRepository.OpenAsync(target, credentials, cancellationToken).ConfigureAwait(false);
                 Log.RepositoryOpened(_logger, name, target.Description, keySource.Description);
+            }
+            catch (RepositoryNotFoundException) when (settings.CreateIfMissing)
+            {
+                repository = await BackupRepository.InitAsync(target, credentials, new RepositoryInitOptions { Compression = settings.Compression }, cancellationToken).ConfigureAwait(false);
+                Log.RepositoryCreated(_logger, name, target.Description, keySource.Description);
             }
 
             var logger = _logger;

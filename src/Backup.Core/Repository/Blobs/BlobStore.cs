@@ -372,6 +372,20 @@ internal sealed class BlobStore : IDisposable
     /// <summary>Lists the stored objects under <paramref name="prefix"/> (a <see cref="RepositoryLayout"/> prefix).</summary>
     public IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken) => Target.ListAsync(prefix, cancellationToken);
 
+    /// <summary>How many objects are stored under <paramref name="prefix"/>, and their bytes.</summary>
+    public async Task<(int Count, long Bytes)> CountAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        long bytes = 0;
+        await foreach (var info in Target.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            count++;
+            bytes += info.Length;
+        }
+
+        return (count, bytes);
+    }
+
     /// <summary>Lists the packs' IDs that are stored now.</summary>
     public async Task<HashSet<BlobId>> ListPackIdsAsync(CancellationToken cancellationToken)
     {
