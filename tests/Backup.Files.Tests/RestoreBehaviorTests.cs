@@ -346,7 +346,10 @@ public class RestoreBehaviorTests
         var service = new RestoreService(readOnly);
 
         var act = () => service.RestoreAsync(snapshot, target.Path);
-        (await act.Should().ThrowAsync<IOException>()).Which.Message.Should().Contain("--no-lock").And.Contain("read-only");
+        // The library says what to do in its own terms (the CLI adds its --no-lock); the exception carries the location.
+        var refused = (await act.Should().ThrowAsync<RepositoryLockNotWritableException>()).Which;
+        refused.Message.Should().Contain("RestoreOptions.Lock = false").And.Contain("read-only");
+        refused.Location.Should().Be(readOnly.Location);
 
         var result = await service.RestoreAsync(snapshot, target.Path, new RestoreOptions { Lock = false });
         result.Problems.Should().BeEmpty();
