@@ -139,7 +139,7 @@ public sealed class JobRetentionTests
 
         // Another writer (e.g. a second job's backup) holds a shared lock for the whole run.
         await using var other = await Backup.Core.BackupRepository.OpenAsync(memory, TestSupport.FastCredentials());
-        await using (await Backup.Core.Repository.RepositoryLock.AcquireAsync(other.Locks, exclusive: false, "backup", timeProvider: time))
+        await using (await Backup.Core.Repository.Locks.RepositoryLock.AcquireAsync(other.Locks, exclusive: false, "backup", timeProvider: time))
         {
             var second = await runner.RunAsync("export");
 
