@@ -211,7 +211,7 @@ public abstract class BackupTargetConformanceTests
         snapshots.Should().ContainSingle();
         var tree = await reopened.Snapshots.LoadTreeAsync(snapshots[0].Tree);
         var output = new MemoryStream();
-        await new ContentReader(reopened.Blobs).CopyToAsync(tree.Nodes.Single(), output);
+        await reopened.Content.CopyToAsync(tree.Nodes.Single(), output);
         output.ToArray().Should().Equal(data);
     }
 
