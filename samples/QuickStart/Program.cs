@@ -22,10 +22,19 @@ if (Directory.Exists(restorePath))
 // A real deployment reads the password from a secret store or BACKUP_PASSWORD; never hard-code one.
 using var credentials = RepositoryCredentials.FromPassword(Environment.GetEnvironmentVariable("BACKUP_PASSWORD") ?? "quickstart-demo-password");
 var target = new LocalDirectoryTarget(repositoryPath);
-var exists = await target.StatAsync(RepositoryLayout.Config) is not null;
-await using var repository = exists
-    ? await BackupRepository.OpenAsync(target, credentials)
-    : await BackupRepository.InitAsync(target, credentials);
+BackupRepository repository;
+var exists = true;
+try
+{
+    repository = await BackupRepository.OpenAsync(target, credentials);
+}
+catch (RepositoryNotFoundException)
+{
+    repository = await BackupRepository.InitAsync(target, credentials);
+    exists = false;
+}
+
+await using var opened = repository;
 Console.WriteLine($"{(exists ? "Opened" : "Created")} repository {repositoryPath}");
 
 var backup = await new BackupService(repository).BackupAsync(new FileSystemSource([source]), new BackupOptions { Tags = ["quickstart"] });

@@ -67,7 +67,7 @@ static async Task<BackupVerificationOutcome> RestoreDrillAsync(BackupJobContext 
 {
     // The drill restores from the repository (not from a cache), as a restore at 3 a.m. would.
     var stopwatch = Stopwatch.StartNew();
-    var reader = new Backup.Core.Pipeline.ContentReader(context.Repository);
+    var reader = context.Repository.Content;
     var restored = 0;
     var expected = SHA256.HashData(GenerateExport(ExportSize));
     await foreach (var node in FilesAsync(context.Repository, context.Result.Snapshot.Tree, cancellationToken))
