@@ -4,6 +4,7 @@ using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
 using Backup.Core.Storage;
+using Backup.Core;
 
 namespace Backup.Benchmarks;
 

@@ -6,6 +6,8 @@ using Backup.Core.Snapshots;
 using Backup.Core.Sources;
 using Backup.Core.Storage;
 using Backup.Core.Transforms;
+using Backup.Core;
+using Backup.Core.Content;
 
 namespace Backup.Benchmarks;
 
@@ -39,7 +41,7 @@ public class StorePathBenchmarks
         _data = TestData.Get(Data, Size);
         _restoreRepository = CreateRepository(local: false);
         var result = new BackupService(_restoreRepository).BackupAsync(Source(), new BackupOptions { Level = BackupLevel.Full }).GetAwaiter().GetResult();
-        _restoreNode = _restoreRepository.LoadTreeAsync(result.Snapshot.Tree).GetAwaiter().GetResult().Nodes.Single();
+        _restoreNode = _restoreRepository.Snapshots.LoadTreeAsync(result.Snapshot.Tree).GetAwaiter().GetResult().Nodes.Single();
         var stats = result.Snapshot.Statistics;
         Console.WriteLine($"// {Data}: {stats.BytesAdded} bytes in {stats.BlobsAdded} blobs stored as {stats.BytesStored} bytes (ratio {(double)stats.BytesAdded / stats.BytesStored:F2})");
     }
@@ -83,7 +85,7 @@ public class StorePathBenchmarks
     /// <summary>Restores the 256 MiB (fetch, decrypt, decompress, verify) to a null stream.</summary>
     [Benchmark]
     [BytesPerOperation(Size)]
-    public async Task Restore() => await new ContentReader(_restoreRepository!).CopyToAsync(_restoreNode, Stream.Null);
+    public async Task Restore() => await new ContentReader(_restoreRepository!.Blobs).CopyToAsync(_restoreNode, Stream.Null);
 
     /// <summary>zstd-3 over the same bytes in 1 MiB blocks, one thread.</summary>
     [Benchmark]

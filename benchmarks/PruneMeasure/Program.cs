@@ -10,6 +10,8 @@ using Backup.Core.Maintenance;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Storage;
+using Backup.Core;
+using Backup.Core.Repository.Blobs;
 
 if (args is ["--measure", var repositoryDirectory, var keyFileHex])
 {
@@ -50,18 +52,18 @@ try
             if (files.Count == FilesPerDirectory || (i == chunks - 1 && files.Count > 0))
             {
                 var half = i < chunks / 2 ? 0 : 1;
-                var id = await writer.AddBlobAsync(BackupRepository.SerializeTree(new Tree([.. files])), BlobType.Tree);
+                var id = await writer.AddBlobAsync(TreeCodec.Serialize(new Tree([.. files])), BlobType.Tree);
                 directories[half].Add(new TreeNode { Name = $"d{i:D8}", Type = NodeType.Directory, Subtree = id });
                 files.Clear();
             }
         }
 
-        keptTree = await writer.AddBlobAsync(BackupRepository.SerializeTree(new Tree(directories[0])), BlobType.Tree);
-        droppedTree = await writer.AddBlobAsync(BackupRepository.SerializeTree(new Tree(directories[1])), BlobType.Tree);
+        keptTree = await writer.AddBlobAsync(TreeCodec.Serialize(new Tree(directories[0])), BlobType.Tree);
+        droppedTree = await writer.AddBlobAsync(TreeCodec.Serialize(new Tree(directories[1])), BlobType.Tree);
         await writer.CompleteAsync();
-        await repository.SaveSnapshotAsync(new Snapshot { Hostname = "measure", SourceKind = "generated", Tree = keptTree, Time = DateTimeOffset.Now });
-        var dropped = await repository.SaveSnapshotAsync(new Snapshot { Hostname = "measure", SourceKind = "generated", Tree = droppedTree, Time = DateTimeOffset.Now });
-        await repository.DeleteSnapshotAsync(dropped.Id);
+        await repository.Snapshots.SaveAsync(new Snapshot { Hostname = "measure", SourceKind = "generated", Tree = keptTree, Time = DateTimeOffset.Now });
+        var dropped = await repository.Snapshots.SaveAsync(new Snapshot { Hostname = "measure", SourceKind = "generated", Tree = droppedTree, Time = DateTimeOffset.Now });
+        await repository.Snapshots.DeleteAsync(dropped.Id);
         Console.WriteLine($"generated {chunks:N0} chunks in {writer.PacksWritten} packs ({writer.BytesStored / 1e6:F1} MB) in {clock.Elapsed.TotalSeconds:F1} s");
     }
 
@@ -88,7 +90,7 @@ static async Task MeasureAsync(LocalDirectoryTarget target, RepositoryCredential
     await using (var repository = await BackupRepository.OpenAsync(target, credentials))
     {
         var opened = clock.Elapsed;
-        var chunkIndex = repository.Index.MemoryBytes;
+        var chunkIndex = repository.Blobs.Index.MemoryBytes;
         var dryRun = await new MaintenanceService(repository).PruneAsync(new PruneOptions { DryRun = true });
         var result = await new MaintenanceService(repository).PruneAsync(new PruneOptions());
         process.Refresh();

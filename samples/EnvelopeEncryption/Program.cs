@@ -2,6 +2,7 @@
 // so reading it needs the repository password AND the KMS. No cloud KMS is reachable here, so the sample uses
 // LocalFileKms, a FAKE KMS whose key-encryption key sits in a local file (see LocalFileKms.cs).
 // Runs with no server: `dotnet run --project samples/EnvelopeEncryption [work directory]`.
+using Backup.Core;
 using System.Security.Cryptography;
 using Backup.Core.Crypto;
 using Backup.Core.Pipeline;
@@ -38,7 +39,7 @@ var target = new LocalDirectoryTarget(Path.Combine(work, "repository"));
 await using (var created = await BackupRepository.InitAsync(target, credentials, new RepositoryInitOptions { Transforms = [envelope] }))
 {
     var first = await new BackupService(created).BackupAsync(new FileSystemSource([source]));
-    Console.WriteLine($"Backed up {first.Snapshot.Statistics.Files} files, {first.Snapshot.Statistics.BytesStored:N0} bytes stored, through {string.Join(" -> ", created.Chain.Encoders.Select(t => t.Name))}");
+    Console.WriteLine($"Backed up {first.Snapshot.Statistics.Files} files, {first.Snapshot.Statistics.BytesStored:N0} bytes stored, through the transforms {created.Config.Compression}, {string.Join(", ", (created.Config.Transforms ?? []).Select(t => t.Name))} and AES-256-GCM");
 }
 
 // Without the transform registered the repository refuses to open, and says which transform it needs.

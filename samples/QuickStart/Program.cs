@@ -8,6 +8,7 @@ using Backup.Core.Repository;
 using Backup.Core.Restore;
 using Backup.Core.Sources.FileSystem;
 using Backup.Core.Storage;
+using Backup.Core;
 
 var work = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "backup-quickstart");
 var source = args.Length > 0 ? Path.GetFullPath(args[0]) : CreateSampleFolder(Path.Combine(work, "sample"));
@@ -21,10 +22,19 @@ if (Directory.Exists(restorePath))
 // A real deployment reads the password from a secret store or BACKUP_PASSWORD; never hard-code one.
 using var credentials = RepositoryCredentials.FromPassword(Environment.GetEnvironmentVariable("BACKUP_PASSWORD") ?? "quickstart-demo-password");
 var target = new LocalDirectoryTarget(repositoryPath);
-var exists = await target.StatAsync(RepositoryLayout.Config) is not null;
-await using var repository = exists
-    ? await BackupRepository.OpenAsync(target, credentials)
-    : await BackupRepository.InitAsync(target, credentials);
+BackupRepository repository;
+var exists = true;
+try
+{
+    repository = await BackupRepository.OpenAsync(target, credentials);
+}
+catch (RepositoryNotFoundException)
+{
+    repository = await BackupRepository.InitAsync(target, credentials);
+    exists = false;
+}
+
+await using var opened = repository;
 Console.WriteLine($"{(exists ? "Opened" : "Created")} repository {repositoryPath}");
 
 var backup = await new BackupService(repository).BackupAsync(new FileSystemSource([source]), new BackupOptions { Tags = ["quickstart"] });
@@ -36,7 +46,7 @@ foreach (var problem in backup.Problems)
 }
 
 Console.WriteLine("Snapshots:");
-await foreach (var snapshot in repository.ListSnapshotsAsync())
+await foreach (var snapshot in repository.Snapshots.ListAsync())
 {
     Console.WriteLine($"  {snapshot.Id.ToShortString()}  {snapshot.Time:yyyy-MM-dd HH:mm:ss zzz}  {snapshot.Level,-12} {string.Join(", ", snapshot.Paths)}");
 }

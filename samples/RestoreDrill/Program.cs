@@ -13,6 +13,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Backup.Core;
+using Backup.Core.Content;
 
 var work = Path.Combine(Path.GetTempPath(), "backup-restore-drill");
 const int ExportSize = 8 * 1024 * 1024;
@@ -65,7 +67,7 @@ static async Task<BackupVerificationOutcome> RestoreDrillAsync(BackupJobContext 
 {
     // The drill restores from the repository (not from a cache), as a restore at 3 a.m. would.
     var stopwatch = Stopwatch.StartNew();
-    var reader = new Backup.Core.Pipeline.ContentReader(context.Repository);
+    var reader = context.Repository.Content;
     var restored = 0;
     var expected = SHA256.HashData(GenerateExport(ExportSize));
     await foreach (var node in FilesAsync(context.Repository, context.Result.Snapshot.Tree, cancellationToken))
@@ -95,7 +97,7 @@ static async Task<BackupVerificationOutcome> RestoreDrillAsync(BackupJobContext 
 
 static async IAsyncEnumerable<TreeNode> FilesAsync(BackupRepository repository, BlobId tree, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
 {
-    foreach (var node in (await repository.LoadTreeAsync(tree, cancellationToken)).Nodes)
+    foreach (var node in (await repository.Snapshots.LoadTreeAsync(tree, cancellationToken)).Nodes)
     {
         if (node.Type == NodeType.File)
         {

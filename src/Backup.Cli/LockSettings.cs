@@ -1,5 +1,6 @@
 using System.Globalization;
 using Backup.Core.Repository;
+using Backup.Core;
 
 namespace Backup.Cli;
 

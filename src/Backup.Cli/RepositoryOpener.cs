@@ -1,4 +1,5 @@
 using Backup.Core.Repository;
+using Backup.Core;
 
 namespace Backup.Cli;
 

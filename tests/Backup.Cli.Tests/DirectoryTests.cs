@@ -3,6 +3,8 @@ using System.Text.Json;
 using Backup.Core.Crypto;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
+using Backup.Core;
+using Backup.Core.Repository.Locks;
 
 namespace Backup.Cli.Tests;
 
@@ -164,7 +166,7 @@ public sealed class DirectoryTests : IDisposable
         // A real prune's lock, held by this test process while the tool runs (lock objects are authenticated, so a
         // hand-written one would not count).
         await using var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_cli.Repository), RepositoryCredentials.FromPassword(CliRunner.Password));
-        var pruneLock = await RepositoryLock.AcquireAsync(repository, exclusive: true, "prune");
+        var pruneLock = await RepositoryLock.AcquireAsync(repository.Locks, exclusive: true, "prune");
         CliResult refused;
         try
         {

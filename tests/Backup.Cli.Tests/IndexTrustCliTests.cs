@@ -3,6 +3,8 @@ using Backup.Core.Crypto;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
 using Backup.Testing.Attacks;
+using Backup.Core;
+using Backup.Core.Repository.Blobs;
 
 namespace Backup.Cli.Tests;
 
@@ -98,13 +100,13 @@ public sealed class IndexTrustCliTests : IDisposable
     private static async Task<string> UploadUnindexedPackAsync(BackupRepository repository)
     {
         var content = RandomBytes(9, 50_000);
-        var id = repository.ComputeId(content);
+        var id = repository.Blobs.ComputeId(content);
         var aad = new byte[BlobId.Size];
         id.WriteTo(aad);
-        var stored = repository.Chain.Encode(content, aad);
-        var bytes = stored.Concat(PackFormat.EncodeHeaderAndTrailer([new PackHeaderEntry(id, BlobType.Data, 0, (uint)stored.Length, (uint)content.Length)], repository.Chain)).ToArray();
+        var stored = repository.Blobs.Chain.Encode(content, aad);
+        var bytes = stored.Concat(PackFormat.EncodeHeaderAndTrailer([new PackHeaderEntry(id, BlobType.Data, 0, (uint)stored.Length, (uint)content.Length)], repository.Blobs.Chain)).ToArray();
         var key = RepositoryLayout.PackKey(BlobId.Sha256(bytes));
-        await repository.Target.PutAsync(key, bytes);
+        await repository.Blobs.Target.PutAsync(key, bytes);
         return key;
     }
 

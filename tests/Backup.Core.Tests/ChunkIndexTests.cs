@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Backup.Core.Repository;
 using Backup.Core.Tests.Support;
+using Backup.Core.Repository.Blobs;
 
 namespace Backup.Core.Tests;
 

@@ -28,7 +28,7 @@ public class ConcurrentWriterTests
 
         await using var fresh = await BackupRepository.OpenAsync(new LocalDirectoryTarget(directory.Path), credentials);
         var snapshots = new List<Snapshots.Snapshot>();
-        await foreach (var snapshot in fresh.ListSnapshotsAsync())
+        await foreach (var snapshot in fresh.Snapshots.ListAsync())
         {
             snapshots.Add(snapshot);
         }
@@ -36,6 +36,6 @@ public class ConcurrentWriterTests
         snapshots.Should().HaveCount(2);
         (await TestRepository.RestoreAsync(fresh, snapshots.Single(s => s.Paths[0] == "a.bin"))).ShouldEqualBytes(a);
         (await TestRepository.RestoreAsync(fresh, snapshots.Single(s => s.Paths[0] == "b.bin"))).ShouldEqualBytes(b);
-        (await TestRepository.ListAsync(fresh.Target, RepositoryLayout.IndexPrefix)).Should().HaveCount(2);
+        (await TestRepository.ListAsync(fresh.Blobs.Target, RepositoryLayout.IndexPrefix)).Should().HaveCount(2);
     }
 }

@@ -2,6 +2,7 @@ using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
 using Backup.Core.Tests.Support;
+using Backup.Core.Content;
 
 namespace Backup.Core.Tests;
 
@@ -19,12 +20,12 @@ public class ContentReaderTests
         }
 
         await using var repository = await BackupRepository.OpenAsync(counting, credentials);
-        var node = (await repository.LoadTreeAsync((await repository.FindSnapshotAsync("latest")).Tree)).Nodes.Single();
+        var node = (await repository.Snapshots.LoadTreeAsync((await repository.Snapshots.FindAsync("latest")).Tree)).Nodes.Single();
         node.Content!.Count.Should().BeGreaterThan(40, "small test chunks make many chunks of one stream");
         var before = counting.Gets;
 
         var output = new MemoryStream();
-        await new ContentReader(repository).CopyToAsync(node, output);
+        await new ContentReader(repository.Blobs).CopyToAsync(node, output);
 
         output.ToArray().ShouldEqualBytes(data);
         var reads = counting.Gets - before;
@@ -43,13 +44,13 @@ public class ContentReaderTests
         }
 
         await using var repository = await BackupRepository.OpenAsync(target, credentials);
-        var node = (await repository.LoadTreeAsync((await repository.FindSnapshotAsync("latest")).Tree)).Nodes.Single();
+        var node = (await repository.Snapshots.LoadTreeAsync((await repository.Snapshots.FindAsync("latest")).Tree)).Nodes.Single();
         var pack = (await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix)).Single();
         var bytes = await target.ReadAllAsync(pack.Key, Array.MaxLength);
         await target.PutAsync(pack.Key, bytes.AsMemory(0, bytes.Length / 2));
 
         var output = new MemoryStream();
-        var read = () => new ContentReader(repository).CopyToAsync(node, output);
+        var read = () => new ContentReader(repository.Blobs).CopyToAsync(node, output);
         // The target refuses a range past the end (BackupTargetException); a target that returned fewer bytes
         // would meet the reader's own length check (RepositoryCorruptException). Either way, no data.
         await read.Should().ThrowAsync<Exception>().Where(e => e is RepositoryCorruptException || e is BackupTargetException);

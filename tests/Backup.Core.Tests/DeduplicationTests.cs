@@ -6,6 +6,7 @@ using Backup.Core.Snapshots;
 using Backup.Core.Sources;
 using Backup.Core.Storage;
 using Backup.Core.Tests.Support;
+using Backup.Core.Content;
 
 namespace Backup.Core.Tests;
 
@@ -42,8 +43,8 @@ public class DeduplicationTests
         var first = await TestRepository.BackupBytesAsync(repository, "data.bin", data);
         var second = await TestRepository.BackupBytesAsync(repository, "data.bin", shifted);
 
-        var before = (await repository.LoadTreeAsync(first.Snapshot.Tree)).Nodes.Single().Content!;
-        var after = (await repository.LoadTreeAsync(second.Snapshot.Tree)).Nodes.Single().Content!;
+        var before = (await repository.Snapshots.LoadTreeAsync(first.Snapshot.Tree)).Nodes.Single().Content!;
+        var after = (await repository.Snapshots.LoadTreeAsync(second.Snapshot.Tree)).Nodes.Single().Content!;
         before.Count.Should().BeGreaterThan(30);
         after.Intersect(before).Count().Should().BeGreaterThanOrEqualTo(before.Count - 2, "only the chunk(s) around the insertion change");
         second.Snapshot.Statistics.BlobsAdded.Should().BeLessThanOrEqualTo(3);
@@ -60,8 +61,8 @@ public class DeduplicationTests
         var second = await TestRepository.BackupBytesAsync(repository, "tuesday.dump", data);
 
         second.Snapshot.Statistics.BlobsAdded.Should().Be(1, "only the tree naming 'tuesday.dump' is new");
-        var a = (await repository.LoadTreeAsync(first.Snapshot.Tree)).Nodes.Single().Content;
-        var b = (await repository.LoadTreeAsync(second.Snapshot.Tree)).Nodes.Single().Content;
+        var a = (await repository.Snapshots.LoadTreeAsync(first.Snapshot.Tree)).Nodes.Single().Content;
+        var b = (await repository.Snapshots.LoadTreeAsync(second.Snapshot.Tree)).Nodes.Single().Content;
         b.Should().Equal(a);
         (await TestRepository.RestoreAsync(repository, second.Snapshot)).ShouldEqualBytes(data);
     }
@@ -75,8 +76,8 @@ public class DeduplicationTests
 
         var result = await new BackupService(repository).BackupAsync(source, new BackupOptions { Level = BackupLevel.Full });
 
-        var root = await repository.LoadTreeAsync(result.Snapshot.Tree);
-        var dir = await repository.LoadTreeAsync(root.Nodes.Single(n => n.Name == "dir").Subtree!.Value);
+        var root = await repository.Snapshots.LoadTreeAsync(result.Snapshot.Tree);
+        var dir = await repository.Snapshots.LoadTreeAsync(root.Nodes.Single(n => n.Name == "dir").Subtree!.Value);
         var chunks = root.Nodes.Single(n => n.Name == "c.bin").Content!;
         dir.Nodes.Select(n => n.Name).Should().Equal("a.bin", "b.bin");
         dir.Nodes.Should().AllSatisfy(n => n.Content.Should().Equal(chunks));
@@ -84,7 +85,7 @@ public class DeduplicationTests
         result.Snapshot.Statistics.Directories.Should().Be(1);
         result.Snapshot.Statistics.BlobsAdded.Should().Be(chunks.Count + 2, "the chunks once, plus two trees");
         var output = new MemoryStream();
-        await new ContentReader(repository).CopyToAsync(dir.Nodes[1], output);
+        await new ContentReader(repository.Blobs).CopyToAsync(dir.Nodes[1], output);
         output.ToArray().Should().Equal(data);
     }
 

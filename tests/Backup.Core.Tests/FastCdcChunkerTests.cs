@@ -1,5 +1,6 @@
 using Backup.Core.Chunking;
 using Backup.Core.Tests.Support;
+using Backup.Core.Content;
 
 namespace Backup.Core.Tests;
 
@@ -61,7 +62,7 @@ public class FastCdcChunkerTests
         var expected = Cut(chunker, data);
         var reader = System.IO.Pipelines.PipeReader.Create(new TrickleStream(data, 1000), new System.IO.Pipelines.StreamPipeReaderOptions(bufferSize: 4096));
         var actual = new List<int>();
-        await foreach (var chunk in Pipeline.ContentChunker.ReadChunksAsync(reader, chunker))
+        await foreach (var chunk in Content.ContentChunker.ReadChunksAsync(reader, chunker))
         {
             actual.Add(chunk.Length);
         }
@@ -87,7 +88,7 @@ public class FastCdcChunkerTests
         var reader = System.IO.Pipelines.PipeReader.Create(new TrickleStream(data, step), new System.IO.Pipelines.StreamPipeReaderOptions(bufferSize: 64 * 1024));
         var actual = new List<int>();
         var restored = new MemoryStream();
-        await foreach (var chunk in Pipeline.ContentChunker.ReadChunksAsync(reader, chunker))
+        await foreach (var chunk in Content.ContentChunker.ReadChunksAsync(reader, chunker))
         {
             actual.Add(chunk.Length);
             restored.Write(chunk.Span);

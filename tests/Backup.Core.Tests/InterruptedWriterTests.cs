@@ -41,19 +41,19 @@ public class InterruptedWriterTests
 
         await using (var repository = await BackupRepository.OpenAsync(inner, credentials))
         {
-            repository.UnindexedPacks.Should().HaveCount(2);
+            repository.Blobs.UnindexedPacks.Should().HaveCount(2);
             var snapshots = await TestRepository.ReadAllSnapshotsAsync(repository);
             snapshots.Values.Should().ContainSingle().Which.ShouldEqualBytes(earlier);
 
             var result = await TestRepository.BackupBytesAsync(repository, "data.bin", data);
-            var chunks = (await repository.LoadTreeAsync(result.Snapshot.Tree)).Nodes.Single().Content!.Count;
+            var chunks = (await repository.Snapshots.LoadTreeAsync(result.Snapshot.Tree)).Nodes.Single().Content!.Count;
             result.Snapshot.Statistics.BlobsAdded.Should().BeLessThan(chunks, "the blobs in the dead writer's packs are reused");
             (await TestRepository.RestoreAsync(repository, result.Snapshot)).ShouldEqualBytes(data);
-            repository.UnindexedPacks.Should().BeEmpty("the new writer indexed the packs it found");
+            repository.Blobs.UnindexedPacks.Should().BeEmpty("the new writer indexed the packs it found");
         }
 
         await using var reopened = await BackupRepository.OpenAsync(inner, credentials);
-        reopened.UnindexedPacks.Should().BeEmpty();
+        reopened.Blobs.UnindexedPacks.Should().BeEmpty();
         var all = await TestRepository.ReadAllSnapshotsAsync(reopened);
         all.Should().HaveCount(2);
         all.Values.Count(v => v.AsSpan().SequenceEqual(earlier)).Should().Be(1);
@@ -75,7 +75,7 @@ public class InterruptedWriterTests
 
         await using (var repository = await BackupRepository.OpenAsync(inner, credentials))
         {
-            repository.UnindexedPacks.Should().HaveCount(1, "the whole first pack is reused; the torn one is ignored");
+            repository.Blobs.UnindexedPacks.Should().HaveCount(1, "the whole first pack is reused; the torn one is ignored");
             (await TestRepository.ReadAllSnapshotsAsync(repository)).Values.Should().ContainSingle().Which.ShouldEqualBytes(earlier);
             var result = await TestRepository.BackupBytesAsync(repository, "data.bin", data);
             (await TestRepository.RestoreAsync(repository, result.Snapshot)).ShouldEqualBytes(data);
@@ -103,7 +103,7 @@ public class InterruptedWriterTests
         await using var repository = await BackupRepository.OpenAsync(inner, credentials);
         foreach (var pack in await TestRepository.ListAsync(inner, RepositoryLayout.DataPrefix))
         {
-            (await repository.ReadPackHeaderAsync(pack)).Should().NotBeEmpty();
+            (await repository.Blobs.ReadPackHeaderAsync(pack)).Should().NotBeEmpty();
         }
 
         var result = await TestRepository.BackupBytesAsync(repository, "data.bin", data);
@@ -130,7 +130,7 @@ public class InterruptedWriterTests
         Directory.GetFiles(staged).Should().BeEmpty();
         foreach (var pack in await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix))
         {
-            (await repository.ReadPackHeaderAsync(pack)).Should().NotBeEmpty();
+            (await repository.Blobs.ReadPackHeaderAsync(pack)).Should().NotBeEmpty();
         }
 
         var result = await TestRepository.BackupBytesAsync(repository, "data.bin", data);

@@ -17,16 +17,16 @@ public class KeyManagementTests
         await using (var repository = await TestRepository.InitAsync(target, first))
         {
             await TestRepository.BackupBytesAsync(repository, "data.bin", data);
-            added = await repository.AddKeyAsync(Crypto.RepositoryCredentials.FromKeyFile(secondBytes), label: "ci");
-            var keys = await repository.ListKeysAsync();
+            added = await repository.Keys.AddKeyAsync(Crypto.RepositoryCredentials.FromKeyFile(secondBytes), label: "ci");
+            var keys = await repository.Keys.ListKeysAsync();
             keys.Should().HaveCount(2);
             keys.Single(k => k.Id == added).Should().Match<RepositoryKeyInfo>(k => !k.IsCurrent && k.Label == "ci");
             keys.Single(k => k.Id != added).IsCurrent.Should().BeTrue();
         }
 
         await using var reopened = await BackupRepository.OpenAsync(target, Crypto.RepositoryCredentials.FromKeyFile(secondBytes));
-        (await reopened.ListKeysAsync()).Single(k => k.IsCurrent).Id.Should().Be(added);
-        (await TestRepository.RestoreAsync(reopened, await reopened.FindSnapshotAsync("latest"))).Should().Equal(data);
+        (await reopened.Keys.ListKeysAsync()).Single(k => k.IsCurrent).Id.Should().Be(added);
+        (await TestRepository.RestoreAsync(reopened, await reopened.Snapshots.FindAsync("latest"))).Should().Equal(data);
     }
 
     [Fact]
@@ -38,17 +38,17 @@ public class KeyManagementTests
         string firstId;
         await using (var repository = await TestRepository.InitAsync(target, Crypto.RepositoryCredentials.FromKeyFile(first)))
         {
-            firstId = (await repository.ListKeysAsync()).Single().Id;
-            await repository.AddKeyAsync(Crypto.RepositoryCredentials.FromKeyFile(second));
-            var removeCurrent = () => repository.RemoveKeyAsync(firstId);
+            firstId = (await repository.Keys.ListKeysAsync()).Single().Id;
+            await repository.Keys.AddKeyAsync(Crypto.RepositoryCredentials.FromKeyFile(second));
+            var removeCurrent = () => repository.Keys.RemoveKeyAsync(firstId);
             (await removeCurrent.Should().ThrowAsync<RepositoryException>()).WithMessage("*in use*");
         }
 
         await using (var other = await BackupRepository.OpenAsync(target, Crypto.RepositoryCredentials.FromKeyFile(second)))
         {
-            await other.RemoveKeyAsync(firstId[..8]);
-            (await other.ListKeysAsync()).Should().ContainSingle().Which.IsCurrent.Should().BeTrue();
-            var unknown = () => other.RemoveKeyAsync("ffffffffffff");
+            await other.Keys.RemoveKeyAsync(firstId[..8]);
+            (await other.Keys.ListKeysAsync()).Should().ContainSingle().Which.IsCurrent.Should().BeTrue();
+            var unknown = () => other.Keys.RemoveKeyAsync("ffffffffffff");
             await unknown.Should().ThrowAsync<RepositoryException>();
         }
 
@@ -64,8 +64,8 @@ public class KeyManagementTests
         var newBytes = Crypto.RepositoryCredentials.GenerateKeyFile();
         await using (var repository = await TestRepository.InitAsync(target, Crypto.RepositoryCredentials.FromKeyFile(oldBytes)))
         {
-            await repository.ChangePasswordAsync(Crypto.RepositoryCredentials.FromKeyFile(newBytes));
-            (await repository.ListKeysAsync()).Should().ContainSingle().Which.IsCurrent.Should().BeTrue();
+            await repository.Keys.ChangePasswordAsync(Crypto.RepositoryCredentials.FromKeyFile(newBytes));
+            (await repository.Keys.ListKeysAsync()).Should().ContainSingle().Which.IsCurrent.Should().BeTrue();
         }
 
         var old = () => BackupRepository.OpenAsync(target, Crypto.RepositoryCredentials.FromKeyFile(oldBytes));

@@ -5,6 +5,7 @@ using Backup.Core.Sources;
 using Backup.Core.Storage;
 using Backup.Core.Tests.Support;
 using Xunit.Abstractions;
+using Backup.Core.Content;
 
 namespace Backup.Core.Tests;
 
@@ -39,11 +40,11 @@ public class LargeStreamTests(ITestOutputHelper log)
 
         await using (var reopened = await BackupRepository.OpenAsync(target, credentials))
         {
-            var snapshot = await reopened.FindSnapshotAsync("latest");
-            var node = (await reopened.LoadTreeAsync(snapshot.Tree)).Nodes.Single();
+            var snapshot = await reopened.Snapshots.FindAsync("latest");
+            var node = (await reopened.Snapshots.LoadTreeAsync(snapshot.Tree)).Nodes.Single();
             node.Size.Should().Be(Size);
             using var output = new HashingStream(restoreMemory.Sample);
-            await new ContentReader(reopened).CopyToAsync(node, output);
+            await new ContentReader(reopened.Blobs).CopyToAsync(node, output);
             output.Length.Should().Be(Size);
             output.FinishHash().Should().Equal(inputHash);
         }

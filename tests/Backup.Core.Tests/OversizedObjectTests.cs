@@ -2,6 +2,7 @@ using Backup.Core.Repository;
 using Backup.Core.Storage;
 using Backup.Core.Tests.Support;
 using Backup.Core.Verification;
+using Backup.Core.Repository.Locks;
 
 namespace Backup.Core.Tests;
 
@@ -97,7 +98,7 @@ public sealed class OversizedObjectTests : IDisposable
 
         repository.SkippedKeys.Should().ContainSingle(k => k.Id == "0000000000000000000000000000000a")
             .Which.Problem.Should().Contain($"{size:N0}").And.Contain($"{ObjectSizeLimits.Key:N0}");
-        var listing = await WithinBudgetAsync(() => repository.ListKeysAsync());
+        var listing = await WithinBudgetAsync(() => repository.Keys.ListKeysAsync());
         listing.Should().ContainSingle(k => k.Id == "0000000000000000000000000000000a").Which.Problem.Should().NotBeNull("key list shows it as invalid");
         var check = await WithinBudgetAsync(() => new VerificationService(repository).CheckAsync(new CheckOptions()));
         check.Problems.Should().Contain(p => p.Kind == CheckProblemKind.KeyDamaged && p.Message.Contains($"{ObjectSizeLimits.Key:N0}"));
@@ -116,7 +117,7 @@ public sealed class OversizedObjectTests : IDisposable
         var locks = await WithinBudgetAsync(async () =>
         {
             var found = new List<string>();
-            await foreach (var (key, _) in RepositoryLock.ReadLocksAsync(repository))
+            await foreach (var (key, _) in RepositoryLock.ReadLocksAsync(repository.Locks))
             {
                 found.Add(key);
             }
@@ -139,7 +140,7 @@ public sealed class OversizedObjectTests : IDisposable
 
         var error = await FailsWithinBudgetAsync(async () =>
         {
-            await foreach (var _ in repository.ListSnapshotsAsync())
+            await foreach (var _ in repository.Snapshots.ListAsync())
             {
             }
         });
@@ -183,7 +184,7 @@ public sealed class OversizedObjectTests : IDisposable
         var check = await WithinBudgetAsync(() => new VerificationService(repository).CheckAsync(new CheckOptions { ReadData = true }));
 
         check.Problems.Should().Contain(p => p.Kind == CheckProblemKind.PackDamaged && p.Object == key && p.Message.Contains($"{size:N0}") && p.Message.Contains($"{ObjectSizeLimits.Pack:N0}"));
-        var header = await FailsWithinBudgetAsync(() => repository.ReadPackHeaderAsync(new BackupObjectInfo { Key = key, Length = size, LastModified = DateTime.UtcNow }));
+        var header = await FailsWithinBudgetAsync(() => repository.Blobs.ReadPackHeaderAsync(new BackupObjectInfo { Key = key, Length = size, LastModified = DateTime.UtcNow }));
         header.Should().BeOfType<InvalidDataException>().Which.Message.Should().Contain(key).And.Contain($"{size:N0}");
     }
 

@@ -6,6 +6,7 @@ using Backup.Core.Crypto;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
 using Backup.Core.Tests.Support;
+using Backup.Core.Repository.Keys;
 
 namespace Backup.Core.Tests;
 
@@ -46,14 +47,14 @@ public class PasswordTests
         await using (var repository = await TestRepository.InitAsync(target, RepositoryCredentials.FromPassword("old password")))
         {
             await TestRepository.BackupBytesAsync(repository, "data.bin", data);
-            await repository.ChangePasswordAsync(RepositoryCredentials.FromPassword("new password"));
+            await repository.Keys.ChangePasswordAsync(RepositoryCredentials.FromPassword("new password"));
         }
 
         var old = () => BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword("old password"));
         await old.Should().ThrowAsync<WrongPasswordException>();
         await using var reopened = await BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword("new password"));
-        (await TestRepository.RestoreAsync(reopened, await reopened.FindSnapshotAsync("latest"))).Should().Equal(data);
-        (await reopened.ListKeysAsync()).Should().ContainSingle().Which.Algorithm.Should().Be(KeyDerivation.Argon2idAlgorithm);
+        (await TestRepository.RestoreAsync(reopened, await reopened.Snapshots.FindAsync("latest"))).Should().Equal(data);
+        (await reopened.Keys.ListKeysAsync()).Should().ContainSingle().Which.Algorithm.Should().Be(KeyDerivation.Argon2idAlgorithm);
     }
 
     [Fact]
@@ -95,12 +96,12 @@ public class PasswordTests
     {
         var salt = RandomNumberGenerator.GetBytes(32);
         var json = $$"""{"algorithm":"pbkdf2-sha256","iterations":600000,"salt":"{{Convert.ToBase64String(salt)}}"}""";
-        var old = JsonSerializer.Deserialize(json, RepositoryJson.Default.KeyDerivation)!;
+        var old = JsonSerializer.Deserialize(json, KeyJson.Default.KeyDerivation)!;
 
         old.Lanes.Should().Be(0);
         old.DeriveKey(RepositoryCredentials.FromPassword("pw")).Should().Equal(
             Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes("pw"), salt, 600_000, HashAlgorithmName.SHA256, 32));
-        JsonSerializer.Serialize(KeyDerivation.ForPbkdf2(RepositoryCredentials.FromPassword("pw"), KeyDerivation.MinimumIterations), RepositoryJson.Default.KeyDerivation)
+        JsonSerializer.Serialize(KeyDerivation.ForPbkdf2(RepositoryCredentials.FromPassword("pw"), KeyDerivation.MinimumIterations), KeyJson.Default.KeyDerivation)
             .Should().Contain($"\"lanes\":{KeyDerivation.DefaultLanes}");
     }
 
@@ -143,7 +144,7 @@ public class PasswordTests
         Argon2id.Native.Should().NotBeNull(OperatingSystem.IsLinux() ? "the libsodium package ships a native build for Linux" : null);
         var kdf = KeyDerivation.For(RepositoryCredentials.FromPassword("pw"));
         kdf.Should().Match<KeyDerivation>(k => k.Algorithm == KeyDerivation.Argon2idAlgorithm && k.Iterations == 3 && k.MemoryKiB == 65536 && k.Lanes == 1 && k.Salt.Length == 16);
-        JsonSerializer.Serialize(kdf, RepositoryJson.Default.KeyDerivation).Should().Contain("\"memoryKiB\":65536");
+        JsonSerializer.Serialize(kdf, KeyJson.Default.KeyDerivation).Should().Contain("\"memoryKiB\":65536");
 
         // docs/repository-format.md, section 7: Argon2id v1.3 with the stored t, m, p = 1 and salt, 32 bytes. The
         // expected bytes are the reference implementation's (libargon2's argon2id_hash_raw), not libsodium's.
@@ -159,7 +160,7 @@ public class PasswordTests
         await (await TestRepository.InitAsync(target, RepositoryCredentials.FromPassword("pw"), TestRepository.SmallOptions() with { KdfIterations = KeyDerivation.MinimumIterations })).DisposeAsync();
 
         await using var reopened = await BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword("pw"));
-        (await reopened.ListKeysAsync()).Should().ContainSingle().Which.Algorithm.Should().Be(KeyDerivation.Pbkdf2Sha256);
+        (await reopened.Keys.ListKeysAsync()).Should().ContainSingle().Which.Algorithm.Should().Be(KeyDerivation.Pbkdf2Sha256);
     }
 
     [Theory]
@@ -192,16 +193,16 @@ public class PasswordTests
         string ownersKey;
         await using (var repository = await TestRepository.InitAsync(target, RepositoryCredentials.FromPassword("pw")))
         {
-            ownersKey = (await repository.ListKeysAsync()).Single().Id;
+            ownersKey = (await repository.Keys.ListKeysAsync()).Single().Id;
         }
 
         var stored = await target.ReadAllAsync("keys/" + ownersKey, Array.MaxLength);
-        var keyObject = JsonSerializer.Deserialize(stored, RepositoryJson.Default.KeyObject)!;
+        var keyObject = JsonSerializer.Deserialize(stored, KeyJson.Default.KeyObject)!;
         var huge = keyObject with { Kdf = keyObject.Kdf with { Iterations = int.MaxValue } };
-        await target.PutAsync("keys/00000000000000000000000000000001", JsonSerializer.SerializeToUtf8Bytes(huge, RepositoryJson.Default.KeyObject));
+        await target.PutAsync("keys/00000000000000000000000000000001", JsonSerializer.SerializeToUtf8Bytes(huge, KeyJson.Default.KeyObject));
 
         await using var reopened = await BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword("pw"));
         reopened.SkippedKeys.Should().ContainSingle().Which.Should().Match<RepositoryKeyInfo>(k => k.Id == "00000000000000000000000000000001" && k.Problem!.Contains("more than"));
-        (await reopened.ListKeysAsync()).Single(k => k.IsCurrent).Id.Should().Be(ownersKey);
+        (await reopened.Keys.ListKeysAsync()).Single(k => k.IsCurrent).Id.Should().Be(ownersKey);
     }
 }

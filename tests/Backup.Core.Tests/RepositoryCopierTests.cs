@@ -63,7 +63,7 @@ public class RepositoryCopierTests
         }
 
         await using var destination = await BackupRepository.OpenAsync(inner, destinationKey);
-        destination.UnindexedPacks.Should().NotBeEmpty("the dead copy's pack is reused");
+        destination.Blobs.UnindexedPacks.Should().NotBeEmpty("the dead copy's pack is reused");
         var result = await new RepositoryCopier(source, destination).CopyAsync();
         (await TestRepository.RestoreAsync(destination, result.Copied.Should().ContainSingle().Subject)).ShouldEqualBytes(data);
     }

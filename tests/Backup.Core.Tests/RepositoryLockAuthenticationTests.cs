@@ -2,6 +2,7 @@ using System.Text;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
 using Backup.Core.Tests.Support;
+using Backup.Core.Repository.Locks;
 
 namespace Backup.Core.Tests;
 
@@ -31,12 +32,12 @@ public class RepositoryLockAuthenticationTests
         using (var otherDirectory = new TempDirectory())
         {
             await using var other = await TestRepository.InitAsync(new LocalDirectoryTarget(otherDirectory.Path), TestRepository.NewKeyFile());
-            await using var foreign = await RepositoryLock.AcquireAsync(other, exclusive: true, "prune");
+            await using var foreign = await RepositoryLock.AcquireAsync(other.Locks, exclusive: true, "prune");
             File.Copy(Path.Combine(otherDirectory.Path, foreign.Key), Path.Combine(locks, new string('b', 32)));
         }
 
         // 3. A genuine, live exclusive lock of this repository copied under another name (it is bound to its name).
-        await using (var genuine = await RepositoryLock.AcquireAsync(repository, exclusive: true, "prune"))
+        await using (var genuine = await RepositoryLock.AcquireAsync(repository.Locks, exclusive: true, "prune"))
         {
             File.Copy(Path.Combine(directory.Path, genuine.Key), Path.Combine(locks, new string('c', 32)));
             var stored = await File.ReadAllBytesAsync(Path.Combine(directory.Path, genuine.Key));
@@ -45,7 +46,7 @@ public class RepositoryLockAuthenticationTests
         }
 
         reported.Clear();
-        await using (var held = await RepositoryLock.AcquireAsync(repository, exclusive: true, "prune"))
+        await using (var held = await RepositoryLock.AcquireAsync(repository.Locks, exclusive: true, "prune"))
         {
             held.IsExclusive.Should().BeTrue();
         }
@@ -56,8 +57,8 @@ public class RepositoryLockAuthenticationTests
             reported.Should().ContainSingle(m => m.Contains($"'locks/{new string(name, 32)}'", StringComparison.Ordinal) && m.Contains("does not authenticate", StringComparison.Ordinal));
         }
 
-        (await RepositoryLock.ReadLocksAsync(repository).ToListAsync()).Should().BeEmpty("none of them is a lock of this repository");
-        (await RepositoryLock.RemoveStaleLocksAsync(repository)).Should().Be(0);
+        (await RepositoryLock.ReadLocksAsync(repository.Locks).ToListAsync()).Should().BeEmpty("none of them is a lock of this repository");
+        (await RepositoryLock.RemoveStaleLocksAsync(repository.Locks)).Should().Be(0);
         Directory.GetFiles(locks).Should().HaveCount(3, "unauthenticated objects are reported, not deleted");
     }
 
@@ -68,8 +69,8 @@ public class RepositoryLockAuthenticationTests
         var credentials = TestRepository.NewKeyFile();
         await using var repository = await TestRepository.InitAsync(target, credentials);
         await using var second = await BackupRepository.OpenAsync(target, credentials);
-        await using var held = await RepositoryLock.AcquireAsync(repository, exclusive: false, "backup");
-        var act = () => RepositoryLock.AcquireAsync(second, exclusive: true, "prune");
+        await using var held = await RepositoryLock.AcquireAsync(repository.Locks, exclusive: false, "backup");
+        var act = () => RepositoryLock.AcquireAsync(second.Locks, exclusive: true, "prune");
         (await act.Should().ThrowAsync<RepositoryLockedException>()).Which.Message.Should().Contain("locked by backup");
     }
 }

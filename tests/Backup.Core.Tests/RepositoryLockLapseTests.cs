@@ -6,6 +6,7 @@ using Backup.Core.Storage;
 using Backup.Core.Tests.Support;
 using Backup.Core.Verification;
 using Microsoft.Extensions.Time.Testing;
+using Backup.Core.Repository.Locks;
 
 namespace Backup.Core.Tests;
 
@@ -23,7 +24,7 @@ public class RepositoryLockLapseTests
     {
         var time = new SuspendableTime(Start);
         await using var repository = await TestRepository.InitAsync(new InMemoryTarget(time), TestRepository.NewKeyFile());
-        await using var held = await RepositoryLock.AcquireAsync(repository, exclusive: false, "backup", time);
+        await using var held = await RepositoryLock.AcquireAsync(repository.Locks, exclusive: false, "backup", time);
         for (var tick = 1; tick <= 6; tick++)
         {
             held.MayHaveLapsed().Should().BeNull();
@@ -39,7 +40,7 @@ public class RepositoryLockLapseTests
     {
         var time = new SuspendableTime(Start);
         await using var repository = await TestRepository.InitAsync(new InMemoryTarget(time), TestRepository.NewKeyFile());
-        await using var held = await RepositoryLock.AcquireAsync(repository, exclusive: false, "backup", time);
+        await using var held = await RepositoryLock.AcquireAsync(repository.Locks, exclusive: false, "backup", time);
 
         // Stopped: nothing ran for 16 minutes, then the refresher's timer fires once.
         time.Advance(TimeSpan.FromMinutes(16));
@@ -58,7 +59,7 @@ public class RepositoryLockLapseTests
     {
         var time = new SuspendableTime(Start);
         await using var repository = await TestRepository.InitAsync(new InMemoryTarget(time), TestRepository.NewKeyFile());
-        await using var held = await RepositoryLock.AcquireAsync(repository, exclusive: false, "backup", time);
+        await using var held = await RepositoryLock.AcquireAsync(repository.Locks, exclusive: false, "backup", time);
 
         time.Suspend(TimeSpan.FromMinutes(30));
         held.MayHaveLapsed().Should().Contain("the clock reads");
@@ -75,7 +76,7 @@ public class RepositoryLockLapseTests
         await (await TestRepository.InitAsync(inner, credentials)).DisposeAsync();
         var faulty = new FaultInjectingTarget(inner).FailCall(TargetOperation.Put, 2); // the lock's 1st put succeeds, its first refresh fails
         await using var through = await BackupRepository.OpenAsync(faulty, credentials);
-        await using var held = await RepositoryLock.AcquireAsync(through, exclusive: false, "backup", time);
+        await using var held = await RepositoryLock.AcquireAsync(through.Locks, exclusive: false, "backup", time);
 
         time.Advance(RefreshInterval);
         await WaitUntilAsync(() => held.MayHaveLapsed() is not null);
@@ -88,7 +89,7 @@ public class RepositoryLockLapseTests
         var time = new SuspendableTime(Start);
         var target = new InMemoryTarget(time);
         await using var repository = await TestRepository.InitAsync(target, TestRepository.NewKeyFile());
-        await using var held = await RepositoryLock.AcquireAsync(repository, exclusive: false, "backup", time);
+        await using var held = await RepositoryLock.AcquireAsync(repository.Locks, exclusive: false, "backup", time);
 
         await target.DeleteAsync(held.Key);
         time.Advance(RefreshInterval);
@@ -117,7 +118,7 @@ public class RepositoryLockLapseTests
         await using (var other = await BackupRepository.OpenAsync(target, credentials))
         {
             var later = new FakeTimeProvider(Start + TimeSpan.FromMinutes(20));
-            await other.DeleteSnapshotAsync(a.Snapshot.Id);
+            await other.Snapshots.DeleteAsync(a.Snapshot.Id);
             (await new MaintenanceService(other, later).PruneAsync(new PruneOptions { RepackThreshold = 0 })).BlobsRemoved.Should().BeGreaterThan(0);
         }
 
@@ -172,7 +173,7 @@ public class RepositoryLockLapseTests
 
         // X (the first copy) is forgotten, so the snapshot is copied again, deduplicating against X's packs; its
         // first read of source data waits.
-        await destination.DeleteSnapshotAsync(x.Id);
+        await destination.Snapshots.DeleteAsync(x.Id);
         var gated = new GatedReadTarget(sourceInner);
         await using var gatedSource = await BackupRepository.OpenAsync(gated, sourceCredentials);
         var copy = Task.Run(() => new Replication.RepositoryCopier(gatedSource, destination, time).CopyAsync());
@@ -193,7 +194,7 @@ public class RepositoryLockLapseTests
     {
         await WaitUntilAsync(async () =>
         {
-            await foreach (var (key, value) in RepositoryLock.ReadLocksAsync(repository))
+            await foreach (var (key, value) in RepositoryLock.ReadLocksAsync(repository.Locks))
             {
                 if (key == held.Key && value.Refreshed >= at)
                 {

@@ -34,8 +34,8 @@ public class RoundTripTests
         }
 
         await using var reopened = await BackupRepository.OpenAsync(target, credentials);
-        var snapshot = await reopened.FindSnapshotAsync("latest");
-        var tree = await reopened.LoadTreeAsync(snapshot.Tree);
+        var snapshot = await reopened.Snapshots.FindAsync("latest");
+        var tree = await reopened.Snapshots.LoadTreeAsync(snapshot.Tree);
         tree.Nodes.Should().ContainSingle().Which.Size.Should().Be(size);
         var restored = await TestRepository.RestoreAsync(reopened, snapshot);
         restored.Length.Should().Be(size);
@@ -51,7 +51,7 @@ public class RoundTripTests
     {
         await using var repository = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile());
         var result = await TestRepository.BackupBytesAsync(repository, "data.bin", TestRepository.RandomBytes(size, seed: 3));
-        var tree = await repository.LoadTreeAsync(result.Snapshot.Tree);
+        var tree = await repository.Snapshots.LoadTreeAsync(result.Snapshot.Tree);
         tree.Nodes.Single().Content.Should().HaveCount(chunks);
     }
 
@@ -61,11 +61,11 @@ public class RoundTripTests
         await using var repository = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile());
         var data = new byte[5 * Max]; // all zeros: no content-defined cut ever fires, so every cut is forced at MaxSize
         var result = await TestRepository.BackupBytesAsync(repository, "zeros.bin", data);
-        var node = (await repository.LoadTreeAsync(result.Snapshot.Tree)).Nodes.Single();
+        var node = (await repository.Snapshots.LoadTreeAsync(result.Snapshot.Tree)).Nodes.Single();
         node.Content.Should().HaveCount(5);
         foreach (var id in node.Content!)
         {
-            repository.Index.TryGet(id, out var location).Should().BeTrue();
+            repository.Blobs.Index.TryGet(id, out var location).Should().BeTrue();
             location.RawLength.Should().Be((uint)Max);
         }
 
@@ -98,7 +98,7 @@ public class RoundTripTests
         }
 
         await using var reopened = await BackupRepository.OpenAsync(target, credentials);
-        (await TestRepository.RestoreAsync(reopened, await reopened.FindSnapshotAsync("latest"))).Should().Equal(data);
+        (await TestRepository.RestoreAsync(reopened, await reopened.Snapshots.FindAsync("latest"))).Should().Equal(data);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Sources;
 using Backup.Core.Storage;
+using Backup.Core.Content;
 
 namespace Backup.Core.Tests;
 
@@ -22,10 +23,10 @@ public class SmokeTests
         }
 
         await using var reopened = await BackupRepository.OpenAsync(target, credentials);
-        var snapshot = await reopened.FindSnapshotAsync("latest");
-        var tree = await reopened.LoadTreeAsync(snapshot.Tree);
+        var snapshot = await reopened.Snapshots.FindAsync("latest");
+        var tree = await reopened.Snapshots.LoadTreeAsync(snapshot.Tree);
         var output = new MemoryStream();
-        await new ContentReader(reopened).CopyToAsync(tree.Nodes.Single(), output);
+        await new ContentReader(reopened.Blobs).CopyToAsync(tree.Nodes.Single(), output);
         output.ToArray().Should().Equal(data);
     }
 }

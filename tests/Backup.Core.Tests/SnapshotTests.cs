@@ -16,16 +16,16 @@ public class SnapshotTests
         var first = await TestRepository.BackupBytesAsync(repository, "a.bin", [1]);
         var second = await TestRepository.BackupBytesAsync(repository, "b.bin", [2]);
 
-        (await repository.FindSnapshotAsync("latest")).Id.Should().Be(second.Snapshot.Id);
-        (await repository.FindSnapshotAsync(first.Snapshot.Id.ToString())).Paths.Should().Equal("a.bin");
-        (await repository.FindSnapshotAsync(first.Snapshot.Id.ToString()[..12].ToUpperInvariant())).Id.Should().Be(first.Snapshot.Id);
+        (await repository.Snapshots.FindAsync("latest")).Id.Should().Be(second.Snapshot.Id);
+        (await repository.Snapshots.FindAsync(first.Snapshot.Id.ToString())).Paths.Should().Equal("a.bin");
+        (await repository.Snapshots.FindAsync(first.Snapshot.Id.ToString()[..12].ToUpperInvariant())).Id.Should().Be(first.Snapshot.Id);
     }
 
     [Fact]
     public async Task Unknown_short_and_ambiguous_prefixes_are_errors()
     {
         await using var repository = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile());
-        var none = () => repository.FindSnapshotAsync("latest");
+        var none = () => repository.Snapshots.FindAsync("latest");
         (await none.Should().ThrowAsync<RepositoryException>()).WithMessage("*no snapshots*");
 
         // Save bare snapshots until two IDs share their first four digits (expected after about 300).
@@ -33,7 +33,7 @@ public class SnapshotTests
         string? ambiguous = null;
         for (var i = 0; ambiguous is null; i++)
         {
-            var saved = await repository.SaveSnapshotAsync(new Snapshot { Hostname = $"host{i}", SourceKind = "test" });
+            var saved = await repository.Snapshots.SaveAsync(new Snapshot { Hostname = $"host{i}", SourceKind = "test" });
             var prefix = saved.Id.ToString()[..4];
             if (!seen.TryAdd(prefix, saved.Id))
             {
@@ -41,13 +41,13 @@ public class SnapshotTests
             }
         }
 
-        var act = () => repository.FindSnapshotAsync(ambiguous);
+        var act = () => repository.Snapshots.FindAsync(ambiguous);
         (await act.Should().ThrowAsync<RepositoryException>()).WithMessage("*give more digits*");
-        var unknown = () => repository.FindSnapshotAsync(new string('0', 64) == seen.Values.First().ToString() ? "ffff" + new string('f', 60) : new string('0', 64));
+        var unknown = () => repository.Snapshots.FindAsync(new string('0', 64) == seen.Values.First().ToString() ? "ffff" + new string('f', 60) : new string('0', 64));
         await unknown.Should().ThrowAsync<RepositoryException>();
-        var tooShort = () => repository.FindSnapshotAsync("abc");
+        var tooShort = () => repository.Snapshots.FindAsync("abc");
         await tooShort.Should().ThrowAsync<RepositoryException>();
-        var notHex = () => repository.FindSnapshotAsync("xyz12");
+        var notHex = () => repository.Snapshots.FindAsync("xyz12");
         await notHex.Should().ThrowAsync<RepositoryException>();
     }
 
@@ -71,7 +71,7 @@ public class SnapshotTests
         }
 
         await using var reopened = await BackupRepository.OpenAsync(target, credentials);
-        var snapshot = await reopened.FindSnapshotAsync("latest");
+        var snapshot = await reopened.Snapshots.FindAsync("latest");
         snapshot.Hostname.Should().Be("db-1");
         snapshot.Tags.Should().Equal("nightly", "prod");
         snapshot.Level.Should().Be(BackupLevel.Full);

@@ -33,10 +33,10 @@ public class TamperingTests
     {
         var (target, credentials, data) = await CreateAsync();
         await using var repository = await BackupRepository.OpenAsync(target, credentials);
-        var snapshot = await repository.FindSnapshotAsync("latest");
+        var snapshot = await repository.Snapshots.FindAsync("latest");
         var packKey = await SingleKeyAsync(target, RepositoryLayout.DataPrefix);
         var pristine = await target.ReadAllAsync(packKey, Array.MaxLength);
-        var blobs = repository.Index.ToList().Select(e => e.Location).OrderBy(l => l.Offset).ToList();
+        var blobs = repository.Blobs.Index.ToList().Select(e => e.Location).OrderBy(l => l.Offset).ToList();
         var blobsEnd = blobs.Max(l => l.Offset + l.Length);
         var positions = new List<long> { 0, 1, 2, 5, 40, blobsEnd / 3, blobsEnd / 2, blobsEnd - 17, blobsEnd - 1 };
         positions.AddRange(blobs.Skip(1).Select(l => (long)l.Offset)); // the first byte of every blob (its envelope version)
@@ -57,18 +57,18 @@ public class TamperingTests
     {
         var (target, credentials, data) = await CreateAsync();
         await using var repository = await BackupRepository.OpenAsync(target, credentials);
-        var snapshot = await repository.FindSnapshotAsync("latest");
+        var snapshot = await repository.Snapshots.FindAsync("latest");
         var info = (await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix)).Single();
         var pristine = await target.ReadAllAsync(info.Key, Array.MaxLength);
-        (await repository.ReadPackHeaderAsync(info)).Should().HaveCount(repository.Index.Count);
-        var headerStart = repository.Index.ToList().Max(e => e.Location.Offset + e.Location.Length);
+        (await repository.Blobs.ReadPackHeaderAsync(info)).Should().HaveCount(repository.Blobs.Index.Count);
+        var headerStart = repository.Blobs.Index.ToList().Max(e => e.Location.Offset + e.Location.Length);
 
         foreach (var position in new[] { headerStart, headerStart + 1, headerStart + 30, info.Length - 9, info.Length - 8, info.Length - 5, info.Length - 1 })
         {
             await FlipAsync(target, info.Key, pristine, position);
-            var act = () => repository.ReadPackHeaderAsync(info);
+            var act = () => repository.Blobs.ReadPackHeaderAsync(info);
             await act.Should().ThrowAsync<InvalidDataException>($"byte {position} of the pack was flipped");
-            (await repository.TryReadPackHeaderAsync(info)).Should().BeNull();
+            (await repository.Blobs.TryReadPackHeaderAsync(info)).Should().BeNull();
             (await TestRepository.RestoreAsync(repository, snapshot)).Should().Equal(data, "blobs are authenticated on their own");
         }
     }
@@ -82,8 +82,8 @@ public class TamperingTests
         await target.DeleteAsync(await SingleKeyAsync(target, RepositoryLayout.IndexPrefix));
 
         await using var repository = await BackupRepository.OpenAsync(target, credentials);
-        repository.Index.Count.Should().Be(0);
-        var snapshot = await repository.FindSnapshotAsync("latest");
+        repository.Blobs.Index.Count.Should().Be(0);
+        var snapshot = await repository.Snapshots.FindAsync("latest");
         var act = () => TestRepository.RestoreAsync(repository, snapshot);
         await act.Should().ThrowAsync<RepositoryCorruptException>();
     }
@@ -112,13 +112,13 @@ public class TamperingTests
         foreach (var position in new[] { 0, 1, 20, pristine.Length / 2, pristine.Length - 1 })
         {
             await FlipAsync(target, key, pristine, position);
-            var act = () => repository.FindSnapshotAsync("latest");
+            var act = () => repository.Snapshots.FindAsync("latest");
             await act.Should().ThrowAsync<RepositoryCorruptException>($"byte {position} of the snapshot was flipped");
-            var byPrefix = () => repository.FindSnapshotAsync(key[RepositoryLayout.SnapshotsPrefix.Length..][..8]);
+            var byPrefix = () => repository.Snapshots.FindAsync(key[RepositoryLayout.SnapshotsPrefix.Length..][..8]);
             await byPrefix.Should().ThrowAsync<RepositoryCorruptException>();
 
             var errors = new List<string>();
-            await foreach (var _ in repository.ListSnapshotsAsync((k, _) => errors.Add(k)))
+            await foreach (var _ in repository.Snapshots.ListAsync((k, _) => errors.Add(k)))
             {
                 throw new InvalidOperationException("a damaged snapshot was listed");
             }
@@ -135,7 +135,7 @@ public class TamperingTests
         var first = await TestRepository.BackupBytesAsync(repository, "a.bin", [1, 2, 3]);
         var second = await TestRepository.BackupBytesAsync(repository, "b.bin", [4, 5, 6]);
         await target.PutAsync(RepositoryLayout.SnapshotKey(first.Snapshot.Id), await target.ReadAllAsync(RepositoryLayout.SnapshotKey(second.Snapshot.Id), Array.MaxLength));
-        var act = () => repository.FindSnapshotAsync(first.Snapshot.Id.ToString());
+        var act = () => repository.Snapshots.FindAsync(first.Snapshot.Id.ToString());
         await act.Should().ThrowAsync<RepositoryCorruptException>();
     }
 
@@ -187,7 +187,7 @@ public class TamperingTests
 
                 await using (repository)
                 {
-                    var snapshot = await repository.FindSnapshotAsync("latest");
+                    var snapshot = await repository.Snapshots.FindAsync("latest");
                     (await TestRepository.RestoreAsync(repository, snapshot)).Should().Equal(data, $"byte {position} of the config was flipped with {mask}");
                 }
             }

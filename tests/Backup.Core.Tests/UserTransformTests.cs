@@ -33,12 +33,12 @@ public sealed class UserTransformTests : IDisposable
         var data = TestRepository.RandomBytes(3 * 1024 * 1024, seed: 171);
         await using (var created = await TestRepository.InitAsync(target, credentials, WithTransforms(Envelope())))
         {
-            created.Chain.Encoders.Select(t => t.Name).Should().Equal("zstd", KmsEnvelopeTransform.TransformName, AesGcmTransform.TransformName);
+            created.Blobs.Chain.Encoders.Select(t => t.Name).Should().Equal("zstd", KmsEnvelopeTransform.TransformName, AesGcmTransform.TransformName);
             await TestRepository.BackupBytesAsync(created, "data.bin", data);
         }
 
         await using var repository = await BackupRepository.OpenAsync(target, credentials, Registered(Envelope()));
-        var snapshot = await repository.FindSnapshotAsync("latest");
+        var snapshot = await repository.Snapshots.FindAsync("latest");
         (await TestRepository.RestoreAsync(repository, snapshot)).ShouldEqualBytes(data);
 
         using var config = JsonDocument.Parse(await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength));
@@ -59,7 +59,7 @@ public sealed class UserTransformTests : IDisposable
         var json = Encoding.UTF8.GetString(await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength));
         json.Should().StartWith("{\"format\":\"backup-sdk-repository\",\"version\":1,").And.NotContain("transforms");
         json.Should().MatchRegex("\"compression\":\"zstd:3\",\"mac\":\"[0-9a-f]{64}\"}$");
-        repository.Chain.Encoders.Select(t => t.Name).Should().Equal("zstd", AesGcmTransform.TransformName);
+        repository.Blobs.Chain.Encoders.Select(t => t.Name).Should().Equal("zstd", AesGcmTransform.TransformName);
     }
 
     [Fact]
@@ -162,10 +162,10 @@ public sealed class UserTransformTests : IDisposable
         }
 
         await using var repository = await BackupRepository.OpenAsync(target, credentials, Registered(Envelope()));
-        var snapshot = await repository.FindSnapshotAsync("latest");
+        var snapshot = await repository.Snapshots.FindAsync("latest");
         var packKey = (await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix)).Should().ContainSingle().Subject.Key;
         var pristine = await target.ReadAllAsync(packKey, Array.MaxLength);
-        var first = repository.Index.ToList().Select(e => e.Location).OrderBy(l => l.Offset).First();
+        var first = repository.Blobs.Index.ToList().Select(e => e.Location).OrderBy(l => l.Offset).First();
 
         foreach (var position in new long[] { first.Offset + first.Length / 2, first.Offset + first.Length - 1 })
         {

@@ -5,6 +5,7 @@ using Backup.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
+using Backup.Core;
 
 namespace Backup.Extensions.Tests;
 

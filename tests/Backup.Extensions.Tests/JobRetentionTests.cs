@@ -4,6 +4,8 @@ using Backup.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Backup.Core;
+using Backup.Core.Repository.Locks;
 
 namespace Backup.Extensions.Tests;
 
@@ -136,8 +138,8 @@ public sealed class JobRetentionTests
         time.Advance(TimeSpan.FromHours(1));
 
         // Another writer (e.g. a second job's backup) holds a shared lock for the whole run.
-        await using var other = await Backup.Core.Repository.BackupRepository.OpenAsync(memory, TestSupport.FastCredentials());
-        await using (await Backup.Core.Repository.RepositoryLock.AcquireAsync(other, exclusive: false, "backup", timeProvider: time))
+        await using var other = await Backup.Core.BackupRepository.OpenAsync(memory, TestSupport.FastCredentials());
+        await using (await Backup.Core.Repository.Locks.RepositoryLock.AcquireAsync(other.Locks, exclusive: false, "backup", timeProvider: time))
         {
             var second = await runner.RunAsync("export");
 

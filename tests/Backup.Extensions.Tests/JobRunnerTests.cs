@@ -25,7 +25,7 @@ public sealed class JobRunnerTests
         // Usable without the runner: the provider hands out the same open repository.
         var repository = await provider.GetRequiredService<IBackupRepositoryProvider>().GetAsync("main");
         var snapshots = new List<Backup.Core.Snapshots.Snapshot>();
-        await foreach (var snapshot in repository.ListSnapshotsAsync())
+        await foreach (var snapshot in repository.Snapshots.ListAsync())
         {
             snapshots.Add(snapshot);
         }

@@ -19,7 +19,7 @@ public sealed class RepositoryTransformOptionsTests
         {
             var repository = await created.GetRequiredService<IBackupRepositoryProvider>().GetAsync("enveloped");
             repository.Config.Transforms.Should().ContainSingle().Which.Name.Should().Be(MarkerTransform.TransformName);
-            repository.Chain.Encoders.Select(t => t.Name).Should().Contain(MarkerTransform.TransformName);
+            repository.Blobs.Chain.Encoders.Select(t => t.Name).Should().Contain(MarkerTransform.TransformName);
         }
 
         await using (var reopened = Build(store, r => r.Transforms = _ => [marker]))

@@ -19,7 +19,7 @@ public sealed class TargetOwnershipTests
         }));
 
         var repository = await provider.GetRequiredService<IBackupRepositoryProvider>().GetAsync("owned");
-        repository.Target.Should().BeOfType<RetryingTarget>("hosting retries by default");
+        repository.Blobs.Target.Should().BeOfType<RetryingTarget>("hosting retries by default");
         target.Disposals.Should().Be(0, "the repository is still open");
 
         await provider.DisposeAsync();

@@ -8,6 +8,7 @@ using Backup.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Backup.Core;
 
 namespace Backup.Extensions.Tests;
 
@@ -91,10 +92,10 @@ internal static class TestSupport
     public static RepositoryCredentials FastCredentials() => RepositoryCredentials.FromKeyFile(TestKeyFile);
 
     /// <summary>Every snapshot of <paramref name="repository"/>.</summary>
-    public static async Task<List<Backup.Core.Snapshots.Snapshot>> SnapshotsAsync(Backup.Core.Repository.BackupRepository repository)
+    public static async Task<List<Backup.Core.Snapshots.Snapshot>> SnapshotsAsync(Backup.Core.BackupRepository repository)
     {
         var snapshots = new List<Backup.Core.Snapshots.Snapshot>();
-        await foreach (var snapshot in repository.ListSnapshotsAsync())
+        await foreach (var snapshot in repository.Snapshots.ListAsync())
         {
             snapshots.Add(snapshot);
         }

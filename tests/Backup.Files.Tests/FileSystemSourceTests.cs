@@ -240,7 +240,7 @@ public class FileSystemSourceTests
 
         result.Problems.Should().ContainSingle(p => p.Path == "/data/locked" && p.Reason.Contains("denied"));
         result.Snapshot.Partial.Should().BeTrue();
-        (await SnapshotWalker.FindAsync(repo.Repository, result.Snapshot, "data/locked")).Should().NotBeNull();
-        (await SnapshotWalker.FindAsync(repo.Repository, result.Snapshot, "data/open/visible.txt")).Should().NotBeNull();
+        (await SnapshotWalker.FindAsync(repo.Repository.Snapshots, result.Snapshot, "data/locked")).Should().NotBeNull();
+        (await SnapshotWalker.FindAsync(repo.Repository.Snapshots, result.Snapshot, "data/open/visible.txt")).Should().NotBeNull();
     }
 }

@@ -80,9 +80,9 @@ public class NodeNamesTests
             var bytes = Encoding.UTF8.GetBytes("content");
             var id = await writer.AddBlobAsync(bytes, BlobType.Data);
             var nodes = names.Select(n => new TreeNode { Name = n, Type = NodeType.File, Mode = 0x81A4, Size = bytes.Length, Content = [id], MtimeNs = 1_000_000_000 }).ToArray();
-            var tree = await writer.AddBlobAsync(BackupRepository.SerializeTree(new Tree(nodes)), BlobType.Tree);
+            var tree = await writer.AddBlobAsync(TreeCodec.Serialize(new Tree(nodes)), BlobType.Tree);
             await writer.CompleteAsync();
-            snapshot = await repo.Repository.SaveSnapshotAsync(new Snapshot { Hostname = "h", SourceKind = "files", Tree = tree, Time = DateTimeOffset.Now });
+            snapshot = await repo.Repository.Snapshots.SaveAsync(new Snapshot { Hostname = "h", SourceKind = "files", Tree = tree, Time = DateTimeOffset.Now });
         }
 
         using var target = new TempDirectory();

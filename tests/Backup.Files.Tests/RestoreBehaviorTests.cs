@@ -8,6 +8,8 @@ using Backup.Core.Snapshots;
 using Backup.Core.Sources;
 using Backup.Core.Sources.FileSystem;
 using Backup.Core.Storage;
+using Backup.Core;
+using Backup.Core.Repository.Locks;
 
 namespace Backup.Files.Tests;
 
@@ -61,8 +63,8 @@ public class RestoreBehaviorTests
         result.Problems.Should().ContainSingle(p => p.Path.EndsWith("sub/a.txt", StringComparison.Ordinal));
         result.Snapshot.Partial.Should().BeTrue();
         result.Snapshot.Problems.Should().ContainSingle(p => p.Contains("a.txt"));
-        (await SnapshotWalker.FindAsync(repo.Repository, result.Snapshot, root + "/top.txt")).Should().NotBeNull();
-        (await SnapshotWalker.FindAsync(repo.Repository, result.Snapshot, root + "/sub/a.txt")).Should().BeNull();
+        (await SnapshotWalker.FindAsync(repo.Repository.Snapshots, result.Snapshot, root + "/top.txt")).Should().NotBeNull();
+        (await SnapshotWalker.FindAsync(repo.Repository.Snapshots, result.Snapshot, root + "/sub/a.txt")).Should().BeNull();
     }
 
     [Fact]
@@ -309,16 +311,16 @@ public class RestoreBehaviorTests
         {
             if (locks.Count == 0)
             {
-                locks.AddRange(RepositoryLock.ReadLocksAsync(repo.Repository).ToBlockingEnumerable().Select(l => l.Lock));
+                locks.AddRange(RepositoryLock.ReadLocksAsync(repo.Repository.Locks).ToBlockingEnumerable().Select(l => l.Lock));
             }
         });
         await service.RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Parallelism = 1 }, watcher);
         locks.Should().ContainSingle().Which.Should().Match<LockObject>(l => !l.Exclusive && l.Purpose == "restore");
-        (await RepositoryLock.ReadLocksAsync(repo.Repository).ToListAsync()).Should().BeEmpty("the lock is released at the end");
+        (await RepositoryLock.ReadLocksAsync(repo.Repository.Locks).ToListAsync()).Should().BeEmpty("the lock is released at the end");
 
         // While a prune holds it, a restore is refused before it writes anything.
         using var second = new TempDirectory();
-        await using (await RepositoryLock.AcquireAsync(repo.Repository, exclusive: true, "prune"))
+        await using (await RepositoryLock.AcquireAsync(repo.Repository.Locks, exclusive: true, "prune"))
         {
             var act = () => service.RestoreAsync(backup.Snapshot, second.Path);
             (await act.Should().ThrowAsync<RepositoryLockedException>()).Which.Message.Should().Contain("prune");
@@ -344,7 +346,10 @@ public class RestoreBehaviorTests
         var service = new RestoreService(readOnly);
 
         var act = () => service.RestoreAsync(snapshot, target.Path);
-        (await act.Should().ThrowAsync<IOException>()).Which.Message.Should().Contain("--no-lock").And.Contain("read-only");
+        // The library says what to do in its own terms (the CLI adds its --no-lock); the exception carries the location.
+        var refused = (await act.Should().ThrowAsync<RepositoryLockNotWritableException>()).Which;
+        refused.Message.Should().Contain("RestoreOptions.Lock = false").And.Contain("read-only");
+        refused.Location.Should().Be(readOnly.Location);
 
         var result = await service.RestoreAsync(snapshot, target.Path, new RestoreOptions { Lock = false });
         result.Problems.Should().BeEmpty();

@@ -4,6 +4,7 @@ using Backup.Core.Repository;
 using Backup.Core.Restore;
 using Backup.Core.Snapshots;
 using Backup.Tests.Support;
+using Backup.Core;
 
 namespace Backup.Files.Tests;
 
@@ -51,13 +52,13 @@ public class RestorePrivilegeTests
                 {
                     Name = $"f{f}", Type = NodeType.File, Mode = RegularMode | 0x1A4, Size = content.Size, Content = [content.Id], MtimeNs = 1_000_000_000,
                 }).ToArray();
-                var subtree = await writer.AddBlobAsync(BackupRepository.SerializeTree(new Tree(files)), BlobType.Tree);
+                var subtree = await writer.AddBlobAsync(TreeCodec.Serialize(new Tree(files)), BlobType.Tree);
                 directories.Add(new TreeNode { Name = $"d{d}", Type = NodeType.Directory, Mode = DirectoryMode | 0x1FF, Subtree = subtree, MtimeNs = 1_000_000_000 });
             }
 
-            var rootTree = await writer.AddBlobAsync(BackupRepository.SerializeTree(new Tree(directories)), BlobType.Tree);
+            var rootTree = await writer.AddBlobAsync(TreeCodec.Serialize(new Tree(directories)), BlobType.Tree);
             await writer.CompleteAsync();
-            var snapshot = await repo.Repository.SaveSnapshotAsync(new Snapshot { Hostname = "h", SourceKind = "files", Tree = rootTree, Time = DateTimeOffset.Now });
+            var snapshot = await repo.Repository.Snapshots.SaveAsync(new Snapshot { Hostname = "h", SourceKind = "files", Tree = rootTree, Time = DateTimeOffset.Now });
 
             using var user = UnprivilegedUser.Create();
             Shell.Run("chown", $"{user.Uid}:{user.Gid}", target.Path);
@@ -173,8 +174,8 @@ public class RestorePrivilegeTests
     private static async Task<Snapshot> SaveAsync(BackupRepository repository, params TreeNode[] nodes)
     {
         await using var writer = repository.CreateWriter(2);
-        var tree = await writer.AddBlobAsync(BackupRepository.SerializeTree(new Tree(nodes)), BlobType.Tree);
+        var tree = await writer.AddBlobAsync(TreeCodec.Serialize(new Tree(nodes)), BlobType.Tree);
         await writer.CompleteAsync();
-        return await repository.SaveSnapshotAsync(new Snapshot { Hostname = "h", SourceKind = "files", Tree = tree, Time = DateTimeOffset.Now });
+        return await repository.Snapshots.SaveAsync(new Snapshot { Hostname = "h", SourceKind = "files", Tree = tree, Time = DateTimeOffset.Now });
     }
 }

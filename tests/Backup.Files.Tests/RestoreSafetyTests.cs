@@ -2,6 +2,8 @@ using System.Text;
 using Backup.Core.Repository;
 using Backup.Core.Restore;
 using Backup.Core.Snapshots;
+using Backup.Core;
+using Backup.Core.Repository.Blobs;
 
 namespace Backup.Files.Tests;
 
@@ -23,13 +25,13 @@ public class RestoreSafetyTests
         public static TreeNode Symlink(string name, string target) => new() { Name = name, Type = NodeType.Symlink, Mode = 0xA1FF, LinkTarget = target };
 
         public async Task<BlobId> TreeAsync(params TreeNode[] nodes) =>
-            await writer.AddBlobAsync(BackupRepository.SerializeTree(new Tree(nodes)), BlobType.Tree);
+            await writer.AddBlobAsync(TreeCodec.Serialize(new Tree(nodes)), BlobType.Tree);
 
         public async Task<Snapshot> SaveAsync(params TreeNode[] rootNodes)
         {
             var tree = await TreeAsync(rootNodes);
             await writer.CompleteAsync();
-            return await repository.SaveSnapshotAsync(new Snapshot { Hostname = "attacker", SourceKind = "files", Tree = tree, Time = DateTimeOffset.Now });
+            return await repository.Snapshots.SaveAsync(new Snapshot { Hostname = "attacker", SourceKind = "files", Tree = tree, Time = DateTimeOffset.Now });
         }
     }
 
@@ -116,7 +118,7 @@ public class RestoreSafetyTests
         var snapshot = await CraftAsync(repo.Repository, async c =>
         {
             var good = await c.FileAsync("good", "good");
-            var bad = (await c.FileAsync("bad", "bad")) with { Content = [repo.Repository.ComputeId("never stored"u8)] };
+            var bad = (await c.FileAsync("bad", "bad")) with { Content = [repo.Repository.Blobs.ComputeId("never stored"u8)] };
             return [bad, good];
         });
 

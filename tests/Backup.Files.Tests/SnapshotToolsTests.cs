@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using Backup.Core.Snapshots;
+using Backup.Core.Restore;
 
 namespace Backup.Files.Tests;
 
@@ -18,7 +19,7 @@ public class SnapshotToolsTests
         var snapshot = (await repo.BackupAsync(root)).Snapshot;
 
         var paths = new List<string>();
-        await foreach (var (path, _) in SnapshotWalker.WalkAsync(repo.Repository, snapshot.Tree))
+        await foreach (var (path, _) in SnapshotWalker.WalkAsync(repo.Repository.Snapshots, snapshot.Tree))
         {
             paths.Add(path);
         }
@@ -28,11 +29,11 @@ public class SnapshotToolsTests
             .Should().Equal("a", "b", "b/c", "b/c/d", "b/e");
         paths.Should().StartWith(prefix.Split('/')[0]);
 
-        (await SnapshotWalker.FindAsync(repo.Repository, snapshot, "/" + prefix + "/b/e"))!.Size.Should().Be(1);
-        (await SnapshotWalker.FindAsync(repo.Repository, snapshot, prefix + "/b/c"))!.Type.Should().Be(NodeType.Directory);
-        (await SnapshotWalker.FindAsync(repo.Repository, snapshot, prefix + "/a/x")).Should().BeNull();
-        (await SnapshotWalker.FindAsync(repo.Repository, snapshot, prefix + "/zzz")).Should().BeNull();
-        (await SnapshotWalker.FindAsync(repo.Repository, snapshot, "/"))!.Subtree.Should().Be(snapshot.Tree);
+        (await SnapshotWalker.FindAsync(repo.Repository.Snapshots, snapshot, "/" + prefix + "/b/e"))!.Size.Should().Be(1);
+        (await SnapshotWalker.FindAsync(repo.Repository.Snapshots, snapshot, prefix + "/b/c"))!.Type.Should().Be(NodeType.Directory);
+        (await SnapshotWalker.FindAsync(repo.Repository.Snapshots, snapshot, prefix + "/a/x")).Should().BeNull();
+        (await SnapshotWalker.FindAsync(repo.Repository.Snapshots, snapshot, prefix + "/zzz")).Should().BeNull();
+        (await SnapshotWalker.FindAsync(repo.Repository.Snapshots, snapshot, "/"))!.Subtree.Should().Be(snapshot.Tree);
     }
 
     [Fact]
@@ -61,7 +62,7 @@ public class SnapshotToolsTests
         var newer = (await repo.BackupAsync(root)).Snapshot;
 
         var changes = new List<SnapshotChange>();
-        await foreach (var change in SnapshotDiff.CompareAsync(repo.Repository, older, newer))
+        await foreach (var change in SnapshotDiff.CompareAsync(repo.Repository.Snapshots, older, newer))
         {
             changes.Add(change);
         }
@@ -81,7 +82,7 @@ public class SnapshotToolsTests
         changes.Single(c => c.Path.EndsWith("/chmod", StringComparison.Ordinal)).ContentChanged.Should().BeFalse();
 
         var none = new List<SnapshotChange>();
-        await foreach (var change in SnapshotDiff.CompareAsync(repo.Repository, newer, newer))
+        await foreach (var change in SnapshotDiff.CompareAsync(repo.Repository.Snapshots, newer, newer))
         {
             none.Add(change);
         }

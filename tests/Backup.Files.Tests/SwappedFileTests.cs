@@ -30,11 +30,11 @@ public sealed class SwappedFileTests : IDisposable
         await using var repo = await TestRepository.CreateAsync();
         var (results, hits) = await BackupWhileSwappingAsync(repo, source, spares, p => p.Reason.Contains("symlink", StringComparison.Ordinal));
 
-        foreach (var (id, location) in repo.Repository.Index.ToList())
+        foreach (var (id, location) in repo.Repository.Blobs.Index.ToList())
         {
             if (location.Type == BlobType.Data)
             {
-                var blob = await repo.Repository.ReadBlobAsync(id);
+                var blob = await repo.Repository.Blobs.ReadBlobAsync(id);
                 blob.AsSpan().IndexOf(secret).Should().Be(-1, "nothing outside the backed-up paths may be stored");
             }
         }

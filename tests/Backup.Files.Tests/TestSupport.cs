@@ -6,6 +6,7 @@ using Backup.Core.Snapshots;
 using Backup.Core.Sources;
 using Backup.Core.Sources.FileSystem;
 using Backup.Core.Storage;
+using Backup.Core;
 
 namespace Backup.Files.Tests;
 

@@ -3,6 +3,8 @@ using Backup.Core.Repository;
 using Backup.Core.Storage;
 using Backup.Core.Verification;
 using static Backup.Maintenance.Tests.TestRepository;
+using Backup.Core;
+using Backup.Core.Repository.Blobs;
 
 namespace Backup.Maintenance.Tests;
 
@@ -182,9 +184,9 @@ public class CheckAndRepairTests
         await using (var repository = await BackupRepository.OpenAsync(target, Credentials))
         {
             // Replace the index by one whose entries for one pack are shifted past its end and whose other packs are intact.
-            var pack = repository.Index.Packs().Order().First();
+            var pack = repository.Blobs.Index.Packs().Order().First();
             var bogus = new IndexFile();
-            foreach (var (id, location) in repository.Index.ToList())
+            foreach (var (id, location) in repository.Blobs.Index.ToList())
             {
                 var entries = bogus.Packs.TryGetValue(location.Pack, out var list) ? list : bogus.Packs[location.Pack] = [];
                 entries.Add(new PackHeaderEntry(id, location.Type, location.Pack == pack ? location.Offset + 50_000_000 : location.Offset, location.Length, location.RawLength));
@@ -195,7 +197,7 @@ public class CheckAndRepairTests
                 await target.DeleteAsync(old);
             }
 
-            var stored = bogus.Encode(repository.Chain);
+            var stored = bogus.Encode(repository.Blobs.Chain);
             await target.PutAsync(RepositoryLayout.IndexKey(BlobId.Sha256(stored)), stored);
             var check = await CheckAsync(target, readData: false);
             var packKey = RepositoryLayout.PackKey(pack);
@@ -212,7 +214,7 @@ public class CheckAndRepairTests
     {
         await using var repository = await BackupRepository.OpenAsync(target, Credentials);
         var restoredSome = false;
-        await foreach (var snapshot in repository.ListSnapshotsAsync())
+        await foreach (var snapshot in repository.Snapshots.ListAsync())
         {
             var want = snapshot.Tags[0] == "first" ? first : second;
             var files = await RestoreAsync(repository, snapshot);

@@ -7,6 +7,8 @@ using Backup.Core.Snapshots;
 using Backup.Core.Storage;
 using Backup.Core.Verification;
 using static Backup.Maintenance.Tests.TestRepository;
+using Backup.Core;
+using Backup.Core.Repository.Locks;
 
 namespace Backup.Maintenance.Tests;
 
@@ -80,7 +82,7 @@ public sealed class ConcurrentMaintenanceTests : IDisposable
 
         await using (var other = await BackupRepository.OpenAsync(target, Credentials))
         {
-            await other.DeleteSnapshotAsync(first.Id);
+            await other.Snapshots.DeleteAsync(first.Id);
             (await new MaintenanceService(other).PruneAsync(RemoveAllUnused)).BlobsRemoved.Should().BeGreaterThan(0);
         }
 
@@ -118,7 +120,7 @@ public sealed class ConcurrentMaintenanceTests : IDisposable
         var remaining = new List<string>();
         await using (var repository = await BackupRepository.OpenAsync(target, Credentials))
         {
-            await foreach (var snapshot in repository.ListSnapshotsAsync())
+            await foreach (var snapshot in repository.Snapshots.ListAsync())
             {
                 remaining.Add(snapshot.Tags[0]);
             }
@@ -298,7 +300,7 @@ public sealed class ConcurrentMaintenanceTests : IDisposable
         private async Task RemoveExclusiveLocksAsync()
         {
             await using var repository = await BackupRepository.OpenWithoutIndexAsync(target, Credentials);
-            await foreach (var (key, value) in RepositoryLock.ReadLocksAsync(repository))
+            await foreach (var (key, value) in RepositoryLock.ReadLocksAsync(repository.Locks))
             {
                 if (value.Exclusive)
                 {

@@ -5,6 +5,8 @@ using Backup.Core.Storage;
 using Backup.Core.Verification;
 using Backup.Testing.Attacks;
 using static Backup.Maintenance.Tests.TestRepository;
+using Backup.Core;
+using Backup.Core.Repository.Blobs;
 
 namespace Backup.Maintenance.Tests;
 
@@ -110,7 +112,7 @@ public class IndexTrustTests
         }
 
         await using var repository = await BackupRepository.OpenAsync(target, Credentials);
-        await repository.DeleteSnapshotAsync(firstSnapshot.Id);
+        await repository.Snapshots.DeleteAsync(firstSnapshot.Id);
         var result = await new MaintenanceService(repository).PruneAsync(Prune);
 
         result.PacksRemoved.Should().BeGreaterThan(0, "every blob's second copy is unused");
@@ -125,9 +127,9 @@ internal sealed class PackDuplicator(BackupRepository repository) : IAsyncDispos
     public async Task CopyEveryBlobAsync()
     {
         using var rewriter = new PackRewriter(repository);
-        foreach (var (id, location) in repository.Index.ToList())
+        foreach (var (id, location) in repository.Blobs.Index.ToList())
         {
-            var stored = await repository.Target.ReadRangeArrayAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, (int)location.Length);
+            var stored = await repository.Blobs.Target.ReadRangeArrayAsync(RepositoryLayout.PackKey(location.Pack), location.Offset, (int)location.Length);
             await rewriter.AddAsync(id, location.Type, stored, location.RawLength, CancellationToken.None);
         }
 
@@ -138,8 +140,8 @@ internal sealed class PackDuplicator(BackupRepository repository) : IAsyncDispos
             index.Packs[pack] = entries;
         }
 
-        var stored2 = index.Encode(repository.Chain);
-        await repository.Target.PutAsync(RepositoryLayout.IndexKey(BlobId.Sha256(stored2)), stored2);
+        var stored2 = index.Encode(repository.Blobs.Chain);
+        await repository.Blobs.Target.PutAsync(RepositoryLayout.IndexKey(BlobId.Sha256(stored2)), stored2);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

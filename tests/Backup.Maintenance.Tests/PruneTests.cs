@@ -3,6 +3,8 @@ using Backup.Core.Repository;
 using Backup.Core.Storage;
 using Backup.Core.Verification;
 using static Backup.Maintenance.Tests.TestRepository;
+using Backup.Core;
+using Backup.Core.Repository.Locks;
 
 namespace Backup.Maintenance.Tests;
 
@@ -34,7 +36,7 @@ public class PruneTests
     {
         var (target, first, _, _, second) = await CreateTwoSnapshotsAsync();
         await using var repository = await BackupRepository.OpenAsync(target, Credentials);
-        await repository.DeleteSnapshotAsync(first.Id);
+        await repository.Snapshots.DeleteAsync(first.Id);
         var before = await PackBytesAsync(target);
 
         var result = await new MaintenanceService(repository).PruneAsync(RemoveAllUnused);
@@ -61,7 +63,7 @@ public class PruneTests
     {
         var (target, first, _, _, _) = await CreateTwoSnapshotsAsync();
         await using var repository = await BackupRepository.OpenAsync(target, Credentials);
-        await repository.DeleteSnapshotAsync(first.Id);
+        await repository.Snapshots.DeleteAsync(first.Id);
         var keys = await KeysAsync(target);
 
         var result = await new MaintenanceService(repository).PruneAsync(RemoveAllUnused with { DryRun = true });
@@ -77,7 +79,7 @@ public class PruneTests
     {
         var (target, _, _, _, _) = await CreateTwoSnapshotsAsync();
         await using var repository = await BackupRepository.OpenAsync(target, Credentials);
-        await using (await RepositoryLock.AcquireAsync(repository, exclusive: false, "backup"))
+        await using (await RepositoryLock.AcquireAsync(repository.Locks, exclusive: false, "backup"))
         {
             await FluentActions.Awaiting(() => new MaintenanceService(repository).PruneAsync(RemoveAllUnused))
                 .Should().ThrowAsync<RepositoryLockedException>();
@@ -93,7 +95,7 @@ public class PruneTests
         var (baseline, first, _, _, second) = await CreateTwoSnapshotsAsync();
         await using (var repository = await BackupRepository.OpenAsync(baseline, Credentials))
         {
-            await repository.DeleteSnapshotAsync(first.Id);
+            await repository.Snapshots.DeleteAsync(first.Id);
         }
 
         // Count the calls a full prune makes, then kill one prune at each of them.
@@ -175,7 +177,7 @@ public class PruneTests
     {
         var (target, first, _, _, second) = await CreateTwoSnapshotsAsync();
         await using var repository = await BackupRepository.OpenAsync(target, Credentials);
-        await repository.DeleteSnapshotAsync(first.Id);
+        await repository.Snapshots.DeleteAsync(first.Id);
 
         var result = await new MaintenanceService(repository).PruneAsync(new PruneOptions { RepackThreshold = 1 });
 

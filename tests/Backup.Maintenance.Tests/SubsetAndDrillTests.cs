@@ -1,6 +1,7 @@
 using Backup.Core.Repository;
 using Backup.Core.Verification;
 using static Backup.Maintenance.Tests.TestRepository;
+using Backup.Core;
 
 namespace Backup.Maintenance.Tests;
 
@@ -69,7 +70,7 @@ public class SubsetAndDrillTests
         await using var repository = await BackupRepository.OpenAsync(target, Credentials);
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
         var service = new VerificationService(repository, clock);
-        var packs = repository.Index.PackCount;
+        var packs = repository.Blobs.Index.PackCount;
         long read = 0;
         for (var day = 0; day < 2; day++)
         {

@@ -7,6 +7,8 @@ using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
 using Backup.Core.Storage;
+using Backup.Core;
+using Backup.Core.Content;
 
 namespace Backup.Maintenance.Tests;
 
@@ -62,13 +64,13 @@ internal static class TestRepository
     public static async Task<Dictionary<string, byte[]>> RestoreAsync(BackupRepository repository, Snapshot snapshot)
     {
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var reader = new ContentReader(repository);
+        var reader = new ContentReader(repository.Blobs);
         var pending = new Stack<(BlobId, string)>();
         pending.Push((snapshot.Tree, ""));
         while (pending.Count > 0)
         {
             var (id, prefix) = pending.Pop();
-            foreach (var node in (await repository.LoadTreeAsync(id)).Nodes)
+            foreach (var node in (await repository.Snapshots.LoadTreeAsync(id)).Nodes)
             {
                 if (node.Subtree is { } subtree)
                 {
@@ -90,7 +92,7 @@ internal static class TestRepository
     public static async Task AssertRestoresAsync(IBackupTarget target, IReadOnlyDictionary<string, Dictionary<string, byte[]>> expected)
     {
         await using var repository = await BackupRepository.OpenAsync(target, Credentials);
-        await foreach (var snapshot in repository.ListSnapshotsAsync())
+        await foreach (var snapshot in repository.Snapshots.ListAsync())
         {
             var files = await RestoreAsync(repository, snapshot);
             var want = expected[snapshot.Tags[0]];

@@ -2,6 +2,7 @@ using Backup.Core.Maintenance;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
 using static Backup.Maintenance.Tests.TestRepository;
+using Backup.Core;
 
 namespace Backup.Maintenance.Tests;
 
@@ -15,11 +16,11 @@ public class UnindexedGraceTests
     internal static async Task<string> UploadUnindexedPackAsync(BackupRepository repository, int seed)
     {
         var content = TestRepository.Random(seed, 10_000);
-        var id = repository.ComputeId(content);
+        var id = repository.Blobs.ComputeId(content);
         var aad = new byte[BlobId.Size];
         id.WriteTo(aad);
         using var rewriter = new PackRewriter(repository);
-        await rewriter.AddAsync(id, BlobType.Data, repository.Chain.Encode(content, aad), (uint)content.Length, CancellationToken.None);
+        await rewriter.AddAsync(id, BlobType.Data, repository.Blobs.Chain.Encode(content, aad), (uint)content.Length, CancellationToken.None);
         await rewriter.FlushAsync(CancellationToken.None);
         return RepositoryLayout.PackKey(rewriter.Written[0].Pack);
     }

@@ -5,6 +5,8 @@ using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Sources;
 using Backup.Core.Storage;
+using Backup.Core;
+using Backup.Core.Content;
 
 namespace Backup.Providers.Targets.Tests;
 
@@ -205,15 +207,15 @@ public abstract class BackupTargetConformanceTests
 
         await using var reopened = await BackupRepository.OpenAsync(target, credentials);
         var snapshots = new List<Backup.Core.Snapshots.Snapshot>();
-        await foreach (var snapshot in reopened.ListSnapshotsAsync())
+        await foreach (var snapshot in reopened.Snapshots.ListAsync())
         {
             snapshots.Add(snapshot);
         }
 
         snapshots.Should().ContainSingle();
-        var tree = await reopened.LoadTreeAsync(snapshots[0].Tree);
+        var tree = await reopened.Snapshots.LoadTreeAsync(snapshots[0].Tree);
         var output = new MemoryStream();
-        await new ContentReader(reopened).CopyToAsync(tree.Nodes.Single(), output);
+        await reopened.Content.CopyToAsync(tree.Nodes.Single(), output);
         output.ToArray().Should().Equal(data);
     }
 

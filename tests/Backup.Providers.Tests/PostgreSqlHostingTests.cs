@@ -10,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
+using Backup.Core;
 
 namespace Backup.Providers.Tests;
 
@@ -175,7 +176,7 @@ public sealed class PostgreSqlHostingTests(PostgresFixture fixture, ITestOutputH
     private static async Task<List<Snapshot>> SnapshotsAsync(BackupRepository repository)
     {
         var snapshots = new List<Snapshot>();
-        await foreach (var snapshot in repository.ListSnapshotsAsync())
+        await foreach (var snapshot in repository.Snapshots.ListAsync())
         {
             snapshots.Add(snapshot);
         }

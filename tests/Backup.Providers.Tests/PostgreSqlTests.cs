@@ -5,6 +5,7 @@ using Backup.Providers.PostgreSql;
 using Backup.Providers.Tests.Servers;
 using Npgsql;
 using Xunit.Abstractions;
+using Backup.Core.Content;
 
 namespace Backup.Providers.Tests;
 
@@ -271,10 +272,10 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { AllDatabases = true }))).Snapshot;
 
         PostgreSqlRestorer.DatabasesOf(snapshot).Should().Contain(["app_one", "app_two", "postgres"]).And.NotContain(["template0", "template1"]);
-        var root = await repo.Repository.LoadTreeAsync(snapshot.Tree);
+        var root = await repo.Repository.Snapshots.LoadTreeAsync(snapshot.Tree);
         root.Nodes.Select(n => n.Name).Should().Contain(["app_one.dump", "app_two.dump", "globals.sql", "postgres.dump"]);
         var globals = new MemoryStream();
-        await new ContentReader(repo.Repository).CopyToAsync(root.Nodes.Single(n => n.Name == "globals.sql"), globals);
+        await new ContentReader(repo.Repository.Blobs).CopyToAsync(root.Nodes.Single(n => n.Name == "globals.sql"), globals);
         System.Text.Encoding.UTF8.GetString(globals.ToArray()).Should().Contain("CREATE ROLE reporting");
         ChecksumMetadata.Read(snapshot.Metadata, "postgresql", "app_two")!.Should().ContainSingle(t => t.Table == "public.t" && t.Rows == 2);
     }

@@ -2,6 +2,7 @@ using Backup.Core.Crypto;
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
+using Backup.Core;
 
 namespace Backup.Providers.Tests;
 
@@ -30,7 +31,7 @@ internal sealed class TestRepository : IAsyncDisposable
     public async Task<int> CountSnapshotsAsync()
     {
         var count = 0;
-        await foreach (var _ in Repository.ListSnapshotsAsync())
+        await foreach (var _ in Repository.Snapshots.ListAsync())
         {
             count++;
         }

@@ -4,6 +4,8 @@ using Backup.Core.Repository;
 using Backup.Core.Retention;
 using Backup.Core.Snapshots;
 using Backup.Core.Storage;
+using Backup.Core;
+using Backup.Core.Repository.Locks;
 
 namespace Backup.Retention.Tests;
 
@@ -29,7 +31,7 @@ public class RetentionServiceTests
         ];
         foreach (var time in times)
         {
-            saved.Add(await repository.SaveSnapshotAsync(new Snapshot
+            saved.Add(await repository.Snapshots.SaveAsync(new Snapshot
             {
                 Time = DateTimeOffset.Parse(time, CultureInfo.InvariantCulture),
                 Hostname = "web1",
@@ -40,7 +42,7 @@ public class RetentionServiceTests
             }));
         }
 
-        saved.Add(await repository.SaveSnapshotAsync(new Snapshot
+        saved.Add(await repository.Snapshots.SaveAsync(new Snapshot
         {
             Time = DateTimeOffset.Parse("2026-01-01T00:00Z", CultureInfo.InvariantCulture),
             Hostname = "db1",
@@ -54,7 +56,7 @@ public class RetentionServiceTests
     private static async Task<HashSet<BlobId>> ListIdsAsync(BackupRepository repository)
     {
         var ids = new HashSet<BlobId>();
-        await foreach (var snapshot in repository.ListSnapshotsAsync())
+        await foreach (var snapshot in repository.Snapshots.ListAsync())
         {
             ids.Add(snapshot.Id);
         }
@@ -129,12 +131,12 @@ public class RetentionServiceTests
         await using var _ = repository;
         var service = new RetentionService(repository, new FixedTime(Now));
 
-        await using (await RepositoryLock.AcquireAsync(repository, exclusive: false, "backup"))
+        await using (await RepositoryLock.AcquireAsync(repository.Locks, exclusive: false, "backup"))
         {
             (await service.ApplyAsync(new RetentionPolicy { KeepLast = 5 }, dryRun: false, CancellationToken.None)).Deleted.Should().Be(1);
         }
 
-        await using (await RepositoryLock.AcquireAsync(repository, exclusive: true, "prune"))
+        await using (await RepositoryLock.AcquireAsync(repository.Locks, exclusive: true, "prune"))
         {
             // A dry run only reads and takes no lock.
             (await service.ApplyAsync(new RetentionPolicy { KeepLast = 1 }, dryRun: true, CancellationToken.None)).Removed.Should().NotBeEmpty();
@@ -156,7 +158,7 @@ public class RetentionServiceTests
     private static async Task<int> CountLocksAsync(BackupRepository repository)
     {
         var count = 0;
-        await foreach (var _ in RepositoryLock.ReadLocksAsync(repository))
+        await foreach (var _ in RepositoryLock.ReadLocksAsync(repository.Locks))
         {
             count++;
         }

@@ -1,6 +1,8 @@
 using Backup.Tests.Support;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
+using Backup.Core;
+using Backup.Core.Repository.Blobs;
 
 namespace Backup.Testing.Attacks;
 
@@ -19,7 +21,7 @@ internal static class AppendOnlyAttacker
     /// <param name="relistRealPacksAsEmpty">Also list every real pack as holding nothing, in an index that sorts first, so no blob looks duplicated.</param>
     public static async Task<BlobId> AddShadowPackAsync(BackupRepository repository, int junkLength, bool relistRealPacksAsEmpty = false)
     {
-        var target = new AppendOnlyTarget(repository.Target);
+        var target = new AppendOnlyTarget(repository.Blobs.Target);
         var realPacks = new List<BlobId>();
         await foreach (var info in target.ListAsync(RepositoryLayout.DataPrefix))
         {
@@ -29,7 +31,7 @@ internal static class AppendOnlyAttacker
             }
         }
 
-        var blobs = repository.Index.ToList().OrderBy(b => b.Id).ToList();
+        var blobs = repository.Blobs.Index.ToList().OrderBy(b => b.Id).ToList();
         var trees = new Dictionary<BlobId, byte[]>();
         foreach (var (id, location) in blobs.Where(b => b.Location.Type == BlobType.Tree))
         {
@@ -48,7 +50,7 @@ internal static class AppendOnlyAttacker
                 pack.Write(stored);
             }
 
-            pack.Write(PackFormat.EncodeHeaderAndTrailer(entries, repository.Chain));
+            pack.Write(PackFormat.EncodeHeaderAndTrailer(entries, repository.Blobs.Chain));
             var bytes = pack.ToArray();
             var packId = BlobId.Sha256(bytes);
             if (realPacks.Any(p => p <= packId))
@@ -88,7 +90,7 @@ internal static class AppendOnlyAttacker
         while (true)
         {
             // Encryption draws a fresh nonce, so every encoding has another name.
-            var stored = index.Encode(repository.Chain);
+            var stored = index.Encode(repository.Blobs.Chain);
             var key = RepositoryLayout.IndexKey(BlobId.Sha256(stored));
             if (keys.All(k => string.CompareOrdinal(key, k) < 0))
             {

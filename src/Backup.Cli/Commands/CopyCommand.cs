@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Backup.Core.Replication;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
+using Backup.Core;
 
 namespace Backup.Cli.Commands;
 
@@ -78,7 +79,7 @@ internal static class CopyCommand
                 selected = [];
                 foreach (var id in ids)
                 {
-                    var snapshot = await source.FindSnapshotAsync(id, ct).ConfigureAwait(false);
+                    var snapshot = await source.Snapshots.FindAsync(id, ct).ConfigureAwait(false);
                     if (!selected.Any(s => s.Id == snapshot.Id))
                     {
                         selected.Add(snapshot);

@@ -1,3 +1,4 @@
+using Backup.Core;
 using Backup.Core.Pipeline;
 using Backup.Core.Sources;
 using Backup.Providers;
@@ -42,7 +43,7 @@ internal static class DatabaseCreate
             DriverOnly = request.DriverOnly,
         }));
 
-        Backup.Core.Repository.BackupRepository repository;
+        Backup.Core.BackupRepository repository;
         try
         {
             repository = await RepositoryOpener.OpenAsync(context, cancellationToken).ConfigureAwait(false);

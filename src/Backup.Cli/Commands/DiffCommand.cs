@@ -14,11 +14,11 @@ internal static class DiffCommand
         runner.Bind(command, async (context, ct) =>
         {
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-            var older = await repository.FindSnapshotAsync(context.Get(first)!, ct).ConfigureAwait(false);
-            var newer = await repository.FindSnapshotAsync(context.Get(second)!, ct).ConfigureAwait(false);
+            var older = await repository.Snapshots.FindAsync(context.Get(first)!, ct).ConfigureAwait(false);
+            var newer = await repository.Snapshots.FindAsync(context.Get(second)!, ct).ConfigureAwait(false);
             var changes = new List<DiffChangeOutput>();
             int added = 0, removed = 0, modified = 0;
-            await foreach (var change in SnapshotDiff.CompareAsync(repository, older, newer, ct).ConfigureAwait(false))
+            await foreach (var change in SnapshotDiff.CompareAsync(repository.Snapshots, older, newer, ct).ConfigureAwait(false))
             {
                 var (symbol, name) = change.Kind switch
                 {

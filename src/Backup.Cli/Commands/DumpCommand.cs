@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Backup.Core.Snapshots;
+using Backup.Core.Restore;
 
 namespace Backup.Cli.Commands;
 
@@ -23,9 +24,9 @@ internal static class DumpCommand
             }
 
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-            var snapshot = await repository.FindSnapshotAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+            var snapshot = await repository.Snapshots.FindAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
             var path = (context.Get(pathArgument) ?? string.Empty).Trim('/');
-            var node = await SnapshotWalker.FindAsync(repository, snapshot, path, ct).ConfigureAwait(false)
+            var node = await SnapshotWalker.FindAsync(repository.Snapshots, snapshot, path, ct).ConfigureAwait(false)
                 ?? throw new FileNotFoundException($"Snapshot {snapshot.Id.ToShortString()} has no path '{context.Get(pathArgument)}'.");
             var asTar = node.Type != NodeType.File;
             if (asTar && !context.Console.IsOutputRedirected)

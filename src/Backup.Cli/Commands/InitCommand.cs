@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Backup.Core.Repository;
+using Backup.Core;
 
 namespace Backup.Cli.Commands;
 
@@ -34,7 +35,7 @@ internal static class InitCommand
             using var credentials = new PasswordResolver(context.Console).Resolve(context.PasswordFile, confirm: true);
             var target = context.CreateTarget(location, create: true);
             await using var repository = await BackupRepository.InitAsync(target, credentials, options, ct).ConfigureAwait(false);
-            var keys = await repository.ListKeysAsync(ct).ConfigureAwait(false);
+            var keys = await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false);
             var output = new InitOutput(repository.Config.Id, target.Description, repository.Config.Compression, keys.Single(k => k.IsCurrent).Id);
             if (context.Json)
             {

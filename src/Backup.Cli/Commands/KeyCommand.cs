@@ -27,7 +27,7 @@ internal static class KeyCommand
         runner.Bind(command, async (context, ct) =>
         {
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-            var keys = await repository.ListKeysAsync(ct).ConfigureAwait(false);
+            var keys = await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false);
             if (context.Json)
             {
                 await context.Output.WriteJsonAsync(
@@ -59,7 +59,7 @@ internal static class KeyCommand
         {
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             using var credentials = new PasswordResolver(context.Console).ResolveNew(context.Get(newPasswordFile));
-            var id = await repository.AddKeyAsync(credentials, context.Get(label), cancellationToken: ct).ConfigureAwait(false);
+            var id = await repository.Keys.AddKeyAsync(credentials, context.Get(label), cancellationToken: ct).ConfigureAwait(false);
             await ReportAsync(context, new KeyChangeOutput("added", id), $"Added key {id}.").ConfigureAwait(false);
             return ExitCodes.Success;
         });
@@ -74,7 +74,7 @@ internal static class KeyCommand
         {
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             var keyId = context.Get(id)!;
-            await repository.RemoveKeyAsync(keyId, ct).ConfigureAwait(false);
+            await repository.Keys.RemoveKeyAsync(keyId, ct).ConfigureAwait(false);
             await ReportAsync(context, new KeyChangeOutput("removed", keyId), $"Removed key {keyId}.").ConfigureAwait(false);
             return ExitCodes.Success;
         });
@@ -89,8 +89,8 @@ internal static class KeyCommand
         {
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             using var credentials = new PasswordResolver(context.Console).ResolveNew(context.Get(newPasswordFile));
-            await repository.ChangePasswordAsync(credentials, cancellationToken: ct).ConfigureAwait(false);
-            var current = (await repository.ListKeysAsync(ct).ConfigureAwait(false)).SingleOrDefault(k => k.IsCurrent);
+            await repository.Keys.ChangePasswordAsync(credentials, cancellationToken: ct).ConfigureAwait(false);
+            var current = (await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false)).SingleOrDefault(k => k.IsCurrent);
             await ReportAsync(context, new KeyChangeOutput("changed", current?.Id), "Changed the password.").ConfigureAwait(false);
             return ExitCodes.Success;
         });

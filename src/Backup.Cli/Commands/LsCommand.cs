@@ -14,9 +14,9 @@ internal static class LsCommand
         runner.Bind(command, async (context, ct) =>
         {
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-            var snapshot = await repository.FindSnapshotAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+            var snapshot = await repository.Snapshots.FindAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
             var path = (context.Get(pathArgument) ?? string.Empty).Trim('/');
-            var start = await SnapshotWalker.FindAsync(repository, snapshot, path, ct).ConfigureAwait(false)
+            var start = await SnapshotWalker.FindAsync(repository.Snapshots, snapshot, path, ct).ConfigureAwait(false)
                 ?? throw new FileNotFoundException($"Snapshot {snapshot.Id.ToShortString()} has no path '{context.Get(pathArgument)}'.");
             var entries = new List<EntryOutput>();
             if (path.Length > 0)
@@ -26,7 +26,7 @@ internal static class LsCommand
 
             if (start is { Type: NodeType.Directory, Subtree: { } subtree })
             {
-                await foreach (var (childPath, node) in SnapshotWalker.WalkAsync(repository, subtree, path, ct).ConfigureAwait(false))
+                await foreach (var (childPath, node) in SnapshotWalker.WalkAsync(repository.Snapshots, subtree, path, ct).ConfigureAwait(false))
                 {
                     await EmitAsync(context, entries, childPath, node).ConfigureAwait(false);
                 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Backup.Core.Maintenance;
 using Backup.Core.Repository;
+using Backup.Core;
 
 namespace Backup.Cli.Commands;
 

@@ -59,7 +59,7 @@ internal static class RestoreCommand
                     engine, string.IsNullOrWhiteSpace(value) ? throw new CliUsageException($"{engine.RestoreOption} needs a value.") : value!,
                     context.Get(database), context.Get(sourceDatabase), context.Get(clean), context.Get(table) ?? [], context.Get(jobs), context.Get(dbPasswordFile));
                 await using var databaseRepository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-                var databaseSnapshot = await databaseRepository.FindSnapshotAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+                var databaseSnapshot = await databaseRepository.Snapshots.FindAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
                 var restored = await DatabaseRestore.RunAsync(context, databaseRepository, databaseSnapshot, request, ct).ConfigureAwait(false);
                 if (context.Json)
                 {
@@ -101,7 +101,7 @@ internal static class RestoreCommand
             };
             var directory = Path.GetFullPath(context.Get(target)!);
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-            var snapshot = await repository.FindSnapshotAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+            var snapshot = await repository.Snapshots.FindAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
             var renderer = context.CreateProgress("restore");
             long? total = options.Include.Count == 0 && snapshot.Statistics.TotalBytes > 0 ? snapshot.Statistics.TotalBytes : null;
             var progress = renderer.Enabled ? new Progress(renderer, total) : null;

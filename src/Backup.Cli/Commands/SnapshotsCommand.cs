@@ -18,7 +18,7 @@ internal static class SnapshotsCommand
             var hostname = context.Get(host);
             var snapshots = new List<Snapshot>();
             var damaged = new List<string>();
-            await foreach (var snapshot in repository.ListSnapshotsAsync((key, ex) => damaged.Add($"{key}: {ex.Message}"), ct).ConfigureAwait(false))
+            await foreach (var snapshot in repository.Snapshots.ListAsync((key, ex) => damaged.Add($"{key}: {ex.Message}"), ct).ConfigureAwait(false))
             {
                 if ((hostname is null || snapshot.Hostname == hostname) && tags.All(snapshot.Tags.Contains))
                 {

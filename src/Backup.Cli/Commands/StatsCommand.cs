@@ -19,7 +19,7 @@ internal static class StatsCommand
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             if (context.Get(snapshotArgument) is { } id)
             {
-                var snapshot = await repository.FindSnapshotAsync(id, ct).ConfigureAwait(false);
+                var snapshot = await repository.Snapshots.FindAsync(id, ct).ConfigureAwait(false);
                 var stats = StatisticsOutput.From(snapshot.Statistics);
                 if (context.Json)
                 {
@@ -42,14 +42,11 @@ internal static class StatsCommand
                 return ExitCodes.Success;
             }
 
-            var target = repository.Target;
-            var (packs, packBytes) = await CountAsync(target, RepositoryLayout.DataPrefix, ct).ConfigureAwait(false);
-            var (indexObjects, indexBytes) = await CountAsync(target, RepositoryLayout.IndexPrefix, ct).ConfigureAwait(false);
-            var (snapshots, snapshotBytes) = await CountAsync(target, RepositoryLayout.SnapshotsPrefix, ct).ConfigureAwait(false);
-            var keys = (await repository.ListKeysAsync(ct).ConfigureAwait(false)).Count;
+            var storage = await repository.GetStorageStatisticsAsync(ct).ConfigureAwait(false);
+            var keys = (await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false)).Count;
             var output = new RepositoryStatsOutput(
-                repository.Config.Id, target.Description, repository.Config.Created, repository.Config.Compression, snapshots, keys, packs, packBytes,
-                indexObjects, indexBytes, repository.Index.Count, packBytes + indexBytes + snapshotBytes);
+                repository.Config.Id, repository.Location, repository.Config.Created, repository.Config.Compression, storage.Snapshots, keys, storage.Packs, storage.PackBytes,
+                storage.IndexObjects, storage.IndexBytes, storage.IndexedBlobs, storage.TotalBytes);
             if (context.Json)
             {
                 await context.Output.WriteJsonAsync(output, CliJson.Default.RepositoryStatsOutput).ConfigureAwait(false);
@@ -70,18 +67,5 @@ internal static class StatsCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private static async Task<(int Count, long Bytes)> CountAsync(Backup.Core.Storage.IBackupTarget target, string prefix, CancellationToken cancellationToken)
-    {
-        var count = 0;
-        long bytes = 0;
-        await foreach (var info in target.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
-        {
-            count++;
-            bytes += info.Length;
-        }
-
-        return (count, bytes);
     }
 }

@@ -45,7 +45,7 @@ internal static class VerifyCommand
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             if (window is null)
             {
-                var found = await repository.FindSnapshotAsync(snapshot ?? "latest", ct).ConfigureAwait(false);
+                var found = await repository.Snapshots.FindAsync(snapshot ?? "latest", ct).ConfigureAwait(false);
                 if (DatabaseEngines.OfSnapshot(found) is { } database)
                 {
                     return await DatabaseVerify.RunAsync(context, repository, found, database, context.Get(scratch), context.Get(dbPasswordFile), ct).ConfigureAwait(false);

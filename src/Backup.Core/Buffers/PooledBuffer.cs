@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Backup.Core.Buffers;
 
 /// <summary>A rented array and the length in use; disposing returns the array to the pool.</summary>
-public sealed class PooledBuffer : IMemoryOwner<byte>
+internal sealed class PooledBuffer : IMemoryOwner<byte>
 {
     private readonly ArrayPool<byte> _pool;
     private byte[]? _array;

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Backup.Core.Buffers;
 
 /// <summary>An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>, so the hot path does not churn the large-object heap.</summary>
-public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
+internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private readonly ArrayPool<byte> _pool;
     private byte[] _buffer;

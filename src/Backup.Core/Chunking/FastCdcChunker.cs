@@ -16,7 +16,7 @@ namespace Backup.Core.Chunking;
 /// log2(average) (cuts are rarer), after it two fewer (cuts are likelier), which narrows the size distribution.
 /// The first <see cref="ChunkerOptions.MinSize"/> bytes of a chunk are skipped without hashing.
 /// </remarks>
-public sealed class FastCdcChunker
+internal sealed class FastCdcChunker
 {
     private readonly ulong[] _gear;
     private readonly ulong _maskSmall;

@@ -6,7 +6,7 @@ namespace Backup.Core.Crypto;
 /// The repository's random secret, made once at init and stored only wrapped by password- or key-file-derived
 /// keys: 32 bytes for encryption, 32 for keyed blob IDs and 32 for the chunker's gear table.
 /// </summary>
-public sealed class MasterKey : IDisposable
+internal sealed class MasterKey : IDisposable
 {
     /// <summary>The size of the serialised key material.</summary>
     public const int Size = 96;

@@ -64,7 +64,7 @@ public sealed class BackupDiagnostics
     /// <summary>Runs <paramref name="run"/> as the operation <paramref name="operation"/> on <paramref name="repository"/>: an activity around it, its duration and outcome recorded, a failure logged.</summary>
     internal async Task<T> RunAsync<T>(string operation, BackupRepository repository, Func<Task<T>> run, Action<BackupOperation, T> completed)
     {
-        using var scope = new BackupOperation(this, operation, repository.Target.Description, Source.StartActivity(operation, ActivityKind.Internal));
+        using var scope = new BackupOperation(this, operation, repository.Location, Source.StartActivity(operation, ActivityKind.Internal));
         try
         {
             var result = await run().ConfigureAwait(false);

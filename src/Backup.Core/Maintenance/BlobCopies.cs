@@ -2,6 +2,7 @@ using Backup.Core.Buffers;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
 using Backup.Core.Transforms;
+using Backup.Core.Repository.Blobs;
 
 namespace Backup.Core.Maintenance;
 
@@ -65,9 +66,9 @@ internal static class BlobCopies
 
         try
         {
-            using var stored = await repository.ReadStoredAsync(entry.Id, new BlobLocation(copy.Pack, entry.Type, entry.Offset, entry.Length, entry.RawLength), (int)entry.Length, cancellationToken).ConfigureAwait(false);
-            using var buffer = new PooledBufferWriter((int)Math.Clamp(entry.RawLength, 256, 64 * 1024 * 1024), repository.BufferPool);
-            repository.DecodeBlob(entry.Id, stored.Span, entry.RawLength, buffer);
+            using var stored = await repository.Blobs.ReadStoredAsync(entry.Id, new BlobLocation(copy.Pack, entry.Type, entry.Offset, entry.Length, entry.RawLength), (int)entry.Length, cancellationToken).ConfigureAwait(false);
+            using var buffer = new PooledBufferWriter((int)Math.Clamp(entry.RawLength, 256, 64 * 1024 * 1024), repository.Blobs.BufferPool);
+            repository.Blobs.DecodeBlob(entry.Id, stored.Span, entry.RawLength, buffer);
             return null;
         }
         catch (Exception ex) when (ex is RepositoryCorruptException or BackupTargetException or InvalidDataException)

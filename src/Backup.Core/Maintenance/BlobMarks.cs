@@ -1,7 +1,7 @@
 namespace Backup.Core.Maintenance;
 
 /// <summary>
-/// One bit per blob, addressed by the blob's ordinal in a <see cref="Repository.ChunkIndex"/>: marking a million
+/// One bit per blob, addressed by the blob's ordinal in a <see cref="Repository.Blobs.ChunkIndex"/>: marking a million
 /// blobs takes 125 KB, where a set of 32-byte IDs would take 40 MB or more.
 /// </summary>
 internal sealed class BlobMarks(int count)

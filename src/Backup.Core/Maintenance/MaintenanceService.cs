@@ -3,6 +3,8 @@ using Backup.Core.Diagnostics;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Storage;
+using Backup.Core.Repository.Blobs;
+using Backup.Core.Repository.Locks;
 
 namespace Backup.Core.Maintenance;
 
@@ -13,12 +15,11 @@ namespace Backup.Core.Maintenance;
 /// remaining snapshot restorable, and running the operation again completes it. See docs/maintenance.md.
 /// </summary>
 /// <remarks>
-/// Afterwards the repository's in-memory <see cref="BackupRepository.Index"/> is reloaded, so later backups through
+/// Afterwards the repository's in-memory index is reloaded, so later backups through
 /// the same repository object never deduplicate against a deleted pack.
 /// </remarks>
 public sealed class MaintenanceService
 {
-    private const int MaxBlobsPerIndexObject = 250_000;
     private readonly BackupRepository _repository;
     private readonly TimeProvider _time;
     private readonly BackupDiagnostics _diagnostics;
@@ -45,7 +46,8 @@ public sealed class MaintenanceService
     {
         ArgumentNullException.ThrowIfNull(options);
         var started = _time.GetTimestamp();
-        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: true, "prune", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // The scan reads the index objects itself (and must, when one is damaged): no refresh.
+        await using var operation = await _repository.BeginOperationAsync(LockKind.Exclusive, "prune", refreshIndex: false, _time, cancellationToken).ConfigureAwait(false);
 
         progress?.Report(new MaintenanceProgress { Phase = "scan", Done = 0, Total = 0 });
         var scan = await RepositoryScan.RunAsync(_repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
@@ -178,7 +180,7 @@ public sealed class MaintenanceService
         var done = 0;
         foreach (var (listing, used) in repack)
         {
-            var bytes = await _repository.Target.ReadAllAsync(RepositoryLayout.PackKey(listing.Pack), ObjectSizeLimits.Pack, cancellationToken).ConfigureAwait(false);
+            var bytes = await _repository.Blobs.ReadPackAsync(listing.Pack, cancellationToken).ConfigureAwait(false);
             // Copying verbatim must not spread damage: a pack whose bytes no longer match its name is not copied from.
             if (BlobId.Sha256(bytes) != listing.Pack)
             {
@@ -205,7 +207,7 @@ public sealed class MaintenanceService
         var packs = keep.Select(k => (k.Listing.Pack, k.Listing.Entries)).Concat(rewriter.Written.Select(w => (w.Pack, w.Entries))).ToList();
         var replaced = await ReplaceIndexAsync(scan, packs, progress, cancellationToken).ConfigureAwait(false);
         await DeletePacksAsync(remove.Concat(repack.Select(r => r.Listing.Pack)), progress, cancellationToken).ConfigureAwait(false);
-        await ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
+        await _repository.Blobs.ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
 
         var bytesAfter = bytesBefore - remove.Sum(p => scan.PackObjects[p].Length) - repack.Sum(r => scan.PackObjects[r.Listing.Pack].Length) + rewriter.BytesWritten;
         return result with { BytesAfter = bytesAfter, PacksWritten = rewriter.Written.Count, IndexesReplaced = replaced, Duration = _time.GetElapsedTime(started) };
@@ -228,7 +230,8 @@ public sealed class MaintenanceService
     {
         ArgumentNullException.ThrowIfNull(options);
         var started = _time.GetTimestamp();
-        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: true, "repair index", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // The scan reads the index objects itself (and must, when one is damaged): no refresh.
+        await using var operation = await _repository.BeginOperationAsync(LockKind.Exclusive, "repair index", refreshIndex: false, _time, cancellationToken).ConfigureAwait(false);
         var scan = await RepositoryScan.RunAsync(_repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
 
         // Every pack's header; packs the index lists need theirs read (unindexed ones were read by the scan).
@@ -246,7 +249,7 @@ public sealed class MaintenanceService
 
             try
             {
-                var header = await _repository.ReadPackHeaderAsync(scan.PackObjects[listing.Pack], cancellationToken).ConfigureAwait(false);
+                var header = await _repository.Blobs.ReadPackHeaderAsync(scan.PackObjects[listing.Pack], cancellationToken).ConfigureAwait(false);
                 headers[listing.Pack] = header;
                 consistent &= header.SequenceEqual(listing.Entries);
             }
@@ -316,7 +319,7 @@ public sealed class MaintenanceService
             byte[] bytes;
             try
             {
-                bytes = await _repository.Target.ReadAllAsync(RepositoryLayout.PackKey(pack), ObjectSizeLimits.Pack, cancellationToken).ConfigureAwait(false);
+                bytes = await _repository.Blobs.ReadPackAsync(pack, cancellationToken).ConfigureAwait(false);
             }
             catch (BackupTargetException ex)
             {
@@ -353,7 +356,7 @@ public sealed class MaintenanceService
         var packs = headers.Select(h => (h.Key, h.Value)).Concat(rewriter.Written.Select(w => (w.Pack, w.Entries))).ToList();
         var replaced = await ReplaceIndexAsync(scan, packs, null, cancellationToken).ConfigureAwait(false);
         await DeletePacksAsync(damaged.Select(d => d.Pack), null, cancellationToken).ConfigureAwait(false);
-        await ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
+        await _repository.Blobs.ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
         return new RepairResult
         {
             PacksIndexed = packs.Count,
@@ -380,7 +383,8 @@ public sealed class MaintenanceService
     private async Task<RepairResult> RunRepairSnapshotsAsync(bool dryRun, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: true, "repair snapshots", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // The scan reads the index objects itself (and must, when one is damaged): no refresh.
+        await using var operation = await _repository.BeginOperationAsync(LockKind.Exclusive, "repair snapshots", refreshIndex: false, _time, cancellationToken).ConfigureAwait(false);
         var scan = await RepositoryScan.RunAsync(_repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
         if (scan.DamagedIndexes.Count > 0 || scan.MissingPacks.Count > 0)
         {
@@ -388,11 +392,11 @@ public sealed class MaintenanceService
         }
 
         // The writer deduplicates against the repository's index, which must match what is stored right now.
-        await ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
+        await _repository.Blobs.ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
 
         var damagedSnapshots = new List<string>();
         var snapshots = new List<Snapshot>();
-        await foreach (var snapshot in _repository.ListSnapshotsAsync((key, _) => damagedSnapshots.Add(key), cancellationToken).ConfigureAwait(false))
+        await foreach (var snapshot in _repository.Snapshots.ListAsync((key, _) => damagedSnapshots.Add(key), cancellationToken).ConfigureAwait(false))
         {
             snapshots.Add(snapshot);
         }
@@ -424,13 +428,13 @@ public sealed class MaintenanceService
                 await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var (old, replacement) in replacements)
                 {
-                    await _repository.SaveSnapshotAsync(replacement, cancellationToken).ConfigureAwait(false);
-                    await _repository.DeleteSnapshotAsync(old.Id, cancellationToken).ConfigureAwait(false);
+                    await _repository.Snapshots.SaveAsync(replacement, cancellationToken).ConfigureAwait(false);
+                    await _repository.Snapshots.DeleteAsync(old.Id, cancellationToken).ConfigureAwait(false);
                 }
 
                 foreach (var key in damagedSnapshots)
                 {
-                    await _repository.Target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                    await _repository.Snapshots.DeleteDamagedAsync(key, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -477,7 +481,7 @@ public sealed class MaintenanceService
             List<PackHeaderEntry> header;
             try
             {
-                header = await _repository.ReadPackHeaderAsync(scan.PackObjects[listing.Pack], ct).ConfigureAwait(false);
+                header = await _repository.Blobs.ReadPackHeaderAsync(scan.PackObjects[listing.Pack], ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidDataException or BackupTargetException)
             {
@@ -500,7 +504,7 @@ public sealed class MaintenanceService
 
     private void DecodeOrStop(PackHeaderEntry entry, byte[] pack, BlobId packId)
     {
-        using var buffer = new PooledBufferWriter((int)Math.Clamp(entry.RawLength, 256, 64 * 1024 * 1024), _repository.BufferPool);
+        using var buffer = new PooledBufferWriter((int)Math.Clamp(entry.RawLength, 256, 64 * 1024 * 1024), _repository.Blobs.BufferPool);
         if (!TryDecode(entry, pack, buffer))
         {
             throw new RepositoryCorruptException($"Blob {entry.Id.ToShortString()} in pack {packId.ToShortString()} decoded when it was verified but not when the pack was downloaded to be rewritten; prune stops. Run check with read-data.");
@@ -516,7 +520,7 @@ public sealed class MaintenanceService
 
         try
         {
-            _repository.DecodeBlob(entry.Id, pack.AsSpan((int)entry.Offset, (int)entry.Length), entry.RawLength, buffer);
+            _repository.Blobs.DecodeBlob(entry.Id, pack.AsSpan((int)entry.Offset, (int)entry.Length), entry.RawLength, buffer);
             return true;
         }
         catch (RepositoryCorruptException)
@@ -529,7 +533,7 @@ public sealed class MaintenanceService
     {
         // Every blob is decoded even when the pack matches its name: a writer holding the password can store a
         // well-formed pack of junk under real blob IDs, and its name matches its content.
-        var bytes = await _repository.Target.ReadAllAsync(RepositoryLayout.PackKey(pack), ObjectSizeLimits.Pack, cancellationToken).ConfigureAwait(false);
+        var bytes = await _repository.Blobs.ReadPackAsync(pack, cancellationToken).ConfigureAwait(false);
         using var buffer = new PooledBufferWriter(1024 * 1024);
         return header.All(e => TryDecode(e, bytes, buffer));
     }
@@ -538,7 +542,7 @@ public sealed class MaintenanceService
     {
         var damaged = new List<string>();
         var snapshots = new List<Snapshot>();
-        await foreach (var snapshot in _repository.ListSnapshotsAsync((key, _) => damaged.Add(key), cancellationToken).ConfigureAwait(false))
+        await foreach (var snapshot in _repository.Snapshots.ListAsync((key, _) => damaged.Add(key), cancellationToken).ConfigureAwait(false))
         {
             snapshots.Add(snapshot);
         }
@@ -602,49 +606,15 @@ public sealed class MaintenanceService
     {
         var old = scan.IndexIds.Select(RepositoryLayout.IndexKey).Concat(scan.DamagedIndexes.Select(d => d.Key)).ToList();
         var supersedes = scan.IndexIds.Concat(scan.DamagedIndexes.Select(d => RepositoryLayout.TryParseId(d.Key, out var id) ? id : default).Where(id => !id.IsEmpty)).ToList();
-        var written = new HashSet<string>(StringComparer.Ordinal);
-        var index = NewIndex(supersedes);
-        var blobs = 0;
-        foreach (var (pack, entries) in packs.OrderBy(p => p.Pack))
-        {
-            index.Packs[pack] = entries;
-            blobs += entries.Count;
-            if (blobs >= MaxBlobsPerIndexObject)
-            {
-                written.Add(await PutIndexAsync(index, cancellationToken).ConfigureAwait(false));
-                index = NewIndex(supersedes);
-                blobs = 0;
-            }
-        }
-
-        if (index.Packs.Count > 0)
-        {
-            written.Add(await PutIndexAsync(index, cancellationToken).ConfigureAwait(false));
-        }
-
+        var written = new HashSet<string>(await _repository.Blobs.WriteIndexAsync(packs.OrderBy(p => p.Pack).Select(p => (p.Pack, (IReadOnlyList<PackHeaderEntry>)p.Entries)), supersedes, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
         var done = 0;
         foreach (var key in old.Where(k => !written.Contains(k)))
         {
-            await _repository.Target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            await _repository.Blobs.DeleteIndexObjectAsync(key, cancellationToken).ConfigureAwait(false);
             progress?.Report(new MaintenanceProgress { Phase = "index", Done = ++done, Total = old.Count });
         }
 
         return old.Count;
-    }
-
-    private static IndexFile NewIndex(List<BlobId> supersedes)
-    {
-        var index = new IndexFile();
-        index.Supersedes.AddRange(supersedes);
-        return index;
-    }
-
-    private async Task<string> PutIndexAsync(IndexFile index, CancellationToken cancellationToken)
-    {
-        var stored = index.Encode(_repository.Chain);
-        var key = RepositoryLayout.IndexKey(BlobId.Sha256(stored));
-        await _repository.Target.PutAsync(key, stored, cancellationToken).ConfigureAwait(false);
-        return key;
     }
 
     private async Task DeletePacksAsync(IEnumerable<BlobId> packs, IProgress<MaintenanceProgress>? progress, CancellationToken cancellationToken)
@@ -653,15 +623,8 @@ public sealed class MaintenanceService
         var done = 0;
         foreach (var pack in list)
         {
-            await _repository.Target.DeleteAsync(RepositoryLayout.PackKey(pack), cancellationToken).ConfigureAwait(false);
+            await _repository.Blobs.DeletePackAsync(pack, cancellationToken).ConfigureAwait(false);
             progress?.Report(new MaintenanceProgress { Phase = "delete", Done = ++done, Total = list.Count });
         }
-    }
-
-    private async Task ReloadIndexAsync(CancellationToken cancellationToken)
-    {
-        _repository.Index.Clear();
-        _repository.UnindexedPacks.Clear();
-        await _repository.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
     }
 }

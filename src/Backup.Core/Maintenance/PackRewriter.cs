@@ -1,6 +1,7 @@
 using System.Buffers;
 using Backup.Core.Buffers;
 using Backup.Core.Repository;
+using Backup.Core.Repository.Blobs;
 
 namespace Backup.Core.Maintenance;
 
@@ -46,9 +47,9 @@ internal sealed class PackRewriter : IDisposable
             return;
         }
 
-        _buffer.Write(PackFormat.EncodeHeaderAndTrailer(_entries, _repository.Chain));
+        _buffer.Write(PackFormat.EncodeHeaderAndTrailer(_entries, _repository.Blobs.Chain));
         var id = BlobId.Sha256(_buffer.WrittenSpan);
-        await _repository.Target.PutAsync(RepositoryLayout.PackKey(id), _buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        await _repository.Blobs.PutPackAsync(id, _buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
         Written.Add((id, [.. _entries], _buffer.WrittenCount));
         BytesWritten += _buffer.WrittenCount;
         _entries.Clear();

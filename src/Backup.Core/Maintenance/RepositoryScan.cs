@@ -1,13 +1,14 @@
 using Backup.Core.Buffers;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
+using Backup.Core.Repository.Blobs;
 
 namespace Backup.Core.Maintenance;
 
 /// <summary>
 /// A fresh, self-made view of what the repository stores, read from the objects themselves rather than from the
 /// index the repository loaded when it was opened: check, prune and repair must see damaged index objects (which
-/// <see cref="BackupRepository.LoadIndexAsync"/> refuses), and must not act on an index that is stale.
+/// <see cref="BlobStore.LoadIndexAsync"/> refuses), and must not act on an index that is stale.
 /// </summary>
 /// <remarks>
 /// Memory: the blob map is a <see cref="ChunkIndex"/> (about 56 bytes a blob) plus each pack's listing (48 bytes
@@ -50,7 +51,7 @@ internal sealed class RepositoryScan
     public static async Task<RepositoryScan> RunAsync(BackupRepository repository, bool readIndexes, CancellationToken cancellationToken)
     {
         var scan = new RepositoryScan(repository);
-        var target = repository.Target;
+        var target = repository.Blobs.Target;
         await foreach (var info in target.ListAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
         {
             if (RepositoryLayout.TryParseId(info.Key, out var pack) && info.Key == RepositoryLayout.PackKey(pack))
@@ -95,7 +96,7 @@ internal sealed class RepositoryScan
                     throw new InvalidDataException("its content does not match its name");
                 }
 
-                index = IndexFile.Decode(stored, repository.Chain);
+                index = IndexFile.Decode(stored, repository.Blobs.Chain);
             }
             catch (Exception ex) when (ex is InvalidDataException or BackupObjectNotFoundException or BackupObjectTooLargeException)
             {
@@ -122,7 +123,7 @@ internal sealed class RepositoryScan
         {
             try
             {
-                headers[i] = (unindexed[i], await repository.ReadPackHeaderAsync(unindexed[i], ct).ConfigureAwait(false), null);
+                headers[i] = (unindexed[i], await repository.Blobs.ReadPackHeaderAsync(unindexed[i], ct).ConfigureAwait(false), null);
             }
             catch (Exception ex) when (ex is InvalidDataException or BackupTargetException)
             {
@@ -171,7 +172,7 @@ internal sealed class RepositoryScan
         PooledBuffer stored;
         try
         {
-            stored = await Repository.ReadStoredAsync(id, location, (int)location.Length, cancellationToken).ConfigureAwait(false);
+            stored = await Repository.Blobs.ReadStoredAsync(id, location, (int)location.Length, cancellationToken).ConfigureAwait(false);
         }
         catch (BackupTargetException ex)
         {
@@ -180,8 +181,8 @@ internal sealed class RepositoryScan
 
         using (stored)
         {
-            using var buffer = new PooledBufferWriter((int)Math.Max(location.RawLength, 256), Repository.BufferPool);
-            Repository.DecodeBlob(id, stored.Span, location.RawLength, buffer);
+            using var buffer = new PooledBufferWriter((int)Math.Max(location.RawLength, 256), Repository.Blobs.BufferPool);
+            Repository.Blobs.DecodeBlob(id, stored.Span, location.RawLength, buffer);
             return buffer.WrittenSpan.ToArray();
         }
     }
@@ -191,14 +192,7 @@ internal sealed class RepositoryScan
     public async Task<Snapshots.Tree> LoadTreeAsync(BlobId id, CancellationToken cancellationToken)
     {
         var bytes = await ReadBlobAsync(id, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return System.Text.Json.JsonSerializer.Deserialize(bytes, RepositoryJson.Default.Tree) ?? throw new System.Text.Json.JsonException("null tree");
-        }
-        catch (System.Text.Json.JsonException ex)
-        {
-            throw new RepositoryCorruptException($"Tree {id.ToShortString()} is not a valid tree: {ex.Message}", ex);
-        }
+        return Snapshots.TreeCodec.Decode(bytes, id);
     }
 }
 

@@ -1,5 +1,6 @@
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
+using Backup.Core.Repository.Blobs;
 
 namespace Backup.Core.Maintenance;
 
@@ -90,7 +91,7 @@ internal sealed class TreeRepairer(RepositoryScan scan)
 
     private async Task<BlobId> StoreAsync(Tree tree, RepositoryWriter? writer, CancellationToken cancellationToken)
     {
-        var bytes = BackupRepository.SerializeTree(tree);
-        return writer is null ? scan.Repository.ComputeId(bytes) : await writer.AddBlobAsync(bytes, BlobType.Tree, cancellationToken).ConfigureAwait(false);
+        var bytes = TreeCodec.Serialize(tree);
+        return writer is null ? scan.Repository.Blobs.ComputeId(bytes) : await writer.AddBlobAsync(bytes, BlobType.Tree, cancellationToken).ConfigureAwait(false);
     }
 }

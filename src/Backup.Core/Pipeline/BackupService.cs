@@ -3,6 +3,8 @@ using Backup.Core.Diagnostics;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
+using Backup.Core.Repository.Blobs;
+using Backup.Core.Content;
 
 namespace Backup.Core.Pipeline;
 
@@ -57,11 +59,10 @@ public sealed class BackupService
         var startTime = _time.GetLocalNow();
         var hostname = options.Hostname ?? Environment.MachineName;
         // A shared lock: backups never wait for each other, only for an exclusive prune or repair.
-        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: false, "backup", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
         // The index was loaded before the lock was taken (at open, or by an earlier backup of a long-lived repository):
         // a prune since then may have deleted packs it names, and deduplicating against those would write a snapshot
-        // that references deleted data. Under the lock no prune can start, so refreshed now it stays valid.
-        await _repository.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
+        // that references deleted data. The operation refreshes it under the lock, where no prune can start.
+        await using var operation = await _repository.BeginOperationAsync(LockKind.Shared, "backup", refreshIndex: true, _time, cancellationToken).ConfigureAwait(false);
         var parent = await FindParentAsync(source, hostname, options.Level, cancellationToken).ConfigureAwait(false);
         var level = parent is null ? BackupLevel.Full : options.Level;
         var context = new SourceContext();
@@ -69,7 +70,7 @@ public sealed class BackupService
 
         // Given the lock, the writer checks it before the index and the snapshot are stored (the lock may lapse while
         // this process is stopped or suspended, and a prune elsewhere may then delete data this snapshot references).
-        await using var writer = new RepositoryWriter(_repository, options.EncodeWorkers ?? Environment.ProcessorCount, repositoryLock);
+        await using var writer = operation.CreateWriter(options.EncodeWorkers ?? Environment.ProcessorCount);
         run.Writer = writer;
         var frames = new Stack<Frame>();
         frames.Push(new Frame(string.Empty, null, parent is null ? null : run.LoadChildrenAsync(parent.Tree, cancellationToken)));
@@ -130,7 +131,7 @@ public sealed class BackupService
             Metadata = metadata,
             Statistics = run.Statistics(writer, problems.Count),
         };
-        snapshot = await writer.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        snapshot = await _repository.Snapshots.SaveAsync(snapshot, writer, cancellationToken).ConfigureAwait(false);
         run.ReportNow();
         return new BackupResult { Snapshot = snapshot, Problems = problems };
     }
@@ -145,7 +146,7 @@ public sealed class BackupService
 
         var paths = source.Paths.Order(StringComparer.Ordinal).ToList();
         Snapshot? found = null;
-        await foreach (var snapshot in _repository.ListSnapshotsAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
+        await foreach (var snapshot in _repository.Snapshots.ListAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
         {
             // A partial snapshot is a fine reference: content is reused per file, and a file it lacks is just read again.
             if (snapshot.SourceKind == source.Kind && snapshot.Hostname == hostname
@@ -231,7 +232,7 @@ public sealed class BackupService
         {
             try
             {
-                var loaded = await repository.LoadTreeAsync(tree, cancellationToken).ConfigureAwait(false);
+                var loaded = await repository.Snapshots.LoadTreeAsync(tree, cancellationToken).ConfigureAwait(false);
                 return loaded.Nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
             }
             catch (RepositoryCorruptException)
@@ -268,7 +269,7 @@ public sealed class BackupService
             }
 
             nodes.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-            var bytes = BackupRepository.SerializeTree(new Tree(nodes));
+            var bytes = TreeCodec.Serialize(new Tree(nodes));
             return await Writer.AddBlobAsync(bytes, BlobType.Tree, cancellationToken).ConfigureAwait(false);
         }
 
@@ -345,7 +346,7 @@ public sealed class BackupService
                 long size = 0;
                 try
                 {
-                    await foreach (var chunk in ContentChunker.ReadChunksAsync(reader, repository.Chunker, repository.BufferPool, cancellationToken).ConfigureAwait(false))
+                    await foreach (var chunk in ContentChunker.ReadChunksAsync(reader, repository.Chunker, repository.Blobs.BufferPool, cancellationToken).ConfigureAwait(false))
                     {
                         content.Add(await Writer.AddBlobAsync(chunk, BlobType.Data, cancellationToken).ConfigureAwait(false));
                         size += chunk.Length;

@@ -2,6 +2,9 @@ using Backup.Core.Buffers;
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
+using Backup.Core.Repository.Blobs;
+using Backup.Core.Repository.Locks;
+using Backup.Core.Content;
 
 namespace Backup.Core.Replication;
 
@@ -43,9 +46,9 @@ public sealed class RepositoryCopier
     public async Task<CopyResult> CopyAsync(IEnumerable<Snapshot>? snapshots = null, IProgress<Snapshot>? progress = null, CancellationToken cancellationToken = default)
     {
         var started = _time.GetTimestamp();
-        var wanted = snapshots?.ToList() ?? await _source.ListSnapshotsAsync(null, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var wanted = snapshots?.ToList() ?? await _source.Snapshots.ListAsync(null, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
         var present = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var existing in _destination.ListSnapshotsAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
+        await foreach (var existing in _destination.Snapshots.ListAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
         {
             if (existing.Metadata.TryGetValue(OriginKey, out var origin))
             {
@@ -56,11 +59,9 @@ public sealed class RepositoryCopier
         var copied = new List<Snapshot>();
         var skipped = new List<Snapshot>();
         long blobsAdded = 0, bytesStored = 0;
-        await using var sourceLock = await RepositoryLock.AcquireAsync(_source, exclusive: false, "copy (source)", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using var destinationLock = await RepositoryLock.AcquireAsync(_destination, exclusive: false, "copy (destination)", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
-        // Both indexes may predate a prune that ran before the locks were taken (see BackupService).
-        await _source.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
-        await _destination.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
+        // Both indexes may predate a prune that ran before the locks were taken (see BackupService): the operations refresh them.
+        await using var sourceOperation = await _source.BeginOperationAsync(LockKind.Shared, "copy (source)", refreshIndex: true, _time, cancellationToken).ConfigureAwait(false);
+        await using var destinationOperation = await _destination.BeginOperationAsync(LockKind.Shared, "copy (destination)", refreshIndex: true, _time, cancellationToken).ConfigureAwait(false);
         foreach (var snapshot in wanted.OrderBy(s => s.Time))
         {
             var origin = $"{_source.Config.Id}:{snapshot.Id}";
@@ -70,13 +71,13 @@ public sealed class RepositoryCopier
                 continue;
             }
 
-            await using var writer = new RepositoryWriter(_destination, Environment.ProcessorCount, destinationLock);
+            await using var writer = destinationOperation.CreateWriter();
             var tree = await CopyTreeAsync(snapshot.Tree, writer, cancellationToken).ConfigureAwait(false);
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await VerifyTreeAsync(tree, cancellationToken).ConfigureAwait(false);
 
             var metadata = new Dictionary<string, string>(snapshot.Metadata) { [OriginKey] = origin };
-            var saved = await writer.SaveSnapshotAsync(snapshot with { Tree = tree, Parent = null, Metadata = metadata }, cancellationToken).ConfigureAwait(false);
+            var saved = await _destination.Snapshots.SaveAsync(snapshot with { Tree = tree, Parent = null, Metadata = metadata }, writer, cancellationToken).ConfigureAwait(false);
             copied.Add(saved);
             blobsAdded += writer.BlobsAdded;
             bytesStored += writer.BytesStored;
@@ -88,9 +89,9 @@ public sealed class RepositoryCopier
 
     private async Task<BlobId> CopyTreeAsync(BlobId sourceTree, RepositoryWriter writer, CancellationToken cancellationToken)
     {
-        var tree = await _source.LoadTreeAsync(sourceTree, cancellationToken).ConfigureAwait(false);
+        var tree = await _source.Snapshots.LoadTreeAsync(sourceTree, cancellationToken).ConfigureAwait(false);
         var nodes = new List<TreeNode>(tree.Nodes.Count);
-        using var buffer = new PooledBufferWriter(4096, _source.BufferPool);
+        using var buffer = new PooledBufferWriter(4096, _source.Blobs.BufferPool);
         foreach (var node in tree.Nodes)
         {
             var copy = node;
@@ -104,7 +105,7 @@ public sealed class RepositoryCopier
                 var ids = new List<BlobId>(content.Count);
                 foreach (var id in content)
                 {
-                    await _source.ReadBlobAsync(id, buffer, cancellationToken).ConfigureAwait(false);
+                    await _source.Blobs.ReadBlobAsync(id, buffer, cancellationToken).ConfigureAwait(false);
                     ids.Add(await writer.AddBlobAsync(buffer.WrittenMemory, BlobType.Data, cancellationToken).ConfigureAwait(false));
                 }
 
@@ -114,13 +115,13 @@ public sealed class RepositoryCopier
             nodes.Add(copy);
         }
 
-        return await writer.AddBlobAsync(BackupRepository.SerializeTree(new Tree(nodes)), BlobType.Tree, cancellationToken).ConfigureAwait(false);
+        return await writer.AddBlobAsync(TreeCodec.Serialize(new Tree(nodes)), BlobType.Tree, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task VerifyTreeAsync(BlobId tree, CancellationToken cancellationToken)
     {
-        var reader = new ContentReader(_destination);
-        await foreach (var (path, node) in SnapshotWalker.WalkAsync(_destination, tree, cancellationToken).ConfigureAwait(false))
+        var reader = _destination.Content;
+        await foreach (var (path, node) in SnapshotWalker.WalkAsync(_destination.Snapshots, tree, cancellationToken).ConfigureAwait(false))
         {
             if (node.Content is { Count: > 0 } content)
             {
@@ -130,7 +131,7 @@ public sealed class RepositoryCopier
                 }
                 catch (RepositoryCorruptException ex)
                 {
-                    throw new RepositoryCorruptException($"The copy of '{path}' does not read back from {_destination.Target.Description}: {ex.Message}", ex);
+                    throw new RepositoryCorruptException($"The copy of '{path}' does not read back from {_destination.Location}: {ex.Message}", ex);
                 }
             }
         }

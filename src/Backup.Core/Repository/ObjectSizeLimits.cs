@@ -31,6 +31,6 @@ internal static class ObjectSizeLimits
     /// </summary>
     public const long Pack = 1024 * MiB;
 
-    /// <summary>An encoded pack header; decoded headers are limited to 512 MiB (<see cref="PackFormat"/>).</summary>
+    /// <summary>An encoded pack header; decoded headers are limited to 512 MiB (PackFormat).</summary>
     public const long PackHeader = 512 * MiB;
 }

@@ -11,8 +11,45 @@ public class RepositoryException : Exception
 public sealed class RepositoryNotFoundException : RepositoryException
 {
     /// <summary>Creates the exception.</summary>
-    public RepositoryNotFoundException(string targetDescription)
-        : base($"There is no repository in {targetDescription}: check the path, or create one with 'backup init'.") { }
+    /// <param name="location">Where no repository was found (a target's description).</param>
+    public RepositoryNotFoundException(string location)
+        : base($"There is no repository in {location}: check the location, or create a repository there.") => Location = location;
+
+    /// <summary>Where no repository was found (a target's description).</summary>
+    public string Location { get; }
+}
+
+/// <summary>A repository was to be created where one exists already.</summary>
+public sealed class RepositoryAlreadyExistsException : RepositoryException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="location">Where the repository is (a target's description).</param>
+    public RepositoryAlreadyExistsException(string location)
+        : base($"{location} already holds a repository; open it instead of creating one.") => Location = location;
+
+    /// <summary>Where the repository is (a target's description).</summary>
+    public string Location { get; }
+}
+
+/// <summary>No snapshot matches an ID, prefix or "latest".</summary>
+public sealed class SnapshotNotFoundException : RepositoryException
+{
+    /// <summary>Creates the exception.</summary>
+    public SnapshotNotFoundException(string message, string idOrPrefix) : base(message) => IdOrPrefix = idOrPrefix;
+
+    /// <summary>What was looked for: an ID, an ID prefix or "latest".</summary>
+    public string IdOrPrefix { get; }
+}
+
+/// <summary>No key of the repository has an ID starting with the one given.</summary>
+public sealed class RepositoryKeyNotFoundException : RepositoryException
+{
+    /// <summary>Creates the exception.</summary>
+    public RepositoryKeyNotFoundException(string keyIdPrefix)
+        : base($"No key ID starts with '{keyIdPrefix}'.") => KeyIdPrefix = keyIdPrefix;
+
+    /// <summary>The key ID (or its start) that was looked for.</summary>
+    public string KeyIdPrefix { get; }
 }
 
 /// <summary>The credentials open none of the repository's keys.</summary>
@@ -46,6 +83,28 @@ public sealed class RepositoryCorruptException : RepositoryException
 {
     /// <summary>Creates the exception.</summary>
     public RepositoryCorruptException(string message, Exception? innerException = null) : base(message, innerException) { }
+
+    /// <summary>The stored object that is damaged or missing (its key, such as <c>index/…</c>), when one is known.</summary>
+    public string? ObjectKey { get; init; }
+
+    /// <summary>The blob that is damaged or missing, when one is known.</summary>
+    public BlobId? BlobId { get; init; }
+
+    /// <summary>What would find out more or repair it.</summary>
+    public RepositoryRemedy Remedy { get; init; }
+}
+
+/// <summary>What an application (or its operator) can do about a <see cref="RepositoryCorruptException"/>.</summary>
+public enum RepositoryRemedy
+{
+    /// <summary>Nothing specific.</summary>
+    None,
+
+    /// <summary>Check the repository (Backup.Core.Verification.VerificationService.CheckAsync) to find everything that is affected.</summary>
+    Check,
+
+    /// <summary>Rebuild the index from the packs (Backup.Core.Maintenance.MaintenanceService.RepairIndexAsync).</summary>
+    RepairIndex,
 }
 
 /// <summary>The repository is locked by another process in a way that conflicts with the operation.</summary>
@@ -53,4 +112,36 @@ public sealed class RepositoryLockedException : RepositoryException
 {
     /// <summary>Creates the exception.</summary>
     public RepositoryLockedException(string message) : base(message) { }
+
+    /// <summary>The conflicting lock object's key (<c>locks/…</c>), when known.</summary>
+    public string? LockKey { get; init; }
+
+    /// <summary>Whether the conflicting lock is exclusive.</summary>
+    public bool IsExclusive { get; init; }
+
+    /// <summary>What the holder is doing (such as "prune"), when it said.</summary>
+    public string? Purpose { get; init; }
+
+    /// <summary>The holder's host name, when it said.</summary>
+    public string? Hostname { get; init; }
+
+    /// <summary>The holder's process ID.</summary>
+    public int ProcessId { get; init; }
+
+    /// <summary>When the conflicting lock expires unless its holder refreshes it.</summary>
+    public DateTimeOffset Expires { get; init; }
+}
+
+/// <summary>
+/// An operation that takes a lock could not write it (the storage is read-only or refuses writes). Reading without
+/// a lock (for a restore, <c>RestoreOptions.Lock = false</c>) works on such storage, at the risk that a prune deletes
+/// what is being read.
+/// </summary>
+public sealed class RepositoryLockNotWritableException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    public RepositoryLockNotWritableException(string message, string location, Exception innerException) : base(message, innerException) => Location = location;
+
+    /// <summary>Where the repository is (a target's description).</summary>
+    public string Location { get; }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Backup.Core.Snapshots;
 
 namespace Backup.Core.Repository;
 
@@ -10,8 +9,4 @@ namespace Backup.Core.Repository;
     UseStringEnumConverter = true,
     Converters = [typeof(BlobIdJsonConverter)])]
 [JsonSerializable(typeof(RepositoryConfig))]
-[JsonSerializable(typeof(KeyObject))]
-[JsonSerializable(typeof(Snapshot))]
-[JsonSerializable(typeof(Tree))]
-[JsonSerializable(typeof(LockObject))]
 internal sealed partial class RepositoryJson : JsonSerializerContext;

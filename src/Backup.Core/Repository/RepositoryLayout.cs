@@ -1,7 +1,7 @@
 namespace Backup.Core.Repository;
 
 /// <summary>The object keys of a repository (format v1); see docs/repository-format.md.</summary>
-public static class RepositoryLayout
+internal static class RepositoryLayout
 {
     /// <summary>The plain-text JSON configuration.</summary>
     public const string Config = "config";

@@ -5,13 +5,16 @@ public sealed class RepositoryLockOptions
 {
     private static readonly TimeSpan MinimumTimeToLive = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaximumTimeToLive = TimeSpan.FromDays(1);
-    private TimeSpan _timeToLive = RepositoryLock.DefaultTimeToLive;
+    private TimeSpan _timeToLive = DefaultTimeToLive;
+
+    /// <summary>How long a lock lives unless refreshed, unless <see cref="TimeToLive"/> is set.</summary>
+    public static TimeSpan DefaultTimeToLive { get; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
     /// How long a lock taken from now on lives unless refreshed (it is refreshed every third of that). Other
     /// processes treat a lock older than this as left by a crashed holder, so a shorter lifetime frees the repository
     /// sooner after a crash but lapses after a shorter pause (a suspended laptop, a stopped process). Between 1 second
-    /// and 1 day; <see cref="RepositoryLock.DefaultTimeToLive"/> unless set.
+    /// and 1 day; <see cref="DefaultTimeToLive"/> unless set.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside that range.</exception>
     public TimeSpan TimeToLive

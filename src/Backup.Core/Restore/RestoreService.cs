@@ -5,6 +5,8 @@ using Backup.Core.Native;
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
+using Backup.Core.Repository.Locks;
+using Backup.Core.Content;
 
 namespace Backup.Core.Restore;
 
@@ -63,18 +65,20 @@ public sealed class RestoreService
             root = root.TrimEnd('/');
         }
 
-        await using var repositoryLock = options.Lock ? await AcquireLockAsync(cancellationToken).ConfigureAwait(false) : null;
-
-        // The index may predate a prune that repacked what this snapshot needs (a long-lived repository): under the
-        // lock none can start, so refreshed now it stays right for the whole restore.
-        await _repository.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
+        // The index may predate a prune that repacked what this snapshot needs (a long-lived repository): the operation
+        // refreshes it under the lock, where none can start, so it stays right for the whole restore.
+        await using var operation = options.Lock ? await BeginOperationAsync(cancellationToken).ConfigureAwait(false) : null;
+        if (operation is null)
+        {
+            await _repository.Blobs.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
+        }
         using var rootDirectory = RestoreTarget.OpenRoot(_fileSystem, _native, root);
         var target = new RestoreTarget(_fileSystem, _native, options.RestoreOwnership && UnixNative.IsRoot && _native, rootDirectory);
         var devices = options.DeviceNodes ?? target.IsOriginalPlace();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var run = new Run(_repository, target, options, progress, stop.Token);
         var includes = options.Include.Select(p => p.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToList();
-        var rootTree = await _repository.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
+        var rootTree = await _repository.Snapshots.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
         var frames = new Stack<Frame>();
         frames.Push(new Frame(string.Empty, rootDirectory, [], null, rootTree.Nodes, includes.Count == 0 || includes.Any(i => i.Length == 0), created: false));
         Task? rootWork = null;
@@ -193,17 +197,17 @@ public sealed class RestoreService
     /// <summary>Whether a special node is a character or block device (not a FIFO or socket).</summary>
     private static bool IsDevice(TreeNode node) => (node.Mode & UnixStat.TypeMask) is UnixStat.CharDevice or UnixStat.BlockDevice;
 
-    private async Task<RepositoryLock> AcquireLockAsync(CancellationToken cancellationToken)
+    private async Task<RepositoryOperation> BeginOperationAsync(CancellationToken cancellationToken)
     {
         try
         {
-            return await RepositoryLock.AcquireAsync(_repository, exclusive: false, "restore", cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await _repository.BeginOperationAsync(LockKind.Shared, "restore", cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
-            throw new IOException(
-                $"A restore holds a shared lock so that no prune deletes what it reads, and the lock could not be written to {_repository.Target.Description} ({ex.Message}). " +
-                "For a repository that cannot be written (read-only media), restore without it: --no-lock, or RestoreOptions.Lock = false.", ex);
+            throw new RepositoryLockNotWritableException(
+                $"A restore holds a shared lock so that no prune deletes what it reads, and the lock could not be written to {_repository.Location} ({ex.Message}). " +
+                "For a repository that cannot be written (read-only media), restore without it (RestoreOptions.Lock = false).", _repository.Location, ex);
         }
     }
 
@@ -256,7 +260,7 @@ public sealed class RestoreService
         // Files with the same content (copies of one library, of one photo) are decoded once: later ones are copied
         // inside the kernel from the first, which was verified as it was written. Keyed by the content's chunk IDs.
         private readonly ConcurrentDictionary<BlobId, Task<RestoredCopy?>> _restoredContent = new();
-        private readonly ContentReader _reader = new(repository, readAhead: 2);
+        private readonly ContentReader _reader = new(repository.Blobs, readAhead: 2);
         private readonly long _started = TimeProvider.System.GetTimestamp();
         private long _files, _directories, _bytes, _lastReport, _sharedContents;
         private string? _currentPath;
@@ -346,7 +350,7 @@ public sealed class RestoreService
 
             try
             {
-                return (await repository.LoadTreeAsync(subtree, cancellationToken).ConfigureAwait(false)).Nodes;
+                return (await repository.Snapshots.LoadTreeAsync(subtree, cancellationToken).ConfigureAwait(false)).Nodes;
             }
             catch (RepositoryCorruptException ex)
             {

@@ -1,6 +1,7 @@
 using Backup.Core.Diagnostics;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
+using Backup.Core.Repository.Locks;
 
 namespace Backup.Core.Retention;
 
@@ -61,7 +62,7 @@ public sealed class RetentionService
 
         var problems = new List<string>();
         var snapshots = new List<Snapshot>();
-        await foreach (var snapshot in _repository.ListSnapshotsAsync((key, ex) => problems.Add($"{key}: {ex.Message}"), ct).ConfigureAwait(false))
+        await foreach (var snapshot in _repository.Snapshots.ListAsync((key, ex) => problems.Add($"{key}: {ex.Message}"), ct).ConfigureAwait(false))
         {
             if (Filter is null || Filter(snapshot))
             {
@@ -76,10 +77,11 @@ public sealed class RetentionService
         var deleted = 0;
         if (!dryRun && removed.Count > 0)
         {
-            await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: false, "forget", timeProvider: _time, cancellationToken: ct).ConfigureAwait(false);
+            // Forget only deletes snapshot objects: the index is not needed.
+            await using var operation = await _repository.BeginOperationAsync(LockKind.Shared, "forget", refreshIndex: false, _time, ct).ConfigureAwait(false);
             foreach (var id in removed)
             {
-                await _repository.DeleteSnapshotAsync(id, ct).ConfigureAwait(false);
+                await _repository.Snapshots.DeleteAsync(id, ct).ConfigureAwait(false);
                 deleted++;
             }
         }

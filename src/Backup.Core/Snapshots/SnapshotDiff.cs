@@ -14,12 +14,12 @@ public static class SnapshotDiff
     /// A directory is reported as changed only for its own mode, owner or type; its modification time follows its
     /// contents and would only repeat what the entries below it already say.
     /// </remarks>
-    public static IAsyncEnumerable<SnapshotChange> CompareAsync(BackupRepository repository, Snapshot older, Snapshot newer, CancellationToken cancellationToken = default)
+    public static IAsyncEnumerable<SnapshotChange> CompareAsync(SnapshotStore snapshots, Snapshot older, Snapshot newer, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(snapshots);
         ArgumentNullException.ThrowIfNull(older);
         ArgumentNullException.ThrowIfNull(newer);
-        return CompareTreesAsync(repository, older.Tree, newer.Tree, string.Empty, cancellationToken);
+        return CompareTreesAsync(snapshots, older.Tree, newer.Tree, string.Empty, cancellationToken);
     }
 
     /// <summary>Whether two nodes hold the same content (same chunks, same size).</summary>
@@ -30,29 +30,29 @@ public static class SnapshotDiff
         return a.Size == b.Size && (a.Content ?? []).SequenceEqual(b.Content ?? []);
     }
 
-    private static async IAsyncEnumerable<SnapshotChange> CompareTreesAsync(BackupRepository repository, BlobId? olderTree, BlobId? newerTree, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SnapshotChange> CompareTreesAsync(SnapshotStore snapshots, BlobId? olderTree, BlobId? newerTree, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (olderTree == newerTree)
         {
             yield break;
         }
 
-        var older = olderTree is { } o ? Sorted((await repository.LoadTreeAsync(o, cancellationToken).ConfigureAwait(false)).Nodes) : [];
-        var newer = newerTree is { } n ? Sorted((await repository.LoadTreeAsync(n, cancellationToken).ConfigureAwait(false)).Nodes) : [];
+        var older = olderTree is { } o ? Sorted((await snapshots.LoadTreeAsync(o, cancellationToken).ConfigureAwait(false)).Nodes) : [];
+        var newer = newerTree is { } n ? Sorted((await snapshots.LoadTreeAsync(n, cancellationToken).ConfigureAwait(false)).Nodes) : [];
         int i = 0, j = 0;
         while (i < older.Count || j < newer.Count)
         {
             var order = i == older.Count ? 1 : j == newer.Count ? -1 : string.CompareOrdinal(older[i].Name, newer[j].Name);
             if (order < 0)
             {
-                await foreach (var change in SideAsync(repository, older[i++], prefix, SnapshotChangeKind.Removed, cancellationToken).ConfigureAwait(false))
+                await foreach (var change in SideAsync(snapshots, older[i++], prefix, SnapshotChangeKind.Removed, cancellationToken).ConfigureAwait(false))
                 {
                     yield return change;
                 }
             }
             else if (order > 0)
             {
-                await foreach (var change in SideAsync(repository, newer[j++], prefix, SnapshotChangeKind.Added, cancellationToken).ConfigureAwait(false))
+                await foreach (var change in SideAsync(snapshots, newer[j++], prefix, SnapshotChangeKind.Added, cancellationToken).ConfigureAwait(false))
                 {
                     yield return change;
                 }
@@ -65,7 +65,7 @@ public static class SnapshotDiff
                 if (a.Type != b.Type)
                 {
                     yield return new SnapshotChange { Path = path, Kind = SnapshotChangeKind.Changed, Old = a, New = b };
-                    await foreach (var change in CompareTreesAsync(repository, a.Type == NodeType.Directory ? a.Subtree : null, b.Type == NodeType.Directory ? b.Subtree : null, path, cancellationToken).ConfigureAwait(false))
+                    await foreach (var change in CompareTreesAsync(snapshots, a.Type == NodeType.Directory ? a.Subtree : null, b.Type == NodeType.Directory ? b.Subtree : null, path, cancellationToken).ConfigureAwait(false))
                     {
                         yield return change;
                     }
@@ -77,7 +77,7 @@ public static class SnapshotDiff
                         yield return new SnapshotChange { Path = path, Kind = SnapshotChangeKind.Changed, Old = a, New = b };
                     }
 
-                    await foreach (var change in CompareTreesAsync(repository, a.Subtree, b.Subtree, path, cancellationToken).ConfigureAwait(false))
+                    await foreach (var change in CompareTreesAsync(snapshots, a.Subtree, b.Subtree, path, cancellationToken).ConfigureAwait(false))
                     {
                         yield return change;
                     }
@@ -92,13 +92,13 @@ public static class SnapshotDiff
     }
 
     /// <summary>A node present on one side only, and everything below it.</summary>
-    private static async IAsyncEnumerable<SnapshotChange> SideAsync(BackupRepository repository, TreeNode node, string prefix, SnapshotChangeKind kind, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SnapshotChange> SideAsync(SnapshotStore snapshots, TreeNode node, string prefix, SnapshotChangeKind kind, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var path = SnapshotWalker.Join(prefix, node.Name);
         yield return kind == SnapshotChangeKind.Added ? new SnapshotChange { Path = path, Kind = kind, Old = null, New = node } : new SnapshotChange { Path = path, Kind = kind, Old = node, New = null };
         if (node.Type == NodeType.Directory && node.Subtree is { } subtree)
         {
-            await foreach (var (childPath, child) in SnapshotWalker.WalkAsync(repository, subtree, path, cancellationToken).ConfigureAwait(false))
+            await foreach (var (childPath, child) in SnapshotWalker.WalkAsync(snapshots, subtree, path, cancellationToken).ConfigureAwait(false))
             {
                 yield return kind == SnapshotChangeKind.Added ? new SnapshotChange { Path = childPath, Kind = kind, Old = null, New = child } : new SnapshotChange { Path = childPath, Kind = kind, Old = child, New = null };
             }

@@ -7,24 +7,24 @@ namespace Backup.Core.Snapshots;
 public static class SnapshotWalker
 {
     /// <summary>Yields every node below <paramref name="tree"/>, depth-first, each directory before its contents, with '/'-separated paths.</summary>
-    /// <param name="repository">Where the trees are stored.</param>
+    /// <param name="snapshots">Where the trees are stored.</param>
     /// <param name="tree">The tree to walk (a snapshot's root or a directory's subtree).</param>
     /// <param name="cancellationToken">Stops the walk.</param>
     /// <exception cref="RepositoryCorruptException">A tree is missing or damaged.</exception>
-    public static IAsyncEnumerable<(string Path, TreeNode Node)> WalkAsync(BackupRepository repository, BlobId tree, CancellationToken cancellationToken = default) =>
-        WalkAsync(repository, tree, string.Empty, cancellationToken);
+    public static IAsyncEnumerable<(string Path, TreeNode Node)> WalkAsync(SnapshotStore snapshots, BlobId tree, CancellationToken cancellationToken = default) =>
+        WalkAsync(snapshots, tree, string.Empty, cancellationToken);
 
-    /// <summary>Like <see cref="WalkAsync(BackupRepository, BlobId, CancellationToken)"/>, with every path prefixed by <paramref name="pathPrefix"/> and '/'.</summary>
-    /// <param name="repository">Where the trees are stored.</param>
+    /// <summary>Like <see cref="WalkAsync(SnapshotStore, BlobId, CancellationToken)"/>, with every path prefixed by <paramref name="pathPrefix"/> and '/'.</summary>
+    /// <param name="snapshots">Where the trees are stored.</param>
     /// <param name="tree">The tree to walk.</param>
     /// <param name="pathPrefix">The path of the directory <paramref name="tree"/> belongs to ("" for the root).</param>
     /// <param name="cancellationToken">Stops the walk.</param>
-    public static async IAsyncEnumerable<(string Path, TreeNode Node)> WalkAsync(BackupRepository repository, BlobId tree, string pathPrefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<(string Path, TreeNode Node)> WalkAsync(SnapshotStore snapshots, BlobId tree, string pathPrefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(snapshots);
         ArgumentNullException.ThrowIfNull(pathPrefix);
         var stack = new Stack<(string Prefix, IEnumerator<TreeNode> Nodes)>();
-        var root = await repository.LoadTreeAsync(tree, cancellationToken).ConfigureAwait(false);
+        var root = await snapshots.LoadTreeAsync(tree, cancellationToken).ConfigureAwait(false);
         stack.Push((pathPrefix.Trim('/'), root.Nodes.GetEnumerator()));
         while (stack.Count > 0)
         {
@@ -41,7 +41,7 @@ public static class SnapshotWalker
             yield return (path, node);
             if (node.Type == NodeType.Directory && node.Subtree is { } subtree)
             {
-                var children = await repository.LoadTreeAsync(subtree, cancellationToken).ConfigureAwait(false);
+                var children = await snapshots.LoadTreeAsync(subtree, cancellationToken).ConfigureAwait(false);
                 stack.Push((path, children.Nodes.GetEnumerator()));
             }
         }
@@ -49,9 +49,9 @@ public static class SnapshotWalker
 
     /// <summary>Finds the node at <paramref name="path"/> (with or without a leading '/'); "" or "/" is the root, returned as a nameless directory.</summary>
     /// <returns>The node, or null when the snapshot has no such path.</returns>
-    public static async Task<TreeNode?> FindAsync(BackupRepository repository, Snapshot snapshot, string path, CancellationToken cancellationToken = default)
+    public static async Task<TreeNode?> FindAsync(SnapshotStore snapshots, Snapshot snapshot, string path, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(snapshots);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(path);
         var node = new TreeNode { Name = string.Empty, Type = NodeType.Directory, Subtree = snapshot.Tree };
@@ -62,7 +62,7 @@ public static class SnapshotWalker
                 return null;
             }
 
-            var tree = await repository.LoadTreeAsync(subtree, cancellationToken).ConfigureAwait(false);
+            var tree = await snapshots.LoadTreeAsync(subtree, cancellationToken).ConfigureAwait(false);
             var found = FindChild(tree, segment);
             if (found is null)
             {

@@ -10,7 +10,7 @@ namespace Backup.Core.Storage;
 /// atomic: a reader sees either no object or the whole object, never a part of one.
 /// <para>
 /// Ownership: whoever creates a target disposes it (when it is <see cref="IDisposable"/> or
-/// <see cref="IAsyncDisposable"/>), after everything using it is done. A <see cref="Repository.BackupRepository"/>
+/// <see cref="IAsyncDisposable"/>), after everything using it is done. A <c>BackupRepository</c>
 /// never disposes the target it was opened on; a decorator (<see cref="DelegatingTarget"/>) disposes its inner
 /// target only when it was created with <c>ownsInner: true</c>.
 /// </para>

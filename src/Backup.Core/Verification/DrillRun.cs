@@ -2,13 +2,14 @@ using System.Security.Cryptography;
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
+using Backup.Core.Content;
 
 namespace Backup.Core.Verification;
 
 /// <summary>One restore drill: restores a tree into a directory, file by file, verifying each against the snapshot.</summary>
 internal sealed class DrillRun(BackupRepository repository)
 {
-    private readonly ContentReader _reader = new(repository);
+    private readonly ContentReader _reader = repository.Content;
 
     public long Files { get; private set; }
 
@@ -23,7 +24,7 @@ internal sealed class DrillRun(BackupRepository repository)
         Tree tree;
         try
         {
-            tree = await repository.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
+            tree = await repository.Snapshots.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
         }
         catch (RepositoryCorruptException ex)
         {

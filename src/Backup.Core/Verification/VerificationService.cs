@@ -8,6 +8,9 @@ using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Storage;
+using Backup.Core.Repository.Blobs;
+using Backup.Core.Repository.Keys;
+using Backup.Core.Repository.Locks;
 
 namespace Backup.Core.Verification;
 
@@ -43,9 +46,10 @@ public sealed class VerificationService
     {
         ArgumentNullException.ThrowIfNull(options);
         var started = _time.GetTimestamp();
-        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: false, "check", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Check reads the index objects itself and reports damaged ones: no refresh.
+        await using var operation = await _repository.BeginOperationAsync(LockKind.Shared, "check", refreshIndex: false, _time, cancellationToken).ConfigureAwait(false);
         var problems = new ConcurrentQueue<CheckProblem>();
-        var target = _repository.Target;
+        var target = _repository.Blobs.Target;
 
         try
         {
@@ -103,13 +107,10 @@ public sealed class VerificationService
     private async Task<DrillResult> RunRestoreDrillAsync(DrillOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        await using var repositoryLock = await RepositoryLock.AcquireAsync(_repository, exclusive: false, "restore drill", timeProvider: _time, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Restoring reads through the index: loaded (when opened with OpenWithoutIndexAsync, as check allows) or
+        // brought up to date under the lock.
+        await using var operation = await _repository.BeginOperationAsync(LockKind.Shared, "restore drill", refreshIndex: true, _time, cancellationToken).ConfigureAwait(false);
         var snapshot = await PickSnapshotAsync(options, cancellationToken).ConfigureAwait(false);
-        if (_repository.Index.Count == 0)
-        {
-            // Opened with OpenWithoutIndexAsync (as check allows): restoring reads through the index, so load it.
-            await _repository.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
-        }
 
         var scratch = Path.Combine(options.ScratchDirectory ?? Path.GetTempPath(), "backup-drill-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
         var drill = new DrillRun(_repository);
@@ -147,12 +148,12 @@ public sealed class VerificationService
     {
         if (options.RandomWithin is not { } window)
         {
-            return await _repository.FindSnapshotAsync(options.Snapshot ?? "latest", cancellationToken).ConfigureAwait(false);
+            return await _repository.Snapshots.FindAsync(options.Snapshot ?? "latest", cancellationToken).ConfigureAwait(false);
         }
 
         var since = _time.GetUtcNow() - window;
         var candidates = new List<Snapshot>();
-        await foreach (var snapshot in _repository.ListSnapshotsAsync(null, cancellationToken).ConfigureAwait(false))
+        await foreach (var snapshot in _repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
         {
             if (snapshot.Time >= since)
             {
@@ -161,32 +162,15 @@ public sealed class VerificationService
         }
 
         return candidates.Count == 0
-            ? throw new RepositoryException($"No snapshot in {_repository.Target.Description} was taken in the last {window}.")
+            ? throw new RepositoryException($"No snapshot in {_repository.Location} was taken in the last {window}.")
             : candidates[Random.Shared.Next(candidates.Count)];
     }
 
     private async Task CheckKeysAsync(ConcurrentQueue<CheckProblem> problems, CancellationToken cancellationToken)
     {
-        await foreach (var info in _repository.Target.ListAsync(RepositoryLayout.KeysPrefix, cancellationToken).ConfigureAwait(false))
+        foreach (var (key, message) in await _repository.Keys.FindUnusableAsync(cancellationToken).ConfigureAwait(false))
         {
-            try
-            {
-                var bytes = await _repository.Target.ReadAllAsync(info.Key, ObjectSizeLimits.Key, cancellationToken).ConfigureAwait(false);
-                if (JsonSerializer.Deserialize(bytes, RepositoryJson.Default.KeyObject) is not { Data.Length: > 0, Kdf: not null } keyObject)
-                {
-                    throw new JsonException("the key object is empty");
-                }
-
-                // A key with parameters readers refuse is skipped at every open: tampered with, or useless.
-                if (keyObject.Kdf.Problem() is { } problem)
-                {
-                    problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.KeyDamaged, Object = info.Key, Message = $"The key object cannot be used: {problem}. Remove it if you did not add it." });
-                }
-            }
-            catch (Exception ex) when (ex is JsonException or BackupTargetException)
-            {
-                problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.KeyDamaged, Object = info.Key, Message = ex.Message });
-            }
+            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.KeyDamaged, Object = key, Message = message });
         }
     }
 
@@ -231,11 +215,11 @@ public sealed class VerificationService
             try
             {
                 PackFormat.CheckPackLength(key, info.Length);
-                var trailer = await _repository.Target.ReadBytesAsync(key, info.Length - PackFormat.TrailerSize, PackFormat.TrailerSize, ct).ConfigureAwait(false);
+                var trailer = await _repository.Blobs.Target.ReadBytesAsync(key, info.Length - PackFormat.TrailerSize, PackFormat.TrailerSize, ct).ConfigureAwait(false);
                 var headerLength = PackFormat.ReadHeaderLength(trailer, info.Length);
                 blobAreaEnd = info.Length - PackFormat.TrailerSize - headerLength;
-                var encoded = await _repository.Target.ReadBytesAsync(key, blobAreaEnd, headerLength, ct).ConfigureAwait(false);
-                header = PackFormat.DecodeHeader(encoded, info.Length, _repository.Chain);
+                var encoded = await _repository.Blobs.Target.ReadBytesAsync(key, blobAreaEnd, headerLength, ct).ConfigureAwait(false);
+                header = PackFormat.DecodeHeader(encoded, info.Length, _repository.Blobs.Chain);
             }
             catch (Exception ex) when (ex is InvalidDataException or BackupTargetException)
             {
@@ -308,7 +292,7 @@ public sealed class VerificationService
     private async Task<(long Snapshots, long Trees, long DataBlobs)> CheckSnapshotsAsync(RepositoryScan scan, ConcurrentQueue<CheckProblem> problems, IProgress<CheckProgress>? progress, CancellationToken cancellationToken)
     {
         var snapshots = new List<Snapshot>();
-        await foreach (var snapshot in _repository.ListSnapshotsAsync((key, ex) => problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.SnapshotDamaged, Object = key, Message = ex.Message }), cancellationToken).ConfigureAwait(false))
+        await foreach (var snapshot in _repository.Snapshots.ListAsync((key, ex) => problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.SnapshotDamaged, Object = key, Message = ex.Message }), cancellationToken).ConfigureAwait(false))
         {
             snapshots.Add(snapshot);
         }
@@ -405,7 +389,7 @@ public sealed class VerificationService
             byte[] bytes;
             try
             {
-                bytes = await _repository.Target.ReadAllAsync(key, ObjectSizeLimits.Pack, ct).ConfigureAwait(false);
+                bytes = await _repository.Blobs.Target.ReadAllAsync(key, ObjectSizeLimits.Pack, ct).ConfigureAwait(false);
             }
             catch (BackupTargetException ex)
             {
@@ -426,7 +410,7 @@ public sealed class VerificationService
                             throw new RepositoryCorruptException($"Blob {entry.Id.ToShortString()} lies beyond the pack's end.");
                         }
 
-                        _repository.DecodeBlob(entry.Id, bytes.AsSpan((int)entry.Offset, (int)entry.Length), entry.RawLength, buffer);
+                        _repository.Blobs.DecodeBlob(entry.Id, bytes.AsSpan((int)entry.Offset, (int)entry.Length), entry.RawLength, buffer);
                         Interlocked.Increment(ref read.Blobs);
                     }
                     catch (RepositoryCorruptException ex)

@@ -1,5 +1,6 @@
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
+using Backup.Core;
 
 namespace Backup.Extensions.DependencyInjection;
 

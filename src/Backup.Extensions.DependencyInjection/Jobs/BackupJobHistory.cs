@@ -50,7 +50,7 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
 
         var repository = await repositories.GetAsync(job.Repository, cancellationToken).ConfigureAwait(false);
         DateTimeOffset? newest = null;
-        await foreach (var snapshot in repository.ListSnapshotsAsync(null, cancellationToken).ConfigureAwait(false))
+        await foreach (var snapshot in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
         {
             if (!snapshot.Partial && IsJobSnapshot(snapshot, jobName) && (newest is null || snapshot.Time > newest))
             {

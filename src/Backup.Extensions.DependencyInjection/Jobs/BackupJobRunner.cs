@@ -11,6 +11,7 @@ using Backup.Core.Sources;
 using Backup.Core.Verification;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Backup.Core;
 
 namespace Backup.Extensions.DependencyInjection;
 
@@ -120,7 +121,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         {
             await _hooks.RunAsync(jobName, "pre", job.PreHooks, null, activities, cancellationToken).ConfigureAwait(false);
 
-            Core.Repository.BackupRepository repository;
+            Core.BackupRepository repository;
             using (StartPhase(activities, "backup.repository.open", jobName))
             {
                 repository = await _repositories.GetAsync(job.Repository!, cancellationToken).ConfigureAwait(false);
@@ -291,7 +292,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
     private static async Task<List<Snapshot>> SelectCopiesAsync(string jobName, BackupRepository primary, BackupRepository destination, Snapshot snapshot, CancellationToken cancellationToken)
     {
         DateTimeOffset? newestCopy = null;
-        await foreach (var existing in destination.ListSnapshotsAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
+        await foreach (var existing in destination.Snapshots.ListAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
         {
             if (BackupJobHistory.IsJobSnapshot(existing, jobName) && existing.Metadata.ContainsKey(RepositoryCopier.OriginKey) && (newestCopy is null || existing.Time > newestCopy))
             {
@@ -302,7 +303,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         var wanted = new List<Snapshot> { snapshot };
         if (newestCopy is { } since)
         {
-            await foreach (var candidate in primary.ListSnapshotsAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
+            await foreach (var candidate in primary.Snapshots.ListAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
             {
                 if (candidate.Id != snapshot.Id && candidate.Time > since && BackupJobHistory.IsJobSnapshot(candidate, jobName))
                 {

@@ -5,6 +5,8 @@ using Backup.Core.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Backup.Core;
+using Backup.Core.Content;
 
 namespace Backup.Extensions.DependencyInjection;
 
@@ -41,7 +43,7 @@ internal sealed class BackupServiceFactory(IBackupRepositoryProvider repositorie
         new(await repositories.GetAsync(repositoryName, cancellationToken).ConfigureAwait(false), time, telemetry.Diagnostics);
 
     public async ValueTask<ContentReader> CreateContentReaderAsync(string repositoryName, CancellationToken cancellationToken = default) =>
-        new(await repositories.GetAsync(repositoryName, cancellationToken).ConfigureAwait(false));
+        (await repositories.GetAsync(repositoryName, cancellationToken).ConfigureAwait(false)).Content;
 }
 
 internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsyncDisposable
@@ -148,15 +150,15 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
         using var credentials = await keySource.GetCredentialsAsync(cancellationToken).ConfigureAwait(false);
         BackupRepository repository;
         var transforms = settings.Transforms?.Invoke(_services).ToList() ?? [];
-        if (settings.CreateIfMissing && await target.StatAsync(RepositoryLayout.Config, cancellationToken).ConfigureAwait(false) is null)
-        {
-            repository = await BackupRepository.InitAsync(target, credentials, new RepositoryInitOptions { Compression = settings.Compression, Transforms = transforms }, cancellationToken).ConfigureAwait(false);
-            Log.RepositoryCreated(_logger, name, target.Description, keySource.Description);
-        }
-        else
+        try
         {
             repository = await BackupRepository.OpenAsync(target, credentials, new RepositoryOpenOptions { Transforms = transforms }, cancellationToken).ConfigureAwait(false);
             Log.RepositoryOpened(_logger, name, target.Description, keySource.Description);
+        }
+        catch (RepositoryNotFoundException) when (settings.CreateIfMissing)
+        {
+            repository = await BackupRepository.InitAsync(target, credentials, new RepositoryInitOptions { Compression = settings.Compression, Transforms = transforms }, cancellationToken).ConfigureAwait(false);
+            Log.RepositoryCreated(_logger, name, target.Description, keySource.Description);
         }
 
         var logger = _logger;

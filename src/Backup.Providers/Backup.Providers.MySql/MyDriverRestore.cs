@@ -5,6 +5,7 @@ using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using MySqlConnector;
+using Backup.Core;
 
 namespace Backup.Providers.MySql;
 
@@ -26,7 +27,7 @@ internal static class MyDriverRestore
         }
 
         using var buffer = new MemoryStream();
-        await new ContentReader(repository).CopyToAsync(manifestNode, buffer, cancellationToken).ConfigureAwait(false);
+        await repository.Content.CopyToAsync(manifestNode, buffer, cancellationToken).ConfigureAwait(false);
         var manifest = JsonSerializer.Deserialize(buffer.ToArray(), MyManifestJson.Default.MyDriverManifest)
             ?? throw new DatabaseRestoreException("The driver-only dump has an empty manifest.");
 
@@ -99,7 +100,7 @@ internal static class MyDriverRestore
         Exception? failure = null;
         try
         {
-            await new ContentReader(repository).CopyToAsync(node.Content ?? [], async (memory, ct) =>
+            await repository.Content.CopyToAsync(node.Content ?? [], async (memory, ct) =>
             {
                 if ((await writer.WriteAsync(memory, ct).ConfigureAwait(false)).IsCompleted)
                 {

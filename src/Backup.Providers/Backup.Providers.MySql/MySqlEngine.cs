@@ -1,3 +1,4 @@
+using Backup.Core;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;

@@ -4,6 +4,7 @@ using Backup.Core.Snapshots;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MySqlConnector;
+using Backup.Core;
 
 namespace Backup.Providers.MySql;
 
@@ -32,7 +33,7 @@ public sealed class MySqlRestorer
     /// <exception cref="DatabaseRestoreException">The restore failed; the message carries the client's stderr (password scrubbed).</exception>
     public async Task<DatabaseRestoreResult> RestoreAsync(string snapshotIdOrPrefix, MySqlRestoreOptions options, CancellationToken cancellationToken = default)
     {
-        var snapshot = await _repository.FindSnapshotAsync(snapshotIdOrPrefix, cancellationToken).ConfigureAwait(false);
+        var snapshot = await _repository.Snapshots.FindAsync(snapshotIdOrPrefix, cancellationToken).ConfigureAwait(false);
         return await RestoreAsync(snapshot, options, cancellationToken).ConfigureAwait(false);
     }
 

@@ -9,6 +9,7 @@ using Backup.Core.Snapshots;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Backup.Core;
 
 namespace Backup.Providers.PostgreSql;
 
@@ -43,7 +44,7 @@ public sealed class PostgreSqlRestorer
     /// <exception cref="DatabaseRestoreException">The restore failed; the message carries the tool's stderr (passwords scrubbed).</exception>
     public async Task<DatabaseRestoreResult> RestoreAsync(string snapshotIdOrPrefix, PostgreSqlRestoreOptions options, CancellationToken cancellationToken = default)
     {
-        var snapshot = await _repository.FindSnapshotAsync(snapshotIdOrPrefix, cancellationToken).ConfigureAwait(false);
+        var snapshot = await _repository.Snapshots.FindAsync(snapshotIdOrPrefix, cancellationToken).ConfigureAwait(false);
         return await RestoreAsync(snapshot, options, cancellationToken).ConfigureAwait(false);
     }
 
@@ -210,7 +211,7 @@ public sealed class PostgreSqlRestorer
             foreach (var table in manifest.Tables)
             {
                 await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY {PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)} FROM STDIN (FORMAT binary)", cancellationToken).ConfigureAwait(false);
-                await new ContentReader(_repository).CopyToAsync(tables[table.File], copy, cancellationToken).ConfigureAwait(false);
+                await _repository.Content.CopyToAsync(tables[table.File], copy, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var sequence in manifest.Sequences)
@@ -234,7 +235,7 @@ public sealed class PostgreSqlRestorer
     private async Task<string> ReadSmallAsync(TreeNode node, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
-        await new ContentReader(_repository).CopyToAsync(node, buffer, cancellationToken).ConfigureAwait(false);
+        await _repository.Content.CopyToAsync(node, buffer, cancellationToken).ConfigureAwait(false);
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 

@@ -2,6 +2,7 @@ using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Backup.Core;
 
 namespace Backup.Providers.PostgreSql;
 
@@ -25,7 +26,7 @@ public sealed class PostgreSqlVerifier
     /// <summary>Verifies the snapshot named by <paramref name="snapshotIdOrPrefix"/>.</summary>
     public async Task<VerificationReport> VerifyAsync(string snapshotIdOrPrefix, PostgreSqlVerifyOptions options, CancellationToken cancellationToken = default)
     {
-        var snapshot = await _repository.FindSnapshotAsync(snapshotIdOrPrefix, cancellationToken).ConfigureAwait(false);
+        var snapshot = await _repository.Snapshots.FindAsync(snapshotIdOrPrefix, cancellationToken).ConfigureAwait(false);
         return await VerifyAsync(snapshot, options, cancellationToken).ConfigureAwait(false);
     }
 

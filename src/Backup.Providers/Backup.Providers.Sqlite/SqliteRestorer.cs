@@ -4,6 +4,7 @@ using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Backup.Core;
 
 namespace Backup.Providers.Sqlite;
 
@@ -28,7 +29,7 @@ public sealed class SqliteRestorer
     /// <exception cref="DatabaseRestoreException">The restored copy failed its integrity check; the target is untouched.</exception>
     public async Task<DatabaseRestoreResult> RestoreAsync(string snapshotIdOrPrefix, SqliteRestoreOptions options, CancellationToken cancellationToken = default)
     {
-        var snapshot = await _repository.FindSnapshotAsync(snapshotIdOrPrefix, cancellationToken).ConfigureAwait(false);
+        var snapshot = await _repository.Snapshots.FindAsync(snapshotIdOrPrefix, cancellationToken).ConfigureAwait(false);
         return await RestoreAsync(snapshot, options, cancellationToken).ConfigureAwait(false);
     }
 
@@ -46,7 +47,7 @@ public sealed class SqliteRestorer
 
         var started = Stopwatch.GetTimestamp();
         var node = await SnapshotFiles.FindAsync(_repository, snapshot, entry, cancellationToken).ConfigureAwait(false);
-        await ReplaceAsync((stream, ct) => new ContentReader(_repository).CopyToAsync(node, stream, ct), options.TargetPath, options.Overwrite, cancellationToken).ConfigureAwait(false);
+        await ReplaceAsync((stream, ct) => _repository.Content.CopyToAsync(node, stream, ct), options.TargetPath, options.Overwrite, cancellationToken).ConfigureAwait(false);
         var duration = Stopwatch.GetElapsedTime(started);
         Log.Restored(_logger, options.TargetPath, duration.TotalSeconds);
         return new DatabaseRestoreResult { SourceDatabase = entry, TargetDatabase = options.TargetPath, Duration = duration, Bytes = node.Size };

@@ -1,6 +1,7 @@
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
+using Backup.Core;
 
 namespace Backup.Providers;
 
@@ -10,13 +11,13 @@ internal static class SnapshotFiles
     /// <summary>The node at '/'-separated <paramref name="path"/> under the snapshot's root.</summary>
     public static async Task<TreeNode> FindAsync(BackupRepository repository, Snapshot snapshot, string path, CancellationToken cancellationToken)
     {
-        var tree = await repository.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
+        var tree = await repository.Snapshots.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
         TreeNode? node = null;
         foreach (var segment in path.Split('/'))
         {
             if (node is not null)
             {
-                tree = await repository.LoadTreeAsync(node.Subtree ?? throw new DatabaseRestoreException($"'{path}' is not in snapshot {snapshot.Id}."), cancellationToken).ConfigureAwait(false);
+                tree = await repository.Snapshots.LoadTreeAsync(node.Subtree ?? throw new DatabaseRestoreException($"'{path}' is not in snapshot {snapshot.Id}."), cancellationToken).ConfigureAwait(false);
             }
 
             node = tree.Nodes.FirstOrDefault(n => n.Name == segment) ?? throw new DatabaseRestoreException($"'{path}' is not in snapshot {snapshot.Id}.");
@@ -27,7 +28,7 @@ internal static class SnapshotFiles
 
     /// <summary>The children of a directory node.</summary>
     public static async Task<IReadOnlyList<TreeNode>> ChildrenAsync(BackupRepository repository, TreeNode directory, CancellationToken cancellationToken) =>
-        directory.Subtree is { } subtree ? (await repository.LoadTreeAsync(subtree, cancellationToken).ConfigureAwait(false)).Nodes : [];
+        directory.Subtree is { } subtree ? (await repository.Snapshots.LoadTreeAsync(subtree, cancellationToken).ConfigureAwait(false)).Nodes : [];
 
     /// <summary>Writes a file node's content (each chunk verified) to <paramref name="path"/>, readable only by the current user.</summary>
     public static async Task WriteToPrivateFileAsync(BackupRepository repository, TreeNode node, string path, CancellationToken cancellationToken)
@@ -39,7 +40,7 @@ internal static class SnapshotFiles
         }
 
         await using var file = new FileStream(path, options);
-        await new ContentReader(repository).CopyToAsync(node, file, cancellationToken).ConfigureAwait(false);
+        await repository.Content.CopyToAsync(node, file, cancellationToken).ConfigureAwait(false);
         await file.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -57,7 +58,7 @@ internal static class SnapshotFiles
         try
         {
             await using var stdin = wrapInput is null ? process.StandardInput : wrapInput(process.StandardInput);
-            await new ContentReader(repository).CopyToAsync(node, stdin, cancellationToken).ConfigureAwait(false);
+            await repository.Content.CopyToAsync(node, stdin, cancellationToken).ConfigureAwait(false);
         }
         catch (IOException ex)
         {

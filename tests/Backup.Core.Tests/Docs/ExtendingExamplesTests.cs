@@ -47,7 +47,7 @@ public class ExtendingExamplesTests
         }
 
         await using var repository = await BackupRepository.OpenAsync(target, credentials);
-        (await TestRepository.RestoreAsync(repository, await repository.FindSnapshotAsync("latest"))).ShouldEqualBytes(data);
+        (await TestRepository.RestoreAsync(repository, await repository.Snapshots.FindAsync("latest"))).ShouldEqualBytes(data);
         (await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix)).Should().NotBeEmpty();
     }
 
@@ -66,7 +66,7 @@ public class ExtendingExamplesTests
         await FluentActions.Awaiting(() => BackupRepository.OpenAsync(target, credentials))
             .Should().ThrowAsync<TransformNotRegisteredException>().WithMessage("*'brotli'*");
         await using var repository = await BackupRepository.OpenAsync(target, credentials, new RepositoryOpenOptions { Transforms = [brotli] });
-        (await TestRepository.RestoreAsync(repository, await repository.FindSnapshotAsync("latest"))).ShouldEqualBytes(data);
+        (await TestRepository.RestoreAsync(repository, await repository.Snapshots.FindAsync("latest"))).ShouldEqualBytes(data);
         var packs = await TestRepository.ListAsync(target, RepositoryLayout.DataPrefix);
         packs.Sum(p => p.Length).Should().BeLessThan(data.Length / 4, "brotli compressed the data");
         var snapshotKey = (await TestRepository.ListAsync(target, RepositoryLayout.SnapshotsPrefix)).Should().ContainSingle().Subject.Key;

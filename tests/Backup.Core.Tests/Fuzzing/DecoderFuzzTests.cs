@@ -4,6 +4,7 @@ using System.Text.Json;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Transforms;
+using Backup.Core.Repository.Blobs;
 
 namespace Backup.Core.Tests.Fuzzing;
 
@@ -80,12 +81,12 @@ public sealed class DecoderFuzzTests
             Problems = ["/x: unreadable"],
             Metadata = new Dictionary<string, string> { ["k"] = "v" },
         };
-        var plain = JsonSerializer.SerializeToUtf8Bytes(snapshot, RepositoryJson.Default.Snapshot);
+        var plain = JsonSerializer.SerializeToUtf8Bytes(snapshot, SnapshotJson.Default.Snapshot);
 
         Fuzz<RepositoryCorruptException>("snapshot", plain, mutated =>
         {
-            var stored = Chain.Encode(mutated, BackupRepository.SnapshotObjectId);
-            return (stored, () => BackupRepository.DecodeSnapshot(stored, BlobId.Sha256(stored), Chain));
+            var stored = Chain.Encode(mutated, SnapshotStore.SnapshotObjectId);
+            return (stored, () => SnapshotStore.DecodeSnapshot(stored, BlobId.Sha256(stored), Chain));
         });
     }
 
@@ -99,9 +100,9 @@ public sealed class DecoderFuzzTests
             new TreeNode { Name = "link", Type = NodeType.Symlink, LinkTarget = "../x" },
             new TreeNode { Name = "dev", Type = NodeType.Special, Mode = 0x21B6, DeviceNumber = 0x0103 },
         ]);
-        var plain = BackupRepository.SerializeTree(tree);
+        var plain = TreeCodec.Serialize(tree);
 
-        Fuzz<RepositoryCorruptException>("tree", plain, mutated => (mutated, () => BackupRepository.DecodeTree(mutated, Id(0))));
+        Fuzz<RepositoryCorruptException>("tree", plain, mutated => (mutated, () => TreeCodec.Decode(mutated, Id(0))));
     }
 
     /// <summary>Decodes mutations of <paramref name="seedInput"/>; collects every escape and every oversized allocation.</summary>

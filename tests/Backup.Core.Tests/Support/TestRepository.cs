@@ -6,6 +6,7 @@ using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
 using Backup.Core.Storage;
+using Backup.Core.Content;
 
 namespace Backup.Core.Tests.Support;
 
@@ -41,10 +42,10 @@ internal static class TestRepository
     /// <summary>Restores the single stream of <paramref name="snapshot"/>.</summary>
     public static async Task<byte[]> RestoreAsync(BackupRepository repository, Snapshot snapshot)
     {
-        var tree = await repository.LoadTreeAsync(snapshot.Tree);
+        var tree = await repository.Snapshots.LoadTreeAsync(snapshot.Tree);
         tree.Nodes.Should().ContainSingle();
         var output = new MemoryStream();
-        await new ContentReader(repository).CopyToAsync(tree.Nodes[0], output);
+        await new ContentReader(repository.Blobs).CopyToAsync(tree.Nodes[0], output);
         return output.ToArray();
     }
 
@@ -52,7 +53,7 @@ internal static class TestRepository
     public static async Task<Dictionary<BlobId, byte[]>> ReadAllSnapshotsAsync(BackupRepository repository)
     {
         var restored = new Dictionary<BlobId, byte[]>();
-        await foreach (var snapshot in repository.ListSnapshotsAsync())
+        await foreach (var snapshot in repository.Snapshots.ListAsync())
         {
             restored[snapshot.Id] = await RestoreAsync(repository, snapshot);
         }

@@ -1,8 +1,9 @@
 using System.Formats.Tar;
-using Backup.Core.Pipeline;
 using Backup.Core.Repository;
+using Backup.Core.Content;
+using Backup.Core.Snapshots;
 
-namespace Backup.Core.Snapshots;
+namespace Backup.Core.Restore;
 
 /// <summary>Writes a snapshot, a subtree of it, or one file to a stream: a tar archive, or the bare file content.</summary>
 public static class SnapshotDumper
@@ -20,7 +21,7 @@ public static class SnapshotDumper
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(output);
         var start = (path ?? string.Empty).Trim('/');
-        var node = await SnapshotWalker.FindAsync(repository, snapshot, start, cancellationToken).ConfigureAwait(false)
+        var node = await SnapshotWalker.FindAsync(repository.Snapshots, snapshot, start, cancellationToken).ConfigureAwait(false)
             ?? throw new FileNotFoundException($"Snapshot {snapshot.Id.ToShortString()} has no path '{path}'.");
         var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
         await using (writer.ConfigureAwait(false))
@@ -34,7 +35,7 @@ public static class SnapshotDumper
             if (node.Type == NodeType.Directory && node.Subtree is { } subtree)
             {
                 string? skipped = null;
-                await foreach (var (childPath, child) in SnapshotWalker.WalkAsync(repository, subtree, start, cancellationToken).ConfigureAwait(false))
+                await foreach (var (childPath, child) in SnapshotWalker.WalkAsync(repository.Snapshots, subtree, start, cancellationToken).ConfigureAwait(false))
                 {
                     if (skipped is not null && childPath.StartsWith(skipped, StringComparison.Ordinal))
                     {
@@ -64,13 +65,13 @@ public static class SnapshotDumper
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(output);
-        var node = await SnapshotWalker.FindAsync(repository, snapshot, path, cancellationToken).ConfigureAwait(false);
+        var node = await SnapshotWalker.FindAsync(repository.Snapshots, snapshot, path, cancellationToken).ConfigureAwait(false);
         if (node is not { Type: NodeType.File })
         {
             throw new FileNotFoundException($"Snapshot {snapshot.Id.ToShortString()} has no file '{path}'.");
         }
 
-        await new ContentReader(repository).CopyToAsync(node, output, cancellationToken).ConfigureAwait(false);
+        await new ContentReader(repository.Blobs).CopyToAsync(node, output, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task WriteEntryAsync(TarWriter writer, BackupRepository repository, string path, TreeNode node, Dictionary<(ulong, ulong), string> hardLinks, CancellationToken cancellationToken)
@@ -134,7 +135,7 @@ public static class SnapshotDumper
 
         if (type == TarEntryType.RegularFile && node.Size > 0)
         {
-            var content = new NodeContentStream(repository, node, cancellationToken);
+            var content = new NodeContentStream(repository.Content, node, cancellationToken);
             await using (content.ConfigureAwait(false))
             {
                 entry.DataStream = content;

@@ -1,14 +1,14 @@
 using System.Buffers.Binary;
 using Backup.Core.Transforms;
 
-namespace Backup.Core.Repository;
+namespace Backup.Core.Repository.Blobs;
 
 /// <summary>
 /// The pack layout: stored blobs back to back, then the encoded header that lists them, then an 8-byte trailer
 /// (header length, little-endian u32, and the magic "BKP1"). A pack describes itself, so indexes can always be
 /// rebuilt from packs alone.
 /// </summary>
-public static class PackFormat
+internal static class PackFormat
 {
     /// <summary>The trailer's size.</summary>
     public const int TrailerSize = 8;

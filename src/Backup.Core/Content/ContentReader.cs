@@ -1,9 +1,10 @@
 using System.Threading.Channels;
 using Backup.Core.Buffers;
 using Backup.Core.Repository;
+using Backup.Core.Repository.Blobs;
 using Backup.Core.Snapshots;
 
-namespace Backup.Core.Pipeline;
+namespace Backup.Core.Content;
 
 /// <summary>
 /// Reads a file's content back from a repository: chunks stored close together in one pack are fetched with one
@@ -16,13 +17,13 @@ public sealed class ContentReader
     // larger chunk is a run of its own), so a file in flight holds a few MiB whatever its size.
     private const int MaxRunStoredBytes = 8 * 1024 * 1024;
     private const long MaxRunRawBytes = 4 * 1024 * 1024;
-    private readonly BackupRepository _repository;
+    private readonly BlobStore _blobs;
     private readonly int _readAhead;
 
-    /// <summary>Reads from <paramref name="repository"/>, decoding up to <paramref name="readAhead"/> chunks at once.</summary>
-    public ContentReader(BackupRepository repository, int readAhead = 4)
+    /// <summary>Reads from <paramref name="blobs"/>, decoding up to <paramref name="readAhead"/> chunks at once.</summary>
+    internal ContentReader(BlobStore blobs, int readAhead = 4)
     {
-        _repository = repository ?? throw new ArgumentNullException(nameof(repository));
+        _blobs = blobs ?? throw new ArgumentNullException(nameof(blobs));
         ArgumentOutOfRangeException.ThrowIfLessThan(readAhead, 1);
         _readAhead = readAhead;
     }
@@ -43,9 +44,9 @@ public sealed class ContentReader
 
         if (content.Count == 1)
         {
-            var length = _repository.Index.TryGet(content[0], out var location) ? (int)location.RawLength : 4096;
-            using var single = new PooledBufferWriter(length, _repository.BufferPool, willFill: true);
-            await _repository.ReadBlobAsync(content[0], single, cancellationToken).ConfigureAwait(false);
+            var length = _blobs.Index.TryGet(content[0], out var location) ? (int)location.RawLength : 4096;
+            using var single = new PooledBufferWriter(length, _blobs.BufferPool, willFill: true);
+            await _blobs.ReadBlobAsync(content[0], single, cancellationToken).ConfigureAwait(false);
             await write(single.WrittenMemory, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -120,7 +121,7 @@ public sealed class ContentReader
         var start = 0;
         while (start < content.Count)
         {
-            if (!_repository.Index.TryGet(content[start], out var first))
+            if (!_blobs.Index.TryGet(content[start], out var first))
             {
                 yield return new Run(start, []); // read alone, which reports the missing blob
                 start++;
@@ -133,7 +134,7 @@ public sealed class ContentReader
             var locations = new List<BlobLocation> { first };
             long low = first.Offset, high = (long)first.Offset + first.Length, useful = first.Length, raw = first.RawLength;
             while (start + locations.Count < content.Count
-                && _repository.Index.TryGet(content[start + locations.Count], out var next)
+                && _blobs.Index.TryGet(content[start + locations.Count], out var next)
                 && next.Pack == first.Pack)
             {
                 var newLow = Math.Min(low, next.Offset);
@@ -159,10 +160,10 @@ public sealed class ContentReader
         if (run.Locations.Length == 0)
         {
             // Not in the index (yet): read alone, which looks again and names the blob if it is still missing.
-            var single = new PooledBufferWriter(4096, _repository.BufferPool);
+            var single = new PooledBufferWriter(4096, _blobs.BufferPool);
             try
             {
-                await _repository.ReadBlobAsync(content[run.Start], single, cancellationToken).ConfigureAwait(false);
+                await _blobs.ReadBlobAsync(content[run.Start], single, cancellationToken).ConfigureAwait(false);
                 return [single];
             }
             catch
@@ -174,15 +175,15 @@ public sealed class ContentReader
 
         var low = run.Locations.Min(l => l.Offset);
         var length = run.Locations.Max(l => (long)l.Offset + l.Length) - low;
-        using var stored = await _repository.ReadStoredAsync(content[run.Start], run.Locations[0] with { Offset = low }, (int)length, cancellationToken).ConfigureAwait(false);
+        using var stored = await _blobs.ReadStoredAsync(content[run.Start], run.Locations[0] with { Offset = low }, (int)length, cancellationToken).ConfigureAwait(false);
         var chunks = new PooledBufferWriter?[run.Locations.Length];
         try
         {
             for (var i = 0; i < chunks.Length; i++)
             {
                 var location = run.Locations[i];
-                chunks[i] = new PooledBufferWriter((int)Math.Max(location.RawLength, 256), _repository.BufferPool, willFill: true);
-                _repository.DecodeBlob(content[run.Start + i], stored.Span.Slice((int)(location.Offset - low), (int)location.Length), location.RawLength, chunks[i]!);
+                chunks[i] = new PooledBufferWriter((int)Math.Max(location.RawLength, 256), _blobs.BufferPool, willFill: true);
+                _blobs.DecodeBlob(content[run.Start + i], stored.Span.Slice((int)(location.Offset - low), (int)location.Length), location.RawLength, chunks[i]!);
             }
 
             return chunks!;

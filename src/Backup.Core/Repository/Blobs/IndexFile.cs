@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 using Backup.Core.Transforms;
 
-namespace Backup.Core.Repository;
+namespace Backup.Core.Repository.Blobs;
 
 /// <summary>
 /// An index object: which blobs live in which packs, so deduplication and restore never read packs to find
 /// them. Plaintext: "BKIX", version 1, the IDs of index objects it supersedes, then per pack its ID and blobs.
 /// </summary>
-public sealed class IndexFile
+internal sealed class IndexFile
 {
     /// <summary>The object ID an index object is encoded under.</summary>
     internal static readonly byte[] ObjectId = "backup-sdk index v1"u8.ToArray();

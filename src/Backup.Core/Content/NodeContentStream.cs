@@ -1,8 +1,8 @@
 using System.IO.Pipelines;
-using Backup.Core.Pipeline;
 using Backup.Core.Repository;
+using Backup.Core.Snapshots;
 
-namespace Backup.Core.Snapshots;
+namespace Backup.Core.Content;
 
 /// <summary>
 /// A file's content as a read-only stream of known length: a <see cref="ContentReader"/> fetches and verifies
@@ -18,7 +18,7 @@ internal sealed class NodeContentStream : Stream
     private long _position;
     private bool _disposed;
 
-    public NodeContentStream(BackupRepository repository, TreeNode node, CancellationToken cancellationToken)
+    public NodeContentStream(ContentReader reader, TreeNode node, CancellationToken cancellationToken)
     {
         _length = node.Size;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -30,7 +30,7 @@ internal sealed class NodeContentStream : Stream
         {
             try
             {
-                await new ContentReader(repository).CopyToAsync(content, async (chunk, ct) => await pipe.Writer.WriteAsync(chunk, ct).ConfigureAwait(false), token).ConfigureAwait(false);
+                await reader.CopyToAsync(content, async (chunk, ct) => await pipe.Writer.WriteAsync(chunk, ct).ConfigureAwait(false), token).ConfigureAwait(false);
                 await pipe.Writer.CompleteAsync().ConfigureAwait(false);
             }
             catch (Exception ex)

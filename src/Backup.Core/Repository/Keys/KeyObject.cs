@@ -1,7 +1,7 @@
-namespace Backup.Core.Repository;
+namespace Backup.Core.Repository.Keys;
 
 /// <summary>One stored key (<c>keys/ID</c>): the master key wrapped by a key derived from one password or key file.</summary>
-public sealed record KeyObject
+internal sealed record KeyObject
 {
     /// <summary>The key object's version.</summary>
     public int Version { get; init; } = 1;

@@ -3,10 +3,11 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Backup.Core.Buffers;
+using Backup.Core.Repository.Locks;
 using Backup.Core.Storage;
 using Backup.Core.Transforms;
 
-namespace Backup.Core.Repository;
+namespace Backup.Core.Repository.Blobs;
 
 /// <summary>
 /// Stores blobs into a repository: each new blob is compressed and encrypted on a pool of workers, appended to
@@ -19,7 +20,7 @@ namespace Backup.Core.Repository;
 /// copied and waiting or being encoded, however many callers add at once, and one pack filling, one waiting and one
 /// uploading. On a target that stages objects (a local disk) the packs are spooled there instead of held in memory.
 /// <para>
-/// A writer given the <see cref="RepositoryLock"/> it works under remembers which packs everything it references
+/// A writer given the repository lock it works under remembers which packs everything it references
 /// lies in (the packs it wrote, and the packs of blobs it found already stored). Before it writes the index, and
 /// around the snapshot, it asks the lock whether it may have lapsed; if so it re-takes the lock and checks that
 /// no exclusive lock is live and every one of those packs still exists, or fails with
@@ -28,8 +29,7 @@ namespace Backup.Core.Repository;
 /// </remarks>
 public sealed class RepositoryWriter : IAsyncDisposable
 {
-    private const int MaxBlobsPerIndexObject = 250_000;
-    private readonly BackupRepository _repository;
+    private readonly BlobStore _blobs;
     private readonly Channel<Job> _jobs;
     private readonly Channel<PackBuilder> _uploads = Channel.CreateBounded<PackBuilder>(new BoundedChannelOptions(1) { SingleReader = true });
     private readonly ConcurrentDictionary<BlobId, byte> _queued = new();
@@ -47,10 +47,10 @@ public sealed class RepositoryWriter : IAsyncDisposable
     private long _blobsAdded, _bytesAdded, _bytesStored, _packsWritten;
     private bool _completed;
 
-    internal RepositoryWriter(BackupRepository repository, int parallelism, RepositoryLock? heldLock = null)
+    internal RepositoryWriter(BlobStore blobs, int parallelism, RepositoryLock? heldLock = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
-        _repository = repository;
+        _blobs = blobs;
         _lock = heldLock;
         _jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(parallelism * 2) { SingleWriter = false });
         _slots = new SemaphoreSlim(parallelism * 2, parallelism * 2);
@@ -75,10 +75,10 @@ public sealed class RepositoryWriter : IAsyncDisposable
     /// encoded, or at once when the blob is a duplicate). Returns the blob's ID; the blob may still be on its way
     /// until <see cref="CompleteAsync"/>.
     /// </summary>
-    public async ValueTask<BlobId> AddBlobAsync(PooledBuffer content, BlobType type, CancellationToken cancellationToken = default)
+    internal async ValueTask<BlobId> AddBlobAsync(PooledBuffer content, BlobType type, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var id = _repository.ComputeId(content.Span);
+        var id = _blobs.ComputeId(content.Span);
         if (!Claim(id))
         {
             content.Dispose();
@@ -93,7 +93,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
     public async ValueTask<BlobId> AddBlobAsync(ReadOnlyMemory<byte> content, BlobType type, CancellationToken cancellationToken = default)
     {
         // Hashed where it lies, so a blob already stored (most of a re-backup) is never copied.
-        var id = _repository.ComputeId(content.Span);
+        var id = _blobs.ComputeId(content.Span);
         if (Claim(id))
         {
             await QueueAsync(id, type, null, content, cancellationToken).ConfigureAwait(false);
@@ -157,29 +157,6 @@ public sealed class RepositoryWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Stores <paramref name="snapshot"/> after <see cref="CompleteAsync"/>. When the lock may have lapsed, checks first
-    /// (see the remarks on the class), and checks again after the put, deleting the snapshot if that check fails: the
-    /// process may have been stopped during the put.
-    /// </summary>
-    /// <exception cref="RepositoryLockLapsedException">The lock lapsed and data the snapshot references is gone or may be deleted.</exception>
-    internal async Task<Snapshots.Snapshot> SaveSnapshotAsync(Snapshots.Snapshot snapshot, CancellationToken cancellationToken)
-    {
-        await EnsureLockHeldAsync(cancellationToken).ConfigureAwait(false);
-        var saved = await _repository.SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await EnsureLockHeldAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RepositoryLockLapsedException or OperationCanceledException)
-        {
-            await _repository.DeleteSnapshotAsync(saved.Id, CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-
-        return saved;
-    }
-
     /// <summary>Stops the workers; packs already uploaded stay and are reused by the next writer.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -217,9 +194,9 @@ public sealed class RepositoryWriter : IAsyncDisposable
     {
         // Sized once for the largest chunk, so neither grows through the size classes of the pool (every array
         // outgrown would stay in it, touched); each is touched only as far as the largest blob it held.
-        var room = TransformChain.IntermediateRoom(_repository.Chunker.Options.MaxSize);
-        using var scratch = new PooledBufferWriter(room, _repository.BufferPool);
-        using var encoded = new PooledBufferWriter(room + 1024, _repository.BufferPool);
+        var room = TransformChain.IntermediateRoom(_blobs.Config.Chunker.MaxSize);
+        using var scratch = new PooledBufferWriter(room, _blobs.BufferPool);
+        using var encoded = new PooledBufferWriter(room + 1024, _blobs.BufferPool);
         try
         {
             await foreach (var job in _jobs.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
@@ -228,7 +205,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
                 using (job.Content)
                 {
                     encoded.Reset();
-                    _repository.Chain.EncodeTo(job.Content.Span, job.Id.ToArray(), encoded, scratch);
+                    _blobs.Chain.EncodeTo(job.Content.Span, job.Id.ToArray(), encoded, scratch);
 
                     // Adding and handing off a full pack is one step for one worker at a time: a worker waiting to
                     // hand off a full pack holds the others back, so at most one pack fills, one waits and one
@@ -238,7 +215,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
                     {
                         _current ??= await StartPackAsync().ConfigureAwait(false);
                         await _current.AddAsync(job.Id, job.Type, encoded.WrittenMemory, (uint)job.Content.Length, _stop.Token).ConfigureAwait(false);
-                        if (_current.Length >= _repository.Config.PackSize)
+                        if (_current.Length >= _blobs.Config.PackSize)
                         {
                             full = _current;
                             _current = null;
@@ -273,9 +250,9 @@ public sealed class RepositoryWriter : IAsyncDisposable
     /// </summary>
     private async Task<PackBuilder> StartPackAsync()
     {
-        var sink = _repository.Target.GetCapability<IStagingTarget>() is { } staging
+        var sink = _blobs.Target.GetCapability<IStagingTarget>() is { } staging
             ? await staging.BeginObjectAsync(_stop.Token).ConfigureAwait(false)
-            : new BufferedStagedObject(_repository.Target, _repository.Config.PackSize + (_repository.Config.PackSize / 4), _repository.BufferPool);
+            : new BufferedStagedObject(_blobs.Target, _blobs.Config.PackSize + (_blobs.Config.PackSize / 4), _blobs.BufferPool);
         return new PackBuilder(sink);
     }
 
@@ -284,10 +261,10 @@ public sealed class RepositoryWriter : IAsyncDisposable
     {
         if (_lock is null)
         {
-            return !_repository.Index.Contains(id) && _queued.TryAdd(id, 0);
+            return !_blobs.Index.Contains(id) && _queued.TryAdd(id, 0);
         }
 
-        if (_repository.Index.TryGet(id, out var location))
+        if (_blobs.Index.TryGet(id, out var location))
         {
             // Remembered for the check after a lapsed lock: the pack this duplicate was resolved to must still exist.
             RememberReusedPack(location.Pack);
@@ -299,7 +276,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
 
     private void NoteReused(BlobId id)
     {
-        if (!_repository.Index.TryGet(id, out var location))
+        if (!_blobs.Index.TryGet(id, out var location))
         {
             _reusedUnknown.TryAdd(id, 0);
         }
@@ -323,7 +300,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
     /// writer references (written or reused) still exists; unindexed packs found at open that are gone are not indexed.
     /// </summary>
     /// <exception cref="RepositoryLockLapsedException">An exclusive lock is live, or a referenced pack is gone.</exception>
-    private async Task EnsureLockHeldAsync(CancellationToken cancellationToken)
+    internal async Task EnsureLockHeldAsync(CancellationToken cancellationToken)
     {
         if (_lock?.MayHaveLapsed() is not { } reason)
         {
@@ -331,14 +308,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
         }
 
         await _lock.ReassertAsync(cancellationToken).ConfigureAwait(false);
-        var present = new HashSet<BlobId>();
-        await foreach (var info in _repository.Target.ListAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
-        {
-            if (RepositoryLayout.TryParseId(info.Key, out var pack))
-            {
-                present.Add(pack);
-            }
-        }
+        var present = await _blobs.ListPackIdsAsync(cancellationToken).ConfigureAwait(false);
 
         var needed = new HashSet<BlobId>(_reusedPacks.Keys);
         lock (_uploaded)
@@ -353,15 +323,15 @@ public sealed class RepositoryWriter : IAsyncDisposable
                 ? $"{missing.Count} pack(s) holding data it references were deleted meanwhile (pack {missing[0].ToShortString()}{(missing.Count > 1 ? " and others" : "")}), most likely by a prune"
                 : $"{_reusedUnknown.Count} blob(s) it reuses from the previous snapshot are not in the index (blob {_reusedUnknown.Keys.First().ToShortString()})";
             throw new RepositoryLockLapsedException(
-                $"The repository lock in {_repository.Target.Description} lapsed while writing ({reason}), and {what}. " +
+                $"The repository lock in {_blobs.Target.Description} lapsed while writing ({reason}), and {what}. " +
                 "Nothing that references the missing data was saved (no snapshot, and no index naming a missing pack); run it again.");
         }
 
-        foreach (var pack in _repository.UnindexedPacks.Keys)
+        foreach (var pack in _blobs.UnindexedPacks.Keys)
         {
             if (!present.Contains(pack))
             {
-                _repository.UnindexedPacks.TryRemove(pack, out _);
+                _blobs.UnindexedPacks.TryRemove(pack, out _);
             }
         }
     }
@@ -383,7 +353,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
             {
                 // Every copy takes an array of one size (the largest chunk), so the pool keeps as many as are queued
                 // at once rather than that many per size class; each is touched only as far as its blobs reached.
-                buffer = new PooledBuffer(Math.Max(content.Length, _repository.Chunker.Options.MaxSize), _repository.BufferPool);
+                buffer = new PooledBuffer(Math.Max(content.Length, _blobs.Config.Chunker.MaxSize), _blobs.BufferPool);
                 buffer.Shrink(content.Length);
                 content.Span.CopyTo(buffer.Span);
             }
@@ -430,10 +400,10 @@ public sealed class RepositoryWriter : IAsyncDisposable
                 {
                     // Sealing and committing run here, beside the encoders rather than in their way (a worker
                     // handing off a full pack holds the others back while it does so).
-                    await pack.SealAsync(_repository.Chain, _stop.Token).ConfigureAwait(false);
+                    await pack.SealAsync(_blobs.Chain, _stop.Token).ConfigureAwait(false);
                     foreach (var entry in pack.Entries)
                     {
-                        _repository.Index.TryAdd(entry.Id, new BlobLocation(pack.Id, entry.Type, entry.Offset, entry.Length, entry.RawLength));
+                        _blobs.Index.TryAdd(entry.Id, new BlobLocation(pack.Id, entry.Type, entry.Offset, entry.Length, entry.RawLength));
                     }
 
                     lock (_uploaded)
@@ -462,42 +432,17 @@ public sealed class RepositoryWriter : IAsyncDisposable
         }
 
         // Packs a stopped writer left behind are indexed now, so they stop costing a header read on every open.
-        foreach (var (pack, entries) in _repository.UnindexedPacks)
+        foreach (var (pack, entries) in _blobs.UnindexedPacks)
         {
             packs.Add((pack, entries));
         }
 
-        var index = new IndexFile();
-        var blobs = 0;
-        foreach (var (pack, entries) in packs)
-        {
-            index.Packs[pack] = [.. entries];
-            blobs += entries.Count;
-            if (blobs >= MaxBlobsPerIndexObject)
-            {
-                await PutIndexAsync(index, cancellationToken).ConfigureAwait(false);
-                index = new IndexFile();
-                blobs = 0;
-            }
-        }
-
-        if (index.Packs.Count > 0)
-        {
-            await PutIndexAsync(index, cancellationToken).ConfigureAwait(false);
-        }
+        await _blobs.WriteIndexAsync(packs, [], cancellationToken).ConfigureAwait(false);
 
         foreach (var (pack, _) in packs)
         {
-            _repository.UnindexedPacks.TryRemove(pack, out _);
+            _blobs.UnindexedPacks.TryRemove(pack, out _);
         }
-    }
-
-    private async Task PutIndexAsync(IndexFile index, CancellationToken cancellationToken)
-    {
-        var stored = index.Encode(_repository.Chain);
-        var key = RepositoryLayout.IndexKey(BlobId.Sha256(stored));
-        await _repository.Target.PutAsync(key, stored, cancellationToken).ConfigureAwait(false);
-        _repository.NoteIndexWritten(key);
     }
 
     private void Fail(Exception exception)

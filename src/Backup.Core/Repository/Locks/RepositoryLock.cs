@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Backup.Core.Storage;
 
-namespace Backup.Core.Repository;
+namespace Backup.Core.Repository.Locks;
 
 /// <summary>
 /// A lock object in <c>locks/</c>. Backups, restores and checks hold shared locks, which never block each other;
@@ -25,18 +25,18 @@ namespace Backup.Core.Repository;
 /// without knowing: others may prune meanwhile. So the lock keeps track of whether it may have lapsed: on the
 /// monotonic clock since its last successful write, on the wall clock against the <c>expires</c> it wrote (a
 /// suspended machine's monotonic clock may not advance), and through failed refreshes or its object disappearing.
-/// Writers check it before storing an index or a snapshot (see <see cref="RepositoryWriter"/>).
+/// Writers check it before storing an index or a snapshot (see RepositoryWriter).
 /// </para>
 /// </remarks>
-public sealed class RepositoryLock : IAsyncDisposable
+internal sealed class RepositoryLock : IAsyncDisposable
 {
     /// <summary>How long a lock lives unless refreshed.</summary>
-    public static readonly TimeSpan DefaultTimeToLive = TimeSpan.FromMinutes(15);
+    public static readonly TimeSpan DefaultTimeToLive = RepositoryLockOptions.DefaultTimeToLive;
 
     // Decoded lock objects are a few hundred bytes; anything larger is not one.
     private const int MaxLockObjectLength = 64 * 1024;
 
-    private readonly BackupRepository _repository;
+    private readonly RepositoryLocks _locks;
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeToLive;
     private readonly CancellationTokenSource _stop = new();
@@ -48,9 +48,9 @@ public sealed class RepositoryLock : IAsyncDisposable
     private long _writtenAt;
     private string? _lapse;
 
-    private RepositoryLock(BackupRepository repository, string key, LockObject value, long writtenAt, TimeSpan timeToLive, TimeProvider time)
+    private RepositoryLock(RepositoryLocks locks, string key, LockObject value, long writtenAt, TimeSpan timeToLive, TimeProvider time)
     {
-        _repository = repository;
+        _locks = locks;
         Key = key;
         _lock = value;
         _writtenAt = writtenAt;
@@ -72,14 +72,14 @@ public sealed class RepositoryLock : IAsyncDisposable
     /// </summary>
     private TimeSpan SafetyMargin => _timeToLive / 3;
 
-    /// <summary>Takes a lock on <paramref name="repository"/>, for <see cref="RepositoryLockOptions.TimeToLive"/>.</summary>
+    /// <summary>Takes a lock on the repository of <paramref name="locks"/>, for <see cref="RepositoryLockOptions.TimeToLive"/>.</summary>
     /// <exception cref="RepositoryLockedException">A conflicting, live lock exists.</exception>
-    public static async Task<RepositoryLock> AcquireAsync(BackupRepository repository, bool exclusive, string purpose, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    public static async Task<RepositoryLock> AcquireAsync(RepositoryLocks locks, bool exclusive, string purpose, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(repository);
-        var target = repository.Target;
+        ArgumentNullException.ThrowIfNull(locks);
+        var target = locks.Target;
         var time = timeProvider ?? TimeProvider.System;
-        var ttl = repository.Locking.TimeToLive;
+        var ttl = locks.Locking.TimeToLive;
         var writtenAt = time.GetTimestamp();
         var now = time.GetUtcNow();
         var value = new LockObject
@@ -92,15 +92,23 @@ public sealed class RepositoryLock : IAsyncDisposable
             Expires = now + ttl,
         };
         var key = RepositoryLayout.LocksPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        await target.PutAsync(key, Encode(repository, key, value), cancellationToken).ConfigureAwait(false);
+        await target.PutAsync(key, Encode(locks, key, value), cancellationToken).ConfigureAwait(false);
         try
         {
-            await foreach (var (otherKey, other) in ReadLocksAsync(repository, cancellationToken).ConfigureAwait(false))
+            await foreach (var (otherKey, other) in ReadLocksAsync(locks, cancellationToken).ConfigureAwait(false))
             {
                 if (otherKey != key && other.Expires > time.GetUtcNow() && (exclusive || other.Exclusive))
                 {
                     throw new RepositoryLockedException(
-                        $"The repository in {target.Description} is locked{(other.Exclusive ? " exclusively" : "")} by {other.Purpose ?? "another process"} on {other.Hostname} (pid {other.ProcessId}) until {other.Expires:u} unless refreshed; try again later, or remove '{otherKey}' if that process is gone.");
+                        $"The repository in {target.Description} is locked{(other.Exclusive ? " exclusively" : "")} by {other.Purpose ?? "another process"} on {other.Hostname} (pid {other.ProcessId}) until {other.Expires:u} unless refreshed; try again later, or remove '{otherKey}' if that process is gone.")
+                    {
+                        LockKey = otherKey,
+                        IsExclusive = other.Exclusive,
+                        Purpose = other.Purpose,
+                        Hostname = other.Hostname,
+                        ProcessId = other.ProcessId,
+                        Expires = other.Expires,
+                    };
                 }
             }
         }
@@ -110,7 +118,7 @@ public sealed class RepositoryLock : IAsyncDisposable
             throw;
         }
 
-        return new RepositoryLock(repository, key, value, writtenAt, ttl, time);
+        return new RepositoryLock(locks, key, value, writtenAt, ttl, time);
     }
 
     /// <summary>
@@ -118,11 +126,11 @@ public sealed class RepositoryLock : IAsyncDisposable
     /// are skipped and reported through <see cref="RepositoryLockOptions.UnauthenticatedLockFound"/>; ones deleted
     /// while being listed are skipped.
     /// </summary>
-    public static async IAsyncEnumerable<(string Key, LockObject Lock)> ReadLocksAsync(BackupRepository repository, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<(string Key, LockObject Lock)> ReadLocksAsync(RepositoryLocks locks, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(locks);
         var keys = new List<string>();
-        await foreach (var info in repository.Target.ListAsync(RepositoryLayout.LocksPrefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in locks.Target.ListAsync(RepositoryLayout.LocksPrefix, cancellationToken).ConfigureAwait(false))
         {
             keys.Add(info.Key);
         }
@@ -132,7 +140,7 @@ public sealed class RepositoryLock : IAsyncDisposable
             byte[]? stored;
             try
             {
-                stored = await repository.Target.ReadAllAsync(key, ObjectSizeLimits.Lock, cancellationToken).ConfigureAwait(false);
+                stored = await locks.Target.ReadAllAsync(key, ObjectSizeLimits.Lock, cancellationToken).ConfigureAwait(false);
             }
             catch (BackupObjectTooLargeException)
             {
@@ -144,31 +152,31 @@ public sealed class RepositoryLock : IAsyncDisposable
                 continue;
             }
 
-            if (stored is not null && TryDecode(repository, key, stored) is { } value)
+            if (stored is not null && TryDecode(locks, key, stored) is { } value)
             {
                 yield return (key, value);
             }
             else
             {
-                repository.Locking.UnauthenticatedLockFound?.Invoke(
-                    $"Lock object '{Printable(key)}' in {repository.Target.Description} does not authenticate under the repository's key: it was written as " +
+                locks.Locking.UnauthenticatedLockFound?.Invoke(
+                    $"Lock object '{Printable(key)}' in {locks.Target.Description} does not authenticate under the repository's key: it was written as " +
                     "plain JSON by an older version, or forged or damaged by someone with access to the storage. It is ignored (it blocks nothing and " +
-                    "protects nothing); delete it once no older version of this tool works on the repository.");
+                    "protects nothing); delete it once no older version of this tool works on the locks.");
             }
         }
     }
 
     /// <summary>Deletes authenticated locks that expired (their holders are gone); returns how many. Unauthenticated ones are reported, not deleted.</summary>
-    public static async Task<int> RemoveStaleLocksAsync(BackupRepository repository, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    public static async Task<int> RemoveStaleLocksAsync(RepositoryLocks locks, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(locks);
         var now = (timeProvider ?? TimeProvider.System).GetUtcNow();
         var removed = 0;
-        await foreach (var (key, value) in ReadLocksAsync(repository, cancellationToken).ConfigureAwait(false))
+        await foreach (var (key, value) in ReadLocksAsync(locks, cancellationToken).ConfigureAwait(false))
         {
             if (value.Expires <= now)
             {
-                await repository.Target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                await locks.Target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
                 removed++;
             }
         }
@@ -198,12 +206,12 @@ public sealed class RepositoryLock : IAsyncDisposable
     internal async Task ReassertAsync(CancellationToken cancellationToken)
     {
         await RenewAsync(cancellationToken).ConfigureAwait(false);
-        await foreach (var (otherKey, other) in ReadLocksAsync(_repository, cancellationToken).ConfigureAwait(false))
+        await foreach (var (otherKey, other) in ReadLocksAsync(_locks, cancellationToken).ConfigureAwait(false))
         {
             if (otherKey != Key && other.Exclusive && other.Expires > _time.GetUtcNow())
             {
                 throw new RepositoryLockLapsedException(
-                    $"This {_lock.Purpose}'s lock on the repository in {_repository.Target.Description} lapsed ({MayHaveLapsed()}), and {other.Purpose ?? "an exclusive operation"} " +
+                    $"This {_lock.Purpose}'s lock on the repository in {_locks.Target.Description} lapsed ({MayHaveLapsed()}), and {other.Purpose ?? "an exclusive operation"} " +
                     $"on {other.Hostname} (pid {other.ProcessId}) holds the repository now, so data this {_lock.Purpose} references may be deleted. Nothing was saved; run it again.");
             }
         }
@@ -226,7 +234,7 @@ public sealed class RepositoryLock : IAsyncDisposable
             // A refresh was under way.
         }
 
-        await _repository.Target.DeleteAsync(Key, CancellationToken.None).ConfigureAwait(false);
+        await _locks.Target.DeleteAsync(Key, CancellationToken.None).ConfigureAwait(false);
         _stop.Dispose();
         _writeGate.Dispose();
     }
@@ -257,7 +265,7 @@ public sealed class RepositoryLock : IAsyncDisposable
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (await _repository.Target.StatAsync(Key, cancellationToken).ConfigureAwait(false) is null)
+            if (await _locks.Target.StatAsync(Key, cancellationToken).ConfigureAwait(false) is null)
             {
                 MarkLapsed("its lock object was removed, by a process that found it expired or by hand");
             }
@@ -271,7 +279,7 @@ public sealed class RepositoryLock : IAsyncDisposable
             }
 
             var renewed = previous with { Refreshed = now, Expires = now + _timeToLive };
-            await _repository.Target.PutAsync(Key, Encode(_repository, Key, renewed), cancellationToken).ConfigureAwait(false);
+            await _locks.Target.PutAsync(Key, Encode(_locks, Key, renewed), cancellationToken).ConfigureAwait(false);
             lock (_state)
             {
                 // Judged once the write is done: if the previous write may have expired by now, others may have seen no
@@ -320,14 +328,14 @@ public sealed class RepositoryLock : IAsyncDisposable
     /// <summary>The associated data of a lock object: bound to its name, so a lock cannot be passed off under another.</summary>
     private static byte[] ObjectId(string key) => Encoding.UTF8.GetBytes("backup-sdk lock v1:" + key);
 
-    private static byte[] Encode(BackupRepository repository, string key, LockObject value) =>
-        repository.Chain.Encode(JsonSerializer.SerializeToUtf8Bytes(value, RepositoryJson.Default.LockObject), ObjectId(key));
+    private static byte[] Encode(RepositoryLocks locks, string key, LockObject value) =>
+        locks.Chain.Encode(JsonSerializer.SerializeToUtf8Bytes(value, LockJson.Default.LockObject), ObjectId(key));
 
-    private static LockObject? TryDecode(BackupRepository repository, string key, byte[] stored)
+    private static LockObject? TryDecode(RepositoryLocks locks, string key, byte[] stored)
     {
         try
         {
-            return JsonSerializer.Deserialize(repository.Chain.Decode(stored, ObjectId(key), MaxLockObjectLength), RepositoryJson.Default.LockObject);
+            return JsonSerializer.Deserialize(locks.Chain.Decode(stored, ObjectId(key), MaxLockObjectLength), LockJson.Default.LockObject);
         }
         catch (Exception ex) when (ex is InvalidDataException or JsonException)
         {

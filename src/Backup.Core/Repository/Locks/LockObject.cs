@@ -1,7 +1,7 @@
-namespace Backup.Core.Repository;
+namespace Backup.Core.Repository.Locks;
 
 /// <summary>A stored lock (<c>locks/ID</c>): who holds it, how, and until when unless refreshed.</summary>
-public sealed record LockObject
+internal sealed record LockObject
 {
     /// <summary>Whether the lock excludes every other (prune) or only exclusive ones (backup, check, restore).</summary>
     public bool Exclusive { get; init; }

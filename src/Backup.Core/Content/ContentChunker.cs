@@ -2,15 +2,16 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Backup.Core.Chunking;
+using Backup.Core.Snapshots;
 
-namespace Backup.Core.Pipeline;
+namespace Backup.Core.Content;
 
 /// <summary>
 /// Cuts the bytes of a <see cref="PipeReader"/> into content-defined chunks. Each chunk is handed out as a
 /// window into a reused buffer, valid only until the next one is asked for: hashing needs no copy, and only new
 /// chunks are copied, by the writer that keeps them.
 /// </summary>
-public static class ContentChunker
+internal static class ContentChunker
 {
     /// <summary>Room beyond one maximum chunk: how much can be read between two moves of the unread bytes.</summary>
     private const int ReadRoom = 1024 * 1024;

@@ -1,4 +1,4 @@
-namespace Backup.Core.Repository;
+namespace Backup.Core.Repository.Blobs;
 
 /// <summary>One blob as a pack's header describes it.</summary>
 /// <param name="Id">The blob's keyed ID.</param>
@@ -6,4 +6,4 @@ namespace Backup.Core.Repository;
 /// <param name="Offset">Where the stored blob starts in the pack.</param>
 /// <param name="Length">The stored length.</param>
 /// <param name="RawLength">The plaintext length.</param>
-public readonly record struct PackHeaderEntry(BlobId Id, BlobType Type, uint Offset, uint Length, uint RawLength);
+internal readonly record struct PackHeaderEntry(BlobId Id, BlobType Type, uint Offset, uint Length, uint RawLength);

@@ -2,7 +2,7 @@ using System.Buffers;
 using Backup.Core.Buffers;
 using Backup.Core.Storage;
 
-namespace Backup.Core.Repository;
+namespace Backup.Core.Repository.Blobs;
 
 /// <summary>An object staged in memory, for targets that only take whole objects: committing puts the buffer.</summary>
 internal sealed class BufferedStagedObject(IBackupTarget target, int capacity, ArrayPool<byte> pool) : IStagedObject

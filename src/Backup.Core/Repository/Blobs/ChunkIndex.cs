@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Backup.Core.Repository;
+namespace Backup.Core.Repository.Blobs;
 
 /// <summary>
 /// The in-memory map from blob ID to its location, built from the repository's index objects. It is the
@@ -11,7 +11,7 @@ namespace Backup.Core.Repository;
 /// when growing, no large slack), found through an open-addressing table of 32-bit slots kept at most 3/4 full.
 /// Pack IDs are stored once and referenced by ordinal. Safe for concurrent readers and writers.
 /// </remarks>
-public sealed class ChunkIndex
+internal sealed class ChunkIndex
 {
     private const int SegmentShift = 16;
     private const int SegmentSize = 1 << SegmentShift;

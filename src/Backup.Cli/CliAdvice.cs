@@ -1,0 +1,23 @@
+using Backup.Core.Repository;
+
+namespace Backup.Cli;
+
+/// <summary>
+/// What the operator can do next, in terms of this tool's commands: the library's exceptions say what is wrong (and
+/// carry it as typed data); only the tool knows which command fixes it.
+/// </summary>
+internal static class CliAdvice
+{
+    /// <summary>A sentence to add after the exception's message, or an empty string.</summary>
+    public static string For(Exception exception) => exception switch
+    {
+        RepositoryNotFoundException => " 'backup init' creates one.",
+        RepositoryAlreadyExistsException => " Use it with the other commands, or give 'backup init' another location.",
+        SnapshotNotFoundException => " List them with 'backup snapshots'.",
+        RepositoryKeyNotFoundException => " List them with 'backup key list'.",
+        RepositoryCorruptException { Remedy: RepositoryRemedy.Check } => " Run 'backup check'.",
+        RepositoryCorruptException { Remedy: RepositoryRemedy.RepairIndex } => " Run 'backup repair index'.",
+        RepositoryLockNotWritableException => " Restore with --no-lock.",
+        _ => string.Empty,
+    };
+}

@@ -1,0 +1,316 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Backup.Core.Chunking;
+using Backup.Core.Content;
+using Backup.Core.Crypto;
+using Backup.Core.Repository;
+using Backup.Core.Repository.Blobs;
+using Backup.Core.Repository.Keys;
+using Backup.Core.Repository.Locks;
+using Backup.Core.Snapshots;
+using Backup.Core.Storage;
+using Backup.Core.Transforms;
+
+namespace Backup.Core;
+
+/// <summary>
+/// An open repository: a small facade over its layers. The blob store (target, transforms, packs and the index) is
+/// below everything; the <see cref="Keys"/> wrap the master key; the <see cref="Snapshots"/> name what was backed up;
+/// the services (backup, restore, maintenance, verification, replication, retention) work through these, and take
+/// the repository's lock with a fresh index from <see cref="BeginOperationAsync(LockKind, string, CancellationToken)"/>.
+/// The stored objects are the single source of truth: nothing is cached on local disk.
+/// </summary>
+public sealed class BackupRepository : IAsyncDisposable
+{
+    private readonly MasterKey _key;
+
+    private BackupRepository(IBackupTarget target, RepositoryConfig config, MasterKey key, KeyRing keys, IStreamTransform[] userTransforms)
+    {
+        _key = key;
+        Blobs = new BlobStore(target, config, key, userTransforms);
+        Keys = keys;
+        Snapshots = new SnapshotStore(Blobs);
+        Content = new ContentReader(Blobs);
+        Locks = new RepositoryLocks(target, Blobs.Chain, Locking);
+        Chunker = new FastCdcChunker(key.ChunkerSecret, config.Chunker);
+    }
+
+    /// <summary>The repository's configuration.</summary>
+    public RepositoryConfig Config => Blobs.Config;
+
+    /// <summary>Where the repository lives, for messages (the target's description).</summary>
+    public string Location => Blobs.Description;
+
+    /// <summary>The repository's keys: list, add, remove, change.</summary>
+    public KeyRing Keys { get; }
+
+    /// <summary>The repository's snapshots and the trees they reference.</summary>
+    public SnapshotStore Snapshots { get; }
+
+    /// <summary>Reads files' content back: chunks checked against their IDs, in order, fetched ahead in parallel.</summary>
+    public ContentReader Content { get; }
+
+    /// <summary>How this process's locks on the repository behave: their lifetime, and where unauthenticated lock objects are reported.</summary>
+    public RepositoryLockOptions Locking { get; } = new();
+
+    /// <summary>
+    /// Key objects that were skipped when this repository was opened because they cannot be used (see
+    /// <see cref="KeyRing.SkippedKeys"/>).
+    /// </summary>
+    public IReadOnlyList<RepositoryKeyInfo> SkippedKeys => Keys.SkippedKeys;
+
+    /// <summary>The blob layer: target, transforms, packs and the index.</summary>
+    internal BlobStore Blobs { get; }
+
+    /// <summary>The repository's lock objects.</summary>
+    internal RepositoryLocks Locks { get; }
+
+    /// <summary>The chunker, keyed by this repository's secret.</summary>
+    internal FastCdcChunker Chunker { get; }
+
+    /// <summary>Creates a repository on an empty target and opens it.</summary>
+    /// <exception cref="RepositoryException">The target already holds a repository.</exception>
+    public static async Task<BackupRepository> InitAsync(IBackupTarget target, RepositoryCredentials credentials, RepositoryInitOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(credentials);
+        options ??= new RepositoryInitOptions();
+        options.Validate();
+        if (await target.StatAsync(RepositoryLayout.Config, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw new RepositoryAlreadyExistsException(target.Description);
+        }
+
+        var config = new RepositoryConfig
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            Created = DateTimeOffset.Now,
+            Chunker = options.Chunker,
+            PackSize = options.PackSize,
+            Compression = options.Compression,
+        };
+        var (userTransforms, configured) = await UserTransforms.CreateAsync(options.Transforms, new() { RepositoryId = config.Id, TargetDescription = target.Description }, cancellationToken).ConfigureAwait(false);
+        if (configured.Length > 0)
+        {
+            config = config with { Version = UserTransforms.ConfigVersion, Transforms = configured };
+        }
+
+        var key = MasterKey.Generate();
+        config = config with { Mac = ConfigMac(config, key) };
+        var keys = await KeyRing.CreateAsync(target, config.Id, key, credentials, options.KdfIterations, options.KeyLabel, cancellationToken).ConfigureAwait(false);
+
+        // The config goes last: until it exists there is no repository, so a failed init leaves nothing that opens.
+        await target.PutAsync(RepositoryLayout.Config, JsonSerializer.SerializeToUtf8Bytes(config, RepositoryJson.Default.RepositoryConfig), cancellationToken).ConfigureAwait(false);
+        return new BackupRepository(target, config, key, keys, userTransforms);
+    }
+
+    /// <summary>Opens an existing repository and loads its index.</summary>
+    /// <exception cref="RepositoryNotFoundException">The target holds no repository.</exception>
+    /// <exception cref="RepositoryFormatException">The repository was written by a newer version.</exception>
+    /// <exception cref="WrongPasswordException">The credentials open no key.</exception>
+    /// <exception cref="TransformNotRegisteredException">The repository needs a user transform (open it with <see cref="OpenAsync(IBackupTarget, RepositoryCredentials, RepositoryOpenOptions, CancellationToken)"/>).</exception>
+    public static Task<BackupRepository> OpenAsync(IBackupTarget target, RepositoryCredentials credentials, CancellationToken cancellationToken = default) =>
+        OpenAsync(target, credentials, new RepositoryOpenOptions(), cancellationToken);
+
+    /// <summary>Opens an existing repository with the user transforms it may need, and loads its index.</summary>
+    /// <exception cref="RepositoryNotFoundException">The target holds no repository.</exception>
+    /// <exception cref="RepositoryFormatException">The repository was written by a newer version.</exception>
+    /// <exception cref="WrongPasswordException">The credentials open no key.</exception>
+    /// <exception cref="TransformNotRegisteredException">The repository needs a user transform that is not in <paramref name="options"/>.</exception>
+    /// <exception cref="RepositoryTransformException">A user transform could not be opened from what the repository recorded.</exception>
+    public static async Task<BackupRepository> OpenAsync(IBackupTarget target, RepositoryCredentials credentials, RepositoryOpenOptions options, CancellationToken cancellationToken = default)
+    {
+        var repository = await OpenWithoutIndexAsync(target, credentials, options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await repository.Blobs.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await repository.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return repository;
+    }
+
+    /// <summary>
+    /// Opens an existing repository without loading its index: for check and repair, which read the index objects
+    /// themselves and must still work when one of them is damaged (which makes <see cref="OpenAsync(IBackupTarget, RepositoryCredentials, CancellationToken)"/> fail).
+    /// </summary>
+    /// <exception cref="RepositoryNotFoundException">The target holds no repository.</exception>
+    /// <exception cref="RepositoryFormatException">The repository was written by a newer version.</exception>
+    /// <exception cref="WrongPasswordException">The credentials open no key.</exception>
+    public static Task<BackupRepository> OpenWithoutIndexAsync(IBackupTarget target, RepositoryCredentials credentials, CancellationToken cancellationToken = default) =>
+        OpenWithoutIndexAsync(target, credentials, new RepositoryOpenOptions(), cancellationToken);
+
+    /// <summary>Opens an existing repository with the user transforms it may need, without loading its index (see the overload without options).</summary>
+    /// <exception cref="RepositoryNotFoundException">The target holds no repository.</exception>
+    /// <exception cref="RepositoryFormatException">The repository was written by a newer version.</exception>
+    /// <exception cref="WrongPasswordException">The credentials open no key.</exception>
+    /// <exception cref="TransformNotRegisteredException">The repository needs a user transform that is not in <paramref name="options"/>.</exception>
+    /// <exception cref="RepositoryTransformException">A user transform could not be opened from what the repository recorded.</exception>
+    public static async Task<BackupRepository> OpenWithoutIndexAsync(IBackupTarget target, RepositoryCredentials credentials, RepositoryOpenOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentNullException.ThrowIfNull(options);
+        var config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
+        var (key, keys) = await KeyRing.UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
+        IStreamTransform[] userTransforms;
+        try
+        {
+            CheckConfigMac(target, config, key);
+            userTransforms = await UserTransforms.OpenAsync(config, options.Transforms, target.Description, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+
+        return new BackupRepository(target, config, key, keys, userTransforms);
+    }
+
+    /// <summary>The config's authentication code: HMAC-SHA256 over its JSON without <see cref="RepositoryConfig.Mac"/>.</summary>
+    private static string ConfigMac(RepositoryConfig config, MasterKey key)
+    {
+        Span<byte> macKey = stackalloc byte[32];
+        HMACSHA256.HashData(key.IdKey, "backup-sdk config mac v1"u8, macKey);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(config with { Mac = null }, RepositoryJson.Default.RepositoryConfig);
+        var mac = Convert.ToHexStringLower(HMACSHA256.HashData(macKey, bytes));
+        CryptographicOperations.ZeroMemory(macKey);
+        return mac;
+    }
+
+    /// <summary>Refuses a config that the master key did not authenticate: it was changed outside this library or damaged.</summary>
+    private static void CheckConfigMac(IBackupTarget target, RepositoryConfig config, MasterKey key)
+    {
+        var expected = ConfigMac(config, key);
+        if (config.Mac is null || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(config.Mac), Encoding.ASCII.GetBytes(expected)))
+        {
+            key.Dispose();
+            throw new RepositoryCorruptException(
+                $"The repository config in {target.Description} does not match its authentication code: it was changed outside this library or is damaged. " +
+                "Nothing was read or written. Put back the original 'config' object (from the storage's versioning or a copy of the storage) before using this repository.");
+        }
+    }
+
+    /// <summary>Reads and checks a target's configuration without opening the repository.</summary>
+    public static async Task<RepositoryConfig> ReadConfigAsync(IBackupTarget target, CancellationToken cancellationToken = default)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await target.ReadAllAsync(RepositoryLayout.Config, ObjectSizeLimits.Config, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackupObjectNotFoundException)
+        {
+            throw new RepositoryNotFoundException(target.Description);
+        }
+
+        RepositoryConfig? config;
+        try
+        {
+            using var document = JsonDocument.Parse(bytes);
+            if (document.RootElement.TryGetProperty("version", out var version) && version.TryGetInt32(out var v) && v > RepositoryConfig.CurrentVersion)
+            {
+                throw new RepositoryFormatException($"The repository in {target.Description} uses format version {v}; this version of Backup.Core reads up to version {RepositoryConfig.CurrentVersion}. Upgrade to read it.");
+            }
+
+            config = JsonSerializer.Deserialize(bytes, RepositoryJson.Default.RepositoryConfig);
+        }
+        catch (JsonException ex)
+        {
+            throw new RepositoryCorruptException($"The repository config in {target.Description} is not valid JSON: {ex.Message}", ex);
+        }
+
+        if (config is null || config.Format != new RepositoryConfig { Id = "", Chunker = new() }.Format || config.Version < 1)
+        {
+            throw new RepositoryCorruptException($"The object 'config' in {target.Description} is not a Backup SDK repository configuration.");
+        }
+
+        try
+        {
+            // The config is plain JSON and not authenticated: settings that do not validate mean it was damaged.
+            ArgumentNullException.ThrowIfNull(config.Chunker, nameof(config.Chunker));
+            config.Chunker.Validate();
+            _ = CompressionSetting.Parse(config.Compression);
+            if (config.PackSize < 4 * 1024 * 1024 || config.PackSize > 256 * 1024 * 1024)
+            {
+                throw new ArgumentException($"{nameof(config.PackSize)} must be between 4 MiB and 256 MiB (was {config.PackSize}).");
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            throw new RepositoryCorruptException($"The repository config in {target.Description} has an invalid setting: {ex.Message}", ex);
+        }
+
+        return config;
+    }
+
+    /// <summary>
+    /// Takes the repository's lock for <paramref name="purpose"/> and brings the index up to date under it, as every
+    /// operation must before it deduplicates against the index or reads through it: between opening and locking,
+    /// another process may have pruned or backed up. Dispose the operation to release the lock.
+    /// </summary>
+    /// <exception cref="RepositoryLockedException">A conflicting, live lock exists.</exception>
+    public Task<RepositoryOperation> BeginOperationAsync(LockKind kind, string purpose, CancellationToken cancellationToken = default) =>
+        BeginOperationAsync(kind, purpose, refreshIndex: true, timeProvider: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="BeginOperationAsync(LockKind, string, CancellationToken)"/> on the clock of <paramref name="timeProvider"/>;
+    /// without <paramref name="refreshIndex"/> for operations that read the index objects themselves (check, prune,
+    /// repair), which must work when one is damaged and would only waste the refresh.
+    /// </summary>
+    internal async Task<RepositoryOperation> BeginOperationAsync(LockKind kind, string purpose, bool refreshIndex, TimeProvider? timeProvider, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(purpose);
+        var held = await RepositoryLock.AcquireAsync(Locks, kind == LockKind.Exclusive, purpose, timeProvider, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (refreshIndex)
+            {
+                await Blobs.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await held.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new RepositoryOperation(this, held);
+    }
+
+    /// <summary>Counts what the repository holds on its storage (one listing of packs, index objects and snapshots).</summary>
+    public async Task<RepositoryStorageStatistics> GetStorageStatisticsAsync(CancellationToken cancellationToken = default)
+    {
+        var (packs, packBytes) = await Blobs.CountAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false);
+        var (indexObjects, indexBytes) = await Blobs.CountAsync(RepositoryLayout.IndexPrefix, cancellationToken).ConfigureAwait(false);
+        var (snapshots, snapshotBytes) = await Blobs.CountAsync(RepositoryLayout.SnapshotsPrefix, cancellationToken).ConfigureAwait(false);
+        return new RepositoryStorageStatistics
+        {
+            Packs = packs,
+            PackBytes = packBytes,
+            IndexObjects = indexObjects,
+            IndexBytes = indexBytes,
+            Snapshots = snapshots,
+            SnapshotBytes = snapshotBytes,
+            IndexedBlobs = Blobs.Index.Count,
+        };
+    }
+
+    /// <summary>Starts writing blobs and snapshots.</summary>
+    /// <param name="parallelism">Encoding workers; the number of processors when not given.</param>
+    public RepositoryWriter CreateWriter(int? parallelism = null) => new(Blobs, parallelism ?? Environment.ProcessorCount);
+
+    /// <summary>Releases the key material, transforms and buffers; the target is not disposed (whoever created it does that, after this).</summary>
+    public ValueTask DisposeAsync()
+    {
+        Blobs.Dispose();
+        _key.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,190 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Backup.Core.Repository;
+using Backup.Core.Repository.Blobs;
+using Backup.Core.Storage;
+using Backup.Core.Transforms;
+
+namespace Backup.Core.Snapshots;
+
+/// <summary>
+/// The snapshots of an open repository: lists, finds, saves and deletes snapshot objects, and reads the trees they
+/// reference. A snapshot object is stored on its own (<c>snapshots/ID</c>), named by the hash of its encrypted bytes.
+/// </summary>
+public sealed class SnapshotStore
+{
+    /// <summary>The object ID a snapshot object is encoded under.</summary>
+    internal static readonly byte[] SnapshotObjectId = "backup-sdk snapshot v1"u8.ToArray();
+    private readonly BlobStore _blobs;
+
+    internal SnapshotStore(BlobStore blobs) => _blobs = blobs;
+
+    /// <summary>Reads a tree blob.</summary>
+    /// <exception cref="RepositoryCorruptException">The tree is missing, damaged or not a tree.</exception>
+    public async Task<Tree> LoadTreeAsync(BlobId id, CancellationToken cancellationToken = default)
+    {
+        var bytes = await _blobs.ReadBlobAsync(id, cancellationToken).ConfigureAwait(false);
+        return TreeCodec.Decode(bytes, id);
+    }
+
+    /// <summary>Lists every snapshot, oldest first. Damaged snapshot objects are reported through <paramref name="onError"/> and skipped.</summary>
+    public async IAsyncEnumerable<Snapshot> ListAsync(Action<string, Exception>? onError = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var keys = new List<string>();
+        await foreach (var info in _blobs.Target.ListAsync(RepositoryLayout.SnapshotsPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(info.Key);
+        }
+
+        var snapshots = new List<Snapshot>(keys.Count);
+        foreach (var key in keys)
+        {
+            try
+            {
+                snapshots.Add(await LoadSnapshotObjectAsync(key, cancellationToken).ConfigureAwait(false));
+            }
+            catch (RepositoryCorruptException ex) when (onError is not null)
+            {
+                onError(key, ex);
+            }
+        }
+
+        foreach (var snapshot in snapshots.OrderBy(s => s.Time).ThenBy(s => s.Id))
+        {
+            yield return snapshot;
+        }
+    }
+
+    /// <summary>Finds a snapshot by full ID, unique ID prefix (at least 4 digits), or "latest".</summary>
+    /// <exception cref="RepositoryException">No snapshot or more than one matches.</exception>
+    public async Task<Snapshot> FindAsync(string idOrPrefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(idOrPrefix);
+        if (idOrPrefix.Equals("latest", StringComparison.OrdinalIgnoreCase))
+        {
+            Snapshot? latest = null;
+            var damaged = new List<string>();
+
+            // A damaged snapshot object must not hide every good one: a check reports it.
+            await foreach (var snapshot in ListAsync((key, _) => damaged.Add(key), cancellationToken).ConfigureAwait(false))
+            {
+                latest = snapshot;
+            }
+
+            return latest ?? throw (damaged.Count > 0
+                ? new RepositoryCorruptException($"Every snapshot object in {_blobs.Target.Description} is damaged or altered ({string.Join(", ", damaged)}).") { Remedy = RepositoryRemedy.Check }
+                : new SnapshotNotFoundException($"The repository in {_blobs.Target.Description} has no snapshots yet.", idOrPrefix));
+        }
+
+        if (idOrPrefix.Length < 4 || !idOrPrefix.All(Uri.IsHexDigit))
+        {
+            throw new RepositoryException($"'{idOrPrefix}' is not a snapshot ID: give 'latest' or at least 4 hexadecimal digits of an ID.");
+        }
+
+        var prefix = idOrPrefix.ToLowerInvariant();
+        var matches = new List<string>();
+        await foreach (var info in _blobs.Target.ListAsync(RepositoryLayout.SnapshotsPrefix + prefix, cancellationToken).ConfigureAwait(false))
+        {
+            matches.Add(info.Key);
+        }
+
+        return matches.Count switch
+        {
+            0 => throw new SnapshotNotFoundException($"No snapshot ID starts with '{idOrPrefix}'.", idOrPrefix),
+            1 => await LoadSnapshotObjectAsync(matches[0], cancellationToken).ConfigureAwait(false),
+            _ => throw new RepositoryException($"{matches.Count} snapshot IDs start with '{idOrPrefix}'; give more digits."),
+        };
+    }
+
+    /// <summary>Stores a snapshot object (after everything it references) and returns it with its ID.</summary>
+    public async Task<Snapshot> SaveAsync(Snapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        var plain = JsonSerializer.SerializeToUtf8Bytes(snapshot, SnapshotJson.Default.Snapshot);
+        var stored = _blobs.Chain.Encode(plain, SnapshotObjectId);
+        var id = BlobId.Sha256(stored);
+        await _blobs.Target.PutAsync(RepositoryLayout.SnapshotKey(id), stored, cancellationToken).ConfigureAwait(false);
+        return snapshot with { Id = id };
+    }
+
+    /// <summary>Removes a snapshot object (its data stays until pruned).</summary>
+    public Task DeleteAsync(BlobId id, CancellationToken cancellationToken = default) =>
+        _blobs.Target.DeleteAsync(RepositoryLayout.SnapshotKey(id), cancellationToken);
+
+    /// <summary>Removes a snapshot object that cannot be decoded (and so has no ID to delete it by).</summary>
+    internal Task DeleteDamagedAsync(string key, CancellationToken cancellationToken) => _blobs.Target.DeleteAsync(key, cancellationToken);
+
+    /// <summary>
+    /// Stores <paramref name="snapshot"/> after <paramref name="writer"/> completed. When the writer's lock may have
+    /// lapsed, checks first (see the remarks on <see cref="RepositoryWriter"/>), and checks again after the put,
+    /// deleting the snapshot if that check fails: the process may have been stopped during the put.
+    /// </summary>
+    /// <exception cref="RepositoryLockLapsedException">The lock lapsed and data the snapshot references is gone or may be deleted.</exception>
+    internal async Task<Snapshot> SaveAsync(Snapshot snapshot, RepositoryWriter writer, CancellationToken cancellationToken)
+    {
+        await writer.EnsureLockHeldAsync(cancellationToken).ConfigureAwait(false);
+        var saved = await SaveAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await writer.EnsureLockHeldAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RepositoryLockLapsedException or OperationCanceledException)
+        {
+            await DeleteAsync(saved.Id, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        return saved;
+    }
+
+    private async Task<Snapshot> LoadSnapshotObjectAsync(string key, CancellationToken cancellationToken)
+    {
+        if (!RepositoryLayout.TryParseId(key, out var id))
+        {
+            throw new RepositoryCorruptException($"'{key}' is not named like a snapshot object.");
+        }
+
+        byte[] stored;
+        try
+        {
+            stored = await _blobs.Target.ReadAllAsync(key, ObjectSizeLimits.Snapshot, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackupObjectNotFoundException ex)
+        {
+            throw new RepositoryException($"Snapshot {id.ToShortString()} was removed while being read.", ex);
+        }
+        catch (BackupObjectTooLargeException ex)
+        {
+            throw new RepositoryCorruptException($"Snapshot {id.ToShortString()} is damaged or altered: {ex.Message}", ex);
+        }
+
+        return DecodeSnapshot(stored, id, _blobs.Chain);
+    }
+
+    /// <summary>Checks a stored snapshot object against its name, then decrypts and parses it.</summary>
+    /// <exception cref="RepositoryCorruptException">The object is damaged or altered.</exception>
+    internal static Snapshot DecodeSnapshot(ReadOnlySpan<byte> stored, BlobId id, TransformChain chain)
+    {
+        if (BlobId.Sha256(stored) != id)
+        {
+            throw new RepositoryCorruptException($"Snapshot {id.ToShortString()} does not match its name: it is damaged or altered.");
+        }
+
+        try
+        {
+            var plain = chain.Decode(stored, SnapshotObjectId, maxDecodedLength: 256 * 1024 * 1024);
+            var snapshot = JsonSerializer.Deserialize(plain, SnapshotJson.Default.Snapshot) ?? throw new JsonException("null snapshot");
+            // JSON null where a list or name belongs would only fail later, far from the damaged object.
+            if (snapshot.Hostname is null || snapshot.SourceKind is null || snapshot.Tags is null || snapshot.Paths is null || snapshot.Problems is null
+                || snapshot.Statistics is null || snapshot.Metadata is null || snapshot.Tags.Any(t => t is null) || snapshot.Paths.Any(p => p is null))
+            {
+                throw new JsonException("a required value is null");
+            }
+
+            return snapshot with { Id = id };
+        }
+        catch (Exception ex) when (ex is InvalidDataException or JsonException)
+        {
+            throw new RepositoryCorruptException($"Snapshot {id.ToShortString()} is damaged or altered: {ex.Message}", ex);
+        }
+    }
+}
