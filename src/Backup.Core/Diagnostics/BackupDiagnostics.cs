@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Backup.Core.Repository;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -62,9 +61,9 @@ public sealed class BackupDiagnostics
     internal ILogger Logger { get; }
 
     /// <summary>Runs <paramref name="run"/> as the operation <paramref name="operation"/> on <paramref name="repository"/>: an activity around it, its duration and outcome recorded, a failure logged.</summary>
-    internal async Task<T> RunAsync<T>(string operation, BackupRepository repository, Func<Task<T>> run, Action<BackupOperation, T> completed)
+    internal async Task<T> RunAsync<T>(string operation, string repository, Func<Task<T>> run, Action<BackupOperation, T> completed)
     {
-        using var scope = new BackupOperation(this, operation, repository.Location, Source.StartActivity(operation, ActivityKind.Internal));
+        using var scope = new BackupOperation(this, operation, repository, Source.StartActivity(operation, ActivityKind.Internal));
         try
         {
             var result = await run().ConfigureAwait(false);

@@ -40,7 +40,7 @@ public sealed class MaintenanceService
     /// <exception cref="RepositoryLockedException">A backup or another maintenance operation holds a lock.</exception>
     /// <exception cref="RepositoryCorruptException">A snapshot is damaged or references missing data (run check, then repair), or a pack to rewrite is damaged.</exception>
     public Task<PruneResult> PruneAsync(PruneOptions options, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        _diagnostics.RunAsync("prune", _repository, () => RunPruneAsync(options, progress, cancellationToken), (operation, result) => operation.PruneCompleted(result));
+        _diagnostics.RunAsync("prune", _repository.Location, () => RunPruneAsync(options, progress, cancellationToken), (operation, result) => operation.PruneCompleted(result));
 
     private async Task<PruneResult> RunPruneAsync(PruneOptions options, IProgress<MaintenanceProgress>? progress, CancellationToken cancellationToken)
     {
@@ -224,7 +224,7 @@ public sealed class MaintenanceService
     /// </summary>
     /// <exception cref="RepositoryLockedException">A backup or another maintenance operation holds a lock.</exception>
     public Task<RepairResult> RepairIndexAsync(RepairIndexOptions options, CancellationToken cancellationToken = default) =>
-        _diagnostics.RunAsync("repair.index", _repository, () => RunRepairIndexAsync(options, cancellationToken), (operation, result) => operation.RepairCompleted(result));
+        _diagnostics.RunAsync("repair.index", _repository.Location, () => RunRepairIndexAsync(options, cancellationToken), (operation, result) => operation.RepairCompleted(result));
 
     private async Task<RepairResult> RunRepairIndexAsync(RepairIndexOptions options, CancellationToken cancellationToken)
     {
@@ -378,7 +378,7 @@ public sealed class MaintenanceService
     /// <exception cref="RepositoryLockedException">A backup or another maintenance operation holds a lock.</exception>
     /// <exception cref="RepositoryCorruptException">The index itself is damaged or names missing packs: repair the index first.</exception>
     public Task<RepairResult> RepairSnapshotsAsync(bool dryRun, CancellationToken cancellationToken = default) =>
-        _diagnostics.RunAsync("repair.snapshots", _repository, () => RunRepairSnapshotsAsync(dryRun, cancellationToken), (operation, result) => operation.RepairCompleted(result));
+        _diagnostics.RunAsync("repair.snapshots", _repository.Location, () => RunRepairSnapshotsAsync(dryRun, cancellationToken), (operation, result) => operation.RepairCompleted(result));
 
     private async Task<RepairResult> RunRepairSnapshotsAsync(bool dryRun, CancellationToken cancellationToken)
     {

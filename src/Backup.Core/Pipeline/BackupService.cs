@@ -35,7 +35,7 @@ public sealed class BackupService
     /// <returns>The snapshot and the entries that could not be read (then the snapshot is partial).</returns>
     /// <exception cref="BackupSourceException">The source failed as a whole (it could not be prepared, or a dump tool reported an error): no snapshot was written.</exception>
     public Task<BackupResult> BackupAsync(IBackupSource source, BackupOptions? options = null, IProgress<BackupProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        _diagnostics.RunAsync("backup", _repository, () => RunBackupAsync(source, options, progress, cancellationToken), (operation, result) => operation.BackupCompleted(source, result));
+        _diagnostics.RunAsync("backup", _repository.Location, () => RunBackupAsync(source, options, progress, cancellationToken), (operation, result) => operation.BackupCompleted(source, result));
 
     private async Task<BackupResult> RunBackupAsync(IBackupSource source, BackupOptions? options, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {

@@ -51,7 +51,7 @@ public sealed class RestoreService
     /// <exception cref="RepositoryCorruptException">The snapshot's root tree is missing or damaged.</exception>
     /// <exception cref="RepositoryLockedException">Prune or repair holds the repository.</exception>
     public Task<RestoreResult> RestoreAsync(Snapshot snapshot, string targetDirectory, RestoreOptions? options = null, IProgress<RestoreProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        _diagnostics.RunAsync("restore", _repository, () => RunRestoreAsync(snapshot, targetDirectory, options, progress, cancellationToken), (operation, result) => operation.RestoreCompleted(snapshot.Id, targetDirectory, result));
+        _diagnostics.RunAsync("restore", _repository.Location, () => RunRestoreAsync(snapshot, targetDirectory, options, progress, cancellationToken), (operation, result) => operation.RestoreCompleted(snapshot.Id, targetDirectory, result));
 
     private async Task<RestoreResult> RunRestoreAsync(Snapshot snapshot, string targetDirectory, RestoreOptions? options, IProgress<RestoreProgress>? progress, CancellationToken cancellationToken)
     {

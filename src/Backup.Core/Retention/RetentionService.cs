@@ -53,7 +53,7 @@ public sealed class RetentionService
     /// <exception cref="ArgumentException">The policy is invalid or has no rule.</exception>
     /// <exception cref="RepositoryLockedException">An exclusive lock (prune, repair) is held.</exception>
     public Task<RetentionResult> ApplyAsync(RetentionPolicy policy, bool dryRun, CancellationToken ct = default) =>
-        _diagnostics.RunAsync("forget", _repository, () => RunApplyAsync(policy, dryRun, ct), (operation, result) => operation.ForgetCompleted(result));
+        _diagnostics.RunAsync("forget", _repository.Location, () => RunApplyAsync(policy, dryRun, ct), (operation, result) => operation.ForgetCompleted(result));
 
     private async Task<RetentionResult> RunApplyAsync(RetentionPolicy policy, bool dryRun, CancellationToken ct)
     {

@@ -40,7 +40,7 @@ public sealed class VerificationService
     /// <returns>What was covered and every problem found; <see cref="CheckResult.IsSuccess"/> when no errors.</returns>
     /// <exception cref="RepositoryLockedException">Prune or repair holds the repository.</exception>
     public Task<CheckResult> CheckAsync(CheckOptions options, IProgress<CheckProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        _diagnostics.RunAsync("check", _repository, () => RunCheckAsync(options, progress, cancellationToken), (operation, result) => operation.CheckCompleted(result));
+        _diagnostics.RunAsync("check", _repository.Location, () => RunCheckAsync(options, progress, cancellationToken), (operation, result) => operation.CheckCompleted(result));
 
     private async Task<CheckResult> RunCheckAsync(CheckOptions options, IProgress<CheckProgress>? progress, CancellationToken cancellationToken)
     {
@@ -102,7 +102,7 @@ public sealed class VerificationService
     /// <exception cref="RepositoryException">No snapshot matches the options.</exception>
     /// <exception cref="RepositoryLockedException">Prune or repair holds the repository.</exception>
     public Task<DrillResult> RestoreDrillAsync(DrillOptions options, CancellationToken cancellationToken = default) =>
-        _diagnostics.RunAsync("drill", _repository, () => RunRestoreDrillAsync(options, cancellationToken), (operation, result) => operation.DrillCompleted(result));
+        _diagnostics.RunAsync("drill", _repository.Location, () => RunRestoreDrillAsync(options, cancellationToken), (operation, result) => operation.DrillCompleted(result));
 
     private async Task<DrillResult> RunRestoreDrillAsync(DrillOptions options, CancellationToken cancellationToken)
     {
