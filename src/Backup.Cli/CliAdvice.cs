@@ -18,6 +18,7 @@ internal static class CliAdvice
         RepositoryCorruptException { Remedy: RepositoryRemedy.Check } => " Run 'backup check'.",
         RepositoryCorruptException { Remedy: RepositoryRemedy.RepairIndex } => " Run 'backup repair index'.",
         RepositoryLockNotWritableException => " Restore with --no-lock.",
+        TransformNotRegisteredException => " The backup tool cannot load code: open this repository from an application that registers the transform (see docs/extending.md).",
         _ => string.Empty,
     };
 }
