@@ -197,6 +197,9 @@ public sealed class BackupRepository : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads this repository's stored config again (check reports a config that no longer reads).</summary>
+    internal Task<RepositoryConfig> ReadStoredConfigAsync(CancellationToken cancellationToken) => ReadConfigAsync(Blobs.Target, cancellationToken);
+
     /// <summary>Reads and checks a target's configuration without opening the repository.</summary>
     public static async Task<RepositoryConfig> ReadConfigAsync(IBackupTarget target, CancellationToken cancellationToken = default)
     {
@@ -304,7 +307,7 @@ public sealed class BackupRepository : IAsyncDisposable
 
     /// <summary>Starts writing blobs and snapshots.</summary>
     /// <param name="parallelism">Encoding workers; the number of processors when not given.</param>
-    public RepositoryWriter CreateWriter(int? parallelism = null) => new(Blobs, parallelism ?? Environment.ProcessorCount);
+    internal RepositoryWriter CreateWriter(int? parallelism = null) => new(Blobs, parallelism ?? Environment.ProcessorCount);
 
     /// <summary>Releases the key material, transforms and buffers; the target is not disposed (whoever created it does that, after this).</summary>
     public ValueTask DisposeAsync()

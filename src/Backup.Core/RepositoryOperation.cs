@@ -32,7 +32,7 @@ public sealed class RepositoryOperation : IAsyncDisposable
 
     /// <summary>Starts writing blobs under this operation's lock (see the remarks on the class).</summary>
     /// <param name="parallelism">Encoding workers; the number of processors when not given.</param>
-    public RepositoryWriter CreateWriter(int? parallelism = null) => new(_repository.Blobs, parallelism ?? Environment.ProcessorCount, Lock);
+    internal RepositoryWriter CreateWriter(int? parallelism = null) => new(_repository.Blobs, parallelism ?? Environment.ProcessorCount, Lock);
 
     /// <summary>Releases the lock.</summary>
     public ValueTask DisposeAsync() => Lock.DisposeAsync();

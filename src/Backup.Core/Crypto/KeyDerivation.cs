@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace Backup.Core.Crypto;
 
 /// <summary>How a key object's wrapping key is derived from credentials; the parameters are stored with it.</summary>
-public sealed record KeyDerivation
+internal sealed record KeyDerivation
 {
     /// <summary>PBKDF2 with HMAC-SHA256 over a password.</summary>
     public const string Pbkdf2Sha256 = "pbkdf2-sha256";

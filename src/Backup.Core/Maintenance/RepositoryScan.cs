@@ -51,8 +51,8 @@ internal sealed class RepositoryScan
     public static async Task<RepositoryScan> RunAsync(BackupRepository repository, bool readIndexes, CancellationToken cancellationToken)
     {
         var scan = new RepositoryScan(repository);
-        var target = repository.Blobs.Target;
-        await foreach (var info in target.ListAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
+        var blobs = repository.Blobs;
+        await foreach (var info in blobs.ListAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
         {
             if (RepositoryLayout.TryParseId(info.Key, out var pack) && info.Key == RepositoryLayout.PackKey(pack))
             {
@@ -65,7 +65,7 @@ internal sealed class RepositoryScan
         }
 
         var indexKeys = new List<string>();
-        await foreach (var info in target.ListAsync(RepositoryLayout.IndexPrefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in blobs.ListAsync(RepositoryLayout.IndexPrefix, cancellationToken).ConfigureAwait(false))
         {
             indexKeys.Add(info.Key);
         }
@@ -90,7 +90,7 @@ internal sealed class RepositoryScan
             IndexFile index;
             try
             {
-                var stored = await target.ReadAllAsync(key, ObjectSizeLimits.Index, cancellationToken).ConfigureAwait(false);
+                var stored = await blobs.ReadIndexObjectAsync(key, cancellationToken).ConfigureAwait(false);
                 if (BlobId.Sha256(stored) != indexId)
                 {
                     throw new InvalidDataException("its content does not match its name");

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Backup.Core.Repository;
 
 /// <summary>Writes a <see cref="BlobId"/> as its 64 hexadecimal digits.</summary>
-public sealed class BlobIdJsonConverter : JsonConverter<BlobId>
+internal sealed class BlobIdJsonConverter : JsonConverter<BlobId>
 {
     /// <inheritdoc />
     public override BlobId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>

@@ -1,7 +1,7 @@
 namespace Backup.Core.Repository;
 
 /// <summary>What a blob in a pack holds.</summary>
-public enum BlobType : byte
+internal enum BlobType : byte
 {
     /// <summary>A chunk of file or stream content.</summary>
     Data = 0,

@@ -4,7 +4,7 @@ namespace Backup.Core.Snapshots;
 /// Which node names may become file names: a crafted or damaged snapshot must not reach outside the restore target,
 /// nor name what the platform treats as something else. The restore, the restore drill and the snapshot tools ask here.
 /// </summary>
-public static class NodeNames
+internal static class NodeNames
 {
     // Windows: characters that are separators, stream or drive markers, wildcards, or control characters.
     private static readonly System.Buffers.SearchValues<char> WindowsForbidden = System.Buffers.SearchValues.Create(

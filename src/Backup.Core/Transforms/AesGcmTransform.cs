@@ -9,7 +9,7 @@ namespace Backup.Core.Transforms;
 /// repository holds. The object's associated data (its ID and transform header) is authenticated too.
 /// Layout: salt (16) | nonce (12) | ciphertext | tag (16).
 /// </summary>
-public sealed class AesGcmTransform : IStreamTransform, IDisposable
+internal sealed class AesGcmTransform : IStreamTransform, IDisposable
 {
     /// <summary>The name recorded in stored objects.</summary>
     public const string TransformName = "aes-256-gcm";

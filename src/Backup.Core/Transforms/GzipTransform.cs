@@ -4,7 +4,7 @@ using System.IO.Compression;
 namespace Backup.Core.Transforms;
 
 /// <summary>gzip compression (System.IO.Compression). Declines when the result would not be smaller than the input.</summary>
-public sealed class GzipTransform : IStreamTransform
+internal sealed class GzipTransform : IStreamTransform
 {
     /// <summary>The name recorded in stored objects.</summary>
     public const string TransformName = "gzip";

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Backup.Core.Transforms;
 
 /// <summary>No compression: always declines, so objects pass through unchanged and nothing is recorded for it.</summary>
-public sealed class NoneTransform : IStreamTransform
+internal sealed class NoneTransform : IStreamTransform
 {
     /// <summary>The name used in configuration.</summary>
     public const string TransformName = "none";

@@ -14,7 +14,7 @@ namespace Backup.Core.Transforms;
 /// the payload. The header bytes are part of the associated data every transform sees, so an authenticating
 /// transform also protects the list of names.
 /// </remarks>
-public sealed class TransformChain
+internal sealed class TransformChain
 {
     private const byte EnvelopeVersion = 1;
     private readonly IStreamTransform[] _encoders;

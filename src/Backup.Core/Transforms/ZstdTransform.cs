@@ -7,7 +7,7 @@ namespace Backup.Core.Transforms;
 /// zstd compression. Uses the system's libzstd when present (about twice as fast) and the managed
 /// ZstdSharp.Port otherwise; both write standard zstd frames. Declines when the result would not be smaller.
 /// </summary>
-public sealed class ZstdTransform : IStreamTransform, IDisposable
+internal sealed class ZstdTransform : IStreamTransform, IDisposable
 {
     /// <summary>The name recorded in stored objects.</summary>
     public const string TransformName = "zstd";

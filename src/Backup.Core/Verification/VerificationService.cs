@@ -49,11 +49,10 @@ public sealed class VerificationService
         // Check reads the index objects itself and reports damaged ones: no refresh.
         await using var operation = await _repository.BeginOperationAsync(LockKind.Shared, "check", refreshIndex: false, _time, cancellationToken).ConfigureAwait(false);
         var problems = new ConcurrentQueue<CheckProblem>();
-        var target = _repository.Blobs.Target;
 
         try
         {
-            await BackupRepository.ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
+            await _repository.ReadStoredConfigAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RepositoryException ex)
         {
@@ -215,11 +214,7 @@ public sealed class VerificationService
             try
             {
                 PackFormat.CheckPackLength(key, info.Length);
-                var trailer = await _repository.Blobs.Target.ReadBytesAsync(key, info.Length - PackFormat.TrailerSize, PackFormat.TrailerSize, ct).ConfigureAwait(false);
-                var headerLength = PackFormat.ReadHeaderLength(trailer, info.Length);
-                blobAreaEnd = info.Length - PackFormat.TrailerSize - headerLength;
-                var encoded = await _repository.Blobs.Target.ReadBytesAsync(key, blobAreaEnd, headerLength, ct).ConfigureAwait(false);
-                header = PackFormat.DecodeHeader(encoded, info.Length, _repository.Blobs.Chain);
+                (header, blobAreaEnd) = await _repository.Blobs.ReadPackLayoutAsync(info, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidDataException or BackupTargetException)
             {
@@ -389,7 +384,7 @@ public sealed class VerificationService
             byte[] bytes;
             try
             {
-                bytes = await _repository.Blobs.Target.ReadAllAsync(key, ObjectSizeLimits.Pack, ct).ConfigureAwait(false);
+                bytes = await _repository.Blobs.ReadPackAsync(pack, ct).ConfigureAwait(false);
             }
             catch (BackupTargetException ex)
             {

@@ -266,7 +266,7 @@ internal sealed class BlobStore : IDisposable
             IndexFile index;
             try
             {
-                var stored = await Target.ReadAllAsync(key, ObjectSizeLimits.Index, ct).ConfigureAwait(false);
+                var stored = await ReadIndexObjectAsync(key, ct).ConfigureAwait(false);
                 index = IndexFile.Decode(stored, Chain);
             }
             catch (Exception ex) when (ex is InvalidDataException or BackupObjectTooLargeException)
@@ -307,15 +307,25 @@ internal sealed class BlobStore : IDisposable
 
     /// <summary>Reads and decodes a pack's header.</summary>
     /// <exception cref="InvalidDataException">The pack is truncated, damaged or altered.</exception>
-    public async Task<List<PackHeaderEntry>> ReadPackHeaderAsync(BackupObjectInfo pack, CancellationToken cancellationToken = default)
+    public async Task<List<PackHeaderEntry>> ReadPackHeaderAsync(BackupObjectInfo pack, CancellationToken cancellationToken = default) =>
+        (await ReadPackLayoutAsync(pack, cancellationToken).ConfigureAwait(false)).Header;
+
+    /// <summary>Reads and decodes a pack's header, and says where its blob area ends (where the header starts).</summary>
+    /// <exception cref="InvalidDataException">The pack is truncated, damaged or altered.</exception>
+    public async Task<(List<PackHeaderEntry> Header, long BlobAreaEnd)> ReadPackLayoutAsync(BackupObjectInfo pack, CancellationToken cancellationToken = default)
     {
         PackFormat.CheckPackLength(pack.Key, pack.Length);
 
         var trailer = await Target.ReadBytesAsync(pack.Key, pack.Length - PackFormat.TrailerSize, PackFormat.TrailerSize, cancellationToken).ConfigureAwait(false);
         var headerLength = PackFormat.ReadHeaderLength(trailer, pack.Length);
-        var header = await Target.ReadBytesAsync(pack.Key, pack.Length - PackFormat.TrailerSize - headerLength, headerLength, cancellationToken).ConfigureAwait(false);
-        return PackFormat.DecodeHeader(header, pack.Length, Chain);
+        var blobAreaEnd = pack.Length - PackFormat.TrailerSize - headerLength;
+        var header = await Target.ReadBytesAsync(pack.Key, blobAreaEnd, headerLength, cancellationToken).ConfigureAwait(false);
+        return (PackFormat.DecodeHeader(header, pack.Length, Chain), blobAreaEnd);
     }
+
+    /// <summary>Reads an index object whole (bounded by the largest index object a writer makes), without decoding it.</summary>
+    public Task<byte[]> ReadIndexObjectAsync(string key, CancellationToken cancellationToken) =>
+        Target.ReadAllAsync(key, ObjectSizeLimits.Index, cancellationToken);
 
     /// <summary>
     /// Writes index objects listing <paramref name="packs"/>, each naming <paramref name="supersedes"/> as replaced, at

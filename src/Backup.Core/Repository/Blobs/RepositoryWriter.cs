@@ -27,7 +27,7 @@ namespace Backup.Core.Repository.Blobs;
 /// <see cref="RepositoryLockLapsedException"/> before storing anything that references deleted data.
 /// </para>
 /// </remarks>
-public sealed class RepositoryWriter : IAsyncDisposable
+internal sealed class RepositoryWriter : IAsyncDisposable
 {
     private readonly BlobStore _blobs;
     private readonly Channel<Job> _jobs;

@@ -12,7 +12,7 @@ namespace Backup.Core.Sources.FileSystem;
 /// <remarks>
 /// As with git, a path below an excluded directory cannot be re-included, because the directory is never read.
 /// </remarks>
-public sealed class ExcludeMatcher
+internal sealed class ExcludeMatcher
 {
     private readonly List<Rule> _rules = [];
 
