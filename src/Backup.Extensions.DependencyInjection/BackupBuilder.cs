@@ -16,7 +16,9 @@ public sealed class BackupBuilder
 
     /// <summary>
     /// Binds <paramref name="section"/> (conventionally <c>configuration.GetSection("Backup")</c>): Repositories, Jobs,
-    /// Scheduler, Heartbeat. Code configuration registered after this call wins over the bound values.
+    /// Scheduler, Heartbeat. Code configuration registered after this call wins over the bound values. Validation at
+    /// start-up also reports keys the options do not have (naming the closest known one) and values that do not
+    /// convert (naming the accepted format).
     /// </summary>
     public BackupBuilder BindConfiguration(IConfiguration section)
     {
@@ -28,7 +30,11 @@ public sealed class BackupBuilder
                 options.SectionPath = s.Path;
             }
         });
-        Services.Configure<BackupHostingOptions>(section);
+        // Checked before binding: unknown keys and values that do not convert are reported at start-up, all at once.
+        var binding = new CheckedConfigurationBinding(section);
+        Services.AddSingleton<IOptionsChangeTokenSource<BackupHostingOptions>>(new ConfigurationChangeTokenSource<BackupHostingOptions>(Options.DefaultName, section));
+        Services.AddSingleton<IConfigureOptions<BackupHostingOptions>>(binding);
+        Services.AddSingleton<IValidateOptions<BackupHostingOptions>>(binding);
         return this;
     }
 

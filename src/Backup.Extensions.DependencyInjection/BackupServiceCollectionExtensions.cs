@@ -32,6 +32,7 @@ public static class BackupServiceCollectionExtensions
         services.TryAddSingleton<BackupJobHistory>();
         services.TryAddSingleton<IBackupJobRunner, BackupJobRunner>();
         services.TryAddSingleton<IBackupPathSourceFactory, FileSystemPathSourceFactory>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BackupStartupChecks>());
         configure?.Invoke(new BackupBuilder(services));
         return services;
     }

@@ -8,8 +8,10 @@ namespace Backup.Extensions.DependencyInjection;
 /// The health of one job: Unhealthy when its newest successful snapshot is older than its RPO (or there is none;
 /// exactly at the RPO it is still Healthy), Degraded when its last verification failed or is older than
 /// <see cref="BackupJobOptions.VerificationMaxAge"/> (by default what the job's Verification policy allows), when the
-/// last restore drill took longer than the RTO, or when the last copy to a secondary repository failed; otherwise Healthy. Data: lastSnapshotTime, ageSeconds, rpoSeconds, lastVerification, lastVerificationSucceeded,
-/// rtoSeconds, lastRestoreSeconds (each when known).
+/// last restore drill took longer than the RTO, or when the last copy to a secondary repository failed, or when the
+/// last run was Partial or Failed (even within the RPO); otherwise Healthy. Data: lastSnapshotTime, ageSeconds,
+/// rpoSeconds, lastVerification, lastVerificationSucceeded, rtoSeconds, lastRestoreSeconds, lastOutcome,
+/// lastRunProblems and lastRunProblemCount (each when known). Expected Unhealthy results carry no exception.
 /// </summary>
 internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory history, IBackupJobStateStore state, IOptions<BackupHostingOptions> options, TimeProvider time) : IHealthCheck
 {
@@ -29,7 +31,9 @@ internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory hist
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            return HealthCheckResult.Unhealthy($"Backup job '{jobName}': cannot read its snapshots: {e.Message}", e);
+            // An unreachable target or a wrong key is an expected state to report, not a bug: no stack trace for it.
+            var expected = e is Core.Repository.RepositoryException or RepositoryKeyUnavailableException or IOException or TimeoutException or UnauthorizedAccessException;
+            return HealthCheckResult.Unhealthy($"Backup job '{jobName}': cannot read its snapshots: {e.Message}", expected ? null : e);
         }
 
         var current = state.GetState(jobName);
@@ -70,6 +74,17 @@ internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory hist
             data["lastCopyError"] = lastCopyError;
         }
 
+        if (current.LastOutcome is { } lastOutcome)
+        {
+            data["lastOutcome"] = lastOutcome.ToString();
+        }
+
+        if (current.LastRunProblems is { } problems)
+        {
+            data["lastRunProblems"] = problems;
+            data["lastRunProblemCount"] = current.LastRunProblemCount;
+        }
+
         if (job.Rpo is { } objective)
         {
             if (lastSuccess is null)
@@ -81,6 +96,15 @@ internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory hist
             {
                 return HealthCheckResult.Unhealthy($"Backup job '{jobName}': newest successful snapshot is {now - lastSuccess.Value:g} old, over its RPO of {objective:g}.", data: data);
             }
+        }
+
+        if (current.LastOutcome is BackupJobOutcome.Partial or BackupJobOutcome.Failed)
+        {
+            // Within the RPO thanks to an older snapshot, but the newest run did not back everything up.
+            var reasons = current.LastRunProblems is { Count: > 0 } list ? string.Join("; ", list.Take(3)) : "no reason recorded";
+            return HealthCheckResult.Degraded(current.LastOutcome == BackupJobOutcome.Partial
+                ? $"Backup job '{jobName}': the last run wrote a partial snapshot, {current.LastRunProblemCount} entries could not be read (first: {reasons})."
+                : $"Backup job '{jobName}': the last run failed: {reasons}", data: data);
         }
 
         if (current.LastVerificationSucceeded == false)

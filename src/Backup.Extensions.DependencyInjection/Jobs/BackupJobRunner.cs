@@ -77,7 +77,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         ArgumentNullException.ThrowIfNull(jobName);
         if (!_options.Jobs.TryGetValue(jobName, out var job))
         {
-            throw new KeyNotFoundException($"No backup job is called '{jobName}' (known: {string.Join(", ", _options.Jobs.Keys)}).");
+            throw new BackupJobNotFoundException(jobName, _options.Jobs.Keys);
         }
 
         var startTime = _time.GetUtcNow();
@@ -213,7 +213,14 @@ internal sealed class BackupJobRunner : IBackupJobRunner
 
         var duration = _time.GetElapsedTime(started);
         var result = new BackupJobResult { JobName = jobName, Outcome = outcome, StartTime = startTime, Duration = duration, Snapshot = backup?.Snapshot, Error = error, Verification = verification, Copies = copies, Retention = retained };
-        _state.UpdateState(jobName, s => s with { LastRun = _time.GetUtcNow(), LastOutcome = outcome });
+        var problems = outcome switch
+        {
+            BackupJobOutcome.Partial => backup!.Problems.Take(BackupJobState.MaxProblemsKept).Select(p => p.ToString()).ToList(),
+            BackupJobOutcome.Failed => [error?.Message ?? "the run failed"],
+            _ => null,
+        };
+        var problemCount = outcome == BackupJobOutcome.Partial ? backup!.Problems.Count : 0;
+        _state.UpdateState(jobName, s => s with { LastRun = _time.GetUtcNow(), LastOutcome = outcome, LastRunProblems = problems, LastRunProblemCount = problemCount });
         _telemetry.RecordRun(jobName, outcome, duration);
         activity?.SetTag("backup.outcome", outcome.ToString());
         switch (outcome)
@@ -225,6 +232,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
             case BackupJobOutcome.Partial:
                 activity?.SetStatus(ActivityStatusCode.Error, "partial snapshot");
                 Log.JobPartial(_logger, jobName, backup!.Snapshot.Id.ToShortString(), backup.Problems.Count);
+                LogProblems(jobName, backup.Problems);
                 break;
             case BackupJobOutcome.Cancelled:
                 activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
@@ -244,6 +252,21 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         }
 
         return result;
+    }
+
+    // Bounded: a vanished directory tree can mean thousands of entries; the snapshot itself lists them all.
+    private void LogProblems(string jobName, IReadOnlyList<SourceProblem> problems)
+    {
+        var logged = Math.Min(problems.Count, BackupJobState.MaxProblemsKept);
+        for (var i = 0; i < logged; i++)
+        {
+            Log.EntryNotRead(_logger, jobName, problems[i].Path, problems[i].Reason);
+        }
+
+        if (problems.Count > logged)
+        {
+            Log.MoreEntriesNotRead(_logger, jobName, problems.Count - logged, logged);
+        }
     }
 
     // The service owns the source for the run: it prepares it, reads it, records its facts and disposes of it.

@@ -17,6 +17,18 @@ public sealed record BackupJobState
     /// <summary>How the last run ended, or null.</summary>
     public BackupJobOutcome? LastOutcome { get; init; }
 
+    /// <summary>
+    /// Why the last run was not complete: for a Partial run the first entries it could not read ("path: reason", at
+    /// most <see cref="MaxProblemsKept"/>), for a Failed run its error; null after a run that succeeded or was cancelled.
+    /// </summary>
+    public IReadOnlyList<string>? LastRunProblems { get; init; }
+
+    /// <summary>How many entries the last run could not read (<see cref="LastRunProblems"/> holds the first of them); 0 when none.</summary>
+    public int LastRunProblemCount { get; init; }
+
+    /// <summary>How many of a run's problems are kept in <see cref="LastRunProblems"/> (and logged one by one).</summary>
+    public const int MaxProblemsKept = 20;
+
     /// <summary>When the last verification finished, or null.</summary>
     public DateTimeOffset? LastVerification { get; init; }
 

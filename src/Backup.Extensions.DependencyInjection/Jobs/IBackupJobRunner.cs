@@ -17,7 +17,9 @@ public interface IBackupJobRunner
     /// job never overlap: while one is in progress another returns at once with <see cref="BackupJobOutcome.Skipped"/>.
     /// Failures are reported in the result, not thrown.
     /// </summary>
-    /// <exception cref="KeyNotFoundException">No job has that name.</exception>
+    /// <exception cref="BackupJobNotFoundException">
+    /// No job has that name (a <see cref="KeyNotFoundException"/>; a "run now" endpoint maps it to 404 Not Found).
+    /// </exception>
     /// <exception cref="OperationCanceledException">
     /// <paramref name="cancellationToken"/> was cancelled; the run stopped cleanly (no snapshot; packs already
     /// uploaded are found and reused by the next run) and post-hooks ran.

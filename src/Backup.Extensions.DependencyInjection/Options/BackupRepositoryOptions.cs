@@ -26,6 +26,13 @@ public sealed class BackupRepositoryOptions
     /// <summary>Creates the repository when the target holds none (otherwise opening it fails). Default false.</summary>
     public bool CreateIfMissing { get; set; }
 
+    /// <summary>
+    /// Opens the repository with its key when the host starts (creating it with <see cref="CreateIfMissing"/>), so a
+    /// wrong or missing password or an unreachable target fails start-up, naming the repository and the key setting,
+    /// instead of the first run. Default false (opened on first use).
+    /// </summary>
+    public bool OpenOnStart { get; set; }
+
     /// <summary>The compression of a repository created here ("zstd:2" by default, "zstd:LEVEL", "gzip", "none"…); an existing repository keeps its own.</summary>
     public string Compression { get; set; } = "zstd:2";
 

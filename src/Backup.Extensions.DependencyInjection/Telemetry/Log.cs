@@ -12,6 +12,9 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Information, "Created backup repository {Repository} in {Target}, unlocked by the {KeySource}")]
     public static partial void RepositoryCreated(ILogger logger, string repository, string target, string keySource);
 
+    [LoggerMessage(3, LogLevel.Information, "Backup repository {Repository} opened at start-up (OpenOnStart)")]
+    public static partial void RepositoryOpenedOnStart(ILogger logger, string repository);
+
     [LoggerMessage(10, LogLevel.Information, "Backup job {Job} started: repository {Repository}, level {Level}")]
     public static partial void JobStarted(ILogger logger, string job, string repository, BackupLevel level);
 
@@ -20,6 +23,12 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Warning, "Backup job {Job} wrote a partial snapshot {Snapshot}: {Problems} entries could not be read")]
     public static partial void JobPartial(ILogger logger, string job, string snapshot, int problems);
+
+    [LoggerMessage(60, LogLevel.Warning, "Backup job {Job}: could not read {Path}: {Reason}")]
+    public static partial void EntryNotRead(ILogger logger, string job, string path, string reason);
+
+    [LoggerMessage(61, LogLevel.Warning, "Backup job {Job}: {More} more entries could not be read (the first {Logged} are logged; the snapshot lists them all)")]
+    public static partial void MoreEntriesNotRead(ILogger logger, string job, int more, int logged);
 
     [LoggerMessage(13, LogLevel.Error, "Backup job {Job} failed: {ErrorType}: {Error}")]
     public static partial void JobFailed(ILogger logger, string job, string errorType, string error);

@@ -1,0 +1,215 @@
+using Backup.Core.Crypto;
+using Backup.Core.Repository;
+using Backup.Core.Storage;
+using Backup.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Backup.Core;
+
+namespace Backup.Extensions.Tests;
+
+/// <summary>Start-up fails early and says what is wrong: unknown keys, values that do not convert, missing paths, a repository that does not open.</summary>
+public sealed class StartupValidationTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("backup-startup-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private Dictionary<string, string?> Settings(params (string Key, string? Value)[] extra)
+    {
+        var data = Directory.CreateDirectory(Path.Combine(_root, "data")).FullName;
+        var values = new Dictionary<string, string?>
+        {
+            ["Secrets:BackupPassword"] = TestSupport.Password,
+            ["Backup:Repositories:main:Path"] = Path.Combine(_root, "repository"),
+            ["Backup:Repositories:main:PasswordConfigurationKey"] = "Secrets:BackupPassword",
+            ["Backup:Jobs:nightly:Repository"] = "main",
+            ["Backup:Jobs:nightly:Paths:0"] = data,
+            ["Backup:Jobs:nightly:Schedule"] = "0 2 * * *",
+        };
+        foreach (var (key, value) in extra)
+        {
+            values[key] = value;
+        }
+
+        return values;
+    }
+
+    private static IHost BuildHost(Dictionary<string, string?> values)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(values);
+        builder.Services.AddBackup(b => b.BindConfiguration(builder.Configuration.GetSection("Backup")));
+        return builder.Build();
+    }
+
+    private static async Task<string> StartFailureAsync(Dictionary<string, string?> values)
+    {
+        using var host = BuildHost(values);
+        var start = () => host.StartAsync();
+        return (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message;
+    }
+
+    [Fact]
+    public async Task A_valid_configuration_starts()
+    {
+        using var host = BuildHost(Settings());
+
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("Backup:Jobs:nightly:Shedule", "0 3 * * *", "Backup:Jobs:nightly:Shedule: 'Shedule' is not a known setting; did you mean 'Schedule'?")]
+    [InlineData("Backup:Jobs:nightly:Retention:KeepDayly", "7", "Backup:Jobs:nightly:Retention:KeepDayly: 'KeepDayly' is not a known setting; did you mean 'KeepDaily'?")]
+    [InlineData("Backup:Jobs:nightly:PreHooks:0:Comand", "/bin/true", "Backup:Jobs:nightly:PreHooks:0:Comand: 'Comand' is not a known setting; did you mean 'Command'?")]
+    [InlineData("Backup:Repositories:main:PasswordFiel", "/run/secrets/x", "Backup:Repositories:main:PasswordFiel: 'PasswordFiel' is not a known setting; did you mean 'PasswordFile'?")]
+    [InlineData("Backup:Scheduler:MaxJiter", "00:01:00", "Backup:Scheduler:MaxJiter: 'MaxJiter' is not a known setting; did you mean 'MaxJitter'?")]
+    [InlineData("Backup:Jobz:nightly:Repository", "main", "Backup:Jobz: 'Jobz' is not a known setting; did you mean 'Jobs'?")]
+    public async Task An_unknown_key_fails_start_up_naming_the_key_and_the_closest_known_one(string key, string value, string expected)
+    {
+        var message = await StartFailureAsync(Settings((key, value)));
+
+        message.Should().Contain(expected);
+    }
+
+    [Fact]
+    public async Task An_unknown_key_far_from_every_known_one_gets_no_suggestion()
+    {
+        var message = await StartFailureAsync(Settings(("Backup:Jobs:nightly:Frobnicate", "yes")));
+
+        message.Should().Contain("Backup:Jobs:nightly:Frobnicate: 'Frobnicate' is not a known setting (known: ").And.NotContain("did you mean");
+    }
+
+    [Fact]
+    public async Task A_code_only_setting_in_configuration_says_so()
+    {
+        var message = await StartFailureAsync(Settings(("Backup:Jobs:nightly:SourceFactory", "MyFactory")));
+
+        message.Should().Contain("Backup:Jobs:nightly:SourceFactory: 'SourceFactory' can only be set in code");
+    }
+
+    [Fact]
+    public async Task Free_form_names_and_values_are_not_checked()
+    {
+        using var host = BuildHost(Settings(
+            ("Backup:Jobs:nightly:PreHooks:0:Command", "/bin/true"),
+            ("Backup:Jobs:nightly:PreHooks:0:Environment:ANY_NAME", "any value"),
+            ("Backup:Jobs:nightly:Tags:0", "prod"),
+            ("Backup:Jobs:nightly:Retention:KeepTags:0:0", "keep"),
+            ("Backup:Jobs:nightly:Retention:KeepDaily", "7")));
+
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Values_that_do_not_convert_list_the_accepted_formats_all_at_once_without_a_binder_exception()
+    {
+        var message = await StartFailureAsync(Settings(
+            ("Backup:Jobs:nightly:Rpo", "1 day"),
+            ("Backup:Jobs:nightly:Level", "Weekly"),
+            ("Backup:Jobs:nightly:OneFileSystem", "yes"),
+            ("Backup:Jobs:nightly:Retention:KeepDaily", "seven"),
+            ("Backup:Jobs:nightly:Shedule", "0 3 * * *")));
+
+        message.Should().Contain("Backup:Jobs:nightly:Rpo: '1 day' is not valid; expected a duration written d.hh:mm:ss, such as 1.00:00:00 for a day, 06:00:00 for six hours");
+        message.Should().Contain("Backup:Jobs:nightly:Level: 'Weekly' is not valid; expected one of Full, Incremental, Differential.");
+        message.Should().Contain("Backup:Jobs:nightly:OneFileSystem: 'yes' is not valid; expected true or false.");
+        message.Should().Contain("Backup:Jobs:nightly:Retention:KeepDaily: 'seven' is not valid; expected a whole number");
+        message.Should().Contain("did you mean 'Schedule'?");
+    }
+
+    [Fact]
+    public async Task A_level_number_that_names_no_level_is_refused()
+    {
+        var message = await StartFailureAsync(Settings(("Backup:Jobs:nightly:Level", "7")));
+
+        message.Should().Contain("Backup:Jobs:nightly:Level: '7' is not valid; expected one of Full, Incremental, Differential.");
+    }
+
+    [Fact]
+    public void Without_a_host_the_findings_surface_when_the_options_are_first_read()
+    {
+        using var provider = TestSupport.Build(settings: new Dictionary<string, string?> { ["Backup:Jobs:export:Rpo"] = "1 day" });
+
+        var resolve = () => provider.GetRequiredService<IOptions<BackupHostingOptions>>().Value;
+
+        resolve.Should().Throw<OptionsValidationException>().WithMessage("*Backup:Jobs:export:Rpo: '1 day' is not valid; expected a duration*");
+    }
+
+    [Fact]
+    public async Task A_missing_job_path_fails_start_up_naming_the_setting_and_the_path()
+    {
+        var missing = Path.Combine(_root, "not-there");
+
+        var message = await StartFailureAsync(Settings(("Backup:Jobs:nightly:Paths:1", missing)));
+
+        message.Should().Contain($"Backup:Jobs:nightly:Paths:1: '{missing}' does not exist");
+        message.Should().NotContain("Paths:0");
+    }
+
+    [Fact]
+    public async Task OpenOnStart_with_a_wrong_password_fails_start_up_naming_the_repository_and_the_key_setting_but_not_the_secret()
+    {
+        const string right = "the right password 81c2";
+        const string wrong = "a wrong password 5e0d";
+        var repositoryPath = Path.Combine(_root, "repository");
+        using (var credentials = RepositoryCredentials.FromPassword(right))
+        {
+            await (await BackupRepository.InitAsync(new LocalDirectoryTarget(repositoryPath), credentials, new RepositoryInitOptions())).DisposeAsync();
+        }
+
+        var passwordFile = Path.Combine(_root, "password");
+        await File.WriteAllTextAsync(passwordFile, wrong + "\n");
+        var values = Settings(
+            ("Backup:Repositories:main:PasswordConfigurationKey", null),
+            ("Backup:Repositories:main:PasswordFile", passwordFile),
+            ("Backup:Repositories:main:OpenOnStart", "true"));
+
+        var message = await StartFailureAsync(values);
+
+        message.Should().Contain("Backup:Repositories:main: cannot be opened at start-up (OpenOnStart) with its key from Backup:Repositories:main:PasswordFile");
+        message.Should().Contain("does not open any key");
+        message.Should().NotContain(wrong).And.NotContain(right);
+
+        // The right password starts the host, with the repository open.
+        await File.WriteAllTextAsync(passwordFile, right + "\n");
+        using var host = BuildHost(values);
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task OpenOnStart_with_a_missing_password_fails_start_up_naming_the_setting()
+    {
+        var variable = $"BACKUP_STARTUP_TEST_{Guid.NewGuid():N}";
+        var values = Settings(
+            ("Backup:Repositories:main:PasswordConfigurationKey", null),
+            ("Backup:Repositories:main:PasswordEnvironmentVariable", variable),
+            ("Backup:Repositories:main:CreateIfMissing", "true"),
+            ("Backup:Repositories:main:OpenOnStart", "true"));
+
+        var message = await StartFailureAsync(values);
+
+        message.Should().Contain($"Backup:Repositories:main: cannot be opened at start-up (OpenOnStart) with its key from Backup:Repositories:main:PasswordEnvironmentVariable ('{variable}')");
+        message.Should().Contain("is not set or empty");
+        var repository = Path.Combine(_root, "repository");
+        (Directory.Exists(repository) ? Directory.EnumerateFileSystemEntries(repository) : []).Should().BeEmpty("nothing is created without a key");
+    }
+
+    [Fact]
+    public async Task Running_an_unknown_job_throws_a_typed_not_found_exception()
+    {
+        await using var provider = TestSupport.Build();
+
+        var run = () => provider.GetRequiredService<IBackupJobRunner>().RunAsync("nope");
+
+        var thrown = (await run.Should().ThrowAsync<BackupJobNotFoundException>()).Which;
+        thrown.JobName.Should().Be("nope");
+        thrown.Message.Should().Be("No backup job is called 'nope' (known: export).");
+        thrown.Should().BeAssignableTo<KeyNotFoundException>();
+    }
+}
