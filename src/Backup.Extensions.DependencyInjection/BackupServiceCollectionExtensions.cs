@@ -12,7 +12,8 @@ public static class BackupServiceCollectionExtensions
     /// <summary>
     /// Adds the backup services: <see cref="IBackupRepositoryProvider"/>, <see cref="IBackupServiceFactory"/>,
     /// <see cref="IBackupJobRunner"/>, <see cref="IBackupJobStateStore"/> and <see cref="BackupTelemetry"/>, with
-    /// <see cref="BackupHostingOptions"/> validated when built and at host start-up. Safe to call more than once.
+    /// <see cref="BackupHostingOptions"/> validated when built and at host start-up, where job paths are also checked
+    /// and repositories with <see cref="BackupRepositoryOptions.OpenOnStart"/> opened. Safe to call more than once.
     /// </summary>
     public static IServiceCollection AddBackup(this IServiceCollection services, Action<BackupBuilder>? configure = null)
     {
