@@ -103,7 +103,7 @@ internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory hist
             // Within the RPO thanks to an older snapshot, but the newest run did not back everything up.
             var reasons = current.LastRunProblems is { Count: > 0 } list ? string.Join("; ", list.Take(3)) : "no reason recorded";
             return HealthCheckResult.Degraded(current.LastOutcome == BackupJobOutcome.Partial
-                ? $"Backup job '{jobName}': the last run wrote a partial snapshot, {current.LastRunProblemCount} entries could not be read (first: {reasons})."
+                ? $"Backup job '{jobName}': the last run wrote a partial snapshot, {current.LastRunProblemCount} {(current.LastRunProblemCount == 1 ? "entry" : "entries")} could not be read ({reasons})."
                 : $"Backup job '{jobName}': the last run failed: {reasons}", data: data);
         }
 
