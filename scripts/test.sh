@@ -38,11 +38,11 @@ fi
 results=$(mktemp -d)
 # A test that hangs fails after 5 minutes (no single test comes near that) instead of stalling the whole run.
 hang=(--blame-hang-timeout 5m --blame-hang-dump-type none)
-dotnet test Backup.sln -c Release --nologo --logger "trx" --results-directory "$results" "${hang[@]}" "${args[@]}"
+dotnet test Backup.sln -c Release --nologo --logger "trx" --results-directory "$results" "${hang[@]}" ${args[@]+"${args[@]}"}
 status=$?
 # BACKUP_CLI_NATIVE names a native build of the tool (dotnet publish): the CLI tests then run against it as well.
 if [[ -n ${BACKUP_CLI_NATIVE:-} ]]; then
-  BACKUP_CLI_UNDER_TEST=$(readlink -f "$BACKUP_CLI_NATIVE") dotnet test tests/Backup.Cli.Tests -c Release --nologo --logger "trx" --results-directory "$results/native" "${hang[@]}" "${args[@]}" || status=1
+  BACKUP_CLI_UNDER_TEST=$(readlink -f "$BACKUP_CLI_NATIVE") dotnet test tests/Backup.Cli.Tests -c Release --nologo --logger "trx" --results-directory "$results/native" "${hang[@]}" ${args[@]+"${args[@]}"} || status=1
 fi
 passed=0 failed=0 skipped=0
 trxs=()
@@ -68,8 +68,7 @@ if [[ $skipped -gt 0 && ${#trxs[@]} -gt 0 ]]; then
     skipped && /<UnitTestResult .*\/>/ { print "(no reason given)"; skipped = 0 }
   ' "${trxs[@]}" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]\+/ /g' \
       -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' | sort | uniq -c | sort -rn)
-  echo
-  echo "Skipped tests, by reason:"
+  [[ -n $reasons ]] && echo && echo "Skipped tests, by reason:"
   awk '{ n = $1; sub(/^ *[0-9]+ /, ""); printf "  %5d  %s\n", n, $0 }' <<<"$reasons"
   if grep -qiE 'not installed|install-(remote-)?test-servers' <<<"$reasons"; then
     reason=$(cannot_install)
