@@ -1,6 +1,9 @@
 // QuickStart: back up a folder into a local, encrypted repository, list the snapshots, restore the latest
 // one and check that every byte came back. Runs with no server: `dotnet run --project samples/QuickStart`.
-// Optional arguments: the folder to back up (default: a small generated sample) and the work directory.
+// Optional arguments: the folder to back up (default: a small generated sample) and the work directory (default:
+// backup-quickstart in the temp directory, kept between runs, so a second run opens the repository and stores little).
+// It shows how to handle the library's typed exceptions: a repository created with another password is a
+// WrongPasswordException, answered with a message that says what to do instead of a stack trace.
 using System.Security.Cryptography;
 using Backup.Core.Crypto;
 using Backup.Core.Pipeline;
@@ -20,7 +23,8 @@ if (Directory.Exists(restorePath))
 }
 
 // A real deployment reads the password from a secret store or BACKUP_PASSWORD; never hard-code one.
-using var credentials = RepositoryCredentials.FromPassword(Environment.GetEnvironmentVariable("BACKUP_PASSWORD") ?? "quickstart-demo-password");
+var passwordFromEnvironment = Environment.GetEnvironmentVariable("BACKUP_PASSWORD");
+using var credentials = RepositoryCredentials.FromPassword(string.IsNullOrEmpty(passwordFromEnvironment) ? "quickstart-demo-password" : passwordFromEnvironment);
 var target = new LocalDirectoryTarget(repositoryPath);
 BackupRepository repository;
 var exists = true;
@@ -30,8 +34,25 @@ try
 }
 catch (RepositoryNotFoundException)
 {
+    // The first run: no repository there yet.
     repository = await BackupRepository.InitAsync(target, credentials);
     exists = false;
+}
+catch (WrongPasswordException)
+{
+    // The repository exists, but an earlier run created it with another password. The library's message names the
+    // repository; what to do about it is the application's to say.
+    var used = string.IsNullOrEmpty(passwordFromEnvironment) ? "BACKUP_PASSWORD is not set, so this run used the sample's demo password" : "this run used the password in BACKUP_PASSWORD";
+    Console.Error.WriteLine($"The sample repository in {repositoryPath} was created with another password ({used}).");
+    Console.Error.WriteLine("Run again with the BACKUP_PASSWORD it was created with, give the sample another work directory");
+    Console.Error.WriteLine($"(dotnet run --project samples/QuickStart -- <folder to back up> <work directory>), or delete {work} to start over.");
+    return 11;
+}
+catch (RepositoryException e)
+{
+    // Any other library error (damaged, locked, newer format) carries a message that says what is wrong: show it, not a stack trace.
+    Console.Error.WriteLine($"Cannot open the sample repository in {repositoryPath}: {e.Message}");
+    return 1;
 }
 
 await using var opened = repository;
