@@ -180,6 +180,30 @@ public sealed class DatabaseSourceTests : IDisposable
         result.Verification!.Succeeded.Should().BeTrue();
     }
 
+    [Fact]
+    public void A_source_bound_from_any_section_with_AddDatabaseSource_takes_the_engine_given_in_code()
+    {
+        var section = TestSupport.Configuration(new Dictionary<string, string?>
+        {
+            ["Databases:Orders:ConnectionString"] = "Server=orders;User ID=backup",
+            ["Databases:Orders:PasswordEnvironmentVariable"] = "ORDERS_DB_PASSWORD",
+            ["Databases:Orders:DriverOnly"] = "true",
+            ["Databases:Orders:AllDatabases"] = "true",
+        }).GetSection("Databases:Orders");
+        using var provider = TestSupport.Build(configure: b => b.AddDatabaseSource("orders-db", new RecordingEngine("fakesql", "FakeSQL", DatabaseLocation.ConnectionString), section));
+
+        var source = provider.GetRequiredService<IOptions<BackupHostingOptions>>().Value.Sources["orders-db"];
+
+        source.Should().BeEquivalentTo(new BackupDatabaseSourceOptions
+        {
+            Engine = "fakesql",
+            ConnectionString = "Server=orders;User ID=backup",
+            PasswordEnvironmentVariable = "ORDERS_DB_PASSWORD",
+            DriverOnly = true,
+            AllDatabases = true,
+        });
+    }
+
     /// <summary>A server source "shop-db" backed up by job "shop" with a restore drill; the password from a file.</summary>
     private Dictionary<string, string?> ServerSource() => new()
     {
