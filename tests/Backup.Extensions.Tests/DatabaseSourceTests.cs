@@ -38,6 +38,7 @@ public sealed class DatabaseSourceTests : IDisposable
     [InlineData("Backup:Sources:shop-db:ConnectionString", "Server=db;Password=hunter2;Malformed", "Backup:Sources:shop-db:ConnectionString: The connection string is malformed.")]
     [InlineData("Backup:Jobs:shop:Source", "orders-db", "Backup:Jobs:shop:Source: 'orders-db' is not a configured source (known: shop-db)")]
     [InlineData("Backup:Jobs:shop:Verification:ScratchConnectionString", "", "Backup:Jobs:shop:Verification:ScratchConnectionString: is required for a restore drill of the FakeSQL source 'shop-db'")]
+    [InlineData("Backup:Jobs:shop:Verification:ScratchConnectionString", "Server=scratch;Password=hunter2;Malformed", "Backup:Jobs:shop:Verification:ScratchConnectionString: is not a valid FakeSQL connection string (FormatException).")]
     [InlineData("Backup:Jobs:shop:Verification:ScratchPasswordEnvironmentVariable", "SCRATCH_PASSWORD", "Backup:Jobs:shop:Verification: set only one of ScratchPasswordFile and ScratchPasswordEnvironmentVariable.")]
     public void A_bad_database_setting_fails_validation_naming_the_setting(string key, string value, string expected)
     {
@@ -263,7 +264,8 @@ public sealed class DatabaseSourceTests : IDisposable
 
         public bool SupportsParallelRestore => false;
 
-        public bool HasPassword(string connectionString) => false;
+        public bool HasPassword(string connectionString) =>
+            connectionString.Contains("Malformed", StringComparison.Ordinal) ? throw new FormatException($"Bad connection string {connectionString}") : false;
 
         public IBackupSource CreateSource(DatabaseBackupSettings settings)
         {

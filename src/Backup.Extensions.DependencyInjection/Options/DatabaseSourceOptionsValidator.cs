@@ -185,6 +185,18 @@ internal sealed class DatabaseSourceOptionsValidator(IEnumerable<IDatabaseEngine
         {
             errors.Add($"{drillPath}:ScratchConnectionString: is required for a restore drill of the {engine.DisplayName} source '{job.Source}': a server where a scratch database may be created and dropped (its password from ScratchPasswordFile or ScratchPasswordEnvironmentVariable).");
         }
+        else if (!string.IsNullOrWhiteSpace(verification.ScratchConnectionString))
+        {
+            try
+            {
+                _ = engine.HasPassword(verification.ScratchConnectionString);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                // The driver's message may quote the string (and a password in it): name only the kind of error.
+                errors.Add($"{drillPath}:ScratchConnectionString: is not a valid {engine.DisplayName} connection string ({e.GetType().Name}).");
+            }
+        }
     }
 
     // ArgumentException appends " (Parameter 'x')"; the path already names the setting.
