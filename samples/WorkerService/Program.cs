@@ -5,9 +5,9 @@
 // - "files" backs up a folder (by default a small generated one) every 15 minutes, keeps 4 last / 24 hourly /
 //   7 daily snapshots (then prunes), verifies daily (5% of the data and a restore drill) and copies each new
 //   snapshot to the "offsite" repository;
-// - "orders-db" backs up a PostgreSQL database nightly (source "orders-db" from Backup.Providers.PostgreSql,
-//   password from the ORDERS_DB_PASSWORD environment variable). Without a reachable server the job fails and its
-//   health check is Unhealthy; the host keeps running.
+// - "orders-db" backs up a PostgreSQL database nightly (source "orders-db" under Backup:Sources, engine
+//   PostgreSqlEngine from Backup.Providers.PostgreSql, password from the ORDERS_DB_PASSWORD environment variable).
+//   Without a reachable server the job fails and its health check is Unhealthy; the host keeps running.
 // BACKUP_PASSWORD holds the repositories' password.
 using Backup.Extensions.DependencyInjection;
 using Backup.Providers.PostgreSql;
@@ -40,7 +40,7 @@ builder.Services.AddBackup(backup => backup
             job.Paths.Add(sampleFolder);
         }
     })
-    .AddPostgreSqlSource("orders-db", builder.Configuration.GetSection("Backup:Sources:orders-db"))
+    .AddDatabaseEngine(new PostgreSqlEngine())
     .AddNotificationSink<ConsoleNotifications>());
 if (!once)
 {

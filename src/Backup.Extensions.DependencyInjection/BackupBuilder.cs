@@ -109,6 +109,59 @@ public sealed class BackupBuilder
         return this;
     }
 
+    /// <summary>
+    /// Registers a database engine (<c>new PostgreSqlEngine()</c>, <c>new MySqlEngine()</c>, <c>new SqliteEngine()</c>
+    /// from their provider packages), so that database sources of <c>Backup:Sources</c> can name it in their
+    /// <see cref="BackupDatabaseSourceOptions.Engine"/>. An engine whose name is already registered is not added again.
+    /// </summary>
+    public BackupBuilder AddDatabaseEngine(Providers.IDatabaseEngine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        var registered = Services.Any(d => d.ServiceType == typeof(Providers.IDatabaseEngine) && !d.IsKeyedService
+            && d.ImplementationInstance is Providers.IDatabaseEngine known && string.Equals(known.Name, engine.Name, StringComparison.OrdinalIgnoreCase));
+        if (!registered)
+        {
+            Services.AddSingleton(engine);
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// Adds (or changes) the database source <paramref name="name"/> of <paramref name="engine"/>, configured in code
+    /// after anything bound from <c>Backup:Sources:{name}</c>; a job backs it up with <c>"Source": "{name}"</c>.
+    /// Registers the engine too. Validated at start-up like a configured source.
+    /// </summary>
+    public BackupBuilder AddDatabaseSource(string name, Providers.IDatabaseEngine engine, Action<BackupDatabaseSourceOptions> configure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(configure);
+        AddDatabaseEngine(engine);
+        var engineName = engine.Name;
+        Services.Configure<BackupHostingOptions>(options =>
+        {
+            if (!options.Sources.TryGetValue(name, out var source))
+            {
+                options.Sources[name] = source = new BackupDatabaseSourceOptions();
+            }
+
+            configure(source);
+            source.Engine = engineName;
+        });
+        return this;
+    }
+
+    /// <summary>
+    /// Adds (or changes) the database source <paramref name="name"/> of <paramref name="engine"/>, bound from
+    /// <paramref name="section"/> (a section shaped like <c>Backup:Sources:{name}</c>; its Engine may be left out).
+    /// </summary>
+    public BackupBuilder AddDatabaseSource(string name, Providers.IDatabaseEngine engine, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return AddDatabaseSource(name, engine, source => section.Bind(source));
+    }
+
     /// <summary>Adds a notification sink (any number may be added; each gets every event).</summary>
     public BackupBuilder AddNotificationSink<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TSink>()
         where TSink : class, IBackupNotificationSink

@@ -20,6 +20,7 @@ public static class BackupServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<BackupHostingOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupHostingOptions>, BackupOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupHostingOptions>, DatabaseSourceOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBackupJobStateStore, InMemoryBackupJobStateStore>();
         services.TryAddSingleton<IBackupRepositoryProvider, BackupRepositoryProvider>();
@@ -31,6 +32,10 @@ public static class BackupServiceCollectionExtensions
             sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.TryAddSingleton<BackupHookRunner>();
         services.TryAddSingleton<BackupJobHistory>();
+        services.TryAddSingleton(sp => new DatabaseSources(
+            sp.GetRequiredService<IOptions<BackupHostingOptions>>().Value,
+            sp.GetServices<Backup.Providers.IDatabaseEngine>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         services.TryAddSingleton<IBackupJobRunner, BackupJobRunner>();
         services.TryAddSingleton<IBackupPathSourceFactory, FileSystemPathSourceFactory>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BackupStartupChecks>());

@@ -12,15 +12,15 @@ public sealed class PackageDependencyTests
     {
         ["Backup.Core"] = [],
         ["Backup.Testing"] = ["Backup.Core"],
-        ["Backup.Extensions.DependencyInjection"] = ["Backup.Core"],
+        // Hosting binds database sources from configuration through the engine descriptors (Providers.Common needs only Core).
+        ["Backup.Extensions.DependencyInjection"] = ["Backup.Core", "Backup.Providers.Common"],
         ["Backup.Providers.Common"] = ["Backup.Core"],
         ["Backup.Providers.Sftp"] = ["Backup.Core"],
         ["Backup.Providers.S3"] = ["Backup.Core"],
         ["Backup.Providers.Azure"] = ["Backup.Core"],
         ["Backup.Providers.Sqlite"] = ["Backup.Core", "Backup.Providers.Common"],
         ["Backup.Providers.MySql"] = ["Backup.Core", "Backup.Providers.Common"],
-        // AddPostgreSqlSource still lives here; moving the hosting glue out of the provider is the hosting issue's work.
-        ["Backup.Providers.PostgreSql"] = ["Backup.Core", "Backup.Providers.Common", "Backup.Extensions.DependencyInjection"],
+        ["Backup.Providers.PostgreSql"] = ["Backup.Core", "Backup.Providers.Common"],
         ["Backup.Cli"] = ["Backup.Core", "Backup.Providers.Sftp", "Backup.Providers.S3", "Backup.Providers.Azure", "Backup.Providers.PostgreSql", "Backup.Providers.MySql", "Backup.Providers.Sqlite"],
     };
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Backup.Core.Crypto;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
@@ -15,8 +14,9 @@ using Backup.Core;
 namespace Backup.Providers.Tests;
 
 /// <summary>
-/// A hosted job (<c>services.AddBackup</c>) backing up a PostgreSQL source added with <c>AddPostgreSqlSource</c> from an
-/// appsettings-shaped configuration, run once through <see cref="IBackupJobRunner"/> against the fixture's real server.
+/// A hosted job (<c>services.AddBackup</c>) backing up a PostgreSQL source configured under <c>Backup:Sources</c> (engine
+/// registered with <c>AddDatabaseEngine(new PostgreSqlEngine())</c>) from an appsettings-shaped configuration, run once
+/// through <see cref="IBackupJobRunner"/> against the fixture's real server.
 /// </summary>
 public sealed class PostgreSqlHostingTests(PostgresFixture fixture, ITestOutputHelper output) : IClassFixture<PostgresFixture>, IDisposable
 {
@@ -128,6 +128,55 @@ public sealed class PostgreSqlHostingTests(PostgresFixture fixture, ITestOutputH
         (Directory.Exists(snapshotFiles) ? Directory.EnumerateFiles(snapshotFiles, "*", SearchOption.AllDirectories) : []).Should().BeEmpty();
     }
 
+    [SkippableFact]
+    public async Task A_database_source_added_in_code_backs_up_driver_only_and_its_restore_drill_drops_the_scratch_database()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("drilled");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 500) g;");
+        Environment.SetEnvironmentVariable(_repositoryPasswordVariable, RepositoryPassword);
+        Environment.SetEnvironmentVariable(_databasePasswordVariable, PostgresServer.Password);
+        var logs = new LogCapture();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        services.AddBackup(backup => backup
+            .AddRepository("main", r =>
+            {
+                r.Path = _repositoryDirectory;
+                r.CreateIfMissing = true;
+                r.PasswordEnvironmentVariable = _repositoryPasswordVariable;
+            })
+            .AddDatabaseSource(SourceName, new PostgreSqlEngine(), source =>
+            {
+                source.ConnectionString = server.ConnectionString(database);
+                source.PasswordEnvironmentVariable = _databasePasswordVariable;
+                source.DriverOnly = true;
+            })
+            .AddJob(JobName, job =>
+            {
+                job.Repository = "main";
+                job.Source = SourceName;
+                job.Verification = new BackupVerificationOptions { Check = false, RestoreDrill = true, ScratchConnectionString = server.ConnectionString(), ScratchPasswordEnvironmentVariable = _databasePasswordVariable };
+            }));
+
+        BackupJobResult result;
+        await using (var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }))
+        {
+            result = await provider.GetRequiredService<IBackupJobRunner>().RunAsync(JobName);
+        }
+
+        output.WriteLine($"{result.Outcome}: {result.Error?.Message}; verification: {result.Verification?.Message}");
+        result.Error.Should().BeNull();
+        result.Outcome.Should().Be(BackupJobOutcome.Succeeded);
+        result.Snapshot!.Metadata.Should().Contain("postgresql.method", "driver", "DriverOnly reaches the engine");
+        result.Verification!.Succeeded.Should().BeTrue();
+        result.Verification.Message.Should().Contain("PostgreSQL restore drill").And.Contain("passed");
+        result.Verification.RestoreDuration.Should().NotBeNull();
+        (await server.ScalarAsync("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'backup_verify%'")).Should().Be(0L, "the scratch database is dropped");
+        logs.Messages.Should().NotContain(m => m.Contains(PostgresServer.Password, StringComparison.Ordinal) || m.Contains(RepositoryPassword, StringComparison.Ordinal));
+    }
+
     public void Dispose()
     {
         Environment.SetEnvironmentVariable(_repositoryPasswordVariable, null);
@@ -153,6 +202,7 @@ public sealed class PostgreSqlHostingTests(PostgresFixture fixture, ITestOutputH
             ["Backup:Jobs:" + JobName + ":Repository"] = "main",
             ["Backup:Jobs:" + JobName + ":Source"] = SourceName,
             ["Backup:Jobs:" + JobName + ":Tags:0"] = "prod",
+            ["Backup:Sources:" + SourceName + ":Engine"] = "postgres",
             ["Backup:Sources:" + SourceName + ":ConnectionString"] = server.ConnectionString(database) + ";Timeout=15",
             ["Backup:Sources:" + SourceName + ":PasswordEnvironmentVariable"] = _databasePasswordVariable,
         }).Build();
@@ -163,7 +213,7 @@ public sealed class PostgreSqlHostingTests(PostgresFixture fixture, ITestOutputH
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         services.AddBackup(backup => backup
             .BindConfiguration(configuration.GetSection("Backup"))
-            .AddPostgreSqlSource(SourceName, configuration.GetSection($"Backup:Sources:{SourceName}")));
+            .AddDatabaseEngine(new PostgreSqlEngine()));
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
@@ -182,30 +232,5 @@ public sealed class PostgreSqlHostingTests(PostgresFixture fixture, ITestOutputH
         }
 
         return snapshots;
-    }
-
-    /// <summary>Every formatted log message (with the exception's message), to check no secret is logged.</summary>
-    private sealed class LogCapture : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<string> _messages = new();
-
-        public IReadOnlyCollection<string> Messages => [.. _messages];
-
-        public ILogger CreateLogger(string categoryName) => new Logger(_messages);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> messages) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                messages.Enqueue(exception is null ? formatter(state, exception) : $"{formatter(state, exception)} {exception}");
-        }
     }
 }

@@ -23,6 +23,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
     private readonly IBackupNotificationSink[] _sinks;
     private readonly IBackupPathSourceFactory? _pathSources;
     private readonly Dictionary<string, NamedBackupSource> _namedSources;
+    private readonly DatabaseSources _databases;
     private readonly IBackupJobStateStore _state;
     private readonly BackupTelemetry _telemetry;
     private readonly BackupHookRunner _hooks;
@@ -40,6 +41,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         IEnumerable<IBackupNotificationSink> sinks,
         IEnumerable<IBackupPathSourceFactory> pathSources,
         IEnumerable<NamedBackupSource> namedSources,
+        DatabaseSources databases,
         IBackupJobStateStore state,
         BackupTelemetry telemetry,
         BackupHookRunner hooks,
@@ -56,6 +58,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         {
             _namedSources[source.Name] = source;
         }
+        _databases = databases;
         _state = state;
         _telemetry = telemetry;
         _hooks = hooks;
@@ -178,7 +181,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
             }
             else if (job.Verification is { } verificationPolicy && IsVerificationDue(jobName, verificationPolicy))
             {
-                verification = await VerifyAsync(jobName, (ctx, ct) => RunVerificationAsync(verificationPolicy, ctx, ct), context, cancellationToken).ConfigureAwait(false);
+                verification = await VerifyAsync(jobName, (ctx, ct) => RunVerificationAsync(job, verificationPolicy, ctx, ct), context, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -385,7 +388,7 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         return false;
     }
 
-    private async Task<BackupVerificationOutcome> RunVerificationAsync(BackupVerificationOptions verification, BackupJobContext context, CancellationToken cancellationToken)
+    private async Task<BackupVerificationOutcome> RunVerificationAsync(BackupJobOptions job, BackupVerificationOptions verification, BackupJobContext context, CancellationToken cancellationToken)
     {
         var service = new VerificationService(context.Repository, _time, JobDiagnostics(context.JobName));
         var succeeded = true;
@@ -401,7 +404,17 @@ internal sealed class BackupJobRunner : IBackupJobRunner
                 : $"check found {errors.Count} errors (first: {errors[0]})");
         }
 
-        if (verification.RestoreDrill)
+        if (verification.RestoreDrill && job.SourceFactory is null && job.Source is { } sourceName && !_namedSources.ContainsKey(sourceName)
+            && _databases.TryGet(sourceName, out var database, out var engine))
+        {
+            // A database is proven by its engine: restored into a scratch database (or file), compared table by table, dropped.
+            var snapshot = context.Result.Snapshot;
+            var report = await DatabaseSources.DrillAsync(sourceName, database, engine, verification, context.Repository, snapshot, cancellationToken).ConfigureAwait(false);
+            restoreDuration = report.RestoreDuration;
+            succeeded &= report.Succeeded;
+            parts.Add($"{engine.DisplayName} restore drill of {snapshot.Id.ToShortString()} {(report.Succeeded ? "passed" : "failed")}: {report}");
+        }
+        else if (verification.RestoreDrill)
         {
             var drill = await service.RestoreDrillAsync(new DrillOptions { Snapshot = context.Result.Snapshot.Id.ToString(), ScratchDirectory = verification.ScratchDirectory }, cancellationToken).ConfigureAwait(false);
             restoreDuration = drill.Duration;
@@ -464,9 +477,14 @@ internal sealed class BackupJobRunner : IBackupJobRunner
 
         if (job.Source is { } sourceName)
         {
-            return _namedSources.TryGetValue(sourceName, out var named)
-                ? named.Create(_services)
-                : throw new InvalidOperationException($"Job '{jobName}' backs up source '{sourceName}', but no source of that name is registered.");
+            if (_namedSources.TryGetValue(sourceName, out var named))
+            {
+                return named.Create(_services);
+            }
+
+            return _databases.TryGet(sourceName, out var database, out var engine)
+                ? _databases.Create(sourceName, database, engine)
+                : throw new InvalidOperationException($"Job '{jobName}' backs up source '{sourceName}', but no source of that name is registered or configured.");
         }
 
         return _pathSources is null

@@ -10,6 +10,9 @@ public sealed class BackupHostingOptions
     /// <summary>Repositories by name (case-insensitive).</summary>
     public Dictionary<string, BackupRepositoryOptions> Repositories { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Database sources by name (case-insensitive), backed up by jobs that name them in <see cref="BackupJobOptions.Source"/>.</summary>
+    public Dictionary<string, BackupDatabaseSourceOptions> Sources { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Jobs by name (case-insensitive).</summary>
     public Dictionary<string, BackupJobOptions> Jobs { get; } = new(StringComparer.OrdinalIgnoreCase);
 

@@ -61,8 +61,9 @@ public sealed class BackupJobOptions
     public List<BackupHookOptions> PostHooks { get; } = [];
 
     /// <summary>
-    /// The name of a source registered with <see cref="BackupBuilder.AddSource"/> to back up (e.g. a database added
-    /// with a provider package's <c>AddPostgreSqlSource</c>) instead of <see cref="Paths"/>.
+    /// The name of a source to back up instead of <see cref="Paths"/>: a database source of
+    /// <see cref="BackupHostingOptions.Sources"/> (or <see cref="BackupBuilder.AddDatabaseSource(string, Providers.IDatabaseEngine, Action{BackupDatabaseSourceOptions})"/>)
+    /// or a source added with <see cref="BackupBuilder.AddSource"/>.
     /// </summary>
     public string? Source { get; set; }
 

@@ -82,9 +82,10 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
 
         if (job.SourceFactory is null && job.Source is { } source)
         {
-            if (!_jobSources.Contains(source))
+            if (!_jobSources.Contains(source) && !options.Sources.ContainsKey(source))
             {
-                errors.Add($"{path}:Source: '{source}' is not a registered source (known: {(_jobSources.Count == 0 ? "none" : string.Join(", ", _jobSources.Order(StringComparer.Ordinal)))}); add it with AddSource or a provider's Add...Source.");
+                var known = _jobSources.Union(options.Sources.Keys, StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+                errors.Add($"{path}:Source: '{source}' is not a configured source (known: {(known.Count == 0 ? "none" : string.Join(", ", known))}); configure it under {options.SectionPath}:Sources:{source} or add it in code with AddSource.");
             }
 
             if (job.Paths.Count > 0)

@@ -24,11 +24,28 @@ public sealed class BackupVerificationOptions
     /// </summary>
     public string? ReadDataSubset { get; set; }
 
-    /// <summary>Restore the snapshot just taken into scratch space, compare every file, and record how long it took (the achieved RTO).</summary>
+    /// <summary>
+    /// Restore the snapshot just taken into scratch space, compare it, and record how long it took (the achieved RTO).
+    /// Files are compared file by file; a database source (<see cref="BackupHostingOptions.Sources"/>) is restored by
+    /// its engine into a scratch database on <see cref="ScratchConnectionString"/> (or a scratch file for SQLite),
+    /// compared table by table with the checksums recorded at backup time, checked, and dropped afterwards.
+    /// </summary>
     public bool RestoreDrill { get; set; }
 
-    /// <summary>Where restore drills create their scratch directory (deleted afterwards); the temp directory when null.</summary>
+    /// <summary>Where restore drills create their scratch directory or SQLite scratch file (deleted afterwards); the temp directory when null.</summary>
     public string? ScratchDirectory { get; set; }
+
+    /// <summary>
+    /// For a database source on a server: the connection string (without a password) of a server where the drill may
+    /// create and drop a scratch database; required for such a job's restore drill.
+    /// </summary>
+    public string? ScratchConnectionString { get; set; }
+
+    /// <summary>A file whose first line is the password of <see cref="ScratchConnectionString"/>.</summary>
+    public string? ScratchPasswordFile { get; set; }
+
+    /// <summary>The environment variable holding the password of <see cref="ScratchConnectionString"/>.</summary>
+    public string? ScratchPasswordEnvironmentVariable { get; set; }
 
     /// <summary>Whether the settings verify anything at all.</summary>
     internal bool VerifiesSomething => Check || ReadDataSubset is not null || RestoreDrill;

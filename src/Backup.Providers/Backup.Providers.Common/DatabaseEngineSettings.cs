@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Backup.Providers;
 
 /// <summary>What to back up, for <see cref="IDatabaseEngine.CreateSource"/>.</summary>
@@ -14,6 +16,15 @@ public sealed class DatabaseBackupSettings
 
     /// <summary>Read through the driver alone (where <see cref="IDatabaseEngine.SupportsDriverOnly"/>).</summary>
     public bool DriverOnly { get; init; }
+
+    /// <summary>Where the engine's dump tools are; null: looked up as the engine does (by server version, then PATH). Ignored for a file.</summary>
+    public string? ClientToolsDirectory { get; init; }
+
+    /// <summary>Record per-table row counts and checksums in the snapshot (default true), for verified restores.</summary>
+    public bool RecordChecksums { get; init; } = true;
+
+    /// <summary>Where the source logs (a host's logger factory), or null for no logging.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 }
 
 /// <summary>Where and how to restore, for <see cref="IDatabaseEngine.RestoreAsync"/>.</summary>
@@ -49,4 +60,7 @@ public sealed class DatabaseVerifySettings
 
     /// <summary>The scratch server's password, or null.</summary>
     public string? Password { get; init; }
+
+    /// <summary>Where the engine's restore tools are; null: looked up as the engine does. Ignored for a file.</summary>
+    public string? ClientToolsDirectory { get; init; }
 }

@@ -2,6 +2,7 @@ using Backup.Core;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
+using Microsoft.Extensions.Logging;
 using MySqlConnector;
 
 namespace Backup.Providers.MySql;
@@ -52,9 +53,11 @@ public sealed class MySqlEngine : IDatabaseEngine
             Password = settings.Password,
             AllDatabases = settings.AllDatabases,
             Method = settings.DriverOnly ? MySqlBackupMethod.DriverOnly : MySqlBackupMethod.Dump,
+            ClientToolsDirectory = settings.ClientToolsDirectory,
+            RecordChecksums = settings.RecordChecksums,
         };
         options.Validate();
-        return new MySqlSource(options);
+        return new MySqlSource(options, settings.LoggerFactory?.CreateLogger<MySqlSource>());
     }
 
     /// <inheritdoc />
@@ -89,6 +92,7 @@ public sealed class MySqlEngine : IDatabaseEngine
         {
             ConnectionString = string.IsNullOrWhiteSpace(settings.Scratch) ? throw new ArgumentException("A MariaDB/MySQL snapshot is verified on a server: Scratch must be its connection string.", nameof(settings)) : settings.Scratch,
             Password = settings.Password,
+            ClientToolsDirectory = settings.ClientToolsDirectory,
         };
         options.Validate();
         return new MySqlVerifier(repository).VerifyAsync(snapshot, options, cancellationToken);

@@ -2,6 +2,7 @@ using Backup.Core;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Backup.Providers.PostgreSql;
@@ -52,9 +53,11 @@ public sealed class PostgreSqlEngine : IDatabaseEngine
             Password = settings.Password,
             AllDatabases = settings.AllDatabases,
             Method = settings.DriverOnly ? PostgreSqlBackupMethod.DriverOnly : PostgreSqlBackupMethod.PgDump,
+            ClientToolsDirectory = settings.ClientToolsDirectory,
+            RecordChecksums = settings.RecordChecksums,
         };
         options.Validate();
-        return new PostgreSqlSource(options);
+        return new PostgreSqlSource(options, settings.LoggerFactory?.CreateLogger<PostgreSqlSource>());
     }
 
     /// <inheritdoc />
@@ -86,6 +89,7 @@ public sealed class PostgreSqlEngine : IDatabaseEngine
         {
             ConnectionString = string.IsNullOrWhiteSpace(settings.Scratch) ? throw new ArgumentException("A PostgreSQL snapshot is verified on a server: Scratch must be its connection string.", nameof(settings)) : settings.Scratch,
             Password = settings.Password,
+            ClientToolsDirectory = settings.ClientToolsDirectory,
         };
         options.Validate();
         return new PostgreSqlVerifier(repository).VerifyAsync(snapshot, options, cancellationToken);

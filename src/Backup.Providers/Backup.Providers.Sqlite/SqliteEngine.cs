@@ -2,6 +2,7 @@ using Backup.Core;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
+using Microsoft.Extensions.Logging;
 
 namespace Backup.Providers.Sqlite;
 
@@ -50,7 +51,9 @@ public sealed class SqliteEngine : IDatabaseEngine
             throw new ArgumentException("A SQLite database is one file: AllDatabases and DriverOnly do not apply.", nameof(settings));
         }
 
-        return new SqliteSource(new SqliteSourceOptions { DatabasePath = Path.GetFullPath(settings.Location) });
+        return new SqliteSource(
+            new SqliteSourceOptions { DatabasePath = Path.GetFullPath(settings.Location), RecordChecksums = settings.RecordChecksums },
+            settings.LoggerFactory?.CreateLogger<SqliteSource>());
     }
 
     /// <inheritdoc />

@@ -1,0 +1,49 @@
+namespace Backup.Extensions.DependencyInjection;
+
+/// <summary>
+/// Reads a database password for one run, from the environment variable or the file a setting names. Called for
+/// each run (a rotated secret is picked up without a restart); the value is never kept, logged or put in a message.
+/// </summary>
+internal static class DatabasePassword
+{
+    /// <summary>
+    /// The password from <paramref name="environmentVariable"/> or <paramref name="file"/> (at most one is set), or
+    /// null when neither is; <paramref name="owner"/> starts the messages ("Database source 'shop-db'").
+    /// </summary>
+    public static async Task<string?> ReadAsync(string owner, string? environmentVariable, string? file, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrWhiteSpace(environmentVariable))
+        {
+            // The message names the variable, never a value.
+            return Environment.GetEnvironmentVariable(environmentVariable) is { Length: > 0 } password
+                ? password
+                : throw new InvalidOperationException($"{owner}: environment variable {environmentVariable} is not set.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(file))
+        {
+            string password;
+            try
+            {
+                password = await ReadPasswordFileAsync(file, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidOperationException($"{owner}: cannot read the password file {file}: {e.Message}", e);
+            }
+
+            return password.Length > 0 ? password : throw new InvalidOperationException($"{owner}: the password file {file} is empty.");
+        }
+
+        return null;
+    }
+
+    // The password is the file's first line without its line end (a secret mounted by an orchestrator or written by
+    // echo). The one place that reads a password file, so it can follow the library's reader.
+    private static async Task<string> ReadPasswordFileAsync(string file, CancellationToken cancellationToken)
+    {
+        var text = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+        var end = text.AsSpan().IndexOfAny('\r', '\n');
+        return end < 0 ? text : text[..end];
+    }
+}
