@@ -32,6 +32,10 @@ public static class BackupServiceCollectionExtensions
         services.TryAddSingleton<BackupJobHistory>();
         services.TryAddSingleton<IBackupJobRunner, BackupJobRunner>();
         services.TryAddSingleton<IBackupPathSourceFactory, FileSystemPathSourceFactory>();
+        // Alerts (Backup:Alerts) need no call of their own: with no channel configured the dispatcher does nothing.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupHostingOptions>, BackupAlertOptionsValidator>());
+        services.TryAddSingleton<AlertHttpClient>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackupNotificationSink, BackupAlertDispatcher>());
         configure?.Invoke(new BackupBuilder(services));
         return services;
     }
