@@ -21,6 +21,8 @@ public sealed class PackageDependencyTests
         ["Backup.Providers.MySql"] = ["Backup.Core", "Backup.Providers.Common"],
         // AddPostgreSqlSource still lives here; moving the hosting glue out of the provider is the hosting issue's work.
         ["Backup.Providers.PostgreSql"] = ["Backup.Core", "Backup.Providers.Common", "Backup.Extensions.DependencyInjection"],
+        // Email alerts: MailKit is heavy, so the SMTP channel plugs into hosting's alert dispatcher from its own package.
+        ["Backup.Providers.Smtp"] = ["Backup.Core", "Backup.Extensions.DependencyInjection"],
         ["Backup.Cli"] = ["Backup.Core", "Backup.Providers.Sftp", "Backup.Providers.S3", "Backup.Providers.Azure", "Backup.Providers.PostgreSql", "Backup.Providers.MySql", "Backup.Providers.Sqlite"],
     };
 
