@@ -76,7 +76,8 @@ internal sealed class BackupAlertOptionsValidator(IServiceProvider services) : I
 
     private void ValidateEmail(string path, EmailAlertOptions email, List<string> errors)
     {
-        if (services.GetKeyedService<IBackupAlertChannel>(BackupAlertOptions.EmailChannelKey) is null)
+        // Asks whether the channel is registered without building it: building it reads these options (a cycle).
+        if (services.GetService<IServiceProviderIsKeyedService>()?.IsKeyedService(typeof(IBackupAlertChannel), BackupAlertOptions.EmailChannelKey) != true)
         {
             errors.Add($"{path}: email alerts are configured but not registered; add the Backup.Providers.Smtp package and call AddEmailAlerts() on the backup builder (or remove this section).");
         }
