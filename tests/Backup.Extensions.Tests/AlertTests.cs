@@ -64,6 +64,32 @@ public sealed class AlertTests
         root.GetProperty("durationSeconds").GetDouble().Should().BeGreaterThanOrEqualTo(0);
     }
 
+    [Theory]
+    [InlineData("SecretConfigurationKey")]
+    [InlineData("SecretEnvironmentVariable")]
+    public async Task The_secret_can_come_from_configuration_or_the_environment(string source)
+    {
+        await using var receiver = new AlertReceiver();
+        var variable = "BACKUP_TEST_HMAC_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(variable, Secret);
+        try
+        {
+            await using var provider = Build(receiver, new()
+            {
+                ["Secrets:Hmac"] = Secret,
+                [$"Backup:Alerts:Webhooks:0:{source}"] = source == "SecretConfigurationKey" ? "Secrets:Hmac" : variable,
+            });
+            await provider.GetRequiredService<IBackupJobRunner>().RunAsync("broken");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+
+        var request = receiver.Requests.Should().ContainSingle().Subject;
+        Verify(request.Headers["X-Backup-Signature"], request.Body, Secret).Should().BeTrue();
+    }
+
     [Fact]
     public async Task A_succeeded_job_alerts_with_its_snapshot_and_counts_when_asked_to()
     {
