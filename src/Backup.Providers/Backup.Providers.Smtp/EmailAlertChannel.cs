@@ -54,7 +54,7 @@ internal sealed class EmailAlertChannel(EmailAlertOptions options, string settin
         }
     }
 
-    internal MimeMessage CreateMessage(BackupAlert alert)
+    private MimeMessage CreateMessage(BackupAlert alert)
     {
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse(options.From!));
