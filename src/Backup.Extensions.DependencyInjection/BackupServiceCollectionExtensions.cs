@@ -39,6 +39,10 @@ public static class BackupServiceCollectionExtensions
         services.TryAddSingleton<IBackupJobRunner, BackupJobRunner>();
         services.TryAddSingleton<IBackupPathSourceFactory, FileSystemPathSourceFactory>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BackupStartupChecks>());
+        // Alerts (Backup:Alerts) need no call of their own: with no channel configured the dispatcher does nothing.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupHostingOptions>, BackupAlertOptionsValidator>());
+        services.TryAddSingleton<AlertHttpClient>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IBackupNotificationSink, BackupAlertDispatcher>());
         configure?.Invoke(new BackupBuilder(services));
         return services;
     }

@@ -21,6 +21,8 @@ public sealed class PackageDependencyTests
         ["Backup.Providers.Sqlite"] = ["Backup.Core", "Backup.Providers.Common"],
         ["Backup.Providers.MySql"] = ["Backup.Core", "Backup.Providers.Common"],
         ["Backup.Providers.PostgreSql"] = ["Backup.Core", "Backup.Providers.Common"],
+        // Email alerts: MailKit is heavy, so the SMTP channel plugs into hosting's alert dispatcher from its own package.
+        ["Backup.Providers.Smtp"] = ["Backup.Core", "Backup.Extensions.DependencyInjection"],
         ["Backup.Cli"] = ["Backup.Core", "Backup.Providers.Sftp", "Backup.Providers.S3", "Backup.Providers.Azure", "Backup.Providers.PostgreSql", "Backup.Providers.MySql", "Backup.Providers.Sqlite"],
     };
 

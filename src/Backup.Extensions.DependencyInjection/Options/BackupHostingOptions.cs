@@ -22,6 +22,9 @@ public sealed class BackupHostingOptions
     /// <summary>How heartbeat (dead-man's switch) pings are sent.</summary>
     public HeartbeatOptions Heartbeat { get; set; } = new();
 
+    /// <summary>Alerts on job outcomes: webhooks, Slack or Teams, email (section <c>Alerts</c>).</summary>
+    public BackupAlertOptions Alerts { get; set; } = new();
+
     /// <summary>
     /// The configuration path that validation messages start with ("Backup" by default), so that an error names
     /// the setting to fix, e.g. "Backup:Jobs:nightly:Schedule".
