@@ -46,8 +46,7 @@ internal sealed class PostgreSqlJobSource(string name, PostgreSqlJobSourceOption
 
         if (!string.IsNullOrWhiteSpace(settings.PasswordFile))
         {
-            var text = await File.ReadAllTextAsync(settings.PasswordFile, cancellationToken).ConfigureAwait(false);
-            return text.TrimEnd('\r', '\n');
+            return await Backup.Core.Crypto.SecretFile.ReadAsync(settings.PasswordFile, cancellationToken).ConfigureAwait(false);
         }
 
         return null;
