@@ -258,6 +258,12 @@ public sealed class RepositoryLocationTests : IClassFixture<S3rverFixture>, ICla
                 j.Repository = "main";
                 j.SourceFactory = _ => TestSupport.Export("export.csv", 256 * 1024);
             });
+            if (!values.ContainsKey("Backup:Repositories:main:PasswordFile") && !values.ContainsKey("Backup:Repositories:main:KeyFile"))
+            {
+                // A key file skips the password KDF, keeping tests fast.
+                b.AddRepository("main", r => r.KeySource = _ => TestSupport.FastKey());
+            }
+
             configure?.Invoke(b);
         });
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
