@@ -16,16 +16,18 @@ namespace Backup.Extensions.Tests;
 /// A repository section in configuration ("Location" plus "Settings") means what the backup tool's --repo means: the
 /// same resolver, the same providers, the same settings; its target is owned, wrapped and disposed by the host.
 /// </summary>
-public sealed class RepositoryLocationTests : IClassFixture<S3rverFixture>, IClassFixture<SshdFixture>, IDisposable
+public sealed class RepositoryLocationTests : IClassFixture<S3rverFixture>, IClassFixture<SshdFixture>, IClassFixture<AzuriteFixture>, IDisposable
 {
     private readonly S3rverFixture _s3;
     private readonly SshdFixture _sshd;
+    private readonly AzuriteFixture _azurite;
     private readonly string _directory = Directory.CreateTempSubdirectory("backup-location-test-").FullName;
 
-    public RepositoryLocationTests(S3rverFixture s3, SshdFixture sshd)
+    public RepositoryLocationTests(S3rverFixture s3, SshdFixture sshd, AzuriteFixture azurite)
     {
         _s3 = s3;
         _sshd = sshd;
+        _azurite = azurite;
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -84,6 +86,25 @@ public sealed class RepositoryLocationTests : IClassFixture<S3rverFixture>, ICla
 
         repository.Blobs.Target.Description.Should().Contain("127.0.0.1");
         Directory.Exists(Path.Combine(root, "snapshots")).Should().BeTrue("the repository is where the location says");
+    }
+
+    [SkippableFact]
+    public async Task An_azure_repository_configured_only_from_configuration_backs_up_and_restores()
+    {
+        _azurite.RequireServer();
+        // The backup tool does not create containers either: the storage account's owner does.
+        await new Azure.Storage.Blobs.BlobContainerClient(_azurite.ConnectionString, "hosted").CreateIfNotExistsAsync();
+        await using var provider = Build(new Dictionary<string, string?>
+        {
+            ["Backup:Repositories:main:Location"] = $"azure://hosted/app-{Guid.NewGuid():N}",
+            ["Backup:Repositories:main:Settings:ConnectionString"] = _azurite.ConnectionString,
+            ["Backup:Repositories:main:KeyFile"] = WriteKeyFile(),
+            ["Backup:Repositories:main:CreateIfMissing"] = "true",
+        }, b => b.AddTargetProvider(new AzureTargetProvider()));
+
+        var repository = await RoundTripAsync(provider);
+
+        repository.Blobs.Target.Should().BeOfType<RetryingTarget>();
     }
 
     [Fact]
