@@ -1,3 +1,4 @@
+using Backup.Core.Crypto;
 using Backup.Providers;
 
 namespace Backup.Cli;
@@ -24,7 +25,7 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
 
         if (passwordFile is not null)
         {
-            return PasswordResolver.ReadPasswordFile(passwordFile);
+            return await SecretFile.ReadAsync(passwordFile.FullName).ConfigureAwait(false);
         }
 
         foreach (var variable in engine.PasswordEnvironmentVariables.Prepend(Variable))

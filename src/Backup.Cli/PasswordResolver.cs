@@ -51,18 +51,6 @@ internal sealed class PasswordResolver(CliConsole console)
         return password;
     }
 
-    /// <summary>The first line of <paramref name="file"/>: the password.</summary>
-    public static string ReadPasswordFile(FileInfo file)
-    {
-        if (!file.Exists)
-        {
-            throw new FileNotFoundException($"Password file '{file.FullName}' does not exist.", file.FullName);
-        }
-
-        using var reader = file.OpenText();
-        var line = reader.ReadLine();
-        return string.IsNullOrEmpty(line)
-            ? throw new ArgumentException($"Password file '{file.FullName}' is empty; its first line is the password.")
-            : line;
-    }
+    /// <summary>The first line of <paramref name="file"/>, without its line ending: the password (read as everywhere, by <see cref="SecretFile"/>).</summary>
+    public static string ReadPasswordFile(FileInfo file) => SecretFile.Read(file.FullName);
 }

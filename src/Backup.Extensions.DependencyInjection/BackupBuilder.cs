@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Backup.Core.Storage.Locations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -52,6 +53,18 @@ public sealed class BackupBuilder
 
             configure(repository);
         });
+        return this;
+    }
+
+    /// <summary>
+    /// Registers a target provider, so repositories can have locations of its scheme: <c>AddTargetProvider(new S3TargetProvider())</c>
+    /// for <c>s3://</c>, <c>AzureTargetProvider</c> for <c>azure://</c>, <c>SftpTargetProvider</c> for <c>sftp://</c> (each in its
+    /// provider package). Local directories need none. A later provider of the same scheme replaces an earlier one.
+    /// </summary>
+    public BackupBuilder AddTargetProvider(ITargetProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        Services.AddSingleton(provider);
         return this;
     }
 

@@ -21,6 +21,8 @@ public static class BackupServiceCollectionExtensions
         services.AddOptions<BackupHostingOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupHostingOptions>, BackupOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupHostingOptions>, DatabaseSourceOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupHostingOptions>, RepositoryLocationValidator>());
+        services.TryAddSingleton(sp => new Backup.Core.Storage.Locations.TargetResolver(sp.GetServices<Backup.Core.Storage.Locations.ITargetProvider>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBackupJobStateStore, InMemoryBackupJobStateStore>();
         services.TryAddSingleton<IBackupRepositoryProvider, BackupRepositoryProvider>();

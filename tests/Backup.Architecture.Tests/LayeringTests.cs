@@ -26,6 +26,9 @@ public sealed class LayeringTests
         // The repository, bottom up: its vocabulary (IDs, config, layout, exceptions), then locks and keys, then the
         // blob store (packs, index, writer), the snapshot store, the content layer, and the facade over them all.
         ["Repository"] = ["Storage", "Chunking", "Transforms", "Crypto"],
+        // Turning a location ("s3://bucket/prefix") and its settings into a target: above storage, since a missing local
+        // directory is the repository vocabulary's RepositoryNotFoundException.
+        ["Storage.Locations"] = ["Storage", "Repository"],
         ["Repository.Locks"] = ["Repository", "Storage", "Transforms"],
         ["Repository.Keys"] = ["Repository", "Storage", "Crypto", "Transforms", "Buffers"],
         ["Repository.Blobs"] = ["Repository", "Repository.Locks", "Storage", "Transforms", "Buffers", "Crypto", "Chunking"],

@@ -13,9 +13,9 @@ internal static class AlertSecret
         {
             try
             {
-                secret = (await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false)).Trim();
+                secret = await Backup.Core.Crypto.SecretFile.ReadAsync(file, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
             {
                 throw new BackupAlertDeliveryException($"{path}:SecretFile: cannot read '{file}' ({e.GetType().Name}).", isTransient: false);
             }

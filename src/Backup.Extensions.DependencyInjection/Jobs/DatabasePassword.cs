@@ -25,9 +25,9 @@ internal static class DatabasePassword
             string password;
             try
             {
-                password = await ReadPasswordFileAsync(file, cancellationToken).ConfigureAwait(false);
+                password = await Backup.Core.Crypto.SecretFile.ReadAsync(file, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
             {
                 throw new InvalidOperationException($"{owner}: cannot read the password file {file}: {e.Message}", e);
             }
@@ -36,14 +36,5 @@ internal static class DatabasePassword
         }
 
         return null;
-    }
-
-    // The password is the file's first line without its line end (a secret mounted by an orchestrator or written by
-    // echo). The one place that reads a password file, so it can follow the library's reader.
-    private static async Task<string> ReadPasswordFileAsync(string file, CancellationToken cancellationToken)
-    {
-        var text = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
-        var end = text.AsSpan().IndexOfAny('\r', '\n');
-        return end < 0 ? text : text[..end];
     }
 }

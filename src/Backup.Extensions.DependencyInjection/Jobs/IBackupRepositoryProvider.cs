@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
+using Backup.Core.Storage.Locations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -53,10 +54,11 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
     private readonly IConfiguration? _configuration;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly TargetResolver _resolver;
     private readonly ConcurrentDictionary<string, BackupRepository> _open = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.OrdinalIgnoreCase);
 
-    // The provider creates the targets (from the path or the factory), so it disposes them, after their repositories.
+    // The provider creates the targets (from the location or the factory), so it disposes them, after their repositories.
     private readonly ConcurrentDictionary<string, IBackupTarget> _targets = new(StringComparer.OrdinalIgnoreCase);
 
     public BackupRepositoryProvider(IOptions<BackupHostingOptions> options, IServiceProvider services, TimeProvider time, ILogger<BackupRepositoryProvider> logger)
@@ -66,6 +68,7 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
         _configuration = services.GetService(typeof(IConfiguration)) as IConfiguration;
         _time = time;
         _logger = logger;
+        _resolver = services.GetService(typeof(TargetResolver)) as TargetResolver ?? new TargetResolver([]);
     }
 
     public IReadOnlyCollection<string> Names => [.. _options.Repositories.Keys];
@@ -119,7 +122,7 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
                 return open;
             }
 
-            var target = settings.TargetFactory?.Invoke(_services) ?? new LocalDirectoryTarget(settings.Path!);
+            var target = settings.TargetFactory?.Invoke(_services) ?? CreateTarget(name, settings);
             if (settings.Retry)
             {
                 target = new RetryingTarget(target, timeProvider: _time, ownsInner: true);
@@ -142,6 +145,23 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
         {
             gate.Release();
         }
+    }
+
+    /// <summary>The target at the repository's location, made by the same resolver as the backup tool's (no retry: added above).</summary>
+    private IBackupTarget CreateTarget(string name, BackupRepositoryOptions settings)
+    {
+        var logger = _logger;
+        return _resolver.Create(
+            RepositoryLocation.Parse(settings.EffectiveLocation ?? throw new InvalidOperationException($"{_options.SectionPath}:Repositories:{name}:Location: is required.")),
+            setting => RepositoryTargetSettings.Lookup(settings, setting, _services, Environment.GetEnvironmentVariable),
+            new TargetCreateOptions
+            {
+                CreateIfMissing = settings.CreateIfMissing,
+                AllowInsecureHttp = settings.AllowInsecureHttp,
+                Warn = message => Log.InsecureTarget(logger, name, message),
+                Retry = false,
+                TimeProvider = _time,
+            });
     }
 
     private async Task<BackupRepository> OpenAsync(string name, BackupRepositoryOptions settings, IBackupTarget target, CancellationToken cancellationToken)

@@ -54,7 +54,7 @@ public sealed class EnvironmentVariableKeySource : IRepositoryKeySource
     }
 }
 
-/// <summary>Reads a password (trailing newline trimmed) or a key file from disk (e.g. a mounted Kubernetes or Docker secret).</summary>
+/// <summary>Reads a password (the first line, without its line ending, as <see cref="SecretFile"/> reads it everywhere) or a key file from disk (e.g. a mounted Kubernetes or Docker secret).</summary>
 public sealed class FileKeySource : IRepositoryKeySource
 {
     private readonly string _path;
@@ -74,6 +74,20 @@ public sealed class FileKeySource : IRepositoryKeySource
     /// <inheritdoc/>
     public async ValueTask<RepositoryCredentials> GetCredentialsAsync(CancellationToken cancellationToken = default)
     {
+        if (!_isKeyFile)
+        {
+            try
+            {
+                // The first line, as the backup tool reads its password files.
+                return RepositoryCredentials.FromPassword(await SecretFile.ReadAsync(_path, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                // The messages name the file (not found, denied, empty), never its content.
+                throw new RepositoryKeyUnavailableException($"Cannot read the {Description}: {e.Message}", e);
+            }
+        }
+
         byte[] bytes;
         try
         {
@@ -87,15 +101,7 @@ public sealed class FileKeySource : IRepositoryKeySource
 
         try
         {
-            if (_isKeyFile)
-            {
-                return RepositoryCredentials.FromKeyFile(bytes);
-            }
-
-            var password = System.Text.Encoding.UTF8.GetString(bytes).TrimEnd('\r', '\n');
-            return string.IsNullOrEmpty(password)
-                ? throw new RepositoryKeyUnavailableException($"The {Description} is empty.")
-                : RepositoryCredentials.FromPassword(password);
+            return RepositoryCredentials.FromKeyFile(bytes);
         }
         finally
         {

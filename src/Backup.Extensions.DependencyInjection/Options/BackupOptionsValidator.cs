@@ -43,11 +43,7 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
 
     private static void ValidateRepository(string path, BackupRepositoryOptions repository, List<string> errors)
     {
-        if (repository.TargetFactory is null && string.IsNullOrWhiteSpace(repository.Path))
-        {
-            errors.Add($"{path}:Path: is required (or set a target factory in code).");
-        }
-
+        // The location (or Path) and its target settings are checked by RepositoryLocationValidator.
         var keySources = new[] { repository.PasswordEnvironmentVariable, repository.PasswordFile, repository.KeyFile, repository.PasswordConfigurationKey }
             .Count(s => !string.IsNullOrWhiteSpace(s));
         if (repository.KeySource is null && keySources == 0)

@@ -4,19 +4,48 @@ using Backup.Core.Transforms;
 namespace Backup.Extensions.DependencyInjection;
 
 /// <summary>
-/// One named repository: where it is (a local <see cref="Path"/> or a <see cref="TargetFactory"/> for SFTP, S3,
-/// Azure…), how it is unlocked (exactly one key source) and, when it is created, how it compresses.
+/// One named repository: where it is (a <see cref="Location"/> with its <see cref="Settings"/>, or a
+/// <see cref="TargetFactory"/> in code), how it is unlocked (exactly one key source) and, when it is created, how it compresses.
 /// </summary>
 public sealed class BackupRepositoryOptions
 {
-    /// <summary>A local directory holding the repository (the simple case; ignored when <see cref="TargetFactory"/> is set).</summary>
+    /// <summary>
+    /// Where the repository is, as the backup tool's <c>--repo</c> takes it: a directory path, <c>file:///path</c>,
+    /// <c>sftp://user@host[:port]/path</c>, <c>s3://bucket[/prefix]</c> or <c>azure://container[/prefix]</c> (ignored
+    /// when <see cref="TargetFactory"/> is set). Schemes other than a local directory need their provider registered
+    /// with <see cref="BackupBuilder.AddTargetProvider"/>; their endpoint, region and credentials come from <see cref="Settings"/>.
+    /// </summary>
+    public string? Location { get; set; }
+
+    /// <summary>The older name of <see cref="Location"/>, kept so existing configuration goes on working: a directory path (or any location). Set one of the two.</summary>
     public string? Path { get; set; }
+
+    /// <summary>
+    /// The target provider's settings by name (case-insensitive), such as "Endpoint", "Region", "PathStyle",
+    /// "AccessKeyId" and "SecretAccessKey" for S3 (each provider's documentation lists its own). A setting not given here
+    /// is read from the environment variable the backup tool reads it from (AWS_SECRET_ACCESS_KEY…), then from
+    /// <see cref="SettingResolver"/>. A name the provider does not know fails validation at start-up.
+    /// </summary>
+    /// <remarks>Secrets can come here from a secret-store configuration provider or an environment variable such as <c>Backup__Repositories__main__Settings__SecretAccessKey</c>.</remarks>
+    public Dictionary<string, string> Settings { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The last place a target setting is looked for, after <see cref="Settings"/> and the setting's environment variable:
+    /// called with the setting's name ("SecretAccessKey"), returns its value or null (the adapter for a vault client). Code only.
+    /// </summary>
+    public Func<IServiceProvider, string, string?>? SettingResolver { get; set; }
+
+    /// <summary>Accept a plain http:// endpoint on another machine (requests and credentials travel in clear; a warning is logged). Default false.</summary>
+    public bool AllowInsecureHttp { get; set; }
+
+    /// <summary>The location in effect: <see cref="Location"/>, else <see cref="Path"/>.</summary>
+    internal string? EffectiveLocation => string.IsNullOrWhiteSpace(Location) ? Path : Location;
 
     /// <summary>Builds the storage target (for providers other than a local directory). Code only.</summary>
     /// <remarks>
     /// Called once per repository; return a new target. The hosting layer owns what the factory returns and disposes it
     /// (when it is <see cref="IDisposable"/> or <see cref="IAsyncDisposable"/>) after the repository, when the service
-    /// provider is disposed; the same goes for the local directory target it makes from <see cref="Path"/>.
+    /// provider is disposed; the same goes for the target it makes from <see cref="Location"/>.
     /// </remarks>
     public Func<IServiceProvider, IBackupTarget>? TargetFactory { get; set; }
 
@@ -46,7 +75,7 @@ public sealed class BackupRepositoryOptions
     /// <summary>Key source: the environment variable holding the password.</summary>
     public string? PasswordEnvironmentVariable { get; set; }
 
-    /// <summary>Key source: a file whose content (trailing newline trimmed) is the password.</summary>
+    /// <summary>Key source: a file whose first line (without its line ending) is the password, read as the backup tool reads its password files.</summary>
     public string? PasswordFile { get; set; }
 
     /// <summary>Key source: a key file (raw bytes) instead of a password.</summary>

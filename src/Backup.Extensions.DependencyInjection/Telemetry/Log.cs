@@ -84,6 +84,9 @@ internal static partial class Log
     [LoggerMessage(77, LogLevel.Warning, "Repository {Repository}: {Message}")]
     public static partial void UnauthenticatedLockIgnored(ILogger logger, string repository, string message);
 
+    [LoggerMessage(7, LogLevel.Warning, "Repository {Repository}: {Message}")]
+    public static partial void InsecureTarget(ILogger logger, string repository, string message);
+
     [LoggerMessage(40, LogLevel.Warning, "Backup job {Job}: notification sink {Sink} failed: {Error}")]
     public static partial void NotificationFailed(ILogger logger, string job, string sink, string error);
 

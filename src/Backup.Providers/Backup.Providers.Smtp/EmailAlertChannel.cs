@@ -77,9 +77,9 @@ internal sealed class EmailAlertChannel(EmailAlertOptions options, string settin
         {
             try
             {
-                password = (await File.ReadAllTextAsync(options.PasswordFile, cancellationToken).ConfigureAwait(false)).TrimEnd('\r', '\n');
+                password = await Backup.Core.Crypto.SecretFile.ReadAsync(options.PasswordFile, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
             {
                 throw new BackupAlertDeliveryException($"{settingPath}:PasswordFile: cannot read '{options.PasswordFile}' ({e.GetType().Name}).", isTransient: false, e);
             }

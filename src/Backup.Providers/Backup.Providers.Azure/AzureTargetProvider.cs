@@ -1,0 +1,42 @@
+using Backup.Core.Storage;
+using Backup.Core.Storage.Locations;
+
+namespace Backup.Providers.Azure;
+
+/// <summary>
+/// Creates <see cref="AzureBlobTarget"/>s for <c>azure://container[/prefix]</c> locations. Register it with a
+/// <see cref="TargetResolver"/>, or in a host with <c>AddTargetProvider(new AzureTargetProvider())</c>; the backup
+/// tool registers it and reads each setting from its environment variable.
+/// </summary>
+/// <remarks>Settings: <c>ConnectionString</c> (AZURE_STORAGE_CONNECTION_STRING), the storage account's connection string.</remarks>
+public sealed class AzureTargetProvider : ITargetProvider
+{
+    /// <inheritdoc />
+    public string Scheme => "azure";
+
+    /// <inheritdoc />
+    public IReadOnlyList<TargetSetting> Settings { get; } =
+    [
+        new("ConnectionString", "AZURE_STORAGE_CONNECTION_STRING", "the storage account's connection string", isSecret: true, isRequired: true),
+    ];
+
+    /// <inheritdoc />
+    public IBackupTarget Create(RepositoryLocation location, TargetSettings settings, TargetCreateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(options);
+        var (container, prefix) = TargetLocations.Split(location, "azure://CONTAINER[/PREFIX]", "container");
+        var connectionString = settings.Required("ConnectionString");
+        var azureOptions = new AzureBlobTargetOptions { ConnectionString = connectionString, Container = container, Prefix = prefix };
+        try
+        {
+            return new AzureBlobTarget(azureOptions, options.TimeProvider);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException)
+        {
+            // The parser's message may quote the connection string: say only which setting is wrong.
+            throw new TargetConfigurationException($"{settings["ConnectionString"]} is not a valid storage connection string.", "ConnectionString");
+        }
+    }
+}

@@ -1,0 +1,49 @@
+namespace Backup.Cli.Tests;
+
+/// <summary>
+/// A password file means its first line, without the line ending, in the tool as in a host (SecretFile): a file
+/// written on Windows (CRLF), with a trailing newline, without one, or with more lines all give the same password.
+/// </summary>
+public sealed class PasswordFileTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Crlf_trailing_newline_and_multi_line_password_files_give_the_same_password()
+    {
+        var crlf = Write("crlf", "pw-7f3a\r\n");
+        var newline = Write("newline", "pw-7f3a\n");
+        var lines = Write("lines", "pw-7f3a\nnot part of it\n");
+        var noEnvironment = new Dictionary<string, string?> { ["BACKUP_PASSWORD"] = null };
+
+        var init = await _cli.RunAsync(["init", "--password-file", crlf], stdin: null, noEnvironment);
+        var withNewline = await _cli.RunAsync(["snapshots", "--password-file", newline], stdin: null, noEnvironment);
+        var withLines = await _cli.RunAsync(["snapshots", "--password-file", lines], stdin: null, noEnvironment);
+        var withVariable = await _cli.RunAsync(["snapshots"], stdin: null, new() { ["BACKUP_PASSWORD"] = "pw-7f3a" });
+
+        init.ExitCode.Should().Be(0, init.Stderr);
+        withNewline.ExitCode.Should().Be(0, withNewline.Stderr);
+        withLines.ExitCode.Should().Be(0, withLines.Stderr);
+        withVariable.ExitCode.Should().Be(0, "the file's first line is the password itself: {0}", withVariable.Stderr);
+    }
+
+    [Fact]
+    public async Task An_empty_password_file_is_an_error_naming_the_file()
+    {
+        var empty = Write("empty", "\nsecret-on-the-second-line\n");
+
+        var result = await _cli.RunAsync(["init", "--password-file", empty], stdin: null, new() { ["BACKUP_PASSWORD"] = null });
+
+        result.ExitCode.Should().NotBe(0);
+        result.Stderr.Should().Contain(empty).And.Contain("empty").And.NotContain("secret-on-the-second-line");
+    }
+
+    private string Write(string name, string content)
+    {
+        var path = _cli.PathOf(name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+}

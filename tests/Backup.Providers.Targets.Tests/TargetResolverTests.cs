@@ -1,0 +1,134 @@
+using Backup.Core.Repository;
+using Backup.Core.Storage;
+using Backup.Core.Storage.Locations;
+using Backup.Providers.Azure;
+using Backup.Providers.S3;
+using Backup.Providers.Sftp;
+
+namespace Backup.Providers.Targets.Tests;
+
+/// <summary>
+/// The one place that turns a location and its settings into a target (the backup tool's --repo and a host's
+/// Location alike): parsing, provider lookup, settings errors that name the setting and never a secret.
+/// </summary>
+public sealed class TargetResolverTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("backup-resolver-test-").FullName;
+
+    private static TargetResolver Resolver => new([new SftpTargetProvider(), new S3TargetProvider(), new AzureTargetProvider()]);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData("/var/backups/repo", "file", "/var/backups/repo")]
+    [InlineData("relative/repo", "file", "relative/repo")]
+    [InlineData("file:///var/backups/repo", "file", "/var/backups/repo")]
+    [InlineData("S3://bucket/prefix", "s3", "bucket/prefix")]
+    [InlineData("azure://container", "azure", "container")]
+    [InlineData("sftp://backup@host:2222/srv/repo", "sftp", "backup@host:2222/srv/repo")]
+    public void A_location_parses_into_its_scheme_and_address(string text, string scheme, string address)
+    {
+        var location = RepositoryLocation.Parse(text);
+
+        location.Scheme.Should().Be(scheme);
+        location.Address.Should().Be(address);
+        location.IsLocal.Should().Be(scheme == "file");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("s3://")]
+    public void A_blank_location_is_a_configuration_error(string text)
+    {
+        var parse = () => RepositoryLocation.Parse(text);
+
+        parse.Should().Throw<TargetConfigurationException>();
+    }
+
+    [Fact]
+    public void A_location_never_shows_a_password_in_its_user_info()
+    {
+        RepositoryLocation.Parse("sftp://backup:hunter2@host/srv/repo").ToString().Should().Be("sftp://backup:***@host/srv/repo");
+        RepositoryLocation.Parse("sftp://backup@host/srv/a:b").ToString().Should().Be("sftp://backup@host/srv/a:b");
+    }
+
+    [Fact]
+    public void An_unknown_scheme_names_the_registered_ones()
+    {
+        var create = () => Resolver.Create(RepositoryLocation.Parse("ftp://host/repo"), _ => null);
+
+        create.Should().Throw<TargetConfigurationException>().Which.Message.Should().Contain("'ftp://'").And.Contain("sftp://, s3:// or azure://");
+    }
+
+    [Fact]
+    public void Without_the_remote_providers_an_unknown_scheme_says_which_package_provides_it()
+    {
+        var create = () => new TargetResolver([]).Create(RepositoryLocation.Parse("s3://bucket/repo"), _ => null);
+
+        create.Should().Throw<TargetConfigurationException>().Which.Message
+            .Should().Contain("Backup.Providers.S3").And.Contain("Backup.Providers.Azure").And.Contain("Backup.Providers.Sftp");
+    }
+
+    [Fact]
+    public void A_missing_required_setting_names_it_and_its_environment_variable_never_another_value()
+    {
+        var settings = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "AKIA-visible", ["AWS_SESSION_TOKEN"] = "token-secret-value" };
+
+        var create = () => Resolver.Create(RepositoryLocation.Parse("s3://bucket/repo"), s => s.ReadEnvironment(settings.GetValueOrDefault));
+
+        var error = create.Should().Throw<TargetConfigurationException>().Which;
+        error.Setting.Should().Be("SecretAccessKey");
+        error.Message.Should().Contain("SecretAccessKey (AWS_SECRET_ACCESS_KEY)").And.NotContain("token-secret-value");
+    }
+
+    [Fact]
+    public void A_plain_http_endpoint_on_another_machine_is_refused_unless_allowed_and_then_warned_about()
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Endpoint"] = "http://192.0.2.10:9000", ["AccessKeyId"] = "id", ["SecretAccessKey"] = "secret-value",
+        };
+        var warnings = new List<string>();
+
+        var refused = () => Resolver.Create(RepositoryLocation.Parse("s3://bucket"), s => settings.GetValueOrDefault(s.Name));
+        using var allowed = (IDisposable)Resolver.Create(
+            RepositoryLocation.Parse("s3://bucket"), s => settings.GetValueOrDefault(s.Name), new TargetCreateOptions { AllowInsecureHttp = true, Warn = warnings.Add, Retry = false });
+
+        refused.Should().Throw<InsecureTransportException>().Which.Message.Should().Contain("plain http://").And.NotContain("secret-value");
+        warnings.Should().ContainSingle().Which.Should().Contain("plain http://");
+    }
+
+    [Fact]
+    public void A_local_directory_keeps_the_create_flag_and_file_mode()
+    {
+        var missing = Path.Combine(_directory, "missing");
+
+        var open = () => Resolver.Create(RepositoryLocation.Parse(missing), _ => null);
+        var badMode = () => Resolver.Create(RepositoryLocation.Parse(missing), s => s.Name == "FileMode" ? "755" : null, new TargetCreateOptions { CreateIfMissing = true });
+
+        open.Should().Throw<RepositoryNotFoundException>();
+        badMode.Should().Throw<TargetConfigurationException>().Which.Message.Should().Contain("FileMode (BACKUP_FILE_MODE)");
+        Resolver.Create(RepositoryLocation.Parse(missing), _ => null, new TargetCreateOptions { CreateIfMissing = true })
+            .Should().BeOfType<LocalDirectoryTarget>("local directories are not retried, as before");
+    }
+
+    [Fact]
+    public async Task Remote_targets_are_wrapped_inside_the_retry_layer_and_each_provider_builds_its_own_kind()
+    {
+        var wrapped = new List<IBackupTarget>();
+        var settings = new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = "id", ["AWS_SECRET_ACCESS_KEY"] = "secret",
+            ["AZURE_STORAGE_CONNECTION_STRING"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AzuriteFixture.AccountKey + ";BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;",
+        };
+        var options = new TargetCreateOptions { Wrap = t => { wrapped.Add(t); return t; } };
+
+        await using var s3 = (IAsyncDisposable)Resolver.Create(RepositoryLocation.Parse("s3://bucket/prefix"), s => s.ReadEnvironment(settings.GetValueOrDefault), options);
+        await using var azure = (IAsyncDisposable) Resolver.Create(RepositoryLocation.Parse("azure://container/prefix"), s => s.ReadEnvironment(settings.GetValueOrDefault), options);
+
+        s3.Should().BeOfType<RetryingTarget>();
+        azure.Should().BeOfType<RetryingTarget>();
+        wrapped.Select(t => t.GetType()).Should().Equal(typeof(S3Target), typeof(AzureBlobTarget));
+    }
+}
