@@ -1,4 +1,6 @@
 using Backup.Core.Repository;
+using Backup.Core.Restore;
+using Backup.Core.Storage;
 
 namespace Backup.Cli;
 
@@ -18,6 +20,9 @@ internal static class CliAdvice
         RepositoryCorruptException { Remedy: RepositoryRemedy.Check } => " Run 'backup check'.",
         RepositoryCorruptException { Remedy: RepositoryRemedy.RepairIndex } => " Run 'backup repair index'.",
         RepositoryLockNotWritableException => " Restore with --no-lock.",
+        StorageFullException { OverQuota: true } => " Raise the quota or free space there, then run the command again: data already stored is kept, and a backup run again reuses what was uploaded.",
+        StorageFullException => " Free space there, then run the command again: data already stored is kept, and a backup run again reuses what was uploaded.",
+        RestoreTargetFullException => " Free space there, then restore again with --skip-existing to write only what is missing.",
         TransformNotRegisteredException => " The backup tool cannot load code: open this repository from an application that registers the transform (see docs/extending.md).",
         _ => string.Empty,
     };

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
+using Backup.Core.Restore;
 using Backup.Core.Storage;
 
 namespace Backup.Cli;
@@ -55,6 +56,7 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
         RepositoryNotFoundException => ExitCodes.RepositoryNotFound,
         WrongPasswordException => ExitCodes.WrongPassword,
         RepositoryCorruptException => ExitCodes.RepositoryDamaged,
+        StorageFullException or RestoreTargetFullException => ExitCodes.StorageFull,
         RepositoryException or BackupTargetException or BackupSourceException or IOException
             or UnauthorizedAccessException or ArgumentException or InvalidDataException => ExitCodes.Error,
         _ => ExitCodes.Error,

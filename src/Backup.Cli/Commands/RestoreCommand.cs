@@ -110,6 +110,17 @@ internal static class RestoreCommand
             {
                 result = await new RestoreService(repository).RestoreAsync(snapshot, directory, options, progress, ct).ConfigureAwait(false);
             }
+            catch (RestoreTargetFullException full)
+            {
+                // Every entry not written is named (a directory for all below it), then the error says why and what next.
+                renderer.Finish();
+                foreach (var problem in full.Result.Problems)
+                {
+                    await context.Output.ErrorAsync($"could not restore /{problem.Path.TrimStart('/')}: {problem.Reason}").ConfigureAwait(false);
+                }
+
+                throw;
+            }
             finally
             {
                 renderer.Finish();

@@ -7,6 +7,7 @@ using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Repository.Locks;
 using Backup.Core.Content;
+using Backup.Core.Storage;
 
 namespace Backup.Core.Restore;
 
@@ -31,6 +32,9 @@ namespace Backup.Core.Restore;
 /// </remarks>
 public sealed class RestoreService
 {
+    private const string NotReachedEntry = "not restored: the target is full";
+    private const string NotReachedDirectory = "not restored, nor anything below it: the target is full";
+
     private readonly BackupRepository _repository;
     private readonly IFileSystem _fileSystem;
     private readonly bool _native;
@@ -50,6 +54,7 @@ public sealed class RestoreService
     /// <exception cref="IOException">An entry exists and <see cref="RestoreOptions.Existing"/> is <see cref="ExistingFileBehavior.Fail"/>, the target cannot be created, or the lock cannot be written.</exception>
     /// <exception cref="RepositoryCorruptException">The snapshot's root tree is missing or damaged.</exception>
     /// <exception cref="RepositoryLockedException">Prune or repair holds the repository.</exception>
+    /// <exception cref="RestoreTargetFullException">The target filled up (or its quota ran out): the restore stopped; the exception lists every entry not written.</exception>
     public Task<RestoreResult> RestoreAsync(Snapshot snapshot, string targetDirectory, RestoreOptions? options = null, IProgress<RestoreProgress>? progress = null, CancellationToken cancellationToken = default) =>
         _diagnostics.RunAsync("restore", _repository.Location, () => RunRestoreAsync(snapshot, targetDirectory, options, progress, cancellationToken), (operation, result) => operation.RestoreCompleted(snapshot.Id, targetDirectory, result));
 
@@ -76,12 +81,15 @@ public sealed class RestoreService
         var target = new RestoreTarget(_fileSystem, _native, options.RestoreOwnership && UnixNative.IsRoot && _native, rootDirectory);
         var devices = options.DeviceNodes ?? target.IsOriginalPlace();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var run = new Run(_repository, target, options, progress, stop.Token);
+        using var run = new Run(_repository, target, options, progress, stop.Cancel, stop.Token);
         var includes = options.Include.Select(p => p.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToList();
         var rootTree = await _repository.Snapshots.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
         var frames = new Stack<Frame>();
         frames.Push(new Frame(string.Empty, rootDirectory, [], null, rootTree.Nodes, includes.Count == 0 || includes.Any(i => i.Length == 0), created: false));
         Task? rootWork = null;
+
+        // The entry the walk is handing on: taken from its directory's list but not yet handed to its own task.
+        (string Path, TreeNode Node)? handing = null;
         try
         {
             while (frames.Count > 0)
@@ -140,6 +148,7 @@ public sealed class RestoreService
                     continue;
                 }
 
+                handing = (relative, node);
                 switch (node.Type)
                 {
                     case NodeType.Directory:
@@ -171,6 +180,8 @@ public sealed class RestoreService
 
                         break;
                 }
+
+                handing = null;
             }
 
             await rootWork!.ConfigureAwait(false);
@@ -188,10 +199,48 @@ public sealed class RestoreService
                 }
             }
 
+            if (run.Full is { } full && !cancellationToken.IsCancellationRequested)
+            {
+                // The rest of the walk would only fail the same way: what it would have written is listed instead.
+                if (handing is { } entry)
+                {
+                    run.NotWritten(entry.Path, entry.Node.Type == NodeType.Directory ? NotReachedDirectory : NotReachedEntry);
+                }
+
+                ListNotReached(frames, includes, run);
+                throw new RestoreTargetFullException(root, full.OverQuota, run.Result(), full.Cause);
+            }
+
             throw;
         }
 
-        return run.Result();
+        // The last write may have found the target full after the walk had ended.
+        return run.Full is { } last ? throw new RestoreTargetFullException(root, last.OverQuota, run.Result(), last.Cause) : run.Result();
+    }
+
+    /// <summary>
+    /// Records every selected entry the walk did not reach as not written: the remaining children of each open
+    /// directory (a directory stands for everything below it, whose trees are not read).
+    /// </summary>
+    private static void ListNotReached(Stack<Frame> frames, List<string[]> includes, Run run)
+    {
+        foreach (var frame in frames)
+        {
+            while (frame.Children.MoveNext())
+            {
+                var node = frame.Children.Current;
+                if (!NodeNames.IsSafe(node.Name) || !frame.Seen.Add(node.Name))
+                {
+                    continue;
+                }
+
+                string[] segments = [.. frame.Segments, node.Name];
+                if (frame.Full || includes.Any(i => i.Length <= segments.Length ? i.AsSpan().SequenceEqual(segments.AsSpan(0, i.Length)) : node.Type == NodeType.Directory && segments.AsSpan().SequenceEqual(i.AsSpan(0, segments.Length))))
+                {
+                    run.NotWritten(SnapshotWalker.Join(frame.Relative, node.Name), node.Type == NodeType.Directory ? NotReachedDirectory : NotReachedEntry);
+                }
+            }
+        }
     }
 
     /// <summary>Whether a special node is a character or block device (not a FIFO or socket).</summary>
@@ -237,7 +286,7 @@ public sealed class RestoreService
     }
 
     /// <summary>The state of one restore: counters, problems, the limit on files in flight and the hard links seen.</summary>
-    private sealed class Run(BackupRepository repository, RestoreTarget target, RestoreOptions options, IProgress<RestoreProgress>? progress, CancellationToken cancellationToken) : IDisposable
+    private sealed class Run(BackupRepository repository, RestoreTarget target, RestoreOptions options, IProgress<RestoreProgress>? progress, Action stopRestore, CancellationToken cancellationToken) : IDisposable
     {
         /// <summary>Entries started (their files created, so holding a descriptor) per file being filled.</summary>
         private const int EntriesAhead = 8;
@@ -264,8 +313,34 @@ public sealed class RestoreService
         private readonly long _started = TimeProvider.System.GetTimestamp();
         private long _files, _directories, _bytes, _lastReport, _sharedContents;
         private string? _currentPath;
+        private TargetFull? _full;
+
+        /// <summary>The first full-disk or quota failure, after which the restore stops; null while there is room.</summary>
+        public TargetFull? Full => Volatile.Read(ref _full);
 
         public void Problem(string path, string reason) => _problems.Enqueue(new RestoreProblem { Path = path, Reason = reason });
+
+        /// <summary>Records an entry the full target kept from being written.</summary>
+        public void NotWritten(string path, string reason) => _problems.Enqueue(new RestoreProblem { Path = path, Reason = reason, NotWritten = true });
+
+        /// <summary>
+        /// Whether <paramref name="exception"/> says the target is full or over quota; if so, records it (the first one)
+        /// and stops the restore: every later write would fail the same way.
+        /// </summary>
+        private bool StopIfFull(Exception exception)
+        {
+            if (!StorageFullException.IsFull(exception, out var overQuota))
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _full, new TargetFull(overQuota, exception), null) is null)
+            {
+                stopRestore();
+            }
+
+            return true;
+        }
 
         public RestoreResult Result()
         {
@@ -333,6 +408,11 @@ public sealed class RestoreService
 
                 Interlocked.Increment(ref _directories);
                 return (directory, created);
+            }
+            catch (Exception ex) when (ex is IOException && StopIfFull(ex))
+            {
+                NotWritten(relative, $"not restored, nor anything below it: cannot create the directory: {ex.Message}");
+                return null;
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException || (ex is IOException && options.Existing != ExistingFileBehavior.Fail))
             {
@@ -530,14 +610,27 @@ public sealed class RestoreService
                 firstWithContent?.TrySetResult(null);
                 file?.Dispose();
                 TryDelete(directory, staging, created);
-                Problem(relative, ex.Message);
+                if (ex is IOException && StopIfFull(ex))
+                {
+                    NotWritten(relative, $"not restored (what was written of it was removed): {ex.Message}");
+                }
+                else
+                {
+                    Problem(relative, ex.Message);
+                }
             }
-            catch
+            catch (Exception ex)
             {
                 first?.TrySetResult(null);
                 firstWithContent?.TrySetResult(null);
                 file?.Dispose();
                 TryDelete(directory, staging, created);
+                if (ex is OperationCanceledException && Full is not null)
+                {
+                    // Stopped because another write found the target full: this entry was not written either.
+                    NotWritten(relative, "not restored (what was written of it was removed): the target is full");
+                }
+
                 throw;
             }
             finally
@@ -645,6 +738,9 @@ public sealed class RestoreService
             CurrentPath = _currentPath,
             Elapsed = TimeProvider.System.GetElapsedTime(_started),
         });
+
+        /// <summary>The failure that stopped a restore into a full target.</summary>
+        public sealed record TargetFull(bool OverQuota, Exception Cause);
 
         private static string Describe(ExistingKind kind) => kind switch
         {

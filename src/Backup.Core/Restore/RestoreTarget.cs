@@ -146,7 +146,7 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
 
         // Owner-only until the snapshot's mode is applied, so nobody reads the content before it may.
         return new RestoreFile.Native(UnixNative.CreateExclusiveAt(directory.Native, name, 0x180, out var errno)
-            ?? throw new IOException($"cannot create the file: {UnixNative.Describe(errno)}"));
+            ?? throw new IOException($"cannot create the file: {UnixNative.Describe(errno)}", errno));
     }
 
     /// <summary>
@@ -168,7 +168,7 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         var errno = UnixNative.CreateDirectoryAt(directory.Native, name, 0x1C0);
         if (errno != 0)
         {
-            throw new IOException($"cannot create the directory: {UnixNative.Describe(errno)}");
+            throw new IOException($"cannot create the directory: {UnixNative.Describe(errno)}", errno);
         }
     }
 
@@ -265,7 +265,7 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         var errno = UnixNative.CreateSymlinkAt(target, directory.Native, name);
         if (errno != 0)
         {
-            throw new IOException($"cannot create the symlink: {UnixNative.Describe(errno)}");
+            throw new IOException($"cannot create the symlink: {UnixNative.Describe(errno)}", errno);
         }
     }
 
@@ -303,7 +303,7 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         var errno = UnixNative.CreateNodeAt(directory.Native, name, (node.Mode & UnixStat.TypeMask) | 0x180, node.DeviceNumber);
         if (errno != 0)
         {
-            throw new IOException($"cannot create the special file: {UnixNative.Describe(errno)}");
+            throw new IOException($"cannot create the special file: {UnixNative.Describe(errno)}", errno);
         }
     }
 

@@ -69,7 +69,6 @@ public sealed class LocalDirectoryTarget : IStagingTarget
     public Task<IStagedObject> BeginObjectAsync(CancellationToken cancellationToken = default)
     {
         var tempDirectory = Path.Combine(_root, TempFolder);
-        CreateDirectory(tempDirectory);
         var temp = Path.Combine(tempDirectory, $"{Guid.NewGuid():N}.partial");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0, Options = FileOptions.Asynchronous };
         if (!OperatingSystem.IsWindows())
@@ -77,15 +76,39 @@ public sealed class LocalDirectoryTarget : IStagingTarget
             options.UnixCreateMode = _objectPermissions;
         }
 
-        var stream = new FileStream(temp, options);
-        if (!OperatingSystem.IsWindows() && _objectPermissions != PrivateObjectPermissions)
+        FileStream? stream = null;
+        try
         {
-            // Wider permissions were asked for: the umask must not narrow them (the default can only be narrowed to nothing).
-            File.SetUnixFileMode(stream.SafeFileHandle, _objectPermissions);
+            CreateDirectory(tempDirectory);
+            stream = new FileStream(temp, options);
+            if (!OperatingSystem.IsWindows() && _objectPermissions != PrivateObjectPermissions)
+            {
+                // Wider permissions were asked for: the umask must not narrow them (the default can only be narrowed to nothing).
+                File.SetUnixFileMode(stream.SafeFileHandle, _objectPermissions);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not BackupTargetException)
+        {
+            if (stream is not null)
+            {
+                stream.Dispose();
+                TryDelete(temp);
+            }
+
+            throw WriteFailed(ex, "a new object");
         }
 
         return Task.FromResult<IStagedObject>(new StagedFile(this, temp, stream));
     }
+
+    /// <summary>
+    /// The error for a failed write: a full disk or exhausted quota as <see cref="StorageFullException"/>, so callers
+    /// can tell it from other faults; denied access says so (the inner message names the path).
+    /// </summary>
+    private BackupTargetException WriteFailed(Exception exception, string what) =>
+        StorageFullException.IsFull(exception, out var overQuota) ? new StorageFullException(Description, overQuota, exception)
+        : exception is UnauthorizedAccessException ? new BackupTargetException($"Could not write {what} to {Description}: permission denied ({exception.Message})", exception)
+        : new BackupTargetException($"Could not write {what} to {Description}: {exception.Message}", exception);
 
     /// <inheritdoc />
     public async ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
@@ -303,9 +326,9 @@ public sealed class LocalDirectoryTarget : IStagingTarget
             {
                 await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
             }
-            catch (IOException ex) when (ex is not BackupTargetException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not BackupTargetException)
             {
-                throw new BackupTargetException($"Could not write a new object to {target.Description}: {ex.Message}", ex);
+                throw target.WriteFailed(ex, "a new object");
             }
 
             Length += data.Length;
@@ -326,9 +349,9 @@ public sealed class LocalDirectoryTarget : IStagingTarget
                 _committed = true;
                 FlushDirectory(directory);
             }
-            catch (IOException ex) when (ex is not BackupTargetException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not BackupTargetException)
             {
-                throw new BackupTargetException($"Could not write '{key}' to {target.Description}: {ex.Message}", ex);
+                throw target.WriteFailed(ex, $"'{key}'");
             }
         }
 

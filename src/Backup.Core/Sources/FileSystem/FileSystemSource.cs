@@ -77,6 +77,22 @@ public sealed class FileSystemSource : IBackupSource
     public IReadOnlyList<string> Paths { get; }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Fails when none of the paths exists (a disk not mounted, a share gone): a snapshot of nothing is no backup.
+    /// One missing path among others only makes the snapshot partial.
+    /// </remarks>
+    /// <exception cref="IOException">None of the paths exists (the backup reports it as its source failing as a whole).</exception>
+    Task IBackupSource.PrepareAsync(CancellationToken cancellationToken)
+    {
+        if (Paths.All(path => _metadata.Read(path, path == "/" ? string.Empty : LastSegment(path), follow: false, out _) is null))
+        {
+            throw new IOException($"none of the paths to back up exists ({string.Join(", ", Paths.Select(p => $"'{p}'"))}), so nothing was read and no snapshot was written");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
