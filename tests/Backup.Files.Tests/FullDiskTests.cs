@@ -43,9 +43,9 @@ public class FullDiskTests
             error.Message.Should().Contain(repositoryPath).And.Contain("full").And.Contain("no space is left on the device");
         }
 
-        Directory.EnumerateFiles(Path.Combine(repositoryPath, "snapshots"), "*", SearchOption.AllDirectories).Should().BeEmpty("no snapshot is written unless its data and index are stored");
-        Directory.EnumerateFiles(Path.Combine(repositoryPath, ".tmp")).Should().BeEmpty("partly written objects are removed");
-        var leftBehind = Directory.EnumerateFiles(Path.Combine(repositoryPath, "data"), "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        FilesUnder(Path.Combine(repositoryPath, "snapshots")).Should().BeEmpty("no snapshot is written unless its data and index are stored");
+        FilesUnder(Path.Combine(repositoryPath, ".tmp")).Should().BeEmpty("partly written objects are removed");
+        var leftBehind = FilesUnder(Path.Combine(repositoryPath, "data")).Sum(f => new FileInfo(f).Length);
         leftBehind.Should().BeGreaterThanOrEqualTo(PackSize, "packs completed before the disk filled stay, to be reused");
 
         await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key)))
@@ -194,8 +194,8 @@ public class FullDiskTests
             var error = (await backup.Should().ThrowAsync<BackupTargetException>()).Which;
             error.Should().NotBeOfType<StorageFullException>();
             error.Message.Should().Contain("permission denied").And.Contain(repositoryPath);
-            Directory.EnumerateFiles(Path.Combine(repositoryPath, "snapshots"), "*", SearchOption.AllDirectories).Should().BeEmpty();
-            Directory.EnumerateFiles(Path.Combine(repositoryPath, ".tmp")).Should().BeEmpty("the pack that could not be put in place is removed");
+            FilesUnder(Path.Combine(repositoryPath, "snapshots")).Should().BeEmpty();
+            FilesUnder(Path.Combine(repositoryPath, ".tmp")).Should().BeEmpty("the pack that could not be put in place is removed");
         }
         finally
         {
@@ -218,6 +218,10 @@ public class FullDiskTests
             ? "Local directory '/mnt/x' is full: the disk quota is exceeded."
             : "Local directory '/mnt/x' is full: no space is left on the device.");
     }
+
+    /// <summary>The files below <paramref name="directory"/>; none when it was never made.</summary>
+    private static IEnumerable<string> FilesUnder(string directory) =>
+        Directory.Exists(directory) ? Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories) : [];
 
     /// <summary>Writes <paramref name="count"/> files of random bytes (which do not compress) into <paramref name="directory"/>; returns their total size.</summary>
     private static long WriteRandomFiles(string directory, int count)
