@@ -82,15 +82,21 @@ internal sealed record ForgetGroupOutput(
 
 internal sealed record ForgetOutput(
     bool DryRun, string Policy, DateTimeOffset EvaluatedAt, int Kept, int Removed, int Deleted, IReadOnlyList<ForgetGroupOutput> Groups,
-    IReadOnlyList<string> Problems, PruneOutput? Prune);
+    IReadOnlyList<string> Problems, PruneOutput? Prune, IReadOnlyList<LockedOutput> Locked);
+
+/// <summary>An object the storage refused to delete under a retention lock.</summary>
+internal sealed record LockedOutput(string Key, DateTimeOffset? RetainUntil)
+{
+    public static LockedOutput From(Backup.Core.Storage.LockedObject l) => new(l.Key, l.RetainUntil);
+}
 
 internal sealed record PruneOutput(
     bool DryRun, int Snapshots, long BytesBefore, long BytesAfter, long BytesFreed, int PacksBefore, int PacksRemoved, int PacksRewritten,
-    int PacksWritten, long BlobsRemoved, long BlobsKept, int IndexesReplaced, int UnindexedPacksKept, double DurationSeconds)
+    int PacksWritten, long BlobsRemoved, long BlobsKept, int IndexesReplaced, int UnindexedPacksKept, double DurationSeconds, IReadOnlyList<LockedOutput> Locked)
 {
     public static PruneOutput From(PruneResult r) => new(
         r.DryRun, r.Snapshots, r.BytesBefore, r.BytesAfter, r.BytesFreed, r.PacksBefore, r.PacksRemoved, r.PacksRewritten, r.PacksWritten,
-        r.BlobsRemoved, r.BlobsKept, r.IndexesReplaced, r.UnindexedPacksKept, r.Duration.TotalSeconds);
+        r.BlobsRemoved, r.BlobsKept, r.IndexesReplaced, r.UnindexedPacksKept, r.Duration.TotalSeconds, [.. r.Locked.Select(LockedOutput.From)]);
 }
 
 internal sealed record CheckProblemOutput(string Severity, string Kind, string Object, string Message)

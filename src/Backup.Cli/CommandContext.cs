@@ -15,6 +15,8 @@ internal sealed class CommandContext
         Quiet = parseResult.GetValue(options.Quiet);
         Verbose = parseResult.GetValue(options.Verbose);
         AllowInsecureHttp = parseResult.GetValue(options.AllowInsecureHttp);
+        AppendOnly = parseResult.GetValue(options.AppendOnly) || IsTrue(console.GetEnvironmentVariable(AppendOnlyVariable));
+        RetentionLock = parseResult.GetValue(options.RetentionLock);
         Output = new OutputWriter(console, Json, Quiet);
         Trace = new RequestTrace(console.GetEnvironmentVariable);
     }
@@ -36,9 +38,36 @@ internal sealed class CommandContext
     /// <summary>--allow-insecure-http: a plain-HTTP S3 endpoint on another machine is accepted (with a warning).</summary>
     public bool AllowInsecureHttp { get; }
 
+    public const string AppendOnlyVariable = "BACKUP_APPEND_ONLY";
+
+    /// <summary>--append-only or $BACKUP_APPEND_ONLY: every target is an <see cref="Backup.Core.Storage.AppendOnlyTarget"/>.</summary>
+    public bool AppendOnly { get; }
+
+    /// <summary>--retention-lock: overrides $BACKUP_RETENTION_LOCK for the S3 and Azure providers.</summary>
+    public string? RetentionLock { get; }
+
     /// <summary>Builds the storage target at <paramref name="location"/> with this invocation's settings.</summary>
-    public Backup.Core.Storage.IBackupTarget CreateTarget(string location, bool create) =>
-        RepositoryTargets.Create(location, create, Console.GetEnvironmentVariable, Trace.Wrap, AllowInsecureHttp, Output.Warn);
+    public Backup.Core.Storage.IBackupTarget CreateTarget(string location, bool create)
+    {
+        var target = RepositoryTargets.Create(location, create, Environment, Trace.Wrap, AllowInsecureHttp, Output.Warn, RetentionLock is not null);
+        return AppendOnly ? new Backup.Core.Storage.AppendOnlyTarget(target, ownsInner: true) : target;
+    }
+
+    /// <summary>Refuses a verb that deletes when the tool runs append-only.</summary>
+    /// <exception cref="CliUsageException">--append-only or $BACKUP_APPEND_ONLY is set.</exception>
+    public void RefuseInAppendOnlyMode(string verb, string deletes)
+    {
+        if (AppendOnly)
+        {
+            throw new CliUsageException($"'{verb}' {deletes}, and this run is append-only (--append-only or ${AppendOnlyVariable}), which never deletes. Run it from a machine whose credentials may delete, without append-only mode.");
+        }
+    }
+
+    private string? Environment(string name) =>
+        name == RepositoryTargets.RetentionLockVariable && RetentionLock is not null ? RetentionLock : Console.GetEnvironmentVariable(name);
+
+    private static bool IsTrue(string? value) =>
+        value?.Trim() is { } text && (text == "1" || text.Equals("true", StringComparison.OrdinalIgnoreCase) || text.Equals("yes", StringComparison.OrdinalIgnoreCase));
 
     public OutputWriter Output { get; }
 

@@ -43,5 +43,18 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
-    public IEnumerable<Option> All => [Repo, PasswordFile, Json, Quiet, Verbose, AllowInsecureHttp];
+    public Option<bool> AppendOnly { get; } = new("--append-only")
+    {
+        Description = "Never delete or overwrite anything in the repository (except this process's own locks): backups work, forget and prune refuse. Default: $BACKUP_APPEND_ONLY (1 or true).",
+        Recursive = true,
+    };
+
+    public Option<string?> RetentionLock { get; } = new("--retention-lock")
+    {
+        Description = "Lock new packs and snapshots against deletion for DURATION (e.g. 30d, 12h): S3 Object Lock or an Azure immutability policy; s3:// and azure:// only. Default: $BACKUP_RETENTION_LOCK.",
+        HelpName = "DURATION",
+        Recursive = true,
+    };
+
+    public IEnumerable<Option> All => [Repo, PasswordFile, Json, Quiet, Verbose, AllowInsecureHttp, AppendOnly, RetentionLock];
 }

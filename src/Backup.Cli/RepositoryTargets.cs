@@ -17,8 +17,13 @@ internal static class RepositoryTargets
 {
     public const string RepositoryVariable = "BACKUP_REPOSITORY";
 
+    /// <summary>The S3 and Azure providers' RetentionLock setting, which --retention-lock overrides.</summary>
+    public const string RetentionLockVariable = "BACKUP_RETENTION_LOCK";
+
     /// <summary>Local directories and the three remote providers the tool ships with.</summary>
-    private static readonly TargetResolver Resolver = new([new SftpTargetProvider(), new S3TargetProvider(), new AzureTargetProvider()]);
+    private static readonly ITargetProvider[] Providers = [new SftpTargetProvider(), new S3TargetProvider(), new AzureTargetProvider()];
+
+    private static readonly TargetResolver Resolver = new(Providers);
 
     /// <summary>The location from --repo or $BACKUP_REPOSITORY.</summary>
     public static string ResolveLocation(CommandContext context)
@@ -44,14 +49,22 @@ internal static class RepositoryTargets
     /// <param name="wrap">Decorates the storage target itself, inside the retry layer (request counting); none when null.</param>
     /// <param name="allowInsecureHttp">Accept an http:// S3 endpoint on another machine (--allow-insecure-http).</param>
     /// <param name="warn">Told when an insecure setting is used anyway.</param>
+    /// <param name="retentionLockGiven">--retention-lock was given: refused for a target that cannot lock objects.</param>
     /// <exception cref="CliUsageException">The location or a setting is missing or wrong (the library's message, with the tool's advice).</exception>
     public static IBackupTarget Create(
-        string location, bool create, Func<string, string?> environment, Func<IBackupTarget, IBackupTarget>? wrap = null, bool allowInsecureHttp = false, Action<string>? warn = null)
+        string location, bool create, Func<string, string?> environment, Func<IBackupTarget, IBackupTarget>? wrap = null, bool allowInsecureHttp = false, Action<string>? warn = null,
+        bool retentionLockGiven = false)
     {
         try
         {
+            var parsed = RepositoryLocation.Parse(location);
+            if (retentionLockGiven && !Providers.Any(p => p.Scheme == parsed.Scheme && p.Settings.Any(s => s.EnvironmentVariable == RetentionLockVariable)))
+            {
+                throw new CliUsageException($"--retention-lock needs an s3:// or azure:// repository (S3 Object Lock, Azure immutability policies); '{parsed.Scheme}' storage cannot lock objects. For a local or SFTP repository protect it on the server (see the documentation on append-only setups).");
+            }
+
             return Resolver.Create(
-                RepositoryLocation.Parse(location),
+                parsed,
                 setting => setting.ReadEnvironment(environment),
                 new TargetCreateOptions { CreateIfMissing = create, Wrap = wrap, AllowInsecureHttp = allowInsecureHttp, Warn = warn });
         }

@@ -22,6 +22,9 @@ public sealed class ObjectLockSimulatingTarget(IBackupTarget inner, TimeSpan ret
         }
     }
 
+    /// <summary>Puts a retention lock on an object already stored (as a bucket default or a later policy would).</summary>
+    public void Lock(string key, DateTimeOffset until) => _retainUntil[key] = until;
+
     public override Task DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         ThrowIfLocked(key);

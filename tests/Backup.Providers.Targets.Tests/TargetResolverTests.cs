@@ -131,4 +131,33 @@ public sealed class TargetResolverTests : IDisposable
         azure.Should().BeOfType<RetryingTarget>();
         wrapped.Select(t => t.GetType()).Should().Equal(typeof(S3Target), typeof(AzureBlobTarget));
     }
+
+    [Fact]
+    public void The_retention_lock_setting_turns_on_object_lock_and_immutability_and_bad_values_name_the_setting()
+    {
+        var s3 = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Endpoint"] = "http://127.0.0.1:9", ["AccessKeyId"] = "id", ["SecretAccessKey"] = "secret-value", ["RetentionLock"] = "30d", ["RetentionMode"] = "compliance",
+        };
+        using (var locked = (IDisposable)Resolver.Create(RepositoryLocation.Parse("s3://bucket"), s => s3.GetValueOrDefault(s.Name), new TargetCreateOptions { Retry = false }))
+        {
+            locked.Should().BeOfType<S3Target>();
+        }
+
+        new S3TargetProvider().Settings.Should().Contain(s => s.Name == "RetentionLock" && s.EnvironmentVariable == "BACKUP_RETENTION_LOCK");
+        new AzureTargetProvider().Settings.Should().Contain(s => s.Name == "RetentionLock" && s.EnvironmentVariable == "BACKUP_RETENTION_LOCK");
+
+        foreach (var (name, value, expected) in new[] { ("RetentionLock", "soon", "BACKUP_RETENTION_LOCK"), ("RetentionLock", "0d", "BACKUP_RETENTION_LOCK"), ("RetentionMode", "strict", "BACKUP_S3_RETENTION_MODE") })
+        {
+            var bad = new Dictionary<string, string?>(s3, StringComparer.OrdinalIgnoreCase) { [name] = value };
+            var create = () => Resolver.Create(RepositoryLocation.Parse("s3://bucket"), s => bad.GetValueOrDefault(s.Name), new TargetCreateOptions { Retry = false });
+            create.Should().Throw<TargetConfigurationException>().Which.Message.Should().Contain(expected).And.NotContain("secret-value");
+        }
+
+        var modeOnly = new Dictionary<string, string?>(s3, StringComparer.OrdinalIgnoreCase) { ["RetentionLock"] = null };
+        FluentActions.Invoking(() => Resolver.Create(RepositoryLocation.Parse("s3://bucket"), s => modeOnly.GetValueOrDefault(s.Name), new TargetCreateOptions { Retry = false }))
+            .Should().Throw<TargetConfigurationException>().Which.Message.Should().Contain("give the retention period too");
+        FluentActions.Invoking(() => Resolver.Create(RepositoryLocation.Parse("azure://container"), s => s.Name == "RetentionLock" ? "a week" : "UseDevelopmentStorage=true", new TargetCreateOptions { Retry = false }))
+            .Should().Throw<TargetConfigurationException>().Which.Message.Should().Contain("BACKUP_RETENTION_LOCK");
+    }
 }

@@ -100,6 +100,11 @@ internal static class ForgetCommand
             }
 
             var isDryRun = context.Get(dryRun);
+            if (!isDryRun)
+            {
+                context.RefuseInAppendOnlyMode("forget", "deletes snapshots");
+            }
+
             var runPrune = context.Get(prune);
             var pruneOptions = runPrune ? PruneCommand.Options(context, repackThreshold, unindexedGrace, repackSmall: false, dryRun: false) : null;
 
@@ -136,7 +141,7 @@ internal static class ForgetCommand
             {
                 var output = new ForgetOutput(
                     result.DryRun, policy.ToString(), result.EvaluatedAt, result.Kept.Count(), result.Removed.Count(), result.Deleted,
-                    [.. result.Groups.Select(ForgetGroupOutput.From)], result.Problems, pruned is null ? null : PruneOutput.From(pruned));
+                    [.. result.Groups.Select(ForgetGroupOutput.From)], result.Problems, pruned is null ? null : PruneOutput.From(pruned), [.. result.Locked.Select(LockedOutput.From)]);
                 await context.Output.WriteJsonAsync(output, CliJson.Default.ForgetOutput).ConfigureAwait(false);
             }
 
@@ -166,6 +171,10 @@ internal static class ForgetCommand
         await output.LineAsync(result.DryRun
             ? $"Dry run: would keep {kept} and remove {removed} snapshot(s); nothing was deleted."
             : $"Kept {kept} and removed {result.Deleted} snapshot(s)." + (result.Deleted > 0 ? " Run 'backup prune' to free their data." : "")).ConfigureAwait(false);
+        foreach (var locked in result.Locked)
+        {
+            await output.LineAsync($"Locked by the storage, kept: {locked.Key} {PruneCommand.LockedUntil(locked)}").ConfigureAwait(false);
+        }
     }
 
     private static List<IReadOnlyList<string>> ParseTagSets(string[] values)

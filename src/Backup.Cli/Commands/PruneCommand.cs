@@ -24,6 +24,11 @@ internal static class PruneCommand
         runner.Bind(command, async (context, ct) =>
         {
             var options = Options(context, repackThreshold, unindexedGrace, context.Get(repackSmall), context.Get(dryRun));
+            if (!options.DryRun)
+            {
+                context.RefuseInAppendOnlyMode("prune", "deletes packs and index objects");
+            }
+
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             var result = await RunAsync(repository, options, ct).ConfigureAwait(false);
             if (context.Json)
@@ -86,6 +91,10 @@ internal static class PruneCommand
     public static Task<PruneResult> RunAsync(BackupRepository repository, PruneOptions options, CancellationToken cancellationToken) =>
         new MaintenanceService(repository).PruneAsync(options, progress: null, cancellationToken);
 
+    /// <summary>"until DATE (a later prune removes it then)" for an object the storage refused to delete.</summary>
+    public static string LockedUntil(Backup.Core.Storage.LockedObject locked) =>
+        locked.RetainUntil is { } until ? $"until {Format.Time(until.ToUniversalTime())} UTC (a later run removes it then)" : "(legal hold or unknown date)";
+
     /// <summary>The human summary of a prune.</summary>
     public static async Task WriteAsync(OutputWriter output, PruneResult result)
     {
@@ -97,6 +106,11 @@ internal static class PruneCommand
         if (result.UnindexedPacksKept > 0)
         {
             await output.InfoAsync($"  unindexed packs:  {result.UnindexedPacksKept} kept (newer than the grace period; a backup may still be writing them)").ConfigureAwait(false);
+        }
+
+        foreach (var locked in result.Locked)
+        {
+            await output.InfoAsync($"  locked, kept:     {locked.Key} {LockedUntil(locked)}").ConfigureAwait(false);
         }
 
         await output.InfoAsync($"  size:             {Format.Bytes(result.BytesBefore)} before, {Format.Bytes(result.BytesAfter)} after ({Format.Bytes(result.BytesFreed)} {would}freed)").ConfigureAwait(false);

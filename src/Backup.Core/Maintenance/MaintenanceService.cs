@@ -205,12 +205,26 @@ public sealed class MaintenanceService
 
         // 2. The new index (kept and new packs), superseding every old index object. 3. Old indexes. 4. Old packs.
         var packs = keep.Select(k => (k.Listing.Pack, k.Listing.Entries)).Concat(rewriter.Written.Select(w => (w.Pack, w.Entries))).ToList();
-        var replaced = await ReplaceIndexAsync(scan, packs, progress, cancellationToken).ConfigureAwait(false);
-        await DeletePacksAsync(remove.Concat(repack.Select(r => r.Listing.Pack)), progress, cancellationToken).ConfigureAwait(false);
+        // A pack the storage refuses to delete (a retention lock) is no longer in the new index; it stays as an
+        // unindexed pack whose own header still describes it, so every reader finds its blobs, and the next prune
+        // (past the grace period, once the lock ended) deletes it like any unused unindexed pack.
+        var locked = new List<LockedObject>();
+        var replaced = await ReplaceIndexAsync(scan, packs, progress, locked, cancellationToken).ConfigureAwait(false);
+        var lockedPacks = await DeletePacksAsync(remove.Concat(repack.Select(r => r.Listing.Pack)), progress, locked, cancellationToken).ConfigureAwait(false);
         await _repository.Blobs.ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
 
-        var bytesAfter = bytesBefore - remove.Sum(p => scan.PackObjects[p].Length) - repack.Sum(r => scan.PackObjects[r.Listing.Pack].Length) + rewriter.BytesWritten;
-        return result with { BytesAfter = bytesAfter, PacksWritten = rewriter.Written.Count, IndexesReplaced = replaced, Duration = _time.GetElapsedTime(started) };
+        var bytesAfter = bytesBefore - remove.Sum(p => scan.PackObjects[p].Length) - repack.Sum(r => scan.PackObjects[r.Listing.Pack].Length) + rewriter.BytesWritten
+            + lockedPacks.Sum(p => scan.PackObjects[p].Length);
+        return result with
+        {
+            BytesAfter = bytesAfter,
+            PacksRemoved = remove.Count(p => !lockedPacks.Contains(p)),
+            PacksRewritten = repack.Count(r => !lockedPacks.Contains(r.Listing.Pack)),
+            PacksWritten = rewriter.Written.Count,
+            IndexesReplaced = replaced,
+            Locked = locked,
+            Duration = _time.GetElapsedTime(started),
+        };
     }
 
     /// <summary>Rebuilds the index from the packs' own headers, superseding every old index object.</summary>
@@ -354,13 +368,15 @@ public sealed class MaintenanceService
 
         await rewriter.FlushAsync(cancellationToken).ConfigureAwait(false);
         var packs = headers.Select(h => (h.Key, h.Value)).Concat(rewriter.Written.Select(w => (w.Pack, w.Entries))).ToList();
-        var replaced = await ReplaceIndexAsync(scan, packs, null, cancellationToken).ConfigureAwait(false);
-        await DeletePacksAsync(damaged.Select(d => d.Pack), null, cancellationToken).ConfigureAwait(false);
+        var locked = new List<LockedObject>();
+        var replaced = await ReplaceIndexAsync(scan, packs, null, locked, cancellationToken).ConfigureAwait(false);
+        var lockedPacks = await DeletePacksAsync(damaged.Select(d => d.Pack), null, locked, cancellationToken).ConfigureAwait(false);
         await _repository.Blobs.ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
         return new RepairResult
         {
             PacksIndexed = packs.Count,
-            PacksRemoved = damaged.Count,
+            PacksRemoved = damaged.Count - lockedPacks.Count,
+            Locked = locked,
             BlobsSalvaged = salvaged,
             BlobsLost = lost,
             IndexesReplaced = replaced,
@@ -402,6 +418,7 @@ public sealed class MaintenanceService
         }
 
         var dropped = new List<string>();
+        var locked = new List<LockedObject>();
         var rewritten = 0;
         var repairer = new TreeRepairer(scan);
         await using (var writer = dryRun ? null : _repository.CreateWriter(1))
@@ -426,15 +443,22 @@ public sealed class MaintenanceService
             {
                 // Trees first (CompleteAsync writes packs, then their index), then the new snapshots, then the old ones go.
                 await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                // An old snapshot under a retention lock stays beside its replacement; the next repair finds the
+                // replacement already stored and only retries the delete, so locked snapshots never multiply.
+                var stored = snapshots.Select(SnapshotContent).ToHashSet(StringComparer.Ordinal);
                 foreach (var (old, replacement) in replacements)
                 {
-                    await _repository.Snapshots.SaveAsync(replacement, cancellationToken).ConfigureAwait(false);
-                    await _repository.Snapshots.DeleteAsync(old.Id, cancellationToken).ConfigureAwait(false);
+                    if (!stored.Contains(SnapshotContent(replacement)))
+                    {
+                        await _repository.Snapshots.SaveAsync(replacement, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await DeleteOrSkipLockedAsync(() => _repository.Snapshots.DeleteAsync(old.Id, cancellationToken), locked).ConfigureAwait(false);
                 }
 
                 foreach (var key in damagedSnapshots)
                 {
-                    await _repository.Snapshots.DeleteDamagedAsync(key, cancellationToken).ConfigureAwait(false);
+                    await DeleteOrSkipLockedAsync(() => _repository.Snapshots.DeleteDamagedAsync(key, cancellationToken), locked).ConfigureAwait(false);
                 }
             }
         }
@@ -445,8 +469,9 @@ public sealed class MaintenanceService
             DryRun = dryRun,
             NothingToDo = rewritten == 0 && damagedSnapshots.Count == 0,
             SnapshotsRewritten = rewritten,
-            SnapshotsRemoved = damagedSnapshots.Count,
+            SnapshotsRemoved = damagedSnapshots.Count - locked.Count(l => damagedSnapshots.Contains(l.Key)),
             Dropped = dropped,
+            Locked = locked,
             Duration = _time.GetElapsedTime(started),
         };
     }
@@ -601,8 +626,11 @@ public sealed class MaintenanceService
         return marks;
     }
 
-    /// <summary>Writes the new index objects, then deletes every old one; returns how many old ones were replaced.</summary>
-    private async Task<int> ReplaceIndexAsync(RepositoryScan scan, List<(BlobId Pack, List<PackHeaderEntry> Entries)> packs, IProgress<MaintenanceProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the new index objects, then deletes every old one; returns how many old ones were replaced. An old one
+    /// under a retention lock is added to <paramref name="locked"/> and stays: the new index supersedes it.
+    /// </summary>
+    private async Task<int> ReplaceIndexAsync(RepositoryScan scan, List<(BlobId Pack, List<PackHeaderEntry> Entries)> packs, IProgress<MaintenanceProgress>? progress, List<LockedObject> locked, CancellationToken cancellationToken)
     {
         var old = scan.IndexIds.Select(RepositoryLayout.IndexKey).Concat(scan.DamagedIndexes.Select(d => d.Key)).ToList();
         var supersedes = scan.IndexIds.Concat(scan.DamagedIndexes.Select(d => RepositoryLayout.TryParseId(d.Key, out var id) ? id : default).Where(id => !id.IsEmpty)).ToList();
@@ -610,21 +638,51 @@ public sealed class MaintenanceService
         var done = 0;
         foreach (var key in old.Where(k => !written.Contains(k)))
         {
-            await _repository.Blobs.DeleteIndexObjectAsync(key, cancellationToken).ConfigureAwait(false);
+            await DeleteOrSkipLockedAsync(() => _repository.Blobs.DeleteIndexObjectAsync(key, cancellationToken), locked).ConfigureAwait(false);
             progress?.Report(new MaintenanceProgress { Phase = "index", Done = ++done, Total = old.Count });
         }
 
         return old.Count;
     }
 
-    private async Task DeletePacksAsync(IEnumerable<BlobId> packs, IProgress<MaintenanceProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Deletes <paramref name="packs"/>; returns the ones the storage refused under a retention lock (also added to <paramref name="locked"/>).</summary>
+    private async Task<HashSet<BlobId>> DeletePacksAsync(IEnumerable<BlobId> packs, IProgress<MaintenanceProgress>? progress, List<LockedObject> locked, CancellationToken cancellationToken)
     {
         var list = packs.Distinct().ToList();
+        var refused = new HashSet<BlobId>();
         var done = 0;
         foreach (var pack in list)
         {
-            await _repository.Blobs.DeletePackAsync(pack, cancellationToken).ConfigureAwait(false);
+            if (!await DeleteOrSkipLockedAsync(() => _repository.Blobs.DeletePackAsync(pack, cancellationToken), locked).ConfigureAwait(false))
+            {
+                refused.Add(pack);
+            }
+
             progress?.Report(new MaintenanceProgress { Phase = "delete", Done = ++done, Total = list.Count });
         }
+
+        return refused;
     }
+
+    /// <summary>
+    /// Runs one delete; a refusal under a retention lock is recorded in <paramref name="locked"/> and the operation
+    /// goes on (false), since one locked object must not keep every other one from being deleted.
+    /// </summary>
+    private static async Task<bool> DeleteOrSkipLockedAsync(Func<Task> delete, List<LockedObject> locked)
+    {
+        try
+        {
+            await delete().ConfigureAwait(false);
+            return true;
+        }
+        catch (BackupObjectLockedException ex)
+        {
+            locked.Add(LockedObject.From(ex));
+            return false;
+        }
+    }
+
+    /// <summary>A snapshot's content without its ID (which differs for every stored copy), to find a replacement already stored.</summary>
+    private static string SnapshotContent(Snapshot snapshot) =>
+        Convert.ToBase64String(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(snapshot with { Id = default }, SnapshotJson.Default.Snapshot));
 }

@@ -42,6 +42,14 @@ public sealed record PruneResult
     /// <summary>Packs no index lists (or torn ones) left alone because they are younger than <see cref="PruneOptions.UnindexedGracePeriod"/>.</summary>
     public int UnindexedPacksKept { get; init; }
 
+    /// <summary>
+    /// Old packs and index objects the storage refused to delete under a retention lock, with the date the lock ends.
+    /// A locked pack stays as an unindexed pack (its own header describes it, so nothing it holds is lost and the
+    /// repository stays consistent); a later prune deletes it once the lock ended. Not counted in <see cref="PacksRemoved"/>
+    /// or <see cref="PacksRewritten"/>; its bytes count in <see cref="BytesAfter"/>.
+    /// </summary>
+    public IReadOnlyList<Storage.LockedObject> Locked { get; init; } = [];
+
     /// <summary>Peak managed memory of prune's own structures (blob map, pack listings, marks), in bytes.</summary>
     public long MemoryBytes { get; init; }
 

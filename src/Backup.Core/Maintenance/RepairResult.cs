@@ -33,6 +33,12 @@ public sealed record RepairResult
     /// <summary>What was dropped or removed, for people: "snapshot 1a2b3c4d: /dir/file: 2 of 5 chunks missing".</summary>
     public IReadOnlyList<string> Dropped { get; init; } = [];
 
+    /// <summary>
+    /// Objects the storage refused to delete under a retention lock (old snapshots beside their stored replacement,
+    /// damaged packs or old index objects): they stay until the lock ends; repair never writes over them.
+    /// </summary>
+    public IReadOnlyList<Storage.LockedObject> Locked { get; init; } = [];
+
     /// <summary>How long the repair took.</summary>
     public TimeSpan Duration { get; init; }
 }

@@ -14,7 +14,7 @@ public sealed record RetentionResult
     /// <summary>The "now" the policy was evaluated against (snapshots after it were kept as future-dated).</summary>
     public required DateTimeOffset EvaluatedAt { get; init; }
 
-    /// <summary>How many snapshot objects were deleted: 0 in a dry run, else the number of <see cref="Removed"/> snapshots.</summary>
+    /// <summary>How many snapshot objects were deleted: 0 in a dry run, else the number of <see cref="Removed"/> snapshots less the <see cref="Locked"/> ones.</summary>
     public required int Deleted { get; init; }
 
     /// <summary>
@@ -22,6 +22,12 @@ public sealed record RetentionResult
     /// not deleted; leaving one out can only make the policy keep more of the others, never fewer.
     /// </summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
+
+    /// <summary>
+    /// Snapshot objects the policy removes that the storage refused to delete under a retention lock: they stay
+    /// until the lock ends (a later forget deletes them), and their data stays with them.
+    /// </summary>
+    public IReadOnlyList<Storage.LockedObject> Locked { get; init; } = [];
 
     /// <summary>The snapshots kept, over all groups.</summary>
     public IEnumerable<Snapshot> Kept => Groups.SelectMany(g => g.Kept).Select(d => d.Snapshot);

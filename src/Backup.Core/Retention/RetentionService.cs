@@ -2,6 +2,7 @@ using Backup.Core.Diagnostics;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
 using Backup.Core.Repository.Locks;
+using Backup.Core.Storage;
 
 namespace Backup.Core.Retention;
 
@@ -75,14 +76,23 @@ public sealed class RetentionService
         var removed = groups.SelectMany(g => g.Removed).Select(d => d.Snapshot.Id).ToList();
 
         var deleted = 0;
+        var locked = new List<LockedObject>();
         if (!dryRun && removed.Count > 0)
         {
             // Forget only deletes snapshot objects: the index is not needed.
             await using var operation = await _repository.BeginOperationAsync(LockKind.Shared, "forget", refreshIndex: false, _time, ct).ConfigureAwait(false);
             foreach (var id in removed)
             {
-                await _repository.Snapshots.DeleteAsync(id, ct).ConfigureAwait(false);
-                deleted++;
+                try
+                {
+                    await _repository.Snapshots.DeleteAsync(id, ct).ConfigureAwait(false);
+                    deleted++;
+                }
+                catch (BackupObjectLockedException ex)
+                {
+                    // One locked snapshot must not keep the others (or a later prune) from going: it is reported.
+                    locked.Add(LockedObject.From(ex));
+                }
             }
         }
 
@@ -93,6 +103,7 @@ public sealed class RetentionService
             EvaluatedAt = now,
             Deleted = deleted,
             Problems = problems,
+            Locked = locked,
         };
     }
 }

@@ -128,6 +128,11 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
                 target = new RetryingTarget(target, timeProvider: _time, ownsInner: true);
             }
 
+            if (settings.AppendOnly)
+            {
+                target = new AppendOnlyTarget(target, ownsInner: true);
+            }
+
             try
             {
                 var repository = await OpenAsync(name, settings, target, cancellationToken).ConfigureAwait(false);

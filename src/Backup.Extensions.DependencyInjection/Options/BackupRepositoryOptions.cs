@@ -52,6 +52,15 @@ public sealed class BackupRepositoryOptions
     /// <summary>Whether transient target failures are retried (wraps the target in a <see cref="RetryingTarget"/>). Default true.</summary>
     public bool Retry { get; set; } = true;
 
+    /// <summary>
+    /// Opens the repository append-only (an <see cref="AppendOnlyTarget"/>): backups add objects, but nothing is ever
+    /// deleted or overwritten except this process's own lock objects, so retention and prune fail on this repository.
+    /// Protects against mistakes; against a compromised host, make the storage itself refuse deletes (S3 Object Lock,
+    /// an Azure immutability policy, a credential without delete rights; the RetentionLock setting turns on the first two).
+    /// Default false.
+    /// </summary>
+    public bool AppendOnly { get; set; }
+
     /// <summary>Creates the repository when the target holds none (otherwise opening it fails). Default false.</summary>
     public bool CreateIfMissing { get; set; }
 

@@ -8,7 +8,12 @@ namespace Backup.Providers.Azure;
 /// <see cref="TargetResolver"/>, or in a host with <c>AddTargetProvider(new AzureTargetProvider())</c>; the backup
 /// tool registers it and reads each setting from its environment variable.
 /// </summary>
-/// <remarks>Settings: <c>ConnectionString</c> (AZURE_STORAGE_CONNECTION_STRING), the storage account's connection string.</remarks>
+/// <remarks>
+/// Settings: <c>ConnectionString</c> (AZURE_STORAGE_CONNECTION_STRING), the storage account's connection string;
+/// <c>RetentionLock</c> (BACKUP_RETENTION_LOCK; a period such as 30d) writes a version-level immutability policy on
+/// new packs and snapshots (the container needs version-level immutability support), <c>RetentionPolicyLocked</c>
+/// (BACKUP_AZURE_RETENTION_LOCKED; true makes that policy locked, so it cannot be shortened).
+/// </remarks>
 public sealed class AzureTargetProvider : ITargetProvider
 {
     /// <inheritdoc />
@@ -18,6 +23,8 @@ public sealed class AzureTargetProvider : ITargetProvider
     public IReadOnlyList<TargetSetting> Settings { get; } =
     [
         new("ConnectionString", "AZURE_STORAGE_CONNECTION_STRING", "the storage account's connection string", isSecret: true, isRequired: true),
+        TargetLocations.RetentionLockSetting("an Azure immutability policy; the container needs version-level immutability support"),
+        new("RetentionPolicyLocked", "BACKUP_AZURE_RETENTION_LOCKED", "'true' to write the immutability policy as locked (nobody can shorten it), 'false' (the default) for unlocked"),
     ];
 
     /// <inheritdoc />
@@ -28,7 +35,15 @@ public sealed class AzureTargetProvider : ITargetProvider
         ArgumentNullException.ThrowIfNull(options);
         var (container, prefix) = TargetLocations.Split(location, "azure://CONTAINER[/PREFIX]", "container");
         var connectionString = settings.Required("ConnectionString");
-        var azureOptions = new AzureBlobTargetOptions { ConnectionString = connectionString, Container = container, Prefix = prefix };
+        var retainFor = TargetLocations.RetentionLock(settings);
+        var policyLocked = settings.GetBoolean("RetentionPolicyLocked", defaultValue: false);
+        var azureOptions = new AzureBlobTargetOptions
+        {
+            ConnectionString = connectionString,
+            Container = container,
+            Prefix = prefix,
+            Immutability = retainFor is { } period ? new AzureImmutabilityOptions { RetainFor = period, Locked = policyLocked } : null,
+        };
         try
         {
             return new AzureBlobTarget(azureOptions, options.TimeProvider);

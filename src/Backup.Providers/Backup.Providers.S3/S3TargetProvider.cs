@@ -12,7 +12,9 @@ namespace Backup.Providers.S3;
 /// Settings: <c>Endpoint</c> (BACKUP_S3_ENDPOINT; an S3-compatible server, http:// only to this machine unless
 /// insecure HTTP is allowed), <c>Region</c> (BACKUP_S3_REGION, then AWS_REGION, AWS_DEFAULT_REGION; default us-east-1),
 /// <c>PathStyle</c> (BACKUP_S3_PATH_STYLE; true or false), <c>AccessKeyId</c> (AWS_ACCESS_KEY_ID),
-/// <c>SecretAccessKey</c> (AWS_SECRET_ACCESS_KEY) and <c>SessionToken</c> (AWS_SESSION_TOKEN).
+/// <c>SecretAccessKey</c> (AWS_SECRET_ACCESS_KEY), <c>SessionToken</c> (AWS_SESSION_TOKEN), and for Object Lock
+/// <c>RetentionLock</c> (BACKUP_RETENTION_LOCK; a period such as 30d; the bucket must have Object Lock enabled) with
+/// <c>RetentionMode</c> (BACKUP_S3_RETENTION_MODE; governance, the default, or compliance).
 /// </remarks>
 public sealed class S3TargetProvider : ITargetProvider
 {
@@ -30,6 +32,8 @@ public sealed class S3TargetProvider : ITargetProvider
         new("AccessKeyId", "AWS_ACCESS_KEY_ID", "the S3 access key id", isRequired: true),
         new("SecretAccessKey", "AWS_SECRET_ACCESS_KEY", "the S3 secret access key", isSecret: true, isRequired: true),
         new("SessionToken", "AWS_SESSION_TOKEN", "the session token of temporary credentials", isSecret: true),
+        TargetLocations.RetentionLockSetting("S3 Object Lock; the bucket must have Object Lock enabled"),
+        new("RetentionMode", "BACKUP_S3_RETENTION_MODE", "the Object Lock mode with RetentionLock: 'governance' (the default) or 'compliance'"),
     ];
 
     /// <inheritdoc />
@@ -58,6 +62,7 @@ public sealed class S3TargetProvider : ITargetProvider
             ForcePathStyle = pathStyle,
             Credentials = new S3Credentials(accessKey, secretKey, settings.Optional("SessionToken")),
             AllowInsecureHttp = options.AllowInsecureHttp,
+            ObjectLock = ObjectLock(settings),
         };
         if (s3Options.IsInsecureRemoteHttp && !options.AllowInsecureHttp)
         {
@@ -74,5 +79,23 @@ public sealed class S3TargetProvider : ITargetProvider
 
         TargetLocations.Validate(s3Options.Validate);
         return new S3Target(s3Options, options.TimeProvider);
+    }
+
+    private static S3ObjectLockOptions? ObjectLock(TargetSettings settings)
+    {
+        var mode = settings.Optional("RetentionMode")?.Trim().ToLowerInvariant() switch
+        {
+            null or "governance" => S3ObjectLockMode.Governance,
+            "compliance" => S3ObjectLockMode.Compliance,
+            _ => throw new TargetConfigurationException($"{settings["RetentionMode"]} must be 'governance' or 'compliance'.", "RetentionMode"),
+        };
+        if (TargetLocations.RetentionLock(settings) is not { } retainFor)
+        {
+            return settings.Optional("RetentionMode") is null
+                ? null
+                : throw new TargetConfigurationException($"{settings["RetentionMode"]} is set but {settings["RetentionLock"]} is not: give the retention period too.", "RetentionLock");
+        }
+
+        return new S3ObjectLockOptions { Mode = mode, RetainFor = retainFor };
     }
 }

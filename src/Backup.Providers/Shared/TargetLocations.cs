@@ -22,6 +22,34 @@ internal static class TargetLocations
     }
 
     /// <summary>Runs a provider's option validation, whose messages name the option, never its value, as a configuration error.</summary>
+    /// <summary>The setting that turns on retention locks (S3 Object Lock, Azure immutability) for new packs and snapshots.</summary>
+    public static TargetSetting RetentionLockSetting(string lockedBy) =>
+        new("RetentionLock", "BACKUP_RETENTION_LOCK", $"how long new packs and snapshots stay locked against deletion ({lockedBy}), as days or hours such as 30d or 36h");
+
+    /// <summary>
+    /// The RetentionLock setting as a period ("30d", "36h", "2w"; a bare number is days), or null when not set.
+    /// </summary>
+    /// <exception cref="TargetConfigurationException">The text is no positive period.</exception>
+    public static TimeSpan? RetentionLock(TargetSettings settings)
+    {
+        if (settings.Optional("RetentionLock") is not { } text)
+        {
+            return null;
+        }
+
+        var s = text.Trim().ToLowerInvariant();
+        var hasUnit = s.Length > 0 && char.IsLetter(s[^1]);
+        var unit = hasUnit ? s[^1] : 'd';
+        var digits = hasUnit ? s[..^1] : s;
+        if (!int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) || count <= 0
+            || unit is not ('d' or 'h' or 'w') || count > 36500)
+        {
+            throw new TargetConfigurationException($"{settings["RetentionLock"]} must be a positive period such as 30d, 36h or 2w; '{text}' is not.", "RetentionLock");
+        }
+
+        return unit switch { 'h' => TimeSpan.FromHours(count), 'w' => TimeSpan.FromDays(7 * count), _ => TimeSpan.FromDays(count) };
+    }
+
     public static void Validate(Action validate, string? hint = null)
     {
         try

@@ -1,0 +1,50 @@
+using System.Text.Json;
+
+namespace Backup.Cli.Tests;
+
+/// <summary>--append-only / BACKUP_APPEND_ONLY and --retention-lock, end to end.</summary>
+public sealed class AppendOnlyCliTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public AppendOnlyCliTests() => Directory.CreateDirectory(_cli.PathOf("src"));
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Append_only_backups_work_and_release_their_locks_while_forget_and_prune_refuse_up_front()
+    {
+        await _cli.InitAsync();
+        await File.WriteAllBytesAsync(_cli.PathOf("src/a.bin"), new byte[] { 1, 2, 3 });
+        var first = await _cli.RunAsync("create", "src", "--append-only");
+        await File.WriteAllBytesAsync(_cli.PathOf("src/a.bin"), new byte[] { 4, 5, 6 });
+        var second = await _cli.RunAsync(["create", "src"], stdin: null, new() { ["BACKUP_APPEND_ONLY"] = "1" });
+
+        first.ExitCode.Should().Be(0, first.Stderr);
+        second.ExitCode.Should().Be(0, second.Stderr);
+        Directory.EnumerateFiles(Path.Combine(_cli.Repository, "locks")).Should().BeEmpty("an append-only run deletes the locks it created");
+
+        var forget = await _cli.RunAsync("forget", "--keep-last", "1", "--append-only");
+        var prune = await _cli.RunAsync(["prune"], stdin: null, new() { ["BACKUP_APPEND_ONLY"] = "true" });
+        var dryRun = await _cli.RunAsync("forget", "--keep-last", "1", "--dry-run", "--append-only");
+
+        forget.ExitCode.Should().Be(2, forget.Stderr);
+        forget.Stderr.Should().Contain("'forget' deletes snapshots").And.Contain("append-only");
+        prune.ExitCode.Should().Be(2, prune.Stderr);
+        prune.Stderr.Should().Contain("'prune'").And.Contain("BACKUP_APPEND_ONLY");
+        dryRun.ExitCode.Should().Be(0, dryRun.Stderr);
+        var list = await _cli.RunAsync("snapshots", "--json");
+        JsonDocument.Parse(list.Stdout).RootElement.GetArrayLength().Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Retention_lock_on_storage_that_cannot_lock_is_a_usage_error()
+    {
+        await _cli.InitAsync();
+
+        var create = await _cli.RunAsync("create", "src", "--retention-lock", "30d");
+
+        create.ExitCode.Should().Be(2, create.Stderr);
+        create.Stderr.Should().Contain("--retention-lock needs an s3:// or azure:// repository");
+    }
+}
