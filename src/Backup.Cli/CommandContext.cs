@@ -15,6 +15,7 @@ internal sealed class CommandContext
         Quiet = parseResult.GetValue(options.Quiet);
         Verbose = parseResult.GetValue(options.Verbose);
         AllowInsecureHttp = parseResult.GetValue(options.AllowInsecureHttp);
+        Bandwidth = BandwidthLimit.FromOptions(parseResult.GetValue(options.LimitUpload), parseResult.GetValue(options.LimitDownload));
         Output = new OutputWriter(console, Json, Quiet);
         Trace = new RequestTrace(console.GetEnvironmentVariable);
     }
@@ -36,9 +37,12 @@ internal sealed class CommandContext
     /// <summary>--allow-insecure-http: a plain-HTTP S3 endpoint on another machine is accepted (with a warning).</summary>
     public bool AllowInsecureHttp { get; }
 
+    /// <summary>--limit-upload and --limit-download; null when neither is given.</summary>
+    public Backup.Core.Storage.BandwidthLimitOptions? Bandwidth { get; }
+
     /// <summary>Builds the storage target at <paramref name="location"/> with this invocation's settings.</summary>
     public Backup.Core.Storage.IBackupTarget CreateTarget(string location, bool create) =>
-        RepositoryTargets.Create(location, create, Console.GetEnvironmentVariable, Trace.Wrap, AllowInsecureHttp, Output.Warn);
+        RepositoryTargets.Create(location, create, Console.GetEnvironmentVariable, Trace.Wrap, AllowInsecureHttp, Output.Warn, Bandwidth);
 
     public OutputWriter Output { get; }
 

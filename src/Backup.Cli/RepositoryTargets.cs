@@ -44,16 +44,18 @@ internal static class RepositoryTargets
     /// <param name="wrap">Decorates the storage target itself, inside the retry layer (request counting); none when null.</param>
     /// <param name="allowInsecureHttp">Accept an http:// S3 endpoint on another machine (--allow-insecure-http).</param>
     /// <param name="warn">Told when an insecure setting is used anyway.</param>
+    /// <param name="bandwidth">--limit-upload and --limit-download, applied inside the retry layer; none when null.</param>
     /// <exception cref="CliUsageException">The location or a setting is missing or wrong (the library's message, with the tool's advice).</exception>
     public static IBackupTarget Create(
-        string location, bool create, Func<string, string?> environment, Func<IBackupTarget, IBackupTarget>? wrap = null, bool allowInsecureHttp = false, Action<string>? warn = null)
+        string location, bool create, Func<string, string?> environment, Func<IBackupTarget, IBackupTarget>? wrap = null, bool allowInsecureHttp = false, Action<string>? warn = null,
+        BandwidthLimitOptions? bandwidth = null)
     {
         try
         {
             return Resolver.Create(
                 RepositoryLocation.Parse(location),
                 setting => setting.ReadEnvironment(environment),
-                new TargetCreateOptions { CreateIfMissing = create, Wrap = wrap, AllowInsecureHttp = allowInsecureHttp, Warn = warn });
+                new TargetCreateOptions { CreateIfMissing = create, Wrap = wrap, AllowInsecureHttp = allowInsecureHttp, Warn = warn, Bandwidth = bandwidth });
         }
         catch (InsecureTransportException ex)
         {
