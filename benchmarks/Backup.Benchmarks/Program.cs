@@ -14,6 +14,12 @@ if (args.Length > 0 && args[0] == "store-ratio")
     return await StoreRatioTool.RunAsync(args[1..]);
 }
 
+// `bandwidth [MB] [RATE] [STREAMS]` shows the achieved upload and download rates of a BandwidthLimitedTarget against its limit.
+if (args.Length > 0 && args[0] == "bandwidth")
+{
+    return await BandwidthTool.RunAsync(args[1..]);
+}
+
 var config = DefaultConfig.Instance.AddColumn(new ThroughputColumn());
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(ThroughputColumn).Assembly).Run(args, config);
 return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;

@@ -17,6 +17,7 @@ internal sealed class CommandContext
         AllowInsecureHttp = parseResult.GetValue(options.AllowInsecureHttp);
         AppendOnly = parseResult.GetValue(options.AppendOnly) || IsTrue(console.GetEnvironmentVariable(AppendOnlyVariable));
         RetentionLock = parseResult.GetValue(options.RetentionLock);
+        Bandwidth = BandwidthLimit.FromOptions(parseResult.GetValue(options.LimitUpload), parseResult.GetValue(options.LimitDownload));
         Output = new OutputWriter(console, Json, Quiet);
         Trace = new RequestTrace(console.GetEnvironmentVariable);
     }
@@ -38,6 +39,10 @@ internal sealed class CommandContext
     /// <summary>--allow-insecure-http: a plain-HTTP S3 endpoint on another machine is accepted (with a warning).</summary>
     public bool AllowInsecureHttp { get; }
 
+    /// <summary>--limit-upload and --limit-download; null when neither is given.</summary>
+    public Backup.Core.Storage.BandwidthLimitOptions? Bandwidth { get; }
+
+
     public const string AppendOnlyVariable = "BACKUP_APPEND_ONLY";
 
     /// <summary>--append-only or $BACKUP_APPEND_ONLY: every target is an <see cref="Backup.Core.Storage.AppendOnlyTarget"/>.</summary>
@@ -49,7 +54,7 @@ internal sealed class CommandContext
     /// <summary>Builds the storage target at <paramref name="location"/> with this invocation's settings.</summary>
     public Backup.Core.Storage.IBackupTarget CreateTarget(string location, bool create)
     {
-        var target = RepositoryTargets.Create(location, create, Environment, Trace.Wrap, AllowInsecureHttp, Output.Warn, RetentionLock is not null);
+        var target = RepositoryTargets.Create(location, create, Environment, Trace.Wrap, AllowInsecureHttp, Output.Warn, RetentionLock is not null, Bandwidth);
         return AppendOnly ? new Backup.Core.Storage.AppendOnlyTarget(target, ownsInner: true) : target;
     }
 

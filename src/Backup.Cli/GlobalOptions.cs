@@ -56,5 +56,20 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
-    public IEnumerable<Option> All => [Repo, PasswordFile, Json, Quiet, Verbose, AllowInsecureHttp, AppendOnly, RetentionLock];
+    
+    public Option<string?> LimitUpload { get; } = new("--limit-upload")
+    {
+        Description = $"Upload at most RATE to the repository, across all connections ({BandwidthLimit.HelpText}). Default: no limit.",
+        HelpName = "RATE",
+        Recursive = true,
+    };
+
+    public Option<string?> LimitDownload { get; } = new("--limit-download")
+    {
+        Description = $"Download at most RATE from the repository, across all connections ({BandwidthLimit.HelpText}). Default: no limit.",
+        HelpName = "RATE",
+        Recursive = true,
+    };
+
+    public IEnumerable<Option> All => [Repo, PasswordFile, Json, Quiet, Verbose, AllowInsecureHttp, AppendOnly, RetentionLock, LimitUpload, LimitDownload];
 }

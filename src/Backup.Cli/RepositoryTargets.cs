@@ -50,10 +50,11 @@ internal static class RepositoryTargets
     /// <param name="allowInsecureHttp">Accept an http:// S3 endpoint on another machine (--allow-insecure-http).</param>
     /// <param name="warn">Told when an insecure setting is used anyway.</param>
     /// <param name="retentionLockGiven">--retention-lock was given: refused for a target that cannot lock objects.</param>
+    /// <param name="bandwidth">--limit-upload and --limit-download, applied inside the retry layer; none when null.</param>
     /// <exception cref="CliUsageException">The location or a setting is missing or wrong (the library's message, with the tool's advice).</exception>
     public static IBackupTarget Create(
         string location, bool create, Func<string, string?> environment, Func<IBackupTarget, IBackupTarget>? wrap = null, bool allowInsecureHttp = false, Action<string>? warn = null,
-        bool retentionLockGiven = false)
+        bool retentionLockGiven = false, BandwidthLimitOptions? bandwidth = null)
     {
         try
         {
@@ -66,7 +67,7 @@ internal static class RepositoryTargets
             return Resolver.Create(
                 parsed,
                 setting => setting.ReadEnvironment(environment),
-                new TargetCreateOptions { CreateIfMissing = create, Wrap = wrap, AllowInsecureHttp = allowInsecureHttp, Warn = warn });
+                new TargetCreateOptions { CreateIfMissing = create, Wrap = wrap, AllowInsecureHttp = allowInsecureHttp, Warn = warn, Bandwidth = bandwidth });
         }
         catch (InsecureTransportException ex)
         {

@@ -103,6 +103,8 @@ public sealed class ConfigurationTests
     [InlineData("Backup:Jobs:nightly:Rpo", "-01:00:00", "Backup:Jobs:nightly:Rpo: must be positive")]
     [InlineData("Backup:Repositories:main:Compression", "lz4", "Backup:Repositories:main:Compression: 'lz4' is not a valid compression setting")]
     [InlineData("Backup:Repositories:main:PasswordFile", "/run/secrets/backup", "Backup:Repositories:main: more than one key source")]
+    [InlineData("Backup:Repositories:main:LimitUpload", "fast", "Backup:Repositories:main:LimitUpload: 'fast' is not a rate")]
+    [InlineData("Backup:Repositories:main:LimitDownload", "0", "Backup:Repositories:main:LimitDownload: '0' is out of range")]
     [InlineData("Backup:Jobs:nightly:PreHooks:0:Timeout", "00:00:00", "Backup:Jobs:nightly:PreHooks:0:Timeout: must be positive")]
     [InlineData("Backup:Jobs:nightly:Retention:Prune", "true", "Backup:Jobs:nightly:Retention: The retention policy has no rule")]
     [InlineData("Backup:Jobs:nightly:Retention:KeepDaily", "0", "Backup:Jobs:nightly:Retention:KeepDaily: ")]

@@ -122,7 +122,7 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
                 return open;
             }
 
-            var target = settings.TargetFactory?.Invoke(_services) ?? CreateTarget(name, settings);
+            var target = settings.TargetFactory is { } factory ? Limit(factory(_services), settings) : CreateTarget(name, settings);
             if (settings.Retry)
             {
                 target = new RetryingTarget(target, timeProvider: _time, ownsInner: true);
@@ -166,8 +166,13 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
                 Warn = message => Log.InsecureTarget(logger, name, message),
                 Retry = false,
                 TimeProvider = _time,
+                Bandwidth = settings.Bandwidth,
             });
     }
+
+    /// <summary>A factory's target limited like a resolved one (inside the retry layer), when limits are set.</summary>
+    private IBackupTarget Limit(IBackupTarget target, BackupRepositoryOptions settings) =>
+        settings.Bandwidth is { } bandwidth ? new BandwidthLimitedTarget(target, bandwidth, _time, ownsInner: true) : target;
 
     private async Task<BackupRepository> OpenAsync(string name, BackupRepositoryOptions settings, IBackupTarget target, CancellationToken cancellationToken)
     {

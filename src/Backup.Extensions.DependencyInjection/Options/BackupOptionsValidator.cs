@@ -1,4 +1,5 @@
 using Backup.Core.Repository;
+using Backup.Core.Storage;
 using Backup.Core.Verification;
 using Microsoft.Extensions.Options;
 
@@ -62,6 +63,18 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
         catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or RepositoryException)
         {
             errors.Add($"{path}:Compression: '{repository.Compression}' is not a valid compression setting ({e.Message})");
+        }
+
+        foreach (var (setting, rate) in new[] { (nameof(repository.LimitUpload), repository.LimitUpload), (nameof(repository.LimitDownload), repository.LimitDownload) })
+        {
+            try
+            {
+                _ = string.IsNullOrWhiteSpace(rate) ? 0 : BandwidthLimitOptions.ParseRate(rate);
+            }
+            catch (FormatException e)
+            {
+                errors.Add($"{path}:{setting}: {e.Message}");
+            }
         }
     }
 

@@ -61,6 +61,26 @@ public sealed class BackupRepositoryOptions
     /// </summary>
     public bool AppendOnly { get; set; }
 
+    /// <summary>
+    /// Upload at most this rate to the repository, across all its connections: "10M", "512K", "1.5MiB", "8MB" (K/M/G and
+    /// KiB/MiB/GiB are powers of 1024, KB/MB/GB powers of 1000, a bare number is KiB/s as in restic). No limit when empty.
+    /// A retried request counts again.
+    /// </summary>
+    public string? LimitUpload { get; set; }
+
+    /// <summary>Download at most this rate from the repository, across all its connections (the syntax of <see cref="LimitUpload"/>). No limit when empty.</summary>
+    public string? LimitDownload { get; set; }
+
+    /// <summary>The limits of <see cref="LimitUpload"/> and <see cref="LimitDownload"/> (validated at start-up); null when neither is set.</summary>
+    internal BandwidthLimitOptions? Bandwidth =>
+        string.IsNullOrWhiteSpace(LimitUpload) && string.IsNullOrWhiteSpace(LimitDownload)
+            ? null
+            : new BandwidthLimitOptions
+            {
+                UploadBytesPerSecond = string.IsNullOrWhiteSpace(LimitUpload) ? null : BandwidthLimitOptions.ParseRate(LimitUpload),
+                DownloadBytesPerSecond = string.IsNullOrWhiteSpace(LimitDownload) ? null : BandwidthLimitOptions.ParseRate(LimitDownload),
+            };
+
     /// <summary>Creates the repository when the target holds none (otherwise opening it fails). Default false.</summary>
     public bool CreateIfMissing { get; set; }
 

@@ -19,9 +19,16 @@ public sealed class TargetCreateOptions
     /// <remarks>A decorator that should dispose the target must own it (see <see cref="DelegatingTarget"/>).</remarks>
     public Func<IBackupTarget, IBackupTarget>? Wrap { get; init; }
 
+    /// <summary>
+    /// Upload and download limits shared by every request to the target; none when null. The target is wrapped in a
+    /// <see cref="BandwidthLimitedTarget"/> outside <see cref="Wrap"/> and inside the retry layer, so a retried request
+    /// is charged again. Validated by <see cref="TargetResolver.Create"/>.
+    /// </summary>
+    public BandwidthLimitOptions? Bandwidth { get; init; }
+
     /// <summary>Whether a remote target (any but a local directory) is wrapped in a <see cref="RetryingTarget"/> that owns it. Default true.</summary>
     public bool Retry { get; init; } = true;
 
-    /// <summary>The clock of retries and of providers that sign requests; the system clock when null.</summary>
+    /// <summary>The clock of retries, bandwidth limits and providers that sign requests; the system clock when null.</summary>
     public TimeProvider? TimeProvider { get; init; }
 }

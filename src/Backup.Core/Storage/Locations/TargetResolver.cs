@@ -40,23 +40,30 @@ public sealed class TargetResolver
 
     /// <summary>
     /// A new target at <paramref name="location"/>, with settings read through <paramref name="lookup"/>, decorated by
-    /// <see cref="TargetCreateOptions.Wrap"/> and, when remote and <see cref="TargetCreateOptions.Retry"/>, wrapped in a
+    /// <see cref="TargetCreateOptions.Wrap"/>, limited by <see cref="TargetCreateOptions.Bandwidth"/> and, when remote and <see cref="TargetCreateOptions.Retry"/>, wrapped in a
     /// <see cref="RetryingTarget"/> that owns it. The caller owns the result and disposes it.
     /// </summary>
     /// <param name="location">Where the repository is.</param>
     /// <param name="lookup">A setting's value, or null when it is not set (<see cref="TargetSetting.ReadEnvironment"/> is the backup tool's rule).</param>
     /// <param name="options">How to create and wrap it; defaults when null.</param>
     /// <exception cref="TargetConfigurationException">The scheme has no provider, or a setting is missing or wrong.</exception>
+    /// <exception cref="ArgumentException">A bandwidth limit is out of range.</exception>
     /// <exception cref="Backup.Core.Repository.RepositoryNotFoundException">A local directory does not exist and <see cref="TargetCreateOptions.CreateIfMissing"/> is false.</exception>
     public IBackupTarget Create(RepositoryLocation location, Func<TargetSetting, string?> lookup, TargetCreateOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(lookup);
         options ??= new TargetCreateOptions();
+        options.Bandwidth?.Validate();
         var provider = GetProvider(location);
         var target = provider.Create(location, new TargetSettings(provider.Settings, lookup), options);
         if (options.Wrap is { } wrap)
         {
             target = wrap(target);
+        }
+
+        if (options.Bandwidth is { IsLimited: true } bandwidth)
+        {
+            target = new BandwidthLimitedTarget(target, bandwidth, options.TimeProvider, ownsInner: true);
         }
 
         return options.Retry && !location.IsLocal ? new RetryingTarget(target, timeProvider: options.TimeProvider, ownsInner: true) : target;
