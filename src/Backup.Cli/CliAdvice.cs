@@ -18,6 +18,8 @@ internal static class CliAdvice
         RepositoryCorruptException { Remedy: RepositoryRemedy.Check } => " Run 'backup check'.",
         RepositoryCorruptException { Remedy: RepositoryRemedy.RepairIndex } => " Run 'backup repair index'.",
         RepositoryLockNotWritableException => " Restore with --no-lock.",
+        RepositoryLockedException { IsOnThisHost: true } => " If that process is gone, run 'backup unlock'.",
+        RepositoryLockedException => " Try again later; if that process is gone (its host is down), 'backup unlock --remove-all' removes the lock.",
         TransformNotRegisteredException => " The backup tool cannot load code: open this repository from an application that registers the transform (see docs/extending.md).",
         _ => string.Empty,
     };
