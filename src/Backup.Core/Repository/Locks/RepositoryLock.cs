@@ -412,7 +412,8 @@ internal sealed class RepositoryLock : IAsyncDisposable
     /// <summary>The associated data of a lock object: bound to its name, so a lock cannot be passed off under another.</summary>
     private static byte[] ObjectId(string key) => Encoding.UTF8.GetBytes("backup-sdk lock v1:" + key);
 
-    private static byte[] Encode(RepositoryLocks locks, string key, LockObject value) =>
+    /// <summary>A lock object as stored: JSON sealed under the repository's key, bound to its name.</summary>
+    internal static byte[] Encode(RepositoryLocks locks, string key, LockObject value) =>
         locks.Chain.Encode(JsonSerializer.SerializeToUtf8Bytes(value, LockJson.Default.LockObject), ObjectId(key));
 
     private static LockObject? TryDecode(RepositoryLocks locks, string key, byte[] stored)
