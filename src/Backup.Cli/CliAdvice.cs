@@ -23,6 +23,8 @@ internal static class CliAdvice
         StorageFullException { OverQuota: true } => " Raise the quota or free space there, then run the command again: data already stored is kept, and a backup run again reuses what was uploaded.",
         StorageFullException => " Free space there, then run the command again: data already stored is kept, and a backup run again reuses what was uploaded.",
         RestoreTargetFullException => " Free space there, then restore again with --skip-existing to write only what is missing.",
+        RepositoryLockedException { IsOnThisHost: true } => " If that process is gone, run 'backup unlock'.",
+        RepositoryLockedException => " Try again later; if that process is gone (its host is down), 'backup unlock --remove-all' removes the lock.",
         TransformNotRegisteredException => " The backup tool cannot load code: open this repository from an application that registers the transform (see docs/extending.md).",
         _ => string.Empty,
     };

@@ -37,6 +37,7 @@ internal sealed class CliApp
         _root.Subcommands.Add(RepairCommand.Create(runner));
         _root.Subcommands.Add(VerifyCommand.Create(runner));
         _root.Subcommands.Add(CopyCommand.Create(runner));
+        _root.Subcommands.Add(UnlockCommand.Create(runner));
 
         var help = _root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithEpilogAction((HelpAction)help.Action!, console);
@@ -48,6 +49,19 @@ internal sealed class CliApp
     {
         // No response files: a path starting with '@' is a path.
         var parseResult = _root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var command = parseResult.CommandResult.Command;
+        var verb = command == _root ? "backup" : $"backup {command.Name}";
+
+        // An unknown verb is a usage error even with --help, whose action would otherwise print the parent's help and succeed.
+        if (command.Subcommands.Count > 0 && parseResult.UnmatchedTokens is [var unknown, ..] && !unknown.StartsWith('-'))
+        {
+            var closest = ClosestVerb(command, unknown);
+            await _console.Error.WriteLineAsync(TerminalText.Escape(
+                $"backup: usage error: '{unknown}' is not a '{verb}' command{(closest is null ? "." : $"; did you mean '{verb} {closest}'?")}")).ConfigureAwait(false);
+            await _console.Error.WriteLineAsync($"Run '{verb} --help' for the list.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
         if (parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction)
         {
             foreach (var error in parseResult.Errors)
@@ -55,7 +69,6 @@ internal sealed class CliApp
                 await _console.Error.WriteLineAsync(TerminalText.Escape($"backup: usage error: {error.Message}")).ConfigureAwait(false);
             }
 
-            var verb = parseResult.CommandResult.Command == _root ? "backup" : $"backup {parseResult.CommandResult.Command.Name}";
             await _console.Error.WriteLineAsync($"Run '{verb} --help' for usage.").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
@@ -69,6 +82,46 @@ internal sealed class CliApp
             ProcessTerminationTimeout = null,
         };
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The subcommand of <paramref name="command"/> nearest to a mistyped <paramref name="typed"/> (a few edits away), or null.</summary>
+    private static string? ClosestVerb(Command command, string typed)
+    {
+        var best = (Name: (string?)null, Distance: Math.Max(2, typed.Length / 3) + 1);
+        foreach (var candidate in command.Subcommands)
+        {
+            var distance = EditDistance(typed.ToLowerInvariant(), candidate.Name);
+            if (distance < best.Distance || (candidate.Name.StartsWith(typed, StringComparison.OrdinalIgnoreCase) && best.Name is null))
+            {
+                best = (candidate.Name, Math.Min(distance, best.Distance));
+            }
+        }
+
+        return best.Name;
+    }
+
+    /// <summary>Levenshtein distance: insertions, deletions and substitutions.</summary>
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
     }
 
     /// <summary>The standard help followed by the exit-code and environment table.</summary>

@@ -287,6 +287,24 @@ public sealed class BackupRepository : IAsyncDisposable
         return new RepositoryOperation(this, held);
     }
 
+    /// <summary>
+    /// Removes the stale locks: expired ones, and ones held by processes on this host that no longer run (a process
+    /// killed or a host restarted). Locks of other hosts count as live until they expire. Lock objects that do not
+    /// authenticate are reported through <see cref="RepositoryLockOptions.UnauthenticatedLockFound"/>, not removed.
+    /// </summary>
+    /// <returns>The locks removed, each with why it was stale.</returns>
+    public Task<IReadOnlyList<RepositoryLockInfo>> RemoveStaleLocksAsync(CancellationToken cancellationToken = default) =>
+        RepositoryLock.RemoveStaleLocksAsync(Locks, timeProvider: null, cancellationToken);
+
+    /// <summary>
+    /// Removes every lock, live or not: only for an operator who knows that no process holding one still works on the
+    /// repository (its host is down), since a prune running meanwhile could delete data a backup is still writing.
+    /// Lock objects that do not authenticate are reported, not removed.
+    /// </summary>
+    /// <returns>The locks removed; <see cref="RepositoryLockInfo.StaleReason"/> is null for the ones that were live.</returns>
+    public Task<IReadOnlyList<RepositoryLockInfo>> RemoveAllLocksAsync(CancellationToken cancellationToken = default) =>
+        RepositoryLock.RemoveAllLocksAsync(Locks, timeProvider: null, cancellationToken);
+
     /// <summary>Counts what the repository holds on its storage (one listing of packs, index objects and snapshots).</summary>
     public async Task<RepositoryStorageStatistics> GetStorageStatisticsAsync(CancellationToken cancellationToken = default)
     {

@@ -178,7 +178,7 @@ public sealed class DirectoryTests : IDisposable
         }
 
         refused.ExitCode.Should().Be(1, refused.Stderr);
-        refused.Stderr.Should().Contain("locked exclusively by prune on " + Environment.MachineName);
+        refused.Stderr.Should().Contain("locked exclusively by 'prune' on host " + Environment.MachineName);
         Directory.Exists(_cli.PathOf("out")).Should().BeFalse("nothing is written before the lock is taken");
         var unlocked = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--no-lock");
         unlocked.ExitCode.Should().Be(0, unlocked.Stderr);

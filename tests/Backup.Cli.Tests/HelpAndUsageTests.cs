@@ -20,6 +20,7 @@ public sealed class HelpAndUsageTests : IDisposable
     [InlineData("key", "remove")]
     [InlineData("key", "passwd")]
     [InlineData("stats")]
+    [InlineData("unlock")]
     public async Task Every_verb_has_help(params string[] verb)
     {
         var result = await _cli.RunAsync([.. verb, "--help"]);
@@ -109,5 +110,39 @@ public sealed class HelpAndUsageTests : IDisposable
 
         result.ExitCode.Should().Be(2);
         result.Stderr.Should().Contain("lzma");
+    }
+
+    [Theory]
+    [InlineData("NO-SUCH-VERB", "--help")]
+    [InlineData("NO-SUCH-VERB")]
+    [InlineData("--json", "NO-SUCH-VERB", "--help")]
+    public async Task An_unknown_verb_is_a_usage_error_even_with_help(params string[] args)
+    {
+        var result = await _cli.RunAsync(args);
+
+        result.ExitCode.Should().Be(2, result.Stdout + result.Stderr);
+        result.Stdout.Should().BeEmpty("no help is printed for a verb that does not exist");
+        result.Stderr.Should().Contain("backup: usage error: 'NO-SUCH-VERB' is not a 'backup' command");
+    }
+
+    [Theory]
+    [InlineData("prun", "backup prune")]
+    [InlineData("unlok", "backup unlock")]
+    [InlineData("snapshot", "backup snapshots")]
+    public async Task An_unknown_verb_suggests_the_closest(string typed, string suggested)
+    {
+        var result = await _cli.RunAsync(typed, "--help");
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain($"'{typed}' is not a 'backup' command; did you mean '{suggested}'?");
+    }
+
+    [Fact]
+    public async Task An_unknown_subverb_is_a_usage_error()
+    {
+        var result = await _cli.RunAsync("key", "lst", "--help");
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain("'lst' is not a 'backup key' command; did you mean 'backup key list'?");
     }
 }

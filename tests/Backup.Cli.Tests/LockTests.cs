@@ -1,5 +1,10 @@
 using System.Text;
 using System.Text.Json;
+using Backup.Core;
+using Backup.Core.Crypto;
+using Backup.Core.Repository;
+using Backup.Core.Repository.Locks;
+using Backup.Core.Storage;
 
 namespace Backup.Cli.Tests;
 
@@ -121,6 +126,104 @@ public sealed class LockTests : IDisposable
             result.ExitCode.Should().Be(2, bad);
             result.Stderr.Should().Contain("BACKUP_LOCK_TTL").And.Contain("whole seconds from 1 to 86400");
         }
+    }
+
+    [Fact]
+    public async Task A_backup_killed_with_sigkill_leaves_a_lock_the_next_command_ignores_at_once()
+    {
+        await _cli.InitAsync();
+        var locks = Path.Combine(_cli.Repository, "locks");
+        var killed = await _cli.RunAsync(["create", "--stdin", "--stdin-name", "a.bin"], RandomBytes(64 * 1024, seed: 6), null, async process =>
+        {
+            // The backup waits for the rest of stdin, holding its lock: kill it as the OOM killer would.
+            for (var wait = 0; wait < 300 && !(Directory.Exists(locks) && Directory.GetFiles(locks).Length > 0); wait++)
+            {
+                await Task.Delay(100);
+            }
+
+            Directory.GetFiles(locks).Should().ContainSingle("the running backup holds a lock");
+            process.Kill();
+            await process.WaitForExitAsync();
+        });
+        killed.ExitCode.Should().NotBe(0);
+        Directory.GetFiles(locks).Should().ContainSingle("SIGKILL leaves the lock behind");
+
+        // The default lifetime is 15 minutes, but the holder is gone: prune (exclusive) goes ahead now.
+        var prune = await _cli.RunAsync("prune");
+        prune.ExitCode.Should().Be(0, prune.Stderr);
+        prune.Stderr.Should().Contain("backup: note: Stale lock").And.Contain("'backup' on host").And.Contain("no longer runs on this host").And.Contain("removed");
+        Directory.GetFiles(locks).Should().BeEmpty("the dead process's lock was removed, and prune's own released");
+    }
+
+    [Fact]
+    public async Task A_live_lock_blocks_with_the_command_named_and_unlock_removes_it_only_when_told_to_remove_all()
+    {
+        await _cli.InitAsync();
+        await using var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_cli.Repository), RepositoryCredentials.FromPassword(CliRunner.Password));
+        var pruneLock = await RepositoryLock.AcquireAsync(repository.Locks, exclusive: true, "prune");
+        try
+        {
+            var refused = await _cli.RunAsync(["create", "--stdin", "--stdin-name", "a.bin"], RandomBytes(1024, seed: 7));
+            refused.ExitCode.Should().Be(1, refused.Stderr);
+            refused.Stderr.Should().Contain($"locked exclusively by 'prune' on host {Environment.MachineName}, pid {Environment.ProcessId}, since ")
+                .And.Contain("If that process is gone, run 'backup unlock'.").And.NotContain("locks/");
+
+            var unlock = await _cli.RunAsync("unlock");
+            unlock.ExitCode.Should().Be(0, unlock.Stderr);
+            unlock.Stdout.Should().Contain("No stale locks.");
+            File.Exists(Path.Combine(_cli.Repository, pruneLock.Key)).Should().BeTrue("its process runs");
+
+            var unasked = await _cli.RunAsync("unlock", "--remove-all");
+            unasked.ExitCode.Should().Be(2, "without a terminal there is no one to ask; stderr: " + unasked.Stderr);
+            unasked.Stderr.Should().Contain("usage error").And.Contain("--yes");
+            File.Exists(Path.Combine(_cli.Repository, pruneLock.Key)).Should().BeTrue();
+
+            var all = await _cli.RunAsync("unlock", "--remove-all", "--yes");
+            all.ExitCode.Should().Be(0, all.Stderr);
+            all.Stdout.Should().Contain($"removed exclusive lock of 'prune' on host {Environment.MachineName}, pid {Environment.ProcessId}").And.Contain("(live)").And.Contain("Removed 1 lock.");
+            File.Exists(Path.Combine(_cli.Repository, pruneLock.Key)).Should().BeFalse();
+
+            var backup = await _cli.RunAsync(["create", "--stdin", "--stdin-name", "a.bin"], RandomBytes(1024, seed: 7));
+            backup.ExitCode.Should().Be(0, backup.Stderr);
+        }
+        finally
+        {
+            await pruneLock.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Another_hosts_lock_blocks_until_it_expires_and_unlock_then_removes_it()
+    {
+        await _cli.InitAsync();
+        await using var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_cli.Repository), RepositoryCredentials.FromPassword(CliRunner.Password));
+        var now = DateTimeOffset.UtcNow;
+        var elsewhere = new LockObject
+        {
+            Exclusive = true,
+            Hostname = "another-host",
+            ProcessId = 1,
+            Purpose = "prune",
+            Taken = now,
+            Refreshed = now,
+            Expires = now.AddHours(1),
+        };
+        var live = RepositoryLayout.LocksPrefix + new string('1', 32);
+        await repository.Locks.Target.PutAsync(live, RepositoryLock.Encode(repository.Locks, live, elsewhere));
+
+        var refused = await _cli.RunAsync("prune");
+        refused.ExitCode.Should().Be(1, refused.Stderr);
+        refused.Stderr.Should().Contain("locked exclusively by 'prune' on host another-host, pid 1").And.Contain("'backup unlock --remove-all'");
+        var unlock = await _cli.RunAsync("unlock");
+        unlock.ExitCode.Should().Be(0, unlock.Stderr);
+        unlock.Stdout.Should().Contain("No stale locks.");
+
+        // The same lock, expired: stale whichever host wrote it.
+        await repository.Locks.Target.PutAsync(live, RepositoryLock.Encode(repository.Locks, live, elsewhere with { Expires = now.AddMinutes(-1) }));
+        unlock = await _cli.RunAsync("unlock");
+        unlock.ExitCode.Should().Be(0, unlock.Stderr);
+        unlock.Stdout.Should().Contain("removed exclusive lock of 'prune' on host another-host, pid 1").And.Contain("stale: it expired").And.Contain("Removed 1 lock.");
+        (await _cli.RunAsync("prune")).ExitCode.Should().Be(0);
     }
 
     private static byte[] RandomBytes(int length, int seed)

@@ -58,7 +58,7 @@ public class RepositoryLockAuthenticationTests
         }
 
         (await RepositoryLock.ReadLocksAsync(repository.Locks).ToListAsync()).Should().BeEmpty("none of them is a lock of this repository");
-        (await RepositoryLock.RemoveStaleLocksAsync(repository.Locks)).Should().Be(0);
+        (await RepositoryLock.RemoveStaleLocksAsync(repository.Locks)).Should().BeEmpty();
         Directory.GetFiles(locks).Should().HaveCount(3, "unauthenticated objects are reported, not deleted");
     }
 
@@ -71,6 +71,6 @@ public class RepositoryLockAuthenticationTests
         await using var second = await BackupRepository.OpenAsync(target, credentials);
         await using var held = await RepositoryLock.AcquireAsync(repository.Locks, exclusive: false, "backup");
         var act = () => RepositoryLock.AcquireAsync(second.Locks, exclusive: true, "prune");
-        (await act.Should().ThrowAsync<RepositoryLockedException>()).Which.Message.Should().Contain("locked by backup");
+        (await act.Should().ThrowAsync<RepositoryLockedException>()).Which.Message.Should().Contain("locked by 'backup' on host");
     }
 }

@@ -130,6 +130,12 @@ public sealed class RepositoryLockedException : RepositoryException
 
     /// <summary>When the conflicting lock expires unless its holder refreshes it.</summary>
     public DateTimeOffset Expires { get; init; }
+
+    /// <summary>When the conflicting lock was taken; null when its holder (an older version) did not record it.</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary>Whether the conflicting lock's holder runs on this host (its host name is this machine's).</summary>
+    public bool IsOnThisHost { get; init; }
 }
 
 /// <summary>

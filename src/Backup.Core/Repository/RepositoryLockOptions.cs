@@ -37,4 +37,11 @@ public sealed class RepositoryLockOptions
     /// ignored: it blocks nothing and protects nothing. Nothing is reported when this is null.
     /// </summary>
     public Action<string>? UnauthenticatedLockFound { get; set; }
+
+    /// <summary>
+    /// Called with a message for each stale lock (expired, or held by a process on this host that no longer runs) that
+    /// taking a lock found and ignored; a lock of a process that is gone is also removed when the storage allows it.
+    /// Nothing is reported when this is null.
+    /// </summary>
+    public Action<string>? StaleLockFound { get; set; }
 }

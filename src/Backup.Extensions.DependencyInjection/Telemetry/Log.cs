@@ -84,6 +84,9 @@ internal static partial class Log
     [LoggerMessage(77, LogLevel.Warning, "Repository {Repository}: {Message}")]
     public static partial void UnauthenticatedLockIgnored(ILogger logger, string repository, string message);
 
+    [LoggerMessage(78, LogLevel.Information, "Repository {Repository}: {Message}")]
+    public static partial void StaleLockIgnored(ILogger logger, string repository, string message);
+
     [LoggerMessage(7, LogLevel.Warning, "Repository {Repository}: {Message}")]
     public static partial void InsecureTarget(ILogger logger, string repository, string message);
 

@@ -12,6 +12,21 @@ internal sealed record LockObject
     /// <summary>The process holding it.</summary>
     public int ProcessId { get; init; }
 
+    /// <summary>
+    /// On Linux, the boot the holder ran in (<c>/proc/sys/kernel/random/boot_id</c>); null elsewhere and in locks of
+    /// older versions.
+    /// </summary>
+    public string? BootId { get; init; }
+
+    /// <summary>
+    /// When the holding process started (Linux: clock ticks since boot; elsewhere UTC ticks), so a process that reuses
+    /// its id is not taken for it; null in locks of older versions, which only expire.
+    /// </summary>
+    public long? ProcessStart { get; init; }
+
+    /// <summary>When the lock was first taken; null in locks of older versions.</summary>
+    public DateTimeOffset? Taken { get; init; }
+
     /// <summary>What the holder is doing.</summary>
     public string? Purpose { get; init; }
 

@@ -9,7 +9,9 @@ namespace Backup.Core.Repository.Locks;
 /// A lock object in <c>locks/</c>. Backups, restores and checks hold shared locks, which never block each other;
 /// operations that delete data (prune, repair) hold an exclusive lock, which no other lock may coexist with.
 /// A holder refreshes its lock while it works; a lock not refreshed before it expires is stale and ignored, so a
-/// crashed process blocks others only until its lock expires, never forever.
+/// crashed process blocks others only until its lock expires, never forever. A lock of a process on this host that
+/// no longer runs (told apart from a later process with the same id by its start time and, on Linux, the boot) is
+/// stale at once; locks of other hosts only expire.
 /// </summary>
 /// <remarks>
 /// Acquiring writes the lock first and then looks for conflicting ones; when two processes race, both see each
@@ -82,12 +84,16 @@ internal sealed class RepositoryLock : IAsyncDisposable
         var ttl = locks.Locking.TimeToLive;
         var writtenAt = time.GetTimestamp();
         var now = time.GetUtcNow();
+        var process = ProcessIdentity.Current();
         var value = new LockObject
         {
             Exclusive = exclusive,
             Hostname = Environment.MachineName,
             ProcessId = Environment.ProcessId,
+            BootId = process?.BootId,
+            ProcessStart = process?.StartTime,
             Purpose = purpose,
+            Taken = now,
             Refreshed = now,
             Expires = now + ttl,
         };
@@ -97,10 +103,21 @@ internal sealed class RepositoryLock : IAsyncDisposable
         {
             await foreach (var (otherKey, other) in ReadLocksAsync(locks, cancellationToken).ConfigureAwait(false))
             {
-                if (otherKey != key && other.Expires > time.GetUtcNow() && (exclusive || other.Exclusive))
+                if (otherKey == key)
                 {
+                    continue;
+                }
+
+                if (WhyStale(other, time.GetUtcNow(), out var holderGone) is { } stale)
+                {
+                    await IgnoreStaleAsync(locks, otherKey, other, stale, remove: holderGone, cancellationToken).ConfigureAwait(false);
+                }
+                else if (exclusive || other.Exclusive)
+                {
+                    var holder = other.Purpose is null ? "another process" : $"'{other.Purpose}'";
+                    var since = other.Taken is { } taken ? $", since {taken:u}" : "";
                     throw new RepositoryLockedException(
-                        $"The repository in {target.Description} is locked{(other.Exclusive ? " exclusively" : "")} by {other.Purpose ?? "another process"} on {other.Hostname} (pid {other.ProcessId}) until {other.Expires:u} unless refreshed; try again later, or remove '{otherKey}' if that process is gone.")
+                        $"The repository in {target.Description} is locked{(other.Exclusive ? " exclusively" : "")} by {holder} on host {other.Hostname}, pid {other.ProcessId}{since}, until {other.Expires:u} unless refreshed.")
                     {
                         LockKey = otherKey,
                         IsExclusive = other.Exclusive,
@@ -108,6 +125,8 @@ internal sealed class RepositoryLock : IAsyncDisposable
                         Hostname = other.Hostname,
                         ProcessId = other.ProcessId,
                         Expires = other.Expires,
+                        Since = other.Taken,
+                        IsOnThisHost = IsThisHost(other),
                     };
                 }
             }
@@ -166,22 +185,87 @@ internal sealed class RepositoryLock : IAsyncDisposable
         }
     }
 
-    /// <summary>Deletes authenticated locks that expired (their holders are gone); returns how many. Unauthenticated ones are reported, not deleted.</summary>
-    public static async Task<int> RemoveStaleLocksAsync(RepositoryLocks locks, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Deletes authenticated locks that are stale (expired, or held by a process on this host that no longer runs);
+    /// returns them. Unauthenticated ones are reported, not deleted.
+    /// </summary>
+    public static Task<IReadOnlyList<RepositoryLockInfo>> RemoveStaleLocksAsync(RepositoryLocks locks, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
+        RemoveAsync(locks, all: false, timeProvider ?? TimeProvider.System, cancellationToken);
+
+    /// <summary>
+    /// Deletes every authenticated lock, live or not (for an operator who knows their holders are gone); returns them.
+    /// Unauthenticated ones are reported, not deleted.
+    /// </summary>
+    public static Task<IReadOnlyList<RepositoryLockInfo>> RemoveAllLocksAsync(RepositoryLocks locks, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
+        RemoveAsync(locks, all: true, timeProvider ?? TimeProvider.System, cancellationToken);
+
+    /// <summary>
+    /// Why <paramref name="value"/> no longer protects anything at <paramref name="now"/>, or null while it is live;
+    /// <paramref name="holderGone"/> tells whether its process is certainly gone (not merely late to refresh).
+    /// </summary>
+    internal static string? WhyStale(LockObject value, DateTimeOffset now, out bool holderGone)
+    {
+        holderGone = false;
+        var recorded = value.ProcessStart is { } start ? new ProcessIdentity(value.BootId, start) : null;
+        if (IsThisHost(value) && ProcessIdentity.WhyGone(value.ProcessId, recorded) is { } gone)
+        {
+            holderGone = true;
+            return gone + " on this host";
+        }
+
+        return value.Expires <= now ? $"it expired at {value.Expires:u}" : null;
+    }
+
+    private static bool IsThisHost(LockObject value) => string.Equals(value.Hostname, Environment.MachineName, StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<IReadOnlyList<RepositoryLockInfo>> RemoveAsync(RepositoryLocks locks, bool all, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(locks);
-        var now = (timeProvider ?? TimeProvider.System).GetUtcNow();
-        var removed = 0;
+        var removed = new List<RepositoryLockInfo>();
         await foreach (var (key, value) in ReadLocksAsync(locks, cancellationToken).ConfigureAwait(false))
         {
-            if (value.Expires <= now)
+            var stale = WhyStale(value, time.GetUtcNow(), out _);
+            if (all || stale is not null)
             {
                 await locks.Target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
-                removed++;
+                removed.Add(Describe(key, value, stale));
             }
         }
 
         return removed;
+    }
+
+    private static RepositoryLockInfo Describe(string key, LockObject value, string? stale) => new()
+    {
+        Key = key,
+        IsExclusive = value.Exclusive,
+        Purpose = value.Purpose,
+        Hostname = value.Hostname,
+        ProcessId = value.ProcessId,
+        Taken = value.Taken,
+        Expires = value.Expires,
+        StaleReason = stale,
+    };
+
+    /// <summary>Reports a stale lock found while taking one, and deletes it when its holder is certainly gone and the storage lets us.</summary>
+    private static async Task IgnoreStaleAsync(RepositoryLocks locks, string key, LockObject value, string reason, bool remove, CancellationToken cancellationToken)
+    {
+        var outcome = "ignored";
+        if (remove)
+        {
+            try
+            {
+                await locks.Target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                outcome = "removed";
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                outcome = $"ignored (removing it failed: {ex.Message})";
+            }
+        }
+
+        locks.Locking.StaleLockFound?.Invoke(
+            $"Stale lock '{Printable(key)}' of '{Printable(value.Purpose ?? "?")}' on host {Printable(value.Hostname ?? "?")}, pid {value.ProcessId} ({reason}): {outcome}.");
     }
 
     /// <summary>
@@ -208,7 +292,7 @@ internal sealed class RepositoryLock : IAsyncDisposable
         await RenewAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var (otherKey, other) in ReadLocksAsync(_locks, cancellationToken).ConfigureAwait(false))
         {
-            if (otherKey != Key && other.Exclusive && other.Expires > _time.GetUtcNow())
+            if (otherKey != Key && other.Exclusive && WhyStale(other, _time.GetUtcNow(), out _) is null)
             {
                 throw new RepositoryLockLapsedException(
                     $"This {_lock.Purpose}'s lock on the repository in {_locks.Target.Description} lapsed ({MayHaveLapsed()}), and {other.Purpose ?? "an exclusive operation"} " +
@@ -328,7 +412,8 @@ internal sealed class RepositoryLock : IAsyncDisposable
     /// <summary>The associated data of a lock object: bound to its name, so a lock cannot be passed off under another.</summary>
     private static byte[] ObjectId(string key) => Encoding.UTF8.GetBytes("backup-sdk lock v1:" + key);
 
-    private static byte[] Encode(RepositoryLocks locks, string key, LockObject value) =>
+    /// <summary>A lock object as stored: JSON sealed under the repository's key, bound to its name.</summary>
+    internal static byte[] Encode(RepositoryLocks locks, string key, LockObject value) =>
         locks.Chain.Encode(JsonSerializer.SerializeToUtf8Bytes(value, LockJson.Default.LockObject), ObjectId(key));
 
     private static LockObject? TryDecode(RepositoryLocks locks, string key, byte[] stored)

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Backup.Core.Repository.Locks;
+
+/// <summary>
+/// Which process on this host holds a lock, precisely enough to tell when it has ended: its id alone is not enough,
+/// since ids are reused. On Linux the identity is the boot (<c>/proc/sys/kernel/random/boot_id</c>, so a reboot ends
+/// every process of the previous one) and the start time in clock ticks since boot (field 22 of
+/// <c>/proc/PID/stat</c>); elsewhere the start time from <see cref="Process.StartTime"/> in UTC ticks.
+/// </summary>
+internal sealed record ProcessIdentity(string? BootId, long StartTime)
+{
+    private const string BootIdPath = "/proc/sys/kernel/random/boot_id";
+
+    /// <summary>This process's identity, or null where the platform does not tell.</summary>
+    public static ProcessIdentity? Current() => Of(Environment.ProcessId, ReadBootId());
+
+    /// <summary>
+    /// Whether the process a lock names (by <paramref name="processId"/> and <paramref name="recorded"/>, on this host)
+    /// is certainly gone, and why; null when it runs or may run (it cannot be looked at). Without a recorded identity
+    /// (a lock of an older version) only a process id that no process has is certain.
+    /// </summary>
+    public static string? WhyGone(int processId, ProcessIdentity? recorded)
+    {
+        var bootId = ReadBootId();
+        if (recorded?.BootId is not null && bootId is not null && !string.Equals(recorded.BootId, bootId, StringComparison.Ordinal))
+        {
+            return "this host restarted since";
+        }
+
+        if (recorded is not null && recorded.BootId is not null != bootId is not null)
+        {
+            // Recorded under another way of telling processes apart (another platform sharing the host name).
+            return null;
+        }
+
+        if (processId <= 0)
+        {
+            return null;
+        }
+
+        if (!Exists(processId))
+        {
+            return $"process {processId} no longer runs";
+        }
+
+        return recorded is not null && Of(processId, bootId) is { } now && now.StartTime != recorded.StartTime
+            ? $"process {processId} is another process started later (the id was reused)"
+            : null;
+    }
+
+    private static ProcessIdentity? Of(int processId, string? bootId)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            return bootId is not null && LinuxStartTime(processId) is { } ticks ? new ProcessIdentity(bootId, ticks) : null;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return new ProcessIdentity(null, process.StartTime.ToUniversalTime().Ticks);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    private static bool Exists(int processId)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            return Directory.Exists("/proc/" + processId.ToString(CultureInfo.InvariantCulture));
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            // Cannot be looked at: it may run.
+            return true;
+        }
+    }
+
+    /// <summary>Field 22 of /proc/PID/stat, counted after the command name (which may hold spaces and parentheses).</summary>
+    private static long? LinuxStartTime(int processId)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText("/proc/" + processId.ToString(CultureInfo.InvariantCulture) + "/stat");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        var end = stat.LastIndexOf(')');
+        if (end < 0)
+        {
+            return null;
+        }
+
+        // After ") " come field 3 (state) onwards: field 22 is the 20th.
+        var fields = stat[(end + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length > 19 && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
+    }
+
+    private static string? ReadBootId()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            return File.ReadAllText(BootIdPath).Trim() is { Length: > 0 } id ? id : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
