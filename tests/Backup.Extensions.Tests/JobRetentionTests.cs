@@ -1,3 +1,4 @@
+using Backup.Core.Retention;
 using Backup.Core.Sources;
 using Backup.Core.Storage;
 using Backup.Extensions.DependencyInjection;
@@ -67,7 +68,7 @@ public sealed class JobRetentionTests
         var policy = job.Retention.ToPolicy(job.TimeZone);
         policy.KeepLast.Should().Be(1);
         policy.KeepDaily.Should().Be(7);
-        policy.KeepWithin.Should().Be(TimeSpan.FromHours(2));
+        policy.KeepWithin.Should().Be(RetentionDuration.FromTimeSpan(TimeSpan.FromHours(2)));
         policy.TimeZone.Id.Should().Be("Europe/Berlin", "the retention's days default to the job's time zone");
 
         var runner = provider.GetRequiredService<IBackupJobRunner>();
