@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the database servers and client tools the provider tests need, and the SMTP server the email alert tests
-# need (python3-aiosmtpd), on Debian/Ubuntu, without starting them:
+# Installs the database servers and client tools the provider tests need, the SMTP server the email alert tests
+# need (python3-aiosmtpd), and setfacl (acl) for the POSIX ACL round trip of the file tests, on Debian/Ubuntu,
+# without starting them:
 # the tests start their own throwaway servers on free ports in temporary directories.
 # Idempotent: re-running it on a machine that has everything installs nothing.
 set -euo pipefail
 
-packages=(postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client python3-aiosmtpd)
+packages=(postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client python3-aiosmtpd acl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -25,6 +25,8 @@ internal sealed class CliApp
         _root.Subcommands.Add(InitCommand.Create(runner));
         _root.Subcommands.Add(CreateCommand.Create(runner));
         _root.Subcommands.Add(SnapshotsCommand.Create(runner));
+        _root.Subcommands.Add(PinCommand.Create(runner, pin: true));
+        _root.Subcommands.Add(PinCommand.Create(runner, pin: false));
         _root.Subcommands.Add(LsCommand.Create(runner));
         _root.Subcommands.Add(DiffCommand.Create(runner));
         _root.Subcommands.Add(RestoreCommand.Create(runner));

@@ -26,6 +26,7 @@ namespace Backup.Cli;
 [JsonSerializable(typeof(VerifyOutput))]
 [JsonSerializable(typeof(DatabaseRestoreOutput))]
 [JsonSerializable(typeof(DatabaseVerifyOutput))]
+[JsonSerializable(typeof(List<PinOutput>))]
 internal sealed partial class CliJson : JsonSerializerContext;
 
 internal sealed record InitOutput(string RepositoryId, string Location, string Compression, string KeyId);
@@ -48,6 +49,8 @@ internal sealed record SnapshotOutput(
         s.Id.ToString(), s.Id.ToShortString(), s.Time, s.Hostname, s.Username, s.Tags, s.SourceKind, s.Paths, s.Level.ToString().ToLowerInvariant(),
         s.Parent?.ToString(), s.Tree.ToString(), s.Partial, s.Pinned, s.Problems, StatisticsOutput.From(s.Statistics));
 }
+
+internal sealed record PinOutput(string PreviousId, string Id, bool Pinned, bool Changed);
 
 internal sealed record CreateOutput(SnapshotOutput Snapshot, IReadOnlyList<ProblemOutput> Problems);
 

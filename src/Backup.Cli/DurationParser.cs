@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backup.Core.Retention;
 
 namespace Backup.Cli;
 
@@ -10,6 +11,16 @@ namespace Backup.Cli;
 internal static class DurationParser
 {
     public const string HelpText = "e.g. 7d, 36h, 2w, 1y6m (y = 365 days, m = 30 days), or a TimeSpan such as 1.12:00:00";
+
+    /// <summary>The help for retention windows, which count calendar months and years as restic does.</summary>
+    public const string RetentionHelpText = "e.g. 7d, 36h, 2w, 1y6m (calendar years and months: 1m back from 31 March is 28 or 29 February), or a TimeSpan such as 1.12:00:00";
+
+    /// <summary>The retention window <paramref name="text"/> names (<see cref="RetentionDuration.TryParse"/>).</summary>
+    /// <exception cref="CliUsageException">The text is not a positive duration; the message names <paramref name="optionName"/>.</exception>
+    public static RetentionDuration ParseRetention(string text, string optionName) =>
+        RetentionDuration.TryParse(text, out var duration)
+            ? duration
+            : throw new CliUsageException($"{optionName} '{text}' is not a positive duration ({RetentionHelpText}).");
 
     /// <summary>The duration <paramref name="text"/> names.</summary>
     /// <exception cref="CliUsageException">The text is not a positive duration; the message names <paramref name="optionName"/>.</exception>

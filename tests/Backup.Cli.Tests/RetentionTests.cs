@@ -51,6 +51,41 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
+    public async Task Pin_keeps_a_snapshot_through_forget_and_unpin_lets_forget_remove_it()
+    {
+        await _cli.InitAsync();
+        var ids = await CreateSnapshotsAsync(2);
+
+        var pin = await _cli.RunAsync("pin", ids[0][..8], "--json");
+        pin.ExitCode.Should().Be(0, pin.Stderr);
+        var result = JsonDocument.Parse(pin.Stdout).RootElement[0];
+        result.GetProperty("previousId").GetString().Should().Be(ids[0]);
+        result.GetProperty("pinned").GetBoolean().Should().BeTrue();
+        var pinnedId = result.GetProperty("id").GetString()!;
+        pinnedId.Should().NotBe(ids[0]);
+        var listing = await _cli.RunAsync("snapshots");
+        listing.Stdout.Should().Contain("(pinned)");
+
+        var forget = await _cli.RunAsync("forget", "--keep-last", "1");
+        forget.ExitCode.Should().Be(0, forget.Stderr);
+        (await ListAsync()).Should().BeEquivalentTo([pinnedId, ids[1]], "the pinned snapshot survives --keep-last 1");
+
+        var again = await _cli.RunAsync("pin", pinnedId);
+        again.ExitCode.Should().Be(0, again.Stderr);
+        again.Stdout.Should().Contain("already pinned");
+
+        var unpin = await _cli.RunAsync("unpin", pinnedId);
+        unpin.ExitCode.Should().Be(0, unpin.Stderr);
+        unpin.Stdout.Should().Contain("unpinned snapshot");
+        (await _cli.RunAsync("forget", "--keep-last", "1")).ExitCode.Should().Be(0);
+        (await ListAsync()).Should().Equal(ids[1]);
+
+        var missing = await _cli.RunAsync("pin", "ffffffff");
+        missing.ExitCode.Should().NotBe(0);
+        missing.Stderr.Should().Contain("ffffffff");
+    }
+
+    [Fact]
     public async Task An_empty_policy_is_a_usage_error()
     {
         await _cli.InitAsync();

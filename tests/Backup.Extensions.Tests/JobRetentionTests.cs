@@ -1,3 +1,4 @@
+using Backup.Core.Retention;
 using Backup.Core.Sources;
 using Backup.Core.Storage;
 using Backup.Extensions.DependencyInjection;
@@ -56,7 +57,8 @@ public sealed class JobRetentionTests
         {
             ["Backup:Jobs:export:TimeZone"] = "Europe/Berlin",
             ["Backup:Jobs:export:Retention:KeepLast"] = "1",
-            ["Backup:Jobs:export:Retention:KeepDaily"] = "7",
+            // One daily slot, used by the second snapshot: with slots left over the oldest would be kept too (restic 0.16).
+            ["Backup:Jobs:export:Retention:KeepDaily"] = "1",
             ["Backup:Jobs:export:Retention:KeepWithin"] = "02:00:00",
             ["Backup:Jobs:export:Retention:KeepTags:0:0"] = "legal",
             ["Backup:Jobs:export:Retention:KeepTags:0:1"] = "hold",
@@ -66,8 +68,8 @@ public sealed class JobRetentionTests
         job.Retention!.KeepTags.Should().ContainSingle().Which.Should().Equal("legal", "hold");
         var policy = job.Retention.ToPolicy(job.TimeZone);
         policy.KeepLast.Should().Be(1);
-        policy.KeepDaily.Should().Be(7);
-        policy.KeepWithin.Should().Be(TimeSpan.FromHours(2));
+        policy.KeepDaily.Should().Be(1);
+        policy.KeepWithin.Should().Be(RetentionDuration.FromTimeSpan(TimeSpan.FromHours(2)));
         policy.TimeZone.Id.Should().Be("Europe/Berlin", "the retention's days default to the job's time zone");
 
         var runner = provider.GetRequiredService<IBackupJobRunner>();

@@ -94,10 +94,11 @@ public class RetentionEvaluatorTests
     public void Buckets_are_computed_in_the_policy_time_zone_not_in_the_recorded_offset()
     {
         // 22:30Z and 23:30Z on 2026-01-10 are one UTC day but two Berlin days (23:30 and 00:30 CET).
-        var snapshots = new[] { At("2026-01-11T00:30+01:00"), At("2026-01-10T22:30Z") };
-        KeptTimes(new RetentionPolicy { KeepDaily = 5 }, snapshots).Should().HaveCount(1);
-        Decide(new RetentionPolicy { KeepDaily = 5, TimeZone = Berlin }, snapshots).Select(d => d.Reasons).Should().Equal(
-            "daily 1 (2026-01-11)", "daily 2 (2026-01-10)");
+        // KeepDaily = 2 leaves no slot over in either zone, so the oldest-snapshot rule plays no part.
+        var snapshots = new[] { At("2026-01-11T00:30+01:00"), At("2026-01-10T22:30Z"), At("2026-01-01T12:00Z") };
+        KeptTimes(new RetentionPolicy { KeepDaily = 2 }, snapshots).Should().Equal("2026-01-01 12:00", "2026-01-10 23:30");
+        Decide(new RetentionPolicy { KeepDaily = 2, TimeZone = Berlin }, snapshots).Select(d => d.Reasons).Should().Equal(
+            "daily 1 (2026-01-11)", "daily 2 (2026-01-10)", "");
     }
 
     [Fact]
@@ -149,9 +150,10 @@ public class RetentionEvaluatorTests
     public void Weeks_follow_the_local_date_around_new_year()
     {
         // 2026-01-04T23:30Z is Sunday in UTC (2026-W01) but Monday 00:30 in Berlin (2026-W02).
-        var snapshots = new[] { At("2026-01-04T23:30Z"), At("2026-01-04T12:00Z") };
-        KeptTimes(new RetentionPolicy { KeepWeekly = 2 }, snapshots).Should().HaveCount(1);
-        KeptTimes(new RetentionPolicy { KeepWeekly = 2, TimeZone = Berlin }, snapshots).Should().HaveCount(2);
+        // KeepWeekly = 2 leaves no slot over in either zone, so the oldest-snapshot rule plays no part.
+        var snapshots = new[] { At("2026-01-04T23:30Z"), At("2026-01-04T12:00Z"), At("2025-06-01T12:00Z") };
+        KeptTimes(new RetentionPolicy { KeepWeekly = 2 }, snapshots).Should().Equal("2025-06-01 12:00", "2026-01-04 23:30");
+        KeptTimes(new RetentionPolicy { KeepWeekly = 2, TimeZone = Berlin }, snapshots).Should().Equal("2026-01-04 12:00", "2026-01-04 23:30");
     }
 
     [Fact]
@@ -159,8 +161,9 @@ public class RetentionEvaluatorTests
     {
         // The host stopped backing up a year before "now"; its last week survives anyway.
         var now = DateTimeOffset.Parse("2027-12-01T00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        // The boundary itself is outside, as in restic (ResticRulesTests).
         var decisions = Decide(new RetentionPolicy { KeepWithin = TimeSpan.FromDays(7) },
-            [At("2026-12-01T00:00Z"), At("2026-11-24T00:00Z"), At("2026-11-23T23:59Z")], now);
+            [At("2026-12-01T00:00Z"), At("2026-11-24T00:01Z"), At("2026-11-23T23:59Z")], now);
         decisions.Select(d => d.Reasons).Should().Equal("within 7d", "within 7d", "");
     }
 
@@ -168,7 +171,7 @@ public class RetentionEvaluatorTests
     public void KeepWithinDaily_keeps_one_per_day_inside_the_window()
     {
         var decisions = Decide(new RetentionPolicy { KeepWithinDaily = TimeSpan.FromDays(2) },
-            [At("2026-11-24T18:00Z"), At("2026-11-24T06:00Z"), At("2026-11-23T06:00Z"), At("2026-11-22T18:00Z"), At("2026-11-22T17:59Z"), At("2026-11-21T18:00Z")]);
+            [At("2026-11-24T18:00Z"), At("2026-11-24T06:00Z"), At("2026-11-23T06:00Z"), At("2026-11-22T18:01Z"), At("2026-11-22T17:59Z"), At("2026-11-21T18:00Z")]);
         decisions.Select(d => d.Reasons).Should().Equal(
             "daily within 2d (2026-11-24)", "", "daily within 2d (2026-11-23)", "daily within 2d (2026-11-22)", "", "");
     }

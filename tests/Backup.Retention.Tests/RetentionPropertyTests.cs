@@ -108,7 +108,12 @@ public class RetentionPropertyTests
     private static RetentionPolicy RandomPolicy(Random random, TimeZoneInfo zone)
     {
         int? Count() => random.Next(3) == 0 ? random.Next(1, 9) : null;
-        TimeSpan? Duration() => random.Next(5) == 0 ? TimeSpan.FromMinutes(random.Next(1, 500 * 24 * 60)) : null;
+        RetentionDuration? Duration() => random.Next(5) switch
+        {
+            0 => TimeSpan.FromMinutes(random.Next(1, 500 * 24 * 60)),
+            1 => new RetentionDuration(random.Next(2), random.Next(14), random.Next(1, 40), TimeSpan.FromHours(random.Next(3))),
+            _ => null,
+        };
 
         var policy = new RetentionPolicy
         {
@@ -140,7 +145,7 @@ public class RetentionPropertyTests
     {
         var zone = policy.TimeZone;
         DateTime Local(Snapshot s) => TimeZoneInfo.ConvertTimeFromUtc(s.Time.UtcDateTime, zone);
-        var bucketRules = new (int? Count, TimeSpan? Within, Func<Snapshot, object> Key)[]
+        var bucketRules = new (int? Count, RetentionDuration? Within, Func<Snapshot, object> Key)[]
         {
             (policy.KeepHourly, policy.KeepWithinHourly, s => (Local(s).Date, Local(s).Hour, zone.GetUtcOffset(s.Time))),
             (policy.KeepDaily, policy.KeepWithinDaily, s => Local(s).Date),
@@ -160,21 +165,43 @@ public class RetentionPropertyTests
             }
 
             var newest = past[0].Time;
-            var inWindow = (TimeSpan d) => past.Where(s => s.Time >= newest - d).ToList();
+            var oldest = past[^1];
+
+            // Calendar parts back on the local calendar, clamped to the month's last day; the exact part after.
+            DateTimeOffset Boundary(RetentionDuration d)
+            {
+                var local = TimeZoneInfo.ConvertTime(newest, zone).DateTime;
+                var month = new DateTime(local.Year, local.Month, 1).AddMonths(-((12 * d.Years) + d.Months));
+                var back = month.AddDays(Math.Min(local.Day, DateTime.DaysInMonth(month.Year, month.Month)) - 1).Add(local.TimeOfDay).AddDays(-d.Days);
+                return new DateTimeOffset(back, zone.GetUtcOffset(back)) - d.Time;
+            }
+
+            List<Snapshot> InWindow(RetentionDuration d) => [.. past.Where(s => s.Time > Boundary(d))];
             kept.UnionWith(past.Take(policy.KeepLast ?? 0).Select(s => s.Id));
             foreach (var (count, within, key) in bucketRules)
             {
                 // GroupBy keeps first-seen order, so buckets come newest first and First() is the newest of each.
-                kept.UnionWith(past.GroupBy(key).Take(count ?? 0).Select(b => b.First().Id));
+                var buckets = past.GroupBy(key).ToList();
+                kept.UnionWith(buckets.Take(count ?? 0).Select(b => b.First().Id));
+                if (count is { } n && buckets.Count < n)
+                {
+                    kept.Add(oldest.Id); // restic 0.16: slots left over keep the oldest too
+                }
+
                 if (within is { } w)
                 {
-                    kept.UnionWith(inWindow(w).GroupBy(key).Select(b => b.First().Id));
+                    var window = InWindow(w);
+                    kept.UnionWith(window.GroupBy(key).Select(b => b.First().Id));
+                    if (window.Contains(oldest))
+                    {
+                        kept.Add(oldest.Id);
+                    }
                 }
             }
 
             if (policy.KeepWithin is { } keepWithin)
             {
-                kept.UnionWith(inWindow(keepWithin).Select(s => s.Id));
+                kept.UnionWith(InWindow(keepWithin).Select(s => s.Id));
             }
 
             kept.UnionWith(past.Where(s => policy.KeepTags.Any(set => set.All(s.Tags.Contains))).Select(s => s.Id));

@@ -19,7 +19,7 @@ internal static class ForgetCommand
         var keepYearly = Count("--keep-yearly", "years");
         var keepWithin = new Option<string?>("--keep-within")
         {
-            Description = $"Keep every snapshot taken within DURATION before the group's newest snapshot ({DurationParser.HelpText}).",
+            Description = $"Keep every snapshot taken within DURATION before the group's newest snapshot ({DurationParser.RetentionHelpText}).",
             HelpName = "DURATION",
         };
         var keepWithinHourly = Within("--keep-within-hourly", "hour");
@@ -63,7 +63,7 @@ internal static class ForgetCommand
         };
         runner.Bind(command, async (context, ct) =>
         {
-            TimeSpan? Duration(Option<string?> option) => context.Get(option) is { } text ? DurationParser.Parse(text, option.Name) : null;
+            RetentionDuration? Duration(Option<string?> option) => context.Get(option) is { } text ? DurationParser.ParseRetention(text, option.Name) : null;
 
             var zone = ParseTimeZone(context.Get(timeZone));
             var preset = context.Get(gfs);

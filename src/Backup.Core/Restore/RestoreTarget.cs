@@ -383,6 +383,12 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
             }
         }
 
+        // After the owner (chown drops security.capability) and before the mode (a read-only mode would refuse user.* to a non-root owner).
+        if (!isSymlink && node.ExtendedAttributes is { Count: > 0 } attributes)
+        {
+            ApplyExtendedAttributes(handle, readable, attributes, ref failures);
+        }
+
         if (!isSymlink)
         {
             var mode = node.Mode & 0xFFF;
@@ -406,6 +412,28 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         }
 
         return Summarize(failures);
+    }
+
+    /// <summary>
+    /// Sets the snapshot's extended attributes, POSIX ACLs included. Without root, <c>trusted.*</c> and <c>security.*</c>
+    /// cannot be set and are left out without a report; every other failure (a file system without xattrs) is reported.
+    /// </summary>
+    private static void ApplyExtendedAttributes(SafeFileHandle handle, bool readable, IReadOnlyDictionary<string, byte[]> attributes, ref List<string>? failures)
+    {
+        var root = UnixNative.IsRoot;
+        foreach (var (name, value) in attributes)
+        {
+            if (!root && (name.StartsWith("trusted.", StringComparison.Ordinal) || name.StartsWith("security.", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            var errno = UnixExtendedAttributes.Set(handle, readable, name, value);
+            if (errno != 0)
+            {
+                (failures ??= []).Add($"extended attribute {name}: {UnixNative.Describe(errno)}");
+            }
+        }
     }
 
     /// <summary>Applies mode and modification time by path, through the file system abstraction (ownership is never restored there).</summary>

@@ -23,11 +23,17 @@ namespace Backup.Core.Retention;
 /// is in 2020-W53), month and year of the local date, and local hour plus offset for hours (the repeated hour when
 /// clocks go back is two buckets). "Not seen yet" rather than "differs from the previous one" keeps a day
 /// counted once even in zones whose clocks go back across midnight.</item>
-/// <item><see cref="RetentionPolicy.KeepWithin"/> keeps every snapshot whose time is at or after
-/// <c>newest − duration</c>, measured back from the group's newest (not future-dated) snapshot, not from now:
-/// a host that stopped backing up keeps its last snapshots instead of losing them all once they age out.</item>
+/// <item>When a bucket rule's N slots are not all used, it keeps the group's oldest snapshot too, even when that
+/// shares a bucket with a kept one (reason "oldest daily (…)"), as restic 0.16 and later do: the longest history the
+/// count allows.</item>
+/// <item><see cref="RetentionPolicy.KeepWithin"/> keeps every snapshot whose time is strictly after
+/// <c>newest − duration</c> (restic's boundary), measured back from the group's newest (not future-dated) snapshot,
+/// not from now: a host that stopped backing up keeps its last snapshots instead of losing them all once they age
+/// out. Calendar years, months and days count back on the calendar of <see cref="RetentionPolicy.TimeZone"/>
+/// (see <see cref="RetentionDuration"/>).</item>
 /// <item>Keep-within-bucket rules (e.g. <see cref="RetentionPolicy.KeepWithinDaily"/>, as restic's
-/// <c>--keep-within-daily</c>) keep the newest snapshot of every bucket among the snapshots in that window.</item>
+/// <c>--keep-within-daily</c>) keep the newest snapshot of every bucket among the snapshots in that window, and the
+/// group's oldest snapshot when it lies in the window.</item>
 /// <item><see cref="RetentionPolicy.KeepTags"/> keeps a snapshot carrying every tag of at least one set.</item>
 /// <item>Pinned snapshots (<see cref="Snapshot.Pinned"/>) are always kept. They take part in the rules like any
 /// other snapshot (a pinned snapshot can be the day's daily one).</item>
@@ -121,8 +127,9 @@ public static class RetentionEvaluator
         var newest = ordered[candidates[0]].Time;
         if (policy.KeepWithin is { } within)
         {
-            var label = "within " + RetentionPolicy.FormatDuration(within);
-            foreach (var i in candidates.Where(i => InWindow(ordered[i], within)))
+            var label = "within " + within;
+            var boundary = within.Before(newest, policy.TimeZone);
+            foreach (var i in candidates.Where(i => ordered[i].Time > boundary))
             {
                 reasons[i].Add(label);
             }
@@ -143,9 +150,6 @@ public static class RetentionEvaluator
             }
         }
 
-        // Subtracting from an instant near DateTimeOffset.MinValue would throw; compare the difference instead.
-        bool InWindow(Snapshot snapshot, TimeSpan duration) => newest - snapshot.Time <= duration;
-
         void KeepBuckets(CalendarUnit unit, int? count)
         {
             if (count is not { } slots)
@@ -154,6 +158,7 @@ public static class RetentionEvaluator
             }
 
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            var oldest = candidates[^1];
             foreach (var i in candidates)
             {
                 var bucket = CalendarBucket.Label(ordered[i].Time, policy.TimeZone, unit);
@@ -162,24 +167,31 @@ public static class RetentionEvaluator
                     reasons[i].Add(string.Create(CultureInfo.InvariantCulture, $"{CalendarBucket.RuleName(unit)} {seen.Count} ({bucket})"));
                     if (seen.Count == slots)
                     {
-                        break;
+                        return;
                     }
+                }
+                else if (i == oldest)
+                {
+                    // Slots are left over: keep the oldest snapshot too, for the longest history the count allows (restic 0.16).
+                    reasons[i].Add($"oldest {CalendarBucket.RuleName(unit)} ({bucket})");
                 }
             }
         }
 
-        void KeepBucketsWithin(CalendarUnit unit, TimeSpan? window)
+        void KeepBucketsWithin(CalendarUnit unit, RetentionDuration? window)
         {
             if (window is not { } duration)
             {
                 return;
             }
 
-            var name = $"{CalendarBucket.RuleName(unit)} within {RetentionPolicy.FormatDuration(duration)}";
+            var name = $"{CalendarBucket.RuleName(unit)} within {duration}";
+            var boundary = duration.Before(newest, policy.TimeZone);
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            var oldest = candidates[^1];
             foreach (var i in candidates)
             {
-                if (!InWindow(ordered[i], duration))
+                if (ordered[i].Time <= boundary)
                 {
                     break; // Newest first: every later candidate is older still.
                 }
@@ -188,6 +200,11 @@ public static class RetentionEvaluator
                 if (seen.Add(bucket))
                 {
                     reasons[i].Add($"{name} ({bucket})");
+                }
+                else if (i == oldest)
+                {
+                    // The whole group lies within the window: keep its oldest snapshot too, as restic 0.16 does.
+                    reasons[i].Add($"oldest {name} ({bucket})");
                 }
             }
         }

@@ -33,23 +33,26 @@ public sealed record RetentionPolicy
     /// <summary>Keep the newest snapshot of each of the N newest calendar years that have one.</summary>
     public int? KeepYearly { get; init; }
 
-    /// <summary>Keep every snapshot taken within this duration before the group's newest snapshot (not before now).</summary>
-    public TimeSpan? KeepWithin { get; init; }
+    /// <summary>
+    /// Keep every snapshot taken after the group's newest snapshot (not now) less this duration; calendar months and
+    /// years count back on the calendar (see <see cref="RetentionDuration"/>). A <see cref="TimeSpan"/> converts implicitly.
+    /// </summary>
+    public RetentionDuration? KeepWithin { get; init; }
 
     /// <summary>Keep the newest snapshot of every hour within this duration before the group's newest snapshot.</summary>
-    public TimeSpan? KeepWithinHourly { get; init; }
+    public RetentionDuration? KeepWithinHourly { get; init; }
 
     /// <summary>Keep the newest snapshot of every day within this duration before the group's newest snapshot.</summary>
-    public TimeSpan? KeepWithinDaily { get; init; }
+    public RetentionDuration? KeepWithinDaily { get; init; }
 
     /// <summary>Keep the newest snapshot of every ISO week within this duration before the group's newest snapshot.</summary>
-    public TimeSpan? KeepWithinWeekly { get; init; }
+    public RetentionDuration? KeepWithinWeekly { get; init; }
 
     /// <summary>Keep the newest snapshot of every month within this duration before the group's newest snapshot.</summary>
-    public TimeSpan? KeepWithinMonthly { get; init; }
+    public RetentionDuration? KeepWithinMonthly { get; init; }
 
     /// <summary>Keep the newest snapshot of every year within this duration before the group's newest snapshot.</summary>
-    public TimeSpan? KeepWithinYearly { get; init; }
+    public RetentionDuration? KeepWithinYearly { get; init; }
 
     /// <summary>
     /// Sets of tags: a snapshot carrying every tag of at least one set is kept (tags compare ordinally,
@@ -180,40 +183,13 @@ public sealed record RetentionPolicy
             }
         }
 
-        void AddWithin(string name, TimeSpan? duration)
+        void AddWithin(string name, RetentionDuration? duration)
         {
             if (duration is { } d)
             {
-                rules.Add($"{name} {FormatDuration(d)}");
+                rules.Add($"{name} {d}");
             }
         }
-    }
-
-    /// <summary>A compact duration such as <c>7d</c>, <c>36h</c> → <c>1d12h</c>, <c>90m</c> → <c>1h30m</c>.</summary>
-    internal static string FormatDuration(TimeSpan duration)
-    {
-        var text = new StringBuilder();
-        if (duration.Days != 0)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{duration.Days}d");
-        }
-
-        if (duration.Hours != 0)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{duration.Hours}h");
-        }
-
-        if (duration.Minutes != 0)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{duration.Minutes}m");
-        }
-
-        if (duration.Seconds != 0 || duration.Milliseconds != 0 || text.Length == 0)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{duration.TotalSeconds % 60:0.###}s");
-        }
-
-        return text.ToString();
     }
 
     // Spelled out, because SnapshotGrouping.Default would print as "Default" and hide what it groups by.
@@ -257,9 +233,9 @@ public sealed record RetentionPolicy
         }
     }
 
-    private static void CheckDuration(TimeSpan? value, string name)
+    private static void CheckDuration(RetentionDuration? value, string name)
     {
-        if (value is { } d && d <= TimeSpan.Zero)
+        if (value is { } d && !d.IsPositive)
         {
             throw new ArgumentException($"{name} must be a positive duration (or null to leave the rule out); it is {d}.", name);
         }

@@ -16,8 +16,15 @@ public sealed class SnapshotStore
     /// <summary>The object ID a snapshot object is encoded under.</summary>
     internal static readonly byte[] SnapshotObjectId = "backup-sdk snapshot v1"u8.ToArray();
     private readonly BlobStore _blobs;
+    private readonly Func<string, CancellationToken, Task<RepositoryOperation>> _beginExclusive;
 
-    internal SnapshotStore(BlobStore blobs) => _blobs = blobs;
+    /// <param name="blobs">The blob layer.</param>
+    /// <param name="beginExclusive">Takes the repository's exclusive lock for a purpose (changing a snapshot's flags).</param>
+    internal SnapshotStore(BlobStore blobs, Func<string, CancellationToken, Task<RepositoryOperation>> beginExclusive)
+    {
+        _blobs = blobs;
+        _beginExclusive = beginExclusive;
+    }
 
     /// <summary>Reads a tree blob.</summary>
     /// <exception cref="RepositoryCorruptException">The tree is missing, damaged or not a tree.</exception>
@@ -109,6 +116,41 @@ public sealed class SnapshotStore
     /// <summary>Removes a snapshot object (its data stays until pruned).</summary>
     public Task DeleteAsync(BlobId id, CancellationToken cancellationToken = default) =>
         _blobs.Target.DeleteAsync(RepositoryLayout.SnapshotKey(id), cancellationToken);
+
+    /// <summary>
+    /// Pins (<paramref name="pinned"/> true) or unpins the snapshot <paramref name="id"/>; retention never removes a
+    /// pinned snapshot. Snapshot objects are immutable and named by their stored bytes, so this stores a copy with the
+    /// new flag and then deletes the old object, as <c>repair snapshots</c> does, under the exclusive lock: a concurrent
+    /// pin, forget or copy must not see the snapshot twice or delete the copy's original half-way. Stopped between the
+    /// two steps, both objects stay (the same backup listed twice, one of them pinned); forgetting the other one tidies up.
+    /// </summary>
+    /// <returns>The snapshot with its new ID; unchanged, with the same ID, when its flag already was <paramref name="pinned"/>.</returns>
+    /// <exception cref="SnapshotNotFoundException">No snapshot has this ID (any more).</exception>
+    /// <exception cref="RepositoryLockedException">Another process holds a lock on the repository.</exception>
+    public async Task<Snapshot> SetPinnedAsync(BlobId id, bool pinned, CancellationToken cancellationToken = default)
+    {
+        await using var operation = await _beginExclusive(pinned ? "pin" : "unpin", cancellationToken).ConfigureAwait(false);
+        Snapshot current;
+        try
+        {
+            // Read again under the lock: the caller's copy may have been pinned, forgotten or replaced meanwhile.
+            current = await LoadSnapshotObjectAsync(RepositoryLayout.SnapshotKey(id), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RepositoryException ex) when (ex.InnerException is BackupObjectNotFoundException)
+        {
+            throw new SnapshotNotFoundException($"Snapshot {id.ToShortString()} is not in the repository (any more).", id.ToString());
+        }
+
+        if (current.Pinned == pinned)
+        {
+            return current;
+        }
+
+        // The copy first: stopped in between, the backup is listed twice rather than lost.
+        var replacement = await SaveAsync(current with { Pinned = pinned }, cancellationToken).ConfigureAwait(false);
+        await DeleteAsync(id, CancellationToken.None).ConfigureAwait(false);
+        return replacement;
+    }
 
     /// <summary>Removes a snapshot object that cannot be decoded (and so has no ID to delete it by).</summary>
     internal Task DeleteDamagedAsync(string key, CancellationToken cancellationToken) => _blobs.Target.DeleteAsync(key, cancellationToken);

@@ -28,6 +28,32 @@ internal sealed class FileMetadataReader(IFileSystem fileSystem, bool native)
         return native ? ReadNative(absolutePath, name, follow, out error) : ReadAbstract(absolutePath, name, follow, out error);
     }
 
+    /// <summary>
+    /// <see cref="Read"/> plus the extended attributes (POSIX ACLs included) on the native path; other platforms record none.
+    /// </summary>
+    /// <param name="absolutePath">The path to read.</param>
+    /// <param name="name">The node name to record.</param>
+    /// <param name="follow">Whether a symlink is followed.</param>
+    /// <param name="error">Why the metadata could not be read, or null when the path does not exist (vanished).</param>
+    /// <param name="incomplete">Why the node's extended attributes are missing or incomplete (the node is still returned), or null.</param>
+    public TreeNode? ReadWithAttributes(string absolutePath, string name, bool follow, out string? error, out string? incomplete)
+    {
+        incomplete = null;
+        var node = Read(absolutePath, name, follow, out error);
+        if (node is null || !native)
+        {
+            return node;
+        }
+
+        var attributes = UnixExtendedAttributes.Read(absolutePath, follow, out var errno);
+        if (errno != 0)
+        {
+            incomplete = $"extended attributes not read, metadata incomplete: {UnixNative.Describe(errno)}";
+        }
+
+        return attributes is null ? node : node with { ExtendedAttributes = attributes };
+    }
+
     private TreeNode? ReadNative(string path, string name, bool follow, out string? error)
     {
         error = null;

@@ -132,12 +132,14 @@ public sealed class FileSystemSource : IBackupSource
             }
 
             // The leading directories are followed even when they are links (like /var/run), since what the user named lies beyond them.
-            var metadata = _metadata.Read(child.AbsolutePath, child.Name, follow: true, out var error);
+            var metadata = _metadata.ReadWithAttributes(child.AbsolutePath, child.Name, follow: true, out var error, out var incomplete);
             if (metadata is null || metadata.Type != NodeType.Directory)
             {
                 context.ReportProblem(child.AbsolutePath, error ?? (metadata is null ? "does not exist" : "is not a directory"));
                 continue;
             }
+
+            ReportIncomplete(child.AbsolutePath, incomplete, context);
 
             yield return new SourceEntry { Path = childRelative, Metadata = metadata with { Size = 0 } };
             foreach (var entry in WalkPrefix(child, childRelative, context, cancellationToken))
@@ -157,12 +159,14 @@ public sealed class FileSystemSource : IBackupSource
         }
         else
         {
-            top = _metadata.Read(absolute, LastSegment(relative), _options.FollowSymlinks, out var error);
+            top = _metadata.ReadWithAttributes(absolute, LastSegment(relative), _options.FollowSymlinks, out var error, out var incomplete);
             if (top is null)
             {
                 context.ReportProblem(absolute, error ?? "does not exist");
                 yield break;
             }
+
+            ReportIncomplete(absolute, incomplete, context);
 
             yield return ToEntry(absolute, relative, top);
         }
@@ -192,12 +196,14 @@ public sealed class FileSystemSource : IBackupSource
             var childAbsolute = frame.Absolute == "/" ? "/" + name : frame.Absolute + "/" + name;
             var childRelative = Join(frame.Relative, name);
             var childUnderRoot = Join(frame.UnderRoot, name);
-            var metadata = _metadata.Read(childAbsolute, name, _options.FollowSymlinks, out var error);
+            var metadata = _metadata.ReadWithAttributes(childAbsolute, name, _options.FollowSymlinks, out var error, out var incomplete);
             if (metadata is null)
             {
                 context.ReportProblem(childAbsolute, error ?? "vanished while the directory was read");
                 continue;
             }
+
+            ReportIncomplete(childAbsolute, incomplete, context);
 
             if (!_excludes.IsEmpty && _excludes.IsExcluded(childUnderRoot, metadata.Type == NodeType.Directory))
             {
@@ -231,6 +237,15 @@ public sealed class FileSystemSource : IBackupSource
                     ancestors.Add(identity);
                 }
             }
+        }
+    }
+
+    /// <summary>An entry whose extended attributes could not be read is still backed up; the snapshot lists what is missing.</summary>
+    private static void ReportIncomplete(string absolute, string? incomplete, SourceContext context)
+    {
+        if (incomplete is not null)
+        {
+            context.ReportProblem(absolute, incomplete);
         }
     }
 
