@@ -17,6 +17,7 @@ internal static class PinCommand
             : new Command("unpin", "Unpin snapshots, so that 'forget' rules decide about them again. The snapshot gets a new ID.") { snapshots };
         runner.Bind(command, async (context, ct) =>
         {
+            context.RefuseInAppendOnlyMode(pin ? "pin" : "unpin", "replaces the snapshot object (it gets a new ID)");
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             var results = new List<PinOutput>();
             foreach (var idOrPrefix in context.Get(snapshots) ?? [])
