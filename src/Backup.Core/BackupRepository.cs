@@ -30,7 +30,7 @@ public sealed class BackupRepository : IAsyncDisposable
         _key = key;
         Blobs = new BlobStore(target, config, key, userTransforms);
         Keys = keys;
-        Snapshots = new SnapshotStore(Blobs, (purpose, ct) => BeginOperationAsync(LockKind.Exclusive, purpose, refreshIndex: false, timeProvider: null, ct));
+        Snapshots = new SnapshotStore(Blobs, async (purpose, ct) => await BeginOperationAsync(LockKind.Exclusive, purpose, refreshIndex: false, timeProvider: null, ct).ConfigureAwait(false));
         Content = new ContentReader(Blobs);
         Locks = new RepositoryLocks(target, Blobs.Chain, Locking);
         Chunker = new FastCdcChunker(key.ChunkerSecret, config.Chunker);

@@ -44,7 +44,7 @@ public sealed class LayeringTests
         // no other service uses another.
         ["Pipeline"] = ["", "Diagnostics", "Repository", "Repository.Blobs", "Snapshots", "Content", "Sources", "Chunking", "Buffers", "Storage"],
         ["Restore"] = ["", "Diagnostics", "Repository", "Repository.Blobs", "Snapshots", "Content", "Native", "Buffers", "Storage"],
-        ["Retention"] = ["", "Diagnostics", "Repository", "Snapshots"],
+        ["Retention"] = ["", "Diagnostics", "Repository", "Snapshots", "Storage"],
         ["Maintenance"] = ["", "Diagnostics", "Repository", "Repository.Blobs", "Snapshots", "Storage", "Transforms", "Buffers"],
         ["Replication"] = ["", "Repository", "Repository.Blobs", "Snapshots", "Content", "Buffers"],
         ["Verification"] = ["", "Diagnostics", "Repository", "Repository.Blobs", "Repository.Keys", "Snapshots", "Content", "Maintenance", "Restore", "Storage", "Buffers", "Native"],

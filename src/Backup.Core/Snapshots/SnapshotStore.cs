@@ -16,11 +16,11 @@ public sealed class SnapshotStore
     /// <summary>The object ID a snapshot object is encoded under.</summary>
     internal static readonly byte[] SnapshotObjectId = "backup-sdk snapshot v1"u8.ToArray();
     private readonly BlobStore _blobs;
-    private readonly Func<string, CancellationToken, Task<RepositoryOperation>> _beginExclusive;
+    private readonly Func<string, CancellationToken, Task<IAsyncDisposable>> _beginExclusive;
 
     /// <param name="blobs">The blob layer.</param>
-    /// <param name="beginExclusive">Takes the repository's exclusive lock for a purpose (changing a snapshot's flags).</param>
-    internal SnapshotStore(BlobStore blobs, Func<string, CancellationToken, Task<RepositoryOperation>> beginExclusive)
+    /// <param name="beginExclusive">Takes the repository's exclusive lock for a purpose (changing a snapshot's flags); disposing releases it. A delegate, so this layer stays below the facade.</param>
+    internal SnapshotStore(BlobStore blobs, Func<string, CancellationToken, Task<IAsyncDisposable>> beginExclusive)
     {
         _blobs = blobs;
         _beginExclusive = beginExclusive;
