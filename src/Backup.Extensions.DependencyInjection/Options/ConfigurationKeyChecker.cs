@@ -234,7 +234,7 @@ internal static class ConfigurationKeyChecker
     }
 
     // Levenshtein distance with adjacent transpositions counted as one edit ("Shcedule").
-    private static int EditDistance(string a, string b)
+    internal static int EditDistance(string a, string b)
     {
         var d = new int[a.Length + 1, b.Length + 1];
         for (var i = 0; i <= a.Length; i++)

@@ -70,7 +70,7 @@ internal sealed class RepositoryLocationValidator(TargetResolver resolver) : IVa
         {
             if (!known.Any(s => string.Equals(s.Name, settingName, StringComparison.OrdinalIgnoreCase)))
             {
-                var closest = known.MinBy(s => Distance(s.Name.ToUpperInvariant(), settingName.ToUpperInvariant()));
+                var closest = known.MinBy(s => ConfigurationKeyChecker.EditDistance(s.Name.ToUpperInvariant(), settingName.ToUpperInvariant()));
                 var names = known.Count == 0 ? "none" : string.Join(", ", known.Select(s => s.Name));
                 errors.Add(closest is null
                     ? $"{path}:Settings:{settingName}: is not a setting of {location.Scheme}:// locations, which take none."
@@ -116,30 +116,5 @@ internal sealed class RepositoryLocationValidator(TargetResolver resolver) : IVa
         return KnownProviders.TryGetValue(location.Scheme, out var known)
             ? $"'{location.Scheme}://' needs its target provider: add the {known.Package} package and call AddTargetProvider(new {known.Provider}()) in AddBackup (registered: {registered})."
             : $"'{location.Scheme}://' has no registered target provider (registered: {registered}); S3, Azure and SFTP come with Backup.Providers.S3, Backup.Providers.Azure and Backup.Providers.Sftp, registered with AddTargetProvider.";
-    }
-
-    // Levenshtein distance, for "did you mean"; setting names are short.
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
     }
 }
