@@ -8,6 +8,7 @@ using Backup.Core.Repository;
 using Backup.Core.Repository.Blobs;
 using Backup.Core.Repository.Keys;
 using Backup.Core.Repository.Locks;
+using Backup.Core.Repository.Records;
 using Backup.Core.Snapshots;
 using Backup.Core.Storage;
 using Backup.Core.Transforms;
@@ -32,6 +33,7 @@ public sealed class BackupRepository : IAsyncDisposable
         Keys = keys;
         Snapshots = new SnapshotStore(Blobs, async (purpose, ct) => await BeginOperationAsync(LockKind.Exclusive, purpose, refreshIndex: false, timeProvider: null, ct).ConfigureAwait(false));
         Content = new ContentReader(Blobs);
+        Records = new RecordStore(Blobs);
         Locks = new RepositoryLocks(target, Blobs.Chain, Locking);
         Chunker = new FastCdcChunker(key.ChunkerSecret, config.Chunker);
     }
@@ -47,6 +49,9 @@ public sealed class BackupRepository : IAsyncDisposable
 
     /// <summary>The repository's snapshots and the trees they reference.</summary>
     public SnapshotStore Snapshots { get; }
+
+    /// <summary>Small encrypted documents kept with the backups (such as disaster-recovery drill results).</summary>
+    public RecordStore Records { get; }
 
     /// <summary>Reads files' content back: chunks checked against their IDs, in order, fetched ahead in parallel.</summary>
     public ContentReader Content { get; }

@@ -23,7 +23,9 @@ public sealed class PackageDependencyTests
         ["Backup.Providers.PostgreSql"] = ["Backup.Core", "Backup.Providers.Common"],
         // Email alerts: MailKit is heavy, so the SMTP channel plugs into hosting's alert dispatcher from its own package.
         ["Backup.Providers.Smtp"] = ["Backup.Core", "Backup.Extensions.DependencyInjection"],
-        ["Backup.Cli"] = ["Backup.Core", "Backup.Providers.Sftp", "Backup.Providers.S3", "Backup.Providers.Azure", "Backup.Providers.PostgreSql", "Backup.Providers.MySql", "Backup.Providers.Sqlite"],
+        // Plans name jobs and repositories in the host's vocabulary and run them through the host's services.
+        ["Backup.DisasterRecovery"] = ["Backup.Core", "Backup.Providers.Common", "Backup.Extensions.DependencyInjection"],
+        ["Backup.Cli"] = ["Backup.Core", "Backup.Providers.Sftp", "Backup.Providers.S3", "Backup.Providers.Azure", "Backup.Providers.PostgreSql", "Backup.Providers.MySql", "Backup.Providers.Sqlite", "Backup.DisasterRecovery"],
     };
 
     [Fact]

@@ -21,6 +21,9 @@ internal static class RepositoryLayout
     /// <summary>Lock objects.</summary>
     public const string LocksPrefix = "locks/";
 
+    /// <summary>Application records (<c>records/KIND/ID</c>).</summary>
+    public const string RecordsPrefix = "records/";
+
     /// <summary>The key of a pack.</summary>
     public static string PackKey(BlobId id)
     {

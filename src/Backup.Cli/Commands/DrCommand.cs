@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace Backup.Cli.Commands;
+
+/// <summary><c>backup dr …</c>: disaster-recovery plans: validate, drill, report, runbook.</summary>
+internal static class DrCommand
+{
+    public static Command Create(CommandRunner runner)
+    {
+        var command = new Command("dr", "Disaster-recovery plans: validate a plan, drill its systems, report on them, write the runbook.");
+        _ = runner;
+        return command;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Backup.Core;
+using Backup.Core.Repository;
+
+namespace Backup.DisasterRecovery;
+
+/// <summary>
+/// Drill results kept with the backups: one encrypted record (kind <c>dr-drill</c>) per drill in the repository of
+/// the system's first job, so the history survives the loss of the machine that ran the drills.
+/// </summary>
+public static class RecoveryDrillRecords
+{
+    /// <summary>The record kind drill results are stored under.</summary>
+    public const string Kind = "dr-drill";
+
+    /// <summary>Stores one drill result.</summary>
+    public static async Task SaveAsync(BackupRepository repository, RecoveryDrillResult result, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(result);
+        var json = JsonSerializer.SerializeToUtf8Bytes(result, DrillJson.Default.RecoveryDrillResult);
+        await repository.Records.SaveAsync(Kind, json, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the stored drill results, oldest first, of <paramref name="system"/> (or of every system when null).
+    /// Damaged records are reported through <paramref name="onError"/> and skipped; without it they throw.
+    /// </summary>
+    /// <exception cref="RepositoryCorruptException">A record is damaged or altered and no <paramref name="onError"/> was given.</exception>
+    public static async IAsyncEnumerable<RecoveryDrillResult> ListAsync(BackupRepository repository, string? system = null, Action<string, Exception>? onError = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        var results = new List<RecoveryDrillResult>();
+        await foreach (var record in repository.Records.ListAsync(Kind, onError, cancellationToken).ConfigureAwait(false))
+        {
+            RecoveryDrillResult? result;
+            try
+            {
+                result = JsonSerializer.Deserialize(record.Content.Span, DrillJson.Default.RecoveryDrillResult);
+            }
+            catch (JsonException ex)
+            {
+                // Authenticated but unreadable: written by a newer, incompatible version, or by a bug.
+                var problem = new RepositoryCorruptException($"Drill record {record.Id.ToShortString()} cannot be read: {ex.Message}", ex);
+                if (onError is null)
+                {
+                    throw problem;
+                }
+
+                onError(record.Id.ToString(), problem);
+                continue;
+            }
+
+            if (result is not null && (system is null || string.Equals(result.System, system, StringComparison.OrdinalIgnoreCase)))
+            {
+                results.Add(result);
+            }
+        }
+
+        foreach (var result in results.OrderBy(r => r.StartedAt))
+        {
+            yield return result;
+        }
+    }
+}

@@ -1,0 +1,32 @@
+namespace Backup.DisasterRecovery;
+
+/// <summary>What one step of a drill did.</summary>
+public sealed record RecoveryStepResult
+{
+    /// <summary>The step's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The step's kind.</summary>
+    public required RecoveryStepKind Kind { get; init; }
+
+    /// <summary>How it ended.</summary>
+    public required RecoveryStepOutcome Outcome { get; init; }
+
+    /// <summary>How long it took.</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>The end of its output (a command's output, a response body), at most a few kilobytes; secrets are the step's business not to print.</summary>
+    public string? Output { get; init; }
+
+    /// <summary>Why it failed or was skipped.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>For a restore step: the job restored.</summary>
+    public string? Job { get; init; }
+
+    /// <summary>For a restore step: the snapshot restored (its full ID).</summary>
+    public string? SnapshotId { get; init; }
+
+    /// <summary>For a restore step: when the restored snapshot's backup started (the source time the achieved RPO is measured from).</summary>
+    public DateTimeOffset? SnapshotTime { get; init; }
+}
