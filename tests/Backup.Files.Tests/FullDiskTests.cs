@@ -76,6 +76,43 @@ public class FullDiskTests
     }
 
     [SkippableFact]
+    public async Task A_backup_over_a_real_disk_quota_fails_naming_the_quota_and_the_next_run_after_raising_it_reuses_what_was_stored()
+    {
+        using var quota = QuotaFileSystem.TryCreate("12M", out var whyNot);
+        Skip.If(quota is null, whyNot);
+        using var source = new TempDirectory();
+        var sourceBytes = WriteRandomFiles(source.Path, count: 8); // 24 MiB that does not compress: twice the quota
+        var repositoryPath = Path.Combine(quota.Path, "repo");
+        var key = RepositoryCredentials.GenerateKeyFile();
+        await (await BackupRepository.InitAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key), new RepositoryInitOptions { PackSize = PackSize })).DisposeAsync();
+
+        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key)))
+        {
+            var failed = async () => await new BackupService(repository).BackupAsync(new FileSystemSource([source.Path]), Options);
+
+            var error = (await failed.Should().ThrowAsync<StorageFullException>()).Which;
+            error.OverQuota.Should().BeTrue("btrfs reports EDQUOT past a quota-group limit");
+            error.Message.Should().Contain(repositoryPath).And.Contain("the disk quota is exceeded");
+        }
+
+        FilesUnder(Path.Combine(repositoryPath, "snapshots")).Should().BeEmpty("no snapshot is written unless its data and index are stored");
+        FilesUnder(Path.Combine(repositoryPath, ".tmp")).Should().BeEmpty("partly written objects are removed");
+        var leftBehind = FilesUnder(Path.Combine(repositoryPath, "data")).Sum(f => new FileInfo(f).Length);
+        leftBehind.Should().BeGreaterThanOrEqualTo(PackSize, "packs completed before the quota was reached stay, to be reused");
+
+        quota.SetLimit("none");
+        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key)))
+        {
+            var result = await new BackupService(repository).BackupAsync(new FileSystemSource([source.Path]), Options);
+
+            result.IsComplete.Should().BeTrue();
+            result.Snapshot.Statistics!.BytesStored.Should().BeLessThanOrEqualTo(sourceBytes + (sourceBytes / 100) - leftBehind, "what the failed run stored is reused, not uploaded again");
+            var check = await new VerificationService(repository).CheckAsync(new CheckOptions { ReadData = true });
+            check.Problems.Should().BeEmpty();
+        }
+    }
+
+    [SkippableFact]
     public async Task A_restore_into_a_full_disk_stops_with_an_error_that_names_what_was_not_written_and_leaves_no_partial_file()
     {
         using var disk = SmallFileSystem.TryMount("8m", out var whyNot);
