@@ -46,6 +46,46 @@ public sealed class SftpTargetTests(SshdFixture server)
     }
 
     [SkippableFact]
+    public async Task A_put_into_a_full_disk_on_the_server_is_reported_as_full_and_leaves_no_partial_object()
+    {
+        server.RequireServer();
+        Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root", "mounting a small tmpfs for the server's disk needs root on Linux");
+        var disk = Path.Combine(server.WorkDirectory, "small-disk-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(disk);
+        var whyNot = await TryRunAsync("mount", "-t", "tmpfs", "-o", "size=4m,mode=0755", "tmpfs", disk);
+        Skip.If(whyNot is not null, whyNot);
+        try
+        {
+            await using var target = new SftpTarget(SftpTargetConformanceTests.Options(server, Path.Combine(disk, "repo")));
+            await target.PutAsync("config", new byte[] { 1 });
+
+            var put = async () => await target.PutAsync("data/00/big", new byte[8 * 1024 * 1024]);
+
+            var error = (await put.Should().ThrowAsync<StorageFullException>()).Which;
+            error.OverQuota.Should().BeFalse();
+            error.Message.Should().Contain(target.Description).And.Contain("no space is left on the device");
+            Directory.EnumerateFiles(disk, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Should().BeEquivalentTo(["config"], "the partly uploaded temporary file is removed");
+        }
+        finally
+        {
+            await TryRunAsync("umount", "-l", disk);
+        }
+    }
+
+    private static async Task<string?> TryRunAsync(string file, params string[] arguments)
+    {
+        try
+        {
+            await TestServers.RunAsync(file, arguments);
+            return null;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return $"{file} failed here: {ex.Message}";
+        }
+    }
+
+    [SkippableFact]
     public async Task A_dropped_connection_is_reopened_lazily()
     {
         server.RequireServer();

@@ -70,14 +70,37 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
                 ct.ThrowIfCancellationRequested();
                 await RenameIntoPlaceAsync(client, temp, path, ct).ConfigureAwait(false);
             }
-            catch
+            catch (Exception ex)
             {
                 await TryDeleteAsync(client, temp).ConfigureAwait(false);
+
+                // SFTP (version 3, what OpenSSH speaks) has no status for a full disk: the server answers a plain
+                // "Failure". Asking the file system how much room is left tells a full disk from other failures.
+                if (ex is SftpException { StatusCode: StatusCode.Failure } && await IsOutOfSpaceAsync(client, directory, content.Length).ConfigureAwait(false))
+                {
+                    throw new StorageFullException(Description, overQuota: false, ex);
+                }
+
                 throw;
             }
 
             return true;
         }, "write", cancellationToken);
+    }
+
+    /// <summary>Whether the server's file system holding <paramref name="directory"/> has less room than <paramref name="needed"/> bytes (statvfs@openssh.com); false when it cannot say.</summary>
+    private static async Task<bool> IsOutOfSpaceAsync(SftpClient client, string directory, long needed)
+    {
+        try
+        {
+            var status = await client.GetStatusAsync(directory, CancellationToken.None).ConfigureAwait(false);
+            var unit = status.FileSystemBlockSize > 0 ? (long)status.FileSystemBlockSize : (long)status.BlockSize;
+            return (long)status.AvailableBlocks * unit < needed + (64 * 1024);
+        }
+        catch (Exception ex) when (ex is SshException or SocketException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
+        {
+            return false;
+        }
     }
 
     /// <inheritdoc />
