@@ -47,6 +47,9 @@ public sealed class TarDumpGnuTarTests : IDisposable
         File.WriteAllBytes(Path.Combine(root, "dir", "plain.bin"), Random(300_000));
         File.WriteAllText(Path.Combine(root, "small.txt"), "small");
         File.CreateSymbolicLink(Path.Combine(root, "link"), "small.txt");
+        // Names and link targets longer than the ustar fields travel in the PAX records.
+        File.WriteAllText(Path.Combine(root, "dir", new string('n', 150) + ".txt"), "long name");
+        File.CreateSymbolicLink(Path.Combine(root, "long-link"), new string('t', 120));
         var stamps = new[] { ("small.txt", "@1700000000.123456789"), ("hole-at-end.img", "@1600000000.000000001"), ("dir/plain.bin", "@-86400.25"), ("dir", "@1500000000.987654321") };
         foreach (var (name, stamp) in stamps)
         {

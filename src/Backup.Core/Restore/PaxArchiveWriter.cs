@@ -46,16 +46,16 @@ internal sealed class PaxArchiveWriter(Stream output)
         AppendLargeNumber(records, "devmajor", entry.DeviceMajor, MaxOctal7);
         AppendLargeNumber(records, "devminor", entry.DeviceMinor, MaxOctal7);
 
-        var extended = Encoding.UTF8.GetBytes(records.ToString());
-        var header = new byte[BlockSize];
-        FillHeader(header, "PaxHeaders/" + LastSegment(entry.Name), 'x', 0x1A4, 0, 0, extended.Length, Math.Max(0, entry.MtimeNs / 1_000_000_000), null, 0, 0);
-        await output.WriteAsync(header, cancellationToken).ConfigureAwait(false);
-        await output.WriteAsync(extended, cancellationToken).ConfigureAwait(false);
-        await PadAsync(extended.Length, cancellationToken).ConfigureAwait(false);
-
-        Array.Clear(header);
-        FillHeader(header, entry.Name, entry.Type, entry.Mode, entry.Uid, entry.Gid, entry.Size, Math.Max(0, entry.MtimeNs / 1_000_000_000), entry.LinkName, entry.DeviceMajor, entry.DeviceMinor);
-        await output.WriteAsync(header, cancellationToken).ConfigureAwait(false);
+        // Both headers and the records between them go out in one write: a tree of small files is mostly headers.
+        var text = records.ToString();
+        var extendedLength = Encoding.UTF8.GetByteCount(text);
+        var padded = (extendedLength + BlockSize - 1) / BlockSize * BlockSize;
+        var headers = new byte[BlockSize + padded + BlockSize];
+        var seconds = Math.Max(0, entry.MtimeNs / 1_000_000_000);
+        FillHeader(headers.AsSpan(0, BlockSize), "PaxHeaders/" + LastSegment(entry.Name), 'x', 0x1A4, 0, 0, extendedLength, seconds, null, 0, 0);
+        Encoding.UTF8.GetBytes(text, headers.AsSpan(BlockSize));
+        FillHeader(headers.AsSpan(BlockSize + padded, BlockSize), entry.Name, entry.Type, entry.Mode, entry.Uid, entry.Gid, entry.Size, seconds, entry.LinkName, entry.DeviceMajor, entry.DeviceMinor);
+        await output.WriteAsync(headers, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes data of the entry whose header was written last.</summary>
@@ -104,34 +104,34 @@ internal sealed class PaxArchiveWriter(Stream output)
         }
     }
 
-    private static void FillHeader(byte[] header, string name, char type, uint mode, long uid, long gid, long size, long mtimeSeconds, string? linkName, long deviceMajor, long deviceMinor)
+    private static void FillHeader(Span<byte> header, string name, char type, uint mode, long uid, long gid, long size, long mtimeSeconds, string? linkName, long deviceMajor, long deviceMinor)
     {
-        WriteText(header.AsSpan(0, 100), name);
-        WriteOctal(header.AsSpan(100, 8), mode & 0xFFF);
-        WriteOctal(header.AsSpan(108, 8), uid is >= 0 and <= MaxOctal7 ? uid : 0);
-        WriteOctal(header.AsSpan(116, 8), gid is >= 0 and <= MaxOctal7 ? gid : 0);
-        WriteOctal(header.AsSpan(124, 12), size <= MaxOctal11 ? size : 0);
-        WriteOctal(header.AsSpan(136, 12), mtimeSeconds <= MaxOctal11 ? mtimeSeconds : 0);
+        WriteText(header.Slice(0, 100), name);
+        WriteOctal(header.Slice(100, 8), mode & 0xFFF);
+        WriteOctal(header.Slice(108, 8), uid is >= 0 and <= MaxOctal7 ? uid : 0);
+        WriteOctal(header.Slice(116, 8), gid is >= 0 and <= MaxOctal7 ? gid : 0);
+        WriteOctal(header.Slice(124, 12), size <= MaxOctal11 ? size : 0);
+        WriteOctal(header.Slice(136, 12), mtimeSeconds <= MaxOctal11 ? mtimeSeconds : 0);
         header[156] = (byte)type;
         if (linkName is not null)
         {
-            WriteText(header.AsSpan(157, 100), linkName);
+            WriteText(header.Slice(157, 100), linkName);
         }
 
-        "ustar\0"u8.CopyTo(header.AsSpan(257, 6));
-        "00"u8.CopyTo(header.AsSpan(263, 2));
-        WriteOctal(header.AsSpan(329, 8), deviceMajor is >= 0 and <= MaxOctal7 ? deviceMajor : 0);
-        WriteOctal(header.AsSpan(337, 8), deviceMinor is >= 0 and <= MaxOctal7 ? deviceMinor : 0);
+        "ustar\0"u8.CopyTo(header.Slice(257, 6));
+        "00"u8.CopyTo(header.Slice(263, 2));
+        WriteOctal(header.Slice(329, 8), deviceMajor is >= 0 and <= MaxOctal7 ? deviceMajor : 0);
+        WriteOctal(header.Slice(337, 8), deviceMinor is >= 0 and <= MaxOctal7 ? deviceMinor : 0);
 
         // The checksum is the sum of the header's bytes with its own field read as spaces.
-        header.AsSpan(148, 8).Fill((byte)' ');
+        header.Slice(148, 8).Fill((byte)' ');
         var sum = 0;
         foreach (var b in header)
         {
             sum += b;
         }
 
-        WriteOctal(header.AsSpan(148, 7), sum);
+        WriteOctal(header.Slice(148, 7), sum);
         header[155] = (byte)' ';
     }
 
