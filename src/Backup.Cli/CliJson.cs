@@ -27,6 +27,7 @@ namespace Backup.Cli;
 [JsonSerializable(typeof(DatabaseRestoreOutput))]
 [JsonSerializable(typeof(DatabaseVerifyOutput))]
 [JsonSerializable(typeof(List<PinOutput>))]
+[JsonSerializable(typeof(UnlockOutput))]
 internal sealed partial class CliJson : JsonSerializerContext;
 
 internal sealed record InitOutput(string RepositoryId, string Location, string Compression, string KeyId);
@@ -51,6 +52,17 @@ internal sealed record SnapshotOutput(
 }
 
 internal sealed record PinOutput(string PreviousId, string Id, bool Pinned, bool Changed);
+
+/// <summary>What 'backup unlock' removed: <c>scope</c> is "stale" or "all" (--remove-all).</summary>
+internal sealed record UnlockOutput(string Scope, int Count, IReadOnlyList<RemovedLockOutput> Removed);
+
+/// <summary>One removed lock; <c>staleReason</c> is null for a live lock removed with --remove-all.</summary>
+internal sealed record RemovedLockOutput(
+    string Key, bool Exclusive, string? Purpose, string? Hostname, int ProcessId, DateTimeOffset? Taken, DateTimeOffset Expires, bool Stale, string? StaleReason)
+{
+    public static RemovedLockOutput From(Backup.Core.Repository.RepositoryLockInfo held) =>
+        new(held.Key, held.IsExclusive, held.Purpose, held.Hostname, held.ProcessId, held.Taken, held.Expires, held.StaleReason is not null, held.StaleReason);
+}
 
 internal sealed record CreateOutput(SnapshotOutput Snapshot, IReadOnlyList<ProblemOutput> Problems);
 

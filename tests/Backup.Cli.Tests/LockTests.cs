@@ -226,6 +226,60 @@ public sealed class LockTests : IDisposable
         (await _cli.RunAsync("prune")).ExitCode.Should().Be(0);
     }
 
+    [Fact]
+    public async Task Unlock_with_json_lists_what_it_removed_and_nothing_else_on_stdout()
+    {
+        await _cli.InitAsync();
+        await using var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_cli.Repository), RepositoryCredentials.FromPassword(CliRunner.Password));
+        var now = DateTimeOffset.UtcNow;
+        var expired = new LockObject
+        {
+            Exclusive = true,
+            Hostname = "another-host",
+            ProcessId = 42,
+            Purpose = "prune",
+            Taken = now.AddHours(-2),
+            Refreshed = now.AddHours(-2),
+            Expires = now.AddHours(-1),
+        };
+        var stale = RepositoryLayout.LocksPrefix + new string('2', 32);
+        var live = RepositoryLayout.LocksPrefix + new string('3', 32);
+        await repository.Locks.Target.PutAsync(stale, RepositoryLock.Encode(repository.Locks, stale, expired));
+        await repository.Locks.Target.PutAsync(live, RepositoryLock.Encode(repository.Locks, live, expired with { Exclusive = false, Purpose = "backup", Expires = now.AddHours(1) }));
+
+        var unlock = await _cli.RunAsync("unlock", "--json");
+        unlock.ExitCode.Should().Be(0, unlock.Stderr);
+        using (var json = JsonDocument.Parse(unlock.Stdout))
+        {
+            json.RootElement.GetProperty("scope").GetString().Should().Be("stale");
+            json.RootElement.GetProperty("count").GetInt32().Should().Be(1);
+            var removed = json.RootElement.GetProperty("removed").EnumerateArray().Should().ContainSingle().Subject;
+            removed.GetProperty("key").GetString().Should().Be(stale);
+            removed.GetProperty("exclusive").GetBoolean().Should().BeTrue();
+            removed.GetProperty("purpose").GetString().Should().Be("prune");
+            removed.GetProperty("hostname").GetString().Should().Be("another-host");
+            removed.GetProperty("processId").GetInt32().Should().Be(42);
+            removed.GetProperty("stale").GetBoolean().Should().BeTrue();
+            removed.GetProperty("staleReason").GetString().Should().Contain("expired");
+            removed.GetProperty("expires").GetDateTimeOffset().Should().BeCloseTo(now.AddHours(-1), TimeSpan.FromSeconds(1));
+        }
+
+        var all = await _cli.RunAsync("unlock", "--remove-all", "--yes", "--json");
+        all.ExitCode.Should().Be(0, all.Stderr);
+        using (var json = JsonDocument.Parse(all.Stdout))
+        {
+            json.RootElement.GetProperty("scope").GetString().Should().Be("all");
+            var removed = json.RootElement.GetProperty("removed").EnumerateArray().Should().ContainSingle().Subject;
+            removed.GetProperty("key").GetString().Should().Be(live);
+            removed.GetProperty("exclusive").GetBoolean().Should().BeFalse();
+            removed.GetProperty("stale").GetBoolean().Should().BeFalse();
+            removed.GetProperty("staleReason").ValueKind.Should().Be(JsonValueKind.Null);
+        }
+
+        var none = await _cli.RunAsync("unlock", "--json");
+        JsonDocument.Parse(none.Stdout).RootElement.GetProperty("removed").GetArrayLength().Should().Be(0);
+    }
+
     private static byte[] RandomBytes(int length, int seed)
     {
         var data = new byte[length];

@@ -83,6 +83,34 @@ public sealed class JobRetentionTests
     }
 
     [Fact]
+    public async Task Keep_within_durations_bind_from_restic_style_calendar_units_and_time_spans_and_from_code()
+    {
+        await using var provider = TestSupport.Build(settings: new Dictionary<string, string?>
+        {
+            ["Backup:Jobs:export:Retention:KeepWithin"] = "1y6m",
+            ["Backup:Jobs:export:Retention:KeepWithinHourly"] = "36h",
+            ["Backup:Jobs:export:Retention:KeepWithinDaily"] = "14d",
+            ["Backup:Jobs:export:Retention:KeepWithinWeekly"] = "2w",
+            ["Backup:Jobs:export:Retention:KeepWithinMonthly"] = "2m",
+            ["Backup:Jobs:export:Retention:KeepWithinYearly"] = "7.00:00:00",
+        });
+
+        var retention = provider.GetRequiredService<IOptions<BackupHostingOptions>>().Value.Jobs["export"].Retention!;
+        retention.KeepWithin.Should().Be(new RetentionDuration(1, 6, 0, TimeSpan.Zero));
+        retention.KeepWithinHourly.Should().Be(new RetentionDuration(0, 0, 0, TimeSpan.FromHours(36)));
+        retention.KeepWithinDaily.Should().Be(new RetentionDuration(0, 0, 14, TimeSpan.Zero));
+        retention.KeepWithinWeekly.Should().Be(new RetentionDuration(0, 0, 14, TimeSpan.Zero));
+        retention.KeepWithinMonthly.Should().Be(new RetentionDuration(0, 2, 0, TimeSpan.Zero), "two calendar months, not 60 days");
+        retention.KeepWithinYearly.Should().Be(RetentionDuration.FromTimeSpan(TimeSpan.FromDays(7)), "a TimeSpan written as before still binds");
+        retention.ToPolicy().KeepWithinMonthly.Should().Be(new RetentionDuration(0, 2, 0, TimeSpan.Zero));
+
+        // Code written against the TimeSpan properties still compiles: a TimeSpan converts into an exact duration.
+        var fromCode = new BackupRetentionOptions { KeepWithin = TimeSpan.FromDays(7), KeepWithinDaily = new RetentionDuration(0, 1, 0, TimeSpan.Zero) };
+        fromCode.ToPolicy().KeepWithin.Should().Be(RetentionDuration.FromTimeSpan(TimeSpan.FromDays(7)));
+        fromCode.ToPolicy().KeepWithinDaily!.Value.Months.Should().Be(1);
+    }
+
+    [Fact]
     public async Task Retention_does_not_run_after_a_partial_backup()
     {
         var time = new FakeTimeProvider(Start);

@@ -123,6 +123,27 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_keep_within_duration_that_does_not_parse_names_the_restic_style_format()
+    {
+        var message = await StartFailureAsync(Settings(
+            ("Backup:Jobs:nightly:Retention:KeepLast", "3"),
+            ("Backup:Jobs:nightly:Retention:KeepWithin", "2 months"),
+            ("Backup:Jobs:nightly:Retention:KeepWithinDaily", "-3d")));
+
+        message.Should().Contain("Backup:Jobs:nightly:Retention:KeepWithin: '2 months' is not valid; expected a duration in restic's units, such as 1y6m (calendar years and months), 2m, 14d, 2w or 36h, or d.hh:mm:ss such as 7.00:00:00.");
+        message.Should().Contain("Backup:Jobs:nightly:Retention:KeepWithinDaily: '-3d' is not valid; expected a duration in restic's units");
+    }
+
+    [Fact]
+    public async Task Calendar_keep_within_durations_start()
+    {
+        using var host = BuildHost(Settings(("Backup:Jobs:nightly:Retention:KeepWithin", "1y6m"), ("Backup:Jobs:nightly:Retention:KeepWithinDaily", "2m")));
+
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task A_level_number_that_names_no_level_is_refused()
     {
         var message = await StartFailureAsync(Settings(("Backup:Jobs:nightly:Level", "7")));

@@ -42,6 +42,12 @@ internal static class UnlockCommand
             var removed = all
                 ? await repository.RemoveAllLocksAsync(ct).ConfigureAwait(false)
                 : await repository.RemoveStaleLocksAsync(ct).ConfigureAwait(false);
+            if (context.Json)
+            {
+                await context.Output.WriteJsonAsync(new UnlockOutput(all ? "all" : "stale", removed.Count, [.. removed.Select(RemovedLockOutput.From)]), CliJson.Default.UnlockOutput).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
             foreach (var held in removed)
             {
                 await context.Output.InfoAsync($"removed {Describe(held)}").ConfigureAwait(false);

@@ -20,4 +20,16 @@ public readonly record struct BackupProgress
 
     /// <summary>Time since the start.</summary>
     public required TimeSpan Elapsed { get; init; }
+
+    /// <summary>
+    /// The regular files the source holds, counted by a metadata-only walk alongside the backup; null until that walk
+    /// has finished, and always for sources that cannot be counted ahead (streams, databases). Compare with <see cref="Files"/>.
+    /// </summary>
+    public long? TotalFiles { get; init; }
+
+    /// <summary>
+    /// The content bytes of those files, counted with <see cref="TotalFiles"/> and null until then; compare with
+    /// <see cref="BytesProcessed"/>, which counts unchanged files trusted from the parent snapshot as done.
+    /// </summary>
+    public long? TotalBytes { get; init; }
 }

@@ -67,6 +67,7 @@ public sealed class BackupService
         var level = parent is null ? BackupLevel.Full : options.Level;
         var context = new SourceContext();
         using var run = new Run(_repository, context, progress, _time, started, options.FilesInFlight ?? Environment.ProcessorCount);
+        await using var counting = run.StartCounting(source, cancellationToken);
 
         // Given the lock, the writer checks it before the index and the snapshot are stored (the lock may lapse while
         // this process is stopped or suspended, and a prune elsewhere may then delete data this snapshot references).
@@ -225,6 +226,7 @@ public sealed class BackupService
         private readonly SemaphoreSlim _slots = new(filesInFlight, filesInFlight);
         private long _files, _directories, _filesRead, _totalBytes, _bytesRead, _lastReport;
         private string? _currentPath;
+        private SourceTotals? _sourceTotals;
 
         public RepositoryWriter Writer { get; set; } = null!;
 
@@ -275,6 +277,25 @@ public sealed class BackupService
 
         public void CountDirectory() => Interlocked.Increment(ref _directories);
 
+        /// <summary>
+        /// Counts the source's files and bytes alongside the backup when someone watches the progress and the source can
+        /// be counted; disposing of the result stops the count. The count never fails or delays the backup: its errors
+        /// are dropped, and until it ends the progress simply has no totals.
+        /// </summary>
+        public IAsyncDisposable StartCounting(IBackupSource source, CancellationToken cancellationToken)
+        {
+            if (progress is null || source is not ICountableSource countable)
+            {
+                return new Count(null, Task.CompletedTask);
+            }
+
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            return new Count(stop, CountAsync(countable, stop.Token));
+        }
+
+        private async Task CountAsync(ICountableSource countable, CancellationToken cancellationToken) =>
+            Volatile.Write(ref _sourceTotals, await countable.CountAsync(cancellationToken).ConfigureAwait(false));
+
         public void Dispose() => _slots.Dispose();
 
         public SnapshotStatistics Statistics(RepositoryWriter writer, int errors) => new()
@@ -307,15 +328,43 @@ public sealed class BackupService
             }
         }
 
-        public void ReportNow() => progress?.Report(new BackupProgress
+        public void ReportNow()
         {
-            Files = Interlocked.Read(ref _files),
-            BytesProcessed = Interlocked.Read(ref _totalBytes),
-            BytesRead = Interlocked.Read(ref _bytesRead),
-            BytesStored = Writer.BytesStored,
-            CurrentPath = _currentPath,
-            Elapsed = time.GetElapsedTime(started),
-        });
+            if (progress is null)
+            {
+                return;
+            }
+
+            var totals = Volatile.Read(ref _sourceTotals);
+            progress.Report(new BackupProgress
+            {
+                Files = Interlocked.Read(ref _files),
+                BytesProcessed = Interlocked.Read(ref _totalBytes),
+                BytesRead = Interlocked.Read(ref _bytesRead),
+                BytesStored = Writer.BytesStored,
+                CurrentPath = _currentPath,
+                Elapsed = time.GetElapsedTime(started),
+                TotalFiles = totals?.Files,
+                TotalBytes = totals?.Bytes,
+            });
+        }
+
+        /// <summary>A count in flight: disposing of it stops it and waits for it, dropping whatever it failed with.</summary>
+        private sealed class Count(CancellationTokenSource? stop, Task counting) : IAsyncDisposable
+        {
+            public async ValueTask DisposeAsync()
+            {
+                if (stop is null)
+                {
+                    return;
+                }
+
+                await stop.CancelAsync().ConfigureAwait(false);
+                // Only an estimate for the progress: its failure or cancellation is none of the backup's.
+                await counting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                stop.Dispose();
+            }
+        }
 
         private static bool IsUnchanged(TreeNode current, TreeNode previous) =>
             previous.Type == NodeType.File && previous.Content is not null

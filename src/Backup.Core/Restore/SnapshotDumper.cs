@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using Backup.Core.Repository;
 using Backup.Core.Content;
 using Backup.Core.Snapshots;
@@ -10,8 +9,10 @@ public static class SnapshotDumper
 {
     /// <summary>
     /// Writes <paramref name="path"/> of <paramref name="snapshot"/> (the whole snapshot when null or "/") as a PAX
-    /// tar archive to <paramref name="output"/>, with snapshot paths as entry names, modes, owners, times,
-    /// symlinks, hard links, FIFOs and device nodes. Entries with unsafe names are left out.
+    /// tar archive to <paramref name="output"/>, with snapshot paths as entry names, modes, owners, times to the
+    /// nanosecond, symlinks, hard links, FIFOs and device nodes. Sparse files are written as GNU sparse 1.0 entries
+    /// (their all-zero chunks left out, as a restore leaves them unwritten), which GNU tar and bsdtar extract with
+    /// their holes. Entries with unsafe names are left out.
     /// </summary>
     /// <exception cref="FileNotFoundException">The snapshot has no such path.</exception>
     /// <exception cref="RepositoryCorruptException">A tree or chunk is missing or damaged.</exception>
@@ -23,37 +24,36 @@ public static class SnapshotDumper
         var start = (path ?? string.Empty).Trim('/');
         var node = await SnapshotWalker.FindAsync(repository.Snapshots, snapshot, start, cancellationToken).ConfigureAwait(false)
             ?? throw new FileNotFoundException($"Snapshot {snapshot.Id.ToShortString()} has no path '{path}'.");
-        var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
-        await using (writer.ConfigureAwait(false))
+        var writer = new PaxArchiveWriter(output);
+        var hardLinks = new Dictionary<(ulong, ulong), string>();
+        if (start.Length > 0)
         {
-            var hardLinks = new Dictionary<(ulong, ulong), string>();
-            if (start.Length > 0)
-            {
-                await WriteEntryAsync(writer, repository, start, node, hardLinks, cancellationToken).ConfigureAwait(false);
-            }
+            await WriteEntryAsync(writer, repository, start, node, hardLinks, cancellationToken).ConfigureAwait(false);
+        }
 
-            if (node.Type == NodeType.Directory && node.Subtree is { } subtree)
+        if (node.Type == NodeType.Directory && node.Subtree is { } subtree)
+        {
+            string? skipped = null;
+            await foreach (var (childPath, child) in SnapshotWalker.WalkAsync(repository.Snapshots, subtree, start, cancellationToken).ConfigureAwait(false))
             {
-                string? skipped = null;
-                await foreach (var (childPath, child) in SnapshotWalker.WalkAsync(repository.Snapshots, subtree, start, cancellationToken).ConfigureAwait(false))
+                if (skipped is not null && childPath.StartsWith(skipped, StringComparison.Ordinal))
                 {
-                    if (skipped is not null && childPath.StartsWith(skipped, StringComparison.Ordinal))
-                    {
-                        continue;
-                    }
-
-                    if (!NodeNames.IsSafe(child.Name))
-                    {
-                        // Everything below an unsafe directory name is left out with it.
-                        skipped = childPath + "/";
-                        continue;
-                    }
-
-                    skipped = null;
-                    await WriteEntryAsync(writer, repository, childPath, child, hardLinks, cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
+
+                if (!NodeNames.IsSafe(child.Name))
+                {
+                    // Everything below an unsafe directory name is left out with it.
+                    skipped = childPath + "/";
+                    continue;
+                }
+
+                skipped = null;
+                await WriteEntryAsync(writer, repository, childPath, child, hardLinks, cancellationToken).ConfigureAwait(false);
             }
         }
+
+        await writer.FinishAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes the content of the file at <paramref name="path"/> of <paramref name="snapshot"/> to <paramref name="output"/>, each chunk verified.</summary>
@@ -74,26 +74,26 @@ public static class SnapshotDumper
         await new ContentReader(repository.Blobs).CopyToAsync(node, output, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteEntryAsync(TarWriter writer, BackupRepository repository, string path, TreeNode node, Dictionary<(ulong, ulong), string> hardLinks, CancellationToken cancellationToken)
+    private static async Task WriteEntryAsync(PaxArchiveWriter writer, BackupRepository repository, string path, TreeNode node, Dictionary<(ulong, ulong), string> hardLinks, CancellationToken cancellationToken)
     {
         var fileType = node.Mode & 0xF000;
-        TarEntryType type;
+        char type;
         string? linkName = null;
         switch (node.Type)
         {
             case NodeType.Directory:
-                type = TarEntryType.Directory;
+                type = '5';
                 break;
             case NodeType.Symlink:
-                type = TarEntryType.SymbolicLink;
+                type = '2';
                 linkName = node.LinkTarget ?? string.Empty;
                 break;
             case NodeType.File when node.Links > 1 && node.Inode != 0 && hardLinks.TryGetValue((node.Device, node.Inode), out var first):
-                type = TarEntryType.HardLink;
+                type = '1';
                 linkName = first;
                 break;
             case NodeType.File:
-                type = TarEntryType.RegularFile;
+                type = '0';
                 if (node.Links > 1 && node.Inode != 0)
                 {
                     hardLinks[(node.Device, node.Inode)] = path;
@@ -101,52 +101,110 @@ public static class SnapshotDumper
 
                 break;
             case NodeType.Special when fileType == 0x1000:
-                type = TarEntryType.Fifo;
+                type = '6';
                 break;
             case NodeType.Special when fileType == 0x2000:
-                type = TarEntryType.CharacterDevice;
+                type = '3';
                 break;
             case NodeType.Special when fileType == 0x6000:
-                type = TarEntryType.BlockDevice;
+                type = '4';
                 break;
             default:
                 // Sockets (and unknown kinds) have no tar representation.
                 return;
         }
 
-        var entry = new PaxTarEntry(type, type == TarEntryType.Directory ? path + "/" : path)
+        var (major, minor) = type is '3' or '4' ? SplitDevice(node.DeviceNumber) : (0, 0);
+        var entry = new PaxEntry
         {
-            Mode = (UnixFileMode)(node.Mode & 0xFFF),
-            Uid = (int)node.Uid,
-            Gid = (int)node.Gid,
-            ModificationTime = DateTimeOffset.UnixEpoch.AddTicks(node.MtimeNs / 100),
+            Name = type == '5' ? path + "/" : path,
+            Type = type,
+            Mode = node.Mode & 0xFFF,
+            Uid = node.Uid,
+            Gid = node.Gid,
+            MtimeNs = node.MtimeNs,
+            CtimeNs = node.CtimeNs,
+            LinkName = linkName,
+            DeviceMajor = major,
+            DeviceMinor = minor,
         };
-        if (linkName is not null)
+        if (type != '0' || node.Size == 0)
         {
-            entry.LinkName = linkName;
-        }
-
-        if (type is TarEntryType.CharacterDevice or TarEntryType.BlockDevice)
-        {
-            var (major, minor) = SplitDevice(node.DeviceNumber);
-            entry.DeviceMajor = major;
-            entry.DeviceMinor = minor;
-        }
-
-        if (type == TarEntryType.RegularFile && node.Size > 0)
-        {
-            var content = new NodeContentStream(repository.Content, node, cancellationToken);
-            await using (content.ConfigureAwait(false))
-            {
-                entry.DataStream = content;
-                await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
-            }
-
+            await writer.WriteHeaderAsync(entry, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+        var content = node.Content ?? [];
+        if (node.Sparse && await SparseMap.FindAsync(repository.Content, content, cancellationToken).ConfigureAwait(false) is { } map)
+        {
+            await WriteSparseAsync(writer, repository, path, node, entry, map, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await writer.WriteHeaderAsync(entry with { Size = node.Size }, cancellationToken).ConfigureAwait(false);
+        long written = 0;
+        await repository.Content.CopyToAsync(content, (chunk, ct) =>
+        {
+            written += chunk.Length;
+            return written > node.Size ? ValueTask.FromException(ContentSizeMismatch(path, node)) : writer.WriteDataAsync(chunk, ct);
+        }, cancellationToken).ConfigureAwait(false);
+        if (written != node.Size)
+        {
+            // A tar entry's size is written before its data: content of another length would corrupt the archive.
+            throw ContentSizeMismatch(path, node);
+        }
+
+        await writer.PadAsync(written, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A GNU sparse 1.0 entry (the format GNU tar writes with --sparse --format=pax): the real name and size in
+    /// GNU.sparse.* records, the name "dir/GNUSparseFile.0/name" in the header (what a tar that knows no sparse files
+    /// extracts: the map and the data, never a wrong file under the real name), then the map as decimal lines padded
+    /// to a block, then the data regions back to back.
+    /// </summary>
+    private static async Task WriteSparseAsync(PaxArchiveWriter writer, BackupRepository repository, string path, TreeNode node, PaxEntry entry, SparseMap map, CancellationToken cancellationToken)
+    {
+        if (map.Size != node.Size)
+        {
+            throw ContentSizeMismatch(path, node);
+        }
+
+        var slash = path.LastIndexOf('/');
+        var sparseName = slash < 0 ? "GNUSparseFile.0/" + path : $"{path[..slash]}/GNUSparseFile.0/{path[(slash + 1)..]}";
+        var mapText = map.Encode();
+        var mapLength = (mapText.Length + PaxArchiveWriter.BlockSize - 1) / PaxArchiveWriter.BlockSize * PaxArchiveWriter.BlockSize;
+        await writer.WriteHeaderAsync(entry with
+        {
+            Name = sparseName,
+            Size = mapLength + map.DataBytes,
+            Attributes =
+            [
+                new("GNU.sparse.major", "1"),
+                new("GNU.sparse.minor", "0"),
+                new("GNU.sparse.name", path),
+                new("GNU.sparse.realsize", node.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ],
+        }, cancellationToken).ConfigureAwait(false);
+        await writer.WriteDataAsync(mapText, cancellationToken).ConfigureAwait(false);
+        await writer.PadAsync(mapText.Length, cancellationToken).ConfigureAwait(false);
+
+        long written = 0;
+        await repository.Content.CopyToAsync(map.DataChunks, (chunk, ct) =>
+        {
+            written += chunk.Length;
+            return written > map.DataBytes ? ValueTask.FromException(ContentSizeMismatch(path, node)) : writer.WriteDataAsync(chunk, ct);
+        }, cancellationToken).ConfigureAwait(false);
+        if (written != map.DataBytes)
+        {
+            throw ContentSizeMismatch(path, node);
+        }
+
+        await writer.PadAsync(written, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static RepositoryCorruptException ContentSizeMismatch(string path, TreeNode node) =>
+        new($"The stored content of '{path}' does not add up to the {node.Size} bytes its snapshot records.");
 
     /// <summary>The inverse of glibc's makedev.</summary>
     private static (int Major, int Minor) SplitDevice(ulong device) =>

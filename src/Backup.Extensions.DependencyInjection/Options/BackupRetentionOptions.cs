@@ -8,6 +8,12 @@ namespace Backup.Extensions.DependencyInjection;
 /// The rules are those of <see cref="RetentionPolicy"/> (docs/retention.md); at least one is required. Bound from
 /// configuration (<c>Backup:Jobs:{job}:Retention</c>) or set in code; validated at start-up.
 /// </summary>
+/// <remarks>
+/// The keep-within durations count calendar years, months and days as restic does (<see cref="RetentionDuration"/>:
+/// <c>2m</c> is two calendar months back from the newest snapshot). Configuration writes them <c>1y6m</c>, <c>2m</c>,
+/// <c>14d</c>, <c>2w</c>, <c>36h</c>, or as a TimeSpan (<c>7.00:00:00</c>); a <see cref="TimeSpan"/> assigned in code
+/// converts implicitly into an exact duration.
+/// </remarks>
 public sealed class BackupRetentionOptions
 {
     /// <summary>Keep the newest N snapshots.</summary>
@@ -28,23 +34,23 @@ public sealed class BackupRetentionOptions
     /// <summary>Keep the newest snapshot of each of the N newest years that have one.</summary>
     public int? KeepYearly { get; set; }
 
-    /// <summary>Keep every snapshot within this duration before the job's newest snapshot.</summary>
-    public TimeSpan? KeepWithin { get; set; }
+    /// <summary>Keep every snapshot within this duration before the job's newest snapshot (configuration: <c>1y6m</c>, <c>14d</c>, <c>36h</c> or <c>7.00:00:00</c>).</summary>
+    public RetentionDuration? KeepWithin { get; set; }
 
     /// <summary>Keep the newest snapshot of every hour within this duration before the job's newest snapshot.</summary>
-    public TimeSpan? KeepWithinHourly { get; set; }
+    public RetentionDuration? KeepWithinHourly { get; set; }
 
     /// <summary>Keep the newest snapshot of every day within this duration before the job's newest snapshot.</summary>
-    public TimeSpan? KeepWithinDaily { get; set; }
+    public RetentionDuration? KeepWithinDaily { get; set; }
 
     /// <summary>Keep the newest snapshot of every ISO week within this duration before the job's newest snapshot.</summary>
-    public TimeSpan? KeepWithinWeekly { get; set; }
+    public RetentionDuration? KeepWithinWeekly { get; set; }
 
     /// <summary>Keep the newest snapshot of every month within this duration before the job's newest snapshot.</summary>
-    public TimeSpan? KeepWithinMonthly { get; set; }
+    public RetentionDuration? KeepWithinMonthly { get; set; }
 
     /// <summary>Keep the newest snapshot of every year within this duration before the job's newest snapshot.</summary>
-    public TimeSpan? KeepWithinYearly { get; set; }
+    public RetentionDuration? KeepWithinYearly { get; set; }
 
     /// <summary>Sets of tags: a snapshot carrying every tag of one set is kept (configuration: <c>KeepTags:0:0</c>, <c>KeepTags:0:1</c>…).</summary>
     public List<List<string>> KeepTags { get; } = [];

@@ -19,8 +19,12 @@ internal sealed class CheckedConfigurationBinding(IConfiguration section) : ICon
     {
         var findings = ConfigurationKeyChecker.Check(section, typeof(BackupHostingOptions));
         _errors.AddOrUpdate(options, findings.Errors);
-        var source = findings.BadValuePaths.Count == 0 ? section : new FilteredConfiguration(section, findings.BadValuePaths);
+        var hidden = findings.BadValuePaths.Count == 0 && findings.DurationPaths.Count == 0
+            ? null
+            : new HashSet<string>(findings.BadValuePaths.Concat(findings.DurationPaths), StringComparer.OrdinalIgnoreCase);
+        var source = hidden is null ? section : new FilteredConfiguration(section, hidden);
         source.Bind(options);
+        RetentionDurationBinding.Apply(section, options);
     }
 
     public ValidateOptionsResult Validate(string? name, BackupHostingOptions options) =>

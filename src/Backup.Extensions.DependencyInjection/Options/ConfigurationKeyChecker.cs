@@ -2,6 +2,7 @@ using System.Collections;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
+using Backup.Core.Retention;
 using Microsoft.Extensions.Configuration;
 
 namespace Backup.Extensions.DependencyInjection;
@@ -24,6 +25,12 @@ internal static class ConfigurationKeyChecker
 
         /// <summary>The paths of values that would make the binder throw (left out of binding so the rest binds).</summary>
         public HashSet<string> BadValuePaths { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>
+        /// The paths of valid <see cref="RetentionDuration"/> values: the binder cannot convert them from text, so they
+        /// are left out of binding and set by <see cref="RetentionDurationBinding"/>.
+        /// </summary>
+        public HashSet<string> DurationPaths { get; } = new(StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>Checks <paramref name="section"/> (whose children are <paramref name="type"/>'s properties).</summary>
@@ -120,6 +127,11 @@ internal static class ConfigurationKeyChecker
             return;
         }
 
+        if (type == typeof(RetentionDuration) && !string.IsNullOrEmpty(section.Value))
+        {
+            findings.DurationPaths.Add(section.Path);
+        }
+
         // An empty value binds to the default (or null), as the binder does.
         if (string.IsNullOrEmpty(section.Value) || Converts(section.Value, type))
         {
@@ -144,6 +156,7 @@ internal static class ConfigurationKeyChecker
             TypeCode.Int32 or TypeCode.Int64 or TypeCode.Int16 => "a whole number, such as 7",
             TypeCode.Double or TypeCode.Single or TypeCode.Decimal => "a number, such as 0.5",
             _ when type == typeof(TimeSpan) => "a duration written d.hh:mm:ss, such as 1.00:00:00 for a day, 06:00:00 for six hours or 00:30:00 for thirty minutes",
+            _ when type == typeof(RetentionDuration) => "a duration in restic's units, such as 1y6m (calendar years and months), 2m, 14d, 2w or 36h, or d.hh:mm:ss such as 7.00:00:00",
             _ when type == typeof(Uri) => "a URL, such as https://hc.example/ping/abc",
             _ => null,
         };
@@ -168,6 +181,7 @@ internal static class ConfigurationKeyChecker
             TypeCode.Single => float.TryParse(value, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out _),
             TypeCode.Decimal => decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out _),
             _ when type == typeof(TimeSpan) => TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out _),
+            _ when type == typeof(RetentionDuration) => RetentionDuration.TryParse(value, out _),
             _ when type == typeof(Uri) => Uri.TryCreate(value, UriKind.RelativeOrAbsolute, out _),
             _ => true,
         };

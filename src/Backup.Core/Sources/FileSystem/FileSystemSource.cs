@@ -18,7 +18,7 @@ namespace Backup.Core.Sources.FileSystem;
 /// Whatever cannot be read is reported through <see cref="SourceContext.ReportProblem"/> by absolute path, and
 /// the walk goes on.
 /// </remarks>
-public sealed class FileSystemSource : IBackupSource
+public sealed class FileSystemSource : IBackupSource, ICountableSource
 {
     private static readonly EnumerationOptions ListAll = new()
     {
@@ -91,6 +91,10 @@ public sealed class FileSystemSource : IBackupSource
 
         return Task.CompletedTask;
     }
+
+    /// <inheritdoc />
+    Task<SourceTotals> ICountableSource.CountAsync(CancellationToken cancellationToken) =>
+        Task.Run(() => new FileSystemTreeCounter(_fileSystem, _metadata, _excludes, _options).Count(Paths, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
