@@ -11,8 +11,3 @@ internal interface ICountableSource
     /// <param name="cancellationToken">Stops the walk (the backup ended first).</param>
     Task<SourceTotals> CountAsync(CancellationToken cancellationToken);
 }
-
-/// <summary>What a <see cref="ICountableSource"/> counted.</summary>
-/// <param name="Files">The regular files.</param>
-/// <param name="Bytes">Their content bytes.</param>
-internal sealed record SourceTotals(long Files, long Bytes);

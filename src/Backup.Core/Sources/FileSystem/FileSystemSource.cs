@@ -93,8 +93,13 @@ public sealed class FileSystemSource : IBackupSource, ICountableSource
     }
 
     /// <inheritdoc />
+    /// <remarks>The walk is synchronous file-system work that may take minutes: it gets its own thread rather than holding a pool thread the backup needs.</remarks>
     Task<SourceTotals> ICountableSource.CountAsync(CancellationToken cancellationToken) =>
-        Task.Run(() => new FileSystemTreeCounter(_fileSystem, _metadata, _excludes, _options).Count(Paths, cancellationToken), cancellationToken);
+        Task.Factory.StartNew(
+            () => new FileSystemTreeCounter(_fileSystem, _metadata, _excludes, _options).Count(Paths, cancellationToken),
+            cancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 
     /// <inheritdoc />
     public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
