@@ -136,6 +136,31 @@ public sealed class RecoveryDrillRunnerTests(PostgresFixture fixture, ITestOutpu
     }
 
     [SkippableFact]
+    public async Task Verifying_a_file_restore_that_was_altered_after_the_restore_fails_and_names_the_file()
+    {
+        var server = fixture.Require();
+        var plan = await ShopPlanAsync(server);
+        var system = plan.Systems["shop"];
+        system.Steps.Add(new RecoveryStep { Name = "Restore the uploads", Restore = new RestoreStep { Job = "shop-files" } });
+        var tamper = new CommandStep();
+        tamper.DrillRun.AddRange(["sh", "-c", "find \"$BACKUP_DR_SCRATCH\" -name terms.txt -exec sh -c 'printf X | dd of=\"$1\" bs=1 seek=3 conv=notrunc 2>/dev/null' _ {} \\;"]);
+        system.Steps.Add(new RecoveryStep { Name = "Corrupt a restored file", Command = tamper });
+        system.Steps.Add(new RecoveryStep { Name = "Verify the uploads", Verify = new VerifyStep { Restore = "Restore the uploads" } });
+
+        await using var services = Services(plan);
+        await BackUpAsync(services);
+
+        var result = await services.GetRequiredService<IRecoveryDrillRunner>().RunAsync(plan, "shop");
+
+        Print(result);
+        result.Succeeded.Should().BeFalse();
+        result.Steps.Select(s => s.Outcome).Should().Equal(RecoveryStepOutcome.Succeeded, RecoveryStepOutcome.Succeeded, RecoveryStepOutcome.Failed);
+        result.Steps[2].Error.Should().Contain("1 files differ");
+        result.Steps[2].Output.Should().Contain("terms.txt: content differs from the snapshot");
+        await ShouldBeCleanedUpAsync(server, result, expectedDatabases: 0);
+    }
+
+    [SkippableFact]
     public async Task A_step_past_its_timeout_times_out_with_what_it_saw_and_a_cancelled_drill_still_drops_its_scratch_database()
     {
         var server = fixture.Require();
