@@ -25,6 +25,9 @@ internal static class RepositoryTargets
 
     private static readonly TargetResolver Resolver = new(Providers);
 
+    /// <summary>The remote providers, for services configured from a plan (<c>backup dr</c>).</summary>
+    public static IReadOnlyList<ITargetProvider> TargetProviders => Providers;
+
     /// <summary>The location from --repo or $BACKUP_REPOSITORY.</summary>
     public static string ResolveLocation(CommandContext context)
     {

@@ -17,6 +17,8 @@ public static class DisasterRecoveryBuilderExtensions
         ArgumentNullException.ThrowIfNull(plan);
         builder.Services.TryAddSingleton(plan);
         // Each part of the package registers its services here (drill runner, validator, report, hosted drills).
+        builder.Services.TryAddSingleton(_ => new DrillHttpClient());
+        builder.Services.TryAddSingleton<IRecoveryDrillRunner, RecoveryDrillRunner>();
         return builder;
     }
 }

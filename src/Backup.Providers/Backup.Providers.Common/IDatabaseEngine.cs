@@ -68,4 +68,23 @@ public interface IDatabaseEngine
     /// <summary>Proves <paramref name="snapshot"/> by a test restore into a scratch database (or file), dropped afterwards.</summary>
     /// <exception cref="ArgumentException">The settings are invalid (thrown by the call).</exception>
     Task<VerificationReport> VerifyAsync(BackupRepository repository, Snapshot snapshot, DatabaseVerifySettings settings, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Compares a database already restored from <paramref name="snapshot"/> (by <see cref="RestoreAsync"/> with
+    /// <paramref name="restored"/>: its <see cref="DatabaseRestoreSettings.TargetDatabase"/> as restored from its
+    /// <see cref="DatabaseRestoreSettings.SourceDatabase"/>) with the checksums recorded at backup time and runs the
+    /// engine's integrity check, without restoring again: a disaster-recovery drill verifies what its restore step made.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The engine cannot (the default): verify with <see cref="VerifyAsync"/> instead.</exception>
+    Task<VerificationReport> CompareAsync(Snapshot snapshot, DatabaseRestoreSettings restored, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{DisplayName} cannot compare a restored database in place; verify the snapshot with a test restore instead.");
+
+    /// <summary>
+    /// Drops the database <paramref name="target"/> names (its <see cref="DatabaseRestoreSettings.TargetDatabase"/>
+    /// on the server of its <see cref="DatabaseRestoreSettings.Location"/>) if it exists: a scratch database a drill
+    /// restored into. For a file engine the caller deletes the file.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The engine cannot (the default, and every file engine).</exception>
+    Task DropAsync(DatabaseRestoreSettings target, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{DisplayName} cannot drop a database; remove it by hand.");
 }

@@ -97,4 +97,32 @@ public sealed class MySqlEngine : IDatabaseEngine
         options.Validate();
         return new MySqlVerifier(repository).VerifyAsync(snapshot, options, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task<VerificationReport> CompareAsync(Snapshot snapshot, DatabaseRestoreSettings restored, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(restored);
+        var (options, target) = ServerOf(restored);
+        var source = restored.SourceDatabase ?? (DatabasesOf(snapshot) is [var first, ..] ? first : target);
+        return MySqlVerifier.CompareAsync(snapshot, source, target, options, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task DropAsync(DatabaseRestoreSettings target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var (options, database) = ServerOf(target);
+        return MySqlVerifier.DropAsync(database, options, cancellationToken);
+    }
+
+    private static (MySqlVerifyOptions Options, string Database) ServerOf(DatabaseRestoreSettings settings)
+    {
+        var options = new MySqlVerifyOptions { ConnectionString = settings.Location, Password = settings.Password };
+        options.Validate();
+        var database = settings.TargetDatabase is { Length: > 0 } named ? named
+            : new MySqlConnectionStringBuilder(settings.Location).Database is { Length: > 0 } inLocation ? inLocation
+            : throw new ArgumentException("The database is named by neither TargetDatabase nor the connection string.", nameof(settings));
+        return (options, database);
+    }
 }

@@ -126,8 +126,16 @@ public sealed class MySqlVerifier
             .VerifyAsync(snapshot, databases, options.ScratchDatabasePrefix, [], cancellationToken);
     }
 
+    /// <summary>Compares the database <paramref name="target"/>, restored from <paramref name="database"/> of <paramref name="snapshot"/>, with the recorded checksums and runs CHECK TABLE; it stays.</summary>
+    internal static Task<VerificationReport> CompareAsync(Snapshot snapshot, string database, string target, MySqlVerifyOptions options, CancellationToken cancellationToken) =>
+        new Scratch(new MyServer(options), null, options).CompareAsync(snapshot, database, target, cancellationToken);
+
+    /// <summary>Drops <paramref name="database"/> if it exists.</summary>
+    internal static Task DropAsync(string database, MySqlVerifyOptions options, CancellationToken cancellationToken) =>
+        new Scratch(new MyServer(options), null, options).DropDatabaseAsync(database, cancellationToken);
+
     /// <summary>MariaDB/MySQL's part of a test restore: the client into the scratch database, MyChecksums, CHECK TABLE, DROP DATABASE.</summary>
-    private sealed class Scratch(MyServer server, MySqlRestorer restorer, MySqlVerifyOptions options) : ScratchVerifier<MySqlConnection>
+    private sealed class Scratch(MyServer server, MySqlRestorer? restorer, MySqlVerifyOptions options) : ScratchVerifier<MySqlConnection>
     {
         protected override string Kind => MySqlSource.KindName;
 
@@ -135,7 +143,7 @@ public sealed class MySqlVerifier
         protected override bool AlwaysMeasure => true;
 
         protected override Task<DatabaseRestoreResult> RestoreAsync(Snapshot snapshot, string database, string scratch, CancellationToken cancellationToken) =>
-            restorer.RestoreAsync(snapshot, new MySqlRestoreOptions
+            restorer!.RestoreAsync(snapshot, new MySqlRestoreOptions
             {
                 ConnectionString = options.ConnectionString,
                 Password = options.Password,

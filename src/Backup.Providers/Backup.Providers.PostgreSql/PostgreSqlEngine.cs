@@ -94,4 +94,31 @@ public sealed class PostgreSqlEngine : IDatabaseEngine
         options.Validate();
         return new PostgreSqlVerifier(repository).VerifyAsync(snapshot, options, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task<VerificationReport> CompareAsync(Snapshot snapshot, DatabaseRestoreSettings restored, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(restored);
+        var (options, target) = ServerOf(restored);
+        var source = restored.SourceDatabase ?? (DatabasesOf(snapshot) is [var first, ..] ? first : target);
+        return PostgreSqlVerifier.CompareAsync(snapshot, source, target, options, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task DropAsync(DatabaseRestoreSettings target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var (options, database) = ServerOf(target);
+        return PostgreSqlVerifier.DropAsync(database, options, cancellationToken);
+    }
+
+    private static (PostgreSqlVerifyOptions Options, string Database) ServerOf(DatabaseRestoreSettings settings)
+    {
+        var options = new PostgreSqlVerifyOptions { ConnectionString = settings.Location, Password = settings.Password };
+        options.Validate();
+        var database = settings.TargetDatabase ?? new NpgsqlConnectionStringBuilder(settings.Location).Database
+            ?? throw new ArgumentException("The database is named by neither TargetDatabase nor the connection string.", nameof(settings));
+        return (options, database);
+    }
 }

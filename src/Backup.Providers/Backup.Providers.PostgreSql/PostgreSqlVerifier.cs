@@ -43,15 +43,23 @@ public sealed class PostgreSqlVerifier
             .VerifyAsync(snapshot, databases, options.ScratchDatabasePrefix, notes, cancellationToken);
     }
 
+    /// <summary>Compares the database <paramref name="target"/>, restored from <paramref name="database"/> of <paramref name="snapshot"/>, with the recorded checksums and runs amcheck; it stays.</summary>
+    internal static Task<VerificationReport> CompareAsync(Snapshot snapshot, string database, string target, PostgreSqlVerifyOptions options, CancellationToken cancellationToken) =>
+        new Scratch(new PgServer(options), null, options).CompareAsync(snapshot, database, target, cancellationToken);
+
+    /// <summary>Drops <paramref name="database"/> (WITH (FORCE)) if it exists.</summary>
+    internal static Task DropAsync(string database, PostgreSqlVerifyOptions options, CancellationToken cancellationToken) =>
+        new Scratch(new PgServer(options), null, options).DropDatabaseAsync(database, cancellationToken);
+
     /// <summary>PostgreSQL's part of a test restore: pg_restore into the scratch database, PgChecksums, amcheck, DROP … WITH (FORCE).</summary>
-    private sealed class Scratch(PgServer server, PostgreSqlRestorer restorer, PostgreSqlVerifyOptions options) : ScratchVerifier<NpgsqlConnection>
+    private sealed class Scratch(PgServer server, PostgreSqlRestorer? restorer, PostgreSqlVerifyOptions options) : ScratchVerifier<NpgsqlConnection>
     {
         protected override string Kind => PostgreSqlSource.KindName;
 
         protected override string NoChecksumsSuffix => "; only the restore and amcheck were tested";
 
         protected override Task<DatabaseRestoreResult> RestoreAsync(Snapshot snapshot, string database, string scratch, CancellationToken cancellationToken) =>
-            restorer.RestoreAsync(snapshot, new PostgreSqlRestoreOptions
+            restorer!.RestoreAsync(snapshot, new PostgreSqlRestoreOptions
             {
                 ConnectionString = options.ConnectionString,
                 Password = options.Password,

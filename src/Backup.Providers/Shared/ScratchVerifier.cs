@@ -42,19 +42,7 @@ internal abstract class ScratchVerifier<TConnection>
                 await using (connection.ConfigureAwait(false))
                 {
                     await AfterRestoreAsync(connection, database, cancellationToken).ConfigureAwait(false);
-                    var expected = ChecksumMetadata.Read(snapshot.Metadata, Kind, database);
-                    var actual = expected is not null || AlwaysMeasure ? await MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false) : null;
-                    if (expected is null)
-                    {
-                        notes.Add($"{database}: no checksums were recorded at backup time{NoChecksumsSuffix}");
-                    }
-                    else
-                    {
-                        mismatches.AddRange(ChecksumMetadata.Compare(database, expected, actual!));
-                        compared += expected.Count;
-                    }
-
-                    await CheckIntegrityAsync(connection, database, scratch, actual, problems, notes, cancellationToken).ConfigureAwait(false);
+                    compared += await CompareOpenAsync(connection, snapshot, database, scratch, mismatches, problems, notes, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (DatabaseRestoreException ex)
@@ -77,6 +65,56 @@ internal abstract class ScratchVerifier<TConnection>
             IntegrityProblems = problems,
             Notes = notes,
         };
+    }
+
+    /// <summary>
+    /// Compares <paramref name="target"/>, already restored from <paramref name="database"/> of
+    /// <paramref name="snapshot"/> (a disaster-recovery drill's scratch database), with the checksums recorded at
+    /// backup time and runs the integrity check; the database is left as it is.
+    /// </summary>
+    public async Task<VerificationReport> CompareAsync(Snapshot snapshot, string database, string target, CancellationToken cancellationToken)
+    {
+        var mismatches = new List<TableMismatch>();
+        var problems = new List<string>();
+        var notes = new List<string>();
+        var connection = await OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        int compared;
+        await using (connection.ConfigureAwait(false))
+        {
+            compared = await CompareOpenAsync(connection, snapshot, database, target, mismatches, problems, notes, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new VerificationReport
+        {
+            SnapshotId = snapshot.Id.ToString(),
+            Databases = [database],
+            TablesCompared = compared,
+            Mismatches = mismatches,
+            IntegrityProblems = problems,
+            Notes = notes,
+        };
+    }
+
+    /// <summary>Drops <paramref name="database"/> if it exists (a scratch database another caller made).</summary>
+    public Task DropDatabaseAsync(string database, CancellationToken cancellationToken) => DropAsync(database, cancellationToken);
+
+    private async Task<int> CompareOpenAsync(TConnection connection, Snapshot snapshot, string database, string scratch, List<TableMismatch> mismatches, List<string> problems, List<string> notes, CancellationToken cancellationToken)
+    {
+        var compared = 0;
+        var expected = ChecksumMetadata.Read(snapshot.Metadata, Kind, database);
+        var actual = expected is not null || AlwaysMeasure ? await MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false) : null;
+        if (expected is null)
+        {
+            notes.Add($"{database}: no checksums were recorded at backup time{NoChecksumsSuffix}");
+        }
+        else
+        {
+            mismatches.AddRange(ChecksumMetadata.Compare(database, expected, actual!));
+            compared = expected.Count;
+        }
+
+        await CheckIntegrityAsync(connection, database, scratch, actual, problems, notes, cancellationToken).ConfigureAwait(false);
+        return compared;
     }
 
     /// <summary>Restores <paramref name="database"/> of <paramref name="snapshot"/> into the new database <paramref name="scratch"/>.</summary>
