@@ -59,7 +59,7 @@ public class PackBatchRestoreTests
         var credentials = RepositoryCredentials.FromKeyFile(RepositoryCredentials.GenerateKeyFile());
         await using var repository = await BackupRepository.InitAsync(counting, credentials, new RepositoryInitOptions { PackSize = 4 * 1024 * 1024, Chunker = SmallChunks });
         var backup = await new BackupService(repository).BackupAsync(new FileSystemSource([root]), new BackupOptions { Hostname = "test-host" });
-        RestoreService.UsePackBatches(repository).Should().BeTrue("the target stands for a remote store");
+        repository.Blobs.ReadsAreRemote.Should().BeTrue("the target stands for a remote store");
 
         var repeated = await FindAsync(repository, backup.Snapshot, "repeated.bin");
         repeated.Content!.Count.Should().BeGreaterThan(repeated.Content.Distinct().Count(), "the test needs a chunk used twice in one file");

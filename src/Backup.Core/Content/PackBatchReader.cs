@@ -44,8 +44,14 @@ internal sealed class PackBatchReader : IAsyncDisposable
     private long _liveBytes, _clock;
     private int _fetching;
 
+    /// <summary>Bytes of fetched ranges held at most by default (about: a reader that cannot wait may add one pack).</summary>
+    internal const long DefaultMemoryBudget = 128L * 1024 * 1024;
+
+    /// <summary>Packs fetched at once by default, enough to hide a remote store's latency behind the transfer of the others.</summary>
+    internal const int DefaultInFlight = 4;
+
     /// <summary>Reads from <paramref name="blobs"/>, holding at most about <paramref name="memoryBudget"/> bytes of fetched ranges and fetching up to <paramref name="inFlight"/> packs at once.</summary>
-    public PackBatchReader(BlobStore blobs, long memoryBudget, int inFlight)
+    public PackBatchReader(BlobStore blobs, long memoryBudget = DefaultMemoryBudget, int inFlight = DefaultInFlight)
     {
         _blobs = blobs;
         _budget = memoryBudget;

@@ -85,8 +85,8 @@ public sealed class RestoreService
         var rootTree = await _repository.Snapshots.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
 
         // On a remote store every request costs tens of milliseconds: the chunks are planned first and read per pack.
-        await using var batches = UsePackBatches(_repository) ? new PackBatchReader(_repository.Blobs, PackBatchMemory, PackBatchesInFlight) : null;
-        Dictionary<BlobId, IReadOnlyList<TreeNode>> plannedTrees = batches is null ? [] : await RestorePlanner.PlanAsync(_repository.Blobs, batches, rootTree.Nodes, includes, _native, cancellationToken).ConfigureAwait(false);
+        await using var batches = _repository.Blobs.ReadsAreRemote ? new PackBatchReader(_repository.Blobs) : null;
+        Dictionary<BlobId, IReadOnlyList<TreeNode>> plannedTrees = batches is null ? [] : await ContentPlanner.PlanAsync(_repository.Blobs, batches, rootTree.Nodes, includes, RestoreContent.CopiedLater(_native), cancellationToken).ConfigureAwait(false);
         batches?.Start();
         using var run = new Run(_repository, target, options, progress, stop.Cancel, batches, plannedTrees, stop.Token);
         var frames = new Stack<Frame>();
@@ -247,19 +247,6 @@ public sealed class RestoreService
             }
         }
     }
-
-    /// <summary>Bytes of fetched pack ranges a restore holds at most (about: a reader that cannot wait may add one pack).</summary>
-    internal const long PackBatchMemory = 128L * 1024 * 1024;
-
-    /// <summary>Packs fetched at once, enough to hide a remote store's latency behind the transfer of the others.</summary>
-    internal const int PackBatchesInFlight = 4;
-
-    /// <summary>
-    /// Whether a restore plans its reads per pack: for every target but a local disk (one that stages objects in
-    /// files), where a read costs no round trip and reading per file is as fast with less memory.
-    /// </summary>
-    internal static bool UsePackBatches(BackupRepository repository) =>
-        repository.Blobs.Target.GetCapability<IStagingTarget>() is null;
 
     /// <summary>Whether a special node is a character or block device (not a FIFO or socket).</summary>
     private static bool IsDevice(TreeNode node) => (node.Mode & UnixStat.TypeMask) is UnixStat.CharDevice or UnixStat.BlockDevice;

@@ -1,33 +1,32 @@
 using Backup.Core.Buffers;
-using Backup.Core.Content;
 using Backup.Core.Repository;
 using Backup.Core.Repository.Blobs;
 using Backup.Core.Snapshots;
 
-namespace Backup.Core.Restore;
+namespace Backup.Core.Content;
 
 /// <summary>
-/// Walks what a restore will write, before it writes anything, and tells a <see cref="PackBatchReader"/> every chunk it
-/// will read, in the order it will read them, so that the packs are fetched whole (or in a few ranges) instead of one
-/// request per file. The trees it loads on the way are kept (up to a bound) for the restore's own walk.
+/// Walks a snapshot's tree before an operation reads its contents (a restore, a dump, a copy) and tells a
+/// <see cref="PackBatchReader"/> every chunk it will read, in the order it will read them, so that the packs are
+/// fetched whole (or in a few ranges) instead of one request per file. The trees it loads on the way are kept (up to a
+/// bound) for the operation's own walk.
 /// </summary>
 /// <remarks>
-/// The selection follows the restore's walk: included subtrees only, unsafe names skipped. A file whose content the
-/// restore copies from an earlier one (a hard link, identical content) is counted once, so no fetched range waits for
-/// a read that never comes; a miscount costs only memory held longer or a blob read alone, never a wrong byte.
+/// The walk is the operations' own: depth first, entries in order, included subtrees only (all when none are named),
+/// unsafe names skipped. A file the operation will not read (<c>skip</c>: a restore copies hard links and identical
+/// content from the first one) is not counted, so no fetched range waits for a read that never comes; a miscount costs
+/// only memory held longer or a blob read alone, never a wrong byte.
 /// </remarks>
-internal static class RestorePlanner
+internal static class ContentPlanner
 {
     /// <summary>Tree entries kept for the walk; beyond them the walk loads its trees again (one read each).</summary>
     private const int MaxKeptTreeNodes = 100_000;
 
-    /// <summary>Walks the selection below <paramref name="root"/> and plans its chunks; returns the trees kept, by ID.</summary>
-    public static async Task<Dictionary<BlobId, IReadOnlyList<TreeNode>>> PlanAsync(BlobStore blobs, PackBatchReader batches, IReadOnlyList<TreeNode> root, List<string[]> includes, bool native, CancellationToken cancellationToken)
+    /// <summary>Walks the selection below <paramref name="root"/> and plans its chunks but those of files <paramref name="skip"/> names; returns the trees kept, by ID.</summary>
+    public static async Task<Dictionary<BlobId, IReadOnlyList<TreeNode>>> PlanAsync(BlobStore blobs, PackBatchReader batches, IReadOnlyList<TreeNode> root, IReadOnlyList<string[]> includes, Func<TreeNode, bool>? skip, CancellationToken cancellationToken)
     {
         var trees = new Dictionary<BlobId, IReadOnlyList<TreeNode>>();
         var kept = 0;
-        var links = new HashSet<(ulong, ulong)>();
-        var contents = new HashSet<BlobId>();
         var frames = new Stack<(IEnumerator<TreeNode> Children, string[] Segments, bool Full)>();
         frames.Push((root.GetEnumerator(), [], includes.Count == 0 || includes.Any(i => i.Length == 0)));
         while (frames.Count > 0)
@@ -75,18 +74,9 @@ internal static class RestorePlanner
 
                     break;
                 case NodeType.File when node.Content is { Count: > 0 } content:
-                    if (native && node.Links > 1 && node.Inode != 0 && !links.Add((node.Device, node.Inode)))
+                    if (skip?.Invoke(node) == true)
                     {
                         continue;
-                    }
-
-                    if (native && !node.Sparse && node.Size >= RestoreContent.MinSharedSize)
-                    {
-                        var key = RestoreContent.Key(content);
-                        if (contents.Contains(key) || (contents.Count < RestoreContent.MaxSharedContents && !contents.Add(key)))
-                        {
-                            continue;
-                        }
                     }
 
                     foreach (var id in content)
