@@ -41,8 +41,8 @@ internal sealed class PackBatchReader : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Dictionary<BlobId, (List<(BlobId Id, BlobLocation Location)> Entries, long Start, long End)>? _treesByPack;
     private Task? _prefetch;
-    private long _liveBytes, _clock;
-    private int _fetching;
+    private long _liveBytes, _peakBytes, _clock;
+    private int _fetching, _rangeReads;
 
     /// <summary>Bytes of fetched ranges held at most by default (about: a reader that cannot wait may add one pack).</summary>
     internal const long DefaultMemoryBudget = 128L * 1024 * 1024;
@@ -61,15 +61,11 @@ internal sealed class PackBatchReader : IAsyncDisposable
     /// <summary>Requests made to the target for ranges (for tests and traces).</summary>
     public int RangeReads => Volatile.Read(ref _rangeReads);
 
-    private int _rangeReads;
-
     /// <summary>Bytes of fetched ranges held now.</summary>
     public long LiveBytes { get { lock (_gate) { return _liveBytes; } } }
 
     /// <summary>The most bytes of fetched ranges held at once.</summary>
     public long PeakBytes { get { lock (_gate) { return _peakBytes; } } }
-
-    private long _peakBytes;
 
     /// <summary>Records one future use of <paramref name="id"/> (call before <see cref="Start"/>).</summary>
     public void Need(BlobId id)
