@@ -14,6 +14,12 @@ if (args.Length > 0 && args[0] == "store-ratio")
     return await StoreRatioTool.RunAsync(args[1..]);
 }
 
+// `remote-restore [FILES] [LATENCY_MS] [ROUNDS]` times a restore of small files locally and with latency added to every request.
+if (args.Length > 0 && args[0] == "remote-restore")
+{
+    return await RemoteRestoreTool.RunAsync(args[1..]);
+}
+
 // `bandwidth [MB] [RATE] [STREAMS]` shows the achieved upload and download rates of a BandwidthLimitedTarget against its limit.
 if (args.Length > 0 && args[0] == "bandwidth")
 {

@@ -26,6 +26,27 @@ public class RepositoryCopierTests
     }
 
     [Fact]
+    public async Task A_copy_from_a_remote_source_reads_per_pack_not_per_chunk()
+    {
+        var counting = new CountingTarget(new InMemoryTarget());
+        await using var source = await TestRepository.InitAsync(counting, TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        await using var destination = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        var data = TestRepository.RandomBytes(12 * 1024 * 1024, seed: 74); // about 190 chunks of 64 KiB in 3-4 packs
+        await TestRepository.BackupBytesAsync(source, "data.bin", data);
+        source.Blobs.ReadsAreRemote.Should().BeTrue("the in-memory target stands for a remote store");
+        var packs = source.Blobs.Index.Packs().Count;
+        var chunks = source.Blobs.Index.Count;
+
+        var before = counting.Gets;
+        var result = await new RepositoryCopier(source, destination).CopyAsync();
+        var reads = counting.Gets - before;
+
+        (await TestRepository.RestoreAsync(destination, result.Copied.Should().ContainSingle().Subject)).ShouldEqualBytes(data);
+        chunks.Should().BeGreaterThan(100);
+        reads.Should().BeLessThanOrEqualTo(packs + 4, $"{chunks} chunks in {packs} packs (the rest: the snapshot, the root tree, the lock)");
+    }
+
+    [Fact]
     public async Task Copying_again_skips_what_was_copied_and_stores_only_new_data()
     {
         await using var source = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());

@@ -19,13 +19,18 @@ public sealed class ContentReader
     private const long MaxRunRawBytes = 4 * 1024 * 1024;
     private readonly BlobStore _blobs;
     private readonly int _readAhead;
+    private readonly PackBatchReader? _batches;
 
-    /// <summary>Reads from <paramref name="blobs"/>, decoding up to <paramref name="readAhead"/> chunks at once.</summary>
-    internal ContentReader(BlobStore blobs, int readAhead = 4)
+    /// <summary>
+    /// Reads from <paramref name="blobs"/>, decoding up to <paramref name="readAhead"/> chunks at once; chunks that
+    /// <paramref name="batches"/> planned come from the packs it fetches (others are read as usual).
+    /// </summary>
+    internal ContentReader(BlobStore blobs, int readAhead = 4, PackBatchReader? batches = null)
     {
         _blobs = blobs ?? throw new ArgumentNullException(nameof(blobs));
         ArgumentOutOfRangeException.ThrowIfLessThan(readAhead, 1);
         _readAhead = readAhead;
+        _batches = batches;
     }
 
     /// <summary>Writes the content of <paramref name="node"/> to <paramref name="destination"/>.</summary>
@@ -39,6 +44,12 @@ public sealed class ContentReader
     {
         if (content.Count == 0)
         {
+            return;
+        }
+
+        if (_batches is { } batches)
+        {
+            await CopyPlannedAsync(batches, content, write, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -103,6 +114,75 @@ public sealed class ContentReader
                 }
             }
 
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Hands the chunks over from the packs <paramref name="batches"/> fetched, decoding up to the read-ahead of the
+    /// following chunks while one is written; a chunk it does not hold is read alone.
+    /// </summary>
+    private async Task CopyPlannedAsync(PackBatchReader batches, IReadOnlyList<BlobId> content, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> write, CancellationToken cancellationToken)
+    {
+        if (content.Count == 1)
+        {
+            using var single = await DecodePlannedAsync(batches, content[0], cancellationToken).ConfigureAwait(false);
+            await write(single.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var ahead = new Queue<Task<PooledBufferWriter>>(_readAhead + 1);
+        var next = 0;
+        try
+        {
+            while (next < content.Count || ahead.Count > 0)
+            {
+                while (next < content.Count && ahead.Count <= _readAhead)
+                {
+                    var id = content[next++];
+                    ahead.Enqueue(Task.Run(() => DecodePlannedAsync(batches, id, stop.Token), stop.Token));
+                }
+
+                using var chunk = await ahead.Dequeue().ConfigureAwait(false);
+                await write(chunk.WrittenMemory, stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            while (ahead.TryDequeue(out var orphan))
+            {
+                try
+                {
+                    (await orphan.ConfigureAwait(false)).Dispose();
+                }
+                catch (Exception)
+                {
+                    // Already failing; the first error is the one reported.
+                }
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<PooledBufferWriter> DecodePlannedAsync(PackBatchReader batches, BlobId id, CancellationToken cancellationToken)
+    {
+        var chunk = new PooledBufferWriter(_blobs.Index.TryGet(id, out var location) ? (int)Math.Max(location.RawLength, 256) : 4096, _blobs.BufferPool, willFill: true);
+        try
+        {
+            if (!await batches.TryReadAsync(id, chunk, cancellationToken).ConfigureAwait(false))
+            {
+                chunk.Reset();
+                await _blobs.ReadBlobAsync(id, chunk, cancellationToken).ConfigureAwait(false);
+            }
+
+            return chunk;
+        }
+        catch
+        {
+            chunk.Dispose();
             throw;
         }
     }

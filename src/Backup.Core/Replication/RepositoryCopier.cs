@@ -72,7 +72,19 @@ public sealed class RepositoryCopier
             }
 
             await using var writer = destinationOperation.CreateWriter();
-            var tree = await CopyTreeAsync(snapshot.Tree, writer, cancellationToken).ConfigureAwait(false);
+
+            // From a remote store the chunks are planned first and read per pack, not one request each.
+            await using var batches = _source.Blobs.ReadsAreRemote ? new PackBatchReader(_source.Blobs) : null;
+            Dictionary<BlobId, IReadOnlyList<TreeNode>> trees = [];
+            if (batches is not null)
+            {
+                var root = await _source.Snapshots.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
+                trees = await ContentPlanner.PlanAsync(_source.Blobs, batches, root.Nodes, [], skip: null, cancellationToken).ConfigureAwait(false);
+                trees[snapshot.Tree] = root.Nodes;
+                batches.Start();
+            }
+
+            var tree = await CopyTreeAsync(snapshot.Tree, writer, batches, trees, cancellationToken).ConfigureAwait(false);
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await VerifyTreeAsync(tree, cancellationToken).ConfigureAwait(false);
 
@@ -87,17 +99,17 @@ public sealed class RepositoryCopier
         return new CopyResult { Copied = copied, Skipped = skipped, BlobsAdded = blobsAdded, BytesStored = bytesStored, Duration = _time.GetElapsedTime(started) };
     }
 
-    private async Task<BlobId> CopyTreeAsync(BlobId sourceTree, RepositoryWriter writer, CancellationToken cancellationToken)
+    private async Task<BlobId> CopyTreeAsync(BlobId sourceTree, RepositoryWriter writer, PackBatchReader? batches, Dictionary<BlobId, IReadOnlyList<TreeNode>> trees, CancellationToken cancellationToken)
     {
-        var tree = await _source.Snapshots.LoadTreeAsync(sourceTree, cancellationToken).ConfigureAwait(false);
-        var nodes = new List<TreeNode>(tree.Nodes.Count);
+        var treeNodes = trees.Remove(sourceTree, out var planned) ? planned : (await _source.Snapshots.LoadTreeAsync(sourceTree, cancellationToken).ConfigureAwait(false)).Nodes;
+        var nodes = new List<TreeNode>(treeNodes.Count);
         using var buffer = new PooledBufferWriter(4096, _source.Blobs.BufferPool);
-        foreach (var node in tree.Nodes)
+        foreach (var node in treeNodes)
         {
             var copy = node;
             if (node.Subtree is { } subtree)
             {
-                copy = copy with { Subtree = await CopyTreeAsync(subtree, writer, cancellationToken).ConfigureAwait(false) };
+                copy = copy with { Subtree = await CopyTreeAsync(subtree, writer, batches, trees, cancellationToken).ConfigureAwait(false) };
             }
 
             if (node.Content is { Count: > 0 } content)
@@ -105,7 +117,11 @@ public sealed class RepositoryCopier
                 var ids = new List<BlobId>(content.Count);
                 foreach (var id in content)
                 {
-                    await _source.Blobs.ReadBlobAsync(id, buffer, cancellationToken).ConfigureAwait(false);
+                    if (batches is null || !await batches.TryReadAsync(id, buffer, cancellationToken).ConfigureAwait(false))
+                    {
+                        await _source.Blobs.ReadBlobAsync(id, buffer, cancellationToken).ConfigureAwait(false);
+                    }
+
                     ids.Add(await writer.AddBlobAsync(buffer.WrittenMemory, BlobType.Data, cancellationToken).ConfigureAwait(false));
                 }
 

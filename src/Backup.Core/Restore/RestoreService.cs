@@ -81,9 +81,14 @@ public sealed class RestoreService
         var target = new RestoreTarget(_fileSystem, _native, options.RestoreOwnership && UnixNative.IsRoot && _native, rootDirectory);
         var devices = options.DeviceNodes ?? target.IsOriginalPlace();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var run = new Run(_repository, target, options, progress, stop.Cancel, stop.Token);
         var includes = options.Include.Select(p => p.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToList();
         var rootTree = await _repository.Snapshots.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
+
+        // On a remote store every request costs tens of milliseconds: the chunks are planned first and read per pack.
+        await using var batches = _repository.Blobs.ReadsAreRemote ? new PackBatchReader(_repository.Blobs) : null;
+        Dictionary<BlobId, IReadOnlyList<TreeNode>> plannedTrees = batches is null ? [] : await ContentPlanner.PlanAsync(_repository.Blobs, batches, rootTree.Nodes, includes, RestoreContent.CopiedLater(_native), cancellationToken).ConfigureAwait(false);
+        batches?.Start();
+        using var run = new Run(_repository, target, options, progress, stop.Cancel, batches, plannedTrees, stop.Token);
         var frames = new Stack<Frame>();
         frames.Push(new Frame(string.Empty, rootDirectory, [], null, rootTree.Nodes, includes.Count == 0 || includes.Any(i => i.Length == 0), created: false));
         Task? rootWork = null;
@@ -286,16 +291,13 @@ public sealed class RestoreService
     }
 
     /// <summary>The state of one restore: counters, problems, the limit on files in flight and the hard links seen.</summary>
-    private sealed class Run(BackupRepository repository, RestoreTarget target, RestoreOptions options, IProgress<RestoreProgress>? progress, Action stopRestore, CancellationToken cancellationToken) : IDisposable
+    private sealed class Run(BackupRepository repository, RestoreTarget target, RestoreOptions options, IProgress<RestoreProgress>? progress, Action stopRestore, PackBatchReader? batches, Dictionary<BlobId, IReadOnlyList<TreeNode>> plannedTrees, CancellationToken cancellationToken) : IDisposable
     {
         /// <summary>Entries started (their files created, so holding a descriptor) per file being filled.</summary>
         private const int EntriesAhead = 8;
 
-        /// <summary>Smaller files are decoded again rather than copied from an earlier one: opening that costs as much.</summary>
-        private const long MinSharedSize = 16 * 1024;
-
-        /// <summary>How many distinct contents are remembered for copying, so memory stays bounded on any tree.</summary>
-        private const int MaxSharedContents = 32 * 1024;
+        private const long MinSharedSize = RestoreContent.MinSharedSize;
+        private const int MaxSharedContents = RestoreContent.MaxSharedContents;
 
         private readonly SemaphoreSlim _slots = new(options.Parallelism, options.Parallelism);
 
@@ -309,7 +311,7 @@ public sealed class RestoreService
         // Files with the same content (copies of one library, of one photo) are decoded once: later ones are copied
         // inside the kernel from the first, which was verified as it was written. Keyed by the content's chunk IDs.
         private readonly ConcurrentDictionary<BlobId, Task<RestoredCopy?>> _restoredContent = new();
-        private readonly ContentReader _reader = new(repository.Blobs, readAhead: 2);
+        private readonly ContentReader _reader = new(repository.Blobs, readAhead: 2, batches);
         private readonly long _started = TimeProvider.System.GetTimestamp();
         private long _files, _directories, _bytes, _lastReport, _sharedContents;
         private string? _currentPath;
@@ -426,6 +428,12 @@ public sealed class RestoreService
             if (node.Subtree is not { } subtree)
             {
                 return [];
+            }
+
+            // The walk runs on one thread: the planner's trees need no lock.
+            if (plannedTrees.Remove(subtree, out var planned))
+            {
+                return planned;
             }
 
             try
@@ -650,23 +658,9 @@ public sealed class RestoreService
         /// </summary>
         private static BlobId? ContentKey(RestoreFile file, TreeNode node)
         {
-            if (file is not RestoreFile.Native || node.Sparse || node.Size < MinSharedSize || node.Content is not { Count: > 0 } content)
-            {
-                return null;
-            }
-
-            if (content.Count == 1)
-            {
-                return content[0];
-            }
-
-            var ids = new byte[content.Count * BlobId.Size];
-            for (var i = 0; i < content.Count; i++)
-            {
-                content[i].WriteTo(ids.AsSpan(i * BlobId.Size));
-            }
-
-            return BlobId.Sha256(ids);
+            return file is not RestoreFile.Native || node.Sparse || node.Size < MinSharedSize || node.Content is not { Count: > 0 } content
+                ? null
+                : RestoreContent.Key(content);
         }
 
         private async Task WriteFileAsync(RestoreFile file, TreeNode node)

@@ -39,6 +39,13 @@ internal sealed class BlobStore : IDisposable
     /// <summary>The repository's configuration.</summary>
     public RepositoryConfig Config { get; }
 
+    /// <summary>
+    /// Whether every read is a round trip to a remote store, so operations that read many small blobs should read per
+    /// pack (the content layer's PackBatchReader): true for every target but a local disk (one that stages objects in
+    /// files), where reading per file is as fast and holds less memory.
+    /// </summary>
+    public bool ReadsAreRemote => Target.GetCapability<IStagingTarget>() is null;
+
     /// <summary>What the target is, for messages.</summary>
     public string Description => Target.Description;
 

@@ -160,6 +160,39 @@ internal sealed class ChunkIndex
         }
     }
 
+    /// <summary>
+    /// Every entry of one type (the trees, for a restore that reads them per pack), grouped by pack, with the span of
+    /// all blobs (of any type) each of those packs holds.
+    /// </summary>
+    public Dictionary<BlobId, (List<(BlobId Id, BlobLocation Location)> Entries, long Start, long End)> ListByPack(BlobType type)
+    {
+        lock (_gate)
+        {
+            var spans = new (long Start, long End)[_packs.Count];
+            Array.Fill(spans, (long.MaxValue, 0L));
+            var byPack = new Dictionary<int, List<(BlobId, BlobLocation)>>();
+            for (var i = 0; i < _count; i++)
+            {
+                ref var entry = ref EntryAt(i);
+                ref var span = ref spans[entry.Pack];
+                span = (Math.Min(span.Start, entry.Offset), Math.Max(span.End, (long)entry.Offset + entry.Length));
+                if ((BlobType)(entry.RawLengthAndType >> 28) != type)
+                {
+                    continue;
+                }
+
+                if (!byPack.TryGetValue(entry.Pack, out var list))
+                {
+                    byPack[entry.Pack] = list = [];
+                }
+
+                list.Add((entry.Id, new BlobLocation(_packs[entry.Pack], type, entry.Offset, entry.Length, entry.RawLengthAndType & 0x0FFF_FFFF)));
+            }
+
+            return byPack.ToDictionary(p => _packs[p.Key], p => (p.Value, spans[p.Key].Start, spans[p.Key].End));
+        }
+    }
+
     /// <summary>The IDs of every pack that holds at least one known blob.</summary>
     public IReadOnlyCollection<BlobId> Packs() { lock (_gate) { return [.. _packs]; } }
 
