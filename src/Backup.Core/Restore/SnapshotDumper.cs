@@ -26,9 +26,24 @@ public static class SnapshotDumper
             ?? throw new FileNotFoundException($"Snapshot {snapshot.Id.ToShortString()} has no path '{path}'.");
         var writer = new PaxArchiveWriter(output);
         var hardLinks = new Dictionary<(ulong, ulong), string>();
+
+        // From a remote store, read each pack's needed blobs with one ranged request instead of one per file, as a
+        // restore does; later links to a hard-linked file are written as links and need no content.
+        await using var batches = repository.Blobs.ReadsAreRemote ? new PackBatchReader(repository.Blobs) : null;
+        var reader = repository.Content;
+        if (batches is not null)
+        {
+            IReadOnlyList<TreeNode> roots = node.Type == NodeType.Directory && node.Subtree is { } top
+                ? (await repository.Snapshots.LoadTreeAsync(top, cancellationToken).ConfigureAwait(false)).Nodes
+                : [node];
+            var linked = new HashSet<(ulong, ulong)>();
+            await ContentPlanner.PlanAsync(repository.Blobs, batches, roots, [], n => n.Links > 1 && n.Inode != 0 && !linked.Add((n.Device, n.Inode)), cancellationToken).ConfigureAwait(false);
+            reader = new ContentReader(repository.Blobs, batches: batches);
+        }
+
         if (start.Length > 0)
         {
-            await WriteEntryAsync(writer, repository, start, node, hardLinks, cancellationToken).ConfigureAwait(false);
+            await WriteEntryAsync(writer, reader, start, node, hardLinks, cancellationToken).ConfigureAwait(false);
         }
 
         if (node.Type == NodeType.Directory && node.Subtree is { } subtree)
@@ -49,7 +64,7 @@ public static class SnapshotDumper
                 }
 
                 skipped = null;
-                await WriteEntryAsync(writer, repository, childPath, child, hardLinks, cancellationToken).ConfigureAwait(false);
+                await WriteEntryAsync(writer, reader, childPath, child, hardLinks, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -74,7 +89,7 @@ public static class SnapshotDumper
         await new ContentReader(repository.Blobs).CopyToAsync(node, output, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteEntryAsync(PaxArchiveWriter writer, BackupRepository repository, string path, TreeNode node, Dictionary<(ulong, ulong), string> hardLinks, CancellationToken cancellationToken)
+    private static async Task WriteEntryAsync(PaxArchiveWriter writer, ContentReader reader, string path, TreeNode node, Dictionary<(ulong, ulong), string> hardLinks, CancellationToken cancellationToken)
     {
         var fileType = node.Mode & 0xF000;
         char type;
@@ -135,15 +150,15 @@ public static class SnapshotDumper
         }
 
         var content = node.Content ?? [];
-        if (node.Sparse && await SparseMap.FindAsync(repository.Content, content, cancellationToken).ConfigureAwait(false) is { } map)
+        if (node.Sparse && await SparseMap.FindAsync(reader, content, cancellationToken).ConfigureAwait(false) is { } map)
         {
-            await WriteSparseAsync(writer, repository, path, node, entry, map, cancellationToken).ConfigureAwait(false);
+            await WriteSparseAsync(writer, reader, path, node, entry, map, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         await writer.WriteHeaderAsync(entry with { Size = node.Size }, cancellationToken).ConfigureAwait(false);
         long written = 0;
-        await repository.Content.CopyToAsync(content, (chunk, ct) =>
+        await reader.CopyToAsync(content, (chunk, ct) =>
         {
             written += chunk.Length;
             return written > node.Size ? ValueTask.FromException(ContentSizeMismatch(path, node)) : writer.WriteDataAsync(chunk, ct);
@@ -163,7 +178,7 @@ public static class SnapshotDumper
     /// extracts: the map and the data, never a wrong file under the real name), then the map as decimal lines padded
     /// to a block, then the data regions back to back.
     /// </summary>
-    private static async Task WriteSparseAsync(PaxArchiveWriter writer, BackupRepository repository, string path, TreeNode node, PaxEntry entry, SparseMap map, CancellationToken cancellationToken)
+    private static async Task WriteSparseAsync(PaxArchiveWriter writer, ContentReader reader, string path, TreeNode node, PaxEntry entry, SparseMap map, CancellationToken cancellationToken)
     {
         if (map.Size != node.Size)
         {
@@ -190,7 +205,7 @@ public static class SnapshotDumper
         await writer.PadAsync(mapText.Length, cancellationToken).ConfigureAwait(false);
 
         long written = 0;
-        await repository.Content.CopyToAsync(map.DataChunks, (chunk, ct) =>
+        await reader.CopyToAsync(map.DataChunks, (chunk, ct) =>
         {
             written += chunk.Length;
             return written > map.DataBytes ? ValueTask.FromException(ContentSizeMismatch(path, node)) : writer.WriteDataAsync(chunk, ct);
