@@ -190,6 +190,24 @@ public sealed class PlanValidatorTests : IDisposable
         result.Findings.Select(f => f.Severity).Should().BeInAscendingOrder("errors come first");
     }
 
+    [Fact]
+    public async Task A_backup_section_the_host_would_refuse_is_reported_as_findings_not_thrown()
+    {
+        var plan = RecoveryPlanLoader.Parse("""
+            backup:
+              jobs: { files: { repository: nowhere, paths: [uploads], schedule: "0 * * * *" } }
+            systems:
+              files: { rpo: 2h, rto: 1h, jobs: [files] }
+            """, json: false, "plan.yaml", _directory);
+        await using var services = RecoveryPlanServices.Create(plan);
+
+        var result = await services.GetRequiredService<RecoveryPlanValidator>().ValidateAsync();
+
+        result.IsValid.Should().BeFalse();
+        result.Findings.Should().Contain(f => f.Rule == "plan" && f.Message.Contains("nowhere"));
+        result.Findings.Should().NotContain(f => f.Rule == "rpo-schedule", "the schedule itself is fine");
+    }
+
     [Theory]
     [InlineData("*/15 * * * *", 15 * 60)]
     [InlineData("0 * * * *", 3600)]

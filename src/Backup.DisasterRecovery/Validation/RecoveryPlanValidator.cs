@@ -1,6 +1,7 @@
 using Backup.Core;
 using Backup.Core.Verification;
 using Backup.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Backup.DisasterRecovery;
@@ -16,17 +17,20 @@ public sealed class RecoveryPlanValidator
 {
     private readonly RecoveryPlan _plan;
     private readonly IOptions<BackupHostingOptions> _options;
-    private BackupHostingOptions _backup;
-    private readonly IBackupRepositoryProvider _repositories;
+    private readonly IServiceProvider _services;
     private readonly TimeProvider _time;
 
     /// <summary>Creates the validator of <paramref name="plan"/> over the host's jobs and repositories.</summary>
-    public RecoveryPlanValidator(RecoveryPlan plan, IOptions<BackupHostingOptions> backup, IBackupRepositoryProvider repositories, TimeProvider time)
+    /// <remarks>
+    /// The <see cref="IBackupRepositoryProvider"/> is taken from <paramref name="services"/> only once the host's
+    /// options validate (it reads them when it is built), so a Backup section the host would refuse becomes findings
+    /// instead of an exception.
+    /// </remarks>
+    public RecoveryPlanValidator(RecoveryPlan plan, IOptions<BackupHostingOptions> backup, IServiceProvider services, TimeProvider time)
     {
         _plan = plan ?? throw new ArgumentNullException(nameof(plan));
         _options = backup ?? throw new ArgumentNullException(nameof(backup));
-        _backup = plan.Backup;
-        _repositories = repositories ?? throw new ArgumentNullException(nameof(repositories));
+        _services = services ?? throw new ArgumentNullException(nameof(services));
         _time = time ?? throw new ArgumentNullException(nameof(time));
     }
 
@@ -35,34 +39,39 @@ public sealed class RecoveryPlanValidator
     {
         options ??= new RecoveryPlanValidationOptions();
         var findings = new List<PlanFinding>();
+        BackupHostingOptions backup;
+        var open = options.OpenRepositories;
         try
         {
-            _backup = _options.Value;
+            backup = _options.Value;
         }
         catch (OptionsValidationException e)
         {
             // The jobs and repositories themselves are wrong (a job naming no repository, a source's engine not
-            // registered): reported like the plan's own problems, and the plan's Backup section judged as written.
+            // registered): reported like the plan's own problems, the plan's Backup section judged as written, and no
+            // repository opened (the repository provider cannot be built on options that do not validate).
             findings.AddRange(e.Failures.Select(failure => PlanRules.Error(PlanRules.PlanRule, null, failure)));
-            _backup = _plan.Backup;
+            backup = _plan.Backup;
+            open = false;
         }
 
-        PlanRules.Check(_plan, _backup, findings);
+        PlanRules.Check(_plan, backup, findings);
 
         var states = new Dictionary<string, RepositoryState>(StringComparer.OrdinalIgnoreCase);
-        if (options.OpenRepositories)
+        if (open)
         {
-            foreach (var name in _plan.Systems.Values.SelectMany(RepositoriesOf).Distinct(StringComparer.OrdinalIgnoreCase).Where(_backup.Repositories.ContainsKey))
+            var repositories = _services.GetRequiredService<IBackupRepositoryProvider>();
+            foreach (var name in _plan.Systems.Values.SelectMany(system => RepositoriesOf(system, backup)).Distinct(StringComparer.OrdinalIgnoreCase).Where(backup.Repositories.ContainsKey))
             {
-                states[name] = await InspectAsync(name, options.CheckRepositories, findings, cancellationToken).ConfigureAwait(false);
+                states[name] = await InspectAsync(repositories, name, options.CheckRepositories, findings, cancellationToken).ConfigureAwait(false);
             }
         }
 
         var copies = new Dictionary<string, CopyCompliance>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, system) in _plan.Systems)
         {
-            await CheckScheduleAsync(name, system, states, findings, cancellationToken).ConfigureAwait(false);
-            copies[name] = CopyRules.Assess(name, system, _backup, states, options.OpenRepositories && options.CheckRepositories, findings);
+            await CheckScheduleAsync(name, system, backup, states, findings, cancellationToken).ConfigureAwait(false);
+            copies[name] = CopyRules.Assess(name, system, backup, states, open && options.CheckRepositories, findings);
         }
 
         return new PlanValidationResult
@@ -73,11 +82,11 @@ public sealed class RecoveryPlanValidator
     }
 
     /// <summary>Every repository a system's data is in or restored from, as named in the plan.</summary>
-    internal IEnumerable<string> RepositoriesOf(RecoverySystem system)
+    internal static IEnumerable<string> RepositoriesOf(RecoverySystem system, BackupHostingOptions backup)
     {
         foreach (var jobName in system.Jobs)
         {
-            if (_backup.Jobs.TryGetValue(jobName, out var job))
+            if (backup.Jobs.TryGetValue(jobName, out var job))
             {
                 if (job.Repository is { } repository)
                 {
@@ -108,12 +117,12 @@ public sealed class RecoveryPlanValidator
         }
     }
 
-    private async Task<RepositoryState> InspectAsync(string name, bool check, List<PlanFinding> findings, CancellationToken cancellationToken)
+    private async Task<RepositoryState> InspectAsync(IBackupRepositoryProvider repositories, string name, bool check, List<PlanFinding> findings, CancellationToken cancellationToken)
     {
         BackupRepository repository;
         try
         {
-            repository = await _repositories.GetAsync(name, cancellationToken).ConfigureAwait(false);
+            repository = await repositories.GetAsync(name, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -151,7 +160,7 @@ public sealed class RecoveryPlanValidator
         return new RepositoryState(repository, errors.Count);
     }
 
-    private async Task CheckScheduleAsync(string systemName, RecoverySystem system, Dictionary<string, RepositoryState> states, List<PlanFinding> findings, CancellationToken cancellationToken)
+    private async Task CheckScheduleAsync(string systemName, RecoverySystem system, BackupHostingOptions backup, Dictionary<string, RepositoryState> states, List<PlanFinding> findings, CancellationToken cancellationToken)
     {
         if (system.Rpo is not { } rpo || rpo <= TimeSpan.Zero)
         {
@@ -160,7 +169,7 @@ public sealed class RecoveryPlanValidator
 
         foreach (var jobName in system.Jobs)
         {
-            if (!_backup.Jobs.TryGetValue(jobName, out var job))
+            if (!backup.Jobs.TryGetValue(jobName, out var job))
             {
                 continue;
             }
