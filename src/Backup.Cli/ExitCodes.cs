@@ -7,7 +7,7 @@ namespace Backup.Cli;
 /// <item><term>1</term><description>Error: the command failed (I/O, storage, bad input, anything unexpected).</description></item>
 /// <item><term>2</term><description>Usage error: unknown verb or option, missing or invalid argument.</description></item>
 /// <item><term>3</term><description>Partial: the backup was stored but some files could not be read, or a restore could not restore some entries (each is listed on stderr).</description></item>
-/// <item><term>4</term><description>Problems found: check found errors in the repository, or verify's restore drill did not restore every file exactly, or a database drill found a differing table or an integrity problem (each is listed), or a 'dr drill' failed.</description></item>
+/// <item><term>4</term><description>Problems found: check found errors in the repository, or verify's restore drill did not restore every file exactly, or a database drill found a differing table or an integrity problem, or <c>dr validate</c> found errors in the plan, or a <c>dr drill</c> failed (each is listed).</description></item>
 /// <item><term>10</term><description>Repository not found at the given location.</description></item>
 /// <item><term>11</term><description>Wrong password: it opens none of the repository's keys.</description></item>
 /// <item><term>12</term><description>Repository damaged: stored data is missing, altered or corrupt.</description></item>
@@ -35,7 +35,7 @@ internal static class ExitCodes
           1    error
           2    usage error (unknown verb or option, bad argument)
           3    partial: some entries could not be backed up or restored (listed on stderr)
-          4    problems found: check found errors, verify's restore drill failed (files or tables; each is listed), or a dr drill failed
+          4    problems found: check found errors, verify's restore drill failed (files or tables), or dr validate found gaps, or a dr drill failed (each is listed)
           10   repository not found
           11   wrong password
           12   repository damaged (missing or altered data)

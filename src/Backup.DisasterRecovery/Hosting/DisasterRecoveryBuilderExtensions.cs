@@ -19,6 +19,7 @@ public static class DisasterRecoveryBuilderExtensions
         // Each part of the package registers its services here (drill runner, validator, report, hosted drills).
         builder.Services.TryAddSingleton(_ => new DrillHttpClient());
         builder.Services.TryAddSingleton<IRecoveryDrillRunner, RecoveryDrillRunner>();
+        builder.Services.TryAddSingleton<RecoveryPlanValidator>();
         return builder;
     }
 }
