@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the database servers and client tools the provider tests need, the SMTP server the email alert tests
-# need (python3-aiosmtpd), and setfacl (acl) for the POSIX ACL round trip of the file tests, on Debian/Ubuntu,
+# need (python3-aiosmtpd), setfacl (acl) for the POSIX ACL round trip of the file tests, and headless Chromium
+# (chromium) that renders the disaster-recovery HTML report in its test, on Debian/Ubuntu,
 # without starting them:
 # the tests start their own throwaway servers on free ports in temporary directories.
 # Idempotent: re-running it on a machine that has everything installs nothing.
 set -euo pipefail
 
-packages=(postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client python3-aiosmtpd acl)
+packages=(postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client python3-aiosmtpd acl chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
