@@ -1,6 +1,7 @@
 using Backup.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Backup.DisasterRecovery;
 
@@ -18,6 +19,19 @@ public static class DisasterRecoveryBuilderExtensions
         builder.Services.TryAddSingleton(plan);
         // Each part of the package registers its services here (drill runner, validator, report, hosted drills).
         builder.Services.TryAddSingleton<RecoveryReportBuilder>();
+        AddHostedDrills(builder.Services);
         return builder;
+    }
+
+    /// <summary>Scheduled drills (systems with a drill schedule), the drill history the health checks read, and the achieved RPO/RTO gauges.</summary>
+    private static void AddHostedDrills(IServiceCollection services)
+    {
+        services.TryAddSingleton<RecoveryDrillHistory>();
+        services.TryAddSingleton(sp => new DisasterRecoveryTelemetry(
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>() ?? new OwnedMeterFactory(),
+            sp.GetRequiredService<RecoveryPlan>(),
+            sp.GetRequiredService<RecoveryDrillHistory>()));
+        services.TryAddSingleton<RecoveryDrillScheduler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RecoveryDrillScheduler>(sp => sp.GetRequiredService<RecoveryDrillScheduler>()));
     }
 }

@@ -44,8 +44,8 @@ internal sealed class ReportFixture : IAsyncDisposable
         },
     };
 
-    /// <summary>Creates the repository, stores the drills and builds the services at <paramref name="now"/>.</summary>
-    public static async Task<ReportFixture> CreateAsync(DateTimeOffset now, bool storeDrills = true)
+    /// <summary>Creates the repository, stores the drills and builds the services (plus <paramref name="configure"/>'s) at <paramref name="now"/>.</summary>
+    public static async Task<ReportFixture> CreateAsync(DateTimeOffset now, bool storeDrills = true, Action<BackupBuilder>? configure = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "dr-report-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(root, "data"));
@@ -66,7 +66,11 @@ internal sealed class ReportFixture : IAsyncDisposable
         plan.Systems["wiki"] = wiki;
 
         var time = new FakeTimeProvider(now);
-        var services = RecoveryPlanServices.Create(plan, builder => builder.Services.AddLogging().AddSingleton<TimeProvider>(time));
+        var services = RecoveryPlanServices.Create(plan, builder =>
+        {
+            builder.Services.AddLogging().AddSingleton<TimeProvider>(time);
+            configure?.Invoke(builder);
+        });
         if (storeDrills)
         {
             var repository = await services.GetRequiredService<IBackupRepositoryProvider>().GetAsync("main");
