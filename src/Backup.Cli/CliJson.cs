@@ -22,6 +22,7 @@ namespace Backup.Cli;
 [JsonSerializable(typeof(ForgetOutput))]
 [JsonSerializable(typeof(PruneOutput))]
 [JsonSerializable(typeof(CheckOutput))]
+[JsonSerializable(typeof(Commands.DrValidateOutput))]
 [JsonSerializable(typeof(RepairOutput))]
 [JsonSerializable(typeof(VerifyOutput))]
 [JsonSerializable(typeof(DatabaseRestoreOutput))]

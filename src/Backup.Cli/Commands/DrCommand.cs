@@ -8,7 +8,8 @@ internal static class DrCommand
     public static Command Create(CommandRunner runner)
     {
         var command = new Command("dr", "Disaster-recovery plans: validate a plan, drill its systems, report on them, write the runbook.");
-        _ = runner;
+        command.Subcommands.Add(DrValidateCommand.Create(runner));
+        command.Subcommands.Add(DrRunbookCommand.Create(runner));
         return command;
     }
 }

@@ -18,6 +18,7 @@ public static class DisasterRecoveryBuilderExtensions
         ArgumentNullException.ThrowIfNull(plan);
         builder.Services.TryAddSingleton(plan);
         // Each part of the package registers its services here (drill runner, validator, report, hosted drills).
+        builder.Services.TryAddSingleton<RecoveryPlanValidator>();
         builder.Services.TryAddSingleton<RecoveryReportBuilder>();
         AddHostedDrills(builder.Services);
         return builder;

@@ -1,5 +1,8 @@
 using Backup.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Backup.DisasterRecovery;
 
@@ -24,6 +27,9 @@ public static class RecoveryPlanServices
             builder.AddDisasterRecovery(plan);
         });
         services.Configure<BackupHostingOptions>(options => CopyInto(plan.Backup, options));
+        // The backup services log through ILogger<T>; silent unless configure registered real logging.
+        services.TryAddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(Logger<>)));
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 

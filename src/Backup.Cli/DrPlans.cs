@@ -1,0 +1,47 @@
+using Backup.DisasterRecovery;
+using Backup.Providers.Azure;
+using Backup.Providers.S3;
+using Backup.Providers.Sftp;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Backup.Cli;
+
+/// <summary>
+/// What every <c>backup dr</c> command does first: read the plan (every problem on its own line, exit 1) and build
+/// the services it runs on, with the tool's remote target providers and database engines (settings from the
+/// environment variables each provider names, as for <c>--repo</c>).
+/// </summary>
+internal static class DrPlans
+{
+    /// <summary>The plan at <paramref name="path"/>, or null after printing why it could not be read.</summary>
+    public static async Task<RecoveryPlan?> LoadAsync(CommandContext context, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RecoveryPlanLoader.LoadAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RecoveryPlanException e)
+        {
+            var lines = e.Errors.Count == 1 ? [$"{path}: {e.Errors[0]}"] : e.Errors.Select(error => $"{path}: {error}").Prepend($"{path}: {e.Errors.Count} problems in the plan:");
+            foreach (var line in lines)
+            {
+                await context.Output.ErrorAsync($"error: {line}").ConfigureAwait(false);
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>The plan's services (the caller disposes them).</summary>
+    public static ServiceProvider Services(RecoveryPlan plan) =>
+        RecoveryPlanServices.Create(plan, builder =>
+        {
+            builder.AddTargetProvider(new SftpTargetProvider());
+            builder.AddTargetProvider(new S3TargetProvider());
+            builder.AddTargetProvider(new AzureTargetProvider());
+            foreach (var engine in DatabaseEngines.All)
+            {
+                builder.AddDatabaseEngine(engine.Engine);
+            }
+        });
+}

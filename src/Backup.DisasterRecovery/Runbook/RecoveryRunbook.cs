@@ -1,0 +1,325 @@
+using System.Globalization;
+using System.Text;
+using Backup.Extensions.DependencyInjection;
+
+namespace Backup.DisasterRecovery;
+
+/// <summary>
+/// The human runbook of a plan (Markdown): its systems by tier, each with its objectives, the jobs and copies that
+/// hold its data, and its recovery steps in order with the exact commands an operator would type without the
+/// tool's drill machinery at hand: <c>backup restore</c> for files and databases, <c>curl</c> for HTTP calls, a
+/// polling loop for health waits and <c>backup verify</c>. Secrets appear only as where they come from (an
+/// environment variable or a file) or as a placeholder; the plan never holds them.
+/// </summary>
+public static class RecoveryRunbook
+{
+    /// <summary>The runbook of <paramref name="plan"/>, jobs and repositories taken from its Backup section.</summary>
+    public static string ToMarkdown(RecoveryPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var backup = plan.Backup;
+        var text = new StringBuilder();
+        var systems = plan.Systems.OrderBy(s => s.Value.Tier).ThenBy(s => s.Key, StringComparer.OrdinalIgnoreCase).ToList();
+        text.AppendLine(CultureInfo.InvariantCulture, $"# Disaster-recovery runbook: {plan.Name ?? "plan"}");
+        text.AppendLine();
+        text.AppendLine("Generated from the plan; regenerate it with `backup dr runbook PLAN` whenever the plan changes, rather than editing it.");
+        text.AppendLine("Recover systems in tier order (tier 1 first). Each step shows the commands to type; run them in a POSIX shell with the `backup` tool and `curl` installed.");
+        text.AppendLine("Secrets are never written here: commands read them from the environment variable or file the plan names, or show a `<placeholder>` to fill in.");
+        text.AppendLine();
+        text.AppendLine("| Tier | System | RPO | RTO | Jobs | Steps |");
+        text.AppendLine("|---:|---|---:|---:|---|---:|");
+        foreach (var (name, system) in systems)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {system.Tier} | [{Cell(name)}](#{Anchor(name)}) | {Objective(system.Rpo)} | {Objective(system.Rto)} | {Cell(string.Join(", ", system.Jobs))} | {system.Steps.Count} |");
+        }
+
+        foreach (var (name, system) in systems)
+        {
+            WriteSystem(text, name, system, plan, backup);
+        }
+
+        return text.ToString();
+    }
+
+    private static void WriteSystem(StringBuilder text, string name, RecoverySystem system, RecoveryPlan plan, BackupHostingOptions backup)
+    {
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"## {name}");
+        text.AppendLine();
+        if (!string.IsNullOrWhiteSpace(system.Description))
+        {
+            text.AppendLine(system.Description.Trim());
+            text.AppendLine();
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Tier {system.Tier}; at most {Objective(system.Rpo)} of data lost (RPO); back in service within {Objective(system.Rto)} (RTO).");
+        foreach (var jobName in system.Jobs)
+        {
+            if (backup.Jobs.TryGetValue(jobName, out var job))
+            {
+                var what = PlanRules.DatabaseEngineOf(job, backup) is { } engine ? $"the {engine} database of source '{job.Source}'" : $"files ({string.Join(", ", job.Paths.Select(p => $"`{p}`"))})";
+                var copies = job.CopyTo.Count > 0 ? $", copied to {string.Join(", ", job.CopyTo.Select(c => $"'{c}'"))}" : "";
+                text.AppendLine(CultureInfo.InvariantCulture, $"- Job '{jobName}': {what} into repository '{job.Repository}'{copies}; schedule `{job.Schedule ?? "none (on demand)"}`{(job.TimeZone is { } zone ? $" ({zone})" : "")}.");
+            }
+            else
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- Job '{jobName}': not defined in the plan.");
+            }
+        }
+
+        foreach (var copy in system.Copies)
+        {
+            var traits = new List<string>();
+            if (copy.OffSite)
+            {
+                traits.Add("off site");
+            }
+
+            if (copy.Immutable == true)
+            {
+                traits.Add("immutable");
+            }
+
+            if (copy.Media is { } media)
+            {
+                traits.Add(media);
+            }
+
+            text.AppendLine(CultureInfo.InvariantCulture, $"- Copy in repository '{copy.Repository}'{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")}: recover from it when the primary is lost (`--repo` below).");
+        }
+
+        text.AppendLine();
+        text.AppendLine("### Steps");
+        if (system.Steps.Count == 0)
+        {
+            text.AppendLine();
+            text.AppendLine("The plan lists no recovery steps for this system.");
+            return;
+        }
+
+        var restores = new Dictionary<string, RestoreStep>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < system.Steps.Count; i++)
+        {
+            var step = system.Steps[i];
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"{i + 1}. **{step.Name}** (at most {Objective(step.Timeout)})");
+            text.AppendLine();
+            var lines = step.Kind switch
+            {
+                RecoveryStepKind.Restore => Restore(step.Restore!, plan, backup),
+                RecoveryStepKind.Command => Command(step.Command!),
+                RecoveryStepKind.Http => Http(step.Http!),
+                RecoveryStepKind.WaitFor => Wait(step.WaitFor!, step.Timeout),
+                RecoveryStepKind.Verify => Verify(step.Verify!, restores, plan, backup),
+                _ => ["# This step is malformed in the plan (it must do exactly one thing): see `backup dr validate`."],
+            };
+            if (step.Restore is { } restore && step.Name is { } stepName)
+            {
+                restores[stepName] = restore;
+            }
+
+            text.AppendLine("   ```sh");
+            foreach (var line in lines)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"   {line}");
+            }
+
+            text.AppendLine("   ```");
+        }
+    }
+
+    private static List<string> Restore(RestoreStep restore, RecoveryPlan plan, BackupHostingOptions backup)
+    {
+        var lines = new List<string>();
+        if (restore.Job is null || !backup.Jobs.TryGetValue(restore.Job, out var job))
+        {
+            return [$"# The job '{restore.Job}' is not defined in the plan."];
+        }
+
+        var repositoryName = restore.Repository ?? job.Repository;
+        Settings(lines, repositoryName, backup);
+        var snapshot = Snapshot(lines, restore.Job, repositoryName, restore.Snapshot, backup);
+        var engine = PlanRules.DatabaseEngineOf(job, backup);
+        if (engine is null)
+        {
+            var command = new StringBuilder($"{Backup(repositoryName, backup)} restore {snapshot} --target {(restore.Directory is { } directory ? ShellText.Quote(directory) : "'<directory to restore into>'")}");
+            foreach (var path in restore.Paths)
+            {
+                command.Append(CultureInfo.InvariantCulture, $" --include {ShellText.Quote(path)}");
+            }
+
+            lines.Add(command.ToString());
+            return lines;
+        }
+
+        var server = restore.ConnectionString is { } connectionString ? ShellText.Quote(connectionString) : "'<connection string of the server to restore into, without password>'";
+        if (!string.Equals(engine, "sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            lines.Add($"export BACKUP_DB_PASSWORD={ShellText.Secret(restore.PasswordEnvironmentVariable, restore.PasswordFile, "password of the database server")}");
+        }
+
+        lines.Add($"{Backup(repositoryName, backup)} restore {snapshot} --to-{engine} {server}{(restore.Database is { } database ? $" --database {ShellText.Quote(database)}" : "")}");
+        return lines;
+    }
+
+    private static List<string> Verify(VerifyStep verify, Dictionary<string, RestoreStep> restores, RecoveryPlan plan, BackupHostingOptions backup)
+    {
+        if (verify.Restore is null || !restores.TryGetValue(verify.Restore, out var restore) || restore.Job is null || !backup.Jobs.TryGetValue(restore.Job, out var job))
+        {
+            return [$"# Verifies '{verify.Restore}', which is not an earlier restore step of this system."];
+        }
+
+        var lines = new List<string> { $"# Proves the snapshot restored by '{verify.Restore}' is complete and intact (a restore drill into scratch space)." };
+        var repositoryName = restore.Repository ?? job.Repository;
+        var snapshot = Snapshot(lines, restore.Job, repositoryName, restore.Snapshot, backup, listed: true);
+        var engine = PlanRules.DatabaseEngineOf(job, backup);
+        if (engine is null || string.Equals(engine, "sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            lines.Add($"{Backup(repositoryName, backup)} verify {snapshot}{(plan.Scratch.Directory is { } scratch ? $" --scratch {ShellText.Quote(scratch)}" : "")}");
+            return lines;
+        }
+
+        plan.Scratch.Databases.TryGetValue(engine, out var server);
+        lines.Add($"export BACKUP_DB_PASSWORD={ShellText.Secret(server?.PasswordEnvironmentVariable, server?.PasswordFile, "password of the scratch server")}");
+        var scratchServer = server?.ConnectionString is { } connectionString ? ShellText.Quote(connectionString) : "'<connection string of a scratch server>'";
+        lines.Add($"{Backup(repositoryName, backup)} verify {snapshot} --scratch {scratchServer}");
+        return lines;
+    }
+
+    /// <summary>
+    /// The snapshot argument: the ID prefix the plan names, or "latest" when the repository holds only this job's
+    /// snapshots; otherwise the job's snapshots are listed first (the tool's "latest" is the repository's newest).
+    /// </summary>
+    private static string Snapshot(List<string> lines, string jobName, string? repositoryName, string snapshot, BackupHostingOptions backup, bool listed = false)
+    {
+        if (!string.Equals(snapshot, "latest", StringComparison.OrdinalIgnoreCase))
+        {
+            return ShellText.Quote(snapshot);
+        }
+
+        var shared = backup.Jobs.Any(j => !string.Equals(j.Key, jobName, StringComparison.OrdinalIgnoreCase)
+            && (string.Equals(j.Value.Repository, repositoryName, StringComparison.OrdinalIgnoreCase) || j.Value.CopyTo.Contains(repositoryName ?? "", StringComparer.OrdinalIgnoreCase)));
+        if (!shared)
+        {
+            return "latest";
+        }
+
+        if (!listed)
+        {
+            lines.Add($"{Backup(repositoryName, backup)} snapshots --tag {ShellText.Quote("job:" + jobName)}   # take the newest complete one");
+        }
+
+        return "'<snapshot ID>'";
+    }
+
+    /// <summary>
+    /// How the tool reaches a repository: "backup --repo LOCATION" with its password from the plan's file
+    /// (--password-file) or variable (BACKUP_PASSWORD set from it for the one command).
+    /// </summary>
+    private static string Backup(string? name, BackupHostingOptions backup)
+    {
+        if (name is null || !backup.Repositories.TryGetValue(name, out var repository))
+        {
+            return "backup --repo '<repository location>'";
+        }
+
+        var location = string.IsNullOrWhiteSpace(repository.Location) ? repository.Path : repository.Location;
+        var command = $"backup --repo {(location is null ? "'<repository location>'" : ShellText.Quote(location))}";
+        if (!string.IsNullOrWhiteSpace(repository.PasswordFile))
+        {
+            return command + $" --password-file {ShellText.Quote(repository.PasswordFile)}";
+        }
+
+        if (!string.IsNullOrWhiteSpace(repository.PasswordEnvironmentVariable))
+        {
+            return repository.PasswordEnvironmentVariable == "BACKUP_PASSWORD" ? command : $"BACKUP_PASSWORD=\"${{{repository.PasswordEnvironmentVariable}}}\" {command}";
+        }
+
+        return $"BACKUP_PASSWORD=\"<password of repository '{name}'>\" {command}";
+    }
+
+    /// <summary>A reminder of the provider settings a remote repository needs, by name only (their values, secret or not, come from the environment).</summary>
+    private static void Settings(List<string> lines, string? name, BackupHostingOptions backup)
+    {
+        if (name is not null && backup.Repositories.TryGetValue(name, out var repository) && repository.Settings.Count > 0)
+        {
+            lines.Add($"# Repository '{name}' needs its provider's settings in the environment: {string.Join(", ", repository.Settings.Keys.Order(StringComparer.OrdinalIgnoreCase))} (see the provider's variables in 'backup --help').");
+        }
+    }
+
+    private static List<string> Command(CommandStep command)
+    {
+        var lines = new List<string>();
+        var prefix = new StringBuilder();
+        if (command.WorkingDirectory is { } directory)
+        {
+            lines.Add($"cd {ShellText.Quote(directory)}");
+        }
+
+        foreach (var (name, value) in command.Environment)
+        {
+            prefix.Append(CultureInfo.InvariantCulture, $"{name}={ShellText.Quote(value)} ");
+        }
+
+        lines.Add(prefix + string.Join(' ', command.Run.Select(ShellText.Quote)));
+        return lines;
+    }
+
+    private static List<string> Http(HttpStep http)
+    {
+        var command = new StringBuilder($"curl -sS -X {http.Method.ToUpperInvariant()}");
+        foreach (var (name, value) in http.Headers)
+        {
+            command.Append(CultureInfo.InvariantCulture, $" -H {ShellText.Quote($"{name}: {value}")}");
+        }
+
+        foreach (var (name, source) in http.SecretHeaders)
+        {
+            var value = source.StartsWith("env:", StringComparison.OrdinalIgnoreCase) ? $"${{{source[4..]}}}"
+                : source.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? $"$(head -n 1 {ShellText.Quote(source[5..])})"
+                : $"<{name}>";
+            command.Append(CultureInfo.InvariantCulture, $" -H \"{name}: {value}\"");
+        }
+
+        if (http.Body is { } body)
+        {
+            command.Append(CultureInfo.InvariantCulture, $" -H {ShellText.Quote($"Content-Type: {http.ContentType ?? "application/json"}")} --data-raw {ShellText.Quote(body)}");
+        }
+
+        var expected = http.ExpectStatus.Count == 0 ? null : string.Join('|', http.ExpectStatus);
+        if (expected is null)
+        {
+            command.Append(" --fail-with-body");
+        }
+        else
+        {
+            command.Append(" -o /dev/stderr -w '%{http_code}\\n'");
+        }
+
+        command.Append(CultureInfo.InvariantCulture, $" {ShellText.Quote(http.Url?.OriginalString ?? "<url>")}");
+        return expected is null
+            ? [command.ToString()]
+            : [$"{command} | grep -qxE {ShellText.Quote(expected)}   # expects HTTP {expected.Replace("|", " or ", StringComparison.Ordinal)}"];
+    }
+
+    private static List<string> Wait(WaitStep wait, TimeSpan timeout)
+    {
+        var expected = wait.ExpectStatus.Count == 0 ? "200" : string.Join('|', wait.ExpectStatus);
+        var seconds = Math.Max(1, (long)Math.Ceiling(timeout.TotalSeconds));
+        var interval = Math.Max(1, (long)Math.Ceiling(wait.Interval.TotalSeconds));
+        return
+        [
+            $"# Polls until the URL answers HTTP {expected.Replace("|", " or ", StringComparison.Ordinal)}; gives up after {Objective(timeout)}.",
+            $"timeout {seconds} sh -c 'until curl -s -o /dev/null -w \"%{{http_code}}\" \"$0\" | grep -qxE \"{expected}\"; do sleep {interval}; done' {ShellText.Quote(wait.Url?.OriginalString ?? "<url>")}",
+        ];
+    }
+
+    private static string Objective(TimeSpan? duration) => duration is { } d ? PlanDurations.Format(d) : "(not set)";
+
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+
+    // GitHub's heading anchors: lower case, spaces to dashes, punctuation dropped.
+    private static string Anchor(string heading) =>
+        new([.. heading.ToLowerInvariant().Where(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_').Select(c => c == ' ' ? '-' : c)]);
+}

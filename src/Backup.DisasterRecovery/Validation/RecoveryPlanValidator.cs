@@ -1,0 +1,239 @@
+using Backup.Core;
+using Backup.Core.Verification;
+using Backup.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Backup.DisasterRecovery;
+
+/// <summary>
+/// Checks that a plan can deliver what it promises: every system protected by at least one existing job; each RPO
+/// reachable by its jobs' schedules (the longest gap between two runs plus the time a run typically takes); the
+/// copies against 3-2-1-1-0, with the reason for each gap; every repository opens; a structural check of every copy
+/// finds no error; every step well formed. Jobs and repositories are the host's (<see cref="BackupHostingOptions"/>;
+/// outside a host, the plan's own Backup section through <see cref="RecoveryPlanServices"/>).
+/// </summary>
+public sealed class RecoveryPlanValidator
+{
+    private readonly RecoveryPlan _plan;
+    private readonly IOptions<BackupHostingOptions> _options;
+    private BackupHostingOptions _backup;
+    private readonly IBackupRepositoryProvider _repositories;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the validator of <paramref name="plan"/> over the host's jobs and repositories.</summary>
+    public RecoveryPlanValidator(RecoveryPlan plan, IOptions<BackupHostingOptions> backup, IBackupRepositoryProvider repositories, TimeProvider time)
+    {
+        _plan = plan ?? throw new ArgumentNullException(nameof(plan));
+        _options = backup ?? throw new ArgumentNullException(nameof(backup));
+        _backup = plan.Backup;
+        _repositories = repositories ?? throw new ArgumentNullException(nameof(repositories));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+    }
+
+    /// <summary>Validates the plan; <paramref name="options"/> says whether repositories are opened and checked (both by default).</summary>
+    public async Task<PlanValidationResult> ValidateAsync(RecoveryPlanValidationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new RecoveryPlanValidationOptions();
+        var findings = new List<PlanFinding>();
+        try
+        {
+            _backup = _options.Value;
+        }
+        catch (OptionsValidationException e)
+        {
+            // The jobs and repositories themselves are wrong (a job naming no repository, a source's engine not
+            // registered): reported like the plan's own problems, and the plan's Backup section judged as written.
+            findings.AddRange(e.Failures.Select(failure => PlanRules.Error(PlanRules.PlanRule, null, failure)));
+            _backup = _plan.Backup;
+        }
+
+        PlanRules.Check(_plan, _backup, findings);
+
+        var states = new Dictionary<string, RepositoryState>(StringComparer.OrdinalIgnoreCase);
+        if (options.OpenRepositories)
+        {
+            foreach (var name in _plan.Systems.Values.SelectMany(RepositoriesOf).Distinct(StringComparer.OrdinalIgnoreCase).Where(_backup.Repositories.ContainsKey))
+            {
+                states[name] = await InspectAsync(name, options.CheckRepositories, findings, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var copies = new Dictionary<string, CopyCompliance>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, system) in _plan.Systems)
+        {
+            await CheckScheduleAsync(name, system, states, findings, cancellationToken).ConfigureAwait(false);
+            copies[name] = CopyRules.Assess(name, system, _backup, states, options.OpenRepositories && options.CheckRepositories, findings);
+        }
+
+        return new PlanValidationResult
+        {
+            Findings = [.. findings.OrderBy(f => f.Severity)],
+            Copies = copies,
+        };
+    }
+
+    /// <summary>Every repository a system's data is in or restored from, as named in the plan.</summary>
+    internal IEnumerable<string> RepositoriesOf(RecoverySystem system)
+    {
+        foreach (var jobName in system.Jobs)
+        {
+            if (_backup.Jobs.TryGetValue(jobName, out var job))
+            {
+                if (job.Repository is { } repository)
+                {
+                    yield return repository;
+                }
+
+                foreach (var copy in job.CopyTo)
+                {
+                    yield return copy;
+                }
+            }
+        }
+
+        foreach (var copy in system.Copies)
+        {
+            if (copy.Repository is { } repository)
+            {
+                yield return repository;
+            }
+        }
+
+        foreach (var step in system.Steps)
+        {
+            if (step.Restore?.Repository is { } repository)
+            {
+                yield return repository;
+            }
+        }
+    }
+
+    private async Task<RepositoryState> InspectAsync(string name, bool check, List<PlanFinding> findings, CancellationToken cancellationToken)
+    {
+        BackupRepository repository;
+        try
+        {
+            repository = await _repositories.GetAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            findings.Add(PlanRules.Error(PlanRules.Repository, null, $"Backup:Repositories:{name}: does not open: {e.Message}"));
+            return new RepositoryState(null, null);
+        }
+
+        if (!check)
+        {
+            return new RepositoryState(repository, null);
+        }
+
+        CheckResult result;
+        try
+        {
+            result = await new VerificationService(repository, _time).CheckAsync(new CheckOptions(), progress: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            findings.Add(PlanRules.Error(PlanRules.Repository, null, $"Backup:Repositories:{name}: the structural check could not run: {e.Message}"));
+            return new RepositoryState(repository, null);
+        }
+
+        var errors = result.Errors.ToList();
+        foreach (var problem in errors.Take(5))
+        {
+            findings.Add(PlanRules.Error(PlanRules.Repository, null, $"Backup:Repositories:{name}: check found {problem.Kind} in {problem.Object}: {problem.Message}"));
+        }
+
+        if (errors.Count > 5)
+        {
+            findings.Add(PlanRules.Error(PlanRules.Repository, null, $"Backup:Repositories:{name}: check found {errors.Count - 5} more error(s)."));
+        }
+
+        return new RepositoryState(repository, errors.Count);
+    }
+
+    private async Task CheckScheduleAsync(string systemName, RecoverySystem system, Dictionary<string, RepositoryState> states, List<PlanFinding> findings, CancellationToken cancellationToken)
+    {
+        if (system.Rpo is not { } rpo || rpo <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        foreach (var jobName in system.Jobs)
+        {
+            if (!_backup.Jobs.TryGetValue(jobName, out var job))
+            {
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(job.Schedule))
+            {
+                findings.Add(PlanRules.Error(PlanRules.RpoSchedule, systemName,
+                    $"Systems:{systemName}:Rpo: job '{jobName}' has no Schedule, so it runs only when asked and nothing keeps its data within the RPO of {PlanDurations.Format(rpo)}; give it a schedule."));
+                continue;
+            }
+
+            TimeSpan? gap;
+            try
+            {
+                gap = ScheduleGaps.Longest(CronSchedule.Parse(job.Schedule, job.TimeZone), _time.GetUtcNow());
+            }
+            catch (FormatException e)
+            {
+                findings.Add(PlanRules.Error(PlanRules.RpoSchedule, systemName, $"Backup:Jobs:{jobName}:Schedule: {e.Message}."));
+                continue;
+            }
+
+            if (gap is null)
+            {
+                findings.Add(PlanRules.Error(PlanRules.RpoSchedule, systemName,
+                    $"Systems:{systemName}:Rpo: job '{jobName}''s schedule '{job.Schedule}' runs at most once, so it cannot keep its data within the RPO of {PlanDurations.Format(rpo)}."));
+                continue;
+            }
+
+            var duration = job.Repository is { } repositoryName && states.TryGetValue(repositoryName, out var state) && state.Repository is { } repository
+                ? await TypicalDurationAsync(repository, jobName, cancellationToken).ConfigureAwait(false)
+                : null;
+            var worst = gap.Value + (duration ?? TimeSpan.Zero);
+            if (worst > rpo)
+            {
+                var runs = duration is { } d ? $" plus the {PlanDurations.Format(d)} a run typically takes" : "";
+                findings.Add(PlanRules.Error(PlanRules.RpoSchedule, systemName,
+                    $"Systems:{systemName}:Rpo: {PlanDurations.Format(rpo)} cannot be met by job '{jobName}': its schedule '{job.Schedule}' leaves up to {PlanDurations.Format(gap.Value)} between runs{runs}, " +
+                    $"so up to {PlanDurations.Format(worst)} of data can be lost; schedule the job more often or raise the RPO."));
+            }
+        }
+    }
+
+    /// <summary>The median duration of the job's recent snapshots (its tag "job:NAME"), or null when none recorded one.</summary>
+    private static async Task<TimeSpan?> TypicalDurationAsync(BackupRepository repository, string jobName, CancellationToken cancellationToken)
+    {
+        var tag = "job:" + jobName;
+        var durations = new List<(DateTimeOffset Time, TimeSpan Duration)>();
+        try
+        {
+            await foreach (var snapshot in repository.Snapshots.ListAsync(onError: null, cancellationToken).ConfigureAwait(false))
+            {
+                if (snapshot.Statistics.Duration > TimeSpan.Zero && snapshot.Tags.Contains(tag, StringComparer.OrdinalIgnoreCase))
+                {
+                    durations.Add((snapshot.Time, snapshot.Statistics.Duration));
+                }
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The check reports an unreadable repository; the schedule is then judged without durations.
+            return null;
+        }
+
+        if (durations.Count == 0)
+        {
+            return null;
+        }
+
+        var recent = durations.OrderByDescending(d => d.Time).Take(20).Select(d => d.Duration).Order().ToList();
+        return recent[recent.Count / 2];
+    }
+}
+
+/// <summary>What validation learned about one repository: the open repository (null when it did not open) and the check's error count (null when not checked).</summary>
+internal sealed record RepositoryState(BackupRepository? Repository, int? CheckErrors);

@@ -1,0 +1,126 @@
+using System.Text.Json;
+
+namespace Backup.Cli.Tests;
+
+/// <summary><c>backup dr validate</c> and <c>backup dr runbook</c> on plans over real local repositories.</summary>
+public sealed class DrPlanCliTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public DrPlanCliTests()
+    {
+        Directory.CreateDirectory(_cli.PathOf("data"));
+        File.WriteAllText(_cli.PathOf("data/orders.csv"), "1,2,3\n");
+    }
+
+    public void Dispose() => _cli.Dispose();
+
+    // Two repositories: the job's (on disk here) and an append-only copy described as off site on tape, so 3-2-1-1-0 holds.
+    private const string ValidPlan = """
+        name: files-plan
+        backup:
+          repositories:
+            local: { location: repo, passwordEnvironmentVariable: BACKUP_PASSWORD }
+            vault: { location: vault, passwordEnvironmentVariable: BACKUP_PASSWORD, createIfMissing: true, appendOnly: true }
+          jobs:
+            files: { repository: local, paths: [data], schedule: "*/15 * * * *", copyTo: [vault] }
+        systems:
+          files:
+            rpo: 1h
+            rto: 30m
+            jobs: [files]
+            copies:
+              - { repository: vault, offSite: true, media: tape }
+            steps:
+              - name: Restore the files
+                restore: { job: files, directory: /srv/files }
+              - name: Tell the team
+                http:
+                  url: https://chat.example/hooks/dr
+                  body: '{"text":"files restored"}'
+                  secretHeaders: { Authorization: "env:CHAT_TOKEN" }
+              - name: Wait for the app
+                timeout: 5m
+                waitFor: { url: "https://files.example/health" }
+              - name: Verify the files
+                verify: { restore: Restore the files }
+        """;
+
+    [Fact]
+    public async Task Validate_accepts_a_sound_plan_and_exits_0()
+    {
+        await _cli.InitAsync();
+        var plan = Write("plan.yaml", ValidPlan);
+
+        var result = await _cli.RunAsync("dr", "validate", plan);
+
+        result.ExitCode.Should().Be(0, result.Stdout + result.Stderr);
+        result.Stdout.Should().Contain("files").And.Contain("yes");
+        result.Stdout.Should().Contain("Plan 'files-plan' is valid");
+    }
+
+    [Fact]
+    public async Task Validate_lists_every_gap_exits_4_and_says_the_same_in_json()
+    {
+        await _cli.InitAsync();
+        var plan = Write("gaps.yaml", ValidPlan
+            .Replace("rpo: 1h", "rpo: 10m", StringComparison.Ordinal)
+            .Replace("createIfMissing: true, appendOnly: true", "createIfMissing: true", StringComparison.Ordinal));
+
+        var text = await _cli.RunAsync("dr", "validate", plan);
+        var json = await _cli.RunAsync("dr", "validate", plan, "--json", "--no-check");
+
+        text.ExitCode.Should().Be(4, text.Stderr);
+        text.Stdout.Should().Contain("error [rpo-schedule]: Systems:files:Rpo: 10m cannot be met by job 'files'")
+            .And.Contain("error [3-2-1-1-0]: Systems:files:Copies: no immutable copy");
+        text.Stdout.Should().Contain("is not valid: 2 error(s)");
+        json.ExitCode.Should().Be(4, json.Stderr);
+        using var document = JsonDocument.Parse(json.Stdout);
+        document.RootElement.GetProperty("valid").GetBoolean().Should().BeFalse();
+        document.RootElement.GetProperty("findings").EnumerateArray().Where(f => f.GetProperty("severity").GetString() == "error")
+            .Select(f => f.GetProperty("rule").GetString()).Should().BeEquivalentTo(["rpo-schedule", "3-2-1-1-0"]);
+        var files = document.RootElement.GetProperty("systems")[0];
+        files.GetProperty("immutable").GetInt32().Should().Be(0);
+        files.GetProperty("verificationErrors").ValueKind.Should().Be(JsonValueKind.Null, "--no-check skips the structural check");
+    }
+
+    [Fact]
+    public async Task A_plan_that_cannot_be_read_lists_each_problem_on_its_own_line_and_exits_1()
+    {
+        var plan = Write("typo.yaml", "systems:\n  files:\n    rpoo: 1h\n    rto: soon\n");
+
+        var result = await _cli.RunAsync("dr", "validate", plan);
+
+        result.ExitCode.Should().Be(1);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().Contain(l => l.Contains("systems:files:rpoo (line 3)") && l.Contains("did you mean 'Rpo'?"));
+        lines.Should().Contain(l => l.Contains("systems:files:rto (line 4)") && l.Contains("30m"));
+    }
+
+    [Fact]
+    public async Task The_runbook_restore_command_restores_the_files_when_typed()
+    {
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "data")).ExitCode.Should().Be(0);
+        var plan = Write("plan.yaml", ValidPlan.Replace("directory: /srv/files", "directory: restored", StringComparison.Ordinal));
+
+        var result = await _cli.RunAsync("dr", "runbook", plan, "-o", _cli.PathOf("runbook.md"));
+
+        result.ExitCode.Should().Be(0, result.Stderr);
+        var markdown = await File.ReadAllTextAsync(_cli.PathOf("runbook.md"));
+        markdown.Should().Contain("## files").And.Contain("1. **Restore the files**").And.Contain("-H \"Authorization: ${CHAT_TOKEN}\"").And.NotContain("<snapshot ID>");
+        var restore = markdown.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("backup --repo", StringComparison.Ordinal) && l.Contains(" restore ", StringComparison.Ordinal));
+        restore.Should().Be($"backup --repo {_cli.PathOf("repo")} restore latest --target {_cli.PathOf("restored")}");
+        var typed = await _cli.RunAsync(restore.Split(' ')[1..]);
+        typed.ExitCode.Should().Be(0, typed.Stderr);
+        Directory.GetFiles(_cli.PathOf("restored"), "orders.csv", SearchOption.AllDirectories).Should().ContainSingle();
+        (await _cli.RunAsync("dr", "runbook", plan)).Stdout.Should().Be(markdown, "without -o the same runbook goes to standard output");
+    }
+
+    private string Write(string name, string content)
+    {
+        var path = _cli.PathOf(name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+}

@@ -1,0 +1,83 @@
+namespace Backup.DisasterRecovery.Tests;
+
+public sealed class RunbookTests
+{
+    private const string Plan = """
+        name: shop-dr
+        backup:
+          repositories:
+            local: { location: /srv/backup/local, passwordFile: /run/secrets/repo-password }
+            offsite: { location: "s3://dr-bucket/shop", passwordEnvironmentVariable: OFFSITE_PASSWORD, settings: { Region: eu-west-1 } }
+          sources:
+            shopdb: { engine: postgres, connectionString: "Host=db;Username=backup;Database=shop", passwordEnvironmentVariable: SHOP_DB_PASSWORD }
+          jobs:
+            shop-db: { repository: local, source: shopdb, schedule: "0 * * * *", copyTo: [offsite] }
+            uploads: { repository: local, paths: [/srv/uploads], schedule: "0 3 * * *" }
+        systems:
+          uploads:
+            tier: 2
+            rpo: 1d
+            rto: 4h
+            jobs: [uploads]
+            steps:
+              - name: Restore the uploads
+                restore: { job: uploads, directory: /srv/uploads-restored, paths: [/srv/uploads/public] }
+              - name: Check the uploads
+                verify: { restore: Restore the uploads }
+          shop:
+            description: The web shop and its orders.
+            tier: 1
+            rpo: 2h
+            rto: 45m
+            jobs: [shop-db]
+            copies:
+              - { repository: offsite, offSite: true, media: object-storage }
+            steps:
+              - name: Restore the database from off site
+                timeout: 20m
+                restore: { job: shop-db, repository: offsite, connectionString: "Host=standby;Username=postgres", passwordFile: /run/secrets/standby, database: shop }
+              - name: Switch DNS
+                http:
+                  url: https://dns.example/api/switch
+                  body: '{"to":"standby"}'
+                  expectStatus: [200, 202]
+                  headers: { X-Zone: shop.example }
+                  secretHeaders: { Authorization: "env:DNS_TOKEN" }
+              - name: Scale up
+                command: { run: [kubectl, scale, deploy/shop, "--replicas=3"], environment: { KUBECONFIG: /etc/dr/kubeconfig } }
+              - name: Wait for the shop
+                timeout: 5m
+                waitFor: { url: "https://shop.example/health", interval: 5s }
+              - name: Verify the database
+                verify: { restore: Restore the database from off site }
+        scratch:
+          databases:
+            postgres: { connectionString: "Host=scratch;Username=postgres", passwordEnvironmentVariable: SCRATCH_PASSWORD }
+        """;
+
+    [Fact]
+    public void The_runbook_lists_systems_by_tier_and_each_step_with_the_commands_to_type()
+    {
+        var plan = RecoveryPlanLoader.Parse(Plan, json: false, "plan.yaml", "/");
+
+        var markdown = RecoveryRunbook.ToMarkdown(plan);
+
+        markdown.Should().StartWith("# Disaster-recovery runbook: shop-dr");
+        markdown.IndexOf("## shop", StringComparison.Ordinal).Should().BeLessThan(markdown.IndexOf("## uploads", StringComparison.Ordinal), "tier 1 comes first");
+        markdown.Should().Contain("| 1 | [shop](#shop) | 2h | 45m | shop-db | 5 |");
+        markdown.Should().Contain("1. **Restore the database from off site** (at most 20m)");
+        markdown.Should().Contain("export BACKUP_DB_PASSWORD=\"$(head -n 1 /run/secrets/standby)\"");
+        markdown.Should().Contain("BACKUP_PASSWORD=\"${OFFSITE_PASSWORD}\" backup --repo s3://dr-bucket/shop restore latest --to-postgres 'Host=standby;Username=postgres' --database shop");
+        markdown.Should().Contain("needs its provider's settings in the environment: Region");
+        markdown.Should().Contain("curl -sS -X POST -H 'X-Zone: shop.example' -H \"Authorization: ${DNS_TOKEN}\" -H 'Content-Type: application/json' --data-raw '{\"to\":\"standby\"}'")
+            .And.Contain("https://dns.example/api/switch | grep -qxE '200|202'");
+        markdown.Should().Contain("KUBECONFIG=/etc/dr/kubeconfig kubectl scale deploy/shop --replicas=3");
+        markdown.Should().Contain("timeout 300 sh -c 'until curl -s -o /dev/null -w \"%{http_code}\" \"$0\" | grep -qxE \"200\"; do sleep 5; done' https://shop.example/health");
+        markdown.Should().Contain("export BACKUP_DB_PASSWORD=\"${SCRATCH_PASSWORD}\"")
+            .And.Contain("BACKUP_PASSWORD=\"${OFFSITE_PASSWORD}\" backup --repo s3://dr-bucket/shop verify latest --scratch 'Host=scratch;Username=postgres'");
+
+        // Two jobs share 'local': the tool's "latest" would be either one's, so the job's snapshots are listed first.
+        markdown.Should().Contain("backup --repo /srv/backup/local --password-file /run/secrets/repo-password snapshots --tag job:uploads")
+            .And.Contain("backup --repo /srv/backup/local --password-file /run/secrets/repo-password restore '<snapshot ID>' --target /srv/uploads-restored --include /srv/uploads/public");
+    }
+}
