@@ -18,12 +18,12 @@ internal static class HtmlReportRenderer
         h2 { font-size: 20px; margin: 0 0 8px; display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
         h3 { font-size: 15px; margin: 20px 0 6px; color: #57606a; text-transform: uppercase; letter-spacing: .04em; }
         .meta { color: #57606a; margin: 0 0 20px; }
-        section, .plan-deviations { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 20px 24px; margin: 20px 0; }
+        section, .plan-deviations { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 20px 24px; margin: 20px 0; overflow-x: auto; }
+        section > h3:first-child, .plan-deviations > h3:first-child { margin-top: 0; }
         table { border-collapse: collapse; width: 100%; margin: 4px 0; }
         th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid #eaeef2; vertical-align: top; }
         thead th { background: #f6f8fa; font-weight: 600; border-bottom: 1px solid #d0d7de; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-        td.time { white-space: nowrap; }
         table.facts th { width: 200px; color: #57606a; font-weight: 500; }
         .pill { display: inline-block; white-space: nowrap; font-size: 12px; font-weight: 600; padding: 2px 10px; border-radius: 999px; }
         .pass { color: #1a7f37; background: #dafbe1; }
@@ -82,7 +82,7 @@ internal static class HtmlReportRenderer
             html.Append($"<tr data-system=\"{Encode(system.Name)}\"><td><a href=\"#system-{Encode(Anchor(system.Name))}\">{Encode(system.Name)}</a></td><td class=\"num\">{system.Tier}</td>")
                 .Append($"<td class=\"num\">{ReportFormat.Duration(system.TargetRpo)}</td><td class=\"num\">{ReportFormat.Duration(system.AchievedRpo)}</td>")
                 .Append($"<td class=\"num\">{ReportFormat.Duration(system.TargetRto)}</td><td class=\"num\">{ReportFormat.Duration(system.AchievedRto)}</td>")
-                .Append($"<td class=\"time\">{(system.LastSuccessfulDrill is { } drill ? ReportFormat.Time(drill.StartedAt) : "never")}</td>")
+                .Append($"<td>{(system.LastSuccessfulDrill is { } drill ? ReportFormat.Time(drill.StartedAt) : "never")}</td>")
                 .Append($"<td>{StatusPill(system)}</td></tr>\n");
         }
 
