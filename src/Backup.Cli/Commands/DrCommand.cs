@@ -11,6 +11,7 @@ internal static class DrCommand
         command.Subcommands.Add(DrValidateCommand.Create(runner));
         command.Subcommands.Add(DrDrillCommand.Create(runner));
         command.Subcommands.Add(DrRunbookCommand.Create(runner));
+        command.Subcommands.Add(DrReportCommand.Create(runner));
         return command;
     }
 }

@@ -1,6 +1,7 @@
 using Backup.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Backup.DisasterRecovery;
 
@@ -20,6 +21,20 @@ public static class DisasterRecoveryBuilderExtensions
         builder.Services.TryAddSingleton(_ => new DrillHttpClient());
         builder.Services.TryAddSingleton<IRecoveryDrillRunner, RecoveryDrillRunner>();
         builder.Services.TryAddSingleton<RecoveryPlanValidator>();
+        builder.Services.TryAddSingleton<RecoveryReportBuilder>();
+        AddHostedDrills(builder.Services);
         return builder;
+    }
+
+    /// <summary>Scheduled drills (systems with a drill schedule), the drill history the health checks read, and the achieved RPO/RTO gauges.</summary>
+    private static void AddHostedDrills(IServiceCollection services)
+    {
+        services.TryAddSingleton<RecoveryDrillHistory>();
+        services.TryAddSingleton(sp => new DisasterRecoveryTelemetry(
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>() ?? new OwnedMeterFactory(),
+            sp.GetRequiredService<RecoveryPlan>(),
+            sp.GetRequiredService<RecoveryDrillHistory>()));
+        services.TryAddSingleton<RecoveryDrillScheduler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RecoveryDrillScheduler>(sp => sp.GetRequiredService<RecoveryDrillScheduler>()));
     }
 }

@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using Backup.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Backup.DisasterRecovery;
+
+/// <summary>
+/// Drills each system that has a <see cref="DrillPolicy.Schedule"/> at its cron occurrences (read like the backup
+/// scheduler's, in <see cref="DrillPolicy.TimeZone"/>), by the injected <see cref="TimeProvider"/>; a system's drills
+/// never overlap, and a drill that throws is logged and the next occurrence still comes. Off when the host's
+/// scheduler is disabled (Backup:Scheduler:Enabled). At start it reads each system's stored drills, so the health
+/// checks and gauges know them before the first drill here.
+/// </summary>
+internal sealed class RecoveryDrillScheduler(
+    RecoveryPlan plan,
+    IRecoveryDrillRunner runner,
+    RecoveryDrillHistory history,
+    DisasterRecoveryTelemetry telemetry,
+    IOptions<BackupHostingOptions> options,
+    TimeProvider time,
+    ILogger<RecoveryDrillScheduler> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _wakeups = new(StringComparer.OrdinalIgnoreCase);
+    private int _waiting;
+
+    /// <summary>How many system loops wait for their next occurrence (lets tests advance a fake clock deterministically).</summary>
+    internal int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>When the loop of <paramref name="system"/> wakes up next.</summary>
+    internal DateTimeOffset? NextWakeup(string system) => _wakeups.TryGetValue(system, out var next) ? next : null;
+
+    /// <summary>The telemetry the gauges live in; held so they exist as long as the scheduler.</summary>
+    internal DisasterRecoveryTelemetry Telemetry => telemetry;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Scheduler.Enabled)
+        {
+            return;
+        }
+
+        // Let the host finish starting first.
+        await Task.Yield();
+        foreach (var system in plan.Systems.Keys)
+        {
+            try
+            {
+                await history.GetAsync(system, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                HostedDrillLog.HistoryUnreadable(logger, system, e.Message);
+            }
+        }
+
+        var loops = plan.Systems
+            .Where(s => !string.IsNullOrWhiteSpace(s.Value.Drill.Schedule))
+            .Select(s => LoopAsync(s.Key, CronSchedule.Parse(s.Value.Drill.Schedule!, s.Value.Drill.TimeZone), stoppingToken))
+            .ToList();
+        await Task.WhenAll(loops).ConfigureAwait(false);
+    }
+
+    private async Task LoopAsync(string system, CronSchedule schedule, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var now = time.GetUtcNow();
+            if (schedule.GetNextOccurrence(now) is not { } next)
+            {
+                return;
+            }
+
+            _wakeups[system] = next;
+            HostedDrillLog.DrillScheduled(logger, system, next);
+            Interlocked.Increment(ref _waiting);
+            try
+            {
+                await Task.Delay(next - now, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+
+            try
+            {
+                var result = await runner.RunAsync(plan, system, stoppingToken).ConfigureAwait(false);
+                history.Record(result);
+                if (result.Succeeded)
+                {
+                    HostedDrillLog.DrillSucceeded(logger, system, result.AchievedRto.TotalSeconds, result.AchievedRpo?.TotalSeconds);
+                }
+                else
+                {
+                    var failed = result.Steps.FirstOrDefault(s => s.Outcome is RecoveryStepOutcome.Failed or RecoveryStepOutcome.TimedOut);
+                    HostedDrillLog.DrillFailed(logger, system, failed?.Name, failed?.Error);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                HostedDrillLog.DrillError(logger, system, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text;
+
+namespace Backup.DisasterRecovery;
+
+/// <summary>Writes a <see cref="RecoveryReport"/> as Markdown: a summary table, then one section per system.</summary>
+internal static class MarkdownReportRenderer
+{
+    public static string Render(RecoveryReport report)
+    {
+        var md = new StringBuilder();
+        md.Append("# Disaster-recovery report").Append(report.Plan is { } plan ? $": {Cell(plan)}" : "").Append("\n\n");
+        var met = report.Systems.Count(s => s.Met);
+        md.Append($"Generated {ReportFormat.Time(report.GeneratedAt)}. {met} of {report.Systems.Count} system{(report.Systems.Count == 1 ? "" : "s")} meet{(report.Systems.Count == 1 && met == 1 ? "s" : "")} the plan.\n\n");
+        if (report.PlanDeviations.Count > 0)
+        {
+            md.Append("## Plan deviations\n\n");
+            foreach (var deviation in report.PlanDeviations)
+            {
+                md.Append("- ").Append(Line(deviation)).Append('\n');
+            }
+
+            md.Append('\n');
+        }
+
+        md.Append("| System | Tier | Target RPO | Achieved RPO | Target RTO | Achieved RTO | Last successful drill | RTO trend | Status |\n");
+        md.Append("|---|---:|---:|---:|---:|---:|---|---|---|\n");
+        foreach (var system in report.Systems)
+        {
+            md.Append($"| {Cell(system.Name)} | {system.Tier} | {ReportFormat.Duration(system.TargetRpo)} | {ReportFormat.Duration(system.AchievedRpo)} | {ReportFormat.Duration(system.TargetRto)} | {ReportFormat.Duration(system.AchievedRto)} | {(system.LastSuccessfulDrill is { } drill ? ReportFormat.Time(drill.StartedAt) : "never")} | {ReportFormat.Trend(system.RtoTrend)} | {Status(system)} |\n");
+        }
+
+        foreach (var system in report.Systems)
+        {
+            md.Append($"\n## {Cell(system.Name)} (tier {system.Tier})\n\n");
+            if (!string.IsNullOrWhiteSpace(system.Description))
+            {
+                md.Append(Line(system.Description)).Append("\n\n");
+            }
+
+            md.Append($"- RPO: target {ReportFormat.Duration(system.TargetRpo)}, achieved {ReportFormat.Duration(system.AchievedRpo)}\n");
+            md.Append($"- RTO: target {ReportFormat.Duration(system.TargetRto)}, achieved {ReportFormat.Duration(system.AchievedRto)}\n");
+            md.Append($"- Last drill: {Describe(system.LastDrill)}\n");
+            md.Append($"- Last successful drill: {Describe(system.LastSuccessfulDrill)}\n");
+            md.Append($"- RTO trend: {ReportFormat.Trend(system.RtoTrend)}\n");
+            md.Append($"- Copies (3-2-1-1-0): {ReportFormat.Copies(system.Copies)}\n");
+            md.Append("\n### Deviations\n\n");
+            if (system.Deviations.Count == 0)
+            {
+                md.Append("None: the system meets its plan.\n");
+            }
+
+            foreach (var deviation in system.Deviations)
+            {
+                md.Append("- ").Append(Line(deviation)).Append('\n');
+            }
+
+            if (system.Drills.Count > 0)
+            {
+                md.Append("\n### Recent drills\n\n| Started | Host | Outcome | RTO | RPO |\n|---|---|---|---:|---:|\n");
+                foreach (var drill in system.Drills.Reverse())
+                {
+                    md.Append($"| {ReportFormat.Time(drill.StartedAt)} | {Cell(drill.Host)} | {Outcome(drill)} | {ReportFormat.Duration(drill.AchievedRto)} | {ReportFormat.Duration(drill.AchievedRpo)} |\n");
+                }
+            }
+        }
+
+        return md.ToString();
+    }
+
+    private static string Status(RecoverySystemReport system) =>
+        system.Met ? "met" : $"**{system.Deviations.Count} deviation{(system.Deviations.Count == 1 ? "" : "s")}**";
+
+    private static string Describe(RecoveryDrillSummary? drill) => drill is null
+        ? "never"
+        : $"{ReportFormat.Time(drill.StartedAt)} on {Cell(drill.Host)}, {Outcome(drill)}, RTO {ReportFormat.Duration(drill.AchievedRto)}, RPO {ReportFormat.Duration(drill.AchievedRpo)}";
+
+    private static string Outcome(RecoveryDrillSummary drill) =>
+        drill.Succeeded ? "succeeded" : drill.FailedStep is { } step ? $"failed at '{Cell(step)}'" : "failed";
+
+    /// <summary>Text inside a table cell: one line, pipes escaped.</summary>
+    private static string Cell(string text) => Line(text).Replace("|", "\\|", StringComparison.Ordinal);
+
+    private static string Line(string text) => text.ReplaceLineEndings(" ");
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+
+namespace Backup.DisasterRecovery;
+
+/// <summary>How reports write durations and times for people: "2m 30s", "2026-12-01 03:00 UTC".</summary>
+internal static class ReportFormat
+{
+    public static string Duration(TimeSpan value)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            return "-" + Duration(value.Negate());
+        }
+
+        if (value < TimeSpan.FromMinutes(1))
+        {
+            return value.TotalSeconds.ToString(value < TimeSpan.FromSeconds(10) ? "0.#" : "0", CultureInfo.InvariantCulture) + "s";
+        }
+
+        if (value < TimeSpan.FromHours(1))
+        {
+            return value.Seconds == 0 ? $"{value.Minutes}m" : $"{value.Minutes}m {value.Seconds}s";
+        }
+
+        if (value < TimeSpan.FromDays(1))
+        {
+            return value.Minutes == 0 ? $"{value.Hours}h" : $"{value.Hours}h {value.Minutes}m";
+        }
+
+        return value.Hours == 0 ? $"{(int)value.TotalDays}d" : $"{(int)value.TotalDays}d {value.Hours}h";
+    }
+
+    public static string Duration(TimeSpan? value) => value is { } known ? Duration(known) : "–";
+
+    public static string Time(DateTimeOffset value) => value.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
+    public static string Trend(RecoveryTrend trend) => trend switch
+    {
+        RecoveryTrend.Improving => "improving",
+        RecoveryTrend.Steady => "steady",
+        RecoveryTrend.Worsening => "worsening",
+        _ => "not enough drills",
+    };
+
+    public static string Copies(CopyCompliance? copies) => copies is null
+        ? "not validated"
+        : $"{copies.Copies} cop{(copies.Copies == 1 ? "y" : "ies")}, {copies.Media.Count} kind{(copies.Media.Count == 1 ? "" : "s")} of storage ({string.Join(", ", copies.Media)}), {copies.OffSite} off site, {copies.Immutable} immutable, "
+          + (copies.VerificationErrors is { } errors ? $"{errors} verification error{(errors == 1 ? "" : "s")}" : "not checked");
+}

@@ -1,0 +1,177 @@
+using System.Diagnostics.Metrics;
+using Backup.DisasterRecovery.Tests.Reports;
+using Backup.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Backup.DisasterRecovery.Tests.Hosting;
+
+public class HostedDrillTests
+{
+    private static readonly DateTimeOffset Now = ReportFixture.Day1.AddDays(2).AddHours(1);
+
+    [Fact]
+    public async Task Health_per_system_is_unhealthy_past_its_rpo_and_degraded_by_a_failed_old_or_slow_drill()
+    {
+        await using var fixture = await ReportFixture.CreateAsync(Now, configure: builder =>
+        {
+            builder.Services.AddSingleton<IRecoveryDrillRunner>(new FakeDrillRunner(TimeProvider.System, TimeSpan.FromMinutes(1)));
+            builder.Services.AddHealthChecks().AddDisasterRecoveryHealthChecks();
+        });
+        var health = fixture.Services.GetRequiredService<HealthCheckService>();
+        var jobs = fixture.Services.GetRequiredService<IBackupJobStateStore>();
+
+        // No snapshot of wiki's job yet: nothing to recover.
+        var report = await health.CheckHealthAsync();
+        report.Entries.Keys.Should().BeEquivalentTo("dr:shop", "dr:wiki");
+        report.Entries["dr:wiki"].Status.Should().Be(HealthStatus.Unhealthy);
+        report.Entries["dr:wiki"].Description.Should().Be("System 'wiki': job 'wiki-files' has no successful snapshot.");
+
+        // Within the RPOs; shop's last stored drill failed, wiki's took 12m against an RTO of 10m.
+        SetLastSuccess(jobs, "shop-db", Now.AddHours(-1));
+        SetLastSuccess(jobs, "wiki-files", Now.AddMinutes(-30));
+        report = await health.CheckHealthAsync();
+        report.Entries["dr:shop"].Status.Should().Be(HealthStatus.Degraded);
+        report.Entries["dr:shop"].Description.Should().Be("System 'shop': the last drill failed at step 'Switch DNS': HTTP 503 from the DNS API");
+        report.Entries["dr:shop"].Data["lastDrillSucceeded"].Should().Be(false);
+        report.Entries["dr:shop"].Data["achievedRtoSeconds"].Should().Be(180.0);
+        report.Entries["dr:wiki"].Status.Should().Be(HealthStatus.Degraded);
+        report.Entries["dr:wiki"].Description.Should().Be("System 'wiki': the last drill took 12m, over its RTO of 10m.");
+
+        // A successful drill of shop within its RTO: healthy.
+        var history = fixture.Services.GetRequiredService<RecoveryDrillHistory>();
+        history.Record(ReportFixture.Drill("shop", Now, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(40), fixture.Plan.Systems["shop"]));
+        (await health.CheckHealthAsync()).Entries["dr:shop"].Status.Should().Be(HealthStatus.Healthy);
+
+        // The oldest of its jobs' newest snapshots past the RPO: unhealthy, whatever the drills say.
+        fixture.Plan.Systems["shop"].Jobs.Add("wiki-files");
+        SetLastSuccess(jobs, "wiki-files", Now.AddHours(-7));
+        var unhealthy = (await health.CheckHealthAsync()).Entries["dr:shop"];
+        unhealthy.Status.Should().Be(HealthStatus.Unhealthy);
+        unhealthy.Description.Should().Be("System 'shop': its recovery point is 7h old, over its RPO of 6h.");
+        unhealthy.Data["ageSeconds"].Should().Be(25200.0);
+        fixture.Plan.Systems["shop"].Jobs.Remove("wiki-files");
+
+        // Eight days later, with fresh snapshots: the last successful drill is older than the policy's 7 days.
+        fixture.Time.Advance(TimeSpan.FromDays(8));
+        SetLastSuccess(jobs, "shop-db", fixture.Time.GetUtcNow().AddMinutes(-5));
+        var stale = (await health.CheckHealthAsync()).Entries["dr:shop"];
+        stale.Status.Should().Be(HealthStatus.Degraded);
+        stale.Description.Should().Be("System 'shop': no successful drill within 7d.");
+    }
+
+    [Fact]
+    public async Task Scheduled_drills_run_at_their_cron_occurrences_and_the_gauges_show_what_the_newest_successful_drill_achieved()
+    {
+        FakeDrillRunner? runner = null;
+        await using var fixture = await ReportFixture.CreateAsync(Now, configure: builder =>
+            builder.Services.AddSingleton<IRecoveryDrillRunner>(sp => runner = new FakeDrillRunner(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(100))));
+        fixture.Plan.Systems["shop"].Drill.Schedule = "0 3 * * *";
+        var scheduler = fixture.Services.GetRequiredService<RecoveryDrillScheduler>();
+        using var gauges = new GaugeReader(scheduler.Telemetry.Meter);
+
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitUntilAsync(() => scheduler.Waiting == 1);
+            scheduler.NextWakeup("shop").Should().Be(ReportFixture.Day1.AddDays(3), "the next 03:00 UTC after 04:00");
+            scheduler.NextWakeup("wiki").Should().BeNull("wiki has no drill schedule");
+
+            // Read at start from the repository: shop's newest successful drill took 3m and restored data 2h old.
+            gauges.Read().Should().BeEquivalentTo(new Dictionary<string, double>
+            {
+                ["backup.dr.rto.achieved/shop"] = 180,
+                ["backup.dr.rpo.achieved/shop"] = 7200,
+                ["backup.dr.rto.achieved/wiki"] = 720,
+                ["backup.dr.rpo.achieved/wiki"] = 1800,
+            });
+
+            fixture.Time.Advance(TimeSpan.FromHours(23).Subtract(TimeSpan.FromSeconds(1)));
+            runner!.Calls.Should().BeEmpty("the occurrence has not come yet");
+            fixture.Time.Advance(TimeSpan.FromSeconds(1));
+            await runner.WaitForCallAsync();
+            runner.Calls.Should().Equal("shop");
+
+            // The drill's result is taken in: the gauges and the next occurrence follow.
+            await WaitUntilAsync(() => scheduler.NextWakeup("shop") == ReportFixture.Day1.AddDays(4));
+            var read = gauges.Read();
+            read["backup.dr.rto.achieved/shop"].Should().Be(100);
+            read["backup.dr.rpo.achieved/shop"].Should().Be(1200);
+            fixture.Services.GetRequiredService<RecoveryDrillHistory>().GetKnown("shop").Last!.StartedAt.Should().Be(ReportFixture.Day1.AddDays(3));
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task No_drill_runs_when_the_hosts_scheduler_is_disabled()
+    {
+        FakeDrillRunner? runner = null;
+        await using var fixture = await ReportFixture.CreateAsync(Now, configure: builder =>
+        {
+            builder.Services.AddSingleton<IRecoveryDrillRunner>(sp => runner = new FakeDrillRunner(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(100)));
+            // After the plan's own settings, which RecoveryPlanServices copies in.
+            builder.Services.PostConfigure<BackupHostingOptions>(o => o.Scheduler = new BackupSchedulerOptions { Enabled = false });
+        });
+        fixture.Plan.Systems["shop"].Drill.Schedule = "* * * * *";
+        var scheduler = fixture.Services.GetRequiredService<RecoveryDrillScheduler>();
+
+        await scheduler.StartAsync(CancellationToken.None);
+        await scheduler.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(30));
+
+        scheduler.Waiting.Should().Be(0);
+        runner!.Calls.Should().BeEmpty();
+    }
+
+    private static void SetLastSuccess(IBackupJobStateStore store, string job, DateTimeOffset time) =>
+        store.UpdateState(job, s => s with { LastSuccess = time });
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
+    /// <summary>Reads the observable gauges of one meter instance, by "instrument/system".</summary>
+    private sealed class GaugeReader : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly Dictionary<string, double> _values = [];
+
+        public GaugeReader(Meter meter)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter == meter && instrument.Name.StartsWith("backup.dr.", StringComparison.Ordinal))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "system")
+                    {
+                        _values[$"{instrument.Name}/{tag.Value}"] = value;
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public Dictionary<string, double> Read()
+        {
+            _values.Clear();
+            _listener.RecordObservableInstruments();
+            return new Dictionary<string, double>(_values);
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
