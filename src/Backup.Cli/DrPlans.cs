@@ -1,7 +1,4 @@
 using Backup.DisasterRecovery;
-using Backup.Providers.Azure;
-using Backup.Providers.S3;
-using Backup.Providers.Sftp;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Backup.Cli;
@@ -36,9 +33,11 @@ internal static class DrPlans
     public static ServiceProvider Services(RecoveryPlan plan) =>
         RecoveryPlanServices.Create(plan, builder =>
         {
-            builder.AddTargetProvider(new SftpTargetProvider());
-            builder.AddTargetProvider(new S3TargetProvider());
-            builder.AddTargetProvider(new AzureTargetProvider());
+            foreach (var provider in RepositoryTargets.TargetProviders)
+            {
+                builder.AddTargetProvider(provider);
+            }
+
             foreach (var engine in DatabaseEngines.All)
             {
                 builder.AddDatabaseEngine(engine.Engine);

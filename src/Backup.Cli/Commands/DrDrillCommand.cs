@@ -31,20 +31,13 @@ internal static class DrDrillCommand
         };
         runner.Bind(command, async (context, ct) =>
         {
-            var plan = await RecoveryPlanLoader.LoadAsync(context.Get(planArgument)!, ct).ConfigureAwait(false);
-            var chosen = Choose(plan, context.Get(systems) ?? []);
-            await using var services = RecoveryPlanServices.Create(plan, backup =>
+            if (await DrPlans.LoadAsync(context, context.Get(planArgument)!, ct).ConfigureAwait(false) is not { } plan)
             {
-                foreach (var provider in RepositoryTargets.TargetProviders)
-                {
-                    backup.AddTargetProvider(provider);
-                }
+                return ExitCodes.Error;
+            }
 
-                foreach (var engine in DatabaseEngines.All)
-                {
-                    backup.AddDatabaseEngine(engine.Engine);
-                }
-            });
+            var chosen = Choose(plan, context.Get(systems) ?? []);
+            await using var services = DrPlans.Services(plan);
             var drills = services.GetRequiredService<IRecoveryDrillRunner>();
             var results = new List<RecoveryDrillResult>(chosen.Count);
             foreach (var system in chosen)
