@@ -29,6 +29,7 @@ namespace Backup.Cli;
 [JsonSerializable(typeof(DatabaseVerifyOutput))]
 [JsonSerializable(typeof(List<PinOutput>))]
 [JsonSerializable(typeof(UnlockOutput))]
+[JsonSerializable(typeof(List<Commands.DrJobRunOutput>))]
 internal sealed partial class CliJson : JsonSerializerContext;
 
 internal sealed record InitOutput(string RepositoryId, string Location, string Compression, string KeyId);

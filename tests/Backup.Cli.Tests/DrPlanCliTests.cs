@@ -117,6 +117,31 @@ public sealed class DrPlanCliTests : IDisposable
         (await _cli.RunAsync("dr", "runbook", plan)).Stdout.Should().Be(markdown, "without -o the same runbook goes to standard output");
     }
 
+    [Fact]
+    public async Task Dr_backup_runs_the_plans_jobs_as_a_host_would_and_a_drill_then_restores_and_verifies_them()
+    {
+        await _cli.InitAsync();
+        var plan = Write("plan.yaml", ValidPlan);
+
+        var backup = await _cli.RunAsync("dr", "backup", plan, "--json");
+        var drill = await _cli.RunAsync("dr", "drill", plan, "--json");
+
+        backup.ExitCode.Should().Be(0, backup.Stderr);
+        using (var runs = JsonDocument.Parse(backup.Stdout))
+        {
+            runs.RootElement.EnumerateArray().Should().ContainSingle().Which.GetProperty("outcome").GetString().Should().Be("Succeeded");
+        }
+
+        (await _cli.RunAsync("snapshots", "--tag", "job:files")).Stdout.Should().Contain("data", "the run is tagged like a host's");
+        drill.ExitCode.Should().Be(0, drill.Stdout + drill.Stderr);
+        using var results = JsonDocument.Parse(drill.Stdout);
+        var result = results.RootElement.EnumerateArray().Should().ContainSingle().Subject;
+        result.GetProperty("succeeded").GetBoolean().Should().BeTrue();
+        result.GetProperty("steps").EnumerateArray().Select(step => (step.GetProperty("name").GetString(), step.GetProperty("outcome").GetString())).Should().Equal(
+            ("Restore the files", "Succeeded"), ("Tell the team", "Skipped"), ("Wait for the app", "Skipped"), ("Verify the files", "Succeeded"));
+        (await _cli.RunAsync("dr", "backup", plan, "--job", "nope")).ExitCode.Should().Be(2, "an unknown job is a usage error");
+    }
+
     private string Write(string name, string content)
     {
         var path = _cli.PathOf(name);

@@ -9,6 +9,7 @@ internal static class DrCommand
     {
         var command = new Command("dr", "Disaster-recovery plans: validate a plan, drill its systems, report on them, write the runbook.");
         command.Subcommands.Add(DrValidateCommand.Create(runner));
+        command.Subcommands.Add(DrBackupCommand.Create(runner));
         command.Subcommands.Add(DrDrillCommand.Create(runner));
         command.Subcommands.Add(DrRunbookCommand.Create(runner));
         command.Subcommands.Add(DrReportCommand.Create(runner));
