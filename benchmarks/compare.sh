@@ -5,7 +5,7 @@
 # Usage: bash benchmarks/compare.sh [ROUNDS]      (default 3 rounds; any working directory)
 # Env:   BENCH_CORPUS=DIR   back up a copy of DIR (the copy takes the 1% change; DIR itself is not touched)
 #        BENCH_SHAPE=small|large|duplicates|mixed   else generate a corpus of that shape (default mixed; see below)
-#        BENCH_SCALE=N      multiply the generated corpus's file counts and sizes by N (default 1, about 100-260 MB)
+#        BENCH_SCALE=N      multiply the generated corpus's file counts and sizes by N (default 1: 80-260 MiB)
 #        BENCH_DIR          scratch folder on disk: corpus, repositories, disk restores (default /tmp/backup-compare)
 #        BENCH_RAM_DIR      RAM-backed folder for the second restore (default /dev/shm/backup-compare; skipped
 #                           when it has too little room)
@@ -23,10 +23,10 @@
 # before the first round so every tool starts from the page cache; disk restores include whatever writeback the
 # kernel does while they run (nothing is synced), which is why the RAM restore is measured too.
 # Generated shapes (deterministic: a seeded generator, no downloads; sizes at BENCH_SCALE=1):
-#   small       20,000 files of 200 B-16 KiB in 200 directories, a third text-like (about 100 MB)
+#   small       20,000 files of 200 B-16 KiB in 200 directories, a third text-like (81 MiB)
 #   large       4 files of 64 MiB: random, log-like text, low-entropy binary, alternating runs of both (256 MiB)
-#   duplicates  24 files of 1-8 MiB, each stored 4 times (copies under other names, one copy shifted by a few bytes)
-#   mixed       5,000 small files, 2 files of 32 MiB, 12 files of 1-4 MiB each also copied twice, a text tree
+#   duplicates  24 files of 1-4 MiB, each stored 4 times (copies under other names, one copy shifted by a few bytes)
+#   mixed       5,000 small files, 2 files of 32 MiB, 12 files of 1-4 MiB each also copied twice, a text tree (~200 MiB)
 set -euo pipefail
 shopt -s inherit_errexit  # a failure inside $(...) stops the run too
 rounds=${1:-3}
@@ -140,7 +140,7 @@ if shape == "small":
 elif shape == "large":
     large(4, s(64 * MiB), "large")
 elif shape == "duplicates":
-    duplicates(s(24), 1 * MiB, 8 * MiB, 4, "dup")
+    duplicates(s(24), 1 * MiB, 4 * MiB, 4, "dup")
 else:
     small(s(5000), "small")
     large(2, s(32 * MiB), "large")
