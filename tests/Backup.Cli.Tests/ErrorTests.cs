@@ -182,24 +182,29 @@ public sealed class ErrorTests : IDisposable
         ShouldBeOneErrorLine(result, "in use");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Ctrl_C_stops_a_backup_with_exit_130_and_writes_no_snapshot()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
+        Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
         await _cli.InitAsync();
 
         // stdin stays open, so the backup waits for more input until it is interrupted.
+        var ignored = false;
         var result = await _cli.RunAsync(["create", "--stdin"], "partial input"u8.ToArray(), null, async process =>
         {
             await Task.Delay(TimeSpan.FromSeconds(4));
+            if (Signals.IgnoresInterrupt(process.Id))
+            {
+                ignored = true;
+                process.Kill();
+                return;
+            }
+
             Signals.Interrupt(process.Id);
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         });
 
+        Skip.If(ignored, "this test run ignores SIGINT (started from a background job), so the tool it starts does too, as it should");
         result.ExitCode.Should().Be(130, result.Stderr);
         result.Stderr.Should().NotContain("   at ");
         Directory.Exists(Path.Combine(_cli.Repository, "snapshots")).Should().BeFalse("no snapshot was written");

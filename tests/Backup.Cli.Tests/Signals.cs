@@ -17,6 +17,17 @@ internal static partial class Signals
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="processId"/> ignores SIGINT: a process started from a background job of a
+    /// non-interactive shell (`cmd &amp;`, as some CI runners do) inherits SIGINT ignored, as do its children, and a
+    /// well-behaved program keeps it that way; Ctrl+C cannot be tested there.
+    /// </summary>
+    public static bool IgnoresInterrupt(int processId)
+    {
+        var line = File.ReadLines($"/proc/{processId}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
+    }
+
     /// <summary>Stops a process as a suspended laptop or a paused VM would: it runs nothing, timers included, until continued.</summary>
     public static void Stop(int processId) => Send(processId, SigStop, nameof(SigStop));
 
