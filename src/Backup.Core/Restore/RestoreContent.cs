@@ -18,7 +18,7 @@ internal static class RestoreContent
     /// </summary>
     public static Func<TreeNode, bool> CopiedLater(bool native)
     {
-        var links = new HashSet<(ulong, ulong)>();
+        var laterLink = LaterHardLinks();
         var contents = new HashSet<BlobId>();
         return node =>
         {
@@ -27,7 +27,7 @@ internal static class RestoreContent
                 return false;
             }
 
-            if (node.Links > 1 && node.Inode != 0 && !links.Add((node.Device, node.Inode)))
+            if (laterLink(node))
             {
                 return true;
             }
@@ -40,6 +40,13 @@ internal static class RestoreContent
             var key = Key(content);
             return contents.Contains(key) || (contents.Count < MaxSharedContents && !contents.Add(key));
         };
+    }
+
+    /// <summary>Whether a file is a second or later name of an inode already seen in the walk (its content comes with the first name).</summary>
+    public static Func<TreeNode, bool> LaterHardLinks()
+    {
+        var links = new HashSet<(ulong, ulong)>();
+        return node => node.Links > 1 && node.Inode != 0 && !links.Add((node.Device, node.Inode));
     }
 
     /// <summary>What identifies a file's content (its chunk IDs) among files that can share it.</summary>

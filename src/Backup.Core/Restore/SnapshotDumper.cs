@@ -36,8 +36,7 @@ public static class SnapshotDumper
             IReadOnlyList<TreeNode> roots = node.Type == NodeType.Directory && node.Subtree is { } top
                 ? (await repository.Snapshots.LoadTreeAsync(top, cancellationToken).ConfigureAwait(false)).Nodes
                 : [node];
-            var linked = new HashSet<(ulong, ulong)>();
-            await ContentPlanner.PlanAsync(repository.Blobs, batches, roots, [], n => n.Links > 1 && n.Inode != 0 && !linked.Add((n.Device, n.Inode)), cancellationToken).ConfigureAwait(false);
+            await ContentPlanner.PlanAsync(repository.Blobs, batches, roots, [], RestoreContent.LaterHardLinks(), cancellationToken).ConfigureAwait(false);
             reader = new ContentReader(repository.Blobs, batches: batches);
         }
 
