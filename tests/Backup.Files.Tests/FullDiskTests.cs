@@ -78,10 +78,10 @@ public class FullDiskTests
     [SkippableFact]
     public async Task A_backup_over_a_real_disk_quota_fails_naming_the_quota_and_the_next_run_after_raising_it_reuses_what_was_stored()
     {
-        using var quota = QuotaFileSystem.TryCreate("12M", out var whyNot);
+        using var quota = QuotaFileSystem.TryCreate("20M", out var whyNot); // room for a pack or two to complete before the quota (btrfs reserves ahead of writes)
         Skip.If(quota is null, whyNot);
         using var source = new TempDirectory();
-        var sourceBytes = WriteRandomFiles(source.Path, count: 8); // 24 MiB that does not compress: twice the quota
+        var sourceBytes = WriteRandomFiles(source.Path, count: 12); // 36 MiB that does not compress: well past the quota
         var repositoryPath = Path.Combine(quota.Path, "repo");
         var key = RepositoryCredentials.GenerateKeyFile();
         await (await BackupRepository.InitAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key), new RepositoryInitOptions { PackSize = PackSize })).DisposeAsync();
