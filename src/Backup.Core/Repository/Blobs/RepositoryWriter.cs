@@ -39,6 +39,9 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     private readonly SemaphoreSlim _addGate = new(1, 1);
     private readonly SemaphoreSlim _slots;
     private readonly List<(BlobId Pack, List<PackHeaderEntry> Entries)> _uploaded = [];
+    private readonly List<BlobId> _indexedEarly = [];
+    private readonly int _indexFlushBlobs;
+    private int _uploadedBlobs;
     private readonly RepositoryLock? _lock;
     private readonly ConcurrentDictionary<BlobId, byte> _reusedPacks = new();
     private readonly ConcurrentDictionary<BlobId, byte> _reusedUnknown = new();
@@ -47,11 +50,13 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     private long _blobsAdded, _bytesAdded, _bytesStored, _packsWritten;
     private bool _completed;
 
-    internal RepositoryWriter(BlobStore blobs, int parallelism, RepositoryLock? heldLock = null)
+    internal RepositoryWriter(BlobStore blobs, int parallelism, RepositoryLock? heldLock = null, int indexFlushBlobs = BlobStore.MaxBlobsPerIndexObject)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(indexFlushBlobs, 1);
         _blobs = blobs;
         _lock = heldLock;
+        _indexFlushBlobs = indexFlushBlobs;
         _jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(parallelism * 2) { SingleWriter = false });
         _slots = new SemaphoreSlim(parallelism * 2, parallelism * 2);
         _workers = Task.WhenAll(Enumerable.Range(0, parallelism).Select(_ => Task.Run(EncodeLoopAsync)));
@@ -69,6 +74,9 @@ internal sealed class RepositoryWriter : IAsyncDisposable
 
     /// <summary>Packs uploaded.</summary>
     public long PacksWritten => Interlocked.Read(ref _packsWritten);
+
+    /// <summary>Blobs claimed by this writer that are not yet in the repository's index (queued, encoding or in a pack not yet uploaded).</summary>
+    internal int BlobsInFlight => _queued.Count;
 
     /// <summary>
     /// Stores a blob unless it is already stored, taking ownership of <paramref name="content"/> (disposed once
@@ -261,7 +269,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     {
         if (_lock is null)
         {
-            return !_blobs.Index.Contains(id) && _queued.TryAdd(id, 0);
+            return !_blobs.Index.Contains(id) && ClaimUnindexed(id);
         }
 
         if (_blobs.Index.TryGet(id, out var location))
@@ -271,7 +279,27 @@ internal sealed class RepositoryWriter : IAsyncDisposable
             return false;
         }
 
-        return _queued.TryAdd(id, 0);
+        return ClaimUnindexed(id);
+    }
+
+    /// <summary>
+    /// Claims a blob the index did not hold a moment ago. The uploader indexes a blob before it releases the claim, so
+    /// a claim won just after that release sees the blob in the index on the second look.
+    /// </summary>
+    private bool ClaimUnindexed(BlobId id)
+    {
+        if (!_queued.TryAdd(id, 0))
+        {
+            return false;
+        }
+
+        if (_blobs.Index.Contains(id))
+        {
+            _queued.TryRemove(id, out _);
+            return false;
+        }
+
+        return true;
     }
 
     private void NoteReused(BlobId id)
@@ -314,6 +342,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
         lock (_uploaded)
         {
             needed.UnionWith(_uploaded.Select(p => p.Pack));
+            needed.UnionWith(_indexedEarly);
         }
 
         var missing = needed.Where(p => !present.Contains(p)).ToList();
@@ -404,6 +433,9 @@ internal sealed class RepositoryWriter : IAsyncDisposable
                     foreach (var entry in pack.Entries)
                     {
                         _blobs.Index.TryAdd(entry.Id, new BlobLocation(pack.Id, entry.Type, entry.Offset, entry.Length, entry.RawLength));
+                        // Held no longer than this: a first backup of millions of chunks would otherwise keep a
+                        // second copy of every ID it stored until the end.
+                        _queued.TryRemove(entry.Id, out _);
                     }
 
                     lock (_uploaded)
@@ -413,6 +445,11 @@ internal sealed class RepositoryWriter : IAsyncDisposable
 
                     Interlocked.Add(ref _bytesStored, pack.Length);
                     Interlocked.Increment(ref _packsWritten);
+                    _uploadedBlobs += pack.Entries.Count;
+                    if (_uploadedBlobs >= _indexFlushBlobs)
+                    {
+                        await IndexUploadedEarlyAsync(_stop.Token).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -421,6 +458,30 @@ internal sealed class RepositoryWriter : IAsyncDisposable
             Fail(ex);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes an index object for the packs uploaded so far and lets go of their header entries, as a full index
+    /// object's worth of blobs is reached: memory stays bounded by one index object however large the backup, and a
+    /// run that dies later leaves those packs indexed. Like the final index, it is written only while the lock holds.
+    /// </summary>
+    private async Task IndexUploadedEarlyAsync(CancellationToken cancellationToken)
+    {
+        await EnsureLockHeldAsync(cancellationToken).ConfigureAwait(false);
+        List<(BlobId Pack, IReadOnlyList<PackHeaderEntry> Entries)> packs;
+        lock (_uploaded)
+        {
+            packs = [.. _uploaded.Select(p => (p.Pack, (IReadOnlyList<PackHeaderEntry>)p.Entries))];
+        }
+
+        await _blobs.WriteIndexAsync(packs, [], cancellationToken).ConfigureAwait(false);
+        lock (_uploaded)
+        {
+            _indexedEarly.AddRange(packs.Select(p => p.Pack));
+            _uploaded.RemoveRange(0, packs.Count);
+        }
+
+        _uploadedBlobs = 0;
     }
 
     private async Task WriteIndexAsync(CancellationToken cancellationToken)
