@@ -61,7 +61,7 @@ for w in range(n):
         p = os.path.join(root, "w%d" % w, rel); os.makedirs(os.path.dirname(p), exist_ok=True)
         with open(p, "wb") as f: f.write(data)
     for i in range(3):
-        k = r.randint(1, 6) << 20; budget -= k; put("big/%d.bin" % i, r.randbytes(k) if i % 2 else text(k))
+        k = r.randint(1, max(1, mb // 4)) << 20; budget -= k; put("big/%d.bin" % i, r.randbytes(k) if i % 2 else text(k))
     i = 0
     while budget > 0:
         k = r.randint(1024, 48 << 10); budget -= k
@@ -117,34 +117,59 @@ awk -v b1="$one" -v t1="$s1" -v bn="$total" -v tn="$sn" -v n="$writers" 'BEGIN{
 
 # --- lock behaviour: prune while a second round of writers runs (each tree changed a little, so each writes) ---
 repo=s3://bench/many-$rounds
+# the lock objects in s3rver's store (one file per object under locks/; none, and no folder, when no lock is held)
+count_locks() { { find "$bench/s3/bench/many-$rounds/locks" -type f -name '*._S3rver_object' 2>/dev/null || true; } | wc -l; }
 for w in $(seq 0 $((writers - 1))); do head -c 200000 /dev/urandom >"$bench/src/w$w/changed.bin"; done
 run_writers "$repo" "$bench/logs-second" >"$bench/second.t" &
 writers_pid=$!
 # Prune once every writer's lock is up (counted in s3rver's store: one object per lock under locks/), or after 30 s.
 for _ in $(seq 1 300); do
-  (($(find "$bench/s3/bench/many-$rounds/locks" -type f -name '*object*' 2>/dev/null | wc -l) >= writers)) && break
+  (($(count_locks) >= writers)) && break
   sleep 0.1
 done
-locks_seen=$(find "$bench/s3/bench/many-$rounds/locks" -type f -name '*object*' 2>/dev/null | wc -l)
+locks_seen=$(count_locks)
 set +e
-/usr/bin/time -f "%e" -o "$bench/prune.t" "$cli" prune --repo "$repo" >"$bench/prune-during.out" 2>"$bench/prune-during.err"
-prune_rc=$?
+prune_start=$(now)
+"$cli" prune --repo "$repo" >"$bench/prune-during.out" 2>"$bench/prune-during.err"
+prune_rc=$? prune_end=$(now)
 set -e
 wait "$writers_pid" || { echo "writers failed while a prune was tried"; exit 1; }
-echo "prune started while $writers writers ran ($locks_seen locks seen): exit $prune_rc after $(cat "$bench/prune.t") s; writers took $(cat "$bench/second.t") s, all succeeded"
-sed 's/^/  prune: /' "$bench/prune-during.err" | head -n 3
+last_writer=$(cat "$bench"/logs-second/w*.t | awk '{ if ($2 > m) m = $2 } END { printf "%.3f", m }')
+echo "prune started while $writers writers ran ($locks_seen of their locks up): exit $prune_rc after $(awk -v a="$prune_start" -v b="$prune_end" 'BEGIN{printf "%.2f", b-a}') s; the writers took $(cat "$bench/second.t") s in all and every one succeeded"
+if ((prune_rc == 0)); then
+  # The prune's own duration (printed) tells when it held its lock: after the last writer ended, or not.
+  held=$(sed -n 's/.*duration: *\([0-9.]*\)s.*/\1/p' "$bench/prune-during.out")
+  awk -v e="$prune_end" -v d="${held:-0}" -v w="$last_writer" 'BEGIN{ if (e - d < w) { print "  LOCK VIOLATION: the prune worked from " e-d " while a writer ran until " w; exit 1 } else printf "  (no overlap: the prune took its lock %.2f s after the last writer ended)\n", e - d - w }'
+else
+  sed 's/^/  prune: /' "$bench/prune-during.err" | head -n 3
+fi
+
+# --- and the other way round: a writer starting while a prune holds its exclusive lock ---
+"$cli" prune --repo "$repo" >"$bench/prune-first.out" 2>&1 &
+prune_pid=$!
+for _ in $(seq 1 300); do
+  (($(count_locks) >= 1)) && break
+  sleep 0.05
+done
+set +e
+"$cli" create --repo "$repo" -q --host late "$bench/src/w0" >"$bench/late.out" 2>"$bench/late.err"
+late_rc=$?
+set -e
+wait "$prune_pid" || { echo "the prune failed:"; cat "$bench/prune-first.out"; exit 1; }
+echo "a writer started while a prune ran: exit $late_rc; $(head -c 400 "$bench/late.err")"
+late=0; ((late_rc == 0)) && late=1
 
 # --- forget + prune, check --read-data, one snapshot per host left and each host's tree restored exactly ---
 snaps=$("$cli" snapshots --repo "$repo" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-[[ $snaps -eq $((2 * writers)) ]] || { echo "expected $((2 * writers)) snapshots, found $snaps"; exit 1; }
+[[ $snaps -eq $((2 * writers + late)) ]] || { echo "expected $((2 * writers + late)) snapshots, found $snaps"; exit 1; }
 /usr/bin/time -f "%e s, %M KB peak" -o "$bench/forget.t" "$cli" forget --repo "$repo" --keep-last 1 --prune >"$bench/forget.out" 2>&1 \
   || { cat "$bench/forget.out"; exit 1; }
-echo "forget --keep-last 1 --prune ($((2 * writers)) snapshots, $writers hosts): $(cat "$bench/forget.t"); $(grep -iE 'pack|bytes' "$bench/forget.out" | tail -n 1)"
+echo "forget --keep-last 1 --prune ($((2 * writers + late)) snapshots, $((writers + late)) hosts): $(cat "$bench/forget.t"); $(grep -iE 'pack|bytes' "$bench/forget.out" | tail -n 1)"
 /usr/bin/time -f "%e s, %M KB peak" -o "$bench/check.t" "$cli" check --repo "$repo" --read-data >"$bench/check.out" 2>&1 \
   || { echo "check --read-data FAILED:"; cat "$bench/check.out"; exit 1; }
 echo "check --read-data: clean ($(cat "$bench/check.t")): $(tail -n 1 "$bench/check.out")"
 snaps=$("$cli" snapshots --repo "$repo" --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(len(s), len({x["hostname"] for x in s}))')
-[[ $snaps == "$writers $writers" ]] || { echo "after forget: expected $writers snapshots of $writers hosts, found (snapshots hosts) $snaps"; exit 1; }
+[[ $snaps == "$((writers + late)) $((writers + late))" ]] || { echo "after forget: expected one snapshot per host, found (snapshots hosts) $snaps"; exit 1; }
 for w in $(seq 0 $((writers - 1))); do
   out=$bench/restore-w$w; rm -rf "$out"
   id=$("$cli" snapshots --repo "$repo" --host "host$w" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
