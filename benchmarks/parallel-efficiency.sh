@@ -8,9 +8,11 @@
 # Env:   BENCH_SHAPE (small|large|duplicates|mixed, default mixed) and BENCH_SCALE (default 1), as in compare.sh;
 #        BENCH_DIR (default /dev/shm/parallel-efficiency: corpus, repositories and restores in RAM, so the disk's
 #        writeback does not decide the restore), BACKUP_CLI (default: dotnet publish src/Backup.Cli -c Release),
-#        CORES (the two settings, default "0 0,1"), NICE (e.g. -20, as root: runs the measured commands at that
-#        priority, so that on a machine busy with other work they get most of the cores they are pinned to; without
-#        it, under a load of N the CLI gets about 2/N of the machine either way and the speed-up says nothing).
+#        CORES (the two settings, default "0 0,1"), NICE (e.g. -20, as root: runs each measured command in a session
+#        of its own whose scheduler autogroup gets that nice value, and at that nice value itself, so that on a
+#        machine busy with other work it gets most of the cores it is pinned to; without it, with Linux's autogroups
+#        every session gets an equal share, so the CLI gets the same fraction of a core pinned to one core or to two
+#        and the speed-up says nothing).
 set -euo pipefail
 shopt -s inherit_errexit
 rounds=${1:-5}
@@ -37,7 +39,7 @@ find "$corpus" -type f -exec cat {} + >/dev/null  # read once: from the page cac
 results=$bench/results.txt; : >"$results"
 measure() {
   local phase=$1 set=$2; shift 2
-  /usr/bin/time -f "%e %U %S" -o "$bench/t" ${NICE:+nice -n "$NICE"} taskset -c "$set" "$@" >/dev/null 2>"$bench/err" \
+  /usr/bin/time -f "%e %U %S" -o "$bench/t" ${NICE:+setsid -w sh -c 'echo "$0" >/proc/self/autogroup 2>/dev/null; exec nice -n "$0" "$@"' "$NICE"} taskset -c "$set" "$@" >/dev/null 2>"$bench/err" \
     || { echo "FAILED ($phase on $set): $*" >&2; cat "$bench/err" >&2; exit 1; }
   echo "$phase $set $(cat "$bench/t")" >>"$results"
 }
