@@ -9,11 +9,18 @@
 #        hosts), BENCH_DIR (scratch, wiped at start; default /dev/shm/many-writers: trees, the server's store, restores),
 #        BACKUP_CLI (default: dotnet publish src/Backup.Cli -c Release into BENCH_DIR/cli),
 #        TOOLS (node_modules with s3rver; default ./.tools, else /work/main/.tools).
+#        NICE (e.g. -20, as root): run the whole benchmark, s3rver included, in a session of its own whose scheduler
+#        autogroup gets that nice value. Linux shares the CPU fairly between sessions (autogroups), so on a machine
+#        busy with other sessions one writer and eight writers would otherwise get the same share of the cores.
 # Per round: one writer alone (host w0's tree) into a fresh repository, then all WRITERS at once into another fresh
 # one; aggregate MB/s = all trees' bytes / the wall time from the first start to the last end. The two are
 # interleaved round by round so the shared machine's load hits both alike; the load average is printed.
 set -euo pipefail
 shopt -s inherit_errexit
+if [[ -n ${NICE:-} && -z ${MANY_WRITERS_SESSION:-} ]]; then
+  MANY_WRITERS_SESSION=1 exec setsid -w bash "$0" "$@"
+fi
+[[ -n ${NICE:-} ]] && { echo "$NICE" >/proc/self/autogroup && renice -n "$NICE" $$ >/dev/null; } 2>/dev/null
 rounds=${1:-3}
 writers=${WRITERS:-8}
 writer_mb=${WRITER_MB:-24}
@@ -42,6 +49,7 @@ mkdir -p "$bench/s3"
 NODE_OPTIONS=--openssl-legacy-provider "$tools/node_modules/.bin/s3rver" -d "$bench/s3" -a 127.0.0.1 -p "$s3_port" --silent \
   --configure-bucket bench >"$bench/s3rver.log" 2>&1 &
 pids+=($!)
+s3_pid=$!
 for _ in $(seq 1 600); do (exec 3<>/dev/tcp/127.0.0.1/"$s3_port") 2>/dev/null && break; sleep 0.1; done
 # Plain http is accepted for a server on this machine (docs/cli.md, "Repository locations").
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER BACKUP_S3_ENDPOINT=http://127.0.0.1:$s3_port BACKUP_S3_PATH_STYLE=true
@@ -80,7 +88,7 @@ run_writers() {
   mkdir -p "$logs"
   start=$(now)
   for w in $(seq 0 $((writers - 1))); do
-    ( s=$(now); "$cli" create --repo "$repo" -q --host "host$w" "$bench/src/w$w" >"$logs/w$w.out" 2>"$logs/w$w.err"; rc=$?
+    ( s=$(now); /usr/bin/time -f "%U %S" -o "$logs/w$w.cpu" "$cli" create --repo "$repo" -q --host "host$w" "$bench/src/w$w" >"$logs/w$w.out" 2>"$logs/w$w.err"; rc=$?
       echo "$s $(now) $rc" >"$logs/w$w.t"; exit $rc ) &
     ps+=($!)
   done
@@ -102,14 +110,21 @@ span = max(e for s, e in iv) - min(s for s, e in iv)
 print("%.0f%% of the span with >=2 writers running; writers took %.1f-%.1f s" % (100 * both / span, min(e - s for s, e in iv), max(e - s for s, e in iv)))'
 }
 
+# s3rver's CPU seconds so far (user + system, from /proc)
+s3_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$s3_pid/stat"; }
 singles=() manys=()
 for r in $(seq 1 "$rounds"); do
   "$cli" init --repo "s3://bench/single-$r" >/dev/null
-  s=$(now); "$cli" create --repo "s3://bench/single-$r" -q --host host0 "$bench/src/w0" >/dev/null 2>"$bench/single.err"
+  c=$(s3_cpu); s=$(now)
+  /usr/bin/time -f "%U %S" -o "$bench/single.cpu" "$cli" create --repo "s3://bench/single-$r" -q --host host0 "$bench/src/w0" >/dev/null 2>"$bench/single.err"
+  single_cpu="one writer $(awk '{printf "%.2f", $1+$2}' "$bench/single.cpu") s + s3rver $(awk -v a="$c" -v b="$(s3_cpu)" 'BEGIN{printf "%.2f", b-a}') s"
   singles+=("$(awk -v a="$s" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}')")
   "$cli" init --repo "s3://bench/many-$r" >/dev/null
+  c=$(s3_cpu)
   manys+=("$(run_writers "s3://bench/many-$r" "$bench/logs-$r")")
+  many_cpu="$writers writers $(cat "$bench/logs-$r"/w*.cpu | awk '{s+=$1+$2} END{printf "%.2f", s}') s + s3rver $(awk -v a="$c" -v b="$(s3_cpu)" 'BEGIN{printf "%.2f", b-a}') s"
   echo "round $r: one writer ${singles[-1]} s ($(awk -v b="$one" -v t="${singles[-1]}" 'BEGIN{printf "%.1f", b/1048576/t}') MiB/s); $writers writers ${manys[-1]} s ($(awk -v b="$total" -v t="${manys[-1]}" 'BEGIN{printf "%.1f", b/1048576/t}') MiB/s aggregate); $(overlap "$bench/logs-$r"); load $(cut -d' ' -f1 /proc/loadavg)"
+  echo "  CPU time: $single_cpu; $many_cpu"
 done
 s1=$(printf '%s\n' "${singles[@]}" | median) sn=$(printf '%s\n' "${manys[@]}" | median)
 awk -v b1="$one" -v t1="$s1" -v bn="$total" -v tn="$sn" -v n="$writers" 'BEGIN{
