@@ -4,7 +4,7 @@
 # round of writers runs (the lock behaviour), a `forget --keep-last 1 --prune` and `check --read-data`, which must be
 # clean; every host's newest snapshot is restored and compared with its tree.
 # Usage: benchmarks/many-writers.sh [ROUNDS]     (run from the repository's root; default 3 rounds, median shown)
-# Env:   WRITERS (default 8), WRITER_MB (each writer's tree, default 24 MiB: 400 small files of 1-48 KiB, half text and
+# Env:   WRITERS (default 8), WRITER_MB (each writer's tree, default 24 MiB: ~550 small files of 1-48 KiB, half text and
 #        half random, and three files of 1-6 MiB; every writer's bytes are its own, so nothing deduplicates across
 #        hosts), BENCH_DIR (scratch, wiped at start; default /dev/shm/many-writers: trees, the server's store, restores),
 #        BACKUP_CLI (default: dotnet publish src/Backup.Cli -c Release into BENCH_DIR/cli),
@@ -20,7 +20,10 @@ shopt -s inherit_errexit
 if [[ -n ${NICE:-} && -z ${MANY_WRITERS_SESSION:-} ]]; then
   MANY_WRITERS_SESSION=1 exec setsid -w bash "$0" "$@"
 fi
-[[ -n ${NICE:-} ]] && { echo "$NICE" >/proc/self/autogroup && renice -n "$NICE" $$ >/dev/null; } 2>/dev/null
+if [[ -n ${NICE:-} ]]; then
+  { echo "$NICE" >/proc/self/autogroup && renice -n "$NICE" $$ >/dev/null; } 2>/dev/null \
+    || echo "NICE: could not set the priority (needs root and autogroups); measuring without it"
+fi
 rounds=${1:-3}
 writers=${WRITERS:-8}
 writer_mb=${WRITER_MB:-24}
