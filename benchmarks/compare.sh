@@ -16,6 +16,7 @@
 #                           from there (or BENCH_INSTALLED=PATH: an already installed `backup` to measure)
 #        BENCH_TOOLS        which reference tools to run (default "restic borg"); restic and borg come from Debian
 #                           (apt-get, as root or with sudo) when missing
+#        BENCH_GENERATE_ONLY=1  generate (or reuse) the corpus BENCH_DIR/corpus-SHAPE-xSCALE and stop
 # Per round and tool, into a fresh repository on disk: first backup, unchanged re-backup, re-backup after 1% of
 # the corpus's bytes changed (the same bytes for every tool), restore of that snapshot into BENCH_DIR (disk) and
 # into BENCH_RAM_DIR (RAM), each checked against the corpus with diff -r; repository size after the first backup
@@ -53,6 +54,7 @@ apt_install() {
     || { echo "apt-get install $2 failed: install it yourself, or leave it out with BENCH_TOOLS"; exit 1; }
 }
 read -r -a refs <<<"${BENCH_TOOLS:-restic borg}"
+[[ ${BENCH_GENERATE_ONLY:-} == 1 ]] && refs=()
 for t in "${refs[@]}"; do
   case $t in
     restic) apt_install restic restic ;;
@@ -152,6 +154,7 @@ PY
 fi
 corpus_bytes=$(du -sb "$corpus" | cut -f1)
 echo "corpus: $corpus ($label; $((corpus_bytes / 1048576)) MiB, $(find "$corpus" -type f | wc -l) files)"
+[[ ${BENCH_GENERATE_ONLY:-} == 1 ]] && exit 0  # other scripts (parallel-efficiency.sh) reuse the corpus and stop here
 
 # ---- the CLI under test ----------------------------------------------------------------------------------------
 version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$root/Directory.Build.props" | head -1)
