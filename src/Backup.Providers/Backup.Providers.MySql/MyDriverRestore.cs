@@ -18,12 +18,17 @@ internal static class MyDriverRestore
 {
     private const int StatementsPerCommit = 64;
 
-    public static async Task RestoreAsync(BackupRepository repository, MyServer server, TreeNode directory, string target, CancellationToken cancellationToken)
+    private const string SessionSettings = "SET NAMES utf8mb4, time_zone = '+00:00', FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, SQL_NOTES = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'";
+
+    /// <summary>Restores a driver-only dump (one data.sql) or a parallel one (tables/*.sql, loaded on up to <paramref name="jobs"/> connections at once).</summary>
+    public static async Task RestoreAsync(BackupRepository repository, MyServer server, TreeNode directory, string target, int jobs, CancellationToken cancellationToken)
     {
         var files = (await SnapshotFiles.ChildrenAsync(repository, directory, cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
-        if (!files.TryGetValue(MyDriverManifest.FileName, out var manifestNode) || !files.TryGetValue(MyDriverManifest.DataFileName, out var dataNode))
+        var dataNode = files.GetValueOrDefault(MyDriverManifest.DataFileName);
+        var tablesNode = files.GetValueOrDefault(MyDriverManifest.TablesDirectoryName);
+        if (!files.TryGetValue(MyDriverManifest.FileName, out var manifestNode) || (dataNode is null && tablesNode?.Subtree is null))
         {
-            throw new DatabaseRestoreException($"The driver-only dump '{directory.Name}' lacks {MyDriverManifest.FileName} or {MyDriverManifest.DataFileName}.");
+            throw new DatabaseRestoreException($"The driver-only dump '{directory.Name}' lacks {MyDriverManifest.FileName} or its data ({MyDriverManifest.DataFileName} or {MyDriverManifest.TablesDirectoryName}/).");
         }
 
         using var buffer = new MemoryStream();
@@ -34,13 +39,21 @@ internal static class MyDriverRestore
         await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         try
         {
-            await ExecuteAsync(connection, "SET NAMES utf8mb4, time_zone = '+00:00', FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, SQL_NOTES = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, SessionSettings, cancellationToken).ConfigureAwait(false);
             foreach (var table in manifest.Tables)
             {
                 await ExecuteAsync(connection, table.Create, cancellationToken).ConfigureAwait(false);
             }
 
-            await LoadDataAsync(repository, dataNode, connection, cancellationToken).ConfigureAwait(false);
+            if (dataNode is not null)
+            {
+                await LoadDataAsync(repository, dataNode, connection, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await LoadTablesAsync(repository, server, tablesNode!, target, jobs, cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (var routine in manifest.Routines)
             {
                 await CreateAsync(connection, routine, cancellationToken).ConfigureAwait(false);
@@ -58,7 +71,55 @@ internal static class MyDriverRestore
         }
     }
 
-    private static async Task LoadDataAsync(BackupRepository repository, TreeNode dataNode, MySqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>Loads every table file of a parallel dump, the largest first, each on the next free one of <paramref name="jobs"/> connections; the first failure stops the others.</summary>
+    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, TreeNode tablesNode, string target, int jobs, CancellationToken cancellationToken)
+    {
+        var queue = new Queue<TreeNode>((await SnapshotFiles.ChildrenAsync(repository, tablesNode, cancellationToken).ConfigureAwait(false))
+            .Where(n => n.Type == NodeType.File).OrderByDescending(n => n.Size));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        async Task WorkAsync()
+        {
+            await Task.Yield();
+            try
+            {
+                await using var connection = await server.OpenAsync(target, stop.Token).ConfigureAwait(false);
+                await ExecuteAsync(connection, SessionSettings, stop.Token).ConfigureAwait(false);
+                while (true)
+                {
+                    TreeNode? next;
+                    lock (queue)
+                    {
+                        next = queue.Count > 0 ? queue.Dequeue() : null;
+                    }
+
+                    if (next is null)
+                    {
+                        return;
+                    }
+
+                    await LoadDataAsync(repository, next, connection, stop.Token).ConfigureAwait(false);
+                }
+            }
+            catch
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(jobs, queue.Count))).Select(_ => WorkAsync()).ToList();
+        try
+        {
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A worker that failed cancelled the others: report its failure, not theirs.
+            throw workers.Select(w => w.Exception?.InnerException).First(e => e is not null and not OperationCanceledException)!;
+        }
+    }
+
+    internal static async Task LoadDataAsync(BackupRepository repository, TreeNode dataNode, MySqlConnection connection, CancellationToken cancellationToken)
     {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, useSynchronizationContext: false));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -118,7 +179,7 @@ internal static class MyDriverRestore
         await writer.CompleteAsync(failure).ConfigureAwait(false);
     }
 
-    private static async Task CreateViewsAsync(MySqlConnection connection, IReadOnlyList<MyDriverObject> views, CancellationToken cancellationToken)
+    internal static async Task CreateViewsAsync(MySqlConnection connection, IReadOnlyList<MyDriverObject> views, CancellationToken cancellationToken)
     {
         // A view may select from another view: create what can be created until nothing is left (or nothing moves).
         var remaining = views.ToList();
@@ -148,7 +209,7 @@ internal static class MyDriverRestore
         }
     }
 
-    private static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, CancellationToken cancellationToken)
+    internal static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, CancellationToken cancellationToken)
     {
         await using var command = new MySqlCommand("SET SESSION sql_mode = @mode", connection);
         command.Parameters.AddWithValue("@mode", item.SqlMode ?? "NO_AUTO_VALUE_ON_ZERO");
@@ -156,7 +217,7 @@ internal static class MyDriverRestore
         await ExecuteAsync(connection, MyDriverManifest.WithoutDefiner(item.Create), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
+    internal static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = new MySqlCommand(sql, connection) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
