@@ -52,7 +52,7 @@ public sealed class MySqlEngine : IDatabaseEngine
             ConnectionString = settings.Location,
             Password = settings.Password,
             AllDatabases = settings.AllDatabases,
-            Method = settings.DriverOnly ? MySqlBackupMethod.DriverOnly : MySqlBackupMethod.Dump,
+            Method = settings.DriverOnly ? MySqlBackupMethod.Parallel : MySqlBackupMethod.Dump,
             ClientToolsDirectory = settings.ClientToolsDirectory,
             RecordChecksums = settings.RecordChecksums,
         };
