@@ -18,6 +18,12 @@ public sealed class MySqlParallelTests(MariaDbFixture fixture, ITestOutputHelper
             KEY kinds_vc (vc), UNIQUE KEY kinds_i (i)) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
         CREATE TABLE child (id INT PRIMARY KEY, kind_id INT, note VARCHAR(20), FOREIGN KEY (kind_id) REFERENCES kinds (id)) ENGINE = InnoDB;
         CREATE TABLE `odd/name %` (id INT PRIMARY KEY, raw VARBINARY(16), line TEXT) ENGINE = InnoDB;
+        CREATE TABLE counted (id INT AUTO_INCREMENT, v INT NOT NULL, PRIMARY KEY (v), KEY counted_id (id), KEY counted_both (v, id)) ENGINE = InnoDB;
+        CREATE TABLE owner (a INT NOT NULL, b INT NOT NULL, PRIMARY KEY (a), UNIQUE KEY owner_b (b)) ENGINE = InnoDB;
+        CREATE TABLE owned (id INT PRIMARY KEY, owner_b INT, CONSTRAINT owned_fk FOREIGN KEY (owner_b) REFERENCES owner (b) ON DELETE CASCADE) ENGINE = InnoDB;
+        INSERT INTO counted (v) SELECT seq FROM seq_1_to_50;
+        INSERT INTO owner SELECT seq, seq * 10 FROM seq_1_to_20;
+        INSERT INTO owned SELECT seq, seq * 10 FROM seq_1_to_20;
         CREATE VIEW kinds_view AS SELECT id, vc FROM kinds;
         INSERT INTO kinds (n, i, f, t, vc, b, j, dt, ts, d, e, bits)
         SELECT seq * 1.0000000001, seq * 1000000007, seq / 3, CONCAT('héllo wörld ✓ 日本語 🎉 ', seq), CONCAT('v', seq),
@@ -58,6 +64,49 @@ public sealed class MySqlParallelTests(MariaDbFixture fixture, ITestOutputHelper
         return await MyDriverData.MeasureAsync(connection, database, CancellationToken.None);
     }
 
+    private static async Task<string> KeysAsync(MariaDbServer server, string database) =>
+        (string)(await server.ScalarAsync(null, $"""
+            SELECT CONCAT(
+                (SELECT GROUP_CONCAT(CONCAT_WS('.', TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NON_UNIQUE, INDEX_TYPE) ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX SEPARATOR ' ')
+                 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = '{database}'), ' | ',
+                (SELECT GROUP_CONCAT(CONCAT_WS('.', TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, UNIQUE_CONSTRAINT_NAME, DELETE_RULE) ORDER BY CONSTRAINT_NAME SEPARATOR ' ')
+                 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = '{database}'))
+            """))!;
+
+    [Fact]
+    public void Secondary_and_foreign_keys_are_split_off_but_the_key_an_auto_increment_column_needs_stays()
+    {
+        var split = MyDeferredKeys.Split("""
+            CREATE TABLE `t` (
+              `id` int(11) NOT NULL AUTO_INCREMENT,
+              `v` int(11) NOT NULL,
+              `p` int(11) DEFAULT NULL,
+              PRIMARY KEY (`v`),
+              KEY `t_id` (`id`),
+              UNIQUE KEY `t_p` (`p`),
+              KEY `t_idx` (`p`,`id`),
+              FULLTEXT KEY `t_ft` (`v`),
+              CONSTRAINT `t_fk` FOREIGN KEY (`p`) REFERENCES `o` (`a`) ON DELETE CASCADE,
+              CONSTRAINT `t_chk` CHECK (`v` > 0)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+            """.ReplaceLineEndings("\n"));
+
+        split.Keys.Should().Equal("ADD UNIQUE KEY `t_p` (`p`)", "ADD KEY `t_idx` (`p`,`id`)");
+        split.ForeignKeys.Should().Equal("ADD CONSTRAINT `t_fk` FOREIGN KEY (`p`) REFERENCES `o` (`a`) ON DELETE CASCADE");
+        split.Create.Should().Be("""
+            CREATE TABLE `t` (
+              `id` int(11) NOT NULL AUTO_INCREMENT,
+              `v` int(11) NOT NULL,
+              `p` int(11) DEFAULT NULL,
+              PRIMARY KEY (`v`),
+              KEY `t_id` (`id`),
+              FULLTEXT KEY `t_ft` (`v`),
+              CONSTRAINT `t_chk` CHECK (`v` > 0)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+            """.ReplaceLineEndings("\n"));
+        MyDeferredKeys.Split("CREATE TABLE `m` (\n  `a` int,\n  KEY `m_a` (`a`)\n) ENGINE=MyISAM").Keys.Should().BeEmpty("only InnoDB builds keys faster afterwards");
+    }
+
     [Fact]
     public void The_row_hash_is_xxh64()
     {
@@ -81,9 +130,10 @@ public sealed class MySqlParallelTests(MariaDbFixture fixture, ITestOutputHelper
         snapshot.Metadata["mysql.checksum_kind"].Should().Be(MyRowChecksum.Kind);
         snapshot.Metadata["mysql.jobs"].Should().Be("3");
         var recorded = ChecksumMetadata.Read(snapshot.Metadata, "mysql", database)!;
-        recorded.Select(t => t.Table).Should().BeEquivalentTo("kinds", "child", "odd/name %");
+        recorded.Select(t => t.Table).Should().BeEquivalentTo("kinds", "child", "odd/name %", "counted", "owner", "owned");
         ChecksumMetadata.Compare(database, recorded, before).Should().BeEmpty("the checksums taken while reading equal a separate measurement");
         var target = fixture.NewDatabaseName("par_restored");
+        var keys = await KeysAsync(server, database);
         await server.ExecuteAsync(null, $"DROP DATABASE {database}");
 
         var restored = await new MySqlRestorer(repo.Repository).RestoreAsync(snapshot, new MySqlRestoreOptions
@@ -96,6 +146,7 @@ public sealed class MySqlParallelTests(MariaDbFixture fixture, ITestOutputHelper
 
         output.WriteLine($"parallel dump {restored.Bytes} bytes restored in {restored.Duration.TotalMilliseconds:F0} ms");
         ChecksumMetadata.Compare(database, recorded, await MeasureAsync(server, target)).Should().BeEmpty();
+        (await KeysAsync(server, target)).Should().Be(keys, "every key and foreign key is back (secondary ones were built after the rows)");
         (await server.ScalarAsync(target, "SELECT HEX(raw) FROM `odd/name %` WHERE id = 1")).Should().Be("00FF0A0D5C27225A");
         (await server.ScalarAsync(target, "SELECT total - i + half FROM kinds WHERE id = 9")).Should().Be(5L, "generated columns are recomputed");
         (await server.ScalarAsync(target, "SELECT vc FROM kinds_view WHERE id = 7")).Should().Be("v7");
@@ -111,7 +162,7 @@ public sealed class MySqlParallelTests(MariaDbFixture fixture, ITestOutputHelper
         var good = await verifier.VerifyAsync(snapshot, options);
         output.WriteLine(good.ToString());
         good.Succeeded.Should().BeTrue();
-        good.TablesCompared.Should().Be(3);
+        good.TablesCompared.Should().Be(6);
 
         var tampered = await verifier.VerifyAsync(snapshot, options with
         {
@@ -181,6 +232,9 @@ public sealed class MySqlParallelTests(MariaDbFixture fixture, ITestOutputHelper
             GRANT SELECT, SHOW VIEW ON {database}.child TO '{user}'@'%';
             GRANT SELECT, SHOW VIEW ON {database}.`odd/name %` TO '{user}'@'%';
             GRANT SELECT, SHOW VIEW ON {database}.kinds_view TO '{user}'@'%';
+            GRANT SELECT ON {database}.counted TO '{user}'@'%';
+            GRANT SELECT ON {database}.owner TO '{user}'@'%';
+            GRANT SELECT ON {database}.owned TO '{user}'@'%';
             """);
         var options = ParallelOptions(server, database) with
         {
@@ -194,7 +248,7 @@ public sealed class MySqlParallelTests(MariaDbFixture fixture, ITestOutputHelper
         var fallback = (await repo.Service.BackupAsync(new MySqlSource(options, factory.CreateLogger<MySqlSource>()))).Snapshot;
         fallback.Metadata["mysql.jobs"].Should().Be("1", "without RELOAD no snapshot can be shared between connections");
         log.Messages.Should().Contain(m => m.Contains("No RELOAD privilege", StringComparison.Ordinal));
-        ChecksumMetadata.Read(fallback.Metadata, "mysql", database)!.Should().HaveCount(3);
+        ChecksumMetadata.Read(fallback.Metadata, "mysql", database)!.Should().HaveCount(6);
 
         await using var source = new MySqlSource(options);
         await source.PrepareAsync();

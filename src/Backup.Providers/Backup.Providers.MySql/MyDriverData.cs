@@ -140,8 +140,14 @@ internal static class MyDriverData
     private static async Task FlushAsync(StringBuilder statement, PipeWriter writer, CancellationToken cancellationToken)
     {
         statement.Append(";\n");
-        // One string, so a surrogate pair is never split between two encoder calls.
-        writer.Write(Encoding.UTF8.GetBytes(statement.ToString()));
+        // Straight from the builder's chunks into the pipe; the encoder carries a surrogate pair split between chunks.
+        var encoder = Encoding.UTF8.GetEncoder();
+        foreach (var chunk in statement.GetChunks())
+        {
+            encoder.Convert(chunk.Span, writer, flush: false, out _, out _);
+        }
+
+        encoder.Convert([], writer, flush: true, out _, out _);
         statement.Clear();
         if ((await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted)
         {

@@ -40,18 +40,37 @@ internal static class MyDriverRestore
         try
         {
             await ExecuteAsync(connection, SessionSettings, cancellationToken).ConfigureAwait(false);
-            foreach (var table in manifest.Tables)
-            {
-                await ExecuteAsync(connection, table.Create, cancellationToken).ConfigureAwait(false);
-            }
-
             if (dataNode is not null)
             {
+                foreach (var table in manifest.Tables)
+                {
+                    await ExecuteAsync(connection, table.Create, cancellationToken).ConfigureAwait(false);
+                }
+
                 await LoadDataAsync(repository, dataNode, connection, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await LoadTablesAsync(repository, server, tablesNode!, target, jobs, cancellationToken).ConfigureAwait(false);
+                // Secondary keys are built after each table's rows, foreign keys once every table has its keys.
+                var deferred = new Dictionary<string, (string Table, MyDeferredKeys Keys)>(StringComparer.Ordinal);
+                foreach (var table in manifest.Tables)
+                {
+                    var split = MyDeferredKeys.Split(table.Create);
+                    await ExecuteAsync(connection, split.Create, cancellationToken).ConfigureAwait(false);
+                    deferred[MyDriverManifest.TableFileName(table.Name)] = (table.Name, split);
+                }
+
+                await LoadTablesAsync(repository, server, tablesNode!, target, jobs, deferred, cancellationToken).ConfigureAwait(false);
+                foreach (var (table, keys) in deferred.Values.Where(d => d.Keys.Keys.Count > 0))
+                {
+                    // A table without a data file (none left by LoadTablesAsync) still gets its keys.
+                    await ExecuteAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table)} {string.Join(", ", keys.Keys)}", cancellationToken).ConfigureAwait(false);
+                }
+
+                foreach (var (table, keys) in deferred.Values.Where(d => d.Keys.ForeignKeys.Count > 0))
+                {
+                    await ExecuteAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table)} {string.Join(", ", keys.ForeignKeys)}", cancellationToken).ConfigureAwait(false);
+                }
             }
 
             foreach (var routine in manifest.Routines)
@@ -72,7 +91,7 @@ internal static class MyDriverRestore
     }
 
     /// <summary>Loads every table file of a parallel dump, the largest first, each on the next free one of <paramref name="jobs"/> connections; the first failure stops the others.</summary>
-    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, TreeNode tablesNode, string target, int jobs, CancellationToken cancellationToken)
+    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, TreeNode tablesNode, string target, int jobs, Dictionary<string, (string Table, MyDeferredKeys Keys)> deferred, CancellationToken cancellationToken)
     {
         var queue = new Queue<TreeNode>((await SnapshotFiles.ChildrenAsync(repository, tablesNode, cancellationToken).ConfigureAwait(false))
             .Where(n => n.Type == NodeType.File).OrderByDescending(n => n.Size));
@@ -98,6 +117,22 @@ internal static class MyDriverRestore
                     }
 
                     await LoadDataAsync(repository, next, connection, stop.Token).ConfigureAwait(false);
+                    (string Table, MyDeferredKeys Keys) table;
+                    lock (deferred)
+                    {
+                        if (!deferred.TryGetValue(next.Name, out table))
+                        {
+                            continue;
+                        }
+
+                        // Its keys are built here: the caller then builds only those of tables that had no file.
+                        deferred[next.Name] = (table.Table, table.Keys with { Keys = [] });
+                    }
+
+                    if (table.Keys.Keys.Count > 0)
+                    {
+                        await ExecuteAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table.Table)} {string.Join(", ", table.Keys.Keys)}", stop.Token).ConfigureAwait(false);
+                    }
                 }
             }
             catch
