@@ -16,4 +16,10 @@ internal static partial class Log
 
     [LoggerMessage(4, LogLevel.Information, "Restored {Database} into {Target} in {Seconds:F1} s")]
     public static partial void Restored(ILogger logger, string database, string target, double seconds);
+
+    [LoggerMessage(5, LogLevel.Warning, "No RELOAD privilege for FLUSH TABLES WITH READ LOCK: the tables are read on one connection instead of {Jobs}, so that they all come from one snapshot")]
+    public static partial void NoParallelSnapshot(ILogger logger, int jobs);
+
+    [LoggerMessage(6, LogLevel.Information, "{Server} {Version} at {Endpoint}: reading {Tables} table(s) of {Count} database(s) on {Connections} connection(s) in one snapshot")]
+    public static partial void StartedParallel(ILogger logger, string server, string version, string endpoint, int tables, int count, int connections);
 }

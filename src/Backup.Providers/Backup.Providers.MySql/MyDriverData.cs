@@ -25,37 +25,86 @@ internal static class MyDriverData
         long rows = 0;
         foreach (var table in tables)
         {
-            var columns = await ColumnsAsync(connection, database, table, cancellationToken).ConfigureAwait(false);
-            if (columns.Count == 0)
-            {
-                continue;
-            }
-
-            var prefix = $"INSERT INTO {MyServer.QuoteIdentifier(table)} ({string.Join(", ", columns.Select(c => MyServer.QuoteIdentifier(c.Name)))}) VALUES ";
-            var row = $"CONCAT('(', CONCAT_WS(',', {string.Join(", ", columns.Select(c => ValueExpression(c.Name, c.Type)))}), ')')";
-            var sql = $"SELECT REPLACE(REPLACE({row}, '\\n', '\\\\n'), '\\r', '\\\\r') FROM {MyServer.QuoteIdentifier(database)}.{MyServer.QuoteIdentifier(table)}";
-            await using var command = new MySqlCommand(sql, connection) { CommandTimeout = 0 };
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var statement = new StringBuilder();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var values = reader.GetString(0);
-                if (statement.Length > 0 && statement.Length + values.Length > batchBytes)
-                {
-                    await FlushAsync(statement, writer, cancellationToken).ConfigureAwait(false);
-                }
-
-                statement.Append(statement.Length == 0 ? prefix : ",").Append(values);
-                rows++;
-            }
-
-            if (statement.Length > 0)
-            {
-                await FlushAsync(statement, writer, cancellationToken).ConfigureAwait(false);
-            }
+            rows += (await WriteTableAsync(connection, database, table, writer, batchBytes, cancellationToken).ConfigureAwait(false)).Rows;
         }
 
         return rows;
+    }
+
+    /// <summary>Writes every row of one table to <paramref name="writer"/>; returns the rows' count and <see cref="MyRowChecksum"/>, taken from the same rows on the way.</summary>
+    public static async Task<MyRowChecksum> WriteTableAsync(MySqlConnection connection, string database, string table, PipeWriter writer, int batchBytes, CancellationToken cancellationToken)
+    {
+        var checksum = default(MyRowChecksum);
+        var columns = await ColumnsAsync(connection, database, table, cancellationToken).ConfigureAwait(false);
+        if (columns.Count == 0)
+        {
+            // Every table has a stored column: none visible means no privilege on it, and skipping it would lose its rows.
+            throw new InvalidOperationException($"no columns of '{database}.{table}' are visible (the user may lack the SELECT privilege on it)");
+        }
+
+        var prefix = $"INSERT INTO {MyServer.QuoteIdentifier(table)} ({string.Join(", ", columns.Select(c => MyServer.QuoteIdentifier(c.Name)))}) VALUES ";
+        await using var command = new MySqlCommand(RowQuery(database, table, columns), connection) { CommandTimeout = 0 };
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var statement = new StringBuilder();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var values = reader.GetString(0);
+            if (statement.Length > 0 && statement.Length + values.Length > batchBytes)
+            {
+                await FlushAsync(statement, writer, cancellationToken).ConfigureAwait(false);
+            }
+
+            statement.Append(statement.Length == 0 ? prefix : ",").Append(values);
+            checksum.Add(values);
+        }
+
+        if (statement.Length > 0)
+        {
+            await FlushAsync(statement, writer, cancellationToken).ConfigureAwait(false);
+        }
+
+        return checksum;
+    }
+
+    /// <summary>Measures <see cref="MyRowChecksum"/> of every base table of <paramref name="database"/> with the query the backup read them with (verification of a parallel backup).</summary>
+    public static async Task<List<TableChecksum>> MeasureAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        var tables = new List<string>();
+        await using (var list = new MySqlCommand("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = @db AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_NAME", connection))
+        {
+            list.Parameters.AddWithValue("@db", database);
+            await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var result = new List<TableChecksum>(tables.Count);
+        foreach (var table in tables)
+        {
+            var checksum = default(MyRowChecksum);
+            var columns = await ColumnsAsync(connection, database, table, cancellationToken).ConfigureAwait(false);
+            if (columns.Count > 0)
+            {
+                await using var command = new MySqlCommand(RowQuery(database, table, columns), connection) { CommandTimeout = 0 };
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    checksum.Add(reader.GetString(0));
+                }
+            }
+
+            result.Add(new TableChecksum { Table = table, Rows = checksum.Rows, Checksum = checksum.Value });
+        }
+
+        return result;
+    }
+
+    private static string RowQuery(string database, string table, List<(string Name, string Type)> columns)
+    {
+        var row = $"CONCAT('(', CONCAT_WS(',', {string.Join(", ", columns.Select(c => ValueExpression(c.Name, c.Type)))}), ')')";
+        return $"SELECT REPLACE(REPLACE({row}, '\\n', '\\\\n'), '\\r', '\\\\r') FROM {MyServer.QuoteIdentifier(database)}.{MyServer.QuoteIdentifier(table)}";
     }
 
     private static string ValueExpression(string column, string type)
@@ -91,8 +140,14 @@ internal static class MyDriverData
     private static async Task FlushAsync(StringBuilder statement, PipeWriter writer, CancellationToken cancellationToken)
     {
         statement.Append(";\n");
-        // One string, so a surrogate pair is never split between two encoder calls.
-        writer.Write(Encoding.UTF8.GetBytes(statement.ToString()));
+        // Straight from the builder's chunks into the pipe; the encoder carries a surrogate pair split between chunks.
+        var encoder = Encoding.UTF8.GetEncoder();
+        foreach (var chunk in statement.GetChunks())
+        {
+            encoder.Convert(chunk.Span, writer, flush: false, out _, out _);
+        }
+
+        encoder.Convert([], writer, flush: true, out _, out _);
         statement.Clear();
         if ((await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted)
         {

@@ -16,6 +16,13 @@ internal sealed partial record MyDriverManifest(
     public const string FileName = "manifest.json";
     public const string DataFileName = "data.sql";
 
+    /// <summary>A parallel dump's directory of per-table data files (see <see cref="TableFileName"/>).</summary>
+    public const string TablesDirectoryName = "tables";
+
+    /// <summary>The file of a parallel dump that holds <paramref name="table"/>'s rows.</summary>
+    public static string TableFileName(string table) =>
+        table.Replace("%", "%25", StringComparison.Ordinal).Replace("/", "%2F", StringComparison.Ordinal) + ".sql";
+
     /// <summary>Reads the schema of <paramref name="database"/> on a connection whose transaction is already open (it switches the default database with USE, so definitions come out unqualified).</summary>
     public static async Task<MyDriverManifest> ReadAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
     {

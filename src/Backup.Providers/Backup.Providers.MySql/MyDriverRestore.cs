@@ -18,12 +18,17 @@ internal static class MyDriverRestore
 {
     private const int StatementsPerCommit = 64;
 
-    public static async Task RestoreAsync(BackupRepository repository, MyServer server, TreeNode directory, string target, CancellationToken cancellationToken)
+    private const string SessionSettings = "SET NAMES utf8mb4, time_zone = '+00:00', FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, SQL_NOTES = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'";
+
+    /// <summary>Restores a driver-only dump (one data.sql) or a parallel one (tables/*.sql, loaded on up to <paramref name="jobs"/> connections at once).</summary>
+    public static async Task RestoreAsync(BackupRepository repository, MyServer server, TreeNode directory, string target, int jobs, CancellationToken cancellationToken)
     {
         var files = (await SnapshotFiles.ChildrenAsync(repository, directory, cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
-        if (!files.TryGetValue(MyDriverManifest.FileName, out var manifestNode) || !files.TryGetValue(MyDriverManifest.DataFileName, out var dataNode))
+        var dataNode = files.GetValueOrDefault(MyDriverManifest.DataFileName);
+        var tablesNode = files.GetValueOrDefault(MyDriverManifest.TablesDirectoryName);
+        if (!files.TryGetValue(MyDriverManifest.FileName, out var manifestNode) || (dataNode is null && tablesNode?.Subtree is null))
         {
-            throw new DatabaseRestoreException($"The driver-only dump '{directory.Name}' lacks {MyDriverManifest.FileName} or {MyDriverManifest.DataFileName}.");
+            throw new DatabaseRestoreException($"The driver-only dump '{directory.Name}' lacks {MyDriverManifest.FileName} or its data ({MyDriverManifest.DataFileName} or {MyDriverManifest.TablesDirectoryName}/).");
         }
 
         using var buffer = new MemoryStream();
@@ -34,13 +39,40 @@ internal static class MyDriverRestore
         await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         try
         {
-            await ExecuteAsync(connection, "SET NAMES utf8mb4, time_zone = '+00:00', FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, SQL_NOTES = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'", cancellationToken).ConfigureAwait(false);
-            foreach (var table in manifest.Tables)
+            await ExecuteAsync(connection, SessionSettings, cancellationToken).ConfigureAwait(false);
+            if (dataNode is not null)
             {
-                await ExecuteAsync(connection, table.Create, cancellationToken).ConfigureAwait(false);
+                foreach (var table in manifest.Tables)
+                {
+                    await ExecuteAsync(connection, table.Create, cancellationToken).ConfigureAwait(false);
+                }
+
+                await LoadDataAsync(repository, dataNode, connection, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // Secondary keys are built after each table's rows, foreign keys once every table has its keys.
+                var deferred = new Dictionary<string, (string Table, MyDeferredKeys Keys)>(StringComparer.Ordinal);
+                foreach (var table in manifest.Tables)
+                {
+                    var split = MyDeferredKeys.Split(table.Create);
+                    await ExecuteAsync(connection, split.Create, cancellationToken).ConfigureAwait(false);
+                    deferred[MyDriverManifest.TableFileName(table.Name)] = (table.Name, split);
+                }
+
+                await LoadTablesAsync(repository, server, tablesNode!, target, jobs, deferred, cancellationToken).ConfigureAwait(false);
+                foreach (var (table, keys) in deferred.Values.Where(d => d.Keys.Keys.Count > 0))
+                {
+                    // A table without a data file (none left by LoadTablesAsync) still gets its keys.
+                    await ExecuteAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table)} {string.Join(", ", keys.Keys)}", cancellationToken).ConfigureAwait(false);
+                }
+
+                foreach (var (table, keys) in deferred.Values.Where(d => d.Keys.ForeignKeys.Count > 0))
+                {
+                    await ExecuteAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table)} {string.Join(", ", keys.ForeignKeys)}", cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            await LoadDataAsync(repository, dataNode, connection, cancellationToken).ConfigureAwait(false);
             foreach (var routine in manifest.Routines)
             {
                 await CreateAsync(connection, routine, cancellationToken).ConfigureAwait(false);
@@ -58,7 +90,71 @@ internal static class MyDriverRestore
         }
     }
 
-    private static async Task LoadDataAsync(BackupRepository repository, TreeNode dataNode, MySqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>Loads every table file of a parallel dump, the largest first, each on the next free one of <paramref name="jobs"/> connections; the first failure stops the others.</summary>
+    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, TreeNode tablesNode, string target, int jobs, Dictionary<string, (string Table, MyDeferredKeys Keys)> deferred, CancellationToken cancellationToken)
+    {
+        var queue = new Queue<TreeNode>((await SnapshotFiles.ChildrenAsync(repository, tablesNode, cancellationToken).ConfigureAwait(false))
+            .Where(n => n.Type == NodeType.File).OrderByDescending(n => n.Size));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        async Task WorkAsync()
+        {
+            await Task.Yield();
+            try
+            {
+                await using var connection = await server.OpenAsync(target, stop.Token).ConfigureAwait(false);
+                await ExecuteAsync(connection, SessionSettings, stop.Token).ConfigureAwait(false);
+                while (true)
+                {
+                    TreeNode? next;
+                    lock (queue)
+                    {
+                        next = queue.Count > 0 ? queue.Dequeue() : null;
+                    }
+
+                    if (next is null)
+                    {
+                        return;
+                    }
+
+                    await LoadDataAsync(repository, next, connection, stop.Token).ConfigureAwait(false);
+                    (string Table, MyDeferredKeys Keys) table;
+                    lock (deferred)
+                    {
+                        if (!deferred.TryGetValue(next.Name, out table))
+                        {
+                            continue;
+                        }
+
+                        // Its keys are built here: the caller then builds only those of tables that had no file.
+                        deferred[next.Name] = (table.Table, table.Keys with { Keys = [] });
+                    }
+
+                    if (table.Keys.Keys.Count > 0)
+                    {
+                        await ExecuteAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table.Table)} {string.Join(", ", table.Keys.Keys)}", stop.Token).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(jobs, queue.Count))).Select(_ => WorkAsync()).ToList();
+        try
+        {
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A worker that failed cancelled the others: report its failure, not theirs.
+            throw workers.Select(w => w.Exception?.InnerException).First(e => e is not null and not OperationCanceledException)!;
+        }
+    }
+
+    internal static async Task LoadDataAsync(BackupRepository repository, TreeNode dataNode, MySqlConnection connection, CancellationToken cancellationToken)
     {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, useSynchronizationContext: false));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -118,7 +214,7 @@ internal static class MyDriverRestore
         await writer.CompleteAsync(failure).ConfigureAwait(false);
     }
 
-    private static async Task CreateViewsAsync(MySqlConnection connection, IReadOnlyList<MyDriverObject> views, CancellationToken cancellationToken)
+    internal static async Task CreateViewsAsync(MySqlConnection connection, IReadOnlyList<MyDriverObject> views, CancellationToken cancellationToken)
     {
         // A view may select from another view: create what can be created until nothing is left (or nothing moves).
         var remaining = views.ToList();
@@ -148,7 +244,7 @@ internal static class MyDriverRestore
         }
     }
 
-    private static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, CancellationToken cancellationToken)
+    internal static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, CancellationToken cancellationToken)
     {
         await using var command = new MySqlCommand("SET SESSION sql_mode = @mode", connection);
         command.Parameters.AddWithValue("@mode", item.SqlMode ?? "NO_AUTO_VALUE_ON_ZERO");
@@ -156,7 +252,7 @@ internal static class MyDriverRestore
         await ExecuteAsync(connection, MyDriverManifest.WithoutDefiner(item.Create), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
+    internal static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = new MySqlCommand(sql, connection) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -16,4 +16,13 @@ public enum MySqlBackupMethod
     /// tablespaces, and consistency of non-InnoDB tables (MyISAM, Aria) or of DDL running during the backup.
     /// </summary>
     DriverOnly,
+
+    /// <summary>
+    /// Driver-only like <see cref="DriverOnly"/> (same coverage, no client tools), but read on several connections
+    /// that share one consistent snapshot (<see cref="MySqlSourceOptions.Jobs"/>; taken under a brief
+    /// <c>FLUSH TABLES WITH READ LOCK</c>, which needs the RELOAD privilege, else one connection is used), one file
+    /// per table streamed into the repository, and per-table checksums computed from the rows as they pass instead of
+    /// in a second read. Restored with several connections loading tables at once.
+    /// </summary>
+    Parallel,
 }

@@ -38,7 +38,7 @@ public sealed class MySqlEngine : IDatabaseEngine
     public bool SupportsTableSelection => false;
 
     /// <inheritdoc />
-    public bool SupportsParallelRestore => false;
+    public bool SupportsParallelRestore => true;
 
     /// <inheritdoc />
     public bool HasPassword(string connectionString) => !string.IsNullOrEmpty(new MySqlConnectionStringBuilder(connectionString).Password);
@@ -52,7 +52,7 @@ public sealed class MySqlEngine : IDatabaseEngine
             ConnectionString = settings.Location,
             Password = settings.Password,
             AllDatabases = settings.AllDatabases,
-            Method = settings.DriverOnly ? MySqlBackupMethod.DriverOnly : MySqlBackupMethod.Dump,
+            Method = settings.DriverOnly ? MySqlBackupMethod.Parallel : MySqlBackupMethod.Dump,
             ClientToolsDirectory = settings.ClientToolsDirectory,
             RecordChecksums = settings.RecordChecksums,
         };
@@ -67,9 +67,9 @@ public sealed class MySqlEngine : IDatabaseEngine
     public Task<DatabaseRestoreResult> RestoreAsync(BackupRepository repository, Snapshot snapshot, DatabaseRestoreSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (settings.Tables.Count > 0 || settings.Jobs != 1)
+        if (settings.Tables.Count > 0)
         {
-            throw new ArgumentException("MariaDB/MySQL restores whole databases with one client: Tables and Jobs do not apply.", nameof(settings));
+            throw new ArgumentException("MariaDB/MySQL restores whole databases: Tables does not apply.", nameof(settings));
         }
 
         var options = new MySqlRestoreOptions
@@ -79,6 +79,7 @@ public sealed class MySqlEngine : IDatabaseEngine
             TargetDatabase = settings.TargetDatabase,
             SourceDatabase = settings.SourceDatabase,
             Clean = settings.Clean,
+            Jobs = settings.Jobs,
         };
         options.Validate();
         return new MySqlRestorer(repository).RestoreAsync(snapshot, options, cancellationToken);

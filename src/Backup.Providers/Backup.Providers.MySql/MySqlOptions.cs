@@ -46,7 +46,10 @@ public sealed record MySqlSourceOptions : MySqlConnectionOptions
     /// <summary>The dump tool (the default) or driver-only; see <see cref="MySqlBackupMethod.DriverOnly"/> for what that covers.</summary>
     public MySqlBackupMethod Method { get; init; } = MySqlBackupMethod.Dump;
 
-    /// <summary>Driver-only mode: the most row text per INSERT statement, in bytes (rows larger than this get a statement of their own).</summary>
+    /// <summary>Parallel mode: how many connections read tables at once (at most 64).</summary>
+    public int Jobs { get; init; } = Math.Min(Environment.ProcessorCount, 8);
+
+    /// <summary>Driver-only and parallel modes: the most row text per INSERT statement, in bytes (rows larger than this get a statement of their own).</summary>
     public int InsertBatchBytes { get; init; } = 1 << 20;
 
     /// <inheritdoc />
@@ -56,6 +59,11 @@ public sealed record MySqlSourceOptions : MySqlConnectionOptions
         if (!Enum.IsDefined(Method))
         {
             throw new ArgumentException("Unknown Method.", nameof(Method));
+        }
+
+        if (Jobs is < 1 or > 64)
+        {
+            throw new ArgumentException("Jobs must be 1 - 64.", nameof(Jobs));
         }
 
         if (InsertBatchBytes is < 1024 or > 64 << 20)
@@ -79,6 +87,9 @@ public sealed record MySqlRestoreOptions : MySqlConnectionOptions
     /// <summary>The database to restore into; the connection string's Database when null.</summary>
     public string? TargetDatabase { get; init; }
 
+    /// <summary>Parallel snapshots: how many connections load tables at once (at most 64); dump and single-connection driver-only snapshots use one.</summary>
+    public int Jobs { get; init; } = Math.Min(Environment.ProcessorCount, 8);
+
     /// <summary>Restore over an existing database: it is dropped and recreated first (with its character set and collation). Without it an existing target is an error.</summary>
     public bool Clean { get; init; }
 
@@ -89,6 +100,11 @@ public sealed record MySqlRestoreOptions : MySqlConnectionOptions
         if (string.IsNullOrEmpty(TargetDatabase) && string.IsNullOrEmpty(new MySqlConnectionStringBuilder(ConnectionString).Database))
         {
             throw new ArgumentException("Name the target database (TargetDatabase or the connection string's Database).", nameof(TargetDatabase));
+        }
+
+        if (Jobs is < 1 or > 64)
+        {
+            throw new ArgumentException("Jobs must be 1 - 64.", nameof(Jobs));
         }
     }
 }

@@ -47,7 +47,7 @@ public sealed class MySqlRestorer
         var source = SnapshotDatabases.Pick(snapshot, databases, options.SourceDatabase, nameof(options));
 
         var target = options.TargetDatabase ?? server.Database!;
-        var driver = snapshot.Metadata.GetValueOrDefault($"{MySqlSource.KindName}.method") == "driver";
+        var driver = snapshot.Metadata.GetValueOrDefault($"{MySqlSource.KindName}.method") is "driver" or "parallel";
         var tool = driver ? null : server.LocateTool("mariadb", "mysql");
         var started = Stopwatch.GetTimestamp();
         var node = await SnapshotFiles.FindAsync(_repository, snapshot, snapshot.Metadata[$"{MySqlSource.KindName}.entry.{source}"], cancellationToken).ConfigureAwait(false);
@@ -79,7 +79,7 @@ public sealed class MySqlRestorer
 
         if (driver)
         {
-            await MyDriverRestore.RestoreAsync(_repository, server, node, target, cancellationToken).ConfigureAwait(false);
+            await MyDriverRestore.RestoreAsync(_repository, server, node, target, options.Jobs, cancellationToken).ConfigureAwait(false);
             var elapsed = Stopwatch.GetElapsedTime(started);
             Log.Restored(_logger, source, target, elapsed.TotalSeconds);
             return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = elapsed, Bytes = await DriverDumpBytesAsync(node, cancellationToken).ConfigureAwait(false) };
@@ -101,8 +101,16 @@ public sealed class MySqlRestorer
         return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = node.Size };
     }
 
-    private async Task<long> DriverDumpBytesAsync(TreeNode directory, CancellationToken cancellationToken) =>
-        (await SnapshotFiles.ChildrenAsync(_repository, directory, cancellationToken).ConfigureAwait(false)).Sum(n => n.Size);
+    private async Task<long> DriverDumpBytesAsync(TreeNode directory, CancellationToken cancellationToken)
+    {
+        long bytes = 0;
+        foreach (var node in await SnapshotFiles.ChildrenAsync(_repository, directory, cancellationToken).ConfigureAwait(false))
+        {
+            bytes += node.Type == NodeType.Directory ? await DriverDumpBytesAsync(node, cancellationToken).ConfigureAwait(false) : node.Size;
+        }
+
+        return bytes;
+    }
 }
 
 /// <summary>
@@ -122,20 +130,23 @@ public sealed class MySqlVerifier
     {
         ArgumentNullException.ThrowIfNull(options);
         var databases = MySqlRestorer.DatabasesOf(snapshot);
-        return new Scratch(new MyServer(options), new MySqlRestorer(_repository), options)
+        return new Scratch(new MyServer(options), new MySqlRestorer(_repository), options, ChecksumKindOf(snapshot))
             .VerifyAsync(snapshot, databases, options.ScratchDatabasePrefix, [], cancellationToken);
     }
 
     /// <summary>Compares the database <paramref name="target"/>, restored from <paramref name="database"/> of <paramref name="snapshot"/>, with the recorded checksums and runs CHECK TABLE; it stays.</summary>
     internal static Task<VerificationReport> CompareAsync(Snapshot snapshot, string database, string target, MySqlVerifyOptions options, CancellationToken cancellationToken) =>
-        new Scratch(new MyServer(options), null, options).CompareAsync(snapshot, database, target, cancellationToken);
+        new Scratch(new MyServer(options), null, options, ChecksumKindOf(snapshot)).CompareAsync(snapshot, database, target, cancellationToken);
 
     /// <summary>Drops <paramref name="database"/> if it exists.</summary>
     internal static Task DropAsync(string database, MySqlVerifyOptions options, CancellationToken cancellationToken) =>
-        new Scratch(new MyServer(options), null, options).DropDatabaseAsync(database, cancellationToken);
+        new Scratch(new MyServer(options), null, options, null).DropDatabaseAsync(database, cancellationToken);
 
-    /// <summary>MariaDB/MySQL's part of a test restore: the client into the scratch database, MyChecksums, CHECK TABLE, DROP DATABASE.</summary>
-    private sealed class Scratch(MyServer server, MySqlRestorer? restorer, MySqlVerifyOptions options) : ScratchVerifier<MySqlConnection>
+    /// <summary>The kind of checksums <paramref name="snapshot"/> recorded: <see cref="MyRowChecksum.Kind"/>, or null for <see cref="MyChecksums"/>' (snapshots before the key existed).</summary>
+    private static string? ChecksumKindOf(Snapshot snapshot) => snapshot.Metadata.GetValueOrDefault($"{MySqlSource.KindName}.checksum_kind");
+
+    /// <summary>MariaDB/MySQL's part of a test restore: the client into the scratch database, the snapshot's kind of checksums, CHECK TABLE, DROP DATABASE.</summary>
+    private sealed class Scratch(MyServer server, MySqlRestorer? restorer, MySqlVerifyOptions options, string? checksumKind) : ScratchVerifier<MySqlConnection>
     {
         protected override string Kind => MySqlSource.KindName;
 
@@ -164,7 +175,12 @@ public sealed class MySqlVerifier
                 await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return await MyChecksums.MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false);
+            return checksumKind switch
+            {
+                null => await MyChecksums.MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false),
+                MyRowChecksum.Kind => await MyDriverData.MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false),
+                _ => throw new DatabaseRestoreException($"The snapshot's checksums are of a kind this version does not know ('{checksumKind}'); verify it with a newer version."),
+            };
         }
 
         protected override async Task CheckIntegrityAsync(MySqlConnection connection, string database, string scratch, IReadOnlyList<TableChecksum>? tables, List<string> problems, List<string> notes, CancellationToken cancellationToken)

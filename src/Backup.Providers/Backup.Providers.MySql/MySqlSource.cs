@@ -49,6 +49,12 @@ public sealed class MySqlSource : IBackupSource
     private readonly List<(string Database, ToolProcess Process, PipeReader Output)> _dumps = [];
     private readonly Dictionary<string, MyDriverManifest> _manifests = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _driverLock = new(1, 1);
+    private readonly Dictionary<string, List<string>> _readOrder = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<TableChecksum>> _measured = new(StringComparer.Ordinal);
+    private readonly List<Task<Exception?>> _producers = [];
+    private readonly CancellationTokenSource _stop = new();
+    private MySnapshotConnections? _snapshot;
+    private bool _disposed;
     private TempFile? _optionFile;
     private MySqlConnection? _driverConnection;
     private Dictionary<string, string>? _facts;
@@ -85,8 +91,27 @@ public sealed class MySqlSource : IBackupSource
     public Task PrepareAsync(CancellationToken cancellationToken = default) => PrepareFactsAsync(cancellationToken);
 
     /// <summary>The facts measured by <see cref="PrepareAsync"/> (server version, databases, entries, per-table checksums); prepares first when it has not run.</summary>
+    /// <remarks>A parallel backup's checksums are those of the tables read so far: ask after the entries have been read.</remarks>
     /// <param name="cancellationToken">Stops the preparation.</param>
-    public Task<IReadOnlyDictionary<string, string>> GetSnapshotMetadataAsync(CancellationToken cancellationToken = default) => PrepareFactsAsync(cancellationToken);
+    public async Task<IReadOnlyDictionary<string, string>> GetSnapshotMetadataAsync(CancellationToken cancellationToken = default)
+    {
+        var facts = await PrepareFactsAsync(cancellationToken).ConfigureAwait(false);
+        if (_options.Method != MySqlBackupMethod.Parallel || !_options.RecordChecksums)
+        {
+            return facts;
+        }
+
+        var withChecksums = new Dictionary<string, string>(facts, StringComparer.Ordinal);
+        lock (_measured)
+        {
+            foreach (var (database, tables) in _measured)
+            {
+                ChecksumMetadata.Write(withChecksums, KindName, database, tables);
+            }
+        }
+
+        return withChecksums;
+    }
 
     /// <summary>Prepares once (later calls return the first call's facts).</summary>
     private async Task<IReadOnlyDictionary<string, string>> PrepareFactsAsync(CancellationToken cancellationToken)
@@ -94,9 +119,12 @@ public sealed class MySqlSource : IBackupSource
         await _prepareLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _facts ??= _options.Method == MySqlBackupMethod.DriverOnly
-                ? await StartDriverAsync(cancellationToken).ConfigureAwait(false)
-                : await StartAsync(cancellationToken).ConfigureAwait(false);
+            return _facts ??= _options.Method switch
+            {
+                MySqlBackupMethod.DriverOnly => await StartDriverAsync(cancellationToken).ConfigureAwait(false),
+                MySqlBackupMethod.Parallel => await StartParallelAsync(cancellationToken).ConfigureAwait(false),
+                _ => await StartAsync(cancellationToken).ConfigureAwait(false),
+            };
         }
         finally
         {
@@ -238,6 +266,127 @@ public sealed class MySqlSource : IBackupSource
         return facts;
     }
 
+    /// <summary>
+    /// Parallel: <see cref="MySqlSourceOptions.Jobs"/> connections in one snapshot (see <see cref="MySnapshotConnections"/>);
+    /// the schema is read now on the first, the tables later on whichever is free, their checksums taken on the way.
+    /// </summary>
+    private async Task<Dictionary<string, string>> StartParallelAsync(CancellationToken cancellationToken)
+    {
+        var facts = new Dictionary<string, string>(StringComparer.Ordinal);
+        _snapshot = await MySnapshotConnections.OpenAsync(_server, _options.AllDatabases ? null : _server.Database, _options.Jobs, _logger, cancellationToken).ConfigureAwait(false);
+        var connection = _snapshot.First;
+        var version = connection.ServerVersion;
+        var names = await ListDatabasesAsync(connection, cancellationToken).ConfigureAwait(false);
+        facts[$"{KindName}.server_version"] = version;
+        facts[$"{KindName}.databases"] = JsonSerializer.Serialize(names, MyJson.Default.ListString);
+        facts[$"{KindName}.tool"] = "none";
+        facts[$"{KindName}.method"] = "parallel";
+        facts[$"{KindName}.checksum_snapshot"] = "same";
+        facts[$"{KindName}.checksum_kind"] = MyRowChecksum.Kind;
+        facts[$"{KindName}.jobs"] = _snapshot.Count.ToString(CultureInfo.InvariantCulture);
+        var tables = 0;
+        foreach (var name in names)
+        {
+            _manifests[name] = await MyDriverManifest.ReadAsync(connection, name, cancellationToken).ConfigureAwait(false);
+            _readOrder[name] = await LargestFirstAsync(connection, name, _manifests[name].Tables.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
+            _measured[name] = [];
+            facts[$"{KindName}.entry.{name}"] = DriverEntryName(name);
+            tables += _manifests[name].Tables.Count;
+        }
+
+        Log.StartedParallel(_logger, version.Contains("MariaDB", StringComparison.OrdinalIgnoreCase) ? "MariaDB" : "MySQL", version, _server.Endpoint, tables, names.Count, _snapshot.Count);
+        return facts;
+    }
+
+    /// <summary>The tables in the order they are read: largest first, so that the last one to finish is a small one.</summary>
+    private static async Task<List<string>> LargestFirstAsync(MySqlConnection connection, string database, IEnumerable<string> tables, CancellationToken cancellationToken)
+    {
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var command = new MySqlCommand("SELECT TABLE_NAME, COALESCE(DATA_LENGTH, 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = @db", connection))
+        {
+            command.Parameters.AddWithValue("@db", database);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                sizes[reader.GetString(0)] = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return [.. tables.OrderByDescending(t => sizes.GetValueOrDefault(t)).ThenBy(t => t, StringComparer.Ordinal)];
+    }
+
+    private IEnumerable<SourceEntry> ParallelEntries(string database)
+    {
+        var directory = DriverEntryName(database);
+        yield return new SourceEntry { Path = directory, Metadata = Node(directory, NodeType.Directory) };
+        var manifest = JsonSerializer.SerializeToUtf8Bytes(_manifests[database], MyManifestJson.Default.MyDriverManifest);
+        yield return new SourceEntry
+        {
+            Path = $"{directory}/{MyDriverManifest.FileName}",
+            Metadata = Node(MyDriverManifest.FileName, NodeType.File),
+            OpenContentAsync = _ => ValueTask.FromResult(PipeReader.Create(new ReadOnlySequence<byte>(manifest))),
+        };
+
+        yield return new SourceEntry { Path = $"{directory}/{MyDriverManifest.TablesDirectoryName}", Metadata = Node(MyDriverManifest.TablesDirectoryName, NodeType.Directory) };
+        foreach (var table in _readOrder[database])
+        {
+            var file = MyDriverManifest.TableFileName(table);
+            Task<Exception?>? producer = null;
+            yield return new SourceEntry
+            {
+                Path = $"{directory}/{MyDriverManifest.TablesDirectoryName}/{file}",
+                Metadata = Node(file, NodeType.File),
+                OpenContentAsync = cancellationToken =>
+                {
+                    var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
+                    producer = ProduceTableAsync(database, table, pipe.Writer, cancellationToken);
+                    lock (_producers)
+                    {
+                        _producers.Add(producer);
+                    }
+
+                    return ValueTask.FromResult(pipe.Reader);
+                },
+                CompleteAsync = async _ =>
+                {
+                    if (await producer!.ConfigureAwait(false) is { } failure)
+                    {
+                        throw new BackupSourceException($"reading table '{database}.{table}' failed: {Secrets.Scrub(failure.Message, _server.Secrets)}", failure);
+                    }
+                },
+            };
+        }
+    }
+
+    /// <summary>Writes one table's rows into the pipe on a free snapshot connection and records its checksum; a failure is returned for CompleteAsync (see StreamPump).</summary>
+    private async Task<Exception?> ProduceTableAsync(string database, string table, PipeWriter writer, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        Exception? failure = null;
+        try
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+            var checksum = await _snapshot!.RunAsync(
+                connection => MyDriverData.WriteTableAsync(connection, database, table, writer, _options.InsertBatchBytes, stop.Token), stop.Token).ConfigureAwait(false);
+            lock (_measured)
+            {
+                _measured[database].Add(new TableChecksum { Table = table, Rows = checksum.Rows, Checksum = checksum.Value });
+            }
+        }
+#pragma warning disable CA1031 // Every failure must reach CompleteAsync, whatever its type.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failure = ex;
+        }
+        finally
+        {
+            await writer.CompleteAsync().ConfigureAwait(false);
+        }
+
+        return failure;
+    }
+
     private static TreeNode Node(string name, NodeType type) => new()
     {
         Name = name,
@@ -316,9 +465,9 @@ public sealed class MySqlSource : IBackupSource
     {
         // Idempotent: BackupService has prepared already; this serves a caller that reads the entries directly.
         await PrepareFactsAsync(cancellationToken).ConfigureAwait(false);
-        if (_options.Method == MySqlBackupMethod.DriverOnly)
+        if (_options.Method is MySqlBackupMethod.DriverOnly or MySqlBackupMethod.Parallel)
         {
-            foreach (var entry in _manifests.Keys.Order(StringComparer.Ordinal).SelectMany(DriverEntries))
+            foreach (var entry in _manifests.Keys.Order(StringComparer.Ordinal).SelectMany(_options.Method == MySqlBackupMethod.Parallel ? ParallelEntries : (Func<string, IEnumerable<SourceEntry>>)DriverEntries))
             {
                 yield return entry;
             }
@@ -356,6 +505,12 @@ public sealed class MySqlSource : IBackupSource
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         foreach (var (_, process, output) in _dumps)
         {
             await output.CompleteAsync().ConfigureAwait(false);
@@ -364,6 +519,23 @@ public sealed class MySqlSource : IBackupSource
 
         _dumps.Clear();
         _optionFile?.Dispose();
+
+        // A backup that stopped early leaves producers behind: stop them before their connections go.
+        await _stop.CancelAsync().ConfigureAwait(false);
+        Task<Exception?>[] producers;
+        lock (_producers)
+        {
+            producers = [.. _producers];
+        }
+
+        await Task.WhenAll(producers).ConfigureAwait(false);
+        if (_snapshot is not null)
+        {
+            await _snapshot.DisposeAsync().ConfigureAwait(false);
+            _snapshot = null;
+        }
+
+        _stop.Dispose();
         if (_driverConnection is not null)
         {
             await _driverConnection.DisposeAsync().ConfigureAwait(false);

@@ -1,0 +1,263 @@
+using Backup.Core.Pipeline;
+using Backup.Providers.MySql;
+using Backup.Providers.Tests.Servers;
+using Microsoft.Extensions.Logging;
+using MySqlConnector;
+using Xunit.Abstractions;
+
+namespace Backup.Providers.Tests;
+
+/// <summary>The parallel method: several connections in one snapshot, a file per table, checksums from the rows read.</summary>
+public sealed class MySqlParallelTests(MariaDbFixture fixture, ITestOutputHelper output) : IClassFixture<MariaDbFixture>
+{
+    private const string Schema = """
+        CREATE TABLE kinds (
+            id INT AUTO_INCREMENT PRIMARY KEY, n DECIMAL(30, 10), i BIGINT, f DOUBLE, t TEXT, vc VARCHAR(60),
+            b BLOB, j JSON, dt DATETIME(6), ts TIMESTAMP NULL, d DATE, e ENUM('a', 'b', 'c'), bits BIT(8), nothing TEXT,
+            total BIGINT AS (i + 1) STORED, half INT AS (id DIV 2) VIRTUAL,
+            KEY kinds_vc (vc), UNIQUE KEY kinds_i (i)) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+        CREATE TABLE child (id INT PRIMARY KEY, kind_id INT, note VARCHAR(20), FOREIGN KEY (kind_id) REFERENCES kinds (id)) ENGINE = InnoDB;
+        CREATE TABLE `odd/name %` (id INT PRIMARY KEY, raw VARBINARY(16), line TEXT) ENGINE = InnoDB;
+        CREATE TABLE counted (id INT AUTO_INCREMENT, v INT NOT NULL, PRIMARY KEY (v), KEY counted_id (id), KEY counted_both (v, id)) ENGINE = InnoDB;
+        CREATE TABLE owner (a INT NOT NULL, b INT NOT NULL, PRIMARY KEY (a), UNIQUE KEY owner_b (b)) ENGINE = InnoDB;
+        CREATE TABLE owned (id INT PRIMARY KEY, owner_b INT, CONSTRAINT owned_fk FOREIGN KEY (owner_b) REFERENCES owner (b) ON DELETE CASCADE) ENGINE = InnoDB;
+        INSERT INTO counted (v) SELECT seq FROM seq_1_to_50;
+        INSERT INTO owner SELECT seq, seq * 10 FROM seq_1_to_20;
+        INSERT INTO owned SELECT seq, seq * 10 FROM seq_1_to_20;
+        CREATE VIEW kinds_view AS SELECT id, vc FROM kinds;
+        INSERT INTO kinds (n, i, f, t, vc, b, j, dt, ts, d, e, bits)
+        SELECT seq * 1.0000000001, seq * 1000000007, seq / 3, CONCAT('héllo wörld ✓ 日本語 🎉 ', seq), CONCAT('v', seq),
+               UNHEX(CONCAT(MD5(seq), '00FF')), JSON_OBJECT('k', seq, 'arr', JSON_ARRAY(seq, 'x')),
+               TIMESTAMPADD(MINUTE, seq, '2024-03-31 01:30:00.123456'), FROM_UNIXTIME(1700000000 + seq), DATE_ADD('2000-02-29', INTERVAL seq DAY),
+               ELT(1 + seq % 3, 'a', 'b', 'c'), seq % 256
+        FROM seq_1_to_2000;
+        INSERT INTO child SELECT seq, 1 + seq % 2000, CONCAT('c', seq) FROM seq_1_to_3000;
+        INSERT INTO `odd/name %` VALUES (1, UNHEX('00FF0A0D5C27225A'), 'two\nlines\r\nand a quote '' and \\ and NUL \0 end'), (2, NULL, NULL), (0, '', '');
+        """;
+
+    private static MySqlSourceOptions ParallelOptions(MariaDbServer server, string database, int jobs = 3) => new()
+    {
+        ConnectionString = server.ConnectionString(database),
+        Password = MariaDbServer.Password,
+        Method = MySqlBackupMethod.Parallel,
+        Jobs = jobs,
+        InsertBatchBytes = 8192,
+        ClientToolsDirectory = "/nonexistent",
+    };
+
+    private async Task<string> CreateAsync(MariaDbServer server, string prefix)
+    {
+        var database = fixture.NewDatabaseName(prefix);
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database}");
+        await server.ExecuteAsync(database, Schema);
+        return database;
+    }
+
+    private static async Task<List<TableChecksum>> MeasureAsync(MariaDbServer server, string database)
+    {
+        await using var connection = await server.OpenAsync(database);
+        await using (var settings = new MySqlCommand(MyChecksums.SessionSettings, connection))
+        {
+            await settings.ExecuteNonQueryAsync();
+        }
+
+        return await MyDriverData.MeasureAsync(connection, database, CancellationToken.None);
+    }
+
+    private static async Task<string> KeysAsync(MariaDbServer server, string database) =>
+        (string)(await server.ScalarAsync(null, $"""
+            SELECT CONCAT(
+                (SELECT GROUP_CONCAT(CONCAT_WS('.', TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NON_UNIQUE, INDEX_TYPE) ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX SEPARATOR ' ')
+                 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = '{database}'), ' | ',
+                (SELECT GROUP_CONCAT(CONCAT_WS('.', TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, UNIQUE_CONSTRAINT_NAME, DELETE_RULE) ORDER BY CONSTRAINT_NAME SEPARATOR ' ')
+                 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = '{database}'))
+            """))!;
+
+    [Fact]
+    public void Secondary_and_foreign_keys_are_split_off_but_the_key_an_auto_increment_column_needs_stays()
+    {
+        var split = MyDeferredKeys.Split("""
+            CREATE TABLE `t` (
+              `id` int(11) NOT NULL AUTO_INCREMENT,
+              `v` int(11) NOT NULL,
+              `p` int(11) DEFAULT NULL,
+              PRIMARY KEY (`v`),
+              KEY `t_id` (`id`),
+              UNIQUE KEY `t_p` (`p`),
+              KEY `t_idx` (`p`,`id`),
+              FULLTEXT KEY `t_ft` (`v`),
+              CONSTRAINT `t_fk` FOREIGN KEY (`p`) REFERENCES `o` (`a`) ON DELETE CASCADE,
+              CONSTRAINT `t_chk` CHECK (`v` > 0)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+            """.ReplaceLineEndings("\n"));
+
+        split.Keys.Should().Equal("ADD UNIQUE KEY `t_p` (`p`)", "ADD KEY `t_idx` (`p`,`id`)");
+        split.ForeignKeys.Should().Equal("ADD CONSTRAINT `t_fk` FOREIGN KEY (`p`) REFERENCES `o` (`a`) ON DELETE CASCADE");
+        split.Create.Should().Be("""
+            CREATE TABLE `t` (
+              `id` int(11) NOT NULL AUTO_INCREMENT,
+              `v` int(11) NOT NULL,
+              `p` int(11) DEFAULT NULL,
+              PRIMARY KEY (`v`),
+              KEY `t_id` (`id`),
+              FULLTEXT KEY `t_ft` (`v`),
+              CONSTRAINT `t_chk` CHECK (`v` > 0)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+            """.ReplaceLineEndings("\n"));
+        MyDeferredKeys.Split("CREATE TABLE `m` (\n  `a` int,\n  KEY `m_a` (`a`)\n) ENGINE=MyISAM").Keys.Should().BeEmpty("only InnoDB builds keys faster afterwards");
+    }
+
+    [Fact]
+    public void The_row_hash_is_xxh64()
+    {
+        MyRowChecksum.Hash([]).Should().Be(0xEF46DB3751D8E999UL);
+        MyRowChecksum.Hash("a"u8).Should().Be(0xD24EC4F1A98C6E5BUL);
+        MyRowChecksum.Hash("abc"u8).Should().Be(0x44BC2CF5AD770999UL);
+        MyRowChecksum.Hash("Nobody inspects the spammish repetition"u8).Should().Be(0xFBCEA83C8A378BF1UL);
+    }
+
+    [SkippableFact]
+    public async Task A_parallel_backup_round_trips_many_types_with_checksums_taken_from_the_rows_read()
+    {
+        var server = fixture.Require();
+        var database = await CreateAsync(server, "par");
+        var before = await MeasureAsync(server, database);
+        await using var repo = await TestRepository.CreateAsync();
+
+        var snapshot = (await repo.Service.BackupAsync(new MySqlSource(ParallelOptions(server, database)))).Snapshot;
+
+        snapshot.Metadata["mysql.method"].Should().Be("parallel");
+        snapshot.Metadata["mysql.checksum_kind"].Should().Be(MyRowChecksum.Kind);
+        snapshot.Metadata["mysql.jobs"].Should().Be("3");
+        var recorded = ChecksumMetadata.Read(snapshot.Metadata, "mysql", database)!;
+        recorded.Select(t => t.Table).Should().BeEquivalentTo("kinds", "child", "odd/name %", "counted", "owner", "owned");
+        ChecksumMetadata.Compare(database, recorded, before).Should().BeEmpty("the checksums taken while reading equal a separate measurement");
+        var target = fixture.NewDatabaseName("par_restored");
+        var keys = await KeysAsync(server, database);
+        await server.ExecuteAsync(null, $"DROP DATABASE {database}");
+
+        var restored = await new MySqlRestorer(repo.Repository).RestoreAsync(snapshot, new MySqlRestoreOptions
+        {
+            ConnectionString = server.ConnectionString(target),
+            Password = MariaDbServer.Password,
+            ClientToolsDirectory = "/nonexistent",
+            Jobs = 3,
+        });
+
+        output.WriteLine($"parallel dump {restored.Bytes} bytes restored in {restored.Duration.TotalMilliseconds:F0} ms");
+        ChecksumMetadata.Compare(database, recorded, await MeasureAsync(server, target)).Should().BeEmpty();
+        (await KeysAsync(server, target)).Should().Be(keys, "every key and foreign key is back (secondary ones were built after the rows)");
+        (await server.ScalarAsync(target, "SELECT HEX(raw) FROM `odd/name %` WHERE id = 1")).Should().Be("00FF0A0D5C27225A");
+        (await server.ScalarAsync(target, "SELECT total - i + half FROM kinds WHERE id = 9")).Should().Be(5L, "generated columns are recomputed");
+        (await server.ScalarAsync(target, "SELECT vc FROM kinds_view WHERE id = 7")).Should().Be("v7");
+        (await server.ScalarAsync(target, "SELECT JSON_VALUE(j, '$.arr[1]') FROM kinds WHERE id = 3")).Should().Be("x");
+        (await server.ScalarAsync(target, "SELECT bits + 0 FROM kinds WHERE id = 255")).Should().Be(255L);
+        var orphan = () => server.ExecuteAsync(target, "INSERT INTO child VALUES (99999, 99999, 'x')");
+        await orphan.Should().ThrowAsync<MySqlException>("the foreign key was restored");
+        var duplicate = () => server.ExecuteAsync(target, "INSERT INTO kinds (i) VALUES (1000000007)");
+        await duplicate.Should().ThrowAsync<MySqlException>("the unique key was restored");
+
+        var verifier = new MySqlVerifier(repo.Repository);
+        var options = new MySqlVerifyOptions { ConnectionString = server.ConnectionString(), Password = MariaDbServer.Password, ClientToolsDirectory = "/nonexistent" };
+        var good = await verifier.VerifyAsync(snapshot, options);
+        output.WriteLine(good.ToString());
+        good.Succeeded.Should().BeTrue();
+        good.TablesCompared.Should().Be(6);
+
+        var tampered = await verifier.VerifyAsync(snapshot, options with
+        {
+            AfterRestore = async (connection, _, ct) =>
+            {
+                await using var command = new MySqlCommand("UPDATE kinds SET n = n + 0.0000000001 WHERE id = 1500", connection);
+                await command.ExecuteNonQueryAsync(ct);
+            },
+        });
+        output.WriteLine(tampered.ToString());
+        tampered.Succeeded.Should().BeFalse();
+        tampered.FailedTables.Should().Equal("kinds");
+    }
+
+    [SkippableFact]
+    public async Task Tables_read_on_several_connections_come_from_one_instant_while_another_connection_writes()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("par_busy");
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database}");
+        await server.ExecuteAsync(database, """
+            CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(200)) ENGINE = InnoDB;
+            CREATE TABLE b (id INT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(200)) ENGINE = InnoDB;
+            INSERT INTO a (pad) SELECT REPEAT('x', 200) FROM seq_1_to_30000;
+            INSERT INTO b (pad) SELECT REPEAT('y', 200) FROM seq_1_to_30000;
+            """);
+        await using var repo = await TestRepository.CreateAsync();
+        using var stop = new CancellationTokenSource();
+        var writes = 0;
+        var writer = Task.Run(async () =>
+        {
+            await using var connection = await server.OpenAsync(database);
+            while (!stop.IsCancellationRequested)
+            {
+                // Every commit adds one row to each table: any one instant has as many rows in a as in b.
+                await using var command = new MySqlCommand("START TRANSACTION; INSERT INTO a (pad) VALUES ('w'); INSERT INTO b (pad) VALUES ('w'); COMMIT;", connection);
+                await command.ExecuteNonQueryAsync();
+                writes++;
+            }
+        });
+        await Task.Delay(200);
+
+        var snapshot = (await repo.Service.BackupAsync(new MySqlSource(ParallelOptions(server, database, jobs: 2) with { InsertBatchBytes = 4096 }))).Snapshot;
+        await stop.CancelAsync();
+        await writer;
+
+        output.WriteLine($"{writes} writing transactions");
+        writes.Should().BePositive();
+        snapshot.Metadata["mysql.jobs"].Should().Be("2");
+        var recorded = ChecksumMetadata.Read(snapshot.Metadata, "mysql", database)!;
+        recorded.Single(t => t.Table == "a").Rows.Should().Be(recorded.Single(t => t.Table == "b").Rows);
+        var target = fixture.NewDatabaseName("par_busy_restored");
+        await new MySqlRestorer(repo.Repository).RestoreAsync(snapshot, new MySqlRestoreOptions { ConnectionString = server.ConnectionString(target), Password = MariaDbServer.Password, Jobs = 2 });
+        (await server.ScalarAsync(target, "SELECT COUNT(*) FROM a")).Should().Be(await server.ScalarAsync(target, "SELECT COUNT(*) FROM b"));
+        (await server.ScalarAsync(target, "SELECT COUNT(*) FROM a")).Should().Be(recorded.Single(t => t.Table == "a").Rows);
+    }
+
+    [SkippableFact]
+    public async Task Without_the_reload_privilege_one_connection_reads_and_a_table_that_cannot_be_read_fails_the_backup()
+    {
+        var server = fixture.Require();
+        var database = await CreateAsync(server, "par_limited");
+        var user = $"lim_{database}";
+        await server.ExecuteAsync(null, $"""
+            CREATE USER '{user}'@'%' IDENTIFIED BY 'Lim-1-pass';
+            GRANT SELECT, SHOW VIEW ON {database}.kinds TO '{user}'@'%';
+            GRANT SELECT, SHOW VIEW ON {database}.child TO '{user}'@'%';
+            GRANT SELECT, SHOW VIEW ON {database}.`odd/name %` TO '{user}'@'%';
+            GRANT SELECT, SHOW VIEW ON {database}.kinds_view TO '{user}'@'%';
+            GRANT SELECT ON {database}.counted TO '{user}'@'%';
+            GRANT SELECT ON {database}.owner TO '{user}'@'%';
+            GRANT SELECT ON {database}.owned TO '{user}'@'%';
+            """);
+        var options = ParallelOptions(server, database) with
+        {
+            ConnectionString = server.ConnectionString(database).Replace("User ID=tester", $"User ID={user}", StringComparison.Ordinal),
+            Password = "Lim-1-pass",
+        };
+        await using var repo = await TestRepository.CreateAsync();
+        using var log = new LogCapture();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(log));
+
+        var fallback = (await repo.Service.BackupAsync(new MySqlSource(options, factory.CreateLogger<MySqlSource>()))).Snapshot;
+        fallback.Metadata["mysql.jobs"].Should().Be("1", "without RELOAD no snapshot can be shared between connections");
+        log.Messages.Should().Contain(m => m.Contains("No RELOAD privilege", StringComparison.Ordinal));
+        ChecksumMetadata.Read(fallback.Metadata, "mysql", database)!.Should().HaveCount(6);
+
+        await using var source = new MySqlSource(options);
+        await source.PrepareAsync();
+        await server.ExecuteAsync(null, $"REVOKE SELECT, SHOW VIEW ON {database}.child FROM '{user}'@'%'");
+        var act = () => repo.Service.BackupAsync(source);
+
+        var error = (await act.Should().ThrowAsync<BackupSourceException>()).Which;
+        output.WriteLine(error.Message);
+        error.Message.Should().Contain($"'{database}.child'").And.NotContain("Lim-1-pass");
+        (await repo.CountSnapshotsAsync()).Should().Be(1, "only the first backup wrote a snapshot");
+    }
+}
