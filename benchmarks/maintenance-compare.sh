@@ -6,7 +6,8 @@
 #        .NET SDK folder, as ../shared/bench/compare.sh uses), SNAPSHOTS (default 10), KEEP (default 3),
 #        BACKUP_CLI (a built `backup`; default: dotnet publish src/Backup.Cli -c Release),
 #        BASELINE_CLI (optional: an earlier build of `backup`, measured on the same repository copies in the same
-#        rounds, so a change is compared with what it replaces as well as with restic).
+#        rounds, so a change is compared with what it replaces as well as with restic), REUSE_REPOS=1 (keep the
+#        repositories a previous run built in BENCH_DIR and only measure).
 # Builds one repository per tool from SNAPSHOTS states of the corpus: state i is the base plus gen/ holding
 # 5 x 8 MiB of random data unique to state i (state i-1's gen/ is removed) and a rewritten 4 MiB log. Then, per
 # round and per tool, on a fresh copy of the repository: `forget --keep-last KEEP --prune`; and on the pruned
@@ -41,7 +42,11 @@ timed() {
 
 work=$bench/corpus
 ours=$bench/repo-backup restic_repo=$bench/repo-restic
-rm -rf "$work" "$ours" "$restic_repo" "$bench/times"
+rm -f "$bench/times"
+if [[ ${REUSE_REPOS:-} == 1 && -d $ours && -d $restic_repo ]]; then
+  echo "reusing the repositories in $bench"
+else
+rm -rf "$work" "$ours" "$restic_repo"
 cp -a "$base" "$work"
 echo "corpus: $base ($(du -sh "$base" | cut -f1), $(find "$base" -type f | wc -l) files); $snapshots states, keep-last $keep"
 "$cli" init --repo "$ours" >/dev/null
@@ -53,6 +58,7 @@ for ((i = 1; i <= snapshots; i++)); do
   "$cli" create --repo "$ours" -q "$work" >/dev/null
   restic -q -r "$restic_repo" backup "$work" >/dev/null
 done
+fi
 echo "built: ours $(du -sm "$ours" | cut -f1) MB, restic $(du -sm "$restic_repo" | cut -f1) MB"
 tar cf - "$work" "$ours" "$restic_repo" 2>/dev/null | cat >/dev/null  # page cache alike for both
 
