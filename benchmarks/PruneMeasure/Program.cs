@@ -91,13 +91,31 @@ static async Task MeasureAsync(LocalDirectoryTarget target, RepositoryCredential
     {
         var opened = clock.Elapsed;
         var chunkIndex = repository.Blobs.Index.MemoryBytes;
+        var chunks = repository.Blobs.Index.Count;
         var dryRun = await new MaintenanceService(repository).PruneAsync(new PruneOptions { DryRun = true });
+
+        // The managed heap's peak while prune runs (sampled), next to what prune reports holding.
+        GC.Collect();
+        var beforePrune = GC.GetTotalMemory(true);
+        long peakHeap = 0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+                await Task.Delay(20);
+            }
+        });
         var result = await new MaintenanceService(repository).PruneAsync(new PruneOptions());
+        await sampling.CancelAsync();
+        await sampler;
         process.Refresh();
-        Console.WriteLine($"open (load index): {opened.TotalSeconds:F2} s; repository's ChunkIndex: {chunkIndex / 1e6:F1} MB; index objects on storage: {indexBytes / 1e6:F1} MB");
+        Console.WriteLine($"open (load index): {opened.TotalSeconds:F2} s; repository's ChunkIndex: {chunkIndex / 1e6:F1} MB for {chunks:N0} blobs = {(double)chunkIndex / chunks:F1} B a blob; index objects on storage: {indexBytes / 1e6:F1} MB");
         Console.WriteLine($"prune dry run: {dryRun.Duration.TotalSeconds:F2} s; prune: {result.Duration.TotalSeconds:F2} s");
-        Console.WriteLine($"prune structures (blob map + pack listings + mark bitmap): {result.MemoryBytes / 1e6:F1} MB = {(double)result.MemoryBytes / chunkIndex:F2} x the repository's ChunkIndex");
-        Console.WriteLine($"process: peak working set {process.PeakWorkingSet64 / 1e6:F0} MB; managed heap before open {baseline / 1e6:F0} MB, after prune {GC.GetTotalMemory(false) / 1e6:F0} MB");
+        Console.WriteLine($"prune structures (catalog of every listed copy + mark bitmap; the repository's own index is dropped while prune runs): {result.MemoryBytes / 1e6:F1} MB = {(double)result.MemoryBytes / chunks:F1} B a blob");
+        Console.WriteLine($"managed heap: {beforePrune / 1e6:F0} MB before prune (the repository's index loaded), peak {peakHeap / 1e6:F0} MB while pruning (sampled every 20 ms) = {(double)peakHeap / chunks:F1} B a blob, all live and not yet collected");
+        Console.WriteLine($"process: peak working set {process.PeakWorkingSet64 / 1e6:F0} MB (open, dry run and prune); managed heap before open {baseline / 1e6:F0} MB, after prune {GC.GetTotalMemory(false) / 1e6:F0} MB");
         Console.WriteLine($"blobs removed {result.BlobsRemoved:N0}, kept {result.BlobsKept:N0}; packs {result.PacksBefore} -> removed {result.PacksRemoved}, rewritten {result.PacksRewritten}, written {result.PacksWritten}; bytes {result.BytesBefore / 1e6:F1} MB -> {result.BytesAfter / 1e6:F1} MB");
     }
 }

@@ -59,6 +59,33 @@ public class PruneTests
     }
 
     [Fact]
+    public async Task Prune_holds_one_view_of_the_index_and_leaves_the_repository_index_as_it_found_it()
+    {
+        var (target, first, _, _, second) = await CreateTwoSnapshotsAsync();
+        await using (var loaded = await BackupRepository.OpenAsync(target, Credentials))
+        {
+            var blobs = loaded.Blobs.Index.Count;
+            await loaded.Snapshots.DeleteAsync(first.Id);
+
+            var result = await new MaintenanceService(loaded).PruneAsync(RemoveAllUnused);
+
+            // The catalog of every listed copy and the mark bitmap, and not the repository's index beside them.
+            ((double)result.MemoryBytes / blobs).Should().BeLessThan(64 * 1024, "a test repository is far smaller than one 64K-entry segment");
+            result.MemoryBytes.Should().BeLessThan(2 * loaded.Blobs.Index.MemoryBytes);
+            loaded.Blobs.Index.Count.Should().Be((int)result.BlobsKept, "an index that was loaded is loaded again after prune");
+        }
+
+        await using var unloaded = await BackupRepository.OpenWithoutIndexAsync(target, Credentials);
+        await new MaintenanceService(unloaded).PruneAsync(RemoveAllUnused);
+        unloaded.Blobs.Index.Count.Should().Be(0, "prune does not load an index nobody asked for");
+
+        // The next operation loads it under its lock: the backup deduplicates against what is stored.
+        var again = await BackupAsync(unloaded, second, "again");
+        again.Statistics.BytesAdded.Should().BeLessThan(100_000, "every chunk (5 MB of random data) is found in the index the backup loaded; at most tree metadata is new");
+        await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["second"] = second, ["again"] = second });
+    }
+
+    [Fact]
     public async Task A_dry_run_reports_but_changes_nothing()
     {
         var (target, first, _, _, _) = await CreateTwoSnapshotsAsync();

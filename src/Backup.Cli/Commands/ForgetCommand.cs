@@ -108,7 +108,8 @@ internal static class ForgetCommand
             var runPrune = context.Get(prune);
             var pruneOptions = runPrune ? PruneCommand.Options(context, repackThreshold, unindexedGrace, repackSmall: false, dryRun: false) : null;
 
-            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            // Neither forget nor prune reads through the loaded index (prune reads the index objects itself): not loaded.
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
             var result = await new RetentionService(repository).ApplyAsync(policy, isDryRun, ct).ConfigureAwait(false);
             foreach (var problem in result.Problems)
             {

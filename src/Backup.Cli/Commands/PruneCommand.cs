@@ -29,7 +29,8 @@ internal static class PruneCommand
                 context.RefuseInAppendOnlyMode("prune", "deletes packs and index objects");
             }
 
-            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            // Neither forget nor prune reads through the loaded index (prune reads the index objects itself): not loaded.
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
             var result = await RunAsync(repository, options, ct).ConfigureAwait(false);
             if (context.Json)
             {

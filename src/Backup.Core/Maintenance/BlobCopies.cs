@@ -25,31 +25,27 @@ internal static class BlobCopies
     public const int MinimumStoredLength = 2 + 1 + 11 + AesGcmTransform.Overhead;
 
     /// <summary>
-    /// Every blob listed at more than one place in <paramref name="listings"/>, with all its copies (the one
-    /// <paramref name="index"/> resolves it to first); <paramref name="include"/> filters by the blob's ordinal.
+    /// Every blob listed at more than one place in <paramref name="catalog"/>, with all its copies (the one it resolves
+    /// to first); <paramref name="include"/> filters by the resolved copy's ordinal.
     /// </summary>
-    public static Dictionary<BlobId, List<BlobCopy>> FindDuplicates(IEnumerable<PackListing> listings, ChunkIndex index, Func<int, bool>? include = null)
+    public static Dictionary<BlobId, List<BlobCopy>> FindDuplicates(BlobCatalog catalog, Func<int, bool>? include = null)
     {
         var duplicates = new Dictionary<BlobId, List<BlobCopy>>();
-        foreach (var listing in listings)
+        for (var ordinal = 0; ordinal < catalog.Count; ordinal++)
         {
-            foreach (var entry in listing.Entries)
+            var entry = catalog.EntryAtOrdinal(ordinal);
+            if (!catalog.TryGetOrdinal(entry.Id, out var resolved, out var location) || resolved == ordinal || (include is not null && !include(resolved)))
             {
-                if (!index.TryGetOrdinal(entry.Id, out var ordinal, out var location)
-                    || (location.Pack == listing.Pack && location.Offset == entry.Offset)
-                    || (include is not null && !include(ordinal)))
-                {
-                    continue;
-                }
-
-                if (!duplicates.TryGetValue(entry.Id, out var copies))
-                {
-                    copies = [new BlobCopy(location.Pack, new PackHeaderEntry(entry.Id, location.Type, location.Offset, location.Length, location.RawLength))];
-                    duplicates[entry.Id] = copies;
-                }
-
-                copies.Add(new BlobCopy(listing.Pack, entry));
+                continue;
             }
+
+            if (!duplicates.TryGetValue(entry.Id, out var copies))
+            {
+                copies = [new BlobCopy(location.Pack, new PackHeaderEntry(entry.Id, location.Type, location.Offset, location.Length, location.RawLength))];
+                duplicates[entry.Id] = copies;
+            }
+
+            copies.Add(new BlobCopy(catalog.PackAt(ordinal), entry));
         }
 
         return duplicates;

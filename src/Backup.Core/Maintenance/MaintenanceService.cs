@@ -20,6 +20,12 @@ namespace Backup.Core.Maintenance;
 /// </remarks>
 public sealed class MaintenanceService
 {
+    /// <summary>Trees read before the ones read are marked: bounds the trees held in memory at once.</summary>
+    private const int TreeBatchSize = 256;
+
+    /// <summary>Trees read at once (each a ranged read), enough to hide a remote store's latency.</summary>
+    private const int TreeReadParallelism = 8;
+
     private readonly BackupRepository _repository;
     private readonly TimeProvider _time;
     private readonly BackupDiagnostics _diagnostics;
@@ -49,12 +55,49 @@ public sealed class MaintenanceService
         // The scan reads the index objects itself (and must, when one is damaged): no refresh.
         await using var operation = await _repository.BeginOperationAsync(LockKind.Exclusive, "prune", refreshIndex: false, _time, cancellationToken).ConfigureAwait(false);
 
+        // Prune works from its own view of the index objects, so the repository's in-memory index is dropped while it
+        // runs (prune's memory is its own view, not both) and loaded again afterwards only if it had been loaded.
+        var indexWasLoaded = _repository.Blobs.UnloadIndex();
+        PruneResult result;
+        try
+        {
+            result = await PruneUnloadedAsync(options, progress, started, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ReloadIfLoadedAsync(indexWasLoaded, swallow: true).ConfigureAwait(false);
+            throw;
+        }
+
+        await ReloadIfLoadedAsync(indexWasLoaded, swallow: false).ConfigureAwait(false);
+        return result;
+
+        async Task ReloadIfLoadedAsync(bool loaded, bool swallow)
+        {
+            if (!loaded)
+            {
+                return;
+            }
+
+            try
+            {
+                await _repository.Blobs.ReloadIndexAsync(swallow ? CancellationToken.None : cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (swallow)
+            {
+                // Prune already failed and says why; the index stays unloaded and the next operation's refresh loads it.
+                _repository.Blobs.UnloadIndex();
+            }
+        }
+    }
+
+    private async Task<PruneResult> PruneUnloadedAsync(PruneOptions options, IProgress<MaintenanceProgress>? progress, long started, CancellationToken cancellationToken)
+    {
         progress?.Report(new MaintenanceProgress { Phase = "scan", Done = 0, Total = 0 });
         var scan = await RepositoryScan.RunAsync(_repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
         var snapshots = await LoadSnapshotsStrictAsync(cancellationToken).ConfigureAwait(false);
         var marks = await MarkReachableAsync(scan, snapshots, progress, cancellationToken).ConfigureAwait(false);
-        var listingBytes = scan.Listings.Values.Sum(l => (long)l.Entries.Count) * System.Runtime.CompilerServices.Unsafe.SizeOf<PackHeaderEntry>();
-        var memory = scan.Index.MemoryBytes + marks.MemoryBytes + listingBytes;
+        var memory = scan.Index.MemoryBytes + marks.MemoryBytes;
 
         // Packs no index lists that are still within the grace period may belong to a writer whose lock lapsed and
         // which is still uploading: they are neither deleted, nor rewritten, nor indexed here.
@@ -65,7 +108,7 @@ public sealed class MaintenanceService
 
         // A needed blob stored more than once: the copy the index resolves it to is the one kept, so it must decode
         // before any other copy can be judged unused. One that does not means an index points at junk.
-        var duplicates = BlobCopies.FindDuplicates(scan.Listings.Values, scan.Index, marks.IsMarked);
+        var duplicates = BlobCopies.FindDuplicates(scan.Index, marks.IsMarked);
         if (duplicates.Count > 0)
         {
             progress?.Report(new MaintenanceProgress { Phase = "verify", Done = 0, Total = duplicates.Count });
@@ -77,49 +120,53 @@ public sealed class MaintenanceService
         }
 
         // Classify every pack by the bytes of its blobs that are used where the index finds them: a blob listed in
-        // two packs (a rewrite that was interrupted) counts only in the pack the index resolves it to.
-        var keep = new List<(PackListing Listing, List<PackHeaderEntry> Used)>();
-        var repack = new List<(PackListing Listing, List<PackHeaderEntry> Used)>();
+        // two packs (a rewrite that was interrupted) counts only in the pack the index resolves it to, which is the
+        // only copy marked (marks are set on resolved ordinals, and a listing's entries are consecutive ordinals).
+        var keep = new List<PackPlan>();
+        var repack = new List<PackPlan>();
         var remove = new List<BlobId>();
         long blobsRemoved = 0, blobsKept = 0;
         var youngKept = 0;
         foreach (var listing in scan.Listings.Values.OrderBy(l => l.Pack))
         {
-            var used = new List<PackHeaderEntry>();
+            var entries = (BlobCatalog.PackEntries)listing.Entries;
+            int usedCount = 0;
             long usedBytes = 0, totalBytes = 0;
-            foreach (var entry in listing.Entries)
+            for (var i = 0; i < entries.Count; i++)
             {
+                var entry = scan.Index.EntryAtOrdinal(entries.First + i);
                 totalBytes += entry.Length;
-                if (scan.Index.TryGetOrdinal(entry.Id, out var ordinal, out var location) && marks.IsMarked(ordinal) && location.Pack == listing.Pack && location.Offset == entry.Offset)
+                if (marks.IsMarked(entries.First + i))
                 {
-                    used.Add(entry);
+                    usedCount++;
                     usedBytes += entry.Length;
                 }
             }
 
-            blobsKept += used.Count;
+            var plan = new PackPlan(listing, usedCount, usedBytes);
+            blobsKept += usedCount;
             if (young.Contains(listing.Pack))
             {
                 // Used blobs keep the pack listed in the new index; an unused one is left for its writer's index.
                 youngKept++;
-                if (used.Count > 0)
+                if (usedCount > 0)
                 {
-                    keep.Add((listing, used));
+                    keep.Add(plan);
                 }
             }
-            else if (used.Count == 0)
+            else if (usedCount == 0)
             {
                 remove.Add(listing.Pack);
-                blobsRemoved += listing.Entries.Count;
+                blobsRemoved += entries.Count;
             }
-            else if (used.Count < listing.Entries.Count && totalBytes - usedBytes >= options.RepackThreshold * totalBytes)
+            else if (usedCount < entries.Count && totalBytes - usedBytes >= options.RepackThreshold * totalBytes)
             {
-                repack.Add((listing, used));
-                blobsRemoved += listing.Entries.Count - used.Count;
+                repack.Add(plan);
+                blobsRemoved += entries.Count - usedCount;
             }
             else
             {
-                keep.Add((listing, used));
+                keep.Add(plan);
             }
         }
 
@@ -132,7 +179,7 @@ public sealed class MaintenanceService
                 {
                     keep.Remove(pack);
                     repack.Add(pack);
-                    blobsRemoved += pack.Listing.Entries.Count - pack.Used.Count;
+                    blobsRemoved += pack.Listing.Entries.Count - pack.UsedCount;
                 }
             }
         }
@@ -153,7 +200,8 @@ public sealed class MaintenanceService
         remove.AddRange(scan.UnreadablePacks.Select(p => p.Pack).Where(p => !young.Contains(p)));
         youngKept += scan.UnreadablePacks.Count(p => young.Contains(p.Pack));
         var bytesBefore = scan.PackObjects.Values.Sum(p => p.Length);
-        var nothingToDo = remove.Count == 0 && repack.Count == 0 && scan.Listings.Values.All(l => l.IndexKey is not null || (young.Contains(l.Pack) && !keep.Exists(k => k.Listing.Pack == l.Pack)))
+        var kept = keep.Select(k => k.Listing.Pack).ToHashSet();
+        var nothingToDo = remove.Count == 0 && repack.Count == 0 && scan.Listings.Values.All(l => l.IndexKey is not null || (young.Contains(l.Pack) && !kept.Contains(l.Pack)))
             && scan.DamagedIndexes.Count == 0 && scan.MissingPacks.Count == 0;
         var result = new PruneResult
         {
@@ -171,31 +219,48 @@ public sealed class MaintenanceService
 
         if (options.DryRun || nothingToDo)
         {
-            var estimate = bytesBefore - remove.Sum(p => scan.PackObjects[p].Length) - repack.Sum(r => scan.PackObjects[r.Listing.Pack].Length - r.Used.Sum(e => (long)e.Length));
+            var estimate = bytesBefore - remove.Sum(p => scan.PackObjects[p].Length) - repack.Sum(r => scan.PackObjects[r.Listing.Pack].Length - r.UsedBytes);
             return result with { BytesAfter = nothingToDo ? bytesBefore : estimate, Duration = _time.GetElapsedTime(started) };
         }
 
         // 1. New packs: the used blobs of packs being rewritten, copied verbatim.
         using var rewriter = new PackRewriter(_repository);
         var done = 0;
-        foreach (var (listing, used) in repack)
+        foreach (var (listing, _, _) in repack)
         {
-            var bytes = await _repository.Blobs.ReadPackAsync(listing.Pack, cancellationToken).ConfigureAwait(false);
+            var length = scan.PackObjects[listing.Pack].Length;
+            using var bytes = new PooledBuffer(checked((int)length), _repository.Blobs.BufferPool, willFill: true);
+            try
+            {
+                await _repository.Blobs.Target.ReadExactlyAsync(RepositoryLayout.PackKey(listing.Pack), 0, bytes.Memory, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BackupTargetException ex) when (ex is not BackupObjectNotFoundException)
+            {
+                throw new RepositoryCorruptException($"Pack {listing.Pack.ToShortString()} could not be read whole ({ex.Message}); prune stops before changing anything it cannot undo. Run check with read-data, then repair index with read-data.", ex);
+            }
+
             // Copying verbatim must not spread damage: a pack whose bytes no longer match its name is not copied from.
-            if (BlobId.Sha256(bytes) != listing.Pack)
+            if (BlobId.Sha256(bytes.Span) != listing.Pack)
             {
                 throw new RepositoryCorruptException($"Pack {listing.Pack.ToShortString()} is damaged; prune stops before changing anything it cannot undo. Run check with read-data, then repair index with read-data.");
             }
 
-            foreach (var entry in used)
+            var entries = (BlobCatalog.PackEntries)listing.Entries;
+            for (var i = 0; i < entries.Count; i++)
             {
+                if (!marks.IsMarked(entries.First + i))
+                {
+                    continue;
+                }
+
+                var entry = scan.Index.EntryAtOrdinal(entries.First + i);
                 // A copy of a duplicated blob was verified by a ranged read; what is copied must be those same bytes.
                 if (duplicates.ContainsKey(entry.Id))
                 {
-                    DecodeOrStop(entry, bytes, listing.Pack);
+                    DecodeOrStop(entry, bytes.Span, listing.Pack);
                 }
 
-                await rewriter.AddAsync(entry.Id, entry.Type, bytes.AsMemory((int)entry.Offset, (int)entry.Length), entry.RawLength, cancellationToken).ConfigureAwait(false);
+                await rewriter.AddAsync(entry.Id, entry.Type, bytes.Memory.Slice((int)entry.Offset, (int)entry.Length), entry.RawLength, cancellationToken).ConfigureAwait(false);
             }
 
             progress?.Report(new MaintenanceProgress { Phase = "repack", Done = ++done, Total = repack.Count });
@@ -204,14 +269,13 @@ public sealed class MaintenanceService
         await rewriter.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         // 2. The new index (kept and new packs), superseding every old index object. 3. Old indexes. 4. Old packs.
-        var packs = keep.Select(k => (k.Listing.Pack, k.Listing.Entries)).Concat(rewriter.Written.Select(w => (w.Pack, w.Entries))).ToList();
+        var packs = keep.Select(k => (k.Listing.Pack, k.Listing.Entries)).Concat(rewriter.Written.Select(w => (w.Pack, (IReadOnlyList<PackHeaderEntry>)w.Entries))).ToList();
         // A pack the storage refuses to delete (a retention lock) is no longer in the new index; it stays as an
         // unindexed pack whose own header still describes it, so every reader finds its blobs, and the next prune
         // (past the grace period, once the lock ended) deletes it like any unused unindexed pack.
         var locked = new List<LockedObject>();
         var replaced = await ReplaceIndexAsync(scan, packs, progress, locked, cancellationToken).ConfigureAwait(false);
         var lockedPacks = await DeletePacksAsync(remove.Concat(repack.Select(r => r.Listing.Pack)), progress, locked, cancellationToken).ConfigureAwait(false);
-        await _repository.Blobs.ReloadIndexAsync(cancellationToken).ConfigureAwait(false);
 
         var bytesAfter = bytesBefore - remove.Sum(p => scan.PackObjects[p].Length) - repack.Sum(r => scan.PackObjects[r.Listing.Pack].Length) + rewriter.BytesWritten
             + lockedPacks.Sum(p => scan.PackObjects[p].Length);
@@ -256,7 +320,7 @@ public sealed class MaintenanceService
         {
             if (listing.IndexKey is null)
             {
-                headers[listing.Pack] = listing.Entries;
+                headers[listing.Pack] = [.. listing.Entries];
                 consistent = false;
                 continue;
             }
@@ -269,7 +333,7 @@ public sealed class MaintenanceService
             }
             catch (Exception ex) when (ex is InvalidDataException or BackupTargetException)
             {
-                damaged.Add((listing.Pack, ex.Message, listing.Entries));
+                damaged.Add((listing.Pack, ex.Message, [.. listing.Entries]));
             }
         }
 
@@ -278,17 +342,13 @@ public sealed class MaintenanceService
         // Copies of one blob in several packs (as the headers say): every copy is read (read-data reads them all
         // below), and a pack holding one that does not decode is rewritten without it, so no index can point a
         // reader, or prune's choice of the copy to keep, at it again.
-        var headerListings = headers.OrderBy(h => h.Key).Select(h => new PackListing(h.Key, h.Value, null)).ToList();
-        var headerIndex = new ChunkIndex();
-        foreach (var listing in headerListings)
+        var headerIndex = new BlobCatalog();
+        foreach (var (pack, header) in headers.OrderBy(h => h.Key))
         {
-            foreach (var entry in listing.Entries)
-            {
-                headerIndex.TryAdd(entry.Id, new BlobLocation(listing.Pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
-            }
+            headerIndex.Add(pack, header, RepositoryLayout.PackKey(pack));
         }
 
-        var duplicates = BlobCopies.FindDuplicates(headerListings, headerIndex);
+        var duplicates = BlobCopies.FindDuplicates(headerIndex);
         if (duplicates.Count > 0 && !options.ReadData)
         {
             var failed = await BlobCopies.VerifyAllAsync(_repository, duplicates.Values.SelectMany(c => c), cancellationToken).ConfigureAwait(false);
@@ -367,7 +427,7 @@ public sealed class MaintenanceService
         }
 
         await rewriter.FlushAsync(cancellationToken).ConfigureAwait(false);
-        var packs = headers.Select(h => (h.Key, h.Value)).Concat(rewriter.Written.Select(w => (w.Pack, w.Entries))).ToList();
+        var packs = headers.Select(h => (h.Key, (IReadOnlyList<PackHeaderEntry>)h.Value)).Concat(rewriter.Written.Select(w => (w.Pack, (IReadOnlyList<PackHeaderEntry>)w.Entries))).ToList();
         var locked = new List<LockedObject>();
         var replaced = await ReplaceIndexAsync(scan, packs, null, locked, cancellationToken).ConfigureAwait(false);
         var lockedPacks = await DeletePacksAsync(damaged.Select(d => d.Pack), null, locked, cancellationToken).ConfigureAwait(false);
@@ -527,7 +587,7 @@ public sealed class MaintenanceService
         return [.. found.OrderBy(f => f.Pack).Select(f => f.Message)];
     }
 
-    private void DecodeOrStop(PackHeaderEntry entry, byte[] pack, BlobId packId)
+    private void DecodeOrStop(PackHeaderEntry entry, ReadOnlySpan<byte> pack, BlobId packId)
     {
         using var buffer = new PooledBufferWriter((int)Math.Clamp(entry.RawLength, 256, 64 * 1024 * 1024), _repository.Blobs.BufferPool);
         if (!TryDecode(entry, pack, buffer))
@@ -536,7 +596,7 @@ public sealed class MaintenanceService
         }
     }
 
-    private bool TryDecode(PackHeaderEntry entry, byte[] pack, PooledBufferWriter buffer)
+    private bool TryDecode(PackHeaderEntry entry, ReadOnlySpan<byte> pack, PooledBufferWriter buffer)
     {
         if ((long)entry.Offset + entry.Length > pack.Length)
         {
@@ -545,7 +605,7 @@ public sealed class MaintenanceService
 
         try
         {
-            _repository.Blobs.DecodeBlob(entry.Id, pack.AsSpan((int)entry.Offset, (int)entry.Length), entry.RawLength, buffer);
+            _repository.Blobs.DecodeBlob(entry.Id, pack.Slice((int)entry.Offset, (int)entry.Length), entry.RawLength, buffer);
             return true;
         }
         catch (RepositoryCorruptException)
@@ -560,7 +620,15 @@ public sealed class MaintenanceService
         // well-formed pack of junk under real blob IDs, and its name matches its content.
         var bytes = await _repository.Blobs.ReadPackAsync(pack, cancellationToken).ConfigureAwait(false);
         using var buffer = new PooledBufferWriter(1024 * 1024);
-        return header.All(e => TryDecode(e, bytes, buffer));
+        foreach (var entry in header)
+        {
+            if (!TryDecode(entry, bytes, buffer))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async Task<List<Snapshot>> LoadSnapshotsStrictAsync(CancellationToken cancellationToken)
@@ -581,31 +649,44 @@ public sealed class MaintenanceService
     private static async Task<BlobMarks> MarkReachableAsync(RepositoryScan scan, List<Snapshot> snapshots, IProgress<MaintenanceProgress>? progress, CancellationToken cancellationToken)
     {
         var marks = new BlobMarks(scan.Index.Count);
-        var done = 0;
-        foreach (var snapshot in snapshots)
+        // Every tree is one ranged read: they are read a batch at a time, several at once, and marked in order.
+        var pending = new Stack<(BlobId Tree, Snapshot Snapshot)>();
+        for (var i = snapshots.Count - 1; i >= 0; i--)
         {
-            var pending = new Stack<BlobId>();
-            pending.Push(snapshot.Tree);
-            while (pending.Count > 0)
+            pending.Push((snapshots[i].Tree, snapshots[i]));
+        }
+
+        var batch = new List<(BlobId Tree, Snapshot Snapshot)>(TreeBatchSize);
+        var trees = new Tree[TreeBatchSize];
+        while (pending.Count > 0)
+        {
+            batch.Clear();
+            while (pending.Count > 0 && batch.Count < TreeBatchSize)
             {
-                var treeId = pending.Pop();
+                var (treeId, snapshot) = pending.Pop();
                 if (!scan.Index.TryGetOrdinal(treeId, out var ordinal, out _))
                 {
                     throw new RepositoryCorruptException($"Snapshot {snapshot.Id.ToShortString()} references tree {treeId.ToShortString()}, which is missing; prune stops so nothing below it is judged unused. Run check, then repair snapshots.");
                 }
 
                 // A tree already marked was walked through another snapshot: shared subtrees are walked once.
-                if (!marks.TryMark(ordinal))
+                if (marks.TryMark(ordinal))
                 {
-                    continue;
+                    batch.Add((treeId, snapshot));
                 }
+            }
 
-                var tree = await scan.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
-                foreach (var node in tree.Nodes)
+            await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count), new ParallelOptions { MaxDegreeOfParallelism = TreeReadParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+                trees[i] = await scan.LoadTreeAsync(batch[i].Tree, ct).ConfigureAwait(false)).ConfigureAwait(false);
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var snapshot = batch[i].Snapshot;
+                foreach (var node in trees[i].Nodes)
                 {
                     if (node.Subtree is { } subtree)
                     {
-                        pending.Push(subtree);
+                        pending.Push((subtree, snapshot));
                     }
 
                     foreach (var chunk in node.Content ?? [])
@@ -618,11 +699,13 @@ public sealed class MaintenanceService
                         marks.TryMark(chunkOrdinal);
                     }
                 }
+
+                trees[i] = null!;
             }
 
-            progress?.Report(new MaintenanceProgress { Phase = "mark", Done = ++done, Total = snapshots.Count });
         }
 
+        progress?.Report(new MaintenanceProgress { Phase = "mark", Done = snapshots.Count, Total = snapshots.Count });
         return marks;
     }
 
@@ -630,11 +713,11 @@ public sealed class MaintenanceService
     /// Writes the new index objects, then deletes every old one; returns how many old ones were replaced. An old one
     /// under a retention lock is added to <paramref name="locked"/> and stays: the new index supersedes it.
     /// </summary>
-    private async Task<int> ReplaceIndexAsync(RepositoryScan scan, List<(BlobId Pack, List<PackHeaderEntry> Entries)> packs, IProgress<MaintenanceProgress>? progress, List<LockedObject> locked, CancellationToken cancellationToken)
+    private async Task<int> ReplaceIndexAsync(RepositoryScan scan, List<(BlobId Pack, IReadOnlyList<PackHeaderEntry> Entries)> packs, IProgress<MaintenanceProgress>? progress, List<LockedObject> locked, CancellationToken cancellationToken)
     {
         var old = scan.IndexIds.Select(RepositoryLayout.IndexKey).Concat(scan.DamagedIndexes.Select(d => d.Key)).ToList();
         var supersedes = scan.IndexIds.Concat(scan.DamagedIndexes.Select(d => RepositoryLayout.TryParseId(d.Key, out var id) ? id : default).Where(id => !id.IsEmpty)).ToList();
-        var written = new HashSet<string>(await _repository.Blobs.WriteIndexAsync(packs.OrderBy(p => p.Pack).Select(p => (p.Pack, (IReadOnlyList<PackHeaderEntry>)p.Entries)), supersedes, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+        var written = new HashSet<string>(await _repository.Blobs.WriteIndexAsync(packs.OrderBy(p => p.Pack).Select(p => (p.Pack, p.Entries)), supersedes, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
         var done = 0;
         foreach (var key in old.Where(k => !written.Contains(k)))
         {
@@ -685,4 +768,7 @@ public sealed class MaintenanceService
     /// <summary>A snapshot's content without its ID (which differs for every stored copy), to find a replacement already stored.</summary>
     private static string SnapshotContent(Snapshot snapshot) =>
         Convert.ToBase64String(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(snapshot with { Id = default }, SnapshotJson.Default.Snapshot));
+
+    /// <summary>One pack's verdict: its listing, and how many of its blobs (and their stored bytes) are used where they are.</summary>
+    private readonly record struct PackPlan(PackListing Listing, int UsedCount, long UsedBytes);
 }

@@ -11,8 +11,9 @@ namespace Backup.Core.Maintenance;
 /// <see cref="BlobStore.LoadIndexAsync"/> refuses), and must not act on an index that is stale.
 /// </summary>
 /// <remarks>
-/// Memory: the blob map is a <see cref="ChunkIndex"/> (about 56 bytes a blob) plus each pack's listing (48 bytes
-/// a blob), so about twice the index's in-memory size; callers mark blobs by ordinal in a bitmap.
+/// Memory: every listing's entries are held once, in a <see cref="BlobCatalog"/> (about 56 bytes a blob, the same as
+/// the repository's in-memory index); each listing is a view of its consecutive ordinals, and callers mark blobs by
+/// ordinal in a bitmap. Index objects are decoded one at a time, so only one is held decoded at once.
 /// </remarks>
 internal sealed class RepositoryScan
 {
@@ -38,8 +39,8 @@ internal sealed class RepositoryScan
     /// <summary>Packs in data/ that no index lists and whose header could not be read: pack and reason.</summary>
     public List<(BlobId Pack, string Message)> UnreadablePacks { get; } = [];
 
-    /// <summary>Blob ID to location over the listings of packs that exist; the first listing of a blob wins.</summary>
-    public ChunkIndex Index { get; } = new();
+    /// <summary>Every entry of every listing, and blob ID to the copy readers use (an indexed listing before an unindexed one, then the smaller pack ID).</summary>
+    public BlobCatalog Index { get; } = new();
 
     /// <summary>Objects under data/ not named like a pack.</summary>
     public List<string> StrayObjects { get; } = [];
@@ -113,7 +114,10 @@ internal sealed class RepositoryScan
                     continue;
                 }
 
-                scan.Listings.TryAdd(pack, new PackListing(pack, entries, key));
+                if (!scan.Listings.ContainsKey(pack))
+                {
+                    scan.Listings.Add(pack, scan.Index.Add(pack, entries, key));
+                }
             }
         }
 
@@ -144,16 +148,7 @@ internal sealed class RepositoryScan
             }
             else
             {
-                scan.Listings[pack] = new PackListing(pack, entries, null);
-            }
-        }
-
-        // Indexed listings first, as LoadIndexAsync does, so a blob resolves to the same pack either way.
-        foreach (var listing in scan.Listings.Values.OrderBy(l => l.IndexKey is null).ThenBy(l => l.Pack))
-        {
-            foreach (var entry in listing.Entries)
-            {
-                scan.Index.TryAdd(entry.Id, new BlobLocation(listing.Pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
+                scan.Listings[pack] = scan.Index.Add(pack, entries, null);
             }
         }
 
@@ -197,4 +192,4 @@ internal sealed class RepositoryScan
 }
 
 /// <summary>One pack's blobs as an index (or its own header, when <see cref="IndexKey"/> is null) lists them.</summary>
-internal sealed record PackListing(BlobId Pack, List<PackHeaderEntry> Entries, string? IndexKey);
+internal sealed record PackListing(BlobId Pack, IReadOnlyList<PackHeaderEntry> Entries, string? IndexKey);

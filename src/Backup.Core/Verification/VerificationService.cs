@@ -21,6 +21,12 @@ namespace Backup.Core.Verification;
 /// </summary>
 public sealed class VerificationService
 {
+    /// <summary>Trees chosen before the ones chosen are read: bounds the trees held in memory at once.</summary>
+    private const int TreeBatchSize = 256;
+
+    /// <summary>Trees read at once (each a ranged read), enough to hide a remote store's latency.</summary>
+    private const int TreeReadParallelism = 8;
+
     private readonly BackupRepository _repository;
     private readonly TimeProvider _time;
     private readonly BackupDiagnostics _diagnostics;
@@ -269,7 +275,7 @@ public sealed class VerificationService
             return;
         }
 
-        var duplicates = BlobCopies.FindDuplicates(scan.Listings.Values, scan.Index);
+        var duplicates = BlobCopies.FindDuplicates(scan.Index);
         if (duplicates.Count == 0)
         {
             return;
@@ -297,6 +303,9 @@ public sealed class VerificationService
         var marks = new BlobMarks(scan.Index.Count);
         var brokenTrees = new Dictionary<BlobId, string>();
         long trees = 0, dataBlobs = 0, done = 0;
+        var batch = new List<(BlobId Tree, string Path)>(TreeBatchSize);
+        var loaded = new (Tree? Tree, string? Error)[TreeBatchSize];
+        var seen = new List<(BlobId Tree, string Path)>();
         foreach (var snapshot in snapshots)
         {
             var snapshotKey = RepositoryLayout.SnapshotKey(snapshot.Id);
@@ -305,68 +314,102 @@ public sealed class VerificationService
             while (pending.Count > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (treeId, path) = pending.Pop();
-                if (brokenTrees.TryGetValue(treeId, out var why))
-                {
-                    problems.Enqueue(new CheckProblem { Kind = why.StartsWith("missing", StringComparison.Ordinal) ? CheckProblemKind.TreeMissing : CheckProblemKind.TreeDamaged, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is {why}." });
-                    continue;
-                }
 
-                if (!scan.Index.TryGetOrdinal(treeId, out var ordinal, out _))
+                // Trees are one ranged read each: a batch is chosen in walk order, read several at once, then checked in order.
+                batch.Clear();
+                while (pending.Count > 0 && batch.Count < TreeBatchSize)
                 {
-                    brokenTrees[treeId] = "missing from the index";
-                    problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.TreeMissing, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is missing from the index." });
-                    continue;
-                }
-
-                if (!marks.TryMark(ordinal))
-                {
-                    continue;
-                }
-
-                Tree tree;
-                try
-                {
-                    tree = await scan.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
-                }
-                catch (RepositoryCorruptException ex)
-                {
-                    brokenTrees[treeId] = "damaged: " + ex.Message;
-                    problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.TreeDamaged, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is damaged: {ex.Message}" });
-                    continue;
-                }
-
-                trees++;
-                foreach (var node in tree.Nodes)
-                {
-                    var childPath = path + node.Name;
-                    if (node.Subtree is { } subtree)
+                    var (treeId, path) = pending.Pop();
+                    if (brokenTrees.TryGetValue(treeId, out var why))
                     {
-                        pending.Push((subtree, childPath + "/"));
+                        problems.Enqueue(new CheckProblem { Kind = why.StartsWith("missing", StringComparison.Ordinal) ? CheckProblemKind.TreeMissing : CheckProblemKind.TreeDamaged, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is {why}." });
+                        continue;
                     }
 
-                    var missing = 0;
-                    BlobId firstMissing = default;
-                    foreach (var chunk in node.Content ?? [])
+                    if (!scan.Index.TryGetOrdinal(treeId, out var ordinal, out _))
                     {
-                        if (!scan.Index.TryGetOrdinal(chunk, out var chunkOrdinal, out _))
+                        brokenTrees[treeId] = "missing from the index";
+                        problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.TreeMissing, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is missing from the index." });
+                        continue;
+                    }
+
+                    if (marks.TryMark(ordinal))
+                    {
+                        batch.Add((treeId, path));
+                    }
+                    else
+                    {
+                        // Seen before, maybe in this very batch: if reading it fails, this path is named too.
+                        seen.Add((treeId, path));
+                    }
+                }
+
+                await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count), new ParallelOptions { MaxDegreeOfParallelism = TreeReadParallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+                {
+                    try
+                    {
+                        loaded[i] = (await scan.LoadTreeAsync(batch[i].Tree, ct).ConfigureAwait(false), null);
+                    }
+                    catch (RepositoryCorruptException ex)
+                    {
+                        loaded[i] = (null, ex.Message);
+                    }
+                }).ConfigureAwait(false);
+
+                for (var b = 0; b < batch.Count; b++)
+                {
+                    var (treeId, path) = batch[b];
+                    var (tree, error) = loaded[b];
+                    loaded[b] = default;
+                    if (tree is null)
+                    {
+                        brokenTrees[treeId] = "damaged: " + error;
+                        problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.TreeDamaged, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is damaged: {error}" });
+                        continue;
+                    }
+
+                    trees++;
+                    foreach (var node in tree.Nodes)
+                    {
+                        var childPath = path + node.Name;
+                        if (node.Subtree is { } subtree)
                         {
-                            if (missing++ == 0)
+                            pending.Push((subtree, childPath + "/"));
+                        }
+
+                        var missing = 0;
+                        BlobId firstMissing = default;
+                        foreach (var chunk in node.Content ?? [])
+                        {
+                            if (!scan.Index.TryGetOrdinal(chunk, out var chunkOrdinal, out _))
                             {
-                                firstMissing = chunk;
+                                if (missing++ == 0)
+                                {
+                                    firstMissing = chunk;
+                                }
+                            }
+                            else if (marks.TryMark(chunkOrdinal))
+                            {
+                                dataBlobs++;
                             }
                         }
-                        else if (marks.TryMark(chunkOrdinal))
+
+                        if (missing > 0)
                         {
-                            dataBlobs++;
+                            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.BlobMissing, Object = snapshotKey, Message = $"File '{childPath}' misses {missing} of its {node.Content!.Count} chunks (first {firstMissing.ToShortString()})." });
                         }
                     }
+                }
 
-                    if (missing > 0)
+                foreach (var (treeId, path) in seen)
+                {
+                    if (brokenTrees.TryGetValue(treeId, out var why))
                     {
-                        problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.BlobMissing, Object = snapshotKey, Message = $"File '{childPath}' misses {missing} of its {node.Content!.Count} chunks (first {firstMissing.ToShortString()})." });
+                        problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.TreeDamaged, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is {why}." });
                     }
                 }
+
+                seen.Clear();
             }
 
             progress?.Report(new CheckProgress { Phase = "snapshots", Done = ++done, Total = snapshots.Count, BytesRead = 0 });
@@ -377,14 +420,21 @@ public sealed class VerificationService
 
     private async Task ReadPacksAsync(RepositoryScan scan, IReadOnlyList<BlobId> packs, int parallelism, ConcurrentQueue<CheckProblem> problems, DataReadCounters read, IProgress<CheckProgress>? progress, CancellationToken cancellationToken)
     {
-        // One GET per pack and blobs decoded from memory: far faster than a ranged read per blob.
+        // Each pack is streamed front to back through a bounded window (a few large reads, not a ranged read per
+        // blob), hashed as it arrives and its blobs decoded from the window: memory stays bounded by the window.
         await Parallel.ForEachAsync(packs, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (pack, ct) =>
         {
             var key = RepositoryLayout.PackKey(pack);
-            byte[] bytes;
+            IReadOnlyList<PackHeaderEntry> entries = scan.Listings.TryGetValue(pack, out var listing) ? listing.Entries : [];
+            var damaged = 0;
+            PackStreamOutcome outcome;
             try
             {
-                bytes = await _repository.Blobs.ReadPackAsync(pack, ct).ConfigureAwait(false);
+                outcome = await PackStreamVerifier.VerifyAsync(_repository.Blobs, pack, scan.PackObjects[pack].Length, entries, (entry, message) =>
+                {
+                    damaged++;
+                    problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.BlobDamaged, Object = key, Message = $"{message} (at {entry.Offset}+{entry.Length})" });
+                }, ct).ConfigureAwait(false);
             }
             catch (BackupTargetException ex)
             {
@@ -392,37 +442,14 @@ public sealed class VerificationService
                 return;
             }
 
-            var damaged = 0;
-            if (scan.Listings.TryGetValue(pack, out var listing))
-            {
-                using var buffer = new PooledBufferWriter(1024 * 1024);
-                foreach (var entry in listing.Entries)
-                {
-                    try
-                    {
-                        if ((long)entry.Offset + entry.Length > bytes.Length)
-                        {
-                            throw new RepositoryCorruptException($"Blob {entry.Id.ToShortString()} lies beyond the pack's end.");
-                        }
-
-                        _repository.Blobs.DecodeBlob(entry.Id, bytes.AsSpan((int)entry.Offset, (int)entry.Length), entry.RawLength, buffer);
-                        Interlocked.Increment(ref read.Blobs);
-                    }
-                    catch (RepositoryCorruptException ex)
-                    {
-                        damaged++;
-                        problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.BlobDamaged, Object = key, Message = $"{ex.Message} (at {entry.Offset}+{entry.Length})" });
-                    }
-                }
-            }
-
-            if (damaged == 0 && BlobId.Sha256(bytes) != pack)
+            Interlocked.Add(ref read.Blobs, outcome.BlobsDecoded);
+            if (damaged == 0 && !outcome.MatchesName)
             {
                 problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.PackDamaged, Object = key, Message = "Pack content does not match its name, though every listed blob decodes: bytes outside the blobs are altered." });
             }
 
             Interlocked.Increment(ref read.Packs);
-            var total = Interlocked.Add(ref read.Bytes, bytes.Length);
+            var total = Interlocked.Add(ref read.Bytes, outcome.BytesRead);
             progress?.Report(new CheckProgress { Phase = "data", Done = Interlocked.Read(ref read.Packs), Total = packs.Count, BytesRead = total });
         }).ConfigureAwait(false);
     }

@@ -380,6 +380,19 @@ internal sealed class BlobStore : IDisposable
         return key;
     }
 
+    /// <summary>
+    /// Forgets the loaded index, freeing its memory, for maintenance that works from its own view of the index objects;
+    /// the next <see cref="RefreshIndexAsync"/> (every operation's start) loads it again. Returns whether one was loaded.
+    /// </summary>
+    internal bool UnloadIndex()
+    {
+        var loaded = !_knownIndexKeys.IsEmpty || !_unindexedPacks.IsEmpty || Index.Count > 0;
+        Index.Clear();
+        _unindexedPacks.Clear();
+        _knownIndexKeys.Clear();
+        return loaded;
+    }
+
     /// <summary>Forgets the index and loads it again from storage (after this process replaced index objects).</summary>
     public async Task ReloadIndexAsync(CancellationToken cancellationToken)
     {
