@@ -26,6 +26,12 @@ if (args.Length > 0 && args[0] == "bandwidth")
     return await BandwidthTool.RunAsync(args[1..]);
 }
 
+// `size-breakdown REPO_DIR` shows where a local repository's bytes go (blobs by type, their overhead, pack headers, index).
+if (args.Length > 0 && args[0] == "size-breakdown")
+{
+    return await SizeBreakdownTool.RunAsync(args[1..]);
+}
+
 var config = DefaultConfig.Instance.AddColumn(new ThroughputColumn());
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(ThroughputColumn).Assembly).Run(args, config);
 return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;

@@ -20,6 +20,7 @@ internal sealed class CommandContext
         Bandwidth = BandwidthLimit.FromOptions(parseResult.GetValue(options.LimitUpload), parseResult.GetValue(options.LimitDownload));
         Output = new OutputWriter(console, Json, Quiet);
         Trace = new RequestTrace(console.GetEnvironmentVariable);
+        Timings = new TimingTrace(console.GetEnvironmentVariable);
     }
 
     public ParseResult ParseResult { get; }
@@ -78,6 +79,9 @@ internal sealed class CommandContext
 
     /// <summary>Storage call counting, on with BACKUP_TRACE_REQUESTS=1.</summary>
     public RequestTrace Trace { get; }
+
+    /// <summary>Where the command's time went, on with BACKUP_TRACE_TIMINGS=1.</summary>
+    public TimingTrace Timings { get; }
 
     public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
 

@@ -45,6 +45,8 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
             if (context is not null)
             {
                 await context.Trace.WriteSummaryAsync(console.Error).ConfigureAwait(false);
+                await context.Timings.WriteSummaryAsync(console.Error).ConfigureAwait(false);
+                context.Timings.Dispose();
             }
         }
     }

@@ -52,6 +52,8 @@ internal static class ExitCodes
           BACKUP_S3_ENDPOINT, BACKUP_S3_REGION, BACKUP_S3_PATH_STYLE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY   s3:// repositories
           AZURE_STORAGE_CONNECTION_STRING   azure:// repositories
           BACKUP_TRACE_REQUESTS=1   print the storage calls each command made (stderr)
+          BACKUP_TRACE_TIMINGS=1    print where the command's time went: start-up, opening the repository (config,
+                                    keys, key derivation, index), snapshot listing, lock, the operation (stderr)
           BACKUP_LOCK_TTL       lifetime of this process's repository locks in seconds (default 900)
         """;
 }

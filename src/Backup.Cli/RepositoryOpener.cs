@@ -9,7 +9,10 @@ internal static class RepositoryOpener
     public static Task<BackupRepository> OpenAsync(CommandContext context, CancellationToken cancellationToken) =>
         OpenAsync(context, loadIndex: true, cancellationToken);
 
-    /// <summary>Opens the repository without loading its index: for check, repair, forget and prune, which read the index objects themselves (or not at all).</summary>
+    /// <summary>
+    /// Opens the repository without loading its index: for check, repair, forget and prune (which read the index objects themselves) and must work when an index object is
+    /// damaged, and for commands that read no blob (snapshots, key), which need not pay for it.
+    /// </summary>
     public static Task<BackupRepository> OpenWithoutIndexAsync(CommandContext context, CancellationToken cancellationToken) =>
         OpenAsync(context, loadIndex: false, cancellationToken);
 

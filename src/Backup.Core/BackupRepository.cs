@@ -129,6 +129,7 @@ public sealed class BackupRepository : IAsyncDisposable
         var repository = await OpenWithoutIndexAsync(target, credentials, options, cancellationToken).ConfigureAwait(false);
         try
         {
+            using var activity = RepositoryActivity.Start("open.index");
             await repository.Blobs.LoadIndexAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -161,7 +162,12 @@ public sealed class BackupRepository : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(credentials);
         ArgumentNullException.ThrowIfNull(options);
-        var config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
+        RepositoryConfig config;
+        using (RepositoryActivity.Start("open.config"))
+        {
+            config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+
         var (key, keys) = await KeyRing.UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
         IStreamTransform[] userTransforms;
         try
@@ -275,11 +281,17 @@ public sealed class BackupRepository : IAsyncDisposable
     internal async Task<RepositoryOperation> BeginOperationAsync(LockKind kind, string purpose, bool refreshIndex, TimeProvider? timeProvider, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(purpose);
-        var held = await RepositoryLock.AcquireAsync(Locks, kind == LockKind.Exclusive, purpose, timeProvider, cancellationToken).ConfigureAwait(false);
+        RepositoryLock held;
+        using (RepositoryActivity.Start("lock"))
+        {
+            held = await RepositoryLock.AcquireAsync(Locks, kind == LockKind.Exclusive, purpose, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             if (refreshIndex)
             {
+                using var activity = RepositoryActivity.Start("index.refresh");
                 await Blobs.RefreshIndexAsync(cancellationToken).ConfigureAwait(false);
             }
         }

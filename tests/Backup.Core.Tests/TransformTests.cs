@@ -45,6 +45,45 @@ public class TransformTests
     }
 
     [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    public void Zstd_compresses_small_inputs_at_its_small_input_level_and_larger_ones_at_its_own(int level, bool preferNative)
+    {
+        // Text of many words: at this size, zstd's level 5 finds matches its levels 1 and 2 skip.
+        var random = new Random(5);
+        var words = Enumerable.Range(0, 400).Select(_ => new string([.. Enumerable.Range(0, random.Next(2, 9)).Select(_ => (char)('a' + random.Next(26)))])).ToArray();
+        var small = System.Text.Encoding.ASCII.GetBytes(string.Join(' ', Enumerable.Range(0, 4000).Select(_ => words[(int)Math.Pow(random.Next(400 * 400), 0.5)])))[..ZstdTransform.SmallInputLimit];
+        using var transform = new ZstdTransform(level, preferNative);
+        using var atLevel = new ZstdSharp.Compressor(level);
+        using var atSmallLevel = new ZstdSharp.Compressor(ZstdTransform.MinimumSmallInputLevel);
+
+        transform.SmallInputLevel.Should().Be(ZstdTransform.MinimumSmallInputLevel);
+        var encoded = new ArrayBufferWriter<byte>();
+        transform.TryEncode(small, encoded, new TransformContext(Aad, int.MaxValue)).Should().BeTrue();
+        encoded.WrittenCount.Should().BeLessThan(atLevel.Wrap(small).Length);
+        if (!preferNative)
+        {
+            encoded.WrittenCount.Should().Be(atSmallLevel.Wrap(small).Length);
+        }
+
+        var decoded = new ArrayBufferWriter<byte>();
+        transform.Decode(encoded.WrittenSpan, decoded, new TransformContext(Aad, small.Length));
+        decoded.WrittenSpan.ToArray().Should().Equal(small);
+
+        var large = Compressible(ZstdTransform.SmallInputLimit + 1);
+        var largeEncoded = new ArrayBufferWriter<byte>();
+        transform.TryEncode(large, largeEncoded, new TransformContext(Aad, int.MaxValue)).Should().BeTrue();
+        if (!preferNative)
+        {
+            largeEncoded.WrittenCount.Should().Be(atLevel.Wrap(large).Length, "inputs above the limit keep the configured level");
+        }
+
+        new ZstdTransform(19, preferNative).SmallInputLevel.Should().Be(19, "a higher configured level is kept for small inputs too");
+    }
+
+    [Theory]
     [InlineData("gzip")]
     [InlineData("zstd:1")]
     [InlineData("zstd:19")]

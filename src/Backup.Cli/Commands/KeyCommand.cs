@@ -26,7 +26,7 @@ internal static class KeyCommand
         var command = new Command("list", "List the repository's keys (never their secrets).");
         runner.Bind(command, async (context, ct) =>
         {
-            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
             var keys = await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false);
             if (context.Json)
             {
@@ -57,7 +57,7 @@ internal static class KeyCommand
         var command = new Command("add", "Add a key: another password that opens the repository.") { newPasswordFile, label };
         runner.Bind(command, async (context, ct) =>
         {
-            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
             using var credentials = new PasswordResolver(context.Console).ResolveNew(context.Get(newPasswordFile));
             var id = await repository.Keys.AddKeyAsync(credentials, context.Get(label), cancellationToken: ct).ConfigureAwait(false);
             await ReportAsync(context, new KeyChangeOutput("added", id), $"Added key {id}.").ConfigureAwait(false);
@@ -72,7 +72,7 @@ internal static class KeyCommand
         var command = new Command("remove", "Remove a key. The key in use and the last key cannot be removed.") { id };
         runner.Bind(command, async (context, ct) =>
         {
-            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
             var keyId = context.Get(id)!;
             await repository.Keys.RemoveKeyAsync(keyId, ct).ConfigureAwait(false);
             await ReportAsync(context, new KeyChangeOutput("removed", keyId), $"Removed key {keyId}.").ConfigureAwait(false);
@@ -87,7 +87,7 @@ internal static class KeyCommand
         var command = new Command("passwd", "Change the password of the key in use.") { newPasswordFile };
         runner.Bind(command, async (context, ct) =>
         {
-            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
             using var credentials = new PasswordResolver(context.Console).ResolveNew(context.Get(newPasswordFile));
             await repository.Keys.ChangePasswordAsync(credentials, cancellationToken: ct).ConfigureAwait(false);
             var current = (await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false)).SingleOrDefault(k => k.IsCurrent);

@@ -13,7 +13,7 @@ internal static class SnapshotsCommand
         var command = new Command("snapshots", "List the snapshots in the repository, oldest first.") { tag, host };
         runner.Bind(command, async (context, ct) =>
         {
-            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
             var tags = context.Get(tag) ?? [];
             var hostname = context.Get(host);
             var snapshots = new List<Snapshot>();

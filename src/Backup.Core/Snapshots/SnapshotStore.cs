@@ -37,29 +37,47 @@ public sealed class SnapshotStore
     /// <summary>Lists every snapshot, oldest first. Damaged snapshot objects are reported through <paramref name="onError"/> and skipped.</summary>
     public async IAsyncEnumerable<Snapshot> ListAsync(Action<string, Exception>? onError = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var snapshots = await LoadAllAsync(onError, cancellationToken).ConfigureAwait(false);
+        foreach (var snapshot in snapshots.OrderBy(s => s.Time).ThenBy(s => s.Id))
+        {
+            yield return snapshot;
+        }
+    }
+
+    /// <summary>Lists and reads every snapshot object, several at once (each is a request to a remote store); damaged ones go to <paramref name="onError"/> in listing order.</summary>
+    private async Task<List<Snapshot>> LoadAllAsync(Action<string, Exception>? onError, CancellationToken cancellationToken)
+    {
+        using var activity = RepositoryActivity.Start("snapshots.list");
         var keys = new List<string>();
         await foreach (var info in _blobs.Target.ListAsync(RepositoryLayout.SnapshotsPrefix, cancellationToken).ConfigureAwait(false))
         {
             keys.Add(info.Key);
         }
 
-        var snapshots = new List<Snapshot>(keys.Count);
-        foreach (var key in keys)
+        var loaded = new Snapshot?[keys.Count];
+        var damaged = new RepositoryCorruptException?[keys.Count];
+        await Parallel.ForAsync(0, keys.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
         {
             try
             {
-                snapshots.Add(await LoadSnapshotObjectAsync(key, cancellationToken).ConfigureAwait(false));
+                loaded[i] = await LoadSnapshotObjectAsync(keys[i], ct).ConfigureAwait(false);
             }
             catch (RepositoryCorruptException ex) when (onError is not null)
             {
-                onError(key, ex);
+                damaged[i] = ex;
+            }
+        }).ConfigureAwait(false);
+
+        // The callback is the caller's and need not be thread-safe: it runs here, after the reads, in listing order.
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (damaged[i] is { } ex)
+            {
+                onError!(keys[i], ex);
             }
         }
 
-        foreach (var snapshot in snapshots.OrderBy(s => s.Time).ThenBy(s => s.Id))
-        {
-            yield return snapshot;
-        }
+        return [.. loaded.OfType<Snapshot>()];
     }
 
     /// <summary>Finds a snapshot by full ID, unique ID prefix (at least 4 digits), or "latest".</summary>

@@ -157,7 +157,12 @@ internal sealed class BlobStore : IDisposable
     /// <summary>Reads the index objects and any packs they miss into <see cref="Index"/>.</summary>
     public async Task LoadIndexAsync(CancellationToken cancellationToken = default)
     {
-        var indexKeys = await ListIndexKeysAsync(cancellationToken).ConfigureAwait(false);
+        List<string> indexKeys;
+        using (RepositoryActivity.Start("index.list"))
+        {
+            indexKeys = await ListIndexKeysAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         _knownIndexKeys.Clear();
         foreach (var key in indexKeys)
         {
@@ -168,7 +173,13 @@ internal sealed class BlobStore : IDisposable
         // and only the first location is kept, so a listed pack can hold no "known" blob and would be mistaken
         // for an unindexed one (and its header read on every open).
         var indexedPacks = new ConcurrentDictionary<BlobId, byte>();
-        var superseded = await LoadIndexObjectsAsync(indexKeys, indexedPacks, cancellationToken).ConfigureAwait(false);
+
+        // The packs are listed while the index objects load (the listing needs nothing from them): on a remote store
+        // its requests' latency hides behind the index reads instead of adding to every open.
+        var packListing = ListPacksAsync(cancellationToken);
+        var indexLoading = LoadIndexObjectsAsync(indexKeys, indexedPacks, cancellationToken);
+        await Task.WhenAll(packListing, indexLoading).ConfigureAwait(false);
+        var superseded = await indexLoading.ConfigureAwait(false);
         if (superseded.Count > 0)
         {
             // An index that another one supersedes may still be listed (prune writes the new index before it
@@ -181,7 +192,7 @@ internal sealed class BlobStore : IDisposable
         // Packs that no index lists were left by a writer that stopped before writing its index (or are being
         // written right now): their headers say what they hold, so their blobs are reused instead of stored again.
         var unindexed = new List<BackupObjectInfo>();
-        await foreach (var info in Target.ListAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
+        foreach (var info in await packListing.ConfigureAwait(false))
         {
             if (RepositoryLayout.TryParseId(info.Key, out var pack) && !indexedPacks.ContainsKey(pack))
             {
@@ -189,6 +200,7 @@ internal sealed class BlobStore : IDisposable
             }
         }
 
+        using var headers = unindexed.Count > 0 ? RepositoryActivity.Start("index.unindexed") : null;
         await Parallel.ForEachAsync(unindexed, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (info, ct) =>
         {
             var entries = await TryReadPackHeaderAsync(info, ct).ConfigureAwait(false);
@@ -253,6 +265,18 @@ internal sealed class BlobStore : IDisposable
         }
     }
 
+    private async Task<List<BackupObjectInfo>> ListPacksAsync(CancellationToken cancellationToken)
+    {
+        using var activity = RepositoryActivity.Start("index.packs");
+        var packs = new List<BackupObjectInfo>();
+        await foreach (var info in Target.ListAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            packs.Add(info);
+        }
+
+        return packs;
+    }
+
     private async Task<List<string>> ListIndexKeysAsync(CancellationToken cancellationToken)
     {
         var keys = new List<string>();
@@ -267,6 +291,7 @@ internal sealed class BlobStore : IDisposable
     /// <summary>Loads index objects into <see cref="Index"/>; returns the keys of loaded index objects that another one supersedes.</summary>
     private async Task<HashSet<string>> LoadIndexObjectsAsync(List<string> indexKeys, ConcurrentDictionary<BlobId, byte> indexedPacks, CancellationToken cancellationToken)
     {
+        using var activity = RepositoryActivity.Start("index.read");
         var supersededIds = new ConcurrentDictionary<BlobId, byte>();
         await Parallel.ForEachAsync(indexKeys, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (key, ct) =>
         {

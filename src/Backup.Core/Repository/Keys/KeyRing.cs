@@ -215,7 +215,12 @@ public sealed class KeyRing
     /// </summary>
     internal static async Task<(MasterKey Key, KeyRing Keys)> UnlockAsync(IBackupTarget target, RepositoryConfig config, RepositoryCredentials credentials, CancellationToken cancellationToken)
     {
-        var keys = await ReadKeyObjectsAsync(target, cancellationToken).ConfigureAwait(false);
+        StoredKey[] keys;
+        using (RepositoryActivity.Start("open.keys"))
+        {
+            keys = await ReadKeyObjectsAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+
         if (keys.Length == 0)
         {
             throw new RepositoryCorruptException($"The repository in {target.Description} has no keys left; it cannot be opened.");
@@ -230,7 +235,12 @@ public sealed class KeyRing
         {
             cancellationToken.ThrowIfCancellationRequested();
             var keyObject = candidate.Key!;
-            var wrapping = keyObject.Kdf.DeriveKey(credentials);
+            byte[] wrapping;
+            using (RepositoryActivity.Start("open.kdf"))
+            {
+                wrapping = keyObject.Kdf.DeriveKey(credentials);
+            }
+
             try
             {
                 using var aes = new AesGcmTransform(wrapping);
