@@ -21,7 +21,7 @@ internal sealed class CopyChecksum
     /// <summary>The kind recorded in a snapshot's metadata for checksums taken this way.</summary>
     public const string Kind = "copy-binary-xxh64-sum";
 
-    private static ReadOnlySpan<byte> Signature => "PGCOPY\n\xff\r\n\0"u8;
+    private static ReadOnlySpan<byte> Signature => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', 0x0A, 0xFF, 0x0D, 0x0A, 0x00];
 
     private readonly XxHash64Stream _row = new();
     private State _state = State.Header;
