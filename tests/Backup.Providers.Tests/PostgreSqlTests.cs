@@ -94,7 +94,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         var database = fixture.NewDatabaseName("dedup");
         await server.CreateDatabaseAsync(database);
         await server.ExecuteAsync(database, """
-            CREATE TABLE events (id int PRIMARY KEY, payload text);
+            CREATE TABLE events (id int PRIMARY KEY, payload text) WITH (autovacuum_enabled = off);
             INSERT INTO events SELECT g, md5(g::text) || repeat(md5((g * 7)::text), 3) FROM generate_series(1, 200000) g;
             CREATE TABLE other (id int PRIMARY KEY, payload text);
             INSERT INTO other SELECT g, repeat(md5((g * 3)::text), 4) FROM generate_series(1, 100000) g;
@@ -103,6 +103,9 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         var first = await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database)));
 
         // 1% of the rows: new ones appended and a contiguous range updated (as most applications change data).
+        // Autovacuum stays off for events: on a slow run it vacuums after the first backup, and the new row versions
+        // then fill the free space of pages all over the table instead of being appended, so any physical-order dump
+        // (pg_dump's or a COPY) changes everywhere; that is the scattered case, which this test is not about.
         await server.ExecuteAsync(database, """
             INSERT INTO events SELECT g, 'new ' || md5(g::text) FROM generate_series(200001, 202000) g;
             UPDATE events SET payload = 'changed ' || id WHERE id BETWEEN 50000 AND 51000;
