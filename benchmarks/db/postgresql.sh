@@ -78,6 +78,7 @@ rm -f "$WORK/pg/pw"
 export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGPASSWORD=$PW BACKUP_DB_PASSWORD=$PW
 export BACKUP_PASSWORD=bench-repo-password RESTIC_PASSWORD=bench-repo-password
 CONN="Host=127.0.0.1;Port=$PORT;Username=postgres"
+PSQL=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1)
 
 # --- data: several large tables, indexes, a foreign key, a mix of types ----------------------------------------
 log "generating $SIZE_ROWS rows per large table"

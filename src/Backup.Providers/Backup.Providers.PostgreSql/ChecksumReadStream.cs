@@ -1,7 +1,11 @@
 namespace Backup.Providers.PostgreSql;
 
-/// <summary>A read-only stream that shows every byte it passes on to a <see cref="CopyChecksum"/>: the checksum costs no second read.</summary>
-internal sealed class ChecksumReadStream(Stream inner, CopyChecksum checksum) : Stream
+/// <summary>
+/// A COPY TO stream read in full buffers, showing every byte it passes on to a <see cref="CopyChecksum"/> (when
+/// given): the checksum costs no second read. Npgsql returns one CopyData message, one row, per read; handing each
+/// row on to the pipe by itself would cost a flush per row, so reads are gathered until the buffer is full.
+/// </summary>
+internal sealed class ChecksumReadStream(Stream inner, CopyChecksum? checksum) : Stream
 {
     public override bool CanRead => true;
 
@@ -15,9 +19,20 @@ internal sealed class ChecksumReadStream(Stream inner, CopyChecksum checksum) : 
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        checksum.Append(buffer.Span[..read]);
-        return read;
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var read = await inner.ReadAsync(buffer[filled..], cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        checksum?.Append(buffer.Span[..filled]);
+        return filled;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -26,7 +41,7 @@ internal sealed class ChecksumReadStream(Stream inner, CopyChecksum checksum) : 
     public override int Read(byte[] buffer, int offset, int count)
     {
         var read = inner.Read(buffer, offset, count);
-        checksum.Append(buffer.AsSpan(offset, read));
+        checksum?.Append(buffer.AsSpan(offset, read));
         return read;
     }
 

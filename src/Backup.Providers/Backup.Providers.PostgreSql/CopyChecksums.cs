@@ -47,13 +47,11 @@ internal static class CopyChecksums
         foreach (var table in manifest.Tables)
         {
             var checksum = new CopyChecksum();
-            await using (var copy = await connection.BeginRawBinaryCopyAsync($"COPY {PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)} TO STDOUT (FORMAT binary)", cancellationToken).ConfigureAwait(false))
+            await using (var copy = new ChecksumReadStream(await connection.BeginRawBinaryCopyAsync($"COPY {PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)} TO STDOUT (FORMAT binary)", cancellationToken).ConfigureAwait(false), checksum))
             {
                 var buffer = new byte[128 * 1024];
-                int read;
-                while ((read = await copy.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                while (await copy.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0)
                 {
-                    checksum.Append(buffer.AsSpan(0, read));
                 }
             }
 

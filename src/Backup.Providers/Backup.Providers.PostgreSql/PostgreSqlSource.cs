@@ -423,10 +423,7 @@ public sealed class PostgreSqlSource : IBackupSource
                     }
 
                     Stream stream = await connection.BeginRawBinaryCopyAsync($"COPY {PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)} TO STDOUT (FORMAT binary)", cancellationToken).ConfigureAwait(false);
-                    if (measured is not null)
-                    {
-                        stream = new ChecksumReadStream(stream, measured);
-                    }
+                    stream = new ChecksumReadStream(stream, measured);
 
                     (pump, var reader) = StreamPump.Start(stream, () => connection.DisposeAsync(), cancellationToken);
                     return reader;
