@@ -94,7 +94,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         var database = fixture.NewDatabaseName("dedup");
         await server.CreateDatabaseAsync(database);
         await server.ExecuteAsync(database, """
-            CREATE TABLE events (id int PRIMARY KEY, payload text);
+            CREATE TABLE events (id int PRIMARY KEY, payload text) WITH (autovacuum_enabled = off);
             INSERT INTO events SELECT g, md5(g::text) || repeat(md5((g * 7)::text), 3) FROM generate_series(1, 200000) g;
             CREATE TABLE other (id int PRIMARY KEY, payload text);
             INSERT INTO other SELECT g, repeat(md5((g * 3)::text), 4) FROM generate_series(1, 100000) g;
@@ -103,6 +103,9 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         var first = await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database)));
 
         // 1% of the rows: new ones appended and a contiguous range updated (as most applications change data).
+        // Autovacuum stays off for events: on a slow run it vacuums after the first backup, and the new row versions
+        // then fill the free space of pages all over the table instead of being appended, so any physical-order dump
+        // (pg_dump's or a COPY) changes everywhere; that is the scattered case, which this test is not about.
         await server.ExecuteAsync(database, """
             INSERT INTO events SELECT g, 'new ' || md5(g::text) FROM generate_series(200001, 202000) g;
             UPDATE events SET payload = 'changed ' || id WHERE id BETWEEN 50000 AND 51000;
@@ -150,9 +153,9 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         await using var server = await PostgresServer.StartAsync();
         await server.ExecuteAsync("postgres", "CREATE TABLE big (id int, payload text); INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 160000) g;");
         await using var repo = await TestRepository.CreateAsync();
-        await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { RecordChecksums = false }));
+        await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { RecordChecksums = false, Method = PostgreSqlBackupMethod.PgDump }));
 
-        var source = new StopOnFirstRead(new PostgreSqlSource(SourceOptions(server, "postgres") with { RecordChecksums = false }), server.StopAsync);
+        var source = new StopOnFirstRead(new PostgreSqlSource(SourceOptions(server, "postgres") with { RecordChecksums = false, Method = PostgreSqlBackupMethod.PgDump }), server.StopAsync);
         var act = () => repo.Service.BackupAsync(source);
 
         var error = (await act.Should().ThrowAsync<BackupSourceException>()).Which;
@@ -172,7 +175,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         // them, so the feed always meets a closed pipe.
         await server.ExecuteAsync(database, "CREATE TABLE a_keep (id int PRIMARY KEY); INSERT INTO a_keep SELECT generate_series(1, 50); CREATE TABLE z_bulk (id int, payload text); INSERT INTO z_bulk SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 40000) g;");
         await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database) with { RecordChecksums = false }))).Snapshot;
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database) with { RecordChecksums = false, Method = PostgreSqlBackupMethod.PgDump }))).Snapshot;
 
         var target = fixture.NewDatabaseName("selective_early_one");
         await new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(target), Password = PostgresServer.Password, Tables = ["a_keep"] });
@@ -273,7 +276,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
 
         PostgreSqlRestorer.DatabasesOf(snapshot).Should().Contain(["app_one", "app_two", "postgres"]).And.NotContain(["template0", "template1"]);
         var root = await repo.Repository.Snapshots.LoadTreeAsync(snapshot.Tree);
-        root.Nodes.Select(n => n.Name).Should().Contain(["app_one.dump", "app_two.dump", "globals.sql", "postgres.dump"]);
+        root.Nodes.Select(n => n.Name).Should().Contain(["app_one", "app_two", "globals.sql", "postgres"], "the parallel method (the default) stores a directory per database");
         var globals = new MemoryStream();
         await new ContentReader(repo.Repository.Blobs).CopyToAsync(root.Nodes.Single(n => n.Name == "globals.sql"), globals);
         System.Text.Encoding.UTF8.GetString(globals.ToArray()).Should().Contain("CREATE ROLE reporting");

@@ -36,6 +36,20 @@ internal sealed record DriverManifest(int Version, string SchemaSource, IReadOnl
         return new DriverManifest(1, "catalog", tables, sequences);
     }
 
+    /// <summary>Each table's size on disk (heap and TOAST), by "schema.name": the parallel method reads the largest first.</summary>
+    public static async Task<Dictionary<string, long>> TableSizesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var command = new NpgsqlCommand($"SELECT n.nspname || '.' || c.relname, pg_table_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND {UserSchemaFilter}", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            sizes[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return sizes;
+    }
+
     /// <summary>User schemas only, and nothing owned by an extension (the extension recreates it).</summary>
     public const string UserSchemaFilter = """
         n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'

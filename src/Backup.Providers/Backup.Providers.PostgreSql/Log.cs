@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(4, LogLevel.Information, "Restored {Database} into {Target} in {Seconds:F1} s")]
     public static partial void Restored(ILogger logger, string database, string target, double seconds);
+
+    [LoggerMessage(5, LogLevel.Warning, "Database {Database} cannot be backed up with the parallel method ({Reason}); the snapshot is taken with pg_dump instead")]
+    public static partial void ParallelFallback(ILogger logger, string database, string reason);
 }

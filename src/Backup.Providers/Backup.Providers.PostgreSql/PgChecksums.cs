@@ -14,7 +14,11 @@ internal static class PgChecksums
         "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'; SET search_path = pg_catalog";
 
     /// <summary>User tables (plain and partitions; partitioned parents would count their rows twice), sequences, and large objects as one pseudo-table.</summary>
-    public static async Task<List<TableChecksum>> MeasureAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    public static Task<List<TableChecksum>> MeasureAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        MeasureAsync(connection, tables: true, cancellationToken);
+
+    /// <summary>As <see cref="MeasureAsync(NpgsqlConnection, CancellationToken)"/>; without <paramref name="tables"/> only sequences and large objects (the tables' checksums then come from their COPY streams: <see cref="CopyChecksum"/>).</summary>
+    public static async Task<List<TableChecksum>> MeasureAsync(NpgsqlConnection connection, bool tables, CancellationToken cancellationToken)
     {
         await using (var settings = new NpgsqlCommand(SessionSettings, connection))
         {
@@ -25,11 +29,11 @@ internal static class PgChecksums
         await using (var list = new NpgsqlCommand("""
             SELECT n.nspname, c.relname, c.relkind::text
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'S') AND c.relpersistence <> 't'
+            WHERE c.relkind IN ('r', 'S') AND (c.relkind = 'S' OR $1) AND c.relpersistence <> 't'
               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
             ORDER BY 1, 2
-            """, connection))
+            """, connection) { Parameters = { new() { Value = tables } } })
         await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -52,7 +52,7 @@ public sealed class PostgreSqlEngine : IDatabaseEngine
             ConnectionString = settings.Location,
             Password = settings.Password,
             AllDatabases = settings.AllDatabases,
-            Method = settings.DriverOnly ? PostgreSqlBackupMethod.DriverOnly : PostgreSqlBackupMethod.PgDump,
+            Method = settings.DriverOnly ? PostgreSqlBackupMethod.DriverOnly : PostgreSqlBackupMethod.Parallel,
             ClientToolsDirectory = settings.ClientToolsDirectory,
             RecordChecksums = settings.RecordChecksums,
         };

@@ -14,6 +14,19 @@ public enum PostgreSqlBackupMethod
     /// keys, foreign keys, extensions, large objects, roles or grants.
     /// </summary>
     DriverOnly,
+
+    /// <summary>
+    /// The default: pg_dump's parallel mode done inside the repository. A schema-only custom-format archive from
+    /// pg_dump, then every table as a binary COPY on its own connection in the pinned snapshot, as many at once as
+    /// the backup reads files at once (<c>BackupOptions.FilesInFlight</c>, by default one per core), streamed into
+    /// the repository with no dump on local disk. Per-table checksums are taken from the COPY streams as they pass,
+    /// so the tables are read once. Restores load the tables in parallel (<see cref="PostgreSqlRestoreOptions.Jobs"/>
+    /// connections) before pg_restore builds indexes and constraints with as many jobs. Needs pg_dump at least as
+    /// new as the server. A database holding large objects, or columns of arrays or records of user-defined types
+    /// (whose binary form names the type by an object id another database does not share), is backed up with
+    /// <see cref="PgDump"/> instead, for the whole snapshot, with a warning in the log.
+    /// </summary>
+    Parallel,
 }
 
 /// <summary>The pg_dump output format.</summary>
@@ -67,10 +80,10 @@ public sealed record PostgreSqlSourceOptions : PostgreSqlConnectionOptions
     /// <summary>Back up every database that accepts connections (templates excluded) plus the globals (roles, tablespaces) instead of only the connection string's database.</summary>
     public bool AllDatabases { get; init; }
 
-    /// <summary>pg_dump or driver-only.</summary>
-    public PostgreSqlBackupMethod Method { get; init; } = PostgreSqlBackupMethod.PgDump;
+    /// <summary>Parallel (the default), pg_dump or driver-only.</summary>
+    public PostgreSqlBackupMethod Method { get; init; } = PostgreSqlBackupMethod.Parallel;
 
-    /// <summary>pg_dump's format; custom by default so restores can be selective and parallel.</summary>
+    /// <summary>pg_dump's format; custom by default so restores can be selective and parallel. <see cref="PostgreSqlDumpFormat.Plain"/> asks for a pg_dump plain dump, also when <see cref="Method"/> is left at <see cref="PostgreSqlBackupMethod.Parallel"/>.</summary>
     public PostgreSqlDumpFormat Format { get; init; } = PostgreSqlDumpFormat.Custom;
 
     /// <summary>
@@ -85,7 +98,11 @@ public sealed record PostgreSqlSourceOptions : PostgreSqlConnectionOptions
     /// </summary>
     public bool SchemaFromCatalog { get; init; }
 
-    /// <summary>Record per-table row counts and checksums (a full read of every table, inside the dump's snapshot) so restores can be verified.</summary>
+    /// <summary>
+    /// Record per-table row counts and checksums so restores can be verified. With <see cref="PostgreSqlBackupMethod.Parallel"/>
+    /// they are taken from the tables' COPY streams as they pass (no second read); with the other methods they cost
+    /// a full read of every table, inside the dump's snapshot.
+    /// </summary>
     public bool RecordChecksums { get; init; } = true;
 
     /// <inheritdoc />
@@ -121,10 +138,14 @@ public sealed record PostgreSqlRestoreOptions : PostgreSqlConnectionOptions
     /// <summary>Restore over an existing database (pg_restore --clean --if-exists drops the objects it recreates). Without it an existing target database is an error.</summary>
     public bool Clean { get; init; }
 
-    /// <summary>pg_restore's parallel jobs (-j); above 1 the dump is first written to a temporary file, because pg_restore -j cannot read standard input.</summary>
+    /// <summary>
+    /// Parallel jobs. A custom-format dump goes to pg_restore -j (above 1 the dump is first written to a temporary
+    /// file, because pg_restore -j cannot read standard input); a parallel snapshot loads this many tables at once,
+    /// each on its own connection, and then has pg_restore -j build the indexes and constraints.
+    /// </summary>
     public int Jobs { get; init; } = 1;
 
-    /// <summary>Restore only these tables (pg_restore -t, by name without schema); all when empty. Custom format only.</summary>
+    /// <summary>Restore only these tables (pg_restore -t, by name without schema); all when empty. Custom-format and parallel snapshots only.</summary>
     public IReadOnlyList<string> Tables { get; init; } = [];
 
     /// <summary>Skip ownership (--no-owner) so objects belong to the restoring user; set false to keep the original owners (their roles must exist).</summary>

@@ -59,9 +59,9 @@ public sealed class PostgreSqlRestorer
 
         var target = options.TargetDatabase ?? server.Database!;
         var format = snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.format", "custom");
-        if (options.Tables.Count > 0 && format != "custom")
+        if (options.Tables.Count > 0 && format is not "custom" and not PostgreSqlSource.ParallelFormat)
         {
-            throw new ArgumentException($"Selective restores need a custom-format dump; this one is '{format}'.", nameof(options));
+            throw new ArgumentException($"Selective restores need a custom-format or parallel snapshot; this one is '{format}'.", nameof(options));
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -96,6 +96,9 @@ public sealed class PostgreSqlRestorer
                 break;
             case "copy-binary":
                 await DriverRestoreAsync(server, node, target, options.Clean, cancellationToken).ConfigureAwait(false);
+                break;
+            case PostgreSqlSource.ParallelFormat:
+                await ParallelRestoreAsync(server, serverVersionNum, node, target, options, cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 throw new DatabaseRestoreException($"Unknown dump format '{format}'.");
@@ -229,6 +232,152 @@ public sealed class PostgreSqlRestorer
         catch (PostgresException ex)
         {
             throw new DatabaseRestoreException($"driver-only restore into '{target}' failed: {ex.MessageText}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Parallel snapshots: pg_restore creates the pre-data schema (tables without indexes or constraints), then
+    /// <see cref="PostgreSqlRestoreOptions.Jobs"/> connections load the tables, largest first, each in its own
+    /// transaction with <c>COPY … FREEZE</c> (the rows are written frozen and all-visible, so the index builds and
+    /// the first reads after the restore do not write every page again to set hint bits), the sequences get their
+    /// values, and pg_restore -j builds indexes, constraints and triggers from the small schema archive (in a
+    /// private temporary file, as -j needs). Not one transaction: a failure leaves a partly restored database.
+    /// </summary>
+    private async Task ParallelRestoreAsync(PgServer server, int serverVersionNum, TreeNode directory, string target, PostgreSqlRestoreOptions options, CancellationToken cancellationToken)
+    {
+        var files = (await SnapshotFiles.ChildrenAsync(_repository, directory, cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var manifest = JsonSerializer.Deserialize(await ReadSmallAsync(files["manifest.json"], cancellationToken).ConfigureAwait(false), PgManifestJson.Default.DriverManifest)
+            ?? throw new DatabaseRestoreException("The parallel snapshot has an empty manifest.");
+        var tableFiles = (await SnapshotFiles.ChildrenAsync(_repository, files["tables"], cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var selected = options.Tables.Count == 0 ? manifest.Tables : [.. manifest.Tables.Where(t => options.Tables.Contains(t.Name, StringComparer.Ordinal))];
+        var tool = await server.LocateToolAsync("pg_restore", serverVersionNum, cancellationToken).ConfigureAwait(false);
+        using var schema = new TempFile(Path.Combine(options.TempDirectory ?? Path.GetTempPath(), $"backup-restore-{Guid.NewGuid():N}.schema.dump"));
+        await SnapshotFiles.WriteToPrivateFileAsync(_repository, files["schema.dump"], schema.Path, cancellationToken).ConfigureAwait(false);
+        using var environment = await server.CreateToolEnvironmentAsync(target, cancellationToken).ConfigureAwait(false);
+
+        try
+        {
+            if (options.Clean)
+            {
+                // pg_restore --clean drops only pre-data objects here; a table that another table's foreign key
+                // (a post-data object) references would refuse to go, so the tables go first, with what hangs on them.
+                await DropTablesAsync(server, target, selected, cancellationToken).ConfigureAwait(false);
+            }
+
+            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "pre-data", options.Clean, 1, cancellationToken).ConfigureAwait(false);
+            await LoadTablesAsync(server, target, selected, tableFiles, options.Jobs, cancellationToken).ConfigureAwait(false);
+            if (options.Tables.Count == 0)
+            {
+                await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+                foreach (var sequence in manifest.Sequences)
+                {
+                    await using var setval = new NpgsqlCommand("SELECT pg_catalog.setval($1::regclass, $2, $3)", connection)
+                    {
+                        Parameters = { new() { Value = $"{PgServer.QuoteIdentifier(sequence.Schema)}.{PgServer.QuoteIdentifier(sequence.Name)}" }, new() { Value = sequence.LastValue }, new() { Value = sequence.IsCalled } },
+                    };
+                    await setval.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, options.Jobs, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex)
+        {
+            throw new DatabaseRestoreException($"parallel restore into '{target}' failed: {ex.MessageText}", ex);
+        }
+    }
+
+    private static async Task RunPgRestoreAsync(PgServer server, string tool, ToolEnvironment environment, string target, PostgreSqlRestoreOptions options, string archive, string section, bool clean, int jobs, CancellationToken cancellationToken)
+    {
+        var arguments = new List<string> { $"--dbname={DbNameConnInfo(target)}", "--exit-on-error", "--no-password", $"--section={section}" };
+        if (options.NoOwner)
+        {
+            arguments.Add("--no-owner");
+        }
+
+        if (clean)
+        {
+            arguments.AddRange(["--clean", "--if-exists"]);
+        }
+
+        if (jobs > 1)
+        {
+            arguments.Add($"--jobs={jobs.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        arguments.AddRange(options.Tables.Select(table => $"--table={table}"));
+        arguments.Add(archive);
+        await using var process = ToolProcess.Start(tool, arguments, environment.Variables, server.Secrets);
+        process.DiscardOutput();
+        var outcome = await process.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (outcome.ExitCode != 0 || outcome.StreamFailure is not null)
+        {
+            throw new DatabaseRestoreException(outcome.Describe($"restore ({section}) into '{target}' failed"));
+        }
+    }
+
+    private static async Task DropTablesAsync(PgServer server, string target, IReadOnlyList<DriverTable> tables, CancellationToken cancellationToken)
+    {
+        if (tables.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        var names = string.Join(", ", tables.Select(t => $"{PgServer.QuoteIdentifier(t.Schema)}.{PgServer.QuoteIdentifier(t.Name)}"));
+        await using var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS {names} CASCADE", connection) { CommandTimeout = 0 };
+        await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Loads <paramref name="tables"/> on <paramref name="jobs"/> connections at once, largest first; the first failure stops the others.</summary>
+    private async Task LoadTablesAsync(PgServer server, string target, IReadOnlyList<DriverTable> tables, Dictionary<string, TreeNode> files, int jobs, CancellationToken cancellationToken)
+    {
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<DriverTable>(tables.OrderByDescending(t => files[t.File].Size));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var workers = Enumerable.Range(0, Math.Clamp(jobs, 1, Math.Max(1, tables.Count))).Select(async _ =>
+        {
+            try
+            {
+                await using var connection = await server.OpenAsync(target, stop.Token).ConfigureAwait(false);
+                while (queue.TryDequeue(out var table))
+                {
+                    var qualified = $"{PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)}";
+                    await using var transaction = await connection.BeginTransactionAsync(stop.Token).ConfigureAwait(false);
+                    // Emptied in this transaction, so COPY may write the rows frozen (the table is new anyway).
+                    await using (var truncate = new NpgsqlCommand($"TRUNCATE ONLY {qualified}", connection))
+                    {
+                        await truncate.ExecuteNonQueryAsync(stop.Token).ConfigureAwait(false);
+                    }
+
+                    await using (var copy = await connection.BeginRawBinaryCopyAsync($"COPY {qualified} FROM STDIN (FORMAT binary, FREEZE)", stop.Token).ConfigureAwait(false))
+                    {
+                        await _repository.Content.CopyToAsync(files[table.File], copy, stop.Token).ConfigureAwait(false);
+                    }
+
+                    await transaction.CommitAsync(stop.Token).ConfigureAwait(false);
+                }
+            }
+            catch
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }).ToList();
+
+        try
+        {
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A worker stopped because another failed: report that failure, not the cancellation.
+            var first = workers.Select(w => w.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
+            if (first is null)
+            {
+                throw;
+            }
+
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
     }
 

@@ -41,6 +41,7 @@ public sealed class PostgreSqlSource : IBackupSource
     private Dictionary<string, string>? _facts;
     private int _serverVersionNum;
     private string? _pgDump;
+    private PostgreSqlBackupMethod _method;
 
     /// <summary>Creates the source; nothing connects until <see cref="PrepareAsync"/>.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
@@ -60,14 +61,37 @@ public sealed class PostgreSqlSource : IBackupSource
 
     /// <summary>The name of the entry that holds <paramref name="database"/>'s dump in a snapshot.</summary>
     public static string EntryName(string database, PostgreSqlBackupMethod method, PostgreSqlDumpFormat format) =>
-        EscapeName(database) + (method == PostgreSqlBackupMethod.DriverOnly ? string.Empty : format == PostgreSqlDumpFormat.Custom ? ".dump" : ".sql");
+        EscapeName(database) + (method != PostgreSqlBackupMethod.PgDump ? string.Empty : format == PostgreSqlDumpFormat.Custom ? ".dump" : ".sql");
 
     /// <inheritdoc />
     public Task PrepareAsync(CancellationToken cancellationToken = default) => PrepareFactsAsync(cancellationToken);
 
-    /// <summary>The facts measured by <see cref="PrepareAsync"/> (server version, databases, entries, per-table checksums); prepares first when it has not run.</summary>
+    /// <summary>
+    /// The facts measured by <see cref="PrepareAsync"/> (server version, databases, entries, per-table checksums);
+    /// prepares first when it has not run. With <see cref="PostgreSqlBackupMethod.Parallel"/> the tables' checksums
+    /// were taken from their COPY streams while they were read, and a database whose tables were not all read
+    /// records none.
+    /// </summary>
     /// <param name="cancellationToken">Stops the preparation.</param>
-    public Task<IReadOnlyDictionary<string, string>> GetSnapshotMetadataAsync(CancellationToken cancellationToken = default) => PrepareFactsAsync(cancellationToken);
+    public async Task<IReadOnlyDictionary<string, string>> GetSnapshotMetadataAsync(CancellationToken cancellationToken = default)
+    {
+        var facts = await PrepareFactsAsync(cancellationToken).ConfigureAwait(false);
+        if (_method != PostgreSqlBackupMethod.Parallel || !_options.RecordChecksums)
+        {
+            return facts;
+        }
+
+        var withTables = new Dictionary<string, string>(facts, StringComparer.Ordinal);
+        foreach (var database in _databases)
+        {
+            if (database.Checksums is { } others && database.TableCount is { } count && database.Streamed.Count == count)
+            {
+                ChecksumMetadata.Write(withTables, KindName, database.Name, others.Concat(database.Streamed.Values));
+            }
+        }
+
+        return withTables;
+    }
 
     /// <summary>Prepares once (later calls return the first call's facts).</summary>
     private async Task<IReadOnlyDictionary<string, string>> PrepareFactsAsync(CancellationToken cancellationToken)
@@ -84,25 +108,45 @@ public sealed class PostgreSqlSource : IBackupSource
             await using (var connection = await _server.OpenAsync(_options.AllDatabases ? "postgres" : null, cancellationToken).ConfigureAwait(false))
             {
                 _serverVersionNum = await PgServer.GetServerVersionNumAsync(connection, cancellationToken).ConfigureAwait(false);
-                _pgDump = _options.Method == PostgreSqlBackupMethod.PgDump
+                _pgDump = _options.Method != PostgreSqlBackupMethod.DriverOnly
                     ? await _server.LocateToolAsync("pg_dump", _serverVersionNum, cancellationToken).ConfigureAwait(false)
                     : _options.SchemaFromCatalog ? null : await _server.TryLocateToolAsync("pg_dump", _serverVersionNum, cancellationToken).ConfigureAwait(false);
                 var names = _options.AllDatabases ? await ListDatabasesAsync(connection, cancellationToken).ConfigureAwait(false) : [_server.Database!];
+                foreach (var name in names)
+                {
+                    _databases.Add(await PinnedDatabase.PinAsync(_server, name, cancellationToken).ConfigureAwait(false));
+                }
+
+                _method = await ChooseMethodAsync(cancellationToken).ConfigureAwait(false);
                 facts[$"{KindName}.server_version"] = PgChecksums.FormatVersion(_serverVersionNum);
                 facts[$"{KindName}.server_version_num"] = _serverVersionNum.ToString(CultureInfo.InvariantCulture);
                 facts[$"{KindName}.databases"] = JsonSerializer.Serialize(names, PgJson.Default.ListString);
-                facts[$"{KindName}.method"] = _options.Method == PostgreSqlBackupMethod.PgDump ? "pg_dump" : "driver";
-                facts[$"{KindName}.format"] = _options.Method == PostgreSqlBackupMethod.DriverOnly ? "copy-binary" : _options.Format == PostgreSqlDumpFormat.Custom ? "custom" : "plain";
-                facts[$"{KindName}.globals"] = _options.AllDatabases && _options.Method == PostgreSqlBackupMethod.PgDump ? "globals.sql" : "none";
-                foreach (var name in names)
+                facts[$"{KindName}.method"] = _method switch { PostgreSqlBackupMethod.PgDump => "pg_dump", PostgreSqlBackupMethod.Parallel => "parallel", _ => "driver" };
+                facts[$"{KindName}.format"] = _method switch
                 {
-                    var pinned = await PinnedDatabase.PinAsync(_server, name, _options.RecordChecksums, cancellationToken).ConfigureAwait(false);
-                    _databases.Add(pinned);
-                    facts[$"{KindName}.entry.{name}"] = EntryName(name, _options.Method, _options.Format);
-                    facts[$"{KindName}.snapshot_time.{name}"] = pinned.SnapshotTime.ToString("O", CultureInfo.InvariantCulture);
-                    if (pinned.Checksums is { } checksums)
+                    PostgreSqlBackupMethod.DriverOnly => "copy-binary",
+                    PostgreSqlBackupMethod.Parallel => ParallelFormat,
+                    _ => _options.Format == PostgreSqlDumpFormat.Custom ? "custom" : "plain",
+                };
+                facts[$"{KindName}.globals"] = _options.AllDatabases && _method != PostgreSqlBackupMethod.DriverOnly ? "globals.sql" : "none";
+                if (_options.RecordChecksums && _method == PostgreSqlBackupMethod.Parallel)
+                {
+                    // Old snapshots have no such key: their checksums are PgChecksums' SQL text form.
+                    facts[$"{KindName}.checksum_kind"] = CopyChecksum.Kind;
+                }
+
+                foreach (var pinned in _databases)
+                {
+                    facts[$"{KindName}.entry.{pinned.Name}"] = EntryName(pinned.Name, _method, _options.Format);
+                    facts[$"{KindName}.snapshot_time.{pinned.Name}"] = pinned.SnapshotTime.ToString("O", CultureInfo.InvariantCulture);
+                    if (_options.RecordChecksums)
                     {
-                        ChecksumMetadata.Write(facts, KindName, name, checksums);
+                        // The parallel method measures only sequences and large objects here; its tables are measured as they stream.
+                        pinned.Checksums = await PgChecksums.MeasureAsync(pinned.Connection, tables: _method != PostgreSqlBackupMethod.Parallel, cancellationToken).ConfigureAwait(false);
+                        if (_method != PostgreSqlBackupMethod.Parallel)
+                        {
+                            ChecksumMetadata.Write(facts, KindName, pinned.Name, pinned.Checksums);
+                        }
                     }
                 }
             }
@@ -122,7 +166,7 @@ public sealed class PostgreSqlSource : IBackupSource
     {
         // Idempotent: BackupService has prepared already; this serves a caller that reads the entries directly.
         await PrepareFactsAsync(cancellationToken).ConfigureAwait(false);
-        if (_options.AllDatabases && _options.Method == PostgreSqlBackupMethod.PgDump)
+        if (_options.AllDatabases && _method != PostgreSqlBackupMethod.DriverOnly)
         {
             var pgDumpAll = await _server.LocateToolAsync("pg_dumpall", _serverVersionNum, cancellationToken).ConfigureAwait(false);
             yield return ToolEntry("globals.sql", pgDumpAll, ["--globals-only", "--no-password"], "postgres");
@@ -130,7 +174,7 @@ public sealed class PostgreSqlSource : IBackupSource
 
         foreach (var database in _databases)
         {
-            if (_options.Method == PostgreSqlBackupMethod.PgDump)
+            if (_method == PostgreSqlBackupMethod.PgDump)
             {
                 var arguments = new List<string>
                 {
@@ -143,7 +187,14 @@ public sealed class PostgreSqlSource : IBackupSource
                     arguments.Add($"--compress={_options.CompressionLevel.ToString(CultureInfo.InvariantCulture)}");
                 }
 
-                yield return ToolEntry(EntryName(database.Name, _options.Method, _options.Format), _pgDump!, arguments, database.Name);
+                yield return ToolEntry(EntryName(database.Name, _method, _options.Format), _pgDump!, arguments, database.Name);
+            }
+            else if (_method == PostgreSqlBackupMethod.Parallel)
+            {
+                await foreach (var entry in ParallelEntriesAsync(database, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return entry;
+                }
             }
             else
             {
@@ -209,7 +260,7 @@ public sealed class PostgreSqlSource : IBackupSource
         return new SourceEntry
         {
             Path = name,
-            Metadata = FileNode(name),
+            Metadata = FileNode(name[(name.LastIndexOf('/') + 1)..]),
             OpenContentAsync = async cancellationToken =>
             {
                 environment = await _server.CreateToolEnvironmentAsync(database, cancellationToken).ConfigureAwait(false);
@@ -270,7 +321,62 @@ public sealed class PostgreSqlSource : IBackupSource
         yield return new SourceEntry { Path = $"{directory}/tables", Metadata = new TreeNode { Name = "tables", Type = NodeType.Directory, Mode = 0b111_000_000 } };
         foreach (var table in manifest.Tables)
         {
-            yield return CopyEntry($"{directory}/tables/{table.File}", database, table);
+            yield return CopyEntry($"{directory}/tables/{table.File}", database, table, checksum: false);
+        }
+    }
+
+    /// <summary>The format the parallel method records (a directory like driver-only's, with a schema archive pg_restore can build in parallel).</summary>
+    internal const string ParallelFormat = "parallel-copy";
+
+    /// <summary>
+    /// The method this backup takes: the one asked for, except that <see cref="PostgreSqlBackupMethod.Parallel"/>
+    /// falls back to pg_dump for the whole snapshot when a database holds what it cannot carry (large objects,
+    /// arrays or records of user-defined types), saying why in the log.
+    /// </summary>
+    private async Task<PostgreSqlBackupMethod> ChooseMethodAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Method != PostgreSqlBackupMethod.Parallel)
+        {
+            return _options.Method;
+        }
+
+        if (_options.Format == PostgreSqlDumpFormat.Plain)
+        {
+            // A plain SQL dump is asked for by name: only pg_dump writes one.
+            return PostgreSqlBackupMethod.PgDump;
+        }
+
+        foreach (var database in _databases)
+        {
+            if (await CopyChecksums.UnsupportedAsync(database.Connection, cancellationToken).ConfigureAwait(false) is { } reason)
+            {
+                Log.ParallelFallback(_logger, database.Name, reason);
+                return PostgreSqlBackupMethod.PgDump;
+            }
+        }
+
+        return PostgreSqlBackupMethod.Parallel;
+    }
+
+    /// <summary>
+    /// The parallel method's entries: the manifest, a schema-only custom-format archive (pre-data and post-data,
+    /// for pg_restore to build in parallel) and one binary COPY per table, largest first so that the backup's
+    /// concurrent reads (one connection each, all in the pinned snapshot) end together.
+    /// </summary>
+    private async IAsyncEnumerable<SourceEntry> ParallelEntriesAsync(PinnedDatabase database, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var directory = EscapeName(database.Name);
+        yield return new SourceEntry { Path = directory, Metadata = new TreeNode { Name = directory, Type = NodeType.Directory, Mode = 0b111_000_000 } };
+
+        var manifest = await DriverManifest.ReadAsync(database.Connection, cancellationToken).ConfigureAwait(false) with { Version = 2, SchemaSource = "pg_dump-custom" };
+        var sizes = await DriverManifest.TableSizesAsync(database.Connection, cancellationToken).ConfigureAwait(false);
+        database.TableCount = manifest.Tables.Count;
+        yield return BytesEntry($"{directory}/manifest.json", JsonSerializer.SerializeToUtf8Bytes(manifest, PgManifestJson.Default.DriverManifest));
+        yield return ToolEntry($"{directory}/schema.dump", _pgDump!, ["--format=custom", "--schema-only", "--compress=0", $"--snapshot={database.SnapshotId}", "--no-password"], database.Name);
+        yield return new SourceEntry { Path = $"{directory}/tables", Metadata = new TreeNode { Name = "tables", Type = NodeType.Directory, Mode = 0b111_000_000 } };
+        foreach (var table in manifest.Tables.OrderByDescending(t => sizes.GetValueOrDefault($"{t.Schema}.{t.Name}")))
+        {
+            yield return CopyEntry($"{directory}/tables/{table.File}", database, table, _options.RecordChecksums);
         }
     }
 
@@ -296,9 +402,10 @@ public sealed class PostgreSqlSource : IBackupSource
     };
 
     /// <summary>One table's binary COPY, on its own connection that imports the pinned snapshot (as pg_dump -j does), so tables are read in parallel yet consistently.</summary>
-    private SourceEntry CopyEntry(string path, PinnedDatabase database, DriverTable table)
+    private SourceEntry CopyEntry(string path, PinnedDatabase database, DriverTable table, bool checksum)
     {
         StreamPump? pump = null;
+        var measured = checksum ? new CopyChecksum() : null;
         return new SourceEntry
         {
             Path = path,
@@ -308,14 +415,23 @@ public sealed class PostgreSqlSource : IBackupSource
                 var connection = await _server.OpenAsync(database.Name, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await using (var begin = new NpgsqlCommand($"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{database.SnapshotId}'", connection))
+                    // Rows in physical order, as pg_dump reads them: a synchronized scan would start where another scan of
+                    // the table is, and a table's dump that starts somewhere else each night shares fewer chunks.
+                    await using (var begin = new NpgsqlCommand($"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{database.SnapshotId}'; SET synchronize_seqscans = off", connection))
                     {
                         await begin.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     }
 
-                    var stream = await connection.BeginRawBinaryCopyAsync($"COPY {PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)} TO STDOUT (FORMAT binary)", cancellationToken).ConfigureAwait(false);
+                    Stream stream = await connection.BeginRawBinaryCopyAsync($"COPY {PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)} TO STDOUT (FORMAT binary)", cancellationToken).ConfigureAwait(false);
+                    stream = new ChecksumReadStream(stream, measured);
+
                     (pump, var reader) = StreamPump.Start(stream, () => connection.DisposeAsync(), cancellationToken);
                     return reader;
+                }
+                catch (NpgsqlException ex)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw new BackupSourceException($"COPY of {table.Schema}.{table.Name} in '{database.Name}' failed: {Secrets.Scrub(ex.Message, _server.Secrets)}", ex);
                 }
                 catch
                 {
@@ -329,6 +445,16 @@ public sealed class PostgreSqlSource : IBackupSource
                 {
                     throw new BackupSourceException($"COPY of {table.Schema}.{table.Name} in '{database.Name}' failed: {Secrets.Scrub(failure.Message, _server.Secrets)}", failure);
                 }
+
+                if (measured is not null)
+                {
+                    if (!measured.Complete)
+                    {
+                        throw new BackupSourceException($"COPY of {table.Schema}.{table.Name} in '{database.Name}' ended without its trailer: the stream is incomplete.");
+                    }
+
+                    database.Streamed[table.File] = new TableChecksum { Table = $"{table.Schema}.{table.Name}", Rows = measured.Rows, Checksum = measured.Value };
+                }
             },
         };
     }
@@ -337,13 +463,12 @@ public sealed class PostgreSqlSource : IBackupSource
 /// <summary>One database's pinned snapshot: a REPEATABLE READ transaction kept open until the dump has read it.</summary>
 internal sealed class PinnedDatabase : IAsyncDisposable
 {
-    private PinnedDatabase(string name, NpgsqlConnection connection, string snapshotId, DateTimeOffset snapshotTime, List<TableChecksum>? checksums)
+    private PinnedDatabase(string name, NpgsqlConnection connection, string snapshotId, DateTimeOffset snapshotTime)
     {
         Name = name;
         Connection = connection;
         SnapshotId = snapshotId;
         SnapshotTime = snapshotTime;
-        Checksums = checksums;
     }
 
     public string Name { get; }
@@ -354,9 +479,15 @@ internal sealed class PinnedDatabase : IAsyncDisposable
 
     public DateTimeOffset SnapshotTime { get; }
 
-    public List<TableChecksum>? Checksums { get; }
+    /// <summary>Checksums measured in the pinned transaction (all of them, or with the parallel method sequences and large objects only).</summary>
+    public List<TableChecksum>? Checksums { get; set; }
 
-    public static async Task<PinnedDatabase> PinAsync(PgServer server, string name, bool checksums, CancellationToken cancellationToken)
+    /// <summary>The parallel method's table count, and the checksums its COPY streams gave (by file).</summary>
+    public int? TableCount { get; set; }
+
+    public System.Collections.Concurrent.ConcurrentDictionary<string, TableChecksum> Streamed { get; } = new(StringComparer.Ordinal);
+
+    public static async Task<PinnedDatabase> PinAsync(PgServer server, string name, CancellationToken cancellationToken)
     {
         var connection = await server.OpenAsync(name, cancellationToken).ConfigureAwait(false);
         try
@@ -371,8 +502,7 @@ internal sealed class PinnedDatabase : IAsyncDisposable
                 snapshotTime = reader.GetFieldValue<DateTimeOffset>(1);
             }
 
-            var measured = checksums ? await PgChecksums.MeasureAsync(connection, cancellationToken).ConfigureAwait(false) : null;
-            return new PinnedDatabase(name, connection, snapshotId, snapshotTime, measured);
+            return new PinnedDatabase(name, connection, snapshotId, snapshotTime);
         }
         catch
         {

@@ -39,20 +39,23 @@ public sealed class PostgreSqlVerifier
         var notes = snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.globals") == "globals.sql"
             ? new[] { "globals (roles, tablespaces) are not restored into the scratch server" }
             : [];
-        return new Scratch(new PgServer(options), new PostgreSqlRestorer(_repository, _logger), options)
+        return new Scratch(new PgServer(options), new PostgreSqlRestorer(_repository, _logger), options, ChecksumKindOf(snapshot))
             .VerifyAsync(snapshot, databases, options.ScratchDatabasePrefix, notes, cancellationToken);
     }
 
     /// <summary>Compares the database <paramref name="target"/>, restored from <paramref name="database"/> of <paramref name="snapshot"/>, with the recorded checksums and runs amcheck; it stays.</summary>
     internal static Task<VerificationReport> CompareAsync(Snapshot snapshot, string database, string target, PostgreSqlVerifyOptions options, CancellationToken cancellationToken) =>
-        new Scratch(new PgServer(options), null, options).CompareAsync(snapshot, database, target, cancellationToken);
+        new Scratch(new PgServer(options), null, options, ChecksumKindOf(snapshot)).CompareAsync(snapshot, database, target, cancellationToken);
 
     /// <summary>Drops <paramref name="database"/> (WITH (FORCE)) if it exists.</summary>
     internal static Task DropAsync(string database, PostgreSqlVerifyOptions options, CancellationToken cancellationToken) =>
-        new Scratch(new PgServer(options), null, options).DropDatabaseAsync(database, cancellationToken);
+        new Scratch(new PgServer(options), null, options, null).DropDatabaseAsync(database, cancellationToken);
+
+    /// <summary>How the snapshot's checksums were taken: from COPY streams (<see cref="CopyChecksum.Kind"/>), or, when not recorded (every older snapshot), as SQL text (<see cref="PgChecksums"/>).</summary>
+    private static string? ChecksumKindOf(Snapshot snapshot) => snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.checksum_kind");
 
     /// <summary>PostgreSQL's part of a test restore: pg_restore into the scratch database, PgChecksums, amcheck, DROP … WITH (FORCE).</summary>
-    private sealed class Scratch(PgServer server, PostgreSqlRestorer? restorer, PostgreSqlVerifyOptions options) : ScratchVerifier<NpgsqlConnection>
+    private sealed class Scratch(PgServer server, PostgreSqlRestorer? restorer, PostgreSqlVerifyOptions options, string? checksumKind) : ScratchVerifier<NpgsqlConnection>
     {
         protected override string Kind => PostgreSqlSource.KindName;
 
@@ -75,8 +78,12 @@ public sealed class PostgreSqlVerifier
         protected override Task AfterRestoreAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken) =>
             options.AfterRestore?.Invoke(connection, database, cancellationToken) ?? Task.CompletedTask;
 
-        protected override async Task<IReadOnlyList<TableChecksum>> MeasureAsync(NpgsqlConnection connection, string scratch, CancellationToken cancellationToken) =>
-            await PgChecksums.MeasureAsync(connection, cancellationToken).ConfigureAwait(false);
+        protected override async Task<IReadOnlyList<TableChecksum>> MeasureAsync(NpgsqlConnection connection, string scratch, CancellationToken cancellationToken) => checksumKind switch
+        {
+            null => await PgChecksums.MeasureAsync(connection, cancellationToken).ConfigureAwait(false),
+            CopyChecksum.Kind => await CopyChecksums.MeasureAsync(connection, cancellationToken).ConfigureAwait(false),
+            _ => throw new DatabaseRestoreException($"The snapshot's checksums are of an unknown kind '{checksumKind}'; a newer version of this library wrote it."),
+        };
 
         protected override Task CheckIntegrityAsync(NpgsqlConnection connection, string database, string scratch, IReadOnlyList<TableChecksum>? tables, List<string> problems, List<string> notes, CancellationToken cancellationToken) =>
             options.RunAmcheck ? AmcheckAsync(connection, database, problems, notes, cancellationToken) : Task.CompletedTask;
