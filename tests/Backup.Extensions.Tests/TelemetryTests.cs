@@ -62,7 +62,11 @@ public sealed class TelemetryTests
         // Below the job's phases, the backup service traces its own operation (Backup.Core's "backup" activity).
         var snapshotPhase = phases.Single(a => a.OperationName == "backup.snapshot");
         var operations = activities.Where(a => a.TraceId == run.TraceId && a.ParentSpanId != run.SpanId && a != run).ToList();
-        operations.Should().ContainSingle().Which.Should().Match<Activity>(a =>
+        // Opening the repository reports its own phases (docs/telemetry.md) below the job's open phase.
+        var openPhase = phases.Single(a => a.OperationName == "backup.repository.open");
+        operations.Where(a => a.ParentSpanId == openPhase.SpanId).Select(a => a.OperationName).Should().Contain("open.config");
+        operations.Where(a => a.ParentSpanId == snapshotPhase.SpanId)
+            .Should().ContainSingle().Which.Should().Match<Activity>(a =>
             a.OperationName == "backup" && a.ParentSpanId == snapshotPhase.SpanId && (string?)a.GetTagItem("job") == "otel-ok" && (string?)a.GetTagItem("backup.outcome") == "succeeded");
         run.GetTagItem("backup.outcome").Should().Be("Succeeded");
         activities.Single(a => a.OperationName == "backup.run" && (string?)a.GetTagItem("job") == "otel-broken").Status.Should().Be(ActivityStatusCode.Error);
