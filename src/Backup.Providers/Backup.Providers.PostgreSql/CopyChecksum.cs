@@ -23,7 +23,7 @@ internal sealed class CopyChecksum
 
     private static ReadOnlySpan<byte> Signature => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', 0x0A, 0xFF, 0x0D, 0x0A, 0x00];
 
-    private readonly XxHash64Stream _row = new();
+    private readonly XxHash64 _row = new();
     private State _state = State.Header;
     private int _need = 19; // signature (11), flags (4), header extension length (4)
     private readonly byte[] _small = new byte[19];
@@ -195,117 +195,5 @@ internal sealed class CopyChecksum
         rowStart = end;
         _state = State.FieldCount;
         _need = 2;
-    }
-
-    /// <summary>XXH64 (seed 0) over bytes that arrive in pieces.</summary>
-    private sealed class XxHash64Stream
-    {
-        private const ulong P1 = 11400714785074694791UL;
-        private const ulong P2 = 14029467366897019727UL;
-        private const ulong P3 = 1609587929392839161UL;
-        private const ulong P4 = 9650029242287828579UL;
-        private const ulong P5 = 2870177450012600261UL;
-
-        private readonly byte[] _buffer = new byte[32];
-        private ulong _v1, _v2, _v3, _v4, _total;
-        private int _buffered;
-
-        public XxHash64Stream() => Reset();
-
-        public void Reset()
-        {
-            _v1 = unchecked(P1 + P2);
-            _v2 = P2;
-            _v3 = 0;
-            _v4 = unchecked(0 - P1);
-            _total = 0;
-            _buffered = 0;
-        }
-
-        public void Append(ReadOnlySpan<byte> data)
-        {
-            _total += (ulong)data.Length;
-            if (_buffered > 0)
-            {
-                var take = Math.Min(32 - _buffered, data.Length);
-                data[..take].CopyTo(_buffer.AsSpan(_buffered));
-                _buffered += take;
-                data = data[take..];
-                if (_buffered < 32)
-                {
-                    return;
-                }
-
-                Stripe(_buffer);
-                _buffered = 0;
-            }
-
-            while (data.Length >= 32)
-            {
-                Stripe(data);
-                data = data[32..];
-            }
-
-            data.CopyTo(_buffer);
-            _buffered = data.Length;
-        }
-
-        public ulong Digest()
-        {
-            ulong h;
-            if (_total >= 32)
-            {
-                h = BitOperations.RotateLeft(_v1, 1) + BitOperations.RotateLeft(_v2, 7) + BitOperations.RotateLeft(_v3, 12) + BitOperations.RotateLeft(_v4, 18);
-                h = Merge(h, _v1);
-                h = Merge(h, _v2);
-                h = Merge(h, _v3);
-                h = Merge(h, _v4);
-            }
-            else
-            {
-                h = P5;
-            }
-
-            h += _total;
-            var rest = _buffer.AsSpan(0, _buffered);
-            while (rest.Length >= 8)
-            {
-                h ^= Round(0, BinaryPrimitives.ReadUInt64LittleEndian(rest));
-                h = (BitOperations.RotateLeft(h, 27) * P1) + P4;
-                rest = rest[8..];
-            }
-
-            if (rest.Length >= 4)
-            {
-                h ^= BinaryPrimitives.ReadUInt32LittleEndian(rest) * P1;
-                h = (BitOperations.RotateLeft(h, 23) * P2) + P3;
-                rest = rest[4..];
-            }
-
-            foreach (var b in rest)
-            {
-                h ^= b * P5;
-                h = BitOperations.RotateLeft(h, 11) * P1;
-            }
-
-            h ^= h >> 33;
-            h *= P2;
-            h ^= h >> 29;
-            h *= P3;
-            h ^= h >> 32;
-            return h;
-        }
-
-        private void Stripe(ReadOnlySpan<byte> stripe)
-        {
-            _v1 = Round(_v1, BinaryPrimitives.ReadUInt64LittleEndian(stripe));
-            _v2 = Round(_v2, BinaryPrimitives.ReadUInt64LittleEndian(stripe[8..]));
-            _v3 = Round(_v3, BinaryPrimitives.ReadUInt64LittleEndian(stripe[16..]));
-            _v4 = Round(_v4, BinaryPrimitives.ReadUInt64LittleEndian(stripe[24..]));
-        }
-
-        private static ulong Round(ulong acc, ulong input) => BitOperations.RotateLeft(acc + (input * P2), 31) * P1;
-
-        private static ulong Merge(ulong acc, ulong value) => ((acc ^ Round(0, value)) * P1) + P4;
     }
 }
