@@ -359,11 +359,8 @@ public sealed class MySqlSource : IBackupSource
     }
 
     /// <summary>Writes one table's rows into the pipe on a free snapshot connection and records its checksum; a failure is returned for CompleteAsync (see StreamPump).</summary>
-    private async Task<Exception?> ProduceTableAsync(string database, string table, PipeWriter writer, CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        Exception? failure = null;
-        try
+    private Task<Exception?> ProduceTableAsync(string database, string table, PipeWriter writer, CancellationToken cancellationToken) =>
+        ProduceAsync(writer, async () =>
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
             var checksum = await _snapshot!.RunAsync(
@@ -372,19 +369,27 @@ public sealed class MySqlSource : IBackupSource
             {
                 _measured[database].Add(new TableChecksum { Table = table, Rows = checksum.Rows, Checksum = checksum.Value });
             }
+        });
+
+    /// <summary>Runs <paramref name="produce"/> off the caller's thread; the pipe always completes normally and a failure is returned for CompleteAsync (see StreamPump).</summary>
+    private static async Task<Exception?> ProduceAsync(PipeWriter writer, Func<Task> produce)
+    {
+        await Task.Yield();
+        try
+        {
+            await produce().ConfigureAwait(false);
+            return null;
         }
 #pragma warning disable CA1031 // Every failure must reach CompleteAsync, whatever its type.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            failure = ex;
+            return ex;
         }
         finally
         {
             await writer.CompleteAsync().ConfigureAwait(false);
         }
-
-        return failure;
     }
 
     private static TreeNode Node(string name, NodeType type) => new()
@@ -429,11 +434,8 @@ public sealed class MySqlSource : IBackupSource
     }
 
     /// <summary>Writes one database's rows into the pipe; the pipe always completes normally and a failure is returned for CompleteAsync (see StreamPump).</summary>
-    private async Task<Exception?> ProduceRowsAsync(string database, PipeWriter writer, CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        Exception? failure = null;
-        try
+    private Task<Exception?> ProduceRowsAsync(string database, PipeWriter writer, CancellationToken cancellationToken) =>
+        ProduceAsync(writer, async () =>
         {
             // Every database's rows come from the one connection that holds the snapshot: one reader at a time.
             await _driverLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -445,20 +447,7 @@ public sealed class MySqlSource : IBackupSource
             {
                 _driverLock.Release();
             }
-        }
-#pragma warning disable CA1031 // Every failure must reach CompleteAsync, whatever its type.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            failure = ex;
-        }
-        finally
-        {
-            await writer.CompleteAsync().ConfigureAwait(false);
-        }
-
-        return failure;
-    }
+        });
 
     /// <inheritdoc />
     public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
