@@ -16,6 +16,9 @@ internal sealed class PasswordResolver(CliConsole console)
     public RepositoryCredentials Resolve(FileInfo? passwordFile, bool confirm = false) =>
         RepositoryCredentials.FromPassword(Find(passwordFile, PasswordVariable, "--password-file", "Repository password: ", confirm));
 
+    /// <summary>Whether <see cref="Resolve"/> finds the password without asking: from <paramref name="passwordFile"/> or $BACKUP_PASSWORD.</summary>
+    public bool IsGivenWithoutPrompt(FileInfo? passwordFile) => passwordFile is not null || !string.IsNullOrEmpty(console.GetEnvironmentVariable(PasswordVariable));
+
     /// <summary>The credentials of a new key: --new-password-file, then $BACKUP_NEW_PASSWORD, then a prompt (asked twice).</summary>
     public RepositoryCredentials ResolveNew(FileInfo? newPasswordFile) =>
         RepositoryCredentials.FromPassword(Find(newPasswordFile, NewPasswordVariable, "--new-password-file", "New password: ", confirm: true));

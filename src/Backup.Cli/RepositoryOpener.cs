@@ -20,9 +20,15 @@ internal static class RepositoryOpener
     {
         var target = context.CreateTarget(RepositoryTargets.ResolveLocation(context), create: false);
 
-        // Fail on a missing repository before asking for a password.
-        _ = await BackupRepository.ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
-        using var credentials = new PasswordResolver(context.Console).Resolve(context.PasswordFile);
+        // Fail on a missing repository before asking for a password. A password given by file or environment needs no
+        // such check: the open reads the config first anyway, and on a remote store a second read costs a request.
+        var passwords = new PasswordResolver(context.Console);
+        if (!passwords.IsGivenWithoutPrompt(context.PasswordFile))
+        {
+            _ = await BackupRepository.ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var credentials = passwords.Resolve(context.PasswordFile);
         var repository = loadIndex
             ? await BackupRepository.OpenAsync(target, credentials, cancellationToken).ConfigureAwait(false)
             : await BackupRepository.OpenWithoutIndexAsync(target, credentials, cancellationToken).ConfigureAwait(false);

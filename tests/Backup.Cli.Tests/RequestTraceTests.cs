@@ -39,4 +39,18 @@ public sealed partial class RequestTraceTests : IDisposable
         plain.ExitCode.Should().Be(0, plain.Stderr);
         plain.Stderr.Should().NotContain("requests to");
     }
+
+    [Fact]
+    public async Task Opening_with_a_password_from_the_environment_reads_the_config_once()
+    {
+        await _cli.InitAsync();
+        (await _cli.RunAsync(["create", "src"])).ExitCode.Should().Be(0);
+
+        var traced = await _cli.RunAsync(["snapshots"], stdin: null, new() { ["BACKUP_TRACE_REQUESTS"] = "1" });
+
+        traced.ExitCode.Should().Be(0, traced.Stderr);
+        var match = SummaryLine().Match(traced.Stderr);
+        match.Success.Should().BeTrue(traced.Stderr);
+        match.Groups[3].Value.Should().Be("3", "listing snapshots gets the config, the key and the one snapshot; on a remote store every extra get is a request");
+    }
 }
