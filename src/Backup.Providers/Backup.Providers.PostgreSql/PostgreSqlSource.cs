@@ -417,7 +417,9 @@ public sealed class PostgreSqlSource : IBackupSource
                 {
                     // Rows in physical order, as pg_dump reads them: a synchronized scan would start where another scan of
                     // the table is, and a table's dump that starts somewhere else each night shares fewer chunks.
-                    await using (var begin = new NpgsqlCommand($"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{database.SnapshotId}'; SET synchronize_seqscans = off", connection))
+                    // row_security off, as pg_dump sets it: a table whose policies hide rows from this role fails the
+                    // COPY instead of giving only the visible rows (and a checksum of just those).
+                    await using (var begin = new NpgsqlCommand($"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{database.SnapshotId}'; SET synchronize_seqscans = off; SET row_security = off", connection))
                     {
                         await begin.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     }
