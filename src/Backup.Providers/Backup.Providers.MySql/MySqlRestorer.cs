@@ -86,6 +86,8 @@ public sealed class MySqlRestorer
         }
 
         using var optionFile = await server.WriteOptionFileAsync(tool!, cancellationToken).ConfigureAwait(false);
+        // --binary-mode also stops the client from running its own commands from the dump (system and \! would run a
+        // shell command on this host): a dump written or altered by someone else is only SQL to the server.
         await using var process = ToolProcess.Start(tool!,
             [$"--defaults-extra-file={optionFile.Path}", "--default-character-set=utf8mb4", "--binary-mode", $"--database={target}"],
             new Dictionary<string, string?> { ["MYSQL_PWD"] = null, ["LC_ALL"] = "C" }, server.Secrets, redirectStdin: true);
