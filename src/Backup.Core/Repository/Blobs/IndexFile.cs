@@ -95,6 +95,13 @@ internal sealed class IndexFile
                     throw new InvalidDataException($"The index lists a blob of unknown type {span[position]}.");
                 }
 
+                // No blob decodes to more than 256 MiB (the in-memory indexes cannot even record it): refused here, the
+                // index is damaged like any other, not a failure of whatever loads it.
+                if (BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 41)..]) > 0x0FFF_FFFF)
+                {
+                    throw new InvalidDataException($"The index lists a blob that decodes to {BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 41)..]):N0} bytes, more than any blob (256 MiB).");
+                }
+
                 entries.Add(new PackHeaderEntry(
                     new BlobId(span[(position + 1)..]),
                     (BlobType)span[position],

@@ -104,9 +104,9 @@ internal static class PackFormat
             var id = new BlobId(plain.AsSpan(position + 1));
             var length = BinaryPrimitives.ReadUInt32LittleEndian(plain.AsSpan(position + 33));
             var raw = BinaryPrimitives.ReadUInt32LittleEndian(plain.AsSpan(position + 37));
-            if (type is not (BlobType.Data or BlobType.Tree) || offset + length > limit)
+            if (type is not (BlobType.Data or BlobType.Tree) || offset + length > limit || raw > 0x0FFF_FFFF)
             {
-                throw new InvalidDataException($"Pack header entry {i} is invalid (type {type}, {length} bytes at {offset}, blobs end at {limit}).");
+                throw new InvalidDataException($"Pack header entry {i} is invalid (type {type}, {length} bytes at {offset} decoding to {raw}, blobs end at {limit}).");
             }
 
             entries.Add(new PackHeaderEntry(id, type, (uint)offset, length, raw));
