@@ -433,7 +433,10 @@ public sealed class PostgreSqlSource : IBackupSource
                 catch (NpgsqlException ex)
                 {
                     await connection.DisposeAsync().ConfigureAwait(false);
-                    throw new BackupSourceException($"COPY of {table.Schema}.{table.Name} in '{database.Name}' failed: {Secrets.Scrub(ex.Message, _server.Secrets)}", ex);
+                    var hint = ex is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } && ex.Message.Contains("row-level security", StringComparison.Ordinal)
+                        ? " The backup role must see every row: give it BYPASSRLS, or back up as a superuser (pg_dump needs the same)."
+                        : string.Empty;
+                    throw new BackupSourceException($"COPY of {table.Schema}.{table.Name} in '{database.Name}' failed: {Secrets.Scrub(ex.Message, _server.Secrets)}{hint}", ex);
                 }
                 catch
                 {
