@@ -154,6 +154,13 @@ public sealed record PostgreSqlRestoreOptions : PostgreSqlConnectionOptions
     /// <summary>Where the temporary dump for parallel restores goes; the system temp directory when null.</summary>
     public string? TempDirectory { get; init; }
 
+    /// <summary>
+    /// Parallel snapshots restored with several jobs: a table with at least this many bytes of data gets its own
+    /// indexes and keys built right after its rows are in (smaller ones wait for the final post-data pass, where one
+    /// pg_restore run is cheaper than one per table). Internal: tests lower it to reach the early path with small tables.
+    /// </summary>
+    internal long EarlyPostDataMinBytes { get; init; } = 16L * 1024 * 1024;
+
     /// <inheritdoc />
     public override void Validate()
     {

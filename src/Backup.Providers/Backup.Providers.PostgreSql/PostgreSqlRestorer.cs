@@ -265,7 +265,20 @@ public sealed class PostgreSqlRestorer
             }
 
             await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "pre-data", options.Clean, 1, cancellationToken).ConfigureAwait(false);
-            await LoadTablesAsync(server, target, selected, tableFiles, options.Jobs, cancellationToken).ConfigureAwait(false);
+
+            // With several jobs, a large table's own indexes and keys are built as soon as its rows are in, while the
+            // other jobs still load (pg_restore -j's order); selective restores keep the one post-data pass.
+            var plan = options.Jobs > 1 && options.Tables.Count == 0
+                ? await PlanPostDataAsync(tool, environment, schema.Path, [.. selected.Where(t => tableFiles[t.File].Size >= options.EarlyPostDataMinBytes)], cancellationToken).ConfigureAwait(false)
+                : PostDataPlan.None;
+            await LoadTablesAsync(server, target, selected, tableFiles, options.Jobs, async (table, ct) =>
+            {
+                if (plan.Early.TryGetValue($"{table.Schema}.{table.Name}", out var entries))
+                {
+                    using var list = await Providers.Secrets.WritePrivateFileAsync(string.Join('\n', entries) + "\n", ".list", ct).ConfigureAwait(false);
+                    await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, 1, ct, list.Path).ConfigureAwait(false);
+                }
+            }, cancellationToken).ConfigureAwait(false);
             if (options.Tables.Count == 0)
             {
                 await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
@@ -279,7 +292,8 @@ public sealed class PostgreSqlRestorer
                 }
             }
 
-            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, options.Jobs, cancellationToken).ConfigureAwait(false);
+            using var rest = plan.Early.Count > 0 ? await Providers.Secrets.WritePrivateFileAsync(plan.Rest, ".list", cancellationToken).ConfigureAwait(false) : null;
+            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, options.Jobs, cancellationToken, rest?.Path).ConfigureAwait(false);
         }
         catch (PostgresException ex)
         {
@@ -287,9 +301,40 @@ public sealed class PostgreSqlRestorer
         }
     }
 
-    private static async Task RunPgRestoreAsync(PgServer server, string tool, ToolEnvironment environment, string target, PostgreSqlRestoreOptions options, string archive, string section, bool clean, int jobs, CancellationToken cancellationToken)
+    /// <summary>Reads the schema archive's listing and post-data script (no server needed) and plans which entries go early; see <see cref="PostDataPlan"/>.</summary>
+    private static async Task<PostDataPlan> PlanPostDataAsync(string tool, ToolEnvironment environment, string archive, IReadOnlyCollection<DriverTable> tables, CancellationToken cancellationToken)
+    {
+        if (tables.Count == 0)
+        {
+            return PostDataPlan.None;
+        }
+
+        var listing = await ReadToolOutputAsync(tool, ["--list", archive], environment, cancellationToken).ConfigureAwait(false);
+        var script = await ReadToolOutputAsync(tool, ["--section=post-data", "--file=-", archive], environment, cancellationToken).ConfigureAwait(false);
+        return PostDataPlan.Build(listing, script, tables);
+    }
+
+    private static async Task<string> ReadToolOutputAsync(string tool, IReadOnlyList<string> arguments, ToolEnvironment environment, CancellationToken cancellationToken)
+    {
+        await using var process = ToolProcess.Start(tool, arguments, environment.Variables, []);
+        var output = await process.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
+        var outcome = await process.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (outcome.ExitCode != 0)
+        {
+            throw new DatabaseRestoreException(outcome.Describe("reading the schema archive failed"));
+        }
+
+        return output;
+    }
+
+    private static async Task RunPgRestoreAsync(PgServer server, string tool, ToolEnvironment environment, string target, PostgreSqlRestoreOptions options, string archive, string section, bool clean, int jobs, CancellationToken cancellationToken, string? list = null)
     {
         var arguments = new List<string> { $"--dbname={DbNameConnInfo(target)}", "--exit-on-error", "--no-password", $"--section={section}" };
+        if (list is not null)
+        {
+            arguments.Add($"--use-list={list}");
+        }
+
         if (options.NoOwner)
         {
             arguments.Add("--no-owner");
@@ -330,7 +375,8 @@ public sealed class PostgreSqlRestorer
     }
 
     /// <summary>Loads <paramref name="tables"/> on <paramref name="jobs"/> connections at once, largest first; the first failure stops the others.</summary>
-    private async Task LoadTablesAsync(PgServer server, string target, IReadOnlyList<DriverTable> tables, Dictionary<string, TreeNode> files, int jobs, CancellationToken cancellationToken)
+    /// <remarks><paramref name="loaded"/> runs on the job that loaded a table, after its transaction committed, before that job takes the next table.</remarks>
+    private async Task LoadTablesAsync(PgServer server, string target, IReadOnlyList<DriverTable> tables, Dictionary<string, TreeNode> files, int jobs, Func<DriverTable, CancellationToken, Task> loaded, CancellationToken cancellationToken)
     {
         var queue = new System.Collections.Concurrent.ConcurrentQueue<DriverTable>(tables.OrderByDescending(t => files[t.File].Size));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -355,6 +401,7 @@ public sealed class PostgreSqlRestorer
                     }
 
                     await transaction.CommitAsync(stop.Token).ConfigureAwait(false);
+                    await loaded(table, stop.Token).ConfigureAwait(false);
                 }
             }
             catch
