@@ -106,7 +106,10 @@ internal sealed class PgServer
     }
 
     /// <summary>The environment for a client tool: where to connect, and the password only through a private PGPASSFILE.</summary>
-    public async Task<ToolEnvironment> CreateToolEnvironmentAsync(string database, CancellationToken cancellationToken)
+    public Task<ToolEnvironment> CreateToolEnvironmentAsync(string database, CancellationToken cancellationToken) => CreateToolEnvironmentAsync(database, null, cancellationToken);
+
+    /// <summary>As the overload without it, and <paramref name="pgOptions"/>, when set, becomes PGOPTIONS (session settings such as <c>-c maintenance_work_mem=…</c>).</summary>
+    public async Task<ToolEnvironment> CreateToolEnvironmentAsync(string database, string? pgOptions, CancellationToken cancellationToken)
     {
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -129,6 +132,11 @@ internal sealed class PgServer
             ["PGPASSWORD"] = null,
             ["LC_MESSAGES"] = "C",
         };
+        if (pgOptions is not null)
+        {
+            environment["PGOPTIONS"] = pgOptions;
+        }
+
         TempFile? passFile = null;
         if (Password is { Length: > 0 } password)
         {

@@ -154,6 +154,21 @@ public sealed record PostgreSqlRestoreOptions : PostgreSqlConnectionOptions
     /// <summary>Where the temporary dump for parallel restores goes; the system temp directory when null.</summary>
     public string? TempDirectory { get; init; }
 
+    /// <summary>
+    /// Memory each index or key build of the restore may use (PostgreSQL's <c>maintenance_work_mem</c>, in MB),
+    /// 256 by default: the server's own default (64 MB) sorts a large table's index on disk, which a restore pays for
+    /// every index. Set for the restore's pg_restore sessions only (through PGOPTIONS), and only when the server's
+    /// setting is lower; with several jobs each build at once may take this much. Null keeps the server's setting.
+    /// </summary>
+    public int? MaintenanceWorkMemMegabytes { get; init; } = 256;
+
+    /// <summary>
+    /// Parallel snapshots restored with several jobs: a table with at least this many bytes of data gets its own
+    /// indexes and keys built right after its rows are in (smaller ones wait for the final post-data pass, where one
+    /// pg_restore run is cheaper than one per table). Internal: tests lower it to reach the early path with small tables.
+    /// </summary>
+    internal long EarlyPostDataMinBytes { get; init; } = 16L * 1024 * 1024;
+
     /// <inheritdoc />
     public override void Validate()
     {
@@ -161,6 +176,11 @@ public sealed record PostgreSqlRestoreOptions : PostgreSqlConnectionOptions
         if (Jobs is < 1 or > 64)
         {
             throw new ArgumentException("Jobs must be 1-64.", nameof(Jobs));
+        }
+
+        if (MaintenanceWorkMemMegabytes is < 1 or > 2_097_151)
+        {
+            throw new ArgumentException("MaintenanceWorkMemMegabytes must be 1-2097151 (PostgreSQL's limit), or null to keep the server's setting.", nameof(MaintenanceWorkMemMegabytes));
         }
 
         if (Tables.Any(string.IsNullOrWhiteSpace))

@@ -67,9 +67,16 @@ public sealed class PostgreSqlRestorer
         var started = Stopwatch.GetTimestamp();
         var node = await SnapshotFiles.FindAsync(_repository, snapshot, snapshot.Metadata[$"{PostgreSqlSource.KindName}.entry.{source}"], cancellationToken).ConfigureAwait(false);
         int serverVersionNum;
+        string? pgOptions;
         await using (var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false))
         {
             serverVersionNum = await PgServer.GetServerVersionNumAsync(admin, cancellationToken).ConfigureAwait(false);
+            await using (var setting = new NpgsqlCommand(RestoreSessionSettings.ServerSettingQuery, admin))
+            {
+                var serverKilobytes = await setting.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as long? ?? 0;
+                pgOptions = RestoreSessionSettings.PgOptions(options.MaintenanceWorkMemMegabytes, serverKilobytes, Environment.GetEnvironmentVariable("PGOPTIONS"));
+            }
+
             await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", admin) { Parameters = { new() { Value = target } } };
             if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
             {
@@ -89,16 +96,16 @@ public sealed class PostgreSqlRestorer
         switch (format)
         {
             case "custom":
-                await PgRestoreAsync(server, serverVersionNum, node, target, options, cancellationToken).ConfigureAwait(false);
+                await PgRestoreAsync(server, serverVersionNum, node, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
                 break;
             case "plain":
-                await PsqlAsync(server, serverVersionNum, node, target, cancellationToken).ConfigureAwait(false);
+                await PsqlAsync(server, serverVersionNum, node, target, pgOptions, cancellationToken).ConfigureAwait(false);
                 break;
             case "copy-binary":
                 await DriverRestoreAsync(server, node, target, options.Clean, cancellationToken).ConfigureAwait(false);
                 break;
             case PostgreSqlSource.ParallelFormat:
-                await ParallelRestoreAsync(server, serverVersionNum, node, target, options, cancellationToken).ConfigureAwait(false);
+                await ParallelRestoreAsync(server, serverVersionNum, node, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 throw new DatabaseRestoreException($"Unknown dump format '{format}'.");
@@ -113,7 +120,7 @@ public sealed class PostgreSqlRestorer
     private static string DbNameConnInfo(string database) =>
         "dbname='" + database.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
 
-    private async Task PgRestoreAsync(PgServer server, int serverVersionNum, TreeNode node, string target, PostgreSqlRestoreOptions options, CancellationToken cancellationToken)
+    private async Task PgRestoreAsync(PgServer server, int serverVersionNum, TreeNode node, string target, PostgreSqlRestoreOptions options, string? pgOptions, CancellationToken cancellationToken)
     {
         var tool = await server.LocateToolAsync("pg_restore", serverVersionNum, cancellationToken).ConfigureAwait(false);
         var arguments = new List<string> { $"--dbname={DbNameConnInfo(target)}", "--exit-on-error", "--no-password" };
@@ -132,7 +139,7 @@ public sealed class PostgreSqlRestorer
             arguments.Add($"--table={table}");
         }
 
-        using var environment = await server.CreateToolEnvironmentAsync(target, cancellationToken).ConfigureAwait(false);
+        using var environment = await server.CreateToolEnvironmentAsync(target, pgOptions, cancellationToken).ConfigureAwait(false);
         ToolOutcome outcome;
         if (options.Jobs > 1)
         {
@@ -170,7 +177,7 @@ public sealed class PostgreSqlRestorer
     /// dump is data, and one written or altered by someone else must not run commands on this host. A dump that
     /// holds any meta-command fails the restore, and the single transaction leaves nothing of it behind.
     /// </summary>
-    private async Task PsqlAsync(PgServer server, int serverVersionNum, TreeNode node, string target, CancellationToken cancellationToken)
+    private async Task PsqlAsync(PgServer server, int serverVersionNum, TreeNode node, string target, string? pgOptions, CancellationToken cancellationToken)
     {
         var tool = await server.LocateToolAsync("psql", serverVersionNum, cancellationToken).ConfigureAwait(false);
         if (!await PgServer.SupportsRestrictAsync(tool, cancellationToken).ConfigureAwait(false))
@@ -181,7 +188,7 @@ public sealed class PostgreSqlRestorer
         }
 
         var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        using var environment = await server.CreateToolEnvironmentAsync(target, cancellationToken).ConfigureAwait(false);
+        using var environment = await server.CreateToolEnvironmentAsync(target, pgOptions, cancellationToken).ConfigureAwait(false);
         await using var process = ToolProcess.Start(tool, ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "-"], environment.Variables, server.Secrets, redirectStdin: true);
         process.DiscardOutput();
         var outcome = await SnapshotFiles.FeedAsync(_repository, node, process, stdin => new PsqlRestrictedInput(stdin, key), cancellationToken).ConfigureAwait(false);
@@ -243,7 +250,7 @@ public sealed class PostgreSqlRestorer
     /// values, and pg_restore -j builds indexes, constraints and triggers from the small schema archive (in a
     /// private temporary file, as -j needs). Not one transaction: a failure leaves a partly restored database.
     /// </summary>
-    private async Task ParallelRestoreAsync(PgServer server, int serverVersionNum, TreeNode directory, string target, PostgreSqlRestoreOptions options, CancellationToken cancellationToken)
+    private async Task ParallelRestoreAsync(PgServer server, int serverVersionNum, TreeNode directory, string target, PostgreSqlRestoreOptions options, string? pgOptions, CancellationToken cancellationToken)
     {
         var files = (await SnapshotFiles.ChildrenAsync(_repository, directory, cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
         var manifest = JsonSerializer.Deserialize(await ReadSmallAsync(files["manifest.json"], cancellationToken).ConfigureAwait(false), PgManifestJson.Default.DriverManifest)
@@ -253,7 +260,7 @@ public sealed class PostgreSqlRestorer
         var tool = await server.LocateToolAsync("pg_restore", serverVersionNum, cancellationToken).ConfigureAwait(false);
         using var schema = new TempFile(Path.Combine(options.TempDirectory ?? Path.GetTempPath(), $"backup-restore-{Guid.NewGuid():N}.schema.dump"));
         await SnapshotFiles.WriteToPrivateFileAsync(_repository, files["schema.dump"], schema.Path, cancellationToken).ConfigureAwait(false);
-        using var environment = await server.CreateToolEnvironmentAsync(target, cancellationToken).ConfigureAwait(false);
+        using var environment = await server.CreateToolEnvironmentAsync(target, pgOptions, cancellationToken).ConfigureAwait(false);
 
         try
         {
@@ -264,8 +271,21 @@ public sealed class PostgreSqlRestorer
                 await DropTablesAsync(server, target, selected, cancellationToken).ConfigureAwait(false);
             }
 
-            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "pre-data", options.Clean, 1, cancellationToken).ConfigureAwait(false);
-            await LoadTablesAsync(server, target, selected, tableFiles, options.Jobs, cancellationToken).ConfigureAwait(false);
+            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "pre-data", options.Clean, 1, null, cancellationToken).ConfigureAwait(false);
+
+            // With several jobs, a large table's own indexes and keys are built as soon as its rows are in, while the
+            // other jobs still load (pg_restore -j's order); selective restores keep the one post-data pass.
+            var plan = options.Jobs > 1 && options.Tables.Count == 0
+                ? await PlanPostDataAsync(tool, environment, schema.Path, [.. selected.Where(t => tableFiles[t.File].Size >= options.EarlyPostDataMinBytes)], cancellationToken).ConfigureAwait(false)
+                : PostDataPlan.None;
+            await LoadTablesAsync(server, target, selected, tableFiles, options.Jobs, async (table, ct) =>
+            {
+                if (plan.Early.TryGetValue($"{table.Schema}.{table.Name}", out var entries))
+                {
+                    using var list = await Providers.Secrets.WritePrivateFileAsync(string.Join('\n', entries) + "\n", ".list", ct).ConfigureAwait(false);
+                    await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, 1, list.Path, ct).ConfigureAwait(false);
+                }
+            }, cancellationToken).ConfigureAwait(false);
             if (options.Tables.Count == 0)
             {
                 await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
@@ -279,7 +299,8 @@ public sealed class PostgreSqlRestorer
                 }
             }
 
-            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, options.Jobs, cancellationToken).ConfigureAwait(false);
+            using var rest = plan.Early.Count > 0 ? await Providers.Secrets.WritePrivateFileAsync(plan.Rest, ".list", cancellationToken).ConfigureAwait(false) : null;
+            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, options.Jobs, rest?.Path, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex)
         {
@@ -287,9 +308,40 @@ public sealed class PostgreSqlRestorer
         }
     }
 
-    private static async Task RunPgRestoreAsync(PgServer server, string tool, ToolEnvironment environment, string target, PostgreSqlRestoreOptions options, string archive, string section, bool clean, int jobs, CancellationToken cancellationToken)
+    /// <summary>Reads the schema archive's listing and post-data script (no server needed) and plans which entries go early; see <see cref="PostDataPlan"/>.</summary>
+    private static async Task<PostDataPlan> PlanPostDataAsync(string tool, ToolEnvironment environment, string archive, IReadOnlyCollection<DriverTable> tables, CancellationToken cancellationToken)
+    {
+        if (tables.Count == 0)
+        {
+            return PostDataPlan.None;
+        }
+
+        var listing = await ReadToolOutputAsync(tool, ["--list", archive], environment, cancellationToken).ConfigureAwait(false);
+        var script = await ReadToolOutputAsync(tool, ["--section=post-data", "--file=-", archive], environment, cancellationToken).ConfigureAwait(false);
+        return PostDataPlan.Build(listing, script, tables);
+    }
+
+    private static async Task<string> ReadToolOutputAsync(string tool, IReadOnlyList<string> arguments, ToolEnvironment environment, CancellationToken cancellationToken)
+    {
+        await using var process = ToolProcess.Start(tool, arguments, environment.Variables, []);
+        var output = await process.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
+        var outcome = await process.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (outcome.ExitCode != 0)
+        {
+            throw new DatabaseRestoreException(outcome.Describe("reading the schema archive failed"));
+        }
+
+        return output;
+    }
+
+    private static async Task RunPgRestoreAsync(PgServer server, string tool, ToolEnvironment environment, string target, PostgreSqlRestoreOptions options, string archive, string section, bool clean, int jobs, string? list, CancellationToken cancellationToken)
     {
         var arguments = new List<string> { $"--dbname={DbNameConnInfo(target)}", "--exit-on-error", "--no-password", $"--section={section}" };
+        if (list is not null)
+        {
+            arguments.Add($"--use-list={list}");
+        }
+
         if (options.NoOwner)
         {
             arguments.Add("--no-owner");
@@ -330,7 +382,8 @@ public sealed class PostgreSqlRestorer
     }
 
     /// <summary>Loads <paramref name="tables"/> on <paramref name="jobs"/> connections at once, largest first; the first failure stops the others.</summary>
-    private async Task LoadTablesAsync(PgServer server, string target, IReadOnlyList<DriverTable> tables, Dictionary<string, TreeNode> files, int jobs, CancellationToken cancellationToken)
+    /// <remarks><paramref name="loaded"/> runs on the job that loaded a table, after its transaction committed, before that job takes the next table.</remarks>
+    private async Task LoadTablesAsync(PgServer server, string target, IReadOnlyList<DriverTable> tables, Dictionary<string, TreeNode> files, int jobs, Func<DriverTable, CancellationToken, Task> loaded, CancellationToken cancellationToken)
     {
         var queue = new System.Collections.Concurrent.ConcurrentQueue<DriverTable>(tables.OrderByDescending(t => files[t.File].Size));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -355,6 +408,7 @@ public sealed class PostgreSqlRestorer
                     }
 
                     await transaction.CommitAsync(stop.Token).ConfigureAwait(false);
+                    await loaded(table, stop.Token).ConfigureAwait(false);
                 }
             }
             catch

@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Text;
+
+namespace Backup.Providers.PostgreSql;
+
+/// <summary>
+/// Which post-data entries of a schema archive belong to one table alone (its indexes, and its primary key, unique
+/// and exclusion constraints), so a parallel restore can build them as soon as that table's rows are in while other
+/// tables still load, as <c>pg_restore -j</c> does for its own data; everything else (foreign keys, triggers, rules,
+/// partition index attachments, entries of tables loaded late) stays for the final <c>pg_restore -j</c>.
+/// </summary>
+/// <remarks>
+/// Built from two outputs of pg_restore that need no server: the archive's table of contents (<c>-l</c>, one line per
+/// entry with its dump id) and the post-data script (<c>--section=post-data -f -</c>), whose entry headers name the
+/// same entries and whose statements name the table. An entry is matched by its type, schema, name and owner;
+/// anything not understood keeps the entry in the final pass, and a listing that does not fit the script at all
+/// gives an empty plan. A wrong match would only cost speed: an index built before its table's rows are in is
+/// still maintained by the COPY, and the locks serialise the two.
+/// </remarks>
+internal sealed class PostDataPlan
+{
+    private const string HeaderPrefix = "-- Name: ";
+
+    private PostDataPlan(IReadOnlyDictionary<string, IReadOnlyList<string>> early, string rest)
+    {
+        Early = early;
+        Rest = rest;
+    }
+
+    /// <summary>No early entries: the whole post-data section in the final pass.</summary>
+    public static PostDataPlan None { get; } = new(new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal), string.Empty);
+
+    /// <summary>Per table ("schema.name"), the listing lines (<c>pg_restore -L</c> input) to restore right after its rows.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Early { get; }
+
+    /// <summary>The listing without the early entries, for the final pass (empty when <see cref="Early"/> is).</summary>
+    public string Rest { get; }
+
+    /// <summary>Plans <paramref name="tables"/> (the ones loaded early enough to be worth it) against the archive's <paramref name="listing"/> and <paramref name="postDataScript"/>.</summary>
+    public static PostDataPlan Build(string listing, string postDataScript, IReadOnlyCollection<DriverTable> tables)
+    {
+        if (tables.Count == 0)
+        {
+            return None;
+        }
+
+        // "dumpId; catalogOid objectOid TYPE SCHEMA NAME OWNER": the part after the two oids identifies the entry.
+        var lines = listing.Split('\n');
+        var byIdentity = new Dictionary<string, int>(StringComparer.Ordinal);
+        var duplicates = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var identity = Identity(lines[i]);
+            if (identity is not null && !byIdentity.TryAdd(identity, i))
+            {
+                duplicates.Add(identity);
+            }
+        }
+
+        // The forms pg_dump may have written each table's qualified name in: a bare name when it needs no quotes,
+        // always the quoted one (a keyword is quoted even when it looks bare; trying both is still unambiguous).
+        var forms = new List<(string Form, string Table)>();
+        foreach (var table in tables)
+        {
+            foreach (var schema in NameForms(table.Schema))
+            {
+                foreach (var name in NameForms(table.Name))
+                {
+                    forms.Add(($"{schema}.{name}", $"{table.Schema}.{table.Name}"));
+                }
+            }
+        }
+
+        var early = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var taken = new HashSet<int>();
+        foreach (var (header, statement) in Entries(postDataScript))
+        {
+            // "-- Name: NAME; Type: TYPE; Schema: SCHEMA; Owner: OWNER"
+            var type = Field(header, "; Type: ", "; Schema: ");
+            if (type is not ("INDEX" or "CONSTRAINT"))
+            {
+                continue;
+            }
+
+            var name = header[HeaderPrefix.Length..header.IndexOf("; Type: ", StringComparison.Ordinal)];
+            var schema = Field(header, "; Schema: ", "; Owner: ");
+            var ownerAt = header.LastIndexOf("; Owner: ", StringComparison.Ordinal);
+            if (schema is null || ownerAt < 0)
+            {
+                return None;
+            }
+
+            var identity = $"{type} {schema} {name} {header[(ownerAt + "; Owner: ".Length)..]}";
+            if (!byIdentity.TryGetValue(identity, out var line) || duplicates.Contains(identity))
+            {
+                return None;
+            }
+
+            var owners = forms.Where(f => Names(type, statement, f.Form)).Select(f => f.Table).Distinct(StringComparer.Ordinal).ToList();
+            if (owners.Count == 1)
+            {
+                if (!early.TryGetValue(owners[0], out var list))
+                {
+                    early[owners[0]] = list = [];
+                }
+
+                list.Add(lines[line]);
+                taken.Add(line);
+            }
+        }
+
+        if (early.Count == 0)
+        {
+            return None;
+        }
+
+        var rest = new StringBuilder(listing.Length);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!taken.Contains(i))
+            {
+                rest.Append(lines[i]).Append('\n');
+            }
+        }
+
+        return new PostDataPlan(early.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.Ordinal), rest.ToString());
+    }
+
+    /// <summary>"TYPE SCHEMA NAME OWNER" of a listing line, or null for comments and blank lines.</summary>
+    private static string? Identity(string line)
+    {
+        line = line.TrimEnd('\r');
+        if (line.Length == 0 || line[0] == ';')
+        {
+            return null;
+        }
+
+        var semicolon = line.IndexOf("; ", StringComparison.Ordinal);
+        if (semicolon <= 0 || !int.TryParse(line.AsSpan(0, semicolon), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        {
+            return null;
+        }
+
+        // Skip the two oids.
+        var rest = line[(semicolon + 2)..];
+        for (var skip = 0; skip < 2; skip++)
+        {
+            var space = rest.IndexOf(' ', StringComparison.Ordinal);
+            if (space < 0)
+            {
+                return null;
+            }
+
+            rest = rest[(space + 1)..];
+        }
+
+        return rest;
+    }
+
+    /// <summary>The script's entries: each header line and the text up to the next header.</summary>
+    private static IEnumerable<(string Header, string Statement)> Entries(string script)
+    {
+        string? header = null;
+        var statement = new StringBuilder();
+        foreach (var raw in script.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            if (line.StartsWith(HeaderPrefix, StringComparison.Ordinal))
+            {
+                if (header is not null)
+                {
+                    yield return (header, statement.ToString());
+                }
+
+                header = line;
+                statement.Clear();
+            }
+            else if (header is not null)
+            {
+                statement.Append(line).Append('\n');
+            }
+        }
+
+        if (header is not null)
+        {
+            yield return (header, statement.ToString());
+        }
+    }
+
+    private static string? Field(string header, string start, string end)
+    {
+        var from = header.IndexOf(start, StringComparison.Ordinal);
+        if (from < 0)
+        {
+            return null;
+        }
+
+        from += start.Length;
+        var to = header.IndexOf(end, from, StringComparison.Ordinal);
+        return to < 0 ? null : header[from..to];
+    }
+
+    /// <summary>Whether the statement of an INDEX or CONSTRAINT entry is on the table written as <paramref name="form"/>.</summary>
+    private static bool Names(string type, string statement, string form) => type == "INDEX"
+        ? statement.Split('\n').Any(l => l.StartsWith("CREATE ", StringComparison.Ordinal)
+            && (l.Contains($" ON {form} USING ", StringComparison.Ordinal) || l.Contains($" ON ONLY {form} USING ", StringComparison.Ordinal)))
+        : statement.Split('\n').Any(l => l == $"ALTER TABLE ONLY {form}");
+
+    private static IEnumerable<string> NameForms(string identifier)
+    {
+        if (identifier.Length > 0 && (char.IsAsciiLetterLower(identifier[0]) || identifier[0] == '_') && identifier.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
+        {
+            yield return identifier;
+        }
+
+        yield return PgServer.QuoteIdentifier(identifier);
+    }
+}
