@@ -60,7 +60,7 @@ internal static class MyDriverData
                     throw new IOException("the reader stopped before the end of the dump");
                 }
 
-                row = format.Row;
+                row = format.Row; // taken again: a span does not live across the await
             }
 
             if (statement == 0)
