@@ -260,4 +260,135 @@ public sealed class MySqlParallelTests(MariaDbFixture fixture, ITestOutputHelper
         error.Message.Should().Contain($"'{database}.child'").And.NotContain("Lim-1-pass");
         (await repo.CountSnapshotsAsync()).Should().Be(1, "only the first backup wrote a snapshot");
     }
+
+    private const string EveryType = """
+        CREATE TABLE every (
+            id INT PRIMARY KEY, ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, mi MEDIUMINT, i INT, iu INT UNSIGNED, bi BIGINT, bu BIGINT UNSIGNED,
+            d65 DECIMAL(65, 30), d0 DECIMAL(10, 0), fl FLOAT, f2 FLOAT(10, 3), db DOUBLE, bit1 BIT(1), bit64 BIT(64),
+            ch CHAR(10), vc VARCHAR(200), tx TEXT, lt LONGTEXT, latin VARCHAR(50) CHARACTER SET latin1, bn BINARY(4), vb VARBINARY(300), bl BLOB,
+            dt DATE, dtm DATETIME(6), dt0 DATETIME, ts TIMESTAMP(3) NULL, tm TIME(6), yr YEAR,
+            en ENUM('', 'a', 'b c', 'é'), st SET('x', 'y', 'z'), js JSON, g GEOMETRY, pt POINT, u UUID, ip INET6
+        ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+        INSERT INTO every (id) VALUES (1);
+        INSERT INTO every VALUES (2, -128, 0, -32768, -8388608, -2147483648, 0, -9223372036854775808, 0,
+            -99999999999999999999999999999999999.999999999999999999999999999999, -9999999999, -3.40282e38, -9999999.999, -1.7976931348623157e308, b'0', 0,
+            '', '', '', '', '', X'00000000', X'', X'',
+            '1000-01-01', '1000-01-01 00:00:00.000000', '1000-01-01 00:00:00', '1970-01-01 00:00:01.000', '-838:59:59.000000', 1901,
+            '', '', '{}', ST_GeomFromText('POINT(0 0)'), POINT(-1.5, 2.25), '00000000-0000-0000-0000-000000000000', '::');
+        INSERT INTO every VALUES (3, 127, 255, 32767, 8388607, 2147483647, 4294967295, 9223372036854775807, 18446744073709551615,
+            99999999999999999999999999999999999.999999999999999999999999999999, 9999999999, 3.40282e38, 9999999.999, 1.7976931348623157e308, b'1', b'1111111111111111111111111111111111111111111111111111111111111111',
+            'ten chars!', CONCAT('quote '' dq " backslash \\ nl \n cr \r nul ', CHAR(0), ' ctrl-z ', CHAR(26), ' tab \t end\\'), 'NULL', REPEAT('long ✓ ', 20000), 'é ÿ ß',
+            X'00FF0A0D', X'', X'',
+            '9999-12-31', '9999-12-31 23:59:59.999999', '9999-12-31 23:59:59', '2038-01-19 03:14:07.999', '838:59:59.000000', 2155,
+            'é', 'x,y,z', '{"k": "v \\" \\\\ \\n ✓ 🎉", "n": [1, 2.5e300, null, true]}', ST_GeomFromText('POLYGON((0 0, 1 0, 1 1, 0 0))'), POINT(1e300, -1e-300),
+            'ffffffff-ffff-ffff-ffff-ffffffffffff', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff');
+        INSERT INTO every (id, fl, db, dtm, tm, vc, tx, lt, latin, dt, dt0, yr, d65, bit64, en, ch) VALUES
+            (4, 0.1234567, 0.1e0 + 0.2e0, '2024-02-29 12:34:56.000001', '-00:00:00.5', 'héllo wörld ✓ 日本語 🎉 𝄞', 'X''00''', 'it''s', 'ÀÉÎ',
+             '0000-00-00', '0000-00-00 00:00:00', 0, 0.000000000000000000000000000001, b'1000000000000000000000000000000000000000000000000000000000000000', 'b c', 'a '),
+            (5, 1e-30, 5e-324, '2000-01-01 00:00:00.5', '00:00:00', '\\', '\\\\''\\n', '\r\n', '', '2000-00-00', '2000-01-00 00:00:00', 2000, -1.5, 1, 'a', '  ');
+        UPDATE every SET vb = UNHEX((SELECT GROUP_CONCAT(LPAD(HEX(seq), 2, '0') ORDER BY seq SEPARATOR '') FROM seq_0_to_255)),
+                         bl = UNHEX((SELECT GROUP_CONCAT(LPAD(HEX(255 - seq), 2, '0') ORDER BY seq SEPARATOR '') FROM seq_0_to_255)) WHERE id = 3;
+        """;
+
+    private static readonly string[] EveryColumn =
+    [
+        "ti", "tu", "si", "mi", "i", "iu", "bi", "bu", "d65", "d0", "fl", "f2", "db", "bit1", "bit64", "ch", "vc", "tx", "lt", "latin", "bn", "vb", "bl",
+        "dt", "dtm", "dt0", "ts", "tm", "yr", "en", "st", "js", "g", "pt", "u", "ip",
+    ];
+
+    [SkippableFact]
+    public async Task Every_column_type_and_its_edge_values_round_trip_exactly_and_the_snapshot_verifies()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("par_types");
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database}");
+        await server.ExecuteAsync(database, EveryType);
+        await using var repo = await TestRepository.CreateAsync();
+
+        var snapshot = (await repo.Service.BackupAsync(new MySqlSource(ParallelOptions(server, database) with { InsertBatchBytes = 1024 }))).Snapshot;
+
+        snapshot.Metadata["mysql.checksum_kind"].Should().Be(MyRowChecksum.Kind);
+        var recorded = ChecksumMetadata.Read(snapshot.Metadata, "mysql", database)!;
+        ChecksumMetadata.Compare(database, recorded, await MeasureAsync(server, database)).Should().BeEmpty();
+        var target = fixture.NewDatabaseName("par_types_restored");
+        await new MySqlRestorer(repo.Repository).RestoreAsync(snapshot, new MySqlRestoreOptions
+        {
+            ConnectionString = server.ConnectionString(target),
+            Password = MariaDbServer.Password,
+            ClientToolsDirectory = "/nonexistent",
+        });
+
+        // Every column, value and byte: null-safe equality of the values and of their bytes, row by row.
+        var same = string.Join(" AND ", EveryColumn.Select(c => c is "g" or "pt"
+            ? $"CAST(a.{c} AS BINARY) <=> CAST(b.{c} AS BINARY)"
+            : $"a.{c} <=> b.{c} AND CAST(a.{c} AS BINARY) <=> CAST(b.{c} AS BINARY)"));
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM {database}.every a JOIN {target}.every b ON a.id = b.id WHERE {same}")).Should().Be(5L);
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM {target}.every")).Should().Be(5L);
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM {database}.every a JOIN {target}.every b ON a.id = b.id WHERE a.id = 4 AND a.fl + 0e0 = b.fl + 0e0 AND a.fl + 0e0 <> 0.123457e0"))
+            .Should().Be(1L, "FLOAT keeps all its bits, not the 6 digits of its text form");
+        (await ChecksumTableAsync(server, target)).Should().Be(await ChecksumTableAsync(server, database), "CHECKSUM TABLE sees the same stored rows");
+
+        var verifier = new MySqlVerifier(repo.Repository);
+        var options = new MySqlVerifyOptions { ConnectionString = server.ConnectionString(), Password = MariaDbServer.Password, ClientToolsDirectory = "/nonexistent" };
+        (await verifier.VerifyAsync(snapshot, options)).Succeeded.Should().BeTrue();
+        var tampered = await verifier.VerifyAsync(snapshot, options with
+        {
+            AfterRestore = async (connection, _, ct) =>
+            {
+                await using var command = new MySqlCommand("UPDATE every SET vb = CONCAT(vb, X'00') WHERE id = 3", connection);
+                await command.ExecuteNonQueryAsync(ct);
+            },
+        });
+        tampered.Succeeded.Should().BeFalse("one more NUL byte in a binary value changes the checksum");
+    }
+
+    [SkippableFact]
+    public async Task A_snapshot_whose_checksums_the_server_formatted_still_verifies()
+    {
+        // Parallel snapshots before MyRowFormat recorded mysql.checksum_kind = rowtext-xxh64-sum, hashed over the row
+        // text the server built: such a snapshot is simulated with those checksums, measured from the source.
+        var server = fixture.Require();
+        var database = await CreateAsync(server, "par_old");
+        List<TableChecksum> serverText;
+        await using (var connection = await server.OpenAsync(database))
+        {
+            await using (var settings = new MySqlCommand(MyChecksums.SessionSettings, connection))
+            {
+                await settings.ExecuteNonQueryAsync();
+            }
+
+            serverText = await MyDriverData.MeasureServerTextAsync(connection, database, CancellationToken.None);
+        }
+
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new MySqlSource(ParallelOptions(server, database)))).Snapshot;
+        var metadata = new Dictionary<string, string>(snapshot.Metadata) { ["mysql.checksum_kind"] = MyRowChecksum.ServerTextKind };
+        ChecksumMetadata.Write(metadata, "mysql", database, serverText);
+        var old = snapshot with { Metadata = metadata };
+        serverText.Select(t => t.Checksum).Should().NotIntersectWith(ChecksumMetadata.Read(snapshot.Metadata, "mysql", database)!.Select(t => t.Checksum), "the two kinds hash different texts");
+
+        var verifier = new MySqlVerifier(repo.Repository);
+        var options = new MySqlVerifyOptions { ConnectionString = server.ConnectionString(), Password = MariaDbServer.Password, ClientToolsDirectory = "/nonexistent" };
+        var report = await verifier.VerifyAsync(old, options);
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeTrue();
+        report.TablesCompared.Should().Be(6);
+        (await verifier.VerifyAsync(old, options with
+        {
+            AfterRestore = async (connection, _, ct) =>
+            {
+                await using var command = new MySqlCommand("UPDATE kinds SET t = CONCAT(t, '.') WHERE id = 7", connection);
+                await command.ExecuteNonQueryAsync(ct);
+            },
+        })).FailedTables.Should().Equal("kinds");
+    }
+
+    private static async Task<string> ChecksumTableAsync(MariaDbServer server, string database)
+    {
+        await using var connection = await server.OpenAsync(database);
+        await using var command = new MySqlCommand("CHECKSUM TABLE every EXTENDED", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return Convert.ToString(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture)!;
+    }
 }

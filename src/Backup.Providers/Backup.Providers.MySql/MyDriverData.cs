@@ -6,10 +6,9 @@ using MySqlConnector;
 namespace Backup.Providers.MySql;
 
 /// <summary>
-/// Writes a driver-only dump's <c>data.sql</c>: for every base table, multi-row <c>INSERT INTO `t` (`c`, …) VALUES (…), (…);</c>
-/// statements, one per line. The server formats each row (QUOTE() for text, numbers and dates; X'…' hex for binary,
-/// spatial and BIT columns), so values round-trip in the text form the checksums use; newlines inside values are
-/// written as \n so that a statement never spans lines. Generated columns are left out (the server recomputes them).
+/// Writes a driver-only dump's rows: for every base table, multi-row <c>INSERT INTO `t` (`c`, …) VALUES (…), (…);</c>
+/// statements, one per line, of the value lists <see cref="MyRowFormat"/> formats from a plain SELECT (newlines
+/// inside values escaped, so a statement never spans lines). Generated columns are left out (the server recomputes them).
 /// </summary>
 internal static class MyDriverData
 {
@@ -31,7 +30,7 @@ internal static class MyDriverData
         return rows;
     }
 
-    /// <summary>Writes every row of one table to <paramref name="writer"/>; returns the rows' count and <see cref="MyRowChecksum"/>, taken from the same rows on the way.</summary>
+    /// <summary>Writes every row of one table to <paramref name="writer"/>; returns the rows' count and <see cref="MyRowChecksum"/> (<see cref="MyRowChecksum.Kind"/>), taken from the same rows on the way.</summary>
     public static async Task<MyRowChecksum> WriteTableAsync(MySqlConnection connection, string database, string table, PipeWriter writer, int batchBytes, CancellationToken cancellationToken)
     {
         var checksum = default(MyRowChecksum);
@@ -42,44 +41,59 @@ internal static class MyDriverData
             throw new InvalidOperationException($"no columns of '{database}.{table}' are visible (the user may lack the SELECT privilege on it)");
         }
 
-        var prefix = $"INSERT INTO {MyServer.QuoteIdentifier(table)} ({string.Join(", ", columns.Select(c => MyServer.QuoteIdentifier(c.Name)))}) VALUES ";
-        await using var command = new MySqlCommand(RowQuery(database, table, columns), connection) { CommandTimeout = 0 };
+        var prefix = Encoding.UTF8.GetBytes($"INSERT INTO {MyServer.QuoteIdentifier(table)} ({string.Join(", ", columns.Select(c => MyServer.QuoteIdentifier(c.Name)))}) VALUES ");
+        var format = MyRowFormat.For(database, table, columns);
+        await using var command = new MySqlCommand(format.Select, connection) { CommandTimeout = 0 };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var statement = new StringBuilder();
+        var statement = 0L;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var values = reader.GetString(0);
-            if (statement.Length > 0 && statement.Length + values.Length > batchBytes)
+            format.Format(reader);
+            var row = format.Row;
+            checksum.Add(row);
+            if (statement > 0 && statement + row.Length > batchBytes)
             {
-                await FlushAsync(statement, writer, cancellationToken).ConfigureAwait(false);
+                writer.Write(";\n"u8);
+                statement = 0;
+                if ((await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted)
+                {
+                    throw new IOException("the reader stopped before the end of the dump");
+                }
+
+                row = format.Row; // taken again: a span does not live across the await
             }
 
-            statement.Append(statement.Length == 0 ? prefix : ",").Append(values);
-            checksum.Add(values);
+            if (statement == 0)
+            {
+                writer.Write(prefix);
+                statement = prefix.Length;
+            }
+            else
+            {
+                writer.Write(","u8);
+                statement++;
+            }
+
+            writer.Write(row);
+            statement += row.Length;
         }
 
-        if (statement.Length > 0)
+        if (statement > 0)
         {
-            await FlushAsync(statement, writer, cancellationToken).ConfigureAwait(false);
+            writer.Write(";\n"u8);
+            if ((await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted)
+            {
+                throw new IOException("the reader stopped before the end of the dump");
+            }
         }
 
         return checksum;
     }
 
-    /// <summary>Measures <see cref="MyRowChecksum"/> of every base table of <paramref name="database"/> with the query the backup read them with (verification of a parallel backup).</summary>
+    /// <summary>Measures <see cref="MyRowChecksum"/> (<see cref="MyRowChecksum.Kind"/>) of every base table of <paramref name="database"/> with the query and formatting the backup read them with (verification of a parallel backup).</summary>
     public static async Task<List<TableChecksum>> MeasureAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
     {
-        var tables = new List<string>();
-        await using (var list = new MySqlCommand("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = @db AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_NAME", connection))
-        {
-            list.Parameters.AddWithValue("@db", database);
-            await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
+        var tables = await BaseTablesAsync(connection, database, cancellationToken).ConfigureAwait(false);
         var result = new List<TableChecksum>(tables.Count);
         foreach (var table in tables)
         {
@@ -87,7 +101,38 @@ internal static class MyDriverData
             var columns = await ColumnsAsync(connection, database, table, cancellationToken).ConfigureAwait(false);
             if (columns.Count > 0)
             {
-                await using var command = new MySqlCommand(RowQuery(database, table, columns), connection) { CommandTimeout = 0 };
+                var format = MyRowFormat.For(database, table, columns);
+                await using var command = new MySqlCommand(format.Select, connection) { CommandTimeout = 0 };
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    format.Format(reader);
+                    checksum.Add(format.Row);
+                }
+            }
+
+            result.Add(new TableChecksum { Table = table, Rows = checksum.Rows, Checksum = checksum.Value });
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Measures <see cref="MyRowChecksum.ServerTextKind"/> of every base table of <paramref name="database"/>: each row as
+    /// the text the server formats with QUOTE()/HEX(), the way parallel backups read their rows before the formatting
+    /// moved here (verification of those snapshots).
+    /// </summary>
+    public static async Task<List<TableChecksum>> MeasureServerTextAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        var tables = await BaseTablesAsync(connection, database, cancellationToken).ConfigureAwait(false);
+        var result = new List<TableChecksum>(tables.Count);
+        foreach (var table in tables)
+        {
+            var checksum = default(MyRowChecksum);
+            var columns = await ColumnsAsync(connection, database, table, cancellationToken).ConfigureAwait(false);
+            if (columns.Count > 0)
+            {
+                await using var command = new MySqlCommand(ServerTextQuery(database, table, columns), connection) { CommandTimeout = 0 };
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
@@ -101,7 +146,24 @@ internal static class MyDriverData
         return result;
     }
 
-    private static string RowQuery(string database, string table, List<(string Name, string Type)> columns)
+    private static async Task<List<string>> BaseTablesAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        var tables = new List<string>();
+        await using (var list = new MySqlCommand("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = @db AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_NAME", connection))
+        {
+            list.Parameters.AddWithValue("@db", database);
+            await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        return tables;
+    }
+
+    /// <summary>One value list per row, <c>(…,…)</c>, formatted by the server with QUOTE()/HEX() (what parallel backups stored and hashed before <see cref="MyRowFormat"/>).</summary>
+    private static string ServerTextQuery(string database, string table, List<(string Name, string Type, string? Charset)> columns)
     {
         var row = $"CONCAT('(', CONCAT_WS(',', {string.Join(", ", columns.Select(c => ValueExpression(c.Name, c.Type)))}), ')')";
         return $"SELECT REPLACE(REPLACE({row}, '\\n', '\\\\n'), '\\r', '\\\\r') FROM {MyServer.QuoteIdentifier(database)}.{MyServer.QuoteIdentifier(table)}";
@@ -120,38 +182,20 @@ internal static class MyDriverData
             : $"CONVERT(QUOTE({quoted}) USING utf8mb4)";
     }
 
-    private static async Task<List<(string Name, string Type)>> ColumnsAsync(MySqlConnection connection, string database, string table, CancellationToken cancellationToken)
+    private static async Task<List<(string Name, string Type, string? Charset)>> ColumnsAsync(MySqlConnection connection, string database, string table, CancellationToken cancellationToken)
     {
-        var columns = new List<(string, string)>();
+        var columns = new List<(string, string, string?)>();
         await using var command = new MySqlCommand(
-            "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @db AND TABLE_NAME = @t AND EXTRA NOT LIKE '%GENERATED%' ORDER BY ORDINAL_POSITION",
+            "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @db AND TABLE_NAME = @t AND EXTRA NOT LIKE '%GENERATED%' ORDER BY ORDINAL_POSITION",
             connection);
         command.Parameters.AddWithValue("@db", database);
         command.Parameters.AddWithValue("@t", table);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            columns.Add((reader.GetString(0), reader.GetString(1)));
+            columns.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
         }
 
         return columns;
-    }
-
-    private static async Task FlushAsync(StringBuilder statement, PipeWriter writer, CancellationToken cancellationToken)
-    {
-        statement.Append(";\n");
-        // Straight from the builder's chunks into the pipe; the encoder carries a surrogate pair split between chunks.
-        var encoder = Encoding.UTF8.GetEncoder();
-        foreach (var chunk in statement.GetChunks())
-        {
-            encoder.Convert(chunk.Span, writer, flush: false, out _, out _);
-        }
-
-        encoder.Convert([], writer, flush: true, out _, out _);
-        statement.Clear();
-        if ((await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted)
-        {
-            throw new IOException("the reader stopped before the end of the dump");
-        }
     }
 }

@@ -144,7 +144,7 @@ public sealed class MySqlVerifier
     internal static Task DropAsync(string database, MySqlVerifyOptions options, CancellationToken cancellationToken) =>
         new Scratch(new MyServer(options), null, options, null).DropDatabaseAsync(database, cancellationToken);
 
-    /// <summary>The kind of checksums <paramref name="snapshot"/> recorded: <see cref="MyRowChecksum.Kind"/>, or null for <see cref="MyChecksums"/>' (snapshots before the key existed).</summary>
+    /// <summary>The kind of checksums <paramref name="snapshot"/> recorded: <see cref="MyRowChecksum.Kind"/> or <see cref="MyRowChecksum.ServerTextKind"/>, or null for <see cref="MyChecksums"/>' (snapshots before the key existed).</summary>
     private static string? ChecksumKindOf(Snapshot snapshot) => snapshot.Metadata.GetValueOrDefault($"{MySqlSource.KindName}.checksum_kind");
 
     /// <summary>MariaDB/MySQL's part of a test restore: the client into the scratch database, the snapshot's kind of checksums, CHECK TABLE, DROP DATABASE.</summary>
@@ -181,6 +181,7 @@ public sealed class MySqlVerifier
             {
                 null => await MyChecksums.MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false),
                 MyRowChecksum.Kind => await MyDriverData.MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false),
+                MyRowChecksum.ServerTextKind => await MyDriverData.MeasureServerTextAsync(connection, scratch, cancellationToken).ConfigureAwait(false),
                 _ => throw new DatabaseRestoreException($"The snapshot's checksums are of a kind this version does not know ('{checksumKind}'); verify it with a newer version."),
             };
         }
