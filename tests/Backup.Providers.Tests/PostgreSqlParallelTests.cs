@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Backup.Core.Pipeline;
 using Backup.Core.Sources;
 using Backup.Providers.PostgreSql;
@@ -202,8 +201,9 @@ public sealed class PostgreSqlParallelTests(PostgresFixture fixture, ITestOutput
         await using var repo = await TestRepository.CreateAsync();
 
         // The server ends the backend that streams the big table while its COPY is under way.
-        var source = new KillCopy(new PostgreSqlSource(SourceOptions(server, database)), () => server.ExecuteAsync("postgres",
-            $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND query LIKE 'COPY %huge%'"));
+        var source = new StopOnFirstRead(new PostgreSqlSource(SourceOptions(server, database)), () => server.ExecuteAsync("postgres",
+            $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND query LIKE 'COPY %huge%'"),
+            path => path.EndsWith(".copy", StringComparison.Ordinal));
         var act = () => repo.Service.BackupAsync(source);
 
         var error = (await act.Should().ThrowAsync<BackupSourceException>()).Which;
@@ -246,41 +246,6 @@ public sealed class PostgreSqlParallelTests(PostgresFixture fixture, ITestOutput
         public Task<IReadOnlyDictionary<string, string>> GetSnapshotMetadataAsync(CancellationToken cancellationToken = default) => inner.GetSnapshotMetadataAsync(cancellationToken);
 
         public IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, CancellationToken cancellationToken = default) => inner.ReadEntriesAsync(context, cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
-    }
-
-    /// <summary>Once a table's COPY has started (its first bytes arrived), runs <paramref name="kill"/>.</summary>
-    private sealed class KillCopy(IBackupSource inner, Func<Task> kill) : IBackupSource
-    {
-        public string Kind => inner.Kind;
-
-        public IReadOnlyList<string> Paths => inner.Paths;
-
-        public Task PrepareAsync(CancellationToken cancellationToken = default) => inner.PrepareAsync(cancellationToken);
-
-        public Task<IReadOnlyDictionary<string, string>> GetSnapshotMetadataAsync(CancellationToken cancellationToken = default) => inner.GetSnapshotMetadataAsync(cancellationToken);
-
-        public async IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-        {
-            await foreach (var entry in inner.ReadEntriesAsync(context, cancellationToken))
-            {
-                yield return !entry.Path.EndsWith(".copy", StringComparison.Ordinal) ? entry : new SourceEntry
-                {
-                    Path = entry.Path,
-                    Metadata = entry.Metadata,
-                    CompleteAsync = entry.CompleteAsync,
-                    OpenContentAsync = async ct =>
-                    {
-                        var reader = await entry.OpenContentAsync!(ct);
-                        var first = await reader.ReadAsync(ct);
-                        reader.AdvanceTo(first.Buffer.Start);
-                        await kill();
-                        return reader;
-                    },
-                };
-            }
-        }
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }

@@ -2,8 +2,11 @@ using Backup.Core.Sources;
 
 namespace Backup.Providers.Tests;
 
-/// <summary>Wraps a source so the server is stopped as soon as the dump's first bytes arrive: a failure mid-way, deterministically.</summary>
-internal sealed class StopOnFirstRead(IBackupSource inner, Func<Task> stop) : IBackupSource
+/// <summary>
+/// Wraps a source so the server is stopped as soon as the dump's first bytes arrive: a failure mid-way, deterministically.
+/// With <paramref name="appliesTo"/>, only the entries whose path it accepts (one table's COPY, say) trigger the stop.
+/// </summary>
+internal sealed class StopOnFirstRead(IBackupSource inner, Func<Task> stop, Func<string, bool>? appliesTo = null) : IBackupSource
 {
     public string Kind => inner.Kind;
 
@@ -17,7 +20,7 @@ internal sealed class StopOnFirstRead(IBackupSource inner, Func<Task> stop) : IB
     {
         await foreach (var entry in inner.ReadEntriesAsync(context, cancellationToken))
         {
-            yield return new SourceEntry
+            yield return appliesTo is not null && !appliesTo(entry.Path) ? entry : new SourceEntry
             {
                 Path = entry.Path,
                 Metadata = entry.Metadata,

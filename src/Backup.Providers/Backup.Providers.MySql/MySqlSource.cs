@@ -315,9 +315,9 @@ public sealed class MySqlSource : IBackupSource
         return [.. tables.OrderByDescending(t => sizes.GetValueOrDefault(t)).ThenBy(t => t, StringComparer.Ordinal)];
     }
 
-    private IEnumerable<SourceEntry> ParallelEntries(string database)
+    /// <summary>The entries both driver layouts begin with: the database's directory and its manifest.</summary>
+    private IEnumerable<SourceEntry> DirectoryAndManifest(string database, string directory)
     {
-        var directory = DriverEntryName(database);
         yield return new SourceEntry { Path = directory, Metadata = Node(directory, NodeType.Directory) };
         var manifest = JsonSerializer.SerializeToUtf8Bytes(_manifests[database], MyManifestJson.Default.MyDriverManifest);
         yield return new SourceEntry
@@ -326,6 +326,15 @@ public sealed class MySqlSource : IBackupSource
             Metadata = Node(MyDriverManifest.FileName, NodeType.File),
             OpenContentAsync = _ => ValueTask.FromResult(PipeReader.Create(new ReadOnlySequence<byte>(manifest))),
         };
+    }
+
+    private IEnumerable<SourceEntry> ParallelEntries(string database)
+    {
+        var directory = DriverEntryName(database);
+        foreach (var entry in DirectoryAndManifest(database, directory))
+        {
+            yield return entry;
+        }
 
         yield return new SourceEntry { Path = $"{directory}/{MyDriverManifest.TablesDirectoryName}", Metadata = Node(MyDriverManifest.TablesDirectoryName, NodeType.Directory) };
         foreach (var table in _readOrder[database])
@@ -403,14 +412,10 @@ public sealed class MySqlSource : IBackupSource
     private IEnumerable<SourceEntry> DriverEntries(string database)
     {
         var directory = DriverEntryName(database);
-        yield return new SourceEntry { Path = directory, Metadata = Node(directory, NodeType.Directory) };
-        var manifest = JsonSerializer.SerializeToUtf8Bytes(_manifests[database], MyManifestJson.Default.MyDriverManifest);
-        yield return new SourceEntry
+        foreach (var entry in DirectoryAndManifest(database, directory))
         {
-            Path = $"{directory}/{MyDriverManifest.FileName}",
-            Metadata = Node(MyDriverManifest.FileName, NodeType.File),
-            OpenContentAsync = _ => ValueTask.FromResult(PipeReader.Create(new ReadOnlySequence<byte>(manifest))),
-        };
+            yield return entry;
+        }
 
         Task<Exception?>? producer = null;
         yield return new SourceEntry
