@@ -45,6 +45,7 @@ internal static class MyDriverData
         var format = MyRowFormat.For(database, table, columns);
         await using var command = new MySqlCommand(format.Select, connection) { CommandTimeout = 0 };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var output = new BatchedPipeWriter(writer);
         var statement = 0L;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -53,9 +54,9 @@ internal static class MyDriverData
             checksum.Add(row);
             if (statement > 0 && statement + row.Length > batchBytes)
             {
-                writer.Write(";\n"u8);
+                output.Write(";\n"u8);
                 statement = 0;
-                if ((await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted)
+                if (await output.FlushAsync(cancellationToken).ConfigureAwait(false))
                 {
                     throw new IOException("the reader stopped before the end of the dump");
                 }
@@ -65,23 +66,23 @@ internal static class MyDriverData
 
             if (statement == 0)
             {
-                writer.Write(prefix);
+                output.Write(prefix);
                 statement = prefix.Length;
             }
             else
             {
-                writer.Write(","u8);
+                output.Write(","u8);
                 statement++;
             }
 
-            writer.Write(row);
+            output.Write(row);
             statement += row.Length;
         }
 
         if (statement > 0)
         {
-            writer.Write(";\n"u8);
-            if ((await writer.FlushAsync(cancellationToken).ConfigureAwait(false)).IsCompleted)
+            output.Write(";\n"u8);
+            if (await output.FlushAsync(cancellationToken).ConfigureAwait(false))
             {
                 throw new IOException("the reader stopped before the end of the dump");
             }
@@ -163,7 +164,7 @@ internal static class MyDriverData
     }
 
     /// <summary>One value list per row, <c>(…,…)</c>, formatted by the server with QUOTE()/HEX() (what parallel backups stored and hashed before <see cref="MyRowFormat"/>).</summary>
-    private static string ServerTextQuery(string database, string table, List<(string Name, string Type, string? Charset)> columns)
+    private static string ServerTextQuery(string database, string table, List<(string Name, string Type, string? Charset, bool Nullable)> columns)
     {
         var row = $"CONCAT('(', CONCAT_WS(',', {string.Join(", ", columns.Select(c => ValueExpression(c.Name, c.Type)))}), ')')";
         return $"SELECT REPLACE(REPLACE({row}, '\\n', '\\\\n'), '\\r', '\\\\r') FROM {MyServer.QuoteIdentifier(database)}.{MyServer.QuoteIdentifier(table)}";
@@ -182,18 +183,18 @@ internal static class MyDriverData
             : $"CONVERT(QUOTE({quoted}) USING utf8mb4)";
     }
 
-    private static async Task<List<(string Name, string Type, string? Charset)>> ColumnsAsync(MySqlConnection connection, string database, string table, CancellationToken cancellationToken)
+    private static async Task<List<(string Name, string Type, string? Charset, bool Nullable)>> ColumnsAsync(MySqlConnection connection, string database, string table, CancellationToken cancellationToken)
     {
-        var columns = new List<(string, string, string?)>();
+        var columns = new List<(string, string, string?, bool)>();
         await using var command = new MySqlCommand(
-            "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @db AND TABLE_NAME = @t AND EXTRA NOT LIKE '%GENERATED%' ORDER BY ORDINAL_POSITION",
+            "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_SET_NAME, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @db AND TABLE_NAME = @t AND EXTRA NOT LIKE '%GENERATED%' ORDER BY ORDINAL_POSITION",
             connection);
         command.Parameters.AddWithValue("@db", database);
         command.Parameters.AddWithValue("@t", table);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            columns.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+            columns.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3) != "NO"));
         }
 
         return columns;

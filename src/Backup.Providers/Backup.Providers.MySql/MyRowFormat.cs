@@ -33,13 +33,15 @@ internal sealed class MyRowFormat
     private static readonly HashSet<string> Utf8Charsets = new(StringComparer.OrdinalIgnoreCase) { "utf8mb4", "utf8mb3", "utf8", "ascii" };
 
     private readonly Kind[] _kinds;
+    private readonly bool[] _nullable;
     private byte[] _row = new byte[4096];
     private byte[] _value = new byte[1024];
     private int _length;
 
-    private MyRowFormat(Kind[] kinds, string select)
+    private MyRowFormat(Kind[] kinds, bool[] nullable, string select)
     {
         _kinds = kinds;
+        _nullable = nullable;
         Select = select;
     }
 
@@ -58,14 +60,20 @@ internal sealed class MyRowFormat
     /// <summary>The last row formatted: <c>(v1,v2,…)</c> in UTF-8, valid until the next <see cref="Format"/>.</summary>
     public ReadOnlySpan<byte> Row => _row.AsSpan(0, _length);
 
-    /// <summary>The format for the stored <paramref name="columns"/> (name, DATA_TYPE, CHARACTER_SET_NAME) of <paramref name="database"/>.<paramref name="table"/>.</summary>
-    public static MyRowFormat For(string database, string table, IReadOnlyList<(string Name, string Type, string? Charset)> columns)
+    /// <summary>
+    /// The format for the stored <paramref name="columns"/> (name, DATA_TYPE, CHARACTER_SET_NAME, IS_NULLABLE) of
+    /// <paramref name="database"/>.<paramref name="table"/>. A column declared NOT NULL is read without asking the
+    /// reader whether the value is NULL: should one arrive anyway, reading it throws and the backup fails.
+    /// </summary>
+    public static MyRowFormat For(string database, string table, IReadOnlyList<(string Name, string Type, string? Charset, bool Nullable)> columns)
     {
         var kinds = new Kind[columns.Count];
+        var nullable = new bool[columns.Count];
         var select = new List<string>(columns.Count);
         for (var i = 0; i < columns.Count; i++)
         {
-            var (name, type, charset) = columns[i];
+            var (name, type, charset, mayBeNull) = columns[i];
+            nullable[i] = mayBeNull;
             var quoted = MyServer.QuoteIdentifier(name);
             (kinds[i], var expression) = type.ToLowerInvariant() switch
             {
@@ -80,7 +88,7 @@ internal sealed class MyRowFormat
             select.Add($"CAST({expression} AS BINARY)");
         }
 
-        return new MyRowFormat(kinds, $"SELECT {string.Join(", ", select)} FROM {MyServer.QuoteIdentifier(database)}.{MyServer.QuoteIdentifier(table)}");
+        return new MyRowFormat(kinds, nullable, $"SELECT {string.Join(", ", select)} FROM {MyServer.QuoteIdentifier(database)}.{MyServer.QuoteIdentifier(table)}");
     }
 
     /// <summary>Formats the reader's current row into <see cref="Row"/>.</summary>
@@ -95,20 +103,13 @@ internal sealed class MyRowFormat
                 Append((byte)',');
             }
 
-            if (reader.IsDBNull(i))
+            if (_nullable[i] && reader.IsDBNull(i))
             {
                 Append("NULL"u8);
                 continue;
             }
 
-            var length = (int)reader.GetBytes(i, 0, null, 0, 0);
-            if (_value.Length < length)
-            {
-                _value = new byte[Math.Max(length, _value.Length * 2)];
-            }
-
-            reader.GetBytes(i, 0, _value, 0, length);
-            var value = _value.AsSpan(0, length);
+            var value = Read(reader, i);
             switch (_kinds[i])
             {
                 case Kind.Number:
@@ -132,6 +133,23 @@ internal sealed class MyRowFormat
         }
 
         Append((byte)')');
+    }
+
+    /// <summary>The bytes of column <paramref name="ordinal"/>, copied in one call when they fit the buffer (most do).</summary>
+    private ReadOnlySpan<byte> Read(MySqlDataReader reader, int ordinal)
+    {
+        var length = (int)reader.GetBytes(ordinal, 0, _value, 0, _value.Length);
+        if (length == _value.Length)
+        {
+            var whole = (int)reader.GetBytes(ordinal, 0, null, 0, 0);
+            if (whole > length)
+            {
+                _value = new byte[Math.Max(whole, _value.Length * 2)];
+                length = (int)reader.GetBytes(ordinal, 0, _value, 0, whole);
+            }
+        }
+
+        return _value.AsSpan(0, length);
     }
 
     private void AppendBit(ReadOnlySpan<byte> value)
