@@ -20,22 +20,11 @@ internal static class MyDriverRestore
 
     private const string SessionSettings = "SET NAMES utf8mb4, time_zone = '+00:00', FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, SQL_NOTES = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'";
 
-    /// <summary>Restores a driver-only dump (one data.sql) or a parallel one (tables/*.sql, loaded on up to <paramref name="jobs"/> connections at once).</summary>
-    public static async Task RestoreAsync(BackupRepository repository, MyServer server, TreeNode directory, string target, int jobs, CancellationToken cancellationToken)
+    /// <summary>Restores a driver-only dump (one data.sql) or a parallel one (tables/*.sql, loaded on up to <paramref name="jobs"/> connections at once), checked by <see cref="MyDriverDump.OpenAsync"/>.</summary>
+    public static async Task RestoreAsync(BackupRepository repository, MyServer server, MyDriverDump dump, string target, int jobs, CancellationToken cancellationToken)
     {
-        var files = (await SnapshotFiles.ChildrenAsync(repository, directory, cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
-        var dataNode = files.GetValueOrDefault(MyDriverManifest.DataFileName);
-        var tablesNode = files.GetValueOrDefault(MyDriverManifest.TablesDirectoryName);
-        if (!files.TryGetValue(MyDriverManifest.FileName, out var manifestNode) || (dataNode is null && tablesNode?.Subtree is null))
-        {
-            throw new DatabaseRestoreException($"The driver-only dump '{directory.Name}' lacks {MyDriverManifest.FileName} or its data ({MyDriverManifest.DataFileName} or {MyDriverManifest.TablesDirectoryName}/).");
-        }
-
-        using var buffer = new MemoryStream();
-        await repository.Content.CopyToAsync(manifestNode, buffer, cancellationToken).ConfigureAwait(false);
-        var manifest = JsonSerializer.Deserialize(buffer.ToArray(), MyManifestJson.Default.MyDriverManifest)
-            ?? throw new DatabaseRestoreException("The driver-only dump has an empty manifest.");
-
+        var manifest = dump.Manifest;
+        var dataNode = dump.Data;
         await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -60,10 +49,10 @@ internal static class MyDriverRestore
                     deferred[MyDriverManifest.TableFileName(table.Name)] = (table.Name, split);
                 }
 
-                await LoadTablesAsync(repository, server, tablesNode!, target, jobs, deferred, cancellationToken).ConfigureAwait(false);
+                await LoadTablesAsync(repository, server, dump.TableFiles, target, jobs, deferred, cancellationToken).ConfigureAwait(false);
                 foreach (var (table, keys) in deferred.Values.Where(d => d.Keys.Keys.Count > 0))
                 {
-                    // A table without a data file (none left by LoadTablesAsync) still gets its keys.
+                    // Only a table LoadTablesAsync did not build keys for is left here (every table has a file, so none, as it stands).
                     await ExecuteAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table)} {string.Join(", ", keys.Keys)}", cancellationToken).ConfigureAwait(false);
                 }
 
@@ -91,10 +80,9 @@ internal static class MyDriverRestore
     }
 
     /// <summary>Loads every table file of a parallel dump, the largest first, each on the next free one of <paramref name="jobs"/> connections; the first failure stops the others.</summary>
-    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, TreeNode tablesNode, string target, int jobs, Dictionary<string, (string Table, MyDeferredKeys Keys)> deferred, CancellationToken cancellationToken)
+    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, IReadOnlyList<(TreeNode File, string Table)> tableFiles, string target, int jobs, Dictionary<string, (string Table, MyDeferredKeys Keys)> deferred, CancellationToken cancellationToken)
     {
-        var queue = new Queue<TreeNode>((await SnapshotFiles.ChildrenAsync(repository, tablesNode, cancellationToken).ConfigureAwait(false))
-            .Where(n => n.Type == NodeType.File).OrderByDescending(n => n.Size));
+        var queue = new Queue<TreeNode>(tableFiles.Select(t => t.File).OrderByDescending(n => n.Size));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         async Task WorkAsync()
         {

@@ -50,7 +50,17 @@ public sealed class MySqlRestorer
         var driver = snapshot.Metadata.GetValueOrDefault($"{MySqlSource.KindName}.method") is "driver" or "parallel";
         var tool = driver ? null : server.LocateTool("mariadb", "mysql");
         var started = Stopwatch.GetTimestamp();
-        var node = await SnapshotFiles.FindAsync(_repository, snapshot, snapshot.Metadata[$"{MySqlSource.KindName}.entry.{source}"], cancellationToken).ConfigureAwait(false);
+        var entry = SnapshotDatabases.EntryOf(snapshot, MySqlSource.KindName, source);
+        var node = await SnapshotFiles.FindAsync(_repository, snapshot, entry, cancellationToken).ConfigureAwait(false);
+
+        // The dump is checked as far as it can be before the target database is created (or an existing one dropped),
+        // so that a damaged or altered snapshot fails with what is wrong with it and costs nothing.
+        var driverDump = driver ? await MyDriverDump.OpenAsync(_repository, node, entry, cancellationToken).ConfigureAwait(false) : null;
+        if (!driver && node.Type != NodeType.File)
+        {
+            throw DumpDirectory.Damaged($"The dump '{entry}' is not a file, as its snapshot's method says it is");
+        }
+
         await using (var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false))
         {
             await using var exists = new MySqlCommand("SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = @db", admin);
@@ -79,7 +89,7 @@ public sealed class MySqlRestorer
 
         if (driver)
         {
-            await MyDriverRestore.RestoreAsync(_repository, server, node, target, options.Jobs, cancellationToken).ConfigureAwait(false);
+            await MyDriverRestore.RestoreAsync(_repository, server, driverDump!, target, options.Jobs, cancellationToken).ConfigureAwait(false);
             var elapsed = Stopwatch.GetElapsedTime(started);
             Log.Restored(_logger, source, target, elapsed.TotalSeconds);
             return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = elapsed, Bytes = await DriverDumpBytesAsync(node, cancellationToken).ConfigureAwait(false) };

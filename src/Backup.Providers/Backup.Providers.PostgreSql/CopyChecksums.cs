@@ -40,9 +40,13 @@ internal static class CopyChecksums
     }
 
     /// <summary>Every table, sequence and the large objects of the database <paramref name="connection"/> is on, measured as a parallel backup measures them.</summary>
-    public static async Task<List<TableChecksum>> MeasureAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    public static Task<List<TableChecksum>> MeasureAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        MeasureAsync(connection, legacyNames: false, cancellationToken);
+
+    /// <summary>As <see cref="MeasureAsync(NpgsqlConnection, CancellationToken)"/>; with <paramref name="legacyNames"/> under the names snapshots written before <see cref="PgTableKey"/> recorded.</summary>
+    public static async Task<List<TableChecksum>> MeasureAsync(NpgsqlConnection connection, bool legacyNames, CancellationToken cancellationToken)
     {
-        var result = await PgChecksums.MeasureAsync(connection, tables: false, cancellationToken).ConfigureAwait(false);
+        var result = await PgChecksums.MeasureAsync(connection, tables: false, legacyNames, cancellationToken).ConfigureAwait(false);
         var manifest = await DriverManifest.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
         foreach (var table in manifest.Tables)
         {
@@ -55,7 +59,7 @@ internal static class CopyChecksums
                 }
             }
 
-            result.Add(new TableChecksum { Table = $"{table.Schema}.{table.Name}", Rows = checksum.Rows, Checksum = checksum.Value });
+            result.Add(new TableChecksum { Table = PgTableKey.Table(table.Schema, table.Name, legacyNames), Rows = checksum.Rows, Checksum = checksum.Value });
         }
 
         return result;

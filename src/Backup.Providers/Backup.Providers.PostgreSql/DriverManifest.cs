@@ -36,15 +36,15 @@ internal sealed record DriverManifest(int Version, string SchemaSource, IReadOnl
         return new DriverManifest(1, "catalog", tables, sequences);
     }
 
-    /// <summary>Each table's size on disk (heap and TOAST), by "schema.name": the parallel method reads the largest first.</summary>
-    public static async Task<Dictionary<string, long>> TableSizesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>Each table's size on disk (heap and TOAST), by schema and name: the parallel method reads the largest first.</summary>
+    public static async Task<Dictionary<(string Schema, string Name), long>> TableSizesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using var command = new NpgsqlCommand($"SELECT n.nspname || '.' || c.relname, pg_table_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND {UserSchemaFilter}", connection);
+        var sizes = new Dictionary<(string Schema, string Name), long>();
+        await using var command = new NpgsqlCommand($"SELECT n.nspname, c.relname, pg_table_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND c.relpersistence <> 't' AND {UserSchemaFilter}", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            sizes[reader.GetString(0)] = reader.GetInt64(1);
+            sizes[(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
         }
 
         return sizes;

@@ -15,10 +15,13 @@ internal static class PgChecksums
 
     /// <summary>User tables (plain and partitions; partitioned parents would count their rows twice), sequences, and large objects as one pseudo-table.</summary>
     public static Task<List<TableChecksum>> MeasureAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        MeasureAsync(connection, tables: true, cancellationToken);
+        MeasureAsync(connection, tables: true, legacyNames: false, cancellationToken);
 
-    /// <summary>As <see cref="MeasureAsync(NpgsqlConnection, CancellationToken)"/>; without <paramref name="tables"/> only sequences and large objects (the tables' checksums then come from their COPY streams: <see cref="CopyChecksum"/>).</summary>
-    public static async Task<List<TableChecksum>> MeasureAsync(NpgsqlConnection connection, bool tables, CancellationToken cancellationToken)
+    /// <summary>
+    /// As <see cref="MeasureAsync(NpgsqlConnection, CancellationToken)"/>; without <paramref name="tables"/> only sequences and large objects (the tables' checksums then come from their COPY streams: <see cref="CopyChecksum"/>);
+    /// with <paramref name="legacyNames"/> under the names snapshots written before <see cref="PgTableKey"/> recorded.
+    /// </summary>
+    public static async Task<List<TableChecksum>> MeasureAsync(NpgsqlConnection connection, bool tables, bool legacyNames, CancellationToken cancellationToken)
     {
         await using (var settings = new NpgsqlCommand(SessionSettings, connection))
         {
@@ -51,7 +54,7 @@ internal static class PgChecksums
             var sql = kind == 'S'
                 ? $"SELECT 1::bigint, md5(last_value::text || ':' || is_called::text) FROM {qualified}"
                 : $"SELECT count(*), md5(coalesce(sum(('x' || left(md5(t::text), 16))::bit(64)::bigint::numeric), 0)::text) FROM ONLY {qualified} t";
-            result.Add(await QueryAsync(connection, sql, kind == 'S' ? $"{schema}.{name} (sequence)" : $"{schema}.{name}", cancellationToken).ConfigureAwait(false));
+            result.Add(await QueryAsync(connection, sql, kind == 'S' ? PgTableKey.Sequence(schema, name, legacyNames) : PgTableKey.Table(schema, name, legacyNames), cancellationToken).ConfigureAwait(false));
         }
 
         var largeObjects = await QueryAsync(connection,

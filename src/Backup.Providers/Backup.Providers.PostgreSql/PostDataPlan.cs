@@ -30,7 +30,7 @@ internal sealed class PostDataPlan
     /// <summary>No early entries: the whole post-data section in the final pass.</summary>
     public static PostDataPlan None { get; } = new(new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal), string.Empty);
 
-    /// <summary>Per table ("schema.name"), the listing lines (<c>pg_restore -L</c> input) to restore right after its rows.</summary>
+    /// <summary>Per table (by <see cref="PgTableKey.Table"/>: "schema.name" unless that is ambiguous), the listing lines (<c>pg_restore -L</c> input) to restore right after its rows.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Early { get; }
 
     /// <summary>The listing without the early entries, for the final pass (empty when <see cref="Early"/> is).</summary>
@@ -66,7 +66,7 @@ internal sealed class PostDataPlan
             {
                 foreach (var name in NameForms(table.Name))
                 {
-                    forms.Add(($"{schema}.{name}", $"{table.Schema}.{table.Name}"));
+                    forms.Add(($"{schema}.{name}", PgTableKey.Table(table.Schema, table.Name)));
                 }
             }
         }

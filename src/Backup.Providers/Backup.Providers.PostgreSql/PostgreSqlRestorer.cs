@@ -64,8 +64,27 @@ public sealed class PostgreSqlRestorer
             throw new ArgumentException($"Selective restores need a custom-format or parallel snapshot; this one is '{format}'.", nameof(options));
         }
 
+        if (format is not ("custom" or "plain" or "copy-binary" or PostgreSqlSource.ParallelFormat))
+        {
+            throw new DatabaseRestoreException($"Unknown dump format '{format}'; a newer version of this library may have written the snapshot.");
+        }
+
         var started = Stopwatch.GetTimestamp();
-        var node = await SnapshotFiles.FindAsync(_repository, snapshot, snapshot.Metadata[$"{PostgreSqlSource.KindName}.entry.{source}"], cancellationToken).ConfigureAwait(false);
+        var entry = SnapshotDatabases.EntryOf(snapshot, PostgreSqlSource.KindName, source);
+        var node = await SnapshotFiles.FindAsync(_repository, snapshot, entry, cancellationToken).ConfigureAwait(false);
+
+        // The dump is checked as far as it can be before the target database is created, so that a damaged or altered
+        // snapshot fails with what is wrong with it and leaves nothing behind.
+        PgDriverDump? driverDump = null;
+        if (format is "copy-binary" or PostgreSqlSource.ParallelFormat)
+        {
+            driverDump = await PgDriverDump.OpenAsync(_repository, node, entry, parallel: format == PostgreSqlSource.ParallelFormat, options.Tables, cancellationToken).ConfigureAwait(false);
+        }
+        else if (node.Type != NodeType.File)
+        {
+            throw DumpDirectory.Damaged($"The dump '{entry}' is not a file, as its snapshot's format ({format}) says it is");
+        }
+
         int serverVersionNum;
         string? pgOptions;
         await using (var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false))
@@ -102,13 +121,11 @@ public sealed class PostgreSqlRestorer
                 await PsqlAsync(server, serverVersionNum, node, target, pgOptions, cancellationToken).ConfigureAwait(false);
                 break;
             case "copy-binary":
-                await DriverRestoreAsync(server, node, target, options.Clean, cancellationToken).ConfigureAwait(false);
-                break;
-            case PostgreSqlSource.ParallelFormat:
-                await ParallelRestoreAsync(server, serverVersionNum, node, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
+                await DriverRestoreAsync(server, driverDump!, target, options.Clean, cancellationToken).ConfigureAwait(false);
                 break;
             default:
-                throw new DatabaseRestoreException($"Unknown dump format '{format}'.");
+                await ParallelRestoreAsync(server, serverVersionNum, driverDump!, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
+                break;
         }
 
         var duration = Stopwatch.GetElapsedTime(started);
@@ -202,12 +219,9 @@ public sealed class PostgreSqlRestorer
     }
 
     /// <summary>Driver-only dumps: pre-data schema, every table's binary COPY, sequence positions, post-data schema — all in one transaction.</summary>
-    private async Task DriverRestoreAsync(PgServer server, TreeNode directory, string target, bool clean, CancellationToken cancellationToken)
+    private async Task DriverRestoreAsync(PgServer server, PgDriverDump dump, string target, bool clean, CancellationToken cancellationToken)
     {
-        var files = (await SnapshotFiles.ChildrenAsync(_repository, directory, cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
-        var manifest = JsonSerializer.Deserialize(await ReadSmallAsync(files["manifest.json"], cancellationToken).ConfigureAwait(false), PgManifestJson.Default.DriverManifest)
-            ?? throw new DatabaseRestoreException("The driver-only dump has an empty manifest.");
-        var tables = (await SnapshotFiles.ChildrenAsync(_repository, files["tables"], cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var manifest = dump.Manifest;
         if (clean)
         {
             throw new DatabaseRestoreException("Driver-only dumps restore into a new database only; drop the target first.");
@@ -217,11 +231,11 @@ public sealed class PostgreSqlRestorer
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await ExecuteScriptAsync(connection, await ReadSmallAsync(files["pre-data.sql"], cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await ExecuteScriptAsync(connection, await dump.ReadScriptAsync(PgDriverDump.PreDataFile, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             foreach (var table in manifest.Tables)
             {
                 await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY {PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)} FROM STDIN (FORMAT binary)", cancellationToken).ConfigureAwait(false);
-                await _repository.Content.CopyToAsync(tables[table.File], copy, cancellationToken).ConfigureAwait(false);
+                await _repository.Content.CopyToAsync(dump.TableFiles[table.File], copy, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var sequence in manifest.Sequences)
@@ -233,7 +247,7 @@ public sealed class PostgreSqlRestorer
                 await setval.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await ExecuteScriptAsync(connection, await ReadSmallAsync(files["post-data.sql"], cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await ExecuteScriptAsync(connection, await dump.ReadScriptAsync(PgDriverDump.PostDataFile, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex)
@@ -250,16 +264,14 @@ public sealed class PostgreSqlRestorer
     /// values, and pg_restore -j builds indexes, constraints and triggers from the small schema archive (in a
     /// private temporary file, as -j needs). Not one transaction: a failure leaves a partly restored database.
     /// </summary>
-    private async Task ParallelRestoreAsync(PgServer server, int serverVersionNum, TreeNode directory, string target, PostgreSqlRestoreOptions options, string? pgOptions, CancellationToken cancellationToken)
+    private async Task ParallelRestoreAsync(PgServer server, int serverVersionNum, PgDriverDump dump, string target, PostgreSqlRestoreOptions options, string? pgOptions, CancellationToken cancellationToken)
     {
-        var files = (await SnapshotFiles.ChildrenAsync(_repository, directory, cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
-        var manifest = JsonSerializer.Deserialize(await ReadSmallAsync(files["manifest.json"], cancellationToken).ConfigureAwait(false), PgManifestJson.Default.DriverManifest)
-            ?? throw new DatabaseRestoreException("The parallel snapshot has an empty manifest.");
-        var tableFiles = (await SnapshotFiles.ChildrenAsync(_repository, files["tables"], cancellationToken).ConfigureAwait(false)).ToDictionary(n => n.Name, StringComparer.Ordinal);
-        var selected = options.Tables.Count == 0 ? manifest.Tables : [.. manifest.Tables.Where(t => options.Tables.Contains(t.Name, StringComparer.Ordinal))];
+        var manifest = dump.Manifest;
+        var tableFiles = dump.TableFiles;
+        var selected = dump.Selected;
         var tool = await server.LocateToolAsync("pg_restore", serverVersionNum, cancellationToken).ConfigureAwait(false);
         using var schema = new TempFile(Path.Combine(options.TempDirectory ?? Path.GetTempPath(), $"backup-restore-{Guid.NewGuid():N}.schema.dump"));
-        await SnapshotFiles.WriteToPrivateFileAsync(_repository, files["schema.dump"], schema.Path, cancellationToken).ConfigureAwait(false);
+        await SnapshotFiles.WriteToPrivateFileAsync(_repository, dump.Directory.File(PgDriverDump.SchemaFile), schema.Path, cancellationToken).ConfigureAwait(false);
         using var environment = await server.CreateToolEnvironmentAsync(target, pgOptions, cancellationToken).ConfigureAwait(false);
 
         try
@@ -280,7 +292,7 @@ public sealed class PostgreSqlRestorer
                 : PostDataPlan.None;
             await LoadTablesAsync(server, target, selected, tableFiles, options.Jobs, async (table, ct) =>
             {
-                if (plan.Early.TryGetValue($"{table.Schema}.{table.Name}", out var entries))
+                if (plan.Early.TryGetValue(PgTableKey.Table(table.Schema, table.Name), out var entries))
                 {
                     using var list = await Providers.Secrets.WritePrivateFileAsync(string.Join('\n', entries) + "\n", ".list", ct).ConfigureAwait(false);
                     await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, 1, list.Path, ct).ConfigureAwait(false);
@@ -433,13 +445,6 @@ public sealed class PostgreSqlRestorer
 
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
-    }
-
-    private async Task<string> ReadSmallAsync(TreeNode node, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        await _repository.Content.CopyToAsync(node, buffer, cancellationToken).ConfigureAwait(false);
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     /// <summary>Runs a pg_dump plain script through the driver; psql meta-commands (\restrict, \connect) are dropped, everything else is SQL.</summary>

@@ -135,6 +135,12 @@ public sealed class PostgreSqlSource : IBackupSource
                     facts[$"{KindName}.checksum_kind"] = CopyChecksum.Kind;
                 }
 
+                if (_options.RecordChecksums)
+                {
+                    // Old snapshots have no such key either: their checksums name every relation "schema.name".
+                    facts[PgTableKey.MetadataKey] = PgTableKey.Quoted;
+                }
+
                 foreach (var pinned in _databases)
                 {
                     facts[$"{KindName}.entry.{pinned.Name}"] = EntryName(pinned.Name, _method, _options.Format);
@@ -142,7 +148,7 @@ public sealed class PostgreSqlSource : IBackupSource
                     if (_options.RecordChecksums)
                     {
                         // The parallel method measures only sequences and large objects here; its tables are measured as they stream.
-                        pinned.Checksums = await PgChecksums.MeasureAsync(pinned.Connection, tables: _method != PostgreSqlBackupMethod.Parallel, cancellationToken).ConfigureAwait(false);
+                        pinned.Checksums = await PgChecksums.MeasureAsync(pinned.Connection, tables: _method != PostgreSqlBackupMethod.Parallel, legacyNames: false, cancellationToken).ConfigureAwait(false);
                         if (_method != PostgreSqlBackupMethod.Parallel)
                         {
                             ChecksumMetadata.Write(facts, KindName, pinned.Name, pinned.Checksums);
@@ -374,7 +380,7 @@ public sealed class PostgreSqlSource : IBackupSource
         yield return BytesEntry($"{directory}/manifest.json", JsonSerializer.SerializeToUtf8Bytes(manifest, PgManifestJson.Default.DriverManifest));
         yield return ToolEntry($"{directory}/schema.dump", _pgDump!, ["--format=custom", "--schema-only", "--compress=0", $"--snapshot={database.SnapshotId}", "--no-password"], database.Name);
         yield return new SourceEntry { Path = $"{directory}/tables", Metadata = new TreeNode { Name = "tables", Type = NodeType.Directory, Mode = 0b111_000_000 } };
-        foreach (var table in manifest.Tables.OrderByDescending(t => sizes.GetValueOrDefault($"{t.Schema}.{t.Name}")))
+        foreach (var table in manifest.Tables.OrderByDescending(t => sizes.GetValueOrDefault((t.Schema, t.Name))))
         {
             yield return CopyEntry($"{directory}/tables/{table.File}", database, table, _options.RecordChecksums);
         }
@@ -458,7 +464,7 @@ public sealed class PostgreSqlSource : IBackupSource
                         throw new BackupSourceException($"COPY of {table.Schema}.{table.Name} in '{database.Name}' ended without its trailer: the stream is incomplete.");
                     }
 
-                    database.Streamed[table.File] = new TableChecksum { Table = $"{table.Schema}.{table.Name}", Rows = measured.Rows, Checksum = measured.Value };
+                    database.Streamed[table.File] = new TableChecksum { Table = PgTableKey.Table(table.Schema, table.Name), Rows = measured.Rows, Checksum = measured.Value };
                 }
             },
         };

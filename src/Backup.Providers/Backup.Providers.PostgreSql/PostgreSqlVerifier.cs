@@ -39,23 +39,26 @@ public sealed class PostgreSqlVerifier
         var notes = snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.globals") == "globals.sql"
             ? new[] { "globals (roles, tablespaces) are not restored into the scratch server" }
             : [];
-        return new Scratch(new PgServer(options), new PostgreSqlRestorer(_repository, _logger), options, ChecksumKindOf(snapshot))
+        return new Scratch(new PgServer(options), new PostgreSqlRestorer(_repository, _logger), options, ChecksumKindOf(snapshot), PgTableKey.IsLegacy(snapshot.Metadata))
             .VerifyAsync(snapshot, databases, options.ScratchDatabasePrefix, notes, cancellationToken);
     }
 
     /// <summary>Compares the database <paramref name="target"/>, restored from <paramref name="database"/> of <paramref name="snapshot"/>, with the recorded checksums and runs amcheck; it stays.</summary>
     internal static Task<VerificationReport> CompareAsync(Snapshot snapshot, string database, string target, PostgreSqlVerifyOptions options, CancellationToken cancellationToken) =>
-        new Scratch(new PgServer(options), null, options, ChecksumKindOf(snapshot)).CompareAsync(snapshot, database, target, cancellationToken);
+        new Scratch(new PgServer(options), null, options, ChecksumKindOf(snapshot), PgTableKey.IsLegacy(snapshot.Metadata)).CompareAsync(snapshot, database, target, cancellationToken);
 
     /// <summary>Drops <paramref name="database"/> (WITH (FORCE)) if it exists.</summary>
     internal static Task DropAsync(string database, PostgreSqlVerifyOptions options, CancellationToken cancellationToken) =>
-        new Scratch(new PgServer(options), null, options, null).DropDatabaseAsync(database, cancellationToken);
+        new Scratch(new PgServer(options), null, options, null, legacyNames: false).DropDatabaseAsync(database, cancellationToken);
 
     /// <summary>How the snapshot's checksums were taken: from COPY streams (<see cref="CopyChecksum.Kind"/>), or, when not recorded (every older snapshot), as SQL text (<see cref="PgChecksums"/>).</summary>
     private static string? ChecksumKindOf(Snapshot snapshot) => snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.checksum_kind");
 
-    /// <summary>PostgreSQL's part of a test restore: pg_restore into the scratch database, PgChecksums, amcheck, DROP … WITH (FORCE).</summary>
-    private sealed class Scratch(PgServer server, PostgreSqlRestorer? restorer, PostgreSqlVerifyOptions options, string? checksumKind) : ScratchVerifier<NpgsqlConnection>
+    /// <summary>
+    /// PostgreSQL's part of a test restore: pg_restore into the scratch database, PgChecksums, amcheck, DROP … WITH (FORCE).
+    /// <paramref name="legacyNames"/>: the snapshot names its checksums' relations as versions before <see cref="PgTableKey"/> did.
+    /// </summary>
+    private sealed class Scratch(PgServer server, PostgreSqlRestorer? restorer, PostgreSqlVerifyOptions options, string? checksumKind, bool legacyNames) : ScratchVerifier<NpgsqlConnection>
     {
         protected override string Kind => PostgreSqlSource.KindName;
 
@@ -80,8 +83,8 @@ public sealed class PostgreSqlVerifier
 
         protected override async Task<IReadOnlyList<TableChecksum>> MeasureAsync(NpgsqlConnection connection, string scratch, CancellationToken cancellationToken) => checksumKind switch
         {
-            null => await PgChecksums.MeasureAsync(connection, cancellationToken).ConfigureAwait(false),
-            CopyChecksum.Kind => await CopyChecksums.MeasureAsync(connection, cancellationToken).ConfigureAwait(false),
+            null => await PgChecksums.MeasureAsync(connection, tables: true, legacyNames, cancellationToken).ConfigureAwait(false),
+            CopyChecksum.Kind => await CopyChecksums.MeasureAsync(connection, legacyNames, cancellationToken).ConfigureAwait(false),
             _ => throw new DatabaseRestoreException($"The snapshot's checksums are of an unknown kind '{checksumKind}'; a newer version of this library wrote it."),
         };
 

@@ -20,6 +20,12 @@ internal static class SnapshotDatabases
         return JsonSerializer.Deserialize(json, list) ?? [];
     }
 
+    /// <summary>The path of <paramref name="database"/>'s dump in the snapshot, recorded under <c>&lt;kind&gt;.entry.&lt;database&gt;</c>.</summary>
+    /// <exception cref="DatabaseRestoreException">The snapshot lists the database but records no dump of it.</exception>
+    public static string EntryOf(Snapshot snapshot, string kind, string database) =>
+        snapshot.Metadata.GetValueOrDefault($"{kind}.entry.{database}")
+        ?? throw new DatabaseRestoreException($"Snapshot {snapshot.Id} lists database '{database}' but records no dump of it ({kind}.entry.{database}): the snapshot is damaged or was altered. Restore from another snapshot.");
+
     /// <summary>The database to restore: <paramref name="requested"/>, or the snapshot's only one; <paramref name="paramName"/> names the caller's options in an error.</summary>
     /// <exception cref="ArgumentException">None was requested from a multi-database snapshot, or the requested one is not in it.</exception>
     public static string Pick(Snapshot snapshot, IReadOnlyList<string> databases, string? requested, string paramName)
