@@ -1,4 +1,5 @@
 using Backup.Core.Pipeline;
+using Backup.Core.Sources;
 using Backup.Providers.MySql;
 using Backup.Providers.Tests.Servers;
 using Microsoft.Extensions.Logging;
@@ -259,6 +260,26 @@ public sealed class MySqlParallelTests(MariaDbFixture fixture, ITestOutputHelper
         output.WriteLine(error.Message);
         error.Message.Should().Contain($"'{database}.child'").And.NotContain("Lim-1-pass");
         (await repo.CountSnapshotsAsync()).Should().Be(1, "only the first backup wrote a snapshot");
+    }
+
+    [SkippableFact]
+    public async Task A_parallel_backup_asks_for_fast_compression_of_its_table_files_only()
+    {
+        var server = fixture.Require();
+        var database = await CreateAsync(server, "fast");
+        await using var source = new MySqlSource(ParallelOptions(server, database));
+        await source.PrepareAsync();
+
+        var entries = new List<SourceEntry>();
+        await foreach (var entry in source.ReadEntriesAsync(new SourceContext()))
+        {
+            entries.Add(entry);
+        }
+
+        entries.Where(e => e.PreferFastCompression).Select(e => e.Path).Should().NotBeEmpty()
+            .And.OnlyContain(p => p.EndsWith(".sql", StringComparison.Ordinal), "the rows are machine-made SQL text, where zstd level 1 stores about what level 2 does");
+        entries.Where(e => e.OpenContentAsync is not null && e.Path.EndsWith(".sql", StringComparison.Ordinal)).Should().OnlyContain(e => e.PreferFastCompression);
+        entries.Single(e => e.Path.EndsWith("manifest.json", StringComparison.Ordinal)).PreferFastCompression.Should().BeFalse();
     }
 
     private const string EveryType = """

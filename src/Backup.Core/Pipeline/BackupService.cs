@@ -397,7 +397,7 @@ public sealed class BackupService
                 {
                     await foreach (var chunk in ContentChunker.ReadChunksAsync(reader, repository.Chunker, repository.Blobs.BufferPool, cancellationToken).ConfigureAwait(false))
                     {
-                        content.Add(await Writer.AddBlobAsync(chunk, BlobType.Data, cancellationToken).ConfigureAwait(false));
+                        content.Add(await Writer.AddBlobAsync(chunk, BlobType.Data, entry.PreferFastCompression, cancellationToken).ConfigureAwait(false));
                         size += chunk.Length;
                         Interlocked.Add(ref _bytesRead, chunk.Length);
                     }

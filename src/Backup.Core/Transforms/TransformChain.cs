@@ -77,7 +77,7 @@ internal sealed class TransformChain
     /// Encodes <paramref name="data"/> into <paramref name="destination"/>, using <paramref name="scratch"/> (which the
     /// caller keeps and reuses) for the first intermediate result instead of renting one per call.
     /// </summary>
-    internal void EncodeTo(ReadOnlySpan<byte> data, ReadOnlySpan<byte> objectId, IBufferWriter<byte> destination, PooledBufferWriter? scratch)
+    internal void EncodeTo(ReadOnlySpan<byte> data, ReadOnlySpan<byte> objectId, IBufferWriter<byte> destination, PooledBufferWriter? scratch, bool preferSpeed = false)
     {
         // Intermediate buffers are needed only for transforms that do not write to the destination (encryption, last,
         // does), with room for data that does not shrink: usually one, and never one that must grow.
@@ -100,7 +100,7 @@ internal sealed class TransformChain
                     // Encryption always applies, so the header is known before it runs and it can write straight
                     // into the destination: one copy of every blob fewer on the hot path.
                     destination.Write(HeaderFor(applied));
-                    if (!encoder.TryEncode(input, destination, new TransformContext(aad, int.MaxValue)))
+                    if (!encoder.TryEncode(input, destination, new TransformContext(aad, int.MaxValue) { PreferSpeed = preferSpeed }))
                     {
                         throw new InvalidOperationException($"Authenticated encryption '{encoder.Name}' declined to encode; it must always apply.");
                     }
@@ -113,7 +113,7 @@ internal sealed class TransformChain
                     ? second ??= new PooledBufferWriter(room, _pool)
                     : first ??= new PooledBufferWriter(room, _pool);
                 next.Reset();
-                if (encoder.TryEncode(input, next, new TransformContext(aad, int.MaxValue)))
+                if (encoder.TryEncode(input, next, new TransformContext(aad, int.MaxValue) { PreferSpeed = preferSpeed }))
                 {
                     current = next;
                     input = current.WrittenSpan;

@@ -6,4 +6,11 @@ namespace Backup.Core.Transforms;
 /// binds its output to them, so a stored object cannot be swapped for another.
 /// </param>
 /// <param name="MaxDecodedLength">The most bytes a decoder may produce; more means the object is malformed.</param>
-public readonly record struct TransformContext(ReadOnlyMemory<byte> AssociatedData, int MaxDecodedLength);
+public readonly record struct TransformContext(ReadOnlyMemory<byte> AssociatedData, int MaxDecodedLength)
+{
+    /// <summary>
+    /// The object's content asked to be encoded for speed (<see cref="Sources.SourceEntry.PreferFastCompression"/>): a
+    /// compressor may use a faster setting. Decoding ignores it.
+    /// </summary>
+    public bool PreferSpeed { get; init; }
+}

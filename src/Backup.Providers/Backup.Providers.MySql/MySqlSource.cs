@@ -345,6 +345,7 @@ public sealed class MySqlSource : IBackupSource
             {
                 Path = $"{directory}/{MyDriverManifest.TablesDirectoryName}/{file}",
                 Metadata = Node(file, NodeType.File),
+                PreferFastCompression = true,
                 OpenContentAsync = cancellationToken =>
                 {
                     var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
@@ -422,6 +423,7 @@ public sealed class MySqlSource : IBackupSource
         {
             Path = $"{directory}/{MyDriverManifest.DataFileName}",
             Metadata = Node(MyDriverManifest.DataFileName, NodeType.File),
+            PreferFastCompression = true,
             OpenContentAsync = cancellationToken =>
             {
                 var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
@@ -477,6 +479,7 @@ public sealed class MySqlSource : IBackupSource
                 Path = name,
                 Metadata = new TreeNode { Name = name, Type = NodeType.File, Mode = 0b110_000_000, MtimeNs = (DateTimeOffset.UtcNow.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100 },
                 OpenContentAsync = _ => ValueTask.FromResult(output),
+                PreferFastCompression = true,
                 CompleteAsync = async ct =>
                 {
                     var outcome = await process.WaitAsync(ct).ConfigureAwait(false);

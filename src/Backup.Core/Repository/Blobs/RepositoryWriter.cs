@@ -93,18 +93,25 @@ internal sealed class RepositoryWriter : IAsyncDisposable
             return id;
         }
 
-        await QueueAsync(id, type, content, content.Memory, cancellationToken).ConfigureAwait(false);
+        await QueueAsync(id, type, content, content.Memory, preferSpeed: false, cancellationToken).ConfigureAwait(false);
         return id;
     }
 
     /// <summary>Stores a blob unless it is already stored; copies <paramref name="content"/> only when it is new.</summary>
-    public async ValueTask<BlobId> AddBlobAsync(ReadOnlyMemory<byte> content, BlobType type, CancellationToken cancellationToken = default)
+    public ValueTask<BlobId> AddBlobAsync(ReadOnlyMemory<byte> content, BlobType type, CancellationToken cancellationToken = default) =>
+        AddBlobAsync(content, type, preferSpeed: false, cancellationToken);
+
+    /// <summary>
+    /// Stores a blob unless it is already stored, encoded for speed when <paramref name="preferSpeed"/>
+    /// (<see cref="TransformContext.PreferSpeed"/>); copies <paramref name="content"/> only when it is new.
+    /// </summary>
+    internal async ValueTask<BlobId> AddBlobAsync(ReadOnlyMemory<byte> content, BlobType type, bool preferSpeed, CancellationToken cancellationToken)
     {
         // Hashed where it lies, so a blob already stored (most of a re-backup) is never copied.
         var id = _blobs.ComputeId(content.Span);
         if (Claim(id))
         {
-            await QueueAsync(id, type, null, content, cancellationToken).ConfigureAwait(false);
+            await QueueAsync(id, type, null, content, preferSpeed, cancellationToken).ConfigureAwait(false);
         }
 
         return id;
@@ -213,7 +220,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
                 using (job.Content)
                 {
                     encoded.Reset();
-                    _blobs.Chain.EncodeTo(job.Content.Span, job.Id.ToArray(), encoded, scratch);
+                    _blobs.Chain.EncodeTo(job.Content.Span, job.Id.ToArray(), encoded, scratch, job.PreferSpeed);
 
                     // Adding and handing off a full pack is one step for one worker at a time: a worker waiting to
                     // hand off a full pack holds the others back, so at most one pack fills, one waits and one
@@ -369,7 +376,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     /// Hands a new blob to the encoders once one of the limited slots for blobs in flight is free; the content is
     /// copied (when not <paramref name="owned"/>) only then, so waiting callers hold no copies.
     /// </summary>
-    private async Task QueueAsync(BlobId id, BlobType type, PooledBuffer? owned, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    private async Task QueueAsync(BlobId id, BlobType type, PooledBuffer? owned, ReadOnlyMemory<byte> content, bool preferSpeed, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         var buffer = owned;
@@ -387,7 +394,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
                 content.Span.CopyTo(buffer.Span);
             }
 
-            await _jobs.Writer.WriteAsync(new Job(id, type, buffer), linked.Token).ConfigureAwait(false);
+            await _jobs.Writer.WriteAsync(new Job(id, type, buffer, preferSpeed), linked.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -536,7 +543,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
         }
     }
 
-    private readonly record struct Job(BlobId Id, BlobType Type, PooledBuffer Content);
+    private readonly record struct Job(BlobId Id, BlobType Type, PooledBuffer Content, bool PreferSpeed);
 
     /// <summary>A pack being filled: blobs appended to its sink as they come, the header and trailer at the end, named by the hash of it all.</summary>
     private sealed class PackBuilder(IStagedObject sink) : IAsyncDisposable
