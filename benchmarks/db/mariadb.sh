@@ -123,6 +123,23 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 fingerprint() { "${SQL[@]}" "$1" -e "SELECT (SELECT COUNT(*) FROM orders), (SELECT SUM(amount) FROM orders), (SELECT COUNT(*) FROM events), (SELECT SUM(LENGTH(body)) FROM events), (SELECT COUNT(*) FROM files), (SELECT SUM(LENGTH(data)) FROM files)"; }
 drop() { "${SQL[@]}" -e "DROP DATABASE IF EXISTS $1"; }
+# Each timed step starts from the same server state. Before it, the server writes out what the previous step left
+# (a restore leaves hundreds of MB of dirty pages behind, written at innodb_io_capacity, raised here for the wait),
+# and before a backup the tables are read once untimed: a restore of 425 MB into the 512 MB buffer pool evicts
+# them, so without this whichever backup followed a restore read from disk and the other found them cached.
+settle() {
+    "${SQL[@]}" -e "SET GLOBAL innodb_io_capacity_max = 100000; SET GLOBAL innodb_io_capacity = 50000; SET GLOBAL innodb_max_dirty_pages_pct = 0, GLOBAL innodb_max_dirty_pages_pct_lwm = 0"
+    for _ in $(seq 1 240); do
+        read -r dirty history < <("${SQL[@]}" -e "SELECT (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_DIRTY'), (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_HISTORY_LIST_LENGTH')")
+        (( ${dirty:-0} < 50 && ${history:-0} < 1000 )) && break
+        sleep 0.5
+    done
+    "${SQL[@]}" -e "SET GLOBAL innodb_max_dirty_pages_pct = DEFAULT, GLOBAL innodb_max_dirty_pages_pct_lwm = DEFAULT; SET GLOBAL innodb_io_capacity = DEFAULT; SET GLOBAL innodb_io_capacity_max = DEFAULT"
+    if [[ "${1:-}" == warm ]]; then
+        mariadb-dump --defaults-extra-file="$WORK/my.cnf" --single-transaction --hex-blob bench > /dev/null
+    fi
+    sleep 1
+}
 DUMP_ARGS=(--single-transaction --routines --triggers --events --hex-blob --default-character-set=utf8mb4 --no-tablespaces)
 EXPECTED=$(fingerprint bench)
 
@@ -132,15 +149,19 @@ OURS_SIZE0= DUMP_SIZE=
 for round in $(seq 1 "$ROUNDS"); do
     repo="$WORK/ours-$round"
     "$BACKUP_CLI" init --repo "$repo" -q >/dev/null
+    settle warm
     log "round $round: ours backup (--driver-only, $JOBS connections)"
     t=$(now); "$BACKUP_CLI" create --repo "$repo" --mysql "$CONN;Database=bench" --driver-only -q; OB+=("$(elapsed "$t")")
+    settle warm
     log "round $round: mariadb-dump > file"
     t=$(now); mariadb-dump --defaults-extra-file="$WORK/my.cnf" "${DUMP_ARGS[@]}" bench > "$WORK/bench.sql"; DB+=("$(elapsed "$t")")
     DUMP_SIZE=$(size "$WORK/bench.sql")
+    settle
     log "round $round: ours restore (--jobs $JOBS)"
     t=$(now); "$BACKUP_CLI" restore latest --repo "$repo" --to-mysql "$CONN;Database=mysql" --database r_ours --jobs "$JOBS" -q; ORS+=("$(elapsed "$t")")
     [[ $(fingerprint r_ours) == "$EXPECTED" ]] || { echo "ours: the restored data differs" >&2; exit 1; }
     drop r_ours
+    settle
     log "round $round: mariadb < file"
     "${SQL[@]}" -e "CREATE DATABASE r_dump CHARACTER SET utf8mb4"
     t=$(now); mariadb --defaults-extra-file="$WORK/my.cnf" --default-character-set=utf8mb4 --binary-mode r_dump < "$WORK/bench.sql"; DR+=("$(elapsed "$t")")
