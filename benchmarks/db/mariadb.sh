@@ -127,14 +127,21 @@ drop() { "${SQL[@]}" -e "DROP DATABASE IF EXISTS $1"; }
 # (a restore leaves hundreds of MB of dirty pages behind, written at innodb_io_capacity, raised here for the wait),
 # and before a backup the tables are read once untimed: a restore of 425 MB into the 512 MB buffer pool evicts
 # them, so without this whichever backup followed a restore read from disk and the other found them cached.
+# The flushing settings settle() changes, as the server started with them (innodb_io_capacity_max's DEFAULT is not
+# its startup value).
+read -r IO_CAPACITY IO_CAPACITY_MAX DIRTY_PCT DIRTY_LWM < <("${SQL[@]}" -e "SELECT @@innodb_io_capacity, @@innodb_io_capacity_max, @@innodb_max_dirty_pages_pct, @@innodb_max_dirty_pages_pct_lwm")
 settle() {
+    local dirty history settled=0
     "${SQL[@]}" -e "SET GLOBAL innodb_io_capacity_max = 100000; SET GLOBAL innodb_io_capacity = 50000; SET GLOBAL innodb_max_dirty_pages_pct = 0, GLOBAL innodb_max_dirty_pages_pct_lwm = 0"
     for _ in $(seq 1 240); do
-        read -r dirty history < <("${SQL[@]}" -e "SELECT (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_DIRTY'), (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_HISTORY_LIST_LENGTH')")
-        (( ${dirty:-0} < 50 && ${history:-0} < 1000 )) && break
+        read -r dirty history < <("${SQL[@]}" -e "SELECT (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_DIRTY'), (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_HISTORY_LIST_LENGTH')") \
+            || { echo "settle: the server's status could not be read" >&2; exit 1; }
+        [[ $dirty =~ ^[0-9]+$ && $history =~ ^[0-9]+$ ]] || { echo "settle: unexpected status '$dirty' '$history'" >&2; exit 1; }
+        if (( dirty < 50 && history < 1000 )); then settled=1; break; fi
         sleep 0.5
     done
-    "${SQL[@]}" -e "SET GLOBAL innodb_max_dirty_pages_pct = DEFAULT, GLOBAL innodb_max_dirty_pages_pct_lwm = DEFAULT; SET GLOBAL innodb_io_capacity = DEFAULT; SET GLOBAL innodb_io_capacity_max = DEFAULT"
+    (( settled )) || log "settle: the server still had $dirty dirty pages and a history of $history after 2 minutes; timing anyway"
+    "${SQL[@]}" -e "SET GLOBAL innodb_max_dirty_pages_pct = $DIRTY_PCT, GLOBAL innodb_max_dirty_pages_pct_lwm = $DIRTY_LWM; SET GLOBAL innodb_io_capacity = $IO_CAPACITY; SET GLOBAL innodb_io_capacity_max = $IO_CAPACITY_MAX"
     if [[ "${1:-}" == warm ]]; then
         mariadb-dump --defaults-extra-file="$WORK/my.cnf" --single-transaction --hex-blob bench > /dev/null
     fi

@@ -13,7 +13,7 @@ namespace Backup.Core.Tests;
 
 /// <summary>
 /// Entries that prefer fast compression (database dumps) are compressed at zstd level 1 in a repository on the default
-/// level, and at the repository's own level when it was set higher for size.
+/// or zstd's own level, and at the repository's level when it was set higher for size.
 /// </summary>
 public class FastCompressionTests
 {
@@ -44,12 +44,14 @@ public class FastCompressionTests
         using var level1 = new ZstdTransform(1, preferNative);
         using var level2 = new ZstdTransform(2, preferNative);
         using var level3 = new ZstdTransform(3, preferNative);
+        using var level4 = new ZstdTransform(4, preferNative);
 
         Encode(level2, data, preferSpeed: false).Should().NotEqual(Encode(level1, data, preferSpeed: false), "the levels differ on this text, or the test could not tell them apart");
         Encode(level2, data, preferSpeed: true).Should().Equal(Encode(level1, data, preferSpeed: false));
+        Encode(level3, data, preferSpeed: true).Should().Equal(Encode(level1, data, preferSpeed: false), "level 3 is zstd's own default, not a choice for size");
         level2.FastLevel.Should().Be(1);
-        Encode(level3, data, preferSpeed: true).Should().Equal(Encode(level3, data, preferSpeed: false), "a repository set to zstd:3 chose size");
-        level3.FastLevel.Should().Be(3);
+        Encode(level4, data, preferSpeed: true).Should().Equal(Encode(level4, data, preferSpeed: false), "a repository set to zstd:4 chose size");
+        level4.FastLevel.Should().Be(4);
 
         var small = data[..ZstdTransform.SmallInputLimit];
         Encode(level2, small, preferSpeed: true).Should().Equal(Encode(level2, small, preferSpeed: false), "small inputs keep their small-input level");

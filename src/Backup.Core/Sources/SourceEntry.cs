@@ -29,9 +29,9 @@ public sealed class SourceEntry
 
     /// <summary>
     /// The content is a large machine-made text stream, such as a database dump, that the repository's compressor may
-    /// encode with its fastest setting: on such text zstd level 1 stores about what level 2 does for a third less CPU
-    /// (docs/databases.md), and a dump's backup window is bound by CPU. A repository whose compression was set above
-    /// the default for size (<c>zstd:3</c> and up) keeps its level. False by default.
+    /// encode with its fastest setting: on such text zstd level 1 stores about what levels 2 and 3 do for a third less
+    /// CPU (docs/chunking.md), and a dump's backup window is bound by CPU. A repository whose compression was set for
+    /// size (<c>zstd:4</c> and up) keeps its level. False by default.
     /// </summary>
     public bool PreferFastCompression { get; init; }
 }

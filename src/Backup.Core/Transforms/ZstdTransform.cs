@@ -32,7 +32,7 @@ internal sealed class ZstdTransform : IStreamTransform, IDisposable
 
         Level = level;
         SmallInputLevel = Math.Max(level, MinimumSmallInputLevel);
-        FastLevel = level <= DefaultLevel ? 1 : level;
+        FastLevel = level <= MaxSpeedLevel ? 1 : level;
         _compressors = new(() => new Compressor(level), trackAllValues: true);
         _smallCompressors = new(() => new Compressor(SmallInputLevel), trackAllValues: true);
         _fastCompressors = new(() => new Compressor(FastLevel), trackAllValues: true);
@@ -58,14 +58,17 @@ internal sealed class ZstdTransform : IStreamTransform, IDisposable
     /// <summary>
     /// The level for inputs over <see cref="SmallInputLimit"/> whose writer prefers speed
     /// (<see cref="TransformContext.PreferSpeed"/>: database dumps): 1 when <see cref="Level"/> is at most
-    /// <see cref="DefaultLevel"/>, otherwise <see cref="Level"/> (a repository set to a higher level chose size over
-    /// speed). On machine-made text level 1 stores about what level 2 does for a third less CPU, where on binaries it
-    /// stores 7% more for no less CPU (docs/chunking.md), hence only on request.
+    /// <see cref="MaxSpeedLevel"/>, otherwise <see cref="Level"/> (a repository set to a higher level chose size over
+    /// speed). On machine-made text level 1 stores about what levels 2 and 3 do for a third less CPU than level 2,
+    /// where on binaries it stores 7% more for no less CPU (docs/chunking.md), hence only on request.
     /// </summary>
     public int FastLevel { get; }
 
-    /// <summary>The level new repositories get ("zstd:2", <see cref="Repository.RepositoryInitOptions.Compression"/>).</summary>
-    public const int DefaultLevel = 2;
+    /// <summary>
+    /// The highest of the levels chosen for speed: 2, the default of new repositories, and 3, zstd's own default, which
+    /// plain "zstd" and repositories made before level 2 became the default have. Higher levels were chosen for size.
+    /// </summary>
+    public const int MaxSpeedLevel = 3;
 
     /// <summary>Inputs up to this many bytes are compressed at <see cref="SmallInputLevel"/>.</summary>
     public const int SmallInputLimit = 16 * 1024;
@@ -93,7 +96,7 @@ internal sealed class ZstdTransform : IStreamTransform, IDisposable
         var bound = Compressor.GetCompressBound(input.Length);
         var destination = output.GetSpan(bound);
         var small = input.Length <= SmallInputLimit;
-        var fast = !small && context.PreferSpeed;
+        var fast = !small && context.PreferSpeed && FastLevel != Level;
         var written = _native is { } native
             ? native.Compress(_nativeCompressors!.Value, input, destination[..bound], small ? SmallInputLevel : fast ? FastLevel : Level)
             : (small ? _smallCompressors : fast ? _fastCompressors : _compressors).Value!.Wrap(input, destination);

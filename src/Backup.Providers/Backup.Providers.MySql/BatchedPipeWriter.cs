@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 
 namespace Backup.Providers.MySql;
@@ -17,10 +18,18 @@ internal sealed class BatchedPipeWriter(PipeWriter writer)
     /// <summary>Appends <paramref name="bytes"/>; they reach the reader with the next <see cref="FlushAsync"/>.</summary>
     public void Write(ReadOnlySpan<byte> bytes)
     {
+        if (bytes.Length > BlockSize)
+        {
+            // A large value (a BLOB as hex) goes in the pipe's own segments rather than one block of its size.
+            Commit();
+            writer.Write(bytes);
+            return;
+        }
+
         if (_block.Length - _used < bytes.Length)
         {
             Commit();
-            _block = writer.GetMemory(Math.Max(bytes.Length, BlockSize));
+            _block = writer.GetMemory(BlockSize);
         }
 
         bytes.CopyTo(_block.Span[_used..]);

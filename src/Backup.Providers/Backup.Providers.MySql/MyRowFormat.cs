@@ -34,14 +34,16 @@ internal sealed class MyRowFormat
 
     private readonly Kind[] _kinds;
     private readonly bool[] _nullable;
+    private readonly string[] _names;
     private byte[] _row = new byte[4096];
     private byte[] _value = new byte[1024];
     private int _length;
 
-    private MyRowFormat(Kind[] kinds, bool[] nullable, string select)
+    private MyRowFormat(Kind[] kinds, bool[] nullable, string[] names, string select)
     {
         _kinds = kinds;
         _nullable = nullable;
+        _names = names;
         Select = select;
     }
 
@@ -88,7 +90,7 @@ internal sealed class MyRowFormat
             select.Add($"CAST({expression} AS BINARY)");
         }
 
-        return new MyRowFormat(kinds, nullable, $"SELECT {string.Join(", ", select)} FROM {MyServer.QuoteIdentifier(database)}.{MyServer.QuoteIdentifier(table)}");
+        return new MyRowFormat(kinds, nullable, [.. columns.Select(c => c.Name)], $"SELECT {string.Join(", ", select)} FROM {MyServer.QuoteIdentifier(database)}.{MyServer.QuoteIdentifier(table)}");
     }
 
     /// <summary>Formats the reader's current row into <see cref="Row"/>.</summary>
@@ -138,7 +140,16 @@ internal sealed class MyRowFormat
     /// <summary>The bytes of column <paramref name="ordinal"/>, copied in one call when they fit the buffer (most do).</summary>
     private ReadOnlySpan<byte> Read(MySqlDataReader reader, int ordinal)
     {
-        var length = (int)reader.GetBytes(ordinal, 0, _value, 0, _value.Length);
+        int length;
+        try
+        {
+            length = (int)reader.GetBytes(ordinal, 0, _value, 0, _value.Length);
+        }
+        catch (InvalidCastException) when (!_nullable[ordinal] && reader.IsDBNull(ordinal))
+        {
+            throw new InvalidDataException($"The server sent NULL for column '{_names[ordinal]}', which the table declares NOT NULL; the backup stops rather than store a value the table cannot hold.");
+        }
+
         if (length == _value.Length)
         {
             var whole = (int)reader.GetBytes(ordinal, 0, null, 0, 0);
