@@ -151,7 +151,7 @@ DUMP_ARGS=(--single-transaction --routines --triggers --events --hex-blob --defa
 EXPECTED=$(fingerprint bench)
 
 # --- rounds: ours and the reference, interleaved ---------------------------------------------------------------
-OB=() ORS=() DB=() DR=()
+OB=() ORS=() DB=() DN=() DR=()
 OURS_SIZE0= DUMP_SIZE=
 for round in $(seq 1 "$ROUNDS"); do
     repo="$WORK/ours-$round"
@@ -163,6 +163,9 @@ for round in $(seq 1 "$ROUNDS"); do
     log "round $round: mariadb-dump > file"
     t=$(now); mariadb-dump --defaults-extra-file="$WORK/my.cnf" "${DUMP_ARGS[@]}" bench > "$WORK/bench.sql"; DB+=("$(elapsed "$t")")
     DUMP_SIZE=$(size "$WORK/bench.sql")
+    settle warm
+    log "round $round: mariadb-dump > /dev/null (the dump's own cost, without the file)"
+    t=$(now); mariadb-dump --defaults-extra-file="$WORK/my.cnf" "${DUMP_ARGS[@]}" bench > /dev/null; DN+=("$(elapsed "$t")")
     settle
     log "round $round: ours restore (--jobs $JOBS)"
     t=$(now); "$BACKUP_CLI" restore latest --repo "$repo" --to-mysql "$CONN;Database=mysql" --database r_ours --jobs "$JOBS" -q; ORS+=("$(elapsed "$t")")
@@ -178,7 +181,10 @@ for round in $(seq 1 "$ROUNDS"); do
     if (( round == 1 )); then OURS_SIZE0=$(size "$repo"); else rm -rf "$repo"; fi
     log "round $round: backup ours ${OB[-1]} s vs mariadb-dump ${DB[-1]} s; restore ours ${ORS[-1]} s vs mariadb ${DR[-1]} s (load $(cut -d' ' -f1-3 /proc/loadavg))"
 done
-MOB=$(median "${OB[@]}") MORS=$(median "${ORS[@]}") MDB=$(median "${DB[@]}") MDR=$(median "${DR[@]}")
+MOB=$(median "${OB[@]}") MORS=$(median "${ORS[@]}") MDB=$(median "${DB[@]}") MDN=$(median "${DN[@]}") MDR=$(median "${DR[@]}")
+# Rounds swing together with the machine (a shared VM): the median of each round's own ratio is the steadier figure.
+round_ratios() { local -n ours=$1 theirs=$2; local i; for i in "${!ours[@]}"; do ratio "${ours[$i]}" "${theirs[$i]}"; echo; done; }
+RB=($(round_ratios OB DB)) RR=($(round_ratios ORS DR))
 
 # --- daily rounds: change 1% of the rows, back up with ours and with restic fed mariadb-dump --------------------
 OURS="$WORK/ours-1" RESTIC="$WORK/restic-repo"
@@ -205,12 +211,13 @@ cat <<EOF
 
 Database: orders and events $SIZE_ROWS rows each, files $((SIZE_ROWS / 4)), customers 10,000; data + indexes $(mb "$DB_BYTES") MB
 (MariaDB $("${SQL[@]}" -e "SELECT VERSION()")); $(nproc) cores; load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%d).
-Medians of $ROUNDS interleaved rounds (each round's figures: ours backup ${OB[*]}; mariadb-dump ${DB[*]}; ours restore ${ORS[*]}; mariadb ${DR[*]}).
+Medians of $ROUNDS interleaved rounds (each round's figures: ours backup ${OB[*]}; mariadb-dump ${DB[*]}; mariadb-dump > /dev/null ${DN[*]}; ours restore ${ORS[*]}; mariadb ${DR[*]}).
 
-| | ours (s) | reference (s) | ours / reference |
-| --- | ---: | ---: | ---: |
-| backup: \`backup create --mysql --driver-only\` ($JOBS connections) vs \`mariadb-dump --single-transaction > file\` | $MOB | $MDB | $(ratio "$MOB" "$MDB") |
-| restore: \`backup restore --to-mysql --jobs $JOBS\` vs \`mariadb < file\` | $MORS | $MDR | $(ratio "$MORS" "$MDR") |
+| | ours (s) | reference (s) | ratio of the medians | median of the rounds' ratios (each round's) |
+| --- | ---: | ---: | ---: | ---: |
+| backup: \`backup create --mysql --driver-only\` ($JOBS connections) vs \`mariadb-dump --single-transaction > file\` | $MOB | $MDB | $(ratio "$MOB" "$MDB") | $(median "${RB[@]}") (${RB[*]}) |
+| the same vs \`mariadb-dump > /dev/null\` (no file written) | $MOB | $MDN | $(ratio "$MOB" "$MDN") | |
+| restore: \`backup restore --to-mysql --jobs $JOBS\` vs \`mariadb < file\` | $MORS | $MDR | $(ratio "$MORS" "$MDR") | $(median "${RR[@]}") (${RR[*]}) |
 
 Stored after the first backup: ours $(mb "$OURS_SIZE0") MB (repository), mariadb-dump file $(mb "$DUMP_SIZE") MB, restic $(mb "$RESTIC_SIZE0") MB.
 

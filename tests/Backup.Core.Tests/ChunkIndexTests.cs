@@ -33,6 +33,57 @@ public class ChunkIndexTests
         tooLarge.Should().Throw<ArgumentOutOfRangeException>();
     }
 
+    /// <summary>
+    /// A client that may add index entries chooses their IDs: ones that agree in their first eight bytes, or whose
+    /// 64-bit words each fold to the same 32 bits, must still spread over the hash table (else every lookup walks one
+    /// chain and loading such an index takes quadratic time).
+    /// </summary>
+    [Theory]
+    [InlineData("same first word")]
+    [InlineData("words that fold alike")]
+    public void Ids_chosen_to_collide_still_spread_over_the_hash_table(string shape)
+    {
+        const int count = 4096;
+        var ids = new List<BlobId>(count);
+        Span<byte> bytes = stackalloc byte[32];
+        for (var i = 0; i < count; i++)
+        {
+            bytes.Clear();
+            if (shape == "same first word")
+            {
+                bytes[..8].Fill(0xAB);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes[28..], i);
+            }
+            else
+            {
+                // Each word is x << 32 | x: its two halves XOR to zero, whatever x is.
+                for (var word = 0; word < 4; word++)
+                {
+                    System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes[(word * 8)..], i + word);
+                    System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes[(word * 8 + 4)..], i + word);
+                }
+            }
+
+            ids.Add(new BlobId(bytes));
+        }
+
+        // 4,096 random hashes fill about 63% of 4,096 slots; a hash that ignores what the IDs vary in fills one.
+        ids.Select(id => id.GetHashCode() & (count - 1)).Distinct().Count().Should().BeGreaterThan(count / 2);
+
+        var index = new ChunkIndex();
+        var pack = BlobId.Sha256("pack"u8);
+        for (var i = 0; i < count; i++)
+        {
+            index.TryAdd(ids[i], new BlobLocation(pack, BlobType.Data, (uint)i, 1, 1)).Should().BeTrue();
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            index.TryGet(ids[i], out var location).Should().BeTrue();
+            location.Offset.Should().Be((uint)i);
+        }
+    }
+
     [Fact]
     public void Growth_past_many_thousand_entries_keeps_every_entry_findable()
     {

@@ -10,21 +10,23 @@ namespace Backup.Maintenance.Tests;
 
 /// <summary>
 /// A client that may only add objects adds a pack, and an index listing it, whose one entry claims a blob that
-/// decodes to more than any blob may (256 MiB). That is a damaged index and an unreadable pack, to be reported and
-/// repaired like any other; it must not make open, check or repair index fail outright, leaving the owner no way
-/// back but deleting objects by hand.
+/// decodes to more than any blob may (256 MiB), or takes more stored than any blob can. That is a damaged index and
+/// an unreadable pack, to be reported and repaired like any other; it must not make open, check or repair index fail
+/// outright, leaving the owner no way back but deleting objects by hand.
 /// </summary>
 public class OversizedBlobListingTests
 {
-    [Fact]
-    public async Task A_listing_of_a_blob_larger_than_any_blob_is_reported_and_repaired_not_fatal()
+    [Theory]
+    [InlineData(100u, 0x1000_0000u)] // decodes to 256 MiB
+    [InlineData(0x2000_0000u, 100u)] // claims 512 MiB stored: more than any blob takes, whatever the pack's size
+    public async Task A_listing_of_a_blob_larger_than_any_blob_is_reported_and_repaired_not_fatal(uint storedLength, uint rawLength)
     {
         var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
         BlobId pack;
         string indexKey;
         await using (var attacker = await BackupRepository.OpenAsync(target, Credentials))
         {
-            var entries = new List<PackHeaderEntry> { new(BlobId.Sha256("forged"u8), BlobType.Data, 0, 100, 0x1000_0000) };
+            var entries = new List<PackHeaderEntry> { new(BlobId.Sha256("forged"u8), BlobType.Data, 0, storedLength, rawLength) };
             var bytes = new byte[100].Concat(PackFormat.EncodeHeaderAndTrailer(entries, attacker.Blobs.Chain)).ToArray();
             pack = BlobId.Sha256(bytes);
             await target.PutAsync(RepositoryLayout.PackKey(pack), bytes);

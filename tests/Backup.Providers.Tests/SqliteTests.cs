@@ -144,4 +144,31 @@ public sealed class SqliteTests(ITestOutputHelper output) : IDisposable
         await missing.Should().ThrowAsync<BackupSourceException>().WithMessage("*nope.db*does not exist*");
         (await repo.CountSnapshotsAsync()).Should().Be(1);
     }
+
+    /// <summary>
+    /// Snapshot metadata is stored in the repository, where a client with append access can write its own snapshots:
+    /// recorded checksums that are not what a backup writes fail the verification, saying why, instead of an internal
+    /// JSON error (or a verification that compared nothing and passed).
+    /// </summary>
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("null")]
+    [InlineData("[\"items\"]")]
+    [InlineData("{\"items\":null}")]
+    [InlineData("{\"items\":\"many:abc\"}")]
+    public async Task Verification_of_a_snapshot_whose_recorded_checksums_are_damaged_fails_saying_so(string recorded)
+    {
+        var path = CreateDatabase();
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path }))).Snapshot;
+        var metadata = snapshot.Metadata.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        metadata[ChecksumMetadata.Key("sqlite", "main")] = recorded;
+        var altered = await repo.Repository.Snapshots.SaveAsync(snapshot with { Metadata = metadata, Time = DateTimeOffset.Now });
+
+        var report = await new SqliteVerifier(repo.Repository).VerifyAsync(altered);
+
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeFalse();
+        report.IntegrityProblems.Should().ContainSingle().Which.Should().Match("*damaged or was altered*");
+    }
 }

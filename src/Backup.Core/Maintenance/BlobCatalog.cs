@@ -44,7 +44,7 @@ internal sealed class BlobCatalog
         var first = _count;
         foreach (var entry in entries)
         {
-            if (entry.RawLength > 0x0FFF_FFFF)
+            if (entry.RawLength > PackFormat.MaxRawLength)
             {
                 throw new InvalidDataException($"The listing of pack {pack.ToShortString()} says blob {entry.Id.ToShortString()} decodes to {entry.RawLength:N0} bytes, more than any blob.");
             }
@@ -130,7 +130,7 @@ internal sealed class BlobCatalog
     private int FindSlot(BlobId id)
     {
         var mask = _slots.Length - 1;
-        for (var slot = (int)id.Word0 & mask; ; slot = (slot + 1) & mask)
+        for (var slot = id.GetHashCode() & mask; ; slot = (slot + 1) & mask)
         {
             var value = _slots[slot];
             if (value == 0 || EntryAt(value - 1).Id == id)
@@ -153,7 +153,7 @@ internal sealed class BlobCatalog
                 continue;
             }
 
-            var slot = (int)EntryAt(value - 1).Id.Word0 & mask;
+            var slot = EntryAt(value - 1).Id.GetHashCode() & mask;
             while (_slots[slot] != 0)
             {
                 slot = (slot + 1) & mask;

@@ -112,8 +112,13 @@ public readonly struct BlobId : IEquatable<BlobId>, IComparable<BlobId>
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is BlobId other && Equals(other);
 
-    /// <inheritdoc />
-    public override int GetHashCode() => (int)_a ^ (int)(_a >> 32);
+    /// <summary>
+    /// A hash of all 32 bytes, seeded per process (<see cref="HashCode"/>): IDs are keyed hashes only when honest, and
+    /// a client that may add index entries can list IDs of its choosing, so a hash of the first word alone would let it
+    /// pile every entry into one chain and make loading the index quadratic.
+    /// </summary>
+    public override int GetHashCode() =>
+        HashCode.Combine((uint)_a, (uint)(_a >> 32), (uint)_b, (uint)(_b >> 32), (uint)_c, (uint)(_c >> 32), (uint)_d, (uint)(_d >> 32));
 
     /// <inheritdoc />
     public int CompareTo(BlobId other)
@@ -141,6 +146,4 @@ public readonly struct BlobId : IEquatable<BlobId>, IComparable<BlobId>
 
     /// <summary>Ordering.</summary>
     public static bool operator >=(BlobId left, BlobId right) => left.CompareTo(right) >= 0;
-
-    internal ulong Word0 => _a;
 }

@@ -41,13 +41,27 @@ public static class ChecksumMetadata
             return null;
         }
 
-        var map = JsonSerializer.Deserialize(json, CommonJson.Default.DictionaryStringString) ?? throw new FormatException("Recorded checksums are empty.");
+        Dictionary<string, string>? map;
+        try
+        {
+            map = JsonSerializer.Deserialize(json, CommonJson.Default.DictionaryStringString);
+        }
+        catch (JsonException)
+        {
+            map = null;
+        }
+
+        if (map is null || map.Any(pair => pair.Value is null))
+        {
+            throw new FormatException($"The table checksums recorded for '{database}' at backup time are not readable ({Key(prefix, database)} is not a JSON object of table names to checksums): the snapshot's metadata is damaged or was altered, so the restored data cannot be compared with them.");
+        }
+
         return [.. map.Select(pair =>
         {
             var colon = pair.Value.IndexOf(':', StringComparison.Ordinal);
             if (colon < 0 || !long.TryParse(pair.Value.AsSpan(0, colon), NumberStyles.Integer, CultureInfo.InvariantCulture, out var rows))
             {
-                throw new FormatException($"Recorded checksum of '{pair.Key}' is malformed.");
+                throw new FormatException($"The checksum recorded for table '{pair.Key}' of '{database}' at backup time is malformed: the snapshot's metadata is damaged or was altered, so the restored table cannot be compared with it.");
             }
 
             return new TableChecksum { Table = pair.Key, Rows = rows, Checksum = pair.Value[(colon + 1)..] };

@@ -27,6 +27,7 @@ public sealed class MySqlRestorer
 
     /// <summary>The databases a MariaDB/MySQL snapshot holds.</summary>
     /// <exception cref="ArgumentException">The snapshot is not a MariaDB/MySQL backup.</exception>
+    /// <exception cref="DatabaseRestoreException">The snapshot's list of databases is damaged.</exception>
     public static IReadOnlyList<string> DatabasesOf(Snapshot snapshot) => SnapshotDatabases.Of(snapshot, MySqlSource.KindName, "MariaDB/MySQL", MyJson.Default.ListString);
 
     /// <summary>Restores the snapshot named by <paramref name="snapshotIdOrPrefix"/>.</summary>

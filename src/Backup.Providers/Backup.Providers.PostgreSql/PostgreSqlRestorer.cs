@@ -38,6 +38,7 @@ public sealed class PostgreSqlRestorer
 
     /// <summary>The databases a PostgreSQL snapshot holds.</summary>
     /// <exception cref="ArgumentException">The snapshot is not a PostgreSQL backup.</exception>
+    /// <exception cref="DatabaseRestoreException">The snapshot's list of databases is damaged.</exception>
     public static IReadOnlyList<string> DatabasesOf(Snapshot snapshot) => SnapshotDatabases.Of(snapshot, PostgreSqlSource.KindName, "PostgreSQL", PgJson.Default.ListString);
 
     /// <summary>Restores the snapshot named by <paramref name="snapshotIdOrPrefix"/> ("latest" works too).</summary>

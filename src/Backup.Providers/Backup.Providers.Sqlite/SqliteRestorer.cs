@@ -171,8 +171,22 @@ public sealed class SqliteVerifier
                 await using var connection = SqliteSource.Open(scratch, Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly);
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                 problems.AddRange(await SqliteChecksums.IntegrityCheckAsync(connection, cancellationToken).ConfigureAwait(false));
-                var expected = ChecksumMetadata.Read(snapshot.Metadata, SqliteSource.KindName, "main");
-                if (expected is null)
+                IReadOnlyList<TableChecksum>? expected = null;
+                string? unreadable = null;
+                try
+                {
+                    expected = ChecksumMetadata.Read(snapshot.Metadata, SqliteSource.KindName, "main");
+                }
+                catch (FormatException ex)
+                {
+                    unreadable = ex.Message;
+                }
+
+                if (unreadable is not null)
+                {
+                    problems.Add(unreadable);
+                }
+                else if (expected is null)
                 {
                     notes.Add("no checksums were recorded at backup time");
                 }

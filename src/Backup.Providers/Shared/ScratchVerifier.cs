@@ -101,9 +101,23 @@ internal abstract class ScratchVerifier<TConnection>
     private async Task<int> CompareOpenAsync(TConnection connection, Snapshot snapshot, string database, string scratch, List<TableMismatch> mismatches, List<string> problems, List<string> notes, CancellationToken cancellationToken)
     {
         var compared = 0;
-        var expected = ChecksumMetadata.Read(snapshot.Metadata, Kind, database);
+        IReadOnlyList<TableChecksum>? expected = null;
+        string? unreadable = null;
+        try
+        {
+            expected = ChecksumMetadata.Read(snapshot.Metadata, Kind, database);
+        }
+        catch (FormatException ex)
+        {
+            unreadable = ex.Message;
+        }
+
         var actual = expected is not null || AlwaysMeasure ? await MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false) : null;
-        if (expected is null)
+        if (unreadable is not null)
+        {
+            problems.Add(unreadable);
+        }
+        else if (expected is null)
         {
             notes.Add($"{database}: no checksums were recorded at backup time{NoChecksumsSuffix}");
         }

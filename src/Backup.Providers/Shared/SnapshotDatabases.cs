@@ -9,6 +9,7 @@ internal static class SnapshotDatabases
 {
     /// <summary>The databases recorded under <c>&lt;kind&gt;.databases</c>.</summary>
     /// <exception cref="ArgumentException">The snapshot is not a <paramref name="engine"/> backup.</exception>
+    /// <exception cref="DatabaseRestoreException">The recorded list is not a JSON list of names.</exception>
     public static IReadOnlyList<string> Of(Snapshot snapshot, string kind, string engine, JsonTypeInfo<List<string>> list)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -17,7 +18,22 @@ internal static class SnapshotDatabases
             throw new ArgumentException($"Snapshot {snapshot.Id} is a '{snapshot.SourceKind}' backup, not a {engine} one.", nameof(snapshot));
         }
 
-        return JsonSerializer.Deserialize(json, list) ?? [];
+        List<string>? databases;
+        try
+        {
+            databases = JsonSerializer.Deserialize(json, list);
+        }
+        catch (JsonException)
+        {
+            databases = null;
+        }
+
+        if (databases is null || databases.Any(string.IsNullOrEmpty))
+        {
+            throw new DatabaseRestoreException($"Snapshot {snapshot.Id} records its databases ({kind}.databases) in a form that is not a JSON list of names: the snapshot is damaged or was altered. Restore from another snapshot.");
+        }
+
+        return databases;
     }
 
     /// <summary>The path of <paramref name="database"/>'s dump in the snapshot, recorded under <c>&lt;kind&gt;.entry.&lt;database&gt;</c>.</summary>

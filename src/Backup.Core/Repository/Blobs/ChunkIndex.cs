@@ -64,7 +64,7 @@ internal sealed class ChunkIndex
     /// <summary>Records a blob's location; returns false (and changes nothing) when the blob is already known.</summary>
     public bool TryAdd(BlobId id, BlobLocation location)
     {
-        if (location.RawLength > 0x0FFF_FFFF)
+        if (location.RawLength > PackFormat.MaxRawLength)
         {
             throw new ArgumentOutOfRangeException(nameof(location), "A blob may decode to at most 256 MiB.");
         }
@@ -204,7 +204,7 @@ internal sealed class ChunkIndex
     private int Find(BlobId id)
     {
         var mask = _slots.Length - 1;
-        for (var slot = (int)id.Word0 & mask; ; slot = (slot + 1) & mask)
+        for (var slot = id.GetHashCode() & mask; ; slot = (slot + 1) & mask)
         {
             var value = _slots[slot];
             if (value == 0)
@@ -222,7 +222,7 @@ internal sealed class ChunkIndex
     private void Insert(BlobId id, int index)
     {
         var mask = _slots.Length - 1;
-        var slot = (int)id.Word0 & mask;
+        var slot = id.GetHashCode() & mask;
         while (_slots[slot] != 0)
         {
             slot = (slot + 1) & mask;

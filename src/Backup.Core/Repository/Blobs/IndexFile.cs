@@ -95,11 +95,16 @@ internal sealed class IndexFile
                     throw new InvalidDataException($"The index lists a blob of unknown type {span[position]}.");
                 }
 
-                // No blob decodes to more than 256 MiB (the in-memory indexes cannot even record it): refused here, the
-                // index is damaged like any other, not a failure of whatever loads it.
-                if (BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 41)..]) > 0x0FFF_FFFF)
+                // No blob decodes to more than 256 MiB (the in-memory indexes cannot even record it), nor takes much more
+                // stored: refused here, the index is damaged like any other, not a failure of whatever loads or reads it.
+                if (BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 41)..]) > PackFormat.MaxRawLength)
                 {
                     throw new InvalidDataException($"The index lists a blob that decodes to {BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 41)..]):N0} bytes, more than any blob (256 MiB).");
+                }
+
+                if (BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 37)..]) > PackFormat.MaxStoredLength)
+                {
+                    throw new InvalidDataException($"The index lists a blob stored in {BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 37)..]):N0} bytes, more than any blob takes (272 MiB).");
                 }
 
                 entries.Add(new PackHeaderEntry(

@@ -13,6 +13,15 @@ internal static class PackFormat
     /// <summary>The trailer's size.</summary>
     public const int TrailerSize = 8;
 
+    /// <summary>The most a blob may decode to (256 MiB − 1): the in-memory indexes cannot record more.</summary>
+    public const uint MaxRawLength = 0x0FFF_FFFF;
+
+    /// <summary>
+    /// The most a blob may take stored: its largest plaintext plus compression's worst-case growth and the
+    /// encryption's framing, with room to spare. A listing that claims more is damaged, whatever the pack's size.
+    /// </summary>
+    public const uint MaxStoredLength = MaxRawLength + (16u << 20);
+
     /// <summary>Bytes per blob in the header's plaintext.</summary>
     public const int HeaderEntrySize = 1 + BlobId.Size + 4 + 4;
 
@@ -104,7 +113,7 @@ internal static class PackFormat
             var id = new BlobId(plain.AsSpan(position + 1));
             var length = BinaryPrimitives.ReadUInt32LittleEndian(plain.AsSpan(position + 33));
             var raw = BinaryPrimitives.ReadUInt32LittleEndian(plain.AsSpan(position + 37));
-            if (type is not (BlobType.Data or BlobType.Tree) || offset + length > limit || raw > 0x0FFF_FFFF)
+            if (type is not (BlobType.Data or BlobType.Tree) || offset + length > limit || length > MaxStoredLength || raw > MaxRawLength)
             {
                 throw new InvalidDataException($"Pack header entry {i} is invalid (type {type}, {length} bytes at {offset} decoding to {raw}, blobs end at {limit}).");
             }
