@@ -3,7 +3,8 @@
 #   ours:      backup create --mysql … --driver-only  (the parallel method: JOBS connections in one snapshot)
 #              backup restore --to-mysql … --jobs JOBS
 #   reference: mariadb-dump --single-transaction … > file  /  mariadb < file
-# ROUNDS rounds, interleaved (ours, then the reference, in each), medians and ratios printed; then DAYS daily
+# ROUNDS rounds, interleaved (ours, then the reference, in each; the dump is also timed into /dev/null, its cost
+# without the file), medians, ratios and the median of each round's own ratio printed; then DAYS daily
 # rounds of "change 1% of the rows, back up again" with ours and with restic fed the same mariadb-dump output,
 # printing how much each repository grows.
 #
