@@ -114,4 +114,32 @@ public class BlobCatalogTests
         marks.IsMarked(128).Should().BeFalse();
         marks.MemoryBytes.Should().Be(24);
     }
+
+    /// <summary>
+    /// Pack listings come from index objects and pack headers a client with append access can write, IDs included:
+    /// IDs that agree in their first eight bytes must not pile onto one slot (loading them would take quadratic time).
+    /// </summary>
+    [Fact]
+    public void Ids_chosen_to_share_their_first_word_still_spread_over_the_hash_table()
+    {
+        const int count = 4096;
+        var ids = new List<BlobId>(count);
+        var bytes = new byte[32];
+        bytes.AsSpan(0, 8).Fill(0xCD);
+        for (var i = 0; i < count; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(28), i);
+            ids.Add(new BlobId(bytes));
+        }
+
+        var catalog = new BlobCatalog();
+        catalog.Add(Id(3000), [.. ids.Select((id, i) => new PackHeaderEntry(id, BlobType.Data, (uint)i, 1, 1))], "index/crafted");
+
+        catalog.LongestProbeRun.Should().BeLessThan(count / 8);
+        for (var i = 0; i < count; i++)
+        {
+            catalog.TryGetOrdinal(ids[i], out var ordinal, out _).Should().BeTrue();
+            ordinal.Should().Be(i);
+        }
+    }
 }

@@ -340,6 +340,69 @@ public sealed class MySqlParallelTests(MariaDbFixture fixture, ITestOutputHelper
         entries.Single(e => e.Path.EndsWith("manifest.json", StringComparison.Ordinal)).PreferFastCompression.Should().BeFalse();
     }
 
+    /// <summary>
+    /// The backup reads utf8mb4 text as <c>col COLLATE utf8mb4_bin</c> and binary strings as they are, where earlier
+    /// versions read every column as <c>CAST(… AS BINARY)</c>. Snapshots of those versions are verified by reading the
+    /// restored table with today's query, so every formatted row must come out byte for byte as it did.
+    /// </summary>
+    [SkippableFact]
+    public async Task Every_column_type_formats_to_the_same_bytes_as_when_every_column_was_read_through_a_cast()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("par_cast");
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database}");
+        await server.ExecuteAsync(database, EveryType);
+        await using var connection = await server.OpenAsync(database);
+        await using (var names = new MySqlCommand("SET NAMES utf8mb4", connection))
+        {
+            await names.ExecuteNonQueryAsync();
+        }
+
+        var format = MyRowFormat.For(database, "every", await MyDriverData.ColumnsAsync(connection, database, "every", CancellationToken.None));
+        format.ColumnExpressions.Should().Contain(e => e.EndsWith(" COLLATE utf8mb4_bin", StringComparison.Ordinal)).And.Contain("`bl`");
+        var castEverything = format.ColumnExpressions.Select(e =>
+            e.EndsWith(" COLLATE utf8mb4_bin", StringComparison.Ordinal) ? $"CAST({e[..^" COLLATE utf8mb4_bin".Length]} AS BINARY)"
+            : e.StartsWith("CAST(", StringComparison.Ordinal) ? e
+            : $"CAST({e} AS BINARY)");
+
+        var today = await FormattedRowsAsync(connection, format, $"{format.Select} ORDER BY id");
+        var before = await FormattedRowsAsync(connection, format, $"SELECT {string.Join(", ", castEverything)} FROM `{database}`.`every` ORDER BY id");
+
+        today.Should().HaveCount(5);
+        for (var row = 0; row < today.Count; row++)
+        {
+            today[row].Should().Equal(before[row], $"row {row + 1} must format as it did");
+        }
+    }
+
+    private static async Task<List<byte[]>> FormattedRowsAsync(MySqlConnection connection, MyRowFormat format, string query)
+    {
+        var rows = new List<byte[]>();
+        await using var command = new MySqlCommand(query, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            format.Format(reader);
+            rows.Add(format.Row.ToArray());
+        }
+
+        return rows;
+    }
+
+    [Theory]
+    [InlineData("VIRTUAL GENERATED", true)]
+    [InlineData("STORED GENERATED", true)]
+    [InlineData("VIRTUAL", true)] // MariaDB before 10.2
+    [InlineData("PERSISTENT", true)]
+    [InlineData("DEFAULT_GENERATED", false)] // MySQL 8: DEFAULT CURRENT_TIMESTAMP, DEFAULT (UUID()): stored data
+    [InlineData("DEFAULT_GENERATED on update CURRENT_TIMESTAMP", false)]
+    [InlineData("on update current_timestamp()", false)]
+    [InlineData("auto_increment", false)]
+    [InlineData("INVISIBLE", false)]
+    [InlineData("", false)]
+    public void Only_columns_the_server_computes_are_left_out_of_the_rows(string extra, bool generated) =>
+        MyDriverData.IsGenerated(extra).Should().Be(generated);
+
     private const string EveryType = """
         CREATE TABLE every (
             id INT PRIMARY KEY, ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, mi MEDIUMINT, i INT, iu INT UNSIGNED, bi BIGINT, bu BIGINT UNSIGNED,

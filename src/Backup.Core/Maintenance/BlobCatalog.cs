@@ -118,6 +118,9 @@ internal sealed class BlobCatalog
     private bool Prefers(int candidate, int current) =>
         candidate != current && (_packIndexed[candidate] != _packIndexed[current] ? _packIndexed[candidate] : _packs[candidate] < _packs[current]);
 
+    /// <summary>The most slots a lookup can probe (<see cref="SlotRuns.Longest"/>).</summary>
+    internal int LongestProbeRun => SlotRuns.Longest(_slots);
+
     private ref Entry EntryAt(int ordinal) => ref _segments[ordinal >> SegmentShift][ordinal & (SegmentSize - 1)];
 
     private int Find(BlobId id)

@@ -183,20 +183,36 @@ internal static class MyDriverData
             : $"CONVERT(QUOTE({quoted}) USING utf8mb4)";
     }
 
-    private static async Task<List<(string Name, string Type, string? Charset, bool Nullable)>> ColumnsAsync(MySqlConnection connection, string database, string table, CancellationToken cancellationToken)
+    /// <summary>The stored (not generated) columns of a table: name, DATA_TYPE, CHARACTER_SET_NAME, whether NULL is allowed.</summary>
+    internal static async Task<List<(string Name, string Type, string? Charset, bool Nullable)>> ColumnsAsync(MySqlConnection connection, string database, string table, CancellationToken cancellationToken)
     {
         var columns = new List<(string, string, string?, bool)>();
         await using var command = new MySqlCommand(
-            "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_SET_NAME, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @db AND TABLE_NAME = @t AND EXTRA NOT LIKE '%GENERATED%' ORDER BY ORDINAL_POSITION",
+            "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_SET_NAME, IS_NULLABLE, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @db AND TABLE_NAME = @t ORDER BY ORDINAL_POSITION",
             connection);
         command.Parameters.AddWithValue("@db", database);
         command.Parameters.AddWithValue("@t", table);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            columns.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3) != "NO"));
+            if (!IsGenerated(reader.IsDBNull(4) ? string.Empty : reader.GetString(4)))
+            {
+                columns.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3) != "NO"));
+            }
         }
 
         return columns;
     }
+
+    /// <summary>
+    /// Whether a column's <c>information_schema.COLUMNS.EXTRA</c> marks it generated (the server computes it, so the
+    /// dump leaves it out): <c>VIRTUAL GENERATED</c> or <c>STORED GENERATED</c> (MySQL, MariaDB 10.2 and later),
+    /// <c>VIRTUAL</c> or <c>PERSISTENT</c> (earlier MariaDB). MySQL 8's <c>DEFAULT_GENERATED</c> is a stored column with
+    /// an expression default (<c>DEFAULT CURRENT_TIMESTAMP</c>, <c>DEFAULT (UUID())</c>): its values are data.
+    /// </summary>
+    internal static bool IsGenerated(string extra) =>
+        extra.Contains("VIRTUAL GENERATED", StringComparison.OrdinalIgnoreCase)
+        || extra.Contains("STORED GENERATED", StringComparison.OrdinalIgnoreCase)
+        || extra.Equals("VIRTUAL", StringComparison.OrdinalIgnoreCase)
+        || extra.Equals("PERSISTENT", StringComparison.OrdinalIgnoreCase);
 }

@@ -33,6 +33,9 @@ internal sealed class MyRowFormat
         "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection", "geomcollection",
     };
 
+    // Text whose utf8mb4 bytes a COLLATE passes through unchanged (not MySQL's native JSON type, which has no collation).
+    private static readonly HashSet<string> CollatableTextTypes = new(StringComparer.OrdinalIgnoreCase) { "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set" };
+
     // Binary strings are sent as they are stored, flagged binary, so MySqlConnector hands their bytes over without a CAST.
     private static readonly HashSet<string> BinaryStringTypes = new(StringComparer.OrdinalIgnoreCase) { "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob" };
 
@@ -45,11 +48,12 @@ internal sealed class MyRowFormat
     private byte[] _value = new byte[1024];
     private int _length;
 
-    private MyRowFormat(Kind[] kinds, bool[] nullable, string[] names, string select)
+    private MyRowFormat(Kind[] kinds, bool[] nullable, string[] names, string[] expressions, string select)
     {
         _kinds = kinds;
         _nullable = nullable;
         _names = names;
+        ColumnExpressions = expressions;
         Select = select;
     }
 
@@ -64,6 +68,9 @@ internal sealed class MyRowFormat
 
     /// <summary>The query that reads the rows in the order and form <see cref="Format"/> expects.</summary>
     public string Select { get; }
+
+    /// <summary>What <see cref="Select"/> reads for each column, in order.</summary>
+    public IReadOnlyList<string> ColumnExpressions { get; }
 
     /// <summary>The last row formatted: <c>(v1,v2,…)</c> in UTF-8, valid until the next <see cref="Format"/>.</summary>
     public ReadOnlySpan<byte> Row => _row.AsSpan(0, _length);
@@ -91,14 +98,14 @@ internal sealed class MyRowFormat
                 _ when TimeTypes.Contains(type) => (Kind.Time, $"CAST({quoted} AS BINARY)"),
                 _ when BinaryStringTypes.Contains(type) => (Kind.Hex, quoted),
                 _ when HexTypes.Contains(type) => (Kind.Hex, $"CAST({quoted} AS BINARY)"),
-                _ when TextTypes.Contains(type) && "utf8mb4".Equals(charset, StringComparison.OrdinalIgnoreCase) => (Kind.Text, $"{quoted} COLLATE utf8mb4_bin"),
+                _ when CollatableTextTypes.Contains(type) && "utf8mb4".Equals(charset, StringComparison.OrdinalIgnoreCase) => (Kind.Text, $"{quoted} COLLATE utf8mb4_bin"),
                 _ when TextTypes.Contains(type) && charset is not null && Utf8Charsets.Contains(charset) => (Kind.Text, $"CAST({quoted} AS BINARY)"),
                 _ => (Kind.Text, $"CAST(CONVERT({quoted} USING utf8mb4) AS BINARY)"),
             };
             select.Add(expression);
         }
 
-        return new MyRowFormat(kinds, nullable, [.. columns.Select(c => c.Name)], $"SELECT {string.Join(", ", select)} FROM {MyServer.QuoteIdentifier(database)}.{MyServer.QuoteIdentifier(table)}");
+        return new MyRowFormat(kinds, nullable, [.. columns.Select(c => c.Name)], [.. select], $"SELECT {string.Join(", ", select)} FROM {MyServer.QuoteIdentifier(database)}.{MyServer.QuoteIdentifier(table)}");
     }
 
     /// <summary>Formats the reader's current row into <see cref="Row"/>.</summary>

@@ -139,6 +139,7 @@ public sealed class MySqlVerifier
     public MySqlVerifier(BackupRepository repository) => _repository = repository ?? throw new ArgumentNullException(nameof(repository));
 
     /// <summary>Verifies <paramref name="snapshot"/>; a failed restore, a mismatching table or a CHECK TABLE finding makes the report fail.</summary>
+    /// <exception cref="DatabaseRestoreException">The snapshot's list of databases is damaged, so there is nothing to restore and compare.</exception>
     public Task<VerificationReport> VerifyAsync(Snapshot snapshot, MySqlVerifyOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -31,6 +31,7 @@ public sealed class PostgreSqlVerifier
     }
 
     /// <summary>Verifies <paramref name="snapshot"/>; a failed restore, a mismatching table or an amcheck finding makes the report fail.</summary>
+    /// <exception cref="DatabaseRestoreException">The snapshot's list of databases is damaged, so there is nothing to restore and compare.</exception>
     public Task<VerificationReport> VerifyAsync(Snapshot snapshot, PostgreSqlVerifyOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);

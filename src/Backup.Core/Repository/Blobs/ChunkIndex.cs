@@ -40,6 +40,9 @@ internal sealed class ChunkIndex
         }
     }
 
+    /// <summary>The most slots a lookup can probe (<see cref="SlotRuns.Longest"/>).</summary>
+    internal int LongestProbeRun { get { lock (_gate) { return SlotRuns.Longest(_slots); } } }
+
     /// <summary>Whether the blob is known.</summary>
     public bool Contains(BlobId id) => TryGet(id, out _);
 

@@ -17,8 +17,9 @@ internal static class PackFormat
     public const uint MaxRawLength = 0x0FFF_FFFF;
 
     /// <summary>
-    /// The most a blob may take stored: its largest plaintext plus compression's worst-case growth and the
-    /// encryption's framing, with room to spare. A listing that claims more is damaged, whatever the pack's size.
+    /// The most a blob may take stored: its largest plaintext plus 16 MiB for the encoding's framing and any
+    /// transform's growth (the built-in compressions store a blob as it is when compressing would not shrink it). The
+    /// writer refuses to store more, and a listing that claims more is damaged, whatever the pack's size.
     /// </summary>
     public const uint MaxStoredLength = MaxRawLength + (16u << 20);
 

@@ -221,6 +221,12 @@ internal sealed class RepositoryWriter : IAsyncDisposable
                 {
                     encoded.Reset();
                     _blobs.Chain.EncodeTo(job.Content.Span, job.Id.ToArray(), encoded, scratch, job.PreferSpeed);
+                    if (encoded.WrittenMemory.Length > PackFormat.MaxStoredLength)
+                    {
+                        // Readers refuse such a listing as damaged: storing it would lose the blob.
+                        throw new InvalidOperationException($"A blob of {job.Content.Length:N0} bytes took {encoded.WrittenMemory.Length:N0} bytes encoded, more than a repository can list ({PackFormat.MaxStoredLength:N0}): a transform grew it too much. Remove or fix that transform.");
+                    }
+
 
                     // Adding and handing off a full pack is one step for one worker at a time: a worker waiting to
                     // hand off a full pack holds the others back, so at most one pack fills, one waits and one
