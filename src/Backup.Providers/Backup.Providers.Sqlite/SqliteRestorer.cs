@@ -171,17 +171,7 @@ public sealed class SqliteVerifier
                 await using var connection = SqliteSource.Open(scratch, Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly);
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                 problems.AddRange(await SqliteChecksums.IntegrityCheckAsync(connection, cancellationToken).ConfigureAwait(false));
-                IReadOnlyList<TableChecksum>? expected = null;
-                string? unreadable = null;
-                try
-                {
-                    expected = ChecksumMetadata.Read(snapshot.Metadata, SqliteSource.KindName, "main");
-                }
-                catch (FormatException ex)
-                {
-                    unreadable = ex.Message;
-                }
-
+                var (expected, unreadable) = RecordedChecksums.Of(snapshot, SqliteSource.KindName, "main");
                 if (unreadable is not null)
                 {
                     problems.Add(unreadable);

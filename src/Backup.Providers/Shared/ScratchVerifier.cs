@@ -101,17 +101,7 @@ internal abstract class ScratchVerifier<TConnection>
     private async Task<int> CompareOpenAsync(TConnection connection, Snapshot snapshot, string database, string scratch, List<TableMismatch> mismatches, List<string> problems, List<string> notes, CancellationToken cancellationToken)
     {
         var compared = 0;
-        IReadOnlyList<TableChecksum>? expected = null;
-        string? unreadable = null;
-        try
-        {
-            expected = ChecksumMetadata.Read(snapshot.Metadata, Kind, database);
-        }
-        catch (FormatException ex)
-        {
-            unreadable = ex.Message;
-        }
-
+        var (expected, unreadable) = RecordedChecksums.Of(snapshot, Kind, database);
         var actual = expected is not null || AlwaysMeasure ? await MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false) : null;
         if (unreadable is not null)
         {

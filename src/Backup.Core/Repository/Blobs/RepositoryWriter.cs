@@ -227,7 +227,6 @@ internal sealed class RepositoryWriter : IAsyncDisposable
                         throw new InvalidOperationException($"A blob of {job.Content.Length:N0} bytes took {encoded.WrittenMemory.Length:N0} bytes encoded, more than a repository can list ({PackFormat.MaxStoredLength:N0}): a transform grew it too much. Remove or fix that transform.");
                     }
 
-
                     // Adding and handing off a full pack is one step for one worker at a time: a worker waiting to
                     // hand off a full pack holds the others back, so at most one pack fills, one waits and one
                     // uploads, whatever the number of workers (otherwise each worker could hold a full pack).
