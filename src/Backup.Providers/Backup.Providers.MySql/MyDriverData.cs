@@ -12,12 +12,6 @@ namespace Backup.Providers.MySql;
 /// </summary>
 internal static class MyDriverData
 {
-    private static readonly HashSet<string> HexTypes = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob",
-        "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection", "geomcollection",
-    };
-
     /// <summary>Writes every row of <paramref name="tables"/> (in <paramref name="database"/>) to <paramref name="writer"/>; returns the rows written.</summary>
     public static async Task<long> WriteAsync(MySqlConnection connection, string database, IEnumerable<string> tables, PipeWriter writer, int batchBytes, CancellationToken cancellationToken)
     {
@@ -178,7 +172,7 @@ internal static class MyDriverData
             return $"IF({quoted} IS NULL, 'NULL', CAST({quoted} + 0 AS CHAR))";
         }
 
-        return HexTypes.Contains(type)
+        return MyRowFormat.IsHexType(type)
             ? $"IF({quoted} IS NULL, 'NULL', CONCAT('X''', HEX({quoted}), ''''))"
             : $"CONVERT(QUOTE({quoted}) USING utf8mb4)";
     }

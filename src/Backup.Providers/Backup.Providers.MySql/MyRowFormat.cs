@@ -27,9 +27,8 @@ internal sealed class MyRowFormat
     private static readonly HashSet<string> NumberTypes = new(StringComparer.OrdinalIgnoreCase) { "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric", "double", "real", "year" };
     private static readonly HashSet<string> TimeTypes = new(StringComparer.OrdinalIgnoreCase) { "date", "datetime", "timestamp", "time" };
     private static readonly HashSet<string> TextTypes = new(StringComparer.OrdinalIgnoreCase) { "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set", "json" };
-    private static readonly HashSet<string> HexTypes = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly HashSet<string> SpatialTypes = new(StringComparer.OrdinalIgnoreCase)
     {
-        "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob",
         "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection", "geomcollection",
     };
 
@@ -66,6 +65,9 @@ internal sealed class MyRowFormat
         Text,
     }
 
+    /// <summary>Whether values of <paramref name="type"/> (a DATA_TYPE) are written as <c>X'…'</c>: binary strings and spatial values.</summary>
+    public static bool IsHexType(string type) => BinaryStringTypes.Contains(type) || SpatialTypes.Contains(type);
+
     /// <summary>The query that reads the rows in the order and form <see cref="Format"/> expects.</summary>
     public string Select { get; }
 
@@ -90,16 +92,17 @@ internal sealed class MyRowFormat
             var (name, type, charset, mayBeNull) = columns[i];
             nullable[i] = mayBeNull;
             var quoted = MyServer.QuoteIdentifier(name);
+            var cast = $"CAST({quoted} AS BINARY)";
             (kinds[i], var expression) = type.ToLowerInvariant() switch
             {
                 "float" => (Kind.Number, $"CAST(({quoted} + 0e0) AS BINARY)"),
-                "bit" => (Kind.Bit, $"CAST({quoted} AS BINARY)"),
-                _ when NumberTypes.Contains(type) => (Kind.Number, $"CAST({quoted} AS BINARY)"),
-                _ when TimeTypes.Contains(type) => (Kind.Time, $"CAST({quoted} AS BINARY)"),
+                "bit" => (Kind.Bit, cast),
+                _ when NumberTypes.Contains(type) => (Kind.Number, cast),
+                _ when TimeTypes.Contains(type) => (Kind.Time, cast),
                 _ when BinaryStringTypes.Contains(type) => (Kind.Hex, quoted),
-                _ when HexTypes.Contains(type) => (Kind.Hex, $"CAST({quoted} AS BINARY)"),
+                _ when SpatialTypes.Contains(type) => (Kind.Hex, cast),
                 _ when CollatableTextTypes.Contains(type) && "utf8mb4".Equals(charset, StringComparison.OrdinalIgnoreCase) => (Kind.Text, $"{quoted} COLLATE utf8mb4_bin"),
-                _ when TextTypes.Contains(type) && charset is not null && Utf8Charsets.Contains(charset) => (Kind.Text, $"CAST({quoted} AS BINARY)"),
+                _ when TextTypes.Contains(type) && charset is not null && Utf8Charsets.Contains(charset) => (Kind.Text, cast),
                 _ => (Kind.Text, $"CAST(CONVERT({quoted} USING utf8mb4) AS BINARY)"),
             };
             select.Add(expression);

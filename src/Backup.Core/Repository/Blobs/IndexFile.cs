@@ -95,24 +95,27 @@ internal sealed class IndexFile
                     throw new InvalidDataException($"The index lists a blob of unknown type {span[position]}.");
                 }
 
+                var storedLength = BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 37)..]);
+                var rawLength = BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 41)..]);
+
                 // No blob decodes to more than 256 MiB (the in-memory indexes cannot even record it), nor takes much more
                 // stored: refused here, the index is damaged like any other, not a failure of whatever loads or reads it.
-                if (BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 41)..]) > PackFormat.MaxRawLength)
+                if (rawLength > PackFormat.MaxRawLength)
                 {
-                    throw new InvalidDataException($"The index lists a blob that decodes to {BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 41)..]):N0} bytes, more than any blob (256 MiB).");
+                    throw new InvalidDataException($"The index lists a blob that decodes to {rawLength:N0} bytes, more than any blob (256 MiB).");
                 }
 
-                if (BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 37)..]) > PackFormat.MaxStoredLength)
+                if (storedLength > PackFormat.MaxStoredLength)
                 {
-                    throw new InvalidDataException($"The index lists a blob stored in {BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 37)..]):N0} bytes, more than any blob takes (272 MiB).");
+                    throw new InvalidDataException($"The index lists a blob stored in {storedLength:N0} bytes, more than any blob takes (272 MiB).");
                 }
 
                 entries.Add(new PackHeaderEntry(
                     new BlobId(span[(position + 1)..]),
                     (BlobType)span[position],
                     BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 33)..]),
-                    BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 37)..]),
-                    BinaryPrimitives.ReadUInt32LittleEndian(span[(position + 41)..])));
+                    storedLength,
+                    rawLength));
                 position += EntrySize;
             }
 
