@@ -140,6 +140,25 @@ EXPECTED_ROWS=$(rows_in bench)
 drop() { "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1"; }
 checked() { [[ $(rows_in "$1") == "$EXPECTED_ROWS" ]] || { echo "$2: restored row count differs" >&2; exit 1; }; drop "$1"; }
 load() { awk '{ print $1 }' /proc/loadavg; }
+# Each timed step starts from the same machine state. A restore leaves about a gigabyte of dirty pages in the kernel
+# (and pg_dump its file), written back while the next step runs, so whichever step followed it paid for it: here
+# the server checkpoints, the kernel writes everything out, and before a backup the tables are read once, untimed,
+# so both backups find them in the page cache.
+settle() {
+    local dirty settled=0
+    "${PSQL[@]}" -d postgres -c "CHECKPOINT"
+    sync
+    for _ in $(seq 1 240); do
+        dirty=$(awk '/^(Dirty|Writeback):/ { kb += $2 } END { print kb }' /proc/meminfo)
+        if (( dirty < 16384 )); then settled=1; break; fi
+        sleep 0.5
+    done
+    (( settled )) || log "settle: the kernel still held $dirty KiB of dirty pages after 2 minutes; timing anyway"
+    if [[ "${1:-}" == warm ]]; then
+        "${PSQL[@]}" -d bench -Atc "SELECT count(*) FROM accounts; SELECT count(*) FROM events; SELECT count(*) FROM items" >/dev/null
+    fi
+    sleep 1
+}
 
 # --- side by side: ROUNDS x (ours, pg_dump) backups, and restores at 1 and JOBS jobs ----------------------------
 OB=() PB=() OR1=() PR1=() ORJ=() PRJ=() LOADS=()
@@ -147,16 +166,20 @@ OURS="$WORK/ours-repo"
 for round in $(seq 1 "$ROUNDS"); do
     rm -rf "$OURS"; "$BACKUP_CLI" init --repo "$OURS" -q >/dev/null
     LOADS+=("$(load)")
+    settle warm
     log "round $round: ours backup"
     t=$(now); "$BACKUP_CLI" create --repo "$OURS" --postgres "$CONN;Database=bench" -q; OB+=("$(elapsed "$t")")
+    settle warm
     log "round $round: pg_dump -Fc > file"
     t=$(now); "$PGBIN/pg_dump" -Fc -f "$WORK/bench.dump" bench; PB+=("$(elapsed "$t")")
     for jobs in $(printf '%s\n' 1 "$JOBS" | sort -un); do
+        settle
         log "round $round: ours restore --jobs $jobs"
         t=$(now); "$BACKUP_CLI" restore latest --repo "$OURS" --to-postgres "$CONN;Database=postgres" --database r_ours --jobs "$jobs" -q; o=$(elapsed "$t")
         checked r_ours ours
         log "round $round: pg_restore -j $jobs"
         "$PGBIN/createdb" -T template0 r_pgdump
+        settle
         t=$(now); "$PGBIN/pg_restore" --no-owner --exit-on-error -j "$jobs" -d r_pgdump "$WORK/bench.dump"; p=$(elapsed "$t")
         checked r_pgdump pg_restore
         if [[ $jobs == 1 ]]; then OR1+=("$o") PR1+=("$p"); fi
@@ -167,6 +190,9 @@ OURS_SIZE0=$(size "$OURS")
 PGD_SIZE=$(size "$WORK/bench.dump")
 rm -f "$WORK/bench.dump"
 mOB=$(median "${OB[@]}") mPB=$(median "${PB[@]}") mOR1=$(median "${OR1[@]}") mPR1=$(median "${PR1[@]}") mORJ=$(median "${ORJ[@]}") mPRJ=$(median "${PRJ[@]}")
+# Rounds swing together with the machine (a shared VM): the median of each round's own ratio is the steadier figure.
+round_ratios() { local -n ours=$1 theirs=$2; local i; for i in "${!ours[@]}"; do ratio "${ours[$i]}" "${theirs[$i]}"; echo; done; }
+RB=($(round_ratios OB PB)) RR1=($(round_ratios OR1 PR1)) RRJ=($(round_ratios ORJ PRJ))
 
 # --- restic, fed the same dumps (compressed as usually piped, and uncompressed) ---------------------------------
 RESTIC="$WORK/restic-repo"
@@ -211,11 +237,11 @@ cat <<EOF
 PostgreSQL $("${PSQL[@]}" -d bench -Atc "SHOW server_version"): 3 tables ($SIZE_ROWS + $SIZE_ROWS + $((SIZE_ROWS / 2)) rows, 5 indexes, 1 foreign key), pg_database_size $(mb "$DB_BYTES") MB; $(nproc) cores; load average at each round's start: ${LOADS[*]}; $(date -u +%Y-%m-%d).
 Medians of $ROUNDS interleaved rounds (seconds; ratio = ours / reference; ours backs up with $JOBS connections, one per core by default):
 
-| step | ours | pg_dump -Fc / pg_restore | ratio |
-| --- | ---: | ---: | ---: |
-| backup (pg_dump -Fc to a local file) | $mOB | $mPB | $(ratio "$mOB" "$mPB") |
-| restore, 1 job (\`--jobs 1\` / \`pg_restore -j 1\`) | $mOR1 | $mPR1 | $(ratio "$mOR1" "$mPR1") |
-| restore, $JOBS jobs (\`--jobs $JOBS\` / \`pg_restore -j $JOBS\`) | $mORJ | $mPRJ | $(ratio "$mORJ" "$mPRJ") |
+| step | ours | pg_dump -Fc / pg_restore | ratio of the medians | median of the rounds' ratios (each round's) |
+| --- | ---: | ---: | ---: | ---: |
+| backup (pg_dump -Fc to a local file) | $mOB | $mPB | $(ratio "$mOB" "$mPB") | $(median "${RB[@]}") (${RB[*]}) |
+| restore, 1 job (\`--jobs 1\` / \`pg_restore -j 1\`) | $mOR1 | $mPR1 | $(ratio "$mOR1" "$mPR1") | $(median "${RR1[@]}") (${RR1[*]}) |
+| restore, $JOBS jobs (\`--jobs $JOBS\` / \`pg_restore -j $JOBS\`) | $mORJ | $mPRJ | $(ratio "$mORJ" "$mPRJ") | $(median "${RRJ[@]}") (${RRJ[*]}) |
 
 Rounds (s): ours backup ${OB[*]}; pg_dump ${PB[*]}; ours restore -j1 ${OR1[*]}; pg_restore -j1 ${PR1[*]}; ours restore -j$JOBS ${ORJ[*]}; pg_restore -j$JOBS ${PRJ[*]}.
 Stored after one backup (MB): ours $(mb "$OURS_SIZE0") (repository); pg_dump -Fc $(mb "$PGD_SIZE") (the file); restic fed -Fc $(mb "$RESTIC_SIZE0"); restic fed -Fc -Z0 $(mb "$RESTIC_RAW_SIZE0").
