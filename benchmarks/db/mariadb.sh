@@ -27,10 +27,10 @@ DAYS=${DAYS:-7}
 CHANGE_PERCENT=${CHANGE_PERCENT:-1}
 BUFFER_POOL=${BUFFER_POOL:-512M}
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$REPO_ROOT/benchmarks/db/common.sh"
 WORK=${WORK:-$(mktemp -d /tmp/db-mariadb.XXXXXX)}
 mkdir -p "$WORK"
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # --- tools -----------------------------------------------------------------------------------------------------
 if ! command -v restic >/dev/null; then
@@ -116,12 +116,6 @@ DB_BYTES=$("${SQL[@]}" -e "SELECT SUM(DATA_LENGTH + INDEX_LENGTH) FROM informati
 log "database size (data + indexes): $DB_BYTES bytes"
 
 # --- helpers ---------------------------------------------------------------------------------------------------
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
-size() { du -sb "$1" | cut -f1; }
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 fingerprint() { "${SQL[@]}" "$1" -e "SELECT (SELECT COUNT(*) FROM orders), (SELECT SUM(amount) FROM orders), (SELECT COUNT(*) FROM events), (SELECT SUM(LENGTH(body)) FROM events), (SELECT COUNT(*) FROM files), (SELECT SUM(LENGTH(data)) FROM files)"; }
 drop() { "${SQL[@]}" -e "DROP DATABASE IF EXISTS $1"; }
 # Each timed step starts from the same server state. Before it, the server writes out what the previous step left
@@ -183,8 +177,6 @@ for round in $(seq 1 "$ROUNDS"); do
     log "round $round: backup ours ${OB[-1]} s vs mariadb-dump ${DB[-1]} s; restore ours ${ORS[-1]} s vs mariadb ${DR[-1]} s (load $(cut -d' ' -f1-3 /proc/loadavg))"
 done
 MOB=$(median "${OB[@]}") MORS=$(median "${ORS[@]}") MDB=$(median "${DB[@]}") MDN=$(median "${DN[@]}") MDR=$(median "${DR[@]}")
-# Rounds swing together with the machine (a shared VM): the median of each round's own ratio is the steadier figure.
-round_ratios() { local -n ours=$1 theirs=$2; local i; for i in "${!ours[@]}"; do ratio "${ours[$i]}" "${theirs[$i]}"; echo; done; }
 RB=($(round_ratios OB DB)) RR=($(round_ratios ORS DR))
 
 # --- daily rounds: change 1% of the rows, back up with ours and with restic fed mariadb-dump --------------------

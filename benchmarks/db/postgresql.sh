@@ -33,11 +33,11 @@ DAYS=${DAYS:-7}
 SCATTERED_DAYS=${SCATTERED_DAYS:-0}
 CHANGE_PERCENT=${CHANGE_PERCENT:-1}
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$REPO_ROOT/benchmarks/db/common.sh"
 WORK=${WORK:-$(mktemp -d /tmp/db-compare.XXXXXX)}
 mkdir -p "$WORK"
 chmod 755 "$WORK"
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # --- tools -----------------------------------------------------------------------------------------------------
 if ! command -v restic >/dev/null; then
@@ -129,12 +129,6 @@ DB_BYTES=$("${PSQL[@]}" -d bench -Atc "SELECT pg_database_size('bench')")
 log "database size: $DB_BYTES bytes"
 
 # --- helpers ---------------------------------------------------------------------------------------------------
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
-size() { du -sb "$1" | cut -f1; }
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 rows_in() { "${PSQL[@]}" -d "$1" -Atc "SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM events) + (SELECT count(*) FROM items)"; }
 EXPECTED_ROWS=$(rows_in bench)
 drop() { "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1"; }
@@ -190,8 +184,6 @@ OURS_SIZE0=$(size "$OURS")
 PGD_SIZE=$(size "$WORK/bench.dump")
 rm -f "$WORK/bench.dump"
 mOB=$(median "${OB[@]}") mPB=$(median "${PB[@]}") mOR1=$(median "${OR1[@]}") mPR1=$(median "${PR1[@]}") mORJ=$(median "${ORJ[@]}") mPRJ=$(median "${PRJ[@]}")
-# Rounds swing together with the machine (a shared VM): the median of each round's own ratio is the steadier figure.
-round_ratios() { local -n ours=$1 theirs=$2; local i; for i in "${!ours[@]}"; do ratio "${ours[$i]}" "${theirs[$i]}"; echo; done; }
 RB=($(round_ratios OB PB)) RR1=($(round_ratios OR1 PR1)) RRJ=($(round_ratios ORJ PRJ))
 
 # --- restic, fed the same dumps (compressed as usually piped, and uncompressed) ---------------------------------
