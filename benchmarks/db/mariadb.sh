@@ -6,7 +6,8 @@
 # ROUNDS rounds, interleaved (ours, then the reference, in each; the dump is also timed into /dev/null, its cost
 # without the file), medians, ratios and the median of each round's own ratio printed; then DAYS daily
 # rounds of "change 1% of the rows, back up again" with ours and with restic fed the same mariadb-dump output,
-# printing how much each repository grows.
+# printing how much each repository grows. The report also prints the system time this machine takes to write 1 GiB
+# to a file in 4 KiB and in 1 MiB blocks, before and after the rounds: mariadb-dump's "> file" pays the first.
 #
 # It starts its own throwaway MariaDB (mariadb-install-db into a temp directory, mariadbd on 127.0.0.1 on a free
 # port) and deletes everything afterwards (KEEP=1 keeps the work directory).
@@ -147,6 +148,7 @@ EXPECTED=$(fingerprint bench)
 
 # --- rounds: ours and the reference, interleaved ---------------------------------------------------------------
 OB=() ORS=() DB=() DN=() DR=()
+WRITES_BEFORE=$(write_costs "$WORK")
 OURS_SIZE0= DUMP_SIZE=
 for round in $(seq 1 "$ROUNDS"); do
     repo="$WORK/ours-$round"
@@ -180,6 +182,7 @@ MOB=$(median "${OB[@]}") MORS=$(median "${ORS[@]}") MDB=$(median "${DB[@]}") MDN
 RB=($(round_ratios OB DB)) RR=($(round_ratios ORS DR))
 
 # --- daily rounds: change 1% of the rows, back up with ours and with restic fed mariadb-dump --------------------
+WRITES_AFTER=$(write_costs "$WORK")
 OURS="$WORK/ours-1" RESTIC="$WORK/restic-repo"
 restic init --repo "$RESTIC" -q >/dev/null
 log "restic: first backup of mariadb-dump's output"
@@ -204,6 +207,7 @@ cat <<EOF
 
 Database: orders and events $SIZE_ROWS rows each, files $((SIZE_ROWS / 4)), customers 10,000; data + indexes $(mb "$DB_BYTES") MB
 (MariaDB $("${SQL[@]}" -e "SELECT VERSION()")); $(nproc) cores; load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%d).
+System time this machine took to write 1 GiB to a new file in the work directory (mariadb-dump's \`> file\` writes 4 KiB at a time), before the rounds: $WRITES_BEFORE; after: $WRITES_AFTER.
 Medians of $ROUNDS interleaved rounds (each round's figures: ours backup ${OB[*]}; mariadb-dump ${DB[*]}; mariadb-dump > /dev/null ${DN[*]}; ours restore ${ORS[*]}; mariadb ${DR[*]}).
 
 | | ours (s) | reference (s) | ratio of the medians | median of the rounds' ratios (each round's) |

@@ -156,6 +156,7 @@ settle() {
 
 # --- side by side: ROUNDS x (ours, pg_dump) backups, and restores at 1 and JOBS jobs ----------------------------
 OB=() PB=() OR1=() PR1=() ORJ=() PRJ=() LOADS=()
+WRITES_BEFORE=$(write_costs "$WORK")
 OURS="$WORK/ours-repo"
 for round in $(seq 1 "$ROUNDS"); do
     rm -rf "$OURS"; "$BACKUP_CLI" init --repo "$OURS" -q >/dev/null
@@ -180,6 +181,7 @@ for round in $(seq 1 "$ROUNDS"); do
         if [[ $jobs == "$JOBS" ]]; then ORJ+=("$o") PRJ+=("$p"); fi
     done
 done
+WRITES_AFTER=$(write_costs "$WORK")
 OURS_SIZE0=$(size "$OURS")
 PGD_SIZE=$(size "$WORK/bench.dump")
 rm -f "$WORK/bench.dump"
@@ -227,6 +229,7 @@ done
 cat <<EOF
 
 PostgreSQL $("${PSQL[@]}" -d bench -Atc "SHOW server_version"): 3 tables ($SIZE_ROWS + $SIZE_ROWS + $((SIZE_ROWS / 2)) rows, 5 indexes, 1 foreign key), pg_database_size $(mb "$DB_BYTES") MB; $(nproc) cores; load average at each round's start: ${LOADS[*]}; $(date -u +%Y-%m-%d).
+System time this machine takes to write 1 GiB to a file in the work directory, before the rounds: $WRITES_BEFORE; after: $WRITES_AFTER.
 Medians of $ROUNDS interleaved rounds (seconds; ratio = ours / reference; ours backs up with $JOBS connections, one per core by default):
 
 | step | ours | pg_dump -Fc / pg_restore | ratio of the medians | median of the rounds' ratios (each round's) |
