@@ -54,6 +54,7 @@ public sealed class SwappedFileTests : IDisposable
         });
 
         result.Problems.Should().HaveCount(Victims).And.OnlyContain(p => p.Reason.Contains("replaced by another file", StringComparison.Ordinal));
+        result.IsComplete.Should().BeFalse();
         await ShouldNotHoldSecretAsync(repo);
     }
 
