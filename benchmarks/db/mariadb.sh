@@ -32,7 +32,6 @@ source "$REPO_ROOT/benchmarks/db/common.sh"
 WORK=${WORK:-$(mktemp -d /tmp/db-mariadb.XXXXXX)}
 mkdir -p "$WORK"
 
-
 # --- tools -----------------------------------------------------------------------------------------------------
 if ! command -v restic >/dev/null; then
     log "installing restic (apt)"
@@ -180,9 +179,9 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 MOB=$(median "${OB[@]}") MORS=$(median "${ORS[@]}") MDB=$(median "${DB[@]}") MDN=$(median "${DN[@]}") MDR=$(median "${DR[@]}")
 RB=($(round_ratios OB DB)) RR=($(round_ratios ORS DR))
+WRITES_AFTER=$(write_costs "$WORK")
 
 # --- daily rounds: change 1% of the rows, back up with ours and with restic fed mariadb-dump --------------------
-WRITES_AFTER=$(write_costs "$WORK")
 OURS="$WORK/ours-1" RESTIC="$WORK/restic-repo"
 restic init --repo "$RESTIC" -q >/dev/null
 log "restic: first backup of mariadb-dump's output"

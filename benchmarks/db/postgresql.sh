@@ -38,7 +38,6 @@ WORK=${WORK:-$(mktemp -d /tmp/db-compare.XXXXXX)}
 mkdir -p "$WORK"
 chmod 755 "$WORK"
 
-
 # --- tools -----------------------------------------------------------------------------------------------------
 if ! command -v restic >/dev/null; then
     log "installing restic (apt)"

@@ -27,36 +27,12 @@ public sealed class SwappedFileTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public async Task A_file_swapped_for_a_symlink_to_a_secret_never_puts_the_secret_in_a_snapshot()
-    {
-        var secretPath = await WriteSecretAsync();
-        await using var repo = await TestRepository.CreateAsync();
-        var result = await BackupSwappingEachFileAsync(repo, path =>
-        {
-            File.Delete(path);
-            File.CreateSymbolicLink(path, secretPath);
-        });
-
-        result.Problems.Should().HaveCount(Victims).And.OnlyContain(p => p.Reason.Contains("became a symlink", StringComparison.Ordinal));
-        result.IsComplete.Should().BeFalse("a file that could not be read makes the backup partial");
-        await ShouldNotHoldSecretAsync(repo);
-    }
+    public Task A_file_swapped_for_a_symlink_to_a_secret_never_puts_the_secret_in_a_snapshot() =>
+        SwapForTheSecretAsync((path, secret) => File.CreateSymbolicLink(path, secret), "became a symlink");
 
     [Fact]
-    public async Task A_file_swapped_for_a_hard_link_to_a_secret_never_puts_the_secret_in_a_snapshot()
-    {
-        var secretPath = await WriteSecretAsync();
-        await using var repo = await TestRepository.CreateAsync();
-        var result = await BackupSwappingEachFileAsync(repo, path =>
-        {
-            File.Delete(path);
-            Shell.Run("ln", secretPath, path);
-        });
-
-        result.Problems.Should().HaveCount(Victims).And.OnlyContain(p => p.Reason.Contains("replaced by another file", StringComparison.Ordinal));
-        result.IsComplete.Should().BeFalse();
-        await ShouldNotHoldSecretAsync(repo);
-    }
+    public Task A_file_swapped_for_a_hard_link_to_a_secret_never_puts_the_secret_in_a_snapshot() =>
+        SwapForTheSecretAsync((path, secret) => Shell.Run("ln", secret, path), "replaced by another file");
 
     [Fact]
     public async Task A_file_swapped_for_a_fifo_is_reported_and_the_backup_does_not_hang()
@@ -82,12 +58,25 @@ public sealed class SwappedFileTests : IDisposable
         }
     }
 
-    private async Task<string> WriteSecretAsync()
+    /// <summary>
+    /// Swaps every file, right after its metadata is read, for what <paramref name="link"/> makes at the path to a
+    /// root-only secret; each must be reported with <paramref name="reason"/>, and the secret never stored.
+    /// </summary>
+    private async Task SwapForTheSecretAsync(Action<string, string> link, string reason)
     {
-        var path = _temp.Sub("secret");
-        await File.WriteAllBytesAsync(path, _secret);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead);
-        return path;
+        var secretPath = _temp.Sub("secret");
+        await File.WriteAllBytesAsync(secretPath, _secret);
+        File.SetUnixFileMode(secretPath, UnixFileMode.UserRead);
+        await using var repo = await TestRepository.CreateAsync();
+        var result = await BackupSwappingEachFileAsync(repo, path =>
+        {
+            File.Delete(path);
+            link(path, secretPath);
+        });
+
+        result.Problems.Should().HaveCount(Victims).And.OnlyContain(p => p.Reason.Contains(reason, StringComparison.Ordinal));
+        result.IsComplete.Should().BeFalse("a file that could not be read makes the backup partial");
+        await ShouldNotHoldSecretAsync(repo);
     }
 
     /// <summary>Backs up a directory of small files, each swapped by <paramref name="swap"/> right after its metadata is read.</summary>
