@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Backup.Cli.Commands;
 
 namespace Backup.Cli;
@@ -53,23 +54,26 @@ internal sealed class CliApp
         // No response files: a path starting with '@' is a path.
         var parseResult = _root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var command = parseResult.CommandResult.Command;
-        var verb = command == _root ? "backup" : $"backup {command.Name}";
+        var verb = string.Join(' ', Chain(parseResult.CommandResult).Select(c => c == _root ? "backup" : c.Name));
 
         // An unknown verb is a usage error even with --help, whose action would otherwise print the parent's help and succeed.
         if (command.Subcommands.Count > 0 && parseResult.UnmatchedTokens is [var unknown, ..] && !unknown.StartsWith('-'))
         {
-            var closest = ClosestVerb(command, unknown);
+            var closest = Nearest.Of(unknown, command.Subcommands.Select(c => c.Name));
             await _console.Error.WriteLineAsync(TerminalText.Escape(
                 $"backup: usage error: '{unknown}' is not a '{verb}' command{(closest is null ? "." : $"; did you mean '{verb} {closest}'?")}")).ConfigureAwait(false);
             await _console.Error.WriteLineAsync($"Run '{verb} --help' for the list.").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
-        if (parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction)
+        var problems = parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction
+            ? UsageErrors.Describe(parseResult, command, _root)
+            : OptionsTakenAsArguments(parseResult, command);
+        if (problems.Count > 0)
         {
-            foreach (var error in parseResult.Errors)
+            foreach (var problem in problems)
             {
-                await _console.Error.WriteLineAsync(TerminalText.Escape($"backup: usage error: {error.Message}")).ConfigureAwait(false);
+                await _console.Error.WriteLineAsync(TerminalText.Escape($"backup: usage error: {problem}")).ConfigureAwait(false);
             }
 
             await _console.Error.WriteLineAsync($"Run '{verb} --help' for usage.").ConfigureAwait(false);
@@ -87,45 +91,31 @@ internal sealed class CliApp
         return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The subcommand of <paramref name="command"/> nearest to a mistyped <paramref name="typed"/> (a few edits away), or null.</summary>
-    private static string? ClosestVerb(Command command, string typed)
+    /// <summary>The commands from the root down to <paramref name="result"/>'s (<c>backup key add</c>).</summary>
+    private static Stack<Command> Chain(CommandResult result)
     {
-        var best = (Name: (string?)null, Distance: Math.Max(2, typed.Length / 3) + 1);
-        foreach (var candidate in command.Subcommands)
+        var chain = new Stack<Command>();
+        for (SymbolResult? at = result; at is not null; at = at.Parent)
         {
-            var distance = EditDistance(typed.ToLowerInvariant(), candidate.Name);
-            if (distance < best.Distance || (candidate.Name.StartsWith(typed, StringComparison.OrdinalIgnoreCase) && best.Name is null))
+            if (at is CommandResult commandResult)
             {
-                best = (candidate.Name, Math.Min(distance, best.Distance));
+                chain.Push(commandResult.Command);
             }
         }
 
-        return best.Name;
+        return chain;
     }
 
-    /// <summary>Levenshtein distance: insertions, deletions and substitutions.</summary>
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
+    /// <summary>
+    /// A mistyped option where the command takes paths is parsed as a path (<c>ls latest --bogus</c> looked for a
+    /// snapshot path '--bogus'): a word that reads as an option and names no existing file is an unknown option.
+    /// </summary>
+    private List<string> OptionsTakenAsArguments(ParseResult parseResult, Command command) =>
+        [.. parseResult.CommandResult.Children.OfType<ArgumentResult>()
+            .SelectMany(a => a.Tokens)
+            .Select(t => t.Value)
+            .Where(v => UsageErrors.IsOptionLike(v) && !File.Exists(v) && !Directory.Exists(v))
+            .Select(v => UsageErrors.UnknownOption(command, _root, v, notAPathEither: true))];
 
     /// <summary>The standard help followed by the exit-code and environment table.</summary>
     private sealed class HelpWithEpilogAction(HelpAction inner, CliConsole console) : SynchronousCommandLineAction

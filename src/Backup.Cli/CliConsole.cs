@@ -27,8 +27,8 @@ internal sealed class CliConsole
     /// <summary>Prompts on stderr and reads a line from the terminal without echo.</summary>
     public required Func<string, string> ReadSecret { get; init; }
 
-    /// <summary>The real console.</summary>
-    public static CliConsole FromSystem() => new()
+    /// <summary>The real console; a prompt gives up, throwing <see cref="OperationCanceledException"/>, when <paramref name="interrupted"/> fires (Ctrl+C, SIGTERM).</summary>
+    public static CliConsole FromSystem(CancellationToken interrupted) => new()
     {
         Out = Console.Out,
         Error = Console.Error,
@@ -38,19 +38,59 @@ internal sealed class CliConsole
         IsOutputRedirected = Console.IsOutputRedirected,
         IsErrorRedirected = Console.IsErrorRedirected,
         GetEnvironmentVariable = Environment.GetEnvironmentVariable,
-        ReadSecret = ReadSecretFromTerminal,
+        ReadSecret = prompt => ReadSecretFromTerminal(prompt, interrupted),
     };
 
-    private static string ReadSecretFromTerminal(string prompt)
+    private static string ReadSecretFromTerminal(string prompt, CancellationToken interrupted)
     {
         Console.Error.Write(prompt);
+
+        // The signal handler only cancels, so that a running command can stop cleanly; a ReadKey blocked on the
+        // terminal never sees that, and the first Ctrl+C (or SIGTERM) at the prompt did nothing. The keys are read on
+        // a thread of their own, and an interrupt leaves it blocked there while the command ends (exit 130).
+        string? secret = null;
+        Exception? failure = null;
+        var done = new ManualResetEventSlim();
+        var reader = new Thread(() =>
+        {
+            try
+            {
+                secret = ReadLineWithoutEcho();
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+            finally
+            {
+                done.Set();
+            }
+        })
+        { IsBackground = true, Name = "password prompt" };
+        reader.Start();
+        try
+        {
+            done.Wait(interrupted);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine();
+            throw;
+        }
+
+        Console.Error.WriteLine();
+        return failure is null ? secret! : throw new IOException($"Could not read the password from the terminal: {failure.Message}", failure);
+    }
+
+    private static string ReadLineWithoutEcho()
+    {
         var secret = new StringBuilder();
         while (true)
         {
             var key = Console.ReadKey(intercept: true);
             if (key.Key == ConsoleKey.Enter)
             {
-                break;
+                return secret.ToString();
             }
 
             if (key.Key == ConsoleKey.Backspace)
@@ -65,8 +105,5 @@ internal sealed class CliConsole
                 secret.Append(key.KeyChar);
             }
         }
-
-        Console.Error.WriteLine();
-        return secret.ToString();
     }
 }

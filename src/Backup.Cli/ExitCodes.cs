@@ -55,5 +55,8 @@ internal static class ExitCodes
           BACKUP_TRACE_TIMINGS=1    print where the command's time went: start-up, opening the repository (config,
                                     keys, key derivation, index), snapshot listing, lock, the operation (stderr)
           BACKUP_LOCK_TTL       lifetime of this process's repository locks in seconds (default 900)
+          BACKUP_APPEND_ONLY=1  never delete or overwrite anything in the repository (as --append-only)
+          BACKUP_RETENTION_LOCK lock new packs and snapshots against deletion, e.g. 30d (as --retention-lock; s3:// and azure://)
+          BACKUP_FILE_MODE      octal permissions of new repository files, local and sftp:// (default 600)
         """;
 }

@@ -14,4 +14,4 @@ void Cancel(PosixSignalContext context)
 
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
-return await new CliApp(CliConsole.FromSystem()).RunAsync(args, interrupt.Token).ConfigureAwait(false);
+return await new CliApp(CliConsole.FromSystem(interrupt.Token)).RunAsync(args, interrupt.Token).ConfigureAwait(false);

@@ -75,7 +75,7 @@ public sealed class BackupRepository : IAsyncDisposable
     internal FastCdcChunker Chunker { get; }
 
     /// <summary>Creates a repository on an empty target and opens it.</summary>
-    /// <exception cref="RepositoryException">The target already holds a repository.</exception>
+    /// <exception cref="RepositoryException">The target already holds a repository, or other data (a repository needs a location of its own).</exception>
     public static async Task<BackupRepository> InitAsync(IBackupTarget target, RepositoryCredentials credentials, RepositoryInitOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -87,6 +87,7 @@ public sealed class BackupRepository : IAsyncDisposable
             throw new RepositoryAlreadyExistsException(target.Description);
         }
 
+        await RequireNoForeignObjectsAsync(target, cancellationToken).ConfigureAwait(false);
         var config = new RepositoryConfig
         {
             Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
@@ -108,6 +109,32 @@ public sealed class BackupRepository : IAsyncDisposable
         // The config goes last: until it exists there is no repository, so a failed init leaves nothing that opens.
         await target.PutAsync(RepositoryLayout.Config, JsonSerializer.SerializeToUtf8Bytes(config, RepositoryJson.Default.RepositoryConfig), cancellationToken).ConfigureAwait(false);
         return new BackupRepository(target, config, key, keys, userTransforms);
+    }
+
+    /// <summary>
+    /// Refuses a location that holds anything but a repository's own objects: init into the wrong directory would
+    /// otherwise mix the repository's files with the user's (and a later prune or repair of the repository must never
+    /// meet files that are not its own). What an interrupted init left (key objects without a config) is no obstacle.
+    /// </summary>
+    private static async Task RequireNoForeignObjectsAsync(IBackupTarget target, CancellationToken cancellationToken)
+    {
+        string[] own = [RepositoryLayout.KeysPrefix, RepositoryLayout.DataPrefix, RepositoryLayout.IndexPrefix, RepositoryLayout.SnapshotsPrefix, RepositoryLayout.LocksPrefix, RepositoryLayout.RecordsPrefix];
+        const string Advice = "a repository needs a location of its own. Give a new or empty directory (or bucket prefix, or container path).";
+        try
+        {
+            await foreach (var item in target.ListAsync(string.Empty, cancellationToken).ConfigureAwait(false))
+            {
+                if (!own.Any(prefix => item.Key.StartsWith(prefix, StringComparison.Ordinal)))
+                {
+                    throw new RepositoryException($"{target.Description} is not empty (it holds '{item.Key}', which is not part of a repository); {Advice}");
+                }
+            }
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            // A repository's own objects are all readable by its writer: what cannot be read is someone else's.
+            throw new RepositoryException($"{target.Description} holds entries this user cannot read ({ex.Message}); {Advice}", ex);
+        }
     }
 
     /// <summary>Opens an existing repository and loads its index.</summary>

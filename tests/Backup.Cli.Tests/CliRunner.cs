@@ -39,6 +39,9 @@ public sealed class CliRunner : IDisposable
     /// <summary>A command the tool is run through (its file and arguments), such as setpriv to run it as another user; none when empty.</summary>
     public IReadOnlyList<string> Launcher { get; set; } = [];
 
+    /// <summary>The command line that starts the tool under test: the native build, or the dotnet host and backup.dll.</summary>
+    public static IReadOnlyList<string> ToolCommand => NativeTool is not null ? [NativeTool] : [DotnetHost(), ToolPath];
+
     public string PathOf(string relative) => Path.Combine(Root, relative);
 
     public Task<CliResult> RunAsync(params string[] args) => RunAsync(args, stdin: null);

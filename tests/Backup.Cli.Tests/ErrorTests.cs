@@ -36,6 +36,35 @@ public sealed class ErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Init_into_a_directory_of_other_files_exits_1_and_writes_nothing()
+    {
+        Directory.CreateDirectory(_cli.Repository);
+        await File.WriteAllTextAsync(Path.Combine(_cli.Repository, "notes.txt"), "mine");
+
+        var result = await _cli.RunAsync("init");
+
+        result.ExitCode.Should().Be(1);
+        ShouldBeOneErrorLine(result, "is not empty");
+        Directory.EnumerateFileSystemEntries(_cli.Repository).Select(Path.GetFileName).Should().BeEquivalentTo(["notes.txt"]);
+    }
+
+    [Fact]
+    public async Task Restoring_a_path_the_snapshot_does_not_hold_exits_1_and_restores_nothing()
+    {
+        await _cli.InitAsync();
+        var data = _cli.PathOf("data");
+        Directory.CreateDirectory(data);
+        await File.WriteAllTextAsync(Path.Combine(data, "a.txt"), "a");
+        (await _cli.RunAsync("create", data, "-q")).ExitCode.Should().Be(0);
+
+        var result = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--include", data + "/typo");
+
+        result.ExitCode.Should().Be(1, result.Stdout);
+        ShouldBeOneErrorLine(result, $"has no path '{data}/typo'");
+        Directory.Exists(_cli.PathOf("out")).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task A_wrong_password_exits_11_with_one_line_and_no_stack_trace()
     {
         await _cli.InitAsync();

@@ -71,8 +71,48 @@ public sealed class HelpAndUsageTests : IDisposable
         var result = await _cli.RunAsync(args, stdin: [], new() { ["BACKUP_PASSWORD"] = null });
 
         result.ExitCode.Should().Be(2);
-        result.Stderr.Should().Contain("--password");
+        result.Stderr.Should().Contain("--password").And.Contain("BACKUP_PASSWORD");
+        (result.Stdout + result.Stderr).Should().NotContain("hunter2", "a secret typed on the command line is not repeated into a terminal's scrollback or a CI log");
         Directory.Exists(_cli.Repository).Should().BeFalse("nothing runs when the command line is wrong");
+    }
+
+    [Theory]
+    [InlineData("--tagg", "--tag", "create", "--stdin", "--tagg", "x")]
+    [InlineData("--keep-dayly", "--keep-daily", "forget", "--keep-dayly", "7")]
+    [InlineData("--bogus", null, "ls", "latest", "--bogus")]
+    [InlineData("--bogus", null, "dump", "latest", "/x", "--bogus")]
+    public async Task A_mistyped_option_is_a_usage_error_naming_it_and_the_nearest_real_one(string typed, string? meant, params string[] args)
+    {
+        await _cli.InitAsync();
+
+        var result = await _cli.RunAsync(args, stdin: [], null);
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain($"unknown option '{typed}'").And.NotContain("Passwords");
+        if (meant is not null)
+        {
+            result.Stderr.Should().Contain($"did you mean '{meant}'?");
+        }
+    }
+
+    [Theory]
+    [InlineData("forget", "--keep-daily", "abc")]
+    [InlineData("forget", "--keep-last", "99999999999")]
+    public async Task A_value_of_the_wrong_kind_is_described_in_words(params string[] args)
+    {
+        var result = await _cli.RunAsync(args);
+
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("expected a whole number").And.NotContain("System.");
+    }
+
+    [Fact]
+    public async Task A_usage_error_in_a_nested_verb_names_its_whole_help_command()
+    {
+        var result = await _cli.RunAsync("key", "add", "--no-such-option");
+
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("Run 'backup key add --help'");
     }
 
     [Fact]

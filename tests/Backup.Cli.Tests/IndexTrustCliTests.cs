@@ -96,6 +96,31 @@ public sealed class IndexTrustCliTests : IDisposable
         File.Exists(pack).Should().BeFalse("two days is past the default grace period of one day");
     }
 
+    [Fact]
+    public async Task Check_after_an_interrupted_backup_sums_its_unindexed_packs_up_in_one_line_and_json_lists_each()
+    {
+        await _cli.InitAsync();
+        await CreateAsync();
+        await using (var writer = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_cli.Repository), RepositoryCredentials.FromPassword(CliRunner.Password)))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await UploadUnindexedPackAsync(writer);
+            }
+        }
+
+        var check = await _cli.RunAsync("check");
+        var json = await _cli.RunAsync("check", "--json");
+
+        check.ExitCode.Should().Be(0, check.Stdout + check.Stderr);
+        var lines = check.Stdout.Split('\n').Where(l => l.Contains("UnindexedPack", StringComparison.Ordinal)).ToList();
+        lines.Should().ContainSingle("an interrupted backup leaves one pack per few megabytes, and a page of warnings says no more than one line");
+        lines[0].Should().Contain("5 packs are in no index").And.Contain("the next backup reuses their data");
+        check.Stdout.Should().Contain("0 error(s), 5 warning(s).");
+        JsonDocument.Parse(json.Stdout).RootElement.GetProperty("problems").EnumerateArray()
+            .Count(p => p.GetProperty("kind").GetString() == "UnindexedPack").Should().Be(5);
+    }
+
     /// <summary>One pack with one new blob and no index, as a writer leaves it before it writes its index.</summary>
     private static async Task<string> UploadUnindexedPackAsync(BackupRepository repository)
     {

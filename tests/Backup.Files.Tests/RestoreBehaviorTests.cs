@@ -145,6 +145,42 @@ public class RestoreBehaviorTests
     }
 
     [Fact]
+    public async Task An_include_the_snapshot_does_not_hold_fails_before_anything_is_written()
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        using var target = new TempDirectory();
+        var into = Path.Combine(target.Path, "restore");
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        var options = new RestoreOptions { Include = [root + "/top.txt", root + "/sub/typo"] };
+
+        var act = () => new RestoreService(repo.Repository).RestoreAsync(backup.Snapshot, into, options);
+
+        // A mistyped path, or 'latest' being a snapshot of other paths, must not look like a restore that succeeded.
+        (await act.Should().ThrowAsync<FileNotFoundException>()).Which.Message.Should()
+            .Contain($"'{root}/sub/typo'").And.NotContain("top.txt").And.Contain($"(of '{root}')").And.Contain("nothing was restored");
+        Directory.Exists(into).Should().BeFalse("the check comes before the target is created");
+    }
+
+    [Fact]
+    public async Task A_target_that_is_a_file_is_refused_saying_so()
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        using var target = new TempDirectory();
+        var file = Path.Combine(target.Path, "a-file");
+        await File.WriteAllTextAsync(file, "mine");
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+
+        var act = () => new RestoreService(repo.Repository).RestoreAsync(backup.Snapshot, file);
+
+        (await act.Should().ThrowAsync<IOException>()).Which.Message.Should().Contain("is a file, not a directory");
+        (await File.ReadAllTextAsync(file)).Should().Be("mine");
+    }
+
+    [Fact]
     public async Task Restore_works_through_a_mock_file_system()
     {
         var (source, root) = await CreateTreeAsync();

@@ -6,6 +6,8 @@ namespace Backup.Cli.Commands;
 /// <summary><c>backup check</c>: verifies the repository's structure and, when asked, its data.</summary>
 internal static class CheckCommand
 {
+    private const int UnindexedListedOneByOne = 3;
+
     public static Command Create(CommandRunner runner)
     {
         var readData = new Option<bool>("--read-data") { Description = "Also download every pack and decrypt and re-hash every blob (reads the whole repository)." };
@@ -62,10 +64,20 @@ internal static class CheckCommand
                         $"{Format.Bytes(result.BytesRead)} at {Format.Rate(result.BytesRead, result.Duration)}.").ConfigureAwait(false);
                 }
 
-                foreach (var problem in result.Problems)
+                // An interrupted backup leaves one such pack per few megabytes it uploaded: one line says what they are.
+                var unindexed = result.Problems.Where(p => p.Kind == CheckProblemKind.UnindexedPack).ToList();
+                foreach (var problem in unindexed.Count > UnindexedListedOneByOne ? result.Problems.Except(unindexed) : result.Problems)
                 {
                     await context.Output.LineAsync(
                         $"{problem.Severity.ToString().ToLowerInvariant()}: {problem.Kind} {problem.Object}: {problem.Message}").ConfigureAwait(false);
+                }
+
+                if (unindexed.Count > UnindexedListedOneByOne)
+                {
+                    await context.Output.LineAsync(
+                        $"warning: UnindexedPack: {unindexed.Count} packs are in no index, their headers intact: a backup was interrupted before it wrote " +
+                        "its index (or prune could not delete them under a retention lock). Nothing is lost: the next backup reuses their data, and prune " +
+                        $"deletes what no snapshot needs once they are a day old. '--json' lists each.").ConfigureAwait(false);
                 }
 
                 await context.Output.InfoAsync(result.Problems.Count == 0

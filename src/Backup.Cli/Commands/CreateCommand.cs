@@ -47,10 +47,6 @@ internal static class CreateCommand
         runner.Bind(command, async (context, ct) =>
         {
             var pathList = context.Get(paths) ?? [];
-            if (pathList.FirstOrDefault(p => p.StartsWith('-') && !File.Exists(p) && !Directory.Exists(p)) is { } unknown)
-            {
-                throw new CliUsageException($"Unrecognized option '{unknown}' (there is no such path either). Passwords are never taken from the command line.");
-            }
 
             var fromStdin = context.Get(stdin);
             var database = DatabaseRequest(context, databases, allDatabases, driverOnly, dbPasswordFile);
@@ -163,9 +159,11 @@ internal static class CreateCommand
 
     private static async Task<int> ReportAsync(CommandContext context, BackupResult result)
     {
+        // Files are reported by their absolute path, however the source named them (a listing by path, a read by snapshot path).
+        var files = result.Snapshot.Paths.Any(p => p.StartsWith('/'));
         foreach (var problem in result.Problems)
         {
-            await context.Output.ErrorAsync($"could not read {problem.Path}: {problem.Reason}").ConfigureAwait(false);
+            await context.Output.ErrorAsync($"could not read {(files ? "/" + problem.Path.TrimStart('/') : problem.Path)}: {problem.Reason}").ConfigureAwait(false);
         }
 
         var snapshot = result.Snapshot;

@@ -35,7 +35,7 @@ public static class SecretFile
         var full = Path.GetFullPath(path);
         return File.Exists(full)
             ? new StreamReader(full, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true)
-            : throw new FileNotFoundException($"Password file '{full}' does not exist.", full);
+            : throw new FileNotFoundException(Directory.Exists(full) ? $"Password file '{full}' is a directory: give the file that holds the password." : $"Password file '{full}' does not exist.", full);
     }
 
     private static string FirstLine(string path, string? line) =>

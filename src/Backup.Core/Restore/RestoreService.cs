@@ -33,6 +33,9 @@ namespace Backup.Core.Restore;
 public sealed class RestoreService
 {
     private const string NotReachedEntry = "not restored: the target is full";
+    private const string ExistsAdvice = "; the restore stopped (entries restored before it stay). Restore into an empty directory, or replace what exists " +
+        "(ExistingFileBehavior.Overwrite; the tool's --overwrite) or leave it alone (Skip; --skip-existing).";
+
     private const string NotReachedDirectory = "not restored, nor anything below it: the target is full";
 
     private readonly BackupRepository _repository;
@@ -51,6 +54,7 @@ public sealed class RestoreService
 
     /// <summary>Restores <paramref name="snapshot"/> into <paramref name="targetDirectory"/> (created when missing).</summary>
     /// <returns>Counts, and every entry that was not (completely) restored.</returns>
+    /// <exception cref="FileNotFoundException">An <see cref="RestoreOptions.Include"/> path is not in the snapshot; nothing was restored.</exception>
     /// <exception cref="IOException">An entry exists and <see cref="RestoreOptions.Existing"/> is <see cref="ExistingFileBehavior.Fail"/>, the target cannot be created, or the lock cannot be written.</exception>
     /// <exception cref="RepositoryCorruptException">The snapshot's root tree is missing or damaged.</exception>
     /// <exception cref="RepositoryLockedException">Prune or repair holds the repository.</exception>
@@ -58,12 +62,37 @@ public sealed class RestoreService
     public Task<RestoreResult> RestoreAsync(Snapshot snapshot, string targetDirectory, RestoreOptions? options = null, IProgress<RestoreProgress>? progress = null, CancellationToken cancellationToken = default) =>
         _diagnostics.RunAsync("restore", _repository.Location, () => RunRestoreAsync(snapshot, targetDirectory, options, progress, cancellationToken), (operation, result) => operation.RestoreCompleted(snapshot.Id, targetDirectory, result));
 
+    /// <summary>
+    /// Fails before anything is written when an include names no entry of the snapshot: a mistyped path, or 'latest'
+    /// resolving to a snapshot of other paths, would otherwise "succeed" with nothing restored.
+    /// </summary>
+    private async Task RequireIncludedPathsAsync(Snapshot snapshot, IReadOnlyList<string> includes, CancellationToken cancellationToken)
+    {
+        var missing = new List<string>();
+        foreach (var include in includes)
+        {
+            if (await SnapshotWalker.FindAsync(_repository.Snapshots, snapshot, include, cancellationToken).ConfigureAwait(false) is null)
+            {
+                missing.Add(include);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            var of = snapshot.Paths.Count == 0 ? string.Empty : $" (of {string.Join(", ", snapshot.Paths.Select(p => $"'{p}'"))})";
+            throw new FileNotFoundException(
+                $"Snapshot {snapshot.Id.ToShortString()}{of} has no path {string.Join(", ", missing.Select(p => $"'{p}'"))}; nothing was restored. " +
+                "Include paths are the paths the snapshot stored (absolute, as backed up).");
+        }
+    }
+
     private async Task<RestoreResult> RunRestoreAsync(Snapshot snapshot, string targetDirectory, RestoreOptions? options, IProgress<RestoreProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentException.ThrowIfNullOrEmpty(targetDirectory);
         options ??= new RestoreOptions();
         options.Validate();
+        await RequireIncludedPathsAsync(snapshot, options.Include, cancellationToken).ConfigureAwait(false);
         var root = _fileSystem.Path.GetFullPath(targetDirectory);
         if (root.Length > 1)
         {
@@ -393,7 +422,7 @@ public sealed class RestoreService
                             target.CreateDirectory(parent, name);
                             break;
                         case var other when options.Existing == ExistingFileBehavior.Fail:
-                            throw new IOException($"'{RestoreTarget.Join(parent.Path, name)}' already exists as a {Describe(other)}; the restore stopped (Existing = Fail).");
+                            throw new IOException($"'{RestoreTarget.Join(parent.Path, name)}' already exists as a {Describe(other)}{ExistsAdvice}");
                         case var other:
                             Problem(relative, $"skipped: a {Describe(other)} is in the way of the directory");
                             return null;
@@ -458,7 +487,7 @@ public sealed class RestoreService
                 case ExistingKind.Directory:
                     if (options.Existing == ExistingFileBehavior.Fail)
                     {
-                        throw new IOException($"'{RestoreTarget.Join(directory.Path, name)}' already exists as a directory; the restore stopped (Existing = Fail).");
+                        throw new IOException($"'{RestoreTarget.Join(directory.Path, name)}' already exists as a directory{ExistsAdvice}");
                     }
 
                     Problem(relative, "skipped: a directory is in the way");
@@ -466,7 +495,7 @@ public sealed class RestoreService
                 case var _ when options.Existing == ExistingFileBehavior.Skip:
                     return null;
                 case var other when options.Existing == ExistingFileBehavior.Fail:
-                    throw new IOException($"'{RestoreTarget.Join(directory.Path, name)}' already exists as a {Describe(other)}; the restore stopped (Existing = Fail).");
+                    throw new IOException($"'{RestoreTarget.Join(directory.Path, name)}' already exists as a {Describe(other)}{ExistsAdvice}");
                 default:
                     return existing;
             }

@@ -43,6 +43,11 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
     /// <summary>Opens (after creating it when missing) the directory a restore writes into.</summary>
     public static TargetDirectory OpenRoot(IFileSystem fileSystem, bool native, string path)
     {
+        if (fileSystem.File.Exists(path))
+        {
+            throw new IOException($"The restore target '{path}' is a file, not a directory: give a directory to restore into (it is created when missing).");
+        }
+
         fileSystem.Directory.CreateDirectory(path);
         if (!native)
         {

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Text.RegularExpressions;
+
+namespace Backup.Cli;
+
+/// <summary>
+/// Words the parser's complaints for people: an unknown option with the nearest real one, the types of values in
+/// words instead of .NET's names, and never the value after an unknown option, which may be a password someone tried
+/// to pass on the command line (it would land in a terminal's scrollback or a CI log).
+/// </summary>
+internal static partial class UsageErrors
+{
+    /// <summary>The messages for a command line the parser refused.</summary>
+    public static IReadOnlyList<string> Describe(ParseResult parseResult, Command command, RootCommand root)
+    {
+        var messages = new List<string>();
+        var unmatched = parseResult.UnmatchedTokens;
+        var valueOfUnknownOption = false;
+        foreach (var token in unmatched)
+        {
+            if (IsOptionLike(token))
+            {
+                messages.Add(UnknownOption(command, root, token));
+                valueOfUnknownOption = !token.Contains('=', StringComparison.Ordinal);
+            }
+            else if (valueOfUnknownOption)
+            {
+                valueOfUnknownOption = false;
+            }
+            else
+            {
+                messages.Add($"unexpected argument '{token}'.");
+            }
+        }
+
+        foreach (var error in parseResult.Errors)
+        {
+            if (!unmatched.Any(t => error.Message.Contains($"'{t}'", StringComparison.Ordinal)))
+            {
+                messages.Add(InWords(error.Message));
+            }
+        }
+
+        return messages;
+    }
+
+    /// <summary>A command-line word that reads as an option (<c>-x</c>, <c>--name</c>, <c>--name=value</c>) rather than a value.</summary>
+    public static bool IsOptionLike(string token) => token.Length > 1 && token[0] == '-' && !char.IsAsciiDigit(token[1]);
+
+    /// <summary>"unknown option '--tagg'; did you mean '--tag'?" (only the name of <c>--name=value</c> is repeated).</summary>
+    public static string UnknownOption(Command command, RootCommand root, string token, bool notAPathEither = false)
+    {
+        var name = token.Split('=', 2)[0];
+        var names = command.Options.Concat(root.Options.Where(o => o.Recursive))
+            .Where(o => !o.Hidden)
+            .SelectMany(o => o.Aliases.Prepend(o.Name))
+            .Where(n => n.StartsWith("--", StringComparison.Ordinal))
+            .Distinct();
+        var closest = Nearest.Of(name, names);
+        var message = $"unknown option '{name}'{(notAPathEither ? " (nor an existing path)" : string.Empty)}{(closest is null ? "." : $"; did you mean '{closest}'?")}";
+        return name.Contains("pass", StringComparison.OrdinalIgnoreCase)
+            ? message + " Passwords are never taken from the command line: set BACKUP_PASSWORD, give --password-file FILE, or type it when asked."
+            : message;
+    }
+
+    /// <summary>"… as expected type 'System.Nullable`1[System.Int32]'." becomes "…: expected a whole number."</summary>
+    private static string InWords(string message) =>
+        ExpectedType().Replace(message, m => $": expected {TypeInWords(m.Groups[1].Value)}.");
+
+    private static string TypeInWords(string type) => type switch
+    {
+        _ when type.Contains("Int32", StringComparison.Ordinal) => "a whole number (at most 2147483647)",
+        _ when type.Contains("Int64", StringComparison.Ordinal) => "a whole number",
+        _ when type.Contains("Double", StringComparison.Ordinal) || type.Contains("Decimal", StringComparison.Ordinal) => "a number",
+        _ when type.Contains("Boolean", StringComparison.Ordinal) => "true or false",
+        _ when type.Contains("FileInfo", StringComparison.Ordinal) || type.Contains("DirectoryInfo", StringComparison.Ordinal) => "a path",
+        _ => "a value of another form (see --help)",
+    };
+
+    [GeneratedRegex(@" as expected type '([^']+)'\.?")]
+    private static partial Regex ExpectedType();
+}

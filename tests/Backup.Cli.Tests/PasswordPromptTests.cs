@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Backup.Cli.Tests;
+
+/// <summary>The password prompt on a real terminal (a pseudo-terminal from util-linux's <c>script</c>).</summary>
+public sealed class PasswordPromptTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [SkippableFact]
+    public async Task The_first_Ctrl_C_at_the_password_prompt_ends_the_command_with_130()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/script"), "needs util-linux's script for a pseudo-terminal");
+        Skip.If(Signals.IgnoresInterrupt(Environment.ProcessId), "SIGINT is ignored in this process (a background job of a non-interactive shell), and so in its children");
+        await _cli.InitAsync();
+
+        // exec: the tool is the terminal's only process, so its own exit code is what script reports.
+        var command = $"exec {string.Join(' ', CliRunner.ToolCommand.Select(a => $"'{a}'"))} snapshots";
+        var start = new ProcessStartInfo("/usr/bin/script") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = _cli.Root };
+        foreach (var arg in new[] { "-qefc", command, "/dev/null" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("BACKUP_PASSWORD");
+        start.Environment["BACKUP_REPOSITORY"] = _cli.Repository;
+        start.Environment["TERM"] = "xterm";
+        start.Environment["SHELL"] = "/bin/sh";
+        using var process = Process.Start(start)!;
+        try
+        {
+            var seen = new StringBuilder();
+            var buffer = new char[256];
+            using var waitForPrompt = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (!seen.ToString().Contains("Repository password:", StringComparison.Ordinal))
+            {
+                var read = await process.StandardOutput.ReadAsync(buffer.AsMemory(), waitForPrompt.Token);
+                read.Should().BeGreaterThan(0, $"the prompt must appear; the terminal showed: {seen}");
+                seen.Append(buffer, 0, read);
+            }
+
+            // Ctrl+C as a terminal sends it: the line discipline turns it into SIGINT for the foreground process.
+            await Task.Delay(500);
+            await process.StandardInput.WriteAsync('\u0003');
+            await process.StandardInput.FlushAsync();
+            var drain = process.StandardOutput.ReadToEndAsync();
+            using var waitForExit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var exited = await process.WaitForExitAsync(waitForExit.Token).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
+
+            exited.Should().BeTrue("one Ctrl+C at the prompt must end the command, not wait for a second one");
+            process.ExitCode.Should().Be(130, await drain);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+}
