@@ -13,7 +13,7 @@ internal static class CliAdvice
     /// <summary>A sentence to add after the exception's message, or an empty string.</summary>
     public static string For(Exception exception) => exception switch
     {
-        RepositoryNotFoundException => " 'backup init' creates one.",
+        RepositoryNotFoundException => " 'backup init --repo' with that location creates one.",
         RepositoryAlreadyExistsException => " Use it with the other commands, or give 'backup init' another location.",
         SnapshotNotFoundException => " List them with 'backup snapshots'.",
         RepositoryKeyNotFoundException => " List them with 'backup key list'.",

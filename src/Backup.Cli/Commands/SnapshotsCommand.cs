@@ -42,7 +42,7 @@ internal static class SnapshotsCommand
                     snapshots.Select(s => (IReadOnlyList<string>)[
                         s.Id.ToShortString(), Format.Time(s.Time), s.Hostname, s.Level.ToString().ToLowerInvariant() + (s.Partial ? " (partial)" : "") + (s.Pinned ? " (pinned)" : ""),
                         string.Join(',', s.Tags), string.Join(' ', s.Paths), Format.Bytes(s.Statistics.TotalBytes)])).ConfigureAwait(false);
-                await context.Output.LineAsync($"{snapshots.Count} snapshot(s)").ConfigureAwait(false);
+                await context.Output.InfoAsync($"{snapshots.Count} snapshot(s)").ConfigureAwait(false);
             }
 
             return damaged.Count > 0 ? ExitCodes.RepositoryDamaged : ExitCodes.Success;
