@@ -27,6 +27,18 @@ internal static class NodeFormat
             chars[i + 1] = (node.Mode & (1u << (8 - i))) != 0 ? Letters[i] : '-';
         }
 
+        // Set-user-ID, set-group-ID and sticky take the execute places, as ls shows them (capital without execute).
+        Special(chars, 3, 0x800, 's');
+        Special(chars, 6, 0x400, 's');
+        Special(chars, 9, 0x200, 't');
         return new string(chars);
+
+        void Special(Span<char> text, int at, uint bit, char letter)
+        {
+            if ((node.Mode & bit) != 0)
+            {
+                text[at] = text[at] == 'x' ? letter : char.ToUpperInvariant(letter);
+            }
+        }
     }
 }

@@ -26,6 +26,47 @@ public sealed class DirectoryTests : IDisposable
     public void Dispose() => _cli.Dispose();
 
     [Fact]
+    public async Task Latest_with_path_or_host_is_the_newest_snapshot_of_those()
+    {
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("other"));
+        File.WriteAllText(_cli.PathOf("other/c.txt"), "charlie");
+        (await _cli.RunAsync("create", "src", "--host", "web1", "-q")).ExitCode.Should().Be(0);
+        (await _cli.RunAsync("create", "other", "--host", "web2", "-q")).ExitCode.Should().Be(0);
+
+        // 'latest' alone is the snapshot of 'other'; with --path it is the one that backed up src.
+        var restore = await _cli.RunAsync("restore", "latest", "--path", _cli.PathOf("src"), "--target", "out", "--include", _cli.PathOf("src/a.txt"));
+        var byHost = await _cli.RunAsync("dump", "latest", SnapshotPath("src/sub/b.txt"), "--host", "web1");
+        var noSuchHost = await _cli.RunAsync("ls", "latest", "--host", "web3");
+        var withAnId = await _cli.RunAsync("ls", "abcd", "--host", "web1");
+
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        File.ReadAllText(Path.Combine(_cli.PathOf("out"), SnapshotPath("src/a.txt"))).Should().Be("alpha");
+        byHost.ExitCode.Should().Be(0, byHost.Stderr);
+        byHost.Stdout.Should().Be("bravo");
+        noSuchHost.ExitCode.Should().Be(1);
+        noSuchHost.Stderr.Should().Contain("No snapshot made on 'web3'");
+        withAnId.ExitCode.Should().Be(2);
+    }
+
+    [SkippableFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Ls_shows_the_sticky_and_set_id_bits_as_ls_does()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "Unix modes");
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("src/shared"));
+        File.SetUnixFileMode(_cli.PathOf("src/shared"), (UnixFileMode)Convert.ToInt32("1777", 8));
+        File.SetUnixFileMode(_cli.PathOf("src/a.txt"), (UnixFileMode)Convert.ToInt32("4644", 8));
+        (await _cli.RunAsync("create", "src", "-q")).ExitCode.Should().Be(0);
+
+        var ls = await _cli.RunAsync("ls", "latest", SnapshotPath("src"));
+
+        ls.ExitCode.Should().Be(0, ls.Stderr);
+        ls.Stdout.Should().Contain("drwxrwxrwt").And.Contain("-rwSr--r--");
+    }
+
+    [Fact]
     public async Task A_directory_is_backed_up_and_listed()
     {
         await _cli.InitAsync();

@@ -16,6 +16,8 @@ internal static class DumpCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var command = new Command("dump", "Write a file from a snapshot, or a tar archive of a snapshot or directory, to stdout.") { snapshotArgument, pathArgument };
+        var latest = new LatestFilter();
+        latest.AddTo(command);
         runner.Bind(command, async (context, ct) =>
         {
             if (context.Json)
@@ -24,7 +26,7 @@ internal static class DumpCommand
             }
 
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-            var snapshot = await repository.Snapshots.FindAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+            var snapshot = await latest.FindAsync(context, repository, context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
             var path = (context.Get(pathArgument) ?? string.Empty).Trim('/');
             var node = await SnapshotWalker.FindAsync(repository.Snapshots, snapshot, path, ct).ConfigureAwait(false)
                 ?? throw new FileNotFoundException($"Snapshot {snapshot.Id.ToShortString()} has no path '{context.Get(pathArgument)}'.");

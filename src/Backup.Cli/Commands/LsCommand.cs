@@ -11,10 +11,12 @@ internal static class LsCommand
         var snapshotArgument = new Argument<string>("SNAPSHOT") { Description = "Snapshot ID (a unique prefix of at least 4 digits) or 'latest'." };
         var pathArgument = new Argument<string?>("PATH") { Description = "List only this directory (and everything below it) or file of the snapshot.", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("ls", "List the files and directories in a snapshot (paths as stored: absolute, without the leading '/').") { snapshotArgument, pathArgument };
+        var latest = new LatestFilter();
+        latest.AddTo(command);
         runner.Bind(command, async (context, ct) =>
         {
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-            var snapshot = await repository.Snapshots.FindAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+            var snapshot = await latest.FindAsync(context, repository, context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
             var path = (context.Get(pathArgument) ?? string.Empty).Trim('/');
             var start = await SnapshotWalker.FindAsync(repository.Snapshots, snapshot, path, ct).ConfigureAwait(false)
                 ?? throw new FileNotFoundException($"Snapshot {snapshot.Id.ToShortString()} has no path '{context.Get(pathArgument)}'.");

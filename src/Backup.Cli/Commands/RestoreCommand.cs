@@ -37,6 +37,9 @@ internal static class RestoreCommand
             command.Options.Add(option);
         }
 
+        var latest = new LatestFilter();
+        latest.AddTo(command);
+
         runner.Bind(command, async (context, ct) =>
         {
             var databases = databaseOptions.Select(d => (d.Engine, Value: context.Get(d.Option))).Where(d => d.Value is not null).ToList();
@@ -59,7 +62,7 @@ internal static class RestoreCommand
                     engine, string.IsNullOrWhiteSpace(value) ? throw new CliUsageException($"{engine.RestoreOption} needs a value.") : value!,
                     context.Get(database), context.Get(sourceDatabase), context.Get(clean), context.Get(table) ?? [], context.Get(jobs), context.Get(dbPasswordFile));
                 await using var databaseRepository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-                var databaseSnapshot = await databaseRepository.Snapshots.FindAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+                var databaseSnapshot = await latest.FindAsync(context, databaseRepository, context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
                 var restored = await DatabaseRestore.RunAsync(context, databaseRepository, databaseSnapshot, request, ct).ConfigureAwait(false);
                 if (context.Json)
                 {
@@ -101,7 +104,7 @@ internal static class RestoreCommand
             };
             var directory = Path.GetFullPath(context.Get(target)!);
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-            var snapshot = await repository.Snapshots.FindAsync(context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+            var snapshot = await latest.FindAsync(context, repository, context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
             var renderer = context.CreateProgress("restore");
             long? total = options.Include.Count == 0 && snapshot.Statistics.TotalBytes > 0 ? snapshot.Statistics.TotalBytes : null;
             var progress = renderer.Enabled ? new Progress(renderer, total) : null;
@@ -146,6 +149,12 @@ internal static class RestoreCommand
                 if (!result.IsComplete)
                 {
                     await context.Output.WarnAsync($"{result.Problems.Count} entries were not (completely) restored.").ConfigureAwait(false);
+                }
+
+                if (snapshot.Partial)
+                {
+                    await context.Output.WarnAsync(
+                        $"snapshot {snapshot.Id.ToShortString()} is partial: its backup could not read some entries (they were listed when it ran), so they are not in it.").ConfigureAwait(false);
                 }
             }
 

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Backup.Core;
+using Backup.Core.Repository;
+using Backup.Core.Snapshots;
+
+namespace Backup.Cli;
+
+/// <summary>
+/// <c>--host</c> and <c>--path</c>: which snapshots <c>latest</c> chooses among. Without them it is the newest snapshot
+/// of the repository, whatever it backed up, which in a repository shared by several jobs or hosts is seldom the one
+/// meant.
+/// </summary>
+internal sealed class LatestFilter
+{
+    private readonly Option<string?> _host = new("--host") { Description = "With 'latest': the newest snapshot made on HOST.", HelpName = "HOST" };
+
+    private readonly Option<string[]> _paths = new("--path")
+    {
+        Description = "With 'latest': the newest snapshot that backed up PATH (repeatable: one that backed up all of them).",
+        HelpName = "PATH",
+    };
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_host);
+        command.Options.Add(_paths);
+    }
+
+    /// <summary>The snapshot <paramref name="idOrLatest"/> names, 'latest' among those the options allow.</summary>
+    /// <exception cref="CliUsageException">The options are given with a snapshot ID.</exception>
+    /// <exception cref="SnapshotNotFoundException">No snapshot matches.</exception>
+    public async Task<Snapshot> FindAsync(CommandContext context, BackupRepository repository, string idOrLatest, CancellationToken cancellationToken)
+    {
+        var host = context.Get(_host);
+        var paths = (context.Get(_paths) ?? []).Select(Normalize).ToList();
+        if (host is null && paths.Count == 0)
+        {
+            return await repository.Snapshots.FindAsync(idOrLatest, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!idOrLatest.Equals("latest", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CliUsageException("--host and --path choose which snapshot 'latest' means; a snapshot ID names one already.");
+        }
+
+        Snapshot? latest = null;
+        await foreach (var snapshot in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if ((host is null || snapshot.Hostname == host) && paths.All(snapshot.Paths.Contains))
+            {
+                latest = snapshot;
+            }
+        }
+
+        var of = string.Join(" and ", new[] { host is null ? null : $"made on '{host}'", paths.Count == 0 ? null : $"of {string.Join(", ", paths.Select(p => $"'{p}'"))}" }.OfType<string>());
+        return latest ?? throw new SnapshotNotFoundException($"No snapshot {of} is in {repository.Location}.", idOrLatest);
+    }
+
+    /// <summary>A path as backups record it: absolute, without a trailing slash.</summary>
+    private static string Normalize(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return full.Length > 1 ? full.TrimEnd('/') : full;
+    }
+}
