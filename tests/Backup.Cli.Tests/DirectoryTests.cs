@@ -191,7 +191,9 @@ public sealed class DirectoryTests : IDisposable
         partial.ExitCode.Should().Be(0, partial.Stderr);
         refused.ExitCode.Should().Be(1);
         ErrorTests.ShouldBeOneErrorLine(refused, "already exists");
+        refused.Stderr.Should().Contain("--overwrite").And.Contain("--skip-existing");
         skipped.ExitCode.Should().Be(0, skipped.Stderr);
+        skipped.Stdout.Should().Contain("1 existing entries left as they were");
         afterSkip.Should().Be("local edit");
         File.ReadAllText(Path.Combine(restored, "a.txt")).Should().Be("alpha");
         overwritten.ExitCode.Should().Be(0, overwritten.Stderr);

@@ -135,7 +135,7 @@ internal static class RestoreCommand
             }
 
             var output = new RestoreOutput(
-                snapshot.Id.ToString(), directory, result.Files, result.Directories, result.Bytes, result.Duration.TotalSeconds,
+                snapshot.Id.ToString(), directory, result.Files, result.Directories, result.Bytes, result.Skipped, result.Duration.TotalSeconds,
                 [.. result.Problems.Select(p => new ProblemOutput(p.Path, p.Reason))]);
             if (context.Json)
             {
@@ -145,7 +145,8 @@ internal static class RestoreCommand
             {
                 await context.Output.InfoAsync(
                     $"Restored snapshot {snapshot.Id.ToShortString()} to {directory}: {result.Files} files, {result.Directories} directories, " +
-                    $"{Format.Bytes(result.Bytes)} in {Format.Seconds(result.Duration)}.").ConfigureAwait(false);
+                    $"{Format.Bytes(result.Bytes)} in {Format.Seconds(result.Duration)}" +
+                    (result.Skipped > 0 ? $"; {result.Skipped} existing entries left as they were (--skip-existing)." : ".")).ConfigureAwait(false);
                 if (!result.IsComplete)
                 {
                     await context.Output.WarnAsync($"{result.Problems.Count} entries were not (completely) restored.").ConfigureAwait(false);

@@ -12,6 +12,9 @@ public sealed record RestoreResult
     /// <summary>Content bytes written.</summary>
     public required long Bytes { get; init; }
 
+    /// <summary>Entries left as they were because they exist in the target (<see cref="ExistingFileBehavior.Skip"/>).</summary>
+    public long Skipped { get; init; }
+
     /// <summary>Entries not restored, or restored incompletely, and why.</summary>
     public required IReadOnlyList<RestoreProblem> Problems { get; init; }
 

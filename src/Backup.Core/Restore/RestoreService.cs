@@ -342,7 +342,7 @@ public sealed class RestoreService
         private readonly ConcurrentDictionary<BlobId, Task<RestoredCopy?>> _restoredContent = new();
         private readonly ContentReader _reader = new(repository.Blobs, readAhead: 2, batches);
         private readonly long _started = TimeProvider.System.GetTimestamp();
-        private long _files, _directories, _bytes, _lastReport, _sharedContents;
+        private long _files, _directories, _bytes, _skipped, _lastReport, _sharedContents;
         private string? _currentPath;
         private TargetFull? _full;
 
@@ -376,7 +376,7 @@ public sealed class RestoreService
         public RestoreResult Result()
         {
             Report();
-            return new RestoreResult { Files = Interlocked.Read(ref _files), Directories = Interlocked.Read(ref _directories), Bytes = Interlocked.Read(ref _bytes), Problems = [.. _problems], Duration = TimeProvider.System.GetElapsedTime(_started) };
+            return new RestoreResult { Files = Interlocked.Read(ref _files), Directories = Interlocked.Read(ref _directories), Bytes = Interlocked.Read(ref _bytes), Skipped = Interlocked.Read(ref _skipped), Problems = [.. _problems], Duration = TimeProvider.System.GetElapsedTime(_started) };
         }
 
         public async Task DrainAsync()
@@ -493,6 +493,7 @@ public sealed class RestoreService
                     Problem(relative, "skipped: a directory is in the way");
                     return null;
                 case var _ when options.Existing == ExistingFileBehavior.Skip:
+                    Interlocked.Increment(ref _skipped);
                     return null;
                 case var other when options.Existing == ExistingFileBehavior.Fail:
                     throw new IOException($"'{RestoreTarget.Join(directory.Path, name)}' already exists as a {Describe(other)}{ExistsAdvice}");
