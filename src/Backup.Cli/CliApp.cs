@@ -68,7 +68,7 @@ internal sealed class CliApp
 
         var problems = parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction
             ? UsageErrors.Describe(parseResult, command, _root)
-            : OptionsTakenAsArguments(parseResult, command);
+            : UsageErrors.OptionsTakenAsArguments(parseResult, command, _root);
         if (problems.Count > 0)
         {
             foreach (var problem in problems)
@@ -105,17 +105,6 @@ internal sealed class CliApp
 
         return chain;
     }
-
-    /// <summary>
-    /// A mistyped option where the command takes paths is parsed as a path (<c>ls latest --bogus</c> looked for a
-    /// snapshot path '--bogus'): a word that reads as an option and names no existing file is an unknown option.
-    /// </summary>
-    private List<string> OptionsTakenAsArguments(ParseResult parseResult, Command command) =>
-        [.. parseResult.CommandResult.Children.OfType<ArgumentResult>()
-            .SelectMany(a => a.Tokens)
-            .Select(t => t.Value)
-            .Where(v => UsageErrors.IsOptionLike(v) && !File.Exists(v) && !Directory.Exists(v))
-            .Select(v => UsageErrors.UnknownOption(command, _root, v, notAPathEither: true))];
 
     /// <summary>The standard help followed by the exit-code and environment table.</summary>
     private sealed class HelpWithEpilogAction(HelpAction inner, CliConsole console) : SynchronousCommandLineAction

@@ -45,10 +45,21 @@ internal static partial class UsageErrors
         return messages;
     }
 
+    /// <summary>
+    /// A mistyped option where the command takes paths is parsed as a path (<c>ls latest --bogus</c> looked for a
+    /// snapshot path '--bogus'): a word that reads as an option and names no existing file is an unknown option.
+    /// </summary>
+    public static List<string> OptionsTakenAsArguments(ParseResult parseResult, Command command, RootCommand root) =>
+        [.. parseResult.CommandResult.Children.OfType<ArgumentResult>()
+            .SelectMany(a => a.Tokens)
+            .Select(t => t.Value)
+            .Where(v => IsOptionLike(v) && !File.Exists(v) && !Directory.Exists(v))
+            .Select(v => UnknownOption(command, root, v, notAPathEither: true))];
+
     /// <summary>A command-line word that reads as an option (<c>-x</c>, <c>--name</c>, <c>--name=value</c>) rather than a value.</summary>
     public static bool IsOptionLike(string token) => token.Length > 1 && token[0] == '-' && !char.IsAsciiDigit(token[1]);
 
-    /// <summary>"unknown option '--tagg'; did you mean '--tag'?" (only the name of <c>--name=value</c> is repeated).</summary>
+    /// <summary>"unknown option '--tagg'; did you mean '--tag'?" (only the name of <c>--name=value</c> is repeated; <paramref name="notAPathEither"/> where a path was possible).</summary>
     public static string UnknownOption(Command command, RootCommand root, string token, bool notAPathEither = false)
     {
         var name = token.Split('=', 2)[0];

@@ -118,13 +118,12 @@ public sealed class BackupRepository : IAsyncDisposable
     /// </summary>
     private static async Task RequireNoForeignObjectsAsync(IBackupTarget target, CancellationToken cancellationToken)
     {
-        string[] own = [RepositoryLayout.KeysPrefix, RepositoryLayout.DataPrefix, RepositoryLayout.IndexPrefix, RepositoryLayout.SnapshotsPrefix, RepositoryLayout.LocksPrefix, RepositoryLayout.RecordsPrefix];
         const string Advice = "a repository needs a location of its own. Give a new or empty directory (or bucket prefix, or container path).";
         try
         {
             await foreach (var item in target.ListAsync(string.Empty, cancellationToken).ConfigureAwait(false))
             {
-                if (!own.Any(prefix => item.Key.StartsWith(prefix, StringComparison.Ordinal)))
+                if (!RepositoryLayout.IsRepositoryObject(item.Key))
                 {
                     throw new RepositoryException($"{target.Description} is not empty (it holds '{item.Key}', which is not part of a repository); {Advice}");
                 }

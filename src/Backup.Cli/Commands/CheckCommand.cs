@@ -65,19 +65,20 @@ internal static class CheckCommand
                 }
 
                 // An interrupted backup leaves one such pack per few megabytes it uploaded: one line says what they are.
-                var unindexed = result.Problems.Where(p => p.Kind == CheckProblemKind.UnindexedPack).ToList();
-                foreach (var problem in unindexed.Count > UnindexedListedOneByOne ? result.Problems.Except(unindexed) : result.Problems)
+                var unindexed = result.Problems.Count(p => p.Kind == CheckProblemKind.UnindexedPack);
+                var summed = unindexed > UnindexedListedOneByOne;
+                foreach (var problem in result.Problems.Where(p => !summed || p.Kind != CheckProblemKind.UnindexedPack))
                 {
                     await context.Output.LineAsync(
                         $"{problem.Severity.ToString().ToLowerInvariant()}: {problem.Kind} {problem.Object}: {problem.Message}").ConfigureAwait(false);
                 }
 
-                if (unindexed.Count > UnindexedListedOneByOne)
+                if (summed)
                 {
                     await context.Output.LineAsync(
-                        $"warning: UnindexedPack: {unindexed.Count} packs are in no index, their headers intact: a backup was interrupted before it wrote " +
+                        $"warning: UnindexedPack: {unindexed} packs are in no index, their headers intact: a backup was interrupted before it wrote " +
                         "its index (or prune could not delete them under a retention lock). Nothing is lost: the next backup reuses their data, and prune " +
-                        $"deletes what no snapshot needs once they are a day old. '--json' lists each.").ConfigureAwait(false);
+                        "deletes what no snapshot needs once they are a day old. '--json' lists each.").ConfigureAwait(false);
                 }
 
                 await context.Output.InfoAsync(result.Problems.Count == 0

@@ -24,6 +24,12 @@ internal static class RepositoryLayout
     /// <summary>Application records (<c>records/KIND/ID</c>).</summary>
     public const string RecordsPrefix = "records/";
 
+    /// <summary>Whether <paramref name="key"/> is one a repository writes (its config or an object under one of its prefixes).</summary>
+    public static bool IsRepositoryObject(string key) =>
+        key == Config || key.StartsWith(KeysPrefix, StringComparison.Ordinal) || key.StartsWith(DataPrefix, StringComparison.Ordinal)
+        || key.StartsWith(IndexPrefix, StringComparison.Ordinal) || key.StartsWith(SnapshotsPrefix, StringComparison.Ordinal)
+        || key.StartsWith(LocksPrefix, StringComparison.Ordinal) || key.StartsWith(RecordsPrefix, StringComparison.Ordinal);
+
     /// <summary>The key of a pack.</summary>
     public static string PackKey(BlobId id)
     {

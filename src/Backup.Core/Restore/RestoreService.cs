@@ -33,10 +33,9 @@ namespace Backup.Core.Restore;
 public sealed class RestoreService
 {
     private const string NotReachedEntry = "not restored: the target is full";
+    private const string NotReachedDirectory = "not restored, nor anything below it: the target is full";
     private const string ExistsAdvice = "; the restore stopped (entries restored before it stay). Restore into an empty directory, or replace what exists " +
         "(ExistingFileBehavior.Overwrite; the tool's --overwrite) or leave it alone (Skip; --skip-existing).";
-
-    private const string NotReachedDirectory = "not restored, nor anything below it: the target is full";
 
     private readonly BackupRepository _repository;
     private readonly IFileSystem _fileSystem;
