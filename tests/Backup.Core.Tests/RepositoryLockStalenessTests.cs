@@ -65,6 +65,37 @@ public class RepositoryLockStalenessTests
         removed.Should().ContainSingle().Which.StaleReason.Should().Contain("restarted");
     }
 
+    [SkippableFact]
+    public async Task A_lock_of_a_process_that_ended_but_was_never_reaped_is_stale()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "process states are read on Linux");
+
+        // A container whose init never reaps leaves an ended backup a zombie: its id stays taken, and it must not keep
+        // its lock. The shell's background child ends, and the process the shell becomes never waits for it.
+        using var parent = Process.Start(new ProcessStartInfo("sh", ["-c", "true & echo $!; exec sleep 60"]) { RedirectStandardOutput = true })!;
+        try
+        {
+            var zombie = int.Parse((await parent.StandardOutput.ReadLineAsync())!, System.Globalization.CultureInfo.InvariantCulture);
+            var stat = $"/proc/{zombie}/stat";
+            for (var wait = 0; wait < 200 && !(await File.ReadAllTextAsync(stat)).Split(')')[^1].TrimStart().StartsWith('Z'); wait++)
+            {
+                await Task.Delay(25);
+            }
+
+            var fields = (await File.ReadAllTextAsync(stat)).Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            fields[0].Should().Be("Z", "the child has ended and nobody reaps it");
+            await using var repository = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile());
+            await PutAsync(repository, Holder(zombie) with { ProcessStart = long.Parse(fields[19], System.Globalization.CultureInfo.InvariantCulture) });
+
+            var removed = await repository.RemoveStaleLocksAsync();
+            removed.Should().ContainSingle().Which.StaleReason.Should().Contain($"process {zombie} has ended");
+        }
+        finally
+        {
+            parent.Kill();
+        }
+    }
+
     [Fact]
     public async Task Another_hosts_lock_counts_until_it_expires_however_its_process_id_looks_here()
     {

@@ -45,6 +45,12 @@ internal sealed record ProcessIdentity(string? BootId, long StartTime)
             return $"process {processId} no longer runs";
         }
 
+        if (OperatingSystem.IsLinux() && LinuxStat(processId) is { State: 'Z' or 'X' })
+        {
+            // Its id stays taken until the parent reaps it, which an init that never does (a container's) never does.
+            return $"process {processId} has ended (its parent has not reaped it)";
+        }
+
         return recorded is not null && Of(processId, bootId) is { } now && now.StartTime != recorded.StartTime
             ? $"process {processId} is another process started later (the id was reused)"
             : null;
@@ -54,7 +60,7 @@ internal sealed record ProcessIdentity(string? BootId, long StartTime)
     {
         if (OperatingSystem.IsLinux())
         {
-            return bootId is not null && LinuxStartTime(processId) is { } ticks ? new ProcessIdentity(bootId, ticks) : null;
+            return bootId is not null && LinuxStat(processId) is { } stat ? new ProcessIdentity(bootId, stat.StartTime) : null;
         }
 
         try
@@ -91,8 +97,11 @@ internal sealed record ProcessIdentity(string? BootId, long StartTime)
         }
     }
 
-    /// <summary>Field 22 of /proc/PID/stat, counted after the command name (which may hold spaces and parentheses).</summary>
-    private static long? LinuxStartTime(int processId)
+    /// <summary>
+    /// Fields 3 (the state: R, S, D, Z for a zombie, X for dead…) and 22 (the start time) of /proc/PID/stat, counted
+    /// after the command name (which may hold spaces and parentheses); null when the process cannot be looked at.
+    /// </summary>
+    private static (char State, long StartTime)? LinuxStat(int processId)
     {
         string stat;
         try
@@ -112,7 +121,9 @@ internal sealed record ProcessIdentity(string? BootId, long StartTime)
 
         // After ") " come field 3 (state) onwards: field 22 is the 20th.
         var fields = stat[(end + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return fields.Length > 19 && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
+        return fields.Length > 19 && fields[0].Length == 1 && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            ? (fields[0][0], ticks)
+            : null;
     }
 
     private static string? ReadBootId()
