@@ -20,6 +20,10 @@ internal static class Format
         return unit == 0 ? $"{bytes} B" : string.Create(CultureInfo.InvariantCulture, $"{value:0.0} {Units[unit]}");
     }
 
+    /// <summary>"1 file", "2 files": <paramref name="count"/> with the noun in the number it takes.</summary>
+    public static string Count(long count, string singular, string plural) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count} {(count == 1 ? singular : plural)}");
+
     public static string Time(DateTimeOffset time) => time.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     public static string Duration(TimeSpan duration) => duration.TotalHours >= 1

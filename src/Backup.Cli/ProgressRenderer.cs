@@ -44,7 +44,7 @@ internal sealed class ProgressRenderer(TextWriter error, bool enabled, string ve
             }
 
             _lastDraw = elapsed;
-            var line = totalFiles is { } allFiles ? $"{verb}: {files} of {allFiles} files, {Format.Bytes(bytes)}" : $"{verb}: {files} files, {Format.Bytes(bytes)}";
+            var line = totalFiles is { } allFiles ? $"{verb}: {files} of {Format.Count(allFiles, "file", "files")}, {Format.Bytes(bytes)}" : $"{verb}: {Format.Count(files, "file", "files")}, {Format.Bytes(bytes)}";
             if (totalBytes is > 0)
             {
                 line += $" of {Format.Bytes(totalBytes.Value)} ({Math.Clamp(bytes * 100.0 / totalBytes.Value, 0, 100):0}%)";

@@ -124,6 +124,21 @@ public sealed class HelpAndUsageTests : IDisposable
         result.Stderr.Should().Contain("--target");
     }
 
+    [Theory]
+    [InlineData("c4", "restore", "c4", "--target", "/tmp/never")]
+    [InlineData("zz12", "ls", "zz12")]
+    [InlineData("/etc", "dump", "/etc", "/x")]
+    [InlineData("xyz1", "diff", "latest", "xyz1")]
+    [InlineData("abc", "pin", "latest", "abc")]
+    public async Task A_malformed_snapshot_id_is_a_usage_error_before_the_repository_is_opened(string bad, params string[] args)
+    {
+        var result = await _cli.RunAsync(args);
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain($"'{bad}' is not a snapshot ID: give 'latest' or at least 4 hexadecimal digits");
+        result.Stderr.Should().NotContain("repository", "nothing was opened");
+    }
+
     [Fact]
     public async Task A_bad_level_is_a_usage_error()
     {

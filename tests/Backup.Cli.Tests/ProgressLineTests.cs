@@ -62,7 +62,7 @@ public sealed class ProgressLineTests
         var renderer = new ProgressRenderer(output, enabled: true, "backup");
         renderer.Report(Progress(1, 1, TimeSpan.FromSeconds(1)));
         renderer.Report(Progress(2, 2, TimeSpan.FromSeconds(1.05)));
-        LastLine(output).Should().StartWith("backup: 1 files");
+        LastLine(output).Should().StartWith("backup: 1 file, ", "one file is not \"1 files\"");
 
         var silent = new StringWriter();
         new ProgressRenderer(silent, enabled: false, "backup").Report(Progress(1, 1, TimeSpan.FromSeconds(1), 1, 1));

@@ -35,6 +35,7 @@ internal static class CopyCommand
         {
             Description = "Snapshots to copy: IDs (a unique prefix of at least 4 digits) or 'latest'. Default: every snapshot.",
             Arity = ArgumentArity.ZeroOrMore,
+            Validators = { SnapshotIds.Validate },
         };
         var command = new Command("copy", "Copy snapshots to another repository (with its own password), storing only the data it lacks. Snapshots copied before are skipped.")
         {

@@ -178,7 +178,7 @@ internal static class CreateCommand
             var s = snapshot.Statistics;
             await context.Output.InfoAsync(
                 $"Snapshot {snapshot.Id.ToShortString()} saved ({snapshot.Level.ToString().ToLowerInvariant()}{(result.IsComplete ? "" : ", partial")}): " +
-                $"{s.Files} files, {s.Directories} directories, {Format.Bytes(s.TotalBytes)}; read {Format.Bytes(s.BytesRead)}, " +
+                $"{Format.Count(s.Files, "file", "files")}, {Format.Count(s.Directories, "directory", "directories")}, {Format.Bytes(s.TotalBytes)}; read {Format.Bytes(s.BytesRead)}, " +
                 $"added {Format.Bytes(s.BytesAdded)} ({Format.Bytes(s.BytesStored)} stored) in {Format.Seconds(s.Duration)}.").ConfigureAwait(false);
             if (!result.IsComplete)
             {

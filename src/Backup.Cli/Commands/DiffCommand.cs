@@ -8,8 +8,8 @@ internal static class DiffCommand
 {
     public static Command Create(CommandRunner runner)
     {
-        var first = new Argument<string>("SNAPSHOT1") { Description = "The older snapshot (ID prefix or 'latest')." };
-        var second = new Argument<string>("SNAPSHOT2") { Description = "The newer snapshot (ID prefix or 'latest')." };
+        var first = new Argument<string>("SNAPSHOT1") { Description = "The older snapshot (ID prefix or 'latest').", Validators = { SnapshotIds.Validate } };
+        var second = new Argument<string>("SNAPSHOT2") { Description = "The newer snapshot (ID prefix or 'latest').", Validators = { SnapshotIds.Validate } };
         var command = new Command("diff", "Show what changed between two snapshots: + added, - removed, M content modified, U metadata only, T type changed.") { first, second };
         runner.Bind(command, async (context, ct) =>
         {

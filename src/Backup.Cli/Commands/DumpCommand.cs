@@ -9,7 +9,7 @@ internal static class DumpCommand
 {
     public static Command Create(CommandRunner runner)
     {
-        var snapshotArgument = new Argument<string>("SNAPSHOT") { Description = "Snapshot ID (a unique prefix of at least 4 digits) or 'latest'." };
+        var snapshotArgument = new Argument<string>("SNAPSHOT") { Description = "Snapshot ID (a unique prefix of at least 4 digits) or 'latest'.", Validators = { SnapshotIds.Validate } };
         var pathArgument = new Argument<string?>("PATH")
         {
             Description = "A file (its bytes are written) or directory (a tar archive is written); the whole snapshot as tar when omitted.",

@@ -8,7 +8,7 @@ internal static class LsCommand
 {
     public static Command Create(CommandRunner runner)
     {
-        var snapshotArgument = new Argument<string>("SNAPSHOT") { Description = "Snapshot ID (a unique prefix of at least 4 digits) or 'latest'." };
+        var snapshotArgument = new Argument<string>("SNAPSHOT") { Description = "Snapshot ID (a unique prefix of at least 4 digits) or 'latest'.", Validators = { SnapshotIds.Validate } };
         var pathArgument = new Argument<string?>("PATH") { Description = "List only this directory (and everything below it) or file of the snapshot.", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("ls", "List the files and directories in a snapshot (paths as stored: absolute, without the leading '/').") { snapshotArgument, pathArgument };
         var latest = new LatestFilter();

@@ -11,6 +11,7 @@ internal static class PinCommand
         {
             Description = "The snapshots (ID prefix or 'latest').",
             Arity = ArgumentArity.OneOrMore,
+            Validators = { SnapshotIds.Validate },
         };
         var command = pin
             ? new Command("pin", "Pin snapshots: 'forget' keeps them whatever its rules say. A pinned snapshot gets a new ID (snapshot objects are immutable; the old one is replaced under an exclusive lock).") { snapshots }

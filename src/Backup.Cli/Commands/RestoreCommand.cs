@@ -8,7 +8,7 @@ internal static class RestoreCommand
 {
     public static Command Create(CommandRunner runner)
     {
-        var snapshotArgument = new Argument<string>("SNAPSHOT") { Description = "Snapshot ID (a unique prefix of at least 4 digits) or 'latest'." };
+        var snapshotArgument = new Argument<string>("SNAPSHOT") { Description = "Snapshot ID (a unique prefix of at least 4 digits) or 'latest'.", Validators = { SnapshotIds.Validate } };
         var target = new Option<string>("--target", "-t") { Description = "Directory to restore into (created when missing). Entries keep their snapshot paths below it.", HelpName = "DIR" };
         var include = new Option<string[]>("--include", "-i") { Description = "Restore only this snapshot path and what is below it (repeatable).", HelpName = "PATH" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace entries that already exist in the target." };
@@ -144,7 +144,7 @@ internal static class RestoreCommand
             else
             {
                 await context.Output.InfoAsync(
-                    $"Restored snapshot {snapshot.Id.ToShortString()} to {directory}: {result.Files} files, {result.Directories} directories, " +
+                    $"Restored snapshot {snapshot.Id.ToShortString()} to {directory}: {Format.Count(result.Files, "file", "files")}, {Format.Count(result.Directories, "directory", "directories")}, " +
                     $"{Format.Bytes(result.Bytes)} in {Format.Seconds(result.Duration)}" +
                     (result.Skipped > 0 ? $"; {result.Skipped} existing entries left as they were (--skip-existing)." : ".")).ConfigureAwait(false);
                 if (!result.IsComplete)

@@ -12,6 +12,7 @@ internal static class StatsCommand
         {
             Description = "Show this snapshot's statistics (ID prefix or 'latest') instead of the repository's.",
             Arity = ArgumentArity.ZeroOrOne,
+            Validators = { SnapshotIds.Validate },
         };
         var command = new Command("stats", "Show repository statistics: snapshots, keys, packs, blobs and sizes.") { snapshotArgument };
         runner.Bind(command, async (context, ct) =>

@@ -12,6 +12,7 @@ internal static class VerifyCommand
         {
             Description = "Snapshot ID (a unique prefix of at least 4 digits) or 'latest' (the default).",
             Arity = ArgumentArity.ZeroOrOne,
+            Validators = { SnapshotIds.Validate },
         };
         var scratch = new Option<string?>("--scratch")
         {
@@ -80,8 +81,8 @@ internal static class VerifyCommand
             else
             {
                 await context.Output.InfoAsync(
-                    $"Restore drill of snapshot {result.SnapshotId.ToShortString()} ({Format.Time(result.SnapshotTime)}): {result.Files} files, " +
-                    $"{result.Directories} directories, {Format.Bytes(result.Bytes)} restored and verified in {Format.Seconds(result.Duration)} " +
+                    $"Restore drill of snapshot {result.SnapshotId.ToShortString()} ({Format.Time(result.SnapshotTime)}): {Format.Count(result.Files, "file", "files")}, " +
+                    $"{Format.Count(result.Directories, "directory", "directories")}, {Format.Bytes(result.Bytes)} restored and verified in {Format.Seconds(result.Duration)} " +
                     $"({Format.Rate(result.Bytes, result.Duration)}). Achieved RTO: {Format.Seconds(result.Duration)}.").ConfigureAwait(false);
             }
 

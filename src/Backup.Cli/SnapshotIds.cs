@@ -1,0 +1,25 @@
+using System.CommandLine.Parsing;
+
+namespace Backup.Cli;
+
+/// <summary>
+/// What a snapshot argument may be, checked as the command line is parsed: 'latest' or at least 4 hexadecimal digits of
+/// an ID. A malformed one (<c>c4</c>, a path given in its place) is a usage error (exit 2) before a password is asked for.
+/// </summary>
+internal static class SnapshotIds
+{
+    /// <summary>A validator for a snapshot argument (<c>argument.Validators.Add(SnapshotIds.Validate)</c>).</summary>
+    public static void Validate(ArgumentResult result)
+    {
+        foreach (var token in result.Tokens)
+        {
+            if (!IsWellFormed(token.Value))
+            {
+                result.AddError($"'{token.Value}' is not a snapshot ID: give 'latest' or at least 4 hexadecimal digits of an ID.");
+            }
+        }
+    }
+
+    private static bool IsWellFormed(string value) =>
+        value.Equals("latest", StringComparison.OrdinalIgnoreCase) || (value.Length >= 4 && value.All(char.IsAsciiHexDigit));
+}
