@@ -16,7 +16,15 @@ internal static class NodeFormat
         {
             NodeType.Directory => 'd',
             NodeType.Symlink => 'l',
-            NodeType.Special => '?',
+            // A special file's kind is in its mode's file-type bits (S_IFMT), as stat gives them.
+            NodeType.Special => (node.Mode & 0xF000) switch
+            {
+                0x1000 => 'p',
+                0x2000 => 'c',
+                0x6000 => 'b',
+                0xC000 => 's',
+                _ => '?',
+            },
             _ => '-',
         };
         Span<char> chars = stackalloc char[10];

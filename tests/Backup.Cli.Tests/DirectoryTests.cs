@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Formats.Tar;
 using System.Text.Json;
 using Backup.Core.Crypto;
@@ -51,10 +52,11 @@ public sealed class DirectoryTests : IDisposable
 
     [SkippableFact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public async Task Ls_shows_the_sticky_and_set_id_bits_as_ls_does()
+    public async Task Ls_shows_the_sticky_and_set_id_bits_and_special_files_as_ls_does()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "Unix modes");
         await _cli.InitAsync();
+        Process.Start("mkfifo", [_cli.PathOf("src/pipe")])!.WaitForExit();
         Directory.CreateDirectory(_cli.PathOf("src/shared"));
         File.SetUnixFileMode(_cli.PathOf("src/shared"), (UnixFileMode)Convert.ToInt32("1777", 8));
         File.SetUnixFileMode(_cli.PathOf("src/a.txt"), (UnixFileMode)Convert.ToInt32("4644", 8));
@@ -64,6 +66,7 @@ public sealed class DirectoryTests : IDisposable
 
         ls.ExitCode.Should().Be(0, ls.Stderr);
         ls.Stdout.Should().Contain("drwxrwxrwt").And.Contain("-rwSr--r--");
+        ls.Stdout.Split('\n').Should().Contain(line => line.StartsWith('p') && line.EndsWith("/pipe"), "a FIFO is shown as ls shows it");
     }
 
     [Fact]

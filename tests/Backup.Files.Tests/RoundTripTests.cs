@@ -121,7 +121,8 @@ public class RoundTripTests
         var progress = new List<RestoreProgress>();
         var result = await new RestoreService(repo.Repository).RestoreAsync(backup.Snapshot, target.Path, progress: new SyncProgress<RestoreProgress>(progress.Add));
         result.Problems.Should().BeEmpty();
-        result.Files.Should().BeGreaterThan(15);
+        result.Files.Should().BeGreaterThan(15).And.Be(backup.Snapshot.Statistics.Files, "a restore counts the files its backup counted");
+        result.OtherEntries.Should().Be(4, "three symlinks and a FIFO");
         result.Directories.Should().BeGreaterThan(60);
         // The two extra names of the hard-linked 100 kB file are links, not written again.
         result.Bytes.Should().Be(backup.Snapshot.Statistics.TotalBytes - 200_000);

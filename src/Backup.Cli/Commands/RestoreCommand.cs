@@ -135,7 +135,7 @@ internal static class RestoreCommand
             }
 
             var output = new RestoreOutput(
-                snapshot.Id.ToString(), directory, result.Files, result.Directories, result.Bytes, result.Skipped, result.Duration.TotalSeconds,
+                snapshot.Id.ToString(), directory, result.Files, result.OtherEntries, result.Directories, result.Bytes, result.Skipped, result.Duration.TotalSeconds,
                 [.. result.Problems.Select(p => new ProblemOutput(p.Path, p.Reason))]);
             if (context.Json)
             {
@@ -145,6 +145,7 @@ internal static class RestoreCommand
             {
                 await context.Output.InfoAsync(
                     $"Restored snapshot {snapshot.Id.ToShortString()} to {directory}: {Format.Count(result.Files, "file", "files")}, {Format.Count(result.Directories, "directory", "directories")}, " +
+                    (result.OtherEntries > 0 ? $"{Format.Count(result.OtherEntries, "symlink or special file", "symlinks and special files")}, " : string.Empty) +
                     $"{Format.Bytes(result.Bytes)} in {Format.Seconds(result.Duration)}" +
                     (result.Skipped > 0 ? $"; {result.Skipped} existing entries left as they were (--skip-existing)." : ".")).ConfigureAwait(false);
                 if (!result.IsComplete)

@@ -3,8 +3,11 @@ namespace Backup.Core.Restore;
 /// <summary>The outcome of a restore.</summary>
 public sealed record RestoreResult
 {
-    /// <summary>Non-directory entries restored (files, hard links, symlinks, special files).</summary>
+    /// <summary>Regular files restored (hard links included), as a backup's <see cref="Snapshots.SnapshotStatistics.Files"/> counts them.</summary>
     public required long Files { get; init; }
+
+    /// <summary>Symbolic links and special files (devices, FIFOs) restored.</summary>
+    public long OtherEntries { get; init; }
 
     /// <summary>Directories created or reused.</summary>
     public required long Directories { get; init; }

@@ -341,7 +341,7 @@ public sealed class RestoreService
         private readonly ConcurrentDictionary<BlobId, Task<RestoredCopy?>> _restoredContent = new();
         private readonly ContentReader _reader = new(repository.Blobs, readAhead: 2, batches);
         private readonly long _started = TimeProvider.System.GetTimestamp();
-        private long _files, _directories, _bytes, _skipped, _lastReport, _sharedContents;
+        private long _files, _others, _directories, _bytes, _skipped, _lastReport, _sharedContents;
         private string? _currentPath;
         private TargetFull? _full;
 
@@ -375,7 +375,7 @@ public sealed class RestoreService
         public RestoreResult Result()
         {
             Report();
-            return new RestoreResult { Files = Interlocked.Read(ref _files), Directories = Interlocked.Read(ref _directories), Bytes = Interlocked.Read(ref _bytes), Skipped = Interlocked.Read(ref _skipped), Problems = [.. _problems], Duration = TimeProvider.System.GetElapsedTime(_started) };
+            return new RestoreResult { Files = Interlocked.Read(ref _files), OtherEntries = Interlocked.Read(ref _others), Directories = Interlocked.Read(ref _directories), Bytes = Interlocked.Read(ref _bytes), Skipped = Interlocked.Read(ref _skipped), Problems = [.. _problems], Duration = TimeProvider.System.GetElapsedTime(_started) };
         }
 
         public async Task DrainAsync()
@@ -638,7 +638,7 @@ public sealed class RestoreService
 
                 first?.TrySetResult(identity);
                 firstWithContent?.TrySetResult(identity);
-                Interlocked.Increment(ref _files);
+                Interlocked.Increment(ref (node.Type == NodeType.File ? ref _files : ref _others));
                 Done(relative);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or RepositoryCorruptException)
