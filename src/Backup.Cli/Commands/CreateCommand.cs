@@ -159,11 +159,9 @@ internal static class CreateCommand
 
     private static async Task<int> ReportAsync(CommandContext context, BackupResult result)
     {
-        // Files are reported by their absolute path, however the source named them (a listing by path, a read by snapshot path).
-        var files = result.Snapshot.Paths.Any(p => p.StartsWith('/'));
         foreach (var problem in result.Problems)
         {
-            await context.Output.ErrorAsync($"could not read {(files ? "/" + problem.Path.TrimStart('/') : problem.Path)}: {problem.Reason}").ConfigureAwait(false);
+            await context.Output.ErrorAsync($"could not read {problem.Path}: {problem.Reason}").ConfigureAwait(false);
         }
 
         var snapshot = result.Snapshot;

@@ -9,6 +9,12 @@ public sealed class SourceEntry
     /// <summary>The relative, '/'-separated path; its last segment is <see cref="TreeNode.Name"/> of <see cref="Metadata"/>.</summary>
     public required string Path { get; init; }
 
+    /// <summary>
+    /// The entry as the source names it, for the problems reported about it (a file system source's absolute path, which
+    /// its own reports use too); null when <see cref="Path"/> is that name.
+    /// </summary>
+    public string? SourcePath { get; init; }
+
     /// <summary>Metadata (name, type, mode, owner, times, size, link target). Content and subtree are filled in by the backup.</summary>
     public required TreeNode Metadata { get; init; }
 

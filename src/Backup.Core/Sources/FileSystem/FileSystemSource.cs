@@ -150,7 +150,7 @@ public sealed class FileSystemSource : IBackupSource, ICountableSource
 
             ReportIncomplete(child.AbsolutePath, incomplete, context);
 
-            yield return new SourceEntry { Path = childRelative, Metadata = metadata with { Size = 0 } };
+            yield return new SourceEntry { Path = childRelative, SourcePath = child.AbsolutePath, Metadata = metadata with { Size = 0 } };
             foreach (var entry in WalkPrefix(child, childRelative, context, cancellationToken))
             {
                 yield return entry;
@@ -282,7 +282,7 @@ public sealed class FileSystemSource : IBackupSource, ICountableSource
     {
         if (metadata.Type != NodeType.File)
         {
-            return new SourceEntry { Path = relative, Metadata = metadata };
+            return new SourceEntry { Path = relative, SourcePath = absolute, Metadata = metadata };
         }
 
         var follow = _options.FollowSymlinks;
@@ -290,6 +290,7 @@ public sealed class FileSystemSource : IBackupSource, ICountableSource
         return new SourceEntry
         {
             Path = relative,
+            SourcePath = absolute,
             Metadata = metadata,
             OpenContentAsync = ct => OpenAsync(absolute, metadata, ct),
             RestatAsync = ct =>
