@@ -109,11 +109,11 @@ internal sealed record LockedOutput(string Key, DateTimeOffset? RetainUntil)
 
 internal sealed record PruneOutput(
     bool DryRun, int Snapshots, long BytesBefore, long BytesAfter, long BytesFreed, int PacksBefore, int PacksRemoved, int PacksRewritten,
-    int PacksWritten, long BlobsRemoved, long BlobsKept, int IndexesReplaced, int UnindexedPacksKept, double DurationSeconds, IReadOnlyList<LockedOutput> Locked)
+    int PacksWritten, long BlobsRemoved, long BlobsKept, int IndexesReplaced, int UnindexedPacksKept, long UnusedBytesKept, double DurationSeconds, IReadOnlyList<LockedOutput> Locked)
 {
     public static PruneOutput From(PruneResult r) => new(
         r.DryRun, r.Snapshots, r.BytesBefore, r.BytesAfter, r.BytesFreed, r.PacksBefore, r.PacksRemoved, r.PacksRewritten, r.PacksWritten,
-        r.BlobsRemoved, r.BlobsKept, r.IndexesReplaced, r.UnindexedPacksKept, r.Duration.TotalSeconds, [.. r.Locked.Select(LockedOutput.From)]);
+        r.BlobsRemoved, r.BlobsKept, r.IndexesReplaced, r.UnindexedPacksKept, r.UnusedBytesKept, r.Duration.TotalSeconds, [.. r.Locked.Select(LockedOutput.From)]);
 }
 
 internal sealed record CheckProblemOutput(string Severity, string Kind, string Object, string Message)

@@ -210,8 +210,14 @@ public class PruneTests
 
         result.PacksRewritten.Should().Be(0);
         result.PacksWritten.Should().Be(0);
+        result.UnusedBytesKept.Should().BeGreaterThan(0, "the packs the two snapshots share hold blobs only the deleted one used");
         (await CheckAsync(target)).Problems.Should().BeEmpty();
         await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["second"] = second });
+
+        var again = await new MaintenanceService(repository).PruneAsync(RemoveAllUnused);
+        again.PacksRewritten.Should().BeGreaterThan(0);
+        again.UnusedBytesKept.Should().Be(0, "a threshold of 0 rewrites every pack with an unused blob");
+        again.BytesFreed.Should().BeGreaterThanOrEqualTo(result.UnusedBytesKept, "what was reported unused is what a rewrite frees (and its pack headers)");
     }
 
     [Theory]

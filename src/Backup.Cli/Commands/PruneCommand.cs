@@ -115,6 +115,11 @@ internal static class PruneCommand
         }
 
         await output.InfoAsync($"  size:             {Format.Bytes(result.BytesBefore)} before, {Format.Bytes(result.BytesAfter)} after ({Format.Bytes(result.BytesFreed)} {would}freed)").ConfigureAwait(false);
+        if (result.UnusedBytesKept > 0)
+        {
+            await output.InfoAsync($"  unused, kept:     {Format.Bytes(result.UnusedBytesKept)} in packs whose unused share is below --repack-threshold (0 rewrites them all)").ConfigureAwait(false);
+        }
+
         await output.InfoAsync($"  duration:         {Format.Seconds(result.Duration)}").ConfigureAwait(false);
     }
 }

@@ -143,7 +143,7 @@ public sealed class MaintenanceService
                 }
             }
 
-            var plan = new PackPlan(listing, usedCount, usedBytes);
+            var plan = new PackPlan(listing, usedCount, usedBytes, totalBytes);
             blobsKept += usedCount;
             if (young.Contains(listing.Pack))
             {
@@ -184,6 +184,9 @@ public sealed class MaintenanceService
             }
         }
 
+        // Space no snapshot uses that stays behind: a repack copies the rest of a pack, so below the threshold it waits.
+        var unusedKept = keep.Where(k => !young.Contains(k.Listing.Pack)).Sum(k => k.TotalBytes - k.UsedBytes);
+
         // A pack is deleted or rewritten only as its own header describes it: an index listing is a claim anyone
         // who can add an index can make. Unindexed listings were read from the header by the scan.
         var judged = remove.Select(p => scan.Listings[p]).Concat(repack.Select(r => r.Listing)).Where(l => l.IndexKey is not null).ToList();
@@ -214,6 +217,7 @@ public sealed class MaintenanceService
             BlobsRemoved = blobsRemoved,
             BlobsKept = blobsKept,
             UnindexedPacksKept = youngKept,
+            UnusedBytesKept = unusedKept,
             MemoryBytes = memory,
         };
 
@@ -226,7 +230,7 @@ public sealed class MaintenanceService
         // 1. New packs: the used blobs of packs being rewritten, copied verbatim.
         using var rewriter = new PackRewriter(_repository);
         var done = 0;
-        foreach (var (listing, _, _) in repack)
+        foreach (var (listing, _, _, _) in repack)
         {
             var length = scan.PackObjects[listing.Pack].Length;
             using var bytes = new PooledBuffer(checked((int)length), _repository.Blobs.BufferPool, willFill: true);
@@ -770,5 +774,5 @@ public sealed class MaintenanceService
         Convert.ToBase64String(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(snapshot with { Id = default }, SnapshotJson.Default.Snapshot));
 
     /// <summary>One pack's verdict: its listing, and how many of its blobs (and their stored bytes) are used where they are.</summary>
-    private readonly record struct PackPlan(PackListing Listing, int UsedCount, long UsedBytes);
+    private readonly record struct PackPlan(PackListing Listing, int UsedCount, long UsedBytes, long TotalBytes);
 }

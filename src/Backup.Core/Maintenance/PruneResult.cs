@@ -43,6 +43,13 @@ public sealed record PruneResult
     public int UnindexedPacksKept { get; init; }
 
     /// <summary>
+    /// Bytes of blobs no snapshot uses that stay where they are, in packs whose unused share is below
+    /// <see cref="PruneOptions.RepackThreshold"/> (rewriting such a pack would copy far more than it frees); a lower
+    /// threshold frees them.
+    /// </summary>
+    public long UnusedBytesKept { get; init; }
+
+    /// <summary>
     /// Old packs and index objects the storage refused to delete under a retention lock, with the date the lock ends.
     /// A locked pack stays as an unindexed pack (its own header describes it, so nothing it holds is lost and the
     /// repository stays consistent); a later prune deletes it once the lock ended. Not counted in <see cref="PacksRemoved"/>
