@@ -387,7 +387,7 @@ public sealed class BackupService
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    context.ReportProblem(entry.SourcePath ?? entry.Path, ex.Message);
+                    context.ReportProblem(entry.ReportedPath, ex.Message);
                     return null;
                 }
 
@@ -404,7 +404,7 @@ public sealed class BackupService
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not Storage.BackupTargetException)
                 {
-                    context.ReportProblem(entry.SourcePath ?? entry.Path, $"read failed after {size} bytes: {ex.Message}");
+                    context.ReportProblem(entry.ReportedPath, $"read failed after {size} bytes: {ex.Message}");
                     return null;
                 }
 
@@ -426,11 +426,11 @@ public sealed class BackupService
                     var after = await entry.RestatAsync(cancellationToken).ConfigureAwait(false);
                     if (after is null)
                     {
-                        context.ReportProblem(entry.SourcePath ?? entry.Path, "the file vanished while being read");
+                        context.ReportProblem(entry.ReportedPath, "the file vanished while being read");
                     }
                     else if (after.Size != size || after.MtimeNs != metadata.MtimeNs || after.CtimeNs != metadata.CtimeNs || after.Inode != metadata.Inode)
                     {
-                        context.ReportProblem(entry.SourcePath ?? entry.Path, $"the file changed while being read (size {metadata.Size} -> {after.Size}); the stored copy may be inconsistent");
+                        context.ReportProblem(entry.ReportedPath, $"the file changed while being read (size {metadata.Size} -> {after.Size}); the stored copy may be inconsistent");
                     }
                 }
 

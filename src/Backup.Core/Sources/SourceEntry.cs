@@ -15,6 +15,9 @@ public sealed class SourceEntry
     /// </summary>
     public string? SourcePath { get; init; }
 
+    /// <summary>The name problems about this entry are reported under.</summary>
+    internal string ReportedPath => SourcePath ?? Path;
+
     /// <summary>Metadata (name, type, mode, owner, times, size, link target). Content and subtree are filled in by the backup.</summary>
     public required TreeNode Metadata { get; init; }
 
