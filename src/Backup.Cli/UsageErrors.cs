@@ -14,35 +14,17 @@ internal static partial class UsageErrors
     /// <summary>The messages for a command line the parser refused.</summary>
     public static IReadOnlyList<string> Describe(ParseResult parseResult, Command command, RootCommand root)
     {
-        var messages = new List<string>();
+        var (unknown, values) = UnknownOptions(parseResult);
         var unmatched = parseResult.UnmatchedTokens;
-        var valueOfUnknownOption = false;
-        foreach (var token in unmatched)
-        {
-            if (IsOptionLike(token))
-            {
-                messages.Add(UnknownOption(command, root, token));
-                valueOfUnknownOption = !token.Contains('=', StringComparison.Ordinal);
-            }
-            else if (valueOfUnknownOption)
-            {
-                valueOfUnknownOption = false;
-            }
-            else
-            {
-                messages.Add($"unexpected argument '{token}'.");
-            }
-        }
+        var messages = unknown.Select(t => UnknownOption(command, root, t, notAPathEither: !unmatched.Contains(t))).Distinct().ToList();
+        messages.AddRange(unmatched.Where(t => !IsOptionLike(t) && !values.Contains(t)).Select(t => $"unexpected argument '{t}'."));
 
-        foreach (var error in parseResult.Errors)
-        {
-            if (!unmatched.Any(t => error.Message.Contains($"'{t}'", StringComparison.Ordinal)))
-            {
-                messages.Add(InWords(error.Message));
-            }
-        }
-
-        return messages;
+        // The parser's own complaints name the words above again, the value of an unknown option among them.
+        var named = unmatched.Concat(unknown).Concat(values).ToList();
+        messages.AddRange(parseResult.Errors
+            .Where(e => !named.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal)))
+            .Select(e => InWords(e.Message)));
+        return messages.Count > 0 || parseResult.Errors.Count == 0 ? messages : ["the command line could not be parsed."];
     }
 
     /// <summary>
@@ -50,11 +32,43 @@ internal static partial class UsageErrors
     /// snapshot path '--bogus'): a word that reads as an option and names no existing file is an unknown option.
     /// </summary>
     public static List<string> OptionsTakenAsArguments(ParseResult parseResult, Command command, RootCommand root) =>
-        [.. parseResult.CommandResult.Children.OfType<ArgumentResult>()
-            .SelectMany(a => a.Tokens)
-            .Select(t => t.Value)
-            .Where(v => IsOptionLike(v) && !File.Exists(v) && !Directory.Exists(v))
-            .Select(v => UnknownOption(command, root, v, notAPathEither: true))];
+        [.. UnknownOptions(parseResult).Unknown
+            .Where(t => !parseResult.UnmatchedTokens.Contains(t))
+            .Select(t => UnknownOption(command, root, t, notAPathEither: true))];
+
+    /// <summary>
+    /// The words that read as options but that the parser matched to none (whether it left them over or took them as
+    /// arguments), and the words after them, which are their values: one may be a password, and none is repeated. An
+    /// existing path the parser took as an argument, and anything after <c>--</c>, is one.
+    /// </summary>
+    private static (List<string> Unknown, HashSet<string> Values) UnknownOptions(ParseResult parseResult)
+    {
+        var unknown = new List<string>();
+        var values = new HashSet<string>(StringComparer.Ordinal);
+        var tokens = parseResult.Tokens;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (token.Type == TokenType.DoubleDash)
+            {
+                break;
+            }
+
+            var takenAsArgument = !parseResult.UnmatchedTokens.Contains(token.Value);
+            if (token.Type == TokenType.Option || !IsOptionLike(token.Value) || (takenAsArgument && (File.Exists(token.Value) || Directory.Exists(token.Value))))
+            {
+                continue;
+            }
+
+            unknown.Add(token.Value);
+            if (!token.Value.Contains('=', StringComparison.Ordinal) && i + 1 < tokens.Count && tokens[i + 1] is { Type: not (TokenType.Option or TokenType.DoubleDash) } next && !IsOptionLike(next.Value))
+            {
+                values.Add(next.Value);
+            }
+        }
+
+        return (unknown, values);
+    }
 
     /// <summary>A command-line word that reads as an option (<c>-x</c>, <c>--name</c>, <c>--name=value</c>) rather than a value.</summary>
     public static bool IsOptionLike(string token) => token.Length > 1 && token[0] == '-' && !char.IsAsciiDigit(token[1]);

@@ -66,6 +66,10 @@ public sealed class HelpAndUsageTests : IDisposable
     [InlineData("init", "--password", "hunter2")]
     [InlineData("snapshots", "--password", "hunter2")]
     [InlineData("create", "--stdin", "--password=hunter2")]
+    [InlineData("restore", "--password", "hunter2", "--target", "/tmp/never")]
+    [InlineData("ls", "--password=hunter2", "latest")]
+    [InlineData("pin", "--password", "hunter2")]
+    [InlineData("diff", "latest", "--password", "hunter2")]
     public async Task A_password_is_never_accepted_as_an_argument(params string[] args)
     {
         var result = await _cli.RunAsync(args, stdin: [], new() { ["BACKUP_PASSWORD"] = null });
