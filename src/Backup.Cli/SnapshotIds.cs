@@ -13,8 +13,8 @@ internal static class SnapshotIds
     {
         foreach (var token in result.Tokens)
         {
-            // A word that reads as an option is reported as an unknown one (UsageErrors), and the word after it never repeated.
-            if (!IsWellFormed(token.Value) && !UsageErrors.IsOptionLike(token.Value))
+            // A word that reads as an option gets its own message, which replaces this one (UsageErrors).
+            if (!IsWellFormed(token.Value))
             {
                 result.AddError($"'{token.Value}' is not a snapshot ID: give 'latest' or at least 4 hexadecimal digits of an ID.");
             }

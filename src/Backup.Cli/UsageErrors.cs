@@ -14,13 +14,14 @@ internal static partial class UsageErrors
     /// <summary>The messages for a command line the parser refused.</summary>
     public static IReadOnlyList<string> Describe(ParseResult parseResult, Command command, RootCommand root)
     {
-        var (unknown, values) = UnknownOptions(parseResult);
+        var words = Classify(parseResult);
+        var messages = words.Unknown.Select(u => UnknownOption(command, root, u.Word, u.AsPath)).Distinct().ToList();
+        var unknown = words.Unknown.Select(u => u.Word).ToList();
         var unmatched = parseResult.UnmatchedTokens;
-        var messages = unknown.Select(t => UnknownOption(command, root, t, notAPathEither: !unmatched.Contains(t))).Distinct().ToList();
-        messages.AddRange(unmatched.Where(t => !IsOptionLike(t) && !values.Contains(t)).Select(t => $"unexpected argument '{t}'."));
+        messages.AddRange(unmatched.Where(t => !unknown.Contains(t) && !words.Values.Contains(t)).Select(t => $"unexpected argument '{t}'."));
 
         // The parser's own complaints name the words above again, the value of an unknown option among them.
-        var named = unmatched.Concat(unknown).Concat(values).ToList();
+        var named = unmatched.Concat(unknown).Concat(words.Values).ToList();
         messages.AddRange(parseResult.Errors
             .Where(e => !named.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal)))
             .Select(e => InWords(e.Message)));
@@ -28,46 +29,85 @@ internal static partial class UsageErrors
     }
 
     /// <summary>
-    /// A mistyped option where the command takes paths is parsed as a path (<c>ls latest --bogus</c> looked for a
-    /// snapshot path '--bogus'): a word that reads as an option and names no existing file is an unknown option.
+    /// A mistyped option where the command takes arguments is parsed as one (<c>ls latest --bogus</c> looked for a
+    /// snapshot path '--bogus'): a word there that reads as an option and names no existing file is an unknown option.
     /// </summary>
     public static List<string> OptionsTakenAsArguments(ParseResult parseResult, Command command, RootCommand root) =>
-        [.. UnknownOptions(parseResult).Unknown
-            .Where(t => !parseResult.UnmatchedTokens.Contains(t))
-            .Select(t => UnknownOption(command, root, t, notAPathEither: true))];
+        [.. Classify(parseResult).Unknown
+            .Where(u => !parseResult.UnmatchedTokens.Contains(u.Word))
+            .Select(u => UnknownOption(command, root, u.Word, u.AsPath))];
 
     /// <summary>
-    /// The words that read as options but that the parser matched to none (whether it left them over or took them as
-    /// arguments), and the words after them, which are their values: one may be a password, and none is repeated. An
-    /// existing path the parser took as an argument, and anything after <c>--</c>, is one.
+    /// The words that read as options but that the parser matched to none, whether it left them over or took them for a
+    /// command's argument (not an option's value, which may start with '-'), with whether that argument is a path; and
+    /// the words after any such word, which are its values: one may be a password, so none is ever repeated, even after
+    /// <c>--</c> or after an existing path. Words after <c>--</c> and existing paths are arguments, not unknown options.
     /// </summary>
-    private static (List<string> Unknown, HashSet<string> Values) UnknownOptions(ParseResult parseResult)
+    private static (List<(string Word, bool AsPath)> Unknown, HashSet<string> Values) Classify(ParseResult parseResult)
     {
-        var unknown = new List<string>();
+        var optionValues = new HashSet<Token>(ReferenceEqualityComparer.Instance);
+        var argumentOf = new Dictionary<Token, Argument>(ReferenceEqualityComparer.Instance);
+        Collect(parseResult.RootCommandResult);
+
+        var unknown = new List<(string, bool)>();
         var values = new HashSet<string>(StringComparer.Ordinal);
-        var tokens = parseResult.Tokens;
-        for (var i = 0; i < tokens.Count; i++)
+        var afterDoubleDash = false;
+        var valueFollows = false;
+        foreach (var token in parseResult.Tokens)
         {
-            var token = tokens[i];
             if (token.Type == TokenType.DoubleDash)
             {
-                break;
+                afterDoubleDash = true;
+                valueFollows = false;
+                continue;
             }
 
-            var takenAsArgument = !parseResult.UnmatchedTokens.Contains(token.Value);
-            if (token.Type == TokenType.Option || !IsOptionLike(token.Value) || (takenAsArgument && (File.Exists(token.Value) || Directory.Exists(token.Value))))
+            if (valueFollows && token.Type is not (TokenType.Option or TokenType.Command))
+            {
+                values.Add(token.Value);
+                valueFollows = false;
+                continue;
+            }
+
+            valueFollows = false;
+            if (token.Type != TokenType.Argument || optionValues.Contains(token) || !IsOptionLike(token.Value))
             {
                 continue;
             }
 
-            unknown.Add(token.Value);
-            if (!token.Value.Contains('=', StringComparison.Ordinal) && i + 1 < tokens.Count && tokens[i + 1] is { Type: not (TokenType.Option or TokenType.DoubleDash) } next && !IsOptionLike(next.Value))
+            valueFollows = token.Value.IndexOfAny(['=', ':']) < 0;
+            var argument = argumentOf.GetValueOrDefault(token);
+            if (!afterDoubleDash && !(argument is not null && (File.Exists(token.Value) || Directory.Exists(token.Value))))
             {
-                values.Add(next.Value);
+                unknown.Add((token.Value, argument?.Name.Contains("PATH", StringComparison.Ordinal) == true));
             }
         }
 
         return (unknown, values);
+
+        void Collect(SymbolResult result)
+        {
+            switch (result)
+            {
+                case OptionResult option:
+                    optionValues.UnionWith(option.Tokens);
+                    break;
+                case ArgumentResult argument:
+                    foreach (var token in argument.Tokens)
+                    {
+                        argumentOf[token] = argument.Argument;
+                    }
+
+                    break;
+                case CommandResult command:
+                    foreach (var child in command.Children)
+                    {
+                        Collect(child);
+                    }
+
+                    break;
+            }
+        }
     }
 
     /// <summary>A command-line word that reads as an option (<c>-x</c>, <c>--name</c>, <c>--name=value</c>) rather than a value.</summary>
@@ -76,7 +116,7 @@ internal static partial class UsageErrors
     /// <summary>"unknown option '--tagg'; did you mean '--tag'?" (only the name of <c>--name=value</c> is repeated; <paramref name="notAPathEither"/> where a path was possible).</summary>
     public static string UnknownOption(Command command, RootCommand root, string token, bool notAPathEither = false)
     {
-        var name = token.Split('=', 2)[0];
+        var name = token.Split(['=', ':'], 2)[0];
         var names = command.Options.Concat(root.Options.Where(o => o.Recursive))
             .Where(o => !o.Hidden)
             .SelectMany(o => o.Aliases.Prepend(o.Name))

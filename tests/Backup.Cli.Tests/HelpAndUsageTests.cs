@@ -70,6 +70,8 @@ public sealed class HelpAndUsageTests : IDisposable
     [InlineData("ls", "--password=hunter2", "latest")]
     [InlineData("pin", "--password", "hunter2")]
     [InlineData("diff", "latest", "--password", "hunter2")]
+    [InlineData("ls", "latest", "--password:hunter2")]
+    [InlineData("snapshots", "--password", "-shunter2")]
     public async Task A_password_is_never_accepted_as_an_argument(params string[] args)
     {
         var result = await _cli.RunAsync(args, stdin: [], new() { ["BACKUP_PASSWORD"] = null });
@@ -97,6 +99,24 @@ public sealed class HelpAndUsageTests : IDisposable
         {
             result.Stderr.Should().Contain($"did you mean '{meant}'?");
         }
+    }
+
+    [Fact]
+    public async Task The_word_after_an_option_like_argument_is_not_repeated_even_after_a_double_dash()
+    {
+        var result = await _cli.RunAsync(["restore", "latest", "--", "--password", "hunter2"], stdin: [], new() { ["BACKUP_PASSWORD"] = null });
+
+        result.ExitCode.Should().Be(2);
+        (result.Stdout + result.Stderr).Should().NotContain("hunter2");
+    }
+
+    [Fact]
+    public async Task An_option_value_that_starts_with_a_dash_is_a_value_not_an_unknown_option()
+    {
+        var result = await _cli.RunAsync(["create", "--stdin", "--tag", "-rc1", "--repo", _cli.PathOf("no-repository-here")], stdin: []);
+
+        result.Stderr.Should().NotContain("unknown option");
+        result.ExitCode.Should().Be(10, "the command line is right; only the repository is missing");
     }
 
     [Theory]

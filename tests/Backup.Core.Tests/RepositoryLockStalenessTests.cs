@@ -71,13 +71,14 @@ public class RepositoryLockStalenessTests
         Skip.IfNot(OperatingSystem.IsLinux(), "process states are read on Linux");
 
         // A container whose init never reaps leaves an ended backup a zombie: its id stays taken, and it must not keep
-        // its lock. The shell's background child ends, and the process the shell becomes never waits for it.
-        using var parent = Process.Start(new ProcessStartInfo("sh", ["-c", "true & echo $!; exec sleep 60"]) { RedirectStandardOutput = true })!;
+        // its lock. The shell's background child ends once the shell has become a process that never waits for it
+        // (ending earlier, the shell itself might reap it).
+        using var parent = Process.Start(new ProcessStartInfo("sh", ["-c", "sleep 0.5 & echo $!; exec sleep 60"]) { RedirectStandardOutput = true })!;
         try
         {
             var zombie = int.Parse((await parent.StandardOutput.ReadLineAsync())!, System.Globalization.CultureInfo.InvariantCulture);
             var stat = $"/proc/{zombie}/stat";
-            for (var wait = 0; wait < 200 && !(await File.ReadAllTextAsync(stat)).Split(')')[^1].TrimStart().StartsWith('Z'); wait++)
+            for (var wait = 0; wait < 400 && !(await File.ReadAllTextAsync(stat)).Split(')')[^1].TrimStart().StartsWith('Z'); wait++)
             {
                 await Task.Delay(25);
             }

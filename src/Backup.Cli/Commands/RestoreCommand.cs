@@ -147,7 +147,7 @@ internal static class RestoreCommand
                     $"Restored snapshot {snapshot.Id.ToShortString()} to {directory}: {Format.Count(result.Files, "file", "files")}, {Format.Count(result.Directories, "directory", "directories")}, " +
                     (result.OtherEntries > 0 ? $"{Format.Count(result.OtherEntries, "symlink or special file", "symlinks and special files")}, " : string.Empty) +
                     $"{Format.Bytes(result.Bytes)} in {Format.Seconds(result.Duration)}" +
-                    (result.Skipped > 0 ? $"; {result.Skipped} existing entries left as they were (--skip-existing)." : ".")).ConfigureAwait(false);
+                    (result.Skipped > 0 ? $"; {Format.Count(result.Skipped, "existing entry", "existing entries")} left untouched (--skip-existing)." : ".")).ConfigureAwait(false);
                 if (!result.IsComplete)
                 {
                     await context.Output.WarnAsync($"{result.Problems.Count} entries were not (completely) restored.").ConfigureAwait(false);

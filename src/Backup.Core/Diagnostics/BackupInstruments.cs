@@ -17,7 +17,7 @@ internal sealed class BackupInstruments(Meter meter)
 
     public Counter<long> BackupProblems { get; } = meter.CreateCounter<long>("backup.problems", "{entry}", "Entries a backup could not (completely) read.");
 
-    public Counter<long> RestoreFiles { get; } = meter.CreateCounter<long>("restore.files", "{file}", "Non-directory entries restored.");
+    public Counter<long> RestoreFiles { get; } = meter.CreateCounter<long>("restore.files", "{file}", "Regular files restored (hard links included).");
 
     public Counter<long> RestoreBytesWritten { get; } = meter.CreateCounter<long>("restore.bytes.written", "By", "Content bytes written by restores.");
 

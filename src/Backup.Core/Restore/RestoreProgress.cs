@@ -3,7 +3,7 @@ namespace Backup.Core.Restore;
 /// <summary>How far a restore has got.</summary>
 public readonly record struct RestoreProgress
 {
-    /// <summary>Non-directory entries restored.</summary>
+    /// <summary>Regular files restored so far (hard links included; symlinks and special files are not counted here).</summary>
     public required long Files { get; init; }
 
     /// <summary>Directories created or reused.</summary>

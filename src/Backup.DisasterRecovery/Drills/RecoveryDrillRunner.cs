@@ -212,7 +212,7 @@ internal sealed class RecoveryDrillRunner(
             RestoreOwnership = false,
             DeviceNodes = false,
         }, progress: null, cancellationToken).ConfigureAwait(false);
-        var summary = $"restored {restored.Files} files, {restored.Directories} directories, {restored.Bytes} bytes of snapshot {snapshot.Id.ToShortString()} ({snapshot.Time:u}) into {directory}";
+        var summary = $"restored {restored.Files} files, {restored.Directories} directories, {restored.OtherEntries} symlinks and special files, {restored.Bytes} bytes of snapshot {snapshot.Id.ToShortString()} ({snapshot.Time:u}) into {directory}";
         var record = new DrillRestore { Repository = repository, Snapshot = snapshot, Directory = directory, Paths = step.Paths };
         if (!restored.IsComplete)
         {

@@ -45,7 +45,7 @@ internal sealed record ProcessIdentity(string? BootId, long StartTime)
             return $"process {processId} no longer runs";
         }
 
-        if (OperatingSystem.IsLinux() && LinuxStat(processId) is { State: 'Z' or 'X' })
+        if (OperatingSystem.IsLinux() && LinuxStat(processId) is { State: 'Z' or 'X' } && OnlyItsMainThread(processId))
         {
             // Its id stays taken until the parent reaps it, which an init that never does (a container's) never does.
             return $"process {processId} has ended (its parent has not reaped it)";
@@ -124,6 +124,22 @@ internal sealed record ProcessIdentity(string? BootId, long StartTime)
         return fields.Length > 19 && fields[0].Length == 1 && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
             ? (fields[0][0], ticks)
             : null;
+    }
+
+    /// <summary>
+    /// Whether the process has no thread but its first: a first thread that exited while others run also reads as a
+    /// zombie, though the process still runs. Unreadable means it may have more.
+    /// </summary>
+    private static bool OnlyItsMainThread(int processId)
+    {
+        try
+        {
+            return Directory.GetDirectories("/proc/" + processId.ToString(CultureInfo.InvariantCulture) + "/task").Length <= 1;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static string? ReadBootId()
