@@ -227,24 +227,6 @@ public class FileSystemSourceTests
     }
 
     [Fact]
-    public async Task A_file_that_cannot_be_opened_is_reported_by_its_absolute_path_like_every_other_problem()
-    {
-        // Another process holds it without sharing, as Windows does with open files: the listing succeeds, the read fails.
-        var fs = new MockFileSystem(new Dictionary<string, MockFileData>
-        {
-            ["/data/busy.bin"] = new("held") { AllowedFileShare = FileShare.None },
-            ["/data/ok.txt"] = new("ok"),
-        });
-        await using var repo = await TestRepository.CreateAsync();
-
-        var result = await repo.BackupAsync(new FileSystemSource(["/data"], fileSystem: fs));
-
-        result.Problems.Should().ContainSingle().Which.Path.Should().Be("/data/busy.bin", "the source's own reports name files by absolute path too");
-        result.Snapshot.Partial.Should().BeTrue();
-        (await SnapshotWalker.FindAsync(repo.Repository.Snapshots, result.Snapshot, "data/ok.txt")).Should().NotBeNull();
-    }
-
-    [Fact]
     public async Task An_unreadable_directory_is_reported_kept_as_an_entry_and_the_walk_goes_on()
     {
         var fs = new LockedDirectoryFileSystem(new Dictionary<string, MockFileData>
