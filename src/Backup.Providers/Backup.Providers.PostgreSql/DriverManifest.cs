@@ -7,6 +7,12 @@ namespace Backup.Providers.PostgreSql;
 /// <summary>What a driver-only dump holds: the tables (in file order) and the sequences' values in the snapshot.</summary>
 internal sealed record DriverManifest(int Version, string SchemaSource, IReadOnlyList<DriverTable> Tables, IReadOnlyList<DriverSequence> Sequences)
 {
+    /// <summary>
+    /// The materialized views that held rows in the snapshot (a schema-only archive leaves them unpopulated: the parallel
+    /// restore refreshes these); null in snapshots from before it was recorded.
+    /// </summary>
+    public IReadOnlyList<DriverView>? PopulatedViews { get; init; }
+
     public static async Task<DriverManifest> ReadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var tables = new List<DriverTable>();
@@ -33,7 +39,21 @@ internal sealed record DriverManifest(int Version, string SchemaSource, IReadOnl
             }
         }
 
-        return new DriverManifest(1, "catalog", tables, sequences);
+        var views = new List<DriverView>();
+        await using (var command = new NpgsqlCommand($"""
+            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'm' AND c.relispopulated AND {UserSchemaFilter}
+            ORDER BY 1, 2
+            """, connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                views.Add(new DriverView(reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        return new DriverManifest(1, "catalog", tables, sequences) { PopulatedViews = views };
     }
 
     /// <summary>Each table's size on disk (heap and TOAST), by schema and name: the parallel method reads the largest first.</summary>
@@ -59,6 +79,9 @@ internal sealed record DriverManifest(int Version, string SchemaSource, IReadOnl
 
 /// <summary>One table of a driver-only dump and the file holding its binary COPY.</summary>
 internal sealed record DriverTable(string Schema, string Name, string File);
+
+/// <summary>A materialized view, by schema and name.</summary>
+internal sealed record DriverView(string Schema, string Name);
 
 /// <summary>A sequence's position in the snapshot.</summary>
 internal sealed record DriverSequence(string Schema, string Name, long LastValue, bool IsCalled);

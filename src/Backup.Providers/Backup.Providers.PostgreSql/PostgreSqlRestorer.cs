@@ -314,10 +314,63 @@ public sealed class PostgreSqlRestorer
 
             using var rest = plan.Early.Count > 0 ? await Providers.Secrets.WritePrivateFileAsync(plan.Rest, ".list", cancellationToken).ConfigureAwait(false) : null;
             await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, options.Jobs, rest?.Path, cancellationToken).ConfigureAwait(false);
+            if (options.Tables.Count == 0)
+            {
+                await RefreshViewsAsync(server, target, manifest.PopulatedViews, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (PostgresException ex)
         {
             throw new DatabaseRestoreException($"parallel restore into '{target}' failed: {ex.MessageText}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Fills the materialized views the snapshot had filled (every unpopulated one for a snapshot that did not record
+    /// which): the schema-only archive creates them empty. A view that reads another not yet filled fails and waits for
+    /// the next round.
+    /// </summary>
+    private static async Task RefreshViewsAsync(PgServer server, string target, IReadOnlyList<DriverView>? populated, CancellationToken cancellationToken)
+    {
+        await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        var pending = populated?.Select(v => $"{PgServer.QuoteIdentifier(v.Schema)}.{PgServer.QuoteIdentifier(v.Name)}").ToList() ?? [];
+        if (populated is null)
+        {
+            await using var list = new NpgsqlCommand($"""
+                SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind = 'm' AND NOT c.relispopulated AND {DriverManifest.UserSchemaFilter} ORDER BY 1
+                """, connection);
+            await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                pending.Add(reader.GetString(0));
+            }
+        }
+
+        while (pending.Count > 0)
+        {
+            var waiting = new List<string>();
+            PostgresException? reason = null;
+            foreach (var view in pending)
+            {
+                try
+                {
+                    await using var refresh = new NpgsqlCommand($"REFRESH MATERIALIZED VIEW {view}", connection) { CommandTimeout = 0 };
+                    await refresh.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ObjectNotInPrerequisiteState)
+                {
+                    waiting.Add(view);
+                    reason = ex;
+                }
+            }
+
+            if (waiting.Count == pending.Count)
+            {
+                throw new DatabaseRestoreException($"materialized views of '{target}' could not be filled: {reason!.MessageText}", reason);
+            }
+
+            pending = waiting;
         }
     }
 

@@ -113,6 +113,14 @@ public sealed class PostgreSqlVerifier
             return;
         }
 
+        // A database that had amcheck brings it back in its own schema (often public), which this session's
+        // search_path (pg_catalog only) does not reach: the function is named with the extension's schema.
+        string function;
+        await using (var schema = new NpgsqlCommand("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'amcheck'", connection))
+        {
+            function = $"{PgServer.QuoteIdentifier((string)(await schema.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)}.bt_index_check";
+        }
+
         var indexes = new List<(uint Oid, string Name)>();
         await using (var list = new NpgsqlCommand("""
             SELECT c.oid, n.nspname || '.' || c.relname FROM pg_index i
@@ -132,7 +140,7 @@ public sealed class PostgreSqlVerifier
         {
             try
             {
-                await using var check = new NpgsqlCommand("SELECT bt_index_check($1::oid::regclass)", connection) { Parameters = { new() { Value = oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid } }, CommandTimeout = 0 };
+                await using var check = new NpgsqlCommand($"SELECT {function}($1::oid::regclass)", connection) { Parameters = { new() { Value = oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid } }, CommandTimeout = 0 };
                 await check.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException ex)
