@@ -138,6 +138,42 @@ public sealed class PlanValidatorTests : IDisposable
             .Which.Message.Should().Contain("a run typically takes");
     }
 
+    [Theory]
+    [InlineData("/srv/uploads", true)]
+    [InlineData("/srv/uploads/restored", true)]
+    [InlineData("/", false)]
+    [InlineData("/mnt/restore", false)]
+    public async Task A_restore_directory_that_would_nest_the_files_in_themselves_is_a_warning(string directory, bool warned)
+    {
+        var plan = RecoveryPlanLoader.Parse($$"""
+            backup:
+              repositories: { local: { location: repos/local, passwordFile: repo-password } }
+              jobs: { files: { repository: local, paths: [/srv/uploads], schedule: "0 * * * *" } }
+            systems:
+              shop:
+                rpo: 1d
+                rto: 1h
+                jobs: [files]
+                steps:
+                  - name: Restore
+                    restore: { job: files, directory: {{directory}} }
+            """, json: false, "plan.yaml", _directory);
+        await using var services = RecoveryPlanServices.Create(plan);
+
+        var result = await services.GetRequiredService<RecoveryPlanValidator>().ValidateAsync(new RecoveryPlanValidationOptions { OpenRepositories = false });
+
+        var nesting = result.Findings.Where(f => f.Message.StartsWith("Systems:shop:Steps:0:Restore:Directory:", StringComparison.Ordinal)).ToList();
+        if (warned)
+        {
+            nesting.Should().ContainSingle().Which.Should().Match<PlanFinding>(f => f.Severity == PlanFindingSeverity.Warning
+                && f.Message.Contains($"'/srv/uploads' would land in '{directory}/srv/uploads'") && f.Message.Contains("set Directory to /"));
+        }
+        else
+        {
+            nesting.Should().BeEmpty();
+        }
+    }
+
     [Fact]
     public async Task Malformed_steps_and_unprotected_systems_are_reported_each_with_its_setting()
     {

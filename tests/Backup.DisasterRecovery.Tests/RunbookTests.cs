@@ -79,5 +79,6 @@ public sealed class RunbookTests
         // Two jobs share 'local': the tool's "latest" would be either one's, so the job's snapshots are listed first.
         markdown.Should().Contain("backup --repo /srv/backup/local --password-file /run/secrets/repo-password snapshots --tag job:uploads")
             .And.Contain("backup --repo /srv/backup/local --password-file /run/secrets/repo-password restore '<snapshot ID>' --target /srv/uploads-restored --include /srv/uploads/public");
+        markdown.Should().Contain("# Entries keep their snapshot paths below the target: /srv/uploads/public lands in /srv/uploads-restored/srv/uploads/public.", "an operator sees where the files end up before running it");
     }
 }

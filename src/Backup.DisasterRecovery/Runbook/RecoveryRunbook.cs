@@ -149,6 +149,14 @@ public static class RecoveryRunbook
                 command.Append(CultureInfo.InvariantCulture, $" --include {ShellText.Quote(path)}");
             }
 
+            // The restore keeps each entry's snapshot path below the target: say where the files end up.
+            var restored = restore.Paths.Count > 0 ? restore.Paths : job.Paths;
+            if (restored.Count > 0)
+            {
+                var into = restore.Directory ?? "<directory>";
+                lines.Add($"# Entries keep their snapshot paths below the target: {string.Join(", ", restored.Select(p => $"{p} lands in {RestoreLanding.Of(into, p)}"))}.");
+            }
+
             lines.Add(command.ToString());
             return lines;
         }

@@ -192,9 +192,18 @@ internal static class PlanRules
                 findings.Add(Warning(Step, systemName, $"{path}: drills restore '{restore.Job}' into a scratch {engine} database, but Scratch:Databases has no '{engine}' server; add one or drills of this system fail."));
             }
         }
-        else if (!string.IsNullOrWhiteSpace(restore.ConnectionString) || !string.IsNullOrWhiteSpace(restore.Database))
+        else
         {
-            findings.Add(Error(Step, systemName, $"{path}: '{restore.Job}' backs up files; ConnectionString and Database are for database jobs (set Directory)."));
+            if (!string.IsNullOrWhiteSpace(restore.ConnectionString) || !string.IsNullOrWhiteSpace(restore.Database))
+            {
+                findings.Add(Error(Step, systemName, $"{path}: '{restore.Job}' backs up files; ConnectionString and Database are for database jobs (set Directory)."));
+            }
+
+            if (RestoreLanding.Nested(restore.Directory, restore.Paths.Count > 0 ? restore.Paths : job.Paths) is { } nested)
+            {
+                findings.Add(Warning(Step, systemName,
+                    $"{path}:Directory: a restore recreates the snapshot's paths below its directory, so '{nested.Path}' would land in '{nested.Landing}'; set Directory to / to put the files back where they were."));
+            }
         }
     }
 
