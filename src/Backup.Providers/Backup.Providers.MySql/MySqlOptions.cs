@@ -73,7 +73,7 @@ public sealed record MySqlSourceOptions : MySqlConnectionOptions
 
         if (!AllDatabases && string.IsNullOrEmpty(new MySqlConnectionStringBuilder(ConnectionString).Database))
         {
-            throw new ArgumentException("The connection string names no Database; name one or set AllDatabases.", nameof(ConnectionString));
+            throw new ArgumentException("The connection string names no Database; name one, or set AllDatabases (the CLI's --all-databases).", nameof(ConnectionString));
         }
     }
 }

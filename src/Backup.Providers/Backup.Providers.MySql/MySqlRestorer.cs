@@ -77,7 +77,7 @@ public sealed class MySqlRestorer
 
             if (charset is not null && !options.Clean)
             {
-                throw new DatabaseRestoreException($"Database '{target}' already exists; set Clean to restore over it.");
+                throw new DatabaseRestoreException($"Database '{target}' already exists; restore over it with Clean (the CLI's --clean) or into another database (--database).");
             }
 
             var quoted = MyServer.QuoteIdentifier(target);

@@ -116,7 +116,7 @@ public sealed record PostgreSqlSourceOptions : PostgreSqlConnectionOptions
 
         if (!AllDatabases && string.IsNullOrEmpty(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Database))
         {
-            throw new ArgumentException("The connection string names no Database; name one or set AllDatabases.", nameof(ConnectionString));
+            throw new ArgumentException("The connection string names no Database; name one, or set AllDatabases (the CLI's --all-databases).", nameof(ConnectionString));
         }
 
         if (!Enum.IsDefined(Method) || !Enum.IsDefined(Format))

@@ -102,7 +102,7 @@ public sealed class PostgreSqlRestorer
             {
                 if (!options.Clean)
                 {
-                    throw new DatabaseRestoreException($"Database '{target}' already exists; set Clean to restore over it.");
+                    throw new DatabaseRestoreException($"Database '{target}' already exists; restore over it with Clean (the CLI's --clean) or into another database (--database).");
                 }
             }
             else
@@ -251,6 +251,12 @@ public sealed class PostgreSqlRestorer
             await ExecuteScriptAsync(connection, await dump.ReadScriptAsync(PgDriverDump.PostDataFile, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            // Cut short, the COPY stream ends mid-row and the server names that ("COPY file signature not recognized"):
+            // the cause is the interruption, not the snapshot.
+            throw new OperationCanceledException($"The restore into '{target}' was interrupted; the database is partly restored.", ex, cancellationToken);
+        }
         catch (PostgresException ex)
         {
             throw new DatabaseRestoreException($"driver-only restore into '{target}' failed: {ex.MessageText}", ex);
@@ -318,6 +324,12 @@ public sealed class PostgreSqlRestorer
             {
                 await RefreshViewsAsync(server, target, manifest.PopulatedViews, cancellationToken).ConfigureAwait(false);
             }
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            // Cut short, the COPY stream ends mid-row and the server names that ("COPY file signature not recognized"):
+            // the cause is the interruption, not the snapshot.
+            throw new OperationCanceledException($"The restore into '{target}' was interrupted; the database is partly restored.", ex, cancellationToken);
         }
         catch (PostgresException ex)
         {
