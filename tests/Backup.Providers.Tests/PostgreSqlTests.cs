@@ -326,6 +326,31 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
     }
 
     [SkippableFact]
+    public async Task A_driver_only_snapshot_restores_as_a_user_who_is_not_a_member_of_the_original_owners_roles()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("nonsuper");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 50) g; CREATE VIEW tv AS SELECT id FROM t; CREATE SEQUENCE s;");
+        var role = "restorer_" + Guid.NewGuid().ToString("N")[..8];
+        await server.ExecuteAsync("postgres", $"CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{PostgresServer.Password}'");
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database) with { Method = PostgreSqlBackupMethod.DriverOnly }))).Snapshot;
+
+        // A managed server's admin is rarely a superuser: the objects become the restoring user's, as pg_restore --no-owner makes them.
+        var target = fixture.NewDatabaseName("nonsuper_restored");
+        await new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, new PostgreSqlRestoreOptions
+        {
+            ConnectionString = server.ConnectionString(target).Replace("Username=postgres", $"Username={role}", StringComparison.Ordinal),
+            Password = PostgresServer.Password,
+        });
+
+        (await server.ScalarAsync(target, "SELECT count(*) FROM t")).Should().Be(50L);
+        (await server.ScalarAsync(target, "SELECT tableowner FROM pg_tables WHERE tablename = 't'")).Should().Be(role);
+        (await server.ScalarAsync(target, "SELECT count(*) FROM tv")).Should().Be(50L);
+    }
+
+    [SkippableFact]
     public async Task All_databases_mode_stores_globals_and_every_database()
     {
         var server = fixture.Require();

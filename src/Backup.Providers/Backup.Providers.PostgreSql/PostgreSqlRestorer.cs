@@ -122,7 +122,7 @@ public sealed class PostgreSqlRestorer
                 await PsqlAsync(server, serverVersionNum, node, target, pgOptions, cancellationToken).ConfigureAwait(false);
                 break;
             case "copy-binary":
-                await DriverRestoreAsync(server, driverDump!, target, options.Clean, cancellationToken).ConfigureAwait(false);
+                await DriverRestoreAsync(server, driverDump!, target, options.Clean, options.NoOwner, cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 await ParallelRestoreAsync(server, serverVersionNum, driverDump!, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
@@ -220,7 +220,7 @@ public sealed class PostgreSqlRestorer
     }
 
     /// <summary>Driver-only dumps: pre-data schema, every table's binary COPY, sequence positions, post-data schema — all in one transaction.</summary>
-    private async Task DriverRestoreAsync(PgServer server, PgDriverDump dump, string target, bool clean, CancellationToken cancellationToken)
+    private async Task DriverRestoreAsync(PgServer server, PgDriverDump dump, string target, bool clean, bool noOwner, CancellationToken cancellationToken)
     {
         var manifest = dump.Manifest;
         if (clean)
@@ -232,7 +232,7 @@ public sealed class PostgreSqlRestorer
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await ExecuteScriptAsync(connection, await dump.ReadScriptAsync(PgDriverDump.PreDataFile, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await ExecuteScriptAsync(connection, await dump.ReadScriptAsync(PgDriverDump.PreDataFile, cancellationToken).ConfigureAwait(false), noOwner, cancellationToken).ConfigureAwait(false);
             foreach (var table in manifest.Tables)
             {
                 await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY {PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)} FROM STDIN (FORMAT binary)", cancellationToken).ConfigureAwait(false);
@@ -248,7 +248,7 @@ public sealed class PostgreSqlRestorer
                 await setval.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await ExecuteScriptAsync(connection, await dump.ReadScriptAsync(PgDriverDump.PostDataFile, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await ExecuteScriptAsync(connection, await dump.ReadScriptAsync(PgDriverDump.PostDataFile, cancellationToken).ConfigureAwait(false), noOwner, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
@@ -514,9 +514,10 @@ public sealed class PostgreSqlRestorer
     }
 
     /// <summary>Runs a pg_dump plain script through the driver; psql meta-commands (\restrict, \connect) are dropped, everything else is SQL.</summary>
-    private static async Task ExecuteScriptAsync(NpgsqlConnection connection, string script, CancellationToken cancellationToken)
+    private static async Task ExecuteScriptAsync(NpgsqlConnection connection, string script, bool noOwner, CancellationToken cancellationToken)
     {
-        var sql = string.Join('\n', script.Split('\n').Where(line => !line.StartsWith('\\')));
+        var lines = script.Split('\n');
+        var sql = string.Join('\n', lines.Where((line, i) => !line.StartsWith('\\') && !(noOwner && IsOwnerStatement(lines, i))));
         if (string.IsNullOrWhiteSpace(sql))
         {
             return;
@@ -526,4 +527,14 @@ public sealed class PostgreSqlRestorer
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         // pg_dump scripts empty the search_path; later statements of this restore qualify their names anyway.
     }
+
+    /// <summary>
+    /// Whether line <paramref name="i"/> is one of pg_dump's ownership statements (<c>ALTER TABLE public.t OWNER TO
+    /// postgres;</c>), which pg_dump writes on a line of its own after two empty lines: what pg_restore --no-owner leaves
+    /// out, so that a user who is not a member of the owners' roles can restore.
+    /// </summary>
+    private static bool IsOwnerStatement(string[] lines, int i) =>
+        i >= 2 && lines[i - 1].Length == 0 && lines[i - 2].Length == 0
+        && lines[i].StartsWith("ALTER ", StringComparison.Ordinal) && lines[i].EndsWith(';')
+        && lines[i].Contains(" OWNER TO ", StringComparison.Ordinal);
 }
