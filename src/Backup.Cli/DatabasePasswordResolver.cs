@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Backup.Core.Crypto;
 using Backup.Providers;
 
@@ -39,6 +40,10 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
         return null;
     }
 
+    /// <summary>Whether a password was given anywhere: found by <see cref="ResolveAsync"/>, or inside the connection string.</summary>
+    public static bool AnyGiven(string? password, IDatabaseEngine engine, string connectionString) =>
+        password is not null || engine.HasPassword(connectionString);
+
     /// <summary>The hint added to a failure when no password was found anywhere.</summary>
     public static string MissingPasswordHint => $"no database password was given: set {Variable} or use --db-password-file";
 
@@ -50,8 +55,36 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
         {
-            // The parser's message may quote the string, and a password in it: say only that it is malformed.
-            throw new CliUsageException($"The {optionName} connection string is malformed ({ex.GetType().Name}); it is 'Key=Value;…', e.g. 'Host=db1;Username=backup;Database=app'.");
+            // The parser's message may quote the string, and a password in it: say only that it is malformed, and which key.
+            throw new CliUsageException($"The {optionName} connection string is malformed ({Culprit(engine, connectionString) ?? ex.GetType().Name}); it is 'Key=Value;…', e.g. 'Host=db1;Username=backup;Database=app'.");
         }
+    }
+
+    /// <summary>Which part of a malformed connection string the engine refuses, named by its key alone (a value may be a password); null when no single key is to blame.</summary>
+    private static string? Culprit(IDatabaseEngine engine, string connectionString)
+    {
+        var pairs = new DbConnectionStringBuilder();
+        try
+        {
+            pairs.ConnectionString = connectionString;
+        }
+        catch (ArgumentException)
+        {
+            return "not Key=Value pairs separated by ';'";
+        }
+
+        foreach (string key in pairs.Keys)
+        {
+            try
+            {
+                engine.HasPassword(new DbConnectionStringBuilder { [key] = pairs[key] }.ConnectionString);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
+            {
+                return $"at '{key}': a key it does not know, or a value that key does not take";
+            }
+        }
+
+        return null;
     }
 }

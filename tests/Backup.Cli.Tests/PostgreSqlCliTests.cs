@@ -137,6 +137,8 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
         var wrongPassword = await _cli.RunAsync(["create", "--postgres", server.ConnectionString("postgres")], null, new() { ["BACKUP_DB_PASSWORD"] = "Not-The-Password-77" });
         var unknown = await _cli.RunAsync("create", "--postgres", server.ConnectionString("no_such_database"));
         var malformed = await _cli.RunAsync("create", "--postgres", "Host=127.0.0.1;Password=Secret-In-String-99;Nonsense");
+        var misspelt = await _cli.RunAsync("create", "--postgres", "Hots=127.0.0.1;Password=Secret-In-String-99;Database=x");
+        var wrongInString = await _cli.RunAsync(["create", "--postgres", server.ConnectionString("postgres") + ";Password=Not-The-Password-88"], null, new() { ["BACKUP_DB_PASSWORD"] = null, ["PGPASSWORD"] = null });
 
         noPassword.ExitCode.Should().Be(1);
         noPassword.Stderr.Should().StartWith("backup: error:").And.Contain("BACKUP_DB_PASSWORD");
@@ -146,6 +148,11 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
         unknown.Stderr.Should().Contain("\"no_such_database\" does not exist");
         malformed.ExitCode.Should().Be(2);
         malformed.Stderr.Should().Contain("malformed").And.NotContain("Secret-In-String-99");
+        misspelt.ExitCode.Should().Be(2);
+        misspelt.Stderr.Should().ContainEquivalentOf("at 'hots'").And.NotContain("Secret-In-String-99");
+        wrongInString.ExitCode.Should().Be(1);
+        wrongInString.Stderr.Should().Contain("password authentication failed").And.NotContain("no database password was given", "one was given, in the connection string")
+            .And.NotContain("Not-The-Password-88");
         (await DatabaseCli.CountSnapshotsAsync(_cli)).Should().Be(0);
     }
 

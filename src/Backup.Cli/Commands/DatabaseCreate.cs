@@ -61,7 +61,7 @@ internal static class DatabaseCreate
                 // Prepares (connects, pins the snapshot, records checksums), backs up, and disposes of the source.
                 return await new BackupService(repository).BackupAsync(source, options, progress.Enabled ? progress : null, cancellationToken).ConfigureAwait(false);
             }
-            catch (BackupSourceException ex) when (password is null && !request.Engine.IsFile && LooksLikeAuthentication(ex.Message))
+            catch (BackupSourceException ex) when (!request.Engine.IsFile && !DatabasePasswordResolver.AnyGiven(password, engine, request.Value) && LooksLikeAuthentication(ex.Message))
             {
                 throw new BackupSourceException($"{ex.Message} ({DatabasePasswordResolver.MissingPasswordHint})", ex);
             }

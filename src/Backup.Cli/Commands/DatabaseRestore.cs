@@ -75,7 +75,7 @@ internal static class DatabaseRestore
                 Jobs = request.Jobs,
             }, cancellationToken)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (password is null && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))
+        catch (Exception ex) when (!DatabasePasswordResolver.AnyGiven(password, engine, request.Value) && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))
         {
             throw new DatabaseRestoreException($"{ex.Message} ({DatabasePasswordResolver.MissingPasswordHint})", ex);
         }

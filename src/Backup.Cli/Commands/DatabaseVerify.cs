@@ -38,7 +38,7 @@ internal static class DatabaseVerify
             {
                 report = await DatabaseCreate.Validated(() => engine.VerifyAsync(repository, snapshot, new DatabaseVerifySettings { Scratch = scratch, Password = password }, cancellationToken)).ConfigureAwait(false);
             }
-            catch (Exception ex) when (password is null && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))
+            catch (Exception ex) when (!DatabasePasswordResolver.AnyGiven(password, engine, scratch) && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))
             {
                 throw new DatabaseRestoreException($"{ex.Message} ({DatabasePasswordResolver.MissingPasswordHint})", ex);
             }
