@@ -108,7 +108,7 @@ internal static class DrDrillCommand
 
         foreach (var problem in result.CleanupProblems)
         {
-            await output.ErrorAsync($"error: not removed, remove it by hand: {problem}").ConfigureAwait(false);
+            await output.ErrorAsync($"error: could not make sure this scratch target is gone; if it exists, remove it by hand: {problem}").ConfigureAwait(false);
         }
     }
 }

@@ -17,7 +17,7 @@ internal static partial class DrillLog
     [LoggerMessage(4, LogLevel.Information, "Drill of system {System} finished: {Result}, achieved RTO {Rto}, achieved RPO {Rpo}")]
     public static partial void DrillFinished(ILogger logger, string system, string result, TimeSpan rto, TimeSpan? rpo);
 
-    [LoggerMessage(5, LogLevel.Warning, "Drill of system {System}: could not remove the scratch target {Target}; remove it by hand")]
+    [LoggerMessage(5, LogLevel.Warning, "Drill of system {System}: could not make sure the scratch target {Target} is gone; if it exists, remove it by hand")]
     public static partial void CleanupFailed(ILogger logger, Exception exception, string system, string target);
 
     [LoggerMessage(6, LogLevel.Debug, "Drill of system {System}: removed {Target}")]
