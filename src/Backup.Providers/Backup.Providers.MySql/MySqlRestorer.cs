@@ -93,7 +93,7 @@ public sealed class MySqlRestorer
             await MyDriverRestore.RestoreAsync(_repository, server, driverDump!, target, options.Jobs, cancellationToken).ConfigureAwait(false);
             var elapsed = Stopwatch.GetElapsedTime(started);
             Log.Restored(_logger, source, target, elapsed.TotalSeconds);
-            return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = elapsed, Bytes = await DriverDumpBytesAsync(node, cancellationToken).ConfigureAwait(false) };
+            return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = elapsed, Bytes = await SnapshotFiles.TotalSizeAsync(_repository, node, cancellationToken).ConfigureAwait(false) };
         }
 
         using var optionFile = await server.WriteOptionFileAsync(tool!, cancellationToken).ConfigureAwait(false);
@@ -112,17 +112,6 @@ public sealed class MySqlRestorer
         var duration = Stopwatch.GetElapsedTime(started);
         Log.Restored(_logger, source, target, duration.TotalSeconds);
         return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = node.Size };
-    }
-
-    private async Task<long> DriverDumpBytesAsync(TreeNode directory, CancellationToken cancellationToken)
-    {
-        long bytes = 0;
-        foreach (var node in await SnapshotFiles.ChildrenAsync(_repository, directory, cancellationToken).ConfigureAwait(false))
-        {
-            bytes += node.Type == NodeType.Directory ? await DriverDumpBytesAsync(node, cancellationToken).ConfigureAwait(false) : node.Size;
-        }
-
-        return bytes;
     }
 }
 

@@ -131,7 +131,8 @@ public sealed class PostgreSqlRestorer
 
         var duration = Stopwatch.GetElapsedTime(started);
         Log.Restored(_logger, source, target, duration.TotalSeconds);
-        return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = node.Size };
+        var bytes = node.Type == NodeType.Directory ? await SnapshotFiles.TotalSizeAsync(_repository, node, cancellationToken).ConfigureAwait(false) : node.Size;
+        return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = bytes };
     }
 
     /// <summary>A libpq conninfo naming only the database (host, user and password come from the environment).</summary>

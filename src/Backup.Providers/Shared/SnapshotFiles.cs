@@ -30,6 +30,18 @@ internal static class SnapshotFiles
     public static async Task<IReadOnlyList<TreeNode>> ChildrenAsync(BackupRepository repository, TreeNode directory, CancellationToken cancellationToken) =>
         directory.Subtree is { } subtree ? (await repository.Snapshots.LoadTreeAsync(subtree, cancellationToken).ConfigureAwait(false)).Nodes : [];
 
+    /// <summary>The content bytes of every file below <paramref name="directory"/> (a dump directory's size).</summary>
+    public static async Task<long> TotalSizeAsync(BackupRepository repository, TreeNode directory, CancellationToken cancellationToken)
+    {
+        long bytes = 0;
+        foreach (var node in await ChildrenAsync(repository, directory, cancellationToken).ConfigureAwait(false))
+        {
+            bytes += node.Type == NodeType.Directory ? await TotalSizeAsync(repository, node, cancellationToken).ConfigureAwait(false) : node.Size;
+        }
+
+        return bytes;
+    }
+
     /// <summary>Writes a file node's content (each chunk verified) to <paramref name="path"/>, readable only by the current user.</summary>
     public static async Task WriteToPrivateFileAsync(BackupRepository repository, TreeNode node, string path, CancellationToken cancellationToken)
     {
