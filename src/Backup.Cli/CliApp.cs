@@ -17,7 +17,7 @@ internal sealed class CliApp
         _console = console;
         var options = new GlobalOptions();
         var runner = new CommandRunner(options, console);
-        _root = new RootCommand("backup: encrypted, compressed, deduplicated backups of directories and piped streams.");
+        _root = new RootCommand("backup: encrypted, compressed, deduplicated backups of directories, databases (PostgreSQL, MariaDB/MySQL, SQLite) and piped streams.");
         foreach (var option in options.All)
         {
             _root.Options.Add(option);

@@ -139,6 +139,8 @@ public sealed class DrPlanCliTests : IDisposable
         result.GetProperty("succeeded").GetBoolean().Should().BeTrue();
         result.GetProperty("steps").EnumerateArray().Select(step => (step.GetProperty("name").GetString(), step.GetProperty("outcome").GetString())).Should().Equal(
             ("Restore the files", "Succeeded"), ("Tell the team", "Skipped"), ("Wait for the app", "Skipped"), ("Verify the files", "Succeeded"));
+        var text = await _cli.RunAsync("dr", "drill", plan);
+        text.Stdout.Should().MatchRegex(@"achieved RTO \d+\.\d\ds \(target 30:00\)", "a drill shorter than a minute is measured in seconds, not shown as 0:00");
         (await _cli.RunAsync("dr", "backup", plan, "--job", "nope")).ExitCode.Should().Be(2, "an unknown job is a usage error");
     }
 

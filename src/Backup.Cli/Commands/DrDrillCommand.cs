@@ -83,10 +83,12 @@ internal static class DrDrillCommand
 
     private static async Task PrintAsync(OutputWriter output, RecoveryDrillResult result)
     {
-        var rto = result.TargetRto is { } targetRto ? $"{Format.Duration(result.AchievedRto)} (target {Format.Duration(targetRto)}{(result.MetRto ? string.Empty : ", MISSED")})" : Format.Duration(result.AchievedRto);
+        // Under a minute in seconds: a drill of a small system takes less than one, and "0:00" reads as nothing measured.
+        static string Achieved(TimeSpan time) => time < TimeSpan.FromMinutes(1) ? Format.Seconds(time) : Format.Duration(time);
+        var rto = result.TargetRto is { } targetRto ? $"{Achieved(result.AchievedRto)} (target {Format.Duration(targetRto)}{(result.MetRto ? string.Empty : ", MISSED")})" : Achieved(result.AchievedRto);
         var rpo = result.AchievedRpo is not { } achieved ? "nothing restored"
-            : result.TargetRpo is { } targetRpo ? $"{Format.Duration(achieved)} (target {Format.Duration(targetRpo)}{(result.MetRpo ? string.Empty : ", MISSED")})"
-            : Format.Duration(achieved);
+            : result.TargetRpo is { } targetRpo ? $"{Achieved(achieved)} (target {Format.Duration(targetRpo)}{(result.MetRpo ? string.Empty : ", MISSED")})"
+            : Achieved(achieved);
         await output.InfoAsync($"System {result.System}: drill {(result.Succeeded ? "succeeded" : "FAILED")}; achieved RTO {rto}, RPO {rpo}").ConfigureAwait(false);
         foreach (var step in result.Steps)
         {
