@@ -210,6 +210,37 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
     }
 
     [SkippableFact]
+    public async Task A_password_file_left_by_a_killed_process_is_deleted_by_the_next_backup()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "processes are looked up in /proc");
+        var server = fixture.Require();
+        int ended;
+        using (var process = System.Diagnostics.Process.Start("true")!)
+        {
+            ended = process.Id;
+            await process.WaitForExitAsync();
+        }
+
+        var leftover = Path.Combine(Path.GetTempPath(), $"backup-{ended}-{Guid.NewGuid():N}.pgpass");
+        var live = Path.Combine(Path.GetTempPath(), $"backup-{Environment.ProcessId}-{Guid.NewGuid():N}.pgpass");
+        await File.WriteAllTextAsync(leftover, "*:*:*:*:left-behind");
+        await File.WriteAllTextAsync(live, "*:*:*:*:in-use");
+        try
+        {
+            await using var repo = await TestRepository.CreateAsync();
+            await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, "postgres") with { Method = PostgreSqlBackupMethod.PgDump, RecordChecksums = false }));
+
+            File.Exists(leftover).Should().BeFalse("its process ended without deleting it, and it holds a password");
+            File.Exists(live).Should().BeTrue("a running process's file is in use");
+        }
+        finally
+        {
+            File.Delete(leftover);
+            File.Delete(live);
+        }
+    }
+
+    [SkippableFact]
     public async Task A_restore_cancelled_while_it_loads_rows_ends_as_cancelled_not_as_a_damaged_snapshot()
     {
         var server = fixture.Require();

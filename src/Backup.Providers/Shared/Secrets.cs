@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Backup.Providers;
@@ -5,6 +6,8 @@ namespace Backup.Providers;
 /// <summary>Keeps passwords out of messages and command lines.</summary>
 internal static class Secrets
 {
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     /// <summary>Replaces every occurrence of a secret in <paramref name="text"/> with "***".</summary>
     public static string Scrub(string text, IEnumerable<string> secrets)
     {
@@ -23,7 +26,8 @@ internal static class Secrets
     /// <summary>Writes <paramref name="content"/> to a new file only the current user can read (0600), for PGPASSFILE or --defaults-extra-file.</summary>
     public static async Task<TempFile> WritePrivateFileAsync(string content, string extension, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"backup-{Guid.NewGuid():N}{extension}");
+        RemoveLeftovers();
+        var path = Path.Combine(Path.GetTempPath(), $"backup-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}{extension}");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
         {
@@ -43,6 +47,37 @@ internal static class Secrets
         }
 
         return file;
+    }
+
+    /// <summary>
+    /// A process killed before it could delete its private files (SIGKILL, a power cut) leaves them behind, a password
+    /// among them: each file names the process that wrote it, and the next one to write such a file deletes those
+    /// whose process no longer runs (Linux, where that can be told).
+    /// </summary>
+    private static void RemoveLeftovers()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(Path.GetTempPath(), "backup-*-*"))
+        {
+            var parts = Path.GetFileName(path).Split('-', 3);
+            if (parts.Length == 3 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var processId)
+                && parts[2].Length >= 32 && !parts[2].AsSpan(0, 32).ContainsAnyExcept(LowerHex)
+                && !Directory.Exists("/proc/" + processId.ToString(CultureInfo.InvariantCulture)))
+            {
+                try
+                {
+                    File.Delete(path);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Another user's, or gone already.
+                }
+            }
+        }
     }
 }
 
