@@ -73,6 +73,12 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
             return "not Key=Value pairs separated by ';'";
         }
 
+        // A ';' inside an unquoted password splits it, and its tail would be named as a key.
+        if (pairs.Keys.Cast<string>().Any(key => key.Contains("pass", StringComparison.OrdinalIgnoreCase) || key.Equals("pwd", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
         foreach (string key in pairs.Keys)
         {
             try

@@ -137,7 +137,8 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
         var wrongPassword = await _cli.RunAsync(["create", "--postgres", server.ConnectionString("postgres")], null, new() { ["BACKUP_DB_PASSWORD"] = "Not-The-Password-77" });
         var unknown = await _cli.RunAsync("create", "--postgres", server.ConnectionString("no_such_database"));
         var malformed = await _cli.RunAsync("create", "--postgres", "Host=127.0.0.1;Password=Secret-In-String-99;Nonsense");
-        var misspelt = await _cli.RunAsync("create", "--postgres", "Hots=127.0.0.1;Password=Secret-In-String-99;Database=x");
+        var misspelt = await _cli.RunAsync("create", "--postgres", "Hots=127.0.0.1;Database=x");
+        var splitPassword = await _cli.RunAsync("create", "--postgres", "Host=127.0.0.1;Password=Secret;In-String-99=x;Database=x");
         var wrongInString = await _cli.RunAsync(["create", "--postgres", server.ConnectionString("postgres") + ";Password=Not-The-Password-88"], null, new() { ["BACKUP_DB_PASSWORD"] = null, ["PGPASSWORD"] = null });
 
         noPassword.ExitCode.Should().Be(1);
@@ -149,7 +150,9 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
         malformed.ExitCode.Should().Be(2);
         malformed.Stderr.Should().Contain("malformed").And.NotContain("Secret-In-String-99");
         misspelt.ExitCode.Should().Be(2);
-        misspelt.Stderr.Should().ContainEquivalentOf("at 'hots'").And.NotContain("Secret-In-String-99");
+        misspelt.Stderr.Should().ContainEquivalentOf("at 'hots'");
+        splitPassword.ExitCode.Should().Be(2);
+        splitPassword.Stderr.Should().Contain("malformed").And.NotContainEquivalentOf("In-String-99", "the tail of a password split at an unquoted ';' is not named as a key");
         wrongInString.ExitCode.Should().Be(1);
         wrongInString.Stderr.Should().Contain("password authentication failed").And.NotContain("no database password was given", "one was given, in the connection string")
             .And.NotContain("Not-The-Password-88");

@@ -99,13 +99,6 @@ public sealed class MySqlTests(MariaDbFixture fixture, ITestOutputHelper output)
         var missing = () => repo.Service.BackupAsync(new MySqlSource(SourceOptions(server, "no_such_db")));
         (await missing.Should().ThrowAsync<BackupSourceException>()).Which.Message.Should().Contain("no_such_db");
 
-        // Nothing listens on a port just freed: the message names the server that did not answer.
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var closed = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var unreachable = () => repo.Service.BackupAsync(new MySqlSource(new MySqlSourceOptions { ConnectionString = $"Server=127.0.0.1;Port={closed};User ID=root;Database=mysql", Password = wrong }));
-        (await unreachable.Should().ThrowAsync<BackupSourceException>()).Which.Message.Should().Contain($"127.0.0.1:{closed}").And.NotContain(wrong);
         (await repo.CountSnapshotsAsync()).Should().Be(0);
     }
 

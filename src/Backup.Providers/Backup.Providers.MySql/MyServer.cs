@@ -43,12 +43,6 @@ internal sealed class MyServer
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.UnableToConnectToHost)
-        {
-            // The driver's message names no server; an operator needs to know which one did not answer.
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw new IOException($"No MariaDB/MySQL server answered at {Endpoint}: {ex.Message}", ex);
-        }
         catch
         {
             await connection.DisposeAsync().ConfigureAwait(false);

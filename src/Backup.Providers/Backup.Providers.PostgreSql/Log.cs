@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(5, LogLevel.Warning, "Database {Database} cannot be backed up with the parallel method ({Reason}); the snapshot is taken with pg_dump instead")]
     public static partial void ParallelFallback(ILogger logger, string database, string reason);
+
+    [LoggerMessage(6, LogLevel.Warning, "Materialized views of {Target} left empty ({Reason}): the snapshot predates the record of which views held rows; REFRESH MATERIALIZED VIEW fills them")]
+    public static partial void ViewsLeftEmpty(ILogger logger, string target, string reason);
 }

@@ -102,6 +102,11 @@ internal sealed class PgDriverDump
             throw DumpDirectory.Damaged($"'{path}' lists a sequence without a schema or name");
         }
 
+        if (manifest.PopulatedViews?.Any(v => v?.Schema is null || v.Name is null) == true)
+        {
+            throw DumpDirectory.Damaged($"'{path}' lists a materialized view without a schema or name");
+        }
+
         return manifest;
     }
 }

@@ -23,7 +23,11 @@ internal static class Secrets
         return text;
     }
 
-    /// <summary>Writes <paramref name="content"/> to a new file only the current user can read (0600), for PGPASSFILE or --defaults-extra-file.</summary>
+    /// <summary>
+    /// Writes <paramref name="content"/> to a new file only the current user can read (0600), for PGPASSFILE or
+    /// --defaults-extra-file. On Unix the file stays open with an exclusive lock until it is disposed: the tools read
+    /// it regardless (the lock is advisory), and it tells <see cref="RemoveLeftovers"/> that the file is in use.
+    /// </summary>
     public static async Task<TempFile> WritePrivateFileAsync(string content, string extension, CancellationToken cancellationToken)
     {
         RemoveLeftovers();
@@ -34,55 +38,83 @@ internal static class Secrets
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        var file = new TempFile(path);
+        var stream = new FileStream(path, options);
         try
         {
-            await using var stream = new FileStream(path, options);
             await stream.WriteAsync(Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            file.Dispose();
+            await stream.DisposeAsync().ConfigureAwait(false);
+            new TempFile(path).Dispose();
             throw;
         }
 
-        return file;
+        // On Windows the share mode is a mandatory lock, which would keep the tools out.
+        if (OperatingSystem.IsWindows())
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return new TempFile(path);
+        }
+
+        return new TempFile(path, stream);
     }
 
     /// <summary>
     /// A process killed before it could delete its private files (SIGKILL, a power cut) leaves them behind, a password
-    /// among them: each file names the process that wrote it, and the next one to write such a file deletes those
-    /// whose process no longer runs (Linux, where that can be told).
+    /// among them. Each is held under an exclusive lock while in use, so one of them that is more than a minute old
+    /// (its writer had time to lock it) and that can be locked is nobody's: it is deleted. The lock is the file's own,
+    /// so this holds across processes that cannot see each other's ids (containers sharing a temp directory).
     /// </summary>
     private static void RemoveLeftovers()
     {
-        if (!OperatingSystem.IsLinux())
+        if (OperatingSystem.IsWindows())
         {
             return;
         }
 
-        foreach (var path in Directory.EnumerateFiles(Path.GetTempPath(), "backup-*-*"))
+        try
         {
-            var parts = Path.GetFileName(path).Split('-', 3);
-            if (parts.Length == 3 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var processId)
-                && parts[2].Length >= 32 && !parts[2].AsSpan(0, 32).ContainsAnyExcept(LowerHex)
-                && !Directory.Exists("/proc/" + processId.ToString(CultureInfo.InvariantCulture)))
+            foreach (var path in Directory.EnumerateFiles(Path.GetTempPath(), "backup-*-*"))
             {
-                try
+                var parts = Path.GetFileName(path).Split('-', 3);
+                if (parts.Length == 3 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)
+                    && parts[2].Length >= 32 && !parts[2].AsSpan(0, 32).ContainsAnyExcept(LowerHex)
+                    && File.GetLastWriteTimeUtc(path) < DateTime.UtcNow - TimeSpan.FromMinutes(1))
                 {
-                    File.Delete(path);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    // Another user's, or gone already.
+                    TryRemoveUnlocked(path);
                 }
             }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A temp directory that cannot be listed: nothing to tidy, and writing may still work.
+        }
+    }
+
+    private static void TryRemoveUnlocked(string path)
+    {
+        try
+        {
+            // Not following a symlink planted under the name: only a regular file of that name is opened.
+            if (File.ResolveLinkTarget(path, returnFinalTarget: false) is not null)
+            {
+                return;
+            }
+
+            using var unused = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // In use (locked), another user's, or gone already.
         }
     }
 }
 
 /// <summary>A temporary file (or directory) deleted on dispose.</summary>
-internal sealed class TempFile(string path) : IDisposable
+internal sealed class TempFile(string path, IDisposable? holder = null) : IDisposable
 {
     /// <summary>Its path.</summary>
     public string Path { get; } = path;
@@ -90,6 +122,7 @@ internal sealed class TempFile(string path) : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        holder?.Dispose();
         try
         {
             if (Directory.Exists(Path))
