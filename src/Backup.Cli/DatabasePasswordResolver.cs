@@ -73,24 +73,24 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
             return "not Key=Value pairs separated by ';'";
         }
 
-        // A ';' inside an unquoted password splits it, and its tail would be named as a key.
-        if (pairs.Keys.Cast<string>().Any(key => key.Contains("pass", StringComparison.OrdinalIgnoreCase) || key.Equals("pwd", StringComparison.OrdinalIgnoreCase)))
-        {
-            return null;
-        }
-
+        // Each pair alone, as the engine reads it. A ';' inside an unquoted password splits it and its tail would be
+        // named as a key: with a password among the pairs, none is named.
+        string? refused = null;
         foreach (string key in pairs.Keys)
         {
             try
             {
-                engine.HasPassword(new DbConnectionStringBuilder { [key] = pairs[key] }.ConnectionString);
+                if (engine.HasPassword(new DbConnectionStringBuilder { [key] = pairs[key] }.ConnectionString))
+                {
+                    return null;
+                }
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
             {
-                return $"at '{key}': a key it does not know, or a value that key does not take";
+                refused ??= key;
             }
         }
 
-        return null;
+        return refused is null ? null : $"at '{refused}': a key it does not know, or a value that key does not take";
     }
 }

@@ -150,7 +150,7 @@ public static class RecoveryRunbook
             }
 
             // The restore keeps each entry's snapshot path below the target: say where the files end up.
-            var restored = restore.Paths.Count > 0 ? restore.Paths : job.Paths;
+            var restored = RestoreLanding.PathsOf(restore, job);
             if (restored.Count > 0)
             {
                 var into = restore.Directory ?? "<directory>";

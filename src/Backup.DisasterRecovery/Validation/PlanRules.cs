@@ -199,7 +199,7 @@ internal static class PlanRules
                 findings.Add(Error(Step, systemName, $"{path}: '{restore.Job}' backs up files; ConnectionString and Database are for database jobs (set Directory)."));
             }
 
-            if (RestoreLanding.Nested(restore.Directory, restore.Paths.Count > 0 ? restore.Paths : job.Paths) is { } nested)
+            if (RestoreLanding.Nested(restore.Directory, RestoreLanding.PathsOf(restore, job)) is { } nested)
             {
                 findings.Add(Warning(Step, systemName,
                     $"{path}:Directory: a restore recreates the snapshot's paths below its directory, so '{nested.Path}' would land in '{nested.Landing}'; set Directory to / to put the files back where they were."));

@@ -1,3 +1,5 @@
+using Backup.Extensions.DependencyInjection;
+
 namespace Backup.DisasterRecovery;
 
 /// <summary>
@@ -7,6 +9,10 @@ namespace Backup.DisasterRecovery;
 /// </summary>
 internal static class RestoreLanding
 {
+    /// <summary>The snapshot paths a restore step brings back: its own Paths, or else everything its job backs up.</summary>
+    public static IReadOnlyList<string> PathsOf(RestoreStep restore, BackupJobOptions job) =>
+        restore.Paths.Count > 0 ? restore.Paths : job.Paths;
+
     /// <summary>Where <paramref name="backedUp"/> lands when restored into <paramref name="directory"/>.</summary>
     public static string Of(string directory, string backedUp) =>
         directory.TrimEnd('/') + "/" + backedUp.TrimStart('/');
