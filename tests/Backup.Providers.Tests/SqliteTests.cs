@@ -100,6 +100,18 @@ public sealed class SqliteTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task The_private_copy_of_a_WAL_database_leaves_nothing_behind_in_the_temporary_directory()
+    {
+        var path = CreateDatabase();
+        var temporary = Directory.CreateDirectory(Path.Combine(_directory, "tmp")).FullName;
+        await using var repo = await TestRepository.CreateAsync();
+
+        await repo.Service.BackupAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path, TempDirectory = temporary }));
+
+        Directory.GetFileSystemEntries(temporary).Should().BeEmpty("the copy and the -wal and -shm files SQLite makes beside it are deleted");
+    }
+
+    [Fact]
     public async Task A_restore_replaces_the_target_only_when_asked_and_never_with_a_damaged_database()
     {
         var path = CreateDatabase();

@@ -87,7 +87,7 @@ public sealed class SqliteRestorer
             // A stale WAL or shared-memory file of the old database would be replayed into the new one: move them
             // aside first (kept until the rename is done, so a crash in between loses nothing for good).
             var aside = new List<(string From, string To)>();
-            foreach (var suffix in new[] { "-wal", "-shm", "-journal" })
+            foreach (var suffix in SqliteFiles.CompanionSuffixes)
             {
                 if (File.Exists(target + suffix))
                 {
@@ -105,10 +105,7 @@ public sealed class SqliteRestorer
         }
         finally
         {
-            foreach (var suffix in new[] { string.Empty, "-wal", "-shm", "-journal" })
-            {
-                File.Delete(temp + suffix);
-            }
+            SqliteFiles.DeleteWithCompanions(temp);
         }
     }
 
@@ -189,10 +186,7 @@ public sealed class SqliteVerifier
         }
         finally
         {
-            foreach (var suffix in new[] { string.Empty, "-wal", "-shm", "-journal" })
-            {
-                File.Delete(scratch + suffix);
-            }
+            SqliteFiles.DeleteWithCompanions(scratch);
         }
 
         return new VerificationReport

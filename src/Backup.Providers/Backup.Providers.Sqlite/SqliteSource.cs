@@ -14,8 +14,8 @@ namespace Backup.Providers.Sqlite;
 /// A consistent copy of a live SQLite database: preparing copies it with SQLite's online backup API
 /// (<see cref="SqliteConnection.BackupDatabase(SqliteConnection)"/>) into a private temporary file — writers may
 /// keep writing, the copy is one transaction-consistent state — measures per-table counts and checksums on that
-/// copy, and the backup then streams the copy into the repository as <c>&lt;file name&gt;</c>. The temporary file is
-/// deleted on dispose. <see cref="BackupService.BackupAsync"/> drives it: prepare, read, record the facts, dispose.
+/// copy, and the backup then streams the copy into the repository as <c>&lt;file name&gt;</c>. The temporary file (and the -wal file
+/// SQLite makes beside it) is deleted on dispose. <see cref="BackupService.BackupAsync"/> drives it: prepare, read, record the facts, dispose.
 /// </summary>
 public sealed class SqliteSource : IBackupSource
 {
@@ -25,7 +25,7 @@ public sealed class SqliteSource : IBackupSource
     private readonly SqliteSourceOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _prepareLock = new(1, 1);
-    private TempFile? _copy;
+    private string? _copy;
     private Dictionary<string, string>? _facts;
 
     /// <summary>Creates the source; nothing is read until <see cref="PrepareAsync"/>.</summary>
@@ -71,16 +71,16 @@ public sealed class SqliteSource : IBackupSource
                 throw new FileNotFoundException($"SQLite database '{_options.DatabasePath}' does not exist.");
             }
 
-            var copy = new TempFile(Path.Combine(_options.TempDirectory ?? Path.GetTempPath(), $"backup-sqlite-{Guid.NewGuid():N}.db"));
+            var copy = Path.Combine(_options.TempDirectory ?? Path.GetTempPath(), $"backup-sqlite-{Guid.NewGuid():N}.db");
             try
             {
-                await CopyAsync(_options.DatabasePath, copy.Path, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(_options.DatabasePath, copy, cancellationToken).ConfigureAwait(false);
                 var facts = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     [$"{KindName}.entry"] = EntryName,
                     [$"{KindName}.databases"] = "[\"main\"]",
                 };
-                await using (var connection = Open(copy.Path, SqliteOpenMode.ReadOnly))
+                await using (var connection = Open(copy, SqliteOpenMode.ReadOnly))
                 {
                     await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                     await using var version = connection.CreateCommand();
@@ -92,15 +92,15 @@ public sealed class SqliteSource : IBackupSource
                     }
                 }
 
-                facts[$"{KindName}.bytes"] = new FileInfo(copy.Path).Length.ToString(CultureInfo.InvariantCulture);
-                Log.Copied(_logger, _options.DatabasePath, new FileInfo(copy.Path).Length);
+                facts[$"{KindName}.bytes"] = new FileInfo(copy).Length.ToString(CultureInfo.InvariantCulture);
+                Log.Copied(_logger, _options.DatabasePath, new FileInfo(copy).Length);
                 _copy = copy;
                 _facts = facts;
                 return facts;
             }
             catch
             {
-                copy.Dispose();
+                SqliteFiles.DeleteWithCompanions(copy);
                 throw;
             }
         }
@@ -115,7 +115,7 @@ public sealed class SqliteSource : IBackupSource
     {
         // Idempotent: BackupService has prepared already; this serves a caller that reads the entries directly.
         await PrepareFactsAsync(cancellationToken).ConfigureAwait(false);
-        var path = _copy!.Path;
+        var path = _copy!;
         yield return new SourceEntry
         {
             Path = EntryName,
@@ -136,8 +136,12 @@ public sealed class SqliteSource : IBackupSource
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
-        _copy?.Dispose();
-        _copy = null;
+        if (_copy is not null)
+        {
+            SqliteFiles.DeleteWithCompanions(_copy);
+            _copy = null;
+        }
+
         _prepareLock.Dispose();
         return ValueTask.CompletedTask;
     }
