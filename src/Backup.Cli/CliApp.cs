@@ -66,9 +66,11 @@ internal sealed class CliApp
             return ExitCodes.Usage;
         }
 
-        var problems = parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction
-            ? UsageErrors.Describe(parseResult, command, _root)
-            : UsageErrors.OptionsTakenAsArguments(parseResult, command, _root);
+        var problems = UsageErrors.EmptyAttachedValue(args) is { } empty
+            ? [empty]
+            : parseResult.Errors.Count > 0 && parseResult.Action is ParseErrorAction
+                ? UsageErrors.Describe(parseResult, command, _root)
+                : UsageErrors.OptionsTakenAsArguments(parseResult, command, _root);
         if (problems.Count > 0)
         {
             foreach (var problem in problems)

@@ -29,6 +29,29 @@ internal static partial class UsageErrors
     }
 
     /// <summary>
+    /// An option written with '=' or ':' and nothing after it (<c>--repo= --json</c>, often a shell variable that was
+    /// empty): the parser would take the next word as its value and go on with a repository named '--json'. Words after
+    /// <c>--</c> are arguments.
+    /// </summary>
+    public static string? EmptyAttachedValue(IEnumerable<string> args)
+    {
+        foreach (var arg in args)
+        {
+            if (arg == "--")
+            {
+                break;
+            }
+
+            if (IsOptionLike(arg) && arg.IndexOfAny(['=', ':']) == arg.Length - 1)
+            {
+                return $"'{arg}' has no value after '{arg[^1]}': write {arg[..^1]}=VALUE (an empty variable in a script leaves this).";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// A mistyped option where the command takes arguments is parsed as one (<c>ls latest --bogus</c> looked for a
     /// snapshot path '--bogus'): a word there that reads as an option and names no existing file is an unknown option.
     /// </summary>

@@ -110,6 +110,29 @@ public sealed class HelpAndUsageTests : IDisposable
         (result.Stdout + result.Stderr).Should().NotContain("hunter2");
     }
 
+    [Theory]
+    [InlineData("snapshots", "--repo=", "--json")]
+    [InlineData("snapshots", "--repo:", "/srv/backups")]
+    [InlineData("restore", "latest", "--target=", "--dry-run")]
+    public async Task An_option_with_an_equals_sign_and_no_value_does_not_take_the_next_word(params string[] args)
+    {
+        var result = await _cli.RunAsync(args, stdin: []);
+
+        result.ExitCode.Should().Be(2);
+        var option = args.Single(a => a.EndsWith('=') || a.EndsWith(':'));
+        result.Stderr.Should().StartWith($"backup: usage error: '{option}' has no value").And.Contain($"{option[..^1]}=VALUE");
+        result.Stderr.Should().NotContain("repository", "the next word was not taken for the repository's location");
+    }
+
+    [Fact]
+    public async Task A_word_ending_in_an_equals_sign_after_a_double_dash_is_an_argument()
+    {
+        var result = await _cli.RunAsync(["ls", "latest", "--repo", _cli.PathOf("no-repository-here"), "--", "--odd-name="], stdin: []);
+
+        result.Stderr.Should().NotContain("has no value");
+        result.ExitCode.Should().Be(10, "the command line is right; only the repository is missing");
+    }
+
     [Fact]
     public async Task An_option_value_that_starts_with_a_dash_is_a_value_not_an_unknown_option()
     {

@@ -114,11 +114,30 @@ public sealed class PlanValidatorTests : IDisposable
         result.Findings.Should().Contain(f => f.Rule == "repository" && f.Message.StartsWith("Backup:Repositories:vault: does not open:", StringComparison.Ordinal));
         result.Findings.Should().Contain(f => f.Rule == "repository" && f.Message.StartsWith("Backup:Repositories:offsite: check found", StringComparison.Ordinal));
         result.Copies["uploads"].VerificationErrors.Should().BeGreaterThan(0);
+        result.Copies["uploads"].Unverified.Should().Equal("vault");
         result.Copies["uploads"].Gaps.Should().Contain(g => g.Contains("verification error")).And.Contain(g => g.Contains("'vault' could not be checked"));
 
         var notChecked = await services.GetRequiredService<RecoveryPlanValidator>().ValidateAsync(new RecoveryPlanValidationOptions { CheckRepositories = false });
         notChecked.Copies["uploads"].VerificationErrors.Should().BeNull("no check ran");
         notChecked.Findings.Should().NotContain(f => f.Message.Contains("check found"));
+        notChecked.Copies["uploads"].Unverified.Should().BeEmpty("no check was asked for");
+    }
+
+    [Fact]
+    public async Task A_system_none_of_whose_copies_opens_shows_no_error_count_rather_than_zero()
+    {
+        var plan = Plan
+            .Replace("location: repos/", "location: repos/never-created-", StringComparison.Ordinal)
+            .Replace("createIfMissing: true", "createIfMissing: false", StringComparison.Ordinal);
+        await using var services = Services(plan);
+
+        var result = await services.GetRequiredService<RecoveryPlanValidator>().ValidateAsync();
+
+        var shop = result.Copies["shop"];
+        shop.VerificationErrors.Should().BeNull("a sum over no checked copy is not zero errors");
+        shop.Unverified.Should().HaveCount(shop.Copies);
+        shop.Satisfied.Should().BeFalse();
+        ReportFormat.Copies(shop).Should().EndWith("not checked");
     }
 
     [Fact]

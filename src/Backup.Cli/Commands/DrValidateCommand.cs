@@ -52,7 +52,7 @@ internal static class DrValidateCommand
                         [
                             s.Key, s.Value.Tier.ToString(System.Globalization.CultureInfo.InvariantCulture), Duration(s.Value.Rpo), Duration(s.Value.Rto),
                             Number(copies.Copies), string.Join(", ", copies.Media), Number(copies.OffSite), Number(copies.Immutable),
-                            copies.VerificationErrors is { } e ? Number(e) : "not checked", copies.Satisfied ? "yes" : $"{copies.Gaps.Count} gap(s)",
+                            copies.VerificationErrors is { } e ? Number(e) + (copies.Unverified.Count == 0 ? "" : $" ({Number(copies.Unverified.Count)} not checked)") : "not checked", copies.Satisfied ? "yes" : $"{copies.Gaps.Count} gap(s)",
                         ];
                     })).ConfigureAwait(false);
                 await context.Output.InfoAsync(errors == 0
@@ -92,7 +92,7 @@ internal sealed record DrValidateOutput(string? Plan, bool Valid, int Errors, in
             [.. plan.Systems.Select(s => (Name: s.Key, System: s.Value, Copies: result.Copies[s.Key])).OrderBy(s => s.System.Tier).ThenBy(s => s.Name, StringComparer.OrdinalIgnoreCase)
                 .Select(s => new DrCopiesOutput(
                     s.Name, s.System.Tier, s.System.Rpo?.TotalSeconds, s.System.Rto?.TotalSeconds, s.Copies.Copies, [.. s.Copies.Media], s.Copies.OffSite, s.Copies.Immutable,
-                    s.Copies.VerificationErrors, s.Copies.Satisfied, [.. s.Copies.Gaps]))]);
+                    s.Copies.VerificationErrors, [.. s.Copies.Unverified], s.Copies.Satisfied, [.. s.Copies.Gaps]))]);
     }
 }
 
@@ -101,4 +101,4 @@ internal sealed record DrFindingOutput(string Severity, string Rule, string? Sys
 
 /// <summary>One system's objectives (seconds) and copies against 3-2-1-1-0 in <see cref="DrValidateOutput"/>.</summary>
 internal sealed record DrCopiesOutput(
-    string Name, int Tier, double? RpoSeconds, double? RtoSeconds, int Copies, List<string> Media, int OffSite, int Immutable, int? VerificationErrors, bool Satisfied, List<string> Gaps);
+    string Name, int Tier, double? RpoSeconds, double? RtoSeconds, int Copies, List<string> Media, int OffSite, int Immutable, int? VerificationErrors, List<string> Unverified, bool Satisfied, List<string> Gaps);

@@ -45,5 +45,10 @@ internal static class ReportFormat
     public static string Copies(CopyCompliance? copies) => copies is null
         ? "not validated"
         : $"{copies.Copies} cop{(copies.Copies == 1 ? "y" : "ies")}, {copies.Media.Count} kind{(copies.Media.Count == 1 ? "" : "s")} of storage ({string.Join(", ", copies.Media)}), {copies.OffSite} off site, {copies.Immutable} immutable, "
-          + (copies.VerificationErrors is { } errors ? $"{errors} verification error{(errors == 1 ? "" : "s")}" : "not checked");
+          + Verification(copies);
+
+    /// <summary>"2 verification errors", "0 verification errors, 1 copy not checked", "not checked".</summary>
+    public static string Verification(CopyCompliance copies) => copies.VerificationErrors is { } errors
+        ? $"{errors} verification error{(errors == 1 ? "" : "s")}" + (copies.Unverified.Count == 0 ? "" : $", {copies.Unverified.Count} cop{(copies.Unverified.Count == 1 ? "y" : "ies")} not checked")
+        : "not checked";
 }

@@ -15,8 +15,11 @@ public sealed record CopyCompliance
     /// <summary>How many are immutable.</summary>
     public required int Immutable { get; init; }
 
-    /// <summary>Errors the last check of the copies found (null: not checked).</summary>
+    /// <summary>Errors the last check of the copies found (null: not checked, or no copy could be checked).</summary>
     public int? VerificationErrors { get; init; }
+
+    /// <summary>The copies (repository names) a check was asked for but could not verify, for instance because they did not open; their errors are not in <see cref="VerificationErrors"/>.</summary>
+    public IReadOnlyList<string> Unverified { get; init; } = [];
 
     /// <summary>Each rule not met, in words ("2 copies, 3 needed").</summary>
     public IReadOnlyList<string> Gaps { get; init; } = [];

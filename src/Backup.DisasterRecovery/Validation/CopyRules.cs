@@ -39,10 +39,12 @@ internal static class CopyRules
             }
         }
 
-        int? errors = checkedRepositories
+        var notChecked = checkedRepositories ? copies.Keys.Where(name => !states.TryGetValue(name, out var state) || state.CheckErrors is null).Order(StringComparer.Ordinal).ToList() : [];
+
+        // A sum over no checked copy would read as "0 errors" for copies that could not even be opened.
+        int? errors = checkedRepositories && notChecked.Count < copies.Count
             ? copies.Keys.Sum(name => states.TryGetValue(name, out var state) && state.CheckErrors is { } count ? count : 0)
             : null;
-        var notChecked = checkedRepositories ? copies.Keys.Where(name => !states.TryGetValue(name, out var state) || state.CheckErrors is null).ToList() : [];
 
         var media = copies.Values.Select(c => c.Media).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
         var offSite = copies.Values.Count(c => c.OffSite);
@@ -94,6 +96,7 @@ internal static class CopyRules
             OffSite = offSite,
             Immutable = immutable,
             VerificationErrors = errors,
+            Unverified = notChecked,
             Gaps = gaps,
         };
     }
