@@ -55,6 +55,31 @@ public sealed class MySqlCraftedDumpTests(MariaDbFixture fixture, ITestOutputHel
         File.Exists(Marker).Should().BeFalse($"the dump's client command ({name}) must not run on the restoring host");
     }
 
+    [SkippableFact]
+    public async Task A_dump_that_fails_halfway_leaves_no_database_behind_and_one_restored_over_is_said_to_be_partly_restored()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "the crafted dump comes from a shell script standing in for mariadb-dump");
+        var server = fixture.Require();
+        var broken = "-- MariaDB dump 10.19\nCREATE TABLE loaded (x int);\nINSERT INTO loaded VALUES (1),(2);\nINSERT INTO no_such_table VALUES (3);\nCREATE TABLE never (x int);\n-- Dump completed\n";
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = await BackUpCraftedDumpAsync(server, repo, broken);
+        var target = fixture.NewDatabaseName("halfway");
+        var options = new MySqlRestoreOptions { ConnectionString = server.ConnectionString(), Password = MariaDbServer.Password, TargetDatabase = target };
+        var restorer = new MySqlRestorer(repo.Repository);
+
+        var restore = () => restorer.RestoreAsync(snapshot, options);
+
+        var failure = (await restore.Should().ThrowExactlyAsync<DatabaseRestoreException>()).Which;
+        output.WriteLine(failure.Message);
+        failure.Message.Should().Contain("no_such_table").And.EndWith($"The database '{target}' this restore had created was dropped again.");
+        (await server.ScalarAsync(null, $"SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{target}'")).Should().Be(0L);
+
+        await server.ExecuteAsync(null, $"CREATE DATABASE {target}");
+        var over = () => restorer.RestoreAsync(snapshot, options with { Clean = true });
+        (await over.Should().ThrowExactlyAsync<DatabaseRestoreException>()).Which.Message.Should().EndWith($"'{target}' is partly restored: restore it again with Clean (the CLI's --clean).");
+        (await server.ScalarAsync(null, $"SELECT count(*) FROM {target}.loaded")).Should().Be(2L, "a database the restore did not create is never dropped");
+    }
+
     /// <summary>Backs up <paramref name="dump"/> as the dump of a real database, through a mariadb-dump that prints it.</summary>
     private async Task<Snapshot> BackUpCraftedDumpAsync(MariaDbServer server, TestRepository repo, string dump)
     {

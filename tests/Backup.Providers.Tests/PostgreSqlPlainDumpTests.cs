@@ -53,7 +53,7 @@ public sealed class PostgreSqlPlainDumpTests(PostgresFixture fixture, ITestOutpu
         output.WriteLine(failure.Which.Message);
         failure.Which.Message.Should().Contain("meta-command");
         File.Exists(Marker).Should().BeFalse($"the dump's meta-command ({name}) must not run on the restoring host");
-        (await server.ScalarAsync(target, "SELECT count(*) FROM pg_tables WHERE tablename IN ('crafted', 'after_payload')")).Should().Be(0L, "the single transaction leaves nothing of a refused dump");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'")).Should().Be(0L, "nothing of a refused dump is left: not even the database it was to go into");
 
         var report = await new PostgreSqlVerifier(repo.Repository).VerifyAsync(snapshot, new PostgreSqlVerifyOptions { ConnectionString = server.ConnectionString(), Password = PostgresServer.Password });
         output.WriteLine(report.ToString());

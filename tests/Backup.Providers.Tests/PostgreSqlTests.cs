@@ -273,7 +273,44 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
 
         cancel.Cancel();
         var act = async () => await restore;
-        await act.Should().ThrowAsync<OperationCanceledException>("an interrupted restore is reported as interrupted, not as a damaged snapshot");
+        var interrupted = (await act.Should().ThrowAsync<OperationCanceledException>("an interrupted restore is reported as interrupted, not as a damaged snapshot")).Which;
+        interrupted.Message.Should().Contain("dropped again");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'")).Should().Be(0L, "the database the interrupted restore created is dropped");
+    }
+
+    [SkippableTheory]
+    [InlineData(PostgreSqlBackupMethod.Parallel)]
+    [InlineData(PostgreSqlBackupMethod.PgDump)]
+    public async Task A_restore_that_fails_drops_the_database_it_created_and_says_one_it_restored_over_is_partly_restored(PostgreSqlBackupMethod method)
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("owner_gone");
+        var role = "owner_" + Guid.NewGuid().ToString("N")[..8];
+        await server.ExecuteAsync("postgres", $"CREATE ROLE {role} NOLOGIN");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, $"CREATE TABLE a (id int PRIMARY KEY); INSERT INTO a SELECT generate_series(1, 100); CREATE TABLE b (id int); ALTER TABLE b OWNER TO {role};");
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database) with { Method = method }))).Snapshot;
+
+        // A new server without the roles the snapshot names as owners, restored with their owners kept: the restore stops at the first missing one.
+        await server.ExecuteAsync(database, $"REASSIGN OWNED BY {role} TO postgres");
+        await server.ExecuteAsync("postgres", $"DROP ROLE {role}");
+        var restorer = new PostgreSqlRestorer(repo.Repository);
+        var target = fixture.NewDatabaseName("owner_gone_restored");
+        var options = new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(target), Password = PostgresServer.Password, NoOwner = false };
+
+        var failed = () => restorer.RestoreAsync(snapshot, options);
+
+        var failure = (await failed.Should().ThrowExactlyAsync<DatabaseRestoreException>()).Which;
+        failure.Message.Should().Contain(role).And.Contain($"The database '{target}' this restore had created was dropped again.");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'")).Should().Be(0L, "a half-restored database must not be left looking like a restored one");
+
+        // So the second attempt (the restoring user owning everything) needs no --clean; and one restored over is said to be what it is.
+        await restorer.RestoreAsync(snapshot, options with { NoOwner = true });
+        (await server.ScalarAsync(target, "SELECT count(*) FROM a")).Should().Be(100L);
+        var over = () => restorer.RestoreAsync(snapshot, options with { Clean = true });
+        (await over.Should().ThrowExactlyAsync<DatabaseRestoreException>()).Which.Message.Should().EndWith($"'{target}' is partly restored: restore it again with Clean (the CLI's --clean).");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'")).Should().Be(1L, "a database the restore did not create is never dropped");
     }
 
     [SkippableFact]

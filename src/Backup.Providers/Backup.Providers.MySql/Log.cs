@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Information, "{Server} {Version} at {Endpoint}: reading {Tables} table(s) of {Count} database(s) on {Connections} connection(s) in one snapshot")]
     public static partial void StartedParallel(ILogger logger, string server, string version, string endpoint, int tables, int count, int connections);
+
+    [LoggerMessage(7, LogLevel.Warning, "The restore into {Target} failed or was interrupted. {State}")]
+    public static partial void RestoreFailed(ILogger logger, string target, string state);
 }

@@ -11,7 +11,8 @@ namespace Backup.Providers.MySql;
 /// <summary>
 /// Restores a database from a MariaDB/MySQL snapshot with the mariadb (or mysql) client reading the dump from
 /// standard input (a driver-only dump through MySqlConnector alone): into a new database, or over an existing one (dropped and recreated) when
-/// <see cref="MySqlRestoreOptions.Clean"/> is set.
+/// <see cref="MySqlRestoreOptions.Clean"/> is set. A restore that fails or is interrupted drops the database it
+/// created; one it restored over is left partly restored, as the exception's message says.
 /// </summary>
 public sealed class MySqlRestorer
 {
@@ -62,6 +63,7 @@ public sealed class MySqlRestorer
             throw DumpDirectory.Damaged($"The dump '{entry}' is not a file, as its snapshot's method says it is");
         }
 
+        bool created;
         await using (var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false))
         {
             await using var exists = new MySqlCommand("SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = @db", admin);
@@ -86,20 +88,48 @@ public sealed class MySqlRestorer
                 : $"DROP DATABASE {quoted}; CREATE DATABASE {quoted} CHARACTER SET {charset} COLLATE {collation}";
             await using var create = new MySqlCommand(sql, admin);
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            created = charset is null;
         }
 
-        if (driver)
+        try
         {
-            await MyDriverRestore.RestoreAsync(_repository, server, driverDump!, target, options.Jobs, cancellationToken).ConfigureAwait(false);
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            Log.Restored(_logger, source, target, elapsed.TotalSeconds);
-            return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = elapsed, Bytes = await SnapshotFiles.TotalSizeAsync(_repository, node, cancellationToken).ConfigureAwait(false) };
+            var bytes = driver
+                ? await RestoreDriverDumpAsync(server, driverDump!, node, target, options.Jobs, cancellationToken).ConfigureAwait(false)
+                : await RestoreWithClientAsync(server, tool!, node, target, cancellationToken).ConfigureAwait(false);
+            var duration = Stopwatch.GetElapsedTime(started);
+            Log.Restored(_logger, source, target, duration.TotalSeconds);
+            return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = bytes };
         }
+        catch (Exception ex)
+        {
+            var state = await FailedRestore.SettleAsync(target, created, transactional: false, async ct =>
+            {
+                await using var admin = await server.OpenAsync(null, ct).ConfigureAwait(false);
+                await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(target)}", admin);
+                await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+            Log.RestoreFailed(_logger, target, state);
+            if (FailedRestore.Rephrase(ex, state) is { } rephrased)
+            {
+                throw rephrased;
+            }
 
-        using var optionFile = await server.WriteOptionFileAsync(tool!, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<long> RestoreDriverDumpAsync(MyServer server, MyDriverDump dump, TreeNode node, string target, int jobs, CancellationToken cancellationToken)
+    {
+        await MyDriverRestore.RestoreAsync(_repository, server, dump, target, jobs, cancellationToken).ConfigureAwait(false);
+        return await SnapshotFiles.TotalSizeAsync(_repository, node, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<long> RestoreWithClientAsync(MyServer server, string tool, TreeNode node, string target, CancellationToken cancellationToken)
+    {
+        using var optionFile = await server.WriteOptionFileAsync(tool, cancellationToken).ConfigureAwait(false);
         // --binary-mode also stops the client from running its own commands from the dump (system and \! would run a
         // shell command on this host): a dump written or altered by someone else is only SQL to the server.
-        await using var process = ToolProcess.Start(tool!,
+        await using var process = ToolProcess.Start(tool,
             [$"--defaults-extra-file={optionFile.Path}", "--default-character-set=utf8mb4", "--binary-mode", $"--database={target}"],
             new Dictionary<string, string?> { ["MYSQL_PWD"] = null, ["LC_ALL"] = "C" }, server.Secrets, redirectStdin: true);
         process.DiscardOutput();
@@ -109,9 +139,7 @@ public sealed class MySqlRestorer
             throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed"));
         }
 
-        var duration = Stopwatch.GetElapsedTime(started);
-        Log.Restored(_logger, source, target, duration.TotalSeconds);
-        return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = node.Size };
+        return node.Size;
     }
 }
 

@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Warning, "Materialized views of {Target} left empty ({Reason}): the snapshot predates the record of which views held rows; REFRESH MATERIALIZED VIEW fills them")]
     public static partial void ViewsLeftEmpty(ILogger logger, string target, string reason);
+
+    [LoggerMessage(7, LogLevel.Warning, "The restore into {Target} failed or was interrupted. {State}")]
+    public static partial void RestoreFailed(ILogger logger, string target, string state);
 }

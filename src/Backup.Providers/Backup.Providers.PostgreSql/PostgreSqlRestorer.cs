@@ -17,7 +17,10 @@ namespace Backup.Providers.PostgreSql;
 /// <summary>
 /// Restores a database from a PostgreSQL snapshot: into a new database (created from template0), or over an
 /// existing one when <see cref="PostgreSqlRestoreOptions.Clean"/> is set. Custom-format dumps go through
-/// pg_restore (parallel with -j, selective with -t), plain ones through psql, driver-only ones through Npgsql.
+/// pg_restore (parallel with -j, selective with -t), plain ones through psql, driver-only ones through Npgsql. A
+/// restore that fails or is interrupted drops the database it created; one it restored over is left as the
+/// exception's message says (partly restored, or as it was for driver-only and plain dumps, which load in one
+/// transaction).
 /// </summary>
 /// <remarks>
 /// A restore runs SQL written by the source database's superusers; test restores belong in a scratch database
@@ -89,6 +92,7 @@ public sealed partial class PostgreSqlRestorer
 
         int serverVersionNum;
         string? pgOptions;
+        var created = false;
         await using (var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false))
         {
             serverVersionNum = await PgServer.GetServerVersionNumAsync(admin, cancellationToken).ConfigureAwait(false);
@@ -111,23 +115,44 @@ public sealed partial class PostgreSqlRestorer
                 // template0: a restore must not inherit objects someone added to template1.
                 await using var create = new NpgsqlCommand($"CREATE DATABASE {PgServer.QuoteIdentifier(target)} TEMPLATE template0", admin);
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                created = true;
             }
         }
 
-        switch (format)
+        try
         {
-            case "custom":
-                await PgRestoreAsync(server, serverVersionNum, node, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
-                break;
-            case "plain":
-                await PsqlAsync(server, serverVersionNum, node, target, pgOptions, cancellationToken).ConfigureAwait(false);
-                break;
-            case "copy-binary":
-                await DriverRestoreAsync(server, driverDump!, target, options.Clean, options.NoOwner, cancellationToken).ConfigureAwait(false);
-                break;
-            default:
-                await ParallelRestoreAsync(server, serverVersionNum, driverDump!, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
-                break;
+            switch (format)
+            {
+                case "custom":
+                    await PgRestoreAsync(server, serverVersionNum, node, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
+                    break;
+                case "plain":
+                    await PsqlAsync(server, serverVersionNum, node, target, pgOptions, cancellationToken).ConfigureAwait(false);
+                    break;
+                case "copy-binary":
+                    await DriverRestoreAsync(server, driverDump!, target, options.Clean, options.NoOwner, cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    await ParallelRestoreAsync(server, serverVersionNum, driverDump!, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            var state = await FailedRestore.SettleAsync(target, created, transactional: format is "copy-binary" or "plain", async ct =>
+            {
+                await using var admin = await server.OpenAsync("postgres", ct).ConfigureAwait(false);
+                // FORCE: a tool's session that has not quite ended yet would otherwise keep the database from going.
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(target)} WITH (FORCE)", admin);
+                await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+            Log.RestoreFailed(_logger, target, state);
+            if (FailedRestore.Rephrase(ex, state) is { } rephrased)
+            {
+                throw rephrased;
+            }
+
+            throw;
         }
 
         var duration = Stopwatch.GetElapsedTime(started);
@@ -257,7 +282,7 @@ public sealed partial class PostgreSqlRestorer
         {
             // Cut short, the COPY stream ends mid-row and the server names that ("COPY file signature not recognized"):
             // the cause is the interruption, not the snapshot.
-            throw new OperationCanceledException($"The restore into '{target}' was interrupted; nothing of it was committed (the database is empty).", ex, cancellationToken);
+            throw new OperationCanceledException($"The restore into '{target}' was interrupted; nothing of it was committed.", ex, cancellationToken);
         }
         catch (PostgresException ex)
         {
@@ -271,7 +296,7 @@ public sealed partial class PostgreSqlRestorer
     /// transaction with <c>COPY … FREEZE</c> (the rows are written frozen and all-visible, so the index builds and
     /// the first reads after the restore do not write every page again to set hint bits), the sequences get their
     /// values, and pg_restore -j builds indexes, constraints and triggers from the small schema archive (in a
-    /// private temporary file, as -j needs). Not one transaction: a failure leaves a partly restored database.
+    /// private temporary file, as -j needs). Not one transaction: a failure leaves the tables loaded so far.
     /// </summary>
     private async Task ParallelRestoreAsync(PgServer server, int serverVersionNum, PgDriverDump dump, string target, PostgreSqlRestoreOptions options, string? pgOptions, CancellationToken cancellationToken)
     {
@@ -331,7 +356,7 @@ public sealed partial class PostgreSqlRestorer
         {
             // Cut short, the COPY stream ends mid-row and the server names that ("COPY file signature not recognized"):
             // the cause is the interruption, not the snapshot.
-            throw new OperationCanceledException($"The restore into '{target}' was interrupted; the database is partly restored.", ex, cancellationToken);
+            throw new OperationCanceledException($"The restore into '{target}' was interrupted.", ex, cancellationToken);
         }
         catch (PostgresException ex)
         {

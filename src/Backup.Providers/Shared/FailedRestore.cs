@@ -1,0 +1,52 @@
+using System.Data.Common;
+
+namespace Backup.Providers;
+
+/// <summary>
+/// What a restore that failed or was interrupted leaves of its target database, settled and said in the exception:
+/// a database the restore created is dropped again, so that nothing half-restored is left looking like a restored
+/// database and a second attempt needs no Clean; one it restored over stays, and the message says in what state.
+/// </summary>
+internal static class FailedRestore
+{
+    /// <summary>
+    /// Settles the target after a failure and says how it was left: dropped when
+    /// <paramref name="created"/>, otherwise partly restored, or unchanged when <paramref name="transactional"/> (one
+    /// transaction that did not commit). The drop runs even when the caller's token was cancelled, bounded in time.
+    /// </summary>
+    public static async Task<string> SettleAsync(string target, bool created, bool transactional, Func<CancellationToken, Task> drop)
+    {
+        if (!created)
+        {
+            return transactional
+                ? $"'{target}' is as it was before."
+                : $"'{target}' is partly restored: restore it again with Clean (the CLI's --clean).";
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await drop(timeout.Token).ConfigureAwait(false);
+            return $"The database '{target}' this restore had created was dropped again.";
+        }
+        catch (Exception ex) when (ex is DbException or OperationCanceledException or TimeoutException)
+        {
+            return $"The database '{target}' this restore created could not be dropped again ({ex.Message}) and is partly restored: drop it before trying again.";
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="failure"/> with <paramref name="state"/> added to its message, for the two kinds callers act on
+    /// (a failed restore, an interruption); null for any other, which is rethrown as it is.
+    /// </summary>
+    public static Exception? Rephrase(Exception failure, string state) => failure switch
+    {
+        DatabaseRestoreException restore => new DatabaseRestoreException(Join(restore.Message, state), restore),
+        OperationCanceledException cancelled => new OperationCanceledException(Join(cancelled.Message, state), cancelled, cancelled.CancellationToken),
+        _ => null,
+    };
+
+    // A tool's stderr may end the message over several lines; the state then goes on a line of its own.
+    private static string Join(string message, string state) =>
+        message.Contains('\n', StringComparison.Ordinal) ? $"{message.TrimEnd()}\n{state}" : $"{message.TrimEnd().TrimEnd('.')}. {state}";
+}
