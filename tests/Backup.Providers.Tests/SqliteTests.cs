@@ -135,6 +135,111 @@ public sealed class SqliteTests(ITestOutputHelper output) : IDisposable
         Directory.GetFiles(_directory).Should().NotContain(f => f.Contains(".restore-", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The restore's temporary file sits in the target's directory, where someone else may be able to create files: a
+    /// "hot" journal planted beside it would have SQLite write its pages into the file (their database instead of the
+    /// backup's) and then delete the "super-journal" it names, with the restoring process's rights (root's, often).
+    /// </summary>
+    [Fact]
+    public async Task A_journal_planted_beside_the_restores_temporary_file_is_neither_played_into_it_nor_deletes_the_file_it_names()
+    {
+        var genuine = Path.Combine(_directory, "genuine.db");
+        var planted = Path.Combine(_directory, "planted.db");
+        foreach (var (file, text) in new[] { (genuine, "genuine"), (planted, "planted") })
+        {
+            using var connection = Open(file);
+            Execute(connection, $"PRAGMA page_size = 4096; CREATE TABLE t (v TEXT); WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 100) INSERT INTO t SELECT '{text}' FROM g;");
+        }
+
+        var victim = Path.Combine(_directory, "victim");
+        await File.WriteAllTextAsync(victim, "must stay");
+        var journal = HotJournal(await File.ReadAllBytesAsync(planted), victim);
+        var target = Path.Combine(_directory, "restored.db");
+
+        await SqliteRestorer.ReplaceAsync(async (stream, ct) =>
+        {
+            await stream.WriteAsync(await File.ReadAllBytesAsync(genuine, ct), ct);
+            await File.WriteAllBytesAsync(((FileStream)stream).Name + "-journal", journal, ct);
+        }, target, overwrite: false, CancellationToken.None);
+
+        File.Exists(victim).Should().BeTrue("SQLite must not have read the planted journal, let alone deleted the super-journal it names");
+        using (var connection = Open(target))
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT group_concat(DISTINCT v) || ' ' || count(*) FROM t";
+            command.ExecuteScalar().Should().Be("genuine 100");
+        }
+
+        Directory.GetFiles(_directory).Should().NotContain(f => f.Contains(".restore-", StringComparison.Ordinal), "the planted journal goes with the temporary file");
+    }
+
+    /// <summary>A rollback journal (SQLite's file format, section 1.4) holding every page of <paramref name="database"/> and naming <paramref name="superJournal"/>.</summary>
+    private static byte[] HotJournal(byte[] database, string superJournal)
+    {
+        const int PageSize = 4096, SectorSize = 512;
+        const uint Nonce = 0x12345678;
+        var magic = Convert.FromHexString("d9d505f920a163d7");
+        var pages = database.Length / PageSize;
+        using var journal = new MemoryStream();
+        void Write32(uint value) => journal.Write([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
+        journal.Write(magic);
+        foreach (var field in new uint[] { (uint)pages, Nonce, (uint)pages, SectorSize, PageSize })
+        {
+            Write32(field);
+        }
+
+        journal.SetLength(SectorSize);
+        journal.Position = SectorSize;
+        for (var page = 0; page < pages; page++)
+        {
+            var bytes = database.AsSpan(page * PageSize, PageSize);
+            var checksum = Nonce;
+            for (var i = PageSize - 200; i > 0; i -= 200)
+            {
+                checksum += bytes[i];
+            }
+
+            Write32((uint)page + 1);
+            journal.Write(bytes);
+            Write32(checksum);
+        }
+
+        var name = System.Text.Encoding.UTF8.GetBytes(superJournal);
+        Write32((0x40000000 / PageSize) + 1);
+        journal.Write(name);
+        Write32((uint)name.Length);
+        Write32((uint)name.Sum(b => b));
+        journal.Write(magic);
+        return journal.ToArray();
+    }
+
+    [SkippableFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_copies_a_backup_and_a_verification_make_are_in_directories_only_their_user_may_enter()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "Unix permissions");
+        var path = CreateDatabase();
+        var temporary = Directory.CreateDirectory(Path.Combine(_directory, "tmp")).FullName;
+        await using var repo = await TestRepository.CreateAsync();
+        var source = new SqliteSource(new SqliteSourceOptions { DatabasePath = path, TempDirectory = temporary });
+        await source.PrepareAsync();
+
+        var copyDirectory = Directory.GetFileSystemEntries(temporary).Should().ContainSingle().Subject;
+        File.GetUnixFileMode(copyDirectory).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, "the copy holds the whole database, which its owner may have kept unreadable to others");
+        var snapshot = (await repo.Service.BackupAsync(source)).Snapshot;
+
+        UnixFileMode? scratchDirectoryMode = null;
+        var report = await new SqliteVerifier(repo.Repository).VerifyAsync(snapshot, temporary, (scratch, _) =>
+        {
+            scratchDirectoryMode = File.GetUnixFileMode(Path.GetDirectoryName(scratch)!);
+            return Task.CompletedTask;
+        });
+
+        report.Succeeded.Should().BeTrue(report.ToString());
+        scratchDirectoryMode.Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.GetFileSystemEntries(temporary).Should().BeEmpty();
+    }
+
     [Fact]
     public async Task Verification_names_a_tampered_table_and_a_missing_file_fails_without_a_snapshot()
     {

@@ -10,8 +10,9 @@ namespace Backup.Providers.Sqlite;
 
 /// <summary>
 /// Restores a SQLite snapshot without ever leaving a half-written database: the content goes to a temporary file
-/// in the target's directory, is fsynced and must pass PRAGMA integrity_check, and only then is renamed over the
-/// target (an atomic replace on POSIX file systems).
+/// in the target's directory, is fsynced and must pass PRAGMA integrity_check (on the file alone: no journal or WAL
+/// file that someone else put beside it is read), and only then is renamed over the target (an atomic replace on POSIX
+/// file systems).
 /// </summary>
 public sealed class SqliteRestorer
 {
@@ -113,8 +114,8 @@ public sealed class SqliteRestorer
     {
         try
         {
-            // Read-write, so closing the last connection checkpoints and removes the -wal/-shm files it may create.
-            await using var connection = SqliteSource.Open(path, Microsoft.Data.Sqlite.SqliteOpenMode.ReadWrite);
+            // The file alone: the temporary file sits in the target's directory, where others may be able to create files.
+            await using var connection = SqliteFiles.OpenFileOnly(path);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             return await SqliteChecksums.IntegrityCheckAsync(connection, cancellationToken).ConfigureAwait(false);
         }
@@ -141,7 +142,10 @@ public sealed class SqliteVerifier
     public async Task<VerificationReport> VerifyAsync(Snapshot snapshot, string? scratchDirectory = null, Func<string, CancellationToken, Task>? afterRestore = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var scratch = Path.Combine(scratchDirectory ?? Path.GetTempPath(), $"backup-verify-{Guid.NewGuid():N}.db");
+        // A directory only this user may enter: the scratch copy holds the whole database, and with the system temp
+        // directory as the default, anyone could otherwise plant files beside it.
+        var directory = SqliteFiles.CreatePrivateDirectory(scratchDirectory, "backup-verify-");
+        var scratch = Path.Combine(directory, "verify.db");
         var problems = new List<string>();
         var mismatches = new List<TableMismatch>();
         var notes = new List<string>();
@@ -165,7 +169,7 @@ public sealed class SqliteVerifier
                     await afterRestore(scratch, cancellationToken).ConfigureAwait(false);
                 }
 
-                await using var connection = SqliteSource.Open(scratch, Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly);
+                await using var connection = SqliteFiles.OpenFileOnly(scratch);
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                 problems.AddRange(await SqliteChecksums.IntegrityCheckAsync(connection, cancellationToken).ConfigureAwait(false));
                 var (expected, unreadable) = RecordedChecksums.Of(snapshot, SqliteSource.KindName, "main");
@@ -186,7 +190,7 @@ public sealed class SqliteVerifier
         }
         finally
         {
-            SqliteFiles.DeleteWithCompanions(scratch);
+            SqliteFiles.DeleteDirectory(directory);
         }
 
         return new VerificationReport

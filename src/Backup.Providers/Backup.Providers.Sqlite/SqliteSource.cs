@@ -12,10 +12,9 @@ namespace Backup.Providers.Sqlite;
 
 /// <summary>
 /// A consistent copy of a live SQLite database: preparing copies it with SQLite's online backup API
-/// (<see cref="SqliteConnection.BackupDatabase(SqliteConnection)"/>) into a private temporary file — writers may
+/// (<see cref="SqliteConnection.BackupDatabase(SqliteConnection)"/>) into a temporary file in a directory only this user may enter — writers may
 /// keep writing, the copy is one transaction-consistent state — measures per-table counts and checksums on that
-/// copy, and the backup then streams the copy into the repository as <c>&lt;file name&gt;</c>. The temporary file (and the -wal file
-/// SQLite makes beside it) is deleted on dispose. <see cref="BackupService.BackupAsync"/> drives it: prepare, read, record the facts, dispose.
+/// copy, and the backup then streams the copy into the repository as <c>&lt;file name&gt;</c>. The directory is deleted on dispose. <see cref="BackupService.BackupAsync"/> drives it: prepare, read, record the facts, dispose.
 /// </summary>
 public sealed class SqliteSource : IBackupSource
 {
@@ -25,6 +24,7 @@ public sealed class SqliteSource : IBackupSource
     private readonly SqliteSourceOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _prepareLock = new(1, 1);
+    private string? _directory;
     private string? _copy;
     private Dictionary<string, string>? _facts;
 
@@ -71,7 +71,10 @@ public sealed class SqliteSource : IBackupSource
                 throw new FileNotFoundException($"SQLite database '{_options.DatabasePath}' does not exist.");
             }
 
-            var copy = Path.Combine(_options.TempDirectory ?? Path.GetTempPath(), $"backup-sqlite-{Guid.NewGuid():N}.db");
+            // In a directory only this user may enter: the copy holds the whole database (SQLite creates it 0644), and
+            // no one may plant a journal beside it for SQLite to play into it.
+            var directory = SqliteFiles.CreatePrivateDirectory(_options.TempDirectory, "backup-sqlite-");
+            var copy = Path.Combine(directory, EntryName);
             try
             {
                 await CopyAsync(_options.DatabasePath, copy, cancellationToken).ConfigureAwait(false);
@@ -80,7 +83,7 @@ public sealed class SqliteSource : IBackupSource
                     [$"{KindName}.entry"] = EntryName,
                     [$"{KindName}.databases"] = "[\"main\"]",
                 };
-                await using (var connection = Open(copy, SqliteOpenMode.ReadOnly))
+                await using (var connection = SqliteFiles.OpenFileOnly(copy))
                 {
                     await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                     await using var version = connection.CreateCommand();
@@ -94,13 +97,14 @@ public sealed class SqliteSource : IBackupSource
 
                 facts[$"{KindName}.bytes"] = new FileInfo(copy).Length.ToString(CultureInfo.InvariantCulture);
                 Log.Copied(_logger, _options.DatabasePath, new FileInfo(copy).Length);
+                _directory = directory;
                 _copy = copy;
                 _facts = facts;
                 return facts;
             }
             catch
             {
-                SqliteFiles.DeleteWithCompanions(copy);
+                SqliteFiles.DeleteDirectory(directory);
                 throw;
             }
         }
@@ -136,9 +140,10 @@ public sealed class SqliteSource : IBackupSource
     /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
-        if (_copy is not null)
+        if (_directory is not null)
         {
-            SqliteFiles.DeleteWithCompanions(_copy);
+            SqliteFiles.DeleteDirectory(_directory);
+            _directory = null;
             _copy = null;
         }
 
