@@ -101,6 +101,23 @@ public sealed class RetentionTests : IDisposable
         (await ListAsync()).Should().HaveCount(1);
     }
 
+    [Theory]
+    [InlineData("", "empty item")]
+    [InlineData(" , ", "empty item")]
+    [InlineData("host,,paths", "empty item")]
+    [InlineData("none,host", "stands alone")]
+    public async Task A_grouping_with_an_empty_item_is_a_usage_error_not_one_group_for_every_host(string groupBy, string expected)
+    {
+        await _cli.InitAsync();
+        await CreateSnapshotsAsync(2);
+
+        var forget = await _cli.RunAsync("forget", "--keep-last", "1", "--group-by", groupBy);
+
+        forget.ExitCode.Should().Be(2, forget.Stderr);
+        forget.Stderr.Should().Contain(expected).And.Contain("'none'");
+        (await ListAsync()).Should().HaveCount(2, "an unset shell variable must not put every host's snapshots under one policy");
+    }
+
     [Fact]
     public async Task Prune_after_forget_shrinks_the_repository_and_the_remaining_snapshot_restores()
     {

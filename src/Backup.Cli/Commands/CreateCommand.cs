@@ -164,6 +164,14 @@ internal static class CreateCommand
             await context.Output.ErrorAsync($"could not read {problem.Path}: {problem.Reason}").ConfigureAwait(false);
         }
 
+        if (result.MissingPacks > 0)
+        {
+            await context.Output.WarnAsync(
+                $"{Format.Count(result.MissingPacks, "pack", "packs")} the index names {(result.MissingPacks == 1 ? "is" : "are")} missing from the repository. " +
+                "This snapshot is complete (what it needed from them was stored again), but older snapshots that use them are damaged: " +
+                "run 'backup check' to see which, then 'backup repair index' and 'backup repair snapshots'.").ConfigureAwait(false);
+        }
+
         var snapshot = result.Snapshot;
         if (context.Json)
         {

@@ -202,8 +202,21 @@ internal static class ForgetCommand
             return SnapshotGrouping.Default;
         }
 
+        // Not grouping puts every host's and path's snapshots under one policy, so it must be asked for by name: an
+        // empty value (an unset shell variable) or a stray comma is a mistake, not "none".
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Any(p => p.Length == 0))
+        {
+            throw new CliUsageException($"--group-by '{text}' has an empty item; use a comma-separated list of host, kind, paths and tags, or 'none' to apply the policy to all snapshots together.");
+        }
+
+        if (parts.Length > 1 && parts.Any(p => p.Equals("none", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new CliUsageException($"--group-by '{text}' names 'none' with other items; 'none' stands alone.");
+        }
+
         var grouping = SnapshotGrouping.None;
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var part in parts)
         {
             grouping |= part.ToLowerInvariant() switch
             {

@@ -134,7 +134,7 @@ public sealed class BackupService
         };
         snapshot = await _repository.Snapshots.SaveAsync(snapshot, writer, cancellationToken).ConfigureAwait(false);
         run.ReportNow();
-        return new BackupResult { Snapshot = snapshot, Problems = problems };
+        return new BackupResult { Snapshot = snapshot, Problems = problems, MissingPacks = _repository.Blobs.MissingPacks.Count };
     }
 
     /// <summary>The snapshot whose metadata a backup at <paramref name="level"/> would trust, or null (then the backup runs as Full).</summary>
@@ -246,7 +246,7 @@ public sealed class BackupService
 
         public async Task<Task<TreeNode?>> StartFileAsync(SourceEntry entry, TreeNode? previous, CancellationToken cancellationToken)
         {
-            if (previous is not null && IsUnchanged(entry.Metadata, previous))
+            if (previous is not null && IsUnchanged(entry.Metadata, previous) && Writer.CanReuse(previous.Content!))
             {
                 Writer.NoteReused(previous.Content!);
                 EntryDone(entry.Path, previous.Size, 0);

@@ -145,6 +145,11 @@ internal sealed class BackupJobRunner : IBackupJobRunner
                 phase?.SetTag("backup.bytes.stored", backup.Snapshot.Statistics.BytesStored);
             }
 
+            if (backup.MissingPacks > 0)
+            {
+                Log.PacksMissing(_logger, jobName, job.Repository!, backup.MissingPacks, backup.Snapshot.Id.ToShortString());
+            }
+
             outcome = backup.IsComplete ? BackupJobOutcome.Succeeded : BackupJobOutcome.Partial;
             if (backup.IsComplete)
             {

@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Warning, "Backup job {Job} wrote a partial snapshot {Snapshot}: {Problems} entries could not be read")]
     public static partial void JobPartial(ILogger logger, string job, string snapshot, int problems);
 
+    [LoggerMessage(85, LogLevel.Error, "Backup job {Job} found {Packs} pack(s) the index of repository {Repository} names missing from storage: its snapshot {Snapshot} stored their data again, but older snapshots that use them are damaged; run a check and repair the index")]
+    public static partial void PacksMissing(ILogger logger, string job, string repository, int packs, string snapshot);
+
     [LoggerMessage(60, LogLevel.Warning, "Backup job {Job}: could not read {Path}: {Reason}")]
     public static partial void EntryNotRead(ILogger logger, string job, string path, string reason);
 

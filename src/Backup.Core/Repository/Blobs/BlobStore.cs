@@ -22,6 +22,7 @@ internal sealed class BlobStore : IDisposable
     private readonly ConcurrentDictionary<BlobId, IReadOnlyList<PackHeaderEntry>> _unindexedPacks = new();
     private readonly ConcurrentDictionary<string, byte> _knownIndexKeys = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private volatile IReadOnlySet<BlobId> _missingPacks = new HashSet<BlobId>();
 
     /// <summary>Stores blobs of the repository configured by <paramref name="config"/> in <paramref name="target"/>, under <paramref name="key"/> (which the caller owns).</summary>
     public BlobStore(IBackupTarget target, RepositoryConfig config, MasterKey key, IStreamTransform[] userTransforms)
@@ -68,6 +69,22 @@ internal sealed class BlobStore : IDisposable
 
     /// <summary>Packs found without an index entry (left by a writer that stopped early); the next writer indexes them.</summary>
     public ConcurrentDictionary<BlobId, IReadOnlyList<PackHeaderEntry>> UnindexedPacks => _unindexedPacks;
+
+    /// <summary>
+    /// Packs the index names that storage did not hold when the index was last loaded: deleted or lost by something
+    /// other than prune (which replaces the index first). Their blobs are not stored as far as a writer is concerned
+    /// (<see cref="TryGetStored"/>), so a backup stores them again instead of referencing data that is gone.
+    /// </summary>
+    public IReadOnlySet<BlobId> MissingPacks => _missingPacks;
+
+    /// <summary>
+    /// Finds a blob a writer may reference instead of storing it: one the index knows in a pack that storage holds.
+    /// </summary>
+    public bool TryGetStored(BlobId id, out BlobLocation location)
+    {
+        var missing = _missingPacks;
+        return Index.TryGet(id, out location) && (missing.Count == 0 || !missing.Contains(location.Pack));
+    }
 
     /// <summary>
     /// The transforms of a repository: its configured compression, then AES-256-GCM under its master key; every
@@ -177,7 +194,7 @@ internal sealed class BlobStore : IDisposable
         // The packs are listed while the index objects load (the listing needs nothing from them): on a remote store
         // its requests' latency hides behind the index reads instead of adding to every open.
         var packListing = ListPacksAsync(cancellationToken);
-        var indexLoading = LoadIndexObjectsAsync(indexKeys, indexedPacks, cancellationToken);
+        var indexLoading = LoadIndexObjectsAsync(indexKeys, indexedPacks, null, cancellationToken);
         await Task.WhenAll(packListing, indexLoading).ConfigureAwait(false);
         var superseded = await indexLoading.ConfigureAwait(false);
         if (superseded.Count > 0)
@@ -186,18 +203,34 @@ internal sealed class BlobStore : IDisposable
             // deletes the old ones) and may name packs about to be deleted: load only the newer ones.
             Index.Clear();
             indexedPacks.Clear();
-            await LoadIndexObjectsAsync(indexKeys.Where(k => !superseded.Contains(k)).ToList(), indexedPacks, cancellationToken).ConfigureAwait(false);
+            await LoadIndexObjectsAsync(indexKeys.Where(k => !superseded.Contains(k)).ToList(), indexedPacks, null, cancellationToken).ConfigureAwait(false);
         }
 
         // Packs that no index lists were left by a writer that stopped before writing its index (or are being
         // written right now): their headers say what they hold, so their blobs are reused instead of stored again.
         var unindexed = new List<BackupObjectInfo>();
+        var listed = new HashSet<BlobId>();
         foreach (var info in await packListing.ConfigureAwait(false))
         {
-            if (RepositoryLayout.TryParseId(info.Key, out var pack) && !indexedPacks.ContainsKey(pack))
+            if (RepositoryLayout.TryParseId(info.Key, out var pack))
             {
-                unindexed.Add(info);
+                listed.Add(pack);
+                if (!indexedPacks.ContainsKey(pack))
+                {
+                    unindexed.Add(info);
+                }
             }
+        }
+
+        // Packs the index names that are not stored: reusing their blobs would write snapshots referencing data that
+        // is gone, so writers store those blobs again. Where another index object names a stored copy, that one wins.
+        var missing = indexedPacks.Keys.Where(p => !listed.Contains(p)).ToHashSet();
+        _missingPacks = missing;
+        if (missing.Count > 0)
+        {
+            Index.Clear();
+            indexedPacks.Clear();
+            await LoadIndexObjectsAsync([.. indexKeys.Where(k => !superseded.Contains(k))], indexedPacks, missing, cancellationToken).ConfigureAwait(false);
         }
 
         using var headers = unindexed.Count > 0 ? RepositoryActivity.Start("index.unindexed") : null;
@@ -212,7 +245,7 @@ internal sealed class BlobStore : IDisposable
             _unindexedPacks[pack] = entries;
             foreach (var entry in entries)
             {
-                Index.TryAdd(entry.Id, new BlobLocation(pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
+                AddPreferringStored(entry.Id, new BlobLocation(pack, entry.Type, entry.Offset, entry.Length, entry.RawLength), missing);
             }
         }).ConfigureAwait(false);
     }
@@ -251,7 +284,7 @@ internal sealed class BlobStore : IDisposable
                 return true;
             }
 
-            await LoadIndexObjectsAsync(added, new ConcurrentDictionary<BlobId, byte>(), cancellationToken).ConfigureAwait(false);
+            await LoadIndexObjectsAsync(added, new ConcurrentDictionary<BlobId, byte>(), _missingPacks, cancellationToken).ConfigureAwait(false);
             foreach (var key in added)
             {
                 _knownIndexKeys.TryAdd(key, 0);
@@ -288,8 +321,25 @@ internal sealed class BlobStore : IDisposable
         return keys;
     }
 
-    /// <summary>Loads index objects into <see cref="Index"/>; returns the keys of loaded index objects that another one supersedes.</summary>
-    private async Task<HashSet<string>> LoadIndexObjectsAsync(List<string> indexKeys, ConcurrentDictionary<BlobId, byte> indexedPacks, CancellationToken cancellationToken)
+    /// <summary>Records where a writer stored a blob; a location in a missing pack gives way to it.</summary>
+    public void RecordStored(BlobId id, BlobLocation location) => AddPreferringStored(id, location, _missingPacks);
+
+    /// <summary>Records a blob's location; one already known in a pack of <paramref name="missing"/> gives way to a stored copy.</summary>
+    private void AddPreferringStored(BlobId id, BlobLocation location, IReadOnlySet<BlobId>? missing)
+    {
+        if (!Index.TryAdd(id, location) && missing is { Count: > 0 } && !missing.Contains(location.Pack)
+            && Index.TryGet(id, out var known) && missing.Contains(known.Pack))
+        {
+            Index.Relocate(id, location);
+        }
+    }
+
+    /// <summary>
+    /// Loads index objects into <see cref="Index"/>; returns the keys of loaded index objects that another one
+    /// supersedes. Where a blob is listed twice, the first location read is kept, unless it is in a pack of
+    /// <paramref name="missing"/> and the other is not.
+    /// </summary>
+    private async Task<HashSet<string>> LoadIndexObjectsAsync(List<string> indexKeys, ConcurrentDictionary<BlobId, byte> indexedPacks, IReadOnlySet<BlobId>? missing, CancellationToken cancellationToken)
     {
         using var activity = RepositoryActivity.Start("index.read");
         var supersededIds = new ConcurrentDictionary<BlobId, byte>();
@@ -316,7 +366,7 @@ internal sealed class BlobStore : IDisposable
                 indexedPacks.TryAdd(pack, 0);
                 foreach (var entry in entries)
                 {
-                    Index.TryAdd(entry.Id, new BlobLocation(pack, entry.Type, entry.Offset, entry.Length, entry.RawLength));
+                    AddPreferringStored(entry.Id, new BlobLocation(pack, entry.Type, entry.Offset, entry.Length, entry.RawLength), missing);
                 }
             }
         }).ConfigureAwait(false);

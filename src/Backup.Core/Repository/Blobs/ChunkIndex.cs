@@ -111,6 +111,41 @@ internal sealed class ChunkIndex
     }
 
     /// <summary>
+    /// Points a known blob at another copy of it (or adds it), for a blob whose recorded pack is gone from storage
+    /// and that was found, or stored again, elsewhere. The blob keeps its ordinal.
+    /// </summary>
+    public void Relocate(BlobId id, BlobLocation location)
+    {
+        if (location.RawLength > PackFormat.MaxRawLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(location), "A blob may decode to at most 256 MiB.");
+        }
+
+        lock (_gate)
+        {
+            var index = Find(id);
+            if (index < 0)
+            {
+                TryAdd(id, location);
+                return;
+            }
+
+            if (!_packOrdinals.TryGetValue(location.Pack, out var pack))
+            {
+                pack = _packs.Count;
+                _packs.Add(location.Pack);
+                _packOrdinals.Add(location.Pack, pack);
+            }
+
+            ref var entry = ref EntryAt(index);
+            entry.Pack = pack;
+            entry.Offset = location.Offset;
+            entry.Length = location.Length;
+            entry.RawLengthAndType = location.RawLength | ((uint)location.Type << 28);
+        }
+    }
+
+    /// <summary>
     /// Finds a blob's location and its ordinal (0 to <see cref="Count"/> − 1, fixed once added), so maintenance
     /// can mark blobs in a bitmap of one bit per blob instead of a set of 32-byte IDs.
     /// </summary>

@@ -159,6 +159,12 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     /// Records blobs a snapshot references without adding them (a file unchanged since the parent snapshot), so a
     /// lapsed lock's check covers their packs too.
     /// </summary>
+    /// <summary>
+    /// Whether a file's content may be referenced as the previous snapshot stored it, without reading the file: not
+    /// when a chunk of it is in a pack that storage no longer holds (checked only when there is such a pack).
+    /// </summary>
+    internal bool CanReuse(IReadOnlyList<BlobId> ids) => _blobs.MissingPacks.Count == 0 || ids.All(id => _blobs.TryGetStored(id, out _));
+
     internal void NoteReused(IReadOnlyList<BlobId> ids)
     {
         if (_lock is null)
@@ -281,10 +287,10 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     {
         if (_lock is null)
         {
-            return !_blobs.Index.Contains(id) && ClaimUnindexed(id);
+            return !_blobs.TryGetStored(id, out _) && ClaimUnindexed(id);
         }
 
-        if (_blobs.Index.TryGet(id, out var location))
+        if (_blobs.TryGetStored(id, out var location))
         {
             // Remembered for the check after a lapsed lock: the pack this duplicate was resolved to must still exist.
             RememberReusedPack(location.Pack);
@@ -305,7 +311,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
             return false;
         }
 
-        if (_blobs.Index.Contains(id))
+        if (_blobs.TryGetStored(id, out _))
         {
             _queued.TryRemove(id, out _);
             return false;
@@ -316,7 +322,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
 
     private void NoteReused(BlobId id)
     {
-        if (!_blobs.Index.TryGet(id, out var location))
+        if (!_blobs.TryGetStored(id, out var location))
         {
             _reusedUnknown.TryAdd(id, 0);
         }
@@ -444,7 +450,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
                     await pack.SealAsync(_blobs.Chain, _stop.Token).ConfigureAwait(false);
                     foreach (var entry in pack.Entries)
                     {
-                        _blobs.Index.TryAdd(entry.Id, new BlobLocation(pack.Id, entry.Type, entry.Offset, entry.Length, entry.RawLength));
+                        _blobs.RecordStored(entry.Id, new BlobLocation(pack.Id, entry.Type, entry.Offset, entry.Length, entry.RawLength));
                         // Held no longer than this: a first backup of millions of chunks would otherwise keep a
                         // second copy of every ID it stored until the end.
                         _queued.TryRemove(entry.Id, out _);
