@@ -1,5 +1,6 @@
 extern alias pg;
 
+using PgSecrets = pg::Backup.Providers.Secrets;
 using PgToolProcess = pg::Backup.Providers.ToolProcess;
 
 namespace Backup.Providers.Tests;
@@ -14,6 +15,40 @@ public sealed class ToolEnvironmentTests : IDisposable
     private readonly string _directory = Directory.CreateTempSubdirectory("backup-tool-env-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>
+    /// Writing a password file first tidies old ones a killed process left in the temp directory, where anyone may
+    /// create files: a FIFO under such a name must not make it wait forever, nor a symlink lead it elsewhere.
+    /// </summary>
+    [SkippableFact]
+    public async Task Tidying_the_temp_directory_neither_waits_on_a_planted_fifo_nor_follows_a_planted_symlink()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "the tidying runs on Linux");
+        var fifo = Path.Combine(Path.GetTempPath(), $"backup-1-{Guid.NewGuid():N}");
+        var link = Path.Combine(Path.GetTempPath(), $"backup-1-{Guid.NewGuid():N}");
+        var linkTarget = Path.Combine(_directory, "someone-elses-file");
+        await File.WriteAllTextAsync(linkTarget, "stays");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)!)
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        File.CreateSymbolicLink(link, linkTarget);
+        File.SetLastWriteTimeUtc(fifo, DateTime.UtcNow.AddMinutes(-5));
+        try
+        {
+            // A guard, not a timing: without it a regression would hang the test run instead of failing.
+            using var written = await PgSecrets.WritePrivateFileAsync("*:*:*:*:secret", ".pgpass", CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
+
+            File.Exists(written.Path).Should().BeTrue();
+            File.Exists(linkTarget).Should().BeTrue("a symlink's target is never opened, let alone deleted");
+        }
+        finally
+        {
+            File.Delete(fifo);
+            File.Delete(link);
+        }
+    }
 
     [SkippableFact]
     public async Task A_client_tool_gets_its_own_settings_but_not_the_backups_secrets()

@@ -69,7 +69,8 @@ internal static class Secrets
     /// </summary>
     private static void RemoveLeftovers()
     {
-        if (OperatingSystem.IsWindows())
+        // Linux only: the check that an entry is a regular file before it is opened needs its open(2) flags.
+        if (!OperatingSystem.IsLinux())
         {
             return;
         }
@@ -97,13 +98,16 @@ internal static class Secrets
     {
         try
         {
-            // Not following a symlink planted under the name: only a regular file of that name is opened.
-            if (File.ResolveLinkTarget(path, returnFinalTarget: false) is not null)
+            // Anyone may create files in the temp directory: only a regular file under the name is opened, never
+            // through a symlink and never a FIFO (whose open would wait for a writer forever).
+            using var file = UnixFiles.OpenRegularFile(path);
+            if (file is null)
             {
                 return;
             }
 
-            using var unused = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+            // The same file again (whatever the name points at by now), with the exclusive lock its writer holds.
+            using var unused = new FileStream($"/proc/self/fd/{file.SafeFileHandle.DangerousGetHandle()}", FileMode.Open, FileAccess.Read, FileShare.None);
             File.Delete(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

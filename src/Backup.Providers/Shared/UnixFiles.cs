@@ -1,0 +1,41 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Backup.Providers;
+
+/// <summary>Opening files that someone else may have put in a shared directory, on Linux.</summary>
+internal static partial class UnixFiles
+{
+    private const int OpenReadOnly = 0;
+    private const int OpenNonBlocking = 0x800;
+    private const int OpenCloseOnExec = 0x80000;
+
+    /// <summary>O_NOFOLLOW: 0x20000 in the generic ABI (x86, x64, RISC-V, s390x, LoongArch), 0x8000 on Arm and PowerPC.</summary>
+    private static int OpenNoFollow => RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 or Architecture.Armv6 or Architecture.Ppc64le ? 0x8000 : 0x20000;
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading if it is a regular file reached without following a symlink; null
+    /// otherwise. It never waits: a plain open of a FIFO someone planted under the name blocks until a writer comes.
+    /// </summary>
+    public static FileStream? OpenRegularFile(string path)
+    {
+        var descriptor = open(path, OpenReadOnly | OpenNonBlocking | OpenCloseOnExec | OpenNoFollow);
+        if (descriptor < 0)
+        {
+            return null;
+        }
+
+        var stream = new FileStream(new SafeFileHandle(descriptor, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+        if (stream.CanSeek)
+        {
+            return stream;
+        }
+
+        // A FIFO, socket or device.
+        stream.Dispose();
+        return null;
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+}
