@@ -81,4 +81,30 @@ public sealed class RunbookTests
             .And.Contain("backup --repo /srv/backup/local --password-file /run/secrets/repo-password restore '<snapshot ID>' --target /srv/uploads-restored --include /srv/uploads/public");
         markdown.Should().Contain("# Entries keep their snapshot paths below the target: /srv/uploads/public lands in /srv/uploads-restored/srv/uploads/public.", "an operator sees where the files end up before running it");
     }
+
+    /// <summary>
+    /// What the operator pastes must do only what the plan says: a plan's value with a line break must not end a
+    /// comment and start a command, and names that go inside double quotes must not run anything there.
+    /// </summary>
+    [Fact]
+    public void Plan_values_with_line_breaks_or_shell_syntax_stay_inert_in_the_runbook()
+    {
+        var hostile = Plan
+            .Replace("paths: [/srv/uploads], schedule", "paths: [\"/srv/up\\nrm -rf / #\"], schedule", StringComparison.Ordinal)
+            .Replace("directory: /srv/uploads-restored, paths: [/srv/uploads/public]", "directory: /srv/uploads-restored", StringComparison.Ordinal)
+            .Replace("secretHeaders: { Authorization: \"env:DNS_TOKEN\" }", "secretHeaders: { \"A$(touch /tmp/pwned)\": \"env:X}$(touch /tmp/pwned)\" }", StringComparison.Ordinal)
+            .Replace("offsite: { location: \"s3://dr-bucket/shop\", passwordEnvironmentVariable: OFFSITE_PASSWORD,", "offsite: { location: \"s3://dr-bucket/shop\", passwordEnvironmentVariable: \"X}$(touch /tmp/pwned)\",", StringComparison.Ordinal);
+        var plan = RecoveryPlanLoader.Parse(hostile, json: false, "plan.yaml", "/");
+
+        var markdown = RecoveryRunbook.ToMarkdown(plan);
+
+        var lines = markdown.Split('\n');
+        lines.Should().NotContain(l => l.TrimStart().StartsWith("rm -rf", StringComparison.Ordinal), "the path's line break stays inside its comment");
+        markdown.Should().Contain("/srv/up\\u000arm -rf / # lands in");
+        lines.Where(l => l.Contains("touch /tmp/pwned", StringComparison.Ordinal)).Should().OnlyContain(
+            l => !l.Contains("\"A$(", StringComparison.Ordinal) && !l.Contains("${X}", StringComparison.Ordinal) && !l.Contains("\"${X}$(", StringComparison.Ordinal) && !l.Contains("\"<", StringComparison.Ordinal),
+            "names the shell would act on appear only single-quoted, as placeholders");
+        markdown.Should().Contain("-H 'A$(touch /tmp/pwned): <A$(touch /tmp/pwned)>'")
+            .And.Contain("BACKUP_PASSWORD='<value of the environment variable X}$(touch /tmp/pwned)>' backup --repo s3://dr-bucket/shop");
+    }
 }

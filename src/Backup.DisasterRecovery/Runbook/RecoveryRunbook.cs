@@ -20,7 +20,7 @@ public static class RecoveryRunbook
         var backup = plan.Backup;
         var text = new StringBuilder();
         var systems = plan.Systems.OrderBy(s => s.Value.Tier).ThenBy(s => s.Key, StringComparer.OrdinalIgnoreCase).ToList();
-        text.AppendLine(CultureInfo.InvariantCulture, $"# Disaster-recovery runbook: {plan.Name ?? "plan"}");
+        text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"# Disaster-recovery runbook: {plan.Name ?? "plan"}")));
         text.AppendLine();
         text.AppendLine("Generated from the plan; regenerate it with `backup dr runbook PLAN` whenever the plan changes, rather than editing it.");
         text.AppendLine("Recover systems in tier order (tier 1 first). Each step shows the commands to type; run them in a POSIX shell with the `backup` tool and `curl` installed.");
@@ -45,7 +45,7 @@ public static class RecoveryRunbook
     private static void WriteSystem(StringBuilder text, string name, RecoverySystem system, RecoveryPlan plan, BackupHostingOptions backup)
     {
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"## {name}");
+        text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"## {name}")));
         text.AppendLine();
         if (!string.IsNullOrWhiteSpace(system.Description))
         {
@@ -53,18 +53,18 @@ public static class RecoveryRunbook
             text.AppendLine();
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"- Tier {system.Tier}; at most {Objective(system.Rpo)} of data lost (RPO); back in service within {Objective(system.Rto)} (RTO).");
+        text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"- Tier {system.Tier}; at most {Objective(system.Rpo)} of data lost (RPO); back in service within {Objective(system.Rto)} (RTO).")));
         foreach (var jobName in system.Jobs)
         {
             if (backup.Jobs.TryGetValue(jobName, out var job))
             {
                 var what = PlanRules.DatabaseEngineOf(job, backup) is { } engine ? $"the {engine} database of source '{job.Source}'" : $"files ({string.Join(", ", job.Paths.Select(p => $"`{p}`"))})";
                 var copies = job.CopyTo.Count > 0 ? $", copied to {string.Join(", ", job.CopyTo.Select(c => $"'{c}'"))}" : "";
-                text.AppendLine(CultureInfo.InvariantCulture, $"- Job '{jobName}': {what} into repository '{job.Repository}'{copies}; schedule `{job.Schedule ?? "none (on demand)"}`{(job.TimeZone is { } zone ? $" ({zone})" : "")}.");
+                text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"- Job '{jobName}': {what} into repository '{job.Repository}'{copies}; schedule `{job.Schedule ?? "none (on demand)"}`{(job.TimeZone is { } zone ? $" ({zone})" : "")}.")));
             }
             else
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"- Job '{jobName}': not defined in the plan.");
+                text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"- Job '{jobName}': not defined in the plan.")));
             }
         }
 
@@ -86,7 +86,7 @@ public static class RecoveryRunbook
                 traits.Add(media);
             }
 
-            text.AppendLine(CultureInfo.InvariantCulture, $"- Copy in repository '{copy.Repository}'{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")}: recover from it when the primary is lost (`--repo` below).");
+            text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"- Copy in repository '{copy.Repository}'{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")}: recover from it when the primary is lost (`--repo` below).")));
         }
 
         text.AppendLine();
@@ -103,7 +103,7 @@ public static class RecoveryRunbook
         {
             var step = system.Steps[i];
             text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"{i + 1}. **{step.Name}** (at most {Objective(step.Timeout)})");
+            text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1}. **{step.Name}** (at most {Objective(step.Timeout)})")));
             text.AppendLine();
             var lines = step.Kind switch
             {
@@ -122,7 +122,7 @@ public static class RecoveryRunbook
             text.AppendLine("   ```sh");
             foreach (var line in lines)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"   {line}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"   {ShellText.OneLine(line)}");
             }
 
             text.AppendLine("   ```");
@@ -241,10 +241,10 @@ public static class RecoveryRunbook
 
         if (!string.IsNullOrWhiteSpace(repository.PasswordEnvironmentVariable))
         {
-            return repository.PasswordEnvironmentVariable == "BACKUP_PASSWORD" ? command : $"BACKUP_PASSWORD=\"${{{repository.PasswordEnvironmentVariable}}}\" {command}";
+            return repository.PasswordEnvironmentVariable == "BACKUP_PASSWORD" ? command : $"BACKUP_PASSWORD={ShellText.Variable(repository.PasswordEnvironmentVariable)} {command}";
         }
 
-        return $"BACKUP_PASSWORD=\"<password of repository '{name}'>\" {command}";
+        return $"BACKUP_PASSWORD={ShellText.Placeholder($"password of repository '{name}'")} {command}";
     }
 
     /// <summary>A reminder of the provider settings a remote repository needs, by name only (their values, secret or not, come from the environment).</summary>
@@ -284,10 +284,14 @@ public static class RecoveryRunbook
 
         foreach (var (name, source) in http.SecretHeaders)
         {
-            var value = source.StartsWith("env:", StringComparison.OrdinalIgnoreCase) ? $"${{{source[4..]}}}"
+            // Inside double quotes, where the shell expands the variable or runs head: so the header's name must be a
+            // plain token and the variable's a variable name, or the operator gets a placeholder to fill in.
+            var value = source.StartsWith("env:", StringComparison.OrdinalIgnoreCase) && ShellText.IsVariableName(source[4..]) ? $"${{{source[4..]}}}"
                 : source.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? $"$(head -n 1 {ShellText.Quote(source[5..])})"
-                : $"<{name}>";
-            command.Append(CultureInfo.InvariantCulture, $" -H \"{name}: {value}\"");
+                : null;
+            command.Append(value is not null && name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+                ? $" -H \"{name}: {value}\""
+                : $" -H {ShellText.Quote($"{name}: <{name}>")}");
         }
 
         if (http.Body is { } body)
@@ -325,7 +329,7 @@ public static class RecoveryRunbook
 
     private static string Objective(TimeSpan? duration) => duration is { } d ? PlanDurations.Format(d) : "(not set)";
 
-    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+    private static string Cell(string text) => ShellText.OneLine(text).Replace("|", "\\|", StringComparison.Ordinal);
 
     // GitHub's heading anchors: lower case, spaces to dashes, punctuation dropped.
     private static string Anchor(string heading) =>
