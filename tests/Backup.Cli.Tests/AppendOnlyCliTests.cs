@@ -37,6 +37,23 @@ public sealed class AppendOnlyCliTests : IDisposable
         JsonDocument.Parse(list.Stdout).RootElement.GetArrayLength().Should().Be(2);
     }
 
+    [Theory]
+    [InlineData("'key passwd'", "key", "passwd")]
+    [InlineData("'key remove'", "key", "remove", "abcd")]
+    [InlineData("'repair index'", "repair", "index")]
+    [InlineData("'repair snapshots'", "repair", "snapshots")]
+    public async Task Verbs_that_delete_or_replace_objects_refuse_append_only_runs_before_writing_anything(string named, params string[] args)
+    {
+        await _cli.InitAsync();
+        var before = Directory.EnumerateFiles(_cli.Repository, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+
+        var refused = await _cli.RunAsync([.. args, "--append-only"], stdin: null, new() { ["BACKUP_NEW_PASSWORD"] = "a new password" });
+
+        refused.ExitCode.Should().Be(2, refused.Stderr);
+        refused.Stderr.Should().Contain(named).And.Contain("append-only");
+        Directory.EnumerateFiles(_cli.Repository, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Should().Equal(before, "a refused run adds no key, index or lock");
+    }
+
     [Fact]
     public async Task Retention_lock_on_storage_that_cannot_lock_is_a_usage_error()
     {

@@ -86,6 +86,25 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
+    public async Task Pinning_several_snapshots_changes_none_when_one_is_not_found_and_each_named_twice_once()
+    {
+        await _cli.InitAsync();
+        var ids = await CreateSnapshotsAsync(2);
+
+        var typo = await _cli.RunAsync("pin", ids[0][..8], "ffffffff", "--json");
+
+        typo.ExitCode.Should().NotBe(0);
+        typo.Stderr.Should().Contain("ffffffff");
+        (await ListAsync()).Should().BeEquivalentTo(ids, "nothing was pinned, so no snapshot got a new ID the output never reported");
+
+        var twice = await _cli.RunAsync("pin", ids[0][..8], ids[0], "--json");
+
+        twice.ExitCode.Should().Be(0, twice.Stderr);
+        JsonDocument.Parse(twice.Stdout).RootElement.GetArrayLength().Should().Be(1);
+        (await ListAsync()).Should().HaveCount(2);
+    }
+
+    [Fact]
     public async Task An_empty_policy_is_a_usage_error()
     {
         await _cli.InitAsync();

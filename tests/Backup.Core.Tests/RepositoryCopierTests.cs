@@ -67,6 +67,27 @@ public class RepositoryCopierTests
     }
 
     [Fact]
+    public async Task A_snapshot_pinned_or_unpinned_after_it_was_copied_is_not_copied_again()
+    {
+        await using var source = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        await using var destination = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        var original = (await TestRepository.BackupBytesAsync(source, "data.bin", TestRepository.RandomBytes(256 * 1024, seed: 75))).Snapshot;
+        (await new RepositoryCopier(source, destination).CopyAsync()).Copied.Should().ContainSingle();
+
+        var pinned = await source.Snapshots.SetPinnedAsync(original.Id, pinned: true);
+        var afterPin = await new RepositoryCopier(source, destination).CopyAsync();
+        var unpinned = await source.Snapshots.SetPinnedAsync(pinned.Id, pinned: false);
+        var afterUnpin = await new RepositoryCopier(source, destination).CopyAsync();
+
+        pinned.Id.Should().NotBe(original.Id, "pinning stores a new snapshot object");
+        afterPin.Copied.Should().BeEmpty("it is the same backup: its tree and time did not change");
+        afterPin.Skipped.Should().ContainSingle().Which.Id.Should().Be(pinned.Id);
+        afterUnpin.Copied.Should().BeEmpty();
+        afterUnpin.Skipped.Should().ContainSingle().Which.Id.Should().Be(unpinned.Id);
+        (await destination.Snapshots.ListAsync(null).ToListAsync()).Should().ContainSingle();
+    }
+
+    [Fact]
     public async Task An_interrupted_copy_resumes_and_completes()
     {
         await using var source = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions("none"));

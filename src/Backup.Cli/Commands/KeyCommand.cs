@@ -72,6 +72,7 @@ internal static class KeyCommand
         var command = new Command("remove", "Remove a key. The key in use and the last key cannot be removed.") { id };
         runner.Bind(command, async (context, ct) =>
         {
+            context.RefuseInAppendOnlyMode("key remove", "deletes a key object");
             await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
             var keyId = context.Get(id)!;
             await repository.Keys.RemoveKeyAsync(keyId, ct).ConfigureAwait(false);
@@ -87,6 +88,9 @@ internal static class KeyCommand
         var command = new Command("passwd", "Change the password of the key in use.") { newPasswordFile };
         runner.Bind(command, async (context, ct) =>
         {
+            // Refused before anything is written: the new key would be added and the old one, still opening the
+            // repository, left in place when its deletion is refused.
+            context.RefuseInAppendOnlyMode("key passwd", "adds a key and deletes the old one (the old password would keep working)");
             await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
             using var credentials = new PasswordResolver(context.Console).ResolveNew(context.Get(newPasswordFile));
             await repository.Keys.ChangePasswordAsync(credentials, cancellationToken: ct).ConfigureAwait(false);

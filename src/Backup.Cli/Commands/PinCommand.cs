@@ -20,10 +20,18 @@ internal static class PinCommand
         {
             context.RefuseInAppendOnlyMode(pin ? "pin" : "unpin", "replaces the snapshot object (it gets a new ID)");
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-            var results = new List<PinOutput>();
+            // Every name is resolved before anything changes: a snapshot gets a new ID when it is pinned, so a typo in
+            // the third name must not leave the first two changed with their new IDs unreported, and a snapshot
+            // named twice is changed once.
+            var found = new List<Backup.Core.Snapshots.Snapshot>();
             foreach (var idOrPrefix in context.Get(snapshots) ?? [])
             {
-                var snapshot = await repository.Snapshots.FindAsync(idOrPrefix, ct).ConfigureAwait(false);
+                found.Add(await repository.Snapshots.FindAsync(idOrPrefix, ct).ConfigureAwait(false));
+            }
+
+            var results = new List<PinOutput>();
+            foreach (var snapshot in found.DistinctBy(s => s.Id))
+            {
                 var changed = await repository.Snapshots.SetPinnedAsync(snapshot.Id, pin, ct).ConfigureAwait(false);
                 var output = new PinOutput(snapshot.Id.ToString(), changed.Id.ToString(), changed.Pinned, changed.Id != snapshot.Id);
                 results.Add(output);

@@ -25,6 +25,13 @@ public sealed class RepositoryCopier
     /// <summary>The snapshot metadata key recording where a copy came from: "repository-id:snapshot-id".</summary>
     public const string OriginKey = "copied-from";
 
+    /// <summary>
+    /// The snapshot metadata key recording what a copy holds: "repository-id:tree-id:time" of the source snapshot.
+    /// Pinning or unpinning gives a snapshot a new ID but keeps its tree and time, so a snapshot pinned after it was
+    /// copied is recognised as copied already.
+    /// </summary>
+    public const string OriginContentKey = "copied-content";
+
     private readonly BackupRepository _source;
     private readonly BackupRepository _destination;
     private readonly TimeProvider _time;
@@ -42,6 +49,10 @@ public sealed class RepositoryCopier
         _time = timeProvider ?? TimeProvider.System;
     }
 
+    /// <summary>What <see cref="OriginContentKey"/> records for <paramref name="snapshot"/>.</summary>
+    private string ContentOf(Snapshot snapshot) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_source.Config.Id}:{snapshot.Tree}:{snapshot.Time.UtcTicks}");
+
     /// <summary>Copies <paramref name="snapshots"/> (every snapshot of the source when null), oldest first.</summary>
     public async Task<CopyResult> CopyAsync(IEnumerable<Snapshot>? snapshots = null, IProgress<Snapshot>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -54,6 +65,11 @@ public sealed class RepositoryCopier
             {
                 present.Add(origin);
             }
+
+            if (existing.Metadata.TryGetValue(OriginContentKey, out var content))
+            {
+                present.Add(content);
+            }
         }
 
         var copied = new List<Snapshot>();
@@ -65,11 +81,15 @@ public sealed class RepositoryCopier
         foreach (var snapshot in wanted.OrderBy(s => s.Time))
         {
             var origin = $"{_source.Config.Id}:{snapshot.Id}";
-            if (!present.Add(origin))
+            var content = ContentOf(snapshot);
+            if (present.Contains(origin) || present.Contains(content))
             {
                 skipped.Add(snapshot);
                 continue;
             }
+
+            present.Add(origin);
+            present.Add(content);
 
             await using var writer = destinationOperation.CreateWriter();
 
@@ -88,7 +108,7 @@ public sealed class RepositoryCopier
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await VerifyTreeAsync(tree, cancellationToken).ConfigureAwait(false);
 
-            var metadata = new Dictionary<string, string>(snapshot.Metadata) { [OriginKey] = origin };
+            var metadata = new Dictionary<string, string>(snapshot.Metadata) { [OriginKey] = origin, [OriginContentKey] = content };
             var saved = await _destination.Snapshots.SaveAsync(snapshot with { Tree = tree, Parent = null, Metadata = metadata }, writer, cancellationToken).ConfigureAwait(false);
             copied.Add(saved);
             blobsAdded += writer.BlobsAdded;
