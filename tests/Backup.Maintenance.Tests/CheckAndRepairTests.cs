@@ -73,6 +73,36 @@ public class CheckAndRepairTests
     }
 
     [Fact]
+    public async Task Every_snapshot_that_reaches_lost_data_is_named_not_only_the_first()
+    {
+        var target = new InMemoryTarget();
+        var files = new Dictionary<string, byte[]> { ["docs/a.bin"] = Random(11, 600_000), ["docs/deep/b.bin"] = Random(12, 200_000), ["c.bin"] = Random(13, 5_000_000) };
+        var snapshots = new List<Backup.Core.Snapshots.Snapshot>();
+        BlobId pack;
+        await using (var repository = await BackupRepository.InitAsync(target, Credentials, Options))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                // Unchanged files: the later snapshots share the first one's trees below the root.
+                snapshots.Add(await BackupAsync(repository, files, $"run{i}"));
+            }
+
+            var tree = await repository.Snapshots.LoadTreeAsync(snapshots[0].Tree);
+            var docs = await repository.Snapshots.LoadTreeAsync(tree.Nodes.Single(n => n.Name == "docs").Subtree!.Value);
+            var deep = await repository.Snapshots.LoadTreeAsync(docs.Nodes.Single(n => n.Name == "deep").Subtree!.Value);
+            repository.Blobs.Index.TryGet(deep.Nodes.Single().Content![0], out var location).Should().BeTrue();
+            pack = location.Pack;
+        }
+
+        await target.DeleteAsync(RepositoryLayout.PackKey(pack));
+
+        var check = await CheckAsync(target, readData: false);
+
+        var named = check.Problems.Where(p => p.Kind is CheckProblemKind.BlobMissing or CheckProblemKind.TreeMissing or CheckProblemKind.TreeDamaged).Select(p => p.Object).Distinct();
+        named.Should().BeEquivalentTo(snapshots.Select(s => RepositoryLayout.SnapshotKey(s.Id)), "a restore of any of them misses the lost data: {0}", string.Join("; ", check.Problems));
+    }
+
+    [Fact]
     public async Task A_truncated_index_is_found_and_rebuilt_from_the_packs()
     {
         var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();

@@ -298,19 +298,17 @@ public sealed class VerificationService
             snapshots.Add(snapshot);
         }
 
-        // Trees and chunks shared between snapshots are checked once; a broken tree is remembered so every
-        // snapshot that reaches it is named.
+        // Trees and chunks shared between snapshots are checked once. What is wrong is recorded per tree (a tree
+        // missing or damaged, a file missing chunks), and named afterwards for every snapshot that reaches it.
         var marks = new BlobMarks(scan.Index.Count);
-        var brokenTrees = new Dictionary<BlobId, string>();
+        var damage = new TreeDamage();
         long trees = 0, dataBlobs = 0, done = 0;
-        var batch = new List<(BlobId Tree, string Path)>(TreeBatchSize);
+        var batch = new List<BlobId>(TreeBatchSize);
         var loaded = new (Tree? Tree, string? Error)[TreeBatchSize];
-        var seen = new List<(BlobId Tree, string Path)>();
         foreach (var snapshot in snapshots)
         {
-            var snapshotKey = RepositoryLayout.SnapshotKey(snapshot.Id);
-            var pending = new Stack<(BlobId Tree, string Path)>();
-            pending.Push((snapshot.Tree, "/"));
+            var pending = new Stack<BlobId>();
+            pending.Push(snapshot.Tree);
             while (pending.Count > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -319,28 +317,14 @@ public sealed class VerificationService
                 batch.Clear();
                 while (pending.Count > 0 && batch.Count < TreeBatchSize)
                 {
-                    var (treeId, path) = pending.Pop();
-                    if (brokenTrees.TryGetValue(treeId, out var why))
-                    {
-                        problems.Enqueue(new CheckProblem { Kind = why.StartsWith("missing", StringComparison.Ordinal) ? CheckProblemKind.TreeMissing : CheckProblemKind.TreeDamaged, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is {why}." });
-                        continue;
-                    }
-
+                    var treeId = pending.Pop();
                     if (!scan.Index.TryGetOrdinal(treeId, out var ordinal, out _))
                     {
-                        brokenTrees[treeId] = "missing from the index";
-                        problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.TreeMissing, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is missing from the index." });
-                        continue;
+                        damage.Broken[treeId] = "missing from the index";
                     }
-
-                    if (marks.TryMark(ordinal))
+                    else if (marks.TryMark(ordinal))
                     {
-                        batch.Add((treeId, path));
-                    }
-                    else
-                    {
-                        // Seen before, maybe in this very batch: if reading it fails, this path is named too.
-                        seen.Add((treeId, path));
+                        batch.Add(treeId);
                     }
                 }
 
@@ -348,7 +332,7 @@ public sealed class VerificationService
                 {
                     try
                     {
-                        loaded[i] = (await scan.LoadTreeAsync(batch[i].Tree, ct).ConfigureAwait(false), null);
+                        loaded[i] = (await scan.LoadTreeAsync(batch[i], ct).ConfigureAwait(false), null);
                     }
                     catch (RepositoryCorruptException ex)
                     {
@@ -358,23 +342,21 @@ public sealed class VerificationService
 
                 for (var b = 0; b < batch.Count; b++)
                 {
-                    var (treeId, path) = batch[b];
+                    var treeId = batch[b];
                     var (tree, error) = loaded[b];
                     loaded[b] = default;
                     if (tree is null)
                     {
-                        brokenTrees[treeId] = "damaged: " + error;
-                        problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.TreeDamaged, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is damaged: {error}" });
+                        damage.Broken[treeId] = "damaged: " + error;
                         continue;
                     }
 
                     trees++;
                     foreach (var node in tree.Nodes)
                     {
-                        var childPath = path + node.Name;
                         if (node.Subtree is { } subtree)
                         {
-                            pending.Push((subtree, childPath + "/"));
+                            pending.Push(subtree);
                         }
 
                         var missing = 0;
@@ -396,26 +378,123 @@ public sealed class VerificationService
 
                         if (missing > 0)
                         {
-                            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.BlobMissing, Object = snapshotKey, Message = $"File '{childPath}' misses {missing} of its {node.Content!.Count} chunks (first {firstMissing.ToShortString()})." });
+                            damage.AddFile(treeId, node.Name, $"misses {missing} of its {node.Content!.Count} chunks (first {firstMissing.ToShortString()})");
                         }
                     }
                 }
-
-                foreach (var (treeId, path) in seen)
-                {
-                    if (brokenTrees.TryGetValue(treeId, out var why))
-                    {
-                        problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.TreeDamaged, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is {why}." });
-                    }
-                }
-
-                seen.Clear();
             }
 
             progress?.Report(new CheckProgress { Phase = "snapshots", Done = ++done, Total = snapshots.Count, BytesRead = 0 });
         }
 
+        if (damage.Any)
+        {
+            await ReportDamageAsync(scan, snapshots, damage, problems, cancellationToken).ConfigureAwait(false);
+        }
+
         return (snapshots.Count, trees, dataBlobs);
+    }
+
+    /// <summary>
+    /// Names every snapshot that reaches damage, at each path it reaches it by: a tree shared by later snapshots is
+    /// checked only once, but a restore of any of them would miss what it misses. Runs only when something was found,
+    /// and reads again only the trees it must to learn which lead to damage.
+    /// </summary>
+    private static async Task ReportDamageAsync(RepositoryScan scan, List<Snapshot> snapshots, TreeDamage damage, ConcurrentQueue<CheckProblem> problems, CancellationToken cancellationToken)
+    {
+        // Per tree: null when nothing below it is damaged, else its subtrees that lead to damage (by name).
+        var leads = new Dictionary<BlobId, List<(BlobId Tree, string Name)>?>();
+        async Task<bool> LeadsToDamageAsync(BlobId treeId)
+        {
+            if (damage.Broken.ContainsKey(treeId))
+            {
+                return true;
+            }
+
+            if (leads.TryGetValue(treeId, out var known))
+            {
+                return known is not null || damage.Files.ContainsKey(treeId);
+            }
+
+            leads[treeId] = null; // a tree cannot contain itself (IDs are hashes of content), but be safe
+            Tree tree;
+            try
+            {
+                tree = await scan.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RepositoryCorruptException ex)
+            {
+                // Read once already; unreadable now (storage changed meanwhile): as damaged as it would have been then.
+                damage.Broken[treeId] = "damaged: " + ex.Message;
+                return true;
+            }
+
+            List<(BlobId, string)>? below = null;
+            foreach (var node in tree.Nodes)
+            {
+                if (node.Subtree is { } subtree && await LeadsToDamageAsync(subtree).ConfigureAwait(false))
+                {
+                    (below ??= []).Add((subtree, node.Name));
+                }
+            }
+
+            leads[treeId] = below;
+            return below is not null || damage.Files.ContainsKey(treeId);
+        }
+
+        foreach (var snapshot in snapshots)
+        {
+            var snapshotKey = RepositoryLayout.SnapshotKey(snapshot.Id);
+            var pending = new Stack<(BlobId Tree, string Path)>();
+            pending.Push((snapshot.Tree, "/"));
+            while (pending.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (treeId, path) = pending.Pop();
+                if (damage.Broken.TryGetValue(treeId, out var why))
+                {
+                    problems.Enqueue(new CheckProblem { Kind = why.StartsWith("missing", StringComparison.Ordinal) ? CheckProblemKind.TreeMissing : CheckProblemKind.TreeDamaged, Object = snapshotKey, Message = $"Tree {treeId.ToShortString()} of '{path}' is {why}." });
+                    continue;
+                }
+
+                if (!await LeadsToDamageAsync(treeId).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                foreach (var (name, what) in damage.Files.GetValueOrDefault(treeId) ?? [])
+                {
+                    problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.BlobMissing, Object = snapshotKey, Message = $"File '{path}{name}' {what}." });
+                }
+
+                foreach (var (subtree, name) in leads[treeId] ?? [])
+                {
+                    pending.Push((subtree, $"{path}{name}/"));
+                }
+            }
+        }
+    }
+
+    /// <summary>What the walk of the snapshots found wrong, per tree.</summary>
+    private sealed class TreeDamage
+    {
+        /// <summary>Trees missing from the index or unreadable, with why ("missing from the index", "damaged: …").</summary>
+        public Dictionary<BlobId, string> Broken { get; } = [];
+
+        /// <summary>Per tree, its files that miss chunks, with what they miss.</summary>
+        public Dictionary<BlobId, List<(string Name, string What)>> Files { get; } = [];
+
+        public bool Any => Broken.Count > 0 || Files.Count > 0;
+
+        public void AddFile(BlobId tree, string name, string what)
+        {
+            if (!Files.TryGetValue(tree, out var files))
+            {
+                Files[tree] = files = [];
+            }
+
+            files.Add((name, what));
+        }
     }
 
     private async Task ReadPacksAsync(RepositoryScan scan, IReadOnlyList<BlobId> packs, int parallelism, ConcurrentQueue<CheckProblem> problems, DataReadCounters read, IProgress<CheckProgress>? progress, CancellationToken cancellationToken)
