@@ -156,4 +156,60 @@ public class InterruptedWriterTests
             return base.ReadAsync(buffer[..Math.Min(buffer.Length, 1024 * 1024)], cancellationToken);
         }
     }
+    /// <summary>
+    /// A writer killed mid-object leaves its temporary file in .tmp; the next writer removes such files once they are
+    /// old and unlocked, never one a live writer holds, and never opens a FIFO or follows a symlink planted there.
+    /// </summary>
+    [Fact]
+    public async Task Temporary_files_of_killed_writers_are_removed_by_the_next_writer_and_nothing_live_is_touched()
+    {
+        using var directory = new TempDirectory();
+        var credentials = TestRepository.NewKeyFile();
+        await using (var repository = await TestRepository.InitAsync(new LocalDirectoryTarget(directory.Path), credentials))
+        {
+            await TestRepository.BackupBytesAsync(repository, "first.bin", TestRepository.RandomBytes(100_000, seed: 57));
+        }
+
+        var temp = System.IO.Path.Combine(directory.Path, ".tmp");
+        string Partial() => System.IO.Path.Combine(temp, $"{Guid.NewGuid():N}.partial");
+        var abandoned = Partial();
+        var live = Partial();
+        var recent = Partial();
+        var outside = System.IO.Path.Combine(directory.Path, "not-a-temporary-file");
+        var link = Partial();
+        foreach (var file in new[] { abandoned, live, recent, outside })
+        {
+            await File.WriteAllBytesAsync(file, new byte[4096]);
+        }
+
+        File.CreateSymbolicLink(link, outside);
+        foreach (var file in new[] { abandoned, live, outside })
+        {
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow - LocalDirectoryTarget.AbandonedAfter - TimeSpan.FromMinutes(5));
+        }
+
+        var fifo = Partial();
+        if (OperatingSystem.IsLinux())
+        {
+            using var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)!;
+            await mkfifo.WaitForExitAsync();
+            File.SetLastWriteTimeUtc(fifo, DateTime.UtcNow - LocalDirectoryTarget.AbandonedAfter - TimeSpan.FromMinutes(5));
+        }
+
+        await using (new FileStream(live, FileMode.Open, FileAccess.Write, FileShare.None))
+        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(directory.Path), credentials))
+        {
+            // A guard, not a timing: a regression that opened the FIFO would hang the run instead of failing.
+            await TestRepository.BackupBytesAsync(repository, "second.bin", TestRepository.RandomBytes(100_000, seed: 58)).WaitAsync(TimeSpan.FromMinutes(2));
+        }
+
+        File.Exists(abandoned).Should().BeFalse("nobody holds it and nobody wrote to it for over an hour");
+        File.Exists(live).Should().BeTrue("a live writer holds its file locked");
+        File.Exists(recent).Should().BeTrue("written to recently");
+        File.Exists(outside).Should().BeTrue("a symlink is not followed");
+        if (OperatingSystem.IsLinux())
+        {
+            File.Exists(fifo).Should().BeTrue("a FIFO is never opened");
+        }
+    }
 }

@@ -21,9 +21,13 @@ public sealed class LocalDirectoryTarget : IStagingTarget
     /// <summary>The permissions of new objects unless told otherwise: the owner's only (0600).</summary>
     internal const UnixFileMode PrivateObjectPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    /// <summary>How long a temporary file must have gone unwritten before it may be taken for an abandoned one.</summary>
+    internal static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
+
     private readonly string _root;
     private readonly UnixFileMode _objectPermissions;
     private readonly UnixFileMode _directoryPermissions;
+    private int _swept;
 
     /// <summary>Uses <paramref name="rootDirectory"/>, creating it when missing; objects are private to their owner (0600, directories 0700).</summary>
     public LocalDirectoryTarget(string rootDirectory)
@@ -80,6 +84,11 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         try
         {
             CreateDirectory(tempDirectory);
+            if (Interlocked.Exchange(ref _swept, 1) == 0)
+            {
+                RemoveAbandoned(tempDirectory);
+            }
+
             stream = new FileStream(temp, options);
             if (!OperatingSystem.IsWindows() && _objectPermissions != PrivateObjectPermissions)
             {
@@ -273,6 +282,68 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         if (_objectPermissions != PrivateObjectPermissions)
         {
             File.SetUnixFileMode(directory, _directoryPermissions);
+        }
+    }
+
+    /// <summary>
+    /// A writer killed while it wrote an object (SIGKILL, a power cut) leaves its temporary file behind, and nothing
+    /// else would ever remove it. A live writer holds its file under an exclusive lock (FileShare.None), so one that
+    /// can be locked and has not been written to for <see cref="AbandonedAfter"/> is nobody's: it is deleted, once per
+    /// target, when the first object is started. Only regular files are opened, never through a symlink and never
+    /// waiting (a FIFO someone with access to the storage put there would block an open forever).
+    /// </summary>
+    internal static void RemoveAbandoned(string tempDirectory)
+    {
+        if (!UnixNative.IsSupported && !OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var path in Directory.EnumerateFiles(tempDirectory, "*.partial"))
+            {
+                if (File.GetLastWriteTimeUtc(path) < DateTime.UtcNow - AbandonedAfter)
+                {
+                    TryDeleteUnlocked(path);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Tidying is best effort: the write this precedes decides the outcome.
+        }
+    }
+
+    private static void TryDeleteUnlocked(string path)
+    {
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                // Opened only if no writer has it open; deleted when closed.
+                using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None, 1, FileOptions.DeleteOnClose))
+                {
+                }
+
+                return;
+            }
+
+            using var file = UnixNative.OpenContent(path, follow: false, out _);
+            if (file is null || UnixNative.Stat(file) is not { FileType: UnixStat.Regular })
+            {
+                return;
+            }
+
+            // The same file again, whatever the name points at by now, with the lock its writer would hold.
+            using (new FileStream($"/proc/self/fd/{file.DangerousGetHandle()}", FileMode.Open, FileAccess.Read, FileShare.None))
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // In use (locked), not ours to delete, or gone already.
         }
     }
 
