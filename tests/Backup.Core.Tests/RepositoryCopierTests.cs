@@ -1,3 +1,6 @@
+using Backup.Core.Sources.FileSystem;
+using Backup.Core.Restore;
+using Backup.Core.Pipeline;
 using Backup.Core.Replication;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
@@ -64,6 +67,44 @@ public class RepositoryCopierTests
         second.Copied.Should().HaveCount(1);
         second.BlobsAdded.Should().BeLessThan(first.BlobsAdded / 4, "only the changed chunk and its trees are new");
         (await TestRepository.RestoreAsync(destination, second.Copied[0])).ShouldEqualBytes(changed);
+    }
+
+    [Fact]
+    public async Task A_nightly_copy_reads_back_only_what_it_stored_and_a_run_of_many_copies_shared_directories_once()
+    {
+        var sourceTarget = new CountingTarget(new InMemoryTarget());
+        var destinationTarget = new CountingTarget(new InMemoryTarget());
+        await using var source = await TestRepository.InitAsync(sourceTarget, TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        await using var destination = await TestRepository.InitAsync(destinationTarget, TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        var big = TestRepository.RandomBytes(8 * 1024 * 1024, seed: 76);
+        using var scratch = new TempDirectory();
+        var tree = Path.Combine(scratch.Path, "tree");
+        Directory.CreateDirectory(Path.Combine(tree, "big"));
+        Directory.CreateDirectory(Path.Combine(tree, "small"));
+        await File.WriteAllBytesAsync(Path.Combine(tree, "big", "data.bin"), big);
+        await File.WriteAllBytesAsync(Path.Combine(tree, "small", "a.txt"), TestRepository.RandomBytes(10_000, seed: 77));
+        await new BackupService(source).BackupAsync(new FileSystemSource([tree]));
+        (await new RepositoryCopier(source, destination).CopyAsync()).Copied.Should().ContainSingle();
+
+        // The next night: one small file changed, the big directory did not.
+        var changed = TestRepository.RandomBytes(10_000, seed: 78);
+        await File.WriteAllBytesAsync(Path.Combine(tree, "small", "a.txt"), changed);
+        await new BackupService(source).BackupAsync(new FileSystemSource([tree]));
+        var readBefore = destinationTarget.BytesGot;
+        var nightly = await new RepositoryCopier(source, destination).CopyAsync();
+
+        nightly.Copied.Should().ContainSingle();
+        (destinationTarget.BytesGot - readBefore).Should().BeLessThan(big.Length / 4, "only the new blobs are read back, not the whole snapshot");
+        var restore = Path.Combine(scratch.Path, "restore");
+        await new RestoreService(destination).RestoreAsync(nightly.Copied[0], restore);
+        (await File.ReadAllBytesAsync(Directory.GetFiles(restore, "a.txt", SearchOption.AllDirectories).Single())).ShouldEqualBytes(changed);
+        (await File.ReadAllBytesAsync(Directory.GetFiles(restore, "data.bin", SearchOption.AllDirectories).Single())).ShouldEqualBytes(big);
+
+        // A fresh destination copying both snapshots in one run reads the unchanged directory from the source once.
+        await using var second = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        var sourceReadBefore = sourceTarget.BytesGot;
+        (await new RepositoryCopier(source, second).CopyAsync()).Copied.Should().HaveCount(2);
+        (sourceTarget.BytesGot - sourceReadBefore).Should().BeLessThan(big.Length + (big.Length / 2), "the second snapshot's big directory is the first one's");
     }
 
     [Fact]

@@ -23,7 +23,14 @@ internal static class ContentPlanner
     private const int MaxKeptTreeNodes = 100_000;
 
     /// <summary>Walks the selection below <paramref name="root"/> and plans its chunks but those of files <paramref name="skip"/> names; returns the trees kept, by ID.</summary>
-    public static async Task<Dictionary<BlobId, IReadOnlyList<TreeNode>>> PlanAsync(BlobStore blobs, PackBatchReader batches, IReadOnlyList<TreeNode> root, IReadOnlyList<string[]> includes, Func<TreeNode, bool>? skip, CancellationToken cancellationToken)
+    public static Task<Dictionary<BlobId, IReadOnlyList<TreeNode>>> PlanAsync(BlobStore blobs, PackBatchReader batches, IReadOnlyList<TreeNode> root, IReadOnlyList<string[]> includes, Func<TreeNode, bool>? skip, CancellationToken cancellationToken) =>
+        PlanAsync(blobs, batches, root, includes, skip, skipTree: null, cancellationToken);
+
+    /// <summary>
+    /// Walks the selection below <paramref name="root"/> and plans its chunks but those of files <paramref name="skip"/>
+    /// names and of subtrees <paramref name="skipTree"/> names; returns the trees kept, by ID.
+    /// </summary>
+    public static async Task<Dictionary<BlobId, IReadOnlyList<TreeNode>>> PlanAsync(BlobStore blobs, PackBatchReader batches, IReadOnlyList<TreeNode> root, IReadOnlyList<string[]> includes, Func<TreeNode, bool>? skip, Func<BlobId, bool>? skipTree, CancellationToken cancellationToken)
     {
         var trees = new Dictionary<BlobId, IReadOnlyList<TreeNode>>();
         var kept = 0;
@@ -62,6 +69,11 @@ internal static class ContentPlanner
             switch (node.Type)
             {
                 case NodeType.Directory when node.Subtree is { } subtree:
+                    if (skipTree?.Invoke(subtree) == true)
+                    {
+                        continue;
+                    }
+
                     if (await LoadTreeAsync(blobs, batches, subtree, wholePacks: includes.Count == 0, cancellationToken).ConfigureAwait(false) is { } nodes)
                     {
                         if (kept + nodes.Count <= MaxKeptTreeNodes && trees.TryAdd(subtree, nodes))

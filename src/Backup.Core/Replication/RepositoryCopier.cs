@@ -75,6 +75,10 @@ public sealed class RepositoryCopier
         var copied = new List<Snapshot>();
         var skipped = new List<Snapshot>();
         long blobsAdded = 0, bytesStored = 0;
+
+        // Within this run, a subtree copied (and read back) once is not copied again for a later snapshot: the
+        // snapshots of one source mostly share their directories.
+        var copiedTrees = new Dictionary<BlobId, BlobId>();
         // Both indexes may predate a prune that ran before the locks were taken (see BackupService): the operations refresh them.
         await using var sourceOperation = await _source.BeginOperationAsync(LockKind.Shared, "copy (source)", refreshIndex: true, _time, cancellationToken).ConfigureAwait(false);
         await using var destinationOperation = await _destination.BeginOperationAsync(LockKind.Shared, "copy (destination)", refreshIndex: true, _time, cancellationToken).ConfigureAwait(false);
@@ -99,14 +103,20 @@ public sealed class RepositoryCopier
             if (batches is not null)
             {
                 var root = await _source.Snapshots.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
-                trees = await ContentPlanner.PlanAsync(_source.Blobs, batches, root.Nodes, [], skip: null, cancellationToken).ConfigureAwait(false);
+                trees = await ContentPlanner.PlanAsync(_source.Blobs, batches, root.Nodes, [], skip: null, skipTree: copiedTrees.ContainsKey, cancellationToken).ConfigureAwait(false);
                 trees[snapshot.Tree] = root.Nodes;
                 batches.Start();
             }
 
-            var tree = await CopyTreeAsync(snapshot.Tree, writer, batches, trees, cancellationToken).ConfigureAwait(false);
+            var added = new List<BlobId>();
+            var treesOfThisCopy = new Dictionary<BlobId, BlobId>();
+            var tree = await CopyTreeAsync(snapshot.Tree, writer, batches, trees, copiedTrees, treesOfThisCopy, added, cancellationToken).ConfigureAwait(false);
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            await VerifyTreeAsync(tree, cancellationToken).ConfigureAwait(false);
+            await VerifyAddedAsync(snapshot, added, cancellationToken).ConfigureAwait(false);
+            foreach (var (from, to) in treesOfThisCopy)
+            {
+                copiedTrees.TryAdd(from, to);
+            }
 
             var metadata = new Dictionary<string, string>(snapshot.Metadata) { [OriginKey] = origin, [OriginContentKey] = content };
             var saved = await _destination.Snapshots.SaveAsync(snapshot with { Tree = tree, Parent = null, Metadata = metadata }, writer, cancellationToken).ConfigureAwait(false);
@@ -119,8 +129,17 @@ public sealed class RepositoryCopier
         return new CopyResult { Copied = copied, Skipped = skipped, BlobsAdded = blobsAdded, BytesStored = bytesStored, Duration = _time.GetElapsedTime(started) };
     }
 
-    private async Task<BlobId> CopyTreeAsync(BlobId sourceTree, RepositoryWriter writer, PackBatchReader? batches, Dictionary<BlobId, IReadOnlyList<TreeNode>> trees, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies a tree and what it references, re-encoded and re-keyed for the destination; records what this writer
+    /// queued in <paramref name="added"/> (the rest the destination held already) and every tree it copied.
+    /// </summary>
+    private async Task<BlobId> CopyTreeAsync(BlobId sourceTree, RepositoryWriter writer, PackBatchReader? batches, Dictionary<BlobId, IReadOnlyList<TreeNode>> trees, Dictionary<BlobId, BlobId> copiedBefore, Dictionary<BlobId, BlobId> copiedNow, List<BlobId> added, CancellationToken cancellationToken)
     {
+        if (copiedBefore.TryGetValue(sourceTree, out var done) || copiedNow.TryGetValue(sourceTree, out done))
+        {
+            return done;
+        }
+
         var treeNodes = trees.Remove(sourceTree, out var planned) ? planned : (await _source.Snapshots.LoadTreeAsync(sourceTree, cancellationToken).ConfigureAwait(false)).Nodes;
         var nodes = new List<TreeNode>(treeNodes.Count);
         using var buffer = new PooledBufferWriter(4096, _source.Blobs.BufferPool);
@@ -129,7 +148,7 @@ public sealed class RepositoryCopier
             var copy = node;
             if (node.Subtree is { } subtree)
             {
-                copy = copy with { Subtree = await CopyTreeAsync(subtree, writer, batches, trees, cancellationToken).ConfigureAwait(false) };
+                copy = copy with { Subtree = await CopyTreeAsync(subtree, writer, batches, trees, copiedBefore, copiedNow, added, cancellationToken).ConfigureAwait(false) };
             }
 
             if (node.Content is { Count: > 0 } content)
@@ -137,12 +156,13 @@ public sealed class RepositoryCopier
                 var ids = new List<BlobId>(content.Count);
                 foreach (var id in content)
                 {
+                    buffer.Reset();
                     if (batches is null || !await batches.TryReadAsync(id, buffer, cancellationToken).ConfigureAwait(false))
                     {
                         await _source.Blobs.ReadBlobAsync(id, buffer, cancellationToken).ConfigureAwait(false);
                     }
 
-                    ids.Add(await writer.AddBlobAsync(buffer.WrittenMemory, BlobType.Data, cancellationToken).ConfigureAwait(false));
+                    ids.Add(await AddAsync(buffer.WrittenMemory, BlobType.Data).ConfigureAwait(false));
                 }
 
                 copy = copy with { Content = ids };
@@ -151,25 +171,36 @@ public sealed class RepositoryCopier
             nodes.Add(copy);
         }
 
-        return await writer.AddBlobAsync(TreeCodec.Serialize(new Tree(nodes)), BlobType.Tree, cancellationToken).ConfigureAwait(false);
+        var copied = await AddAsync(TreeCodec.Serialize(new Tree(nodes)), BlobType.Tree).ConfigureAwait(false);
+        copiedNow[sourceTree] = copied;
+        return copied;
+
+        async ValueTask<BlobId> AddAsync(ReadOnlyMemory<byte> blob, BlobType type)
+        {
+            var (id, queued) = await writer.AddBlobIfNewAsync(blob, type, cancellationToken).ConfigureAwait(false);
+            if (queued)
+            {
+                added.Add(id);
+            }
+
+            return id;
+        }
     }
 
-    private async Task VerifyTreeAsync(BlobId tree, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads back from the destination every blob this copy stored, each checked against its ID, so a copy that does
+    /// not read back is never recorded. What the destination held already was checked when it was stored; reading
+    /// it all again would make every nightly copy download the whole snapshot from the destination.
+    /// </summary>
+    private async Task VerifyAddedAsync(Snapshot snapshot, List<BlobId> added, CancellationToken cancellationToken)
     {
-        var reader = _destination.Content;
-        await foreach (var (path, node) in SnapshotWalker.WalkAsync(_destination.Snapshots, tree, cancellationToken).ConfigureAwait(false))
+        try
         {
-            if (node.Content is { Count: > 0 } content)
-            {
-                try
-                {
-                    await reader.CopyToAsync(content, static (_, _) => ValueTask.CompletedTask, cancellationToken).ConfigureAwait(false);
-                }
-                catch (RepositoryCorruptException ex)
-                {
-                    throw new RepositoryCorruptException($"The copy of '{path}' does not read back from {_destination.Location}: {ex.Message}", ex);
-                }
-            }
+            await _destination.Content.CopyToAsync(added, static (_, _) => ValueTask.CompletedTask, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RepositoryCorruptException ex)
+        {
+            throw new RepositoryCorruptException($"The copy of snapshot {snapshot.Id.ToShortString()} does not read back from {_destination.Location}: {ex.Message}", ex);
         }
     }
 }

@@ -102,6 +102,22 @@ internal sealed class RepositoryWriter : IAsyncDisposable
         AddBlobAsync(content, type, preferSpeed: false, cancellationToken);
 
     /// <summary>
+    /// Stores a blob unless it is already stored; says whether this call queued it (false: stored already, or queued
+    /// by an earlier call of this writer).
+    /// </summary>
+    internal async ValueTask<(BlobId Id, bool Queued)> AddBlobIfNewAsync(ReadOnlyMemory<byte> content, BlobType type, CancellationToken cancellationToken)
+    {
+        var id = _blobs.ComputeId(content.Span);
+        if (!Claim(id))
+        {
+            return (id, false);
+        }
+
+        await QueueAsync(id, type, null, content, preferSpeed: false, cancellationToken).ConfigureAwait(false);
+        return (id, true);
+    }
+
+    /// <summary>
     /// Stores a blob unless it is already stored, encoded for speed when <paramref name="preferSpeed"/>
     /// (<see cref="TransformContext.PreferSpeed"/>); copies <paramref name="content"/> only when it is new.
     /// </summary>
