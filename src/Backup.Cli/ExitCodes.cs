@@ -10,7 +10,7 @@ namespace Backup.Cli;
 /// <item><term>4</term><description>Problems found: check found errors in the repository, or verify's restore drill did not restore every file exactly, or a database drill found a differing table or an integrity problem, or <c>dr validate</c> found errors in the plan, or a <c>dr drill</c> failed (each is listed).</description></item>
 /// <item><term>10</term><description>Repository not found at the given location.</description></item>
 /// <item><term>11</term><description>Wrong password: it opens none of the repository's keys.</description></item>
-/// <item><term>12</term><description>Repository damaged: stored data is missing, altered or corrupt.</description></item>
+/// <item><term>12</term><description>Repository damaged: stored data is missing, altered or corrupt (a restore that missed entries because of it exits 12, not 3).</description></item>
 /// <item><term>13</term><description>Storage full: the repository's disk, or a restore's target, has no space left or its quota is used up (nothing half-written is left; see docs/failures.md).</description></item>
 /// <item><term>130</term><description>Interrupted (Ctrl+C).</description></item>
 /// </list>

@@ -160,7 +160,10 @@ internal static class RestoreCommand
                 }
             }
 
-            return result.IsComplete ? ExitCodes.Success : ExitCodes.Partial;
+            // Missing or damaged repository data is what exit code 12 means, whether a restore or a dump meets it.
+            return result.IsComplete ? ExitCodes.Success
+                : result.Problems.Any(p => p.RepositoryDamaged) ? ExitCodes.RepositoryDamaged
+                : ExitCodes.Partial;
         });
         return command;
     }

@@ -9,6 +9,9 @@ public sealed record RestoreProblem
     /// <summary>What went wrong.</summary>
     public required string Reason { get; init; }
 
+    /// <summary>Whether the cause is in the repository: data of the entry (a chunk, or a directory's tree) is missing, damaged or altered there.</summary>
+    public bool RepositoryDamaged { get; init; }
+
     /// <summary>Whether the entry was not written at all because the target filled up (see <see cref="RestoreTargetFullException"/>).</summary>
     internal bool NotWritten { get; init; }
 

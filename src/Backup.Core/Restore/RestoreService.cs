@@ -148,14 +148,14 @@ public sealed class RestoreService
                 var node = frame.Children.Current;
                 if (!NodeNames.IsSafe(node.Name))
                 {
-                    run.Problem(SnapshotWalker.Join(frame.Relative, (node.Name ?? string.Empty).Replace("\0", "\\0", StringComparison.Ordinal)), NodeNames.Describe(node.Name));
+                    run.Problem(SnapshotWalker.Join(frame.Relative, (node.Name ?? string.Empty).Replace("\0", "\\0", StringComparison.Ordinal)), NodeNames.Describe(node.Name), repositoryDamaged: true);
                     continue;
                 }
 
                 var relative = SnapshotWalker.Join(frame.Relative, node.Name);
                 if (!frame.Seen.Add(node.Name))
                 {
-                    run.Problem(relative, "refused a second entry with the same name in one directory");
+                    run.Problem(relative, "refused a second entry with the same name in one directory", repositoryDamaged: true);
                     continue;
                 }
 
@@ -171,7 +171,7 @@ public sealed class RestoreService
                 if (!_native && !target.IsBelowRoot(RestoreTarget.Join(frame.Directory.Path, node.Name)))
                 {
                     // Paths are only built where no directory handle is held (another OS, a simulated file system).
-                    run.Problem(relative, "refused: the name resolves to a path outside the target");
+                    run.Problem(relative, "refused: the name resolves to a path outside the target", repositoryDamaged: true);
                     continue;
                 }
 
@@ -348,7 +348,8 @@ public sealed class RestoreService
         /// <summary>The first full-disk or quota failure, after which the restore stops; null while there is room.</summary>
         public TargetFull? Full => Volatile.Read(ref _full);
 
-        public void Problem(string path, string reason) => _problems.Enqueue(new RestoreProblem { Path = path, Reason = reason });
+        public void Problem(string path, string reason, bool repositoryDamaged = false) =>
+            _problems.Enqueue(new RestoreProblem { Path = path, Reason = reason, RepositoryDamaged = repositoryDamaged });
 
         /// <summary>Records an entry the full target kept from being written.</summary>
         public void NotWritten(string path, string reason) => _problems.Enqueue(new RestoreProblem { Path = path, Reason = reason, NotWritten = true });
@@ -470,7 +471,7 @@ public sealed class RestoreService
             }
             catch (RepositoryCorruptException ex)
             {
-                Problem(relative, $"the directory's contents cannot be read: {ex.Message}");
+                Problem(relative, $"the directory's contents cannot be read: {ex.Message}", repositoryDamaged: true);
                 return [];
             }
         }
@@ -653,7 +654,7 @@ public sealed class RestoreService
                 }
                 else
                 {
-                    Problem(relative, ex.Message);
+                    Problem(relative, ex.Message, repositoryDamaged: ex is RepositoryCorruptException);
                 }
             }
             catch (Exception ex)
