@@ -117,6 +117,9 @@ public sealed class RetentionTests : IDisposable
         forget.Stderr.Should().Contain("No retention rule given");
         badDuration.ExitCode.Should().Be(2, badDuration.Stderr);
         badDuration.Stderr.Should().Contain("--keep-within '7x'");
+        var pruneOptionWithoutPrune = await _cli.RunAsync("forget", "--keep-last", "1", "--repack-threshold", "0.5");
+        pruneOptionWithoutPrune.ExitCode.Should().Be(2, "a prune setting without --prune would be ignored silently");
+        pruneOptionWithoutPrune.Stderr.Should().Contain("only apply with --prune");
         (await ListAsync()).Should().HaveCount(1);
     }
 

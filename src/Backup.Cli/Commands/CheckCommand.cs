@@ -89,12 +89,29 @@ internal static class CheckCommand
             if (errors > 0)
             {
                 await context.Output.ErrorAsync(
-                    $"error: check found {errors} error(s) in the repository; see 'backup repair --help'").ConfigureAwait(false);
+                    $"error: check found {errors} error(s) in the repository; {Remedy(result.Errors.Select(p => p.Kind).ToHashSet())}").ConfigureAwait(false);
                 return ExitCodes.ProblemsFound;
             }
 
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The repair that addresses the errors found, in the order to run it.</summary>
+    private static string Remedy(HashSet<CheckProblemKind> kinds)
+    {
+        if (kinds.Overlaps([CheckProblemKind.BlobDamaged, CheckProblemKind.PackDamaged]))
+        {
+            // Only reading every blob finds which ones are damaged; an index rebuilt from headers alone would keep them.
+            return "run 'backup repair index --read-data', then 'backup repair snapshots'.";
+        }
+
+        if (kinds.Overlaps([CheckProblemKind.IndexDamaged, CheckProblemKind.PackMissing, CheckProblemKind.IndexEntryOutOfRange, CheckProblemKind.PackHeaderMismatch, CheckProblemKind.TreeMissing, CheckProblemKind.TreeDamaged, CheckProblemKind.BlobMissing]))
+        {
+            return "run 'backup repair index', then 'backup repair snapshots'.";
+        }
+
+        return kinds.SetEquals([CheckProblemKind.SnapshotDamaged]) ? "run 'backup repair snapshots'." : "see 'backup repair --help'.";
     }
 }

@@ -106,6 +106,11 @@ internal static class ForgetCommand
             }
 
             var runPrune = context.Get(prune);
+            if (!runPrune && (context.Get(repackThreshold) is not null || context.Get(unindexedGrace) is not null))
+            {
+                throw new CliUsageException("--repack-threshold and --unindexed-grace only apply with --prune; add --prune, or run 'backup prune' with them.");
+            }
+
             var pruneOptions = runPrune ? PruneCommand.Options(context, repackThreshold, unindexedGrace, repackSmall: false, dryRun: false) : null;
 
             // Neither forget nor prune reads through the loaded index (prune reads the index objects itself): not loaded.
@@ -118,7 +123,7 @@ internal static class ForgetCommand
 
             if (!context.Json)
             {
-                await WriteAsync(context.Output, policy, result).ConfigureAwait(false);
+                await WriteAsync(context.Output, policy, result, pruneFollows: runPrune && !isDryRun).ConfigureAwait(false);
             }
 
             Backup.Core.Maintenance.PruneResult? pruned = null;
@@ -151,7 +156,7 @@ internal static class ForgetCommand
         return command;
     }
 
-    private static async Task WriteAsync(OutputWriter output, RetentionPolicy policy, RetentionResult result)
+    private static async Task WriteAsync(OutputWriter output, RetentionPolicy policy, RetentionResult result, bool pruneFollows)
     {
         await output.LineAsync($"Policy: {policy}").ConfigureAwait(false);
         foreach (var group in result.Groups)
@@ -171,7 +176,7 @@ internal static class ForgetCommand
         await output.LineAsync(string.Empty).ConfigureAwait(false);
         await output.LineAsync(result.DryRun
             ? $"Dry run: would keep {kept} and remove {removed} snapshot(s); nothing was deleted."
-            : $"Kept {kept} and removed {result.Deleted} snapshot(s)." + (result.Deleted > 0 ? " Run 'backup prune' to free their data." : "")).ConfigureAwait(false);
+            : $"Kept {kept} and removed {result.Deleted} snapshot(s)." + (result.Deleted > 0 && !pruneFollows ? " Run 'backup prune' to free their data." : "")).ConfigureAwait(false);
         foreach (var locked in result.Locked)
         {
             await output.LineAsync($"Locked by the storage, kept: {locked.Key} {PruneCommand.LockedUntil(locked)}").ConfigureAwait(false);

@@ -67,7 +67,7 @@ internal static class RepairCommand
 
         foreach (var dropped in result.Dropped)
         {
-            await context.Output.LineAsync((result.DryRun ? "would drop: " : "dropped: ") + dropped).ConfigureAwait(false);
+            await context.Output.InfoAsync((result.DryRun ? "would drop: " : "dropped: ") + dropped).ConfigureAwait(false);
         }
 
         var would = result.DryRun ? "would be " : "";
