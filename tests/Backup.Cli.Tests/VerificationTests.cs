@@ -61,9 +61,25 @@ public sealed class VerificationTests : IDisposable
 
         check.ExitCode.Should().Be(4, check.Stderr);
         check.Stdout.Should().Contain(Path.GetFileName(pack)).And.Contain("PackMissing");
-        check.Stderr.Should().Contain("backup: error: check found");
+        check.Stderr.Should().Contain("backup: error: check found").And.Contain("run 'backup repair index', then 'backup repair snapshots'");
         json.ExitCode.Should().Be(4);
         JsonDocument.Parse(json.Stdout).RootElement.GetProperty("success").GetBoolean().Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_damaged_blob_found_by_reading_the_data_names_the_repair_that_reads_it_too()
+    {
+        await CreateAsync();
+        var pack = Directory.EnumerateFiles(Path.Combine(_cli.Repository, "data"), "*", SearchOption.AllDirectories).MaxBy(f => new FileInfo(f).Length)!;
+        var bytes = await File.ReadAllBytesAsync(pack);
+        bytes[100] ^= 0xFF;
+        await File.WriteAllBytesAsync(pack, bytes);
+
+        var check = await _cli.RunAsync("check", "--read-data");
+
+        check.ExitCode.Should().Be(4, check.Stderr);
+        check.Stdout.Should().Contain("BlobDamaged");
+        check.Stderr.Should().Contain("run 'backup repair index --read-data', then 'backup repair snapshots'", "an index rebuilt from the headers alone would keep the damaged blob");
     }
 
     [Fact]

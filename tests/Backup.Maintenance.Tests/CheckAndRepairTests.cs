@@ -102,6 +102,35 @@ public class CheckAndRepairTests
         named.Should().BeEquivalentTo(snapshots.Select(s => RepositoryLayout.SnapshotKey(s.Id)), "a restore of any of them misses the lost data: {0}", string.Join("; ", check.Problems));
     }
 
+    /// <summary>
+    /// A client that may only append can store a snapshot of any depth: naming its damage must not recurse once per
+    /// level (a stack overflow ends the process, hiding every other finding).
+    /// </summary>
+    [Fact]
+    public async Task Damage_at_the_bottom_of_a_very_deep_tree_is_named_without_exhausting_the_stack()
+    {
+        var target = new InMemoryTarget();
+        const int Depth = 20_000;
+        await using (var repository = await BackupRepository.InitAsync(target, Credentials, Options))
+        {
+            await using var writer = repository.CreateWriter(1);
+            var missing = BlobId.Sha256([1, 2, 3]);
+            var tree = await writer.AddBlobAsync(Backup.Core.Snapshots.TreeCodec.Serialize(new Backup.Core.Snapshots.Tree([new Backup.Core.Snapshots.TreeNode { Name = "f", Type = Backup.Core.Snapshots.NodeType.File, Size = 3, Content = [missing] }])), BlobType.Tree);
+            for (var i = 0; i < Depth; i++)
+            {
+                tree = await writer.AddBlobAsync(Backup.Core.Snapshots.TreeCodec.Serialize(new Backup.Core.Snapshots.Tree([new Backup.Core.Snapshots.TreeNode { Name = "d", Type = Backup.Core.Snapshots.NodeType.Directory, Subtree = tree }])), BlobType.Tree);
+            }
+
+            await writer.CompleteAsync();
+            await repository.Snapshots.SaveAsync(new Backup.Core.Snapshots.Snapshot { Hostname = "h", SourceKind = "files", Tree = tree, Time = DateTimeOffset.UtcNow });
+        }
+
+        var check = await CheckAsync(target, readData: false);
+
+        check.Problems.Should().ContainSingle(p => p.Kind == CheckProblemKind.BlobMissing)
+            .Which.Message.Should().StartWith("File '/" + string.Concat(Enumerable.Repeat("d/", Depth)) + "f' misses 1 of its 1 chunks");
+    }
+
     [Fact]
     public async Task A_truncated_index_is_found_and_rebuilt_from_the_packs()
     {

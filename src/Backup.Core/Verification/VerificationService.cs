@@ -299,16 +299,17 @@ public sealed class VerificationService
         }
 
         // Trees and chunks shared between snapshots are checked once. What is wrong is recorded per tree (a tree
-        // missing or damaged, a file missing chunks), and named afterwards for every snapshot that reaches it.
+        // missing or damaged, a file missing chunks), with every link from a tree to a subtree (two ordinals, 8 bytes),
+        // so that afterwards every snapshot reaching damage is named at each path that reaches it.
         var marks = new BlobMarks(scan.Index.Count);
         var damage = new TreeDamage();
         long trees = 0, dataBlobs = 0, done = 0;
-        var batch = new List<BlobId>(TreeBatchSize);
+        var batch = new List<(BlobId Tree, int Ordinal)>(TreeBatchSize);
         var loaded = new (Tree? Tree, string? Error)[TreeBatchSize];
         foreach (var snapshot in snapshots)
         {
-            var pending = new Stack<BlobId>();
-            pending.Push(snapshot.Tree);
+            var pending = new Stack<(BlobId Tree, int Parent)>();
+            pending.Push((snapshot.Tree, -1));
             while (pending.Count > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -317,14 +318,26 @@ public sealed class VerificationService
                 batch.Clear();
                 while (pending.Count > 0 && batch.Count < TreeBatchSize)
                 {
-                    var treeId = pending.Pop();
+                    var (treeId, parent) = pending.Pop();
                     if (!scan.Index.TryGetOrdinal(treeId, out var ordinal, out _))
                     {
                         damage.Broken[treeId] = "missing from the index";
+                        if (parent >= 0)
+                        {
+                            damage.Seeds.Add(parent);
+                        }
+
+                        continue;
                     }
-                    else if (marks.TryMark(ordinal))
+
+                    if (parent >= 0)
                     {
-                        batch.Add(treeId);
+                        damage.Links.Add(((long)parent << 32) | (uint)ordinal);
+                    }
+
+                    if (marks.TryMark(ordinal))
+                    {
+                        batch.Add((treeId, ordinal));
                     }
                 }
 
@@ -332,7 +345,7 @@ public sealed class VerificationService
                 {
                     try
                     {
-                        loaded[i] = (await scan.LoadTreeAsync(batch[i], ct).ConfigureAwait(false), null);
+                        loaded[i] = (await scan.LoadTreeAsync(batch[i].Tree, ct).ConfigureAwait(false), null);
                     }
                     catch (RepositoryCorruptException ex)
                     {
@@ -342,12 +355,13 @@ public sealed class VerificationService
 
                 for (var b = 0; b < batch.Count; b++)
                 {
-                    var treeId = batch[b];
+                    var (treeId, ordinal) = batch[b];
                     var (tree, error) = loaded[b];
                     loaded[b] = default;
                     if (tree is null)
                     {
                         damage.Broken[treeId] = "damaged: " + error;
+                        damage.Seeds.Add(ordinal);
                         continue;
                     }
 
@@ -356,7 +370,7 @@ public sealed class VerificationService
                     {
                         if (node.Subtree is { } subtree)
                         {
-                            pending.Push(subtree);
+                            pending.Push((subtree, ordinal));
                         }
 
                         var missing = 0;
@@ -379,6 +393,7 @@ public sealed class VerificationService
                         if (missing > 0)
                         {
                             damage.AddFile(treeId, node.Name, $"misses {missing} of its {node.Content!.Count} chunks (first {firstMissing.ToShortString()})");
+                            damage.Seeds.Add(ordinal);
                         }
                     }
                 }
@@ -387,7 +402,7 @@ public sealed class VerificationService
             progress?.Report(new CheckProgress { Phase = "snapshots", Done = ++done, Total = snapshots.Count, BytesRead = 0 });
         }
 
-        if (damage.Any)
+        if (damage.Broken.Count > 0 || damage.Files.Count > 0)
         {
             await ReportDamageAsync(scan, snapshots, damage, problems, cancellationToken).ConfigureAwait(false);
         }
@@ -397,51 +412,39 @@ public sealed class VerificationService
 
     /// <summary>
     /// Names every snapshot that reaches damage, at each path it reaches it by: a tree shared by later snapshots is
-    /// checked only once, but a restore of any of them would miss what it misses. Runs only when something was found,
-    /// and reads again only the trees it must to learn which lead to damage.
+    /// checked only once, but a restore of any of them would miss what it misses. Runs only when something was found:
+    /// the trees that lead to damage are marked from the recorded links, upwards without recursion, and only they are
+    /// read again (for the names of their entries).
     /// </summary>
     private static async Task ReportDamageAsync(RepositoryScan scan, List<Snapshot> snapshots, TreeDamage damage, ConcurrentQueue<CheckProblem> problems, CancellationToken cancellationToken)
     {
-        // Per tree: null when nothing below it is damaged, else its subtrees that lead to damage (by name).
-        var leads = new Dictionary<BlobId, List<(BlobId Tree, string Name)>?>();
-        async Task<bool> LeadsToDamageAsync(BlobId treeId)
+        var parents = new Dictionary<int, List<int>>();
+        foreach (var link in damage.Links)
         {
-            if (damage.Broken.ContainsKey(treeId))
+            var child = (int)(uint)link;
+            if (!parents.TryGetValue(child, out var list))
             {
-                return true;
+                parents[child] = list = [];
             }
 
-            if (leads.TryGetValue(treeId, out var known))
-            {
-                return known is not null || damage.Files.ContainsKey(treeId);
-            }
-
-            leads[treeId] = null; // a tree cannot contain itself (IDs are hashes of content), but be safe
-            Tree tree;
-            try
-            {
-                tree = await scan.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RepositoryCorruptException ex)
-            {
-                // Read once already; unreadable now (storage changed meanwhile): as damaged as it would have been then.
-                damage.Broken[treeId] = "damaged: " + ex.Message;
-                return true;
-            }
-
-            List<(BlobId, string)>? below = null;
-            foreach (var node in tree.Nodes)
-            {
-                if (node.Subtree is { } subtree && await LeadsToDamageAsync(subtree).ConfigureAwait(false))
-                {
-                    (below ??= []).Add((subtree, node.Name));
-                }
-            }
-
-            leads[treeId] = below;
-            return below is not null || damage.Files.ContainsKey(treeId);
+            list.Add((int)(link >> 32));
         }
 
+        var leads = new BlobMarks(scan.Index.Count);
+        var rising = new Stack<int>(damage.Seeds);
+        while (rising.Count > 0)
+        {
+            var ordinal = rising.Pop();
+            if (leads.TryMark(ordinal))
+            {
+                foreach (var parent in parents.GetValueOrDefault(ordinal) ?? [])
+                {
+                    rising.Push(parent);
+                }
+            }
+        }
+
+        var read = new Dictionary<BlobId, IReadOnlyList<TreeNode>>();
         foreach (var snapshot in snapshots)
         {
             var snapshotKey = RepositoryLayout.SnapshotKey(snapshot.Id);
@@ -457,7 +460,7 @@ public sealed class VerificationService
                     continue;
                 }
 
-                if (!await LeadsToDamageAsync(treeId).ConfigureAwait(false))
+                if (!scan.Index.TryGetOrdinal(treeId, out var ordinal, out _) || !leads.IsMarked(ordinal))
                 {
                     continue;
                 }
@@ -467,15 +470,33 @@ public sealed class VerificationService
                     problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.BlobMissing, Object = snapshotKey, Message = $"File '{path}{name}' {what}." });
                 }
 
-                foreach (var (subtree, name) in leads[treeId] ?? [])
+                if (!read.TryGetValue(treeId, out var nodes))
                 {
-                    pending.Push((subtree, $"{path}{name}/"));
+                    try
+                    {
+                        read[treeId] = nodes = (await scan.LoadTreeAsync(treeId, cancellationToken).ConfigureAwait(false)).Nodes;
+                    }
+                    catch (RepositoryCorruptException ex)
+                    {
+                        // Read once already; unreadable now (storage changed meanwhile): as damaged as it would have been then.
+                        damage.Broken[treeId] = "damaged: " + ex.Message;
+                        pending.Push((treeId, path));
+                        continue;
+                    }
+                }
+
+                foreach (var node in nodes)
+                {
+                    if (node.Subtree is { } subtree && (damage.Broken.ContainsKey(subtree) || (scan.Index.TryGetOrdinal(subtree, out var child, out _) && leads.IsMarked(child))))
+                    {
+                        pending.Push((subtree, $"{path}{node.Name}/"));
+                    }
                 }
             }
         }
     }
 
-    /// <summary>What the walk of the snapshots found wrong, per tree.</summary>
+    /// <summary>What the walk of the snapshots found wrong, per tree, and how trees link.</summary>
     private sealed class TreeDamage
     {
         /// <summary>Trees missing from the index or unreadable, with why ("missing from the index", "damaged: …").</summary>
@@ -484,7 +505,11 @@ public sealed class VerificationService
         /// <summary>Per tree, its files that miss chunks, with what they miss.</summary>
         public Dictionary<BlobId, List<(string Name, string What)>> Files { get; } = [];
 
-        public bool Any => Broken.Count > 0 || Files.Count > 0;
+        /// <summary>The ordinals of trees that hold damage themselves: a damaged or missing subtree, or a file missing chunks.</summary>
+        public HashSet<int> Seeds { get; } = [];
+
+        /// <summary>Every link from a tree to a subtree, as parent ordinal (high 32 bits) and child ordinal.</summary>
+        public List<long> Links { get; } = [];
 
         public void AddFile(BlobId tree, string name, string what)
         {
