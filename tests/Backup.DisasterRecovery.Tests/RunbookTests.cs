@@ -93,14 +93,17 @@ public sealed class RunbookTests
             .Replace("paths: [/srv/uploads], schedule", "paths: [\"/srv/up\\nrm -rf / #\"], schedule", StringComparison.Ordinal)
             .Replace("directory: /srv/uploads-restored, paths: [/srv/uploads/public]", "directory: /srv/uploads-restored", StringComparison.Ordinal)
             .Replace("secretHeaders: { Authorization: \"env:DNS_TOKEN\" }", "secretHeaders: { \"A$(touch /tmp/pwned)\": \"env:X}$(touch /tmp/pwned)\" }", StringComparison.Ordinal)
-            .Replace("offsite: { location: \"s3://dr-bucket/shop\", passwordEnvironmentVariable: OFFSITE_PASSWORD,", "offsite: { location: \"s3://dr-bucket/shop\", passwordEnvironmentVariable: \"X}$(touch /tmp/pwned)\",", StringComparison.Ordinal);
+            .Replace("offsite: { location: \"s3://dr-bucket/shop\", passwordEnvironmentVariable: OFFSITE_PASSWORD,", "offsite: { location: \"s3://dr-bucket/shop\", passwordEnvironmentVariable: \"X}$(touch /tmp/pwned)\",", StringComparison.Ordinal)
+            .Replace("description: The web shop and its orders.", "description: \"The web shop.\\n```sh\\nrm -rf ~\\n```\"", StringComparison.Ordinal);
         var plan = RecoveryPlanLoader.Parse(hostile, json: false, "plan.yaml", "/");
 
         var markdown = RecoveryRunbook.ToMarkdown(plan);
 
         var lines = markdown.Split('\n');
-        lines.Should().NotContain(l => l.TrimStart().StartsWith("rm -rf", StringComparison.Ordinal), "the path's line break stays inside its comment");
+        lines.Should().NotContain(l => l.TrimStart().StartsWith("rm -rf /", StringComparison.Ordinal), "the path's line break stays inside its comment");
         markdown.Should().Contain("/srv/up\\u000arm -rf / # lands in");
+        lines.Should().NotContain("```sh", "a description cannot open a code block of its own (the runbook's own are indented in their step)");
+        lines.Should().Contain("\\`\\`\\`sh", "the description's fence is shown, not rendered");
         lines.Where(l => l.Contains("touch /tmp/pwned", StringComparison.Ordinal)).Should().OnlyContain(
             l => !l.Contains("\"A$(", StringComparison.Ordinal) && !l.Contains("${X}", StringComparison.Ordinal) && !l.Contains("\"${X}$(", StringComparison.Ordinal) && !l.Contains("\"<", StringComparison.Ordinal),
             "names the shell would act on appear only single-quoted, as placeholders");

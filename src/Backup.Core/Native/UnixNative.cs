@@ -118,6 +118,13 @@ internal static partial class UnixNative
         return handle;
     }
 
+    /// <summary>
+    /// Takes an exclusive advisory lock on an open file without waiting (flock LOCK_EX | LOCK_NB, the lock .NET takes
+    /// for FileShare.None); false when it is held elsewhere or cannot be taken at all (on NFS a read-only handle cannot
+    /// lock): either way, the file must be treated as in use. The lock goes with the handle.
+    /// </summary>
+    public static bool TryLockExclusive(SafeFileHandle file) => flock(file, 2 | 4) == 0;
+
     /// <summary>Opens for reading exactly the file <paramref name="reference"/> refers to, however its path has changed since.</summary>
     /// <returns>The handle, or null when it cannot be reopened (no /proc, or no permission).</returns>
     public static SafeFileHandle? ReopenForReading(SafeFileHandle reference) =>
@@ -420,6 +427,9 @@ internal static partial class UnixNative
 
     [LibraryImport("libc")]
     private static partial int posix_fadvise(SafeFileHandle fd, long offset, long length, int advice);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int flock(SafeFileHandle fd, int operation);
 
     /// <summary>struct open_how of openat2(2).</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -97,13 +97,15 @@ public sealed class RepositoryCopier
 
             await using var writer = destinationOperation.CreateWriter();
 
-            // From a remote store the chunks are planned first and read per pack, not one request each.
-            await using var batches = _source.Blobs.ReadsAreRemote ? new PackBatchReader(_source.Blobs) : null;
+            // From a remote store the chunks are planned first and read per pack, not one request each: those of each
+            // tree the copy will read, which is not one an earlier snapshot of this run copied, and once.
+            await using var batches = _source.Blobs.ReadsAreRemote && !copiedTrees.ContainsKey(snapshot.Tree) ? new PackBatchReader(_source.Blobs) : null;
             Dictionary<BlobId, IReadOnlyList<TreeNode>> trees = [];
             if (batches is not null)
             {
                 var root = await _source.Snapshots.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
-                trees = await ContentPlanner.PlanAsync(_source.Blobs, batches, root.Nodes, [], skip: null, skipTree: copiedTrees.ContainsKey, cancellationToken).ConfigureAwait(false);
+                var planned = new HashSet<BlobId> { snapshot.Tree };
+                trees = await ContentPlanner.PlanAsync(_source.Blobs, batches, root.Nodes, [], skip: null, skipTree: t => copiedTrees.ContainsKey(t) || !planned.Add(t), cancellationToken).ConfigureAwait(false);
                 trees[snapshot.Tree] = root.Nodes;
                 batches.Start();
             }

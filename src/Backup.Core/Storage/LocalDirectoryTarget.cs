@@ -294,7 +294,8 @@ public sealed class LocalDirectoryTarget : IStagingTarget
     /// </summary>
     internal static void RemoveAbandoned(string tempDirectory)
     {
-        if (!UnixNative.IsSupported && !OperatingSystem.IsWindows())
+        // Without file locking (switched off for this process), a live writer's file looks as free as an abandoned one.
+        if ((!UnixNative.IsSupported && !OperatingSystem.IsWindows()) || Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING") is "1" or "true")
         {
             return;
         }
@@ -321,22 +322,19 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         {
             if (OperatingSystem.IsWindows())
             {
-                // Opened only if no writer has it open; deleted when closed.
-                using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None, 1, FileOptions.DeleteOnClose))
+                // Opened only if no writer has it open, and not through a link (DeleteOnClose would delete its target).
+                if (!File.GetAttributes(path).HasFlag(FileAttributes.ReparsePoint))
                 {
+                    using (new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None, 1, FileOptions.DeleteOnClose))
+                    {
+                    }
                 }
 
                 return;
             }
 
             using var file = UnixNative.OpenContent(path, follow: false, out _);
-            if (file is null || UnixNative.Stat(file) is not { FileType: UnixStat.Regular })
-            {
-                return;
-            }
-
-            // The same file again, whatever the name points at by now, with the lock its writer would hold.
-            using (new FileStream($"/proc/self/fd/{file.DangerousGetHandle()}", FileMode.Open, FileAccess.Read, FileShare.None))
+            if (file is not null && UnixNative.Stat(file) is { FileType: UnixStat.Regular } && UnixNative.TryLockExclusive(file))
             {
                 File.Delete(path);
             }

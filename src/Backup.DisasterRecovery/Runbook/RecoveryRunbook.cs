@@ -49,7 +49,7 @@ public static class RecoveryRunbook
         text.AppendLine();
         if (!string.IsNullOrWhiteSpace(system.Description))
         {
-            text.AppendLine(system.Description.Trim());
+            text.AppendLine(ShellText.Prose(system.Description.Trim()));
             text.AppendLine();
         }
 

@@ -41,5 +41,12 @@ internal static class ShellText
     public static string OneLine(string line) =>
         line.Any(IsLineBreaking) ? string.Concat(line.Select(c => IsLineBreaking(c) ? $"\\u{(int)c:x4}" : c.ToString())) : line;
 
+    /// <summary>
+    /// Free text of several lines (a system's description): its line breaks stay, but no other control character, and
+    /// no code fence, which would open a block of "commands to type" the plan's author did not write as a step.
+    /// </summary>
+    public static string Prose(string text) =>
+        string.Join('\n', text.Split('\n').Select(line => OneLine(line.TrimEnd('\r')).Replace("```", "\\`\\`\\`", StringComparison.Ordinal).Replace("~~~", "\\~\\~\\~", StringComparison.Ordinal)));
+
     private static bool IsLineBreaking(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
 }

@@ -93,6 +93,7 @@ public sealed partial class PostgreSqlRestorer
         int serverVersionNum;
         string? pgOptions;
         var created = false;
+        uint? createdOid = null;
         await using (var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false))
         {
             serverVersionNum = await PgServer.GetServerVersionNumAsync(admin, cancellationToken).ConfigureAwait(false);
@@ -115,6 +116,8 @@ public sealed partial class PostgreSqlRestorer
                 // template0: a restore must not inherit objects someone added to template1.
                 await using var create = new NpgsqlCommand($"CREATE DATABASE {PgServer.QuoteIdentifier(target)} TEMPLATE template0", admin);
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await using var identify = new NpgsqlCommand("SELECT oid FROM pg_database WHERE datname = $1", admin) { Parameters = { new() { Value = target } } };
+                createdOid = await identify.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as uint?;
                 created = true;
             }
         }
@@ -142,9 +145,27 @@ public sealed partial class PostgreSqlRestorer
             var state = await FailedRestore.SettleAsync(target, created, transactional: format is "copy-binary" or "plain", async ct =>
             {
                 await using var admin = await server.OpenAsync("postgres", ct).ConfigureAwait(false);
-                // FORCE: a tool's session that has not quite ended yet would otherwise keep the database from going.
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(target)} WITH (FORCE)", admin);
+
+                // Only the database this restore created: by then another restore may have replaced one of that name.
+                await using (var identify = new NpgsqlCommand("SELECT oid FROM pg_database WHERE datname = $1", admin) { Parameters = { new() { Value = target } } })
+                {
+                    if (await identify.ExecuteScalarAsync(ct).ConfigureAwait(false) as uint? != createdOid)
+                    {
+                        return false;
+                    }
+                }
+
+                // A tool's session that has not quite ended yet would otherwise keep the database from going: FORCE
+                // (PostgreSQL 13) ends it, and before 13 it is ended by hand.
+                if (serverVersionNum < 130000)
+                {
+                    await using var end = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", admin) { Parameters = { new() { Value = target } } };
+                    await end.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(target)}{(serverVersionNum >= 130000 ? " WITH (FORCE)" : "")}", admin);
                 await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                return true;
             }).ConfigureAwait(false);
             Log.RestoreFailed(_logger, target, state);
             if (FailedRestore.Rephrase(ex, state) is { } rephrased)

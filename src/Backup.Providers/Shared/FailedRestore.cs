@@ -14,7 +14,11 @@ internal static class FailedRestore
     /// <paramref name="created"/>, otherwise partly restored, or unchanged when <paramref name="transactional"/> (one
     /// transaction that did not commit). The drop runs even when the caller's token was cancelled, bounded in time.
     /// </summary>
-    public static async Task<string> SettleAsync(string target, bool created, bool transactional, Func<CancellationToken, Task> drop)
+    /// <param name="target">The database.</param>
+    /// <param name="created">Whether this restore created it.</param>
+    /// <param name="transactional">Whether the restore ran as one transaction (which the failure rolled back).</param>
+    /// <param name="drop">Drops the database; false when it found the name taken by another database meanwhile, and left that alone.</param>
+    public static async Task<string> SettleAsync(string target, bool created, bool transactional, Func<CancellationToken, Task<bool>> drop)
     {
         if (!created)
         {
@@ -26,8 +30,9 @@ internal static class FailedRestore
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
-            await drop(timeout.Token).ConfigureAwait(false);
-            return $"The database '{target}' this restore had created was dropped again.";
+            return await drop(timeout.Token).ConfigureAwait(false)
+                ? $"The database '{target}' this restore had created was dropped again."
+                : $"The database '{target}' this restore had created was replaced by another of that name meanwhile, which was left alone.";
         }
         catch (Exception ex) when (ex is DbException or OperationCanceledException or TimeoutException)
         {

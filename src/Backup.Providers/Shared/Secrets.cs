@@ -69,8 +69,9 @@ internal static class Secrets
     /// </summary>
     private static void RemoveLeftovers()
     {
-        // Linux only: the check that an entry is a regular file before it is opened needs its open(2) flags.
-        if (!OperatingSystem.IsLinux())
+        // Linux only: the check that an entry is a regular file before it is opened needs its open(2) flags. And
+        // without file locking (switched off for this process) a file in use looks as free as a leftover.
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING") is "1" or "true")
         {
             return;
         }
@@ -101,14 +102,10 @@ internal static class Secrets
             // Anyone may create files in the temp directory: only a regular file under the name is opened, never
             // through a symlink and never a FIFO (whose open would wait for a writer forever).
             using var file = UnixFiles.OpenRegularFile(path);
-            if (file is null)
+            if (file is not null && UnixFiles.TryLockExclusive(file.SafeFileHandle))
             {
-                return;
+                File.Delete(path);
             }
-
-            // The same file again (whatever the name points at by now), with the exclusive lock its writer holds.
-            using var unused = new FileStream($"/proc/self/fd/{file.SafeFileHandle.DangerousGetHandle()}", FileMode.Open, FileAccess.Read, FileShare.None);
-            File.Delete(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -36,6 +36,16 @@ internal static partial class UnixFiles
         return null;
     }
 
+    /// <summary>
+    /// Takes an exclusive advisory lock on an open file without waiting (the lock .NET takes for FileShare.None);
+    /// false when it is held elsewhere or cannot be taken at all (on NFS a read-only handle cannot lock): either way,
+    /// the file must be treated as in use.
+    /// </summary>
+    public static bool TryLockExclusive(SafeFileHandle file) => flock(file, 2 | 4) == 0;
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int flock(SafeFileHandle fd, int operation);
 }

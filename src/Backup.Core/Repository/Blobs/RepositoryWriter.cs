@@ -105,32 +105,27 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     /// Stores a blob unless it is already stored; says whether this call queued it (false: stored already, or queued
     /// by an earlier call of this writer).
     /// </summary>
-    internal async ValueTask<(BlobId Id, bool Queued)> AddBlobIfNewAsync(ReadOnlyMemory<byte> content, BlobType type, CancellationToken cancellationToken)
+    internal ValueTask<(BlobId Id, bool Queued)> AddBlobIfNewAsync(ReadOnlyMemory<byte> content, BlobType type, CancellationToken cancellationToken) =>
+        AddAsync(content, type, preferSpeed: false, cancellationToken);
+
+    /// <summary>
+    /// Stores a blob unless it is already stored, encoded for speed when <paramref name="preferSpeed"/>
+    /// (<see cref="TransformContext.PreferSpeed"/>); copies <paramref name="content"/> only when it is new.
+    /// </summary>
+    internal async ValueTask<BlobId> AddBlobAsync(ReadOnlyMemory<byte> content, BlobType type, bool preferSpeed, CancellationToken cancellationToken) =>
+        (await AddAsync(content, type, preferSpeed, cancellationToken).ConfigureAwait(false)).Id;
+
+    private async ValueTask<(BlobId Id, bool Queued)> AddAsync(ReadOnlyMemory<byte> content, BlobType type, bool preferSpeed, CancellationToken cancellationToken)
     {
+        // Hashed where it lies, so a blob already stored (most of a re-backup) is never copied.
         var id = _blobs.ComputeId(content.Span);
         if (!Claim(id))
         {
             return (id, false);
         }
 
-        await QueueAsync(id, type, null, content, preferSpeed: false, cancellationToken).ConfigureAwait(false);
+        await QueueAsync(id, type, null, content, preferSpeed, cancellationToken).ConfigureAwait(false);
         return (id, true);
-    }
-
-    /// <summary>
-    /// Stores a blob unless it is already stored, encoded for speed when <paramref name="preferSpeed"/>
-    /// (<see cref="TransformContext.PreferSpeed"/>); copies <paramref name="content"/> only when it is new.
-    /// </summary>
-    internal async ValueTask<BlobId> AddBlobAsync(ReadOnlyMemory<byte> content, BlobType type, bool preferSpeed, CancellationToken cancellationToken)
-    {
-        // Hashed where it lies, so a blob already stored (most of a re-backup) is never copied.
-        var id = _blobs.ComputeId(content.Span);
-        if (Claim(id))
-        {
-            await QueueAsync(id, type, null, content, preferSpeed, cancellationToken).ConfigureAwait(false);
-        }
-
-        return id;
     }
 
     /// <summary>Waits for every queued blob, uploads the last pack, then writes the index. Call once.</summary>
@@ -172,15 +167,15 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Records blobs a snapshot references without adding them (a file unchanged since the parent snapshot), so a
-    /// lapsed lock's check covers their packs too.
-    /// </summary>
-    /// <summary>
     /// Whether a file's content may be referenced as the previous snapshot stored it, without reading the file: not
     /// when a chunk of it is in a pack that storage no longer holds (checked only when there is such a pack).
     /// </summary>
     internal bool CanReuse(IReadOnlyList<BlobId> ids) => _blobs.MissingPacks.Count == 0 || ids.All(id => _blobs.TryGetStored(id, out _));
 
+    /// <summary>
+    /// Records blobs a snapshot references without adding them (a file unchanged since the parent snapshot), so a
+    /// lapsed lock's check covers their packs too.
+    /// </summary>
     internal void NoteReused(IReadOnlyList<BlobId> ids)
     {
         if (_lock is null)
