@@ -288,6 +288,9 @@ public class CheckAndRepairTests
                 snapshot.Partial.Should().BeTrue();
                 snapshot.Tags.Should().Contain("repaired");
                 snapshot.Problems.Should().NotBeEmpty();
+                snapshot.Statistics.Files.Should().Be(files.Count, "a repaired snapshot counts the files it still holds");
+                snapshot.Statistics.TotalBytes.Should().Be(files.Values.Sum(f => (long)f.Length));
+                snapshot.Statistics.Errors.Should().Be(snapshot.Problems.Count, "each dropped entry is an error, as each unreadable one of the backup was");
             }
         }
 

@@ -510,8 +510,10 @@ public sealed class MaintenanceService
                 // An old snapshot under a retention lock stays beside its replacement; the next repair finds the
                 // replacement already stored and only retries the delete, so locked snapshots never multiply.
                 var stored = snapshots.Select(SnapshotContent).ToHashSet(StringComparer.Ordinal);
-                foreach (var (old, replacement) in replacements)
+                foreach (var (old, repaired) in replacements)
                 {
+                    // What is left is counted again: the old figures still counted the files that were dropped.
+                    var replacement = repaired with { Statistics = await RecountAsync(old, repaired, cancellationToken).ConfigureAwait(false) };
                     if (!stored.Contains(SnapshotContent(replacement)))
                     {
                         await _repository.Snapshots.SaveAsync(replacement, cancellationToken).ConfigureAwait(false);
@@ -538,6 +540,26 @@ public sealed class MaintenanceService
             Locked = locked,
             Duration = _time.GetElapsedTime(started),
         };
+    }
+
+    /// <summary>The statistics of a repaired snapshot: files, directories and bytes of what its tree still holds, and the entries dropped added to its errors.</summary>
+    private async Task<SnapshotStatistics> RecountAsync(Snapshot original, Snapshot repaired, CancellationToken cancellationToken)
+    {
+        long files = 0, directories = 0, bytes = 0;
+        await foreach (var (_, node) in SnapshotWalker.WalkAsync(_repository.Snapshots, repaired.Tree, cancellationToken).ConfigureAwait(false))
+        {
+            if (node.Type == NodeType.File)
+            {
+                files++;
+                bytes += node.Size;
+            }
+            else if (node.Type == NodeType.Directory)
+            {
+                directories++;
+            }
+        }
+
+        return repaired.Statistics with { Files = files, Directories = directories, TotalBytes = bytes, Errors = repaired.Statistics.Errors + (repaired.Problems.Count - original.Problems.Count) };
     }
 
     /// <summary>
