@@ -91,10 +91,12 @@ public class RepositoryCopierTests
         await File.WriteAllBytesAsync(Path.Combine(tree, "small", "a.txt"), changed);
         await new BackupService(source).BackupAsync(new FileSystemSource([tree]));
         var readBefore = destinationTarget.BytesGot;
+        var sourceBefore = sourceTarget.BytesGot;
         var nightly = await new RepositoryCopier(source, destination).CopyAsync();
 
         nightly.Copied.Should().ContainSingle();
         (destinationTarget.BytesGot - readBefore).Should().BeLessThan(big.Length / 4, "only the new blobs are read back, not the whole snapshot");
+        (sourceTarget.BytesGot - sourceBefore).Should().BeLessThan(big.Length / 4, "the copy starts from last night's: the unchanged big file is not read from the source again");
         var restore = Path.Combine(scratch.Path, "restore");
         await new RestoreService(destination).RestoreAsync(nightly.Copied[0], restore);
         (await File.ReadAllBytesAsync(Directory.GetFiles(restore, "a.txt", SearchOption.AllDirectories).Single())).ShouldEqualBytes(changed);
@@ -105,6 +107,34 @@ public class RepositoryCopierTests
         var sourceReadBefore = sourceTarget.BytesGot;
         (await new RepositoryCopier(source, second).CopyAsync()).Copied.Should().HaveCount(2);
         (sourceTarget.BytesGot - sourceReadBefore).Should().BeLessThan(big.Length + (big.Length / 2), "the second snapshot's big directory is the first one's");
+    }
+
+    /// <summary>
+    /// Someone who may write to the destination (they hold its key) but not the source's key forges a "copy" whose
+    /// tree is other data: the next copy must not start from it, or unchanged files would get that data.
+    /// </summary>
+    [Fact]
+    public async Task A_forged_earlier_copy_in_the_destination_is_not_trusted_as_a_starting_point()
+    {
+        await using var source = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        await using var destination = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        var genuine = TestRepository.RandomBytes(300_000, seed: 81);
+        var first = (await TestRepository.BackupBytesAsync(source, "data.bin", genuine)).Snapshot;
+        var copy = (await new RepositoryCopier(source, destination).CopyAsync()).Copied.Single();
+
+        // Other data under the same name in the destination, presented as a later copy of the same source tree.
+        var other = (await TestRepository.BackupBytesAsync(destination, "data.bin", TestRepository.RandomBytes(300_000, seed: 82))).Snapshot;
+        var forgedMetadata = new Dictionary<string, string>(copy.Metadata)
+        {
+            [RepositoryCopier.OriginContentKey] = $"{source.Config.Id}:{first.Tree}:1",
+            ["copied-proof"] = copy.Metadata["copied-proof"],
+        };
+        await destination.Snapshots.SaveAsync(copy with { Tree = other.Tree, Time = copy.Time.AddTicks(1), Metadata = forgedMetadata });
+
+        var second = (await TestRepository.BackupBytesAsync(source, "data.bin", genuine, new() { Level = Backup.Core.Snapshots.BackupLevel.Incremental })).Snapshot;
+        var result = await new RepositoryCopier(source, destination).CopyAsync([second]);
+
+        (await TestRepository.RestoreAsync(destination, result.Copied.Single())).ShouldEqualBytes(genuine, "the forged copy's proof does not hold for its tree");
     }
 
     [Fact]

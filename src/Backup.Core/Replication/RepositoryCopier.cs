@@ -17,8 +17,10 @@ namespace Backup.Core.Replication;
 /// <remarks>
 /// Resumable: a copied snapshot records its origin (<see cref="OriginKey"/>), so running the copy again skips it,
 /// and blobs an interrupted run already uploaded are found by the destination's index (packs without an index
-/// are read back by header on open). Verified: after each snapshot is written, every blob it references is read
-/// back from the destination and checked against its ID.
+/// are read back by header on open). Incremental: a snapshot whose host and paths an earlier copy holds starts from
+/// that copy, as a backup starts from its parent, so a nightly copy reads from the source only what changed.
+/// Verified: after each snapshot is written, every blob this copy stored is read back from the destination and
+/// checked against its ID.
 /// </remarks>
 public sealed class RepositoryCopier
 {
@@ -31,6 +33,14 @@ public sealed class RepositoryCopier
     /// copied is recognised as copied already.
     /// </summary>
     public const string OriginContentKey = "copied-content";
+
+    /// <summary>
+    /// The snapshot metadata key of a copy's proof that its tree is the copy of its source's tree: a keyed hash, under
+    /// the source's key, of both trees' IDs. The destination's trees are named by their content, so the proof binds
+    /// the whole copy; a later copy trusts an earlier one as its starting point only with a valid proof, which someone
+    /// who may write to the destination but holds no source key cannot make.
+    /// </summary>
+    private const string ProofKey = "copied-proof";
 
     private readonly BackupRepository _source;
     private readonly BackupRepository _destination;
@@ -59,6 +69,7 @@ public sealed class RepositoryCopier
         var started = _time.GetTimestamp();
         var wanted = snapshots?.ToList() ?? await _source.Snapshots.ListAsync(null, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
         var present = new HashSet<string>(StringComparer.Ordinal);
+        var earlier = new List<EarlierCopy>();
         await foreach (var existing in _destination.Snapshots.ListAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
         {
             if (existing.Metadata.TryGetValue(OriginKey, out var origin))
@@ -69,6 +80,11 @@ public sealed class RepositoryCopier
             if (existing.Metadata.TryGetValue(OriginContentKey, out var content))
             {
                 present.Add(content);
+            }
+
+            if (EarlierCopyOf(existing) is { } earlierCopy)
+            {
+                earlier.Add(earlierCopy);
             }
         }
 
@@ -97,9 +113,14 @@ public sealed class RepositoryCopier
 
             await using var writer = destinationOperation.CreateWriter();
 
+            // An earlier copy of the same host's same paths is where this one starts: what is unchanged since is
+            // taken from it, not read from the source again (as a backup starts from its parent snapshot).
+            var parent = earlier.Where(e => e.Matches(snapshot)).OrderBy(e => e.Time > snapshot.Time).ThenByDescending(e => e.Time).FirstOrDefault();
+
             // From a remote store the chunks are planned first and read per pack, not one request each: those of each
-            // tree the copy will read, which is not one an earlier snapshot of this run copied, and once.
-            await using var batches = _source.Blobs.ReadsAreRemote && !copiedTrees.ContainsKey(snapshot.Tree) ? new PackBatchReader(_source.Blobs) : null;
+            // tree the copy will read, which is not one an earlier snapshot of this run copied, and once. With an
+            // earlier copy to start from, only what changed is read, one chunk at a time.
+            await using var batches = _source.Blobs.ReadsAreRemote && parent is null && !copiedTrees.ContainsKey(snapshot.Tree) ? new PackBatchReader(_source.Blobs) : null;
             Dictionary<BlobId, IReadOnlyList<TreeNode>> trees = [];
             if (batches is not null)
             {
@@ -112,7 +133,8 @@ public sealed class RepositoryCopier
 
             var added = new List<BlobId>();
             var treesOfThisCopy = new Dictionary<BlobId, BlobId>();
-            var tree = await CopyTreeAsync(snapshot.Tree, writer, batches, trees, copiedTrees, treesOfThisCopy, added, cancellationToken).ConfigureAwait(false);
+            var walk = new CopyWalk(writer, batches, trees, copiedTrees, treesOfThisCopy, added);
+            var tree = await CopyTreeAsync(snapshot.Tree, parent?.SourceTree, parent?.DestinationTree, walk, cancellationToken).ConfigureAwait(false);
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await VerifyAddedAsync(snapshot, added, cancellationToken).ConfigureAwait(false);
             foreach (var (from, to) in treesOfThisCopy)
@@ -120,9 +142,10 @@ public sealed class RepositoryCopier
                 copiedTrees.TryAdd(from, to);
             }
 
-            var metadata = new Dictionary<string, string>(snapshot.Metadata) { [OriginKey] = origin, [OriginContentKey] = content };
+            var metadata = new Dictionary<string, string>(snapshot.Metadata) { [OriginKey] = origin, [OriginContentKey] = content, [ProofKey] = ProofOf(snapshot.Tree, tree) };
             var saved = await _destination.Snapshots.SaveAsync(snapshot with { Tree = tree, Parent = null, Metadata = metadata }, writer, cancellationToken).ConfigureAwait(false);
             copied.Add(saved);
+            earlier.Add(new EarlierCopy(saved.Hostname, saved.SourceKind, saved.Paths, saved.Time, snapshot.Tree, tree));
             blobsAdded += writer.BlobsAdded;
             bytesStored += writer.BytesStored;
             progress?.Report(saved);
@@ -133,56 +156,152 @@ public sealed class RepositoryCopier
 
     /// <summary>
     /// Copies a tree and what it references, re-encoded and re-keyed for the destination; records what this writer
-    /// queued in <paramref name="added"/> (the rest the destination held already) and every tree it copied.
+    /// queued (the rest the destination held already) and every tree it copied. With the same directory of an earlier
+    /// copy (<paramref name="earlierSource"/> in the source, <paramref name="earlierCopy"/> its copy), an unchanged
+    /// subtree is that copy's, and an unchanged file that copy's chunks, without reading the source.
     /// </summary>
-    private async Task<BlobId> CopyTreeAsync(BlobId sourceTree, RepositoryWriter writer, PackBatchReader? batches, Dictionary<BlobId, IReadOnlyList<TreeNode>> trees, Dictionary<BlobId, BlobId> copiedBefore, Dictionary<BlobId, BlobId> copiedNow, List<BlobId> added, CancellationToken cancellationToken)
+    private async Task<BlobId> CopyTreeAsync(BlobId sourceTree, BlobId? earlierSource, BlobId? earlierCopy, CopyWalk walk, CancellationToken cancellationToken)
     {
-        if (copiedBefore.TryGetValue(sourceTree, out var done) || copiedNow.TryGetValue(sourceTree, out done))
+        if (walk.CopiedBefore.TryGetValue(sourceTree, out var done) || walk.CopiedNow.TryGetValue(sourceTree, out done))
         {
             return done;
         }
 
-        var treeNodes = trees.Remove(sourceTree, out var planned) ? planned : (await _source.Snapshots.LoadTreeAsync(sourceTree, cancellationToken).ConfigureAwait(false)).Nodes;
+        if (earlierSource == sourceTree && earlierCopy is { } unchanged && _destination.Blobs.TryGetStored(unchanged, out _))
+        {
+            walk.Writer.NoteReused([unchanged]);
+            walk.CopiedNow[sourceTree] = unchanged;
+            return unchanged;
+        }
+
+        var treeNodes = walk.Trees.Remove(sourceTree, out var planned) ? planned : (await _source.Snapshots.LoadTreeAsync(sourceTree, cancellationToken).ConfigureAwait(false)).Nodes;
+        var before = earlierSource is { } es && earlierCopy is { } ec ? await PairAsync(es, ec, cancellationToken).ConfigureAwait(false) : null;
         var nodes = new List<TreeNode>(treeNodes.Count);
         using var buffer = new PooledBufferWriter(4096, _source.Blobs.BufferPool);
         foreach (var node in treeNodes)
         {
             var copy = node;
+            var previous = before?.GetValueOrDefault(node.Name);
             if (node.Subtree is { } subtree)
             {
-                copy = copy with { Subtree = await CopyTreeAsync(subtree, writer, batches, trees, copiedBefore, copiedNow, added, cancellationToken).ConfigureAwait(false) };
+                copy = copy with { Subtree = await CopyTreeAsync(subtree, previous?.Source.Subtree, previous?.Copy.Subtree, walk, cancellationToken).ConfigureAwait(false) };
             }
 
             if (node.Content is { Count: > 0 } content)
             {
-                var ids = new List<BlobId>(content.Count);
-                foreach (var id in content)
+                if (previous is { Source.Content: { } sourceChunks, Copy.Content: { } copiedChunks } && copiedChunks.Count == sourceChunks.Count
+                    && content.SequenceEqual(sourceChunks) && copiedChunks.All(id => _destination.Blobs.TryGetStored(id, out _)))
                 {
-                    buffer.Reset();
-                    if (batches is null || !await batches.TryReadAsync(id, buffer, cancellationToken).ConfigureAwait(false))
+                    walk.Writer.NoteReused(copiedChunks);
+                    copy = copy with { Content = copiedChunks };
+                }
+                else
+                {
+                    var ids = new List<BlobId>(content.Count);
+                    foreach (var id in content)
                     {
-                        await _source.Blobs.ReadBlobAsync(id, buffer, cancellationToken).ConfigureAwait(false);
+                        if (walk.Batches is null || !await walk.Batches.TryReadAsync(id, buffer, cancellationToken).ConfigureAwait(false))
+                        {
+                            await _source.Blobs.ReadBlobAsync(id, buffer, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        ids.Add(await walk.AddAsync(buffer.WrittenMemory, BlobType.Data, cancellationToken).ConfigureAwait(false));
                     }
 
-                    ids.Add(await AddAsync(buffer.WrittenMemory, BlobType.Data).ConfigureAwait(false));
+                    copy = copy with { Content = ids };
                 }
-
-                copy = copy with { Content = ids };
             }
 
             nodes.Add(copy);
         }
 
-        var copied = await AddAsync(TreeCodec.Serialize(new Tree(nodes)), BlobType.Tree).ConfigureAwait(false);
-        copiedNow[sourceTree] = copied;
+        var copied = await walk.AddAsync(TreeCodec.Serialize(new Tree(nodes)), BlobType.Tree, cancellationToken).ConfigureAwait(false);
+        walk.CopiedNow[sourceTree] = copied;
         return copied;
+    }
 
-        async ValueTask<BlobId> AddAsync(ReadOnlyMemory<byte> blob, BlobType type)
+    /// <summary>
+    /// The entries of a source directory with their copies, by name; null when the two trees do not pair up entry by
+    /// entry (a copy keeps its source's entries in order) or cannot be read: the copy then reads the source.
+    /// </summary>
+    private async Task<Dictionary<string, (TreeNode Source, TreeNode Copy)>?> PairAsync(BlobId sourceTree, BlobId copyTree, CancellationToken cancellationToken)
+    {
+        try
         {
-            var (id, queued) = await writer.AddBlobIfNewAsync(blob, type, cancellationToken).ConfigureAwait(false);
+            var source = (await _source.Snapshots.LoadTreeAsync(sourceTree, cancellationToken).ConfigureAwait(false)).Nodes;
+            var copy = (await _destination.Snapshots.LoadTreeAsync(copyTree, cancellationToken).ConfigureAwait(false)).Nodes;
+            if (source.Count != copy.Count)
+            {
+                return null;
+            }
+
+            var pairs = new Dictionary<string, (TreeNode, TreeNode)>(source.Count, StringComparer.Ordinal);
+            for (var i = 0; i < source.Count; i++)
+            {
+                if (source[i].Name != copy[i].Name || source[i].Type != copy[i].Type || !pairs.TryAdd(source[i].Name, (source[i], copy[i])))
+                {
+                    return null;
+                }
+            }
+
+            return pairs;
+        }
+        catch (RepositoryCorruptException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The proof (<see cref="ProofKey"/>) that <paramref name="copyTree"/> is this destination's copy of <paramref name="sourceTree"/>.</summary>
+    private string ProofOf(BlobId sourceTree, BlobId copyTree) =>
+        _source.Blobs.ComputeId(System.Text.Encoding.UTF8.GetBytes($"backup copy proof\n{_destination.Config.Id}\n{sourceTree}\n{copyTree}")).ToString();
+
+    /// <summary>An earlier copy of this source found in the destination, when its proof holds and its source tree is still stored.</summary>
+    private EarlierCopy? EarlierCopyOf(Snapshot copy)
+    {
+        if (!copy.Metadata.TryGetValue(OriginContentKey, out var content) || !copy.Metadata.TryGetValue(ProofKey, out var proof)
+            || !content.StartsWith(_source.Config.Id + ":", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var parts = content[(_source.Config.Id.Length + 1)..].Split(':');
+        return parts.Length == 2 && BlobId.TryParse(parts[0], out var sourceTree) && proof == ProofOf(sourceTree, copy.Tree) && _source.Blobs.TryGetStored(sourceTree, out _)
+            ? new EarlierCopy(copy.Hostname, copy.SourceKind, copy.Paths, copy.Time, sourceTree, copy.Tree)
+            : null;
+    }
+
+    /// <summary>A copy a later one may start from: what it is a copy of (host, kind, paths, time) and the two trees.</summary>
+    private sealed record EarlierCopy(string Hostname, string SourceKind, IReadOnlyList<string> Paths, DateTimeOffset Time, BlobId SourceTree, BlobId DestinationTree)
+    {
+        public bool Matches(Snapshot snapshot) =>
+            Hostname == snapshot.Hostname && SourceKind == snapshot.SourceKind && Paths.Order(StringComparer.Ordinal).SequenceEqual(snapshot.Paths.Order(StringComparer.Ordinal), StringComparer.Ordinal);
+    }
+
+    /// <summary>The state of copying one snapshot: the writer, the planned reads, and what was copied and stored.</summary>
+    private sealed class CopyWalk(RepositoryWriter writer, PackBatchReader? batches, Dictionary<BlobId, IReadOnlyList<TreeNode>> trees, Dictionary<BlobId, BlobId> copiedBefore, Dictionary<BlobId, BlobId> copiedNow, List<BlobId> added)
+    {
+        public RepositoryWriter Writer { get; } = writer;
+
+        public PackBatchReader? Batches { get; } = batches;
+
+        public Dictionary<BlobId, IReadOnlyList<TreeNode>> Trees { get; } = trees;
+
+        /// <summary>Trees earlier snapshots of this run copied (read back already).</summary>
+        public Dictionary<BlobId, BlobId> CopiedBefore { get; } = copiedBefore;
+
+        /// <summary>Trees this snapshot's copy copied so far.</summary>
+        public Dictionary<BlobId, BlobId> CopiedNow { get; } = copiedNow;
+
+        /// <summary>What this writer queued: the blobs to read back.</summary>
+        public List<BlobId> Added { get; } = added;
+
+        public async ValueTask<BlobId> AddAsync(ReadOnlyMemory<byte> blob, BlobType type, CancellationToken cancellationToken)
+        {
+            var (id, queued) = await Writer.AddBlobIfNewAsync(blob, type, cancellationToken).ConfigureAwait(false);
             if (queued)
             {
-                added.Add(id);
+                Added.Add(id);
             }
 
             return id;
