@@ -162,8 +162,15 @@ public sealed class RepositoryCopier
     /// </summary>
     private async Task<BlobId> CopyTreeAsync(BlobId sourceTree, BlobId? earlierSource, BlobId? earlierCopy, CopyWalk walk, CancellationToken cancellationToken)
     {
-        if (walk.CopiedBefore.TryGetValue(sourceTree, out var done) || walk.CopiedNow.TryGetValue(sourceTree, out done))
+        if (walk.CopiedNow.TryGetValue(sourceTree, out var done))
         {
+            return done;
+        }
+
+        if (walk.CopiedBefore.TryGetValue(sourceTree, out done))
+        {
+            // Stored by an earlier writer of this run: named, so that a lapsed lock's check covers its pack.
+            walk.Writer.NoteReused([done]);
             return done;
         }
 
