@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Backup.Core.Buffers;
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
@@ -28,9 +29,9 @@ public sealed class RepositoryCopier
     public const string OriginKey = "copied-from";
 
     /// <summary>
-    /// The snapshot metadata key recording what a copy holds: "repository-id:tree-id:time" of the source snapshot.
-    /// Pinning or unpinning gives a snapshot a new ID but keeps its tree and time, so a snapshot pinned after it was
-    /// copied is recognised as copied already.
+    /// The snapshot metadata key recording what a copy holds: "repository-id:tree-id:digest" of the source snapshot,
+    /// the digest covering everything about it but its pinned flag. Pinning or unpinning gives a snapshot a new ID and
+    /// changes nothing else, so a snapshot pinned after it was copied is recognised as copied already.
     /// </summary>
     public const string OriginContentKey = "copied-content";
 
@@ -59,9 +60,13 @@ public sealed class RepositoryCopier
         _time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>What <see cref="OriginContentKey"/> records for <paramref name="snapshot"/>.</summary>
+    /// <summary>
+    /// What <see cref="OriginContentKey"/> records for <paramref name="snapshot"/>: its tree, and a hash of everything
+    /// else about it but the pinned flag (host, paths, tags, time, …), so that no other snapshot of the same data can
+    /// pass for it.
+    /// </summary>
     private string ContentOf(Snapshot snapshot) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_source.Config.Id}:{snapshot.Tree}:{snapshot.Time.UtcTicks}");
+        $"{_source.Config.Id}:{snapshot.Tree}:{BlobId.Sha256(JsonSerializer.SerializeToUtf8Bytes(snapshot with { Pinned = false }, SnapshotJson.Default.Snapshot))}";
 
     /// <summary>Copies <paramref name="snapshots"/> (every snapshot of the source when null), oldest first.</summary>
     public async Task<CopyResult> CopyAsync(IEnumerable<Snapshot>? snapshots = null, IProgress<Snapshot>? progress = null, CancellationToken cancellationToken = default)
@@ -133,7 +138,7 @@ public sealed class RepositoryCopier
 
             var added = new List<BlobId>();
             var treesOfThisCopy = new Dictionary<BlobId, BlobId>();
-            var walk = new CopyWalk(writer, batches, trees, copiedTrees, treesOfThisCopy, added);
+            var walk = new CopyWalk(writer, batches, trees, copiedTrees, treesOfThisCopy, added, UploadedByAnInterruptedRun);
             var tree = await CopyTreeAsync(snapshot.Tree, parent?.SourceTree, parent?.DestinationTree, walk, cancellationToken).ConfigureAwait(false);
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await VerifyAddedAsync(snapshot, added, cancellationToken).ConfigureAwait(false);
@@ -174,7 +179,9 @@ public sealed class RepositoryCopier
             return done;
         }
 
-        if (earlierSource == sourceTree && earlierCopy is { } unchanged && _destination.Blobs.TryGetStored(unchanged, out _))
+        // Whole, only while no pack of the destination is missing: else each file is looked at (one in a lost pack
+        // is read from the source again), as a backup does.
+        if (earlierSource == sourceTree && earlierCopy is { } unchanged && _destination.Blobs.MissingPacks.Count == 0 && _destination.Blobs.TryGetStored(unchanged, out _))
         {
             walk.Writer.NoteReused([unchanged]);
             walk.CopiedNow[sourceTree] = unchanged;
@@ -253,7 +260,7 @@ public sealed class RepositoryCopier
 
             return pairs;
         }
-        catch (RepositoryCorruptException)
+        catch (Exception ex) when (ex is RepositoryCorruptException or IOException)
         {
             return null;
         }
@@ -286,7 +293,14 @@ public sealed class RepositoryCopier
     }
 
     /// <summary>The state of copying one snapshot: the writer, the planned reads, and what was copied and stored.</summary>
-    private sealed class CopyWalk(RepositoryWriter writer, PackBatchReader? batches, Dictionary<BlobId, IReadOnlyList<TreeNode>> trees, Dictionary<BlobId, BlobId> copiedBefore, Dictionary<BlobId, BlobId> copiedNow, List<BlobId> added)
+    /// <summary>
+    /// Whether <paramref name="id"/> lies in a pack no index lists (found by its header when the destination opened):
+    /// uploaded by a run that was stopped before it read anything back, so it is read back now.
+    /// </summary>
+    private bool UploadedByAnInterruptedRun(BlobId id) =>
+        !_destination.Blobs.UnindexedPacks.IsEmpty && _destination.Blobs.TryGetStored(id, out var location) && _destination.Blobs.UnindexedPacks.ContainsKey(location.Pack);
+
+    private sealed class CopyWalk(RepositoryWriter writer, PackBatchReader? batches, Dictionary<BlobId, IReadOnlyList<TreeNode>> trees, Dictionary<BlobId, BlobId> copiedBefore, Dictionary<BlobId, BlobId> copiedNow, List<BlobId> added, Func<BlobId, bool> unverified)
     {
         public RepositoryWriter Writer { get; } = writer;
 
@@ -306,7 +320,7 @@ public sealed class RepositoryCopier
         public async ValueTask<BlobId> AddAsync(ReadOnlyMemory<byte> blob, BlobType type, CancellationToken cancellationToken)
         {
             var (id, queued) = await Writer.AddBlobIfNewAsync(blob, type, cancellationToken).ConfigureAwait(false);
-            if (queued)
+            if (queued || unverified(id))
             {
                 Added.Add(id);
             }
