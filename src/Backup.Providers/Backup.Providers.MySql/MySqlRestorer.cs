@@ -102,16 +102,15 @@ public sealed class MySqlRestorer
         }
         catch (Exception ex)
         {
-            var state = await FailedRestore.SettleAsync(target, created, transactional: false, async ct =>
+            var rephrased = await FailedRestore.SettleAsync(ex, target, created, transactional: false, async ct =>
             {
                 await using var admin = await server.OpenAsync(null, ct).ConfigureAwait(false);
                 // By name: MariaDB/MySQL databases have no identity to tell ours from one a concurrent restore made.
                 await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(target)}", admin);
                 await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 return true;
-            }).ConfigureAwait(false);
-            Log.RestoreFailed(_logger, target, state);
-            if (FailedRestore.Rephrase(ex, state) is { } rephrased)
+            }, state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
+            if (rephrased is not null)
             {
                 throw rephrased;
             }

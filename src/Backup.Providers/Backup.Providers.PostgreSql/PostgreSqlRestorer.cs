@@ -142,7 +142,7 @@ public sealed partial class PostgreSqlRestorer
         }
         catch (Exception ex)
         {
-            var state = await FailedRestore.SettleAsync(target, created, transactional: format is "copy-binary" or "plain", async ct =>
+            var rephrased = await FailedRestore.SettleAsync(ex, target, created, transactional: format is "copy-binary" or "plain", async ct =>
             {
                 await using var admin = await server.OpenAsync("postgres", ct).ConfigureAwait(false);
 
@@ -166,9 +166,8 @@ public sealed partial class PostgreSqlRestorer
                 await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(target)}{(serverVersionNum >= 130000 ? " WITH (FORCE)" : "")}", admin);
                 await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 return true;
-            }).ConfigureAwait(false);
-            Log.RestoreFailed(_logger, target, state);
-            if (FailedRestore.Rephrase(ex, state) is { } rephrased)
+            }, state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
+            if (rephrased is not null)
             {
                 throw rephrased;
             }

@@ -14,11 +14,21 @@ internal static class FailedRestore
     /// <paramref name="created"/>, otherwise partly restored, or unchanged when <paramref name="transactional"/> (one
     /// transaction that did not commit). The drop runs even when the caller's token was cancelled, bounded in time.
     /// </summary>
+    /// <param name="failure">What stopped the restore.</param>
     /// <param name="target">The database.</param>
     /// <param name="created">Whether this restore created it.</param>
     /// <param name="transactional">Whether the restore ran as one transaction (which the failure rolled back).</param>
     /// <param name="drop">Drops the database; false when it found the name taken by another database meanwhile, and left that alone.</param>
-    public static async Task<string> SettleAsync(string target, bool created, bool transactional, Func<CancellationToken, Task<bool>> drop)
+    /// <param name="log">Logs how the target was left.</param>
+    /// <returns>The exception to throw instead of <paramref name="failure"/>, saying how the target was left; null to rethrow it as it is.</returns>
+    public static async Task<Exception?> SettleAsync(Exception failure, string target, bool created, bool transactional, Func<CancellationToken, Task<bool>> drop, Action<string> log)
+    {
+        var state = await StateAfterAsync(target, created, transactional, drop).ConfigureAwait(false);
+        log(state);
+        return Rephrase(failure, state);
+    }
+
+    private static async Task<string> StateAfterAsync(string target, bool created, bool transactional, Func<CancellationToken, Task<bool>> drop)
     {
         if (!created)
         {
@@ -44,7 +54,7 @@ internal static class FailedRestore
     /// <paramref name="failure"/> with <paramref name="state"/> added to its message, for the two kinds callers act on
     /// (a failed restore, an interruption); null for any other, which is rethrown as it is.
     /// </summary>
-    public static Exception? Rephrase(Exception failure, string state) => failure switch
+    private static Exception? Rephrase(Exception failure, string state) => failure switch
     {
         DatabaseRestoreException restore => new DatabaseRestoreException(Join(restore.Message, state), restore),
         OperationCanceledException cancelled => new OperationCanceledException(Join(cancelled.Message, state), cancelled, cancelled.CancellationToken),
