@@ -164,6 +164,7 @@ public sealed class StreamRoundTripTests : IDisposable
         var afterRemove = await _cli.RunAsync(["snapshots"], stdin: null, new() { ["BACKUP_PASSWORD"] = "third password" });
 
         remove.ExitCode.Should().Be(0, remove.Stderr);
+        remove.Stdout.Should().Contain($"Removed key {thirdId}.", "the key is named by its full ID, not the prefix typed");
         afterRemove.ExitCode.Should().Be(11);
     }
 }

@@ -75,8 +75,12 @@ internal static class KeyCommand
             context.RefuseInAppendOnlyMode("key remove", "deletes a key object");
             await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
             var keyId = context.Get(id)!;
+
+            // Reported by its full ID, as 'key list' shows it, not by the prefix typed (removal refuses an ambiguous one).
+            var matching = (await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false)).Where(k => k.Id.StartsWith(keyId, StringComparison.OrdinalIgnoreCase)).ToList();
             await repository.Keys.RemoveKeyAsync(keyId, ct).ConfigureAwait(false);
-            await ReportAsync(context, new KeyChangeOutput("removed", keyId), $"Removed key {keyId}.").ConfigureAwait(false);
+            var removed = matching.Count == 1 ? matching[0].Id : keyId;
+            await ReportAsync(context, new KeyChangeOutput("removed", removed), $"Removed key {removed}.").ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;
