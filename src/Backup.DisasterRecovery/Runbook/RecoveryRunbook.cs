@@ -20,7 +20,7 @@ public static class RecoveryRunbook
         var backup = plan.Backup;
         var text = new StringBuilder();
         var systems = plan.Systems.OrderBy(s => s.Value.Tier).ThenBy(s => s.Key, StringComparer.OrdinalIgnoreCase).ToList();
-        text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"# Disaster-recovery runbook: {plan.Name ?? "plan"}")));
+        Line(text, $"# Disaster-recovery runbook: {plan.Name ?? "plan"}");
         text.AppendLine();
         text.AppendLine("Generated from the plan; regenerate it with `backup dr runbook PLAN` whenever the plan changes, rather than editing it.");
         text.AppendLine("Recover systems in tier order (tier 1 first). Each step shows the commands to type; run them in a POSIX shell with the `backup` tool and `curl` installed.");
@@ -45,7 +45,7 @@ public static class RecoveryRunbook
     private static void WriteSystem(StringBuilder text, string name, RecoverySystem system, RecoveryPlan plan, BackupHostingOptions backup)
     {
         text.AppendLine();
-        text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"## {name}")));
+        Line(text, $"## {name}");
         text.AppendLine();
         if (!string.IsNullOrWhiteSpace(system.Description))
         {
@@ -53,18 +53,18 @@ public static class RecoveryRunbook
             text.AppendLine();
         }
 
-        text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"- Tier {system.Tier}; at most {Objective(system.Rpo)} of data lost (RPO); back in service within {Objective(system.Rto)} (RTO).")));
+        Line(text, $"- Tier {system.Tier}; at most {Objective(system.Rpo)} of data lost (RPO); back in service within {Objective(system.Rto)} (RTO).");
         foreach (var jobName in system.Jobs)
         {
             if (backup.Jobs.TryGetValue(jobName, out var job))
             {
                 var what = PlanRules.DatabaseEngineOf(job, backup) is { } engine ? $"the {engine} database of source '{job.Source}'" : $"files ({string.Join(", ", job.Paths.Select(p => $"`{p}`"))})";
                 var copies = job.CopyTo.Count > 0 ? $", copied to {string.Join(", ", job.CopyTo.Select(c => $"'{c}'"))}" : "";
-                text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"- Job '{jobName}': {what} into repository '{job.Repository}'{copies}; schedule `{job.Schedule ?? "none (on demand)"}`{(job.TimeZone is { } zone ? $" ({zone})" : "")}.")));
+                Line(text, $"- Job '{jobName}': {what} into repository '{job.Repository}'{copies}; schedule `{job.Schedule ?? "none (on demand)"}`{(job.TimeZone is { } zone ? $" ({zone})" : "")}.");
             }
             else
             {
-                text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"- Job '{jobName}': not defined in the plan.")));
+                Line(text, $"- Job '{jobName}': not defined in the plan.");
             }
         }
 
@@ -86,7 +86,7 @@ public static class RecoveryRunbook
                 traits.Add(media);
             }
 
-            text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"- Copy in repository '{copy.Repository}'{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")}: recover from it when the primary is lost (`--repo` below).")));
+            Line(text, $"- Copy in repository '{copy.Repository}'{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")}: recover from it when the primary is lost (`--repo` below).");
         }
 
         text.AppendLine();
@@ -103,7 +103,7 @@ public static class RecoveryRunbook
         {
             var step = system.Steps[i];
             text.AppendLine();
-            text.AppendLine(ShellText.OneLine(string.Create(CultureInfo.InvariantCulture, $"{i + 1}. **{step.Name}** (at most {Objective(step.Timeout)})")));
+            Line(text, $"{i + 1}. **{step.Name}** (at most {Objective(step.Timeout)})");
             text.AppendLine();
             var lines = step.Kind switch
             {
@@ -328,6 +328,9 @@ public static class RecoveryRunbook
     }
 
     private static string Objective(TimeSpan? duration) => duration is { } d ? PlanDurations.Format(d) : "(not set)";
+
+    /// <summary>A line of plan values, formatted invariantly; no value may break it (<see cref="ShellText.OneLine"/>).</summary>
+    private static void Line(StringBuilder text, FormattableString line) => text.AppendLine(ShellText.OneLine(FormattableString.Invariant(line)));
 
     private static string Cell(string text) => ShellText.OneLine(text).Replace("|", "\\|", StringComparison.Ordinal);
 

@@ -103,8 +103,7 @@ public sealed partial class PostgreSqlRestorer
                 pgOptions = RestoreSessionSettings.PgOptions(options.MaintenanceWorkMemMegabytes, serverKilobytes, Environment.GetEnvironmentVariable("PGOPTIONS"));
             }
 
-            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", admin) { Parameters = { new() { Value = target } } };
-            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
+            if (await OidOfAsync(admin, target, cancellationToken).ConfigureAwait(false) is not null)
             {
                 if (!options.Clean)
                 {
@@ -116,8 +115,7 @@ public sealed partial class PostgreSqlRestorer
                 // template0: a restore must not inherit objects someone added to template1.
                 await using var create = new NpgsqlCommand($"CREATE DATABASE {PgServer.QuoteIdentifier(target)} TEMPLATE template0", admin);
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                await using var identify = new NpgsqlCommand("SELECT oid FROM pg_database WHERE datname = $1", admin) { Parameters = { new() { Value = target } } };
-                createdOid = await identify.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as uint?;
+                createdOid = await OidOfAsync(admin, target, cancellationToken).ConfigureAwait(false);
                 created = true;
             }
         }
@@ -142,31 +140,8 @@ public sealed partial class PostgreSqlRestorer
         }
         catch (Exception ex)
         {
-            var rephrased = await FailedRestore.SettleAsync(ex, target, created, transactional: format is "copy-binary" or "plain", async ct =>
-            {
-                await using var admin = await server.OpenAsync("postgres", ct).ConfigureAwait(false);
-
-                // Only the database this restore created: by then another restore may have replaced one of that name.
-                await using (var identify = new NpgsqlCommand("SELECT oid FROM pg_database WHERE datname = $1", admin) { Parameters = { new() { Value = target } } })
-                {
-                    if (await identify.ExecuteScalarAsync(ct).ConfigureAwait(false) as uint? != createdOid)
-                    {
-                        return false;
-                    }
-                }
-
-                // A tool's session that has not quite ended yet would otherwise keep the database from going: FORCE
-                // (PostgreSQL 13) ends it, and before 13 it is ended by hand.
-                if (serverVersionNum < 130000)
-                {
-                    await using var end = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", admin) { Parameters = { new() { Value = target } } };
-                    await end.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
-
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(target)}{(serverVersionNum >= 130000 ? " WITH (FORCE)" : "")}", admin);
-                await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                return true;
-            }, state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
+            var rephrased = await FailedRestore.SettleAsync(
+                ex, target, created, transactional: format is "copy-binary" or "plain", ct => DropCreatedAsync(server, serverVersionNum, target, createdOid, ct), state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
             if (rephrased is not null)
             {
                 throw rephrased;
@@ -179,6 +154,40 @@ public sealed partial class PostgreSqlRestorer
         Log.Restored(_logger, source, target, duration.TotalSeconds);
         var bytes = node.Type == NodeType.Directory ? await SnapshotFiles.TotalSizeAsync(_repository, node, cancellationToken).ConfigureAwait(false) : node.Size;
         return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = bytes };
+    }
+
+    /// <summary>
+    /// Drops the database a failed restore created; false, leaving it alone, when the name now belongs to another
+    /// database (whose oid is not <paramref name="createdOid"/>).
+    /// </summary>
+    private static async Task<bool> DropCreatedAsync(PgServer server, int serverVersionNum, string target, uint? createdOid, CancellationToken cancellationToken)
+    {
+        await using var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
+
+        // Only the database this restore created: by then another restore may have replaced one of that name.
+        if (await OidOfAsync(admin, target, cancellationToken).ConfigureAwait(false) != createdOid)
+        {
+            return false;
+        }
+
+        // A tool's session that has not quite ended yet would otherwise keep the database from going: FORCE
+        // (PostgreSQL 13) ends it, and before 13 it is ended by hand.
+        if (serverVersionNum < 130000)
+        {
+            await using var end = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", admin) { Parameters = { new() { Value = target } } };
+            await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(target)}{(serverVersionNum >= 130000 ? " WITH (FORCE)" : "")}", admin);
+        await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The oid of the database named <paramref name="name"/>; null when there is none.</summary>
+    private static async Task<uint?> OidOfAsync(NpgsqlConnection admin, string name, CancellationToken cancellationToken)
+    {
+        await using var query = new NpgsqlCommand("SELECT oid FROM pg_database WHERE datname = $1", admin) { Parameters = { new() { Value = name } } };
+        return await query.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as uint?;
     }
 
     /// <summary>A libpq conninfo naming only the database (host, user and password come from the environment).</summary>

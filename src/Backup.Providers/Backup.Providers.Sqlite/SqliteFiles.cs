@@ -55,8 +55,8 @@ internal static class SqliteFiles
     }
 
     /// <summary>
-    /// Deletes a database file of ours and its companions. A read-only connection to a WAL-mode copy cannot remove
-    /// the -wal file it created when it closes, so deleting only the database would leave that behind.
+    /// Deletes a database file of ours and any journal, WAL or shared-memory file beside it, one someone else put
+    /// there included.
     /// </summary>
     public static void DeleteWithCompanions(string path)
     {

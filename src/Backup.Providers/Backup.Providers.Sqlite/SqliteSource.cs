@@ -25,7 +25,6 @@ public sealed class SqliteSource : IBackupSource
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _prepareLock = new(1, 1);
     private string? _directory;
-    private string? _copy;
     private Dictionary<string, string>? _facts;
 
     /// <summary>Creates the source; nothing is read until <see cref="PrepareAsync"/>.</summary>
@@ -98,7 +97,6 @@ public sealed class SqliteSource : IBackupSource
                 facts[$"{KindName}.bytes"] = new FileInfo(copy).Length.ToString(CultureInfo.InvariantCulture);
                 Log.Copied(_logger, _options.DatabasePath, new FileInfo(copy).Length);
                 _directory = directory;
-                _copy = copy;
                 _facts = facts;
                 return facts;
             }
@@ -119,7 +117,7 @@ public sealed class SqliteSource : IBackupSource
     {
         // Idempotent: BackupService has prepared already; this serves a caller that reads the entries directly.
         await PrepareFactsAsync(cancellationToken).ConfigureAwait(false);
-        var path = _copy!;
+        var path = Path.Combine(_directory!, EntryName);
         yield return new SourceEntry
         {
             Path = EntryName,
@@ -144,7 +142,6 @@ public sealed class SqliteSource : IBackupSource
         {
             SqliteFiles.DeleteDirectory(_directory);
             _directory = null;
-            _copy = null;
         }
 
         _prepareLock.Dispose();

@@ -67,11 +67,7 @@ internal sealed class ChunkIndex
     /// <summary>Records a blob's location; returns false (and changes nothing) when the blob is already known.</summary>
     public bool TryAdd(BlobId id, BlobLocation location)
     {
-        if (location.RawLength > PackFormat.MaxRawLength)
-        {
-            throw new ArgumentOutOfRangeException(nameof(location), "A blob may decode to at most 256 MiB.");
-        }
-
+        CheckRawLength(location);
         lock (_gate)
         {
             if (Find(id) >= 0)
@@ -84,27 +80,13 @@ internal sealed class ChunkIndex
                 Grow();
             }
 
-            if (!_packOrdinals.TryGetValue(location.Pack, out var pack))
-            {
-                pack = _packs.Count;
-                _packs.Add(location.Pack);
-                _packOrdinals.Add(location.Pack, pack);
-            }
-
             if (_count == _segments.Count * SegmentSize)
             {
                 _segments.Add(new Entry[SegmentSize]);
             }
 
             var index = _count++;
-            EntryAt(index) = new Entry
-            {
-                Id = id,
-                Pack = pack,
-                Offset = location.Offset,
-                Length = location.Length,
-                RawLengthAndType = location.RawLength | ((uint)location.Type << 28),
-            };
+            EntryAt(index) = EntryFor(id, location);
             Insert(id, index);
             return true;
         }
@@ -116,11 +98,7 @@ internal sealed class ChunkIndex
     /// </summary>
     public void Relocate(BlobId id, BlobLocation location)
     {
-        if (location.RawLength > PackFormat.MaxRawLength)
-        {
-            throw new ArgumentOutOfRangeException(nameof(location), "A blob may decode to at most 256 MiB.");
-        }
-
+        CheckRawLength(location);
         lock (_gate)
         {
             var index = Find(id);
@@ -130,19 +108,36 @@ internal sealed class ChunkIndex
                 return;
             }
 
-            if (!_packOrdinals.TryGetValue(location.Pack, out var pack))
-            {
-                pack = _packs.Count;
-                _packs.Add(location.Pack);
-                _packOrdinals.Add(location.Pack, pack);
-            }
-
-            ref var entry = ref EntryAt(index);
-            entry.Pack = pack;
-            entry.Offset = location.Offset;
-            entry.Length = location.Length;
-            entry.RawLengthAndType = location.RawLength | ((uint)location.Type << 28);
+            EntryAt(index) = EntryFor(id, location);
         }
+    }
+
+    private static void CheckRawLength(BlobLocation location)
+    {
+        if (location.RawLength > PackFormat.MaxRawLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(location), "A blob may decode to at most 256 MiB.");
+        }
+    }
+
+    /// <summary>The entry for a blob at <paramref name="location"/>, its pack added to the pack table when new; under the lock.</summary>
+    private Entry EntryFor(BlobId id, BlobLocation location)
+    {
+        if (!_packOrdinals.TryGetValue(location.Pack, out var pack))
+        {
+            pack = _packs.Count;
+            _packs.Add(location.Pack);
+            _packOrdinals.Add(location.Pack, pack);
+        }
+
+        return new Entry
+        {
+            Id = id,
+            Pack = pack,
+            Offset = location.Offset,
+            Length = location.Length,
+            RawLengthAndType = location.RawLength | ((uint)location.Type << 28),
+        };
     }
 
     /// <summary>
