@@ -40,6 +40,7 @@ internal sealed class TreeRepairer(RepositoryScan scan)
             return cached;
         }
 
+        await TreeRecursion.EnsureStackAsync().ConfigureAwait(false);
         Tree tree;
         try
         {
@@ -67,6 +68,7 @@ internal sealed class TreeRepairer(RepositoryScan scan)
             if (node.Subtree is { } subtree)
             {
                 var (id, subtreeMissing, below) = await RepairTreeAsync(subtree, writer, cancellationToken).ConfigureAwait(false);
+                await TreeRecursion.EnsureStackAsync().ConfigureAwait(false);
                 if (subtreeMissing)
                 {
                     lost.Add($"{node.Name}/: directory listing missing or damaged, restored empty");

@@ -188,6 +188,7 @@ public sealed class RepositoryCopier
             return unchanged;
         }
 
+        await TreeRecursion.EnsureStackAsync().ConfigureAwait(false);
         var treeNodes = walk.Trees.Remove(sourceTree, out var planned) ? planned : (await _source.Snapshots.LoadTreeAsync(sourceTree, cancellationToken).ConfigureAwait(false)).Nodes;
         var before = earlierSource is { } es && earlierCopy is { } ec ? await PairAsync(es, ec, cancellationToken).ConfigureAwait(false) : null;
         var nodes = new List<TreeNode>(treeNodes.Count);
@@ -199,6 +200,7 @@ public sealed class RepositoryCopier
             if (node.Subtree is { } subtree)
             {
                 copy = copy with { Subtree = await CopyTreeAsync(subtree, previous?.Source.Subtree, previous?.Copy.Subtree, walk, cancellationToken).ConfigureAwait(false) };
+                await TreeRecursion.EnsureStackAsync().ConfigureAwait(false);
             }
 
             if (node.Content is { Count: > 0 } content)

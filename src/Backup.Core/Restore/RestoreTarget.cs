@@ -28,6 +28,9 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
 {
     private const int NoEntry = 2; // ENOENT
     private const int AccessDenied = 13; // EACCES
+    private const int OutOfMemory = 12; // ENOMEM
+    private const int SystemOutOfFiles = 23; // ENFILE
+    private const int ProcessOutOfFiles = 24; // EMFILE
     private const uint SetIdBits = 0xC00;
 
     private readonly string _rootPrefix = fileSystem.Path.GetFullPath(root.Path).TrimEnd('/', '\\') + fileSystem.Path.DirectorySeparatorChar;
@@ -202,7 +205,11 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
 
         if (handle is null)
         {
-            return null;
+            // Out of descriptors is this process's limit (a restore holds one per directory level), not something in
+            // the way: said as it is, so a tree deeper than the limit is not taken for an attack.
+            return errno is ProcessOutOfFiles or SystemOutOfFiles or OutOfMemory
+                ? throw new IOException($"cannot open the directory '{path}': {UnixNative.Describe(errno)} (a restore keeps each directory level open; raise the limit with 'ulimit -n')")
+                : null;
         }
 
         if (created && (UnixNative.Stat(handle) is not { } stat || stat.Uid != UnixNative.EffectiveUserId))

@@ -21,6 +21,7 @@ internal sealed class DrillRun(BackupRepository repository)
 
     public async Task RestoreTreeAsync(BlobId treeId, string directory, string path, CancellationToken cancellationToken)
     {
+        await TreeRecursion.EnsureStackAsync().ConfigureAwait(false);
         Tree tree;
         try
         {
@@ -46,11 +47,21 @@ internal sealed class DrillRun(BackupRepository repository)
             var local = Path.Combine(directory, node.Name);
             if (node.Type == NodeType.Directory)
             {
-                Directory.CreateDirectory(local);
+                try
+                {
+                    Directory.CreateDirectory(local);
+                }
+                catch (IOException ex)
+                {
+                    Problems.Add(new DrillProblem { Path = nodePath + "/", Message = NotCreated(ex) });
+                    continue;
+                }
+
                 Directories++;
                 if (node.Subtree is { } subtree)
                 {
                     await RestoreTreeAsync(subtree, local, nodePath, cancellationToken).ConfigureAwait(false);
+                    await TreeRecursion.EnsureStackAsync().ConfigureAwait(false);
                 }
             }
             else if (node.Type == NodeType.File)
@@ -59,6 +70,10 @@ internal sealed class DrillRun(BackupRepository repository)
             }
         }
     }
+
+    /// <summary>The error without the path when that is what was wrong: the problem names the path already, and one past the system's limit runs to kilobytes.</summary>
+    private static string NotCreated(IOException ex) =>
+        ex is PathTooLongException ? "not restored: the path is longer than this system allows" : ex.Message;
 
     private async Task RestoreFileAsync(TreeNode node, string local, string path, CancellationToken cancellationToken)
     {
@@ -81,7 +96,7 @@ internal sealed class DrillRun(BackupRepository repository)
         }
         catch (Exception ex) when (ex is RepositoryCorruptException or IOException)
         {
-            Problems.Add(new DrillProblem { Path = path, Message = ex.Message });
+            Problems.Add(new DrillProblem { Path = path, Message = ex is IOException io ? NotCreated(io) : ex.Message });
             return;
         }
 

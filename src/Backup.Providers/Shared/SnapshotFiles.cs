@@ -33,10 +33,22 @@ internal static class SnapshotFiles
     /// <summary>The content bytes of every file below <paramref name="directory"/> (a dump directory's size).</summary>
     public static async Task<long> TotalSizeAsync(BackupRepository repository, TreeNode directory, CancellationToken cancellationToken)
     {
+        // A loop, not recursion: a snapshot may nest directories deeper than a thread's stack allows.
         long bytes = 0;
-        foreach (var node in await ChildrenAsync(repository, directory, cancellationToken).ConfigureAwait(false))
+        var pending = new Stack<TreeNode>([directory]);
+        while (pending.TryPop(out var next))
         {
-            bytes += node.Type == NodeType.Directory ? await TotalSizeAsync(repository, node, cancellationToken).ConfigureAwait(false) : node.Size;
+            foreach (var node in await ChildrenAsync(repository, next, cancellationToken).ConfigureAwait(false))
+            {
+                if (node.Type == NodeType.Directory)
+                {
+                    pending.Push(node);
+                }
+                else
+                {
+                    bytes += node.Size;
+                }
+            }
         }
 
         return bytes;
