@@ -43,6 +43,11 @@ internal sealed class MyServer
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.UnableToConnectToHost)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new IOException(Unreachable(ex), ex);
+        }
         catch
         {
             await connection.DisposeAsync().ConfigureAwait(false);
@@ -50,6 +55,13 @@ internal sealed class MyServer
         }
 
         return connection;
+    }
+
+    /// <summary>The driver's "Unable to connect to any of the specified MySQL hosts" names neither the host nor why; an operator needs both.</summary>
+    private string Unreachable(MySqlException ex)
+    {
+        var cause = ex.InnerException is { Message: { Length: > 0 } inner } ? $" ({inner.TrimEnd('.')})" : string.Empty;
+        return $"cannot reach the MySQL/MariaDB server at {Endpoint}{cause}: check that it is running, that the connection string's Server and Port name it, and that nothing blocks the way.";
     }
 
     public string LocateTool(params string[] names) =>
