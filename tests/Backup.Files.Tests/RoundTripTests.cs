@@ -195,6 +195,17 @@ public class RoundTripTests
         using var target = new TempDirectory();
         (await new RestoreService(repo.Repository).RestoreAsync(incremental2.Snapshot, target.Path)).Problems.Should().BeEmpty();
         await ShouldMatchAsync(root, target.Restored(root));
+
+        // An incremental that found every file changed read everything: recorded as what it was, a Full.
+        foreach (var name in Directory.GetFiles(root).Select(Path.GetFileName))
+        {
+            Change(name!, 30);
+        }
+
+        var allChanged = await repo.BackupAsync(root, BackupLevel.Incremental);
+        allChanged.Snapshot.Statistics.FilesRead.Should().Be(6);
+        allChanged.Snapshot.Level.Should().Be(BackupLevel.Full);
+        allChanged.Snapshot.Parent.Should().BeNull();
     }
 
     [Fact]

@@ -116,6 +116,13 @@ public sealed class BackupService
 
         var problems = context.Problems.ToList();
         var metadata = await RecordedMetadataAsync(source, options, cancellationToken).ConfigureAwait(false);
+        if (run.FilesReused == 0)
+        {
+            // Everything was read again, so by what a level means this is a Full: always so for a database dump or a
+            // stream, whose content has no metadata to trust. Labelled as asked, it would pass for a chain link.
+            (level, parent) = (BackupLevel.Full, null);
+        }
+
         var snapshot = new Snapshot
         {
             Time = startTime,
@@ -297,6 +304,9 @@ public sealed class BackupService
             Volatile.Write(ref _sourceTotals, await countable.CountAsync(cancellationToken).ConfigureAwait(false));
 
         public void Dispose() => _slots.Dispose();
+
+        /// <summary>Files whose content was taken from the reference snapshot instead of read.</summary>
+        public long FilesReused => Interlocked.Read(ref _files) - Interlocked.Read(ref _filesRead);
 
         public SnapshotStatistics Statistics(RepositoryWriter writer, int errors) => new()
         {
