@@ -37,7 +37,7 @@ internal sealed class CommandContext
 
     public bool Verbose { get; }
 
-    /// <summary>--allow-insecure-http: a plain-HTTP S3 endpoint on another machine is accepted (with a warning).</summary>
+    /// <summary>--allow-insecure-http: a plain-HTTP S3 or Azure blob endpoint on another machine is accepted (with a warning).</summary>
     public bool AllowInsecureHttp { get; }
 
     /// <summary>--limit-upload and --limit-download; null when neither is given.</summary>

@@ -39,7 +39,7 @@ internal sealed class GlobalOptions
 
     public Option<bool> AllowInsecureHttp { get; } = new("--allow-insecure-http")
     {
-        Description = "Allow an http:// $BACKUP_S3_ENDPOINT on another machine (refused by default: anyone on the path can read and alter the requests).",
+        Description = "Allow an http:// S3 endpoint ($BACKUP_S3_ENDPOINT) or Azure blob endpoint on another machine (refused by default: anyone on the path can read and alter the requests).",
         Recursive = true,
     };
 

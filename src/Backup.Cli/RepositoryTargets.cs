@@ -50,7 +50,7 @@ internal static class RepositoryTargets
     /// <param name="create">Whether the location may be created (init); otherwise a missing local directory is <see cref="RepositoryNotFoundException"/>.</param>
     /// <param name="environment">Reads an environment variable: each provider setting comes from the variable it names.</param>
     /// <param name="wrap">Decorates the storage target itself, inside the retry layer (request counting); none when null.</param>
-    /// <param name="allowInsecureHttp">Accept an http:// S3 endpoint on another machine (--allow-insecure-http).</param>
+    /// <param name="allowInsecureHttp">Accept an http:// S3 or Azure blob endpoint on another machine (--allow-insecure-http).</param>
     /// <param name="warn">Told when an insecure setting is used anyway.</param>
     /// <param name="retentionLockGiven">--retention-lock was given: refused for a target that cannot lock objects.</param>
     /// <param name="bandwidth">--limit-upload and --limit-download, applied inside the retry layer; none when null.</param>

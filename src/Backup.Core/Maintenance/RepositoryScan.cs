@@ -75,7 +75,7 @@ internal sealed class RepositoryScan
         indexKeys.Sort(StringComparer.Ordinal);
         foreach (var key in indexKeys)
         {
-            if (!RepositoryLayout.TryParseId(key, out var indexId))
+            if (!RepositoryLayout.TryParseId(key, out var indexId) || key != RepositoryLayout.IndexKey(indexId))
             {
                 scan.DamagedIndexes.Add((key, "not named like an index object"));
                 continue;

@@ -49,7 +49,7 @@ public sealed class SnapshotStore
     {
         using var activity = RepositoryActivity.Start("snapshots.list");
         var keys = new List<string>();
-        await foreach (var info in _blobs.Target.ListAsync(RepositoryLayout.SnapshotsPrefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in _blobs.Target.ListWithinAsync(RepositoryLayout.SnapshotsPrefix, cancellationToken).ConfigureAwait(false))
         {
             keys.Add(info.Key);
         }
@@ -108,7 +108,7 @@ public sealed class SnapshotStore
 
         var prefix = idOrPrefix.ToLowerInvariant();
         var matches = new List<string>();
-        await foreach (var info in _blobs.Target.ListAsync(RepositoryLayout.SnapshotsPrefix + prefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in _blobs.Target.ListWithinAsync(RepositoryLayout.SnapshotsPrefix + prefix, cancellationToken).ConfigureAwait(false))
         {
             matches.Add(info.Key);
         }

@@ -31,4 +31,18 @@ public static class BackupKeys
             Validate(trimmed);
         }
     }
+
+    /// <summary>An object name from storage, safe to print: control characters become escapes, and a long one is cut.</summary>
+    internal static string Printable(string? key)
+    {
+        const int Longest = 200;
+        key ??= string.Empty;
+        var text = new System.Text.StringBuilder(Math.Min(key.Length, Longest) + 8);
+        foreach (var c in key.Length > Longest ? key[..Longest] : key)
+        {
+            text.Append(char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c);
+        }
+
+        return key.Length > Longest ? text.Append('…').ToString() : text.ToString();
+    }
 }

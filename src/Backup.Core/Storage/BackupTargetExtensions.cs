@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backup.Core.Storage;
 
 /// <summary>
@@ -85,6 +87,43 @@ public static class BackupTargetExtensions
         first.CopyTo(whole, 0);
         var rest = await target.ReadAsync(key, read, whole.AsMemory(read), cancellationToken).ConfigureAwait(false);
         return rest == whole.Length - read ? whole : throw Changed(target, key);
+    }
+
+    /// <summary>
+    /// Lists what is under <paramref name="prefix"/>, as every repository reader must: storage that lists a key
+    /// outside the prefix asked for (hostile, or a server that ignores the prefix) cannot be trusted with any decision
+    /// taken from that listing (prune deletes what a listing of damaged index objects names), so it is refused; a key no
+    /// writer of this library makes and nothing can address (a '..' segment, a backslash) is left out, so that one
+    /// planted by a client that may only append cannot stop maintenance.
+    /// </summary>
+    /// <exception cref="BackupTargetException">Storage listed a key outside <paramref name="prefix"/>.</exception>
+    internal static async IAsyncEnumerable<BackupObjectInfo> ListWithinAsync(this IBackupTarget target, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var info in target.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (info.Key is null || !info.Key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                throw new BackupTargetException($"{target.Description} listed '{BackupKeys.Printable(info.Key)}' when asked for what is under '{prefix}': its listings cannot be trusted, so nothing was decided from this one. Check the storage server (does it honour the listing's prefix?) and who can answer in its place.");
+            }
+
+            if (IsAddressable(info.Key))
+            {
+                yield return info;
+            }
+        }
+    }
+
+    private static bool IsAddressable(string key)
+    {
+        try
+        {
+            BackupKeys.Validate(key);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Reads exactly <paramref name="length"/> bytes at <paramref name="offset"/> into a new array: for small reads (a pack's trailer and header) that keep what they read.</summary>

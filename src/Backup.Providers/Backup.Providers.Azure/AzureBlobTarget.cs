@@ -5,6 +5,7 @@ using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Backup.Core.Storage;
+using Backup.Core.Storage.Locations;
 
 namespace Backup.Providers.Azure;
 
@@ -36,6 +37,13 @@ public sealed class AzureBlobTarget : IBackupTarget
         _container = options.ConnectionString is not null
             ? new BlobContainerClient(options.ConnectionString, options.Container, clientOptions)
             : new BlobContainerClient(new Uri(options.ServiceUri!, options.Container), options.Credential!, clientOptions);
+        if (IsInsecureRemoteHttp && !options.AllowInsecureHttp)
+        {
+            throw new InsecureTransportException(
+                $"The blob endpoint is plain http:// to another machine ({_container.Uri.Host}), where anyone on the path can read the requests and alter the answers; " +
+                $"use https://, or set {nameof(AzureBlobTargetOptions.AllowInsecureHttp)} if the network is trusted.",
+                "ConnectionString");
+        }
         _transfer = new StorageTransferOptions
         {
             InitialTransferSize = options.SingleUploadThreshold,
@@ -43,6 +51,9 @@ public sealed class AzureBlobTarget : IBackupTarget
             MaximumConcurrency = options.BlockConcurrency,
         };
     }
+
+    /// <summary>Whether requests go over plain HTTP to another machine (allowed only with <see cref="AzureBlobTargetOptions.AllowInsecureHttp"/>).</summary>
+    public bool IsInsecureRemoteHttp => _container.Uri.Scheme == Uri.UriSchemeHttp && !_container.Uri.IsLoopback;
 
     /// <inheritdoc />
     public string Description => $"Azure Blob target '{_container.AccountName}/{_options.Container}/{_prefix}'";
@@ -123,6 +134,7 @@ public sealed class AzureBlobTarget : IBackupTarget
         BackupKeys.ValidatePrefix(prefix);
         var pages = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = _prefix + prefix }, cancellationToken).AsPages(pageSizeHint: 5000);
         var enumerator = pages.GetAsyncEnumerator(cancellationToken);
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
         await using (enumerator.ConfigureAwait(false))
         {
             while (true)
@@ -151,10 +163,16 @@ public sealed class AzureBlobTarget : IBackupTarget
                 {
                     yield return new BackupObjectInfo
                     {
-                        Key = item.Name[_prefix.Length..],
+                        Key = ListedKeys.Relative(item.Name, _prefix + prefix, _prefix.Length, Description),
                         Length = item.Properties.ContentLength ?? 0,
-                        LastModified = item.Properties.LastModified ?? DateTimeOffset.MinValue,
+                        // Unknown is taken as now: an age decides what prune may delete, and only the old is deleted.
+                        LastModified = item.Properties.LastModified ?? DateTimeOffset.UtcNow,
                     };
+                }
+
+                if (!string.IsNullOrEmpty(enumerator.Current.ContinuationToken))
+                {
+                    ListedKeys.NextPage(enumerator.Current.ContinuationToken, tokens, Description);
                 }
             }
         }

@@ -42,6 +42,12 @@ public sealed record AzureBlobTargetOptions
     /// <summary>Adjusts the client options last (retries, transport, test hooks).</summary>
     public Action<BlobClientOptions>? ConfigureClient { get; init; }
 
+    /// <summary>
+    /// Accept a plain <c>http://</c> blob endpoint on another machine, where anyone on the path can read the requests
+    /// (a SAS travels in every URL) and alter the answers. The local machine (the Azurite emulator) is always allowed.
+    /// </summary>
+    public bool AllowInsecureHttp { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
     public void Validate()
     {

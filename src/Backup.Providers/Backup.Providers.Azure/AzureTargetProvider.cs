@@ -43,12 +43,19 @@ public sealed class AzureTargetProvider : ITargetProvider
             Container = container,
             Prefix = prefix,
             Immutability = retainFor is { } period ? new AzureImmutabilityOptions { RetainFor = period, Locked = policyLocked } : null,
+            AllowInsecureHttp = options.AllowInsecureHttp,
         };
         try
         {
-            return new AzureBlobTarget(azureOptions, options.TimeProvider);
+            var target = new AzureBlobTarget(azureOptions, options.TimeProvider);
+            if (target.IsInsecureRemoteHttp)
+            {
+                options.Warn?.Invoke("The blob endpoint is plain http:// to another machine: requests can be read and altered on the way (insecure HTTP allowed).");
+            }
+
+            return target;
         }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException)
+        catch (Exception ex) when (ex is (ArgumentException and not InsecureTransportException) or FormatException or InvalidOperationException)
         {
             // The parser's message may quote the connection string: say only which setting is wrong.
             throw new TargetConfigurationException($"{settings["ConnectionString"]} is not a valid storage connection string.", "ConnectionString");

@@ -154,6 +154,7 @@ public sealed class S3Target : IBackupTarget, IDisposable
     {
         BackupKeys.ValidatePrefix(prefix);
         var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = _prefix + prefix, MaxKeys = 1000 };
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
             ListObjectsV2Response response;
@@ -170,18 +171,20 @@ public sealed class S3Target : IBackupTarget, IDisposable
             {
                 yield return new BackupObjectInfo
                 {
-                    Key = item.Key[_prefix.Length..],
+                    Key = ListedKeys.Relative(item.Key, _prefix + prefix, _prefix.Length, Description),
                     Length = item.Size ?? 0,
-                    LastModified = item.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue,
+                    // Unknown is taken as now: an age decides what prune may delete, and only the old is deleted.
+                    LastModified = item.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.UtcNow,
                 };
             }
 
-            if (response.IsTruncated != true || string.IsNullOrEmpty(response.NextContinuationToken))
+            if (response.IsTruncated != true)
             {
                 yield break;
             }
 
-            request.ContinuationToken = response.NextContinuationToken;
+            // A listing that ends early would look complete, and prune decides from what it lists.
+            request.ContinuationToken = ListedKeys.NextPage(response.NextContinuationToken, tokens, Description);
         }
     }
 

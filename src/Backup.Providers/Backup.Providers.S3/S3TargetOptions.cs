@@ -96,6 +96,12 @@ public sealed record S3TargetOptions
             throw new ArgumentException($"{nameof(Prefix)} must be relative and use '/' separators.");
         }
 
+        if (Endpoint is { UserInfo.Length: > 0 })
+        {
+            // Not shown: it would print whatever secret it carries.
+            throw new ArgumentException($"{nameof(Endpoint)} must not carry a user name or password; give the access key through {nameof(Credentials)}.");
+        }
+
         if (IsInsecureRemoteHttp && !AllowInsecureHttp)
         {
             throw new ArgumentException(

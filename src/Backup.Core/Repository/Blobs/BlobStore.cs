@@ -302,7 +302,7 @@ internal sealed class BlobStore : IDisposable
     {
         using var activity = RepositoryActivity.Start("index.packs");
         var packs = new List<BackupObjectInfo>();
-        await foreach (var info in Target.ListAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in Target.ListWithinAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
         {
             packs.Add(info);
         }
@@ -313,7 +313,7 @@ internal sealed class BlobStore : IDisposable
     private async Task<List<string>> ListIndexKeysAsync(CancellationToken cancellationToken)
     {
         var keys = new List<string>();
-        await foreach (var info in Target.ListAsync(RepositoryLayout.IndexPrefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in Target.ListWithinAsync(RepositoryLayout.IndexPrefix, cancellationToken).ConfigureAwait(false))
         {
             keys.Add(info.Key);
         }
@@ -477,14 +477,14 @@ internal sealed class BlobStore : IDisposable
     }
 
     /// <summary>Lists the stored objects under <paramref name="prefix"/> (a <see cref="RepositoryLayout"/> prefix).</summary>
-    public IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken) => Target.ListAsync(prefix, cancellationToken);
+    public IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken) => Target.ListWithinAsync(prefix, cancellationToken);
 
     /// <summary>How many objects are stored under <paramref name="prefix"/>, and their bytes.</summary>
     public async Task<(int Count, long Bytes)> CountAsync(string prefix, CancellationToken cancellationToken)
     {
         var count = 0;
         long bytes = 0;
-        await foreach (var info in Target.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in Target.ListWithinAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
             count++;
             bytes += info.Length;
@@ -497,7 +497,7 @@ internal sealed class BlobStore : IDisposable
     public async Task<HashSet<BlobId>> ListPackIdsAsync(CancellationToken cancellationToken)
     {
         var present = new HashSet<BlobId>();
-        await foreach (var info in Target.ListAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in Target.ListWithinAsync(RepositoryLayout.DataPrefix, cancellationToken).ConfigureAwait(false))
         {
             if (RepositoryLayout.TryParseId(info.Key, out var pack))
             {

@@ -99,7 +99,7 @@ public sealed class KeyRing
     internal async Task<List<(string Key, string Problem)>> FindUnusableAsync(CancellationToken cancellationToken)
     {
         var found = new List<(string Key, string Problem)>();
-        await foreach (var info in _target.ListAsync(RepositoryLayout.KeysPrefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in _target.ListWithinAsync(RepositoryLayout.KeysPrefix, cancellationToken).ConfigureAwait(false))
         {
             try
             {
@@ -156,7 +156,7 @@ public sealed class KeyRing
     private static async Task<StoredKey[]> ReadKeyObjectsAsync(IBackupTarget target, CancellationToken cancellationToken)
     {
         var listed = new List<BackupObjectInfo>();
-        await foreach (var info in target.ListAsync(RepositoryLayout.KeysPrefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in target.ListWithinAsync(RepositoryLayout.KeysPrefix, cancellationToken).ConfigureAwait(false))
         {
             listed.Add(info);
         }

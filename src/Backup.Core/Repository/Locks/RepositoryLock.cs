@@ -149,7 +149,7 @@ internal sealed class RepositoryLock : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(locks);
         var keys = new List<string>();
-        await foreach (var info in locks.Target.ListAsync(RepositoryLayout.LocksPrefix, cancellationToken).ConfigureAwait(false))
+        await foreach (var info in locks.Target.ListWithinAsync(RepositoryLayout.LocksPrefix, cancellationToken).ConfigureAwait(false))
         {
             keys.Add(info.Key);
         }
@@ -178,7 +178,7 @@ internal sealed class RepositoryLock : IAsyncDisposable
             else
             {
                 locks.Locking.UnauthenticatedLockFound?.Invoke(
-                    $"Lock object '{Printable(key)}' in {locks.Target.Description} does not authenticate under the repository's key: it was written as " +
+                    $"Lock object '{BackupKeys.Printable(key)}' in {locks.Target.Description} does not authenticate under the repository's key: it was written as " +
                     "plain JSON by an older version, or forged or damaged by someone with access to the storage. It is ignored (it blocks nothing and " +
                     "protects nothing); delete it once no older version of this tool works on the locks.");
             }
@@ -265,7 +265,7 @@ internal sealed class RepositoryLock : IAsyncDisposable
         }
 
         locks.Locking.StaleLockFound?.Invoke(
-            $"Stale lock '{Printable(key)}' of '{Printable(value.Purpose ?? "?")}' on host {Printable(value.Hostname ?? "?")}, pid {value.ProcessId} ({reason}): {outcome}.");
+            $"Stale lock '{BackupKeys.Printable(key)}' of '{BackupKeys.Printable(value.Purpose ?? "?")}' on host {BackupKeys.Printable(value.Hostname ?? "?")}, pid {value.ProcessId} ({reason}): {outcome}.");
     }
 
     /// <summary>
@@ -426,17 +426,5 @@ internal sealed class RepositoryLock : IAsyncDisposable
         {
             return null;
         }
-    }
-
-    /// <summary>An object name from storage, safe to print: control characters become escapes.</summary>
-    private static string Printable(string key)
-    {
-        var text = new StringBuilder(key.Length);
-        foreach (var c in key)
-        {
-            text.Append(char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c);
-        }
-
-        return text.ToString();
     }
 }

@@ -49,7 +49,7 @@ public sealed class RecordStore
     {
         ValidateKind(kind);
         var keys = new List<string>();
-        await foreach (var info in _blobs.Target.ListAsync(PrefixOf(kind), cancellationToken).ConfigureAwait(false))
+        await foreach (var info in _blobs.Target.ListWithinAsync(PrefixOf(kind), cancellationToken).ConfigureAwait(false))
         {
             keys.Add(info.Key);
         }
