@@ -410,7 +410,7 @@ public sealed class LocalDirectoryTarget : IStagingTarget
             var directory = Path.GetDirectoryName(path)!;
             try
             {
-                stream.Flush(flushToDisk: true);
+                SyncToDisk(stream);
                 await stream.DisposeAsync().ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 target.CreateDirectory(directory);
@@ -442,6 +442,37 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         }
     }
 
+    /// <summary>
+    /// Writes a new object's bytes through to the disk. A failed fsync is how a failing disk, NFS or a thin pool
+    /// reports writes it lost, and FileStream.Flush(flushToDisk: true) returned normally when fsync failed with EIO
+    /// (seen on .NET 10): so fsync is called directly, and its error fails the write.
+    /// </summary>
+    private static void SyncToDisk(FileStream stream)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            stream.Flush(flushToDisk: true);
+            return;
+        }
+
+        stream.Flush();
+        var added = false;
+        var handle = stream.SafeFileHandle;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            CheckSynced(NativeMethods.fsync((int)handle.DangerousGetHandle()), "the new object's data");
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Makes a rename into <paramref name="directory"/> durable; a directory that cannot be opened (no read permission) is left to the file system.</summary>
     private static void FlushDirectory(string directory)
     {
         if (OperatingSystem.IsWindows())
@@ -457,11 +488,27 @@ public sealed class LocalDirectoryTarget : IStagingTarget
 
         try
         {
-            _ = NativeMethods.fsync(fd);
+            CheckSynced(NativeMethods.fsync(fd), $"the directory '{directory}'");
         }
         finally
         {
             _ = NativeMethods.close(fd);
+        }
+    }
+
+    /// <summary>Throws for a failed fsync, but for file systems that cannot sync this kind of file (EINVAL, EROFS, ENOTSUP), where there is nothing to wait for.</summary>
+    private static void CheckSynced(int result, string what)
+    {
+        const int InvalidArgument = 22, ReadOnlyFileSystem = 30, NotSupported = 95;
+        if (result == 0)
+        {
+            return;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno is not (InvalidArgument or ReadOnlyFileSystem or NotSupported))
+        {
+            throw new IOException($"Writing {what} through to the disk failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
     }
 

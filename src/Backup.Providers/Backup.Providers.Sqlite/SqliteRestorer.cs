@@ -76,7 +76,7 @@ public sealed class SqliteRestorer
             await using (var file = new FileStream(temp, options))
             {
                 await write(file, cancellationToken).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
+                UnixFiles.SyncToDisk(file);
             }
 
             var findings = await CheckAsync(temp, cancellationToken).ConfigureAwait(false);

@@ -43,9 +43,33 @@ internal static partial class UnixFiles
     /// </summary>
     public static bool TryLockExclusive(SafeFileHandle file) => flock(file, 2 | 4) == 0;
 
+    /// <summary>
+    /// Writes a file through to the disk, failing when the disk says it could not: FileStream.Flush(flushToDisk: true)
+    /// returned normally when fsync failed with EIO (seen on .NET 10). File systems that cannot sync (EINVAL, EROFS,
+    /// ENOTSUP) are not an error.
+    /// </summary>
+    /// <exception cref="IOException">fsync failed.</exception>
+    public static void SyncToDisk(FileStream file)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            file.Flush(flushToDisk: true);
+            return;
+        }
+
+        file.Flush();
+        if (fsync(file.SafeFileHandle) != 0 && Marshal.GetLastPInvokeError() is var errno && errno is not (22 or 30 or 95))
+        {
+            throw new IOException($"Writing '{file.Name}' through to the disk failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+        }
+    }
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int flock(SafeFileHandle fd, int operation);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fsync(SafeFileHandle fd);
 }
