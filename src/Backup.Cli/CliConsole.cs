@@ -33,7 +33,7 @@ internal sealed class CliConsole
         Out = Console.Out,
         Error = Console.Error,
         OpenStandardInput = Console.OpenStandardInput,
-        OpenStandardOutput = Console.OpenStandardOutput,
+        OpenStandardOutput = StandardOutput.Open,
         IsInputRedirected = Console.IsInputRedirected,
         IsOutputRedirected = Console.IsOutputRedirected,
         IsErrorRedirected = Console.IsErrorRedirected,

@@ -1,0 +1,41 @@
+namespace Backup.Cli.Tests;
+
+/// <summary>`backup dump … | ssh host 'cat > x.tar'`: when whatever reads the output stops, the dump must not pass for complete.</summary>
+public sealed class DumpOutputTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    [SkippableFact]
+    public async Task A_dump_whose_reader_stops_early_fails_naming_standard_output()
+    {
+        Skip.IfNot(File.Exists("/bin/bash"), "needs bash for the pipeline");
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("src"));
+        await File.WriteAllBytesAsync(_cli.PathOf("src/big.bin"), new byte[8 * 1024 * 1024]);
+        (await _cli.RunAsync("create", _cli.PathOf("src"))).ExitCode.Should().Be(0);
+        _cli.Launcher = ["/bin/bash", "-c", "\"$0\" \"$@\" | head -c 10 >/dev/null; exit ${PIPESTATUS[0]}"];
+
+        var dump = await _cli.RunAsync("dump", "latest", _cli.PathOf("src/big.bin").TrimStart('/'));
+
+        dump.ExitCode.Should().NotBe(0, "the reader got 10 bytes of 8 MiB");
+        dump.Stderr.Should().Contain("Could not write to standard output").And.Contain("the output is incomplete");
+    }
+
+    [SkippableFact]
+    public async Task A_dump_into_a_full_device_fails_naming_standard_output()
+    {
+        Skip.IfNot(File.Exists("/dev/full") && File.Exists("/bin/bash"), "needs /dev/full");
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("src"));
+        await File.WriteAllTextAsync(_cli.PathOf("src/a.txt"), "content");
+        (await _cli.RunAsync("create", _cli.PathOf("src"))).ExitCode.Should().Be(0);
+        _cli.Launcher = ["/bin/bash", "-c", "\"$0\" \"$@\" > /dev/full"];
+
+        var dump = await _cli.RunAsync("dump", "latest", _cli.PathOf("src/a.txt").TrimStart('/'));
+
+        dump.ExitCode.Should().NotBe(0);
+        dump.Stderr.Should().Contain("Could not write to standard output: No space left on device");
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
