@@ -198,7 +198,8 @@ public sealed class DirectoryTests : IDisposable
         refused.ExitCode.Should().Be(1);
         ErrorTests.ShouldBeOneErrorLine(refused, "already exists");
         refused.Stderr.Should().Contain("--overwrite").And.Contain("--skip-existing");
-        skipped.ExitCode.Should().Be(0, skipped.Stderr);
+        skipped.ExitCode.Should().Be(3, "the edited b.txt is left alone but is not the snapshot's: {0}", skipped.Stderr);
+        skipped.Stderr.Should().Contain("sub/b.txt: left as it was (--skip-existing), but it differs from the snapshot");
         skipped.Stdout.Should().Contain(existing == 1 ? "; 1 existing entry left untouched" : $"; {existing} existing entries left untouched");
         afterSkip.Should().Be("local edit");
         File.ReadAllText(Path.Combine(restored, "a.txt")).Should().Be("alpha");

@@ -108,7 +108,8 @@ public sealed class StreamRoundTripTests : IDisposable
 
         refused.ExitCode.Should().NotBe(0);
         refused.Stderr.Should().StartWith("backup: error:");
-        skipped.ExitCode.Should().Be(0, skipped.Stderr);
+        skipped.ExitCode.Should().Be(3, "'old' is left alone, and said not to be the snapshot's: {0}", skipped.Stderr);
+        skipped.Stderr.Should().Contain("differs from the snapshot");
         contentAfterSkip.Should().Be("old");
         overwritten.ExitCode.Should().Be(0, overwritten.Stderr);
         File.ReadAllText(_cli.PathOf("out/f")).Should().Be("new");

@@ -15,6 +15,8 @@ namespace Backup.Files.Tests;
 
 public class RestoreBehaviorTests
 {
+    private static readonly byte[] Payload = [.. Enumerable.Range(0, 300_000).Select(i => (byte)(i * 7 % 251))];
+
     /// <summary>Removes a file after the source has listed it and before the backup reads it.</summary>
     private sealed class VanishingSource(IBackupSource inner, string victim) : IBackupSource
     {
@@ -101,9 +103,58 @@ public class RestoreBehaviorTests
 
         var result = await service.RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Existing = existing });
 
-        result.Problems.Should().BeEmpty();
+        if (existing == ExistingFileBehavior.Skip)
+        {
+            result.Problems.Should().ContainSingle("a file left alone that is not the snapshot's is not passed off as restored")
+                .Which.Should().Match<RestoreProblem>(p => p.Path.EndsWith("top.txt", StringComparison.Ordinal) && p.Reason.Contains("--overwrite-changed"));
+        }
+        else
+        {
+            result.Problems.Should().BeEmpty();
+        }
+
         (await File.ReadAllTextAsync(restored)).Should().Be(expected);
         result.Files.Should().Be(existing == ExistingFileBehavior.Overwrite ? 4 : 0);
+    }
+
+    /// <summary>
+    /// A restore killed mid-way leaves files under their own names, some empty, some cut short, with the time of the
+    /// kill: resuming must replace those, keep what was finished, and never report a cut-short file as restored.
+    /// </summary>
+    [Fact]
+    public async Task A_restore_that_was_killed_is_resumed_replacing_only_the_files_it_had_not_finished()
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        await File.WriteAllBytesAsync(Path.Combine(root, "big.bin"), Payload);
+        using var target = new TempDirectory();
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        var service = new RestoreService(repo.Repository);
+        await service.RestoreAsync(backup.Snapshot, target.Path);
+        var restored = target.Restored(root);
+        using (var cut = new FileStream(Path.Combine(restored, "big.bin"), FileMode.Open))
+        {
+            cut.SetLength(1000); // cut short, with the time of the kill
+        }
+
+        await File.WriteAllBytesAsync(Path.Combine(restored, "sub/a.txt"), []); // created, nothing written yet
+        var finished = Path.Combine(restored, "top.txt");
+        var finishedTime = new FileInfo(finished).LastWriteTimeUtc;
+
+        var skipping = await service.RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Existing = ExistingFileBehavior.Skip });
+
+        skipping.Problems.Select(p => Path.GetFileName(p.Path)).Should().BeEquivalentTo(["big.bin", "a.txt"], "both were left as they are, and neither is the snapshot's");
+        new FileInfo(Path.Combine(restored, "big.bin")).Length.Should().Be(1000, "--skip-existing leaves what is there");
+
+        var resumed = await service.RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Existing = ExistingFileBehavior.OverwriteChanged });
+
+        resumed.Problems.Should().BeEmpty();
+        resumed.Files.Should().Be(2);
+        resumed.Skipped.Should().Be(3, "top.txt, b.txt and c.txt were finished");
+        (await File.ReadAllBytesAsync(Path.Combine(restored, "big.bin"))).Should().Equal(Payload);
+        (await File.ReadAllTextAsync(Path.Combine(restored, "sub/a.txt"))).Should().Be("a");
+        new FileInfo(finished).LastWriteTimeUtc.Should().Be(finishedTime);
     }
 
     [Fact]

@@ -12,7 +12,8 @@ internal static class RestoreCommand
         var target = new Option<string>("--target", "-t") { Description = "Directory to restore into (created when missing). Entries keep their snapshot paths below it.", HelpName = "DIR" };
         var include = new Option<string[]>("--include", "-i") { Description = "Restore only this snapshot path and what is below it (repeatable).", HelpName = "PATH" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace entries that already exist in the target." };
-        var skipExisting = new Option<bool>("--skip-existing") { Description = "Leave entries that already exist in the target alone." };
+        var skipExisting = new Option<bool>("--skip-existing") { Description = "Leave entries that already exist in the target alone (a file that differs from the snapshot is listed as a problem)." };
+        var overwriteChanged = new Option<bool>("--overwrite-changed") { Description = "Replace existing entries but files with the snapshot's size and modification time: resumes a restore that was stopped." };
         var devices = new Option<bool>("--devices") { Description = "Create device nodes even when not restoring into '/' (a container or system image); as root only." };
         var noDevices = new Option<bool>("--no-devices") { Description = "Never create device nodes, not even when restoring into '/'. Default: only into '/', their original place." };
         var noLock = new Option<bool>("--no-lock") { Description = "Take no lock, for a repository on read-only media; a prune running meanwhile could delete what the restore reads." };
@@ -23,9 +24,9 @@ internal static class RestoreCommand
         var table = new Option<string[]>("--table") { Description = $"With {RestoreOptions(e => e.SupportsTableSelection)}: restore only this table (repeatable; name without schema; custom-format dumps).", HelpName = "NAME" };
         var jobs = new Option<int>("--jobs", "-j") { Description = $"With {RestoreOptions(e => e.SupportsParallelRestore)}: tables loaded at once and, for PostgreSQL, indexes built at once (pg_restore -j).", HelpName = "N", DefaultValueFactory = _ => 1 };
         var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then {DatabaseEngines.PasswordVariables}.", HelpName = "FILE" };
-        var command = new Command("restore", $"Restore a snapshot into a directory, or a database snapshot into a server ({string.Join(", ", DatabaseEngines.All.Where(e => !e.IsFile).Select(e => e.RestoreOption))}) or file ({string.Join(", ", DatabaseEngines.All.Where(e => e.IsFile).Select(e => e.RestoreOption))}). An existing file stops the restore unless --overwrite or --skip-existing is given.")
+        var command = new Command("restore", $"Restore a snapshot into a directory, or a database snapshot into a server ({string.Join(", ", DatabaseEngines.All.Where(e => !e.IsFile).Select(e => e.RestoreOption))}) or file ({string.Join(", ", DatabaseEngines.All.Where(e => e.IsFile).Select(e => e.RestoreOption))}). An existing file stops the restore unless --overwrite, --overwrite-changed or --skip-existing is given.")
         {
-            snapshotArgument, target, include, overwrite, skipExisting, devices, noDevices, noLock,
+            snapshotArgument, target, include, overwrite, overwriteChanged, skipExisting, devices, noDevices, noLock,
         };
         foreach (var (_, option) in databaseOptions)
         {
@@ -52,9 +53,9 @@ internal static class RestoreCommand
 
             if (databases.Count == 1)
             {
-                if ((context.Get(include) ?? []).Length > 0 || context.Get(overwrite) || context.Get(skipExisting) || context.Get(noLock) || context.Get(devices) || context.Get(noDevices))
+                if ((context.Get(include) ?? []).Length > 0 || context.Get(overwrite) || context.Get(overwriteChanged) || context.Get(skipExisting) || context.Get(noLock) || context.Get(devices) || context.Get(noDevices))
                 {
-                    throw new CliUsageException("--include, --overwrite, --skip-existing, --devices, --no-devices and --no-lock apply to --target; a database restore uses --table and --clean.");
+                    throw new CliUsageException("--include, --overwrite, --overwrite-changed, --skip-existing, --devices, --no-devices and --no-lock apply to --target; a database restore uses --table and --clean.");
                 }
 
                 var (engine, value) = databases[0];
@@ -85,9 +86,9 @@ internal static class RestoreCommand
                 throw new CliUsageException($"--database, --source-database, --clean, --table, --jobs and --db-password-file apply to {DatabaseEngines.Join(databaseOptions.Select(d => d.Engine.RestoreOption))}.");
             }
 
-            if (context.Get(overwrite) && context.Get(skipExisting))
+            if ((context.Get(overwrite) ? 1 : 0) + (context.Get(overwriteChanged) ? 1 : 0) + (context.Get(skipExisting) ? 1 : 0) > 1)
             {
-                throw new CliUsageException("Give --overwrite or --skip-existing, not both.");
+                throw new CliUsageException("Give one of --overwrite, --overwrite-changed and --skip-existing.");
             }
 
             if (context.Get(devices) && context.Get(noDevices))
@@ -98,7 +99,7 @@ internal static class RestoreCommand
             var options = new RestoreOptions
             {
                 Include = context.Get(include) ?? [],
-                Existing = context.Get(overwrite) ? ExistingFileBehavior.Overwrite : context.Get(skipExisting) ? ExistingFileBehavior.Skip : ExistingFileBehavior.Fail,
+                Existing = context.Get(overwrite) ? ExistingFileBehavior.Overwrite : context.Get(overwriteChanged) ? ExistingFileBehavior.OverwriteChanged : context.Get(skipExisting) ? ExistingFileBehavior.Skip : ExistingFileBehavior.Fail,
                 Lock = !context.Get(noLock),
                 DeviceNodes = context.Get(devices) ? true : context.Get(noDevices) ? false : null,
             };
@@ -147,10 +148,10 @@ internal static class RestoreCommand
                     $"Restored snapshot {snapshot.Id.ToShortString()} to {directory}: {Format.Count(result.Files, "file", "files")}, {Format.Count(result.Directories, "directory", "directories")}, " +
                     (result.OtherEntries > 0 ? $"{Format.Count(result.OtherEntries, "symlink or special file", "symlinks and special files")}, " : string.Empty) +
                     $"{Format.Bytes(result.Bytes)} in {Format.Seconds(result.Duration)}" +
-                    (result.Skipped > 0 ? $"; {Format.Count(result.Skipped, "existing entry", "existing entries")} left untouched (--skip-existing)." : ".")).ConfigureAwait(false);
+                    (result.Skipped > 0 ? $"; {Format.Count(result.Skipped, "existing entry", "existing entries")} left untouched ({(context.Get(overwriteChanged) ? "--overwrite-changed: already as in the snapshot" : "--skip-existing")})." : ".")).ConfigureAwait(false);
                 if (!result.IsComplete)
                 {
-                    await context.Output.WarnAsync($"{result.Problems.Count} entries were not (completely) restored.").ConfigureAwait(false);
+                    await context.Output.WarnAsync($"{Format.Count(result.Problems.Count, "entry was", "entries were")} not (completely) restored.").ConfigureAwait(false);
                 }
 
                 if (snapshot.Partial)

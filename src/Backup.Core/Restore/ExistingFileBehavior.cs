@@ -11,4 +11,10 @@ public enum ExistingFileBehavior
 
     /// <summary>Stops the restore with an <see cref="IOException"/>.</summary>
     Fail = 2,
+
+    /// <summary>
+    /// Leaves a regular file that has the snapshot's size and modification time (one a restore finished), and replaces
+    /// everything else as <see cref="Overwrite"/> does: how a restore that was stopped, even killed, is resumed.
+    /// </summary>
+    OverwriteChanged = 3,
 }

@@ -15,7 +15,7 @@ public sealed record RestoreResult
     /// <summary>Content bytes written.</summary>
     public required long Bytes { get; init; }
 
-    /// <summary>Entries left as they were because they exist in the target (<see cref="ExistingFileBehavior.Skip"/>).</summary>
+    /// <summary>Entries left as they were because they exist in the target (<see cref="ExistingFileBehavior.Skip"/>, or files a restore finished with <see cref="ExistingFileBehavior.OverwriteChanged"/>).</summary>
     public long Skipped { get; init; }
 
     /// <summary>Entries not restored, or restored incompletely, and why.</summary>

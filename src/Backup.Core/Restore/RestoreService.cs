@@ -35,7 +35,8 @@ public sealed class RestoreService
     private const string NotReachedEntry = "not restored: the target is full";
     private const string NotReachedDirectory = "not restored, nor anything below it: the target is full";
     private const string ExistsAdvice = "; the restore stopped (entries restored before it stay). Restore into an empty directory, or replace what exists " +
-        "(ExistingFileBehavior.Overwrite; the tool's --overwrite) or leave it alone (Skip; --skip-existing).";
+        "(ExistingFileBehavior.Overwrite; the tool's --overwrite), replace only what differs from the snapshot (OverwriteChanged; --overwrite-changed, " +
+        "which resumes a restore that was stopped) or leave it alone (Skip; --skip-existing).";
 
     private readonly BackupRepository _repository;
     private readonly IFileSystem _fileSystem;
@@ -201,7 +202,7 @@ public sealed class RestoreService
                     default:
                         // Nothing can be in a directory this restore just made but what it puts there, and entries are
                         // created exclusively (a stranger's entry makes the creation fail), so there is nothing to inspect.
-                        if ((frame.Created ? ExistingKind.Missing : run.CheckExisting(frame.Directory, node.Name, relative)) is { } existing)
+                        if ((frame.Created ? ExistingKind.Missing : run.CheckExisting(frame.Directory, node.Name, relative, node)) is { } existing)
                         {
                             frame.Work.Add(await run.StartEntryAsync(frame.Directory, node.Name, relative, node, replace: existing != ExistingKind.Missing).ConfigureAwait(false));
                             if (frame.Work.Count >= 4096)
@@ -416,7 +417,7 @@ public sealed class RestoreService
                         case ExistingKind.Missing:
                             target.CreateDirectory(parent, name);
                             break;
-                        case var _ when options.Existing == ExistingFileBehavior.Overwrite:
+                        case var _ when options.Existing is ExistingFileBehavior.Overwrite or ExistingFileBehavior.OverwriteChanged:
                             // A link or file in the way is removed, never descended through.
                             target.DeleteEntry(parent, name);
                             target.CreateDirectory(parent, name);
@@ -477,7 +478,7 @@ public sealed class RestoreService
         }
 
         /// <summary>Applies the policy for what already exists; null when the entry is to be left alone.</summary>
-        public ExistingKind? CheckExisting(TargetDirectory directory, string name, string relative)
+        public ExistingKind? CheckExisting(TargetDirectory directory, string name, string relative, TreeNode node)
         {
             var existing = target.Inspect(directory, name);
             switch (existing)
@@ -492,7 +493,17 @@ public sealed class RestoreService
 
                     Problem(relative, "skipped: a directory is in the way");
                     return null;
+                case ExistingKind.File when options.Existing == ExistingFileBehavior.Skip && node.Type == NodeType.File && !target.HoldsFinished(directory, name, node):
+                    // Left alone as asked, but not passed off as restored: a restore killed while writing leaves a
+                    // file like this under its own name.
+                    Interlocked.Increment(ref _skipped);
+                    Problem(relative, "left as it was (--skip-existing), but it differs from the snapshot in size or modification time, as a file a stopped restore was writing does; " +
+                        "replace what differs with ExistingFileBehavior.OverwriteChanged (the tool's --overwrite-changed)");
+                    return null;
                 case var _ when options.Existing == ExistingFileBehavior.Skip:
+                    Interlocked.Increment(ref _skipped);
+                    return null;
+                case ExistingKind.File when options.Existing == ExistingFileBehavior.OverwriteChanged && node.Type == NodeType.File && target.HoldsFinished(directory, name, node):
                     Interlocked.Increment(ref _skipped);
                     return null;
                 case var other when options.Existing == ExistingFileBehavior.Fail:

@@ -106,6 +106,23 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         return fileSystem.Directory.Exists(path) ? ExistingKind.Directory : fileSystem.File.Exists(path) ? ExistingKind.File : ExistingKind.Missing;
     }
 
+    /// <summary>
+    /// Whether <paramref name="name"/> is a regular file with the snapshot's size and modification time: one a restore
+    /// finished (the time is set last), not one a stopped restore was writing.
+    /// </summary>
+    public bool HoldsFinished(TargetDirectory directory, string name, TreeNode node)
+    {
+        if (native)
+        {
+            return UnixNative.StatAt(directory.Native, name, out _) is { } stat && stat.FileType == UnixStat.Regular
+                && stat.Size == node.Size && stat.MtimeNs == node.MtimeNs;
+        }
+
+        var info = fileSystem.FileInfo.New(Join(directory.Path, name));
+        return info.Exists && info.LinkTarget is null && info.Length == node.Size
+            && (info.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks == node.MtimeNs / 100;
+    }
+
     /// <summary>A fresh name, short enough next to any 255-byte name, for writing before the final rename.</summary>
     public static string TempName() => ".restore-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + ".tmp";
 
