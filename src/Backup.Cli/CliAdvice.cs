@@ -19,7 +19,7 @@ internal static class CliAdvice
         RepositoryKeyNotFoundException => " List them with 'backup key list'.",
         RepositoryCorruptException { Remedy: RepositoryRemedy.Check } => " Run 'backup check'.",
         RepositoryCorruptException { Remedy: RepositoryRemedy.RepairIndex } => " Run 'backup repair index'.",
-        RepositoryLockNotWritableException => " Restore with --no-lock.",
+        RepositoryLockNotWritableException => " Run it again with --no-lock.",
         StorageFullException { OverQuota: true } => " Raise the quota or free space there, then run the command again: data already stored is kept, and a backup run again reuses what was uploaded.",
         StorageFullException => " Free space there, then run the command again: data already stored is kept, and a backup run again reuses what was uploaded.",
         RestoreTargetFullException => " Free space there, then restore again with --skip-existing to write only what is missing.",

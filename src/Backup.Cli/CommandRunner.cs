@@ -58,7 +58,7 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
         RepositoryNotFoundException => ExitCodes.RepositoryNotFound,
         WrongPasswordException => ExitCodes.WrongPassword,
         RepositoryCorruptException => ExitCodes.RepositoryDamaged,
-        StorageFullException or RestoreTargetFullException => ExitCodes.StorageFull,
+        StorageFullException or RestoreTargetFullException or RepositoryLockNotWritableException { InnerException: StorageFullException } => ExitCodes.StorageFull,
         RepositoryException or BackupTargetException or BackupSourceException or IOException
             or UnauthorizedAccessException or ArgumentException or InvalidDataException => ExitCodes.Error,
         _ => ExitCodes.Error,

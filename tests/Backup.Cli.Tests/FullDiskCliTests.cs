@@ -55,6 +55,27 @@ public sealed class FullDiskCliTests : IDisposable
         }
     }
 
+    [SkippableFact]
+    public async Task A_repository_on_read_only_media_is_checked_and_restored_without_a_lock()
+    {
+        var disk = Mount("read-only-disk", "16m");
+        _cli.Environment["BACKUP_REPOSITORY"] = Path.Combine(disk, "repo");
+        await _cli.InitAsync();
+        WriteRandomFiles(_cli.PathOf("src"), count: 2, size: 100_000);
+        (await _cli.RunAsync("create", _cli.PathOf("src"))).ExitCode.Should().Be(0);
+        Shell("mount", "-o", "remount,ro", disk);
+
+        var locked = await _cli.RunAsync("check");
+        var unlocked = await _cli.RunAsync("check", "--no-lock", "--read-data");
+        var restore = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--no-lock");
+
+        locked.ExitCode.Should().Be(1, locked.Stderr);
+        locked.Stderr.Should().Contain("the lock could not be written").And.Contain("Run it again with --no-lock.");
+        unlocked.ExitCode.Should().Be(0, unlocked.Stdout + unlocked.Stderr);
+        unlocked.Stdout.Should().Contain("No problems found");
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+    }
+
     [Fact]
     public async Task The_help_lists_exit_code_13_for_a_full_disk()
     {

@@ -16,12 +16,13 @@ internal static class CheckCommand
             Description = "Download and verify only some packs: n/m (group n of m), a fraction (0.2), a percentage (10%) or a size (500M, 2G). Fractions and sizes take a different window each day.",
             HelpName = "SUBSET",
         };
+        var noLock = new Option<bool>("--no-lock") { Description = "Take no lock, for a repository on read-only media; a prune running meanwhile would make what it deletes look missing." };
         var command = new Command(
             "check",
             "Check the repository: config, keys, index objects, every pack's header against the index, every snapshot and its trees; with --read-data also the stored data. " +
             "Lists every problem; exits 4 when any is an error (warnings alone exit 0).")
         {
-            readData, readDataSubset,
+            readData, readDataSubset, noLock,
         };
         runner.Bind(command, async (context, ct) =>
         {
@@ -33,7 +34,7 @@ internal static class CheckCommand
             CheckOptions options;
             try
             {
-                options = new CheckOptions { ReadData = context.Get(readData), ReadDataSubset = context.Get(readDataSubset) };
+                options = new CheckOptions { ReadData = context.Get(readData), ReadDataSubset = context.Get(readDataSubset), Lock = !context.Get(noLock) };
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException)
             {

@@ -28,6 +28,13 @@ public sealed record CheckOptions
     /// <summary>The parsed <see cref="ReadDataSubset"/>, or null.</summary>
     public ReadDataSubset? Subset { get; private init; }
 
+    /// <summary>
+    /// Holds a shared lock on the repository during the check, so that no prune deletes what it reads (which would
+    /// show as missing data). Turn it off only for a repository that cannot be written, on read-only media, where no
+    /// prune can run either.
+    /// </summary>
+    public bool Lock { get; init; } = true;
+
     /// <summary>Packs downloaded and verified at once (1 to 64; default 2).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Outside 1 to 64.</exception>
     public int Parallelism

@@ -48,12 +48,26 @@ public sealed class VerificationService
     public Task<CheckResult> CheckAsync(CheckOptions options, IProgress<CheckProgress>? progress = null, CancellationToken cancellationToken = default) =>
         _diagnostics.RunAsync("check", _repository.Location, () => RunCheckAsync(options, progress, cancellationToken), (operation, result) => operation.CheckCompleted(result));
 
+    private async Task<RepositoryOperation> BeginCheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _repository.BeginOperationAsync(LockKind.Shared, "check", refreshIndex: false, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or BackupTargetException && ex is not BackupObjectNotFoundException)
+        {
+            throw new RepositoryLockNotWritableException(
+                $"A check holds a shared lock so that no prune deletes what it reads, and the lock could not be written to {_repository.Location} ({ex.Message}). " +
+                "For a repository that cannot be written (read-only media), check without it (CheckOptions.Lock = false).", _repository.Location, ex);
+        }
+    }
+
     private async Task<CheckResult> RunCheckAsync(CheckOptions options, IProgress<CheckProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var started = _time.GetTimestamp();
         // Check reads the index objects itself and reports damaged ones: no refresh.
-        await using var operation = await _repository.BeginOperationAsync(LockKind.Shared, "check", refreshIndex: false, _time, cancellationToken).ConfigureAwait(false);
+        await using var operation = options.Lock ? await BeginCheckAsync(cancellationToken).ConfigureAwait(false) : null;
         var problems = new ConcurrentQueue<CheckProblem>();
 
         try
