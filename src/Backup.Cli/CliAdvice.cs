@@ -11,8 +11,13 @@ namespace Backup.Cli;
 internal static class CliAdvice
 {
     /// <summary>A sentence to add after the exception's message, or an empty string.</summary>
-    public static string For(Exception exception) => exception switch
+    /// <param name="exception">What failed.</param>
+    /// <param name="verb">The command that failed ("prune", "restore", …).</param>
+    public static string For(Exception exception, string verb) => exception switch
     {
+        StorageFullException when verb is "prune" or "forget" =>
+            " Prune writes the packs it rewrites before it deletes the old ones, and removed those it had written; free space there and run it again, " +
+            "or, with little room, prune with --repack-threshold 1, which deletes only wholly unused packs and writes just a new index.",
         RepositoryNotFoundException => " 'backup init --repo' with that location creates one.",
         RepositoryAlreadyExistsException => " Use it with the other commands, or give 'backup init' another location.",
         SnapshotNotFoundException => " List them with 'backup snapshots'.",

@@ -31,7 +31,7 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
         {
             var code = ExitCodeFor(ex);
             // Messages embed stored names (a lock's host, a key's label, a file's path): escaped like all human output.
-            var message = TerminalText.Escape(OneLine(ex.Message + CliAdvice.For(ex)));
+            var message = TerminalText.Escape(OneLine(ex.Message + CliAdvice.For(ex, parseResult.CommandResult.Command.Name)));
             await console.Error.WriteLineAsync(code == ExitCodes.Usage ? $"backup: usage error: {message}" : $"backup: error: {message}").ConfigureAwait(false);
             if (verbose)
             {

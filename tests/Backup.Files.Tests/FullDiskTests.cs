@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Backup.Core;
 using Backup.Core.Crypto;
+using Backup.Core.Maintenance;
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Restore;
@@ -257,6 +258,52 @@ public class FullDiskTests
     }
 
     /// <summary>The files below <paramref name="directory"/>; none when it was never made.</summary>
+    /// <summary>
+    /// Prune writes the packs it rewrites before it deletes the old ones, so on a nearly full disk it fails: the packs it
+    /// managed to write must go with it, or each retry finds even less room.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_prune_that_fills_the_disk_removes_the_packs_it_wrote_and_runs_once_space_is_freed()
+    {
+        using var disk = SmallFileSystem.TryMount("64m", out var whyNot);
+        Skip.If(disk is null, whyNot);
+        using var source = new TempDirectory();
+        WriteRandomFiles(source.Path, count: 10);
+        var repositoryPath = Path.Combine(disk.Path, "repo");
+        var credentials = RepositoryCredentials.FromKeyFile(RepositoryCredentials.GenerateKeyFile());
+        await using (var repository = await BackupRepository.InitAsync(new LocalDirectoryTarget(repositoryPath), credentials, new RepositoryInitOptions { PackSize = PackSize }))
+        {
+            var all = await new BackupService(repository).BackupAsync(new FileSystemSource([source.Path]), Options);
+            foreach (var odd in new[] { 1, 3, 5, 7, 9 })
+            {
+                File.Delete(Path.Combine(source.Path, $"file{odd}"));
+            }
+
+            await new BackupService(repository).BackupAsync(new FileSystemSource([source.Path]), Options);
+            await repository.Snapshots.DeleteAsync(all.Snapshot.Id);
+        }
+
+        var packsBefore = FilesUnder(Path.Combine(repositoryPath, "data")).ToHashSet();
+        var filler = Path.Combine(disk.Path, "filler");
+        await File.WriteAllBytesAsync(filler, new byte[new DriveInfo(disk.Path).AvailableFreeSpace - (9 * 1024 * 1024)]);
+        var prune = new PruneOptions { RepackThreshold = 0 }; // every partly used pack is rewritten: over 9 MiB of the 15 MiB kept, in packs of 4 MiB and a chunk, into 9 MiB
+
+        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(repositoryPath), credentials))
+        {
+            var failed = () => new MaintenanceService(repository).PruneAsync(prune);
+            await failed.Should().ThrowAsync<StorageFullException>();
+        }
+
+        FilesUnder(Path.Combine(repositoryPath, "data")).Should().BeEquivalentTo(packsBefore, "the packs the failed prune wrote are removed, the old ones all kept");
+        File.Delete(filler);
+        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(repositoryPath), credentials))
+        {
+            (await new MaintenanceService(repository).PruneAsync(prune)).PacksRewritten.Should().BeGreaterThan(0);
+            var check = await new VerificationService(repository).CheckAsync(new CheckOptions { ReadData = true });
+            check.Problems.Should().BeEmpty();
+        }
+    }
+
     private static IEnumerable<string> FilesUnder(string directory) =>
         Directory.Exists(directory) ? Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories) : [];
 

@@ -230,47 +230,57 @@ public sealed class MaintenanceService
         // 1. New packs: the used blobs of packs being rewritten, copied verbatim.
         using var rewriter = new PackRewriter(_repository);
         var done = 0;
-        foreach (var (listing, _, _, _) in repack)
+        try
         {
-            var length = scan.PackObjects[listing.Pack].Length;
-            using var bytes = new PooledBuffer(checked((int)length), _repository.Blobs.BufferPool, willFill: true);
-            try
+            foreach (var (listing, _, _, _) in repack)
             {
-                await _repository.Blobs.Target.ReadExactlyAsync(RepositoryLayout.PackKey(listing.Pack), 0, bytes.Memory, cancellationToken).ConfigureAwait(false);
-            }
-            catch (BackupTargetException ex) when (ex is not BackupObjectNotFoundException)
-            {
-                throw new RepositoryCorruptException($"Pack {listing.Pack.ToShortString()} could not be read whole ({ex.Message}); prune stops before changing anything it cannot undo. Run check with read-data, then repair index with read-data.", ex);
-            }
-
-            // Copying verbatim must not spread damage: a pack whose bytes no longer match its name is not copied from.
-            if (BlobId.Sha256(bytes.Span) != listing.Pack)
-            {
-                throw new RepositoryCorruptException($"Pack {listing.Pack.ToShortString()} is damaged; prune stops before changing anything it cannot undo. Run check with read-data, then repair index with read-data.");
-            }
-
-            var entries = (BlobCatalog.PackEntries)listing.Entries;
-            for (var i = 0; i < entries.Count; i++)
-            {
-                if (!marks.IsMarked(entries.First + i))
+                var length = scan.PackObjects[listing.Pack].Length;
+                using var bytes = new PooledBuffer(checked((int)length), _repository.Blobs.BufferPool, willFill: true);
+                try
                 {
-                    continue;
+                    await _repository.Blobs.Target.ReadExactlyAsync(RepositoryLayout.PackKey(listing.Pack), 0, bytes.Memory, cancellationToken).ConfigureAwait(false);
+                }
+                catch (BackupTargetException ex) when (ex is not BackupObjectNotFoundException)
+                {
+                    throw new RepositoryCorruptException($"Pack {listing.Pack.ToShortString()} could not be read whole ({ex.Message}); prune stops before changing anything it cannot undo. Run check with read-data, then repair index with read-data.", ex);
                 }
 
-                var entry = scan.Index.EntryAtOrdinal(entries.First + i);
-                // A copy of a duplicated blob was verified by a ranged read; what is copied must be those same bytes.
-                if (duplicates.ContainsKey(entry.Id))
+                // Copying verbatim must not spread damage: a pack whose bytes no longer match its name is not copied from.
+                if (BlobId.Sha256(bytes.Span) != listing.Pack)
                 {
-                    DecodeOrStop(entry, bytes.Span, listing.Pack);
+                    throw new RepositoryCorruptException($"Pack {listing.Pack.ToShortString()} is damaged; prune stops before changing anything it cannot undo. Run check with read-data, then repair index with read-data.");
                 }
 
-                await rewriter.AddAsync(entry.Id, entry.Type, bytes.Memory.Slice((int)entry.Offset, (int)entry.Length), entry.RawLength, cancellationToken).ConfigureAwait(false);
+                var entries = (BlobCatalog.PackEntries)listing.Entries;
+                for (var i = 0; i < entries.Count; i++)
+                {
+                    if (!marks.IsMarked(entries.First + i))
+                    {
+                        continue;
+                    }
+
+                    var entry = scan.Index.EntryAtOrdinal(entries.First + i);
+                    // A copy of a duplicated blob was verified by a ranged read; what is copied must be those same bytes.
+                    if (duplicates.ContainsKey(entry.Id))
+                    {
+                        DecodeOrStop(entry, bytes.Span, listing.Pack);
+                    }
+
+                    await rewriter.AddAsync(entry.Id, entry.Type, bytes.Memory.Slice((int)entry.Offset, (int)entry.Length), entry.RawLength, cancellationToken).ConfigureAwait(false);
+                }
+
+                progress?.Report(new MaintenanceProgress { Phase = "repack", Done = ++done, Total = repack.Count });
             }
 
-            progress?.Report(new MaintenanceProgress { Phase = "repack", Done = ++done, Total = repack.Count });
+            await rewriter.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        await rewriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+        catch
+        {
+            // Until the new index names them, the new packs are of use to nobody, and on a full disk they are the
+            // room the next attempt needs: removed, so a prune that failed leaves the repository as it found it.
+            await RemoveUnindexedAsync(rewriter.Written.Select(w => w.Pack).Where(p => !scan.PackObjects.ContainsKey(p))).ConfigureAwait(false);
+            throw;
+        }
 
         // 2. The new index (kept and new packs), superseding every old index object. 3. Old indexes. 4. Old packs.
         var packs = keep.Select(k => (k.Listing.Pack, k.Listing.Entries)).Concat(rewriter.Written.Select(w => (w.Pack, (IReadOnlyList<PackHeaderEntry>)w.Entries))).ToList();
@@ -293,6 +303,22 @@ public sealed class MaintenanceService
             Locked = locked,
             Duration = _time.GetElapsedTime(started),
         };
+    }
+
+    /// <summary>Deletes packs this prune wrote and no index names, as far as storage lets it (the original failure is what is reported).</summary>
+    private async Task RemoveUnindexedAsync(IEnumerable<BlobId> packs)
+    {
+        foreach (var pack in packs)
+        {
+            try
+            {
+                await _repository.Blobs.Target.DeleteAsync(RepositoryLayout.PackKey(pack), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is BackupTargetException or IOException or UnauthorizedAccessException)
+            {
+                // Left as an unindexed pack: the next prune deletes it once its grace period is over.
+            }
+        }
     }
 
     /// <summary>Rebuilds the index from the packs' own headers, superseding every old index object.</summary>
