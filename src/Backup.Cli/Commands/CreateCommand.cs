@@ -19,7 +19,7 @@ internal static class CreateCommand
             HelpName = "full|incremental|differential",
             DefaultValueFactory = _ => BackupLevel.Incremental,
         };
-        var exclude = new Option<string[]>("--exclude") { Description = "Skip paths matching this pattern (repeatable).", HelpName = "PATTERN" };
+        var exclude = new Option<string[]>("--exclude") { Description = "Skip paths matching this gitignore-style pattern, matched below each backup root: '*.log', '/cache' (at the root), 'tmp/' (directories) (repeatable).", HelpName = "PATTERN" };
         var oneFileSystem = new Option<bool>("--one-file-system", "-x") { Description = "Do not cross into other file systems (mount points)." };
         var stdin = new Option<bool>("--stdin") { Description = "Back up the stream piped on stdin instead of paths." };
         var stdinName = new Option<string>("--stdin-name")
@@ -115,6 +115,10 @@ internal static class CreateCommand
             else
             {
                 source = FileSources.Create(pathList, context.Get(exclude) ?? [], context.Get(oneFileSystem));
+                foreach (var warning in FileSources.ExcludesThatMatchNothing(pathList, context.Get(exclude) ?? []))
+                {
+                    await context.Output.WarnAsync(warning).ConfigureAwait(false);
+                }
             }
 
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
