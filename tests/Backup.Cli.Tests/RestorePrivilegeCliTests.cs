@@ -43,6 +43,26 @@ public sealed class RestorePrivilegeCliTests : IDisposable
         Run("stat", "-c", "%u", Path.Combine(restored, "tool")).Trim().Should().Be(uid, "the restore ran as the user");
     }
 
+    [SkippableFact]
+    public async Task A_password_file_the_user_cannot_read_is_named_as_the_password_file()
+    {
+        Skip.IfNot(UnprivilegedUser.CanCreate, "needs root on Linux to create a real user");
+        await _cli.InitAsync();
+        var passwordFile = _cli.PathOf("root-only-password");
+        File.WriteAllText(passwordFile, CliRunner.Password + "\n");
+        File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        using var user = UnprivilegedUser.Create();
+        Run("chmod", "0755", _cli.Root);
+        _cli.Launcher = ["/usr/bin/setpriv", $"--reuid={user.Uid}", $"--regid={user.Gid}", "--clear-groups", "--"];
+        _cli.Environment["HOME"] = _cli.Root;
+        _cli.Environment["BACKUP_PASSWORD"] = null;
+
+        var snapshots = await _cli.RunAsync("snapshots", "--password-file", passwordFile);
+
+        snapshots.ExitCode.Should().NotBe(0);
+        snapshots.Stderr.Should().Contain($"Password file '{passwordFile}' cannot be read by this user");
+    }
+
     private static string Run(string file, params string[] arguments)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -33,13 +33,23 @@ public static class SecretFile
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
-        return File.Exists(full)
-            ? new StreamReader(full, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true)
-            : throw new FileNotFoundException(Directory.Exists(full) ? $"Password file '{full}' is a directory: give the file that holds the password." : $"Password file '{full}' does not exist.", full);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException(Directory.Exists(full) ? $"Password file '{full}' is a directory: give the file that holds the password." : $"Password file '{full}' does not exist.", full);
+        }
+
+        try
+        {
+            return new StreamReader(full, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new UnauthorizedAccessException($"Password file '{full}' cannot be read by this user: give it read permission for the user that runs the backup (and nobody else).", ex);
+        }
     }
 
     private static string FirstLine(string path, string? line) =>
         string.IsNullOrEmpty(line)
-            ? throw new InvalidDataException($"Password file '{Path.GetFullPath(path)}' is empty; its first line is the password.")
+            ? throw new InvalidDataException($"Password file '{Path.GetFullPath(path)}' is empty or its first line is blank; its first line is the password.")
             : line;
 }

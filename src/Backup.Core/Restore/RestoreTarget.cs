@@ -171,7 +171,7 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
 
         // Owner-only until the snapshot's mode is applied, so nobody reads the content before it may.
         return new RestoreFile.Native(UnixNative.CreateExclusiveAt(directory.Native, name, 0x180, out var errno)
-            ?? throw new IOException($"cannot create the file: {UnixNative.Describe(errno)}", errno));
+            ?? throw new IOException($"cannot create the file '{Join(directory.Path, name)}': {UnixNative.Describe(errno)}", errno));
     }
 
     /// <summary>
@@ -193,7 +193,7 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         var errno = UnixNative.CreateDirectoryAt(directory.Native, name, 0x1C0);
         if (errno != 0)
         {
-            throw new IOException($"cannot create the directory: {UnixNative.Describe(errno)}", errno);
+            throw new IOException($"cannot create the directory '{Join(directory.Path, name)}': {UnixNative.Describe(errno)}", errno);
         }
     }
 

@@ -58,7 +58,7 @@ public sealed class VerificationService
         {
             throw new RepositoryLockNotWritableException(
                 $"A check holds a shared lock so that no prune deletes what it reads, and the lock could not be written to {_repository.Location} ({ex.Message}). " +
-                "For a repository that cannot be written (read-only media), check without it (CheckOptions.Lock = false).", _repository.Location, ex);
+                "For a repository that cannot be written (read-only media), check without it (CheckOptions.Lock = false; the tool's --no-lock).", _repository.Location, ex);
         }
     }
 
