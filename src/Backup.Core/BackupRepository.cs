@@ -348,6 +348,10 @@ public sealed class BackupRepository : IAsyncDisposable
     public Task<IReadOnlyList<RepositoryLockInfo>> RemoveAllLocksAsync(CancellationToken cancellationToken = default) =>
         RepositoryLock.RemoveAllLocksAsync(Locks, timeProvider: null, cancellationToken);
 
+    /// <summary>The locks held on the repository, each with why it is stale (null while it is live); nothing is removed.</summary>
+    public Task<IReadOnlyList<RepositoryLockInfo>> ListLocksAsync(CancellationToken cancellationToken = default) =>
+        RepositoryLock.ListLocksAsync(Locks, timeProvider: null, cancellationToken);
+
     /// <summary>Counts what the repository holds on its storage (one listing of packs, index objects and snapshots).</summary>
     public async Task<RepositoryStorageStatistics> GetStorageStatisticsAsync(CancellationToken cancellationToken = default)
     {

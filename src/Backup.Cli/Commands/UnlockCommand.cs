@@ -59,6 +59,17 @@ internal static class UnlockCommand
                 1 => "Removed 1 lock.",
                 var n => $"Removed {n} locks.",
             }).ConfigureAwait(false);
+            if (!all)
+            {
+                // What still blocks a prune is what the operator came for.
+                var live = (await repository.ListLocksAsync(ct).ConfigureAwait(false)).Where(l => l.StaleReason is null).Select(Describe).ToList();
+                if (live.Count > 0)
+                {
+                    await context.Output.InfoAsync($"{Format.Count(live.Count, "live lock remains", "live locks remain")} ({string.Join("; ", live)}): " +
+                        "each expires unless its process refreshes it; once you know a holder is gone, 'backup unlock --remove-all' removes it.").ConfigureAwait(false);
+                }
+            }
+
             return ExitCodes.Success;
         });
         return command;

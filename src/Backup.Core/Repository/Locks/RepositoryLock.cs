@@ -199,6 +199,20 @@ internal sealed class RepositoryLock : IAsyncDisposable
     public static Task<IReadOnlyList<RepositoryLockInfo>> RemoveAllLocksAsync(RepositoryLocks locks, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default) =>
         RemoveAsync(locks, all: true, timeProvider ?? TimeProvider.System, cancellationToken);
 
+    /// <summary>Every authenticated lock, each with why it is stale (null while it is live); nothing is removed.</summary>
+    public static async Task<IReadOnlyList<RepositoryLockInfo>> ListLocksAsync(RepositoryLocks locks, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(locks);
+        var time = timeProvider ?? TimeProvider.System;
+        var found = new List<RepositoryLockInfo>();
+        await foreach (var (key, value) in ReadLocksAsync(locks, cancellationToken).ConfigureAwait(false))
+        {
+            found.Add(Describe(key, value, WhyStale(value, time.GetUtcNow(), out _)));
+        }
+
+        return found;
+    }
+
     /// <summary>
     /// Why <paramref name="value"/> no longer protects anything at <paramref name="now"/>, or null while it is live;
     /// <paramref name="holderGone"/> tells whether its process is certainly gone (not merely late to refresh).
