@@ -51,6 +51,22 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
+    public async Task Forget_quiet_prints_nothing_but_a_quiet_dry_run_still_shows_what_it_would_do()
+    {
+        await _cli.InitAsync();
+        await CreateSnapshotsAsync(3);
+
+        var dryRun = await _cli.RunAsync("forget", "--keep-last", "2", "--dry-run", "-q");
+        var forget = await _cli.RunAsync("forget", "--keep-last", "1", "-q");
+
+        dryRun.ExitCode.Should().Be(0, dryRun.Stderr);
+        dryRun.Stdout.Should().Contain("would remove").And.Contain("nothing was deleted");
+        forget.ExitCode.Should().Be(0, forget.Stderr);
+        forget.Stdout.Should().BeEmpty();
+        (await ListAsync()).Should().HaveCount(1);
+    }
+
+    [Fact]
     public async Task Pin_keeps_a_snapshot_through_forget_and_unpin_lets_forget_remove_it()
     {
         await _cli.InitAsync();

@@ -121,7 +121,8 @@ internal static class ForgetCommand
                 await context.Output.WarnAsync($"skipped damaged snapshot {problem}").ConfigureAwait(false);
             }
 
-            if (!context.Json)
+            // Quiet keeps a dry run's report: there it is what was asked for.
+            if (!context.Json && (!context.Quiet || isDryRun))
             {
                 await WriteAsync(context.Output, policy, result, pruneFollows: runPrune && !isDryRun).ConfigureAwait(false);
             }
