@@ -135,6 +135,7 @@ public class FullDiskTests
         error.InnerException.Should().BeAssignableTo<IOException>();
         error.Result.Files.Should().BeGreaterThan(0, "what fits is restored");
         error.Result.Files.Should().BeLessThan(6);
+        error.Result.Bytes.Should().Be(error.Result.Files * FileSize, "the bytes of the files that were removed again do not count as restored");
         error.NotWritten.Should().NotBeEmpty();
         error.Message.Should().Contain($"{error.NotWritten.Count} entr");
         var prefix = source.Path.TrimStart('/');

@@ -707,21 +707,30 @@ public sealed class RestoreService
         private async Task WriteFileAsync(RestoreFile file, TreeNode node)
         {
             long written = 0;
-            await _reader.CopyToAsync(node.Content ?? [], async (chunk, ct) =>
+            try
             {
-                // Leaving all-zero chunks of a sparse file unwritten recreates its holes.
-                if (!node.Sparse || chunk.Span.ContainsAnyExcept((byte)0))
+                await _reader.CopyToAsync(node.Content ?? [], async (chunk, ct) =>
                 {
-                    await file.WriteAsync(chunk, written, ct).ConfigureAwait(false);
+                    // Leaving all-zero chunks of a sparse file unwritten recreates its holes.
+                    if (!node.Sparse || chunk.Span.ContainsAnyExcept((byte)0))
+                    {
+                        await file.WriteAsync(chunk, written, ct).ConfigureAwait(false);
+                    }
+
+                    written += chunk.Length;
+                    Interlocked.Add(ref _bytes, chunk.Length);
+                }, cancellationToken).ConfigureAwait(false);
+
+                if (written != node.Size)
+                {
+                    throw new IOException($"the stored content is {written} bytes, but the snapshot records {node.Size}");
                 }
-
-                written += chunk.Length;
-                Interlocked.Add(ref _bytes, chunk.Length);
-            }, cancellationToken).ConfigureAwait(false);
-
-            if (written != node.Size)
+            }
+            catch
             {
-                throw new IOException($"the stored content is {written} bytes, but the snapshot records {node.Size}");
+                // The file is removed: its bytes do not count as restored.
+                Interlocked.Add(ref _bytes, -written);
+                throw;
             }
 
             // A hole at the end has no write to give the file its length.
