@@ -165,7 +165,8 @@ internal static class CreateCommand
     {
         foreach (var problem in result.Problems)
         {
-            await context.Output.ErrorAsync($"could not read {problem.Path}: {problem.Reason}").ConfigureAwait(false);
+            // Not every problem is an unread entry: a file that changed while it was read is in the snapshot, maybe torn.
+            await context.Output.ErrorAsync($"problem with {problem.Path}: {problem.Reason}").ConfigureAwait(false);
         }
 
         if (result.MissingPacks > 0)
@@ -192,7 +193,7 @@ internal static class CreateCommand
                 $"added {Format.Bytes(s.BytesAdded)} ({Format.Bytes(s.BytesStored)} stored) in {Format.Seconds(s.Duration)}.").ConfigureAwait(false);
             if (!result.IsComplete)
             {
-                await context.Output.WarnAsync($"{result.Problems.Count} entries could not be read; the snapshot holds everything else.").ConfigureAwait(false);
+                await context.Output.WarnAsync($"{Format.Count(result.Problems.Count, "entry was", "entries were")} not read whole (listed above); the snapshot holds everything else.").ConfigureAwait(false);
             }
         }
 
