@@ -132,6 +132,34 @@ public sealed class HostileListingPageTests
         requests.Value.Should().Be(2);
     }
 
+    [Fact]
+    public async Task An_Azure_endpoint_that_never_answers_fails_as_a_storage_error_after_the_SDKs_retries()
+    {
+        int port;
+        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port; // free now: every connection is refused
+        }
+
+        var target = new AzureBlobTarget(new AzureBlobTargetOptions
+        {
+            ConnectionString = $"DefaultEndpointsProtocol=http;{AzureAccount}BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;",
+            Container = "c",
+            ConfigureClient = options =>
+            {
+                options.Retry.MaxRetries = 1;
+                options.Retry.Delay = TimeSpan.FromMilliseconds(1);
+            },
+        });
+
+        var list = () => ListAsync(target, "index/");
+        var read = () => target.ReadAllAsync("config", 1024);
+
+        (await list.Should().ThrowAsync<BackupTargetException>()).Which.IsTransient.Should().BeTrue("the SDK's AggregateException is a storage failure, retried by the repository's own retry layer");
+        await read.Should().ThrowAsync<BackupTargetException>();
+    }
+
     [Theory]
     [InlineData("BlobEndpoint=http://192.0.2.2:9444/devstoreaccount1;", false, true)]
     [InlineData("DefaultEndpointsProtocol=http;EndpointSuffix=core.windows.net;", false, true)]

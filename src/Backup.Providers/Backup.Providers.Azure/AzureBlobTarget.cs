@@ -77,7 +77,7 @@ public sealed class AzureBlobTarget : IBackupTarget
         {
             await blob.UploadAsync(new BinaryData(content), upload, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
+        catch (Exception ex) when (IsStorageFailure(ex))
         {
             throw await MapAsync(ex, key, "write", cancellationToken).ConfigureAwait(false);
         }
@@ -122,7 +122,7 @@ public sealed class AzureBlobTarget : IBackupTarget
         {
             return 0; // the range starts at or past the end of a blob that exists
         }
-        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
+        catch (Exception ex) when (IsStorageFailure(ex))
         {
             throw await MapAsync(ex, key, "read", cancellationToken).ConfigureAwait(false);
         }
@@ -154,7 +154,7 @@ public sealed class AzureBlobTarget : IBackupTarget
                 {
                     yield break; // Not created yet, so empty.
                 }
-                catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
+                catch (Exception ex) when (IsStorageFailure(ex))
                 {
                     throw await MapAsync(ex, prefix, "list", cancellationToken).ConfigureAwait(false);
                 }
@@ -191,7 +191,7 @@ public sealed class AzureBlobTarget : IBackupTarget
         {
             // No container, so no blob.
         }
-        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
+        catch (Exception ex) when (IsStorageFailure(ex))
         {
             throw await MapAsync(ex, key, "delete", cancellationToken).ConfigureAwait(false);
         }
@@ -210,7 +210,7 @@ public sealed class AzureBlobTarget : IBackupTarget
         {
             return null;
         }
-        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException && ex is not BackupTargetException)
+        catch (Exception ex) when (IsStorageFailure(ex))
         {
             throw await MapAsync(ex, key, "stat", cancellationToken).ConfigureAwait(false);
         }
@@ -234,8 +234,26 @@ public sealed class AzureBlobTarget : IBackupTarget
         return task;
     }
 
+    /// <summary>
+    /// What the SDK throws when storage fails: its own errors, the network's, an answer it could not parse, and the
+    /// AggregateException its retry policy throws once every try failed ("Retry failed after 6 tries").
+    /// </summary>
+    private static bool IsStorageFailure(Exception ex) =>
+        ex is RequestFailedException or HttpRequestException or IOException or AggregateException or System.Xml.XmlException && ex is not BackupTargetException;
+
     private async Task<BackupTargetException> MapAsync(Exception ex, string key, string verb, CancellationToken cancellationToken)
     {
+        if (ex is AggregateException { InnerExceptions: [.., var last] })
+        {
+            // The last try's failure says what is wrong now.
+            return await MapAsync(last, key, verb, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (ex is System.Xml.XmlException)
+        {
+            return new BackupTargetException($"Could not {verb} '{key}' in {Description}: its answer could not be read ({ex.Message})", ex) { IsTransient = true };
+        }
+
         if (ex is RequestFailedException failed)
         {
             var code = failed.ErrorCode ?? string.Empty;
