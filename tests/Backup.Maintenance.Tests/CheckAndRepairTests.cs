@@ -186,6 +186,35 @@ public class CheckAndRepairTests
         await AssertSurvivorsRestoreAsync(target, first, second);
     }
 
+    /// <summary>
+    /// What check advises: after the index is rebuilt without the damaged blob, a backup of a source that still holds
+    /// the file stores that data again under the same ID, and the old snapshots are whole again; repair snapshots then
+    /// has nothing to drop.
+    /// </summary>
+    [Fact]
+    public async Task A_backup_between_index_repair_and_snapshot_repair_heals_the_old_snapshots()
+    {
+        var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
+        var pack = (await KeysAsync(target, RepositoryLayout.DataPrefix))[0];
+        await FlipByteAsync(target, pack, 1000);
+        await using (var repository = await BackupRepository.OpenWithoutIndexAsync(target, Credentials))
+        {
+            (await new MaintenanceService(repository).RepairIndexAsync(new RepairIndexOptions { ReadData = true })).BlobsLost.Should().Be(1);
+        }
+
+        (await CheckAsync(target, readData: false)).Problems.Should().Contain(p => p.Kind == CheckProblemKind.BlobMissing);
+        var all = first.Concat(second).GroupBy(f => f.Key).ToDictionary(g => g.Key, g => g.First().Value);
+        await using (var repository = await BackupRepository.OpenAsync(target, Credentials))
+        {
+            await BackupAsync(repository, all, "again");
+        }
+
+        (await CheckAsync(target)).Problems.Should().BeEmpty("the damaged blob was stored again by the backup");
+        var (_, snapshots) = await RepairAsync(target);
+        snapshots.NothingToDo.Should().BeTrue();
+        await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["first"] = first, ["second"] = second, ["again"] = all });
+    }
+
     [Fact]
     public async Task A_torn_pack_of_a_killed_writer_is_found_and_removed_by_repair()
     {

@@ -99,18 +99,21 @@ internal static class CheckCommand
         return command;
     }
 
+    /// <summary>Repair snapshots drops what the index lacks for good; a backup in between stores it again from a source that still has it.</summary>
+    private const string BackUpFirst = "; before repairing snapshots, back up again whatever still exists at the source: that stores the lost data again under the same IDs and makes the older snapshots whole, so repair drops only what is gone for good.";
+
     /// <summary>The repair that addresses the errors found, in the order to run it.</summary>
     private static string Remedy(HashSet<CheckProblemKind> kinds)
     {
         if (kinds.Overlaps([CheckProblemKind.BlobDamaged, CheckProblemKind.PackDamaged]))
         {
             // Only reading every blob finds which ones are damaged; an index rebuilt from headers alone would keep them.
-            return "run 'backup repair index --read-data', then 'backup repair snapshots'.";
+            return "run 'backup repair index --read-data', then 'backup repair snapshots'" + BackUpFirst;
         }
 
         if (kinds.Overlaps([CheckProblemKind.IndexDamaged, CheckProblemKind.PackMissing, CheckProblemKind.IndexEntryOutOfRange, CheckProblemKind.PackHeaderMismatch, CheckProblemKind.TreeMissing, CheckProblemKind.TreeDamaged, CheckProblemKind.BlobMissing]))
         {
-            return "run 'backup repair index', then 'backup repair snapshots'.";
+            return "run 'backup repair index', then 'backup repair snapshots'" + BackUpFirst;
         }
 
         return kinds.SetEquals([CheckProblemKind.SnapshotDamaged]) ? "run 'backup repair snapshots'." : "see 'backup repair --help'.";
