@@ -1,21 +1,27 @@
-using Microsoft.Win32.SafeHandles;
+using System.Runtime.InteropServices;
 
 namespace Backup.Cli;
 
 /// <summary>
 /// Standard output for binary data (dump). The console's own stream drops a write to a pipe whose reader has gone
 /// (EPIPE) without a word, so `backup dump | ssh host 'cat > x.tar'` with a dying ssh exited 0 with the archive cut
-/// short; this one writes to the descriptor itself, and every failed write names standard output.
+/// short. This one calls write(2) on descriptor 1 itself: at the descriptor's own offset (a FileStream would pwrite at
+/// a position of its own, and `{ dump a; dump b; } > out` overwrote the first dump), waiting when a pipe it inherited
+/// non-blocking is full, and failing on every other error with standard output named.
 /// </summary>
-internal sealed class StandardOutput : Stream
+internal sealed partial class StandardOutput : Stream
 {
-    private readonly Stream _inner;
+    private const int Interrupted = 4; // EINTR
+    private const int WouldBlock = 11; // EAGAIN
+    private const int BrokenPipe = 32; // EPIPE
+    private const short PollOut = 4;
 
-    private StandardOutput(Stream inner) => _inner = inner;
+    private StandardOutput()
+    {
+    }
 
     /// <summary>Opens the process's standard output.</summary>
-    public static Stream Open() =>
-        new StandardOutput(OperatingSystem.IsWindows() ? Console.OpenStandardOutput() : new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0));
+    public static Stream Open() => OperatingSystem.IsWindows() ? Console.OpenStandardOutput() : new StandardOutput();
 
     public override bool CanRead => false;
 
@@ -33,43 +39,52 @@ internal sealed class StandardOutput : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    public override void Write(ReadOnlySpan<byte> buffer)
+    public override unsafe void Write(ReadOnlySpan<byte> buffer)
     {
-        try
+        fixed (byte* start = buffer)
         {
-            _inner.Write(buffer);
-        }
-        catch (IOException ex)
-        {
-            throw Failed(ex);
+            var done = 0;
+            while (done < buffer.Length)
+            {
+                var written = write(1, start + done, (nuint)(buffer.Length - done));
+                if (written >= 0)
+                {
+                    done += (int)written;
+                    continue;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == WouldBlock)
+                {
+                    var wait = new PollFd { Fd = 1, Events = PollOut };
+                    _ = poll(&wait, 1, -1);
+                }
+                else if (errno != Interrupted)
+                {
+                    throw new IOException(
+                        $"Could not write to standard output: {Marshal.GetPInvokeErrorMessage(errno)}{(errno == BrokenPipe ? " (whatever read it stopped reading; the output is incomplete)" : string.Empty)}",
+                        errno);
+                }
+            }
         }
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
-        try
-        {
-            await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException ex)
-        {
-            throw Failed(ex);
-        }
+        Write(buffer.AsSpan(offset, count));
+        return Task.CompletedTask;
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        // A blocking write, as the console stream's: the dump has nothing else to do meanwhile.
+        cancellationToken.ThrowIfCancellationRequested();
+        Write(buffer.Span);
+        return ValueTask.CompletedTask;
     }
 
     public override void Flush()
     {
-        try
-        {
-            _inner.Flush();
-        }
-        catch (IOException ex)
-        {
-            throw Failed(ex);
-        }
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
@@ -78,17 +93,17 @@ internal sealed class StandardOutput : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    protected override void Dispose(bool disposing)
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial nint write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int poll(PollFd* fds, nuint count, int timeout);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
     {
-        if (disposing)
-        {
-            _inner.Dispose();
-        }
-
-        base.Dispose(disposing);
+        public int Fd;
+        public short Events;
+        public short Returned;
     }
-
-    /// <summary>The error with what it was written to; the errno stays (a full disk is still exit 13).</summary>
-    private static IOException Failed(IOException ex) =>
-        new($"Could not write to standard output: {ex.Message}{(ex.HResult == 32 ? " (whatever read it stopped reading; the output is incomplete)" : string.Empty)}", ex) { HResult = ex.HResult };
 }

@@ -37,5 +37,24 @@ public sealed class DumpOutputTests : IDisposable
         dump.Stderr.Should().Contain("Could not write to standard output: No space left on device");
     }
 
+    [SkippableFact]
+    public async Task Two_dumps_into_one_redirected_file_follow_each_other()
+    {
+        Skip.IfNot(File.Exists("/bin/bash"), "needs bash for the redirection");
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("src"));
+        var content = new byte[300_000];
+        new Random(3).NextBytes(content);
+        await File.WriteAllBytesAsync(_cli.PathOf("src/a.bin"), content);
+        (await _cli.RunAsync("create", _cli.PathOf("src"))).ExitCode.Should().Be(0);
+        var output = _cli.PathOf("out.bin");
+        _cli.Launcher = ["/bin/bash", "-c", "{ \"$0\" \"$@\" && \"$0\" \"$@\"; } > " + output];
+
+        var dumps = await _cli.RunAsync("dump", "latest", _cli.PathOf("src/a.bin").TrimStart('/'));
+
+        dumps.ExitCode.Should().Be(0, dumps.Stderr);
+        (await File.ReadAllBytesAsync(output)).Should().Equal([.. content, .. content], "each write goes where the shared descriptor's offset is, as a shell expects");
+    }
+
     public void Dispose() => _cli.Dispose();
 }
