@@ -85,6 +85,22 @@ public class DeepTreeTests
     }
 
     [Fact]
+    public async Task Two_very_deep_snapshots_that_differ_at_the_bottom_are_compared()
+    {
+        await using var repository = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile());
+        var older = await SaveDeepSnapshotAsync(repository);
+        var newer = await SaveDeepSnapshotAsync(repository, bottomChunkMissing: true);
+
+        var changes = new List<SnapshotChange>();
+        await foreach (var change in SnapshotDiff.CompareAsync(repository.Snapshots, older, newer))
+        {
+            changes.Add(change);
+        }
+
+        changes.Should().ContainSingle().Which.Path.Should().Be(BottomPath);
+    }
+
+    [Fact]
     public async Task A_very_deep_snapshot_with_a_lost_chunk_is_repaired()
     {
         var target = new InMemoryTarget();

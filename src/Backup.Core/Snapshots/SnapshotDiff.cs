@@ -37,6 +37,10 @@ public static class SnapshotDiff
             yield break;
         }
 
+        // One nested iterator per directory level: see TreeRecursion, here and where a level passes a change up or is
+        // asked for the next (both run through every level below).
+        await TreeRecursion.EnsureStackAsync().ConfigureAwait(false);
+
         var older = olderTree is { } o ? Sorted((await snapshots.LoadTreeAsync(o, cancellationToken).ConfigureAwait(false)).Nodes) : [];
         var newer = newerTree is { } n ? Sorted((await snapshots.LoadTreeAsync(n, cancellationToken).ConfigureAwait(false)).Nodes) : [];
         int i = 0, j = 0;
@@ -67,7 +71,9 @@ public static class SnapshotDiff
                     yield return new SnapshotChange { Path = path, Kind = SnapshotChangeKind.Changed, Old = a, New = b };
                     await foreach (var change in CompareTreesAsync(snapshots, a.Type == NodeType.Directory ? a.Subtree : null, b.Type == NodeType.Directory ? b.Subtree : null, path, cancellationToken).ConfigureAwait(false))
                     {
+                        await TreeRecursion.EnsureStackAsync().ConfigureAwait(false);
                         yield return change;
+                        await TreeRecursion.EnsureStackAsync().ConfigureAwait(false);
                     }
                 }
                 else if (a.Type == NodeType.Directory)
@@ -79,7 +85,9 @@ public static class SnapshotDiff
 
                     await foreach (var change in CompareTreesAsync(snapshots, a.Subtree, b.Subtree, path, cancellationToken).ConfigureAwait(false))
                     {
+                        await TreeRecursion.EnsureStackAsync().ConfigureAwait(false);
                         yield return change;
+                        await TreeRecursion.EnsureStackAsync().ConfigureAwait(false);
                     }
                 }
                 else if (!SameContent(a, b) || a.Mode != b.Mode || a.Uid != b.Uid || a.Gid != b.Gid || a.MtimeNs != b.MtimeNs
@@ -89,6 +97,9 @@ public static class SnapshotDiff
                 }
             }
         }
+
+        // The end of a level runs back up through every level above, as its changes do.
+        await TreeRecursion.EnsureStackAsync().ConfigureAwait(false);
     }
 
     /// <summary>A node present on one side only, and everything below it.</summary>
