@@ -157,6 +157,41 @@ public class RestoreBehaviorTests
         new FileInfo(finished).LastWriteTimeUtc.Should().Be(finishedTime);
     }
 
+    /// <summary>
+    /// A restore run as root into a tree others can write: between a killed restore and its resume, a user swaps a
+    /// finished file for one of their own with the same size and time, or links it elsewhere. Resuming replaces it.
+    /// </summary>
+    [Fact]
+    public async Task Resuming_replaces_a_file_of_the_right_size_and_time_whose_owner_mode_or_links_are_not_the_restores()
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        using var target = new TempDirectory();
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        var service = new RestoreService(repo.Repository);
+        await service.RestoreAsync(backup.Snapshot, target.Path);
+        var restored = target.Restored(root);
+        var swapped = Path.Combine(restored, "top.txt");
+        var time = File.GetLastWriteTimeUtc(swapped);
+        File.Delete(swapped);
+        await File.WriteAllTextAsync(swapped, "TOP"); // same size, other content
+        File.SetLastWriteTimeUtc(swapped, time);
+        File.SetUnixFileMode(swapped, (UnixFileMode)0x1FF);
+        var linked = Path.Combine(restored, "other/c.txt");
+        using (var ln = System.Diagnostics.Process.Start("ln", [linked, Path.Combine(target.Path, "second-name")])!)
+        {
+            await ln.WaitForExitAsync();
+        }
+
+        var resumed = await service.RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Existing = ExistingFileBehavior.OverwriteChanged });
+
+        resumed.Problems.Should().BeEmpty();
+        (await File.ReadAllTextAsync(swapped)).Should().Be("top", "a file with the snapshot's size and time but not the restore's mode is replaced");
+        resumed.Files.Should().Be(2, "top.txt and the twice-linked c.txt were restored again; a.txt and b.txt were kept");
+        new FileInfo(Path.Combine(target.Path, "second-name")).Exists.Should().BeTrue("replacing renames over the name, never writes through another one");
+    }
+
     [Fact]
     public async Task Existing_files_fail_the_restore_when_asked_and_the_file_is_untouched()
     {

@@ -497,7 +497,7 @@ public sealed class RestoreService
                     // Left alone as asked, but not passed off as restored: a restore killed while writing leaves a
                     // file like this under its own name.
                     Interlocked.Increment(ref _skipped);
-                    Problem(relative, "left as it was (--skip-existing), but it differs from the snapshot in size or modification time, as a file a stopped restore was writing does; " +
+                    Problem(relative, "left as it was (--skip-existing), but it differs from the snapshot (size, modification time, owner or permissions), as a file a stopped restore was writing does; " +
                         "replace what differs with ExistingFileBehavior.OverwriteChanged (the tool's --overwrite-changed)");
                     return null;
                 case var _ when options.Existing == ExistingFileBehavior.Skip:

@@ -107,20 +107,44 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
     }
 
     /// <summary>
-    /// Whether <paramref name="name"/> is a regular file with the snapshot's size and modification time: one a restore
-    /// finished (the time is set last), not one a stopped restore was writing.
+    /// Whether <paramref name="name"/> is a file this restore would have left as it is: a regular file with the
+    /// snapshot's size and modification time (a restore sets the time last, so not one a stopped restore was writing),
+    /// its owner and permission bits as a restore sets them, and no other name (a swapped-in file of another user, or
+    /// one linked elsewhere, is replaced). A file of a hard-link group is always restored again, so the group is whole.
     /// </summary>
     public bool HoldsFinished(TargetDirectory directory, string name, TreeNode node)
     {
+        if (node.Links > 1)
+        {
+            return false;
+        }
+
         if (native)
         {
-            return UnixNative.StatAt(directory.Native, name, out _) is { } stat && stat.FileType == UnixStat.Regular
-                && stat.Size == node.Size && stat.MtimeNs == node.MtimeNs;
+            return UnixNative.StatAt(directory.Native, name, out _) is { } stat && stat.FileType == UnixStat.Regular && stat.Links == 1
+                && stat.Size == node.Size && SameTime(stat.MtimeNs, node.MtimeNs) && OwnedAsRestored(stat, node);
         }
 
         var info = fileSystem.FileInfo.New(Join(directory.Path, name));
         return info.Exists && info.LinkTarget is null && info.Length == node.Size
-            && (info.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks == node.MtimeNs / 100;
+            && SameTime((info.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks * 100, node.MtimeNs);
+    }
+
+    /// <summary>Equal, or the snapshot's time cut to the whole seconds (2 s on FAT) a file system with coarse times keeps.</summary>
+    private static bool SameTime(long actualNs, long expectedNs)
+    {
+        const long Second = 1_000_000_000;
+        return actualNs == expectedNs || (actualNs % Second == 0 && expectedNs - actualNs is >= 0 and < 2 * Second);
+    }
+
+    /// <summary>The owner and permission bits a restore leaves: the snapshot's when it restores owners, else this user's (set-ID bits only as the snapshot has them).</summary>
+    private bool OwnedAsRestored(UnixStat stat, TreeNode node)
+    {
+        var mode = stat.Mode & 0xFFF;
+        var expected = node.Mode & 0xFFF;
+        return chown
+            ? stat.Uid == node.Uid && stat.Gid == node.Gid && mode == expected
+            : stat.Uid == UnixNative.EffectiveUserId && (mode & 0x1FF) == (expected & 0x1FF) && (mode & SetIdBits & ~expected) == 0;
     }
 
     /// <summary>A fresh name, short enough next to any 255-byte name, for writing before the final rename.</summary>
