@@ -173,16 +173,14 @@ public class RestoreBehaviorTests
         await service.RestoreAsync(backup.Snapshot, target.Path);
         var restored = target.Restored(root);
         var swapped = Path.Combine(restored, "top.txt");
-        var time = File.GetLastWriteTimeUtc(swapped);
+        var reference = Path.Combine(target.Path, "time-reference");
+        await RunAsync("touch", "-r", swapped, reference); // to the nanosecond, as the swap needs
         File.Delete(swapped);
         await File.WriteAllTextAsync(swapped, "TOP"); // same size, other content
-        File.SetLastWriteTimeUtc(swapped, time);
         File.SetUnixFileMode(swapped, (UnixFileMode)0x1FF);
+        await RunAsync("touch", "-r", reference, swapped);
         var linked = Path.Combine(restored, "other/c.txt");
-        using (var ln = System.Diagnostics.Process.Start("ln", [linked, Path.Combine(target.Path, "second-name")])!)
-        {
-            await ln.WaitForExitAsync();
-        }
+        await RunAsync("ln", linked, Path.Combine(target.Path, "second-name"));
 
         var resumed = await service.RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Existing = ExistingFileBehavior.OverwriteChanged });
 
@@ -190,6 +188,13 @@ public class RestoreBehaviorTests
         (await File.ReadAllTextAsync(swapped)).Should().Be("top", "a file with the snapshot's size and time but not the restore's mode is replaced");
         resumed.Files.Should().Be(2, "top.txt and the twice-linked c.txt were restored again; a.txt and b.txt were kept");
         new FileInfo(Path.Combine(target.Path, "second-name")).Exists.Should().BeTrue("replacing renames over the name, never writes through another one");
+    }
+
+    private static async Task RunAsync(string file, params string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(file, arguments)!;
+        await process.WaitForExitAsync();
+        process.ExitCode.Should().Be(0, $"{file} {string.Join(' ', arguments)}");
     }
 
     [Fact]
