@@ -187,7 +187,15 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         try
         {
             File.Delete(path);
-            FlushDirectory(Path.GetDirectoryName(path)!);
+            try
+            {
+                FlushDirectory(Path.GetDirectoryName(path)!);
+            }
+            catch (IOException)
+            {
+                // The object is gone; should the deletion not survive a crash, what comes back is an object that was
+                // to be deleted anyway (the next prune's), so the delete is not reported as failed.
+            }
         }
         catch (DirectoryNotFoundException)
         {
@@ -414,9 +422,21 @@ public sealed class LocalDirectoryTarget : IStagingTarget
                 await stream.DisposeAsync().ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 target.CreateDirectory(directory);
+                var existed = File.Exists(path);
                 File.Move(temp, path, overwrite: true);
                 _committed = true;
-                FlushDirectory(directory);
+                try
+                {
+                    FlushDirectory(directory);
+                }
+                catch (IOException) when (!existed)
+                {
+                    // Reported as not written, so it must not stay looking written (a retried backup would add a
+                    // second snapshot; a lock would linger). One that was there before (the same content under the
+                    // same key) stays.
+                    TryDelete(path);
+                    throw;
+                }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not BackupTargetException)
             {
