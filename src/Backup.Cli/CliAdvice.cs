@@ -16,8 +16,9 @@ internal static class CliAdvice
     public static string For(Exception exception, string verb) => exception switch
     {
         StorageFullException when verb is "prune" or "forget" =>
-            " Prune writes the packs it rewrites before it deletes the old ones, and removed those it had written; free space there and run it again, " +
-            "or, with little room, prune with --repack-threshold 1, which deletes only wholly unused packs and writes just a new index.",
+            " Prune and forget need room for a lock and a new index, and prune for the packs it rewrites before it deletes the old ones (those it " +
+            "wrote are removed when it fails): free space there and run it again, or, with little room, prune with --repack-threshold 1, which " +
+            "deletes only wholly unused packs and writes just a new index.",
         RepositoryNotFoundException => " 'backup init --repo' with that location creates one.",
         RepositoryAlreadyExistsException => " Use it with the other commands, or give 'backup init' another location.",
         SnapshotNotFoundException => " List them with 'backup snapshots'.",

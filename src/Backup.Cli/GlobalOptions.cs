@@ -27,7 +27,7 @@ internal sealed class GlobalOptions
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q")
     {
-        Description = "Print no progress and no summary: only errors and warnings, and what a command is asked to show (ls, snapshots, stats, dump, a dry run).",
+        Description = "Print no progress and no summary: only errors and warnings, and what a command is asked to show (ls, snapshots, stats, dump, forget --dry-run).",
         Recursive = true,
     };
 

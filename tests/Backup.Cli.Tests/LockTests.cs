@@ -216,7 +216,8 @@ public sealed class LockTests : IDisposable
         refused.Stderr.Should().Contain("locked exclusively by 'prune' on host another-host, pid 1").And.Contain("'backup unlock --remove-all'");
         var unlock = await _cli.RunAsync("unlock");
         unlock.ExitCode.Should().Be(0, unlock.Stderr);
-        unlock.Stdout.Should().Contain("No stale locks.").And.Contain("1 live lock remains (exclusive lock of 'prune' on host another-host, pid 1")
+        unlock.Stdout.Should().Contain("No stale locks.");
+        unlock.Stderr.Should().Contain("1 live lock remains (exclusive lock of 'prune' on host another-host, pid 1")
             .And.Contain("'backup unlock --remove-all' removes it");
 
         // The same lock, expired: stale whichever host wrote it.

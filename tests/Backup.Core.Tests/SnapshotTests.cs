@@ -103,6 +103,28 @@ public class SnapshotTests
         (await TestRepository.RestoreAsync(repository, second.Snapshot)).Should().Equal(1, 2, 3);
     }
 
+    [Fact]
+    public async Task An_incremental_file_backup_names_its_parent_and_a_parent_must_come_from_the_same_host()
+    {
+        await using var repository = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile());
+        using var source = new TempDirectory();
+        await File.WriteAllTextAsync(System.IO.Path.Combine(source.Path, "a.txt"), "unchanged");
+        var options = new BackupOptions { Level = BackupLevel.Incremental, Hostname = "h" };
+        async Task<Snapshot> BackupAsync(BackupOptions o) => (await new BackupService(repository).BackupAsync(new Backup.Core.Sources.FileSystem.FileSystemSource([source.Path]), o)).Snapshot;
+
+        var first = await BackupAsync(options);
+        var second = await BackupAsync(options);
+        var otherHost = await BackupAsync(options with { Hostname = "other" });
+
+        first.Level.Should().Be(BackupLevel.Full);
+        first.Parent.Should().BeNull();
+        second.Level.Should().Be(BackupLevel.Incremental, "the unchanged file was taken from its parent");
+        second.Parent.Should().Be(first.Id);
+        second.Statistics.FilesRead.Should().Be(0);
+        otherHost.Level.Should().Be(BackupLevel.Full, "a parent must come from the same host");
+        otherHost.Parent.Should().BeNull();
+    }
+
     private sealed class FixedClock(DateTimeOffset now, TimeZoneInfo zone) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;

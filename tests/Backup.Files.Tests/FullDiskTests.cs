@@ -258,7 +258,6 @@ public class FullDiskTests
             : "Local directory '/mnt/x' is full: no space is left on the device.");
     }
 
-    /// <summary>The files below <paramref name="directory"/>; none when it was never made.</summary>
     /// <summary>
     /// Prune writes the packs it rewrites before it deletes the old ones, so on a nearly full disk it fails: the packs it
     /// managed to write must go with it, or each retry finds even less room.
@@ -305,6 +304,7 @@ public class FullDiskTests
         }
     }
 
+    /// <summary>The files below <paramref name="directory"/>; none when it was never made.</summary>
     private static IEnumerable<string> FilesUnder(string directory) =>
         Directory.Exists(directory) ? Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories) : [];
 

@@ -62,10 +62,14 @@ internal static class UnlockCommand
             if (!all)
             {
                 // What still blocks a prune is what the operator came for.
+                // Read again for what remains: a lock object that does not authenticate was reported by the first read.
+                var report = repository.Locking.UnauthenticatedLockFound;
+                repository.Locking.UnauthenticatedLockFound = null;
                 var live = (await repository.ListLocksAsync(ct).ConfigureAwait(false)).Where(l => l.StaleReason is null).Select(Describe).ToList();
+                repository.Locking.UnauthenticatedLockFound = report;
                 if (live.Count > 0)
                 {
-                    await context.Output.InfoAsync($"{Format.Count(live.Count, "live lock remains", "live locks remain")} ({string.Join("; ", live)}): " +
+                    await context.Output.WarnAsync($"{Format.Count(live.Count, "live lock remains", "live locks remain")} ({string.Join("; ", live)}): " +
                         "each expires unless its process refreshes it; once you know a holder is gone, 'backup unlock --remove-all' removes it.").ConfigureAwait(false);
                 }
             }

@@ -290,7 +290,7 @@ public sealed class RestoreService
         {
             throw new RepositoryLockNotWritableException(
                 $"A restore holds a shared lock so that no prune deletes what it reads, and the lock could not be written to {_repository.Location} ({ex.Message}). " +
-                "For a repository that cannot be written (read-only media), restore without it (RestoreOptions.Lock = false; the tool's --no-lock).", _repository.Location, ex);
+                "For a repository that cannot be written (read-only media), restore without it (RestoreOptions.Lock = false).", _repository.Location, ex);
         }
     }
 

@@ -54,11 +54,12 @@ public sealed class VerificationService
         {
             return await _repository.BeginOperationAsync(LockKind.Shared, "check", refreshIndex: false, _time, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is UnauthorizedAccessException or BackupTargetException && ex is not BackupObjectNotFoundException)
+        // A refused write (read-only media, no permission, a full disk), not a storage that cannot be reached or trusted.
+        catch (Exception ex) when (ex is UnauthorizedAccessException or StorageFullException or BackupTargetException { InnerException: IOException or UnauthorizedAccessException })
         {
             throw new RepositoryLockNotWritableException(
                 $"A check holds a shared lock so that no prune deletes what it reads, and the lock could not be written to {_repository.Location} ({ex.Message}). " +
-                "For a repository that cannot be written (read-only media), check without it (CheckOptions.Lock = false; the tool's --no-lock).", _repository.Location, ex);
+                "For a repository that cannot be written (read-only media), check without it (CheckOptions.Lock = false).", _repository.Location, ex);
         }
     }
 
