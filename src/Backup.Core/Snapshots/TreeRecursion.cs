@@ -15,7 +15,8 @@ internal static class TreeRecursion
     {
         if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            await Task.Yield();
+            // To the thread pool, whatever synchronization context the caller runs under (Task.Yield would post to it).
+            await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         }
     }
 }
