@@ -190,6 +190,24 @@ public class RestoreBehaviorTests
         new FileInfo(Path.Combine(target.Path, "second-name")).Exists.Should().BeTrue("replacing renames over the name, never writes through another one");
     }
 
+    [Fact]
+    public async Task Hard_linked_files_a_restore_finished_are_left_by_skip_existing_without_a_word()
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        await RunAsync("ln", Path.Combine(root, "top.txt"), Path.Combine(root, "other/top-again.txt"));
+        using var target = new TempDirectory();
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        var service = new RestoreService(repo.Repository);
+        (await service.RestoreAsync(backup.Snapshot, target.Path)).Problems.Should().BeEmpty();
+
+        var again = await service.RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Existing = ExistingFileBehavior.Skip });
+
+        again.Problems.Should().BeEmpty("both names of the linked file are as the snapshot has them");
+        again.Skipped.Should().Be(5);
+    }
+
     private static async Task RunAsync(string file, params string[] arguments)
     {
         using var process = System.Diagnostics.Process.Start(file, arguments)!;

@@ -503,7 +503,8 @@ public sealed class RestoreService
                 case var _ when options.Existing == ExistingFileBehavior.Skip:
                     Interlocked.Increment(ref _skipped);
                     return null;
-                case ExistingKind.File when options.Existing == ExistingFileBehavior.OverwriteChanged && node.Type == NodeType.File && target.HoldsFinished(directory, name, node):
+                // A file of a hard-link group is restored again: the group is made whole only by restoring it together.
+                case ExistingKind.File when options.Existing == ExistingFileBehavior.OverwriteChanged && node.Type == NodeType.File && node.Links <= 1 && target.HoldsFinished(directory, name, node):
                     Interlocked.Increment(ref _skipped);
                     return null;
                 case var other when options.Existing == ExistingFileBehavior.Fail:

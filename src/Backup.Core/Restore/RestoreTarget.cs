@@ -109,19 +109,14 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
     /// <summary>
     /// Whether <paramref name="name"/> is a file this restore would have left as it is: a regular file with the
     /// snapshot's size and modification time (a restore sets the time last, so not one a stopped restore was writing),
-    /// its owner and permission bits as a restore sets them, and no other name (a swapped-in file of another user, or
-    /// one linked elsewhere, is replaced). A file of a hard-link group is always restored again, so the group is whole.
+    /// its owner and permission bits as a restore sets them, and no more names than the snapshot gave it (a swapped-in
+    /// file of another user, or one linked elsewhere, does not count).
     /// </summary>
     public bool HoldsFinished(TargetDirectory directory, string name, TreeNode node)
     {
-        if (node.Links > 1)
-        {
-            return false;
-        }
-
         if (native)
         {
-            return UnixNative.StatAt(directory.Native, name, out _) is { } stat && stat.FileType == UnixStat.Regular && stat.Links == 1
+            return UnixNative.StatAt(directory.Native, name, out _) is { } stat && stat.FileType == UnixStat.Regular && stat.Links <= Math.Max(1u, node.Links)
                 && stat.Size == node.Size && SameTime(stat.MtimeNs, node.MtimeNs) && OwnedAsRestored(stat, node);
         }
 
