@@ -68,12 +68,19 @@ public sealed class FullDiskCliTests : IDisposable
         var locked = await _cli.RunAsync("check");
         var unlocked = await _cli.RunAsync("check", "--no-lock", "--read-data");
         var restore = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--no-lock");
+        var copyEnvironment = new Dictionary<string, string?> { ["BACKUP_PASSWORD"] = CliRunner.Password, ["BACKUP_DESTINATION_PASSWORD"] = CliRunner.Password };
+        (await _cli.RunAsync(["init", "--repo", _cli.PathOf("copy")], stdin: null, copyEnvironment)).ExitCode.Should().Be(0);
+        var copyLocked = await _cli.RunAsync(["copy", "--to", _cli.PathOf("copy")], stdin: null, copyEnvironment);
+        var copied = await _cli.RunAsync(["copy", "--to", _cli.PathOf("copy"), "--no-lock"], stdin: null, copyEnvironment);
 
         locked.ExitCode.Should().Be(1, locked.Stderr);
         locked.Stderr.Should().Contain("the lock could not be written").And.Contain("Run it again with --no-lock.");
         unlocked.ExitCode.Should().Be(0, unlocked.Stdout + unlocked.Stderr);
         unlocked.Stdout.Should().Contain("No problems found");
         restore.ExitCode.Should().Be(0, restore.Stderr);
+        copyLocked.ExitCode.Should().Be(1, "the source's lock cannot be written: " + copyLocked.Stderr);
+        copied.ExitCode.Should().Be(0, copied.Stderr);
+        (await _cli.RunAsync(["snapshots", "--repo", _cli.PathOf("copy"), "--json"], stdin: null, copyEnvironment)).Stdout.Should().Contain("\"hostname\"");
     }
 
     [Fact]

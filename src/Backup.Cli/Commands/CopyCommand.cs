@@ -37,9 +37,10 @@ internal static class CopyCommand
             Arity = ArgumentArity.ZeroOrMore,
             Validators = { SnapshotIds.Validate },
         };
+        var noLock = new Option<bool>("--no-lock") { Description = "Take no lock on the source, for a source on read-only media; a prune of the source running meanwhile could delete what the copy reads. The destination is always locked." };
         var command = new Command("copy", "Copy snapshots to another repository (with its own password), storing only the data it lacks. Snapshots copied before are skipped.")
         {
-            from, to, destinationPasswordFile, snapshotsArgument,
+            from, to, destinationPasswordFile, noLock, snapshotsArgument,
         };
         runner.Bind(command, async (context, ct) =>
         {
@@ -88,7 +89,7 @@ internal static class CopyCommand
                 }
             }
 
-            var result = await new RepositoryCopier(source, destination).CopyAsync(selected, progress: null, ct).ConfigureAwait(false);
+            var result = await new RepositoryCopier(source, destination) { LockSource = !context.Get(noLock) }.CopyAsync(selected, progress: null, ct).ConfigureAwait(false);
             var output = CopyOutput.From(sourceTarget.Description, destinationTarget.Description, result);
             if (context.Json)
             {

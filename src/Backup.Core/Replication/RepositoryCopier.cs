@@ -47,6 +47,13 @@ public sealed class RepositoryCopier
     private readonly BackupRepository _destination;
     private readonly TimeProvider _time;
 
+    /// <summary>
+    /// Holds a shared lock on the source during the copy, so that no prune deletes what it reads. Turn it off only for
+    /// a source that cannot be written, on read-only media, where no prune can run either (the index it was opened
+    /// with is used as it is). The destination is always locked: the copy writes there.
+    /// </summary>
+    public bool LockSource { get; init; } = true;
+
     /// <summary>Copies from <paramref name="source"/> to <paramref name="destination"/>.</summary>
     public RepositoryCopier(BackupRepository source, BackupRepository destination, TimeProvider? timeProvider = null)
     {
@@ -101,7 +108,7 @@ public sealed class RepositoryCopier
         // snapshots of one source mostly share their directories.
         var copiedTrees = new Dictionary<BlobId, BlobId>();
         // Both indexes may predate a prune that ran before the locks were taken (see BackupService): the operations refresh them.
-        await using var sourceOperation = await _source.BeginOperationAsync(LockKind.Shared, "copy (source)", refreshIndex: true, _time, cancellationToken).ConfigureAwait(false);
+        await using var sourceOperation = LockSource ? await _source.BeginOperationAsync(LockKind.Shared, "copy (source)", refreshIndex: true, _time, cancellationToken).ConfigureAwait(false) : null;
         await using var destinationOperation = await _destination.BeginOperationAsync(LockKind.Shared, "copy (destination)", refreshIndex: true, _time, cancellationToken).ConfigureAwait(false);
         foreach (var snapshot in wanted.OrderBy(s => s.Time))
         {
