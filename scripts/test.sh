@@ -55,6 +55,12 @@ for trx in "$results"/*.trx "$results"/native/*.trx; do
   t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
   n=$(( ${t:-0} - ${e:-0} ))
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
+  # A test host that crashed (stack overflow, out of memory) leaves a trx of what ran before it: the crash is a failure.
+  outcome=$(grep -o '<ResultSummary outcome="[A-Za-z]*"' "$trx" | sed 's/.*="\(.*\)"/\1/')
+  if [[ $outcome == Aborted || ( $outcome == Failed && ${f:-0} -eq 0 ) ]]; then
+    echo "test run aborted: $(basename "$trx")"
+    failed=$((failed + 1))
+  fi
 done
 
 if [[ $skipped -gt 0 && ${#trxs[@]} -gt 0 ]]; then

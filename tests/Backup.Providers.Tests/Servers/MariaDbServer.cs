@@ -31,6 +31,9 @@ public sealed class MariaDbServer : IAsyncDisposable
         var daemon = FindServer() ?? throw new InvalidOperationException("MariaDB server binaries are not installed; run scripts/install-test-servers.sh");
         var root = Path.Combine(Path.GetTempPath(), $"mariadbtest-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
+        // Its own temporary directory: internal temporary tables then live with the server, not among everything
+        // else's files in /tmp (a CI run once lost one mid-query: "Error on delete of '/tmp/#sql-temptable-…'").
+        Directory.CreateDirectory(Path.Combine(root, "tmp"));
         var server = new MariaDbServer(root, ServerProcess.FreePort());
         try
         {
@@ -39,7 +42,7 @@ public sealed class MariaDbServer : IAsyncDisposable
             foreach (var argument in new[]
             {
                 "--no-defaults", $"--user={Environment.UserName}", $"--datadir={Path.Combine(root, "data")}", $"--port={server.Port}", $"--socket={Path.Combine(root, "sock")}",
-                "--bind-address=127.0.0.1", $"--pid-file={Path.Combine(root, "pid")}", $"--log-error={Path.Combine(root, "error.log")}",
+                "--bind-address=127.0.0.1", $"--pid-file={Path.Combine(root, "pid")}", $"--log-error={Path.Combine(root, "error.log")}", $"--tmpdir={Path.Combine(root, "tmp")}",
                 "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=48M", "--skip-log-bin", "--skip-name-resolve", "--innodb-flush-log-at-trx-commit=0",
             }.Concat(extraArguments ?? []))
             {
