@@ -243,9 +243,13 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         {
             // Out of descriptors is this process's limit (a restore holds one per directory level), not something in
             // the way: said as it is, so a tree deeper than the limit is not taken for an attack.
-            return errno is ProcessOutOfFiles or SystemOutOfFiles
-                ? throw new IOException($"cannot open the directory '{path}': {UnixNative.Describe(errno)} (a restore keeps each directory level open; raise the limit with 'ulimit -n')")
-                : errno == OutOfMemory ? throw new IOException($"cannot open the directory '{path}': {UnixNative.Describe(errno)}") : null;
+            if (errno is ProcessOutOfFiles or SystemOutOfFiles or OutOfMemory)
+            {
+                var advice = errno == OutOfMemory ? string.Empty : " (a restore keeps each directory level open; raise the limit with 'ulimit -n')";
+                throw new IOException($"cannot open the directory '{path}': {UnixNative.Describe(errno)}{advice}");
+            }
+
+            return null;
         }
 
         if (created && (UnixNative.Stat(handle) is not { } stat || stat.Uid != UnixNative.EffectiveUserId))
