@@ -169,6 +169,32 @@ public sealed class PostgreSqlParallelTests(PostgresFixture fixture, ITestOutput
     }
 
     [SkippableFact]
+    public async Task A_drill_runs_as_a_role_that_is_not_a_superuser()
+    {
+        // The schema a drill restores is pg_dump's SQL, run as the connecting role: docs/databases.md advises a role
+        // that may create databases and nothing more, so a snapshot written by someone else cannot reach further.
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("par_drill");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, Schema);
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database)))).Snapshot;
+        var role = fixture.NewDatabaseName("drill");
+        await server.ExecuteAsync("postgres", $"CREATE ROLE {role} LOGIN CREATEDB NOSUPERUSER PASSWORD 'drill-pw'");
+
+        var report = await new PostgreSqlVerifier(repo.Repository).VerifyAsync(snapshot, new PostgreSqlVerifyOptions
+        {
+            ConnectionString = server.ConnectionString().Replace("Username=postgres", $"Username={role}", StringComparison.Ordinal),
+            Password = "drill-pw",
+            Jobs = 2,
+        });
+
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeTrue();
+        report.TablesCompared.Should().BeGreaterThan(0);
+    }
+
+    [SkippableFact]
     public async Task Rows_changed_by_another_connection_during_the_backup_are_not_in_it()
     {
         var server = fixture.Require();

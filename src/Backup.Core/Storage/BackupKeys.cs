@@ -32,8 +32,13 @@ public static class BackupKeys
         }
     }
 
-    /// <summary>An object name from storage, safe to print: control characters become escapes, and a long one is cut.</summary>
-    internal static string Printable(string? key)
+    /// <summary>
+    /// An object name or other text read from storage, safe to print in a message: control characters become escapes,
+    /// and one longer than 200 characters is cut.
+    /// </summary>
+    /// <param name="key">The text; null prints as empty.</param>
+    /// <returns>The printable form.</returns>
+    public static string Printable(string? key)
     {
         const int Longest = 200;
         key ??= string.Empty;

@@ -11,12 +11,16 @@ namespace Backup.Providers.MySql;
 /// </summary>
 internal sealed class MyDriverDump
 {
-    private MyDriverDump(MyDriverManifest manifest, TreeNode? data, IReadOnlyList<(TreeNode File, string Table)> tableFiles)
+    private MyDriverDump(string path, MyDriverManifest manifest, TreeNode? data, IReadOnlyList<(TreeNode File, string Table)> tableFiles)
     {
+        Path = path;
         Manifest = manifest;
         Data = data;
         TableFiles = tableFiles;
     }
+
+    /// <summary>Where the dump is in its snapshot, for messages.</summary>
+    public string Path { get; }
 
     /// <summary>The manifest, with every entry named.</summary>
     public MyDriverManifest Manifest { get; }
@@ -40,7 +44,7 @@ internal sealed class MyDriverDump
         var manifest = Check(await directory.ReadJsonAsync(MyDriverManifest.FileName, MyManifestJson.Default.MyDriverManifest, cancellationToken).ConfigureAwait(false), $"{path}/{MyDriverManifest.FileName}");
         if (directory.Entries.ContainsKey(MyDriverManifest.DataFileName))
         {
-            return new MyDriverDump(manifest, directory.File(MyDriverManifest.DataFileName, "the rows"), []);
+            return new MyDriverDump(path, manifest, directory.File(MyDriverManifest.DataFileName, "the rows"), []);
         }
 
         var tables = await directory.DirectoryAsync(MyDriverManifest.TablesDirectoryName, cancellationToken).ConfigureAwait(false);
@@ -63,7 +67,7 @@ internal sealed class MyDriverDump
             throw DumpDirectory.Damaged($"'{tables.Path}/{stray}' belongs to no table of the manifest");
         }
 
-        return new MyDriverDump(manifest, null, files);
+        return new MyDriverDump(path, manifest, null, files);
     }
 
     /// <summary>What the restore relies on in a manifest from a snapshot: JSON leaves out what it does not hold, so a crafted one may lack a list, a name or a statement.</summary>

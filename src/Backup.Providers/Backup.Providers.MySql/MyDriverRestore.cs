@@ -4,6 +4,7 @@ using System.Text.Json;
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
+using Backup.Core.Storage;
 using MySqlConnector;
 using Backup.Core;
 
@@ -20,8 +21,12 @@ internal static class MyDriverRestore
 
     private const string SessionSettings = "SET NAMES utf8mb4, time_zone = '+00:00', FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, SQL_NOTES = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'";
 
-    /// <summary>Restores a driver-only dump (one data.sql) or a parallel one (tables/*.sql, loaded on up to <paramref name="jobs"/> connections at once), checked by <see cref="MyDriverDump.OpenAsync"/>.</summary>
-    public static async Task RestoreAsync(BackupRepository repository, MyServer server, MyDriverDump dump, string target, int jobs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Restores a driver-only dump (one data.sql) or a parallel one (tables/*.sql, loaded on up to <paramref name="jobs"/>
+    /// connections at once), checked by <see cref="MyDriverDump.OpenAsync"/>; with <paramref name="eventsDisabled"/> the
+    /// events are created disabled.
+    /// </summary>
+    public static async Task RestoreAsync(BackupRepository repository, MyServer server, MyDriverDump dump, string target, int jobs, bool eventsDisabled, CancellationToken cancellationToken)
     {
         var manifest = dump.Manifest;
         var dataNode = dump.Data;
@@ -33,10 +38,10 @@ internal static class MyDriverRestore
             {
                 foreach (var table in manifest.Tables)
                 {
-                    await ExecuteAsync(connection, table.Create, cancellationToken).ConfigureAwait(false);
+                    await MyDefinition.ExecuteAsync(connection, table.Create, MyDefinition.Kind.Table, table.Name, cancellationToken).ConfigureAwait(false);
                 }
 
-                await LoadDataAsync(repository, dataNode, connection, cancellationToken).ConfigureAwait(false);
+                await LoadDataAsync(repository, dataNode, $"{dump.Path}/{MyDriverManifest.DataFileName}", manifest.Tables.Select(t => t.Name).ToHashSet(StringComparer.Ordinal), connection, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -44,33 +49,44 @@ internal static class MyDriverRestore
                 var deferred = new Dictionary<string, (string Table, MyDeferredKeys Keys)>(StringComparer.Ordinal);
                 foreach (var table in manifest.Tables)
                 {
+                    MyDefinition.Check(table.Create, MyDefinition.Kind.Table, table.Name);
                     var split = MyDeferredKeys.Split(table.Create);
-                    await ExecuteAsync(connection, split.Create, cancellationToken).ConfigureAwait(false);
+                    await MyDefinition.ExecuteOneAsync(connection, split.Create, $"the definition of table '{BackupKeys.Printable(table.Name)}'", cancellationToken).ConfigureAwait(false);
                     deferred[MyDriverManifest.TableFileName(table.Name)] = (table.Name, split);
                 }
 
-                await LoadTablesAsync(repository, server, dump.TableFiles, target, jobs, deferred, cancellationToken).ConfigureAwait(false);
+                await LoadTablesAsync(repository, server, dump, target, jobs, deferred, cancellationToken).ConfigureAwait(false);
                 foreach (var (table, keys) in deferred.Values.Where(d => d.Keys.Keys.Count > 0))
                 {
                     // Only a table LoadTablesAsync did not build keys for is left here (every table has a file, so none, as it stands).
-                    await ExecuteAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table)} {string.Join(", ", keys.Keys)}", cancellationToken).ConfigureAwait(false);
+                    await AddKeysAsync(connection, table, keys.Keys, cancellationToken).ConfigureAwait(false);
                 }
 
                 foreach (var (table, keys) in deferred.Values.Where(d => d.Keys.ForeignKeys.Count > 0))
                 {
-                    await ExecuteAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table)} {string.Join(", ", keys.ForeignKeys)}", cancellationToken).ConfigureAwait(false);
+                    await AddKeysAsync(connection, table, keys.ForeignKeys, cancellationToken).ConfigureAwait(false);
                 }
             }
 
             foreach (var routine in manifest.Routines)
             {
-                await CreateAsync(connection, routine, cancellationToken).ConfigureAwait(false);
+                await CreateAsync(connection, routine, MyDefinition.Kind.Routine, cancellationToken).ConfigureAwait(false);
             }
 
             await CreateViewsAsync(connection, manifest.Views, cancellationToken).ConfigureAwait(false);
-            foreach (var item in manifest.Triggers.Concat(manifest.Events))
+            foreach (var trigger in manifest.Triggers)
             {
-                await CreateAsync(connection, item, cancellationToken).ConfigureAwait(false);
+                await CreateAsync(connection, trigger, MyDefinition.Kind.Trigger, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var item in manifest.Events)
+            {
+                await CreateAsync(connection, eventsDisabled ? item with { Create = DisabledEvent(item.Create) } : item, MyDefinition.Kind.Event, cancellationToken).ConfigureAwait(false);
+                if (eventsDisabled)
+                {
+                    // Should the text have hidden its status from DisabledEvent, the event is disabled now all the same.
+                    await ExecuteAsync(connection, $"ALTER EVENT {MyServer.QuoteIdentifier(item.Name)} DISABLE", cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         catch (MySqlException ex)
@@ -80,9 +96,9 @@ internal static class MyDriverRestore
     }
 
     /// <summary>Loads every table file of a parallel dump, the largest first, each on the next free one of <paramref name="jobs"/> connections; the first failure stops the others.</summary>
-    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, IReadOnlyList<(TreeNode File, string Table)> tableFiles, string target, int jobs, Dictionary<string, (string Table, MyDeferredKeys Keys)> deferred, CancellationToken cancellationToken)
+    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, MyDriverDump dump, string target, int jobs, Dictionary<string, (string Table, MyDeferredKeys Keys)> deferred, CancellationToken cancellationToken)
     {
-        var queue = new Queue<TreeNode>(tableFiles.Select(t => t.File).OrderByDescending(n => n.Size));
+        var queue = new Queue<(TreeNode File, string Table)>(dump.TableFiles.OrderByDescending(t => t.File.Size));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         async Task WorkAsync()
         {
@@ -93,33 +109,32 @@ internal static class MyDriverRestore
                 await ExecuteAsync(connection, SessionSettings, stop.Token).ConfigureAwait(false);
                 while (true)
                 {
-                    TreeNode? next;
+                    (TreeNode File, string Table) next;
                     lock (queue)
                     {
-                        next = queue.Count > 0 ? queue.Dequeue() : null;
+                        if (!queue.TryDequeue(out next))
+                        {
+                            return;
+                        }
                     }
 
-                    if (next is null)
-                    {
-                        return;
-                    }
-
-                    await LoadDataAsync(repository, next, connection, stop.Token).ConfigureAwait(false);
+                    var path = $"{dump.Path}/{MyDriverManifest.TablesDirectoryName}/{next.File.Name}";
+                    await LoadDataAsync(repository, next.File, path, new HashSet<string>(StringComparer.Ordinal) { next.Table }, connection, stop.Token).ConfigureAwait(false);
                     (string Table, MyDeferredKeys Keys) table;
                     lock (deferred)
                     {
-                        if (!deferred.TryGetValue(next.Name, out table))
+                        if (!deferred.TryGetValue(next.File.Name, out table))
                         {
                             continue;
                         }
 
                         // Its keys are built here: the caller then builds only those of tables that had no file.
-                        deferred[next.Name] = (table.Table, table.Keys with { Keys = [] });
+                        deferred[next.File.Name] = (table.Table, table.Keys with { Keys = [] });
                     }
 
                     if (table.Keys.Keys.Count > 0)
                     {
-                        await ExecuteAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table.Table)} {string.Join(", ", table.Keys.Keys)}", stop.Token).ConfigureAwait(false);
+                        await AddKeysAsync(connection, table.Table, table.Keys.Keys, stop.Token).ConfigureAwait(false);
                     }
                 }
             }
@@ -142,7 +157,12 @@ internal static class MyDriverRestore
         }
     }
 
-    internal static async Task LoadDataAsync(BackupRepository repository, TreeNode dataNode, MySqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>Builds keys the restore held back from a table's CREATE (<see cref="MyDeferredKeys"/>); the clauses come from the snapshot, so the server parses the statement first.</summary>
+    private static Task AddKeysAsync(MySqlConnection connection, string table, IReadOnlyList<string> clauses, CancellationToken cancellationToken) =>
+        MyDefinition.ExecuteOneAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table)} {string.Join(", ", clauses)}", $"a key of table '{BackupKeys.Printable(table)}'", cancellationToken);
+
+    /// <summary>Runs the statements of <paramref name="dataNode"/> (at <paramref name="path"/>), each checked to be a row INSERT into one of <paramref name="tables"/> (<see cref="MyRowStatement"/>), committed in batches.</summary>
+    internal static async Task LoadDataAsync(BackupRepository repository, TreeNode dataNode, string path, IReadOnlySet<string> tables, MySqlConnection connection, CancellationToken cancellationToken)
     {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, useSynchronizationContext: false));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -151,12 +171,19 @@ internal static class MyDriverRestore
         {
             using var reader = new StreamReader(pipe.Reader.AsStream(), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
             var pending = 0;
+            var number = 0L;
             await ExecuteAsync(connection, "START TRANSACTION", cancellationToken).ConfigureAwait(false);
             while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
             {
+                number++;
                 if (line.Length == 0)
                 {
                     continue;
+                }
+
+                if (MyRowStatement.Problem(line, tables) is { } problem)
+                {
+                    throw DumpDirectory.Damaged($"Line {number:N0} of '{path}' is not a row INSERT as a backup writes it: {problem}");
                 }
 
                 await ExecuteAsync(connection, line, cancellationToken).ConfigureAwait(false);
@@ -214,7 +241,7 @@ internal static class MyDriverRestore
             {
                 try
                 {
-                    await CreateAsync(connection, view, cancellationToken).ConfigureAwait(false);
+                    await CreateAsync(connection, view, MyDefinition.Kind.View, cancellationToken).ConfigureAwait(false);
                 }
                 catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.NoSuchTable or MySqlErrorCode.BadFieldError or MySqlErrorCode.ViewInvalid)
                 {
@@ -232,12 +259,28 @@ internal static class MyDriverRestore
         }
     }
 
-    internal static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, CancellationToken cancellationToken)
+    /// <summary>An event's CREATE (from SHOW CREATE EVENT) with its status before the body (<c>ENABLE</c>, or none) made <c>DISABLE</c>.</summary>
+    internal static string DisabledEvent(string create)
+    {
+        var body = MySqlCode.IndexOfWord(create, "DO");
+        if (body < 0)
+        {
+            return create;
+        }
+
+        var header = create[..body];
+        var enable = MySqlCode.IndexOfWord(header, "ENABLE");
+        return enable >= 0 ? string.Concat(create.AsSpan(0, enable), "DISABLE", create.AsSpan(enable + "ENABLE".Length))
+            : MySqlCode.HasWord(header, "DISABLE") ? create
+            : string.Concat(header, "DISABLE ", create.AsSpan(body));
+    }
+
+    internal static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, MyDefinition.Kind kind, CancellationToken cancellationToken)
     {
         await using var command = new MySqlCommand("SET SESSION sql_mode = @mode", connection);
         command.Parameters.AddWithValue("@mode", item.SqlMode ?? "NO_AUTO_VALUE_ON_ZERO");
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, MyDriverManifest.WithoutDefiner(item.Create), cancellationToken).ConfigureAwait(false);
+        await MyDefinition.ExecuteAsync(connection, MyDriverManifest.WithoutDefiner(item.Create), kind, item.Name, cancellationToken).ConfigureAwait(false);
     }
 
     internal static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)

@@ -93,6 +93,13 @@ public sealed record MySqlRestoreOptions : MySqlConnectionOptions
     /// <summary>Restore over an existing database: it is dropped and recreated first (with its character set and collation). Without it an existing target is an error.</summary>
     public bool Clean { get; init; }
 
+    /// <summary>
+    /// Driver-only and parallel snapshots: create the snapshot's events disabled, so that none runs in the restored
+    /// database (a test restore's: its scheduled jobs would change the rows being compared, and run with the restoring
+    /// user's privileges).
+    /// </summary>
+    internal bool EventsDisabled { get; init; }
+
     /// <inheritdoc />
     public override void Validate()
     {

@@ -1,0 +1,221 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Backup.Core.Snapshots;
+using Backup.Providers.MySql;
+using Backup.Providers.Tests.Servers;
+using MySqlConnector;
+using Xunit.Abstractions;
+
+namespace Backup.Providers.Tests;
+
+/// <summary>
+/// A driver-only or parallel dump is data and definitions, never statements of someone else's choosing: a client that
+/// may only add snapshots (it holds the repository key) must not get SQL of its own run on the server of whoever
+/// restores or drills the snapshot. Each case alters a real snapshot as such a client could, and the restore must
+/// refuse it while the other database on the server stays whole.
+/// </summary>
+public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHelper output) : IClassFixture<MariaDbFixture>
+{
+    /// <summary>Row statements a backup never writes, put in place of the first line of the items table's rows.</summary>
+    public static TheoryData<string, string, string> HostileRows => new()
+    {
+        { "a second statement", "INSERT INTO `items` (`id`, `name`) VALUES (100001,'a'); DROP DATABASE {victim};", "something follows the statement's end" },
+        { "a second statement in a versioned comment", "INSERT INTO `items` (`id`, `name`) VALUES (100001,'a')/*!; DROP DATABASE {victim}*/;", "a row ends without a comma" },
+        { "a quote that ends early", "INSERT INTO `items` (`id`, `name`) VALUES (100001,'a\\\\'); DROP DATABASE {victim}; -- ');", "something follows the statement's end" },
+        { "a subquery", "INSERT INTO `items` (`id`, `name`) VALUES (100001,(SELECT secret FROM {victim}.secrets LIMIT 1));", "does not start a value a backup writes" },
+        { "a function call", "INSERT INTO `items` (`id`, `name`) VALUES (100001,LOAD_FILE('/etc/passwd'));", "does not start a value a backup writes" },
+        { "another database's table", "INSERT INTO `{victim}`.`secrets` (`secret`) VALUES ('x');", "is not a table this file holds" },
+        { "another table of the dump", "INSERT INTO `notes` (`id`, `body`) VALUES (100001,'x');", "is not a table this file holds" },
+        { "not an insert", "DROP DATABASE {victim};", "it is not an INSERT INTO" },
+    };
+
+    /// <summary>Manifest entries a backup never writes: the list, the entry's name, and its statement.</summary>
+    public static TheoryData<string, string, string, string, string> HostileDefinitions => new()
+    {
+        { "a table with a second statement", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB; DROP DATABASE {victim}", "not one statement this server can parse" },
+        { "a table filled from a query", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB SELECT 1 AS id, secret AS name FROM {victim}.secrets", "CREATE TABLE … SELECT" },
+        { "a table in another database", "Tables", "items", "CREATE TABLE `{victim}`.`items` (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB", "its name carries a database" },
+        { "a grant listed as a routine", "Routines", "touch", "GRANT ALL ON *.* TO 'intruder'@'%' IDENTIFIED BY 'x'", "it does not start with CREATE" },
+        { "a routine with a statement after its body", "Routines", "touch", "CREATE PROCEDURE `touch`() BEGIN SELECT 1; END; DROP DATABASE {victim}", "not one statement this server can parse" },
+        { "a trigger on another database", "Triggers", "stamp", "CREATE TRIGGER {victim}.stamp BEFORE INSERT ON {victim}.secrets FOR EACH ROW SET NEW.secret = 'x'", "its name carries a database" },
+        { "a user created as an event", "Events", "tick", "CREATE USER 'intruder'@'%'", "it is a CREATE USER" },
+        { "a view whose quote ends early under its own sql_mode", "Views", "items_view", "CREATE VIEW `items_view` AS SELECT '\\'; DROP DATABASE {victim}; -- ' AS x", "not one statement this server can parse" },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(HostileRows))]
+    public async Task A_row_file_holding_anything_but_rows_of_its_table_is_refused_and_nothing_else_runs(string name, string line, string expected)
+    {
+        var (server, victim, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.Parallel);
+        await using var _ = repo;
+        var rows = await ReadAsync(repo, snapshot, $"{entry}/tables/items.sql");
+        var altered = line.Replace("{victim}", victim, StringComparison.Ordinal) + "\n" + rows;
+        var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, $"{entry}/tables", (writer, nodes) => SnapshotSurgery.ReplaceFileAsync(writer, nodes, "items.sql", altered));
+
+        var failure = await RestoreFailsAsync(server, repo, crafted, victim, name);
+
+        failure.Message.Should().Contain("Line 1 of").And.Contain("items.sql' is not a row INSERT as a backup writes it").And.Contain(expected);
+    }
+
+    [SkippableFact]
+    public async Task A_driver_only_dump_refuses_rows_for_a_table_its_manifest_does_not_list()
+    {
+        var (server, victim, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.DriverOnly);
+        await using var _ = repo;
+        var rows = await ReadAsync(repo, snapshot, $"{entry}/data.sql");
+        var altered = rows + $"INSERT INTO `{victim}`.`secrets` (`secret`) VALUES ('planted');\n";
+        var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, entry, (writer, nodes) => SnapshotSurgery.ReplaceFileAsync(writer, nodes, "data.sql", altered));
+
+        var failure = await RestoreFailsAsync(server, repo, crafted, victim, "a driver-only dump's planted row");
+
+        failure.Message.Should().Contain("data.sql' is not a row INSERT").And.Contain("is not a table this file holds");
+        (await server.ScalarAsync(victim, "SELECT COUNT(*) FROM secrets")).Should().Be(1L, "no row reached the other database");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(HostileDefinitions))]
+    public async Task A_manifest_entry_that_is_not_its_objects_definition_is_refused_and_nothing_else_runs(string name, string list, string entryName, string statement, string expected)
+    {
+        foreach (var method in new[] { MySqlBackupMethod.Parallel, MySqlBackupMethod.DriverOnly })
+        {
+            var (server, victim, repo, snapshot, entry) = await BackUpAsync(method);
+            await using var _ = repo;
+            var manifest = JsonNode.Parse(await ReadAsync(repo, snapshot, $"{entry}/manifest.json"))!;
+            var item = manifest[list]!.AsArray().Single(o => (string?)o!["Name"] == entryName)!;
+            item["Create"] = statement.Replace("{victim}", victim, StringComparison.Ordinal);
+            if (list == "Views")
+            {
+                item["SqlMode"] = "NO_BACKSLASH_ESCAPES";
+            }
+
+            var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, entry, (writer, nodes) => SnapshotSurgery.ReplaceFileAsync(writer, nodes, "manifest.json", manifest.ToJsonString()));
+
+            var failure = await RestoreFailsAsync(server, repo, crafted, victim, $"{name} ({method})");
+
+            failure.Message.Should().Contain(expected);
+            (await server.ScalarAsync(null, "SELECT COUNT(*) FROM mysql.user WHERE User = 'intruder'")).Should().Be(0L);
+            (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '{victim}'")).Should().Be(0L);
+            (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{victim}'")).Should().Be(1L);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Key_clauses_smuggled_through_a_multi_line_comment_are_refused_before_they_run()
+    {
+        // The restore builds secondary keys from the CREATE's lines after the rows: a line inside a quoted comment
+        // that looks like a key would become an ALTER of its own.
+        var (server, victim, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.Parallel);
+        await using var _ = repo;
+        var manifest = JsonNode.Parse(await ReadAsync(repo, snapshot, $"{entry}/manifest.json"))!;
+        var items = manifest["Tables"]!.AsArray().Single(o => (string?)o!["Name"] == "items")!;
+        items["Create"] = $"CREATE TABLE `items` (\n  `id` int(11) NOT NULL,\n  `name` varchar(20) DEFAULT NULL COMMENT 'x\n  KEY `k` (`name`); DROP DATABASE {victim}; -- \n  ',\n  PRIMARY KEY (`id`),\n  KEY `items_name` (`name`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+        var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, entry, (writer, nodes) => SnapshotSurgery.ReplaceFileAsync(writer, nodes, "manifest.json", manifest.ToJsonString()));
+
+        var failure = await RestoreFailsAsync(server, repo, crafted, victim, "smuggled key clause");
+
+        failure.Message.Should().Contain("a key of table 'items'").And.Contain("not one statement this server can parse");
+    }
+
+    [SkippableFact]
+    public async Task A_drill_runs_as_a_user_that_may_touch_only_scratch_databases_and_creates_events_disabled()
+    {
+        var (server, _, repo, snapshot, _) = await BackUpAsync(MySqlBackupMethod.Parallel);
+        await using var __ = repo;
+        var user = $"drill_{Guid.NewGuid():N}"[..20];
+        await server.ExecuteAsync(null, $"CREATE USER '{user}'@'%' IDENTIFIED BY 'drill-pw'; GRANT ALL ON `backup\\_verify\\_%`.* TO '{user}'@'%'");
+        string? eventStatus = null;
+        var options = new MySqlVerifyOptions
+        {
+            ConnectionString = server.ConnectionString().Replace("User ID=tester", $"User ID={user}", StringComparison.Ordinal),
+            Password = "drill-pw",
+            ClientToolsDirectory = "/nonexistent",
+            AfterRestore = async (connection, _, ct) =>
+            {
+                await using var command = new MySqlCommand("SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() AND EVENT_NAME = 'tick'", connection);
+                eventStatus = (string?)await command.ExecuteScalarAsync(ct);
+            },
+        };
+
+        var report = await new MySqlVerifier(repo.Repository).VerifyAsync(snapshot, options);
+
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeTrue("a user with every privilege on the scratch databases' names, and none elsewhere, can drill");
+        eventStatus.Should().Be("DISABLED", "a drill's scheduled jobs would change the rows it compares, and run with its privileges");
+    }
+
+    [Fact]
+    public void An_events_status_is_made_disabled_whatever_it_was()
+    {
+        MyDriverRestore.DisabledEvent("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS '2026-01-01 00:00:00' ON COMPLETION NOT PRESERVE ENABLE DO UPDATE t SET n = n + 1")
+            .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS '2026-01-01 00:00:00' ON COMPLETION NOT PRESERVE DISABLE DO UPDATE t SET n = n + 1");
+        MyDriverRestore.DisabledEvent("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR COMMENT 'ENABLE DO' DO SET @enable = 1")
+            .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR COMMENT 'ENABLE DO' DISABLE DO SET @enable = 1");
+        MyDriverRestore.DisabledEvent("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR DISABLE ON SLAVE DO SET @x = 1")
+            .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR DISABLE ON SLAVE DO SET @x = 1");
+    }
+
+    /// <summary>A source database with rows, keys, a routine, a view, a trigger and an event, and another database beside it; backed up with <paramref name="method"/>.</summary>
+    private async Task<(MariaDbServer Server, string Victim, TestRepository Repo, Snapshot Snapshot, string Entry)> BackUpAsync(MySqlBackupMethod method)
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("hostile_source");
+        var victim = fixture.NewDatabaseName("victim");
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database}; CREATE DATABASE {victim}");
+        await server.ExecuteAsync(victim, "CREATE TABLE secrets (secret VARCHAR(40)); INSERT INTO secrets VALUES ('the victim''s secret')");
+        await server.ExecuteAsync(database, """
+            CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20), KEY items_name (name)) ENGINE = InnoDB;
+            CREATE TABLE notes (id INT, body TEXT);
+            INSERT INTO items SELECT seq, CONCAT('item ', seq) FROM seq_1_to_100;
+            INSERT INTO notes SELECT seq, CONCAT('note ', seq) FROM seq_1_to_10;
+            CREATE PROCEDURE touch() BEGIN UPDATE notes SET body = body WHERE id = 1; SELECT 1; END;
+            CREATE VIEW items_view AS SELECT id, name FROM items;
+            CREATE TRIGGER stamp BEFORE INSERT ON notes FOR EACH ROW SET NEW.body = COALESCE(NEW.body, 'none');
+            CREATE EVENT tick ON SCHEDULE EVERY 1 SECOND DO UPDATE notes SET body = CONCAT(body, '+') WHERE id = 1;
+            """);
+        var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new MySqlSource(new MySqlSourceOptions
+        {
+            ConnectionString = server.ConnectionString(database),
+            Password = MariaDbServer.Password,
+            Method = method,
+            ClientToolsDirectory = "/nonexistent",
+        }))).Snapshot;
+        return (server, victim, repo, snapshot, snapshot.Metadata[$"mysql.entry.{database}"]);
+    }
+
+    /// <summary>Restores <paramref name="snapshot"/>, which must fail as altered, leaving the victim database whole and no target behind.</summary>
+    private async Task<DatabaseRestoreException> RestoreFailsAsync(MariaDbServer server, TestRepository repo, Snapshot snapshot, string victim, string what)
+    {
+        var target = fixture.NewDatabaseName("hostile_target");
+        var restore = () => new MySqlRestorer(repo.Repository).RestoreAsync(snapshot, new MySqlRestoreOptions
+        {
+            ConnectionString = server.ConnectionString(),
+            Password = MariaDbServer.Password,
+            TargetDatabase = target,
+            Jobs = 2,
+        });
+
+        var failure = (await restore.Should().ThrowExactlyAsync<DatabaseRestoreException>(what)).Which;
+        output.WriteLine($"{what}: {failure.Message}");
+        failure.Message.Should().Contain("damaged or was altered");
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{victim}'")).Should().Be(1L, $"{what} must not drop another database");
+        (await server.ScalarAsync(victim, "SELECT secret FROM secrets")).Should().Be("the victim's secret");
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{target}'")).Should().Be(0L, "a failed restore drops the database it created");
+        return failure;
+    }
+
+    private static async Task<string> ReadAsync(TestRepository repo, Snapshot snapshot, string path)
+    {
+        var tree = snapshot.Tree;
+        TreeNode? node = null;
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            node = (await repo.Repository.Snapshots.LoadTreeAsync(tree)).Nodes.Single(n => n.Name == part);
+            tree = node.Subtree ?? default;
+        }
+
+        using var bytes = new MemoryStream();
+        await repo.Repository.Content.CopyToAsync(node!, bytes);
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+}
