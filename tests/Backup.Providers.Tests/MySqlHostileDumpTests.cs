@@ -34,10 +34,10 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
     {
         { "a table with a second statement", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB; DROP DATABASE {victim}", "not one statement this server can parse" },
         { "a table filled from a query", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB SELECT 1 AS id, secret AS name FROM {victim}.secrets", "CREATE TABLE … SELECT" },
-        { "a table in another database", "Tables", "items", "CREATE TABLE `{victim}`.`items` (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB", "its name carries a database" },
+        { "a table in another database", "Tables", "items", "CREATE TABLE `{victim}`.`items` (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB", "its name carries the database" },
         { "a grant listed as a routine", "Routines", "touch", "GRANT ALL ON *.* TO 'intruder'@'%' IDENTIFIED BY 'x'", "it does not start with CREATE" },
         { "a routine with a statement after its body", "Routines", "touch", "CREATE PROCEDURE `touch`() BEGIN SELECT 1; END; DROP DATABASE {victim}", "not one statement this server can parse" },
-        { "a trigger on another database", "Triggers", "stamp", "CREATE TRIGGER {victim}.stamp BEFORE INSERT ON {victim}.secrets FOR EACH ROW SET NEW.secret = 'x'", "its name carries a database" },
+        { "a trigger on another database", "Triggers", "stamp", "CREATE TRIGGER {victim}.stamp BEFORE INSERT ON {victim}.secrets FOR EACH ROW SET NEW.secret = 'x'", "its name carries the database" },
         { "a user created as an event", "Events", "tick", "CREATE USER 'intruder'@'%'", "it is a CREATE USER" },
         { "a view whose quote ends early under its own sql_mode", "Views", "items_view", "CREATE VIEW `items_view` AS SELECT '\\'; DROP DATABASE {victim}; -- ' AS x", "not one statement this server can parse" },
     };
@@ -141,6 +141,23 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         output.WriteLine(report.ToString());
         report.Succeeded.Should().BeTrue("a user with every privilege on the scratch databases' names, and none elsewhere, can drill");
         eventStatus.Should().Be("DISABLED", "a drill's scheduled jobs would change the rows it compares, and run with its privileges");
+    }
+
+    [Fact]
+    public void Definitions_as_servers_show_them_pass_the_check()
+    {
+        var check = (string statement, MyDefinition.Kind kind, string name) => () => MyDefinition.Check(statement, kind, name, "shop");
+
+        check("CREATE TABLE `odd``name` (\n  `id` int(11) NOT NULL COMMENT 'select me',\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB", MyDefinition.Kind.Table, "odd`name").Should().NotThrow();
+        check("CREATE ALGORITHM=UNDEFINED SQL SECURITY DEFINER VIEW `v` AS select 1 AS `1`", MyDefinition.Kind.View, "v").Should().NotThrow();
+        check("CREATE AGGREGATE FUNCTION `agg`(x INT) RETURNS int BEGIN RETURN 1; END", MyDefinition.Kind.Routine, "agg").Should().NotThrow();
+        check("CREATE PACKAGE BODY \"pkg\" AS PROCEDURE p AS BEGIN NULL; END; END", MyDefinition.Kind.Routine, "pkg").Should().NotThrow();
+        check("CREATE TRIGGER shop.stamp BEFORE INSERT ON shop.notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp")
+            .Should().NotThrow("a trigger its author named with the database being restored stays in it");
+        check("CREATE TRIGGER other.stamp BEFORE INSERT ON other.notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp")
+            .Should().Throw<DatabaseRestoreException>().WithMessage("*its name carries the database 'other'*");
+        check("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR DO SELECT 1", MyDefinition.Kind.Event, "tock")
+            .Should().Throw<DatabaseRestoreException>().WithMessage("*it names 'tick'*");
     }
 
     [Fact]

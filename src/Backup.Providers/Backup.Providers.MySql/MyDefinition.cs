@@ -44,15 +44,18 @@ internal static class MyDefinition
     /// <exception cref="DatabaseRestoreException">The statement is not what a backup writes for that entry.</exception>
     public static async Task ExecuteAsync(MySqlConnection connection, string statement, Kind kind, string name, CancellationToken cancellationToken)
     {
-        Check(statement, kind, name);
+        Check(statement, kind, name, connection.Database);
         await ExecuteOneAsync(connection, statement, $"the definition of {Describe(kind)} '{BackupKeys.Printable(name)}'", cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Checks what the client can of <paramref name="statement"/>: a CREATE of <paramref name="kind"/> named <paramref name="name"/> in the database being restored.</summary>
+    /// <summary>
+    /// Checks what the client can of <paramref name="statement"/>: a CREATE of <paramref name="kind"/> named
+    /// <paramref name="name"/>, in <paramref name="database"/> (the one being restored) if it names a database at all.
+    /// </summary>
     /// <exception cref="DatabaseRestoreException">It is not.</exception>
-    public static void Check(string statement, Kind kind, string name)
+    public static void Check(string statement, Kind kind, string name, string database)
     {
-        if (HeaderProblem(statement, kind, name) is { } problem)
+        if (HeaderProblem(statement, kind, name, database) is { } problem)
         {
             throw DumpDirectory.Damaged($"The dump's manifest lists {Describe(kind)} '{BackupKeys.Printable(name)}' with a statement that is not its definition as a backup writes it ({problem})");
         }
@@ -94,7 +97,7 @@ internal static class MyDefinition
     };
 
     /// <summary>What is wrong with the start of <paramref name="statement"/>: <c>CREATE</c>, the clauses SHOW CREATE puts before the kind, the kind, the bare name.</summary>
-    private static string? HeaderProblem(string statement, Kind kind, string name)
+    private static string? HeaderProblem(string statement, Kind kind, string name, string database)
     {
         var at = 0;
         if (!Word(statement, ref at).Equals("CREATE", StringComparison.OrdinalIgnoreCase))
@@ -125,11 +128,16 @@ internal static class MyDefinition
             }
         }
 
+        if (word is "PACKAGE")
+        {
+            SkipBody(statement, ref at);
+        }
+
         var expected = kind switch
         {
             Kind.Table => word is "TABLE",
             Kind.View => word is "VIEW",
-            Kind.Routine => word is "PROCEDURE" or "FUNCTION",
+            Kind.Routine => word is "PROCEDURE" or "FUNCTION" or "PACKAGE",
             Kind.Trigger => word is "TRIGGER",
             _ => word is "EVENT",
         };
@@ -147,7 +155,16 @@ internal static class MyDefinition
         SkipSpace(statement, ref at);
         if (at < statement.Length && statement[at] == '.')
         {
-            return "its name carries a database, and a restore creates objects only in the database it restores";
+            // A trigger's statement is kept as its author wrote it, which may name the database: allowed when it is
+            // the one being restored (a restore under the same name), never another.
+            at++;
+            SkipSpace(statement, ref at);
+            if (!named.Equals(database, StringComparison.Ordinal) || Name(statement, ref at) is not { } inDatabase)
+            {
+                return $"its name carries the database '{BackupKeys.Printable(named)}', and a restore creates objects only in the database it restores";
+            }
+
+            named = inDatabase;
         }
 
         if (!named.Equals(name, StringComparison.OrdinalIgnoreCase))
@@ -160,21 +177,26 @@ internal static class MyDefinition
             : null;
     }
 
-    /// <summary>A backquoted name (a doubled backquote stands for one) or a bare one, as a trigger's original statement may have it.</summary>
+    /// <summary>
+    /// A quoted name (backquotes, or double quotes under ANSI_QUOTES; a doubled quote stands for one) or a bare one, as
+    /// a trigger's original statement may have it. Under a mode without ANSI_QUOTES a double-quoted "name" is a string
+    /// to the server, which then refuses the statement.
+    /// </summary>
     private static string? Name(string text, ref int at)
     {
-        if (at < text.Length && text[at] == '`')
+        if (at < text.Length && text[at] is '`' or '"')
         {
+            var quote = text[at];
             var name = new System.Text.StringBuilder();
             for (var i = at + 1; i < text.Length; i++)
             {
-                if (text[i] != '`')
+                if (text[i] != quote)
                 {
                     name.Append(text[i]);
                 }
-                else if (i + 1 < text.Length && text[i + 1] == '`')
+                else if (i + 1 < text.Length && text[i + 1] == quote)
                 {
-                    name.Append('`');
+                    name.Append(quote);
                     i++;
                 }
                 else
@@ -194,6 +216,16 @@ internal static class MyDefinition
         }
 
         return at > start ? text[start..at] : null;
+    }
+
+    /// <summary>Steps over the BODY of <c>CREATE PACKAGE BODY</c> (MariaDB's Oracle mode), if there.</summary>
+    private static void SkipBody(string text, ref int at)
+    {
+        var after = at;
+        if (Word(text, ref after).Equals("BODY", StringComparison.OrdinalIgnoreCase))
+        {
+            at = after;
+        }
     }
 
     private static string Word(string text, ref int at)

@@ -49,7 +49,7 @@ internal static class MyDriverRestore
                 var deferred = new Dictionary<string, (string Table, MyDeferredKeys Keys)>(StringComparer.Ordinal);
                 foreach (var table in manifest.Tables)
                 {
-                    MyDefinition.Check(table.Create, MyDefinition.Kind.Table, table.Name);
+                    MyDefinition.Check(table.Create, MyDefinition.Kind.Table, table.Name, target);
                     var split = MyDeferredKeys.Split(table.Create);
                     await MyDefinition.ExecuteOneAsync(connection, split.Create, $"the definition of table '{BackupKeys.Printable(table.Name)}'", cancellationToken).ConfigureAwait(false);
                     deferred[MyDriverManifest.TableFileName(table.Name)] = (table.Name, split);
