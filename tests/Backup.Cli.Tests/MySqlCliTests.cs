@@ -10,6 +10,7 @@ public sealed class MySqlCliTests : IClassFixture<MariaDbFixture>, IDisposable
         CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(80), price DECIMAL(12, 4), payload BLOB, doc JSON, seen TIMESTAMP NULL) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
         INSERT INTO items SELECT seq, CONCAT('item ', seq, ' ✓ 🎉'), seq * 1.0001, UNHEX(MD5(seq)), JSON_OBJECT('n', seq), FROM_UNIXTIME(1700000000 + seq) FROM seq_1_to_1500;
         CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 10;
+        CREATE EVENT tidy ON SCHEDULE EVERY 1 HOUR DO DELETE FROM items WHERE id > 100000;
         """;
 
     private const string Fingerprint = "SELECT MD5(GROUP_CONCAT(CONCAT_WS('|', id, name, price, HEX(payload), doc, seen) ORDER BY id SEPARATOR ',')) FROM items";
@@ -53,6 +54,12 @@ public sealed class MySqlCliTests : IClassFixture<MariaDbFixture>, IDisposable
         restore.ExitCode.Should().Be(0, restore.Stderr);
         (await FingerprintAsync(server, target)).Should().NotBeNull().And.Be(await FingerprintAsync(server, database));
         (await server.ScalarAsync(target, "SELECT COUNT(*) FROM cheap")).Should().Be(await server.ScalarAsync(database, "SELECT COUNT(*) FROM cheap"));
+        (await server.ScalarAsync(null, $"SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '{target}'")).Should().Be("ENABLED", "a restore brings events back as they were");
+        var beside = target + "_beside";
+        var disabled = await _cli.RunAsync("restore", "latest", "--to-mysql", server.ConnectionString(), "--database", beside, "--events-disabled");
+        disabled.ExitCode.Should().Be(0, disabled.Stderr);
+        (await server.ScalarAsync(null, $"SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '{beside}'")).Should().Be("DISABLED", "a copy restored beside the original must not run its jobs");
+        (await FingerprintAsync(server, beside)).Should().Be(await FingerprintAsync(server, database));
 
         var verify = await _cli.RunAsync("verify", "latest", "--scratch", server.ConnectionString(), "--json");
         verify.ExitCode.Should().Be(0, verify.Stderr);

@@ -10,7 +10,7 @@ internal static class DatabaseRestore
 {
     /// <summary>What the command line asked for.</summary>
     public sealed record Request(
-        CliDatabaseEngine Engine, string Value, string? TargetDatabase, string? SourceDatabase, bool Clean, IReadOnlyList<string> Tables, int Jobs, FileInfo? PasswordFile)
+        CliDatabaseEngine Engine, string Value, string? TargetDatabase, string? SourceDatabase, bool Clean, IReadOnlyList<string> Tables, int Jobs, bool EventsDisabled, FileInfo? PasswordFile)
     {
         public string OptionName => Engine.RestoreOption;
     }
@@ -73,6 +73,7 @@ internal static class DatabaseRestore
                 Clean = request.Clean,
                 Tables = request.Tables,
                 Jobs = request.Jobs,
+                EventsDisabled = request.EventsDisabled,
             }, cancellationToken)).ConfigureAwait(false);
         }
         catch (Exception ex) when (!DatabasePasswordResolver.AnyGiven(password, engine, request.Value) && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))

@@ -22,6 +22,7 @@ internal static class RestoreCommand
         var sourceDatabase = new Option<string?>("--source-database") { Description = "Which database of a multi-database (--all-databases) snapshot to restore.", HelpName = "NAME" };
         var clean = new Option<bool>("--clean") { Description = "Restore over an existing database (PostgreSQL: drops the objects it recreates; MariaDB/MySQL: drops and recreates the database; SQLite: replaces the file)." };
         var table = new Option<string[]>("--table") { Description = $"With {RestoreOptions(e => e.SupportsTableSelection)}: restore only this table (repeatable; name without schema; custom-format dumps).", HelpName = "NAME" };
+        var eventsDisabled = new Option<bool>("--events-disabled") { Description = "MariaDB/MySQL: create the snapshot's events disabled, so that a copy restored beside the original does not run its scheduled jobs." };
         var jobs = new Option<int>("--jobs", "-j") { Description = $"With {RestoreOptions(e => e.SupportsParallelRestore)}: tables loaded at once and, for PostgreSQL, indexes built at once (pg_restore -j).", HelpName = "N", DefaultValueFactory = _ => 1 };
         var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then {DatabaseEngines.PasswordVariables}.", HelpName = "FILE" };
         var command = new Command("restore", $"Restore a snapshot into a directory, or a database snapshot into a server ({string.Join(", ", DatabaseEngines.All.Where(e => !e.IsFile).Select(e => e.RestoreOption))}) or file ({string.Join(", ", DatabaseEngines.All.Where(e => e.IsFile).Select(e => e.RestoreOption))}). An existing file stops the restore unless --overwrite, --overwrite-changed or --skip-existing is given.")
@@ -33,7 +34,7 @@ internal static class RestoreCommand
             command.Options.Add(option);
         }
 
-        foreach (var option in new Option[] { database, sourceDatabase, clean, table, jobs, dbPasswordFile })
+        foreach (var option in new Option[] { database, sourceDatabase, clean, table, jobs, eventsDisabled, dbPasswordFile })
         {
             command.Options.Add(option);
         }
@@ -45,7 +46,7 @@ internal static class RestoreCommand
         {
             var databases = databaseOptions.Select(d => (d.Engine, Value: context.Get(d.Option))).Where(d => d.Value is not null).ToList();
             var databaseOnly = context.Get(database) is not null || context.Get(sourceDatabase) is not null || context.Get(clean) || (context.Get(table) ?? []).Length > 0
-                || context.ParseResult.GetResult(jobs) is { Implicit: false } || context.Get(dbPasswordFile) is not null;
+                || context.ParseResult.GetResult(jobs) is { Implicit: false } || context.Get(eventsDisabled) || context.Get(dbPasswordFile) is not null;
             if (databases.Count + (context.Get(target) is null ? 0 : 1) != 1)
             {
                 throw new CliUsageException($"Give one of {DatabaseEngines.Join(databaseOptions.Select(d => $"{d.Engine.RestoreOption} {d.Engine.HelpName}").Prepend("--target DIR"))}.");
@@ -61,7 +62,7 @@ internal static class RestoreCommand
                 var (engine, value) = databases[0];
                 var request = new DatabaseRestore.Request(
                     engine, string.IsNullOrWhiteSpace(value) ? throw new CliUsageException($"{engine.RestoreOption} needs a value.") : value!,
-                    context.Get(database), context.Get(sourceDatabase), context.Get(clean), context.Get(table) ?? [], context.Get(jobs), context.Get(dbPasswordFile));
+                    context.Get(database), context.Get(sourceDatabase), context.Get(clean), context.Get(table) ?? [], context.Get(jobs), context.Get(eventsDisabled), context.Get(dbPasswordFile));
                 await using var databaseRepository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
                 var databaseSnapshot = await latest.FindAsync(context, databaseRepository, context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
                 var restored = await DatabaseRestore.RunAsync(context, databaseRepository, databaseSnapshot, request, ct).ConfigureAwait(false);
@@ -83,7 +84,7 @@ internal static class RestoreCommand
 
             if (databaseOnly)
             {
-                throw new CliUsageException($"--database, --source-database, --clean, --table, --jobs and --db-password-file apply to {DatabaseEngines.Join(databaseOptions.Select(d => d.Engine.RestoreOption))}.");
+                throw new CliUsageException($"--database, --source-database, --clean, --table, --jobs, --events-disabled and --db-password-file apply to {DatabaseEngines.Join(databaseOptions.Select(d => d.Engine.RestoreOption))}.");
             }
 
             if ((context.Get(overwrite) ? 1 : 0) + (context.Get(overwriteChanged) ? 1 : 0) + (context.Get(skipExisting) ? 1 : 0) > 1)

@@ -50,6 +50,13 @@ public sealed class DatabaseRestoreSettings
 
     /// <summary>Parallel restore jobs (where <see cref="IDatabaseEngine.SupportsParallelRestore"/>).</summary>
     public int Jobs { get; init; } = 1;
+
+    /// <summary>
+    /// Create the snapshot's scheduled jobs disabled (MariaDB/MySQL events; other engines restore none), so that a
+    /// copy restored beside the original, or by a drill, does not run them: they would change its rows and run with
+    /// the restoring user's privileges.
+    /// </summary>
+    public bool EventsDisabled { get; init; }
 }
 
 /// <summary>Where a test restore goes, for <see cref="IDatabaseEngine.VerifyAsync"/>.</summary>

@@ -80,6 +80,7 @@ public sealed class MySqlEngine : IDatabaseEngine
             SourceDatabase = settings.SourceDatabase,
             Clean = settings.Clean,
             Jobs = settings.Jobs,
+            EventsDisabled = settings.EventsDisabled,
         };
         options.Validate();
         return new MySqlRestorer(repository).RestoreAsync(snapshot, options, cancellationToken);

@@ -94,11 +94,12 @@ public sealed record MySqlRestoreOptions : MySqlConnectionOptions
     public bool Clean { get; init; }
 
     /// <summary>
-    /// Driver-only and parallel snapshots: create the snapshot's events disabled, so that none runs in the restored
-    /// database (a test restore's: its scheduled jobs would change the rows being compared, and run with the restoring
-    /// user's privileges).
+    /// Create the snapshot's events disabled, so that none runs in the restored database: a copy restored beside the
+    /// original would run its scheduled jobs (with the restoring user's privileges), and a test restore's would change
+    /// the rows it compares. Driver-only and parallel snapshots create them disabled; a dump restored by the mariadb
+    /// client creates them as the dump says and the restore disables them right after, so one due that instant may run once.
     /// </summary>
-    internal bool EventsDisabled { get; init; }
+    public bool EventsDisabled { get; init; }
 
     /// <inheritdoc />
     public override void Validate()

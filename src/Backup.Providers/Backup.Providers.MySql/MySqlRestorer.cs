@@ -95,7 +95,7 @@ public sealed class MySqlRestorer
         {
             var bytes = driver
                 ? await RestoreDriverDumpAsync(server, driverDump!, node, target, options.Jobs, options.EventsDisabled, cancellationToken).ConfigureAwait(false)
-                : await RestoreWithClientAsync(server, tool!, node, target, cancellationToken).ConfigureAwait(false);
+                : await RestoreWithClientAsync(server, tool!, node, target, options.EventsDisabled, cancellationToken).ConfigureAwait(false);
             var duration = Stopwatch.GetElapsedTime(started);
             Log.Restored(_logger, source, target, duration.TotalSeconds);
             return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = bytes };
@@ -125,7 +125,7 @@ public sealed class MySqlRestorer
         return await SnapshotFiles.TotalSizeAsync(_repository, node, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<long> RestoreWithClientAsync(MyServer server, string tool, TreeNode node, string target, CancellationToken cancellationToken)
+    private async Task<long> RestoreWithClientAsync(MyServer server, string tool, TreeNode node, string target, bool eventsDisabled, CancellationToken cancellationToken)
     {
         using var optionFile = await server.WriteOptionFileAsync(tool, cancellationToken).ConfigureAwait(false);
         // --binary-mode also stops the client from running its own commands from the dump (system and \! would run a
@@ -140,7 +140,32 @@ public sealed class MySqlRestorer
             throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed"));
         }
 
+        if (eventsDisabled)
+        {
+            await DisableEventsAsync(server, target, cancellationToken).ConfigureAwait(false);
+        }
+
         return node.Size;
+    }
+
+    /// <summary>Disables every event of <paramref name="target"/>, which the mariadb client created as the dump said.</summary>
+    private static async Task DisableEventsAsync(MyServer server, string target, CancellationToken cancellationToken)
+    {
+        await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        var events = new List<string>();
+        await using (var list = new MySqlCommand("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() AND STATUS = 'ENABLED'", connection))
+        await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                events.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var name in events)
+        {
+            await MyDriverRestore.ExecuteAsync(connection, $"ALTER EVENT {MyServer.QuoteIdentifier(name)} DISABLE", cancellationToken).ConfigureAwait(false);
+        }
     }
 }
 
