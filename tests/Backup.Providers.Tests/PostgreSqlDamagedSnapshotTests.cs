@@ -220,4 +220,48 @@ public sealed class PostgreSqlDamagedSnapshotTests(PostgresFixture fixture, ITes
         report.Succeeded.Should().BeTrue();
         report.TablesCompared.Should().Be(2);
     }
+
+    [SkippableFact]
+    public async Task A_function_the_archive_puts_in_public_does_not_stand_in_for_a_built_in_one_in_the_restores_own_statements()
+    {
+        // A manifest without PopulatedViews (as older versions wrote) has the restore list the empty materialized
+        // views itself; a public.quote_ident(name) from the archive, an exact match for the catalog's name columns,
+        // once answered that query with SQL of its own, run after REFRESH MATERIALIZED VIEW.
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("shadow");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, """
+            CREATE TABLE items (id int PRIMARY KEY, name text);
+            INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 10) g;
+            CREATE MATERIALIZED VIEW public.mv AS SELECT count(*) AS n FROM items WITH NO DATA;
+            CREATE FUNCTION public.quote_ident(name) RETURNS text LANGUAGE sql AS $f$
+              SELECT CASE WHEN $1 = 'public'::name
+                THEN '"public"."mv"; CREATE TABLE public.injected_by_refresh AS SELECT current_user::text AS u; --'
+                ELSE pg_catalog.quote_ident($1::text) END $f$;
+            """);
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(new PostgreSqlSourceOptions
+        {
+            ConnectionString = server.ConnectionString(database),
+            Password = PostgresServer.Password,
+            Method = PostgreSqlBackupMethod.Parallel,
+        }))).Snapshot;
+        var entry = snapshot.Metadata[$"postgresql.entry.{database}"];
+        var forged = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, entry, async (writer, nodes) =>
+        {
+            var tables = (await repo.Repository.Snapshots.LoadTreeAsync(nodes.Single(n => n.Name == "tables").Subtree!.Value)).Nodes;
+            await SnapshotSurgery.ReplaceFileAsync(writer, nodes, "manifest.json",
+                $$"""{"Version":2,"SchemaSource":"pg_dump-custom","Tables":[{"Schema":"public","Name":"items","File":"{{tables.Single().Name}}"}],"Sequences":[]}""");
+        });
+        var target = fixture.NewDatabaseName("shadow_target");
+
+        await new PostgreSqlRestorer(repo.Repository).RestoreAsync(forged, new PostgreSqlRestoreOptions
+        {
+            ConnectionString = server.ConnectionString(target),
+            Password = PostgresServer.Password,
+        });
+
+        (await server.ScalarAsync(target, "SELECT count(*) FROM pg_class WHERE relname = 'injected_by_refresh'")).Should().Be(0L, "the restore's own statements call the catalog's functions");
+        (await server.ScalarAsync(target, "SELECT n FROM public.mv")).Should().Be(10L, "the view was filled");
+    }
 }

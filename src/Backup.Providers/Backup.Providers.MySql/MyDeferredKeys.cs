@@ -9,6 +9,13 @@ namespace Backup.Providers.MySql;
 /// </summary>
 internal sealed record MyDeferredKeys(string Create, IReadOnlyList<string> Keys, IReadOnlyList<string> ForeignKeys)
 {
+    private static readonly HashSet<string> KeyWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "ADD", "KEY", "UNIQUE", "INDEX", "CONSTRAINT", "FOREIGN", "REFERENCES", "ON", "DELETE", "UPDATE", "CASCADE", "SET", "NULL",
+        "RESTRICT", "NO", "ACTION", "DEFAULT", "USING", "BTREE", "HASH", "COMMENT", "KEY_BLOCK_SIZE", "NOT", "IGNORED", "INVISIBLE",
+        "VISIBLE", "ASC", "DESC", "MATCH", "FULL", "PARTIAL", "SIMPLE",
+    };
+
     /// <summary>Splits <paramref name="create"/>; a statement of a shape it does not recognise is kept whole.</summary>
     public static MyDeferredKeys Split(string create)
     {
@@ -51,7 +58,9 @@ internal sealed record MyDeferredKeys(string Create, IReadOnlyList<string> Keys,
             }
         }
 
-        if (keys.Count == 0 && foreignKeys.Count == 0)
+        // Every word of a clause held back must be one a key or foreign key is written with: a line that is something
+        // else (an author's multi-line comment can hold any line) would run as part of an ALTER TABLE of its own.
+        if ((keys.Count == 0 && foreignKeys.Count == 0) || !keys.Concat(foreignKeys).All(IsKeyClause))
         {
             return whole;
         }
@@ -59,4 +68,12 @@ internal sealed record MyDeferredKeys(string Create, IReadOnlyList<string> Keys,
         var statement = string.Join('\n', [lines[0], string.Join(",\n", kept), .. lines[close..]]);
         return new MyDeferredKeys(statement, keys, foreignKeys);
     }
+
+    /// <summary>Whether <paramref name="clause"/> holds only names (quoted), numbers and the words of a key or foreign key, and no comment.</summary>
+    private static bool IsKeyClause(string clause) =>
+        !MySqlCode.HasComment(clause) && MySqlCode.Words(clause).All(word =>
+        {
+            var text = clause.Substring(word.Start, word.Length);
+            return text.All(char.IsAsciiDigit) || KeyWords.Contains(text);
+        });
 }

@@ -21,6 +21,8 @@ internal static class MyDefinition
     private const int ParseError = 1064;
     private const int NotPreparable = 1295;
 
+    private static readonly HashSet<string> TableEngines = new(StringComparer.OrdinalIgnoreCase) { "InnoDB", "MyISAM", "Aria", "MEMORY", "HEAP", "ARCHIVE", "CSV", "BLACKHOLE", "ROCKSDB" };
+
     /// <summary>What a manifest entry creates.</summary>
     public enum Kind
     {
@@ -96,7 +98,12 @@ internal static class MyDefinition
         _ => "event",
     };
 
-    /// <summary>What is wrong with the start of <paramref name="statement"/>: <c>CREATE</c>, the clauses SHOW CREATE puts before the kind, the kind, the bare name.</summary>
+    /// <summary>
+    /// What is wrong with <paramref name="statement"/> as SHOW CREATE writes the entry: <c>CREATE</c>, the clauses it
+    /// puts before the kind, the kind, the name (in <paramref name="database"/> if qualified), with no comment anywhere
+    /// in that header; a routine's parameter list right after its name; a table without the options that reach beyond
+    /// it; an event's schedule without comments (the status a test restore changes is there).
+    /// </summary>
     private static string? HeaderProblem(string statement, Kind kind, string name, string database)
     {
         var at = 0;
@@ -128,11 +135,6 @@ internal static class MyDefinition
             }
         }
 
-        if (word is "PACKAGE")
-        {
-            SkipBody(statement, ref at);
-        }
-
         var expected = kind switch
         {
             Kind.Table => word is "TABLE",
@@ -146,22 +148,31 @@ internal static class MyDefinition
             return $"it is a CREATE {BackupKeys.Printable(word)}";
         }
 
-        SkipSpace(statement, ref at);
-        if (Name(statement, ref at) is not { } named)
+        if (word is "PACKAGE")
         {
-            return "no name follows";
+            SkipWords(statement, ref at, "BODY");
         }
 
-        SkipSpace(statement, ref at);
-        if (at < statement.Length && statement[at] == '.')
+        // A trigger's statement is kept as its author wrote it, which may say IF NOT EXISTS.
+        SkipWords(statement, ref at, "IF", "NOT", "EXISTS");
+        if (CommentOrName(statement, ref at) is not { } named)
         {
-            // A trigger's statement is kept as its author wrote it, which may name the database: allowed when it is
-            // the one being restored (a restore under the same name), never another.
+            return "a comment or nothing stands where its name belongs";
+        }
+
+        if (At(statement, at, '.'))
+        {
+            // The author's text may also name the database: allowed when it is the one being restored (a restore
+            // under the same name), never another.
             at++;
-            SkipSpace(statement, ref at);
-            if (!named.Equals(database, StringComparison.Ordinal) || Name(statement, ref at) is not { } inDatabase)
+            if (!named.Equals(database, StringComparison.Ordinal))
             {
                 return $"its name carries the database '{BackupKeys.Printable(named)}', and a restore creates objects only in the database it restores";
+            }
+
+            if (CommentOrName(statement, ref at) is not { } inDatabase)
+            {
+                return "a comment or nothing stands where its name belongs";
             }
 
             named = inDatabase;
@@ -172,60 +183,100 @@ internal static class MyDefinition
             return $"it names '{BackupKeys.Printable(named)}'";
         }
 
-        return kind == Kind.Table && MySqlCode.HasWord(statement, "SELECT")
-            ? "it copies rows from a query (CREATE TABLE … SELECT)"
-            : null;
+        return kind switch
+        {
+            Kind.Routine when word is not "PACKAGE" && !At(statement, at, '(') => "no parameter list follows its name (a function loaded from a library is not a routine of the database)",
+            Kind.Table => TableProblem(statement),
+            Kind.Event => MySqlCode.IndexOfWord(statement, "DO") is var body && (body < 0 || MySqlCode.HasComment(statement[..body])) ? "its schedule holds a comment, or no DO" : null,
+            _ => null,
+        };
+    }
+
+    /// <summary>What reaches beyond the table in a CREATE TABLE: rows from a query, a storage engine or option that reads or writes elsewhere.</summary>
+    private static string? TableProblem(string statement)
+    {
+        var tables = 0;
+        foreach (var (start, length) in MySqlCode.Words(statement))
+        {
+            var word = statement.Substring(start, length).ToUpperInvariant();
+            switch (word)
+            {
+                case "SELECT":
+                    return "it copies rows from a query (CREATE TABLE … SELECT)";
+                case "TABLE" when ++tables > 1:
+                    return "it copies another table";
+                case "UNION" or "DIRECTORY" or "CONNECTION":
+                    return $"its {word} option reaches outside the database";
+                case "ENGINE":
+                    var at = start + length;
+                    if (!Symbol(statement, ref at, '=') || !TableEngines.Contains(Word(statement, ref at)))
+                    {
+                        return "its storage engine is not one a restore creates tables with (InnoDB, MyISAM, Aria, MEMORY, ARCHIVE, CSV, BLACKHOLE, MyRocks)";
+                    }
+
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Steps over <paramref name="words"/>, when they all come next.</summary>
+    private static void SkipWords(string text, ref int at, params string[] words)
+    {
+        var after = at;
+        if (words.All(w => Word(text, ref after).Equals(w, StringComparison.OrdinalIgnoreCase)))
+        {
+            at = after;
+        }
     }
 
     /// <summary>
-    /// A quoted name (backquotes, or double quotes under ANSI_QUOTES; a doubled quote stands for one) or a bare one, as
-    /// a trigger's original statement may have it. Under a mode without ANSI_QUOTES a double-quoted "name" is a string
-    /// to the server, which then refuses the statement.
+    /// The name at <paramref name="at"/> after whitespace, and past the whitespace after it; null when there is none
+    /// or a comment comes before or after it (a server reads a comment as a space, which would join or part what
+    /// this check reads). Quoted in backquotes, or double quotes under ANSI_QUOTES (a doubled quote stands for one;
+    /// without ANSI_QUOTES the server refuses a string there), or bare, as a trigger's original statement may have it.
     /// </summary>
-    private static string? Name(string text, ref int at)
+    private static string? CommentOrName(string text, ref int at)
     {
-        if (at < text.Length && text[at] is '`' or '"')
+        SkipSpace(text, ref at);
+        string? name = null;
+        if (At(text, at, '`') || At(text, at, '"'))
         {
             var quote = text[at];
-            var name = new System.Text.StringBuilder();
+            var quoted = new System.Text.StringBuilder();
             for (var i = at + 1; i < text.Length; i++)
             {
                 if (text[i] != quote)
                 {
-                    name.Append(text[i]);
+                    quoted.Append(text[i]);
                 }
-                else if (i + 1 < text.Length && text[i + 1] == quote)
+                else if (At(text, i + 1, quote))
                 {
-                    name.Append(quote);
+                    quoted.Append(quote);
                     i++;
                 }
                 else
                 {
                     at = i + 1;
-                    return name.ToString();
+                    name = quoted.ToString();
+                    break;
                 }
             }
-
-            return null;
         }
-
-        var start = at;
-        while (at < text.Length && (char.IsAsciiLetterOrDigit(text[at]) || text[at] is '_' or '$'))
+        else
         {
-            at++;
+            var start = at;
+            while (at < text.Length && (char.IsAsciiLetterOrDigit(text[at]) || text[at] is '_' or '$' || text[at] > 0x7F))
+            {
+                at++;
+            }
+
+            name = at > start ? text[start..at] : null;
         }
 
-        return at > start ? text[start..at] : null;
-    }
-
-    /// <summary>Steps over the BODY of <c>CREATE PACKAGE BODY</c> (MariaDB's Oracle mode), if there.</summary>
-    private static void SkipBody(string text, ref int at)
-    {
-        var after = at;
-        if (Word(text, ref after).Equals("BODY", StringComparison.OrdinalIgnoreCase))
-        {
-            at = after;
-        }
+        SkipSpace(text, ref at);
+        return name is null || At(text, at, '#') || (At(text, at, '/') && At(text, at + 1, '*')) || (At(text, at, '-') && At(text, at + 1, '-')) ? null : name;
     }
 
     private static string Word(string text, ref int at)
@@ -243,7 +294,7 @@ internal static class MyDefinition
     private static bool Symbol(string text, ref int at, char symbol)
     {
         SkipSpace(text, ref at);
-        if (at < text.Length && text[at] == symbol)
+        if (At(text, at, symbol))
         {
             at++;
             return true;
@@ -254,9 +305,11 @@ internal static class MyDefinition
 
     private static void SkipSpace(string text, ref int at)
     {
-        while (at < text.Length && char.IsWhiteSpace(text[at]))
+        while (at < text.Length && MySqlCode.IsSpace(text[at]))
         {
             at++;
         }
     }
+
+    private static bool At(string text, int index, char c) => index < text.Length && text[index] == c;
 }

@@ -77,8 +77,11 @@ internal sealed partial record MyDriverManifest(
         return new MyDriverManifest(1, charset, collation, tables, routines, views, triggers, events);
     }
 
-    /// <summary>Drops the DEFINER clause, so the object is created by (and runs as) the restoring user, as pg_restore --no-owner does.</summary>
-    public static string WithoutDefiner(string statement) => DefinerPattern().Replace(statement, string.Empty, 1);
+    /// <summary>
+    /// Drops the DEFINER clause SHOW CREATE puts after CREATE (and a view's ALGORITHM), a user or a role, so the object
+    /// is created by (and runs as) the restoring user, as pg_restore --no-owner does. Text further on is the object's own.
+    /// </summary>
+    public static string WithoutDefiner(string statement) => DefinerPattern().Replace(statement, "$1", 1);
 
     private static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
     {
@@ -112,7 +115,7 @@ internal sealed partial record MyDriverManifest(
         return new MyDriverObject(name, sqlModeColumn is { } mode && !reader.IsDBNull(mode) ? reader.GetString(mode) : null, reader.GetString(statementColumn));
     }
 
-    [GeneratedRegex(@"DEFINER\s*=\s*(`[^`]*`|'[^']*'|[^\s@]+)\s*@\s*(`[^`]*`|'[^']*'|[^\s]+)\s*", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(CREATE\s+(?:ALGORITHM\s*=\s*\w+\s+)?)DEFINER\s*=\s*(?:`(?:[^`]|``)*`|'(?:[^']|'')*'|[^\s@`']+)(?:\s*@\s*(?:`(?:[^`]|``)*`|'(?:[^']|'')*'|[^\s`']+))?\s*", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex DefinerPattern();
 }
 

@@ -51,6 +51,7 @@ internal static class MyDriverRestore
                 {
                     MyDefinition.Check(table.Create, MyDefinition.Kind.Table, table.Name, target);
                     var split = MyDeferredKeys.Split(table.Create);
+                    MyDefinition.Check(split.Create, MyDefinition.Kind.Table, table.Name, target);
                     await MyDefinition.ExecuteOneAsync(connection, split.Create, $"the definition of table '{BackupKeys.Printable(table.Name)}'", cancellationToken).ConfigureAwait(false);
                     deferred[MyDriverManifest.TableFileName(table.Name)] = (table.Name, split);
                 }

@@ -3,7 +3,8 @@ namespace Backup.Providers.MySql;
 /// <summary>
 /// Reads SQL text as the restore's sessions do (backslash escapes on, <c>"</c> quoting a string, no ANSI_QUOTES) to
 /// tell code from what only looks like it: quoted strings and names, and comments, except the versioned ones
-/// (<c>/*! … */</c>, <c>/*M! … */</c>), whose contents the server runs.
+/// (<c>/*! … */</c>, <c>/*M! … */</c>), whose contents a server may run and so count as code here. Only ASCII
+/// whitespace and control characters separate anything, as in the server's lexer: any other character belongs to a word.
 /// </summary>
 internal static class MySqlCode
 {
@@ -13,25 +14,32 @@ internal static class MySqlCode
     /// <summary>Where <paramref name="word"/> first appears in <paramref name="sql"/> as a keyword or bare name, outside strings, quoted names and comments; -1 when it does not.</summary>
     public static int IndexOfWord(string sql, string word)
     {
+        foreach (var (start, length) in Words(sql))
+        {
+            if (sql.AsSpan(start, length).Equals(word, StringComparison.OrdinalIgnoreCase))
+            {
+                return start;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The keywords and bare names of <paramref name="sql"/> (numbers too), outside strings, quoted names and comments.</summary>
+    public static IEnumerable<(int Start, int Length)> Words(string sql)
+    {
         var i = 0;
         while (i < sql.Length)
         {
-            var c = sql[i];
-            if (c is '\'' or '"' or '`')
+            if (CommentEnd(sql, i, versionedToo: false) is { } end)
+            {
+                i = end;
+            }
+            else if (sql[i] is '\'' or '"' or '`')
             {
                 i = QuoteEnd(sql, i);
             }
-            else if (c == '/' && At(sql, i + 1, '*') && !At(sql, i + 2, '!') && !(At(sql, i + 2, 'M') && At(sql, i + 3, '!')))
-            {
-                var end = sql.IndexOf("*/", i + 2, StringComparison.Ordinal);
-                i = end < 0 ? sql.Length : end + 2;
-            }
-            else if (c == '#' || (c == '-' && At(sql, i + 1, '-') && (i + 2 >= sql.Length || char.IsWhiteSpace(sql[i + 2]) || char.IsControl(sql[i + 2]))))
-            {
-                var end = sql.IndexOf('\n', i);
-                i = end < 0 ? sql.Length : end + 1;
-            }
-            else if (IsWordCharacter(c))
+            else if (IsWordCharacter(sql[i]))
             {
                 var start = i;
                 while (i < sql.Length && IsWordCharacter(sql[i]))
@@ -39,18 +47,60 @@ internal static class MySqlCode
                     i++;
                 }
 
-                if (sql.AsSpan(start, i - start).Equals(word, StringComparison.OrdinalIgnoreCase))
-                {
-                    return start;
-                }
+                yield return (start, i - start);
             }
             else
             {
                 i++;
             }
         }
+    }
 
-        return -1;
+    /// <summary>Whether <paramref name="sql"/> holds a comment of any kind (versioned ones included) outside strings and quoted names.</summary>
+    public static bool HasComment(string sql)
+    {
+        for (var i = 0; i < sql.Length; i++)
+        {
+            if (CommentEnd(sql, i, versionedToo: true) is not null)
+            {
+                return true;
+            }
+
+            if (sql[i] is '\'' or '"' or '`')
+            {
+                i = QuoteEnd(sql, i) - 1;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a server reads <paramref name="c"/> as whitespace (ASCII only).</summary>
+    public static bool IsSpace(char c) => c is ' ' or '\t' or '\n' or '\r' or '\f' or '\v';
+
+    /// <summary>Just past the comment that starts at <paramref name="i"/>, or null when none does (nor a versioned one, unless <paramref name="versionedToo"/>).</summary>
+    private static int? CommentEnd(string sql, int i, bool versionedToo)
+    {
+        var c = sql[i];
+        if (c == '/' && At(sql, i + 1, '*'))
+        {
+            if (!versionedToo && (At(sql, i + 2, '!') || (At(sql, i + 2, 'M') && At(sql, i + 3, '!'))))
+            {
+                return null;
+            }
+
+            var end = sql.IndexOf("*/", i + 2, StringComparison.Ordinal);
+            return end < 0 ? sql.Length : end + 2;
+        }
+
+        // "--" starts a comment only before an ASCII space or control character (or the end).
+        if (c == '#' || (c == '-' && At(sql, i + 1, '-') && (i + 2 >= sql.Length || sql[i + 2] <= ' ' || sql[i + 2] == '\x7f')))
+        {
+            var end = sql.IndexOf('\n', i);
+            return end < 0 ? sql.Length : end + 1;
+        }
+
+        return null;
     }
 
     /// <summary>Just past the quote that closes the one at <paramref name="start"/> (a doubled quote stays inside; a backslash escapes in strings, not in backquoted names).</summary>

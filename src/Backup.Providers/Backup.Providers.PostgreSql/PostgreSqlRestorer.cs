@@ -402,8 +402,9 @@ public sealed partial class PostgreSqlRestorer
     {
         await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
 
-        // As pg_restore's own refresh runs: a role's or database's timeouts must not stop a long one.
-        await using (var settings = new NpgsqlCommand("SET statement_timeout = 0; SET lock_timeout = 0", connection))
+        // As pg_restore's own refresh runs: a role's or database's timeouts must not stop a long one, and no function
+        // or operator the archive created in a schema of the path (public) can stand in for a built-in one below.
+        await using (var settings = new NpgsqlCommand("SET statement_timeout = 0; SET lock_timeout = 0; SET search_path = pg_catalog", connection))
         {
             await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -412,13 +413,13 @@ public sealed partial class PostgreSqlRestorer
         if (populated is null)
         {
             await using var list = new NpgsqlCommand($"""
-                SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE c.relkind = 'm' AND NOT c.relispopulated AND {DriverManifest.UserSchemaFilter} ORDER BY 1
+                SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind = 'm' AND NOT c.relispopulated AND {DriverManifest.UserSchemaFilter} ORDER BY 1, 2
                 """, connection);
             await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                pending.Add(reader.GetString(0));
+                pending.Add($"{PgServer.QuoteIdentifier(reader.GetString(0))}.{PgServer.QuoteIdentifier(reader.GetString(1))}");
             }
         }
 
