@@ -190,9 +190,41 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         MyDriverRestore.DisabledEvent("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS '2026-01-01 00:00:00' ON COMPLETION NOT PRESERVE ENABLE DO UPDATE t SET n = n + 1")
             .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS '2026-01-01 00:00:00' ON COMPLETION NOT PRESERVE DISABLE DO UPDATE t SET n = n + 1");
         MyDriverRestore.DisabledEvent("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR COMMENT 'ENABLE DO' DO SET @enable = 1")
-            .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR COMMENT 'ENABLE DO' DISABLE DO SET @enable = 1");
+            .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR DISABLE COMMENT 'ENABLE DO' DO SET @enable = 1");
         MyDriverRestore.DisabledEvent("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR DISABLE ON SLAVE DO SET @x = 1")
             .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR DISABLE ON SLAVE DO SET @x = 1");
+        const string hidden = "CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS CONCAT('2030-01-01 00:00:00', '\\') ENABLE DO SELECT 1 -- ' DO SELECT 2";
+        MyDriverRestore.DisabledEvent(hidden, new MySqlCode.Mode(NoBackslashEscapes: true, AnsiQuotes: false))
+            .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS CONCAT('2030-01-01 00:00:00', '\\') DISABLE DO SELECT 1 -- ' DO SELECT 2", "under NO_BACKSLASH_ESCAPES the backslash escapes nothing, so ENABLE is code");
+        MyDriverRestore.DisabledEvent(hidden).Should().NotContain("DISABLE DO SELECT 1", "read with backslash escapes, the same text hides its ENABLE in a string: the mode matters");
+    }
+
+    [SkippableFact]
+    public async Task A_drill_reads_an_events_schedule_in_the_sql_mode_it_was_created_under()
+    {
+        var (server, victim, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.Parallel);
+        await using var _ = repo;
+        var manifest = JsonNode.Parse(await ReadAsync(repo, snapshot, $"{entry}/manifest.json"))!;
+        var tick = manifest["Events"]!.AsArray().Single()!;
+        tick["SqlMode"] = "NO_BACKSLASH_ESCAPES";
+        tick["Create"] = $"CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS CONCAT('2030-01-01 00:00:00', '\\') ENABLE COMMENT 'x\\' DO INSERT INTO {victim}.secrets VALUES ('ran') -- ' DO SELECT 2";
+        var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, entry, (writer, nodes) => SnapshotSurgery.ReplaceFileAsync(writer, nodes, "manifest.json", manifest.ToJsonString()));
+        string? status = null;
+
+        var report = await new MySqlVerifier(repo.Repository).VerifyAsync(crafted, new MySqlVerifyOptions
+        {
+            ConnectionString = server.ConnectionString(),
+            Password = MariaDbServer.Password,
+            ClientToolsDirectory = "/nonexistent",
+            AfterRestore = async (connection, _, ct) =>
+            {
+                await using var command = new MySqlCommand("SELECT STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() AND EVENT_NAME = 'tick'", connection);
+                status = (string?)await command.ExecuteScalarAsync(ct);
+            },
+        });
+
+        output.WriteLine(report.ToString());
+        status.Should().Be("DISABLED", "the event was created disabled, not left to run until the ALTER after it");
     }
 
     /// <summary>A source database with rows, keys, a routine, a view, a trigger and an event, and another database beside it; backed up with <paramref name="method"/>.</summary>

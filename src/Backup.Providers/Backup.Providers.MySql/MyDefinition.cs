@@ -42,11 +42,11 @@ internal static class MyDefinition
         Event,
     }
 
-    /// <summary>Checks <paramref name="statement"/> (the entry <paramref name="name"/> of the manifest's <paramref name="kind"/> list, DEFINER dropped) and runs it.</summary>
+    /// <summary>Checks <paramref name="statement"/> (the entry <paramref name="name"/> of the manifest's <paramref name="kind"/> list, DEFINER dropped), read as a session in <paramref name="mode"/> reads it, and runs it.</summary>
     /// <exception cref="DatabaseRestoreException">The statement is not what a backup writes for that entry.</exception>
-    public static async Task ExecuteAsync(MySqlConnection connection, string statement, Kind kind, string name, CancellationToken cancellationToken)
+    public static async Task ExecuteAsync(MySqlConnection connection, string statement, Kind kind, string name, MySqlCode.Mode mode, CancellationToken cancellationToken)
     {
-        Check(statement, kind, name, connection.Database);
+        Check(statement, kind, name, connection.Database, mode);
         await ExecuteOneAsync(connection, statement, $"the definition of {Describe(kind)} '{BackupKeys.Printable(name)}'", cancellationToken).ConfigureAwait(false);
     }
 
@@ -55,9 +55,9 @@ internal static class MyDefinition
     /// <paramref name="name"/>, in <paramref name="database"/> (the one being restored) if it names a database at all.
     /// </summary>
     /// <exception cref="DatabaseRestoreException">It is not.</exception>
-    public static void Check(string statement, Kind kind, string name, string database)
+    public static void Check(string statement, Kind kind, string name, string database, MySqlCode.Mode mode = default)
     {
-        if (HeaderProblem(statement, kind, name, database) is { } problem)
+        if (HeaderProblem(statement, kind, name, database, mode) is { } problem)
         {
             throw DumpDirectory.Damaged($"The dump's manifest lists {Describe(kind)} '{BackupKeys.Printable(name)}' with a statement that is not its definition as a backup writes it ({problem})");
         }
@@ -104,7 +104,7 @@ internal static class MyDefinition
     /// in that header; a routine's parameter list right after its name; a table without the options that reach beyond
     /// it; an event's schedule without comments (the status a test restore changes is there).
     /// </summary>
-    private static string? HeaderProblem(string statement, Kind kind, string name, string database)
+    private static string? HeaderProblem(string statement, Kind kind, string name, string database, MySqlCode.Mode mode)
     {
         var at = 0;
         if (!Word(statement, ref at).Equals("CREATE", StringComparison.OrdinalIgnoreCase))
@@ -187,7 +187,7 @@ internal static class MyDefinition
         {
             Kind.Routine when word is not "PACKAGE" && !At(statement, at, '(') => "no parameter list follows its name (a function loaded from a library is not a routine of the database)",
             Kind.Table => TableProblem(statement),
-            Kind.Event => MySqlCode.IndexOfWord(statement, "DO") is var body && (body < 0 || MySqlCode.HasComment(statement[..body])) ? "its schedule holds a comment, or no DO" : null,
+            Kind.Event => MySqlCode.IndexOfWord(statement, "DO", mode) is var body && (body < 0 || MySqlCode.HasComment(statement[..body], mode)) ? "its schedule holds a comment, or no DO" : null,
             _ => null,
         };
     }

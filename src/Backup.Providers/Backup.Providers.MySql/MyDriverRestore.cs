@@ -38,7 +38,7 @@ internal static class MyDriverRestore
             {
                 foreach (var table in manifest.Tables)
                 {
-                    await MyDefinition.ExecuteAsync(connection, table.Create, MyDefinition.Kind.Table, table.Name, cancellationToken).ConfigureAwait(false);
+                    await MyDefinition.ExecuteAsync(connection, table.Create, MyDefinition.Kind.Table, table.Name, default, cancellationToken).ConfigureAwait(false);
                 }
 
                 await LoadDataAsync(repository, dataNode, $"{dump.Path}/{MyDriverManifest.DataFileName}", manifest.Tables.Select(t => t.Name).ToHashSet(StringComparer.Ordinal), connection, cancellationToken).ConfigureAwait(false);
@@ -71,18 +71,18 @@ internal static class MyDriverRestore
 
             foreach (var routine in manifest.Routines)
             {
-                await CreateAsync(connection, routine, MyDefinition.Kind.Routine, cancellationToken).ConfigureAwait(false);
+                await CreateAsync(connection, routine, MyDefinition.Kind.Routine, disabled: false, cancellationToken).ConfigureAwait(false);
             }
 
             await CreateViewsAsync(connection, manifest.Views, cancellationToken).ConfigureAwait(false);
             foreach (var trigger in manifest.Triggers)
             {
-                await CreateAsync(connection, trigger, MyDefinition.Kind.Trigger, cancellationToken).ConfigureAwait(false);
+                await CreateAsync(connection, trigger, MyDefinition.Kind.Trigger, disabled: false, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var item in manifest.Events)
             {
-                await CreateAsync(connection, eventsDisabled ? item with { Create = DisabledEvent(item.Create) } : item, MyDefinition.Kind.Event, cancellationToken).ConfigureAwait(false);
+                await CreateAsync(connection, item, MyDefinition.Kind.Event, eventsDisabled, cancellationToken).ConfigureAwait(false);
                 if (eventsDisabled)
                 {
                     // Should the text have hidden its status from DisabledEvent, the event is disabled now all the same.
@@ -242,7 +242,7 @@ internal static class MyDriverRestore
             {
                 try
                 {
-                    await CreateAsync(connection, view, MyDefinition.Kind.View, cancellationToken).ConfigureAwait(false);
+                    await CreateAsync(connection, view, MyDefinition.Kind.View, disabled: false, cancellationToken).ConfigureAwait(false);
                 }
                 catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.NoSuchTable or MySqlErrorCode.BadFieldError or MySqlErrorCode.ViewInvalid)
                 {
@@ -260,28 +260,44 @@ internal static class MyDriverRestore
         }
     }
 
-    /// <summary>An event's CREATE (from SHOW CREATE EVENT) with its status before the body (<c>ENABLE</c>, or none) made <c>DISABLE</c>.</summary>
-    internal static string DisabledEvent(string create)
+    /// <summary>
+    /// An event's CREATE (from SHOW CREATE EVENT, read in <paramref name="mode"/>) with its status before the body
+    /// (<c>ENABLE</c>, or none) made <c>DISABLE</c>. <see cref="MyDefinition"/> refuses a schedule with a comment,
+    /// which could hide a status from this reading.
+    /// </summary>
+    internal static string DisabledEvent(string create, MySqlCode.Mode mode = default)
     {
-        var body = MySqlCode.IndexOfWord(create, "DO");
+        var body = MySqlCode.IndexOfWord(create, "DO", mode);
         if (body < 0)
         {
             return create;
         }
 
         var header = create[..body];
-        var enable = MySqlCode.IndexOfWord(header, "ENABLE");
-        return enable >= 0 ? string.Concat(create.AsSpan(0, enable), "DISABLE", create.AsSpan(enable + "ENABLE".Length))
-            : MySqlCode.HasWord(header, "DISABLE") ? create
-            : string.Concat(header, "DISABLE ", create.AsSpan(body));
+        var enable = MySqlCode.IndexOfWord(header, "ENABLE", mode);
+        if (enable >= 0)
+        {
+            return string.Concat(create.AsSpan(0, enable), "DISABLE", create.AsSpan(enable + "ENABLE".Length));
+        }
+
+        // No status written (SHOW CREATE always writes one): it goes before the COMMENT, if any, else before the body.
+        var comment = MySqlCode.IndexOfWord(header, "COMMENT", mode);
+        var at = comment >= 0 ? comment : body;
+        return MySqlCode.HasWord(header, "DISABLE", mode) ? create : string.Concat(create.AsSpan(0, at), "DISABLE ", create.AsSpan(at));
     }
 
-    internal static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, MyDefinition.Kind kind, CancellationToken cancellationToken)
+    /// <summary>Creates a routine, view, trigger or event under the sql_mode it was created under (an event <paramref name="disabled"/> when asked), read in that mode by the checks.</summary>
+    internal static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, MyDefinition.Kind kind, bool disabled, CancellationToken cancellationToken)
     {
-        await using var command = new MySqlCommand("SET SESSION sql_mode = @mode", connection);
-        command.Parameters.AddWithValue("@mode", item.SqlMode ?? "NO_AUTO_VALUE_ON_ZERO");
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await MyDefinition.ExecuteAsync(connection, MyDriverManifest.WithoutDefiner(item.Create), kind, item.Name, cancellationToken).ConfigureAwait(false);
+        MySqlCode.Mode mode;
+        await using (var command = new MySqlCommand("SET SESSION sql_mode = @mode; SELECT @@SESSION.sql_mode", connection))
+        {
+            command.Parameters.AddWithValue("@mode", item.SqlMode ?? "NO_AUTO_VALUE_ON_ZERO");
+            mode = MySqlCode.Mode.Of(Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
+        }
+
+        var statement = MyDriverManifest.WithoutDefiner(item.Create);
+        await MyDefinition.ExecuteAsync(connection, disabled ? DisabledEvent(statement, mode) : statement, kind, item.Name, mode, cancellationToken).ConfigureAwait(false);
     }
 
     internal static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
