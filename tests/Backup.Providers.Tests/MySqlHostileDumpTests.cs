@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Backup.Core.Snapshots;
+using Backup.Core.Pipeline;
 using Backup.Providers.MySql;
 using Backup.Providers.Tests.Servers;
 using MySqlConnector;
@@ -159,6 +160,31 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         output.WriteLine(report.ToString());
         report.Succeeded.Should().BeTrue("a user with every privilege on the scratch databases' names, and none elsewhere, can drill");
         eventStatus.Should().Be("DISABLED", "a drill's scheduled jobs would change the rows it compares, and run with its privileges");
+    }
+
+    [SkippableTheory]
+    [InlineData(MySqlBackupMethod.Parallel)]
+    [InlineData(MySqlBackupMethod.DriverOnly)]
+    public async Task A_table_the_restore_would_refuse_fails_the_driver_backup_and_names_the_dump_method(MySqlBackupMethod method)
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("merge_source");
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database}");
+        await server.ExecuteAsync(database, "CREATE TABLE part1 (id INT) ENGINE = MyISAM; CREATE TABLE allparts (id INT) ENGINE = MERGE UNION = (part1) INSERT_METHOD = LAST;");
+        await using var repo = await TestRepository.CreateAsync();
+
+        var backup = () => repo.Service.BackupAsync(new MySqlSource(new MySqlSourceOptions
+        {
+            ConnectionString = server.ConnectionString(database),
+            Password = MariaDbServer.Password,
+            Method = method,
+            ClientToolsDirectory = "/nonexistent",
+        }));
+
+        var error = (await backup.Should().ThrowAsync<BackupSourceException>()).Which;
+        output.WriteLine(error.Message);
+        error.Message.Should().Contain($"'{database}.allparts'").And.Contain("storage engine").And.Contain("MySqlBackupMethod.Dump");
+        (await repo.CountSnapshotsAsync()).Should().Be(0, "no snapshot that cannot be restored is written");
     }
 
     [Fact]

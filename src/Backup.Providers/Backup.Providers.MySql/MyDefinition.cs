@@ -57,7 +57,7 @@ internal static class MyDefinition
     /// <exception cref="DatabaseRestoreException">It is not.</exception>
     public static void Check(string statement, Kind kind, string name, string database, MySqlCode.Mode mode = default)
     {
-        if (HeaderProblem(statement, kind, name, database, mode) is { } problem)
+        if (Problem(statement, kind, name, database, mode) is { } problem)
         {
             throw DumpDirectory.Damaged($"The dump's manifest lists {Describe(kind)} '{BackupKeys.Printable(name)}' with a statement that is not its definition as a backup writes it ({problem})");
         }
@@ -99,12 +99,12 @@ internal static class MyDefinition
     };
 
     /// <summary>
-    /// What is wrong with <paramref name="statement"/> as SHOW CREATE writes the entry: <c>CREATE</c>, the clauses it
+    /// What is wrong with <paramref name="statement"/> (null: nothing) as SHOW CREATE writes the entry: <c>CREATE</c>, the clauses it
     /// puts before the kind, the kind, the name (in <paramref name="database"/> if qualified), with no comment anywhere
     /// in that header; a routine's parameter list right after its name; a table without the options that reach beyond
     /// it; an event's schedule without comments (the status a test restore changes is there).
     /// </summary>
-    private static string? HeaderProblem(string statement, Kind kind, string name, string database, MySqlCode.Mode mode)
+    public static string? Problem(string statement, Kind kind, string name, string database, MySqlCode.Mode mode = default)
     {
         var at = 0;
         if (!Word(statement, ref at).Equals("CREATE", StringComparison.OrdinalIgnoreCase))

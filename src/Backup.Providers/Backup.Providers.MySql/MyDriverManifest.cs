@@ -46,7 +46,14 @@ internal sealed partial record MyDriverManifest(
             {
                 case "BASE TABLE":
                 case "SYSTEM VERSIONED":
-                    tables.Add(await ShowCreateAsync(connection, $"SHOW CREATE TABLE {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, cancellationToken).ConfigureAwait(false));
+                    var table = await ShowCreateAsync(connection, $"SHOW CREATE TABLE {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, cancellationToken).ConfigureAwait(false);
+                    if (MyDefinition.Problem(table.Create, MyDefinition.Kind.Table, name, database) is { } problem)
+                    {
+                        // The restore would refuse it (see MyDefinition): better said now than at the restore.
+                        throw new BackupSourceException($"Driver-only backups do not cover '{database}.{name}' ({problem}); use the dump tool (MySqlBackupMethod.Dump).");
+                    }
+
+                    tables.Add(table);
                     break;
                 case "VIEW":
                     views.Add(await ShowCreateAsync(connection, $"SHOW CREATE VIEW {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, cancellationToken).ConfigureAwait(false));
