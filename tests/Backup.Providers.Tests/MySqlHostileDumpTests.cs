@@ -34,20 +34,23 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
     public static TheoryData<string, string, string, string, string> HostileDefinitions => new()
     {
         { "a table with a second statement", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB; DROP DATABASE {victim}", "not one statement this server can parse" },
-        { "a table filled from a query", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB SELECT 1 AS id, secret AS name FROM {victim}.secrets", "CREATE TABLE … SELECT" },
-        { "a table in another database", "Tables", "items", "CREATE TABLE `{victim}`.`items` (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB", "its name carries the database" },
+        { "a table filled from a query", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB SELECT 1 AS id, secret AS name FROM {victim}.secrets", "it refers to the database" },
+        { "a table in another database", "Tables", "items", "CREATE TABLE `{victim}`.`items` (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB", "it names the database" },
         { "a grant listed as a routine", "Routines", "touch", "GRANT ALL ON *.* TO 'intruder'@'%' IDENTIFIED BY 'x'", "it does not start with CREATE" },
         { "a routine with a statement after its body", "Routines", "touch", "CREATE PROCEDURE `touch`() BEGIN SELECT 1; END; DROP DATABASE {victim}", "not one statement this server can parse" },
-        { "a trigger on another database", "Triggers", "stamp", "CREATE TRIGGER {victim}.stamp BEFORE INSERT ON {victim}.secrets FOR EACH ROW SET NEW.secret = 'x'", "its name carries the database" },
+        { "a trigger on another database", "Triggers", "stamp", "CREATE TRIGGER {victim}.stamp BEFORE INSERT ON {victim}.secrets FOR EACH ROW SET NEW.secret = 'x'", "it names the database" },
         { "a user created as an event", "Events", "tick", "CREATE USER 'intruder'@'%'", "it is a CREATE USER" },
         { "a view whose quote ends early under its own sql_mode", "Views", "items_view", "CREATE VIEW `items_view` AS SELECT '\\'; DROP DATABASE {victim}; -- ' AS x", "not one statement this server can parse" },
-        { "a trigger put in another database through a comment", "Triggers", "stamp", "CREATE TRIGGER {victim}/**/.stamp BEFORE INSERT ON {victim}.secrets FOR EACH ROW SET NEW.secret = 'x'", "a comment or nothing stands where its name belongs" },
-        { "a table put in another database through a line comment", "Tables", "items", "CREATE TABLE {victim}#\n.items (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB", "a comment or nothing stands where its name belongs" },
-        { "a query behind two dashes and a no-break space", "Tables", "items", "CREATE TABLE `items` (\u00a0 int, `id` int AS (1--\u00a0) VIRTUAL, `name` varchar(20)) SELECT secret AS `name` FROM {victim}.secrets", "CREATE TABLE … SELECT" },
-        { "a MERGE table over another database", "Tables", "items", "CREATE TABLE `items` (`id` int, `name` varchar(40)) ENGINE=MERGE UNION=(`{victim}`.`secrets`) INSERT_METHOD=LAST", "its storage engine is not one" },
-        { "a key line that moves the table away", "Tables", "items", "CREATE TABLE `items` (\n  `id` int(11) NOT NULL,\n  `name` varchar(20) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  KEY `items_name` (`name`), RENAME TO `{victim}`.`items`\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4", "not one statement this server can parse" },
+        { "a trigger put in another database through a comment", "Triggers", "stamp", "CREATE TRIGGER {victim}/**/.stamp BEFORE INSERT ON {victim}.secrets FOR EACH ROW SET NEW.secret = 'x'", "it names the database" },
+        { "a table put in another database through a line comment", "Tables", "items", "CREATE TABLE {victim}#\n.items (`id` int PRIMARY KEY, `name` varchar(20)) ENGINE=InnoDB", "it names the database" },
+        { "a query behind two dashes and a no-break space", "Tables", "items", "CREATE TABLE `items` (\u00a0 int, `id` int AS (1--\u00a0) VIRTUAL, `name` varchar(20)) SELECT 1 AS `name` FROM DUAL", "CREATE TABLE … SELECT" },
+        { "a MERGE table over another database", "Tables", "items", "CREATE TABLE `items` (`id` int, `name` varchar(40)) ENGINE=MERGE UNION=(`{victim}`.`secrets`) INSERT_METHOD=LAST", "it refers to the database" },
+        { "a key line that moves the table away", "Tables", "items", "CREATE TABLE `items` (\n  `id` int(11) NOT NULL,\n  `name` varchar(20) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  KEY `items_name` (`name`), RENAME TO `{victim}`.`items`\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4", "it refers to the database" },
+        { "a default that moves another database's sequence", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20), `s` bigint DEFAULT setval(`{victim}`.`seq`,1000000,1,0)) ENGINE=InnoDB", "it refers to the database" },
+        { "a foreign key into another database", "Tables", "items", "CREATE TABLE `items` (\n  `id` int(11) NOT NULL,\n  `name` varchar(20) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  CONSTRAINT `fk` FOREIGN KEY (`name`) REFERENCES `{victim}`.`secrets` (`secret`)\n) ENGINE=InnoDB", "it refers to the database" },
+        { "an event whose schedule hides a DISABLE in a variable", "Events", "tick", "CREATE EVENT `tick` ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL COALESCE(@disable, 0) SECOND ON COMPLETION PRESERVE DO INSERT INTO {victim}.secrets VALUES ('ran')", "its schedule is not written as SHOW CREATE EVENT writes one" },
         { "a library function listed as a routine", "Routines", "touch", "CREATE FUNCTION touch RETURNS STRING SONAME 'ha_sphinx.so'", "no parameter list follows its name" },
-        { "an event whose status hides in a versioned comment", "Events", "tick", "CREATE EVENT `tick` ON SCHEDULE AT CURRENT_TIMESTAMP ON COMPLETION PRESERVE /*M!999999 DISABLE */ DO INSERT INTO {victim}.secrets VALUES ('ran')", "its schedule holds a comment" },
+        { "an event whose status hides in a versioned comment", "Events", "tick", "CREATE EVENT `tick` ON SCHEDULE AT '2030-01-01 00:00:00' ON COMPLETION PRESERVE /*M!999999 DISABLE */ DO INSERT INTO {victim}.secrets VALUES ('ran')", "a versioned comment stands in its header" },
     };
 
     [SkippableTheory]
@@ -190,39 +193,51 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
     [Fact]
     public void Definitions_as_servers_show_them_pass_the_check()
     {
-        var check = (string statement, MyDefinition.Kind kind, string name) => () => MyDefinition.Check(statement, kind, name, "shop");
+        var check = (string statement, MyDefinition.Kind kind, string name) => () => MyDefinition.Checked(statement, kind, name, "shop", "shop");
 
-        check("CREATE TABLE `odd``name` (\n  `id` int(11) NOT NULL COMMENT 'select me',\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB", MyDefinition.Kind.Table, "odd`name").Should().NotThrow();
+        check("CREATE TABLE `odd``name` (\n  `id` int(11) NOT NULL COMMENT 'select me from other.db',\n  `n` decimal(5,2) DEFAULT 1.50,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB", MyDefinition.Kind.Table, "odd`name").Should().NotThrow();
         check("CREATE ALGORITHM=UNDEFINED SQL SECURITY DEFINER VIEW `v` AS select 1 AS `1`", MyDefinition.Kind.View, "v").Should().NotThrow();
         check("CREATE AGGREGATE FUNCTION `agg`(x INT) RETURNS int BEGIN RETURN 1; END", MyDefinition.Kind.Routine, "agg").Should().NotThrow();
-        check("CREATE PACKAGE BODY \"pkg\" AS PROCEDURE p AS BEGIN NULL; END; END", MyDefinition.Kind.Routine, "pkg").Should().NotThrow();
-        check("CREATE TRIGGER shop.stamp BEFORE INSERT ON shop.notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp")
-            .Should().NotThrow("a trigger its author named with the database being restored stays in it");
+        check("CREATE PACKAGE BODY \"pkg\" AS PROCEDURE p AS BEGIN NULL; END; END", MyDefinition.Kind.Routine, "pkg").Should().Throw<DatabaseRestoreException>("double quotes name nothing without ANSI_QUOTES");
+        MyDefinition.Checked("CREATE PACKAGE BODY \"pkg\" AS PROCEDURE p AS BEGIN NULL; END; END", MyDefinition.Kind.Routine, "pkg", "shop", "shop", new MySqlCode.Mode(false, AnsiQuotes: true))
+            .Should().StartWith("CREATE PACKAGE BODY \"pkg\"");
+        check("CREATE TRIGGER IF NOT EXISTS tré -- keeps the body set\nBEFORE INSERT ON notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "tré").Should().NotThrow();
+        MyDefinition.Checked("CREATE TRIGGER `shop`.stamp BEFORE INSERT ON shop . notes FOR EACH ROW SET NEW.body = 'shop.x'", MyDefinition.Kind.Trigger, "stamp", "restored", "shop")
+            .Should().Be("CREATE TRIGGER stamp BEFORE INSERT ON notes FOR EACH ROW SET NEW.body = 'shop.x'", "a trigger its author named with the database backed up lands in the one restored");
         check("CREATE TRIGGER other.stamp BEFORE INSERT ON other.notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp")
-            .Should().Throw<DatabaseRestoreException>().WithMessage("*its name carries the database 'other'*");
-        check("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR DO SELECT 1", MyDefinition.Kind.Event, "tock")
+            .Should().Throw<DatabaseRestoreException>().WithMessage("*it names the database 'other'*");
+        check("CREATE TRIGGER stamp /*!.x*/ BEFORE INSERT ON notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp")
+            .Should().Throw<DatabaseRestoreException>().WithMessage("*versioned comment*");
+        check("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR ON COMPLETION NOT PRESERVE ENABLE DO SELECT 1", MyDefinition.Kind.Event, "tock")
             .Should().Throw<DatabaseRestoreException>().WithMessage("*it names 'tick'*");
-        check("CREATE TRIGGER IF NOT EXISTS tré BEFORE INSERT ON notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "tré").Should().NotThrow();
         check(MyDriverManifest.WithoutDefiner("CREATE DEFINER=`app_role` PROCEDURE `p`() SELECT 'DEFINER=`a`@`b`'"), MyDefinition.Kind.Routine, "p").Should().NotThrow("a role may be the definer");
         MyDriverManifest.WithoutDefiner("CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER VIEW `v` AS select 'DEFINER=`a`@`b`' AS `s`")
             .Should().Be("CREATE ALGORITHM=UNDEFINED SQL SECURITY DEFINER VIEW `v` AS select 'DEFINER=`a`@`b`' AS `s`", "only the clause SHOW CREATE writes goes, never text of the view's own");
         check("CREATE TABLE `t` (`a` int) ENGINE=MyISAM DATA DIRECTORY='/tmp'", MyDefinition.Kind.Table, "t")
             .Should().Throw<DatabaseRestoreException>().WithMessage("*DIRECTORY option reaches outside the database*");
+        check("CREATE TABLE `t` (`a` int) ENGINE=FEDERATED COMMENT='mysql://u@host/db/t'", MyDefinition.Kind.Table, "t")
+            .Should().Throw<DatabaseRestoreException>().WithMessage("*storage engine is not one*");
+        check("CREATE TABLE `t` (`a` int) ENGINE /**/ = InnoDB", MyDefinition.Kind.Table, "t").Should().Throw<DatabaseRestoreException>();
     }
 
     [Fact]
-    public void An_events_status_is_made_disabled_whatever_it_was()
+    public void A_test_restore_makes_an_events_status_disabled_where_the_server_reads_it()
     {
-        MyDriverRestore.DisabledEvent("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS '2026-01-01 00:00:00' ON COMPLETION NOT PRESERVE ENABLE DO UPDATE t SET n = n + 1")
+        var disabled = (string statement, MySqlCode.Mode mode) => MyDefinition.Checked(statement, MyDefinition.Kind.Event, "tick", "shop", "shop", mode, eventDisabled: true);
+
+        disabled("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS '2026-01-01 00:00:00' ON COMPLETION NOT PRESERVE ENABLE DO UPDATE t SET n = n + 1", default)
             .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS '2026-01-01 00:00:00' ON COMPLETION NOT PRESERVE DISABLE DO UPDATE t SET n = n + 1");
-        MyDriverRestore.DisabledEvent("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR COMMENT 'ENABLE DO' DO SET @enable = 1")
-            .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR DISABLE COMMENT 'ENABLE DO' DO SET @enable = 1");
-        MyDriverRestore.DisabledEvent("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR DISABLE ON SLAVE DO SET @x = 1")
-            .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR DISABLE ON SLAVE DO SET @x = 1");
-        const string hidden = "CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS CONCAT('2030-01-01 00:00:00', '\\') ENABLE DO SELECT 1 -- ' DO SELECT 2";
-        MyDriverRestore.DisabledEvent(hidden, new MySqlCode.Mode(NoBackslashEscapes: true, AnsiQuotes: false))
-            .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS CONCAT('2030-01-01 00:00:00', '\\') DISABLE DO SELECT 1 -- ' DO SELECT 2", "under NO_BACKSLASH_ESCAPES the backslash escapes nothing, so ENABLE is code");
-        MyDriverRestore.DisabledEvent(hidden).Should().NotContain("DISABLE DO SELECT 1", "read with backslash escapes, the same text hides its ENABLE in a string: the mode matters");
+        disabled("CREATE EVENT `tick` ON SCHEDULE AT '2030-01-01 00:00:00' ON COMPLETION PRESERVE /* enable */ ENABLE COMMENT 'ENABLE DO' DO SET @enable = 1", default)
+            .Should().Be("CREATE EVENT `tick` ON SCHEDULE AT '2030-01-01 00:00:00' ON COMPLETION PRESERVE /* enable */ DISABLE COMMENT 'ENABLE DO' DO SET @enable = 1");
+        disabled("CREATE EVENT `tick` ON SCHEDULE EVERY '1:30' HOUR_MINUTE ON COMPLETION NOT PRESERVE DISABLE ON SLAVE DO SET @x = 1", default)
+            .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY '1:30' HOUR_MINUTE ON COMPLETION NOT PRESERVE DISABLE ON SLAVE DO SET @x = 1");
+        const string backslash = "CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR ON COMPLETION NOT PRESERVE ENABLE COMMENT 'x\\' DO SELECT 1";
+        disabled(backslash, new MySqlCode.Mode(NoBackslashEscapes: true, AnsiQuotes: false))
+            .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR ON COMPLETION NOT PRESERVE DISABLE COMMENT 'x\\' DO SELECT 1", "under NO_BACKSLASH_ESCAPES the backslash escapes nothing");
+        var read = () => disabled(backslash, default);
+        read.Should().Throw<DatabaseRestoreException>("read with backslash escapes, the comment never ends: the mode matters");
+        var hidden = () => disabled("CREATE EVENT `tick` ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL COALESCE(@disable, 0) SECOND ON COMPLETION PRESERVE DO SELECT 1", default);
+        hidden.Should().Throw<DatabaseRestoreException>().WithMessage("*not written as SHOW CREATE EVENT writes one*");
     }
 
     [SkippableFact]
@@ -233,7 +248,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         var manifest = JsonNode.Parse(await ReadAsync(repo, snapshot, $"{entry}/manifest.json"))!;
         var tick = manifest["Events"]!.AsArray().Single()!;
         tick["SqlMode"] = "NO_BACKSLASH_ESCAPES";
-        tick["Create"] = $"CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS CONCAT('2030-01-01 00:00:00', '\\') ENABLE COMMENT 'x\\' DO INSERT INTO {victim}.secrets VALUES ('ran') -- ' DO SELECT 2";
+        tick["Create"] = "CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS '2030-01-01 00:00:00' ON COMPLETION NOT PRESERVE ENABLE COMMENT 'x\\' DO SELECT 1";
         var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, entry, (writer, nodes) => SnapshotSurgery.ReplaceFileAsync(writer, nodes, "manifest.json", manifest.ToJsonString()));
         string? status = null;
 

@@ -34,7 +34,7 @@ internal sealed record MyDeferredKeys(string Create, IReadOnlyList<string> Keys,
             return whole;
         }
 
-        var autoIncrement = definitions.FirstOrDefault(d => d.StartsWith("  `", StringComparison.Ordinal) && d.Contains(" AUTO_INCREMENT", StringComparison.Ordinal)) is { } column
+        var autoIncrement = definitions.FirstOrDefault(d => d.StartsWith("  `", StringComparison.Ordinal) && MySqlCode.HasWord(d, "AUTO_INCREMENT")) is { } column
             ? column[2..(column.IndexOf("` ", 3, StringComparison.Ordinal) + 1)]
             : null;
         var kept = new List<string>();
@@ -73,7 +73,7 @@ internal sealed record MyDeferredKeys(string Create, IReadOnlyList<string> Keys,
     private static bool IsKeyClause(string clause) =>
         !MySqlCode.HasComment(clause) && MySqlCode.Words(clause).All(word =>
         {
-            var text = clause.Substring(word.Start, word.Length);
+            var text = clause[word.Start..word.End];
             return text.All(char.IsAsciiDigit) || KeyWords.Contains(text);
         });
 }

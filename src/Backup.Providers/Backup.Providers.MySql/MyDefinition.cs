@@ -5,16 +5,18 @@ namespace Backup.Providers.MySql;
 
 /// <summary>
 /// Runs a schema statement from a driver-only or parallel dump's manifest only when it is what a backup writes there:
-/// a CREATE of the kind and name the manifest lists it under, in the database being restored (no database before the
-/// name), and one statement. The server decides the last, parsing the text as a prepared statement first (a prepared
-/// statement holds exactly one, and preparing runs nothing). A client that may only add snapshots must not get
-/// <c>CREATE TABLE t (…); DROP DATABASE shop</c>, a <c>GRANT</c> listed as a routine, or a trigger on another
-/// database run by whoever restores or drills the snapshot.
+/// a CREATE of the kind and name the manifest lists it under, in the database being restored, and one statement. The
+/// server decides the last, parsing the text as a prepared statement first (a prepared statement holds exactly one,
+/// and preparing runs nothing). A client that may only add snapshots must not get <c>CREATE TABLE t (…); DROP
+/// DATABASE shop</c>, a <c>GRANT</c> listed as a routine, a trigger on another database, or a table whose engine,
+/// options, defaults or keys reach into another database run by whoever restores or drills the snapshot.
 /// </summary>
 /// <remarks>
 /// What a routine, trigger, event or view does once it exists is the snapshot's code, as in any dump: it runs with
 /// the privileges of the user that restored it (the DEFINER is dropped). docs/databases.md says how to restore and
-/// drill with a user that may only touch the databases it creates.
+/// drill with a user that may only touch the databases it creates. The header is read as the server reads it: plain
+/// comments count as space (a trigger's statement is kept as its author wrote it, comments included), a versioned
+/// comment is refused (code to some servers, a comment to others).
 /// </remarks>
 internal static class MyDefinition
 {
@@ -22,6 +24,12 @@ internal static class MyDefinition
     private const int NotPreparable = 1295;
 
     private static readonly HashSet<string> TableEngines = new(StringComparer.OrdinalIgnoreCase) { "InnoDB", "MyISAM", "Aria", "MEMORY", "HEAP", "ARCHIVE", "CSV", "BLACKHOLE", "ROCKSDB" };
+
+    private static readonly HashSet<string> IntervalUnits = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR", "MINUTE_SECOND", "HOUR_MINUTE", "HOUR_SECOND",
+        "DAY_HOUR", "DAY_MINUTE", "DAY_SECOND", "YEAR_MONTH",
+    };
 
     /// <summary>What a manifest entry creates.</summary>
     public enum Kind
@@ -42,26 +50,34 @@ internal static class MyDefinition
         Event,
     }
 
-    /// <summary>Checks <paramref name="statement"/> (the entry <paramref name="name"/> of the manifest's <paramref name="kind"/> list, DEFINER dropped), read as a session in <paramref name="mode"/> reads it, and runs it.</summary>
+    /// <summary>
+    /// Checks <paramref name="statement"/> (the entry <paramref name="name"/> of the manifest's <paramref name="kind"/>
+    /// list, DEFINER dropped, read in <paramref name="mode"/>), and runs what <see cref="Checked"/> makes of it.
+    /// </summary>
     /// <exception cref="DatabaseRestoreException">The statement is not what a backup writes for that entry.</exception>
-    public static async Task ExecuteAsync(MySqlConnection connection, string statement, Kind kind, string name, MySqlCode.Mode mode, CancellationToken cancellationToken)
+    public static async Task ExecuteAsync(MySqlConnection connection, string statement, Kind kind, string name, string source, MySqlCode.Mode mode, bool eventDisabled, CancellationToken cancellationToken)
     {
-        Check(statement, kind, name, connection.Database, mode);
-        await ExecuteOneAsync(connection, statement, $"the definition of {Describe(kind)} '{BackupKeys.Printable(name)}'", cancellationToken).ConfigureAwait(false);
+        var checkedStatement = Checked(statement, kind, name, connection.Database, source, mode, eventDisabled);
+        await ExecuteOneAsync(connection, checkedStatement, $"the definition of {Describe(kind)} '{BackupKeys.Printable(name)}'", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Checks what the client can of <paramref name="statement"/>: a CREATE of <paramref name="kind"/> named
-    /// <paramref name="name"/>, in <paramref name="database"/> (the one being restored) if it names a database at all.
+    /// <paramref name="statement"/> checked to be a CREATE of <paramref name="kind"/> named <paramref name="name"/> in
+    /// <paramref name="target"/>, as SHOW CREATE writes it: a database its author wrote before a trigger's name or
+    /// table is taken out when it is <paramref name="target"/> or <paramref name="source"/> (the database backed up),
+    /// and an event's ENABLE made DISABLE when <paramref name="eventDisabled"/>.
     /// </summary>
-    /// <exception cref="DatabaseRestoreException">It is not.</exception>
-    public static void Check(string statement, Kind kind, string name, string database, MySqlCode.Mode mode = default)
+    /// <exception cref="DatabaseRestoreException">It is not such a statement.</exception>
+    public static string Checked(string statement, Kind kind, string name, string target, string source, MySqlCode.Mode mode = default, bool eventDisabled = false)
     {
-        if (Problem(statement, kind, name, database, mode) is { } problem)
-        {
-            throw DumpDirectory.Damaged($"The dump's manifest lists {Describe(kind)} '{BackupKeys.Printable(name)}' with a statement that is not its definition as a backup writes it ({problem})");
-        }
+        var (problem, result) = Read(statement, kind, name, target, source, mode, eventDisabled);
+        return problem is null
+            ? result
+            : throw DumpDirectory.Damaged($"The dump's manifest lists {Describe(kind)} '{BackupKeys.Printable(name)}' with a statement that is not its definition as a backup writes it ({problem})");
     }
+
+    /// <summary>What is wrong with <paramref name="statement"/> for <see cref="Checked"/>, or null: for the backup, which refuses what its restore would.</summary>
+    public static string? Problem(string statement, Kind kind, string name, string database) => Read(statement, kind, name, database, database, default, eventDisabled: false).Problem;
 
     /// <summary>Runs <paramref name="statement"/> (built by the restore from a checked definition) once the server has parsed it as one statement.</summary>
     public static async Task ExecuteOneAsync(MySqlConnection connection, string statement, string what, CancellationToken cancellationToken)
@@ -99,28 +115,28 @@ internal static class MyDefinition
     };
 
     /// <summary>
-    /// What is wrong with <paramref name="statement"/> (null: nothing) as SHOW CREATE writes the entry: <c>CREATE</c>, the clauses it
-    /// puts before the kind, the kind, the name (in <paramref name="database"/> if qualified), with no comment anywhere
-    /// in that header; a routine's parameter list right after its name; a table without the options that reach beyond
-    /// it; an event's schedule without comments (the status a test restore changes is there).
+    /// Reads the header SHOW CREATE writes: <c>CREATE</c>, the clauses it puts before the kind, the kind, the name;
+    /// then a routine's parameter list, a trigger's timing, event and table, a table's body (<see cref="TableProblem"/>),
+    /// an event's schedule and status (strictly as SHOW CREATE EVENT writes them, so that the status a test restore
+    /// changes is the one the server reads). Returns the problem, or the statement with its edits.
     /// </summary>
-    public static string? Problem(string statement, Kind kind, string name, string database, MySqlCode.Mode mode = default)
+    private static (string? Problem, string Statement) Read(string statement, Kind kind, string name, string target, string source, MySqlCode.Mode mode, bool eventDisabled)
     {
-        var at = 0;
-        if (!Word(statement, ref at).Equals("CREATE", StringComparison.OrdinalIgnoreCase))
+        var header = new Header(statement, mode);
+        if (!header.Word().Equals("CREATE", StringComparison.OrdinalIgnoreCase))
         {
-            return "it does not start with CREATE";
+            return ("it does not start with CREATE", statement);
         }
 
         string word;
         while (true)
         {
-            word = Word(statement, ref at).ToUpperInvariant();
+            word = header.Word().ToUpperInvariant();
             var clause = word switch
             {
-                "OR" => Word(statement, ref at).Equals("REPLACE", StringComparison.OrdinalIgnoreCase),
-                "ALGORITHM" => Symbol(statement, ref at, '=') && Word(statement, ref at).ToUpperInvariant() is "UNDEFINED" or "MERGE" or "TEMPTABLE",
-                "SQL" => Word(statement, ref at).Equals("SECURITY", StringComparison.OrdinalIgnoreCase) && Word(statement, ref at).ToUpperInvariant() is "DEFINER" or "INVOKER",
+                "OR" => header.Is("REPLACE"),
+                "ALGORITHM" => header.Symbol('=') && header.Word().ToUpperInvariant() is "UNDEFINED" or "MERGE" or "TEMPTABLE",
+                "SQL" => header.Is("SECURITY") && header.Word().ToUpperInvariant() is "DEFINER" or "INVOKER",
                 "AGGREGATE" => true,
                 _ => (bool?)null,
             };
@@ -131,7 +147,7 @@ internal static class MyDefinition
 
             if (clause == false)
             {
-                return $"'{BackupKeys.Printable(word)}' starts no clause SHOW CREATE writes";
+                return ($"'{BackupKeys.Printable(word)}' starts no clause SHOW CREATE writes", statement);
             }
         }
 
@@ -145,60 +161,141 @@ internal static class MyDefinition
         };
         if (!expected)
         {
-            return $"it is a CREATE {BackupKeys.Printable(word)}";
+            return ($"it is a CREATE {BackupKeys.Printable(word)}", statement);
         }
 
         if (word is "PACKAGE")
         {
-            SkipWords(statement, ref at, "BODY");
+            header.Optional("BODY");
         }
 
-        // A trigger's statement is kept as its author wrote it, which may say IF NOT EXISTS.
-        SkipWords(statement, ref at, "IF", "NOT", "EXISTS");
-        if (CommentOrName(statement, ref at) is not { } named)
+        header.Optional("IF", "NOT", "EXISTS");
+        if (header.QualifiedName(target, source) is not { } named)
         {
-            return "a comment or nothing stands where its name belongs";
-        }
-
-        if (At(statement, at, '.'))
-        {
-            // The author's text may also name the database: allowed when it is the one being restored (a restore
-            // under the same name), never another.
-            at++;
-            if (!named.Equals(database, StringComparison.Ordinal))
-            {
-                return $"its name carries the database '{BackupKeys.Printable(named)}', and a restore creates objects only in the database it restores";
-            }
-
-            if (CommentOrName(statement, ref at) is not { } inDatabase)
-            {
-                return "a comment or nothing stands where its name belongs";
-            }
-
-            named = inDatabase;
+            return (header.Failure, statement);
         }
 
         if (!named.Equals(name, StringComparison.OrdinalIgnoreCase))
         {
-            return $"it names '{BackupKeys.Printable(named)}'";
+            return ($"it names '{BackupKeys.Printable(named)}'", statement);
         }
 
-        return kind switch
+        var problem = kind switch
         {
-            Kind.Routine when word is not "PACKAGE" && !At(statement, at, '(') => "no parameter list follows its name (a function loaded from a library is not a routine of the database)",
-            Kind.Table => TableProblem(statement),
-            Kind.Event => MySqlCode.IndexOfWord(statement, "DO", mode) is var body && (body < 0 || MySqlCode.HasComment(statement[..body], mode)) ? "its schedule holds a comment, or no DO" : null,
+            Kind.Routine when word is not "PACKAGE" && !header.Next('(') => "no parameter list follows its name (a function loaded from a library is not a routine of the database)",
+            Kind.Trigger => TriggerProblem(header, target, source),
+            Kind.Event => EventProblem(header, eventDisabled),
+            Kind.Table => TableProblem(statement, target, mode),
             _ => null,
         };
+        problem = header.Failure ?? problem;
+        return (problem, problem is null ? header.Edited() : statement);
     }
 
-    /// <summary>What reaches beyond the table in a CREATE TABLE: rows from a query, a storage engine or option that reads or writes elsewhere.</summary>
-    private static string? TableProblem(string statement)
+    /// <summary>After a trigger's name: BEFORE or AFTER, its events, ON and the table (a database before it taken out as for the name).</summary>
+    private static string? TriggerProblem(Header header, string target, string source)
     {
-        var tables = 0;
-        foreach (var (start, length) in MySqlCode.Words(statement))
+        if (header.Word().ToUpperInvariant() is not ("BEFORE" or "AFTER"))
         {
-            var word = statement.Substring(start, length).ToUpperInvariant();
+            return "BEFORE or AFTER does not follow its name";
+        }
+
+        for (var words = 0; !header.Is("ON"); words++)
+        {
+            if (words > 5)
+            {
+                return "no ON names its table";
+            }
+        }
+
+        return header.QualifiedName(target, source) is null ? header.Failure : null;
+    }
+
+    /// <summary>
+    /// After an event's name, SHOW CREATE EVENT's schedule: <c>ON SCHEDULE {AT 'time' | EVERY n unit [STARTS 'time']
+    /// [ENDS 'time']} ON COMPLETION [NOT] PRESERVE {ENABLE | DISABLE | DISABLE ON SLAVE} [COMMENT '…'] DO</c>; with
+    /// <paramref name="disabled"/> an ENABLE is marked for DISABLE.
+    /// </summary>
+    private static string? EventProblem(Header header, bool disabled)
+    {
+        const string Expected = "its schedule is not written as SHOW CREATE EVENT writes one";
+        if (!header.Is("ON") || !header.Is("SCHEDULE"))
+        {
+            return Expected;
+        }
+
+        var when = header.Word().ToUpperInvariant();
+        if (when == "AT")
+        {
+            if (!header.StringLiteral())
+            {
+                return Expected;
+            }
+        }
+        else if (when != "EVERY" || !(header.StringLiteral() || header.Number()) || !IntervalUnits.Contains(header.Word())
+            || (header.Optional("STARTS") && !header.StringLiteral()) || (header.Optional("ENDS") && !header.StringLiteral()))
+        {
+            return Expected;
+        }
+
+        if (!header.Is("ON") || !header.Is("COMPLETION"))
+        {
+            return Expected;
+        }
+
+        header.Optional("NOT");
+        if (!header.Is("PRESERVE"))
+        {
+            return Expected;
+        }
+
+        switch (header.Word().ToUpperInvariant())
+        {
+            case "ENABLE":
+                if (disabled)
+                {
+                    header.ReplaceLastWord("DISABLE");
+                }
+
+                break;
+            case "DISABLE":
+                if (header.Optional("ON"))
+                {
+                    if (!header.Is("SLAVE"))
+                    {
+                        return Expected;
+                    }
+                }
+
+                break;
+            default:
+                return Expected;
+        }
+
+        if (header.Optional("COMMENT") && !header.StringLiteral())
+        {
+            return Expected;
+        }
+
+        return header.Is("DO") ? null : Expected;
+    }
+
+    /// <summary>
+    /// What in a CREATE TABLE reaches beyond the table: rows or columns from elsewhere, a name in another database (a
+    /// foreign key, a sequence in a default), a storage engine or option that reads or writes other tables, files or hosts.
+    /// </summary>
+    private static string? TableProblem(string statement, string target, MySqlCode.Mode mode)
+    {
+        if (MySqlCode.Qualifiers(statement, mode).FirstOrDefault(q => !q.Equals(target, StringComparison.Ordinal)) is { } other)
+        {
+            return $"it refers to the database '{BackupKeys.Printable(other)}', and a restored table may refer only to its own";
+        }
+
+        var tables = 0;
+        var words = MySqlCode.Words(statement, mode).ToList();
+        for (var i = 0; i < words.Count; i++)
+        {
+            var word = statement[words[i].Start..words[i].End].ToUpperInvariant();
             switch (word)
             {
                 case "SELECT":
@@ -208,8 +305,14 @@ internal static class MyDefinition
                 case "UNION" or "DIRECTORY" or "CONNECTION":
                     return $"its {word} option reaches outside the database";
                 case "ENGINE":
-                    var at = start + length;
-                    if (!Symbol(statement, ref at, '=') || !TableEngines.Contains(Word(statement, ref at)))
+                    var at = words[i].End;
+                    while (at < statement.Length && MySqlCode.IsSpace(statement[at]))
+                    {
+                        at++;
+                    }
+
+                    if (at >= statement.Length || statement[at] != '=' || i + 1 >= words.Count
+                        || !TableEngines.Contains(statement[words[i + 1].Start..words[i + 1].End]) || statement[(at + 1)..words[i + 1].Start].Any(c => !MySqlCode.IsSpace(c)))
                     {
                         return "its storage engine is not one a restore creates tables with (InnoDB, MyISAM, Aria, MEMORY, ARCHIVE, CSV, BLACKHOLE, MyRocks)";
                     }
@@ -221,95 +324,205 @@ internal static class MyDefinition
         return null;
     }
 
-    /// <summary>Steps over <paramref name="words"/>, when they all come next.</summary>
-    private static void SkipWords(string text, ref int at, params string[] words)
+    /// <summary>Reads a statement's header token by token as the server would, keeping the edits the check makes.</summary>
+    private sealed class Header(string text, MySqlCode.Mode mode)
     {
-        var after = at;
-        if (words.All(w => Word(text, ref after).Equals(w, StringComparison.OrdinalIgnoreCase)))
-        {
-            at = after;
-        }
-    }
+        private readonly List<(int Start, int End, string With)> _edits = [];
 
-    /// <summary>
-    /// The name at <paramref name="at"/> after whitespace, and past the whitespace after it; null when there is none
-    /// or a comment comes before or after it (a server reads a comment as a space, which would join or part what
-    /// this check reads). Quoted in backquotes, or double quotes under ANSI_QUOTES (a doubled quote stands for one;
-    /// without ANSI_QUOTES the server refuses a string there), or bare, as a trigger's original statement may have it.
-    /// </summary>
-    private static string? CommentOrName(string text, ref int at)
-    {
-        SkipSpace(text, ref at);
-        string? name = null;
-        if (At(text, at, '`') || At(text, at, '"'))
+        private int _wordStart;
+
+        /// <summary>Where reading stands.</summary>
+        public int Position { get; private set; }
+
+        /// <summary>Why a name could not be read, once one could not.</summary>
+        public string? Failure { get; private set; }
+
+        /// <summary>The next word (letters and underscores), or empty when something else comes next.</summary>
+        public string Word()
         {
-            var quote = text[at];
-            var quoted = new System.Text.StringBuilder();
-            for (var i = at + 1; i < text.Length; i++)
+            Skip();
+            _wordStart = Position;
+            while (Position < text.Length && (char.IsAsciiLetter(text[Position]) || text[Position] == '_'))
             {
-                if (text[i] != quote)
-                {
-                    quoted.Append(text[i]);
-                }
-                else if (At(text, i + 1, quote))
-                {
-                    quoted.Append(quote);
-                    i++;
-                }
-                else
-                {
-                    at = i + 1;
-                    name = quoted.ToString();
-                    break;
-                }
-            }
-        }
-        else
-        {
-            var start = at;
-            while (at < text.Length && (char.IsAsciiLetterOrDigit(text[at]) || text[at] is '_' or '$' || text[at] > 0x7F))
-            {
-                at++;
+                Position++;
             }
 
-            name = at > start ? text[start..at] : null;
+            return text[_wordStart..Position];
         }
 
-        SkipSpace(text, ref at);
-        return name is null || At(text, at, '#') || (At(text, at, '/') && At(text, at + 1, '*')) || (At(text, at, '-') && At(text, at + 1, '-')) ? null : name;
-    }
+        /// <summary>Reads the next word, true when it is <paramref name="word"/>.</summary>
+        public bool Is(string word) => Word().Equals(word, StringComparison.OrdinalIgnoreCase);
 
-    private static string Word(string text, ref int at)
-    {
-        SkipSpace(text, ref at);
-        var start = at;
-        while (at < text.Length && (char.IsAsciiLetter(text[at]) || text[at] == '_'))
+        /// <summary>Steps over <paramref name="words"/> when they all come next; true when they did.</summary>
+        public bool Optional(params string[] words)
         {
-            at++;
+            var before = Position;
+            if (words.All(Is))
+            {
+                return true;
+            }
+
+            Position = before;
+            return false;
         }
 
-        return text[start..at];
-    }
-
-    private static bool Symbol(string text, ref int at, char symbol)
-    {
-        SkipSpace(text, ref at);
-        if (At(text, at, symbol))
+        /// <summary>Steps over <paramref name="symbol"/> when it comes next.</summary>
+        public bool Symbol(char symbol)
         {
-            at++;
+            Skip();
+            if (Position < text.Length && text[Position] == symbol)
+            {
+                Position++;
+                return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>Whether <paramref name="symbol"/> comes next (not stepped over).</summary>
+        public bool Next(char symbol)
+        {
+            Skip();
+            return Position < text.Length && text[Position] == symbol;
+        }
+
+        /// <summary>Steps over a string literal in single quotes.</summary>
+        public bool StringLiteral()
+        {
+            Skip();
+            if (Position >= text.Length || text[Position] != '\'')
+            {
+                return false;
+            }
+
+            var end = MySqlCode.QuoteEnd(text, Position, mode);
+            if (end < 0)
+            {
+                return false;
+            }
+
+            Position = end;
             return true;
         }
 
-        return false;
-    }
-
-    private static void SkipSpace(string text, ref int at)
-    {
-        while (at < text.Length && MySqlCode.IsSpace(text[at]))
+        /// <summary>Steps over a number (digits).</summary>
+        public bool Number()
         {
-            at++;
+            Skip();
+            var start = Position;
+            while (Position < text.Length && char.IsAsciiDigit(text[Position]))
+            {
+                Position++;
+            }
+
+            return Position > start;
+        }
+
+        /// <summary>
+        /// A name, or a database and a name: when the database is <paramref name="target"/> or <paramref name="source"/>
+        /// it is taken out (the object lands in the restored database either way), any other is a <see cref="Failure"/>.
+        /// </summary>
+        public string? QualifiedName(string target, string source)
+        {
+            Skip();
+            var start = Position;
+            var first = Name();
+            if (first is null)
+            {
+                return Fail("no name follows");
+            }
+
+            if (!Symbol('.'))
+            {
+                return first;
+            }
+
+            Skip();
+            var nameStart = Position;
+            var second = Name();
+            if (second is null)
+            {
+                return Fail("no name follows its database");
+            }
+
+            if (!first.Equals(target, StringComparison.Ordinal) && !first.Equals(source, StringComparison.Ordinal))
+            {
+                return Fail($"it names the database '{BackupKeys.Printable(first)}', and a restore creates objects only in the database it restores");
+            }
+
+            _edits.Add((start, nameStart, string.Empty));
+            return second;
+        }
+
+        /// <summary>Marks the word <see cref="Word"/> read last to become <paramref name="with"/>.</summary>
+        public void ReplaceLastWord(string with) => _edits.Add((_wordStart, Position, with));
+
+        /// <summary>The text with the edits made.</summary>
+        public string Edited()
+        {
+            var result = new System.Text.StringBuilder(text);
+            foreach (var (start, end, with) in _edits.OrderByDescending(e => e.Start))
+            {
+                result.Remove(start, end - start).Insert(start, with);
+            }
+
+            return result.ToString();
+        }
+
+        private string? Fail(string why)
+        {
+            Failure ??= why;
+            return null;
+        }
+
+        /// <summary>A quoted name (backquotes; double quotes under ANSI_QUOTES, which is all a server takes there) or a bare one.</summary>
+        private string? Name()
+        {
+            if (Position < text.Length && (text[Position] == '`' || (text[Position] == '"' && mode.AnsiQuotes)))
+            {
+                var end = MySqlCode.QuoteEnd(text, Position, mode);
+                if (end < 0)
+                {
+                    return null;
+                }
+
+                var name = MySqlCode.NameOf(text, new(MySqlCode.TokenKind.QuotedName, Position, end));
+                Position = end;
+                return name;
+            }
+
+            var start = Position;
+            while (Position < text.Length && (char.IsAsciiLetterOrDigit(text[Position]) || text[Position] is '_' or '$' || text[Position] > 0x7F))
+            {
+                Position++;
+            }
+
+            return Position > start ? text[start..Position] : null;
+        }
+
+        /// <summary>Steps over space and plain comments, which the server reads as space; a versioned comment is a <see cref="Failure"/>.</summary>
+        private void Skip()
+        {
+            while (Position < text.Length)
+            {
+                if (MySqlCode.IsSpace(text[Position]))
+                {
+                    Position++;
+                }
+                else if (MySqlCode.PlainCommentEnd(text, Position) is { } end)
+                {
+                    Position = end;
+                }
+                else
+                {
+                    if (MySqlCode.VersionedOpenerEnd(text, Position) is not null)
+                    {
+                        Fail("a versioned comment stands in its header, code to some servers and a comment to others");
+                    }
+
+                    return;
+                }
+            }
         }
     }
-
-    private static bool At(string text, int index, char c) => index < text.Length && text[index] == c;
 }

@@ -26,7 +26,7 @@ internal static class MyDriverRestore
     /// connections at once), checked by <see cref="MyDriverDump.OpenAsync"/>; with <paramref name="eventsDisabled"/> the
     /// events are created disabled.
     /// </summary>
-    public static async Task RestoreAsync(BackupRepository repository, MyServer server, MyDriverDump dump, string target, int jobs, bool eventsDisabled, CancellationToken cancellationToken)
+    public static async Task RestoreAsync(BackupRepository repository, MyServer server, MyDriverDump dump, string source, string target, int jobs, bool eventsDisabled, CancellationToken cancellationToken)
     {
         var manifest = dump.Manifest;
         var dataNode = dump.Data;
@@ -38,7 +38,7 @@ internal static class MyDriverRestore
             {
                 foreach (var table in manifest.Tables)
                 {
-                    await MyDefinition.ExecuteAsync(connection, table.Create, MyDefinition.Kind.Table, table.Name, default, cancellationToken).ConfigureAwait(false);
+                    await MyDefinition.ExecuteAsync(connection, table.Create, MyDefinition.Kind.Table, table.Name, source, default, eventDisabled: false, cancellationToken).ConfigureAwait(false);
                 }
 
                 await LoadDataAsync(repository, dataNode, $"{dump.Path}/{MyDriverManifest.DataFileName}", manifest.Tables.Select(t => t.Name).ToHashSet(StringComparer.Ordinal), connection, cancellationToken).ConfigureAwait(false);
@@ -49,10 +49,9 @@ internal static class MyDriverRestore
                 var deferred = new Dictionary<string, (string Table, MyDeferredKeys Keys)>(StringComparer.Ordinal);
                 foreach (var table in manifest.Tables)
                 {
-                    MyDefinition.Check(table.Create, MyDefinition.Kind.Table, table.Name, target);
-                    var split = MyDeferredKeys.Split(table.Create);
-                    MyDefinition.Check(split.Create, MyDefinition.Kind.Table, table.Name, target);
-                    await MyDefinition.ExecuteOneAsync(connection, split.Create, $"the definition of table '{BackupKeys.Printable(table.Name)}'", cancellationToken).ConfigureAwait(false);
+                    var split = MyDeferredKeys.Split(MyDefinition.Checked(table.Create, MyDefinition.Kind.Table, table.Name, target, source));
+                    var create = MyDefinition.Checked(split.Create, MyDefinition.Kind.Table, table.Name, target, source);
+                    await MyDefinition.ExecuteOneAsync(connection, create, $"the definition of table '{BackupKeys.Printable(table.Name)}'", cancellationToken).ConfigureAwait(false);
                     deferred[MyDriverManifest.TableFileName(table.Name)] = (table.Name, split);
                 }
 
@@ -71,21 +70,21 @@ internal static class MyDriverRestore
 
             foreach (var routine in manifest.Routines)
             {
-                await CreateAsync(connection, routine, MyDefinition.Kind.Routine, disabled: false, cancellationToken).ConfigureAwait(false);
+                await CreateAsync(connection, routine, MyDefinition.Kind.Routine, source, disabled: false, cancellationToken).ConfigureAwait(false);
             }
 
-            await CreateViewsAsync(connection, manifest.Views, cancellationToken).ConfigureAwait(false);
+            await CreateViewsAsync(connection, manifest.Views, source, cancellationToken).ConfigureAwait(false);
             foreach (var trigger in manifest.Triggers)
             {
-                await CreateAsync(connection, trigger, MyDefinition.Kind.Trigger, disabled: false, cancellationToken).ConfigureAwait(false);
+                await CreateAsync(connection, trigger, MyDefinition.Kind.Trigger, source, disabled: false, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var item in manifest.Events)
             {
-                await CreateAsync(connection, item, MyDefinition.Kind.Event, eventsDisabled, cancellationToken).ConfigureAwait(false);
+                await CreateAsync(connection, item, MyDefinition.Kind.Event, source, eventsDisabled, cancellationToken).ConfigureAwait(false);
                 if (eventsDisabled)
                 {
-                    // Should the text have hidden its status from DisabledEvent, the event is disabled now all the same.
+                    // Already created disabled (its checked schedule's ENABLE became DISABLE); this says so to the server once more.
                     await ExecuteAsync(connection, $"ALTER EVENT {MyServer.QuoteIdentifier(item.Name)} DISABLE", cancellationToken).ConfigureAwait(false);
                 }
             }
@@ -230,7 +229,7 @@ internal static class MyDriverRestore
         await writer.CompleteAsync(failure).ConfigureAwait(false);
     }
 
-    internal static async Task CreateViewsAsync(MySqlConnection connection, IReadOnlyList<MyDriverObject> views, CancellationToken cancellationToken)
+    internal static async Task CreateViewsAsync(MySqlConnection connection, IReadOnlyList<MyDriverObject> views, string source, CancellationToken cancellationToken)
     {
         // A view may select from another view: create what can be created until nothing is left (or nothing moves).
         var remaining = views.ToList();
@@ -242,7 +241,7 @@ internal static class MyDriverRestore
             {
                 try
                 {
-                    await CreateAsync(connection, view, MyDefinition.Kind.View, disabled: false, cancellationToken).ConfigureAwait(false);
+                    await CreateAsync(connection, view, MyDefinition.Kind.View, source, disabled: false, cancellationToken).ConfigureAwait(false);
                 }
                 catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.NoSuchTable or MySqlErrorCode.BadFieldError or MySqlErrorCode.ViewInvalid)
                 {
@@ -260,34 +259,8 @@ internal static class MyDriverRestore
         }
     }
 
-    /// <summary>
-    /// An event's CREATE (from SHOW CREATE EVENT, read in <paramref name="mode"/>) with its status before the body
-    /// (<c>ENABLE</c>, or none) made <c>DISABLE</c>. <see cref="MyDefinition"/> refuses a schedule with a comment,
-    /// which could hide a status from this reading.
-    /// </summary>
-    internal static string DisabledEvent(string create, MySqlCode.Mode mode = default)
-    {
-        var body = MySqlCode.IndexOfWord(create, "DO", mode);
-        if (body < 0)
-        {
-            return create;
-        }
-
-        var header = create[..body];
-        var enable = MySqlCode.IndexOfWord(header, "ENABLE", mode);
-        if (enable >= 0)
-        {
-            return string.Concat(create.AsSpan(0, enable), "DISABLE", create.AsSpan(enable + "ENABLE".Length));
-        }
-
-        // No status written (SHOW CREATE always writes one): it goes before the COMMENT, if any, else before the body.
-        var comment = MySqlCode.IndexOfWord(header, "COMMENT", mode);
-        var at = comment >= 0 ? comment : body;
-        return MySqlCode.HasWord(header, "DISABLE", mode) ? create : string.Concat(create.AsSpan(0, at), "DISABLE ", create.AsSpan(at));
-    }
-
     /// <summary>Creates a routine, view, trigger or event under the sql_mode it was created under (an event <paramref name="disabled"/> when asked), read in that mode by the checks.</summary>
-    internal static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, MyDefinition.Kind kind, bool disabled, CancellationToken cancellationToken)
+    internal static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, MyDefinition.Kind kind, string source, bool disabled, CancellationToken cancellationToken)
     {
         MySqlCode.Mode mode;
         await using (var command = new MySqlCommand("SET SESSION sql_mode = @mode; SELECT @@SESSION.sql_mode", connection))
@@ -296,8 +269,7 @@ internal static class MyDriverRestore
             mode = MySqlCode.Mode.Of(Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
         }
 
-        var statement = MyDriverManifest.WithoutDefiner(item.Create);
-        await MyDefinition.ExecuteAsync(connection, disabled ? DisabledEvent(statement, mode) : statement, kind, item.Name, mode, cancellationToken).ConfigureAwait(false);
+        await MyDefinition.ExecuteAsync(connection, MyDriverManifest.WithoutDefiner(item.Create), kind, item.Name, source, mode, disabled && kind == MyDefinition.Kind.Event, cancellationToken).ConfigureAwait(false);
     }
 
     internal static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)

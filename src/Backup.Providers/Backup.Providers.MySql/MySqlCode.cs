@@ -2,12 +2,32 @@ namespace Backup.Providers.MySql;
 
 /// <summary>
 /// Reads SQL text as a session in a given <see cref="Mode"/> does (by default the restore's own: backslash escapes
-/// on, <c>"</c> quoting a string) to tell code from what only looks like it: quoted strings and names, and comments, except the versioned ones
-/// (<c>/*! … */</c>, <c>/*M! … */</c>), whose contents a server may run and so count as code here. Only ASCII
-/// whitespace and control characters separate anything, as in the server's lexer: any other character belongs to a word.
+/// on, <c>"</c> quoting a string) to tell code from what only looks like it: quoted strings and names, and comments.
+/// A versioned comment (<c>/*! … */</c>, <c>/*M! … */</c>) is code to some servers and a comment to others, so its
+/// contents count as code and its markers as space: whatever either reading could run is seen. Only ASCII whitespace
+/// and control characters separate anything, as in the server's lexer: any other character belongs to a word.
 /// </summary>
 internal static class MySqlCode
 {
+    /// <summary>What a token of <see cref="Tokens"/> is.</summary>
+    public enum TokenKind
+    {
+        /// <summary>A keyword, a bare name or a number.</summary>
+        Word,
+
+        /// <summary>A name in backquotes (or double quotes under ANSI_QUOTES).</summary>
+        QuotedName,
+
+        /// <summary>A string literal.</summary>
+        String,
+
+        /// <summary>Any other character: punctuation, an operator.</summary>
+        Symbol,
+    }
+
+    /// <summary>A token: its kind and where it is.</summary>
+    public readonly record struct Token(TokenKind Kind, int Start, int End);
+
     /// <summary>What of a session's sql_mode changes how text is read; the default is the restore's sessions' mode.</summary>
     /// <param name="NoBackslashEscapes">NO_BACKSLASH_ESCAPES: a backslash in a string is a character like any other.</param>
     /// <param name="AnsiQuotes">ANSI_QUOTES: <c>"</c> quotes a name, in which a backslash escapes nothing.</param>
@@ -22,37 +42,86 @@ internal static class MySqlCode
     }
 
     /// <summary>Whether <paramref name="word"/> appears in <paramref name="sql"/> as a keyword or bare name, outside strings, quoted names and comments.</summary>
-    public static bool HasWord(string sql, string word, Mode mode = default) => IndexOfWord(sql, word, mode) >= 0;
+    public static bool HasWord(string sql, string word, Mode mode = default) => Words(sql, mode).Any(w => sql.AsSpan(w.Start, w.End - w.Start).Equals(word, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>Where <paramref name="word"/> first appears in <paramref name="sql"/> as a keyword or bare name, outside strings, quoted names and comments; -1 when it does not.</summary>
-    public static int IndexOfWord(string sql, string word, Mode mode = default)
+    /// <summary>The keywords, bare names and numbers of <paramref name="sql"/>.</summary>
+    public static IEnumerable<Token> Words(string sql, Mode mode = default) => Tokens(sql, mode).Where(t => t.Kind == TokenKind.Word);
+
+    /// <summary>
+    /// The databases <paramref name="sql"/> names before a dot (<c>db.t</c>, <c>`db`.`t`</c>, <c>db . t</c>, with
+    /// comments or versioned-comment markers around the dot), unquoted; numbers (<c>1.5</c>) are not names.
+    /// </summary>
+    public static IEnumerable<string> Qualifiers(string sql, Mode mode = default)
     {
-        foreach (var (start, length) in Words(sql, mode))
+        var tokens = Tokens(sql, mode).ToList();
+        for (var i = 0; i + 2 < tokens.Count; i++)
         {
-            if (sql.AsSpan(start, length).Equals(word, StringComparison.OrdinalIgnoreCase))
+            if (IsName(sql, tokens[i]) && tokens[i + 1] is { Kind: TokenKind.Symbol } dot && sql[dot.Start] == '.' && IsName(sql, tokens[i + 2]))
             {
-                return start;
+                yield return NameOf(sql, tokens[i]);
+            }
+        }
+    }
+
+    /// <summary>The name a <see cref="TokenKind.Word"/> or <see cref="TokenKind.QuotedName"/> token stands for (a doubled quote inside stands for one).</summary>
+    public static string NameOf(string sql, Token token) =>
+        token.Kind == TokenKind.QuotedName
+            ? sql[(token.Start + 1)..(token.End - 1)].Replace(new string(sql[token.Start], 2), sql[token.Start].ToString(), StringComparison.Ordinal)
+            : sql[token.Start..token.End];
+
+    /// <summary>Whether <paramref name="sql"/> holds a comment of any kind (versioned ones included) outside strings and quoted names.</summary>
+    public static bool HasComment(string sql, Mode mode = default)
+    {
+        for (var i = 0; i < sql.Length; i++)
+        {
+            if (PlainCommentEnd(sql, i) is not null || VersionedOpenerEnd(sql, i) is not null)
+            {
+                return true;
+            }
+
+            if (sql[i] is '\'' or '"' or '`')
+            {
+                var close = QuoteEnd(sql, i, mode);
+                i = (close < 0 ? sql.Length : close) - 1;
             }
         }
 
-        return -1;
+        return false;
     }
 
-    /// <summary>The keywords and bare names of <paramref name="sql"/> (numbers too), outside strings, quoted names and comments.</summary>
-    public static IEnumerable<(int Start, int Length)> Words(string sql, Mode mode = default)
+    /// <summary>The tokens of <paramref name="sql"/>, comments and whitespace left out.</summary>
+    public static IEnumerable<Token> Tokens(string sql, Mode mode = default)
     {
         var i = 0;
+        var inVersioned = false;
         while (i < sql.Length)
         {
-            if (CommentEnd(sql, i, versionedToo: false) is { } end)
+            var c = sql[i];
+            if (IsSpace(c) || c < ' ')
+            {
+                i++;
+            }
+            else if (inVersioned && c == '*' && At(sql, i + 1, '/'))
+            {
+                inVersioned = false;
+                i += 2;
+            }
+            else if (VersionedOpenerEnd(sql, i) is { } opened)
+            {
+                inVersioned = true;
+                i = opened;
+            }
+            else if (PlainCommentEnd(sql, i) is { } end)
             {
                 i = end;
             }
-            else if (sql[i] is '\'' or '"' or '`')
+            else if (c is '\'' or '"' or '`')
             {
-                i = QuoteEnd(sql, i, mode);
+                var close = QuoteEnd(sql, i, mode) is var closing and >= 0 ? closing : sql.Length;
+                yield return new(c == '`' || (c == '"' && mode.AnsiQuotes) ? TokenKind.QuotedName : TokenKind.String, i, close);
+                i = close;
             }
-            else if (IsWordCharacter(sql[i]))
+            else if (IsWordCharacter(c))
             {
                 var start = i;
                 while (i < sql.Length && IsWordCharacter(sql[i]))
@@ -60,44 +129,25 @@ internal static class MySqlCode
                     i++;
                 }
 
-                yield return (start, i - start);
+                yield return new(TokenKind.Word, start, i);
             }
             else
             {
-                i++;
+                yield return new(TokenKind.Symbol, i, ++i);
             }
         }
-    }
-
-    /// <summary>Whether <paramref name="sql"/> holds a comment of any kind (versioned ones included) outside strings and quoted names.</summary>
-    public static bool HasComment(string sql, Mode mode = default)
-    {
-        for (var i = 0; i < sql.Length; i++)
-        {
-            if (CommentEnd(sql, i, versionedToo: true) is not null)
-            {
-                return true;
-            }
-
-            if (sql[i] is '\'' or '"' or '`')
-            {
-                i = QuoteEnd(sql, i, mode) - 1;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Whether a server reads <paramref name="c"/> as whitespace (ASCII only).</summary>
     public static bool IsSpace(char c) => c is ' ' or '\t' or '\n' or '\r' or '\f' or '\v';
 
-    /// <summary>Just past the comment that starts at <paramref name="i"/>, or null when none does (nor a versioned one, unless <paramref name="versionedToo"/>).</summary>
-    private static int? CommentEnd(string sql, int i, bool versionedToo)
+    /// <summary>Just past the plain comment (not a versioned one) that starts at <paramref name="i"/>, or null when none does.</summary>
+    public static int? PlainCommentEnd(string sql, int i)
     {
         var c = sql[i];
         if (c == '/' && At(sql, i + 1, '*'))
         {
-            if (!versionedToo && (At(sql, i + 2, '!') || (At(sql, i + 2, 'M') && At(sql, i + 3, '!'))))
+            if (VersionedOpenerEnd(sql, i) is not null)
             {
                 return null;
             }
@@ -116,8 +166,30 @@ internal static class MySqlCode
         return null;
     }
 
-    /// <summary>Just past the quote that closes the one at <paramref name="start"/> (a doubled quote stays inside; a backslash escapes in strings, unless the mode says not, and never in quoted names).</summary>
-    private static int QuoteEnd(string sql, int start, Mode mode)
+    /// <summary>Just past the opener of a versioned comment (<c>/*!</c> or <c>/*M!</c> and its version digits) at <paramref name="i"/>, or null.</summary>
+    public static int? VersionedOpenerEnd(string sql, int i)
+    {
+        if (!(At(sql, i, '/') && At(sql, i + 1, '*')))
+        {
+            return null;
+        }
+
+        var at = At(sql, i + 2, '!') ? i + 3 : At(sql, i + 2, 'M') && At(sql, i + 3, '!') ? i + 4 : -1;
+        if (at < 0)
+        {
+            return null;
+        }
+
+        while (at < sql.Length && char.IsAsciiDigit(sql[at]))
+        {
+            at++;
+        }
+
+        return at;
+    }
+
+    /// <summary>Just past the quote that closes the one at <paramref name="start"/> (a doubled quote stays inside; a backslash escapes in strings, unless the mode says not, and never in quoted names); -1 when none does.</summary>
+    public static int QuoteEnd(string sql, int start, Mode mode)
     {
         var quote = sql[start];
         var escapes = !mode.NoBackslashEscapes && (quote == '\'' || (quote == '"' && !mode.AnsiQuotes));
@@ -138,8 +210,12 @@ internal static class MySqlCode
             }
         }
 
-        return sql.Length;
+        return -1;
     }
+
+    /// <summary>A quoted name, or a word that is not all digits (a name may start with one; <c>1.5</c> is a number).</summary>
+    private static bool IsName(string sql, Token token) =>
+        token.Kind == TokenKind.QuotedName || (token.Kind == TokenKind.Word && sql.AsSpan(token.Start, token.End - token.Start).ContainsAnyExceptInRange('0', '9'));
 
     private static bool At(string sql, int index, char c) => index < sql.Length && sql[index] == c;
 

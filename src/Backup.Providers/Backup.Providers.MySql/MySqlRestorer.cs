@@ -94,7 +94,7 @@ public sealed class MySqlRestorer
         try
         {
             var bytes = driver
-                ? await RestoreDriverDumpAsync(server, driverDump!, node, target, options.Jobs, options.EventsDisabled, cancellationToken).ConfigureAwait(false)
+                ? await RestoreDriverDumpAsync(server, driverDump!, node, source, target, options.Jobs, options.EventsDisabled, cancellationToken).ConfigureAwait(false)
                 : await RestoreWithClientAsync(server, tool!, node, target, options.EventsDisabled, cancellationToken).ConfigureAwait(false);
             var duration = Stopwatch.GetElapsedTime(started);
             Log.Restored(_logger, source, target, duration.TotalSeconds);
@@ -119,9 +119,9 @@ public sealed class MySqlRestorer
         }
     }
 
-    private async Task<long> RestoreDriverDumpAsync(MyServer server, MyDriverDump dump, TreeNode node, string target, int jobs, bool eventsDisabled, CancellationToken cancellationToken)
+    private async Task<long> RestoreDriverDumpAsync(MyServer server, MyDriverDump dump, TreeNode node, string source, string target, int jobs, bool eventsDisabled, CancellationToken cancellationToken)
     {
-        await MyDriverRestore.RestoreAsync(_repository, server, dump, target, jobs, eventsDisabled, cancellationToken).ConfigureAwait(false);
+        await MyDriverRestore.RestoreAsync(_repository, server, dump, source, target, jobs, eventsDisabled, cancellationToken).ConfigureAwait(false);
         return await SnapshotFiles.TotalSizeAsync(_repository, node, cancellationToken).ConfigureAwait(false);
     }
 
