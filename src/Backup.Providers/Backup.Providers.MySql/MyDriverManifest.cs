@@ -23,8 +23,26 @@ internal sealed partial record MyDriverManifest(
     public static string TableFileName(string table) =>
         table.Replace("%", "%25", StringComparison.Ordinal).Replace("/", "%2F", StringComparison.Ordinal) + ".sql";
 
-    /// <summary>Reads the schema of <paramref name="database"/> on a connection whose transaction is already open (it switches the default database with USE, so definitions come out unqualified).</summary>
+    /// <summary>
+    /// Reads the schema of <paramref name="database"/> on a connection whose transaction is already open (it switches
+    /// the default database with USE, so definitions come out unqualified). SHOW CREATE runs under an empty sql_mode:
+    /// a server-wide ANSI_QUOTES would quote names with double quotes, which the restore's sessions read as strings,
+    /// and ORACLE or NO_TABLE_OPTIONS would leave out engines and key options. The session's own mode is put back.
+    /// </summary>
     public static async Task<MyDriverManifest> ReadAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, "SET @backup_sql_mode = @@SESSION.sql_mode, SESSION sql_mode = ''", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ReadUnderEmptyModeAsync(connection, database, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ExecuteAsync(connection, "SET SESSION sql_mode = @backup_sql_mode, @backup_sql_mode = NULL", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<MyDriverManifest> ReadUnderEmptyModeAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, $"USE {MyServer.QuoteIdentifier(database)}", cancellationToken).ConfigureAwait(false);
         string charset = "utf8mb4", collation = "utf8mb4_general_ci";
@@ -78,7 +96,7 @@ internal sealed partial record MyDriverManifest(
         var events = new List<MyDriverObject>();
         foreach (var (name, _) in await ListAsync(connection, "SELECT EVENT_NAME, '' FROM information_schema.EVENTS WHERE EVENT_SCHEMA = @db ORDER BY EVENT_NAME", database, cancellationToken).ConfigureAwait(false))
         {
-            events.Add(await ShowCreateAsync(connection, $"SHOW CREATE EVENT {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: 1, statementColumn: 3, cancellationToken).ConfigureAwait(false));
+            events.Add(await ShowCreateAsync(connection, $"SHOW CREATE EVENT {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: 1, statementColumn: 3, cancellationToken, timeZoneColumn: 2).ConfigureAwait(false));
         }
 
         return new MyDriverManifest(1, charset, collation, tables, routines, views, triggers, events);
@@ -110,7 +128,7 @@ internal sealed partial record MyDriverManifest(
         return list;
     }
 
-    private static async Task<MyDriverObject> ShowCreateAsync(MySqlConnection connection, string sql, string name, int? sqlModeColumn, int statementColumn, CancellationToken cancellationToken)
+    private static async Task<MyDriverObject> ShowCreateAsync(MySqlConnection connection, string sql, string name, int? sqlModeColumn, int statementColumn, CancellationToken cancellationToken, int? timeZoneColumn = null)
     {
         await using var command = new MySqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -119,12 +137,19 @@ internal sealed partial record MyDriverManifest(
             throw new BackupSourceException($"'{sql}' returned no definition (the user may lack the privilege to see it).");
         }
 
-        return new MyDriverObject(name, sqlModeColumn is { } mode && !reader.IsDBNull(mode) ? reader.GetString(mode) : null, reader.GetString(statementColumn));
+        return new MyDriverObject(
+            name,
+            sqlModeColumn is { } mode && !reader.IsDBNull(mode) ? reader.GetString(mode) : null,
+            reader.GetString(statementColumn),
+            timeZoneColumn is { } zone && !reader.IsDBNull(zone) ? reader.GetString(zone) : null);
     }
 
     [GeneratedRegex(@"^(CREATE\s+(?:ALGORITHM\s*=\s*\w+\s+)?)DEFINER\s*=\s*(?:`(?:[^`]|``)*`|'(?:[^']|'')*'|[^\s@`']+)(?:\s*@\s*(?:`(?:[^`]|``)*`|'(?:[^']|'')*'|[^\s`']+))?\s*", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex DefinerPattern();
 }
 
-/// <summary>One schema object of a driver-only dump: its name, the sql_mode it was created under (null: the restore's default) and its CREATE statement.</summary>
-internal sealed record MyDriverObject(string Name, string? SqlMode, string Create);
+/// <summary>
+/// One schema object of a driver-only dump: its name, the sql_mode it was created under (null: the restore's default),
+/// its CREATE statement, and for an event the time zone its schedule is written in (null: UTC, as dumps before it).
+/// </summary>
+internal sealed record MyDriverObject(string Name, string? SqlMode, string Create, string? TimeZone = null);

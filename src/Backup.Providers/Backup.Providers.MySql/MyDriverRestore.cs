@@ -91,7 +91,11 @@ internal static class MyDriverRestore
         }
         catch (MySqlException ex)
         {
-            throw new DatabaseRestoreException($"driver-only restore into '{target}' failed: {Secrets.Scrub(ex.Message, server.Secrets)}", ex);
+            // A value of the dump larger than the packet the server takes: the backup read it, so raising the limit is the way.
+            var advice = ex.Message.Contains("max_allowed_packet", StringComparison.OrdinalIgnoreCase)
+                ? " A row of the dump is larger than the server's max_allowed_packet: raise it (SET GLOBAL max_allowed_packet = 1073741824, or in the server's configuration) and restore again."
+                : string.Empty;
+            throw new DatabaseRestoreException($"driver-only restore into '{target}' failed: {Secrets.Scrub(ex.Message, server.Secrets)}{advice}", ex);
         }
     }
 
@@ -263,9 +267,12 @@ internal static class MyDriverRestore
     internal static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, MyDefinition.Kind kind, string source, bool disabled, CancellationToken cancellationToken)
     {
         MySqlCode.Mode mode;
-        await using (var command = new MySqlCommand("SET SESSION sql_mode = @mode; SELECT @@SESSION.sql_mode", connection))
+        await using (var command = new MySqlCommand("SET SESSION sql_mode = @mode, SESSION time_zone = @zone; SELECT @@SESSION.sql_mode", connection))
         {
             command.Parameters.AddWithValue("@mode", item.SqlMode ?? "NO_AUTO_VALUE_ON_ZERO");
+
+            // An event's STARTS, ENDS and AT are written in its time zone, and it keeps the zone it was created in.
+            command.Parameters.AddWithValue("@zone", kind == MyDefinition.Kind.Event ? item.TimeZone ?? "+00:00" : "+00:00");
             mode = MySqlCode.Mode.Of(Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
         }
 
