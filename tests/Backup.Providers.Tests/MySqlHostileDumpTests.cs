@@ -162,6 +162,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
 
         output.WriteLine(report.ToString());
         report.Succeeded.Should().BeTrue("a user with every privilege on the scratch databases' names, and none elsewhere, can drill");
+        report.Notes.Should().NotContain(n => n.Contains("every database", StringComparison.Ordinal));
         eventStatus.Should().Be("DISABLED", "a drill's scheduled jobs would change the rows it compares, and run with its privileges");
     }
 
@@ -266,6 +267,8 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
 
         output.WriteLine(report.ToString());
         status.Should().Be("DISABLED", "the event was created disabled, not left to run until the ALTER after it");
+        report.Notes.Should().Contain(n => n.Contains("holds privileges on every database (ON *.*)", StringComparison.Ordinal) && n.Contains("docs/databases.md", StringComparison.Ordinal),
+            "the test server's user may do anything, and a drill should say what that means");
     }
 
     /// <summary>A source database with rows, keys, a routine, a view, a trigger and an event, and another database beside it; backed up with <paramref name="method"/>.</summary>

@@ -154,6 +154,7 @@ public sealed class PostgreSqlParallelTests(PostgresFixture fixture, ITestOutput
         output.WriteLine(good.ToString());
         good.Succeeded.Should().BeTrue();
         good.TablesCompared.Should().Be(recorded.Count);
+        good.Notes.Should().Contain(n => n.Contains("the scratch server's role is a superuser", StringComparison.Ordinal), "a drill as postgres says what that means");
 
         var tampered = await verifier.VerifyAsync(snapshot, options with
         {
@@ -192,6 +193,7 @@ public sealed class PostgreSqlParallelTests(PostgresFixture fixture, ITestOutput
         output.WriteLine(report.ToString());
         report.Succeeded.Should().BeTrue();
         report.TablesCompared.Should().BeGreaterThan(0);
+        report.Notes.Should().NotContain(n => n.Contains("superuser", StringComparison.Ordinal));
     }
 
     [SkippableFact]

@@ -223,6 +223,18 @@ public sealed class MySqlVerifier
 
         protected override Task<MySqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken) => server.OpenAsync(scratch, cancellationToken);
 
+        protected override async Task<string?> OverPrivilegedAsync(CancellationToken cancellationToken)
+        {
+            // Global privileges (ON *.*) reach every database; USAGE is none.
+            await using var connection = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
+            await using var command = new MySqlCommand(
+                "SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''') AND PRIVILEGE_TYPE <> 'USAGE'",
+                connection);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) > 0
+                ? "the scratch server's user holds privileges on every database (ON *.*)"
+                : null;
+        }
+
         protected override Task AfterRestoreAsync(MySqlConnection connection, string database, CancellationToken cancellationToken) =>
             options.AfterRestore?.Invoke(connection, database, cancellationToken) ?? Task.CompletedTask;
 

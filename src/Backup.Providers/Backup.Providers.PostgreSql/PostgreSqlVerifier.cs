@@ -79,6 +79,13 @@ public sealed class PostgreSqlVerifier
 
         protected override Task<NpgsqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken) => server.OpenAsync(scratch, cancellationToken);
 
+        protected override async Task<string?> OverPrivilegedAsync(CancellationToken cancellationToken)
+        {
+            await using var connection = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user", connection);
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true ? "the scratch server's role is a superuser" : null;
+        }
+
         protected override Task AfterRestoreAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken) =>
             options.AfterRestore?.Invoke(connection, database, cancellationToken) ?? Task.CompletedTask;
 

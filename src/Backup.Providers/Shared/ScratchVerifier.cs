@@ -29,6 +29,11 @@ internal abstract class ScratchVerifier<TConnection>
         var mismatches = new List<TableMismatch>();
         var problems = new List<string>();
         var notes = new List<string>(notesBefore);
+        if (await OverPrivilegedAsync(cancellationToken).ConfigureAwait(false) is { } who)
+        {
+            notes.Add($"{who}: whatever SQL the snapshot holds runs with that, so one written by someone else (a client that may only add snapshots) could reach your other databases; test restores need a user that may touch only the scratch databases (docs/databases.md)");
+        }
+
         var duration = TimeSpan.Zero;
         var compared = 0;
         foreach (var database in databases)
@@ -120,6 +125,9 @@ internal abstract class ScratchVerifier<TConnection>
         await CheckIntegrityAsync(connection, database, scratch, actual, problems, notes, cancellationToken).ConfigureAwait(false);
         return compared;
     }
+
+    /// <summary>What the scratch connection's user may do beyond the scratch databases ("the scratch server's user is a superuser"), or null when nothing.</summary>
+    protected abstract Task<string?> OverPrivilegedAsync(CancellationToken cancellationToken);
 
     /// <summary>Restores <paramref name="database"/> of <paramref name="snapshot"/> into the new database <paramref name="scratch"/>.</summary>
     protected abstract Task<DatabaseRestoreResult> RestoreAsync(Snapshot snapshot, string database, string scratch, CancellationToken cancellationToken);
