@@ -48,6 +48,10 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         { "a key line that moves the table away", "Tables", "items", "CREATE TABLE `items` (\n  `id` int(11) NOT NULL,\n  `name` varchar(20) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  KEY `items_name` (`name`), RENAME TO `{victim}`.`items`\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4", "it refers to the database" },
         { "a default that moves another database's sequence", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20), `s` bigint DEFAULT setval(`{victim}`.`seq`,1000000,1,0)) ENGINE=InnoDB", "it refers to the database" },
         { "a foreign key into another database", "Tables", "items", "CREATE TABLE `items` (\n  `id` int(11) NOT NULL,\n  `name` varchar(20) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  CONSTRAINT `fk` FOREIGN KEY (`name`) REFERENCES `{victim}`.`secrets` (`secret`)\n) ENGINE=InnoDB", "it refers to the database" },
+        { "a quote in a versioned comment a server skips to its first end", "Tables", "items", "CREATE TABLE `items` (`id` int, `name` varchar(20)) /*!999999 ' */ ENGINE=MERGE UNION=(`{victim}`.`secrets`) INSERT_METHOD=LAST DEFAULT CHARSET=latin1 COMMENT '*/'", "a versioned comment in it ends in one place" },
+        { "a line comment in a versioned comment a server skips", "Tables", "items", "CREATE TABLE `items` (`id` int, `name` varchar(20)) /*!999999 # */ ENGINE=MyISAM DATA DIRECTORY='/tmp' /*!999999 \n */", "a versioned comment in it ends in one place" },
+        { "another database's object with a name of digits", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20), `s` bigint DEFAULT setval({victim}.123, 2000000, 1, 0)) ENGINE=InnoDB", "it refers to the database" },
+        { "a default that reads the server's settings", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20), `leak` varchar(500) DEFAULT CONCAT_WS('|', @@hostname, @@datadir)) ENGINE=InnoDB", "it reads a variable" },
         { "an event whose schedule hides a DISABLE in a variable", "Events", "tick", "CREATE EVENT `tick` ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL COALESCE(@disable, 0) SECOND ON COMPLETION PRESERVE DO INSERT INTO {victim}.secrets VALUES ('ran')", "its schedule is not written as SHOW CREATE EVENT writes one" },
         { "a library function listed as a routine", "Routines", "touch", "CREATE FUNCTION touch RETURNS STRING SONAME 'ha_sphinx.so'", "no parameter list follows its name" },
         { "an event whose status hides in a versioned comment", "Events", "tick", "CREATE EVENT `tick` ON SCHEDULE AT '2030-01-01 00:00:00' ON COMPLETION PRESERVE /*M!999999 DISABLE */ DO INSERT INTO {victim}.secrets VALUES ('ran')", "a versioned comment stands in its header" },
@@ -219,6 +223,8 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         check("CREATE TABLE `t` (`a` int) ENGINE=FEDERATED COMMENT='mysql://u@host/db/t'", MyDefinition.Kind.Table, "t")
             .Should().Throw<DatabaseRestoreException>().WithMessage("*storage engine is not one*");
         check("CREATE TABLE `t` (`a` int) ENGINE /**/ = InnoDB", MyDefinition.Kind.Table, "t").Should().Throw<DatabaseRestoreException>();
+        check("CREATE TABLE `p` (\n  `c` varchar(5) NOT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4\n/*!50500 PARTITION BY LIST  COLUMNS(`c`)\n(PARTITION p0 VALUES IN ('a','b') ENGINE = InnoDB) */", MyDefinition.Kind.Table, "p")
+            .Should().NotThrow("MySQL writes partitioning in a versioned comment, strings included");
     }
 
     [Fact]

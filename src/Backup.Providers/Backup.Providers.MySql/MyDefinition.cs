@@ -286,6 +286,17 @@ internal static class MyDefinition
     /// </summary>
     private static string? TableProblem(string statement, string target, MySqlCode.Mode mode)
     {
+        var tokens = MySqlCode.Tokens(statement, mode).ToList();
+        if (tokens.Any(t => t.Kind == MySqlCode.TokenKind.Ambiguous))
+        {
+            return "a versioned comment in it ends in one place for a server that runs it and in another for one that skips it";
+        }
+
+        if (tokens.Any(t => t.Kind == MySqlCode.TokenKind.Symbol && statement[t.Start] == '@'))
+        {
+            return "it reads a variable (@…), which a table definition never does";
+        }
+
         if (MySqlCode.Qualifiers(statement, mode).FirstOrDefault(q => !q.Equals(target, StringComparison.Ordinal)) is { } other)
         {
             return $"it refers to the database '{BackupKeys.Printable(other)}', and a restored table may refer only to its own";

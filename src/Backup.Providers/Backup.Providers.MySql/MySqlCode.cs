@@ -23,6 +23,13 @@ internal static class MySqlCode
 
         /// <summary>Any other character: punctuation, an operator.</summary>
         Symbol,
+
+        /// <summary>
+        /// A versioned comment that servers end in different places: one that skips it stops at the first <c>*/</c>
+        /// whatever comes before, while one that runs it reads quotes, comments and nested comments inside. Text after
+        /// it may be code to one and a string to the other, so nothing this reader says about it holds.
+        /// </summary>
+        Ambiguous,
     }
 
     /// <summary>A token: its kind and where it is.</summary>
@@ -49,14 +56,15 @@ internal static class MySqlCode
 
     /// <summary>
     /// The databases <paramref name="sql"/> names before a dot (<c>db.t</c>, <c>`db`.`t`</c>, <c>db . t</c>, with
-    /// comments or versioned-comment markers around the dot), unquoted; numbers (<c>1.5</c>) are not names.
+    /// comments or versioned-comment markers around the dot), unquoted; a number (<c>1.5</c>) is no database, but
+    /// after a dot any word is a name (<c>db.123</c>).
     /// </summary>
     public static IEnumerable<string> Qualifiers(string sql, Mode mode = default)
     {
         var tokens = Tokens(sql, mode).ToList();
         for (var i = 0; i + 2 < tokens.Count; i++)
         {
-            if (IsName(sql, tokens[i]) && tokens[i + 1] is { Kind: TokenKind.Symbol } dot && sql[dot.Start] == '.' && IsName(sql, tokens[i + 2]))
+            if (IsName(sql, tokens[i]) && tokens[i + 1] is { Kind: TokenKind.Symbol } dot && sql[dot.Start] == '.' && tokens[i + 2].Kind is TokenKind.Word or TokenKind.QuotedName)
             {
                 yield return NameOf(sql, tokens[i]);
             }
@@ -89,11 +97,13 @@ internal static class MySqlCode
         return false;
     }
 
-    /// <summary>The tokens of <paramref name="sql"/>, comments and whitespace left out.</summary>
+    /// <summary>The tokens of <paramref name="sql"/>, comments and whitespace left out; see <see cref="TokenKind.Ambiguous"/>.</summary>
     public static IEnumerable<Token> Tokens(string sql, Mode mode = default)
     {
         var i = 0;
-        var inVersioned = false;
+
+        // Where a server that skips the versioned comment being read ends it (-1: not in one).
+        var skippedTo = -1;
         while (i < sql.Length)
         {
             var c = sql[i];
@@ -101,23 +111,45 @@ internal static class MySqlCode
             {
                 i++;
             }
-            else if (inVersioned && c == '*' && At(sql, i + 1, '/'))
+            else if (skippedTo >= 0 && c == '*' && At(sql, i + 1, '/'))
             {
-                inVersioned = false;
+                if (i != skippedTo)
+                {
+                    yield return new(TokenKind.Ambiguous, i, i + 2);
+                }
+
+                skippedTo = -1;
                 i += 2;
             }
             else if (VersionedOpenerEnd(sql, i) is { } opened)
             {
-                inVersioned = true;
+                var close = sql.IndexOf("*/", opened, StringComparison.Ordinal);
+                if (skippedTo >= 0 || close < 0 || sql.IndexOf("/*", opened, close - opened, StringComparison.Ordinal) >= 0)
+                {
+                    // Nested, unclosed, or holding a comment opener: servers disagree on where it ends.
+                    yield return new(TokenKind.Ambiguous, i, opened);
+                }
+
+                skippedTo = close;
                 i = opened;
             }
             else if (PlainCommentEnd(sql, i) is { } end)
             {
+                if (skippedTo >= 0 && end > skippedTo)
+                {
+                    yield return new(TokenKind.Ambiguous, i, end);
+                }
+
                 i = end;
             }
             else if (c is '\'' or '"' or '`')
             {
                 var close = QuoteEnd(sql, i, mode) is var closing and >= 0 ? closing : sql.Length;
+                if (skippedTo >= 0 && close > skippedTo)
+                {
+                    yield return new(TokenKind.Ambiguous, i, close);
+                }
+
                 yield return new(c == '`' || (c == '"' && mode.AnsiQuotes) ? TokenKind.QuotedName : TokenKind.String, i, close);
                 i = close;
             }
