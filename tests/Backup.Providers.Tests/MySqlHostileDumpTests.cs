@@ -238,6 +238,8 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
             .Should().Be("CREATE EVENT `tick` ON SCHEDULE AT '2030-01-01 00:00:00' ON COMPLETION PRESERVE /* enable */ DISABLE COMMENT 'ENABLE DO' DO SET @enable = 1");
         disabled("CREATE EVENT `tick` ON SCHEDULE EVERY '1:30' HOUR_MINUTE ON COMPLETION NOT PRESERVE DISABLE ON SLAVE DO SET @x = 1", default)
             .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY '1:30' HOUR_MINUTE ON COMPLETION NOT PRESERVE DISABLE ON SLAVE DO SET @x = 1");
+        disabled("CREATE EVENT `tick` ON SCHEDULE EVERY 1 DAY STARTS '2026-01-01 00:00:00' ENDS '2027-01-01 00:00:00' ON COMPLETION PRESERVE DISABLE ON REPLICA COMMENT 'MySQL 8''s word' DO SET @x = 1", default)
+            .Should().Contain("DISABLE ON REPLICA", "MySQL 8.0.22 writes REPLICA where MariaDB writes SLAVE");
         const string backslash = "CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR ON COMPLETION NOT PRESERVE ENABLE COMMENT 'x\\' DO SELECT 1";
         disabled(backslash, new MySqlCode.Mode(NoBackslashEscapes: true, AnsiQuotes: false))
             .Should().Be("CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR ON COMPLETION NOT PRESERVE DISABLE COMMENT 'x\\' DO SELECT 1", "under NO_BACKSLASH_ESCAPES the backslash escapes nothing");

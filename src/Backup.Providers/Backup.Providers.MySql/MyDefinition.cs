@@ -213,7 +213,7 @@ internal static class MyDefinition
 
     /// <summary>
     /// After an event's name, SHOW CREATE EVENT's schedule: <c>ON SCHEDULE {AT 'time' | EVERY n unit [STARTS 'time']
-    /// [ENDS 'time']} ON COMPLETION [NOT] PRESERVE {ENABLE | DISABLE | DISABLE ON SLAVE} [COMMENT '…'] DO</c>; with
+    /// [ENDS 'time']} ON COMPLETION [NOT] PRESERVE {ENABLE | DISABLE | DISABLE ON SLAVE | DISABLE ON REPLICA} [COMMENT '…'] DO</c>; with
     /// <paramref name="disabled"/> an ENABLE is marked for DISABLE.
     /// </summary>
     private static string? EventProblem(Header header, bool disabled)
@@ -259,12 +259,9 @@ internal static class MyDefinition
 
                 break;
             case "DISABLE":
-                if (header.Optional("ON"))
+                if (header.Optional("ON") && header.Word().ToUpperInvariant() is not ("SLAVE" or "REPLICA"))
                 {
-                    if (!header.Is("SLAVE"))
-                    {
-                        return Expected;
-                    }
+                    return Expected;
                 }
 
                 break;
