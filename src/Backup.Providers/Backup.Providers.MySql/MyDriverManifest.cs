@@ -64,7 +64,7 @@ internal sealed partial record MyDriverManifest(
             {
                 case "BASE TABLE":
                 case "SYSTEM VERSIONED":
-                    var table = await ShowCreateAsync(connection, $"SHOW CREATE TABLE {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, cancellationToken).ConfigureAwait(false);
+                    var table = await ShowCreateAsync(connection, $"SHOW CREATE TABLE {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, timeZoneColumn: null, cancellationToken).ConfigureAwait(false);
                     if (MyDefinition.Problem(table.Create, MyDefinition.Kind.Table, name, database) is { } problem)
                     {
                         // The restore would refuse it (see MyDefinition): better said now than at the restore.
@@ -74,7 +74,7 @@ internal sealed partial record MyDriverManifest(
                     tables.Add(table);
                     break;
                 case "VIEW":
-                    views.Add(await ShowCreateAsync(connection, $"SHOW CREATE VIEW {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, cancellationToken).ConfigureAwait(false));
+                    views.Add(await ShowCreateAsync(connection, $"SHOW CREATE VIEW {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, timeZoneColumn: null, cancellationToken).ConfigureAwait(false));
                     break;
                 default:
                     throw new BackupSourceException($"Driver-only backups do not cover {type.ToLowerInvariant()} objects ('{database}.{name}'); use the dump tool (MySqlBackupMethod.Dump).");
@@ -84,19 +84,19 @@ internal sealed partial record MyDriverManifest(
         var routines = new List<MyDriverObject>();
         foreach (var (name, type) in await ListAsync(connection, "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = @db ORDER BY ROUTINE_TYPE, ROUTINE_NAME", database, cancellationToken).ConfigureAwait(false))
         {
-            routines.Add(await ShowCreateAsync(connection, $"SHOW CREATE {type} {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: 1, statementColumn: 2, cancellationToken).ConfigureAwait(false));
+            routines.Add(await ShowCreateAsync(connection, $"SHOW CREATE {type} {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: 1, statementColumn: 2, timeZoneColumn: null, cancellationToken).ConfigureAwait(false));
         }
 
         var triggers = new List<MyDriverObject>();
         foreach (var (name, _) in await ListAsync(connection, "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = @db ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER, TRIGGER_NAME", database, cancellationToken).ConfigureAwait(false))
         {
-            triggers.Add(await ShowCreateAsync(connection, $"SHOW CREATE TRIGGER {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: 1, statementColumn: 2, cancellationToken).ConfigureAwait(false));
+            triggers.Add(await ShowCreateAsync(connection, $"SHOW CREATE TRIGGER {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: 1, statementColumn: 2, timeZoneColumn: null, cancellationToken).ConfigureAwait(false));
         }
 
         var events = new List<MyDriverObject>();
         foreach (var (name, _) in await ListAsync(connection, "SELECT EVENT_NAME, '' FROM information_schema.EVENTS WHERE EVENT_SCHEMA = @db ORDER BY EVENT_NAME", database, cancellationToken).ConfigureAwait(false))
         {
-            events.Add(await ShowCreateAsync(connection, $"SHOW CREATE EVENT {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: 1, statementColumn: 3, cancellationToken, timeZoneColumn: 2).ConfigureAwait(false));
+            events.Add(await ShowCreateAsync(connection, $"SHOW CREATE EVENT {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: 1, statementColumn: 3, timeZoneColumn: 2, cancellationToken).ConfigureAwait(false));
         }
 
         return new MyDriverManifest(1, charset, collation, tables, routines, views, triggers, events);
@@ -128,7 +128,7 @@ internal sealed partial record MyDriverManifest(
         return list;
     }
 
-    private static async Task<MyDriverObject> ShowCreateAsync(MySqlConnection connection, string sql, string name, int? sqlModeColumn, int statementColumn, CancellationToken cancellationToken, int? timeZoneColumn = null)
+    private static async Task<MyDriverObject> ShowCreateAsync(MySqlConnection connection, string sql, string name, int? sqlModeColumn, int statementColumn, int? timeZoneColumn, CancellationToken cancellationToken)
     {
         await using var command = new MySqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
