@@ -209,6 +209,9 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         check("CREATE TRIGGER IF NOT EXISTS tré -- keeps the body set\nBEFORE INSERT ON notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "tré").Should().NotThrow();
         MyDefinition.Checked("CREATE TRIGGER `shop`.stamp BEFORE INSERT ON shop . notes FOR EACH ROW SET NEW.body = 'shop.x'", MyDefinition.Kind.Trigger, "stamp", "restored", "shop")
             .Should().Be("CREATE TRIGGER stamp BEFORE INSERT ON notes FOR EACH ROW SET NEW.body = 'shop.x'", "a trigger its author named with the database backed up lands in the one restored");
+        check("CREATE TRIGGER stamp BEFORE INSERT OR UPDATE ON notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp").Should().NotThrow();
+        check("CREATE TRIGGER stamp BEFORE UPDATE OF `body`, n ON notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp").Should().NotThrow();
+        check("CREATE TABLE `m` (`a` int) ENGINE=Mroonga", MyDefinition.Kind.Table, "m").Should().NotThrow("Mroonga keeps its rows in this server");
         check("CREATE TRIGGER other.stamp BEFORE INSERT ON other.notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp")
             .Should().Throw<DatabaseRestoreException>().WithMessage("*it names the database 'other'*");
         check("CREATE TRIGGER stamp /*!.x*/ BEFORE INSERT ON notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp")

@@ -23,7 +23,11 @@ internal static class MyDefinition
     private const int ParseError = 1064;
     private const int NotPreparable = 1295;
 
-    private static readonly HashSet<string> TableEngines = new(StringComparer.OrdinalIgnoreCase) { "InnoDB", "MyISAM", "Aria", "MEMORY", "HEAP", "ARCHIVE", "CSV", "BLACKHOLE", "ROCKSDB" };
+    // Engines that keep the table's rows in this server's own storage; MERGE, FEDERATED, CONNECT, SPIDER and the like reach other tables, files or hosts.
+    private static readonly HashSet<string> TableEngines = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "InnoDB", "MyISAM", "Aria", "MEMORY", "HEAP", "ARCHIVE", "CSV", "BLACKHOLE", "ROCKSDB", "TokuDB", "Mroonga", "ColumnStore", "NDBCLUSTER", "NDB",
+    };
 
     private static readonly HashSet<string> IntervalUnits = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -200,12 +204,15 @@ internal static class MyDefinition
             return "BEFORE or AFTER does not follow its name";
         }
 
-        for (var words = 0; !header.Is("ON"); words++)
+        // The events: INSERT, UPDATE, DELETE, joined by OR, or UPDATE OF a list of columns.
+        for (var tokens = 0; !header.Is("ON"); tokens++)
         {
-            if (words > 5)
+            if (tokens > 64)
             {
                 return "no ON names its table";
             }
+
+            header.StepOverPunctuation();
         }
 
         return header.QualifiedName(target, source) is null ? header.Failure : null;
@@ -291,7 +298,7 @@ internal static class MyDefinition
 
         if (tokens.Any(t => t.Kind == MySqlCode.TokenKind.Symbol && statement[t.Start] == '@'))
         {
-            return "it reads a variable (@…), which a table definition never does";
+            return "it reads a variable (@…): a default read while the restore inserts could store the restoring server's settings";
         }
 
         if (MySqlCode.Qualifiers(statement, mode).FirstOrDefault(q => !q.Equals(target, StringComparison.Ordinal)) is { } other)
@@ -385,6 +392,22 @@ internal static class MyDefinition
             }
 
             return false;
+        }
+
+        /// <summary>Steps over what comes next unless it is a word (which <see cref="Word"/> reads): a quoted name or one other character.</summary>
+        public void StepOverPunctuation()
+        {
+            Skip();
+            if (Position >= text.Length || char.IsAsciiLetter(text[Position]) || text[Position] == '_')
+            {
+                return;
+            }
+
+            var before = Position;
+            if (Name() is null || Position == before)
+            {
+                Position = before + 1;
+            }
         }
 
         /// <summary>Whether <paramref name="symbol"/> comes next (not stepped over).</summary>
