@@ -52,6 +52,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         { "a line comment in a versioned comment a server skips", "Tables", "items", "CREATE TABLE `items` (`id` int, `name` varchar(20)) /*!999999 # */ ENGINE=MyISAM DATA DIRECTORY='/tmp' /*!999999 \n */", "a versioned comment in it ends in one place" },
         { "another database's object with a name of digits", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20), `s` bigint DEFAULT setval({victim}.123, 2000000, 1, 0)) ENGINE=InnoDB", "it refers to the database" },
         { "a default that reads the server's settings", "Tables", "items", "CREATE TABLE `items` (`id` int PRIMARY KEY, `name` varchar(20), `leak` varchar(500) DEFAULT CONCAT_WS('|', @@hostname, @@datadir)) ENGINE=InnoDB", "it reads a variable" },
+        { "key lines whose quotes pair differently once split", "Tables", "items", "CREATE TABLE `items` (\n  `id` int NOT NULL,\n  `name` varchar(20) DEFAULT NULL,\n  KEY `k1` (`id`) COMMENT '\n  `c` varchar(40) COMMENT 'x\n  KEY `k2` ' , RENAME TO `{victim}`.`items`\n  y'\n) ENGINE=InnoDB", "not one statement this server can parse" },
         { "an event whose schedule hides a DISABLE in a variable", "Events", "tick", "CREATE EVENT `tick` ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL COALESCE(@disable, 0) SECOND ON COMPLETION PRESERVE DO INSERT INTO {victim}.secrets VALUES ('ran')", "its schedule is not written as SHOW CREATE EVENT writes one" },
         { "a library function listed as a routine", "Routines", "touch", "CREATE FUNCTION touch RETURNS STRING SONAME 'ha_sphinx.so'", "no parameter list follows its name" },
         { "an event whose status hides in a versioned comment", "Events", "tick", "CREATE EVENT `tick` ON SCHEDULE AT '2030-01-01 00:00:00' ON COMPLETION PRESERVE /*M!999999 DISABLE */ DO INSERT INTO {victim}.secrets VALUES ('ran')", "a versioned comment stands in its header" },
@@ -212,6 +213,8 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         check("CREATE TRIGGER stamp BEFORE INSERT OR UPDATE ON notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp").Should().NotThrow();
         check("CREATE TRIGGER stamp BEFORE UPDATE OF `body`, n ON notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp").Should().NotThrow();
         check("CREATE TABLE `m` (`a` int) ENGINE=Mroonga", MyDefinition.Kind.Table, "m").Should().NotThrow("Mroonga keeps its rows in this server");
+        check("CREATE TABLE `t` (`id` int, `s` bigint DEFAULT nextval(/*!1shop*/.s)) ENGINE=InnoDB", MyDefinition.Kind.Table, "t")
+            .Should().Throw<DatabaseRestoreException>("fewer than five digits after /*! are code to the server: the database is '1shop'").WithMessage("*refers to the database '1shop'*");
         check("CREATE TRIGGER other.stamp BEFORE INSERT ON other.notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp")
             .Should().Throw<DatabaseRestoreException>().WithMessage("*it names the database 'other'*");
         check("CREATE TRIGGER stamp /*!.x*/ BEFORE INSERT ON notes FOR EACH ROW SET NEW.body = 'x'", MyDefinition.Kind.Trigger, "stamp")
@@ -228,6 +231,19 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         check("CREATE TABLE `t` (`a` int) ENGINE /**/ = InnoDB", MyDefinition.Kind.Table, "t").Should().Throw<DatabaseRestoreException>();
         check("CREATE TABLE `p` (\n  `c` varchar(5) NOT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4\n/*!50500 PARTITION BY LIST  COLUMNS(`c`)\n(PARTITION p0 VALUES IN ('a','b') ENGINE = InnoDB) */", MyDefinition.Kind.Table, "p")
             .Should().NotThrow("MySQL writes partitioning in a versioned comment, strings included");
+    }
+
+    [Fact]
+    public void A_table_whose_quoted_names_span_lines_keeps_its_keys_in_its_create()
+    {
+        // SHOW CREATE writes a newline inside a name as it is: a line cut out of such a name would pair its quotes
+        // differently in the ALTER TABLE its key goes to.
+        var split = MyDeferredKeys.Split("CREATE TABLE `t` (\n  `ACTION` int NOT NULL,\n  `x\n  KEY (`ACTION`) COMMENT '\n  z` int DEFAULT NULL,\n  `y\n  KEY ' , RENAME TO victim.planted #\n  w` int DEFAULT NULL,\n  KEY `k` (`ACTION`)\n) ENGINE=InnoDB");
+
+        split.Keys.Should().BeEmpty();
+        split.ForeignKeys.Should().BeEmpty();
+        MyDeferredKeys.Split("CREATE TABLE `t` (\n  `id` int NOT NULL,\n  `n` varchar(5) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  KEY `k` (`n`)\n) ENGINE=InnoDB")
+            .Keys.Should().Equal(["ADD KEY `k` (`n`)"], "an ordinary table still has its secondary keys built after its rows");
     }
 
     [Fact]

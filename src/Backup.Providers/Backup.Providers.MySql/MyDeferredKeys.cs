@@ -16,10 +16,19 @@ internal sealed record MyDeferredKeys(string Create, IReadOnlyList<string> Keys,
         "VISIBLE", "ASC", "DESC", "MATCH", "FULL", "PARTIAL", "SIMPLE",
     };
 
-    /// <summary>Splits <paramref name="create"/>; a statement of a shape it does not recognise is kept whole.</summary>
+    /// <summary>
+    /// Splits <paramref name="create"/> (checked by <see cref="MyDefinition"/>); a statement of a shape it does not
+    /// recognise is kept whole, and so is one whose strings, quoted names or comments span lines: the split works on
+    /// lines, and a line cut out of a quoted run would pair its quotes differently in the ALTER it goes to.
+    /// </summary>
     public static MyDeferredKeys Split(string create)
     {
         var whole = new MyDeferredKeys(create, [], []);
+        if (MySqlCode.Tokens(create).Any(t => t.Kind == MySqlCode.TokenKind.Ambiguous || create.AsSpan(t.Start, t.End - t.Start).Contains('\n')) || MySqlCode.HasComment(create))
+        {
+            return whole;
+        }
+
         var lines = create.Split('\n');
         var close = Array.FindLastIndex(lines, l => l.StartsWith(')'));
         if (lines.Length < 3 || !lines[0].StartsWith("CREATE TABLE ", StringComparison.Ordinal) || !lines[0].EndsWith(" (", StringComparison.Ordinal)
@@ -60,7 +69,7 @@ internal sealed record MyDeferredKeys(string Create, IReadOnlyList<string> Keys,
 
         // Every word of a clause held back must be one a key or foreign key is written with: a line that is something
         // else (an author's multi-line comment can hold any line) would run as part of an ALTER TABLE of its own.
-        if ((keys.Count == 0 && foreignKeys.Count == 0) || !keys.Concat(foreignKeys).All(IsKeyClause))
+        if ((keys.Count == 0 && foreignKeys.Count == 0) || !keys.Concat(foreignKeys).All(IsKeyClause) || !IsKeyClause(string.Join(", ", keys.Concat(foreignKeys))))
         {
             return whole;
         }

@@ -198,7 +198,11 @@ internal static class MySqlCode
         return null;
     }
 
-    /// <summary>Just past the opener of a versioned comment (<c>/*!</c> or <c>/*M!</c> and its version digits) at <paramref name="i"/>, or null.</summary>
+    /// <summary>
+    /// Just past the opener of a versioned comment at <paramref name="i"/> (<c>/*!</c> or <c>/*M!</c>, and a version of
+    /// five digits when five or more follow: fewer are code to the server, and a sixth one that a server might take into
+    /// the version stays code here, which only lengthens a name this reader then refuses), or null.
+    /// </summary>
     public static int? VersionedOpenerEnd(string sql, int i)
     {
         if (!(At(sql, i, '/') && At(sql, i + 1, '*')))
@@ -212,12 +216,13 @@ internal static class MySqlCode
             return null;
         }
 
-        while (at < sql.Length && char.IsAsciiDigit(sql[at]))
+        var digits = 0;
+        while (at + digits < sql.Length && char.IsAsciiDigit(sql[at + digits]))
         {
-            at++;
+            digits++;
         }
 
-        return at;
+        return digits >= 5 ? at + 5 : at;
     }
 
     /// <summary>Just past the quote that closes the one at <paramref name="start"/> (a doubled quote stays inside; a backslash escapes in strings, unless the mode says not, and never in quoted names); -1 when none does.</summary>
