@@ -293,7 +293,7 @@ internal static class MyDefinition
         var tokens = MySqlCode.Tokens(statement, mode).ToList();
         if (tokens.Any(t => t.Kind == MySqlCode.TokenKind.Ambiguous))
         {
-            return "a versioned comment in it ends in one place for a server that runs it and in another for one that skips it";
+            return "a versioned comment in it is read differently by different servers (where it ends, or which digits are its version)";
         }
 
         if (tokens.Any(t => t.Kind == MySqlCode.TokenKind.Symbol && statement[t.Start] == '@'))

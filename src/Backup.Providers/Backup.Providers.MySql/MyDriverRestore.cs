@@ -39,6 +39,7 @@ internal static class MyDriverRestore
                 foreach (var table in manifest.Tables)
                 {
                     await MyDefinition.ExecuteAsync(connection, table.Create, MyDefinition.Kind.Table, table.Name, source, default, eventDisabled: false, cancellationToken).ConfigureAwait(false);
+                    await EnsureEmptyAsync(connection, table.Name, cancellationToken).ConfigureAwait(false);
                 }
 
                 await LoadDataAsync(repository, dataNode, $"{dump.Path}/{MyDriverManifest.DataFileName}", manifest.Tables.Select(t => t.Name).ToHashSet(StringComparer.Ordinal), connection, cancellationToken).ConfigureAwait(false);
@@ -52,6 +53,7 @@ internal static class MyDriverRestore
                     var split = MyDeferredKeys.Split(MyDefinition.Checked(table.Create, MyDefinition.Kind.Table, table.Name, target, source));
                     var create = MyDefinition.Checked(split.Create, MyDefinition.Kind.Table, table.Name, target, source);
                     await MyDefinition.ExecuteOneAsync(connection, create, $"the definition of table '{BackupKeys.Printable(table.Name)}'", cancellationToken).ConfigureAwait(false);
+                    await EnsureEmptyAsync(connection, table.Name, cancellationToken).ConfigureAwait(false);
                     deferred[MyDriverManifest.TableFileName(table.Name)] = (table.Name, split);
                 }
 
@@ -158,6 +160,19 @@ internal static class MyDriverRestore
         {
             // A worker that failed cancelled the others: report its failure, not theirs.
             throw workers.Select(w => w.Exception?.InnerException).First(e => e is not null and not OperationCanceledException)!;
+        }
+    }
+
+    /// <summary>
+    /// Fails the restore when a table came out of its CREATE with rows: whatever form filled it (a query, a table value
+    /// constructor, a syntax this check does not know) read them from somewhere other than the dump.
+    /// </summary>
+    private static async Task EnsureEmptyAsync(MySqlConnection connection, string table, CancellationToken cancellationToken)
+    {
+        await using var command = new MySqlCommand($"SELECT EXISTS (SELECT 1 FROM {MyServer.QuoteIdentifier(table)})", connection);
+        if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) != 0)
+        {
+            throw DumpDirectory.Damaged($"The dump's manifest lists table '{BackupKeys.Printable(table)}' with a definition that filled it with rows as it was created (a backup's definition creates an empty table)");
         }
     }
 

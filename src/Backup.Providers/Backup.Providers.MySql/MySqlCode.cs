@@ -124,9 +124,9 @@ internal static class MySqlCode
             else if (VersionedOpenerEnd(sql, i) is { } opened)
             {
                 var close = sql.IndexOf("*/", opened, StringComparison.Ordinal);
-                if (skippedTo >= 0 || close < 0 || sql.IndexOf("/*", opened, close - opened, StringComparison.Ordinal) >= 0)
+                if (skippedTo >= 0 || close < 0 || sql.IndexOf("/*", opened, close - opened, StringComparison.Ordinal) >= 0 || !HasAgreedVersion(sql, i))
                 {
-                    // Nested, unclosed, or holding a comment opener: servers disagree on where it ends.
+                    // Nested, unclosed, holding a comment opener, or with a version servers read differently.
                     yield return new(TokenKind.Ambiguous, i, opened);
                 }
 
@@ -199,9 +199,9 @@ internal static class MySqlCode
     }
 
     /// <summary>
-    /// Just past the opener of a versioned comment at <paramref name="i"/> (<c>/*!</c> or <c>/*M!</c>, and a version of
-    /// five digits when five or more follow: fewer are code to the server, and a sixth one that a server might take into
-    /// the version stays code here, which only lengthens a name this reader then refuses), or null.
+    /// Just past the opener of a versioned comment at <paramref name="i"/> (<c>/*!</c> or <c>/*M!</c>, and the version
+    /// digits a server takes: five after <c>/*!</c>, six after <c>/*M!</c>; with fewer, the digits are code), or null.
+    /// Where servers read the version differently, <see cref="HasAgreedVersion"/> says so.
     /// </summary>
     public static int? VersionedOpenerEnd(string sql, int i)
     {
@@ -210,19 +210,36 @@ internal static class MySqlCode
             return null;
         }
 
-        var at = At(sql, i + 2, '!') ? i + 3 : At(sql, i + 2, 'M') && At(sql, i + 3, '!') ? i + 4 : -1;
+        var (at, length) = At(sql, i + 2, '!') ? (i + 3, 5) : At(sql, i + 2, 'M') && At(sql, i + 3, '!') ? (i + 4, 6) : (-1, 0);
         if (at < 0)
         {
             return null;
         }
 
-        var digits = 0;
-        while (at + digits < sql.Length && char.IsAsciiDigit(sql[at + digits]))
+        return Digits(sql, at) >= length ? at + length : at;
+    }
+
+    /// <summary>
+    /// Whether every server reads the version of the versioned comment at <paramref name="i"/> alike: <c>/*!</c> with
+    /// five digits and no sixth (MariaDB takes a sixth into the version, MySQL leaves it as code) or with fewer than
+    /// five, <c>/*M!</c> with six and no seventh.
+    /// </summary>
+    private static bool HasAgreedVersion(string sql, int i)
+    {
+        var mariaDbOnly = At(sql, i + 2, 'M');
+        var digits = Digits(sql, i + (mariaDbOnly ? 4 : 3));
+        return mariaDbOnly ? digits == 6 : digits <= 5;
+    }
+
+    private static int Digits(string sql, int at)
+    {
+        var count = 0;
+        while (at + count < sql.Length && char.IsAsciiDigit(sql[at + count]))
         {
-            digits++;
+            count++;
         }
 
-        return digits >= 5 ? at + 5 : at;
+        return count;
     }
 
     /// <summary>Just past the quote that closes the one at <paramref name="start"/> (a doubled quote stays inside; a backslash escapes in strings, unless the mode says not, and never in quoted names); -1 when none does.</summary>
