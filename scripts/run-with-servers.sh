@@ -84,12 +84,13 @@ secret() { head -c 24 /dev/urandom | base64 | tr -d '/+=' | head -c 24; }
 # MariaDB: a data directory of its own, no configuration files read, TCP on 127.0.0.1 only.
 user=$(id -un)
 mariadb_port=$(free_port)
-mkdir -p "$work/mariadb"
+# Its own tmpdir: a starting MariaDB removes every "#sql…" file in its tmpdir, other servers' temporary tables included.
+mkdir -p "$work/mariadb/tmp"
 mariadb-install-db --no-defaults --user="$user" --datadir="$work/mariadb/data" --auth-root-authentication-method=normal \
-  --skip-test-db --skip-name-resolve >"$work/mariadb/install.log" 2>&1 \
+  --skip-test-db --skip-name-resolve --tmpdir="$work/mariadb/tmp" >"$work/mariadb/install.log" 2>&1 \
   || { echo "run-with-servers: mariadb-install-db failed:" >&2; tail -n 30 "$work/mariadb/install.log" >&2; exit 1; }
 "$mariadbd" --no-defaults --user="$user" --datadir="$work/mariadb/data" --port="$mariadb_port" --socket="$work/mariadb/sock" \
-  --bind-address=127.0.0.1 --pid-file="$work/mariadb/pid" --log-error="$work/mariadb/error.log" \
+  --bind-address=127.0.0.1 --pid-file="$work/mariadb/pid" --log-error="$work/mariadb/error.log" --tmpdir="$work/mariadb/tmp" \
   --innodb-buffer-pool-size=64M --skip-log-bin --skip-name-resolve >/dev/null 2>&1 &
 pids+=($!)
 wait_for_port "$mariadb_port" "${pids[-1]}" MariaDB "$work/mariadb/error.log"

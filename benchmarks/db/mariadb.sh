@@ -67,10 +67,11 @@ cleanup() {
 trap cleanup EXIT
 
 log "mariadb-install-db + start $("$MARIADBD" --version | awk '{print $3}') on 127.0.0.1:$PORT in $WORK"
-mariadb-install-db --user="$ME" --datadir="$DATA" --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve >/dev/null
+mkdir -p "$WORK/tmp"   # its own tmpdir: a starting MariaDB removes every "#sql…" file in its tmpdir, other servers' included
+mariadb-install-db --user="$ME" --datadir="$DATA" --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve --tmpdir="$WORK/tmp" >/dev/null
 "$MARIADBD" --no-defaults --user="$ME" --datadir="$DATA" --port="$PORT" --socket="$WORK/sock" --bind-address=127.0.0.1 \
     --pid-file="$WORK/pid" --log-error="$WORK/error.log" --innodb-buffer-pool-size="$BUFFER_POOL" --innodb-log-file-size=512M \
-    --skip-log-bin --skip-name-resolve --innodb-flush-log-at-trx-commit=2 --max-allowed-packet=256M &
+    --skip-log-bin --skip-name-resolve --innodb-flush-log-at-trx-commit=2 --max-allowed-packet=256M --tmpdir="$WORK/tmp" &
 SERVER_PID=$!
 for _ in $(seq 1 120); do
     mariadb -uroot -h127.0.0.1 -P"$PORT" -e 'SELECT 1' >/dev/null 2>&1 && break

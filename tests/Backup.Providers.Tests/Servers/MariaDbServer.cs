@@ -31,13 +31,14 @@ public sealed class MariaDbServer : IAsyncDisposable
         var daemon = FindServer() ?? throw new InvalidOperationException("MariaDB server binaries are not installed; run scripts/install-test-servers.sh");
         var root = Path.Combine(Path.GetTempPath(), $"mariadbtest-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
-        // Its own temporary directory: internal temporary tables then live with the server, not among everything
-        // else's files in /tmp (a CI run once lost one mid-query: "Error on delete of '/tmp/#sql-temptable-…'").
+        // Its own temporary directory, for the bootstrap too: a MariaDB server starting removes every "#sql…" file in
+        // its temporary directory, so servers sharing /tmp deleted each other's internal temporary tables mid-query
+        // ("Error on delete of '/tmp/#sql-temptable-…'", "Could not remove temporary table" in a parallel bootstrap).
         Directory.CreateDirectory(Path.Combine(root, "tmp"));
         var server = new MariaDbServer(root, ServerProcess.FreePort());
         try
         {
-            await ServerProcess.RunAsync("mariadb-install-db", [$"--user={Environment.UserName}", $"--datadir={Path.Combine(root, "data")}", "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"], timeout: TimeSpan.FromMinutes(2));
+            await ServerProcess.RunAsync("mariadb-install-db", [$"--user={Environment.UserName}", $"--datadir={Path.Combine(root, "data")}", "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve", $"--tmpdir={Path.Combine(root, "tmp")}"], timeout: TimeSpan.FromMinutes(2));
             var info = new ProcessStartInfo(daemon) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var argument in new[]
             {
