@@ -117,6 +117,51 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         }
     }
 
+    [SkippableTheory]
+    [InlineData(MySqlBackupMethod.Parallel)]
+    [InlineData(MySqlBackupMethod.DriverOnly)]
+    public async Task A_view_does_not_run_a_function_of_the_snapshot_while_the_restore_creates_it(MySqlBackupMethod method)
+    {
+        // CREATE VIEW folds a deterministic function called with constants (here a LIKE pattern): its body ran, as the
+        // restoring user, wherever it wrote.
+        var (server, victim, repo, snapshot, entry) = await BackUpAsync(method);
+        await using var _ = repo;
+        var manifest = JsonNode.Parse(await ReadAsync(repo, snapshot, $"{entry}/manifest.json"))!;
+        manifest["Routines"]!.AsArray().Add(new JsonObject
+        {
+            ["Name"] = "pat",
+            ["SqlMode"] = "NO_AUTO_VALUE_ON_ZERO",
+            ["Create"] = $"CREATE DEFINER=`root`@`localhost` FUNCTION `pat`() RETURNS varchar(60) DETERMINISTIC BEGIN INSERT INTO `{victim}`.`secrets` VALUES ('planted'); RETURN 'item%'; END",
+        });
+        manifest["Views"]!.AsArray().Single()!["Create"] = "CREATE ALGORITHM=UNDEFINED SQL SECURITY DEFINER VIEW `items_view` AS select `id`, `name` from `items` where `name` like `pat`()";
+        var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, entry, (writer, nodes) => SnapshotSurgery.ReplaceFileAsync(writer, nodes, "manifest.json", manifest.ToJsonString()));
+        var target = fixture.NewDatabaseName("folded_target");
+
+        await new MySqlRestorer(repo.Repository).RestoreAsync(crafted, new MySqlRestoreOptions
+        {
+            ConnectionString = server.ConnectionString(),
+            Password = MariaDbServer.Password,
+            TargetDatabase = target,
+            Jobs = 2,
+        });
+
+        (await server.ScalarAsync(victim, "SELECT COUNT(*) FROM secrets")).Should().Be(1L, "the function's body did not run while the view was created");
+        (await server.ScalarAsync(null, $"SELECT IS_DETERMINISTIC FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '{target}' AND ROUTINE_NAME = 'pat'")).Should().Be("YES", "the function is restored as the snapshot has it");
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '{target}' AND ROUTINE_NAME = 'touch'")).Should().Be(1L);
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = '{target}' AND TABLE_NAME = 'items_view'")).Should().Be(1L);
+    }
+
+    [Fact]
+    public void A_routines_deterministic_characteristic_is_turned_off_wherever_the_server_reads_it()
+    {
+        MyDriverRestore.NotDeterministic("CREATE FUNCTION `f`() RETURNS int DETERMINISTIC NO SQL RETURN 1 -- DETERMINISTIC", default)
+            .Should().Be("CREATE FUNCTION `f`() RETURNS int NOT DETERMINISTIC NO SQL RETURN 1 -- DETERMINISTIC");
+        MyDriverRestore.NotDeterministic("CREATE FUNCTION `f`() RETURNS int NOT DETERMINISTIC /*!50000 DETERMINISTIC */ RETURN 1", default)
+            .Should().Be("CREATE FUNCTION `f`() RETURNS int NOT DETERMINISTIC /*!50000 NOT DETERMINISTIC */ RETURN 1", "a versioned comment may be code");
+        MyDriverRestore.NotDeterministic("CREATE PROCEDURE `p`() SELECT 'DETERMINISTIC', `DETERMINISTIC`", default)
+            .Should().Be("CREATE PROCEDURE `p`() SELECT 'DETERMINISTIC', `DETERMINISTIC`");
+    }
+
     [SkippableFact]
     public async Task A_line_of_a_multi_line_comment_that_looks_like_a_key_stays_in_the_comment()
     {

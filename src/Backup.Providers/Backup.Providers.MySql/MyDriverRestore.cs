@@ -70,20 +70,28 @@ internal static class MyDriverRestore
                 }
             }
 
+            // CREATE VIEW folds a deterministic function called with constants (a LIKE pattern, an IN list), running its
+            // body as the restoring user: the routines are created not deterministic until the views exist.
+            var changed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var routine in manifest.Routines)
             {
-                await CreateAsync(connection, routine, MyDefinition.Kind.Routine, source, disabled: false, cancellationToken).ConfigureAwait(false);
+                if (await CreateAsync(connection, routine, MyDefinition.Kind.Routine, source, disabled: false, NotDeterministic, cancellationToken).ConfigureAwait(false))
+                {
+                    changed.Add(routine.Name);
+                }
             }
 
+            await EnsureNoDeterministicFunctionAsync(connection, cancellationToken).ConfigureAwait(false);
             await CreateViewsAsync(connection, manifest.Views, source, cancellationToken).ConfigureAwait(false);
+            await RecreateAsync(connection, [.. manifest.Routines.Where(r => changed.Contains(r.Name))], source, cancellationToken).ConfigureAwait(false);
             foreach (var trigger in manifest.Triggers)
             {
-                await CreateAsync(connection, trigger, MyDefinition.Kind.Trigger, source, disabled: false, cancellationToken).ConfigureAwait(false);
+                await CreateAsync(connection, trigger, MyDefinition.Kind.Trigger, source, disabled: false, transform: null, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var item in manifest.Events)
             {
-                await CreateAsync(connection, item, MyDefinition.Kind.Event, source, eventsDisabled, cancellationToken).ConfigureAwait(false);
+                await CreateAsync(connection, item, MyDefinition.Kind.Event, source, eventsDisabled, transform: null, cancellationToken).ConfigureAwait(false);
                 if (eventsDisabled)
                 {
                     // Already created disabled (its checked schedule's ENABLE became DISABLE); this says so to the server once more.
@@ -260,7 +268,7 @@ internal static class MyDriverRestore
             {
                 try
                 {
-                    await CreateAsync(connection, view, MyDefinition.Kind.View, source, disabled: false, cancellationToken).ConfigureAwait(false);
+                    await CreateAsync(connection, view, MyDefinition.Kind.View, source, disabled: false, transform: null, cancellationToken).ConfigureAwait(false);
                 }
                 catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.NoSuchTable or MySqlErrorCode.BadFieldError or MySqlErrorCode.ViewInvalid)
                 {
@@ -278,8 +286,78 @@ internal static class MyDriverRestore
         }
     }
 
-    /// <summary>Creates a routine, view, trigger or event under the sql_mode it was created under (an event <paramref name="disabled"/> when asked), read in that mode by the checks.</summary>
-    internal static async Task CreateAsync(MySqlConnection connection, MyDriverObject item, MyDefinition.Kind kind, string source, bool disabled, CancellationToken cancellationToken)
+    /// <summary>
+    /// <paramref name="create"/> (a routine's, read in <paramref name="mode"/>) with every DETERMINISTIC not already
+    /// after NOT made NOT DETERMINISTIC: the word is reserved, so bare it is the characteristic, of the routine or of a
+    /// package's member. Text this reader cannot read alike on every server is refused if it holds the word at all.
+    /// </summary>
+    internal static string NotDeterministic(string create, MySqlCode.Mode mode)
+    {
+        var tokens = MySqlCode.Tokens(create, mode).ToList();
+        if (tokens.Any(t => t.Kind == MySqlCode.TokenKind.Ambiguous) && create.Contains("DETERMINISTIC", StringComparison.OrdinalIgnoreCase))
+        {
+            throw DumpDirectory.Damaged("The dump's manifest holds a routine whose versioned comments servers read differently around DETERMINISTIC");
+        }
+
+        var result = new System.Text.StringBuilder(create);
+        for (var i = tokens.Count - 1; i >= 0; i--)
+        {
+            var token = tokens[i];
+            if (token.Kind == MySqlCode.TokenKind.Word && create.AsSpan(token.Start, token.End - token.Start).Equals("DETERMINISTIC", StringComparison.OrdinalIgnoreCase)
+                && !(i > 0 && tokens[i - 1].Kind == MySqlCode.TokenKind.Word && create.AsSpan(tokens[i - 1].Start, tokens[i - 1].End - tokens[i - 1].Start).Equals("NOT", StringComparison.OrdinalIgnoreCase)))
+            {
+                result.Insert(token.Start, "NOT ");
+            }
+        }
+
+        return result.ToString();
+    }
+
+    /// <summary>Fails the restore when a function came out deterministic after <see cref="NotDeterministic"/>: the views would run it.</summary>
+    private static async Task EnsureNoDeterministicFunctionAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new MySqlCommand("SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'FUNCTION' AND IS_DETERMINISTIC = 'YES' LIMIT 1", connection);
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string name)
+        {
+            throw DumpDirectory.Damaged($"The dump's manifest holds function '{BackupKeys.Printable(name)}', which stayed deterministic where the restore reads it as not");
+        }
+    }
+
+    /// <summary>
+    /// Drops the routines named in <paramref name="routines"/> (every routine of each name, in the snapshot's order) and
+    /// creates them again as the snapshot has them, now that the views exist; dropping a package drops its body too.
+    /// </summary>
+    private static async Task RecreateAsync(MySqlConnection connection, List<MyDriverObject> routines, string source, CancellationToken cancellationToken)
+    {
+        var kinds = new List<(string Name, string Kind)>();
+        await using (var list = new MySqlCommand("SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()", connection))
+        await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                kinds.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        var names = routines.Select(r => r.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var drops = kinds.Where(k => names.Contains(k.Name)).ToList();
+        foreach (var (name, kind) in drops.Where(d => d.Kind != "PACKAGE BODY" || !drops.Contains((d.Name, "PACKAGE"))))
+        {
+            await ExecuteAsync(connection, $"DROP {kind} {MyServer.QuoteIdentifier(name)}", cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var routine in routines)
+        {
+            await CreateAsync(connection, routine, MyDefinition.Kind.Routine, source, disabled: false, transform: null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Creates a routine, view, trigger or event under the sql_mode it was created under (an event <paramref name="disabled"/>
+    /// when asked, the text through <paramref name="transform"/> when given), read in that mode by the checks; true when
+    /// the transform changed the text.
+    /// </summary>
+    internal static async Task<bool> CreateAsync(MySqlConnection connection, MyDriverObject item, MyDefinition.Kind kind, string source, bool disabled, Func<string, MySqlCode.Mode, string>? transform, CancellationToken cancellationToken)
     {
         MySqlCode.Mode mode;
         await using (var command = new MySqlCommand("SET SESSION sql_mode = @mode, SESSION time_zone = @zone; SELECT @@SESSION.sql_mode", connection))
@@ -291,7 +369,10 @@ internal static class MyDriverRestore
             mode = MySqlCode.Mode.Of(Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
         }
 
-        await MyDefinition.ExecuteAsync(connection, MyDriverManifest.WithoutDefiner(item.Create), kind, item.Name, source, mode, disabled && kind == MyDefinition.Kind.Event, cancellationToken).ConfigureAwait(false);
+        var statement = MyDriverManifest.WithoutDefiner(item.Create);
+        var transformed = transform?.Invoke(statement, mode) ?? statement;
+        await MyDefinition.ExecuteAsync(connection, transformed, kind, item.Name, source, mode, disabled && kind == MyDefinition.Kind.Event, cancellationToken).ConfigureAwait(false);
+        return transformed != statement;
     }
 
     internal static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken cancellationToken)
