@@ -117,7 +117,7 @@ public sealed class MySqlDriverFidelityTests(MariaDbFixture fixture, ITestOutput
 
             var failure = (await restore.Should().ThrowAsync<DatabaseRestoreException>()).Which;
             output.WriteLine(failure.Message);
-            failure.Message.Should().Contain("larger than the server's max_allowed_packet").And.Contain("SET GLOBAL max_allowed_packet");
+            failure.Message.Should().Contain("more than the server's max_allowed_packet").And.Contain("SET GLOBAL max_allowed_packet");
         }
         finally
         {

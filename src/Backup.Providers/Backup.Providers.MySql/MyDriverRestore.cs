@@ -199,6 +199,12 @@ internal static class MyDriverRestore
             using var reader = new StreamReader(pipe.Reader.AsStream(), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
             var pending = 0;
             var number = 0L;
+            long packetLimit;
+            await using (var limit = new MySqlCommand("SELECT @@max_allowed_packet", connection))
+            {
+                packetLimit = Convert.ToInt64(await limit.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             await ExecuteAsync(connection, "START TRANSACTION", cancellationToken).ConfigureAwait(false);
             while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
             {
@@ -211,6 +217,14 @@ internal static class MyDriverRestore
                 if (MyRowStatement.Problem(line, tables) is { } problem)
                 {
                     throw DumpDirectory.Damaged($"Line {number:N0} of '{path}' is not a row INSERT as a backup writes it: {problem}");
+                }
+
+                // Said before sending: the server would close the connection mid-write, and the driver report a broken pipe.
+                if (line.Length >= packetLimit / 4 && Encoding.UTF8.GetByteCount(line) >= packetLimit)
+                {
+                    throw new DatabaseRestoreException(
+                        $"Line {number:N0} of '{path}' is a statement of {Encoding.UTF8.GetByteCount(line):N0} bytes (a row of the dump is that large), more than the server's max_allowed_packet of {packetLimit:N0}: " +
+                        "raise it (SET GLOBAL max_allowed_packet = 1073741824, or in the server's configuration) and restore again.");
                 }
 
                 await ExecuteAsync(connection, line, cancellationToken).ConfigureAwait(false);
