@@ -190,6 +190,7 @@ internal static class MyDefinition
             Kind.Trigger => TriggerProblem(header, target, source),
             Kind.Event => EventProblem(header, eventDisabled),
             Kind.Table => TableProblem(statement, target, mode),
+            Kind.View => ViewProblem(header, statement, target, source, mode),
             _ => null,
         };
         problem = header.Failure ?? problem;
@@ -334,6 +335,41 @@ internal static class MyDefinition
 
                     break;
             }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A view's call of a function in another database (<c>other.f(…)</c>, <c>other.pkg.f(…)</c>): CREATE VIEW folds a
+    /// deterministic function called with constants, so the restore would run that database's function, with
+    /// arguments the snapshot chose. The snapshot's own routines are created not deterministic until the views exist;
+    /// a call written with the database backed up is made a call of the one restored (the function restored with it).
+    /// </summary>
+    private static string? ViewProblem(Header header, string statement, string target, string source, MySqlCode.Mode mode)
+    {
+        var tokens = MySqlCode.Tokens(statement, mode).ToList();
+        if (tokens.Any(t => t.Kind == MySqlCode.TokenKind.Ambiguous))
+        {
+            return "a versioned comment in it is read differently by different servers (where it ends, or which digits are its version)";
+        }
+
+        bool Is(int i, char symbol) => i < tokens.Count && tokens[i].Kind == MySqlCode.TokenKind.Symbol && statement[tokens[i].Start] == symbol;
+        bool IsName(int i) => i < tokens.Count && tokens[i].Kind is MySqlCode.TokenKind.Word or MySqlCode.TokenKind.QuotedName;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var call = IsName(i) && Is(i + 1, '.') && IsName(i + 2) && (Is(i + 3, '(') || (Is(i + 3, '.') && IsName(i + 4) && Is(i + 5, '(')));
+            if (!call || MySqlCode.NameOf(statement, tokens[i]) is not { } database || database.Equals(target, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (!database.Equals(source, StringComparison.Ordinal))
+            {
+                return $"it calls a function of the database '{BackupKeys.Printable(database)}', which creating the view could run";
+            }
+
+            header.Edit(tokens[i].Start, tokens[i].End, MyServer.QuoteIdentifier(target));
         }
 
         return null;
@@ -484,6 +520,9 @@ internal static class MyDefinition
             _edits.Add((start, nameStart, string.Empty));
             return second;
         }
+
+        /// <summary>Marks the text from <paramref name="start"/> to <paramref name="end"/> to become <paramref name="with"/>.</summary>
+        public void Edit(int start, int end, string with) => _edits.Add((start, end, with));
 
         /// <summary>Marks the word <see cref="Word"/> read last to become <paramref name="with"/>.</summary>
         public void ReplaceLastWord(string with) => _edits.Add((_wordStart, Position, with));

@@ -35,7 +35,7 @@ internal static class MyDriverData
             throw new InvalidOperationException($"no columns of '{database}.{table}' are visible (the user may lack the SELECT privilege on it)");
         }
 
-        var prefix = Encoding.UTF8.GetBytes($"INSERT INTO {MyServer.QuoteIdentifier(table)} ({string.Join(", ", columns.Select(c => MyServer.QuoteIdentifier(c.Name)))}) VALUES ");
+        var prefix = Encoding.UTF8.GetBytes(InsertPrefix(table, columns.Select(c => c.Name)));
         var format = MyRowFormat.For(database, table, columns);
         await using var command = new MySqlCommand(format.Select, connection) { CommandTimeout = 0 };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -84,6 +84,10 @@ internal static class MyDriverData
 
         return checksum;
     }
+
+    /// <summary>How every INSERT of a table's rows starts: <c>INSERT INTO `t` (`c`, …) VALUES </c> (the restore requires exactly this).</summary>
+    public static string InsertPrefix(string table, IEnumerable<string> columns) =>
+        $"INSERT INTO {MyServer.QuoteIdentifier(table)} ({string.Join(", ", columns.Select(MyServer.QuoteIdentifier))}) VALUES ";
 
     /// <summary>Measures <see cref="MyRowChecksum"/> (<see cref="MyRowChecksum.Kind"/>) of every base table of <paramref name="database"/> with the query and formatting the backup read them with (verification of a parallel backup).</summary>
     public static async Task<List<TableChecksum>> MeasureAsync(MySqlConnection connection, string database, CancellationToken cancellationToken)

@@ -74,7 +74,13 @@ internal sealed partial record MyDriverManifest(
                     tables.Add(table);
                     break;
                 case "VIEW":
-                    views.Add(await ShowCreateAsync(connection, $"SHOW CREATE VIEW {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, timeZoneColumn: null, cancellationToken).ConfigureAwait(false));
+                    var view = await ShowCreateAsync(connection, $"SHOW CREATE VIEW {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, timeZoneColumn: null, cancellationToken).ConfigureAwait(false);
+                    if (MyDefinition.Problem(WithoutDefiner(view.Create), MyDefinition.Kind.View, name, database) is { } viewProblem)
+                    {
+                        throw new BackupSourceException($"Driver-only backups do not cover '{database}.{name}' ({viewProblem}); use the dump tool (MySqlBackupMethod.Dump).");
+                    }
+
+                    views.Add(view);
                     break;
                 default:
                     throw new BackupSourceException($"Driver-only backups do not cover {type.ToLowerInvariant()} objects ('{database}.{name}'); use the dump tool (MySqlBackupMethod.Dump).");

@@ -42,7 +42,8 @@ internal static class MyDriverRestore
                     await EnsureEmptyAsync(connection, table.Name, cancellationToken).ConfigureAwait(false);
                 }
 
-                await LoadDataAsync(repository, dataNode, $"{dump.Path}/{MyDriverManifest.DataFileName}", manifest.Tables.Select(t => t.Name).ToHashSet(StringComparer.Ordinal), connection, cancellationToken).ConfigureAwait(false);
+                var prefixes = await InsertPrefixesAsync(connection, target, manifest.Tables.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
+                await LoadDataAsync(repository, dataNode, $"{dump.Path}/{MyDriverManifest.DataFileName}", prefixes, connection, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -57,7 +58,8 @@ internal static class MyDriverRestore
                     deferred[MyDriverManifest.TableFileName(table.Name)] = (table.Name, split);
                 }
 
-                await LoadTablesAsync(repository, server, dump, target, jobs, deferred, cancellationToken).ConfigureAwait(false);
+                var prefixes = await InsertPrefixesAsync(connection, target, manifest.Tables.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
+                await LoadTablesAsync(repository, server, dump, target, jobs, deferred, prefixes, cancellationToken).ConfigureAwait(false);
                 foreach (var (table, keys) in deferred.Values.Where(d => d.Keys.Keys.Count > 0))
                 {
                     // Only a table LoadTablesAsync did not build keys for is left here (every table has a file, so none, as it stands).
@@ -110,7 +112,7 @@ internal static class MyDriverRestore
     }
 
     /// <summary>Loads every table file of a parallel dump, the largest first, each on the next free one of <paramref name="jobs"/> connections; the first failure stops the others.</summary>
-    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, MyDriverDump dump, string target, int jobs, Dictionary<string, (string Table, MyDeferredKeys Keys)> deferred, CancellationToken cancellationToken)
+    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, MyDriverDump dump, string target, int jobs, Dictionary<string, (string Table, MyDeferredKeys Keys)> deferred, Dictionary<string, string> prefixes, CancellationToken cancellationToken)
     {
         var queue = new Queue<(TreeNode File, string Table)>(dump.TableFiles.OrderByDescending(t => t.File.Size));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -133,7 +135,7 @@ internal static class MyDriverRestore
                     }
 
                     var path = $"{dump.Path}/{MyDriverManifest.TablesDirectoryName}/{next.File.Name}";
-                    await LoadDataAsync(repository, next.File, path, new HashSet<string>(StringComparer.Ordinal) { next.Table }, connection, stop.Token).ConfigureAwait(false);
+                    await LoadDataAsync(repository, next.File, path, new Dictionary<string, string>(StringComparer.Ordinal) { [next.Table] = prefixes[next.Table] }, connection, stop.Token).ConfigureAwait(false);
                     (string Table, MyDeferredKeys Keys) table;
                     lock (deferred)
                     {
@@ -171,6 +173,19 @@ internal static class MyDriverRestore
         }
     }
 
+    /// <summary>The start of a backup's INSERT for each of <paramref name="tables"/> as created in <paramref name="database"/>: every stored column, in order.</summary>
+    private static async Task<Dictionary<string, string>> InsertPrefixesAsync(MySqlConnection connection, string database, IEnumerable<string> tables, CancellationToken cancellationToken)
+    {
+        var prefixes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var table in tables)
+        {
+            var columns = await MyDriverData.ColumnsAsync(connection, database, table, cancellationToken).ConfigureAwait(false);
+            prefixes[table] = MyDriverData.InsertPrefix(table, columns.Select(c => c.Name));
+        }
+
+        return prefixes;
+    }
+
     /// <summary>
     /// Fails the restore when a table came out of its CREATE with rows: whatever form filled it (a query, a table value
     /// constructor, a syntax this check does not know) read them from somewhere other than the dump.
@@ -188,8 +203,8 @@ internal static class MyDriverRestore
     private static Task AddKeysAsync(MySqlConnection connection, string table, IReadOnlyList<string> clauses, CancellationToken cancellationToken) =>
         MyDefinition.ExecuteOneAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table)} {string.Join(", ", clauses)}", $"a key of table '{BackupKeys.Printable(table)}'", cancellationToken);
 
-    /// <summary>Runs the statements of <paramref name="dataNode"/> (at <paramref name="path"/>), each checked to be a row INSERT into one of <paramref name="tables"/> (<see cref="MyRowStatement"/>), committed in batches.</summary>
-    internal static async Task LoadDataAsync(BackupRepository repository, TreeNode dataNode, string path, IReadOnlySet<string> tables, MySqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>Runs the statements of <paramref name="dataNode"/> (at <paramref name="path"/>), each checked to be a row INSERT into one of <paramref name="tables"/> (their INSERT starts, <see cref="MyRowStatement"/>), committed in batches.</summary>
+    internal static async Task LoadDataAsync(BackupRepository repository, TreeNode dataNode, string path, IReadOnlyDictionary<string, string> tables, MySqlConnection connection, CancellationToken cancellationToken)
     {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, useSynchronizationContext: false));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -18,13 +18,17 @@ namespace Backup.Providers.MySql;
 internal static class MyRowStatement
 {
     private const string Insert = "INSERT INTO ";
-    private const string Values = ") VALUES ";
 
     private static readonly SearchValues<char> StringEnd = SearchValues.Create("'\\");
     private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789ABCDEFabcdef");
 
-    /// <summary>What is wrong with <paramref name="line"/>, or null when it is a row INSERT into one of <paramref name="tables"/>.</summary>
-    public static string? Problem(string line, IReadOnlySet<string> tables)
+    /// <summary>
+    /// What is wrong with <paramref name="line"/>, or null when it is a row INSERT into one of the tables of
+    /// <paramref name="prefixes"/>, which maps each to the start a backup writes for it: <c>INSERT INTO `t` (`c`, …) VALUES </c>
+    /// with every stored column of the table as created. A list that leaves a column out would have its DEFAULT
+    /// evaluated during the load, and a default can read who restores and where (<c>CURRENT_USER()</c>, <c>UUID()</c>).
+    /// </summary>
+    public static string? Problem(string line, IReadOnlyDictionary<string, string> prefixes)
     {
         var text = line.AsSpan();
         if (!text.StartsWith(Insert, StringComparison.Ordinal))
@@ -38,34 +42,17 @@ internal static class MyRowStatement
             return "it names no table";
         }
 
-        if (!tables.Contains(table))
+        if (!prefixes.TryGetValue(table, out var prefix))
         {
             return $"it inserts into '{BackupKeys.Printable(table)}', which is not a table this file holds";
         }
 
-        if (!Expect(text, ref at, " ("))
+        if (!text.StartsWith(prefix, StringComparison.Ordinal))
         {
-            return "no column list follows the table";
+            return "its column list is not every stored column of the table, in order, as a backup writes it";
         }
 
-        while (true)
-        {
-            if (Identifier(text, ref at) is null)
-            {
-                return $"the column list is broken at character {at + 1}";
-            }
-
-            if (Expect(text, ref at, Values))
-            {
-                break;
-            }
-
-            if (!Expect(text, ref at, ", "))
-            {
-                return $"the column list is broken at character {at + 1}";
-            }
-        }
-
+        at = prefix.Length;
         while (true)
         {
             if (!Expect(text, ref at, "("))
