@@ -84,6 +84,35 @@ public sealed class MySqlDriverFidelityTests(MariaDbFixture fixture, ITestOutput
             .Should().Be("+05:00 2030-01-01 03:00:00").And.Be(await server.ScalarAsync(null, string.Format(System.Globalization.CultureInfo.InvariantCulture, Schedule, database)));
     }
 
+    [SkippableTheory]
+    [InlineData(MySqlBackupMethod.Parallel)]
+    [InlineData(MySqlBackupMethod.DriverOnly)]
+    public async Task Deterministic_functions_and_packages_used_by_views_restore_as_they_were(MySqlBackupMethod method)
+    {
+        // The restore creates routines not deterministic until the views exist, then again as they were: packages
+        // (ORACLE mode, dropped in that mode) and functions alike.
+        var server = fixture.Require();
+        await using var repo = await TestRepository.CreateAsync();
+        var database = await CreateAsync(server, "folding", """
+            CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(20));
+            INSERT INTO t VALUES (1, 'item 1'), (2, 'other');
+            CREATE FUNCTION pat() RETURNS VARCHAR(20) DETERMINISTIC RETURN 'item%';
+            CREATE VIEW items AS SELECT id FROM t WHERE name LIKE pat();
+            SET sql_mode = 'ORACLE';
+            CREATE PACKAGE pk AS FUNCTION plus(x INT) RETURN INT DETERMINISTIC; END;
+            CREATE PACKAGE BODY pk AS FUNCTION plus(x INT) RETURN INT DETERMINISTIC AS BEGIN RETURN x + 1; END; END;
+            CREATE VIEW plussed AS SELECT pk.plus(id) AS p FROM t;
+            """);
+        var snapshot = await BackUpAsync(server, repo, database, method);
+
+        var target = await RestoreAsync(server, repo, snapshot, fixture.NewDatabaseName("folding_restored"));
+
+        (await server.ScalarAsync(target, "SELECT GROUP_CONCAT(id) FROM items")).Should().Be("1");
+        (await server.ScalarAsync(target, "SELECT GROUP_CONCAT(p ORDER BY p) FROM plussed")).Should().Be("2,3");
+        (await server.ScalarAsync(null, $"SELECT IS_DETERMINISTIC FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '{target}' AND ROUTINE_NAME = 'pat'")).Should().Be("YES");
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '{target}' AND ROUTINE_NAME = 'pk'")).Should().Be(2L, "the package and its body");
+    }
+
     [SkippableFact]
     public async Task A_column_comment_that_mentions_auto_increment_does_not_mislead_the_parallel_restore()
     {

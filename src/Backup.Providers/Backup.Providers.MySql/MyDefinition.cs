@@ -358,8 +358,17 @@ internal static class MyDefinition
         bool IsName(int i) => i < tokens.Count && tokens[i].Kind is MySqlCode.TokenKind.Word or MySqlCode.TokenKind.QuotedName;
         for (var i = 0; i < tokens.Count; i++)
         {
-            var call = IsName(i) && Is(i + 1, '.') && IsName(i + 2) && (Is(i + 3, '(') || (Is(i + 3, '.') && IsName(i + 4) && Is(i + 5, '(')));
-            if (!call || MySqlCode.NameOf(statement, tokens[i]) is not { } database || database.Equals(target, StringComparison.Ordinal))
+            // db.f( or db.package.f(: the first name is the database (a server writes a package member with all three).
+            var parts = !IsName(i) || !Is(i + 1, '.') || !IsName(i + 2) ? 0 : Is(i + 3, '(') ? 2 : Is(i + 3, '.') && IsName(i + 4) && Is(i + 5, '(') ? 3 : 0;
+            if (parts == 0)
+            {
+                continue;
+            }
+
+            var database = MySqlCode.NameOf(statement, tokens[i]);
+            var at = i;
+            i += (2 * parts) - 1;
+            if (database.Equals(target, StringComparison.Ordinal))
             {
                 continue;
             }
@@ -369,11 +378,19 @@ internal static class MyDefinition
                 return $"it calls a function of the database '{BackupKeys.Printable(database)}', which creating the view could run";
             }
 
-            header.Edit(tokens[i].Start, tokens[i].End, MyServer.QuoteIdentifier(target));
+            header.Edit(tokens[at].Start, tokens[at].End, MyServer.QuoteIdentifier(target));
         }
 
         return null;
     }
+
+    /// <summary>
+    /// The first database of <paramref name="databases"/> other than <paramref name="target"/> and
+    /// <paramref name="source"/> that <paramref name="statement"/> names before a dot (a view reading another
+    /// database's table or view), or null.
+    /// </summary>
+    public static string? OtherDatabaseRead(string statement, MySqlCode.Mode mode, string target, string source, IReadOnlySet<string> databases) =>
+        MySqlCode.Qualifiers(statement, mode).FirstOrDefault(q => databases.Contains(q) && !q.Equals(target, StringComparison.Ordinal) && !q.Equals(source, StringComparison.Ordinal));
 
     /// <summary>Reads a statement's header token by token as the server would, keeping the edits the check makes.</summary>
     private sealed class Header(string text, MySqlCode.Mode mode)

@@ -58,6 +58,7 @@ internal sealed partial record MyDriverManifest(
 
         var tables = new List<MyDriverObject>();
         var views = new List<MyDriverObject>();
+        HashSet<string>? databases = null;
         foreach (var (name, type) in await ListAsync(connection, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = @db ORDER BY TABLE_NAME", database, cancellationToken).ConfigureAwait(false))
         {
             switch (type)
@@ -75,7 +76,10 @@ internal sealed partial record MyDriverManifest(
                     break;
                 case "VIEW":
                     var view = await ShowCreateAsync(connection, $"SHOW CREATE VIEW {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, timeZoneColumn: null, cancellationToken).ConfigureAwait(false);
-                    if (MyDefinition.Problem(WithoutDefiner(view.Create), MyDefinition.Kind.View, name, database) is { } viewProblem)
+                    databases ??= await MyDriverRestore.DatabasesAsync(connection, cancellationToken).ConfigureAwait(false);
+                    var viewProblem = MyDefinition.Problem(WithoutDefiner(view.Create), MyDefinition.Kind.View, name, database)
+                        ?? (MyDefinition.OtherDatabaseRead(view.Create, default, database, database, databases) is { } other ? $"it reads the database '{other}', which creating it at a restore could run code of" : null);
+                    if (viewProblem is not null)
                     {
                         throw new BackupSourceException($"Driver-only backups do not cover '{database}.{name}' ({viewProblem}); use the dump tool (MySqlBackupMethod.Dump).");
                     }

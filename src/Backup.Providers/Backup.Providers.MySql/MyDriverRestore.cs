@@ -287,6 +287,15 @@ internal static class MyDriverRestore
 
     internal static async Task CreateViewsAsync(MySqlConnection connection, IReadOnlyList<MyDriverObject> views, string source, CancellationToken cancellationToken)
     {
+        // CREATE VIEW prepares the views it reads, folding their deterministic calls: a view reading another database
+        // would run that database's code. What this user can see is what it could reach.
+        var databases = await DatabasesAsync(connection, cancellationToken).ConfigureAwait(false);
+        var target = connection.Database;
+        string RefuseOtherDatabases(string statement, MySqlCode.Mode mode) =>
+            MyDefinition.OtherDatabaseRead(statement, mode, target, source, databases) is { } other
+                ? throw DumpDirectory.Damaged($"The dump's manifest holds a view that reads the database '{BackupKeys.Printable(other)}', which creating it could run code of; a backup of a view like that fails")
+                : statement;
+
         // A view may select from another view: create what can be created until nothing is left (or nothing moves).
         var remaining = views.ToList();
         while (remaining.Count > 0)
@@ -297,7 +306,7 @@ internal static class MyDriverRestore
             {
                 try
                 {
-                    await CreateAsync(connection, view, MyDefinition.Kind.View, source, disabled: false, transform: null, cancellationToken).ConfigureAwait(false);
+                    await CreateAsync(connection, view, MyDefinition.Kind.View, source, disabled: false, RefuseOtherDatabases, cancellationToken).ConfigureAwait(false);
                 }
                 catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.NoSuchTable or MySqlErrorCode.BadFieldError or MySqlErrorCode.ViewInvalid)
                 {
@@ -315,6 +324,20 @@ internal static class MyDriverRestore
         }
     }
 
+    /// <summary>The databases the connection's user can see.</summary>
+    internal static async Task<HashSet<string>> DatabasesAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    {
+        var databases = new HashSet<string>(StringComparer.Ordinal);
+        await using var command = new MySqlCommand("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            databases.Add(reader.GetString(0));
+        }
+
+        return databases;
+    }
+
     /// <summary>
     /// <paramref name="create"/> (a routine's, read in <paramref name="mode"/>) with every DETERMINISTIC not already
     /// after NOT made NOT DETERMINISTIC: the word is reserved, so bare it is the characteristic, of the routine or of a
@@ -323,9 +346,10 @@ internal static class MyDriverRestore
     internal static string NotDeterministic(string create, MySqlCode.Mode mode)
     {
         var tokens = MySqlCode.Tokens(create, mode).ToList();
-        if (tokens.Any(t => t.Kind == MySqlCode.TokenKind.Ambiguous) && create.Contains("DETERMINISTIC", StringComparison.OrdinalIgnoreCase))
+        if ((tokens.Any(t => t.Kind == MySqlCode.TokenKind.Ambiguous) || MySqlCode.HasVersionedComment(create, mode)) && create.Contains("DETERMINISTIC", StringComparison.OrdinalIgnoreCase))
         {
-            throw DumpDirectory.Damaged("The dump's manifest holds a routine whose versioned comments servers read differently around DETERMINISTIC");
+            // A server skips a versioned comment of a later version: NOT inside one may be no NOT to it.
+            throw DumpDirectory.Damaged("The dump's manifest holds a routine with DETERMINISTIC and a versioned comment, which servers read differently");
         }
 
         var result = new System.Text.StringBuilder(create);
@@ -372,7 +396,9 @@ internal static class MyDriverRestore
         var drops = kinds.Where(k => names.Contains(k.Name)).ToList();
         foreach (var (name, kind) in drops.Where(d => d.Kind != "PACKAGE BODY" || !drops.Contains((d.Name, "PACKAGE"))))
         {
-            await ExecuteAsync(connection, $"DROP {kind} {MyServer.QuoteIdentifier(name)}", cancellationToken).ConfigureAwait(false);
+            // DROP PACKAGE is known to MariaDB's ORACLE mode only; the next CREATE sets its own mode.
+            var mode = kind.StartsWith("PACKAGE", StringComparison.Ordinal) ? "SET SESSION sql_mode = 'ORACLE'; " : string.Empty;
+            await ExecuteAsync(connection, $"{mode}DROP {kind} {MyServer.QuoteIdentifier(name)}", cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var routine in routines)

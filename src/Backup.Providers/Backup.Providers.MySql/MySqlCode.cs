@@ -78,13 +78,29 @@ internal static class MySqlCode
             : sql[token.Start..token.End];
 
     /// <summary>Whether <paramref name="sql"/> holds a comment of any kind (versioned ones included) outside strings and quoted names.</summary>
-    public static bool HasComment(string sql, Mode mode = default)
+    public static bool HasComment(string sql, Mode mode = default) => FindComment(sql, mode, plainToo: true);
+
+    /// <summary>Whether <paramref name="sql"/> holds a versioned comment outside strings, quoted names and plain comments.</summary>
+    public static bool HasVersionedComment(string sql, Mode mode = default) => FindComment(sql, mode, plainToo: false);
+
+    private static bool FindComment(string sql, Mode mode, bool plainToo)
     {
         for (var i = 0; i < sql.Length; i++)
         {
-            if (PlainCommentEnd(sql, i) is not null || VersionedOpenerEnd(sql, i) is not null)
+            if (VersionedOpenerEnd(sql, i) is not null)
             {
                 return true;
+            }
+
+            if (PlainCommentEnd(sql, i) is { } end)
+            {
+                if (plainToo)
+                {
+                    return true;
+                }
+
+                i = end - 1;
+                continue;
             }
 
             if (sql[i] is '\'' or '"' or '`')
