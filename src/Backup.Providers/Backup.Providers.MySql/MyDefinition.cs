@@ -29,6 +29,8 @@ internal static class MyDefinition
         "InnoDB", "MyISAM", "Aria", "MEMORY", "HEAP", "ARCHIVE", "CSV", "BLACKHOLE", "ROCKSDB", "TokuDB", "Mroonga", "ColumnStore", "NDBCLUSTER", "NDB",
     };
 
+    private static readonly HashSet<string> Catalogs = new(StringComparer.OrdinalIgnoreCase) { "information_schema", "performance_schema" };
+
     private static readonly HashSet<string> IntervalUnits = new(StringComparer.OrdinalIgnoreCase)
     {
         "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR", "MINUTE_SECOND", "HOUR_MINUTE", "HOUR_SECOND",
@@ -330,7 +332,7 @@ internal static class MyDefinition
                     if (at >= statement.Length || statement[at] != '=' || i + 1 >= words.Count
                         || !TableEngines.Contains(statement[words[i + 1].Start..words[i + 1].End]) || statement[(at + 1)..words[i + 1].Start].Any(c => !MySqlCode.IsSpace(c)))
                     {
-                        return "its storage engine is not one a restore creates tables with (InnoDB, MyISAM, Aria, MEMORY, ARCHIVE, CSV, BLACKHOLE, MyRocks)";
+                        return $"its storage engine is not one a restore creates tables with ({string.Join(", ", TableEngines)})";
                     }
 
                     break;
@@ -385,12 +387,39 @@ internal static class MyDefinition
     }
 
     /// <summary>
-    /// The first database of <paramref name="databases"/> other than <paramref name="target"/> and
-    /// <paramref name="source"/> that <paramref name="statement"/> names before a dot (a view reading another
-    /// database's table or view), or null.
+    /// The first database of <paramref name="databases"/> other than <paramref name="target"/> that
+    /// <paramref name="statement"/> names before a dot outside a function call (a view reading another database's table
+    /// or view), or null. The snapshot names its source itself, so the source counts as another database here; SHOW
+    /// CREATE VIEW, run in the view's own database, never names it. Calls are <see cref="ViewProblem"/>'s. The server's
+    /// catalogs hold no code.
     /// </summary>
-    public static string? OtherDatabaseRead(string statement, MySqlCode.Mode mode, string target, string source, IReadOnlySet<string> databases) =>
-        MySqlCode.Qualifiers(statement, mode).FirstOrDefault(q => databases.Contains(q) && !q.Equals(target, StringComparison.Ordinal) && !q.Equals(source, StringComparison.Ordinal));
+    public static string? OtherDatabaseRead(string statement, MySqlCode.Mode mode, string target, IReadOnlySet<string> databases)
+    {
+        var tokens = MySqlCode.Tokens(statement, mode).ToList();
+        bool Is(int i, char symbol) => i < tokens.Count && tokens[i].Kind == MySqlCode.TokenKind.Symbol && statement[tokens[i].Start] == symbol;
+        bool IsName(int i) => i < tokens.Count && tokens[i].Kind is MySqlCode.TokenKind.Word or MySqlCode.TokenKind.QuotedName;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (!IsName(i) || !Is(i + 1, '.') || !IsName(i + 2))
+            {
+                continue;
+            }
+
+            if (Is(i + 3, '(') || (Is(i + 3, '.') && IsName(i + 4) && Is(i + 5, '(')))
+            {
+                i += Is(i + 3, '(') ? 3 : 5;
+                continue;
+            }
+
+            var name = MySqlCode.NameOf(statement, tokens[i]);
+            if (databases.Contains(name) && !name.Equals(target, StringComparison.Ordinal) && !Catalogs.Contains(name))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Reads a statement's header token by token as the server would, keeping the edits the check makes.</summary>
     private sealed class Header(string text, MySqlCode.Mode mode)

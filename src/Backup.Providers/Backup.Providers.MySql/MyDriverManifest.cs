@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Backup.Core.Pipeline;
+using Backup.Core.Storage;
 using MySqlConnector;
 
 namespace Backup.Providers.MySql;
@@ -38,7 +39,15 @@ internal sealed partial record MyDriverManifest(
         }
         finally
         {
-            await ExecuteAsync(connection, "SET SESSION sql_mode = @backup_sql_mode, @backup_sql_mode = NULL", cancellationToken).ConfigureAwait(false);
+            // Not with the caller's token, and not over the failure that brought us here: a cancelled or broken
+            // connection is closed by the caller anyway.
+            try
+            {
+                await ExecuteAsync(connection, "SET SESSION sql_mode = @backup_sql_mode, @backup_sql_mode = NULL", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is MySqlException or InvalidOperationException or IOException)
+            {
+            }
         }
     }
 
@@ -78,7 +87,7 @@ internal sealed partial record MyDriverManifest(
                     var view = await ShowCreateAsync(connection, $"SHOW CREATE VIEW {MyServer.QuoteIdentifier(name)}", name, sqlModeColumn: null, statementColumn: 1, timeZoneColumn: null, cancellationToken).ConfigureAwait(false);
                     databases ??= await MyDriverRestore.DatabasesAsync(connection, cancellationToken).ConfigureAwait(false);
                     var viewProblem = MyDefinition.Problem(WithoutDefiner(view.Create), MyDefinition.Kind.View, name, database)
-                        ?? (MyDefinition.OtherDatabaseRead(view.Create, default, database, database, databases) is { } other ? $"it reads the database '{other}', which creating it at a restore could run code of" : null);
+                        ?? (MyDefinition.OtherDatabaseRead(view.Create, default, database, databases) is { } other ? $"it reads the database '{BackupKeys.Printable(other)}', which creating it at a restore could run code of" : null);
                     if (viewProblem is not null)
                     {
                         throw new BackupSourceException($"Driver-only backups do not cover '{database}.{name}' ({viewProblem}); use the dump tool (MySqlBackupMethod.Dump).");

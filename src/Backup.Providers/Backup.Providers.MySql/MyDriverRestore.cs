@@ -18,6 +18,7 @@ namespace Backup.Providers.MySql;
 internal static class MyDriverRestore
 {
     private const int StatementsPerCommit = 64;
+    private const int UnknownTimeZone = 1298;
 
     private const string SessionSettings = "SET NAMES utf8mb4, time_zone = '+00:00', FOREIGN_KEY_CHECKS = 0, UNIQUE_CHECKS = 0, SQL_NOTES = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'";
 
@@ -42,7 +43,7 @@ internal static class MyDriverRestore
                     await EnsureEmptyAsync(connection, table.Name, cancellationToken).ConfigureAwait(false);
                 }
 
-                var prefixes = await InsertPrefixesAsync(connection, target, manifest.Tables.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
+                var prefixes = await InsertPrefixesAsync(connection, manifest.Tables.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
                 await LoadDataAsync(repository, dataNode, $"{dump.Path}/{MyDriverManifest.DataFileName}", prefixes, connection, cancellationToken).ConfigureAwait(false);
             }
             else
@@ -58,7 +59,7 @@ internal static class MyDriverRestore
                     deferred[MyDriverManifest.TableFileName(table.Name)] = (table.Name, split);
                 }
 
-                var prefixes = await InsertPrefixesAsync(connection, target, manifest.Tables.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
+                var prefixes = await InsertPrefixesAsync(connection, manifest.Tables.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
                 await LoadTablesAsync(repository, server, dump, target, jobs, deferred, prefixes, cancellationToken).ConfigureAwait(false);
                 foreach (var (table, keys) in deferred.Values.Where(d => d.Keys.Keys.Count > 0))
                 {
@@ -93,12 +94,9 @@ internal static class MyDriverRestore
 
             foreach (var item in manifest.Events)
             {
+                // Disabled when asked: its checked schedule's ENABLE became DISABLE. (A one-time event already past is
+                // not created at all, so nothing may refer to it afterwards.)
                 await CreateAsync(connection, item, MyDefinition.Kind.Event, source, eventsDisabled, transform: null, cancellationToken).ConfigureAwait(false);
-                if (eventsDisabled)
-                {
-                    // Already created disabled (its checked schedule's ENABLE became DISABLE); this says so to the server once more.
-                    await ExecuteAsync(connection, $"ALTER EVENT {MyServer.QuoteIdentifier(item.Name)} DISABLE", cancellationToken).ConfigureAwait(false);
-                }
             }
         }
         catch (MySqlException ex)
@@ -112,7 +110,7 @@ internal static class MyDriverRestore
     }
 
     /// <summary>Loads every table file of a parallel dump, the largest first, each on the next free one of <paramref name="jobs"/> connections; the first failure stops the others.</summary>
-    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, MyDriverDump dump, string target, int jobs, Dictionary<string, (string Table, MyDeferredKeys Keys)> deferred, Dictionary<string, string> prefixes, CancellationToken cancellationToken)
+    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, MyDriverDump dump, string target, int jobs, Dictionary<string, (string Table, MyDeferredKeys Keys)> deferred, Dictionary<string, MyTableColumns> prefixes, CancellationToken cancellationToken)
     {
         var queue = new Queue<(TreeNode File, string Table)>(dump.TableFiles.OrderByDescending(t => t.File.Size));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -135,7 +133,7 @@ internal static class MyDriverRestore
                     }
 
                     var path = $"{dump.Path}/{MyDriverManifest.TablesDirectoryName}/{next.File.Name}";
-                    await LoadDataAsync(repository, next.File, path, new Dictionary<string, string>(StringComparer.Ordinal) { [next.Table] = prefixes[next.Table] }, connection, stop.Token).ConfigureAwait(false);
+                    await LoadDataAsync(repository, next.File, path, new Dictionary<string, MyTableColumns>(StringComparer.Ordinal) { [next.Table] = prefixes[next.Table] }, connection, stop.Token).ConfigureAwait(false);
                     (string Table, MyDeferredKeys Keys) table;
                     lock (deferred)
                     {
@@ -173,17 +171,16 @@ internal static class MyDriverRestore
         }
     }
 
-    /// <summary>The start of a backup's INSERT for each of <paramref name="tables"/> as created in <paramref name="database"/>: every stored column, in order.</summary>
-    private static async Task<Dictionary<string, string>> InsertPrefixesAsync(MySqlConnection connection, string database, IEnumerable<string> tables, CancellationToken cancellationToken)
+    /// <summary>The stored columns of each of <paramref name="tables"/> as created, which their row lines must list (<see cref="MyRowStatement"/>).</summary>
+    private static async Task<Dictionary<string, MyTableColumns>> InsertPrefixesAsync(MySqlConnection connection, IEnumerable<string> tables, CancellationToken cancellationToken)
     {
-        var prefixes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var columns = new Dictionary<string, MyTableColumns>(StringComparer.Ordinal);
         foreach (var table in tables)
         {
-            var columns = await MyDriverData.ColumnsAsync(connection, database, table, cancellationToken).ConfigureAwait(false);
-            prefixes[table] = MyDriverData.InsertPrefix(table, columns.Select(c => c.Name));
+            columns[table] = await MyTableColumns.ReadAsync(connection, table, cancellationToken).ConfigureAwait(false);
         }
 
-        return prefixes;
+        return columns;
     }
 
     /// <summary>
@@ -204,7 +201,7 @@ internal static class MyDriverRestore
         MyDefinition.ExecuteOneAsync(connection, $"ALTER TABLE {MyServer.QuoteIdentifier(table)} {string.Join(", ", clauses)}", $"a key of table '{BackupKeys.Printable(table)}'", cancellationToken);
 
     /// <summary>Runs the statements of <paramref name="dataNode"/> (at <paramref name="path"/>), each checked to be a row INSERT into one of <paramref name="tables"/> (their INSERT starts, <see cref="MyRowStatement"/>), committed in batches.</summary>
-    internal static async Task LoadDataAsync(BackupRepository repository, TreeNode dataNode, string path, IReadOnlyDictionary<string, string> tables, MySqlConnection connection, CancellationToken cancellationToken)
+    internal static async Task LoadDataAsync(BackupRepository repository, TreeNode dataNode, string path, IReadOnlyDictionary<string, MyTableColumns> tables, MySqlConnection connection, CancellationToken cancellationToken)
     {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, useSynchronizationContext: false));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -292,7 +289,7 @@ internal static class MyDriverRestore
         var databases = await DatabasesAsync(connection, cancellationToken).ConfigureAwait(false);
         var target = connection.Database;
         string RefuseOtherDatabases(string statement, MySqlCode.Mode mode) =>
-            MyDefinition.OtherDatabaseRead(statement, mode, target, source, databases) is { } other
+            MyDefinition.OtherDatabaseRead(statement, mode, target, databases) is { } other
                 ? throw DumpDirectory.Damaged($"The dump's manifest holds a view that reads the database '{BackupKeys.Printable(other)}', which creating it could run code of; a backup of a view like that fails")
                 : statement;
 
@@ -346,7 +343,7 @@ internal static class MyDriverRestore
     internal static string NotDeterministic(string create, MySqlCode.Mode mode)
     {
         var tokens = MySqlCode.Tokens(create, mode).ToList();
-        if ((tokens.Any(t => t.Kind == MySqlCode.TokenKind.Ambiguous) || MySqlCode.HasVersionedComment(create, mode)) && create.Contains("DETERMINISTIC", StringComparison.OrdinalIgnoreCase))
+        if ((tokens.Any(t => t.Kind == MySqlCode.TokenKind.Ambiguous) || MySqlCode.HasVersionedComment(create, mode)) && MySqlCode.HasWord(create, "DETERMINISTIC", mode))
         {
             // A server skips a versioned comment of a later version: NOT inside one may be no NOT to it.
             throw DumpDirectory.Damaged("The dump's manifest holds a routine with DETERMINISTIC and a versioned comment, which servers read differently");
@@ -415,13 +412,25 @@ internal static class MyDriverRestore
     internal static async Task<bool> CreateAsync(MySqlConnection connection, MyDriverObject item, MyDefinition.Kind kind, string source, bool disabled, Func<string, MySqlCode.Mode, string>? transform, CancellationToken cancellationToken)
     {
         MySqlCode.Mode mode;
-        await using (var command = new MySqlCommand("SET SESSION sql_mode = @mode, SESSION time_zone = @zone; SELECT @@SESSION.sql_mode", connection))
+        await using (var command = new MySqlCommand("SET SESSION sql_mode = @mode, SESSION time_zone = '+00:00'; SELECT @@SESSION.sql_mode", connection))
         {
             command.Parameters.AddWithValue("@mode", item.SqlMode ?? "NO_AUTO_VALUE_ON_ZERO");
-
-            // An event's STARTS, ENDS and AT are written in its time zone, and it keeps the zone it was created in.
-            command.Parameters.AddWithValue("@zone", kind == MyDefinition.Kind.Event ? item.TimeZone ?? "+00:00" : "+00:00");
             mode = MySqlCode.Mode.Of(Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
+        }
+
+        if (kind == MyDefinition.Kind.Event && item.TimeZone is { } zone)
+        {
+            // An event's STARTS, ENDS and AT are written in its time zone, and it keeps the zone it was created in. A
+            // named zone needs the server's time zone tables; without them the event is created in UTC, as before.
+            await using var setZone = new MySqlCommand("SET SESSION time_zone = @zone", connection);
+            setZone.Parameters.AddWithValue("@zone", zone);
+            try
+            {
+                await setZone.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (MySqlException ex) when (ex.Number == UnknownTimeZone)
+            {
+            }
         }
 
         var statement = MyDriverManifest.WithoutDefiner(item.Create);

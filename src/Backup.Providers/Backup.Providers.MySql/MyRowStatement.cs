@@ -24,11 +24,13 @@ internal static class MyRowStatement
 
     /// <summary>
     /// What is wrong with <paramref name="line"/>, or null when it is a row INSERT into one of the tables of
-    /// <paramref name="prefixes"/>, which maps each to the start a backup writes for it: <c>INSERT INTO `t` (`c`, …) VALUES </c>
-    /// with every stored column of the table as created. A list that leaves a column out would have its DEFAULT
-    /// evaluated during the load, and a default can read who restores and where (<c>CURRENT_USER()</c>, <c>UUID()</c>).
+    /// <paramref name="tables"/> as a backup writes it: <c>INSERT INTO `t` (`c`, …) VALUES </c> with the table's stored
+    /// columns in order. A column may be left out only when its default reads nothing of the server (a constant, the
+    /// time, an auto-increment): snapshots of MySQL 8 from before 1.1 left out columns with expression defaults, and a
+    /// server may add an invisible key column. Any other default would be evaluated during the load, and a default can
+    /// read who restores and where (<c>CURRENT_USER()</c>, <c>UUID()</c>).
     /// </summary>
-    public static string? Problem(string line, IReadOnlyDictionary<string, string> prefixes)
+    public static string? Problem(string line, IReadOnlyDictionary<string, MyTableColumns> tables)
     {
         var text = line.AsSpan();
         if (!text.StartsWith(Insert, StringComparison.Ordinal))
@@ -42,17 +44,19 @@ internal static class MyRowStatement
             return "it names no table";
         }
 
-        if (!prefixes.TryGetValue(table, out var prefix))
+        if (!tables.TryGetValue(table, out var columns))
         {
             return $"it inserts into '{BackupKeys.Printable(table)}', which is not a table this file holds";
         }
 
-        if (!text.StartsWith(prefix, StringComparison.Ordinal))
+        if (text.StartsWith(columns.Prefix, StringComparison.Ordinal))
         {
-            return "its column list is not every stored column of the table, in order, as a backup writes it";
+            at = columns.Prefix.Length;
         }
-
-        at = prefix.Length;
+        else if (ColumnListProblem(text, ref at, columns) is { } problem)
+        {
+            return problem;
+        }
         while (true)
         {
             if (!Expect(text, ref at, "("))
@@ -80,7 +84,7 @@ internal static class MyRowStatement
 
             if (Expect(text, ref at, ";"))
             {
-                return at == text.Length ? null : $"something follows the statement's end at character {at}";
+                return at == text.Length ? null : $"something follows the statement's end at character {at + 1}";
             }
 
             if (!Expect(text, ref at, ","))
@@ -88,6 +92,60 @@ internal static class MyRowStatement
                 return $"a row ends without a comma or the statement's end at character {at + 1}";
             }
         }
+    }
+
+    /// <summary>A column list other than the whole one: the stored columns in order, each left out one with a harmless default.</summary>
+    private static string? ColumnListProblem(ReadOnlySpan<char> text, ref int at, MyTableColumns columns)
+    {
+        const string Broken = "its column list is not the table's stored columns in order, as a backup writes it";
+        if (!Expect(text, ref at, " ("))
+        {
+            return Broken;
+        }
+
+        var next = 0;
+        while (true)
+        {
+            if (Identifier(text, ref at) is not { } name)
+            {
+                return Broken;
+            }
+
+            while (next < columns.Names.Count && !columns.Names[next].Equals(name, StringComparison.Ordinal))
+            {
+                if (!columns.Omittable[next])
+                {
+                    return $"it leaves out column '{BackupKeys.Printable(columns.Names[next])}', whose default the load would evaluate";
+                }
+
+                next++;
+            }
+
+            if (next++ == columns.Names.Count)
+            {
+                return Broken;
+            }
+
+            if (Expect(text, ref at, ") VALUES "))
+            {
+                break;
+            }
+
+            if (!Expect(text, ref at, ", "))
+            {
+                return Broken;
+            }
+        }
+
+        for (; next < columns.Names.Count; next++)
+        {
+            if (!columns.Omittable[next])
+            {
+                return $"it leaves out column '{BackupKeys.Printable(columns.Names[next])}', whose default the load would evaluate";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A backquoted identifier at <paramref name="at"/> (a doubled backquote stands for one); null when there is none.</summary>

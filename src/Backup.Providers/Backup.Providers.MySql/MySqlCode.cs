@@ -215,9 +215,10 @@ internal static class MySqlCode
     }
 
     /// <summary>
-    /// Just past the opener of a versioned comment at <paramref name="i"/> (<c>/*!</c> or <c>/*M!</c>, and the version
-    /// digits a server takes: five after <c>/*!</c>, six after <c>/*M!</c>; with fewer, the digits are code), or null.
-    /// Where servers read the version differently, <see cref="HasAgreedVersion"/> says so.
+    /// Just past the opener of a versioned comment at <paramref name="i"/> (<c>/*!</c> or <c>/*M!</c>, and five or six
+    /// version digits), or null. Where servers could read the version differently (six digits after <c>/*!</c>, which
+    /// MariaDB takes and MySQL does not; anything but six after <c>/*M!</c>), <see cref="HasAgreedVersion"/> says so,
+    /// and such a comment is refused wherever it matters.
     /// </summary>
     public static int? VersionedOpenerEnd(string sql, int i)
     {
@@ -237,8 +238,8 @@ internal static class MySqlCode
 
     /// <summary>
     /// Whether every server reads the version of the versioned comment at <paramref name="i"/> alike: <c>/*!</c> with
-    /// five digits and no sixth (MariaDB takes a sixth into the version, MySQL leaves it as code) or with fewer than
-    /// five, <c>/*M!</c> with six and no seventh.
+    /// at most five digits (MariaDB takes a sixth into the version, MySQL leaves it as code), <c>/*M!</c> with exactly
+    /// six (MariaDB also takes five there).
     /// </summary>
     private static bool HasAgreedVersion(string sql, int i)
     {
