@@ -140,13 +140,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, entry, (writer, nodes) => SnapshotSurgery.ReplaceFileAsync(writer, nodes, "manifest.json", manifest.ToJsonString()));
         var target = fixture.NewDatabaseName("folded_target");
 
-        await new MySqlRestorer(repo.Repository).RestoreAsync(crafted, new MySqlRestoreOptions
-        {
-            ConnectionString = server.ConnectionString(),
-            Password = MariaDbServer.Password,
-            TargetDatabase = target,
-            Jobs = 2,
-        });
+        await RestoreAsync(server, repo, crafted, target);
 
         (await server.ScalarAsync(victim, "SELECT COUNT(*) FROM secrets")).Should().Be(1L, "the function's body did not run while the view was created");
         (await server.ScalarAsync(null, $"SELECT IS_DETERMINISTIC FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '{target}' AND ROUTINE_NAME = 'pat'")).Should().Be("YES", "the function is restored as the snapshot has it");
@@ -177,7 +171,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         }
 
         var target = fixture.NewDatabaseName("defaulted");
-        await new MySqlRestorer(repo.Repository).RestoreAsync(crafted, new MySqlRestoreOptions { ConnectionString = server.ConnectionString(), Password = MariaDbServer.Password, TargetDatabase = target, Jobs = 2 });
+        await RestoreAsync(server, repo, crafted, target);
         (await server.ScalarAsync(target, "SELECT COUNT(*) FROM items")).Should().Be(100L);
     }
 
@@ -229,13 +223,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
 
         var target = fixture.NewDatabaseName("hostile_target");
 
-        await new MySqlRestorer(repo.Repository).RestoreAsync(crafted, new MySqlRestoreOptions
-        {
-            ConnectionString = server.ConnectionString(),
-            Password = MariaDbServer.Password,
-            TargetDatabase = target,
-            Jobs = 2,
-        });
+        await RestoreAsync(server, repo, crafted, target);
 
         (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{victim}'")).Should().Be(1L);
         (await server.ScalarAsync(target, "SELECT COUNT(*) FROM items")).Should().Be(100L);
@@ -433,17 +421,21 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         return (server, victim, repo, snapshot, snapshot.Metadata[$"mysql.entry.{database}"]);
     }
 
-    /// <summary>Restores <paramref name="snapshot"/>, which must fail as altered, leaving the victim database whole and no target behind.</summary>
-    private async Task<DatabaseRestoreException> RestoreFailsAsync(MariaDbServer server, TestRepository repo, Snapshot snapshot, string victim, string what)
-    {
-        var target = fixture.NewDatabaseName("hostile_target");
-        var restore = () => new MySqlRestorer(repo.Repository).RestoreAsync(snapshot, new MySqlRestoreOptions
+    /// <summary>Restores <paramref name="snapshot"/> into <paramref name="target"/> on two connections.</summary>
+    private static Task<DatabaseRestoreResult> RestoreAsync(MariaDbServer server, TestRepository repo, Snapshot snapshot, string target) =>
+        new MySqlRestorer(repo.Repository).RestoreAsync(snapshot, new MySqlRestoreOptions
         {
             ConnectionString = server.ConnectionString(),
             Password = MariaDbServer.Password,
             TargetDatabase = target,
             Jobs = 2,
         });
+
+    /// <summary>Restores <paramref name="snapshot"/>, which must fail as altered, leaving the victim database whole and no target behind.</summary>
+    private async Task<DatabaseRestoreException> RestoreFailsAsync(MariaDbServer server, TestRepository repo, Snapshot snapshot, string victim, string what)
+    {
+        var target = fixture.NewDatabaseName("hostile_target");
+        var restore = () => RestoreAsync(server, repo, snapshot, target);
 
         var failure = (await restore.Should().ThrowExactlyAsync<DatabaseRestoreException>(what)).Which;
         output.WriteLine($"{what}: {failure.Message}");

@@ -22,6 +22,7 @@ internal static class MyDefinition
 {
     private const int ParseError = 1064;
     private const int NotPreparable = 1295;
+    private const string AmbiguousVersion = "a versioned comment in it is read differently by different servers (where it ends, or which digits are its version)";
 
     // Engines that keep the table's rows in this server's own storage; MERGE, FEDERATED, CONNECT, SPIDER and the like reach other tables, files or hosts.
     private static readonly HashSet<string> TableEngines = new(StringComparer.OrdinalIgnoreCase)
@@ -296,7 +297,7 @@ internal static class MyDefinition
         var tokens = MySqlCode.Tokens(statement, mode).ToList();
         if (tokens.Any(t => t.Kind == MySqlCode.TokenKind.Ambiguous))
         {
-            return "a versioned comment in it is read differently by different servers (where it ends, or which digits are its version)";
+            return AmbiguousVersion;
         }
 
         if (tokens.Any(t => t.Kind == MySqlCode.TokenKind.Symbol && statement[t.Start] == '@'))
@@ -350,37 +351,24 @@ internal static class MyDefinition
     /// </summary>
     private static string? ViewProblem(Header header, string statement, string target, string source, MySqlCode.Mode mode)
     {
-        var tokens = MySqlCode.Tokens(statement, mode).ToList();
-        if (tokens.Any(t => t.Kind == MySqlCode.TokenKind.Ambiguous))
+        if (MySqlCode.Tokens(statement, mode).Any(t => t.Kind == MySqlCode.TokenKind.Ambiguous))
         {
-            return "a versioned comment in it is read differently by different servers (where it ends, or which digits are its version)";
+            return AmbiguousVersion;
         }
 
-        bool Is(int i, char symbol) => i < tokens.Count && tokens[i].Kind == MySqlCode.TokenKind.Symbol && statement[tokens[i].Start] == symbol;
-        bool IsName(int i) => i < tokens.Count && tokens[i].Kind is MySqlCode.TokenKind.Word or MySqlCode.TokenKind.QuotedName;
-        for (var i = 0; i < tokens.Count; i++)
+        foreach (var call in MySqlCode.DottedNames(statement, mode).Where(d => d.StartsCall && !d.InPackageCall))
         {
-            // db.f( or db.package.f(: the first name is the database (a server writes a package member with all three).
-            var parts = !IsName(i) || !Is(i + 1, '.') || !IsName(i + 2) ? 0 : Is(i + 3, '(') ? 2 : Is(i + 3, '.') && IsName(i + 4) && Is(i + 5, '(') ? 3 : 0;
-            if (parts == 0)
+            if (call.Qualifier.Equals(target, StringComparison.Ordinal))
             {
                 continue;
             }
 
-            var database = MySqlCode.NameOf(statement, tokens[i]);
-            var at = i;
-            i += (2 * parts) - 1;
-            if (database.Equals(target, StringComparison.Ordinal))
+            if (!call.Qualifier.Equals(source, StringComparison.Ordinal))
             {
-                continue;
+                return $"it calls a function of the database '{BackupKeys.Printable(call.Qualifier)}', which creating the view could run";
             }
 
-            if (!database.Equals(source, StringComparison.Ordinal))
-            {
-                return $"it calls a function of the database '{BackupKeys.Printable(database)}', which creating the view could run";
-            }
-
-            header.Edit(tokens[at].Start, tokens[at].End, MyServer.QuoteIdentifier(target));
+            header.Edit(call.First.Start, call.First.End, MyServer.QuoteIdentifier(target));
         }
 
         return null;
@@ -393,33 +381,11 @@ internal static class MyDefinition
     /// CREATE VIEW, run in the view's own database, never names it. Calls are <see cref="ViewProblem"/>'s. The server's
     /// catalogs hold no code.
     /// </summary>
-    public static string? OtherDatabaseRead(string statement, MySqlCode.Mode mode, string target, IReadOnlySet<string> databases)
-    {
-        var tokens = MySqlCode.Tokens(statement, mode).ToList();
-        bool Is(int i, char symbol) => i < tokens.Count && tokens[i].Kind == MySqlCode.TokenKind.Symbol && statement[tokens[i].Start] == symbol;
-        bool IsName(int i) => i < tokens.Count && tokens[i].Kind is MySqlCode.TokenKind.Word or MySqlCode.TokenKind.QuotedName;
-        for (var i = 0; i < tokens.Count; i++)
-        {
-            if (!IsName(i) || !Is(i + 1, '.') || !IsName(i + 2))
-            {
-                continue;
-            }
-
-            if (Is(i + 3, '(') || (Is(i + 3, '.') && IsName(i + 4) && Is(i + 5, '(')))
-            {
-                i += Is(i + 3, '(') ? 3 : 5;
-                continue;
-            }
-
-            var name = MySqlCode.NameOf(statement, tokens[i]);
-            if (databases.Contains(name) && !name.Equals(target, StringComparison.Ordinal) && !Catalogs.Contains(name))
-            {
-                return name;
-            }
-        }
-
-        return null;
-    }
+    public static string? OtherDatabaseRead(string statement, MySqlCode.Mode mode, string target, IReadOnlySet<string> databases) =>
+        MySqlCode.DottedNames(statement, mode)
+            .Where(d => !d.StartsCall && !d.InPackageCall)
+            .Select(d => d.Qualifier)
+            .FirstOrDefault(name => databases.Contains(name) && !name.Equals(target, StringComparison.Ordinal) && !Catalogs.Contains(name));
 
     /// <summary>Reads a statement's header token by token as the server would, keeping the edits the check makes.</summary>
     private sealed class Header(string text, MySqlCode.Mode mode)

@@ -43,8 +43,8 @@ internal static class MyDriverRestore
                     await EnsureEmptyAsync(connection, table.Name, cancellationToken).ConfigureAwait(false);
                 }
 
-                var prefixes = await InsertPrefixesAsync(connection, manifest.Tables.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
-                await LoadDataAsync(repository, dataNode, $"{dump.Path}/{MyDriverManifest.DataFileName}", prefixes, connection, cancellationToken).ConfigureAwait(false);
+                var columns = await StoredColumnsAsync(connection, manifest.Tables.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
+                await LoadDataAsync(repository, dataNode, $"{dump.Path}/{MyDriverManifest.DataFileName}", columns, connection, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -59,8 +59,8 @@ internal static class MyDriverRestore
                     deferred[MyDriverManifest.TableFileName(table.Name)] = (table.Name, split);
                 }
 
-                var prefixes = await InsertPrefixesAsync(connection, manifest.Tables.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
-                await LoadTablesAsync(repository, server, dump, target, jobs, deferred, prefixes, cancellationToken).ConfigureAwait(false);
+                var columns = await StoredColumnsAsync(connection, manifest.Tables.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
+                await LoadTablesAsync(repository, server, dump, target, jobs, deferred, columns, cancellationToken).ConfigureAwait(false);
                 foreach (var (table, keys) in deferred.Values.Where(d => d.Keys.Keys.Count > 0))
                 {
                     // Only a table LoadTablesAsync did not build keys for is left here (every table has a file, so none, as it stands).
@@ -110,7 +110,7 @@ internal static class MyDriverRestore
     }
 
     /// <summary>Loads every table file of a parallel dump, the largest first, each on the next free one of <paramref name="jobs"/> connections; the first failure stops the others.</summary>
-    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, MyDriverDump dump, string target, int jobs, Dictionary<string, (string Table, MyDeferredKeys Keys)> deferred, Dictionary<string, MyTableColumns> prefixes, CancellationToken cancellationToken)
+    private static async Task LoadTablesAsync(BackupRepository repository, MyServer server, MyDriverDump dump, string target, int jobs, Dictionary<string, (string Table, MyDeferredKeys Keys)> deferred, Dictionary<string, MyTableColumns> columns, CancellationToken cancellationToken)
     {
         var queue = new Queue<(TreeNode File, string Table)>(dump.TableFiles.OrderByDescending(t => t.File.Size));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -133,7 +133,7 @@ internal static class MyDriverRestore
                     }
 
                     var path = $"{dump.Path}/{MyDriverManifest.TablesDirectoryName}/{next.File.Name}";
-                    await LoadDataAsync(repository, next.File, path, new Dictionary<string, MyTableColumns>(StringComparer.Ordinal) { [next.Table] = prefixes[next.Table] }, connection, stop.Token).ConfigureAwait(false);
+                    await LoadDataAsync(repository, next.File, path, new Dictionary<string, MyTableColumns>(StringComparer.Ordinal) { [next.Table] = columns[next.Table] }, connection, stop.Token).ConfigureAwait(false);
                     (string Table, MyDeferredKeys Keys) table;
                     lock (deferred)
                     {
@@ -172,7 +172,7 @@ internal static class MyDriverRestore
     }
 
     /// <summary>The stored columns of each of <paramref name="tables"/> as created, which their row lines must list (<see cref="MyRowStatement"/>).</summary>
-    private static async Task<Dictionary<string, MyTableColumns>> InsertPrefixesAsync(MySqlConnection connection, IEnumerable<string> tables, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, MyTableColumns>> StoredColumnsAsync(MySqlConnection connection, IEnumerable<string> tables, CancellationToken cancellationToken)
     {
         var columns = new Dictionary<string, MyTableColumns>(StringComparer.Ordinal);
         foreach (var table in tables)

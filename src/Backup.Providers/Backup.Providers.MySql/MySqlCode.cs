@@ -35,6 +35,13 @@ internal static class MySqlCode
     /// <summary>A token: its kind and where it is.</summary>
     public readonly record struct Token(TokenKind Kind, int Start, int End);
 
+    /// <summary>A <c>name.name</c> of <see cref="DottedNames"/>.</summary>
+    /// <param name="Qualifier">The first name, unquoted: a database, or a table before its column.</param>
+    /// <param name="First">The first name's token.</param>
+    /// <param name="StartsCall">Whether it starts a function call, the first name being the database.</param>
+    /// <param name="InPackageCall">Whether it is the <c>package.f</c> of a <c>db.package.f(</c> call.</param>
+    public readonly record struct DottedName(string Qualifier, Token First, bool StartsCall, bool InPackageCall);
+
     /// <summary>What of a session's sql_mode changes how text is read; the default is the restore's sessions' mode.</summary>
     /// <param name="NoBackslashEscapes">NO_BACKSLASH_ESCAPES: a backslash in a string is a character like any other.</param>
     /// <param name="AnsiQuotes">ANSI_QUOTES: <c>"</c> quotes a name, in which a backslash escapes nothing.</param>
@@ -59,14 +66,31 @@ internal static class MySqlCode
     /// comments or versioned-comment markers around the dot), unquoted; a number (<c>1.5</c>) is no database, but
     /// after a dot any word is a name (<c>db.123</c>).
     /// </summary>
-    public static IEnumerable<string> Qualifiers(string sql, Mode mode = default)
+    public static IEnumerable<string> Qualifiers(string sql, Mode mode = default) => DottedNames(sql, mode).Select(d => d.Qualifier);
+
+    /// <summary>
+    /// Every <c>name.name</c> of <paramref name="sql"/> (see <see cref="Qualifiers"/>), with whether it starts a function
+    /// call (<c>db.f(</c>, or <c>db.package.f(</c>, which a server writes for a package member) and whether it is the
+    /// <c>package.f(</c> inside such a three-part call.
+    /// </summary>
+    public static IEnumerable<DottedName> DottedNames(string sql, Mode mode = default)
     {
         var tokens = Tokens(sql, mode).ToList();
+        bool Is(int i, char symbol) => i < tokens.Count && tokens[i].Kind == TokenKind.Symbol && sql[tokens[i].Start] == symbol;
+        bool IsAnyName(int i) => i < tokens.Count && tokens[i].Kind is TokenKind.Word or TokenKind.QuotedName;
+        var packageCall = -1;
         for (var i = 0; i + 2 < tokens.Count; i++)
         {
-            if (IsName(sql, tokens[i]) && tokens[i + 1] is { Kind: TokenKind.Symbol } dot && sql[dot.Start] == '.' && tokens[i + 2].Kind is TokenKind.Word or TokenKind.QuotedName)
+            if (!IsName(sql, tokens[i]) || !Is(i + 1, '.') || !IsAnyName(i + 2))
             {
-                yield return NameOf(sql, tokens[i]);
+                continue;
+            }
+
+            var threeParts = Is(i + 3, '.') && IsAnyName(i + 4) && Is(i + 5, '(');
+            yield return new(NameOf(sql, tokens[i]), tokens[i], Is(i + 3, '(') || threeParts, i == packageCall);
+            if (threeParts)
+            {
+                packageCall = i + 2;
             }
         }
     }
