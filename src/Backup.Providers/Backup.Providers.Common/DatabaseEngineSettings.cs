@@ -57,6 +57,14 @@ public sealed class DatabaseRestoreSettings
     /// the restoring user's privileges.
     /// </summary>
     public bool EventsDisabled { get; init; }
+
+    /// <summary>
+    /// For a scratch copy (a drill) of a snapshot someone else may have written: when the connecting user may do more
+    /// than the restore needs (a PostgreSQL superuser), run the snapshot's SQL as a user made for this restore that owns
+    /// the new target database and nothing else; <see cref="IDatabaseEngine.DropAsync"/> drops it with the database.
+    /// PostgreSQL; other engines ignore it (MariaDB/MySQL driver restores check the snapshot's SQL instead).
+    /// </summary>
+    public bool ScratchUser { get; init; }
 }
 
 /// <summary>Where a test restore goes, for <see cref="IDatabaseEngine.VerifyAsync"/>.</summary>
@@ -70,4 +78,11 @@ public sealed class DatabaseVerifySettings
 
     /// <summary>Where the engine's restore tools are; null: looked up as the engine does. Ignored for a file.</summary>
     public string? ClientToolsDirectory { get; init; }
+
+    /// <summary>
+    /// When the connecting user may do more than the test restore needs (a PostgreSQL superuser), run the snapshot's
+    /// SQL as a user made for the scratch database and dropped with it; on by default. Off only when everyone who can
+    /// write to the repository is trusted with that user's rights. PostgreSQL; other engines ignore it.
+    /// </summary>
+    public bool ScratchUser { get; init; } = true;
 }

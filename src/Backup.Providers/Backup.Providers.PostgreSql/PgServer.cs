@@ -26,6 +26,12 @@ internal sealed class PgServer
         _toolsDirectory = options.ClientToolsDirectory;
     }
 
+    private PgServer(NpgsqlConnectionStringBuilder builder, string? toolsDirectory)
+    {
+        _builder = builder;
+        _toolsDirectory = toolsDirectory;
+    }
+
     public string? Password => _builder.Password;
 
     public IReadOnlyCollection<string> Secrets => Password is { Length: > 0 } p ? [p] : [];
@@ -41,9 +47,27 @@ internal sealed class PgServer
     /// <summary>A label for snapshot paths and messages: host:port (never the user or password).</summary>
     public string Endpoint => $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
 
-    public async Task<NpgsqlConnection> OpenAsync(string? database, CancellationToken cancellationToken)
+    /// <summary>The same server, signed in to as <paramref name="username"/> with <paramref name="password"/> (a scratch role).</summary>
+    public PgServer As(string username, string password) =>
+        new(new NpgsqlConnectionStringBuilder(_builder.ConnectionString) { Username = username, Password = password, PersistSecurityInfo = false, Pooling = false }, _toolsDirectory);
+
+    public Task<NpgsqlConnection> OpenAsync(string? database, CancellationToken cancellationToken) => OpenAsync(database, untrusted: false, cancellationToken);
+
+    /// <summary>
+    /// Connects to <paramref name="database"/>. <paramref name="untrusted"/>: a database whose owner may be someone
+    /// else (a scratch role that ran a snapshot's SQL): the session starts with its own search_path, since the owner
+    /// can give the database one (<c>ALTER DATABASE … SET search_path = public, pg_catalog</c>) that puts a table or
+    /// function of theirs in front of the catalog for every query of this session, Npgsql's own type loading first.
+    /// </summary>
+    public async Task<NpgsqlConnection> OpenAsync(string? database, bool untrusted, CancellationToken cancellationToken)
     {
         var builder = new NpgsqlConnectionStringBuilder(_builder.ConnectionString) { Database = database ?? _builder.Database ?? "postgres" };
+        if (untrusted)
+        {
+            // Startup options outrank the database's and role's defaults; pg_catalog, not named, is searched first.
+            builder.Options = $"{builder.Options} -c search_path=public".TrimStart();
+        }
+
         var connection = new NpgsqlConnection(builder.ConnectionString);
         try
         {

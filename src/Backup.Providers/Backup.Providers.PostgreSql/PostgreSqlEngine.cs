@@ -76,6 +76,7 @@ public sealed class PostgreSqlEngine : IDatabaseEngine
             Clean = settings.Clean,
             Tables = settings.Tables,
             Jobs = settings.Jobs,
+            UseScratchRole = settings.ScratchUser,
         };
         options.Validate();
         return new PostgreSqlRestorer(repository).RestoreAsync(snapshot, options, cancellationToken);
@@ -90,6 +91,7 @@ public sealed class PostgreSqlEngine : IDatabaseEngine
             ConnectionString = string.IsNullOrWhiteSpace(settings.Scratch) ? throw new ArgumentException("A PostgreSQL snapshot is verified on a server: Scratch must be its connection string.", nameof(settings)) : settings.Scratch,
             Password = settings.Password,
             ClientToolsDirectory = settings.ClientToolsDirectory,
+            UseScratchRole = settings.ScratchUser,
         };
         options.Validate();
         return new PostgreSqlVerifier(repository).VerifyAsync(snapshot, options, cancellationToken);

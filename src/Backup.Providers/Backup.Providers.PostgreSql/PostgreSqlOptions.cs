@@ -148,7 +148,7 @@ public sealed record PostgreSqlRestoreOptions : PostgreSqlConnectionOptions
     /// <summary>Restore only these tables (pg_restore -t, by name without schema); all when empty. Custom-format and parallel snapshots only.</summary>
     public IReadOnlyList<string> Tables { get; init; } = [];
 
-    /// <summary>Skip ownership (--no-owner) so objects belong to the restoring user; set false to keep the original owners (their roles must exist).</summary>
+    /// <summary>Skip ownership (pg_restore --no-owner; for plain and driver-only dumps their <c>ALTER … OWNER TO</c> lines are left out) so objects belong to the restoring user; set false to keep the original owners (their roles must exist).</summary>
     public bool NoOwner { get; init; } = true;
 
     /// <summary>Where the temporary dump for parallel restores goes; the system temp directory when null.</summary>
@@ -169,6 +169,18 @@ public sealed record PostgreSqlRestoreOptions : PostgreSqlConnectionOptions
     /// </summary>
     internal long EarlyPostDataMinBytes { get; init; } = 16L * 1024 * 1024;
 
+    /// <summary>
+    /// For a scratch copy of a snapshot someone else may have written (a test restore, a drill): when the connecting
+    /// role is a superuser, the snapshot's SQL runs as a role made for this restore, which owns the new target database
+    /// and may do nothing else, so that a function of the snapshot cannot act as a superuser (run a program on the
+    /// server with <c>COPY … TO PROGRAM</c>, reach other databases). Extensions only a superuser may create are created
+    /// first, by the connecting role (dblink is refused). The role bears the database's name; drop both with
+    /// <see cref="PostgreSqlVerifier"/> or <c>IDatabaseEngine.DropAsync</c>. Needs a new target (not with
+    /// <see cref="Clean"/>) and a server that lets the role sign in with a password. Off by default: a real restore
+    /// keeps the connecting role as owner.
+    /// </summary>
+    public bool UseScratchRole { get; init; }
+
     /// <inheritdoc />
     public override void Validate()
     {
@@ -186,6 +198,11 @@ public sealed record PostgreSqlRestoreOptions : PostgreSqlConnectionOptions
         if (Tables.Any(string.IsNullOrWhiteSpace))
         {
             throw new ArgumentException("Table names must not be empty.", nameof(Tables));
+        }
+
+        if (UseScratchRole && Clean)
+        {
+            throw new ArgumentException("UseScratchRole restores into a new database only; it cannot be combined with Clean.", nameof(UseScratchRole));
         }
 
         if (string.IsNullOrEmpty(TargetDatabase) && string.IsNullOrEmpty(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Database))
@@ -212,6 +229,14 @@ public sealed record PostgreSqlVerifyOptions : PostgreSqlConnectionOptions
     /// tests belong here (and tests use it to tamper with the restore).
     /// </summary>
     public Func<Npgsql.NpgsqlConnection, string, CancellationToken, Task>? AfterRestore { get; init; }
+
+    /// <summary>
+    /// When the connecting role is a superuser, run each snapshot's SQL as a role made for the scratch database and
+    /// dropped with it (<see cref="PostgreSqlRestoreOptions.UseScratchRole"/>); on by default. Set false only when
+    /// everyone who can write to the repository is trusted with the superuser's rights, for snapshots that need what
+    /// the scratch role is not given (dblink, foreign servers, event triggers, extensions in untrusted languages).
+    /// </summary>
+    public bool UseScratchRole { get; init; } = true;
 
     /// <inheritdoc />
     public override void Validate()

@@ -94,6 +94,7 @@ public sealed partial class PostgreSqlRestorer
         string? pgOptions;
         var created = false;
         uint? createdOid = null;
+        PgScratchRole? role = null;
         await using (var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false))
         {
             serverVersionNum = await PgServer.GetServerVersionNumAsync(admin, cancellationToken).ConfigureAwait(false);
@@ -110,6 +111,12 @@ public sealed partial class PostgreSqlRestorer
                     throw new DatabaseRestoreException($"Database '{target}' already exists; restore over it with Clean (the CLI's --clean) or into another database (--database).");
                 }
             }
+            else if (options.UseScratchRole && await PgScratchRole.IsSuperuserAsync(admin, cancellationToken).ConfigureAwait(false))
+            {
+                role = await PgScratchRole.CreateAsync(admin, target, cancellationToken).ConfigureAwait(false);
+                createdOid = await OidOfAsync(admin, target, cancellationToken).ConfigureAwait(false);
+                created = true;
+            }
             else
             {
                 // template0: a restore must not inherit objects someone added to template1.
@@ -122,26 +129,28 @@ public sealed partial class PostgreSqlRestorer
 
         try
         {
+            var scratch = role is null ? null : new ScratchRestore(server, role, serverVersionNum);
+            var restoring = role is null ? server : await scratch!.SignInAsync(target, cancellationToken).ConfigureAwait(false);
             switch (format)
             {
                 case "custom":
-                    await PgRestoreAsync(server, serverVersionNum, node, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
+                    await PgRestoreAsync(restoring, scratch, serverVersionNum, node, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
                     break;
                 case "plain":
-                    await PsqlAsync(server, serverVersionNum, node, target, pgOptions, cancellationToken).ConfigureAwait(false);
+                    await PsqlAsync(restoring, serverVersionNum, node, target, options.NoOwner, pgOptions, cancellationToken).ConfigureAwait(false);
                     break;
                 case "copy-binary":
-                    await DriverRestoreAsync(server, driverDump!, target, options.Clean, options.NoOwner, cancellationToken).ConfigureAwait(false);
+                    await DriverRestoreAsync(restoring, scratch, driverDump!, target, options.Clean, options.NoOwner, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
-                    await ParallelRestoreAsync(server, serverVersionNum, driverDump!, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
+                    await ParallelRestoreAsync(restoring, scratch, serverVersionNum, driverDump!, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
                     break;
             }
         }
         catch (Exception ex)
         {
             var rephrased = await FailedRestore.SettleAsync(
-                ex, target, created, transactional: format is "copy-binary" or "plain", ct => DropCreatedAsync(server, serverVersionNum, target, createdOid, ct), state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
+                ex, target, created, transactional: format is "copy-binary" or "plain", ct => DropCreatedAsync(server, serverVersionNum, target, createdOid, role is not null, ct), state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
             if (rephrased is not null)
             {
                 throw rephrased;
@@ -160,7 +169,7 @@ public sealed partial class PostgreSqlRestorer
     /// Drops the database a failed restore created; false, leaving it alone, when the name now belongs to another
     /// database (whose oid is not <paramref name="createdOid"/>).
     /// </summary>
-    private static async Task<bool> DropCreatedAsync(PgServer server, int serverVersionNum, string target, uint? createdOid, CancellationToken cancellationToken)
+    private static async Task<bool> DropCreatedAsync(PgServer server, int serverVersionNum, string target, uint? createdOid, bool scratchRole, CancellationToken cancellationToken)
     {
         await using var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
 
@@ -178,8 +187,16 @@ public sealed partial class PostgreSqlRestorer
             await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(target)}{(serverVersionNum >= 130000 ? " WITH (FORCE)" : "")}", admin);
-        await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(target)}{(serverVersionNum >= 130000 ? " WITH (FORCE)" : "")}", admin))
+        {
+            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (scratchRole)
+        {
+            await PgScratchRole.DropAsync(admin, target, cancellationToken).ConfigureAwait(false);
+        }
+
         return true;
     }
 
@@ -194,7 +211,7 @@ public sealed partial class PostgreSqlRestorer
     private static string DbNameConnInfo(string database) =>
         "dbname='" + database.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
 
-    private async Task PgRestoreAsync(PgServer server, int serverVersionNum, TreeNode node, string target, PostgreSqlRestoreOptions options, string? pgOptions, CancellationToken cancellationToken)
+    private async Task PgRestoreAsync(PgServer server, ScratchRestore? scratch, int serverVersionNum, TreeNode node, string target, PostgreSqlRestoreOptions options, string? pgOptions, CancellationToken cancellationToken)
     {
         var tool = await server.LocateToolAsync("pg_restore", serverVersionNum, cancellationToken).ConfigureAwait(false);
         var arguments = new List<string> { $"--dbname={DbNameConnInfo(target)}", "--exit-on-error", "--no-password" };
@@ -215,12 +232,23 @@ public sealed partial class PostgreSqlRestorer
 
         using var environment = await server.CreateToolEnvironmentAsync(target, pgOptions, cancellationToken).ConfigureAwait(false);
         ToolOutcome outcome;
-        if (options.Jobs > 1)
+        if (options.Jobs > 1 || scratch is not null)
         {
-            // pg_restore -j needs to seek in the archive, so it cannot read standard input.
+            // pg_restore -j needs to seek in the archive, so it cannot read standard input; nor can a scratch restore
+            // read it more than once (its listing first).
             using var dump = new TempFile(Path.Combine(options.TempDirectory ?? Path.GetTempPath(), $"backup-restore-{Guid.NewGuid():N}.dump"));
             await SnapshotFiles.WriteToPrivateFileAsync(_repository, node, dump.Path, cancellationToken).ConfigureAwait(false);
-            arguments.Add($"--jobs={options.Jobs.ToString(CultureInfo.InvariantCulture)}");
+            using var list = scratch is null ? null : await scratch.PrepareArchiveAsync(tool, environment, dump.Path, target, cancellationToken).ConfigureAwait(false);
+            if (list is not null)
+            {
+                arguments.Add($"--use-list={list.Path}");
+            }
+
+            if (options.Jobs > 1)
+            {
+                arguments.Add($"--jobs={options.Jobs.ToString(CultureInfo.InvariantCulture)}");
+            }
+
             arguments.Add(dump.Path);
             await using var process = ToolProcess.Start(tool, arguments, environment.Variables, server.Secrets);
             process.DiscardOutput();
@@ -251,7 +279,7 @@ public sealed partial class PostgreSqlRestorer
     /// dump is data, and one written or altered by someone else must not run commands on this host. A dump that
     /// holds any meta-command fails the restore, and the single transaction leaves nothing of it behind.
     /// </summary>
-    private async Task PsqlAsync(PgServer server, int serverVersionNum, TreeNode node, string target, string? pgOptions, CancellationToken cancellationToken)
+    private async Task PsqlAsync(PgServer server, int serverVersionNum, TreeNode node, string target, bool noOwner, string? pgOptions, CancellationToken cancellationToken)
     {
         var tool = await server.LocateToolAsync("psql", serverVersionNum, cancellationToken).ConfigureAwait(false);
         if (!await PgServer.SupportsRestrictAsync(tool, cancellationToken).ConfigureAwait(false))
@@ -265,7 +293,7 @@ public sealed partial class PostgreSqlRestorer
         using var environment = await server.CreateToolEnvironmentAsync(target, pgOptions, cancellationToken).ConfigureAwait(false);
         await using var process = ToolProcess.Start(tool, ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "-"], environment.Variables, server.Secrets, redirectStdin: true);
         process.DiscardOutput();
-        var outcome = await SnapshotFiles.FeedAsync(_repository, node, process, stdin => new PsqlRestrictedInput(stdin, key), cancellationToken).ConfigureAwait(false);
+        var outcome = await SnapshotFiles.FeedAsync(_repository, node, process, stdin => noOwner ? new PgDumpOwnerFilter(new PsqlRestrictedInput(stdin, key)) : new PsqlRestrictedInput(stdin, key), cancellationToken).ConfigureAwait(false);
         if (outcome.ExitCode != 0 || outcome.StreamFailure is not null)
         {
             var refused = outcome.Stderr.Contains("backslash commands are restricted", StringComparison.Ordinal) || outcome.Stderr.Contains("\\unrestrict: wrong key", StringComparison.Ordinal)
@@ -276,7 +304,7 @@ public sealed partial class PostgreSqlRestorer
     }
 
     /// <summary>Driver-only dumps: pre-data schema, every table's binary COPY, sequence positions, post-data schema — all in one transaction.</summary>
-    private async Task DriverRestoreAsync(PgServer server, PgDriverDump dump, string target, bool clean, bool noOwner, CancellationToken cancellationToken)
+    private async Task DriverRestoreAsync(PgServer server, ScratchRestore? scratch, PgDriverDump dump, string target, bool clean, bool noOwner, CancellationToken cancellationToken)
     {
         var manifest = dump.Manifest;
         if (clean)
@@ -284,11 +312,17 @@ public sealed partial class PostgreSqlRestorer
             throw new DatabaseRestoreException("Driver-only dumps restore into a new database only; drop the target first.");
         }
 
+        var preData = await dump.ReadScriptAsync(PgDriverDump.PreDataFile, cancellationToken).ConfigureAwait(false);
+        if (scratch is not null)
+        {
+            preData = await scratch.PrepareScriptAsync(preData, target, cancellationToken).ConfigureAwait(false);
+        }
+
         await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await ExecuteScriptAsync(connection, await dump.ReadScriptAsync(PgDriverDump.PreDataFile, cancellationToken).ConfigureAwait(false), noOwner, cancellationToken).ConfigureAwait(false);
+            await ExecuteScriptAsync(connection, preData, noOwner, cancellationToken).ConfigureAwait(false);
             foreach (var table in manifest.Tables)
             {
                 await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY {PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)} FROM STDIN (FORMAT binary)", cancellationToken).ConfigureAwait(false);
@@ -327,7 +361,7 @@ public sealed partial class PostgreSqlRestorer
     /// values, and pg_restore -j builds indexes, constraints and triggers from the small schema archive (in a
     /// private temporary file, as -j needs). Not one transaction: a failure leaves the tables loaded so far.
     /// </summary>
-    private async Task ParallelRestoreAsync(PgServer server, int serverVersionNum, PgDriverDump dump, string target, PostgreSqlRestoreOptions options, string? pgOptions, CancellationToken cancellationToken)
+    private async Task ParallelRestoreAsync(PgServer server, ScratchRestore? scratch, int serverVersionNum, PgDriverDump dump, string target, PostgreSqlRestoreOptions options, string? pgOptions, CancellationToken cancellationToken)
     {
         var manifest = dump.Manifest;
         var tableFiles = dump.TableFiles;
@@ -346,7 +380,10 @@ public sealed partial class PostgreSqlRestorer
                 await DropTablesAsync(server, target, selected, cancellationToken).ConfigureAwait(false);
             }
 
-            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "pre-data", options.Clean, 1, null, cancellationToken).ConfigureAwait(false);
+            using (var preData = scratch is null ? null : await scratch.PrepareArchiveAsync(tool, environment, schema.Path, target, cancellationToken).ConfigureAwait(false))
+            {
+                await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "pre-data", options.Clean, 1, preData?.Path, cancellationToken).ConfigureAwait(false);
+            }
 
             // With several jobs, a large table's own indexes and keys are built as soon as its rows are in, while the
             // other jobs still load (pg_restore -j's order); selective restores keep the one post-data pass.
@@ -611,5 +648,5 @@ public sealed partial class PostgreSqlRestorer
     private static bool IsBlank(string line) => line.Length == 0 || line == "\r";
 
     [GeneratedRegex(@"^ALTER [A-Z]+( [A-Z]+)* \S.* OWNER TO \S+;\r?$")]
-    private static partial Regex OwnerStatement();
+    internal static partial Regex OwnerStatement();
 }

@@ -75,12 +75,20 @@ public sealed class PostgreSqlVerifier
                 TargetDatabase = scratch,
                 Jobs = options.Jobs,
                 NoOwner = true,
+                UseScratchRole = options.UseScratchRole,
             }, cancellationToken);
 
-        protected override Task<NpgsqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken) => server.OpenAsync(scratch, cancellationToken);
+        // The scratch database's owner may be a scratch role that ran the snapshot's SQL.
+        protected override Task<NpgsqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken) => server.OpenAsync(scratch, untrusted: true, cancellationToken);
 
         protected override async Task<string?> OverPrivilegedAsync(CancellationToken cancellationToken)
         {
+            if (options.UseScratchRole)
+            {
+                // A superuser restores through a scratch role; any other role is what the note is about, and is not one.
+                return null;
+            }
+
             await using var connection = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user", connection);
             return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true ? "the scratch server's role is a superuser" : null;
@@ -102,8 +110,12 @@ public sealed class PostgreSqlVerifier
         protected override async Task DropAsync(string scratch, CancellationToken cancellationToken)
         {
             await using var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(scratch)} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(scratch)} WITH (FORCE)", admin))
+            {
+                await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await PgScratchRole.DropAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,0 +1,221 @@
+using Backup.Core.Pipeline;
+using Backup.Providers.PostgreSql;
+using Backup.Providers.Tests.Servers;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Backup.Providers.Tests;
+
+/// <summary>
+/// A snapshot's SQL is SQL by nature, and a client that may only add snapshots can write one: test restores and
+/// drills connected as a superuser run it as a role made for the scratch database, so it cannot act as the superuser.
+/// </summary>
+public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOutputHelper output) : IClassFixture<PostgresFixture>
+{
+    // The CHECK runs for every row loaded. As a superuser it creates a role named after the database it runs in (what
+    // COPY … TO PROGRAM could do, made visible); as anyone else it gives the database a search_path that puts its
+    // owner's schema before the catalog, which a later superuser session must not take on.
+    private const string Probe = """
+        CREATE TABLE fine (id int PRIMARY KEY, v text);
+        INSERT INTO fine SELECT g, 'v' || g FROM generate_series(1, 200) g;
+        CREATE FUNCTION probe(v int) RETURNS boolean LANGUAGE plpgsql AS $$
+        BEGIN
+            IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+                IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'pwned_' || current_database()) THEN
+                    EXECUTE format('CREATE ROLE %I', 'pwned_' || current_database());
+                END IF;
+            ELSE
+                EXECUTE format('ALTER DATABASE %I SET search_path = public, pg_catalog', current_database());
+            END IF;
+            RETURN true;
+        END $$;
+        CREATE TABLE probed (id int PRIMARY KEY CHECK (probe(id)));
+        """;
+
+    public static TheoryData<PostgreSqlBackupMethod> Methods => new() { PostgreSqlBackupMethod.Parallel, PostgreSqlBackupMethod.PgDump, PostgreSqlBackupMethod.DriverOnly };
+
+    public static TheoryData<PostgreSqlBackupMethod, PostgreSqlDumpFormat> Formats => new()
+    {
+        { PostgreSqlBackupMethod.Parallel, PostgreSqlDumpFormat.Custom },
+        { PostgreSqlBackupMethod.PgDump, PostgreSqlDumpFormat.Custom },
+        { PostgreSqlBackupMethod.PgDump, PostgreSqlDumpFormat.Plain },
+        { PostgreSqlBackupMethod.DriverOnly, PostgreSqlDumpFormat.Custom },
+    };
+
+    private static PostgreSqlSourceOptions SourceOptions(PostgresServer server, string database, PostgreSqlBackupMethod method, PostgreSqlDumpFormat format = PostgreSqlDumpFormat.Custom) => new()
+    {
+        ConnectionString = server.ConnectionString(database),
+        Password = PostgresServer.Password,
+        Method = method,
+        Format = format,
+    };
+
+    private static PostgreSqlVerifyOptions VerifyOptions(PostgresServer server, string prefix) => new()
+    {
+        ConnectionString = server.ConnectionString(),
+        Password = PostgresServer.Password,
+        ScratchDatabasePrefix = prefix,
+        Jobs = 2,
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(Formats))]
+    public async Task A_superusers_test_restore_runs_the_snapshots_functions_as_a_scratch_role(PostgreSqlBackupMethod method, PostgreSqlDumpFormat format)
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("scratch_role");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, Probe);
+        await server.ExecuteAsync(database, "INSERT INTO probed SELECT generate_series(1, 3)"); // as postgres: creates pwned_<database>
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, method, format)))).Snapshot;
+        var verifier = new PostgreSqlVerifier(repo.Repository);
+
+        var prefix = fixture.NewDatabaseName("sr");
+        string? searchPath = null;
+        string? owner = null;
+        var report = await verifier.VerifyAsync(snapshot, VerifyOptions(server, prefix) with
+        {
+            AfterRestore = async (connection, _, ct) =>
+            {
+                await using var path = new NpgsqlCommand("SHOW search_path", connection);
+                searchPath = (string?)await path.ExecuteScalarAsync(ct);
+                await using var who = new NpgsqlCommand("SELECT pg_catalog.pg_get_userbyid(datdba) = current_database() FROM pg_catalog.pg_database WHERE datname = current_database()", connection);
+                owner = (await who.ExecuteScalarAsync(ct))?.ToString();
+            },
+        });
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeTrue();
+        report.TablesCompared.Should().Be(2);
+        report.Notes.Should().NotContain(n => n.Contains("superuser", StringComparison.Ordinal));
+        owner.Should().Be("True", "the scratch database belongs to the role made for it");
+        searchPath.Should().Be("public", "the superuser's session to the scratch database does not take on the search_path its owner gave it");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname LIKE 'pwned\\_{prefix}\\_%'")).Should().Be(0L, "the snapshot's function did not run as a superuser");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname LIKE '{prefix}\\_%'")).Should().Be(0L, "the scratch role went with its database");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}\\_%'")).Should().Be(0L);
+
+        // The same snapshot trusted with the superuser's rights: the probe runs as postgres (which is what the role prevents).
+        var trusted = fixture.NewDatabaseName("sr");
+        var asSuperuser = await verifier.VerifyAsync(snapshot, VerifyOptions(server, trusted) with { UseScratchRole = false });
+        output.WriteLine(asSuperuser.ToString());
+        asSuperuser.Succeeded.Should().BeTrue();
+        asSuperuser.Notes.Should().Contain(n => n.Contains("the scratch server's role is a superuser", StringComparison.Ordinal));
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname LIKE 'pwned\\_{trusted}\\_%'")).Should().Be(1L);
+    }
+
+    [SkippableFact]
+    public async Task A_drills_restore_belongs_to_a_scratch_role_until_the_drill_drops_both()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("scratch_drill");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, Probe);
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, PostgreSqlBackupMethod.Parallel)))).Snapshot;
+        IDatabaseEngine engine = new PostgreSqlEngine();
+        var target = new DatabaseRestoreSettings
+        {
+            Location = server.ConnectionString(),
+            Password = PostgresServer.Password,
+            TargetDatabase = fixture.NewDatabaseName("dr"),
+            ScratchUser = true,
+            Jobs = 2,
+        };
+
+        await engine.RestoreAsync(repo.Repository, snapshot, target);
+        await server.ExecuteAsync(target.TargetDatabase!, "INSERT INTO fine VALUES (1000, 'after')");
+        (await server.ScalarAsync("postgres", $"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{target.TargetDatabase}'")).Should().Be(target.TargetDatabase);
+        (await server.ScalarAsync("postgres", $"SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = '{target.TargetDatabase}'")).Should().Be(false);
+        var compared = await engine.CompareAsync(snapshot, target);
+        output.WriteLine(compared.ToString());
+        compared.Succeeded.Should().BeFalse("a row was added after the restore");
+
+        await engine.DropAsync(target);
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target.TargetDatabase}'")).Should().Be(0L);
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname = '{target.TargetDatabase}'")).Should().Be(0L);
+    }
+
+    [SkippableFact]
+    public async Task Dropping_a_scratch_database_leaves_a_role_of_the_same_name_that_it_did_not_make()
+    {
+        var server = fixture.Require();
+        var name = fixture.NewDatabaseName("dr_namesake");
+        await server.CreateDatabaseAsync(name);
+        await server.ExecuteAsync("postgres", $"CREATE ROLE {name} NOLOGIN");
+        await new PostgreSqlEngine().DropAsync(new DatabaseRestoreSettings { Location = server.ConnectionString(), Password = PostgresServer.Password, TargetDatabase = name });
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{name}'")).Should().Be(0L);
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname = '{name}'")).Should().Be(1L);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Methods))]
+    public async Task Extensions_only_a_superuser_may_create_are_made_for_the_scratch_role(PostgreSqlBackupMethod method)
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("scratch_ext");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, """
+            CREATE SCHEMA extras;
+            COMMENT ON SCHEMA extras IS 'tools';
+            CREATE EXTENSION pgstattuple WITH SCHEMA extras;
+            CREATE EXTENSION hstore;
+            CREATE EXTENSION earthdistance CASCADE;
+            CREATE TABLE t (id int PRIMARY KEY, h hstore, place cube);
+            INSERT INTO t SELECT g, ('k=>' || g)::hstore, cube(g) FROM generate_series(1, 100) g;
+            CREATE VIEW sizes AS SELECT * FROM extras.pgstattuple('t');
+            """);
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, method)))).Snapshot;
+
+        var report = await new PostgreSqlVerifier(repo.Repository).VerifyAsync(snapshot, VerifyOptions(server, fixture.NewDatabaseName("sr")));
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeTrue();
+        report.TablesCompared.Should().Be(1);
+    }
+
+    [SkippableFact]
+    public async Task A_snapshot_that_needs_dblink_is_not_test_restored_as_a_scratch_role()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("scratch_dblink");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, "CREATE EXTENSION dblink; CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1);");
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, PostgreSqlBackupMethod.Parallel)))).Snapshot;
+        var verifier = new PostgreSqlVerifier(repo.Repository);
+
+        var prefix = fixture.NewDatabaseName("sr");
+        var report = await verifier.VerifyAsync(snapshot, VerifyOptions(server, prefix));
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeFalse();
+        report.IntegrityProblems.Should().ContainSingle().Which.Should().Contain("'dblink'").And.Contain("UseScratchRole");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname LIKE '{prefix}\\_%'")).Should().Be(0L);
+
+        var trusted = await verifier.VerifyAsync(snapshot, VerifyOptions(server, fixture.NewDatabaseName("sr")) with { UseScratchRole = false });
+        trusted.Succeeded.Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(4096)]
+    public async Task A_plain_dumps_ownership_statements_are_left_out_and_nothing_else(int chunk)
+    {
+        const string Dump = "SET x = 1;\n\n\nALTER TABLE public.t OWNER TO postgres;\n\nCOPY public.t (v) FROM stdin;\n\n\nALTER TABLE public.t OWNER TO postgres;\n\n\\.\n\n\n"
+            + "ALTER FUNCTION public.f() OWNER TO app;\n-- not blank after\n\n\nALTER SCHEMA s OWNER TO app;";
+        using var sink = new MemoryStream();
+        await using (var filter = new PgDumpOwnerFilter(sink))
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(Dump);
+            for (var i = 0; i < bytes.Length; i += chunk)
+            {
+                await filter.WriteAsync(bytes.AsMemory(i, Math.Min(chunk, bytes.Length - i)));
+            }
+        }
+
+        System.Text.Encoding.UTF8.GetString(sink.ToArray()).Should().Be(
+            "SET x = 1;\n\n\n\nCOPY public.t (v) FROM stdin;\n\n\nALTER TABLE public.t OWNER TO postgres;\n\n\\.\n\n\n"
+            + "ALTER FUNCTION public.f() OWNER TO app;\n-- not blank after\n\n\nALTER SCHEMA s OWNER TO app;",
+            "the data rows and a statement not between blank lines stay; the last line has no blank line after it");
+    }
+}
