@@ -388,8 +388,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
 
         output.WriteLine(report.ToString());
         status.Should().Be("DISABLED", "the event was created disabled, not left to run until the ALTER after it");
-        report.Notes.Should().Contain(n => n.Contains("holds privileges on every database (ON *.*)", StringComparison.Ordinal) && n.Contains("docs/databases.md", StringComparison.Ordinal),
-            "the test server's user may do anything, and a drill should say what that means");
+        report.Notes.Should().NotContain(n => n.Contains("every database", StringComparison.Ordinal), "the test server's user may do anything, so the drill ran as a scratch user");
     }
 
     /// <summary>A source database with rows, keys, a routine, a view, a trigger and an event, and another database beside it; backed up with <paramref name="method"/>.</summary>

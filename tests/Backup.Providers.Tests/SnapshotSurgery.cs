@@ -16,7 +16,7 @@ internal static class SnapshotSurgery
     public static async Task<Snapshot> ChangeDirectoryAsync(BackupRepository repository, Snapshot snapshot, string path, Func<RepositoryWriter, List<TreeNode>, Task> change)
     {
         await using var writer = repository.CreateWriter(2);
-        var tree = await RewriteAsync(repository, writer, snapshot.Tree, path.Split('/'), 0, change);
+        var tree = await RewriteAsync(repository, writer, snapshot.Tree, path.Split('/', StringSplitOptions.RemoveEmptyEntries), 0, change);
         await writer.CompleteAsync();
         return await repository.Snapshots.SaveAsync(snapshot with { Tree = tree, Time = DateTimeOffset.Now });
     }

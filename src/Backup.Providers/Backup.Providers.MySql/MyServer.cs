@@ -25,6 +25,16 @@ internal sealed class MyServer
         _toolsDirectory = options.ClientToolsDirectory;
     }
 
+    private MyServer(MySqlConnectionStringBuilder builder, string? toolsDirectory)
+    {
+        _builder = builder;
+        _toolsDirectory = toolsDirectory;
+    }
+
+    /// <summary>The same server, signed in to as <paramref name="user"/> with <paramref name="password"/> (a scratch user).</summary>
+    public MyServer As(string user, string password) =>
+        new(new MySqlConnectionStringBuilder(_builder.ConnectionString) { UserID = user, Password = password, PersistSecurityInfo = false, Pooling = false, AllowUserVariables = true }, _toolsDirectory);
+
     public string Host => string.IsNullOrEmpty(_builder.Server) ? "localhost" : _builder.Server;
 
     public uint Port => _builder.Port;

@@ -81,6 +81,7 @@ public sealed class MySqlEngine : IDatabaseEngine
             Clean = settings.Clean,
             Jobs = settings.Jobs,
             EventsDisabled = settings.EventsDisabled,
+            UseScratchUser = settings.ScratchUser,
         };
         options.Validate();
         return new MySqlRestorer(repository).RestoreAsync(snapshot, options, cancellationToken);
@@ -95,6 +96,7 @@ public sealed class MySqlEngine : IDatabaseEngine
             ConnectionString = string.IsNullOrWhiteSpace(settings.Scratch) ? throw new ArgumentException("A MariaDB/MySQL snapshot is verified on a server: Scratch must be its connection string.", nameof(settings)) : settings.Scratch,
             Password = settings.Password,
             ClientToolsDirectory = settings.ClientToolsDirectory,
+            UseScratchUser = settings.ScratchUser,
         };
         options.Validate();
         return new MySqlVerifier(repository).VerifyAsync(snapshot, options, cancellationToken);

@@ -101,10 +101,26 @@ public sealed record MySqlRestoreOptions : MySqlConnectionOptions
     /// </summary>
     public bool EventsDisabled { get; init; }
 
+    /// <summary>
+    /// For a scratch copy of a snapshot someone else may have written (a test restore, a drill): when the connecting
+    /// user holds privileges on every database (<c>ON *.*</c>), the snapshot's SQL runs as a user made for this
+    /// restore, which holds every privilege on the new target database and no other, so that a <c>Dump</c> snapshot's
+    /// script (which the mariadb client runs as it stands) cannot drop, read or change other databases, create users or
+    /// write files. Its objects' definers become that user. The user bears the database's name; drop both with
+    /// <see cref="MySqlVerifier"/> or <c>IDatabaseEngine.DropAsync</c>. Needs a new target (not with
+    /// <see cref="Clean"/>). Off by default: a real restore keeps the connecting user as definer.
+    /// </summary>
+    public bool UseScratchUser { get; init; }
+
     /// <inheritdoc />
     public override void Validate()
     {
         base.Validate();
+        if (UseScratchUser && Clean)
+        {
+            throw new ArgumentException("UseScratchUser restores into a new database only; it cannot be combined with Clean.", nameof(UseScratchUser));
+        }
+
         if (string.IsNullOrEmpty(TargetDatabase) && string.IsNullOrEmpty(new MySqlConnectionStringBuilder(ConnectionString).Database))
         {
             throw new ArgumentException("Name the target database (TargetDatabase or the connection string's Database).", nameof(TargetDatabase));
@@ -125,6 +141,13 @@ public sealed record MySqlVerifyOptions : MySqlConnectionOptions
 
     /// <summary>Runs after each restore, before the comparison, on a connection to the scratch database.</summary>
     public Func<MySqlConnection, string, CancellationToken, Task>? AfterRestore { get; init; }
+
+    /// <summary>
+    /// When the connecting user holds privileges on every database, run each snapshot's SQL as a user made for the
+    /// scratch database and dropped with it (<see cref="MySqlRestoreOptions.UseScratchUser"/>); on by default. Set
+    /// false only when everyone who can write to the repository is trusted with that user's rights.
+    /// </summary>
+    public bool UseScratchUser { get; init; } = true;
 
     /// <inheritdoc />
     public override void Validate()

@@ -64,6 +64,7 @@ public sealed class MySqlRestorer
         }
 
         bool created;
+        MyScratchUser? user = null;
         await using (var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false))
         {
             await using var exists = new MySqlCommand("SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = @db", admin);
@@ -89,13 +90,27 @@ public sealed class MySqlRestorer
             await using var create = new MySqlCommand(sql, admin);
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             created = charset is null;
+            if (options.UseScratchUser && await MyScratchUser.IsPrivilegedAsync(admin, cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    user = await MyScratchUser.CreateAsync(admin, target, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {quoted}", admin);
+                    await drop.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                    throw;
+                }
+            }
         }
 
         try
         {
+            var restoring = user is null ? server : await SignInAsync(server.As(user.Name, user.Password), user, target, cancellationToken).ConfigureAwait(false);
             var bytes = driver
-                ? await RestoreDriverDumpAsync(server, driverDump!, node, source, target, options.Jobs, options.EventsDisabled, cancellationToken).ConfigureAwait(false)
-                : await RestoreWithClientAsync(server, tool!, node, target, options.EventsDisabled, cancellationToken).ConfigureAwait(false);
+                ? await RestoreDriverDumpAsync(restoring, driverDump!, node, source, target, options.Jobs, options.EventsDisabled, cancellationToken).ConfigureAwait(false)
+                : await RestoreWithClientAsync(restoring, tool!, node, target, options.EventsDisabled, definersToCurrentUser: user is not null, cancellationToken).ConfigureAwait(false);
             var duration = Stopwatch.GetElapsedTime(started);
             Log.Restored(_logger, source, target, duration.TotalSeconds);
             return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = bytes };
@@ -106,8 +121,16 @@ public sealed class MySqlRestorer
             {
                 await using var admin = await server.OpenAsync(null, ct).ConfigureAwait(false);
                 // By name: MariaDB/MySQL databases have no identity to tell ours from one a concurrent restore made.
-                await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(target)}", admin);
-                await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                await using (var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(target)}", admin))
+                {
+                    await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                if (user is not null)
+                {
+                    await MyScratchUser.DropAsync(admin, target, ct).ConfigureAwait(false);
+                }
+
                 return true;
             }, state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
             if (rephrased is not null)
@@ -125,7 +148,26 @@ public sealed class MySqlRestorer
         return await SnapshotFiles.TotalSizeAsync(_repository, node, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<long> RestoreWithClientAsync(MyServer server, string tool, TreeNode node, string target, bool eventsDisabled, CancellationToken cancellationToken)
+    /// <summary><paramref name="server"/> once <paramref name="user"/> has signed in to <paramref name="target"/>.</summary>
+    /// <exception cref="DatabaseRestoreException">The server refused the user's sign-in.</exception>
+    private static async Task<MyServer> SignInAsync(MyServer server, MyScratchUser user, string target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.AccessDenied or MySqlErrorCode.DatabaseAccessDenied)
+        {
+            throw new DatabaseRestoreException(
+                $"The restore runs the snapshot's SQL as a user made for it ('{user.Name}'), since the connecting user holds privileges on every database, and the server refused that user's sign-in ({ex.Message}). " +
+                "Test-restore as a user that may touch only the scratch databases (docs/databases.md), or, only if you trust everyone who can write to the repository, turn UseScratchUser off.",
+                ex);
+        }
+
+        return server;
+    }
+
+    private async Task<long> RestoreWithClientAsync(MyServer server, string tool, TreeNode node, string target, bool eventsDisabled, bool definersToCurrentUser, CancellationToken cancellationToken)
     {
         using var optionFile = await server.WriteOptionFileAsync(tool, cancellationToken).ConfigureAwait(false);
         // --binary-mode also stops the client from running its own commands from the dump (system and \! would run a
@@ -134,7 +176,7 @@ public sealed class MySqlRestorer
             [$"--defaults-extra-file={optionFile.Path}", "--default-character-set=utf8mb4", "--binary-mode", $"--database={target}"],
             new Dictionary<string, string?> { ["MYSQL_PWD"] = null, ["LC_ALL"] = "C" }, server.Secrets, redirectStdin: true);
         process.DiscardOutput();
-        var outcome = await SnapshotFiles.FeedAsync(_repository, node, process, cancellationToken).ConfigureAwait(false);
+        var outcome = await SnapshotFiles.FeedAsync(_repository, node, process, definersToCurrentUser ? stdin => new MyDumpDefinerFilter(stdin) : null, cancellationToken).ConfigureAwait(false);
         if (outcome.ExitCode != 0 || outcome.StreamFailure is not null || outcome.ErrorLines(MyServer.IsErrorLine).Count > 0)
         {
             throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed"));
@@ -219,18 +261,21 @@ public sealed class MySqlVerifier
                 SourceDatabase = database,
                 TargetDatabase = scratch,
                 EventsDisabled = true,
+                UseScratchUser = options.UseScratchUser,
             }, cancellationToken);
 
         protected override Task<MySqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken) => server.OpenAsync(scratch, cancellationToken);
 
         protected override async Task<string?> OverPrivilegedAsync(CancellationToken cancellationToken)
         {
-            // Global privileges (ON *.*) reach every database; USAGE is none.
+            if (options.UseScratchUser)
+            {
+                // Such a user restores through a scratch user; any other is not what the note is about.
+                return null;
+            }
+
             await using var connection = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
-            await using var command = new MySqlCommand(
-                "SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''') AND PRIVILEGE_TYPE <> 'USAGE'",
-                connection);
-            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) > 0
+            return await MyScratchUser.IsPrivilegedAsync(connection, cancellationToken).ConfigureAwait(false)
                 ? "the scratch server's user holds privileges on every database (ON *.*)"
                 : null;
         }
@@ -275,8 +320,12 @@ public sealed class MySqlVerifier
         protected override async Task DropAsync(string scratch, CancellationToken cancellationToken)
         {
             await using var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
-            await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(scratch)}", admin);
-            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using (var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(scratch)}", admin))
+            {
+                await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await MyScratchUser.DropAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
         }
     }
 }

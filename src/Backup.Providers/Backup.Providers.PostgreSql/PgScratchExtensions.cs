@@ -6,10 +6,11 @@ namespace Backup.Providers.PostgreSql;
 
 /// <summary>
 /// The extensions of a snapshot restored by a <see cref="PgScratchRole"/>, which may create only trusted ones
-/// (pgcrypto, hstore, citext, …): the others (PostGIS, pg_stat_statements, …) are created beforehand by the
-/// connecting superuser, from the server's own extension scripts, into the fresh database before any of the
-/// snapshot's SQL has run; the archive's statements for them (and their comments, which only an extension's owner may
-/// set, and a schema made for them) are then left out of the restore.
+/// (pgcrypto, hstore, citext, …), not the others (PostGIS, pg_stat_statements, …), which may require trusted ones:
+/// every extension the archive names is created beforehand by the connecting superuser, from the server's own
+/// extension scripts, in the archive's order and schemas, into the fresh database before any of the snapshot's SQL has
+/// run; the archive's statements for them (and their comments, which only an extension's owner may set, and a schema
+/// made for them) are then left out of the restore, as are event triggers, which only a superuser may create.
 /// </summary>
 internal static partial class PgScratchExtensions
 {
@@ -39,11 +40,10 @@ internal static partial class PgScratchExtensions
 
     /// <summary>
     /// Creates, connected to the scratch database as the superuser (<paramref name="admin"/>), each of
-    /// <paramref name="extensions"/> that <paramref name="role"/> cannot create itself and the server has (a schema
-    /// for it first, owned by the role), with what it requires.
+    /// <paramref name="extensions"/> the server has, in order (a schema for it first, owned by <paramref name="role"/>).
     /// </summary>
     /// <exception cref="DatabaseRestoreException">The snapshot needs an extension a scratch role is not given.</exception>
-    public static async Task<Prepared> PrepareAsync(NpgsqlConnection admin, string role, IReadOnlyList<(string Name, string Schema)> extensions, int serverVersionNum, CancellationToken cancellationToken)
+    public static async Task<Prepared> PrepareAsync(NpgsqlConnection admin, string role, IReadOnlyList<(string Name, string Schema)> extensions, CancellationToken cancellationToken)
     {
         var schemas = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, schema) in extensions)
@@ -55,8 +55,9 @@ internal static partial class PgScratchExtensions
                     "Test-restore it as the connecting role (PostgreSqlVerifyOptions.UseScratchRole = false) only if you trust everyone who can write to the repository.");
             }
 
-            if (!await NeedsSuperuserAsync(admin, name, serverVersionNum, cancellationToken).ConfigureAwait(false))
+            if (!await AvailableAsync(admin, name, cancellationToken).ConfigureAwait(false))
             {
+                // The restore fails on it and says so.
                 continue;
             }
 
@@ -69,7 +70,9 @@ internal static partial class PgScratchExtensions
                 }
             }
 
-            await ExecuteAsync(admin, $"CREATE EXTENSION IF NOT EXISTS {PgServer.QuoteIdentifier(name)} SCHEMA {PgServer.QuoteIdentifier(schema)} CASCADE", cancellationToken).ConfigureAwait(false);
+            // In the archive's order, which is pg_dump's order of dependence: no CASCADE, which would put a required
+            // extension in this one's schema rather than the one the archive names for it.
+            await ExecuteAsync(admin, $"CREATE EXTENSION IF NOT EXISTS {PgServer.QuoteIdentifier(name)} SCHEMA {PgServer.QuoteIdentifier(schema)}", cancellationToken).ConfigureAwait(false);
         }
 
         var present = new HashSet<string>(StringComparer.Ordinal);
@@ -92,7 +95,7 @@ internal static partial class PgScratchExtensions
         return entries.Count == 0 ? null : string.Join('\n', entries) + "\n";
     }
 
-    /// <summary>pg_restore's <paramref name="listing"/> with the entries for what <paramref name="prepared"/> made commented out.</summary>
+    /// <summary>pg_restore's <paramref name="listing"/> with the entries for what <paramref name="prepared"/> made, and event triggers, commented out.</summary>
     public static string FilterListing(string listing, Prepared prepared)
     {
         var output = new StringBuilder(listing.Length + 64);
@@ -105,29 +108,23 @@ internal static partial class PgScratchExtensions
         return output.ToString();
     }
 
-    /// <summary>pg_dump's plain <paramref name="script"/> without the statements for what <paramref name="prepared"/> made.</summary>
-    public static string FilterScript(string script, Prepared prepared) =>
-        string.Join('\n', script.Split('\n').Where(line =>
-        {
-            var text = line.TrimEnd('\r');
-            return !(CreateExtension().Match(text) is { Success: true } create && prepared.Extensions.Contains(Unquote(create.Groups["name"].Value)))
-                && !(CommentOnExtension().Match(text) is { Success: true } comment && prepared.Extensions.Contains(Unquote(comment.Groups["name"].Value)))
-                && !(CreateSchema().Match(text) is { Success: true } schema && prepared.Schemas.Contains(Unquote(schema.Groups["name"].Value)));
-        }));
+    /// <summary>Whether a line of pg_dump's plain script creates or comments on an extension <paramref name="prepared"/> made, or creates a schema it made.</summary>
+    public static bool MadeFor(string line, Prepared prepared) =>
+        (CreateExtension().Match(line) is { Success: true } create && prepared.Extensions.Contains(Unquote(create.Groups["name"].Value)))
+        || (CommentOnExtension().Match(line) is { Success: true } comment && prepared.Extensions.Contains(Unquote(comment.Groups["name"].Value)))
+        || (CreateSchema().Match(line) is { Success: true } schema && prepared.Schemas.Contains(Unquote(schema.Groups["name"].Value)));
 
     /// <summary>Whether a listing entry ("EXTENSION - postgis ", "COMMENT - EXTENSION postgis ", "SCHEMA - gis owner ") is for something <paramref name="prepared"/> made.</summary>
     private static bool Made(string what, Prepared prepared) =>
-        prepared.Extensions.Any(e => what.StartsWith($"EXTENSION - {e} ", StringComparison.Ordinal) || what.StartsWith($"COMMENT - EXTENSION {e} ", StringComparison.Ordinal))
+        what.StartsWith("EVENT TRIGGER ", StringComparison.Ordinal)
+        || prepared.Extensions.Any(e => what.StartsWith($"EXTENSION - {e} ", StringComparison.Ordinal) || what.StartsWith($"COMMENT - EXTENSION {e} ", StringComparison.Ordinal))
         || prepared.Schemas.Any(s => what.StartsWith($"SCHEMA - {s} ", StringComparison.Ordinal));
 
-    /// <summary>Whether creating <paramref name="name"/> takes a superuser (not trusted, PostgreSQL 13's notion); false when the server does not have it (the restore then says so).</summary>
-    private static async Task<bool> NeedsSuperuserAsync(NpgsqlConnection admin, string name, int serverVersionNum, CancellationToken cancellationToken)
+    /// <summary>Whether the server has the extension <paramref name="name"/> to create.</summary>
+    private static async Task<bool> AvailableAsync(NpgsqlConnection admin, string name, CancellationToken cancellationToken)
     {
-        var sql = serverVersionNum >= 130000
-            ? "SELECT NOT v.trusted FROM pg_catalog.pg_available_extension_versions v JOIN pg_catalog.pg_available_extensions a ON a.name = v.name AND a.default_version = v.version WHERE v.name = $1"
-            : "SELECT true FROM pg_catalog.pg_available_extensions WHERE name = $1";
-        await using var command = new NpgsqlCommand(sql, admin) { Parameters = { new() { Value = name } } };
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_catalog.pg_available_extensions WHERE name = $1", admin) { Parameters = { new() { Value = name } } };
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0;
     }
 
     private static string Unquote(string identifier) =>

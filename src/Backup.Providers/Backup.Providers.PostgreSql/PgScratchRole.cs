@@ -62,24 +62,81 @@ internal sealed class PgScratchRole
         return role;
     }
 
+    /// <summary>Whether <paramref name="database"/> has a scratch role (a role of its name this class made).</summary>
+    public static async Task<bool> ExistsAsync(NpgsqlConnection admin, string database, CancellationToken cancellationToken)
+    {
+        await using var find = new NpgsqlCommand("SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname = $1 AND pg_catalog.shobj_description(oid, 'pg_authid') = $2", admin)
+        {
+            Parameters = { new() { Value = database }, new() { Value = Marker } },
+        };
+        return (long)(await find.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0;
+    }
+
+    /// <summary>
+    /// Lets the scratch role of <paramref name="database"/> sign in again, with a new password (its own SQL may have
+    /// set one it knows), and ends its sessions; returns the password.
+    /// </summary>
+    public static async Task<string> UnlockAsync(NpgsqlConnection admin, string database, CancellationToken cancellationToken)
+    {
+        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var expires = DateTime.UtcNow.AddDays(7).ToString("yyyy-MM-dd HH:mm:ss'+00'", CultureInfo.InvariantCulture);
+        await ExecuteAsync(admin, $"ALTER ROLE {PgServer.QuoteIdentifier(database)} LOGIN PASSWORD '{ScramVerifier(password)}' VALID UNTIL '{expires}'", cancellationToken).ConfigureAwait(false);
+        await EndSessionsAsync(admin, database, cancellationToken).ConfigureAwait(false);
+        return password;
+    }
+
+    /// <summary>
+    /// Keeps the scratch role of <paramref name="database"/> from signing in until <see cref="UnlockAsync"/> and ends
+    /// its sessions: between the steps of a drill, a password its own SQL set must not open the server to anyone.
+    /// </summary>
+    public static async Task LockAsync(NpgsqlConnection admin, string database, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(admin, $"ALTER ROLE {PgServer.QuoteIdentifier(database)} NOLOGIN", cancellationToken).ConfigureAwait(false);
+        await EndSessionsAsync(admin, database, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes amcheck's functions available to <paramref name="role"/> in its new database (<paramref name="connection"/>,
+    /// the superuser's), before any of the snapshot's SQL runs: in a schema of the superuser's that the role may use
+    /// but not change, since the integrity check runs as the role. Nothing when the server has no amcheck (the report
+    /// says indexes were not checked).
+    /// </summary>
+    public static async Task PrepareAmcheckAsync(NpgsqlConnection connection, string role, CancellationToken cancellationToken)
+    {
+        await using (var available = new NpgsqlCommand("SELECT count(*) FROM pg_catalog.pg_available_extensions WHERE name = 'amcheck'", connection))
+        {
+            if ((long)(await available.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0)
+            {
+                return;
+            }
+        }
+
+        var name = PgServer.QuoteIdentifier(role);
+        await ExecuteAsync(connection, $"CREATE SCHEMA {AmcheckSchema}; CREATE EXTENSION amcheck SCHEMA {AmcheckSchema}; GRANT USAGE ON SCHEMA {AmcheckSchema} TO {name}; GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {AmcheckSchema} TO {name}", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The schema amcheck is made in for a scratch role.</summary>
+    private const string AmcheckSchema = "backup_sdk_amcheck";
+
     /// <summary>
     /// Drops the scratch role named <paramref name="database"/> if there is one (a role of that name this class did
     /// not make stays); the database must be gone first.
     /// </summary>
     public static async Task DropAsync(NpgsqlConnection admin, string database, CancellationToken cancellationToken)
     {
-        await using (var find = new NpgsqlCommand("SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname = $1 AND pg_catalog.shobj_description(oid, 'pg_authid') = $2", admin)
+        if (!await ExistsAsync(admin, database, cancellationToken).ConfigureAwait(false))
         {
-            Parameters = { new() { Value = database }, new() { Value = Marker } },
-        })
-        {
-            if ((long)(await find.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0)
-            {
-                return;
-            }
+            return;
         }
 
+        await EndSessionsAsync(admin, database, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(admin, $"DROP ROLE IF EXISTS {PgServer.QuoteIdentifier(database)}", cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task EndSessionsAsync(NpgsqlConnection admin, string role, CancellationToken cancellationToken)
+    {
+        await using var end = new NpgsqlCommand("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE usename = $1", admin) { Parameters = { new() { Value = role } } };
+        await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>PostgreSQL's stored form of a SCRAM-SHA-256 password (RFC 5802/7677, 4096 iterations, as the server makes it).</summary>

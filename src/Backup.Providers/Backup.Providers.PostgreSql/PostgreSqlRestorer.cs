@@ -129,7 +129,7 @@ public sealed partial class PostgreSqlRestorer
 
         try
         {
-            var scratch = role is null ? null : new ScratchRestore(server, role, serverVersionNum);
+            var scratch = role is null ? null : new ScratchRestore(server, role);
             var restoring = role is null ? server : await scratch!.SignInAsync(target, cancellationToken).ConfigureAwait(false);
             switch (format)
             {
@@ -137,7 +137,7 @@ public sealed partial class PostgreSqlRestorer
                     await PgRestoreAsync(restoring, scratch, serverVersionNum, node, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
                     break;
                 case "plain":
-                    await PsqlAsync(restoring, serverVersionNum, node, target, options.NoOwner, pgOptions, cancellationToken).ConfigureAwait(false);
+                    await PsqlAsync(restoring, scratch, serverVersionNum, node, target, options.NoOwner, pgOptions, cancellationToken).ConfigureAwait(false);
                     break;
                 case "copy-binary":
                     await DriverRestoreAsync(restoring, scratch, driverDump!, target, options.Clean, options.NoOwner, cancellationToken).ConfigureAwait(false);
@@ -145,6 +145,11 @@ public sealed partial class PostgreSqlRestorer
                 default:
                     await ParallelRestoreAsync(restoring, scratch, serverVersionNum, driverDump!, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
                     break;
+            }
+
+            if (scratch is not null)
+            {
+                await scratch.LockAsync(target, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -242,6 +247,7 @@ public sealed partial class PostgreSqlRestorer
             if (list is not null)
             {
                 arguments.Add($"--use-list={list.Path}");
+                arguments.AddRange(ScratchRestore.PgRestoreArguments);
             }
 
             if (options.Jobs > 1)
@@ -249,10 +255,20 @@ public sealed partial class PostgreSqlRestorer
                 arguments.Add($"--jobs={options.Jobs.ToString(CultureInfo.InvariantCulture)}");
             }
 
-            arguments.Add(dump.Path);
-            await using var process = ToolProcess.Start(tool, arguments, environment.Variables, server.Secrets);
-            process.DiscardOutput();
-            outcome = await process.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (scratch is null)
+            {
+                outcome = await RunAsync([.. arguments, dump.Path]).ConfigureAwait(false);
+            }
+            else
+            {
+                // The scratch role turns forced row security off between the schema and the rows (see UnforceRowSecurityAsync).
+                outcome = await RunAsync([.. arguments, "--section=pre-data", dump.Path]).ConfigureAwait(false);
+                if (outcome.ExitCode == 0)
+                {
+                    await ScratchRestore.UnforceRowSecurityAsync(server, target, cancellationToken).ConfigureAwait(false);
+                    outcome = await RunAsync([.. arguments, "--section=data", "--section=post-data", dump.Path]).ConfigureAwait(false);
+                }
+            }
         }
         else
         {
@@ -272,6 +288,13 @@ public sealed partial class PostgreSqlRestorer
         {
             throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed"));
         }
+
+        async Task<ToolOutcome> RunAsync(List<string> run)
+        {
+            await using var process = ToolProcess.Start(tool, run, environment.Variables, server.Secrets);
+            process.DiscardOutput();
+            return await process.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -279,8 +302,9 @@ public sealed partial class PostgreSqlRestorer
     /// dump is data, and one written or altered by someone else must not run commands on this host. A dump that
     /// holds any meta-command fails the restore, and the single transaction leaves nothing of it behind.
     /// </summary>
-    private async Task PsqlAsync(PgServer server, int serverVersionNum, TreeNode node, string target, bool noOwner, string? pgOptions, CancellationToken cancellationToken)
+    private async Task PsqlAsync(PgServer server, ScratchRestore? scratch, int serverVersionNum, TreeNode node, string target, bool noOwner, string? pgOptions, CancellationToken cancellationToken)
     {
+        var extensions = scratch is null ? null : await scratch.PrepareScriptAsync(await ReadScriptHeadAsync(node, cancellationToken).ConfigureAwait(false), target, cancellationToken).ConfigureAwait(false);
         var tool = await server.LocateToolAsync("psql", serverVersionNum, cancellationToken).ConfigureAwait(false);
         if (!await PgServer.SupportsRestrictAsync(tool, cancellationToken).ConfigureAwait(false))
         {
@@ -293,7 +317,7 @@ public sealed partial class PostgreSqlRestorer
         using var environment = await server.CreateToolEnvironmentAsync(target, pgOptions, cancellationToken).ConfigureAwait(false);
         await using var process = ToolProcess.Start(tool, ["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "-"], environment.Variables, server.Secrets, redirectStdin: true);
         process.DiscardOutput();
-        var outcome = await SnapshotFiles.FeedAsync(_repository, node, process, stdin => noOwner ? new PgDumpOwnerFilter(new PsqlRestrictedInput(stdin, key)) : new PsqlRestrictedInput(stdin, key), cancellationToken).ConfigureAwait(false);
+        var outcome = await SnapshotFiles.FeedAsync(_repository, node, process, stdin => noOwner || scratch is not null ? new PgDumpScriptFilter(new PsqlRestrictedInput(stdin, key), noOwner, scratch is not null, extensions) : new PsqlRestrictedInput(stdin, key), cancellationToken).ConfigureAwait(false);
         if (outcome.ExitCode != 0 || outcome.StreamFailure is not null)
         {
             var refused = outcome.Stderr.Contains("backslash commands are restricted", StringComparison.Ordinal) || outcome.Stderr.Contains("\\unrestrict: wrong key", StringComparison.Ordinal)
@@ -313,16 +337,17 @@ public sealed partial class PostgreSqlRestorer
         }
 
         var preData = await dump.ReadScriptAsync(PgDriverDump.PreDataFile, cancellationToken).ConfigureAwait(false);
-        if (scratch is not null)
-        {
-            preData = await scratch.PrepareScriptAsync(preData, target, cancellationToken).ConfigureAwait(false);
-        }
-
+        var extensions = scratch is null ? null : await scratch.PrepareScriptAsync(preData, target, cancellationToken).ConfigureAwait(false);
         await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await ExecuteScriptAsync(connection, preData, noOwner, cancellationToken).ConfigureAwait(false);
+            await ExecuteScriptAsync(connection, PgDumpScriptFilter.Apply(preData, noOwner, scratch is not null, extensions), cancellationToken).ConfigureAwait(false);
+            if (scratch is not null)
+            {
+                await ScratchRestore.UnforceRowSecurityAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (var table in manifest.Tables)
             {
                 await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY {PgServer.QuoteIdentifier(table.Schema)}.{PgServer.QuoteIdentifier(table.Name)} FROM STDIN (FORMAT binary)", cancellationToken).ConfigureAwait(false);
@@ -338,7 +363,8 @@ public sealed partial class PostgreSqlRestorer
                 await setval.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await ExecuteScriptAsync(connection, await dump.ReadScriptAsync(PgDriverDump.PostDataFile, cancellationToken).ConfigureAwait(false), noOwner, cancellationToken).ConfigureAwait(false);
+            var postData = await dump.ReadScriptAsync(PgDriverDump.PostDataFile, cancellationToken).ConfigureAwait(false);
+            await ExecuteScriptAsync(connection, PgDumpScriptFilter.Apply(postData, noOwner, scratch is not null, extensions), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
@@ -382,7 +408,12 @@ public sealed partial class PostgreSqlRestorer
 
             using (var preData = scratch is null ? null : await scratch.PrepareArchiveAsync(tool, environment, schema.Path, target, cancellationToken).ConfigureAwait(false))
             {
-                await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "pre-data", options.Clean, 1, preData?.Path, cancellationToken).ConfigureAwait(false);
+                await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "pre-data", options.Clean, 1, preData?.Path, scratch is not null, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (scratch is not null)
+            {
+                await ScratchRestore.UnforceRowSecurityAsync(server, target, cancellationToken).ConfigureAwait(false);
             }
 
             // With several jobs, a large table's own indexes and keys are built as soon as its rows are in, while the
@@ -395,7 +426,7 @@ public sealed partial class PostgreSqlRestorer
                 if (plan.Early.TryGetValue(PgTableKey.Table(table.Schema, table.Name), out var entries))
                 {
                     using var list = await Providers.Secrets.WritePrivateFileAsync(string.Join('\n', entries) + "\n", ".list", ct).ConfigureAwait(false);
-                    await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, 1, list.Path, ct).ConfigureAwait(false);
+                    await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, 1, list.Path, scratch is not null, ct).ConfigureAwait(false);
                 }
             }, cancellationToken).ConfigureAwait(false);
             if (options.Tables.Count == 0)
@@ -412,7 +443,7 @@ public sealed partial class PostgreSqlRestorer
             }
 
             using var rest = plan.Early.Count > 0 ? await Providers.Secrets.WritePrivateFileAsync(plan.Rest, ".list", cancellationToken).ConfigureAwait(false) : null;
-            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, options.Jobs, rest?.Path, cancellationToken).ConfigureAwait(false);
+            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, options.Jobs, rest?.Path, scratch is not null, cancellationToken).ConfigureAwait(false);
             if (options.Tables.Count == 0)
             {
                 await RefreshViewsAsync(server, target, manifest.PopulatedViews, cancellationToken).ConfigureAwait(false);
@@ -520,9 +551,14 @@ public sealed partial class PostgreSqlRestorer
         return output;
     }
 
-    private static async Task RunPgRestoreAsync(PgServer server, string tool, ToolEnvironment environment, string target, PostgreSqlRestoreOptions options, string archive, string section, bool clean, int jobs, string? list, CancellationToken cancellationToken)
+    private static async Task RunPgRestoreAsync(PgServer server, string tool, ToolEnvironment environment, string target, PostgreSqlRestoreOptions options, string archive, string section, bool clean, int jobs, string? list, bool scratch, CancellationToken cancellationToken)
     {
         var arguments = new List<string> { $"--dbname={DbNameConnInfo(target)}", "--exit-on-error", "--no-password", $"--section={section}" };
+        if (scratch)
+        {
+            arguments.AddRange(ScratchRestore.PgRestoreArguments);
+        }
+
         if (list is not null)
         {
             arguments.Add($"--use-list={list}");
@@ -621,11 +657,10 @@ public sealed partial class PostgreSqlRestorer
         }
     }
 
-    /// <summary>Runs a pg_dump plain script through the driver; psql meta-commands (\restrict, \connect) are dropped, everything else is SQL.</summary>
-    private static async Task ExecuteScriptAsync(NpgsqlConnection connection, string script, bool noOwner, CancellationToken cancellationToken)
+    /// <summary>Runs a pg_dump plain script (already through <see cref="PgDumpScriptFilter"/>) through the driver; psql meta-commands (\restrict, \connect) are dropped, everything else is SQL.</summary>
+    private static async Task ExecuteScriptAsync(NpgsqlConnection connection, string script, CancellationToken cancellationToken)
     {
-        var lines = script.Split('\n');
-        var sql = string.Join('\n', lines.Where((line, i) => !line.StartsWith('\\') && !(noOwner && IsOwnerStatement(lines, i))));
+        var sql = string.Join('\n', script.Split('\n').Where(line => !line.StartsWith('\\')));
         if (string.IsNullOrWhiteSpace(sql))
         {
             return;
@@ -636,17 +671,7 @@ public sealed partial class PostgreSqlRestorer
         // pg_dump scripts empty the search_path; later statements of this restore qualify their names anyway.
     }
 
-    /// <summary>
-    /// Whether line <paramref name="i"/> is one of pg_dump's ownership statements (<c>ALTER TABLE public.t OWNER TO
-    /// postgres;</c>), which pg_dump writes on a line of its own after two empty lines: what pg_restore --no-owner leaves
-    /// out, so that a user who is not a member of the owners' roles can restore.
-    /// </summary>
-    private static bool IsOwnerStatement(string[] lines, int i) =>
-        i >= 2 && i + 1 < lines.Length && IsBlank(lines[i - 1]) && IsBlank(lines[i - 2]) && IsBlank(lines[i + 1])
-        && OwnerStatement().IsMatch(lines[i]);
-
-    private static bool IsBlank(string line) => line.Length == 0 || line == "\r";
-
+    /// <summary>pg_dump's ownership statements (<c>ALTER TABLE public.t OWNER TO postgres;</c>), each on a line of its own.</summary>
     [GeneratedRegex(@"^ALTER [A-Z]+( [A-Z]+)* \S.* OWNER TO \S+;\r?$")]
     internal static partial Regex OwnerStatement();
 }

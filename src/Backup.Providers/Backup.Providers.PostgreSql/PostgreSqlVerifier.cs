@@ -78,8 +78,35 @@ public sealed class PostgreSqlVerifier
                 UseScratchRole = options.UseScratchRole,
             }, cancellationToken);
 
-        // The scratch database's owner may be a scratch role that ran the snapshot's SQL.
-        protected override Task<NpgsqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken) => server.OpenAsync(scratch, untrusted: true, cancellationToken);
+        /// <summary>
+        /// A scratch database restored by a scratch role is entered as that role, never as the superuser: PostgreSQL
+        /// resolves operators, casts and functions when a query runs, so the role's objects (an operator for
+        /// <c>name || name</c>, a cast of a table's row type to text) would run inside the superuser's queries.
+        /// </summary>
+        protected override async Task<NpgsqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken)
+        {
+            string? password = null;
+            await using (var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false))
+            {
+                if (await PgScratchRole.ExistsAsync(admin, scratch, cancellationToken).ConfigureAwait(false))
+                {
+                    password = await PgScratchRole.UnlockAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return password is null
+                ? await server.OpenAsync(scratch, untrusted: true, cancellationToken).ConfigureAwait(false)
+                : await server.As(scratch, password).OpenAsync(scratch, untrusted: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override async Task ReleaseAsync(string scratch, CancellationToken cancellationToken)
+        {
+            await using var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
+            if (await PgScratchRole.ExistsAsync(admin, scratch, cancellationToken).ConfigureAwait(false))
+            {
+                await PgScratchRole.LockAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
+            }
+        }
 
         protected override async Task<string?> OverPrivilegedAsync(CancellationToken cancellationToken)
         {
@@ -144,7 +171,7 @@ public sealed class PostgreSqlVerifier
         await using (var list = new NpgsqlCommand("""
             SELECT c.oid, n.nspname || '.' || c.relname FROM pg_index i
             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = c.relam
-            WHERE am.amname = 'btree' AND c.relpersistence <> 't' AND i.indisready AND i.indisvalid
+            WHERE am.amname = 'btree' AND c.relkind = 'i' AND c.relpersistence <> 't' AND i.indisready AND i.indisvalid
             ORDER BY 2
             """, connection))
         await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))

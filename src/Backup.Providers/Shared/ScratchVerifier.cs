@@ -56,7 +56,10 @@ internal abstract class ScratchVerifier<TConnection>
             }
             finally
             {
-                await DropScratchAsync(scratch).ConfigureAwait(false);
+                if (await DropScratchAsync(scratch).ConfigureAwait(false) is { } leftover)
+                {
+                    problems.Add(leftover);
+                }
             }
         }
 
@@ -84,9 +87,18 @@ internal abstract class ScratchVerifier<TConnection>
         var notes = new List<string>();
         var connection = await OpenAsync(target, cancellationToken).ConfigureAwait(false);
         int compared;
-        await using (connection.ConfigureAwait(false))
+        try
         {
-            compared = await CompareOpenAsync(connection, snapshot, database, target, mismatches, problems, notes, cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                compared = await CompareOpenAsync(connection, snapshot, database, target, mismatches, problems, notes, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // The database stays for the drill's next steps; what signed in to it may not, until it is entered again.
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await ReleaseAsync(target, limit.Token).ConfigureAwait(false);
         }
 
         return new VerificationReport
@@ -147,17 +159,24 @@ internal abstract class ScratchVerifier<TConnection>
     /// <summary>Drops <paramref name="scratch"/> if it exists.</summary>
     protected abstract Task DropAsync(string scratch, CancellationToken cancellationToken);
 
-    /// <summary>Drops the scratch database even when the caller's token was cancelled: a leftover copy of production data is worse than a late return.</summary>
-    private async Task DropScratchAsync(string scratch)
+    /// <summary>After <see cref="CompareAsync"/> has used the database, which stays: takes back what <see cref="OpenAsync"/> opened to reach it (a scratch user's sign-in).</summary>
+    protected virtual Task ReleaseAsync(string scratch, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Drops the scratch database (and what was made for it) even when the caller's token was cancelled: a leftover
+    /// copy of production data is worse than a late return. Returns what was left behind, for the report; null when nothing.
+    /// </summary>
+    private async Task<string?> DropScratchAsync(string scratch)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
             await DropAsync(scratch, timeout.Token).ConfigureAwait(false);
+            return null;
         }
-        catch (DbException)
+        catch (Exception ex) when (ex is DbException or OperationCanceledException or TimeoutException)
         {
-            // Nothing more to do here; the database name says what it is.
+            return $"the scratch database {scratch} (or the user made for it) could not be dropped: {ex.Message}; drop it by hand";
         }
     }
 }

@@ -1,26 +1,21 @@
 using System.Buffers;
-using System.Text;
 
-namespace Backup.Providers.PostgreSql;
+namespace Backup.Providers;
 
 /// <summary>
-/// A pg_dump plain dump on its way to psql without its ownership statements (<c>ALTER TABLE public.t OWNER TO
-/// postgres;</c>), as pg_restore <c>--no-owner</c> leaves them out of the other formats, so that a role that is not a
-/// member of the owners' roles (a scratch role, a least-privileged drill role) can restore it. pg_dump writes each on
-/// a line of its own between blank lines; lines of COPY data are never looked at, and a line is held back only while
-/// it may be one (its end, and the next line, which must be blank).
+/// A write-only stream that hands each line written through it (with its line end) to <see cref="OnLine"/>, which
+/// writes what goes on with <see cref="Emit"/>: a dump filtered on its way to a client tool. Only lines up to
+/// <see cref="HoldLimit"/> bytes are held and looked at; a longer one (a row of data) goes on as it comes, after
+/// <see cref="OnLongLine"/>. Disposing passes on a last line without a line end and closes the inner stream.
 /// </summary>
-internal sealed class PgDumpOwnerFilter(Stream inner) : Stream
+internal abstract class LineFilterStream(Stream inner) : Stream
 {
-    /// <summary>The longest line looked at; longer ones (rows of COPY data, long statements) pass as they come.</summary>
-    private const int HoldLimit = 64 * 1024;
+    /// <summary>The longest line looked at.</summary>
+    protected const int HoldLimit = 64 * 1024;
 
     private readonly ArrayBufferWriter<byte> _line = new(1024);
     private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
-    private byte[]? _candidate;
     private bool _passThrough;
-    private bool _inCopy;
-    private int _blankLines;
     private bool _closed;
 
     public override bool CanRead => false;
@@ -60,7 +55,6 @@ internal sealed class PgDumpOwnerFilter(Stream inner) : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    /// <summary>Passes on what is held back (a last line without its line end), then closes the inner stream.</summary>
     public override async ValueTask DisposeAsync()
     {
         if (_closed)
@@ -101,6 +95,15 @@ internal sealed class PgDumpOwnerFilter(Stream inner) : Stream
         base.Dispose(disposing);
     }
 
+    /// <summary>One line of at most <see cref="HoldLimit"/> bytes, with its line end (none for a last line without one).</summary>
+    protected abstract void OnLine(ReadOnlySpan<byte> line);
+
+    /// <summary>A line longer than <see cref="HoldLimit"/> starts; its bytes go on unchanged after what this emits.</summary>
+    protected abstract void OnLongLine();
+
+    /// <summary>Writes <paramref name="bytes"/> on.</summary>
+    protected void Emit(ReadOnlySpan<byte> bytes) => _output.Write(bytes);
+
     private void Filter(ReadOnlySpan<byte> data)
     {
         while (!data.IsEmpty)
@@ -117,12 +120,10 @@ internal sealed class PgDumpOwnerFilter(Stream inner) : Stream
 
             if (_line.WrittenCount + piece.Length > HoldLimit)
             {
-                // Too long to be a statement of interest: what is held goes on, and the rest of the line streams.
-                Release();
+                OnLongLine();
                 _output.Write(_line.WrittenSpan);
                 _output.Write(piece);
                 _line.ResetWrittenCount();
-                _blankLines = 0;
                 _passThrough = newline < 0;
                 continue;
             }
@@ -130,65 +131,25 @@ internal sealed class PgDumpOwnerFilter(Stream inner) : Stream
             _line.Write(piece);
             if (newline >= 0)
             {
-                Line(_line.WrittenSpan);
+                OnLine(_line.WrittenSpan);
                 _line.ResetWrittenCount();
             }
         }
     }
 
-    private void Line(ReadOnlySpan<byte> line)
-    {
-        var text = line.TrimEnd("\r\n"u8);
-        if (_inCopy)
-        {
-            _output.Write(line);
-            _inCopy = !text.SequenceEqual("\\."u8);
-            return;
-        }
-
-        var blank = text.IsEmpty;
-        if (_candidate is not null)
-        {
-            if (!blank)
-            {
-                _output.Write(_candidate);
-            }
-
-            _candidate = null;
-        }
-
-        if (blank)
-        {
-            _output.Write(line);
-            _blankLines = Math.Min(_blankLines + 1, 2);
-            return;
-        }
-
-        if (_blankLines == 2 && text.StartsWith("ALTER "u8) && PostgreSqlRestorer.OwnerStatement().IsMatch(Encoding.UTF8.GetString(text)))
-        {
-            _candidate = line.ToArray();
-            _blankLines = 0;
-            return;
-        }
-
-        _blankLines = 0;
-        _inCopy = text.StartsWith("COPY "u8) && text.EndsWith(" FROM stdin;"u8);
-        _output.Write(line);
-    }
-
-    private void Release()
-    {
-        if (_candidate is not null)
-        {
-            _output.Write(_candidate);
-            _candidate = null;
-        }
-    }
-
     private void Finish()
     {
-        Release();
-        _output.Write(_line.WrittenSpan);
-        _line.ResetWrittenCount();
+        if (_line.WrittenCount > 0)
+        {
+            OnLine(_line.WrittenSpan);
+            _line.ResetWrittenCount();
+        }
+
+        OnEnd();
+    }
+
+    /// <summary>The end of the data: emit what is still held back.</summary>
+    protected virtual void OnEnd()
+    {
     }
 }

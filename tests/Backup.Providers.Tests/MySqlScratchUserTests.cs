@@ -1,0 +1,164 @@
+using System.Text;
+using Backup.Core.Snapshots;
+using Backup.Providers.MySql;
+using Backup.Providers.Tests.Servers;
+using MySqlConnector;
+using Xunit.Abstractions;
+
+namespace Backup.Providers.Tests;
+
+/// <summary>
+/// A <c>Dump</c> snapshot is a script the mariadb client runs as it stands, and a client that may only add snapshots
+/// can write one: test restores and drills by a user with privileges on every database run it as a user made for the
+/// scratch database, which may touch nothing else.
+/// </summary>
+public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHelper output) : IClassFixture<MariaDbFixture>
+{
+    private async Task<(MariaDbServer Server, string Victim, TestRepository Repo, Snapshot Snapshot, string Entry)> BackUpAsync(MySqlBackupMethod method)
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("scratch_source");
+        var victim = fixture.NewDatabaseName("scratch_victim");
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database}; CREATE DATABASE {victim}");
+        await server.ExecuteAsync(victim, "CREATE TABLE secrets (secret VARCHAR(40)); INSERT INTO secrets VALUES ('kept')");
+        await server.ExecuteAsync(database, """
+            CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20)) ENGINE = InnoDB;
+            CREATE TABLE notes (id INT, body TEXT);
+            INSERT INTO items SELECT seq, CONCAT('item ', seq) FROM seq_1_to_100;
+            INSERT INTO notes SELECT seq, CONCAT('note ', seq) FROM seq_1_to_10;
+            CREATE PROCEDURE touch() BEGIN UPDATE notes SET body = body WHERE id = 1; END;
+            CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2;
+            CREATE VIEW items_view AS SELECT id, name FROM items;
+            CREATE TRIGGER stamp BEFORE INSERT ON notes FOR EACH ROW SET NEW.body = COALESCE(NEW.body, 'none');
+            CREATE EVENT tick ON SCHEDULE EVERY 1 HOUR DO UPDATE notes SET body = CONCAT(body, '+') WHERE id = 1;
+            """);
+        var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new MySqlSource(new MySqlSourceOptions
+        {
+            ConnectionString = server.ConnectionString(database),
+            Password = MariaDbServer.Password,
+            Method = method,
+        }))).Snapshot;
+        return (server, victim, repo, snapshot, snapshot.Metadata[$"mysql.entry.{database}"]);
+    }
+
+    private static MySqlVerifyOptions VerifyOptions(MariaDbServer server, string prefix) => new()
+    {
+        ConnectionString = server.ConnectionString(),
+        Password = MariaDbServer.Password,
+        ScratchDatabasePrefix = prefix,
+    };
+
+    [SkippableTheory]
+    [InlineData(MySqlBackupMethod.Dump)]
+    [InlineData(MySqlBackupMethod.Parallel)]
+    public async Task A_privileged_users_test_restore_runs_the_snapshot_as_a_scratch_user(MySqlBackupMethod method)
+    {
+        var (server, _, repo, snapshot, _) = await BackUpAsync(method);
+        await using var _ = repo;
+        var prefix = fixture.NewDatabaseName("su");
+        var definers = new List<string>();
+        var report = await new MySqlVerifier(repo.Repository).VerifyAsync(snapshot, VerifyOptions(server, prefix) with
+        {
+            AfterRestore = async (connection, _, ct) =>
+            {
+                await using var command = new MySqlCommand(
+                    "SELECT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() UNION ALL SELECT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() " +
+                    "UNION ALL SELECT DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() UNION ALL SELECT DEFINER FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()",
+                    connection);
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    definers.Add(reader.GetString(0));
+                }
+            },
+        });
+
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeTrue();
+        report.Notes.Should().NotContain(n => n.Contains("every database", StringComparison.Ordinal));
+        definers.Should().HaveCount(5).And.OnlyContain(d => d.StartsWith(prefix + "_", StringComparison.Ordinal), "the objects belong to the scratch user");
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM mysql.user WHERE User LIKE '{prefix}\\_%'")).Should().Be(0L, "the scratch user went with its database");
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{prefix}\\_%'")).Should().Be(0L);
+    }
+
+    [SkippableFact]
+    public async Task A_dump_that_drops_another_database_fails_its_test_restore_and_the_database_stays()
+    {
+        var (server, victim, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.Dump);
+        await using var _ = repo;
+        var dump = await ReadAsync(repo, snapshot, entry);
+        var slash = entry.LastIndexOf('/');
+        var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, slash < 0 ? string.Empty : entry[..slash], (writer, nodes) =>
+            SnapshotSurgery.ReplaceFileAsync(writer, nodes, entry[(slash + 1)..], dump + $"\nDROP DATABASE {victim};\n"));
+        var verifier = new MySqlVerifier(repo.Repository);
+
+        var report = await verifier.VerifyAsync(crafted, VerifyOptions(server, fixture.NewDatabaseName("su")));
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeFalse();
+        report.IntegrityProblems.Should().ContainSingle().Which.Should().Contain("denied");
+        (await server.ScalarAsync(victim, "SELECT secret FROM secrets")).Should().Be("kept");
+
+        // Trusted with the user's rights, the same snapshot drops the other database: what the scratch user prevents.
+        var trusted = await verifier.VerifyAsync(crafted, VerifyOptions(server, fixture.NewDatabaseName("su")) with { UseScratchUser = false });
+        output.WriteLine(trusted.ToString());
+        trusted.Notes.Should().Contain(n => n.Contains("holds privileges on every database (ON *.*)", StringComparison.Ordinal) && n.Contains("docs/databases.md", StringComparison.Ordinal));
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{victim}'")).Should().Be(0L);
+    }
+
+    [SkippableFact]
+    public async Task A_drills_restore_belongs_to_a_scratch_user_until_the_drill_drops_both()
+    {
+        var (server, _, repo, snapshot, _) = await BackUpAsync(MySqlBackupMethod.Dump);
+        await using var _ = repo;
+        IDatabaseEngine engine = new MySqlEngine();
+        var name = $"dr_{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}";
+        var target = new DatabaseRestoreSettings { Location = server.ConnectionString(), Password = MariaDbServer.Password, TargetDatabase = name, ScratchUser = true, EventsDisabled = true };
+
+        await engine.RestoreAsync(repo.Repository, snapshot, target);
+        ((long)(await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE LIKE '''{name}''@%' AND TABLE_SCHEMA = '{name.Replace("_", "\\\\_", StringComparison.Ordinal)}'"))!).Should().BeGreaterThan(0L);
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES WHERE GRANTEE LIKE '''{name}''@%' AND PRIVILEGE_TYPE <> 'USAGE'")).Should().Be(0L, "it has no global privilege");
+        (await engine.CompareAsync(snapshot, target)).Succeeded.Should().BeTrue();
+
+        await engine.DropAsync(target);
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM mysql.user WHERE User = '{name}'")).Should().Be(0L);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(4096)]
+    public async Task Definers_become_the_current_user_outside_rows(int chunk)
+    {
+        const string Dump = "/*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */\nCREATE DEFINER=`a``b`@`%` PROCEDURE `p`()\n"
+            + "INSERT INTO `t` VALUES ('DEFINER=`x`@`y`');\n/*!50003 CREATE*/ /*!50017 DEFINER=`r`*/ /*!50003 TRIGGER x */\nDEFINER=`unended";
+        using var sink = new MemoryStream();
+        await using (var filter = new MyDumpDefinerFilter(sink))
+        {
+            var bytes = Encoding.UTF8.GetBytes(Dump);
+            for (var i = 0; i < bytes.Length; i += chunk)
+            {
+                await filter.WriteAsync(bytes.AsMemory(i, Math.Min(chunk, bytes.Length - i)));
+            }
+        }
+
+        Encoding.UTF8.GetString(sink.ToArray()).Should().Be(
+            "/*!50013 DEFINER=CURRENT_USER SQL SECURITY DEFINER */\nCREATE DEFINER=CURRENT_USER PROCEDURE `p`()\n"
+            + "INSERT INTO `t` VALUES ('DEFINER=`x`@`y`');\n/*!50003 CREATE*/ /*!50017 DEFINER=CURRENT_USER*/ /*!50003 TRIGGER x */\nDEFINER=`unended");
+    }
+
+    private static async Task<string> ReadAsync(TestRepository repo, Snapshot snapshot, string path)
+    {
+        var tree = snapshot.Tree;
+        TreeNode? node = null;
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            node = (await repo.Repository.Snapshots.LoadTreeAsync(tree)).Nodes.Single(n => n.Name == part);
+            tree = node.Subtree ?? default;
+        }
+
+        using var bytes = new MemoryStream();
+        await repo.Repository.Content.CopyToAsync(node!, bytes);
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+}
