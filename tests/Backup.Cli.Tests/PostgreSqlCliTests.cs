@@ -106,6 +106,25 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
     }
 
     [SkippableFact]
+    public async Task Verify_runs_the_snapshot_as_a_scratch_role_unless_its_sql_is_trusted()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_pg_trust");
+        await server.ExecuteAsync(database, "CREATE EXTENSION dblink");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--postgres", server.ConnectionString(database))).ExitCode.Should().Be(0);
+
+        var scratch = await _cli.RunAsync("verify", "latest", "--scratch", server.ConnectionString());
+        var trusted = await _cli.RunAsync("verify", "latest", "--scratch", server.ConnectionString(), "--trust-snapshot-sql");
+
+        scratch.ExitCode.Should().Be(4, scratch.Stderr);
+        scratch.Stderr.Should().Contain("'dblink'").And.Contain("UseScratchRole");
+        trusted.ExitCode.Should().Be(0, trusted.Stderr);
+        trusted.Stdout.Should().Contain("superuser");
+        (await _cli.RunAsync("verify", "latest", "--trust-snapshot-sql")).ExitCode.Should().Be(2, "a database snapshot needs --scratch");
+    }
+
+    [SkippableFact]
     public async Task The_password_comes_from_a_file_or_PGPASSWORD_and_one_in_the_connection_string_draws_a_warning()
     {
         var server = _fixture.Require();

@@ -12,12 +12,17 @@ namespace Backup.Cli.Commands;
 /// </summary>
 internal static class DatabaseVerify
 {
-    public static async Task<int> RunAsync(CommandContext context, BackupRepository repository, Snapshot snapshot, CliDatabaseEngine database, string? scratch, FileInfo? passwordFile, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CommandContext context, BackupRepository repository, Snapshot snapshot, CliDatabaseEngine database, string? scratch, FileInfo? passwordFile, bool trustSnapshotSql, CancellationToken cancellationToken)
     {
         VerificationReport report;
         var engine = database.Engine;
         if (database.IsFile)
         {
+            if (trustSnapshotSql)
+            {
+                throw new CliUsageException($"--trust-snapshot-sql applies to PostgreSQL and MariaDB/MySQL snapshots; a {engine.DisplayName} snapshot is verified in a scratch file.");
+            }
+
             var directory = scratch is null ? null : Path.GetFullPath(scratch);
             if (directory is not null && !Directory.Exists(directory))
             {
@@ -36,7 +41,7 @@ internal static class DatabaseVerify
             var password = await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(engine, "--scratch", scratch, passwordFile).ConfigureAwait(false);
             try
             {
-                report = await DatabaseCreate.Validated(() => engine.VerifyAsync(repository, snapshot, new DatabaseVerifySettings { Scratch = scratch, Password = password }, cancellationToken)).ConfigureAwait(false);
+                report = await DatabaseCreate.Validated(() => engine.VerifyAsync(repository, snapshot, new DatabaseVerifySettings { Scratch = scratch, Password = password, ScratchUser = !trustSnapshotSql }, cancellationToken)).ConfigureAwait(false);
             }
             catch (Exception ex) when (!DatabasePasswordResolver.AnyGiven(password, engine, scratch) && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))
             {

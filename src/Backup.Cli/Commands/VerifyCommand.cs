@@ -25,6 +25,12 @@ internal static class VerifyCommand
             Description = $"Restore a random snapshot taken within DURATION before now instead of SNAPSHOT ({DurationParser.HelpText}).",
             HelpName = "DURATION",
         };
+        var trustSnapshotSql = new Option<bool>("--trust-snapshot-sql")
+        {
+            Description = "For a PostgreSQL or MariaDB/MySQL snapshot: run its SQL as the --scratch user itself even when that user may do more than the scratch database needs " +
+                "(a PostgreSQL superuser, a MariaDB/MySQL user with privileges ON *.*), instead of as a user made for the test restore. " +
+                "For snapshots that need what such a user is not given (dblink, foreign servers, untrusted languages), from a repository whose every writer you trust.",
+        };
         var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the scratch server's password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then {DatabaseEngines.PasswordVariables}.", HelpName = "FILE" };
         var command = new Command(
             "verify",
@@ -32,7 +38,7 @@ internal static class VerifyCommand
             "and report the time it took (the recovery time achieved). A database snapshot is restored into a scratch database (or file), " +
             "compared table by table with the checksums recorded at backup time and integrity-checked. Exits 4 when anything did not restore exactly.")
         {
-            snapshotArgument, scratch, randomWithin, dbPasswordFile,
+            snapshotArgument, scratch, randomWithin, dbPasswordFile, trustSnapshotSql,
         };
         runner.Bind(command, async (context, ct) =>
         {
@@ -49,13 +55,18 @@ internal static class VerifyCommand
                 var found = await repository.Snapshots.FindAsync(snapshot ?? "latest", ct).ConfigureAwait(false);
                 if (DatabaseEngines.OfSnapshot(found) is { } database)
                 {
-                    return await DatabaseVerify.RunAsync(context, repository, found, database, context.Get(scratch), context.Get(dbPasswordFile), ct).ConfigureAwait(false);
+                    return await DatabaseVerify.RunAsync(context, repository, found, database, context.Get(scratch), context.Get(dbPasswordFile), context.Get(trustSnapshotSql), ct).ConfigureAwait(false);
                 }
             }
 
             if (context.Get(dbPasswordFile) is not null)
             {
                 throw new CliUsageException("--db-password-file applies to database snapshots only.");
+            }
+
+            if (context.Get(trustSnapshotSql))
+            {
+                throw new CliUsageException("--trust-snapshot-sql applies to PostgreSQL and MariaDB/MySQL snapshots only.");
             }
 
             var options = new DrillOptions

@@ -259,7 +259,7 @@ internal sealed class RecoveryDrillRunner(
             verifyScratch = new DatabaseVerifySettings { Scratch = server.ConnectionString, Password = password };
             foreach (var database in databases)
             {
-                var target = new DatabaseRestoreSettings { Location = server.ConnectionString, Password = password, SourceDatabase = database, TargetDatabase = DrillScratch.NewDatabaseName(), EventsDisabled = true, ScratchUser = true };
+                var target = new DatabaseRestoreSettings { Location = server.ConnectionString, Password = password, SourceDatabase = database, TargetDatabase = DrillScratch.NewDatabaseName(), EventsDisabled = true, ScratchUser = !server.TrustSnapshotSql };
                 // Registered first: a restore that fails half way leaves a database to drop.
                 drill.Scratch.AddDatabase(engine, target);
                 var restored = await engine.RestoreAsync(repository, snapshot, target, cancellationToken).ConfigureAwait(false);
