@@ -77,6 +77,8 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
         output.WriteLine(report.ToString());
         report.Succeeded.Should().BeTrue();
         report.Notes.Should().NotContain(n => n.Contains("every database", StringComparison.Ordinal));
+        var symlinks = (string?)await server.ScalarAsync(null, "SELECT @@have_symlink");
+        report.Notes.Any(n => n.Contains("symbolic-links=0", StringComparison.Ordinal)).Should().Be(symlinks == "YES", "a server that lets tables choose their directories is named in the report");
         definers.Should().HaveCount(5).And.OnlyContain(d => d.StartsWith(prefix + "_", StringComparison.Ordinal), "the objects belong to the scratch user");
         (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM mysql.user WHERE User LIKE '{prefix}\\_%'")).Should().Be(0L, "the scratch user went with its database");
         (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{prefix}\\_%'")).Should().Be(0L);
@@ -104,6 +106,35 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
         output.WriteLine(trusted.ToString());
         trusted.Notes.Should().Contain(n => n.Contains("holds privileges on every database (ON *.*)", StringComparison.Ordinal) && n.Contains("docs/databases.md", StringComparison.Ordinal));
         (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{victim}'")).Should().Be(0L);
+    }
+
+    [SkippableFact]
+    public async Task A_dump_that_loads_a_file_of_the_restoring_host_cannot()
+    {
+        // LOAD DATA LOCAL INFILE is read by the client, on the host that restores, with that user's rights.
+        var (server, _, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.Dump);
+        await using var _ = repo;
+        var secret = Path.Combine(Path.GetTempPath(), $"operator-secret-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(secret, "operator-secret-value");
+        try
+        {
+            var dump = await ReadAsync(repo, snapshot, entry);
+            var slash = entry.LastIndexOf('/');
+            var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, slash < 0 ? string.Empty : entry[..slash], (writer, nodes) =>
+                SnapshotSurgery.ReplaceFileAsync(writer, nodes, entry[(slash + 1)..], dump + $"\nCREATE TABLE loot (l TEXT);\nLOAD DATA LOCAL INFILE '{secret}' INTO TABLE loot;\nSELECT EXTRACTVALUE(1, CONCAT(0x7e, (SELECT l FROM loot LIMIT 1)));\n"));
+
+            var report = await new MySqlVerifier(repo.Repository).VerifyAsync(crafted, VerifyOptions(server, fixture.NewDatabaseName("su")));
+            output.WriteLine(report.ToString());
+            report.Succeeded.Should().BeFalse();
+            report.ToString().Should().NotContain("operator-secret-value");
+
+            var restore = () => new MySqlRestorer(repo.Repository).RestoreAsync(crafted, new MySqlRestoreOptions { ConnectionString = server.ConnectionString(), Password = MariaDbServer.Password, TargetDatabase = fixture.NewDatabaseName("loot") });
+            (await restore.Should().ThrowAsync<DatabaseRestoreException>()).Which.Message.Should().NotContain("operator-secret-value");
+        }
+        finally
+        {
+            File.Delete(secret);
+        }
     }
 
     [SkippableFact]

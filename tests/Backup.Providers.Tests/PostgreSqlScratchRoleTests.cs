@@ -135,6 +135,37 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
         (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname = '{target.TargetDatabase}'")).Should().Be(0L);
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(Formats))]
+    public async Task A_snapshot_that_gives_its_scratch_role_a_password_of_its_own_fails_and_leaves_no_role(PostgreSqlBackupMethod method, PostgreSqlDumpFormat format)
+    {
+        // A password the snapshot's SQL knows would let whoever wrote it sign in as the role from elsewhere.
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("scratch_pw");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, """
+            CREATE FUNCTION take(v int) RETURNS boolean LANGUAGE plpgsql AS $$
+            BEGIN
+                IF current_user::text = current_database()::text THEN
+                    EXECUTE format('ALTER ROLE %I PASSWORD %L', current_user, 'known-to-the-attacker');
+                END IF;
+                RETURN true;
+            END $$;
+            CREATE TABLE taken (id int PRIMARY KEY CHECK (take(id)));
+            INSERT INTO taken VALUES (1);
+            """);
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, method, format)))).Snapshot;
+
+        var prefix = fixture.NewDatabaseName("sr");
+        var report = await new PostgreSqlVerifier(repo.Repository).VerifyAsync(snapshot, VerifyOptions(server, prefix));
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeFalse();
+        report.IntegrityProblems.Should().ContainSingle().Which.Should().Contain("a password of its own");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname LIKE '{prefix}\\_%'")).Should().Be(0L);
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}\\_%'")).Should().Be(0L);
+    }
+
     [SkippableFact]
     public async Task Dropping_a_scratch_database_leaves_a_role_of_the_same_name_that_it_did_not_make()
     {

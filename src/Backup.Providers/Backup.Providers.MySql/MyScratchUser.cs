@@ -44,16 +44,14 @@ internal sealed partial class MyScratchUser
     public static async Task<MyScratchUser> CreateAsync(MySqlConnection admin, string database, CancellationToken cancellationToken)
     {
         var user = new MyScratchUser(database, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
-        string host, version;
-        await using (var who = new MySqlCommand("SELECT SUBSTRING_INDEX(USER(), '@', -1), VERSION()", admin))
-        await using (var reader = await who.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        string host;
+        await using (var who = new MySqlCommand("SELECT SUBSTRING_INDEX(USER(), '@', -1)", admin))
         {
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            (host, version) = (reader.GetString(0), reader.GetString(1));
+            host = (string)(await who.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
         var account = $"{Literal(database)}@{Literal(host)}";
-        var password = version.Contains("MariaDB", StringComparison.OrdinalIgnoreCase) ? $"PASSWORD '{NativeHash(user.Password)}'" : $"'{user.Password}'";
+        var password = await IsMariaDbAsync(admin, cancellationToken).ConfigureAwait(false) ? $"PASSWORD '{NativeHash(user.Password)}'" : $"'{user.Password}'";
         await ExecuteAsync(admin, $"CREATE USER {account} IDENTIFIED BY {password}", cancellationToken).ConfigureAwait(false);
         try
         {
@@ -69,6 +67,68 @@ internal sealed partial class MyScratchUser
         }
 
         return user;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="database"/> has a scratch user, as seen by a user with privileges on every database
+    /// (none other makes one); its account's host when it has.
+    /// </summary>
+    public static async Task<string?> HostOfAsync(MySqlConnection admin, string database, CancellationToken cancellationToken)
+    {
+        if (!ScratchName().IsMatch(database) || !await IsPrivilegedAsync(admin, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        await using var find = new MySqlCommand("SELECT Host FROM mysql.user WHERE User = @user LIMIT 1", admin);
+        find.Parameters.AddWithValue("@user", database);
+        return await find.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    /// <summary>Lets the scratch user of <paramref name="database"/> (at <paramref name="host"/>) sign in again, with a new password, which is returned.</summary>
+    public static async Task<string> UnlockAsync(MySqlConnection admin, string database, string host, CancellationToken cancellationToken)
+    {
+        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var account = $"{Literal(database)}@{Literal(host)}";
+        var mariaDb = await IsMariaDbAsync(admin, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(admin, $"ALTER USER {account} IDENTIFIED BY {(mariaDb ? $"PASSWORD '{NativeHash(password)}'" : $"'{password}'")} ACCOUNT UNLOCK", cancellationToken).ConfigureAwait(false);
+        return password;
+    }
+
+    /// <summary>
+    /// Keeps the scratch user of <paramref name="database"/> from signing in until <see cref="UnlockAsync"/> and ends
+    /// its connections: between the steps of a drill nothing may sign in as it with a password its SQL set.
+    /// </summary>
+    public static async Task LockAsync(MySqlConnection admin, string database, CancellationToken cancellationToken)
+    {
+        if (await HostOfAsync(admin, database, cancellationToken).ConfigureAwait(false) is not { } host)
+        {
+            return;
+        }
+
+        await ExecuteAsync(admin, $"ALTER USER {Literal(database)}@{Literal(host)} ACCOUNT LOCK", cancellationToken).ConfigureAwait(false);
+        var sessions = new List<long>();
+        await using (var list = new MySqlCommand("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = @user", admin))
+        {
+            list.Parameters.AddWithValue("@user", database);
+            await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                sessions.Add(Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture));
+            }
+        }
+
+        foreach (var id in sessions)
+        {
+            try
+            {
+                await ExecuteAsync(admin, $"KILL CONNECTION {id.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
+            }
+            catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.NoSuchThread)
+            {
+                // Gone meanwhile.
+            }
+        }
     }
 
     /// <summary>
@@ -104,6 +164,12 @@ internal sealed partial class MyScratchUser
     /// <remarks>SHA-1 is the protocol's, over a random 256-bit password used for one restore: nothing to guess.</remarks>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350:Do Not Use Weak Cryptographic Algorithms", Justification = "mysql_native_password's stored form, of a random one-time password")]
     internal static string NativeHash(string password) => "*" + Convert.ToHexString(SHA1.HashData(SHA1.HashData(Encoding.UTF8.GetBytes(password))));
+
+    private static async Task<bool> IsMariaDbAsync(MySqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var version = new MySqlCommand("SELECT VERSION()", connection);
+        return ((string)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!).Contains("MariaDB", StringComparison.OrdinalIgnoreCase);
+    }
 
     private static string Literal(string value) => "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
 

@@ -111,6 +111,12 @@ public sealed class MySqlRestorer
             var bytes = driver
                 ? await RestoreDriverDumpAsync(restoring, driverDump!, node, source, target, options.Jobs, options.EventsDisabled, cancellationToken).ConfigureAwait(false)
                 : await RestoreWithClientAsync(restoring, tool!, node, target, options.EventsDisabled, definersToCurrentUser: user is not null, cancellationToken).ConfigureAwait(false);
+            if (user is not null)
+            {
+                await using var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
+                await MyScratchUser.LockAsync(admin, target, cancellationToken).ConfigureAwait(false);
+            }
+
             var duration = Stopwatch.GetElapsedTime(started);
             Log.Restored(_logger, source, target, duration.TotalSeconds);
             return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = bytes };
@@ -172,8 +178,10 @@ public sealed class MySqlRestorer
         using var optionFile = await server.WriteOptionFileAsync(tool, cancellationToken).ConfigureAwait(false);
         // --binary-mode also stops the client from running its own commands from the dump (system and \! would run a
         // shell command on this host): a dump written or altered by someone else is only SQL to the server.
+        // --local-infile=0: LOAD DATA LOCAL INFILE in the dump would have the client read any file of this host's user
+        // (a repository's password file, an SSH key) into a table, and an error message would carry it into the report.
         await using var process = ToolProcess.Start(tool,
-            [$"--defaults-extra-file={optionFile.Path}", "--default-character-set=utf8mb4", "--binary-mode", $"--database={target}"],
+            [$"--defaults-extra-file={optionFile.Path}", "--local-infile=0", "--default-character-set=utf8mb4", "--binary-mode", $"--database={target}"],
             new Dictionary<string, string?> { ["MYSQL_PWD"] = null, ["LC_ALL"] = "C" }, server.Secrets, redirectStdin: true);
         process.DiscardOutput();
         var outcome = await SnapshotFiles.FeedAsync(_repository, node, process, definersToCurrentUser ? stdin => new MyDumpDefinerFilter(stdin) : null, cancellationToken).ConfigureAwait(false);
@@ -264,7 +272,30 @@ public sealed class MySqlVerifier
                 UseScratchUser = options.UseScratchUser,
             }, cancellationToken);
 
-        protected override Task<MySqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken) => server.OpenAsync(scratch, cancellationToken);
+        /// <summary>
+        /// A scratch database restored by a scratch user is entered as that user (with a new password): what the
+        /// comparison and the caller's hook read there is the snapshot's, and a function or view of it declared
+        /// SQL SECURITY INVOKER would run with the rights of whoever reads it.
+        /// </summary>
+        protected override async Task<MySqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken)
+        {
+            string? password = null;
+            await using (var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false))
+            {
+                if (await MyScratchUser.HostOfAsync(admin, scratch, cancellationToken).ConfigureAwait(false) is { } host)
+                {
+                    password = await MyScratchUser.UnlockAsync(admin, scratch, host, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return await (password is null ? server : server.As(scratch, password)).OpenAsync(scratch, cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override async Task ReleaseAsync(string scratch, CancellationToken cancellationToken)
+        {
+            await using var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
+            await MyScratchUser.LockAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
+        }
 
         protected override async Task<string?> OverPrivilegedAsync(CancellationToken cancellationToken)
         {
@@ -277,6 +308,17 @@ public sealed class MySqlVerifier
             await using var connection = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
             return await MyScratchUser.IsPrivilegedAsync(connection, cancellationToken).ConfigureAwait(false)
                 ? "the scratch server's user holds privileges on every database (ON *.*)"
+                : null;
+        }
+
+        protected override async Task<string?> ServerNoteAsync(CancellationToken cancellationToken)
+        {
+            // With symbolic links on (MariaDB's default), CREATE TABLE … DATA DIRECTORY needs no FILE privilege: a Dump
+            // snapshot's table could put its files in any directory the server's account may write.
+            await using var connection = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
+            await using var command = new MySqlCommand("SELECT @@have_symlink", connection);
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string value && value.Equals("YES", StringComparison.OrdinalIgnoreCase)
+                ? "the scratch server lets tables keep their files in directories of their choosing (have_symlink): a snapshot's table could write files outside its data directory; start scratch servers with symbolic-links=0 (skip-symbolic-links)"
                 : null;
         }
 

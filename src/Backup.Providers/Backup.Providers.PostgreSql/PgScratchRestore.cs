@@ -81,10 +81,14 @@ public sealed partial class PostgreSqlRestorer
         }
 
         /// <summary>Ends the role's sessions and its sign-ins once the restore is done (see <see cref="PgScratchRole.LockAsync"/>).</summary>
+        /// <exception cref="DatabaseRestoreException">The snapshot's SQL gave the role a password of its own.</exception>
         public async Task LockAsync(string target, CancellationToken cancellationToken)
         {
             await using var connection = await admin.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
-            await PgScratchRole.LockAsync(connection, target, cancellationToken).ConfigureAwait(false);
+            if (!await PgScratchRole.LockAsync(connection, target, role.Verifier, cancellationToken).ConfigureAwait(false))
+            {
+                throw new DatabaseRestoreException($"The restore into '{target}' was stopped: {PgScratchRole.PasswordChanged(role.Name)}.");
+            }
         }
 
         /// <summary>

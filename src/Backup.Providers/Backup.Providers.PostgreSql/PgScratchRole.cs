@@ -21,10 +21,11 @@ internal sealed class PgScratchRole
 {
     private const string Marker = "backup-sdk scratch role of the database of the same name";
 
-    private PgScratchRole(string name, string password)
+    private PgScratchRole(string name, string password, string verifier)
     {
         Name = name;
         Password = password;
+        Verifier = verifier;
     }
 
     /// <summary>The role's name, the scratch database's.</summary>
@@ -32,6 +33,9 @@ internal sealed class PgScratchRole
 
     /// <summary>Its password.</summary>
     public string Password { get; }
+
+    /// <summary>The password as the server stores it: a different one means the snapshot's SQL set its own (<see cref="LockAsync"/>).</summary>
+    public string Verifier { get; }
 
     /// <summary>Whether the role <paramref name="admin"/> signed in as is a superuser (the case a scratch role is for).</summary>
     public static async Task<bool> IsSuperuserAsync(NpgsqlConnection admin, CancellationToken cancellationToken)
@@ -43,10 +47,10 @@ internal sealed class PgScratchRole
     /// <summary>Creates the role <paramref name="database"/> and the database <paramref name="database"/> it owns (from template0).</summary>
     public static async Task<PgScratchRole> CreateAsync(NpgsqlConnection admin, string database, CancellationToken cancellationToken)
     {
-        var role = new PgScratchRole(database, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var role = new PgScratchRole(database, password, ScramVerifier(password));
         var name = PgServer.QuoteIdentifier(database);
-        var expires = DateTime.UtcNow.AddDays(7).ToString("yyyy-MM-dd HH:mm:ss'+00'", CultureInfo.InvariantCulture);
-        await ExecuteAsync(admin, $"CREATE ROLE {name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{ScramVerifier(role.Password)}' VALID UNTIL '{expires}'", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(admin, $"CREATE ROLE {name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{role.Verifier}' VALID UNTIL '{Expiry()}'", cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(admin, $"COMMENT ON ROLE {name} IS '{Marker}'", cancellationToken).ConfigureAwait(false);
         try
         {
@@ -54,8 +58,9 @@ internal sealed class PgScratchRole
         }
         catch
         {
+            // Nothing of the role's has run yet: only the role to drop.
             using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-            await DropAsync(admin, database, limit.Token).ConfigureAwait(false);
+            await ExecuteAsync(admin, $"DROP ROLE IF EXISTS {name}", limit.Token).ConfigureAwait(false);
             throw;
         }
 
@@ -73,27 +78,36 @@ internal sealed class PgScratchRole
     }
 
     /// <summary>
-    /// Lets the scratch role of <paramref name="database"/> sign in again, with a new password (its own SQL may have
-    /// set one it knows), and ends its sessions; returns the password.
+    /// Lets the scratch role of <paramref name="database"/> sign in again, with a new password, and ends its sessions;
+    /// returns the password and its stored form (for <see cref="LockAsync"/>).
     /// </summary>
-    public static async Task<string> UnlockAsync(NpgsqlConnection admin, string database, CancellationToken cancellationToken)
+    public static async Task<(string Password, string Verifier)> UnlockAsync(NpgsqlConnection admin, string database, CancellationToken cancellationToken)
     {
         var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var expires = DateTime.UtcNow.AddDays(7).ToString("yyyy-MM-dd HH:mm:ss'+00'", CultureInfo.InvariantCulture);
-        await ExecuteAsync(admin, $"ALTER ROLE {PgServer.QuoteIdentifier(database)} LOGIN PASSWORD '{ScramVerifier(password)}' VALID UNTIL '{expires}'", cancellationToken).ConfigureAwait(false);
+        var verifier = ScramVerifier(password);
+        await ExecuteAsync(admin, $"ALTER ROLE {PgServer.QuoteIdentifier(database)} LOGIN PASSWORD '{verifier}' VALID UNTIL '{Expiry()}'", cancellationToken).ConfigureAwait(false);
         await EndSessionsAsync(admin, database, cancellationToken).ConfigureAwait(false);
-        return password;
+        return (password, verifier);
     }
 
     /// <summary>
-    /// Keeps the scratch role of <paramref name="database"/> from signing in until <see cref="UnlockAsync"/> and ends
-    /// its sessions: between the steps of a drill, a password its own SQL set must not open the server to anyone.
+    /// Keeps the scratch role of <paramref name="database"/> from signing in (no LOGIN, no password) until
+    /// <see cref="UnlockAsync"/>, and ends its sessions: between the steps of a drill nothing may sign in as it.
+    /// False when its password was not <paramref name="verifier"/> (null: none), the one this library last gave it:
+    /// the snapshot's SQL, which runs as the role, set its own, to sign in as the role from elsewhere.
     /// </summary>
-    public static async Task LockAsync(NpgsqlConnection admin, string database, CancellationToken cancellationToken)
+    public static async Task<bool> LockAsync(NpgsqlConnection admin, string database, string? verifier, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(admin, $"ALTER ROLE {PgServer.QuoteIdentifier(database)} NOLOGIN", cancellationToken).ConfigureAwait(false);
+        var untouched = await PasswordIsAsync(admin, database, verifier, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(admin, $"ALTER ROLE {PgServer.QuoteIdentifier(database)} NOLOGIN PASSWORD NULL", cancellationToken).ConfigureAwait(false);
         await EndSessionsAsync(admin, database, cancellationToken).ConfigureAwait(false);
+        return untouched;
     }
+
+    /// <summary>What a scratch role whose password was changed by the snapshot's SQL means, for an exception's message.</summary>
+    public static string PasswordChanged(string role) =>
+        $"the snapshot's SQL gave its scratch role '{role}' a password of its own, to sign in as that role from elsewhere while the test restore ran: " +
+        "the snapshot was written to attack whoever restores it; treat everyone who can write to the repository as hostile";
 
     /// <summary>
     /// Makes amcheck's functions available to <paramref name="role"/> in its new database (<paramref name="connection"/>,
@@ -120,18 +134,66 @@ internal sealed class PgScratchRole
 
     /// <summary>
     /// Drops the scratch role named <paramref name="database"/> if there is one (a role of that name this class did
-    /// not make stays); the database must be gone first.
+    /// not make stays), after the database: locked first, then whatever it made in other databases, where it may have
+    /// signed in with a password of its own, then the role.
     /// </summary>
-    public static async Task DropAsync(NpgsqlConnection admin, string database, CancellationToken cancellationToken)
+    /// <param name="server">The server, as the superuser.</param>
+    /// <param name="database">The scratch database, already dropped.</param>
+    /// <param name="verifier">The password this library last gave the role (null: none, it was locked).</param>
+    /// <param name="cancellationToken">Cancels the drop.</param>
+    /// <exception cref="InvalidOperationException">The role had a password of its own making, or objects elsewhere (removed with it).</exception>
+    public static async Task DropAsync(PgServer server, string database, string? verifier, CancellationToken cancellationToken)
     {
-        if (!await ExistsAsync(admin, database, cancellationToken).ConfigureAwait(false))
+        List<string> elsewhere = [];
+        bool untouched;
+        await using (var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false))
         {
-            return;
+            if (!await ExistsAsync(admin, database, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            untouched = await LockAsync(admin, database, verifier, cancellationToken).ConfigureAwait(false);
+            await using var list = new NpgsqlCommand(
+                "SELECT DISTINCT d.datname FROM pg_catalog.pg_shdepend s JOIN pg_catalog.pg_database d ON d.oid = s.dbid " +
+                "WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) ORDER BY 1",
+                admin) { Parameters = { new() { Value = database } } };
+            await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                elsewhere.Add(reader.GetString(0));
+            }
         }
 
-        await EndSessionsAsync(admin, database, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(admin, $"DROP ROLE IF EXISTS {PgServer.QuoteIdentifier(database)}", cancellationToken).ConfigureAwait(false);
+        foreach (var other in elsewhere)
+        {
+            // What the role made or was granted there; the superuser's session runs none of it.
+            await using var connection = await server.OpenAsync(other, untrusted: true, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, $"DROP OWNED BY {PgServer.QuoteIdentifier(database)}", cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false))
+        {
+            await ExecuteAsync(admin, $"DROP ROLE IF EXISTS {PgServer.QuoteIdentifier(database)}", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!untouched || elsewhere.Count > 0)
+        {
+            var found = elsewhere.Count > 0 ? $"; what it made in {string.Join(", ", elsewhere.Select(d => $"'{d}'"))} was dropped with it" : string.Empty;
+            throw new InvalidOperationException((untouched ? $"the snapshot's SQL signed in outside its scratch database as its scratch role '{database}'" : PasswordChanged(database)) + found);
+        }
     }
+
+    /// <summary>Whether the stored password of <paramref name="role"/> is <paramref name="verifier"/> (null: none).</summary>
+    public static async Task<bool> PasswordIsAsync(NpgsqlConnection admin, string role, string? verifier, CancellationToken cancellationToken)
+    {
+        await using var read = new NpgsqlCommand("SELECT rolpassword FROM pg_catalog.pg_authid WHERE rolname = $1", admin) { Parameters = { new() { Value = role } } };
+        var stored = await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return (stored as string) == verifier;
+    }
+
+    /// <summary>A week from now: a role a crash left behind stops signing in by itself.</summary>
+    private static string Expiry() => DateTime.UtcNow.AddDays(7).ToString("yyyy-MM-dd HH:mm:ss'+00'", CultureInfo.InvariantCulture);
 
     private static async Task EndSessionsAsync(NpgsqlConnection admin, string role, CancellationToken cancellationToken)
     {

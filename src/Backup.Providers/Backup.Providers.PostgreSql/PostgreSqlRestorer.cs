@@ -154,11 +154,17 @@ public sealed partial class PostgreSqlRestorer
         }
         catch (Exception ex)
         {
+            var failure = role is null ? ex : await ScratchFailureAsync(server, role, target, ex).ConfigureAwait(false);
             var rephrased = await FailedRestore.SettleAsync(
-                ex, target, created, transactional: format is "copy-binary" or "plain", ct => DropCreatedAsync(server, serverVersionNum, target, createdOid, role is not null, ct), state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
+                failure, target, created, transactional: format is "copy-binary" or "plain", ct => DropCreatedAsync(server, serverVersionNum, target, createdOid, role, ct), state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
             if (rephrased is not null)
             {
                 throw rephrased;
+            }
+
+            if (failure != ex)
+            {
+                throw failure;
             }
 
             throw;
@@ -171,10 +177,31 @@ public sealed partial class PostgreSqlRestorer
     }
 
     /// <summary>
+    /// What stopped a scratch role's restore: when the snapshot's SQL gave the role a password of its own (the
+    /// restore's next sign-in then fails as if the server had refused it), that, not the refused sign-in.
+    /// </summary>
+    private static async Task<Exception> ScratchFailureAsync(PgServer server, PgScratchRole role, string target, Exception failure)
+    {
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await using var admin = await server.OpenAsync("postgres", limit.Token).ConfigureAwait(false);
+            return await PgScratchRole.PasswordIsAsync(admin, role.Name, role.Verifier, limit.Token).ConfigureAwait(false)
+                || await PgScratchRole.PasswordIsAsync(admin, role.Name, null, limit.Token).ConfigureAwait(false)
+                ? failure
+                : new DatabaseRestoreException($"The restore into '{target}' was stopped: {PgScratchRole.PasswordChanged(role.Name)}.", failure);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            return failure;
+        }
+    }
+
+    /// <summary>
     /// Drops the database a failed restore created; false, leaving it alone, when the name now belongs to another
     /// database (whose oid is not <paramref name="createdOid"/>).
     /// </summary>
-    private static async Task<bool> DropCreatedAsync(PgServer server, int serverVersionNum, string target, uint? createdOid, bool scratchRole, CancellationToken cancellationToken)
+    private static async Task<bool> DropCreatedAsync(PgServer server, int serverVersionNum, string target, uint? createdOid, PgScratchRole? role, CancellationToken cancellationToken)
     {
         await using var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
 
@@ -197,9 +224,17 @@ public sealed partial class PostgreSqlRestorer
             await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (scratchRole)
+        if (role is not null)
         {
-            await PgScratchRole.DropAsync(admin, target, cancellationToken).ConfigureAwait(false);
+            // The password is the one it was made with, or none once the restore locked it (and found it changed).
+            try
+            {
+                await PgScratchRole.DropAsync(server, target, role.Verifier, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException)
+            {
+                // Said already, or the failure being settled says more; the role and what it made are gone.
+            }
         }
 
         return true;

@@ -61,6 +61,9 @@ public sealed class PostgreSqlVerifier
     /// </summary>
     private sealed class Scratch(PgServer server, PostgreSqlRestorer? restorer, PostgreSqlVerifyOptions options, string? checksumKind, bool legacyNames) : ScratchVerifier<NpgsqlConnection>
     {
+        // The password each scratch role was last given here, in its stored form (see PgScratchRole.LockAsync).
+        private readonly Dictionary<string, string> _verifiers = new(StringComparer.Ordinal);
+
         protected override string Kind => PostgreSqlSource.KindName;
 
         protected override string NoChecksumsSuffix => "; only the restore and amcheck were tested";
@@ -90,7 +93,7 @@ public sealed class PostgreSqlVerifier
             {
                 if (await PgScratchRole.ExistsAsync(admin, scratch, cancellationToken).ConfigureAwait(false))
                 {
-                    password = await PgScratchRole.UnlockAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
+                    (password, _verifiers[scratch]) = await PgScratchRole.UnlockAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -104,7 +107,12 @@ public sealed class PostgreSqlVerifier
             await using var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
             if (await PgScratchRole.ExistsAsync(admin, scratch, cancellationToken).ConfigureAwait(false))
             {
-                await PgScratchRole.LockAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
+                var untouched = await PgScratchRole.LockAsync(admin, scratch, _verifiers.GetValueOrDefault(scratch), cancellationToken).ConfigureAwait(false);
+                _verifiers.Remove(scratch);
+                if (!untouched)
+                {
+                    throw new InvalidOperationException(PgScratchRole.PasswordChanged(scratch));
+                }
             }
         }
 
@@ -142,7 +150,7 @@ public sealed class PostgreSqlVerifier
                 await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await PgScratchRole.DropAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
+            await PgScratchRole.DropAsync(server, scratch, _verifiers.GetValueOrDefault(scratch), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -34,6 +34,11 @@ internal abstract class ScratchVerifier<TConnection>
             notes.Add($"{who}: whatever SQL the snapshot holds runs with that, so one written by someone else (a client that may only add snapshots) could reach your other databases; test restores need a user that may touch only the scratch databases (docs/databases.md)");
         }
 
+        if (await ServerNoteAsync(cancellationToken).ConfigureAwait(false) is { } note)
+        {
+            notes.Add(note);
+        }
+
         var duration = TimeSpan.Zero;
         var compared = 0;
         foreach (var database in databases)
@@ -141,6 +146,9 @@ internal abstract class ScratchVerifier<TConnection>
     /// <summary>What the scratch connection's user may do beyond the scratch databases ("the scratch server's user is a superuser"), or null when nothing.</summary>
     protected abstract Task<string?> OverPrivilegedAsync(CancellationToken cancellationToken);
 
+    /// <summary>What the scratch server lets any user do that a snapshot's SQL could use against it, as a note; null when nothing.</summary>
+    protected virtual Task<string?> ServerNoteAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
     /// <summary>Restores <paramref name="database"/> of <paramref name="snapshot"/> into the new database <paramref name="scratch"/>.</summary>
     protected abstract Task<DatabaseRestoreResult> RestoreAsync(Snapshot snapshot, string database, string scratch, CancellationToken cancellationToken);
 
@@ -173,6 +181,11 @@ internal abstract class ScratchVerifier<TConnection>
         {
             await DropAsync(scratch, timeout.Token).ConfigureAwait(false);
             return null;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Dropped, and what was found on the way says the snapshot attacked the restore.
+            return ex.Message;
         }
         catch (Exception ex) when (ex is DbException or OperationCanceledException or TimeoutException)
         {
