@@ -167,6 +167,71 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
     }
 
     [SkippableFact]
+    public async Task A_restore_that_fails_after_the_snapshot_set_its_roles_password_says_so()
+    {
+        // One table's rows set the password and commit; the next table's fail the restore, as any error might.
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("scratch_pwfail");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, """
+            CREATE FUNCTION take(v int) RETURNS boolean LANGUAGE plpgsql AS $$
+            BEGIN
+                IF current_user::text = current_database()::text THEN
+                    EXECUTE format('ALTER ROLE %I PASSWORD %L', current_user, 'known-to-the-attacker');
+                END IF;
+                RETURN true;
+            END $$;
+            CREATE FUNCTION fail(v int) RETURNS boolean LANGUAGE plpgsql AS $$
+            BEGIN
+                IF current_user::text = current_database()::text THEN
+                    RAISE EXCEPTION 'could not extend file: No space left on device';
+                END IF;
+                RETURN true;
+            END $$;
+            CREATE TABLE a_taken (id int PRIMARY KEY CHECK (take(id)));
+            CREATE TABLE b_failed (id int PRIMARY KEY CHECK (fail(id)));
+            INSERT INTO a_taken VALUES (1);
+            INSERT INTO b_failed VALUES (1);
+            """);
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, PostgreSqlBackupMethod.PgDump)))).Snapshot;
+
+        var prefix = fixture.NewDatabaseName("sr");
+        var report = await new PostgreSqlVerifier(repo.Repository).VerifyAsync(snapshot, VerifyOptions(server, prefix) with { Jobs = 1 });
+        output.WriteLine(report.ToString());
+        report.IntegrityProblems.Should().ContainSingle().Which.Should().Contain("a password of its own");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname LIKE '{prefix}\\_%'")).Should().Be(0L);
+    }
+
+    [SkippableFact]
+    public async Task A_scratch_database_its_snapshot_made_a_template_is_dropped_with_its_role()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("scratch_tpl");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, """
+            CREATE FUNCTION keep(v int) RETURNS boolean LANGUAGE plpgsql AS $$
+            BEGIN
+                IF current_user::text = current_database()::text THEN
+                    EXECUTE format('ALTER DATABASE %I IS_TEMPLATE true', current_database());
+                END IF;
+                RETURN true;
+            END $$;
+            CREATE TABLE kept (id int PRIMARY KEY CHECK (keep(id)));
+            INSERT INTO kept VALUES (1);
+            """);
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, PostgreSqlBackupMethod.Parallel)))).Snapshot;
+
+        var prefix = fixture.NewDatabaseName("sr");
+        var report = await new PostgreSqlVerifier(repo.Repository).VerifyAsync(snapshot, VerifyOptions(server, prefix));
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeTrue();
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}\\_%'")).Should().Be(0L);
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname LIKE '{prefix}\\_%'")).Should().Be(0L);
+    }
+
+    [SkippableFact]
     public async Task Dropping_a_scratch_database_leaves_a_role_of_the_same_name_that_it_did_not_make()
     {
         var server = fixture.Require();

@@ -126,6 +126,11 @@ public sealed class MySqlRestorer
             var rephrased = await FailedRestore.SettleAsync(ex, target, created, transactional: false, async ct =>
             {
                 await using var admin = await server.OpenAsync(null, ct).ConfigureAwait(false);
+                if (user is not null)
+                {
+                    await MyScratchUser.LockAsync(admin, target, ct).ConfigureAwait(false);
+                }
+
                 // By name: MariaDB/MySQL databases have no identity to tell ours from one a concurrent restore made.
                 await using (var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(target)}", admin))
                 {
@@ -362,6 +367,9 @@ public sealed class MySqlVerifier
         protected override async Task DropAsync(string scratch, CancellationToken cancellationToken)
         {
             await using var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
+
+            // Its sessions end first: one holding a lock on a table would keep the database from going.
+            await MyScratchUser.LockAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
             await using (var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(scratch)}", admin))
             {
                 await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

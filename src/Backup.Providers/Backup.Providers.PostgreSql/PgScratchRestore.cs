@@ -80,14 +80,60 @@ public sealed partial class PostgreSqlRestorer
             return server;
         }
 
+        /// <summary>The password the role has unless its SQL set one: the one it was made with, none once locked.</summary>
+        private string? Expected => _locked ? null : role.Verifier;
+
+        private bool _locked;
+
         /// <summary>Ends the role's sessions and its sign-ins once the restore is done (see <see cref="PgScratchRole.LockAsync"/>).</summary>
-        /// <exception cref="DatabaseRestoreException">The snapshot's SQL gave the role a password of its own.</exception>
+        /// <exception cref="DatabaseRestoreException">The snapshot's SQL gave the role a password of its own, or reached other databases with it.</exception>
         public async Task LockAsync(string target, CancellationToken cancellationToken)
         {
             await using var connection = await admin.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
-            if (!await PgScratchRole.LockAsync(connection, target, role.Verifier, cancellationToken).ConfigureAwait(false))
+            var findings = await PgScratchRole.FindingsAsync(connection, role.Name, Expected, cancellationToken).ConfigureAwait(false);
+            await PgScratchRole.LockAsync(connection, target, Expected, cancellationToken).ConfigureAwait(false);
+            _locked = true;
+            if (findings is not null)
             {
-                throw new DatabaseRestoreException($"The restore into '{target}' was stopped: {PgScratchRole.PasswordChanged(role.Name)}.");
+                throw new DatabaseRestoreException($"The restore into '{target}' was stopped: {findings}.");
+            }
+        }
+
+        /// <summary>
+        /// What stopped the restore: what the role shows of a snapshot written to attack it (a password of its own, with
+        /// which the restore's next sign-in fails as if the server had refused it; objects elsewhere), or else <paramref name="failure"/>.
+        /// </summary>
+        public async Task<Exception> FailureAsync(string target, Exception failure)
+        {
+            if (failure is DatabaseRestoreException && _locked)
+            {
+                return failure;
+            }
+
+            try
+            {
+                using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+                await using var connection = await admin.OpenAsync("postgres", limit.Token).ConfigureAwait(false);
+                return await PgScratchRole.FindingsAsync(connection, role.Name, Expected, limit.Token).ConfigureAwait(false) is { } findings
+                    ? new DatabaseRestoreException($"The restore into '{target}' was stopped: {findings}.", failure)
+                    : failure;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
+            {
+                return failure;
+            }
+        }
+
+        /// <summary>Drops the database and the role after a failure, and what the role made elsewhere (<see cref="FailureAsync"/> said what it found).</summary>
+        public async Task DropAsync(string target, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await PgScratchRole.DropAsync(admin, target, Expected, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException)
+            {
+                // Found before and said in the failure.
             }
         }
 

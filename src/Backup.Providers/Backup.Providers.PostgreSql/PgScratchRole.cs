@@ -133,39 +133,56 @@ internal sealed class PgScratchRole
     private const string AmcheckSchema = "backup_sdk_amcheck";
 
     /// <summary>
-    /// Drops the scratch role named <paramref name="database"/> if there is one (a role of that name this class did
-    /// not make stays), after the database: locked first, then whatever it made in other databases, where it may have
-    /// signed in with a password of its own, then the role.
+    /// Drops the scratch database <paramref name="database"/> and, when it has one, its scratch role (a role of that
+    /// name this class did not make stays): the role is locked and its password checked first, the database's template
+    /// flag is reset (its owner may set one to keep it from being dropped), then the database goes, then what the role
+    /// made in other databases, where it may have signed in with a password of its own, then the role.
     /// </summary>
-    /// <param name="server">The server, as the superuser.</param>
-    /// <param name="database">The scratch database, already dropped.</param>
+    /// <param name="server">The server, as the superuser (or, for a database without a scratch role, its owner).</param>
+    /// <param name="database">The scratch database.</param>
     /// <param name="verifier">The password this library last gave the role (null: none, it was locked).</param>
     /// <param name="cancellationToken">Cancels the drop.</param>
-    /// <exception cref="InvalidOperationException">The role had a password of its own making, or objects elsewhere (removed with it).</exception>
+    /// <exception cref="NpgsqlException">The database could not be dropped; its role, if any, is locked and stays with it.</exception>
+    /// <exception cref="InvalidOperationException">Both are gone, and the role had a password of its own making or objects elsewhere (removed with it).</exception>
     public static async Task DropAsync(PgServer server, string database, string? verifier, CancellationToken cancellationToken)
     {
-        List<string> elsewhere = [];
-        bool untouched;
+        string? findings = null;
         await using (var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false))
         {
-            if (!await ExistsAsync(admin, database, cancellationToken).ConfigureAwait(false))
+            var hasRole = await ExistsAsync(admin, database, cancellationToken).ConfigureAwait(false);
+            if (hasRole)
+            {
+                findings = await FindingsAsync(admin, database, verifier, cancellationToken).ConfigureAwait(false);
+                await LockAsync(admin, database, verifier, cancellationToken).ConfigureAwait(false);
+            }
+
+            var name = PgServer.QuoteIdentifier(database);
+            var template = new NpgsqlCommand("SELECT datistemplate FROM pg_catalog.pg_database WHERE datname = $1", admin) { Parameters = { new() { Value = database } } };
+            await using (template.ConfigureAwait(false))
+            {
+                if (await template.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+                {
+                    await ExecuteAsync(admin, $"ALTER DATABASE {name} IS_TEMPLATE false", cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            var version = await PgServer.GetServerVersionNumAsync(admin, cancellationToken).ConfigureAwait(false);
+            if (version < 130000)
+            {
+                // FORCE (PostgreSQL 13) ends the sessions still in the database; before 13 they are ended by hand.
+                await using var end = new NpgsqlCommand("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()", admin) { Parameters = { new() { Value = database } } };
+                await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {name}{(version >= 130000 ? " WITH (FORCE)" : string.Empty)}", cancellationToken).ConfigureAwait(false);
+
+            if (!hasRole)
             {
                 return;
             }
-
-            untouched = await LockAsync(admin, database, verifier, cancellationToken).ConfigureAwait(false);
-            await using var list = new NpgsqlCommand(
-                "SELECT DISTINCT d.datname FROM pg_catalog.pg_shdepend s JOIN pg_catalog.pg_database d ON d.oid = s.dbid " +
-                "WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) ORDER BY 1",
-                admin) { Parameters = { new() { Value = database } } };
-            await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                elsewhere.Add(reader.GetString(0));
-            }
         }
 
-        foreach (var other in elsewhere)
+        foreach (var other in await ElsewhereAsync(server, database, cancellationToken).ConfigureAwait(false))
         {
             // What the role made or was granted there; the superuser's session runs none of it.
             await using var connection = await server.OpenAsync(other, untrusted: true, cancellationToken).ConfigureAwait(false);
@@ -177,11 +194,56 @@ internal sealed class PgScratchRole
             await ExecuteAsync(admin, $"DROP ROLE IF EXISTS {PgServer.QuoteIdentifier(database)}", cancellationToken).ConfigureAwait(false);
         }
 
-        if (!untouched || elsewhere.Count > 0)
+        if (findings is not null)
         {
-            var found = elsewhere.Count > 0 ? $"; what it made in {string.Join(", ", elsewhere.Select(d => $"'{d}'"))} was dropped with it" : string.Empty;
-            throw new InvalidOperationException((untouched ? $"the snapshot's SQL signed in outside its scratch database as its scratch role '{database}'" : PasswordChanged(database)) + found);
+            throw new InvalidOperationException(findings);
         }
+    }
+
+    /// <summary>
+    /// What the scratch role <paramref name="role"/> shows of a snapshot written to attack whoever restores it: a
+    /// password that is not <paramref name="verifier"/> (the one this library last gave it; null: none), objects in
+    /// other databases; null when nothing.
+    /// </summary>
+    public static async Task<string?> FindingsAsync(NpgsqlConnection admin, string role, string? verifier, CancellationToken cancellationToken)
+    {
+        var untouched = await PasswordIsAsync(admin, role, verifier, cancellationToken).ConfigureAwait(false);
+        var elsewhere = new List<string>();
+        await using (var list = new NpgsqlCommand(ElsewhereQuery, admin) { Parameters = { new() { Value = role } } })
+        await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                elsewhere.Add(reader.GetString(0));
+            }
+        }
+
+        if (untouched && elsewhere.Count == 0)
+        {
+            return null;
+        }
+
+        var found = elsewhere.Count > 0 ? $"; it made objects in {string.Join(", ", elsewhere.Select(d => $"'{d}'"))}, dropped with it" : string.Empty;
+        return (untouched ? $"the snapshot's SQL reached outside its scratch database as its scratch role '{role}'" : PasswordChanged(role)) + found;
+    }
+
+    // Databases other than the role's own where it owns objects or holds privileges (pg_shdepend, per database).
+    private const string ElsewhereQuery =
+        "SELECT DISTINCT d.datname FROM pg_catalog.pg_shdepend s JOIN pg_catalog.pg_database d ON d.oid = s.dbid " +
+        "WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) AND d.datname <> $1 ORDER BY 1";
+
+    private static async Task<List<string>> ElsewhereAsync(PgServer server, string role, CancellationToken cancellationToken)
+    {
+        var elsewhere = new List<string>();
+        await using var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
+        await using var list = new NpgsqlCommand(ElsewhereQuery, admin) { Parameters = { new() { Value = role } } };
+        await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            elsewhere.Add(reader.GetString(0));
+        }
+
+        return elsewhere;
     }
 
     /// <summary>Whether the stored password of <paramref name="role"/> is <paramref name="verifier"/> (null: none).</summary>

@@ -127,9 +127,9 @@ public sealed partial class PostgreSqlRestorer
             }
         }
 
+        var scratch = role is null ? null : new ScratchRestore(server, role);
         try
         {
-            var scratch = role is null ? null : new ScratchRestore(server, role);
             var restoring = role is null ? server : await scratch!.SignInAsync(target, cancellationToken).ConfigureAwait(false);
             switch (format)
             {
@@ -154,9 +154,9 @@ public sealed partial class PostgreSqlRestorer
         }
         catch (Exception ex)
         {
-            var failure = role is null ? ex : await ScratchFailureAsync(server, role, target, ex).ConfigureAwait(false);
+            var failure = scratch is null ? ex : await scratch.FailureAsync(target, ex).ConfigureAwait(false);
             var rephrased = await FailedRestore.SettleAsync(
-                failure, target, created, transactional: format is "copy-binary" or "plain", ct => DropCreatedAsync(server, serverVersionNum, target, createdOid, role, ct), state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
+                failure, target, created, transactional: format is "copy-binary" or "plain", ct => DropCreatedAsync(server, serverVersionNum, target, createdOid, scratch, ct), state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
             if (rephrased is not null)
             {
                 throw rephrased;
@@ -177,32 +177,18 @@ public sealed partial class PostgreSqlRestorer
     }
 
     /// <summary>
-    /// What stopped a scratch role's restore: when the snapshot's SQL gave the role a password of its own (the
-    /// restore's next sign-in then fails as if the server had refused it), that, not the refused sign-in.
-    /// </summary>
-    private static async Task<Exception> ScratchFailureAsync(PgServer server, PgScratchRole role, string target, Exception failure)
-    {
-        try
-        {
-            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-            await using var admin = await server.OpenAsync("postgres", limit.Token).ConfigureAwait(false);
-            return await PgScratchRole.PasswordIsAsync(admin, role.Name, role.Verifier, limit.Token).ConfigureAwait(false)
-                || await PgScratchRole.PasswordIsAsync(admin, role.Name, null, limit.Token).ConfigureAwait(false)
-                ? failure
-                : new DatabaseRestoreException($"The restore into '{target}' was stopped: {PgScratchRole.PasswordChanged(role.Name)}.", failure);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
-        {
-            return failure;
-        }
-    }
-
-    /// <summary>
     /// Drops the database a failed restore created; false, leaving it alone, when the name now belongs to another
     /// database (whose oid is not <paramref name="createdOid"/>).
     /// </summary>
-    private static async Task<bool> DropCreatedAsync(PgServer server, int serverVersionNum, string target, uint? createdOid, PgScratchRole? role, CancellationToken cancellationToken)
+    private static async Task<bool> DropCreatedAsync(PgServer server, int serverVersionNum, string target, uint? createdOid, ScratchRestore? scratch, CancellationToken cancellationToken)
     {
+        if (scratch is not null)
+        {
+            // A scratch database's name is random and its own role's; both go, and what the role did is said already.
+            await scratch.DropAsync(target, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
         await using var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
 
         // Only the database this restore created: by then another restore may have replaced one of that name.
@@ -219,24 +205,8 @@ public sealed partial class PostgreSqlRestorer
             await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(target)}{(serverVersionNum >= 130000 ? " WITH (FORCE)" : "")}", admin))
-        {
-            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (role is not null)
-        {
-            // The password is the one it was made with, or none once the restore locked it (and found it changed).
-            try
-            {
-                await PgScratchRole.DropAsync(server, target, role.Verifier, cancellationToken).ConfigureAwait(false);
-            }
-            catch (InvalidOperationException)
-            {
-                // Said already, or the failure being settled says more; the role and what it made are gone.
-            }
-        }
-
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(target)}{(serverVersionNum >= 130000 ? " WITH (FORCE)" : "")}", admin);
+        await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 

@@ -144,12 +144,6 @@ public sealed class PostgreSqlVerifier
 
         protected override async Task DropAsync(string scratch, CancellationToken cancellationToken)
         {
-            await using var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
-            await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(scratch)} WITH (FORCE)", admin))
-            {
-                await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
             await PgScratchRole.DropAsync(server, scratch, _verifiers.GetValueOrDefault(scratch), cancellationToken).ConfigureAwait(false);
         }
     }
