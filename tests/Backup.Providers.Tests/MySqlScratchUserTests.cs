@@ -31,6 +31,11 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
             CREATE VIEW items_view AS SELECT id, name FROM items;
             CREATE TRIGGER stamp BEFORE INSERT ON notes FOR EACH ROW SET NEW.body = COALESCE(NEW.body, 'none');
             CREATE EVENT tick ON SCHEDULE EVERY 1 HOUR DO UPDATE notes SET body = CONCAT(body, '+') WHERE id = 1;
+            CREATE TABLE settings (id INT PRIMARY KEY, v TEXT);
+            INSERT INTO settings VALUES (1, 'DEFINER=`x`@`y`'), (2, '/*!50013 DEFINER=`x`@`y` SQL SECURITY DEFINER */'), (3, 'CREATE DEFINER=`x`@`y` PROCEDURE');
+            SET SESSION sql_mode = 'ANSI_QUOTES';
+            CREATE PROCEDURE quoted() BEGIN SELECT 1; END;
+            SET SESSION sql_mode = DEFAULT;
             """);
         var repo = await TestRepository.CreateAsync();
         var snapshot = (await repo.Service.BackupAsync(new MySqlSource(new MySqlSourceOptions
@@ -79,7 +84,7 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
         report.Notes.Should().NotContain(n => n.Contains("every database", StringComparison.Ordinal));
         var symlinks = (string?)await server.ScalarAsync(null, "SELECT @@have_symlink");
         report.Notes.Any(n => n.Contains("symbolic-links=0", StringComparison.Ordinal)).Should().Be(symlinks == "YES", "a server that lets tables choose their directories is named in the report");
-        definers.Should().HaveCount(5).And.OnlyContain(d => d.StartsWith(prefix + "_", StringComparison.Ordinal), "the objects belong to the scratch user");
+        definers.Should().HaveCount(6).And.OnlyContain(d => d.StartsWith(prefix + "_", StringComparison.Ordinal), "the objects belong to the scratch user");
         (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM mysql.user WHERE User LIKE '{prefix}\\_%'")).Should().Be(0L, "the scratch user went with its database");
         (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{prefix}\\_%'")).Should().Be(0L);
     }
@@ -159,10 +164,11 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
     [InlineData(1)]
     [InlineData(5)]
     [InlineData(4096)]
-    public async Task Definers_become_the_current_user_outside_rows(int chunk)
+    public async Task Definers_of_object_headers_become_the_current_user_and_nothing_else_changes(int chunk)
     {
         const string Dump = "/*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */\nCREATE DEFINER=`a``b`@`%` PROCEDURE `p`()\n"
-            + "INSERT INTO `t` VALUES ('DEFINER=`x`@`y`');\n/*!50003 CREATE*/ /*!50017 DEFINER=`r`*/ /*!50003 TRIGGER x */\nDEFINER=`unended";
+            + "INSERT INTO `t` VALUES\n('DEFINER=`x`@`y`'),\n('/*!50013 DEFINER=`x`@`y`');\n/*!50003 CREATE*/ /*!50017 DEFINER=`r`*/ /*!50003 TRIGGER x */\n"
+            + "CREATE DEFINER=\"ansi\"@\"%\" FUNCTION f() RETURNS INT RETURN 1\n  SET @s = 'DEFINER=`x`@`y`';\nDEFINER=`unended";
         using var sink = new MemoryStream();
         await using (var filter = new MyDumpDefinerFilter(sink))
         {
@@ -175,7 +181,9 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
 
         Encoding.UTF8.GetString(sink.ToArray()).Should().Be(
             "/*!50013 DEFINER=CURRENT_USER SQL SECURITY DEFINER */\nCREATE DEFINER=CURRENT_USER PROCEDURE `p`()\n"
-            + "INSERT INTO `t` VALUES ('DEFINER=`x`@`y`');\n/*!50003 CREATE*/ /*!50017 DEFINER=CURRENT_USER*/ /*!50003 TRIGGER x */\nDEFINER=`unended");
+            + "INSERT INTO `t` VALUES\n('DEFINER=`x`@`y`'),\n('/*!50013 DEFINER=`x`@`y`');\n/*!50003 CREATE*/ /*!50017 DEFINER=CURRENT_USER*/ /*!50003 TRIGGER x */\n"
+            + "CREATE DEFINER=CURRENT_USER FUNCTION f() RETURNS INT RETURN 1\n  SET @s = 'DEFINER=`x`@`y`';\nDEFINER=`unended",
+            "only the definers of object headers change, never rows or code");
     }
 
     private static async Task<string> ReadAsync(TestRepository repo, Snapshot snapshot, string path)
