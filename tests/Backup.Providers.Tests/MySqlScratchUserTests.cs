@@ -143,6 +143,56 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
     }
 
     [SkippableFact]
+    public async Task A_scratch_restore_refuses_a_target_not_named_like_a_scratch_database()
+    {
+        var options = new MySqlRestoreOptions { ConnectionString = "Server=127.0.0.1;User ID=x", TargetDatabase = "drcopy", UseScratchUser = true };
+        options.Invoking(o => o.Validate()).Should().Throw<ArgumentException>().WithMessage("*12 lower-case hex digits*");
+        (options with { TargetDatabase = "dr_0123456789ab" }).Validate();
+    }
+
+    [SkippableFact]
+    public async Task Events_that_keep_starting_again_are_stopped_before_their_scratch_database_is_dropped()
+    {
+        // The event scheduler runs a user's events whatever its account's lock, and a running event can enable itself again.
+        Skip.If(MariaDbServer.FindServer() is null, "no MariaDB server here");
+        await using var server = await MariaDbServer.StartAsync(["--event-scheduler=ON"]);
+        var database = "events_source";
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database}");
+        await server.ExecuteAsync(database, "CREATE TABLE items (id INT PRIMARY KEY); INSERT INTO items VALUES (1), (2);");
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new MySqlSource(new MySqlSourceOptions { ConnectionString = server.ConnectionString(database), Password = MariaDbServer.Password, Method = MySqlBackupMethod.Dump }))).Snapshot;
+        var entry = snapshot.Metadata[$"mysql.entry.{database}"];
+        var dump = await ReadAsync(repo, snapshot, entry);
+        var slash = entry.LastIndexOf('/');
+        var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, slash < 0 ? string.Empty : entry[..slash], (writer, nodes) =>
+            SnapshotSurgery.ReplaceFileAsync(writer, nodes, entry[(slash + 1)..], dump + """
+
+                CREATE TABLE foothold (t DATETIME(6));
+                DELIMITER ;;
+                CREATE EVENT spawn ON SCHEDULE EVERY 1 SECOND STARTS CURRENT_TIMESTAMP DO BEGIN
+                  DECLARE i INT DEFAULT 0;
+                  WHILE i < 3000 DO
+                    ALTER EVENT spawn ENABLE;
+                    INSERT INTO foothold VALUES (NOW(6));
+                    DO SLEEP(0.02);
+                    SET i = i + 1;
+                  END WHILE;
+                END;;
+                DELIMITER ;
+                DO SLEEP(2);
+
+                """));
+
+        var prefix = "ev";
+        var report = await new MySqlVerifier(repo.Repository).VerifyAsync(crafted, VerifyOptions(server, prefix));
+        output.WriteLine(report.ToString());
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER LIKE '{prefix}\\_%'")).Should().Be(0L, "no thread of the scratch user outlives the test restore");
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{prefix}\\_%'")).Should().Be(0L);
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM mysql.user WHERE User LIKE '{prefix}\\_%'")).Should().Be(0L);
+    }
+
+    [SkippableFact]
     public async Task A_drills_restore_belongs_to_a_scratch_user_until_the_drill_drops_both()
     {
         var (server, _, repo, snapshot, _) = await BackUpAsync(MySqlBackupMethod.Dump);

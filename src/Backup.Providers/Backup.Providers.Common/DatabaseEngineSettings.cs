@@ -62,7 +62,8 @@ public sealed class DatabaseRestoreSettings
     /// For a scratch copy (a drill) of a snapshot someone else may have written: when the connecting user may do more
     /// than the restore needs (a PostgreSQL superuser), run the snapshot's SQL as a user made for this restore that owns
     /// the new target database and nothing else; <see cref="IDatabaseEngine.DropAsync"/> drops it with the database.
-    /// PostgreSQL; other engines ignore it (MariaDB/MySQL driver restores check the snapshot's SQL instead).
+    /// PostgreSQL and MariaDB/MySQL (whose target must then be named like a scratch database: <c>dr_</c> and 12 hex
+    /// digits); SQLite, a file, ignores it.
     /// </summary>
     public bool ScratchUser { get; init; }
 }
@@ -82,7 +83,7 @@ public sealed class DatabaseVerifySettings
     /// <summary>
     /// When the connecting user may do more than the test restore needs (a PostgreSQL superuser), run the snapshot's
     /// SQL as a user made for the scratch database and dropped with it; on by default. Off only when everyone who can
-    /// write to the repository is trusted with that user's rights. PostgreSQL; other engines ignore it.
+    /// write to the repository is trusted with that user's rights. PostgreSQL and MariaDB/MySQL; SQLite ignores it.
     /// </summary>
     public bool ScratchUser { get; init; } = true;
 }

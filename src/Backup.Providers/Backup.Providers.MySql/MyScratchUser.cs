@@ -96,9 +96,11 @@ internal sealed partial class MyScratchUser
     }
 
     /// <summary>
-    /// Keeps the scratch user of <paramref name="database"/> from signing in until <see cref="UnlockAsync"/> and ends
-    /// its connections: between the steps of a drill nothing may sign in as it with a password its SQL set.
+    /// Keeps the scratch user of <paramref name="database"/> from signing in until <see cref="UnlockAsync"/>, and stops
+    /// what runs as it: the event scheduler runs a user's events whatever its account's lock, and a running event can
+    /// enable itself again, so the schema's events are disabled and the user's threads ended until none is left.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The snapshot's events would not stop.</exception>
     public static async Task LockAsync(MySqlConnection admin, string database, CancellationToken cancellationToken)
     {
         if (await HostOfAsync(admin, database, cancellationToken).ConfigureAwait(false) is not { } host)
@@ -107,58 +109,110 @@ internal sealed partial class MyScratchUser
         }
 
         await ExecuteAsync(admin, $"ALTER USER {Literal(database)}@{Literal(host)} ACCOUNT LOCK", cancellationToken).ConfigureAwait(false);
-        var sessions = new List<long>();
-        await using (var list = new MySqlCommand("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = @user", admin))
+        if (!await QuiesceAsync(admin, database, cancellationToken).ConfigureAwait(false))
         {
-            list.Parameters.AddWithValue("@user", database);
-            await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                sessions.Add(Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture));
-            }
-        }
-
-        foreach (var id in sessions)
-        {
-            try
-            {
-                await ExecuteAsync(admin, $"KILL CONNECTION {id.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
-            }
-            catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.NoSuchThread)
-            {
-                // Gone meanwhile.
-            }
+            throw new InvalidOperationException($"the events of the scratch database '{database}' kept starting again as its scratch user: the snapshot was written to attack whoever restores it; treat everyone who can write to the repository as hostile");
         }
     }
 
     /// <summary>
-    /// Drops every account named <paramref name="database"/> when that is a scratch database's name
-    /// (<c>prefix_</c> and 12 hex digits, as test restores and drills make them), after the database is gone. A user
-    /// without privileges on every database made none (and may not read the list of users).
+    /// Drops the scratch database <paramref name="database"/> and, when it has one, its scratch user: locked and
+    /// stopped first (<see cref="LockAsync"/>), then the database, then every account of that name; checked afterwards,
+    /// since a thread of the user's still running could make the database again.
     /// </summary>
+    /// <exception cref="InvalidOperationException">Something of the snapshot's outlived the drop.</exception>
     public static async Task DropAsync(MySqlConnection admin, string database, CancellationToken cancellationToken)
     {
-        if (!ScratchName().IsMatch(database) || !await IsPrivilegedAsync(admin, cancellationToken).ConfigureAwait(false))
+        var hosts = await HostsOfAsync(admin, database, cancellationToken).ConfigureAwait(false);
+        if (hosts.Count > 0)
         {
-            return;
+            await LockAsync(admin, database, cancellationToken).ConfigureAwait(false);
         }
 
-        var hosts = new List<string>();
-        await using (var list = new MySqlCommand("SELECT Host FROM mysql.user WHERE User = @user", admin))
-        {
-            list.Parameters.AddWithValue("@user", database);
-            await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                hosts.Add(reader.GetString(0));
-            }
-        }
-
+        await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(database)}", cancellationToken).ConfigureAwait(false);
         foreach (var host in hosts)
         {
             await ExecuteAsync(admin, $"DROP USER IF EXISTS {Literal(database)}@{Literal(host)}", cancellationToken).ConfigureAwait(false);
         }
+
+        if (hosts.Count == 0)
+        {
+            return;
+        }
+
+        // A thread of the user's that was running keeps its rights on its database after DROP USER.
+        var stopped = await QuiesceAsync(admin, database, cancellationToken).ConfigureAwait(false);
+        await using var left = new MySqlCommand("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = @db", admin);
+        left.Parameters.AddWithValue("@db", database);
+        if (Convert.ToInt64(await left.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) > 0)
+        {
+            await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(database)}", cancellationToken).ConfigureAwait(false);
+            throw new InvalidOperationException($"the snapshot's code made the scratch database '{database}' again after it was dropped (dropped again){(stopped ? string.Empty : ", and its threads would not stop")}: the snapshot was written to attack whoever restores it; treat everyone who can write to the repository as hostile");
+        }
     }
+
+    /// <summary>Disables the events of <paramref name="database"/> and ends the threads of its scratch user until none is left; false when they keep coming.</summary>
+    private static async Task<bool> QuiesceAsync(MySqlConnection admin, string database, CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < 50; round++)
+        {
+            var events = await ListAsync(admin, "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = @name AND STATUS = 'ENABLED'", database, cancellationToken).ConfigureAwait(false);
+            foreach (var name in events)
+            {
+                await IgnoringGoneAsync(admin, $"ALTER EVENT {MyServer.QuoteIdentifier(database)}.{MyServer.QuoteIdentifier(name)} DISABLE", cancellationToken).ConfigureAwait(false);
+            }
+
+            var threads = await ListAsync(admin, "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = @name", database, cancellationToken).ConfigureAwait(false);
+            foreach (var id in threads)
+            {
+                await IgnoringGoneAsync(admin, $"KILL CONNECTION {id}", cancellationToken).ConfigureAwait(false);
+            }
+
+            if (events.Count == 0 && threads.Count == 0)
+            {
+                return true;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+        }
+
+        return false;
+    }
+
+    private static async Task<List<string>> ListAsync(MySqlConnection admin, string sql, string name, CancellationToken cancellationToken)
+    {
+        var values = new List<string>();
+        await using var list = new MySqlCommand(sql, admin);
+        list.Parameters.AddWithValue("@name", name);
+        await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            values.Add(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+        }
+
+        return values;
+    }
+
+    private static async Task IgnoringGoneAsync(MySqlConnection admin, string sql, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ExecuteAsync(admin, sql, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.NoSuchThread or MySqlErrorCode.EventDoesNotExist)
+        {
+            // Gone meanwhile.
+        }
+    }
+
+    /// <summary>The hosts of the accounts named <paramref name="database"/>, when that is a scratch database's name and this user may make scratch users.</summary>
+    private static async Task<List<string>> HostsOfAsync(MySqlConnection admin, string database, CancellationToken cancellationToken) =>
+        ScratchName().IsMatch(database) && await IsPrivilegedAsync(admin, cancellationToken).ConfigureAwait(false)
+            ? await ListAsync(admin, "SELECT Host FROM mysql.user WHERE User = @name", database, cancellationToken).ConfigureAwait(false)
+            : [];
+
+    /// <summary>Whether <paramref name="database"/> is named as test restores and drills name scratch databases (<c>prefix_</c> and 12 hex digits), the only names a scratch user is made for.</summary>
+    public static bool IsScratchName(string database) => ScratchName().IsMatch(database);
 
     /// <summary>MySQL's stored form of a mysql_native_password: '*' and the upper-case hex of SHA1(SHA1(password)).</summary>
     /// <remarks>SHA-1 is the protocol's, over a random 256-bit password used for one restore: nothing to guess.</remarks>

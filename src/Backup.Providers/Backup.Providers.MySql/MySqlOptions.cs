@@ -121,6 +121,11 @@ public sealed record MySqlRestoreOptions : MySqlConnectionOptions
             throw new ArgumentException("UseScratchUser restores into a new database only; it cannot be combined with Clean.", nameof(UseScratchUser));
         }
 
+        if (UseScratchUser && !MyScratchUser.IsScratchName(TargetDatabase ?? new MySqlConnectionStringBuilder(ConnectionString).Database ?? string.Empty))
+        {
+            throw new ArgumentException("UseScratchUser restores into a scratch database, named as test restores and drills name them: letters, digits or underscores, then '_' and 12 lower-case hex digits (dr_0123456789ab).", nameof(UseScratchUser));
+        }
+
         if (string.IsNullOrEmpty(TargetDatabase) && string.IsNullOrEmpty(new MySqlConnectionStringBuilder(ConnectionString).Database))
         {
             throw new ArgumentException("Name the target database (TargetDatabase or the connection string's Database).", nameof(TargetDatabase));

@@ -114,7 +114,14 @@ public sealed class MySqlRestorer
             if (user is not null)
             {
                 await using var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
-                await MyScratchUser.LockAsync(admin, target, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await MyScratchUser.LockAsync(admin, target, cancellationToken).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    throw new DatabaseRestoreException($"The restore into '{target}' was stopped: {ex.Message}.", ex);
+                }
             }
 
             var duration = Stopwatch.GetElapsedTime(started);
@@ -128,20 +135,22 @@ public sealed class MySqlRestorer
                 await using var admin = await server.OpenAsync(null, ct).ConfigureAwait(false);
                 if (user is not null)
                 {
-                    await MyScratchUser.LockAsync(admin, target, ct).ConfigureAwait(false);
+                    try
+                    {
+                        await MyScratchUser.DropAsync(admin, target, ct).ConfigureAwait(false);
+                    }
+                    catch (InvalidOperationException ex)
+                    {
+                        // Everything is dropped; what outlived the first drop is what the failure should name.
+                        Log.RestoreFailed(_logger, target, ex.Message);
+                    }
+
+                    return true;
                 }
 
                 // By name: MariaDB/MySQL databases have no identity to tell ours from one a concurrent restore made.
-                await using (var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(target)}", admin))
-                {
-                    await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
-
-                if (user is not null)
-                {
-                    await MyScratchUser.DropAsync(admin, target, ct).ConfigureAwait(false);
-                }
-
+                await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(target)}", admin);
+                await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 return true;
             }, state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
             if (rephrased is not null)
@@ -367,14 +376,6 @@ public sealed class MySqlVerifier
         protected override async Task DropAsync(string scratch, CancellationToken cancellationToken)
         {
             await using var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
-
-            // Its sessions end first: one holding a lock on a table would keep the database from going.
-            await MyScratchUser.LockAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
-            await using (var drop = new MySqlCommand($"DROP DATABASE IF EXISTS {MyServer.QuoteIdentifier(scratch)}", admin))
-            {
-                await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
             await MyScratchUser.DropAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
         }
     }

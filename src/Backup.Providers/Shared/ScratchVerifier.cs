@@ -59,6 +59,11 @@ internal abstract class ScratchVerifier<TConnection>
             {
                 problems.Add($"{database}: restore failed: {ex.Message}");
             }
+            catch (Exception ex) when (ex is DbException or InvalidOperationException)
+            {
+                // The scratch database's own settings (a connection limit, a lock) can stop the comparison.
+                problems.Add($"{database}: the restored database could not be compared: {ex.Message}");
+            }
             finally
             {
                 if (await DropScratchAsync(scratch).ConfigureAwait(false) is { } leftover)
@@ -90,10 +95,10 @@ internal abstract class ScratchVerifier<TConnection>
         var mismatches = new List<TableMismatch>();
         var problems = new List<string>();
         var notes = new List<string>();
-        var connection = await OpenAsync(target, cancellationToken).ConfigureAwait(false);
         int compared;
         try
         {
+            var connection = await OpenAsync(target, cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
                 compared = await CompareOpenAsync(connection, snapshot, database, target, mismatches, problems, notes, cancellationToken).ConfigureAwait(false);
