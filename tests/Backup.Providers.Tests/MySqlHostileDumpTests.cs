@@ -69,7 +69,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
     {
         var (server, victim, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.Parallel);
         await using var _ = repo;
-        var rows = await ReadAsync(repo, snapshot, $"{entry}/tables/items.sql");
+        var rows = await SnapshotSurgery.ReadFileAsync(repo.Repository, snapshot, $"{entry}/tables/items.sql");
         var altered = line.Replace("{victim}", victim, StringComparison.Ordinal) + "\n" + rows;
         var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, $"{entry}/tables", (writer, nodes) => SnapshotSurgery.ReplaceFileAsync(writer, nodes, "items.sql", altered));
 
@@ -83,7 +83,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
     {
         var (server, victim, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.DriverOnly);
         await using var _ = repo;
-        var rows = await ReadAsync(repo, snapshot, $"{entry}/data.sql");
+        var rows = await SnapshotSurgery.ReadFileAsync(repo.Repository, snapshot, $"{entry}/data.sql");
         var altered = rows + $"INSERT INTO `{victim}`.`secrets` (`secret`) VALUES ('planted');\n";
         var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, entry, (writer, nodes) => SnapshotSurgery.ReplaceFileAsync(writer, nodes, "data.sql", altered));
 
@@ -101,7 +101,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         {
             var (server, victim, repo, snapshot, entry) = await BackUpAsync(method);
             await using var _ = repo;
-            var manifest = JsonNode.Parse(await ReadAsync(repo, snapshot, $"{entry}/manifest.json"))!;
+            var manifest = JsonNode.Parse(await SnapshotSurgery.ReadFileAsync(repo.Repository, snapshot, $"{entry}/manifest.json"))!;
             var item = manifest[list]!.AsArray().Single(o => (string?)o!["Name"] == entryName)!;
             item["Create"] = statement.Replace("{victim}", victim, StringComparison.Ordinal);
             if (list == "Views")
@@ -129,7 +129,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         // restoring user, wherever it wrote.
         var (server, victim, repo, snapshot, entry) = await BackUpAsync(method);
         await using var _ = repo;
-        var manifest = JsonNode.Parse(await ReadAsync(repo, snapshot, $"{entry}/manifest.json"))!;
+        var manifest = JsonNode.Parse(await SnapshotSurgery.ReadFileAsync(repo.Repository, snapshot, $"{entry}/manifest.json"))!;
         manifest["Routines"]!.AsArray().Add(new JsonObject
         {
             ["Name"] = "pat",
@@ -158,7 +158,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         // expression default or a server's invisible key would.
         var (server, victim, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.Parallel);
         await using var _ = repo;
-        var manifest = JsonNode.Parse(await ReadAsync(repo, snapshot, $"{entry}/manifest.json"))!;
+        var manifest = JsonNode.Parse(await SnapshotSurgery.ReadFileAsync(repo.Repository, snapshot, $"{entry}/manifest.json"))!;
         manifest["Tables"]!.AsArray().Single(o => (string?)o!["Name"] == "items")!["Create"] =
             $"CREATE TABLE `items` (\n  `id` int(11) NOT NULL,\n  `name` varchar(20) DEFAULT NULL,\n  `leak` varchar(300) {definition},\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB";
         var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, entry, (writer, nodes) => SnapshotSurgery.ReplaceFileAsync(writer, nodes, "manifest.json", manifest.ToJsonString()));
@@ -180,7 +180,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
     {
         var (server, _, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.Parallel);
         await using var __ = repo;
-        var manifest = JsonNode.Parse(await ReadAsync(repo, snapshot, $"{entry}/manifest.json"))!;
+        var manifest = JsonNode.Parse(await SnapshotSurgery.ReadFileAsync(repo.Repository, snapshot, $"{entry}/manifest.json"))!;
         var events = manifest["Events"]!.AsArray();
         events.Single()!["TimeZone"] = "Europe/Nowhere";
         events.Add(new JsonObject
@@ -216,7 +216,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         // that looks like a key would become an ALTER of its own, so a table with such a line is created whole.
         var (server, victim, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.Parallel);
         await using var _ = repo;
-        var manifest = JsonNode.Parse(await ReadAsync(repo, snapshot, $"{entry}/manifest.json"))!;
+        var manifest = JsonNode.Parse(await SnapshotSurgery.ReadFileAsync(repo.Repository, snapshot, $"{entry}/manifest.json"))!;
         var items = manifest["Tables"]!.AsArray().Single(o => (string?)o!["Name"] == "items")!;
         items["Create"] = $"CREATE TABLE `items` (\n  `id` int(11) NOT NULL,\n  `name` varchar(20) DEFAULT NULL COMMENT 'x\n  KEY `k` (`name`); DROP DATABASE {victim}; -- \n  ',\n  PRIMARY KEY (`id`),\n  KEY `items_name` (`name`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
         var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, entry, (writer, nodes) => SnapshotSurgery.ReplaceFileAsync(writer, nodes, "manifest.json", manifest.ToJsonString()));
@@ -367,7 +367,7 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
     {
         var (server, victim, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.Parallel);
         await using var _ = repo;
-        var manifest = JsonNode.Parse(await ReadAsync(repo, snapshot, $"{entry}/manifest.json"))!;
+        var manifest = JsonNode.Parse(await SnapshotSurgery.ReadFileAsync(repo.Repository, snapshot, $"{entry}/manifest.json"))!;
         var tick = manifest["Events"]!.AsArray().Single()!;
         tick["SqlMode"] = "NO_BACKSLASH_ESCAPES";
         tick["Create"] = "CREATE EVENT `tick` ON SCHEDULE EVERY 1 HOUR STARTS '2030-01-01 00:00:00' ON COMPLETION NOT PRESERVE ENABLE COMMENT 'x\\' DO SELECT 1";
@@ -443,20 +443,5 @@ public sealed class MySqlHostileDumpTests(MariaDbFixture fixture, ITestOutputHel
         (await server.ScalarAsync(victim, "SELECT secret FROM secrets")).Should().Be("the victim's secret");
         (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{target}'")).Should().Be(0L, "a failed restore drops the database it created");
         return failure;
-    }
-
-    private static async Task<string> ReadAsync(TestRepository repo, Snapshot snapshot, string path)
-    {
-        var tree = snapshot.Tree;
-        TreeNode? node = null;
-        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            node = (await repo.Repository.Snapshots.LoadTreeAsync(tree)).Nodes.Single(n => n.Name == part);
-            tree = node.Subtree ?? default;
-        }
-
-        using var bytes = new MemoryStream();
-        await repo.Repository.Content.CopyToAsync(node!, bytes);
-        return Encoding.UTF8.GetString(bytes.ToArray());
     }
 }

@@ -94,10 +94,7 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
     {
         var (server, victim, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.Dump);
         await using var _ = repo;
-        var dump = await ReadAsync(repo, snapshot, entry);
-        var slash = entry.LastIndexOf('/');
-        var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, slash < 0 ? string.Empty : entry[..slash], (writer, nodes) =>
-            SnapshotSurgery.ReplaceFileAsync(writer, nodes, entry[(slash + 1)..], dump + $"\nDROP DATABASE {victim};\n"));
+        var crafted = await SnapshotSurgery.ChangeFileAsync(repo.Repository, snapshot, entry, dump => dump + $"\nDROP DATABASE {victim};\n");
         var verifier = new MySqlVerifier(repo.Repository);
 
         var report = await verifier.VerifyAsync(crafted, VerifyOptions(server, fixture.NewDatabaseName("su")));
@@ -123,10 +120,7 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
         await File.WriteAllTextAsync(secret, "operator-secret-value");
         try
         {
-            var dump = await ReadAsync(repo, snapshot, entry);
-            var slash = entry.LastIndexOf('/');
-            var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, slash < 0 ? string.Empty : entry[..slash], (writer, nodes) =>
-                SnapshotSurgery.ReplaceFileAsync(writer, nodes, entry[(slash + 1)..], dump + $"\nCREATE TABLE loot (l TEXT);\nLOAD DATA LOCAL INFILE '{secret}' INTO TABLE loot;\nSELECT EXTRACTVALUE(1, CONCAT(0x7e, (SELECT l FROM loot LIMIT 1)));\n"));
+            var crafted = await SnapshotSurgery.ChangeFileAsync(repo.Repository, snapshot, entry, dump => dump + $"\nCREATE TABLE loot (l TEXT);\nLOAD DATA LOCAL INFILE '{secret}' INTO TABLE loot;\nSELECT EXTRACTVALUE(1, CONCAT(0x7e, (SELECT l FROM loot LIMIT 1)));\n");
 
             var report = await new MySqlVerifier(repo.Repository).VerifyAsync(crafted, VerifyOptions(server, fixture.NewDatabaseName("su")));
             output.WriteLine(report.ToString());
@@ -162,10 +156,7 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
         await using var repo = await TestRepository.CreateAsync();
         var snapshot = (await repo.Service.BackupAsync(new MySqlSource(new MySqlSourceOptions { ConnectionString = server.ConnectionString(database), Password = MariaDbServer.Password, Method = MySqlBackupMethod.Dump }))).Snapshot;
         var entry = snapshot.Metadata[$"mysql.entry.{database}"];
-        var dump = await ReadAsync(repo, snapshot, entry);
-        var slash = entry.LastIndexOf('/');
-        var crafted = await SnapshotSurgery.ChangeDirectoryAsync(repo.Repository, snapshot, slash < 0 ? string.Empty : entry[..slash], (writer, nodes) =>
-            SnapshotSurgery.ReplaceFileAsync(writer, nodes, entry[(slash + 1)..], dump + """
+        var crafted = await SnapshotSurgery.ChangeFileAsync(repo.Repository, snapshot, entry, dump => dump + """
 
                 CREATE TABLE foothold (t DATETIME(6));
                 DELIMITER ;;
@@ -181,7 +172,7 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
                 DELIMITER ;
                 DO SLEEP(2);
 
-                """));
+                """);
 
         var prefix = "ev";
         var report = await new MySqlVerifier(repo.Repository).VerifyAsync(crafted, VerifyOptions(server, prefix));
@@ -234,20 +225,5 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
             + "INSERT INTO `t` VALUES\n('DEFINER=`x`@`y`'),\n('/*!50013 DEFINER=`x`@`y`');\n/*!50003 CREATE*/ /*!50017 DEFINER=CURRENT_USER*/ /*!50003 TRIGGER x */\n"
             + "CREATE DEFINER=CURRENT_USER FUNCTION f() RETURNS INT RETURN 1\n  SET @s = 'DEFINER=`x`@`y`';\nDEFINER=`unended",
             "only the definers of object headers change, never rows or code");
-    }
-
-    private static async Task<string> ReadAsync(TestRepository repo, Snapshot snapshot, string path)
-    {
-        var tree = snapshot.Tree;
-        TreeNode? node = null;
-        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            node = (await repo.Repository.Snapshots.LoadTreeAsync(tree)).Nodes.Single(n => n.Name == part);
-            tree = node.Subtree ?? default;
-        }
-
-        using var bytes = new MemoryStream();
-        await repo.Repository.Content.CopyToAsync(node!, bytes);
-        return Encoding.UTF8.GetString(bytes.ToArray());
     }
 }

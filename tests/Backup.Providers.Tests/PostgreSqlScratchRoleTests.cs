@@ -1,4 +1,5 @@
 using Backup.Core.Pipeline;
+using Backup.Core.Snapshots;
 using Backup.Providers.PostgreSql;
 using Backup.Providers.Tests.Servers;
 using Npgsql;
@@ -58,6 +59,19 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
         Jobs = 2,
     };
 
+    private static async Task<(TestRepository Repo, Snapshot Snapshot)> BackUpAsync(PostgresServer server, string database, PostgreSqlBackupMethod method, PostgreSqlDumpFormat format = PostgreSqlDumpFormat.Custom)
+    {
+        var repo = await TestRepository.CreateAsync();
+        return (repo, (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, method, format)))).Snapshot);
+    }
+
+    /// <summary>Asserts that no scratch database or role named with <paramref name="prefix"/> is left on the server.</summary>
+    private static async Task NothingLeftAsync(PostgresServer server, string prefix)
+    {
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname LIKE '{prefix}\\_%'")).Should().Be(0L);
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}\\_%'")).Should().Be(0L);
+    }
+
     [SkippableTheory]
     [MemberData(nameof(Formats))]
     public async Task A_superusers_test_restore_runs_the_snapshots_functions_as_a_scratch_role(PostgreSqlBackupMethod method, PostgreSqlDumpFormat format)
@@ -67,8 +81,8 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
         await server.CreateDatabaseAsync(database);
         await server.ExecuteAsync(database, Probe);
         await server.ExecuteAsync(database, "INSERT INTO probed SELECT generate_series(1, 3)"); // as postgres: creates pwned_<database>
-        await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, method, format)))).Snapshot;
+        var (repo, snapshot) = await BackUpAsync(server, database, method, format);
+        await using var _ = repo;
         var verifier = new PostgreSqlVerifier(repo.Repository);
 
         var prefix = fixture.NewDatabaseName("sr");
@@ -110,8 +124,8 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
         var database = fixture.NewDatabaseName("scratch_drill");
         await server.CreateDatabaseAsync(database);
         await server.ExecuteAsync(database, Probe);
-        await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, PostgreSqlBackupMethod.Parallel)))).Snapshot;
+        var (repo, snapshot) = await BackUpAsync(server, database, PostgreSqlBackupMethod.Parallel);
+        await using var _ = repo;
         IDatabaseEngine engine = new PostgreSqlEngine();
         var target = new DatabaseRestoreSettings
         {
@@ -154,16 +168,15 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
             CREATE TABLE taken (id int PRIMARY KEY CHECK (take(id)));
             INSERT INTO taken VALUES (1);
             """);
-        await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, method, format)))).Snapshot;
+        var (repo, snapshot) = await BackUpAsync(server, database, method, format);
+        await using var _ = repo;
 
         var prefix = fixture.NewDatabaseName("sr");
         var report = await new PostgreSqlVerifier(repo.Repository).VerifyAsync(snapshot, VerifyOptions(server, prefix));
         output.WriteLine(report.ToString());
         report.Succeeded.Should().BeFalse();
         report.IntegrityProblems.Should().ContainSingle().Which.Should().Contain("a password of its own");
-        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname LIKE '{prefix}\\_%'")).Should().Be(0L);
-        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}\\_%'")).Should().Be(0L);
+        await NothingLeftAsync(server, prefix);
     }
 
     [SkippableFact]
@@ -193,8 +206,8 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
             INSERT INTO a_taken VALUES (1);
             INSERT INTO b_failed VALUES (1);
             """);
-        await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, PostgreSqlBackupMethod.PgDump)))).Snapshot;
+        var (repo, snapshot) = await BackUpAsync(server, database, PostgreSqlBackupMethod.PgDump);
+        await using var _ = repo;
 
         var prefix = fixture.NewDatabaseName("sr");
         var report = await new PostgreSqlVerifier(repo.Repository).VerifyAsync(snapshot, VerifyOptions(server, prefix) with { Jobs = 1 });
@@ -220,15 +233,14 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
             CREATE TABLE kept (id int PRIMARY KEY CHECK (keep(id)));
             INSERT INTO kept VALUES (1);
             """);
-        await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, PostgreSqlBackupMethod.Parallel)))).Snapshot;
+        var (repo, snapshot) = await BackUpAsync(server, database, PostgreSqlBackupMethod.Parallel);
+        await using var _ = repo;
 
         var prefix = fixture.NewDatabaseName("sr");
         var report = await new PostgreSqlVerifier(repo.Repository).VerifyAsync(snapshot, VerifyOptions(server, prefix));
         output.WriteLine(report.ToString());
         report.Succeeded.Should().BeTrue();
-        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}\\_%'")).Should().Be(0L);
-        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_roles WHERE rolname LIKE '{prefix}\\_%'")).Should().Be(0L);
+        await NothingLeftAsync(server, prefix);
     }
 
     [SkippableFact]
@@ -260,8 +272,8 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
             INSERT INTO t SELECT g, ('k=>' || g)::hstore, cube(g) FROM generate_series(1, 100) g;
             CREATE VIEW sizes AS SELECT * FROM extras.pgstattuple('t');
             """);
-        await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, method)))).Snapshot;
+        var (repo, snapshot) = await BackUpAsync(server, database, method);
+        await using var _ = repo;
 
         var report = await new PostgreSqlVerifier(repo.Repository).VerifyAsync(snapshot, VerifyOptions(server, fixture.NewDatabaseName("sr")));
         output.WriteLine(report.ToString());
@@ -322,8 +334,8 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
             INSERT INTO app.measurements SELECT '2026-01-01'::date + g, g FROM generate_series(0, 30) g;
             CREATE PUBLICATION everything FOR ALL TABLES;
             """);
-        await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, method, format)))).Snapshot;
+        var (repo, snapshot) = await BackUpAsync(server, database, method, format);
+        await using var _ = repo;
 
         long? tenants = null;
         var report = await new PostgreSqlVerifier(repo.Repository).VerifyAsync(snapshot, VerifyOptions(server, fixture.NewDatabaseName("sr")) with
@@ -347,8 +359,8 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
         var database = fixture.NewDatabaseName("scratch_dblink");
         await server.CreateDatabaseAsync(database);
         await server.ExecuteAsync(database, "CREATE EXTENSION dblink; CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1);");
-        await using var repo = await TestRepository.CreateAsync();
-        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, PostgreSqlBackupMethod.Parallel)))).Snapshot;
+        var (repo, snapshot) = await BackUpAsync(server, database, PostgreSqlBackupMethod.Parallel);
+        await using var _ = repo;
         var verifier = new PostgreSqlVerifier(repo.Repository);
 
         var prefix = fixture.NewDatabaseName("sr");

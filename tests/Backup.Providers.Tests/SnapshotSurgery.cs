@@ -29,6 +29,30 @@ internal static class SnapshotSurgery
             return Task.CompletedTask;
         });
 
+    /// <summary>The text of the file at <paramref name="path"/> ('/'-separated) in <paramref name="snapshot"/>.</summary>
+    public static async Task<string> ReadFileAsync(BackupRepository repository, Snapshot snapshot, string path)
+    {
+        var tree = snapshot.Tree;
+        TreeNode? node = null;
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            node = (await repository.Snapshots.LoadTreeAsync(tree)).Nodes.Single(n => n.Name == part);
+            tree = node.Subtree ?? default;
+        }
+
+        using var bytes = new MemoryStream();
+        await repository.Content.CopyToAsync(node!, bytes);
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+
+    /// <summary>Saves a copy of <paramref name="snapshot"/> whose file at <paramref name="path"/> holds what <paramref name="change"/> makes of its text.</summary>
+    public static async Task<Snapshot> ChangeFileAsync(BackupRepository repository, Snapshot snapshot, string path, Func<string, string> change)
+    {
+        var text = change(await ReadFileAsync(repository, snapshot, path));
+        var slash = path.LastIndexOf('/');
+        return await ChangeDirectoryAsync(repository, snapshot, slash < 0 ? string.Empty : path[..slash], (writer, nodes) => ReplaceFileAsync(writer, nodes, path[(slash + 1)..], text));
+    }
+
     /// <summary>Replaces the file <paramref name="name"/> with <paramref name="content"/>; its entry records <paramref name="recordedSize"/> (default: the true length).</summary>
     public static async Task ReplaceFileAsync(RepositoryWriter writer, List<TreeNode> nodes, string name, string content, long? recordedSize = null)
     {

@@ -26,7 +26,7 @@ internal sealed class MyDumpDefinerFilter(Stream inner) : LineFilterStream(inner
         Emit(line[end..]);
     }
 
-    protected override void OnLongLine()
+    protected override void OnLongLine(ReadOnlySpan<byte> start)
     {
     }
 

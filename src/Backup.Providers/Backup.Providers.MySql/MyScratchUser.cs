@@ -73,17 +73,8 @@ internal sealed partial class MyScratchUser
     /// Whether <paramref name="database"/> has a scratch user, as seen by a user with privileges on every database
     /// (none other makes one); its account's host when it has.
     /// </summary>
-    public static async Task<string?> HostOfAsync(MySqlConnection admin, string database, CancellationToken cancellationToken)
-    {
-        if (!ScratchName().IsMatch(database) || !await IsPrivilegedAsync(admin, cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
-        await using var find = new MySqlCommand("SELECT Host FROM mysql.user WHERE User = @user LIMIT 1", admin);
-        find.Parameters.AddWithValue("@user", database);
-        return await find.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-    }
+    public static async Task<string?> HostOfAsync(MySqlConnection admin, string database, CancellationToken cancellationToken) =>
+        await HostsOfAsync(admin, database, cancellationToken).ConfigureAwait(false) is [var host, ..] ? host : null;
 
     /// <summary>Lets the scratch user of <paramref name="database"/> (at <paramref name="host"/>) sign in again, with a new password, which is returned.</summary>
     public static async Task<string> UnlockAsync(MySqlConnection admin, string database, string host, CancellationToken cancellationToken)

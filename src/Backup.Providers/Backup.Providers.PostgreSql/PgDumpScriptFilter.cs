@@ -100,7 +100,7 @@ internal sealed partial class PgDumpScriptFilter(Stream inner, bool noOwner, boo
         Emit(line);
     }
 
-    protected override void OnLongLine()
+    protected override void OnLongLine(ReadOnlySpan<byte> start)
     {
         // Not a statement of interest, and what is held back was not followed by a blank line.
         OnEnd();

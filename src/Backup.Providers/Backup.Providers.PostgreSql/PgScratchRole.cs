@@ -147,42 +147,35 @@ internal sealed class PgScratchRole
     public static async Task DropAsync(PgServer server, string database, string? verifier, CancellationToken cancellationToken)
     {
         string? findings = null;
+        List<string> elsewhere = [];
         await using (var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false))
         {
             var hasRole = await ExistsAsync(admin, database, cancellationToken).ConfigureAwait(false);
             if (hasRole)
             {
-                findings = await FindingsAsync(admin, database, verifier, cancellationToken).ConfigureAwait(false);
-                await LockAsync(admin, database, verifier, cancellationToken).ConfigureAwait(false);
+                // Locked first: what the role made elsewhere cannot grow while it is listed and dropped.
+                var untouched = await LockAsync(admin, database, verifier, cancellationToken).ConfigureAwait(false);
+                elsewhere = await ElsewhereAsync(admin, database, cancellationToken).ConfigureAwait(false);
+                findings = Describe(database, untouched, elsewhere);
             }
 
-            var name = PgServer.QuoteIdentifier(database);
             var template = new NpgsqlCommand("SELECT datistemplate FROM pg_catalog.pg_database WHERE datname = $1", admin) { Parameters = { new() { Value = database } } };
             await using (template.ConfigureAwait(false))
             {
                 if (await template.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
                 {
-                    await ExecuteAsync(admin, $"ALTER DATABASE {name} IS_TEMPLATE false", cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync(admin, $"ALTER DATABASE {PgServer.QuoteIdentifier(database)} IS_TEMPLATE false", cancellationToken).ConfigureAwait(false);
                 }
             }
 
-            var version = await PgServer.GetServerVersionNumAsync(admin, cancellationToken).ConfigureAwait(false);
-            if (version < 130000)
-            {
-                // FORCE (PostgreSQL 13) ends the sessions still in the database; before 13 they are ended by hand.
-                await using var end = new NpgsqlCommand("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()", admin) { Parameters = { new() { Value = database } } };
-                await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {name}{(version >= 130000 ? " WITH (FORCE)" : string.Empty)}", cancellationToken).ConfigureAwait(false);
-
+            await PgServer.DropDatabaseAsync(admin, database, cancellationToken).ConfigureAwait(false);
             if (!hasRole)
             {
                 return;
             }
         }
 
-        foreach (var other in await ElsewhereAsync(server, database, cancellationToken).ConfigureAwait(false))
+        foreach (var other in elsewhere)
         {
             // What the role made or was granted there; the superuser's session runs none of it.
             await using var connection = await server.OpenAsync(other, untrusted: true, cancellationToken).ConfigureAwait(false);
@@ -205,19 +198,11 @@ internal sealed class PgScratchRole
     /// password that is not <paramref name="verifier"/> (the one this library last gave it; null: none), objects in
     /// other databases; null when nothing.
     /// </summary>
-    public static async Task<string?> FindingsAsync(NpgsqlConnection admin, string role, string? verifier, CancellationToken cancellationToken)
-    {
-        var untouched = await PasswordIsAsync(admin, role, verifier, cancellationToken).ConfigureAwait(false);
-        var elsewhere = new List<string>();
-        await using (var list = new NpgsqlCommand(ElsewhereQuery, admin) { Parameters = { new() { Value = role } } })
-        await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                elsewhere.Add(reader.GetString(0));
-            }
-        }
+    public static async Task<string?> FindingsAsync(NpgsqlConnection admin, string role, string? verifier, CancellationToken cancellationToken) =>
+        Describe(role, await PasswordIsAsync(admin, role, verifier, cancellationToken).ConfigureAwait(false), await ElsewhereAsync(admin, role, cancellationToken).ConfigureAwait(false));
 
+    private static string? Describe(string role, bool untouched, List<string> elsewhere)
+    {
         if (untouched && elsewhere.Count == 0)
         {
             return null;
@@ -227,16 +212,14 @@ internal sealed class PgScratchRole
         return (untouched ? $"the snapshot's SQL reached outside its scratch database as its scratch role '{role}'" : PasswordChanged(role)) + found;
     }
 
-    // Databases other than the role's own where it owns objects or holds privileges (pg_shdepend, per database).
-    private const string ElsewhereQuery =
-        "SELECT DISTINCT d.datname FROM pg_catalog.pg_shdepend s JOIN pg_catalog.pg_database d ON d.oid = s.dbid " +
-        "WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) AND d.datname <> $1 ORDER BY 1";
-
-    private static async Task<List<string>> ElsewhereAsync(PgServer server, string role, CancellationToken cancellationToken)
+    /// <summary>The databases other than the role's own where it owns objects or holds privileges (pg_shdepend, per database).</summary>
+    private static async Task<List<string>> ElsewhereAsync(NpgsqlConnection admin, string role, CancellationToken cancellationToken)
     {
         var elsewhere = new List<string>();
-        await using var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
-        await using var list = new NpgsqlCommand(ElsewhereQuery, admin) { Parameters = { new() { Value = role } } };
+        await using var list = new NpgsqlCommand(
+            "SELECT DISTINCT d.datname FROM pg_catalog.pg_shdepend s JOIN pg_catalog.pg_database d ON d.oid = s.dbid " +
+            "WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) AND d.datname <> $1 ORDER BY 1",
+            admin) { Parameters = { new() { Value = role } } };
         await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -82,6 +82,23 @@ internal sealed class PgServer
         return connection;
     }
 
+    /// <summary>
+    /// Drops <paramref name="database"/> if it exists, ending the sessions still in it: FORCE from PostgreSQL 13, by
+    /// hand before (a tool's session that has not quite ended would otherwise keep it from going).
+    /// </summary>
+    public static async Task DropDatabaseAsync(NpgsqlConnection admin, string database, CancellationToken cancellationToken)
+    {
+        var version = await GetServerVersionNumAsync(admin, cancellationToken).ConfigureAwait(false);
+        if (version < 130000)
+        {
+            await using var end = new NpgsqlCommand("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()", admin) { Parameters = { new() { Value = database } } };
+            await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {QuoteIdentifier(database)}{(version >= 130000 ? " WITH (FORCE)" : string.Empty)}", admin);
+        await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public static async Task<int> GetServerVersionNumAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("SHOW server_version_num", connection);

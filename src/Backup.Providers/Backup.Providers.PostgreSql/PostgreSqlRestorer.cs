@@ -156,7 +156,7 @@ public sealed partial class PostgreSqlRestorer
         {
             var failure = scratch is null ? ex : await scratch.FailureAsync(target, ex).ConfigureAwait(false);
             var rephrased = await FailedRestore.SettleAsync(
-                failure, target, created, transactional: format is "copy-binary" or "plain", ct => DropCreatedAsync(server, serverVersionNum, target, createdOid, scratch, ct), state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
+                failure, target, created, transactional: format is "copy-binary" or "plain", ct => DropCreatedAsync(server, target, createdOid, scratch, ct), state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
             if (rephrased is not null)
             {
                 throw rephrased;
@@ -180,7 +180,7 @@ public sealed partial class PostgreSqlRestorer
     /// Drops the database a failed restore created; false, leaving it alone, when the name now belongs to another
     /// database (whose oid is not <paramref name="createdOid"/>).
     /// </summary>
-    private static async Task<bool> DropCreatedAsync(PgServer server, int serverVersionNum, string target, uint? createdOid, ScratchRestore? scratch, CancellationToken cancellationToken)
+    private static async Task<bool> DropCreatedAsync(PgServer server, string target, uint? createdOid, ScratchRestore? scratch, CancellationToken cancellationToken)
     {
         if (scratch is not null)
         {
@@ -197,16 +197,7 @@ public sealed partial class PostgreSqlRestorer
             return false;
         }
 
-        // A tool's session that has not quite ended yet would otherwise keep the database from going: FORCE
-        // (PostgreSQL 13) ends it, and before 13 it is ended by hand.
-        if (serverVersionNum < 130000)
-        {
-            await using var end = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", admin) { Parameters = { new() { Value = target } } };
-            await end.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {PgServer.QuoteIdentifier(target)}{(serverVersionNum >= 130000 ? " WITH (FORCE)" : "")}", admin);
-        await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await PgServer.DropDatabaseAsync(admin, target, cancellationToken).ConfigureAwait(false);
         return true;
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 
 namespace Backup.Providers.PostgreSql;
@@ -15,174 +14,62 @@ namespace Backup.Providers.PostgreSql;
 /// block and <c>\unrestrict K</c> at the end; psql refuses to nest them, so that one pair is removed: a
 /// <c>\restrict</c> line before any statement, and a line that is exactly <c>\unrestrict</c> with the same key. A
 /// dump that removes or changes the pair gains nothing, since the restriction in force is this one. Only lines
-/// that start with a backslash are looked at (and held back at most <see cref="LineLimit"/> bytes), so the dump
-/// streams through otherwise untouched.
+/// that start with a backslash, and are at most <see cref="LineLimit"/> bytes long, are looked at, so the dump streams
+/// through otherwise untouched.
 /// </remarks>
-internal sealed class PsqlRestrictedInput : Stream
+internal sealed class PsqlRestrictedInput(Stream inner, string key) : LineFilterStream(inner)
 {
-    /// <summary>The longest line that is held back to be looked at; pg_dump's keys are 64 characters.</summary>
+    /// <summary>The longest line starting with a backslash that is looked at; pg_dump's keys are 64 characters.</summary>
     private const int LineLimit = 256;
 
-    private readonly Stream _inner;
-    private readonly byte[] _preamble;
-    private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
-    private readonly byte[] _line = new byte[LineLimit];
-    private byte[]? _held;
-    private int _heldLength;
-    private bool _atLineStart = true;
+    private readonly byte[] _preamble = Encoding.ASCII.GetBytes($"\\restrict {key}\n");
     private bool _beforeFirstStatement = true;
     private bool _started;
     private string? _dumpKey;
-    private bool _closed;
 
-    public PsqlRestrictedInput(Stream inner, string key)
+    protected override void OnLine(ReadOnlySpan<byte> line)
     {
-        _inner = inner;
-        _preamble = Encoding.ASCII.GetBytes($"\\restrict {key}\n");
-    }
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        Filter(buffer.Span);
-        await _inner.WriteAsync(_output.WrittenMemory, cancellationToken).ConfigureAwait(false);
-        _output.ResetWrittenCount();
-    }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Write(byte[] buffer, int offset, int count)
-    {
-        Filter(buffer.AsSpan(offset, count));
-        _inner.Write(_output.WrittenSpan);
-        _output.ResetWrittenCount();
-    }
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => _inner.Flush();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    /// <summary>Writes the preamble if nothing was written and a last line held back without its line end, then closes psql's input.</summary>
-    public override async ValueTask DisposeAsync()
-    {
-        if (_closed)
+        Start();
+        var content = line.EndsWith("\n"u8) ? line[..^1] : line;
+        if (content.Length < line.Length && content.Length <= LineLimit && line[0] == (byte)'\\')
         {
+            // A whole line that starts with a backslash: all go to psql but the dump's own restrict pair.
+            if (Keep(content))
+            {
+                Emit(line);
+            }
+
             return;
         }
 
-        _closed = true;
-        try
-        {
-            await _inner.WriteAsync(TakeUnfinishedLine()).ConfigureAwait(false);
-            await _inner.FlushAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            await _inner.DisposeAsync().ConfigureAwait(false);
-            await base.DisposeAsync().ConfigureAwait(false);
-        }
+        Seen(line[0]);
+        Emit(line);
     }
 
-    protected override void Dispose(bool disposing)
+    protected override void OnLongLine(ReadOnlySpan<byte> start)
     {
-        if (disposing && !_closed)
-        {
-            _closed = true;
-            try
-            {
-                _inner.Write(TakeUnfinishedLine().Span);
-            }
-            finally
-            {
-                _inner.Dispose();
-            }
-        }
-
-        base.Dispose(disposing);
+        Start();
+        Seen(start[0]);
     }
 
-    /// <summary>Appends what psql gets of <paramref name="data"/> to the output buffer.</summary>
-    private void Filter(ReadOnlySpan<byte> data)
+    /// <summary>Writes the preamble even when the dump was empty.</summary>
+    protected override void OnEnd() => Start();
+
+    private void Start()
     {
         if (!_started)
         {
-            _output.Write(_preamble);
+            Emit(_preamble);
             _started = true;
         }
+    }
 
-        while (!data.IsEmpty)
+    /// <summary>Comments and blank lines may precede pg_dump's own \restrict; anything else is a statement.</summary>
+    private void Seen(byte first)
+    {
+        if (first is not ((byte)'-' or (byte)'\n' or (byte)'\r'))
         {
-            if (_held is not null)
-            {
-                // A line that starts with a backslash: collect it to its end, unless it is too long to matter.
-                var end = data.IndexOf((byte)'\n');
-                var take = end < 0 ? data.Length : end;
-                if (_heldLength + take > LineLimit)
-                {
-                    _output.Write(_held.AsSpan(0, _heldLength));
-                    _held = null;
-                    _beforeFirstStatement = false;
-                    continue;
-                }
-
-                data[..take].CopyTo(_held.AsSpan(_heldLength));
-                _heldLength += take;
-                data = data[take..];
-                if (end >= 0)
-                {
-                    data = data[1..];
-                    var line = _held.AsSpan(0, _heldLength);
-                    _held = null;
-                    _atLineStart = true;
-                    if (Keep(line))
-                    {
-                        _output.Write(line);
-                        _output.Write("\n"u8);
-                    }
-                }
-
-                continue;
-            }
-
-            if (_atLineStart)
-            {
-                _atLineStart = false;
-                if (data[0] == (byte)'\\')
-                {
-                    _held = _line;
-                    _heldLength = 0;
-                    continue;
-                }
-
-                // Comments and blank lines may precede pg_dump's own \restrict; anything else is a statement.
-                if (data[0] is not ((byte)'-' or (byte)'\n' or (byte)'\r'))
-                {
-                    _beforeFirstStatement = false;
-                }
-            }
-
-            // The rest of a line that is kept as it is.
-            var newline = data.IndexOf((byte)'\n');
-            var length = newline < 0 ? data.Length : newline + 1;
-            _output.Write(data[..length]);
-            data = data[length..];
-            _atLineStart = newline >= 0;
+            _beforeFirstStatement = false;
         }
     }
 
@@ -198,23 +85,5 @@ internal sealed class PsqlRestrictedInput : Stream
 
         _beforeFirstStatement = false;
         return !(_dumpKey is not null && text == "\\unrestrict " + _dumpKey);
-    }
-
-    private ReadOnlyMemory<byte> TakeUnfinishedLine()
-    {
-        if (!_started)
-        {
-            _started = true;
-            return _preamble;
-        }
-
-        if (_held is null)
-        {
-            return ReadOnlyMemory<byte>.Empty;
-        }
-
-        var rest = _held.AsMemory(0, _heldLength);
-        _held = null;
-        return rest;
     }
 }

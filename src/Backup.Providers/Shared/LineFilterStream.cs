@@ -99,7 +99,8 @@ internal abstract class LineFilterStream(Stream inner) : Stream
     protected abstract void OnLine(ReadOnlySpan<byte> line);
 
     /// <summary>A line longer than <see cref="HoldLimit"/> starts; its bytes go on unchanged after what this emits.</summary>
-    protected abstract void OnLongLine();
+    /// <param name="start">The line's first bytes (at least one).</param>
+    protected abstract void OnLongLine(ReadOnlySpan<byte> start);
 
     /// <summary>Writes <paramref name="bytes"/> on.</summary>
     protected void Emit(ReadOnlySpan<byte> bytes) => _output.Write(bytes);
@@ -120,7 +121,7 @@ internal abstract class LineFilterStream(Stream inner) : Stream
 
             if (_line.WrittenCount + piece.Length > HoldLimit)
             {
-                OnLongLine();
+                OnLongLine(_line.WrittenCount > 0 ? _line.WrittenSpan : piece);
                 _output.Write(_line.WrittenSpan);
                 _output.Write(piece);
                 _line.ResetWrittenCount();
