@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -6,6 +7,7 @@ using Backup.Core.Crypto;
 using Backup.Core.Repository;
 using Backup.Core.Storage;
 using Backup.Core.Tests.Support;
+using Backup.Core.Transforms;
 using Backup.Core.Repository.Keys;
 
 namespace Backup.Core.Tests;
@@ -143,14 +145,66 @@ public class PasswordTests
     {
         Argon2id.Native.Should().NotBeNull(OperatingSystem.IsLinux() ? "the libsodium package ships a native build for Linux" : null);
         var kdf = KeyDerivation.For(RepositoryCredentials.FromPassword("pw"));
-        kdf.Should().Match<KeyDerivation>(k => k.Algorithm == KeyDerivation.Argon2idAlgorithm && k.Iterations == 3 && k.MemoryKiB == 65536 && k.Lanes == 1 && k.Salt.Length == 16);
-        JsonSerializer.Serialize(kdf, KeyJson.Default.KeyDerivation).Should().Contain("\"memoryKiB\":65536");
+        kdf.Should().Match<KeyDerivation>(k => k.Algorithm == KeyDerivation.Argon2idAlgorithm && k.Iterations == 10 && k.MemoryKiB == 32768 && k.Lanes == 1 && k.Salt.Length == 16);
+        JsonSerializer.Serialize(kdf, KeyJson.Default.KeyDerivation).Should().Contain("\"memoryKiB\":32768");
 
         // docs/repository-format.md, section 7: Argon2id v1.3 with the stored t, m, p = 1 and salt, 32 bytes. The
         // expected bytes are the reference implementation's (libargon2's argon2id_hash_raw), not libsodium's.
         var stored = new KeyDerivation { Algorithm = KeyDerivation.Argon2idAlgorithm, Iterations = 3, MemoryKiB = 65536, Lanes = 1, Salt = [.. Enumerable.Range(0, 16).Select(i => (byte)i)] };
         Convert.ToHexStringLower(stored.DeriveKey(RepositoryCredentials.FromPassword("correct horse battery staple")))
             .Should().Be("0d1a3c6523c8f06e4e0af9c515aa5b5448cfebd6838f2d52c3d8b6ef8ddc3c2e");
+
+        // The parameters of new keys (Debian's argon2 tool: argon2 somesaltsomesalt -id -t 10 -k 32768 -p 1 -l 32 -r).
+        var current = kdf with { Salt = "somesaltsomesalt"u8.ToArray() };
+        Convert.ToHexStringLower(current.DeriveKey(RepositoryCredentials.FromPassword("correct horse battery staple")))
+            .Should().Be("5f3f129c2ef12e96c8d8661c33ad3bf8b0ed62c943fb81ce901179e6bf8e092d");
+    }
+
+    [Fact]
+    public async Task A_repository_whose_key_has_the_first_Argon2id_parameters_still_opens()
+    {
+        // Rewrap a new key's master key the way keys were written before new keys moved to t = 10 over 32 MiB.
+        var target = new InMemoryTarget();
+        string repositoryId;
+        await using (var repository = await TestRepository.InitAsync(target, RepositoryCredentials.FromPassword("pw")))
+        {
+            repositoryId = repository.Config.Id;
+        }
+
+        var credentials = RepositoryCredentials.FromPassword("pw");
+        var keyName = await target.ListWithinAsync("keys/").Select(k => k.Key).SingleAsync();
+        var keyObject = JsonSerializer.Deserialize(await target.ReadAllAsync(keyName, Array.MaxLength), KeyJson.Default.KeyObject)!;
+        var aad = new TransformContext(Encoding.UTF8.GetBytes("backup-sdk key v1:" + repositoryId), MasterKey.Size);
+        var material = new ArrayBufferWriter<byte>();
+        using (var aes = new AesGcmTransform(keyObject.Kdf.DeriveKey(credentials)))
+        {
+            aes.Decode(keyObject.Data, material, aad);
+        }
+
+        var first = new KeyDerivation { Algorithm = KeyDerivation.Argon2idAlgorithm, Iterations = 3, MemoryKiB = 65536, Lanes = 1, Salt = RandomNumberGenerator.GetBytes(16) };
+        var wrapped = new ArrayBufferWriter<byte>();
+        using (var aes = new AesGcmTransform(first.DeriveKey(credentials)))
+        {
+            aes.TryEncode(material.WrittenSpan, wrapped, aad).Should().BeTrue();
+        }
+
+        await target.DeleteAsync(keyName);
+        await target.PutAsync("keys/00000000000000000000000000000002", JsonSerializer.SerializeToUtf8Bytes(keyObject with { Kdf = first, Data = wrapped.WrittenSpan.ToArray() }, KeyJson.Default.KeyObject));
+
+        await using var reopened = await BackupRepository.OpenAsync(target, credentials);
+        reopened.SkippedKeys.Should().BeEmpty();
+        (await reopened.Keys.ListKeysAsync()).Should().ContainSingle().Which.Id.Should().Be("00000000000000000000000000000002");
+    }
+
+    [Theory]
+    [InlineData(3, 65536)] // the first keys' parameters (RFC 9106's second recommended option)
+    [InlineData(6, 32768)] // the same work over half the memory
+    [InlineData(10, 32768)] // new keys
+    [InlineData(3, 262144)]
+    public void Stored_Argon2id_parameters_with_at_least_the_first_keys_work_are_accepted(int passes, int memoryKiB)
+    {
+        new KeyDerivation { Algorithm = KeyDerivation.Argon2idAlgorithm, Iterations = passes, MemoryKiB = memoryKiB, Lanes = 1, Salt = new byte[16] }
+            .Problem().Should().BeNull();
     }
 
     [Fact]
@@ -165,7 +219,9 @@ public class PasswordTests
 
     [Theory]
     [InlineData(2, 65536, 1, "fewer")] // a downgraded copy: fewer passes
-    [InlineData(3, 32768, 1, "fewer")] // a downgraded copy: less memory
+    [InlineData(3, 32768, 1, "fewer")] // a downgraded copy: less work than the first keys (t = 3, m = 64 MiB)
+    [InlineData(5, 32768, 1, "fewer")]
+    [InlineData(12, 16384, 1, "fewer")] // a downgraded copy: less memory, whatever the passes
     [InlineData(KeyDerivation.MaximumArgon2idPasses + 1, 65536, 1, "more")] // would stall every open
     [InlineData(3, KeyDerivation.MaximumArgon2idMemoryKiB + 1, 1, "more")] // would exhaust a small machine
     [InlineData(int.MaxValue, int.MaxValue, 1, "more")]
@@ -186,7 +242,7 @@ public class PasswordTests
         pbkdf2.Problem().Should().BeNull();
         argon2.Problem().Should().BeNull();
         pbkdf2.RelativeCost.Should().BeLessThanOrEqualTo(10);
-        argon2.RelativeCost.Should().BeLessThanOrEqualTo(16);
+        argon2.RelativeCost.Should().BeLessThanOrEqualTo(10);
 
         // A key past the caps, added by someone else, is skipped without being derived (2^31 iterations would take hours).
         var target = new InMemoryTarget();
