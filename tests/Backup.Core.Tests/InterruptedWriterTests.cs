@@ -212,4 +212,78 @@ public class InterruptedWriterTests
             File.Exists(fifo).Should().BeTrue("a FIFO is never opened");
         }
     }
+
+    [Fact]
+    public async Task Packs_already_filled_when_storage_fills_up_are_still_stored_for_the_next_run()
+    {
+        // The first pack's upload is held until the third pack has met a full disk: a writer that stopped its
+        // uploads with its encoders would throw away two packs it had finished filling.
+        var (inner, credentials, _) = await CreateWithOneSnapshotAsync();
+        var packsBefore = (await TestRepository.ListAsync(inner, RepositoryLayout.DataPrefix)).Count;
+        var data = TestRepository.RandomBytes(20 * 1024 * 1024, seed: 54);
+        var filling = new FillingStagingTarget(inner, failingObject: 3);
+
+        await using (var repository = await BackupRepository.OpenAsync(filling, credentials))
+        {
+            var act = () => TestRepository.BackupBytesAsync(repository, "data.bin", data);
+            (await act.Should().ThrowAsync<IOException>()).Which.Message.Should().Contain("No space left");
+        }
+
+        (await TestRepository.ListAsync(inner, RepositoryLayout.DataPrefix)).Should().HaveCount(packsBefore + 2, "the two packs filled before the disk was full are sealed and stored");
+        await using var reopened = await BackupRepository.OpenAsync(inner, credentials);
+        reopened.Blobs.UnindexedPacks.Should().HaveCount(2);
+        var result = await TestRepository.BackupBytesAsync(reopened, "data.bin", data);
+        (await TestRepository.RestoreAsync(reopened, result.Snapshot)).ShouldEqualBytes(data);
+    }
+
+    /// <summary>
+    /// Stages objects in memory, like a local disk stages files: the <c>failingObject</c>-th object fails as a full
+    /// disk does once it holds 1 MiB, and the first object's commit waits until that has happened.
+    /// </summary>
+    private sealed class FillingStagingTarget(IBackupTarget inner, int failingObject) : DelegatingTarget(inner), IStagingTarget
+    {
+        private readonly TaskCompletionSource _full = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly int _failingObject = failingObject;
+        private int _begun;
+
+        public override T? GetCapability<T>() where T : class => this as T ?? base.GetCapability<T>();
+
+        public Task<IStagedObject> BeginObjectAsync(CancellationToken cancellationToken = default) =>
+            Task.FromResult<IStagedObject>(new Staged(this, Interlocked.Increment(ref _begun)));
+
+        private sealed class Staged(FillingStagingTarget target, int number) : IStagedObject
+        {
+            private readonly MemoryStream _bytes = new();
+
+            public long Length => _bytes.Length;
+
+            public ValueTask AppendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+            {
+                if (number == target._failingObject && _bytes.Length + data.Length > 1024 * 1024)
+                {
+                    target._full.TrySetResult();
+                    throw new IOException("No space left on device");
+                }
+
+                _bytes.Write(data.Span);
+                return ValueTask.CompletedTask;
+            }
+
+            public async Task CommitAsync(string key, CancellationToken cancellationToken = default)
+            {
+                if (number == 1)
+                {
+                    await target._full.Task.WaitAsync(cancellationToken);
+                }
+
+                await target.Inner.PutAsync(key, _bytes.ToArray(), cancellationToken);
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                _bytes.Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
+    }
 }

@@ -34,6 +34,10 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     private readonly Channel<PackBuilder> _uploads = Channel.CreateBounded<PackBuilder>(new BoundedChannelOptions(1) { SingleReader = true });
     private readonly ConcurrentDictionary<BlobId, byte> _queued = new();
     private readonly CancellationTokenSource _stop = new();
+
+    // Stops the uploader apart from the encoders: when an encoder fails (the disk is full), the packs it had already
+    // filled are still sealed and stored, so the next run reuses them instead of reading and storing them again.
+    private readonly CancellationTokenSource _stopUploads = new();
     private readonly Task _workers;
     private readonly Task _uploader;
     private readonly SemaphoreSlim _addGate = new(1, 1);
@@ -137,10 +141,14 @@ internal sealed class RepositoryWriter : IAsyncDisposable
         }
 
         _completed = true;
-        await using var registration = cancellationToken.Register(() => _stop.Cancel()).ConfigureAwait(false);
+        await using var registration = cancellationToken.Register(StopAll).ConfigureAwait(false);
         _jobs.Writer.TryComplete();
         await AwaitQuietlyAsync(_workers).ConfigureAwait(false);
-        if (_failure is null)
+        if (_failure is not null)
+        {
+            await DropPackBeingFilledAsync().ConfigureAwait(false);
+        }
+        else
         {
             // The workers have stopped, so nothing else touches the pack being filled.
             var last = _current;
@@ -189,7 +197,10 @@ internal sealed class RepositoryWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the workers; packs already uploaded stay and are reused by the next writer.</summary>
+    /// <summary>
+    /// Stops the workers; packs already uploaded stay and are reused by the next writer, and so do the packs already
+    /// filled when an encoder failed.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (!_stop.IsCancellationRequested)
@@ -198,8 +209,15 @@ internal sealed class RepositoryWriter : IAsyncDisposable
         }
 
         _jobs.Writer.TryComplete();
-        _uploads.Writer.TryComplete();
         await AwaitQuietlyAsync(_workers).ConfigureAwait(false);
+        await DropPackBeingFilledAsync().ConfigureAwait(false);
+        if (_failure is null && !_stopUploads.IsCancellationRequested)
+        {
+            // Stopped from outside (cancelled, or the caller failed): no waiting for uploads.
+            await _stopUploads.CancelAsync().ConfigureAwait(false);
+        }
+
+        _uploads.Writer.TryComplete();
         await AwaitQuietlyAsync(_uploader).ConfigureAwait(false);
         while (_jobs.Reader.TryRead(out var job))
         {
@@ -211,13 +229,8 @@ internal sealed class RepositoryWriter : IAsyncDisposable
             await pack.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_current is not null)
-        {
-            await _current.DisposeAsync().ConfigureAwait(false);
-            _current = null;
-        }
-
         _stop.Dispose();
+        _stopUploads.Dispose();
         _addGate.Dispose();
         _slots.Dispose();
     }
@@ -452,13 +465,13 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     {
         try
         {
-            await foreach (var pack in _uploads.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            await foreach (var pack in _uploads.Reader.ReadAllAsync(_stopUploads.Token).ConfigureAwait(false))
             {
                 await using (pack.ConfigureAwait(false))
                 {
                     // Sealing and committing run here, beside the encoders rather than in their way (a worker
                     // handing off a full pack holds the others back while it does so).
-                    await pack.SealAsync(_blobs.Chain, _stop.Token).ConfigureAwait(false);
+                    await pack.SealAsync(_blobs.Chain, _stopUploads.Token).ConfigureAwait(false);
                     foreach (var entry in pack.Entries)
                     {
                         _blobs.RecordStored(entry.Id, new BlobLocation(pack.Id, entry.Type, entry.Offset, entry.Length, entry.RawLength));
@@ -477,7 +490,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
                     _uploadedBlobs += pack.Entries.Count;
                     if (_uploadedBlobs >= _indexFlushBlobs)
                     {
-                        await IndexUploadedEarlyAsync(_stop.Token).ConfigureAwait(false);
+                        await IndexUploadedEarlyAsync(_stopUploads.Token).ConfigureAwait(false);
                     }
                 }
             }
@@ -485,6 +498,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
         catch (Exception ex)
         {
             Fail(ex);
+            StopAll();
             throw;
         }
     }
@@ -535,6 +549,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>Records the first failure and stops the encoders; the uploader goes on with the packs already filled.</summary>
     private void Fail(Exception exception)
     {
         if (exception is not OperationCanceledException)
@@ -543,6 +558,22 @@ internal sealed class RepositoryWriter : IAsyncDisposable
         }
 
         _stop.Cancel();
+    }
+
+    private void StopAll()
+    {
+        _stop.Cancel();
+        _stopUploads.Cancel();
+    }
+
+    /// <summary>Removes the pack the encoders were filling when they stopped (its space goes first to sealing the filled ones).</summary>
+    private async Task DropPackBeingFilledAsync()
+    {
+        if (_current is not null)
+        {
+            await _current.DisposeAsync().ConfigureAwait(false);
+            _current = null;
+        }
     }
 
     private void ThrowIfFailed()
