@@ -110,6 +110,46 @@ public sealed class MySqlScratchUserTests(MariaDbFixture fixture, ITestOutputHel
         (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{victim}'")).Should().Be(0L);
     }
 
+    [SkippableTheory]
+    [InlineData("SET PASSWORD = PASSWORD('chosen by the snapshot')")]
+    public async Task A_dump_that_gives_its_scratch_user_a_password_of_its_own_fails_its_test_restore_naming_that(string statement)
+    {
+        var (server, _, repo, snapshot, entry) = await BackUpAsync(MySqlBackupMethod.Dump);
+        await using var _ = repo;
+        var crafted = await SnapshotSurgery.ChangeFileAsync(repo.Repository, snapshot, entry, dump => dump + $"\n{statement};\n");
+        var prefix = fixture.NewDatabaseName("su");
+
+        var report = await new MySqlVerifier(repo.Repository).VerifyAsync(crafted, VerifyOptions(server, prefix));
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeFalse();
+        report.IntegrityProblems.Should().ContainSingle().Which.Should().Contain("a password of its own").And.Contain("attack");
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM mysql.user WHERE User LIKE '{prefix}\\_%'")).Should().Be(0L, "the scratch user went with its database");
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{prefix}\\_%'")).Should().Be(0L);
+    }
+
+    [SkippableFact]
+    public async Task A_password_set_while_the_scratch_user_is_entered_for_the_comparison_fails_the_test_restore()
+    {
+        // The hook stands in for the snapshot's code that runs while the comparison reads the scratch database.
+        var (server, _, repo, snapshot, _) = await BackUpAsync(MySqlBackupMethod.Parallel);
+        await using var _ = repo;
+        var prefix = fixture.NewDatabaseName("su");
+
+        var report = await new MySqlVerifier(repo.Repository).VerifyAsync(snapshot, VerifyOptions(server, prefix) with
+        {
+            AfterRestore = async (connection, _, ct) =>
+            {
+                await using var command = new MySqlCommand("SET PASSWORD = PASSWORD('chosen by the snapshot')", connection);
+                await command.ExecuteNonQueryAsync(ct);
+            },
+        });
+
+        output.WriteLine(report.ToString());
+        report.Succeeded.Should().BeFalse();
+        report.IntegrityProblems.Should().ContainSingle().Which.Should().Contain("a password of its own").And.Contain("dropped with its database");
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM mysql.user WHERE User LIKE '{prefix}\\_%'")).Should().Be(0L);
+    }
+
     [SkippableFact]
     public async Task A_dump_that_loads_a_file_of_the_restoring_host_cannot()
     {

@@ -15,21 +15,40 @@ namespace Backup.Providers.MySql;
 /// </summary>
 /// <remarks>
 /// Its password is random and known only to this process; MariaDB gets it as the stored hash
-/// (<c>IDENTIFIED BY PASSWORD '*…'</c>), so no statement log holds it.
+/// (<c>IDENTIFIED BY PASSWORD '*…'</c>), so no statement log holds it. Any user may set its own password, so the
+/// snapshot's SQL could give it one of its own and sign in as it from elsewhere while the restore runs: what the server
+/// stores for it is read when this library sets it and compared afterwards (<see cref="PasswordUnchangedAsync"/>).
 /// </remarks>
 internal sealed partial class MyScratchUser
 {
-    private MyScratchUser(string name, string password)
+    private MyScratchUser(string name, string host, string password, string? stored)
     {
         Name = name;
+        Host = host;
         Password = password;
+        Stored = stored;
     }
 
     /// <summary>The user's name, the scratch database's.</summary>
     public string Name { get; }
 
+    /// <summary>The host of its account: the one the server sees this client as.</summary>
+    public string Host { get; }
+
     /// <summary>Its password.</summary>
     public string Password { get; }
+
+    /// <summary>What the server stored for <see cref="Password"/> (its <c>authentication_string</c>).</summary>
+    private string? Stored { get; }
+
+    /// <summary>What a scratch user whose password the snapshot's SQL changed means, for an exception's message.</summary>
+    public static string PasswordChanged(string user) =>
+        $"the snapshot's SQL gave its scratch user '{user}' a password of its own, to sign in as that user from elsewhere while the test restore ran: " +
+        "the snapshot was written to attack whoever restores it; treat everyone who can write to the repository as hostile";
+
+    /// <summary>Whether the server still stores the password this library last gave the user (false once the snapshot's SQL set its own).</summary>
+    public async Task<bool> PasswordUnchangedAsync(MySqlConnection admin, CancellationToken cancellationToken) =>
+        await StoredPasswordAsync(admin, Name, Host, cancellationToken).ConfigureAwait(false) == Stored;
 
     /// <summary>Whether the user <paramref name="admin"/> signed in as holds privileges on every database (ON *.*; USAGE is none).</summary>
     public static async Task<bool> IsPrivilegedAsync(MySqlConnection admin, CancellationToken cancellationToken)
@@ -43,7 +62,7 @@ internal sealed partial class MyScratchUser
     /// <summary>Creates the user <paramref name="database"/> with every privilege on the database <paramref name="database"/> (which exists) and no other.</summary>
     public static async Task<MyScratchUser> CreateAsync(MySqlConnection admin, string database, CancellationToken cancellationToken)
     {
-        var user = new MyScratchUser(database, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         string host;
         await using (var who = new MySqlCommand("SELECT SUBSTRING_INDEX(USER(), '@', -1)", admin))
         {
@@ -51,13 +70,13 @@ internal sealed partial class MyScratchUser
         }
 
         var account = $"{Literal(database)}@{Literal(host)}";
-        var password = await IsMariaDbAsync(admin, cancellationToken).ConfigureAwait(false) ? $"PASSWORD '{NativeHash(user.Password)}'" : $"'{user.Password}'";
-        await ExecuteAsync(admin, $"CREATE USER {account} IDENTIFIED BY {password}", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(admin, $"CREATE USER {account} IDENTIFIED BY {await IdentifiedByAsync(admin, password, cancellationToken).ConfigureAwait(false)}", cancellationToken).ConfigureAwait(false);
         try
         {
             // A database name in GRANT is a pattern: '_' and '%' are escaped to name this database alone.
             var pattern = database.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal);
             await ExecuteAsync(admin, $"GRANT ALL PRIVILEGES ON {MyServer.QuoteIdentifier(pattern)}.* TO {account}", cancellationToken).ConfigureAwait(false);
+            return new MyScratchUser(database, host, password, await StoredPasswordAsync(admin, database, host, cancellationToken).ConfigureAwait(false));
         }
         catch
         {
@@ -65,8 +84,6 @@ internal sealed partial class MyScratchUser
             await DropAsync(admin, database, limit.Token).ConfigureAwait(false);
             throw;
         }
-
-        return user;
     }
 
     /// <summary>
@@ -76,14 +93,28 @@ internal sealed partial class MyScratchUser
     public static async Task<string?> HostOfAsync(MySqlConnection admin, string database, CancellationToken cancellationToken) =>
         await HostsOfAsync(admin, database, cancellationToken).ConfigureAwait(false) is [var host, ..] ? host : null;
 
-    /// <summary>Lets the scratch user of <paramref name="database"/> (at <paramref name="host"/>) sign in again, with a new password, which is returned.</summary>
-    public static async Task<string> UnlockAsync(MySqlConnection admin, string database, string host, CancellationToken cancellationToken)
+    /// <summary>Lets the scratch user of <paramref name="database"/> (at <paramref name="host"/>) sign in again, with a new password.</summary>
+    public static async Task<MyScratchUser> UnlockAsync(MySqlConnection admin, string database, string host, CancellationToken cancellationToken)
     {
         var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var account = $"{Literal(database)}@{Literal(host)}";
-        var mariaDb = await IsMariaDbAsync(admin, cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(admin, $"ALTER USER {account} IDENTIFIED BY {(mariaDb ? $"PASSWORD '{NativeHash(password)}'" : $"'{password}'")} ACCOUNT UNLOCK", cancellationToken).ConfigureAwait(false);
-        return password;
+        await ExecuteAsync(admin, $"ALTER USER {Literal(database)}@{Literal(host)} IDENTIFIED BY {await IdentifiedByAsync(admin, password, cancellationToken).ConfigureAwait(false)} ACCOUNT UNLOCK", cancellationToken).ConfigureAwait(false);
+        return new MyScratchUser(database, host, password, await StoredPasswordAsync(admin, database, host, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// How <paramref name="password"/> is given in IDENTIFIED BY: to MariaDB as its stored hash, so that no statement
+    /// log holds it (MySQL masks the password in its logs).
+    /// </summary>
+    private static async Task<string> IdentifiedByAsync(MySqlConnection admin, string password, CancellationToken cancellationToken) =>
+        await IsMariaDbAsync(admin, cancellationToken).ConfigureAwait(false) ? $"PASSWORD '{NativeHash(password)}'" : $"'{password}'";
+
+    /// <summary>What the server stores for the account's password (MySQL's is salted, so it is compared with what was read before, never computed).</summary>
+    private static async Task<string?> StoredPasswordAsync(MySqlConnection admin, string name, string host, CancellationToken cancellationToken)
+    {
+        await using var read = new MySqlCommand("SELECT HEX(authentication_string) FROM mysql.user WHERE User = @name AND Host = @host", admin);
+        read.Parameters.AddWithValue("@name", name);
+        read.Parameters.AddWithValue("@host", host);
+        return Convert.ToString(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
     /// <summary>

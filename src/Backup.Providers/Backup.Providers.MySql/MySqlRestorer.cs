@@ -105,6 +105,7 @@ public sealed class MySqlRestorer
             }
         }
 
+        var passwordChecked = false;
         try
         {
             var restoring = user is null ? server : await SignInAsync(server.As(user.Name, user.Password), user, target, cancellationToken).ConfigureAwait(false);
@@ -114,6 +115,8 @@ public sealed class MySqlRestorer
             if (user is not null)
             {
                 await using var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
+                var unchanged = await user.PasswordUnchangedAsync(admin, cancellationToken).ConfigureAwait(false);
+                passwordChecked = true;
                 try
                 {
                     await MyScratchUser.LockAsync(admin, target, cancellationToken).ConfigureAwait(false);
@@ -121,6 +124,11 @@ public sealed class MySqlRestorer
                 catch (InvalidOperationException ex)
                 {
                     throw new DatabaseRestoreException($"The restore into '{target}' was stopped: {ex.Message}.", ex);
+                }
+
+                if (!unchanged)
+                {
+                    throw new DatabaseRestoreException($"The restore into '{target}' was stopped: {MyScratchUser.PasswordChanged(user.Name)}.");
                 }
             }
 
@@ -130,7 +138,8 @@ public sealed class MySqlRestorer
         }
         catch (Exception ex)
         {
-            var rephrased = await FailedRestore.SettleAsync(ex, target, created, transactional: false, async ct =>
+            var failure = user is null || passwordChecked ? ex : await PasswordFailureAsync(server, user, target, ex).ConfigureAwait(false);
+            var rephrased = await FailedRestore.SettleAsync(failure, target, created, transactional: false, async ct =>
             {
                 await using var admin = await server.OpenAsync(null, ct).ConfigureAwait(false);
                 if (user is not null)
@@ -158,6 +167,11 @@ public sealed class MySqlRestorer
                 throw rephrased;
             }
 
+            if (failure != ex)
+            {
+                throw failure;
+            }
+
             throw;
         }
     }
@@ -166,6 +180,26 @@ public sealed class MySqlRestorer
     {
         await MyDriverRestore.RestoreAsync(_repository, server, dump, source, target, jobs, eventsDisabled, cancellationToken).ConfigureAwait(false);
         return await SnapshotFiles.TotalSizeAsync(_repository, node, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What stopped a restore as <paramref name="user"/>: that the snapshot's SQL gave the user a password of its own
+    /// (the restore's next sign-in as the user then fails as if the server had refused it), or else <paramref name="failure"/>.
+    /// </summary>
+    private static async Task<Exception> PasswordFailureAsync(MyServer server, MyScratchUser user, string target, Exception failure)
+    {
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await using var admin = await server.OpenAsync(null, limit.Token).ConfigureAwait(false);
+            return await user.PasswordUnchangedAsync(admin, limit.Token).ConfigureAwait(false)
+                ? failure
+                : new DatabaseRestoreException($"The restore into '{target}' was stopped: {MyScratchUser.PasswordChanged(user.Name)}.", failure);
+        }
+        catch (Exception ex) when (ex is MySqlException or OperationCanceledException or TimeoutException)
+        {
+            return failure;
+        }
     }
 
     /// <summary><paramref name="server"/> once <paramref name="user"/> has signed in to <paramref name="target"/>.</summary>
@@ -293,23 +327,35 @@ public sealed class MySqlVerifier
         /// </summary>
         protected override async Task<MySqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken)
         {
-            string? password = null;
+            MyScratchUser? user = null;
             await using (var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false))
             {
                 if (await MyScratchUser.HostOfAsync(admin, scratch, cancellationToken).ConfigureAwait(false) is { } host)
                 {
-                    password = await MyScratchUser.UnlockAsync(admin, scratch, host, cancellationToken).ConfigureAwait(false);
+                    _entered[scratch] = user = await MyScratchUser.UnlockAsync(admin, scratch, host, cancellationToken).ConfigureAwait(false);
                 }
             }
 
-            return await (password is null ? server : server.As(scratch, password)).OpenAsync(scratch, cancellationToken).ConfigureAwait(false);
+            return await (user is null ? server : server.As(scratch, user.Password)).OpenAsync(scratch, cancellationToken).ConfigureAwait(false);
         }
 
         protected override async Task ReleaseAsync(string scratch, CancellationToken cancellationToken)
         {
             await using var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
+            var unchanged = await PasswordUnchangedAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
             await MyScratchUser.LockAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
+            if (!unchanged)
+            {
+                throw new InvalidOperationException(MyScratchUser.PasswordChanged(scratch));
+            }
         }
+
+        /// <summary>The scratch users entered for the comparison and the hook, by database, with the password they were given.</summary>
+        private readonly Dictionary<string, MyScratchUser> _entered = new(StringComparer.Ordinal);
+
+        /// <summary>Whether the scratch user of <paramref name="scratch"/>, if it was entered, still has the password it was given then (and forgets it).</summary>
+        private async Task<bool> PasswordUnchangedAsync(MySqlConnection admin, string scratch, CancellationToken cancellationToken) =>
+            !_entered.Remove(scratch, out var user) || await user.PasswordUnchangedAsync(admin, cancellationToken).ConfigureAwait(false);
 
         protected override async Task<string?> OverPrivilegedAsync(CancellationToken cancellationToken)
         {
@@ -376,7 +422,12 @@ public sealed class MySqlVerifier
         protected override async Task DropAsync(string scratch, CancellationToken cancellationToken)
         {
             await using var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
+            var unchanged = await PasswordUnchangedAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
             await MyScratchUser.DropAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
+            if (!unchanged)
+            {
+                throw new InvalidOperationException(MyScratchUser.PasswordChanged(scratch) + " (dropped with its database)");
+            }
         }
     }
 }
