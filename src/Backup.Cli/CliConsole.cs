@@ -75,11 +75,36 @@ internal sealed class CliConsole
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine();
+            LeaveKeypadMode();
             throw;
         }
 
         Console.Error.WriteLine();
+        LeaveKeypadMode();
         return failure is null ? secret! : throw new IOException($"Could not read the password from the terminal: {failure.Message}", failure);
+    }
+
+    /// <summary>
+    /// Takes the terminal out of the application keypad and cursor-key mode that .NET's key reading puts it in and
+    /// never takes it out of: left on, arrow keys typed into the shell afterwards reach some programs as other codes.
+    /// Written to the controlling terminal, where .NET wrote its own sequence (even with the output redirected).
+    /// </summary>
+    private static void LeaveKeypadMode()
+    {
+        if (OperatingSystem.IsWindows() || Environment.GetEnvironmentVariable("TERM") is null or "" or "dumb")
+        {
+            return;
+        }
+
+        try
+        {
+            using var terminal = new FileStream("/dev/tty", FileMode.Open, FileAccess.Write);
+            terminal.Write("\u001b[?1l\u001b>"u8);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // No controlling terminal: nothing was switched either.
+        }
     }
 
     private static string ReadLineWithoutEcho()

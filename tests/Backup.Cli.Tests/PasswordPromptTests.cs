@@ -61,4 +61,54 @@ public sealed class PasswordPromptTests : IDisposable
             }
         }
     }
+
+    [SkippableFact]
+    public async Task After_the_password_prompt_the_terminal_is_back_in_normal_keypad_mode()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/script"), "needs util-linux's script for a pseudo-terminal");
+        await _cli.InitAsync();
+        var command = $"exec {string.Join(' ', CliRunner.ToolCommand.Select(a => $"'{a}'"))} snapshots";
+        var start = new ProcessStartInfo("/usr/bin/script") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = _cli.Root };
+        foreach (var arg in new[] { "-qefc", command, "/dev/null" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("BACKUP_PASSWORD");
+        start.Environment["BACKUP_REPOSITORY"] = _cli.Repository;
+        start.Environment["TERM"] = "xterm";
+        start.Environment["SHELL"] = "/bin/sh";
+        using var process = Process.Start(start)!;
+        try
+        {
+            var seen = new StringBuilder();
+            var buffer = new char[256];
+            using var waitForPrompt = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (!seen.ToString().Contains("Repository password:", StringComparison.Ordinal))
+            {
+                var read = await process.StandardOutput.ReadAsync(buffer.AsMemory(), waitForPrompt.Token);
+                read.Should().BeGreaterThan(0, $"the prompt must appear; the terminal showed: {seen}");
+                seen.Append(buffer, 0, read);
+            }
+
+            await process.StandardInput.WriteAsync(CliRunner.Password + "\r");
+            await process.StandardInput.FlushAsync();
+            seen.Append(await process.StandardOutput.ReadToEndAsync());
+            using var waitForExit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(waitForExit.Token);
+
+            process.ExitCode.Should().Be(0, seen.ToString());
+            var shown = seen.ToString();
+            var keypadOn = Math.Max(shown.LastIndexOf("\u001b[?1h", StringComparison.Ordinal), shown.LastIndexOf("\u001b=", StringComparison.Ordinal));
+            var keypadOff = shown.LastIndexOf("\u001b[?1l\u001b>", StringComparison.Ordinal);
+            keypadOff.Should().BeGreaterThan(keypadOn, "arrow keys typed into the shell afterwards must send their normal codes");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
 }

@@ -375,6 +375,8 @@ public sealed class LocalDirectoryTarget : IStagingTarget
             return UnixNative.OpenRead(path, out var errno) ?? throw errno switch
             {
                 2 or 20 => new BackupObjectNotFoundException(key, Description), // ENOENT, ENOTDIR
+                // EMFILE, ENFILE: this process's or the system's limit, not the object; said with what lifts it.
+                24 or 23 => new BackupTargetException($"Could not open '{key}' in {Description}: {UnixNative.Describe(errno)} (raise the limit of open files with 'ulimit -n')"),
                 _ => new BackupTargetException($"Could not open '{key}' in {Description}: {UnixNative.Describe(errno)}"),
             };
         }
