@@ -372,7 +372,8 @@ public sealed class BackupRepository : IAsyncDisposable
 
     /// <summary>Starts writing blobs and snapshots.</summary>
     /// <param name="parallelism">Encoding workers; the number of processors when not given.</param>
-    internal RepositoryWriter CreateWriter(int? parallelism = null) => new(Blobs, parallelism ?? Environment.ProcessorCount);
+    /// <param name="cancellationToken">Stops the writer, its uploads included, when cancelled.</param>
+    internal RepositoryWriter CreateWriter(int? parallelism = null, CancellationToken cancellationToken = default) => new(Blobs, parallelism ?? Environment.ProcessorCount, cancellationToken: cancellationToken);
 
     /// <summary>Releases the key material, transforms and buffers; the target is not disposed (whoever created it does that, after this).</summary>
     public ValueTask DisposeAsync()

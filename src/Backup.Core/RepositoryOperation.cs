@@ -32,7 +32,8 @@ public sealed class RepositoryOperation : IAsyncDisposable
 
     /// <summary>Starts writing blobs under this operation's lock (see the remarks on the class).</summary>
     /// <param name="parallelism">Encoding workers; the number of processors when not given.</param>
-    internal RepositoryWriter CreateWriter(int? parallelism = null) => new(_repository.Blobs, parallelism ?? Environment.ProcessorCount, Lock);
+    /// <param name="cancellationToken">Stops the writer, its uploads included, when cancelled.</param>
+    internal RepositoryWriter CreateWriter(int? parallelism = null, CancellationToken cancellationToken = default) => new(_repository.Blobs, parallelism ?? Environment.ProcessorCount, Lock, cancellationToken: cancellationToken);
 
     /// <summary>Releases the lock.</summary>
     public ValueTask DisposeAsync() => Lock.DisposeAsync();

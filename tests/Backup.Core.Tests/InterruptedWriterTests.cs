@@ -273,7 +273,7 @@ public class InterruptedWriterTests
             {
                 if (number == 1)
                 {
-                    await target._full.Task.WaitAsync(cancellationToken);
+                    await target._full.Task.WaitAsync(TimeSpan.FromMinutes(1), cancellationToken);
                 }
 
                 await target.Inner.PutAsync(key, _bytes.ToArray(), cancellationToken);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -145,7 +146,7 @@ public class PasswordTests
     {
         Argon2id.Native.Should().NotBeNull(OperatingSystem.IsLinux() ? "the libsodium package ships a native build for Linux" : null);
         var kdf = KeyDerivation.For(RepositoryCredentials.FromPassword("pw"));
-        kdf.Should().Match<KeyDerivation>(k => k.Algorithm == KeyDerivation.Argon2idAlgorithm && k.Iterations == 10 && k.MemoryKiB == 32768 && k.Lanes == 1 && k.Salt.Length == 16);
+        kdf.Should().Match<KeyDerivation>(k => k.Algorithm == KeyDerivation.Argon2idAlgorithm && k.Iterations == 12 && k.MemoryKiB == 32768 && k.Lanes == 1 && k.Salt.Length == 16);
         JsonSerializer.Serialize(kdf, KeyJson.Default.KeyDerivation).Should().Contain("\"memoryKiB\":32768");
 
         // docs/repository-format.md, section 7: Argon2id v1.3 with the stored t, m, p = 1 and salt, 32 bytes. The
@@ -154,16 +155,49 @@ public class PasswordTests
         Convert.ToHexStringLower(stored.DeriveKey(RepositoryCredentials.FromPassword("correct horse battery staple")))
             .Should().Be("0d1a3c6523c8f06e4e0af9c515aa5b5448cfebd6838f2d52c3d8b6ef8ddc3c2e");
 
-        // The parameters of new keys (Debian's argon2 tool: argon2 somesaltsomesalt -id -t 10 -k 32768 -p 1 -l 32 -r).
+        // The parameters of new keys (Debian's argon2 tool: argon2 somesaltsomesalt -id -t 12 -k 32768 -p 1 -l 32 -r).
         var current = kdf with { Salt = "somesaltsomesalt"u8.ToArray() };
         Convert.ToHexStringLower(current.DeriveKey(RepositoryCredentials.FromPassword("correct horse battery staple")))
-            .Should().Be("5f3f129c2ef12e96c8d8661c33ad3bf8b0ed62c943fb81ce901179e6bf8e092d");
+            .Should().Be("80e403e8fb0d879f486284cdde393b8b3c76dc9e068e76f805afc9564c8e2fb4");
     }
 
     [Fact]
     public async Task A_repository_whose_key_has_the_first_Argon2id_parameters_still_opens()
     {
-        // Rewrap a new key's master key the way keys were written before new keys moved to t = 10 over 32 MiB.
+        var (target, owners) = await RepositoryWithOwnersKeyAsync();
+        await owners.AddAsync("pw", passes: 3, memoryKiB: 65536, "00000000000000000000000000000002");
+        await target.DeleteAsync("keys/" + owners.Id);
+
+        await using var reopened = await BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword("pw"));
+        reopened.SkippedKeys.Should().BeEmpty();
+        (await reopened.Keys.ListKeysAsync()).Should().ContainSingle().Which.Id.Should().Be("00000000000000000000000000000002");
+    }
+
+    [Fact]
+    public async Task An_open_derives_the_owners_new_key_before_another_passwords_key_of_the_first_parameters()
+    {
+        // After `key passwd`, a recovery key or a colleague's key of the first parameters (64 MiB) may remain.
+        var (target, owners) = await RepositoryWithOwnersKeyAsync();
+        await owners.AddAsync("recovery", passes: 3, memoryKiB: 65536, "ffffffffffffffffffffffffffffffff");
+
+        (await KeyDerivationsOfOpenAsync(target, "pw")).Should().Be(1, "the owner's open should not wait behind, or hold the memory of, another password's older key");
+    }
+
+    [Fact]
+    public async Task A_key_added_by_someone_else_is_derived_before_the_owners_only_when_it_costs_no_more()
+    {
+        var (target, owners) = await RepositoryWithOwnersKeyAsync();
+        // Within every rule, and cheaper to compute than a new key, but holding over three times its memory.
+        var planted = new KeyDerivation { Algorithm = KeyDerivation.Argon2idAlgorithm, Iterations = 3, MemoryKiB = 109_226, Lanes = 1, Salt = new byte[16] };
+        planted.Problem().Should().BeNull();
+        await owners.AddAsync("someone else's", planted.Iterations, planted.MemoryKiB, "00000000000000000000000000000001");
+
+        (await KeyDerivationsOfOpenAsync(target, "pw")).Should().Be(1);
+    }
+
+    /// <summary>A repository with one password key ("pw"), and a way to add keys of chosen parameters for its master key.</summary>
+    private static async Task<(InMemoryTarget Target, KeyWriter Owners)> RepositoryWithOwnersKeyAsync()
+    {
         var target = new InMemoryTarget();
         string repositoryId;
         await using (var repository = await TestRepository.InitAsync(target, RepositoryCredentials.FromPassword("pw")))
@@ -171,35 +205,62 @@ public class PasswordTests
             repositoryId = repository.Config.Id;
         }
 
-        var credentials = RepositoryCredentials.FromPassword("pw");
-        var keyName = await target.ListWithinAsync("keys/").Select(k => k.Key).SingleAsync();
-        var keyObject = JsonSerializer.Deserialize(await target.ReadAllAsync(keyName, Array.MaxLength), KeyJson.Default.KeyObject)!;
+        var id = (await target.ListWithinAsync("keys/").Select(k => k.Key).SingleAsync())["keys/".Length..];
+        var keyObject = JsonSerializer.Deserialize(await target.ReadAllAsync("keys/" + id, Array.MaxLength), KeyJson.Default.KeyObject)!;
         var aad = new TransformContext(Encoding.UTF8.GetBytes("backup-sdk key v1:" + repositoryId), MasterKey.Size);
         var material = new ArrayBufferWriter<byte>();
-        using (var aes = new AesGcmTransform(keyObject.Kdf.DeriveKey(credentials)))
+        using (var aes = new AesGcmTransform(keyObject.Kdf.DeriveKey(RepositoryCredentials.FromPassword("pw"))))
         {
             aes.Decode(keyObject.Data, material, aad);
         }
 
-        var first = new KeyDerivation { Algorithm = KeyDerivation.Argon2idAlgorithm, Iterations = 3, MemoryKiB = 65536, Lanes = 1, Salt = RandomNumberGenerator.GetBytes(16) };
-        var wrapped = new ArrayBufferWriter<byte>();
-        using (var aes = new AesGcmTransform(first.DeriveKey(credentials)))
+        return (target, new KeyWriter(target, id, keyObject, material.WrittenSpan.ToArray(), aad));
+    }
+
+    /// <summary>How many key derivations opening <paramref name="target"/> with <paramref name="password"/> ran.</summary>
+    private static async Task<int> KeyDerivationsOfOpenAsync(IBackupTarget target, string password)
+    {
+        var derivations = 0;
+        using var listener = new ActivityListener
         {
-            aes.TryEncode(material.WrittenSpan, wrapped, aad).Should().BeTrue();
+            ShouldListenTo = source => source.Name == "Backup",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = activity =>
+            {
+                if (activity.OperationName == "open.kdf")
+                {
+                    Interlocked.Increment(ref derivations);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var repository = await BackupRepository.OpenAsync(target, RepositoryCredentials.FromPassword(password));
+        repository.SkippedKeys.Should().BeEmpty();
+        return derivations;
+    }
+
+    private sealed class KeyWriter(InMemoryTarget target, string id, KeyObject template, byte[] material, TransformContext aad)
+    {
+        /// <summary>The owner's key object's ID.</summary>
+        public string Id => id;
+
+        /// <summary>Adds a key object for the master key under <paramref name="password"/>, derived with Argon2id over the given passes and memory.</summary>
+        public async Task AddAsync(string password, int passes, int memoryKiB, string keyId)
+        {
+            var kdf = new KeyDerivation { Algorithm = KeyDerivation.Argon2idAlgorithm, Iterations = passes, MemoryKiB = memoryKiB, Lanes = 1, Salt = RandomNumberGenerator.GetBytes(16) };
+            var wrapped = new ArrayBufferWriter<byte>();
+            using (var aes = new AesGcmTransform(kdf.DeriveKey(RepositoryCredentials.FromPassword(password))))
+            {
+                aes.TryEncode(material, wrapped, aad).Should().BeTrue();
+            }
+
+            await target.PutAsync("keys/" + keyId, JsonSerializer.SerializeToUtf8Bytes(template with { Kdf = kdf, Data = wrapped.WrittenSpan.ToArray() }, KeyJson.Default.KeyObject));
         }
-
-        await target.DeleteAsync(keyName);
-        await target.PutAsync("keys/00000000000000000000000000000002", JsonSerializer.SerializeToUtf8Bytes(keyObject with { Kdf = first, Data = wrapped.WrittenSpan.ToArray() }, KeyJson.Default.KeyObject));
-
-        await using var reopened = await BackupRepository.OpenAsync(target, credentials);
-        reopened.SkippedKeys.Should().BeEmpty();
-        (await reopened.Keys.ListKeysAsync()).Should().ContainSingle().Which.Id.Should().Be("00000000000000000000000000000002");
     }
 
     [Theory]
     [InlineData(3, 65536)] // the first keys' parameters (RFC 9106's second recommended option)
-    [InlineData(6, 32768)] // the same work over half the memory
-    [InlineData(10, 32768)] // new keys
+    [InlineData(12, 32768)] // new keys: twice the computation, the same memory held over time
     [InlineData(3, 262144)]
     public void Stored_Argon2id_parameters_with_at_least_the_first_keys_work_are_accepted(int passes, int memoryKiB)
     {
@@ -221,6 +282,7 @@ public class PasswordTests
     [InlineData(2, 65536, 1, "fewer")] // a downgraded copy: fewer passes
     [InlineData(3, 32768, 1, "fewer")] // a downgraded copy: less work than the first keys (t = 3, m = 64 MiB)
     [InlineData(5, 32768, 1, "fewer")]
+    [InlineData(10, 32768, 1, "fewer")] // more computation than the first keys, but less memory held over time (t × m²)
     [InlineData(12, 16384, 1, "fewer")] // a downgraded copy: less memory, whatever the passes
     [InlineData(KeyDerivation.MaximumArgon2idPasses + 1, 65536, 1, "more")] // would stall every open
     [InlineData(3, KeyDerivation.MaximumArgon2idMemoryKiB + 1, 1, "more")] // would exhaust a small machine

@@ -31,11 +31,12 @@ internal sealed record KeyDerivation
     public const int MaximumLanes = 64;
 
     /// <summary>
-    /// Argon2id passes of new keys (t = 10 over m = 32 MiB). A guess costs passes times memory, so this is 5/3 of the
-    /// 3 passes over 64 MiB keys were first written with (RFC 9106's second recommended option), derives in the same
-    /// wall time here (half the pages to fault in), and halves the memory every password open holds.
+    /// Argon2id passes of new keys (t = 12 over m = 32 MiB). Against the first keys' 3 passes over 64 MiB (RFC 9106's
+    /// second recommended option), a guess costs twice the computation (t × m) and the same memory held over time
+    /// (t × m², what bounds an attacker limited by memory); deriving takes about 15% longer here (half the pages to
+    /// fault in), and every password open holds half the memory.
     /// </summary>
-    internal const int Argon2idPasses = 10;
+    internal const int Argon2idPasses = 12;
 
     /// <summary>Argon2id memory of new keys in KiB (32 MiB).</summary>
     internal const int Argon2idMemoryKiB = 32 * 1024;
@@ -47,10 +48,23 @@ internal sealed record KeyDerivation
     internal const int MinimumArgon2idMemoryKiB = 32 * 1024;
 
     /// <summary>
-    /// The least passes times KiB a key may name: that of the first keys (t = 3, m = 64 MiB), so every key written so
-    /// far opens and nothing cheaper to guess does.
+    /// The least passes times KiB (t × m) a key may name: that of the first keys (t = 3, m = 64 MiB), so every key
+    /// written so far opens and nothing cheaper to guess for an attacker limited by computation does.
     /// </summary>
     internal const long MinimumArgon2idWork = 3L * 64 * 1024;
+
+    /// <summary>
+    /// The least passes times KiB squared (t × m²) a key may name: that of the first keys, so nothing cheaper to guess
+    /// for an attacker limited by memory opens either.
+    /// </summary>
+    internal const long MinimumArgon2idMemoryWork = 3L * 64 * 1024 * 64 * 1024;
+
+    /// <summary>
+    /// Faulting in a derivation's memory costs about as much as this many passes over it (measured with libsodium on
+    /// the 2-core VM of benchmarks/README.md: 57 ms for 6 passes over 32 MiB, 82 ms for 3 over 64 MiB, 97 ms for 12
+    /// over 32 MiB), so an opener's time goes as (t + this) × m.
+    /// </summary>
+    private const double Argon2idFaultPasses = 3.5;
 
     /// <summary>The most Argon2id passes a key may name.</summary>
     internal const int MaximumArgon2idPasses = 12;
@@ -79,7 +93,7 @@ internal sealed record KeyDerivation
 
     /// <summary>
     /// New parameters suited to <paramref name="credentials"/>: HKDF for a key file; for a password Argon2id
-    /// (t = 10, m = 32 MiB, p = 1) where libsodium is available, else PBKDF2 with <see cref="MinimumIterations"/>.
+    /// (t = 12, m = 32 MiB, p = 1) where libsodium is available, else PBKDF2 with <see cref="MinimumIterations"/>.
     /// </summary>
     public static KeyDerivation For(RepositoryCredentials credentials)
     {
@@ -137,8 +151,9 @@ internal sealed record KeyDerivation
                 return $"it splits {Iterations} PBKDF2 iterations into {Lanes} lanes, which is not a whole number of iterations per lane from 1 to {MaximumLanes} lanes";
             case Pbkdf2Sha256:
                 return null;
-            case Argon2idAlgorithm when Iterations < MinimumArgon2idPasses || MemoryKiB < MinimumArgon2idMemoryKiB || (long)Iterations * MemoryKiB < MinimumArgon2idWork:
-                return $"it asks for Argon2id with {Iterations} passes over {MemoryKiB} KiB, fewer than the {MinimumArgon2idPasses} passes, {MinimumArgon2idMemoryKiB} KiB and {MinimumArgon2idWork} passes times KiB required (a downgraded copy)";
+            case Argon2idAlgorithm when Iterations < MinimumArgon2idPasses || MemoryKiB < MinimumArgon2idMemoryKiB
+                                        || (long)Iterations * MemoryKiB < MinimumArgon2idWork || (long)Iterations * MemoryKiB * MemoryKiB < MinimumArgon2idMemoryWork:
+                return $"it asks for Argon2id with {Iterations} passes over {MemoryKiB} KiB, fewer passes, less memory or less work than the first keys' {MinimumArgon2idPasses} passes over {64 * 1024} KiB require (a downgraded copy)";
             case Argon2idAlgorithm when Iterations > MaximumArgon2idPasses || MemoryKiB > MaximumArgon2idMemoryKiB:
                 return $"it asks for Argon2id with {Iterations} passes over {MemoryKiB} KiB, more than the {MaximumArgon2idPasses} passes over {MaximumArgon2idMemoryKiB} KiB a reader computes";
             case Argon2idAlgorithm when Lanes != 1:
@@ -160,13 +175,16 @@ internal sealed record KeyDerivation
     }
 
     /// <summary>
-    /// How long deriving takes relative to a default password key (about 1), so that an opener tries the cheap keys
-    /// first and a tampered expensive one, within the caps, is tried last.
+    /// What deriving costs an opener relative to a new password key (1): the larger of its time and its memory, so that
+    /// an opener tries the cheap keys first, a key of the first parameters (twice the memory) after a new one, and a key
+    /// added by someone else before the owner's only when it costs no more in either.
     /// </summary>
     internal double RelativeCost => Algorithm switch
     {
         Pbkdf2Sha256 => (double)Iterations / MinimumIterations,
-        Argon2idAlgorithm => (double)Iterations * MemoryKiB / ((double)Argon2idPasses * Argon2idMemoryKiB),
+        Argon2idAlgorithm => Math.Max(
+            (Iterations + Argon2idFaultPasses) * MemoryKiB / ((Argon2idPasses + Argon2idFaultPasses) * Argon2idMemoryKiB),
+            (double)MemoryKiB / Argon2idMemoryKiB),
         _ => 0,
     };
 

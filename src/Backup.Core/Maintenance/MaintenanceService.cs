@@ -511,7 +511,7 @@ public sealed class MaintenanceService
         var locked = new List<LockedObject>();
         var rewritten = 0;
         var repairer = new TreeRepairer(scan);
-        await using (var writer = dryRun ? null : _repository.CreateWriter(1))
+        await using (var writer = dryRun ? null : _repository.CreateWriter(1, cancellationToken))
         {
             var replacements = new List<(Snapshot Old, Snapshot New)>();
             foreach (var snapshot in snapshots)

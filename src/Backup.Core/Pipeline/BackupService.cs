@@ -71,7 +71,7 @@ public sealed class BackupService
 
         // Given the lock, the writer checks it before the index and the snapshot are stored (the lock may lapse while
         // this process is stopped or suspended, and a prune elsewhere may then delete data this snapshot references).
-        await using var writer = operation.CreateWriter(options.EncodeWorkers ?? Environment.ProcessorCount);
+        await using var writer = operation.CreateWriter(options.EncodeWorkers ?? Environment.ProcessorCount, cancellationToken);
         run.Writer = writer;
         var frames = new Stack<Frame>();
         frames.Push(new Frame(string.Empty, null, parent is null ? null : run.LoadChildrenAsync(parent.Tree, cancellationToken)));

@@ -123,7 +123,7 @@ public sealed class RepositoryCopier
             present.Add(origin);
             present.Add(content);
 
-            await using var writer = destinationOperation.CreateWriter();
+            await using var writer = destinationOperation.CreateWriter(cancellationToken: cancellationToken);
 
             // An earlier copy of the same host's same paths is where this one starts: what is unchanged since is
             // taken from it, not read from the source again (as a backup starts from its parent snapshot).

@@ -20,7 +20,7 @@ public sealed record RepositoryInitOptions
     public string Compression { get; init; } = "zstd:2";
 
     /// <summary>
-    /// Null (the default): a password key uses Argon2id (t = 3, m = 64 MiB), or PBKDF2 with 600,000 iterations where
+    /// Null (the default): a password key uses Argon2id (t = 12, m = 32 MiB), or PBKDF2 with 600,000 iterations where
     /// libsodium is unavailable. A number: the first key uses PBKDF2 with that many iterations (600,000 to 6,000,000).
     /// </summary>
     public int? KdfIterations { get; init; }

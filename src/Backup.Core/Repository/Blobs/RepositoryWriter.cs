@@ -38,6 +38,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     // Stops the uploader apart from the encoders: when an encoder fails (the disk is full), the packs it had already
     // filled are still sealed and stored, so the next run reuses them instead of reading and storing them again.
     private readonly CancellationTokenSource _stopUploads = new();
+    private readonly CancellationTokenRegistration _cancellation;
     private readonly Task _workers;
     private readonly Task _uploader;
     private readonly SemaphoreSlim _addGate = new(1, 1);
@@ -54,7 +55,12 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     private long _blobsAdded, _bytesAdded, _bytesStored, _packsWritten;
     private bool _completed;
 
-    internal RepositoryWriter(BlobStore blobs, int parallelism, RepositoryLock? heldLock = null, int indexFlushBlobs = BlobStore.MaxBlobsPerIndexObject)
+    /// <param name="blobs">The repository's blobs.</param>
+    /// <param name="parallelism">Encoders.</param>
+    /// <param name="heldLock">The lock the index and snapshot are written under, checked before each.</param>
+    /// <param name="indexFlushBlobs">Blobs after which the packs so far are indexed.</param>
+    /// <param name="cancellationToken">The operation's: stops every worker, the uploads of packs already filled too.</param>
+    internal RepositoryWriter(BlobStore blobs, int parallelism, RepositoryLock? heldLock = null, int indexFlushBlobs = BlobStore.MaxBlobsPerIndexObject, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(indexFlushBlobs, 1);
@@ -64,7 +70,8 @@ internal sealed class RepositoryWriter : IAsyncDisposable
         _jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(parallelism * 2) { SingleWriter = false });
         _slots = new SemaphoreSlim(parallelism * 2, parallelism * 2);
         _workers = Task.WhenAll(Enumerable.Range(0, parallelism).Select(_ => Task.Run(EncodeLoopAsync)));
-        _uploader = Task.Run(UploadLoopAsync);
+        _uploader = Task.Run(UploadLoopAsync, CancellationToken.None);
+        _cancellation = cancellationToken.Register(StopAll);
     }
 
     /// <summary>New blobs stored by this writer.</summary>
@@ -170,6 +177,12 @@ internal sealed class RepositoryWriter : IAsyncDisposable
         await AwaitQuietlyAsync(_uploader).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfFailed();
+        if (!_uploader.IsCompletedSuccessfully || !_workers.IsCompletedSuccessfully || !_queued.IsEmpty)
+        {
+            // Whatever stopped them, an index written now would leave out blobs a snapshot is about to reference.
+            throw new OperationCanceledException("The writer was stopped before every blob it was given was stored.");
+        }
+
         await EnsureLockHeldAsync(cancellationToken).ConfigureAwait(false);
         await WriteIndexAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -203,6 +216,12 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (_failure is null && !_stopUploads.IsCancellationRequested)
+        {
+            // Stopped from outside (cancelled, or the caller failed): no waiting for uploads.
+            await _stopUploads.CancelAsync().ConfigureAwait(false);
+        }
+
         if (!_stop.IsCancellationRequested)
         {
             await _stop.CancelAsync().ConfigureAwait(false);
@@ -211,12 +230,6 @@ internal sealed class RepositoryWriter : IAsyncDisposable
         _jobs.Writer.TryComplete();
         await AwaitQuietlyAsync(_workers).ConfigureAwait(false);
         await DropPackBeingFilledAsync().ConfigureAwait(false);
-        if (_failure is null && !_stopUploads.IsCancellationRequested)
-        {
-            // Stopped from outside (cancelled, or the caller failed): no waiting for uploads.
-            await _stopUploads.CancelAsync().ConfigureAwait(false);
-        }
-
         _uploads.Writer.TryComplete();
         await AwaitQuietlyAsync(_uploader).ConfigureAwait(false);
         while (_jobs.Reader.TryRead(out var job))
@@ -229,6 +242,7 @@ internal sealed class RepositoryWriter : IAsyncDisposable
             await pack.DisposeAsync().ConfigureAwait(false);
         }
 
+        await _cancellation.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
         _stopUploads.Dispose();
         _addGate.Dispose();
@@ -452,7 +466,8 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     {
         try
         {
-            await _uploads.Writer.WriteAsync(pack, _stop.Token).ConfigureAwait(false);
+            // A full pack is handed off even after another encoder failed: only a stop of the uploads drops it.
+            await _uploads.Writer.WriteAsync(pack, _stopUploads.Token).ConfigureAwait(false);
         }
         catch
         {
@@ -552,7 +567,9 @@ internal sealed class RepositoryWriter : IAsyncDisposable
     /// <summary>Records the first failure and stops the encoders; the uploader goes on with the packs already filled.</summary>
     private void Fail(Exception exception)
     {
-        if (exception is not OperationCanceledException)
+        // A cancellation nobody here asked for (an HTTP client's timeout) is a failure like any other: taken for a
+        // stop, it would let the index and the snapshot be written without the pack it cost.
+        if (exception is not OperationCanceledException || !(_stop.IsCancellationRequested || _stopUploads.IsCancellationRequested))
         {
             Interlocked.CompareExchange(ref _failure, exception, null);
         }
