@@ -26,6 +26,60 @@ public class RetryingTargetTests
     }
 
     [Fact]
+    public async Task A_clients_own_timeout_is_retried_and_never_passed_on_as_a_cancellation()
+    {
+        // An HTTP client's timeout surfaces as a TaskCanceledException nobody asked for.
+        var timingOut = new TimingOutTarget(new InMemoryTarget(), failures: 2);
+        var target = new RetryingTarget(timingOut, NoDelay);
+        await target.PutAsync("a", new byte[] { 1 });
+        (await target.ReadAllAsync("a", Array.MaxLength)).Should().Equal(1);
+        timingOut.Calls.Should().Be(4, "two timeouts, then the put and the read");
+
+        var always = new RetryingTarget(new TimingOutTarget(new InMemoryTarget(), failures: int.MaxValue), NoDelay);
+        var put = () => always.PutAsync("a", new byte[] { 1 });
+        (await put.Should().ThrowAsync<BackupTargetException>()).Which.Message.Should().Contain("did not answer in time");
+        var list = async () => await always.ListAsync("").ToListAsync();
+        await list.Should().ThrowAsync<BackupTargetException>();
+
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var stopped = () => new RetryingTarget(new TimingOutTarget(new InMemoryTarget(), failures: 0), NoDelay).PutAsync("a", new byte[] { 1 }, cancelled.Token);
+        await stopped.Should().ThrowAsync<OperationCanceledException>("the caller's own cancellation stays one");
+    }
+
+    private sealed class TimingOutTarget(IBackupTarget inner, int failures) : DelegatingTarget(inner)
+    {
+        public int Calls;
+
+        public override Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Interlocked.Increment(ref Calls) <= failures
+                ? Task.FromException(new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing."))
+                : base.PutAsync(key, content, cancellationToken);
+        }
+
+        public override async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref Calls) <= failures)
+            {
+                throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.");
+            }
+
+            await foreach (var info in base.ListAsync(prefix, cancellationToken))
+            {
+                yield return info;
+            }
+        }
+
+        public override ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref Calls);
+            return base.ReadAsync(key, offset, destination, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Permanent_failures_are_not_retried()
     {
         var faults = new FaultInjectingTarget(new InMemoryTarget()).FailCall(TargetOperation.Put, 1, transient: false);

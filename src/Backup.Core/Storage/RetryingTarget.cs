@@ -59,7 +59,12 @@ public sealed class RetryingTarget : DelegatingTarget
             {
                 hasFirst = await enumerator.MoveNextAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (attempt < _options.MaxAttempts && IsTransient(ex))
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && attempt >= _options.MaxAttempts)
+            {
+                await enumerator.DisposeAsync().ConfigureAwait(false);
+                throw TimedOut(ex);
+            }
+            catch (Exception ex) when (attempt < _options.MaxAttempts && (IsTransient(ex) || IsClientTimeout(ex, cancellationToken)))
             {
                 await enumerator.DisposeAsync().ConfigureAwait(false);
                 await Task.Delay(DelayFor(attempt), _time, cancellationToken).ConfigureAwait(false);
@@ -92,12 +97,26 @@ public sealed class RetryingTarget : DelegatingTarget
             {
                 return await operation(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (attempt < _options.MaxAttempts && IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (attempt < _options.MaxAttempts && (IsTransient(ex) || IsClientTimeout(ex, cancellationToken)) && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(DelayFor(attempt), _time, cancellationToken).ConfigureAwait(false);
             }
+            catch (OperationCanceledException ex) when (IsClientTimeout(ex, cancellationToken))
+            {
+                throw TimedOut(ex);
+            }
         }
     }
+
+    /// <summary>
+    /// A cancellation the caller did not ask for: a client library's own timeout (an HTTP client's, an SDK's). Retried
+    /// like a network failure, and never passed on as a cancellation, which a caller would take for its own stop.
+    /// </summary>
+    private static bool IsClientTimeout(Exception exception, CancellationToken cancellationToken) =>
+        exception is OperationCanceledException && !cancellationToken.IsCancellationRequested;
+
+    private BackupTargetException TimedOut(OperationCanceledException exception) =>
+        new($"{Inner.Description} did not answer in time ({exception.Message}); check the connection and run the command again.", exception) { IsTransient = true };
 
     private TimeSpan DelayFor(int attempt)
     {
