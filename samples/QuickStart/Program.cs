@@ -58,7 +58,18 @@ catch (RepositoryException e)
 await using var opened = repository;
 Console.WriteLine($"{(exists ? "Opened" : "Created")} repository {repositoryPath}");
 
-var backup = await new BackupService(repository).BackupAsync(new FileSystemSource([source]), new BackupOptions { Tags = ["quickstart"] });
+BackupResult backup;
+try
+{
+    backup = await new BackupService(repository).BackupAsync(new FileSystemSource([source]), new BackupOptions { Tags = ["quickstart"] });
+}
+catch (BackupSourceException e)
+{
+    // The source cannot be read at all (a folder that does not exist, no permission): nothing was stored.
+    Console.Error.WriteLine($"Cannot back up {source}: {e.Message}");
+    return 1;
+}
+
 var stats = backup.Snapshot.Statistics;
 Console.WriteLine($"Backed up {source}: snapshot {backup.Snapshot.Id.ToShortString()}, {stats.Files} files, {stats.TotalBytes:N0} bytes, {stats.BytesStored:N0} bytes stored, in {stats.Duration.TotalSeconds:F2} s");
 foreach (var problem in backup.Problems)

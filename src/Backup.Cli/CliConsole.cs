@@ -75,23 +75,22 @@ internal sealed class CliConsole
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine();
-            LeaveKeypadMode();
             throw;
         }
 
         Console.Error.WriteLine();
-        LeaveKeypadMode();
         return failure is null ? secret! : throw new IOException($"Could not read the password from the terminal: {failure.Message}", failure);
     }
 
     /// <summary>
-    /// Takes the terminal out of the application keypad and cursor-key mode that .NET's key reading puts it in and
-    /// never takes it out of: left on, arrow keys typed into the shell afterwards reach some programs as other codes.
-    /// Written to the controlling terminal, where .NET wrote its own sequence (even with the output redirected).
+    /// Takes the terminal out of the application keypad and cursor-key mode that .NET's console switches it to (on any
+    /// verb, through the controlling terminal even when the output is redirected) and never back: left on, arrow keys
+    /// typed into the shell afterwards reach some programs as other codes. Not when the output is redirected, since
+    /// it may go to a pager that set the mode for itself; written to the controlling terminal, as .NET's was.
     /// </summary>
-    private static void LeaveKeypadMode()
+    public static void LeaveKeypadMode(bool outputRedirected)
     {
-        if (OperatingSystem.IsWindows() || Environment.GetEnvironmentVariable("TERM") is null or "" or "dumb")
+        if (outputRedirected || OperatingSystem.IsWindows() || Environment.GetEnvironmentVariable("TERM") is null or "" or "dumb")
         {
             return;
         }

@@ -42,7 +42,9 @@ internal sealed class PasswordResolver(CliConsole console)
 
         if (console.IsInputRedirected)
         {
-            throw new CliUsageException($"No password: set {variable}, give {optionName} FILE, or run in a terminal to be asked.");
+            throw new CliUsageException(fromEnvironment is null
+                ? $"No password: set {variable}, give {optionName} FILE, or run in a terminal to be asked."
+                : $"No password: {variable} is set but empty; put the password in it, give {optionName} FILE, or run in a terminal to be asked.");
         }
 
         var password = console.ReadSecret(prompt);

@@ -239,6 +239,34 @@ public sealed class ErrorTests : IDisposable
         Directory.Exists(Path.Combine(_cli.Repository, "snapshots")).Should().BeFalse("no snapshot was written");
     }
 
+    [SkippableFact]
+    public async Task One_interruption_delivered_twice_at_once_still_stops_cleanly_with_130()
+    {
+        // timeout(1) signals the process and then its process group; a terminal's Ctrl+C reaches the whole group.
+        Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
+        await _cli.InitAsync();
+        var ignored = false;
+        var result = await _cli.RunAsync(["create", "--stdin"], "partial input"u8.ToArray(), null, async process =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            if (Signals.IgnoresInterrupt(process.Id))
+            {
+                ignored = true;
+                process.Kill();
+                return;
+            }
+
+            Signals.Interrupt(process.Id);
+            Signals.Interrupt(process.Id);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        });
+
+        Skip.If(ignored, "this test run ignores SIGINT (started from a background job), so the tool it starts does too, as it should");
+        result.ExitCode.Should().Be(130, result.Stderr);
+        result.Stderr.Should().NotContain("interrupted again");
+        Directory.EnumerateFiles(Path.Combine(_cli.Repository, "locks")).Should().BeEmpty("the command stopped cleanly and took its lock with it");
+    }
+
     internal static void ShouldBeOneErrorLine(CliResult result, string expected)
     {
         var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);

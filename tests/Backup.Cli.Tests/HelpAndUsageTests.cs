@@ -55,6 +55,22 @@ public sealed class HelpAndUsageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_mistyped_backup_level_names_the_levels_and_any_case_of_one_is_taken()
+    {
+        var result = await _cli.RunAsync("create", "--level", "ful", _cli.Root);
+
+        result.ExitCode.Should().Be(2);
+        result.Stderr.Should().Contain("'ful' is not a backup level: use full, incremental or differential.").And.NotContain("\\n");
+
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("src"));
+        File.WriteAllText(_cli.PathOf("src/a.txt"), "a");
+        var full = await _cli.RunAsync("create", "--level", "Full", _cli.PathOf("src"));
+        full.ExitCode.Should().Be(0, full.Stderr);
+        (await _cli.RunAsync("snapshots")).Stdout.Should().Contain("full");
+    }
+
+    [Fact]
     public async Task No_verb_is_a_usage_error()
     {
         var result = await _cli.RunAsync();

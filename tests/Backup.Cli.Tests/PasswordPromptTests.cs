@@ -111,4 +111,27 @@ public sealed class PasswordPromptTests : IDisposable
             }
         }
     }
+
+    [SkippableFact]
+    public async Task Any_verb_on_a_terminal_leaves_it_in_normal_keypad_mode()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/script"), "needs util-linux's script for a pseudo-terminal");
+        var command = $"exec {string.Join(' ', CliRunner.ToolCommand.Select(a => $"'{a}'"))} --version";
+        var start = new ProcessStartInfo("/usr/bin/script") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = _cli.Root };
+        foreach (var arg in new[] { "-qefc", command, "/dev/null" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["TERM"] = "xterm";
+        start.Environment["SHELL"] = "/bin/sh";
+        using var process = Process.Start(start)!;
+        var shown = await process.StandardOutput.ReadToEndAsync();
+        using var waitForExit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(waitForExit.Token);
+
+        process.ExitCode.Should().Be(0, shown);
+        var keypadOn = Math.Max(shown.LastIndexOf("\u001b[?1h", StringComparison.Ordinal), shown.LastIndexOf("\u001b=", StringComparison.Ordinal));
+        shown.LastIndexOf("\u001b[?1l\u001b>", StringComparison.Ordinal).Should().BeGreaterThan(keypadOn);
+    }
 }

@@ -83,6 +83,19 @@ public class FileSystemSourceTests
     }
 
     [Fact]
+    public async Task A_name_that_is_not_valid_UTF8_is_reported_as_such_and_the_rest_is_read()
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp.Sub("good.txt"), "x");
+        Shell.Run("/bin/sh", "-c", "printf x > \"$1/$(printf 'bad\\377name')\"", "sh", temp.Path);
+
+        var (entries, context) = await ReadAsync(new FileSystemSource([temp.Path]));
+
+        entries.Should().Contain(e => e.Metadata.Name == "good.txt");
+        context.Problems.Should().ContainSingle().Which.Reason.Should().Contain("not valid UTF-8").And.Contain("rename it");
+    }
+
+    [Fact]
     public async Task Metadata_covers_files_links_special_files_and_sparse_files()
     {
         using var temp = new TempDirectory();

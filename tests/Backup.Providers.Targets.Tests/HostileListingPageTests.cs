@@ -157,7 +157,7 @@ public sealed class HostileListingPageTests
         var read = () => target.ReadAllAsync("config", 1024);
 
         (await list.Should().ThrowAsync<BackupTargetException>()).Which.IsTransient.Should().BeTrue("the SDK's AggregateException is a storage failure, retried by the repository's own retry layer");
-        await read.Should().ThrowAsync<BackupTargetException>();
+        (await read.Should().ThrowAsync<BackupTargetException>()).Which.Message.Should().Contain("Connection refused", "the reason, not 'HTTP 0'").And.NotContain("HTTP 0");
     }
 
     [Theory]

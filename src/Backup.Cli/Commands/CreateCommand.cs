@@ -13,12 +13,19 @@ internal static class CreateCommand
         var paths = new Argument<string[]>("PATH") { Description = "Files and directories to back up.", Arity = ArgumentArity.ZeroOrMore };
         var tag = new Option<string[]>("--tag") { Description = "Tag the snapshot (repeatable).", HelpName = "TAG" };
         var host = new Option<string?>("--host") { Description = "Host name to record (and to find the parent snapshot by). Default: this machine's name.", HelpName = "HOST" };
-        var level = new Option<BackupLevel>("--level")
+        var level = new Option<string>("--level")
         {
             Description = "full re-reads everything; incremental trusts unchanged files against the latest snapshot; differential against the latest full one.",
             HelpName = "full|incremental|differential",
-            DefaultValueFactory = _ => BackupLevel.Incremental,
+            DefaultValueFactory = _ => "incremental",
         };
+        level.Validators.Add(result =>
+        {
+            if (result.Tokens is [.., var token] && !Enum.GetNames<BackupLevel>().Contains(token.Value, StringComparer.OrdinalIgnoreCase))
+            {
+                result.AddError($"'{token.Value}' is not a backup level: use full, incremental or differential.");
+            }
+        });
         var exclude = new Option<string[]>("--exclude") { Description = "Skip paths matching this gitignore-style pattern, matched below each backup root: '*.log', '/cache' (at the root), 'tmp/' (directories) (repeatable).", HelpName = "PATTERN" };
         var oneFileSystem = new Option<bool>("--one-file-system", "-x") { Description = "Do not cross into other file systems (mount points)." };
         var stdin = new Option<bool>("--stdin") { Description = "Back up the stream piped on stdin instead of paths." };
@@ -80,7 +87,7 @@ internal static class CreateCommand
                 throw new CliUsageException("--stdin-name needs --stdin.");
             }
 
-            var options = new BackupOptions { Level = context.Get(level), Tags = context.Get(tag) ?? [], Hostname = context.Get(host) };
+            var options = new BackupOptions { Level = Enum.Parse<BackupLevel>(context.Get(level)!, ignoreCase: true), Tags = context.Get(tag) ?? [], Hostname = context.Get(host) };
             try
             {
                 options.Validate();

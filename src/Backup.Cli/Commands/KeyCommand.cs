@@ -99,7 +99,7 @@ internal static class KeyCommand
             using var credentials = new PasswordResolver(context.Console).ResolveNew(context.Get(newPasswordFile));
             await repository.Keys.ChangePasswordAsync(credentials, cancellationToken: ct).ConfigureAwait(false);
             var current = (await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false)).SingleOrDefault(k => k.IsCurrent);
-            await ReportAsync(context, new KeyChangeOutput("changed", current?.Id), "Changed the password.").ConfigureAwait(false);
+            await ReportAsync(context, new KeyChangeOutput("changed", current?.Id), "Changed the password. Jobs and scripts that read it from BACKUP_PASSWORD or a password file need the new one.").ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

@@ -152,7 +152,7 @@ internal sealed record KeyDerivation
             case Pbkdf2Sha256:
                 return null;
             case Argon2idAlgorithm when Iterations < MinimumArgon2idPasses || MemoryKiB < MinimumArgon2idMemoryKiB
-                                        || (long)Iterations * MemoryKiB < MinimumArgon2idWork || (long)Iterations * MemoryKiB * MemoryKiB < MinimumArgon2idMemoryWork:
+                                        || (long)Iterations * MemoryKiB < MinimumArgon2idWork || (double)Iterations * MemoryKiB * MemoryKiB < MinimumArgon2idMemoryWork:
                 return $"it asks for Argon2id with {Iterations} passes over {MemoryKiB} KiB, fewer passes, less memory or less work than the first keys' {MinimumArgon2idPasses} passes over {64 * 1024} KiB require (a downgraded copy)";
             case Argon2idAlgorithm when Iterations > MaximumArgon2idPasses || MemoryKiB > MaximumArgon2idMemoryKiB:
                 return $"it asks for Argon2id with {Iterations} passes over {MemoryKiB} KiB, more than the {MaximumArgon2idPasses} passes over {MaximumArgon2idMemoryKiB} KiB a reader computes";

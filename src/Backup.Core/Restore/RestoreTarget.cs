@@ -51,7 +51,16 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
             throw new IOException($"The restore target '{path}' is a file, not a directory: give a directory to restore into (it is created when missing).");
         }
 
-        fileSystem.Directory.CreateDirectory(path);
+        try
+        {
+            fileSystem.Directory.CreateDirectory(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // .NET's own message names the innermost path it tried, not what the user asked for.
+            throw new IOException($"cannot create the restore target '{path}': {ex.Message.Split(" : ")[0].TrimEnd('.')}; give a directory this user may create or write to.", ex);
+        }
+
         if (!native)
         {
             return new TargetDirectory(path, null, readable: false);

@@ -293,6 +293,13 @@ public sealed class AzureBlobTarget : IBackupTarget
                 return new BackupTargetException($"Could not {verb} '{key}' in {Description}: the account is full or over quota ({code}).", ex);
             }
 
+            if (failed.Status == 0)
+            {
+                // No answer at all (connection refused, name not found, TLS): the cause is the innermost exception's.
+                var cause = ex.GetBaseException().Message;
+                return new BackupTargetException($"Could not reach {Description} to {verb} '{key}': {cause}", ex) { IsTransient = true };
+            }
+
             return new BackupTargetException($"Could not {verb} '{key}' in {Description}: {code} (HTTP {failed.Status})", ex)
             {
                 IsTransient = failed.Status is 0 or 408 or 429 or >= 500,

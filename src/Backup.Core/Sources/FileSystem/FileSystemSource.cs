@@ -208,7 +208,11 @@ public sealed class FileSystemSource : IBackupSource, ICountableSource
             var metadata = _metadata.ReadWithAttributes(childAbsolute, name, _options.FollowSymlinks, out var error, out var incomplete);
             if (metadata is null)
             {
-                context.ReportProblem(childAbsolute, error ?? "vanished while the directory was read");
+                // .NET reads names as UTF-8 and puts U+FFFD where the bytes are not: such a name is not the file's,
+                // so the file is not found under it. Said as it is, with what to do, rather than as a vanished file.
+                context.ReportProblem(childAbsolute, error ?? (name.Contains('\uFFFD', StringComparison.Ordinal)
+                    ? "its name is not valid UTF-8, which this version cannot store: not backed up (rename it, for example with convmv, to back it up)"
+                    : "vanished while the directory was read"));
                 continue;
             }
 
