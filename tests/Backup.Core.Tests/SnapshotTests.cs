@@ -42,7 +42,8 @@ public class SnapshotTests
         }
 
         var act = () => repository.Snapshots.FindAsync(ambiguous);
-        (await act.Should().ThrowAsync<RepositoryException>()).WithMessage("*give more digits*");
+        var message = (await act.Should().ThrowAsync<RepositoryException>()).WithMessage("*give more digits*").Which.Message;
+        message.Should().Contain(seen[ambiguous].ToString()[..12], "the candidates are named");
         var unknown = () => repository.Snapshots.FindAsync(new string('0', 64) == seen.Values.First().ToString() ? "ffff" + new string('f', 60) : new string('0', 64));
         await unknown.Should().ThrowAsync<RepositoryException>();
         var tooShort = () => repository.Snapshots.FindAsync("abc");

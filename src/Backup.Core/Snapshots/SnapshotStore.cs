@@ -117,8 +117,15 @@ public sealed class SnapshotStore
         {
             0 => throw new SnapshotNotFoundException($"No snapshot ID starts with '{idOrPrefix}'.", idOrPrefix),
             1 => await LoadSnapshotObjectAsync(matches[0], cancellationToken).ConfigureAwait(false),
-            _ => throw new RepositoryException($"{matches.Count} snapshot IDs start with '{idOrPrefix}'; give more digits."),
+            _ => throw new RepositoryException($"{matches.Count} snapshot IDs start with '{idOrPrefix}' ({Candidates(matches)}); give more digits."),
         };
+    }
+
+    /// <summary>The first few of <paramref name="keys"/> as IDs of 12 digits; names that are not hexadecimal (anyone can write one) are left out.</summary>
+    private static string Candidates(List<string> keys)
+    {
+        var ids = keys.Select(k => k[RepositoryLayout.SnapshotsPrefix.Length..]).Where(id => id.Length >= 12 && id.All(char.IsAsciiHexDigit)).Order(StringComparer.Ordinal).ToList();
+        return string.Join(", ", ids.Take(5).Select(id => id[..12])) + (ids.Count > 5 ? ", …" : string.Empty);
     }
 
     /// <summary>Stores a snapshot object (after everything it references) and returns it with its ID.</summary>
