@@ -17,30 +17,10 @@ public sealed class PasswordPromptTests : IDisposable
         Skip.If(Signals.IgnoresInterrupt(Environment.ProcessId), "SIGINT is ignored in this process (a background job of a non-interactive shell), and so in its children");
         await _cli.InitAsync();
 
-        // exec: the tool is the terminal's only process, so its own exit code is what script reports.
-        var command = $"exec {string.Join(' ', CliRunner.ToolCommand.Select(a => $"'{a}'"))} snapshots";
-        var start = new ProcessStartInfo("/usr/bin/script") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = _cli.Root };
-        foreach (var arg in new[] { "-qefc", command, "/dev/null" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("BACKUP_PASSWORD");
-        start.Environment["BACKUP_REPOSITORY"] = _cli.Repository;
-        start.Environment["TERM"] = "xterm";
-        start.Environment["SHELL"] = "/bin/sh";
-        using var process = Process.Start(start)!;
+        using var process = StartOnTerminal("snapshots");
         try
         {
-            var seen = new StringBuilder();
-            var buffer = new char[256];
-            using var waitForPrompt = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (!seen.ToString().Contains("Repository password:", StringComparison.Ordinal))
-            {
-                var read = await process.StandardOutput.ReadAsync(buffer.AsMemory(), waitForPrompt.Token);
-                read.Should().BeGreaterThan(0, $"the prompt must appear; the terminal showed: {seen}");
-                seen.Append(buffer, 0, read);
-            }
+            await WaitForPromptAsync(process);
 
             // Ctrl+C as a terminal sends it: the line discipline turns it into SIGINT for the foreground process.
             await Task.Delay(500);
@@ -67,29 +47,10 @@ public sealed class PasswordPromptTests : IDisposable
     {
         Skip.IfNot(File.Exists("/usr/bin/script"), "needs util-linux's script for a pseudo-terminal");
         await _cli.InitAsync();
-        var command = $"exec {string.Join(' ', CliRunner.ToolCommand.Select(a => $"'{a}'"))} snapshots";
-        var start = new ProcessStartInfo("/usr/bin/script") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = _cli.Root };
-        foreach (var arg in new[] { "-qefc", command, "/dev/null" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("BACKUP_PASSWORD");
-        start.Environment["BACKUP_REPOSITORY"] = _cli.Repository;
-        start.Environment["TERM"] = "xterm";
-        start.Environment["SHELL"] = "/bin/sh";
-        using var process = Process.Start(start)!;
+        using var process = StartOnTerminal("snapshots");
         try
         {
-            var seen = new StringBuilder();
-            var buffer = new char[256];
-            using var waitForPrompt = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (!seen.ToString().Contains("Repository password:", StringComparison.Ordinal))
-            {
-                var read = await process.StandardOutput.ReadAsync(buffer.AsMemory(), waitForPrompt.Token);
-                read.Should().BeGreaterThan(0, $"the prompt must appear; the terminal showed: {seen}");
-                seen.Append(buffer, 0, read);
-            }
+            var seen = await WaitForPromptAsync(process);
 
             await process.StandardInput.WriteAsync(CliRunner.Password + "\r");
             await process.StandardInput.FlushAsync();
@@ -116,16 +77,7 @@ public sealed class PasswordPromptTests : IDisposable
     public async Task Any_verb_on_a_terminal_leaves_it_in_normal_keypad_mode()
     {
         Skip.IfNot(File.Exists("/usr/bin/script"), "needs util-linux's script for a pseudo-terminal");
-        var command = $"exec {string.Join(' ', CliRunner.ToolCommand.Select(a => $"'{a}'"))} --version";
-        var start = new ProcessStartInfo("/usr/bin/script") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = _cli.Root };
-        foreach (var arg in new[] { "-qefc", command, "/dev/null" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["TERM"] = "xterm";
-        start.Environment["SHELL"] = "/bin/sh";
-        using var process = Process.Start(start)!;
+        using var process = StartOnTerminal("--version");
         var shown = await process.StandardOutput.ReadToEndAsync();
         using var waitForExit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(waitForExit.Token);
@@ -133,5 +85,41 @@ public sealed class PasswordPromptTests : IDisposable
         process.ExitCode.Should().Be(0, shown);
         var keypadOn = Math.Max(shown.LastIndexOf("\u001b[?1h", StringComparison.Ordinal), shown.LastIndexOf("\u001b=", StringComparison.Ordinal));
         shown.LastIndexOf("\u001b[?1l\u001b>", StringComparison.Ordinal).Should().BeGreaterThan(keypadOn);
+    }
+
+    /// <summary>
+    /// Starts the tool with <paramref name="verb"/> on a pseudo-terminal, with no password in its environment; exec
+    /// makes it the terminal's only process, so its own exit code is what script reports.
+    /// </summary>
+    private Process StartOnTerminal(string verb)
+    {
+        var command = $"exec {string.Join(' ', CliRunner.ToolCommand.Select(a => $"'{a}'"))} {verb}";
+        var start = new ProcessStartInfo("/usr/bin/script") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = _cli.Root };
+        foreach (var arg in new[] { "-qefc", command, "/dev/null" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("BACKUP_PASSWORD");
+        start.Environment["BACKUP_REPOSITORY"] = _cli.Repository;
+        start.Environment["TERM"] = "xterm";
+        start.Environment["SHELL"] = "/bin/sh";
+        return Process.Start(start)!;
+    }
+
+    /// <summary>What the terminal showed up to and including the password prompt.</summary>
+    private static async Task<StringBuilder> WaitForPromptAsync(Process process)
+    {
+        var seen = new StringBuilder();
+        var buffer = new char[256];
+        using var waitForPrompt = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!seen.ToString().Contains("Repository password:", StringComparison.Ordinal))
+        {
+            var read = await process.StandardOutput.ReadAsync(buffer.AsMemory(), waitForPrompt.Token);
+            read.Should().BeGreaterThan(0, $"the prompt must appear; the terminal showed: {seen}");
+            seen.Append(buffer, 0, read);
+        }
+
+        return seen;
     }
 }

@@ -27,6 +27,30 @@ public class WriterFailureTests
         return (inner, credentials);
     }
 
+    [Fact]
+    public async Task Packs_already_filled_when_storage_fills_up_are_still_stored_for_the_next_run()
+    {
+        // The first pack's upload is held until the third pack has met a full disk: a writer that stopped its
+        // uploads with its encoders would throw away two packs it had finished filling.
+        var (inner, credentials) = await CreateAsync();
+        var packsBefore = (await TestRepository.ListAsync(inner, RepositoryLayout.DataPrefix)).Count;
+        var data = TestRepository.RandomBytes(20 * 1024 * 1024, seed: 54);
+        var filling = new StallingStagingTarget(inner, failingObject: 3);
+        _ = filling.Full.Task.ContinueWith(_ => filling.Release.TrySetResult(), TaskScheduler.Default);
+
+        await using (var repository = await BackupRepository.OpenAsync(filling, credentials))
+        {
+            var act = () => TestRepository.BackupBytesAsync(repository, "data.bin", data);
+            (await act.Should().ThrowAsync<IOException>()).Which.Message.Should().Contain("No space left");
+        }
+
+        (await TestRepository.ListAsync(inner, RepositoryLayout.DataPrefix)).Should().HaveCount(packsBefore + 2, "the two packs filled before the disk was full are sealed and stored");
+        await using var reopened = await BackupRepository.OpenAsync(inner, credentials);
+        reopened.Blobs.UnindexedPacks.Should().HaveCount(2);
+        var result = await TestRepository.BackupBytesAsync(reopened, "data.bin", data);
+        (await TestRepository.RestoreAsync(reopened, result.Snapshot)).ShouldEqualBytes(data);
+    }
+
     // After an encoder fails, the packs already filled are still uploaded: cancelling must stop that too.
     [Fact]
     public async Task Cancelling_a_backup_whose_encoder_failed_stops_a_stalled_upload()
@@ -267,8 +291,8 @@ public class WriterFailureTests
             {
                 if (number == 1)
                 {
-                    // A stalled upload: it ends when cancelled (or when the test ends).
-                    await Task.WhenAny(Task.Delay(Timeout.Infinite, cancellationToken), target.Release.Task);
+                    // A stalled upload: it ends when cancelled or released (a test that never releases it fails, not hangs).
+                    await Task.WhenAny(Task.Delay(TimeSpan.FromMinutes(2), cancellationToken), target.Release.Task);
                     cancellationToken.ThrowIfCancellationRequested();
                 }
 
