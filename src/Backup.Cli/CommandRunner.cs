@@ -16,6 +16,7 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
     public async Task<int> RunAsync(ParseResult parseResult, Func<CommandContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
     {
         var verbose = parseResult.GetValue(options.Verbose);
+        var json = parseResult.GetValue(options.Json);
         CommandContext? context = null;
         try
         {
@@ -24,15 +25,17 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await console.Error.WriteLineAsync("backup: interrupted").ConfigureAwait(false);
+            await console.Error.WriteLineAsync(json ? ErrorLine("interrupted", ExitCodes.Interrupted, "interrupted") : "backup: interrupted").ConfigureAwait(false);
             return ExitCodes.Interrupted;
         }
         catch (Exception ex)
         {
             var code = ExitCodeFor(ex);
-            // Messages embed stored names (a lock's host, a key's label, a file's path): escaped like all human output.
-            var message = TerminalText.Escape(OneLine(ex.Message + CliAdvice.For(ex, parseResult.CommandResult.Command.Name)));
-            await console.Error.WriteLineAsync(code == ExitCodes.Usage ? $"backup: usage error: {message}" : $"backup: error: {message}").ConfigureAwait(false);
+            var message = OneLine(ex.Message + CliAdvice.For(ex, parseResult.CommandResult.Command.Name));
+            var kind = code == ExitCodes.Usage ? "usage error" : "error";
+            // Messages embed stored names (a lock's host, a key's label, a file's path): escaped like all human output,
+            // and by the JSON encoder with --json (control characters and everything outside ASCII as \u escapes).
+            await console.Error.WriteLineAsync(json ? ErrorLine(kind, code, message) : $"backup: {kind}: {TerminalText.Escape(message)}").ConfigureAwait(false);
             if (verbose)
             {
                 await console.Error.WriteLineAsync(TerminalText.EscapeLines(ex.ToString())).ConfigureAwait(false);
@@ -63,6 +66,25 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
             or UnauthorizedAccessException or ArgumentException or InvalidDataException => ExitCodes.Error,
         _ => ExitCodes.Error,
     };
+
+    /// <summary>
+    /// A failure as one line of JSON for stderr, for --json: what a script reads when stdout holds nothing (restic's
+    /// --json reports its errors the same way).
+    /// </summary>
+    private static string ErrorLine(string kind, int exitCode, string message)
+    {
+        var line = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(line))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("error", kind);
+            writer.WriteNumber("exitCode", exitCode);
+            writer.WriteString("message", message);
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(line.WrittenSpan);
+    }
 
     private static string OneLine(string message) =>
         string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

@@ -76,6 +76,24 @@ public sealed class ErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task With_json_a_failure_is_one_line_of_json_on_stderr_naming_the_exit_code()
+    {
+        await _cli.InitAsync();
+
+        var result = await _cli.RunAsync(["snapshots", "--json"], stdin: null, new() { ["BACKUP_PASSWORD"] = "wrong" });
+        var usage = await _cli.RunAsync(["create", "--json", "--level", "ful", _cli.Root]);
+
+        result.ExitCode.Should().Be(11);
+        result.Stdout.Should().BeEmpty();
+        var line = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle().Subject;
+        var error = System.Text.Json.JsonDocument.Parse(line).RootElement;
+        error.GetProperty("error").GetString().Should().Be("error");
+        error.GetProperty("exitCode").GetInt32().Should().Be(11);
+        error.GetProperty("message").GetString().Should().Contain("password");
+        usage.ExitCode.Should().Be(2, "a usage error found while parsing stays text: the parser reports it before --json is known");
+    }
+
+    [Fact]
     public async Task Verbose_adds_the_details()
     {
         await _cli.InitAsync();
