@@ -3,12 +3,26 @@ using System.Text;
 
 namespace Backup.Cli.Tests;
 
-/// <summary>The password prompt on a real terminal (a pseudo-terminal from util-linux's <c>script</c>).</summary>
+/// <summary>The password prompt and the terminal's modes on a real terminal (a pseudo-terminal from util-linux's <c>script</c>).</summary>
 public sealed class PasswordPromptTests : IDisposable
 {
     private readonly CliRunner _cli = new();
+    private readonly List<Process> _started = [];
 
-    public void Dispose() => _cli.Dispose();
+    public void Dispose()
+    {
+        foreach (var process in _started)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            process.Dispose();
+        }
+
+        _cli.Dispose();
+    }
 
     [SkippableFact]
     public async Task The_first_Ctrl_C_at_the_password_prompt_ends_the_command_with_130()
@@ -17,29 +31,19 @@ public sealed class PasswordPromptTests : IDisposable
         Skip.If(Signals.IgnoresInterrupt(Environment.ProcessId), "SIGINT is ignored in this process (a background job of a non-interactive shell), and so in its children");
         await _cli.InitAsync();
 
-        using var process = StartOnTerminal("snapshots");
-        try
-        {
-            await WaitForPromptAsync(process);
+        var process = StartOnTerminal("snapshots");
+        await WaitForPromptAsync(process);
 
-            // Ctrl+C as a terminal sends it: the line discipline turns it into SIGINT for the foreground process.
-            await Task.Delay(500);
-            await process.StandardInput.WriteAsync('\u0003');
-            await process.StandardInput.FlushAsync();
-            var drain = process.StandardOutput.ReadToEndAsync();
-            using var waitForExit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            var exited = await process.WaitForExitAsync(waitForExit.Token).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
+        // Ctrl+C as a terminal sends it: the line discipline turns it into SIGINT for the foreground process.
+        await Task.Delay(500);
+        await process.StandardInput.WriteAsync('\u0003');
+        await process.StandardInput.FlushAsync();
+        var drain = process.StandardOutput.ReadToEndAsync();
+        using var waitForExit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var exited = await process.WaitForExitAsync(waitForExit.Token).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
 
-            exited.Should().BeTrue("one Ctrl+C at the prompt must end the command, not wait for a second one");
-            process.ExitCode.Should().Be(130, await drain);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        exited.Should().BeTrue("one Ctrl+C at the prompt must end the command, not wait for a second one");
+        process.ExitCode.Should().Be(130, await drain);
     }
 
     [SkippableFact]
@@ -47,49 +51,43 @@ public sealed class PasswordPromptTests : IDisposable
     {
         Skip.IfNot(File.Exists("/usr/bin/script"), "needs util-linux's script for a pseudo-terminal");
         await _cli.InitAsync();
-        using var process = StartOnTerminal("snapshots");
-        try
-        {
-            var seen = await WaitForPromptAsync(process);
+        var process = StartOnTerminal("snapshots");
+        var seen = await WaitForPromptAsync(process);
 
-            await process.StandardInput.WriteAsync(CliRunner.Password + "\r");
-            await process.StandardInput.FlushAsync();
-            seen.Append(await process.StandardOutput.ReadToEndAsync());
-            using var waitForExit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(waitForExit.Token);
+        await process.StandardInput.WriteAsync(CliRunner.Password + "\r");
+        await process.StandardInput.FlushAsync();
+        seen.Append(await process.StandardOutput.ReadToEndAsync());
+        using var waitForExit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(waitForExit.Token);
 
-            process.ExitCode.Should().Be(0, seen.ToString());
-            var shown = seen.ToString();
-            var keypadOn = Math.Max(shown.LastIndexOf("\u001b[?1h", StringComparison.Ordinal), shown.LastIndexOf("\u001b=", StringComparison.Ordinal));
-            var keypadOff = shown.LastIndexOf("\u001b[?1l\u001b>", StringComparison.Ordinal);
-            keypadOff.Should().BeGreaterThan(keypadOn, "arrow keys typed into the shell afterwards must send their normal codes");
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        process.ExitCode.Should().Be(0, seen.ToString());
+        ShouldEndInNormalKeypadMode(seen.ToString());
     }
 
     [SkippableFact]
     public async Task Any_verb_on_a_terminal_leaves_it_in_normal_keypad_mode()
     {
         Skip.IfNot(File.Exists("/usr/bin/script"), "needs util-linux's script for a pseudo-terminal");
-        using var process = StartOnTerminal("--version");
+        var process = StartOnTerminal("--version");
         var shown = await process.StandardOutput.ReadToEndAsync();
         using var waitForExit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(waitForExit.Token);
 
         process.ExitCode.Should().Be(0, shown);
+        ShouldEndInNormalKeypadMode(shown);
+    }
+
+    /// <summary>What the terminal showed ends with the keypad and cursor keys back in normal mode, if they were ever switched.</summary>
+    private static void ShouldEndInNormalKeypadMode(string shown)
+    {
         var keypadOn = Math.Max(shown.LastIndexOf("\u001b[?1h", StringComparison.Ordinal), shown.LastIndexOf("\u001b=", StringComparison.Ordinal));
-        shown.LastIndexOf("\u001b[?1l\u001b>", StringComparison.Ordinal).Should().BeGreaterThan(keypadOn);
+        shown.LastIndexOf("\u001b[?1l\u001b>", StringComparison.Ordinal).Should().BeGreaterThan(keypadOn, "arrow keys typed into the shell afterwards must send their normal codes");
     }
 
     /// <summary>
     /// Starts the tool with <paramref name="verb"/> on a pseudo-terminal, with no password in its environment; exec
-    /// makes it the terminal's only process, so its own exit code is what script reports.
+    /// makes it the terminal's only process, so its own exit code is what script reports. Killed, if still running,
+    /// when the test ends.
     /// </summary>
     private Process StartOnTerminal(string verb)
     {
@@ -104,7 +102,9 @@ public sealed class PasswordPromptTests : IDisposable
         start.Environment["BACKUP_REPOSITORY"] = _cli.Repository;
         start.Environment["TERM"] = "xterm";
         start.Environment["SHELL"] = "/bin/sh";
-        return Process.Start(start)!;
+        var process = Process.Start(start)!;
+        _started.Add(process);
+        return process;
     }
 
     /// <summary>What the terminal showed up to and including the password prompt.</summary>

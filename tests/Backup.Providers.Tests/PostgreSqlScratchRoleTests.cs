@@ -65,6 +65,23 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
         return (repo, (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database, method, format)))).Snapshot);
     }
 
+    /// <summary>What the snapshot's SQL runs as its scratch role to sign in as that role from elsewhere.</summary>
+    private const string SetsItsPassword = "EXECUTE format('ALTER ROLE %I PASSWORD %L', current_user, 'known-to-the-attacker')";
+
+    /// <summary>
+    /// A check function <paramref name="name"/>(int) that runs <paramref name="statement"/> only as a scratch role (whose
+    /// name is its database's), so the source's own inserts pass and the snapshot attacks only whoever restores it.
+    /// </summary>
+    private static string AsTheScratchRole(string name, string statement) => $$"""
+        CREATE FUNCTION {{name}}(v int) RETURNS boolean LANGUAGE plpgsql AS $$
+        BEGIN
+            IF current_user::text = current_database()::text THEN
+                {{statement}};
+            END IF;
+            RETURN true;
+        END $$;
+        """;
+
     /// <summary>Asserts that no scratch database or role named with <paramref name="prefix"/> is left on the server.</summary>
     private static async Task NothingLeftAsync(PostgresServer server, string prefix)
     {
@@ -157,14 +174,8 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
         var server = fixture.Require();
         var database = fixture.NewDatabaseName("scratch_pw");
         await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, AsTheScratchRole("take", SetsItsPassword));
         await server.ExecuteAsync(database, """
-            CREATE FUNCTION take(v int) RETURNS boolean LANGUAGE plpgsql AS $$
-            BEGIN
-                IF current_user::text = current_database()::text THEN
-                    EXECUTE format('ALTER ROLE %I PASSWORD %L', current_user, 'known-to-the-attacker');
-                END IF;
-                RETURN true;
-            END $$;
             CREATE TABLE taken (id int PRIMARY KEY CHECK (take(id)));
             INSERT INTO taken VALUES (1);
             """);
@@ -186,21 +197,9 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
         var server = fixture.Require();
         var database = fixture.NewDatabaseName("scratch_pwfail");
         await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, AsTheScratchRole("take", SetsItsPassword));
+        await server.ExecuteAsync(database, AsTheScratchRole("fail", "RAISE EXCEPTION 'could not extend file: No space left on device'"));
         await server.ExecuteAsync(database, """
-            CREATE FUNCTION take(v int) RETURNS boolean LANGUAGE plpgsql AS $$
-            BEGIN
-                IF current_user::text = current_database()::text THEN
-                    EXECUTE format('ALTER ROLE %I PASSWORD %L', current_user, 'known-to-the-attacker');
-                END IF;
-                RETURN true;
-            END $$;
-            CREATE FUNCTION fail(v int) RETURNS boolean LANGUAGE plpgsql AS $$
-            BEGIN
-                IF current_user::text = current_database()::text THEN
-                    RAISE EXCEPTION 'could not extend file: No space left on device';
-                END IF;
-                RETURN true;
-            END $$;
             CREATE TABLE a_taken (id int PRIMARY KEY CHECK (take(id)));
             CREATE TABLE b_failed (id int PRIMARY KEY CHECK (fail(id)));
             INSERT INTO a_taken VALUES (1);
@@ -222,14 +221,8 @@ public sealed class PostgreSqlScratchRoleTests(PostgresFixture fixture, ITestOut
         var server = fixture.Require();
         var database = fixture.NewDatabaseName("scratch_tpl");
         await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, AsTheScratchRole("keep", "EXECUTE format('ALTER DATABASE %I IS_TEMPLATE true', current_database())"));
         await server.ExecuteAsync(database, """
-            CREATE FUNCTION keep(v int) RETURNS boolean LANGUAGE plpgsql AS $$
-            BEGIN
-                IF current_user::text = current_database()::text THEN
-                    EXECUTE format('ALTER DATABASE %I IS_TEMPLATE true', current_database());
-                END IF;
-                RETURN true;
-            END $$;
             CREATE TABLE kept (id int PRIMARY KEY CHECK (keep(id)));
             INSERT INTO kept VALUES (1);
             """);

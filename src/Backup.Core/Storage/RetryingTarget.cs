@@ -59,16 +59,16 @@ public sealed class RetryingTarget : DelegatingTarget
             {
                 hasFirst = await enumerator.MoveNextAsync().ConfigureAwait(false);
             }
-            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && attempt >= _options.MaxAttempts)
-            {
-                await enumerator.DisposeAsync().ConfigureAwait(false);
-                throw TimedOut(ex);
-            }
             catch (Exception ex) when (attempt < _options.MaxAttempts && (IsTransient(ex) || IsClientTimeout(ex, cancellationToken)))
             {
                 await enumerator.DisposeAsync().ConfigureAwait(false);
                 await Task.Delay(DelayFor(attempt), _time, cancellationToken).ConfigureAwait(false);
                 continue;
+            }
+            catch (OperationCanceledException ex) when (IsClientTimeout(ex, cancellationToken))
+            {
+                await enumerator.DisposeAsync().ConfigureAwait(false);
+                throw TimedOut(ex);
             }
 
             await using (enumerator.ConfigureAwait(false))

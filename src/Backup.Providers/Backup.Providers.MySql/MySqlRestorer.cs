@@ -303,6 +303,9 @@ public sealed class MySqlVerifier
     /// <summary>MariaDB/MySQL's part of a test restore: the client into the scratch database, the snapshot's kind of checksums, CHECK TABLE, DROP DATABASE.</summary>
     private sealed class Scratch(MyServer server, MySqlRestorer? restorer, MySqlVerifyOptions options, string? checksumKind) : ScratchVerifier<MySqlConnection>
     {
+        /// <summary>The scratch users entered for the comparison and the hook, by database, with the password they were given.</summary>
+        private readonly Dictionary<string, MyScratchUser> _entered = new(StringComparer.Ordinal);
+
         protected override string Kind => MySqlSource.KindName;
 
         // CHECK TABLE runs on every restored table, so they are listed whether or not checksums were recorded.
@@ -349,9 +352,6 @@ public sealed class MySqlVerifier
                 throw new InvalidOperationException(MyScratchUser.PasswordChanged(scratch));
             }
         }
-
-        /// <summary>The scratch users entered for the comparison and the hook, by database, with the password they were given.</summary>
-        private readonly Dictionary<string, MyScratchUser> _entered = new(StringComparer.Ordinal);
 
         /// <summary>Whether the scratch user of <paramref name="scratch"/>, if it was entered, still has the password it was given then (and forgets it).</summary>
         private async Task<bool> PasswordUnchangedAsync(MySqlConnection admin, string scratch, CancellationToken cancellationToken) =>
