@@ -21,7 +21,7 @@
 # the corpus's bytes changed (the same bytes for every tool), restore of that snapshot into BENCH_DIR (disk) and
 # into BENCH_RAM_DIR (RAM), each checked against the corpus with diff -r; repository size after the first backup
 # and its growth from the 1% change. Wall time and peak RSS come from /usr/bin/time. The corpus is read once
-# before the first round so every tool starts from the page cache; disk restores include whatever writeback the
+# before the first round, and each repository before each restore, so every tool starts from the page cache; disk restores include whatever writeback the
 # kernel does while they run (nothing is synced), which is why the RAM restore is measured too. The disk restores
 # stay in BENCH_DIR until the run ends (one per tool and round: give it that much room), so that no restore pays
 # for deleting the one before it.
@@ -242,6 +242,9 @@ trap '[[ -f $bench/saved/manifest ]] && unchange; rm -rf "$bench/set-aside"' EXI
 restore_into() {
   local tool=$1 repo=$2 out=$3 r
   rm -rf "$out"; mkdir -p "$out"
+  # Every repository read once first, so each restore starts from the page cache: ours writes its packs past the
+  # cache (direct I/O), restic and borg through it, and a restore must not be measured on that difference.
+  find "$repo" -type f -print0 | xargs -0 cat >/dev/null
   case $tool in
     restic) r=$(timed restic -q -r "$repo" --cache-dir "$bench/restic-cache" restore latest --target "$out") ;;
     borg) r=$(cd "$out" && timed borg extract "$repo::a3") ;;

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs the database servers and client tools the provider tests need, the SMTP server the email alert tests
 # need (python3-aiosmtpd), setfacl (acl) for the POSIX ACL round trip of the file tests, btrfs-progs for their
-# real disk quota (a btrfs quota group on a loop device), and headless Chromium (chromium) that renders the
+# real disk quota (a btrfs quota group on a loop device), e2fsprogs for a small ext4 written with direct I/O, and headless Chromium (chromium) that renders the
 # disaster-recovery HTML report in its test, and strace (a failed fsync caused for real in the CLI tests), on Debian/Ubuntu,
 # without starting them:
 # the tests start their own throwaway servers on free ports in temporary directories.
 # Idempotent: re-running it on a machine that has everything installs nothing.
 set -euo pipefail
 
-packages=(postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client python3-aiosmtpd acl btrfs-progs chromium strace)
+packages=(postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client python3-aiosmtpd acl btrfs-progs e2fsprogs chromium strace)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -77,6 +77,37 @@ public class FullDiskTests
     }
 
     [SkippableFact]
+    public async Task A_backup_into_a_full_ext4_disk_written_directly_fails_naming_it_and_what_it_stored_reads_back()
+    {
+        // ext4, unlike tmpfs, takes the local repository's direct writes: the disk fills during one of them.
+        using var disk = SmallFileSystem.TryMountExt4("24M", out var whyNot);
+        Skip.If(disk is null, whyNot);
+        using var source = new TempDirectory();
+        WriteRandomFiles(source.Path, count: 12); // 36 MiB that does not compress: past the disk
+        var repositoryPath = Path.Combine(disk.Path, "repo");
+        var key = RepositoryCredentials.GenerateKeyFile();
+        await (await BackupRepository.InitAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key), new RepositoryInitOptions { PackSize = PackSize })).DisposeAsync();
+
+        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key)))
+        {
+            var failed = async () => await new BackupService(repository).BackupAsync(new FileSystemSource([source.Path]), Options);
+
+            var error = (await failed.Should().ThrowAsync<StorageFullException>()).Which;
+            error.Message.Should().Contain(repositoryPath).And.Contain("no space is left on the device");
+        }
+
+        FilesUnder(Path.Combine(repositoryPath, "snapshots")).Should().BeEmpty();
+        FilesUnder(Path.Combine(repositoryPath, ".tmp")).Should().BeEmpty("partly written objects are removed");
+        FilesUnder(Path.Combine(repositoryPath, "data")).Should().NotBeEmpty("packs completed before the disk filled stay");
+        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key)))
+        {
+            var check = await new VerificationService(repository).CheckAsync(new CheckOptions { ReadData = true });
+            check.IsSuccess.Should().BeTrue(string.Join("; ", check.Problems));
+            check.Problems.Should().OnlyContain(p => p.Kind == CheckProblemKind.UnindexedPack && p.Severity != ProblemSeverity.Error, "the stored packs read back whole, only not indexed yet");
+        }
+    }
+
+    [SkippableFact]
     public async Task A_backup_over_a_real_disk_quota_fails_naming_the_quota_and_the_next_run_after_raising_it_reuses_what_was_stored()
     {
         using var quota = QuotaFileSystem.TryCreate("20M", out var whyNot); // room for a pack or two to complete before the quota (btrfs reserves ahead of writes)

@@ -235,6 +235,40 @@ public sealed class MySqlParallelTests(MariaDbFixture fixture, ITestOutputHelper
     }
 
     [SkippableFact]
+    public async Task Cancelling_a_parallel_backup_ends_it_as_cancelled_and_stops_the_servers_read()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("par_cancel");
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database}");
+        await server.ExecuteAsync(database, """
+            CREATE TABLE big (id INT PRIMARY KEY, pad VARCHAR(200) NOT NULL) ENGINE = InnoDB;
+            INSERT INTO big SELECT seq, REPEAT(CHAR(97 + seq % 26), 200) FROM seq_1_to_1500000;
+            """);
+        await using var repo = await TestRepository.CreateAsync();
+        using var cancel = new CancellationTokenSource();
+        var backup = repo.Service.BackupAsync(new MySqlSource(ParallelOptions(server, database, jobs: 2)), cancellationToken: cancel.Token);
+
+        // Cancelled while the server sends the table's rows, which takes seconds: the read must end then, not after them.
+        var reads = $"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%FROM `{database}`.`big`%' AND ID <> CONNECTION_ID()";
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (Convert.ToInt64(await server.ScalarAsync(null, reads)) == 0)
+        {
+            backup.IsCompleted.Should().BeFalse("the backup must still be reading the table when it is cancelled");
+            waited.Elapsed.Should().BeLessThan(TimeSpan.FromMinutes(1));
+            await Task.Delay(10);
+        }
+
+        await cancel.CancelAsync();
+        await FluentActions.Awaiting(() => backup).Should().ThrowAsync<OperationCanceledException>();
+        waited.Restart();
+        while (Convert.ToInt64(await server.ScalarAsync(null, reads)) != 0)
+        {
+            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "a cancelled backup must not leave its read running on the server");
+            await Task.Delay(50);
+        }
+    }
+
+    [SkippableFact]
     public async Task Tables_read_on_several_connections_come_from_one_instant_while_another_connection_writes()
     {
         var server = fixture.Require();

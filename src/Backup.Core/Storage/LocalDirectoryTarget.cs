@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Backup.Core.Native;
@@ -24,7 +25,10 @@ public sealed class LocalDirectoryTarget : IStagingTarget
     /// <summary>How long a temporary file must have gone unwritten before it may be taken for an abandoned one.</summary>
     internal static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
 
+    private const int MaxKeptWriteBuffers = 8;
+
     private readonly string _root;
+    private readonly ConcurrentBag<byte[]> _writeBuffers = [];
     private readonly UnixFileMode _objectPermissions;
     private readonly UnixFileMode _directoryPermissions;
     private int _swept;
@@ -107,7 +111,7 @@ public sealed class LocalDirectoryTarget : IStagingTarget
             throw WriteFailed(ex, "a new object");
         }
 
-        return Task.FromResult<IStagedObject>(new StagedFile(this, temp, stream));
+        return Task.FromResult<IStagedObject>(new StagedFile(this, temp, stream, RentWriteBuffer()));
     }
 
     /// <summary>
@@ -391,26 +395,37 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         }
     }
 
-    /// <summary>A temporary file in the target's reserved folder, renamed into place on commit.</summary>
-    private sealed class StagedFile(LocalDirectoryTarget target, string temp, FileStream stream) : IStagedObject
-    {
-        private bool _committed;
+    // Buffers of objects being written, kept for the next ones: a writer holds one while its object is open (a few at a time).
+    private byte[] RentWriteBuffer() => _writeBuffers.TryTake(out var buffer) ? buffer : BlockFileWriter.NewBuffer();
 
-        public long Length { get; private set; }
+    private void ReturnWriteBuffer(byte[] buffer)
+    {
+        if (_writeBuffers.Count < MaxKeptWriteBuffers)
+        {
+            _writeBuffers.Add(buffer);
+        }
+    }
+
+    /// <summary>A temporary file in the target's reserved folder, renamed into place on commit.</summary>
+    private sealed class StagedFile(LocalDirectoryTarget target, string temp, FileStream stream, byte[] buffer) : IStagedObject
+    {
+        private readonly BlockFileWriter _writer = new(stream.SafeFileHandle, buffer);
+        private bool _committed;
+        private bool _disposed;
+
+        public long Length => _writer.Length;
 
         public async ValueTask AppendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
         {
             ThrowIfCommitted();
             try
             {
-                await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                await _writer.AppendAsync(data, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not BackupTargetException)
             {
                 throw target.WriteFailed(ex, "a new object");
             }
-
-            Length += data.Length;
         }
 
         public async Task CommitAsync(string key, CancellationToken cancellationToken = default)
@@ -420,6 +435,7 @@ public sealed class LocalDirectoryTarget : IStagingTarget
             var directory = Path.GetDirectoryName(path)!;
             try
             {
+                await _writer.FinishAsync(cancellationToken).ConfigureAwait(false);
                 SyncToDisk(stream);
                 await stream.DisposeAsync().ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
@@ -448,7 +464,15 @@ public sealed class LocalDirectoryTarget : IStagingTarget
 
         public async ValueTask DisposeAsync()
         {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            await _writer.StopAsync().ConfigureAwait(false);
             await stream.DisposeAsync().ConfigureAwait(false);
+            target.ReturnWriteBuffer(buffer);
             if (!_committed)
             {
                 TryDelete(temp);

@@ -39,9 +39,10 @@ internal static class MyDriverData
         var format = MyRowFormat.For(database, table, columns);
         await using var command = new MySqlCommand(format.Select, connection) { CommandTimeout = 0 };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var cancel = CancelOnce(command, cancellationToken);
         var output = new BatchedPipeWriter(writer);
         var statement = 0L;
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await ReadAsync(reader, cancellationToken).ConfigureAwait(false))
         {
             format.Format(reader);
             var row = format.Row;
@@ -85,6 +86,28 @@ internal static class MyDriverData
         return checksum;
     }
 
+    /// <summary>
+    /// Cancels <paramref name="command"/> (KILL QUERY, as MySqlConnector does for a token) when
+    /// <paramref name="cancellationToken"/> is: registered once for all the rows read by <see cref="ReadAsync"/>, where
+    /// passing the token to every <see cref="MySqlDataReader.ReadAsync(CancellationToken)"/> registers it once per row
+    /// (a lock each time, 2% of a backup's CPU).
+    /// </summary>
+    private static CancellationTokenRegistration CancelOnce(MySqlCommand command, CancellationToken cancellationToken) =>
+        cancellationToken.UnsafeRegister(static state => ((MySqlCommand)state!).Cancel(), command);
+
+    /// <summary>The next row, under the registration of <see cref="CancelOnce"/>: a read the cancellation interrupted ends as cancelled.</summary>
+    private static async ValueTask<bool> ReadAsync(MySqlDataReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MySqlException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The read was cancelled.", ex, cancellationToken);
+        }
+    }
+
     /// <summary>How every INSERT of a table's rows starts: <c>INSERT INTO `t` (`c`, …) VALUES </c> (the restore requires exactly this).</summary>
     public static string InsertPrefix(string table, IEnumerable<string> columns) =>
         $"INSERT INTO {MyServer.QuoteIdentifier(table)} ({string.Join(", ", columns.Select(MyServer.QuoteIdentifier))}) VALUES ";
@@ -103,7 +126,8 @@ internal static class MyDriverData
                 var format = MyRowFormat.For(database, table, columns);
                 await using var command = new MySqlCommand(format.Select, connection) { CommandTimeout = 0 };
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                await using var cancel = CancelOnce(command, cancellationToken);
+                while (await ReadAsync(reader, cancellationToken).ConfigureAwait(false))
                 {
                     format.Format(reader);
                     checksum.Add(format.Row);
