@@ -164,6 +164,7 @@ for round in $(seq 1 "$ROUNDS"); do
     log "round $round: mariadb-dump > /dev/null (the dump's own cost, without the file)"
     t=$(now); mariadb-dump --defaults-extra-file="$WORK/my.cnf" "${DUMP_ARGS[@]}" bench > /dev/null; DN+=("$(elapsed "$t")")
     settle
+    cached "$repo"
     log "round $round: ours restore (--jobs $JOBS)"
     t=$(now); "$BACKUP_CLI" restore latest --repo "$repo" --to-mysql "$CONN;Database=mysql" --database r_ours --jobs "$JOBS" -q; ORS+=("$(elapsed "$t")")
     [[ $(fingerprint r_ours) == "$EXPECTED" ]] || { echo "ours: the restored data differs" >&2; exit 1; }
@@ -171,6 +172,7 @@ for round in $(seq 1 "$ROUNDS"); do
     settle
     log "round $round: mariadb < file"
     "${SQL[@]}" -e "CREATE DATABASE r_dump CHARACTER SET utf8mb4"
+    cached "$WORK/bench.sql"
     t=$(now); mariadb --defaults-extra-file="$WORK/my.cnf" --default-character-set=utf8mb4 --binary-mode r_dump < "$WORK/bench.sql"; DR+=("$(elapsed "$t")")
     [[ $(fingerprint r_dump) == "$EXPECTED" ]] || { echo "mariadb: the restored data differs" >&2; exit 1; }
     drop r_dump

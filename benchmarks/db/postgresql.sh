@@ -168,12 +168,14 @@ for round in $(seq 1 "$ROUNDS"); do
     t=$(now); "$PGBIN/pg_dump" -Fc -f "$WORK/bench.dump" bench; PB+=("$(elapsed "$t")")
     for jobs in $(printf '%s\n' 1 "$JOBS" | sort -un); do
         settle
+        cached "$OURS"
         log "round $round: ours restore --jobs $jobs"
         t=$(now); "$BACKUP_CLI" restore latest --repo "$OURS" --to-postgres "$CONN;Database=postgres" --database r_ours --jobs "$jobs" -q; o=$(elapsed "$t")
         checked r_ours ours
         log "round $round: pg_restore -j $jobs"
         "$PGBIN/createdb" -T template0 r_pgdump
         settle
+        cached "$WORK/bench.dump"
         t=$(now); "$PGBIN/pg_restore" --no-owner --exit-on-error -j "$jobs" -d r_pgdump "$WORK/bench.dump"; p=$(elapsed "$t")
         checked r_pgdump pg_restore
         if [[ $jobs == 1 ]]; then OR1+=("$o") PR1+=("$p"); fi

@@ -50,7 +50,7 @@ public sealed class BlockFileWriterTests : IDisposable
             }
 
             var stored = await File.ReadAllBytesAsync(Path.Combine(directory, "data", $"{size:x8}"));
-            stored.Length.Should().Be(size, "the last block's padding must be cut off");
+            stored.Length.Should().Be(size, "nothing may follow the object's last byte");
             stored.AsSpan().SequenceEqual(content).Should().BeTrue($"the object of {size} bytes must read back as written");
         }
     }

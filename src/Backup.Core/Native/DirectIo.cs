@@ -35,15 +35,23 @@ internal static partial class DirectIo
             return false;
         }
 
-        // struct statfs starts with f_type (a long) on both architectures; the rest is not read.
-        var buffer = stackalloc long[32];
-        if (fstatfs(handle, buffer) != 0 || buffer[0] is not (Ext4Magic or XfsMagic or BtrfsMagic))
+        try
         {
+            // struct statfs starts with f_type (a long) on both architectures; the rest is not read.
+            var buffer = stackalloc long[32];
+            if (fstatfs(handle, buffer) != 0 || buffer[0] is not (Ext4Magic or XfsMagic or BtrfsMagic))
+            {
+                return false;
+            }
+
+            var flags = fcntl(handle, GetFlags, 0);
+            return flags >= 0 && fcntl(handle, SetFlags, flags | Flag) == 0;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A libc without these (not glibc or musl): the page cache, as everywhere else.
             return false;
         }
-
-        var flags = fcntl(handle, GetFlags, 0);
-        return flags >= 0 && fcntl(handle, SetFlags, flags | Flag) == 0;
     }
 
     /// <summary>Whether <paramref name="errno"/> (an <see cref="IOException"/>'s HResult on Linux) is a refusal of direct I/O itself: EINVAL or EOPNOTSUPP.</summary>

@@ -10,7 +10,8 @@ namespace Backup.Core.Storage;
 /// cache buys nothing, and on a virtual machine that hands free memory back to its host (virtio-balloon free page
 /// reporting) that copy was a ninth of a database backup's CPU: the kernel's large page-cache folios come from memory
 /// the host must supply again, 3-8 s of system time per GiB written, where direct writes took 0.05 s
-/// (docs/databases.md). Should the file system refuse a direct write, the writer goes on through the page cache.
+/// (docs/databases.md). Should the file system refuse a direct write, the writer goes on through the page cache; the
+/// last bytes that do not fill an aligned block go through it too.
 /// </summary>
 internal sealed class BlockFileWriter
 {
@@ -59,7 +60,8 @@ internal sealed class BlockFileWriter
             {
                 // The other block is filled next: its write must be over.
                 await _pending.ConfigureAwait(false);
-                _pending = WriteAsync(Block, _written, cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
+                _pending = WriteAsync(Block, _written);
                 _written += BlockBytes;
                 _used = 0;
                 _current ^= 1;
@@ -67,36 +69,52 @@ internal sealed class BlockFileWriter
         }
     }
 
-    /// <summary>Writes what is left and waits for every write. A direct write of the last block is padded to the alignment and the file cut back to <see cref="Length"/>.</summary>
+    /// <summary>Writes what is left and waits for every write.</summary>
     public async ValueTask FinishAsync(CancellationToken cancellationToken)
     {
         await _pending.ConfigureAwait(false);
-        if (_used == 0)
-        {
-            return;
-        }
-
-        var length = Length;
-        var padded = _direct ? (_used + DirectIo.Alignment - 1) / DirectIo.Alignment * DirectIo.Alignment : _used;
-        Block.Span[_used..padded].Clear();
-        await WriteAsync(Block[..padded], _written, cancellationToken).ConfigureAwait(false);
-        if (padded != _used)
-        {
-            RandomAccess.SetLength(_handle, length);
-        }
-
-        _written = length;
-        _used = 0;
+        cancellationToken.ThrowIfCancellationRequested();
+        _pending = WriteTailAsync();
+        await _pending.ConfigureAwait(false);
     }
 
     /// <summary>Waits for a write still under way, whatever its outcome (before the buffer is used again).</summary>
     public Task StopAsync() => _pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-    private async Task WriteAsync(ReadOnlyMemory<byte> block, long offset, CancellationToken cancellationToken)
+    /// <summary>
+    /// The last, partly filled block: its whole aligned blocks directly, the rest through the page cache (a direct write
+    /// must be whole blocks, and padding one and cutting the file back would make the file system rewrite that block).
+    /// </summary>
+    private async Task WriteTailAsync()
+    {
+        var aligned = _direct ? _used / DirectIo.Alignment * DirectIo.Alignment : _used;
+        if (aligned > 0)
+        {
+            await WriteAsync(Block[..aligned], _written).ConfigureAwait(false);
+        }
+
+        if (aligned < _used)
+        {
+            if (!DirectIo.TryDisable(_handle))
+            {
+                throw new IOException("The last bytes of the new file could not be written: direct I/O could not be switched off for them.");
+            }
+
+            _direct = false;
+            await WriteAsync(Block[aligned.._used], _written + aligned).ConfigureAwait(false);
+        }
+
+        _written += _used;
+        _used = 0;
+    }
+
+    // Without the caller's token: a write already handed over runs to its end (half a megabyte), so a pack being sealed
+    // after another writer's failure cancelled the appends still gets its last blocks. The callers check their token.
+    private async Task WriteAsync(ReadOnlyMemory<byte> block, long offset)
     {
         try
         {
-            await RandomAccess.WriteAsync(_handle, block, offset, cancellationToken).ConfigureAwait(false);
+            await RandomAccess.WriteAsync(_handle, block, offset).ConfigureAwait(false);
         }
         catch (IOException ex) when (_direct && DirectIo.IsRefusal(ex.HResult) && DirectIo.TryDisable(_handle))
         {
@@ -104,7 +122,7 @@ internal sealed class BlockFileWriter
             // the same bytes again through the page cache, and so for the rest of the file. Other errors (a full
             // disk, a failing one) are the write's own.
             _direct = false;
-            await RandomAccess.WriteAsync(_handle, block, offset, cancellationToken).ConfigureAwait(false);
+            await RandomAccess.WriteAsync(_handle, block, offset).ConfigureAwait(false);
         }
     }
 
