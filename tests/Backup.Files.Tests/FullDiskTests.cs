@@ -32,20 +32,9 @@ public class FullDiskTests
         using var source = new TempDirectory();
         var sourceBytes = WriteRandomFiles(source.Path, count: 8); // 24 MiB that does not compress: twice the disk
         var repositoryPath = Path.Combine(disk.Path, "repo");
-        var key = RepositoryCredentials.GenerateKeyFile();
-        await (await BackupRepository.InitAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key), new RepositoryInitOptions { PackSize = PackSize })).DisposeAsync();
-
-        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key)))
-        {
-            var failed = async () => await new BackupService(repository).BackupAsync(new FileSystemSource([source.Path]), Options);
-
-            var error = (await failed.Should().ThrowAsync<StorageFullException>()).Which;
-            error.OverQuota.Should().BeFalse();
-            error.Message.Should().Contain(repositoryPath).And.Contain("full").And.Contain("no space is left on the device");
-        }
-
-        FilesUnder(Path.Combine(repositoryPath, "snapshots")).Should().BeEmpty("no snapshot is written unless its data and index are stored");
-        FilesUnder(Path.Combine(repositoryPath, ".tmp")).Should().BeEmpty("partly written objects are removed");
+        var (key, error) = await FillAsync(repositoryPath, source.Path);
+        error.OverQuota.Should().BeFalse();
+        error.Message.Should().Contain(repositoryPath).And.Contain("full").And.Contain("no space is left on the device");
         var leftBehind = FilesUnder(Path.Combine(repositoryPath, "data")).Sum(f => new FileInfo(f).Length);
         leftBehind.Should().BeGreaterThanOrEqualTo(PackSize, "packs completed before the disk filled stay, to be reused");
 
@@ -85,19 +74,8 @@ public class FullDiskTests
         using var source = new TempDirectory();
         WriteRandomFiles(source.Path, count: 12); // 36 MiB that does not compress: past the disk
         var repositoryPath = Path.Combine(disk.Path, "repo");
-        var key = RepositoryCredentials.GenerateKeyFile();
-        await (await BackupRepository.InitAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key), new RepositoryInitOptions { PackSize = PackSize })).DisposeAsync();
-
-        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key)))
-        {
-            var failed = async () => await new BackupService(repository).BackupAsync(new FileSystemSource([source.Path]), Options);
-
-            var error = (await failed.Should().ThrowAsync<StorageFullException>()).Which;
-            error.Message.Should().Contain(repositoryPath).And.Contain("no space is left on the device");
-        }
-
-        FilesUnder(Path.Combine(repositoryPath, "snapshots")).Should().BeEmpty();
-        FilesUnder(Path.Combine(repositoryPath, ".tmp")).Should().BeEmpty("partly written objects are removed");
+        var (key, error) = await FillAsync(repositoryPath, source.Path);
+        error.Message.Should().Contain(repositoryPath).And.Contain("no space is left on the device");
         FilesUnder(Path.Combine(repositoryPath, "data")).Should().NotBeEmpty("packs completed before the disk filled stay");
         await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key)))
         {
@@ -115,20 +93,9 @@ public class FullDiskTests
         using var source = new TempDirectory();
         var sourceBytes = WriteRandomFiles(source.Path, count: 12); // 36 MiB that does not compress: well past the quota
         var repositoryPath = Path.Combine(quota.Path, "repo");
-        var key = RepositoryCredentials.GenerateKeyFile();
-        await (await BackupRepository.InitAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key), new RepositoryInitOptions { PackSize = PackSize })).DisposeAsync();
-
-        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key)))
-        {
-            var failed = async () => await new BackupService(repository).BackupAsync(new FileSystemSource([source.Path]), Options);
-
-            var error = (await failed.Should().ThrowAsync<StorageFullException>()).Which;
-            error.OverQuota.Should().BeTrue("btrfs reports EDQUOT past a quota-group limit");
-            error.Message.Should().Contain(repositoryPath).And.Contain("the disk quota is exceeded");
-        }
-
-        FilesUnder(Path.Combine(repositoryPath, "snapshots")).Should().BeEmpty("no snapshot is written unless its data and index are stored");
-        FilesUnder(Path.Combine(repositoryPath, ".tmp")).Should().BeEmpty("partly written objects are removed");
+        var (key, error) = await FillAsync(repositoryPath, source.Path);
+        error.OverQuota.Should().BeTrue("btrfs reports EDQUOT past a quota-group limit");
+        error.Message.Should().Contain(repositoryPath).And.Contain("the disk quota is exceeded");
         var leftBehind = FilesUnder(Path.Combine(repositoryPath, "data")).Sum(f => new FileInfo(f).Length);
         leftBehind.Should().BeGreaterThanOrEqualTo(PackSize, "packs completed before the quota was reached stay, to be reused");
 
@@ -336,6 +303,27 @@ public class FullDiskTests
     }
 
     /// <summary>The files below <paramref name="directory"/>; none when it was never made.</summary>
+    /// <summary>
+    /// Makes a repository at <paramref name="repositoryPath"/> and backs <paramref name="source"/> up into it until its
+    /// storage is full: the backup must fail as <see cref="StorageFullException"/>, leaving no snapshot and no partly
+    /// written object. Returns the repository's key file and the failure.
+    /// </summary>
+    private static async Task<(byte[] Key, StorageFullException Error)> FillAsync(string repositoryPath, string source)
+    {
+        var key = RepositoryCredentials.GenerateKeyFile();
+        await (await BackupRepository.InitAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key), new RepositoryInitOptions { PackSize = PackSize })).DisposeAsync();
+        StorageFullException error;
+        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(repositoryPath), RepositoryCredentials.FromKeyFile(key)))
+        {
+            var failed = async () => await new BackupService(repository).BackupAsync(new FileSystemSource([source]), Options);
+            error = (await failed.Should().ThrowAsync<StorageFullException>()).Which;
+        }
+
+        FilesUnder(Path.Combine(repositoryPath, "snapshots")).Should().BeEmpty("no snapshot is written unless its data and index are stored");
+        FilesUnder(Path.Combine(repositoryPath, ".tmp")).Should().BeEmpty("partly written objects are removed");
+        return (key, error);
+    }
+
     private static IEnumerable<string> FilesUnder(string directory) =>
         Directory.Exists(directory) ? Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories) : [];
 
