@@ -8,8 +8,8 @@ namespace Backup.Core.Storage;
 /// allows it: two aligned blocks, one filled while the other is written, so the disk works while the caller goes on
 /// as it did behind the page cache. The target syncs every new object to the disk anyway, so a copy through the page
 /// cache buys nothing, and on a virtual machine that hands free memory back to its host (virtio-balloon free page
-/// reporting) that copy was a ninth of a database backup's CPU: the kernel's large page-cache folios come from memory
-/// the host must supply again, 3-8 s of system time per GiB written, where direct writes took 0.05 s
+/// reporting) that copy was 11-16% of a database backup's CPU: the kernel's large page-cache folios come from memory
+/// the host must supply again, 3-8 s of system time per GiB written, where direct writes took under 0.2 s
 /// (docs/databases.md). Should the file system refuse a direct write, the writer goes on through the page cache; the
 /// last bytes that do not fill an aligned block go through it too.
 /// </summary>
