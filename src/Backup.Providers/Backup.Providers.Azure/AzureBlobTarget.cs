@@ -302,7 +302,7 @@ public sealed class AzureBlobTarget : IBackupTarget
 
             return new BackupTargetException($"Could not {verb} '{key}' in {Description}: {code} (HTTP {failed.Status})", ex)
             {
-                IsTransient = failed.Status is 0 or 408 or 429 or >= 500,
+                IsTransient = failed.Status is 408 or 429 or >= 500,
             };
         }
 
