@@ -48,35 +48,52 @@ internal sealed class OutputWriter(CliConsole console, bool json, bool quiet)
     public Task ErrorAsync(string message) => console.Error.WriteLineAsync(TerminalText.Escape($"backup: {message}"));
 
     /// <summary>Writes rows as a table with a header, columns padded to their widest cell.</summary>
-    public async Task TableAsync(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    public Task TableAsync(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows) =>
+        TableAsync(headers, rows.Select(row => (IReadOnlyList<IReadOnlyList<string>>)[.. row.Select(cell => (IReadOnlyList<string>)[cell])]));
+
+    /// <summary>
+    /// Writes rows as a table with a header, columns padded to their widest line, where a cell is a list of lines: a
+    /// row takes as many lines as its tallest cell, the others blank below their first (a snapshot's paths one per
+    /// line, where joined by spaces a path with a space in it could not be told from two). Each line is escaped on its
+    /// own, so no line break inside a value can start a line.
+    /// </summary>
+    public async Task TableAsync(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<IReadOnlyList<string>>> rows)
     {
         if (json)
         {
             return;
         }
 
-        var all = new List<IReadOnlyList<string>> { headers };
-        all.AddRange(rows.Select(row => (IReadOnlyList<string>)[.. row.Select(TerminalText.Escape)]));
+        var all = new List<string[][]> { headers.Select(h => new[] { TerminalText.Escape(h) }).ToArray() };
+        all.AddRange(rows.Select(row => row.Select(cell => cell.Select(TerminalText.Escape).ToArray()).ToArray()));
         var widths = new int[headers.Count];
         foreach (var row in all)
         {
-            for (var i = 0; i < widths.Length; i++)
+            for (var i = 0; i < widths.Length && i < row.Length; i++)
             {
-                widths[i] = Math.Max(widths[i], i < row.Count ? row[i].Length : 0);
+                widths[i] = Math.Max(widths[i], row[i].Select(line => line.Length).DefaultIfEmpty(0).Max());
             }
         }
 
         var text = new StringBuilder();
-        foreach (var row in all)
+        for (var r = 0; r < all.Count; r++)
         {
-            for (var i = 0; i < widths.Length; i++)
+            var row = all[r];
+            var height = Math.Max(1, row.Select(cell => cell.Length).DefaultIfEmpty(0).Max());
+            for (var line = 0; line < height; line++)
             {
-                var cell = i < row.Count ? row[i] : string.Empty;
-                text.Append(i == widths.Length - 1 ? cell : cell.PadRight(widths[i] + 2));
+                // A continuation line ends after its last cell, with no padding for the blank ones after it.
+                var end = line == 0 ? widths.Length : Array.FindLastIndex(row, cell => line < cell.Length) + 1;
+                for (var i = 0; i < end; i++)
+                {
+                    var cell = i < row.Length && line < row[i].Length ? row[i][line] : string.Empty;
+                    text.Append(i == end - 1 ? cell : cell.PadRight(widths[i] + 2));
+                }
+
+                text.Append('\n');
             }
 
-            text.Append('\n');
-            if (ReferenceEquals(row, headers))
+            if (r == 0)
             {
                 text.Append(new string('-', widths.Sum() + 2 * (widths.Length - 1))).Append('\n');
             }

@@ -39,9 +39,9 @@ internal static class SnapshotsCommand
             {
                 await context.Output.TableAsync(
                     ["ID", "Time", "Host", "Level", "Tags", "Paths", "Size"],
-                    snapshots.Select(s => (IReadOnlyList<string>)[
-                        s.Id.ToShortString(), Format.Time(s.Time), s.Hostname, s.Level.ToString().ToLowerInvariant() + (s.Partial ? " (partial)" : "") + (s.Pinned ? " (pinned)" : ""),
-                        string.Join(',', s.Tags), string.Join(' ', s.Paths), Format.Bytes(s.Statistics.TotalBytes)])).ConfigureAwait(false);
+                    snapshots.Select(s => (IReadOnlyList<IReadOnlyList<string>>)[
+                        [s.Id.ToShortString()], [Format.Time(s.Time)], [s.Hostname], [s.Level.ToString().ToLowerInvariant() + (s.Partial ? " (partial)" : "") + (s.Pinned ? " (pinned)" : "")],
+                        [string.Join(',', s.Tags)], s.Paths, [Format.Bytes(s.Statistics.TotalBytes)]])).ConfigureAwait(false);
                 await context.Output.InfoAsync($"{snapshots.Count} snapshot(s)").ConfigureAwait(false);
             }
 

@@ -1,0 +1,38 @@
+namespace Backup.Cli.Tests;
+
+/// <summary>The snapshots table as an operator reads it: which paths a snapshot holds, told apart even when they contain spaces.</summary>
+public sealed class SnapshotsTableTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Each_path_of_a_snapshot_is_on_a_line_of_its_own_under_the_paths_column()
+    {
+        await _cli.InitAsync();
+        string[] names = ["My Documents", "photos", "a\nforged"];
+        foreach (var name in names)
+        {
+            Directory.CreateDirectory(_cli.PathOf(name));
+            await File.WriteAllTextAsync(Path.Combine(_cli.PathOf(name), "f"), name);
+        }
+
+        var create = await _cli.RunAsync("create", "My Documents", "photos", "a\nforged", "--tag", "nightly");
+        create.ExitCode.Should().Be(0, create.Stderr);
+
+        var snapshots = await _cli.RunAsync("snapshots");
+
+        snapshots.ExitCode.Should().Be(0, snapshots.Stderr);
+        var lines = snapshots.Stdout.Split('\n');
+        var header = lines[0];
+        var column = header.IndexOf("Paths", StringComparison.Ordinal);
+        var row = Array.FindIndex(lines, line => line.Contains("nightly", StringComparison.Ordinal));
+        row.Should().BePositive(snapshots.Stdout);
+        var indent = new string(' ', column);
+        lines[row][column..].Should().StartWith(_cli.PathOf("My Documents") + "  ", "the first path is on the snapshot's line, in the paths column:\n" + snapshots.Stdout);
+        lines[row + 1].Should().Be(indent + _cli.PathOf(@"a\nforged"), "the next path starts a line of its own under the first, its newline escaped:\n" + snapshots.Stdout);
+        lines[row + 2].Should().Be(indent + _cli.PathOf("photos"), snapshots.Stdout);
+        lines[row + 3].Should().NotStartWith(indent, "three paths, three lines:\n" + snapshots.Stdout);
+    }
+}
