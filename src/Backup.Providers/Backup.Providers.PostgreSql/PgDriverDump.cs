@@ -59,6 +59,12 @@ internal sealed class PgDriverDump
 
         var tableDirectory = await directory.DirectoryAsync(TablesDirectory, cancellationToken).ConfigureAwait(false);
         var selected = tables.Count == 0 ? manifest.Tables : [.. manifest.Tables.Where(t => tables.Contains(t.Name, StringComparer.Ordinal))];
+        var missing = tables.Where(name => !selected.Any(t => t.Name == name)).ToList();
+        if (missing.Count > 0)
+        {
+            throw PgTableSelection.NoSuchTables(missing, manifest.Tables.Select(t => t.Name));
+        }
+
         var files = new Dictionary<string, TreeNode>(StringComparer.Ordinal);
         foreach (var table in selected)
         {

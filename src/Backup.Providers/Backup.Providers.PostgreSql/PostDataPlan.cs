@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Backup.Providers.PostgreSql;
@@ -19,8 +18,6 @@ namespace Backup.Providers.PostgreSql;
 /// </remarks>
 internal sealed class PostDataPlan
 {
-    private const string HeaderPrefix = "-- Name: ";
-
     private PostDataPlan(IReadOnlyDictionary<string, IReadOnlyList<string>> early, string rest)
     {
         Early = early;
@@ -50,53 +47,30 @@ internal sealed class PostDataPlan
         var duplicates = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < lines.Length; i++)
         {
-            var identity = Identity(lines[i]);
+            var identity = PgArchiveToc.Identity(lines[i]);
             if (identity is not null && !byIdentity.TryAdd(identity, i))
             {
                 duplicates.Add(identity);
             }
         }
 
-        // The forms pg_dump may have written each table's qualified name in: a bare name when it needs no quotes,
-        // always the quoted one (a keyword is quoted even when it looks bare; trying both is still unambiguous).
-        var forms = new List<(string Form, string Table)>();
-        foreach (var table in tables)
+        var forms = tables.SelectMany(t => PgArchiveToc.QualifiedForms(t.Schema, t.Name).Select(form => (Form: form, Table: PgTableKey.Table(t.Schema, t.Name)))).ToList();
+        var entries = PgArchiveToc.Entries(postDataScript);
+        if (entries is null)
         {
-            foreach (var schema in NameForms(table.Schema))
-            {
-                foreach (var name in NameForms(table.Name))
-                {
-                    forms.Add(($"{schema}.{name}", PgTableKey.Table(table.Schema, table.Name)));
-                }
-            }
+            return None;
         }
 
         var early = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var taken = new HashSet<int>();
-        foreach (var (header, statement) in Entries(postDataScript))
+        foreach (var entry in entries.Where(e => e.Type is "INDEX" or "CONSTRAINT"))
         {
-            // "-- Name: NAME; Type: TYPE; Schema: SCHEMA; Owner: OWNER"
-            var type = Field(header, "; Type: ", "; Schema: ");
-            if (type is not ("INDEX" or "CONSTRAINT"))
-            {
-                continue;
-            }
-
-            var name = header[HeaderPrefix.Length..header.IndexOf("; Type: ", StringComparison.Ordinal)];
-            var schema = Field(header, "; Schema: ", "; Owner: ");
-            var ownerAt = header.LastIndexOf("; Owner: ", StringComparison.Ordinal);
-            if (schema is null || ownerAt < 0)
+            if (!byIdentity.TryGetValue(entry.Identity, out var line) || duplicates.Contains(entry.Identity))
             {
                 return None;
             }
 
-            var identity = $"{type} {schema} {name} {header[(ownerAt + "; Owner: ".Length)..]}";
-            if (!byIdentity.TryGetValue(identity, out var line) || duplicates.Contains(identity))
-            {
-                return None;
-            }
-
-            var owners = forms.Where(f => Names(type, statement, f.Form)).Select(f => f.Table).Distinct(StringComparer.Ordinal).ToList();
+            var owners = forms.Where(f => Names(entry.Type, entry.Statement, f.Form)).Select(f => f.Table).Distinct(StringComparer.Ordinal).ToList();
             if (owners.Count == 1)
             {
                 if (!early.TryGetValue(owners[0], out var list))
@@ -126,93 +100,9 @@ internal sealed class PostDataPlan
         return new PostDataPlan(early.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.Ordinal), rest.ToString());
     }
 
-    /// <summary>"TYPE SCHEMA NAME OWNER" of a listing line, or null for comments and blank lines.</summary>
-    private static string? Identity(string line)
-    {
-        line = line.TrimEnd('\r');
-        if (line.Length == 0 || line[0] == ';')
-        {
-            return null;
-        }
-
-        var semicolon = line.IndexOf("; ", StringComparison.Ordinal);
-        if (semicolon <= 0 || !int.TryParse(line.AsSpan(0, semicolon), NumberStyles.None, CultureInfo.InvariantCulture, out _))
-        {
-            return null;
-        }
-
-        // Skip the two oids.
-        var rest = line[(semicolon + 2)..];
-        for (var skip = 0; skip < 2; skip++)
-        {
-            var space = rest.IndexOf(' ', StringComparison.Ordinal);
-            if (space < 0)
-            {
-                return null;
-            }
-
-            rest = rest[(space + 1)..];
-        }
-
-        return rest;
-    }
-
-    /// <summary>The script's entries: each header line and the text up to the next header.</summary>
-    private static IEnumerable<(string Header, string Statement)> Entries(string script)
-    {
-        string? header = null;
-        var statement = new StringBuilder();
-        foreach (var raw in script.Split('\n'))
-        {
-            var line = raw.TrimEnd('\r');
-            if (line.StartsWith(HeaderPrefix, StringComparison.Ordinal))
-            {
-                if (header is not null)
-                {
-                    yield return (header, statement.ToString());
-                }
-
-                header = line;
-                statement.Clear();
-            }
-            else if (header is not null)
-            {
-                statement.Append(line).Append('\n');
-            }
-        }
-
-        if (header is not null)
-        {
-            yield return (header, statement.ToString());
-        }
-    }
-
-    private static string? Field(string header, string start, string end)
-    {
-        var from = header.IndexOf(start, StringComparison.Ordinal);
-        if (from < 0)
-        {
-            return null;
-        }
-
-        from += start.Length;
-        var to = header.IndexOf(end, from, StringComparison.Ordinal);
-        return to < 0 ? null : header[from..to];
-    }
-
     /// <summary>Whether the statement of an INDEX or CONSTRAINT entry is on the table written as <paramref name="form"/>.</summary>
     private static bool Names(string type, string statement, string form) => type == "INDEX"
         ? statement.Split('\n').Any(l => l.StartsWith("CREATE ", StringComparison.Ordinal)
             && (l.Contains($" ON {form} USING ", StringComparison.Ordinal) || l.Contains($" ON ONLY {form} USING ", StringComparison.Ordinal)))
         : statement.Split('\n').Any(l => l == $"ALTER TABLE ONLY {form}");
-
-    private static IEnumerable<string> NameForms(string identifier)
-    {
-        if (identifier.Length > 0 && (char.IsAsciiLetterLower(identifier[0]) || identifier[0] == '_') && identifier.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
-        {
-            yield return identifier;
-        }
-
-        yield return PgServer.QuoteIdentifier(identifier);
-    }
 }

@@ -69,6 +69,11 @@ public sealed partial class PostgreSqlRestorer
             throw new ArgumentException($"Selective restores need a custom-format or parallel snapshot; this one is '{format}'.", nameof(options));
         }
 
+        if (options.Tables.Count > 0 && options.UseScratchRole)
+        {
+            throw new ArgumentException("A test restore as a scratch role restores whole databases; leave Tables empty.", nameof(options));
+        }
+
         if (format is not ("custom" or "plain" or "copy-binary" or PostgreSqlSource.ParallelFormat))
         {
             throw new DatabaseRestoreException($"Unknown dump format '{format}'; a newer version of this library may have written the snapshot.");
@@ -226,23 +231,24 @@ public sealed partial class PostgreSqlRestorer
             arguments.AddRange(["--clean", "--if-exists"]);
         }
 
-        foreach (var table in options.Tables)
-        {
-            arguments.Add($"--table={table}");
-        }
-
         using var environment = await server.CreateToolEnvironmentAsync(target, pgOptions, cancellationToken).ConfigureAwait(false);
         ToolOutcome outcome;
-        if (options.Jobs > 1 || scratch is not null)
+        PgTableRestore? tables = null;
+        if (options.Jobs > 1 || scratch is not null || options.Tables.Count > 0)
         {
             // pg_restore -j needs to seek in the archive, so it cannot read standard input; nor can a scratch restore
-            // read it more than once (its listing first).
+            // or a selective one read it more than once (its listing first).
             using var dump = new TempFile(Path.Combine(options.TempDirectory ?? Path.GetTempPath(), $"backup-restore-{Guid.NewGuid():N}.dump"));
             await SnapshotFiles.WriteToPrivateFileAsync(_repository, node, dump.Path, cancellationToken).ConfigureAwait(false);
             using var list = scratch is null ? null : await scratch.PrepareArchiveAsync(tool, environment, dump.Path, target, cancellationToken).ConfigureAwait(false);
-            if (list is not null)
+            tables = options.Tables.Count > 0 ? await PgTableRestore.PrepareAsync(server, tool, environment, dump.Path, target, options, cancellationToken).ConfigureAwait(false) : null;
+            if ((list?.Path ?? tables?.ListPath) is { } listPath)
             {
-                arguments.Add($"--use-list={list.Path}");
+                arguments.Add($"--use-list={listPath}");
+            }
+
+            if (scratch is not null)
+            {
                 arguments.AddRange(ScratchRestore.PgRestoreArguments);
             }
 
@@ -271,18 +277,19 @@ public sealed partial class PostgreSqlRestorer
             await using var process = ToolProcess.Start(tool, arguments, environment.Variables, server.Secrets, redirectStdin: true);
             process.DiscardOutput();
             outcome = await SnapshotFiles.FeedAsync(_repository, node, process, cancellationToken).ConfigureAwait(false);
-
-            // Restoring selected tables, pg_restore exits once it has them and closes its input early: a broken pipe
-            // after a clean exit is then its normal end, not a lost dump (a damaged archive still fails its exit code).
-            if (options.Tables.Count > 0 && outcome.ExitCode == 0)
-            {
-                outcome = outcome with { StreamFailure = null };
-            }
         }
 
-        if (outcome.ExitCode != 0 || outcome.StreamFailure is not null)
+        using (tables)
         {
-            throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed"));
+            if (outcome.ExitCode != 0 || outcome.StreamFailure is not null)
+            {
+                throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed"));
+            }
+
+            if (tables is not null)
+            {
+                await tables.FinishAsync(server, target, [], cancellationToken).ConfigureAwait(false);
+            }
         }
 
         async Task<ToolOutcome> RunAsync(List<string> run)
@@ -395,7 +402,8 @@ public sealed partial class PostgreSqlRestorer
 
         try
         {
-            if (options.Clean)
+            using var tables = options.Tables.Count > 0 ? await PgTableRestore.PrepareAsync(server, tool, environment, schema.Path, target, options, cancellationToken).ConfigureAwait(false) : null;
+            if (options.Clean && tables is null)
             {
                 // pg_restore --clean drops only pre-data objects here; a table that another table's foreign key
                 // (a post-data object) references would refuse to go, so the tables go first, with what hangs on them.
@@ -404,7 +412,7 @@ public sealed partial class PostgreSqlRestorer
 
             using (var preData = scratch is null ? null : await scratch.PrepareArchiveAsync(tool, environment, schema.Path, target, cancellationToken).ConfigureAwait(false))
             {
-                await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "pre-data", options.Clean, 1, preData?.Path, scratch is not null, cancellationToken).ConfigureAwait(false);
+                await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "pre-data", options.Clean, 1, preData?.Path ?? tables?.ListPath, scratch is not null, cancellationToken).ConfigureAwait(false);
             }
 
             if (scratch is not null)
@@ -425,7 +433,7 @@ public sealed partial class PostgreSqlRestorer
                     await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, 1, list.Path, scratch is not null, ct).ConfigureAwait(false);
                 }
             }, cancellationToken).ConfigureAwait(false);
-            if (options.Tables.Count == 0)
+            if (tables is null)
             {
                 await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
                 foreach (var sequence in manifest.Sequences)
@@ -439,10 +447,14 @@ public sealed partial class PostgreSqlRestorer
             }
 
             using var rest = plan.Early.Count > 0 ? await Providers.Secrets.WritePrivateFileAsync(plan.Rest, ".list", cancellationToken).ConfigureAwait(false) : null;
-            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, options.Jobs, rest?.Path, scratch is not null, cancellationToken).ConfigureAwait(false);
-            if (options.Tables.Count == 0)
+            await RunPgRestoreAsync(server, tool, environment, target, options, schema.Path, "post-data", clean: false, options.Jobs, rest?.Path ?? tables?.ListPath, scratch is not null, cancellationToken).ConfigureAwait(false);
+            if (tables is null)
             {
                 await RefreshViewsAsync(server, target, manifest.PopulatedViews, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await tables.FinishAsync(server, target, manifest.Sequences, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
@@ -534,7 +546,7 @@ public sealed partial class PostgreSqlRestorer
         return PostDataPlan.Build(listing, script, tables);
     }
 
-    private static async Task<string> ReadToolOutputAsync(string tool, IReadOnlyList<string> arguments, ToolEnvironment environment, CancellationToken cancellationToken)
+    internal static async Task<string> ReadToolOutputAsync(string tool, IReadOnlyList<string> arguments, ToolEnvironment environment, CancellationToken cancellationToken)
     {
         await using var process = ToolProcess.Start(tool, arguments, environment.Variables, []);
         var output = await process.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
@@ -575,7 +587,6 @@ public sealed partial class PostgreSqlRestorer
             arguments.Add($"--jobs={jobs.ToString(CultureInfo.InvariantCulture)}");
         }
 
-        arguments.AddRange(options.Tables.Select(table => $"--table={table}"));
         arguments.Add(archive);
         await using var process = ToolProcess.Start(tool, arguments, environment.Variables, server.Secrets);
         process.DiscardOutput();
