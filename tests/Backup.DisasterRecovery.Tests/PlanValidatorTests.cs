@@ -124,6 +124,29 @@ public sealed class PlanValidatorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_with_no_snapshot_yet_is_a_warning_naming_how_to_run_it_until_the_job_has_run()
+    {
+        await using (var services = Services(Plan))
+        {
+            var before = await services.GetRequiredService<RecoveryPlanValidator>().ValidateAsync();
+
+            var warnings = before.Findings.Where(f => f.Rule == "snapshots").ToList();
+            warnings.Should().HaveCount(2, string.Join(Environment.NewLine, before.Findings));
+            warnings.Should().OnlyContain(f => f.Severity == PlanFindingSeverity.Warning);
+            warnings.Should().ContainSingle(f => f.System == "uploads").Which.Message.Should()
+                .Contain("job 'uploads' has no complete snapshot in repository 'local'").And.Contain("backup dr backup PLAN --job uploads");
+
+            var run = await services.GetRequiredService<IBackupJobRunner>().RunAsync("uploads");
+            run.Outcome.Should().Be(BackupJobOutcome.Succeeded, run.Error?.ToString());
+        }
+
+        await using var again = Services(Plan);
+        var after = await again.GetRequiredService<RecoveryPlanValidator>().ValidateAsync();
+        after.Findings.Where(f => f.Rule == "snapshots").Should().ContainSingle(string.Join(Environment.NewLine, after.Findings))
+            .Which.System.Should().Be("shop", "the uploads job has a snapshot now; the database job still has none");
+    }
+
+    [Fact]
     public async Task A_system_none_of_whose_copies_opens_shows_no_error_count_rather_than_zero()
     {
         var plan = Plan

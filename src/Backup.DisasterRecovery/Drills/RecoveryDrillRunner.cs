@@ -293,7 +293,9 @@ internal sealed class RecoveryDrillRunner(
             }
         }
 
-        return newest ?? throw new InvalidOperationException($"Job '{jobName}' has no complete snapshot in {repository.Location}.");
+        return newest ?? throw new InvalidOperationException(
+            $"Job '{jobName}' has no complete snapshot in {repository.Location}: run the job first (its host does on schedule; 'backup dr backup PLAN --job {jobName}' runs it once). " +
+            "Snapshots made outside the job (backup create) do not count.");
     }
 
     private static async Task<StepOutcome> CommandAsync(Drill drill, CommandStep step, CancellationToken cancellationToken)

@@ -71,6 +71,7 @@ public sealed class RecoveryPlanValidator
         foreach (var (name, system) in _plan.Systems)
         {
             await CheckScheduleAsync(name, system, backup, states, findings, cancellationToken).ConfigureAwait(false);
+            await CheckSnapshotsAsync(name, system, backup, states, findings, cancellationToken).ConfigureAwait(false);
             copies[name] = CopyRules.Assess(name, system, backup, states, open && options.CheckRepositories, findings);
         }
 
@@ -209,6 +210,51 @@ public sealed class RecoveryPlanValidator
                 findings.Add(PlanRules.Error(PlanRules.RpoSchedule, systemName,
                     $"Systems:{systemName}:Rpo: {PlanDurations.Format(rpo)} cannot be met by job '{jobName}': its schedule '{job.Schedule}' leaves up to {PlanDurations.Format(gap.Value)} between runs{runs}, " +
                     $"so up to {PlanDurations.Format(worst)} of data can be lost; schedule the job more often or raise the RPO."));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Warns about a job of <paramref name="system"/> that has no complete snapshot in its repository yet (a recovery
+    /// now would have nothing to restore, and a drill fails), or whose newest one is older than the system's RPO.
+    /// </summary>
+    private async Task CheckSnapshotsAsync(string systemName, RecoverySystem system, BackupHostingOptions backup, Dictionary<string, RepositoryState> states, List<PlanFinding> findings, CancellationToken cancellationToken)
+    {
+        foreach (var jobName in system.Jobs)
+        {
+            if (!backup.Jobs.TryGetValue(jobName, out var job) || job.Repository is not { } repositoryName || !states.TryGetValue(repositoryName, out var state) || state.Repository is not { } repository)
+            {
+                continue;
+            }
+
+            DateTimeOffset? newest = null;
+            try
+            {
+                await foreach (var snapshot in repository.Snapshots.ListAsync(onError: null, cancellationToken).ConfigureAwait(false))
+                {
+                    if (!snapshot.Partial && BackupJobHistory.IsJobSnapshot(snapshot, jobName) && (newest is null || snapshot.Time > newest))
+                    {
+                        newest = snapshot.Time;
+                    }
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The repository's own check reports what cannot be read.
+                continue;
+            }
+
+            if (newest is null)
+            {
+                findings.Add(PlanRules.Warning(PlanRules.Snapshots, systemName,
+                    $"Systems:{systemName}: job '{jobName}' has no complete snapshot in repository '{repositoryName}' yet, so a recovery now would have nothing to restore and a drill fails; " +
+                    $"run the job (its host does on schedule; 'backup dr backup PLAN --job {jobName}' runs it once). Snapshots made outside the job (backup create) do not count."));
+            }
+            else if (system.Rpo is { } rpo && rpo > TimeSpan.Zero && _time.GetUtcNow() - newest.Value > rpo)
+            {
+                findings.Add(PlanRules.Warning(PlanRules.Snapshots, systemName,
+                    $"Systems:{systemName}: job '{jobName}''s newest complete snapshot in repository '{repositoryName}' is {PlanDurations.Format(_time.GetUtcNow() - newest.Value)} old, past the RPO of {PlanDurations.Format(rpo)}; " +
+                    "see why the job has not run or failed (its host's log and health check)."));
             }
         }
     }
