@@ -147,6 +147,18 @@ public sealed class PlanValidatorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_scratch_server_under_a_misspelt_engine_name_is_a_warning_that_suggests_the_right_one()
+    {
+        await using var services = Services(Plan.Replace("    postgres: { connectionString", "    postgress: { connectionString", StringComparison.Ordinal));
+
+        var result = await services.GetRequiredService<RecoveryPlanValidator>().ValidateAsync(new RecoveryPlanValidationOptions { CheckRepositories = false });
+
+        result.Findings.Should().ContainSingle(f => f.Message.StartsWith("Scratch:Databases:postgress:", StringComparison.Ordinal))
+            .Which.Should().Match<PlanFinding>(f => f.Severity == PlanFindingSeverity.Warning && f.Message.Contains("did you mean 'postgres'?"));
+        result.Findings.Should().Contain(f => f.Message.Contains("Scratch:Databases has no 'postgres' server"), "the drill it was meant for still has no server");
+    }
+
+    [Fact]
     public async Task A_system_none_of_whose_copies_opens_shows_no_error_count_rather_than_zero()
     {
         var plan = Plan

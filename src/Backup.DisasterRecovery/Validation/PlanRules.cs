@@ -27,6 +27,14 @@ internal static class PlanRules
         {
             CheckSystem(name, system, plan, backup, findings);
         }
+
+        // A scratch server is there for the plan's database sources; one under a name none of them uses is a typo
+        // ("postgress"), and the drills it was meant for fail for want of a server.
+        var engines = backup.Sources.Values.Select(source => source.Engine).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        foreach (var engine in plan.Scratch.Databases.Keys.Where(key => !engines.Contains(key, StringComparer.OrdinalIgnoreCase)))
+        {
+            findings.Add(Warning(Step, null, $"Scratch:Databases:{engine}: no database source of the plan uses an engine of that name{Suggest(engine, engines, otherwise: engines.Count == 0 ? " (the plan backs up no database)." : null)}"));
+        }
     }
 
     private static void CheckSystem(string name, RecoverySystem system, RecoveryPlan plan, BackupHostingOptions backup, List<PlanFinding> findings)
