@@ -143,6 +143,24 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void A_password_given_where_the_name_of_its_environment_variable_belongs_is_refused_without_being_repeated()
+    {
+        const string Password = "Hunter2 Actual-Password!";
+        using var provider = TestSupport.Build(settings: new Dictionary<string, string?>
+        {
+            ["Backup:Repositories:main:PasswordConfigurationKey"] = null,
+            ["Backup:Repositories:main:PasswordEnvironmentVariable"] = Password,
+        }, fastKey: false);
+
+        var resolve = () => provider.GetRequiredService<IOptions<BackupHostingOptions>>().Value;
+
+        var error = resolve.Should().Throw<OptionsValidationException>().Which.Message;
+        error.Should().Contain("Backup:Repositories:main:PasswordEnvironmentVariable: is not the name of an environment variable").And.NotContain("Hunter2");
+        new EnvironmentVariableKeySource(Password).Description.Should().NotContain("Hunter2", "a key source made in code does not repeat it either");
+        new EnvironmentVariableKeySource("BACKUP_PASSWORD").Description.Should().Be("environment variable BACKUP_PASSWORD");
+    }
+
+    [Fact]
     public void A_repository_without_key_source_names_the_repository()
     {
         using var provider = TestSupport.Build(settings: new Dictionary<string, string?> { ["Backup:Repositories:main:PasswordConfigurationKey"] = null }, fastKey: false);

@@ -188,6 +188,11 @@ internal static class PlanRules
             findings.Add(Error(Step, systemName, $"{path}: set only one of PasswordFile and PasswordEnvironmentVariable."));
         }
 
+        if (EnvironmentVariableName.Check($"{path}:PasswordEnvironmentVariable", restore.PasswordEnvironmentVariable) is { } badName)
+        {
+            findings.Add(Error(Step, systemName, badName));
+        }
+
         var engine = DatabaseEngineOf(job, backup);
         if (engine is not null)
         {

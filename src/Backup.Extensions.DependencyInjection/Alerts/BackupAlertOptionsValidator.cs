@@ -160,6 +160,10 @@ internal sealed class BackupAlertOptionsValidator(IServiceProvider services) : I
         {
             errors.Add($"{path}:{secret}File: '{file}' does not exist.");
         }
+        else if (EnvironmentVariableName.Check($"{path}:{secret}EnvironmentVariable", environmentVariable) is { } badName)
+        {
+            errors.Add(badName);
+        }
         else if (!string.IsNullOrWhiteSpace(environmentVariable) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(environmentVariable)))
         {
             errors.Add($"{path}:{secret}EnvironmentVariable: the environment variable '{environmentVariable}' is not set.");

@@ -42,7 +42,7 @@ public sealed class EnvironmentVariableKeySource : IRepositoryKeySource
     }
 
     /// <inheritdoc/>
-    public string Description => $"environment variable {_variable}";
+    public string Description => EnvironmentVariableName.IsValid(_variable) ? $"environment variable {_variable}" : "environment variable named by a value that is not a variable's name (not shown: it may be the password itself)";
 
     /// <inheritdoc/>
     public ValueTask<RepositoryCredentials> GetCredentialsAsync(CancellationToken cancellationToken = default)

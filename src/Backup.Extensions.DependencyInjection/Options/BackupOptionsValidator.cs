@@ -56,6 +56,11 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
             errors.Add($"{path}: more than one key source; set only one of PasswordEnvironmentVariable, PasswordFile, KeyFile, PasswordConfigurationKey.");
         }
 
+        if (EnvironmentVariableName.Check($"{path}:PasswordEnvironmentVariable", repository.PasswordEnvironmentVariable) is { } badName)
+        {
+            errors.Add(badName);
+        }
+
         try
         {
             _ = CompressionSetting.Parse(repository.Compression);

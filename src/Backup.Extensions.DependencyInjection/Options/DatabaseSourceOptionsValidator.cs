@@ -50,6 +50,11 @@ internal sealed class DatabaseSourceOptionsValidator(IEnumerable<IDatabaseEngine
             errors.Add($"{path}: set only one of PasswordFile and PasswordEnvironmentVariable.");
         }
 
+        if (EnvironmentVariableName.Check($"{path}:PasswordEnvironmentVariable", source.PasswordEnvironmentVariable) is { } badName)
+        {
+            errors.Add(badName);
+        }
+
         if (DatabaseSources.Find(_engines, source.Engine) is not { } engine)
         {
             errors.Add($"{path}:Engine: {UnknownEngine(source.Engine)}");
@@ -155,6 +160,11 @@ internal sealed class DatabaseSourceOptionsValidator(IEnumerable<IDatabaseEngine
         if (!string.IsNullOrWhiteSpace(verification.ScratchPasswordFile) && !string.IsNullOrWhiteSpace(verification.ScratchPasswordEnvironmentVariable))
         {
             errors.Add($"{drillPath}: set only one of ScratchPasswordFile and ScratchPasswordEnvironmentVariable.");
+        }
+
+        if (EnvironmentVariableName.Check($"{drillPath}:ScratchPasswordEnvironmentVariable", verification.ScratchPasswordEnvironmentVariable) is { } badName)
+        {
+            errors.Add(badName);
         }
 
         var isDatabaseJob = job.SourceFactory is null && job.Source is { } sourceName && !_codeSources.Contains(sourceName) && options.Sources.ContainsKey(sourceName);
