@@ -69,6 +69,19 @@ internal static class PgTableReplacement
             return [];
         }
 
+        // Locked before the look: a view or key created on the tables meanwhile would otherwise go with the CASCADE.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        string existing;
+        await using (var qualify = new NpgsqlCommand("SELECT string_agg(c::regclass::text, ', ') FROM unnest($1::oid[]) AS c", connection) { Parameters = { new() { Value = oids.ToArray(), DataTypeName = "oid[]" } } })
+        {
+            existing = (string)(await qualify.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        await using (var lockTables = new NpgsqlCommand($"LOCK TABLE {existing} IN ACCESS EXCLUSIVE MODE", connection) { CommandTimeout = 0 })
+        {
+            await lockTables.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var keys = new List<ForeignKey>();
         var blocking = new List<string>();
         await using (var dependents = new NpgsqlCommand(DependentsQuery, connection) { Parameters = { new() { Value = oids.ToArray(), DataTypeName = "oid[]" } } })
@@ -95,9 +108,12 @@ internal static class PgTableReplacement
                 "or drop those objects first and create them again after the restore.");
         }
 
-        var names = string.Join(", ", tables.Select(t => $"{PgServer.QuoteIdentifier(t.Schema)}.{PgServer.QuoteIdentifier(t.Name)}"));
-        await using var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS {names} CASCADE", connection) { CommandTimeout = 0 };
-        await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using (var drop = new NpgsqlCommand($"DROP TABLE {existing} CASCADE", connection) { CommandTimeout = 0 })
+        {
+            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return keys;
     }
 
