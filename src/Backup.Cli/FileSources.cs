@@ -6,8 +6,22 @@ namespace Backup.Cli;
 /// <summary>Builds the source for <c>backup create PATH...</c>.</summary>
 internal static class FileSources
 {
-    public static IBackupSource Create(IReadOnlyList<string> paths, IReadOnlyList<string> excludes, bool oneFileSystem) =>
-        new FileSystemSource(paths, new FileSystemSourceOptions { Excludes = excludes, OneFileSystem = oneFileSystem });
+    /// <exception cref="CliUsageException">An --exclude pattern cannot be compiled.</exception>
+    public static IBackupSource Create(IReadOnlyList<string> paths, IReadOnlyList<string> excludes, bool oneFileSystem)
+    {
+        var options = new FileSystemSourceOptions { Excludes = excludes, OneFileSystem = oneFileSystem };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            // A mistyped pattern is the command line's fault, not the repository's: exit 2, as for any usage error.
+            throw new CliUsageException(e.Message);
+        }
+
+        return new FileSystemSource(paths, options);
+    }
 
     /// <summary>
     /// A warning for each pattern written as an absolute path below a backup root, as restic takes them: patterns are

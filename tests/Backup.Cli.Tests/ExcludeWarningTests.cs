@@ -25,5 +25,24 @@ public sealed class ExcludeWarningTests : IDisposable
         listed.Stdout.Should().Contain("keep.txt").And.NotContain("big.tmp");
     }
 
+    [Fact]
+    public async Task An_exclude_that_cannot_be_compiled_is_a_usage_error_naming_it_and_an_unclosed_bracket_is_literal()
+    {
+        await _cli.InitAsync();
+        var root = _cli.PathOf("src");
+        Directory.CreateDirectory(root);
+        await File.WriteAllTextAsync(Path.Combine(root, "foo["), "literal");
+        await File.WriteAllTextAsync(Path.Combine(root, "keep.txt"), "keep");
+
+        var reversed = await _cli.RunAsync("create", root, "--exclude", "[z-a]");
+        var unclosed = await _cli.RunAsync("create", root, "--exclude", "foo[");
+
+        reversed.ExitCode.Should().Be(2, reversed.Stderr);
+        reversed.Stderr.Should().Contain("Exclude pattern '[z-a]' is not valid: the range z-a is reversed; write [a-z].").And.NotContain("   at ");
+        unclosed.ExitCode.Should().Be(0, unclosed.Stderr);
+        var listed = await _cli.RunAsync("ls", "latest");
+        listed.Stdout.Should().Contain("keep.txt").And.NotContain("foo[");
+    }
+
     public void Dispose() => _cli.Dispose();
 }

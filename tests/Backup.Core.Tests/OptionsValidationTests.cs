@@ -1,5 +1,6 @@
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
+using Backup.Core.Sources.FileSystem;
 using Backup.Core.Storage;
 using Backup.Core.Tests.Support;
 
@@ -36,5 +37,7 @@ public class OptionsValidationTests
         new BackupOptions { EncodeWorkers = 0 }.Invoking(o => o.Validate()).Should().Throw<ArgumentException>().WithMessage("*EncodeWorkers*");
         new BackupOptions { Tags = ["a,b"] }.Invoking(o => o.Validate()).Should().Throw<ArgumentException>().WithMessage("*a,b*");
         new RepositoryInitOptions().Invoking(o => o.Validate()).Should().NotThrow();
+        new FileSystemSourceOptions { Excludes = ["*.log", "[z-a]"] }.Invoking(o => o.Validate()).Should().Throw<ArgumentException>().WithMessage("*'[z-a]'*");
+        new FileSystemSourceOptions { Excludes = ["foo[", "[!]"] }.Invoking(o => o.Validate()).Should().NotThrow();
     }
 }

@@ -32,8 +32,41 @@ public class ExcludeMatcherTests
     [InlineData("[!abc].md", "d.md", false, true)]
     [InlineData("name with space", "x/name with space", false, true)]
     [InlineData("*.LOG", "app.log", false, false)]
+    [InlineData("[a-c].md", "b.md", false, true)]
+    [InlineData("[a-c].md", "d.md", false, false)]
+    [InlineData("[]a].md", "].md", false, true)]
+    [InlineData("[!]].md", "].md", false, false)]
+    [InlineData("[!]].md", "a.md", false, true)]
+    [InlineData("[a-].md", "-.md", false, true)]
+    [InlineData("[\\]].md", "].md", false, true)]
+    [InlineData("[\\].md", "\\.md", false, false)]
+    [InlineData("[[].md", "[.md", false, true)]
+    [InlineData("[^a].md", "^.md", false, true)]
     public void Single_patterns_match_like_gitignore(string pattern, string path, bool isDirectory, bool excluded) =>
         new ExcludeMatcher([pattern]).IsExcluded(path, isDirectory).Should().Be(excluded);
+
+    [Theory]
+    [InlineData("[", "[")]
+    [InlineData("foo[", "foo[")]
+    [InlineData("*.log[", "app.log[")]
+    [InlineData("data/[", "data/[")]
+    [InlineData("[!]", "[!]")]
+    [InlineData("[^]x", "[^]x")]
+    [InlineData("[]", "[]")]
+    [InlineData("[z-a", "[z-a")]
+    public void A_bracket_that_opens_no_complete_set_is_a_literal(string pattern, string path)
+    {
+        var matcher = new ExcludeMatcher([pattern]);
+
+        matcher.IsExcluded(path, false).Should().BeTrue();
+        matcher.IsExcluded("other", false).Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("[z-a]", "Exclude pattern '[z-a]' is not valid: the range z-a is reversed; write [a-z].")]
+    [InlineData("log[!0z-a].txt", "Exclude pattern 'log[!0z-a].txt' is not valid: the range z-a is reversed; write [!0a-z].")]
+    public void A_set_with_a_reversed_range_is_refused_naming_the_pattern_and_the_fix(string pattern, string message) =>
+        new Func<ExcludeMatcher>(() => new ExcludeMatcher(["*.tmp", pattern])).Should().Throw<ArgumentException>().Which.Message.Should().Be(message);
 
     [Fact]
     public void The_last_matching_pattern_wins_so_negation_re_includes()

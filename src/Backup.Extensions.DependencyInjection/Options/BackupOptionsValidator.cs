@@ -1,4 +1,5 @@
 using Backup.Core.Repository;
+using Backup.Core.Sources.FileSystem;
 using Backup.Core.Storage;
 using Backup.Core.Verification;
 using Microsoft.Extensions.Options;
@@ -119,6 +120,7 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
             }
         }
 
+        ValidateExcludes($"{path}:Excludes", job, errors);
         if (job.Schedule is not null)
         {
             try
@@ -169,6 +171,22 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
         ValidateCopyTo($"{path}:CopyTo", job, options, errors);
         ValidateHooks($"{path}:PreHooks", job.PreHooks, errors);
         ValidateHooks($"{path}:PostHooks", job.PostHooks, errors);
+    }
+
+    private static void ValidateExcludes(string path, BackupJobOptions job, List<string> errors)
+    {
+        // Checked one by one so that every bad pattern is reported with its index, not only the first.
+        for (var i = 0; i < job.Excludes.Count; i++)
+        {
+            try
+            {
+                new FileSystemSourceOptions { Excludes = [job.Excludes[i]] }.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add($"{path}:{i}: {StripParamName(e)}");
+            }
+        }
     }
 
     private static void ValidateRetention(string path, BackupRetentionOptions retention, BackupJobOptions job, List<string> errors)

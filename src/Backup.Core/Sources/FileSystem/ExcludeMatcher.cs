@@ -98,12 +98,20 @@ internal sealed class ExcludeMatcher
             regex.Append("(?:.*/)?");
         }
 
-        AppendGlob(regex, pattern);
+        AppendGlob(regex, pattern, raw);
         regex.Append('$');
-        return new Rule(new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline), negated, directoryOnly);
+        try
+        {
+            return new Rule(new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline), negated, directoryOnly);
+        }
+        catch (ArgumentException e)
+        {
+            // The glob is translated with every character escaped, so this is a translation bug; still name the pattern.
+            throw new ArgumentException($"Exclude pattern '{raw}' is not valid: {e.Message}", e);
+        }
     }
 
-    private static void AppendGlob(StringBuilder regex, string glob)
+    private static void AppendGlob(StringBuilder regex, string glob, string raw)
     {
         for (var i = 0; i < glob.Length; i++)
         {
@@ -139,23 +147,17 @@ internal sealed class ExcludeMatcher
                     regex.Append("[^/]");
                     break;
                 case '[':
-                    var close = glob.IndexOf(']', i + 2);
-                    if (close < 0)
+                    if (TryParseClass(glob, i, raw, out var set, out var close))
                     {
+                        regex.Append(set);
+                        i = close;
+                    }
+                    else
+                    {
+                        // As in POSIX fnmatch, a '[' that opens no complete set stands for itself.
                         regex.Append("\\[");
-                        break;
                     }
 
-                    var set = glob[(i + 1)..close];
-                    regex.Append('[');
-                    if (set[0] is '!' or '^')
-                    {
-                        regex.Append('^');
-                        set = set[1..];
-                    }
-
-                    regex.Append(set.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("[", "\\[", StringComparison.Ordinal)).Append(']');
-                    i = close;
                     break;
                 case '\\' when i + 1 < glob.Length:
                     regex.Append(Regex.Escape(glob[++i].ToString()));
@@ -166,6 +168,101 @@ internal sealed class ExcludeMatcher
             }
         }
     }
+
+    /// <summary>
+    /// Translates the bracket expression opening at <paramref name="open"/> as git's wildmatch reads it: '!' or '^'
+    /// first negates, a ']' first is a member, '\' escapes the next character, 'a-z' is a range and a '-' first or
+    /// last is a member. Every member is escaped, so the result always compiles as a .NET character class.
+    /// </summary>
+    /// <returns>False when no ']' closes the set.</returns>
+    /// <exception cref="ArgumentException">The set holds a reversed range such as z-a.</exception>
+    private static bool TryParseClass(string glob, int open, string raw, out string set, out int close)
+    {
+        set = string.Empty;
+        close = -1;
+        var members = new StringBuilder();
+        var i = open + 1;
+        var negated = i < glob.Length && glob[i] is '!' or '^';
+        if (negated)
+        {
+            i++;
+        }
+
+        var first = i;
+        string? reversed = null;
+        var reversedEnd = 0;
+        while (true)
+        {
+            if (i >= glob.Length)
+            {
+                return false;
+            }
+
+            if (glob[i] == ']' && i > first)
+            {
+                break;
+            }
+
+            var start = i;
+            if (!TryReadMember(glob, ref i, out var low))
+            {
+                return false;
+            }
+
+            if (i + 1 < glob.Length && glob[i] == '-' && glob[i + 1] != ']')
+            {
+                var dash = i++;
+                if (!TryReadMember(glob, ref i, out var high))
+                {
+                    return false;
+                }
+
+                // Git lets a reversed range match nothing; it is always a typo, so it is reported rather than ignored.
+                if (high < low && reversed is null)
+                {
+                    var lowText = glob[start..dash];
+                    var highText = glob[(dash + 1)..i];
+                    reversed = $"the range {lowText}-{highText} is reversed; write {glob[open..start]}{highText}-{lowText}";
+                    reversedEnd = i;
+                }
+
+                members.Append(EscapeInClass(low)).Append('-').Append(EscapeInClass(high));
+            }
+            else
+            {
+                members.Append(EscapeInClass(low));
+            }
+        }
+
+        close = i;
+        if (reversed is not null)
+        {
+            // Reported only once the ']' is found: "[z-a" opens no set, so it is a literal and not a mistake.
+            throw new ArgumentException($"Exclude pattern '{raw}' is not valid: {reversed}{glob[reversedEnd..(close + 1)]}.");
+        }
+
+        set = (negated ? "[^" : "[") + members + "]";
+        return true;
+    }
+
+    /// <summary>Reads one set member at <paramref name="i"/>, a '\' escaping the next character, and moves past it.</summary>
+    private static bool TryReadMember(string glob, ref int i, out char member)
+    {
+        if (glob[i] == '\\')
+        {
+            i++;
+            if (i >= glob.Length)
+            {
+                member = default;
+                return false;
+            }
+        }
+
+        member = glob[i++];
+        return true;
+    }
+
+    private static string EscapeInClass(char c) => c is '\\' or ']' or '[' or '^' or '-' ? $"\\{c}" : c.ToString();
 
     private sealed record Rule(Regex Regex, bool Negated, bool DirectoryOnly);
 }

@@ -14,4 +14,11 @@ public sealed record FileSystemSourceOptions
 
     /// <summary>Backs up what symlinks point to instead of the links themselves (loops are reported and skipped).</summary>
     public bool FollowSymlinks { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first exclude pattern that cannot be compiled and what is wrong with it.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Excludes);
+        _ = new ExcludeMatcher(Excludes);
+    }
 }
