@@ -25,6 +25,7 @@ public static class BackupServiceCollectionExtensions
         services.TryAddSingleton(sp => new Backup.Core.Storage.Locations.TargetResolver(sp.GetServices<Backup.Core.Storage.Locations.ITargetProvider>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBackupJobStateStore, InMemoryBackupJobStateStore>();
+        services.TryAddSingleton<BackupTrackingStart>();
         services.TryAddSingleton<IBackupRepositoryProvider, BackupRepositoryProvider>();
         services.TryAddSingleton<IBackupServiceFactory, BackupServiceFactory>();
         // A host registers IMeterFactory; a bare ServiceCollection may not, and then the telemetry owns its meter.

@@ -94,6 +94,52 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public async Task After_a_restart_an_unknown_verification_is_Degraded_only_once_VerificationMaxAge_has_passed_since_the_start()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var target = new InMemoryTarget(time);
+        void Job(BackupJobOptions j)
+        {
+            j.VerificationMaxAge = TimeSpan.FromHours(12);
+            j.VerificationStep = (_, _) => Task.FromResult(new BackupVerificationOutcome { Succeeded = true, Message = "ok" });
+        }
+
+        await using (var first = TestSupport.Build(time: time, target: target, configure: b => b.AddJob("export", Job)))
+        {
+            (await first.GetRequiredService<IBackupJobRunner>().RunAsync("export")).Verification!.Succeeded.Should().BeTrue();
+        }
+
+        time.Advance(TimeSpan.FromHours(1));
+        await using var restarted = TestSupport.Build(time: time, target: target, configure: b => b.AddJob("export", Job), services: s => s.AddHealthChecks().AddBackupHealthChecks());
+        var afterRestart = await CheckAsync(restarted);
+        time.Advance(TimeSpan.FromHours(12));
+        var atLimit = await CheckAsync(restarted);
+        time.Advance(TimeSpan.FromTicks(1));
+        var stale = await CheckAsync(restarted);
+
+        afterRestart.Status.Should().Be(HealthStatus.Healthy, afterRestart.Description);
+        afterRestart.Data.Should().NotContainKey("lastVerification");
+        atLimit.Status.Should().Be(HealthStatus.Healthy, atLimit.Description);
+        stale.Status.Should().Be(HealthStatus.Degraded);
+        stale.Description.Should().Be("Backup job 'export': no successful verification within 12h (none since this process started).");
+    }
+
+    [Fact]
+    public async Task Messages_give_durations_in_human_units()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var provider = Build(time);
+        var none = await CheckAsync(provider);
+        var runner = provider.GetRequiredService<IBackupJobRunner>();
+        var snapshotTime = (await runner.RunAsync("export")).Snapshot!.Time;
+        time.SetUtcNow(snapshotTime + TimeSpan.FromDays(8));
+        var old = await CheckAsync(provider);
+
+        none.Description.Should().Be("Backup job 'export' has no successful snapshot (RPO 1d).");
+        old.Description.Should().Be("Backup job 'export': newest successful snapshot is 8d old, over its RPO of 1d.");
+    }
+
+    [Fact]
     public async Task Degraded_when_the_last_restore_drill_exceeded_the_RTO()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -115,6 +161,6 @@ public sealed class HealthTests
         within.Data["lastRestoreSeconds"].Should().Be(240.0);
         within.Data["rtoSeconds"].Should().Be(300.0);
         over.Status.Should().Be(HealthStatus.Degraded);
-        over.Description.Should().Contain("RTO");
+        over.Description.Should().Be("Backup job 'export': the last restore drill took 6m, over its RTO of 5m.");
     }
 }

@@ -5,30 +5,8 @@ namespace Backup.DisasterRecovery;
 /// <summary>How reports write durations and times for people: "2m 30s", "2026-12-01 03:00 UTC".</summary>
 internal static class ReportFormat
 {
-    public static string Duration(TimeSpan value)
-    {
-        if (value < TimeSpan.Zero)
-        {
-            return "-" + Duration(value.Negate());
-        }
-
-        if (value < TimeSpan.FromMinutes(1))
-        {
-            return value.TotalSeconds.ToString(value < TimeSpan.FromSeconds(10) ? "0.#" : "0", CultureInfo.InvariantCulture) + "s";
-        }
-
-        if (value < TimeSpan.FromHours(1))
-        {
-            return value.Seconds == 0 ? $"{value.Minutes}m" : $"{value.Minutes}m {value.Seconds}s";
-        }
-
-        if (value < TimeSpan.FromDays(1))
-        {
-            return value.Minutes == 0 ? $"{value.Hours}h" : $"{value.Hours}h {value.Minutes}m";
-        }
-
-        return value.Hours == 0 ? $"{(int)value.TotalDays}d" : $"{(int)value.TotalDays}d {value.Hours}h";
-    }
+    // The job health checks write durations the same way, so a page about a job and one about its system agree.
+    public static string Duration(TimeSpan value) => Backup.Extensions.DependencyInjection.DurationText.Format(value);
 
     public static string Duration(TimeSpan? value) => value is { } known ? Duration(known) : "–";
 

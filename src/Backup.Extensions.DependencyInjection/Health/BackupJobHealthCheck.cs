@@ -13,7 +13,12 @@ namespace Backup.Extensions.DependencyInjection;
 /// rpoSeconds, lastVerification, lastVerificationSucceeded, rtoSeconds, lastRestoreSeconds, lastOutcome,
 /// lastRunProblems and lastRunProblemCount (each when known). Expected Unhealthy results carry no exception.
 /// </summary>
-internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory history, IBackupJobStateStore state, IOptions<BackupHostingOptions> options, TimeProvider time) : IHealthCheck
+/// <remarks>
+/// Before this process has verified the job, VerificationMaxAge runs from when it started tracking the job
+/// (<see cref="BackupTrackingStart"/>): the last verification lives in memory, and a restart is no reason to alert.
+/// </remarks>
+internal sealed class BackupJobHealthCheck(
+    string jobName, BackupJobHistory history, IBackupJobStateStore state, IOptions<BackupHostingOptions> options, BackupTrackingStart trackingStart, TimeProvider time) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -89,12 +94,12 @@ internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory hist
         {
             if (lastSuccess is null)
             {
-                return HealthCheckResult.Unhealthy($"Backup job '{jobName}' has no successful snapshot (RPO {objective}).", data: data);
+                return HealthCheckResult.Unhealthy($"Backup job '{jobName}' has no successful snapshot (RPO {DurationText.Format(objective)}).", data: data);
             }
 
             if (now - lastSuccess.Value > objective)
             {
-                return HealthCheckResult.Unhealthy($"Backup job '{jobName}': newest successful snapshot is {now - lastSuccess.Value:g} old, over its RPO of {objective:g}.", data: data);
+                return HealthCheckResult.Unhealthy($"Backup job '{jobName}': newest successful snapshot is {DurationText.Format(now - lastSuccess.Value)} old, over its RPO of {DurationText.Format(objective)}.", data: data);
             }
         }
 
@@ -114,12 +119,13 @@ internal sealed class BackupJobHealthCheck(string jobName, BackupJobHistory hist
 
         if (job.Rto is { } limit && current.LastRestoreDuration is { } took && took > limit)
         {
-            return HealthCheckResult.Degraded($"Backup job '{jobName}': the last restore drill took {took:g}, over its RTO of {limit:g}.", data: data);
+            return HealthCheckResult.Degraded($"Backup job '{jobName}': the last restore drill took {DurationText.Format(took)}, over its RTO of {DurationText.Format(limit)}.", data: data);
         }
 
-        if (job.EffectiveVerificationMaxAge is { } maxAge && (current.LastVerification is null || now - current.LastVerification.Value > maxAge))
+        if (job.EffectiveVerificationMaxAge is { } maxAge && now - (current.LastVerification ?? trackingStart.Time) > maxAge)
         {
-            return HealthCheckResult.Degraded($"Backup job '{jobName}': no successful verification within {maxAge:g}.", data: data);
+            var known = current.LastVerification is null ? " (none since this process started)" : string.Empty;
+            return HealthCheckResult.Degraded($"Backup job '{jobName}': no successful verification within {DurationText.Format(maxAge)}{known}.", data: data);
         }
 
         if (current.LastCopyError is { } copyError)

@@ -15,10 +15,13 @@ internal sealed class BackupStartupChecks(
     IOptions<BackupHostingOptions> options,
     IBackupRepositoryProvider repositories,
     IEnumerable<IBackupPathSourceFactory> pathSources,
+    BackupTrackingStart trackingStart,
     ILogger<BackupStartupChecks> logger) : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
+        // Taken here so that job tracking starts with the host, not at the first health probe.
+        _ = trackingStart.Time;
         var settings = options.Value;
         var errors = new List<string>();
         CheckPaths(settings, errors);
