@@ -1,5 +1,6 @@
 using Backup.Core.Repository;
 using Backup.Core.Storage;
+using Backup.Core.Storage.Locations;
 using Backup.Core.Tests.Support;
 
 namespace Backup.Core.Tests;
@@ -46,5 +47,34 @@ public sealed class InitLocationTests
         var act = () => TestRepository.InitAsync(target, credentials);
 
         (await act.Should().ThrowAsync<RepositoryAlreadyExistsException>()).Which.Message.Should().Contain("open it instead");
+    }
+
+    [Fact]
+    public async Task A_target_creates_no_directory_until_init_so_opening_a_mistyped_path_leaves_nothing_behind()
+    {
+        using var directory = new TempDirectory();
+        var missing = Path.Combine(directory.Path, "mistyped", "repository");
+        using var credentials = TestRepository.NewKeyFile();
+        var target = new LocalDirectoryTarget(missing);
+
+        var open = () => BackupRepository.OpenAsync(target, credentials);
+
+        await open.Should().ThrowAsync<RepositoryNotFoundException>();
+        Directory.EnumerateFileSystemEntries(directory.Path).Should().BeEmpty();
+        await using var repository = await TestRepository.InitAsync(target, credentials);
+        Directory.Exists(Path.Combine(missing, "keys")).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_location_that_is_a_file_is_refused_naming_it_and_the_file_is_left_alone()
+    {
+        using var directory = new TempDirectory();
+        var file = Path.Combine(directory.Path, "afile");
+        await File.WriteAllTextAsync(file, "mine");
+
+        var act = () => new LocalDirectoryTarget(file);
+
+        act.Should().Throw<TargetConfigurationException>().Which.Message.Should().Be($"Repository location '{file}' is a file, not a directory: give the repository's directory.");
+        (await File.ReadAllTextAsync(file)).Should().Be("mine");
     }
 }

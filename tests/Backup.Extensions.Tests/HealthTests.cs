@@ -1,3 +1,4 @@
+using Backup.Core.Storage;
 using Backup.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -137,6 +138,30 @@ public sealed class HealthTests
 
         none.Description.Should().Be("Backup job 'export' has no successful snapshot (RPO 1d).");
         old.Description.Should().Be("Backup job 'export': newest successful snapshot is 8d old, over its RPO of 1d.");
+    }
+
+    [Fact]
+    public async Task A_repository_location_that_is_a_file_is_Unhealthy_without_an_exception()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var file = Path.GetTempFileName();
+        try
+        {
+            await using var provider = TestSupport.Build(
+                time: time,
+                configure: b => b.AddRepository("main", r => r.TargetFactory = _ => new LocalDirectoryTarget(file)),
+                services: s => s.AddHealthChecks().AddBackupHealthChecks());
+
+            var entry = await CheckAsync(provider);
+
+            entry.Status.Should().Be(HealthStatus.Unhealthy);
+            entry.Description.Should().Contain($"'{file}' is a file, not a directory");
+            entry.Exception.Should().BeNull("a wrong location is an expected state, reported without a stack trace");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]

@@ -162,6 +162,17 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_repository_location_that_is_a_file_fails_start_up_naming_the_setting_and_the_file()
+    {
+        var file = Path.Combine(_root, "not-a-directory");
+        await File.WriteAllTextAsync(file, "x");
+
+        var message = await StartFailureAsync(Settings(("Backup:Repositories:main:Path", file)));
+
+        message.Should().Contain($"Backup:Repositories:main:Path: '{file}' is a file, not a directory: give the repository's directory.");
+    }
+
+    [Fact]
     public async Task A_missing_job_path_fails_start_up_naming_the_setting_and_the_path()
     {
         var missing = Path.Combine(_root, "not-there");

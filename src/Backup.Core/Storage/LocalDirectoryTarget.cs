@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Backup.Core.Native;
+using Backup.Core.Storage.Locations;
 using Microsoft.Win32.SafeHandles;
 
 namespace Backup.Core.Storage;
@@ -33,26 +34,34 @@ public sealed class LocalDirectoryTarget : IStagingTarget
     private readonly UnixFileMode _directoryPermissions;
     private int _swept;
 
-    /// <summary>Uses <paramref name="rootDirectory"/>, creating it when missing; objects are private to their owner (0600, directories 0700).</summary>
+    /// <summary>
+    /// Uses <paramref name="rootDirectory"/>, created with the first object written (a repository's init) when
+    /// missing; objects are private to their owner (0600, directories 0700).
+    /// </summary>
+    /// <exception cref="TargetConfigurationException"><paramref name="rootDirectory"/> is a file.</exception>
     public LocalDirectoryTarget(string rootDirectory)
         : this(rootDirectory, PrivateObjectPermissions)
     {
     }
 
     /// <summary>
-    /// Uses <paramref name="rootDirectory"/>, creating it when missing, and creates objects with
+    /// Uses <paramref name="rootDirectory"/>, created with the first object written when missing, and creates objects with
     /// <paramref name="objectPermissions"/> (exactly, whatever the umask) and directories with the same permissions
     /// plus search where read is granted: 0640 gives a group read access (directories 0750), 0660 lets it write too.
     /// Ignored on Windows, where the directory's access control list applies.
     /// </summary>
     /// <exception cref="ArgumentException">The permissions do not let the owner read and write, or grant execute or special bits.</exception>
+    /// <exception cref="TargetConfigurationException"><paramref name="rootDirectory"/> is a file.</exception>
     public LocalDirectoryTarget(string rootDirectory, UnixFileMode objectPermissions)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootDirectory);
         _objectPermissions = ValidateObjectPermissions(objectPermissions);
         _directoryPermissions = DirectoryPermissionsFor(objectPermissions);
         _root = Path.GetFullPath(rootDirectory);
-        CreateDirectory(_root);
+
+        // Nothing is created here: opening a mistyped path must not leave an empty directory behind, and reads and
+        // listings take a missing directory for an empty one. The first object written creates it.
+        RequireNotAFile(_root);
     }
 
     /// <summary>The directory the objects live in.</summary>
@@ -229,6 +238,16 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         }
 
         return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    /// <summary>Refuses a repository location that is an existing file, naming it, before anything is read or written there.</summary>
+    /// <exception cref="TargetConfigurationException"><paramref name="fullPath"/> is a file.</exception>
+    internal static void RequireNotAFile(string fullPath)
+    {
+        if (File.Exists(fullPath))
+        {
+            throw new TargetConfigurationException($"Repository location '{fullPath}' is a file, not a directory: give the repository's directory.");
+        }
     }
 
     /// <summary>Directories get the objects' permissions plus search where read is granted (0600 gives 0700, 0640 gives 0750).</summary>

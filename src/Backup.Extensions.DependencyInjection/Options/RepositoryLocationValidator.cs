@@ -6,8 +6,8 @@ namespace Backup.Extensions.DependencyInjection;
 /// <summary>
 /// Checks each repository's location and target settings at start-up, as <see cref="BackupOptionsValidator"/> checks the
 /// rest: the location parses, its scheme has a registered provider, every name in Settings is one the provider knows
-/// (else the closest it does), and the required settings are given in configuration or their environment variable.
-/// Messages start with the configuration path and never contain a setting's value.
+/// (else the closest it does), the required settings are given in configuration or their environment variable, and
+/// a local location is not an existing file. Messages start with the configuration path and never contain a setting's value.
 /// </summary>
 internal sealed class RepositoryLocationValidator(TargetResolver resolver) : IValidateOptions<BackupHostingOptions>
 {
@@ -63,6 +63,12 @@ internal sealed class RepositoryLocationValidator(TargetResolver resolver) : IVa
         {
             errors.Add($"{key}: {Unregistered(repository.EffectiveLocation!) ?? e.Message}");
             return;
+        }
+
+        // Checked now so that a mistyped Location fails start-up, not the job's first run at night.
+        if (location.IsLocal && Path.GetFullPath(location.Address) is var full && File.Exists(full))
+        {
+            errors.Add($"{key}: '{full}' is a file, not a directory: give the repository's directory.");
         }
 
         var known = provider.Settings;

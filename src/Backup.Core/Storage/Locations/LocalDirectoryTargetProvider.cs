@@ -19,10 +19,7 @@ internal sealed class LocalDirectoryTargetProvider : ITargetProvider
     {
         var objectPermissions = settings.GetFileMode(FileMode);
         var full = Path.GetFullPath(location.Address);
-        if (File.Exists(full))
-        {
-            throw new ArgumentException($"Repository location '{full}' is a file, not a directory.");
-        }
+        LocalDirectoryTarget.RequireNotAFile(full);
 
         if (!options.CreateIfMissing && !Directory.Exists(full))
         {
