@@ -31,8 +31,8 @@ if (!args.Any(a => a.StartsWith("--urls", StringComparison.Ordinal)))
 var sampleFolder = CreateSampleFolder(Path.Combine(work, "data"));
 builder.Services.AddBackup(backup => backup
     .BindConfiguration(builder.Configuration.GetSection("Backup"))
-    .AddRepository("main", repository => repository.Path ??= Path.Combine(work, "repository"))
-    .AddRepository("offsite", repository => repository.Path ??= Path.Combine(work, "offsite"))
+    .AddRepository("main", repository => DefaultLocation(repository, Path.Combine(work, "repository")))
+    .AddRepository("offsite", repository => DefaultLocation(repository, Path.Combine(work, "offsite")))
     .AddJob("files", job =>
     {
         if (job.Paths.Count == 0)
@@ -81,6 +81,16 @@ static Task WriteHealthAsync(HttpContext context, HealthReport report)
         status = report.Status.ToString(),
         checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data }),
     });
+}
+
+// Only when configuration names no place: Location, or Path (its older name), from appsettings.json or
+// Backup__Repositories__main__Location wins, and setting the other one too would fail validation.
+static void DefaultLocation(BackupRepositoryOptions repository, string location)
+{
+    if (string.IsNullOrWhiteSpace(repository.Location) && string.IsNullOrWhiteSpace(repository.Path))
+    {
+        repository.Location = location;
+    }
 }
 
 static string CreateSampleFolder(string path)
