@@ -37,7 +37,7 @@ internal sealed class BackupJobHealthCheck(
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             // An unreachable target, a wrong key or a wrong location is an expected state to report, not a bug: no stack trace for it.
-            var expected = e is Core.Repository.RepositoryException or RepositoryKeyUnavailableException or Core.Storage.Locations.TargetConfigurationException
+            var expected = e is Core.Repository.RepositoryException or RepositoryKeyUnavailableException or Core.Storage.TargetConfigurationException
                 or IOException or TimeoutException or UnauthorizedAccessException;
             return HealthCheckResult.Unhealthy($"Backup job '{jobName}': cannot read its snapshots: {e.Message}", expected ? null : e);
         }

@@ -1,3 +1,4 @@
+using Backup.Core.Storage;
 using Backup.Core.Storage.Locations;
 
 namespace Backup.Providers;

@@ -1,4 +1,4 @@
-namespace Backup.Core.Storage.Locations;
+namespace Backup.Core.Storage;
 
 /// <summary>
 /// A repository location or one of its target settings is missing or wrong. The message names the setting (and the
