@@ -28,6 +28,39 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public async Task A_probe_before_the_first_run_creates_no_repository_even_with_CreateIfMissing()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var target = new InMemoryTarget(time);
+        await using var provider = TestSupport.Build(time: time, target: target, configure: b => b.AddJob("export", _ => { }), services: s => s.AddHealthChecks().AddBackupHealthChecks());
+
+        var before = await CheckAsync(provider);
+
+        before.Status.Should().Be(HealthStatus.Unhealthy);
+        before.Description.Should().Contain("has no successful snapshot");
+        before.Exception.Should().BeNull("a repository not there yet holds no snapshot; that is no failure of the check");
+        target.Count.Should().Be(0, "creating the repository is for the job's runs, not for a probe");
+
+        (await provider.GetRequiredService<IBackupJobRunner>().RunAsync("export")).Outcome.Should().Be(BackupJobOutcome.Succeeded);
+        (await CheckAsync(provider)).Status.Should().Be(HealthStatus.Healthy);
+    }
+
+    [Fact]
+    public async Task A_job_without_an_RPO_and_without_a_snapshot_is_Degraded_not_within_its_objectives()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var provider = TestSupport.Build(time: time, settings: new Dictionary<string, string?> { ["Backup:Jobs:export:Rpo"] = null },
+            configure: b => b.AddJob("export", _ => { }), services: s => s.AddHealthChecks().AddBackupHealthChecks());
+
+        var entry = await CheckAsync(provider);
+
+        entry.Status.Should().Be(HealthStatus.Degraded);
+        entry.Description.Should().Be("Backup job 'export' has no successful snapshot yet; set its Rpo to have that reported as Unhealthy.");
+        (await provider.GetRequiredService<IBackupJobRunner>().RunAsync("export")).Outcome.Should().Be(BackupJobOutcome.Succeeded);
+        (await CheckAsync(provider)).Status.Should().Be(HealthStatus.Healthy);
+    }
+
+    [Fact]
     public async Task Health_flips_exactly_at_the_RPO_boundary()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));

@@ -6,7 +6,7 @@ namespace Backup.Extensions.DependencyInjection;
 
 /// <summary>
 /// The health of one job: Unhealthy when its newest successful snapshot is older than its RPO (or there is none;
-/// exactly at the RPO it is still Healthy), Degraded when its last verification failed or is older than
+/// exactly at the RPO it is still Healthy), Degraded when there is none and no RPO is set, when its last verification failed or is older than
 /// <see cref="BackupJobOptions.VerificationMaxAge"/> (by default what the job's Verification policy allows), when the
 /// last restore drill took longer than the RTO, or when the last copy to a secondary repository failed, or when the
 /// last run was Partial or Failed (even within the RPO); otherwise Healthy. Data: lastSnapshotTime, ageSeconds,
@@ -103,6 +103,11 @@ internal sealed class BackupJobHealthCheck(
                 return HealthCheckResult.Unhealthy($"Backup job '{jobName}': newest successful snapshot is {DurationText.Format(now - lastSuccess.Value)} old, over its RPO of {DurationText.Format(objective)}.", data: data);
             }
         }
+        else if (lastSuccess is null)
+        {
+            // Without an RPO there is no age to hold it to, but nothing of its data is stored: not "within its objectives".
+            return HealthCheckResult.Degraded($"Backup job '{jobName}' has no successful snapshot yet; set its Rpo to have that reported as Unhealthy.", data: data);
+        }
 
         if (current.LastOutcome is BackupJobOutcome.Partial or BackupJobOutcome.Failed)
         {
@@ -141,6 +146,12 @@ internal sealed class BackupJobHealthCheck(
 /// <summary>Adds one health check per configured job when the health check options are built (jobs may come from configuration).</summary>
 internal sealed class BackupHealthCheckRegistrations(IOptions<BackupHostingOptions> options, IEnumerable<string>? tags, HealthStatus? failureStatus) : IConfigureOptions<HealthCheckServiceOptions>
 {
+    /// <summary>
+    /// How long a probe waits for a job's first look at its repository (over a slow or unreachable object store it can
+    /// take much longer) before it reports the check timed out; the look goes on, and a later probe gets its answer.
+    /// </summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+
     public void Configure(HealthCheckServiceOptions healthOptions)
     {
         foreach (var jobName in options.Value.Jobs.Keys)
@@ -149,7 +160,8 @@ internal sealed class BackupHealthCheckRegistrations(IOptions<BackupHostingOptio
                 $"backup:{jobName}",
                 sp => ActivatorUtilities.CreateInstance<BackupJobHealthCheck>(sp, jobName),
                 failureStatus,
-                tags ?? ["backup"]));
+                tags ?? ["backup"],
+                ProbeTimeout));
         }
     }
 }

@@ -16,7 +16,7 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
     public static bool IsJobSnapshot(Core.Snapshots.Snapshot snapshot, string jobName) =>
         snapshot.Metadata.TryGetValue(JobMetadataKey, out var owner) && string.Equals(owner, jobName, StringComparison.OrdinalIgnoreCase);
 
-    private readonly ConcurrentDictionary<string, Lazy<Task>> _loaded = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _loaded = new(StringComparer.OrdinalIgnoreCase);
 
     public async ValueTask<DateTimeOffset?> GetLastSuccessAsync(string jobName, CancellationToken cancellationToken)
     {
@@ -27,28 +27,48 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
 
         // One scan per job and process: after it, runs in this process keep the state current. The scan is shared,
         // so it does not take one caller's token; each caller stops waiting on its own token instead.
-        var load = _loaded.GetOrAdd(jobName, name => new Lazy<Task>(() => LoadAsync(name, CancellationToken.None)));
+        var load = _loaded.GetOrAdd(jobName, name => new Lazy<Task<bool>>(() => LoadAsync(name, CancellationToken.None)));
         try
         {
-            await load.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!await load.Value.WaitAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // No repository yet: looked for again next time, when the job's first run may have created it.
+                _loaded.TryRemove(new KeyValuePair<string, Lazy<Task<bool>>>(jobName, load));
+            }
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            _loaded.TryRemove(jobName, out _);
+            _loaded.TryRemove(new KeyValuePair<string, Lazy<Task<bool>>>(jobName, load));
             throw;
         }
 
         return state.GetState(jobName).LastSuccess;
     }
 
-    private async Task LoadAsync(string jobName, CancellationToken cancellationToken)
+    /// <summary>Scans the job's repository for its newest complete snapshot; false when the repository does not exist (yet).</summary>
+    /// <remarks>
+    /// Only reads: the health check and the scheduler's catch-up call this before any run, and neither may create a
+    /// repository (CreateIfMissing is for the job's runs). A repository that is not there holds no snapshot.
+    /// </remarks>
+    private async Task<bool> LoadAsync(string jobName, CancellationToken cancellationToken)
     {
         if (!options.Value.Jobs.TryGetValue(jobName, out var job) || job.Repository is null)
         {
-            return;
+            return true;
         }
 
-        var repository = await repositories.GetAsync(job.Repository, cancellationToken).ConfigureAwait(false);
+        Core.BackupRepository repository;
+        try
+        {
+            repository = repositories is BackupRepositoryProvider provider
+                ? await provider.GetExistingAsync(job.Repository, cancellationToken).ConfigureAwait(false)
+                : await repositories.GetAsync(job.Repository, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Core.Repository.RepositoryNotFoundException)
+        {
+            return false;
+        }
+
         DateTimeOffset? newest = null;
         await foreach (var snapshot in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
         {
@@ -62,5 +82,7 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
         {
             state.UpdateState(jobName, s => s.LastSuccess is { } current && current >= found ? s : s with { LastSuccess = found });
         }
+
+        return true;
     }
 }

@@ -104,7 +104,12 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
         throw new InvalidOperationException($"{_options.SectionPath}:Repositories:{name}: no key source is configured.");
     }
 
-    public async ValueTask<BackupRepository> GetAsync(string name, CancellationToken cancellationToken = default)
+    public ValueTask<BackupRepository> GetAsync(string name, CancellationToken cancellationToken = default) => GetAsync(name, create: true, cancellationToken);
+
+    /// <summary>Like <see cref="GetAsync(string, CancellationToken)"/>, but never creates the repository: one that is not there yet throws <see cref="RepositoryNotFoundException"/> whatever CreateIfMissing says (for the readers that run before any job: health checks, the scheduler's catch-up).</summary>
+    internal ValueTask<BackupRepository> GetExistingAsync(string name, CancellationToken cancellationToken) => GetAsync(name, create: false, cancellationToken);
+
+    private async ValueTask<BackupRepository> GetAsync(string name, bool create, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (_open.TryGetValue(name, out var open))
@@ -122,7 +127,7 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
                 return open;
             }
 
-            var target = settings.TargetFactory is { } factory ? Limit(factory(_services), settings) : CreateTarget(name, settings);
+            var target = settings.TargetFactory is { } factory ? Limit(factory(_services), settings) : CreateTarget(name, settings, create);
             if (settings.Retry)
             {
                 target = new RetryingTarget(target, timeProvider: _time, ownsInner: true);
@@ -135,7 +140,7 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
 
             try
             {
-                var repository = await OpenAsync(name, settings, target, cancellationToken).ConfigureAwait(false);
+                var repository = await OpenAsync(name, settings, target, create, cancellationToken).ConfigureAwait(false);
                 _targets[name] = target;
                 _open[name] = repository;
                 return repository;
@@ -153,7 +158,7 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
     }
 
     /// <summary>The target at the repository's location, made by the same resolver as the backup tool's (no retry: added above).</summary>
-    private IBackupTarget CreateTarget(string name, BackupRepositoryOptions settings)
+    private IBackupTarget CreateTarget(string name, BackupRepositoryOptions settings, bool create)
     {
         var logger = _logger;
         return _resolver.Create(
@@ -161,7 +166,7 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
             setting => RepositoryTargetSettings.Lookup(settings, setting, _services, Environment.GetEnvironmentVariable),
             new TargetCreateOptions
             {
-                CreateIfMissing = settings.CreateIfMissing,
+                CreateIfMissing = settings.CreateIfMissing && create,
                 AllowInsecureHttp = settings.AllowInsecureHttp,
                 Warn = message => Log.InsecureTarget(logger, name, message),
                 Retry = false,
@@ -174,7 +179,7 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
     private IBackupTarget Limit(IBackupTarget target, BackupRepositoryOptions settings) =>
         settings.Bandwidth is { } bandwidth ? new BandwidthLimitedTarget(target, bandwidth, _time, ownsInner: true) : target;
 
-    private async Task<BackupRepository> OpenAsync(string name, BackupRepositoryOptions settings, IBackupTarget target, CancellationToken cancellationToken)
+    private async Task<BackupRepository> OpenAsync(string name, BackupRepositoryOptions settings, IBackupTarget target, bool create, CancellationToken cancellationToken)
     {
         var keySource = GetKeySource(name);
         using var credentials = await keySource.GetCredentialsAsync(cancellationToken).ConfigureAwait(false);
@@ -185,7 +190,7 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
             repository = await BackupRepository.OpenAsync(target, credentials, new RepositoryOpenOptions { Transforms = transforms }, cancellationToken).ConfigureAwait(false);
             Log.RepositoryOpened(_logger, name, target.Description, keySource.Description);
         }
-        catch (RepositoryNotFoundException) when (settings.CreateIfMissing)
+        catch (RepositoryNotFoundException) when (settings.CreateIfMissing && create)
         {
             repository = await BackupRepository.InitAsync(target, credentials, new RepositoryInitOptions { Compression = settings.Compression, Transforms = transforms }, cancellationToken).ConfigureAwait(false);
             Log.RepositoryCreated(_logger, name, target.Description, keySource.Description);
