@@ -177,6 +177,50 @@ public sealed class PostgreSqlHostingTests(PostgresFixture fixture, ITestOutputH
         logs.Messages.Should().NotContain(m => m.Contains(PostgresServer.Password, StringComparison.Ordinal) || m.Contains(RepositoryPassword, StringComparison.Ordinal));
     }
 
+    [SkippableFact]
+    public async Task A_restore_drill_whose_scratch_server_is_down_fails_the_verification_naming_the_server_not_the_snapshot()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("drilled_down");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, "CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items SELECT generate_series(1, 10);");
+        Environment.SetEnvironmentVariable(_repositoryPasswordVariable, RepositoryPassword);
+        Environment.SetEnvironmentVariable(_databasePasswordVariable, PostgresServer.Password);
+        var port = ServerProcess.FreePort();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddBackup(backup => backup
+            .AddRepository("main", r =>
+            {
+                r.Path = _repositoryDirectory;
+                r.CreateIfMissing = true;
+                r.PasswordEnvironmentVariable = _repositoryPasswordVariable;
+            })
+            .AddDatabaseSource(SourceName, new PostgreSqlEngine(), source =>
+            {
+                source.ConnectionString = server.ConnectionString(database);
+                source.PasswordEnvironmentVariable = _databasePasswordVariable;
+            })
+            .AddJob(JobName, job =>
+            {
+                job.Repository = "main";
+                job.Source = SourceName;
+                job.Verification = new BackupVerificationOptions { Check = false, RestoreDrill = true, ScratchConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres", ScratchPasswordEnvironmentVariable = _databasePasswordVariable };
+            }));
+
+        BackupJobResult result;
+        await using (var provider = services.BuildServiceProvider())
+        {
+            result = await provider.GetRequiredService<IBackupJobRunner>().RunAsync(JobName);
+        }
+
+        output.WriteLine($"{result.Outcome}: {result.Error?.Message}; verification: {result.Verification?.Message}");
+        result.Outcome.Should().Be(BackupJobOutcome.Succeeded, "the backup itself was made");
+        result.Verification!.Succeeded.Should().BeFalse();
+        result.Verification.Message.Should().Contain($"cannot reach the PostgreSQL server at 127.0.0.1:{port}")
+            .And.NotContain("could not be compared").And.NotContain("drop it by hand");
+    }
+
     public void Dispose()
     {
         Environment.SetEnvironmentVariable(_repositoryPasswordVariable, null);

@@ -308,6 +308,11 @@ public sealed class MySqlVerifier
 
         protected override string Kind => MySqlSource.KindName;
 
+        protected override async Task SignInAsync(CancellationToken cancellationToken)
+        {
+            await using var connection = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
+        }
+
         // CHECK TABLE runs on every restored table, so they are listed whether or not checksums were recorded.
         protected override bool AlwaysMeasure => true;
 

@@ -83,6 +83,35 @@ internal sealed class PgServer
     }
 
     /// <summary>
+    /// Signs in to the maintenance database and out again. Npgsql's messages ("Failed to connect to …", "Received
+    /// unknown response d for SSLRequest", "28P01: password authentication failed …") name neither the server's role
+    /// nor what to check; these do, with the host and port.
+    /// </summary>
+    /// <exception cref="IOException">The server cannot be reached, or what answers is not a PostgreSQL server.</exception>
+    /// <exception cref="NpgsqlException">The server refused the sign-in (its <see cref="PostgresException"/> is the inner exception).</exception>
+    public async Task SignInAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState.StartsWith("28", StringComparison.Ordinal))
+        {
+            // Class 28: invalid authorization (a wrong password, a user pg_hba.conf does not let in).
+            throw new NpgsqlException(
+                $"the PostgreSQL server at {Endpoint} refused the sign-in ({ex.SqlState}: {ex.MessageText}): check the connection string's Username, " +
+                "the password, and that the server's pg_hba.conf lets that user in from this host.", ex);
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException && !cancellationToken.IsCancellationRequested)
+        {
+            var cause = ex.InnerException is System.Net.Sockets.SocketException or TimeoutException && ex.InnerException.Message is { Length: > 0 } inner ? inner : ex.Message;
+            throw new IOException(
+                $"cannot reach the PostgreSQL server at {Endpoint} ({cause.TrimEnd('.')}): check that it is running, that the connection string's Host and Port " +
+                "name it (a PostgreSQL server, not another kind), and that nothing blocks the way.", ex);
+        }
+    }
+
+    /// <summary>
     /// Drops <paramref name="database"/> if it exists, ending the sessions still in it: FORCE from PostgreSQL 13, by
     /// hand before (a tool's session that has not quite ended would otherwise keep it from going).
     /// </summary>

@@ -32,6 +32,8 @@ public sealed class PostgreSqlVerifier
 
     /// <summary>Verifies <paramref name="snapshot"/>; a failed restore, a mismatching table or an amcheck finding makes the report fail.</summary>
     /// <exception cref="DatabaseRestoreException">The snapshot's list of databases is damaged, so there is nothing to restore and compare.</exception>
+    /// <exception cref="IOException">The scratch server cannot be reached, or is not a PostgreSQL server.</exception>
+    /// <exception cref="NpgsqlException">The scratch server refused the sign-in.</exception>
     public Task<VerificationReport> VerifyAsync(Snapshot snapshot, PostgreSqlVerifyOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -67,6 +69,8 @@ public sealed class PostgreSqlVerifier
         protected override string Kind => PostgreSqlSource.KindName;
 
         protected override string NoChecksumsSuffix => "; only the restore and amcheck were tested";
+
+        protected override Task SignInAsync(CancellationToken cancellationToken) => server.SignInAsync(cancellationToken);
 
         protected override Task<DatabaseRestoreResult> RestoreAsync(Snapshot snapshot, string database, string scratch, CancellationToken cancellationToken) =>
             restorer!.RestoreAsync(snapshot, new PostgreSqlRestoreOptions

@@ -24,8 +24,13 @@ internal abstract class ScratchVerifier<TConnection>
     protected virtual bool AlwaysMeasure => false;
 
     /// <summary>Verifies <paramref name="databases"/> of <paramref name="snapshot"/>, each in its own scratch database.</summary>
+    /// <exception cref="IOException">The scratch server cannot be reached.</exception>
+    /// <exception cref="DbException">The scratch server refused the sign-in.</exception>
     public async Task<VerificationReport> VerifyAsync(Snapshot snapshot, IReadOnlyList<string> databases, string scratchPrefix, IEnumerable<string> notesBefore, CancellationToken cancellationToken)
     {
+        // Before the loop, whose failures are findings about the snapshot: a server that is down, of another kind or
+        // refuses the password is the caller's setting to fix, and nothing has been made on it that needs dropping.
+        await SignInAsync(cancellationToken).ConfigureAwait(false);
         var mismatches = new List<TableMismatch>();
         var problems = new List<string>();
         var notes = new List<string>(notesBefore);
@@ -147,6 +152,9 @@ internal abstract class ScratchVerifier<TConnection>
         await CheckIntegrityAsync(connection, database, scratch, actual, problems, notes, cancellationToken).ConfigureAwait(false);
         return compared;
     }
+
+    /// <summary>Signs in to the scratch server and out again; throws, naming the server and what to check, when it cannot.</summary>
+    protected abstract Task SignInAsync(CancellationToken cancellationToken);
 
     /// <summary>What the scratch connection's user may do beyond the scratch databases ("the scratch server's user is a superuser"), or null when nothing.</summary>
     protected abstract Task<string?> OverPrivilegedAsync(CancellationToken cancellationToken);
