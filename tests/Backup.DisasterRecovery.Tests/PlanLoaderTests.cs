@@ -153,6 +153,32 @@ public sealed class PlanLoaderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_duration_written_as_a_number_alone_is_refused_for_want_of_a_unit_not_read_as_days()
+    {
+        var yaml = Write("bare.yaml", """
+            systems:
+              shop:
+                rpo: 90
+                rto: 1.00:00:00
+                steps:
+                  - name: Restore
+                    timeout: 30
+                    restore:
+                      job: files
+            """);
+        var json = Write("bare.json", """{ "Systems": { "shop": { "Rpo": 90, "Rto": "45m" } } }""");
+
+        var fromYaml = (await FluentActions.Awaiting(() => RecoveryPlanLoader.LoadAsync(yaml)).Should().ThrowAsync<RecoveryPlanException>()).Which;
+        var fromJson = (await FluentActions.Awaiting(() => RecoveryPlanLoader.LoadAsync(json)).Should().ThrowAsync<RecoveryPlanException>()).Which;
+
+        fromYaml.Errors.Should().HaveCount(2);
+        fromYaml.Errors.Should().Contain(e => e.StartsWith("systems:shop:rpo (line 3): '90' is not valid; expected a duration such as 30m, 6h or 7d, or written d.hh:mm:ss", StringComparison.Ordinal)
+            && e.EndsWith("a number needs a unit, such as 90m or 90d.", StringComparison.Ordinal));
+        fromYaml.Errors.Should().Contain(e => e.StartsWith("systems:shop:steps:0:timeout (line 7): '30' is not valid", StringComparison.Ordinal) && e.Contains("a number needs a unit"));
+        fromJson.Errors.Should().ContainSingle().Which.Should().StartWith("Systems:shop:Rpo: '90' is not valid; expected a duration such as 30m");
+    }
+
+    [Fact]
     public async Task Malformed_files_and_missing_files_are_clear_errors()
     {
         var yaml = Write("broken.yaml", "systems:\n  shop: [unclosed\n");

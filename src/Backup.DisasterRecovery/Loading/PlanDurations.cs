@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Backup.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 
 namespace Backup.DisasterRecovery;
 
@@ -25,8 +27,7 @@ internal static partial class PlanDurations
             return value;
         }
 
-        var segments = path.Split(':');
-        if (!DurationSettings.Contains(segments[^1]) || segments.Any(s => FreeForm.Contains(s, StringComparer.OrdinalIgnoreCase)))
+        if (!IsDuration(path))
         {
             return value;
         }
@@ -41,6 +42,23 @@ internal static partial class PlanDurations
             _ => TimeSpan.FromDays(7 * amount),
         };
         return duration.ToString("c", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// An error for each duration setting of <paramref name="configuration"/> written as a number alone (<c>rpo: 90</c>):
+    /// TimeSpan reads it as days, where whoever wrote it may have meant minutes, and a plan that promises 90 days
+    /// would then validate. Short forms were rewritten to d.hh:mm:ss (<see cref="Normalize"/>), which has a colon.
+    /// </summary>
+    public static IEnumerable<string> BareNumbers(IConfiguration configuration)
+    {
+        foreach (var (path, value) in configuration.AsEnumerable())
+        {
+            if (value is { Length: > 0 } && !value.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out _) && IsDuration(path))
+            {
+                var number = value.Trim();
+                yield return $"{path}: '{value}' is not valid; expected {ConfigurationKeyChecker.Describe(typeof(TimeSpan))}; a number needs a unit, such as {number}m or {number}d.";
+            }
+        }
     }
 
     /// <summary>A duration for people: "90 min" → "1h 30m", "1.00:00:00" → "1d".</summary>
@@ -73,6 +91,13 @@ internal static partial class PlanDurations
         }
 
         return string.Join(' ', parts);
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a duration setting, not a key of a free-form map that happens to share its name.</summary>
+    private static bool IsDuration(string path)
+    {
+        var segments = path.Split(':');
+        return DurationSettings.Contains(segments[^1]) && !segments.Any(s => FreeForm.Contains(s, StringComparer.OrdinalIgnoreCase));
     }
 
     [GeneratedRegex(@"^(?<amount>[0-9]+(\.[0-9]+)?)\s*(?<unit>s|min|m|h|d|w)$", RegexOptions.CultureInvariant)]

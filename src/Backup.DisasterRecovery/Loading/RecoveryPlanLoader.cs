@@ -91,7 +91,7 @@ public static class RecoveryPlanLoader
     {
         var findings = ConfigurationKeyChecker.Check(configuration, typeof(RecoveryPlan));
         // A plan also takes the short durations people write (PlanDurations); the host's message only knows d.hh:mm:ss.
-        var errors = findings.Errors.Select(e => e.Replace("expected a duration written d.hh:mm:ss, such as", "expected a duration such as 30m, 6h or 7d, or written d.hh:mm:ss, such as", StringComparison.Ordinal)).ToList();
+        var errors = findings.Errors.Concat(PlanDurations.BareNumbers(configuration)).Select(e => e.Replace("expected a duration written d.hh:mm:ss, such as", "expected a duration such as 30m, 6h or 7d, or written d.hh:mm:ss, such as", StringComparison.Ordinal)).ToList();
         var plan = new RecoveryPlan();
         if (errors.Count == 0)
         {
