@@ -111,6 +111,21 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
     }
 
     [SkippableFact]
+    public async Task Verify_with_a_directory_for_scratch_says_a_connection_string_is_needed()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_pg_scratch_dir");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--postgres", server.ConnectionString(database))).ExitCode.Should().Be(0);
+        Directory.CreateDirectory(_cli.PathOf("scratch"));
+
+        var verify = await _cli.RunAsync("verify", "latest", "--scratch", _cli.PathOf("scratch"));
+
+        verify.ExitCode.Should().Be(2, verify.Stderr);
+        verify.Stderr.Should().Contain("is a PostgreSQL backup: --scratch takes the connection string").And.Contain("not a directory").And.NotContain("malformed");
+    }
+
+    [SkippableFact]
     public async Task Verify_runs_the_snapshot_as_a_scratch_role_unless_its_sql_is_trusted()
     {
         var server = _fixture.Require();

@@ -33,6 +33,21 @@ public sealed class SqliteCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Verify_of_a_sqlite_snapshot_refuses_a_connection_string_for_scratch_without_quoting_it()
+    {
+        var source = _cli.PathOf("conn.db");
+        await ExecuteAsync(source, "CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT, data BLOB); INSERT INTO things VALUES (1, 'one', x'01');");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--sqlite", source)).ExitCode.Should().Be(0);
+
+        var verify = await _cli.RunAsync("verify", "latest", "--scratch", "Host=127.0.0.1;Username=postgres;Password=Scratch-Secret-4711");
+
+        verify.ExitCode.Should().Be(2, verify.Stderr);
+        verify.Stderr.Should().Contain("--scratch is a connection string").And.Contain("SQLite snapshot is verified in a scratch directory")
+            .And.NotContain("Scratch-Secret-4711");
+    }
+
+    [Fact]
     public async Task Create_sqlite_restore_to_sqlite_and_verify_round_trip()
     {
         var source = _cli.PathOf("app.db");

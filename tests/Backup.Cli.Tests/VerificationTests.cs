@@ -156,6 +156,20 @@ public sealed class VerificationTests : IDisposable
         human.Stdout.Should().Contain("Achieved RTO");
     }
 
+    [Fact]
+    public async Task Verify_of_a_files_snapshot_refuses_a_connection_string_for_scratch_instead_of_making_a_directory_of_it()
+    {
+        await CreateAsync();
+        const string connectionString = "Host=127.0.0.1;Port=5432;Username=postgres;Password=Scratch-Secret-4711";
+
+        var verify = await _cli.RunAsync("verify", "latest", "--scratch", connectionString);
+
+        verify.ExitCode.Should().Be(2, verify.Stderr);
+        verify.Stderr.Should().Contain("--scratch is a connection string").And.Contain("files snapshot").And.Contain("--scratch DIR")
+            .And.NotContain("Scratch-Secret-4711");
+        Directory.EnumerateFileSystemEntries(_cli.Root).Should().NotContain(e => Path.GetFileName(e).StartsWith("Host=", StringComparison.Ordinal));
+    }
+
     private async Task<string> CreateAsync()
     {
         await _cli.InitAsync();

@@ -23,6 +23,12 @@ internal static class DatabaseVerify
                 throw new CliUsageException($"--trust-snapshot-sql applies to PostgreSQL and MariaDB/MySQL snapshots; a {engine.DisplayName} snapshot is verified in a scratch file.");
             }
 
+            if (scratch is not null && ScratchArgument.IsConnectionString(scratch))
+            {
+                // Not quoted: a connection string may hold a password.
+                throw new CliUsageException($"--scratch is a connection string, but a {engine.DisplayName} snapshot is verified in a scratch directory: give --scratch DIR (default: the temp directory).");
+            }
+
             var directory = scratch is null ? null : Path.GetFullPath(scratch);
             if (directory is not null && !Directory.Exists(directory))
             {
@@ -36,6 +42,13 @@ internal static class DatabaseVerify
             if (string.IsNullOrWhiteSpace(scratch))
             {
                 throw new CliUsageException($"Snapshot {snapshot.Id.ToShortString()} is a {engine.DisplayName} backup: give --scratch CONNSTRING, a server where a scratch database may be created and dropped.");
+            }
+
+            if (!ScratchArgument.IsConnectionString(scratch))
+            {
+                throw new CliUsageException(
+                    $"Snapshot {snapshot.Id.ToShortString()} is a {engine.DisplayName} backup: --scratch takes the connection string ('Key=Value;…', e.g. 'Host=db1;Username=backup') " +
+                    "of a server where a scratch database may be created and dropped, not a directory.");
             }
 
             var password = await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(engine, "--scratch", scratch, passwordFile).ConfigureAwait(false);

@@ -69,6 +69,12 @@ internal static class VerifyCommand
                 throw new CliUsageException("--trust-snapshot-sql applies to PostgreSQL and MariaDB/MySQL snapshots only.");
             }
 
+            if (context.Get(scratch) is { } given && ScratchArgument.IsConnectionString(given))
+            {
+                // Not quoted: a connection string may hold a password.
+                throw new CliUsageException("--scratch is a connection string, but a files snapshot's restore drill restores into a directory: give --scratch DIR (default: the temp directory).");
+            }
+
             var options = new DrillOptions
             {
                 Snapshot = window is null ? snapshot ?? "latest" : null,
