@@ -154,7 +154,26 @@ internal static partial class UsageErrors
 
     /// <summary>"… as expected type 'System.Nullable`1[System.Int32]'." becomes "…: expected a whole number."</summary>
     private static string InWords(string message) =>
-        ExpectedType().Replace(message, m => $": expected {TypeInWords(m.Groups[1].Value)}.");
+        ChoicesOnOneLine(ExpectedType().Replace(message, m => $": expected {TypeInWords(m.Groups[1].Value)}."));
+
+    /// <summary>
+    /// "Argument 'pdf' not recognized. Must be one of:\n\t'md'\n\t'html'" becomes "… Must be one of: 'md', 'html'".
+    /// The message is escaped whole for the terminal, which would show the parser's line breaks as \n\t; only the list
+    /// after the last "Must be one of:" is joined, since it holds the command's own values, and the value typed before
+    /// it keeps its escaped newlines.
+    /// </summary>
+    private static string ChoicesOnOneLine(string message)
+    {
+        const string Choices = "Must be one of:";
+        var at = message.LastIndexOf(Choices, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return message;
+        }
+
+        var values = message[(at + Choices.Length)..].Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return $"{message[..at]}{Choices} {string.Join(", ", values)}";
+    }
 
     private static string TypeInWords(string type) => type switch
     {

@@ -70,6 +70,20 @@ public sealed class TerminalEscapeTests : IDisposable
         JsonDocument.Parse(json.Stdout).RootElement.EnumerateArray().Select(e => e.GetProperty("path").GetString()).Should().Contain(p => p!.EndsWith("/" + Hostile, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_usage_error_listing_the_accepted_values_reads_as_one_line_and_a_hostile_value_in_it_stays_escaped()
+    {
+        var plain = await _cli.RunAsync("dr", "report", "plan.yaml", "--format", "pdf");
+        var hostile = await _cli.RunAsync("dr", "report", "plan.yaml", "--format", Hostile);
+
+        plain.ExitCode.Should().Be(2, plain.Stderr);
+        plain.Stderr.Should().Contain("backup: usage error: Argument 'pdf' not recognized. Must be one of: 'md', 'html', 'json'")
+            .And.NotContain(@"\n").And.NotContain(@"\t");
+        hostile.ExitCode.Should().Be(2, hostile.Stderr);
+        ShouldBeSafe(hostile.Stderr, "the usage error");
+        hostile.Stderr.Should().Contain(@"Argument 'evil\x1b[2J\x1b]0;pwned\x07\nforged\x9b31m\u202Etxt\x7f' not recognized. Must be one of: 'md', 'html', 'json'");
+    }
+
     [SkippableFact]
     public async Task A_lock_held_by_a_host_with_a_hostile_name_is_reported_escaped()
     {
