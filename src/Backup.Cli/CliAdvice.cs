@@ -1,6 +1,7 @@
 using Backup.Core.Repository;
 using Backup.Core.Restore;
 using Backup.Core.Storage;
+using Backup.Providers;
 
 namespace Backup.Cli;
 
@@ -10,6 +11,19 @@ namespace Backup.Cli;
 /// </summary>
 internal static class CliAdvice
 {
+    /// <summary>
+    /// The exception's message and <see cref="For"/>'s advice; a remedy the library carries as data (a restore's Clean)
+    /// is said in this tool's option instead of the library's name for it.
+    /// </summary>
+    /// <param name="exception">What failed.</param>
+    /// <param name="verb">The command that failed ("prune", "restore", …).</param>
+    public static string Describe(Exception exception, string verb) => exception switch
+    {
+        DatabaseRestoreException { Remedy: DatabaseRestoreRemedy.RestoreAgainWithClean } restore => $"{WithoutStop(restore.Problem)}; restore it again with --clean.",
+        DatabaseRestoreException { Remedy: DatabaseRestoreRemedy.CleanOrAnotherTarget } restore => $"{WithoutStop(restore.Problem)}; restore over it with --clean, or into another database with --database NAME.",
+        _ => exception.Message,
+    } + For(exception, verb);
+
     /// <summary>A sentence to add after the exception's message, or an empty string.</summary>
     /// <param name="exception">What failed.</param>
     /// <param name="verb">The command that failed ("prune", "restore", …).</param>
@@ -34,4 +48,6 @@ internal static class CliAdvice
         TransformNotRegisteredException => " The backup tool cannot load code: open this repository from an application that registers the transform (see docs/extending.md).",
         _ => string.Empty,
     };
+
+    private static string WithoutStop(string text) => text.TrimEnd().TrimEnd('.');
 }

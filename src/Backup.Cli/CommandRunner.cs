@@ -31,7 +31,7 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
         catch (Exception ex)
         {
             var code = ExitCodeFor(ex);
-            var message = OneLine(ex.Message + CliAdvice.For(ex, parseResult.CommandResult.Command.Name));
+            var message = OneLine(CliAdvice.Describe(ex, parseResult.CommandResult.Command.Name));
             var kind = code == ExitCodes.Usage ? "usage error" : "error";
             // Messages embed stored names (a lock's host, a key's label, a file's path): escaped like all human output,
             // and by the JSON encoder with --json (control characters and everything outside ASCII as \u escapes).

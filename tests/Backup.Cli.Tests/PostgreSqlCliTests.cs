@@ -56,7 +56,8 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
 
         var again = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", target);
         again.ExitCode.Should().Be(1);
-        again.Stderr.Should().Contain("already exists");
+        again.Stderr.Should().Contain($"backup: error: Database '{target}' already exists; restore over it with --clean, or into another database with --database NAME.")
+            .And.NotContain("Clean", "the tool names its own option, not the library's");
         await server.ExecuteAsync(target, "DELETE FROM notes; DELETE FROM items WHERE id > 10;");
         var clean = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(target), "--clean");
         clean.ExitCode.Should().Be(0, clean.Stderr);

@@ -76,7 +76,9 @@ public sealed class MySqlCraftedDumpTests(MariaDbFixture fixture, ITestOutputHel
 
         await server.ExecuteAsync(null, $"CREATE DATABASE {target}");
         var over = () => restorer.RestoreAsync(snapshot, options with { Clean = true });
-        (await over.Should().ThrowExactlyAsync<DatabaseRestoreException>()).Which.Message.Should().EndWith($"'{target}' is partly restored: restore it again with Clean (the CLI's --clean).");
+        var partly = (await over.Should().ThrowExactlyAsync<DatabaseRestoreException>()).Which;
+        partly.Message.Should().EndWith($"'{target}' is partly restored; restore it again with Clean.", "the library names its own option, not the CLI's");
+        partly.Remedy.Should().Be(DatabaseRestoreRemedy.RestoreAgainWithClean);
         (await server.ScalarAsync(null, $"SELECT count(*) FROM {target}.loaded")).Should().Be(2L, "a database the restore did not create is never dropped");
     }
 

@@ -134,7 +134,9 @@ public sealed class MySqlTests(MariaDbFixture fixture, ITestOutputHelper output)
         var options = new MySqlRestoreOptions { ConnectionString = server.ConnectionString(database), Password = MariaDbServer.Password };
 
         var refused = () => restorer.RestoreAsync(snapshot, options);
-        await refused.Should().ThrowAsync<DatabaseRestoreException>().WithMessage("*already exists*");
+        var exists = (await refused.Should().ThrowAsync<DatabaseRestoreException>()).Which;
+        exists.Message.Should().Be($"Database '{database}' already exists; restore over it with Clean or into another TargetDatabase.");
+        exists.Remedy.Should().Be(DatabaseRestoreRemedy.CleanOrAnotherTarget);
         await restorer.RestoreAsync(snapshot, options with { Clean = true });
 
         (await server.ScalarAsync(database, "SELECT COUNT(*) FROM keep")).Should().Be(100L);

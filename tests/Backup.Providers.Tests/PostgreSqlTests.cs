@@ -203,7 +203,9 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         // Over the live database: refused without Clean, then restores the backed-up state with it.
         await server.ExecuteAsync(database, "DELETE FROM keep WHERE id > 10; DROP TABLE skip;");
         var over = () => restorer.RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(database), Password = PostgresServer.Password });
-        await over.Should().ThrowAsync<DatabaseRestoreException>().WithMessage("*already exists*");
+        var exists = (await over.Should().ThrowAsync<DatabaseRestoreException>()).Which;
+        exists.Message.Should().Be($"Database '{database}' already exists; restore over it with Clean or into another TargetDatabase.");
+        exists.Remedy.Should().Be(DatabaseRestoreRemedy.CleanOrAnotherTarget);
         await restorer.RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(database), Password = PostgresServer.Password, Clean = true });
         (await server.ScalarAsync(database, "SELECT count(*) FROM keep")).Should().Be(100L);
         (await server.ScalarAsync(database, "SELECT count(*) FROM skip")).Should().Be(1L);
@@ -309,7 +311,9 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         await restorer.RestoreAsync(snapshot, options with { NoOwner = true });
         (await server.ScalarAsync(target, "SELECT count(*) FROM a")).Should().Be(100L);
         var over = () => restorer.RestoreAsync(snapshot, options with { Clean = true });
-        (await over.Should().ThrowExactlyAsync<DatabaseRestoreException>()).Which.Message.Should().EndWith($"'{target}' is partly restored: restore it again with Clean (the CLI's --clean).");
+        var partly = (await over.Should().ThrowExactlyAsync<DatabaseRestoreException>()).Which;
+        partly.Message.Should().EndWith($"'{target}' is partly restored; restore it again with Clean.", "the library names its own option, not the CLI's");
+        partly.Remedy.Should().Be(DatabaseRestoreRemedy.RestoreAgainWithClean);
         (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'")).Should().Be(1L, "a database the restore did not create is never dropped");
     }
 

@@ -165,6 +165,32 @@ public sealed class DatabaseRestoreException : Exception
 
     /// <summary>Creates the exception.</summary>
     public DatabaseRestoreException(string message) : base(message) { }
+
+    /// <summary>
+    /// Creates the exception for a restore that <paramref name="remedy"/> lets go ahead: the message is
+    /// <paramref name="problem"/> and the remedy in this library's option names (Clean, TargetDatabase).
+    /// </summary>
+    public DatabaseRestoreException(string problem, DatabaseRestoreRemedy remedy, Exception? innerException = null)
+        : base(remedy switch
+        {
+            DatabaseRestoreRemedy.RestoreAgainWithClean => $"{WithoutStop(problem)}; restore it again with Clean.",
+            DatabaseRestoreRemedy.CleanOrAnotherTarget => $"{WithoutStop(problem)}; restore over it with Clean or into another TargetDatabase.",
+            _ => problem,
+        }, innerException)
+    {
+        _problem = problem;
+        Remedy = remedy;
+    }
+
+    private readonly string? _problem;
+
+    /// <summary>What lets the restore go ahead; <see cref="DatabaseRestoreRemedy.None"/> when nothing about its target.</summary>
+    public DatabaseRestoreRemedy Remedy { get; }
+
+    /// <summary>The message without the remedy, for a tool that words <see cref="Remedy"/> in its own options.</summary>
+    public string Problem => _problem ?? Message;
+
+    private static string WithoutStop(string text) => text.TrimEnd().TrimEnd('.');
 }
 
 /// <summary>What a restore did.</summary>

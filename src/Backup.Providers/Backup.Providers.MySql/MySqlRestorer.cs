@@ -80,7 +80,7 @@ public sealed class MySqlRestorer
 
             if (charset is not null && !options.Clean)
             {
-                throw new DatabaseRestoreException($"Database '{target}' already exists; restore over it with Clean (the CLI's --clean) or into another database (--database).");
+                throw new DatabaseRestoreException($"Database '{target}' already exists", DatabaseRestoreRemedy.CleanOrAnotherTarget);
             }
 
             var quoted = MyServer.QuoteIdentifier(target);

@@ -113,7 +113,7 @@ public sealed partial class PostgreSqlRestorer
             {
                 if (!options.Clean)
                 {
-                    throw new DatabaseRestoreException($"Database '{target}' already exists; restore over it with Clean (the CLI's --clean) or into another database (--database).");
+                    throw new DatabaseRestoreException($"Database '{target}' already exists", DatabaseRestoreRemedy.CleanOrAnotherTarget);
                 }
             }
             else if (options.UseScratchRole && await PgScratchRole.IsSuperuserAsync(admin, cancellationToken).ConfigureAwait(false))

@@ -20,46 +20,45 @@ internal static class FailedRestore
     /// <param name="transactional">Whether the restore ran as one transaction (which the failure rolled back).</param>
     /// <param name="drop">Drops the database; false when it found the name taken by another database meanwhile, and left that alone.</param>
     /// <param name="log">Logs how the target was left.</param>
-    /// <returns>The exception to throw instead of <paramref name="failure"/>, saying how the target was left; null to rethrow it as it is.</returns>
+    /// <returns>
+    /// The exception to throw instead of <paramref name="failure"/>, saying how the target was left, for the two kinds
+    /// callers act on (a failed restore, an interruption); null for any other, which is rethrown as it is.
+    /// </returns>
     public static async Task<Exception?> SettleAsync(Exception failure, string target, bool created, bool transactional, Func<CancellationToken, Task<bool>> drop, Action<string> log)
     {
-        var state = await StateAfterAsync(target, created, transactional, drop).ConfigureAwait(false);
-        log(state);
-        return Rephrase(failure, state);
+        var (state, remedy) = await StateAfterAsync(target, created, transactional, drop).ConfigureAwait(false);
+        // The exception words the remedy (in this library's option names); the log says the same.
+        var said = new DatabaseRestoreException(state, remedy).Message;
+        log(said);
+        return failure switch
+        {
+            DatabaseRestoreException restore => new DatabaseRestoreException(Join(restore.Message, state), remedy, restore),
+            OperationCanceledException cancelled => new OperationCanceledException(Join(cancelled.Message, said), cancelled, cancelled.CancellationToken),
+            _ => null,
+        };
     }
 
-    private static async Task<string> StateAfterAsync(string target, bool created, bool transactional, Func<CancellationToken, Task<bool>> drop)
+    private static async Task<(string State, DatabaseRestoreRemedy Remedy)> StateAfterAsync(string target, bool created, bool transactional, Func<CancellationToken, Task<bool>> drop)
     {
         if (!created)
         {
             return transactional
-                ? $"'{target}' is as it was before."
-                : $"'{target}' is partly restored: restore it again with Clean (the CLI's --clean).";
+                ? ($"'{target}' is as it was before.", DatabaseRestoreRemedy.None)
+                : ($"'{target}' is partly restored", DatabaseRestoreRemedy.RestoreAgainWithClean);
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
-            return await drop(timeout.Token).ConfigureAwait(false)
+            return (await drop(timeout.Token).ConfigureAwait(false)
                 ? $"The database '{target}' this restore had created was dropped again."
-                : $"The database '{target}' this restore had created was replaced by another of that name meanwhile, which was left alone.";
+                : $"The database '{target}' this restore had created was replaced by another of that name meanwhile, which was left alone.", DatabaseRestoreRemedy.None);
         }
         catch (Exception ex) when (ex is DbException or OperationCanceledException or TimeoutException)
         {
-            return $"The database '{target}' this restore created could not be dropped again ({ex.Message}) and is partly restored: drop it before trying again.";
+            return ($"The database '{target}' this restore created could not be dropped again ({ex.Message}) and is partly restored: drop it before trying again.", DatabaseRestoreRemedy.None);
         }
     }
-
-    /// <summary>
-    /// <paramref name="failure"/> with <paramref name="state"/> added to its message, for the two kinds callers act on
-    /// (a failed restore, an interruption); null for any other, which is rethrown as it is.
-    /// </summary>
-    private static Exception? Rephrase(Exception failure, string state) => failure switch
-    {
-        DatabaseRestoreException restore => new DatabaseRestoreException(Join(restore.Message, state), restore),
-        OperationCanceledException cancelled => new OperationCanceledException(Join(cancelled.Message, state), cancelled, cancelled.CancellationToken),
-        _ => null,
-    };
 
     // A tool's stderr may end the message over several lines; the state then goes on a line of its own.
     private static string Join(string message, string state) =>

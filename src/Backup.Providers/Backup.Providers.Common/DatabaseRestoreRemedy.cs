@@ -1,0 +1,17 @@
+namespace Backup.Providers;
+
+/// <summary>
+/// What lets a restore that stopped at its target go ahead (<see cref="DatabaseRestoreException.Remedy"/>), for an
+/// application or tool to word in its own terms; the exception's message words it in this library's option names.
+/// </summary>
+public enum DatabaseRestoreRemedy
+{
+    /// <summary>Nothing about the target.</summary>
+    None,
+
+    /// <summary>The target is partly restored: restoring again with <see cref="DatabaseRestoreSettings.Clean"/> replaces it.</summary>
+    RestoreAgainWithClean,
+
+    /// <summary>The target database exists: restore over it with <see cref="DatabaseRestoreSettings.Clean"/>, or into another <see cref="DatabaseRestoreSettings.TargetDatabase"/>.</summary>
+    CleanOrAnotherTarget,
+}
