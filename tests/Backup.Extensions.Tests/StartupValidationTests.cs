@@ -173,6 +173,15 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_repository_location_under_a_tilde_fails_start_up_rather_than_making_a_directory_named_tilde()
+    {
+        var message = await StartFailureAsync(Settings(("Backup:Repositories:main:Path", "~/backups")));
+
+        message.Should().Contain("Backup:Repositories:main:Path: '~/backups' starts with '~', which only a shell turns into the home directory: give the full path (such as /home/backup/backups).");
+        Directory.Exists("~").Should().BeFalse();
+    }
+
+    [Fact]
     public async Task A_missing_job_path_fails_start_up_naming_the_setting_and_the_path()
     {
         var missing = Path.Combine(_root, "not-there");

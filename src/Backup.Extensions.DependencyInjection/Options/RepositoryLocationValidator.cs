@@ -67,7 +67,12 @@ internal sealed class RepositoryLocationValidator(TargetResolver resolver) : IVa
         }
 
         // Checked now so that a mistyped Location fails start-up, not the job's first run at night.
-        if (location.IsLocal && Path.GetFullPath(location.Address) is var full && File.Exists(full))
+        if (location.IsLocal && (location.Address == "~" || location.Address.StartsWith("~/", StringComparison.Ordinal)))
+        {
+            // Only a shell expands "~"; here it would be a directory named "~" in whatever the working directory is.
+            errors.Add($"{key}: '{location.Address}' starts with '~', which only a shell turns into the home directory: give the full path (such as /home/backup{location.Address[1..]}).");
+        }
+        else if (location.IsLocal && Path.GetFullPath(location.Address) is var full && File.Exists(full))
         {
             errors.Add($"{key}: '{full}' is a file, not a directory: give the repository's directory.");
         }
