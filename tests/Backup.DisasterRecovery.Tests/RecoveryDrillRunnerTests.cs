@@ -136,6 +136,23 @@ public sealed class RecoveryDrillRunnerTests(PostgresFixture fixture, ITestOutpu
     }
 
     [SkippableFact]
+    public async Task A_scratch_server_that_refuses_the_restore_is_named_with_where_its_password_comes_from()
+    {
+        var server = fixture.Require();
+        var plan = await ShopPlanAsync(server);
+        plan.Scratch.Databases["postgres"] = new ScratchDatabaseServer { ConnectionString = server.ConnectionString() + ";Username=nobody_here", PasswordEnvironmentVariable = _databasePasswordVariable };
+        plan.Systems["shop"].Steps.Add(new RecoveryStep { Name = "Restore the shop database", Restore = new RestoreStep { Job = "shop-db" } });
+        await using var services = Services(plan);
+        await BackUpAsync(services);
+
+        var result = await services.GetRequiredService<IRecoveryDrillRunner>().RunAsync(plan, "shop");
+
+        result.Succeeded.Should().BeFalse();
+        result.Steps[0].Error.Should().StartWith($"Restoring into the scratch PostgreSQL server (Scratch:Databases:postgres, password from the environment variable {_databasePasswordVariable}) failed: ")
+            .And.NotContain(PostgresServer.Password);
+    }
+
+    [SkippableFact]
     public async Task Verifying_a_file_restore_that_was_altered_after_the_restore_fails_and_names_the_file()
     {
         var server = fixture.Require();

@@ -262,7 +262,18 @@ internal sealed class RecoveryDrillRunner(
                 var target = new DatabaseRestoreSettings { Location = server.ConnectionString, Password = password, SourceDatabase = database, TargetDatabase = DrillScratch.NewDatabaseName(), EventsDisabled = true, ScratchUser = !server.TrustSnapshotSql };
                 // Registered first: a restore that fails half way leaves a database to drop.
                 drill.Scratch.AddDatabase(engine, target);
-                var restored = await engine.RestoreAsync(repository, snapshot, target, cancellationToken).ConfigureAwait(false);
+                DatabaseRestoreResult restored;
+                try
+                {
+                    restored = await engine.RestoreAsync(repository, snapshot, target, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    // The same user name often serves the production server and the scratch one: say which refused.
+                    throw new InvalidOperationException(
+                        $"Restoring into the scratch {engine.DisplayName} server (Scratch:Databases:{engine.Name}, password from {ScratchPasswordSource(engine, server)}) failed: {ex.Message}", ex);
+                }
+
                 targets.Add(target);
                 output.Append(CultureInfo.InvariantCulture, $"restored {engine.DisplayName} database {restored.SourceDatabase} ({restored.Bytes} bytes) into scratch database {restored.TargetDatabase} in {restored.Duration.TotalSeconds:F1} s\n");
             }
@@ -275,6 +286,11 @@ internal sealed class RecoveryDrillRunner(
             Output = output.ToString(),
         };
     }
+
+    private static string ScratchPasswordSource(IDatabaseEngine engine, ScratchDatabaseServer server) =>
+        !string.IsNullOrWhiteSpace(server.PasswordFile) ? $"Scratch:Databases:{engine.Name}:PasswordFile"
+        : !string.IsNullOrWhiteSpace(server.PasswordEnvironmentVariable) ? $"the environment variable {server.PasswordEnvironmentVariable}"
+        : "none set: Scratch:Databases:" + engine.Name + ":PasswordFile or PasswordEnvironmentVariable";
 
     /// <summary>"latest": the job's newest complete snapshot; otherwise an ID or a unique prefix of one.</summary>
     private static async Task<Snapshot> FindSnapshotAsync(BackupRepository repository, string jobName, string snapshot, CancellationToken cancellationToken)

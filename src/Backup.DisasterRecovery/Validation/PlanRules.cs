@@ -35,6 +35,14 @@ internal static class PlanRules
         {
             findings.Add(Warning(Step, null, $"Scratch:Databases:{engine}: no database source of the plan uses an engine of that name{Suggest(engine, engines, otherwise: engines.Count == 0 ? " (the plan backs up no database)." : null)}"));
         }
+
+        foreach (var (engine, server) in plan.Scratch.Databases)
+        {
+            if (EnvironmentVariableName.Check($"Scratch:Databases:{engine}:PasswordEnvironmentVariable", server.PasswordEnvironmentVariable) is { } badName)
+            {
+                findings.Add(Error(Step, null, badName));
+            }
+        }
     }
 
     private static void CheckSystem(string name, RecoverySystem system, RecoveryPlan plan, BackupHostingOptions backup, List<PlanFinding> findings)
