@@ -79,10 +79,10 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
         (await server.ScalarAsync(target, "SELECT count(*) FROM items")).Should().Be(2000L);
         (await server.ScalarAsync(target, "SELECT count(*) FROM pg_class WHERE relname = 'notes'")).Should().Be(0L);
 
-        // A name the snapshot lacks (here with its schema) restores nothing, and says so.
-        var typo = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(_fixture.NewDatabaseName("cli_pg_typo")), "--table", "public.items");
+        // A name the snapshot lacks restores nothing, and says so.
+        var typo = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(_fixture.NewDatabaseName("cli_pg_typo")), "--table", "item");
         typo.ExitCode.Should().Be(1, typo.Stderr);
-        typo.Stderr.Should().Contain("no table named 'public.items'").And.Contain("items, notes");
+        typo.Stderr.Should().Contain("no table named 'item'").And.Contain("items, notes");
     }
 
     [SkippableFact]

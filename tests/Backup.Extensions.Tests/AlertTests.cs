@@ -270,7 +270,7 @@ public sealed class AlertTests
     [Theory]
     [InlineData("Backup:Alerts:Webhooks:0:Url", "http://alerts.example.com/hooks/T0KEN", "Backup:Alerts:Webhooks:0:Url: http:// to alerts.example.com sends alerts in clear text; use https, or set AllowInsecureHttp to true.")]
     [InlineData("Backup:Alerts:Webhooks:0:Url", "ftp://alerts.example.com/T0KEN", "Backup:Alerts:Webhooks:0:Url: must be an absolute https URL.")]
-    [InlineData("Backup:Alerts:Webhooks:0:SecretEnvironmentVariable", "BACKUP_TEST_UNSET_HMAC_SECRET", "Backup:Alerts:Webhooks:0:SecretEnvironmentVariable: the environment variable 'BACKUP_TEST_UNSET_HMAC_SECRET' is not set.")]
+    [InlineData("Backup:Alerts:Webhooks:0:SecretEnvironmentVariable", "BACKUP_TEST_UNSET_HMAC_SECRET", "Backup:Alerts:Webhooks:0:SecretEnvironmentVariable: the environment variable BACKUP_TEST_UNSET_HMAC_SECRET is not set.")]
     [InlineData("Backup:Alerts:Webhooks:0:SecretFile", "/nonexistent/hmac", "Backup:Alerts:Webhooks:0:SecretFile: '/nonexistent/hmac' does not exist.")]
     [InlineData("Backup:Alerts:Chat:0:Url", "https://user:T0KEN@hooks.slack.com/services/x", "Backup:Alerts:Chat:0:Url: must not contain a user name or password; use the URL's own token or a signing secret.")]
     [InlineData("Backup:Alerts:Attempts", "0", "Backup:Alerts:Attempts: must be between 1 and 10.")]

@@ -46,6 +46,20 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public async Task A_missing_repository_that_no_run_will_create_is_Unhealthy_saying_it_cannot_be_read()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var provider = TestSupport.Build(time: time, settings: new Dictionary<string, string?> { ["Backup:Repositories:main:CreateIfMissing"] = "false" },
+            configure: b => b.AddJob("export", _ => { }), services: s => s.AddHealthChecks().AddBackupHealthChecks());
+
+        var entry = await CheckAsync(provider);
+
+        entry.Status.Should().Be(HealthStatus.Unhealthy);
+        entry.Description.Should().StartWith("Backup job 'export': cannot read its snapshots:", "an unmounted disk or a mistyped Location is a fault every run meets, not an empty history");
+        entry.Exception.Should().BeNull();
+    }
+
+    [Fact]
     public async Task A_job_without_an_RPO_and_without_a_snapshot_is_Degraded_not_within_its_objectives()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));

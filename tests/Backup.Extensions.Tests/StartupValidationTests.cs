@@ -177,8 +177,9 @@ public sealed class StartupValidationTests : IDisposable
     {
         var message = await StartFailureAsync(Settings(("Backup:Repositories:main:Path", "~/backups")));
 
-        message.Should().Contain("Backup:Repositories:main:Path: '~/backups' starts with '~', which only a shell turns into the home directory: give the full path (such as /home/backup/backups).");
+        message.Should().Contain("Backup:Repositories:main:Path: '~/backups' starts with '~', which only a shell turns into a home directory: give the full path (such as /home/backup/backups).");
         Directory.Exists("~").Should().BeFalse();
+        (await StartFailureAsync(Settings(("Backup:Repositories:main:Path", "~backup/repo")))).Should().Contain("give the full path (such as /home/backup/repo)");
     }
 
     [Fact]

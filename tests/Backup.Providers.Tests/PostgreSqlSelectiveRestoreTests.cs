@@ -108,10 +108,74 @@ public sealed class PostgreSqlSelectiveRestoreTests(PostgresFixture fixture) : I
         (await items.Should().ThrowAsync<DatabaseRestoreException>()).Which.Message.Should().Contain("items_order_id_fkey").And.Contain("orders").And.Contain("--table");
 
         var typo = fixture.NewDatabaseName("sel_refuse_typo");
-        var qualified = () => restorer.RestoreAsync(snapshot, Options(server, typo, "public.orders"));
-        (await qualified.Should().ThrowAsync<DatabaseRestoreException>()).Which.Message.Should().Contain("no table named 'public.orders'").And.Contain("items, order_log, orders");
+        var misspelt = () => restorer.RestoreAsync(snapshot, Options(server, typo, "order"));
+        (await misspelt.Should().ThrowAsync<DatabaseRestoreException>()).Which.Message.Should().Contain("no table named 'order'").And.Contain("items, order_log, orders");
 
         (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname IN ('{lonely}', '{typo}')")).Should().Be(0L, "the databases the failed restores created are gone");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Methods))]
+    public async Task A_partitioned_table_or_a_partition_is_refused_and_nothing_changes(PostgreSqlBackupMethod method)
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("sel_parts");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, """
+            CREATE TABLE readings (id int, day date, v int, PRIMARY KEY (id, day)) PARTITION BY RANGE (day);
+            CREATE TABLE readings_2025 PARTITION OF readings FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+            CREATE TABLE readings_2026 PARTITION OF readings FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+            INSERT INTO readings SELECT g, '2025-03-01'::date + g % 600, g FROM generate_series(1, 1000) g;
+            """);
+        await using var repo = await TestRepository.CreateAsync();
+        var source = new PostgreSqlSource(new PostgreSqlSourceOptions { ConnectionString = server.ConnectionString(database), Password = PostgresServer.Password, Method = method, RecordChecksums = false });
+        var snapshot = (await repo.Service.BackupAsync(source)).Snapshot;
+        await server.ExecuteAsync(database, "DELETE FROM readings WHERE day >= '2026-01-01'");
+        var left = await server.ScalarAsync(database, "SELECT count(*) FROM readings");
+        var restorer = new PostgreSqlRestorer(repo.Repository);
+
+        foreach (var table in method == PostgreSqlBackupMethod.PgDump ? new[] { "readings", "readings_2026" } : ["readings_2026"])
+        {
+            var act = () => restorer.RestoreAsync(snapshot, Options(server, database, table) with { Clean = true });
+
+            var message = (await act.Should().ThrowAsync<DatabaseRestoreException>()).Which.Message;
+            message.Should().Contain("partitioned table or a partition").And.Contain("is as it was before").And.NotContain("restore it again");
+            (await server.ScalarAsync(database, "SELECT count(*) FROM readings")).Should().Be(left, "no partition was dropped");
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_bare_name_in_two_schemas_is_refused_and_a_schema_qualified_one_restores_that_table_alone()
+    {
+        var (server, database, repo, snapshot) = await BackUpAsync(PostgreSqlBackupMethod.Parallel, "sel_schemas");
+        await using var _ = repo;
+        await server.ExecuteAsync(database, "CREATE SCHEMA audit; CREATE TABLE audit.orders (n int); INSERT INTO audit.orders SELECT generate_series(1, 7);");
+        var later = (await repo.Service.BackupAsync(new PostgreSqlSource(new PostgreSqlSourceOptions { ConnectionString = server.ConnectionString(database), Password = PostgresServer.Password, RecordChecksums = false }))).Snapshot;
+        await server.ExecuteAsync(database, "DELETE FROM audit.orders WHERE n > 3; DELETE FROM orders WHERE id > 150;");
+        var restorer = new PostgreSqlRestorer(repo.Repository);
+
+        var bare = () => restorer.RestoreAsync(later, Options(server, database, "orders") with { Clean = true });
+        (await bare.Should().ThrowAsync<DatabaseRestoreException>()).Which.Message.Should().Contain("audit.orders").And.Contain("public.orders").And.Contain("with its schema");
+
+        await restorer.RestoreAsync(later, Options(server, database, "audit.orders") with { Clean = true });
+        (await server.ScalarAsync(database, "SELECT count(*) FROM audit.orders")).Should().Be(7L);
+        (await server.ScalarAsync(database, "SELECT count(*) FROM public.orders")).Should().Be(150L, "only the table named with its schema");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Methods))]
+    public async Task A_restored_table_whose_own_keys_no_longer_hold_is_restored_with_them_not_valid_and_keeps_the_keys_on_it(PostgreSqlBackupMethod method)
+    {
+        var (server, database, repo, snapshot) = await BackUpAsync(method, "sel_ownkeys");
+        await using var _ = repo;
+        await server.ExecuteAsync(database, "CREATE TABLE notes (item_id int REFERENCES items(id)); INSERT INTO notes VALUES (1); DELETE FROM items WHERE order_id = 7; DELETE FROM orders WHERE id = 7;");
+
+        var act = () => new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, Options(server, database, "items") with { Clean = true });
+
+        (await act.Should().ThrowAsync<DatabaseRestoreException>()).Which.Message.Should().Contain("items_order_id_fkey").And.Contain("NOT VALID");
+        (await server.ScalarAsync(database, "SELECT count(*) FROM items")).Should().Be(100L, "the snapshot's rows are in");
+        (await server.ScalarAsync(database, "SELECT convalidated FROM pg_constraint WHERE conname = 'items_order_id_fkey'")).Should().Be(false);
+        (await server.ScalarAsync(database, "SELECT count(*) FROM pg_constraint WHERE conname = 'notes_item_id_fkey' AND convalidated")).Should().Be(1L, "the other table's key on it is back");
     }
 
     [SkippableFact]

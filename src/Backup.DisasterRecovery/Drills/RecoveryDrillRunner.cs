@@ -289,7 +289,7 @@ internal sealed class RecoveryDrillRunner(
 
     private static string ScratchPasswordSource(IDatabaseEngine engine, ScratchDatabaseServer server) =>
         !string.IsNullOrWhiteSpace(server.PasswordFile) ? $"Scratch:Databases:{engine.Name}:PasswordFile"
-        : !string.IsNullOrWhiteSpace(server.PasswordEnvironmentVariable) ? $"the environment variable {server.PasswordEnvironmentVariable}"
+        : !string.IsNullOrWhiteSpace(server.PasswordEnvironmentVariable) ? $"the {EnvironmentVariableName.Describe(server.PasswordEnvironmentVariable)}"
         : "none set: Scratch:Databases:" + engine.Name + ":PasswordFile or PasswordEnvironmentVariable";
 
     /// <summary>"latest": the job's newest complete snapshot; otherwise an ID or a unique prefix of one.</summary>

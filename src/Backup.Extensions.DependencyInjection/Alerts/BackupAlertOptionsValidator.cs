@@ -166,7 +166,7 @@ internal sealed class BackupAlertOptionsValidator(IServiceProvider services) : I
         }
         else if (!string.IsNullOrWhiteSpace(environmentVariable) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(environmentVariable)))
         {
-            errors.Add($"{path}:{secret}EnvironmentVariable: the environment variable '{environmentVariable}' is not set.");
+            errors.Add($"{path}:{secret}EnvironmentVariable: the {EnvironmentVariableName.Describe(environmentVariable)} is not set.");
         }
     }
 

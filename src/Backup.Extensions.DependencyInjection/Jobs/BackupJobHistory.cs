@@ -48,7 +48,8 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
     /// <summary>Scans the job's repository for its newest complete snapshot; false when the repository does not exist (yet).</summary>
     /// <remarks>
     /// Only reads: the health check and the scheduler's catch-up call this before any run, and neither may create a
-    /// repository (CreateIfMissing is for the job's runs). A repository that is not there holds no snapshot.
+    /// repository (CreateIfMissing is for the job's runs). A repository that is not there yet but will be created
+    /// holds no snapshot.
     /// </remarks>
     private async Task<bool> LoadAsync(string jobName, CancellationToken cancellationToken)
     {
@@ -64,8 +65,10 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
                 ? await provider.GetExistingAsync(job.Repository, cancellationToken).ConfigureAwait(false)
                 : await repositories.GetAsync(job.Repository, cancellationToken).ConfigureAwait(false);
         }
-        catch (Core.Repository.RepositoryNotFoundException)
+        catch (Core.Repository.RepositoryNotFoundException) when (options.Value.Repositories.TryGetValue(job.Repository, out var settings) && settings.CreateIfMissing)
         {
+            // The job's first run creates it. Without CreateIfMissing a missing repository is a fault (an unmounted
+            // disk, a mistyped Location) that every run will meet: reported as such, with the location.
             return false;
         }
 

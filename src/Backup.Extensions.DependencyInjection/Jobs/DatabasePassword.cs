@@ -17,7 +17,7 @@ internal static class DatabasePassword
             // The message names the variable, never a value.
             return Environment.GetEnvironmentVariable(environmentVariable) is { Length: > 0 } password
                 ? password
-                : throw new InvalidOperationException($"{owner}: environment variable {environmentVariable} is not set.");
+                : throw new InvalidOperationException($"{owner}: {EnvironmentVariableName.Describe(environmentVariable)} is not set.");
         }
 
         if (!string.IsNullOrWhiteSpace(file))

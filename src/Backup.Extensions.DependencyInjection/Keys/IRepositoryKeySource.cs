@@ -42,7 +42,7 @@ public sealed class EnvironmentVariableKeySource : IRepositoryKeySource
     }
 
     /// <inheritdoc/>
-    public string Description => EnvironmentVariableName.IsValid(_variable) ? $"environment variable {_variable}" : "environment variable named by a value that is not a variable's name (not shown: it may be the password itself)";
+    public string Description => EnvironmentVariableName.Describe(_variable);
 
     /// <inheritdoc/>
     public ValueTask<RepositoryCredentials> GetCredentialsAsync(CancellationToken cancellationToken = default)

@@ -67,10 +67,11 @@ internal sealed class RepositoryLocationValidator(TargetResolver resolver) : IVa
         }
 
         // Checked now so that a mistyped Location fails start-up, not the job's first run at night.
-        if (location.IsLocal && (location.Address == "~" || location.Address.StartsWith("~/", StringComparison.Ordinal)))
+        if (location.IsLocal && location.Address.StartsWith('~'))
         {
-            // Only a shell expands "~"; here it would be a directory named "~" in whatever the working directory is.
-            errors.Add($"{key}: '{location.Address}' starts with '~', which only a shell turns into the home directory: give the full path (such as /home/backup{location.Address[1..]}).");
+            // Only a shell expands "~" and "~user"; here it would be a directory of that name in the working directory.
+            var rest = location.Address.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? location.Address[slash..] : string.Empty;
+            errors.Add($"{key}: '{location.Address}' starts with '~', which only a shell turns into a home directory: give the full path (such as /home/backup{rest}).");
         }
         else if (location.IsLocal && Path.GetFullPath(location.Address) is var full && File.Exists(full))
         {

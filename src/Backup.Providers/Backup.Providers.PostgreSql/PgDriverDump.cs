@@ -58,13 +58,8 @@ internal sealed class PgDriverDump
         }
 
         var tableDirectory = await directory.DirectoryAsync(TablesDirectory, cancellationToken).ConfigureAwait(false);
-        var selected = tables.Count == 0 ? manifest.Tables : [.. manifest.Tables.Where(t => tables.Contains(t.Name, StringComparer.Ordinal))];
-        var missing = tables.Where(name => !selected.Any(t => t.Name == name)).ToList();
-        if (missing.Count > 0)
-        {
-            throw PgTableSelection.NoSuchTables(missing, manifest.Tables.Select(t => t.Name));
-        }
-
+        var picked = tables.Count == 0 ? null : PgTableSelection.Match(tables, manifest.Tables, t => (t.Schema, t.Name));
+        var selected = picked is null ? manifest.Tables : [.. manifest.Tables.Where(picked.Contains)];
         var files = new Dictionary<string, TreeNode>(StringComparer.Ordinal);
         foreach (var table in selected)
         {

@@ -12,8 +12,8 @@ namespace Backup.Providers.PostgreSql;
 /// </summary>
 internal static class PgTableReplacement
 {
-    /// <summary>A foreign key of another table on a replaced one: the table it is on (a qualified SQL name), its name and its definition.</summary>
-    public sealed record ForeignKey(string Table, string Name, string Definition);
+    /// <summary>A foreign key to add after the rows: the table it is on and its name (for messages), and the statement that adds it (without its semicolon).</summary>
+    public sealed record ForeignKey(string Table, string Name, string Statement);
 
     // Objects that depend (normally, not as a part) on the tables, their row and array types, or the sequences they
     // own, other than the tables' own constraints and column defaults. Run with search_path = pg_catalog, so that
@@ -29,9 +29,10 @@ internal static class PgTableReplacement
                 AND d.deptype IN ('a', 'i') AND s.relkind = 'S')
         SELECT DISTINCT pg_describe_object(d.classid, d.objid, 0), k.contype = 'f', k.conrelid::regclass::text, k.conname, pg_get_constraintdef(k.oid)
         FROM pg_depend d JOIN owned o ON d.refclassid = o.classid AND d.refobjid = o.oid
-        LEFT JOIN pg_constraint k ON d.classid = 'pg_constraint'::regclass AND k.oid = d.objid
+        LEFT JOIN pg_constraint k ON d.classid = 'pg_constraint'::regclass AND k.oid = d.objid AND k.conparentid = 0
         LEFT JOIN pg_attrdef a ON d.classid = 'pg_attrdef'::regclass AND a.oid = d.objid
         WHERE d.deptype = 'n'
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE d.classid = 'pg_constraint'::regclass AND c.oid = d.objid AND c.conparentid <> 0)
           AND (k.conrelid IS NULL OR k.conrelid NOT IN (SELECT oid FROM sel))
           AND (a.adrelid IS NULL OR a.adrelid NOT IN (SELECT oid FROM sel))
           AND NOT (d.classid = 'pg_class'::regclass AND d.objid IN (SELECT oid FROM sel))
@@ -91,12 +92,40 @@ internal static class PgTableReplacement
             {
                 if (!reader.IsDBNull(1) && reader.GetBoolean(1))
                 {
-                    keys.Add(new ForeignKey(reader.GetString(2), reader.GetString(3), reader.GetString(4)));
+                    keys.Add(new ForeignKey(reader.GetString(2), reader.GetString(3), $"ALTER TABLE {reader.GetString(2)} ADD CONSTRAINT {PgServer.QuoteIdentifier(reader.GetString(3))} {reader.GetString(4)}"));
                 }
                 else
                 {
                     blocking.Add(reader.GetString(0));
                 }
+            }
+        }
+
+        // Parts of the table that CASCADE drops without asking and no archive entry of the table brings back.
+        await using (var parts = new NpgsqlCommand("""
+            SELECT 'publication ' || p.pubname || ' (it publishes ' || r.prrelid::regclass::text || ')' FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid WHERE r.prrelid = ANY($1)
+            UNION ALL SELECT 'statistics object ' || s.stxname || ' on ' || s.stxrelid::regclass::text FROM pg_statistic_ext s WHERE s.stxrelid = ANY($1)
+            UNION ALL SELECT 'table ' || c.oid::regclass::text || ' itself, a partitioned table or a partition' FROM pg_class c WHERE c.oid = ANY($1) AND (c.relkind = 'p' OR c.relispartition)
+            ORDER BY 1
+            """, connection) { Parameters = { new() { Value = oids.ToArray(), DataTypeName = "oid[]" } } })
+        await using (var reader = await parts.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                blocking.Add(reader.GetString(0));
+            }
+        }
+
+        // Partitions and inheritance children go with their parent without CASCADE (they depend on it as parts), and
+        // a restore of the parent alone would bring back none of their rows.
+        await using (var children = new NpgsqlCommand(
+            "SELECT 'table ' || i.inhrelid::regclass::text || ' (a partition or child of ' || i.inhparent::regclass::text || ')' FROM pg_inherits i WHERE i.inhparent = ANY($1) AND NOT i.inhrelid = ANY($1) ORDER BY 1",
+            connection) { Parameters = { new() { Value = oids.ToArray(), DataTypeName = "oid[]" } } })
+        await using (var reader = await children.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                blocking.Add(reader.GetString(0));
             }
         }
 
@@ -136,29 +165,57 @@ internal static class PgTableReplacement
         }
 
         var notValid = new List<ForeignKey>();
+        var failed = new List<(ForeignKey Key, string Error)>();
         foreach (var key in keys)
         {
-            var add = $"ALTER TABLE {key.Table} ADD CONSTRAINT {PgServer.QuoteIdentifier(key.Name)} {key.Definition}";
             try
             {
-                await using var command = new NpgsqlCommand(add, connection) { CommandTimeout = 0 };
+                await using var command = new NpgsqlCommand(key.Statement, connection) { CommandTimeout = 0 };
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
             {
-                await using var command = new NpgsqlCommand(add + " NOT VALID", connection) { CommandTimeout = 0 };
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                notValid.Add(key);
+                try
+                {
+                    await using var command = new NpgsqlCommand(key.Statement + " NOT VALID", connection) { CommandTimeout = 0 };
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    notValid.Add(key);
+                }
+                catch (PostgresException again)
+                {
+                    failed.Add((key, again.MessageText));
+                }
+            }
+            catch (PostgresException ex)
+            {
+                // One key that cannot be added must not cost the ones after it.
+                failed.Add((key, ex.MessageText));
             }
         }
 
-        if (notValid.Count > 0)
+        if (notValid.Count > 0 || failed.Count > 0)
         {
-            throw new DatabaseRestoreException(
-                $"The tables were restored in database '{database}', but rows of other tables reference rows the snapshot does not have, so these foreign keys were added back NOT VALID " +
-                $"(they hold for new rows only): {string.Join(", ", notValid.Select(k => $"{k.Name} on {k.Table}"))}. Correct those rows, then run ALTER TABLE … VALIDATE CONSTRAINT for each.");
+            var message = new System.Text.StringBuilder($"The tables were restored in database '{database}', but");
+            if (notValid.Count > 0)
+            {
+                message.Append(System.Globalization.CultureInfo.InvariantCulture,
+                    $" rows reference rows the other side does not have, so these foreign keys were added NOT VALID (they hold for new rows only): {string.Join(", ", notValid.Select(k => $"{k.Name} on {k.Table}"))}; correct those rows, then run ALTER TABLE … VALIDATE CONSTRAINT for each");
+            }
+
+            if (failed.Count > 0)
+            {
+                message.Append(notValid.Count > 0 ? "; and" : string.Empty).Append(System.Globalization.CultureInfo.InvariantCulture,
+                    $" these foreign keys could not be added back: {string.Join("; ", failed.Select(f => $"{f.Key.Name} on {f.Key.Table} ({f.Error}): {f.Key.Statement};"))}");
+            }
+
+            throw new DatabaseRestoreException(message.Append('.').ToString());
         }
     }
+
+    /// <summary>The statements that add <paramref name="keys"/> back, for a failure after the tables were dropped: what an operator runs once the tables are there again.</summary>
+    public static string Lost(IReadOnlyList<ForeignKey> keys) =>
+        keys.Count == 0 ? string.Empty
+        : $" The replaced tables' foreign keys from other tables were dropped with them and are not back; once the tables are, add them with: {string.Join(" ", keys.Select(k => k.Statement + ";"))}";
 
     private static string Describe(IReadOnlyList<(string Schema, string Name)> tables) =>
         (tables.Count == 1 ? "table " : "tables ") + string.Join(", ", tables.Select(t => $"{t.Schema}.{t.Name}"));

@@ -21,8 +21,16 @@ internal sealed class PgTableRestore : IDisposable
         _incoming = incoming;
     }
 
+    private bool _finishing;
+
     /// <summary>The listing file for <c>pg_restore -L</c>.</summary>
     public string ListPath => _list.Path;
+
+    /// <summary>
+    /// For a failure between the drop and <see cref="FinishAsync"/>: the other tables' foreign keys that went with the
+    /// replaced tables and the statements that add them back (empty when none, or once FinishAsync has taken over).
+    /// </summary>
+    public string LostKeys => _finishing ? string.Empty : PgTableReplacement.Lost(_incoming);
 
     /// <summary>
     /// Selects the tables of <paramref name="options"/> from <paramref name="archive"/>, checks that every foreign key
@@ -33,7 +41,7 @@ internal sealed class PgTableRestore : IDisposable
     {
         var listing = await PostgreSqlRestorer.ReadToolOutputAsync(tool, ["--list", archive], environment, cancellationToken).ConfigureAwait(false);
         var script = await PostgreSqlRestorer.ReadToolOutputAsync(tool, ["--schema-only", "--file=-", archive], environment, cancellationToken).ConfigureAwait(false);
-        var selection = PgTableSelection.Build(listing, script, options.Tables);
+        var selection = Unchanged(() => PgTableSelection.Build(listing, script, options.Tables));
 
         IReadOnlyList<PgTableReplacement.ForeignKey> incoming = [];
         await using (var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false))
@@ -50,14 +58,22 @@ internal sealed class PgTableRestore : IDisposable
 
             if (missing.Count > 0)
             {
-                throw new DatabaseRestoreException(
+                throw FailedRestore.Unchanged(new DatabaseRestoreException(
                     $"{string.Join("; ", missing.Select(k => $"table {k.Table} has foreign key {k.Name} on {k.Referenced}"))}, which is neither among the tables restored nor in database '{target}'. " +
-                    "Restore it too (another --table), or into a database that has it. Nothing was restored.");
+                    "Restore it too (another --table), or into a database that has it. Nothing was restored."));
             }
 
             if (options.Clean)
             {
-                incoming = await PgTableReplacement.DropAsync(connection, target, selection.Tables, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    incoming = await PgTableReplacement.DropAsync(connection, target, selection.Tables, cancellationToken).ConfigureAwait(false);
+                }
+                catch (DatabaseRestoreException ex)
+                {
+                    // Refused before the drop, whose transaction did not commit.
+                    throw FailedRestore.Unchanged(ex);
+                }
             }
         }
 
@@ -73,6 +89,7 @@ internal sealed class PgTableRestore : IDisposable
     /// <exception cref="DatabaseRestoreException">A foreign key could be added back only NOT VALID (see <see cref="PgTableReplacement.AddForeignKeysAsync"/>).</exception>
     public async Task FinishAsync(PgServer server, string target, IReadOnlyList<DriverSequence> sequences, CancellationToken cancellationToken)
     {
+        _finishing = true;
         await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         foreach (var sequence in sequences.Where(s => _selection.Sequences.Contains((s.Schema, s.Name))))
         {
@@ -83,9 +100,21 @@ internal sealed class PgTableRestore : IDisposable
             await setval.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await PgTableReplacement.AddForeignKeysAsync(connection, target, _incoming, cancellationToken).ConfigureAwait(false);
+        await PgTableReplacement.AddForeignKeysAsync(connection, target, [.. _selection.OwnForeignKeys, .. _incoming], cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public void Dispose() => _list.Dispose();
+
+    private static T Unchanged<T>(Func<T> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (DatabaseRestoreException ex)
+        {
+            throw FailedRestore.Unchanged(ex);
+        }
+    }
 }

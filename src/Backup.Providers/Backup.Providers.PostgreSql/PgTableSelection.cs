@@ -14,13 +14,21 @@ namespace Backup.Providers.PostgreSql;
 /// </remarks>
 internal sealed class PgTableSelection
 {
-    private PgTableSelection(string listing, IReadOnlyList<(string Schema, string Name)> tables, IReadOnlyList<(string Schema, string Name)> sequences, IReadOnlyList<ForeignKey> references)
+    private PgTableSelection(string listing, IReadOnlyList<(string Schema, string Name)> tables, IReadOnlyList<(string Schema, string Name)> sequences, IReadOnlyList<ForeignKey> references, IReadOnlyList<PgTableReplacement.ForeignKey> ownKeys)
     {
         Listing = listing;
         Tables = tables;
         Sequences = sequences;
         References = references;
+        OwnForeignKeys = ownKeys;
     }
+
+    /// <summary>
+    /// The selected tables' own foreign keys, left out of <see cref="Listing"/>: added after the rows by
+    /// <see cref="PgTableReplacement.AddForeignKeysAsync"/>, NOT VALID where the snapshot's rows reference rows the
+    /// target no longer has, rather than failing the restore after the tables were replaced.
+    /// </summary>
+    public IReadOnlyList<PgTableReplacement.ForeignKey> OwnForeignKeys { get; }
 
     /// <summary>The listing lines to restore, for <c>pg_restore -L</c>.</summary>
     public string Listing { get; }
@@ -43,17 +51,26 @@ internal sealed class PgTableSelection
     {
         var entries = PgArchiveToc.Entries(schemaScript)
             ?? throw new DatabaseRestoreException("The snapshot's schema archive lists entries this version cannot read, so single tables cannot be picked from it; restore the whole database into another one (--database) instead.");
-        var tables = entries.Where(e => e.Type == "TABLE" && names.Contains(e.Name, StringComparer.Ordinal)).ToList();
-        var missing = names.Where(n => !tables.Any(t => t.Name == n)).ToList();
-        if (missing.Count > 0)
+        var all = entries.Where(e => e.Type == "TABLE").ToList();
+        var tables = Match(names, all, t => (t.Schema, t.Name));
+        var forms = tables.SelectMany(t => PgArchiveToc.QualifiedForms(t.Schema, t.Name)).ToList();
+
+        // A partitioned table's rows are in its partitions, and a partition is one only once attached to a parent
+        // whose indexes it must join: neither comes back whole on its own.
+        var partitioned = tables.Where(t => t.Statement.Contains(") PARTITION BY ", StringComparison.Ordinal))
+            .Concat(tables.Where(t => entries.Any(e => e.Type == "TABLE ATTACH" && PgArchiveToc.QualifiedForms(t.Schema, t.Name).Any(f => e.Lines.Any(l => ContainsWord(l, $" ATTACH PARTITION {f}"))))))
+            .Select(t => $"{t.Schema}.{t.Name}").Distinct(StringComparer.Ordinal).ToList();
+        if (partitioned.Count > 0)
         {
-            throw NoSuchTables(missing, entries.Where(e => e.Type == "TABLE").Select(e => e.Name));
+            throw new DatabaseRestoreException(
+                $"{string.Join(", ", partitioned)} {(partitioned.Count == 1 ? "is a partitioned table or a partition" : "are partitioned tables or partitions")}, which cannot be restored " +
+                "on their own: restore the database into another one (--database NAME) and copy the rows over. Nothing was restored.");
         }
 
-        var forms = tables.SelectMany(t => PgArchiveToc.QualifiedForms(t.Schema, t.Name)).ToList();
         var identities = new HashSet<string>(StringComparer.Ordinal);
         var sequences = new List<(string Schema, string Name)>();
         var references = new List<ForeignKey>();
+        var ownKeys = new List<PgTableReplacement.ForeignKey>();
         foreach (var table in tables)
         {
             identities.Add(table.Identity);
@@ -74,7 +91,15 @@ internal sealed class PgTableSelection
             }
             else if (forms.Any(f => IsOn(entry, f)))
             {
-                identities.Add(entry.Identity);
+                if (entry.Type == "FK CONSTRAINT" && OwnKey(entry) is { } own)
+                {
+                    ownKeys.Add(own);
+                }
+                else
+                {
+                    identities.Add(entry.Identity);
+                }
+
                 if (entry.Type == "FK CONSTRAINT" && Referenced(entry.Statement) is { } referenced && !forms.Contains(referenced))
                 {
                     references.Add(new ForeignKey(entry.Name.Split(' ')[0], entry.Name[(entry.Name.IndexOf(' ', StringComparison.Ordinal) + 1)..], referenced));
@@ -94,7 +119,58 @@ internal sealed class PgTableSelection
         }
 
         var kept = listing.Split('\n').Where(line => PgArchiveToc.Identity(line) is { } identity && identities.Contains(identity));
-        return new PgTableSelection(string.Join('\n', kept) + "\n", [.. tables.Select(t => (t.Schema, t.Name))], [.. sequences.Distinct()], references);
+        return new PgTableSelection(string.Join('\n', kept) + "\n", [.. tables.Select(t => (t.Schema, t.Name))], [.. sequences.Distinct()], references, ownKeys);
+    }
+
+    /// <summary>
+    /// The tables <paramref name="names"/> pick from <paramref name="tables"/>: a name alone picks the table of that
+    /// name, "schema.name" the one in that schema (a table whose own name holds the dot first).
+    /// </summary>
+    /// <exception cref="DatabaseRestoreException">A name picks no table, or a bare name tables in several schemas.</exception>
+    public static List<T> Match<T>(IReadOnlyCollection<string> names, IReadOnlyList<T> tables, Func<T, (string Schema, string Name)> key)
+    {
+        var picked = new List<T>();
+        var missing = new List<string>();
+        foreach (var name in names)
+        {
+            var matches = tables.Where(t => key(t).Name == name).ToList();
+            if (matches.Count == 0 && name.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot)
+            {
+                matches = [.. tables.Where(t => key(t).Schema == name[..dot] && key(t).Name == name[(dot + 1)..])];
+            }
+
+            if (matches.Count > 1)
+            {
+                throw new DatabaseRestoreException(
+                    $"'{name}' names a table in {matches.Count} schemas ({string.Join(", ", matches.Select(t => $"{key(t).Schema}.{key(t).Name}"))}): name the one to restore with its schema. Nothing was restored.");
+            }
+
+            if (matches.Count == 0)
+            {
+                missing.Add(name);
+            }
+
+            picked.AddRange(matches.Where(m => !picked.Contains(m)));
+        }
+
+        return missing.Count > 0 ? throw NoSuchTables(missing, tables.Select(t => key(t).Name)) : picked;
+    }
+
+    /// <summary>A selected table's own foreign key as a statement to run after its rows are in, or null when the entry is not the one statement pg_dump writes for it (then pg_restore runs it).</summary>
+    private static PgTableReplacement.ForeignKey? OwnKey(PgArchiveToc.Entry entry)
+    {
+        var space = entry.Name.IndexOf(' ', StringComparison.Ordinal);
+        if (space <= 0)
+        {
+            return null;
+        }
+
+        var name = entry.Name[(space + 1)..];
+        // Comments, blank lines and psql's meta-commands (the script's closing \unrestrict) are not part of it.
+        var statement = string.Join('\n', entry.Lines.Where(l => l.Length > 0 && !l.StartsWith("--", StringComparison.Ordinal) && !l.StartsWith('\\'))).TrimEnd();
+        var single = statement.StartsWith("ALTER TABLE ", StringComparison.Ordinal) && statement.IndexOf(';', StringComparison.Ordinal) == statement.Length - 1;
+        var adds = PgArchiveToc.NameForms(name).Any(form => statement.Contains($" ADD CONSTRAINT {form} FOREIGN KEY ", StringComparison.Ordinal));
+        return single && adds ? new PgTableReplacement.ForeignKey($"{entry.Schema}.{entry.Name[..space]}", name, statement[..^1]) : null;
     }
 
     /// <summary>The error for table names (<paramref name="missing"/>) a snapshot does not have, naming the ones it has (<paramref name="all"/>).</summary>

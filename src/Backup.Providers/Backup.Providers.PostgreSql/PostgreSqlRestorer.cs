@@ -283,7 +283,7 @@ public sealed partial class PostgreSqlRestorer
         {
             if (outcome.ExitCode != 0 || outcome.StreamFailure is not null)
             {
-                throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed"));
+                throw new DatabaseRestoreException(outcome.Describe($"restore into '{target}' failed") + tables?.LostKeys);
             }
 
             if (tables is not null)
@@ -400,9 +400,10 @@ public sealed partial class PostgreSqlRestorer
         await SnapshotFiles.WriteToPrivateFileAsync(_repository, dump.Directory.File(PgDriverDump.SchemaFile), schema.Path, cancellationToken).ConfigureAwait(false);
         using var environment = await server.CreateToolEnvironmentAsync(target, pgOptions, cancellationToken).ConfigureAwait(false);
 
+        PgTableRestore? tables = null;
         try
         {
-            using var tables = options.Tables.Count > 0 ? await PgTableRestore.PrepareAsync(server, tool, environment, schema.Path, target, options, cancellationToken).ConfigureAwait(false) : null;
+            tables = options.Tables.Count > 0 ? await PgTableRestore.PrepareAsync(server, tool, environment, schema.Path, target, options, cancellationToken).ConfigureAwait(false) : null;
             if (options.Clean && tables is null)
             {
                 // pg_restore --clean drops only pre-data objects here; a table that another table's foreign key
@@ -465,7 +466,15 @@ public sealed partial class PostgreSqlRestorer
         }
         catch (PostgresException ex)
         {
-            throw new DatabaseRestoreException($"parallel restore into '{target}' failed: {ex.MessageText}", ex);
+            throw new DatabaseRestoreException($"parallel restore into '{target}' failed: {ex.MessageText}{tables?.LostKeys}", ex);
+        }
+        catch (DatabaseRestoreException ex) when (tables?.LostKeys is { Length: > 0 } lost)
+        {
+            throw new DatabaseRestoreException(ex.Message + lost, ex);
+        }
+        finally
+        {
+            tables?.Dispose();
         }
     }
 

@@ -9,6 +9,16 @@ namespace Backup.Providers;
 /// </summary>
 internal static class FailedRestore
 {
+    private const string UnchangedKey = "Backup.Providers.FailedRestore.Unchanged";
+
+    /// <summary>Marks <paramref name="failure"/> as raised before the restore changed its target, so <see cref="SettleAsync"/> says the target is as it was rather than partly restored.</summary>
+    public static T Unchanged<T>(T failure)
+        where T : Exception
+    {
+        failure.Data[UnchangedKey] = true;
+        return failure;
+    }
+
     /// <summary>
     /// Settles the target after a failure and says how it was left: dropped when
     /// <paramref name="created"/>, otherwise partly restored, or unchanged when <paramref name="transactional"/> (one
@@ -26,7 +36,7 @@ internal static class FailedRestore
     /// </returns>
     public static async Task<Exception?> SettleAsync(Exception failure, string target, bool created, bool transactional, Func<CancellationToken, Task<bool>> drop, Action<string> log)
     {
-        var (state, remedy) = await StateAfterAsync(target, created, transactional, drop).ConfigureAwait(false);
+        var (state, remedy) = await StateAfterAsync(target, created, transactional || failure.Data.Contains(UnchangedKey), drop).ConfigureAwait(false);
         // The exception words the remedy (in this library's option names); the log says the same.
         var said = new DatabaseRestoreException(state, remedy).Message;
         log(said);
