@@ -7,8 +7,18 @@ namespace Backup.Extensions.DependencyInjection;
 /// The newest successful snapshot of a job: from this process's state when a run has succeeded here, otherwise
 /// read once from the repository (snapshots carry the job's name in their metadata).
 /// </summary>
-internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupRepositoryProvider repositories, IOptions<BackupHostingOptions> options)
+/// <remarks>
+/// A failed look is answered from memory for <see cref="RetryAfter"/>: health probes come every few seconds, and each
+/// retry of a repository that cannot be opened (a wrong password) would run the key derivation again, with its
+/// memory, for the same answer.
+/// </remarks>
+internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupRepositoryProvider repositories, IOptions<BackupHostingOptions> options, TimeProvider time)
 {
+    /// <summary>How long a failed look at a job's repository is given as the answer before it is tried again.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(30);
+
+    private readonly ConcurrentDictionary<string, (System.Runtime.ExceptionServices.ExceptionDispatchInfo Error, DateTimeOffset At)> _failed = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The snapshot metadata key holding the job's name.</summary>
     public const string JobMetadataKey = "backup.job";
 
@@ -25,6 +35,11 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
             return known;
         }
 
+        if (_failed.TryGetValue(jobName, out var failed) && time.GetUtcNow() - failed.At < RetryAfter)
+        {
+            failed.Error.Throw();
+        }
+
         // One scan per job and process: after it, runs in this process keep the state current. The scan is shared,
         // so it does not take one caller's token; each caller stops waiting on its own token instead.
         var load = _loaded.GetOrAdd(jobName, name => new Lazy<Task<bool>>(() => LoadAsync(name, CancellationToken.None)));
@@ -36,11 +51,14 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
                 _loaded.TryRemove(new KeyValuePair<string, Lazy<Task<bool>>>(jobName, load));
             }
         }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             _loaded.TryRemove(new KeyValuePair<string, Lazy<Task<bool>>>(jobName, load));
+            _failed[jobName] = (System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e), time.GetUtcNow());
             throw;
         }
+
+        _failed.TryRemove(jobName, out _);
 
         return state.GetState(jobName).LastSuccess;
     }
