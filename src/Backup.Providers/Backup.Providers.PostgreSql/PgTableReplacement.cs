@@ -46,10 +46,7 @@ internal static class PgTableReplacement
     /// <exception cref="DatabaseRestoreException">Something other than a foreign key depends on the tables (a view, a column of their type, a default on their sequence); nothing was dropped.</exception>
     public static async Task<IReadOnlyList<ForeignKey>> DropAsync(NpgsqlConnection connection, string database, IReadOnlyList<(string Schema, string Name)> tables, CancellationToken cancellationToken)
     {
-        await using (var path = new NpgsqlCommand("SET search_path = pg_catalog", connection))
-        {
-            await path.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await UseCatalogPathAsync(connection, cancellationToken).ConfigureAwait(false);
 
         var oids = new List<uint>();
         await using (var find = new NpgsqlCommand(
@@ -73,7 +70,7 @@ internal static class PgTableReplacement
         // Locked before the look: a view or key created on the tables meanwhile would otherwise go with the CASCADE.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         string existing;
-        await using (var qualify = new NpgsqlCommand("SELECT string_agg(c::regclass::text, ', ') FROM unnest($1::oid[]) AS c", connection) { Parameters = { new() { Value = oids.ToArray(), DataTypeName = "oid[]" } } })
+        await using (var qualify = new NpgsqlCommand("SELECT string_agg(c::regclass::text, ', ') FROM unnest($1::oid[]) AS c", connection) { Parameters = { Oids() } })
         {
             existing = (string)(await qualify.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
@@ -85,7 +82,7 @@ internal static class PgTableReplacement
 
         var keys = new List<ForeignKey>();
         var blocking = new List<string>();
-        await using (var dependents = new NpgsqlCommand(DependentsQuery, connection) { Parameters = { new() { Value = oids.ToArray(), DataTypeName = "oid[]" } } })
+        await using (var dependents = new NpgsqlCommand(DependentsQuery, connection) { Parameters = { Oids() } })
         await using (var reader = await dependents.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -101,27 +98,17 @@ internal static class PgTableReplacement
             }
         }
 
-        // Parts of the table that CASCADE drops without asking and no archive entry of the table brings back.
+        // Parts of the table that CASCADE drops without asking and no archive entry of the table brings back; and
+        // partitions and inheritance children, which go with their parent without CASCADE (they depend on it as parts)
+        // while a restore of the parent alone would bring back none of their rows.
         await using (var parts = new NpgsqlCommand("""
             SELECT 'publication ' || p.pubname || ' (it publishes ' || r.prrelid::regclass::text || ')' FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid WHERE r.prrelid = ANY($1)
             UNION ALL SELECT 'statistics object ' || s.stxname || ' on ' || s.stxrelid::regclass::text FROM pg_statistic_ext s WHERE s.stxrelid = ANY($1)
             UNION ALL SELECT 'table ' || c.oid::regclass::text || ' itself, a partitioned table or a partition' FROM pg_class c WHERE c.oid = ANY($1) AND (c.relkind = 'p' OR c.relispartition)
+            UNION ALL SELECT 'table ' || i.inhrelid::regclass::text || ' (a partition or child of ' || i.inhparent::regclass::text || ')' FROM pg_inherits i WHERE i.inhparent = ANY($1) AND NOT i.inhrelid = ANY($1)
             ORDER BY 1
-            """, connection) { Parameters = { new() { Value = oids.ToArray(), DataTypeName = "oid[]" } } })
+            """, connection) { Parameters = { Oids() } })
         await using (var reader = await parts.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                blocking.Add(reader.GetString(0));
-            }
-        }
-
-        // Partitions and inheritance children go with their parent without CASCADE (they depend on it as parts), and
-        // a restore of the parent alone would bring back none of their rows.
-        await using (var children = new NpgsqlCommand(
-            "SELECT 'table ' || i.inhrelid::regclass::text || ' (a partition or child of ' || i.inhparent::regclass::text || ')' FROM pg_inherits i WHERE i.inhparent = ANY($1) AND NOT i.inhrelid = ANY($1) ORDER BY 1",
-            connection) { Parameters = { new() { Value = oids.ToArray(), DataTypeName = "oid[]" } } })
-        await using (var reader = await children.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -144,6 +131,8 @@ internal static class PgTableReplacement
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return keys;
+
+        NpgsqlParameter Oids() => new() { Value = oids.ToArray(), DataTypeName = "oid[]" };
     }
 
     /// <summary>
@@ -159,10 +148,7 @@ internal static class PgTableReplacement
             return;
         }
 
-        await using (var path = new NpgsqlCommand("SET search_path = pg_catalog", connection))
-        {
-            await path.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await UseCatalogPathAsync(connection, cancellationToken).ConfigureAwait(false);
 
         var notValid = new List<ForeignKey>();
         var failed = new List<(ForeignKey Key, string Error)>();
@@ -216,6 +202,13 @@ internal static class PgTableReplacement
     public static string Lost(IReadOnlyList<ForeignKey> keys) =>
         keys.Count == 0 ? string.Empty
         : $" The replaced tables' foreign keys from other tables were dropped with them and are not back; once the tables are, add them with: {string.Join(" ", keys.Select(k => k.Statement + ";"))}";
+
+    /// <summary>Qualifies every name this session's regclass text and constraint definitions give with its schema.</summary>
+    private static async Task UseCatalogPathAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var path = new NpgsqlCommand("SET search_path = pg_catalog", connection);
+        await path.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     private static string Describe(IReadOnlyList<(string Schema, string Name)> tables) =>
         (tables.Count == 1 ? "table " : "tables ") + string.Join(", ", tables.Select(t => $"{t.Schema}.{t.Name}"));

@@ -91,15 +91,7 @@ internal sealed class PgTableRestore : IDisposable
     {
         _finishing = true;
         await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
-        foreach (var sequence in sequences.Where(s => _selection.Sequences.Contains((s.Schema, s.Name))))
-        {
-            await using var setval = new NpgsqlCommand("SELECT pg_catalog.setval($1::regclass, $2, $3)", connection)
-            {
-                Parameters = { new() { Value = $"{PgServer.QuoteIdentifier(sequence.Schema)}.{PgServer.QuoteIdentifier(sequence.Name)}" }, new() { Value = sequence.LastValue }, new() { Value = sequence.IsCalled } },
-            };
-            await setval.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        await PostgreSqlRestorer.SetSequencesAsync(connection, sequences.Where(s => _selection.Sequences.Contains((s.Schema, s.Name))), cancellationToken).ConfigureAwait(false);
         await PgTableReplacement.AddForeignKeysAsync(connection, target, [.. _selection.OwnForeignKeys, .. _incoming], cancellationToken).ConfigureAwait(false);
     }
 

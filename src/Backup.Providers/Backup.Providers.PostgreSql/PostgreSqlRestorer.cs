@@ -357,14 +357,7 @@ public sealed partial class PostgreSqlRestorer
                 await _repository.Content.CopyToAsync(dump.TableFiles[table.File], copy, cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var sequence in manifest.Sequences)
-            {
-                await using var setval = new NpgsqlCommand("SELECT pg_catalog.setval($1::regclass, $2, $3)", connection)
-                {
-                    Parameters = { new() { Value = $"{PgServer.QuoteIdentifier(sequence.Schema)}.{PgServer.QuoteIdentifier(sequence.Name)}" }, new() { Value = sequence.LastValue }, new() { Value = sequence.IsCalled } },
-                };
-                await setval.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await SetSequencesAsync(connection, manifest.Sequences, cancellationToken).ConfigureAwait(false);
 
             var postData = await dump.ReadScriptAsync(PgDriverDump.PostDataFile, cancellationToken).ConfigureAwait(false);
             await ExecuteScriptAsync(connection, PgDumpScriptFilter.Apply(postData, noOwner, scratch is not null, extensions), cancellationToken).ConfigureAwait(false);
@@ -437,14 +430,7 @@ public sealed partial class PostgreSqlRestorer
             if (tables is null)
             {
                 await using var connection = await server.OpenAsync(target, cancellationToken).ConfigureAwait(false);
-                foreach (var sequence in manifest.Sequences)
-                {
-                    await using var setval = new NpgsqlCommand("SELECT pg_catalog.setval($1::regclass, $2, $3)", connection)
-                    {
-                        Parameters = { new() { Value = $"{PgServer.QuoteIdentifier(sequence.Schema)}.{PgServer.QuoteIdentifier(sequence.Name)}" }, new() { Value = sequence.LastValue }, new() { Value = sequence.IsCalled } },
-                    };
-                    await setval.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
+                await SetSequencesAsync(connection, manifest.Sequences, cancellationToken).ConfigureAwait(false);
             }
 
             using var rest = plan.Early.Count > 0 ? await Providers.Secrets.WritePrivateFileAsync(plan.Rest, ".list", cancellationToken).ConfigureAwait(false) : null;
@@ -553,6 +539,19 @@ public sealed partial class PostgreSqlRestorer
         var listing = await ReadToolOutputAsync(tool, ["--list", archive], environment, cancellationToken).ConfigureAwait(false);
         var script = await ReadToolOutputAsync(tool, ["--section=post-data", "--file=-", archive], environment, cancellationToken).ConfigureAwait(false);
         return PostDataPlan.Build(listing, script, tables);
+    }
+
+    /// <summary>Gives each of <paramref name="sequences"/> the value the snapshot recorded for it.</summary>
+    internal static async Task SetSequencesAsync(NpgsqlConnection connection, IEnumerable<DriverSequence> sequences, CancellationToken cancellationToken)
+    {
+        foreach (var sequence in sequences)
+        {
+            await using var setval = new NpgsqlCommand("SELECT pg_catalog.setval($1::regclass, $2, $3)", connection)
+            {
+                Parameters = { new() { Value = $"{PgServer.QuoteIdentifier(sequence.Schema)}.{PgServer.QuoteIdentifier(sequence.Name)}" }, new() { Value = sequence.LastValue }, new() { Value = sequence.IsCalled } },
+            };
+            await setval.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     internal static async Task<string> ReadToolOutputAsync(string tool, IReadOnlyList<string> arguments, ToolEnvironment environment, CancellationToken cancellationToken)
