@@ -298,14 +298,6 @@ public sealed class PlanValidatorTests : IDisposable
         result.Findings.Should().NotContain(f => f.Rule == "rpo-schedule", "the schedule itself is fine");
     }
 
-    [Theory]
-    [InlineData("*/15 * * * *", 15 * 60)]
-    [InlineData("0 * * * *", 3600)]
-    [InlineData("0 9 * * 1-5", 3 * 24 * 3600)]
-    [InlineData("0 0,6 * * *", 18 * 3600)]
-    public void The_longest_gap_of_a_schedule_is_found_over_a_year(string cron, int seconds) =>
-        ScheduleGaps.Longest(CronSchedule.Parse(cron), new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)).Should().Be(TimeSpan.FromSeconds(seconds));
-
     private ServiceProvider Services(string yaml) =>
         RecoveryPlanServices.Create(RecoveryPlanLoader.Parse(yaml, json: false, "plan.yaml", _directory), b => b.AddDatabaseEngine(new PostgreSqlEngine()));
 }

@@ -135,6 +135,52 @@ public sealed class SchedulerTests
         outcomes.Should().Equal(BackupJobOutcome.Cancelled);
     }
 
+    [Theory]
+    [InlineData("*/15 * * * *", 15 * 60)]
+    [InlineData("0 * * * *", 3600)]
+    [InlineData("0 9 * * 1-5", 3 * 24 * 3600)]
+    [InlineData("0 0,6 * * *", 18 * 3600)]
+    [InlineData("0 0 1 1,7 *", 184 * 24 * 3600)] // July to January
+    public void The_longest_gap_of_a_schedule_is_found_over_a_year(string cron, int seconds) =>
+        CronSchedule.Parse(cron).GetLongestGap(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)).Should().Be(TimeSpan.FromSeconds(seconds));
+
+    [Theory]
+    [InlineData("0 2 * * 1-5", "1.00:00:00", "3d")] // weekdays only: Friday to Monday
+    [InlineData("0 2 * * *", "12:00:00", "1d")]
+    [InlineData("0 2 * * *", "1.00:00:00", null)]
+    [InlineData("0 2 * * 1-5", null, null)]
+    [InlineData("* * * * *", "00:00:30", "1m")] // walks a year of minutes
+    public async Task A_schedule_with_longer_gaps_than_the_RPO_is_logged_at_start(string schedule, string? rpo, string? gap)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-06-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var logs = new LogCapture();
+        await using var provider = TestSupport.Build(time: time, logs: logs, configure: b => b.AddJob("weekdays", j =>
+        {
+            j.Repository = "main";
+            j.Schedule = schedule;
+            j.Rpo = rpo is null ? null : TimeSpan.Parse(rpo, System.Globalization.CultureInfo.InvariantCulture);
+            j.SourceFactory = _ => TestSupport.Export("x", 1);
+        }), services: s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton<IBackupJobRunner>(new RecordingRunner(time)));
+            s.AddBackupScheduler(o => o.RunMissedOnStartup = false);
+        });
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+        await scheduler.StartAsync(CancellationToken.None);
+        await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1);
+        await scheduler.StopAsync(CancellationToken.None);
+
+        var warnings = logs.Messages.Where(m => m.Contains("between runs, longer than the job's RPO", StringComparison.Ordinal)).ToList();
+        if (gap is null)
+        {
+            warnings.Should().BeEmpty();
+        }
+        else
+        {
+            warnings.Should().ContainSingle().Which.Should().StartWith("Warning").And.Contain($"Backup job weekdays: schedule {schedule} leaves up to {gap} between runs");
+        }
+    }
+
     private static ServiceProvider BuildScheduled(FakeTimeProvider time, RecordingRunner runner, bool runMissed, TimeSpan? jitter = null) =>
         TestSupport.Build(time: time, configure: b => b.AddJob("nightly", j =>
         {

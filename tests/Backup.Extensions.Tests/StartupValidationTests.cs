@@ -62,6 +62,25 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Theory]
+    [InlineData("0 0 30 2 *")]
+    [InlineData("0 0 31 4,6,9,11 *")]
+    public async Task A_schedule_that_never_fires_fails_start_up(string schedule)
+    {
+        var message = await StartFailureAsync(Settings(("Backup:Jobs:nightly:Schedule", schedule)));
+
+        message.Should().Contain($"Backup:Jobs:nightly:Schedule: '{schedule}' never fires");
+    }
+
+    [Fact]
+    public async Task A_schedule_on_February_29_starts()
+    {
+        using var host = BuildHost(Settings(("Backup:Jobs:nightly:Schedule", "0 0 29 2 *")));
+
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    [Theory]
     [InlineData("Backup:Jobs:nightly:Shedule", "0 3 * * *", "Backup:Jobs:nightly:Shedule: 'Shedule' is not a known setting; did you mean 'Schedule'?")]
     [InlineData("Backup:Jobs:nightly:Retention:KeepDayly", "7", "Backup:Jobs:nightly:Retention:KeepDayly: 'KeepDayly' is not a known setting; did you mean 'KeepDaily'?")]
     [InlineData("Backup:Jobs:nightly:PreHooks:0:Comand", "/bin/true", "Backup:Jobs:nightly:PreHooks:0:Comand: 'Comand' is not a known setting; did you mean 'Command'?")]

@@ -185,7 +185,7 @@ public sealed class RecoveryPlanValidator
             TimeSpan? gap;
             try
             {
-                gap = ScheduleGaps.Longest(CronSchedule.Parse(job.Schedule, job.TimeZone), _time.GetUtcNow());
+                gap = CronSchedule.Parse(job.Schedule, job.TimeZone).GetLongestGap(_time.GetUtcNow());
             }
             catch (FormatException e)
             {

@@ -125,7 +125,11 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
         {
             try
             {
-                _ = CronSchedule.Parse(job.Schedule);
+                // Any date the fields allow comes round within a few years of any start; none means none ever.
+                if (CronSchedule.Parse(job.Schedule).GetNextOccurrence(DateTimeOffset.UnixEpoch) is null)
+                {
+                    errors.Add($"{path}:Schedule: '{job.Schedule}' never fires (its day and month fields name no date, as 30 2 for February 30); the job would never run.");
+                }
             }
             catch (FormatException e)
             {

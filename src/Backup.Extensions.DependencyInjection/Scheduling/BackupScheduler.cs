@@ -79,6 +79,7 @@ internal sealed class BackupScheduler : BackgroundService
         // Let the host finish starting before the first (possibly catch-up) run.
         await Task.Yield();
         var now = _time.GetUtcNow();
+        WarnIfLongerThanRpo(jobName, schedule, now);
         if (_options.Scheduler.RunMissedOnStartup)
         {
             await CatchUpAsync(jobName, schedule, now, stoppingToken).ConfigureAwait(false);
@@ -122,6 +123,15 @@ internal sealed class BackupScheduler : BackgroundService
 
             last = next;
             Start(jobName, stoppingToken);
+        }
+    }
+
+    /// <summary>Says at start-up, rather than in health alerts between runs, when the schedule cannot keep the job within its RPO.</summary>
+    private void WarnIfLongerThanRpo(string jobName, CronSchedule schedule, DateTimeOffset now)
+    {
+        if (_options.Jobs[jobName].Rpo is { } rpo && schedule.GetLongestGap(now) is { } gap && gap > rpo)
+        {
+            Log.ScheduleLongerThanRpo(_logger, jobName, schedule.Expression, DurationText.Format(gap), DurationText.Format(rpo));
         }
     }
 

@@ -9,6 +9,12 @@ namespace Backup.Extensions.DependencyInjection;
 /// </summary>
 public sealed class CronSchedule
 {
+    // A year covers every pattern cron can express short of "once a year", which the first gap past it measures.
+    private static readonly TimeSpan GapWindow = TimeSpan.FromDays(366);
+
+    // Bounds the walk of a schedule firing every second or minute; such a schedule's gaps are short in any window.
+    private const int MaxGapOccurrences = 600_000;
+
     private readonly CronExpression _expression;
 
     private CronSchedule(CronExpression expression, TimeZoneInfo timeZone, string text)
@@ -81,5 +87,44 @@ public sealed class CronSchedule
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The longest time the schedule leaves between two runs over a year of occurrences from <paramref name="from"/>
+    /// (so weekly, monthly and daylight-saving gaps all show), or null when it fires at most once.
+    /// </summary>
+    public TimeSpan? GetLongestGap(DateTimeOffset from)
+    {
+        var previous = GetNextOccurrence(from);
+        if (previous is null)
+        {
+            return null;
+        }
+
+        var end = previous.Value + GapWindow;
+        TimeSpan? longest = null;
+        for (var count = 0; count < MaxGapOccurrences; count++)
+        {
+            var next = GetNextOccurrence(previous.Value);
+            if (next is null)
+            {
+                break;
+            }
+
+            var gap = next.Value - previous.Value;
+            if (longest is null || gap > longest)
+            {
+                longest = gap;
+            }
+
+            if (next.Value > end)
+            {
+                break;
+            }
+
+            previous = next;
+        }
+
+        return longest;
     }
 }

@@ -69,6 +69,9 @@ internal static partial class Log
     [LoggerMessage(33, LogLevel.Warning, "Backup job {Job}: schedule {Schedule} has no further occurrences")]
     public static partial void NoMoreOccurrences(ILogger logger, string job, string schedule);
 
+    [LoggerMessage(86, LogLevel.Warning, "Backup job {Job}: schedule {Schedule} leaves up to {Gap} between runs, longer than the job's RPO of {Rpo}, so its health turns Unhealthy between such runs; schedule it more often or raise its Rpo")]
+    public static partial void ScheduleLongerThanRpo(ILogger logger, string job, string schedule, string gap, string rpo);
+
     [LoggerMessage(34, LogLevel.Warning, "Backup job {Job}: cannot read its snapshot history ({Error}); running once to be safe")]
     public static partial void HistoryUnavailable(ILogger logger, string job, string error);
 
