@@ -42,6 +42,12 @@ public class ExcludeMatcherTests
     [InlineData("[\\].md", "\\.md", false, false)]
     [InlineData("[[].md", "[.md", false, true)]
     [InlineData("[^a].md", "^.md", false, true)]
+    [InlineData("a[!x]b", "a/b", false, false)]
+    [InlineData("a[!x]b", "ayb", false, true)]
+    [InlineData("a[/]b", "a/b", false, false)]
+    [InlineData("a[-/]b", "a-b", false, true)]
+    [InlineData("a[-/]b", "a/b", false, false)]
+    [InlineData("[a\\-].md", "-.md", false, true)]
     public void Single_patterns_match_like_gitignore(string pattern, string path, bool isDirectory, bool excluded) =>
         new ExcludeMatcher([pattern]).IsExcluded(path, isDirectory).Should().Be(excluded);
 

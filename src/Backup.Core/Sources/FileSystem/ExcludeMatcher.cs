@@ -241,7 +241,9 @@ internal sealed class ExcludeMatcher
             throw new ArgumentException($"Exclude pattern '{raw}' is not valid: {reversed}{glob[reversedEnd..(close + 1)]}.");
         }
 
-        set = (negated ? "[^" : "[") + members + "]";
+        // As '*' and '?', a set never matches the '/' between names (git's wildmatch with WM_PATHNAME), so "a[!x]b"
+        // cannot exclude the file b in the directory a.
+        set = negated ? $"[^{members}/]" : $"[{members}-[/]]";
         return true;
     }
 
