@@ -191,4 +191,41 @@ public sealed class PostgreSqlSelectiveRestoreTests(PostgresFixture fixture) : I
         (await server.ScalarAsync(database, "SELECT convalidated FROM pg_constraint WHERE conname = 'items_order_id_fkey'")).Should().Be(false, "the key is there, holding for new rows");
         (await server.ScalarAsync(database, "SELECT count(*) FROM orders")).Should().Be(200L);
     }
+
+    [SkippableTheory]
+    [MemberData(nameof(Methods))]
+    public async Task An_index_or_sequence_of_another_table_with_a_name_the_restored_table_brings_is_neither_dropped_nor_replaced(PostgreSqlBackupMethod method)
+    {
+        // pg_restore --clean drops an index or a sequence by its name alone, whatever table it now belongs to: here a
+        // unique index of another table and a sequence the application draws from, which the restore silently dropped
+        // (and replaced the sequence with the snapshot's, 5000 going back to 200) although the database had no orders.
+        var (server, _, repo, snapshot) = await BackUpAsync(method, "sel_names");
+        await using var _ = repo;
+        var target = fixture.NewDatabaseName("sel_names_into");
+        await server.CreateDatabaseAsync(target);
+        await server.ExecuteAsync(target, "CREATE TABLE order_log (order_id int, at timestamptz DEFAULT now()); CREATE FUNCTION log_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO order_log(order_id) VALUES (NEW.id); RETURN NEW; END $$;");
+        await server.ExecuteAsync(target, "CREATE TABLE legacy (customer text); CREATE UNIQUE INDEX orders_customer ON legacy (customer); CREATE SEQUENCE orders_id_seq START 5000; SELECT nextval('orders_id_seq');");
+
+        var act = () => new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, Options(server, target, "orders") with { Clean = true });
+
+        (await act.Should().ThrowAsync<DatabaseRestoreException>()).Which.Message.Should().Contain("orders_customer").And.Contain("legacy").And.Contain("orders_id_seq").And.Contain("Nothing was changed");
+        (await server.ScalarAsync(target, "SELECT count(*) FROM pg_index WHERE indexrelid = 'orders_customer'::regclass AND indrelid = 'legacy'::regclass AND indisunique")).Should().Be(1L, "the other table's unique index stays");
+        (await server.ScalarAsync(target, "SELECT last_value FROM orders_id_seq")).Should().Be(5000L, "the sequence the database had stays as it was");
+        (await server.ScalarAsync(target, "SELECT count(*) FROM pg_tables WHERE tablename = 'orders'")).Should().Be(0L);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Methods))]
+    public async Task A_table_renamed_aside_keeps_its_index_and_sequence_and_the_live_table_stays_when_their_names_are_in_the_way(PostgreSqlBackupMethod method)
+    {
+        var (server, database, repo, snapshot) = await BackUpAsync(method, "sel_aside");
+        await using var _ = repo;
+        await server.ExecuteAsync(database, "ALTER TABLE orders RENAME TO orders_broken; CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2);");
+
+        var act = () => new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, Options(server, database, "orders") with { Clean = true });
+
+        (await act.Should().ThrowAsync<DatabaseRestoreException>()).Which.Message.Should().Contain("orders_broken").And.Contain("Nothing was changed");
+        (await server.ScalarAsync(database, "SELECT count(*) FROM orders")).Should().Be(2L, "the live table was not dropped");
+        (await server.ScalarAsync(database, "SELECT count(*) FROM pg_indexes WHERE tablename = 'orders_broken'")).Should().Be(2L, "the renamed table keeps its key and index");
+    }
 }

@@ -39,12 +39,30 @@ internal static class PgTableReplacement
         ORDER BY 1
         """;
 
+    // Relations named like one the restore creates (an index, a sequence; by schema and name) that are not the
+    // tables' own, so neither go with their DROP ... CASCADE: pg_restore --clean would drop an index or a sequence of
+    // that name whatever it now belongs to (a unique index of another table, a sequence an application draws from),
+    // or, when something depends on it, fail after the tables were dropped.
+    private const string InTheWayQuery = """
+        SELECT pg_describe_object('pg_class'::regclass, c.oid, 0) || coalesce(' of table ' || i.indrelid::regclass::text, '')
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN unnest($1::text[], $2::text[]) AS t(s, r) ON n.nspname = t.s AND c.relname = t.r
+        LEFT JOIN pg_index i ON i.indexrelid = c.oid
+        WHERE NOT c.oid = ANY($3)
+          AND NOT coalesce(i.indrelid = ANY($3), false)
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+              AND d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY($3) AND d.deptype IN ('a', 'i'))
+        ORDER BY 1
+        """;
+
     /// <summary>
     /// Drops those of <paramref name="tables"/> that exist in <paramref name="connection"/>'s database, with the foreign
-    /// keys of other tables on them; returns those keys, for <see cref="AddForeignKeysAsync"/>.
+    /// keys of other tables on them; returns those keys, for <see cref="AddForeignKeysAsync"/>. Refuses first when
+    /// one of <paramref name="relations"/> (the indexes and sequences the restore creates) exists but is not the
+    /// tables' own.
     /// </summary>
-    /// <exception cref="DatabaseRestoreException">Something other than a foreign key depends on the tables (a view, a column of their type, a default on their sequence); nothing was dropped.</exception>
-    public static async Task<IReadOnlyList<ForeignKey>> DropAsync(NpgsqlConnection connection, string database, IReadOnlyList<(string Schema, string Name)> tables, CancellationToken cancellationToken)
+    /// <exception cref="DatabaseRestoreException">Something other than a foreign key depends on the tables (a view, a column of their type, a default on their sequence), or a relation of another table has the name of one the restore creates; nothing was dropped.</exception>
+    public static async Task<IReadOnlyList<ForeignKey>> DropAsync(NpgsqlConnection connection, string database, IReadOnlyList<(string Schema, string Name)> tables, IReadOnlyList<(string Schema, string Name)> relations, CancellationToken cancellationToken)
     {
         await UseCatalogPathAsync(connection, cancellationToken).ConfigureAwait(false);
 
@@ -64,6 +82,7 @@ internal static class PgTableReplacement
 
         if (oids.Count == 0)
         {
+            await RefuseInTheWayAsync().ConfigureAwait(false);
             return [];
         }
 
@@ -80,6 +99,7 @@ internal static class PgTableReplacement
             await lockTables.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        await RefuseInTheWayAsync().ConfigureAwait(false);
         var keys = new List<ForeignKey>();
         var blocking = new List<string>();
         await using (var dependents = new NpgsqlCommand(DependentsQuery, connection) { Parameters = { Oids() } })
@@ -133,6 +153,34 @@ internal static class PgTableReplacement
         return keys;
 
         NpgsqlParameter Oids() => new() { Value = oids.ToArray(), DataTypeName = "oid[]" };
+
+        async Task RefuseInTheWayAsync()
+        {
+            if (relations.Count == 0)
+            {
+                return;
+            }
+
+            var inTheWay = new List<string>();
+            await using (var query = new NpgsqlCommand(InTheWayQuery, connection)
+            {
+                Parameters = { new() { Value = relations.Select(r => r.Schema).ToArray() }, new() { Value = relations.Select(r => r.Name).ToArray() }, Oids() },
+            })
+            await using (var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    inTheWay.Add(reader.GetString(0));
+                }
+            }
+
+            if (inTheWay.Count > 0)
+            {
+                throw new DatabaseRestoreException(
+                    $"Restoring {Describe(tables)} into database '{database}' would drop or collide with what has the name of one of their indexes or sequences there but is not theirs: {string.Join(", ", inTheWay.Take(10))}" +
+                    $"{(inTheWay.Count > 10 ? $" and {inTheWay.Count - 10} more" : "")}. Nothing was changed. Rename those objects, or restore into another database (--database) and copy the rows over.");
+            }
+        }
     }
 
     /// <summary>

@@ -67,7 +67,7 @@ internal sealed class PgTableRestore : IDisposable
             {
                 try
                 {
-                    incoming = await PgTableReplacement.DropAsync(connection, target, selection.Tables, cancellationToken).ConfigureAwait(false);
+                    incoming = await PgTableReplacement.DropAsync(connection, target, selection.Tables, selection.Relations, cancellationToken).ConfigureAwait(false);
                 }
                 catch (DatabaseRestoreException ex)
                 {

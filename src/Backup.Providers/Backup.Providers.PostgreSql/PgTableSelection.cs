@@ -14,11 +14,12 @@ namespace Backup.Providers.PostgreSql;
 /// </remarks>
 internal sealed class PgTableSelection
 {
-    private PgTableSelection(string listing, IReadOnlyList<(string Schema, string Name)> tables, IReadOnlyList<(string Schema, string Name)> sequences, IReadOnlyList<ForeignKey> references, IReadOnlyList<PgTableReplacement.ForeignKey> ownKeys)
+    private PgTableSelection(string listing, IReadOnlyList<(string Schema, string Name)> tables, IReadOnlyList<(string Schema, string Name)> sequences, IReadOnlyList<(string Schema, string Name)> relations, IReadOnlyList<ForeignKey> references, IReadOnlyList<PgTableReplacement.ForeignKey> ownKeys)
     {
         Listing = listing;
         Tables = tables;
         Sequences = sequences;
+        Relations = relations;
         References = references;
         OwnForeignKeys = ownKeys;
     }
@@ -38,6 +39,13 @@ internal sealed class PgTableSelection
 
     /// <summary>The sequences the selected tables own.</summary>
     public IReadOnlyList<(string Schema, string Name)> Sequences { get; }
+
+    /// <summary>
+    /// The relations other than the tables that the selected entries create, by schema and name: the sequences, the
+    /// indexes, and the indexes of primary key, unique and exclusion constraints. pg_restore --clean drops an index or
+    /// a sequence by this name alone, so one of another table that has it must be found before anything changes.
+    /// </summary>
+    public IReadOnlyList<(string Schema, string Name)> Relations { get; }
 
     /// <summary>The foreign keys of the selected tables that reference a table outside the selection, which must be in the target database for them to be created.</summary>
     public IReadOnlyList<ForeignKey> References { get; }
@@ -71,6 +79,7 @@ internal sealed class PgTableSelection
         var sequences = new List<(string Schema, string Name)>();
         var references = new List<ForeignKey>();
         var ownKeys = new List<PgTableReplacement.ForeignKey>();
+        var relations = new List<(string Schema, string Name)>();
         foreach (var table in tables)
         {
             identities.Add(table.Identity);
@@ -100,6 +109,17 @@ internal sealed class PgTableSelection
                     identities.Add(entry.Identity);
                 }
 
+                if (entry.Type == "INDEX")
+                {
+                    relations.Add((entry.Schema, entry.Name));
+                }
+                else if (entry.Type == "CONSTRAINT" && entry.Name.IndexOf(' ', StringComparison.Ordinal) is > 0 and var space
+                    && entry.Lines.Any(l => l.Contains(" PRIMARY KEY ", StringComparison.Ordinal) || l.Contains(" UNIQUE ", StringComparison.Ordinal) || l.Contains(" EXCLUDE ", StringComparison.Ordinal)))
+                {
+                    // "table name": the constraint's index is a relation of that name.
+                    relations.Add((entry.Schema, entry.Name[(space + 1)..]));
+                }
+
                 if (entry.Type == "FK CONSTRAINT" && Referenced(entry.Statement) is { } referenced && !forms.Contains(referenced))
                 {
                     references.Add(new ForeignKey(entry.Name.Split(' ')[0], entry.Name[(entry.Name.IndexOf(' ', StringComparison.Ordinal) + 1)..], referenced));
@@ -119,7 +139,7 @@ internal sealed class PgTableSelection
         }
 
         var kept = listing.Split('\n').Where(line => PgArchiveToc.Identity(line) is { } identity && identities.Contains(identity));
-        return new PgTableSelection(string.Join('\n', kept) + "\n", [.. tables.Select(t => (t.Schema, t.Name))], [.. sequences.Distinct()], references, ownKeys);
+        return new PgTableSelection(string.Join('\n', kept) + "\n", [.. tables.Select(t => (t.Schema, t.Name))], [.. sequences.Distinct()], [.. sequences.Concat(relations).Distinct()], references, ownKeys);
     }
 
     /// <summary>
