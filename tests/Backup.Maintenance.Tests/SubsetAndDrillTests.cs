@@ -1,4 +1,5 @@
 using Backup.Core.Repository;
+using Backup.Core.Storage;
 using Backup.Core.Verification;
 using static Backup.Maintenance.Tests.TestRepository;
 using Backup.Core;
@@ -105,6 +106,53 @@ public class SubsetAndDrillTests
         finally
         {
             Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_restore_drill_writes_the_snapshot_only_where_its_own_user_can_read_it()
+    {
+        // The drill restores every file of the snapshot under the temporary directory, which every user of the
+        // machine can list: files come out 0644 in 0755 directories whatever their modes were (a 0600 key in a 0700
+        // directory), so the drill's own directory must keep others out for as long as it exists.
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var (target, _, _, _, _) = await CreateTwoSnapshotsAsync();
+        var scratch = Directory.CreateTempSubdirectory("drill-test-").FullName;
+        var seen = new ScratchWatchingTarget(target, scratch);
+        await using var repository = await BackupRepository.OpenAsync(seen, Credentials);
+        try
+        {
+            var result = await new VerificationService(repository).RestoreDrillAsync(new DrillOptions { ScratchDirectory = scratch });
+
+            result.Problems.Should().BeEmpty();
+            seen.Modes.Should().NotBeEmpty("the drill read data while its directory existed");
+            seen.Modes.Should().OnlyContain(m => (m & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute)) == 0,
+                "no one but the drill's user may enter the directory the snapshot is restored into");
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>Records the permissions of the drill's directories below <c>scratch</c> whenever data is read, that is while the drill restores.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private sealed class ScratchWatchingTarget(IBackupTarget inner, string scratch) : DelegatingTarget(inner)
+    {
+        public System.Collections.Concurrent.ConcurrentBag<UnixFileMode> Modes { get; } = [];
+
+        public override ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+        {
+            foreach (var directory in Directory.EnumerateDirectories(scratch, "backup-drill-*"))
+            {
+                Modes.Add(File.GetUnixFileMode(directory));
+            }
+
+            return base.ReadAsync(key, offset, destination, cancellationToken);
         }
     }
 

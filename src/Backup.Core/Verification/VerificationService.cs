@@ -137,7 +137,17 @@ public sealed class VerificationService
         var started = _time.GetTimestamp();
         try
         {
-            Directory.CreateDirectory(scratch);
+            // Owner-only: the drill writes every file of the snapshot below it with default permissions (a 0600 key
+            // in a 0700 directory comes out 0644 in 0755), and the temporary directory is listed by every user.
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(scratch);
+            }
+            else
+            {
+                Directory.CreateDirectory(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
             await drill.RestoreTreeAsync(snapshot.Tree, scratch, string.Empty, cancellationToken).ConfigureAwait(false);
         }
         finally
