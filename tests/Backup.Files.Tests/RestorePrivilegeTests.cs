@@ -112,6 +112,35 @@ public class RestorePrivilegeTests
     }
 
     [SkippableFact]
+    public async Task File_capabilities_come_back_only_with_the_owner_as_set_id_bits_do()
+    {
+        Skip.IfNot(UnprivilegedUser.CanCreate, "needs root");
+        using var target = new TempDirectory();
+        await using var repo = await TestRepository.CreateAsync();
+        var content = await StoreAsync(repo.Repository, "#!/bin/sh\nid\n");
+        // security.capability, VFS_CAP_REVISION_2 with the effective flag: cap_setuid=ep, which makes whoever runs the
+        // file able to become root, whoever owns it (a snapshot someone else wrote can hold it).
+        byte[] setuidCapability = [0x01, 0x00, 0x00, 0x02, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
+        TreeNode File(string name, long uid) => new()
+        {
+            Name = name, Type = NodeType.File, Mode = RegularMode | 0x1ED, Uid = uid, Gid = uid, Size = content.Size, Content = [content.Id], MtimeNs = 1_000_000_000,
+            ExtendedAttributes = new Dictionary<string, byte[]> { ["security.capability"] = setuidCapability, ["user.note"] = "kept"u8.ToArray() },
+        };
+        var snapshot = await SaveAsync(repo.Repository, File("someone-elses", 12345), File("roots", 0));
+
+        // Ownership not restored (as a DR drill restores): the file belongs to root, who restores, and must not hand out root.
+        await new RestoreService(repo.Repository).RestoreAsync(snapshot, target.Path, new RestoreOptions { RestoreOwnership = false });
+        var restored = await Entries.ReadAsync(target.Path);
+        restored["someone-elses"].ExtendedAttributes.Should().NotContainKey("security.capability", "the capability goes with the owner, as set-user-ID does");
+        restored["someone-elses"].ExtendedAttributes.Should().ContainKey("user.note", "other attributes come back");
+        restored["roots"].ExtendedAttributes.Should().ContainKey("security.capability", "the snapshot's owner is who restored it, so it is what it was");
+
+        using var owned = new TempDirectory();
+        await new RestoreService(repo.Repository).RestoreAsync(snapshot, owned.Path);
+        (await Entries.ReadAsync(owned.Path))["someone-elses"].ExtendedAttributes.Should().ContainKey("security.capability", "with the owner restored the file is as it was");
+    }
+
+    [SkippableFact]
     public async Task Device_nodes_are_created_only_in_the_original_place_unless_asked_for()
     {
         Skip.IfNot(UnprivilegedUser.CanCreate, "needs root for mknod");

@@ -33,6 +33,9 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
     private const int ProcessOutOfFiles = 24; // EMFILE
     private const uint SetIdBits = 0xC00;
 
+    /// <summary>The extended attribute holding a file's capabilities, which grant privilege to whoever runs it, as set-ID bits do.</summary>
+    private const string CapabilityAttribute = "security.capability";
+
     private readonly string _rootPrefix = fileSystem.Path.GetFullPath(root.Path).TrimEnd('/', '\\') + fileSystem.Path.DirectorySeparatorChar;
 
     public IFileSystem FileSystem => fileSystem;
@@ -444,17 +447,22 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
             }
         }
 
+        // Privilege a file carries (set-ID bits, file capabilities) comes back only with its owner: otherwise the file
+        // belongs to whoever restores, root included, and would hand out their rights to whoever may run it.
+        // (Looked up only for a file that carries either.)
+        bool OwnedAsInSnapshot() => ownerRestored || isDirectory
+            || (UnixNative.Stat(handle) is { } current && current.Uid == node.Uid && current.Gid == node.Gid);
+
         // After the owner (chown drops security.capability) and before the mode (a read-only mode would refuse user.* to a non-root owner).
         if (!isSymlink && node.ExtendedAttributes is { Count: > 0 } attributes)
         {
-            ApplyExtendedAttributes(handle, readable, attributes, ref failures);
+            ApplyExtendedAttributes(handle, readable, attributes, keepCapabilities: !attributes.ContainsKey(CapabilityAttribute) || OwnedAsInSnapshot(), ref failures);
         }
 
         if (!isSymlink)
         {
             var mode = node.Mode & 0xFFF;
-            if ((mode & SetIdBits) != 0 && !isDirectory && !ownerRestored
-                && (UnixNative.Stat(handle) is not { } current || current.Uid != node.Uid || current.Gid != node.Gid))
+            if ((mode & SetIdBits) != 0 && !OwnedAsInSnapshot())
             {
                 mode &= ~SetIdBits;
             }
@@ -478,13 +486,19 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
     /// <summary>
     /// Sets the snapshot's extended attributes, POSIX ACLs included. Without root, <c>trusted.*</c> and <c>security.*</c>
     /// cannot be set and are left out without a report; every other failure (a file system without xattrs) is reported.
+    /// <c>security.capability</c> is left out, as set-ID bits are cleared, unless <paramref name="keepCapabilities"/>.
     /// </summary>
-    private static void ApplyExtendedAttributes(SafeFileHandle handle, bool readable, IReadOnlyDictionary<string, byte[]> attributes, ref List<string>? failures)
+    private static void ApplyExtendedAttributes(SafeFileHandle handle, bool readable, IReadOnlyDictionary<string, byte[]> attributes, bool keepCapabilities, ref List<string>? failures)
     {
         var root = UnixNative.IsRoot;
         foreach (var (name, value) in attributes)
         {
             if (!root && (name.StartsWith("trusted.", StringComparison.Ordinal) || name.StartsWith("security.", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            if (!keepCapabilities && name == CapabilityAttribute)
             {
                 continue;
             }
