@@ -97,9 +97,12 @@ internal static partial class UnixNative
     public static int ChangeOwner(string path, long uid, long gid) =>
         lchown(path, (uint)uid, (uint)gid) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
-    /// <summary>Opens an existing file for reading, without the advisory lock and extra stats <see cref="File.OpenHandle"/> adds.</summary>
+    /// <summary>
+    /// Opens an existing file for reading, without the advisory lock and extra stats <see cref="File.OpenHandle"/> adds,
+    /// and without waiting for a writer when the path is a FIFO (O_NONBLOCK, which reads of regular files ignore).
+    /// </summary>
     /// <returns>The handle, or null with <paramref name="errno"/> set.</returns>
-    public static SafeFileHandle? OpenRead(string path, out int errno) => Open(path, OpenReadOnly | OpenCloseOnExec, 0, out errno);
+    public static SafeFileHandle? OpenRead(string path, out int errno) => Open(path, OpenReadOnly | OpenNonBlocking | OpenCloseOnExec, 0, out errno);
 
     /// <summary>
     /// Opens a file whose content is being backed up: never through a final symlink unless <paramref name="follow"/>, and

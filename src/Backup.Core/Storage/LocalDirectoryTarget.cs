@@ -137,6 +137,14 @@ public sealed class LocalDirectoryTarget : IStagingTarget
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         using var handle = OpenRead(key);
+        if (UnixNative.IsSupported && UnixNative.Stat(handle) is not { FileType: UnixStat.Regular })
+        {
+            // A FIFO, device or socket where an object is listed was put there by someone with access to the storage:
+            // it holds no object, so it reads as an empty (damaged) one, which every reader reports, rather than
+            // waiting for a writer forever or reading a device.
+            return 0;
+        }
+
         var read = 0;
         while (read < destination.Length)
         {

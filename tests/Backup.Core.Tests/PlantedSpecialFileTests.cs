@@ -1,0 +1,67 @@
+using Backup.Core.Repository;
+using Backup.Core.Storage;
+using Backup.Core.Tests.Support;
+using Backup.Core.Verification;
+
+namespace Backup.Core.Tests;
+
+/// <summary>
+/// Someone with write access to a local repository puts a FIFO where an object is listed (a lock, a key, a snapshot).
+/// Opening a FIFO for reading waits for a writer that never comes, in a system call no cancellation or SIGTERM ends:
+/// every backup, check and restore would hang for good, and a scheduled job would never report it. The object must
+/// read as the damaged object it is instead.
+/// </summary>
+public sealed class PlantedSpecialFileTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private readonly Crypto.RepositoryCredentials _credentials = TestRepository.NewKeyFile();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task A_fifo_planted_as_a_lock_key_or_snapshot_is_reported_and_nothing_waits_for_it()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        await using (var repository = await TestRepository.InitAsync(new LocalDirectoryTarget(_directory.Path), _credentials))
+        {
+            await TestRepository.BackupBytesAsync(repository, "first.bin", TestRepository.RandomBytes(100_000, seed: 61));
+        }
+
+        string[] planted = [RepositoryLayout.LocksPrefix + new string('f', 32), RepositoryLayout.KeysPrefix + new string('f', 32), RepositoryLayout.SnapshotsPrefix + new string('f', 64)];
+        var fifos = planted.Select(key => Path.Combine(_directory.Path, key)).ToList();
+        foreach (var fifo in fifos)
+        {
+            using var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)!;
+            await mkfifo.WaitForExitAsync();
+        }
+
+        try
+        {
+            // Guards, not timings: without the fix each of these waits forever.
+            var guard = TimeSpan.FromSeconds(60);
+            await using var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_directory.Path), _credentials).WaitAsync(guard);
+            repository.SkippedKeys.Should().Contain(k => k.Id == new string('f', 32));
+
+            var second = await TestRepository.BackupBytesAsync(repository, "second.bin", TestRepository.RandomBytes(100_000, seed: 62)).WaitAsync(guard);
+            (await TestRepository.RestoreAsync(repository, second.Snapshot).WaitAsync(guard)).Length.Should().Be(100_000);
+
+            var check = await new VerificationService(repository).CheckAsync(new CheckOptions()).WaitAsync(guard);
+            check.Problems.Should().Contain(p => p.Kind == CheckProblemKind.KeyDamaged && p.Object == planted[1]);
+            check.Problems.Should().Contain(p => p.Kind == CheckProblemKind.SnapshotDamaged && p.Object == planted[2]);
+        }
+        finally
+        {
+            // Lets an open stuck on a FIFO (the bug) return, so the test process is not left with a blocked thread.
+            foreach (var fifo in fifos)
+            {
+                using (new FileStream(fifo, FileMode.Open, FileAccess.ReadWrite))
+                {
+                }
+            }
+        }
+    }
+}
