@@ -105,4 +105,20 @@ public class ExcludeMatcherTests
         matcher.IsExcluded("aab(1).txt", false).Should().BeFalse();
         matcher.IsExcluded("xzy", false).Should().BeFalse();
     }
+
+    [Fact]
+    public async Task A_file_name_chosen_to_make_a_pattern_backtrack_is_matched_in_linear_time()
+    {
+        // Any user who can name a file below a backup root chooses what the patterns are matched against: with a
+        // backtracking matcher, "*.*.*.*.*.*.bak" against 200 dots took longer than the age of the universe, and the
+        // backup hung in the match. A guard, not a timing: the match is microseconds once linear.
+        var matcher = new ExcludeMatcher(["*.*.*.*.*.*.bak", "a/**/**/**/**/**/z"]);
+        var name = new string('.', 200) + "x";
+        var path = string.Join('/', Enumerable.Repeat("a", 120)) + "/y";
+
+        var excluded = await Task.Run(() => matcher.IsExcluded(name, false) || matcher.IsExcluded(path, false)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        excluded.Should().BeFalse();
+        matcher.IsExcluded(new string('.', 200) + "x.bak", false).Should().BeTrue();
+    }
 }

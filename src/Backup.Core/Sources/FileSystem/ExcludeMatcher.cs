@@ -102,7 +102,10 @@ internal sealed class ExcludeMatcher
         regex.Append('$');
         try
         {
-            return new Rule(new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline), negated, directoryOnly);
+            // Without backtracking: the paths are named by whoever can create files below a root, and a name made for
+            // a pattern with several '*' (200 dots against "*.*.*.*.*.*.bak") would keep a backtracking match, and
+            // the backup, busy for years. The translation uses nothing that needs backtracking.
+            return new Rule(new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking), negated, directoryOnly);
         }
         catch (ArgumentException e)
         {
