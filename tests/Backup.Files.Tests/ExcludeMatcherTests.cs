@@ -43,6 +43,8 @@ public class ExcludeMatcherTests
     [InlineData("[[].md", "[.md", false, true)]
     [InlineData("[^a].md", "^.md", false, true)]
     [InlineData("a[!x]b", "a/b", false, false)]
+    [InlineData("*.log", "a.log\n", false, false)]
+    [InlineData("*.log", "a.log\nx.log", false, true)]
     [InlineData("a[!x]b", "ayb", false, true)]
     [InlineData("a[/]b", "a/b", false, false)]
     [InlineData("a[-/]b", "a-b", false, true)]

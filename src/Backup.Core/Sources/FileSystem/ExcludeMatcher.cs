@@ -99,7 +99,8 @@ internal sealed class ExcludeMatcher
         }
 
         AppendGlob(regex, pattern, raw);
-        regex.Append('$');
+        // \z, not $: a '$' also matches before a final newline, so "*.log" would exclude a file named "a.log\n".
+        regex.Append("\\z");
         try
         {
             // Without backtracking: the paths are named by whoever can create files below a root, and a name made for
