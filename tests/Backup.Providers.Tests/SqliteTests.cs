@@ -100,6 +100,29 @@ public sealed class SqliteTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_backup_that_meets_a_writers_lock_waits_for_it_instead_of_failing()
+    {
+        var path = CreateDatabase();
+        using (var connection = Open(path))
+        {
+            Execute(connection, "PRAGMA journal_mode = DELETE");
+        }
+
+        await using var repo = await TestRepository.CreateAsync();
+        using var writer = Open(path);
+        // A writer in the middle of a transaction holds the file's exclusive lock: no reader may start until it commits.
+        Execute(writer, "BEGIN EXCLUSIVE; INSERT INTO items(name, price) VALUES ('committed while the backup waited', 1)");
+        var backup = repo.Service.BackupAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path }));
+        await Task.Delay(1500);
+        backup.IsCompleted.Should().BeFalse("the backup waits for the lock rather than failing with 'database is locked'");
+        Execute(writer, "COMMIT");
+
+        var result = await backup;
+
+        ChecksumMetadata.Read(result.Snapshot.Metadata, "sqlite", "main")!.Single(t => t.Table == "items").Rows.Should().Be(20001, "the copy was taken after the commit");
+    }
+
+    [Fact]
     public async Task The_private_copy_of_a_WAL_database_leaves_nothing_behind_in_the_temporary_directory()
     {
         var path = CreateDatabase();

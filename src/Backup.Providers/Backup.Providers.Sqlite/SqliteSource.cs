@@ -148,8 +148,11 @@ public sealed class SqliteSource : IBackupSource
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>How long the copy waits for a writer's lock on the database (and commands for a busy database) before failing.</summary>
+    private const int BusyTimeoutSeconds = 60;
+
     internal static SqliteConnection Open(string path, SqliteOpenMode mode) =>
-        new(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false, DefaultTimeout = 60 }.ToString());
+        new(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false, DefaultTimeout = BusyTimeoutSeconds }.ToString());
 
     /// <summary>The online backup API, off the caller's thread (Microsoft.Data.Sqlite only offers it synchronously).</summary>
     internal static Task CopyAsync(string sourcePath, string destinationPath, CancellationToken cancellationToken) => Task.Run(() =>
@@ -158,6 +161,15 @@ public sealed class SqliteSource : IBackupSource
         using var destination = Open(destinationPath, SqliteOpenMode.ReadWriteCreate);
         source.Open();
         destination.Open();
+        // Microsoft.Data.Sqlite retries its own commands while the database is busy, but not the backup API: without a
+        // busy handler the copy fails at once with "database is locked" whenever a writer holds the lock (a commit in
+        // rollback-journal mode, a checkpoint), where it should wait for the writer as any reader does.
+        using (var busy = source.CreateCommand())
+        {
+            busy.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutSeconds * 1000}";
+            busy.ExecuteNonQuery();
+        }
+
         source.BackupDatabase(destination);
     }, cancellationToken);
 }
