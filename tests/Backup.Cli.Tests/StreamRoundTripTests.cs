@@ -78,6 +78,21 @@ public sealed class StreamRoundTripTests : IDisposable
     }
 
     [Fact]
+    public async Task An_empty_stream_on_stdin_saves_no_snapshot_and_exits_1_saying_the_producer_likely_failed()
+    {
+        await _cli.InitAsync();
+
+        // What 'pg_dump db | backup create --stdin' receives when pg_dump cannot sign in.
+        var empty = await _cli.RunAsync(["create", "--stdin", "--stdin-name", "db.sql"], []);
+        var list = await _cli.RunAsync("snapshots", "--json");
+
+        empty.ExitCode.Should().Be(1, empty.Stderr);
+        empty.Stderr.Should().StartWith("backup: error:").And.Contain("nothing arrived on stdin").And.Contain("no snapshot was saved");
+        empty.Stdout.Should().BeEmpty();
+        JsonDocument.Parse(list.Stdout).RootElement.GetArrayLength().Should().Be(0, "an empty stream must not pass for a backup");
+    }
+
+    [Fact]
     public async Task Snapshots_filter_by_tag_and_host()
     {
         await _cli.InitAsync();

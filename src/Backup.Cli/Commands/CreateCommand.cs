@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.IO.Pipelines;
 using Backup.Core.Pipeline;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
@@ -117,7 +118,18 @@ internal static class CreateCommand
             if (fromStdin)
             {
                 var name = context.Get(stdinName)!;
-                source = StreamSource.FromStream(name, new CancellableReadStream(context.Console.OpenStandardInput()));
+                var input = new CancellableReadStream(context.Console.OpenStandardInput());
+                // An empty stream is what 'pg_dump db | backup create --stdin' gets when pg_dump fails at once (a refused
+                // sign-in, say): saved, it would pass for a good backup and push real ones out of retention (restic
+                // refuses empty stdin too). Failing here writes no snapshot and exits 1.
+                source = new StreamSource(
+                    name,
+                    _ => ValueTask.FromResult(PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: 1 << 20, minimumReadSize: 1 << 18, leaveOpen: false))),
+                    complete: _ => input.BytesRead > 0
+                        ? ValueTask.CompletedTask
+                        : throw new InvalidDataException(
+                            "nothing arrived on stdin, so no snapshot was saved. If a program was piped in, it most likely failed: " +
+                            "see its errors above, fix them and run the backup again."));
             }
             else
             {
