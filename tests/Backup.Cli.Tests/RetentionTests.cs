@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace Backup.Cli.Tests;
@@ -35,6 +36,23 @@ public sealed class RetentionTests : IDisposable
         decisions[ids[0]].GetProperty("action").GetString().Should().Be("remove");
         decisions[ids[0]].GetProperty("reasons").GetArrayLength().Should().Be(0);
         (await ListAsync()).Should().BeEquivalentTo(ids);
+    }
+
+    [Fact]
+    public async Task Forget_shows_each_snapshots_time_in_the_policys_zone_with_its_offset()
+    {
+        await _cli.InitAsync();
+        // Made on a host whose clock runs in New York: the snapshot records New York's offset.
+        var create = await _cli.RunAsync(["create", "src", "--json"], stdin: null, new() { ["TZ"] = "America/New_York" });
+        create.ExitCode.Should().Be(0, create.Stderr);
+        var recorded = JsonDocument.Parse(create.Stdout).RootElement.GetProperty("snapshot").GetProperty("time").GetDateTimeOffset();
+
+        var forget = await _cli.RunAsync("forget", "--keep-daily", "1", "--time-zone", "Asia/Tokyo", "--dry-run");
+
+        forget.ExitCode.Should().Be(0, forget.Stderr);
+        var tokyo = TimeZoneInfo.ConvertTime(recorded, TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo"));
+        forget.Stdout.Should().Contain(tokyo.ToString("yyyy-MM-dd HH:mm:ss '+09:00'", CultureInfo.InvariantCulture), "the days in the reasons are Tokyo's, so the times beside them are too")
+            .And.Contain(tokyo.ToString("'daily 1 ('yyyy-MM-dd')'", CultureInfo.InvariantCulture));
     }
 
     [Fact]

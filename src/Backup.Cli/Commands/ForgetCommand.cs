@@ -167,7 +167,7 @@ internal static class ForgetCommand
             await output.TableAsync(
                 ["ID", "Time", "Action", "Reasons"],
                 group.Decisions.Select(d => (IReadOnlyList<string>)[
-                    d.Snapshot.Id.ToShortString(), Format.Time(d.Snapshot.Time),
+                    d.Snapshot.Id.ToShortString(), TimeIn(d.Snapshot.Time, policy.TimeZone),
                     d.IsKept ? "keep" : result.DryRun ? "would remove" : "remove",
                     d.IsKept ? string.Join(", ", d.Reasons) : "no rule keeps it"])).ConfigureAwait(false);
         }
@@ -183,6 +183,14 @@ internal static class ForgetCommand
             await output.LineAsync($"Locked by the storage, kept: {locked.Key} {PruneCommand.LockedUntil(locked)}").ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The time in the zone the buckets are counted in, with its offset. The time as the backing-up machine recorded it
+    /// would put a snapshot of another zone's host on another day than its reason says ("daily 1 (2026-11-24)" beside
+    /// 2026-11-25), and the hour repeated when clocks go back would show two different times alike.
+    /// </summary>
+    private static string TimeIn(DateTimeOffset time, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(time, zone).ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture);
 
     private static List<IReadOnlyList<string>> ParseTagSets(string[] values)
     {
