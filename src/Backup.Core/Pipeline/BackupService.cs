@@ -397,23 +397,38 @@ public sealed class BackupService
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
+                    if (entry.IsWholeSource)
+                    {
+                        throw new BackupSourceException($"'{entry.Path}' could not be opened, so no snapshot was saved: {ex.Message}", ex);
+                    }
+
                     context.ReportProblem(entry.ReportedPath, ex.Message);
                     return null;
                 }
 
                 var content = new List<BlobId>();
                 long size = 0;
+                // Set while a chunk is stored: a failure then is the repository's (a full disk), which the writer reports
+                // itself, not the source's.
+                var storing = false;
                 try
                 {
                     await foreach (var chunk in ContentChunker.ReadChunksAsync(reader, repository.Chunker, repository.Blobs.BufferPool, cancellationToken).ConfigureAwait(false))
                     {
+                        storing = true;
                         content.Add(await Writer.AddBlobAsync(chunk, BlobType.Data, entry.PreferFastCompression, cancellationToken).ConfigureAwait(false));
+                        storing = false;
                         size += chunk.Length;
                         Interlocked.Add(ref _bytesRead, chunk.Length);
                     }
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not Storage.BackupTargetException)
                 {
+                    if (entry.IsWholeSource && !storing)
+                    {
+                        throw new BackupSourceException($"'{entry.Path}' failed while it was read, so no snapshot was saved: {ex.Message}", ex);
+                    }
+
                     context.ReportProblem(entry.ReportedPath, $"read failed after {size} bytes: {ex.Message}");
                     return null;
                 }

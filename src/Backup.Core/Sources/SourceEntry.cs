@@ -43,4 +43,11 @@ public sealed class SourceEntry
     /// size (<c>zstd:4</c> and up) keeps its level. False by default.
     /// </summary>
     public bool PreferFastCompression { get; init; }
+
+    /// <summary>
+    /// The entry is the whole source (a <see cref="StreamSource"/>'s stream): a failure to open or read it fails the
+    /// backup, with no snapshot, instead of leaving it out of a partial one as one unreadable file of a directory is.
+    /// Left out, it would leave a snapshot holding nothing that passes for the stream's latest backup.
+    /// </summary>
+    internal bool IsWholeSource { get; init; }
 }

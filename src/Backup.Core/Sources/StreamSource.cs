@@ -68,6 +68,7 @@ public sealed class StreamSource : IBackupSource
             },
             OpenContentAsync = _open,
             CompleteAsync = _complete,
+            IsWholeSource = true,
         };
     }
 }
