@@ -351,8 +351,10 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         verified.Notes.Should().NotContain(n => n.Contains("amcheck"));
     }
 
-    [SkippableFact]
-    public async Task A_database_being_inserted_into_during_the_backup_passes_its_drill()
+    [SkippableTheory]
+    [InlineData(PostgreSqlBackupMethod.Parallel)]
+    [InlineData(PostgreSqlBackupMethod.DriverOnly)]
+    public async Task A_database_being_inserted_into_during_the_backup_passes_its_drill(PostgreSqlBackupMethod method)
     {
         var server = fixture.Require();
         var database = fixture.NewDatabaseName("busy");
@@ -382,7 +384,7 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
                 await Task.Delay(5);
             }
 
-            snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database)))).Snapshot;
+            snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database) with { Method = method }))).Snapshot;
         }
         finally
         {

@@ -307,6 +307,12 @@ public sealed class PostgreSqlSource : IBackupSource
         yield return new SourceEntry { Path = directory, Metadata = new TreeNode { Name = directory, Type = NodeType.Directory, Mode = 0b111_000_000 } };
 
         var manifest = await DriverManifest.ReadAsync(database.Connection, cancellationToken).ConfigureAwait(false);
+        if (database.Checksums is { } measured)
+        {
+            database.Checksums = WithRecordedSequences(measured, manifest);
+            ChecksumMetadata.Write(_facts!, KindName, database.Name, database.Checksums);
+        }
+
         string? preData = null, postData = null;
         if (_pgDump is not null)
         {
@@ -379,11 +385,7 @@ public sealed class PostgreSqlSource : IBackupSource
         database.TableCount = manifest.Tables.Count;
         if (database.Checksums is { } measured)
         {
-            // Sequences are not transactional: every nextval since the database was pinned moved them past the values
-            // measured then, and the restore sets the manifest's. Recorded from the manifest's values, the checksums are
-            // those of what is restored, so a drill of a database that was being written to does not fail on them.
-            var recorded = manifest.Sequences.ToDictionary(q => PgTableKey.Sequence(q.Schema, q.Name), SequenceChecksum, StringComparer.Ordinal);
-            database.Checksums = [.. measured.Select(c => recorded.GetValueOrDefault(c.Table) ?? c)];
+            database.Checksums = WithRecordedSequences(measured, manifest);
         }
 
         yield return BytesEntry($"{directory}/manifest.json", JsonSerializer.SerializeToUtf8Bytes(manifest, PgManifestJson.Default.DriverManifest));
@@ -393,6 +395,18 @@ public sealed class PostgreSqlSource : IBackupSource
         {
             yield return CopyEntry($"{directory}/tables/{table.File}", database, table, _options.RecordChecksums);
         }
+    }
+
+    /// <summary>
+    /// <paramref name="measured"/> with each sequence's checksum taken from the value <paramref name="manifest"/> records.
+    /// Sequences are not transactional: every nextval since the database was pinned moved them past the values measured
+    /// then, and the restore sets the manifest's. Recorded from the manifest's values, the checksums are those of what is
+    /// restored, so a drill of a database that was being written to does not fail on them.
+    /// </summary>
+    private static List<TableChecksum> WithRecordedSequences(List<TableChecksum> measured, DriverManifest manifest)
+    {
+        var recorded = manifest.Sequences.ToDictionary(q => PgTableKey.Sequence(q.Schema, q.Name), SequenceChecksum, StringComparer.Ordinal);
+        return [.. measured.Select(c => recorded.GetValueOrDefault(c.Table) ?? c)];
     }
 
     /// <summary>The checksum <see cref="PgChecksums"/> measures for a sequence with <paramref name="sequence"/>'s value.</summary>
