@@ -8,6 +8,23 @@ public sealed class SnapshotsTableTests : IDisposable
     public void Dispose() => _cli.Dispose();
 
     [Fact]
+    public async Task Times_are_shown_in_the_zone_of_the_machine_that_lists_them_so_hosts_in_other_zones_sort_as_shown()
+    {
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("data"));
+        // Backed up on a machine in New York, listed on one in Tokyo.
+        var create = await _cli.RunAsync(["create", "data", "--json"], stdin: null, new() { ["TZ"] = "America/New_York" });
+        create.ExitCode.Should().Be(0, create.Stderr);
+        var recorded = System.Text.Json.JsonDocument.Parse(create.Stdout).RootElement.GetProperty("snapshot").GetProperty("time").GetDateTimeOffset();
+
+        var snapshots = await _cli.RunAsync(["snapshots"], stdin: null, new() { ["TZ"] = "Asia/Tokyo" });
+
+        snapshots.ExitCode.Should().Be(0, snapshots.Stderr);
+        var tokyo = TimeZoneInfo.ConvertTime(recorded, TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo"));
+        snapshots.Stdout.Should().Contain(tokyo.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task Each_path_of_a_snapshot_is_on_a_line_of_its_own_under_the_paths_column()
     {
         await _cli.InitAsync();
