@@ -25,6 +25,39 @@ public sealed class SnapshotsTableTests : IDisposable
     }
 
     [Fact]
+    public async Task An_incremental_and_a_differential_show_the_snapshot_they_compared_against()
+    {
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("data"));
+        await File.WriteAllTextAsync(_cli.PathOf("data/a"), "a");
+        await File.WriteAllTextAsync(_cli.PathOf("data/b"), "b");
+        var full = await CreateAsync("full");
+        await File.WriteAllTextAsync(_cli.PathOf("data/a"), "changed");
+        var incremental = await CreateAsync("incremental");
+        var differential = await CreateAsync("differential");
+
+        var snapshots = await _cli.RunAsync("snapshots");
+
+        snapshots.ExitCode.Should().Be(0, snapshots.Stderr);
+        var lines = snapshots.Stdout.Split('\n');
+        var parent = lines[0].IndexOf("Parent", StringComparison.Ordinal);
+        parent.Should().BePositive("the table has a Parent column: {0}", snapshots.Stdout);
+        string ParentOf(string id) => lines.Single(l => l.StartsWith(id[..8], StringComparison.Ordinal))[parent..].Split(' ')[0];
+        ParentOf(full).Should().BeEmpty();
+        ParentOf(incremental).Should().Be(full[..8]);
+        ParentOf(differential).Should().Be(full[..8], "a differential compares against the latest full, not the incremental after it");
+    }
+
+    private async Task<string> CreateAsync(string level)
+    {
+        var create = await _cli.RunAsync("create", "data", "--level", level, "--json");
+        create.ExitCode.Should().Be(0, create.Stderr);
+        var snapshot = System.Text.Json.JsonDocument.Parse(create.Stdout).RootElement.GetProperty("snapshot");
+        snapshot.GetProperty("level").GetString().Should().Be(level);
+        return snapshot.GetProperty("id").GetString()!;
+    }
+
+    [Fact]
     public async Task Each_path_of_a_snapshot_is_on_a_line_of_its_own_under_the_paths_column()
     {
         await _cli.InitAsync();

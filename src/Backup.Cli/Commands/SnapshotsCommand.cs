@@ -38,11 +38,13 @@ internal static class SnapshotsCommand
             else
             {
                 await context.Output.TableAsync(
-                    ["ID", "Time", "Host", "Level", "Tags", "Paths", "Size"],
+                    ["ID", "Time", "Host", "Level", "Parent", "Tags", "Paths", "Size"],
                     snapshots.Select(s => (IReadOnlyList<IReadOnlyList<string>>)[
                         // In this machine's zone, as ls shows times: each snapshot's recorded wall clock would put hosts in other
                         // zones out of order in a list sorted by time.
                         [s.Id.ToShortString()], [Format.Time(s.Time.ToLocalTime())], [s.Hostname], [s.Level.ToString().ToLowerInvariant() + (s.Partial ? " (partial)" : "") + (s.Pinned ? " (pinned)" : "")],
+                        // The snapshot an incremental or differential compared against: what Bacula and Veeam users read a chain by.
+                        [s.Parent?.ToShortString() ?? ""],
                         [string.Join(',', s.Tags)], s.Paths, [Format.Bytes(s.Statistics.TotalBytes)]])).ConfigureAwait(false);
                 await context.Output.InfoAsync($"{snapshots.Count} snapshot(s)").ConfigureAwait(false);
             }
