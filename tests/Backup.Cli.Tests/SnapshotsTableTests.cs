@@ -48,6 +48,22 @@ public sealed class SnapshotsTableTests : IDisposable
         ParentOf(differential).Should().Be(full[..8], "a differential compares against the latest full, not the incremental after it");
     }
 
+    [Fact]
+    public async Task A_differential_with_no_full_before_it_says_it_ran_as_a_full_backup()
+    {
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("data"));
+        await File.WriteAllTextAsync(_cli.PathOf("data/a"), "a");
+
+        var first = await _cli.RunAsync("create", "data", "--level", "differential");
+        var second = await _cli.RunAsync("create", "data", "--level", "differential");
+
+        first.ExitCode.Should().Be(0, first.Stderr);
+        first.Stdout.Should().Contain("(full)").And.Contain("note: ran as a full backup").And.Contain("earlier full snapshot");
+        second.ExitCode.Should().Be(0, second.Stderr);
+        second.Stdout.Should().Contain("(differential)").And.NotContain("note:");
+    }
+
     private async Task<string> CreateAsync(string level)
     {
         var create = await _cli.RunAsync("create", "data", "--level", level, "--json");

@@ -151,7 +151,17 @@ internal static class CreateCommand
                 progress.Finish();
             }
 
-            return await ReportAsync(context, result).ConfigureAwait(false);
+            var exitCode = await ReportAsync(context, result).ConfigureAwait(false);
+            if (!fromStdin && options.Level != BackupLevel.Full && result.Snapshot.Level == BackupLevel.Full)
+            {
+                // As Bacula says "No prior Full backup Job record found ... Doing FULL backup": a level asked for and not
+                // run must be said, not only shown as "(full)", or a first differential looks like a broken chain.
+                await context.Output.InfoAsync(
+                    $"note: ran as a full backup, as no file could be taken from an earlier {(options.Level == BackupLevel.Differential ? "full snapshot" : "snapshot")} " +
+                    $"of these paths from host {result.Snapshot.Hostname} (there is none, or every file changed since).").ConfigureAwait(false);
+            }
+
+            return exitCode;
         });
         return command;
     }
