@@ -92,7 +92,24 @@ public class FileSystemSourceTests
         var (entries, context) = await ReadAsync(new FileSystemSource([temp.Path]));
 
         entries.Should().Contain(e => e.Metadata.Name == "good.txt");
-        context.Problems.Should().ContainSingle().Which.Reason.Should().Contain("not valid UTF-8").And.Contain("rename it");
+        context.Problems.Should().ContainSingle().Which.Reason.Should().Contain("not valid UTF-8").And.Contain("rename it").And.Contain("exclude it");
+    }
+
+    [Theory]
+    [InlineData("bad*")]
+    [InlineData("/bad*")]
+    [InlineData("bad*/")]
+    public async Task A_name_that_is_not_valid_UTF8_and_is_excluded_is_not_a_problem(string pattern)
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp.Sub("good.txt"), "x");
+        Shell.Run("/bin/sh", "-c", "mkdir \"$1/$(printf 'bad\\377dir')\" && printf x > \"$1/$(printf 'bad\\377name')\"", "sh", temp.Path);
+
+        var (entries, context) = await ReadAsync(new FileSystemSource([temp.Path], new FileSystemSourceOptions { Excludes = [pattern] }));
+
+        entries.Should().Contain(e => e.Metadata.Name == "good.txt");
+        context.Problems.Should().BeEmpty("an excluded name is not the backup's to read, whatever its bytes");
+        Shell.Run("/bin/sh", "-c", "rm -rf \"$1\"/bad*", "sh", temp.Path); // .NET cannot name them to clean up
     }
 
     [Fact]

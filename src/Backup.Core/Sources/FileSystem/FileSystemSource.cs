@@ -208,10 +208,18 @@ public sealed class FileSystemSource : IBackupSource, ICountableSource
             var metadata = _metadata.ReadWithAttributes(childAbsolute, name, _options.FollowSymlinks, out var error, out var incomplete);
             if (metadata is null)
             {
+                // An excluded name is none of the backup's business, whatever went wrong reading it: excluding a file is
+                // how one whose name is not UTF-8 is left out when it cannot be renamed. Its type is not known, so a
+                // pattern for directories counts too.
+                if (!_excludes.IsEmpty && (_excludes.IsExcluded(childUnderRoot, isDirectory: false) || _excludes.IsExcluded(childUnderRoot, isDirectory: true)))
+                {
+                    continue;
+                }
+
                 // .NET reads names as UTF-8 and puts U+FFFD where the bytes are not: such a name is not the file's,
                 // so the file is not found under it. Said as it is, with what to do, rather than as a vanished file.
                 context.ReportProblem(childAbsolute, error ?? (name.Contains('\uFFFD', StringComparison.Ordinal)
-                    ? "its name is not valid UTF-8, which this version cannot store: not backed up (rename it, for example with convmv, to back it up)"
+                    ? "its name is not valid UTF-8, which this version cannot store: not backed up (rename it, for example with convmv, to back it up, or exclude it)"
                     : "vanished while the directory was read"));
                 continue;
             }
