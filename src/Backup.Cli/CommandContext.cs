@@ -53,9 +53,15 @@ internal sealed class CommandContext
     public string? RetentionLock { get; }
 
     /// <summary>Builds the storage target at <paramref name="location"/> with this invocation's settings.</summary>
-    public Backup.Core.Storage.IBackupTarget CreateTarget(string location, bool create)
+    /// <param name="location">A local directory or a repository URL.</param>
+    /// <param name="create">Whether the location may be created (init).</param>
+    /// <param name="storesLockedObjects">
+    /// Whether this target is where --retention-lock applies, so that storage which cannot lock objects is refused; false
+    /// for the source of a copy, which only reads (an immutable off-site copy of a local repository is the point).
+    /// </param>
+    public Backup.Core.Storage.IBackupTarget CreateTarget(string location, bool create, bool storesLockedObjects = true)
     {
-        var target = RepositoryTargets.Create(location, create, Environment, Trace.Wrap, AllowInsecureHttp, Output.Warn, RetentionLock is not null, Bandwidth);
+        var target = RepositoryTargets.Create(location, create, Environment, Trace.Wrap, AllowInsecureHttp, Output.Warn, storesLockedObjects && RetentionLock is not null, Bandwidth);
         return AppendOnly ? new Backup.Core.Storage.AppendOnlyTarget(target, ownsInner: true) : target;
     }
 

@@ -48,7 +48,8 @@ internal static class CopyCommand
             var destinationLocation = context.Get(to)!;
             // The destination first: it is the one most often remote, so its settings are checked even when the source is missing.
             var destinationTarget = context.CreateTarget(destinationLocation, create: false);
-            var sourceTarget = context.CreateTarget(sourceLocation, create: false);
+            // --retention-lock is for what the copy stores: a local or SFTP source must not make it a usage error.
+            var sourceTarget = context.CreateTarget(sourceLocation, create: false, storesLockedObjects: false);
 
             // Fail on a missing repository, or the same one twice, before asking for any password.
             var sourceConfig = await BackupRepository.ReadConfigAsync(sourceTarget, ct).ConfigureAwait(false);

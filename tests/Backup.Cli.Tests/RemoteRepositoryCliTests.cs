@@ -1,0 +1,69 @@
+using Backup.Providers.Targets.Tests;
+
+namespace Backup.Cli.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class CliS3rverServer : ICollectionFixture<S3rverFixture>
+{
+    public const string Name = "cli-s3rver";
+}
+
+/// <summary>The tool against a real S3-compatible server (s3rver, started on 127.0.0.1 by the fixture).</summary>
+[Collection(CliS3rverServer.Name)]
+public sealed class RemoteRepositoryCliTests : IDisposable
+{
+    private const string DestinationPassword = "the off-site copy's own password";
+
+    private readonly S3rverFixture _server;
+    private readonly CliRunner _cli = new();
+
+    public RemoteRepositoryCliTests(S3rverFixture server)
+    {
+        _server = server;
+        Directory.CreateDirectory(_cli.PathOf("src"));
+        File.WriteAllText(_cli.PathOf("src/a.txt"), "alpha");
+        _cli.Environment["AWS_ACCESS_KEY_ID"] = "S3RVER";
+        _cli.Environment["AWS_SECRET_ACCESS_KEY"] = "S3RVER";
+        _cli.Environment["AWS_SESSION_TOKEN"] = null;
+        _cli.Environment["BACKUP_S3_ENDPOINT"] = server.Endpoint.ToString();
+        _cli.Environment["BACKUP_S3_PATH_STYLE"] = "true";
+    }
+
+    private string S3Location { get; } = $"s3://{S3rverFixture.Bucket}/cli-{Guid.NewGuid():N}";
+
+    public void Dispose() => _cli.Dispose();
+
+    [SkippableFact]
+    public async Task Copy_from_a_local_repository_to_s3_with_retention_lock_is_not_refused_because_of_the_local_source()
+    {
+        _server.RequireServer();
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "src")).ExitCode.Should().Be(0);
+        var init = await _cli.RunAsync(["init", "--repo", S3Location], stdin: null, new() { ["BACKUP_PASSWORD"] = DestinationPassword });
+        init.ExitCode.Should().Be(0, init.Stderr);
+        var copyEnvironment = new Dictionary<string, string?> { ["BACKUP_DESTINATION_PASSWORD"] = DestinationPassword };
+
+        // The 3-2-1 copy the documentation describes: the local repository, off site into S3 with Object Lock.
+        var copy = await _cli.RunAsync(["copy", "--from", _cli.Repository, "--to", S3Location, "--retention-lock", "30d"], stdin: null, copyEnvironment);
+        // The other way round the destination cannot lock what it stores: still refused.
+        var intoLocal = await _cli.RunAsync(
+            ["copy", "--from", S3Location, "--to", _cli.Repository, "--retention-lock", "30d", "--password-file", WritePassword(DestinationPassword)],
+            stdin: null,
+            new() { ["BACKUP_DESTINATION_PASSWORD"] = CliRunner.Password });
+
+        copy.ExitCode.Should().Be(0, copy.Stderr);
+        copy.Stdout.Should().Contain("1 snapshot(s) copied");
+        var listed = await _cli.RunAsync(["snapshots", "--repo", S3Location], stdin: null, new() { ["BACKUP_PASSWORD"] = DestinationPassword });
+        listed.ExitCode.Should().Be(0, listed.Stderr);
+        listed.Stdout.Should().Contain("1 snapshot(s)");
+        intoLocal.ExitCode.Should().Be(2, intoLocal.Stderr);
+        intoLocal.Stderr.Should().Contain("--retention-lock needs an s3:// or azure:// repository").And.Contain("'file' storage");
+    }
+
+    private string WritePassword(string password)
+    {
+        var path = _cli.PathOf("password-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(path, password + "\n");
+        return path;
+    }
+}
