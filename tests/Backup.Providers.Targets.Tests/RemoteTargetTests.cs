@@ -100,6 +100,21 @@ public sealed class SftpTargetTests(SshdFixture server)
     }
 
     [SkippableFact]
+    public async Task A_repository_path_that_is_a_file_on_the_server_is_named_as_such_not_reported_as_a_full_disk()
+    {
+        server.RequireServer();
+        var file = Path.Combine(server.WorkDirectory, "a-file-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(file, "not a repository");
+        await using var target = new SftpTarget(SftpTargetConformanceTests.Options(server, file));
+
+        var ex = await FluentActions.Awaiting(() => target.PutAsync("keys/k1", new byte[] { 1 })).Should().ThrowAsync<BackupTargetException>();
+
+        ex.Which.Message.Should().Contain($"'{file}' on the server is a file, not a directory").And.NotContain("full disk");
+        ex.Which.IsTransient.Should().BeFalse();
+        (await File.ReadAllTextAsync(file)).Should().Be("not a repository");
+    }
+
+    [SkippableFact]
     public async Task Permission_denied_is_reported_clearly()
     {
         server.RequireServer();

@@ -389,12 +389,20 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
         }
     }
 
-    private static async Task<bool> IsDirectoryAsync(SftpClient client, string path, CancellationToken cancellationToken)
+    private async Task<bool> IsDirectoryAsync(SftpClient client, string path, CancellationToken cancellationToken)
     {
         try
         {
             var attributes = await client.GetAttributesAsync(path, cancellationToken).ConfigureAwait(false);
-            return attributes.IsDirectory;
+            if (!attributes.IsDirectory)
+            {
+                // SFTP v3 answers a mkdir over an existing file with a plain "Failure", which a put would report as a
+                // full disk: say what is really wrong, as a local repository given a file does.
+                throw new BackupTargetException(
+                    $"'{path}' on the server is a file, not a directory, so {Description} cannot hold a repository: give the repository's directory.");
+            }
+
+            return true;
         }
         catch (SftpPathNotFoundException)
         {
