@@ -53,6 +53,22 @@ public sealed class TargetResolverTests : IDisposable
         RepositoryLocation.Parse("sftp://backup@host/srv/a:b").ToString().Should().Be("sftp://backup@host/srv/a:b");
     }
 
+    [Theory]
+    [InlineData("sftp://backup@host:2222/~/repo", "sftp://backup@host:2222/~/repo")]
+    [InlineData("sftp://backup@host/srv/repo/", "sftp://backup@host:22/srv/repo")]
+    public async Task An_sftp_target_describes_itself_by_the_url_that_opens_it_again(string location, string described)
+    {
+        var keyFile = Path.Combine(_directory, "key");
+        await File.WriteAllTextAsync(keyFile, "not read until the first connection");
+        var settings = new Dictionary<string, string> { ["HostKey"] = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ["KeyFile"] = keyFile };
+
+        await using var target = (SftpTarget)Resolver.Create(
+            RepositoryLocation.Parse(location), s => settings.GetValueOrDefault(s.Name), new TargetCreateOptions { Retry = false });
+
+        // A path relative to the login directory written without '/~/' would name the absolute path: another directory.
+        target.Description.Should().Be($"SFTP target '{described}'");
+    }
+
     [Fact]
     public void An_unknown_scheme_names_the_registered_ones()
     {

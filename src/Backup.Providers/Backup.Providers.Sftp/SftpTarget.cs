@@ -51,7 +51,7 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public string Description => $"SFTP target 'sftp://{_options.Username}@{_options.Host}:{_options.Port}/{_root.TrimStart('/')}'";
+    public string Description => $"SFTP target '{_options.Location}'";
 
     /// <summary>Whether the server offered posix-rename@openssh.com (known after the first put); <see langword="null"/> before.</summary>
     public bool? UsesPosixRename => _posixRename < 0 ? null : _posixRename == 1;

@@ -85,8 +85,20 @@ public sealed record SftpTargetOptions
     }
 
     /// <summary>Describes the connection without secrets.</summary>
-    public override string ToString() =>
-        $"sftp://{Username}@{Host}:{Port}/{RootPath.TrimStart('/')} (auth: {(PrivateKey is not null ? "private key" : "password")})";
+    public override string ToString() => $"{Location} (auth: {(PrivateKey is not null ? "private key" : "password")})";
+
+    /// <summary>
+    /// The repository URL, as the tool takes it: a path relative to the login directory is written <c>/~/PATH</c>,
+    /// since <c>sftp://HOST/PATH</c> names the absolute path and an operator copying it would open another directory.
+    /// </summary>
+    internal string Location
+    {
+        get
+        {
+            var root = RootPath.Length > 1 ? RootPath.TrimEnd('/') : RootPath;
+            return $"sftp://{Username}@{Host}:{Port}/{(root.StartsWith('/') ? root.TrimStart('/') : "~/" + root)}";
+        }
+    }
 }
 
 /// <summary>A private key for <see cref="SftpTargetOptions.PrivateKey"/>, from a file or from bytes, with an optional passphrase.</summary>
