@@ -79,6 +79,7 @@ public sealed class FullDiskCliTests : IDisposable
         unlocked.Stdout.Should().Contain("No problems found");
         restore.ExitCode.Should().Be(0, restore.Stderr);
         copyLocked.ExitCode.Should().Be(1, "the source's lock cannot be written: " + copyLocked.Stderr);
+        copyLocked.Stderr.Should().Contain("the lock could not be written").And.Contain("Run it again with --no-lock.", "the operator is told the way out, as check and restore tell it");
         copied.ExitCode.Should().Be(0, copied.Stderr);
         (await _cli.RunAsync(["snapshots", "--repo", _cli.PathOf("copy"), "--json"], stdin: null, copyEnvironment)).Stdout.Should().Contain("\"hostname\"");
     }

@@ -76,6 +76,7 @@ public sealed class RepositoryCopier
         $"{_source.Config.Id}:{snapshot.Tree}:{BlobId.Sha256(JsonSerializer.SerializeToUtf8Bytes(snapshot with { Pinned = false }, SnapshotJson.Default.Snapshot))}";
 
     /// <summary>Copies <paramref name="snapshots"/> (every snapshot of the source when null), oldest first.</summary>
+    /// <exception cref="RepositoryLockNotWritableException">The source's lock could not be written (read-only media): copy with <see cref="LockSource"/> false.</exception>
     public async Task<CopyResult> CopyAsync(IEnumerable<Snapshot>? snapshots = null, IProgress<Snapshot>? progress = null, CancellationToken cancellationToken = default)
     {
         var started = _time.GetTimestamp();
@@ -108,7 +109,7 @@ public sealed class RepositoryCopier
         // snapshots of one source mostly share their directories.
         var copiedTrees = new Dictionary<BlobId, BlobId>();
         // Both indexes may predate a prune that ran before the locks were taken (see BackupService): the operations refresh them.
-        await using var sourceOperation = LockSource ? await _source.BeginOperationAsync(LockKind.Shared, "copy (source)", refreshIndex: true, _time, cancellationToken).ConfigureAwait(false) : null;
+        await using var sourceOperation = LockSource ? await BeginSourceOperationAsync(cancellationToken).ConfigureAwait(false) : null;
         await using var destinationOperation = await _destination.BeginOperationAsync(LockKind.Shared, "copy (destination)", refreshIndex: true, _time, cancellationToken).ConfigureAwait(false);
         foreach (var snapshot in wanted.OrderBy(s => s.Time))
         {
@@ -164,6 +165,23 @@ public sealed class RepositoryCopier
         }
 
         return new CopyResult { Copied = copied, Skipped = skipped, BlobsAdded = blobsAdded, BytesStored = bytesStored, Duration = _time.GetElapsedTime(started) };
+    }
+
+    private async Task<RepositoryOperation> BeginSourceOperationAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _source.BeginOperationAsync(LockKind.Shared, "copy (source)", refreshIndex: true, _time, cancellationToken).ConfigureAwait(false);
+        }
+        // A refused write (read-only media, no permission, a full disk: the target's exception around the file
+        // system's), not a storage that cannot be reached or trusted: said as check and restore say it, so the caller
+        // learns that LockSource = false is the way. (Storage's exception types are below this layer's reach.)
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException { InnerException: IOException or UnauthorizedAccessException })
+        {
+            throw new RepositoryLockNotWritableException(
+                $"A copy holds a shared lock on its source so that no prune deletes what it reads, and the lock could not be written to {_source.Location} ({ex.Message}). " +
+                "For a source that cannot be written (read-only media), copy without it (RepositoryCopier.LockSource = false).", _source.Location, ex);
+        }
     }
 
     /// <summary>
