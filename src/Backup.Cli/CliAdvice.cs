@@ -37,6 +37,9 @@ internal static class CliAdvice
         RepositoryAlreadyExistsException => " Use it with the other commands, or give 'backup init' another location.",
         SnapshotNotFoundException => " List them with 'backup snapshots'.",
         RepositoryKeyNotFoundException => " List them with 'backup key list'.",
+        // A copy has two repositories and --repo may name neither: the message names the damaged one.
+        RepositoryCorruptException { Remedy: RepositoryRemedy.Check } when verb == "copy" => " Run 'backup check --read-data' with --repo set to that repository.",
+        RepositoryCorruptException { Remedy: RepositoryRemedy.RepairIndex } when verb == "copy" => " Run 'backup repair index' with --repo set to that repository.",
         RepositoryCorruptException { Remedy: RepositoryRemedy.Check } => " Run 'backup check'.",
         RepositoryCorruptException { Remedy: RepositoryRemedy.RepairIndex } => " Run 'backup repair index'.",
         RepositoryLockNotWritableException => " Run it again with --no-lock.",

@@ -65,6 +65,32 @@ public sealed class CopyAndRemoteTests : IDisposable
     }
 
     [Fact]
+    public async Task Copy_from_a_damaged_source_exits_12_naming_the_source_the_snapshot_and_what_to_run()
+    {
+        await _cli.InitAsync();
+        (await _cli.RunAsync(["init", "--repo", Destination], stdin: null, new() { ["BACKUP_PASSWORD"] = DestinationPassword })).ExitCode.Should().Be(0);
+        var create = await _cli.RunAsync("create", "src", "--json");
+        create.ExitCode.Should().Be(0, create.Stderr);
+        var sourceId = JsonDocument.Parse(create.Stdout).RootElement.GetProperty("snapshot").GetProperty("id").GetString()!;
+        var pack = new FileInfo(Directory.GetFiles(Path.Combine(_cli.Repository, "data"), "*", SearchOption.AllDirectories).Single());
+        using (var stream = pack.Open(FileMode.Open, FileAccess.ReadWrite))
+        {
+            // Inside the first blob's ciphertext: its authentication fails when the copy reads it.
+            stream.Position = 60;
+            var value = stream.ReadByte();
+            stream.Position = 60;
+            stream.WriteByte((byte)(value ^ 0xFF));
+        }
+
+        var copy = await _cli.RunAsync(["copy", "--from", _cli.Repository, "--to", Destination], stdin: null, new() { ["BACKUP_DESTINATION_PASSWORD"] = DestinationPassword });
+
+        copy.ExitCode.Should().Be(12, copy.Stderr);
+        // Two repositories are in play: the operator must learn which one is damaged, and which command finds the rest.
+        copy.Stderr.Should().Contain($"Snapshot {sourceId[..8]} cannot be copied: the source, local directory '{_cli.Repository}', is damaged")
+            .And.Contain("Run 'backup check --read-data' with --repo set to that repository.");
+    }
+
+    [Fact]
     public async Task Copy_of_named_snapshots_reads_the_destination_password_from_a_file_and_a_wrong_one_exits_11()
     {
         await _cli.InitAsync();

@@ -134,20 +134,33 @@ public sealed class RepositoryCopier
             // tree the copy will read, which is not one an earlier snapshot of this run copied, and once. With an
             // earlier copy to start from, only what changed is read, one chunk at a time.
             await using var batches = _source.Blobs.ReadsAreRemote && parent is null && !copiedTrees.ContainsKey(snapshot.Tree) ? new PackBatchReader(_source.Blobs) : null;
-            Dictionary<BlobId, IReadOnlyList<TreeNode>> trees = [];
-            if (batches is not null)
-            {
-                var root = await _source.Snapshots.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
-                var planned = new HashSet<BlobId> { snapshot.Tree };
-                trees = await ContentPlanner.PlanAsync(_source.Blobs, batches, root.Nodes, [], skip: null, skipTree: t => copiedTrees.ContainsKey(t) || !planned.Add(t), cancellationToken).ConfigureAwait(false);
-                trees[snapshot.Tree] = root.Nodes;
-                batches.Start();
-            }
-
             var added = new List<BlobId>();
             var treesOfThisCopy = new Dictionary<BlobId, BlobId>();
-            var walk = new CopyWalk(writer, batches, trees, copiedTrees, treesOfThisCopy, added, UploadedByAnInterruptedRun);
-            var tree = await CopyTreeAsync(snapshot.Tree, parent?.SourceTree, parent?.DestinationTree, walk, cancellationToken).ConfigureAwait(false);
+            BlobId tree;
+            try
+            {
+                Dictionary<BlobId, IReadOnlyList<TreeNode>> trees = [];
+                if (batches is not null)
+                {
+                    var root = await _source.Snapshots.LoadTreeAsync(snapshot.Tree, cancellationToken).ConfigureAwait(false);
+                    var planned = new HashSet<BlobId> { snapshot.Tree };
+                    trees = await ContentPlanner.PlanAsync(_source.Blobs, batches, root.Nodes, [], skip: null, skipTree: t => copiedTrees.ContainsKey(t) || !planned.Add(t), cancellationToken).ConfigureAwait(false);
+                    trees[snapshot.Tree] = root.Nodes;
+                    batches.Start();
+                }
+
+                var walk = new CopyWalk(writer, batches, trees, copiedTrees, treesOfThisCopy, added, UploadedByAnInterruptedRun);
+                tree = await CopyTreeAsync(snapshot.Tree, parent?.SourceTree, parent?.DestinationTree, walk, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RepositoryCorruptException ex)
+            {
+                // Only the source is read here (the destination's trees are read where damage just means "copy it
+                // again"): with two repositories in play, say which one is damaged and which snapshot stopped the copy.
+                throw new RepositoryCorruptException($"Snapshot {snapshot.Id.ToShortString()} cannot be copied: the source, {_source.Location}, is damaged: {ex.Message}", ex)
+                {
+                    BlobId = ex.BlobId, ObjectKey = ex.ObjectKey, Remedy = ex.Remedy == RepositoryRemedy.None ? RepositoryRemedy.Check : ex.Remedy,
+                };
+            }
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await VerifyAddedAsync(snapshot, added, cancellationToken).ConfigureAwait(false);
             foreach (var (from, to) in treesOfThisCopy)
