@@ -76,6 +76,12 @@ internal static class RepositoryTargets
         {
             throw new CliUsageException(ex.Message + " Pass --allow-insecure-http to allow it.");
         }
+        catch (TargetConfigurationException ex) when (retentionLockGiven && ex.Setting == "RetentionLock")
+        {
+            // The value came from --retention-lock, which overrides the variable the provider's message names: an
+            // operator told about BACKUP_RETENTION_LOCK would look for a variable that is not set.
+            throw new CliUsageException(ex.Message.Replace($"RetentionLock ({RetentionLockVariable})", "--retention-lock", StringComparison.Ordinal));
+        }
         catch (TargetConfigurationException ex)
         {
             throw new CliUsageException(ex.Message);

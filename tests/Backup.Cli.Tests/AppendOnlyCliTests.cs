@@ -55,6 +55,22 @@ public sealed class AppendOnlyCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_retention_lock_that_is_no_period_is_a_usage_error_naming_the_option_it_came_from()
+    {
+        var s3 = new Dictionary<string, string?>
+        {
+            ["BACKUP_REPOSITORY"] = "s3://bucket/repo", ["AWS_ACCESS_KEY_ID"] = "id", ["AWS_SECRET_ACCESS_KEY"] = "secret",
+            ["BACKUP_S3_ENDPOINT"] = "http://127.0.0.1:9", ["BACKUP_S3_PATH_STYLE"] = "true",
+        };
+
+        var create = await _cli.RunAsync(["create", "src", "--retention-lock", "30x"], stdin: null, s3);
+
+        create.ExitCode.Should().Be(2, create.Stderr);
+        create.Stderr.Should().Contain("--retention-lock must be a positive period such as 30d, 36h or 2w; '30x' is not.")
+            .And.NotContain("BACKUP_RETENTION_LOCK", "the variable is not set: the value came from the option");
+    }
+
+    [Fact]
     public async Task Retention_lock_on_storage_that_cannot_lock_is_a_usage_error()
     {
         await _cli.InitAsync();
