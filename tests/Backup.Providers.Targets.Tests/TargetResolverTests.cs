@@ -63,10 +63,70 @@ public sealed class TargetResolverTests : IDisposable
         var settings = new Dictionary<string, string> { ["HostKey"] = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ["KeyFile"] = keyFile };
 
         await using var target = (SftpTarget)Resolver.Create(
-            RepositoryLocation.Parse(location), s => settings.GetValueOrDefault(s.Name), new TargetCreateOptions { Retry = false });
+            RepositoryLocation.Parse(location), s => settings.GetValueOrDefault(s.Name), new TargetCreateOptions { Retry = false, RequestTimeout = null });
 
         // A path relative to the login directory written without '/~/' would name the absolute path: another directory.
         target.Description.Should().Be($"SFTP target '{described}'");
+    }
+
+    [Theory]
+    [InlineData("s3://bucket/repo")]
+    [InlineData("azure://container/repo")]
+    public async Task A_server_that_accepts_connections_and_never_answers_fails_each_request_in_time(string location)
+    {
+        // A real socket that completes the TCP handshake and then says nothing, as a hung server or a stuck proxy does.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        using var stop = new CancellationTokenSource();
+        var held = new System.Collections.Concurrent.ConcurrentBag<System.Net.Sockets.Socket>();
+        var accepting = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                held.Add(await listener.AcceptSocketAsync(stop.Token));
+            }
+        });
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Endpoint"] = $"http://127.0.0.1:{port}", ["AccessKeyId"] = "id", ["SecretAccessKey"] = "secret-value",
+            ["ConnectionString"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteFixture.AccountKey};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;",
+        };
+
+        try
+        {
+            await using var target = (IAsyncDisposable)Resolver.Create(
+                RepositoryLocation.Parse(location), s => settings.GetValueOrDefault(s.Name), new TargetCreateOptions { Retry = false, RequestTimeout = TimeSpan.FromSeconds(1) });
+            var storage = (IBackupTarget)target;
+
+            var stat = async () => await storage.StatAsync("config");
+            var list = async () => { await foreach (var _ in storage.ListAsync("snapshots/")) { } };
+
+            var statError = (await stat.Should().ThrowAsync<BackupTargetException>()).Which;
+            statError.IsTransient.Should().BeTrue("the retry layer above tries it again");
+            statError.Message.Should().Contain("did not finish a request within 1 s").And.Contain("does not answer").And.NotContain("secret-value");
+            (await list.Should().ThrowAsync<BackupTargetException>()).Which.Message.Should().Contain("did not finish a listing within 1 s");
+            held.Should().NotBeEmpty("the requests reached the silent server");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            listener.Stop();
+            foreach (var socket in held)
+            {
+                socket.Dispose();
+            }
+
+            await accepting.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    [Fact]
+    public void A_request_timeout_that_is_not_positive_is_refused()
+    {
+        var create = () => Resolver.Create(RepositoryLocation.Parse("s3://bucket"), _ => null, new TargetCreateOptions { RequestTimeout = TimeSpan.Zero });
+
+        create.Should().Throw<ArgumentException>().Which.Message.Should().Contain("RequestTimeout must be positive");
     }
 
     [Fact]
@@ -109,7 +169,7 @@ public sealed class TargetResolverTests : IDisposable
 
         var refused = () => Resolver.Create(RepositoryLocation.Parse("s3://bucket"), s => settings.GetValueOrDefault(s.Name));
         using var allowed = (IDisposable)Resolver.Create(
-            RepositoryLocation.Parse("s3://bucket"), s => settings.GetValueOrDefault(s.Name), new TargetCreateOptions { AllowInsecureHttp = true, Warn = warnings.Add, Retry = false });
+            RepositoryLocation.Parse("s3://bucket"), s => settings.GetValueOrDefault(s.Name), new TargetCreateOptions { AllowInsecureHttp = true, Warn = warnings.Add, Retry = false, RequestTimeout = null });
 
         refused.Should().Throw<InsecureTransportException>().Which.Message.Should().Contain("plain http://").And.NotContain("secret-value");
         warnings.Should().ContainSingle().Which.Should().Contain("plain http://");
@@ -155,7 +215,7 @@ public sealed class TargetResolverTests : IDisposable
         {
             ["Endpoint"] = "http://127.0.0.1:9", ["AccessKeyId"] = "id", ["SecretAccessKey"] = "secret-value", ["RetentionLock"] = "30d", ["RetentionMode"] = "compliance",
         };
-        using (var locked = (IDisposable)Resolver.Create(RepositoryLocation.Parse("s3://bucket"), s => s3.GetValueOrDefault(s.Name), new TargetCreateOptions { Retry = false }))
+        using (var locked = (IDisposable)Resolver.Create(RepositoryLocation.Parse("s3://bucket"), s => s3.GetValueOrDefault(s.Name), new TargetCreateOptions { Retry = false, RequestTimeout = null }))
         {
             locked.Should().BeOfType<S3Target>();
         }

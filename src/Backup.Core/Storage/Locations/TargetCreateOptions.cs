@@ -26,6 +26,14 @@ public sealed class TargetCreateOptions
     /// </summary>
     public BandwidthLimitOptions? Bandwidth { get; init; }
 
+    /// <summary>
+    /// How long a request to a remote target may take before it fails as transient (and is retried), plus the time to
+    /// move its bytes at <see cref="RequestDeadlineTarget.SlowestBytesPerSecond"/>; see <see cref="RequestDeadlineTarget"/>.
+    /// Default 30 seconds; null waits as long as the storage's client library does (hours for S3 when a server accepts
+    /// connections and never answers).
+    /// </summary>
+    public TimeSpan? RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Whether a remote target (any but a local directory) is wrapped in a <see cref="RetryingTarget"/> that owns it. Default true.</summary>
     public bool Retry { get; init; } = true;
 

@@ -39,26 +39,37 @@ public sealed class TargetResolver
     }
 
     /// <summary>
-    /// A new target at <paramref name="location"/>, with settings read through <paramref name="lookup"/>, decorated by
-    /// <see cref="TargetCreateOptions.Wrap"/>, limited by <see cref="TargetCreateOptions.Bandwidth"/> and, when remote and <see cref="TargetCreateOptions.Retry"/>, wrapped in a
-    /// <see cref="RetryingTarget"/> that owns it. The caller owns the result and disposes it.
+    /// A new target at <paramref name="location"/>, with settings read through <paramref name="lookup"/>, decorated
+    /// by <see cref="TargetCreateOptions.Wrap"/>, given <see cref="TargetCreateOptions.RequestTimeout"/> when remote,
+    /// limited by <see cref="TargetCreateOptions.Bandwidth"/> and, when remote and <see cref="TargetCreateOptions.Retry"/>,
+    /// wrapped in a <see cref="RetryingTarget"/> that owns it. The caller owns the result and disposes it.
     /// </summary>
     /// <param name="location">Where the repository is.</param>
     /// <param name="lookup">A setting's value, or null when it is not set (<see cref="TargetSetting.ReadEnvironment"/> is the backup tool's rule).</param>
     /// <param name="options">How to create and wrap it; defaults when null.</param>
     /// <exception cref="TargetConfigurationException">The scheme has no provider, or a setting is missing or wrong.</exception>
-    /// <exception cref="ArgumentException">A bandwidth limit is out of range.</exception>
+    /// <exception cref="ArgumentException">A bandwidth limit is out of range, or the request timeout is not positive.</exception>
     /// <exception cref="Backup.Core.Repository.RepositoryNotFoundException">A local directory does not exist and <see cref="TargetCreateOptions.CreateIfMissing"/> is false.</exception>
     public IBackupTarget Create(RepositoryLocation location, Func<TargetSetting, string?> lookup, TargetCreateOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(lookup);
         options ??= new TargetCreateOptions();
         options.Bandwidth?.Validate();
+        if (options.RequestTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(TargetCreateOptions.RequestTimeout)} must be positive (was {options.RequestTimeout}); null waits as long as the storage's client library does.");
+        }
+
         var provider = GetProvider(location);
         var target = provider.Create(location, new TargetSettings(provider.Settings, lookup), options);
         if (options.Wrap is { } wrap)
         {
             target = wrap(target);
+        }
+
+        if (!location.IsLocal && options.RequestTimeout is { } timeout)
+        {
+            target = new RequestDeadlineTarget(target, timeout, options.TimeProvider, ownsInner: true);
         }
 
         if (options.Bandwidth is { IsLimited: true } bandwidth)

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace Backup.Core.Storage;
+
+/// <summary>
+/// Fails a request to a remote target that has not finished in time, as a transient <see cref="BackupTargetException"/>
+/// that a <see cref="RetryingTarget"/> above tries again. A server that accepts connections and never answers would
+/// otherwise hold a command for as long as its client library's own timeouts and retries allow: hours for S3, with
+/// nothing printed.
+/// </summary>
+/// <remarks>
+/// The time allowed is <see cref="Timeout"/> plus the time to move the request's bytes at
+/// <see cref="SlowestBytesPerSecond"/> (16 MiB: 17 minutes more), so a large upload on a slow or shared link is not cut
+/// short. A listing is allowed the timeout for each item it waits for (a page of a listing is one request). Placed
+/// directly on the provider's target, below any bandwidth limit, so waiting for a limit's tokens does not count.
+/// </remarks>
+public sealed class RequestDeadlineTarget : DelegatingTarget
+{
+    /// <summary>The slowest transfer rate allowed for, per request: a 1 Mbit/s link shared by eight requests.</summary>
+    public const long SlowestBytesPerSecond = 16 * 1024;
+
+    private readonly TimeProvider _time;
+
+    /// <summary>Wraps <paramref name="inner"/>; when <paramref name="ownsInner"/> is true, disposing this disposes it.</summary>
+    /// <param name="inner">The provider's target.</param>
+    /// <param name="timeout">The time a request without payload may take; positive.</param>
+    /// <param name="timeProvider">The clock of the deadlines; the system clock when null.</param>
+    /// <param name="ownsInner">Whether disposing this disposes <paramref name="inner"/>.</param>
+    public RequestDeadlineTarget(IBackupTarget inner, TimeSpan timeout, TimeProvider? timeProvider = null, bool ownsInner = false) : base(inner, ownsInner)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        Timeout = timeout;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The time a request without payload (a stat, a delete, a listing's next item) may take.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <inheritdoc />
+    public override Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        RunAsync(async ct => { await Inner.PutAsync(key, content, ct).ConfigureAwait(false); return true; }, content.Length, cancellationToken);
+
+    /// <inheritdoc />
+    public override ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
+        new(RunAsync(ct => Inner.ReadAsync(key, offset, destination, ct).AsTask(), destination.Length, cancellationToken));
+
+    /// <inheritdoc />
+    public override Task DeleteAsync(string key, CancellationToken cancellationToken = default) =>
+        RunAsync(async ct => { await Inner.DeleteAsync(key, ct).ConfigureAwait(false); return true; }, 0, cancellationToken);
+
+    /// <inheritdoc />
+    public override Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default) =>
+        RunAsync(ct => Inner.StatAsync(key, ct), 0, cancellationToken);
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var deadline = new CancellationTokenSource(System.Threading.Timeout.InfiniteTimeSpan, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var enumerator = Inner.ListAsync(prefix, linked.Token).GetAsyncEnumerator(linked.Token);
+        var pending = Task.FromResult(false);
+        try
+        {
+            while (true)
+            {
+                deadline.CancelAfter(Timeout);
+                pending = enumerator.MoveNextAsync().AsTask();
+                bool hasNext;
+                try
+                {
+                    hasNext = await pending.WaitAsync(linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw NoAnswer("a listing", Timeout, ex);
+                }
+
+                if (!hasNext)
+                {
+                    yield break;
+                }
+
+                // The caller's time with an item is not the server's.
+                deadline.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
+                yield return enumerator.Current;
+            }
+        }
+        finally
+        {
+            // An enumerator cannot be disposed while a step is still running: one abandoned above is disposed when it
+            // ends, which the cancelled token hastens.
+            if (pending.IsCompleted)
+            {
+                await enumerator.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                _ = pending.ContinueWith(static (_, state) => ((IAsyncEnumerator<BackupObjectInfo>)state!).DisposeAsync().AsTask(), enumerator, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> request, long bytes, CancellationToken cancellationToken)
+    {
+        var allowed = Timeout + TimeSpan.FromSeconds((double)bytes / SlowestBytesPerSecond);
+        using var deadline = new CancellationTokenSource(allowed, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            // WaitAsync as well as the token: a client library that does not watch its token is not waited for either.
+            return await request(linked.Token).WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw NoAnswer("a request", allowed, ex);
+        }
+    }
+
+    private BackupTargetException NoAnswer(string what, TimeSpan allowed, Exception inner) =>
+        new(string.Create(CultureInfo.InvariantCulture,
+            $"{Inner.Description} did not finish {what} within {allowed.TotalSeconds:0} s: the server accepts connections but does not answer; check that it is up and not overloaded, then run the command again."),
+            inner)
+        { IsTransient = true };
+}
