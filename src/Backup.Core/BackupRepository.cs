@@ -249,6 +249,10 @@ public sealed class BackupRepository : IAsyncDisposable
         {
             throw new RepositoryNotFoundException(target.Description);
         }
+        catch (BackupLocationNotFoundException ex)
+        {
+            throw new RepositoryNotFoundException(target.Description, ex.Message);
+        }
 
         RepositoryConfig? config;
         try

@@ -60,6 +60,21 @@ public sealed class RemoteRepositoryCliTests : IDisposable
         intoLocal.Stderr.Should().Contain("--retention-lock needs an s3:// or azure:// repository").And.Contain("'file' storage");
     }
 
+    [SkippableFact]
+    public async Task A_bucket_that_does_not_exist_is_no_repository_and_the_message_says_to_create_it()
+    {
+        _server.RequireServer();
+        await _cli.InitAsync();
+        var missing = $"s3://missing-{Guid.NewGuid():N}/repo";
+
+        var snapshots = await _cli.RunAsync("snapshots", "--repo", missing);
+        var copy = await _cli.RunAsync(["copy", "--to", missing], stdin: null, new() { ["BACKUP_DESTINATION_PASSWORD"] = DestinationPassword });
+
+        snapshots.ExitCode.Should().Be(10, snapshots.Stderr);
+        snapshots.Stderr.Should().Contain("There is no repository in").And.Contain("does not exist: create it (backup init does not create buckets)");
+        copy.ExitCode.Should().Be(10, "copy exits 10 when either repository is missing, as documented: " + copy.Stderr);
+    }
+
     private string WritePassword(string password)
     {
         var path = _cli.PathOf("password-" + Guid.NewGuid().ToString("N"));

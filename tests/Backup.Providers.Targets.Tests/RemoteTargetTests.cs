@@ -411,8 +411,12 @@ public sealed class AzureBlobTargetTests(AzuriteFixture server)
         server.RequireServer();
         var target = new AzureBlobTarget(AzureBlobTargetConformanceTests.Options(server, "p") with { Container = "missing-container", CreateContainer = false });
         var ex = await FluentActions.Awaiting(() => target.PutAsync("config", new byte[] { 1 })).Should().ThrowAsync<BackupTargetException>();
-        ex.Which.Message.Should().Contain("missing-container");
+        ex.Which.Should().BeOfType<BackupLocationNotFoundException>();
+        ex.Which.Message.Should().Contain("missing-container").And.Contain("create it");
         ex.Which.IsTransient.Should().BeFalse();
+        var open = () => Backup.Core.BackupRepository.ReadConfigAsync(target);
+        (await open.Should().ThrowAsync<Backup.Core.Repository.RepositoryNotFoundException>()).Which.Message
+            .Should().Contain("There is no repository in").And.Contain("The container 'missing-container' does not exist");
         AzureBlobTargetConformanceTests.Options(server, "p").ToString().Should().NotContain(AzuriteFixture.AccountKey);
     }
 

@@ -15,6 +15,12 @@ public sealed class RepositoryNotFoundException : RepositoryException
     public RepositoryNotFoundException(string location)
         : base($"There is no repository in {location}: check the location, or create a repository there.") => Location = location;
 
+    /// <summary>Creates the exception, with the reason the storage gave (a bucket or container that does not exist).</summary>
+    /// <param name="location">Where no repository was found (a target's description).</param>
+    /// <param name="reason">Why, as a sentence that says what to do.</param>
+    public RepositoryNotFoundException(string location, string reason)
+        : base($"There is no repository in {location}. {reason}") => Location = location;
+
     /// <summary>Where no repository was found (a target's description).</summary>
     public string Location { get; }
 }

@@ -148,7 +148,7 @@ public sealed class AzureBlobTarget : IBackupTarget
                 }
                 catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == BlobErrorCode.ContainerNotFound && !_options.CreateContainer)
                 {
-                    throw new BackupTargetException($"The container '{_options.Container}' of {Description} does not exist.", ex);
+                    throw MissingContainer(ex);
                 }
                 catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == BlobErrorCode.ContainerNotFound)
                 {
@@ -241,6 +241,9 @@ public sealed class AzureBlobTarget : IBackupTarget
     private static bool IsStorageFailure(Exception ex) =>
         ex is RequestFailedException or HttpRequestException or IOException or AggregateException or System.Xml.XmlException && ex is not BackupTargetException;
 
+    private BackupLocationNotFoundException MissingContainer(Exception ex) =>
+        new($"The container '{_options.Container}' does not exist: create it (backup init does not create containers), or check its name and the connection string's account.", ex);
+
     private async Task<BackupTargetException> MapAsync(Exception ex, string key, string verb, CancellationToken cancellationToken)
     {
         if (ex is AggregateException { InnerExceptions: [.., var last] })
@@ -259,7 +262,8 @@ public sealed class AzureBlobTarget : IBackupTarget
             var code = failed.ErrorCode ?? string.Empty;
             if (code == BlobErrorCode.ContainerNotFound)
             {
-                return new BackupTargetException($"The container '{_options.Container}' of {Description} does not exist.", ex);
+                // A container the first put will create holds nothing yet, as its listing says.
+                return _options.CreateContainer ? new BackupObjectNotFoundException(key, Description) : MissingContainer(ex);
             }
 
             if (failed.Status == 404 || code == BlobErrorCode.BlobNotFound)

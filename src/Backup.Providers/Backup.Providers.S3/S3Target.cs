@@ -401,7 +401,8 @@ public sealed class S3Target : IBackupTarget, IDisposable
             var status = (int)s3.StatusCode;
             if (code == "NoSuchBucket")
             {
-                return new BackupTargetException($"The bucket '{_options.Bucket}' of {Description} does not exist.", ex);
+                return new BackupLocationNotFoundException(
+                    $"The bucket '{_options.Bucket}' does not exist: create it (backup init does not create buckets), or check its name, the endpoint and the region.", ex);
             }
 
             if (code == "NoSuchKey" || (status == 404 && verb is "read" or "stat"))
