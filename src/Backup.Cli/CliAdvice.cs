@@ -40,7 +40,8 @@ internal static class CliAdvice
         // A copy has two repositories and --repo may name neither: the message names the damaged one.
         RepositoryCorruptException { Remedy: RepositoryRemedy.Check } when verb == "copy" => " Run 'backup check --read-data' with --repo set to that repository.",
         RepositoryCorruptException { Remedy: RepositoryRemedy.RepairIndex } when verb == "copy" => " Run 'backup repair index' with --repo set to that repository.",
-        RepositoryCorruptException { Remedy: RepositoryRemedy.Check } => " Run 'backup check'.",
+        // --read-data: damage inside a pack's blobs is found only by reading them, and a check that finds nothing would mislead.
+        RepositoryCorruptException { Remedy: RepositoryRemedy.Check } => " Run 'backup check --read-data' to see what else it affects.",
         RepositoryCorruptException { Remedy: RepositoryRemedy.RepairIndex } => " Run 'backup repair index'.",
         RepositoryLockNotWritableException => " Run it again with --no-lock.",
         StorageFullException { OverQuota: true } => " Raise the quota or free space there, then run the command again: data already stored is kept, and a backup run again reuses what was uploaded.",

@@ -211,8 +211,10 @@ public sealed class ErrorTests : IDisposable
 
         dump.ExitCode.Should().Be(12);
         ShouldBeOneErrorLine(dump, "damaged or altered");
+        dump.Stderr.Should().Contain("Run 'backup check");
         restore.ExitCode.Should().Be(12, "missing or altered repository data is what 12 means, for a restore as for a dump");
         restore.Stderr.Should().StartWith("backup: ").And.Contain("damaged or altered").And.NotContain("   at ");
+        restore.Stderr.Should().Contain("run 'backup check --read-data'", "the operator is told what to do next");
         File.Exists(_cli.PathOf("out/blob.bin")).Should().BeFalse("damaged content is never written in place");
     }
 

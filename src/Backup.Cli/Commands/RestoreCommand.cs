@@ -155,6 +155,14 @@ internal static class RestoreCommand
                     await context.Output.WarnAsync($"{Format.Count(result.Problems.Count, "entry was", "entries were")} not (completely) restored.").ConfigureAwait(false);
                 }
 
+                if (result.Problems.Any(p => p.RepositoryDamaged))
+                {
+                    // What is damaged, and which other snapshots share it, is check's to say; restoring again reads the same bytes.
+                    await context.Output.WarnAsync(
+                        "the repository holds damaged or missing data: run 'backup check --read-data' to see what else it affects, then 'backup repair' as check advises, " +
+                        "or restore those entries from another snapshot or a copy of the repository.").ConfigureAwait(false);
+                }
+
                 if (snapshot.Partial)
                 {
                     await context.Output.WarnAsync(

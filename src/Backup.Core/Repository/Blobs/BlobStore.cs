@@ -162,12 +162,12 @@ internal sealed class BlobStore : IDisposable
         }
         catch (InvalidDataException ex)
         {
-            throw new RepositoryCorruptException($"Blob {id.ToShortString()} is damaged or altered: {ex.Message}", ex);
+            throw new RepositoryCorruptException($"Blob {id.ToShortString()} is damaged or altered: {ex.Message}", ex) { Remedy = RepositoryRemedy.Check };
         }
 
         if (destination.WrittenCount != rawLength || ComputeId(destination.WrittenSpan) != id)
         {
-            throw new RepositoryCorruptException($"Blob {id.ToShortString()} does not match its ID: it is damaged or altered.");
+            throw new RepositoryCorruptException($"Blob {id.ToShortString()} does not match its ID: it is damaged or altered.") { Remedy = RepositoryRemedy.Check };
         }
     }
 
