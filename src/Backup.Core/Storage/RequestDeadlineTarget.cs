@@ -12,15 +12,19 @@ namespace Backup.Core.Storage;
 /// <remarks>
 /// The time allowed is <see cref="Timeout"/> plus the time to move the request's bytes at
 /// <see cref="SlowestBytesPerSecond"/> (16 MiB: 17 minutes more), so a large upload on a slow or shared link is not cut
-/// short. A listing is allowed the timeout for each item it waits for (a page of a listing is one request). Placed
-/// directly on the provider's target, below any bandwidth limit, so waiting for a limit's tokens does not count.
+/// short. Requests under way at once share the link, so each is also allowed the time to move the bytes of the requests
+/// that overlap it: parallel reads (a restore, a check) on a slow link are not cut short either. A listing is allowed
+/// the timeout for each item it waits for (a page of a listing is one request). Placed directly on the provider's
+/// target, below any bandwidth limit, so waiting for a limit's tokens does not count.
 /// </remarks>
 public sealed class RequestDeadlineTarget : DelegatingTarget
 {
-    /// <summary>The slowest transfer rate allowed for, per request: a 1 Mbit/s link shared by eight requests.</summary>
+    /// <summary>The slowest transfer rate allowed for: a 128 kbit/s link, shared by the requests under way at once.</summary>
     public const long SlowestBytesPerSecond = 16 * 1024;
 
     private readonly TimeProvider _time;
+    private readonly HashSet<Running> _running = [];
+    private long _bytesRunning;
 
     /// <summary>Wraps <paramref name="inner"/>; when <paramref name="ownsInner"/> is true, disposing this disposes it.</summary>
     /// <param name="inner">The provider's target.</param>
@@ -103,8 +107,27 @@ public sealed class RequestDeadlineTarget : DelegatingTarget
 
     private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> request, long bytes, CancellationToken cancellationToken)
     {
-        var allowed = Timeout + TimeSpan.FromSeconds((double)bytes / SlowestBytesPerSecond);
-        using var deadline = new CancellationTokenSource(allowed, _time);
+        // Requests under way at once share the link: each is allowed the time to move its own bytes and those of every
+        // request that overlaps it (under way when it starts, or started meanwhile), at the slowest rate. Its own bytes
+        // alone would cut short the parallel reads of a restore or a check on a link that is slow but working.
+        var share = TimeSpan.FromSeconds((double)bytes / SlowestBytesPerSecond);
+        var running = new Running(_time.GetTimestamp());
+        using var deadline = new CancellationTokenSource(System.Threading.Timeout.InfiniteTimeSpan, _time);
+        lock (_running)
+        {
+            running.Allowed = Timeout + share + TimeSpan.FromSeconds((double)_bytesRunning / SlowestBytesPerSecond);
+            foreach (var other in _running)
+            {
+                other.Allowed += share;
+                other.Deadline!.CancelAfter(Remaining(other));
+            }
+
+            running.Deadline = deadline;
+            deadline.CancelAfter(running.Allowed);
+            _running.Add(running);
+            _bytesRunning += bytes;
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
@@ -113,8 +136,40 @@ public sealed class RequestDeadlineTarget : DelegatingTarget
         }
         catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            TimeSpan allowed;
+            lock (_running)
+            {
+                allowed = running.Allowed;
+            }
+
             throw NoAnswer("a request", allowed, ex);
         }
+        finally
+        {
+            lock (_running)
+            {
+                _running.Remove(running);
+                _bytesRunning -= bytes;
+            }
+        }
+    }
+
+    private TimeSpan Remaining(Running running)
+    {
+        // At least a millisecond: a deadline already due fires from its timer, never inside the lock (which its
+        // request's cleanup takes, on this thread when cancellation runs inline).
+        var left = running.Allowed - _time.GetElapsedTime(running.Started);
+        return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
+    }
+
+    /// <summary>A request under way: when it started, the time it is allowed so far, and its deadline.</summary>
+    private sealed class Running(long started)
+    {
+        public long Started { get; } = started;
+
+        public TimeSpan Allowed { get; set; }
+
+        public CancellationTokenSource? Deadline { get; set; }
     }
 
     private BackupTargetException NoAnswer(string what, TimeSpan allowed, Exception inner) =>

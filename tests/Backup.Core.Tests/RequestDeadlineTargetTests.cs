@@ -1,0 +1,63 @@
+using Backup.Core.Storage;
+
+namespace Backup.Core.Tests;
+
+public class RequestDeadlineTargetTests
+{
+    [Fact]
+    public async Task Requests_that_share_a_link_are_each_allowed_the_time_to_move_every_byte_on_it()
+    {
+        // Four reads of 16 KiB at once over a link that moves their 64 KiB in 3 s (21 KiB/s, faster than the slowest
+        // link allowed for): each read alone gets 5.3 KiB/s, so it needs 3 s where its own bytes at 16 KiB/s allow 1 s.
+        // A restore (2 x cores files at once) or a check --read-data over a slow link is such a case.
+        var link = new SharedLinkTarget(requests: 4, duration: TimeSpan.FromSeconds(3));
+        await using var target = new RequestDeadlineTarget(link, TimeSpan.FromSeconds(1));
+
+        var reads = Enumerable.Range(0, 4).Select(async _ => await target.ReadAsync("pack", 0, new byte[16 * 1024]));
+
+        (await Task.WhenAll(reads)).Should().AllSatisfy(n => n.Should().Be(16 * 1024));
+    }
+
+    [Fact]
+    public async Task A_request_on_a_link_that_moves_nothing_still_fails_in_time()
+    {
+        var link = new SharedLinkTarget(requests: 2, duration: Timeout.InfiniteTimeSpan);
+        await using var target = new RequestDeadlineTarget(link, TimeSpan.FromSeconds(1));
+
+        var started = DateTime.UtcNow;
+        var reads = Enumerable.Range(0, 2).Select(async _ => await target.ReadAsync("pack", 0, new byte[16 * 1024])).ToList();
+        var all = () => Task.WhenAll(reads);
+
+        (await all.Should().ThrowAsync<BackupTargetException>()).Which.IsTransient.Should().BeTrue();
+        (DateTime.UtcNow - started).Should().BeLessThan(TimeSpan.FromSeconds(10), "the allowance is the timeout plus the bytes of both reads at 16 KiB/s");
+    }
+
+    /// <summary>Every read waits until <c>requests</c> reads are under way, then the link takes <c>duration</c> to move them all.</summary>
+    private sealed class SharedLinkTarget(int requests, TimeSpan duration) : IBackupTarget
+    {
+        private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _started;
+
+        public string Description => "shared link";
+
+        public async ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref _started) == requests)
+            {
+                _all.SetResult();
+            }
+
+            await _all.Task.WaitAsync(cancellationToken);
+            await Task.Delay(duration, cancellationToken);
+            return destination.Length;
+        }
+
+        public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+}
