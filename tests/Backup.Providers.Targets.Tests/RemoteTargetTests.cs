@@ -100,6 +100,29 @@ public sealed class SftpTargetTests(SshdFixture server)
     }
 
     [SkippableFact]
+    public async Task A_large_directory_is_listed_as_the_server_sends_it_so_a_deadline_for_one_answer_holds()
+    {
+        server.RequireServer();
+        // A directory of many objects (index/ or snapshots/ of a long-lived repository) was read whole in one step of
+        // the listing, which the request deadline allows one answer's time (30 s): on a slow link it could never finish.
+        var root = Path.Combine(server.WorkDirectory, "many-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(root, "index"));
+        for (var i = 0; i < 20_000; i++)
+        {
+            File.Create(Path.Combine(root, "index", i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture))).Dispose();
+        }
+
+        await using var target = new RequestDeadlineTarget(new SftpTarget(SftpTargetConformanceTests.Options(server, root)), TimeSpan.FromMilliseconds(250), ownsInner: true);
+        var listed = 0;
+        await foreach (var _ in target.ListAsync("index/"))
+        {
+            listed++;
+        }
+
+        listed.Should().Be(20_000);
+    }
+
+    [SkippableFact]
     public async Task A_repository_path_that_is_a_file_on_the_server_is_named_as_such_not_reported_as_a_full_disk()
     {
         server.RequireServer();

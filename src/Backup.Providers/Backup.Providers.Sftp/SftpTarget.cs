@@ -137,25 +137,30 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
         {
             var relative = pending.Pop();
             var directory = relative.Length == 0 ? _root : $"{_root}/{relative}";
-            var entries = new List<ISftpFile>();
-            try
+            // Entries are passed on as the server sends them (a hundred at a time from OpenSSH), not gathered for the
+            // whole directory first: a directory of many thousand objects on a slow link would otherwise be one step
+            // of the listing that no deadline for one answer allows (RequestDeadlineTarget: 30 s an item).
+            var entries = client.ListDirectoryAsync(directory, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            await using var _ = entries.ConfigureAwait(false);
+            while (true)
             {
-                await foreach (var entry in client.ListDirectoryAsync(directory, cancellationToken).ConfigureAwait(false))
+                try
                 {
-                    entries.Add(entry);
+                    if (!await entries.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
                 }
-            }
-            catch (SftpPathNotFoundException)
-            {
-                continue; // A missing directory simply holds nothing.
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException && ex is not BackupTargetException)
-            {
-                throw Map(ex, relative.Length == 0 ? "/" : relative + "/", "list");
-            }
+                catch (SftpPathNotFoundException)
+                {
+                    break; // A missing directory simply holds nothing.
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && ex is not BackupTargetException)
+                {
+                    throw Map(ex, relative.Length == 0 ? "/" : relative + "/", "list");
+                }
 
-            foreach (var entry in entries)
-            {
+                var entry = entries.Current;
                 if (entry.Name is "." or ".." || entry.Name.StartsWith(TempPrefix, StringComparison.Ordinal))
                 {
                     continue;
