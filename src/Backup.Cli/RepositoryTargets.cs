@@ -42,6 +42,30 @@ internal static class RepositoryTargets
             : location;
     }
 
+    /// <summary>
+    /// BACKUP_REQUEST_TIMEOUT: seconds a remote request may take before its bytes are counted (default 30), or "off" to
+    /// wait as long as the storage's client library does; the escape hatch for a link slower than the deadline allows for.
+    /// </summary>
+    private static TimeSpan? RequestTimeout(Func<string, string?> environment)
+    {
+        var value = environment(RequestTimeoutVariable)?.Trim();
+        if (string.IsNullOrEmpty(value))
+        {
+            return new TargetCreateOptions().RequestTimeout;
+        }
+
+        if (value.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new CliUsageException($"{RequestTimeoutVariable} must be a number of seconds, such as 120, or 'off' (it is '{value}').");
+    }
+
+    private const string RequestTimeoutVariable = "BACKUP_REQUEST_TIMEOUT";
+
     /// <summary>The target at <paramref name="location"/>, with remote settings from the process environment.</summary>
     public static IBackupTarget Create(string location, bool create) => Create(location, create, Environment.GetEnvironmentVariable);
 
@@ -70,7 +94,11 @@ internal static class RepositoryTargets
             return Resolver.Create(
                 parsed,
                 setting => setting.ReadEnvironment(environment),
-                new TargetCreateOptions { CreateIfMissing = create, Wrap = wrap, AllowInsecureHttp = allowInsecureHttp, Warn = warn, Bandwidth = bandwidth });
+                new TargetCreateOptions
+                {
+                    CreateIfMissing = create, Wrap = wrap, AllowInsecureHttp = allowInsecureHttp, Warn = warn, Bandwidth = bandwidth,
+                    RequestTimeout = RequestTimeout(environment),
+                });
         }
         catch (InsecureTransportException ex)
         {

@@ -196,6 +196,20 @@ public sealed class ErrorTests : IDisposable
         list.Stderr.Should().Contain("damaged");
     }
 
+    [Theory]
+    [InlineData("soon")]
+    [InlineData("0")]
+    public async Task A_request_timeout_that_is_not_a_number_of_seconds_is_a_usage_error(string value)
+    {
+        var result = await _cli.RunAsync(["snapshots", "--repo", "s3://bucket/repo"], stdin: null, new()
+        {
+            ["BACKUP_REQUEST_TIMEOUT"] = value, ["AWS_ACCESS_KEY_ID"] = "id", ["AWS_SECRET_ACCESS_KEY"] = "secret", ["BACKUP_S3_ENDPOINT"] = "http://127.0.0.1:9",
+        });
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain("BACKUP_REQUEST_TIMEOUT must be a number of seconds, such as 120, or 'off'");
+    }
+
     [Fact]
     public async Task A_corrupted_pack_fails_dump_and_restore_clearly()
     {

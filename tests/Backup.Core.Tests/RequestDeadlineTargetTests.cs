@@ -32,6 +32,47 @@ public class RequestDeadlineTargetTests
         (DateTime.UtcNow - started).Should().BeLessThan(TimeSpan.FromSeconds(10), "the allowance is the timeout plus the bytes of both reads at 16 KiB/s");
     }
 
+    [Fact]
+    public async Task A_listing_that_gets_no_next_page_fails_after_the_timeout_and_a_page_of_bytes()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var silent = new SilentListingTarget();
+        await using var target = new RequestDeadlineTarget(silent, TimeSpan.FromSeconds(30), time);
+        var listing = Task.Run(async () => { await foreach (var _ in target.ListAsync("data/")) { } });
+        await silent.Asked.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the deadline is set before the page is asked for
+
+        // A page of 4 MiB at 16 KiB/s: a slow link still gets a whole Azure page through.
+        time.Advance(TimeSpan.FromSeconds(285));
+        await Task.Delay(200);
+        listing.IsCompleted.Should().BeFalse("30 s and a page's 256 s have not passed");
+        time.Advance(TimeSpan.FromSeconds(2));
+        var wait = () => listing.WaitAsync(TimeSpan.FromSeconds(10));
+
+        (await wait.Should().ThrowAsync<BackupTargetException>()).Which.Message.Should().Contain("did not finish a listing within 286 s");
+    }
+
+    private sealed class SilentListingTarget : IBackupTarget
+    {
+        public TaskCompletionSource Asked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Description => "silent server";
+
+        public async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            Asked.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            yield break;
+        }
+
+        public ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+
     /// <summary>Every read waits until <c>requests</c> reads are under way, then the link takes <c>duration</c> to move them all.</summary>
     private sealed class SharedLinkTarget(int requests, TimeSpan duration) : IBackupTarget
     {

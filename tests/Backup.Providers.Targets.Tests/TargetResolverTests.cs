@@ -100,12 +100,10 @@ public sealed class TargetResolverTests : IDisposable
             var storage = (IBackupTarget)target;
 
             var stat = async () => await storage.StatAsync("config");
-            var list = async () => { await foreach (var _ in storage.ListAsync("snapshots/")) { } };
 
             var statError = (await stat.Should().ThrowAsync<BackupTargetException>()).Which;
             statError.IsTransient.Should().BeTrue("the retry layer above tries it again");
             statError.Message.Should().Contain("did not finish a request within 1 s").And.Contain("does not answer").And.NotContain("secret-value");
-            (await list.Should().ThrowAsync<BackupTargetException>()).Which.Message.Should().Contain("did not finish a listing within 1 s");
             held.Should().NotBeEmpty("the requests reached the silent server");
         }
         finally

@@ -14,7 +14,7 @@ namespace Backup.Core.Storage;
 /// <see cref="SlowestBytesPerSecond"/> (16 MiB: 17 minutes more), so a large upload on a slow or shared link is not cut
 /// short. Requests under way at once share the link, so each is also allowed the time to move the bytes of the requests
 /// that overlap it: parallel reads (a restore, a check) on a slow link are not cut short either. A listing is allowed
-/// the timeout for each item it waits for (a page of a listing is one request). Placed directly on the provider's
+/// the timeout and a page's bytes for each item it waits for (a page of a listing is one request). Placed directly on the provider's
 /// target, below any bandwidth limit, so waiting for a limit's tokens does not count.
 /// </remarks>
 public sealed class RequestDeadlineTarget : DelegatingTarget
@@ -38,8 +38,17 @@ public sealed class RequestDeadlineTarget : DelegatingTarget
         _time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>The time a request without payload (a stat, a delete, a listing's next item) may take.</summary>
+    /// <summary>The time a request without payload (a stat, a delete) may take.</summary>
     public TimeSpan Timeout { get; }
+
+    /// <summary>
+    /// The time a listing may wait for its next item: <see cref="Timeout"/> and a page's bytes (Azure sends up to 5,000
+    /// names in one reply of about 4 MiB) at <see cref="SlowestBytesPerSecond"/>. A server that never answers is still
+    /// found out quickly, by the small reads every command starts with.
+    /// </summary>
+    private TimeSpan ListingStep => Timeout + TimeSpan.FromSeconds((double)ListingPageBytes / SlowestBytesPerSecond);
+
+    private const long ListingPageBytes = 4L * 1024 * 1024;
 
     /// <inheritdoc />
     public override Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
@@ -68,7 +77,7 @@ public sealed class RequestDeadlineTarget : DelegatingTarget
         {
             while (true)
             {
-                deadline.CancelAfter(Timeout);
+                deadline.CancelAfter(ListingStep);
                 pending = enumerator.MoveNextAsync().AsTask();
                 bool hasNext;
                 try
@@ -77,7 +86,7 @@ public sealed class RequestDeadlineTarget : DelegatingTarget
                 }
                 catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    throw NoAnswer("a listing", Timeout, ex);
+                    throw NoAnswer("a listing", ListingStep, ex);
                 }
 
                 if (!hasNext)
@@ -174,7 +183,7 @@ public sealed class RequestDeadlineTarget : DelegatingTarget
 
     private BackupTargetException NoAnswer(string what, TimeSpan allowed, Exception inner) =>
         new(string.Create(CultureInfo.InvariantCulture,
-            $"{Inner.Description} did not finish {what} within {allowed.TotalSeconds:0} s: the server accepts connections but does not answer; check that it is up and not overloaded, then run the command again."),
+            $"{Inner.Description} did not finish {what} within {allowed.TotalSeconds:0.#} s: the server accepts connections but does not answer; check that it is up and not overloaded, then run the command again."),
             inner)
         { IsTransient = true };
 }
