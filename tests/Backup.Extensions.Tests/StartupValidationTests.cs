@@ -72,6 +72,14 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_negative_request_timeout_fails_start_up()
+    {
+        var message = await StartFailureAsync(Settings(("Backup:Repositories:main:RequestTimeout", "-00:00:01")));
+
+        message.Should().Contain("Backup:Repositories:main:RequestTimeout: must not be negative");
+    }
+
+    [Fact]
     public async Task A_schedule_on_February_29_starts()
     {
         using var host = BuildHost(Settings(("Backup:Jobs:nightly:Schedule", "0 0 29 2 *")));

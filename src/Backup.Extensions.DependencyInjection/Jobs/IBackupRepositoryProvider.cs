@@ -172,6 +172,7 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
                 Retry = false,
                 TimeProvider = _time,
                 Bandwidth = settings.Bandwidth,
+                RequestTimeout = settings.RequestTimeout == TimeSpan.Zero ? null : settings.RequestTimeout,
             });
     }
 

@@ -71,6 +71,11 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
             errors.Add($"{path}:Compression: '{repository.Compression}' is not a valid compression setting ({e.Message})");
         }
 
+        if (repository.RequestTimeout < TimeSpan.Zero)
+        {
+            errors.Add($"{path}:RequestTimeout: must not be negative (zero turns the deadline off).");
+        }
+
         foreach (var (setting, rate) in new[] { (nameof(repository.LimitUpload), repository.LimitUpload), (nameof(repository.LimitDownload), repository.LimitDownload) })
         {
             try

@@ -53,6 +53,14 @@ public sealed class BackupRepositoryOptions
     public bool Retry { get; set; } = true;
 
     /// <summary>
+    /// How long a request to a remote repository may take, plus the time to move its bytes, before it fails and is
+    /// retried (<see cref="RequestDeadlineTarget"/>): a server that accepts connections and never answers fails a run in
+    /// minutes instead of hours. Default 30 seconds; zero waits as long as the storage's client library does. Applies to a
+    /// <c>Location</c>, not to a <see cref="TargetFactory"/>'s target.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Opens the repository append-only (an <see cref="AppendOnlyTarget"/>): backups add objects, but nothing is ever
     /// deleted or overwritten except this process's own lock objects, so retention and prune fail on this repository.
     /// Protects against mistakes; against a compromised host, make the storage itself refuse deletes (S3 Object Lock,
