@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.IO.Pipelines;
 using Backup.Core.Pipeline;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
@@ -122,10 +121,11 @@ internal static class CreateCommand
                 // An empty stream is what 'pg_dump db | backup create --stdin' gets when pg_dump fails at once (a refused
                 // sign-in, say): saved, it would pass for a good backup and push real ones out of retention (restic
                 // refuses empty stdin too). Failing here writes no snapshot and exits 1.
-                source = new StreamSource(
+                source = StreamSource.FromStream(
                     name,
-                    _ => ValueTask.FromResult(PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: 1 << 20, minimumReadSize: 1 << 18, leaveOpen: false))),
-                    complete: _ => input.BytesRead > 0
+                    input,
+                    "stream",
+                    _ => input.BytesRead > 0
                         ? ValueTask.CompletedTask
                         : throw new InvalidDataException(
                             "nothing arrived on stdin, so no snapshot was saved. If a program was piped in, it most likely failed: " +

@@ -30,8 +30,20 @@ public sealed class StreamSource : IBackupSource
     }
 
     /// <summary>Backs up <paramref name="stream"/> (read once, then disposed) under <paramref name="name"/>.</summary>
-    public static StreamSource FromStream(string name, Stream stream, string kind = "stream") =>
-        new(name, _ => ValueTask.FromResult(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 20, minimumReadSize: 1 << 18, leaveOpen: false))), kind);
+    public static StreamSource FromStream(string name, Stream stream, string kind = "stream") => new(name, Open(stream), kind);
+
+    /// <summary>
+    /// Backs up <paramref name="stream"/> (read once, then disposed) under <paramref name="name"/>; <paramref name="complete"/>,
+    /// called once it has been read to its end, throws when the content is not complete (a producer that failed).
+    /// </summary>
+    public static StreamSource FromStream(string name, Stream stream, string kind, Func<CancellationToken, ValueTask> complete) =>
+        new(name, Open(stream), kind, complete ?? throw new ArgumentNullException(nameof(complete)));
+
+    private static Func<CancellationToken, ValueTask<PipeReader>> Open(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return _ => ValueTask.FromResult(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 20, minimumReadSize: 1 << 18, leaveOpen: false)));
+    }
 
     /// <summary>Backs up what <paramref name="reader"/> yields under <paramref name="name"/>.</summary>
     public static StreamSource FromPipeReader(string name, PipeReader reader, string kind = "stream") =>

@@ -128,19 +128,14 @@ internal static class PgTableReplacement
             UNION ALL SELECT 'table ' || i.inhrelid::regclass::text || ' (a partition or child of ' || i.inhparent::regclass::text || ')' FROM pg_inherits i WHERE i.inhparent = ANY($1) AND NOT i.inhrelid = ANY($1)
             ORDER BY 1
             """, connection) { Parameters = { Oids() } })
-        await using (var reader = await parts.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                blocking.Add(reader.GetString(0));
-            }
+            blocking.AddRange(await TextColumnAsync(parts, cancellationToken).ConfigureAwait(false));
         }
 
         if (blocking.Count > 0)
         {
             throw new DatabaseRestoreException(
-                $"Restoring {Describe(tables)} over the one(s) in database '{database}' would drop what depends on them: {string.Join(", ", blocking.Take(10))}" +
-                $"{(blocking.Count > 10 ? $" and {blocking.Count - 10} more" : "")}. Nothing was changed. Restore into another database (--database) and copy the rows over, " +
+                $"Restoring {Describe(tables)} over the one(s) in database '{database}' would drop what depends on them: {FirstTen(blocking)}. Nothing was changed. Restore into another database (--database) and copy the rows over, " +
                 "or drop those objects first and create them again after the restore.");
         }
 
@@ -161,24 +156,16 @@ internal static class PgTableReplacement
                 return;
             }
 
-            var inTheWay = new List<string>();
-            await using (var query = new NpgsqlCommand(InTheWayQuery, connection)
+            await using var query = new NpgsqlCommand(InTheWayQuery, connection)
             {
                 Parameters = { new() { Value = relations.Select(r => r.Schema).ToArray() }, new() { Value = relations.Select(r => r.Name).ToArray() }, Oids() },
-            })
-            await using (var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    inTheWay.Add(reader.GetString(0));
-                }
-            }
-
+            };
+            var inTheWay = await TextColumnAsync(query, cancellationToken).ConfigureAwait(false);
             if (inTheWay.Count > 0)
             {
                 throw new DatabaseRestoreException(
-                    $"Restoring {Describe(tables)} into database '{database}' would drop or collide with what has the name of one of their indexes or sequences there but is not theirs: {string.Join(", ", inTheWay.Take(10))}" +
-                    $"{(inTheWay.Count > 10 ? $" and {inTheWay.Count - 10} more" : "")}. Nothing was changed. Rename those objects, or restore into another database (--database) and copy the rows over.");
+                    $"Restoring {Describe(tables)} into database '{database}' would drop or collide with what has the name of one of their indexes or sequences there but is not theirs: {FirstTen(inTheWay)}. " +
+                    "Nothing was changed. Rename those objects, or restore into another database (--database) and copy the rows over.");
             }
         }
     }
@@ -245,6 +232,23 @@ internal static class PgTableReplacement
             throw new DatabaseRestoreException(message.Append('.').ToString());
         }
     }
+
+    /// <summary>The first column of every row <paramref name="query"/> returns, as text.</summary>
+    private static async Task<List<string>> TextColumnAsync(NpgsqlCommand query, CancellationToken cancellationToken)
+    {
+        var values = new List<string>();
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+
+    /// <summary>The first ten of <paramref name="names"/>, and how many more, for a message.</summary>
+    private static string FirstTen(List<string> names) =>
+        string.Join(", ", names.Take(10)) + (names.Count > 10 ? $" and {names.Count - 10} more" : "");
 
     /// <summary>The statements that add <paramref name="keys"/> back, for a failure after the tables were dropped: what an operator runs once the tables are there again.</summary>
     public static string Lost(IReadOnlyList<ForeignKey> keys) =>

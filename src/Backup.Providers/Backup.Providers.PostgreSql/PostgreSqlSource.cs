@@ -148,8 +148,9 @@ public sealed class PostgreSqlSource : IBackupSource
                     if (_options.RecordChecksums)
                     {
                         // The parallel method measures only sequences and large objects here; its tables are measured as they stream.
+                        // The driver-only method records its checksums with its manifest's sequence values (DriverEntriesAsync).
                         pinned.Checksums = await PgChecksums.MeasureAsync(pinned.Connection, tables: _method != PostgreSqlBackupMethod.Parallel, legacyNames: false, cancellationToken).ConfigureAwait(false);
-                        if (_method != PostgreSqlBackupMethod.Parallel)
+                        if (_method == PostgreSqlBackupMethod.PgDump)
                         {
                             ChecksumMetadata.Write(facts, KindName, pinned.Name, pinned.Checksums);
                         }

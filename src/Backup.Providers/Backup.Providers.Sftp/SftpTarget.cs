@@ -139,7 +139,7 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
             var directory = relative.Length == 0 ? _root : $"{_root}/{relative}";
             // Entries are passed on as the server sends them (a hundred at a time from OpenSSH), not gathered for the
             // whole directory first: a directory of many thousand objects on a slow link would otherwise be one step
-            // of the listing that no deadline for one answer allows (RequestDeadlineTarget: 30 s an item).
+            // of the listing, longer than RequestDeadlineTarget allows a step.
             var entries = client.ListDirectoryAsync(directory, cancellationToken).GetAsyncEnumerator(cancellationToken);
             await using var _ = entries.ConfigureAwait(false);
             while (true)
