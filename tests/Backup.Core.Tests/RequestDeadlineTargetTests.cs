@@ -51,6 +51,71 @@ public class RequestDeadlineTargetTests
         (await wait.Should().ThrowAsync<BackupTargetException>()).Which.Message.Should().Contain("did not finish a listing within 286 s");
     }
 
+    [Fact]
+    public async Task A_read_abandoned_at_its_deadline_never_writes_into_the_callers_memory_afterwards()
+    {
+        // A client library that does not watch its token goes on reading after the deadline: by then the caller has
+        // retried into the same buffer, or given it back to a pool for other data.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var late = new LateWritingTarget();
+        await using var target = new RequestDeadlineTarget(late, TimeSpan.FromSeconds(30), time);
+        var destination = new byte[4096];
+        var read = target.ReadAsync("pack", 0, destination).AsTask();
+        await late.Asked.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        time.Advance(TimeSpan.FromSeconds(60));
+        var wait = () => read.WaitAsync(TimeSpan.FromSeconds(10));
+        (await wait.Should().ThrowAsync<BackupTargetException>()).Which.IsTransient.Should().BeTrue();
+        late.Release.SetResult();
+        await late.Written.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        destination.Should().OnlyContain(b => b == 0, "the abandoned read wrote into a buffer of its own");
+    }
+
+    [Fact]
+    public async Task A_read_in_time_fills_the_callers_memory()
+    {
+        var late = new LateWritingTarget();
+        late.Release.SetResult();
+        await using var target = new RequestDeadlineTarget(late, TimeSpan.FromSeconds(30));
+        var destination = new byte[4096];
+
+        var count = await target.ReadAsync("pack", 0, destination.AsMemory(0, 1000));
+
+        count.Should().Be(1000);
+        destination.Take(1000).Should().OnlyContain(b => b == 0xEE);
+        destination.Skip(1000).Should().OnlyContain(b => b == 0);
+    }
+
+    /// <summary>Reads that ignore their token: each waits for <see cref="Release"/>, then fills its destination.</summary>
+    private sealed class LateWritingTarget : IBackupTarget
+    {
+        public TaskCompletionSource Asked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Description => "late server";
+
+        public async ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+        {
+            Asked.TrySetResult();
+            await Release.Task;
+            destination.Span.Fill(0xEE);
+            Written.TrySetResult();
+            return destination.Length;
+        }
+
+        public IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+
     private sealed class SilentListingTarget : IBackupTarget
     {
         public TaskCompletionSource Asked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
@@ -55,8 +56,33 @@ public sealed class RequestDeadlineTarget : DelegatingTarget
         RunAsync(async ct => { await Inner.PutAsync(key, content, ct).ConfigureAwait(false); return true; }, content.Length, cancellationToken);
 
     /// <inheritdoc />
-    public override ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
-        new(RunAsync(ct => Inner.ReadAsync(key, offset, destination, ct).AsTask(), destination.Length, cancellationToken));
+    /// <remarks>
+    /// The read lands in a buffer of its own and is copied to <paramref name="destination"/> only when it has finished: a
+    /// read abandoned at its deadline may go on writing, and by then the caller's memory is being read by a retry of the
+    /// same read or has gone back to a pool for other data. Its buffer goes back to the pool only once it has ended.
+    /// </remarks>
+    public override async ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(destination.Length);
+        Task<int>? read = null;
+        try
+        {
+            var count = await RunAsync(ct => read = Inner.ReadAsync(key, offset, buffer.AsMemory(0, destination.Length), ct).AsTask(), destination.Length, cancellationToken).ConfigureAwait(false);
+            buffer.AsSpan(0, count).CopyTo(destination.Span);
+            return count;
+        }
+        finally
+        {
+            if (read is null || read.IsCompleted)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+            else
+            {
+                _ = read.ContinueWith(static (_, state) => ArrayPool<byte>.Shared.Return((byte[])state!), buffer, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
+        }
+    }
 
     /// <inheritdoc />
     public override Task DeleteAsync(string key, CancellationToken cancellationToken = default) =>
