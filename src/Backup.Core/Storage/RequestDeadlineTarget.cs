@@ -20,6 +20,9 @@ namespace Backup.Core.Storage;
 /// </remarks>
 public sealed class RequestDeadlineTarget : DelegatingTarget
 {
+    /// <summary>The time a request without payload may take unless configured otherwise: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>The slowest transfer rate allowed for: a 128 kbit/s link, shared by the requests under way at once.</summary>
     public const long SlowestBytesPerSecond = 16 * 1024;
 

@@ -58,7 +58,7 @@ public sealed class BackupRepositoryOptions
     /// minutes instead of hours. Default 30 seconds; zero waits as long as the storage's client library does. Applies to a
     /// <c>Location</c>, not to a <see cref="TargetFactory"/>'s target.
     /// </summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan RequestTimeout { get; set; } = RequestDeadlineTarget.DefaultTimeout;
 
     /// <summary>
     /// Opens the repository append-only (an <see cref="AppendOnlyTarget"/>): backups add objects, but nothing is ever

@@ -32,7 +32,7 @@ public sealed class TargetCreateOptions
     /// Default 30 seconds; null waits as long as the storage's client library does (hours for S3 when a server accepts
     /// connections and never answers).
     /// </summary>
-    public TimeSpan? RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan? RequestTimeout { get; init; } = RequestDeadlineTarget.DefaultTimeout;
 
     /// <summary>Whether a remote target (any but a local directory) is wrapped in a <see cref="RetryingTarget"/> that owns it. Default true.</summary>
     public bool Retry { get; init; } = true;
