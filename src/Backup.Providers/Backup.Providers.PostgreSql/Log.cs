@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Warning, "The restore into {Target} failed or was interrupted. {State}")]
     public static partial void RestoreFailed(ILogger logger, string target, string state);
+
+    [LoggerMessage(8, LogLevel.Warning, "The values the dump of {Database} sets for sequences {Sequences} were not read ({Reason}): their checksums are those measured when it was pinned, so a drill may report them as differing if the database was written to during the backup")]
+    public static partial void SequenceValuesUnread(ILogger logger, string database, string reason, string sequences);
 }

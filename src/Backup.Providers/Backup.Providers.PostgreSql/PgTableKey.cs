@@ -41,5 +41,8 @@ internal static class PgTableKey
             ? $"{schema}.{name}"
             : $"{PgServer.QuoteIdentifier(schema)}.{PgServer.QuoteIdentifier(name)}") + SequenceSuffix;
 
+    /// <summary>Whether <paramref name="key"/> (in either form) names a sequence: a table's never ends in the suffix unquoted.</summary>
+    public static bool IsSequence(string key) => key.EndsWith(SequenceSuffix, StringComparison.Ordinal);
+
     private static bool Plain(string identifier) => identifier.AsSpan().IndexOfAny('.', '"') < 0;
 }

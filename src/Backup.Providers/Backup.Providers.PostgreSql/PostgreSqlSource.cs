@@ -70,13 +70,14 @@ public sealed class PostgreSqlSource : IBackupSource
     /// The facts measured by <see cref="PrepareAsync"/> (server version, databases, entries, per-table checksums);
     /// prepares first when it has not run. With <see cref="PostgreSqlBackupMethod.Parallel"/> the tables' checksums
     /// were taken from their COPY streams while they were read, and a database whose tables were not all read
-    /// records none.
+    /// records none. With <see cref="PostgreSqlBackupMethod.PgDump"/> the sequences' checksums are those of the values
+    /// the dump sets, read from it as it passed (those measured at the pin for a dump not read).
     /// </summary>
     /// <param name="cancellationToken">Stops the preparation.</param>
     public async Task<IReadOnlyDictionary<string, string>> GetSnapshotMetadataAsync(CancellationToken cancellationToken = default)
     {
         var facts = await PrepareFactsAsync(cancellationToken).ConfigureAwait(false);
-        if (_method != PostgreSqlBackupMethod.Parallel || !_options.RecordChecksums)
+        if (_method == PostgreSqlBackupMethod.DriverOnly || !_options.RecordChecksums)
         {
             return facts;
         }
@@ -84,13 +85,40 @@ public sealed class PostgreSqlSource : IBackupSource
         var withTables = new Dictionary<string, string>(facts, StringComparer.Ordinal);
         foreach (var database in _databases)
         {
-            if (database.Checksums is { } others && database.TableCount is { } count && database.Streamed.Count == count)
+            if (_method == PostgreSqlBackupMethod.PgDump && database.Checksums is { } measured)
+            {
+                ChecksumMetadata.Write(withTables, KindName, database.Name, WithRecordedSequences(measured, DumpedSequences(database, measured)));
+            }
+            else if (database.Checksums is { } others && database.TableCount is { } count && database.Streamed.Count == count)
             {
                 ChecksumMetadata.Write(withTables, KindName, database.Name, others.Concat(database.Streamed.Values));
             }
         }
 
         return withTables;
+    }
+
+    /// <summary>
+    /// The sequence values <paramref name="database"/>'s dump sets, as read from it on its way past (none when it was
+    /// not read); a warning names the sequences that keep the value measured at the pin.
+    /// </summary>
+    private IReadOnlyList<DriverSequence> DumpedSequences(PinnedDatabase database, List<TableChecksum> measured)
+    {
+        if (database.DumpedSequences is not { } dumped)
+        {
+            return [];
+        }
+
+        var values = dumped.Values;
+        var found = values.Select(q => PgTableKey.Sequence(q.Schema, q.Name)).ToHashSet(StringComparer.Ordinal);
+        var unread = measured.Where(c => PgTableKey.IsSequence(c.Table) && !found.Contains(c.Table)).Select(c => c.Table).ToList();
+        if (unread.Count > 0)
+        {
+            var sequences = string.Join(", ", unread.Take(10)) + (unread.Count > 10 ? $" and {unread.Count - 10} more" : string.Empty);
+            Log.SequenceValuesUnread(_logger, database.Name, dumped.Problem ?? "no single SEQUENCE SET entry in the dump", sequences);
+        }
+
+        return values;
     }
 
     /// <summary>Prepares once (later calls return the first call's facts).</summary>
@@ -149,11 +177,8 @@ public sealed class PostgreSqlSource : IBackupSource
                     {
                         // The parallel method measures only sequences and large objects here; its tables are measured as they stream.
                         // The driver-only method records its checksums with its manifest's sequence values (DriverEntriesAsync).
+                        // The pg_dump method records its checksums with the sequence values its dump sets (GetSnapshotMetadataAsync).
                         pinned.Checksums = await PgChecksums.MeasureAsync(pinned.Connection, tables: _method != PostgreSqlBackupMethod.Parallel, legacyNames: false, cancellationToken).ConfigureAwait(false);
-                        if (_method == PostgreSqlBackupMethod.PgDump)
-                        {
-                            ChecksumMetadata.Write(facts, KindName, pinned.Name, pinned.Checksums);
-                        }
                     }
                 }
             }
@@ -194,7 +219,9 @@ public sealed class PostgreSqlSource : IBackupSource
                     arguments.Add($"--compress={_options.CompressionLevel.ToString(CultureInfo.InvariantCulture)}");
                 }
 
-                yield return ToolEntry(EntryName(database.Name, _method, _options.Format), _pgDump!, arguments, database.Name);
+                // pg_dump reads each sequence when it dumps it, after the pin: the values its dump sets are read from the dump on its way past.
+                Func<PgDumpSequenceValues>? sequences = _options.RecordChecksums ? () => database.DumpedSequences = PgDumpSequenceValues.For(_options.Format) : null;
+                yield return ToolEntry(EntryName(database.Name, _method, _options.Format), _pgDump!, arguments, database.Name, sequences);
             }
             else if (_method == PostgreSqlBackupMethod.Parallel)
             {
@@ -259,11 +286,15 @@ public sealed class PostgreSqlSource : IBackupSource
         return names;
     }
 
-    /// <summary>An entry whose content is a tool's standard output, judged by exit code, stderr and a clean end.</summary>
-    private SourceEntry ToolEntry(string name, string tool, IReadOnlyList<string> arguments, string database)
+    /// <summary>
+    /// An entry whose content is a tool's standard output, judged by exit code, stderr and a clean end; with
+    /// <paramref name="sequenceValues"/>, the reader it makes sees the output as it passes.
+    /// </summary>
+    private SourceEntry ToolEntry(string name, string tool, IReadOnlyList<string> arguments, string database, Func<PgDumpSequenceValues>? sequenceValues = null)
     {
         ToolProcess? process = null;
         ToolEnvironment? environment = null;
+        PgDumpSequenceValues? observer = null;
         return new SourceEntry
         {
             Path = name,
@@ -275,7 +306,8 @@ public sealed class PostgreSqlSource : IBackupSource
                 process = ToolProcess.Start(tool, arguments, environment.Variables, _server.Secrets);
                 // Tracked so an aborted backup (which never calls CompleteAsync) still ends the tool on dispose.
                 _processes.Add(process);
-                return process.OpenOutput(cancellationToken);
+                observer = sequenceValues?.Invoke();
+                return observer is null ? process.OpenOutput(cancellationToken) : process.OpenOutput(observer, cancellationToken);
             },
             CompleteAsync = async cancellationToken =>
             {
@@ -292,6 +324,8 @@ public sealed class PostgreSqlSource : IBackupSource
                     {
                         Log.ToolWarning(_logger, outcome.Tool, database, outcome.Stderr.Trim());
                     }
+
+                    observer?.Complete();
                 }
                 finally
                 {
@@ -310,7 +344,7 @@ public sealed class PostgreSqlSource : IBackupSource
         var manifest = await DriverManifest.ReadAsync(database.Connection, cancellationToken).ConfigureAwait(false);
         if (database.Checksums is { } measured)
         {
-            database.Checksums = WithRecordedSequences(measured, manifest);
+            database.Checksums = WithRecordedSequences(measured, manifest.Sequences);
             ChecksumMetadata.Write(_facts!, KindName, database.Name, database.Checksums);
         }
 
@@ -386,7 +420,7 @@ public sealed class PostgreSqlSource : IBackupSource
         database.TableCount = manifest.Tables.Count;
         if (database.Checksums is { } measured)
         {
-            database.Checksums = WithRecordedSequences(measured, manifest);
+            database.Checksums = WithRecordedSequences(measured, manifest.Sequences);
         }
 
         yield return BytesEntry($"{directory}/manifest.json", JsonSerializer.SerializeToUtf8Bytes(manifest, PgManifestJson.Default.DriverManifest));
@@ -399,14 +433,14 @@ public sealed class PostgreSqlSource : IBackupSource
     }
 
     /// <summary>
-    /// <paramref name="measured"/> with each sequence's checksum taken from the value <paramref name="manifest"/> records.
-    /// Sequences are not transactional: every nextval since the database was pinned moved them past the values measured
-    /// then, and the restore sets the manifest's. Recorded from the manifest's values, the checksums are those of what is
-    /// restored, so a drill of a database that was being written to does not fail on them.
+    /// <paramref name="measured"/> with each sequence's checksum taken from the value <paramref name="recordedValues"/> gives it
+    /// (the manifest's, or those the pg_dump output sets). Sequences are not transactional: every nextval since the
+    /// database was pinned moved them past the values measured then, and the restore sets the recorded ones. From those,
+    /// the checksums are of what is restored, so a drill of a database that was being written to does not fail on them.
     /// </summary>
-    private static List<TableChecksum> WithRecordedSequences(List<TableChecksum> measured, DriverManifest manifest)
+    private static List<TableChecksum> WithRecordedSequences(List<TableChecksum> measured, IEnumerable<DriverSequence> recordedValues)
     {
-        var recorded = manifest.Sequences.ToDictionary(q => PgTableKey.Sequence(q.Schema, q.Name), SequenceChecksum, StringComparer.Ordinal);
+        var recorded = recordedValues.ToDictionary(q => PgTableKey.Sequence(q.Schema, q.Name), SequenceChecksum, StringComparer.Ordinal);
         return [.. measured.Select(c => recorded.GetValueOrDefault(c.Table) ?? c)];
     }
 
@@ -531,6 +565,9 @@ internal sealed class PinnedDatabase : IAsyncDisposable
     public int? TableCount { get; set; }
 
     public System.Collections.Concurrent.ConcurrentDictionary<string, TableChecksum> Streamed { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The pg_dump method's reader of the sequence values its dump sets; null until the dump is opened.</summary>
+    public PgDumpSequenceValues? DumpedSequences { get; set; }
 
     public static async Task<PinnedDatabase> PinAsync(PgServer server, string name, CancellationToken cancellationToken)
     {

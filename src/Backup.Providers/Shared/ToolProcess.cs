@@ -21,6 +21,7 @@ internal sealed class ToolProcess : IAsyncDisposable
     private int _tailLength;
     private readonly TaskCompletionSource _markerSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private byte[][] _markers = [];
+    private IToolOutputObserver? _observer;
     private Task? _stdoutPump;
     private int _disposed;
     private Exception? _stdoutFailure;
@@ -90,7 +91,14 @@ internal sealed class ToolProcess : IAsyncDisposable
         return pipe.Reader;
     }
 
-    /// <summary>Completes once one of the markers given to <see cref="OpenOutput"/> went through the output, or the output ended.</summary>
+    /// <summary>As <see cref="OpenOutput(CancellationToken, string[])"/>, showing every byte of the output to <paramref name="observer"/> as it passes.</summary>
+    public PipeReader OpenOutput(IToolOutputObserver observer, CancellationToken cancellationToken)
+    {
+        _observer = observer;
+        return OpenOutput(cancellationToken);
+    }
+
+    /// <summary>Completes once one of the markers given to <see cref="OpenOutput(CancellationToken, string[])"/> went through the output, or the output ended.</summary>
     public Task MarkerSeen => _markerSeen.Task;
 
     /// <summary>Reads and drops standard output (keeping its tail), so a chatty tool never blocks on a full pipe.</summary>
@@ -179,6 +187,7 @@ internal sealed class ToolProcess : IAsyncDisposable
                 }
 
                 RememberTail(memory.Span[..read]);
+                _observer?.Observe(memory.Span[..read]);
                 if (_markers.Length > 0 && !_markerSeen.Task.IsCompleted && ContainsMarker(memory.Span[..read]))
                 {
                     _markerSeen.TrySetResult();
