@@ -46,6 +46,7 @@ internal static class CliAdvice
         RepositoryLockNotWritableException => " Run it again with --no-lock.",
         StorageFullException { OverQuota: true } => " Raise the quota or free space there, then run the command again: data already stored is kept, and a backup run again reuses what was uploaded.",
         StorageFullException => " Free space there, then run the command again: data already stored is kept, and a backup run again reuses what was uploaded.",
+        StandardOutputWriteException { IsFull: true } => " Free space where standard output goes, or redirect it to a file system with room, then run the command again.",
         RestoreTargetFullException => " Free space there, then restore again with --skip-existing to write only what is missing.",
         RepositoryLockedException { IsOnThisHost: true } => " If that process is gone, run 'backup unlock'.",
         RepositoryLockedException => " Try again later; if that process is gone (its host is down), 'backup unlock --remove-all' removes the lock.",

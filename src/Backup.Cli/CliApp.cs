@@ -90,7 +90,16 @@ internal sealed class CliApp
             // Program handles Ctrl+C and passes it in as cancellationToken.
             ProcessTerminationTimeout = null,
         };
-        return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StandardOutputWriteException ex)
+        {
+            // Help (and --version) are written outside the command runner, which reports every verb's failures.
+            await _console.Error.WriteLineAsync($"backup: error: {ex.Message}{CliAdvice.For(ex, verb)}").ConfigureAwait(false);
+            return CommandRunner.ExitCodeFor(ex);
+        }
     }
 
     /// <summary>The commands from the root down to <paramref name="result"/>'s (<c>backup key add</c>).</summary>

@@ -30,7 +30,7 @@ internal sealed class CliConsole
     /// <summary>The real console; a prompt gives up, throwing <see cref="OperationCanceledException"/>, when <paramref name="interrupted"/> fires (Ctrl+C, SIGTERM).</summary>
     public static CliConsole FromSystem(CancellationToken interrupted) => new()
     {
-        Out = Console.Out,
+        Out = new StandardOutputWriter(Console.Out),
         Error = Console.Error,
         OpenStandardInput = Console.OpenStandardInput,
         OpenStandardOutput = StandardOutput.Open,

@@ -61,6 +61,7 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
         RepositoryNotFoundException => ExitCodes.RepositoryNotFound,
         WrongPasswordException => ExitCodes.WrongPassword,
         RepositoryCorruptException => ExitCodes.RepositoryDamaged,
+        StandardOutputWriteException { IsFull: true } => ExitCodes.StorageFull,
         StorageFullException or RestoreTargetFullException or RepositoryLockNotWritableException { InnerException: StorageFullException } => ExitCodes.StorageFull,
         RepositoryException or BackupTargetException or BackupSourceException or IOException
             or UnauthorizedAccessException or ArgumentException or InvalidDataException => ExitCodes.Error,

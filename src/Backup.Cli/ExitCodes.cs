@@ -11,7 +11,7 @@ namespace Backup.Cli;
 /// <item><term>10</term><description>Repository not found at the given location.</description></item>
 /// <item><term>11</term><description>Wrong password: it opens none of the repository's keys.</description></item>
 /// <item><term>12</term><description>Repository damaged: stored data is missing, altered or corrupt (a restore that missed entries because of it exits 12, not 3).</description></item>
-/// <item><term>13</term><description>Storage full: the repository's disk, or a restore's target, has no space left or its quota is used up (nothing half-written is left; see docs/failures.md).</description></item>
+/// <item><term>13</term><description>Storage full: the repository's disk, or a restore's target, has no space left or its quota is used up (nothing half-written is left; see docs/failures.md), or standard output is redirected to a full file system or device.</description></item>
 /// <item><term>130</term><description>Interrupted (Ctrl+C).</description></item>
 /// </list>
 /// </summary>
@@ -39,7 +39,7 @@ internal static class ExitCodes
           10   repository not found
           11   wrong password
           12   repository damaged (missing or altered data)
-          13   storage full: no space left (or quota exceeded) in the repository or the restore target
+          13   storage full: no space left (or quota exceeded) in the repository, the restore target or standard output
           130  interrupted (Ctrl+C)
 
         Environment:

@@ -7,13 +7,12 @@ namespace Backup.Cli;
 /// (EPIPE) without a word, so `backup dump | ssh host 'cat > x.tar'` with a dying ssh exited 0 with the archive cut
 /// short. This one calls write(2) on descriptor 1 itself: at the descriptor's own offset (a FileStream would pwrite at
 /// a position of its own, and `{ dump a; dump b; } > out` overwrote the first dump), waiting when a pipe it inherited
-/// non-blocking is full, and failing on every other error with standard output named.
+/// non-blocking is full, and failing on every other error with a <see cref="StandardOutputWriteException"/>.
 /// </summary>
 internal sealed partial class StandardOutput : Stream
 {
     private const int Interrupted = 4; // EINTR
     private const int WouldBlock = 11; // EAGAIN
-    private const int BrokenPipe = 32; // EPIPE
     private const short PollOut = 4;
 
     private StandardOutput()
@@ -61,9 +60,7 @@ internal sealed partial class StandardOutput : Stream
                 }
                 else if (errno != Interrupted)
                 {
-                    throw new IOException(
-                        $"Could not write to standard output: {Marshal.GetPInvokeErrorMessage(errno)}{(errno == BrokenPipe ? " (whatever read it stopped reading; the output is incomplete)" : string.Empty)}",
-                        errno);
+                    throw new StandardOutputWriteException(errno, Marshal.GetPInvokeErrorMessage(errno));
                 }
             }
         }

@@ -33,8 +33,39 @@ public sealed class DumpOutputTests : IDisposable
 
         var dump = await _cli.RunAsync("dump", "latest", _cli.PathOf("src/a.txt").TrimStart('/'));
 
-        dump.ExitCode.Should().NotBe(0);
-        dump.Stderr.Should().Contain("Could not write to standard output: No space left on device");
+        dump.ExitCode.Should().Be(13, "a full disk is the storage-full exit code wherever the tool writes, standard output included");
+        dump.Stderr.Should().Contain("Could not write to standard output: No space left on device").And.Contain("Free space");
+    }
+
+    [SkippableTheory]
+    [InlineData("ls latest")]
+    [InlineData("snapshots")]
+    [InlineData("snapshots --json")]
+    public async Task A_listing_into_a_full_device_fails_naming_standard_output_as_full(string command)
+    {
+        Skip.IfNot(File.Exists("/dev/full") && File.Exists("/bin/bash"), "needs /dev/full");
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("src"));
+        await File.WriteAllTextAsync(_cli.PathOf("src/a.txt"), "content");
+        (await _cli.RunAsync("create", _cli.PathOf("src"))).ExitCode.Should().Be(0);
+        _cli.Launcher = ["/bin/bash", "-c", "\"$0\" \"$@\" > /dev/full"];
+
+        var listing = await _cli.RunAsync(command.Split(' '));
+
+        listing.ExitCode.Should().Be(13, listing.Stderr);
+        listing.Stderr.Should().Contain("Could not write to standard output: No space left on device");
+    }
+
+    [SkippableFact]
+    public async Task Help_into_a_full_device_fails_naming_standard_output_rather_than_crashing()
+    {
+        Skip.IfNot(File.Exists("/dev/full") && File.Exists("/bin/bash"), "needs /dev/full");
+        _cli.Launcher = ["/bin/bash", "-c", "\"$0\" \"$@\" > /dev/full"];
+
+        var help = await _cli.RunAsync("--help");
+
+        help.ExitCode.Should().Be(13, help.Stderr);
+        help.Stderr.Should().StartWith("backup: error: Could not write to standard output").And.NotContain("Unhandled exception");
     }
 
     [SkippableFact]
