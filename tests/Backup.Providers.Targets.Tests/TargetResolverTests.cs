@@ -54,6 +54,33 @@ public sealed class TargetResolverTests : IDisposable
     }
 
     [Theory]
+    [InlineData("s3://AKIAEXAMPLE:s3cr3t-value@bucket/repo", "AWS_SECRET_ACCESS_KEY")]
+    [InlineData("s3://AKIAEXAMPLE:s3cr3t-value@s3.example.com/bucket", "AWS_SECRET_ACCESS_KEY")]
+    [InlineData("s3://AKIAEXAMPLE@bucket/repo", "AWS_ACCESS_KEY_ID")]
+    [InlineData("s3://s3.example.com:9000/bucket?access_key=AKIAEXAMPLE&secret_key=s3cr3t-value", "AWS_SECRET_ACCESS_KEY")]
+    [InlineData("s3://bucket/repo?secret_key=s3cr3t-value", "AWS_SECRET_ACCESS_KEY")]
+    [InlineData("azure://account:s3cr3t-value@container/repo", "AZURE_STORAGE_CONNECTION_STRING")]
+    [InlineData("azure://container/repo?sv=2024-01-01&sig=s3cr3t-value", "AZURE_STORAGE_CONNECTION_STRING")]
+    [InlineData("sftp://backup:s3cr3t-value@host/srv/repo", "BACKUP_SFTP_PASSWORD")]
+    [InlineData("sftp://backup@host/srv/repo?password=s3cr3t-value", "BACKUP_SFTP_PASSWORD")]
+    public void Credentials_in_a_repository_url_are_refused_saying_where_they_go_and_never_echoed(string location, string variable)
+    {
+        var create = () => Resolver.Create(RepositoryLocation.Parse(location), _ => null);
+
+        var message = create.Should().Throw<TargetConfigurationException>().Which.Message;
+        message.Should().Contain("Credentials do not go in").And.Contain(variable)
+            .And.NotContain("s3cr3t-value").And.NotContain("AKIAEXAMPLE");
+    }
+
+    [Fact]
+    public void A_server_in_place_of_the_bucket_is_refused_saying_where_the_endpoint_goes()
+    {
+        var create = () => Resolver.Create(RepositoryLocation.Parse("s3://s3.example.com:9000/bucket"), _ => null);
+
+        create.Should().Throw<TargetConfigurationException>().Which.Message.Should().Contain("BACKUP_S3_ENDPOINT").And.Contain("s3://BUCKET[/PREFIX]");
+    }
+
+    [Theory]
     [InlineData("sftp://backup@host:2222/~/repo", "sftp://backup@host:2222/~/repo")]
     [InlineData("sftp://backup@host/srv/repo/", "sftp://backup@host:22/srv/repo")]
     public async Task An_sftp_target_describes_itself_by_the_url_that_opens_it_again(string location, string described)

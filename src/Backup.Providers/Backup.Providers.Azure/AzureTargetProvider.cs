@@ -33,7 +33,8 @@ public sealed class AzureTargetProvider : ITargetProvider
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(options);
-        var (container, prefix) = TargetLocations.Split(location, "azure://CONTAINER[/PREFIX]", "container");
+        var (container, prefix) = TargetLocations.Split(
+            location, "azure://CONTAINER[/PREFIX]", "container", $"{settings["ConnectionString"]}, which holds the account key or SAS token,", $"the BlobEndpoint of {settings["ConnectionString"]}");
         var connectionString = settings.Required("ConnectionString");
         var retainFor = TargetLocations.RetentionLock(settings);
         var policyLocked = settings.GetBoolean("RetentionPolicyLocked", defaultValue: false);

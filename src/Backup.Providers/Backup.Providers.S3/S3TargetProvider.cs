@@ -42,7 +42,7 @@ public sealed class S3TargetProvider : ITargetProvider
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(options);
-        var (bucket, prefix) = TargetLocations.Split(location, Form, "bucket");
+        var (bucket, prefix) = TargetLocations.Split(location, Form, "bucket", $"{settings["AccessKeyId"]} and {settings["SecretAccessKey"]}", settings["Endpoint"].ToString());
         Uri? endpoint = null;
         if (settings.Optional("Endpoint") is { } endpointText
             && (!Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint) || (endpoint.Scheme != Uri.UriSchemeHttps && endpoint.Scheme != Uri.UriSchemeHttp)))

@@ -46,10 +46,12 @@ public sealed class SftpTargetProvider : ITargetProvider
             throw new TargetConfigurationException($"An SFTP repository needs a user name: {Form}.");
         }
 
-        // Never echo the user info: it may hold a password someone put there by mistake.
-        if (rest[..at].Contains(':', StringComparison.Ordinal))
+        // Never echo the user info or the query: either may hold a password someone put there by mistake (a query
+        // was ignored, and the password in it then looked wrong).
+        if (rest[..at].Contains(':', StringComparison.Ordinal) || rest.Contains('?', StringComparison.Ordinal))
         {
-            throw new TargetConfigurationException($"Do not put a password in an SFTP repository URL; set {settings["Password"]} or {settings["KeyFile"]} instead.");
+            throw new TargetConfigurationException(
+                $"Credentials do not go in the repository URL, which takes no password or query ('?…'): set {settings["Password"]} or {settings["KeyFile"]} instead. The form is {Form}.");
         }
 
         Uri uri;

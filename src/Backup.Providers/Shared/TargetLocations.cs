@@ -7,14 +7,35 @@ namespace Backup.Providers;
 internal static class TargetLocations
 {
     /// <summary>The container (bucket) and the prefix without slashes at either end.</summary>
-    /// <exception cref="TargetConfigurationException">There is no container, or it looks like user info or a port.</exception>
-    public static (string Container, string Prefix) Split(RepositoryLocation location, string form, string what)
+    /// <param name="location">The location.</param>
+    /// <param name="form">The location's form, such as <c>s3://BUCKET[/PREFIX]</c>.</param>
+    /// <param name="what">What the first segment names: "bucket" or "container".</param>
+    /// <param name="credentials">The settings the credentials go in, as a message names them.</param>
+    /// <param name="endpoint">The setting the server's address goes in, as a message names it.</param>
+    /// <exception cref="TargetConfigurationException">
+    /// There is no container; the URL holds credentials (user info or a query: the message never quotes the URL); or it
+    /// names a server where the container goes.
+    /// </exception>
+    public static (string Container, string Prefix) Split(RepositoryLocation location, string form, string what, string credentials, string endpoint)
     {
         var rest = location.Address;
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         var container = slash < 0 ? rest : rest[..slash];
         var prefix = slash < 0 ? string.Empty : rest[(slash + 1)..].Trim('/');
-        if (string.IsNullOrWhiteSpace(container) || container.Contains('@', StringComparison.Ordinal) || container.Contains(':', StringComparison.Ordinal))
+        // s3://KEY:SECRET@host/bucket and s3://bucket?secret_key=… are what other tools accept; here the secret would end
+        // up as a bucket name or in an object key, so say where it goes instead (and never repeat the URL).
+        if (container.Contains('@', StringComparison.Ordinal) || rest.Contains('?', StringComparison.Ordinal))
+        {
+            throw new TargetConfigurationException(
+                $"Credentials do not go in the repository URL, which takes no user name, password or query ('?…'): set {credentials} instead. The form is {form}.");
+        }
+
+        if (container.Contains(':', StringComparison.Ordinal))
+        {
+            throw new TargetConfigurationException($"The repository URL names the {what}, not the server: {form}; the server's address goes in {endpoint}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(container))
         {
             throw new TargetConfigurationException($"The repository URL needs a {what}: {form}.");
         }
