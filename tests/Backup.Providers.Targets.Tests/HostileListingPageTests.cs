@@ -133,7 +133,7 @@ public sealed class HostileListingPageTests
     }
 
     [Fact]
-    public async Task An_Azure_endpoint_that_never_answers_fails_as_a_storage_error_after_the_SDKs_retries()
+    public async Task An_Azure_endpoint_that_refuses_connections_fails_as_a_transient_storage_error_saying_why()
     {
         int port;
         using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
@@ -156,8 +156,8 @@ public sealed class HostileListingPageTests
         var list = () => ListAsync(target, "index/");
         var read = () => target.ReadAllAsync("config", 1024);
 
-        (await list.Should().ThrowAsync<BackupTargetException>()).Which.IsTransient.Should().BeTrue("the SDK's AggregateException is a storage failure, retried by the repository's own retry layer");
-        (await read.Should().ThrowAsync<BackupTargetException>()).Which.Message.Should().Contain("Connection refused", "the reason, not 'HTTP 0'").And.NotContain("HTTP 0");
+        (await list.Should().ThrowAsync<BackupTargetException>()).Which.IsTransient.Should().BeTrue("a refused connection is a storage failure, retried by the repository's own retry layer");
+        (await read.Should().ThrowAsync<BackupTargetException>()).Which.Message.Should().Contain("was refused: nothing listens there", "the reason, not 'HTTP 0'").And.NotContain("HTTP 0");
     }
 
     [Theory]

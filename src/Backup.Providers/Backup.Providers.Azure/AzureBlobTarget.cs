@@ -12,8 +12,8 @@ namespace Backup.Providers.Azure;
 /// <summary>
 /// A target in an Azure Blob Storage container (block blobs). An upload becomes visible only when its single Put
 /// Blob or its final Put Block List commits, so readers never see part of an object. The Azure SDK retries throttling
-/// (503/500) and network errors with exponential backoff; what still fails is thrown as a transient
-/// <see cref="BackupTargetException"/>.
+/// (503/500) and network errors with exponential backoff, but not a refused connection (see <see cref="AzureRetryPolicy"/>);
+/// what still fails is thrown as a transient <see cref="BackupTargetException"/>.
 /// </summary>
 public sealed class AzureBlobTarget : IBackupTarget
 {
@@ -34,6 +34,7 @@ public sealed class AzureBlobTarget : IBackupTarget
         _prefix = options.Prefix.Length == 0 || options.Prefix.EndsWith('/') ? options.Prefix : options.Prefix + "/";
         var clientOptions = new BlobClientOptions();
         options.ConfigureClient?.Invoke(clientOptions);
+        clientOptions.RetryPolicy ??= new AzureRetryPolicy(clientOptions.Retry);
         _container = options.ConnectionString is not null
             ? new BlobContainerClient(options.ConnectionString, options.Container, clientOptions)
             : new BlobContainerClient(new Uri(options.ServiceUri!, options.Container), options.Credential!, clientOptions);
@@ -250,6 +251,15 @@ public sealed class AzureBlobTarget : IBackupTarget
         {
             // The last try's failure says what is wrong now.
             return await MapAsync(last, key, verb, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (RefusedConnection.IsRefused(ex))
+        {
+            // The authority only: the URI's query may hold a SAS token.
+            return new BackupTargetException($"Could not reach {Description} to {verb} '{key}': {RefusedConnection.Describe(_container.Uri.GetLeftPart(UriPartial.Authority))}.", ex)
+            {
+                IsTransient = true,
+            };
         }
 
         if (ex is System.Xml.XmlException)

@@ -395,6 +395,12 @@ public sealed class S3Target : IBackupTarget, IDisposable
 
     private BackupTargetException Map(Exception ex, string key, string verb)
     {
+        if (RefusedConnection.IsRefused(ex))
+        {
+            var endpoint = _options.Endpoint?.GetLeftPart(UriPartial.Authority) ?? $"the S3 endpoint of region {_options.Region}";
+            return new BackupTargetException($"Could not reach {Description} to {verb} '{key}': {RefusedConnection.Describe(endpoint)}.", ex) { IsTransient = true };
+        }
+
         if (ex is AmazonS3Exception s3)
         {
             var code = s3.ErrorCode ?? string.Empty;

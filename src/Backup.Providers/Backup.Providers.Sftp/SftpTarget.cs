@@ -503,6 +503,8 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
                         $"SSH login as '{_options.Username}' to {_options.Host}:{_options.Port} was refused: {ex.Message}", ex),
                     SshPassPhraseNullOrEmptyException or SshException when ex.Message.Contains("key", StringComparison.OrdinalIgnoreCase) && seen.Fingerprint is null =>
                         new BackupTargetException($"The private key for {Description} could not be used: {ex.Message}", ex),
+                    _ when RefusedConnection.IsRefused(ex) =>
+                        new BackupTargetException($"Could not connect to {Description}: {RefusedConnection.Describe($"{_options.Host}:{_options.Port}")}.", ex) { IsTransient = true },
                     _ => new BackupTargetException($"Could not connect to {Description}: {ex.Message}", ex) { IsTransient = true },
                 };
             }
