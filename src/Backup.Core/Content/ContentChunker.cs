@@ -27,8 +27,13 @@ internal static class ContentChunker
     /// the content's size: a long-lived pool then keeps one per reader running at once, not one per size class, and
     /// a small file touches only its own bytes of it (memory is counted by the pages touched).
     /// </param>
+    /// <param name="bytesRead">
+    /// Told how many bytes each read took from <paramref name="reader"/>: ahead of the chunks, which are cut only once
+    /// the bytes after them have been seen. None when null.
+    /// </param>
     /// <param name="cancellationToken">Stops reading.</param>
-    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(PipeReader reader, FastCdcChunker chunker, ArrayPool<byte>? pool = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadChunksAsync(
+        PipeReader reader, FastCdcChunker chunker, ArrayPool<byte>? pool = null, Action<int>? bytesRead = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         pool ??= ArrayPool<byte>.Shared;
         var max = chunker.Options.MaxSize;
@@ -62,6 +67,7 @@ internal static class ContentChunker
                     var take = (int)Math.Min(buffer.Length, capacity - end);
                     buffer.Slice(0, take).CopyTo(window.AsSpan(end));
                     end += take;
+                    bytesRead?.Invoke(take);
                     var consumed = buffer.GetPosition(take);
                     reader.AdvanceTo(consumed, take == buffer.Length ? buffer.End : consumed);
                     completed = result.IsCompleted && take == buffer.Length;

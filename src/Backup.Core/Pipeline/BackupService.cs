@@ -408,12 +408,15 @@ public sealed class BackupService
 
                 var content = new List<BlobId>();
                 long size = 0;
+                // What a failure reports: the bytes read from the source, which run ahead of those cut into chunks
+                // (up to a maximum chunk), so a file that failed early was said to fail "after 0 bytes".
+                long read = 0;
                 // Set while a chunk is stored: a failure then is the repository's (a full disk), which the writer reports
                 // itself, not the source's.
                 var storing = false;
                 try
                 {
-                    await foreach (var chunk in ContentChunker.ReadChunksAsync(reader, repository.Chunker, repository.Blobs.BufferPool, cancellationToken).ConfigureAwait(false))
+                    await foreach (var chunk in ContentChunker.ReadChunksAsync(reader, repository.Chunker, repository.Blobs.BufferPool, taken => read += taken, cancellationToken).ConfigureAwait(false))
                     {
                         storing = true;
                         content.Add(await Writer.AddBlobAsync(chunk, BlobType.Data, entry.PreferFastCompression, cancellationToken).ConfigureAwait(false));
@@ -429,7 +432,7 @@ public sealed class BackupService
                         throw new BackupSourceException($"'{entry.Path}' failed while it was read, so no snapshot was saved: {ex.Message}", ex);
                     }
 
-                    context.ReportProblem(entry.ReportedPath, $"read failed after {size} bytes: {ex.Message}");
+                    context.ReportProblem(entry.ReportedPath, $"read failed after {read} bytes: {ex.Message}");
                     return null;
                 }
 
