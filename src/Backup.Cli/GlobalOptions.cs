@@ -14,7 +14,7 @@ internal sealed class GlobalOptions
 
     public Option<FileInfo?> PasswordFile { get; } = new("--password-file", "-p")
     {
-        Description = "Read the repository password from the first line of FILE. Default: $BACKUP_PASSWORD, else a prompt.",
+        Description = "Read the repository password from the first line of FILE. Default: the file $BACKUP_PASSWORD_FILE names, else $BACKUP_PASSWORD, else a prompt.",
         HelpName = "FILE",
         Recursive = true,
     };

@@ -112,7 +112,7 @@ public sealed class ErrorTests : IDisposable
         var result = await _cli.RunAsync(["snapshots"], stdin: [], new() { ["BACKUP_PASSWORD"] = null });
 
         result.ExitCode.Should().Be(2);
-        result.Stderr.Should().Contain("BACKUP_PASSWORD").And.Contain("--password-file");
+        result.Stderr.Should().Contain("BACKUP_PASSWORD").And.Contain("BACKUP_PASSWORD_FILE").And.Contain("--password-file");
     }
 
     [Fact]

@@ -30,6 +30,25 @@ public sealed class PasswordFileTests : IDisposable
     }
 
     [Fact]
+    public async Task BACKUP_PASSWORD_FILE_names_the_password_file_and_wins_over_BACKUP_PASSWORD()
+    {
+        var file = Write("secret", "pw-from-file\n");
+        var init = await _cli.RunAsync(["init"], stdin: null, new() { ["BACKUP_PASSWORD"] = null, ["BACKUP_PASSWORD_FILE"] = file });
+
+        // A mounted secret (BACKUP_PASSWORD_FILE) is what a container or systemd unit gives; a stray BACKUP_PASSWORD
+        // left in the environment must not shadow it, as with restic's RESTIC_PASSWORD_FILE.
+        var both = await _cli.RunAsync(["snapshots"], stdin: null, new() { ["BACKUP_PASSWORD"] = "something-else", ["BACKUP_PASSWORD_FILE"] = file });
+        var missing = await _cli.RunAsync(["snapshots"], stdin: null, new() { ["BACKUP_PASSWORD"] = null, ["BACKUP_PASSWORD_FILE"] = _cli.PathOf("no-such-file") });
+
+        init.ExitCode.Should().Be(0, init.Stderr);
+        both.ExitCode.Should().Be(0, both.Stderr);
+        (await _cli.RunAsync(["snapshots", "--password-file", file], stdin: null, new() { ["BACKUP_PASSWORD"] = null })).ExitCode
+            .Should().Be(0, "the repository was created with the file's first line as its password");
+        missing.ExitCode.Should().NotBe(0);
+        missing.Stderr.Should().Contain(_cli.PathOf("no-such-file")).And.Contain("does not exist");
+    }
+
+    [Fact]
     public async Task An_empty_password_file_is_an_error_naming_the_file()
     {
         var empty = Write("empty", "\nsecret-on-the-second-line\n");

@@ -28,7 +28,7 @@ internal static class CopyCommand
         };
         var destinationPasswordFile = new Option<FileInfo?>("--destination-password-file")
         {
-            Description = "Read the destination repository's password from the first line of FILE. Default: $BACKUP_DESTINATION_PASSWORD, else a prompt.",
+            Description = "Read the destination repository's password from the first line of FILE. Default: the file $BACKUP_DESTINATION_PASSWORD_FILE names, else $BACKUP_DESTINATION_PASSWORD, else a prompt.",
             HelpName = "FILE",
         };
         var snapshotsArgument = new Argument<string[]>("SNAPSHOT")

@@ -17,7 +17,7 @@ internal static class KeyCommand
 
     private static Option<FileInfo?> NewPasswordFile() => new("--new-password-file")
     {
-        Description = "Read the new password from the first line of FILE. Default: $BACKUP_NEW_PASSWORD, else a prompt.",
+        Description = "Read the new password from the first line of FILE. Default: the file $BACKUP_NEW_PASSWORD_FILE names, else $BACKUP_NEW_PASSWORD, else a prompt.",
         HelpName = "FILE",
     };
 
