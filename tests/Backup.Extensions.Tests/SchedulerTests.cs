@@ -110,6 +110,61 @@ public sealed class SchedulerTests
     }
 
     [Fact]
+    public async Task A_catch_up_with_no_snapshot_yet_says_so_instead_of_null()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-05-31T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var logs = new LogCapture();
+        await using var provider = TestSupport.Build(time: time, logs: logs, configure: b => b.AddJob("nightly", j =>
+        {
+            j.Repository = "main";
+            j.Schedule = "30 2 * * *";
+            j.SourceFactory = _ => TestSupport.Export("x", 1);
+        }), services: s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton<IBackupJobRunner>(new RecordingRunner(time)));
+            s.AddBackupScheduler(o => o.MaxJitter = TimeSpan.Zero);
+        });
+
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+        await scheduler.StartAsync(CancellationToken.None);
+        await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1);
+        await scheduler.StopAsync(CancellationToken.None);
+
+        logs.Messages.Should().ContainSingle(m => m.Contains("missed its run", StringComparison.Ordinal))
+            .Which.Should().Contain("(newest successful snapshot: none yet)").And.NotContain("(null)");
+    }
+
+    [Theory]
+    [InlineData(null, "none of the configured jobs (export) has a Schedule")]
+    [InlineData("0 2 * * *", null)]
+    public async Task A_scheduler_with_nothing_to_run_warns_at_start(string? schedule, string? reason)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-06-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var logs = new LogCapture();
+        await using var provider = TestSupport.Build(time: time, logs: logs, configure: b => b.AddJob("export", j => j.Schedule = schedule), services: s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton<IBackupJobRunner>(new RecordingRunner(time)));
+            s.AddBackupScheduler(o => o.RunMissedOnStartup = false);
+        });
+
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+        await scheduler.StartAsync(CancellationToken.None);
+        // With nothing scheduled the scheduler's work ends at once; otherwise it waits for the next occurrence.
+        await TestSupport.WaitUntilAsync(() => scheduler.ExecuteTask is { IsCompleted: true } || scheduler.Waiting == 1);
+        await scheduler.StopAsync(CancellationToken.None);
+
+        var warnings = logs.Messages.Where(m => m.Contains("The backup scheduler has no job to run", StringComparison.Ordinal)).ToList();
+        if (reason is null)
+        {
+            warnings.Should().BeEmpty();
+        }
+        else
+        {
+            warnings.Should().ContainSingle().Which.Should().StartWith("Warning").And.Contain(reason).And.Contain("Schedule");
+        }
+    }
+
+    [Fact]
     public async Task Shutdown_cancels_a_run_in_progress_and_waits_for_it()
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

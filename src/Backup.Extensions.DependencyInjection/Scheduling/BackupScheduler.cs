@@ -63,6 +63,15 @@ internal sealed class BackupScheduler : BackgroundService
             .Where(j => j.Value.Schedule is not null)
             .Select(j => LoopAsync(j.Key, CronSchedule.Parse(j.Value.Schedule!, j.Value.TimeZone), stoppingToken))
             .ToList();
+        if (loops.Count == 0)
+        {
+            // AddBackupScheduler asks for scheduled backups; a host that silently takes none (a section bound under
+            // the wrong name, a Schedule left out) would otherwise show up only when a restore is needed.
+            Log.NothingScheduled(_logger, _options.Jobs.Count == 0
+                ? "no backup job is configured"
+                : $"none of the configured jobs ({string.Join(", ", _options.Jobs.Keys)}) has a Schedule");
+        }
+
         try
         {
             await Task.WhenAll(loops).ConfigureAwait(false);
@@ -156,7 +165,7 @@ internal sealed class BackupScheduler : BackgroundService
 
         if (lastSuccess is null || lastSuccess < previous)
         {
-            Log.CatchingUp(_logger, jobName, previous, lastSuccess);
+            Log.CatchingUp(_logger, jobName, previous, lastSuccess?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "none yet");
             Start(jobName, stoppingToken);
         }
     }

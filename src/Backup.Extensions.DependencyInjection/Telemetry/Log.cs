@@ -63,8 +63,11 @@ internal static partial class Log
     [LoggerMessage(31, LogLevel.Warning, "Backup job {Job}: the previous run is still in progress at its next occurrence; this occurrence is skipped")]
     public static partial void OccurrenceSkipped(ILogger logger, string job);
 
-    [LoggerMessage(32, LogLevel.Information, "Backup job {Job} missed its run at {Missed:O} (newest successful snapshot: {LastSuccess:O}); running once now")]
-    public static partial void CatchingUp(ILogger logger, string job, DateTimeOffset missed, DateTimeOffset? lastSuccess);
+    [LoggerMessage(32, LogLevel.Information, "Backup job {Job} missed its run at {Missed:O} (newest successful snapshot: {LastSuccess}); running once now")]
+    public static partial void CatchingUp(ILogger logger, string job, DateTimeOffset missed, string lastSuccess);
+
+    [LoggerMessage(87, LogLevel.Warning, "The backup scheduler has no job to run: {Reason}. Give each job to run a Schedule (cron), under Backup:Jobs in the section BindConfiguration binds, or with AddJob in code")]
+    public static partial void NothingScheduled(ILogger logger, string reason);
 
     [LoggerMessage(33, LogLevel.Warning, "Backup job {Job}: schedule {Schedule} has no further occurrences")]
     public static partial void NoMoreOccurrences(ILogger logger, string job, string schedule);
