@@ -229,6 +229,20 @@ public sealed class RepositoryLocationTests : IClassFixture<S3rverFixture>, ICla
         Directory.Exists(Path.Combine(directory, "keys")).Should().BeTrue();
     }
 
+    [Fact]
+    public async Task A_missing_repository_without_CreateIfMissing_names_the_settings_that_fix_it()
+    {
+        var directory = Path.Combine(_directory, "not-created");
+        await using var provider = Build(new Dictionary<string, string?> { ["Backup:Repositories:main:Location"] = directory });
+
+        var result = await provider.GetRequiredService<IBackupJobRunner>().RunAsync("export");
+
+        result.Outcome.Should().Be(BackupJobOutcome.Failed);
+        result.Error.Should().BeOfType<Backup.Core.Repository.RepositoryNotFoundException>().Which.Message.Should()
+            .Contain(directory).And.Contain("Backup:Repositories:main:Location").And.Contain("Backup:Repositories:main:CreateIfMissing");
+        Directory.Exists(Path.Combine(directory, "keys")).Should().BeFalse();
+    }
+
     [Theory]
     [InlineData("line ending", "pw-7f3a\n")]
     [InlineData("CRLF", "pw-7f3a\r\n")]

@@ -151,6 +151,13 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
                 throw;
             }
         }
+        catch (RepositoryNotFoundException e) when (!settings.CreateIfMissing && e.Message == new RepositoryNotFoundException(e.Location).Message)
+        {
+            // The library's advice ("create a repository there") means 'backup init' to a tool user; in a host the fix
+            // is one of two settings, so name them. A provider's own reason (a missing bucket) is kept as it is.
+            var path = $"{_options.SectionPath}:Repositories:{name}";
+            throw new RepositoryNotFoundException(e.Location, $"Check {path}:Location, or set {path}:CreateIfMissing to true to create the repository on first use.");
+        }
         finally
         {
             gate.Release();
