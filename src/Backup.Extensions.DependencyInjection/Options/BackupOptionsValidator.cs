@@ -150,7 +150,7 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
             }
             catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
             {
-                errors.Add($"{path}:TimeZone: '{job.TimeZone}' is not a known time zone.");
+                errors.Add($"{path}:TimeZone: '{job.TimeZone}' is not a known time zone; give an IANA name such as Europe/Berlin, or UTC.");
             }
         }
 
@@ -217,7 +217,7 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
             // An unknown job TimeZone is reported on its own; report here only the retention's own setting.
             if (retention.TimeZone is not null)
             {
-                errors.Add($"{path}:TimeZone: '{retention.TimeZone}' is not a known time zone.");
+                errors.Add($"{path}:TimeZone: '{retention.TimeZone}' is not a known time zone; give an IANA name such as Europe/Berlin, or UTC.");
             }
         }
     }

@@ -44,7 +44,7 @@ public sealed class CronSchedule
         }
         catch (CronFormatException e)
         {
-            throw new FormatException($"'{expression}' is not a valid cron expression ({e.Message})", e);
+            throw new FormatException($"'{expression}' is not a valid cron expression ({e.Message}); write five fields, minute hour day-of-month month day-of-week (six with seconds first), such as '0 2 * * *' for 02:00 every day or '*/15 * * * *' for every 15 minutes", e);
         }
 
         TimeZoneInfo zone;
@@ -54,7 +54,7 @@ public sealed class CronSchedule
         }
         catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
         {
-            throw new FormatException($"'{timeZoneId}' is not a known time zone", e);
+            throw new FormatException($"'{timeZoneId}' is not a known time zone; give an IANA name such as Europe/Berlin, or UTC", e);
         }
 
         return new CronSchedule(parsed, zone, text);
