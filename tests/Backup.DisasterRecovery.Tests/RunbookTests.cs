@@ -1,3 +1,5 @@
+using Backup.Providers.Sftp;
+
 namespace Backup.DisasterRecovery.Tests;
 
 public sealed class RunbookTests
@@ -109,5 +111,63 @@ public sealed class RunbookTests
             "names the shell would act on appear only single-quoted, as placeholders");
         markdown.Should().Contain("-H 'A$(touch /tmp/pwned): <A$(touch /tmp/pwned)>'")
             .And.Contain("BACKUP_PASSWORD='<value of the environment variable X}$(touch /tmp/pwned)>' backup --repo s3://dr-bucket/shop");
+    }
+
+    /// <summary>
+    /// The runbook is read after the machine that ran the backups is gone: it says what the steps need that only that
+    /// machine had (password files, the provider settings that lived in its configuration, the servers), where each
+    /// off-site copy is, and gives a remote repository's settings as the variables the tool reads, with the plan's values.
+    /// </summary>
+    [Fact]
+    public void The_runbook_lists_what_the_recovery_needs_from_off_the_machine_and_exports_an_sftp_copys_settings()
+    {
+        const string vaultPlan = """
+            name: after-the-fire
+            backup:
+              repositories:
+                local: { location: /srv/backup/local, passwordFile: /etc/backup/repo-password }
+                vault: { location: "sftp://backup@vault.example:2222/srv/vault", passwordFile: /etc/backup/repo-password,
+                         settings: { HostKey: "SHA256:abcDEF123", KeyFile: /etc/backup/id_vault } }
+              sources:
+                shopdb: { engine: postgres, connectionString: "Host=db;Username=backup;Database=shop", passwordFile: /etc/backup/db-password }
+              jobs:
+                shop-db: { repository: local, source: shopdb, schedule: "0 * * * *", copyTo: [vault] }
+            systems:
+              shop:
+                rpo: 2h
+                rto: 30m
+                jobs: [shop-db]
+                copies:
+                  - { repository: vault, offSite: true }
+                steps:
+                  - name: Restore from the vault
+                    restore: { job: shop-db, repository: vault, connectionString: "Host=standby;Username=postgres", passwordFile: /etc/backup/standby-password, database: shop }
+                  - name: Verify
+                    verify: { restore: Restore from the vault }
+            scratch:
+              databases:
+                postgres: { connectionString: "Host=db;Username=postgres", passwordFile: /etc/backup/db-password }
+            """;
+        var plan = RecoveryPlanLoader.Parse(vaultPlan, json: false, "plan.yaml", "/");
+
+        var markdown = RecoveryRunbook.ToMarkdown(plan, [new SftpTargetProvider()]);
+
+        markdown.Should().Contain("## Before you start")
+            .And.Contain("- Repository 'local' (`/srv/backup/local`): its password in the file `/etc/backup/repo-password`.")
+            .And.Contain("- Repository 'vault' (`sftp://backup@vault.example:2222/srv/vault`): its password in the file `/etc/backup/repo-password`; and its provider's settings:")
+            .And.Contain("The postgres server to restore into (`Host=standby;Username=postgres`), running and reachable, with its password in the file `/etc/backup/standby-password`.")
+            .And.Contain("scratch server that verify steps restore a test copy into (`Host=db;Username=postgres`)")
+            .And.Contain("a snapshot of one database holds no roles");
+        markdown.Should().Contain("A system's recovery time (RTO) runs from the start of its first step to the end of its last");
+
+        // The plan's setting names mean nothing to the tool: the step exports the variables it reads, with the plan's values.
+        var restoreStep = markdown[markdown.IndexOf("1. **Restore from the vault**", StringComparison.Ordinal)..];
+        restoreStep.Should().Contain("export BACKUP_SFTP_HOST_KEY=SHA256:abcDEF123")
+            .And.Contain("export BACKUP_SFTP_KEY_FILE=/etc/backup/id_vault")
+            .And.Contain("backup --repo sftp://backup@vault.example:2222/srv/vault --password-file /etc/backup/repo-password restore latest --to-postgres");
+        markdown.Should().NotContain("needs its provider's settings in the environment: HostKey");
+
+        // The copy says how to reach it, not only its name.
+        markdown.Should().Contain("- Copy in repository 'vault' (off site): recover from it when the primary is lost: the same commands with `backup --repo sftp://backup@vault.example:2222/srv/vault --password-file /etc/backup/repo-password`");
     }
 }

@@ -25,7 +25,7 @@ internal static class DrRunbookCommand
                 return ExitCodes.Error;
             }
 
-            var markdown = RecoveryRunbook.ToMarkdown(loaded);
+            var markdown = RecoveryRunbook.ToMarkdown(loaded, RepositoryTargets.TargetProviders);
             if (context.Get(output) is { } file)
             {
                 await File.WriteAllTextAsync(file, markdown, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), ct).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Backup.Core.Storage.Locations;
 using Backup.Extensions.DependencyInjection;
 
 namespace Backup.DisasterRecovery;
@@ -14,9 +15,18 @@ namespace Backup.DisasterRecovery;
 public static class RecoveryRunbook
 {
     /// <summary>The runbook of <paramref name="plan"/>, jobs and repositories taken from its Backup section.</summary>
-    public static string ToMarkdown(RecoveryPlan plan)
+    public static string ToMarkdown(RecoveryPlan plan) => ToMarkdown(plan, []);
+
+    /// <summary>
+    /// The runbook of <paramref name="plan"/>, with each remote repository's settings as the environment variables
+    /// <paramref name="targetProviders"/> read them from (the backup tool's: <c>export BACKUP_SFTP_HOST_KEY=…</c>),
+    /// so the operator need not translate the plan's setting names on a machine that has no configuration left.
+    /// </summary>
+    public static string ToMarkdown(RecoveryPlan plan, IEnumerable<ITargetProvider> targetProviders)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(targetProviders);
+        var providers = targetProviders.ToDictionary(p => p.Scheme, StringComparer.OrdinalIgnoreCase);
         var backup = plan.Backup;
         var text = new StringBuilder();
         var systems = plan.Systems.OrderBy(s => s.Value.Tier).ThenBy(s => s.Key, StringComparer.OrdinalIgnoreCase).ToList();
@@ -25,6 +35,7 @@ public static class RecoveryRunbook
         text.AppendLine("Generated from the plan; regenerate it with `backup dr runbook PLAN` whenever the plan changes, rather than editing it.");
         text.AppendLine("Recover systems in tier order (tier 1 first). Each step shows the commands to type; run them in a POSIX shell with the `backup` tool and `curl` installed.");
         text.AppendLine("Secrets are never written here: commands read them from the environment variable or file the plan names, or show a `<placeholder>` to fill in.");
+        text.AppendLine("A system's recovery time (RTO) runs from the start of its first step to the end of its last: note `date -u` before the first step and after the last, and compare the difference with the RTO below.");
         text.AppendLine();
         text.AppendLine("| Tier | System | RPO | RTO | Jobs | Steps |");
         text.AppendLine("|---:|---|---:|---:|---|---:|");
@@ -34,15 +45,98 @@ public static class RecoveryRunbook
                 $"| {system.Tier} | [{Cell(name)}](#{Anchor(name)}) | {Objective(system.Rpo)} | {Objective(system.Rto)} | {Cell(string.Join(", ", system.Jobs))} | {system.Steps.Count} |");
         }
 
+        WriteNeeds(text, systems, plan, backup, providers);
         foreach (var (name, system) in systems)
         {
-            WriteSystem(text, name, system, plan, backup);
+            WriteSystem(text, name, system, plan, backup, providers);
         }
 
         return text.ToString();
     }
 
-    private static void WriteSystem(StringBuilder text, string name, RecoverySystem system, RecoveryPlan plan, BackupHostingOptions backup)
+    /// <summary>
+    /// What the steps read that is not in the runbook: password and key files, environment variables and servers. The
+    /// machine that ran the backups (and held the plan's files) may be gone, so each is listed with where the plan
+    /// expects it, for the operator to bring from where it was kept off that machine.
+    /// </summary>
+    private static void WriteNeeds(StringBuilder text, List<KeyValuePair<string, RecoverySystem>> systems, RecoveryPlan plan, BackupHostingOptions backup, Dictionary<string, ITargetProvider> providers)
+    {
+        text.AppendLine();
+        text.AppendLine("## Before you start");
+        text.AppendLine();
+        text.AppendLine("The machine that ran the backups may be gone, and with it every file and environment variable below that only it had. " +
+            "Bring each to the machine you recover on, from where it was kept off that machine (a password manager, a vault), at the path shown or change the commands to where it is:");
+        text.AppendLine();
+        text.AppendLine("- The `backup` tool (`dotnet tool install -g Backup.Cli`), and `curl` for HTTP and wait steps.");
+        var repositories = new List<string?>();
+        foreach (var (_, system) in systems)
+        {
+            foreach (var jobName in system.Jobs)
+            {
+                if (backup.Jobs.TryGetValue(jobName, out var job))
+                {
+                    repositories.Add(job.Repository);
+                    repositories.AddRange(job.CopyTo);
+                }
+            }
+
+            repositories.AddRange(system.Copies.Select(c => c.Repository));
+            repositories.AddRange(system.Steps.Select(s => s.Restore?.Repository));
+        }
+
+        foreach (var name in repositories.OfType<string>().Where(r => !string.IsNullOrWhiteSpace(r)).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (!backup.Repositories.TryGetValue(name, out var repository))
+            {
+                continue;
+            }
+
+            var location = string.IsNullOrWhiteSpace(repository.Location) ? repository.Path : repository.Location;
+            var password = !string.IsNullOrWhiteSpace(repository.PasswordFile) ? $"its password in the file `{repository.PasswordFile}`"
+                : !string.IsNullOrWhiteSpace(repository.PasswordEnvironmentVariable) ? $"its password in the environment variable `{repository.PasswordEnvironmentVariable}`"
+                : "its password";
+            var settings = new List<string>();
+            Settings(settings, name, backup, providers);
+            Line(text, $"- Repository '{name}' (`{location ?? "location not set"}`): {password}{(settings.Count > 0 ? "; and its provider's settings:" : ".")}");
+            foreach (var setting in settings)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  `{ShellText.OneLine(setting)}`");
+            }
+        }
+
+        var databaseSecrets = new List<string>();
+        foreach (var (_, system) in systems)
+        {
+            foreach (var restore in system.Steps.Select(s => s.Restore).OfType<RestoreStep>())
+            {
+                if (restore.Job is not null && backup.Jobs.TryGetValue(restore.Job, out var job) && PlanRules.DatabaseEngineOf(job, backup) is { } engine && !string.Equals(engine, "sqlite", StringComparison.OrdinalIgnoreCase))
+                {
+                    databaseSecrets.Add($"- The {engine} server to restore into (`{restore.ConnectionString ?? "not set in the plan"}`), running and reachable, with {PasswordSource(restore.PasswordEnvironmentVariable, restore.PasswordFile)}.");
+                    if (system.Steps.Any(s => s.Verify is not null) && plan.Scratch.Databases.TryGetValue(engine, out var scratch))
+                    {
+                        databaseSecrets.Add($"- The {engine} scratch server that verify steps restore a test copy into (`{scratch.ConnectionString}`), with {PasswordSource(scratch.PasswordEnvironmentVariable, scratch.PasswordFile)}; when it was lost too, give any {engine} server you may create and drop databases on.");
+                    }
+
+                    if (string.Equals(engine, "postgres", StringComparison.OrdinalIgnoreCase))
+                    {
+                        databaseSecrets.Add("- PostgreSQL: a snapshot of one database holds no roles. Create on the server to restore into the roles its objects are granted to (`CREATE ROLE name`), or restore them from an `--all-databases` snapshot's `globals.sql`; a restore that meets a missing role stops and names it.");
+                    }
+                }
+            }
+        }
+
+        foreach (var line in databaseSecrets.Distinct(StringComparer.Ordinal))
+        {
+            Line(text, $"{line}");
+        }
+    }
+
+    private static string PasswordSource(string? environmentVariable, string? file) =>
+        !string.IsNullOrWhiteSpace(environmentVariable) ? $"its password in the environment variable `{environmentVariable}`"
+        : !string.IsNullOrWhiteSpace(file) ? $"its password in the file `{file}`"
+        : "its password";
+
+    private static void WriteSystem(StringBuilder text, string name, RecoverySystem system, RecoveryPlan plan, BackupHostingOptions backup, Dictionary<string, ITargetProvider> providers)
     {
         text.AppendLine();
         Line(text, $"## {name}");
@@ -86,7 +180,7 @@ public static class RecoveryRunbook
                 traits.Add(media);
             }
 
-            Line(text, $"- Copy in repository '{copy.Repository}'{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")}: recover from it when the primary is lost (`--repo` below).");
+            Line(text, $"- Copy in repository '{copy.Repository}'{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")}: recover from it when the primary is lost: the same commands with `{Backup(copy.Repository, backup)}` (copied snapshots have IDs of their own there; list them with {string.Join(" or ", system.Jobs.Select(j => $"`snapshots --tag job:{j}`"))}).");
         }
 
         text.AppendLine();
@@ -107,11 +201,11 @@ public static class RecoveryRunbook
             text.AppendLine();
             var lines = step.Kind switch
             {
-                RecoveryStepKind.Restore => Restore(step.Restore!, plan, backup),
+                RecoveryStepKind.Restore => Restore(step.Restore!, backup, providers),
                 RecoveryStepKind.Command => Command(step.Command!),
                 RecoveryStepKind.Http => Http(step.Http!),
                 RecoveryStepKind.WaitFor => Wait(step.WaitFor!, step.Timeout),
-                RecoveryStepKind.Verify => Verify(step.Verify!, restores, plan, backup),
+                RecoveryStepKind.Verify => Verify(step.Verify!, restores, plan, backup, providers),
                 _ => ["# This step is malformed in the plan (it must do exactly one thing): see `backup dr validate`."],
             };
             if (step.Restore is { } restore && step.Name is { } stepName)
@@ -129,7 +223,7 @@ public static class RecoveryRunbook
         }
     }
 
-    private static List<string> Restore(RestoreStep restore, RecoveryPlan plan, BackupHostingOptions backup)
+    private static List<string> Restore(RestoreStep restore, BackupHostingOptions backup, Dictionary<string, ITargetProvider> providers)
     {
         var lines = new List<string>();
         if (restore.Job is null || !backup.Jobs.TryGetValue(restore.Job, out var job))
@@ -138,7 +232,7 @@ public static class RecoveryRunbook
         }
 
         var repositoryName = restore.Repository ?? job.Repository;
-        Settings(lines, repositoryName, backup);
+        Settings(lines, repositoryName, backup, providers);
         var snapshot = Snapshot(lines, restore.Job, repositoryName, restore.Snapshot, backup);
         var engine = PlanRules.DatabaseEngineOf(job, backup);
         if (engine is null)
@@ -171,7 +265,7 @@ public static class RecoveryRunbook
         return lines;
     }
 
-    private static List<string> Verify(VerifyStep verify, Dictionary<string, RestoreStep> restores, RecoveryPlan plan, BackupHostingOptions backup)
+    private static List<string> Verify(VerifyStep verify, Dictionary<string, RestoreStep> restores, RecoveryPlan plan, BackupHostingOptions backup, Dictionary<string, ITargetProvider> providers)
     {
         if (verify.Restore is null || !restores.TryGetValue(verify.Restore, out var restore) || restore.Job is null || !backup.Jobs.TryGetValue(restore.Job, out var job))
         {
@@ -180,6 +274,7 @@ public static class RecoveryRunbook
 
         var lines = new List<string> { $"# Proves the snapshot restored by '{verify.Restore}' is complete and intact (a restore drill into scratch space)." };
         var repositoryName = restore.Repository ?? job.Repository;
+        Settings(lines, repositoryName, backup, providers);
         var snapshot = Snapshot(lines, restore.Job, repositoryName, restore.Snapshot, backup, listed: true);
         var engine = PlanRules.DatabaseEngineOf(job, backup);
         if (engine is null || string.Equals(engine, "sqlite", StringComparison.OrdinalIgnoreCase))
@@ -247,10 +342,38 @@ public static class RecoveryRunbook
         return $"BACKUP_PASSWORD={ShellText.Placeholder($"password of repository '{name}'")} {command}";
     }
 
-    /// <summary>A reminder of the provider settings a remote repository needs, by name only (their values, secret or not, come from the environment).</summary>
-    private static void Settings(List<string> lines, string? name, BackupHostingOptions backup)
+    /// <summary>
+    /// The provider settings a remote repository needs, as the environment variables the tool reads them from when
+    /// the provider is known: a value the plan holds (a host key fingerprint, a key file's path; never a secret) is
+    /// exported as it is, a secret as a placeholder. Without the provider, a reminder by setting name.
+    /// </summary>
+    private static void Settings(List<string> lines, string? name, BackupHostingOptions backup, Dictionary<string, ITargetProvider> providers)
     {
-        if (name is not null && backup.Repositories.TryGetValue(name, out var repository) && repository.Settings.Count > 0)
+        if (name is null || !backup.Repositories.TryGetValue(name, out var repository))
+        {
+            return;
+        }
+
+        var location = string.IsNullOrWhiteSpace(repository.Location) ? repository.Path : repository.Location;
+        if (location is not null && providers.TryGetValue(RepositoryLocation.Parse(location).Scheme, out var provider))
+        {
+            foreach (var setting in provider.Settings.Where(s => s.EnvironmentVariable is not null))
+            {
+                var variable = setting.EnvironmentVariable!;
+                if (repository.Settings.TryGetValue(setting.Name, out var value) && !setting.IsSecret)
+                {
+                    lines.Add($"export {variable}={ShellText.Quote(value)}");
+                }
+                else if (setting.IsRequired || repository.Settings.ContainsKey(setting.Name))
+                {
+                    lines.Add($"export {variable}={ShellText.Placeholder(setting.Description)}   # repository '{name}' needs it");
+                }
+            }
+
+            return;
+        }
+
+        if (repository.Settings.Count > 0)
         {
             lines.Add($"# Repository '{name}' needs its provider's settings in the environment: {string.Join(", ", repository.Settings.Keys.Order(StringComparer.OrdinalIgnoreCase))} (see the provider's variables in 'backup --help').");
         }
