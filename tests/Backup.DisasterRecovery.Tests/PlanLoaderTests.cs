@@ -257,4 +257,29 @@ public sealed class PlanLoaderTests : IDisposable
         File.WriteAllText(path, content);
         return path;
     }
+
+    /// <summary>
+    /// The docs promise that a plan's relative key files are read against the plan's directory; an SFTP repository's
+    /// KeyFile setting was passed on as written, so a recovery started from another directory found no key.
+    /// </summary>
+    [Fact]
+    public void A_relative_key_file_among_a_repositorys_settings_is_resolved_against_the_plans_directory()
+    {
+        const string text = """
+            backup:
+              repositories:
+                vault: { location: "sftp://backup@vault.example/srv/vault", passwordFile: repo-password, settings: { HostKey: "SHA256:abc", KeyFile: ssh/id_vault } }
+              jobs:
+                files: { repository: vault, paths: [/srv/files], schedule: "0 * * * *" }
+            systems:
+              files: { rpo: 2h, rto: 1h, jobs: [files] }
+            """;
+
+        var plan = RecoveryPlanLoader.Parse(text, json: false, "plan.yaml", "/etc/dr");
+
+        var vault = plan.Backup.Repositories["vault"];
+        vault.Settings["KeyFile"].Should().Be("/etc/dr/ssh/id_vault");
+        vault.Settings["HostKey"].Should().Be("SHA256:abc", "only file settings are paths");
+        vault.PasswordFile.Should().Be("/etc/dr/repo-password");
+    }
 }

@@ -4,7 +4,8 @@ namespace Backup.DisasterRecovery;
 
 /// <summary>
 /// Makes a plan's relative paths absolute against the directory of the plan file, so a plan means the same wherever
-/// the tool is started: repository directories, password and key files, restore directories, scratch directories,
+/// the tool is started: repository directories, password and key files (a provider's too, such as an SFTP repository's
+/// <c>Settings:KeyFile</c>), restore directories, scratch directories,
 /// working directories, "file:" secret headers and a command's program when it is given with a directory
 /// ("scripts/failover.sh"; a bare name is looked up on PATH).
 /// </summary>
@@ -18,6 +19,16 @@ internal static class PlanPaths
             repository.Path = Location(repository.Path, baseDirectory);
             repository.PasswordFile = File(repository.PasswordFile, baseDirectory);
             repository.KeyFile = File(repository.KeyFile, baseDirectory);
+
+            // A provider's file settings (an SFTP repository's KeyFile) are paths like the others; left relative, the
+            // provider would read them against wherever the tool was started.
+            foreach (var (name, value) in repository.Settings.ToList())
+            {
+                if (name.EndsWith("File", StringComparison.OrdinalIgnoreCase))
+                {
+                    repository.Settings[name] = File(value, baseDirectory)!;
+                }
+            }
         }
 
         foreach (var source in plan.Backup.Sources.Values)
