@@ -160,6 +160,11 @@ public sealed partial class PostgreSqlRestorer
         catch (Exception ex)
         {
             var failure = scratch is null ? ex : await scratch.FailureAsync(target, ex).ConfigureAwait(false);
+            if (failure is DatabaseRestoreException { Remedy: DatabaseRestoreRemedy.None } restoreFailure && PgMissingRole.Advice(restoreFailure.Message) is { } advice)
+            {
+                failure = new DatabaseRestoreException($"{restoreFailure.Message.TrimEnd()}\n{advice}", restoreFailure);
+            }
+
             var rephrased = await FailedRestore.SettleAsync(
                 failure, target, created, transactional: format is "copy-binary" or "plain", ct => DropCreatedAsync(server, target, createdOid, scratch, ct), state => Log.RestoreFailed(_logger, target, state)).ConfigureAwait(false);
             if (rephrased is not null)
