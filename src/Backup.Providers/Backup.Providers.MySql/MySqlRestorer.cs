@@ -84,12 +84,19 @@ public sealed class MySqlRestorer
             }
 
             var quoted = MyServer.QuoteIdentifier(target);
-            var sql = charset is null
-                ? $"CREATE DATABASE {quoted} CHARACTER SET utf8mb4"
-                : $"DROP DATABASE {quoted}; CREATE DATABASE {quoted} CHARACTER SET {charset} COLLATE {collation}";
+            var existing = charset;
+
+            // As the snapshot's database was created; a snapshot from before that was recorded: as the existing one, else utf8mb4.
+            if (MyDatabaseDefaults.Read(snapshot.Metadata, source) is { } recorded)
+            {
+                (charset, collation) = recorded;
+            }
+
+            var defaults = charset is null ? "CHARACTER SET utf8mb4" : $"CHARACTER SET {charset} COLLATE {collation}";
+            var sql = existing is null ? $"CREATE DATABASE {quoted} {defaults}" : $"DROP DATABASE {quoted}; CREATE DATABASE {quoted} {defaults}";
             await using var create = new MySqlCommand(sql, admin);
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            created = charset is null;
+            created = existing is null;
             if (options.UseScratchUser && await MyScratchUser.IsPrivilegedAsync(admin, cancellationToken).ConfigureAwait(false))
             {
                 try

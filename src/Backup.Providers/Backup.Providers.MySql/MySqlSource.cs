@@ -199,6 +199,7 @@ public sealed class MySqlSource : IBackupSource
             }
         }
 
+        await MyDatabaseDefaults.RecordAsync(connection, names, facts, cancellationToken).ConfigureAwait(false);
         foreach (var name in names)
         {
             facts[$"{KindName}.entry.{name}"] = EntryName(name);
@@ -252,6 +253,7 @@ public sealed class MySqlSource : IBackupSource
             await begin.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        await MyDatabaseDefaults.RecordAsync(connection, names, facts, cancellationToken).ConfigureAwait(false);
         foreach (var name in names)
         {
             _manifests[name] = await MyDriverManifest.ReadAsync(connection, name, cancellationToken).ConfigureAwait(false);
@@ -285,6 +287,7 @@ public sealed class MySqlSource : IBackupSource
         facts[$"{KindName}.checksum_kind"] = MyRowChecksum.Kind;
         facts[$"{KindName}.jobs"] = _snapshot.Count.ToString(CultureInfo.InvariantCulture);
         var tables = 0;
+        await MyDatabaseDefaults.RecordAsync(connection, names, facts, cancellationToken).ConfigureAwait(false);
         foreach (var name in names)
         {
             _manifests[name] = await MyDriverManifest.ReadAsync(connection, name, cancellationToken).ConfigureAwait(false);
