@@ -59,6 +59,23 @@ public sealed class PasswordFileTests : IDisposable
         result.Stderr.Should().Contain(empty).And.Contain("empty").And.NotContain("secret-on-the-second-line");
     }
 
+    /// <summary>
+    /// At 3 a.m. after the backup server is gone, the runbook's --password-file path points at that server: the error
+    /// must say what to do, not only that the file is missing.
+    /// </summary>
+    [Fact]
+    public async Task A_missing_password_file_says_to_give_the_file_from_where_it_is_kept()
+    {
+        var gone = _cli.PathOf("etc-backup-gone/repo-password");
+        (await _cli.RunAsync(["init", "--password-file", Write("kept", "pw-7f3a\n")], stdin: null, new() { ["BACKUP_PASSWORD"] = null })).ExitCode.Should().Be(0);
+
+        var result = await _cli.RunAsync(["snapshots", "--password-file", gone], stdin: null, new() { ["BACKUP_PASSWORD"] = null });
+
+        result.ExitCode.Should().Be(1);
+        result.Stderr.Should().Contain($"Password file '{gone}' does not exist: give the path of the file that holds the password.")
+            .And.Contain("bring it from where it is kept");
+    }
+
     private string Write(string name, string content)
     {
         var path = _cli.PathOf(name);

@@ -35,7 +35,7 @@ public static class SecretFile
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
         {
-            throw new FileNotFoundException(Directory.Exists(full) ? $"Password file '{full}' is a directory: give the file that holds the password." : $"Password file '{full}' does not exist.", full);
+            throw new FileNotFoundException(Directory.Exists(full) ? $"Password file '{full}' is a directory: give the file that holds the password." : $"Password file '{full}' does not exist: give the path of the file that holds the password. A file named by a configuration or a plan may have been on a machine that is gone: bring it from where it is kept, or give its path where it is now.", full);
         }
 
         try
