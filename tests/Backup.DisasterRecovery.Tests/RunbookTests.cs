@@ -159,6 +159,9 @@ public sealed class RunbookTests
             .And.Contain("scratch server that verify steps restore a test copy into (`Host=db;Username=postgres`)")
             .And.Contain("a snapshot of one database holds no roles");
         markdown.Should().Contain("A system's recovery time (RTO) runs from the start of its first step to the end of its last");
+        markdown.Should().Contain("- For PostgreSQL restores, `pg_restore` (Debian: `postgresql-client`) at least as new as the server that was backed up", "the new machine needs the client tools the restore runs")
+            .And.NotContain("For MariaDB/MySQL restores", "the plan restores no MariaDB/MySQL database");
+        markdown.Should().Contain("(a restore drill into scratch space); it does not look at what that step wrote.", "an operator must not take the verify step for a check of the restored database");
 
         // The plan's setting names mean nothing to the tool: the step exports the variables it reads, with the plan's values.
         var restoreStep = markdown[markdown.IndexOf("1. **Restore from the vault**", StringComparison.Ordinal)..];

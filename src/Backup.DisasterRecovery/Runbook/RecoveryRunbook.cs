@@ -104,6 +104,18 @@ public static class RecoveryRunbook
             }
         }
 
+        var engines = systems.SelectMany(s => s.Value.Steps).Select(s => s.Restore?.Job).OfType<string>()
+            .Select(j => backup.Jobs.TryGetValue(j, out var job) ? PlanRules.DatabaseEngineOf(job, backup) : null).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (engines.Contains("postgres"))
+        {
+            text.AppendLine("- For PostgreSQL restores, `pg_restore` (Debian: `postgresql-client`) at least as new as the server that was backed up; only driver-only snapshots need none.");
+        }
+
+        if (engines.Contains("mysql"))
+        {
+            text.AppendLine("- For MariaDB/MySQL restores, the `mariadb` (or `mysql`) client (Debian: `mariadb-client`); only driver-only snapshots need none.");
+        }
+
         var databaseSecrets = new List<string>();
         foreach (var (_, system) in systems)
         {
@@ -272,7 +284,7 @@ public static class RecoveryRunbook
             return [$"# Verifies '{verify.Restore}', which is not an earlier restore step of this system."];
         }
 
-        var lines = new List<string> { $"# Proves the snapshot restored by '{verify.Restore}' is complete and intact (a restore drill into scratch space)." };
+        var lines = new List<string> { $"# Proves the snapshot restored by '{verify.Restore}' is complete and intact (a restore drill into scratch space); it does not look at what that step wrote." };
         var repositoryName = restore.Repository ?? job.Repository;
         Settings(lines, repositoryName, backup, providers);
         var snapshot = Snapshot(lines, restore.Job, repositoryName, restore.Snapshot, backup, listed: true);
