@@ -6,7 +6,7 @@ using Backup.Core.Snapshots;
 namespace Backup.Cli;
 
 /// <summary>
-/// <c>--host</c> and <c>--path</c>: which snapshots <c>latest</c> chooses among. Without them it is the newest snapshot
+/// <c>--host</c>, <c>--path</c> and <c>--tag</c>: which snapshots <c>latest</c> chooses among. Without them it is the newest snapshot
 /// of the repository, whatever it backed up, which in a repository shared by several jobs or hosts is seldom the one
 /// meant.
 /// </summary>
@@ -20,40 +20,58 @@ internal sealed class LatestFilter
         HelpName = "PATH",
     };
 
+    private readonly Option<string[]> _tags = new("--tag")
+    {
+        Description = "With 'latest': the newest snapshot carrying TAG, such as job:NAME for a hosted job's (repeatable: one that carries all of them).",
+        HelpName = "TAG",
+    };
+
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
         command.Options.Add(_host);
         command.Options.Add(_paths);
+        command.Options.Add(_tags);
     }
+
+    /// <summary>Whether any of the options is given.</summary>
+    public bool IsGiven(CommandContext context) =>
+        context.Get(_host) is not null || (context.Get(_paths) ?? []).Length > 0 || (context.Get(_tags) ?? []).Length > 0;
 
     /// <summary>The snapshot <paramref name="idOrLatest"/> names, 'latest' among those the options allow.</summary>
     /// <exception cref="CliUsageException">The options are given with a snapshot ID.</exception>
     /// <exception cref="SnapshotNotFoundException">No snapshot matches.</exception>
     public async Task<Snapshot> FindAsync(CommandContext context, BackupRepository repository, string idOrLatest, CancellationToken cancellationToken)
     {
-        var host = context.Get(_host);
-        var paths = (context.Get(_paths) ?? []).Select(Normalize).ToList();
-        if (host is null && paths.Count == 0)
+        if (!IsGiven(context))
         {
             return await repository.Snapshots.FindAsync(idOrLatest, cancellationToken).ConfigureAwait(false);
         }
 
         if (!idOrLatest.Equals("latest", StringComparison.OrdinalIgnoreCase))
         {
-            throw new CliUsageException("--host and --path choose which snapshot 'latest' means; a snapshot ID names one already.");
+            throw new CliUsageException("--host, --path and --tag choose which snapshot 'latest' means; a snapshot ID names one already.");
         }
+
+        var host = context.Get(_host);
+        var paths = (context.Get(_paths) ?? []).Select(Normalize).ToList();
+        var tags = context.Get(_tags) ?? [];
 
         Snapshot? latest = null;
         await foreach (var snapshot in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
         {
-            if ((host is null || snapshot.Hostname == host) && paths.All(snapshot.Paths.Contains))
+            if ((host is null || snapshot.Hostname == host) && paths.All(snapshot.Paths.Contains) && tags.All(snapshot.Tags.Contains))
             {
                 latest = snapshot;
             }
         }
 
-        var of = string.Join(" and ", new[] { host is null ? null : $"made on '{host}'", paths.Count == 0 ? null : $"of {string.Join(", ", paths.Select(p => $"'{p}'"))}" }.OfType<string>());
+        var of = string.Join(" and ", new[]
+        {
+            host is null ? null : $"made on '{host}'",
+            paths.Count == 0 ? null : $"of {string.Join(", ", paths.Select(p => $"'{p}'"))}",
+            tags.Length == 0 ? null : $"tagged {string.Join(", ", tags.Select(t => $"'{t}'"))}",
+        }.OfType<string>());
         return latest ?? throw new SnapshotNotFoundException($"No snapshot {of} is in {repository.Location}.", idOrLatest);
     }
 

@@ -50,6 +50,35 @@ public sealed class DirectoryTests : IDisposable
         withAnId.ExitCode.Should().Be(2);
     }
 
+    [Fact]
+    public async Task Latest_with_tag_is_the_newest_snapshot_of_a_job_for_restore_and_verify()
+    {
+        // A hosted job tags its snapshots job:NAME; in a repository several jobs share, 'latest' alone is another job's.
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("other"));
+        File.WriteAllText(_cli.PathOf("other/c.txt"), "charlie");
+        (await _cli.RunAsync("create", "src", "--tag", "job:web", "--tag", "nightly", "-q")).ExitCode.Should().Be(0);
+        (await _cli.RunAsync("create", "other", "--tag", "job:mail", "-q")).ExitCode.Should().Be(0);
+
+        var restore = await _cli.RunAsync("restore", "latest", "--tag", "job:web", "--tag", "nightly", "--target", "out");
+        var verify = await _cli.RunAsync("verify", "latest", "--tag", "job:web", "--json");
+        var noSuchJob = await _cli.RunAsync("restore", "latest", "--tag", "job:crm", "--target", "none");
+        var notWithRandom = await _cli.RunAsync("verify", "--random-within", "1d", "--tag", "job:web");
+
+        restore.ExitCode.Should().Be(0, restore.Stderr);
+        File.ReadAllText(Path.Combine(_cli.PathOf("out"), SnapshotPath("src/a.txt"))).Should().Be("alpha");
+        Directory.Exists(Path.Combine(_cli.PathOf("out"), SnapshotPath("other"))).Should().BeFalse();
+        verify.ExitCode.Should().Be(0, verify.Stderr);
+        using (var json = JsonDocument.Parse(verify.Stdout))
+        {
+            json.RootElement.GetProperty("files").GetInt64().Should().Be(3, "the drill restored job:web's snapshot (a.txt, sub/b.txt, skip.log), not job:mail's one file");
+        }
+
+        noSuchJob.ExitCode.Should().Be(1);
+        noSuchJob.Stderr.Should().Contain("No snapshot tagged 'job:crm'");
+        notWithRandom.ExitCode.Should().Be(2);
+    }
+
     [SkippableFact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task Ls_shows_the_sticky_and_set_id_bits_and_special_files_as_ls_does()

@@ -20,10 +20,9 @@ public sealed class DocumentedPlanTests
         findings.Should().BeEmpty();
         copies.Values.Should().OnlyContain(c => c.Satisfied);
         plan.Systems.Keys.Should().BeEquivalentTo(["shop", "uploads"]);
-        // Both jobs copy to 'offsite', so the runbook lists the job's snapshots before restoring one of them.
+        // Both jobs copy to 'offsite', so the runbook restores the job's newest snapshot, not the repository's.
         RecoveryRunbook.ToMarkdown(plan).Should()
-            .Contain("BACKUP_PASSWORD=\"${OFFSITE_PASSWORD}\" backup --repo s3://dr-bucket/shop snapshots --tag job:shop-db")
-            .And.Contain("BACKUP_PASSWORD=\"${OFFSITE_PASSWORD}\" backup --repo s3://dr-bucket/shop restore '<snapshot ID>' --to-postgres 'Host=standby;Username=postgres' --database shop");
+            .Contain("BACKUP_PASSWORD=\"${OFFSITE_PASSWORD}\" backup --repo s3://dr-bucket/shop restore latest --tag job:shop-db --to-postgres 'Host=standby;Username=postgres' --database shop");
     }
 
     private static string RepositoryRoot()

@@ -78,9 +78,9 @@ public sealed class RunbookTests
         markdown.Should().Contain("export BACKUP_DB_PASSWORD=\"${SCRATCH_PASSWORD}\"")
             .And.Contain("BACKUP_PASSWORD=\"${OFFSITE_PASSWORD}\" backup --repo s3://dr-bucket/shop verify latest --scratch 'Host=scratch;Username=postgres'");
 
-        // Two jobs share 'local': the tool's "latest" would be either one's, so the job's snapshots are listed first.
-        markdown.Should().Contain("backup --repo /srv/backup/local --password-file /run/secrets/repo-password snapshots --tag job:uploads")
-            .And.Contain("backup --repo /srv/backup/local --password-file /run/secrets/repo-password restore '<snapshot ID>' --target /srv/uploads-restored --include /srv/uploads/public");
+        // Two jobs share 'local': the tool's "latest" alone would be either one's, so the job's newest is chosen by its tag.
+        markdown.Should().Contain("backup --repo /srv/backup/local --password-file /run/secrets/repo-password restore latest --tag job:uploads --target /srv/uploads-restored --include /srv/uploads/public")
+            .And.NotContain("<snapshot ID>");
         markdown.Should().Contain("# Entries keep their snapshot paths below the target: /srv/uploads/public lands in /srv/uploads-restored/srv/uploads/public.", "an operator sees where the files end up before running it");
     }
 

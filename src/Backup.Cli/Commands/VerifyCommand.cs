@@ -40,6 +40,8 @@ internal static class VerifyCommand
         {
             snapshotArgument, scratch, randomWithin, dbPasswordFile, trustSnapshotSql,
         };
+        var latest = new LatestFilter();
+        latest.AddTo(command);
         runner.Bind(command, async (context, ct) =>
         {
             var snapshot = context.Get(snapshotArgument);
@@ -49,14 +51,21 @@ internal static class VerifyCommand
                 throw new CliUsageException("Give SNAPSHOT or --random-within, not both.");
             }
 
+            if (window is not null && latest.IsGiven(context))
+            {
+                throw new CliUsageException("--host, --path and --tag choose which snapshot 'latest' means; --random-within picks among all snapshots of its window.");
+            }
+
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             if (window is null)
             {
-                var found = await repository.Snapshots.FindAsync(snapshot ?? "latest", ct).ConfigureAwait(false);
+                var found = await latest.FindAsync(context, repository, snapshot ?? "latest", ct).ConfigureAwait(false);
                 if (DatabaseEngines.OfSnapshot(found) is { } database)
                 {
                     return await DatabaseVerify.RunAsync(context, repository, found, database, context.Get(scratch), context.Get(dbPasswordFile), context.Get(trustSnapshotSql), ct).ConfigureAwait(false);
                 }
+
+                snapshot = found.Id.ToString();
             }
 
             if (context.Get(dbPasswordFile) is not null)
@@ -77,7 +86,7 @@ internal static class VerifyCommand
 
             var options = new DrillOptions
             {
-                Snapshot = window is null ? snapshot ?? "latest" : null,
+                Snapshot = window is null ? snapshot : null,
                 RandomWithin = window,
                 ScratchDirectory = context.Get(scratch) is { } directory ? Path.GetFullPath(directory) : null,
             };

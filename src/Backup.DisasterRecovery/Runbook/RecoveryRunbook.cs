@@ -192,7 +192,7 @@ public static class RecoveryRunbook
                 traits.Add(media);
             }
 
-            Line(text, $"- Copy in repository '{copy.Repository}'{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")}: recover from it when the primary is lost: the same commands with `{Backup(copy.Repository, backup)}` (copied snapshots have IDs of their own there; list them with {string.Join(" or ", system.Jobs.Select(j => $"`snapshots --tag job:{j}`"))}).");
+            Line(text, $"- Copy in repository '{copy.Repository}'{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")}: recover from it when the primary is lost: the same commands with `{Backup(copy.Repository, backup)}` (copied snapshots have IDs of their own there and keep their tags; list them with {string.Join(" or ", system.Jobs.Select(j => $"`snapshots --tag job:{j}`"))}).");
         }
 
         text.AppendLine();
@@ -245,7 +245,7 @@ public static class RecoveryRunbook
 
         var repositoryName = restore.Repository ?? job.Repository;
         Settings(lines, repositoryName, backup, providers);
-        var snapshot = Snapshot(lines, restore.Job, repositoryName, restore.Snapshot, backup);
+        var snapshot = Snapshot(restore.Job, repositoryName, restore.Snapshot, backup);
         var engine = PlanRules.DatabaseEngineOf(job, backup);
         if (engine is null)
         {
@@ -287,7 +287,7 @@ public static class RecoveryRunbook
         var lines = new List<string> { $"# Proves the snapshot restored by '{verify.Restore}' is complete and intact (a restore drill into scratch space); it does not look at what that step wrote." };
         var repositoryName = restore.Repository ?? job.Repository;
         Settings(lines, repositoryName, backup, providers);
-        var snapshot = Snapshot(lines, restore.Job, repositoryName, restore.Snapshot, backup, listed: true);
+        var snapshot = Snapshot(restore.Job, repositoryName, restore.Snapshot, backup);
         var engine = PlanRules.DatabaseEngineOf(job, backup);
         if (engine is null || string.Equals(engine, "sqlite", StringComparison.OrdinalIgnoreCase))
         {
@@ -304,9 +304,9 @@ public static class RecoveryRunbook
 
     /// <summary>
     /// The snapshot argument: the ID prefix the plan names, or "latest" when the repository holds only this job's
-    /// snapshots; otherwise the job's snapshots are listed first (the tool's "latest" is the repository's newest).
+    /// snapshots; otherwise "latest --tag job:NAME", the job's newest (the tool's "latest" alone is the repository's newest).
     /// </summary>
-    private static string Snapshot(List<string> lines, string jobName, string? repositoryName, string snapshot, BackupHostingOptions backup, bool listed = false)
+    private static string Snapshot(string jobName, string? repositoryName, string snapshot, BackupHostingOptions backup)
     {
         if (!string.Equals(snapshot, "latest", StringComparison.OrdinalIgnoreCase))
         {
@@ -315,17 +315,7 @@ public static class RecoveryRunbook
 
         var shared = backup.Jobs.Any(j => !string.Equals(j.Key, jobName, StringComparison.OrdinalIgnoreCase)
             && (string.Equals(j.Value.Repository, repositoryName, StringComparison.OrdinalIgnoreCase) || j.Value.CopyTo.Contains(repositoryName ?? "", StringComparer.OrdinalIgnoreCase)));
-        if (!shared)
-        {
-            return "latest";
-        }
-
-        if (!listed)
-        {
-            lines.Add($"{Backup(repositoryName, backup)} snapshots --tag {ShellText.Quote("job:" + jobName)}   # take the newest complete one");
-        }
-
-        return "'<snapshot ID>'";
+        return shared ? $"latest --tag {ShellText.Quote("job:" + jobName)}" : "latest";
     }
 
     /// <summary>
