@@ -1,3 +1,4 @@
+using System.Formats.Tar;
 using System.Text;
 using Backup.Core.Repository;
 using Backup.Core.Restore;
@@ -73,6 +74,39 @@ public class RestoreSafetyTests
         result.Problems.Should().HaveCount(9);
         result.Problems.Should().Contain(p => p.Path == "link" && p.Reason.Contains("same name"));
         result.Problems.Should().Contain(p => p.Reason.Contains("\\0"));
+    }
+
+    [Fact]
+    public async Task A_symlink_shadowed_by_a_directory_is_dumped_once_so_no_extractor_writes_through_it()
+    {
+        using var outside = new TempDirectory();
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = await CraftAsync(repo.Repository, async c =>
+        [
+            await c.DirectoryAsync("d",
+                CraftedSnapshot.Symlink("link", outside.Path),
+                await c.DirectoryAsync("link", await c.FileAsync("x", "through the link")),
+                await c.FileAsync("link", "a third entry of the same name")),
+            await c.FileAsync("ok", "fine"),
+        ]);
+
+        using var tar = new MemoryStream();
+        await SnapshotDumper.WriteTarAsync(repo.Repository, snapshot, null, tar);
+
+        tar.Position = 0;
+        var names = new List<(string Name, TarEntryType Type)>();
+        using (var reader = new TarReader(tar, leaveOpen: true))
+        {
+            while (await reader.GetNextEntryAsync() is { } entry)
+            {
+                names.Add((entry.Name.TrimEnd('/'), entry.EntryType));
+            }
+        }
+
+        // As a restore does: the first entry of a name is kept, and a later one of the same name is left out with
+        // everything below it, so an extractor that follows links it made itself (Python's tarfile without a filter
+        // does) cannot be led outside its target.
+        names.Should().Equal([("d", TarEntryType.Directory), ("d/link", TarEntryType.SymbolicLink), ("ok", TarEntryType.RegularFile)]);
     }
 
     [Fact]

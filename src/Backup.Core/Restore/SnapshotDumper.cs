@@ -12,7 +12,8 @@ public static class SnapshotDumper
     /// tar archive to <paramref name="output"/>, with snapshot paths as entry names, modes, owners, times to the
     /// nanosecond, symlinks, hard links, FIFOs and device nodes. Sparse files are written as GNU sparse 1.0 entries
     /// (their all-zero chunks left out, as a restore leaves them unwritten), which GNU tar and bsdtar extract with
-    /// their holes. Entries with unsafe names are left out.
+    /// their holes. Entries with unsafe names are left out, and so is a later entry of a name already written in its
+    /// directory (a restore refuses it too), each with everything below it.
     /// </summary>
     /// <exception cref="FileNotFoundException">The snapshot has no such path.</exception>
     /// <exception cref="RepositoryCorruptException">A tree or chunk is missing or damaged.</exception>
@@ -48,6 +49,7 @@ public static class SnapshotDumper
         if (node.Type == NodeType.Directory && node.Subtree is { } subtree)
         {
             string? skipped = null;
+            var written = new EntryNames(start);
             await foreach (var (childPath, child) in SnapshotWalker.WalkAsync(repository.Snapshots, subtree, start, cancellationToken).ConfigureAwait(false))
             {
                 if (skipped is not null && childPath.StartsWith(skipped, StringComparison.Ordinal))
@@ -55,9 +57,11 @@ public static class SnapshotDumper
                     continue;
                 }
 
-                if (!NodeNames.IsSafe(child.Name))
+                // Everything below an unsafe directory name is left out with it, and so is a second entry of a name
+                // (a crafted tree may list a symlink and then a directory of that name): an extractor that follows the
+                // links it made itself would write what is below the second through the first, outside its target.
+                if (!NodeNames.IsSafe(child.Name) || !written.Add(childPath, child))
                 {
-                    // Everything below an unsafe directory name is left out with it.
                     skipped = childPath + "/";
                     continue;
                 }
