@@ -137,6 +137,30 @@ public class RepositoryCopierTests
         (await TestRepository.RestoreAsync(destination, result.Copied.Single())).ShouldEqualBytes(genuine, "the forged copy's proof does not hold for its tree");
     }
 
+    /// <summary>
+    /// Someone who may write to the destination but holds no source key still sees the source's snapshot IDs (they are
+    /// its object names): a "copy" that only claims to come from a snapshot must not make the next copy skip it.
+    /// </summary>
+    [Fact]
+    public async Task A_forged_copied_from_marker_in_the_destination_does_not_make_a_copy_skip_the_snapshot()
+    {
+        await using var source = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        await using var destination = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        await TestRepository.BackupBytesAsync(source, "data.bin", TestRepository.RandomBytes(200_000, seed: 83));
+        var copy = (await new RepositoryCopier(source, destination).CopyAsync()).Copied.Single();
+        var newer = TestRepository.RandomBytes(200_000, seed: 84);
+        var second = (await TestRepository.BackupBytesAsync(source, "data.bin", newer)).Snapshot;
+
+        // The genuine copy's metadata (and proof) re-used, with the new snapshot's ID as its origin.
+        var forgedMetadata = new Dictionary<string, string>(copy.Metadata) { [RepositoryCopier.OriginKey] = $"{source.Config.Id}:{second.Id}" };
+        await destination.Snapshots.SaveAsync(copy with { Time = copy.Time.AddTicks(1), Metadata = forgedMetadata });
+
+        var result = await new RepositoryCopier(source, destination).CopyAsync([second]);
+
+        result.Skipped.Should().BeEmpty("nothing in the destination is a copy of that snapshot");
+        (await TestRepository.RestoreAsync(destination, result.Copied.Should().ContainSingle().Subject)).ShouldEqualBytes(newer);
+    }
+
     [Fact]
     public async Task A_snapshot_pinned_or_unpinned_after_it_was_copied_is_not_copied_again()
     {

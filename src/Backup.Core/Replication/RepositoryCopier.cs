@@ -82,12 +82,16 @@ public sealed class RepositoryCopier
         var started = _time.GetTimestamp();
         var wanted = snapshots?.ToList() ?? await _source.Snapshots.ListAsync(null, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
         var present = new HashSet<string>(StringComparer.Ordinal);
+        var claimedOrigins = new Dictionary<string, List<Snapshot>>(StringComparer.Ordinal);
         var earlier = new List<EarlierCopy>();
         await foreach (var existing in _destination.Snapshots.ListAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
         {
+            // A source snapshot's ID is its object's name, which anyone who can list the source's storage sees: an origin
+            // only claims a copy, checked against the snapshot itself below. The content digest needs the snapshot's
+            // plaintext, so only a holder of the source's key can write one.
             if (existing.Metadata.TryGetValue(OriginKey, out var origin))
             {
-                present.Add(origin);
+                (claimedOrigins.TryGetValue(origin, out var claims) ? claims : claimedOrigins[origin] = []).Add(existing);
             }
 
             if (existing.Metadata.TryGetValue(OriginContentKey, out var content))
@@ -115,13 +119,12 @@ public sealed class RepositoryCopier
         {
             var origin = $"{_source.Config.Id}:{snapshot.Id}";
             var content = ContentOf(snapshot);
-            if (present.Contains(origin) || present.Contains(content))
+            if (present.Contains(content) || (claimedOrigins.TryGetValue(origin, out var claims) && claims.Any(c => IsCopyOf(c, snapshot))))
             {
                 skipped.Add(snapshot);
                 continue;
             }
 
-            present.Add(origin);
             present.Add(content);
 
             await using var writer = destinationOperation.CreateWriter(cancellationToken: cancellationToken);
@@ -305,6 +308,15 @@ public sealed class RepositoryCopier
             return null;
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="copy"/>, whose origin names <paramref name="snapshot"/>, holds what a copy of it keeps:
+    /// its time to the tick, host, kind and paths, which only a reader of the source's snapshot knows. Copies written
+    /// before <see cref="OriginContentKey"/> existed have only their origin, so it cannot simply be ignored.
+    /// </summary>
+    private static bool IsCopyOf(Snapshot copy, Snapshot snapshot) =>
+        copy.Time == snapshot.Time && copy.Time.Offset == snapshot.Time.Offset && copy.Hostname == snapshot.Hostname && copy.SourceKind == snapshot.SourceKind
+        && copy.Paths.SequenceEqual(snapshot.Paths, StringComparer.Ordinal);
 
     /// <summary>The proof (<see cref="ProofKey"/>) that <paramref name="copyTree"/> is this destination's copy of <paramref name="sourceTree"/>.</summary>
     private string ProofOf(BlobId sourceTree, BlobId copyTree) =>
