@@ -64,4 +64,52 @@ public sealed class PlantedSpecialFileTests : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Two links in data/ back to the repository's directory make a listing that follows every directory link walk
+    /// 2^n paths n levels down (until paths reach the system's length limit): the backup, check and restore that list
+    /// data/ would never end. A directory is listed once, however many links lead to it.
+    /// </summary>
+    [Fact]
+    public async Task Directory_links_that_lead_back_up_are_walked_once_and_nothing_lists_for_ever()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        await using (var repository = await TestRepository.InitAsync(new LocalDirectoryTarget(_directory.Path), _credentials))
+        {
+            await TestRepository.BackupBytesAsync(repository, "first.bin", TestRepository.RandomBytes(100_000, seed: 63));
+        }
+
+        string[] links = [Path.Combine(_directory.Path, "data", "up"), Path.Combine(_directory.Path, "data", "again"), Path.Combine(_directory.Path, "data", "self")];
+        File.CreateSymbolicLink(links[0], "..");
+        File.CreateSymbolicLink(links[1], "..");
+        File.CreateSymbolicLink(links[2], ".");
+        try
+        {
+            // Guards, not timings: without the fix each of these runs until the paths grow too long, which is never here.
+            // The listing is synchronous below its async surface, so each runs on the thread pool for the guard to see.
+            var guard = TimeSpan.FromSeconds(60);
+            var target = new LocalDirectoryTarget(_directory.Path);
+            var listed = await Task.Run(() => target.ListAsync(RepositoryLayout.DataPrefix).Select(i => i.Key).ToListAsync().AsTask()).WaitAsync(guard);
+            listed.Should().OnlyHaveUniqueItems().And.NotContain(k => k.StartsWith("data/self/", StringComparison.Ordinal) || k.Contains("/data/", StringComparison.Ordinal));
+            var throughLinks = listed.Where(k => k.StartsWith("data/up/", StringComparison.Ordinal) || k.StartsWith("data/again/", StringComparison.Ordinal)).Select(k => k.Split('/')[1]).Distinct();
+            throughLinks.Should().ContainSingle("the repository's directory is walked once, through whichever of its two links comes first");
+
+            await using var repository = await Task.Run(() => BackupRepository.OpenAsync(target, _credentials)).WaitAsync(guard);
+            var second = await Task.Run(() => TestRepository.BackupBytesAsync(repository, "second.bin", TestRepository.RandomBytes(100_000, seed: 64))).WaitAsync(guard);
+            (await Task.Run(() => TestRepository.RestoreAsync(repository, second.Snapshot)).WaitAsync(guard)).Length.Should().Be(100_000);
+            (await Task.Run(() => new VerificationService(repository).CheckAsync(new CheckOptions())).WaitAsync(guard)).IsSuccess.Should().BeTrue();
+        }
+        finally
+        {
+            // Ends a walk still under way (the bug) by taking its links away, so the test process is not left busy.
+            foreach (var link in links)
+            {
+                File.Delete(link);
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Backup.Core.Native;
@@ -160,6 +161,10 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         return read;
     }
 
+    /// <summary>The device and inode of the directory at <paramref name="path"/> (through links), or null where they cannot be had.</summary>
+    private static (ulong Device, ulong Inode)? DirectoryIdentity(string path) =>
+        UnixNative.IsSupported && UnixNative.Stat(path, follow: true, out _) is { } stat ? (stat.Device, stat.Inode) : null;
+
     /// <inheritdoc />
     public async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -172,7 +177,22 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         }
 
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = 0 };
-        foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", options))
+
+        // Links to directories are followed (a data/ moved to another disk and linked back), but each directory is
+        // walked once: someone with write access to the storage who links data/x and data/y back to the repository's
+        // directory would otherwise make every listing walk 2^n paths n levels down, and every command hang.
+        var walked = new HashSet<(ulong Device, ulong Inode)>();
+        if (DirectoryIdentity(directory) is { } top)
+        {
+            walked.Add(top);
+        }
+
+        var files = new FileSystemEnumerable<FileInfo>(directory, static (ref FileSystemEntry entry) => (FileInfo)entry.ToFileSystemInfo(), options)
+        {
+            ShouldIncludePredicate = static (ref FileSystemEntry entry) => !entry.IsDirectory,
+            ShouldRecursePredicate = (ref FileSystemEntry entry) => DirectoryIdentity(entry.ToFullPath()) is not { } identity || walked.Add(identity),
+        };
+        foreach (var file in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var key = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
