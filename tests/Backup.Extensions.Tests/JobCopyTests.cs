@@ -120,4 +120,49 @@ public sealed class JobCopyTests
             "the first snapshot was never copied (no copy existed yet); the third is caught up by the fourth run");
         metrics.Measurements.Where(m => m.Name == "backup.copy.runs").Select(m => (string?)m.Tags["outcome"]).Should().Equal("failed", "succeeded", "failed", "succeeded");
     }
+
+    /// <summary>
+    /// Someone who may write to the off-site repository (its key, not the primary's) adds a "copy" of the job dated far
+    /// ahead: catch-up starts after the newest copy, so every copy that fails from then on would never be made up for.
+    /// </summary>
+    [Fact]
+    public async Task A_forged_copy_dated_ahead_in_the_destination_does_not_stop_the_catch_up()
+    {
+        var time = new FakeTimeProvider(Start);
+        var offsiteStore = new InMemoryTarget(time);
+        await (await BackupRepository.InitAsync(offsiteStore, TestSupport.FastCredentials())).DisposeAsync();
+        var faulty = new FaultInjectingTarget(offsiteStore);
+        await using var provider = TestSupport.Build(time, b => b
+            .AddRepository("offsite", r =>
+            {
+                r.TargetFactory = _ => faulty;
+                r.Retry = false;
+                r.KeySource = _ => TestSupport.FastKey();
+            })
+            .AddJob("forged", j =>
+            {
+                j.Repository = "main";
+                j.SourceFactory = _ => TestSupport.Export("orders.csv", 40 * 1024);
+                j.CopyTo.Add("offsite");
+            }));
+        var runner = provider.GetRequiredService<IBackupJobRunner>();
+        var first = await runner.RunAsync("forged");
+        var genuine = first.Copies!.Single().Copy!;
+
+        await using (var attacker = await BackupRepository.OpenAsync(offsiteStore, TestSupport.FastCredentials()))
+        {
+            var metadata = new Dictionary<string, string>(genuine.Metadata) { [RepositoryCopier.OriginKey] = "0123:4567" };
+            await attacker.Snapshots.SaveAsync(genuine with { Time = Start + TimeSpan.FromDays(365), Metadata = metadata });
+        }
+
+        faulty.FailCall(TargetOperation.Put, faulty.CountOf(TargetOperation.Put) + 1, transient: false);
+        time.Advance(TimeSpan.FromHours(1));
+        (await runner.RunAsync("forged")).CopyFailed.Should().BeTrue();
+        time.Advance(TimeSpan.FromHours(1));
+        (await runner.RunAsync("forged")).CopyFailed.Should().BeFalse();
+
+        var offsite = await provider.GetRequiredService<IBackupRepositoryProvider>().GetAsync("offsite");
+        (await TestSupport.SnapshotsAsync(offsite)).Where(s => s.Time < Start + TimeSpan.FromDays(1)).Select(s => s.Time).Should().BeEquivalentTo(
+            [Start, Start + TimeSpan.FromHours(1), Start + TimeSpan.FromHours(2)], "the snapshot whose copy failed is caught up by the next run");
+    }
 }

@@ -316,31 +316,50 @@ internal sealed class BackupJobRunner : IBackupJobRunner
 
     /// <summary>
     /// The new snapshot and, when an earlier copy failed, the job's snapshots since the newest one the destination
-    /// holds (so a failed copy is caught up by the next run). A destination without any copy of the job gets only
+    /// holds of a snapshot still in the primary (so a failed copy is caught up by the next run). A destination without any copy of the job gets only
     /// the new snapshot, and snapshots older than its newest copy are never copied again (so forgetting old copies
     /// there does not bring them back).
     /// </summary>
     private static async Task<List<Snapshot>> SelectCopiesAsync(string jobName, BackupRepository primary, BackupRepository destination, Snapshot snapshot, CancellationToken cancellationToken)
     {
-        DateTimeOffset? newestCopy = null;
+        var copies = new List<Snapshot>();
         await foreach (var existing in destination.Snapshots.ListAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
         {
-            if (BackupJobHistory.IsJobSnapshot(existing, jobName) && existing.Metadata.ContainsKey(RepositoryCopier.OriginKey) && (newestCopy is null || existing.Time > newestCopy))
+            if (BackupJobHistory.IsJobSnapshot(existing, jobName) && existing.Metadata.ContainsKey(RepositoryCopier.OriginKey))
             {
-                newestCopy = existing.Time;
+                copies.Add(existing);
             }
         }
 
         var wanted = new List<Snapshot> { snapshot };
+        if (copies.Count == 0)
+        {
+            return wanted;
+        }
+
+        var jobSnapshots = new Dictionary<string, Snapshot>(StringComparer.Ordinal);
+        await foreach (var candidate in primary.Snapshots.ListAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
+        {
+            if (BackupJobHistory.IsJobSnapshot(candidate, jobName))
+            {
+                jobSnapshots[$"{primary.Config.Id}:{candidate.Id}"] = candidate;
+            }
+        }
+
+        // A copy counts only where its origin is one of the job's snapshots here with the same time: anyone who may write
+        // to the destination can add a "copy" dated far ahead, after which no failed copy would ever be caught up.
+        DateTimeOffset? newestCopy = null;
+        foreach (var copy in copies)
+        {
+            if (jobSnapshots.TryGetValue(copy.Metadata[RepositoryCopier.OriginKey], out var original) && original.Time == copy.Time && (newestCopy is null || copy.Time > newestCopy))
+            {
+                newestCopy = copy.Time;
+            }
+        }
+
         if (newestCopy is { } since)
         {
-            await foreach (var candidate in primary.Snapshots.ListAsync(static (_, _) => { }, cancellationToken).ConfigureAwait(false))
-            {
-                if (candidate.Id != snapshot.Id && candidate.Time > since && BackupJobHistory.IsJobSnapshot(candidate, jobName))
-                {
-                    wanted.Add(candidate);
-                }
-            }
+            wanted.AddRange(jobSnapshots.Values.Where(candidate => candidate.Id != snapshot.Id && candidate.Time > since));
         }
 
         return wanted;
