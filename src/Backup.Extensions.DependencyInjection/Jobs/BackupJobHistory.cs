@@ -90,10 +90,13 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
             return false;
         }
 
+        // A snapshot dated after now says nothing of how recent the last backup is (a clock that ran ahead, or one added
+        // by anyone who holds the password): taken as the last success, it would keep the RPO check healthy until then.
         DateTimeOffset? newest = null;
+        var now = time.GetUtcNow();
         await foreach (var snapshot in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
         {
-            if (!snapshot.Partial && IsJobSnapshot(snapshot, jobName) && (newest is null || snapshot.Time > newest))
+            if (!snapshot.Partial && IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now && (newest is null || snapshot.Time > newest))
             {
                 newest = snapshot.Time;
             }
