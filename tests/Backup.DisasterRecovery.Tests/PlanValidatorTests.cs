@@ -146,6 +146,28 @@ public sealed class PlanValidatorTests : IDisposable
             .Which.System.Should().Be("shop", "the uploads job has a snapshot now; the database job still has none");
     }
 
+    /// <summary>
+    /// A job snapshot dated a year ahead (a clock that ran ahead, or one added by anyone who holds the password) says
+    /// nothing of how old the last backup is: taken as the newest, no RPO warning would come for a year.
+    /// </summary>
+    [Fact]
+    public async Task A_job_snapshot_dated_ahead_does_not_hide_that_the_newest_real_one_is_past_the_rpo()
+    {
+        await using (var local = await Backup.Core.BackupRepository.InitAsync(
+            new Backup.Core.Storage.LocalDirectoryTarget(Path.Combine(_directory, "repos", "local")), Backup.Core.Crypto.RepositoryCredentials.FromPassword("correct horse battery staple")))
+        {
+            var job = new Dictionary<string, string> { ["backup.job"] = "uploads" };
+            await local.Snapshots.SaveAsync(new Backup.Core.Snapshots.Snapshot { Hostname = "h", SourceKind = "files", Time = DateTimeOffset.UtcNow.AddDays(-2), Metadata = job });
+            await local.Snapshots.SaveAsync(new Backup.Core.Snapshots.Snapshot { Hostname = "h", SourceKind = "files", Time = DateTimeOffset.UtcNow.AddYears(1), Metadata = job });
+        }
+
+        await using var services = Services(Plan);
+        var result = await services.GetRequiredService<RecoveryPlanValidator>().ValidateAsync(new RecoveryPlanValidationOptions { CheckRepositories = false });
+
+        result.Findings.Should().ContainSingle(f => f.Rule == "snapshots" && f.System == "uploads", string.Join(Environment.NewLine, result.Findings))
+            .Which.Message.Should().Contain("past the RPO of 1h");
+    }
+
     [Fact]
     public async Task A_scratch_server_under_a_misspelt_engine_name_is_a_warning_that_suggests_the_right_one()
     {

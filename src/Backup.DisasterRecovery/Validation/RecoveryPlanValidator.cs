@@ -227,12 +227,15 @@ public sealed class RecoveryPlanValidator
                 continue;
             }
 
+            // A snapshot dated after now (a clock that ran ahead, or one added by anyone who holds the password) says
+            // nothing of how old the last backup is: taken as the newest, the RPO would look kept until that date.
             DateTimeOffset? newest = null;
+            var now = _time.GetUtcNow();
             try
             {
                 await foreach (var snapshot in repository.Snapshots.ListAsync(onError: null, cancellationToken).ConfigureAwait(false))
                 {
-                    if (!snapshot.Partial && BackupJobHistory.IsJobSnapshot(snapshot, jobName) && (newest is null || snapshot.Time > newest))
+                    if (!snapshot.Partial && BackupJobHistory.IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now && (newest is null || snapshot.Time > newest))
                     {
                         newest = snapshot.Time;
                     }
