@@ -214,6 +214,27 @@ public sealed class RecoveryDrillRunnerTests(PostgresFixture fixture, ITestOutpu
     }
 
     [SkippableFact]
+    public async Task A_job_snapshot_dated_ahead_is_not_the_one_a_drill_restores()
+    {
+        var server = fixture.Require();
+        var plan = await ShopPlanAsync(server);
+        plan.Systems["shop"].Steps.Add(new RecoveryStep { Name = "Restore the uploads", Restore = new RestoreStep { Job = "shop-files" } });
+        await using var services = Services(plan);
+        await BackUpAsync(services);
+        var repository = await services.GetRequiredService<IBackupRepositoryProvider>().GetAsync("main");
+        var real = await repository.Snapshots.ListAsync(null).LastAsync(s => s.Metadata.GetValueOrDefault("backup.job") == "shop-files");
+
+        // Added by anyone who holds the password (a client that may only append), or by a host whose clock ran ahead: a
+        // drill of it would prove a snapshot no restore of today's newest would use.
+        await repository.Snapshots.SaveAsync(real with { Time = DateTimeOffset.UtcNow.AddYears(1) });
+        var result = await services.GetRequiredService<IRecoveryDrillRunner>().RunAsync(plan, "shop");
+
+        Print(result);
+        result.Steps[0].Outcome.Should().Be(RecoveryStepOutcome.Succeeded);
+        result.Steps[0].SnapshotTime.Should().Be(real.Time, "the newest snapshot dated up to now is the one drilled");
+    }
+
+    [SkippableFact]
     public async Task A_system_the_plan_does_not_have_is_an_argument_error()
     {
         var server = fixture.Require();

@@ -293,17 +293,20 @@ internal sealed class RecoveryDrillRunner(
         : "none set: Scratch:Databases:" + engine.Name + ":PasswordFile or PasswordEnvironmentVariable";
 
     /// <summary>"latest": the job's newest complete snapshot; otherwise an ID or a unique prefix of one.</summary>
-    private static async Task<Snapshot> FindSnapshotAsync(BackupRepository repository, string jobName, string snapshot, CancellationToken cancellationToken)
+    private async Task<Snapshot> FindSnapshotAsync(BackupRepository repository, string jobName, string snapshot, CancellationToken cancellationToken)
     {
         if (!string.Equals(snapshot, "latest", StringComparison.OrdinalIgnoreCase))
         {
             return await repository.Snapshots.FindAsync(snapshot, cancellationToken).ConfigureAwait(false);
         }
 
+        // A snapshot dated after now (a clock that ran ahead, or one added by anyone who holds the password) is not the
+        // job's latest: a drill of it would prove a snapshot that is not the job's newest real one.
+        var now = time.GetUtcNow();
         Snapshot? newest = null;
         await foreach (var candidate in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
         {
-            if (!candidate.Partial && BackupJobHistory.IsJobSnapshot(candidate, jobName) && (newest is null || candidate.Time > newest.Time))
+            if (!candidate.Partial && BackupJobHistory.IsJobSnapshot(candidate, jobName) && candidate.Time <= now && (newest is null || candidate.Time > newest.Time))
             {
                 newest = candidate;
             }
