@@ -37,4 +37,31 @@ public sealed class MySqlDatabaseDefaultsTests(MariaDbFixture fixture) : IClassF
         await restorer.RestoreAsync(snapshot, new MySqlRestoreOptions { ConnectionString = server.ConnectionString(existing), Password = MariaDbServer.Password, Clean = true });
         (await server.ScalarAsync(null, $"SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{existing}'")).Should().Be("latin1_german2_ci");
     }
+
+    /// <summary>
+    /// A recorded collation this server does not know (a MySQL 8 database's utf8mb4_0900_ai_ci restored into MariaDB
+    /// before 11.4.5, or a value altered in the repository) fails the restore before anything is dropped: with Clean,
+    /// the database it would replace was dropped first and the CREATE then failed, leaving no database at all.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_recorded_collation_the_server_does_not_know_fails_the_restore_before_the_existing_database_is_dropped()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("unknown_collation");
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database} CHARACTER SET utf8mb4");
+        await server.ExecuteAsync(database, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1);");
+        await using var repo = await TestRepository.CreateAsync();
+        var source = new MySqlSourceOptions { ConnectionString = server.ConnectionString(database), Password = MariaDbServer.Password };
+        var snapshot = (await repo.Service.BackupAsync(new MySqlSource(source))).Snapshot;
+        var metadata = new Dictionary<string, string>(snapshot.Metadata) { [$"mysql.collation.{database}"] = "utf8mb4_no_such_collation_ci" };
+        var altered = await repo.Repository.Snapshots.SaveAsync(snapshot with { Metadata = metadata, Time = DateTimeOffset.Now });
+        var existing = fixture.NewDatabaseName("kept");
+        await server.ExecuteAsync(null, $"CREATE DATABASE {existing}");
+        await server.ExecuteAsync(existing, "CREATE TABLE precious (id int PRIMARY KEY); INSERT INTO precious VALUES (42);");
+
+        var restore = () => new MySqlRestorer(repo.Repository).RestoreAsync(altered, new MySqlRestoreOptions { ConnectionString = server.ConnectionString(existing), Password = MariaDbServer.Password, Clean = true });
+
+        (await restore.Should().ThrowAsync<DatabaseRestoreException>()).Which.Message.Should().Contain("utf8mb4_no_such_collation_ci");
+        (await server.ScalarAsync(existing, "SELECT id FROM precious")).Should().Be(42, "nothing was dropped for a restore that could not create the database");
+    }
 }

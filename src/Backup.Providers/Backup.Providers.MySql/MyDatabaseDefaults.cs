@@ -36,5 +36,28 @@ internal static class MyDatabaseDefaults
             ? (charset, collation)
             : null;
 
+    /// <summary>
+    /// Fails, before anything is dropped or created, when the server does not know <paramref name="defaults"/> (a MySQL 8
+    /// collation such as utf8mb4_0900_ai_ci on MariaDB before 11.4.5, or a value altered in the repository): a Clean
+    /// restore drops the existing database first, and a CREATE that failed after it left no database at all.
+    /// </summary>
+    /// <exception cref="DatabaseRestoreException">The server knows the character set or the collation not, or not together.</exception>
+    public static async Task EnsureKnownAsync(MySqlConnection connection, (string CharacterSet, string Collation) defaults, string database, CancellationToken cancellationToken)
+    {
+        // The names are plain (see Read), so the probe is safe to build as text; it touches no data.
+        await using var probe = new MySqlCommand($"SELECT CONVERT('' USING {defaults.CharacterSet}) COLLATE {defaults.Collation}", connection);
+        try
+        {
+            await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (MySqlException ex)
+        {
+            throw new DatabaseRestoreException(
+                $"The snapshot's database '{database}' was created with character set {defaults.CharacterSet} and collation {defaults.Collation}, which this server cannot use ({ex.Message}); nothing was changed. " +
+                "Restore into a server that has them (the version the backup was taken from, or a newer one), or create the database yourself with the collation to use and restore its dump into it.",
+                ex);
+        }
+    }
+
     private static bool IsName(string value) => value.Length is > 0 and <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 }

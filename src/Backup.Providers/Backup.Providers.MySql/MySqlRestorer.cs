@@ -89,6 +89,7 @@ public sealed class MySqlRestorer
             // As the snapshot's database was created; a snapshot from before that was recorded: as the existing one, else utf8mb4.
             if (MyDatabaseDefaults.Read(snapshot.Metadata, source) is { } recorded)
             {
+                await MyDatabaseDefaults.EnsureKnownAsync(admin, recorded, source, cancellationToken).ConfigureAwait(false);
                 (charset, collation) = recorded;
             }
 
