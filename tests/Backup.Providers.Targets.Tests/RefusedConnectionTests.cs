@@ -73,6 +73,66 @@ public sealed class RefusedConnectionTests
         attempts.Count.Should().Be(1, "the retry layer above retries it, and the SDK's own tries multiplied with its");
     }
 
+    /// <summary>
+    /// Only a refused connection is left to the retry layer above: the SDK still retries throttling (503), server errors
+    /// (500) and a connection dropped before the answer itself, as it did before its policy was replaced. A server
+    /// that answers so on purpose is a stand-in for a real one: Azurite cannot be made to.
+    /// </summary>
+    [Fact]
+    public async Task The_azure_client_still_retries_throttling_server_errors_and_dropped_connections_itself()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        string?[] answers =
+        [
+            "HTTP/1.1 503 Server Busy\r\nx-ms-error-code: ServerBusy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 500 Internal Server Error\r\nx-ms-error-code: InternalError\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            null, // the connection is closed without an answer
+            "HTTP/1.1 404 The specified blob does not exist.\r\nx-ms-error-code: BlobNotFound\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        ];
+        var requests = 0;
+        var server = Task.Run(async () =>
+        {
+            foreach (var answer in answers)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                var stream = client.GetStream();
+                var request = new List<byte>();
+                var buffer = new byte[4096];
+                while (!System.Text.Encoding.ASCII.GetString([.. request]).Contains("\r\n\r\n", StringComparison.Ordinal))
+                {
+                    var read = await stream.ReadAsync(buffer);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    request.AddRange(buffer.AsSpan(0, read));
+                }
+
+                Interlocked.Increment(ref requests);
+
+                if (answer is not null)
+                {
+                    await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(answer));
+                }
+            }
+        });
+        var target = new AzureBlobTarget(new AzureBlobTargetOptions
+        {
+            ConnectionString = ConnectionString(port),
+            Container = "container",
+            ConfigureClient = client => client.Retry.Delay = TimeSpan.FromMilliseconds(10),
+        });
+
+        var info = await target.StatAsync("config").WaitAsync(TimeSpan.FromSeconds(60));
+
+        info.Should().BeNull("the fourth try found no such blob");
+        await server.WaitAsync(TimeSpan.FromSeconds(10));
+        Volatile.Read(ref requests).Should().Be(4, "the 503, the 500 and the dropped connection were each tried again");
+    }
+
     private static string ConnectionString(int port) =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteFixture.AccountKey};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
 
