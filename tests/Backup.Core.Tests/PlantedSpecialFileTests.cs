@@ -112,4 +112,41 @@ public sealed class PlantedSpecialFileTests : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// A link in data/ to one of its own directories (data/zz -> 78), met before the directory itself, took its place:
+    /// the directory was then walked once, through the link, so its packs were listed only under the link's name, and
+    /// check reported them missing and advised repairs that drop snapshots. Real directories come first.
+    /// </summary>
+    [Fact]
+    public async Task A_link_to_a_directory_of_data_never_hides_the_directory_itself()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        await using (var repository = await TestRepository.InitAsync(new LocalDirectoryTarget(_directory.Path), _credentials))
+        {
+            await TestRepository.BackupBytesAsync(repository, "first.bin", TestRepository.RandomBytes(100_000, seed: 65));
+        }
+
+        var target = new LocalDirectoryTarget(_directory.Path);
+        var before = await target.ListAsync(RepositoryLayout.DataPrefix).Select(i => i.Key).ToListAsync();
+        var data = Path.Combine(_directory.Path, "data");
+        var real = Directory.GetDirectories(data).Select(Path.GetFileName).ToList();
+
+        // Many names, so some come before the real directories in the order the directory is read, whatever it is.
+        var links = Enumerable.Range(0, 32).Select(i => Path.Combine(data, $"{i:x2}link")).ToList();
+        foreach (var link in links)
+        {
+            File.CreateSymbolicLink(link, real[0]!);
+        }
+
+        var listed = await target.ListAsync(RepositoryLayout.DataPrefix).Select(i => i.Key).ToListAsync();
+
+        listed.Should().Contain(before, "every pack is listed under its own name");
+        await using var reopened = await BackupRepository.OpenAsync(target, _credentials);
+        (await new VerificationService(reopened).CheckAsync(new CheckOptions())).Errors.Should().BeEmpty();
+    }
 }

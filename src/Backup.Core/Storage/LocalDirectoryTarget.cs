@@ -187,35 +187,65 @@ public sealed class LocalDirectoryTarget : IStagingTarget
             walked.Add(top);
         }
 
-        var files = new FileSystemEnumerable<FileInfo>(directory, static (ref FileSystemEntry entry) => (FileInfo)entry.ToFileSystemInfo(), options)
+        // Every real directory is walked before any link is followed, so a link to a directory walked already is what
+        // is passed over, never the directory itself: a link data/zz -> 78 met first would otherwise list 78's packs
+        // only as data/zz/..., and check would find them missing and advise a repair that drops snapshots.
+        var links = new Queue<string>();
+        var start = directory;
+        while (true)
         {
-            ShouldIncludePredicate = static (ref FileSystemEntry entry) => !entry.IsDirectory,
-            ShouldRecursePredicate = (ref FileSystemEntry entry) => DirectoryIdentity(entry.ToFullPath()) is not { } identity || walked.Add(identity),
-        };
-        foreach (var file in files)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var key = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
-            if (key.StartsWith(TempFolder + "/", StringComparison.Ordinal) || !key.StartsWith(prefix, StringComparison.Ordinal))
+            var files = new FileSystemEnumerable<FileInfo>(start, static (ref FileSystemEntry entry) => (FileInfo)entry.ToFileSystemInfo(), options)
             {
-                continue;
+                ShouldIncludePredicate = static (ref FileSystemEntry entry) => !entry.IsDirectory,
+                ShouldRecursePredicate = (ref FileSystemEntry entry) =>
+                {
+                    if (UnixNative.IsSupported && (entry.Attributes & FileAttributes.ReparsePoint) != 0)
+                    {
+                        links.Enqueue(entry.ToFullPath());
+                        return false;
+                    }
+
+                    return DirectoryIdentity(entry.ToFullPath()) is not { } identity || walked.Add(identity);
+                },
+            };
+            foreach (var file in files)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var key = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
+                if (key.StartsWith(TempFolder + "/", StringComparison.Ordinal) || !key.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                // The size and time are read with a stat after the directory was read: an object deleted in between
+                // (a lock released, a pack pruned) is simply no longer there, not a failed listing.
+                long length;
+                DateTime modified;
+                try
+                {
+                    length = file.Length;
+                    modified = file.LastWriteTimeUtc;
+                }
+                catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+                {
+                    continue;
+                }
+
+                yield return new BackupObjectInfo { Key = key, Length = length, LastModified = modified };
             }
 
-            // The size and time are read with a stat after the directory was read: an object deleted in between
-            // (a lock released, a pack pruned) is simply no longer there, not a failed listing.
-            long length;
-            DateTime modified;
-            try
+            string? next = null;
+            while (next is null && links.TryDequeue(out var link))
             {
-                length = file.Length;
-                modified = file.LastWriteTimeUtc;
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-            {
-                continue;
+                next = DirectoryIdentity(link) is not { } identity || walked.Add(identity) ? link : null;
             }
 
-            yield return new BackupObjectInfo { Key = key, Length = length, LastModified = modified };
+            if (next is null)
+            {
+                break;
+            }
+
+            start = next;
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
