@@ -57,6 +57,22 @@ public sealed class RunbookTests
             postgres: { connectionString: "Host=scratch;Username=postgres", passwordEnvironmentVariable: SCRATCH_PASSWORD }
         """;
 
+    /// <summary>
+    /// Job names are matched without regard to case (the plan's "uploads" is the configuration's "Uploads"), but a
+    /// host tags its snapshots with the name as configured and --tag matches exactly: the runbook's commands use that.
+    /// </summary>
+    [Fact]
+    public void A_job_named_in_another_case_than_configured_is_chosen_by_the_tag_its_host_writes()
+    {
+        var plan = RecoveryPlanLoader.Parse(Plan.Replace("uploads: { repository: local", "Uploads: { repository: local", StringComparison.Ordinal), json: false, "plan.yaml", "/");
+
+        var markdown = RecoveryRunbook.ToMarkdown(plan);
+
+        markdown.Should().Contain("restore latest --tag job:Uploads --target /srv/uploads-restored")
+            .And.Contain("verify latest --tag job:Uploads")
+            .And.NotContain("job:uploads");
+    }
+
     [Fact]
     public void The_runbook_lists_systems_by_tier_and_each_step_with_the_commands_to_type()
     {

@@ -192,7 +192,7 @@ public static class RecoveryRunbook
                 traits.Add(media);
             }
 
-            Line(text, $"- Copy in repository '{copy.Repository}'{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")}: recover from it when the primary is lost: the same commands with `{Backup(copy.Repository, backup)}` (copied snapshots have IDs of their own there and keep their tags; list them with {string.Join(" or ", system.Jobs.Select(j => $"`snapshots --tag job:{j}`"))}).");
+            Line(text, $"- Copy in repository '{copy.Repository}'{(traits.Count > 0 ? $" ({string.Join(", ", traits)})" : "")}: recover from it when the primary is lost: the same commands with `{Backup(copy.Repository, backup)}` (copied snapshots have IDs of their own there and keep their tags; list them with {string.Join(" or ", system.Jobs.Select(j => $"`snapshots --tag {ShellText.Quote(JobTag(j, backup))}`"))}).");
         }
 
         text.AppendLine();
@@ -315,8 +315,15 @@ public static class RecoveryRunbook
 
         var shared = backup.Jobs.Any(j => !string.Equals(j.Key, jobName, StringComparison.OrdinalIgnoreCase)
             && (string.Equals(j.Value.Repository, repositoryName, StringComparison.OrdinalIgnoreCase) || j.Value.CopyTo.Contains(repositoryName ?? "", StringComparer.OrdinalIgnoreCase)));
-        return shared ? $"latest --tag {ShellText.Quote("job:" + jobName)}" : "latest";
+        return shared ? $"latest --tag {ShellText.Quote(JobTag(jobName, backup))}" : "latest";
     }
+
+    /// <summary>
+    /// The tag a host writes into <paramref name="jobName"/>'s snapshots: "job:" and the name as configured. A plan may
+    /// name the job in another case (names are matched without regard to it), and --tag matches exactly.
+    /// </summary>
+    private static string JobTag(string jobName, BackupHostingOptions backup) =>
+        "job:" + (backup.Jobs.Keys.FirstOrDefault(k => string.Equals(k, jobName, StringComparison.OrdinalIgnoreCase)) ?? jobName);
 
     /// <summary>
     /// How the tool reaches a repository: "backup --repo LOCATION" with its password from the plan's file
