@@ -109,9 +109,11 @@ public sealed class DrPlanCliTests : IDisposable
         result.ExitCode.Should().Be(0, result.Stderr);
         var markdown = await File.ReadAllTextAsync(_cli.PathOf("runbook.md"));
         markdown.Should().Contain("## files").And.Contain("1. **Restore the files**").And.Contain("-H \"Authorization: ${CHAT_TOKEN}\"").And.NotContain("<snapshot ID>");
-        var restore = markdown.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("backup --repo", StringComparison.Ordinal) && l.Contains(" restore ", StringComparison.Ordinal));
-        restore.Should().Be($"backup --repo {_cli.PathOf("repo")} restore latest --target {_cli.PathOf("restored")}");
-        var typed = await _cli.RunAsync(restore.Split(' ')[1..]);
+        var restore = markdown.Split('\n').Select(l => l.Trim()).Single(l => l.Contains("backup --repo", StringComparison.Ordinal) && l.Contains(" restore ", StringComparison.Ordinal));
+
+        // The password is BACKUP_PASSWORD's, so a BACKUP_PASSWORD_FILE exported for another repository is cleared.
+        restore.Should().Be($"BACKUP_PASSWORD_FILE= backup --repo {_cli.PathOf("repo")} restore latest --target {_cli.PathOf("restored")}");
+        var typed = await _cli.RunAsync(restore.Split(' ')[2..], stdin: null, new() { ["BACKUP_PASSWORD_FILE"] = string.Empty });
         typed.ExitCode.Should().Be(0, typed.Stderr);
         Directory.GetFiles(_cli.PathOf("restored"), "orders.csv", SearchOption.AllDirectories).Should().ContainSingle();
         (await _cli.RunAsync("dr", "runbook", plan)).Stdout.Should().Be(markdown, "without -o the same runbook goes to standard output");

@@ -58,6 +58,22 @@ public sealed class RunbookTests
         """;
 
     /// <summary>
+    /// The tool takes the file BACKUP_PASSWORD_FILE names before BACKUP_PASSWORD: a step that sets BACKUP_PASSWORD for
+    /// its repository clears the file variable too, or one exported for another repository (docs/hosting.md shows
+    /// `export … BACKUP_PASSWORD_FILE=…`) makes the step fail as a wrong password.
+    /// </summary>
+    [Fact]
+    public void A_step_that_sets_BACKUP_PASSWORD_is_not_shadowed_by_an_exported_BACKUP_PASSWORD_FILE()
+    {
+        var plan = RecoveryPlanLoader.Parse(Plan, json: false, "plan.yaml", "/");
+
+        var markdown = RecoveryRunbook.ToMarkdown(plan);
+
+        var commands = markdown.Split('\n').Where(l => l.Contains("BACKUP_PASSWORD=", StringComparison.Ordinal) && l.Contains(" --repo ", StringComparison.Ordinal)).ToList();
+        commands.Should().NotBeEmpty().And.OnlyContain(l => l.Contains("BACKUP_PASSWORD_FILE= BACKUP_PASSWORD=", StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// Job names are matched without regard to case (the plan's "uploads" is the configuration's "Uploads"), but a
     /// host tags its snapshots with the name as configured and --tag matches exactly: the runbook's commands use that.
     /// </summary>

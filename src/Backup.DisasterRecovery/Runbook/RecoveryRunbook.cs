@@ -327,7 +327,9 @@ public static class RecoveryRunbook
 
     /// <summary>
     /// How the tool reaches a repository: "backup --repo LOCATION" with its password from the plan's file
-    /// (--password-file) or variable (BACKUP_PASSWORD set from it for the one command).
+    /// (--password-file) or variable (BACKUP_PASSWORD set from it for the one command). A password from a variable
+    /// also clears BACKUP_PASSWORD_FILE for the command: the tool prefers that file to BACKUP_PASSWORD, and one
+    /// exported for another repository (as docs/hosting.md shows) would otherwise fail the step as a wrong password.
     /// </summary>
     private static string Backup(string? name, BackupHostingOptions backup)
     {
@@ -345,11 +347,15 @@ public static class RecoveryRunbook
 
         if (!string.IsNullOrWhiteSpace(repository.PasswordEnvironmentVariable))
         {
-            return repository.PasswordEnvironmentVariable == "BACKUP_PASSWORD" ? command : $"BACKUP_PASSWORD={ShellText.Variable(repository.PasswordEnvironmentVariable)} {command}";
+            return repository.PasswordEnvironmentVariable == "BACKUP_PASSWORD"
+                ? $"{NoPasswordFile}{command}"
+                : $"{NoPasswordFile}BACKUP_PASSWORD={ShellText.Variable(repository.PasswordEnvironmentVariable)} {command}";
         }
 
-        return $"BACKUP_PASSWORD={ShellText.Placeholder($"password of repository '{name}'")} {command}";
+        return $"{NoPasswordFile}BACKUP_PASSWORD={ShellText.Placeholder($"password of repository '{name}'")} {command}";
     }
+
+    private const string NoPasswordFile = "BACKUP_PASSWORD_FILE= ";
 
     /// <summary>
     /// The provider settings a remote repository needs, as the environment variables the tool reads them from when
