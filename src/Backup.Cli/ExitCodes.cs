@@ -45,8 +45,9 @@ internal static class ExitCodes
         Environment:
           BACKUP_REPOSITORY     repository location when --repo is not given
           BACKUP_PASSWORD       repository password (or use --password-file, or type it when asked)
-          BACKUP_NEW_PASSWORD   new password for 'key add' and 'key passwd'
-          BACKUP_DESTINATION_PASSWORD  password of the destination repository of 'copy'
+          BACKUP_PASSWORD_FILE  file whose first line is the repository password (before BACKUP_PASSWORD)
+          BACKUP_NEW_PASSWORD   new password for 'key add' and 'key passwd' (or BACKUP_NEW_PASSWORD_FILE)
+          BACKUP_DESTINATION_PASSWORD  password of the destination repository of 'copy' (or BACKUP_DESTINATION_PASSWORD_FILE)
           BACKUP_DB_PASSWORD    database password for --postgres/--mysql/--to-*/verify --scratch (or --db-password-file; else PGPASSWORD / MYSQL_PWD)
           BACKUP_SFTP_HOST_KEY, BACKUP_SFTP_KEY_FILE, BACKUP_SFTP_KEY_PASSPHRASE, BACKUP_SFTP_PASSWORD   sftp:// repositories
           BACKUP_S3_ENDPOINT, BACKUP_S3_REGION, BACKUP_S3_PATH_STYLE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY   s3:// repositories

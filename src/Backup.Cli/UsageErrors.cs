@@ -148,7 +148,7 @@ internal static partial class UsageErrors
         var closest = Nearest.Of(name, names);
         var message = $"unknown option '{name}'{(notAPathEither ? " (nor an existing path)" : string.Empty)}{(closest is null ? "." : $"; did you mean '{closest}'?")}";
         return name.Contains("pass", StringComparison.OrdinalIgnoreCase)
-            ? message + " Passwords are never taken from the command line: set BACKUP_PASSWORD, give --password-file FILE, or type it when asked."
+            ? message + " Passwords are never taken from the command line: set BACKUP_PASSWORD (or BACKUP_PASSWORD_FILE to a file holding it), give --password-file FILE, or type it when asked."
             : message;
     }
 

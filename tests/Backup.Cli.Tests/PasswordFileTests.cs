@@ -49,6 +49,16 @@ public sealed class PasswordFileTests : IDisposable
     }
 
     [Fact]
+    public async Task The_help_names_the_password_file_variables()
+    {
+        var help = await _cli.RunAsync("--help");
+        var copy = await _cli.RunAsync("copy", "--help");
+
+        help.Stdout.Should().Contain("BACKUP_PASSWORD_FILE").And.Contain("BACKUP_NEW_PASSWORD_FILE").And.Contain("BACKUP_DESTINATION_PASSWORD_FILE");
+        copy.Stdout.Should().Contain("$BACKUP_PASSWORD_FILE").And.Contain("$BACKUP_DESTINATION_PASSWORD_FILE");
+    }
+
+    [Fact]
     public async Task An_empty_password_file_is_an_error_naming_the_file()
     {
         var empty = Write("empty", "\nsecret-on-the-second-line\n");

@@ -17,12 +17,12 @@ internal static class CopyCommand
     {
         var from = new Option<string?>("--from")
         {
-            Description = "The source repository (a directory or URL, as for --repo). Default: --repo, then $BACKUP_REPOSITORY. Its password: --password-file, $BACKUP_PASSWORD or a prompt.",
+            Description = "The source repository (a directory or URL, as for --repo). Default: --repo, then $BACKUP_REPOSITORY. Its password: --password-file, $BACKUP_PASSWORD_FILE, $BACKUP_PASSWORD or a prompt.",
             HelpName = "LOCATION",
         };
         var to = new Option<string>("--to")
         {
-            Description = "The destination repository (a directory or URL); it must exist ('backup init'). Its password: --destination-password-file, $BACKUP_DESTINATION_PASSWORD or a prompt.",
+            Description = "The destination repository (a directory or URL); it must exist ('backup init'). Its password: --destination-password-file, $BACKUP_DESTINATION_PASSWORD_FILE, $BACKUP_DESTINATION_PASSWORD or a prompt.",
             HelpName = "LOCATION",
             Required = true,
         };
