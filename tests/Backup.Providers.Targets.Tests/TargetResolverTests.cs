@@ -72,6 +72,40 @@ public sealed class TargetResolverTests : IDisposable
             .And.NotContain("s3cr3t-value").And.NotContain("AKIAEXAMPLE");
     }
 
+    /// <summary>
+    /// Object keys may hold '?' (and '@'), and a prefix that does was used as it is written until credentials in URLs
+    /// were refused: such a repository must still open. A query is what holds name=value pairs, or a '?' where no
+    /// bucket or container name can have one.
+    /// </summary>
+    [Theory]
+    [InlineData("s3://bucket/backups?v2", "bucket/backups?v2/")]
+    [InlineData("s3://bucket/what?/repo", "bucket/what?/repo/")]
+    [InlineData("s3://bucket/team@example.com/repo", "bucket/team@example.com/repo/")]
+    [InlineData("azure://container/backups?v2", "container/backups?v2/")]
+    public void A_prefix_that_holds_a_question_mark_but_no_query_is_still_a_prefix(string location, string described)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Endpoint"] = "http://127.0.0.1:9", ["AccessKeyId"] = "id", ["SecretAccessKey"] = "secret-value",
+            ["ConnectionString"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteFixture.AccountKey};BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;",
+        };
+
+        var target = Resolver.Create(RepositoryLocation.Parse(location), s => settings.GetValueOrDefault(s.Name), new TargetCreateOptions { Retry = false });
+
+        target.Description.Should().Contain(described);
+        (target as IDisposable)?.Dispose();
+    }
+
+    [Theory]
+    [InlineData("s3://bucket?repo")]
+    [InlineData("azure://container?x/repo")]
+    public void A_question_mark_in_a_bucket_or_container_name_is_refused_as_a_query(string location)
+    {
+        var create = () => Resolver.Create(RepositoryLocation.Parse(location), _ => null);
+
+        create.Should().Throw<TargetConfigurationException>().Which.Message.Should().Contain("query");
+    }
+
     [Fact]
     public void A_server_in_place_of_the_bucket_is_refused_saying_where_the_endpoint_goes()
     {

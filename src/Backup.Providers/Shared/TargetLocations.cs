@@ -23,8 +23,13 @@ internal static class TargetLocations
         var container = slash < 0 ? rest : rest[..slash];
         var prefix = slash < 0 ? string.Empty : rest[(slash + 1)..].Trim('/');
         // s3://KEY:SECRET@host/bucket and s3://bucket?secret_key=… are what other tools accept; here the secret would end
-        // up as a bucket name or in an object key, so say where it goes instead (and never repeat the URL).
-        if (container.Contains('@', StringComparison.Ordinal) || rest.Contains('?', StringComparison.Ordinal))
+        // up as a bucket name or in an object key, so say where it goes instead (and never repeat the URL). Object keys
+        // may hold '?' and '@' (s3://bucket/backups?v2 was always that prefix), so only what can be nothing but user
+        // info or a query is refused: '@' or '?' in the bucket or container, whose names hold neither, or name=value
+        // pairs after a '?'.
+        var query = rest.IndexOf('?', StringComparison.Ordinal);
+        if (container.Contains('@', StringComparison.Ordinal)
+            || (query >= 0 && (query < container.Length || rest.IndexOf('=', query) >= 0)))
         {
             throw new TargetConfigurationException(
                 $"Credentials do not go in the repository URL, which takes no user name, password or query ('?…'): set {credentials} instead. The form is {form}.");
