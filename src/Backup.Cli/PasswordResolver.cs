@@ -45,7 +45,15 @@ internal sealed class PasswordResolver(CliConsole console)
         var fileFromEnvironment = console.GetEnvironmentVariable(FileVariable(variable));
         if (!string.IsNullOrEmpty(fileFromEnvironment))
         {
-            return ReadPasswordFile(new FileInfo(fileFromEnvironment));
+            try
+            {
+                return ReadPasswordFile(new FileInfo(fileFromEnvironment));
+            }
+            catch (FileNotFoundException ex)
+            {
+                // Said where the path came from: an exported variable is easily forgotten, and may be meant for another repository.
+                throw new FileNotFoundException($"{FileVariable(variable)} names the password file: {ex.Message} Or unset {FileVariable(variable)} to use {variable} or {optionName}.", ex.FileName, ex);
+            }
         }
 
         var fromEnvironment = console.GetEnvironmentVariable(variable);

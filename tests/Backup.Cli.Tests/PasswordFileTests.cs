@@ -45,7 +45,8 @@ public sealed class PasswordFileTests : IDisposable
         (await _cli.RunAsync(["snapshots", "--password-file", file], stdin: null, new() { ["BACKUP_PASSWORD"] = null })).ExitCode
             .Should().Be(0, "the repository was created with the file's first line as its password");
         missing.ExitCode.Should().NotBe(0);
-        missing.Stderr.Should().Contain(_cli.PathOf("no-such-file")).And.Contain("does not exist");
+        missing.Stderr.Should().Contain(_cli.PathOf("no-such-file")).And.Contain("does not exist")
+            .And.Contain("BACKUP_PASSWORD_FILE names the password file", "an exported variable is easily forgotten: the error says where the path came from");
     }
 
     [Fact]
