@@ -39,46 +39,8 @@ public class ReadFailureProblemTests
             {
                 Path = "disk.img",
                 Metadata = new TreeNode { Name = "disk.img", Type = NodeType.File, Size = data.Length + 1_000_000, Mode = 0b110_000_000 },
-                OpenContentAsync = _ => ValueTask.FromResult(PipeReader.Create(new FailingStream(data))),
+                OpenContentAsync = _ => ValueTask.FromResult(PipeReader.Create(new FailingStream(data, new IOException("Input/output error")))),
             };
         }
-    }
-
-    private sealed class FailingStream(byte[] data) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (_position == data.Length)
-            {
-                throw new IOException("Input/output error");
-            }
-
-            var read = Math.Min(count, data.Length - _position);
-            data.AsSpan(_position, read).CopyTo(buffer.AsSpan(offset, read));
-            _position += read;
-            return read;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

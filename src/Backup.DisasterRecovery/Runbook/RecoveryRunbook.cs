@@ -91,7 +91,7 @@ public static class RecoveryRunbook
                 continue;
             }
 
-            var location = string.IsNullOrWhiteSpace(repository.Location) ? repository.Path : repository.Location;
+            var location = repository.EffectiveLocation;
             var password = !string.IsNullOrWhiteSpace(repository.PasswordFile) ? $"its password in the file `{repository.PasswordFile}`"
                 : !string.IsNullOrWhiteSpace(repository.PasswordEnvironmentVariable) ? $"its password in the environment variable `{repository.PasswordEnvironmentVariable}`"
                 : "its password";
@@ -338,7 +338,7 @@ public static class RecoveryRunbook
             return "backup --repo '<repository location>'";
         }
 
-        var location = string.IsNullOrWhiteSpace(repository.Location) ? repository.Path : repository.Location;
+        var location = repository.EffectiveLocation;
         var command = $"backup --repo {(location is null ? "'<repository location>'" : ShellText.Quote(location))}";
         if (!string.IsNullOrWhiteSpace(repository.PasswordFile))
         {
@@ -369,7 +369,7 @@ public static class RecoveryRunbook
             return;
         }
 
-        var location = string.IsNullOrWhiteSpace(repository.Location) ? repository.Path : repository.Location;
+        var location = repository.EffectiveLocation;
         if (location is not null && providers.TryGetValue(RepositoryLocation.Parse(location).Scheme, out var provider))
         {
             foreach (var setting in provider.Settings.Where(s => s.EnvironmentVariable is not null))
