@@ -38,33 +38,27 @@ internal sealed class LatestFilter
     public bool IsGiven(CommandContext context) =>
         context.Get(_host) is not null || (context.Get(_paths) ?? []).Length > 0 || (context.Get(_tags) ?? []).Length > 0;
 
-    /// <summary>The snapshot <paramref name="idOrLatest"/> names, 'latest' among those the options allow.</summary>
+    /// <summary>
+    /// The snapshot <paramref name="idOrLatest"/> names; 'latest' is the newest among those the options allow that is not
+    /// dated ahead of this machine's clock, and a warning names any passed over for that.
+    /// </summary>
     /// <exception cref="CliUsageException">The options are given with a snapshot ID.</exception>
     /// <exception cref="SnapshotNotFoundException">No snapshot matches.</exception>
     public async Task<Snapshot> FindAsync(CommandContext context, BackupRepository repository, string idOrLatest, CancellationToken cancellationToken)
     {
-        if (!IsGiven(context))
+        var isLatest = idOrLatest.Equals("latest", StringComparison.OrdinalIgnoreCase);
+        if (!isLatest)
         {
-            return await repository.Snapshots.FindAsync(idOrLatest, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (!idOrLatest.Equals("latest", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new CliUsageException("--host, --path and --tag choose which snapshot 'latest' means; a snapshot ID names one already.");
+            return IsGiven(context)
+                ? throw new CliUsageException("--host, --path and --tag choose which snapshot 'latest' means; a snapshot ID names one already.")
+                : await repository.Snapshots.FindAsync(idOrLatest, cancellationToken).ConfigureAwait(false);
         }
 
         var host = context.Get(_host);
         var paths = (context.Get(_paths) ?? []).Select(Normalize).ToList();
         var tags = context.Get(_tags) ?? [];
-
-        Snapshot? latest = null;
-        await foreach (var snapshot in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
-        {
-            if ((host is null || snapshot.Hostname == host) && paths.All(snapshot.Paths.Contains) && tags.All(snapshot.Tags.Contains))
-            {
-                latest = snapshot;
-            }
-        }
+        var found = await repository.Snapshots.FindLatestAsync(
+            s => (host is null || s.Hostname == host) && paths.All(s.Paths.Contains) && tags.All(s.Tags.Contains), TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
 
         var of = string.Join(" and ", new[]
         {
@@ -72,7 +66,14 @@ internal sealed class LatestFilter
             paths.Count == 0 ? null : $"of {string.Join(", ", paths.Select(p => $"'{p}'"))}",
             tags.Length == 0 ? null : $"tagged {string.Join(", ", tags.Select(t => $"'{t}'"))}",
         }.OfType<string>());
-        return latest ?? throw new SnapshotNotFoundException($"No snapshot {of} is in {repository.Location}.", idOrLatest);
+        var latest = found.GetOrThrow(
+            IsGiven(context) ? $"No snapshot {of} is in {repository.Location}." : $"The repository in {repository.Location} has no snapshots yet.", repository.Location);
+        if (found.DatedAheadWarning is { } warning)
+        {
+            await context.Output.WarnAsync(warning).ConfigureAwait(false);
+        }
+
+        return latest;
     }
 
     /// <summary>A path as backups record it: absolute, without a trailing slash.</summary>

@@ -50,6 +50,34 @@ public sealed class DirectoryTests : IDisposable
         withAnId.ExitCode.Should().Be(2);
     }
 
+    /// <summary>
+    /// A snapshot dated a year ahead (a host whose clock ran ahead, or one added by anyone who holds the password) is not
+    /// last night's backup: a restore of 'latest' takes the newest one dated before this machine's clock and says what it passed over.
+    /// </summary>
+    [Fact]
+    public async Task Latest_passes_over_a_snapshot_dated_ahead_and_warns()
+    {
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "src", "-q")).ExitCode.Should().Be(0);
+        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_cli.Repository), RepositoryCredentials.FromPassword(CliRunner.Password)))
+        {
+            var old = await repository.Snapshots.FindAsync("latest");
+            await repository.Snapshots.SaveAsync(old with { Time = DateTimeOffset.UtcNow.AddYears(1), Hostname = "clock-ahead" });
+        }
+
+        File.WriteAllText(_cli.PathOf("src/a.txt"), "last night");
+        (await _cli.RunAsync("create", "src", "-q")).ExitCode.Should().Be(0);
+
+        var dump = await _cli.RunAsync("dump", "latest", SnapshotPath("src/a.txt"));
+        var onlyAhead = await _cli.RunAsync("ls", "latest", "--host", "clock-ahead");
+
+        dump.ExitCode.Should().Be(0, dump.Stderr);
+        dump.Stdout.Should().Be("last night");
+        dump.Stderr.Should().Contain("warning: passed over 1 snapshot dated after this machine's clock").And.Contain("clock-ahead").And.Contain("Give its ID");
+        onlyAhead.ExitCode.Should().Be(1);
+        onlyAhead.Stderr.Should().Contain("No snapshot to take as 'latest'").And.Contain("Give its ID");
+    }
+
     [Fact]
     public async Task Latest_with_tag_is_the_newest_snapshot_of_a_job_for_restore_and_verify()
     {

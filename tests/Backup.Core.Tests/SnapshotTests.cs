@@ -21,6 +21,33 @@ public class SnapshotTests
         (await repository.Snapshots.FindAsync(first.Snapshot.Id.ToString()[..12].ToUpperInvariant())).Id.Should().Be(first.Snapshot.Id);
     }
 
+    /// <summary>
+    /// A snapshot dated a year ahead (a host whose clock ran ahead, or one added by anyone who holds the password) would
+    /// otherwise be "latest" for a year, and a restore of "latest" would bring back its data instead of last night's.
+    /// </summary>
+    [Fact]
+    public async Task Latest_passes_over_a_snapshot_dated_ahead_of_the_clock_and_says_so()
+    {
+        await using var repository = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile());
+        var real = (await TestRepository.BackupBytesAsync(repository, "a.bin", [1])).Snapshot;
+        var now = DateTimeOffset.UtcNow;
+        var ahead = await repository.Snapshots.SaveAsync(real with { Time = now.AddYears(1), Hostname = "clock-ahead" });
+        var slightlyAhead = await repository.Snapshots.SaveAsync(real with { Time = now.AddMinutes(2), Hostname = "skewed" });
+
+        (await repository.Snapshots.FindAsync("latest")).Id.Should().Be(slightlyAhead.Id, "a host whose clock is a minute or two ahead made the newest backup");
+        var found = await repository.Snapshots.FindLatestAsync(null, now);
+        found.Snapshot!.Id.Should().Be(slightlyAhead.Id);
+        found.DatedAhead.Select(s => s.Id).Should().Equal(ahead.Id);
+        found.DatedAheadWarning.Should().Contain(ahead.Id.ToShortString()).And.Contain("clock-ahead").And.Contain("Give its ID");
+        (await repository.Snapshots.FindAsync(ahead.Id.ToString())).Id.Should().Be(ahead.Id, "an ID still names it");
+
+        var onlyAhead = await repository.Snapshots.FindLatestAsync(s => s.Hostname == "clock-ahead", now);
+        onlyAhead.Invoking(f => f.GetOrThrow("none", repository.Location)).Should().Throw<SnapshotNotFoundException>()
+            .WithMessage("No snapshot to take as 'latest': passed over 1 snapshot dated after this machine's clock*");
+        var noMatch = await repository.Snapshots.FindLatestAsync(s => s.Hostname == "elsewhere", now);
+        noMatch.Invoking(f => f.GetOrThrow("none of host elsewhere", repository.Location)).Should().Throw<SnapshotNotFoundException>().WithMessage("none of host elsewhere");
+    }
+
     [Fact]
     public async Task Unknown_short_and_ambiguous_prefixes_are_errors()
     {

@@ -80,25 +80,24 @@ public sealed class SnapshotStore
         return [.. loaded.OfType<Snapshot>()];
     }
 
-    /// <summary>Finds a snapshot by full ID, unique ID prefix (at least 4 digits), or "latest".</summary>
+    /// <summary>
+    /// How far ahead of this machine's clock a snapshot may be dated and still be "latest": a backup made a moment ago on a
+    /// host whose clock runs a little ahead is the newest, not one to pass over.
+    /// </summary>
+    public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Finds a snapshot by full ID, unique ID prefix (at least 4 digits), or "latest": the newest snapshot not dated more
+    /// than <see cref="ClockSkewAllowance"/> after the system clock (<see cref="FindLatestAsync"/> tells which it passed over).
+    /// </summary>
     /// <exception cref="RepositoryException">No snapshot or more than one matches.</exception>
     public async Task<Snapshot> FindAsync(string idOrPrefix, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(idOrPrefix);
         if (idOrPrefix.Equals("latest", StringComparison.OrdinalIgnoreCase))
         {
-            Snapshot? latest = null;
-            var damaged = new List<string>();
-
-            // A damaged snapshot object must not hide every good one: a check reports it.
-            await foreach (var snapshot in ListAsync((key, _) => damaged.Add(key), cancellationToken).ConfigureAwait(false))
-            {
-                latest = snapshot;
-            }
-
-            return latest ?? throw (damaged.Count > 0
-                ? new RepositoryCorruptException($"Every snapshot object in {_blobs.Target.Description} is damaged or altered ({string.Join(", ", damaged)}).") { Remedy = RepositoryRemedy.Check }
-                : new SnapshotNotFoundException($"The repository in {_blobs.Target.Description} has no snapshots yet.", idOrPrefix));
+            var found = await FindLatestAsync(null, TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            return found.GetOrThrow($"The repository in {_blobs.Target.Description} has no snapshots yet.", _blobs.Target.Description);
         }
 
         if (idOrPrefix.Length < 4 || !idOrPrefix.All(Uri.IsHexDigit))
@@ -119,6 +118,40 @@ public sealed class SnapshotStore
             1 => await LoadSnapshotObjectAsync(matches[0], cancellationToken).ConfigureAwait(false),
             _ => throw new RepositoryException($"{matches.Count} snapshot IDs start with '{idOrPrefix}' ({Candidates(matches)}); give more digits."),
         };
+    }
+
+    /// <summary>
+    /// The newest snapshot that <paramref name="filter"/> accepts (all when null), passing over those dated more than
+    /// <see cref="ClockSkewAllowance"/> after <paramref name="now"/>: a snapshot from a clock that ran a year ahead would
+    /// otherwise be "latest" for a year, and a restore of "latest" would bring back its data instead of last night's.
+    /// </summary>
+    public async Task<LatestSnapshot> FindLatestAsync(Func<Snapshot, bool>? filter, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        Snapshot? latest = null;
+        var ahead = new List<Snapshot>();
+        var damaged = new List<string>();
+        var readable = 0;
+
+        // A damaged snapshot object must not hide every good one: a check reports it.
+        await foreach (var snapshot in ListAsync((key, _) => damaged.Add(key), cancellationToken).ConfigureAwait(false))
+        {
+            readable++;
+            if (filter is not null && !filter(snapshot))
+            {
+                continue;
+            }
+
+            if (snapshot.Time > now + ClockSkewAllowance)
+            {
+                ahead.Add(snapshot);
+            }
+            else
+            {
+                latest = snapshot;
+            }
+        }
+
+        return new LatestSnapshot { Snapshot = latest, DatedAhead = ahead, Damaged = damaged, Readable = readable, Now = now };
     }
 
     /// <summary>The first few of <paramref name="keys"/> as IDs of 12 digits; names that are not hexadecimal (anyone can write one) are left out.</summary>

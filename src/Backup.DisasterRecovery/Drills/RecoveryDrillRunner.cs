@@ -306,7 +306,7 @@ internal sealed class RecoveryDrillRunner(
         Snapshot? newest = null;
         await foreach (var candidate in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
         {
-            if (!candidate.Partial && BackupJobHistory.IsJobSnapshot(candidate, jobName) && candidate.Time <= now && (newest is null || candidate.Time > newest.Time))
+            if (!candidate.Partial && BackupJobHistory.IsJobSnapshot(candidate, jobName) && candidate.Time <= now + SnapshotStore.ClockSkewAllowance && (newest is null || candidate.Time > newest.Time))
             {
                 newest = candidate;
             }

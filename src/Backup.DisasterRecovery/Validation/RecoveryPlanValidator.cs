@@ -1,4 +1,5 @@
 using Backup.Core;
+using Backup.Core.Snapshots;
 using Backup.Core.Verification;
 using Backup.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
@@ -235,7 +236,7 @@ public sealed class RecoveryPlanValidator
             {
                 await foreach (var snapshot in repository.Snapshots.ListAsync(onError: null, cancellationToken).ConfigureAwait(false))
                 {
-                    if (!snapshot.Partial && BackupJobHistory.IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now && (newest is null || snapshot.Time > newest))
+                    if (!snapshot.Partial && BackupJobHistory.IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now + SnapshotStore.ClockSkewAllowance && (newest is null || snapshot.Time > newest))
                     {
                         newest = snapshot.Time;
                     }

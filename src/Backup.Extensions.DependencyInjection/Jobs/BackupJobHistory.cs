@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Backup.Core.Snapshots;
 using Microsoft.Extensions.Options;
 
 namespace Backup.Extensions.DependencyInjection;
@@ -96,7 +97,7 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
         var now = time.GetUtcNow();
         await foreach (var snapshot in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
         {
-            if (!snapshot.Partial && IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now && (newest is null || snapshot.Time > newest))
+            if (!snapshot.Partial && IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now + SnapshotStore.ClockSkewAllowance && (newest is null || snapshot.Time > newest))
             {
                 newest = snapshot.Time;
             }
