@@ -78,7 +78,7 @@ internal sealed record RepositoryStatsOutput(
 
 internal sealed record SnapshotStatsOutput(string SnapshotId, StatisticsOutput Statistics);
 
-internal sealed record RestoreOutput(string SnapshotId, string Target, long Files, long OtherEntries, long Directories, long Bytes, long Skipped, double DurationSeconds, IReadOnlyList<ProblemOutput> Problems);
+internal sealed record RestoreOutput(string SnapshotId, string Target, long Files, long OtherEntries, long Directories, long Bytes, long Skipped, double DurationSeconds, long? Verified, IReadOnlyList<ProblemOutput> Problems);
 
 internal sealed record EntryOutput(string Path, string Type, long Size, string Mode, DateTimeOffset Mtime, string? LinkTarget);
 

@@ -381,6 +381,94 @@ public class RestoreBehaviorTests
         (await File.ReadAllBytesAsync(Path.Combine(target.Restored(root), "b/lib.dll"))).Should().Equal(large);
     }
 
+    /// <summary>
+    /// Every way a file's content gets written (decoded, copied inside the kernel from an earlier file with the same
+    /// content, a hard link to one, a sparse file's holes, an empty file) is read back and found as in the snapshot.
+    /// </summary>
+    [Fact]
+    public async Task Verify_reads_every_restored_file_back_and_finds_it_as_in_the_snapshot()
+    {
+        using var source = new TempDirectory();
+        var root = source.Sub("verify");
+        Directory.CreateDirectory(Path.Combine(root, "b"));
+        var large = System.Security.Cryptography.RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
+        await File.WriteAllBytesAsync(Path.Combine(root, "lib.dll"), large);
+        await File.WriteAllBytesAsync(Path.Combine(root, "b/lib.dll"), large);
+        await File.WriteAllBytesAsync(Path.Combine(root, "empty"), []);
+        Shell.Run("ln", Path.Combine(root, "lib.dll"), Path.Combine(root, "b/linked"));
+        await using (var sparse = File.Create(Path.Combine(root, "sparse.img")))
+        {
+            sparse.SetLength(8 * 1024 * 1024);
+            sparse.Position = 5 * 1024 * 1024;
+            sparse.Write(Payload);
+        }
+
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        using var target = new TempDirectory();
+
+        var result = await new RestoreService(repo.Repository).RestoreAsync(backup.Snapshot, target.Path, new RestoreOptions { Verify = true });
+
+        result.Problems.Should().BeEmpty();
+        result.Files.Should().Be(5);
+        result.Verified.Should().Be(5, "each file was read back, the hard link's content through the file it links to");
+        await RoundTripTests.ShouldMatchAsync(root, target.Restored(root), expectHardLinks: true);
+    }
+
+    /// <summary>
+    /// A disk image or database file with a few megabytes of data in a large hole: the chunk that holds the data also
+    /// holds zeros of the hole around it, and they stay a hole (a restore that wrote them would fill the disk).
+    /// </summary>
+    [Fact]
+    public async Task A_sparse_file_gets_its_holes_back_beside_data_in_the_same_chunk()
+    {
+        using var source = new TempDirectory();
+        var root = source.Sub("sparse");
+        Directory.CreateDirectory(root);
+
+        // Zeros have no chunk boundary: the file is one chunk, so only the zeros around the data can make its holes.
+        await using (var sparse = File.Create(Path.Combine(root, "disk.img")))
+        {
+            sparse.SetLength(8 * 1024 * 1024);
+            sparse.Position = (5 * 1024 * 1024) + 4000;
+            sparse.Write(Payload);
+        }
+
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        using var target = new TempDirectory();
+
+        var result = await new RestoreService(repo.Repository).RestoreAsync(backup.Snapshot, target.Path);
+
+        result.Problems.Should().BeEmpty();
+        await RoundTripTests.ShouldMatchAsync(root, target.Restored(root));
+    }
+
+    /// <summary>A file whose bytes changed on their way to the disk is removed and named, not left in place looking restored.</summary>
+    [Fact]
+    public async Task Verify_removes_and_names_a_file_whose_written_bytes_differ_from_the_snapshot()
+    {
+        var (source, root) = await CreateTreeAsync();
+        using var _ = source;
+        await using var repo = await TestRepository.CreateAsync();
+        var backup = await repo.BackupAsync(root);
+        var victim = "/restore" + root + "/sub/a.txt";
+
+        var unverifiedFs = new MockFileSystem();
+        var unverified = await new RestoreService(repo.Repository, new CorruptingFileSystem(unverifiedFs, "a.txt")).RestoreAsync(backup.Snapshot, "/restore");
+        var verifiedFs = new MockFileSystem();
+        var verified = await new RestoreService(repo.Repository, new CorruptingFileSystem(verifiedFs, "a.txt")).RestoreAsync(backup.Snapshot, "/restore", new RestoreOptions { Verify = true });
+
+        unverified.Problems.Should().BeEmpty("without Verify nothing reads the file back");
+        unverifiedFs.File.ReadAllBytes(victim).Should().NotEqual("a"u8.ToArray(), "the fault is real: the written bytes differ");
+        verified.Problems.Should().ContainSingle().Which.Path.Should().EndWith("sub/a.txt");
+        verified.Problems[0].Reason.Should().Contain("differ from the snapshot's content");
+        verified.Problems[0].RepositoryDamaged.Should().BeFalse("the repository is fine; the target lost the bytes");
+        verifiedFs.File.Exists(victim).Should().BeFalse("a file that does not read back as in the snapshot is not left in place");
+        verifiedFs.File.ReadAllText("/restore" + root + "/sub/deeper/b.txt").Should().Be("b");
+        verified.Verified.Should().Be(3);
+    }
+
     [Theory]
     [InlineData("made group-writable and rewritten")] // as in a directory a user controls
     [InlineData("rewritten in place")] // by someone who may: the modification time shows it

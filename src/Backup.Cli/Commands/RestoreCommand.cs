@@ -16,6 +16,7 @@ internal static class RestoreCommand
         var overwriteChanged = new Option<bool>("--overwrite-changed") { Description = "Replace existing entries but files with the snapshot's size and modification time: resumes a restore that was stopped." };
         var devices = new Option<bool>("--devices") { Description = "Create device nodes even when not restoring into '/' (a container or system image); as root only." };
         var noDevices = new Option<bool>("--no-devices") { Description = "Never create device nodes, not even when restoring into '/'. Default: only into '/', their original place." };
+        var verify = new Option<bool>("--verify") { Description = "Read each restored file back and compare it with the snapshot, chunk by chunk; a file that differs is removed and named (exit 3)." };
         var noLock = new Option<bool>("--no-lock") { Description = "Take no lock, for a repository on read-only media; a prune running meanwhile could delete what the restore reads." };
         var databaseOptions = DatabaseEngines.All.Select(e => (Engine: e, Option: new Option<string?>(e.RestoreOption) { Description = e.RestoreHelp, HelpName = e.HelpName })).ToList();
         var database = new Option<string?>("--database") { Description = "The database to restore into (created; it must not exist unless --clean).", HelpName = "NAME" };
@@ -27,7 +28,7 @@ internal static class RestoreCommand
         var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then {DatabaseEngines.PasswordVariables}.", HelpName = "FILE" };
         var command = new Command("restore", $"Restore a snapshot into a directory, or a database snapshot into a server ({string.Join(", ", DatabaseEngines.All.Where(e => !e.IsFile).Select(e => e.RestoreOption))}) or file ({string.Join(", ", DatabaseEngines.All.Where(e => e.IsFile).Select(e => e.RestoreOption))}). An existing file stops the restore unless --overwrite, --overwrite-changed or --skip-existing is given.")
         {
-            snapshotArgument, target, include, overwrite, overwriteChanged, skipExisting, devices, noDevices, noLock,
+            snapshotArgument, target, include, overwrite, overwriteChanged, skipExisting, devices, noDevices, verify, noLock,
         };
         foreach (var (_, option) in databaseOptions)
         {
@@ -54,9 +55,9 @@ internal static class RestoreCommand
 
             if (databases.Count == 1)
             {
-                if ((context.Get(include) ?? []).Length > 0 || context.Get(overwrite) || context.Get(overwriteChanged) || context.Get(skipExisting) || context.Get(noLock) || context.Get(devices) || context.Get(noDevices))
+                if ((context.Get(include) ?? []).Length > 0 || context.Get(overwrite) || context.Get(overwriteChanged) || context.Get(skipExisting) || context.Get(noLock) || context.Get(devices) || context.Get(noDevices) || context.Get(verify))
                 {
-                    throw new CliUsageException("--include, --overwrite, --overwrite-changed, --skip-existing, --devices, --no-devices and --no-lock apply to --target; a database restore uses --table and --clean.");
+                    throw new CliUsageException("--include, --overwrite, --overwrite-changed, --skip-existing, --devices, --no-devices, --verify and --no-lock apply to --target; a database restore uses --table and --clean.");
                 }
 
                 var (engine, value) = databases[0];
@@ -102,6 +103,7 @@ internal static class RestoreCommand
                 Include = context.Get(include) ?? [],
                 Existing = context.Get(overwrite) ? ExistingFileBehavior.Overwrite : context.Get(overwriteChanged) ? ExistingFileBehavior.OverwriteChanged : context.Get(skipExisting) ? ExistingFileBehavior.Skip : ExistingFileBehavior.Fail,
                 Lock = !context.Get(noLock),
+                Verify = context.Get(verify),
                 DeviceNodes = context.Get(devices) ? true : context.Get(noDevices) ? false : null,
             };
             var directory = Path.GetFullPath(context.Get(target)!);
@@ -137,7 +139,7 @@ internal static class RestoreCommand
             }
 
             var output = new RestoreOutput(
-                snapshot.Id.ToString(), directory, result.Files, result.OtherEntries, result.Directories, result.Bytes, result.Skipped, result.Duration.TotalSeconds,
+                snapshot.Id.ToString(), directory, result.Files, result.OtherEntries, result.Directories, result.Bytes, result.Skipped, result.Duration.TotalSeconds, context.Get(verify) ? result.Verified : null,
                 [.. result.Problems.Select(p => new ProblemOutput(p.Path, p.Reason))]);
             if (context.Json)
             {
@@ -149,7 +151,8 @@ internal static class RestoreCommand
                     $"Restored snapshot {snapshot.Id.ToShortString()} to {directory}: {Format.Count(result.Files, "file", "files")}, {Format.Count(result.Directories, "directory", "directories")}, " +
                     (result.OtherEntries > 0 ? $"{Format.Count(result.OtherEntries, "symlink or special file", "symlinks and special files")}, " : string.Empty) +
                     $"{Format.Bytes(result.Bytes)} in {Format.Seconds(result.Duration)}" +
-                    (result.Skipped > 0 ? $"; {Format.Count(result.Skipped, "existing entry", "existing entries")} left untouched ({(context.Get(overwriteChanged) ? "--overwrite-changed: already as in the snapshot" : "--skip-existing")})." : ".")).ConfigureAwait(false);
+                    (result.Skipped > 0 ? $"; {Format.Count(result.Skipped, "existing entry", "existing entries")} left untouched ({(context.Get(overwriteChanged) ? "--overwrite-changed: already as in the snapshot" : "--skip-existing")})" : string.Empty) +
+                    (context.Get(verify) ? $"; {Format.Count(result.Verified, "file", "files")} read back and found as in the snapshot." : ".")).ConfigureAwait(false);
                 if (!result.IsComplete)
                 {
                     await context.Output.WarnAsync($"{Format.Count(result.Problems.Count, "entry was", "entries were")} not (completely) restored.").ConfigureAwait(false);

@@ -37,6 +37,7 @@ internal static partial class UnixNative
     private const int NoData = 61; // ENODATA
     private const int PopulateWrite = 23; // MADV_POPULATE_WRITE
     private const int FadviseSequential = 2; // POSIX_FADV_SEQUENTIAL
+    private const int FadviseDontNeed = 4; // POSIX_FADV_DONTNEED
 
     /// <summary>Whether openat2(2) is there (Linux 5.6): asked once, of the root directory.</summary>
     private static readonly Lazy<bool> Openat2 = new(ProbeOpenat2);
@@ -119,6 +120,22 @@ internal static partial class UnixNative
         }
 
         return handle;
+    }
+
+    /// <summary>
+    /// Writes the file's data to its device and drops its pages from the page cache, so that what is read next comes
+    /// from the device rather than from memory (fdatasync, then POSIX_FADV_DONTNEED, which drops only clean pages).
+    /// </summary>
+    /// <returns>0, or the errno of the fdatasync that failed (a write the device did not take).</returns>
+    public static int SyncAndDropCache(SafeFileHandle file)
+    {
+        if (fdatasync(file) != 0)
+        {
+            return Marshal.GetLastPInvokeError();
+        }
+
+        _ = posix_fadvise(file, 0, 0, FadviseDontNeed);
+        return 0;
     }
 
     /// <summary>
@@ -433,6 +450,9 @@ internal static partial class UnixNative
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int flock(SafeFileHandle fd, int operation);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fdatasync(SafeFileHandle fd);
 
     /// <summary>struct open_how of openat2(2).</summary>
     [StructLayout(LayoutKind.Sequential)]

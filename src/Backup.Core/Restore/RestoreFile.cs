@@ -30,6 +30,9 @@ internal abstract class RestoreFile : IDisposable
     /// <inheritdoc />
     public abstract void Dispose();
 
+    /// <summary>Reads back what was written at <paramref name="offset"/>: as many bytes as there are, up to the length of <paramref name="buffer"/>, 0 at the end.</summary>
+    public abstract int ReadBack(Span<byte> buffer, long offset);
+
     protected abstract ValueTask WriteAtAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken);
 
     protected abstract void SetLength(long length);
@@ -37,9 +40,34 @@ internal abstract class RestoreFile : IDisposable
     /// <summary>A file opened through libc.</summary>
     internal sealed class Native(SafeFileHandle handle) : RestoreFile
     {
+        private SafeFileHandle? _reader;
+
         public SafeFileHandle Handle => handle;
 
-        public override void Dispose() => handle.Dispose();
+        public override void Dispose()
+        {
+            _reader?.Dispose();
+            handle.Dispose();
+        }
+
+        // The file was created write-only; a second descriptor of the same inode (never its path, which someone may
+        // have swapped since) reads it back. Its data goes to the device and leaves the page cache first, so what is
+        // read is what the device holds, not what the restore handed to the kernel.
+        public override int ReadBack(Span<byte> buffer, long offset)
+        {
+            if (_reader is null)
+            {
+                var errno = UnixNative.SyncAndDropCache(handle);
+                if (errno != 0)
+                {
+                    throw new IOException($"the restored file could not be written to its device: {UnixNative.Describe(errno)}", errno);
+                }
+
+                _reader = UnixNative.ReopenForReading(handle) ?? throw new IOException("the restored file could not be opened again to read it back");
+            }
+
+            return RandomAccess.Read(_reader, buffer, offset);
+        }
 
         // A write to the page cache is a memory copy: queueing it to another pool thread (what WriteAsync does with
         // a synchronous handle) only adds a hop.
@@ -81,6 +109,12 @@ internal abstract class RestoreFile : IDisposable
     internal sealed class Streamed(Stream stream) : RestoreFile
     {
         public override void Dispose() => stream.Dispose();
+
+        public override int ReadBack(Span<byte> buffer, long offset)
+        {
+            stream.Seek(offset, SeekOrigin.Begin);
+            return stream.Read(buffer);
+        }
 
         protected override async ValueTask WriteAtAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
         {

@@ -34,6 +34,15 @@ public sealed record RestoreOptions
     /// </summary>
     public bool Lock { get; init; } = true;
 
+    /// <summary>
+    /// Reads each file back once it is written and compares it with the snapshot, chunk by chunk, by the chunk's keyed
+    /// ID; a file that differs is removed and reported like one that could not be restored. On the local file system
+    /// each file is first written to its device (fdatasync) and dropped from the page cache, so what is compared is
+    /// what the device returns: it catches a disk, file system or driver that loses or changes writes, and costs a
+    /// device write per file and a second read and hash of every restored byte.
+    /// </summary>
+    public bool Verify { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
     public void Validate()
     {

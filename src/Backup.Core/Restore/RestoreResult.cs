@@ -18,6 +18,9 @@ public sealed record RestoreResult
     /// <summary>Entries left as they were because they exist in the target (<see cref="ExistingFileBehavior.Skip"/>, or files a restore finished with <see cref="ExistingFileBehavior.OverwriteChanged"/>).</summary>
     public long Skipped { get; init; }
 
+    /// <summary>Files read back and found as in the snapshot (<see cref="RestoreOptions.Verify"/>); 0 without it.</summary>
+    public long Verified { get; init; }
+
     /// <summary>Entries not restored, or restored incompletely, and why.</summary>
     public required IReadOnlyList<RestoreProblem> Problems { get; init; }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Abstractions;
 using Backup.Core.Diagnostics;
@@ -342,7 +343,7 @@ public sealed class RestoreService
         private readonly ConcurrentDictionary<BlobId, Task<RestoredCopy?>> _restoredContent = new();
         private readonly ContentReader _reader = new(repository.Blobs, readAhead: 2, batches);
         private readonly long _started = TimeProvider.System.GetTimestamp();
-        private long _files, _others, _directories, _bytes, _skipped, _lastReport, _sharedContents;
+        private long _files, _others, _directories, _bytes, _skipped, _lastReport, _sharedContents, _verified;
         private string? _currentPath;
         private TargetFull? _full;
 
@@ -377,7 +378,7 @@ public sealed class RestoreService
         public RestoreResult Result()
         {
             Report();
-            return new RestoreResult { Files = Interlocked.Read(ref _files), OtherEntries = Interlocked.Read(ref _others), Directories = Interlocked.Read(ref _directories), Bytes = Interlocked.Read(ref _bytes), Skipped = Interlocked.Read(ref _skipped), Problems = [.. _problems], Duration = TimeProvider.System.GetElapsedTime(_started) };
+            return new RestoreResult { Files = Interlocked.Read(ref _files), OtherEntries = Interlocked.Read(ref _others), Directories = Interlocked.Read(ref _directories), Bytes = Interlocked.Read(ref _bytes), Skipped = Interlocked.Read(ref _skipped), Verified = Interlocked.Read(ref _verified), Problems = [.. _problems], Duration = TimeProvider.System.GetElapsedTime(_started) };
         }
 
         public async Task DrainAsync()
@@ -637,6 +638,19 @@ public sealed class RestoreService
                         break;
                 }
 
+                if (options.Verify && node.Type == NodeType.File)
+                {
+                    if (file is not null)
+                    {
+                        VerifyWritten(file, node);
+                    }
+                    else
+                    {
+                        // A hard link to a file of this restore, which was read back before it could be linked to.
+                        Interlocked.Increment(ref _verified);
+                    }
+                }
+
                 var identity = (firstWithContent ?? first) is not null ? RestoreTarget.Identify((RestoreFile.Native)file!, relative) : null;
                 var failure = file is null ? target.ApplyMetadata(directory, staging, node, linkedTo) : target.Close(file, directory, staging, node);
                 if (failure is not null)
@@ -712,8 +726,11 @@ public sealed class RestoreService
             {
                 await _reader.CopyToAsync(node.Content ?? [], async (chunk, ct) =>
                 {
-                    // Leaving all-zero chunks of a sparse file unwritten recreates its holes.
-                    if (!node.Sparse || chunk.Span.ContainsAnyExcept((byte)0))
+                    if (node.Sparse)
+                    {
+                        await WriteSparseAsync(file, chunk, written, ct).ConfigureAwait(false);
+                    }
+                    else
                     {
                         await file.WriteAsync(chunk, written, ct).ConfigureAwait(false);
                     }
@@ -736,6 +753,101 @@ public sealed class RestoreService
 
             // A hole at the end has no write to give the file its length.
             file.EnsureLength(written);
+        }
+
+        /// <summary>
+        /// Reads <paramref name="file"/> back chunk by chunk, by the lengths the index gives, and compares each with its keyed
+        /// ID, then makes sure nothing follows: a difference is an <see cref="IOException"/>, so the file is removed and named.
+        /// </summary>
+        private void VerifyWritten(RestoreFile file, TreeNode node)
+        {
+            long offset = 0;
+            foreach (var id in node.Content ?? [])
+            {
+                if (!repository.Blobs.Index.TryGet(id, out var location))
+                {
+                    throw new RepositoryCorruptException($"Blob {id.ToShortString()} is not in the index: the data it belongs to is missing.") { BlobId = id, Remedy = RepositoryRemedy.Check };
+                }
+
+                var length = (int)location.RawLength;
+                var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                try
+                {
+                    var read = ReadBackExactly(file, buffer.AsSpan(0, length), offset);
+                    if (read < length)
+                    {
+                        throw new IOException($"read back, the restored file ends at byte {offset + read:N0}; the snapshot's content is {node.Size:N0} bytes");
+                    }
+
+                    if (repository.Blobs.ComputeId(buffer.AsSpan(0, length)) != id)
+                    {
+                        throw new IOException($"read back, bytes {offset:N0} to {offset + length:N0} of the restored file differ from the snapshot's content");
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                offset += length;
+            }
+
+            Span<byte> beyond = stackalloc byte[1];
+            if (offset != node.Size || file.ReadBack(beyond, offset) > 0)
+            {
+                throw new IOException($"read back, the restored file is longer than the snapshot's {node.Size:N0} bytes");
+            }
+
+            Interlocked.Increment(ref _verified);
+        }
+
+        private static int ReadBackExactly(RestoreFile file, Span<byte> buffer, long offset)
+        {
+            var total = 0;
+            while (total < buffer.Length)
+            {
+                var read = file.ReadBack(buffer[total..], offset + total);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+            }
+
+            return total;
+        }
+
+        /// <summary>
+        /// Writes the blocks of <paramref name="chunk"/> that hold anything but zeros and leaves the rest unwritten, so a
+        /// sparse file gets its holes back: a chunk is often larger than a hole, and holds data beside it.
+        /// </summary>
+        private static async ValueTask WriteSparseAsync(RestoreFile file, ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+        {
+            const int Block = 4096;
+            var position = 0;
+            while (position < chunk.Length)
+            {
+                var start = position;
+                var end = BlockEnd(position);
+                while (position < chunk.Length && chunk.Span[position..end].ContainsAnyExcept((byte)0))
+                {
+                    position = end;
+                    end = BlockEnd(position);
+                }
+
+                if (position > start)
+                {
+                    await file.WriteAsync(chunk[start..position], offset + start, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    position = end;
+                }
+            }
+
+            // Where the block holding the chunk's byte at position ends, by the file's offsets (holes are whole blocks of the file).
+            int BlockEnd(int at) => (int)Math.Min(chunk.Length, ((offset + at) / Block + 1) * Block - offset);
         }
 
         /// <summary>Removes what this restore made at <paramref name="name"/> (never an entry it did not create).</summary>

@@ -197,7 +197,7 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
     {
         if (!native)
         {
-            return new RestoreFile.Streamed(fileSystem.FileStream.New(Join(directory.Path, name), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous));
+            return new RestoreFile.Streamed(fileSystem.FileStream.New(Join(directory.Path, name), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.Asynchronous));
         }
 
         // Owner-only until the snapshot's mode is applied, so nobody reads the content before it may.
