@@ -80,6 +80,18 @@ public interface IDatabaseEngine
         throw new NotSupportedException($"{DisplayName} cannot compare a restored database in place; verify the snapshot with a test restore instead.");
 
     /// <summary>
+    /// Checks that the server <paramref name="target"/> names (its <see cref="DatabaseRestoreSettings.Location"/>; the
+    /// target database need not exist) has the roles a restore of its <see cref="DatabaseRestoreSettings.SourceDatabase"/>
+    /// (or the snapshot's only database) from <paramref name="snapshot"/> needs, as recorded at backup time. Reads the
+    /// server's list of roles and changes nothing: run it against the server a recovery would restore into, before the
+    /// disaster.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The engine cannot (the default): its snapshots carry what they need, or it does not record it.</exception>
+    /// <exception cref="ArgumentException">The snapshot is not one of this engine's, or the settings are invalid.</exception>
+    Task<DatabaseRoleCheck> CheckRolesAsync(Snapshot snapshot, DatabaseRestoreSettings target, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{DisplayName} does not record the roles a restore needs.");
+
+    /// <summary>
     /// Drops the database <paramref name="target"/> names (its <see cref="DatabaseRestoreSettings.TargetDatabase"/>
     /// on the server of its <see cref="DatabaseRestoreSettings.Location"/>) if it exists: a scratch database a drill
     /// restored into. For a file engine the caller deletes the file.

@@ -108,6 +108,21 @@ public sealed class PostgreSqlEngine : IDatabaseEngine
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The roles were recorded at backup time from the database's catalog (<c>pg_shdepend</c>): those its privileges,
+    /// default privileges and policies name. Owners are not needed: this engine restores without ownership.
+    /// </remarks>
+    public Task<DatabaseRoleCheck> CheckRolesAsync(Snapshot snapshot, DatabaseRestoreSettings target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(target);
+        var database = SnapshotDatabases.Pick(snapshot, DatabasesOf(snapshot), target.SourceDatabase, nameof(target));
+        var options = new PostgreSqlVerifyOptions { ConnectionString = target.Location, Password = target.Password };
+        options.Validate();
+        return PgRoleCheck.CheckAsync(snapshot, database, options, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task DropAsync(DatabaseRestoreSettings target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);

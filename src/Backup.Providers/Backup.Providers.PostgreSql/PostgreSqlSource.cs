@@ -173,6 +173,9 @@ public sealed class PostgreSqlSource : IBackupSource
                 {
                     facts[$"{KindName}.entry.{pinned.Name}"] = EntryName(pinned.Name, _method, _options.Format);
                     facts[$"{KindName}.snapshot_time.{pinned.Name}"] = pinned.SnapshotTime.ToString("O", CultureInfo.InvariantCulture);
+
+                    // Read in the pinned snapshot, so they are the roles of exactly what was dumped. Old snapshots have no such key.
+                    (await PgRequiredRoles.MeasureAsync(pinned.Connection, cancellationToken).ConfigureAwait(false)).Write(facts, pinned.Name);
                     if (_options.RecordChecksums)
                     {
                         // The parallel method measures only sequences and large objects here; its tables are measured as they stream.

@@ -1,0 +1,66 @@
+using Backup.Core.Snapshots;
+using Npgsql;
+
+namespace Backup.Providers.PostgreSql;
+
+/// <summary>
+/// Compares the roles a snapshot's database needs (<see cref="PgRequiredRoles"/>, recorded at backup time) with those
+/// a server has, so that a recovery server is found lacking before the disaster, not by the restore into it.
+/// </summary>
+internal static class PgRoleCheck
+{
+    /// <summary>
+    /// Checks the server of <paramref name="options"/> (signed in to its maintenance database: the target database
+    /// need not exist yet) for the roles a restore of <paramref name="database"/> from <paramref name="snapshot"/>
+    /// needs. That restore is one without ownership (<see cref="PostgreSqlRestoreOptions.NoOwner"/>, as every restore
+    /// through <see cref="PostgreSqlEngine"/>): roles that only own objects are not needed.
+    /// </summary>
+    public static async Task<DatabaseRoleCheck> CheckAsync(Snapshot snapshot, string database, PostgreSqlConnectionOptions options, CancellationToken cancellationToken)
+    {
+        if (PgRequiredRoles.Read(snapshot, database) is not { } recorded)
+        {
+            return new DatabaseRoleCheck
+            {
+                Database = database,
+                Known = false,
+                Advice = $"Snapshot {snapshot.Id.ToShortString()} does not record the roles database '{database}' needs (it was taken before backups recorded them), so whether this server has them is unknown. " +
+                    "The next backup records them; until then, compare the source server's roles (psql's \\du) with this server's.",
+            };
+        }
+
+        var needed = recorded.Granted;
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        if (needed.Count > 0)
+        {
+            var server = new PgServer(options);
+            await using var connection = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1)", connection) { Parameters = { new() { Value = needed.ToArray() } } };
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                present.Add(reader.GetString(0));
+            }
+        }
+
+        var missing = needed.Where(role => !present.Contains(role)).ToList();
+        return new DatabaseRoleCheck
+        {
+            Database = database,
+            Known = true,
+            Needed = needed,
+            Missing = missing,
+            Advice = missing.Count == 0 ? null : Advice(snapshot, database, missing),
+        };
+    }
+
+    private static string Advice(Snapshot snapshot, string database, List<string> missing)
+    {
+        var names = string.Join(", ", missing.Take(20).Select(r => $"'{r}'")) + (missing.Count > 20 ? $" and {missing.Count - 20} more" : string.Empty);
+        var create = string.Join(" ", missing.Take(5).Select(r => $"CREATE ROLE {PgServer.QuoteIdentifier(r)};")) + (missing.Count > 5 ? " …" : string.Empty);
+        var globals = snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.globals") == "globals.sql"
+            ? $"or run this snapshot's own globals.sql (it holds the source server's roles) on this server first"
+            : "or run the globals.sql of an --all-databases snapshot of the source server on this server first (a snapshot of one database holds no roles)";
+        return $"This server lacks {missing.Count} role(s) that database '{database}' of snapshot {snapshot.Id.ToShortString()} grants to or names in its default privileges or policies: {names}. " +
+            $"A restore into it stops at the first one. Create them before you need to restore ({create} with the attributes and memberships they have on the source server), {globals}.";
+    }
+}
