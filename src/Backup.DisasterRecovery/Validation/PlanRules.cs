@@ -11,6 +11,7 @@ internal static class PlanRules
     public const string Protected = "protected";
     public const string RpoSchedule = "rpo-schedule";
     public const string Snapshots = "snapshots";
+    public const string Roles = "roles";
     public const string CopyRule = "3-2-1-1-0";
     public const string Repository = "repository";
     public const string Step = "step";

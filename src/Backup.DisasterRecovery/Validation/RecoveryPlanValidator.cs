@@ -2,6 +2,7 @@ using Backup.Core;
 using Backup.Core.Snapshots;
 using Backup.Core.Verification;
 using Backup.Extensions.DependencyInjection;
+using Backup.Providers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,8 @@ namespace Backup.DisasterRecovery;
 /// Checks that a plan can deliver what it promises: every system protected by at least one existing job; each RPO
 /// reachable by its jobs' schedules (the longest gap between two runs plus the time a run typically takes); the
 /// copies against 3-2-1-1-0, with the reason for each gap; every repository opens; a structural check of every copy
-/// finds no error; every step well formed. Jobs and repositories are the host's (<see cref="BackupHostingOptions"/>;
+/// finds no error; every step well formed; the server each database restore step recovers into has the roles its
+/// snapshot needs (which a drill, restoring into a scratch server, cannot show). Jobs and repositories are the host's (<see cref="BackupHostingOptions"/>;
 /// outside a host, the plan's own Backup section through <see cref="RecoveryPlanServices"/>).
 /// </summary>
 public sealed class RecoveryPlanValidator
@@ -73,6 +75,11 @@ public sealed class RecoveryPlanValidator
         {
             await CheckScheduleAsync(name, system, backup, states, findings, cancellationToken).ConfigureAwait(false);
             await CheckSnapshotsAsync(name, system, backup, states, findings, cancellationToken).ConfigureAwait(false);
+            if (open && options.CheckRestoreTargets)
+            {
+                await CheckRestoreTargetsAsync(name, system, backup, states, findings, cancellationToken).ConfigureAwait(false);
+            }
+
             copies[name] = CopyRules.Assess(name, system, backup, states, open && options.CheckRepositories, findings);
         }
 
@@ -261,6 +268,68 @@ public sealed class RecoveryPlanValidator
                     "see why the job has not run or failed (its host's log and health check)."));
             }
         }
+    }
+
+    /// <summary>
+    /// Asks the server each database restore step recovers into (its ConnectionString) whether it has the roles the
+    /// snapshot the step restores needs: an error naming them when it lacks some (the recovery would stop at the first),
+    /// a warning when that cannot be told (a snapshot from before roles were recorded, a server that does not answer).
+    /// </summary>
+    private async Task CheckRestoreTargetsAsync(string systemName, RecoverySystem system, BackupHostingOptions backup, Dictionary<string, RepositoryState> states, List<PlanFinding> findings, CancellationToken cancellationToken)
+    {
+        var engines = _services.GetServices<IDatabaseEngine>().ToList();
+        for (var i = 0; i < system.Steps.Count; i++)
+        {
+            if (system.Steps[i].Restore is not { Job: { } jobName, ConnectionString: { Length: > 0 } } restore
+                || !backup.Jobs.TryGetValue(jobName, out var job)
+                || job.Source is not { Length: > 0 } sourceName
+                || !backup.Sources.TryGetValue(sourceName, out var source)
+                || DatabaseSources.Find(engines, source.Engine) is not { Location: DatabaseLocation.ConnectionString } engine
+                || (restore.Repository ?? job.Repository) is not { } repositoryName
+                || !states.TryGetValue(repositoryName, out var state) || state.Repository is not { } repository)
+            {
+                continue;
+            }
+
+            Snapshot? snapshot;
+            try
+            {
+                snapshot = string.Equals(restore.Snapshot, "latest", StringComparison.OrdinalIgnoreCase)
+                    ? await NewestJobSnapshotAsync(repository, jobName, cancellationToken).ConfigureAwait(false)
+                    : await repository.Snapshots.FindAsync(restore.Snapshot, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // No snapshot to restore, or one that cannot be read: the snapshot and repository checks say so.
+                continue;
+            }
+
+            if (snapshot is null)
+            {
+                continue;
+            }
+
+            foreach (var problem in await RestoreTargetRoles.CheckAsync($"Systems:{systemName}:Steps:{i}:Restore", restore, engine, snapshot, cancellationToken).ConfigureAwait(false))
+            {
+                findings.Add(problem.Missing ? PlanRules.Error(PlanRules.Roles, systemName, problem.Message) : PlanRules.Warning(PlanRules.Roles, systemName, problem.Message));
+            }
+        }
+    }
+
+    /// <summary>The job's newest complete snapshot not dated after now (as a drill's "latest"), or null.</summary>
+    private async Task<Snapshot?> NewestJobSnapshotAsync(BackupRepository repository, string jobName, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        Snapshot? newest = null;
+        await foreach (var snapshot in repository.Snapshots.ListAsync(onError: null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!snapshot.Partial && BackupJobHistory.IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now && (newest is null || snapshot.Time > newest.Time))
+            {
+                newest = snapshot;
+            }
+        }
+
+        return newest;
     }
 
     /// <summary>The median duration of the job's recent snapshots (its tag "job:NAME"), or null when none recorded one.</summary>
