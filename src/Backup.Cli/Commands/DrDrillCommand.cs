@@ -94,6 +94,11 @@ internal static class DrDrillCommand
         {
             var line = $"  {step.Outcome,-9} {step.Name} ({Format.Seconds(step.Duration)})";
             await output.InfoAsync(step.Error is null ? line : $"{line}: {step.Error}").ConfigureAwait(false);
+            foreach (var warning in step.Warnings)
+            {
+                await output.WarnAsync($"{step.Name}: {warning}").ConfigureAwait(false);
+            }
+
             if (step.Outcome is RecoveryStepOutcome.Failed or RecoveryStepOutcome.TimedOut && step.Output is { } tail)
             {
                 foreach (var outputLine in tail.Split('\n'))

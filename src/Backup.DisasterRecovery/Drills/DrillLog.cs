@@ -22,4 +22,7 @@ internal static partial class DrillLog
 
     [LoggerMessage(6, LogLevel.Debug, "Drill of system {System}: removed {Target}")]
     public static partial void CleanedUp(ILogger logger, string system, string target);
+
+    [LoggerMessage(7, LogLevel.Warning, "Drill of system {System}: the recovery server's roles: {Problem}")]
+    public static partial void RecoveryServerRoles(ILogger logger, string system, string problem);
 }

@@ -21,6 +21,13 @@ public sealed record RecoveryStepResult
     /// <summary>Why it failed or was skipped.</summary>
     public string? Error { get; init; }
 
+    /// <summary>
+    /// What the step did not fail on but a recovery would: for a database restore step that names the server a
+    /// recovery restores into, the roles the snapshot needs that server lacks (a drill restores into a scratch server
+    /// without grants, so it cannot fail on them), or why they could not be checked. Empty for older results.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>For a restore step: the job restored.</summary>
     public string? Job { get; init; }
 
