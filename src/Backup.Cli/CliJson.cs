@@ -26,6 +26,7 @@ namespace Backup.Cli;
 [JsonSerializable(typeof(RepairOutput))]
 [JsonSerializable(typeof(VerifyOutput))]
 [JsonSerializable(typeof(DatabaseRestoreOutput))]
+[JsonSerializable(typeof(RoleCheckOutput))]
 [JsonSerializable(typeof(DatabaseVerifyOutput))]
 [JsonSerializable(typeof(List<PinOutput>))]
 [JsonSerializable(typeof(UnlockOutput))]
@@ -140,6 +141,9 @@ internal sealed record VerifyOutput(
     double BytesPerSecond, IReadOnlyList<ProblemOutput> Problems);
 
 internal sealed record DatabaseRestoreOutput(string SnapshotId, string SourceKind, string SourceDatabase, string Target, long Bytes, double DurationSeconds);
+
+/// <summary>What 'backup restore --to-postgres CONN --check-roles' found: <c>known</c> is false for a snapshot from before roles were recorded.</summary>
+internal sealed record RoleCheckOutput(string SnapshotId, string Database, bool Known, IReadOnlyList<string> Needed, IReadOnlyList<string> Missing, string? Advice);
 
 internal sealed record DatabaseVerifyOutput(
     bool Success, string SnapshotId, string SourceKind, IReadOnlyList<string> Databases, double RestoreDurationSeconds, int TablesCompared,

@@ -82,6 +82,37 @@ internal static class DatabaseRestore
         }
     }
 
+    /// <summary>
+    /// <c>--check-roles</c>: whether the server the request names has the roles a restore of the snapshot's database
+    /// needs (recorded at backup time), without restoring anything.
+    /// </summary>
+    public static async Task<DatabaseRoleCheck> CheckRolesAsync(CommandContext context, Snapshot snapshot, Request request, CancellationToken cancellationToken)
+    {
+        var engine = request.Engine.Engine;
+        if (DatabaseEngines.OfSnapshot(snapshot) != request.Engine)
+        {
+            throw new CliUsageException($"Snapshot {snapshot.Id.ToShortString()} is a '{snapshot.SourceKind}' backup; --check-roles checks a server for a database snapshot of its own engine.");
+        }
+
+        var databases = engine.DatabasesOf(snapshot);
+        if (request.SourceDatabase is null ? databases.Count > 1 : !databases.Contains(request.SourceDatabase, StringComparer.Ordinal))
+        {
+            throw new CliUsageException(
+                $"Snapshot {snapshot.Id.ToShortString()} holds {(databases.Count == 1 ? "database" : "databases")} {string.Join(", ", databases)}: " +
+                (request.SourceDatabase is null ? "pick one with --source-database NAME." : $"'{request.SourceDatabase}' is not among them."));
+        }
+
+        var password = await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(engine, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
+        try
+        {
+            return await engine.CheckRolesAsync(snapshot, new DatabaseRestoreSettings { Location = request.Value, Password = password, SourceDatabase = request.SourceDatabase }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NotSupportedException)
+        {
+            throw new CliUsageException($"--check-roles works with --to-postgres only: {engine.DisplayName} snapshots record no roles.");
+        }
+    }
+
     private static (IReadOnlyList<CliDatabaseEngine> With, IReadOnlyList<CliDatabaseEngine> Without) Split(Func<IDatabaseEngine, bool> supports) =>
         ([.. DatabaseEngines.All.Where(e => supports(e.Engine))], [.. DatabaseEngines.All.Where(e => !supports(e.Engine))]);
 }

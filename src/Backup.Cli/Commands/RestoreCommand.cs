@@ -25,6 +25,7 @@ internal static class RestoreCommand
         var table = new Option<string[]>("--table") { Description = $"With {RestoreOptions(e => e.SupportsTableSelection)}: restore only this table, with its keys, indexes, defaults, sequences, triggers and grants (repeatable; name or schema.name). With --clean it replaces the table in place, keeping other tables' foreign keys on it.", HelpName = "NAME" };
         var eventsDisabled = new Option<bool>("--events-disabled") { Description = "MariaDB/MySQL: create the snapshot's events disabled, so that a copy restored beside the original does not run its scheduled jobs." };
         var jobs = new Option<int>("--jobs", "-j") { Description = $"With {RestoreOptions(e => e.SupportsParallelRestore)}: tables loaded at once and, for PostgreSQL, indexes built at once (pg_restore -j).", HelpName = "N", DefaultValueFactory = _ => 1 };
+        var checkRoles = new Option<bool>("--check-roles") { Description = "With --to-postgres: restore nothing; say whether the server has the roles the snapshot's database grants to (a snapshot of one database holds none, and a restore into a server lacking one stops there). Exits 4 when some are missing." };
         var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then {DatabaseEngines.PasswordVariables}.", HelpName = "FILE" };
         var command = new Command("restore", $"Restore a snapshot into a directory, or a database snapshot into a server ({string.Join(", ", DatabaseEngines.All.Where(e => !e.IsFile).Select(e => e.RestoreOption))}) or file ({string.Join(", ", DatabaseEngines.All.Where(e => e.IsFile).Select(e => e.RestoreOption))}). An existing file stops the restore unless --overwrite, --overwrite-changed or --skip-existing is given.")
         {
@@ -35,7 +36,7 @@ internal static class RestoreCommand
             command.Options.Add(option);
         }
 
-        foreach (var option in new Option[] { database, sourceDatabase, clean, table, jobs, eventsDisabled, dbPasswordFile })
+        foreach (var option in new Option[] { database, sourceDatabase, clean, table, jobs, eventsDisabled, checkRoles, dbPasswordFile })
         {
             command.Options.Add(option);
         }
@@ -47,7 +48,7 @@ internal static class RestoreCommand
         {
             var databases = databaseOptions.Select(d => (d.Engine, Value: context.Get(d.Option))).Where(d => d.Value is not null).ToList();
             var databaseOnly = context.Get(database) is not null || context.Get(sourceDatabase) is not null || context.Get(clean) || (context.Get(table) ?? []).Length > 0
-                || context.ParseResult.GetResult(jobs) is { Implicit: false } || context.Get(eventsDisabled) || context.Get(dbPasswordFile) is not null;
+                || context.ParseResult.GetResult(jobs) is { Implicit: false } || context.Get(eventsDisabled) || context.Get(checkRoles) || context.Get(dbPasswordFile) is not null;
             if (databases.Count + (context.Get(target) is null ? 0 : 1) != 1)
             {
                 throw new CliUsageException($"Give one of {DatabaseEngines.Join(databaseOptions.Select(d => $"{d.Engine.RestoreOption} {d.Engine.HelpName}").Prepend("--target DIR"))}.");
@@ -66,6 +67,11 @@ internal static class RestoreCommand
                     context.Get(database), context.Get(sourceDatabase), context.Get(clean), context.Get(table) ?? [], context.Get(jobs), context.Get(eventsDisabled), context.Get(dbPasswordFile));
                 await using var databaseRepository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
                 var databaseSnapshot = await latest.FindAsync(context, databaseRepository, context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+                if (context.Get(checkRoles))
+                {
+                    return await CheckRolesAsync(context, databaseSnapshot, request, ct).ConfigureAwait(false);
+                }
+
                 var restored = await DatabaseRestore.RunAsync(context, databaseRepository, databaseSnapshot, request, ct).ConfigureAwait(false);
                 if (context.Json)
                 {
@@ -85,7 +91,7 @@ internal static class RestoreCommand
 
             if (databaseOnly)
             {
-                throw new CliUsageException($"--database, --source-database, --clean, --table, --jobs, --events-disabled and --db-password-file apply to {DatabaseEngines.Join(databaseOptions.Select(d => d.Engine.RestoreOption))}.");
+                throw new CliUsageException($"--database, --source-database, --clean, --table, --jobs, --events-disabled, --check-roles and --db-password-file apply to {DatabaseEngines.Join(databaseOptions.Select(d => d.Engine.RestoreOption))}.");
             }
 
             if ((context.Get(overwrite) ? 1 : 0) + (context.Get(overwriteChanged) ? 1 : 0) + (context.Get(skipExisting) ? 1 : 0) > 1)
@@ -179,6 +185,31 @@ internal static class RestoreCommand
                 : ExitCodes.Partial;
         });
         return command;
+    }
+
+    private static async Task<int> CheckRolesAsync(CommandContext context, Backup.Core.Snapshots.Snapshot snapshot, DatabaseRestore.Request request, CancellationToken cancellationToken)
+    {
+        var check = await DatabaseRestore.CheckRolesAsync(context, snapshot, request, cancellationToken).ConfigureAwait(false);
+        if (context.Json)
+        {
+            await context.Output.WriteJsonAsync(new RoleCheckOutput(snapshot.Id.ToString(), check.Database, check.Known, check.Needed, check.Missing, check.Advice), CliJson.Default.RoleCheckOutput).ConfigureAwait(false);
+        }
+        else if (!check.Known)
+        {
+            await context.Output.WarnAsync(check.Advice!).ConfigureAwait(false);
+        }
+        else if (check.Missing.Count > 0)
+        {
+            await context.Output.ErrorAsync($"error: {check.Advice}").ConfigureAwait(false);
+        }
+        else
+        {
+            await context.Output.InfoAsync(check.Needed.Count == 0
+                ? $"Database '{check.Database}' of snapshot {snapshot.Id.ToShortString()} needs no role beyond those every server has."
+                : $"The server has every role database '{check.Database}' of snapshot {snapshot.Id.ToShortString()} needs: {string.Join(", ", check.Needed)}.").ConfigureAwait(false);
+        }
+
+        return check.Missing.Count > 0 ? ExitCodes.ProblemsFound : ExitCodes.Success;
     }
 
     private sealed class Progress(ProgressRenderer renderer, long? totalBytes) : IProgress<RestoreProgress>
