@@ -74,10 +74,13 @@ internal sealed class RecoveryDrillScheduler(
 
             _wakeups[system] = next;
             HostedDrillLog.DrillScheduled(logger, system, next);
+            // The timer is registered before the loop counts as waiting, so a test that sees it waiting may move a
+            // fake clock without racing the registration (the timer would be armed from the moved clock, a day late).
+            var wait = Task.Delay(next - now, time, stoppingToken);
             Interlocked.Increment(ref _waiting);
             try
             {
-                await Task.Delay(next - now, time, stoppingToken).ConfigureAwait(false);
+                await wait.ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

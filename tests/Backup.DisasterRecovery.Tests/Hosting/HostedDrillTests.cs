@@ -105,6 +105,39 @@ public class HostedDrillTests
         }
     }
 
+    /// <summary>
+    /// Waiting is what lets a test move a fake clock: a loop counted as waiting before its timer was registered had its
+    /// timer armed from the moved clock, a day late. A thread preempted between the two does it on a loaded machine; a
+    /// clock whose timers take a moment to register does it every time.
+    /// </summary>
+    [Fact]
+    public async Task A_system_counts_as_waiting_only_once_its_timer_is_registered()
+    {
+        FakeDrillRunner? runner = null;
+        await using var fixture = await ReportFixture.CreateAsync(Now, configure: builder =>
+        {
+            builder.Services.AddSingleton<IRecoveryDrillRunner>(sp => runner = new FakeDrillRunner(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(100)));
+            var fake = builder.Services.Select(d => d.ImplementationInstance).OfType<Microsoft.Extensions.Time.Testing.FakeTimeProvider>().Single();
+            builder.Services.AddSingleton<TimeProvider>(new SlowToArmTimeProvider(fake));
+        });
+        fixture.Plan.Systems["shop"].Drill.Schedule = "0 3 * * *";
+        var scheduler = fixture.Services.GetRequiredService<RecoveryDrillScheduler>();
+
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitUntilAsync(() => scheduler.Waiting == 1);
+            fixture.Time.Advance(TimeSpan.FromHours(23));
+
+            await runner!.WaitForCallAsync();
+            runner.Calls.Should().Equal("shop");
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task No_drill_runs_when_the_hosts_scheduler_is_disabled()
     {
@@ -134,6 +167,24 @@ public class HostedDrillTests
         while (!condition())
         {
             await Task.Delay(10, timeout.Token);
+        }
+    }
+
+    /// <summary>A fake clock whose timers take a moment to register, as when the thread arming one is preempted.</summary>
+    private sealed class SlowToArmTimeProvider(TimeProvider inner) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Thread.Sleep(500);
+            return inner.CreateTimer(callback, state, dueTime, period);
         }
     }
 
