@@ -171,8 +171,7 @@ public class CheckAndRepairTests
     public async Task A_flipped_byte_inside_a_pack_is_found_by_reading_data_and_repair_drops_only_the_damaged_file()
     {
         var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
-        var pack = (await KeysAsync(target, RepositoryLayout.DataPrefix))[0];
-        await FlipByteAsync(target, pack, 1000);
+        var pack = await FlipByteInADataBlobAsync(target);
 
         (await CheckAsync(target, readData: false)).IsSuccess.Should().BeTrue("the structure is intact; only reading data finds it");
         var check = await CheckAsync(target);
@@ -195,8 +194,7 @@ public class CheckAndRepairTests
     public async Task A_backup_between_index_repair_and_snapshot_repair_heals_the_old_snapshots()
     {
         var (target, _, _, first, second) = await CreateTwoSnapshotsAsync();
-        var pack = (await KeysAsync(target, RepositoryLayout.DataPrefix))[0];
-        await FlipByteAsync(target, pack, 1000);
+        var pack = await FlipByteInADataBlobAsync(target);
         await using (var repository = await BackupRepository.OpenWithoutIndexAsync(target, Credentials))
         {
             (await new MaintenanceService(repository).RepairIndexAsync(new RepairIndexOptions { ReadData = true })).BlobsLost.Should().Be(1);

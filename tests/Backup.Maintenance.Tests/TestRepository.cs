@@ -133,6 +133,26 @@ internal static class TestRepository
         bytes[offset] ^= 0x5A;
         await target.PutAsync(key, bytes);
     }
+
+    /// <summary>
+    /// Flips a byte in the middle of a file chunk (a data blob) and returns its pack's key. The blobs of a pack are in the
+    /// order its encoders finished them, so a fixed offset sometimes lands in a tree instead (1 repository in 30 here).
+    /// </summary>
+    public static async Task<string> FlipByteInADataBlobAsync(IBackupTarget target)
+    {
+        await using var repository = await BackupRepository.OpenWithoutIndexAsync(target, Credentials);
+        foreach (var key in await KeysAsync(target, RepositoryLayout.DataPrefix))
+        {
+            var entries = await repository.Blobs.ReadPackHeaderAsync((await target.StatAsync(key))!);
+            if (entries.Where(e => e.Type == BlobType.Data).OrderBy(e => e.Offset).FirstOrDefault() is { Length: > 0 } chunk)
+            {
+                await FlipByteAsync(target, key, (int)(chunk.Offset + (chunk.Length / 2)));
+                return key;
+            }
+        }
+
+        throw new InvalidOperationException("The repository has no pack holding a file chunk.");
+    }
 }
 
 /// <summary>A directory tree held in memory: paths to contents, directories implied.</summary>
