@@ -110,6 +110,35 @@ public class RepositoryCopierTests
     }
 
     /// <summary>
+    /// The next night's snapshot has a directory the last copy lacks (a nightly tree that grows): the copy starts from
+    /// last night's and copies the new directory from the source. It failed with a NullReferenceException, every
+    /// night from then on, because a name missing from last night's directory was looked up as an empty pair.
+    /// </summary>
+    [Fact]
+    public async Task A_nightly_copy_of_a_snapshot_with_a_new_directory_copies_it()
+    {
+        await using var source = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        await using var destination = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile(), TestRepository.SmallOptions());
+        using var scratch = new TempDirectory();
+        var tree = Path.Combine(scratch.Path, "tree");
+        Directory.CreateDirectory(Path.Combine(tree, "old"));
+        await File.WriteAllBytesAsync(Path.Combine(tree, "old", "a.bin"), TestRepository.RandomBytes(50_000, seed: 91));
+        await new BackupService(source).BackupAsync(new FileSystemSource([tree]));
+        (await new RepositoryCopier(source, destination).CopyAsync()).Copied.Should().ContainSingle();
+
+        var added = TestRepository.RandomBytes(40_000, seed: 92);
+        Directory.CreateDirectory(Path.Combine(tree, "new", "below"));
+        await File.WriteAllBytesAsync(Path.Combine(tree, "new", "below", "b.bin"), added);
+        await new BackupService(source).BackupAsync(new FileSystemSource([tree]));
+        var nightly = await new RepositoryCopier(source, destination).CopyAsync();
+
+        nightly.Copied.Should().ContainSingle();
+        var restore = Path.Combine(scratch.Path, "restore");
+        await new RestoreService(destination).RestoreAsync(nightly.Copied[0], restore);
+        (await File.ReadAllBytesAsync(Directory.GetFiles(restore, "b.bin", SearchOption.AllDirectories).Single())).ShouldEqualBytes(added);
+    }
+
+    /// <summary>
     /// Someone who may write to the destination (they hold its key) but not the source's key forges a "copy" whose
     /// tree is other data: the next copy must not start from it, or unchanged files would get that data.
     /// </summary>

@@ -237,7 +237,9 @@ public sealed class RepositoryCopier
         foreach (var node in treeNodes)
         {
             var copy = node;
-            var previous = before?.GetValueOrDefault(node.Name);
+            // A name the earlier copy lacks (a directory or file new since) has no earlier pair: null, not an empty
+            // tuple, whose null members would be dereferenced below.
+            (TreeNode Source, TreeNode Copy)? previous = before is not null && before.TryGetValue(node.Name, out var pair) ? pair : null;
             if (node.Subtree is { } subtree)
             {
                 copy = copy with { Subtree = await CopyTreeAsync(subtree, previous?.Source.Subtree, previous?.Copy.Subtree, walk, cancellationToken).ConfigureAwait(false) };
