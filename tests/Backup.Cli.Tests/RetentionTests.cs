@@ -157,6 +157,36 @@ public sealed class RetentionTests : IDisposable
         (await ListAsync()).Should().HaveCount(1);
     }
 
+    /// <summary>
+    /// A --keep-tag policy alone keeps only what carries the tags, so a misspelt tag (weekly for snapshots tagged
+    /// nightly) would remove every snapshot; that run is refused, naming the tags there are. A dry run still shows it.
+    /// </summary>
+    [Fact]
+    public async Task A_keep_tag_policy_that_would_remove_every_snapshot_is_refused_naming_the_tags_there_are()
+    {
+        await _cli.InitAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            await File.WriteAllBytesAsync(_cli.PathOf("src/data.bin"), RandomBytes(4096, seed: i));
+            string[] args = i == 0 ? ["create", "src", "--tag", "nightly"] : ["create", "src", "--tag", "nightly", "--tag", "keep"];
+            var create = await _cli.RunAsync(args);
+            create.ExitCode.Should().Be(0, create.Stderr);
+        }
+
+        var dryRun = await _cli.RunAsync("forget", "--keep-tag", "weekly", "--dry-run");
+        var typo = await _cli.RunAsync("forget", "--keep-tag", "weekly");
+
+        dryRun.ExitCode.Should().Be(0, dryRun.Stderr);
+        dryRun.Stdout.Should().Contain("would keep 0 and remove 2");
+        typo.ExitCode.Should().Be(2, typo.Stderr);
+        typo.Stderr.Should().Contain("would remove every snapshot").And.Contain("'weekly'").And.Contain("keep, nightly");
+        (await ListAsync()).Should().HaveCount(2, "nothing was deleted");
+
+        var keepOne = await _cli.RunAsync("forget", "--keep-tag", "keep");
+        keepOne.ExitCode.Should().Be(0, keepOne.Stderr);
+        (await ListAsync()).Should().HaveCount(1, "a tag policy that keeps something still removes the rest");
+    }
+
     [Theory]
     [InlineData("", "empty item")]
     [InlineData(" , ", "empty item")]

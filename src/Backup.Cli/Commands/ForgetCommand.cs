@@ -115,7 +115,13 @@ internal static class ForgetCommand
 
             // Neither forget nor prune reads through the loaded index (prune reads the index objects itself): not loaded.
             await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
-            var result = await new RetentionService(repository).ApplyAsync(policy, isDryRun, ct).ConfigureAwait(false);
+            var retention = new RetentionService(repository);
+            if (!isDryRun)
+            {
+                await RefuseToRemoveEverySnapshotAsync(retention, policy, ct).ConfigureAwait(false);
+            }
+
+            var result = await retention.ApplyAsync(policy, isDryRun, ct).ConfigureAwait(false);
             foreach (var problem in result.Problems)
             {
                 await context.Output.WarnAsync($"skipped damaged snapshot {problem}").ConfigureAwait(false);
@@ -155,6 +161,33 @@ internal static class ForgetCommand
             return result.Problems.Count > 0 ? ExitCodes.RepositoryDamaged : ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Every other rule keeps at least each group's newest snapshot; --keep-tag alone keeps only what carries the tags,
+    /// so one misspelt tag (weekly for snapshots tagged nightly) would remove every snapshot, as an empty policy would.
+    /// Such a run is refused before anything is deleted; the extra read of the snapshots is paid by tag-only policies.
+    /// </summary>
+    private static async Task RefuseToRemoveEverySnapshotAsync(RetentionService retention, RetentionPolicy policy, CancellationToken ct)
+    {
+        if (policy.KeepTags.Count == 0 || (policy with { KeepTags = [] }).HasRules)
+        {
+            return;
+        }
+
+        var preview = await retention.ApplyAsync(policy, dryRun: true, ct).ConfigureAwait(false);
+        var removed = preview.Removed.ToList();
+        if (removed.Count == 0 || preview.Kept.Any())
+        {
+            return;
+        }
+
+        var asked = string.Join(" or ", policy.KeepTags.Select(set => "'" + string.Join(",", set) + "'"));
+        var present = removed.SelectMany(s => s.Tags).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        throw new CliUsageException(
+            $"This policy would remove every snapshot ({removed.Count}): none carries {asked}, and --keep-tag is its only rule. " +
+            (present.Count > 0 ? $"The snapshots' tags are: {string.Join(", ", present.Take(10))}{(present.Count > 10 ? $" and {present.Count - 10} more" : "")}. " : "No snapshot has a tag. ") +
+            "Check the spelling, or add a rule such as --keep-last 1; --dry-run shows what a policy keeps.");
     }
 
     private static async Task WriteAsync(OutputWriter output, RetentionPolicy policy, RetentionResult result, bool pruneFollows)
