@@ -34,6 +34,14 @@ internal static class CliAdvice
             "wrote are removed when it fails): free space there and run it again, or, with little room, prune with --repack-threshold 1, which " +
             "deletes only wholly unused packs and writes just a new index.",
         RepositoryNotFoundException => " 'backup init --repo' with that location creates one.",
+        // Which source was used is what an operator gets wrong: a variable exported for another repository outlives its use.
+        WrongPasswordException when verb == "copy" =>
+            $" The source's password comes from --password-file, else the file {PasswordResolver.FileVariable(PasswordResolver.PasswordVariable)} names, else " +
+            $"{PasswordResolver.PasswordVariable}; the destination's from --destination-password-file, else {PasswordResolver.FileVariable(PasswordResolver.DestinationPasswordVariable)}, " +
+            $"else {PasswordResolver.DestinationPasswordVariable}; the first one set is used: check that one.",
+        WrongPasswordException =>
+            $" The password comes from --password-file, else the file {PasswordResolver.FileVariable(PasswordResolver.PasswordVariable)} names, else " +
+            $"{PasswordResolver.PasswordVariable}, else a prompt; the first one set is used: check that one.",
         RepositoryAlreadyExistsException => " Use it with the other commands, or give 'backup init' another location.",
         SnapshotNotFoundException => " List them with 'backup snapshots'.",
         RepositoryKeyNotFoundException => " List them with 'backup key list'.",

@@ -105,6 +105,7 @@ public sealed class CopyAndRemoteTests : IDisposable
         var copy = await _cli.RunAsync("copy", "--to", Destination, "--destination-password-file", _cli.PathOf("dest-pw.txt"), "latest", "--json");
 
         wrong.ExitCode.Should().Be(11, wrong.Stderr);
+        wrong.Stderr.Should().Contain("the destination's from --destination-password-file", "a copy has two passwords: it says where each comes from");
         copy.ExitCode.Should().Be(0, copy.Stderr);
         JsonDocument.Parse(copy.Stdout).RootElement.GetProperty("copied").GetArrayLength().Should().Be(1, "only 'latest' was named");
     }

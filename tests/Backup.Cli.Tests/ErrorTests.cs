@@ -73,6 +73,7 @@ public sealed class ErrorTests : IDisposable
 
         result.ExitCode.Should().Be(11);
         ShouldBeOneErrorLine(result, "password");
+        result.Stderr.Should().Contain("--password-file, else the file BACKUP_PASSWORD_FILE names, else BACKUP_PASSWORD", "it says where the password was taken from, to check");
     }
 
     [Fact]
