@@ -818,36 +818,13 @@ public sealed class RestoreService
             return total;
         }
 
-        /// <summary>
-        /// Writes the blocks of <paramref name="chunk"/> that hold anything but zeros and leaves the rest unwritten, so a
-        /// sparse file gets its holes back: a chunk is often larger than a hole, and holds data beside it.
-        /// </summary>
+        /// <summary>Writes the runs of <paramref name="chunk"/> that hold data (<see cref="SparseRuns"/>), so a sparse file gets its holes back.</summary>
         private static async ValueTask WriteSparseAsync(RestoreFile file, ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
         {
-            const int Block = 4096;
-            var position = 0;
-            while (position < chunk.Length)
+            foreach (var (start, length) in SparseRuns.Find(chunk.Span, offset))
             {
-                var start = position;
-                var end = BlockEnd(position);
-                while (position < chunk.Length && chunk.Span[position..end].ContainsAnyExcept((byte)0))
-                {
-                    position = end;
-                    end = BlockEnd(position);
-                }
-
-                if (position > start)
-                {
-                    await file.WriteAsync(chunk[start..position], offset + start, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    position = end;
-                }
+                await file.WriteAsync(chunk.Slice(start, length), offset + start, cancellationToken).ConfigureAwait(false);
             }
-
-            // Where the block holding the chunk's byte at position ends, by the file's offsets (holes are whole blocks of the file).
-            int BlockEnd(int at) => (int)Math.Min(chunk.Length, ((offset + at) / Block + 1) * Block - offset);
         }
 
         /// <summary>Removes what this restore made at <paramref name="name"/> (never an entry it did not create).</summary>

@@ -208,10 +208,19 @@ public static class SnapshotDumper
         await writer.PadAsync(mapText.Length, cancellationToken).ConfigureAwait(false);
 
         long written = 0;
-        await reader.CopyToAsync(map.DataChunks, (chunk, ct) =>
+        var next = 0;
+        await reader.CopyToAsync(map.DataChunks, async (chunk, ct) =>
         {
-            written += chunk.Length;
-            return written > map.DataBytes ? ValueTask.FromException(ContentSizeMismatch(path, node)) : writer.WriteDataAsync(chunk, ct);
+            foreach (var (start, length) in map.DataRuns[next++])
+            {
+                written += length;
+                if (written > map.DataBytes || start + length > chunk.Length)
+                {
+                    throw ContentSizeMismatch(path, node);
+                }
+
+                await writer.WriteDataAsync(chunk.Slice(start, length), ct).ConfigureAwait(false);
+            }
         }, cancellationToken).ConfigureAwait(false);
         if (written != map.DataBytes)
         {

@@ -6,16 +6,17 @@ using Backup.Core.Repository;
 namespace Backup.Core.Restore;
 
 /// <summary>
-/// Where a sparse file's data lies: its chunks that are not all zeros, as (offset, length) regions. The holes are the
-/// all-zero chunks, the same ones a restore leaves unwritten.
+/// Where a sparse file's data lies: the runs of its chunks that hold data (<see cref="SparseRuns"/>), as (offset,
+/// length) regions. The holes are the rest, the same a restore leaves unwritten.
 /// </summary>
 internal sealed class SparseMap
 {
-    private SparseMap(List<(long Offset, long Length)> regions, List<BlobId> dataChunks, long dataBytes, long size)
+    private SparseMap(List<(long Offset, long Length)> regions, List<BlobId> dataChunks, List<(int Start, int Length)[]> dataRuns, long dataBytes, long size)
     {
         Size = size;
         Regions = regions;
         DataChunks = dataChunks;
+        DataRuns = dataRuns;
         DataBytes = dataBytes;
     }
 
@@ -25,6 +26,9 @@ internal sealed class SparseMap
     /// <summary>The chunks that hold the regions' bytes, in order.</summary>
     public IReadOnlyList<BlobId> DataChunks { get; }
 
+    /// <summary>For each of <see cref="DataChunks"/>, its runs that hold data (start and length in the chunk).</summary>
+    public IReadOnlyList<(int Start, int Length)[]> DataRuns { get; }
+
     /// <summary>The bytes of all chunks, holes included: the file's size.</summary>
     public long Size { get; }
 
@@ -33,54 +37,69 @@ internal sealed class SparseMap
 
     /// <summary>
     /// Reads each distinct chunk of <paramref name="content"/> once (the zero chunks of a large hole are usually one)
-    /// to find the regions; null when no chunk is all zeros, so the file is better written whole.
+    /// to find the regions; null when there is no hole, so the file is better written whole.
     /// </summary>
     /// <exception cref="RepositoryCorruptException">A chunk is missing or damaged.</exception>
     public static async Task<SparseMap?> FindAsync(ContentReader reader, IReadOnlyList<BlobId> content, CancellationToken cancellationToken)
     {
         var distinct = content.Distinct().ToList();
-        var facts = new Dictionary<BlobId, (int Length, bool Zero)>(distinct.Count);
+        var facts = new Dictionary<BlobId, (int Length, (int Start, int End)[] Extents)>(distinct.Count);
         await reader.CopyToAsync(distinct, (chunk, _) =>
         {
-            facts[distinct[facts.Count]] = (chunk.Length, !chunk.Span.ContainsAnyExcept((byte)0));
+            facts[distinct[facts.Count]] = (chunk.Length, SparseRuns.Extents(chunk.Span));
             return ValueTask.CompletedTask;
         }, cancellationToken).ConfigureAwait(false);
 
-        if (!facts.Values.Any(fact => fact.Zero))
+        // The runs depend on where each chunk lies among the file's blocks, known once every length before it is.
+        var placed = new List<(BlobId Id, int Length, (int Start, int Length)[] Runs)>(content.Count);
+        long offset = 0;
+        foreach (var id in content)
+        {
+            var (length, extents) = facts[id];
+            placed.Add((id, length, SparseRuns.Runs(extents, length, offset)));
+            offset += length;
+        }
+
+        if (placed.All(chunk => chunk.Runs is [(0, var whole)] && whole == chunk.Length))
         {
             return null;
         }
 
         var regions = new List<(long Offset, long Length)>();
         var dataChunks = new List<BlobId>();
-        long offset = 0, dataBytes = 0;
-        foreach (var id in content)
+        var dataRuns = new List<(int Start, int Length)[]>();
+        long at = 0, dataBytes = 0;
+        foreach (var (id, length, runs) in placed)
         {
-            var (length, zero) = facts[id];
-            if (!zero)
+            foreach (var (start, runLength) in runs)
             {
-                if (regions.Count > 0 && regions[^1].Offset + regions[^1].Length == offset)
+                if (regions.Count > 0 && regions[^1].Offset + regions[^1].Length == at + start)
                 {
-                    regions[^1] = (regions[^1].Offset, regions[^1].Length + length);
+                    regions[^1] = (regions[^1].Offset, regions[^1].Length + runLength);
                 }
                 else
                 {
-                    regions.Add((offset, length));
+                    regions.Add((at + start, runLength));
                 }
 
-                dataChunks.Add(id);
-                dataBytes += length;
+                dataBytes += runLength;
             }
 
-            offset += length;
+            if (runs.Length > 0)
+            {
+                dataChunks.Add(id);
+                dataRuns.Add(runs);
+            }
+
+            at += length;
         }
 
-        if (regions.Count == 0 || regions[^1].Offset + regions[^1].Length < offset)
+        if (regions.Count == 0 || regions[^1].Offset + regions[^1].Length < at)
         {
-            regions.Add((offset, 0));
+            regions.Add((at, 0));
         }
 
-        return new SparseMap(regions, dataChunks, dataBytes, offset);
+        return new SparseMap(regions, dataChunks, dataRuns, dataBytes, at);
     }
 
     /// <summary>The map as GNU sparse 1.0 writes it ahead of the data: the number of regions, then each offset and length, one decimal number a line.</summary>
