@@ -43,8 +43,10 @@ internal sealed record MyDeferredKeys(string Create, IReadOnlyList<string> Keys,
             return whole;
         }
 
+        // The column's quoted name as the tokens read it: a manifest from storage may put anything after the name (a
+        // doubled backquote inside it, no space after it), and a name read wrongly would defer the key the column needs.
         var autoIncrement = definitions.FirstOrDefault(d => d.StartsWith("  `", StringComparison.Ordinal) && MySqlCode.HasWord(d, "AUTO_INCREMENT")) is { } column
-            ? column[2..(column.IndexOf("` ", 3, StringComparison.Ordinal) + 1)]
+            ? MySqlCode.Tokens(column).First() is { Kind: MySqlCode.TokenKind.QuotedName } name ? column[name.Start..name.End] : null
             : null;
         var kept = new List<string>();
         var keys = new List<string>();
