@@ -194,11 +194,10 @@ public sealed class BackupRepository : IAsyncDisposable
             config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
         }
 
-        var (key, keys) = await KeyRing.UnlockAsync(target, config, credentials, cancellationToken).ConfigureAwait(false);
+        var (key, keys) = await KeyRing.UnlockAsync(target, config, credentials, k => ConfigMacMatches(config, k), cancellationToken).ConfigureAwait(false);
         IStreamTransform[] userTransforms;
         try
         {
-            CheckConfigMac(target, config, key);
             userTransforms = await UserTransforms.OpenAsync(config, options.Transforms, target.Description, cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -221,18 +220,9 @@ public sealed class BackupRepository : IAsyncDisposable
         return mac;
     }
 
-    /// <summary>Refuses a config that the master key did not authenticate: it was changed outside this library or damaged.</summary>
-    private static void CheckConfigMac(IBackupTarget target, RepositoryConfig config, MasterKey key)
-    {
-        var expected = ConfigMac(config, key);
-        if (config.Mac is null || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(config.Mac), Encoding.ASCII.GetBytes(expected)))
-        {
-            key.Dispose();
-            throw new RepositoryCorruptException(
-                $"The repository config in {target.Description} does not match its authentication code: it was changed outside this library or is damaged. " +
-                "Nothing was read or written. Put back the original 'config' object (from the storage's versioning or a copy of the storage) before using this repository.");
-        }
-    }
+    /// <summary>Whether <paramref name="key"/> authenticates the config: one changed outside this library, damaged, or opened with another master key does not.</summary>
+    private static bool ConfigMacMatches(RepositoryConfig config, MasterKey key) =>
+        config.Mac is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(config.Mac), Encoding.ASCII.GetBytes(ConfigMac(config, key)));
 
     /// <summary>Reads this repository's stored config again (check reports a config that no longer reads).</summary>
     internal Task<RepositoryConfig> ReadStoredConfigAsync(CancellationToken cancellationToken) => ReadConfigAsync(Blobs.Target, cancellationToken);

@@ -88,3 +88,63 @@ public class KeyManagementTests
         await act.Should().ThrowAsync<WrongPasswordException>();
     }
 }
+
+/// <summary>A key object added by someone who holds a password, wrapping another master key under it.</summary>
+public class ForeignMasterKeyTests
+{
+    [Fact]
+    public async Task A_key_that_the_password_opens_but_that_wraps_another_master_key_is_skipped_and_the_real_key_opens()
+    {
+        // An append-only client that holds the key file adds a key object the same key file unwraps, named to be tried
+        // first, wrapping a master key of its own: the config's MAC then fails under it, which stopped every open
+        // (backup, check, restore, prune) with "the config was changed".
+        var target = new InMemoryTarget();
+        var credentials = TestRepository.NewKeyFile();
+        var data = TestRepository.RandomBytes(20_000, seed: 5);
+        await using (var repository = await TestRepository.InitAsync(target, credentials))
+        {
+            await TestRepository.BackupBytesAsync(repository, "data.bin", data);
+        }
+
+        var config = await BackupRepository.ReadConfigAsync(target);
+        var forged = new string('0', 32);
+        await new AppendOnlyTarget(target).PutAsync(RepositoryLayout.KeysPrefix + forged, ForeignKeyObject(credentials, config.Id));
+
+        await using var reopened = await BackupRepository.OpenAsync(target, credentials);
+
+        reopened.SkippedKeys.Should().ContainSingle().Which.Should().Match<RepositoryKeyInfo>(k => k.Id == forged && k.Problem!.Contains("another master key"));
+        (await reopened.Keys.ListKeysAsync()).Should().ContainSingle(k => k.Problem != null).Which.Id.Should().Be(forged);
+        var snapshot = await reopened.Snapshots.ListAsync().SingleAsync();
+        (await TestRepository.RestoreAsync(reopened, snapshot)).Should().Equal(data);
+    }
+
+    [Fact]
+    public async Task When_every_key_the_password_opens_wraps_another_master_key_the_open_says_so()
+    {
+        var target = new InMemoryTarget();
+        var credentials = TestRepository.NewKeyFile();
+        await using (await TestRepository.InitAsync(target, credentials))
+        {
+        }
+
+        var config = await BackupRepository.ReadConfigAsync(target);
+        var real = (await TestRepository.ListAsync(target, RepositoryLayout.KeysPrefix)).Single().Key;
+        await target.DeleteAsync(real);
+        await target.PutAsync(RepositoryLayout.KeysPrefix + new string('0', 32), ForeignKeyObject(credentials, config.Id));
+
+        var open = () => BackupRepository.OpenAsync(target, credentials);
+
+        (await open.Should().ThrowAsync<RepositoryCorruptException>()).Which.Message.Should().Contain("config").And.Contain("another master key");
+    }
+
+    private static byte[] ForeignKeyObject(Crypto.RepositoryCredentials credentials, string repositoryId)
+    {
+        var kdf = Crypto.KeyDerivation.For(credentials);
+        var wrapping = kdf.DeriveKey(credentials);
+        using var aes = new Transforms.AesGcmTransform(wrapping);
+        using var output = new Buffers.PooledBufferWriter();
+        aes.TryEncode(System.Security.Cryptography.RandomNumberGenerator.GetBytes(Crypto.MasterKey.Size), output, new Transforms.TransformContext(System.Text.Encoding.UTF8.GetBytes("backup-sdk key v1:" + repositoryId), Crypto.MasterKey.Size));
+        var keyObject = new Repository.Keys.KeyObject { Created = DateTimeOffset.UnixEpoch, Kdf = kdf, Data = output.WrittenSpan.ToArray() };
+        return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(keyObject, Repository.Keys.KeyJson.Default.KeyObject);
+    }
+}

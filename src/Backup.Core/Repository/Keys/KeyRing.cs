@@ -46,7 +46,10 @@ public sealed class KeyRing
     public async Task<IReadOnlyList<RepositoryKeyInfo>> ListKeysAsync(CancellationToken cancellationToken = default)
     {
         var keys = await ReadKeyObjectsAsync(_target, cancellationToken).ConfigureAwait(false);
-        return [.. keys.Select(k => k.Describe(_currentKeyId)).OrderBy(k => k.Created)];
+
+        // A key that wraps another master key shows only when it is opened: the open that skipped it says why.
+        var skipped = SkippedKeys.ToDictionary(k => k.Id, k => k.Problem, StringComparer.Ordinal);
+        return [.. keys.Select(k => k.Describe(_currentKeyId)).Select(k => k.Problem is null && skipped.GetValueOrDefault(k.Id) is { } problem ? k with { Problem = problem } : k).OrderBy(k => k.Created)];
     }
 
     /// <summary>
@@ -211,9 +214,12 @@ public sealed class KeyRing
     /// <summary>
     /// Finds the key the credentials open. Unusable key objects (damaged, downgraded, asking for more work than the
     /// caps allow) are skipped and reported rather than failing the open, and the usable ones are tried cheapest
-    /// first, so an added key object can neither lock the owners out nor, past the caps, stall them.
+    /// first, so an added key object can neither lock the owners out nor, past the caps, stall them. A key object the
+    /// credentials open is taken only if its master key authenticates the config (<paramref name="authenticatesConfig"/>):
+    /// whoever holds a password can add one that wraps a master key of their own, named to be tried first.
     /// </summary>
-    internal static async Task<(MasterKey Key, KeyRing Keys)> UnlockAsync(IBackupTarget target, RepositoryConfig config, RepositoryCredentials credentials, CancellationToken cancellationToken)
+    /// <exception cref="RepositoryCorruptException">Keys opened, but none with a master key that authenticates the config.</exception>
+    internal static async Task<(MasterKey Key, KeyRing Keys)> UnlockAsync(IBackupTarget target, RepositoryConfig config, RepositoryCredentials credentials, Func<MasterKey, bool> authenticatesConfig, CancellationToken cancellationToken)
     {
         StoredKey[] keys;
         using (RepositoryActivity.Start("open.keys"))
@@ -231,6 +237,7 @@ public sealed class KeyRing
             .Where(k => k.Problem is null && k.Key!.Kdf.Accepts(credentials))
             .OrderBy(k => k.Key!.Kdf.RelativeCost)
             .ThenBy(k => k.Id, StringComparer.Ordinal);
+        var foreign = new List<RepositoryKeyInfo>();
         foreach (var candidate in candidates)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -241,26 +248,48 @@ public sealed class KeyRing
                 wrapping = keyObject.Kdf.DeriveKey(credentials);
             }
 
+            MasterKey key;
             try
             {
                 using var aes = new AesGcmTransform(wrapping);
                 using var output = new PooledBufferWriter();
                 aes.Decode(keyObject.Data, output, new TransformContext(KeyAad(config.Id), MasterKey.Size));
-                var key = MasterKey.FromMaterial(output.WrittenSpan);
-                return (key, new KeyRing(target, config.Id, key, candidate.Id, skipped));
+                key = MasterKey.FromMaterial(output.WrittenSpan);
             }
             catch (InvalidDataException)
             {
                 // Not this key: try the next.
+                continue;
             }
             finally
             {
                 CryptographicOperations.ZeroMemory(wrapping);
             }
+
+            if (!authenticatesConfig(key))
+            {
+                key.Dispose();
+                foreign.Add(candidate.Describe(currentKeyId: null) with { Problem = ForeignKeyProblem });
+                continue;
+            }
+
+            return (key, new KeyRing(target, config.Id, key, candidate.Id, [.. skipped.Concat(foreign).OrderBy(k => k.Id, StringComparer.Ordinal)]));
+        }
+
+        if (foreign.Count > 0)
+        {
+            throw new RepositoryCorruptException(
+                $"The repository config in {target.Description} does not match its authentication code under the master key of any key object the " +
+                $"credentials open ({string.Join(", ", foreign.Select(k => k.Id))}): the config was changed outside this library or is damaged, or those " +
+                "key objects wrap another master key (added by someone who holds a password). Nothing was read or written. Put back the original 'config' " +
+                "object (from the storage's versioning or a copy of the storage), or, if you did not add those key objects, remove them and open with the password of a key you did add.");
         }
 
         throw new WrongPasswordException(target.Description, skipped);
     }
+
+    private const string ForeignKeyProblem =
+        "the credentials open it, but it wraps another master key than the one that authenticates this repository's config (added by someone who holds a password); remove it if you did not add it";
 
     /// <summary>A key object as read: its ID, its content when it parsed, and why it cannot be used, if it cannot.</summary>
     private sealed record StoredKey(string Id, KeyObject? Key, string? Problem)
