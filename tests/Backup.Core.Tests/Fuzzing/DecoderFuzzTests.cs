@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Backup.Core.Repository;
 using Backup.Core.Snapshots;
@@ -103,6 +104,34 @@ public sealed class DecoderFuzzTests
         var plain = TreeCodec.Serialize(tree);
 
         Fuzz<RepositoryCorruptException>("tree", plain, mutated => (mutated, () => TreeCodec.Decode(mutated, Id(0))));
+    }
+
+    [Theory]
+    [InlineData("zstd")]
+    [InlineData("gzip")]
+    public void Compressed_layers_under_the_encryption(string compression)
+    {
+        // The compressed frame is what a password holder shapes freely: mutated, then encrypted as the chain would.
+        var plain = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 200).Select(i => $"{{\"name\":\"file{i}\",\"size\":{i * 37}}},")));
+        IStreamTransform compressor = compression == "zstd" ? new ZstdTransform() : new GzipTransform();
+        var compressed = new System.Buffers.ArrayBufferWriter<byte>();
+        compressor.TryEncode(plain, compressed, new TransformContext(ReadOnlyMemory<byte>.Empty, int.MaxValue)).Should().BeTrue();
+        var header = new List<byte> { 1, 2, (byte)compression.Length };
+        header.AddRange(Encoding.ASCII.GetBytes(compression));
+        header.Add((byte)AesGcmTransform.TransformName.Length);
+        header.AddRange(Encoding.ASCII.GetBytes(AesGcmTransform.TransformName));
+        var objectId = SnapshotStore.SnapshotObjectId;
+        var aad = objectId.Concat(header).ToArray();
+        var aes = (AesGcmTransform)Chain.Encoders[^1];
+
+        Fuzz<InvalidDataException>($"{compression} frame", compressed.WrittenSpan.ToArray(), mutated =>
+        {
+            var stored = new System.Buffers.ArrayBufferWriter<byte>();
+            System.Buffers.BuffersExtensions.Write(stored, header.ToArray());
+            aes.TryEncode(mutated, stored, new TransformContext(aad, int.MaxValue));
+            var bytes = stored.WrittenSpan.ToArray();
+            return (bytes, () => Chain.Decode(bytes, objectId, maxDecodedLength: 64 * 1024));
+        });
     }
 
     /// <summary>Decodes mutations of <paramref name="seedInput"/>; collects every escape and every oversized allocation.</summary>
