@@ -26,6 +26,32 @@ public class DrillRecordTests
         (await RecoveryDrillRecords.ListAsync(repository).ToListAsync()).Should().HaveCount(3);
     }
 
+    [Theory]
+    [InlineData("steps", "null")]
+    [InlineData("steps", "[null]")]
+    [InlineData("cleanedUp", "null")]
+    [InlineData("cleanupProblems", "[null]")]
+    [InlineData("host", "null")]
+    [InlineData("system", "null")]
+    [InlineData("steps", "[{\"kind\":\"Restore\",\"outcome\":\"Failed\",\"name\":null}]")]
+    public async Task A_stored_drill_result_with_null_where_the_writer_puts_a_value_is_reported_as_unreadable_not_returned(string member, string value)
+    {
+        // Records are authenticated, but anyone who holds the password writes them: a null where a list or a name
+        // belongs decoded, and the report or the health check then failed with NullReferenceException.
+        await using var repository = await BackupRepository.InitAsync(new InMemoryTarget(), RepositoryCredentials.FromKeyFile(RepositoryCredentials.GenerateKeyFile()));
+        var start = new DateTimeOffset(2026, 12, 1, 3, 0, 0, TimeSpan.Zero);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Result("shop", start, succeeded: false), DrillJson.Default.RecoveryDrillResult))!.AsObject();
+        json[member] = System.Text.Json.Nodes.JsonNode.Parse(value);
+        await repository.Records.SaveAsync(RecoveryDrillRecords.Kind, System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()));
+        var problems = new List<Exception>();
+
+        var results = await RecoveryDrillRecords.ListAsync(repository, null, (_, e) => problems.Add(e)).ToListAsync();
+
+        results.Should().BeEmpty();
+        problems.Should().ContainSingle().Which.Should().BeOfType<RepositoryCorruptException>().Which.Message.Should().Contain("cannot be read");
+        await FluentActions.Awaiting(async () => await RecoveryDrillRecords.ListAsync(repository, "shop").ToListAsync()).Should().ThrowAsync<RepositoryCorruptException>();
+    }
+
     private static RecoveryDrillResult Result(string system, DateTimeOffset start, bool succeeded) => new()
     {
         System = system,

@@ -38,6 +38,10 @@ public static class RecoveryDrillRecords
             try
             {
                 result = JsonSerializer.Deserialize(record.Content.Span, DrillJson.Default.RecoveryDrillResult);
+                if (result is not null && NullMember(result) is { } member)
+                {
+                    throw new JsonException($"its {member} is null, which no drill writes");
+                }
             }
             catch (JsonException ex)
             {
@@ -63,4 +67,17 @@ public static class RecoveryDrillRecords
             yield return result;
         }
     }
+
+    /// <summary>
+    /// The member of a decoded result that is null where every drill writes a value, or null when none is: records are
+    /// authenticated, but anyone who holds the password writes them, and what reads them (reports, the health check)
+    /// relies on these.
+    /// </summary>
+    private static string? NullMember(RecoveryDrillResult result) =>
+        result.System is null ? "system"
+        : result.Host is null ? "host"
+        : result.Steps is null || result.Steps.Any(step => step?.Name is null) ? "steps"
+        : result.CleanedUp is null || result.CleanedUp.Any(item => item is null) ? "cleanedUp"
+        : result.CleanupProblems is null || result.CleanupProblems.Any(item => item is null) ? "cleanupProblems"
+        : null;
 }
