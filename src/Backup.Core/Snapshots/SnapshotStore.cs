@@ -275,7 +275,8 @@ public sealed class SnapshotStore
             var snapshot = JsonSerializer.Deserialize(plain, SnapshotJson.Default.Snapshot) ?? throw new JsonException("null snapshot");
             // JSON null where a list or name belongs would only fail later, far from the damaged object.
             if (snapshot.Hostname is null || snapshot.SourceKind is null || snapshot.Tags is null || snapshot.Paths is null || snapshot.Problems is null
-                || snapshot.Statistics is null || snapshot.Metadata is null || snapshot.Tags.Any(t => t is null) || snapshot.Paths.Any(p => p is null))
+                || snapshot.Statistics is null || snapshot.Metadata is null || snapshot.Tags.Any(t => t is null) || snapshot.Paths.Any(p => p is null)
+                || snapshot.Problems.Any(p => p is null) || snapshot.Metadata.Values.Any(v => v is null))
             {
                 throw new JsonException("a required value is null");
             }

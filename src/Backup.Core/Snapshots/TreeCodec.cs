@@ -17,9 +17,9 @@ internal static class TreeCodec
         {
             var tree = JsonSerializer.Deserialize(bytes, SnapshotJson.Default.Tree) ?? throw new JsonException("null tree");
             // JSON null where a list or name belongs would only fail later, far from the damaged tree.
-            if (tree.Nodes is null || tree.Nodes.Any(n => n is null || n.Name is null))
+            if (tree.Nodes is null || tree.Nodes.Any(n => n is null || n.Name is null || (n.ExtendedAttributes?.Values.Any(v => v is null) ?? false)))
             {
-                throw new JsonException("a node list or node is missing");
+                throw new JsonException("a node list, a node or an extended attribute's value is missing");
             }
 
             return tree;

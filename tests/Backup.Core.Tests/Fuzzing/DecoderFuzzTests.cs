@@ -134,6 +134,31 @@ public sealed class DecoderFuzzTests
         });
     }
 
+    [Theory]
+    [InlineData("{\"nodes\":[{\"name\":\"f\",\"extendedAttributes\":{\"user.a\":null}}]}")]
+    public void A_tree_with_null_for_an_extended_attribute_value_is_not_a_valid_tree(string json)
+    {
+        // A restore set the attribute with value.Length and failed with NullReferenceException.
+        var decode = () => TreeCodec.Decode(Encoding.UTF8.GetBytes(json), Id(0));
+
+        decode.Should().Throw<RepositoryCorruptException>().WithMessage("*not a valid tree*");
+    }
+
+    [Theory]
+    [InlineData("\"problems\":[null]")]
+    [InlineData("\"metadata\":{\"k\":null}")]
+    public void A_snapshot_with_null_for_a_problem_or_a_metadata_value_is_damaged(string member)
+    {
+        var valid = JsonSerializer.Serialize(new Snapshot { Time = DateTimeOffset.UnixEpoch, Hostname = "h", SourceKind = "files", Tree = Id(1) }, SnapshotJson.Default.Snapshot);
+        var stored = Chain.Encode(Encoding.UTF8.GetBytes(valid), SnapshotStore.SnapshotObjectId);
+        SnapshotStore.DecodeSnapshot(stored, BlobId.Sha256(stored), Chain).Hostname.Should().Be("h");
+        var damaged = Chain.Encode(Encoding.UTF8.GetBytes(valid.Insert(valid.Length - 1, "," + member)), SnapshotStore.SnapshotObjectId);
+
+        var decode = () => SnapshotStore.DecodeSnapshot(damaged, BlobId.Sha256(damaged), Chain);
+
+        decode.Should().Throw<RepositoryCorruptException>().WithMessage("*damaged*");
+    }
+
     /// <summary>Decodes mutations of <paramref name="seedInput"/>; collects every escape and every oversized allocation.</summary>
     private static void Fuzz<TExpected>(string decoder, byte[] seedInput, Func<byte[], (byte[] Input, Func<object> Decode)> prepare)
         where TExpected : Exception
@@ -193,10 +218,10 @@ public sealed class DecoderFuzzTests
         switch (decoded)
         {
             case Snapshot s:
-                _ = s.Hostname.Length + s.SourceKind.Length + s.Tags.Sum(t => t.Length) + s.Paths.Sum(p => p.Length) + s.Problems.Count + s.Metadata.Count + s.Statistics.GetHashCode();
+                _ = s.Hostname.Length + s.SourceKind.Length + s.Tags.Sum(t => t.Length) + s.Paths.Sum(p => p.Length) + s.Problems.Sum(p => p.Length) + s.Metadata.Sum(m => m.Key.Length + m.Value.Length) + s.Statistics.GetHashCode();
                 break;
             case Tree t:
-                _ = t.Nodes.Sum(n => n.Name.Length);
+                _ = t.Nodes.Sum(n => n.Name.Length + (n.ExtendedAttributes?.Sum(a => a.Key.Length + a.Value.Length) ?? 0));
                 break;
             case IndexFile i:
                 _ = i.Packs.Values.Sum(entries => entries.Count(e => e.Type is BlobType.Data or BlobType.Tree ? true : throw new InvalidDataException($"blob type {e.Type}")));
