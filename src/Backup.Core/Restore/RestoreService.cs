@@ -36,8 +36,8 @@ public sealed class RestoreService
     private const string NotReachedEntry = "not restored: the target is full";
     private const string NotReachedDirectory = "not restored, nor anything below it: the target is full";
     private const string ExistsAdvice = "; the restore stopped (entries restored before it stay). Restore into an empty directory, or replace what exists " +
-        "(ExistingFileBehavior.Overwrite; the tool's --overwrite), replace only what differs from the snapshot (OverwriteChanged; --overwrite-changed, " +
-        "which resumes a restore that was stopped) or leave it alone (Skip; --skip-existing).";
+        "(--overwrite; in code ExistingFileBehavior.Overwrite), replace only what differs from the snapshot (--overwrite-changed; OverwriteChanged, " +
+        "which resumes a restore that was stopped) or leave it alone (--skip-existing; Skip).";
 
     private readonly BackupRepository _repository;
     private readonly IFileSystem _fileSystem;
@@ -499,7 +499,7 @@ public sealed class RestoreService
                     // file like this under its own name.
                     Interlocked.Increment(ref _skipped);
                     Problem(relative, "left as it was (--skip-existing), but it differs from the snapshot (size, modification time, owner or permissions), as a file a stopped restore was writing does; " +
-                        "replace what differs with ExistingFileBehavior.OverwriteChanged (the tool's --overwrite-changed)");
+                        "replace what differs with --overwrite-changed (in code ExistingFileBehavior.OverwriteChanged)");
                     return null;
                 case var _ when options.Existing == ExistingFileBehavior.Skip:
                     Interlocked.Increment(ref _skipped);
