@@ -27,6 +27,8 @@ public sealed class LockTests : IDisposable
         var first = RandomBytes(6 * 1024 * 1024, seed: 1);
         var a = await _cli.RunAsync(["create", "--stdin", "--stdin-name", "a.bin", "--tag", "a"], first);
         a.ExitCode.Should().Be(0, a.Stderr);
+        var kept = await _cli.RunAsync(["create", "--stdin", "--stdin-name", "c.bin", "--tag", "b"], RandomBytes(64 * 1024, seed: 3));
+        kept.ExitCode.Should().Be(0, kept.Stderr);
 
         // B reads A's data again (deduplicated against A's packs); the test feeds stdin, so it decides when B stops.
         var shortLock = new Dictionary<string, string?> { ["BACKUP_LOCK_TTL"] = LockSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -40,7 +42,7 @@ public sealed class LockTests : IDisposable
             {
                 await Task.Delay(TimeSpan.FromSeconds(LockSeconds + 2));
 
-                // Another process finds B's lock expired: forgets A and prunes, deleting A's packs.
+                // Another process finds B's lock expired: forgets A (keeping the one tagged b) and prunes, deleting A's packs.
                 forget = await _cli.RunAsync("forget", "--keep-tag", "b");
                 prune = await _cli.RunAsync("prune");
             }
@@ -59,7 +61,9 @@ public sealed class LockTests : IDisposable
 
         var snapshots = await _cli.RunAsync("snapshots", "--json");
         snapshots.ExitCode.Should().Be(0, snapshots.Stderr);
-        JsonDocument.Parse(snapshots.Stdout).RootElement.GetArrayLength().Should().Be(0, "A was forgotten and B saved no snapshot");
+        var left = JsonDocument.Parse(snapshots.Stdout).RootElement;
+        left.GetArrayLength().Should().Be(1, "A was forgotten and B saved no snapshot");
+        left[0].GetProperty("paths")[0].GetString().Should().Be("c.bin", "only the snapshot the policy keeps is left");
         var check = await _cli.RunAsync("check", "--read-data");
         check.ExitCode.Should().Be(0, check.Stdout + check.Stderr);
     }
