@@ -57,23 +57,18 @@ internal sealed class LatestFilter
         var host = context.Get(_host);
         var paths = (context.Get(_paths) ?? []).Select(Normalize).ToList();
         var tags = context.Get(_tags) ?? [];
-        var found = await repository.Snapshots.FindLatestAsync(
-            s => (host is null || s.Hostname == host) && paths.All(s.Paths.Contains) && tags.All(s.Tags.Contains), TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-
         var of = string.Join(" and ", new[]
         {
             host is null ? null : $"made on '{host}'",
             paths.Count == 0 ? null : $"of {string.Join(", ", paths.Select(p => $"'{p}'"))}",
             tags.Length == 0 ? null : $"tagged {string.Join(", ", tags.Select(t => $"'{t}'"))}",
         }.OfType<string>());
-        var latest = found.GetOrThrow(
-            IsGiven(context) ? $"No snapshot {of} is in {repository.Location}." : $"The repository in {repository.Location} has no snapshots yet.", repository.Location);
-        if (found.DatedAheadWarning is { } warning)
-        {
-            await context.Output.WarnAsync(warning).ConfigureAwait(false);
-        }
-
-        return latest;
+        return await SnapshotArgument.FindLatestAsync(
+            context,
+            repository,
+            s => (host is null || s.Hostname == host) && paths.All(s.Paths.Contains) && tags.All(s.Tags.Contains),
+            IsGiven(context) ? $"No snapshot {of} is in {repository.Location}." : $"The repository in {repository.Location} has no snapshots yet.",
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A path as backups record it: absolute, without a trailing slash.</summary>

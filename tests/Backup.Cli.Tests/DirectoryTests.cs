@@ -78,6 +78,38 @@ public sealed class DirectoryTests : IDisposable
         onlyAhead.Stderr.Should().Contain("No snapshot to take as 'latest'").And.Contain("Give its ID");
     }
 
+    /// <summary>
+    /// Every command that takes 'latest' passes over a snapshot dated ahead and says so: 'pin latest' right after a backup
+    /// on a host whose clock runs ahead must not pin another snapshot without a word, nor 'diff', 'stats' or 'copy' show one.
+    /// </summary>
+    [Fact]
+    public async Task Latest_in_pin_diff_stats_and_copy_warns_of_a_snapshot_dated_ahead()
+    {
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "src", "-q")).ExitCode.Should().Be(0);
+        string realId;
+        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_cli.Repository), RepositoryCredentials.FromPassword(CliRunner.Password)))
+        {
+            var old = await repository.Snapshots.FindAsync("latest");
+            realId = old.Id.ToString();
+            await repository.Snapshots.SaveAsync(old with { Time = DateTimeOffset.UtcNow.AddHours(2), Hostname = "clock-ahead" });
+        }
+
+        var stats = await _cli.RunAsync("stats", "latest", "--json");
+        var diff = await _cli.RunAsync("diff", realId[..8], "latest");
+        (await _cli.RunAsync("init", "--repo", _cli.PathOf("copy"))).ExitCode.Should().Be(0);
+        var copy = await _cli.RunAsync(["copy", "--to", _cli.PathOf("copy"), "latest"], stdin: null, new() { ["BACKUP_DESTINATION_PASSWORD"] = CliRunner.Password });
+        var pin = await _cli.RunAsync("pin", "latest", "--json");
+
+        foreach (var run in new[] { stats, diff, copy, pin })
+        {
+            run.ExitCode.Should().Be(0, run.Stderr);
+            run.Stderr.Should().Contain("warning: passed over 1 snapshot dated after this machine's clock").And.Contain("clock-ahead");
+        }
+
+        JsonDocument.Parse(pin.Stdout).RootElement[0].GetProperty("previousId").GetString().Should().Be(realId);
+    }
+
     [Fact]
     public async Task Restore_verify_reads_the_files_back_and_says_so()
     {

@@ -82,7 +82,7 @@ internal static class CopyCommand
                 selected = [];
                 foreach (var id in ids)
                 {
-                    var snapshot = await source.Snapshots.FindAsync(id, ct).ConfigureAwait(false);
+                    var snapshot = await SnapshotArgument.FindAsync(context, source, id, ct).ConfigureAwait(false);
                     if (!selected.Any(s => s.Id == snapshot.Id))
                     {
                         selected.Add(snapshot);

@@ -14,8 +14,8 @@ internal static class DiffCommand
         runner.Bind(command, async (context, ct) =>
         {
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-            var older = await repository.Snapshots.FindAsync(context.Get(first)!, ct).ConfigureAwait(false);
-            var newer = await repository.Snapshots.FindAsync(context.Get(second)!, ct).ConfigureAwait(false);
+            var older = await SnapshotArgument.FindAsync(context, repository, context.Get(first)!, ct).ConfigureAwait(false);
+            var newer = await SnapshotArgument.FindAsync(context, repository, context.Get(second)!, ct).ConfigureAwait(false);
             var changes = new List<DiffChangeOutput>();
             int added = 0, removed = 0, modified = 0;
             await foreach (var change in SnapshotDiff.CompareAsync(repository.Snapshots, older, newer, ct).ConfigureAwait(false))

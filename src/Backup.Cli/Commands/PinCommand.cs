@@ -26,7 +26,7 @@ internal static class PinCommand
             var found = new List<Backup.Core.Snapshots.Snapshot>();
             foreach (var idOrPrefix in context.Get(snapshots) ?? [])
             {
-                found.Add(await repository.Snapshots.FindAsync(idOrPrefix, ct).ConfigureAwait(false));
+                found.Add(await SnapshotArgument.FindAsync(context, repository, idOrPrefix, ct).ConfigureAwait(false));
             }
 
             var results = new List<PinOutput>();

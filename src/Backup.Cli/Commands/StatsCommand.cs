@@ -20,7 +20,7 @@ internal static class StatsCommand
             await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
             if (context.Get(snapshotArgument) is { } id)
             {
-                var snapshot = await repository.Snapshots.FindAsync(id, ct).ConfigureAwait(false);
+                var snapshot = await SnapshotArgument.FindAsync(context, repository, id, ct).ConfigureAwait(false);
                 var stats = StatisticsOutput.From(snapshot.Statistics);
                 if (context.Json)
                 {
