@@ -85,6 +85,35 @@ public sealed class PostgreSqlRequiredRolesTests(PostgresFixture fixture) : ICla
         check.Advice.Should().Contain("does not record the roles").And.Contain("unknown").And.Contain("next backup records them");
     }
 
+    /// <summary>
+    /// Anyone who holds the password can write a snapshot: a role list with a JSON null (or an empty name) in it is a
+    /// record that cannot be read, reported as unknown, not a NullReferenceException while the advice is built.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("""{"granted":[null,"someone"],"owners":[]}""")]
+    [InlineData("""{"granted":["someone"],"owners":[null]}""")]
+    [InlineData("""{"granted":[""],"owners":[]}""")]
+    public async Task A_role_record_with_a_null_or_empty_name_is_unknown(string recorded)
+    {
+        var server = fixture.Require();
+        var snapshot = new Snapshot
+        {
+            Hostname = "forged",
+            SourceKind = "postgresql",
+            Metadata = new Dictionary<string, string>
+            {
+                ["postgresql.databases"] = "[\"app\"]",
+                ["postgresql.roles.app"] = recorded,
+            },
+        };
+
+        var check = await new PostgreSqlEngine().CheckRolesAsync(snapshot, new DatabaseRestoreSettings { Location = server.ConnectionString(), Password = PostgresServer.Password });
+
+        check.Known.Should().BeFalse();
+        check.Needed.Should().BeEmpty();
+        check.Advice.Should().Contain("does not record the roles");
+    }
+
     [SkippableFact]
     public async Task An_all_databases_snapshot_points_at_its_own_globals()
     {

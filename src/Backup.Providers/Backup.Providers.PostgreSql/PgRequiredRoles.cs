@@ -65,7 +65,8 @@ internal sealed record PgRequiredRoles
 
     /// <summary>
     /// The roles recorded for <paramref name="database"/>; null when the snapshot records none (taken before they were
-    /// recorded) or records them in a form this code cannot read.
+    /// recorded) or records them in a form this code cannot read: a JSON null or an empty name among them (anyone who
+    /// holds the password can write a snapshot) is such a form, not a role to look for or quote in advice.
     /// </summary>
     public static PgRequiredRoles? Read(Snapshot snapshot, string database)
     {
@@ -76,7 +77,8 @@ internal sealed record PgRequiredRoles
 
         try
         {
-            return JsonSerializer.Deserialize(json, PgJson.Default.PgRequiredRoles) is { } roles && roles.Granted is not null && roles.Owners is not null ? roles : null;
+            return JsonSerializer.Deserialize(json, PgJson.Default.PgRequiredRoles) is { } roles && roles.Granted is not null && roles.Owners is not null
+                && !roles.Granted.Concat(roles.Owners).Any(string.IsNullOrEmpty) ? roles : null;
         }
         catch (JsonException)
         {
