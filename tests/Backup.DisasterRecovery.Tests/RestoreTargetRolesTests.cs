@@ -78,6 +78,44 @@ public sealed class RestoreTargetRolesTests(PostgresFixture fixture) : IClassFix
         unknown.Message.Should().Contain("does not record the roles").And.Contain("unknown");
     }
 
+    /// <summary>
+    /// A job snapshot dated a minute or two ahead (the backup host's clock runs a little ahead) is the job's latest for a
+    /// drill, the RPO check and a restore alike (SnapshotStore.ClockSkewAllowance): validate checks the roles of that
+    /// one too, not of the one before it.
+    /// </summary>
+    [SkippableFact]
+    public async Task Validate_checks_the_roles_of_the_snapshot_a_drill_takes_as_latest_when_it_is_dated_a_little_ahead()
+    {
+        var server = fixture.Require();
+        var role = $"reporting_{Guid.NewGuid().ToString("N")[..8]}";
+        await server.ExecuteAsync("postgres", $"CREATE ROLE {role} NOLOGIN");
+        var database = fixture.NewDatabaseName("shop");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, $"CREATE TABLE orders (id int PRIMARY KEY); GRANT SELECT ON orders TO {role};");
+        var plan = Plan(server, database);
+        await using var services = RecoveryPlanServices.Create(plan, backup => backup.AddDatabaseEngine(new PostgreSqlEngine()));
+        (await services.GetRequiredService<IBackupJobRunner>().RunAsync("shop-db")).Outcome.Should().Be(BackupJobOutcome.Succeeded);
+        await server.ExecuteAsync(database, $"DROP OWNED BY {role}");
+        await server.ExecuteAsync("postgres", $"DROP ROLE {role}");
+
+        // The newer snapshot, from a host whose clock runs two minutes ahead, records no roles (taken before they were).
+        var repository = await services.GetRequiredService<IBackupRepositoryProvider>().GetAsync("main");
+        var taken = await repository.Snapshots.FindAsync("latest");
+        await repository.Snapshots.SaveAsync(taken with
+        {
+            Time = DateTimeOffset.UtcNow.AddMinutes(2),
+            Metadata = taken.Metadata.Where(m => !m.Key.StartsWith("postgresql.roles.", StringComparison.Ordinal)).ToDictionary(),
+        });
+
+        var validation = await services.GetRequiredService<RecoveryPlanValidator>().ValidateAsync(new RecoveryPlanValidationOptions { CheckRepositories = false });
+        var drill = await services.GetRequiredService<IRecoveryDrillRunner>().RunAsync(plan, "shop");
+
+        var finding = validation.Findings.Should().ContainSingle(f => f.Rule == "roles").Which;
+        finding.Severity.Should().Be(PlanFindingSeverity.Warning, "the drill's latest is the snapshot dated two minutes ahead, which records no roles");
+        finding.Message.Should().Contain("does not record the roles");
+        drill.Steps[0].Warnings.Should().ContainSingle().Which.Should().Be(finding.Message, "validate checks the snapshot the drill restores");
+    }
+
     public Task InitializeAsync()
     {
         Directory.CreateDirectory(_root);

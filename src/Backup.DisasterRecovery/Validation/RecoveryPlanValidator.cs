@@ -316,14 +316,17 @@ public sealed class RecoveryPlanValidator
         }
     }
 
-    /// <summary>The job's newest complete snapshot not dated after now (as a drill's "latest"), or null.</summary>
+    /// <summary>
+    /// The job's newest complete snapshot not dated more than <see cref="SnapshotStore.ClockSkewAllowance"/> after now:
+    /// the one a drill's "latest" restores, so the roles checked are those of the snapshot a drill and a recovery take.
+    /// </summary>
     private async Task<Snapshot?> NewestJobSnapshotAsync(BackupRepository repository, string jobName, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         Snapshot? newest = null;
         await foreach (var snapshot in repository.Snapshots.ListAsync(onError: null, cancellationToken).ConfigureAwait(false))
         {
-            if (!snapshot.Partial && BackupJobHistory.IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now && (newest is null || snapshot.Time > newest.Time))
+            if (!snapshot.Partial && BackupJobHistory.IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now + SnapshotStore.ClockSkewAllowance && (newest is null || snapshot.Time > newest.Time))
             {
                 newest = snapshot;
             }
