@@ -48,6 +48,23 @@ public class SnapshotTests
         noMatch.Invoking(f => f.GetOrThrow("none of host elsewhere", repository.Location)).Should().Throw<SnapshotNotFoundException>().WithMessage("none of host elsewhere");
     }
 
+    /// <summary>
+    /// A snapshot with a null metadata value is refused as damaged when read, so a backup must not write one: a caller's
+    /// null value (a library caller, or a binding that gives null for an empty setting) is refused before anything is
+    /// stored, rather than leaving a new snapshot that every later read skips as damaged.
+    /// </summary>
+    [Fact]
+    public async Task A_backup_with_a_null_metadata_value_is_refused_before_it_writes_a_snapshot_no_one_can_read()
+    {
+        await using var repository = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile());
+        var options = new BackupOptions { Level = BackupLevel.Full, Metadata = new Dictionary<string, string> { ["owner"] = null! } };
+
+        var backup = () => new BackupService(repository).BackupAsync(StreamSource.FromStream("a.bin", new MemoryStream([1])), options);
+
+        await backup.Should().ThrowAsync<ArgumentException>().WithMessage("*'owner'*");
+        await repository.Invoking(r => r.Snapshots.FindAsync("latest")).Should().ThrowAsync<SnapshotNotFoundException>("nothing was written, damaged or not");
+    }
+
     [Fact]
     public async Task Unknown_short_and_ambiguous_prefixes_are_errors()
     {

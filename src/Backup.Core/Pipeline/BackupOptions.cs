@@ -38,5 +38,11 @@ public sealed record BackupOptions
                 throw new ArgumentException($"Tag '{tag}' is empty or contains a comma.");
             }
         }
+
+        // A reader refuses a snapshot with a null metadata value as damaged: one must not be written.
+        if (Metadata?.FirstOrDefault(m => m.Value is null) is { Key: { } key })
+        {
+            throw new ArgumentException($"Metadata '{key}' has no value (null): give it one, an empty string if need be, or leave the entry out.");
+        }
     }
 }
