@@ -39,6 +39,10 @@ internal static class CliAdvice
             $" The source's password comes from --password-file, else the file {PasswordResolver.FileVariable(PasswordResolver.PasswordVariable)} names, else " +
             $"{PasswordResolver.PasswordVariable}; the destination's from --destination-password-file, else {PasswordResolver.FileVariable(PasswordResolver.DestinationPasswordVariable)}, " +
             $"else {PasswordResolver.DestinationPasswordVariable}; the first one set is used: check that one.",
+        // A plan's repositories take their passwords from the plan: BACKUP_PASSWORD may be right and beside the point.
+        WrongPasswordException when verb.StartsWith("dr ", StringComparison.Ordinal) =>
+            " A plan's repository takes its password from the plan's settings for it (passwordEnvironmentVariable, passwordFile, keyFile or " +
+            "passwordConfigurationKey), not from --password-file or BACKUP_PASSWORD unless it names that variable: check the one the plan gives that repository.",
         WrongPasswordException =>
             $" The password comes from --password-file, else the file {PasswordResolver.FileVariable(PasswordResolver.PasswordVariable)} names, else " +
             $"{PasswordResolver.PasswordVariable}, else a prompt; the first one set is used: check that one.",

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Restore;
@@ -31,7 +32,7 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
         catch (Exception ex)
         {
             var code = ExitCodeFor(ex);
-            var message = OneLine(CliAdvice.Describe(ex, parseResult.CommandResult.Command.Name));
+            var message = OneLine(CliAdvice.Describe(ex, Verb(parseResult.CommandResult)));
             var kind = code == ExitCodes.Usage ? "usage error" : "error";
             // Messages embed stored names (a lock's host, a key's label, a file's path): escaped like all human output,
             // and by the JSON encoder with --json (control characters and everything outside ASCII as \u escapes).
@@ -53,6 +54,10 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
             }
         }
     }
+
+    /// <summary>The command for advice: "dr drill" for a subcommand of dr, whose repositories are the plan's, else its own name ("prune").</summary>
+    private static string Verb(CommandResult command) =>
+        command.Parent is CommandResult { Command.Name: "dr" } ? $"dr {command.Command.Name}" : command.Command.Name;
 
     /// <summary>The exit code for a failure.</summary>
     public static int ExitCodeFor(Exception exception) => exception switch

@@ -24,4 +24,37 @@ public sealed class DrDrillCliTests : IDisposable
         result.ExitCode.Should().Be(2);
         result.Stderr.Should().Contain("usage error").And.Contain("drill");
     }
+    /// <summary>
+    /// A plan's repository takes its password from the plan (here a variable of its own): the advice for a wrong one
+    /// points there, not at --password-file and BACKUP_PASSWORD, which the operator would check and find right.
+    /// </summary>
+    [Fact]
+    public async Task A_wrong_password_of_a_plans_repository_points_at_the_plans_password_setting()
+    {
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("data"));
+        File.WriteAllText(_cli.PathOf("data/a.txt"), "a");
+        var plan = _cli.PathOf("plan.yaml");
+        File.WriteAllText(plan, $$"""
+            name: wrong-password
+            backup:
+              repositories:
+                local: { location: {{_cli.Repository}}, passwordEnvironmentVariable: PLAN_REPOSITORY_PASSWORD }
+              jobs:
+                files: { repository: local, paths: [{{_cli.PathOf("data")}}], schedule: "*/15 * * * *" }
+            systems:
+              files:
+                rpo: 1h
+                rto: 30m
+                jobs: [files]
+                steps:
+                  - name: Restore the files
+                    restore: { job: files, directory: /srv/files }
+            """);
+
+        var drill = await _cli.RunAsync(["dr", "drill", plan], stdin: null, new() { ["PLAN_REPOSITORY_PASSWORD"] = "not the password" });
+
+        drill.ExitCode.Should().Be(11, drill.Stderr);
+        drill.Stderr.Should().Contain("passwordEnvironmentVariable").And.NotContain("else a prompt", "BACKUP_PASSWORD, which is right, is not what the plan uses");
+    }
 }
