@@ -65,6 +65,30 @@ public class SnapshotTests
         await repository.Invoking(r => r.Snapshots.FindAsync("latest")).Should().ThrowAsync<SnapshotNotFoundException>("nothing was written, damaged or not");
     }
 
+    /// <summary>A source (any IBackupSource) whose facts hold a null value fails the backup naming the fact, rather than writing a snapshot that reads as damaged.</summary>
+    [Fact]
+    public async Task A_source_fact_with_a_null_value_fails_the_backup_instead_of_writing_a_snapshot_no_one_can_read()
+    {
+        await using var repository = await TestRepository.InitAsync(new InMemoryTarget(), TestRepository.NewKeyFile());
+
+        var backup = () => new BackupService(repository).BackupAsync(new NullFactSource(StreamSource.FromStream("a.bin", new MemoryStream([1]))), new BackupOptions { Level = BackupLevel.Full });
+
+        await backup.Should().ThrowAsync<BackupSourceException>().WithMessage("*'server.version'*");
+        await repository.Invoking(r => r.Snapshots.FindAsync("latest")).Should().ThrowAsync<SnapshotNotFoundException>("nothing was written, damaged or not");
+    }
+
+    private sealed class NullFactSource(IBackupSource inner) : IBackupSource
+    {
+        public string Kind => inner.Kind;
+
+        public IReadOnlyList<string> Paths => inner.Paths;
+
+        public IAsyncEnumerable<SourceEntry> ReadEntriesAsync(SourceContext context, CancellationToken cancellationToken = default) => inner.ReadEntriesAsync(context, cancellationToken);
+
+        public Task<IReadOnlyDictionary<string, string>> GetSnapshotMetadataAsync(CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string> { ["server.version"] = null! });
+    }
+
     [Fact]
     public async Task Unknown_short_and_ambiguous_prefixes_are_errors()
     {

@@ -185,6 +185,13 @@ public sealed class BackupService
     private static async Task<IReadOnlyDictionary<string, string>> RecordedMetadataAsync(IBackupSource source, BackupOptions options, CancellationToken cancellationToken)
     {
         var facts = await source.GetSnapshotMetadataAsync(cancellationToken).ConfigureAwait(false);
+
+        // A reader refuses a snapshot with a null metadata value as damaged: better no snapshot than one no one can read.
+        if (facts.FirstOrDefault(f => f.Value is null) is { Key: { } nullFact })
+        {
+            throw new BackupSourceException($"{source.Kind} backup recorded no value (null) for its fact '{nullFact}', so no snapshot was written: a fault of the source, to be reported to its author.");
+        }
+
         if (facts.Count == 0)
         {
             return options.Metadata ?? new Dictionary<string, string>();
