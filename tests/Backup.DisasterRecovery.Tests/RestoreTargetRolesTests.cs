@@ -116,6 +116,35 @@ public sealed class RestoreTargetRolesTests(PostgresFixture fixture) : IClassFix
         drill.Steps[0].Warnings.Should().ContainSingle().Which.Should().Be(finding.Message, "validate checks the snapshot the drill restores");
     }
 
+    /// <summary>
+    /// A recovery server that cannot be reached is one finding for the step, not one per database after a connection
+    /// attempt each: an --all-databases snapshot of 20 databases against a server that drops packets would otherwise
+    /// wait out the connect timeout 20 times, in dr validate and after a drill's restore step.
+    /// </summary>
+    [Fact]
+    public async Task A_recovery_server_that_cannot_be_reached_is_asked_once_for_all_the_databases()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var databases = new[] { "sales", "stock", "web" };
+        var metadata = new Dictionary<string, string> { ["postgresql.databases"] = "[\"sales\",\"stock\",\"web\"]" };
+        foreach (var name in databases)
+        {
+            metadata[$"postgresql.roles.{name}"] = """{"granted":["reporting"],"owners":[]}""";
+        }
+
+        var snapshot = new Backup.Core.Snapshots.Snapshot { Hostname = "old-server", SourceKind = "postgresql", Metadata = metadata };
+        var step = new RestoreStep { Job = "all-db", ConnectionString = $"Host=127.0.0.1;Port={closedPort};Username=postgres", PasswordEnvironmentVariable = _databasePasswordVariable };
+
+        var problems = await RestoreTargetRoles.CheckAsync("Systems:shop:Steps:0:Restore", step, new PostgreSqlEngine(), snapshot, CancellationToken.None);
+
+        var problem = problems.Should().ContainSingle().Which;
+        problem.Missing.Should().BeFalse("whether roles are missing is not known");
+        problem.Message.Should().Contain("could not be asked").And.Contain("'sales'").And.Contain("'stock'").And.Contain("'web'");
+    }
+
     public Task InitializeAsync()
     {
         Directory.CreateDirectory(_root);

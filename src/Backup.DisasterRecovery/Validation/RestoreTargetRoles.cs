@@ -35,8 +35,10 @@ internal static class RestoreTargetRoles
             return problems;
         }
 
-        foreach (var database in engine.DatabasesOf(snapshot))
+        var databases = engine.DatabasesOf(snapshot);
+        for (var i = 0; i < databases.Count; i++)
         {
+            var database = databases[i];
             DatabaseRoleCheck check;
             try
             {
@@ -48,11 +50,14 @@ internal static class RestoreTargetRoles
             }
             catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
             {
-                // Often the recovery server does not exist before the disaster: worth knowing, not a gap by itself.
+                // Often the recovery server does not exist before the disaster: worth knowing, not a gap by itself. It is
+                // the same server for the databases left, so they are not asked for one connect timeout each.
+                var unasked = string.Join(", ", databases.Skip(i).Select(d => $"'{d}'"));
                 problems.Add(new Problem(false,
-                    $"{path}:ConnectionString: the {engine.DisplayName} server a recovery restores into could not be asked for its roles ({e.Message}), so whether it has those database '{database}' needs is not known; " +
+                    $"{path}:ConnectionString: the {engine.DisplayName} server a recovery restores into could not be asked for its roles ({e.Message}), so whether it has those " +
+                    $"{(databases.Count - i == 1 ? "database" : "databases")} {unasked} {(databases.Count - i == 1 ? "needs" : "need")} is not known; " +
                     "check them there before you need it (backup dr validate on a host that reaches it)."));
-                continue;
+                break;
             }
 
             if (!check.Known)
