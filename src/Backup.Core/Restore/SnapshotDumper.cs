@@ -11,7 +11,7 @@ public static class SnapshotDumper
     /// Writes <paramref name="path"/> of <paramref name="snapshot"/> (the whole snapshot when null or "/") as a PAX
     /// tar archive to <paramref name="output"/>, with snapshot paths as entry names, modes, owners, times to the
     /// nanosecond, symlinks, hard links, FIFOs and device nodes. Sparse files are written as GNU sparse 1.0 entries
-    /// (their all-zero chunks left out, as a restore leaves them unwritten), which GNU tar and bsdtar extract with
+    /// (their all-zero 4 KiB file blocks left out, as a restore leaves them unwritten), which GNU tar and bsdtar extract with
     /// their holes. Entries with unsafe names are left out, and so is a later entry of a name already written in its
     /// directory (a restore refuses it too), each with everything below it.
     /// </summary>
