@@ -48,13 +48,7 @@ internal static class DatabaseRestore
             return await DatabaseCreate.Validated(() => engine.RestoreAsync(repository, snapshot, new DatabaseRestoreSettings { Location = path, Clean = request.Clean }, cancellationToken)).ConfigureAwait(false);
         }
 
-        var databases = engine.DatabasesOf(snapshot);
-        if (request.SourceDatabase is null ? databases.Count > 1 : !databases.Contains(request.SourceDatabase, StringComparer.Ordinal))
-        {
-            throw new CliUsageException(
-                $"Snapshot {snapshot.Id.ToShortString()} holds {(databases.Count == 1 ? "database" : "databases")} {string.Join(", ", databases)}: " +
-                (request.SourceDatabase is null ? "pick one with --source-database NAME." : $"'{request.SourceDatabase}' is not among them."));
-        }
+        RequireSourceDatabase(engine, snapshot, request.SourceDatabase);
 
         var password = await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(engine, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
         try
@@ -82,6 +76,18 @@ internal static class DatabaseRestore
         }
     }
 
+    /// <summary>Refuses a snapshot of several databases without --source-database, or one that lacks the database it names.</summary>
+    private static void RequireSourceDatabase(Backup.Providers.IDatabaseEngine engine, Snapshot snapshot, string? sourceDatabase)
+    {
+        var databases = engine.DatabasesOf(snapshot);
+        if (sourceDatabase is null ? databases.Count > 1 : !databases.Contains(sourceDatabase, StringComparer.Ordinal))
+        {
+            throw new CliUsageException(
+                $"Snapshot {snapshot.Id.ToShortString()} holds {(databases.Count == 1 ? "database" : "databases")} {string.Join(", ", databases)}: " +
+                (sourceDatabase is null ? "pick one with --source-database NAME." : $"'{sourceDatabase}' is not among them."));
+        }
+    }
+
     /// <summary>
     /// <c>--check-roles</c>: whether the server the request names has the roles a restore of the snapshot's database
     /// needs (recorded at backup time), without restoring anything.
@@ -94,13 +100,7 @@ internal static class DatabaseRestore
             throw new CliUsageException($"Snapshot {snapshot.Id.ToShortString()} is a '{snapshot.SourceKind}' backup; --check-roles checks a server for a database snapshot of its own engine.");
         }
 
-        var databases = engine.DatabasesOf(snapshot);
-        if (request.SourceDatabase is null ? databases.Count > 1 : !databases.Contains(request.SourceDatabase, StringComparer.Ordinal))
-        {
-            throw new CliUsageException(
-                $"Snapshot {snapshot.Id.ToShortString()} holds {(databases.Count == 1 ? "database" : "databases")} {string.Join(", ", databases)}: " +
-                (request.SourceDatabase is null ? "pick one with --source-database NAME." : $"'{request.SourceDatabase}' is not among them."));
-        }
+        RequireSourceDatabase(engine, snapshot, request.SourceDatabase);
 
         var password = await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(engine, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
         try
