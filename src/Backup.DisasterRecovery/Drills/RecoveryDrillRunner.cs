@@ -324,16 +324,7 @@ internal sealed class RecoveryDrillRunner(
 
         // A snapshot dated after now (a clock that ran ahead, or one added by anyone who holds the password) is not the
         // job's latest: a drill of it would prove a snapshot that is not the job's newest real one.
-        var now = time.GetUtcNow();
-        Snapshot? newest = null;
-        await foreach (var candidate in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
-        {
-            if (!candidate.Partial && BackupJobHistory.IsJobSnapshot(candidate, jobName) && candidate.Time <= now + SnapshotStore.ClockSkewAllowance && (newest is null || candidate.Time > newest.Time))
-            {
-                newest = candidate;
-            }
-        }
-
+        var newest = await BackupJobHistory.NewestJobSnapshotAsync(repository, jobName, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         return newest ?? throw new InvalidOperationException(
             $"Job '{jobName}' has no complete snapshot in {repository.Location}: run the job first (its host does on schedule; 'backup dr backup PLAN --job {jobName}' runs it once). " +
             "Snapshots made outside the job (backup create) do not count.");

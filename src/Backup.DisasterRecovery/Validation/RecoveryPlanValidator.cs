@@ -237,17 +237,10 @@ public sealed class RecoveryPlanValidator
 
             // A snapshot dated after now (a clock that ran ahead, or one added by anyone who holds the password) says
             // nothing of how old the last backup is: taken as the newest, the RPO would look kept until that date.
-            DateTimeOffset? newest = null;
-            var now = _time.GetUtcNow();
+            DateTimeOffset? newest;
             try
             {
-                await foreach (var snapshot in repository.Snapshots.ListAsync(onError: null, cancellationToken).ConfigureAwait(false))
-                {
-                    if (!snapshot.Partial && BackupJobHistory.IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now + SnapshotStore.ClockSkewAllowance && (newest is null || snapshot.Time > newest))
-                    {
-                        newest = snapshot.Time;
-                    }
-                }
+                newest = (await BackupJobHistory.NewestJobSnapshotAsync(repository, jobName, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))?.Time;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -295,7 +288,7 @@ public sealed class RecoveryPlanValidator
             try
             {
                 snapshot = string.Equals(restore.Snapshot, "latest", StringComparison.OrdinalIgnoreCase)
-                    ? await NewestJobSnapshotAsync(repository, jobName, cancellationToken).ConfigureAwait(false)
+                    ? await BackupJobHistory.NewestJobSnapshotAsync(repository, jobName, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
                     : await repository.Snapshots.FindAsync(restore.Snapshot, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -314,25 +307,6 @@ public sealed class RecoveryPlanValidator
                 findings.Add(problem.Missing ? PlanRules.Error(PlanRules.Roles, systemName, problem.Message) : PlanRules.Warning(PlanRules.Roles, systemName, problem.Message));
             }
         }
-    }
-
-    /// <summary>
-    /// The job's newest complete snapshot not dated more than <see cref="SnapshotStore.ClockSkewAllowance"/> after now:
-    /// the one a drill's "latest" restores, so the roles checked are those of the snapshot a drill and a recovery take.
-    /// </summary>
-    private async Task<Snapshot?> NewestJobSnapshotAsync(BackupRepository repository, string jobName, CancellationToken cancellationToken)
-    {
-        var now = _time.GetUtcNow();
-        Snapshot? newest = null;
-        await foreach (var snapshot in repository.Snapshots.ListAsync(onError: null, cancellationToken).ConfigureAwait(false))
-        {
-            if (!snapshot.Partial && BackupJobHistory.IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now + SnapshotStore.ClockSkewAllowance && (newest is null || snapshot.Time > newest.Time))
-            {
-                newest = snapshot;
-            }
-        }
-
-        return newest;
     }
 
     /// <summary>The median duration of the job's recent snapshots (its tag "job:NAME"), or null when none recorded one.</summary>

@@ -23,6 +23,25 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
     /// <summary>The snapshot metadata key holding the job's name.</summary>
     public const string JobMetadataKey = "backup.job";
 
+    /// <summary>
+    /// The newest complete snapshot of the job called <paramref name="jobName"/> not dated more than
+    /// <see cref="SnapshotStore.ClockSkewAllowance"/> after <paramref name="now"/>: the job's last success, and the one
+    /// its "latest" means for a drill or a recovery. A damaged snapshot object throws, as listing does.
+    /// </summary>
+    public static async Task<Core.Snapshots.Snapshot?> NewestJobSnapshotAsync(Core.BackupRepository repository, string jobName, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        Core.Snapshots.Snapshot? newest = null;
+        await foreach (var snapshot in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!snapshot.Partial && IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now + SnapshotStore.ClockSkewAllowance && (newest is null || snapshot.Time > newest.Time))
+            {
+                newest = snapshot;
+            }
+        }
+
+        return newest;
+    }
+
     /// <summary>Whether <paramref name="snapshot"/> was written by the job called <paramref name="jobName"/> (its metadata names the job).</summary>
     public static bool IsJobSnapshot(Core.Snapshots.Snapshot snapshot, string jobName) =>
         snapshot.Metadata.TryGetValue(JobMetadataKey, out var owner) && string.Equals(owner, jobName, StringComparison.OrdinalIgnoreCase);
@@ -93,17 +112,7 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
 
         // A snapshot dated after now says nothing of how recent the last backup is (a clock that ran ahead, or one added
         // by anyone who holds the password): taken as the last success, it would keep the RPO check healthy until then.
-        DateTimeOffset? newest = null;
-        var now = time.GetUtcNow();
-        await foreach (var snapshot in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
-        {
-            if (!snapshot.Partial && IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now + SnapshotStore.ClockSkewAllowance && (newest is null || snapshot.Time > newest))
-            {
-                newest = snapshot.Time;
-            }
-        }
-
-        if (newest is { } found)
+        if ((await NewestJobSnapshotAsync(repository, jobName, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))?.Time is { } found)
         {
             state.UpdateState(jobName, s => s.LastSuccess is { } current && current >= found ? s : s with { LastSuccess = found });
         }
