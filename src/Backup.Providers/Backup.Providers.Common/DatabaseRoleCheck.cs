@@ -3,7 +3,9 @@ namespace Backup.Providers;
 /// <summary>
 /// Whether a server has the roles (users) that restoring one database of a snapshot needs and that the snapshot does
 /// not carry: <see cref="IDatabaseEngine.CheckRolesAsync"/>. A PostgreSQL snapshot of one database holds no roles
-/// (they belong to the server), so a restore into a new server stops at the first one it lacks.
+/// (they belong to the server), so a restore into a new server stops at the first one it lacks. A MariaDB/MySQL
+/// snapshot holds no accounts or grants (they live in the mysql schema): its restore succeeds, and the accounts that used
+/// the database cannot; there the names are accounts (<c>'app'@'%'</c>) and roles (<c>'reporting'</c>).
 /// </summary>
 public sealed class DatabaseRoleCheck
 {

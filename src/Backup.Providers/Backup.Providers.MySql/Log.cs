@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Warning, "The restore into {Target} failed or was interrupted. {State}")]
     public static partial void RestoreFailed(ILogger logger, string target, string state);
+
+    [LoggerMessage(8, LogLevel.Warning, "The backup user may not read the grant tables ({Refusal}): the accounts each database needs are not recorded, so a check of a recovery server for them will say they are unknown. Grant it SELECT on mysql.db, mysql.tables_priv, mysql.columns_priv, mysql.procs_priv and mysql.roles_mapping (MariaDB) or mysql.role_edges (MySQL) to record them")]
+    public static partial void GrantTablesUnreadable(ILogger logger, string refusal);
 }

@@ -113,6 +113,24 @@ public sealed class MySqlEngine : IDatabaseEngine
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// MariaDB/MySQL keeps accounts and grants in the server's <c>mysql</c> schema, so a snapshot of a database holds
+    /// neither: the restore succeeds and the accounts that used the database cannot. The "roles" checked are the
+    /// accounts (<c>'user'@'host'</c>) and MariaDB roles recorded at backup time with privileges on the database or its
+    /// objects, those granted such roles, and the definers of its views, routines, triggers and events. Reads
+    /// <c>mysql.user</c> on the server, which the user signed in as must be allowed to read.
+    /// </remarks>
+    public Task<DatabaseRoleCheck> CheckRolesAsync(Snapshot snapshot, DatabaseRestoreSettings target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(target);
+        var database = SnapshotDatabases.Pick(snapshot, DatabasesOf(snapshot), target.SourceDatabase, nameof(target));
+        var options = new MySqlVerifyOptions { ConnectionString = target.Location, Password = target.Password };
+        options.Validate();
+        return MyAccountCheck.CheckAsync(snapshot, database, options, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task DropAsync(DatabaseRestoreSettings target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);

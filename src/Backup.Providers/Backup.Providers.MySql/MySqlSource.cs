@@ -200,6 +200,7 @@ public sealed class MySqlSource : IBackupSource
         }
 
         await MyDatabaseDefaults.RecordAsync(connection, names, facts, cancellationToken).ConfigureAwait(false);
+        await MyRequiredAccounts.RecordAsync(connection, names, facts, _logger, cancellationToken).ConfigureAwait(false);
         foreach (var name in names)
         {
             facts[$"{KindName}.entry.{name}"] = EntryName(name);
@@ -254,6 +255,7 @@ public sealed class MySqlSource : IBackupSource
         }
 
         await MyDatabaseDefaults.RecordAsync(connection, names, facts, cancellationToken).ConfigureAwait(false);
+        await MyRequiredAccounts.RecordAsync(connection, names, facts, _logger, cancellationToken).ConfigureAwait(false);
         foreach (var name in names)
         {
             _manifests[name] = await MyDriverManifest.ReadAsync(connection, name, cancellationToken).ConfigureAwait(false);
@@ -288,6 +290,7 @@ public sealed class MySqlSource : IBackupSource
         facts[$"{KindName}.jobs"] = _snapshot.Count.ToString(CultureInfo.InvariantCulture);
         var tables = 0;
         await MyDatabaseDefaults.RecordAsync(connection, names, facts, cancellationToken).ConfigureAwait(false);
+        await MyRequiredAccounts.RecordAsync(connection, names, facts, _logger, cancellationToken).ConfigureAwait(false);
         foreach (var name in names)
         {
             _manifests[name] = await MyDriverManifest.ReadAsync(connection, name, cancellationToken).ConfigureAwait(false);
