@@ -142,7 +142,7 @@ internal sealed record VerifyOutput(
 
 internal sealed record DatabaseRestoreOutput(string SnapshotId, string SourceKind, string SourceDatabase, string Target, long Bytes, double DurationSeconds);
 
-/// <summary>What 'backup restore --to-postgres CONN --check-roles' found: <c>known</c> is false for a snapshot from before roles were recorded.</summary>
+/// <summary>What 'backup restore --to-postgres|--to-mysql CONN --check-roles' found: <c>known</c> is false for a snapshot from before roles (accounts) were recorded.</summary>
 internal sealed record RoleCheckOutput(string SnapshotId, string Database, bool Known, IReadOnlyList<string> Needed, IReadOnlyList<string> Missing, string? Advice);
 
 internal sealed record DatabaseVerifyOutput(

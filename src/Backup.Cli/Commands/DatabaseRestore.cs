@@ -109,7 +109,7 @@ internal static class DatabaseRestore
         }
         catch (NotSupportedException)
         {
-            throw new CliUsageException($"--check-roles works with --to-postgres only: {engine.DisplayName} snapshots record no roles.");
+            throw new CliUsageException($"--check-roles works with --to-postgres and --to-mysql only: {engine.DisplayName} snapshots record no roles or accounts.");
         }
     }
 

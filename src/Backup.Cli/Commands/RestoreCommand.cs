@@ -25,7 +25,7 @@ internal static class RestoreCommand
         var table = new Option<string[]>("--table") { Description = $"With {RestoreOptions(e => e.SupportsTableSelection)}: restore only this table, with its keys, indexes, defaults, sequences, triggers and grants (repeatable; name or schema.name). With --clean it replaces the table in place, keeping other tables' foreign keys on it.", HelpName = "NAME" };
         var eventsDisabled = new Option<bool>("--events-disabled") { Description = "MariaDB/MySQL: create the snapshot's events disabled, so that a copy restored beside the original does not run its scheduled jobs." };
         var jobs = new Option<int>("--jobs", "-j") { Description = $"With {RestoreOptions(e => e.SupportsParallelRestore)}: tables loaded at once and, for PostgreSQL, indexes built at once (pg_restore -j).", HelpName = "N", DefaultValueFactory = _ => 1 };
-        var checkRoles = new Option<bool>("--check-roles") { Description = "With --to-postgres: restore nothing; say whether the server has the roles the snapshot's database grants to (a snapshot of one database holds none, and a restore into a server lacking one stops there). Exits 4 when some are missing." };
+        var checkRoles = new Option<bool>("--check-roles") { Description = "With --to-postgres or --to-mysql: restore nothing; say whether the server has the roles (MariaDB/MySQL: accounts) the snapshot's database grants to (a snapshot of one database holds none: a PostgreSQL restore into a server lacking one stops there, a MariaDB/MySQL one leaves the application unable to sign in). Exits 4 when some are missing." };
         var dbPasswordFile = new Option<FileInfo?>("--db-password-file") { Description = $"Read the database password from the first line of FILE. Default: ${DatabasePasswordResolver.Variable}, then {DatabaseEngines.PasswordVariables}.", HelpName = "FILE" };
         var command = new Command("restore", $"Restore a snapshot into a directory, or a database snapshot into a server ({string.Join(", ", DatabaseEngines.All.Where(e => !e.IsFile).Select(e => e.RestoreOption))}) or file ({string.Join(", ", DatabaseEngines.All.Where(e => e.IsFile).Select(e => e.RestoreOption))}). An existing file stops the restore unless --overwrite, --overwrite-changed or --skip-existing is given.")
         {
@@ -204,9 +204,11 @@ internal static class RestoreCommand
         }
         else
         {
+            // MariaDB/MySQL has accounts ('app'@'%') where PostgreSQL has roles; the check is the same.
+            var noun = request.Engine.Engine is Backup.Providers.MySql.MySqlEngine ? "account" : "role";
             await context.Output.InfoAsync(check.Needed.Count == 0
-                ? $"Database '{check.Database}' of snapshot {snapshot.Id.ToShortString()} needs no role beyond those every server has."
-                : $"The server has every role database '{check.Database}' of snapshot {snapshot.Id.ToShortString()} needs: {string.Join(", ", check.Needed)}.").ConfigureAwait(false);
+                ? $"Database '{check.Database}' of snapshot {snapshot.Id.ToShortString()} needs no {noun} beyond those every server has."
+                : $"The server has every {noun} database '{check.Database}' of snapshot {snapshot.Id.ToShortString()} needs: {string.Join(", ", check.Needed)}.").ConfigureAwait(false);
         }
 
         return check.Missing.Count > 0 ? ExitCodes.ProblemsFound : ExitCodes.Success;

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Backup.Providers.Tests.Servers;
+
+namespace Backup.Cli.Tests;
+
+/// <summary>
+/// restore --to-mysql CONN --check-roles: before a disaster, the operator asks the MariaDB/MySQL server they would
+/// recover into whether it has the accounts the snapshot's database grants privileges to, and nothing is restored.
+/// </summary>
+public sealed class MySqlAccountCheckCliTests : IClassFixture<MariaDbFixture>, IDisposable
+{
+    private readonly MariaDbFixture _fixture;
+    private readonly CliRunner _cli = new();
+
+    public MySqlAccountCheckCliTests(MariaDbFixture fixture)
+    {
+        _fixture = fixture;
+        _cli.Environment["BACKUP_DB_PASSWORD"] = MariaDbServer.Password;
+    }
+
+    public void Dispose() => _cli.Dispose();
+
+    [SkippableFact]
+    public async Task Check_roles_names_the_accounts_the_server_lacks_and_restores_nothing()
+    {
+        var server = _fixture.Require();
+        var account = $"shop_{Guid.NewGuid().ToString("N")[..8]}";
+        var database = _fixture.NewDatabaseName("cli_accounts");
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database}; CREATE TABLE {database}.sales (id int); CREATE USER '{account}'@'%'; GRANT SELECT, INSERT ON {database}.sales TO '{account}'@'%';");
+        await _cli.InitAsync();
+        DatabaseCli.SnapshotId(await _cli.RunAsync("create", "--mysql", server.ConnectionString(database), "--json"));
+        var target = _fixture.NewDatabaseName("cli_accounts_target");
+
+        var present = await _cli.RunAsync("restore", "latest", "--to-mysql", server.ConnectionString(), "--database", target, "--check-roles");
+
+        present.ExitCode.Should().Be(0, present.Stderr);
+        present.Stdout.Should().Contain($"The server has every account database '{database}'").And.Contain($"'{account}'@'%'");
+
+        await server.ExecuteAsync(null, $"DROP USER '{account}'@'%'");
+
+        var lacking = await _cli.RunAsync("restore", "latest", "--to-mysql", server.ConnectionString(), "--database", target, "--check-roles");
+
+        lacking.ExitCode.Should().Be(4, lacking.Stderr);
+        lacking.Stderr.Should().Contain($"'{account}'@'%'").And.Contain("SHOW GRANTS FOR").And.Contain("SHOW CREATE USER");
+        var json = await _cli.RunAsync("restore", "latest", "--to-mysql", server.ConnectionString(), "--check-roles", "--json");
+        json.ExitCode.Should().Be(4, json.Stderr);
+        var output = JsonDocument.Parse(json.Stdout).RootElement;
+        output.GetProperty("known").GetBoolean().Should().BeTrue();
+        output.GetProperty("missing").EnumerateArray().Select(e => e.GetString()).Should().Equal([$"'{account}'@'%'"]);
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{target}'")).Should().Be(0L, "a check restores nothing");
+    }
+}
