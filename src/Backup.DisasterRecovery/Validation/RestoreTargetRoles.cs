@@ -6,8 +6,9 @@ namespace Backup.DisasterRecovery;
 
 /// <summary>
 /// Whether the server a plan's restore step recovers a database into has the roles the snapshot needs. A snapshot of
-/// one PostgreSQL database holds no roles (they belong to the server), and a drill cannot tell: it restores into a
-/// scratch server that usually has every role, without grants. Read only: the server's list of roles is all it reads.
+/// one PostgreSQL database holds no roles (they belong to the server), one of MariaDB/MySQL no accounts or grants, and a
+/// drill cannot tell: it restores into a scratch server that usually has every role, without grants. Read only: the
+/// server's list of roles (or accounts) is all it reads.
 /// </summary>
 internal static class RestoreTargetRoles
 {
