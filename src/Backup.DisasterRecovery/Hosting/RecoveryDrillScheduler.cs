@@ -9,9 +9,10 @@ namespace Backup.DisasterRecovery;
 /// <summary>
 /// Drills each system that has a <see cref="DrillPolicy.Schedule"/> at its cron occurrences (read like the backup
 /// scheduler's, in <see cref="DrillPolicy.TimeZone"/>), by the injected <see cref="TimeProvider"/>; a system's drills
-/// never overlap, and a drill that throws is logged and the next occurrence still comes. Off when the host's
-/// scheduler is disabled (Backup:Scheduler:Enabled). At start it reads each system's stored drills, so the health
-/// checks and gauges know them before the first drill here.
+/// never overlap, each occurrence is drilled at most once (also when the clock is set back past it), and a drill that
+/// throws is logged and the next occurrence still comes. Off when the host's scheduler is disabled
+/// (Backup:Scheduler:Enabled). At start it reads each system's stored drills, so the health checks and gauges know
+/// them before the first drill here.
 /// </summary>
 internal sealed class RecoveryDrillScheduler(
     RecoveryPlan plan,
@@ -64,10 +65,15 @@ internal sealed class RecoveryDrillScheduler(
 
     private async Task LoopAsync(string system, CronSchedule schedule, CancellationToken stoppingToken)
     {
+        DateTimeOffset? drilled = null;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // From the later of now and the occurrence last drilled, as the backup scheduler does: a clock stepped back
+            // after a drill (NTP, an operator) shows that occurrence again, and a timer may fire a moment before the
+            // clock reaches it; either way the occurrence was drilled and is not drilled again.
             var now = time.GetUtcNow();
-            if (schedule.GetNextOccurrence(now) is not { } next)
+            var from = drilled is { } last && last > now ? last : now;
+            if (schedule.GetNextOccurrence(from) is not { } next)
             {
                 return;
             }
@@ -91,6 +97,7 @@ internal sealed class RecoveryDrillScheduler(
                 Interlocked.Decrement(ref _waiting);
             }
 
+            drilled = next;
             try
             {
                 var result = await runner.RunAsync(plan, system, stoppingToken).ConfigureAwait(false);

@@ -2,8 +2,11 @@ using System.Collections.Concurrent;
 
 namespace Backup.DisasterRecovery.Tests.Hosting;
 
-/// <summary>A drill runner that runs nothing: it returns the result it is told to, at the fake clock's time, and records each call.</summary>
-internal sealed class FakeDrillRunner(TimeProvider time, TimeSpan rto, bool succeed = true) : IRecoveryDrillRunner, IDisposable
+/// <summary>
+/// A drill runner that runs nothing: it returns the result it is told to, at the fake clock's time, and records each
+/// call; <paramref name="whileRunning"/>, when given, happens during each drill (the clock stepped, say).
+/// </summary>
+internal sealed class FakeDrillRunner(TimeProvider time, TimeSpan rto, bool succeed = true, Action? whileRunning = null) : IRecoveryDrillRunner, IDisposable
 {
     private readonly ConcurrentQueue<string> _calls = new();
     private readonly SemaphoreSlim _called = new(0);
@@ -16,6 +19,7 @@ internal sealed class FakeDrillRunner(TimeProvider time, TimeSpan rto, bool succ
         var target = plan.Systems[system];
         _calls.Enqueue(system);
         var result = Reports.ReportFixture.Drill(system, now, rto, TimeSpan.FromMinutes(20), target, failedStep: succeed ? null : "Switch DNS");
+        whileRunning?.Invoke();
         _called.Release();
         return Task.FromResult(result);
     }

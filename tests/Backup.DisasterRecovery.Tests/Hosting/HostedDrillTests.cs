@@ -138,6 +138,60 @@ public class HostedDrillTests
         }
     }
 
+    /// <summary>
+    /// A clock stepped back after a drill (NTP correcting an hour, an operator fixing the time) shows a time before the
+    /// occurrence the drill ran for again. The next occurrence is the one after the later of now and the occurrence last
+    /// drilled, as the backup scheduler does: a due time is drilled once, not once more when the clock shows it again.
+    /// </summary>
+    [Fact]
+    public async Task A_clock_stepped_back_after_a_drill_does_not_drill_the_same_occurrence_again()
+    {
+        FakeDrillRunner? runner = null;
+        SteppableTimeProvider? clock = null;
+        var steppedBack = 0;
+        await using var fixture = await ReportFixture.CreateAsync(Now, configure: builder =>
+        {
+            var fake = builder.Services.Select(d => d.ImplementationInstance).OfType<Microsoft.Extensions.Time.Testing.FakeTimeProvider>().Single();
+            clock = new SteppableTimeProvider(fake);
+            builder.Services.AddSingleton<TimeProvider>(clock);
+            builder.Services.AddSingleton<IRecoveryDrillRunner>(sp => runner = new FakeDrillRunner(clock, TimeSpan.FromSeconds(100), whileRunning: () =>
+            {
+                // Only the first drill: the clock is stepped back once.
+                if (Interlocked.Increment(ref steppedBack) == 1)
+                {
+                    clock.StepBack(TimeSpan.FromHours(1));
+                }
+            }));
+        });
+        fixture.Plan.Systems["shop"].Drill.Schedule = "0 3 * * *";
+        var scheduler = fixture.Services.GetRequiredService<RecoveryDrillScheduler>();
+
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            var occurrence = ReportFixture.Day1.AddDays(3);
+            await WaitUntilAsync(() => scheduler.Waiting == 1);
+            scheduler.NextWakeup("shop").Should().Be(occurrence);
+            fixture.Time.Advance(TimeSpan.FromHours(23));
+            await runner!.WaitForCallAsync();
+
+            // The clock now shows 02:00, before the 03:00 just drilled: the next drill is tomorrow's.
+            await WaitUntilAsync(() => scheduler.Waiting == 1);
+            clock!.GetUtcNow().Should().Be(occurrence.AddHours(-1));
+            scheduler.NextWakeup("shop").Should().Be(occurrence.AddDays(1), "the occurrence at 03:00 today was drilled already");
+
+            // And it comes when the (corrected) clock shows it, once.
+            fixture.Time.Advance(TimeSpan.FromHours(25));
+            await runner.WaitForCallAsync();
+            runner.Calls.Should().Equal("shop", "shop");
+            fixture.Services.GetRequiredService<RecoveryDrillHistory>().GetKnown("shop").Last!.StartedAt.Should().Be(occurrence.AddDays(1));
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task No_drill_runs_when_the_hosts_scheduler_is_disabled()
     {
@@ -168,6 +222,29 @@ public class HostedDrillTests
         {
             await Task.Delay(10, timeout.Token);
         }
+    }
+
+    /// <summary>
+    /// A fake clock whose wall time can be stepped back, as NTP or an operator does; its timers and timestamps run on,
+    /// as a real machine's monotonic clock does (<see cref="Microsoft.Extensions.Time.Testing.FakeTimeProvider"/>
+    /// itself never goes back).
+    /// </summary>
+    private sealed class SteppableTimeProvider(TimeProvider inner) : TimeProvider
+    {
+        private long _backTicks;
+
+        public void StepBack(TimeSpan by) => Interlocked.Add(ref _backTicks, by.Ticks);
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow() - TimeSpan.FromTicks(Interlocked.Read(ref _backTicks));
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            inner.CreateTimer(callback, state, dueTime, period);
     }
 
     /// <summary>A fake clock whose timers take a moment to register, as when the thread arming one is preempted.</summary>
