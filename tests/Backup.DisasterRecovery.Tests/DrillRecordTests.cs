@@ -26,7 +26,30 @@ public class DrillRecordTests
         (await RecoveryDrillRecords.ListAsync(repository).ToListAsync()).Should().HaveCount(3);
     }
 
+    [Fact]
+    public async Task A_steps_warnings_are_stored_with_the_drill_and_a_record_from_before_warnings_reads_with_none()
+    {
+        await using var repository = await BackupRepository.InitAsync(new InMemoryTarget(), RepositoryCredentials.FromKeyFile(RepositoryCredentials.GenerateKeyFile()));
+        var start = new DateTimeOffset(2026, 12, 1, 3, 0, 0, TimeSpan.Zero);
+        var warned = Result("shop", start, succeeded: true);
+        warned = warned with { Steps = [warned.Steps[0] with { Warnings = ["The server lacks role 'shop_reader'.", "The server lacks role 'shop_writer'."] }] };
+        await RecoveryDrillRecords.SaveAsync(repository, warned);
+
+        // Written before steps had warnings: no such member at all.
+        var older = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Result("shop", start.AddDays(-1), succeeded: true), DrillJson.Default.RecoveryDrillResult))!.AsObject();
+        older["steps"]![0]!.AsObject().Remove("warnings").Should().BeTrue("the writer stores an empty list");
+        await repository.Records.SaveAsync(RecoveryDrillRecords.Kind, System.Text.Encoding.UTF8.GetBytes(older.ToJsonString()));
+
+        var results = await RecoveryDrillRecords.ListAsync(repository, "shop").ToListAsync();
+
+        results.Should().HaveCount(2);
+        results[0].Steps[0].Warnings.Should().BeEmpty();
+        results[1].Steps[0].Warnings.Should().Equal("The server lacks role 'shop_reader'.", "The server lacks role 'shop_writer'.");
+    }
+
     [Theory]
+    [InlineData("steps", "[{\"name\":\"Restore\",\"kind\":\"Restore\",\"outcome\":\"Succeeded\",\"warnings\":null}]")]
+    [InlineData("steps", "[{\"name\":\"Restore\",\"kind\":\"Restore\",\"outcome\":\"Succeeded\",\"warnings\":[\"lacks a role\",null]}]")]
     [InlineData("steps", "null")]
     [InlineData("steps", "[null]")]
     [InlineData("cleanedUp", "null")]

@@ -56,6 +56,12 @@ public sealed class RestoreTargetRolesTests(PostgresFixture fixture) : IClassFix
         drill.Succeeded.Should().BeTrue(string.Join("; ", drill.Steps.Select(s => $"{s.Name}: {s.Outcome} {s.Error}")));
         drill.Steps[0].Warnings.Should().ContainSingle().Which.Should().Be(finding.Message, "the drill says what validate says");
 
+        // Stored with the drill, so the report read later (by an auditor, not at the console at 02:00) shows it.
+        var stored = await RecoveryDrillRecords.ListAsync(await services.GetRequiredService<IBackupRepositoryProvider>().GetAsync("main"), "shop").ToListAsync();
+        stored.Should().ContainSingle().Which.Steps[0].Warnings.Should().Equal(finding.Message);
+        var report = await services.GetRequiredService<RecoveryReportBuilder>().BuildAsync(plan, lacking);
+        report.ToMarkdown().Should().Contain($"step 'Restore the shop database': {finding.Message.ReplaceLineEndings(" ")}");
+
         // The job's latest snapshot is one taken before roles were recorded: not known, so a warning, not an error.
         var repository = await services.GetRequiredService<IBackupRepositoryProvider>().GetAsync("main");
         var snapshots = new List<Backup.Core.Snapshots.Snapshot>();

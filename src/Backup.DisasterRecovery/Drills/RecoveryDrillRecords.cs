@@ -38,6 +38,11 @@ public static class RecoveryDrillRecords
             try
             {
                 result = JsonSerializer.Deserialize(record.Content.Span, DrillJson.Default.RecoveryDrillResult);
+                if (result is not null)
+                {
+                    result = WithNoWarningsWhereNoneWereStored(result, record.Content);
+                }
+
                 if (result is not null && NullMember(result) is { } member)
                 {
                     throw new JsonException($"its {member} is null, which no drill writes");
@@ -69,6 +74,26 @@ public static class RecoveryDrillRecords
     }
 
     /// <summary>
+    /// Drills stored before steps had warnings have steps without a <c>warnings</c> member, which the serializer leaves
+    /// null, as it does one written as null. Only the missing ones read as no warnings, so a null someone wrote is still
+    /// refused as damaged (<see cref="NullMember"/>).
+    /// </summary>
+    private static RecoveryDrillResult WithNoWarningsWhereNoneWereStored(RecoveryDrillResult result, ReadOnlyMemory<byte> json)
+    {
+        if (result.Steps is null || !result.Steps.Any(step => step is { Warnings: null }))
+        {
+            return result;
+        }
+
+        using var document = JsonDocument.Parse(json);
+        var stored = document.RootElement.GetProperty("steps").EnumerateArray().ToList();
+        return result with
+        {
+            Steps = [.. result.Steps.Select((step, index) => step is { Warnings: null } && !stored[index].TryGetProperty("warnings", out _) ? step with { Warnings = [] } : step)],
+        };
+    }
+
+    /// <summary>
     /// The member of a decoded result that is null where every drill writes a value, or null when none is: records are
     /// authenticated, but anyone who holds the password writes them, and what reads them (reports, the health check)
     /// relies on these.
@@ -79,5 +104,5 @@ public static class RecoveryDrillRecords
         : result.Steps is null || result.Steps.Any(step => step?.Name is null) ? "steps"
         : result.CleanedUp is null || result.CleanedUp.Any(item => item is null) ? "cleanedUp"
         : result.CleanupProblems is null || result.CleanupProblems.Any(item => item is null) ? "cleanupProblems"
-        : null;
+        : result.Steps.Select((step, index) => step.Warnings is null || step.Warnings.Any(warning => warning is null) ? $"steps[{index}].warnings" : null).FirstOrDefault(member => member is not null);
 }

@@ -9,8 +9,9 @@ namespace Backup.DisasterRecovery;
 /// of its jobs' newest successful snapshots is older than the RPO (a system is only as recent as its least recent
 /// part) or a job has none; Degraded when its last drill failed, when its newest successful drill is older than
 /// <see cref="DrillPolicy.MaxAge"/> (or there is none and a maximum age is set), or when that drill took longer than
-/// the RTO; otherwise Healthy. Data: rpoSeconds, ageSeconds, recoveryPoint, rtoSeconds, lastDrill,
-/// lastDrillSucceeded, achievedRtoSeconds, achievedRpoSeconds (each when known).
+/// the RTO; otherwise Healthy (its description then names what the last drill's steps warned of). Data: rpoSeconds,
+/// ageSeconds, recoveryPoint, rtoSeconds, lastDrill, lastDrillSucceeded, lastDrillWarnings, achievedRtoSeconds,
+/// achievedRpoSeconds (each when known).
 /// </summary>
 internal sealed class RecoverySystemHealthCheck(string systemName, RecoveryPlan plan, BackupJobHistory jobs, RecoveryDrillHistory drills, TimeProvider time) : IHealthCheck
 {
@@ -70,6 +71,10 @@ internal sealed class RecoverySystemHealthCheck(string systemName, RecoveryPlan 
         {
             data["lastDrill"] = lastDrill.StartedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
             data["lastDrillSucceeded"] = lastDrill.Succeeded;
+            if (Warnings(lastDrill) is { Length: > 0 } warnings)
+            {
+                data["lastDrillWarnings"] = warnings;
+            }
         }
 
         if (drillState.LastSuccess is { } success)
@@ -114,6 +119,14 @@ internal sealed class RecoverySystemHealthCheck(string systemName, RecoveryPlan 
             return HealthCheckResult.Degraded($"System '{systemName}': the last drill took {ReportFormat.Duration(drill.AchievedRto)}, over its RTO of {ReportFormat.Duration(limit)}.", data: data);
         }
 
-        return HealthCheckResult.Healthy($"System '{systemName}' is within its objectives.", data);
+        // Warnings do not change the status: a step that warned passed, and one that says the recovery server could not
+        // be asked (it often does not exist before a disaster) would otherwise keep a system Degraded for good.
+        return drillState.Last is { } newest && Warnings(newest) is { Length: > 0 } lastWarnings
+            ? HealthCheckResult.Healthy($"System '{systemName}' is within its objectives; its last drill warned: {string.Join("; ", lastWarnings)}", data)
+            : HealthCheckResult.Healthy($"System '{systemName}' is within its objectives.", data);
     }
+
+    /// <summary>What the drill's steps warned of without failing, each with its step.</summary>
+    private static string[] Warnings(RecoveryDrillResult drill) =>
+        [.. drill.Steps.SelectMany(step => step.Warnings.Select(warning => $"step '{step.Name}': {warning}"))];
 }

@@ -35,6 +35,8 @@ internal static class HtmlReportRenderer
         .description { color: #57606a; margin: 0 0 12px; }
         ul.deviations { margin: 4px 0; padding-left: 20px; }
         ul.deviations li { color: #cf222e; margin: 2px 0; }
+        ul.warnings { margin: 4px 0; padding-left: 20px; }
+        ul.warnings li { color: #9a6700; margin: 2px 0; }
         p.ok { color: #1a7f37; margin: 4px 0; }
         svg.chart { max-width: 100%; height: auto; display: block; background: #fff; }
         .legend { font-size: 12px; color: #57606a; }
@@ -127,6 +129,21 @@ internal static class HtmlReportRenderer
             html.Append("</ul>\n");
         }
 
+        var warned = ReportFormat.DrillsWithWarnings(system);
+        if (warned.Count > 0)
+        {
+            html.Append("<h3>Drill warnings</h3>\n<p class=\"description\">Steps that passed in the drill but warned of what a recovery would meet:</p>\n<ul class=\"warnings\" data-field=\"warnings\">");
+            foreach (var drill in warned)
+            {
+                foreach (var warning in drill.Warnings)
+                {
+                    html.Append("<li>").Append(Encode($"{ReportFormat.Time(drill.StartedAt)}, step '{warning.Step}': {warning.Message}")).Append("</li>");
+                }
+            }
+
+            html.Append("</ul>\n");
+        }
+
         if (system.Drills.Count > 0)
         {
             html.Append("<h3>RTO per drill</h3>\n");
@@ -136,7 +153,7 @@ internal static class HtmlReportRenderer
             foreach (var drill in system.Drills.Reverse())
             {
                 html.Append($"<tr data-drill=\"{drill.StartedAt.ToUniversalTime():O}\"><td>{ReportFormat.Time(drill.StartedAt)}</td><td>{Encode(drill.Host)}</td>")
-                    .Append($"<td class=\"{(drill.Succeeded ? "pass" : "fail")}\">{Encode(Outcome(drill))}</td>")
+                    .Append($"<td class=\"{(!drill.Succeeded ? "fail" : drill.Warnings.Count > 0 ? "warn" : "pass")}\" data-field=\"outcome\">{Encode(Outcome(drill))}</td>")
                     .Append($"<td class=\"num {(drill.MetRto ? "" : "fail")}\" data-field=\"rto\">{ReportFormat.Duration(drill.AchievedRto)}</td>")
                     .Append($"<td class=\"num {(drill.MetRpo ? "" : "fail")}\" data-field=\"rpo\">{ReportFormat.Duration(drill.AchievedRpo)}</td></tr>\n");
             }
@@ -168,7 +185,7 @@ internal static class HtmlReportRenderer
         : Encode($"{ReportFormat.Time(drill.StartedAt)} on {drill.Host}: {Outcome(drill)}, RTO {ReportFormat.Duration(drill.AchievedRto)}, RPO {ReportFormat.Duration(drill.AchievedRpo)}");
 
     private static string Outcome(RecoveryDrillSummary drill) =>
-        drill.Succeeded ? "succeeded" : drill.FailedStep is { } step ? $"failed at '{step}'" : "failed";
+        (drill.Succeeded ? "succeeded" : drill.FailedStep is { } step ? $"failed at '{step}'" : "failed") + ReportFormat.WarningCount(drill);
 
     /// <summary>A fragment identifier from a system name (letters, digits and dashes).</summary>
     private static string Anchor(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-'));

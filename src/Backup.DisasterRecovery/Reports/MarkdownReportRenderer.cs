@@ -54,6 +54,7 @@ internal static class MarkdownReportRenderer
                 md.Append("- ").Append(Line(deviation)).Append('\n');
             }
 
+            Warnings(md, system);
             if (system.Drills.Count > 0)
             {
                 md.Append("\n### Recent drills\n\n| Started | Host | Outcome | RTO | RPO |\n|---|---|---|---:|---:|\n");
@@ -75,7 +76,26 @@ internal static class MarkdownReportRenderer
         : $"{ReportFormat.Time(drill.StartedAt)} on {Cell(drill.Host)}, {Outcome(drill)}, RTO {ReportFormat.Duration(drill.AchievedRto)}, RPO {ReportFormat.Duration(drill.AchievedRpo)}";
 
     private static string Outcome(RecoveryDrillSummary drill) =>
-        drill.Succeeded ? "succeeded" : drill.FailedStep is { } step ? $"failed at '{Cell(step)}'" : "failed";
+        (drill.Succeeded ? "succeeded" : drill.FailedStep is { } step ? $"failed at '{Cell(step)}'" : "failed") + ReportFormat.WarningCount(drill);
+
+    /// <summary>The warnings of the drills the section describes (the last, and the last successful one), in full.</summary>
+    private static void Warnings(StringBuilder md, RecoverySystemReport system)
+    {
+        var drills = ReportFormat.DrillsWithWarnings(system);
+        if (drills.Count == 0)
+        {
+            return;
+        }
+
+        md.Append("\n### Drill warnings\n\nSteps that passed in the drill but warned of what a recovery would meet:\n\n");
+        foreach (var drill in drills)
+        {
+            foreach (var warning in drill.Warnings)
+            {
+                md.Append($"- {ReportFormat.Time(drill.StartedAt)}, step '{Line(warning.Step)}': {Line(warning.Message)}\n");
+            }
+        }
+    }
 
     /// <summary>Text inside a table cell: one line, pipes escaped.</summary>
     private static string Cell(string text) => Line(text).Replace("|", "\\|", StringComparison.Ordinal);

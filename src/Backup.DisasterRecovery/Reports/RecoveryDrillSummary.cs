@@ -30,6 +30,12 @@ public sealed record RecoveryDrillSummary
     /// <summary>Why that step failed.</summary>
     public string? Error { get; init; }
 
+    /// <summary>
+    /// What its steps warned of without failing (a role the recovery server lacks, say), in step order; empty for
+    /// drills stored before steps had warnings.
+    /// </summary>
+    public IReadOnlyList<RecoveryDrillWarning> Warnings { get; init; } = [];
+
     /// <summary>Summarises a stored drill result.</summary>
     public static RecoveryDrillSummary From(RecoveryDrillResult result)
     {
@@ -46,6 +52,7 @@ public sealed record RecoveryDrillSummary
             MetRpo = result.MetRpo,
             FailedStep = failed?.Name,
             Error = failed is null ? null : failed.Error ?? failed.Outcome.ToString(),
+            Warnings = [.. result.Steps.SelectMany(step => step.Warnings.Select(warning => new RecoveryDrillWarning { Step = step.Name, Message = warning }))],
         };
     }
 }

@@ -25,6 +25,17 @@ internal static class ReportFormat
         : $"{copies.Copies} cop{(copies.Copies == 1 ? "y" : "ies")}, {copies.Media.Count} kind{(copies.Media.Count == 1 ? "" : "s")} of storage ({string.Join(", ", copies.Media)}), {copies.OffSite} off site, {copies.Immutable} immutable, "
           + Verification(copies);
 
+    /// <summary>", 1 warning", ", 2 warnings", or nothing for a drill without warnings.</summary>
+    public static string WarningCount(RecoveryDrillSummary drill) =>
+        drill.Warnings.Count == 0 ? "" : $", {drill.Warnings.Count} warning{(drill.Warnings.Count == 1 ? "" : "s")}";
+
+    /// <summary>
+    /// The drills a system's section describes, the last one and the last successful one (when another), that have
+    /// warnings: the recent drills' table gives the others' counts.
+    /// </summary>
+    public static IReadOnlyList<RecoveryDrillSummary> DrillsWithWarnings(RecoverySystemReport system) =>
+        [.. new[] { system.LastDrill, system.LastSuccessfulDrill }.OfType<RecoveryDrillSummary>().DistinctBy(d => d.StartedAt).Where(d => d.Warnings.Count > 0)];
+
     /// <summary>"2 verification errors", "0 verification errors, 1 copy not checked", "not checked".</summary>
     public static string Verification(CopyCompliance copies) => copies.VerificationErrors is { } errors
         ? $"{errors} verification error{(errors == 1 ? "" : "s")}" + (copies.Unverified.Count == 0 ? "" : $", {copies.Unverified.Count} cop{(copies.Unverified.Count == 1 ? "y" : "ies")} not checked")

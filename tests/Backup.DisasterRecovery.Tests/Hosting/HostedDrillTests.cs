@@ -61,6 +61,29 @@ public class HostedDrillTests
     }
 
     [Fact]
+    public async Task Health_names_what_the_last_drill_warned_of_without_changing_the_status()
+    {
+        await using var fixture = await ReportFixture.CreateAsync(Now, configure: builder => builder.Services.AddHealthChecks().AddDisasterRecoveryHealthChecks());
+        var health = fixture.Services.GetRequiredService<HealthCheckService>();
+        SetLastSuccess(fixture.Services.GetRequiredService<IBackupJobStateStore>(), "shop-db", Now.AddHours(-1));
+        const string warning = "The server 'Host=standby' lacks role 'shop_reader' that the snapshot's grants name.";
+        await fixture.Services.GetRequiredService<RecoveryDrillHistory>().GetAsync("shop", CancellationToken.None);
+        fixture.Services.GetRequiredService<RecoveryDrillHistory>().Record(ReportFixture.WithWarning(ReportFixture.Drill("shop", Now, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(40), fixture.Plan.Systems["shop"]), warning));
+
+        var shop = (await health.CheckHealthAsync()).Entries["dr:shop"];
+
+        shop.Status.Should().Be(HealthStatus.Healthy, "the step passed; a recovery server that cannot be asked before a disaster would otherwise keep the system degraded for good");
+        shop.Description.Should().Be($"System 'shop' is within its objectives; its last drill warned: step 'Restore': {warning}");
+        shop.Data["lastDrillWarnings"].Should().BeEquivalentTo(new[] { $"step 'Restore': {warning}" });
+
+        // A drill without warnings after it: none left over.
+        fixture.Services.GetRequiredService<RecoveryDrillHistory>().Record(ReportFixture.Drill("shop", Now.AddMinutes(5), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(40), fixture.Plan.Systems["shop"]));
+        shop = (await health.CheckHealthAsync()).Entries["dr:shop"];
+        shop.Description.Should().Be("System 'shop' is within its objectives.");
+        shop.Data.Should().NotContainKey("lastDrillWarnings");
+    }
+
+    [Fact]
     public async Task Scheduled_drills_run_at_their_cron_occurrences_and_the_gauges_show_what_the_newest_successful_drill_achieved()
     {
         FakeDrillRunner? runner = null;

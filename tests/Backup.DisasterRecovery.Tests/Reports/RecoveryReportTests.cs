@@ -133,6 +133,52 @@ public class RecoveryReportTests
         html.Should().Contain("<td class=\"num\" data-field=\"achieved-rto\">12m</td><td class=\"fail\">over target</td>");
     }
 
+    /// <summary>
+    /// A step that warned passed (the drill restored into its scratch database), but the warning says what a recovery
+    /// would meet, a role the recovery server lacks: the auditor reading the report sees it, in every format.
+    /// </summary>
+    [Fact]
+    public async Task Warnings_of_the_last_drill_are_shown_in_every_format_without_being_deviations()
+    {
+        await using var fixture = await ReportFixture.CreateAsync(ReportFixture.Day1.AddDays(2).AddHours(1));
+        const string warning = "The server 'Host=standby' lacks role \"shop<reader>\" that the snapshot's grants name; run CREATE ROLE there.";
+        await StoreAsync(fixture, ReportFixture.WithWarning(ReportFixture.Drill("shop", ReportFixture.Day1.AddDays(2).AddMinutes(30), TimeSpan.FromMinutes(3), TimeSpan.FromHours(1), fixture.Plan.Systems["shop"]), warning));
+
+        var report = await fixture.BuildAsync();
+
+        var shop = report.Systems[0];
+        shop.LastDrill!.Succeeded.Should().BeTrue();
+        shop.LastDrill.Warnings.Should().BeEquivalentTo([new RecoveryDrillWarning { Step = "Restore", Message = warning }]);
+        shop.Drills.Select(d => d.Warnings.Count).Should().Equal(0, 0, 0, 1);
+        shop.Deviations.Should().BeEmpty("the report's own validation asks the recovery server (rule roles); a drill's warning is its dated evidence");
+
+        var markdown = report.ToMarkdown();
+        markdown.Should().Contain("- Last drill: 2026-11-30 03:30 UTC on drill-host, succeeded, 1 warning, RTO 3m, RPO 1h\n");
+        markdown.Should().Contain($"### Drill warnings\n\nSteps that passed in the drill but warned of what a recovery would meet:\n\n- 2026-11-30 03:30 UTC, step 'Restore': {warning}\n");
+        markdown.Should().Contain("| 2026-11-30 03:30 UTC | drill-host | succeeded, 1 warning | 3m | 1h |");
+
+        var html = report.ToHtml();
+        html.Should().Contain("<ul class=\"warnings\" data-field=\"warnings\"><li>2026-11-30 03:30 UTC, step &#39;Restore&#39;: The server &#39;Host=standby&#39; lacks role &quot;shop&lt;reader&gt;&quot;");
+        html.Should().Contain("<td class=\"warn\" data-field=\"outcome\">succeeded, 1 warning</td>");
+
+        using var json = JsonDocument.Parse(report.ToJson());
+        var stored = json.RootElement.GetProperty("systems")[0].GetProperty("lastDrill").GetProperty("warnings");
+        stored.GetArrayLength().Should().Be(1);
+        stored[0].GetProperty("step").GetString().Should().Be("Restore");
+        stored[0].GetProperty("message").GetString().Should().Be(warning);
+    }
+
+    [Fact]
+    public async Task A_report_without_drill_warnings_has_no_warnings_section()
+    {
+        await using var fixture = await ReportFixture.CreateAsync(ReportFixture.Day1.AddDays(2).AddHours(1));
+
+        var report = await fixture.BuildAsync();
+
+        report.ToMarkdown().Should().NotContain("Drill warnings").And.NotContain("warning,");
+        report.ToHtml().Should().NotContain("Drill warnings").And.NotContain("data-field=\"warnings\"");
+    }
+
     [Theory]
     [InlineData(new double[] { }, RecoveryTrend.Unknown)]
     [InlineData(new double[] { 100 }, RecoveryTrend.Unknown)]
@@ -170,5 +216,11 @@ public class RecoveryReportTests
         await using var services = RecoveryPlanServices.Create(new RecoveryPlan(), builder => builder.Services.AddLogging());
         services.GetService(typeof(RecoveryReportBuilder)).Should().NotBeNull();
         services.GetService(typeof(IBackupRepositoryProvider)).Should().NotBeNull();
+    }
+
+    private static async Task StoreAsync(ReportFixture fixture, RecoveryDrillResult drill)
+    {
+        var repository = await fixture.Services.GetRequiredService<IBackupRepositoryProvider>().GetAsync("main");
+        await RecoveryDrillRecords.SaveAsync(repository, drill);
     }
 }

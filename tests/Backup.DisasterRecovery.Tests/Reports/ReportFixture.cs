@@ -117,6 +117,10 @@ internal sealed class ReportFixture : IAsyncDisposable
         ],
     };
 
+    /// <summary>The drill with <paramref name="warning"/> on its restore step (which still succeeded).</summary>
+    public static RecoveryDrillResult WithWarning(RecoveryDrillResult drill, string warning) =>
+        drill with { Steps = [drill.Steps[0] with { Warnings = [warning] }, .. drill.Steps.Skip(1)] };
+
     private static void AddJob(RecoveryPlan plan, string name, string repository, string root)
     {
         var job = new BackupJobOptions { Repository = repository };
