@@ -43,7 +43,8 @@ public sealed class LockTests : IDisposable
                 await Task.Delay(TimeSpan.FromSeconds(LockSeconds + 2));
 
                 // Another process finds B's lock expired: forgets A (keeping the one tagged b) and prunes, deleting A's packs.
-                forget = await _cli.RunAsync("forget", "--keep-tag", "b");
+                // One group for all: per path, --keep-tag b alone would leave A's group empty, which forget refuses.
+                forget = await _cli.RunAsync("forget", "--keep-tag", "b", "--group-by", "none");
                 prune = await _cli.RunAsync("prune");
             }
             finally

@@ -187,6 +187,45 @@ public sealed class RetentionTests : IDisposable
         (await ListAsync()).Should().HaveCount(1, "a tag policy that keeps something still removes the rest");
     }
 
+    /// <summary>
+    /// The policy is applied per group, and so is the refusal: where only host A tags its snapshots nightly,
+    /// --keep-tag nightly keeps A's and would remove every one of host B's. That run is refused, naming B's group and
+    /// its tags; a dry run still shows the plan, and a policy that keeps something in every group goes ahead.
+    /// </summary>
+    [Fact]
+    public async Task A_keep_tag_policy_that_would_empty_one_hosts_group_is_refused_naming_that_group()
+    {
+        await _cli.InitAsync();
+        string[][] creates =
+        [
+            ["create", "src", "--host", "alpha", "--tag", "nightly"],
+            ["create", "src", "--host", "alpha", "--tag", "nightly"],
+            ["create", "src", "--host", "beta", "--tag", "weekly"],
+            ["create", "src", "--host", "beta", "--tag", "weekly"],
+            ["create", "src", "--host", "beta"],
+        ];
+        for (var i = 0; i < creates.Length; i++)
+        {
+            await File.WriteAllBytesAsync(_cli.PathOf("src/data.bin"), RandomBytes(4096, seed: i));
+            var create = await _cli.RunAsync(creates[i]);
+            create.ExitCode.Should().Be(0, create.Stderr);
+        }
+
+        var dryRun = await _cli.RunAsync("forget", "--keep-tag", "nightly", "--dry-run");
+        var forget = await _cli.RunAsync("forget", "--keep-tag", "nightly");
+
+        dryRun.ExitCode.Should().Be(0, dryRun.Stderr);
+        dryRun.Stdout.Should().Contain("would keep 2 and remove 3");
+        forget.ExitCode.Should().Be(2, forget.Stderr);
+        forget.Stderr.Should().Contain("would remove every snapshot of 1 of the 2 groups").And.Contain("'nightly'")
+            .And.Contain("Left with no snapshot: host=beta").And.Contain("(tags: weekly)").And.NotContain("host=alpha");
+        (await ListAsync()).Should().HaveCount(5, "nothing was deleted");
+
+        var both = await _cli.RunAsync("forget", "--keep-tag", "nightly", "--keep-tag", "weekly");
+        both.ExitCode.Should().Be(0, both.Stderr);
+        (await ListAsync()).Should().HaveCount(4, "every group keeps its tagged snapshots, so the untagged one goes");
+    }
+
     [Theory]
     [InlineData("", "empty item")]
     [InlineData(" , ", "empty item")]

@@ -118,7 +118,7 @@ internal static class ForgetCommand
             var retention = new RetentionService(repository);
             if (!isDryRun)
             {
-                await RefuseToRemoveEverySnapshotAsync(retention, policy, ct).ConfigureAwait(false);
+                await RefuseToEmptyAGroupAsync(retention, policy, ct).ConfigureAwait(false);
             }
 
             var result = await retention.ApplyAsync(policy, isDryRun, ct).ConfigureAwait(false);
@@ -166,9 +166,12 @@ internal static class ForgetCommand
     /// <summary>
     /// Every other rule keeps at least each group's newest snapshot; --keep-tag alone keeps only what carries the tags,
     /// so one misspelt tag (weekly for snapshots tagged nightly) would remove every snapshot, as an empty policy would.
-    /// Such a run is refused before anything is deleted; the extra read of the snapshots is paid by tag-only policies.
+    /// Judged per group, as the policy is: where only one host tags its snapshots nightly, --keep-tag nightly would
+    /// leave the other hosts with no snapshot at all while keeping enough elsewhere to look fine. Such a run is refused
+    /// before anything is deleted, naming each such group and the tags its snapshots have; the extra read of the
+    /// snapshots is paid by tag-only policies.
     /// </summary>
-    private static async Task RefuseToRemoveEverySnapshotAsync(RetentionService retention, RetentionPolicy policy, CancellationToken ct)
+    private static async Task RefuseToEmptyAGroupAsync(RetentionService retention, RetentionPolicy policy, CancellationToken ct)
     {
         if (policy.KeepTags.Count == 0 || (policy with { KeepTags = [] }).HasRules)
         {
@@ -176,18 +179,32 @@ internal static class ForgetCommand
         }
 
         var preview = await retention.ApplyAsync(policy, dryRun: true, ct).ConfigureAwait(false);
-        var removed = preview.Removed.ToList();
-        if (removed.Count == 0 || preview.Kept.Any())
+        var emptied = preview.Groups.Where(g => g.Removed.Any() && !g.Kept.Any()).ToList();
+        if (emptied.Count == 0)
         {
             return;
         }
 
         var asked = string.Join(" or ", policy.KeepTags.Select(set => "'" + string.Join(",", set) + "'"));
-        var present = removed.SelectMany(s => s.Tags).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var removed = emptied.Sum(g => g.Removed.Count());
+        var what = emptied.Count == preview.Groups.Count
+            ? $"This policy would remove every snapshot ({removed}): none carries {asked}, and --keep-tag is its only rule. "
+            : $"This policy would remove every snapshot of {emptied.Count} of the {preview.Groups.Count} groups ({removed} snapshot(s)): none of theirs carries {asked}, " +
+              "and --keep-tag is its only rule. ";
+        var which = preview.Groups.Count == 1
+            ? (TagsOf(emptied[0]) is { } tags ? $"The snapshots' tags are: {tags}. " : "No snapshot has a tag. ")
+            : "Left with no snapshot: " + string.Join("; ", emptied.Take(5).Select(g => $"{g.Key} ({(TagsOf(g) is { } tags ? "tags: " + tags : "no tags")})")) +
+              (emptied.Count > 5 ? $"; and {emptied.Count - 5} more groups" : "") + ". ";
         throw new CliUsageException(
-            $"This policy would remove every snapshot ({removed.Count}): none carries {asked}, and --keep-tag is its only rule. " +
-            (present.Count > 0 ? $"The snapshots' tags are: {string.Join(", ", present.Take(10))}{(present.Count > 10 ? $" and {present.Count - 10} more" : "")}. " : "No snapshot has a tag. ") +
-            "Check the spelling, or add a rule such as --keep-last 1; --dry-run shows what a policy keeps.");
+            what + which +
+            "Check the spelling, or add a rule such as --keep-last 1 (it keeps each group's newest snapshot); --dry-run shows what a policy keeps.");
+    }
+
+    /// <summary>The tags the group's snapshots carry, as "a, b" (the first ten), or null when none has a tag.</summary>
+    private static string? TagsOf(RetentionGroup group)
+    {
+        var present = group.Decisions.SelectMany(d => d.Snapshot.Tags).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return present.Count == 0 ? null : string.Join(", ", present.Take(10)) + (present.Count > 10 ? $" and {present.Count - 10} more" : "");
     }
 
     private static async Task WriteAsync(OutputWriter output, RetentionPolicy policy, RetentionResult result, bool pruneFollows)
