@@ -48,6 +48,8 @@ internal static class CliAdvice
             $"{PasswordResolver.PasswordVariable}, else a prompt; the first one set is used: check that one.",
         RepositoryAlreadyExistsException => " Use it with the other commands, or give 'backup init' another location.",
         SnapshotNotFoundException => " List them with 'backup snapshots'.",
+        SnapshotPinnedException pinned =>
+            $" 'backup unpin {string.Join(' ', pinned.SnapshotIds.Select(id => id.ToShortString()))}' unpins and prints the new {(pinned.SnapshotIds.Count == 1 ? "ID" : "IDs")}.",
         RepositoryKeyNotFoundException => " List them with 'backup key list'.",
         // A copy has two repositories and --repo may name neither: the message names the damaged one.
         RepositoryCorruptException { Remedy: RepositoryRemedy.Check } when verb == "copy" => " Run 'backup check --read-data' with --repo set to that repository.",

@@ -226,6 +226,91 @@ public sealed class RetentionTests : IDisposable
         (await ListAsync()).Should().HaveCount(4, "every group keeps its tagged snapshots, so the untagged one goes");
     }
 
+    [Fact]
+    public async Task Forget_by_id_removes_exactly_the_named_snapshots_by_full_id_or_prefix()
+    {
+        await _cli.InitAsync();
+        var ids = await CreateSnapshotsAsync(4);
+
+        var dryRun = await _cli.RunAsync("forget", ids[0][..6], ids[2], "--dry-run");
+        var json = await _cli.RunAsync("forget", ids[0][..6], ids[2], ids[2][..8], "--json");
+        var human = await _cli.RunAsync("forget", ids[3][..8]);
+
+        dryRun.ExitCode.Should().Be(0, dryRun.Stderr);
+        dryRun.Stdout.Should().Contain("would remove").And.Contain("named").And.Contain("would keep 0 and remove 2").And.Contain("nothing was deleted");
+        json.ExitCode.Should().Be(0, json.Stderr);
+        var root = JsonDocument.Parse(json.Stdout).RootElement;
+        root.GetProperty("dryRun").GetBoolean().Should().BeFalse();
+        root.GetProperty("deleted").GetInt32().Should().Be(2, "a snapshot named twice is removed once");
+        root.GetProperty("kept").GetInt32().Should().Be(0);
+        root.GetProperty("policy").GetString().Should().Contain(ids[0][..8]).And.Contain(ids[2][..8]);
+        root.GetProperty("groups").EnumerateArray().SelectMany(g => g.GetProperty("decisions").EnumerateArray())
+            .Select(d => (d.GetProperty("id").GetString(), d.GetProperty("action").GetString())).Should().BeEquivalentTo([(ids[0], "remove"), (ids[2], "remove")]);
+        human.ExitCode.Should().Be(0, human.Stderr);
+        human.Stdout.Should().Contain($"Forget: snapshots {ids[3][..8]}").And.Contain("removed 1 snapshot(s)").And.Contain("backup prune");
+        (await ListAsync()).Should().Equal(ids[1]);
+    }
+
+    /// <summary>
+    /// Every name is checked before the first delete: a typo, an ambiguous prefix or a pinned snapshot among them
+    /// removes none of the others. 'latest', and IDs mixed with a policy, are usage errors.
+    /// </summary>
+    [Fact]
+    public async Task Forget_by_id_deletes_nothing_when_one_name_is_unknown_ambiguous_pinned_latest_or_mixed_with_a_policy()
+    {
+        await _cli.InitAsync();
+        var ids = await CreateSnapshotsAsync(2);
+        var pin = await _cli.RunAsync("pin", ids[1], "--json");
+        pin.ExitCode.Should().Be(0, pin.Stderr);
+        var pinned = JsonDocument.Parse(pin.Stdout).RootElement[0].GetProperty("id").GetString()!;
+        // A second object whose name shares the first snapshot's first six digits makes that prefix ambiguous.
+        var twin = ids[0][..6] + new string(ids[0][6] == 'f' ? 'e' : 'f', 58);
+        File.Copy(Path.Combine(_cli.Repository, "snapshots", ids[0]), Path.Combine(_cli.Repository, "snapshots", twin));
+
+        var unknown = await _cli.RunAsync("forget", ids[0], "ffff0000");
+        var ambiguous = await _cli.RunAsync("forget", pinned, ids[0][..6]);
+        var pinnedOne = await _cli.RunAsync("forget", ids[0], pinned);
+        var latest = await _cli.RunAsync("forget", "latest");
+        var mixed = await _cli.RunAsync("forget", ids[0], "--keep-last", "1", "--group-by", "host");
+        var appendOnly = await _cli.RunAsync("forget", ids[0], "--append-only");
+
+        unknown.ExitCode.Should().Be(1, unknown.Stderr);
+        unknown.Stderr.Should().Contain("ffff0000").And.Contain("backup snapshots");
+        ambiguous.ExitCode.Should().Be(1, ambiguous.Stderr);
+        ambiguous.Stderr.Should().Contain($"2 snapshot IDs start with '{ids[0][..6]}'").And.Contain("give more digits");
+        pinnedOne.ExitCode.Should().Be(1, pinnedOne.Stderr);
+        pinnedOne.Stderr.Should().Contain($"{pinned[..8]} is pinned").And.Contain("nothing was deleted").And.Contain($"'backup unpin {pinned[..8]}'");
+        latest.ExitCode.Should().Be(2, latest.Stderr);
+        latest.Stderr.Should().Contain("'latest' is not accepted");
+        mixed.ExitCode.Should().Be(2, mixed.Stderr);
+        mixed.Stderr.Should().Contain("--keep-last, --group-by do not mix");
+        appendOnly.ExitCode.Should().Be(2, appendOnly.Stderr);
+        appendOnly.Stderr.Should().Contain("'forget' deletes snapshots").And.Contain("append-only");
+        Directory.GetFiles(Path.Combine(_cli.Repository, "snapshots")).Select(Path.GetFileName).Should().BeEquivalentTo([ids[0], pinned, twin], "nothing was deleted");
+
+        File.Delete(Path.Combine(_cli.Repository, "snapshots", twin));
+        var unpin = await _cli.RunAsync("unpin", pinned, "--json");
+        var unpinned = JsonDocument.Parse(unpin.Stdout).RootElement[0].GetProperty("id").GetString()!;
+        var afterUnpin = await _cli.RunAsync("forget", unpinned);
+        afterUnpin.ExitCode.Should().Be(0, afterUnpin.Stderr);
+        (await ListAsync()).Should().Equal(ids[0]);
+    }
+
+    [Fact]
+    public async Task Forget_by_id_with_prune_frees_the_snapshots_data()
+    {
+        await _cli.InitAsync();
+        var ids = await CreateSnapshotsAsync(2);
+
+        var forget = await _cli.RunAsync("forget", ids[0], "--prune", "--json");
+
+        forget.ExitCode.Should().Be(0, forget.Stderr);
+        var root = JsonDocument.Parse(forget.Stdout).RootElement;
+        root.GetProperty("deleted").GetInt32().Should().Be(1);
+        root.GetProperty("prune").GetProperty("bytesFreed").GetInt64().Should().BeGreaterThan(0);
+        (await ListAsync()).Should().Equal(ids[1]);
+    }
+
     [Theory]
     [InlineData("", "empty item")]
     [InlineData(" , ", "empty item")]

@@ -97,6 +97,40 @@ public class RetentionLockTests
     }
 
     [Fact]
+    public async Task Forget_by_id_skips_a_locked_snapshot_reports_its_date_and_removes_the_others()
+    {
+        var time = new ManualTime(DateTimeOffset.UtcNow.AddMinutes(5));
+        var storage = new InMemoryTarget();
+        var target = new ObjectLockSimulatingTarget(storage, TimeSpan.FromDays(1), time);
+        await using var repository = await BackupRepository.InitAsync(target, Credentials, Options);
+        var first = await BackupAsync(repository, new() { ["a.bin"] = TestRepository.Random(1, 300_000) }, "first");
+        var second = await BackupAsync(repository, new() { ["b.bin"] = TestRepository.Random(2, 300_000) }, "second");
+        var firstKey = RepositoryLayout.SnapshotKey(first.Id);
+        target.Lock(firstKey, time.Now.AddDays(5));
+
+        var forgot = await new RetentionService(repository, time).ForgetAsync([first.Id, second.Id], dryRun: false);
+
+        forgot.Deleted.Should().Be(1);
+        forgot.Locked.Should().ContainSingle().Which.Should().Be(new LockedObject { Key = firstKey, RetainUntil = time.Now.AddDays(5) });
+        (await KeysAsync(storage, RepositoryLayout.SnapshotsPrefix)).Should().Equal(firstKey);
+    }
+
+    [Fact]
+    public async Task Forget_by_id_through_an_append_only_target_fails_on_the_delete_as_a_policy_does()
+    {
+        var storage = new InMemoryTarget();
+        BlobId id;
+        await using (var init = await BackupRepository.InitAsync(storage, Credentials, Options))
+        {
+            id = (await BackupAsync(init, new() { ["a.bin"] = TestRepository.Random(1, 300_000) }, "first")).Id;
+        }
+
+        await using var repository = await BackupRepository.OpenAsync(new AppendOnlyTarget(storage), Credentials);
+        await FluentActions.Awaiting(() => new RetentionService(repository).ForgetAsync([id], dryRun: false)).Should().ThrowAsync<AppendOnlyViolationException>();
+        (await KeysAsync(storage, RepositoryLayout.SnapshotsPrefix)).Should().ContainSingle();
+    }
+
+    [Fact]
     public async Task Repair_snapshots_keeps_a_locked_snapshot_and_does_not_store_its_replacement_twice()
     {
         var time = new ManualTime(DateTimeOffset.UtcNow);

@@ -146,6 +146,66 @@ public class RetentionServiceTests
     }
 
     [Fact]
+    public async Task Forgetting_by_id_removes_exactly_the_named_snapshots_even_a_future_dated_one()
+    {
+        var (_, repository, saved) = await RepositoryWithHistoryAsync();
+        await using var _ = repository;
+        var service = new RetentionService(repository, new FixedTime(Now));
+        var futureDated = saved.Single(s => s.Time.Year == 2030);
+        BlobId[] named = [saved[1].Id, futureDated.Id, saved[1].Id, saved[^1].Id];
+
+        var dryRun = await service.ForgetAsync(named, dryRun: true, CancellationToken.None);
+        var real = await service.ForgetAsync(named, dryRun: false, CancellationToken.None);
+
+        dryRun.Deleted.Should().Be(0);
+        dryRun.Removed.Select(s => s.Id).Should().BeEquivalentTo([saved[1].Id, futureDated.Id, saved[^1].Id], "a snapshot named twice is removed once");
+        real.Deleted.Should().Be(3);
+        real.Kept.Should().BeEmpty();
+        real.Groups.Select(g => g.Key.Hostname).Should().Equal("db1", "web1");
+        (await ListIdsAsync(repository)).Should().BeEquivalentTo(saved.Select(s => s.Id).Except(named));
+    }
+
+    [Fact]
+    public async Task Forgetting_by_id_deletes_nothing_when_one_id_is_unknown_pinned_or_left_out_by_the_filter()
+    {
+        var (_, repository, saved) = await RepositoryWithHistoryAsync();
+        await using var _ = repository;
+        var pinned = saved.Single(s => s.Pinned);
+        var unknown = BlobId.Sha256([9, 9, 9]);
+
+        var unknownAct = () => new RetentionService(repository).ForgetAsync([saved[0].Id, unknown], dryRun: false, CancellationToken.None);
+        var pinnedAct = () => new RetentionService(repository).ForgetAsync([saved[0].Id, pinned.Id], dryRun: false, CancellationToken.None);
+        var filteredAct = () => new RetentionService(repository) { Filter = s => s.Hostname == "web1" }.ForgetAsync([saved[0].Id, saved[^1].Id], dryRun: false, CancellationToken.None);
+
+        (await unknownAct.Should().ThrowAsync<SnapshotNotFoundException>()).Which.IdOrPrefix.Should().Be(unknown.ToString());
+        (await pinnedAct.Should().ThrowAsync<SnapshotPinnedException>()).Which.SnapshotIds.Should().Equal(pinned.Id);
+        (await filteredAct.Should().ThrowAsync<SnapshotNotFoundException>()).Which.Message.Should().Contain("filter");
+        (await ListIdsAsync(repository)).Should().HaveCount(saved.Count, "every ID is checked before the first delete");
+    }
+
+    [Fact]
+    public async Task Forgetting_by_id_takes_the_shared_lock_as_a_policy_does()
+    {
+        var (_, repository, saved) = await RepositoryWithHistoryAsync();
+        await using var _ = repository;
+        var service = new RetentionService(repository, new FixedTime(Now));
+
+        await using (await RepositoryLock.AcquireAsync(repository.Locks, exclusive: true, "prune"))
+        {
+            (await service.ForgetAsync([saved[0].Id], dryRun: true, CancellationToken.None)).Removed.Should().ContainSingle("a dry run only reads and takes no lock");
+            var act = () => service.ForgetAsync([saved[0].Id], dryRun: false, CancellationToken.None);
+            await act.Should().ThrowAsync<RepositoryLockedException>();
+        }
+
+        await using (await RepositoryLock.AcquireAsync(repository.Locks, exclusive: false, "backup"))
+        {
+            (await service.ForgetAsync([saved[0].Id], dryRun: false, CancellationToken.None)).Deleted.Should().Be(1, "a running backup does not stop it");
+        }
+
+        (await CountLocksAsync(repository)).Should().Be(0);
+    }
+
+    [Fact]
     public async Task An_empty_policy_is_refused_before_anything_is_read()
     {
         var (_, repository, saved) = await RepositoryWithHistoryAsync();

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Backup.Core;
+using Backup.Core.Maintenance;
+using Backup.Core.Repository;
 using Backup.Core.Retention;
 
 namespace Backup.Cli.Commands;
@@ -53,12 +56,19 @@ internal static class ForgetCommand
         var unindexedGrace = PruneCommand.UnindexedGraceOption();
         unindexedGrace.Description += " Used with --prune.";
 
+        var snapshots = new Argument<string[]>("SNAPSHOT")
+        {
+            Description = "Remove exactly these snapshots (ID or unique prefix of at least 4 digits; not 'latest') instead of applying a policy.",
+            Arity = ArgumentArity.ZeroOrMore,
+            Validators = { SnapshotIds.ValidateWithoutLatest },
+        };
+
         var command = new Command(
             "forget",
-            "Remove the snapshots that no retention rule keeps (rules combine: a snapshot is kept when any rule keeps it; pinned and future-dated snapshots are always kept). " +
-            "Their data stays until 'prune' (or --prune) frees it.")
+            "Remove the snapshots that no retention rule keeps (rules combine: a snapshot is kept when any rule keeps it; pinned and future-dated snapshots are always kept), " +
+            "or exactly the snapshots named by ID. Their data stays until 'prune' (or --prune) frees it.")
         {
-            keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepWithinHourly, keepWithinDaily, keepWithinWeekly,
+            snapshots, keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepWithinHourly, keepWithinDaily, keepWithinWeekly,
             keepWithinMonthly, keepWithinYearly, keepTag, gfs, groupBy, timeZone, dryRun, prune, repackThreshold, unindexedGrace,
         };
         runner.Bind(command, async (context, ct) =>
@@ -66,6 +76,25 @@ internal static class ForgetCommand
             RetentionDuration? Duration(Option<string?> option) => context.Get(option) is { } text ? DurationParser.ParseRetention(text, option.Name) : null;
 
             var zone = ParseTimeZone(context.Get(timeZone));
+            var named = context.Get(snapshots) ?? [];
+            if (named.Length > 0)
+            {
+                Option[] policyOptions =
+                [
+                    keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepWithinHourly, keepWithinDaily, keepWithinWeekly,
+                    keepWithinMonthly, keepWithinYearly, keepTag, gfs, groupBy,
+                ];
+                var given = policyOptions.Where(o => context.ParseResult.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (given.Count > 0)
+                {
+                    throw new CliUsageException(
+                        $"Snapshot IDs and {string.Join(", ", given)} do not mix: 'backup forget ID...' removes exactly the snapshots named, a policy removes those no rule keeps. " +
+                        "Run them as two commands.");
+                }
+
+                return await ForgetNamedAsync(context, named, zone, context.Get(dryRun), context.Get(prune), repackThreshold, unindexedGrace, ct).ConfigureAwait(false);
+            }
+
             var preset = context.Get(gfs);
             var policy = new RetentionPolicy
             {
@@ -105,13 +134,7 @@ internal static class ForgetCommand
                 context.RefuseInAppendOnlyMode("forget", "deletes snapshots");
             }
 
-            var runPrune = context.Get(prune);
-            if (!runPrune && (context.Get(repackThreshold) is not null || context.Get(unindexedGrace) is not null))
-            {
-                throw new CliUsageException("--repack-threshold and --unindexed-grace only apply with --prune; add --prune, or run 'backup prune' with them.");
-            }
-
-            var pruneOptions = runPrune ? PruneCommand.Options(context, repackThreshold, unindexedGrace, repackSmall: false, dryRun: false) : null;
+            var pruneOptions = PruneOptionsFor(context, context.Get(prune), repackThreshold, unindexedGrace);
 
             // Neither forget nor prune reads through the loaded index (prune reads the index objects itself): not loaded.
             await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
@@ -122,45 +145,93 @@ internal static class ForgetCommand
             }
 
             var result = await retention.ApplyAsync(policy, isDryRun, ct).ConfigureAwait(false);
-            foreach (var problem in result.Problems)
-            {
-                await context.Output.WarnAsync($"skipped damaged snapshot {problem}").ConfigureAwait(false);
-            }
-
-            // Quiet keeps a dry run's report: there it is what was asked for.
-            if (!context.Json && (!context.Quiet || isDryRun))
-            {
-                await WriteAsync(context.Output, policy, result, pruneFollows: runPrune && !isDryRun).ConfigureAwait(false);
-            }
-
-            Backup.Core.Maintenance.PruneResult? pruned = null;
-            if (pruneOptions is not null)
-            {
-                if (isDryRun)
-                {
-                    await context.Output.InfoAsync("Dry run: prune was not run.").ConfigureAwait(false);
-                }
-                else
-                {
-                    pruned = await PruneCommand.RunAsync(repository, pruneOptions, ct).ConfigureAwait(false);
-                    if (!context.Json)
-                    {
-                        await PruneCommand.WriteAsync(context.Output, pruned).ConfigureAwait(false);
-                    }
-                }
-            }
-
-            if (context.Json)
-            {
-                var output = new ForgetOutput(
-                    result.DryRun, policy.ToString(), result.EvaluatedAt, result.Kept.Count(), result.Removed.Count(), result.Deleted,
-                    [.. result.Groups.Select(ForgetGroupOutput.From)], result.Problems, pruned is null ? null : PruneOutput.From(pruned), [.. result.Locked.Select(LockedOutput.From)]);
-                await context.Output.WriteJsonAsync(output, CliJson.Default.ForgetOutput).ConfigureAwait(false);
-            }
-
-            return result.Problems.Count > 0 ? ExitCodes.RepositoryDamaged : ExitCodes.Success;
+            return await ReportAsync(context, repository, new Plan(policy.ToString(), "Policy", policy.TimeZone, "no rule keeps it"), result, pruneOptions, ct).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>
+    /// <c>backup forget ID...</c>: every name is resolved before anything is deleted (a typo or an ambiguous prefix in
+    /// the third name removes none), and the library checks them again under the lock, refusing pinned ones.
+    /// </summary>
+    private static async Task<int> ForgetNamedAsync(
+        CommandContext context, string[] named, TimeZoneInfo zone, bool isDryRun, bool runPrune, Option<string?> repackThreshold, Option<string?> unindexedGrace,
+        CancellationToken ct)
+    {
+        if (!isDryRun)
+        {
+            context.RefuseInAppendOnlyMode("forget", "deletes snapshots");
+        }
+
+        var pruneOptions = PruneOptionsFor(context, runPrune, repackThreshold, unindexedGrace);
+        await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
+        var ids = new List<BlobId>();
+        foreach (var idOrPrefix in named)
+        {
+            ids.Add((await repository.Snapshots.FindAsync(idOrPrefix, ct).ConfigureAwait(false)).Id);
+        }
+
+        var result = await new RetentionService(repository).ForgetAsync(ids, isDryRun, ct).ConfigureAwait(false);
+        var description = "snapshots " + string.Join(", ", result.Removed.Select(s => s.Id.ToShortString()));
+        return await ReportAsync(context, repository, new Plan(description, "Forget", zone, "named"), result, pruneOptions, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The prune to run after forget, or null without --prune (whose settings alone are refused: they would be ignored).</summary>
+    private static PruneOptions? PruneOptionsFor(CommandContext context, bool runPrune, Option<string?> repackThreshold, Option<string?> unindexedGrace)
+    {
+        if (!runPrune && (context.Get(repackThreshold) is not null || context.Get(unindexedGrace) is not null))
+        {
+            throw new CliUsageException("--repack-threshold and --unindexed-grace only apply with --prune; add --prune, or run 'backup prune' with them.");
+        }
+
+        return runPrune ? PruneCommand.Options(context, repackThreshold, unindexedGrace, repackSmall: false, dryRun: false) : null;
+    }
+
+    /// <summary>How a forget run is described: <paramref name="Description"/> after <paramref name="Label"/> ("Policy: …"), times shown in <paramref name="Zone"/>, and the reason shown for a removed snapshot.</summary>
+    private sealed record Plan(string Description, string Label, TimeZoneInfo Zone, string RemovedBecause);
+
+    /// <summary>What both forms of forget print and return: damaged snapshots, the decisions, the prune that follows, the JSON.</summary>
+    private static async Task<int> ReportAsync(
+        CommandContext context, BackupRepository repository, Plan plan, RetentionResult result, PruneOptions? pruneOptions, CancellationToken ct)
+    {
+        var isDryRun = result.DryRun;
+        foreach (var problem in result.Problems)
+        {
+            await context.Output.WarnAsync($"skipped damaged snapshot {problem}").ConfigureAwait(false);
+        }
+
+        // Quiet keeps a dry run's report: there it is what was asked for.
+        if (!context.Json && (!context.Quiet || isDryRun))
+        {
+            await WriteAsync(context.Output, plan, result, pruneFollows: pruneOptions is not null && !isDryRun).ConfigureAwait(false);
+        }
+
+        PruneResult? pruned = null;
+        if (pruneOptions is not null)
+        {
+            if (isDryRun)
+            {
+                await context.Output.InfoAsync("Dry run: prune was not run.").ConfigureAwait(false);
+            }
+            else
+            {
+                pruned = await PruneCommand.RunAsync(repository, pruneOptions, ct).ConfigureAwait(false);
+                if (!context.Json)
+                {
+                    await PruneCommand.WriteAsync(context.Output, pruned).ConfigureAwait(false);
+                }
+            }
+        }
+
+        if (context.Json)
+        {
+            var output = new ForgetOutput(
+                result.DryRun, plan.Description, result.EvaluatedAt, result.Kept.Count(), result.Removed.Count(), result.Deleted,
+                [.. result.Groups.Select(ForgetGroupOutput.From)], result.Problems, pruned is null ? null : PruneOutput.From(pruned), [.. result.Locked.Select(LockedOutput.From)]);
+            await context.Output.WriteJsonAsync(output, CliJson.Default.ForgetOutput).ConfigureAwait(false);
+        }
+
+        return result.Problems.Count > 0 ? ExitCodes.RepositoryDamaged : ExitCodes.Success;
     }
 
     /// <summary>
@@ -197,7 +268,8 @@ internal static class ForgetCommand
               (emptied.Count > 5 ? $"; and {emptied.Count - 5} more groups" : "") + ". ";
         throw new CliUsageException(
             what + which +
-            "Check the spelling, or add a rule such as --keep-last 1 (it keeps each group's newest snapshot); --dry-run shows what a policy keeps.");
+            "Check the spelling, or add a rule such as --keep-last 1 (it keeps each group's newest snapshot); --dry-run shows what a policy keeps, " +
+            "and 'backup forget ID...' removes snapshots you name, a whole group's too.");
     }
 
     /// <summary>The tags the group's snapshots carry, as "a, b" (the first ten), or null when none has a tag.</summary>
@@ -207,9 +279,9 @@ internal static class ForgetCommand
         return present.Count == 0 ? null : string.Join(", ", present.Take(10)) + (present.Count > 10 ? $" and {present.Count - 10} more" : "");
     }
 
-    private static async Task WriteAsync(OutputWriter output, RetentionPolicy policy, RetentionResult result, bool pruneFollows)
+    private static async Task WriteAsync(OutputWriter output, Plan plan, RetentionResult result, bool pruneFollows)
     {
-        await output.LineAsync($"Policy: {policy}").ConfigureAwait(false);
+        await output.LineAsync($"{plan.Label}: {plan.Description}").ConfigureAwait(false);
         foreach (var group in result.Groups)
         {
             await output.LineAsync(string.Empty).ConfigureAwait(false);
@@ -217,9 +289,9 @@ internal static class ForgetCommand
             await output.TableAsync(
                 ["ID", "Time", "Action", "Reasons"],
                 group.Decisions.Select(d => (IReadOnlyList<string>)[
-                    d.Snapshot.Id.ToShortString(), TimeIn(d.Snapshot.Time, policy.TimeZone),
+                    d.Snapshot.Id.ToShortString(), TimeIn(d.Snapshot.Time, plan.Zone),
                     d.IsKept ? "keep" : result.DryRun ? "would remove" : "remove",
-                    d.IsKept ? string.Join(", ", d.Reasons) : "no rule keeps it"])).ConfigureAwait(false);
+                    d.IsKept ? string.Join(", ", d.Reasons) : plan.RemovedBecause])).ConfigureAwait(false);
         }
 
         var kept = result.Kept.Count();
