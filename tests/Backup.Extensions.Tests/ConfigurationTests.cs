@@ -117,6 +117,8 @@ public sealed class ConfigurationTests
     [InlineData("Backup:Jobs:nightly:CopyTo:0", "offsite", "Backup:Jobs:nightly:CopyTo:0: 'offsite' is not a configured repository")]
     [InlineData("Backup:Jobs:nightly:CopyTo:0", "main", "Backup:Jobs:nightly:CopyTo:0: 'main' is the job's own repository")]
     [InlineData("Backup:Jobs:nightly:Source", "orders-db", "Backup:Jobs:nightly:Source: 'orders-db' is not a configured source")]
+    [InlineData("Backup:Jobs:nightly:Tags:0", "prod,eu", "Backup:Jobs:nightly:Tags:0: 'prod,eu' is not a tag: a tag must not be empty or contain a comma")]
+    [InlineData("Backup:Jobs:nightly:Tags:0", " ", "Backup:Jobs:nightly:Tags:0: ' ' is not a tag")]
     [InlineData("Backup:Jobs:nightly:Excludes:0", "[z-a]", "Backup:Jobs:nightly:Excludes:0: Exclude pattern '[z-a]' is not valid: the range z-a is reversed; write [a-z].")]
     public async Task A_bad_setting_fails_start_up_naming_the_setting(string key, string value, string expected)
     {

@@ -167,6 +167,7 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
             errors.Add($"{path}:HeartbeatUrl: must be an absolute http or https URL.");
         }
 
+        ValidateTags($"{path}:Tags", job, errors);
         if (job.Retention is { } retention)
         {
             ValidateRetention($"{path}:Retention", retention, job, errors);
@@ -180,6 +181,19 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
         ValidateCopyTo($"{path}:CopyTo", job, options, errors);
         ValidateHooks($"{path}:PreHooks", job.PreHooks, errors);
         ValidateHooks($"{path}:PostHooks", job.PostHooks, errors);
+    }
+
+    // The backup refuses such a tag (BackupOptions.Validate), so without this check every run would fail instead of the start.
+    private static void ValidateTags(string path, BackupJobOptions job, List<string> errors)
+    {
+        for (var i = 0; i < job.Tags.Count; i++)
+        {
+            var tag = job.Tags[i];
+            if (string.IsNullOrWhiteSpace(tag) || tag.Contains(',', StringComparison.Ordinal))
+            {
+                errors.Add($"{path}:{i}: '{tag}' is not a tag: a tag must not be empty or contain a comma; give each tag as its own entry (\"Tags\": [ \"prod\", \"eu\" ]).");
+            }
+        }
     }
 
     private static void ValidateExcludes(string path, BackupJobOptions job, List<string> errors)
