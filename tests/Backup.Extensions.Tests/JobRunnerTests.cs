@@ -63,6 +63,35 @@ public sealed class JobRunnerTests
     }
 
     [Fact]
+    public async Task A_run_after_the_repository_directory_was_moved_away_fails_instead_of_writing_a_repository_without_keys()
+    {
+        var folder = Directory.CreateTempSubdirectory("backup-di-vanished-");
+        try
+        {
+            var root = Path.Combine(folder.FullName, "repository");
+            await using var provider = TestSupport.Build(configure: b => b.AddRepository("main", r =>
+            {
+                r.TargetFactory = null;
+                r.Location = root;
+            }));
+            var runner = provider.GetRequiredService<IBackupJobRunner>();
+            (await runner.RunAsync("export")).Outcome.Should().Be(BackupJobOutcome.Succeeded);
+            // As a disk unmounted under a running service: the open repository is cached, its directory gone.
+            Directory.Move(root, Path.Combine(folder.FullName, "unmounted"));
+
+            var result = await runner.RunAsync("export");
+
+            result.Outcome.Should().Be(BackupJobOutcome.Failed);
+            result.Error!.Message.Should().Contain($"'{root}' is gone or was replaced");
+            Directory.Exists(root).Should().BeFalse();
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_callers_share_one_open_repository()
     {
         await using var provider = TestSupport.Build();

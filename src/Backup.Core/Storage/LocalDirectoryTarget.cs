@@ -16,6 +16,8 @@ namespace Backup.Core.Storage;
 /// On Unix, objects are created readable and writable by their owner only (0600) and directories 0700, so other
 /// users of the machine cannot copy a key object and guess its password offline; a repository shared by a group
 /// names wider permissions (see <see cref="LocalDirectoryTarget(string, UnixFileMode)"/>).
+/// The root directory is created by the first write when missing, but never again once seen: a root that is gone or
+/// is another directory now (a disk unmounted from its mount point) fails writes with a <see cref="BackupTargetException"/>.
 /// </summary>
 public sealed class LocalDirectoryTarget : IStagingTarget
 {
@@ -34,6 +36,11 @@ public sealed class LocalDirectoryTarget : IStagingTarget
     private readonly UnixFileMode _objectPermissions;
     private readonly UnixFileMode _directoryPermissions;
     private int _swept;
+
+    // The root directory as first seen (found at construction or made by the first write): the repository lives there.
+    private readonly Lock _rootLock = new();
+    private bool _rootKnown;
+    private (ulong Device, ulong Inode)? _rootIdentity;
 
     /// <summary>
     /// Uses <paramref name="rootDirectory"/>, created with the first object written (a repository's init) when
@@ -63,6 +70,10 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         // Nothing is created here: opening a mistyped path must not leave an empty directory behind, and reads and
         // listings take a missing directory for an empty one. The first object written creates it.
         RequireNotAFile(_root);
+        if (Directory.Exists(_root))
+        {
+            RememberRoot();
+        }
     }
 
     /// <summary>The directory the objects live in.</summary>
@@ -342,15 +353,34 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         return objectPermissions;
     }
 
-    /// <summary>Creates <paramref name="directory"/> and its missing parents with the directory permissions.</summary>
+    /// <summary>
+    /// Creates <paramref name="directory"/> and its missing parents with the directory permissions, but never the
+    /// root again once it was seen: a root that is gone, or another directory now (an unmounted disk's mount point),
+    /// would take objects that no key there opens, so the write fails instead.
+    /// </summary>
+    /// <exception cref="BackupTargetException">The root directory is gone or was replaced since it was first seen.</exception>
     private void CreateDirectory(string directory)
     {
-        if (OperatingSystem.IsWindows())
+        if (Directory.Exists(directory))
         {
-            Directory.CreateDirectory(directory);
             return;
         }
 
+        RequireRootUnchanged();
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+            RememberRoot();
+            return;
+        }
+
+        CreateDirectoryWithPermissions(directory);
+        RememberRoot();
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private void CreateDirectoryWithPermissions(string directory)
+    {
         if (Directory.Exists(directory))
         {
             return;
@@ -359,7 +389,7 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         var parent = Path.GetDirectoryName(directory);
         if (parent is not null && directory != _root)
         {
-            CreateDirectory(parent);
+            CreateDirectoryWithPermissions(parent);
         }
         else if (parent is not null && !Directory.Exists(parent))
         {
@@ -371,6 +401,31 @@ public sealed class LocalDirectoryTarget : IStagingTarget
         if (_objectPermissions != PrivateObjectPermissions)
         {
             File.SetUnixFileMode(directory, _directoryPermissions);
+        }
+    }
+
+    private void RememberRoot()
+    {
+        lock (_rootLock)
+        {
+            if (!_rootKnown && Directory.Exists(_root))
+            {
+                _rootIdentity = DirectoryIdentity(_root);
+                _rootKnown = true;
+            }
+        }
+    }
+
+    private void RequireRootUnchanged()
+    {
+        lock (_rootLock)
+        {
+            if (_rootKnown && (!Directory.Exists(_root) || DirectoryIdentity(_root) != _rootIdentity))
+            {
+                throw new BackupTargetException(
+                    $"The repository directory '{_root}' is gone or was replaced since it was first used (moved, deleted, or a disk unmounted from it); " +
+                    "nothing was written. Put the repository's directory back (mount its disk) and run again.");
+            }
         }
     }
 
