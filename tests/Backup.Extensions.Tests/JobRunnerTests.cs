@@ -155,6 +155,33 @@ public sealed class JobRunnerTests
     }
 
     [Fact]
+    public async Task A_run_cancelled_after_its_snapshot_was_written_logs_the_snapshot_it_kept()
+    {
+        var verifying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var logs = new LogCapture();
+        await using var provider = TestSupport.Build(logs: logs, configure: b => b.AddJob("export", j => j.VerificationStep = async (_, token) =>
+        {
+            verifying.SetResult();
+            await Task.Delay(Timeout.Infinite, token);
+            return new BackupVerificationOutcome { Succeeded = true, Message = "never" };
+        }));
+        var runner = provider.GetRequiredService<IBackupJobRunner>();
+        BackupJobResult? completed = null;
+        runner.JobEvent += (_, e) => completed = e.Result ?? completed;
+        using var cts = new CancellationTokenSource();
+
+        var run = runner.RunAsync("export", cts.Token);
+        await verifying.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await cts.CancelAsync();
+
+        await run.Invoking(r => r).Should().ThrowAsync<OperationCanceledException>();
+        var snapshot = completed!.Snapshot!.Id.ToShortString();
+        // Not "packs already uploaded are reused by the next run": the snapshot is written and counts as the last success.
+        logs.Messages.Should().ContainSingle(m => m.Contains("Backup job export was cancelled", StringComparison.Ordinal))
+            .Which.Should().Contain($"after it wrote snapshot {snapshot}").And.NotContain("packs already uploaded");
+    }
+
+    [Fact]
     public async Task A_failed_run_is_reported_not_thrown_and_notification_sinks_get_it()
     {
         await using var provider = TestSupport.Build(configure: b =>

@@ -244,7 +244,14 @@ internal sealed class BackupJobRunner : IBackupJobRunner
                 break;
             case BackupJobOutcome.Cancelled:
                 activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
-                Log.JobCancelled(_logger, jobName, duration.TotalSeconds);
+                if (backup is not null)
+                {
+                    Log.JobCancelledAfterSnapshot(_logger, jobName, duration.TotalSeconds, backup.Snapshot.Id.ToShortString());
+                }
+                else
+                {
+                    Log.JobCancelled(_logger, jobName, duration.TotalSeconds);
+                }
                 break;
             default:
                 activity?.SetStatus(ActivityStatusCode.Error, error?.Message);

@@ -39,6 +39,10 @@ internal static partial class Log
     [LoggerMessage(14, LogLevel.Warning, "Backup job {Job} was cancelled after {DurationSeconds:F2} s; packs already uploaded are reused by the next run")]
     public static partial void JobCancelled(ILogger logger, string job, double durationSeconds);
 
+    // Cancelled during copies, retention or verification: the snapshot stays and counts; what did not finish runs after the next backup.
+    [LoggerMessage(19, LogLevel.Warning, "Backup job {Job} was cancelled after {DurationSeconds:F2} s, after it wrote snapshot {SnapshotId}, which is kept; copies, retention or verification it did not finish run after the next backup")]
+    public static partial void JobCancelledAfterSnapshot(ILogger logger, string job, double durationSeconds, string snapshotId);
+
     [LoggerMessage(15, LogLevel.Warning, "Backup job {Job} is still running; this run is skipped")]
     public static partial void JobSkipped(ILogger logger, string job);
 
