@@ -119,6 +119,7 @@ public sealed class ConfigurationTests
     [InlineData("Backup:Jobs:nightly:Source", "orders-db", "Backup:Jobs:nightly:Source: 'orders-db' is not a configured source")]
     [InlineData("Backup:Jobs:nightly:Tags:0", "prod,eu", "Backup:Jobs:nightly:Tags:0: 'prod,eu' is not a tag: a tag must not be empty or contain a comma")]
     [InlineData("Backup:Jobs:nightly:Tags:0", " ", "Backup:Jobs:nightly:Tags:0: ' ' is not a tag")]
+    [InlineData("Backup:Jobs:nightly:Hostname", "  ", "Backup:Jobs:nightly:Hostname: is empty; leave it out to record this machine's name")]
     [InlineData("Backup:Jobs:nightly:Excludes:0", "[z-a]", "Backup:Jobs:nightly:Excludes:0: Exclude pattern '[z-a]' is not valid: the range z-a is reversed; write [a-z].")]
     public async Task A_bad_setting_fails_start_up_naming_the_setting(string key, string value, string expected)
     {

@@ -167,6 +167,12 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
             errors.Add($"{path}:HeartbeatUrl: must be an absolute http or https URL.");
         }
 
+        // An empty name (an unexpanded or unset variable) would start a new snapshot group with a blank host.
+        if (job.Hostname is { } hostname && string.IsNullOrWhiteSpace(hostname))
+        {
+            errors.Add($"{path}:Hostname: is empty; leave it out to record this machine's name, or give the name to record.");
+        }
+
         ValidateTags($"{path}:Tags", job, errors);
         if (job.Retention is { } retention)
         {
