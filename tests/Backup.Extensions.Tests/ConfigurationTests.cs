@@ -135,6 +135,25 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task Retention_on_an_append_only_repository_fails_start_up_instead_of_every_run_that_would_forget()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(AppSettings)))
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Backup:Repositories:main:AppendOnly"] = "true",
+                ["Backup:Jobs:nightly:Retention:KeepLast"] = "3",
+            })
+            .Build();
+        using var host = BuildHost(configuration);
+
+        var start = () => host.StartAsync();
+
+        (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should()
+            .Contain("Backup:Jobs:nightly:Retention: repository 'main' is AppendOnly");
+    }
+
+    [Fact]
     public void A_job_with_paths_but_no_path_source_fails_validation_when_options_are_built()
     {
         using var provider = TestSupport.Build(settings: new Dictionary<string, string?>

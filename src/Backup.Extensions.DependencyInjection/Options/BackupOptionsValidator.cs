@@ -177,6 +177,13 @@ internal sealed class BackupOptionsValidator(IEnumerable<IBackupPathSourceFactor
         if (job.Retention is { } retention)
         {
             ValidateRetention($"{path}:Retention", retention, job, errors);
+
+            // Append-only refuses every delete: the first run with a snapshot to forget, and every run after, would fail.
+            if (job.Repository is { } repositoryName && options.Repositories.TryGetValue(repositoryName, out var repository) && repository.AppendOnly)
+            {
+                errors.Add($"{path}:Retention: repository '{repositoryName}' is AppendOnly, which never deletes, so this retention would fail the job's runs; " +
+                    "remove Retention (forget from a machine with full access to the repository) or set AppendOnly to false.");
+            }
         }
 
         if (job.Verification is { } verification)
