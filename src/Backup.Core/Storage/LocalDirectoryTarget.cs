@@ -424,7 +424,8 @@ public sealed class LocalDirectoryTarget : IStagingTarget
             {
                 throw new BackupTargetException(
                     $"The repository directory '{_root}' is gone or was replaced since it was first used (moved, deleted, or a disk unmounted from it); " +
-                    "nothing was written. Put the repository's directory back (mount its disk) and run again.");
+                    "nothing was written. Put the repository's directory back (mount its disk) and run again; if it was replaced on purpose, " +
+                    "restart the process that has the repository open.");
             }
         }
     }
