@@ -191,6 +191,16 @@ public sealed class PlanLoaderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_directory_given_as_the_plan_is_named_as_one_not_as_a_permission_problem()
+    {
+        // .NET reports reading a directory as "Access to the path is denied", which sends the operator after permissions.
+        var error = (await FluentActions.Awaiting(() => RecoveryPlanLoader.LoadAsync(_directory)).Should().ThrowAsync<RecoveryPlanException>()).Which;
+
+        error.Errors.Should().ContainSingle().Which.Should().Be("is a directory, not a plan file: give the plan's YAML or JSON file.");
+        error.Message.Should().NotContain("denied");
+    }
+
+    [Fact]
     public async Task Secrets_written_into_the_plan_are_refused_without_repeating_them()
     {
         var path = Write("secrets.yaml", """

@@ -19,6 +19,11 @@ public static class RecoveryPlanLoader
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var fullPath = Path.GetFullPath(path);
+        if (Directory.Exists(fullPath))
+        {
+            throw new RecoveryPlanException(path, ["is a directory, not a plan file: give the plan's YAML or JSON file."]);
+        }
+
         string text;
         try
         {
