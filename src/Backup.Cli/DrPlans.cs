@@ -10,14 +10,18 @@ namespace Backup.Cli;
 /// </summary>
 internal static class DrPlans
 {
-    /// <summary>The plan at <paramref name="path"/>, or null after printing why it could not be read.</summary>
+    /// <summary>
+    /// The plan at <paramref name="path"/>, or null after printing why it could not be read. With --json the
+    /// <see cref="RecoveryPlanException"/> goes on to the command runner, which reports it as every other failure is:
+    /// one line of JSON on stderr, so a script reading stderr line by line gets no plain text.
+    /// </summary>
     public static async Task<RecoveryPlan?> LoadAsync(CommandContext context, string path, CancellationToken cancellationToken)
     {
         try
         {
             return await RecoveryPlanLoader.LoadAsync(path, cancellationToken).ConfigureAwait(false);
         }
-        catch (RecoveryPlanException e)
+        catch (RecoveryPlanException e) when (!context.Output.IsJson)
         {
             var lines = e.Errors.Count == 1 ? [$"{path}: {e.Errors[0]}"] : e.Errors.Select(error => $"{path}: {error}").Prepend($"{path}: {e.Errors.Count} problems in the plan:");
             foreach (var line in lines)

@@ -98,6 +98,23 @@ public sealed class DrPlanCliTests : IDisposable
     }
 
     [Fact]
+    public async Task With_json_a_plan_that_cannot_be_read_is_one_line_of_json_on_stderr_as_for_every_other_failure()
+    {
+        var plan = Write("typo.yaml", "systems:\n  files:\n    rpoo: 1h\n    rto: soon\n");
+
+        var result = await _cli.RunAsync("dr", "validate", plan, "--json");
+
+        result.ExitCode.Should().Be(1);
+        result.Stdout.Should().BeEmpty();
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().ContainSingle(result.Stderr);
+        using var error = JsonDocument.Parse(lines[0]);
+        error.RootElement.GetProperty("error").GetString().Should().Be("error");
+        error.RootElement.GetProperty("exitCode").GetInt32().Should().Be(1);
+        error.RootElement.GetProperty("message").GetString().Should().Contain("systems:files:rpoo (line 3)").And.Contain("systems:files:rto (line 4)");
+    }
+
+    [Fact]
     public async Task The_runbook_restore_command_restores_the_files_when_typed()
     {
         await _cli.InitAsync();
