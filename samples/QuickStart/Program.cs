@@ -71,7 +71,7 @@ catch (BackupSourceException e)
 }
 
 var stats = backup.Snapshot.Statistics;
-Console.WriteLine($"Backed up {source}: snapshot {backup.Snapshot.Id.ToShortString()}, {stats.Files} files, {stats.TotalBytes:N0} bytes, {stats.BytesStored:N0} bytes stored, in {stats.Duration.TotalSeconds:F2} s");
+Console.WriteLine($"Backed up {source}: snapshot {backup.Snapshot.Id.ToShortString()}, {Count(stats.Files, "file", "files")}, {stats.TotalBytes:N0} bytes, {stats.BytesStored:N0} bytes stored, in {stats.Duration.TotalSeconds:F2} s");
 foreach (var problem in backup.Problems)
 {
     Console.WriteLine($"  could not read {problem}");
@@ -84,12 +84,14 @@ await foreach (var snapshot in repository.Snapshots.ListAsync())
 }
 
 var restore = await new RestoreService(repository).RestoreAsync(backup.Snapshot, restorePath);
-Console.WriteLine($"Restored {restore.Files} files ({restore.Bytes:N0} bytes) into {restorePath} in {restore.Duration.TotalSeconds:F2} s");
+Console.WriteLine($"Restored {Count(restore.Files, "file", "files")} ({restore.Bytes:N0} bytes) into {restorePath} in {restore.Duration.TotalSeconds:F2} s");
 
 var restoredRoot = Path.Combine(restorePath, source.TrimStart('/'));
 var differences = Compare(source, restoredRoot);
-Console.WriteLine(differences == 0 ? "Verified: the restored files are identical to the originals." : $"VERIFICATION FAILED: {differences} files differ.");
+Console.WriteLine(differences == 0 ? "Verified: the restored files are identical to the originals." : $"VERIFICATION FAILED: {Count(differences, "file differs", "files differ")}.");
 return differences == 0 && backup.IsComplete ? 0 : 1;
+
+static string Count(long count, string singular, string plural) => $"{count} {(count == 1 ? singular : plural)}";
 
 static int Compare(string original, string restored)
 {

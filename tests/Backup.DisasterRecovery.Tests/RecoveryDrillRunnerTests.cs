@@ -172,7 +172,7 @@ public sealed class RecoveryDrillRunnerTests(PostgresFixture fixture, ITestOutpu
         Print(result);
         result.Succeeded.Should().BeFalse();
         result.Steps.Select(s => s.Outcome).Should().Equal(RecoveryStepOutcome.Succeeded, RecoveryStepOutcome.Succeeded, RecoveryStepOutcome.Failed);
-        result.Steps[2].Error.Should().Contain("1 files differ");
+        result.Steps[2].Error.Should().StartWith("1 file differs from the snapshot; compared ");
         result.Steps[2].Output.Should().Contain("terms.txt: content differs from the snapshot");
         await ShouldBeCleanedUpAsync(server, result, expectedDatabases: 0);
     }

@@ -234,7 +234,7 @@ internal sealed class RecoveryDrillRunner(
             RestoreOwnership = false,
             DeviceNodes = false,
         }, progress: null, cancellationToken).ConfigureAwait(false);
-        var summary = $"restored {restored.Files} files, {restored.Directories} directories, {restored.OtherEntries} symlinks and special files, {restored.Bytes} bytes of snapshot {snapshot.Id.ToShortString()} ({snapshot.Time:u}) into {directory}";
+        var summary = $"restored {CountText.Of(restored.Files, "file", "files")}, {CountText.Of(restored.Directories, "directory", "directories")}, {CountText.Of(restored.OtherEntries, "symlink or special file", "symlinks and special files")}, {CountText.Of(restored.Bytes, "byte", "bytes")} of snapshot {snapshot.Id.ToShortString()} ({snapshot.Time:u}) into {directory}";
         var record = new DrillRestore { Repository = repository, Snapshot = snapshot, Directory = directory, Paths = step.Paths };
         if (!restored.IsComplete)
         {
@@ -244,7 +244,7 @@ internal sealed class RecoveryDrillRunner(
                 problems.AppendLine($"{problem.Path}: {problem.Reason}");
             }
 
-            return new StepOutcome(RecoveryStepOutcome.Failed) { Restore = record, Output = problems.ToString(), Error = $"{restored.Problems.Count} entries did not restore; {summary}" };
+            return new StepOutcome(RecoveryStepOutcome.Failed) { Restore = record, Output = problems.ToString(), Error = $"{CountText.Of(restored.Problems.Count, "entry", "entries")} did not restore; {summary}" };
         }
 
         return new StepOutcome(RecoveryStepOutcome.Succeeded) { Restore = record, Output = summary };
@@ -448,7 +448,7 @@ internal sealed class RecoveryDrillRunner(
         if (restore.Directory is { } directory)
         {
             var comparison = await RestoredFiles.CompareAsync(restore.Repository, restore.Snapshot, directory, restore.Paths, cancellationToken).ConfigureAwait(false);
-            var summary = $"compared {comparison.Files} files, {comparison.Bytes} bytes with snapshot {restore.Snapshot.Id.ToShortString()}";
+            var summary = $"compared {CountText.Of(comparison.Files, "file", "files")}, {CountText.Of(comparison.Bytes, "byte", "bytes")} with snapshot {restore.Snapshot.Id.ToShortString()}";
             if (comparison.Problems.Count == 0)
             {
                 return new StepOutcome(RecoveryStepOutcome.Succeeded) { Output = summary };
@@ -460,7 +460,7 @@ internal sealed class RecoveryDrillRunner(
                 tail.AppendLine(problem);
             }
 
-            return new StepOutcome(RecoveryStepOutcome.Failed) { Output = tail.ToString(), Error = $"{comparison.Problems.Count} files differ from the snapshot; {summary}" };
+            return new StepOutcome(RecoveryStepOutcome.Failed) { Output = tail.ToString(), Error = $"{(comparison.Problems.Count == 1 ? "1 file differs" : $"{comparison.Problems.Count} files differ")} from the snapshot; {summary}" };
         }
 
         var engine = restore.Engine!;
@@ -480,7 +480,7 @@ internal sealed class RecoveryDrillRunner(
             }
 
             output.AppendLine(report.Succeeded
-                ? $"{database.SourceDatabase}: {report.TablesCompared} tables match the checksums recorded at backup time"
+                ? $"{database.SourceDatabase}: {(report.TablesCompared == 1 ? "1 table matches" : $"{report.TablesCompared} tables match")} the checksums recorded at backup time"
                 : $"{database.SourceDatabase}: {report}");
             foreach (var note in report.Notes)
             {
