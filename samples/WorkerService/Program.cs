@@ -13,6 +13,7 @@ using Backup.Extensions.DependencyInjection;
 using Backup.Providers.PostgreSql;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 var once = args.Contains("--once");
 var work = Path.Combine(Path.GetTempPath(), "backup-worker-sample");
@@ -49,7 +50,16 @@ if (!once)
 
 builder.Services.AddHealthChecks().AddBackupHealthChecks();
 var app = builder.Build();
-app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+try
+{
+    // Start-up validation: unknown keys, values that do not convert, a source or engine that is not there all stop
+    // here (the health checks read the jobs), each naming the setting to fix.
+    app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+}
+catch (OptionsValidationException e)
+{
+    return ConfigurationNotValid(e);
+}
 
 if (once)
 {
@@ -70,8 +80,29 @@ if (once)
     return failed || report.Status != HealthStatus.Healthy ? 1 : 0;
 }
 
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (OptionsValidationException e)
+{
+    // What only start-up checks: a repository with OpenOnStart that does not open with its key, say.
+    return ConfigurationNotValid(e);
+}
+
 return 0;
+
+// One line per problem, not the host's stack trace: the message is the whole answer.
+static int ConfigurationNotValid(OptionsValidationException e)
+{
+    Console.Error.WriteLine("The configuration is not valid:");
+    foreach (var failure in e.Failures)
+    {
+        Console.Error.WriteLine("  " + failure);
+    }
+
+    return 2;
+}
 
 static Task WriteHealthAsync(HttpContext context, HealthReport report)
 {
