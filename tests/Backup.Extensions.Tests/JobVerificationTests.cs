@@ -55,6 +55,18 @@ public sealed class JobVerificationTests
     }
 
     [Fact]
+    public async Task The_verification_message_counts_in_the_right_number_for_alerts_people_read()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var provider = Build(time, Job("verify-one", new BackupVerificationOptions { Every = TimeSpan.FromDays(7), RestoreDrill = true }));
+
+        var first = await provider.GetRequiredService<IBackupJobRunner>().RunAsync("verify-one");
+
+        first.Verification!.Message.Should().Contain("check passed (1 snapshot, 0 of 1 pack read)")
+            .And.Contain($"restore drill of {first.Snapshot!.Id.ToShortString()} passed (1 file, 49152 bytes in ");
+    }
+
+    [Fact]
     public async Task Health_is_degraded_once_the_last_verification_is_older_than_its_policy_and_healthy_after_the_next_run()
     {
         var time = new FakeTimeProvider(Start);

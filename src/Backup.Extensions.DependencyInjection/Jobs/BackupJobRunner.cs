@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Backup.Core.Diagnostics;
 using Backup.Core.Maintenance;
 using Backup.Core.Pipeline;
@@ -419,6 +420,10 @@ internal sealed class BackupJobRunner : IBackupJobRunner
         return false;
     }
 
+    /// <summary>A count with its noun in the right number: verification messages go out in alerts people read.</summary>
+    private static string Count(long count, string singular, string plural) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count} {(count == 1 ? singular : plural)}");
+
     private async Task<BackupVerificationOutcome> RunVerificationAsync(BackupJobOptions job, BackupVerificationOptions verification, BackupJobContext context, CancellationToken cancellationToken)
     {
         var service = new VerificationService(context.Repository, _time, JobDiagnostics(context.JobName));
@@ -431,8 +436,8 @@ internal sealed class BackupJobRunner : IBackupJobRunner
             var errors = check.Errors.ToList();
             succeeded &= errors.Count == 0;
             parts.Add(errors.Count == 0
-                ? $"check passed ({check.Snapshots} snapshots, {check.PacksRead} of {check.Packs} packs read)"
-                : $"check found {errors.Count} errors (first: {errors[0]})");
+                ? $"check passed ({Count(check.Snapshots, "snapshot", "snapshots")}, {check.PacksRead} of {Count(check.Packs, "pack", "packs")} read)"
+                : $"check found {Count(errors.Count, "error", "errors")} (first: {errors[0]})");
         }
 
         if (verification.RestoreDrill && job.SourceFactory is null && job.Source is { } sourceName && !_namedSources.ContainsKey(sourceName)
@@ -451,8 +456,8 @@ internal sealed class BackupJobRunner : IBackupJobRunner
             restoreDuration = drill.Duration;
             succeeded &= drill.IsSuccess;
             parts.Add(drill.IsSuccess
-                ? $"restore drill of {drill.SnapshotId.ToShortString()} passed ({drill.Files} files, {drill.Bytes} bytes in {drill.Duration.TotalSeconds:F2} s)"
-                : $"restore drill of {drill.SnapshotId.ToShortString()} found {drill.Problems.Count} files that did not restore exactly");
+                ? $"restore drill of {drill.SnapshotId.ToShortString()} passed ({Count(drill.Files, "file", "files")}, {Count(drill.Bytes, "byte", "bytes")} in {drill.Duration.TotalSeconds:F2} s)"
+                : $"restore drill of {drill.SnapshotId.ToShortString()} found {(drill.Problems.Count == 1 ? "1 file that" : $"{drill.Problems.Count} files that")} did not restore exactly");
         }
 
         return new BackupVerificationOutcome { Succeeded = succeeded, Message = string.Join("; ", parts), RestoreDuration = restoreDuration };
