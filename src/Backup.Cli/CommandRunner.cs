@@ -26,7 +26,8 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await console.Error.WriteLineAsync(json ? ErrorLine("interrupted", ExitCodes.Interrupted, "interrupted") : "backup: interrupted").ConfigureAwait(false);
+            var message = InterruptAdvice.For(Verb(parseResult.CommandResult));
+            await console.Error.WriteLineAsync(json ? ErrorLine("interrupted", ExitCodes.Interrupted, message) : $"backup: {message}").ConfigureAwait(false);
             return ExitCodes.Interrupted;
         }
         catch (Exception ex)

@@ -256,6 +256,7 @@ public sealed class ErrorTests : IDisposable
 
         result.ExitCode.Should().Be(130, result.Stderr);
         result.Stderr.Should().NotContain("   at ");
+        result.Stderr.Should().Contain("backup: interrupted; no snapshot was saved. What was uploaded stays in the repository", "the operator learns what is lost and that running it again does not start over");
         Directory.Exists(Path.Combine(_cli.Repository, "snapshots")).Should().BeFalse("no snapshot was written");
     }
 
