@@ -320,6 +320,24 @@ public sealed class PlanValidatorTests : IDisposable
         result.Findings.Should().NotContain(f => f.Rule == "rpo-schedule", "the schedule itself is fine");
     }
 
+    [Fact]
+    public async Task A_schedule_that_is_not_cron_is_reported_once_not_again_by_the_rpo_rule()
+    {
+        var plan = RecoveryPlanLoader.Parse("""
+            backup:
+              repositories: { local: { location: repos/local, passwordFile: repo-password, createIfMissing: true } }
+              jobs: { files: { repository: local, paths: [uploads], schedule: "*/61 * * * *" } }
+            systems:
+              files: { rpo: 2h, rto: 1h, jobs: [files] }
+            """, json: false, "plan.yaml", _directory);
+        await using var services = RecoveryPlanServices.Create(plan);
+
+        var result = await services.GetRequiredService<RecoveryPlanValidator>().ValidateAsync(new RecoveryPlanValidationOptions { CheckRepositories = false });
+
+        result.Findings.Where(f => f.Message.StartsWith("Backup:Jobs:files:Schedule:", StringComparison.Ordinal)).Should().ContainSingle()
+            .Which.Message.Should().Contain("is not a valid cron expression");
+    }
+
     private ServiceProvider Services(string yaml) =>
         RecoveryPlanServices.Create(RecoveryPlanLoader.Parse(yaml, json: false, "plan.yaml", _directory), b => b.AddDatabaseEngine(new PostgreSqlEngine()));
 }

@@ -197,7 +197,14 @@ public sealed class RecoveryPlanValidator
             }
             catch (FormatException e)
             {
-                findings.Add(PlanRules.Error(PlanRules.RpoSchedule, systemName, $"Backup:Jobs:{jobName}:Schedule: {e.Message}."));
+                // The Backup section's own validation names a schedule that is not cron already (rule plan), and a job
+                // that several systems share is one mistake: an operator reads it once.
+                var setting = $"Backup:Jobs:{jobName}:Schedule:";
+                if (!findings.Any(f => f.Message.StartsWith(setting, StringComparison.OrdinalIgnoreCase)))
+                {
+                    findings.Add(PlanRules.Error(PlanRules.RpoSchedule, systemName, $"{setting} {e.Message}."));
+                }
+
                 continue;
             }
 
