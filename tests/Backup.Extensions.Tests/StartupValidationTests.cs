@@ -200,6 +200,18 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_repository_location_under_a_file_fails_start_up_naming_the_setting_and_the_file()
+    {
+        var file = Path.Combine(_root, "not-a-directory");
+        await File.WriteAllTextAsync(file, "x");
+        var under = Path.Combine(file, "deeper", "repo");
+
+        var message = await StartFailureAsync(Settings(("Backup:Repositories:main:Path", under)));
+
+        message.Should().Contain($"Backup:Repositories:main:Path: '{file}' is a file, so '{under}' cannot be a directory under it: give the repository's directory.");
+    }
+
+    [Fact]
     public async Task A_repository_location_under_a_tilde_fails_start_up_rather_than_making_a_directory_named_tilde()
     {
         var message = await StartFailureAsync(Settings(("Backup:Repositories:main:Path", "~/backups")));

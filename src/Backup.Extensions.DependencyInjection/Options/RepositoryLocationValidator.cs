@@ -8,7 +8,7 @@ namespace Backup.Extensions.DependencyInjection;
 /// Checks each repository's location and target settings at start-up, as <see cref="BackupOptionsValidator"/> checks the
 /// rest: the location parses, its scheme has a registered provider, every name in Settings is one the provider knows
 /// (else the closest it does), the required settings are given in configuration or their environment variable, and
-/// a local location is not an existing file. Messages start with the configuration path and never contain a setting's value.
+/// a local location is not an existing file nor under one. Messages start with the configuration path and never contain a setting's value.
 /// </summary>
 internal sealed class RepositoryLocationValidator(TargetResolver resolver) : IValidateOptions<BackupHostingOptions>
 {
@@ -73,9 +73,18 @@ internal sealed class RepositoryLocationValidator(TargetResolver resolver) : IVa
             var rest = location.Address.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? location.Address[slash..] : string.Empty;
             errors.Add($"{key}: '{location.Address}' starts with '~', which only a shell turns into a home directory: give the full path (such as /home/backup{rest}).");
         }
-        else if (location.IsLocal && Path.GetFullPath(location.Address) is var full && File.Exists(full))
+        else if (location.IsLocal)
         {
-            errors.Add($"{key}: '{full}' is a file, not a directory: give the repository's directory.");
+            var full = Path.GetFullPath(location.Address);
+            if (File.Exists(full))
+            {
+                errors.Add($"{key}: '{full}' is a file, not a directory: give the repository's directory.");
+            }
+            else if (FileAbove(full) is { } file)
+            {
+                // The directory could never be created there; a probe would see no repository and report only "no snapshot".
+                errors.Add($"{key}: '{file}' is a file, so '{full}' cannot be a directory under it: give the repository's directory.");
+            }
         }
 
         var known = provider.Settings;
@@ -105,6 +114,25 @@ internal sealed class RepositoryLocationValidator(TargetResolver resolver) : IVa
                 errors.Add($"{path}:Settings:{setting.Name}: is required for {location.Scheme}:// locations ({setting.Description}); set it here{variable}, or give a SettingResolver in code.");
             }
         }
+    }
+
+    /// <summary>The nearest existing ancestor of <paramref name="fullPath"/> when it is a file rather than a directory; null otherwise.</summary>
+    private static string? FileAbove(string fullPath)
+    {
+        for (var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(fullPath)); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+        {
+            if (File.Exists(parent))
+            {
+                return parent;
+            }
+
+            if (Directory.Exists(parent))
+            {
+                return null;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The message for a well-formed location whose scheme has no provider, naming what to register; null otherwise.</summary>
