@@ -97,6 +97,8 @@ public sealed class PartialRunHealthTests : IDisposable
         entry.Description.Should().Contain("the last run failed: the export service is down");
         entry.Data["lastOutcome"].Should().Be("Failed");
         entry.Data["lastRunProblems"].Should().BeAssignableTo<IReadOnlyList<string>>().Which.Should().Equal("the export service is down");
+        entry.Data["lastRunProblemCount"].Should().Be(1, "the count is how many problems lastRunProblems is the first of: a failed run's error is one");
+        provider.GetRequiredService<IBackupJobStateStore>().GetState("files").LastRunProblemCount.Should().Be(1);
     }
 
     [Fact]

@@ -228,7 +228,8 @@ internal sealed class BackupJobRunner : IBackupJobRunner
             BackupJobOutcome.Failed => [error?.Message ?? "the run failed"],
             _ => null,
         };
-        var problemCount = outcome == BackupJobOutcome.Partial ? backup!.Problems.Count : 0;
+        // The total that LastRunProblems is the first of: every entry a Partial run missed, a Failed run's one error.
+        var problemCount = outcome == BackupJobOutcome.Partial ? backup!.Problems.Count : problems?.Count ?? 0;
         _state.UpdateState(jobName, s => s with { LastRun = _time.GetUtcNow(), LastOutcome = outcome, LastRunProblems = problems, LastRunProblemCount = problemCount });
         _telemetry.RecordRun(jobName, outcome, duration);
         activity?.SetTag("backup.outcome", outcome.ToString());

@@ -23,7 +23,10 @@ public sealed record BackupJobState
     /// </summary>
     public IReadOnlyList<string>? LastRunProblems { get; init; }
 
-    /// <summary>How many entries the last run could not read (<see cref="LastRunProblems"/> holds the first of them); 0 when none.</summary>
+    /// <summary>
+    /// How many problems the last run had, of which <see cref="LastRunProblems"/> holds the first: the entries a Partial
+    /// run could not read, 1 for a Failed run (its error); 0 after a run that succeeded or was cancelled.
+    /// </summary>
     public int LastRunProblemCount { get; init; }
 
     /// <summary>How many of a run's problems are kept in <see cref="LastRunProblems"/> (and logged one by one).</summary>
