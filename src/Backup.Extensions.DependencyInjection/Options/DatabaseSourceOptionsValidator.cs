@@ -6,8 +6,7 @@ namespace Backup.Extensions.DependencyInjection;
 /// <summary>
 /// Validates the database sources of <see cref="BackupHostingOptions.Sources"/> and the restore drills of the jobs
 /// that back them up; every message starts with the path of the setting to fix (<c>Backup:Sources:shop-db:Engine</c>)
-/// and none quotes a connection string. A connection string that holds a password is refused: the password comes from
-/// PasswordFile or PasswordEnvironmentVariable (ScratchPasswordFile or ScratchPasswordEnvironmentVariable for a drill).
+/// and none quotes a connection string.
 /// </summary>
 internal sealed class DatabaseSourceOptionsValidator(IEnumerable<IDatabaseEngine> engines, IEnumerable<NamedBackupSource> namedSources) : IValidateOptions<BackupHostingOptions>
 {
@@ -103,10 +102,6 @@ internal sealed class DatabaseSourceOptionsValidator(IEnumerable<IDatabaseEngine
         if (string.IsNullOrWhiteSpace(source.ConnectionString))
         {
             errors.Add($"{path}:ConnectionString: is required for a {engine.DisplayName} source (without the password: set PasswordFile or PasswordEnvironmentVariable).");
-        }
-        else if (HoldsPassword(engine, source.ConnectionString))
-        {
-            errors.Add($"{path}:ConnectionString: {PasswordRefusal("PasswordFile", "PasswordEnvironmentVariable")}");
         }
 
         if (!string.IsNullOrWhiteSpace(source.File))
@@ -204,33 +199,13 @@ internal sealed class DatabaseSourceOptionsValidator(IEnumerable<IDatabaseEngine
         {
             try
             {
-                if (engine.HasPassword(verification.ScratchConnectionString))
-                {
-                    errors.Add($"{drillPath}:ScratchConnectionString: {PasswordRefusal("ScratchPasswordFile", "ScratchPasswordEnvironmentVariable")}");
-                }
+                _ = engine.HasPassword(verification.ScratchConnectionString);
             }
             catch (Exception e) when (e is ArgumentException or FormatException)
             {
                 // The driver's message may quote the string (and a password in it): name only the kind of error.
                 errors.Add($"{drillPath}:ScratchConnectionString: is not a valid {engine.DisplayName} connection string ({e.GetType().Name}).");
             }
-        }
-    }
-
-    // Configuration is files, environment dumps and logs of settings: a password belongs in a file or variable of its own.
-    private static string PasswordRefusal(string fileSetting, string variableSetting) =>
-        $"holds a password, which does not belong in configuration; leave it out and set {fileSetting} or {variableSetting} beside it.";
-
-    /// <summary>Whether the engine finds a password in <paramref name="connectionString"/>; false for a malformed one, which the engine's own checks report.</summary>
-    private static bool HoldsPassword(IDatabaseEngine engine, string connectionString)
-    {
-        try
-        {
-            return engine.HasPassword(connectionString);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
-        {
-            return false;
         }
     }
 
