@@ -1,5 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using Backup.Core;
+using Backup.Core.Crypto;
+using Backup.Core.Repository;
+using Backup.Core.Storage;
 
 namespace Backup.Cli.Tests;
 
@@ -224,6 +228,29 @@ public sealed class RetentionTests : IDisposable
         var both = await _cli.RunAsync("forget", "--keep-tag", "nightly", "--keep-tag", "weekly");
         both.ExitCode.Should().Be(0, both.Stderr);
         (await ListAsync()).Should().HaveCount(4, "every group keeps its tagged snapshots, so the untagged one goes");
+    }
+
+    /// <summary>
+    /// A snapshot dated after now is kept for its date alone, whatever the policy: a host whose clock ran ahead. A
+    /// misspelt --keep-tag must not count it as what the group keeps, or the group's whole real history goes and what
+    /// is left is a snapshot 'latest' passes over.
+    /// </summary>
+    [Fact]
+    public async Task A_keep_tag_policy_that_would_leave_a_group_only_a_future_dated_snapshot_is_refused()
+    {
+        await _cli.InitAsync();
+        var ids = await CreateSnapshotsAsync(2);
+        await using (var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_cli.Repository), RepositoryCredentials.FromPassword(CliRunner.Password)))
+        {
+            var newest = await repository.Snapshots.FindAsync(ids[^1]);
+            await repository.Snapshots.SaveAsync(newest with { Time = DateTimeOffset.UtcNow.AddYears(1), Tags = [] });
+        }
+
+        var typo = await _cli.RunAsync("forget", "--keep-tag", "weekly");
+
+        typo.ExitCode.Should().Be(2, typo.Stderr);
+        typo.Stderr.Should().Contain("'weekly'").And.Contain("dated in the future");
+        (await ListAsync()).Should().HaveCount(3, "nothing was deleted");
     }
 
     [Fact]

@@ -238,7 +238,8 @@ internal static class ForgetCommand
     /// Every other rule keeps at least each group's newest snapshot; --keep-tag alone keeps only what carries the tags,
     /// so one misspelt tag (weekly for snapshots tagged nightly) would remove every snapshot, as an empty policy would.
     /// Judged per group, as the policy is: where only one host tags its snapshots nightly, --keep-tag nightly would
-    /// leave the other hosts with no snapshot at all while keeping enough elsewhere to look fine. Such a run is refused
+    /// leave the other hosts with no snapshot at all while keeping enough elsewhere to look fine (a future-dated snapshot,
+    /// kept for its date alone, does not count as kept). Such a run is refused
     /// before anything is deleted, naming each such group and the tags its snapshots have; the extra read of the
     /// snapshots is paid by tag-only policies.
     /// </summary>
@@ -250,7 +251,11 @@ internal static class ForgetCommand
         }
 
         var preview = await retention.ApplyAsync(policy, dryRun: true, ct).ConfigureAwait(false);
-        var emptied = preview.Groups.Where(g => g.Removed.Any() && !g.Kept.Any()).ToList();
+
+        // A snapshot dated after now is kept for its date alone (a clock that ran ahead; 'latest' passes over it), so a
+        // group that keeps nothing else has lost its history all the same.
+        bool KeepsHistory(RetentionDecision kept) => kept.Snapshot.Pinned || kept.Snapshot.Time <= preview.EvaluatedAt;
+        var emptied = preview.Groups.Where(g => g.Removed.Any() && !g.Kept.Any(KeepsHistory)).ToList();
         if (emptied.Count == 0)
         {
             return;
@@ -258,10 +263,12 @@ internal static class ForgetCommand
 
         var asked = string.Join(" or ", policy.KeepTags.Select(set => "'" + string.Join(",", set) + "'"));
         var removed = emptied.Sum(g => g.Removed.Count());
-        var what = emptied.Count == preview.Groups.Count
-            ? $"This policy would remove every snapshot ({removed}): none carries {asked}, and --keep-tag is its only rule. "
-            : $"This policy would remove every snapshot of {emptied.Count} of the {preview.Groups.Count} groups ({removed} snapshot(s)): none of theirs carries {asked}, " +
-              "and --keep-tag is its only rule. ";
+        var futureDated = emptied.Sum(g => g.Kept.Count());
+        var what = (emptied.Count == preview.Groups.Count
+                ? $"This policy would remove every snapshot ({removed})"
+                : $"This policy would remove every snapshot of {emptied.Count} of the {preview.Groups.Count} groups ({removed} snapshot(s))") +
+            (futureDated > 0 ? $" but {futureDated} dated in the future" : "") +
+            $": none {(emptied.Count == preview.Groups.Count ? "" : "of theirs ")}carries {asked}, and --keep-tag is its only rule. ";
         var which = preview.Groups.Count == 1
             ? (TagsOf(emptied[0]) is { } tags ? $"The snapshots' tags are: {tags}. " : "No snapshot has a tag. ")
             : "Left with no snapshot: " + string.Join("; ", emptied.Take(5).Select(g => $"{g.Key} ({(TagsOf(g) is { } tags ? "tags: " + tags : "no tags")})")) +
