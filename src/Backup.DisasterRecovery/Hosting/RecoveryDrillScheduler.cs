@@ -9,7 +9,8 @@ namespace Backup.DisasterRecovery;
 /// <summary>
 /// Drills each system that has a <see cref="DrillPolicy.Schedule"/> at its cron occurrences (read like the backup
 /// scheduler's, in <see cref="DrillPolicy.TimeZone"/>), by the injected <see cref="TimeProvider"/>; a system's drills
-/// never overlap, each occurrence is drilled at most once (also when the clock is set back past it), and a drill that
+/// never overlap, each occurrence is drilled at most once (also when the clock is set back past it by up to one interval
+/// of the schedule; further back, the clock was wrong and the corrected one decides), and a drill that
 /// throws is logged and the next occurrence still comes. Off when the host's scheduler is disabled
 /// (Backup:Scheduler:Enabled). At start it reads each system's stored drills, so the health checks and gauges know
 /// them before the first drill here.
@@ -63,6 +64,10 @@ internal sealed class RecoveryDrillScheduler(
         await Task.WhenAll(loops).ConfigureAwait(false);
     }
 
+    /// <summary>Whether <paramref name="now"/> lies more than one interval of the schedule (from <paramref name="drilled"/> to the occurrence after it) before <paramref name="drilled"/>.</summary>
+    private static bool SteppedBackPastAnInterval(CronSchedule schedule, DateTimeOffset drilled, DateTimeOffset now) =>
+        schedule.GetNextOccurrence(drilled) is { } following && drilled - now > following - drilled;
+
     private async Task LoopAsync(string system, CronSchedule schedule, CancellationToken stoppingToken)
     {
         DateTimeOffset? drilled = null;
@@ -70,9 +75,12 @@ internal sealed class RecoveryDrillScheduler(
         {
             // From the later of now and the occurrence last drilled, as the backup scheduler does: a clock stepped back
             // after a drill (NTP, an operator) shows that occurrence again, and a timer may fire a moment before the
-            // clock reaches it; either way the occurrence was drilled and is not drilled again.
+            // clock reaches it; either way the occurrence was drilled and is not drilled again. But a clock stepped back
+            // by more than the schedule's interval was wrong when that occurrence was drilled (a machine resumed with a
+            // clock a month ahead): waiting for it would leave the system undrilled until then, so the corrected clock
+            // decides.
             var now = time.GetUtcNow();
-            var from = drilled is { } last && last > now ? last : now;
+            var from = drilled is { } last && last > now && !SteppedBackPastAnInterval(schedule, last, now) ? last : now;
             if (schedule.GetNextOccurrence(from) is not { } next)
             {
                 return;

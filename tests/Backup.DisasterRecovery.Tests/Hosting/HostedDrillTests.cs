@@ -215,6 +215,53 @@ public class HostedDrillTests
         }
     }
 
+    /// <summary>
+    /// A clock that ran far ahead (a virtual machine resumed with a wrong clock, a bad time server) has the scheduler drill
+    /// the occurrence it shows; once the clock is corrected, that occurrence lies a month ahead. Not drilling an
+    /// occurrence twice must not mean waiting for it: a clock stepped back by more than one interval of the schedule was
+    /// wrong before, and the next drill is the next occurrence the corrected clock shows.
+    /// </summary>
+    [Fact]
+    public async Task A_clock_corrected_back_by_a_month_after_a_drill_drills_again_at_the_next_occurrence_not_in_a_month()
+    {
+        FakeDrillRunner? runner = null;
+        SteppableTimeProvider? clock = null;
+        var steppedBack = 0;
+        await using var fixture = await ReportFixture.CreateAsync(Now, configure: builder =>
+        {
+            var fake = builder.Services.Select(d => d.ImplementationInstance).OfType<Microsoft.Extensions.Time.Testing.FakeTimeProvider>().Single();
+            clock = new SteppableTimeProvider(fake);
+            builder.Services.AddSingleton<TimeProvider>(clock);
+            builder.Services.AddSingleton<IRecoveryDrillRunner>(sp => runner = new FakeDrillRunner(clock, TimeSpan.FromSeconds(100), whileRunning: () =>
+            {
+                // The clock was 30 days ahead when the first drill ran and is corrected during it.
+                if (Interlocked.Increment(ref steppedBack) == 1)
+                {
+                    clock.StepBack(TimeSpan.FromDays(30));
+                }
+            }));
+        });
+        fixture.Plan.Systems["shop"].Drill.Schedule = "0 3 * * *";
+        var scheduler = fixture.Services.GetRequiredService<RecoveryDrillScheduler>();
+
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            var occurrence = ReportFixture.Day1.AddDays(3);
+            await WaitUntilAsync(() => scheduler.Waiting == 1);
+            fixture.Time.Advance(TimeSpan.FromHours(23));
+            await runner!.WaitForCallAsync();
+
+            await WaitUntilAsync(() => scheduler.Waiting == 1);
+            clock!.GetUtcNow().Should().Be(occurrence.AddDays(-30));
+            scheduler.NextWakeup("shop").Should().Be(occurrence.AddDays(-29), "the corrected clock's next 03:00, not the day after the wrong clock's");
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task No_drill_runs_when_the_hosts_scheduler_is_disabled()
     {
