@@ -222,12 +222,17 @@ public sealed class RetentionTests : IDisposable
         dryRun.Stdout.Should().Contain("would keep 2 and remove 3");
         forget.ExitCode.Should().Be(2, forget.Stderr);
         forget.Stderr.Should().Contain("would remove every snapshot of 1 of the 2 groups").And.Contain("'nightly'")
-            .And.Contain("Left with no snapshot: host=beta").And.Contain("(tags: weekly)").And.NotContain("host=alpha");
+            .And.Contain("Left with no snapshot: host=beta").And.Contain("(tags: weekly)").And.NotContain("host=alpha")
+            .And.Contain("--group-by none judges the repository as one group");
         (await ListAsync()).Should().HaveCount(5, "nothing was deleted");
 
         var both = await _cli.RunAsync("forget", "--keep-tag", "nightly", "--keep-tag", "weekly");
         both.ExitCode.Should().Be(0, both.Stderr);
         (await ListAsync()).Should().HaveCount(4, "every group keeps its tagged snapshots, so the untagged one goes");
+
+        var onPurpose = await _cli.RunAsync("forget", "--keep-tag", "nightly", "--group-by", "none");
+        onPurpose.ExitCode.Should().Be(0, onPurpose.Stderr);
+        (await ListAsync()).Should().HaveCount(2, "judged as one group, the repository keeps alpha's nightly snapshots and beta's go, as asked");
     }
 
     /// <summary>

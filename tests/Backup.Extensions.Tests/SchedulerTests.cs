@@ -1,4 +1,5 @@
 using Backup.Extensions.DependencyInjection;
+using Backup.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
@@ -43,6 +44,70 @@ public sealed class SchedulerTests
         await scheduler.StopAsync(CancellationToken.None);
 
         runner.Runs.Should().Equal(new[] { first, second, third }.Select(s => DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>
+    /// What a scheduler fires next after a clock stepped back: an hour back (NTP after a run at 02:30) must not fire
+    /// 02:30 again; a month back (the clock ran a month ahead when it fired) must not wait a month for the next run.
+    /// </summary>
+    [Theory]
+    [InlineData("2026-06-01T02:30:00Z", "2026-06-01T02:30:00Z", "2026-06-02T02:30:00Z")] // no step
+    [InlineData("2026-06-01T01:30:00Z", "2026-06-01T02:30:00Z", "2026-06-02T02:30:00Z")] // an hour back: 02:30 is not fired again
+    [InlineData("2026-06-01T02:29:59Z", "2026-06-01T02:30:00Z", "2026-06-02T02:30:00Z")] // a timer a moment early
+    [InlineData("2026-05-31T02:30:00Z", "2026-06-01T02:30:00Z", "2026-06-02T02:30:00Z")] // exactly one interval back: still taken for a step back
+    [InlineData("2026-05-02T02:30:00Z", "2026-06-01T02:30:00Z", "2026-05-03T02:30:00Z")] // a month back: the corrected clock decides
+    [InlineData("2026-06-01T05:00:00Z", "2026-06-01T02:30:00Z", "2026-06-02T02:30:00Z")] // clock ahead of the last run, as usual
+    public void The_next_occurrence_after_a_clock_stepped_back_neither_repeats_nor_waits_for_a_wrong_date(string now, string lastFired, string expected)
+    {
+        static DateTimeOffset At(string text) => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+        var schedule = CronSchedule.Parse("30 2 * * *", "UTC");
+
+        schedule.GetNextOccurrence(At(now), At(lastFired)).Should().Be(At(expected));
+        schedule.GetNextOccurrence(At(now), null).Should().Be(schedule.GetNextOccurrence(At(now)));
+    }
+
+    /// <summary>
+    /// A host whose clock ran a month ahead runs a backup at the wrong clock's 00:30; the clock is then corrected. The
+    /// next backup is the corrected clock's next 00:30, not the wrong clock's, a month away.
+    /// </summary>
+    [Fact]
+    public async Task A_clock_corrected_back_by_a_month_after_a_run_does_not_stop_the_runs_for_a_month()
+    {
+        var fake = new FakeTimeProvider(DateTimeOffset.Parse("2026-06-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var clock = new SteppableTimeProvider(fake);
+        clock.StepBack(TimeSpan.FromDays(-30));
+        var runner = new RecordingRunner(clock);
+        await using var provider = TestSupport.Build(time: clock, configure: b => b.AddJob("nightly", j =>
+        {
+            j.Repository = "main";
+            j.Schedule = "30 0 * * *";
+            j.TimeZone = "UTC";
+            j.SourceFactory = _ => TestSupport.Export("x", 1);
+        }), services: s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton<IBackupJobRunner>(runner));
+            s.AddBackupScheduler(o => o.RunMissedOnStartup = false);
+        });
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1);
+            scheduler.NextWakeup("nightly").Should().Be(DateTimeOffset.Parse("2026-07-01T00:30:00Z", System.Globalization.CultureInfo.InvariantCulture));
+
+            // The clock is corrected while the run's timer is pending; the timer (monotonic) fires on time.
+            fake.Advance(TimeSpan.FromMinutes(29));
+            clock.StepBack(TimeSpan.FromDays(30));
+            fake.Advance(TimeSpan.FromMinutes(1));
+            await TestSupport.WaitUntilAsync(() => runner.Runs.Count == 1 && scheduler.Waiting == 1);
+
+            scheduler.NextWakeup("nightly").Should().Be(
+                DateTimeOffset.Parse("2026-06-02T00:30:00Z", System.Globalization.CultureInfo.InvariantCulture), "the corrected clock's next 00:30, not the day after the wrong clock's");
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
     }
 
     [Fact]

@@ -276,7 +276,10 @@ internal static class ForgetCommand
         throw new CliUsageException(
             what + which +
             "Check the spelling, or add a rule such as --keep-last 1 (it keeps each group's newest snapshot); --dry-run shows what a policy keeps, " +
-            "and 'backup forget ID...' removes snapshots you name, a whole group's too.");
+            "and 'backup forget ID...' removes snapshots you name, a whole group's too" +
+            (preview.Groups.Count > 1 && emptied.Count < preview.Groups.Count
+                ? "; to empty these groups on purpose, --group-by none judges the repository as one group."
+                : "."));
     }
 
     /// <summary>The tags the group's snapshots carry, as "a, b" (the first ten), or null when none has a tag.</summary>

@@ -64,24 +64,15 @@ internal sealed class RecoveryDrillScheduler(
         await Task.WhenAll(loops).ConfigureAwait(false);
     }
 
-    /// <summary>Whether <paramref name="now"/> lies more than one interval of the schedule (from <paramref name="drilled"/> to the occurrence after it) before <paramref name="drilled"/>.</summary>
-    private static bool SteppedBackPastAnInterval(CronSchedule schedule, DateTimeOffset drilled, DateTimeOffset now) =>
-        schedule.GetNextOccurrence(drilled) is { } following && drilled - now > following - drilled;
-
     private async Task LoopAsync(string system, CronSchedule schedule, CancellationToken stoppingToken)
     {
         DateTimeOffset? drilled = null;
         while (!stoppingToken.IsCancellationRequested)
         {
-            // From the later of now and the occurrence last drilled, as the backup scheduler does: a clock stepped back
-            // after a drill (NTP, an operator) shows that occurrence again, and a timer may fire a moment before the
-            // clock reaches it; either way the occurrence was drilled and is not drilled again. But a clock stepped back
-            // by more than the schedule's interval was wrong when that occurrence was drilled (a machine resumed with a
-            // clock a month ahead): waiting for it would leave the system undrilled until then, so the corrected clock
-            // decides.
+            // The same rule as the backup scheduler's: an occurrence drilled is not drilled again when the clock is
+            // stepped back by up to one interval; further back, the corrected clock decides.
             var now = time.GetUtcNow();
-            var from = drilled is { } last && last > now && !SteppedBackPastAnInterval(schedule, last, now) ? last : now;
-            if (schedule.GetNextOccurrence(from) is not { } next)
+            if (schedule.GetNextOccurrence(now, drilled) is not { } next)
             {
                 return;
             }

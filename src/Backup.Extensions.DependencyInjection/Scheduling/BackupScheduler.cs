@@ -98,9 +98,9 @@ internal sealed class BackupScheduler : BackgroundService
         while (!stoppingToken.IsCancellationRequested)
         {
             // From the later of the last fired occurrence and now: a fake or jumping clock never fires one twice,
-            // and occurrences passed while the host slept are not replayed one by one.
-            var from = _time.GetUtcNow() > last ? _time.GetUtcNow() : last;
-            if (schedule.GetNextOccurrence(from) is not { } next)
+            // and occurrences passed while the host slept are not replayed one by one. A clock corrected back by more
+            // than one interval (it ran ahead when the last one fired) does not stop the runs until its date comes round.
+            if (schedule.GetNextOccurrence(_time.GetUtcNow(), last) is not { } next)
             {
                 Log.NoMoreOccurrences(_logger, jobName, schedule.Expression);
                 return;

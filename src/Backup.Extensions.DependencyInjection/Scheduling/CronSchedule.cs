@@ -67,6 +67,22 @@ public sealed class CronSchedule
         return next is { } utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
     }
 
+    /// <summary>
+    /// The next occurrence for a loop that last fired at <paramref name="lastFired"/>, or null if there is none: the first
+    /// after the later of <paramref name="now"/> and <paramref name="lastFired"/>, so that a clock stepped back after a run
+    /// (NTP, an operator) or a timer firing a moment early never fires an occurrence twice. But when the clock now stands
+    /// more than one interval of the schedule before <paramref name="lastFired"/>, the clock was wrong when it fired (a
+    /// machine resumed with its clock a month ahead): waiting for that occurrence to come round again would stop the
+    /// runs until then, so the corrected clock decides.
+    /// </summary>
+    /// <param name="now">The clock's time now.</param>
+    /// <param name="lastFired">The occurrence the loop last fired, or null when it has not fired yet.</param>
+    public DateTimeOffset? GetNextOccurrence(DateTimeOffset now, DateTimeOffset? lastFired) =>
+        GetNextOccurrence(lastFired is { } last && last > now && !SteppedBackPastAnInterval(last, now) ? last : now);
+
+    private bool SteppedBackPastAnInterval(DateTimeOffset lastFired, DateTimeOffset now) =>
+        GetNextOccurrence(lastFired) is { } following && lastFired - now > following - lastFired;
+
     /// <summary>The last occurrence at or before <paramref name="atOrBefore"/> within a year, or null.</summary>
     public DateTimeOffset? GetPreviousOccurrence(DateTimeOffset atOrBefore)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Backup.DisasterRecovery.Tests.Reports;
 using Backup.Extensions.DependencyInjection;
+using Backup.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -292,29 +293,6 @@ public class HostedDrillTests
         {
             await Task.Delay(10, timeout.Token);
         }
-    }
-
-    /// <summary>
-    /// A fake clock whose wall time can be stepped back, as NTP or an operator does; its timers and timestamps run on,
-    /// as a real machine's monotonic clock does (<see cref="Microsoft.Extensions.Time.Testing.FakeTimeProvider"/>
-    /// itself never goes back).
-    /// </summary>
-    private sealed class SteppableTimeProvider(TimeProvider inner) : TimeProvider
-    {
-        private long _backTicks;
-
-        public void StepBack(TimeSpan by) => Interlocked.Add(ref _backTicks, by.Ticks);
-
-        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow() - TimeSpan.FromTicks(Interlocked.Read(ref _backTicks));
-
-        public override long GetTimestamp() => inner.GetTimestamp();
-
-        public override long TimestampFrequency => inner.TimestampFrequency;
-
-        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-            inner.CreateTimer(callback, state, dueTime, period);
     }
 
     /// <summary>A fake clock whose timers take a moment to register, as when the thread arming one is preempted.</summary>
