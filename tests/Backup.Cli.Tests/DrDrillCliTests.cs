@@ -57,4 +57,43 @@ public sealed class DrDrillCliTests : IDisposable
         drill.ExitCode.Should().Be(11, drill.Stderr);
         drill.Stderr.Should().Contain("passwordEnvironmentVariable").And.NotContain("else a prompt", "BACKUP_PASSWORD, which is right, is not what the plan uses");
     }
+
+    /// <summary>A plan's password file that is not there is said once, with what to do, not wrapped in a second message naming it again.</summary>
+    [Fact]
+    public async Task A_missing_password_file_of_a_plans_repository_is_named_once_with_what_to_do()
+    {
+        await _cli.InitAsync();
+        var gone = _cli.PathOf("gone/repo-password");
+        var plan = _cli.PathOf("plan.yaml");
+        File.WriteAllText(plan, Plan($"{{ location: {_cli.Repository}, passwordFile: {gone} }}", "files"));
+
+        var drill = await _cli.RunAsync("dr", "drill", plan);
+
+        drill.ExitCode.Should().NotBe(0);
+        drill.Stderr.Should().Contain($"Password file '{gone}' does not exist: give the path of the file that holds the password.");
+        drill.Stderr.Split(gone).Should().HaveCount(2, "the path is said once: {0}", drill.Stderr);
+        drill.Stderr.Should().NotContain("Cannot read the password file");
+    }
+
+    private string Plan(string repository, string systemJob)
+    {
+        Directory.CreateDirectory(_cli.PathOf("data"));
+        File.WriteAllText(_cli.PathOf("data/a.txt"), "a");
+        return $$"""
+            name: messages
+            backup:
+              repositories:
+                local: {{repository}}
+              jobs:
+                files: { repository: local, paths: [{{_cli.PathOf("data")}}], schedule: "*/15 * * * *" }
+            systems:
+              files:
+                rpo: 1h
+                rto: 30m
+                jobs: [{{systemJob}}]
+                steps:
+                  - name: Restore the files
+                    restore: { job: {{systemJob}}, directory: /srv/files }
+            """;
+    }
 }

@@ -8,10 +8,10 @@ namespace Backup.Core.Crypto;
 public static class SecretFile
 {
     /// <summary>The first line of the file at <paramref name="path"/>.</summary>
-    /// <exception cref="FileNotFoundException">The file does not exist (the message names it).</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist (the message names it and says what to do).</exception>
     /// <exception cref="InvalidDataException">Its first line is empty (the message names the file, never its content).</exception>
     /// <exception cref="IOException">It cannot be read.</exception>
-    /// <exception cref="UnauthorizedAccessException">It may not be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">It may not be read (the message names the file and says what to do).</exception>
     public static async Task<string> ReadAsync(string path, CancellationToken cancellationToken = default)
     {
         using var reader = Open(path);
@@ -19,10 +19,10 @@ public static class SecretFile
     }
 
     /// <summary>The first line of the file at <paramref name="path"/> (for callers that cannot await, such as a console prompt's fallback).</summary>
-    /// <exception cref="FileNotFoundException">The file does not exist (the message names it).</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist (the message names it and says what to do).</exception>
     /// <exception cref="InvalidDataException">Its first line is empty (the message names the file, never its content).</exception>
     /// <exception cref="IOException">It cannot be read.</exception>
-    /// <exception cref="UnauthorizedAccessException">It may not be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">It may not be read (the message names the file and says what to do).</exception>
     public static string Read(string path)
     {
         using var reader = Open(path);

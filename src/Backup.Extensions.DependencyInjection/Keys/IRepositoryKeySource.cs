@@ -81,9 +81,13 @@ public sealed class FileKeySource : IRepositoryKeySource
                 // The first line, as the backup tool reads its password files.
                 return RepositoryCredentials.FromPassword(await SecretFile.ReadAsync(_path, cancellationToken).ConfigureAwait(false));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            catch (Exception e) when (e is FileNotFoundException or UnauthorizedAccessException or InvalidDataException)
             {
-                // The messages name the file (not found, denied, empty), never its content.
+                // SecretFile's own messages name the file and say what to do (not found, denied, empty); prefixed, they said the file twice.
+                throw new RepositoryKeyUnavailableException(e.Message, e);
+            }
+            catch (IOException e)
+            {
                 throw new RepositoryKeyUnavailableException($"Cannot read the {Description}: {e.Message}", e);
             }
         }
@@ -93,9 +97,14 @@ public sealed class FileKeySource : IRepositoryKeySource
         {
             bytes = await File.ReadAllBytesAsync(_path, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // .NET's message names the path again ("Could not find file '…'"): said once, with what to do.
+            throw new RepositoryKeyUnavailableException($"Key file '{Path.GetFullPath(_path)}' does not exist: give the path of the key file. A file named by a configuration or a plan may have been on a machine that is gone: bring it from where it is kept, or give its path where it is now.", e);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The inner exception is about the file (not found, denied), never its content.
+            // The inner exception is about the file (denied, unreadable), never its content.
             throw new RepositoryKeyUnavailableException($"Cannot read the {Description}: {e.Message}", e);
         }
 
