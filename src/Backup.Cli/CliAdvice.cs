@@ -1,6 +1,7 @@
 using Backup.Core.Repository;
 using Backup.Core.Restore;
 using Backup.Core.Storage;
+using Backup.Extensions.DependencyInjection;
 using Backup.Providers;
 
 namespace Backup.Cli;
@@ -46,6 +47,10 @@ internal static class CliAdvice
         WrongPasswordException =>
             $" The password comes from --password-file, else the file {PasswordResolver.FileVariable(PasswordResolver.PasswordVariable)} names, else " +
             $"{PasswordResolver.PasswordVariable}, else a prompt; the first one set is used: check that one.",
+        // A plan's systems and steps name its jobs: the plan is what to fix, and validation finds every such name at once.
+        BackupJobNotFoundException { JobName: { } job } notFound when verb.StartsWith("dr ", StringComparison.Ordinal) =>
+            (Nearest.Of(job, notFound.KnownJobs) is { } nearest ? $" Did you mean '{nearest}'?" : string.Empty) +
+            " Correct the name in the plan; 'backup dr validate PLAN' reports every name the plan uses that it does not define.",
         RepositoryAlreadyExistsException => " Use it with the other commands, or give 'backup init' another location.",
         SnapshotNotFoundException => " List them with 'backup snapshots'.",
         SnapshotPinnedException pinned =>

@@ -75,6 +75,27 @@ public sealed class DrDrillCliTests : IDisposable
         drill.Stderr.Should().NotContain("Cannot read the password file");
     }
 
+    /// <summary>
+    /// A system naming a job the plan does not define: the drill and dr backup say it the same way, suggest the
+    /// nearest job and point at dr validate, which finds every such name at once.
+    /// </summary>
+    [Fact]
+    public async Task A_job_the_plan_does_not_define_is_said_alike_by_drill_and_backup_with_the_nearest_and_dr_validate()
+    {
+        await _cli.InitAsync();
+        var plan = _cli.PathOf("plan.yaml");
+        File.WriteAllText(plan, Plan($"{{ location: {_cli.Repository}, passwordEnvironmentVariable: BACKUP_PASSWORD }}", "filez"));
+
+        var drill = await _cli.RunAsync("dr", "drill", plan);
+        var backup = await _cli.RunAsync("dr", "backup", plan);
+
+        foreach (var result in new[] { drill, backup })
+        {
+            result.ExitCode.Should().NotBe(0);
+            result.Stderr.Should().Contain("No backup job is called 'filez' (known: files).").And.Contain("Did you mean 'files'?").And.Contain("backup dr validate PLAN");
+        }
+    }
+
     private string Plan(string repository, string systemJob)
     {
         Directory.CreateDirectory(_cli.PathOf("data"));

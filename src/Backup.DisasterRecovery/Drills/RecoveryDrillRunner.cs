@@ -152,7 +152,7 @@ internal sealed class RecoveryDrillRunner(
     private BackupJobOptions Job(string name) =>
         hosting.Value.Jobs.TryGetValue(name, out var job)
             ? job
-            : throw new InvalidOperationException($"No job is called '{name}' (known: {string.Join(", ", hosting.Value.Jobs.Keys)}).");
+            : throw new BackupJobNotFoundException(name, hosting.Value.Jobs.Keys);
 
     private async Task<RecoveryStepResult> RunStepAsync(Drill drill, RecoveryStep step, string name, RecoveryStepKind kind, CancellationToken cancellationToken)
     {

@@ -11,6 +11,7 @@ public sealed class BackupJobNotFoundException : KeyNotFoundException
         : base($"No backup job is called '{jobName}' (known: {Known(knownJobs)}).")
     {
         JobName = jobName;
+        KnownJobs = [.. knownJobs.Order(StringComparer.Ordinal)];
     }
 
     /// <summary>Creates the exception.</summary>
@@ -24,6 +25,9 @@ public sealed class BackupJobNotFoundException : KeyNotFoundException
 
     /// <summary>The name that was asked for.</summary>
     public string? JobName { get; }
+
+    /// <summary>The jobs there are, in order (empty when the exception was made from a message alone): a caller can suggest the nearest.</summary>
+    public IReadOnlyList<string> KnownJobs { get; } = [];
 
     private static string Known(IEnumerable<string> knownJobs)
     {
