@@ -63,6 +63,29 @@ public sealed class RestorePrivilegeCliTests : IDisposable
         snapshots.Stderr.Should().Contain($"Password file '{passwordFile}' cannot be read by this user");
     }
 
+    [SkippableFact]
+    public async Task A_directory_the_user_may_not_create_in_the_target_says_what_to_do()
+    {
+        Skip.IfNot(UnprivilegedUser.CanCreate, "needs root on Linux to create a real user");
+        await _cli.InitAsync();
+        Directory.CreateDirectory(_cli.PathOf("src"));
+        File.WriteAllText(_cli.PathOf("src/a.txt"), "a");
+        (await _cli.RunAsync("create", "src")).ExitCode.Should().Be(0);
+        var target = _cli.PathOf("roots");
+        Directory.CreateDirectory(target);
+        using var user = UnprivilegedUser.Create();
+        Run("chmod", "-R", "a+rwX", _cli.Repository);
+        Run("chmod", "0755", _cli.Root, target);
+        _cli.Launcher = ["/usr/bin/setpriv", $"--reuid={user.Uid}", $"--regid={user.Gid}", "--clear-groups", "--"];
+        _cli.Environment["HOME"] = _cli.Root;
+
+        var restore = await _cli.RunAsync("restore", "latest", "--target", target, "--no-lock");
+
+        restore.ExitCode.Should().NotBe(0);
+        restore.Stderr.Should().Contain($"cannot create the directory '{target}/").And.Contain("Permission denied")
+            .And.Contain("give a target directory this user may write to, or run the restore as a user who may write there");
+    }
+
     private static string Run(string file, params string[] arguments)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };

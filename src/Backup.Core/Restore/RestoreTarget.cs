@@ -33,6 +33,9 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
     private const int ProcessOutOfFiles = 24; // EMFILE
     private const uint SetIdBits = 0xC00;
 
+    /// <summary>What to do when this user may not write where the restore goes: the same advice for the target and for what is inside it.</summary>
+    private const string NotWritableAdvice = "give a target directory this user may write to, or run the restore as a user who may write there";
+
     /// <summary>The extended attribute holding a file's capabilities, which grant privilege to whoever runs it, as set-ID bits do.</summary>
     private const string CapabilityAttribute = "security.capability";
 
@@ -45,6 +48,9 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
 
     /// <summary>The target directory itself.</summary>
     public TargetDirectory Root => root;
+
+    /// <summary>The advice after an error creating something in the target: only for a permission this user lacks.</summary>
+    private static string DeniedAdvice(int errno) => errno == AccessDenied ? $"; {NotWritableAdvice}" : string.Empty;
 
     /// <summary>Opens (after creating it when missing) the directory a restore writes into.</summary>
     public static TargetDirectory OpenRoot(IFileSystem fileSystem, bool native, string path)
@@ -61,7 +67,7 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // .NET's own message names the innermost path it tried, not what the user asked for.
-            throw new IOException($"cannot create the restore target '{path}': {ex.Message.Split(" : ")[0].TrimEnd('.')}; give a directory this user may create or write to.", ex);
+            throw new IOException($"cannot create the restore target '{path}': {ex.Message.Split(" : ")[0].TrimEnd('.')}; {NotWritableAdvice}.", ex);
         }
 
         if (!native)
@@ -202,7 +208,7 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
 
         // Owner-only until the snapshot's mode is applied, so nobody reads the content before it may.
         return new RestoreFile.Native(UnixNative.CreateExclusiveAt(directory.Native, name, 0x180, out var errno)
-            ?? throw new IOException($"cannot create the file '{Join(directory.Path, name)}': {UnixNative.Describe(errno)}", errno));
+            ?? throw new IOException($"cannot create the file '{Join(directory.Path, name)}': {UnixNative.Describe(errno)}{DeniedAdvice(errno)}", errno));
     }
 
     /// <summary>
@@ -224,7 +230,7 @@ internal sealed class RestoreTarget(IFileSystem fileSystem, bool native, bool ch
         var errno = UnixNative.CreateDirectoryAt(directory.Native, name, 0x1C0);
         if (errno != 0)
         {
-            throw new IOException($"cannot create the directory '{Join(directory.Path, name)}': {UnixNative.Describe(errno)}", errno);
+            throw new IOException($"cannot create the directory '{Join(directory.Path, name)}': {UnixNative.Describe(errno)}{DeniedAdvice(errno)}", errno);
         }
     }
 
