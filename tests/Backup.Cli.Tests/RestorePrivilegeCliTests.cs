@@ -86,6 +86,23 @@ public sealed class RestorePrivilegeCliTests : IDisposable
             .And.Contain("give a target directory this user may write to, or run the restore as a user who may write there");
     }
 
+    [SkippableFact]
+    public async Task A_repository_this_user_may_not_read_says_so_and_what_to_do()
+    {
+        Skip.IfNot(UnprivilegedUser.CanCreate, "needs root on Linux to create a real user");
+        await _cli.InitAsync();
+        using var user = UnprivilegedUser.Create();
+        Run("chmod", "0755", _cli.Root);
+        _cli.Launcher = ["/usr/bin/setpriv", $"--reuid={user.Uid}", $"--regid={user.Gid}", "--clear-groups", "--"];
+        _cli.Environment["HOME"] = _cli.Root;
+
+        var snapshots = await _cli.RunAsync("snapshots");
+
+        snapshots.ExitCode.Should().NotBe(0);
+        snapshots.Stderr.Should().Contain("Permission denied: the repository's files are not readable by this user.")
+            .And.Contain("Run as the user that owns them").And.Contain("give this user read access");
+    }
+
     private static string Run(string file, params string[] arguments)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };

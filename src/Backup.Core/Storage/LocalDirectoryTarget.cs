@@ -514,6 +514,10 @@ public sealed class LocalDirectoryTarget : IStagingTarget
                 2 or 20 => new BackupObjectNotFoundException(key, Description), // ENOENT, ENOTDIR
                 // EMFILE, ENFILE: this process's or the system's limit, not the object; said with what lifts it.
                 24 or 23 => new BackupTargetException($"Could not open '{key}' in {Description}: {UnixNative.Describe(errno)} (raise the limit of open files with 'ulimit -n')"),
+                // EACCES: a repository is made readable by its owner only unless its permissions share it with a group.
+                13 => new BackupTargetException(
+                    $"Could not open '{key}' in {Description}: {UnixNative.Describe(errno)}: the repository's files are not readable by this user. Run as the user " +
+                    "that owns them (or a member of their group, where the repository shares its files with one), or give this user read access to them."),
                 _ => new BackupTargetException($"Could not open '{key}' in {Description}: {UnixNative.Describe(errno)}"),
             };
         }
