@@ -338,6 +338,18 @@ public sealed class PlanValidatorTests : IDisposable
             .Which.Message.Should().Contain("is not a valid cron expression");
     }
 
+    [Fact]
+    public async Task A_system_with_no_kind_of_storage_is_told_what_to_do()
+    {
+        await using var services = Services(Plan.Replace(
+            "    jobs: [uploads]\n    copies:\n      - { repository: offsite, offSite: true, media: object-storage }\n", "    jobs: [upload]\n", StringComparison.Ordinal));
+
+        var result = await services.GetRequiredService<RecoveryPlanValidator>().ValidateAsync(new RecoveryPlanValidationOptions { CheckRepositories = false });
+
+        result.Copies["uploads"].Gaps.Should().ContainSingle(g => g.StartsWith("no kind of storage", StringComparison.Ordinal))
+            .Which.Should().Contain("2 needed: ").And.Contain("another kind of storage").And.Contain("Media");
+    }
+
     private ServiceProvider Services(string yaml) =>
         RecoveryPlanServices.Create(RecoveryPlanLoader.Parse(yaml, json: false, "plan.yaml", _directory), b => b.AddDatabaseEngine(new PostgreSqlEngine()));
 }

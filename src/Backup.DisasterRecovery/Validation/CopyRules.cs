@@ -61,7 +61,7 @@ internal static class CopyRules
         if (media.Count < 2)
         {
             gaps.Add(media.Count == 0
-                ? "no kind of storage, 2 needed"
+                ? "no kind of storage (no backup repository), 2 needed: back it up to a repository and copy that to one on another kind of storage (disk and object storage, tape; say which with Media)"
                 : $"1 kind of storage ({media[0]}), 2 needed: keep a copy on another kind (object storage, tape, another disk system; say which with Media)");
         }
 
