@@ -34,4 +34,8 @@ internal static class Format
 
     public static string Rate(long bytes, TimeSpan elapsed) =>
         elapsed.TotalSeconds < 0.01 ? "-" : Bytes((long)(bytes / elapsed.TotalSeconds)) + "/s";
+
+    /// <summary>The rate, or words saying it was too quick to measure: a summary line is read once, so a bare "-" would leave the reader guessing.</summary>
+    public static string RateOrTooQuick(long bytes, TimeSpan elapsed) =>
+        elapsed.TotalSeconds < 0.01 ? "too quick to measure a rate" : Rate(bytes, elapsed);
 }

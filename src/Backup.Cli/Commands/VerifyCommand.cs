@@ -109,7 +109,7 @@ internal static class VerifyCommand
                 await context.Output.InfoAsync(
                     $"Restore drill of snapshot {result.SnapshotId.ToShortString()} ({Format.Time(result.SnapshotTime)}): {Format.Count(result.Files, "file", "files")}, " +
                     $"{Format.Count(result.Directories, "directory", "directories")}, {Format.Bytes(result.Bytes)} restored and verified in {Format.Seconds(result.Duration)} " +
-                    $"({Format.Rate(result.Bytes, result.Duration)}). Achieved RTO: {Format.Seconds(result.Duration)}.").ConfigureAwait(false);
+                    $"({Format.RateOrTooQuick(result.Bytes, result.Duration)}). Achieved RTO: {Format.Seconds(result.Duration)}.").ConfigureAwait(false);
             }
 
             if (!result.IsSuccess)
