@@ -51,6 +51,12 @@ internal sealed class CliApp
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
+        // 'backup help [COMMAND...]' is what git, go and cargo users type: the same help as 'backup [COMMAND...] --help'.
+        if (args is ["help", .. var helpFor])
+        {
+            args = [.. helpFor, "--help"];
+        }
+
         // No response files: a path starting with '@' is a path.
         var parseResult = _root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var command = parseResult.CommandResult.Command;

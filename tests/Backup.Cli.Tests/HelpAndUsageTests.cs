@@ -44,6 +44,20 @@ public sealed class HelpAndUsageTests : IDisposable
         result.Stdout.Should().Contain("10   repository not found").And.Contain("11   wrong password").And.Contain("BACKUP_PASSWORD");
     }
 
+    [Theory]
+    [InlineData]
+    [InlineData("restore")]
+    [InlineData("dr", "drill")]
+    public async Task Help_as_a_verb_shows_the_same_help_as_the_help_option(params string[] verb)
+    {
+        var result = await _cli.RunAsync(["help", .. verb]);
+        var option = await _cli.RunAsync([.. verb, "--help"]);
+
+        result.ExitCode.Should().Be(0, result.Stderr);
+        result.Stdout.Should().Contain("Usage:").And.Be(option.Stdout);
+        result.Stderr.Should().BeEmpty();
+    }
+
     [Fact]
     public async Task An_unknown_verb_is_a_usage_error()
     {
