@@ -22,6 +22,9 @@ internal static class CliAdvice
     {
         DatabaseRestoreException { Remedy: DatabaseRestoreRemedy.RestoreAgainWithClean } restore => $"{WithoutStop(restore.Problem)}; restore it again with --clean.",
         DatabaseRestoreException { Remedy: DatabaseRestoreRemedy.CleanOrAnotherTarget } restore => $"{WithoutStop(restore.Problem)}; restore over it with --clean, or into another database with --database NAME.",
+        RestoreEntryExistsException exists =>
+            $"{exists.Problem}; the restore stopped (entries restored before it stay). Restore into an empty directory, or replace what exists (--overwrite), " +
+            "replace only what differs from the snapshot (--overwrite-changed, which resumes a restore that was stopped) or leave it alone (--skip-existing).",
         _ => exception.Message,
     } + For(exception, verb);
 

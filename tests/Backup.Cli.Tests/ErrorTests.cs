@@ -65,6 +65,24 @@ public sealed class ErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Restoring_over_an_existing_file_names_this_tools_options_not_the_librarys()
+    {
+        await _cli.InitAsync();
+        var data = _cli.PathOf("data");
+        Directory.CreateDirectory(data);
+        await File.WriteAllTextAsync(Path.Combine(data, "a.txt"), "a");
+        (await _cli.RunAsync("create", data, "-q")).ExitCode.Should().Be(0);
+        (await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "-q")).ExitCode.Should().Be(0);
+
+        var result = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"));
+
+        result.ExitCode.Should().Be(1, result.Stdout);
+        ShouldBeOneErrorLine(result, "already exists as a");
+        result.Stderr.Should().Contain("(--overwrite)").And.Contain("(--overwrite-changed, which resumes a restore that was stopped)").And.Contain("(--skip-existing)")
+            .And.NotContain("ExistingFileBehavior").And.NotContain("RestoreOptions");
+    }
+
+    [Fact]
     public async Task A_wrong_password_exits_11_with_one_line_and_no_stack_trace()
     {
         await _cli.InitAsync();

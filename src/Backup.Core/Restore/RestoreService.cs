@@ -35,9 +35,6 @@ public sealed class RestoreService
 {
     private const string NotReachedEntry = "not restored: the target is full";
     private const string NotReachedDirectory = "not restored, nor anything below it: the target is full";
-    private const string ExistsAdvice = "; the restore stopped (entries restored before it stay). Restore into an empty directory, or replace what exists " +
-        "(--overwrite; in code ExistingFileBehavior.Overwrite), replace only what differs from the snapshot (--overwrite-changed; OverwriteChanged, " +
-        "which resumes a restore that was stopped) or leave it alone (--skip-existing; Skip).";
 
     private readonly BackupRepository _repository;
     private readonly IFileSystem _fileSystem;
@@ -424,7 +421,7 @@ public sealed class RestoreService
                             target.CreateDirectory(parent, name);
                             break;
                         case var other when options.Existing == ExistingFileBehavior.Fail:
-                            throw new IOException($"'{RestoreTarget.Join(parent.Path, name)}' already exists as a {Describe(other)}{ExistsAdvice}");
+                            throw new RestoreEntryExistsException(RestoreTarget.Join(parent.Path, name), Describe(other));
                         case var other:
                             Problem(relative, $"skipped: a {Describe(other)} is in the way of the directory");
                             return null;
@@ -489,7 +486,7 @@ public sealed class RestoreService
                 case ExistingKind.Directory:
                     if (options.Existing == ExistingFileBehavior.Fail)
                     {
-                        throw new IOException($"'{RestoreTarget.Join(directory.Path, name)}' already exists as a directory{ExistsAdvice}");
+                        throw new RestoreEntryExistsException(RestoreTarget.Join(directory.Path, name), "directory");
                     }
 
                     Problem(relative, "skipped: a directory is in the way");
@@ -509,7 +506,7 @@ public sealed class RestoreService
                     Interlocked.Increment(ref _skipped);
                     return null;
                 case var other when options.Existing == ExistingFileBehavior.Fail:
-                    throw new IOException($"'{RestoreTarget.Join(directory.Path, name)}' already exists as a {Describe(other)}{ExistsAdvice}");
+                    throw new RestoreEntryExistsException(RestoreTarget.Join(directory.Path, name), Describe(other));
                 default:
                     return existing;
             }
