@@ -121,6 +121,22 @@ public sealed class IndexTrustCliTests : IDisposable
             .Count(p => p.GetProperty("kind").GetString() == "UnindexedPack").Should().Be(5);
     }
 
+    [Fact]
+    public async Task Check_names_one_unindexed_pack_of_one_blob_in_the_singular()
+    {
+        await _cli.InitAsync();
+        await CreateAsync();
+        await using (var writer = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_cli.Repository), RepositoryCredentials.FromPassword(CliRunner.Password)))
+        {
+            await UploadUnindexedPackAsync(writer);
+        }
+
+        var check = await _cli.RunAsync("check");
+
+        check.ExitCode.Should().Be(0, check.Stdout + check.Stderr);
+        check.Stdout.Should().Contain("Pack of 1 blob is in no index").And.NotContain("1 blobs");
+    }
+
     /// <summary>One pack with one new blob and no index, as a writer leaves it before it writes its index.</summary>
     private static async Task<string> UploadUnindexedPackAsync(BackupRepository repository)
     {

@@ -228,7 +228,7 @@ public sealed class VerificationService
 
         foreach (var listing in scan.Listings.Values.Where(l => l.IndexKey is null))
         {
-            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.UnindexedPack, Object = RepositoryLayout.PackKey(listing.Pack), Message = $"Pack of {listing.Entries.Count} blobs is in no index (a writer stopped before writing it, or prune could not delete it under a retention lock); its header is intact.", Severity = ProblemSeverity.Warning });
+            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.UnindexedPack, Object = RepositoryLayout.PackKey(listing.Pack), Message = $"Pack of {listing.Entries.Count} {(listing.Entries.Count == 1 ? "blob" : "blobs")} is in no index (a writer stopped before writing it, or prune could not delete it under a retention lock); its header is intact.", Severity = ProblemSeverity.Warning });
         }
     }
 
