@@ -63,6 +63,8 @@ internal static class CliAdvice
         RepositoryCorruptException { Remedy: RepositoryRemedy.Check } when verb == "copy" => " Run 'backup check --read-data' with --repo set to that repository.",
         RepositoryCorruptException { Remedy: RepositoryRemedy.RepairIndex } when verb == "copy" => " Run 'backup repair index' with --repo set to that repository.",
         // --read-data: damage inside a pack's blobs is found only by reading them, and a check that finds nothing would mislead.
+        RepositoryCorruptException when verb == "forget" =>
+            " A snapshot that cannot be read cannot be named to forget: 'backup repair snapshots' removes every such snapshot (with --dry-run it lists them).",
         RepositoryCorruptException { Remedy: RepositoryRemedy.Check } => " Run 'backup check --read-data' to see what else it affects.",
         RepositoryCorruptException { Remedy: RepositoryRemedy.RepairIndex } => " Run 'backup repair index'.",
         RepositoryLockNotWritableException => " Run it again with --no-lock.",

@@ -269,7 +269,7 @@ public sealed class RetentionTests : IDisposable
         var human = await _cli.RunAsync("forget", ids[3][..8]);
 
         dryRun.ExitCode.Should().Be(0, dryRun.Stderr);
-        dryRun.Stdout.Should().Contain("would remove").And.Contain("named").And.Contain("would keep 0 and remove 2").And.Contain("nothing was deleted");
+        dryRun.Stdout.Should().Contain("would remove").And.Contain("named").And.Contain("would remove the 2 snapshot(s) named, and no other").And.NotContain("would keep 0").And.Contain("nothing was deleted");
         json.ExitCode.Should().Be(0, json.Stderr);
         var root = JsonDocument.Parse(json.Stdout).RootElement;
         root.GetProperty("dryRun").GetBoolean().Should().BeFalse();
@@ -279,8 +279,29 @@ public sealed class RetentionTests : IDisposable
         root.GetProperty("groups").EnumerateArray().SelectMany(g => g.GetProperty("decisions").EnumerateArray())
             .Select(d => (d.GetProperty("id").GetString(), d.GetProperty("action").GetString())).Should().BeEquivalentTo([(ids[0], "remove"), (ids[2], "remove")]);
         human.ExitCode.Should().Be(0, human.Stderr);
-        human.Stdout.Should().Contain($"Forget: snapshots {ids[3][..8]}").And.Contain("removed 1 snapshot(s)").And.Contain("backup prune");
+        human.Stdout.Should().Contain($"Forget: snapshots {ids[3][..8]}").And.Contain("Removed 1 of the 1 snapshot(s) named; no other snapshot was touched").And.NotContain("Kept 0").And.Contain("backup prune");
         (await ListAsync()).Should().Equal(ids[1]);
+    }
+
+    /// <summary>
+    /// The snapshot an operator most wants gone may be the one that is damaged; naming it fails (it cannot be read), so
+    /// the message must say what does remove it.
+    /// </summary>
+    [Fact]
+    public async Task Forgetting_a_damaged_snapshot_by_id_says_that_repair_snapshots_removes_it()
+    {
+        await _cli.InitAsync();
+        var ids = await CreateSnapshotsAsync(1);
+        var damaged = new string(ids[0][0] == 'f' ? 'e' : 'f', 64);
+        File.Copy(Path.Combine(_cli.Repository, "snapshots", ids[0]), Path.Combine(_cli.Repository, "snapshots", damaged));
+
+        var forget = await _cli.RunAsync("forget", damaged);
+
+        forget.ExitCode.Should().NotBe(0, forget.Stderr);
+        forget.Stderr.Should().Contain("does not match its name").And.Contain("'backup repair snapshots' removes every such snapshot");
+        var repair = await _cli.RunAsync("repair", "snapshots");
+        repair.ExitCode.Should().Be(0, repair.Stderr);
+        Directory.GetFiles(Path.Combine(_cli.Repository, "snapshots")).Select(Path.GetFileName).Should().BeEquivalentTo([ids[0]], "repair removed the damaged one and kept the good one");
     }
 
     /// <summary>

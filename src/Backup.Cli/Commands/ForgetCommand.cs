@@ -173,7 +173,7 @@ internal static class ForgetCommand
 
         var result = await new RetentionService(repository).ForgetAsync(ids, isDryRun, ct).ConfigureAwait(false);
         var description = "snapshots " + string.Join(", ", result.Removed.Select(s => s.Id.ToShortString()));
-        return await ReportAsync(context, repository, new Plan(description, "Forget", zone, "named"), result, pruneOptions, ct).ConfigureAwait(false);
+        return await ReportAsync(context, repository, new Plan(description, "Forget", zone, "named", Named: true), result, pruneOptions, ct).ConfigureAwait(false);
     }
 
     /// <summary>The prune to run after forget, or null without --prune (whose settings alone are refused: they would be ignored).</summary>
@@ -187,8 +187,12 @@ internal static class ForgetCommand
         return runPrune ? PruneCommand.Options(context, repackThreshold, unindexedGrace, repackSmall: false, dryRun: false) : null;
     }
 
-    /// <summary>How a forget run is described: <paramref name="Description"/> after <paramref name="Label"/> ("Policy: …"), times shown in <paramref name="Zone"/>, and the reason shown for a removed snapshot.</summary>
-    private sealed record Plan(string Description, string Label, TimeZoneInfo Zone, string RemovedBecause);
+    /// <summary>
+    /// How a forget run is described: <paramref name="Description"/> after <paramref name="Label"/> ("Policy: …"), times
+    /// shown in <paramref name="Zone"/>, and the reason shown for a removed snapshot; <paramref name="Named"/> when the
+    /// snapshots were named, so the others are not counted as kept by a rule but left alone.
+    /// </summary>
+    private sealed record Plan(string Description, string Label, TimeZoneInfo Zone, string RemovedBecause, bool Named = false);
 
     /// <summary>What both forms of forget print and return: damaged snapshots, the decisions, the prune that follows, the JSON.</summary>
     private static async Task<int> ReportAsync(
@@ -295,7 +299,8 @@ internal static class ForgetCommand
         foreach (var group in result.Groups)
         {
             await output.LineAsync(string.Empty).ConfigureAwait(false);
-            await output.LineAsync($"Group {group.Key}: {group.Kept.Count()} kept, {group.Removed.Count()} {(result.DryRun ? "would be removed" : "removed")}").ConfigureAwait(false);
+            var removedInGroup = $"{group.Removed.Count()} {(result.DryRun ? "would be removed" : "removed")}";
+            await output.LineAsync(plan.Named ? $"Group {group.Key}: {removedInGroup}" : $"Group {group.Key}: {group.Kept.Count()} kept, {removedInGroup}").ConfigureAwait(false);
             await output.TableAsync(
                 ["ID", "Time", "Action", "Reasons"],
                 group.Decisions.Select(d => (IReadOnlyList<string>)[
@@ -307,9 +312,14 @@ internal static class ForgetCommand
         var kept = result.Kept.Count();
         var removed = result.Removed.Count();
         await output.LineAsync(string.Empty).ConfigureAwait(false);
-        await output.LineAsync(result.DryRun
-            ? $"Dry run: would keep {kept} and remove {removed} snapshot(s); nothing was deleted."
-            : $"Kept {kept} and removed {result.Deleted} snapshot(s)." + (result.Deleted > 0 && !pruneFollows ? " Run 'backup prune' to free their data." : "")).ConfigureAwait(false);
+        var summary = (plan.Named, result.DryRun) switch
+        {
+            (true, true) => $"Dry run: would remove the {removed} snapshot(s) named, and no other; nothing was deleted.",
+            (true, false) => $"Removed {result.Deleted} of the {removed} snapshot(s) named; no other snapshot was touched.",
+            (false, true) => $"Dry run: would keep {kept} and remove {removed} snapshot(s); nothing was deleted.",
+            (false, false) => $"Kept {kept} and removed {result.Deleted} snapshot(s).",
+        };
+        await output.LineAsync(summary + (!result.DryRun && result.Deleted > 0 && !pruneFollows ? " Run 'backup prune' to free their data." : "")).ConfigureAwait(false);
         foreach (var locked in result.Locked)
         {
             await output.LineAsync($"Locked by the storage, kept: {locked.Key} {PruneCommand.LockedUntil(locked)}").ConfigureAwait(false);
