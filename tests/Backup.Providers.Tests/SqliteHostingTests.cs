@@ -62,7 +62,7 @@ public sealed class SqliteHostingTests(ITestOutputHelper output) : IDisposable
         result.Outcome.Should().Be(BackupJobOutcome.Succeeded);
         result.Snapshot!.SourceKind.Should().Be(SqliteSource.KindName);
         result.Verification!.Succeeded.Should().BeTrue();
-        result.Verification.Message.Should().Contain("SQLite restore drill").And.Contain("passed").And.Contain("verified 1 tables");
+        result.Verification.Message.Should().Contain("SQLite restore drill").And.Contain("passed").And.Contain("verified 1 table of");
         result.Verification.RestoreDuration.Should().NotBeNull();
         Directory.EnumerateFileSystemEntries(scratch).Should().BeEmpty("the scratch file is deleted after the drill");
     }

@@ -150,7 +150,7 @@ public sealed record VerificationReport
 
     /// <inheritdoc />
     public override string ToString() => Succeeded
-        ? $"verified {TablesCompared} tables of {string.Join(", ", Databases)}; restore took {RestoreDuration.TotalSeconds:F1} s"
+        ? $"verified {TablesCompared} {(TablesCompared == 1 ? "table" : "tables")} of {string.Join(", ", Databases)}; restore took {RestoreDuration.TotalSeconds:F1} s"
         : $"verification FAILED: {string.Join("; ", Mismatches.Select(m => m.ToString()).Concat(IntegrityProblems))}";
 }
 
