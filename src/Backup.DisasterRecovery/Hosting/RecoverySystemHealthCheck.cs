@@ -67,13 +67,14 @@ internal sealed class RecoverySystemHealthCheck(string systemName, RecoveryPlan 
             data["rtoSeconds"] = rto.TotalSeconds;
         }
 
+        string[] lastDrillWarnings = drillState.Last is null ? [] : Warnings(drillState.Last);
         if (drillState.Last is { } lastDrill)
         {
             data["lastDrill"] = lastDrill.StartedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
             data["lastDrillSucceeded"] = lastDrill.Succeeded;
-            if (Warnings(lastDrill) is { Length: > 0 } warnings)
+            if (lastDrillWarnings.Length > 0)
             {
-                data["lastDrillWarnings"] = warnings;
+                data["lastDrillWarnings"] = lastDrillWarnings;
             }
         }
 
@@ -121,8 +122,8 @@ internal sealed class RecoverySystemHealthCheck(string systemName, RecoveryPlan 
 
         // Warnings do not change the status: a step that warned passed, and one that says the recovery server could not
         // be asked (it often does not exist before a disaster) would otherwise keep a system Degraded for good.
-        return drillState.Last is { } newest && Warnings(newest) is { Length: > 0 } lastWarnings
-            ? HealthCheckResult.Healthy($"System '{systemName}' is within its objectives; its last drill warned: {string.Join("; ", lastWarnings)}", data)
+        return lastDrillWarnings.Length > 0
+            ? HealthCheckResult.Healthy($"System '{systemName}' is within its objectives; its last drill warned: {string.Join("; ", lastDrillWarnings)}", data)
             : HealthCheckResult.Healthy($"System '{systemName}' is within its objectives.", data);
     }
 

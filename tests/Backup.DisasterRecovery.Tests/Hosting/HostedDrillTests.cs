@@ -170,24 +170,9 @@ public class HostedDrillTests
     [Fact]
     public async Task A_clock_stepped_back_after_a_drill_does_not_drill_the_same_occurrence_again()
     {
-        FakeDrillRunner? runner = null;
-        SteppableTimeProvider? clock = null;
-        var steppedBack = 0;
-        await using var fixture = await ReportFixture.CreateAsync(Now, configure: builder =>
-        {
-            var fake = builder.Services.Select(d => d.ImplementationInstance).OfType<Microsoft.Extensions.Time.Testing.FakeTimeProvider>().Single();
-            clock = new SteppableTimeProvider(fake);
-            builder.Services.AddSingleton<TimeProvider>(clock);
-            builder.Services.AddSingleton<IRecoveryDrillRunner>(sp => runner = new FakeDrillRunner(clock, TimeSpan.FromSeconds(100), whileRunning: () =>
-            {
-                // Only the first drill: the clock is stepped back once.
-                if (Interlocked.Increment(ref steppedBack) == 1)
-                {
-                    clock.StepBack(TimeSpan.FromHours(1));
-                }
-            }));
-        });
-        fixture.Plan.Systems["shop"].Drill.Schedule = "0 3 * * *";
+        // Only the first drill: the clock is stepped back once.
+        var (fixture, clock, runner) = await WithClockSteppedBackDuringTheFirstDrillAsync(TimeSpan.FromHours(1));
+        await using var _ = fixture;
         var scheduler = fixture.Services.GetRequiredService<RecoveryDrillScheduler>();
 
         await scheduler.StartAsync(CancellationToken.None);
@@ -197,11 +182,11 @@ public class HostedDrillTests
             await WaitUntilAsync(() => scheduler.Waiting == 1);
             scheduler.NextWakeup("shop").Should().Be(occurrence);
             fixture.Time.Advance(TimeSpan.FromHours(23));
-            await runner!.WaitForCallAsync();
+            await runner.WaitForCallAsync();
 
             // The clock now shows 02:00, before the 03:00 just drilled: the next drill is tomorrow's.
             await WaitUntilAsync(() => scheduler.Waiting == 1);
-            clock!.GetUtcNow().Should().Be(occurrence.AddHours(-1));
+            clock.GetUtcNow().Should().Be(occurrence.AddHours(-1));
             scheduler.NextWakeup("shop").Should().Be(occurrence.AddDays(1), "the occurrence at 03:00 today was drilled already");
 
             // And it comes when the (corrected) clock shows it, once.
@@ -225,24 +210,9 @@ public class HostedDrillTests
     [Fact]
     public async Task A_clock_corrected_back_by_a_month_after_a_drill_drills_again_at_the_next_occurrence_not_in_a_month()
     {
-        FakeDrillRunner? runner = null;
-        SteppableTimeProvider? clock = null;
-        var steppedBack = 0;
-        await using var fixture = await ReportFixture.CreateAsync(Now, configure: builder =>
-        {
-            var fake = builder.Services.Select(d => d.ImplementationInstance).OfType<Microsoft.Extensions.Time.Testing.FakeTimeProvider>().Single();
-            clock = new SteppableTimeProvider(fake);
-            builder.Services.AddSingleton<TimeProvider>(clock);
-            builder.Services.AddSingleton<IRecoveryDrillRunner>(sp => runner = new FakeDrillRunner(clock, TimeSpan.FromSeconds(100), whileRunning: () =>
-            {
-                // The clock was 30 days ahead when the first drill ran and is corrected during it.
-                if (Interlocked.Increment(ref steppedBack) == 1)
-                {
-                    clock.StepBack(TimeSpan.FromDays(30));
-                }
-            }));
-        });
-        fixture.Plan.Systems["shop"].Drill.Schedule = "0 3 * * *";
+        // The clock was 30 days ahead when the first drill ran and is corrected during it.
+        var (fixture, clock, runner) = await WithClockSteppedBackDuringTheFirstDrillAsync(TimeSpan.FromDays(30));
+        await using var _ = fixture;
         var scheduler = fixture.Services.GetRequiredService<RecoveryDrillScheduler>();
 
         await scheduler.StartAsync(CancellationToken.None);
@@ -251,16 +221,41 @@ public class HostedDrillTests
             var occurrence = ReportFixture.Day1.AddDays(3);
             await WaitUntilAsync(() => scheduler.Waiting == 1);
             fixture.Time.Advance(TimeSpan.FromHours(23));
-            await runner!.WaitForCallAsync();
+            await runner.WaitForCallAsync();
 
             await WaitUntilAsync(() => scheduler.Waiting == 1);
-            clock!.GetUtcNow().Should().Be(occurrence.AddDays(-30));
+            clock.GetUtcNow().Should().Be(occurrence.AddDays(-30));
             scheduler.NextWakeup("shop").Should().Be(occurrence.AddDays(-29), "the corrected clock's next 03:00, not the day after the wrong clock's");
         }
         finally
         {
             await scheduler.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// A fixture drilling 'shop' daily at 03:00 on a clock that is stepped back by <paramref name="stepBack"/> during the
+    /// first drill only, with its drill runner.
+    /// </summary>
+    private static async Task<(ReportFixture Fixture, SteppableTimeProvider Clock, FakeDrillRunner Runner)> WithClockSteppedBackDuringTheFirstDrillAsync(TimeSpan stepBack)
+    {
+        SteppableTimeProvider? clock = null;
+        var steppedBack = 0;
+        var fixture = await ReportFixture.CreateAsync(Now, configure: builder =>
+        {
+            var fake = builder.Services.Select(d => d.ImplementationInstance).OfType<Microsoft.Extensions.Time.Testing.FakeTimeProvider>().Single();
+            clock = new SteppableTimeProvider(fake);
+            builder.Services.AddSingleton<TimeProvider>(clock);
+            builder.Services.AddSingleton<IRecoveryDrillRunner>(_ => new FakeDrillRunner(clock, TimeSpan.FromSeconds(100), whileRunning: () =>
+            {
+                if (Interlocked.Increment(ref steppedBack) == 1)
+                {
+                    clock.StepBack(stepBack);
+                }
+            }));
+        });
+        fixture.Plan.Systems["shop"].Drill.Schedule = "0 3 * * *";
+        return (fixture, clock!, (FakeDrillRunner)fixture.Services.GetRequiredService<IRecoveryDrillRunner>());
     }
 
     [Fact]
