@@ -19,4 +19,10 @@ internal static partial class HostedDrillLog
 
     [LoggerMessage(1904, LogLevel.Warning, "Disaster-recovery drill history of {System} cannot be read: {Reason}")]
     public static partial void HistoryUnreadable(ILogger logger, string system, string reason);
+
+    [LoggerMessage(1905, LogLevel.Information, "Disaster-recovery drill of {System}: the newest stored drill, started {Stored:O}, is dated after the clock ({Now:O}), which is behind (set back, or not yet synchronised); the occurrence at {Occurrence:O} was drilled already and is not drilled again")]
+    public static partial void StoredDrillAheadOfClock(ILogger logger, string system, DateTimeOffset stored, DateTimeOffset now, DateTimeOffset occurrence);
+
+    [LoggerMessage(1906, LogLevel.Warning, "Disaster-recovery drill of {System}: the newest stored drill is dated {Stored:O}, more than one interval of the schedule after the clock ({Now:O}); taking the clock as right (it was ahead when that drill ran), the next drill is the clock's next occurrence. If the clock is behind instead, correct it")]
+    public static partial void StoredDrillFarAhead(ILogger logger, string system, DateTimeOffset stored, DateTimeOffset now);
 }

@@ -13,7 +13,8 @@ namespace Backup.DisasterRecovery;
 /// of the schedule; further back, the clock was wrong and the corrected one decides), and a drill that
 /// throws is logged and the next occurrence still comes. Off when the host's scheduler is disabled
 /// (Backup:Scheduler:Enabled). At start it reads each system's stored drills, so the health checks and gauges know
-/// them before the first drill here.
+/// them before the first drill here, and so that an occurrence drilled before a restart with the clock behind (by up to
+/// one interval) is not drilled again.
 /// </summary>
 internal sealed class RecoveryDrillScheduler(
     RecoveryPlan plan,
@@ -45,11 +46,12 @@ internal sealed class RecoveryDrillScheduler(
 
         // Let the host finish starting first.
         await Task.Yield();
+        var stored = new Dictionary<string, DateTimeOffset?>(StringComparer.OrdinalIgnoreCase);
         foreach (var system in plan.Systems.Keys)
         {
             try
             {
-                await history.GetAsync(system, stoppingToken).ConfigureAwait(false);
+                stored[system] = (await history.GetAsync(system, stoppingToken).ConfigureAwait(false)).Last?.StartedAt;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -59,14 +61,35 @@ internal sealed class RecoveryDrillScheduler(
 
         var loops = plan.Systems
             .Where(s => !string.IsNullOrWhiteSpace(s.Value.Drill.Schedule))
-            .Select(s => LoopAsync(s.Key, CronSchedule.Parse(s.Value.Drill.Schedule!, s.Value.Drill.TimeZone), stoppingToken))
+            .Select(s => LoopAsync(s.Key, CronSchedule.Parse(s.Value.Drill.Schedule!, s.Value.Drill.TimeZone), stored.GetValueOrDefault(s.Key), stoppingToken))
             .ToList();
         await Task.WhenAll(loops).ConfigureAwait(false);
     }
 
-    private async Task LoopAsync(string system, CronSchedule schedule, CancellationToken stoppingToken)
+    private async Task LoopAsync(string system, CronSchedule schedule, DateTimeOffset? lastStored, CancellationToken stoppingToken)
     {
+        // A restart forgets what was drilled; the newest stored drill tells it, so that a host restarted with its clock
+        // behind (not yet synchronised after boot, a virtual machine restored from a snapshot) does not drill again an
+        // occurrence drilled before. Taken as the occurrence it was for, the same one-interval rule as after a drill here
+        // decides: a drill dated far ahead (the clock was wrong then) leaves the corrected clock to decide.
         DateTimeOffset? drilled = null;
+        if (lastStored is { } started)
+        {
+            drilled = schedule.OccurrenceOf(started);
+            var now = time.GetUtcNow();
+            if (drilled > now)
+            {
+                if (schedule.Believed(now, drilled) is null)
+                {
+                    HostedDrillLog.StoredDrillFarAhead(logger, system, started, now);
+                }
+                else
+                {
+                    HostedDrillLog.StoredDrillAheadOfClock(logger, system, started, now, drilled.Value);
+                }
+            }
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             // The same rule as the backup scheduler's: an occurrence drilled is not drilled again when the clock is

@@ -47,6 +47,7 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
         snapshot.Metadata.TryGetValue(JobMetadataKey, out var owner) && string.Equals(owner, jobName, StringComparison.OrdinalIgnoreCase);
 
     private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _loaded = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _newestStored = new(StringComparer.OrdinalIgnoreCase);
 
     public async ValueTask<DateTimeOffset?> GetLastSuccessAsync(string jobName, CancellationToken cancellationToken)
     {
@@ -55,6 +56,23 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
             return known;
         }
 
+        await EnsureLoadedAsync(jobName, cancellationToken).ConfigureAwait(false);
+        return state.GetState(jobName).LastSuccess;
+    }
+
+    /// <summary>
+    /// The time of the job's newest complete snapshot in its repository whatever its date, also one dated after now
+    /// (which <see cref="GetLastSuccessAsync"/> passes over), from the same single read: what the scheduler's start-up
+    /// needs to tell an occurrence that ran before the clock was set back. Null when there is none.
+    /// </summary>
+    public async ValueTask<DateTimeOffset?> GetNewestStoredAsync(string jobName, CancellationToken cancellationToken)
+    {
+        await EnsureLoadedAsync(jobName, cancellationToken).ConfigureAwait(false);
+        return _newestStored.TryGetValue(jobName, out var newest) ? newest : null;
+    }
+
+    private async Task EnsureLoadedAsync(string jobName, CancellationToken cancellationToken)
+    {
         if (_failed.TryGetValue(jobName, out var failed) && time.GetUtcNow() - failed.At < RetryAfter)
         {
             failed.Error.Throw();
@@ -79,8 +97,6 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
         }
 
         _failed.TryRemove(jobName, out _);
-
-        return state.GetState(jobName).LastSuccess;
     }
 
     /// <summary>Scans the job's repository for its newest complete snapshot; false when the repository does not exist (yet).</summary>
@@ -112,9 +128,36 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
 
         // A snapshot dated after now says nothing of how recent the last backup is (a clock that ran ahead, or one added
         // by anyone who holds the password): taken as the last success, it would keep the RPO check healthy until then.
-        if ((await NewestJobSnapshotAsync(repository, jobName, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))?.Time is { } found)
+        // The newest at any date is kept apart, for the scheduler to judge against its schedule.
+        var now = time.GetUtcNow();
+        DateTimeOffset? found = null;
+        DateTimeOffset? newest = null;
+        await foreach (var snapshot in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
         {
-            state.UpdateState(jobName, s => s.LastSuccess is { } current && current >= found ? s : s with { LastSuccess = found });
+            if (snapshot.Partial || !IsJobSnapshot(snapshot, jobName))
+            {
+                continue;
+            }
+
+            if (newest is null || snapshot.Time > newest)
+            {
+                newest = snapshot.Time;
+            }
+
+            if (snapshot.Time <= now + SnapshotStore.ClockSkewAllowance && (found is null || snapshot.Time > found))
+            {
+                found = snapshot.Time;
+            }
+        }
+
+        if (newest is { } stored)
+        {
+            _newestStored[jobName] = stored;
+        }
+
+        if (found is { } success)
+        {
+            state.UpdateState(jobName, s => s.LastSuccess is { } current && current >= success ? s : s with { LastSuccess = success });
         }
 
         return true;

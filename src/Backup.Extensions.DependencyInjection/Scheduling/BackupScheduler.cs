@@ -15,6 +15,8 @@ namespace Backup.Extensions.DependencyInjection;
 /// <item>A run still in progress when the next occurrence comes makes that occurrence a logged skip; runs never overlap.</item>
 /// <item>Missed runs: at start, if the job's newest successful snapshot is older than its last scheduled occurrence
 /// (or there is none), the job runs once now; never more than once, however many occurrences were missed.</item>
+/// <item>A restart: the job's newest stored snapshot counts as the last occurrence fired, so a host restarted with its clock
+/// behind does not run that occurrence again; one dated more than an interval ahead leaves the clock to decide.</item>
 /// <item>Shutdown cancels runs in progress and waits for them to stop; a cancelled run writes no snapshot, and the
 /// packs it already uploaded are found and reused by the next run.</item>
 /// </list>
@@ -89,12 +91,17 @@ internal sealed class BackupScheduler : BackgroundService
         await Task.Yield();
         var now = _time.GetUtcNow();
         WarnIfLongerThanRpo(jobName, schedule, now);
+        var stored = await ReadStoredRunsAsync(jobName, stoppingToken).ConfigureAwait(false);
+        var ranBefore = StoredOccurrence(jobName, schedule, now, stored);
         if (_options.Scheduler.RunMissedOnStartup)
         {
-            await CatchUpAsync(jobName, schedule, now, stoppingToken).ConfigureAwait(false);
+            CatchUp(jobName, schedule, now, stored, ranBefore, stoppingToken);
         }
 
-        var last = now;
+        // A restart forgets what fired; the job's newest stored snapshot tells it, so that a host restarted with its clock
+        // behind (not yet synchronised after boot, a virtual machine restored from a snapshot) does not run again an
+        // occurrence it ran before. The same rule as after a run here decides.
+        var last = ranBefore is { } ran && ran > now ? ran : now;
         while (!stoppingToken.IsCancellationRequested)
         {
             // From the later of the last fired occurrence and now: a fake or jumping clock never fires one twice,
@@ -144,26 +151,72 @@ internal sealed class BackupScheduler : BackgroundService
         }
     }
 
-    private async Task CatchUpAsync(string jobName, CronSchedule schedule, DateTimeOffset now, CancellationToken stoppingToken)
+    /// <summary>
+    /// The job's last success and its newest stored snapshot at any date, from one read of its repository; null when
+    /// the repository cannot be read (logged), and the scheduler goes on by the clock alone.
+    /// </summary>
+    private async Task<StoredRuns?> ReadStoredRunsAsync(string jobName, CancellationToken stoppingToken)
+    {
+        try
+        {
+            // Both come from the same scan of the snapshot list, which takes no lock.
+            var newest = await _history.GetNewestStoredAsync(jobName, stoppingToken).ConfigureAwait(false);
+            var lastSuccess = await _history.GetLastSuccessAsync(jobName, stoppingToken).ConfigureAwait(false);
+            return new StoredRuns(lastSuccess, newest);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            if (_options.Scheduler.RunMissedOnStartup)
+            {
+                Log.HistoryUnavailable(_logger, jobName, e.Message);
+            }
+            else
+            {
+                Log.StoredRunsUnreadable(_logger, jobName, e.Message);
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The occurrence the job's newest stored snapshot was for, when it can be believed; null when there is none, or when
+    /// it lies more than one interval of the schedule after the clock (the clock was wrong when it ran, logged).
+    /// </summary>
+    private DateTimeOffset? StoredOccurrence(string jobName, CronSchedule schedule, DateTimeOffset now, StoredRuns? stored)
+    {
+        if (stored?.Newest is not { } newest)
+        {
+            return null;
+        }
+
+        var occurrence = schedule.OccurrenceOf(newest);
+        if (occurrence <= now)
+        {
+            return occurrence;
+        }
+
+        if (schedule.Believed(now, occurrence) is null)
+        {
+            Log.StoredRunFarAhead(_logger, jobName, newest, now);
+            return null;
+        }
+
+        Log.StoredRunAheadOfClock(_logger, jobName, newest, now, occurrence);
+        return occurrence;
+    }
+
+    private void CatchUp(string jobName, CronSchedule schedule, DateTimeOffset now, StoredRuns? stored, DateTimeOffset? ranBefore, CancellationToken stoppingToken)
     {
         if (schedule.GetPreviousOccurrence(now) is not { } previous)
         {
             return;
         }
 
-        DateTimeOffset? lastSuccess;
-        try
-        {
-            lastSuccess = await _history.GetLastSuccessAsync(jobName, stoppingToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-        {
-            // Without history, running once is the safe side: a backup too many, never one too few.
-            Log.HistoryUnavailable(_logger, jobName, e.Message);
-            lastSuccess = null;
-        }
-
-        if (lastSuccess is null || lastSuccess < previous)
+        // Without history, running once is the safe side: a backup too many, never one too few (logged as it was read).
+        // A snapshot dated ahead of a clock set back by less than an interval was taken after the last occurrence too.
+        var lastSuccess = stored?.LastSuccess;
+        if ((lastSuccess is null || lastSuccess < previous) && !(ranBefore > now))
         {
             Log.CatchingUp(_logger, jobName, previous, lastSuccess?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "none yet");
             Start(jobName, stoppingToken);
@@ -202,4 +255,7 @@ internal sealed class BackupScheduler : BackgroundService
             Log.SchedulerRunFailed(_logger, jobName, e.Message);
         }
     }
+
+    /// <summary>What the job's repository held at start: its last success (not dated ahead) and its newest snapshot at any date.</summary>
+    private sealed record StoredRuns(DateTimeOffset? LastSuccess, DateTimeOffset? Newest);
 }

@@ -78,7 +78,20 @@ public sealed class CronSchedule
     /// <param name="now">The clock's time now.</param>
     /// <param name="lastFired">The occurrence the loop last fired, or null when it has not fired yet.</param>
     public DateTimeOffset? GetNextOccurrence(DateTimeOffset now, DateTimeOffset? lastFired) =>
-        GetNextOccurrence(lastFired is { } last && last > now && !SteppedBackPastAnInterval(last, now) ? last : now);
+        GetNextOccurrence(Believed(now, lastFired) is { } last && last > now ? last : now);
+
+    /// <summary>
+    /// <paramref name="lastFired"/>, unless the clock now stands more than one interval of the schedule before it (the
+    /// clock was wrong when it fired): then null, and the clock decides alone.
+    /// </summary>
+    internal DateTimeOffset? Believed(DateTimeOffset now, DateTimeOffset? lastFired) =>
+        lastFired is { } last && (last <= now || !SteppedBackPastAnInterval(last, now)) ? last : null;
+
+    /// <summary>
+    /// The occurrence a run that started at <paramref name="ranAt"/> was for: the last one at or before it, since a run
+    /// starts after its occurrence (jitter, hooks); <paramref name="ranAt"/> itself when there is none within a year.
+    /// </summary>
+    internal DateTimeOffset OccurrenceOf(DateTimeOffset ranAt) => GetPreviousOccurrence(ranAt) ?? ranAt;
 
     private bool SteppedBackPastAnInterval(DateTimeOffset lastFired, DateTimeOffset now) =>
         GetNextOccurrence(lastFired) is { } following && lastFired - now > following - lastFired;

@@ -82,6 +82,15 @@ internal static partial class Log
     [LoggerMessage(34, LogLevel.Warning, "Backup job {Job}: cannot read its snapshot history ({Error}); running once to be safe")]
     public static partial void HistoryUnavailable(ILogger logger, string job, string error);
 
+    [LoggerMessage(88, LogLevel.Warning, "Backup job {Job}: cannot read its snapshot history ({Error}); it runs by the clock alone, so an occurrence it ran before a clock set back may run again")]
+    public static partial void StoredRunsUnreadable(ILogger logger, string job, string error);
+
+    [LoggerMessage(89, LogLevel.Information, "Backup job {Job}: its newest snapshot, at {Stored:O}, is dated after the clock ({Now:O}), which is behind (set back, or not yet synchronised); the occurrence at {Occurrence:O} ran already and does not run again")]
+    public static partial void StoredRunAheadOfClock(ILogger logger, string job, DateTimeOffset stored, DateTimeOffset now, DateTimeOffset occurrence);
+
+    [LoggerMessage(90, LogLevel.Warning, "Backup job {Job}: its newest snapshot is dated {Stored:O}, more than one interval of its schedule after the clock ({Now:O}); taking the clock as right (it was ahead when that snapshot was taken), the job runs at the clock's next occurrence. If the clock is behind instead, correct it")]
+    public static partial void StoredRunFarAhead(ILogger logger, string job, DateTimeOffset stored, DateTimeOffset now);
+
     [LoggerMessage(35, LogLevel.Error, "Backup job {Job}: the scheduled run threw: {Error}")]
     public static partial void SchedulerRunFailed(ILogger logger, string job, string error);
 

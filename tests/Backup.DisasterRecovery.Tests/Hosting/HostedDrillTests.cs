@@ -234,6 +234,77 @@ public class HostedDrillTests
     }
 
     /// <summary>
+    /// A host restarted with its clock behind (not yet synchronised after boot, a virtual machine restored from a
+    /// snapshot) knows what it drilled only from the repository. Shop's newest stored drill ran at 03:00 today (it
+    /// failed, but it ran); the clock now shows 02:00: the next drill is tomorrow's, not a second one against the data today.
+    /// </summary>
+    [Fact]
+    public async Task A_restart_with_the_clock_behind_the_newest_stored_drill_does_not_drill_that_occurrence_again()
+    {
+        var (fixture, clock, runner) = await RestartedWithClockSteppedBackAsync(TimeSpan.FromHours(2));
+        await using var _ = fixture;
+        var scheduler = fixture.Services.GetRequiredService<RecoveryDrillScheduler>();
+
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            var drilled = ReportFixture.Day1.AddDays(2);
+            await WaitUntilAsync(() => scheduler.Waiting == 1);
+            clock.GetUtcNow().Should().Be(drilled.AddHours(-1));
+            scheduler.NextWakeup("shop").Should().Be(drilled.AddDays(1), "the occurrence at 03:00 today was drilled before the restart");
+            runner.Calls.Should().BeEmpty();
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// The newest stored drill was run while the clock stood a month ahead; after a restart the clock is right. The next
+    /// drill is the corrected clock's next 03:00, not the day after the stored drill.
+    /// </summary>
+    [Fact]
+    public async Task A_restart_after_a_drill_dated_a_month_ahead_drills_at_the_corrected_clocks_next_occurrence()
+    {
+        var (fixture, clock, runner) = await RestartedWithClockSteppedBackAsync(TimeSpan.FromDays(30));
+        await using var _ = fixture;
+        var scheduler = fixture.Services.GetRequiredService<RecoveryDrillScheduler>();
+
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitUntilAsync(() => scheduler.Waiting == 1);
+            clock.GetUtcNow().Should().Be(Now.AddDays(-30));
+            scheduler.NextWakeup("shop").Should().Be(ReportFixture.Day1.AddDays(3 - 30), "the corrected clock's next 03:00, a day away, not the day after the stored drill");
+            runner.Calls.Should().BeEmpty();
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// A new host over the fixture's repository (its stored drills of 'shop' end at 03:00 on day 3, an hour before
+    /// <see cref="Now"/>), drilling 'shop' daily at 03:00, with its clock stepped back by <paramref name="stepBack"/> before it starts.
+    /// </summary>
+    private static async Task<(ReportFixture Fixture, SteppableTimeProvider Clock, FakeDrillRunner Runner)> RestartedWithClockSteppedBackAsync(TimeSpan stepBack)
+    {
+        SteppableTimeProvider? clock = null;
+        var fixture = await ReportFixture.CreateAsync(Now, configure: builder =>
+        {
+            var fake = builder.Services.Select(d => d.ImplementationInstance).OfType<Microsoft.Extensions.Time.Testing.FakeTimeProvider>().Single();
+            clock = new SteppableTimeProvider(fake);
+            builder.Services.AddSingleton<TimeProvider>(clock);
+            builder.Services.AddSingleton<IRecoveryDrillRunner>(_ => new FakeDrillRunner(clock, TimeSpan.FromSeconds(100)));
+        });
+        fixture.Plan.Systems["shop"].Drill.Schedule = "0 3 * * *";
+        clock!.StepBack(stepBack);
+        return (fixture, clock, (FakeDrillRunner)fixture.Services.GetRequiredService<IRecoveryDrillRunner>());
+    }
+
+    /// <summary>
     /// A fixture drilling 'shop' daily at 03:00 on a clock that is stepped back by <paramref name="stepBack"/> during the
     /// first drill only, with its drill runner.
     /// </summary>

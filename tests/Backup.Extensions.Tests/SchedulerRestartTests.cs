@@ -1,0 +1,171 @@
+using Backup.Extensions.DependencyInjection;
+using Backup.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Backup.Extensions.Tests;
+
+/// <summary>
+/// A scheduler started anew (a restarted host) knows what fired before only from the repository: the job's newest
+/// snapshot. A host restarted with its clock behind that snapshot (not yet synchronised after boot, a virtual machine
+/// restored from a snapshot) must not run the occurrence again; one whose stored snapshot is far ahead (the clock ran
+/// ahead when it was taken) must not wait for that date.
+/// </summary>
+public sealed class SchedulerRestartTests : IDisposable
+{
+    private static readonly DateTimeOffset Occurrence = DateTimeOffset.Parse("2026-06-01T00:30:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("backup-di-restart-");
+
+    private string Root => Path.Combine(_folder.FullName, "repository");
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // nor as a catch-up: the snapshot ahead of the clock was taken after the clock's last occurrence
+    public async Task A_restart_with_the_clock_behind_the_last_stored_run_does_not_run_that_occurrence_again(bool runMissedOnStartup)
+    {
+        // The host ran the 00:30 backup, and comes back an hour later with its clock an hour behind.
+        await StoreRunAsync(Occurrence);
+        var fake = new FakeTimeProvider(Occurrence.AddHours(1));
+        var clock = new SteppableTimeProvider(fake);
+        clock.StepBack(TimeSpan.FromHours(2));
+        var logs = new LogCapture();
+        var runner = new RecordingRunner(clock);
+        await using var provider = BuildRestarted(clock, runner, runMissedOnStartup, logs);
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1);
+            scheduler.NextWakeup("nightly").Should().Be(Occurrence.AddDays(1), "00:30 today ran before the restart");
+            runner.Runs.Should().BeEmpty();
+            logs.Messages.Should().ContainSingle(m => m.Contains("is dated after the clock", StringComparison.Ordinal))
+                .Which.Should().Contain("the occurrence at 2026-06-01T00:30:00.0000000+00:00 ran already");
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_restart_after_a_run_dated_a_month_ahead_runs_at_the_corrected_clocks_next_occurrence()
+    {
+        // The clock ran a month ahead when the backup was taken, and is right after the restart.
+        await StoreRunAsync(Occurrence.AddDays(30));
+        var clock = new SteppableTimeProvider(new FakeTimeProvider(Occurrence.AddMinutes(-30)));
+        var logs = new LogCapture();
+        var runner = new RecordingRunner(clock);
+        await using var provider = BuildRestarted(clock, runner, runMissedOnStartup: false, logs);
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1);
+            scheduler.NextWakeup("nightly").Should().Be(Occurrence, "the corrected clock's next 00:30, not the day after the stored run's");
+            logs.Messages.Should().ContainSingle(m => m.Contains("more than one interval of its schedule after the clock", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_repository_that_cannot_be_read_at_start_leaves_the_schedule_to_the_clock()
+    {
+        // The key cannot be had (a vault not reachable yet): the host starts, and the clock alone decides, as before.
+        await StoreRunAsync(Occurrence);
+        var clock = new SteppableTimeProvider(new FakeTimeProvider(Occurrence.AddMinutes(-30)));
+        var logs = new LogCapture();
+        var runner = new RecordingRunner(clock);
+        await using var provider = BuildRestarted(clock, runner, runMissedOnStartup: false, logs, keyUnavailable: true);
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1);
+            scheduler.NextWakeup("nightly").Should().Be(Occurrence);
+            logs.Messages.Should().ContainSingle(m => m.Contains("cannot read its snapshot history", StringComparison.Ordinal))
+                .Which.Should().StartWith("Warning").And.Contain("vault unreachable").And.Contain("runs by the clock alone");
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    /// <summary>Runs the job once, as the scheduler of the host before the restart did, with its clock at <paramref name="at"/>.</summary>
+    private async Task StoreRunAsync(DateTimeOffset at)
+    {
+        await using var before = TestSupport.Build(time: new FakeTimeProvider(at), configure: b =>
+        {
+            UseRoot(b);
+            AddNightly(b);
+        });
+        (await before.GetRequiredService<IBackupJobRunner>().RunAsync("nightly")).Outcome.Should().Be(BackupJobOutcome.Succeeded);
+    }
+
+    private ServiceProvider BuildRestarted(TimeProvider clock, RecordingRunner runner, bool runMissedOnStartup, LogCapture logs, bool keyUnavailable = false) =>
+        TestSupport.Build(time: clock, logs: logs, configure: b =>
+        {
+            UseRoot(b);
+            AddNightly(b);
+            if (keyUnavailable)
+            {
+                b.AddRepository("main", r => r.KeySource = _ => new DelegateKeySource("vault", _ => throw new InvalidOperationException("vault unreachable")));
+            }
+        }, services: s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton<IBackupJobRunner>(runner));
+            s.AddBackupScheduler(o =>
+            {
+                o.RunMissedOnStartup = runMissedOnStartup;
+                o.MaxJitter = TimeSpan.Zero;
+            });
+        });
+
+    private void UseRoot(BackupBuilder builder) => builder.AddRepository("main", r =>
+    {
+        r.TargetFactory = null;
+        r.Location = Root;
+    });
+
+    private static void AddNightly(BackupBuilder builder) => builder.AddJob("nightly", j =>
+    {
+        j.Repository = "main";
+        j.Schedule = "30 0 * * *";
+        j.TimeZone = "UTC";
+        j.SourceFactory = _ => TestSupport.Export("x", 1);
+    });
+
+    private sealed class RecordingRunner(TimeProvider time) : IBackupJobRunner
+    {
+        public List<DateTimeOffset> Runs { get; } = [];
+
+        public IReadOnlyCollection<string> JobNames => ["nightly"];
+
+        public event EventHandler<BackupJobEvent>? JobEvent;
+
+        public bool IsRunning(string jobName) => false;
+
+        public Task<BackupJobResult> RunAsync(string jobName, CancellationToken cancellationToken = default)
+        {
+            var now = time.GetUtcNow();
+            lock (Runs)
+            {
+                Runs.Add(now);
+            }
+
+            var result = new BackupJobResult { JobName = jobName, Outcome = BackupJobOutcome.Succeeded, StartTime = now, Duration = TimeSpan.Zero };
+            JobEvent?.Invoke(this, new BackupJobEvent { JobName = jobName, Kind = BackupJobEventKind.Completed, Time = now, Result = result });
+            return Task.FromResult(result);
+        }
+    }
+}
