@@ -26,7 +26,7 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            var message = InterruptAdvice.For(Verb(parseResult.CommandResult));
+            var message = InterruptAdvice.For(Verb(parseResult.CommandResult), parseResult.CommandResult);
             await console.Error.WriteLineAsync(json ? ErrorLine("interrupted", ExitCodes.Interrupted, message) : $"backup: {message}").ConfigureAwait(false);
             return ExitCodes.Interrupted;
         }
