@@ -60,9 +60,7 @@ internal static class CheckCommand
                     $"and {result.Packs} pack header(s) in {Format.Seconds(result.Duration)}.").ConfigureAwait(false);
                 if (options.ReadData || options.Subset is not null)
                 {
-                    await context.Output.InfoAsync(
-                        $"Read data{(options.ReadData ? "" : $" (subset {options.Subset})")}: {result.PacksRead} pack(s), {result.BlobsRead} blob(s), " +
-                        $"{Format.Bytes(result.BytesRead)} at {Format.Rate(result.BytesRead, result.Duration)}.").ConfigureAwait(false);
+                    await context.Output.InfoAsync(ReadDataSummary.Line(options, result)).ConfigureAwait(false);
                 }
 
                 // An interrupted backup leaves one such pack per few megabytes it uploaded: one line says what they are.
