@@ -28,6 +28,18 @@ internal static class CliAdvice
         _ => exception.Message,
     } + For(exception, verb);
 
+    /// <summary>
+    /// Why an entry was not (completely) restored, in this tool's options where the library's reason names its own
+    /// (<see cref="RestoreProblem.Remedy"/>).
+    /// </summary>
+    public static string Describe(RestoreProblem problem) => problem.Remedy switch
+    {
+        RestoreProblemRemedy.OverwriteChanged =>
+            "left as it was (--skip-existing), but it differs from the snapshot (size, modification time, owner or permissions), as a file a stopped " +
+            "restore was writing does; replace what differs with --overwrite-changed",
+        _ => problem.Reason,
+    };
+
     /// <summary>A sentence to add after the exception's message, or an empty string.</summary>
     /// <param name="exception">What failed.</param>
     /// <param name="verb">The command that failed ("prune", "restore", …).</param>

@@ -300,6 +300,7 @@ public sealed class DirectoryTests : IDisposable
         var existing = Directory.EnumerateFiles(restored, "*", SearchOption.AllDirectories).Count();
         var skipped = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--skip-existing");
         var afterSkip = File.ReadAllText(Path.Combine(restored, "sub", "b.txt"));
+        var skippedJson = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--skip-existing", "--json");
         var overwritten = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--overwrite");
 
         partial.ExitCode.Should().Be(0, partial.Stderr);
@@ -308,6 +309,13 @@ public sealed class DirectoryTests : IDisposable
         refused.Stderr.Should().Contain("--overwrite").And.Contain("--skip-existing");
         skipped.ExitCode.Should().Be(3, "the edited b.txt is left alone but is not the snapshot's: {0}", skipped.Stderr);
         skipped.Stderr.Should().Contain("sub/b.txt: left as it was (--skip-existing), but it differs from the snapshot");
+        skipped.Stderr.Should().Contain("replace what differs with --overwrite-changed").And.NotContain("ExistingFileBehavior", "the tool names its options, not the library's");
+        using (var json = System.Text.Json.JsonDocument.Parse(skippedJson.Stdout))
+        {
+            json.RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("reason").GetString()).Should().ContainSingle()
+                .Which.Should().Contain("--overwrite-changed").And.NotContain("ExistingFileBehavior");
+        }
+
         skipped.Stdout.Should().Contain(existing == 1 ? "; 1 existing entry left untouched" : $"; {existing} existing entries left untouched");
         afterSkip.Should().Be("local edit");
         File.ReadAllText(Path.Combine(restored, "a.txt")).Should().Be("alpha");

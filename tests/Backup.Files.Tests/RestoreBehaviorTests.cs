@@ -106,7 +106,8 @@ public class RestoreBehaviorTests
         if (existing == ExistingFileBehavior.Skip)
         {
             result.Problems.Should().ContainSingle("a file left alone that is not the snapshot's is not passed off as restored")
-                .Which.Should().Match<RestoreProblem>(p => p.Path.EndsWith("top.txt", StringComparison.Ordinal) && p.Reason.Contains("--overwrite-changed"));
+                .Which.Should().Match<RestoreProblem>(p => p.Path.EndsWith("top.txt", StringComparison.Ordinal) && p.Remedy == RestoreProblemRemedy.OverwriteChanged
+                    && p.Reason.Contains("ExistingFileBehavior.OverwriteChanged") && !p.Reason.Contains("--"));
         }
         else
         {

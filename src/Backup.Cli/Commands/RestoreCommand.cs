@@ -129,7 +129,7 @@ internal static class RestoreCommand
                 renderer.Finish();
                 foreach (var problem in full.Result.Problems)
                 {
-                    await context.Output.ErrorAsync($"could not restore /{problem.Path.TrimStart('/')}: {problem.Reason}").ConfigureAwait(false);
+                    await context.Output.ErrorAsync($"could not restore /{problem.Path.TrimStart('/')}: {CliAdvice.Describe(problem)}").ConfigureAwait(false);
                 }
 
                 throw;
@@ -141,12 +141,12 @@ internal static class RestoreCommand
 
             foreach (var problem in result.Problems)
             {
-                await context.Output.ErrorAsync($"could not restore /{problem.Path.TrimStart('/')}: {problem.Reason}").ConfigureAwait(false);
+                await context.Output.ErrorAsync($"could not restore /{problem.Path.TrimStart('/')}: {CliAdvice.Describe(problem)}").ConfigureAwait(false);
             }
 
             var output = new RestoreOutput(
                 snapshot.Id.ToString(), directory, result.Files, result.OtherEntries, result.Directories, result.Bytes, result.Skipped, result.Duration.TotalSeconds, context.Get(verify) ? result.Verified : null,
-                [.. result.Problems.Select(p => new ProblemOutput(p.Path, p.Reason))]);
+                [.. result.Problems.Select(p => new ProblemOutput(p.Path, CliAdvice.Describe(p)))]);
             if (context.Json)
             {
                 await context.Output.WriteJsonAsync(output, CliJson.Default.RestoreOutput).ConfigureAwait(false);

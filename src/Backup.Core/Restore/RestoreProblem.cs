@@ -12,6 +12,9 @@ public sealed record RestoreProblem
     /// <summary>Whether the cause is in the repository: data of the entry (a chunk, or a directory's tree) is missing, damaged or altered there.</summary>
     public bool RepositoryDamaged { get; init; }
 
+    /// <summary>What restores the entry, when a restore option does (see <see cref="RestoreProblemRemedy"/>).</summary>
+    public RestoreProblemRemedy Remedy { get; init; }
+
     /// <summary>Whether the entry was not written at all because the target filled up (see <see cref="RestoreTargetFullException"/>).</summary>
     internal bool NotWritten { get; init; }
 

@@ -347,8 +347,8 @@ public sealed class RestoreService
         /// <summary>The first full-disk or quota failure, after which the restore stops; null while there is room.</summary>
         public TargetFull? Full => Volatile.Read(ref _full);
 
-        public void Problem(string path, string reason, bool repositoryDamaged = false) =>
-            _problems.Enqueue(new RestoreProblem { Path = path, Reason = reason, RepositoryDamaged = repositoryDamaged });
+        public void Problem(string path, string reason, bool repositoryDamaged = false, RestoreProblemRemedy remedy = RestoreProblemRemedy.None) =>
+            _problems.Enqueue(new RestoreProblem { Path = path, Reason = reason, RepositoryDamaged = repositoryDamaged, Remedy = remedy });
 
         /// <summary>Records an entry the full target kept from being written.</summary>
         public void NotWritten(string path, string reason) => _problems.Enqueue(new RestoreProblem { Path = path, Reason = reason, NotWritten = true });
@@ -495,8 +495,8 @@ public sealed class RestoreService
                     // Left alone as asked, but not passed off as restored: a restore killed while writing leaves a
                     // file like this under its own name.
                     Interlocked.Increment(ref _skipped);
-                    Problem(relative, "left as it was (--skip-existing), but it differs from the snapshot (size, modification time, owner or permissions), as a file a stopped restore was writing does; " +
-                        "replace what differs with --overwrite-changed (in code ExistingFileBehavior.OverwriteChanged)");
+                    Problem(relative, "left as it was (ExistingFileBehavior.Skip), but it differs from the snapshot (size, modification time, owner or permissions), as a file a stopped restore was writing does; " +
+                        "replace what differs with ExistingFileBehavior.OverwriteChanged", remedy: RestoreProblemRemedy.OverwriteChanged);
                     return null;
                 case var _ when options.Existing == ExistingFileBehavior.Skip:
                     Interlocked.Increment(ref _skipped);
