@@ -19,6 +19,19 @@ internal static class Nearest
         return best.Name;
     }
 
+    /// <summary>
+    /// " Did you mean 'files'?" for the one <paramref name="unknown"/> name a <paramref name="known"/> one is near
+    /// (" Did you mean 'files' for 'filez', 'db' for 'dbb'?" for several), or an empty string when none is.
+    /// </summary>
+    public static string Suggestion(IReadOnlyList<string> unknown, IEnumerable<string> known)
+    {
+        var candidates = known.ToList();
+        var near = unknown.Select(typed => (Typed: typed, Nearest: Of(typed, candidates))).Where(pair => pair.Nearest is not null).ToList();
+        return near.Count == 0 ? string.Empty
+            : unknown.Count == 1 ? $" Did you mean '{near[0].Nearest}'?"
+            : $" Did you mean {string.Join(", ", near.Select(pair => $"'{pair.Nearest}' for '{pair.Typed}'"))}?";
+    }
+
     /// <summary>Levenshtein distance: insertions, deletions and substitutions.</summary>
     private static int EditDistance(string a, string b)
     {

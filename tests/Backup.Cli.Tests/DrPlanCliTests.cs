@@ -163,6 +163,21 @@ public sealed class DrPlanCliTests : IDisposable
         (await _cli.RunAsync("dr", "backup", plan, "--job", "nope")).ExitCode.Should().Be(2, "an unknown job is a usage error");
     }
 
+    [Fact]
+    public async Task A_mistyped_job_or_system_name_is_answered_with_the_nearest_one_the_plan_has()
+    {
+        await _cli.InitAsync();
+        var plan = Write("plan.yaml", ValidPlan);
+
+        var backup = await _cli.RunAsync("dr", "backup", plan, "--job", "filez");
+        var drill = await _cli.RunAsync("dr", "drill", plan, "--system", "filez");
+
+        backup.ExitCode.Should().Be(2, backup.Stderr);
+        backup.Stderr.Should().Contain("--job: the plan has no job 'filez'. Did you mean 'files'? Its jobs: files.");
+        drill.ExitCode.Should().Be(2, drill.Stderr);
+        drill.Stderr.Should().Contain("--system: the plan has no system 'filez'. Did you mean 'files'? Its systems: files.");
+    }
+
     private string Write(string name, string content)
     {
         var path = _cli.PathOf(name);

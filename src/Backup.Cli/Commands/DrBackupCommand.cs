@@ -73,7 +73,8 @@ internal static class DrBackupCommand
         var unknown = named.Where(n => !plan.Backup.Jobs.ContainsKey(n)).ToList();
         return unknown.Count == 0
             ? [.. named.Distinct(StringComparer.OrdinalIgnoreCase)]
-            : throw new CliUsageException($"--job: the plan has no job {DatabaseEngines.Join(unknown.Select(n => $"'{n}'"))} (its jobs: {string.Join(", ", plan.Backup.Jobs.Keys)}).");
+            : throw new CliUsageException(
+                $"--job: the plan has no job {DatabaseEngines.Join(unknown.Select(n => $"'{n}'"))}.{Nearest.Suggestion(unknown, plan.Backup.Jobs.Keys)} Its jobs: {string.Join(", ", plan.Backup.Jobs.Keys)}.");
     }
 }
 

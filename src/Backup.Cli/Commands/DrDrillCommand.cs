@@ -78,7 +78,8 @@ internal static class DrDrillCommand
         var unknown = named.Where(n => !plan.Systems.ContainsKey(n)).ToList();
         return unknown.Count == 0
             ? [.. named.Distinct(StringComparer.OrdinalIgnoreCase)]
-            : throw new CliUsageException($"--system: the plan has no system {DatabaseEngines.Join(unknown.Select(n => $"'{n}'"))} (its systems: {string.Join(", ", plan.Systems.Keys)}).");
+            : throw new CliUsageException(
+                $"--system: the plan has no system {DatabaseEngines.Join(unknown.Select(n => $"'{n}'"))}.{Nearest.Suggestion(unknown, plan.Systems.Keys)} Its systems: {string.Join(", ", plan.Systems.Keys)}.");
     }
 
     private static async Task PrintAsync(OutputWriter output, RecoveryDrillResult result)
