@@ -1,9 +1,10 @@
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Backup.DisasterRecovery;
 
 /// <summary>Writes a <see cref="RecoveryReport"/> as Markdown: a summary table, then one section per system.</summary>
-internal static class MarkdownReportRenderer
+internal static partial class MarkdownReportRenderer
 {
     public static string Render(RecoveryReport report)
     {
@@ -42,7 +43,7 @@ internal static class MarkdownReportRenderer
             md.Append($"- Last drill: {Describe(system.LastDrill)}\n");
             md.Append($"- Last successful drill: {Describe(system.LastSuccessfulDrill)}\n");
             md.Append($"- RTO trend: {ReportFormat.Trend(system.RtoTrend)}\n");
-            md.Append($"- Copies (3-2-1-1-0): {ReportFormat.Copies(system.Copies)}\n");
+            md.Append($"- Copies (3-2-1-1-0): {Line(ReportFormat.Copies(system.Copies))}\n");
             md.Append("\n### Deviations\n\n");
             if (system.Deviations.Count == 0)
             {
@@ -97,8 +98,33 @@ internal static class MarkdownReportRenderer
         }
     }
 
-    /// <summary>Text inside a table cell: one line, pipes escaped.</summary>
-    private static string Cell(string text) => Line(text).Replace("|", "\\|", StringComparison.Ordinal);
+    /// <summary>Text inside a table cell: as <see cref="Line"/>, whose escaping covers the pipes that would end the cell.</summary>
+    private static string Cell(string text) => Line(text);
 
-    private static string Line(string text) => text.ReplaceLineEndings(" ");
+    /// <summary>
+    /// Text from elsewhere (a host name, a step's error, a server's warning) as plain text on one line: line breaks
+    /// would end a table row or list item, and Markdown's punctuation would turn the rest into markup, HTML, links or
+    /// table cells. Every character that is markup anywhere in a line is escaped with a backslash, and what is markup
+    /// only at a line's start (a list, a heading's underline) where the text starts.
+    /// </summary>
+    private static string Line(string text)
+    {
+        var line = text.ReplaceLineEndings(" ");
+        var escaped = new StringBuilder(line.Length + 8);
+        foreach (var c in line)
+        {
+            if (c is '\\' or '`' or '*' or '_' or '[' or ']' or '<' or '>' or '|' or '#' or '&' or '~')
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(c);
+        }
+
+        return LineStartMarkup().Replace(escaped.ToString(), @"$1\$2", 1);
+    }
+
+    /// <summary>"- ", "+ ", "= " or "1. " at the start: a list or a heading's underline, were the text a line of its own.</summary>
+    [GeneratedRegex(@"^(\s*(?:\d+(?=[.)]))?)([-+=.)])")]
+    private static partial Regex LineStartMarkup();
 }

@@ -154,7 +154,8 @@ public class RecoveryReportTests
 
         var markdown = report.ToMarkdown();
         markdown.Should().Contain("- Last drill: 2026-11-30 03:30 UTC on drill-host, succeeded, 1 warning, RTO 3m, RPO 1h\n");
-        markdown.Should().Contain($"### Drill warnings\n\nSteps that passed in the drill but warned of what a recovery would meet:\n\n- 2026-11-30 03:30 UTC, step 'Restore': {warning}\n");
+        markdown.Should().Contain("### Drill warnings\n\nSteps that passed in the drill but warned of what a recovery would meet:\n\n- 2026-11-30 03:30 UTC, step 'Restore': " +
+            "The server 'Host=standby' lacks role \"shop\\<reader\\>\" that the snapshot's grants name; run CREATE ROLE there.\n", "< and > are escaped, so no renderer takes them for a tag");
         markdown.Should().Contain("| 2026-11-30 03:30 UTC | drill-host | succeeded, 1 warning | 3m | 1h |");
 
         var html = report.ToHtml();
@@ -166,6 +167,30 @@ public class RecoveryReportTests
         stored.GetArrayLength().Should().Be(1);
         stored[0].GetProperty("step").GetString().Should().Be("Restore");
         stored[0].GetProperty("message").GetString().Should().Be(warning);
+    }
+
+    /// <summary>
+    /// A drill's host name, its failed step's name and error, and its warnings are text from elsewhere (a hostname, an
+    /// HTTP body, a server's message): in Markdown a pipe split the table row, a newline ended it, and the rest was markup.
+    /// </summary>
+    [Fact]
+    public async Task Markdown_escapes_host_names_step_errors_and_warnings_so_they_stay_text_in_their_cell_and_line()
+    {
+        await using var fixture = await ReportFixture.CreateAsync(ReportFixture.Day1.AddDays(2).AddHours(1));
+        const string hostile = "evil|host\r\n# owned <img src=x onerror=alert(1)> *bold* `code` [link](https://x.example) _u_ &amp; ~~s~~";
+        const string escaped = @"evil\|host \# owned \<img src=x onerror=alert(1)\> \*bold\* \`code\` \[link\](https://x.example) \_u\_ \&amp; \~\~s\~\~";
+        var drill = ReportFixture.Drill("shop", ReportFixture.Day1.AddDays(2).AddMinutes(30), TimeSpan.FromMinutes(3), TimeSpan.FromHours(1), fixture.Plan.Systems["shop"], failedStep: "Switch | DNS");
+        drill = ReportFixture.WithWarning(drill with { Host = hostile }, hostile);
+        drill = drill with { Steps = [drill.Steps[0], drill.Steps[1] with { Error = hostile }] };
+        await StoreAsync(fixture, drill);
+
+        var markdown = (await fixture.BuildAsync()).ToMarkdown();
+
+        markdown.Should().Contain($"| 2026-11-30 03:30 UTC | {escaped} | failed at 'Switch \\| DNS', 1 warning | 3m | 1h |\n", "the row keeps its five cells");
+        markdown.Should().Contain($"- Last drill: 2026-11-30 03:30 UTC on {escaped}, failed at 'Switch \\| DNS', 1 warning, RTO 3m, RPO 1h\n");
+        markdown.Should().Contain($"- The last drill (2026-11-30 03:30 UTC) failed at step 'Switch \\| DNS': {escaped}\n");
+        markdown.Should().Contain($"- 2026-11-30 03:30 UTC, step 'Restore': {escaped}\n");
+        markdown.Should().NotContain("\n# owned").And.NotContain(" <img");
     }
 
     [Fact]
