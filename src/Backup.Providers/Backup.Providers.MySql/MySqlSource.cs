@@ -354,7 +354,7 @@ public sealed class MySqlSource : IBackupSource
                 PreferFastCompression = true,
                 OpenContentAsync = cancellationToken =>
                 {
-                    var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
+                    var pipe = MyRowPipe.Create();
                     producer = ProduceTableAsync(database, table, pipe.Writer, cancellationToken);
                     lock (_producers)
                     {
@@ -432,7 +432,7 @@ public sealed class MySqlSource : IBackupSource
             PreferFastCompression = true,
             OpenContentAsync = cancellationToken =>
             {
-                var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
+                var pipe = MyRowPipe.Create();
                 producer = ProduceRowsAsync(database, pipe.Writer, cancellationToken);
                 return ValueTask.FromResult(pipe.Reader);
             },
