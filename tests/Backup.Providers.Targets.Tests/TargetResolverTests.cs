@@ -46,6 +46,39 @@ public sealed class TargetResolverTests : IDisposable
         parse.Should().Throw<TargetConfigurationException>();
     }
 
+    /// <summary>
+    /// Taken as relative paths, these put the repository on this machine (init created ./s3:/bucket/repo and every
+    /// backup went there) while the operator believed it off site.
+    /// </summary>
+    [Theory]
+    [InlineData("s3:/bucket/repo", "s3")]
+    [InlineData("s3:bucket/repo", "s3")]
+    [InlineData("S3//bucket/repo", "s3")]
+    [InlineData("sftp:backup:s3cr3t-value@host:/srv/repo", "sftp")]
+    [InlineData("sftp:/backup@host/srv/repo", "sftp")]
+    [InlineData("azure:/container/repo", "azure")]
+    [InlineData("azure//container/repo", "azure")]
+    public void A_url_with_a_mistyped_scheme_separator_is_refused_not_taken_for_a_local_directory(string text, string scheme)
+    {
+        var parse = () => RepositoryLocation.Parse(text);
+
+        var message = parse.Should().Throw<TargetConfigurationException>().Which.Message;
+        message.Should().Contain($"the scheme '{scheme}' but not '{scheme}://'").And.Contain($"{scheme}://").And.NotContain("s3cr3t-value");
+    }
+
+    [Theory]
+    [InlineData("C:/backups/repo")]
+    [InlineData("./s3:/bucket/repo")]
+    [InlineData("backups/s3//repo")]
+    [InlineData("/srv/backups:2026/repo")]
+    public void Local_paths_with_a_colon_or_double_slash_further_on_stay_local_directories(string text)
+    {
+        var location = RepositoryLocation.Parse(text);
+
+        location.IsLocal.Should().BeTrue();
+        location.Address.Should().Be(text);
+    }
+
     [Fact]
     public void A_location_never_shows_a_password_in_its_user_info()
     {

@@ -28,7 +28,10 @@ public sealed class RepositoryLocation
 
     /// <summary>Parses a location.</summary>
     /// <param name="location">A directory path, a file:// URL, or a URL such as s3://bucket/prefix.</param>
-    /// <exception cref="TargetConfigurationException">It is blank or malformed; the message does not quote user info, which may hold a password.</exception>
+    /// <exception cref="TargetConfigurationException">
+    /// It is blank or malformed, or it is a URL whose "://" is mistyped (<c>s3:/bucket</c>, <c>sftp:user@host:/path</c>,
+    /// <c>s3//bucket</c>) rather than a local path; the message does not quote user info, which may hold a password.
+    /// </exception>
     public static RepositoryLocation Parse(string location)
     {
         ArgumentNullException.ThrowIfNull(location);
@@ -40,6 +43,7 @@ public sealed class RepositoryLocation
         var separator = location.IndexOf("://", StringComparison.Ordinal);
         if (separator <= 0 || !IsScheme(location.AsSpan(0, separator)))
         {
+            RefuseMistypedUrl(location);
             return new RepositoryLocation(FileScheme, location);
         }
 
@@ -77,6 +81,30 @@ public sealed class RepositoryLocation
             ? $"{Scheme}://{Address[..colon]}:***{Address[at..]}"
             : $"{Scheme}://{Address}";
     }
+
+    // "s3:/bucket", "sftp:user@host:/srv/repo" (restic's form) and "s3//bucket" are URLs with a typo, not directories:
+    // taken as relative paths they would put the repository on this machine, where init creates it without a word and
+    // every backup lands beside the data it should protect. A drive letter ("C:/backups") is one letter; a directory
+    // whose name really looks like this can be given as "./s3:/…". The message names the scheme only: the rest may
+    // hold a password.
+    private static void RefuseMistypedUrl(string location)
+    {
+        var colon = location.IndexOf(':', StringComparison.Ordinal);
+        var scheme = colon > 1 && IsScheme(location.AsSpan(0, colon)) ? location[..colon]
+            : KnownRemoteSchemes.FirstOrDefault(s => location.StartsWith(s + "//", StringComparison.OrdinalIgnoreCase));
+        if (scheme is null)
+        {
+            return;
+        }
+
+        var lower = scheme.ToLowerInvariant();
+        throw new TargetConfigurationException(
+            $"The repository location begins with the scheme '{lower}' but not '{lower}://': write it as {lower}://… " +
+            "(sftp://USER@HOST[:PORT]/PATH, s3://BUCKET[/PREFIX], azure://CONTAINER[/PREFIX]), or, for a local directory " +
+            $"whose name begins that way, as ./{scheme}….");
+    }
+
+    private static readonly string[] KnownRemoteSchemes = ["sftp", "s3", "azure", FileScheme];
 
     // RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). Anything else before "://" is part of a path.
     private static bool IsScheme(ReadOnlySpan<char> text)
