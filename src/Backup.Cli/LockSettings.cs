@@ -4,7 +4,7 @@ using Backup.Core;
 
 namespace Backup.Cli;
 
-/// <summary>Applies the environment's lock settings to an opened repository and reports unauthenticated and stale lock objects on stderr.</summary>
+/// <summary>Applies the environment's lock settings to an opened repository and reports unauthenticated and stale lock objects, and a lock it could not remove, on stderr.</summary>
 internal static class LockSettings
 {
     public const string TimeToLiveVariable = "BACKUP_LOCK_TTL";
@@ -25,5 +25,6 @@ internal static class LockSettings
         var error = context.Console.Error;
         repository.Locking.UnauthenticatedLockFound = message => error.WriteLine($"backup: warning: {message}");
         repository.Locking.StaleLockFound = message => error.WriteLine($"backup: note: {message}");
+        repository.Locking.LockNotRemoved = message => error.WriteLine($"backup: warning: {message}");
     }
 }

@@ -22,6 +22,29 @@ public class InterruptedWriterTests
         return (inner, credentials, earlier);
     }
 
+    /// <summary>
+    /// The storage went away mid-backup (a server killed: every call fails from then on, the lock's delete too). The
+    /// error said that the lock could not be deleted, not what failed; the lock left behind is reported instead.
+    /// </summary>
+    [Fact]
+    public async Task When_the_storage_dies_mid_backup_the_error_is_the_failed_write_and_the_lock_left_behind_is_reported()
+    {
+        var (inner, credentials, _) = await CreateWithOneSnapshotAsync();
+        var faulty = new FaultInjectingTarget(inner).DieAfterPuts(3); // the backup's lock object, then two packs
+        var notRemoved = new List<string>();
+
+        await using (var dying = await BackupRepository.OpenAsync(faulty, credentials))
+        {
+            dying.Locking.LockNotRemoved = notRemoved.Add;
+            var act = () => TestRepository.BackupBytesAsync(dying, "data.bin", TestRepository.RandomBytes(20 * 1024 * 1024, seed: 53));
+            (await act.Should().ThrowAsync<BackupTargetException>()).Which.Message.Should().Contain("the writer died before put #4");
+        }
+
+        var lockKey = (await TestRepository.ListAsync(inner, RepositoryLayout.LocksPrefix)).Should().ContainSingle().Subject.Key;
+        notRemoved.Should().ContainSingle().Which.Should().Contain($"lock '{lockKey}'").And.Contain("could not be removed")
+            .And.Contain("the writer is dead");
+    }
+
     [Fact]
     public async Task After_a_writer_dies_mid_backup_the_repository_opens_reads_and_reuses_the_uploaded_packs()
     {

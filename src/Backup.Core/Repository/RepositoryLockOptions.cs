@@ -44,4 +44,12 @@ public sealed class RepositoryLockOptions
     /// Nothing is reported when this is null.
     /// </summary>
     public Action<string>? StaleLockFound { get; set; }
+
+    /// <summary>
+    /// Called with a message when this process could not remove its own lock at the end of an operation (the storage
+    /// went away, often the very fault that ended the operation). That failure is not thrown, so an operation's own
+    /// error is the one its caller sees; the lock left behind holds off exclusive operations until it is stale (at
+    /// once for a process on this host that is gone, otherwise when it expires). Nothing is reported when this is null.
+    /// </summary>
+    public Action<string>? LockNotRemoved { get; set; }
 }

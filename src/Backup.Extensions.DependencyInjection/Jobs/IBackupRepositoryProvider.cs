@@ -207,6 +207,7 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
         var logger = _logger;
         repository.Locking.UnauthenticatedLockFound = message => Log.UnauthenticatedLockIgnored(logger, name, message);
         repository.Locking.StaleLockFound = message => Log.StaleLockIgnored(logger, name, message);
+        repository.Locking.LockNotRemoved = message => Log.LockNotRemoved(logger, name, message);
         return repository;
     }
 

@@ -315,7 +315,10 @@ internal sealed class RepositoryLock : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops refreshing and deletes the lock.</summary>
+    /// <summary>
+    /// Stops refreshing and deletes the lock; a delete that fails is reported through
+    /// <see cref="RepositoryLockOptions.LockNotRemoved"/>, never thrown.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         // Disposing the timer ends the loop's wait quietly (a cancelled wait would throw, and an exception's stack
@@ -332,9 +335,25 @@ internal sealed class RepositoryLock : IAsyncDisposable
             // A refresh was under way.
         }
 
-        await _locks.Target.DeleteAsync(Key, CancellationToken.None).ConfigureAwait(false);
-        _stop.Dispose();
-        _writeGate.Dispose();
+        try
+        {
+            await _locks.Target.DeleteAsync(Key, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The lock is released at the end of an operation, also one that failed because the storage went away: thrown
+            // from here, this error would replace the one that says what failed. A lock left behind only holds off
+            // exclusive operations until it is stale, so it is reported, not thrown.
+            _locks.Locking.LockNotRemoved?.Invoke(
+                $"This {BackupKeys.Printable(_lock.Purpose ?? "operation")}'s lock '{BackupKeys.Printable(Key)}' on the repository in {_locks.Target.Description} " +
+                $"could not be removed ({ex.Message}). It holds off prune and repair until it is stale: at once for a command on this host, " +
+                $"else when it expires at {_lock.Expires:yyyy-MM-dd HH:mm:ss}Z; unlocking removes it then.");
+        }
+        finally
+        {
+            _stop.Dispose();
+            _writeGate.Dispose();
+        }
     }
 
     private async Task RefreshLoopAsync()
