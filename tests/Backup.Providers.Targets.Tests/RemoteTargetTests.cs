@@ -31,6 +31,34 @@ public sealed class SftpTargetTests(SshdFixture server)
         ex.Which.IsTransient.Should().BeFalse();
     }
 
+    /// <summary>
+    /// The server has Ed25519, ECDSA and RSA host keys and the client picks Ed25519; an operator who configured the
+    /// server's RSA or ECDSA fingerprint (ssh-keygen -lf ssh_host_rsa_key.pub, a line of ssh-keyscan) was refused as if
+    /// the key had changed.
+    /// </summary>
+    [SkippableFact]
+    public async Task The_fingerprint_of_any_of_the_servers_host_keys_is_accepted_and_a_wrong_one_lists_them_all()
+    {
+        server.RequireServer();
+        foreach (var fingerprint in server.OtherHostKeyFingerprints)
+        {
+            var options = SftpTargetConformanceTests.Options(server, Path.Combine(server.WorkDirectory, "other-key")) with { HostKeyFingerprint = fingerprint };
+            await using var target = new SftpTarget(options);
+            await target.PutAsync("config", new byte[] { 1 });
+            (await target.ReadAllAsync("config", 16)).Should().Equal(1);
+        }
+
+        var wrong = SftpTargetConformanceTests.Options(server, Path.Combine(server.WorkDirectory, "fp-all")) with
+        {
+            HostKeyFingerprint = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        };
+        await using var refused = new SftpTarget(wrong);
+        var ex = await FluentActions.Awaiting(() => refused.StatAsync("config")).Should().ThrowAsync<BackupTargetException>();
+        ex.Which.Message.Should().Contain(server.HostKeyFingerprint).And.Contain(server.OtherHostKeyFingerprints[0])
+            .And.Contain(server.OtherHostKeyFingerprints[1]).And.Contain("none is the configured SHA256:AAAA");
+        ex.Which.IsTransient.Should().BeFalse();
+    }
+
     [SkippableFact]
     public async Task Puts_use_posix_rename_and_secrets_stay_out_of_descriptions()
     {

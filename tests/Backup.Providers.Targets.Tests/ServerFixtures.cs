@@ -231,6 +231,9 @@ public sealed class SshdFixture : ServerFixture
 {
     public string HostKeyFingerprint { get; private set; } = "";
 
+    /// <summary>The fingerprints of the server's other host keys (RSA, ECDSA), which clients do not pick by themselves.</summary>
+    public IReadOnlyList<string> OtherHostKeyFingerprints { get; private set; } = [];
+
     public string UserKeyPath { get; private set; } = "";
 
     public static string UserName => Environment.UserName;
@@ -250,9 +253,21 @@ public sealed class SshdFixture : ServerFixture
         File.Copy(UserKeyPath + ".pub", Path.Combine(directory, "authorized_keys"));
         // "256 SHA256:abc... comment (ED25519)"
         HostKeyFingerprint = (await TestServers.RunAsync("/usr/bin/ssh-keygen", "-lf", hostKey + ".pub")).Split(' ')[1];
+        // Like most servers, it also has an RSA and an ECDSA host key.
+        var rsaKey = Path.Combine(directory, "host_rsa_key");
+        var ecdsaKey = Path.Combine(directory, "host_ecdsa_key");
+        await TestServers.RunAsync("/usr/bin/ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", rsaKey);
+        await TestServers.RunAsync("/usr/bin/ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", ecdsaKey);
+        OtherHostKeyFingerprints =
+        [
+            (await TestServers.RunAsync("/usr/bin/ssh-keygen", "-lf", rsaKey + ".pub")).Split(' ')[1],
+            (await TestServers.RunAsync("/usr/bin/ssh-keygen", "-lf", ecdsaKey + ".pub")).Split(' ')[1],
+        ];
         Directory.CreateDirectory("/run/sshd"); // privilege separation directory sshd insists on
         var config = Path.Combine(directory, "sshd_config");
         await File.WriteAllTextAsync(config, $"""
+            HostKey {rsaKey}
+            HostKey {ecdsaKey}
             HostKey {hostKey}
             AuthorizedKeysFile {Path.Combine(directory, "authorized_keys")}
             PermitRootLogin prohibit-password

@@ -31,6 +31,10 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly ConcurrentDictionary<string, bool> _knownDirectories = new(StringComparer.Ordinal);
     private SftpClient? _client;
+
+    // The kind of host key (ed25519, ecdsa, rsa) that has the configured fingerprint, once a connection found it is
+    // not the kind the client picks by itself; later connections ask for it alone.
+    private string? _hostKeyFamily;
     private int _posixRename = -1; // -1 unknown, 0 unsupported, 1 supported (learned from the first rename)
     private bool _disposed;
 
@@ -481,22 +485,46 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
                 await DisposeClientAsync(existing).ConfigureAwait(false);
             }
 
-            var client = CreateClient(out var seen);
-            try
+            var (client, seen, error) = await TryConnectAsync(_hostKeyFamily, cancellationToken).ConfigureAwait(false);
+            var presented = new List<string>();
+            if (error is not null && seen.Fingerprint is not null && !seen.Trusted && _hostKeyFamily is null)
             {
-                await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                // Servers usually have an Ed25519, an ECDSA and an RSA host key, and the client picks one: the configured
+                // fingerprint may be of another of them (ssh-keygen -lf ssh_host_rsa_key.pub, a line of ssh-keyscan), which
+                // is no reason to refuse the server. Ask for each other kind in turn; only a key with the configured
+                // fingerprint is accepted, and the server proves it holds it in the key exchange.
+                presented.Add($"{seen.Fingerprint} ({seen.Algorithm})");
+                foreach (var family in HostKeyFamilies.Where(f => f != FamilyOf(seen.Algorithm!)))
+                {
+                    var other = await TryConnectAsync(family, cancellationToken).ConfigureAwait(false);
+                    if (other.Seen.Fingerprint is null)
+                    {
+                        continue; // the server has no key of this kind
+                    }
+
+                    if (other.Seen.Trusted)
+                    {
+                        (client, seen, error) = other;
+                        _hostKeyFamily = family;
+                        break;
+                    }
+
+                    presented.Add($"{other.Seen.Fingerprint} ({other.Seen.Algorithm})");
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+
+            if (error is not null)
             {
-                client.Dispose();
                 if (seen.Fingerprint is { } fingerprint && !seen.Trusted)
                 {
                     throw new BackupTargetException(
-                        $"The SSH host key of {_options.Host}:{_options.Port} is {fingerprint} ({seen.Algorithm}), which is not the configured " +
-                        $"{_options.HostKeyFingerprint}. The connection was refused: check the server's key (ssh-keygen -lf) and update the " +
-                        "configured fingerprint only if the change is expected.", ex);
+                        (presented.Count > 1
+                            ? $"The SSH host keys of {_options.Host}:{_options.Port} are {string.Join(", ", presented)}; none is the configured {_options.HostKeyFingerprint}."
+                            : $"The SSH host key of {_options.Host}:{_options.Port} is {fingerprint} ({seen.Algorithm}), which is not the configured {_options.HostKeyFingerprint}.") +
+                        " The connection was refused: check the server's key (ssh-keygen -lf) and update the configured fingerprint only if the change is expected.", error);
                 }
 
+                var ex = error;
                 throw ex switch
                 {
                     SshAuthenticationException => new BackupTargetException(
@@ -509,12 +537,47 @@ public sealed class SftpTarget : IBackupTarget, IAsyncDisposable
                 };
             }
 
-            _client = client;
-            return client;
+            _client = client!;
+            return client!;
         }
         finally
         {
             _connectLock.Release();
+        }
+    }
+
+    // Host key kinds a server may hold one of each of; the algorithm names of a kind all contain its name.
+    private static readonly string[] HostKeyFamilies = ["ed25519", "ecdsa", "rsa"];
+
+    private static string FamilyOf(string algorithm) =>
+        HostKeyFamilies.FirstOrDefault(f => algorithm.Contains(f, StringComparison.Ordinal)) ?? algorithm;
+
+    /// <summary>Connects, offering only host key algorithms of <paramref name="hostKeyFamily"/> when given; the client, or the error and the key seen.</summary>
+    private async Task<(SftpClient? Client, HostKeyCheck Seen, Exception? Error)> TryConnectAsync(string? hostKeyFamily, CancellationToken cancellationToken)
+    {
+        var client = CreateClient(out var seen);
+        if (hostKeyFamily is not null)
+        {
+            foreach (var algorithm in client.ConnectionInfo.HostKeyAlgorithms.Keys.Where(a => FamilyOf(a) != hostKeyFamily).ToList())
+            {
+                client.ConnectionInfo.HostKeyAlgorithms.Remove(algorithm);
+            }
+        }
+
+        try
+        {
+            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            return (client, seen, null);
+        }
+        catch (Exception ex)
+        {
+            client.Dispose();
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            return (null, seen, ex);
         }
     }
 

@@ -17,7 +17,8 @@ public sealed record SftpTargetOptions
 
     /// <summary>
     /// The server's host key fingerprint as OpenSSH prints it (<c>ssh-keygen -lf key.pub</c>): <c>SHA256:</c> and
-    /// unpadded base64. Required: an unknown or changed key is refused, so a man in the middle cannot see the data.
+    /// unpadded base64, of any of the server's host keys (Ed25519, ECDSA or RSA: the target asks for each kind until one
+    /// has it). Required: an unknown or changed key is refused, so a man in the middle cannot see the data.
     /// </summary>
     public required string HostKeyFingerprint { get; init; }
 
