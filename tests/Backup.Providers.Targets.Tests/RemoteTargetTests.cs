@@ -325,6 +325,32 @@ public sealed class S3TargetTests(S3rverFixture server, ITestOutputHelper output
         (await throttled.ReadAllAsync("config", Array.MaxLength)).Should().Equal(2);
     }
 
+    /// <summary>
+    /// An unknown access key ID (refused by s3rver for real) and a wrong secret (refused by AWS; s3rver does not check
+    /// signatures, so that answer is simulated) were both "check the access key's policy", which sends the operator to
+    /// IAM instead of to the credentials.
+    /// </summary>
+    [SkippableFact]
+    public async Task Wrong_credentials_say_which_half_to_check_and_never_show_the_secret()
+    {
+        server.RequireServer();
+        using var unknownKey = new S3Target(S3TargetConformanceTests.Options(server, "creds") with { Credentials = new S3Credentials("NOSUCHKEYID", "s3cr3t-value") });
+        var ex = await FluentActions.Awaiting(() => unknownKey.ReadAllAsync("config", Array.MaxLength)).Should().ThrowAsync<BackupTargetException>();
+        ex.Which.Message.Should().Contain("knows no such access key ID (InvalidAccessKeyId)").And.Contain("Check the access key ID")
+            .And.NotContain("policy").And.NotContain("s3cr3t-value");
+        ex.Which.IsTransient.Should().BeFalse();
+
+        using var wrongSecret = new S3Target(S3TargetConformanceTests.Options(server, "creds") with
+        {
+            Credentials = new S3Credentials("S3RVER", "s3cr3t-value"),
+            MaxErrorRetry = 0,
+            ConfigureClient = config => config.HttpClientFactory = new ThrottlingSimulator(1, HttpStatusCode.Forbidden, "SignatureDoesNotMatch"),
+        });
+        ex = await FluentActions.Awaiting(() => wrongSecret.ReadAllAsync("config", Array.MaxLength)).Should().ThrowAsync<BackupTargetException>();
+        ex.Which.Message.Should().Contain("(SignatureDoesNotMatch)").And.Contain("Check the secret access key")
+            .And.NotContain("policy").And.NotContain("s3cr3t-value");
+    }
+
     [SkippableFact]
     public void Credentials_never_show_up_in_descriptions()
     {
@@ -380,9 +406,13 @@ public sealed class S3TargetTests(S3rverFixture server, ITestOutputHelper output
     }
 
     /// <summary>Answers the first N requests with 503 SlowDown, as S3 does when throttling.</summary>
-    private sealed class ThrottlingSimulator(int failures) : HttpClientFactory
+    private sealed class ThrottlingSimulator(int failures, HttpStatusCode status = HttpStatusCode.ServiceUnavailable, string code = "SlowDown") : HttpClientFactory
     {
         private int _left = failures;
+
+        public HttpStatusCode Status => status;
+
+        public string Code => code;
 
         public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new Handler(this));
 
@@ -394,9 +424,9 @@ public sealed class S3TargetTests(S3rverFixture server, ITestOutputHelper output
             {
                 if (Interlocked.Decrement(ref owner._left) >= 0)
                 {
-                    return Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
+                    return Task.FromResult(new HttpResponseMessage(owner.Status)
                     {
-                        Content = new StringContent("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>", Encoding.UTF8, "application/xml"),
+                        Content = new StringContent($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{owner.Code}</Code><Message>Simulated {owner.Code}.</Message></Error>", Encoding.UTF8, "application/xml"),
                     });
                 }
 

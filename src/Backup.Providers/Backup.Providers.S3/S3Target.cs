@@ -418,8 +418,14 @@ public sealed class S3Target : IBackupTarget, IDisposable
 
             if (status == 403)
             {
-                return new BackupTargetException(
-                    $"Permission denied to {verb} '{key}' in {Description} ({code}): check the access key's policy.", ex);
+                // A key the server does not know, or a secret that does not match it, is not a matter of policy: say
+                // which half of the credentials to check.
+                return new BackupTargetException(code switch
+                {
+                    "InvalidAccessKeyId" => $"Could not {verb} '{key}' in {Description}: the server knows no such access key ID ({code}). Check the access key ID, and that it belongs to this endpoint and account.",
+                    "SignatureDoesNotMatch" => $"Could not {verb} '{key}' in {Description}: the request's signature does not match the access key ID ({code}). Check the secret access key.",
+                    _ => $"Permission denied to {verb} '{key}' in {Description} ({code}): check the access key's policy.",
+                }, ex);
             }
 
             if (code is "QuotaExceeded" or "EntityTooLarge" or "XMinioStorageFull" or "InsufficientStorage" || status == 507)
