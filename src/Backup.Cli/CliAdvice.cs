@@ -49,6 +49,8 @@ internal static class CliAdvice
             " Prune and forget need room for a lock and a new index, and prune for the packs it rewrites before it deletes the old ones (those it " +
             "wrote are removed when it fails): free space there and run it again, or, with little room, prune with --repack-threshold 1, which " +
             "deletes only wholly unused packs and writes just a new index.",
+        // init does not create a bucket or container: the storage's message says to create it, and nothing is to add.
+        RepositoryNotFoundException { InnerException: BackupLocationNotFoundException } => string.Empty,
         RepositoryNotFoundException => " 'backup init --repo' with that location creates one.",
         // Which source was used is what an operator gets wrong: a variable exported for another repository outlives its use.
         WrongPasswordException when verb == "copy" =>

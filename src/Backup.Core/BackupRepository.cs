@@ -241,7 +241,7 @@ public sealed class BackupRepository : IAsyncDisposable
         }
         catch (BackupLocationNotFoundException ex)
         {
-            throw new RepositoryNotFoundException(target.Description, ex.Message);
+            throw new RepositoryNotFoundException(target.Description, ex);
         }
 
         RepositoryConfig? config;

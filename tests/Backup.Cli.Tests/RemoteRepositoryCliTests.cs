@@ -71,7 +71,8 @@ public sealed class RemoteRepositoryCliTests : IDisposable
         var copy = await _cli.RunAsync(["copy", "--to", missing], stdin: null, new() { ["BACKUP_DESTINATION_PASSWORD"] = DestinationPassword });
 
         snapshots.ExitCode.Should().Be(10, snapshots.Stderr);
-        snapshots.Stderr.Should().Contain("There is no repository in").And.Contain("does not exist: create it (backup init does not create buckets)");
+        snapshots.Stderr.Should().Contain("There is no repository in").And.Contain("does not exist: create it (backup init does not create buckets)")
+            .And.NotContain("'backup init --repo' with that location creates one", "init would fail the same way, as the bucket is missing");
         copy.ExitCode.Should().Be(10, "copy exits 10 when either repository is missing, as documented: " + copy.Stderr);
     }
 

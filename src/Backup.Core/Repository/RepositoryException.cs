@@ -21,6 +21,12 @@ public sealed class RepositoryNotFoundException : RepositoryException
     public RepositoryNotFoundException(string location, string reason)
         : base($"There is no repository in {location}. {reason}") => Location = location;
 
+    /// <summary>Creates the exception for a location that does not exist (a bucket or container), which creating a repository does not create.</summary>
+    /// <param name="location">Where no repository was found (a target's description).</param>
+    /// <param name="locationMissing">The storage's error, whose message says what to create.</param>
+    public RepositoryNotFoundException(string location, Backup.Core.Storage.BackupLocationNotFoundException locationMissing)
+        : base($"There is no repository in {location}. {(locationMissing ?? throw new ArgumentNullException(nameof(locationMissing))).Message}", locationMissing) => Location = location;
+
     /// <summary>Where no repository was found (a target's description).</summary>
     public string Location { get; }
 }
