@@ -46,29 +46,93 @@ internal sealed class LatestFilter
     /// <exception cref="SnapshotNotFoundException">No snapshot matches.</exception>
     public async Task<Snapshot> FindAsync(CommandContext context, BackupRepository repository, string idOrLatest, CancellationToken cancellationToken)
     {
-        var isLatest = idOrLatest.Equals("latest", StringComparison.OrdinalIgnoreCase);
-        if (!isLatest)
+        if (!IsLatest(idOrLatest))
         {
-            return IsGiven(context)
-                ? throw new CliUsageException("--host, --path and --tag choose which snapshot 'latest' means; a snapshot ID names one already.")
-                : await repository.Snapshots.FindAsync(idOrLatest, cancellationToken).ConfigureAwait(false);
+            return await FindByIdAsync(context, repository, idOrLatest, cancellationToken).ConfigureAwait(false);
         }
 
+        var (accepts, none) = Chosen(context, repository);
+        return await SnapshotArgument.FindLatestAsync(context, repository, accepts, none, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The snapshot a restore into a database of <paramref name="kind"/> means by <paramref name="idOrLatest"/>. 'latest'
+    /// is the newest snapshot of that kind the options allow (a newer one of another engine, or of files, is not the
+    /// one meant), and it is refused when those snapshots are of more than one database: restoring another database's
+    /// snapshot under the name given, or over it with --clean, would replace the data the operator meant to bring back.
+    /// Without any snapshot of that kind, 'latest' is the newest snapshot as always (the restore then names the option
+    /// that fits it).
+    /// </summary>
+    /// <exception cref="CliUsageException">The options are given with a snapshot ID, or 'latest' is ambiguous.</exception>
+    /// <exception cref="SnapshotNotFoundException">No snapshot matches.</exception>
+    public async Task<Snapshot> FindDatabaseAsync(CommandContext context, BackupRepository repository, string idOrLatest, string kind, CancellationToken cancellationToken)
+    {
+        if (!IsLatest(idOrLatest))
+        {
+            return await FindByIdAsync(context, repository, idOrLatest, cancellationToken).ConfigureAwait(false);
+        }
+
+        var (accepts, none) = Chosen(context, repository);
+        var newestOfEachSource = new Dictionary<string, Snapshot>(StringComparer.Ordinal);
+        bool OfKind(Snapshot snapshot)
+        {
+            if (!accepts(snapshot) || snapshot.SourceKind != kind)
+            {
+                return false;
+            }
+
+            var source = string.Join(", ", snapshot.Paths);
+            if (!newestOfEachSource.TryGetValue(source, out var newest) || snapshot.Time > newest.Time)
+            {
+                newestOfEachSource[source] = snapshot;
+            }
+
+            return true;
+        }
+
+        var found = await repository.Snapshots.FindLatestAsync(OfKind, TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (newestOfEachSource.Count == 0)
+        {
+            return await SnapshotArgument.FindLatestAsync(context, repository, accepts, none, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (newestOfEachSource.Count > 1)
+        {
+            var sources = newestOfEachSource.OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
+            throw new CliUsageException(
+                $"'latest' is ambiguous: the repository holds {kind} snapshots of {sources.Count} databases, " +
+                $"{string.Join(", ", sources.Select(s => $"{s.Key} (newest {s.Value.Id.ToShortString()})"))}. " +
+                $"Pick one with --path (e.g. --path '{sources[0].Key}') or give a snapshot ID ('backup snapshots' lists them).");
+        }
+
+        return await SnapshotArgument.ReportAsync(context, found, none, repository).ConfigureAwait(false);
+    }
+
+    private static bool IsLatest(string idOrLatest) => idOrLatest.Equals("latest", StringComparison.OrdinalIgnoreCase);
+
+    private async Task<Snapshot> FindByIdAsync(CommandContext context, BackupRepository repository, string id, CancellationToken cancellationToken) =>
+        IsGiven(context)
+            ? throw new CliUsageException("--host, --path and --tag choose which snapshot 'latest' means; a snapshot ID names one already.")
+            : await repository.Snapshots.FindAsync(id, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Which snapshots the options allow, and what to say when none is in the repository.</summary>
+    private (Func<Snapshot, bool> Accepts, string None) Chosen(CommandContext context, BackupRepository repository)
+    {
         var host = context.Get(_host);
-        var paths = (context.Get(_paths) ?? []).Select(Normalize).ToList();
+        var given = context.Get(_paths) ?? [];
         var tags = context.Get(_tags) ?? [];
         var of = string.Join(" and ", new[]
         {
             host is null ? null : $"made on '{host}'",
-            paths.Count == 0 ? null : $"of {string.Join(", ", paths.Select(p => $"'{p}'"))}",
+            given.Length == 0 ? null : $"of {string.Join(", ", given.Select(p => $"'{Normalize(p)}'"))}",
             tags.Length == 0 ? null : $"tagged {string.Join(", ", tags.Select(t => $"'{t}'"))}",
         }.OfType<string>());
-        return await SnapshotArgument.FindLatestAsync(
-            context,
-            repository,
-            s => (host is null || s.Hostname == host) && paths.All(s.Paths.Contains) && tags.All(s.Tags.Contains),
-            IsGiven(context) ? $"No snapshot {of} is in {repository.Location}." : $"The repository in {repository.Location} has no snapshots yet.",
-            cancellationToken).ConfigureAwait(false);
+
+        // A database snapshot's path is its source as recorded ('db1:5432/app'), not a file: it is matched as given too.
+        bool HasPaths(Snapshot s) => given.All(p => s.Paths.Contains(p, StringComparer.Ordinal) || s.Paths.Contains(Normalize(p), StringComparer.Ordinal));
+        return (
+            s => (host is null || s.Hostname == host) && HasPaths(s) && tags.All(s.Tags.Contains),
+            IsGiven(context) ? $"No snapshot {of} is in {repository.Location}." : $"The repository in {repository.Location} has no snapshots yet.");
     }
 
     /// <summary>A path as backups record it: absolute, without a trailing slash.</summary>

@@ -21,6 +21,12 @@ internal static class SnapshotArgument
     public static async Task<Snapshot> FindLatestAsync(CommandContext context, BackupRepository repository, Func<Snapshot, bool>? filter, string noneMessage, CancellationToken cancellationToken)
     {
         var found = await repository.Snapshots.FindLatestAsync(filter, TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return await ReportAsync(context, found, noneMessage, repository).ConfigureAwait(false);
+    }
+
+    /// <summary>The snapshot <paramref name="found"/> holds (<paramref name="noneMessage"/> when none), after a warning about any dated ahead.</summary>
+    public static async Task<Snapshot> ReportAsync(CommandContext context, LatestSnapshot found, string noneMessage, BackupRepository repository)
+    {
         var latest = found.GetOrThrow(noneMessage, repository.Location);
         if (found.DatedAheadWarning is { } warning)
         {

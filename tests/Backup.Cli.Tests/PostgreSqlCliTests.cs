@@ -65,6 +65,43 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
     }
 
     [SkippableFact]
+    public async Task Restore_latest_takes_its_engines_newest_snapshot_and_refuses_to_choose_between_databases()
+    {
+        var server = _fixture.Require();
+        var shop = await CreateDatabaseAsync(server, "cli_pg_latest_shop");
+        await _cli.InitAsync();
+        var shopId = DatabaseCli.SnapshotId(await _cli.RunAsync("create", "--postgres", server.ConnectionString(shop), "--json"));
+        Directory.CreateDirectory(_cli.PathOf("files"));
+        await File.WriteAllTextAsync(_cli.PathOf("files/a.txt"), "not a database");
+        (await _cli.RunAsync("create", _cli.PathOf("files"))).ExitCode.Should().Be(0);
+
+        var pastTheFiles = _fixture.NewDatabaseName("cli_pg_latest_restored");
+        var restored = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", pastTheFiles);
+
+        restored.ExitCode.Should().Be(0, restored.Stderr);
+        restored.Stdout.Should().Contain($"from snapshot {shopId[..8]}");
+        (await server.ScalarAsync(pastTheFiles, Fingerprint)).Should().Be(await server.ScalarAsync(shop, Fingerprint));
+
+        var billing = _fixture.NewDatabaseName("cli_pg_latest_billing");
+        await server.CreateDatabaseAsync(billing);
+        await server.ExecuteAsync(billing, "CREATE TABLE invoices (id int PRIMARY KEY); INSERT INTO invoices VALUES (1);");
+        (await _cli.RunAsync("create", "--postgres", server.ConnectionString(billing))).ExitCode.Should().Be(0);
+        var shopPath = JsonDocument.Parse((await _cli.RunAsync("snapshots", "--json")).Stdout).RootElement.EnumerateArray()
+            .Single(s => s.GetProperty("id").GetString() == shopId).GetProperty("paths")[0].GetString()!;
+
+        var guessed = _fixture.NewDatabaseName("cli_pg_latest_guessed");
+        var ambiguous = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", guessed, "--clean");
+        var chosen = _fixture.NewDatabaseName("cli_pg_latest_chosen");
+        var byPath = await _cli.RunAsync("restore", "latest", "--path", shopPath, "--to-postgres", server.ConnectionString(), "--database", chosen);
+
+        ambiguous.ExitCode.Should().Be(2, ambiguous.Stderr);
+        ambiguous.Stderr.Should().Contain("'latest' is ambiguous").And.Contain(shopPath).And.Contain("/" + billing).And.Contain("--path");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{guessed}'")).Should().Be(0L);
+        byPath.ExitCode.Should().Be(0, byPath.Stderr);
+        (await server.ScalarAsync(chosen, Fingerprint)).Should().Be(await server.ScalarAsync(shop, Fingerprint));
+    }
+
+    [SkippableFact]
     public async Task Restore_with_table_restores_only_that_table()
     {
         var server = _fixture.Require();

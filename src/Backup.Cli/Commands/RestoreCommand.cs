@@ -66,7 +66,7 @@ internal static class RestoreCommand
                     engine, string.IsNullOrWhiteSpace(value) ? throw new CliUsageException($"{engine.RestoreOption} needs a value.") : value!,
                     context.Get(database), context.Get(sourceDatabase), context.Get(clean), context.Get(table) ?? [], context.Get(jobs), context.Get(eventsDisabled), context.Get(dbPasswordFile));
                 await using var databaseRepository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
-                var databaseSnapshot = await latest.FindAsync(context, databaseRepository, context.Get(snapshotArgument)!, ct).ConfigureAwait(false);
+                var databaseSnapshot = await latest.FindDatabaseAsync(context, databaseRepository, context.Get(snapshotArgument)!, engine.Engine.Kind, ct).ConfigureAwait(false);
                 if (context.Get(checkRoles))
                 {
                     return await CheckRolesAsync(context, databaseSnapshot, request, ct).ConfigureAwait(false);
