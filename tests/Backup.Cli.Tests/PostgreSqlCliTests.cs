@@ -102,6 +102,29 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
     }
 
     [SkippableFact]
+    public async Task A_restore_into_the_wrong_server_or_without_a_database_name_says_what_to_check()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_pg_wrong_target");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--postgres", server.ConnectionString(database))).ExitCode.Should().Be(0);
+        var nobodyListens = $"Host=127.0.0.1;Port={ServerProcess.FreePort()};Username=postgres";
+
+        var unreachable = await _cli.RunAsync("restore", "latest", "--to-postgres", nobodyListens, "--database", "anything");
+        var wrongPassword = await _cli.RunAsync(["restore", "latest", "--to-postgres", server.ConnectionString(), "--database", "anything"], null,
+            new Dictionary<string, string?> { ["BACKUP_DB_PASSWORD"] = "Not-The-Password-77" });
+        var unnamed = await _cli.RunAsync("restore", "latest", "--to-postgres", $"Host=127.0.0.1;Port={server.Port};Username=postgres");
+
+        unreachable.ExitCode.Should().Be(1, unreachable.Stderr);
+        unreachable.Stderr.Should().Contain("cannot reach the PostgreSQL server at 127.0.0.1:").And.Contain("check that it is running");
+
+        wrongPassword.ExitCode.Should().Be(1);
+        wrongPassword.Stderr.Should().Contain($"the PostgreSQL server at 127.0.0.1:{server.Port} refused the sign-in").And.Contain("pg_hba.conf").And.NotContain("Not-The-Password-77");
+        unnamed.ExitCode.Should().Be(2);
+        unnamed.Stderr.Should().Contain("--database NAME").And.NotContain("TargetDatabase", "the tool names its own option, not the library's");
+    }
+
+    [SkippableFact]
     public async Task Restore_with_table_restores_only_that_table()
     {
         var server = _fixture.Require();

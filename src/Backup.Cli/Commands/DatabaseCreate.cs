@@ -68,8 +68,11 @@ internal static class DatabaseCreate
         }
     }
 
-    /// <summary>Settings checked up front: a bad one is a usage error (its message names the setting, never the connection string's contents).</summary>
-    public static T Validated<T>(Func<T> create)
+    /// <summary>
+    /// Settings checked up front: a bad one is a usage error (its message names the setting, never the connection
+    /// string's contents); <paramref name="optionOf"/> gives the command line's own words for a setting it has an option for.
+    /// </summary>
+    public static T Validated<T>(Func<T> create, Func<ArgumentException, string?>? optionOf = null)
     {
         try
         {
@@ -77,7 +80,7 @@ internal static class DatabaseCreate
         }
         catch (ArgumentException ex)
         {
-            throw new CliUsageException(ex.Message.Split(" (Parameter", 2)[0]);
+            throw new CliUsageException(optionOf?.Invoke(ex) ?? ex.Message.Split(" (Parameter", 2)[0]);
         }
     }
 

@@ -68,13 +68,19 @@ internal static class DatabaseRestore
                 Tables = request.Tables,
                 Jobs = request.Jobs,
                 EventsDisabled = request.EventsDisabled,
-            }, cancellationToken)).ConfigureAwait(false);
+            }, cancellationToken), TargetDatabaseOption).ConfigureAwait(false);
         }
         catch (Exception ex) when (!DatabasePasswordResolver.AnyGiven(password, engine, request.Value) && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))
         {
             throw new DatabaseRestoreException($"{ex.Message} ({DatabasePasswordResolver.MissingPasswordHint})", ex);
         }
     }
+
+    /// <summary>The library names its setting (<c>TargetDatabase</c>) when no database to restore into is named; the tool names its option.</summary>
+    private static string? TargetDatabaseOption(ArgumentException ex) =>
+        ex.ParamName == nameof(DatabaseRestoreSettings.TargetDatabase)
+            ? "Name the database to restore into: --database NAME, or Database=NAME in the connection string."
+            : null;
 
     /// <summary>Refuses a snapshot of several databases without --source-database, or one that lacks the database it names.</summary>
     private static void RequireSourceDatabase(Backup.Providers.IDatabaseEngine engine, Snapshot snapshot, string? sourceDatabase)

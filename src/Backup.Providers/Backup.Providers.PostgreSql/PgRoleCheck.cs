@@ -33,7 +33,7 @@ internal static class PgRoleCheck
         if (needed.Count > 0)
         {
             var server = new PgServer(options);
-            await using var connection = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
+            await using var connection = await server.OpenMaintenanceAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1)", connection) { Parameters = { new() { Value = needed.ToArray() } } };
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

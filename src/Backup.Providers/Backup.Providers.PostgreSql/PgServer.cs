@@ -82,18 +82,26 @@ internal sealed class PgServer
         return connection;
     }
 
-    /// <summary>
-    /// Signs in to the maintenance database and out again. Npgsql's messages ("Failed to connect to …", "Received
-    /// unknown response d for SSLRequest", "28P01: password authentication failed …") name neither the server's role
-    /// nor what to check; these do, with the host and port.
-    /// </summary>
+    /// <summary>Signs in to the maintenance database and out again, failing as <see cref="OpenMaintenanceAsync"/> does.</summary>
     /// <exception cref="IOException">The server cannot be reached, or what answers is not a PostgreSQL server.</exception>
     /// <exception cref="NpgsqlException">The server refused the sign-in (its <see cref="PostgresException"/> is the inner exception).</exception>
     public async Task SignInAsync(CancellationToken cancellationToken)
     {
+        await using var connection = await OpenMaintenanceAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A connection to the maintenance database, where every restore, check and drill starts. Npgsql's messages
+    /// ("Failed to connect to …", "Received unknown response d for SSLRequest", "28P01: password authentication failed …")
+    /// name neither the server's role nor what to check; these do, with the host and port.
+    /// </summary>
+    /// <exception cref="IOException">The server cannot be reached, or what answers is not a PostgreSQL server.</exception>
+    /// <exception cref="NpgsqlException">The server refused the sign-in (its <see cref="PostgresException"/> is the inner exception).</exception>
+    public async Task<NpgsqlConnection> OpenMaintenanceAsync(CancellationToken cancellationToken)
+    {
         try
         {
-            await using var connection = await OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
+            return await OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState.StartsWith("28", StringComparison.Ordinal))
         {

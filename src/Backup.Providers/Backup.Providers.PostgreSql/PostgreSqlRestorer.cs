@@ -100,7 +100,7 @@ public sealed partial class PostgreSqlRestorer
         var created = false;
         uint? createdOid = null;
         PgScratchRole? role = null;
-        await using (var admin = await server.OpenAsync("postgres", cancellationToken).ConfigureAwait(false))
+        await using (var admin = await server.OpenMaintenanceAsync(cancellationToken).ConfigureAwait(false))
         {
             serverVersionNum = await PgServer.GetServerVersionNumAsync(admin, cancellationToken).ConfigureAwait(false);
             await using (var setting = new NpgsqlCommand(RestoreSessionSettings.ServerSettingQuery, admin))
