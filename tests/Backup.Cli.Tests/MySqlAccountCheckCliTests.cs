@@ -21,6 +21,27 @@ public sealed class MySqlAccountCheckCliTests : IClassFixture<MariaDbFixture>, I
     public void Dispose() => _cli.Dispose();
 
     [SkippableFact]
+    public async Task Check_roles_of_a_database_that_needs_no_account_still_signs_in_to_the_server()
+    {
+        var server = _fixture.Require();
+        var database = _fixture.NewDatabaseName("cli_accounts_none");
+        await server.ExecuteAsync(null, $"CREATE DATABASE {database}; CREATE TABLE {database}.t (id int);");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--mysql", server.ConnectionString(database))).ExitCode.Should().Be(0);
+
+        var reachable = await _cli.RunAsync("restore", "latest", "--to-mysql", server.ConnectionString(), "--check-roles");
+        var mistyped = await _cli.RunAsync("restore", "latest", "--to-mysql", $"Server=127.0.0.1;Port={ServerProcess.FreePort()};User ID=tester;SslMode=None", "--check-roles");
+        var wrongPassword = await _cli.RunAsync(["restore", "latest", "--to-mysql", server.ConnectionString(), "--check-roles"], null,
+            new Dictionary<string, string?> { ["BACKUP_DB_PASSWORD"] = "Not-The-Password-55" });
+
+        reachable.ExitCode.Should().Be(0, reachable.Stderr);
+        mistyped.ExitCode.Should().Be(1, "a check that never reached the server proves nothing about it");
+        mistyped.Stderr.Should().Contain("cannot reach the MySQL/MariaDB server at 127.0.0.1:");
+        wrongPassword.ExitCode.Should().Be(1);
+        wrongPassword.Stderr.Should().Contain("Access denied").And.NotContain("Not-The-Password-55");
+    }
+
+    [SkippableFact]
     public async Task Check_roles_names_the_accounts_the_server_lacks_and_restores_nothing()
     {
         var server = _fixture.Require();

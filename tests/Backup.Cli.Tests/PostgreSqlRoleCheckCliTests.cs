@@ -21,6 +21,28 @@ public sealed class PostgreSqlRoleCheckCliTests : IClassFixture<PostgresFixture>
     public void Dispose() => _cli.Dispose();
 
     [SkippableFact]
+    public async Task Check_roles_of_a_database_that_needs_none_still_signs_in_to_the_server()
+    {
+        var server = _fixture.Require();
+        var database = _fixture.NewDatabaseName("cli_roles_none");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, "CREATE TABLE t (id int);");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--postgres", server.ConnectionString(database))).ExitCode.Should().Be(0);
+
+        var reachable = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--check-roles");
+        var mistyped = await _cli.RunAsync("restore", "latest", "--to-postgres", $"Host=127.0.0.1;Port={ServerProcess.FreePort()};Username=postgres", "--check-roles");
+        var wrongPassword = await _cli.RunAsync(["restore", "latest", "--to-postgres", server.ConnectionString(), "--check-roles"], null,
+            new Dictionary<string, string?> { ["BACKUP_DB_PASSWORD"] = "Not-The-Password-55" });
+
+        reachable.ExitCode.Should().Be(0, reachable.Stderr);
+        mistyped.ExitCode.Should().Be(1, "a check that never reached the server proves nothing about it");
+        mistyped.Stderr.Should().Contain("cannot reach the PostgreSQL server at 127.0.0.1:");
+        wrongPassword.ExitCode.Should().Be(1);
+        wrongPassword.Stderr.Should().Contain("refused the sign-in").And.NotContain("Not-The-Password-55");
+    }
+
+    [SkippableFact]
     public async Task Check_roles_names_the_roles_the_server_lacks_and_restores_nothing()
     {
         var server = _fixture.Require();

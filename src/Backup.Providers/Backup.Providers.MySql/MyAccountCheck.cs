@@ -22,13 +22,17 @@ internal static class MyAccountCheck
     /// <exception cref="InvalidOperationException">The user signed in as may not read <c>mysql.user</c>.</exception>
     public static async Task<DatabaseRoleCheck> CheckAsync(Snapshot snapshot, string database, MySqlConnectionOptions options, CancellationToken cancellationToken)
     {
+        // Signed in before anything else, even when there is nothing to look up: a check that never reached the server
+        // would pass a mistyped connection string, and the operator would learn of it at the restore.
+        var server = new MyServer(options);
+        await using var connection = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
         if (MyRequiredAccounts.Read(snapshot, database) is not { } recorded)
         {
             return new DatabaseRoleCheck { Database = database, Known = false, Advice = UnknownAdvice(snapshot, database) };
         }
 
         var needed = recorded.Accounts.Union(recorded.Definers).Distinct().OrderBy(a => a.ToString(), StringComparer.Ordinal).ToList();
-        List<(string User, string Host)> existing = needed.Count == 0 ? [] : await AccountsAsync(new MyServer(options), cancellationToken).ConfigureAwait(false);
+        List<(string User, string Host)> existing = needed.Count == 0 ? [] : await AccountsAsync(connection, server.Endpoint, cancellationToken).ConfigureAwait(false);
         var missing = needed.Where(a => !existing.Any(e => a.Matches(e.User, e.Host))).ToList();
         return new DatabaseRoleCheck
         {
@@ -41,9 +45,8 @@ internal static class MyAccountCheck
     }
 
     /// <summary>Every account and role the server has; no parameter at all, so nothing from the snapshot reaches the server.</summary>
-    private static async Task<List<(string User, string Host)>> AccountsAsync(MyServer server, CancellationToken cancellationToken)
+    private static async Task<List<(string User, string Host)>> AccountsAsync(MySqlConnection connection, string endpoint, CancellationToken cancellationToken)
     {
-        await using var connection = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
         await using var command = new MySqlCommand("SELECT User, Host FROM mysql.user", connection);
         try
         {
@@ -59,7 +62,7 @@ internal static class MyAccountCheck
         catch (MySqlException ex) when (ex.Number is 1142 or 1143 or 1044) // SELECT denied on mysql.user
         {
             throw new InvalidOperationException(
-                $"The user this check signed in to {server.Endpoint} as may not read the server's accounts ({ex.Message}); check as one that may (SELECT on mysql.user, as an administrator has).", ex);
+                $"The user this check signed in to {endpoint} as may not read the server's accounts ({ex.Message}); check as one that may (SELECT on mysql.user, as an administrator has).", ex);
         }
     }
 

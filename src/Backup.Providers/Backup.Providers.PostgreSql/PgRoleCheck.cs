@@ -17,6 +17,10 @@ internal static class PgRoleCheck
     /// </summary>
     public static async Task<DatabaseRoleCheck> CheckAsync(Snapshot snapshot, string database, PostgreSqlConnectionOptions options, CancellationToken cancellationToken)
     {
+        // Signed in before anything else, even when there is nothing to look up: a check that never reached the server
+        // would pass a mistyped connection string, and the operator would learn of it at the restore.
+        var server = new PgServer(options);
+        await using var connection = await server.OpenMaintenanceAsync(cancellationToken).ConfigureAwait(false);
         if (PgRequiredRoles.Read(snapshot, database) is not { } recorded)
         {
             return new DatabaseRoleCheck
@@ -32,8 +36,6 @@ internal static class PgRoleCheck
         var present = new HashSet<string>(StringComparer.Ordinal);
         if (needed.Count > 0)
         {
-            var server = new PgServer(options);
-            await using var connection = await server.OpenMaintenanceAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1)", connection) { Parameters = { new() { Value = needed.ToArray() } } };
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
