@@ -24,10 +24,10 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
             context = new CommandContext(parseResult, options, console);
             return await body(context, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException interruption) when (cancellationToken.IsCancellationRequested)
         {
-            var message = InterruptAdvice.For(Verb(parseResult.CommandResult), parseResult.CommandResult);
-            await console.Error.WriteLineAsync(json ? ErrorLine("interrupted", ExitCodes.Interrupted, message) : $"backup: {message}").ConfigureAwait(false);
+            var message = InterruptAdvice.For(Verb(parseResult.CommandResult), parseResult.CommandResult, interruption);
+            await console.Error.WriteLineAsync(json ? ErrorLine("interrupted", ExitCodes.Interrupted, message) : $"backup: {TerminalText.Escape(message)}").ConfigureAwait(false);
             return ExitCodes.Interrupted;
         }
         catch (Exception ex)

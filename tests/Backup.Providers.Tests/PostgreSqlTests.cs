@@ -277,6 +277,8 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
         var act = async () => await restore;
         var interrupted = (await act.Should().ThrowAsync<OperationCanceledException>("an interrupted restore is reported as interrupted, not as a damaged snapshot")).Which;
         interrupted.Message.Should().Contain("dropped again");
+        interrupted.Should().BeOfType<DatabaseRestoreInterruptedException>("it began to change the target, and says how it left it as data")
+            .Which.Remedy.Should().Be(DatabaseRestoreRemedy.None);
         (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'")).Should().Be(0L, "the database the interrupted restore created is dropped");
     }
 

@@ -133,6 +133,7 @@ public sealed partial class PostgreSqlRestorer
         }
 
         var scratch = role is null ? null : new ScratchRestore(server, role);
+        long bytes;
         try
         {
             var restoring = role is null ? server : await scratch!.SignInAsync(target, cancellationToken).ConfigureAwait(false);
@@ -156,6 +157,9 @@ public sealed partial class PostgreSqlRestorer
             {
                 await scratch.LockAsync(target, cancellationToken).ConfigureAwait(false);
             }
+
+            // Inside the try: a cancellation here is settled like one during the load, so a plain cancellation always means the target was not touched.
+            bytes = node.Type == NodeType.Directory ? await SnapshotFiles.TotalSizeAsync(_repository, node, cancellationToken).ConfigureAwait(false) : node.Size;
         }
         catch (Exception ex)
         {
@@ -182,7 +186,6 @@ public sealed partial class PostgreSqlRestorer
 
         var duration = Stopwatch.GetElapsedTime(started);
         Log.Restored(_logger, source, target, duration.TotalSeconds);
-        var bytes = node.Type == NodeType.Directory ? await SnapshotFiles.TotalSizeAsync(_repository, node, cancellationToken).ConfigureAwait(false) : node.Size;
         return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = bytes };
     }
 

@@ -32,7 +32,8 @@ internal static class FailedRestore
     /// <param name="log">Logs how the target was left.</param>
     /// <returns>
     /// The exception to throw instead of <paramref name="failure"/>, saying how the target was left, for the two kinds
-    /// callers act on (a failed restore, an interruption); null for any other, which is rethrown as it is.
+    /// callers act on (a failed restore, an interruption: <see cref="DatabaseRestoreInterruptedException"/>); null for
+    /// any other, which is rethrown as it is.
     /// </returns>
     public static async Task<Exception?> SettleAsync(Exception failure, string target, bool created, bool transactional, Func<CancellationToken, Task<bool>> drop, Action<string> log)
     {
@@ -43,7 +44,7 @@ internal static class FailedRestore
         return failure switch
         {
             DatabaseRestoreException restore => new DatabaseRestoreException(Join(restore.Message, state), remedy, restore),
-            OperationCanceledException cancelled => new OperationCanceledException(Join(cancelled.Message, said), cancelled, cancelled.CancellationToken),
+            OperationCanceledException cancelled => new DatabaseRestoreInterruptedException(Join(cancelled.Message, said), state, remedy, cancelled, cancelled.CancellationToken),
             _ => null,
         };
     }
