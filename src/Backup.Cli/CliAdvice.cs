@@ -37,6 +37,7 @@ internal static class CliAdvice
         RestoreProblemRemedy.OverwriteChanged =>
             "left as it was (--skip-existing), but it differs from the snapshot (size, modification time, owner or permissions), as a file a stopped " +
             "restore was writing does; replace what differs with --overwrite-changed",
+        RestoreProblemRemedy.DeviceNodes => "skipped: device nodes are restored only into their original place (target '/') unless asked for with --devices (as root)",
         _ => problem.Reason,
     };
 

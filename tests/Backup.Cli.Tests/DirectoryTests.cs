@@ -323,6 +323,40 @@ public sealed class DirectoryTests : IDisposable
         File.ReadAllText(Path.Combine(restored, "sub", "b.txt")).Should().Be("bravo");
     }
 
+    [SkippableFact]
+    public async Task A_device_node_skipped_outside_its_original_place_names_the_tools_devices_option_only()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root", "needs root for mknod");
+        using (var mknod = Process.Start("mknod", [_cli.PathOf("src/null"), "c", "1", "3"]))
+        {
+            await mknod.WaitForExitAsync();
+            mknod.ExitCode.Should().Be(0);
+        }
+
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "src")).ExitCode.Should().Be(0);
+
+        var skipped = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"));
+        var skippedJson = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out-json"), "--json");
+        var refused = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out-none"), "--no-devices");
+        var asked = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out-devices"), "--devices");
+
+        skipped.ExitCode.Should().Be(3, skipped.Stderr);
+        skipped.Stderr.Should().Contain($"could not restore /{SnapshotPath("src/null")}: skipped: device nodes are restored only into their original place (target '/') unless asked for with --devices")
+            .And.NotContain("RestoreOptions", "the tool names its options, not the library's");
+        using (var json = JsonDocument.Parse(skippedJson.Stdout))
+        {
+            json.RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("reason").GetString()).Should().ContainSingle()
+                .Which.Should().Contain("--devices").And.NotContain("RestoreOptions");
+        }
+
+        refused.ExitCode.Should().Be(3, refused.Stderr);
+        refused.Stderr.Should().Contain("skipped: this restore was asked to create no device nodes").And.NotContain("RestoreOptions").And.NotContain("unless asked for");
+        asked.ExitCode.Should().Be(0, asked.Stderr);
+        using var stat = Process.Start(new ProcessStartInfo("stat", ["-c", "%F %t,%T", _cli.PathOf("out-devices/" + SnapshotPath("src/null"))]) { RedirectStandardOutput = true })!;
+        (await stat.StandardOutput.ReadToEndAsync()).Trim().Should().Be("character special file 1,3");
+    }
+
     [Fact]
     public async Task Restore_is_refused_while_a_prune_holds_the_repository_unless_no_lock_is_asked_for()
     {

@@ -155,7 +155,8 @@ public class RestorePrivilegeTests
         var result = await service.RestoreAsync(snapshot, elsewhere.Path);
         Directory.EnumerateFileSystemEntries(elsewhere.Path).Select(Path.GetFileName).Should().Equal("fifo");
         result.Problems.Select(p => p.Path).Should().BeEquivalentTo(["mem", "disk"]);
-        result.Problems.Should().OnlyContain(p => p.Reason.Contains("device nodes", StringComparison.Ordinal));
+        result.Problems.Should().OnlyContain(p => p.Reason.Contains("RestoreOptions.DeviceNodes", StringComparison.Ordinal) && !p.Reason.Contains("--devices", StringComparison.Ordinal), "the library names its own option only")
+            .And.OnlyContain(p => p.Remedy == RestoreProblemRemedy.DeviceNodes);
 
         using var refused = new TempDirectory();
         (await service.RestoreAsync(snapshot, refused.Path, new RestoreOptions { DeviceNodes = false })).Problems.Should().HaveCount(2);

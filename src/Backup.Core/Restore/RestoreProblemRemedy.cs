@@ -14,4 +14,10 @@ public enum RestoreProblemRemedy
     /// again with <see cref="ExistingFileBehavior.OverwriteChanged"/> replaces it, and only what differs.
     /// </summary>
     OverwriteChanged = 1,
+
+    /// <summary>
+    /// A device node was skipped because the target is not its original place ('/'): restoring again with
+    /// <see cref="RestoreOptions.DeviceNodes"/> true creates it there (as root).
+    /// </summary>
+    DeviceNodes = 2,
 }

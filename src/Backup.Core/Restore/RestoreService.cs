@@ -176,7 +176,9 @@ public sealed class RestoreService
 
                 if (node.Type == NodeType.Special && IsDevice(node) && !devices)
                 {
-                    run.Problem(relative, "skipped: device nodes are restored only into the original place (target '/') unless asked for (RestoreOptions.DeviceNodes; the tool's --devices)");
+                    run.Problem(relative, options.DeviceNodes is null
+                        ? "skipped: device nodes are restored only into the original place (target '/') unless RestoreOptions.DeviceNodes is true"
+                        : "skipped: this restore was asked to create no device nodes", remedy: options.DeviceNodes is null ? RestoreProblemRemedy.DeviceNodes : RestoreProblemRemedy.None);
                     continue;
                 }
 
