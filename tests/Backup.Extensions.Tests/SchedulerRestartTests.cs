@@ -22,10 +22,11 @@ public sealed class SchedulerRestartTests : IDisposable
 
     [Theory]
     [InlineData(false)]
-    [InlineData(true)] // nor as a catch-up: the snapshot ahead of the clock was taken after the clock's last occurrence
+    [InlineData(true)] // nor as a catch-up: the occurrence before, by the clock, ran too
     public async Task A_restart_with_the_clock_behind_the_last_stored_run_does_not_run_that_occurrence_again(bool runMissedOnStartup)
     {
-        // The host ran the 00:30 backup, and comes back an hour later with its clock an hour behind.
+        // The host ran the 00:30 backups of yesterday and today, and comes back an hour later with its clock two hours behind.
+        await StoreRunAsync(Occurrence.AddDays(-1));
         await StoreRunAsync(Occurrence);
         var fake = new FakeTimeProvider(Occurrence.AddHours(1));
         var clock = new SteppableTimeProvider(fake);
@@ -43,6 +44,34 @@ public sealed class SchedulerRestartTests : IDisposable
             runner.Runs.Should().BeEmpty();
             logs.Messages.Should().ContainSingle(m => m.Contains("is dated after the clock", StringComparison.Ordinal))
                 .Which.Should().Contain("the occurrence at 2026-06-01T00:30:00.0000000+00:00 ran already");
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// A snapshot of the job dated a few hours ahead (anyone who holds the password can write one) costs the next
+    /// occurrence, as a clock set back would: no more. The occurrence missed while the host was down is still caught up.
+    /// </summary>
+    [Fact]
+    public async Task A_snapshot_dated_ahead_by_less_than_an_interval_does_not_stand_in_for_a_missed_occurrence()
+    {
+        // Yesterday's 00:30 ran; today's was missed (the host was down); someone stored one dated tomorrow 00:40.
+        await StoreRunAsync(Occurrence.AddDays(-1));
+        await StoreRunAsync(Occurrence.AddDays(1).AddMinutes(10));
+        var clock = new SteppableTimeProvider(new FakeTimeProvider(Occurrence.AddHours(9)));
+        var runner = new RecordingRunner(clock);
+        await using var provider = BuildRestarted(clock, runner, runMissedOnStartup: true, new LogCapture());
+        var scheduler = provider.GetRequiredService<BackupScheduler>();
+
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            await TestSupport.WaitUntilAsync(() => scheduler.Waiting == 1 && runner.Runs.Count == 1);
+            runner.Runs.Should().Equal([Occurrence.AddHours(9)], "today's missed 00:30 is caught up at start");
+            scheduler.NextWakeup("nightly").Should().Be(Occurrence.AddDays(2), "tomorrow's 00:30 is the one occurrence the snapshot dated ahead costs");
         }
         finally
         {

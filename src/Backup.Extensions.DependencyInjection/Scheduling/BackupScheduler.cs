@@ -95,7 +95,7 @@ internal sealed class BackupScheduler : BackgroundService
         var ranBefore = StoredOccurrence(jobName, schedule, now, stored);
         if (_options.Scheduler.RunMissedOnStartup)
         {
-            CatchUp(jobName, schedule, now, stored, ranBefore, stoppingToken);
+            CatchUp(jobName, schedule, now, stored, stoppingToken);
         }
 
         // A restart forgets what fired; the job's newest stored snapshot tells it, so that a host restarted with its clock
@@ -206,7 +206,7 @@ internal sealed class BackupScheduler : BackgroundService
         return occurrence;
     }
 
-    private void CatchUp(string jobName, CronSchedule schedule, DateTimeOffset now, StoredRuns? stored, DateTimeOffset? ranBefore, CancellationToken stoppingToken)
+    private void CatchUp(string jobName, CronSchedule schedule, DateTimeOffset now, StoredRuns? stored, CancellationToken stoppingToken)
     {
         if (schedule.GetPreviousOccurrence(now) is not { } previous)
         {
@@ -214,9 +214,11 @@ internal sealed class BackupScheduler : BackgroundService
         }
 
         // Without history, running once is the safe side: a backup too many, never one too few (logged as it was read).
-        // A snapshot dated ahead of a clock set back by less than an interval was taken after the last occurrence too.
+        // A snapshot dated ahead of the clock does not stand in for the missed occurrence: anyone who holds the password
+        // can write one, and it already costs the next occurrence (see StoredOccurrence); a host whose clock is behind has
+        // the snapshot of the clock's last occurrence too, and does not catch up.
         var lastSuccess = stored?.LastSuccess;
-        if ((lastSuccess is null || lastSuccess < previous) && !(ranBefore > now))
+        if (lastSuccess is null || lastSuccess < previous)
         {
             Log.CatchingUp(_logger, jobName, previous, lastSuccess?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "none yet");
             Start(jobName, stoppingToken);
