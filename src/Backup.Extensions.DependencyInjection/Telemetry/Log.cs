@@ -109,7 +109,7 @@ internal static partial class Log
     [LoggerMessage(78, LogLevel.Information, "Repository {Repository}: {Message}")]
     public static partial void StaleLockIgnored(ILogger logger, string repository, string message);
 
-    [LoggerMessage(88, LogLevel.Warning, "Repository {Repository}: {Message}")]
+    [LoggerMessage(91, LogLevel.Warning, "Repository {Repository}: {Message}")]
     public static partial void LockNotRemoved(ILogger logger, string repository, string message);
 
     [LoggerMessage(7, LogLevel.Warning, "Repository {Repository}: {Message}")]
