@@ -60,6 +60,8 @@ internal sealed class LatestFilter
     /// is the newest snapshot of that kind the options allow (a newer one of another engine, or of files, is not the
     /// one meant), and it is refused when those snapshots are of more than one database: restoring another database's
     /// snapshot under the name given, or over it with --clean, would replace the data the operator meant to bring back.
+    /// A server on the backing-up host itself (localhost, a socket, an SQLite file) is that host's own: the same path
+    /// from two hosts is two databases (see <see cref="DatabaseSnapshotSource"/>).
     /// Without any snapshot of that kind, 'latest' is the newest snapshot as always (the restore then names the option
     /// that fits it).
     /// </summary>
@@ -81,7 +83,7 @@ internal sealed class LatestFilter
                 return false;
             }
 
-            var source = string.Join(", ", snapshot.Paths);
+            var source = DatabaseSnapshotSource.Of(snapshot);
             if (!newestOfEachSource.TryGetValue(source, out var newest) || snapshot.Time > newest.Time)
             {
                 newestOfEachSource[source] = snapshot;
@@ -99,10 +101,14 @@ internal sealed class LatestFilter
         if (newestOfEachSource.Count > 1)
         {
             var sources = newestOfEachSource.OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
+            var first = sources[0].Value;
+            var pick = first.Paths.Any(DatabaseSnapshotSource.IsOnTheHostItself)
+                ? $"--path and --host (e.g. --path '{first.Paths[0]}' --host '{first.Hostname}')"
+                : $"--path (e.g. --path '{first.Paths[0]}')";
             throw new CliUsageException(
                 $"'latest' is ambiguous: the repository holds {kind} snapshots of {sources.Count} databases, " +
                 $"{string.Join(", ", sources.Select(s => $"{s.Key} (newest {s.Value.Id.ToShortString()})"))}. " +
-                $"Pick one with --path (e.g. --path '{sources[0].Key}') or give a snapshot ID ('backup snapshots' lists them).");
+                $"Pick one with {pick} or give a snapshot ID ('backup snapshots' lists them).");
         }
 
         return await SnapshotArgument.ReportAsync(context, found, none, repository).ConfigureAwait(false);

@@ -124,6 +124,32 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
         unnamed.Stderr.Should().Contain("--database NAME").And.NotContain("TargetDatabase", "the tool names its own option, not the library's");
     }
 
+    /// <summary>
+    /// Two hosts that each back up their own server as 127.0.0.1 record the same path: two databases all the same, and
+    /// 'latest' of one host's must not restore the other's (with --clean, over it).
+    /// </summary>
+    [SkippableFact]
+    public async Task Restore_latest_refuses_to_choose_between_the_same_local_path_backed_up_on_two_hosts()
+    {
+        var server = _fixture.Require();
+        var shop = await CreateDatabaseAsync(server, "cli_pg_latest_hosts");
+        await _cli.InitAsync();
+        var web1 = DatabaseCli.SnapshotId(await _cli.RunAsync("create", "--postgres", server.ConnectionString(shop), "--host", "web1", "--json"));
+        await server.ExecuteAsync(shop, "DELETE FROM notes;");
+        (await _cli.RunAsync("create", "--postgres", server.ConnectionString(shop), "--host", "web2")).ExitCode.Should().Be(0);
+
+        var guessed = _fixture.NewDatabaseName("cli_pg_latest_hosts_guessed");
+        var ambiguous = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", guessed);
+        var chosen = _fixture.NewDatabaseName("cli_pg_latest_hosts_chosen");
+        var byHost = await _cli.RunAsync("restore", "latest", "--host", "web1", "--to-postgres", server.ConnectionString(), "--database", chosen);
+
+        ambiguous.ExitCode.Should().Be(2, ambiguous.Stderr);
+        ambiguous.Stderr.Should().Contain("'latest' is ambiguous").And.Contain("on host 'web1'").And.Contain("on host 'web2'").And.Contain("--host");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{guessed}'")).Should().Be(0L);
+        byHost.ExitCode.Should().Be(0, byHost.Stderr);
+        byHost.Stdout.Should().Contain($"from snapshot {web1[..8]}");
+    }
+
     [SkippableFact]
     public async Task Restore_with_table_restores_only_that_table()
     {
