@@ -71,6 +71,8 @@ public sealed class TargetResolverTests : IDisposable
     [InlineData("./s3:/bucket/repo")]
     [InlineData("backups/s3//repo")]
     [InlineData("/srv/backups:2026/repo")]
+    [InlineData("nightly:2026/repo")]
+    [InlineData("s3cache:/repo")]
     public void Local_paths_with_a_colon_or_double_slash_further_on_stay_local_directories(string text)
     {
         var location = RepositoryLocation.Parse(text);

@@ -84,14 +84,13 @@ public sealed class RepositoryLocation
 
     // "s3:/bucket", "sftp:user@host:/srv/repo" (restic's form) and "s3//bucket" are URLs with a typo, not directories:
     // taken as relative paths they would put the repository on this machine, where init creates it without a word and
-    // every backup lands beside the data it should protect. A drive letter ("C:/backups") is one letter; a directory
-    // whose name really looks like this can be given as "./s3:/…". The message names the scheme only: the rest may
-    // hold a password.
+    // every backup lands beside the data it should protect. Only the schemes this library knows count: a relative
+    // directory such as "nightly:2026/repo" stays a directory, as it always was. A directory whose name really begins
+    // like a mistyped URL can be given as "./s3:/…". The message names the scheme only: the rest may hold a password.
     private static void RefuseMistypedUrl(string location)
     {
-        var colon = location.IndexOf(':', StringComparison.Ordinal);
-        var scheme = colon > 1 && IsScheme(location.AsSpan(0, colon)) ? location[..colon]
-            : KnownRemoteSchemes.FirstOrDefault(s => location.StartsWith(s + "//", StringComparison.OrdinalIgnoreCase));
+        var scheme = KnownRemoteSchemes.FirstOrDefault(s =>
+            location.StartsWith(s + ":", StringComparison.OrdinalIgnoreCase) || location.StartsWith(s + "//", StringComparison.OrdinalIgnoreCase));
         if (scheme is null)
         {
             return;
