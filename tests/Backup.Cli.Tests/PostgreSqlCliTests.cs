@@ -299,14 +299,16 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
         var noTarget = await _cli.RunAsync("restore", "latest");
         var wrongEngine = await _cli.RunAsync("restore", "latest", "--to-mysql", "Server=127.0.0.1;Database=x");
         var tableOnDirectory = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"), "--table", "items");
+        var noJobs = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", "anything", "--jobs", "0");
 
-        foreach (var result in new[] { twoSources, withPaths, allWithoutDb, noTarget, wrongEngine, tableOnDirectory })
+        foreach (var result in new[] { twoSources, withPaths, allWithoutDb, noTarget, wrongEngine, tableOnDirectory, noJobs })
         {
             result.ExitCode.Should().Be(2, result.Stderr);
             result.Stderr.Should().StartWith("backup: usage error:");
         }
 
         wrongEngine.Stderr.Should().Contain("restore it with --to-postgres");
+        noJobs.Stderr.Should().Contain("--jobs must be 1-64").And.NotContain("Jobs must", "the tool names its own option, not the library's");
     }
     [SkippableFact]
     public async Task All_databases_snapshots_restore_the_database_named_by_source_database()

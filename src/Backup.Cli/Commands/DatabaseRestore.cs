@@ -68,7 +68,7 @@ internal static class DatabaseRestore
                 Tables = request.Tables,
                 Jobs = request.Jobs,
                 EventsDisabled = request.EventsDisabled,
-            }, cancellationToken), TargetDatabaseOption).ConfigureAwait(false);
+            }, cancellationToken), OptionMessage).ConfigureAwait(false);
         }
         catch (Exception ex) when (!DatabasePasswordResolver.AnyGiven(password, engine, request.Value) && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))
         {
@@ -76,11 +76,16 @@ internal static class DatabaseRestore
         }
     }
 
-    /// <summary>The library names its setting (<c>TargetDatabase</c>) when no database to restore into is named; the tool names its option.</summary>
-    private static string? TargetDatabaseOption(ArgumentException ex) =>
-        ex.ParamName == nameof(DatabaseRestoreSettings.TargetDatabase)
-            ? "Name the database to restore into: --database NAME, or Database=NAME in the connection string."
-            : null;
+    /// <summary>
+    /// The library names its settings (<c>TargetDatabase</c>, <c>Jobs</c>) when one is missing or out of range; the
+    /// tool names its options.
+    /// </summary>
+    private static string? OptionMessage(ArgumentException ex) => ex.ParamName switch
+    {
+        nameof(DatabaseRestoreSettings.TargetDatabase) => "Name the database to restore into: --database NAME, or Database=NAME in the connection string.",
+        nameof(DatabaseRestoreSettings.Jobs) => "--jobs must be 1-64.",
+        _ => null,
+    };
 
     /// <summary>Refuses a snapshot of several databases without --source-database, or one that lacks the database it names.</summary>
     private static void RequireSourceDatabase(Backup.Providers.IDatabaseEngine engine, Snapshot snapshot, string? sourceDatabase)
