@@ -1,3 +1,4 @@
+using Backup.Core.Pipeline;
 using Backup.Core.Repository;
 using Backup.Core.Restore;
 using Backup.Core.Storage;
@@ -22,6 +23,9 @@ internal static class CliAdvice
     {
         DatabaseRestoreException { Remedy: DatabaseRestoreRemedy.RestoreAgainWithClean } restore => $"{WithoutStop(restore.Problem)}; restore it again with --clean.",
         DatabaseRestoreException { Remedy: DatabaseRestoreRemedy.CleanOrAnotherTarget } restore => $"{WithoutStop(restore.Problem)}; restore over it with --clean, or into another database with --database NAME.",
+        // A plan's sources say DriverOnly in the plan, not on a command line: they keep the library's wording.
+        BackupSourceException { Remedy: BackupSourceRemedy.UseClientTools } source when verb == "create" =>
+            $"{WithoutStop(source.Problem)}; leave out --driver-only to back it up with the server's dump tool, which covers it.",
         RestoreEntryExistsException exists =>
             $"{exists.Problem}; the restore stopped (entries restored before it stay). Restore into an empty directory, or replace what exists (--overwrite), " +
             "replace only what differs from the snapshot (--overwrite-changed, which resumes a restore that was stopped) or leave it alone (--skip-existing).",

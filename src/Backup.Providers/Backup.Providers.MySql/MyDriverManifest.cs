@@ -17,6 +17,9 @@ internal sealed partial record MyDriverManifest(
     public const string FileName = "manifest.json";
     public const string DataFileName = "data.sql";
 
+    /// <summary>What a driver-only backup refused for what it does not cover says to do, in the library's names.</summary>
+    private const string DumpRemedy = "use the dump tool (MySqlBackupMethod.Dump).";
+
     /// <summary>A parallel dump's directory of per-table data files (see <see cref="TableFileName"/>).</summary>
     public const string TablesDirectoryName = "tables";
 
@@ -78,7 +81,7 @@ internal sealed partial record MyDriverManifest(
                     if (MyDefinition.Problem(table.Create, MyDefinition.Kind.Table, name, database) is { } problem)
                     {
                         // The restore would refuse it (see MyDefinition): better said now than at the restore.
-                        throw new BackupSourceException($"Driver-only backups do not cover '{database}.{name}' ({problem}); use the dump tool (MySqlBackupMethod.Dump).");
+                        throw new BackupSourceException($"Driver-only backups do not cover '{database}.{name}' ({problem})", BackupSourceRemedy.UseClientTools, DumpRemedy);
                     }
 
                     tables.Add(table);
@@ -90,13 +93,13 @@ internal sealed partial record MyDriverManifest(
                         ?? (MyDefinition.OtherDatabaseRead(view.Create, default, database, databases) is { } other ? $"it reads the database '{BackupKeys.Printable(other)}', which creating it at a restore could run code of" : null);
                     if (viewProblem is not null)
                     {
-                        throw new BackupSourceException($"Driver-only backups do not cover '{database}.{name}' ({viewProblem}); use the dump tool (MySqlBackupMethod.Dump).");
+                        throw new BackupSourceException($"Driver-only backups do not cover '{database}.{name}' ({viewProblem})", BackupSourceRemedy.UseClientTools, DumpRemedy);
                     }
 
                     views.Add(view);
                     break;
                 default:
-                    throw new BackupSourceException($"Driver-only backups do not cover {type.ToLowerInvariant()} objects ('{database}.{name}'); use the dump tool (MySqlBackupMethod.Dump).");
+                    throw new BackupSourceException($"Driver-only backups do not cover {type.ToLowerInvariant()} objects ('{database}.{name}')", BackupSourceRemedy.UseClientTools, DumpRemedy);
             }
         }
 
