@@ -501,6 +501,30 @@ public sealed class AzureBlobTargetTests(AzuriteFixture server)
         AzureBlobTargetConformanceTests.Options(server, "p").ToString().Should().NotContain(AzuriteFixture.AccountKey);
     }
 
+    /// <summary>
+    /// A connection string with a wrong account key (Azurite refuses its signature for real) said "check the SAS or
+    /// role assignment", neither of which a shared key uses: the key in the connection string is what to check.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_wrong_account_key_says_to_check_the_key_in_the_connection_string_and_never_shows_it()
+    {
+        server.RequireServer();
+        var wrongKey = Convert.ToBase64String(Enumerable.Repeat((byte)7, 64).ToArray());
+        var options = AzureBlobTargetConformanceTests.Options(server, "p") with
+        {
+            ConnectionString = server.ConnectionString.Replace(AzuriteFixture.AccountKey, wrongKey, StringComparison.Ordinal),
+            ConfigureClient = o => o.Retry.MaxRetries = 0,
+        };
+        options.ConnectionString.Should().Contain(wrongKey);
+        var target = new AzureBlobTarget(options);
+
+        var ex = await FluentActions.Awaiting(() => target.ReadAllAsync("config", Array.MaxLength)).Should().ThrowAsync<BackupTargetException>();
+
+        ex.Which.Message.Should().Contain("Permission denied").And.Contain("account key (AccountKey) in the connection string")
+            .And.NotContain("role assignment").And.NotContain(wrongKey);
+        ex.Which.IsTransient.Should().BeFalse();
+    }
+
     private sealed class HeaderRecorder : HttpPipelineSynchronousPolicy
     {
         public ConcurrentDictionary<string, DateTimeOffset> Until { get; } = new(StringComparer.Ordinal);

@@ -299,7 +299,12 @@ public sealed class AzureBlobTarget : IBackupTarget
 
             if (failed.Status == 403)
             {
-                return new BackupTargetException($"Permission denied to {verb} '{key}' in {Description} ({code}): check the SAS or role assignment.", ex);
+                // A connection string with the account key signs every request with it: a wrong or rotated key is
+                // refused like a missing permission, and no SAS or role assignment is involved to check.
+                return new BackupTargetException(_container.CanGenerateSasUri
+                    ? $"Permission denied to {verb} '{key}' in {Description} ({code}): check the account key (AccountKey) in the connection string, that it is " +
+                      "this account's and was not rotated since, and the account's network rules."
+                    : $"Permission denied to {verb} '{key}' in {Description} ({code}): check the SAS or role assignment.", ex);
             }
 
             if (code is "AccountLimitExceeded" or "InsufficientAccountPermissions" || failed.Status == 507)
