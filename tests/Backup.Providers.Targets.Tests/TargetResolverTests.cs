@@ -108,6 +108,23 @@ public sealed class TargetResolverTests : IDisposable
     }
 
     /// <summary>
+    /// A secret with a '/' in it cuts the URL's user info at the first segment, leaving 'KEY:half' where the bucket
+    /// goes: that is credentials, not a server, and neither half of the secret may be echoed.
+    /// </summary>
+    [Theory]
+    [InlineData("s3://AKIAEXAMPLE:s3cr3t/h4lf2@bucket/repo", "AWS_SECRET_ACCESS_KEY")]
+    [InlineData("s3://AKIAEXAMPLE:s3cr3t/h4lf2/h4lf3@s3.example.com/bucket", "AWS_SECRET_ACCESS_KEY")]
+    [InlineData("azure://account:s3cr3t/h4lf2@container/repo", "AZURE_STORAGE_CONNECTION_STRING")]
+    public void Credentials_whose_secret_holds_a_slash_are_refused_as_credentials_and_never_echoed(string location, string variable)
+    {
+        var create = () => Resolver.Create(RepositoryLocation.Parse(location), _ => null);
+
+        var message = create.Should().Throw<TargetConfigurationException>().Which.Message;
+        message.Should().Contain("Credentials do not go in").And.Contain(variable).And.NotContain("not the server")
+            .And.NotContain("s3cr3t").And.NotContain("h4lf2").And.NotContain("h4lf3").And.NotContain("AKIAEXAMPLE");
+    }
+
+    /// <summary>
     /// Object keys may hold '?' (and '@'), and a prefix that does was used as it is written until credentials in URLs
     /// were refused: such a repository must still open. A query is what holds name=value pairs, or a '?' where no
     /// bucket or container name can have one.

@@ -27,8 +27,11 @@ internal static class TargetLocations
         // may hold '?' and '@' (s3://bucket/backups?v2 was always that prefix), so only what can be nothing but user
         // info or a query is refused: '@' or '?' in the bucket or container, whose names hold neither, or name=value
         // pairs after a '?'.
+        // A secret holding '/' splits user info across the first segment: KEY:SE/CRET@bucket leaves 'KEY:SE' where the
+        // bucket goes, which names no server either when an '@' follows.
         var query = rest.IndexOf('?', StringComparison.Ordinal);
         if (container.Contains('@', StringComparison.Ordinal)
+            || (container.Contains(':', StringComparison.Ordinal) && rest.IndexOf('@', container.Length) >= 0)
             || (query >= 0 && (query < container.Length || rest.IndexOf('=', query) >= 0)))
         {
             throw new TargetConfigurationException(
