@@ -237,6 +237,42 @@ public class CheckAndRepairTests
         await AssertRestoresAsync(target, new Dictionary<string, Dictionary<string, byte[]>> { ["first"] = first, ["second"] = second });
     }
 
+    /// <summary>
+    /// Check said "Prune or repair index removes it" of a torn pack, but prune keeps one younger than its grace period
+    /// (a writer whose lock lapsed may still be uploading it), and the reader's message's full stop ran into the
+    /// sentence (".);"). Both removals are tested for the timing check now states.
+    /// </summary>
+    [Fact]
+    public async Task A_torn_pack_says_repair_index_removes_it_now_and_prune_after_the_grace_period()
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var target = new InMemoryTarget(clock);
+        await using (var repository = await BackupRepository.InitAsync(target, Credentials, Options))
+        {
+            await BackupAsync(repository, new() { ["a.bin"] = TestRepository.Random(1, 300_000) }, "first");
+        }
+
+        var empty = RepositoryLayout.PackKey(BlobId.Sha256([9]));
+        await target.PutAsync(empty, Array.Empty<byte>());
+        var truncated = await UnindexedGraceTests.UploadTornPackAsync(target, 8);
+
+        var torn = (await CheckAsync(target, readData: false)).Problems.Where(p => p.Kind == CheckProblemKind.PackDamaged).ToList();
+
+        torn.Select(p => p.Object).Should().BeEquivalentTo([empty, truncated]);
+        torn.Should().AllSatisfy(p => p.Message.Should().Contain("Repair index removes it now")
+            .And.Contain("prune removes it once it is older than the grace period for unindexed packs (a day by default)")
+            .And.NotContain(".)").And.NotContain(".;").And.NotContain("Prune or repair index removes it."));
+
+        await using (var repository = await BackupRepository.OpenAsync(target, Credentials))
+        {
+            (await new MaintenanceService(repository, clock).PruneAsync(new PruneOptions())).UnindexedPacksKept.Should().Be(2, "prune keeps them within the grace period");
+        }
+
+        (await KeysAsync(target, RepositoryLayout.DataPrefix)).Should().Contain([empty, truncated]);
+        await RepairAsync(target);
+        (await KeysAsync(target, RepositoryLayout.DataPrefix)).Should().NotContain(empty).And.NotContain(truncated, "repair index removes them at once");
+    }
+
     [Fact]
     public async Task Packs_of_a_writer_killed_before_its_index_are_a_warning_and_get_indexed_by_repair()
     {

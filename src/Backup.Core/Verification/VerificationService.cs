@@ -218,7 +218,9 @@ public sealed class VerificationService
 
         foreach (var (pack, message) in scan.UnreadablePacks)
         {
-            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.PackDamaged, Object = RepositoryLayout.PackKey(pack), Message = $"Pack is in no index and its header cannot be read ({message}); likely torn by a writer that died. Prune or repair index removes it." });
+            problems.Enqueue(new CheckProblem { Kind = CheckProblemKind.PackDamaged, Object = RepositoryLayout.PackKey(pack), Message =
+                $"Pack is in no index and its header cannot be read ({message.TrimEnd().TrimEnd('.')}): likely torn by a writer that died. Repair index removes it now; " +
+                "prune removes it once it is older than the grace period for unindexed packs (a day by default), as a backup may still be writing it." });
         }
 
         foreach (var key in scan.StrayObjects)
