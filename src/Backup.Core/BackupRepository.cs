@@ -88,6 +88,14 @@ public sealed class BackupRepository : IAsyncDisposable
         }
 
         await RequireNoForeignObjectsAsync(target, cancellationToken).ConfigureAwait(false);
+
+        // Before the first write: a repository created on storage that ignores the lock asked for would look immutable
+        // to its operator and be deletable by anyone holding the credential.
+        if (target.GetCapability<IRetentionLockingTarget>() is { } locking)
+        {
+            await locking.ConfirmRetentionLockAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var config = new RepositoryConfig
         {
             Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),

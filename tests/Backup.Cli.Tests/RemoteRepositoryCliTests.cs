@@ -34,7 +34,7 @@ public sealed class RemoteRepositoryCliTests : IDisposable
     public void Dispose() => _cli.Dispose();
 
     [SkippableFact]
-    public async Task Copy_from_a_local_repository_to_s3_with_retention_lock_is_not_refused_because_of_the_local_source()
+    public async Task Copy_from_a_local_repository_to_s3_with_retention_lock_is_judged_by_the_destination_not_the_local_source()
     {
         _server.RequireServer();
         await _cli.InitAsync();
@@ -43,7 +43,8 @@ public sealed class RemoteRepositoryCliTests : IDisposable
         init.ExitCode.Should().Be(0, init.Stderr);
         var copyEnvironment = new Dictionary<string, string?> { ["BACKUP_DESTINATION_PASSWORD"] = DestinationPassword };
 
-        // The 3-2-1 copy the documentation describes: the local repository, off site into S3 with Object Lock.
+        // The 3-2-1 copy the documentation describes: the local repository, off site into S3 with Object Lock. s3rver
+        // keeps no lock, so the copy is refused for what the destination did, not for the local source.
         var copy = await _cli.RunAsync(["copy", "--from", _cli.Repository, "--to", S3Location, "--retention-lock", "30d"], stdin: null, copyEnvironment);
         // The other way round the destination cannot lock what it stores: still refused.
         var intoLocal = await _cli.RunAsync(
@@ -51,13 +52,43 @@ public sealed class RemoteRepositoryCliTests : IDisposable
             stdin: null,
             new() { ["BACKUP_DESTINATION_PASSWORD"] = CliRunner.Password });
 
-        copy.ExitCode.Should().Be(0, copy.Stderr);
-        copy.Stdout.Should().Contain("1 snapshot(s) copied");
+        copy.ExitCode.Should().Be(1, copy.Stderr);
+        copy.Stderr.Should().Contain("keeps no retention lock on it").And.Contain("would not be immutable").And.NotContain("--retention-lock needs");
         var listed = await _cli.RunAsync(["snapshots", "--repo", S3Location], stdin: null, new() { ["BACKUP_PASSWORD"] = DestinationPassword });
         listed.ExitCode.Should().Be(0, listed.Stderr);
-        listed.Stdout.Should().Contain("1 snapshot(s)");
+        listed.Stdout.Should().NotContain("1 snapshot(s)", "nothing was copied as if it were locked");
         intoLocal.ExitCode.Should().Be(2, intoLocal.Stderr);
         intoLocal.Stderr.Should().Contain("--retention-lock needs an s3:// or azure:// repository").And.Contain("'file' storage");
+    }
+
+    [SkippableFact]
+    public async Task Init_with_a_retention_lock_on_a_server_that_keeps_no_lock_is_refused_and_creates_no_repository()
+    {
+        _server.RequireServer();
+        var environment = new Dictionary<string, string?> { ["BACKUP_PASSWORD"] = DestinationPassword };
+
+        var init = await _cli.RunAsync(["init", "--repo", S3Location, "--retention-lock", "30d"], stdin: null, environment);
+        var snapshots = await _cli.RunAsync(["snapshots", "--repo", S3Location], stdin: null, environment);
+
+        init.ExitCode.Should().Be(1, init.Stderr);
+        init.Stderr.Should().Contain("cannot keep a retention lock").And.Contain("would not be immutable").And.Contain("Enable Object Lock on the bucket");
+        snapshots.ExitCode.Should().Be(10, "the refused init left no repository behind: " + snapshots.Stderr);
+    }
+
+    [SkippableFact]
+    public async Task A_repository_made_without_the_check_is_refused_at_the_first_locked_write_of_a_later_backup()
+    {
+        _server.RequireServer();
+        var environment = new Dictionary<string, string?> { ["BACKUP_PASSWORD"] = DestinationPassword };
+        (await _cli.RunAsync(["init", "--repo", S3Location], stdin: null, environment)).ExitCode.Should().Be(0);
+
+        var create = await _cli.RunAsync(["create", "--repo", S3Location, "--retention-lock", "30d", "src"], stdin: null, environment);
+        var snapshots = await _cli.RunAsync(["snapshots", "--repo", S3Location], stdin: null, environment);
+
+        create.ExitCode.Should().Be(1, create.Stderr);
+        create.Stderr.Should().Contain("accepted the write of 'data/").And.Contain("keeps no retention lock on it").And.Contain("would not be immutable");
+        snapshots.ExitCode.Should().Be(0, snapshots.Stderr);
+        snapshots.Stdout.Should().NotContain("1 snapshot(s)", "no snapshot is stored as if it were locked");
     }
 
     [SkippableFact]

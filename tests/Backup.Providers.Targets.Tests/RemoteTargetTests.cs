@@ -362,49 +362,6 @@ public sealed class S3TargetTests(S3rverFixture server, ITestOutputHelper output
         target.Description.Should().NotContain("very-secret-key");
     }
 
-    /// <summary>
-    /// Stands in for S3 Object Lock, which s3rver lacks, at the HTTP level so the real SDK request path is tested:
-    /// records retention headers on PUT / CreateMultipartUpload and returns them on HEAD like S3 does.
-    /// </summary>
-    private sealed class ObjectLockHttpSimulator : HttpClientFactory
-    {
-        public ConcurrentDictionary<string, (string Mode, DateTimeOffset Until)> Locks { get; } = new(StringComparer.Ordinal);
-
-        public bool ContentMd5Seen { get; private set; }
-
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new Handler(this));
-
-        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-
-        private sealed class Handler(ObjectLockHttpSimulator owner) : DelegatingHandler(new HttpClientHandler())
-        {
-            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-            {
-                var path = request.RequestUri!.AbsolutePath;
-                if (request.Headers.TryGetValues("x-amz-object-lock-retain-until-date", out var until))
-                {
-                    var mode = request.Headers.GetValues("x-amz-object-lock-mode").Single();
-                    owner.Locks[path] = (mode, DateTimeOffset.Parse(until.Single(), CultureInfo.InvariantCulture));
-                }
-
-                if (request.Method == HttpMethod.Put && request.Content?.Headers.ContentMD5 is not null)
-                {
-                    owner.ContentMd5Seen = true;
-                }
-
-                var response = await base.SendAsync(request, cancellationToken);
-                if (request.Method == HttpMethod.Head && owner.Locks.TryGetValue(path, out var held))
-                {
-                    response.Headers.Add("x-amz-object-lock-mode", held.Mode);
-                    response.Headers.Add("x-amz-object-lock-retain-until-date", held.Until.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
-                    response.Headers.Add("x-amz-version-id", "v1");
-                }
-
-                return response;
-            }
-        }
-    }
-
     /// <summary>Answers the first N requests with 503 SlowDown, as S3 does when throttling.</summary>
     private sealed class ThrottlingSimulator(int failures, HttpStatusCode status = HttpStatusCode.ServiceUnavailable, string code = "SlowDown") : HttpClientFactory
     {
@@ -443,7 +400,7 @@ public sealed class AzureBlobTargetTests(AzuriteFixture server)
     public async Task Immutability_policy_headers_are_sent_for_packs_and_snapshots_only()
     {
         server.RequireServer();
-        var recorder = new HeaderRecorder();
+        var recorder = new ImmutabilityKeepingPolicy();
         var options = AzureBlobTargetConformanceTests.Options(server, "immutable-" + Guid.NewGuid().ToString("N")) with
         {
             Immutability = new AzureImmutabilityOptions { RetainFor = TimeSpan.FromDays(7) },
@@ -452,9 +409,9 @@ public sealed class AzureBlobTargetTests(AzuriteFixture server)
         var target = new AzureBlobTarget(options);
         await target.PutAsync("snapshots/s1", new byte[] { 1 });
         await target.PutAsync("locks/l1", new byte[] { 1 });
-        recorder.Until.Keys.Should().Contain(k => k.EndsWith("/snapshots/s1", StringComparison.Ordinal));
-        recorder.Until.Keys.Should().NotContain(k => k.EndsWith("/locks/l1", StringComparison.Ordinal));
-        recorder.Until.Values.Should().OnlyContain(d => Math.Abs((d - DateTimeOffset.UtcNow.AddDays(7)).TotalMinutes) < 5);
+        recorder.Kept.Keys.Should().Contain(k => k.EndsWith("/snapshots/s1", StringComparison.Ordinal));
+        recorder.Kept.Keys.Should().NotContain(k => k.EndsWith("/locks/l1", StringComparison.Ordinal));
+        recorder.Kept.Values.Should().OnlyContain(d => Math.Abs((d.Until - DateTimeOffset.UtcNow.AddDays(7)).TotalMinutes) < 5);
     }
 
     [SkippableFact]
@@ -523,22 +480,6 @@ public sealed class AzureBlobTargetTests(AzuriteFixture server)
         ex.Which.Message.Should().Contain("Permission denied").And.Contain("account key (AccountKey) in the connection string")
             .And.NotContain("role assignment").And.NotContain(wrongKey);
         ex.Which.IsTransient.Should().BeFalse();
-    }
-
-    private sealed class HeaderRecorder : HttpPipelineSynchronousPolicy
-    {
-        public ConcurrentDictionary<string, DateTimeOffset> Until { get; } = new(StringComparer.Ordinal);
-
-        public override void OnSendingRequest(HttpMessage message)
-        {
-            if (message.Request.Headers.TryGetValue("x-ms-immutability-policy-until-date", out var value))
-            {
-                Until[message.Request.Uri.Path] = DateTimeOffset.Parse(value, CultureInfo.InvariantCulture);
-                // Azurite rejects immutability on containers without version-level WORM; the header was checked above.
-                message.Request.Headers.Remove("x-ms-immutability-policy-until-date");
-                message.Request.Headers.Remove("x-ms-immutability-policy-mode");
-            }
-        }
     }
 }
 

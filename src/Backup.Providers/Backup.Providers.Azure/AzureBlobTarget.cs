@@ -13,15 +13,22 @@ namespace Backup.Providers.Azure;
 /// A target in an Azure Blob Storage container (block blobs). An upload becomes visible only when its single Put
 /// Blob or its final Put Block List commits, so readers never see part of an object. The Azure SDK retries throttling
 /// (503/500) and network errors with exponential backoff, but not a refused connection (see <see cref="AzureRetryPolicy"/>);
-/// what still fails is thrown as a transient <see cref="BackupTargetException"/>.
+/// what still fails is thrown as a transient <see cref="BackupTargetException"/>. With
+/// <see cref="AzureBlobTargetOptions.Immutability"/> the first locked blob each instance writes is read back (one Get
+/// Blob Properties), and a service that kept no immutability policy on it is refused with
+/// <see cref="RetentionLockNotAppliedException"/>.
 /// </summary>
-public sealed class AzureBlobTarget : IBackupTarget
+public sealed class AzureBlobTarget : IRetentionLockingTarget
 {
+    private const string EnableImmutability =
+        "Enable version-level immutability on the container ('az storage container-rm create … --enable-vlw', or on the storage account), or use a storage that supports it";
+
     private readonly AzureBlobTargetOptions _options;
     private readonly BlobContainerClient _container;
     private readonly string _prefix;
     private readonly TimeProvider _time;
     private readonly StorageTransferOptions _transfer;
+    private readonly RetentionLockReadBack _lockReadBack = new();
     private Task? _created;
 
     /// <summary>Creates the target; no request is made until the first call.</summary>
@@ -81,6 +88,91 @@ public sealed class AzureBlobTarget : IBackupTarget
         catch (Exception ex) when (IsStorageFailure(ex))
         {
             throw await MapAsync(ex, key, "write", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (upload.ImmutabilityPolicy is { } policy)
+        {
+            await _lockReadBack.ConfirmAsync(ct => ReadBackImmutabilityAsync(key, policy, ct), () => RemoveUnlockedAsync(key), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Confirms with one request (Get Container Properties) that the container has version-level immutability
+    /// support, so the immutability policy this target writes will be kept; does nothing without
+    /// <see cref="AzureBlobTargetOptions.Immutability"/>. A missing container is refused too: one the target would
+    /// create has no such support.
+    /// </summary>
+    /// <exception cref="RetentionLockNotAppliedException">The container has no version-level immutability, or does not exist.</exception>
+    /// <exception cref="BackupTargetException">The properties could not be read (network, permission).</exception>
+    public async Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default)
+    {
+        if (_options.Immutability is null)
+        {
+            return;
+        }
+
+        const string What = "(the container's properties)";
+        BlobContainerProperties properties;
+        try
+        {
+            properties = (await _container.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404 && _options.CreateContainer)
+        {
+            throw NoImmutabilityOnContainer("it does not exist, and a container created here would have no version-level immutability", ex);
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            throw await MapAsync(ex, What, "read", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!properties.HasImmutableStorageWithVersioning)
+        {
+            throw NoImmutabilityOnContainer("it has no version-level immutability support", null);
+        }
+    }
+
+    private RetentionLockNotAppliedException NoImmutabilityOnContainer(string reason, Exception? inner) =>
+        new($"The container '{_options.Container}' of {Description} cannot keep an immutability policy ({reason}): blobs written there with a retention lock " +
+            $"would not be immutable. {EnableImmutability}.", inner);
+
+    /// <summary>One Get Blob Properties of the blob just written with a policy: the policy the service says it keeps, or a refusal.</summary>
+    private async Task ReadBackImmutabilityAsync(string key, BlobImmutabilityPolicy asked, CancellationToken cancellationToken)
+    {
+        BlobImmutabilityPolicy? kept;
+        try
+        {
+            kept = (await BlobOf(key).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.ImmutabilityPolicy;
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            throw await MapAsync(ex, key, "read back the immutability policy of", cancellationToken).ConfigureAwait(false);
+        }
+
+        // The service keeps the expiry to the second; anything shorter than that, or another mode, is not the policy asked for.
+        if (kept?.ExpiresOn is { } expires && expires >= asked.ExpiresOn!.Value.AddSeconds(-1) && kept.PolicyMode == asked.PolicyMode)
+        {
+            return;
+        }
+
+        var reported = kept?.ExpiresOn is { } until
+            ? $"it reports a {kept.PolicyMode} policy until {until.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, not {asked.PolicyMode} until {asked.ExpiresOn!.Value.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC"
+            : "it reports no immutability policy";
+        throw new RetentionLockNotAppliedException(
+            $"{Description} accepted the write of '{key}' with an immutability policy but keeps no retention lock on it ({reported}): the copy would not be immutable. {EnableImmutability}.");
+    }
+
+    /// <summary>Removes a blob the service accepted without its policy: it is not the locked blob it was meant to be. Best effort.</summary>
+    private async Task RemoveUnlockedAsync(string key)
+    {
+        try
+        {
+            // Not cancellable on purpose: the refusal is what the caller sees either way.
+            await DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (BackupTargetException)
+        {
+            // A SAS without delete rights leaves it as unreferenced data, which prune removes.
         }
     }
 

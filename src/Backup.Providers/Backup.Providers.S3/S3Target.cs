@@ -15,14 +15,20 @@ namespace Backup.Providers.S3;
 /// <see cref="S3TargetOptions.MultipartThreshold"/> or more go up as a multipart upload, which becomes visible only
 /// when completed and is aborted when any part fails. Throttling (503 SlowDown), 5xx and network errors are retried
 /// by the SDK with exponential backoff and jitter; what still fails is thrown as a transient
-/// <see cref="BackupTargetException"/>, so an outer <see cref="RetryingTarget"/> can try again later.
+/// <see cref="BackupTargetException"/>, so an outer <see cref="RetryingTarget"/> can try again later. With
+/// <see cref="S3TargetOptions.ObjectLock"/> the first locked object each instance writes is read back (one HEAD), and
+/// a server that kept no retention on it is refused with <see cref="RetentionLockNotAppliedException"/>.
 /// </summary>
-public sealed class S3Target : IBackupTarget, IDisposable
+public sealed class S3Target : IRetentionLockingTarget, IDisposable
 {
+    private const string EnableObjectLock =
+        "Enable Object Lock on the bucket (it needs versioning and is best turned on when the bucket is created; MinIO: 'mc mb --with-lock'), or use a storage that supports it";
+
     private readonly S3TargetOptions _options;
     private readonly AmazonS3Client _client;
     private readonly string _prefix;
     private readonly TimeProvider _time;
+    private readonly RetentionLockReadBack _lockReadBack = new();
 
     /// <summary>Creates the target; no request is made until the first call.</summary>
     public S3Target(S3TargetOptions options, TimeProvider? timeProvider = null)
@@ -86,30 +92,134 @@ public sealed class S3Target : IBackupTarget, IDisposable
             if (content.Length >= _options.MultipartThreshold)
             {
                 await PutMultipartAsync(objectKey, content, retainUntil, cancellationToken).ConfigureAwait(false);
-                return;
             }
-
-            using var stream = AsStream(content);
-            var request = new PutObjectRequest
+            else
             {
-                BucketName = _options.Bucket,
-                Key = objectKey,
-                InputStream = stream,
-                AutoCloseStream = false,
-            };
-            ApplyChecksums(request, content.Span, retainUntil is not null);
-            if (retainUntil is not null)
-            {
-                request.ObjectLockMode = LockMode;
-                request.ObjectLockRetainUntilDate = retainUntil;
+                await PutSingleAsync(objectKey, content, retainUntil, cancellationToken).ConfigureAwait(false);
             }
-
-            await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
         {
             throw Map(ex, key, "write");
         }
+
+        if (retainUntil is { } until)
+        {
+            await _lockReadBack.ConfirmAsync(ct => ReadBackRetentionAsync(key, objectKey, until, ct), () => RemoveUnlockedAsync(key), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Confirms with one request (GetObjectLockConfiguration) that the bucket has Object Lock enabled, so the
+    /// retention this target writes will be kept; does nothing without <see cref="S3TargetOptions.ObjectLock"/>.
+    /// On AWS the credential needs <c>s3:GetBucketObjectLockConfiguration</c>.
+    /// </summary>
+    /// <exception cref="RetentionLockNotAppliedException">The bucket has no Object Lock, or the server does not implement it.</exception>
+    /// <exception cref="BackupTargetException">The configuration could not be read (network, permission, missing bucket).</exception>
+    public async Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default)
+    {
+        if (_options.ObjectLock is null)
+        {
+            return;
+        }
+
+        const string What = "(the bucket's Object Lock configuration)";
+        GetObjectLockConfigurationResponse response;
+        try
+        {
+            response = await _client.GetObjectLockConfigurationAsync(new GetObjectLockConfigurationRequest { BucketName = _options.Bucket }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (ex.ErrorCode == "ObjectLockConfigurationNotFoundError")
+        {
+            throw NoObjectLockOnBucket("it has no Object Lock configuration", ex);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.Forbidden && ex.ErrorCode is not ("InvalidAccessKeyId" or "SignatureDoesNotMatch"))
+        {
+            throw new BackupTargetException(
+                $"Permission denied to read the Object Lock configuration of the bucket '{_options.Bucket}' in {Description} ({ex.ErrorCode}): without it the retention lock cannot be confirmed. " +
+                "Allow s3:GetBucketObjectLockConfiguration on the bucket (and s3:GetObjectRetention on the repository's objects).", ex);
+        }
+        catch (AmazonS3Exception ex) when (ex.ErrorCode != "NoSuchBucket" && (int)ex.StatusCode is 400 or 404 or 405 or 501)
+        {
+            throw NoObjectLockOnBucket($"the server does not implement Object Lock: {ex.ErrorCode} (HTTP {(int)ex.StatusCode})", ex);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw Map(ex, What, "read");
+        }
+
+        if (response.ObjectLockConfiguration?.ObjectLockEnabled != ObjectLockEnabled.Enabled)
+        {
+            throw NoObjectLockOnBucket("Object Lock is not enabled on it", null);
+        }
+    }
+
+    private RetentionLockNotAppliedException NoObjectLockOnBucket(string reason, Exception? inner) =>
+        new($"The bucket '{_options.Bucket}' of {Description} cannot keep a retention lock ({reason}): it would accept the locked writes but keep no lock on them, " +
+            $"so the copy would not be immutable. {EnableObjectLock}.", inner);
+
+    /// <summary>One HEAD of the object just written with retention: the lock the server says it keeps, or a refusal.</summary>
+    private async Task ReadBackRetentionAsync(string key, string objectKey, DateTime retainUntil, CancellationToken cancellationToken)
+    {
+        GetObjectMetadataResponse? metadata;
+        try
+        {
+            metadata = await HeadAsync(objectKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw Map(ex, key, "read back the retention of");
+        }
+
+        var mode = metadata?.ObjectLockMode;
+        var kept = metadata?.ObjectLockRetainUntilDate?.ToUniversalTime();
+
+        // Servers keep the date to the second; anything shorter than that, or another mode, is not the lock asked for.
+        if (LockMode.Equals(mode) && kept is { } k && k >= retainUntil.AddSeconds(-1))
+        {
+            return;
+        }
+
+        var reported = metadata is null ? "the object was gone right after the write"
+            : kept is null ? "it reports no retention"
+            : $"it reports {mode?.Value ?? "no mode"} until {kept:yyyy-MM-dd HH:mm:ss} UTC, not {LockMode.Value} until {retainUntil:yyyy-MM-dd HH:mm:ss} UTC";
+        throw new RetentionLockNotAppliedException(
+            $"{Description} accepted the write of '{key}' with an Object Lock retention but keeps no retention lock on it ({reported}): the copy would not be immutable. " +
+            $"{EnableObjectLock}. On AWS the credential also needs s3:GetObjectRetention, without which the lock cannot be read back.");
+    }
+
+    /// <summary>Removes an object the server accepted without its lock: it is not the locked object it was meant to be. Best effort.</summary>
+    private async Task RemoveUnlockedAsync(string key)
+    {
+        try
+        {
+            // Not cancellable on purpose, like an abort: the refusal is what the caller sees either way.
+            await DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (BackupTargetException)
+        {
+            // A credential without delete rights leaves it as unreferenced data, which prune removes.
+        }
+    }
+
+    private async Task PutSingleAsync(string objectKey, ReadOnlyMemory<byte> content, DateTime? retainUntil, CancellationToken cancellationToken)
+    {
+        using var stream = AsStream(content);
+        var request = new PutObjectRequest
+        {
+            BucketName = _options.Bucket,
+            Key = objectKey,
+            InputStream = stream,
+            AutoCloseStream = false,
+        };
+        ApplyChecksums(request, content.Span, retainUntil is not null);
+        if (retainUntil is not null)
+        {
+            request.ObjectLockMode = LockMode;
+            request.ObjectLockRetainUntilDate = retainUntil;
+        }
+
+        await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -1,0 +1,21 @@
+namespace Backup.Core.Storage;
+
+/// <summary>
+/// A target that writes objects under a retention lock and can confirm, before anything is written, that the storage
+/// will keep it (an S3 bucket with Object Lock enabled, an Azure container with version-level immutability). Ask for
+/// it with <see cref="IBackupTarget.GetCapability{T}"/>; <see cref="BackupRepository.InitAsync"/> does, so a repository
+/// is never created as "locked" on storage that ignores the lock. Such a target also reads back the lock of the first
+/// locked object each instance writes and throws <see cref="RetentionLockNotAppliedException"/> when the storage did
+/// not keep it, which covers a repository created before this check and a server that misreports its setup.
+/// </summary>
+public interface IRetentionLockingTarget : IBackupTarget
+{
+    /// <summary>
+    /// Confirms with one request that the storage keeps the retention lock this target writes; does nothing when the
+    /// target writes no lock.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <exception cref="RetentionLockNotAppliedException">The storage would accept locked writes but keep no lock.</exception>
+    /// <exception cref="BackupTargetException">The storage could not be asked (network, permissions, missing bucket).</exception>
+    Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default);
+}
