@@ -60,7 +60,7 @@ public sealed class RestoreTargetRolesTests(PostgresFixture fixture) : IClassFix
         var stored = await RecoveryDrillRecords.ListAsync(await services.GetRequiredService<IBackupRepositoryProvider>().GetAsync("main"), "shop").ToListAsync();
         stored.Should().ContainSingle().Which.Steps[0].Warnings.Should().Equal(finding.Message);
         var report = await services.GetRequiredService<RecoveryReportBuilder>().BuildAsync(plan, lacking);
-        report.ToMarkdown().Should().Contain($"step 'Restore the shop database': {finding.Message.ReplaceLineEndings(" ")}");
+        report.ToMarkdown().Should().Contain($"step 'Restore the shop database': {MarkdownReportRenderer.Line(finding.Message)}", "the warning is shown as text, its Markdown punctuation escaped");
 
         // The job's latest snapshot is one taken before roles were recorded: not known, so a warning, not an error.
         var repository = await services.GetRequiredService<IBackupRepositoryProvider>().GetAsync("main");

@@ -107,7 +107,7 @@ internal static partial class MarkdownReportRenderer
     /// table cells. Every character that is markup anywhere in a line is escaped with a backslash, and what is markup
     /// only at a line's start (a list, a heading's underline) where the text starts.
     /// </summary>
-    private static string Line(string text)
+    internal static string Line(string text)
     {
         var line = text.ReplaceLineEndings(" ");
         var escaped = new StringBuilder(line.Length + 8);
