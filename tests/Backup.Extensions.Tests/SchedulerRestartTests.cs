@@ -173,28 +173,4 @@ public sealed class SchedulerRestartTests : IDisposable
         j.TimeZone = "UTC";
         j.SourceFactory = _ => TestSupport.Export("x", 1);
     });
-
-    private sealed class RecordingRunner(TimeProvider time) : IBackupJobRunner
-    {
-        public List<DateTimeOffset> Runs { get; } = [];
-
-        public IReadOnlyCollection<string> JobNames => ["nightly"];
-
-        public event EventHandler<BackupJobEvent>? JobEvent;
-
-        public bool IsRunning(string jobName) => false;
-
-        public Task<BackupJobResult> RunAsync(string jobName, CancellationToken cancellationToken = default)
-        {
-            var now = time.GetUtcNow();
-            lock (Runs)
-            {
-                Runs.Add(now);
-            }
-
-            var result = new BackupJobResult { JobName = jobName, Outcome = BackupJobOutcome.Succeeded, StartTime = now, Duration = TimeSpan.Zero };
-            JobEvent?.Invoke(this, new BackupJobEvent { JobName = jobName, Kind = BackupJobEventKind.Completed, Time = now, Result = result });
-            return Task.FromResult(result);
-        }
-    }
 }
