@@ -28,18 +28,37 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
     /// <see cref="SnapshotStore.ClockSkewAllowance"/> after <paramref name="now"/>: the job's last success, and the one
     /// its "latest" means for a drill or a recovery. A damaged snapshot object throws, as listing does.
     /// </summary>
-    public static async Task<Core.Snapshots.Snapshot?> NewestJobSnapshotAsync(Core.BackupRepository repository, string jobName, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<Core.Snapshots.Snapshot?> NewestJobSnapshotAsync(Core.BackupRepository repository, string jobName, DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await NewestJobSnapshotsAsync(repository, jobName, now, cancellationToken).ConfigureAwait(false)).NotAhead;
+
+    /// <summary>
+    /// From one scan of the snapshot list: the job's newest complete snapshot not dated ahead of <paramref name="now"/>
+    /// (as <see cref="NewestJobSnapshotAsync"/>), and its newest complete snapshot at any date.
+    /// </summary>
+    private static async Task<(Core.Snapshots.Snapshot? NotAhead, Core.Snapshots.Snapshot? Any)> NewestJobSnapshotsAsync(
+        Core.BackupRepository repository, string jobName, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        Core.Snapshots.Snapshot? newest = null;
+        Core.Snapshots.Snapshot? notAhead = null;
+        Core.Snapshots.Snapshot? any = null;
         await foreach (var snapshot in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
         {
-            if (!snapshot.Partial && IsJobSnapshot(snapshot, jobName) && snapshot.Time <= now + SnapshotStore.ClockSkewAllowance && (newest is null || snapshot.Time > newest.Time))
+            if (snapshot.Partial || !IsJobSnapshot(snapshot, jobName))
             {
-                newest = snapshot;
+                continue;
+            }
+
+            if (any is null || snapshot.Time > any.Time)
+            {
+                any = snapshot;
+            }
+
+            if (snapshot.Time <= now + SnapshotStore.ClockSkewAllowance && (notAhead is null || snapshot.Time > notAhead.Time))
+            {
+                notAhead = snapshot;
             }
         }
 
-        return newest;
+        return (notAhead, any);
     }
 
     /// <summary>Whether <paramref name="snapshot"/> was written by the job called <paramref name="jobName"/> (its metadata names the job).</summary>
@@ -129,33 +148,13 @@ internal sealed class BackupJobHistory(IBackupJobStateStore state, IBackupReposi
         // A snapshot dated after now says nothing of how recent the last backup is (a clock that ran ahead, or one added
         // by anyone who holds the password): taken as the last success, it would keep the RPO check healthy until then.
         // The newest at any date is kept apart, for the scheduler to judge against its schedule.
-        var now = time.GetUtcNow();
-        DateTimeOffset? found = null;
-        DateTimeOffset? newest = null;
-        await foreach (var snapshot in repository.Snapshots.ListAsync(null, cancellationToken).ConfigureAwait(false))
-        {
-            if (snapshot.Partial || !IsJobSnapshot(snapshot, jobName))
-            {
-                continue;
-            }
-
-            if (newest is null || snapshot.Time > newest)
-            {
-                newest = snapshot.Time;
-            }
-
-            if (snapshot.Time <= now + SnapshotStore.ClockSkewAllowance && (found is null || snapshot.Time > found))
-            {
-                found = snapshot.Time;
-            }
-        }
-
+        var (found, newest) = await NewestJobSnapshotsAsync(repository, jobName, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (newest is { } stored)
         {
-            _newestStored[jobName] = stored;
+            _newestStored[jobName] = stored.Time;
         }
 
-        if (found is { } success)
+        if (found?.Time is { } success)
         {
             state.UpdateState(jobName, s => s.LastSuccess is { } current && current >= success ? s : s with { LastSuccess = success });
         }
