@@ -140,7 +140,15 @@ internal sealed record VerifyOutput(
     bool Success, string SnapshotId, DateTimeOffset SnapshotTime, long Files, long Directories, long Bytes, double DurationSeconds,
     double BytesPerSecond, IReadOnlyList<ProblemOutput> Problems);
 
-internal sealed record DatabaseRestoreOutput(string SnapshotId, string SourceKind, string SourceDatabase, string Target, long Bytes, double DurationSeconds);
+internal sealed record DatabaseRestoreOutput(string SnapshotId, string SourceKind, string SourceDatabase, string Target, long Bytes, double DurationSeconds, DatabaseRestoreVerificationOutput? Verification);
+
+/// <summary>What 'backup restore --to-… --verify' found: null without --verify.</summary>
+internal sealed record DatabaseRestoreVerificationOutput(bool Success, int TablesCompared, long RowsCompared, IReadOnlyList<string> Mismatches, IReadOnlyList<string> Problems)
+{
+    public static DatabaseRestoreVerificationOutput? Of(Backup.Providers.VerificationReport? report) => report is null
+        ? null
+        : new(report.Succeeded, report.TablesCompared, report.RowsCompared, [.. report.Mismatches.Select(m => m.ToString())], report.IntegrityProblems);
+}
 
 /// <summary>What 'backup restore --to-postgres|--to-mysql CONN --check-roles' found: <c>known</c> is false for a snapshot from before roles (accounts) were recorded.</summary>
 internal sealed record RoleCheckOutput(string SnapshotId, string Database, bool Known, IReadOnlyList<string> Needed, IReadOnlyList<string> Missing, string? Advice);

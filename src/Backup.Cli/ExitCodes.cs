@@ -6,7 +6,7 @@ namespace Backup.Cli;
 /// <item><term>0</term><description>Success.</description></item>
 /// <item><term>1</term><description>Error: the command failed (I/O, storage, bad input, anything unexpected).</description></item>
 /// <item><term>2</term><description>Usage error: unknown verb or option, missing or invalid argument.</description></item>
-/// <item><term>3</term><description>Partial: the backup was stored but some files could not be read, or a restore could not restore some entries (each is listed on stderr).</description></item>
+/// <item><term>3</term><description>Partial: the backup was stored but some files could not be read, or a restore could not restore some entries (each is listed on stderr), or a database restore's --verify found restored tables that differ from the checksums recorded at backup time (each is named; the database is left as restored).</description></item>
 /// <item><term>4</term><description>Problems found: check found errors in the repository, or verify's restore drill did not restore every file exactly, or a database drill found a differing table or an integrity problem, or <c>dr validate</c> found errors in the plan, or a <c>dr drill</c> failed (each is listed).</description></item>
 /// <item><term>10</term><description>Repository not found at the given location.</description></item>
 /// <item><term>11</term><description>Wrong password: it opens none of the repository's keys.</description></item>
@@ -34,7 +34,7 @@ internal static class ExitCodes
           0    success
           1    error
           2    usage error (unknown verb or option, bad argument)
-          3    partial: some entries could not be backed up or restored (listed on stderr)
+          3    partial: some entries could not be backed up or restored, or restore --verify found tables that differ (listed on stderr)
           4    problems found: check found errors, verify's restore drill failed (files or tables), or dr validate found gaps, or a dr drill failed (each is listed)
           10   repository not found
           11   wrong password

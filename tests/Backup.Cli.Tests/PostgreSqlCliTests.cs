@@ -172,6 +172,28 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
     }
 
     [SkippableFact]
+    public async Task Restore_to_postgres_with_verify_compares_the_restored_tables_and_with_table_only_those()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_pg_rv");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--postgres", server.ConnectionString(database))).ExitCode.Should().Be(0);
+        var whole = _fixture.NewDatabaseName("cli_pg_rv_whole");
+        var one = _fixture.NewDatabaseName("cli_pg_rv_one");
+
+        var all = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", whole, "--verify");
+        var items = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", one, "--table", "items", "--verify");
+        var refused = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--check-roles", "--verify");
+
+        all.ExitCode.Should().Be(0, all.Stderr);
+        all.Stdout.Should().MatchRegex($"Verified '{whole}': [0-9]+ tables and 25[0-9][0-9] rows as recorded at backup time\\.", "items, notes and the notes' sequence");
+        items.ExitCode.Should().Be(0, items.Stderr);
+        items.Stdout.Should().Contain($"Verified '{one}': 1 table and 2000 rows as recorded at backup time.");
+        refused.ExitCode.Should().Be(2);
+        refused.Stderr.Should().Contain("--check-roles restores nothing");
+    }
+
+    [SkippableFact]
     public async Task Verify_with_a_scratch_server_compares_every_table_and_reports_the_restore_time()
     {
         var server = _fixture.Require();

@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Backup.Core;
+using Backup.Core.Crypto;
+using Backup.Core.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Backup.Cli.Tests;
@@ -83,6 +86,70 @@ public sealed class SqliteCliTests : IDisposable
         refused.Stderr.Should().Contain("--clean");
         replaced.ExitCode.Should().Be(0, replaced.Stderr);
         (await FingerprintAsync(restored)).Should().Be(await FingerprintAsync(source));
+    }
+
+    /// <summary>Saves a copy of the latest snapshot whose recorded checksums <paramref name="change"/> makes (null: removes them), as a snapshot that does not match its data, or one from before checksums.</summary>
+    private async Task<string> SaveWithChecksumsAsync(Func<string, string>? change)
+    {
+        await using var repository = await BackupRepository.OpenAsync(new LocalDirectoryTarget(_cli.Repository), RepositoryCredentials.FromPassword(CliRunner.Password));
+        var latest = await repository.Snapshots.FindAsync("latest");
+        var metadata = new Dictionary<string, string>(latest.Metadata);
+        if (change is null)
+        {
+            metadata.Remove("sqlite.checksums.main").Should().BeTrue();
+        }
+        else
+        {
+            metadata["sqlite.checksums.main"] = change(metadata["sqlite.checksums.main"]);
+        }
+
+        return (await repository.Snapshots.SaveAsync(latest with { Metadata = metadata, Time = DateTimeOffset.Now })).Id.ToString();
+    }
+
+    [Fact]
+    public async Task Restore_to_sqlite_with_verify_says_what_it_verified_and_names_a_table_that_differs_leaving_the_file()
+    {
+        var source = _cli.PathOf("app.db");
+        await ExecuteAsync(source, """
+            CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT, data BLOB);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
+            INSERT INTO things SELECT i, 'thing ' || i, randomblob(8) FROM n;
+            """);
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--sqlite", source)).ExitCode.Should().Be(0);
+
+        var good = await _cli.RunAsync("restore", "latest", "--to-sqlite", _cli.PathOf("good.db"), "--verify");
+        var json = await _cli.RunAsync("restore", "latest", "--to-sqlite", _cli.PathOf("json.db"), "--verify", "--json");
+        // The recorded checksums say 299 rows: what the restored file holds is not what was recorded.
+        var differing = await SaveWithChecksumsAsync(recorded => recorded.Replace("\"300:", "\"299:", StringComparison.Ordinal));
+        var bad = await _cli.RunAsync("restore", differing[..8], "--to-sqlite", _cli.PathOf("bad.db"), "--verify");
+
+        good.ExitCode.Should().Be(0, good.Stderr);
+        good.Stdout.Should().Contain($"Verified '{_cli.PathOf("good.db")}': 1 table and 300 rows as recorded at backup time.");
+        json.ExitCode.Should().Be(0, json.Stderr);
+        var verification = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("verification");
+        verification.GetProperty("success").GetBoolean().Should().BeTrue();
+        verification.GetProperty("rowsCompared").GetInt64().Should().Be(300);
+        bad.ExitCode.Should().Be(3, bad.Stderr);
+        bad.Stderr.Should().Contain("table differs: main.things: 299 rows expected, 300 found")
+            .And.Contain("was left as restored (nothing was dropped or changed)");
+        File.Exists(_cli.PathOf("bad.db")).Should().BeTrue("a mismatch leaves the restored file");
+    }
+
+    [Fact]
+    public async Task Restore_with_verify_of_a_snapshot_without_checksums_refuses_before_restoring()
+    {
+        var source = _cli.PathOf("app.db");
+        await ExecuteAsync(source, "CREATE TABLE things (id INTEGER PRIMARY KEY); INSERT INTO things VALUES (1);");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--sqlite", source)).ExitCode.Should().Be(0);
+        var old = await SaveWithChecksumsAsync(null);
+
+        var restore = await _cli.RunAsync("restore", old[..8], "--to-sqlite", _cli.PathOf("old.db"), "--verify");
+
+        restore.ExitCode.Should().Be(2, restore.Stderr);
+        restore.Stderr.Should().Contain("recorded no table checksums").And.Contain("cannot be verified").And.Contain("Nothing was restored");
+        File.Exists(_cli.PathOf("old.db")).Should().BeFalse();
     }
 
     [Fact]

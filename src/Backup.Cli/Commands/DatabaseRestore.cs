@@ -10,7 +10,7 @@ internal static class DatabaseRestore
 {
     /// <summary>What the command line asked for.</summary>
     public sealed record Request(
-        CliDatabaseEngine Engine, string Value, string? TargetDatabase, string? SourceDatabase, bool Clean, IReadOnlyList<string> Tables, int Jobs, bool EventsDisabled, FileInfo? PasswordFile)
+        CliDatabaseEngine Engine, string Value, string? TargetDatabase, string? SourceDatabase, bool Clean, IReadOnlyList<string> Tables, int Jobs, bool EventsDisabled, FileInfo? PasswordFile, bool Verify = false)
     {
         public string OptionName => Engine.RestoreOption;
     }
@@ -45,7 +45,7 @@ internal static class DatabaseRestore
                 throw new CliUsageException($"'{path}' exists; give --clean to replace it.");
             }
 
-            return await DatabaseCreate.Validated(() => engine.RestoreAsync(repository, snapshot, new DatabaseRestoreSettings { Location = path, Clean = request.Clean }, cancellationToken)).ConfigureAwait(false);
+            return await DatabaseCreate.Validated(() => engine.RestoreAsync(repository, snapshot, new DatabaseRestoreSettings { Location = path, Clean = request.Clean, Verify = request.Verify }, cancellationToken)).ConfigureAwait(false);
         }
 
         RequireSourceDatabase(engine, snapshot, request.SourceDatabase);
@@ -68,6 +68,7 @@ internal static class DatabaseRestore
                 Tables = request.Tables,
                 Jobs = request.Jobs,
                 EventsDisabled = request.EventsDisabled,
+                Verify = request.Verify,
             }, cancellationToken), OptionMessage).ConfigureAwait(false);
         }
         catch (Exception ex) when (!DatabasePasswordResolver.AnyGiven(password, engine, request.Value) && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))
@@ -75,6 +76,51 @@ internal static class DatabaseRestore
             throw new DatabaseRestoreException($"{ex.Message} ({DatabasePasswordResolver.MissingPasswordHint})", ex);
         }
     }
+
+    /// <summary>
+    /// <c>--verify</c>: names each table that differs from what was recorded at backup time (exit 3) and what to do
+    /// next, or says how many tables and rows were found as recorded. The database stays as restored either way.
+    /// </summary>
+    public static async Task<int> ReportVerificationAsync(CommandContext context, DatabaseRestoreResult restored, VerificationReport verification)
+    {
+        foreach (var mismatch in verification.Mismatches)
+        {
+            await context.Output.ErrorAsync($"table differs: {Describe(mismatch)}").ConfigureAwait(false);
+        }
+
+        foreach (var problem in verification.IntegrityProblems)
+        {
+            await context.Output.ErrorAsync($"not verified: {problem}").ConfigureAwait(false);
+        }
+
+        if (verification.Succeeded)
+        {
+            if (!context.Json)
+            {
+                await context.Output.InfoAsync(
+                    $"Verified '{restored.TargetDatabase}': {Format.Count(verification.TablesCompared, "table", "tables")} and {Format.Count(verification.RowsCompared, "row", "rows")} " +
+                    "as recorded at backup time.").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        }
+
+        await context.Output.ErrorAsync(
+            $"error: '{restored.TargetDatabase}' does not hold exactly what was backed up: " +
+            (verification.Mismatches.Count > 0 ? $"{Format.Count(verification.Mismatches.Count, "table differs", "tables differ")} from the checksums recorded at backup time" : "it could not be compared") +
+            ". The database was left as restored (nothing was dropped or changed). If an application was already writing to it, its writes show as differences: " +
+            "stop it and restore again with --clean --verify; otherwise the snapshot's data did not arrive intact: restore from another snapshot, or test this one with 'backup verify SNAPSHOT --scratch'.").ConfigureAwait(false);
+        return ExitCodes.Partial;
+    }
+
+    /// <summary>A differing table with its rows as recorded and as found.</summary>
+    private static string Describe(TableMismatch mismatch) => (mismatch.ExpectedRows, mismatch.ActualRows) switch
+    {
+        (null, var found) => $"{mismatch.Database}.{mismatch.Table}: not in the snapshot, {found} rows found (a table the database held before the restore)",
+        (var expected, null) => $"{mismatch.Database}.{mismatch.Table}: {expected} rows expected, table missing",
+        var (expected, found) when expected != found => $"{mismatch.Database}.{mismatch.Table}: {expected} rows expected, {found} found",
+        var (expected, found) => $"{mismatch.Database}.{mismatch.Table}: {expected} rows expected, {found} found, but their contents differ",
+    };
 
     /// <summary>
     /// The library names its settings (<c>TargetDatabase</c>, <c>Jobs</c>) when one is missing or out of range; the

@@ -16,7 +16,7 @@ internal static class RestoreCommand
         var overwriteChanged = new Option<bool>("--overwrite-changed") { Description = "Replace existing entries but files with the snapshot's size and modification time: resumes a restore that was stopped." };
         var devices = new Option<bool>("--devices") { Description = "Create device nodes even when not restoring into '/' (a container or system image); as root only." };
         var noDevices = new Option<bool>("--no-devices") { Description = "Never create device nodes, not even when restoring into '/'. Default: only into '/', their original place." };
-        var verify = new Option<bool>("--verify") { Description = "Read each restored file back and compare it with the snapshot, chunk by chunk; a file that differs is removed and named (exit 3)." };
+        var verify = new Option<bool>("--verify") { Description = "Read each restored file back and compare it with the snapshot, chunk by chunk; a file that differs is removed and named (exit 3). With a database restore: compare the restored tables (only those of --table) with the row counts and checksums recorded at backup time; a table that differs is named and the database left as restored (exit 3)." };
         var noLock = new Option<bool>("--no-lock") { Description = "Take no lock, for a repository on read-only media; a prune running meanwhile could delete what the restore reads." };
         var databaseOptions = DatabaseEngines.All.Select(e => (Engine: e, Option: new Option<string?>(e.RestoreOption) { Description = e.RestoreHelp, HelpName = e.HelpName })).ToList();
         var database = new Option<string?>("--database") { Description = "The database to restore into (created; it must not exist unless --clean).", HelpName = "NAME" };
@@ -56,15 +56,20 @@ internal static class RestoreCommand
 
             if (databases.Count == 1)
             {
-                if ((context.Get(include) ?? []).Length > 0 || context.Get(overwrite) || context.Get(overwriteChanged) || context.Get(skipExisting) || context.Get(noLock) || context.Get(devices) || context.Get(noDevices) || context.Get(verify))
+                if ((context.Get(include) ?? []).Length > 0 || context.Get(overwrite) || context.Get(overwriteChanged) || context.Get(skipExisting) || context.Get(noLock) || context.Get(devices) || context.Get(noDevices))
                 {
-                    throw new CliUsageException("--include, --overwrite, --overwrite-changed, --skip-existing, --devices, --no-devices, --verify and --no-lock apply to --target; a database restore uses --table and --clean.");
+                    throw new CliUsageException("--include, --overwrite, --overwrite-changed, --skip-existing, --devices, --no-devices and --no-lock apply to --target; a database restore uses --table and --clean.");
+                }
+
+                if (context.Get(verify) && context.Get(checkRoles))
+                {
+                    throw new CliUsageException("--check-roles restores nothing, so there is nothing for --verify to compare; give one of them.");
                 }
 
                 var (engine, value) = databases[0];
                 var request = new DatabaseRestore.Request(
                     engine, string.IsNullOrWhiteSpace(value) ? throw new CliUsageException($"{engine.RestoreOption} needs a value.") : value!,
-                    context.Get(database), context.Get(sourceDatabase), context.Get(clean), context.Get(table) ?? [], context.Get(jobs), context.Get(eventsDisabled), context.Get(dbPasswordFile));
+                    context.Get(database), context.Get(sourceDatabase), context.Get(clean), context.Get(table) ?? [], context.Get(jobs), context.Get(eventsDisabled), context.Get(dbPasswordFile), context.Get(verify));
                 await using var databaseRepository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
                 var databaseSnapshot = await latest.FindDatabaseAsync(context, databaseRepository, context.Get(snapshotArgument)!, engine.Engine.Kind, ct).ConfigureAwait(false);
                 if (context.Get(checkRoles))
@@ -76,7 +81,9 @@ internal static class RestoreCommand
                 if (context.Json)
                 {
                     await context.Output.WriteJsonAsync(
-                        new DatabaseRestoreOutput(databaseSnapshot.Id.ToString(), databaseSnapshot.SourceKind, restored.SourceDatabase, restored.TargetDatabase, restored.Bytes, restored.Duration.TotalSeconds),
+                        new DatabaseRestoreOutput(
+                            databaseSnapshot.Id.ToString(), databaseSnapshot.SourceKind, restored.SourceDatabase, restored.TargetDatabase, restored.Bytes, restored.Duration.TotalSeconds,
+                            DatabaseRestoreVerificationOutput.Of(restored.Verification)),
                         CliJson.Default.DatabaseRestoreOutput).ConfigureAwait(false);
                 }
                 else
@@ -86,7 +93,9 @@ internal static class RestoreCommand
                         $"{Format.Bytes(restored.Bytes)} of dump in {Format.Seconds(restored.Duration)}.").ConfigureAwait(false);
                 }
 
-                return ExitCodes.Success;
+                return restored.Verification is { } verification
+                    ? await DatabaseRestore.ReportVerificationAsync(context, restored, verification).ConfigureAwait(false)
+                    : ExitCodes.Success;
             }
 
             if (databaseOnly)

@@ -66,6 +66,14 @@ public sealed class DatabaseRestoreSettings
     /// digits); SQLite, a file, ignores it.
     /// </summary>
     public bool ScratchUser { get; init; }
+
+    /// <summary>
+    /// After the restore, compare the restored tables (those of <see cref="Tables"/> when set) with the checksums
+    /// recorded at backup time: <see cref="DatabaseRestoreResult.Verification"/> says what differs, and the database
+    /// stays as restored. A snapshot without recorded checksums is refused (<see cref="ArgumentException"/>, from the
+    /// call) before anything is restored.
+    /// </summary>
+    public bool Verify { get; init; }
 }
 
 /// <summary>Where a test restore goes, for <see cref="IDatabaseEngine.VerifyAsync"/>.</summary>

@@ -133,6 +133,9 @@ public sealed record VerificationReport
     /// <summary>Tables compared.</summary>
     public int TablesCompared { get; init; }
 
+    /// <summary>The rows of the tables compared, as recorded at backup time.</summary>
+    public long RowsCompared { get; init; }
+
     /// <summary>Tables whose rows or checksums differ from the recorded ones.</summary>
     public IReadOnlyList<TableMismatch> Mismatches { get; init; } = [];
 
@@ -207,4 +210,11 @@ public sealed record DatabaseRestoreResult
 
     /// <summary>Dump bytes read from the repository.</summary>
     public required long Bytes { get; init; }
+
+    /// <summary>
+    /// The restored tables compared with the checksums recorded at backup time, when the restore was asked to verify
+    /// (its options' <c>Verify</c>); null otherwise. A report that did not succeed names the tables that differ; the
+    /// database was left as restored.
+    /// </summary>
+    public VerificationReport? Verification { get; init; }
 }

@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Warning, "The backup user may not read the grant tables ({Refusal}): the accounts each database needs are not recorded, so a check of a recovery server for them will say they are unknown. Grant it SELECT on mysql.db, mysql.tables_priv, mysql.columns_priv, mysql.procs_priv and mysql.roles_mapping (MariaDB) or mysql.role_edges (MySQL) to record them")]
     public static partial void GrantTablesUnreadable(ILogger logger, string refusal);
+
+    [LoggerMessage(9, LogLevel.Information, "Verified the restore into {Target}: {Tables} table(s) compared with the checksums recorded at backup time, {Mismatches} differ")]
+    public static partial void RestoreVerified(ILogger logger, string target, int tables, int mismatches);
 }

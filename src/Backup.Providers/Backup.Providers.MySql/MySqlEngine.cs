@@ -82,8 +82,15 @@ public sealed class MySqlEngine : IDatabaseEngine
             Jobs = settings.Jobs,
             EventsDisabled = settings.EventsDisabled,
             UseScratchUser = settings.ScratchUser,
+            Verify = settings.Verify,
         };
         options.Validate();
+        if (settings.Verify)
+        {
+            // From the call, as every setting that cannot work: a snapshot that cannot be verified is refused before anything is restored.
+            RestoreVerification.RequireChecksums(snapshot, Kind, SnapshotDatabases.Pick(snapshot, DatabasesOf(snapshot), settings.SourceDatabase, nameof(settings)));
+        }
+
         return new MySqlRestorer(repository).RestoreAsync(snapshot, options, cancellationToken);
     }
 

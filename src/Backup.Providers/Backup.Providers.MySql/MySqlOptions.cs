@@ -112,6 +112,14 @@ public sealed record MySqlRestoreOptions : MySqlConnectionOptions
     /// </summary>
     public bool UseScratchUser { get; init; }
 
+    /// <summary>
+    /// After the restore, compare every restored table with the row count and checksum recorded at backup time; the
+    /// result's <see cref="DatabaseRestoreResult.Verification"/> says what differs, and a difference leaves the
+    /// database as restored. A snapshot without recorded checksums is refused before anything is restored. See
+    /// <see cref="MySqlRestorer.VerifyRestoredAsync"/>.
+    /// </summary>
+    public bool Verify { get; init; }
+
     /// <inheritdoc />
     public override void Validate()
     {

@@ -49,6 +49,11 @@ public sealed class MySqlRestorer
         var source = SnapshotDatabases.Pick(snapshot, databases, options.SourceDatabase, nameof(options));
 
         var target = options.TargetDatabase ?? server.Database!;
+        if (options.Verify)
+        {
+            RestoreVerification.RequireChecksums(snapshot, MySqlSource.KindName, source);
+        }
+
         var driver = snapshot.Metadata.GetValueOrDefault($"{MySqlSource.KindName}.method") is "driver" or "parallel";
         var tool = driver ? null : server.LocateTool("mariadb", "mysql");
         var started = Stopwatch.GetTimestamp();
@@ -114,6 +119,7 @@ public sealed class MySqlRestorer
         }
 
         var passwordChecked = false;
+        DatabaseRestoreResult restored;
         try
         {
             var restoring = user is null ? server : await SignInAsync(server.As(user.Name, user.Password), user, target, cancellationToken).ConfigureAwait(false);
@@ -142,7 +148,7 @@ public sealed class MySqlRestorer
 
             var duration = Stopwatch.GetElapsedTime(started);
             Log.Restored(_logger, source, target, duration.TotalSeconds);
-            return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = bytes };
+            restored = new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = bytes };
         }
         catch (Exception ex)
         {
@@ -182,6 +188,32 @@ public sealed class MySqlRestorer
 
             throw;
         }
+
+        // After the try: the restore is done, and nothing the verification meets (a cancellation) may undo it.
+        return options.Verify ? restored with { Verification = await VerifyRestoredAsync(snapshot, options, cancellationToken).ConfigureAwait(false) } : restored;
+    }
+
+    /// <summary>
+    /// Compares the database a restore of <paramref name="snapshot"/> with <paramref name="options"/> made (its
+    /// <see cref="MySqlRestoreOptions.TargetDatabase"/>, restored from its <see cref="MySqlRestoreOptions.SourceDatabase"/>)
+    /// with the row counts and checksums recorded at backup time, measured as they were then. Reads only: whatever
+    /// differs, the database stays as it is. What the restore's <see cref="MySqlRestoreOptions.Verify"/> runs; call it
+    /// yourself to verify later, or again.
+    /// </summary>
+    /// <remarks>Anything written to the database since the restore (an application already connected, an event) differs too.</remarks>
+    /// <exception cref="ArgumentException">The snapshot recorded no checksums for the database, so it cannot be verified.</exception>
+    /// <exception cref="DatabaseRestoreException">The recorded checksums are not readable.</exception>
+    public async Task<VerificationReport> VerifyRestoredAsync(Snapshot snapshot, MySqlRestoreOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var source = SnapshotDatabases.Pick(snapshot, DatabasesOf(snapshot), options.SourceDatabase, nameof(options));
+        var target = options.TargetDatabase ?? new MyServer(options).Database!;
+        RestoreVerification.RequireChecksums(snapshot, MySqlSource.KindName, source);
+        var report = await RestoreVerification.CompareAsync(snapshot, source, ct => MySqlVerifier.CompareRestoredAsync(snapshot, source, target, options, ct), cancellationToken).ConfigureAwait(false);
+        Log.RestoreVerified(_logger, target, report.TablesCompared, report.Mismatches.Count);
+        return report;
     }
 
     private async Task<long> RestoreDriverDumpAsync(MyServer server, MyDriverDump dump, TreeNode node, string source, string target, int jobs, bool eventsDisabled, CancellationToken cancellationToken)
@@ -301,6 +333,23 @@ public sealed class MySqlVerifier
     internal static Task<VerificationReport> CompareAsync(Snapshot snapshot, string database, string target, MySqlVerifyOptions options, CancellationToken cancellationToken) =>
         new Scratch(new MyServer(options), null, options, ChecksumKindOf(snapshot)).CompareAsync(snapshot, database, target, cancellationToken);
 
+    /// <summary>
+    /// Compares the database <paramref name="target"/>, restored from <paramref name="database"/> of <paramref name="snapshot"/>
+    /// by a restore with <paramref name="restored"/>, with the recorded checksums; no CHECK TABLE. Entered as the
+    /// restore's scratch user only when it made one.
+    /// </summary>
+    internal static Task<VerificationReport> CompareRestoredAsync(Snapshot snapshot, string database, string target, MySqlRestoreOptions restored, CancellationToken cancellationToken)
+    {
+        var options = new MySqlVerifyOptions
+        {
+            ConnectionString = restored.ConnectionString,
+            Password = restored.Password,
+            ClientToolsDirectory = restored.ClientToolsDirectory,
+            UseScratchUser = restored.UseScratchUser,
+        };
+        return new Scratch(new MyServer(options), null, options, ChecksumKindOf(snapshot)).CompareAsync(snapshot, database, target, ComparisonScope.Restored([]), cancellationToken);
+    }
+
     /// <summary>Drops <paramref name="database"/> if it exists.</summary>
     internal static Task DropAsync(string database, MySqlVerifyOptions options, CancellationToken cancellationToken) =>
         new Scratch(new MyServer(options), null, options, null).DropDatabaseAsync(database, cancellationToken);
@@ -344,8 +393,10 @@ public sealed class MySqlVerifier
         protected override async Task<MySqlConnection> OpenAsync(string scratch, CancellationToken cancellationToken)
         {
             MyScratchUser? user = null;
-            await using (var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false))
+            // Not for a database a real restore made (UseScratchUser off): an account that happens to bear its name is not ours to touch.
+            if (options.UseScratchUser)
             {
+                await using var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
                 if (await MyScratchUser.HostOfAsync(admin, scratch, cancellationToken).ConfigureAwait(false) is { } host)
                 {
                     _entered[scratch] = user = await MyScratchUser.UnlockAsync(admin, scratch, host, cancellationToken).ConfigureAwait(false);
@@ -357,6 +408,11 @@ public sealed class MySqlVerifier
 
         protected override async Task ReleaseAsync(string scratch, CancellationToken cancellationToken)
         {
+            if (!options.UseScratchUser)
+            {
+                return;
+            }
+
             await using var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
             var unchanged = await PasswordUnchangedAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
             await MyScratchUser.LockAsync(admin, scratch, cancellationToken).ConfigureAwait(false);

@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Warning, "The values the dump of {Database} sets for sequences {Sequences} were not read ({Reason}): their checksums are those measured when it was pinned, so a drill may report them as differing if the database was written to during the backup")]
     public static partial void SequenceValuesUnread(ILogger logger, string database, string reason, string sequences);
+
+    [LoggerMessage(9, LogLevel.Information, "Verified the restore into {Target}: {Tables} table(s) compared with the checksums recorded at backup time, {Mismatches} differ")]
+    public static partial void RestoreVerified(ILogger logger, string target, int tables, int mismatches);
 }

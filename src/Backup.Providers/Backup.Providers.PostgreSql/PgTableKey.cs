@@ -44,5 +44,51 @@ internal static class PgTableKey
     /// <summary>Whether <paramref name="key"/> (in either form) names a sequence: a table's never ends in the suffix unquoted.</summary>
     public static bool IsSequence(string key) => key.EndsWith(SequenceSuffix, StringComparison.Ordinal);
 
+    /// <summary>
+    /// The schema and name of table key <paramref name="key"/> (not a sequence's): the plain form split at its first
+    /// dot, the quoted one as SQL identifiers; null when it is neither (large objects' pseudo-table).
+    /// </summary>
+    public static (string Schema, string Name)? Parse(string key)
+    {
+        if (!key.StartsWith('"'))
+        {
+            var dot = key.IndexOf('.', StringComparison.Ordinal);
+            return dot > 0 && dot < key.Length - 1 ? (key[..dot], key[(dot + 1)..]) : null;
+        }
+
+        return ReadQuoted(key, 0) is ({ } schema, var next) && next < key.Length && key[next] == '.' && ReadQuoted(key, next + 1) is ({ } name, var end) && end == key.Length
+            ? (schema, name)
+            : null;
+    }
+
+    /// <summary>The quoted identifier at <paramref name="start"/> of <paramref name="text"/> and where it ends; (null, 0) when there is none.</summary>
+    private static (string? Identifier, int End) ReadQuoted(string text, int start)
+    {
+        if (start >= text.Length || text[start] != '"')
+        {
+            return (null, 0);
+        }
+
+        var identifier = new System.Text.StringBuilder();
+        for (var i = start + 1; i < text.Length; i++)
+        {
+            if (text[i] != '"')
+            {
+                identifier.Append(text[i]);
+            }
+            else if (i + 1 < text.Length && text[i + 1] == '"')
+            {
+                identifier.Append('"');
+                i++;
+            }
+            else
+            {
+                return (identifier.ToString(), i + 1);
+            }
+        }
+
+        return (null, 0);
+    }
+
     private static bool Plain(string identifier) => identifier.AsSpan().IndexOfAny('.', '"') < 0;
 }

@@ -77,8 +77,15 @@ public sealed class PostgreSqlEngine : IDatabaseEngine
             Tables = settings.Tables,
             Jobs = settings.Jobs,
             UseScratchRole = settings.ScratchUser,
+            Verify = settings.Verify,
         };
         options.Validate();
+        if (settings.Verify)
+        {
+            // From the call, as every setting that cannot work: a snapshot that cannot be verified is refused before anything is restored.
+            RestoreVerification.RequireChecksums(snapshot, Kind, SnapshotDatabases.Pick(snapshot, DatabasesOf(snapshot), settings.SourceDatabase, nameof(settings)));
+        }
+
         return new PostgreSqlRestorer(repository).RestoreAsync(snapshot, options, cancellationToken);
     }
 

@@ -181,6 +181,14 @@ public sealed record PostgreSqlRestoreOptions : PostgreSqlConnectionOptions
     /// </summary>
     public bool UseScratchRole { get; init; }
 
+    /// <summary>
+    /// After the restore, compare the restored tables (only those of <see cref="Tables"/> when it is set) with the row
+    /// counts and checksums recorded at backup time; the result's <see cref="DatabaseRestoreResult.Verification"/>
+    /// says what differs, and a difference leaves the database as restored. A snapshot without recorded checksums
+    /// is refused before anything is restored. See <see cref="PostgreSqlRestorer.VerifyRestoredAsync"/>.
+    /// </summary>
+    public bool Verify { get; init; }
+
     /// <inheritdoc />
     public override void Validate()
     {

@@ -63,6 +63,11 @@ public sealed partial class PostgreSqlRestorer
         var source = SnapshotDatabases.Pick(snapshot, databases, options.SourceDatabase, nameof(options));
 
         var target = options.TargetDatabase ?? server.Database!;
+        if (options.Verify)
+        {
+            RestoreVerification.RequireChecksums(snapshot, PostgreSqlSource.KindName, source);
+        }
+
         var format = snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.format", "custom");
         if (options.Tables.Count > 0 && format is not "custom" and not PostgreSqlSource.ParallelFormat)
         {
@@ -186,7 +191,41 @@ public sealed partial class PostgreSqlRestorer
 
         var duration = Stopwatch.GetElapsedTime(started);
         Log.Restored(_logger, source, target, duration.TotalSeconds);
-        return new DatabaseRestoreResult { SourceDatabase = source, TargetDatabase = target, Duration = duration, Bytes = bytes };
+        return new DatabaseRestoreResult
+        {
+            SourceDatabase = source,
+            TargetDatabase = target,
+            Duration = duration,
+            Bytes = bytes,
+            Verification = options.Verify ? await VerifyRestoredAsync(snapshot, options, cancellationToken).ConfigureAwait(false) : null,
+        };
+    }
+
+    /// <summary>
+    /// Compares the database a restore of <paramref name="snapshot"/> with <paramref name="options"/> made (its
+    /// <see cref="PostgreSqlRestoreOptions.TargetDatabase"/>, restored from its <see cref="PostgreSqlRestoreOptions.SourceDatabase"/>;
+    /// only the tables of <see cref="PostgreSqlRestoreOptions.Tables"/> when it is set) with the row counts and checksums
+    /// recorded at backup time, measured as they were then. Reads only: whatever differs, the database stays as it is.
+    /// What the restore's <see cref="PostgreSqlRestoreOptions.Verify"/> runs; call it yourself to verify later, or again.
+    /// </summary>
+    /// <remarks>
+    /// Anything written to the database since the restore (an application already connected) differs too. Without a
+    /// table selection, tables the database holds that the snapshot did not (left by a restore with
+    /// <see cref="PostgreSqlRestoreOptions.Clean"/> over an older database) are reported as differing.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The snapshot recorded no checksums for the database, so it cannot be verified.</exception>
+    /// <exception cref="DatabaseRestoreException">The recorded checksums are not readable.</exception>
+    public async Task<VerificationReport> VerifyRestoredAsync(Snapshot snapshot, PostgreSqlRestoreOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var source = SnapshotDatabases.Pick(snapshot, DatabasesOf(snapshot), options.SourceDatabase, nameof(options));
+        var target = options.TargetDatabase ?? new PgServer(options).Database!;
+        RestoreVerification.RequireChecksums(snapshot, PostgreSqlSource.KindName, source);
+        var report = await RestoreVerification.CompareAsync(snapshot, source, ct => PostgreSqlVerifier.CompareRestoredAsync(snapshot, source, target, options, ct), cancellationToken).ConfigureAwait(false);
+        Log.RestoreVerified(_logger, target, report.TablesCompared, report.Mismatches.Count);
+        return report;
     }
 
     /// <summary>

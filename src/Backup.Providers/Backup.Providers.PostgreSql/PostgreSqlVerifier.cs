@@ -50,6 +50,25 @@ public sealed class PostgreSqlVerifier
     internal static Task<VerificationReport> CompareAsync(Snapshot snapshot, string database, string target, PostgreSqlVerifyOptions options, CancellationToken cancellationToken) =>
         new Scratch(new PgServer(options), null, options, ChecksumKindOf(snapshot), PgTableKey.IsLegacy(snapshot.Metadata)).CompareAsync(snapshot, database, target, cancellationToken);
 
+    /// <summary>
+    /// Compares the database <paramref name="target"/>, restored from <paramref name="database"/> of <paramref name="snapshot"/>
+    /// by a restore with <paramref name="restored"/>, with the recorded checksums: only the tables it restored, no amcheck
+    /// (its extension would be created in the database), as the restoring role.
+    /// </summary>
+    internal static Task<VerificationReport> CompareRestoredAsync(Snapshot snapshot, string database, string target, PostgreSqlRestoreOptions restored, CancellationToken cancellationToken)
+    {
+        var options = new PostgreSqlVerifyOptions
+        {
+            ConnectionString = restored.ConnectionString,
+            Password = restored.Password,
+            ClientToolsDirectory = restored.ClientToolsDirectory,
+            RunAmcheck = false,
+            UseScratchRole = restored.UseScratchRole,
+        };
+        return new Scratch(new PgServer(options), null, options, ChecksumKindOf(snapshot), PgTableKey.IsLegacy(snapshot.Metadata))
+            .CompareAsync(snapshot, database, target, ComparisonScope.Restored(restored.Tables), cancellationToken);
+    }
+
     /// <summary>Drops <paramref name="database"/> (WITH (FORCE)) if it exists.</summary>
     internal static Task DropAsync(string database, PostgreSqlVerifyOptions options, CancellationToken cancellationToken) =>
         new Scratch(new PgServer(options), null, options, null, legacyNames: false).DropDatabaseAsync(database, cancellationToken);
@@ -142,6 +161,24 @@ public sealed class PostgreSqlVerifier
             CopyChecksum.Kind => await CopyChecksums.MeasureAsync(connection, legacyNames, cancellationToken).ConfigureAwait(false),
             _ => throw new DatabaseRestoreException($"The snapshot's checksums are of an unknown kind '{checksumKind}'; a newer version of this library wrote it."),
         };
+
+        /// <summary>
+        /// The tables a selective restore picked, by the rule it picked them with (<see cref="PgTableSelection.Match"/>).
+        /// Their sequences are not among them: which sequences a table owns is not recorded with the checksums.
+        /// </summary>
+        protected override IReadOnlySet<string> PickTables(IReadOnlyList<TableChecksum> recorded, IReadOnlyCollection<string> names)
+        {
+            var tables = recorded.Where(t => !PgTableKey.IsSequence(t.Table) && PgTableKey.Parse(t.Table) is not null)
+                .Select(t => (Key: t.Table, Name: PgTableKey.Parse(t.Table)!.Value)).ToList();
+            try
+            {
+                return PgTableSelection.Match(names, tables, t => t.Name).Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
+            }
+            catch (DatabaseRestoreException ex)
+            {
+                throw new InvalidOperationException($"the tables restored cannot all be matched with the checksums recorded at backup time ({ex.Message.Replace(" Nothing was restored.", string.Empty, StringComparison.Ordinal)})", ex);
+            }
+        }
 
         protected override Task CheckIntegrityAsync(NpgsqlConnection connection, string database, string scratch, IReadOnlyList<TableChecksum>? tables, List<string> problems, List<string> notes, CancellationToken cancellationToken) =>
             options.RunAmcheck ? AmcheckAsync(connection, database, problems, notes, cancellationToken) : Task.CompletedTask;

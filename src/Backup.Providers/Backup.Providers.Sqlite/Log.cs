@@ -10,4 +10,7 @@ internal static partial class Log
 
     [LoggerMessage(2, LogLevel.Information, "Restored SQLite database into {Path} in {Seconds:F1} s")]
     public static partial void Restored(ILogger logger, string path, double seconds);
+
+    [LoggerMessage(3, LogLevel.Information, "Verified the restore into {Target}: {Tables} table(s) compared with the checksums recorded at backup time, {Mismatches} differ")]
+    public static partial void RestoreVerified(ILogger logger, string target, int tables, int mismatches);
 }

@@ -74,8 +74,14 @@ public sealed class SqliteEngine : IDatabaseEngine
             throw new ArgumentException("A SQLite snapshot restores to one file: TargetDatabase, SourceDatabase, Tables and Jobs do not apply.", nameof(settings));
         }
 
-        var options = new SqliteRestoreOptions { TargetPath = Path.GetFullPath(settings.Location), Overwrite = settings.Clean };
+        var options = new SqliteRestoreOptions { TargetPath = Path.GetFullPath(settings.Location), Overwrite = settings.Clean, Verify = settings.Verify };
         options.Validate();
+        if (settings.Verify)
+        {
+            // From the call, as every setting that cannot work: a snapshot that cannot be verified is refused before anything is restored.
+            RestoreVerification.RequireChecksums(snapshot, Kind, SqliteRestorer.Database);
+        }
+
         return new SqliteRestorer(repository).RestoreAsync(snapshot, options, cancellationToken);
     }
 

@@ -36,6 +36,14 @@ public sealed record SqliteRestoreOptions
     /// <summary>Replace an existing file; without it an existing target is an error.</summary>
     public bool Overwrite { get; init; }
 
+    /// <summary>
+    /// After the restore, compare every table of the restored file with the row count and checksum recorded at
+    /// backup time; the result's <see cref="DatabaseRestoreResult.Verification"/> says what differs, and a difference
+    /// leaves the file as restored. A snapshot without recorded checksums is refused before anything is restored.
+    /// See <see cref="SqliteRestorer.VerifyRestoredAsync"/>.
+    /// </summary>
+    public bool Verify { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
     public void Validate()
     {

@@ -46,12 +46,98 @@ public sealed class SqliteRestorer
             throw new ArgumentException($"Snapshot {snapshot.Id} is a '{snapshot.SourceKind}' backup, not a SQLite one.", nameof(snapshot));
         }
 
+        if (options.Verify)
+        {
+            RestoreVerification.RequireChecksums(snapshot, SqliteSource.KindName, Database);
+        }
+
         var started = Stopwatch.GetTimestamp();
         var node = await SnapshotFiles.FindAsync(_repository, snapshot, entry, cancellationToken).ConfigureAwait(false);
         await ReplaceAsync((stream, ct) => _repository.Content.CopyToAsync(node, stream, ct), options.TargetPath, options.Overwrite, cancellationToken).ConfigureAwait(false);
         var duration = Stopwatch.GetElapsedTime(started);
         Log.Restored(_logger, options.TargetPath, duration.TotalSeconds);
-        return new DatabaseRestoreResult { SourceDatabase = entry, TargetDatabase = options.TargetPath, Duration = duration, Bytes = node.Size };
+        return new DatabaseRestoreResult
+        {
+            SourceDatabase = entry,
+            TargetDatabase = options.TargetPath,
+            Duration = duration,
+            Bytes = node.Size,
+            Verification = options.Verify ? await VerifyRestoredAsync(snapshot, options, cancellationToken).ConfigureAwait(false) : null,
+        };
+    }
+
+    /// <summary>
+    /// Compares the file a restore of <paramref name="snapshot"/> with <paramref name="options"/> made (its
+    /// <see cref="SqliteRestoreOptions.TargetPath"/>) with the row counts and checksums recorded at backup time.
+    /// Reads only, the file alone (no journal or WAL file beside it, as the restore left it): whatever differs, it
+    /// stays as it is. What the restore's <see cref="SqliteRestoreOptions.Verify"/> runs; call it yourself to verify later, or again.
+    /// </summary>
+    /// <exception cref="ArgumentException">The snapshot is not a SQLite one, or recorded no checksums, so it cannot be verified.</exception>
+    /// <exception cref="DatabaseRestoreException">The recorded checksums are not readable.</exception>
+    public async Task<VerificationReport> VerifyRestoredAsync(Snapshot snapshot, SqliteRestoreOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (snapshot.SourceKind != SqliteSource.KindName)
+        {
+            throw new ArgumentException($"Snapshot {snapshot.Id} is a '{snapshot.SourceKind}' backup, not a SQLite one.", nameof(snapshot));
+        }
+
+        RestoreVerification.RequireChecksums(snapshot, SqliteSource.KindName, Database);
+        var report = await RestoreVerification.CompareAsync(snapshot, Database, ct => CompareFileAsync(snapshot, options.TargetPath, checkIntegrity: false, ct), cancellationToken).ConfigureAwait(false);
+        Log.RestoreVerified(_logger, options.TargetPath, report.TablesCompared, report.Mismatches.Count);
+        return report;
+    }
+
+    /// <summary>The name SQLite snapshots record their checksums under.</summary>
+    internal const string Database = "main";
+
+    /// <summary>
+    /// Compares the database file at <paramref name="path"/> with the checksums <paramref name="snapshot"/> recorded
+    /// (the shape <see cref="ChecksumMetadata.Compare"/> shares with the server engines' comparisons), after
+    /// PRAGMA integrity_check when <paramref name="checkIntegrity"/>.
+    /// </summary>
+    internal static async Task<VerificationReport> CompareFileAsync(Snapshot snapshot, string path, bool checkIntegrity, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var mismatches = new List<TableMismatch>();
+        var notes = new List<string>();
+        var compared = 0;
+        var rows = 0L;
+        await using var connection = SqliteFiles.OpenFileOnly(path);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (checkIntegrity)
+        {
+            problems.AddRange(await SqliteChecksums.IntegrityCheckAsync(connection, cancellationToken).ConfigureAwait(false));
+        }
+
+        var (expected, unreadable) = RecordedChecksums.Of(snapshot, SqliteSource.KindName, Database);
+        if (unreadable is not null)
+        {
+            problems.Add(unreadable);
+        }
+        else if (expected is null)
+        {
+            notes.Add("no checksums were recorded at backup time");
+        }
+        else
+        {
+            mismatches.AddRange(ChecksumMetadata.Compare(Database, expected, await SqliteChecksums.MeasureAsync(connection, cancellationToken).ConfigureAwait(false)));
+            compared = expected.Count;
+            rows = expected.Sum(t => t.Rows);
+        }
+
+        return new VerificationReport
+        {
+            SnapshotId = snapshot.Id.ToString(),
+            Databases = [Database],
+            TablesCompared = compared,
+            RowsCompared = rows,
+            Mismatches = mismatches,
+            IntegrityProblems = problems,
+            Notes = notes,
+        };
     }
 
     /// <summary>Writes, checks, syncs and renames into place; on any failure the target is as it was and no temporary file is left.</summary>
@@ -147,10 +233,8 @@ public sealed class SqliteVerifier
         var directory = SqliteFiles.CreatePrivateDirectory(scratchDirectory, "backup-verify-");
         var scratch = Path.Combine(directory, "verify.db");
         var problems = new List<string>();
-        var mismatches = new List<TableMismatch>();
-        var notes = new List<string>();
         var duration = TimeSpan.Zero;
-        var compared = 0;
+        VerificationReport? compared = null;
         try
         {
             try
@@ -169,23 +253,7 @@ public sealed class SqliteVerifier
                     await afterRestore(scratch, cancellationToken).ConfigureAwait(false);
                 }
 
-                await using var connection = SqliteFiles.OpenFileOnly(scratch);
-                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                problems.AddRange(await SqliteChecksums.IntegrityCheckAsync(connection, cancellationToken).ConfigureAwait(false));
-                var (expected, unreadable) = RecordedChecksums.Of(snapshot, SqliteSource.KindName, "main");
-                if (unreadable is not null)
-                {
-                    problems.Add(unreadable);
-                }
-                else if (expected is null)
-                {
-                    notes.Add("no checksums were recorded at backup time");
-                }
-                else
-                {
-                    mismatches.AddRange(ChecksumMetadata.Compare("main", expected, await SqliteChecksums.MeasureAsync(connection, cancellationToken).ConfigureAwait(false)));
-                    compared = expected.Count;
-                }
+                compared = await SqliteRestorer.CompareFileAsync(snapshot, scratch, checkIntegrity: true, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -193,15 +261,8 @@ public sealed class SqliteVerifier
             SqliteFiles.DeleteDirectory(directory);
         }
 
-        return new VerificationReport
-        {
-            SnapshotId = snapshot.Id.ToString(),
-            Databases = ["main"],
-            RestoreDuration = duration,
-            TablesCompared = compared,
-            Mismatches = mismatches,
-            IntegrityProblems = problems,
-            Notes = notes,
-        };
+        return compared is null
+            ? new VerificationReport { SnapshotId = snapshot.Id.ToString(), Databases = [SqliteRestorer.Database], RestoreDuration = duration, IntegrityProblems = problems }
+            : compared with { RestoreDuration = duration };
     }
 }

@@ -46,6 +46,7 @@ internal abstract class ScratchVerifier<TConnection>
 
         var duration = TimeSpan.Zero;
         var compared = 0;
+        var rows = 0L;
         foreach (var database in databases)
         {
             var scratch = $"{scratchPrefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
@@ -57,7 +58,9 @@ internal abstract class ScratchVerifier<TConnection>
                 await using (connection.ConfigureAwait(false))
                 {
                     await AfterRestoreAsync(connection, database, cancellationToken).ConfigureAwait(false);
-                    compared += await CompareOpenAsync(connection, snapshot, database, scratch, mismatches, problems, notes, cancellationToken).ConfigureAwait(false);
+                    var (tables, tableRows) = await CompareOpenAsync(connection, snapshot, database, scratch, ComparisonScope.Drill, mismatches, problems, notes, cancellationToken).ConfigureAwait(false);
+                    compared += tables;
+                    rows += tableRows;
                 }
             }
             catch (DatabaseRestoreException ex)
@@ -84,6 +87,7 @@ internal abstract class ScratchVerifier<TConnection>
             Databases = databases,
             RestoreDuration = duration,
             TablesCompared = compared,
+            RowsCompared = rows,
             Mismatches = mismatches,
             IntegrityProblems = problems,
             Notes = notes,
@@ -95,18 +99,27 @@ internal abstract class ScratchVerifier<TConnection>
     /// <paramref name="snapshot"/> (a disaster-recovery drill's scratch database), with the checksums recorded at
     /// backup time and runs the integrity check; the database is left as it is.
     /// </summary>
-    public async Task<VerificationReport> CompareAsync(Snapshot snapshot, string database, string target, CancellationToken cancellationToken)
+    public Task<VerificationReport> CompareAsync(Snapshot snapshot, string database, string target, CancellationToken cancellationToken) =>
+        CompareAsync(snapshot, database, target, ComparisonScope.Drill, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="CompareAsync(Snapshot, string, string, CancellationToken)"/>, over what <paramref name="scope"/>
+    /// says: a restore's own verification compares only the tables it restored and runs no integrity check (which
+    /// may create an extension in the database, and takes locks an application already connected would wait on).
+    /// </summary>
+    public async Task<VerificationReport> CompareAsync(Snapshot snapshot, string database, string target, ComparisonScope scope, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(scope);
         var mismatches = new List<TableMismatch>();
         var problems = new List<string>();
         var notes = new List<string>();
-        int compared;
+        (int Tables, long Rows) compared;
         try
         {
             var connection = await OpenAsync(target, cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
-                compared = await CompareOpenAsync(connection, snapshot, database, target, mismatches, problems, notes, cancellationToken).ConfigureAwait(false);
+                compared = await CompareOpenAsync(connection, snapshot, database, target, scope, mismatches, problems, notes, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -120,7 +133,8 @@ internal abstract class ScratchVerifier<TConnection>
         {
             SnapshotId = snapshot.Id.ToString(),
             Databases = [database],
-            TablesCompared = compared,
+            TablesCompared = compared.Tables,
+            RowsCompared = compared.Rows,
             Mismatches = mismatches,
             IntegrityProblems = problems,
             Notes = notes,
@@ -130,11 +144,20 @@ internal abstract class ScratchVerifier<TConnection>
     /// <summary>Drops <paramref name="database"/> if it exists (a scratch database another caller made).</summary>
     public Task DropDatabaseAsync(string database, CancellationToken cancellationToken) => DropAsync(database, cancellationToken);
 
-    private async Task<int> CompareOpenAsync(TConnection connection, Snapshot snapshot, string database, string scratch, List<TableMismatch> mismatches, List<string> problems, List<string> notes, CancellationToken cancellationToken)
+    /// <summary>Compares one database: the tables compared and their rows as recorded.</summary>
+    private async Task<(int Tables, long Rows)> CompareOpenAsync(TConnection connection, Snapshot snapshot, string database, string scratch, ComparisonScope scope, List<TableMismatch> mismatches, List<string> problems, List<string> notes, CancellationToken cancellationToken)
     {
-        var compared = 0;
+        (int Tables, long Rows) compared = (0, 0);
         var (expected, unreadable) = RecordedChecksums.Of(snapshot, Kind, database);
-        var actual = expected is not null || AlwaysMeasure ? await MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false) : null;
+        var actual = expected is not null || (AlwaysMeasure && scope.CheckIntegrity) ? await MeasureAsync(connection, scratch, cancellationToken).ConfigureAwait(false) : null;
+        if (expected is not null && scope.Tables.Count > 0)
+        {
+            // Only what was restored: the target's other tables were not part of this restore, whatever they hold.
+            var picked = PickTables(expected, scope.Tables);
+            expected = [.. expected.Where(t => picked.Contains(t.Table))];
+            actual = [.. actual!.Where(t => picked.Contains(t.Table))];
+        }
+
         if (unreadable is not null)
         {
             problems.Add(unreadable);
@@ -146,10 +169,14 @@ internal abstract class ScratchVerifier<TConnection>
         else
         {
             mismatches.AddRange(ChecksumMetadata.Compare(database, expected, actual!));
-            compared = expected.Count;
+            compared = (expected.Count, expected.Sum(t => t.Rows));
         }
 
-        await CheckIntegrityAsync(connection, database, scratch, actual, problems, notes, cancellationToken).ConfigureAwait(false);
+        if (scope.CheckIntegrity)
+        {
+            await CheckIntegrityAsync(connection, database, scratch, actual, problems, notes, cancellationToken).ConfigureAwait(false);
+        }
+
         return compared;
     }
 
@@ -174,13 +201,21 @@ internal abstract class ScratchVerifier<TConnection>
     /// <summary>Per-table row counts and checksums of <paramref name="scratch"/>, measured as at backup time.</summary>
     protected abstract Task<IReadOnlyList<TableChecksum>> MeasureAsync(TConnection connection, string scratch, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The names, as the checksums record them, of the tables <paramref name="names"/> (as a restore's table
+    /// selection gives them) pick from <paramref name="recorded"/>: what a selective restore restored.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The engine restores whole databases only (the default).</exception>
+    protected virtual IReadOnlySet<string> PickTables(IReadOnlyList<TableChecksum> recorded, IReadOnlyCollection<string> names) =>
+        throw new NotSupportedException($"{Kind} restores whole databases only; it has no table selection to verify.");
+
     /// <summary>The engine's integrity check: findings go to <paramref name="problems"/>, checks that could not run to <paramref name="notes"/>.</summary>
     protected abstract Task CheckIntegrityAsync(TConnection connection, string database, string scratch, IReadOnlyList<TableChecksum>? tables, List<string> problems, List<string> notes, CancellationToken cancellationToken);
 
     /// <summary>Drops <paramref name="scratch"/> if it exists.</summary>
     protected abstract Task DropAsync(string scratch, CancellationToken cancellationToken);
 
-    /// <summary>After <see cref="CompareAsync"/> has used the database, which stays: takes back what <see cref="OpenAsync"/> opened to reach it (a scratch user's sign-in).</summary>
+    /// <summary>After <see cref="CompareAsync(Snapshot, string, string, ComparisonScope, CancellationToken)"/> has used the database, which stays: takes back what <see cref="OpenAsync"/> opened to reach it (a scratch user's sign-in).</summary>
     protected virtual Task ReleaseAsync(string scratch, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>

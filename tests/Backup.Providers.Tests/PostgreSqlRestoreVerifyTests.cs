@@ -1,0 +1,113 @@
+using Backup.Providers.PostgreSql;
+using Backup.Providers.Tests.Servers;
+
+namespace Backup.Providers.Tests;
+
+/// <summary>
+/// A restore's own verification (<see cref="PostgreSqlRestoreOptions.Verify"/>, the CLI's restore --verify): the
+/// restored tables are compared with the checksums recorded at backup time, a difference is named and the database
+/// left as it is, and a snapshot without checksums is refused before anything is restored.
+/// </summary>
+public sealed class PostgreSqlRestoreVerifyTests(PostgresFixture fixture) : IClassFixture<PostgresFixture>
+{
+    private const string Schema = """"
+        CREATE TABLE orders (id serial PRIMARY KEY, customer text NOT NULL, total numeric(12, 2), at timestamptz, payload bytea);
+        CREATE TABLE items (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, order_id int NOT NULL REFERENCES orders(id), qty int, weight float8);
+        CREATE SCHEMA "odd.schema";
+        CREATE TABLE "odd.schema"."odd ""name""" (k text PRIMARY KEY);
+        INSERT INTO orders (customer, total, at, payload) SELECT 'c ✓ ' || g, g * 1.25, timestamptz '2024-03-31 01:30:00+02' + g * interval '1 hour', decode(md5(g::text), 'hex') FROM generate_series(1, 200) g;
+        INSERT INTO items (order_id, qty, weight) SELECT g, g % 7, g / 3.0 FROM generate_series(1, 100) g;
+        INSERT INTO "odd.schema"."odd ""name""" VALUES ('a'), ('b');
+        """";
+
+    public static TheoryData<PostgreSqlBackupMethod> Methods => [PostgreSqlBackupMethod.Parallel, PostgreSqlBackupMethod.PgDump];
+
+    private static PostgreSqlRestoreOptions Options(PostgresServer server, string database) =>
+        new() { ConnectionString = server.ConnectionString(database), Password = PostgresServer.Password };
+
+    private async Task<(PostgresServer Server, string Database, TestRepository Repo, Backup.Core.Snapshots.Snapshot Snapshot)> BackUpAsync(PostgreSqlBackupMethod method, string name, bool recordChecksums = true)
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName(name);
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, Schema);
+        var repo = await TestRepository.CreateAsync();
+        var source = new PostgreSqlSource(new PostgreSqlSourceOptions { ConnectionString = server.ConnectionString(database), Password = PostgresServer.Password, Method = method, RecordChecksums = recordChecksums });
+        return (server, database, repo, (await repo.Service.BackupAsync(source)).Snapshot);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Methods))]
+    public async Task A_clean_restore_verifies_every_table_and_its_rows(PostgreSqlBackupMethod method)
+    {
+        var (server, _, repo, snapshot) = await BackUpAsync(method, "rv_clean");
+        await using var _ = repo;
+        var target = fixture.NewDatabaseName("rv_clean_into");
+
+        var restored = await new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, Options(server, target) with { Verify = true });
+
+        restored.Verification.Should().NotBeNull();
+        restored.Verification!.Succeeded.Should().BeTrue(restored.Verification.ToString());
+        restored.Verification.Mismatches.Should().BeEmpty();
+        restored.Verification.TablesCompared.Should().BeGreaterThanOrEqualTo(3, "orders, items and the oddly named table, with their sequences");
+        restored.Verification.RowsCompared.Should().BeGreaterThanOrEqualTo(302);
+        (await server.ScalarAsync(target, "SELECT count(*) FROM pg_extension WHERE extname = 'amcheck'")).Should().Be(0L, "the verification changes nothing in the restored database");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Methods))]
+    public async Task A_row_changed_after_the_restore_is_reported_by_table_and_the_database_is_left_as_it_is(PostgreSqlBackupMethod method)
+    {
+        var (server, _, repo, snapshot) = await BackUpAsync(method, "rv_tamper");
+        await using var _ = repo;
+        var target = fixture.NewDatabaseName("rv_tamper_into");
+        var restorer = new PostgreSqlRestorer(repo.Repository);
+        var options = Options(server, target);
+        (await restorer.RestoreAsync(snapshot, options)).Verification.Should().BeNull("not asked for");
+
+        // An application connected to the restored database writes before the verification runs.
+        await server.ExecuteAsync(target, "UPDATE orders SET customer = 'tampered' WHERE id = 7; DELETE FROM \"odd.schema\".\"odd \"\"name\"\"\" WHERE k = 'b';");
+        var report = await restorer.VerifyRestoredAsync(snapshot, options);
+
+        report.Succeeded.Should().BeFalse();
+        report.FailedTables.Should().BeEquivalentTo(["public.orders", "\"odd.schema\".\"odd \"\"name\"\"\""]);
+        var orders = report.Mismatches.Single(m => m.Table == "public.orders");
+        (orders.ExpectedRows, orders.ActualRows).Should().Be((200L, 200L), "the same rows, one of them changed");
+        var odd = report.Mismatches.Single(m => m.Table != "public.orders");
+        (odd.ExpectedRows, odd.ActualRows).Should().Be((2L, 1L));
+        (await server.ScalarAsync(target, "SELECT customer FROM orders WHERE id = 7")).Should().Be("tampered", "a mismatch drops and changes nothing");
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Methods))]
+    public async Task With_tables_only_those_are_verified(PostgreSqlBackupMethod method)
+    {
+        var (server, database, repo, snapshot) = await BackUpAsync(method, "rv_tables");
+        await using var _ = repo;
+        // The live database moved on since the backup; only orders is restored over it.
+        await server.ExecuteAsync(database, "DELETE FROM items WHERE id > 50; UPDATE orders SET customer = 'changed' WHERE id = 1;");
+
+        var restored = await new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, Options(server, database) with { Tables = ["orders"], Clean = true, Verify = true });
+
+        restored.Verification!.Succeeded.Should().BeTrue(restored.Verification.ToString());
+        restored.Verification.TablesCompared.Should().Be(1, "items, not restored, is not compared, though it differs from the snapshot");
+        restored.Verification.RowsCompared.Should().Be(200);
+
+        await server.ExecuteAsync(database, "INSERT INTO orders (customer) VALUES ('late')");
+        var later = await new PostgreSqlRestorer(repo.Repository).VerifyRestoredAsync(snapshot, Options(server, database) with { Tables = ["public.orders"] });
+        later.Mismatches.Should().ContainSingle().Which.Should().Match<TableMismatch>(m => m.Table == "public.orders" && m.ExpectedRows == 200 && m.ActualRows == 201);
+    }
+
+    [SkippableFact]
+    public async Task A_snapshot_without_checksums_is_refused_before_anything_is_restored()
+    {
+        var (server, _, repo, snapshot) = await BackUpAsync(PostgreSqlBackupMethod.PgDump, "rv_none", recordChecksums: false);
+        await using var _ = repo;
+        var target = fixture.NewDatabaseName("rv_none_into");
+
+        var restore = () => new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, Options(server, target) with { Verify = true });
+
+        (await restore.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("recorded no table checksums").And.Contain("Nothing was restored");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'")).Should().Be(0L);
+    }
+}
