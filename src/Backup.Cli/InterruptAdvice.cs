@@ -26,6 +26,9 @@ internal static class InterruptAdvice
                 ? "what it held before was dropped (--clean), and only part of the snapshot is in it. "
                 : "what it held of the snapshot's tables and other objects may be replaced (--clean), the rest of what it held stays, and only part of the snapshot is in it. ") +
             "The same restore run again with --clean restores the snapshot over it.",
+        // The restorers verify only once the target is complete, and leave it as restored whatever the comparison meets.
+        "restore" when interruption is DatabaseRestoreInterruptedException { Remedy: DatabaseRestoreRemedy.VerifyAgain } database =>
+            $"interrupted while verifying; {database.TargetState.TrimEnd().TrimEnd('.')}. The same restore run again with --clean --verify restores it again and verifies it.",
         "restore" when interruption is DatabaseRestoreInterruptedException database =>
             $"interrupted. {database.TargetState.TrimEnd()} Run the same restore again to start over.",
         // SqliteRestorer writes a temporary file beside the target and renames it into place only once it passed its check, and removes it otherwise.

@@ -54,6 +54,22 @@ public sealed class PostgreSqlRestoreVerifyTests(PostgresFixture fixture) : ICla
         (await server.ScalarAsync(target, "SELECT count(*) FROM pg_extension WHERE extname = 'amcheck'")).Should().Be(0L, "the verification changes nothing in the restored database");
     }
 
+    [SkippableFact]
+    public async Task Interrupted_while_verifying_it_says_the_database_is_restored_but_not_verified_and_leaves_it()
+    {
+        var (server, _, repo, snapshot) = await BackUpAsync(PostgreSqlBackupMethod.Parallel, "rv_cancel");
+        await using var _ = repo;
+        var target = fixture.NewDatabaseName("rv_cancel_into");
+        using var interrupt = new CancelOnLog<PostgreSqlRestorer>("Restored");
+
+        var restore = () => new PostgreSqlRestorer(repo.Repository, interrupt).RestoreAsync(snapshot, Options(server, target) with { Verify = true }, interrupt.Token);
+
+        var interrupted = (await restore.Should().ThrowAsync<DatabaseRestoreInterruptedException>()).Which;
+        interrupted.Remedy.Should().Be(DatabaseRestoreRemedy.VerifyAgain);
+        interrupted.TargetState.Should().Contain(target).And.Contain("completely restored, but not verified");
+        (await new PostgreSqlRestorer(repo.Repository).VerifyRestoredAsync(snapshot, Options(server, target))).Succeeded.Should().BeTrue("the restored database stays");
+    }
+
     [SkippableTheory]
     [MemberData(nameof(Methods))]
     public async Task A_row_changed_after_the_restore_is_reported_by_table_and_the_database_is_left_as_it_is(PostgreSqlBackupMethod method)

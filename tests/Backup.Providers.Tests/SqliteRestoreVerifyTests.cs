@@ -64,6 +64,22 @@ public sealed class SqliteRestoreVerifyTests : IDisposable
     }
 
     [Fact]
+    public async Task Interrupted_while_verifying_it_says_the_file_is_restored_but_not_verified_and_leaves_it()
+    {
+        var (repo, snapshot) = await BackUpAsync();
+        await using var _ = repo;
+        var target = Path.Combine(_directory, "restored.db");
+        using var interrupt = new CancelOnLog<SqliteRestorer>("Restored");
+
+        var restore = () => new SqliteRestorer(repo.Repository, interrupt).RestoreAsync(snapshot, new SqliteRestoreOptions { TargetPath = target, Verify = true }, interrupt.Token);
+
+        var interrupted = (await restore.Should().ThrowAsync<DatabaseRestoreInterruptedException>()).Which;
+        interrupted.Remedy.Should().Be(DatabaseRestoreRemedy.VerifyAgain);
+        interrupted.TargetState.Should().Contain("completely restored, but not verified");
+        (await new SqliteRestorer(repo.Repository).VerifyRestoredAsync(snapshot, new SqliteRestoreOptions { TargetPath = target })).Succeeded.Should().BeTrue("the restored file stays in place");
+    }
+
+    [Fact]
     public async Task A_snapshot_without_checksums_is_refused_before_anything_is_restored()
     {
         var (repo, snapshot) = await BackUpAsync(recordChecksums: false);

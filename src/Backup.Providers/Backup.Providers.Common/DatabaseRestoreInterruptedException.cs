@@ -36,7 +36,8 @@ public sealed class DatabaseRestoreInterruptedException : OperationCanceledExcep
 
     /// <summary>
     /// What a restore run again needs: <see cref="DatabaseRestoreRemedy.RestoreAgainWithClean"/> when the target is
-    /// partly restored, <see cref="DatabaseRestoreRemedy.None"/> when it was dropped again or is as it was.
+    /// partly restored, <see cref="DatabaseRestoreRemedy.VerifyAgain"/> when it is completely restored and only its
+    /// verification was interrupted, <see cref="DatabaseRestoreRemedy.None"/> when it was dropped again or is as it was.
     /// </summary>
     public DatabaseRestoreRemedy Remedy { get; }
 }

@@ -14,4 +14,11 @@ public enum DatabaseRestoreRemedy
 
     /// <summary>The target database exists: restore over it with <see cref="DatabaseRestoreSettings.Clean"/>, or into another <see cref="DatabaseRestoreSettings.TargetDatabase"/>.</summary>
     CleanOrAnotherTarget,
+
+    /// <summary>
+    /// The target is completely restored, but the comparison <see cref="DatabaseRestoreSettings.Verify"/> asked for was
+    /// interrupted: verify it again (the restorer's <c>VerifyRestoredAsync</c>), or restore again with
+    /// <see cref="DatabaseRestoreSettings.Clean"/> and <see cref="DatabaseRestoreSettings.Verify"/>.
+    /// </summary>
+    VerifyAgain,
 }

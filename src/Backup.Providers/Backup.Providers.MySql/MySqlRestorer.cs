@@ -190,7 +190,7 @@ public sealed class MySqlRestorer
         }
 
         // After the try: the restore is done, and nothing the verification meets (a cancellation) may undo it.
-        return options.Verify ? restored with { Verification = await VerifyRestoredAsync(snapshot, options, cancellationToken).ConfigureAwait(false) } : restored;
+        return options.Verify ? restored with { Verification = await RestoreVerification.AfterRestoreAsync(restored.TargetDatabase, ct => VerifyRestoredAsync(snapshot, options, ct), cancellationToken).ConfigureAwait(false) } : restored;
     }
 
     /// <summary>

@@ -197,7 +197,7 @@ public sealed partial class PostgreSqlRestorer
             TargetDatabase = target,
             Duration = duration,
             Bytes = bytes,
-            Verification = options.Verify ? await VerifyRestoredAsync(snapshot, options, cancellationToken).ConfigureAwait(false) : null,
+            Verification = options.Verify ? await RestoreVerification.AfterRestoreAsync(target, ct => VerifyRestoredAsync(snapshot, options, ct), cancellationToken).ConfigureAwait(false) : null,
         };
     }
 

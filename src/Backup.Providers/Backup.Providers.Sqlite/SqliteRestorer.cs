@@ -62,7 +62,7 @@ public sealed class SqliteRestorer
             TargetDatabase = options.TargetPath,
             Duration = duration,
             Bytes = node.Size,
-            Verification = options.Verify ? await VerifyRestoredAsync(snapshot, options, cancellationToken).ConfigureAwait(false) : null,
+            Verification = options.Verify ? await RestoreVerification.AfterRestoreAsync(options.TargetPath, ct => VerifyRestoredAsync(snapshot, options, ct), cancellationToken).ConfigureAwait(false) : null,
         };
     }
 

@@ -34,6 +34,26 @@ internal static class RestoreVerification
     }
 
     /// <summary>
+    /// The verification a restore runs once its target is complete: <paramref name="verify"/>, with a cancellation
+    /// reported as what it is, a restored target left unverified, rather than as a restore that never touched its
+    /// target (a plain <see cref="OperationCanceledException"/>).
+    /// </summary>
+    public static async Task<VerificationReport> AfterRestoreAsync(string target, Func<CancellationToken, Task<VerificationReport>> verify, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await verify(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException cancelled) when (cancelled is not DatabaseRestoreInterruptedException)
+        {
+            var state = $"'{target}' is completely restored, but not verified";
+            throw new DatabaseRestoreInterruptedException(
+                $"The restore was interrupted while comparing it with the checksums recorded at backup time: {state}. Call VerifyRestoredAsync to verify it.",
+                state, DatabaseRestoreRemedy.VerifyAgain, cancelled, cancelled.CancellationToken);
+        }
+    }
+
+    /// <summary>
     /// Runs <paramref name="compare"/> on the restored database; a failure to reach or read it becomes a problem of
     /// the report (the restore itself succeeded, and the database stays as restored).
     /// </summary>
