@@ -131,7 +131,7 @@ public static class RecoveryRunbook
 
                     if (string.Equals(engine, "postgres", StringComparison.OrdinalIgnoreCase))
                     {
-                        databaseSecrets.Add("- PostgreSQL: a snapshot of one database holds no roles. Create on the server to restore into the roles its objects are granted to (`CREATE ROLE name`), or restore them from an `--all-databases` snapshot's `globals.sql`; a restore that meets a missing role stops and names it.");
+                        databaseSecrets.Add("- PostgreSQL: a snapshot of one database holds no roles. Create on the server to restore into the roles its objects are granted to (`CREATE ROLE name`), or restore them from an `--all-databases` snapshot's `globals.sql`; a restore that meets a missing role stops and names every role the server lacks.");
                     }
                 }
             }

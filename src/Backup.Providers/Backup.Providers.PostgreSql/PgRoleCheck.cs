@@ -33,18 +33,7 @@ internal static class PgRoleCheck
         }
 
         var needed = recorded.Granted;
-        var present = new HashSet<string>(StringComparer.Ordinal);
-        if (needed.Count > 0)
-        {
-            await using var command = new NpgsqlCommand("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1)", connection) { Parameters = { new() { Value = needed.ToArray() } } };
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                present.Add(reader.GetString(0));
-            }
-        }
-
-        var missing = needed.Where(role => !present.Contains(role)).ToList();
+        var missing = await MissingAsync(connection, needed, cancellationToken).ConfigureAwait(false);
         return new DatabaseRoleCheck
         {
             Database = database,
@@ -55,14 +44,38 @@ internal static class PgRoleCheck
         };
     }
 
-    private static string Advice(Snapshot snapshot, string database, List<string> missing)
+    /// <summary>The roles among <paramref name="roles"/> the server of <paramref name="connection"/> lacks, in the order given.</summary>
+    public static async Task<List<string>> MissingAsync(NpgsqlConnection connection, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
     {
-        var names = string.Join(", ", missing.Take(20).Select(r => $"'{r}'")) + (missing.Count > 20 ? $" and {missing.Count - 20} more" : string.Empty);
-        var create = string.Join(" ", missing.Take(5).Select(r => $"CREATE ROLE {PgServer.QuoteIdentifier(r)};")) + (missing.Count > 5 ? " …" : string.Empty);
-        var globals = snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.globals") == "globals.sql"
-            ? $"or run this snapshot's own globals.sql (it holds the source server's roles) on this server first"
-            : "or run the globals.sql of an --all-databases snapshot of the source server on this server first (a snapshot of one database holds no roles)";
-        return $"This server lacks {missing.Count} role(s) that database '{database}' of snapshot {snapshot.Id.ToShortString()} grants to or names in its default privileges or policies: {names}. " +
-            $"A restore into it stops at the first one. Create them before you need to restore ({create} with the attributes and memberships they have on the source server), {globals}.";
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        if (roles.Count > 0)
+        {
+            await using var command = new NpgsqlCommand("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1)", connection) { Parameters = { new() { Value = roles.ToArray() } } };
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                present.Add(reader.GetString(0));
+            }
+        }
+
+        return [.. roles.Where(role => !present.Contains(role))];
     }
+
+    /// <summary>The missing roles quoted and joined for a message, at most 20 of them.</summary>
+    public static string Names(IReadOnlyList<string> missing) =>
+        string.Join(", ", missing.Take(20).Select(r => $"'{r}'")) + (missing.Count > 20 ? $" and {missing.Count - 20} more" : string.Empty);
+
+    /// <summary>The CREATE ROLE statements for the first five missing roles.</summary>
+    public static string CreateStatements(IReadOnlyList<string> missing) =>
+        string.Join(" ", missing.Take(5).Select(r => $"CREATE ROLE {PgServer.QuoteIdentifier(r)};")) + (missing.Count > 5 ? " …" : string.Empty);
+
+    /// <summary>Where the source server's roles can be found: the snapshot's own globals.sql when it has one.</summary>
+    public static string Globals(Snapshot snapshot) =>
+        snapshot.Metadata.GetValueOrDefault($"{PostgreSqlSource.KindName}.globals") == "globals.sql"
+            ? "or run this snapshot's own globals.sql (it holds the source server's roles) on this server first"
+            : "or run the globals.sql of an --all-databases snapshot of the source server on this server first (a snapshot of one database holds no roles)";
+
+    private static string Advice(Snapshot snapshot, string database, List<string> missing) =>
+        $"This server lacks {missing.Count} role(s) that database '{database}' of snapshot {snapshot.Id.ToShortString()} grants to or names in its default privileges or policies: {Names(missing)}. " +
+        $"A restore into it stops at the first one. Create them before you need to restore ({CreateStatements(missing)} with the attributes and memberships they have on the source server), {Globals(snapshot)}.";
 }

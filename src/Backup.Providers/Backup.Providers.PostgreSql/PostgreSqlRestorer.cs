@@ -169,8 +169,9 @@ public sealed partial class PostgreSqlRestorer
         catch (Exception ex)
         {
             var failure = scratch is null ? ex : await scratch.FailureAsync(target, ex).ConfigureAwait(false);
-            if (failure is DatabaseRestoreException { Remedy: DatabaseRestoreRemedy.None } restoreFailure && PgMissingRole.Advice(restoreFailure.Message) is { } advice)
+            if (failure is DatabaseRestoreException { Remedy: DatabaseRestoreRemedy.None } restoreFailure && PgMissingRole.RoleIn(restoreFailure.Message) is { } missingRole)
             {
+                var advice = await MissingRoleAdviceAsync(server, snapshot, source, missingRole, options.NoOwner, cancellationToken).ConfigureAwait(false);
                 failure = new DatabaseRestoreException($"{restoreFailure.Message.TrimEnd()}\n{advice}", restoreFailure);
             }
 
@@ -226,6 +227,25 @@ public sealed partial class PostgreSqlRestorer
         var report = await RestoreVerification.CompareAsync(snapshot, source, ct => PostgreSqlVerifier.CompareRestoredAsync(snapshot, source, target, options, ct), cancellationToken).ConfigureAwait(false);
         Log.RestoreVerified(_logger, target, report.TablesCompared, report.Mismatches.Count);
         return report;
+    }
+
+    /// <summary>
+    /// The advice for a restore that stopped at the missing role <paramref name="reported"/>, naming every role the
+    /// server lacks; only that one when the server cannot be asked which others it lacks (the restore's own failure,
+    /// not this look-up's, is what the caller must hear).
+    /// </summary>
+    private static async Task<string> MissingRoleAdviceAsync(PgServer server, Snapshot snapshot, string database, string reported, bool noOwner, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var admin = await server.OpenMaintenanceAsync(cancellationToken).ConfigureAwait(false);
+            var missing = await PgMissingRole.MissingAsync(admin, snapshot, database, reported, noOwner, cancellationToken).ConfigureAwait(false);
+            return PgMissingRole.Advice(snapshot, database, missing, complete: PgRequiredRoles.Read(snapshot, database) is not null);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or OperationCanceledException or TimeoutException)
+        {
+            return PgMissingRole.Advice(snapshot, database, [reported], complete: false);
+        }
     }
 
     /// <summary>
