@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Backup.Core;
+using Backup.Core.Repository;
 using Backup.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +13,7 @@ namespace Backup.DisasterRecovery;
 internal sealed class RecoveryDrillHistory(RecoveryPlan plan, IBackupRepositoryProvider repositories, IOptions<BackupHostingOptions> options)
 {
     private readonly ConcurrentDictionary<string, RecoveryDrillState> _states = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, Lazy<Task>> _loaded = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _loaded = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The system's drills as known now, without reading anything (the gauges' view).</summary>
     public RecoveryDrillState GetKnown(string system) => _states.GetValueOrDefault(system) ?? RecoveryDrillState.None;
@@ -20,14 +22,18 @@ internal sealed class RecoveryDrillHistory(RecoveryPlan plan, IBackupRepositoryP
     public async Task<RecoveryDrillState> GetAsync(string system, CancellationToken cancellationToken)
     {
         // One read per system and process, shared by every caller: it does not take one caller's token.
-        var load = _loaded.GetOrAdd(system, name => new Lazy<Task>(() => LoadAsync(name, CancellationToken.None)));
+        var load = _loaded.GetOrAdd(system, name => new Lazy<Task<bool>>(() => LoadAsync(name, CancellationToken.None)));
         try
         {
-            await load.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!await load.Value.WaitAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // No repository yet: looked for again next time, when a job's first run may have created it.
+                _loaded.TryRemove(new KeyValuePair<string, Lazy<Task<bool>>>(system, load));
+            }
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            _loaded.TryRemove(system, out _);
+            _loaded.TryRemove(new KeyValuePair<string, Lazy<Task<bool>>>(system, load));
             throw;
         }
 
@@ -38,19 +44,38 @@ internal sealed class RecoveryDrillHistory(RecoveryPlan plan, IBackupRepositoryP
     public void Record(RecoveryDrillResult result) =>
         _states.AddOrUpdate(result.System, _ => RecoveryDrillState.None.With(result), (_, state) => state.With(result));
 
-    private async Task LoadAsync(string system, CancellationToken cancellationToken)
+    /// <summary>Reads the system's stored drills; false when its repository does not exist yet (and will be created by a job's first run).</summary>
+    /// <remarks>
+    /// Only reads: the scheduler and the health checks call this at start, before any job has run, and neither may
+    /// create a repository (CreateIfMissing is for the jobs' runs). Without CreateIfMissing a missing repository is a
+    /// fault (an unmounted disk, a mistyped Location), thrown with its location for the caller to report.
+    /// </remarks>
+    private async Task<bool> LoadAsync(string system, CancellationToken cancellationToken)
     {
         if (!plan.Systems.TryGetValue(system, out var settings) || settings.Jobs.Count == 0
             || !options.Value.Jobs.TryGetValue(settings.Jobs[0], out var job) || job.Repository is null)
         {
-            return;
+            return true;
         }
 
-        var repository = await repositories.GetAsync(job.Repository, cancellationToken).ConfigureAwait(false);
+        BackupRepository repository;
+        try
+        {
+            repository = repositories is BackupRepositoryProvider provider
+                ? await provider.GetExistingAsync(job.Repository, cancellationToken).ConfigureAwait(false)
+                : await repositories.GetAsync(job.Repository, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RepositoryNotFoundException) when (options.Value.Repositories.TryGetValue(job.Repository, out var repositorySettings) && repositorySettings.CreateIfMissing)
+        {
+            return false;
+        }
+
         await foreach (var result in RecoveryDrillRecords.ListAsync(repository, system, onError: null, cancellationToken).ConfigureAwait(false))
         {
             Record(result);
         }
+
+        return true;
     }
 }
 

@@ -329,6 +329,44 @@ public class HostedDrillTests
         return (fixture, clock!, (FakeDrillRunner)fixture.Services.GetRequiredService<IRecoveryDrillRunner>());
     }
 
+    /// <summary>
+    /// The scheduler reads the stored drills at start, before any job has run. A repository that is not there yet (its
+    /// CreateIfMissing is for the jobs' first runs) holds no drill: the read must not create it, nor its directory, and
+    /// the clock decides the first drill. One without CreateIfMissing is reported as missing, not created either.
+    /// </summary>
+    [Fact]
+    public async Task Reading_the_stored_drills_at_start_creates_no_repository()
+    {
+        await using var fixture = await ReportFixture.CreateAsync(Now, storeDrills: false, configure: builder =>
+            builder.Services.AddSingleton<IRecoveryDrillRunner>(sp => new FakeDrillRunner(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(100))));
+        fixture.Plan.Systems["shop"].Drill.Schedule = "0 3 * * *";
+        var old = new RecoverySystem { Tier = 3 };
+        old.Jobs.Add("old-files");
+        fixture.Plan.Systems["old"] = old;
+        var location = fixture.Plan.Backup.Repositories["main"].Location!;
+        var missingLocation = fixture.Plan.Backup.Repositories["missing"].Location!;
+        var scheduler = fixture.Services.GetRequiredService<RecoveryDrillScheduler>();
+
+        await scheduler.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitUntilAsync(() => scheduler.Waiting == 1);
+            scheduler.NextWakeup("shop").Should().Be(ReportFixture.Day1.AddDays(3), "with no stored drill the clock decides: the next 03:00");
+            Directory.Exists(location).Should().BeFalse("reading the drills of a repository that is not there yet must not create it");
+        }
+        finally
+        {
+            await scheduler.StopAsync(CancellationToken.None);
+        }
+
+        var history = fixture.Services.GetRequiredService<RecoveryDrillHistory>();
+        (await history.GetAsync("shop", CancellationToken.None)).Should().Be(RecoveryDrillState.None);
+        Directory.Exists(location).Should().BeFalse();
+        var missing = () => history.GetAsync("old", CancellationToken.None);
+        (await missing.Should().ThrowAsync<Backup.Core.Repository.RepositoryNotFoundException>()).Which.Message.Should().Contain("CreateIfMissing");
+        Directory.Exists(missingLocation).Should().BeFalse();
+    }
+
     [Fact]
     public async Task No_drill_runs_when_the_hosts_scheduler_is_disabled()
     {
