@@ -177,6 +177,44 @@ public sealed class RecoveryDrillRunnerTests(PostgresFixture fixture, ITestOutpu
         await ShouldBeCleanedUpAsync(server, result, expectedDatabases: 0);
     }
 
+    /// <summary>
+    /// A drill creates no device nodes (it runs without root, into a scratch directory): a snapshot holding some (a
+    /// /dev-like directory) is not a failed drill, though nothing is wrong with the backup. The skipped nodes are
+    /// counted and named in the step's result, and the rest is restored and verified.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_file_drill_notes_the_device_nodes_it_skips_instead_of_failing()
+    {
+        var server = fixture.Require();
+        var devices = Path.Combine(Files, "dev");
+        Directory.CreateDirectory(devices);
+        Skip.IfNot(await MknodAsync(Path.Combine(devices, "null"), 1, 3) && await MknodAsync(Path.Combine(devices, "zero"), 1, 5), "needs root for mknod");
+        var plan = await ShopPlanAsync(server);
+        var system = plan.Systems["shop"];
+        system.Steps.Add(new RecoveryStep { Name = "Restore the uploads", Restore = new RestoreStep { Job = "shop-files" } });
+        system.Steps.Add(new RecoveryStep { Name = "Verify the uploads", Verify = new VerifyStep { Restore = "Restore the uploads" } });
+        await using var services = Services(plan);
+        await BackUpAsync(services);
+
+        var result = await services.GetRequiredService<IRecoveryDrillRunner>().RunAsync(plan, "shop");
+
+        Print(result);
+        result.Succeeded.Should().BeTrue("a device node a drill does not create is no fault of the backup");
+        result.Steps.Select(s => s.Outcome).Should().Equal(RecoveryStepOutcome.Succeeded, RecoveryStepOutcome.Succeeded);
+        result.Steps[0].Output.Should().Contain("restored 3 files").And.Contain("skipped 2 device nodes (a drill creates none): ")
+            .And.Contain("uploads/dev/null").And.Contain("uploads/dev/zero");
+        result.Steps[0].SkippedDeviceNodes.Should().Be(2);
+        result.Steps[1].SkippedDeviceNodes.Should().Be(0);
+        RecoveryDrillSummary.From(result).SkippedDeviceNodes.Should().Be(2, "the report counts them");
+    }
+
+    private static async Task<bool> MknodAsync(string path, int major, int minor)
+    {
+        using var mknod = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mknod", [path, "c", major.ToString(System.Globalization.CultureInfo.InvariantCulture), minor.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { RedirectStandardError = true })!;
+        await mknod.WaitForExitAsync();
+        return mknod.ExitCode == 0;
+    }
+
     [SkippableFact]
     public async Task A_step_past_its_timeout_times_out_with_what_it_saw_and_a_cancelled_drill_still_drops_its_scratch_database()
     {

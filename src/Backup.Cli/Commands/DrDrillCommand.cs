@@ -100,6 +100,11 @@ internal static class DrDrillCommand
                 await output.WarnAsync($"{step.Name}: {warning}").ConfigureAwait(false);
             }
 
+            if (step.SkippedDeviceNodes > 0)
+            {
+                await output.InfoAsync($"  {step.Name}: skipped {step.SkippedDeviceNodes} device node{(step.SkippedDeviceNodes == 1 ? "" : "s")} (a drill creates none; not a failure)").ConfigureAwait(false);
+            }
+
             if (step.Outcome is RecoveryStepOutcome.Failed or RecoveryStepOutcome.TimedOut && step.Output is { } tail)
             {
                 foreach (var outputLine in tail.Split('\n'))

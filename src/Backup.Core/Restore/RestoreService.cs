@@ -176,7 +176,7 @@ public sealed class RestoreService
 
                 if (node.Type == NodeType.Special && IsDevice(node) && !devices)
                 {
-                    run.Problem(relative, options.DeviceNodes is null
+                    run.SkippedDevice(relative, options.DeviceNodes is null
                         ? "skipped: device nodes are restored only into the original place (target '/') unless RestoreOptions.DeviceNodes is true"
                         : "skipped: this restore was asked to create no device nodes", remedy: options.DeviceNodes is null ? RestoreProblemRemedy.DeviceNodes : RestoreProblemRemedy.None);
                     continue;
@@ -351,6 +351,9 @@ public sealed class RestoreService
 
         public void Problem(string path, string reason, bool repositoryDamaged = false, RestoreProblemRemedy remedy = RestoreProblemRemedy.None) =>
             _problems.Enqueue(new RestoreProblem { Path = path, Reason = reason, RepositoryDamaged = repositoryDamaged, Remedy = remedy });
+
+        public void SkippedDevice(string path, string reason, RestoreProblemRemedy remedy) =>
+            _problems.Enqueue(new RestoreProblem { Path = path, Reason = reason, Remedy = remedy, SkippedDeviceNode = true });
 
         /// <summary>Records an entry the full target kept from being written.</summary>
         public void NotWritten(string path, string reason) => _problems.Enqueue(new RestoreProblem { Path = path, Reason = reason, NotWritten = true });

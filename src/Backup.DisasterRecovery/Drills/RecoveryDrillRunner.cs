@@ -203,6 +203,7 @@ internal sealed class RecoveryDrillRunner(
             Duration = outcome.Outcome == RecoveryStepOutcome.Skipped ? TimeSpan.Zero : time.GetElapsedTime(started),
             Output = outcome.Output,
             Error = outcome.Error,
+            SkippedDeviceNodes = outcome.SkippedDeviceNodes,
             Job = step.Restore?.Job,
             SnapshotId = restore?.Snapshot.Id.ToString(),
             SnapshotTime = restore?.Snapshot.Time,
@@ -234,21 +235,30 @@ internal sealed class RecoveryDrillRunner(
             RestoreOwnership = false,
             DeviceNodes = false,
         }, progress: null, cancellationToken).ConfigureAwait(false);
-        var summary = $"restored {CountText.Of(restored.Files, "file", "files")}, {CountText.Of(restored.Directories, "directory", "directories")}, {CountText.Of(restored.OtherEntries, "symlink or special file", "symlinks and special files")}, {CountText.Of(restored.Bytes, "byte", "bytes")} of snapshot {snapshot.Id.ToShortString()} ({snapshot.Time:u}) into {directory}";
+        // A drill creates no device nodes (it runs without root, into a scratch directory): one skipped is what the
+        // drill chose, not a fault of the backup, and is counted apart. Its metadata was read with the tree it is in.
+        var skippedDevices = restored.Problems.Where(p => p.SkippedDeviceNode).ToList();
+        var failures = restored.Problems.Where(p => !p.SkippedDeviceNode).ToList();
+        var summary = $"restored {CountText.Of(restored.Files, "file", "files")}, {CountText.Of(restored.Directories, "directory", "directories")}, {CountText.Of(restored.OtherEntries, "symlink or special file", "symlinks and special files")}, {CountText.Of(restored.Bytes, "byte", "bytes")} of snapshot {snapshot.Id.ToShortString()} ({snapshot.Time:u}) into {directory}" +
+            (skippedDevices.Count == 0 ? string.Empty : $"; skipped {CountText.Of(skippedDevices.Count, "device node", "device nodes")} (a drill creates none): {SkippedDeviceNames(skippedDevices)}");
         var record = new DrillRestore { Repository = repository, Snapshot = snapshot, Directory = directory, Paths = step.Paths };
-        if (!restored.IsComplete)
+        if (failures.Count > 0)
         {
             var problems = new OutputTail();
-            foreach (var problem in restored.Problems)
+            foreach (var problem in failures)
             {
                 problems.AppendLine($"{problem.Path}: {problem.Reason}");
             }
 
-            return new StepOutcome(RecoveryStepOutcome.Failed) { Restore = record, Output = problems.ToString(), Error = $"{CountText.Of(restored.Problems.Count, "entry", "entries")} did not restore; {summary}" };
+            return new StepOutcome(RecoveryStepOutcome.Failed) { Restore = record, Output = problems.ToString(), Error = $"{CountText.Of(failures.Count, "entry", "entries")} did not restore; {summary}", SkippedDeviceNodes = skippedDevices.Count };
         }
 
-        return new StepOutcome(RecoveryStepOutcome.Succeeded) { Restore = record, Output = summary };
+        return new StepOutcome(RecoveryStepOutcome.Succeeded) { Restore = record, Output = summary, SkippedDeviceNodes = skippedDevices.Count };
     }
+
+    /// <summary>The paths of the first few skipped device nodes, for the step's output.</summary>
+    private static string SkippedDeviceNames(List<RestoreProblem> skipped) =>
+        string.Join(", ", skipped.Take(5).Select(p => p.Path)) + (skipped.Count > 5 ? $" and {skipped.Count - 5} more" : string.Empty);
 
     private static async Task<StepOutcome> RestoreDatabaseAsync(Drill drill, string name, IDatabaseEngine engine, BackupRepository repository, Snapshot snapshot, CancellationToken cancellationToken)
     {
@@ -520,5 +530,7 @@ internal sealed class RecoveryDrillRunner(
         public string? Error { get; init; }
 
         public DrillRestore? Restore { get; init; }
+
+        public int SkippedDeviceNodes { get; init; }
     }
 }

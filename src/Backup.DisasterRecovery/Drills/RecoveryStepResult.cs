@@ -28,6 +28,13 @@ public sealed record RecoveryStepResult
     /// </summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>
+    /// For a file restore step: the device nodes among the restored paths that the drill did not create (a drill
+    /// creates none: it runs without root, into a scratch directory). Not a failure: nothing is wrong with them in the
+    /// snapshot. Their paths are in <see cref="Output"/>; 0 for older results.
+    /// </summary>
+    public int SkippedDeviceNodes { get; init; }
+
     /// <summary>For a restore step: the job restored.</summary>
     public string? Job { get; init; }
 

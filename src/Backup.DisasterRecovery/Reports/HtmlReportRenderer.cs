@@ -185,7 +185,7 @@ internal static class HtmlReportRenderer
         : Encode($"{ReportFormat.Time(drill.StartedAt)} on {drill.Host}: {Outcome(drill)}, RTO {ReportFormat.Duration(drill.AchievedRto)}, RPO {ReportFormat.Duration(drill.AchievedRpo)}");
 
     private static string Outcome(RecoveryDrillSummary drill) =>
-        (drill.Succeeded ? "succeeded" : drill.FailedStep is { } step ? $"failed at '{step}'" : "failed") + ReportFormat.WarningCount(drill);
+        (drill.Succeeded ? "succeeded" : drill.FailedStep is { } step ? $"failed at '{step}'" : "failed") + ReportFormat.Notes(drill);
 
     /// <summary>A fragment identifier from a system name (letters, digits and dashes).</summary>
     private static string Anchor(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-'));

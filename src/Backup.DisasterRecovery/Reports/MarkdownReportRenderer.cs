@@ -77,7 +77,7 @@ internal static partial class MarkdownReportRenderer
         : $"{ReportFormat.Time(drill.StartedAt)} on {Cell(drill.Host)}, {Outcome(drill)}, RTO {ReportFormat.Duration(drill.AchievedRto)}, RPO {ReportFormat.Duration(drill.AchievedRpo)}";
 
     private static string Outcome(RecoveryDrillSummary drill) =>
-        (drill.Succeeded ? "succeeded" : drill.FailedStep is { } step ? $"failed at '{Cell(step)}'" : "failed") + ReportFormat.WarningCount(drill);
+        (drill.Succeeded ? "succeeded" : drill.FailedStep is { } step ? $"failed at '{Cell(step)}'" : "failed") + ReportFormat.Notes(drill);
 
     /// <summary>The warnings of the drills the section describes (the last, and the last successful one), in full.</summary>
     private static void Warnings(StringBuilder md, RecoverySystemReport system)

@@ -36,6 +36,9 @@ public sealed record RecoveryDrillSummary
     /// </summary>
     public IReadOnlyList<RecoveryDrillWarning> Warnings { get; init; } = [];
 
+    /// <summary>The device nodes its file restore steps did not create (a drill creates none; not a failure): <see cref="RecoveryStepResult.SkippedDeviceNodes"/>, summed.</summary>
+    public int SkippedDeviceNodes { get; init; }
+
     /// <summary>Summarises a stored drill result.</summary>
     public static RecoveryDrillSummary From(RecoveryDrillResult result)
     {
@@ -53,6 +56,7 @@ public sealed record RecoveryDrillSummary
             FailedStep = failed?.Name,
             Error = failed is null ? null : failed.Error ?? failed.Outcome.ToString(),
             Warnings = [.. result.Steps.SelectMany(step => step.Warnings.Select(warning => new RecoveryDrillWarning { Step = step.Name, Message = warning }))],
+            SkippedDeviceNodes = result.Steps.Sum(step => step.SkippedDeviceNodes),
         };
     }
 }

@@ -25,9 +25,13 @@ internal static class ReportFormat
         : $"{copies.Copies} cop{(copies.Copies == 1 ? "y" : "ies")}, {copies.Media.Count} kind{(copies.Media.Count == 1 ? "" : "s")} of storage ({string.Join(", ", copies.Media)}), {copies.OffSite} off site, {copies.Immutable} immutable, "
           + Verification(copies);
 
-    /// <summary>", 1 warning", ", 2 warnings", or nothing for a drill without warnings.</summary>
-    public static string WarningCount(RecoveryDrillSummary drill) =>
-        drill.Warnings.Count == 0 ? "" : $", {drill.Warnings.Count} warning{(drill.Warnings.Count == 1 ? "" : "s")}";
+    /// <summary>
+    /// ", 1 warning", ", 2 warnings, 3 device nodes skipped", or nothing for a drill without warnings or skipped device
+    /// nodes (which a drill never creates: noted, not a failure).
+    /// </summary>
+    public static string Notes(RecoveryDrillSummary drill) =>
+        (drill.Warnings.Count == 0 ? "" : $", {drill.Warnings.Count} warning{(drill.Warnings.Count == 1 ? "" : "s")}")
+        + (drill.SkippedDeviceNodes == 0 ? "" : $", {drill.SkippedDeviceNodes} device node{(drill.SkippedDeviceNodes == 1 ? "" : "s")} skipped");
 
     /// <summary>
     /// The drills a system's section describes, the last one and the last successful one (when another), that have

@@ -243,6 +243,29 @@ public class RecoveryReportTests
         services.GetService(typeof(IBackupRepositoryProvider)).Should().NotBeNull();
     }
 
+    /// <summary>
+    /// A drill creates no device nodes; one that skipped some passed, and the report says how many it skipped, stored
+    /// with the drill and shown in every format, without a deviation.
+    /// </summary>
+    [Fact]
+    public async Task Device_nodes_a_drill_skipped_are_counted_in_every_format_without_being_a_failure()
+    {
+        await using var fixture = await ReportFixture.CreateAsync(ReportFixture.Day1.AddDays(2).AddHours(1));
+        var drill = ReportFixture.Drill("shop", ReportFixture.Day1.AddDays(2).AddMinutes(30), TimeSpan.FromMinutes(3), TimeSpan.FromHours(1), fixture.Plan.Systems["shop"]);
+        await StoreAsync(fixture, drill with { Steps = [drill.Steps[0] with { SkippedDeviceNodes = 2 }, .. drill.Steps.Skip(1)] });
+
+        var report = await fixture.BuildAsync();
+
+        var shop = report.Systems[0];
+        shop.LastDrill!.Succeeded.Should().BeTrue();
+        shop.LastDrill.SkippedDeviceNodes.Should().Be(2, "the stored drill keeps the count");
+        shop.Deviations.Should().BeEmpty();
+        report.ToMarkdown().Should().Contain("| 2026-11-30 03:30 UTC | drill-host | succeeded, 2 device nodes skipped | 3m | 1h |");
+        report.ToHtml().Should().Contain("<td class=\"pass\" data-field=\"outcome\">succeeded, 2 device nodes skipped</td>");
+        using var json = JsonDocument.Parse(report.ToJson());
+        json.RootElement.GetProperty("systems")[0].GetProperty("lastDrill").GetProperty("skippedDeviceNodes").GetInt32().Should().Be(2);
+    }
+
     private static async Task StoreAsync(ReportFixture fixture, RecoveryDrillResult drill)
     {
         var repository = await fixture.Services.GetRequiredService<IBackupRepositoryProvider>().GetAsync("main");
