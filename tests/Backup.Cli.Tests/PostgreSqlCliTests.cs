@@ -125,6 +125,33 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
     }
 
     /// <summary>
+    /// A stdin snapshot stored under a name ('dump.sql': a pg_dump piped in) is not a PostgreSQL snapshot, and
+    /// 'latest --path dump.sql --to-postgres' must not restore it. With no PostgreSQL snapshot of that path, 'latest' is the
+    /// newest snapshot of it whatever its kind only to say which option restores it: nothing is restored, and the server
+    /// is not touched. Without --path, the stdin snapshot, though newer, is passed over for the PostgreSQL one.
+    /// </summary>
+    [SkippableFact]
+    public async Task Restore_latest_with_a_path_never_restores_a_stdin_snapshot_of_that_name()
+    {
+        var server = _fixture.Require();
+        var shop = await CreateDatabaseAsync(server, "cli_pg_latest_stdin");
+        await _cli.InitAsync();
+        var shopId = DatabaseCli.SnapshotId(await _cli.RunAsync("create", "--postgres", server.ConnectionString(shop), "--json"));
+        var dumpId = DatabaseCli.SnapshotId(await _cli.RunAsync(["create", "--stdin", "--stdin-name", "dump.sql", "--json"], "CREATE TABLE from_the_stream (id int);"u8.ToArray()));
+
+        var target = _fixture.NewDatabaseName("cli_pg_latest_stdin_named");
+        var byName = await _cli.RunAsync("restore", "latest", "--path", "dump.sql", "--to-postgres", server.ConnectionString(), "--database", target);
+        var newest = _fixture.NewDatabaseName("cli_pg_latest_stdin_newest");
+        var ofTheEngine = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", newest);
+
+        byName.ExitCode.Should().Be(2, byName.Stderr);
+        byName.Stderr.Should().Contain($"Snapshot {dumpId[..8]} is a 'stream' backup, not a database; restore it with --target DIR.");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'")).Should().Be(0L, "nothing is restored from a stdin snapshot");
+        ofTheEngine.ExitCode.Should().Be(0, ofTheEngine.Stderr);
+        ofTheEngine.Stdout.Should().Contain($"from snapshot {shopId[..8]}");
+    }
+
+    /// <summary>
     /// Two hosts that each back up their own server as 127.0.0.1 record the same path: two databases all the same, and
     /// 'latest' of one host's must not restore the other's (with --clean, over it).
     /// </summary>
