@@ -128,7 +128,7 @@ public sealed class DatabaseInterruptTests : IClassFixture<PostgresFixture>, ICl
     {
         Skip.If(OperatingSystem.IsWindows(), "POSIX signals");
         var source = _cli.PathOf("source.db");
-        await ExecuteAsync(source, $"""
+        await SqliteFile.ExecuteAsync(source, $"""
             CREATE TABLE big (id INTEGER PRIMARY KEY, v BLOB);
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {Rows}) INSERT INTO big SELECT i, randomblob(32) FROM n;
             """);
@@ -136,7 +136,7 @@ public sealed class DatabaseInterruptTests : IClassFixture<PostgresFixture>, ICl
         (await _cli.RunAsync("create", "--sqlite", source)).ExitCode.Should().Be(0);
         Directory.CreateDirectory(_cli.PathOf("restored"));
         var target = _cli.PathOf("restored/app.db");
-        await ExecuteAsync(target, "CREATE TABLE kept (id INTEGER); INSERT INTO kept VALUES (1);");
+        await SqliteFile.ExecuteAsync(target, "CREATE TABLE kept (id INTEGER); INSERT INTO kept VALUES (1);");
         var before = await File.ReadAllBytesAsync(target);
         string[] restore = ["restore", "latest", "--to-sqlite", target, "--clean"];
 
@@ -193,15 +193,6 @@ public sealed class DatabaseInterruptTests : IClassFixture<PostgresFixture>, ICl
 
         Skip.If(ignored, "this test run ignores SIGINT (started from a background job), so the tool it starts does too, as it should");
         return result;
-    }
-
-    private static async Task ExecuteAsync(string path, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task<object?> ScalarAsync(string path, string sql)

@@ -17,15 +17,6 @@ public sealed class SqliteCliTests : IDisposable
         _cli.Dispose();
     }
 
-    private static async Task ExecuteAsync(string path, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
-
     private static async Task<string> FingerprintAsync(string path)
     {
         await using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
@@ -39,7 +30,7 @@ public sealed class SqliteCliTests : IDisposable
     public async Task Verify_of_a_sqlite_snapshot_refuses_a_connection_string_for_scratch_without_quoting_it()
     {
         var source = _cli.PathOf("conn.db");
-        await ExecuteAsync(source, "CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT, data BLOB); INSERT INTO things VALUES (1, 'one', x'01');");
+        await SqliteFile.ExecuteAsync(source, "CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT, data BLOB); INSERT INTO things VALUES (1, 'one', x'01');");
         await _cli.InitAsync();
         (await _cli.RunAsync("create", "--sqlite", source)).ExitCode.Should().Be(0);
 
@@ -54,7 +45,7 @@ public sealed class SqliteCliTests : IDisposable
     public async Task Create_sqlite_restore_to_sqlite_and_verify_round_trip()
     {
         var source = _cli.PathOf("app.db");
-        await ExecuteAsync(source, """
+        await SqliteFile.ExecuteAsync(source, """
             PRAGMA journal_mode = WAL;
             CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT, data BLOB);
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
@@ -77,7 +68,7 @@ public sealed class SqliteCliTests : IDisposable
         root.GetProperty("tablesCompared").GetInt32().Should().Be(1);
         Directory.EnumerateFileSystemEntries(_cli.PathOf("scratch")).Should().BeEmpty("the scratch copy is deleted");
 
-        await ExecuteAsync(restored, "DELETE FROM things WHERE id > 10");
+        await SqliteFile.ExecuteAsync(restored, "DELETE FROM things WHERE id > 10");
         SqliteConnection.ClearAllPools();
         var refused = await _cli.RunAsync("restore", "latest", "--to-sqlite", restored);
         var replaced = await _cli.RunAsync("restore", "latest", "--to-sqlite", restored, "--clean");
