@@ -294,27 +294,7 @@ public sealed class ErrorTests : IDisposable
     private async Task<CliResult> InterruptedBackupAsync(int interrupts)
     {
         await _cli.InitAsync();
-        var ignored = false;
-        var result = await _cli.RunAsync(["create", "--stdin"], "partial input"u8.ToArray(), null, async process =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(4));
-            if (Signals.IgnoresInterrupt(process.Id))
-            {
-                ignored = true;
-                process.Kill();
-                return;
-            }
-
-            for (var i = 0; i < interrupts; i++)
-            {
-                Signals.Interrupt(process.Id);
-            }
-
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        });
-
-        Skip.If(ignored, "this test run ignores SIGINT (started from a background job), so the tool it starts does too, as it should");
-        return result;
+        return await _cli.RunInterruptedAsync(["create", "--stdin"], "partial input"u8.ToArray(), null, _ => Task.Delay(TimeSpan.FromSeconds(4)), exitWithin: TimeSpan.FromSeconds(30), interrupts);
     }
 
     internal static void ShouldBeOneErrorLine(CliResult result, string expected)
