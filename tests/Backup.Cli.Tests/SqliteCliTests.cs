@@ -101,7 +101,7 @@ public sealed class SqliteCliTests : IDisposable
     public async Task Restore_to_sqlite_with_verify_says_what_it_verified_and_names_a_table_that_differs_leaving_the_file()
     {
         var source = _cli.PathOf("app.db");
-        await ExecuteAsync(source, """
+        await SqliteFile.ExecuteAsync(source, """
             CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT, data BLOB);
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
             INSERT INTO things SELECT i, 'thing ' || i, randomblob(8) FROM n;
@@ -131,7 +131,7 @@ public sealed class SqliteCliTests : IDisposable
     public async Task Restore_with_verify_of_a_snapshot_without_checksums_refuses_before_restoring()
     {
         var source = _cli.PathOf("app.db");
-        await ExecuteAsync(source, "CREATE TABLE things (id INTEGER PRIMARY KEY); INSERT INTO things VALUES (1);");
+        await SqliteFile.ExecuteAsync(source, "CREATE TABLE things (id INTEGER PRIMARY KEY); INSERT INTO things VALUES (1);");
         await _cli.InitAsync();
         (await _cli.RunAsync("create", "--sqlite", source)).ExitCode.Should().Be(0);
         var old = await SaveWithChecksumsAsync(null);
