@@ -190,6 +190,45 @@ pg_fingerprint="SELECT md5(string_agg(i::text, ',' ORDER BY i.id)) || md5(coales
 psql_do -d shop -A -t -c "$pg_fingerprint" > "$out/postgres-fingerprint.txt"
 BACKUP_DB_PASSWORD=$PGPASSWORD backup create --postgres "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=shop" --repo "$repo" --host compat-host --tag postgres -q
 
+# The 'databases' repository: the formats most at risk of drifting, the driver-only ones (their own manifests and
+# per-table files), of a database whose types a drift would show in: numeric (NaN, tiny and huge), bytea (with NUL
+# and backslash bytes), json and jsonb, times with microseconds, an interval, text with quotes, newlines,
+# backslashes and tabs, NULL in every column, a quoted table name, a sequence advanced past its rows, and a view.
+# Its fingerprint renders times in UTC, so it does not depend on the reading session's time zone.
+dbs=$work/databases
+backup init --repo "$dbs" > /dev/null
+psql_do -d postgres -c 'CREATE DATABASE typed'
+psql_do -d typed <<'SQL'
+CREATE SEQUENCE ticket_seq START 1000 INCREMENT 7;
+CREATE TABLE kinds (id int PRIMARY KEY, amount numeric(20, 6), exact numeric, raw bytea, doc json, docb jsonb, at timestamptz, local_at timestamp(3),
+    day date, span interval, note text, flag boolean, ratio double precision, uid uuid, ticket bigint NOT NULL DEFAULT nextval('ticket_seq'));
+CREATE TABLE "Odd ""Name""" (id bigserial PRIMARY KEY, "Value" text);
+INSERT INTO kinds (id, amount, exact, raw, doc, docb, at, local_at, day, span, note, flag, ratio, uid) VALUES
+    (1, 12345678901234.123456, 1e-20, '\x00ff5c27'::bytea, '{"a": [1, 2.50, "x\"y"], "b": null}', '{"z": 1, "a": {"k": "v"}}',
+     '2024-02-29 23:59:59.123456+00', '1999-12-31 23:59:59.999', '2024-02-29', '1 year 2 mons 3 days 04:05:06.789',
+     E'it''s "quoted"\nline two\\backslash\ttab', true, 1.0000000000000002, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
+    (2, -0.000001, 'NaN', ''::bytea, '[]', 'null', '1970-01-01 00:00:00.000001+00', '2038-01-19 03:14:08', '0001-01-01', '-00:00:00.000001',
+     '', false, '-Infinity', NULL),
+    (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+INSERT INTO kinds (id, amount, raw, at, note)
+    SELECT g, g / 7.0, decode(repeat(md5(g::text), 4), 'hex'), timestamptz '2024-01-01 00:00:00.5+00' + g * interval '1.000001 second', 'row ' || g || E' \\ ✓ 日本'
+    FROM generate_series(4, 300) g;
+INSERT INTO "Odd ""Name""" ("Value") SELECT repeat(E'\\', g % 5) || g FROM generate_series(1, 40) g;
+DO $$ BEGIN PERFORM nextval('ticket_seq') FROM generate_series(1, 3); END $$;
+DELETE FROM "Odd ""Name""" WHERE id > 37;
+CREATE VIEW recent AS SELECT id, note FROM kinds WHERE day >= date '2024-01-01' OR at >= timestamptz '2024-01-01 00:03:00+00';
+SQL
+pg_typed_fingerprint=$(cat <<'SQL'
+SELECT md5(string_agg(concat_ws('|', id, coalesce(amount::text, 'N'), coalesce(exact::text, 'N'), coalesce(encode(raw, 'hex'), 'N'), coalesce(doc::text, 'N'), coalesce(docb::text, 'N'), coalesce(to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), 'N'), coalesce(to_char(local_at, 'YYYY-MM-DD HH24:MI:SS.US'), 'N'), coalesce(to_char(day, 'YYYY-MM-DD'), 'N'), coalesce(span::text, 'N'), coalesce(note, 'N'), coalesce(flag::text, 'N'), coalesce(ratio::text, 'N'), coalesce(uid::text, 'N'), ticket), ',' ORDER BY id)) || md5((SELECT string_agg(id || '=' || "Value", ',' ORDER BY id) FROM "Odd ""Name""")) || ':' || (SELECT count(*) FROM recent) || ':' || (SELECT last_value || '/' || is_called FROM ticket_seq) || ':' || (SELECT last_value || '/' || is_called FROM "Odd ""Name""_id_seq") FROM kinds
+SQL
+)
+printf '%s\n' "$pg_typed_fingerprint" > "$out/postgres-typed-fingerprint.sql"
+psql_do -d typed -A -t -c "$pg_typed_fingerprint" > "$out/postgres-typed-fingerprint.txt"
+# Driver-only: binary COPY per table, the schema from pg_dump (installed here, as 1.0.0 preferred it).
+BACKUP_DB_PASSWORD=$PGPASSWORD backup create --postgres "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=typed" --driver-only --repo "$dbs" --host compat-host --tag postgres-driver -q
+# The same database through pg_dump, so each format is compared on the same rows.
+BACKUP_DB_PASSWORD=$PGPASSWORD backup create --postgres "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=typed" --repo "$dbs" --host compat-host --tag postgres-typed -q
+
 # MariaDB, from a throwaway server.
 my_root=$work/mariadb && my_port=$(free_port)
 mkdir -p "$my_root/tmp"
@@ -213,6 +252,39 @@ SQL
 my_fingerprint="SELECT CONCAT(MD5(GROUP_CONCAT(CONCAT_WS('|', id, name, IFNULL(price, 'N'), IFNULL(HEX(payload), 'N'), IFNULL(seen, 'N'), IFNULL(doc, 'N')) ORDER BY id SEPARATOR ',')), (SELECT MD5(GROUP_CONCAT(CONCAT_WS('|', id, item_id, body) ORDER BY id SEPARATOR ',')) FROM notes), ':', (SELECT COUNT(*) FROM cheap)) FROM items"
 mariadb --no-defaults -h 127.0.0.1 -P "$my_port" -u root -N -B -D shop -e "SET SESSION group_concat_max_len = 1048576; $my_fingerprint" > "$out/mariadb-fingerprint.txt"
 BACKUP_DB_PASSWORD='compat-mariadb-test-password' backup create --mysql "Server=127.0.0.1;Port=$my_port;User ID=tester;Database=shop;SslMode=None" --repo "$repo" --host compat-host --tag mariadb -q
+
+# MariaDB into 'databases': a database of every type family, a generated column, a quoted table name whose
+# AUTO_INCREMENT counter is past its rows, and a view; driver-only, and every user database (shop and typed) at once.
+mariadb --no-defaults -h 127.0.0.1 -P "$my_port" -u root <<'SQL'
+CREATE DATABASE typed CHARACTER SET utf8mb4;
+USE typed;
+CREATE TABLE kinds (id INT PRIMARY KEY, amount DECIMAL(20,6), ratio DOUBLE, small FLOAT, raw BLOB, fixed BINARY(4), doc JSON, at DATETIME(6),
+    stamp TIMESTAMP(3) NULL, day DATE, span TIME(6), yr YEAR, note TEXT, flag BIT(3), kind ENUM('a', 'b c'), opts SET('x', 'y'),
+    total DECIMAL(22,6) AS (amount * 2) VIRTUAL) ENGINE = InnoDB;
+CREATE TABLE `odd ``name` (id INT AUTO_INCREMENT PRIMARY KEY, `Value` VARCHAR(200)) ENGINE = InnoDB;
+SET time_zone = '+00:00';
+INSERT INTO kinds (id, amount, ratio, small, raw, fixed, doc, at, stamp, day, span, yr, note, flag, kind, opts) VALUES
+    (1, 12345678901234.123456, 1.0000000000000002, 0.1, X'00FF5C27', X'00000001', '{"a": [1, 2.50, "x\\"y"], "b": null}', '2024-02-29 23:59:59.123456',
+     '2024-02-29 23:59:59.123', '2024-02-29', '-838:59:59.000000', 2024, 'it''s "quoted"\nline two\\backslash\ttab', b'101', 'b c', 'x,y'),
+    (2, -0.000001, -1e308, -0.5, X'', X'FFFFFFFF', '[]', '1000-01-01 00:00:00.000001', '1970-01-01 00:00:01.000', '1000-01-01', '00:00:00.000001', 1901,
+     '', b'000', 'a', ''),
+    (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+INSERT INTO kinds (id, amount, raw, at, note)
+    SELECT seq, seq / 7, UNHEX(REPEAT(MD5(seq), 4)), TIMESTAMP '2024-01-01 00:00:00.5' + INTERVAL seq * 1000001 MICROSECOND, CONCAT('row ', seq, ' \\ ✓ 日本')
+    FROM seq_4_to_300;
+INSERT INTO `odd ``name` (`Value`) SELECT CONCAT(REPEAT('\\', seq % 5), seq) FROM seq_1_to_40;
+DELETE FROM `odd ``name` WHERE id > 37;
+CREATE VIEW recent AS SELECT id, note FROM kinds WHERE day >= '2024-01-01' OR at >= '2024-01-01 00:03:00';
+SQL
+my_typed_fingerprint=$(cat <<'SQL'
+SELECT CONCAT(MD5(GROUP_CONCAT(CONCAT_WS('|', id, IFNULL(amount, 'N'), IFNULL(ratio, 'N'), IFNULL(small, 'N'), IFNULL(HEX(raw), 'N'), IFNULL(HEX(fixed), 'N'), IFNULL(doc, 'N'), IFNULL(at, 'N'), IFNULL(UNIX_TIMESTAMP(stamp), 'N'), IFNULL(day, 'N'), IFNULL(span, 'N'), IFNULL(yr, 'N'), IFNULL(HEX(note), 'N'), IFNULL(flag + 0, 'N'), IFNULL(kind, 'N'), IFNULL(opts, 'N'), IFNULL(total, 'N')) ORDER BY id SEPARATOR ',')), (SELECT MD5(GROUP_CONCAT(CONCAT_WS('|', id, HEX(`Value`)) ORDER BY id SEPARATOR ',')) FROM `odd ``name`), ':', (SELECT COUNT(*) FROM recent), ':', (SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'odd `name')) FROM kinds
+SQL
+)
+printf '%s\n' "$my_typed_fingerprint" > "$out/mariadb-typed-fingerprint.sql"
+mariadb --no-defaults -h 127.0.0.1 -P "$my_port" -u root -N -B -D typed -e "SET SESSION group_concat_max_len = 1048576; $my_typed_fingerprint" > "$out/mariadb-typed-fingerprint.txt"
+BACKUP_DB_PASSWORD='compat-mariadb-test-password' backup create --mysql "Server=127.0.0.1;Port=$my_port;User ID=tester;Database=typed;SslMode=None" --driver-only --repo "$dbs" --host compat-host --tag mariadb-driver -q
+BACKUP_DB_PASSWORD='compat-mariadb-test-password' backup create --mysql "Server=127.0.0.1;Port=$my_port;User ID=tester;SslMode=None" --all-databases --repo "$dbs" --host compat-host --tag mariadb-all -q
+backup snapshots --repo "$dbs" --json > "$out/snapshots-databases.json"
 backup snapshots --repo "$repo" --json > "$out/snapshots-default-zstd.json"
 
 # The other compressions 1.0.0 offered, each with snapshot 3's tree ('none' without the multi-chunk file, to stay small).
@@ -239,7 +311,7 @@ backup forget --repo "$work/forgotten" --keep-last 1 --prune --unindexed-grace 0
 (src=$small; manifest "$out/manifest-forgotten.tsv")
 backup snapshots --repo "$work/forgotten" --json > "$out/snapshots-forgotten.json"
 
-for name in default-zstd gzip none forgotten; do
+for name in default-zstd gzip none forgotten databases; do
   backup check --repo "$work/$name" --read-data -q
   # Locks are gone after every command; the empty directories git does not keep are recreated by the readers.
   rm -rf "$work/$name/.tmp" "$work/$name/locks"

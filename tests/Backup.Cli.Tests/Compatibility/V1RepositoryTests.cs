@@ -23,6 +23,7 @@ public sealed class V1RepositoryTests : IDisposable
     [InlineData("gzip")]
     [InlineData("none")]
     [InlineData("forgotten")]
+    [InlineData("databases")]
     public async Task Snapshots_lists_the_ids_times_hosts_tags_and_paths_1_0_0_wrote(string repository)
     {
         V1Fixtures.CopyInto(_cli, repository);
@@ -57,6 +58,7 @@ public sealed class V1RepositoryTests : IDisposable
     [InlineData("gzip")]
     [InlineData("none")]
     [InlineData("forgotten")]
+    [InlineData("databases")]
     public async Task Check_with_read_data_finds_no_problem(string repository)
     {
         V1Fixtures.CopyInto(_cli, repository);
