@@ -3,6 +3,8 @@ using Backup.Core.Storage.Locations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Backup.Extensions.DependencyInjection;
@@ -36,6 +38,8 @@ public sealed class BackupBuilder
         Services.AddSingleton<IOptionsChangeTokenSource<BackupHostingOptions>>(new ConfigurationChangeTokenSource<BackupHostingOptions>(Options.DefaultName, section));
         Services.AddSingleton<IConfigureOptions<BackupHostingOptions>>(binding);
         Services.AddSingleton<IValidateOptions<BackupHostingOptions>>(binding);
+        Services.AddSingleton<IValidateOptions<BackupHostingOptions>>(sp => new DeprecatedSettingsLog(
+            binding, (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<DeprecatedSettingsLog>()));
         return this;
     }
 

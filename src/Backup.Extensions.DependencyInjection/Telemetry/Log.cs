@@ -112,6 +112,9 @@ internal static partial class Log
     [LoggerMessage(91, LogLevel.Warning, "Repository {Repository}: {Message}")]
     public static partial void LockNotRemoved(ILogger logger, string repository, string message);
 
+    [LoggerMessage(4, LogLevel.Warning, "Deprecated configuration: {Message}")]
+    public static partial void DeprecatedSetting(ILogger logger, string message);
+
     [LoggerMessage(7, LogLevel.Warning, "Repository {Repository}: {Message}")]
     public static partial void InsecureTarget(ILogger logger, string repository, string message);
 
