@@ -26,6 +26,21 @@ public class RetryingTargetTests
     }
 
     [Fact]
+    public async Task The_retention_lock_confirmation_goes_through_the_retry_and_counting_layers()
+    {
+        var locking = new FlakyRetentionLockingTarget(new InMemoryTarget(), failures: 2);
+        var counting = new CountingTarget(locking);
+        var target = new RetryingTarget(counting, NoDelay);
+
+        var capability = target.GetCapability<IRetentionLockingTarget>();
+        capability.Should().NotBeNull();
+        await capability!.ConfirmRetentionLockAsync();
+
+        locking.Confirmations.Should().Be(3, "two transient failures, then the confirmation");
+        counting.Stats.Should().Be(3, "each attempt is a request on a billed store, counted as a stat");
+    }
+
+    [Fact]
     public async Task A_clients_own_timeout_is_retried_and_never_passed_on_as_a_cancellation()
     {
         // An HTTP client's timeout surfaces as a TaskCanceledException nobody asked for.
@@ -120,5 +135,18 @@ public class RetryingTargetTests
         RetryingTarget.IsTransient(new BackupObjectNotFoundException("k", "t")).Should().BeFalse();
         RetryingTarget.IsTransient(new InvalidOperationException("x", new TimeoutException())).Should().BeTrue();
         RetryingTarget.IsTransient(new ArgumentException("x")).Should().BeFalse();
+    }
+
+    /// <summary>A retention-locking target whose confirmation fails transiently a few times: a fault no local server can be made to cause.</summary>
+    private sealed class FlakyRetentionLockingTarget(IBackupTarget inner, int failures) : DelegatingTarget(inner), IRetentionLockingTarget
+    {
+        private int _confirmations;
+
+        public int Confirmations => Volatile.Read(ref _confirmations);
+
+        public Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref _confirmations) <= failures
+                ? Task.FromException(new BackupTargetException("the storage did not answer") { IsTransient = true })
+                : Task.CompletedTask;
     }
 }

@@ -30,7 +30,10 @@ public sealed class CountingTarget : DelegatingTarget
     /// <summary>Calls of <see cref="IBackupTarget.DeleteAsync"/>.</summary>
     public long Deletes => Interlocked.Read(ref _deletes);
 
-    /// <summary>Calls of <see cref="IBackupTarget.StatAsync"/>.</summary>
+    /// <summary>
+    /// Calls of <see cref="IBackupTarget.StatAsync"/> and of <see cref="IRetentionLockingTarget.ConfirmRetentionLockAsync"/>,
+    /// which reads the bucket's or container's properties as a stat reads an object's.
+    /// </summary>
     public long Stats => Interlocked.Read(ref _stats);
 
     /// <summary>Every call of any kind.</summary>
@@ -94,6 +97,14 @@ public sealed class CountingTarget : DelegatingTarget
     {
         Interlocked.Increment(ref _stats);
         return Inner.StatAsync(key, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override Task ConfirmRetentionLockAsync(IRetentionLockingTarget locking, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(locking);
+        Interlocked.Increment(ref _stats);
+        return locking.ConfirmRetentionLockAsync(cancellationToken);
     }
 
     /// <summary>One line: the calls by kind and the bytes moved.</summary>

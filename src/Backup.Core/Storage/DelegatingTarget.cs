@@ -6,7 +6,9 @@ namespace Backup.Core.Storage;
 /// Capabilities: <see cref="GetCapability{T}"/> forwards the inner target's optional capabilities, so wrapping a
 /// target never hides what it can do. A staging capability (<see cref="IStagingTarget"/>) is routed through the
 /// decorator: a staged object's commit goes through <see cref="CommitStagedAsync"/>, which a decorator that watches
-/// or changes puts overrides.
+/// or changes puts overrides. So is a retention-locking capability (<see cref="IRetentionLockingTarget"/>): its
+/// confirmation request goes through <see cref="ConfirmRetentionLockAsync"/>, so that a retry or counting decorator
+/// sees it like any other request.
 /// </para>
 /// <para>
 /// Ownership: a decorator disposes its inner target only when it was created with <c>ownsInner: true</c> (the
@@ -71,6 +73,11 @@ public abstract class DelegatingTarget : IBackupTarget, IAsyncDisposable
             return Inner.GetCapability<IStagingTarget>() is { } staging ? (T)(object)new StagingThrough(this, staging) : null;
         }
 
+        if (typeof(T) == typeof(IRetentionLockingTarget))
+        {
+            return Inner.GetCapability<IRetentionLockingTarget>() is { } locking ? (T)(object)new RetentionLockingThrough(this, locking) : null;
+        }
+
         return Inner.GetCapability<T>();
     }
 
@@ -86,6 +93,19 @@ public abstract class DelegatingTarget : IBackupTarget, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(staged);
         return staged.CommitAsync(key, cancellationToken);
+    }
+
+    /// <summary>
+    /// Asks the inner target's retention-locking capability to confirm the storage keeps its lock: called for every
+    /// <see cref="IRetentionLockingTarget.ConfirmRetentionLockAsync"/> made through this decorator. The default asks
+    /// it; override to retry or count the request as other requests are.
+    /// </summary>
+    /// <param name="locking">The inner target's retention-locking capability.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    protected virtual Task ConfirmRetentionLockAsync(IRetentionLockingTarget locking, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(locking);
+        return locking.ConfirmRetentionLockAsync(cancellationToken);
     }
 
     /// <summary>Disposes the inner target when this decorator owns it (see the remarks on ownership); otherwise does nothing.</summary>
@@ -126,6 +146,27 @@ public abstract class DelegatingTarget : IBackupTarget, IAsyncDisposable
 
         public async Task<IStagedObject> BeginObjectAsync(CancellationToken cancellationToken = default) =>
             new StagedThrough(decorator, await staging.BeginObjectAsync(cancellationToken).ConfigureAwait(false));
+
+        public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => decorator.PutAsync(key, content, cancellationToken);
+
+        public ValueTask<int> ReadAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
+            decorator.ReadAsync(key, offset, destination, cancellationToken);
+
+        public IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => decorator.ListAsync(prefix, cancellationToken);
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => decorator.DeleteAsync(key, cancellationToken);
+
+        public Task<BackupObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default) => decorator.StatAsync(key, cancellationToken);
+
+        public T? GetCapability<T>() where T : class => this as T ?? decorator.GetCapability<T>();
+    }
+
+    /// <summary>The inner target's retention locking, seen through the decorator: the confirmation and every other call go to the decorator.</summary>
+    private sealed class RetentionLockingThrough(DelegatingTarget decorator, IRetentionLockingTarget locking) : IRetentionLockingTarget
+    {
+        public string Description => decorator.Description;
+
+        public Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default) => decorator.ConfirmRetentionLockAsync(locking, cancellationToken);
 
         public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => decorator.PutAsync(key, content, cancellationToken);
 

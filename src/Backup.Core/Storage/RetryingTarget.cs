@@ -49,6 +49,13 @@ public sealed class RetryingTarget : DelegatingTarget
         RunAsync(ct => Inner.StatAsync(key, ct), cancellationToken);
 
     /// <inheritdoc />
+    protected override Task ConfirmRetentionLockAsync(IRetentionLockingTarget locking, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(locking);
+        return RunAsync(async ct => { await locking.ConfirmRetentionLockAsync(ct).ConfigureAwait(false); return true; }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public override async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         for (var attempt = 1; ; attempt++)
