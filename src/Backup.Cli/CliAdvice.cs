@@ -73,6 +73,10 @@ internal static class CliAdvice
         BackupJobNotFoundException { JobName: { } job } notFound when verb.StartsWith("dr ", StringComparison.Ordinal) =>
             (Nearest.Of(job, notFound.KnownJobs) is { } nearest ? $" Did you mean '{nearest}'?" : string.Empty) +
             " Correct the name in the plan; 'backup dr validate PLAN' reports every name the plan uses that it does not define.",
+        // The library names the settings; on this tool's command line the option gives the period too.
+        RetentionLockRequiredException required =>
+            $" Pass --retention-lock {required.Recorded.PeriodText} (or longer), or export {RepositoryTargets.RetentionLockVariable}={required.Recorded.PeriodText} in the job's environment" +
+            (required.Recorded.Mode is null ? "." : $" with BACKUP_S3_RETENTION_MODE={required.Recorded.Mode}."),
         RepositoryAlreadyExistsException => " Use it with the other commands, or give 'backup init' another location.",
         SnapshotNotFoundException => " List them with 'backup snapshots'.",
         SnapshotPinnedException pinned =>

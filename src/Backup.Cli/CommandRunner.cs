@@ -64,6 +64,8 @@ internal sealed class CommandRunner(GlobalOptions options, CliConsole console)
     public static int ExitCodeFor(Exception exception) => exception switch
     {
         CliUsageException => ExitCodes.Usage,
+        // The repository is fine and the storage too: this run's settings lack the lock the repository was created with.
+        RetentionLockRequiredException => ExitCodes.Usage,
         RepositoryNotFoundException => ExitCodes.RepositoryNotFound,
         WrongPasswordException => ExitCodes.WrongPassword,
         RepositoryCorruptException => ExitCodes.RepositoryDamaged,

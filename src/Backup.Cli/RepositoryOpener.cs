@@ -7,16 +7,27 @@ namespace Backup.Cli;
 internal static class RepositoryOpener
 {
     public static Task<BackupRepository> OpenAsync(CommandContext context, CancellationToken cancellationToken) =>
-        OpenAsync(context, loadIndex: true, cancellationToken);
+        OpenAsync(context, loadIndex: true, writes: false, cancellationToken);
+
+    /// <summary>
+    /// Opens the repository for a command that changes it when <paramref name="writes"/> (not a dry run): one created
+    /// with a retention lock is refused here, before even a lock object is written, unless this run gives that lock.
+    /// </summary>
+    public static Task<BackupRepository> OpenAsync(CommandContext context, bool writes, CancellationToken cancellationToken) =>
+        OpenAsync(context, loadIndex: true, writes, cancellationToken);
 
     /// <summary>
     /// Opens the repository without loading its index: for check, repair, forget and prune (which read the index objects themselves) and must work when an index object is
     /// damaged, and for commands that read no blob (snapshots, key), which need not pay for it.
     /// </summary>
     public static Task<BackupRepository> OpenWithoutIndexAsync(CommandContext context, CancellationToken cancellationToken) =>
-        OpenAsync(context, loadIndex: false, cancellationToken);
+        OpenAsync(context, loadIndex: false, writes: false, cancellationToken);
 
-    private static async Task<BackupRepository> OpenAsync(CommandContext context, bool loadIndex, CancellationToken cancellationToken)
+    /// <summary><see cref="OpenWithoutIndexAsync(CommandContext, CancellationToken)"/> for a command that changes the repository when <paramref name="writes"/> (see <see cref="OpenAsync(CommandContext, bool, CancellationToken)"/>).</summary>
+    public static Task<BackupRepository> OpenWithoutIndexAsync(CommandContext context, bool writes, CancellationToken cancellationToken) =>
+        OpenAsync(context, loadIndex: false, writes, cancellationToken);
+
+    private static async Task<BackupRepository> OpenAsync(CommandContext context, bool loadIndex, bool writes, CancellationToken cancellationToken)
     {
         var target = context.CreateTarget(RepositoryTargets.ResolveLocation(context), create: false);
 
@@ -32,6 +43,19 @@ internal static class RepositoryOpener
         var repository = loadIndex
             ? await BackupRepository.OpenAsync(target, credentials, cancellationToken).ConfigureAwait(false)
             : await BackupRepository.OpenWithoutIndexAsync(target, credentials, cancellationToken).ConfigureAwait(false);
+        if (writes)
+        {
+            try
+            {
+                repository.RequireRetentionLockForWriting();
+            }
+            catch
+            {
+                await repository.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
         LockSettings.Apply(context, repository);
         await WarnAboutSkippedKeysAsync(context.Output, repository.SkippedKeys).ConfigureAwait(false);
         return repository;

@@ -26,10 +26,10 @@ public sealed class BackupRepository : IAsyncDisposable
 {
     private readonly MasterKey _key;
 
-    private BackupRepository(IBackupTarget target, RepositoryConfig config, MasterKey key, KeyRing keys, IStreamTransform[] userTransforms)
+    private BackupRepository(IBackupTarget target, IBackupTarget guarded, RepositoryConfig config, MasterKey key, KeyRing keys, IStreamTransform[] userTransforms)
     {
         _key = key;
-        Blobs = new BlobStore(target, config, key, userTransforms);
+        Blobs = new BlobStore(guarded, config, key, userTransforms);
         Keys = keys;
         Snapshots = new SnapshotStore(Blobs, async (purpose, ct) => await BeginOperationAsync(LockKind.Exclusive, purpose, refreshIndex: false, timeProvider: null, ct).ConfigureAwait(false));
         Content = new ContentReader(Blobs);
@@ -96,6 +96,10 @@ public sealed class BackupRepository : IAsyncDisposable
             await locking.ConfirmRetentionLockAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // Recorded so that a later run which forgot the lock (a cron job, a copy into this repository) is refused
+        // instead of quietly writing packs and snapshots anyone with the credential can delete.
+        var retentionLock = RetentionLockGuard.LockWrittenBy(target);
+
         var config = new RepositoryConfig
         {
             Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
@@ -110,13 +114,18 @@ public sealed class BackupRepository : IAsyncDisposable
             config = config with { Version = UserTransforms.ConfigVersion, Transforms = configured };
         }
 
+        if (retentionLock is not null)
+        {
+            config = config with { Version = RepositoryConfig.RetentionLockVersion, RetentionLock = retentionLock };
+        }
+
         var key = MasterKey.Generate();
         config = config with { Mac = ConfigMac(config, key) };
         var keys = await KeyRing.CreateAsync(target, config.Id, key, credentials, options.KdfIterations, options.KeyLabel, cancellationToken).ConfigureAwait(false);
 
         // The config goes last: until it exists there is no repository, so a failed init leaves nothing that opens.
         await target.PutAsync(RepositoryLayout.Config, JsonSerializer.SerializeToUtf8Bytes(config, RepositoryJson.Default.RepositoryConfig), cancellationToken).ConfigureAwait(false);
-        return new BackupRepository(target, config, key, keys, userTransforms);
+        return new BackupRepository(target, target, config, key, keys, userTransforms);
     }
 
     /// <summary>
@@ -202,7 +211,10 @@ public sealed class BackupRepository : IAsyncDisposable
             config = await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false);
         }
 
-        var (key, keys) = await KeyRing.UnlockAsync(target, config, credentials, k => ConfigMacMatches(config, k), cancellationToken).ConfigureAwait(false);
+        // Every write but a lock object's goes through the guard; the lock it enforces is authenticated by the unlock
+        // below (a config whose recorded lock was changed outside this library does not open).
+        var guarded = RetentionLockGuard.Over(target, config);
+        var (key, keys) = await KeyRing.UnlockAsync(guarded, config, credentials, k => ConfigMacMatches(config, k), cancellationToken).ConfigureAwait(false);
         IStreamTransform[] userTransforms;
         try
         {
@@ -214,8 +226,17 @@ public sealed class BackupRepository : IAsyncDisposable
             throw;
         }
 
-        return new BackupRepository(target, config, key, keys, userTransforms);
+        return new BackupRepository(target, guarded, config, key, keys, userTransforms);
     }
+
+    /// <summary>
+    /// Throws <see cref="RetentionLockRequiredException"/> when the repository records a retention lock
+    /// (<see cref="RepositoryConfig.RetentionLock"/>) that its target does not write: call it before an operation
+    /// that changes the repository, to refuse before even a lock object is written. Without the call every write is
+    /// refused all the same (lock objects excepted); reading never needs the lock.
+    /// </summary>
+    /// <exception cref="RetentionLockRequiredException">The target writes a shorter lock, another mode, or none.</exception>
+    public void RequireRetentionLockForWriting() => RetentionLockGuard.Require(Locks.Target, Config);
 
     /// <summary>The config's authentication code: HMAC-SHA256 over its JSON without <see cref="RepositoryConfig.Mac"/>.</summary>
     private static string ConfigMac(RepositoryConfig config, MasterKey key)
@@ -279,6 +300,11 @@ public sealed class BackupRepository : IAsyncDisposable
             ArgumentNullException.ThrowIfNull(config.Chunker, nameof(config.Chunker));
             config.Chunker.Validate();
             _ = CompressionSetting.Parse(config.Compression);
+            if (config.RetentionLock is { } retentionLock && retentionLock.Period <= TimeSpan.Zero)
+            {
+                throw new ArgumentException($"{nameof(config.RetentionLock)} must be a positive period (was {retentionLock.Period}).");
+            }
+
             if (config.PackSize < 4 * 1024 * 1024 || config.PackSize > 256 * 1024 * 1024)
             {
                 throw new ArgumentException($"{nameof(config.PackSize)} must be between 4 MiB and 256 MiB (was {config.PackSize}).");

@@ -22,6 +22,29 @@ public class RepositoryFormatTests
     }
 
     [Fact]
+    public async Task A_repository_created_without_a_retention_lock_writes_the_version_1_config_it_always_did_and_is_not_guarded()
+    {
+        var target = new InMemoryTarget();
+        var credentials = TestRepository.NewKeyFile();
+        await (await TestRepository.InitAsync(target, credentials)).DisposeAsync();
+        var stored = await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength);
+
+        // The 1.0 layout, field for field and in order: a reader that predates the recorded lock opens it unchanged.
+        var config = JsonNode.Parse(stored)!.AsObject();
+        config.Select(p => p.Key).Should().Equal("format", "version", "id", "created", "chunker", "packSize", "compression", "mac");
+        config["version"]!.GetValue<int>().Should().Be(1);
+        var read = await BackupRepository.ReadConfigAsync(target);
+        read.RetentionLock.Should().BeNull();
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(read, RepositoryJson.Default.RepositoryConfig).Should().Equal(stored, "the config re-serialises byte for byte, so its MAC is the one 1.0 computes");
+
+        await using var repository = await BackupRepository.OpenAsync(target, credentials);
+        repository.Blobs.Target.Should().BeSameAs(target, "writes go to the target as before: no guard stands in between");
+        repository.RequireRetentionLockForWriting();
+        await TestRepository.BackupBytesAsync(repository, "a.bin", TestRepository.RandomBytes(10_000, 1));
+        (await target.ReadAllAsync(RepositoryLayout.Config, Array.MaxLength)).Should().Equal(stored);
+    }
+
+    [Fact]
     public async Task Opening_an_empty_target_throws_RepositoryNotFoundException_naming_the_target()
     {
         using var directory = new TempDirectory();

@@ -34,7 +34,8 @@ public class RetryingTargetTests
 
         var capability = target.GetCapability<IRetentionLockingTarget>();
         capability.Should().NotBeNull();
-        await capability!.ConfirmRetentionLockAsync();
+        capability!.RetentionLock.Should().Be(locking.RetentionLock);
+        await capability.ConfirmRetentionLockAsync();
 
         locking.Confirmations.Should().Be(3, "two transient failures, then the confirmation");
         counting.Stats.Should().Be(3, "each attempt is a request on a billed store, counted as a stat");
@@ -143,6 +144,8 @@ public class RetryingTargetTests
         private int _confirmations;
 
         public int Confirmations => Volatile.Read(ref _confirmations);
+
+        public RetentionLock? RetentionLock { get; } = new() { Period = TimeSpan.FromDays(30), Mode = "governance" };
 
         public Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default) =>
             Interlocked.Increment(ref _confirmations) <= failures

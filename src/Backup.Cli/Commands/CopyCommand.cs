@@ -74,6 +74,7 @@ internal static class CopyCommand
             }
 
             await using var destinationScope = destination.ConfigureAwait(false);
+            destination.RequireRetentionLockForWriting();
             LockSettings.Apply(context, source);
             LockSettings.Apply(context, destination);
             List<Snapshot>? selected = null;

@@ -140,7 +140,7 @@ internal static class CreateCommand
                 }
             }
 
-            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenAsync(context, writes: true, ct).ConfigureAwait(false);
             var progress = context.CreateProgress("backup");
             try
             {

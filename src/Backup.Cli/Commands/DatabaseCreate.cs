@@ -46,7 +46,7 @@ internal static class DatabaseCreate
         Backup.Core.BackupRepository repository;
         try
         {
-            repository = await RepositoryOpener.OpenAsync(context, cancellationToken).ConfigureAwait(false);
+            repository = await RepositoryOpener.OpenAsync(context, writes: true, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -137,7 +137,7 @@ internal static class ForgetCommand
             var pruneOptions = PruneOptionsFor(context, context.Get(prune), repackThreshold, unindexedGrace);
 
             // Neither forget nor prune reads through the loaded index (prune reads the index objects itself): not loaded.
-            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, writes: !isDryRun, ct).ConfigureAwait(false);
             var retention = new RetentionService(repository);
             if (!isDryRun)
             {
@@ -164,7 +164,7 @@ internal static class ForgetCommand
         }
 
         var pruneOptions = PruneOptionsFor(context, runPrune, repackThreshold, unindexedGrace);
-        await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
+        await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, writes: !isDryRun, ct).ConfigureAwait(false);
         var ids = new List<BlobId>();
         foreach (var idOrPrefix in named)
         {

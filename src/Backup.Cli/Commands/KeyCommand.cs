@@ -57,7 +57,7 @@ internal static class KeyCommand
         var command = new Command("add", "Add a key: another password that opens the repository.") { newPasswordFile, label };
         runner.Bind(command, async (context, ct) =>
         {
-            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, writes: true, ct).ConfigureAwait(false);
             using var credentials = new PasswordResolver(context.Console).ResolveNew(context.Get(newPasswordFile));
             var id = await repository.Keys.AddKeyAsync(credentials, context.Get(label), cancellationToken: ct).ConfigureAwait(false);
             await ReportAsync(context, new KeyChangeOutput("added", id), $"Added key {id}.").ConfigureAwait(false);
@@ -73,7 +73,7 @@ internal static class KeyCommand
         runner.Bind(command, async (context, ct) =>
         {
             context.RefuseInAppendOnlyMode("key remove", "deletes a key object");
-            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, writes: true, ct).ConfigureAwait(false);
             var keyId = context.Get(id)!;
 
             // Reported by its full ID, as 'key list' shows it, not by the prefix typed (removal refuses an ambiguous one).
@@ -95,7 +95,7 @@ internal static class KeyCommand
             // Refused before anything is written: the new key would be added and the old one, still opening the
             // repository, left in place when its deletion is refused.
             context.RefuseInAppendOnlyMode("key passwd", "adds a key and deletes the old one (the old password would keep working)");
-            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, writes: true, ct).ConfigureAwait(false);
             using var credentials = new PasswordResolver(context.Console).ResolveNew(context.Get(newPasswordFile));
             await repository.Keys.ChangePasswordAsync(credentials, cancellationToken: ct).ConfigureAwait(false);
             var current = (await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false)).SingleOrDefault(k => k.IsCurrent);

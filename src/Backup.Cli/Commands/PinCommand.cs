@@ -19,7 +19,7 @@ internal static class PinCommand
         runner.Bind(command, async (context, ct) =>
         {
             context.RefuseInAppendOnlyMode(pin ? "pin" : "unpin", "replaces the snapshot object (it gets a new ID)");
-            await using var repository = await RepositoryOpener.OpenAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenAsync(context, writes: true, ct).ConfigureAwait(false);
             // Every name is resolved before anything changes: a snapshot gets a new ID when it is pinned, so a typo in
             // the third name must not leave the first two changed with their new IDs unreported, and a snapshot
             // named twice is changed once.

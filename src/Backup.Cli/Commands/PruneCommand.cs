@@ -30,7 +30,7 @@ internal static class PruneCommand
             }
 
             // Neither forget nor prune reads through the loaded index (prune reads the index objects itself): not loaded.
-            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, writes: !options.DryRun, ct).ConfigureAwait(false);
             var result = await RunAsync(repository, options, ct).ConfigureAwait(false);
             if (context.Json)
             {

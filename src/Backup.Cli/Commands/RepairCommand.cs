@@ -26,7 +26,7 @@ internal static class RepairCommand
         runner.Bind(command, async (context, ct) =>
         {
             context.RefuseInAppendOnlyMode("repair index", "replaces the index objects and deletes the old ones");
-            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, writes: true, ct).ConfigureAwait(false);
             var result = await new MaintenanceService(repository).RepairIndexAsync(new RepairIndexOptions { ReadData = context.Get(readData) }, ct).ConfigureAwait(false);
             return await ReportAsync(context, "index", result).ConfigureAwait(false);
         });
@@ -50,7 +50,7 @@ internal static class RepairCommand
                 context.RefuseInAppendOnlyMode("repair snapshots", "replaces damaged snapshots and deletes the originals");
             }
 
-            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, ct).ConfigureAwait(false);
+            await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, writes: !context.Get(dryRun), ct).ConfigureAwait(false);
             var result = await new MaintenanceService(repository).RepairSnapshotsAsync(context.Get(dryRun), ct).ConfigureAwait(false);
             return await ReportAsync(context, "snapshots", result).ConfigureAwait(false);
         });

@@ -9,10 +9,14 @@ namespace Backup.Core.Repository;
 public sealed record RepositoryConfig
 {
     /// <summary>
-    /// The newest format version this library reads. It writes 1, or 2 when the repository records user
-    /// <see cref="Transforms"/> (so a reader that predates them refuses it instead of ignoring them).
+    /// The newest format version this library reads. It writes 1; 2 when the repository records user
+    /// <see cref="Transforms"/>; 3 when it records a <see cref="RetentionLock"/> (so a reader that predates either
+    /// refuses the repository, saying to upgrade, instead of ignoring what it records or failing its authentication).
     /// </summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
+
+    /// <summary>The version a config that records a <see cref="RetentionLock"/> is written with.</summary>
+    internal const int RetentionLockVersion = 3;
 
     /// <summary>A marker that says what kind of object this is.</summary>
     public string Format { get; init; } = "backup-sdk-repository";
@@ -40,6 +44,14 @@ public sealed record RepositoryConfig
     /// parameters their providers recorded; null (and absent from the JSON) when there are none.
     /// </summary>
     public IReadOnlyList<ConfiguredTransform>? Transforms { get; init; }
+
+    /// <summary>
+    /// The retention lock the repository was created with (S3 Object Lock, an Azure immutability policy); null (and
+    /// absent from the JSON) when it has none. Every write must go through a target that keeps at least this lock
+    /// (<see cref="Backup.Core.Storage.RetentionLock.IsKeptBy"/>), or it is refused with
+    /// <see cref="RetentionLockRequiredException"/>.
+    /// </summary>
+    public Backup.Core.Storage.RetentionLock? RetentionLock { get; init; }
 
     /// <summary>
     /// HMAC-SHA256, in lowercase hex, of this config serialised without this field, under a key derived from the

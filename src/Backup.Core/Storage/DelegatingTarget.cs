@@ -166,6 +166,8 @@ public abstract class DelegatingTarget : IBackupTarget, IAsyncDisposable
     {
         public string Description => decorator.Description;
 
+        public RetentionLock? RetentionLock => locking.RetentionLock;
+
         public Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default) => decorator.ConfirmRetentionLockAsync(locking, cancellationToken);
 
         public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => decorator.PutAsync(key, content, cancellationToken);

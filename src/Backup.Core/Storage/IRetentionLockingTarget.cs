@@ -4,12 +4,17 @@ namespace Backup.Core.Storage;
 /// A target that writes objects under a retention lock and can confirm, before anything is written, that the storage
 /// will keep it (an S3 bucket with Object Lock enabled, an Azure container with version-level immutability). Ask for
 /// it with <see cref="IBackupTarget.GetCapability{T}"/>; <see cref="BackupRepository.InitAsync"/> does, so a repository
-/// is never created as "locked" on storage that ignores the lock. Such a target also reads back the lock of the first
-/// locked object each instance writes and throws <see cref="RetentionLockNotAppliedException"/> when the storage did
-/// not keep it, which covers a repository created before this check and a server that misreports its setup.
+/// is never created as "locked" on storage that ignores the lock, and records <see cref="RetentionLock"/> in the
+/// repository's config, so that later writes without it are refused (<see cref="Repository.RetentionLockRequiredException"/>).
+/// Such a target also reads back the lock of the first locked object each instance writes and throws
+/// <see cref="RetentionLockNotAppliedException"/> when the storage did not keep it, which covers a repository created
+/// before this check and a server that misreports its setup.
 /// </summary>
 public interface IRetentionLockingTarget : IBackupTarget
 {
+    /// <summary>The lock this target writes on new packs and snapshots; null when it writes none.</summary>
+    RetentionLock? RetentionLock { get; }
+
     /// <summary>
     /// Confirms with one request that the storage keeps the retention lock this target writes; does nothing when the
     /// target writes no lock.

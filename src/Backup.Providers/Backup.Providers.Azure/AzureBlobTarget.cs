@@ -96,6 +96,9 @@ public sealed class AzureBlobTarget : IRetentionLockingTarget
         }
     }
 
+    /// <inheritdoc />
+    public RetentionLock? RetentionLock => _options.Immutability is { } immutability ? new RetentionLock { Period = immutability.RetainFor } : null;
+
     /// <summary>
     /// Confirms with one request (Get Container Properties) that the container has version-level immutability
     /// support, so the immutability policy this target writes will be kept; does nothing without

@@ -109,6 +109,11 @@ public sealed class S3Target : IRetentionLockingTarget, IDisposable
         }
     }
 
+    /// <inheritdoc />
+    public RetentionLock? RetentionLock => _options.ObjectLock is { } objectLock
+        ? new RetentionLock { Period = objectLock.RetainFor, Mode = objectLock.Mode == S3ObjectLockMode.Compliance ? "compliance" : "governance" }
+        : null;
+
     /// <summary>
     /// Confirms with one request (GetObjectLockConfiguration) that the bucket has Object Lock enabled, so the
     /// retention this target writes will be kept; does nothing without <see cref="S3TargetOptions.ObjectLock"/>.

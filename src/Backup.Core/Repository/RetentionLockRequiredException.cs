@@ -1,0 +1,48 @@
+using Backup.Core.Storage;
+
+namespace Backup.Core.Repository;
+
+/// <summary>
+/// The repository was created with a retention lock (<see cref="RepositoryConfig.RetentionLock"/>), and this
+/// operation would change it through a target that writes a shorter lock, another mode, or none: the packs and
+/// snapshots it wrote could be deleted by anyone holding the credential, which is what the lock was set up against.
+/// Thrown before the write; reading the repository needs no lock. A configuration error: give the target the
+/// recorded lock (the RetentionLock setting, and RetentionMode for S3) or a longer one, and run it again.
+/// </summary>
+public sealed class RetentionLockRequiredException : RepositoryException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="location">The repository's location (a target's description).</param>
+    /// <param name="recorded">The lock the repository records.</param>
+    /// <param name="given">The lock the target writes; null when it writes none.</param>
+    public RetentionLockRequiredException(string location, RetentionLock recorded, RetentionLock? given)
+        : base(MessageFor(location, recorded ?? throw new ArgumentNullException(nameof(recorded)), given))
+    {
+        Location = location;
+        Recorded = recorded;
+        Given = given;
+    }
+
+    /// <summary>The repository's location (a target's description).</summary>
+    public string Location { get; }
+
+    /// <summary>The lock the repository records: what every write must keep.</summary>
+    public RetentionLock Recorded { get; }
+
+    /// <summary>The lock the target writes; null when it writes none.</summary>
+    public RetentionLock? Given { get; }
+
+    private static string MessageFor(string location, RetentionLock recorded, RetentionLock? given)
+    {
+        var writes = given switch
+        {
+            null => "this run writes no lock",
+            _ when given.Period < recorded.Period => $"this run locks them for only {given.PeriodText}",
+            _ => $"this run uses {given.Mode ?? "no"} mode",
+        };
+        var mode = recorded.Mode is null ? string.Empty : $" and RetentionMode (BACKUP_S3_RETENTION_MODE) to {recorded.Mode}";
+        return $"The repository in {location} was created with a retention lock of {recorded}: every write to it must lock new packs and snapshots at least " +
+            $"{recorded.PeriodText}{(recorded.Mode is null ? string.Empty : $" in {recorded.Mode} mode")}, and {writes}, so nothing was written. " +
+            $"Set RetentionLock (BACKUP_RETENTION_LOCK) to {recorded.PeriodText} or longer{mode}; commands that only read need no lock.";
+    }
+}

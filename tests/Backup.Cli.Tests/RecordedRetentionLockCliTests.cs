@@ -1,0 +1,94 @@
+using Backup.Core;
+using Backup.Core.Crypto;
+using Backup.Core.Pipeline;
+using Backup.Core.Snapshots;
+using Backup.Core.Sources;
+using Backup.Core.Storage;
+
+namespace Backup.Cli.Tests;
+
+/// <summary>
+/// A repository that records a retention lock, driven by the tool without the lock: every verb that changes it exits
+/// 2 (a configuration error) before writing anything, naming the lock and how to give it, and the verbs that only
+/// read work. The end-to-end path with a lock that S3 keeps is tested against the SDK's HTTP path in
+/// Backup.Providers.Targets.Tests (RecordedRetentionLockTests); here the repository is created through a stand-in for
+/// a locking store, as local storage cannot lock and the tool cannot be given a simulated S3 client.
+/// </summary>
+public sealed class RecordedRetentionLockCliTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public RecordedRetentionLockCliTests() => Directory.CreateDirectory(_cli.PathOf("src"));
+
+    public void Dispose() => _cli.Dispose();
+
+    [Theory]
+    [InlineData("create", "src")]
+    [InlineData("key", "add")]
+    [InlineData("forget", "ID")]
+    [InlineData("forget", "--keep-last", "1", "--prune")]
+    [InlineData("prune")]
+    [InlineData("repair", "index")]
+    [InlineData("repair", "snapshots")]
+    [InlineData("pin", "latest")]
+    public async Task A_verb_that_changes_the_repository_is_refused_before_writing_anything_without_the_lock(params string[] args)
+    {
+        var id = await CreateLockedRepositoryAsync();
+        var before = Files();
+
+        var refused = await _cli.RunAsync([.. args.Select(a => a == "ID" ? id : a)], stdin: null, new() { ["BACKUP_NEW_PASSWORD"] = "a new password" });
+
+        refused.ExitCode.Should().Be(2, refused.Stderr);
+        refused.Stderr.Should().Contain("backup: usage error: The repository in").And.Contain("was created with a retention lock of 30d (governance mode)")
+            .And.Contain("this run writes no lock, so nothing was written")
+            .And.Contain("Pass --retention-lock 30d (or longer), or export BACKUP_RETENTION_LOCK=30d in the job's environment with BACKUP_S3_RETENTION_MODE=governance.");
+        Files().Should().Equal(before, "a refused run adds no pack, index, snapshot, key or lock object");
+    }
+
+    [Fact]
+    public async Task Verbs_that_only_read_and_dry_runs_need_no_lock()
+    {
+        var id = await CreateLockedRepositoryAsync();
+        var before = Files();
+
+        var snapshots = await _cli.RunAsync("snapshots");
+        var check = await _cli.RunAsync("check", "--read-data");
+        var ls = await _cli.RunAsync("ls", "latest");
+        var restore = await _cli.RunAsync("restore", "latest", "--target", _cli.PathOf("out"));
+        var forget = await _cli.RunAsync("forget", id, "--dry-run");
+        var prune = await _cli.RunAsync("prune", "--dry-run");
+
+        foreach (var result in new[] { snapshots, check, ls, restore, forget, prune })
+        {
+            result.ExitCode.Should().Be(0, result.Stderr);
+        }
+
+        File.ReadAllBytes(Path.Combine(_cli.PathOf("out"), "export.bin")).Should().HaveCount(100_000);
+        Files().Should().Equal(before);
+    }
+
+    /// <summary>A repository as 'backup init --retention-lock 30d' on an S3 bucket with Object Lock creates it, with one snapshot.</summary>
+    /// <returns>The snapshot's ID.</returns>
+    private async Task<string> CreateLockedRepositoryAsync()
+    {
+        var target = new ClaimsRetentionLock(new LocalDirectoryTarget(_cli.Repository));
+        using var credentials = RepositoryCredentials.FromPassword(CliRunner.Password);
+        await using var repository = await BackupRepository.InitAsync(target, credentials);
+        repository.Config.RetentionLock.Should().NotBeNull();
+        var bytes = new byte[100_000];
+        new Random(7).NextBytes(bytes);
+        var result = await new BackupService(repository).BackupAsync(StreamSource.FromStream("export.bin", new MemoryStream(bytes)), new BackupOptions { Level = BackupLevel.Full });
+        return result.Snapshot.Id.ToString();
+    }
+
+    private List<string> Files() =>
+        [.. Directory.EnumerateFiles(_cli.Repository, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+
+    /// <summary>Says it writes a 30-day governance lock, as an S3 target with Object Lock does; local storage keeps none, which no test here relies on.</summary>
+    private sealed class ClaimsRetentionLock(IBackupTarget inner) : DelegatingTarget(inner), IRetentionLockingTarget
+    {
+        public RetentionLock? RetentionLock { get; } = new() { Period = TimeSpan.FromDays(30), Mode = "governance" };
+
+        public Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+    }
+}
