@@ -26,6 +26,9 @@ internal static class CliAdvice
         // A plan's sources say DriverOnly in the plan, not on a command line: they keep the library's wording.
         BackupSourceException { Remedy: BackupSourceRemedy.UseClientTools } source when verb == "create" =>
             $"{WithoutStop(source.Problem)}; leave out --driver-only to back it up with the server's dump tool, which covers it.",
+        // The library's remedy names its settings, which this tool sets with an option (see For); a plan's repositories
+        // do take the library's settings, so dr verbs keep its wording.
+        RetentionLockRequiredException required when !verb.StartsWith("dr ", StringComparison.Ordinal) => required.Problem,
         RestoreEntryExistsException exists =>
             $"{exists.Problem}; the restore stopped (entries restored before it stay). Restore into an empty directory, or replace what exists (--overwrite), " +
             "replace only what differs from the snapshot (--overwrite-changed, which resumes a restore that was stopped) or leave it alone (--skip-existing).",
@@ -73,10 +76,10 @@ internal static class CliAdvice
         BackupJobNotFoundException { JobName: { } job } notFound when verb.StartsWith("dr ", StringComparison.Ordinal) =>
             (Nearest.Of(job, notFound.KnownJobs) is { } nearest ? $" Did you mean '{nearest}'?" : string.Empty) +
             " Correct the name in the plan; 'backup dr validate PLAN' reports every name the plan uses that it does not define.",
-        // The library names the settings; on this tool's command line the option gives the period too.
-        RetentionLockRequiredException required =>
+        // On this tool's command line the option gives the period; --retention-lock does not reach a plan's repositories.
+        RetentionLockRequiredException required when !verb.StartsWith("dr ", StringComparison.Ordinal) =>
             $" Pass --retention-lock {required.Recorded.PeriodText} (or longer), or export {RepositoryTargets.RetentionLockVariable}={required.Recorded.PeriodText} in the job's environment" +
-            (required.Recorded.Mode is null ? "." : $" with BACKUP_S3_RETENTION_MODE={required.Recorded.Mode}."),
+            (required.Recorded.Mode is null ? "." : $" with BACKUP_S3_RETENTION_MODE={required.Recorded.Mode}.") + " Commands that only read need no lock.",
         RepositoryAlreadyExistsException => " Use it with the other commands, or give 'backup init' another location.",
         SnapshotNotFoundException => " List them with 'backup snapshots'.",
         SnapshotPinnedException pinned =>

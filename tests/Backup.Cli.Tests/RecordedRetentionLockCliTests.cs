@@ -41,8 +41,40 @@ public sealed class RecordedRetentionLockCliTests : IDisposable
         refused.ExitCode.Should().Be(2, refused.Stderr);
         refused.Stderr.Should().Contain("backup: usage error: The repository in").And.Contain("was created with a retention lock of 30d (governance mode)")
             .And.Contain("this run writes no lock, so nothing was written")
-            .And.Contain("Pass --retention-lock 30d (or longer), or export BACKUP_RETENTION_LOCK=30d in the job's environment with BACKUP_S3_RETENTION_MODE=governance.");
+            .And.Contain("Pass --retention-lock 30d (or longer), or export BACKUP_RETENTION_LOCK=30d in the job's environment with BACKUP_S3_RETENTION_MODE=governance.")
+            .And.NotContain("Set RetentionLock", "the tool names its option, not the library's setting");
         Files().Should().Equal(before, "a refused run adds no pack, index, snapshot, key or lock object");
+    }
+
+    [Fact]
+    public async Task A_drill_whose_results_repository_lacks_the_recorded_lock_is_refused_naming_the_plans_setting()
+    {
+        await CreateLockedRepositoryAsync();
+        var marker = _cli.PathOf("step-ran");
+        var plan = _cli.PathOf("plan.yaml");
+        await File.WriteAllTextAsync(plan, $$"""
+            name: locked-plan
+            backup:
+              repositories:
+                local: { location: {{_cli.Repository}}, passwordEnvironmentVariable: BACKUP_PASSWORD }
+              jobs:
+                files: { repository: local, paths: [src], schedule: "0 2 * * *" }
+            systems:
+              files:
+                rpo: 1d
+                rto: 1h
+                jobs: [files]
+                steps:
+                  - name: Mark
+                    command: { run: [touch, {{marker}}], safeInDrill: true }
+            """);
+
+        var drill = await _cli.RunAsync("dr", "drill", plan);
+
+        drill.ExitCode.Should().Be(2, drill.Stdout + drill.Stderr);
+        drill.Stderr.Should().Contain("was created with a retention lock of 30d (governance mode)")
+            .And.Contain("Set RetentionLock (BACKUP_RETENTION_LOCK) to 30d or longer", "a plan's repository takes the lock from its settings")
+            .And.NotContain("--retention-lock", "the option does not reach a plan's repositories");
     }
 
     [Fact]

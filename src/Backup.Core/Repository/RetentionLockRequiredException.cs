@@ -16,11 +16,17 @@ public sealed class RetentionLockRequiredException : RepositoryException
     /// <param name="recorded">The lock the repository records.</param>
     /// <param name="given">The lock the target writes; null when it writes none.</param>
     public RetentionLockRequiredException(string location, RetentionLock recorded, RetentionLock? given)
-        : base(MessageFor(location, recorded ?? throw new ArgumentNullException(nameof(recorded)), given))
+        : this(location, recorded ?? throw new ArgumentNullException(nameof(recorded)), given, ProblemFor(location, recorded, given))
+    {
+    }
+
+    private RetentionLockRequiredException(string location, RetentionLock recorded, RetentionLock? given, string problem)
+        : base($"{problem} {RemedyFor(recorded)}")
     {
         Location = location;
         Recorded = recorded;
         Given = given;
+        Problem = problem;
     }
 
     /// <summary>The repository's location (a target's description).</summary>
@@ -32,7 +38,13 @@ public sealed class RetentionLockRequiredException : RepositoryException
     /// <summary>The lock the target writes; null when it writes none.</summary>
     public RetentionLock? Given { get; }
 
-    private static string MessageFor(string location, RetentionLock recorded, RetentionLock? given)
+    /// <summary>
+    /// The message without the remedy, which names this library's settings (RetentionLock, RetentionMode): for a tool
+    /// that words the remedy in its own options.
+    /// </summary>
+    public string Problem { get; }
+
+    private static string ProblemFor(string location, RetentionLock recorded, RetentionLock? given)
     {
         var writes = given switch
         {
@@ -40,9 +52,13 @@ public sealed class RetentionLockRequiredException : RepositoryException
             _ when given.Period < recorded.Period => $"this run locks them for only {given.PeriodText}",
             _ => $"this run uses {given.Mode ?? "no"} mode",
         };
-        var mode = recorded.Mode is null ? string.Empty : $" and RetentionMode (BACKUP_S3_RETENTION_MODE) to {recorded.Mode}";
         return $"The repository in {location} was created with a retention lock of {recorded}: every write to it must lock new packs and snapshots at least " +
-            $"{recorded.PeriodText}{(recorded.Mode is null ? string.Empty : $" in {recorded.Mode} mode")}, and {writes}, so nothing was written. " +
-            $"Set RetentionLock (BACKUP_RETENTION_LOCK) to {recorded.PeriodText} or longer{mode}; commands that only read need no lock.";
+            $"{recorded.PeriodText}{(recorded.Mode is null ? string.Empty : $" in {recorded.Mode} mode")}, and {writes}, so nothing was written.";
+    }
+
+    private static string RemedyFor(RetentionLock recorded)
+    {
+        var mode = recorded.Mode is null ? string.Empty : $" and RetentionMode (BACKUP_S3_RETENTION_MODE) to {recorded.Mode}";
+        return $"Set RetentionLock (BACKUP_RETENTION_LOCK) to {recorded.PeriodText} or longer{mode}; commands that only read need no lock.";
     }
 }
