@@ -47,7 +47,7 @@ public sealed class RecordedRetentionLockCliTests : IDisposable
     }
 
     [Fact]
-    public async Task A_drill_whose_results_repository_lacks_the_recorded_lock_is_refused_naming_the_plans_setting()
+    public async Task A_drill_whose_results_repository_lacks_the_recorded_lock_is_refused_before_its_first_step_naming_the_plans_setting()
     {
         await CreateLockedRepositoryAsync();
         var marker = _cli.PathOf("step-ran");
@@ -68,6 +68,7 @@ public sealed class RecordedRetentionLockCliTests : IDisposable
                   - name: Mark
                     command: { run: [touch, {{marker}}], safeInDrill: true }
             """);
+        var before = Files();
 
         var drill = await _cli.RunAsync("dr", "drill", plan);
 
@@ -75,6 +76,8 @@ public sealed class RecordedRetentionLockCliTests : IDisposable
         drill.Stderr.Should().Contain("was created with a retention lock of 30d (governance mode)")
             .And.Contain("Set RetentionLock (BACKUP_RETENTION_LOCK) to 30d or longer", "a plan's repository takes the lock from its settings")
             .And.NotContain("--retention-lock", "the option does not reach a plan's repositories");
+        File.Exists(marker).Should().BeFalse("the drill is refused before its first step, not after running them all and failing to store its result");
+        Files().Should().Equal(before);
     }
 
     [Fact]

@@ -41,6 +41,10 @@ internal sealed class RecoveryDrillRunner(
 
         var name = plan.Systems.Keys.First(k => string.Equals(k, system, StringComparison.OrdinalIgnoreCase));
         var resultsRepository = FirstJobRepository(name, target);
+        // The result is stored once every step has run: a repository that would refuse it (it records a retention lock
+        // its settings here lack) is refused now, before the steps restore production data for a result that is lost.
+        var repository = await repositories.GetAsync(resultsRepository, cancellationToken).ConfigureAwait(false);
+        repository.RequireRetentionLockForWriting();
         DrillLog.DrillStarted(_logger, name, target.Steps.Count);
         var startedAt = time.GetUtcNow();
         var scratch = new DrillScratch(plan.Scratch.Directory, name);
@@ -115,7 +119,6 @@ internal sealed class RecoveryDrillRunner(
         };
         DrillLog.DrillFinished(_logger, name, result.Succeeded ? "succeeded" : "failed", result.AchievedRto, result.AchievedRpo);
 
-        var repository = await repositories.GetAsync(resultsRepository, cancellationToken).ConfigureAwait(false);
         await RecoveryDrillRecords.SaveAsync(repository, result, cancellationToken).ConfigureAwait(false);
         return result;
     }
