@@ -12,6 +12,13 @@ public sealed class BackupDatabaseSourceOptions
     /// <summary>The engine's name: "postgres", "mysql" (MariaDB and MySQL) or "sqlite" (see <see cref="Providers.IDatabaseEngine.Name"/>).</summary>
     public string? Engine { get; set; }
 
+    /// <summary>
+    /// Whether <see cref="Engine"/> was not configured and is PostgreSQL only as release 1.0 read a source without one
+    /// (<see cref="V1SourceSettings"/>): the validator then says Engine is required rather than that 'postgres', which
+    /// nobody wrote, is not registered.
+    /// </summary>
+    internal bool EngineFromRelease1 { get; set; }
+
     /// <summary>The server's connection string, without a password (for a server engine: PostgreSQL, MariaDB/MySQL).</summary>
     public string? ConnectionString { get; set; }
 

@@ -57,7 +57,10 @@ internal sealed class DatabaseSourceOptionsValidator(IEnumerable<IDatabaseEngine
 
         if (DatabaseSources.Find(_engines, source.Engine) is not { } engine)
         {
-            errors.Add($"{path}:Engine: {UnknownEngine(source.Engine)}");
+            // A host without the PostgreSQL engine is not one 1.0's reading of a source without Engine was meant for.
+            errors.Add(source.EngineFromRelease1
+                ? $"{path}:Engine: {UnknownEngine(null)} (Release 1.0 took a source without Engine as a PostgreSQL one, and no PostgreSQL engine is registered.)"
+                : $"{path}:Engine: {UnknownEngine(source.Engine)}");
             return;
         }
 

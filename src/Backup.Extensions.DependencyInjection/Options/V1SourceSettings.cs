@@ -46,6 +46,7 @@ internal sealed class V1SourceSettings
             if (_withoutEngine.Contains(name) && source.Engine is null)
             {
                 source.Engine = V1Engine;
+                source.EngineFromRelease1 = true;
             }
 
             if (_driverOnly.TryGetValue(name, out var driverOnly))

@@ -89,6 +89,21 @@ public sealed class V1ConfigurationTests : IDisposable
         build.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(error);
     }
 
+    /// <summary>
+    /// A new host that forgot Engine (a MariaDB source, say) and registered no PostgreSQL engine is not told to register
+    /// one for an Engine 'postgres' it never wrote: the 1.0 reading applies where 1.0 ran, with the PostgreSQL engine.
+    /// </summary>
+    [Fact]
+    public void A_source_without_Engine_on_a_host_without_the_PostgreSQL_engine_is_told_Engine_is_required()
+    {
+        var sources = new JsonObject { ["shop"] = new JsonObject { ["ConnectionString"] = "Server=db;Port=3306;Database=shop;Uid=backup", ["PasswordEnvironmentVariable"] = "SHOP_DB_PASSWORD" } };
+
+        var build = () => Build(new JsonObject { ["Backup"] = new JsonObject { ["Sources"] = sources } }, postgres: false);
+
+        build.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Backup:Sources:shop:Engine: is required: the name of a registered database engine")
+            .And.NotContain("'postgres' is not a registered database engine", "the configuration names no engine");
+    }
+
     [Fact]
     public void The_job_of_the_readme_binds_and_validates_with_the_same_meaning()
     {
@@ -132,14 +147,19 @@ public sealed class V1ConfigurationTests : IDisposable
     }
 
     /// <summary>Builds the host's options as 1.0.0's hosting did (BindConfiguration, the PostgreSQL provider registered), validating them.</summary>
-    private BackupHostingOptions Build(JsonObject settings)
+    private BackupHostingOptions Build(JsonObject settings, bool postgres = true)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(settings.ToJsonString())));
         builder.Logging.AddProvider(_log);
-        builder.Services.AddBackup(b => b
-            .BindConfiguration(builder.Configuration.GetSection("Backup"))
-            .AddDatabaseEngine(new PostgreSqlEngine()));
+        builder.Services.AddBackup(b =>
+        {
+            b.BindConfiguration(builder.Configuration.GetSection("Backup"));
+            if (postgres)
+            {
+                b.AddDatabaseEngine(new PostgreSqlEngine());
+            }
+        });
         builder.Services.AddBackupScheduler();
         using var host = builder.Build();
         return host.Services.GetRequiredService<IOptions<BackupHostingOptions>>().Value;
