@@ -55,6 +55,14 @@ internal sealed class DatabaseSourceOptionsValidator(IEnumerable<IDatabaseEngine
             errors.Add(badName);
         }
 
+        // 1.0 had only PostgreSQL sources; on a host that registers other engines too, a source without Engine is as
+        // likely a new one that forgot it (a MariaDB connection string would otherwise be tried as PostgreSQL).
+        if (source.EngineFromRelease1 && _engines.Any(e => !string.Equals(e.Name, source.Engine, StringComparison.OrdinalIgnoreCase)))
+        {
+            errors.Add($"{path}:Engine: {UnknownEngine(null)} (Release 1.0 took a source without Engine as a PostgreSQL one; with other engines registered, it must be named.)");
+            return;
+        }
+
         if (DatabaseSources.Find(_engines, source.Engine) is not { } engine)
         {
             // A host without the PostgreSQL engine is not one 1.0's reading of a source without Engine was meant for.

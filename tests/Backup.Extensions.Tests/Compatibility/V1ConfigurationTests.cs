@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Backup.Core.Snapshots;
 using Backup.Extensions.DependencyInjection;
+using Backup.Providers.MySql;
 using Backup.Providers.PostgreSql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -104,6 +105,21 @@ public sealed class V1ConfigurationTests : IDisposable
             .And.NotContain("'postgres' is not a registered database engine", "the configuration names no engine");
     }
 
+    /// <summary>
+    /// On a host that registers MariaDB/MySQL besides PostgreSQL, a source without Engine is not tried as PostgreSQL:
+    /// it may as well be a new MariaDB source that forgot it.
+    /// </summary>
+    [Fact]
+    public void A_source_without_Engine_on_a_host_with_several_engines_is_told_Engine_is_required()
+    {
+        var sources = new JsonObject { ["shop"] = new JsonObject { ["ConnectionString"] = "Server=db;Port=3306;Database=shop;Uid=backup", ["PasswordEnvironmentVariable"] = "SHOP_DB_PASSWORD" } };
+
+        var build = () => Build(new JsonObject { ["Backup"] = new JsonObject { ["Sources"] = sources } }, mysql: true);
+
+        build.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Backup:Sources:shop:Engine: is required: the name of a registered database engine (registered: mysql, postgres)")
+            .And.Contain("with other engines registered, it must be named");
+    }
+
     [Fact]
     public void The_job_of_the_readme_binds_and_validates_with_the_same_meaning()
     {
@@ -147,7 +163,7 @@ public sealed class V1ConfigurationTests : IDisposable
     }
 
     /// <summary>Builds the host's options as 1.0.0's hosting did (BindConfiguration, the PostgreSQL provider registered), validating them.</summary>
-    private BackupHostingOptions Build(JsonObject settings, bool postgres = true)
+    private BackupHostingOptions Build(JsonObject settings, bool postgres = true, bool mysql = false)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(settings.ToJsonString())));
@@ -158,6 +174,11 @@ public sealed class V1ConfigurationTests : IDisposable
             if (postgres)
             {
                 b.AddDatabaseEngine(new PostgreSqlEngine());
+            }
+
+            if (mysql)
+            {
+                b.AddDatabaseEngine(new MySqlEngine());
             }
         });
         builder.Services.AddBackupScheduler();
