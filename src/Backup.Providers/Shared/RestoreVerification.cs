@@ -26,8 +26,8 @@ internal static class RestoreVerification
         if (expected is null)
         {
             throw new ArgumentException(
-                $"Snapshot {snapshot.Id.ToShortString()} recorded no table checksums for database '{database}' (it was made with checksums off, by a backup method that records none, " +
-                "such as PostgreSQL's driver-only one, or by a version before they were recorded), so a restore of it cannot be verified. Nothing was restored; " +
+                $"Snapshot {snapshot.Id.ToShortString()} recorded no table checksums for database '{database}' (it was made with checksums off, " +
+                "or by a version before they were recorded), so a restore of it cannot be verified. Nothing was restored; " +
                 "restore it without verification, or restore a snapshot made with checksums.",
                 nameof(snapshot));
         }
