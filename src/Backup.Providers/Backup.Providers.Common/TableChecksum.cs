@@ -127,7 +127,11 @@ public sealed record VerificationReport
     /// <summary>The databases restored and compared.</summary>
     public IReadOnlyList<string> Databases { get; init; } = [];
 
-    /// <summary>The measured restore time: the recovery time objective this backup actually achieves.</summary>
+    /// <summary>
+    /// The measured restore time: the recovery time objective this backup actually achieves. Zero when the report
+    /// compared a database restored before (a restore's own <c>Verify</c>, whose result has the restore's
+    /// <see cref="DatabaseRestoreResult.Duration"/>, or <c>VerifyRestoredAsync</c>).
+    /// </summary>
     public TimeSpan RestoreDuration { get; init; }
 
     /// <summary>Tables compared.</summary>
@@ -139,7 +143,10 @@ public sealed record VerificationReport
     /// <summary>Tables whose rows or checksums differ from the recorded ones.</summary>
     public IReadOnlyList<TableMismatch> Mismatches { get; init; } = [];
 
-    /// <summary>Integrity-check findings (amcheck, CHECK TABLE, PRAGMA integrity_check), one line each.</summary>
+    /// <summary>
+    /// Integrity-check findings (amcheck, CHECK TABLE, PRAGMA integrity_check), one line each; for a restore's own
+    /// <c>Verify</c>, which runs no integrity check, why the restored database could not be compared.
+    /// </summary>
     public IReadOnlyList<string> IntegrityProblems { get; init; } = [];
 
     /// <summary>Checks that could not run (no amcheck, no recorded checksums) — not failures, but not proof either.</summary>
@@ -153,7 +160,8 @@ public sealed record VerificationReport
 
     /// <inheritdoc />
     public override string ToString() => Succeeded
-        ? $"verified {TablesCompared} {(TablesCompared == 1 ? "table" : "tables")} of {string.Join(", ", Databases)}; restore took {RestoreDuration.TotalSeconds:F1} s"
+        ? $"verified {TablesCompared} {(TablesCompared == 1 ? "table" : "tables")} of {string.Join(", ", Databases)}" +
+          (RestoreDuration > TimeSpan.Zero ? $"; restore took {RestoreDuration.TotalSeconds:F1} s" : string.Empty)
         : $"verification FAILED: {string.Join("; ", Mismatches.Select(m => m.ToString()).Concat(IntegrityProblems))}";
 }
 
