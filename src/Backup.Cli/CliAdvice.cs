@@ -79,7 +79,12 @@ internal static class CliAdvice
         // On this tool's command line the option gives the period; --retention-lock does not reach a plan's repositories.
         RetentionLockRequiredException required when !verb.StartsWith("dr ", StringComparison.Ordinal) =>
             $" Pass --retention-lock {required.Recorded.PeriodText} (or longer), or export {RepositoryTargets.RetentionLockVariable}={required.Recorded.PeriodText} in the job's environment" +
-            (required.Recorded.Mode is null ? "." : $" with BACKUP_S3_RETENTION_MODE={required.Recorded.Mode}.") + " Commands that only read need no lock.",
+            required.Recorded.Mode switch
+            {
+                null => ".",
+                RetentionLock.AzureLockedMode => " with BACKUP_AZURE_RETENTION_LOCKED=true.",
+                var mode => $" with BACKUP_S3_RETENTION_MODE={mode}.",
+            } + " Commands that only read need no lock.",
         RepositoryAlreadyExistsException => " Use it with the other commands, or give 'backup init' another location.",
         SnapshotNotFoundException => " List them with 'backup snapshots'.",
         SnapshotPinnedException pinned =>

@@ -46,6 +46,7 @@ public sealed class S3RecordedRetentionLockTests(S3rverFixture server)
         stored.RootElement.GetProperty("version").GetInt32().Should().Be(3);
         stored.RootElement.GetProperty("retentionLock").GetProperty("period").GetString().Should().Be("30.00:00:00");
         stored.RootElement.GetProperty("retentionLock").GetProperty("mode").GetString().Should().Be("governance");
+        stored.RootElement.GetProperty("retentionLock").EnumerateObject().Select(p => p.Name).Should().Equal(["period", "mode"], "the config records what docs/repository-format.md lists, no more");
 
         using (var longer = Target(prefix, ThirtyDays with { RetainFor = TimeSpan.FromDays(45) }, simulator))
         {
@@ -190,6 +191,51 @@ public sealed class AzureRecordedRetentionLockTests(AzuriteFixture server)
         }
 
         policy.Kept.Keys.Count(k => k.Contains("/snapshots/", StringComparison.Ordinal)).Should().Be(2);
+    }
+
+    /// <summary>
+    /// A locked policy (BACKUP_AZURE_RETENTION_LOCKED=true) is recorded as such: a later run that writes unlocked
+    /// policies, which an administrator could shorten, is refused naming the setting, and one that keeps it writes.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_locked_policy_is_recorded_and_a_run_writing_unlocked_policies_is_refused_naming_the_setting()
+    {
+        server.RequireServer();
+        await new global::Azure.Storage.Blobs.BlobContainerClient(server.ConnectionString, "backups").CreateIfNotExistsAsync();
+        var policy = new ImmutabilityKeepingPolicy();
+        var prefix = "recl-" + Guid.NewGuid().ToString("N");
+        var locked = SevenDays with { Locked = true };
+        using var credentials = RepositoryCredentials.FromPassword("locked");
+        await using (var repository = await BackupRepository.InitAsync(Target(prefix, locked, policy), credentials))
+        {
+            repository.Config.RetentionLock.Should().Be(new RetentionLock { Period = TimeSpan.FromDays(7), Mode = "locked" });
+            await S3RecordedRetentionLockTests.BackupAsync(repository, 1);
+        }
+
+        var plain = Target(prefix, immutability: null, policy: null);
+        using (var stored = JsonDocument.Parse(await plain.ReadAllAsync("config", 1 << 20)))
+        {
+            stored.RootElement.GetProperty("retentionLock").GetProperty("mode").GetString().Should().Be("locked");
+        }
+
+        var before = await S3RecordedRetentionLockTests.KeysAsync(plain);
+        await using (var repository = await BackupRepository.OpenAsync(Target(prefix, SevenDays with { RetainFor = TimeSpan.FromDays(30) }, policy), credentials))
+        {
+            var early = FluentActions.Invoking(repository.RequireRetentionLockForWriting).Should().Throw<RetentionLockRequiredException>().Which;
+            early.Message.Should().Contain("created with a retention lock of 7d (locked mode)").And.Contain("this run writes unlocked immutability policies")
+                .And.Contain("Set RetentionLock (BACKUP_RETENTION_LOCK) to 7d or longer and RetentionPolicyLocked (BACKUP_AZURE_RETENTION_LOCKED) to true;");
+            await FluentActions.Awaiting(() => S3RecordedRetentionLockTests.BackupAsync(repository, 2)).Should().ThrowAsync<RetentionLockRequiredException>();
+        }
+
+        (await S3RecordedRetentionLockTests.KeysAsync(plain)).Should().Equal(before, "the refused run wrote nothing");
+
+        await using (var repository = await BackupRepository.OpenAsync(Target(prefix, locked, policy), credentials))
+        {
+            repository.RequireRetentionLockForWriting();
+            await S3RecordedRetentionLockTests.BackupAsync(repository, 2);
+        }
+
+        policy.Kept.Where(k => k.Key.Contains("/snapshots/", StringComparison.Ordinal)).Should().HaveCount(2).And.OnlyContain(k => k.Value.Mode == "Locked");
     }
 
     private AzureBlobTarget Target(string prefix, AzureImmutabilityOptions? immutability, ImmutabilityKeepingPolicy? policy) =>

@@ -50,7 +50,8 @@ public sealed class RetentionLockRequiredException : RepositoryException
         {
             null => "this run writes no lock",
             _ when given.Period < recorded.Period => $"this run locks them for only {given.PeriodText}",
-            _ => $"this run uses {given.Mode ?? "no"} mode",
+            // Only an Azure target writes no mode: its policies are unlocked, so an administrator could shorten them.
+            _ => given.Mode is null ? "this run writes unlocked immutability policies" : $"this run uses {given.Mode} mode",
         };
         return $"The repository in {location} was created with a retention lock of {recorded}: every write to it must lock new packs and snapshots at least " +
             $"{recorded.PeriodText}{(recorded.Mode is null ? string.Empty : $" in {recorded.Mode} mode")}, and {writes}, so nothing was written.";
@@ -58,7 +59,7 @@ public sealed class RetentionLockRequiredException : RepositoryException
 
     private static string RemedyFor(RetentionLock recorded)
     {
-        var mode = recorded.Mode is null ? string.Empty : $" and RetentionMode (BACKUP_S3_RETENTION_MODE) to {recorded.Mode}";
+        var mode = recorded.ModeSetting is { } setting ? $" and {setting}" : string.Empty;
         return $"Set RetentionLock (BACKUP_RETENTION_LOCK) to {recorded.PeriodText} or longer{mode}; commands that only read need no lock.";
     }
 }

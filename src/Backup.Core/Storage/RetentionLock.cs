@@ -10,10 +10,24 @@ public sealed record RetentionLock
     public required TimeSpan Period { get; init; }
 
     /// <summary>
-    /// The storage's lock mode in lowercase ("governance" or "compliance" for S3 Object Lock); null where the storage
-    /// has one kind of lock (Azure).
+    /// The mode an Azure target records for a locked immutability policy (BACKUP_AZURE_RETENTION_LOCKED=true), which
+    /// nobody can shorten; an unlocked policy records no mode.
+    /// </summary>
+    public const string AzureLockedMode = "locked";
+
+    /// <summary>
+    /// The storage's lock mode in lowercase ("governance" or "compliance" for S3 Object Lock, <see cref="AzureLockedMode"/>
+    /// for a locked Azure policy); null where no mode was chosen (an unlocked Azure policy), which any mode keeps.
     /// </summary>
     public string? Mode { get; init; }
+
+    /// <summary>The setting that gives this lock's <see cref="Mode"/>, as "Name (VARIABLE) to value"; null without a mode.</summary>
+    internal string? ModeSetting => Mode switch
+    {
+        null => null,
+        AzureLockedMode => "RetentionPolicyLocked (BACKUP_AZURE_RETENTION_LOCKED) to true",
+        _ => $"RetentionMode (BACKUP_S3_RETENTION_MODE) to {Mode}",
+    };
 
     /// <summary>
     /// Whether a target that writes <paramref name="given"/> keeps this lock: at least as long (longer protects more
@@ -34,5 +48,7 @@ public sealed record RetentionLock
     }
 
     /// <summary>The period alone, as <see cref="ToString"/> writes it ("30d"): what a RetentionLock setting takes.</summary>
+    /// <remarks>Not part of the config: docs/repository-format.md records the period and the mode only.</remarks>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string PeriodText => (this with { Mode = null }).ToString();
 }

@@ -97,7 +97,13 @@ public sealed class AzureBlobTarget : IRetentionLockingTarget
     }
 
     /// <inheritdoc />
-    public RetentionLock? RetentionLock => _options.Immutability is { } immutability ? new RetentionLock { Period = immutability.RetainFor } : null;
+    /// <remarks>
+    /// A locked policy is recorded as mode "locked" (Azure's own name for the policy mode), so a later run whose
+    /// policies an administrator could shorten is refused; an unlocked one records no mode, as it always did.
+    /// </remarks>
+    public RetentionLock? RetentionLock => _options.Immutability is { } immutability
+        ? new RetentionLock { Period = immutability.RetainFor, Mode = immutability.Locked ? Backup.Core.Storage.RetentionLock.AzureLockedMode : null }
+        : null;
 
     /// <summary>
     /// Confirms with one request (Get Container Properties) that the container has version-level immutability
