@@ -102,6 +102,44 @@ public sealed class RecordedRetentionLockCliTests : IDisposable
         Files().Should().Equal(before);
     }
 
+    /// <summary>
+    /// <c>dr backup</c> writes a snapshot per job: it is refused before any job runs, not at each job's first write
+    /// (<c>dr drill</c>'s refusal before its first step is tested with the drill runner).
+    /// </summary>
+    [Fact]
+    public async Task Dr_backup_is_refused_before_any_job_runs_without_the_lock()
+    {
+        await CreateLockedRepositoryAsync();
+        File.WriteAllText(_cli.PathOf("src/a.txt"), "a");
+        var plan = _cli.PathOf("plan.yaml");
+        File.WriteAllText(plan, $$"""
+            name: locked
+            backup:
+              repositories:
+                local: { location: {{_cli.Repository}}, passwordEnvironmentVariable: BACKUP_PASSWORD }
+              jobs:
+                files: { repository: local, paths: [{{_cli.PathOf("src")}}], schedule: "*/15 * * * *" }
+            systems:
+              files:
+                rpo: 1h
+                rto: 30m
+                jobs: [files]
+                steps:
+                  - name: Restore the files
+                    restore: { job: files, directory: /srv/files }
+            """);
+        var before = Files();
+
+        var backup = await _cli.RunAsync("dr", "backup", plan);
+
+        backup.ExitCode.Should().Be(2, backup.Stderr);
+        backup.Stderr.Should().Contain("was created with a retention lock of 30d (governance mode)").And.Contain("this run writes no lock")
+            .And.Contain("Set RetentionLock (BACKUP_RETENTION_LOCK) to 30d or longer and RetentionMode (BACKUP_S3_RETENTION_MODE) to governance")
+            .And.NotContain("--retention-lock", "the option does not reach a plan's repositories");
+        backup.Stdout.Should().NotContain("Job files:", "no job ran");
+        Files().Should().Equal(before);
+    }
+
     /// <summary>A repository as 'backup init --retention-lock 30d' on an S3 bucket with Object Lock creates it, with one snapshot.</summary>
     /// <returns>The snapshot's ID.</returns>
     private async Task<string> CreateLockedRepositoryAsync()

@@ -32,6 +32,7 @@ internal static class DrBackupCommand
 
             var chosen = Choose(plan, context.Get(jobs) ?? []);
             await using var services = DrPlans.Services(plan);
+            await RequireRetentionLocksAsync(plan, chosen, services.GetRequiredService<IBackupRepositoryProvider>(), ct).ConfigureAwait(false);
             var runnerService = services.GetRequiredService<IBackupJobRunner>();
             var results = new List<BackupJobResult>(chosen.Count);
             foreach (var job in chosen)
@@ -60,6 +61,23 @@ internal static class DrBackupCommand
                 : ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Refuses the run before any job starts when a job's repository records a retention lock this run does not write,
+    /// as the tool's other writing verbs do (RepositoryOpener): otherwise each job would fail at its first pack, after
+    /// reading its source, and the run would report a job failure instead of the setting to add. Copy destinations are
+    /// not asked: a failed copy never affects the job's own snapshot, which is worth having.
+    /// </summary>
+    private static async Task RequireRetentionLocksAsync(RecoveryPlan plan, IReadOnlyList<string> jobs, IBackupRepositoryProvider repositories, CancellationToken cancellationToken)
+    {
+        // An unknown job is left to the runner, which names it with the nearest and points at 'dr validate'.
+        var names = jobs.Select(j => plan.Backup.Jobs.GetValueOrDefault(j)?.Repository).OfType<string>().Where(r => r.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in names)
+        {
+            var repository = await repositories.GetAsync(name, cancellationToken).ConfigureAwait(false);
+            repository.RequireRetentionLockForWriting();
+        }
     }
 
     internal static IReadOnlyList<string> Choose(RecoveryPlan plan, IReadOnlyList<string> named)
