@@ -76,15 +76,16 @@ internal static class CliAdvice
         BackupJobNotFoundException { JobName: { } job } notFound when verb.StartsWith("dr ", StringComparison.Ordinal) =>
             (Nearest.Of(job, notFound.KnownJobs) is { } nearest ? $" Did you mean '{nearest}'?" : string.Empty) +
             " Correct the name in the plan; 'backup dr validate PLAN' reports every name the plan uses that it does not define.",
+        // A local or SFTP copy of a locked bucket: --retention-lock is refused for such storage, so no option makes this
+        // run write; what does is the original storage, or a new repository filled by copy.
+        RetentionLockRequiredException { StorageCanLock: false } required when !verb.StartsWith("dr ", StringComparison.Ordinal) =>
+            " Commands that only read (snapshots, ls, restore, check, and copy from it) work on it as it is. To back up, use the repository on the storage it " +
+            $"was created on (its s3:// or azure:// location) with --retention-lock {required.Recorded.PeriodText} (or longer){ModeVariable(required.Recorded, "and")}, " +
+            "or 'backup init' a new repository at another location and 'backup copy' its snapshots there.",
         // On this tool's command line the option gives the period; --retention-lock does not reach a plan's repositories.
         RetentionLockRequiredException required when !verb.StartsWith("dr ", StringComparison.Ordinal) =>
             $" Pass --retention-lock {required.Recorded.PeriodText} (or longer), or export {RepositoryTargets.RetentionLockVariable}={required.Recorded.PeriodText} in the job's environment" +
-            required.Recorded.Mode switch
-            {
-                null => ".",
-                RetentionLock.AzureLockedMode => " with BACKUP_AZURE_RETENTION_LOCKED=true.",
-                var mode => $" with BACKUP_S3_RETENTION_MODE={mode}.",
-            } + " Commands that only read need no lock.",
+            $"{ModeVariable(required.Recorded, "with")}. Commands that only read need no lock.",
         RepositoryAlreadyExistsException => " Use it with the other commands, or give 'backup init' another location.",
         SnapshotNotFoundException => " List them with 'backup snapshots'.",
         SnapshotPinnedException pinned =>
@@ -110,4 +111,12 @@ internal static class CliAdvice
     };
 
     private static string WithoutStop(string text) => text.TrimEnd().TrimEnd('.');
+
+    /// <summary>The variable that gives the recorded lock's mode, as " CONJUNCTION NAME=value"; empty for a lock without a mode.</summary>
+    private static string ModeVariable(RetentionLock recorded, string conjunction) => recorded.Mode switch
+    {
+        null => string.Empty,
+        RetentionLock.AzureLockedMode => $" {conjunction} BACKUP_AZURE_RETENTION_LOCKED=true",
+        var mode => $" {conjunction} BACKUP_S3_RETENTION_MODE={mode}",
+    };
 }

@@ -9,10 +9,12 @@ namespace Backup.Cli.Tests;
 
 /// <summary>
 /// A repository that records a retention lock, driven by the tool without the lock: every verb that changes it exits
-/// 2 (a configuration error) before writing anything, naming the lock and how to give it, and the verbs that only
+/// 2 (a configuration error) before writing anything, naming the lock and what to do, and the verbs that only
 /// read work. The end-to-end path with a lock that S3 keeps is tested against the SDK's HTTP path in
 /// Backup.Providers.Targets.Tests (RecordedRetentionLockTests); here the repository is created through a stand-in for
-/// a locking store, as local storage cannot lock and the tool cannot be given a simulated S3 client.
+/// a locking store, as local storage cannot lock and the tool cannot be given a simulated S3 client. On a local
+/// directory it is what a copy of a locked bucket (rclone sync) is: readable, never writable; on s3rver (which keeps
+/// no lock but takes the settings) it is a bucket written without the lock.
 /// </summary>
 public sealed class RecordedRetentionLockCliTests : IDisposable
 {
@@ -40,10 +42,29 @@ public sealed class RecordedRetentionLockCliTests : IDisposable
 
         refused.ExitCode.Should().Be(2, refused.Stderr);
         refused.Stderr.Should().Contain("backup: usage error: The repository in").And.Contain("was created with a retention lock of 30d (governance mode)")
-            .And.Contain("this run writes no lock, so nothing was written")
-            .And.Contain("Pass --retention-lock 30d (or longer), or export BACKUP_RETENTION_LOCK=30d in the job's environment with BACKUP_S3_RETENTION_MODE=governance.")
+            .And.Contain("(governance mode), on an S3 bucket with Object Lock; this storage cannot keep that lock: it cannot lock objects against deletion (a local directory or an SFTP server, such as a copy of the repository's bucket), so nothing was written.")
+            .And.Contain("Commands that only read (snapshots, ls, restore, check, and copy from it) work on it as it is.")
+            .And.Contain("use the repository on the storage it was created on (its s3:// or azure:// location) with --retention-lock 30d (or longer) and BACKUP_S3_RETENTION_MODE=governance")
+            .And.Contain("or 'backup init' a new repository at another location and 'backup copy' its snapshots there.")
+            .And.NotContain("Pass --retention-lock", "the option is refused for a local directory")
             .And.NotContain("Set RetentionLock", "the tool names its option, not the library's setting");
         Files().Should().Equal(before, "a refused run adds no pack, index, snapshot, key or lock object");
+    }
+
+    /// <summary>The mirror's advice is what works: copying its snapshots into a new repository.</summary>
+    [Fact]
+    public async Task A_local_copy_of_a_locked_repository_copies_into_a_new_repository()
+    {
+        await CreateLockedRepositoryAsync();
+        var destination = _cli.PathOf("new-repository");
+        var environment = new Dictionary<string, string?> { ["BACKUP_PASSWORD"] = CliRunner.Password };
+        (await _cli.RunAsync(["init", "--repo", destination], stdin: null, environment)).ExitCode.Should().Be(0);
+
+        var copy = await _cli.RunAsync(["copy", "--from", _cli.Repository, "--to", destination], stdin: null, new() { ["BACKUP_DESTINATION_PASSWORD"] = CliRunner.Password });
+        var backup = await _cli.RunAsync(["create", "src", "--repo", destination], stdin: null, environment);
+
+        copy.ExitCode.Should().Be(0, copy.Stderr);
+        backup.ExitCode.Should().Be(0, backup.Stderr);
     }
 
     [Fact]
@@ -73,8 +94,8 @@ public sealed class RecordedRetentionLockCliTests : IDisposable
         var drill = await _cli.RunAsync("dr", "drill", plan);
 
         drill.ExitCode.Should().Be(2, drill.Stdout + drill.Stderr);
-        drill.Stderr.Should().Contain("was created with a retention lock of 30d (governance mode)")
-            .And.Contain("Set RetentionLock (BACKUP_RETENTION_LOCK) to 30d or longer", "a plan's repository takes the lock from its settings")
+        drill.Stderr.Should().Contain("was created with a retention lock of 30d (governance mode)").And.Contain("this storage cannot keep that lock")
+            .And.Contain("with RetentionLock (BACKUP_RETENTION_LOCK) set to 30d or longer", "a plan's repository takes the lock from its settings")
             .And.NotContain("--retention-lock", "the option does not reach a plan's repositories");
         File.Exists(marker).Should().BeFalse("the drill is refused before its first step, not after running them all and failing to store its result");
         Files().Should().Equal(before);
@@ -133,8 +154,8 @@ public sealed class RecordedRetentionLockCliTests : IDisposable
         var backup = await _cli.RunAsync("dr", "backup", plan);
 
         backup.ExitCode.Should().Be(2, backup.Stderr);
-        backup.Stderr.Should().Contain("was created with a retention lock of 30d (governance mode)").And.Contain("this run writes no lock")
-            .And.Contain("Set RetentionLock (BACKUP_RETENTION_LOCK) to 30d or longer and RetentionMode (BACKUP_S3_RETENTION_MODE) to governance")
+        backup.Stderr.Should().Contain("was created with a retention lock of 30d (governance mode)").And.Contain("this storage cannot keep that lock")
+            .And.Contain("with RetentionLock (BACKUP_RETENTION_LOCK) set to 30d or longer and RetentionMode (BACKUP_S3_RETENTION_MODE) to governance")
             .And.NotContain("--retention-lock", "the option does not reach a plan's repositories");
         backup.Stdout.Should().NotContain("Job files:", "no job ran");
         Files().Should().Equal(before);

@@ -1,3 +1,6 @@
+using Backup.Core;
+using Backup.Core.Crypto;
+using Backup.Core.Storage;
 using Backup.Providers.Targets.Tests;
 
 namespace Backup.Cli.Tests;
@@ -107,10 +110,59 @@ public sealed class RemoteRepositoryCliTests : IDisposable
         copy.ExitCode.Should().Be(10, "copy exits 10 when either repository is missing, as documented: " + copy.Stderr);
     }
 
+    /// <summary>
+    /// On storage that can lock (here s3rver, which takes the Object Lock settings), a run without the recorded lock is
+    /// told to pass it, unlike a local copy of the same repository (RecordedRetentionLockCliTests), where the option is refused.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_bucket_that_records_a_retention_lock_refuses_a_run_without_it_and_says_to_pass_the_option()
+    {
+        _server.RequireServer();
+        await UploadLockedRepositoryAsync();
+        var environment = new Dictionary<string, string?> { ["BACKUP_PASSWORD"] = CliRunner.Password };
+
+        var create = await _cli.RunAsync(["create", "--repo", S3Location, "src"], stdin: null, environment);
+
+        create.ExitCode.Should().Be(2, create.Stderr);
+        create.Stderr.Should().Contain("was created with a retention lock of 30d (governance mode)").And.Contain("this run writes no lock, so nothing was written")
+            .And.Contain("Pass --retention-lock 30d (or longer), or export BACKUP_RETENTION_LOCK=30d in the job's environment with BACKUP_S3_RETENTION_MODE=governance.")
+            .And.NotContain("this storage cannot keep that lock");
+    }
+
+    /// <summary>
+    /// A repository recording a 30-day governance lock, put into the bucket at <see cref="S3Location"/>: made locally as
+    /// an S3 target with Object Lock would make it, since s3rver keeps no lock and init refuses it (tested above).
+    /// </summary>
+    private async Task UploadLockedRepositoryAsync()
+    {
+        var local = _cli.PathOf("locked-" + Guid.NewGuid().ToString("N"));
+        using (var credentials = RepositoryCredentials.FromPassword(CliRunner.Password))
+        {
+            await using var repository = await BackupRepository.InitAsync(new ClaimsRetentionLock(new LocalDirectoryTarget(local)), credentials);
+        }
+
+        using var http = new HttpClient();
+        var prefix = S3Location[$"s3://{S3rverFixture.Bucket}/".Length..];
+        foreach (var file in Directory.EnumerateFiles(local, "*", SearchOption.AllDirectories))
+        {
+            var key = $"{prefix}/{Path.GetRelativePath(local, file).Replace('\\', '/')}";
+            using var content = new ByteArrayContent(await File.ReadAllBytesAsync(file));
+            (await http.PutAsync(new Uri(_server.Endpoint, $"{S3rverFixture.Bucket}/{key}"), content)).EnsureSuccessStatusCode();
+        }
+    }
+
     private string WritePassword(string password)
     {
         var path = _cli.PathOf("password-" + Guid.NewGuid().ToString("N"));
         File.WriteAllText(path, password + "\n");
         return path;
+    }
+
+    /// <summary>Says it writes a 30-day governance lock, as an S3 target with Object Lock does.</summary>
+    private sealed class ClaimsRetentionLock(IBackupTarget inner) : DelegatingTarget(inner), IRetentionLockingTarget
+    {
+        public RetentionLock? RetentionLock { get; } = new() { Period = TimeSpan.FromDays(30), Mode = "governance" };
+
+        public Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
     }
 }

@@ -13,15 +13,20 @@ internal sealed class RetentionLockGuard : DelegatingTarget
 {
     private readonly RetentionLock _recorded;
     private readonly RetentionLock? _given;
+    private readonly bool _storageCanLock;
 
-    private RetentionLockGuard(IBackupTarget inner, RetentionLock recorded, RetentionLock? given) : base(inner)
+    private RetentionLockGuard(IBackupTarget inner, RetentionLock recorded) : base(inner)
     {
         _recorded = recorded;
-        _given = given;
+        _given = LockWrittenBy(inner);
+        _storageCanLock = CanLock(inner);
     }
 
     /// <summary>The lock <paramref name="target"/> writes on new packs and snapshots; null when it writes none.</summary>
     public static RetentionLock? LockWrittenBy(IBackupTarget target) => target.GetCapability<IRetentionLockingTarget>()?.RetentionLock;
+
+    /// <summary>Whether <paramref name="target"/> can lock objects at all (a local directory or SFTP server cannot).</summary>
+    private static bool CanLock(IBackupTarget target) => target.GetCapability<IRetentionLockingTarget>() is not null;
 
     /// <summary>
     /// <paramref name="target"/> itself when it keeps the lock <paramref name="config"/> records (or the config records
@@ -30,7 +35,7 @@ internal sealed class RetentionLockGuard : DelegatingTarget
     public static IBackupTarget Over(IBackupTarget target, RepositoryConfig config) =>
         config.RetentionLock is not { } recorded || recorded.IsKeptBy(LockWrittenBy(target))
             ? target
-            : new RetentionLockGuard(target, config.RetentionLock, LockWrittenBy(target));
+            : new RetentionLockGuard(target, config.RetentionLock);
 
     /// <summary>
     /// Throws <see cref="RetentionLockRequiredException"/> when <paramref name="config"/> records a lock that
@@ -40,7 +45,7 @@ internal sealed class RetentionLockGuard : DelegatingTarget
     {
         if (config.RetentionLock is { } recorded && LockWrittenBy(target) is var given && !recorded.IsKeptBy(given))
         {
-            throw new RetentionLockRequiredException(target.Description, recorded, given);
+            throw new RetentionLockRequiredException(target.Description, recorded, given, CanLock(target));
         }
     }
 
@@ -58,5 +63,5 @@ internal sealed class RetentionLockGuard : DelegatingTarget
 
     private static bool IsLockObject(string key) => key.StartsWith(RepositoryLayout.LocksPrefix, StringComparison.Ordinal);
 
-    private RetentionLockRequiredException Refusal() => new(Description, _recorded, _given);
+    private RetentionLockRequiredException Refusal() => new(Description, _recorded, _given, _storageCanLock);
 }
