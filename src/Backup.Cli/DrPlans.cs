@@ -15,8 +15,10 @@ internal static class DrPlans
     /// <see cref="RecoveryPlanException"/> goes on to the command runner, which reports it as every other failure is:
     /// one line of JSON on stderr, so a script reading stderr line by line gets no plain text.
     /// </summary>
+    /// <exception cref="CliUsageException">--retention-lock was given, which a plan's repositories do not take.</exception>
     public static async Task<RecoveryPlan?> LoadAsync(CommandContext context, string path, CancellationToken cancellationToken)
     {
+        RefuseRetentionLockOption(context);
         try
         {
             return await RecoveryPlanLoader.LoadAsync(path, cancellationToken).ConfigureAwait(false);
@@ -30,6 +32,22 @@ internal static class DrPlans
             }
 
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Refuses --retention-lock: the option sets the lock of --repo's target, and a plan's repositories are built from
+    /// the plan, so the run would go ahead without the lock the operator asked for (or, on a repository that records
+    /// one, be refused with advice to pass the option that was passed).
+    /// </summary>
+    private static void RefuseRetentionLockOption(CommandContext context)
+    {
+        if (context.RetentionLock is not null)
+        {
+            throw new CliUsageException(
+                "--retention-lock does not apply to 'backup dr' commands: a plan's repositories take their retention lock from the plan. Set it in the " +
+                $"repository's settings there (settings: {{ RetentionLock: {context.RetentionLock} }}, with RetentionMode for S3 or RetentionPolicyLocked for Azure), " +
+                $"or export {RepositoryTargets.RetentionLockVariable} for the repositories whose settings give none, and run the command without --retention-lock.");
         }
     }
 

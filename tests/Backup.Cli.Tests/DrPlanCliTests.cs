@@ -178,6 +178,28 @@ public sealed class DrPlanCliTests : IDisposable
         drill.Stderr.Should().Contain("--system: the plan has no system 'filez'. Did you mean 'files'? Its systems: files.");
     }
 
+    /// <summary>
+    /// --retention-lock sets the lock of --repo's target; a plan's repositories take theirs from the plan, so the option
+    /// would be ignored (a backup written without the lock asked for): it is refused, saying where the lock goes.
+    /// </summary>
+    [Theory]
+    [InlineData("backup")]
+    [InlineData("validate")]
+    [InlineData("runbook")]
+    public async Task The_retention_lock_option_is_refused_naming_the_plans_setting(string verb)
+    {
+        await _cli.InitAsync();
+        var plan = Write("plan.yaml", ValidPlan);
+
+        var result = await _cli.RunAsync("dr", verb, plan, "--retention-lock", "30d");
+
+        result.ExitCode.Should().Be(2, result.Stdout + result.Stderr);
+        result.Stderr.Should().Contain("backup: usage error: --retention-lock does not apply to 'backup dr' commands: a plan's repositories take their retention lock from the plan.")
+            .And.Contain("settings: { RetentionLock: 30d }").And.Contain("or export BACKUP_RETENTION_LOCK");
+        result.Stdout.Should().BeEmpty();
+        (await _cli.RunAsync("snapshots", "--json")).Stdout.Trim().Should().Be("[]", "no job ran");
+    }
+
     private string Write(string name, string content)
     {
         var path = _cli.PathOf(name);
