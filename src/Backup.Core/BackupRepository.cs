@@ -238,6 +238,23 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <exception cref="RetentionLockRequiredException">The target writes a shorter lock, another mode, or none.</exception>
     public void RequireRetentionLockForWriting() => RetentionLockGuard.Require(Locks.Target, Config);
 
+    /// <summary>
+    /// Throws <see cref="RetentionLockRequiredException"/> when the repository in <paramref name="target"/> records a
+    /// retention lock that the target does not write, without opening it: one read of the config, no key and no index,
+    /// for a host that checks at start-up every repository its jobs write to rather than each job at its first write.
+    /// The config is not authenticated without the key; opening authenticates it, and an opened repository refuses
+    /// every write through such a target all the same.
+    /// </summary>
+    /// <param name="target">The target the writes would go through.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="RetentionLockRequiredException">The target writes a shorter lock, another mode, or none.</exception>
+    /// <exception cref="RepositoryNotFoundException">The target holds no repository.</exception>
+    public static async Task RequireRetentionLockForWritingAsync(IBackupTarget target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        RetentionLockGuard.Require(target, await ReadConfigAsync(target, cancellationToken).ConfigureAwait(false));
+    }
+
     /// <summary>The config's authentication code: HMAC-SHA256 over its JSON without <see cref="RepositoryConfig.Mac"/>.</summary>
     private static string ConfigMac(RepositoryConfig config, MasterKey key)
     {

@@ -281,6 +281,77 @@ public sealed class StartupValidationTests : IDisposable
         (Directory.Exists(repository) ? Directory.EnumerateFileSystemEntries(repository) : []).Should().BeEmpty("nothing is created without a key");
     }
 
+    /// <summary>
+    /// A repository that records a retention lock its settings do not give (here a local copy of a locked bucket, which
+    /// cannot lock at all) fails start-up, naming the repository and the job that writes to it, instead of refusing
+    /// the job at its first write when it runs; nothing is written to it.
+    /// </summary>
+    [Fact]
+    public async Task A_job_repository_that_records_a_retention_lock_its_settings_do_not_give_fails_start_up()
+    {
+        var repository = Path.Combine(_root, "repository");
+        await CreateLockedRepositoryAsync(repository);
+        var before = Files(repository);
+
+        var message = await StartFailureAsync(Settings());
+
+        message.Should().Contain("Backup:Repositories:main, which job 'nightly' backs up into: The repository in")
+            .And.Contain("was created with a retention lock of 30d (governance mode)").And.Contain("so nothing was written");
+        Files(repository).Should().Equal(before, "start-up reads the config only");
+    }
+
+    [Fact]
+    public async Task A_copy_destination_that_records_a_retention_lock_its_settings_do_not_give_fails_start_up()
+    {
+        var offsite = Path.Combine(_root, "offsite");
+        await CreateLockedRepositoryAsync(offsite);
+
+        var message = await StartFailureAsync(Settings(
+            ("Backup:Repositories:main:CreateIfMissing", "true"),
+            ("Backup:Repositories:offsite:Path", offsite),
+            ("Backup:Repositories:offsite:PasswordConfigurationKey", "Secrets:BackupPassword"),
+            ("Backup:Jobs:nightly:CopyTo:0", "offsite")));
+
+        message.Should().Contain("Backup:Repositories:offsite, which job 'nightly' copies to: The repository in")
+            .And.Contain("was created with a retention lock of 30d (governance mode)");
+        message.Should().NotContain("Backup:Repositories:main", "the job's own repository does not exist yet, and one created here records the lock its target writes");
+    }
+
+    [Fact]
+    public async Task A_job_repository_whose_target_writes_the_recorded_lock_starts()
+    {
+        var repository = Path.Combine(_root, "repository");
+        await CreateLockedRepositoryAsync(repository);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(Settings());
+        builder.Services.AddBackup(b => b
+            .BindConfiguration(builder.Configuration.GetSection("Backup"))
+            .AddRepository("main", r => r.TargetFactory = _ => new ClaimsRetentionLock(new LocalDirectoryTarget(repository))));
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    /// <summary>A repository as one created on an S3 bucket with a 30-day governance Object Lock records it.</summary>
+    private static async Task CreateLockedRepositoryAsync(string path)
+    {
+        using var credentials = RepositoryCredentials.FromPassword(TestSupport.Password);
+        await using var repository = await BackupRepository.InitAsync(new ClaimsRetentionLock(new LocalDirectoryTarget(path)), credentials);
+        repository.Config.RetentionLock.Should().NotBeNull();
+    }
+
+    private static List<string> Files(string path) =>
+        [.. Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+
+    /// <summary>Says it writes a 30-day governance lock, as an S3 target with Object Lock does; local storage keeps none, which no test here relies on.</summary>
+    private sealed class ClaimsRetentionLock(IBackupTarget inner) : DelegatingTarget(inner), IRetentionLockingTarget
+    {
+        public RetentionLock? RetentionLock { get; } = new() { Period = TimeSpan.FromDays(30), Mode = "governance" };
+
+        public Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+    }
+
     [Fact]
     public async Task Running_an_unknown_job_throws_a_typed_not_found_exception()
     {

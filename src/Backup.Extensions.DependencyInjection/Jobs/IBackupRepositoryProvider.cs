@@ -61,6 +61,10 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
     // The provider creates the targets (from the location or the factory), so it disposes them, after their repositories.
     private readonly ConcurrentDictionary<string, IBackupTarget> _targets = new(StringComparer.OrdinalIgnoreCase);
 
+    // A factory's target made for the start-up retention lock check, kept for the open: a factory is called once per
+    // repository, and may hand out one shared instance that must not be disposed in between.
+    private readonly ConcurrentDictionary<string, IBackupTarget> _checkedFactoryTargets = new(StringComparer.OrdinalIgnoreCase);
+
     public BackupRepositoryProvider(IOptions<BackupHostingOptions> options, IServiceProvider services, TimeProvider time, ILogger<BackupRepositoryProvider> logger)
     {
         _options = options.Value;
@@ -127,7 +131,9 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
                 return open;
             }
 
-            var target = settings.TargetFactory is { } factory ? Limit(factory(_services), settings) : CreateTarget(name, settings, create);
+            var target = settings.TargetFactory is { } factory
+                ? Limit(_checkedFactoryTargets.TryRemove(name, out var checkedTarget) ? checkedTarget : factory(_services), settings)
+                : CreateTarget(name, settings, create);
             if (settings.Retry)
             {
                 target = new RetryingTarget(target, timeProvider: _time, ownsInner: true);
@@ -161,6 +167,51 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="RetentionLockRequiredException"/> when the repository called <paramref name="name"/> records a
+    /// retention lock that its target does not write, so that a host refuses to start rather than a job failing at its
+    /// first write. An open repository is asked directly; otherwise only its config is read (one request, no key, no
+    /// index), through a target made for the check. A repository that does not exist yet passes: one created here
+    /// records the lock its target writes.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No repository has that name.</exception>
+    internal async Task RequireRetentionLockForWritingAsync(string name, CancellationToken cancellationToken)
+    {
+        if (_open.TryGetValue(name, out var open))
+        {
+            open.RequireRetentionLockForWriting();
+            return;
+        }
+
+        var settings = Find(name);
+        IBackupTarget target;
+        try
+        {
+            target = settings.TargetFactory is { } factory ? _checkedFactoryTargets.GetOrAdd(name, _ => factory(_services)) : CreateTarget(name, settings, create: false);
+        }
+        catch (RepositoryNotFoundException)
+        {
+            // A local directory that is not there yet: created with the repository, which then records this target's lock.
+            return;
+        }
+
+        try
+        {
+            await BackupRepository.RequireRetentionLockForWritingAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RepositoryNotFoundException)
+        {
+            // Not created yet: the job that creates it (CreateIfMissing) records the lock its target writes.
+        }
+        finally
+        {
+            if (settings.TargetFactory is null)
+            {
+                await DisposeTargetAsync(target).ConfigureAwait(false);
+            }
         }
     }
 
@@ -225,6 +276,12 @@ internal sealed class BackupRepositoryProvider : IBackupRepositoryProvider, IAsy
         }
 
         _targets.Clear();
+        foreach (var target in _checkedFactoryTargets.Values)
+        {
+            await DisposeTargetAsync(target).ConfigureAwait(false);
+        }
+
+        _checkedFactoryTargets.Clear();
         foreach (var gate in _gates.Values)
         {
             gate.Dispose();

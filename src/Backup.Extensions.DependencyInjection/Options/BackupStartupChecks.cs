@@ -1,3 +1,4 @@
+using Backup.Core.Repository;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -6,10 +7,12 @@ namespace Backup.Extensions.DependencyInjection;
 
 /// <summary>
 /// The checks that need the outside world, run when the host starts (before any hosted service's StartAsync, so
-/// before the scheduler): every path of a job backed up by the file system exists, and each repository with
-/// <see cref="BackupRepositoryOptions.OpenOnStart"/> opens with its key. All failures are reported at once in an
-/// <see cref="OptionsValidationException"/>, as the configuration's own validation errors are; a wrong or missing
-/// password fails start-up instead of the first run at 2 a.m. Messages name the setting, never a secret.
+/// before the scheduler): every path of a job backed up by the file system exists, each repository with
+/// <see cref="BackupRepositoryOptions.OpenOnStart"/> opens with its key, and each repository a job writes to (its
+/// Repository and CopyTo) is written with the retention lock it records, if any. All failures are reported at once in
+/// an <see cref="OptionsValidationException"/>, as the configuration's own validation errors are; a wrong or missing
+/// password or a missing RetentionLock setting fails start-up instead of the first run at 2 a.m. Messages name the
+/// setting, never a secret.
 /// </summary>
 internal sealed class BackupStartupChecks(
     IOptions<BackupHostingOptions> options,
@@ -25,13 +28,16 @@ internal sealed class BackupStartupChecks(
         var settings = options.Value;
         var errors = new List<string>();
         CheckPaths(settings, errors);
+        var notOpened = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, repository) in settings.Repositories)
         {
-            if (repository.OpenOnStart)
+            if (repository.OpenOnStart && !await OpenAsync(settings, name, repository, errors, cancellationToken).ConfigureAwait(false))
             {
-                await OpenAsync(settings, name, repository, errors, cancellationToken).ConfigureAwait(false);
+                notOpened.Add(name);
             }
         }
+
+        await CheckRetentionLocksAsync(settings, notOpened, errors, cancellationToken).ConfigureAwait(false);
 
         if (errors.Count > 0)
         {
@@ -65,19 +71,82 @@ internal sealed class BackupStartupChecks(
         }
     }
 
-    private async Task OpenAsync(BackupHostingOptions settings, string name, BackupRepositoryOptions repository, List<string> errors, CancellationToken cancellationToken)
+    /// <returns>Whether the repository opened (a failure is in <paramref name="errors"/>).</returns>
+    private async Task<bool> OpenAsync(BackupHostingOptions settings, string name, BackupRepositoryOptions repository, List<string> errors, CancellationToken cancellationToken)
     {
         var path = $"{settings.SectionPath}:Repositories:{name}";
         try
         {
             _ = await repositories.GetAsync(name, cancellationToken).ConfigureAwait(false);
             Log.RepositoryOpenedOnStart(logger, name);
+            return true;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Key sources and Core name where the secret was looked for, never the secret itself.
             errors.Add($"{path}: cannot be opened at start-up (OpenOnStart) with its key from {KeySetting(path, repository)}: {e.Message}");
+            return false;
         }
+    }
+
+    /// <summary>
+    /// Refuses start-up when a repository a job backs up into or copies to records a retention lock its settings do
+    /// not give: every run of that job would be refused at its first write (nothing written, but found out only when
+    /// it runs). One read of each such repository's config, not per job or object. Storage that cannot be reached now
+    /// does not fail start-up (only OpenOnStart asks for that): it is logged, and each job still checks before writing.
+    /// </summary>
+    private async Task CheckRetentionLocksAsync(BackupHostingOptions settings, HashSet<string> notOpened, List<string> errors, CancellationToken cancellationToken)
+    {
+        if (repositories is not BackupRepositoryProvider provider)
+        {
+            // A provider of the application's own opens repositories its own way; its jobs are still refused at their first write.
+            return;
+        }
+
+        var writers = WritersByRepository(settings);
+        foreach (var (name, jobs) in writers)
+        {
+            // A repository that failed to open is already reported; an unknown name is a validation error of its own.
+            if (notOpened.Contains(name) || !settings.Repositories.ContainsKey(name))
+            {
+                continue;
+            }
+
+            try
+            {
+                await provider.RequireRetentionLockForWritingAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RetentionLockRequiredException e)
+            {
+                errors.Add($"{settings.SectionPath}:Repositories:{name}, which {string.Join(" and ", jobs)}: {e.Message}");
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Log.RetentionLockNotCheckedOnStart(logger, name, e.Message);
+            }
+        }
+    }
+
+    /// <summary>Each repository jobs write to, with what writes it ("job 'nightly' backs up into", "job 'nightly' copies to").</summary>
+    private static Dictionary<string, List<string>> WritersByRepository(BackupHostingOptions settings)
+    {
+        var writers = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (jobName, job) in settings.Jobs.OrderBy(j => j.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            var written = (string.IsNullOrWhiteSpace(job.Repository) ? [] : new[] { (Name: job.Repository, How: "backs up into") })
+                .Concat(job.CopyTo.Where(c => !string.IsNullOrWhiteSpace(c)).Select(c => (Name: c, How: "copies to")));
+            foreach (var (name, how) in written)
+            {
+                if (!writers.TryGetValue(name, out var list))
+                {
+                    writers[name] = list = [];
+                }
+
+                list.Add($"job '{jobName}' {how}");
+            }
+        }
+
+        return writers;
     }
 
     private static string KeySetting(string path, BackupRepositoryOptions repository) =>

@@ -15,6 +15,9 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Information, "Backup repository {Repository} opened at start-up (OpenOnStart)")]
     public static partial void RepositoryOpenedOnStart(ILogger logger, string repository);
 
+    [LoggerMessage(5, LogLevel.Warning, "Backup repository {Repository}: its recorded retention lock could not be checked at start-up ({Error}); each job checks it before writing")]
+    public static partial void RetentionLockNotCheckedOnStart(ILogger logger, string repository, string error);
+
     [LoggerMessage(10, LogLevel.Information, "Backup job {Job} started: repository {Repository}, level {Level}")]
     public static partial void JobStarted(ILogger logger, string job, string repository, BackupLevel level);
 
