@@ -19,6 +19,7 @@ internal static class DrPlans
     public static async Task<RecoveryPlan?> LoadAsync(CommandContext context, string path, CancellationToken cancellationToken)
     {
         RefuseRetentionLockOption(context);
+        RefuseRepositoryOptions(context);
         try
         {
             return await RecoveryPlanLoader.LoadAsync(path, cancellationToken).ConfigureAwait(false);
@@ -51,10 +52,86 @@ internal static class DrPlans
         }
     }
 
+    /// <summary>
+    /// Refuses, in append-only mode, to run jobs whose retention deletes snapshots: the run would fail each of them after
+    /// its backup, or, before append-only mode reached a plan's repositories, delete what the mode promises to keep.
+    /// </summary>
+    /// <exception cref="CliUsageException">The run is append-only and one of <paramref name="jobs"/> has a retention policy.</exception>
+    public static void RefuseRetentionInAppendOnlyMode(CommandContext context, RecoveryPlan plan, IEnumerable<string> jobs)
+    {
+        if (!context.AppendOnly)
+        {
+            return;
+        }
+
+        var deleting = jobs.Where(j => plan.Backup.Jobs.GetValueOrDefault(j)?.Retention is not null).Select(j => $"'{j}'").ToList();
+        if (deleting.Count > 0)
+        {
+            throw new CliUsageException(
+                $"This run is append-only (--append-only or ${CommandContext.AppendOnlyVariable}), which never deletes, and the plan's job{(deleting.Count == 1 ? "" : "s")} " +
+                $"{string.Join(", ", deleting)} appl{(deleting.Count == 1 ? "ies" : "y")} retention, which forgets snapshots. Run 'backup dr backup' from a machine whose " +
+                "credentials may delete, without append-only mode, or choose other jobs with --job.");
+        }
+    }
+
+    /// <summary>
+    /// Refuses the global options that choose or shape one repository (--repo, --password-file, --allow-insecure-http,
+    /// --limit-upload, --limit-download): a plan's repositories, their passwords and their endpoints come from the
+    /// plan, so the run would go ahead as if the option had not been given.
+    /// </summary>
+    private static void RefuseRepositoryOptions(CommandContext context)
+    {
+        var given = new List<string>();
+        if (context.Repo is not null)
+        {
+            given.Add("--repo");
+        }
+
+        if (context.PasswordFile is not null)
+        {
+            given.Add("--password-file");
+        }
+
+        if (context.AllowInsecureHttp)
+        {
+            given.Add("--allow-insecure-http");
+        }
+
+        if (context.Bandwidth is not null)
+        {
+            given.Add("--limit-upload/--limit-download");
+        }
+
+        if (given.Count > 0)
+        {
+            throw new CliUsageException(
+                $"{string.Join(", ", given)} {(given.Count == 1 ? "does" : "do")} not apply to 'backup dr' commands: a plan's repositories are set in the plan " +
+                "(Location, PasswordFile or PasswordEnvironmentVariable, AllowInsecureHttp, LimitUpload and LimitDownload in each repository's entry). " +
+                "Set them there, and run the command without these options.");
+        }
+    }
+
     /// <summary>The plan's services (the caller disposes them).</summary>
-    public static ServiceProvider Services(RecoveryPlan plan) =>
+    /// <param name="plan">The plan.</param>
+    /// <param name="appendOnly">
+    /// Open every repository of the plan append-only, as --append-only or $BACKUP_APPEND_ONLY opens <c>--repo</c>: for
+    /// the commands that write (<c>dr backup</c>, <c>dr drill</c>), so that nothing a plan runs on a machine meant never
+    /// to delete deletes.
+    /// </param>
+    public static ServiceProvider Services(RecoveryPlan plan, bool appendOnly = false) =>
         RecoveryPlanServices.Create(plan, builder =>
         {
+            if (appendOnly)
+            {
+                builder.Services.PostConfigure<Backup.Extensions.DependencyInjection.BackupHostingOptions>(options =>
+                {
+                    foreach (var repository in options.Repositories.Values)
+                    {
+                        repository.AppendOnly = true;
+                    }
+                });
+            }
+
             foreach (var provider in RepositoryTargets.TargetProviders)
             {
                 builder.AddTargetProvider(provider);

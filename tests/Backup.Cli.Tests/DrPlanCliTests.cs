@@ -200,6 +200,48 @@ public sealed class DrPlanCliTests : IDisposable
         (await _cli.RunAsync("snapshots", "--json")).Stdout.Trim().Should().Be("[]", "no job ran");
     }
 
+    [Theory]
+    [InlineData("--repo", "elsewhere")]
+    [InlineData("--password-file", "pw.txt")]
+    [InlineData("--limit-upload", "1M")]
+    [InlineData("--allow-insecure-http", null)]
+    public async Task Repository_options_a_plan_does_not_take_are_refused_not_ignored(string option, string? value)
+    {
+        await _cli.InitAsync();
+        var plan = Write("plan.yaml", ValidPlan);
+        string[] args = value is null ? ["dr", "backup", plan, option] : ["dr", "backup", plan, option, value];
+
+        var result = await _cli.RunAsync(args);
+
+        result.ExitCode.Should().Be(2, result.Stdout + result.Stderr);
+        result.Stderr.Should().Contain($"backup: usage error: {(option == "--limit-upload" ? "--limit-upload/--limit-download" : option)} does not apply to 'backup dr' commands")
+            .And.Contain("Set them there");
+        (await _cli.RunAsync("snapshots", "--json")).Stdout.Trim().Should().Be("[]", "no job ran");
+    }
+
+    [Fact]
+    public async Task Append_only_mode_refuses_a_jobs_retention_before_it_runs_and_lets_other_jobs_append()
+    {
+        await _cli.InitAsync();
+        var withRetention = ValidPlan.Replace(
+            "files: { repository: local, paths: [data], schedule: \"*/15 * * * *\", copyTo: [vault] }",
+            "files: { repository: local, paths: [data], schedule: \"*/15 * * * *\", copyTo: [vault], retention: { keepLast: 1 } }",
+            StringComparison.Ordinal);
+        withRetention.Should().NotBe(ValidPlan);
+        var plan = Write("plan.yaml", withRetention);
+        (await _cli.RunAsync("dr", "backup", plan)).ExitCode.Should().Be(0, "the plan runs without append-only mode");
+
+        var appendOnly = await _cli.RunAsync(["dr", "backup", plan], stdin: null, new() { ["BACKUP_APPEND_ONLY"] = "1" });
+
+        appendOnly.ExitCode.Should().Be(2, appendOnly.Stdout + appendOnly.Stderr);
+        appendOnly.Stderr.Should().Contain("backup: usage error: This run is append-only (--append-only or $BACKUP_APPEND_ONLY), which never deletes, and the plan's job 'files' applies retention");
+        (await _cli.RunAsync("snapshots", "--json")).Stdout.Should().Contain("\"id\"").And.Subject.Split("\"id\"").Length.Should().Be(2, "the append-only run took no snapshot and forgot none");
+
+        var withoutRetention = Write("plan2.yaml", ValidPlan);
+        var appended = await _cli.RunAsync(["dr", "backup", withoutRetention], stdin: null, new() { ["BACKUP_APPEND_ONLY"] = "1" });
+        appended.ExitCode.Should().Be(0, appended.Stdout + appended.Stderr);
+    }
+
     private string Write(string name, string content)
     {
         var path = _cli.PathOf(name);

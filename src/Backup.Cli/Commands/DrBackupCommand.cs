@@ -31,7 +31,8 @@ internal static class DrBackupCommand
             }
 
             var chosen = Choose(plan, context.Get(jobs) ?? []);
-            await using var services = DrPlans.Services(plan);
+            DrPlans.RefuseRetentionInAppendOnlyMode(context, plan, chosen);
+            await using var services = DrPlans.Services(plan, context.AppendOnly);
             await RequireRetentionLocksAsync(plan, chosen, services.GetRequiredService<IBackupRepositoryProvider>(), ct).ConfigureAwait(false);
             var runnerService = services.GetRequiredService<IBackupJobRunner>();
             var results = new List<BackupJobResult>(chosen.Count);

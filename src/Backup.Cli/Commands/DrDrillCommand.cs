@@ -37,7 +37,7 @@ internal static class DrDrillCommand
             }
 
             var chosen = Choose(plan, context.Get(systems) ?? []);
-            await using var services = DrPlans.Services(plan);
+            await using var services = DrPlans.Services(plan, context.AppendOnly);
             var drills = services.GetRequiredService<IRecoveryDrillRunner>();
             var results = new List<RecoveryDrillResult>(chosen.Count);
             foreach (var system in chosen)
