@@ -134,6 +134,27 @@ public sealed class SqliteTests(ITestOutputHelper output) : IDisposable
         Directory.GetFileSystemEntries(temporary).Should().BeEmpty("the copy and the -wal and -shm files SQLite makes beside it are deleted");
     }
 
+    /// <summary>1.0.0 called Clean "Overwrite"; code written against it keeps compiling and replacing the file.</summary>
+    [Fact]
+    public async Task Overwrite_the_1_0_0_name_of_Clean_still_replaces_the_target()
+    {
+        var path = CreateDatabase();
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new SqliteSource(new SqliteSourceOptions { DatabasePath = path }))).Snapshot;
+        using (var connection = Open(path))
+        {
+            Execute(connection, "DELETE FROM items WHERE id > 100");
+        }
+
+#pragma warning disable CS0618 // the obsolete name is what is tested
+        var options = new SqliteRestoreOptions { TargetPath = path, Overwrite = true };
+#pragma warning restore CS0618
+        await new SqliteRestorer(repo.Repository).RestoreAsync(snapshot, options);
+
+        options.Clean.Should().BeTrue();
+        Count(path, "items").Should().Be(20000);
+    }
+
     [Fact]
     public async Task A_restore_replaces_the_target_only_when_asked_and_never_with_a_damaged_database()
     {
@@ -147,12 +168,12 @@ public sealed class SqliteTests(ITestOutputHelper output) : IDisposable
 
         var restorer = new SqliteRestorer(repo.Repository);
         var refused = () => restorer.RestoreAsync(snapshot, new SqliteRestoreOptions { TargetPath = path });
-        await refused.Should().ThrowAsync<DatabaseRestoreException>().WithMessage("*Overwrite*");
-        await restorer.RestoreAsync(snapshot, new SqliteRestoreOptions { TargetPath = path, Overwrite = true });
+        await refused.Should().ThrowAsync<DatabaseRestoreException>().WithMessage($"'{path}' exists; set Clean to replace it, or restore to another TargetPath.");
+        await restorer.RestoreAsync(snapshot, new SqliteRestoreOptions { TargetPath = path, Clean = true });
         Count(path, "items").Should().Be(20000);
 
         // Garbage instead of a database: the check fails, the target stays as it was, no temporary file is left.
-        var damaged = () => SqliteRestorer.ReplaceAsync(async (stream, ct) => await stream.WriteAsync(new byte[8192], ct), path, overwrite: true, CancellationToken.None);
+        var damaged = () => SqliteRestorer.ReplaceAsync(async (stream, ct) => await stream.WriteAsync(new byte[8192], ct), path, clean: true, CancellationToken.None);
         await damaged.Should().ThrowAsync<DatabaseRestoreException>().WithMessage("*integrity*");
         Count(path, "items").Should().Be(20000);
         Directory.GetFiles(_directory).Should().NotContain(f => f.Contains(".restore-", StringComparison.Ordinal));
@@ -183,7 +204,7 @@ public sealed class SqliteTests(ITestOutputHelper output) : IDisposable
         {
             await stream.WriteAsync(await File.ReadAllBytesAsync(genuine, ct), ct);
             await File.WriteAllBytesAsync(((FileStream)stream).Name + "-journal", journal, ct);
-        }, target, overwrite: false, CancellationToken.None);
+        }, target, clean: false, CancellationToken.None);
 
         File.Exists(victim).Should().BeTrue("SQLite must not have read the planted journal, let alone deleted the super-journal it names");
         using (var connection = Open(target))

@@ -74,7 +74,7 @@ public sealed class SqliteEngine : IDatabaseEngine
             throw new ArgumentException("A SQLite snapshot restores to one file: TargetDatabase, SourceDatabase, Tables and Jobs do not apply.", nameof(settings));
         }
 
-        var options = new SqliteRestoreOptions { TargetPath = Path.GetFullPath(settings.Location), Overwrite = settings.Clean, Verify = settings.Verify };
+        var options = new SqliteRestoreOptions { TargetPath = Path.GetFullPath(settings.Location), Clean = settings.Clean, Verify = settings.Verify };
         options.Validate();
         if (settings.Verify)
         {

@@ -33,8 +33,19 @@ public sealed record SqliteRestoreOptions
     /// <summary>The database file to create or replace. Nothing may have it open during the restore.</summary>
     public required string TargetPath { get; init; }
 
-    /// <summary>Replace an existing file; without it an existing target is an error.</summary>
-    public bool Overwrite { get; init; }
+    /// <summary>
+    /// Replace an existing file (the whole file, once the restored copy passed its integrity check); without it an
+    /// existing target is an error. The same name as the other engines' restore options and <see cref="DatabaseRestoreSettings.Clean"/>.
+    /// </summary>
+    public bool Clean { get; init; }
+
+    /// <summary>The name <see cref="Clean"/> had in 1.0.0; setting either sets both.</summary>
+    [Obsolete("Use Clean.")]
+    public bool Overwrite
+    {
+        get => Clean;
+        init => Clean = value;
+    }
 
     /// <summary>
     /// After the restore, compare every table of the restored file with the row count and checksum recorded at

@@ -53,7 +53,7 @@ public sealed class SqliteRestorer
 
         var started = Stopwatch.GetTimestamp();
         var node = await SnapshotFiles.FindAsync(_repository, snapshot, entry, cancellationToken).ConfigureAwait(false);
-        await ReplaceAsync((stream, ct) => _repository.Content.CopyToAsync(node, stream, ct), options.TargetPath, options.Overwrite, cancellationToken).ConfigureAwait(false);
+        await ReplaceAsync((stream, ct) => _repository.Content.CopyToAsync(node, stream, ct), options.TargetPath, options.Clean, cancellationToken).ConfigureAwait(false);
         var duration = Stopwatch.GetElapsedTime(started);
         Log.Restored(_logger, options.TargetPath, duration.TotalSeconds);
         return new DatabaseRestoreResult
@@ -141,12 +141,12 @@ public sealed class SqliteRestorer
     }
 
     /// <summary>Writes, checks, syncs and renames into place; on any failure the target is as it was and no temporary file is left.</summary>
-    internal static async Task ReplaceAsync(Func<Stream, CancellationToken, Task> write, string targetPath, bool overwrite, CancellationToken cancellationToken)
+    internal static async Task ReplaceAsync(Func<Stream, CancellationToken, Task> write, string targetPath, bool clean, CancellationToken cancellationToken)
     {
         var target = Path.GetFullPath(targetPath);
-        if (File.Exists(target) && !overwrite)
+        if (File.Exists(target) && !clean)
         {
-            throw new DatabaseRestoreException($"'{target}' exists; set Overwrite to replace it.");
+            throw new DatabaseRestoreException($"'{target}' exists; set Clean to replace it, or restore to another TargetPath.");
         }
 
         // Same directory: the rename below stays on one file system, so it is atomic.
