@@ -16,13 +16,16 @@ internal static class DatabaseEngines
     [
         new(new PostgreSqlEngine(),
             "Back up a PostgreSQL database (pg_dump, consistent snapshot, per-table checksums). CONNSTRING is Npgsql's 'Host=…;Port=…;Username=…;Database=…'",
-            "Restore a PostgreSQL snapshot into this server (Npgsql connection string; its Database is the target unless --database is given)."),
+            "Restore a PostgreSQL snapshot into this server (Npgsql connection string; its Database is the target unless --database is given).",
+            "drops the snapshot's tables there (with other tables' foreign keys that point at them) and replaces its other objects, leaving those the snapshot does not hold"),
         new(new MySqlEngine(),
             "Back up a MariaDB/MySQL database (mariadb-dump --single-transaction, or --driver-only). CONNSTRING is 'Server=…;Port=…;User ID=…;Database=…'",
-            "Restore a MariaDB/MySQL snapshot into this server (connection string; its Database is the target unless --database is given)."),
+            "Restore a MariaDB/MySQL snapshot into this server (connection string; its Database is the target unless --database is given).",
+            "drops the whole database (every table, view, routine, trigger and event in it) and recreates it from the snapshot"),
         new(new SqliteEngine(),
             "Back up a SQLite database file (online backup API: writers may keep going).",
-            "Restore a SQLite snapshot to this file (checked with PRAGMA integrity_check before it is put in place)."),
+            "Restore a SQLite snapshot to this file (checked with PRAGMA integrity_check before it is put in place).",
+            "replaces the whole file once the restored copy passed its integrity check"),
     ];
 
     /// <summary>The engine whose snapshots have <paramref name="snapshot"/>'s source kind, or null for a files or stream snapshot.</summary>
@@ -40,7 +43,11 @@ internal static class DatabaseEngines
 }
 
 /// <summary>An engine's descriptor with what the CLI adds: its option names and help.</summary>
-internal sealed record CliDatabaseEngine(IDatabaseEngine Engine, string BackupHelp, string RestoreHelp)
+/// <param name="Engine">The library's engine.</param>
+/// <param name="BackupHelp">The help of <see cref="BackupOption"/>.</param>
+/// <param name="RestoreHelp">The help of <see cref="RestoreOption"/>.</param>
+/// <param name="CleanReplaces">What <c>--clean</c> drops or replaces of an existing target, for the error that refuses one without it ("drops the whole database …").</param>
+internal sealed record CliDatabaseEngine(IDatabaseEngine Engine, string BackupHelp, string RestoreHelp, string CleanReplaces)
 {
     /// <summary><c>backup create --postgres</c>.</summary>
     public string BackupOption => "--" + Engine.Name;

@@ -89,6 +89,24 @@ public sealed class MySqlCliTests : IClassFixture<MariaDbFixture>, IDisposable
         (await DatabaseCli.CountSnapshotsAsync(_cli)).Should().Be(0);
     }
 
+    /// <summary>An existing database without --clean is refused before anything is done, as it is for SQLite and PostgreSQL: exit 2, saying what --clean drops.</summary>
+    [SkippableFact]
+    public async Task Restoring_over_an_existing_database_without_clean_is_a_usage_error_that_says_what_clean_drops()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_my_exists");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--mysql", server.ConnectionString(database))).ExitCode.Should().Be(0);
+        await server.ExecuteAsync(database, "CREATE TABLE kept_until_clean (id INT)");
+
+        var refused = await _cli.RunAsync("restore", "latest", "--to-mysql", server.ConnectionString(database));
+
+        refused.ExitCode.Should().Be(2, refused.Stderr);
+        refused.Stderr.Should().StartWith($"backup: usage error: Database '{database}' already exists (nothing was changed). --clean restores over it: it drops the whole database")
+            .And.Contain("--database NAME");
+        (await server.ScalarAsync(database, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'kept_until_clean'")).Should().Be(1L);
+    }
+
     /// <summary>
     /// A driver-only backup stops at what it does not cover (a SEQUENCE here); the library says to use
     /// MySqlBackupMethod.Dump, which an operator of the tool cannot set: the tool says to leave out --driver-only.

@@ -55,9 +55,10 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
         JsonDocument.Parse(snapshots.Stdout).RootElement[0].GetProperty("sourceKind").GetString().Should().Be("postgresql");
 
         var again = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", target);
-        again.ExitCode.Should().Be(1);
-        again.Stderr.Should().Contain($"backup: error: Database '{target}' already exists; restore over it with --clean, or into another database with --database NAME.")
-            .And.NotContain("Clean", "the tool names its own option, not the library's");
+        again.ExitCode.Should().Be(2, "an existing target is refused before anything is done, as for SQLite and MariaDB");
+        again.Stderr.Should().Contain($"backup: usage error: Database '{target}' already exists (nothing was changed). --clean restores over it: it drops the snapshot's tables there")
+            .And.Contain("Or restore into another database with --database NAME.")
+            .And.NotContain("Clean ", "the tool names its own option, not the library's");
         await server.ExecuteAsync(target, "DELETE FROM notes; DELETE FROM items WHERE id > 10;");
         var clean = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(target), "--clean");
         clean.ExitCode.Should().Be(0, clean.Stderr);

@@ -74,7 +74,7 @@ public sealed class SqliteCliTests : IDisposable
         var replaced = await _cli.RunAsync("restore", "latest", "--to-sqlite", restored, "--clean");
 
         refused.ExitCode.Should().Be(2);
-        refused.Stderr.Should().Contain("--clean");
+        refused.Stderr.Should().Contain($"'{restored}' exists (nothing was changed). --clean restores over it: it replaces the whole file");
         replaced.ExitCode.Should().Be(0, replaced.Stderr);
         (await FingerprintAsync(restored)).Should().Be(await FingerprintAsync(source));
     }

@@ -42,7 +42,7 @@ internal static class DatabaseRestore
             var path = Path.GetFullPath(request.Value);
             if (File.Exists(path) && !request.Clean)
             {
-                throw new CliUsageException($"'{path}' exists; give --clean to replace it.");
+                throw TargetExists(request, $"'{path}' exists", "to another file");
             }
 
             return await DatabaseCreate.Validated(() => engine.RestoreAsync(repository, snapshot, new DatabaseRestoreSettings { Location = path, Clean = request.Clean, Verify = request.Verify }, cancellationToken)).ConfigureAwait(false);
@@ -71,10 +71,27 @@ internal static class DatabaseRestore
                 Verify = request.Verify,
             }, cancellationToken), OptionMessage).ConfigureAwait(false);
         }
+        catch (DatabaseRestoreException ex) when (ex.Remedy == DatabaseRestoreRemedy.CleanOrAnotherTarget)
+        {
+            // Found before anything was changed: the invocation is what to fix, as for an existing SQLite file.
+            throw TargetExists(request, ex.Problem, "into another database with --database NAME");
+        }
         catch (Exception ex) when (!DatabasePasswordResolver.AnyGiven(password, engine, request.Value) && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))
         {
             throw new DatabaseRestoreException($"{ex.Message} ({DatabasePasswordResolver.MissingPasswordHint})", ex);
         }
+    }
+
+    /// <summary>
+    /// An existing target without --clean: a usage error (exit 2) for every engine, saying what --clean would drop
+    /// there, so that nobody adds it to a command line without knowing.
+    /// </summary>
+    private static CliUsageException TargetExists(Request request, string problem, string otherTarget)
+    {
+        var replaces = request.Tables.Count > 0
+            ? "drops only the tables named with --table there and restores them from the snapshot"
+            : request.Engine.CleanReplaces;
+        return new CliUsageException($"{problem.TrimEnd('.')} (nothing was changed). --clean restores over it: it {replaces}. Or restore {otherTarget}.");
     }
 
     /// <summary>
