@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Backup.Cli.Commands;
 using Backup.Core.Crypto;
 using Backup.Providers;
 
@@ -13,6 +14,9 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
 {
     public const string Variable = "BACKUP_DB_PASSWORD";
 
+    /// <summary>Where the password <see cref="ResolveAsync"/> returned came from ("$BACKUP_DB_PASSWORD", "--db-password-file …"); null when it found none.</summary>
+    public string? Source { get; private set; }
+
     /// <summary>The password to use, or null to rely on the connection string (or on no password at all).</summary>
     /// <exception cref="CliUsageException">The connection string is malformed (the message never quotes it).</exception>
     public async Task<string?> ResolveAsync(IDatabaseEngine engine, string optionName, string connectionString, FileInfo? passwordFile)
@@ -26,6 +30,7 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
 
         if (passwordFile is not null)
         {
+            Source = $"--db-password-file {passwordFile.FullName}";
             return await SecretFile.ReadAsync(passwordFile.FullName).ConfigureAwait(false);
         }
 
@@ -33,6 +38,7 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
         {
             if (console.GetEnvironmentVariable(variable) is { Length: > 0 } value)
             {
+                Source = "$" + variable;
                 return value;
             }
         }
@@ -40,12 +46,31 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
         return null;
     }
 
+    /// <summary>
+    /// What to add to a failure of <paramref name="engine"/>'s server that reads as a refused sign-in: where to give a
+    /// password when none was found, else which source the password came from (the first one set is used, so a
+    /// variable left over from another server is what an operator misses); empty for any other failure.
+    /// </summary>
+    public string SignInAdvice(Exception failure, string? password, IDatabaseEngine engine, string connectionString)
+    {
+        if (failure is CliUsageException or OperationCanceledException || !DatabaseCreate.LooksLikeAuthentication(failure.Message))
+        {
+            return string.Empty;
+        }
+
+        if (!AnyGiven(password, engine, connectionString))
+        {
+            return $" Give the tool the password with --db-password-file FILE (its first line) or in {DatabaseEngines.Join(engine.PasswordEnvironmentVariables.Prepend(Variable).Select(v => "$" + v), "or")}.";
+        }
+
+        return Source is null
+            ? " The password used is the connection string's Password=."
+            : $" The password used came from {Source} (of --db-password-file, {DatabaseEngines.Join(engine.PasswordEnvironmentVariables.Prepend(Variable).Select(v => "$" + v))}, the first one set is used): check that one.";
+    }
+
     /// <summary>Whether a password was given anywhere: found by <see cref="ResolveAsync"/>, or inside the connection string.</summary>
     public static bool AnyGiven(string? password, IDatabaseEngine engine, string connectionString) =>
         password is not null || engine.HasPassword(connectionString);
-
-    /// <summary>The hint added to a failure when no password was found anywhere.</summary>
-    public static string MissingPasswordHint => $"no database password was given: set {Variable} or use --db-password-file";
 
     private static bool HasPassword(IDatabaseEngine engine, string optionName, string connectionString)
     {

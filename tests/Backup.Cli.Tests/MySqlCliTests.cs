@@ -89,6 +89,38 @@ public sealed class MySqlCliTests : IClassFixture<MariaDbFixture>, IDisposable
         (await DatabaseCli.CountSnapshotsAsync(_cli)).Should().Be(0);
     }
 
+    /// <summary>
+    /// Error 1045 used to come as the driver's bare "Access denied for user …": it names the server, the account, and
+    /// what to check, the password's source among them, for backups and restores alike.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_wrong_password_names_the_server_the_account_and_where_the_password_came_from()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_my_wrong_password");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--mysql", server.ConnectionString(database))).ExitCode.Should().Be(0);
+        var wrong = new Dictionary<string, string?> { ["BACKUP_DB_PASSWORD"] = "Not-The-Password-44" };
+        var target = _fixture.NewDatabaseName("cli_my_wrong_password_restored");
+
+        var results = new[]
+        {
+            await _cli.RunAsync(["create", "--mysql", server.ConnectionString(database)], null, wrong),
+            await _cli.RunAsync(["create", "--mysql", server.ConnectionString(database), "--driver-only"], null, wrong),
+            await _cli.RunAsync(["restore", "latest", "--to-mysql", server.ConnectionString(target)], null, wrong),
+        };
+
+        foreach (var result in results)
+        {
+            result.ExitCode.Should().Be(1, result.Stderr);
+            result.Stderr.Should().Contain($"the MariaDB/MySQL server at 127.0.0.1:{server.Port} refused the login (error 1045: Access denied for user 'tester'@'127.0.0.1'")
+                .And.Contain("the host part").And.Contain("The password used came from $BACKUP_DB_PASSWORD").And.NotContain("Not-The-Password-44");
+        }
+
+        (await DatabaseCli.CountSnapshotsAsync(_cli)).Should().Be(1);
+        (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{target}'")).Should().Be(0L);
+    }
+
     /// <summary>An existing database without --clean is refused before anything is done, as it is for SQLite and PostgreSQL: exit 2, saying what --clean drops.</summary>
     [SkippableFact]
     public async Task Restoring_over_an_existing_database_without_clean_is_a_usage_error_that_says_what_clean_drops()

@@ -330,9 +330,57 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
         splitPassword.ExitCode.Should().Be(2);
         splitPassword.Stderr.Should().Contain("malformed").And.NotContainEquivalentOf("In-String-99", "the tail of a password split at an unquoted ';' is not named as a key");
         wrongInString.ExitCode.Should().Be(1);
-        wrongInString.Stderr.Should().Contain("password authentication failed").And.NotContain("no database password was given", "one was given, in the connection string")
+        wrongInString.Stderr.Should().Contain("password authentication failed").And.NotContain("Give the tool the password", "one was given, in the connection string")
             .And.NotContain("Not-The-Password-88");
         (await DatabaseCli.CountSnapshotsAsync(_cli)).Should().Be(0);
+    }
+
+    /// <summary>
+    /// A server that wants a password and got none used to be reported as one that "cannot be reached", sending the
+    /// operator to check the network; it says the server asked for a password, and where the tool takes one from.
+    /// A wrong one says which of those sources it came from.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_missing_or_wrong_password_says_so_and_where_the_tool_reads_it_for_backup_and_restore()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_pg_no_password");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--postgres", server.ConnectionString(database))).ExitCode.Should().Be(0);
+        // An empty password file of its own: a ~/.pgpass of whoever runs the tests must not answer for the tool.
+        var passFile = _cli.PathOf("empty-pgpass");
+        await File.WriteAllTextAsync(passFile, string.Empty);
+        var none = new Dictionary<string, string?> { ["BACKUP_DB_PASSWORD"] = null, ["PGPASSWORD"] = null, ["PGPASSFILE"] = passFile };
+        var wrong = new Dictionary<string, string?> { ["BACKUP_DB_PASSWORD"] = null, ["PGPASSWORD"] = "Not-The-Password-66", ["PGPASSFILE"] = passFile };
+        var target = _fixture.NewDatabaseName("cli_pg_no_password_restored");
+
+        var backups = new[]
+        {
+            await _cli.RunAsync(["create", "--postgres", server.ConnectionString(database)], null, none),
+            await _cli.RunAsync(["restore", "latest", "--to-postgres", server.ConnectionString(target)], null, none),
+        };
+        var refused = new[]
+        {
+            await _cli.RunAsync(["create", "--postgres", server.ConnectionString(database)], null, wrong),
+            await _cli.RunAsync(["restore", "latest", "--to-postgres", server.ConnectionString(target)], null, wrong),
+        };
+
+        foreach (var result in backups)
+        {
+            result.ExitCode.Should().Be(1, result.Stderr);
+            result.Stderr.Should().Contain($"the PostgreSQL server at 127.0.0.1:{server.Port} asked for a password for user 'postgres' and none was given")
+                .And.Contain("Give the tool the password with --db-password-file FILE (its first line) or in $BACKUP_DB_PASSWORD or $PGPASSWORD.").And.NotContain("cannot reach");
+        }
+
+        foreach (var result in refused)
+        {
+            result.ExitCode.Should().Be(1, result.Stderr);
+            result.Stderr.Should().Contain($"the PostgreSQL server at 127.0.0.1:{server.Port} refused the sign-in (28P01")
+                .And.Contain("The password used came from $PGPASSWORD").And.NotContain("Not-The-Password-66");
+        }
+
+        (await DatabaseCli.CountSnapshotsAsync(_cli)).Should().Be(1);
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{target}'")).Should().Be(0L);
     }
 
     [SkippableFact]

@@ -32,9 +32,10 @@ internal static class DatabaseCreate
             }
         }
 
+        var passwords = new DatabasePasswordResolver(context.Console, context.Output);
         var password = request.Engine.IsFile
             ? null
-            : await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(engine, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
+            : await passwords.ResolveAsync(engine, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
         var source = Validated(() => engine.CreateSource(new DatabaseBackupSettings
         {
             Location = location,
@@ -61,9 +62,9 @@ internal static class DatabaseCreate
                 // Prepares (connects, pins the snapshot, records checksums), backs up, and disposes of the source.
                 return await new BackupService(repository).BackupAsync(source, options, progress.Enabled ? progress : null, cancellationToken).ConfigureAwait(false);
             }
-            catch (BackupSourceException ex) when (!request.Engine.IsFile && !DatabasePasswordResolver.AnyGiven(password, engine, request.Value) && LooksLikeAuthentication(ex.Message))
+            catch (BackupSourceException ex) when (!request.Engine.IsFile && passwords.SignInAdvice(ex, password, engine, request.Value) is { Length: > 0 } advice)
             {
-                throw new BackupSourceException($"{ex.Message} ({DatabasePasswordResolver.MissingPasswordHint})", ex);
+                throw new BackupSourceException(ex.Message + advice, ex);
             }
         }
     }

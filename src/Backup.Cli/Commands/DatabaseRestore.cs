@@ -50,7 +50,8 @@ internal static class DatabaseRestore
 
         RequireSourceDatabase(engine, snapshot, request.SourceDatabase);
 
-        var password = await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(engine, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
+        var passwords = new DatabasePasswordResolver(context.Console, context.Output);
+        var password = await passwords.ResolveAsync(engine, request.OptionName, request.Value, request.PasswordFile).ConfigureAwait(false);
         try
         {
             if (request.Jobs != 1 && !engine.SupportsParallelRestore)
@@ -76,9 +77,9 @@ internal static class DatabaseRestore
             // Found before anything was changed: the invocation is what to fix, as for an existing SQLite file.
             throw TargetExists(request, ex.Problem, "into another database with --database NAME");
         }
-        catch (Exception ex) when (!DatabasePasswordResolver.AnyGiven(password, engine, request.Value) && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))
+        catch (Exception ex) when (passwords.SignInAdvice(ex, password, engine, request.Value) is { Length: > 0 } advice)
         {
-            throw new DatabaseRestoreException($"{ex.Message} ({DatabasePasswordResolver.MissingPasswordHint})", ex);
+            throw new DatabaseRestoreException(ex.Message + advice, ex);
         }
     }
 

@@ -51,14 +51,15 @@ internal static class DatabaseVerify
                     "of a server where a scratch database may be created and dropped, not a directory.");
             }
 
-            var password = await new DatabasePasswordResolver(context.Console, context.Output).ResolveAsync(engine, "--scratch", scratch, passwordFile).ConfigureAwait(false);
+            var passwords = new DatabasePasswordResolver(context.Console, context.Output);
+            var password = await passwords.ResolveAsync(engine, "--scratch", scratch, passwordFile).ConfigureAwait(false);
             try
             {
                 report = await DatabaseCreate.Validated(() => engine.VerifyAsync(repository, snapshot, new DatabaseVerifySettings { Scratch = scratch, Password = password, ScratchUser = !trustSnapshotSql }, cancellationToken)).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!DatabasePasswordResolver.AnyGiven(password, engine, scratch) && ex is not CliUsageException && ex is not OperationCanceledException && DatabaseCreate.LooksLikeAuthentication(ex.Message))
+            catch (Exception ex) when (passwords.SignInAdvice(ex, password, engine, scratch) is { Length: > 0 } advice)
             {
-                throw new DatabaseRestoreException($"{ex.Message} ({DatabasePasswordResolver.MissingPasswordHint})", ex);
+                throw new DatabaseRestoreException(ex.Message + advice, ex);
             }
         }
 

@@ -25,7 +25,7 @@ internal static class MyAccountCheck
         // Signed in before anything else, even when there is nothing to look up: a check that never reached the server
         // would pass a mistyped connection string, and the operator would learn of it at the restore.
         var server = new MyServer(options);
-        await using var connection = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
+        await using var connection = await server.OpenCheckedAsync(null, cancellationToken).ConfigureAwait(false);
         if (MyRequiredAccounts.Read(snapshot, database) is not { } recorded)
         {
             return new DatabaseRoleCheck { Database = database, Known = false, Advice = UnknownAdvice(snapshot, database) };

@@ -67,6 +67,31 @@ internal sealed class MyServer
         return connection;
     }
 
+    /// <summary>
+    /// The first connection of a backup, restore or check as the configured user: <see cref="OpenAsync"/>, and a
+    /// refused login (error 1045) said with the server, the account it names and what to check. The driver's own
+    /// "Access denied for user 'u'@'h' (using password: YES)" says neither where nor what to look at.
+    /// </summary>
+    /// <exception cref="IOException">The server cannot be reached.</exception>
+    /// <exception cref="MySignInRefusedException">The server refused the login.</exception>
+    public async Task<MySqlConnection> OpenCheckedAsync(string? database, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OpenAsync(database, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.AccessDenied)
+        {
+            var refused = $"the MariaDB/MySQL server at {Endpoint} refused the login (error 1045: {ex.Message.TrimEnd('.')})";
+            throw new MySignInRefusedException(
+                string.IsNullOrEmpty(_builder.Password)
+                    ? $"{refused}: no password was given."
+                    : $"{refused}: check the password given for that user, and that the user has an account for the host part the server names after '@' " +
+                      "(accounts are 'user'@'host': this machine's address or name as the server sees it, or a pattern such as '%' that covers it).",
+                ex);
+        }
+    }
+
     /// <summary>The driver's "Unable to connect to any of the specified MySQL hosts" names neither the host nor why; an operator needs both.</summary>
     private string Unreachable(MySqlException ex)
     {

@@ -39,7 +39,7 @@ internal sealed class MySnapshotConnections : IAsyncDisposable
         var all = new List<MySqlConnection>(jobs);
         try
         {
-            all.Add(await server.OpenAsync(database, cancellationToken).ConfigureAwait(false));
+            all.Add(await server.OpenCheckedAsync(database, cancellationToken).ConfigureAwait(false));
             var locked = false;
             if (jobs > 1)
             {

@@ -70,7 +70,7 @@ public sealed class MySqlRestorer
 
         bool created;
         MyScratchUser? user = null;
-        await using (var admin = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false))
+        await using (var admin = await server.OpenCheckedAsync(null, cancellationToken).ConfigureAwait(false))
         {
             await using var exists = new MySqlCommand("SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = @db", admin);
             exists.Parameters.AddWithValue("@db", target);
@@ -367,7 +367,7 @@ public sealed class MySqlVerifier
 
         protected override async Task SignInAsync(CancellationToken cancellationToken)
         {
-            await using var connection = await server.OpenAsync(null, cancellationToken).ConfigureAwait(false);
+            await using var connection = await server.OpenCheckedAsync(null, cancellationToken).ConfigureAwait(false);
         }
 
         // CHECK TABLE runs on every restored table, so they are listed whether or not checksums were recorded.

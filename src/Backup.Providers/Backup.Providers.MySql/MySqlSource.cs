@@ -136,7 +136,7 @@ public sealed class MySqlSource : IBackupSource
     {
         var tool = _server.LocateTool("mariadb-dump", "mysqldump");
         var facts = new Dictionary<string, string>(StringComparer.Ordinal);
-        var connection = await _server.OpenAsync(_options.AllDatabases ? null : _server.Database, cancellationToken).ConfigureAwait(false);
+        var connection = await _server.OpenCheckedAsync(_options.AllDatabases ? null : _server.Database, cancellationToken).ConfigureAwait(false);
         await using var _ = connection.ConfigureAwait(false);
         var version = connection.ServerVersion;
         var names = await ListDatabasesAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -240,7 +240,7 @@ public sealed class MySqlSource : IBackupSource
     private async Task<Dictionary<string, string>> StartDriverAsync(CancellationToken cancellationToken)
     {
         var facts = new Dictionary<string, string>(StringComparer.Ordinal);
-        var connection = await _server.OpenAsync(_options.AllDatabases ? null : _server.Database, cancellationToken).ConfigureAwait(false);
+        var connection = await _server.OpenCheckedAsync(_options.AllDatabases ? null : _server.Database, cancellationToken).ConfigureAwait(false);
         _driverConnection = connection;
         var version = connection.ServerVersion;
         var names = await ListDatabasesAsync(connection, cancellationToken).ConfigureAwait(false);

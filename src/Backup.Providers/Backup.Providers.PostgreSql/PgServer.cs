@@ -96,12 +96,20 @@ internal sealed class PgServer
     /// name neither the server's role nor what to check; these do, with the host and port.
     /// </summary>
     /// <exception cref="IOException">The server cannot be reached, or what answers is not a PostgreSQL server.</exception>
-    /// <exception cref="NpgsqlException">The server refused the sign-in (its <see cref="PostgresException"/> is the inner exception).</exception>
-    public async Task<NpgsqlConnection> OpenMaintenanceAsync(CancellationToken cancellationToken)
+    /// <exception cref="NpgsqlException">The server refused the sign-in (its <see cref="PostgresException"/> is the inner exception), or asked for a password and none was given.</exception>
+    public Task<NpgsqlConnection> OpenMaintenanceAsync(CancellationToken cancellationToken) => OpenCheckedAsync("postgres", cancellationToken);
+
+    /// <summary>
+    /// The first connection of a backup, restore or check, to <paramref name="database"/> (the connection string's when
+    /// null): <see cref="OpenAsync(string?, CancellationToken)"/> with its failures said as <see cref="OpenMaintenanceAsync"/> says them.
+    /// </summary>
+    /// <exception cref="IOException">The server cannot be reached, or what answers is not a PostgreSQL server.</exception>
+    /// <exception cref="NpgsqlException">The server refused the sign-in, or asked for a password and none was given.</exception>
+    public async Task<NpgsqlConnection> OpenCheckedAsync(string? database, CancellationToken cancellationToken)
     {
         try
         {
-            return await OpenAsync("postgres", cancellationToken).ConfigureAwait(false);
+            return await OpenAsync(database, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState.StartsWith("28", StringComparison.Ordinal))
         {
@@ -109,6 +117,12 @@ internal sealed class PgServer
             throw new NpgsqlException(
                 $"the PostgreSQL server at {Endpoint} refused the sign-in ({ex.SqlState}: {ex.MessageText}): check the connection string's Username, " +
                 "the password, and that the server's pg_hba.conf lets that user in from this host.", ex);
+        }
+        catch (NpgsqlException ex) when (IsPasswordMissing(ex))
+        {
+            // Npgsql says so in a plain NpgsqlException, which would otherwise read as a server that cannot be reached.
+            throw new NpgsqlException(
+                $"the PostgreSQL server at {Endpoint} asked for a password for {(Username is null ? "the default user" : $"user '{Username}'")} and none was given (nor found in PGPASSWORD or a .pgpass file).", ex);
         }
         catch (NpgsqlException ex) when (ex is not PostgresException && !cancellationToken.IsCancellationRequested)
         {
@@ -118,6 +132,10 @@ internal sealed class PgServer
                 "name it (a PostgreSQL server, not another kind), and that nothing blocks the way.", ex);
         }
     }
+
+    /// <summary>Npgsql's "No password has been provided but the backend requires one (in SASL/SCRAM-SHA-256)": it has no error code of its own.</summary>
+    private static bool IsPasswordMissing(NpgsqlException exception) =>
+        exception is not PostgresException && exception.Message.StartsWith("No password has been provided", StringComparison.Ordinal);
 
     /// <summary>
     /// Drops <paramref name="database"/> if it exists, ending the sessions still in it: FORCE from PostgreSQL 13, by

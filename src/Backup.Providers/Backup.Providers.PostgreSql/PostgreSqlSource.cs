@@ -133,7 +133,7 @@ public sealed class PostgreSqlSource : IBackupSource
             }
 
             var facts = new Dictionary<string, string>(StringComparer.Ordinal);
-            await using (var connection = await _server.OpenAsync(_options.AllDatabases ? "postgres" : null, cancellationToken).ConfigureAwait(false))
+            await using (var connection = await _server.OpenCheckedAsync(_options.AllDatabases ? "postgres" : null, cancellationToken).ConfigureAwait(false))
             {
                 _serverVersionNum = await PgServer.GetServerVersionNumAsync(connection, cancellationToken).ConfigureAwait(false);
                 _pgDump = _options.Method != PostgreSqlBackupMethod.DriverOnly
