@@ -23,6 +23,7 @@ internal static class CliAdvice
     {
         DatabaseRestoreException { Remedy: DatabaseRestoreRemedy.RestoreAgainWithClean } restore => $"{WithoutStop(restore.Problem)}; restore it again with --clean.",
         DatabaseRestoreException { Remedy: DatabaseRestoreRemedy.CleanOrAnotherTarget } restore => $"{WithoutStop(restore.Problem)}; restore over it with --clean, or into another database with --database NAME.",
+        DatabaseRestoreException { Remedy: DatabaseRestoreRemedy.AnotherTarget } restore => $"{WithoutStop(restore.Problem)}; restore into another database with --database NAME, or drop it first.",
         // A plan's sources say DriverOnly in the plan, not on a command line: they keep the library's wording.
         BackupSourceException { Remedy: BackupSourceRemedy.UseClientTools } source when verb == "create" =>
             $"{WithoutStop(source.Problem)}; leave out --driver-only to back it up with the server's dump tool, which covers it.",

@@ -464,6 +464,35 @@ public sealed class PostgreSqlTests(PostgresFixture fixture, ITestOutputHelper o
     }
 
     [SkippableFact]
+    public async Task A_driver_only_snapshot_restores_with_clean_into_a_new_database_and_refuses_an_existing_one_naming_what_works()
+    {
+        var server = fixture.Require();
+        var database = fixture.NewDatabaseName("driverclean");
+        await server.CreateDatabaseAsync(database);
+        await server.ExecuteAsync(database, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 5);");
+        await using var repo = await TestRepository.CreateAsync();
+        var snapshot = (await repo.Service.BackupAsync(new PostgreSqlSource(SourceOptions(server, database) with { Method = PostgreSqlBackupMethod.DriverOnly }))).Snapshot;
+        snapshot.Metadata["postgresql.format"].Should().Be("copy-binary");
+        var restorer = new PostgreSqlRestorer(repo.Repository);
+
+        // Scripts that always pass Clean: a new target needs nothing dropped, so Clean must not stop it.
+        var target = fixture.NewDatabaseName("driverclean_new");
+        await restorer.RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(target), Password = PostgresServer.Password, Clean = true });
+        (await server.ScalarAsync(target, "SELECT count(*) FROM t")).Should().Be(5L);
+
+        await server.ExecuteAsync(target, "INSERT INTO t VALUES (6)");
+        foreach (var clean in new[] { false, true })
+        {
+            var refused = await FluentActions.Awaiting(() => restorer.RestoreAsync(snapshot, new PostgreSqlRestoreOptions { ConnectionString = server.ConnectionString(target), Password = PostgresServer.Password, Clean = clean }))
+                .Should().ThrowAsync<DatabaseRestoreException>();
+            refused.Which.Remedy.Should().Be(DatabaseRestoreRemedy.AnotherTarget, "Clean cannot replace it either, so it must not be what the error advises");
+            refused.Which.Message.Should().Be($"Database '{target}' already exists, and this snapshot (driver-only, one connection) restores into a new database only; restore into another TargetDatabase, or drop it first.");
+        }
+
+        (await server.ScalarAsync(target, "SELECT count(*) FROM t")).Should().Be(6L, "nothing was changed");
+    }
+
+    [SkippableFact]
     public async Task A_driver_only_snapshot_restores_as_a_user_who_is_not_a_member_of_the_original_owners_roles()
     {
         var server = fixture.Require();

@@ -77,6 +77,10 @@ internal static class DatabaseRestore
             // Found before anything was changed: the invocation is what to fix, as for an existing SQLite file.
             throw TargetExists(request, ex.Problem, "into another database with --database NAME");
         }
+        catch (DatabaseRestoreException ex) when (ex.Remedy == DatabaseRestoreRemedy.AnotherTarget)
+        {
+            throw new CliUsageException($"{ex.Problem.TrimEnd('.')} (nothing was changed). Restore into another database with --database NAME, or drop it first.");
+        }
         catch (Exception ex) when (passwords.SignInAdvice(ex, password, engine, request.Value) is { Length: > 0 } advice)
         {
             throw new DatabaseRestoreException(ex.Message + advice, ex);

@@ -21,4 +21,11 @@ public enum DatabaseRestoreRemedy
     /// <see cref="DatabaseRestoreSettings.Clean"/> and <see cref="DatabaseRestoreSettings.Verify"/>.
     /// </summary>
     VerifyAgain,
+
+    /// <summary>
+    /// The target database exists and this snapshot cannot restore over it, even with
+    /// <see cref="DatabaseRestoreSettings.Clean"/>: restore into another <see cref="DatabaseRestoreSettings.TargetDatabase"/>,
+    /// or drop the target first. Nothing was changed.
+    /// </summary>
+    AnotherTarget,
 }

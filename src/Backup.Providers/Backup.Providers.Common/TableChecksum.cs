@@ -186,6 +186,7 @@ public sealed class DatabaseRestoreException : Exception
         {
             DatabaseRestoreRemedy.RestoreAgainWithClean => $"{WithoutStop(problem)}; restore it again with Clean.",
             DatabaseRestoreRemedy.CleanOrAnotherTarget => $"{WithoutStop(problem)}; restore over it with Clean or into another TargetDatabase.",
+            DatabaseRestoreRemedy.AnotherTarget => $"{WithoutStop(problem)}; restore into another TargetDatabase, or drop it first.",
             _ => problem,
         }, innerException)
     {

@@ -116,6 +116,13 @@ public sealed partial class PostgreSqlRestorer
 
             if (await OidOfAsync(admin, target, cancellationToken).ConfigureAwait(false) is not null)
             {
+                if (format == "copy-binary")
+                {
+                    // Its one transaction loads the snapshot's schema script as it is, which cannot drop what exists.
+                    throw new DatabaseRestoreException(
+                        $"Database '{target}' already exists, and this snapshot (driver-only, one connection) restores into a new database only", DatabaseRestoreRemedy.AnotherTarget);
+                }
+
                 if (!options.Clean)
                 {
                     throw new DatabaseRestoreException($"Database '{target}' already exists", DatabaseRestoreRemedy.CleanOrAnotherTarget);
@@ -151,7 +158,7 @@ public sealed partial class PostgreSqlRestorer
                     await PsqlAsync(restoring, scratch, serverVersionNum, node, target, options.NoOwner, pgOptions, cancellationToken).ConfigureAwait(false);
                     break;
                 case "copy-binary":
-                    await DriverRestoreAsync(restoring, scratch, driverDump!, target, options.Clean, options.NoOwner, cancellationToken).ConfigureAwait(false);
+                    await DriverRestoreAsync(restoring, scratch, driverDump!, target, options.NoOwner, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
                     await ParallelRestoreAsync(restoring, scratch, serverVersionNum, driverDump!, target, options, pgOptions, cancellationToken).ConfigureAwait(false);
@@ -398,13 +405,9 @@ public sealed partial class PostgreSqlRestorer
     }
 
     /// <summary>Driver-only dumps: pre-data schema, every table's binary COPY, sequence positions, post-data schema — all in one transaction.</summary>
-    private async Task DriverRestoreAsync(PgServer server, ScratchRestore? scratch, PgDriverDump dump, string target, bool clean, bool noOwner, CancellationToken cancellationToken)
+    private async Task DriverRestoreAsync(PgServer server, ScratchRestore? scratch, PgDriverDump dump, string target, bool noOwner, CancellationToken cancellationToken)
     {
         var manifest = dump.Manifest;
-        if (clean)
-        {
-            throw new DatabaseRestoreException("Driver-only dumps restore into a new database only; drop the target first.");
-        }
 
         var preData = await dump.ReadScriptAsync(PgDriverDump.PreDataFile, cancellationToken).ConfigureAwait(false);
         var extensions = scratch is null ? null : await scratch.PrepareScriptAsync(preData, target, cancellationToken).ConfigureAwait(false);
