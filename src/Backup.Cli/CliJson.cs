@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Backup.Core.Maintenance;
 using Backup.Core.Retention;
@@ -142,17 +143,34 @@ internal sealed record VerifyOutput(
 
 internal sealed record DatabaseRestoreOutput(string SnapshotId, string SourceKind, string SourceDatabase, string Target, long Bytes, double DurationSeconds, DatabaseRestoreVerificationOutput? Verification);
 
-/// <summary>What 'backup restore --to-… --verify' found: null without --verify.</summary>
-internal sealed record DatabaseRestoreVerificationOutput(bool Success, int TablesCompared, long RowsCompared, IReadOnlyList<string> Mismatches, IReadOnlyList<string> Problems)
+/// <summary>
+/// What 'backup restore --to-… --verify' found: null without --verify. <c>mismatches</c> holds the lines stderr
+/// prints (<c>table differs: …</c>), <c>differences</c> the same tables as fields.
+/// </summary>
+internal sealed record DatabaseRestoreVerificationOutput(bool Success, int TablesCompared, long RowsCompared, IReadOnlyList<string> Mismatches, IReadOnlyList<string> Problems, IReadOnlyList<TableDifferenceOutput> Differences)
 {
     public static DatabaseRestoreVerificationOutput? Of(Backup.Providers.VerificationReport? report) => report is null
         ? null
-        : new(report.Succeeded, report.TablesCompared, report.RowsCompared, [.. report.Mismatches.Select(m => m.ToString())], report.IntegrityProblems);
+        : new(report.Succeeded, report.TablesCompared, report.RowsCompared, [.. report.Mismatches.Select(m => m.ToString())], report.IntegrityProblems, TableDifferenceOutput.Of(report));
+}
+
+/// <summary>
+/// A table that differs from what was recorded at backup time: <c>database</c> and <c>table</c> name it where it can be
+/// looked at (the restored database), <c>sourceDatabase</c> the snapshot's database it was compared with; <c>kind</c> is
+/// <c>missing</c>, <c>notInSnapshot</c>, <c>rowCount</c> or <c>contents</c>; a row count or checksum is null on the side
+/// the table is not on; <c>message</c> is the line stderr prints.
+/// </summary>
+internal sealed record TableDifferenceOutput(
+    string Database, string SourceDatabase, string Table, string Kind, long? ExpectedRows, long? FoundRows, string? ExpectedChecksum, string? FoundChecksum, string Message)
+{
+    public static IReadOnlyList<TableDifferenceOutput> Of(Backup.Providers.VerificationReport report) => [.. report.Mismatches.Select(m => new TableDifferenceOutput(
+        m.RestoredDatabase ?? m.Database, m.Database, m.Table, JsonNamingPolicy.CamelCase.ConvertName(m.Kind.ToString()), m.ExpectedRows, m.ActualRows, m.ExpectedChecksum, m.ActualChecksum, m.ToString()))];
 }
 
 /// <summary>What 'backup restore --to-postgres|--to-mysql CONN --check-roles' found: <c>known</c> is false for a snapshot from before roles (accounts) were recorded.</summary>
 internal sealed record RoleCheckOutput(string SnapshotId, string Database, bool Known, IReadOnlyList<string> Needed, IReadOnlyList<string> Missing, string? Advice);
 
+/// <summary>What 'backup verify SNAPSHOT --scratch' found: <c>mismatches</c> holds the lines stderr prints (<c>table differs: …</c>), <c>differences</c> the same tables as fields.</summary>
 internal sealed record DatabaseVerifyOutput(
     bool Success, string SnapshotId, string SourceKind, IReadOnlyList<string> Databases, double RestoreDurationSeconds, int TablesCompared,
-    IReadOnlyList<string> Mismatches, IReadOnlyList<string> IntegrityProblems, IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Mismatches, IReadOnlyList<string> IntegrityProblems, IReadOnlyList<string> Notes, long RowsCompared, IReadOnlyList<TableDifferenceOutput> Differences);

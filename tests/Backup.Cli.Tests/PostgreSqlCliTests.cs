@@ -222,6 +222,36 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
     }
 
     [SkippableFact]
+    public async Task Restore_verify_names_a_differing_table_in_the_database_restored_into_and_says_the_same_in_json()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_pg_rvn");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--postgres", server.ConnectionString(database))).ExitCode.Should().Be(0);
+        var target = _fixture.NewDatabaseName("cli_pg_rvn_into");
+        await server.CreateDatabaseAsync(target);
+        await server.ExecuteAsync(target, "CREATE TABLE extra (x int); INSERT INTO extra VALUES (1);");
+
+        var human = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", target, "--clean", "--verify");
+        var json = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", target, "--clean", "--verify", "--json");
+
+        var line = $"{target}.public.extra: not in the snapshot, 1 row found (a table the database held before the restore)";
+        human.ExitCode.Should().Be(3, human.Stderr);
+        human.Stderr.Should().Contain($"table differs: {line}").And.NotContain($"{database}.public.extra")
+            .And.Contain($"1 table differs from the checksums recorded at backup time for the snapshot's database '{database}'");
+        json.ExitCode.Should().Be(3, json.Stderr);
+        var verification = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("verification");
+        verification.GetProperty("mismatches").EnumerateArray().Select(e => e.GetString()).Should().Equal(line);
+        var difference = verification.GetProperty("differences").EnumerateArray().Should().ContainSingle().Subject;
+        (difference.GetProperty("database").GetString(), difference.GetProperty("sourceDatabase").GetString(), difference.GetProperty("table").GetString(), difference.GetProperty("kind").GetString())
+            .Should().Be((target, database, "public.extra", "notInSnapshot"));
+        difference.GetProperty("expectedRows").ValueKind.Should().Be(JsonValueKind.Null);
+        difference.GetProperty("foundRows").GetInt64().Should().Be(1);
+        difference.GetProperty("expectedChecksum").ValueKind.Should().Be(JsonValueKind.Null);
+        difference.GetProperty("message").GetString().Should().Be(line);
+    }
+
+    [SkippableFact]
     public async Task Verify_with_a_scratch_server_compares_every_table_and_reports_the_restore_time()
     {
         var server = _fixture.Require();

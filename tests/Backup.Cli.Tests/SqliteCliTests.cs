@@ -128,6 +128,45 @@ public sealed class SqliteCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_differing_table_says_the_same_in_json_as_on_stderr_and_counts_in_the_right_number()
+    {
+        var source = _cli.PathOf("app.db");
+        await SqliteFile.ExecuteAsync(source, "CREATE TABLE things (id INTEGER PRIMARY KEY); INSERT INTO things VALUES (1);");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--sqlite", source)).ExitCode.Should().Be(0);
+        Directory.CreateDirectory(_cli.PathOf("scratch"));
+        // Recorded as 2 rows, restored as the 1 the file holds.
+        var differing = await SaveWithChecksumsAsync(recorded => recorded.Replace("\"1:", "\"2:", StringComparison.Ordinal));
+
+        var human = await _cli.RunAsync("restore", differing[..8], "--to-sqlite", _cli.PathOf("human.db"), "--verify");
+        var json = await _cli.RunAsync("restore", differing[..8], "--to-sqlite", _cli.PathOf("json.db"), "--verify", "--json");
+        var drill = await _cli.RunAsync("verify", differing[..8], "--scratch", _cli.PathOf("scratch"));
+        var drillJson = await _cli.RunAsync("verify", differing[..8], "--scratch", _cli.PathOf("scratch"), "--json");
+
+        const string Line = "main.things: 2 rows expected, 1 found";
+        human.ExitCode.Should().Be(3, human.Stderr);
+        human.Stderr.Should().Contain($"table differs: {Line}\n").And.Contain("1 table differs from the checksums recorded at backup time for the snapshot's database");
+        var verification = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("verification");
+        verification.GetProperty("mismatches").EnumerateArray().Select(e => e.GetString()).Should().Equal(Line);
+        var difference = verification.GetProperty("differences").EnumerateArray().Should().ContainSingle().Subject;
+        difference.GetProperty("database").GetString().Should().Be("main");
+        difference.GetProperty("table").GetString().Should().Be("things");
+        difference.GetProperty("kind").GetString().Should().Be("rowCount");
+        difference.GetProperty("expectedRows").GetInt64().Should().Be(2);
+        difference.GetProperty("foundRows").GetInt64().Should().Be(1);
+        difference.GetProperty("expectedChecksum").GetString().Should().Be(difference.GetProperty("foundChecksum").GetString(), "only the row count was changed");
+        difference.GetProperty("message").GetString().Should().Be(Line);
+
+        drill.ExitCode.Should().Be(4, drill.Stderr);
+        drill.Stderr.Should().Contain($"table differs: {Line}\n").And.Contain("restore drill failed: 1 table differs, 0 integrity findings");
+        drill.Stdout.Should().Contain("1 table compared, 1 differ, 0 integrity findings");
+        var drillRoot = JsonDocument.Parse(drillJson.Stdout).RootElement;
+        drillRoot.GetProperty("mismatches").EnumerateArray().Select(e => e.GetString()).Should().Equal(Line);
+        drillRoot.GetProperty("differences")[0].GetProperty("message").GetString().Should().Be(Line);
+        drillRoot.GetProperty("rowsCompared").GetInt64().Should().Be(2, "as recorded");
+    }
+
+    [Fact]
     public async Task Restore_with_verify_of_a_snapshot_without_checksums_refuses_before_restoring()
     {
         var source = _cli.PathOf("app.db");

@@ -18,7 +18,11 @@ public sealed class ContractTests
 
         read.Should().HaveCount(3);
         mismatches.Select(m => m.Table).Should().BeEquivalentTo(["public.b", "public.gone", "public.new"]);
-        mismatches.Select(m => m.ToString()).Should().Contain(s => s.Contains("missing after restore")).And.Contain(s => s.Contains("contents differ"));
+        mismatches.Select(m => m.ToString()).Should().Equal(
+            "app.public.b: 5 rows expected, 5 found, but their contents differ",
+            "app.public.gone: 1 row expected, table missing",
+            "app.public.new: not in the snapshot, 2 rows found");
+        mismatches.Select(m => m.Kind).Should().Equal(TableMismatchKind.Contents, TableMismatchKind.Missing, TableMismatchKind.NotInSnapshot);
         ChecksumMetadata.Read(metadata, "postgresql", "other").Should().BeNull();
     }
 

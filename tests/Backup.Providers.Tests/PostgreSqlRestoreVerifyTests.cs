@@ -94,6 +94,12 @@ public sealed class PostgreSqlRestoreVerifyTests(PostgresFixture fixture) : ICla
         (orders.ExpectedRows, orders.ActualRows).Should().Be((200L, 200L), "the same rows, one of them changed");
         var odd = report.Mismatches.Single(m => m.Table != "public.orders");
         (odd.ExpectedRows, odd.ActualRows).Should().Be((2L, 1L));
+        // Named where the operator goes to look: in the database restored into, not the one backed up.
+        orders.RestoredDatabase.Should().Be(target);
+        orders.Kind.Should().Be(TableMismatchKind.Contents);
+        orders.ToString().Should().Be($"{target}.public.orders: 200 rows expected, 200 found, but their contents differ");
+        odd.Kind.Should().Be(TableMismatchKind.RowCount);
+        odd.ToString().Should().Be($"{target}.\"odd.schema\".\"odd \"\"name\"\"\": 2 rows expected, 1 found");
         (await server.ScalarAsync(target, "SELECT customer FROM orders WHERE id = 7")).Should().Be("tampered", "a mismatch drops and changes nothing");
     }
 
@@ -115,6 +121,23 @@ public sealed class PostgreSqlRestoreVerifyTests(PostgresFixture fixture) : ICla
         await server.ExecuteAsync(database, "INSERT INTO orders (customer) VALUES ('late')");
         var later = await new PostgreSqlRestorer(repo.Repository).VerifyRestoredAsync(snapshot, Options(server, database) with { Tables = ["public.orders"] });
         later.Mismatches.Should().ContainSingle().Which.Should().Match<TableMismatch>(m => m.Table == "public.orders" && m.ExpectedRows == 200 && m.ActualRows == 201);
+    }
+
+    [SkippableFact]
+    public async Task A_table_not_in_the_snapshot_is_named_in_the_restored_database_with_its_row_count()
+    {
+        var (server, database, repo, snapshot) = await BackUpAsync(PostgreSqlBackupMethod.Parallel, "rv_extra");
+        await using var _ = repo;
+        var target = fixture.NewDatabaseName("rv_extra_into");
+        var restorer = new PostgreSqlRestorer(repo.Repository);
+        await restorer.RestoreAsync(snapshot, Options(server, target));
+        await server.ExecuteAsync(target, "CREATE TABLE extra (x int); INSERT INTO extra VALUES (1);");
+
+        var report = await restorer.VerifyRestoredAsync(snapshot, Options(server, target));
+
+        var extra = report.Mismatches.Should().ContainSingle().Which;
+        (extra.Database, extra.RestoredDatabase, extra.Kind).Should().Be((database, target, TableMismatchKind.NotInSnapshot), "compared with the snapshot's database, named in the one restored into");
+        extra.ToString().Should().Be($"{target}.public.extra: not in the snapshot, 1 row found (a table the database held before the restore)");
     }
 
     [SkippableFact]

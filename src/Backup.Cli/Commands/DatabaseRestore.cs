@@ -107,7 +107,7 @@ internal static class DatabaseRestore
     {
         foreach (var mismatch in verification.Mismatches)
         {
-            await context.Output.ErrorAsync($"table differs: {Describe(mismatch)}").ConfigureAwait(false);
+            await context.Output.ErrorAsync($"table differs: {mismatch}").ConfigureAwait(false);
         }
 
         foreach (var problem in verification.IntegrityProblems)
@@ -129,20 +129,13 @@ internal static class DatabaseRestore
 
         await context.Output.ErrorAsync(
             $"error: '{restored.TargetDatabase}' does not hold exactly what was backed up: " +
-            (verification.Mismatches.Count > 0 ? $"{Format.Count(verification.Mismatches.Count, "table differs", "tables differ")} from the checksums recorded at backup time" : "it could not be compared") +
+            (verification.Mismatches.Count > 0
+                ? $"{Format.Count(verification.Mismatches.Count, "table differs", "tables differ")} from the checksums recorded at backup time for the snapshot's database '{restored.SourceDatabase}'"
+                : "it could not be compared") +
             ". The database was left as restored (nothing was dropped or changed). If an application was already writing to it, its writes show as differences: " +
             "stop it and restore again with --clean --verify; otherwise the snapshot's data did not arrive intact: restore from another snapshot, or test this one with 'backup verify SNAPSHOT --scratch'.").ConfigureAwait(false);
         return ExitCodes.Partial;
     }
-
-    /// <summary>A differing table with its rows as recorded and as found.</summary>
-    private static string Describe(TableMismatch mismatch) => (mismatch.ExpectedRows, mismatch.ActualRows) switch
-    {
-        (null, var found) => $"{mismatch.Database}.{mismatch.Table}: not in the snapshot, {found} rows found (a table the database held before the restore)",
-        (var expected, null) => $"{mismatch.Database}.{mismatch.Table}: {expected} rows expected, table missing",
-        var (expected, found) when expected != found => $"{mismatch.Database}.{mismatch.Table}: {expected} rows expected, {found} found",
-        var (expected, found) => $"{mismatch.Database}.{mismatch.Table}: {expected} rows expected, {found} found, but their contents differ",
-    };
 
     /// <summary>
     /// The library names its settings (<c>TargetDatabase</c>, <c>Jobs</c>) when one is missing or out of range; the

@@ -78,7 +78,7 @@ internal static class DatabaseVerify
             await context.Output.WriteJsonAsync(
                 new DatabaseVerifyOutput(
                     report.Succeeded, snapshot.Id.ToString(), snapshot.SourceKind, report.Databases, report.RestoreDuration.TotalSeconds, report.TablesCompared,
-                    [.. report.Mismatches.Select(m => m.ToString())], report.IntegrityProblems, report.Notes),
+                    [.. report.Mismatches.Select(m => m.ToString())], report.IntegrityProblems, report.Notes, report.RowsCompared, TableDifferenceOutput.Of(report)),
                 CliJson.Default.DatabaseVerifyOutput).ConfigureAwait(false);
         }
         else
@@ -90,14 +90,15 @@ internal static class DatabaseVerify
 
             await context.Output.InfoAsync(
                 $"Restore drill of {snapshot.SourceKind} snapshot {snapshot.Id.ToShortString()} ({Format.Time(snapshot.Time)}): {string.Join(", ", report.Databases)} restored in " +
-                $"{Format.Seconds(report.RestoreDuration)}, {report.TablesCompared} tables compared, {report.Mismatches.Count} differ, " +
-                $"{report.IntegrityProblems.Count} integrity findings. Achieved RTO: {Format.Seconds(report.RestoreDuration)}.").ConfigureAwait(false);
+                $"{Format.Seconds(report.RestoreDuration)}, {Format.Count(report.TablesCompared, "table", "tables")} compared, {report.Mismatches.Count} differ, " +
+                $"{Format.Count(report.IntegrityProblems.Count, "integrity finding", "integrity findings")}. Achieved RTO: {Format.Seconds(report.RestoreDuration)}.").ConfigureAwait(false);
         }
 
         if (!report.Succeeded)
         {
             await context.Output.ErrorAsync(
-                $"error: restore drill failed: {report.Mismatches.Count} table(s) differ, {report.IntegrityProblems.Count} integrity finding(s)").ConfigureAwait(false);
+                $"error: restore drill failed: {Format.Count(report.Mismatches.Count, "table differs", "tables differ")}, " +
+                $"{Format.Count(report.IntegrityProblems.Count, "integrity finding", "integrity findings")}").ConfigureAwait(false);
             return ExitCodes.ProblemsFound;
         }
 

@@ -90,7 +90,7 @@ public static class ChecksumMetadata
 /// <summary>A table whose restored contents differ from what was recorded at backup time.</summary>
 public sealed record TableMismatch
 {
-    /// <summary>The database (as backed up).</summary>
+    /// <summary>The database (as backed up): the one of the snapshot whose recorded checksums the table was compared with.</summary>
     public required string Database { get; init; }
 
     /// <summary>The table.</summary>
@@ -108,13 +108,33 @@ public sealed record TableMismatch
     /// <summary>The measured checksum.</summary>
     public required string? ActualChecksum { get; init; }
 
-    /// <inheritdoc />
-    public override string ToString() => (ExpectedRows, ActualRows) switch
+    /// <summary>
+    /// The database the table was restored into and compared in, when it is still there to look at (a restore's own
+    /// verification, into a database named differently from <see cref="Database"/> or not); null when the comparison
+    /// ran in a scratch database that is gone, or in a SQLite file, where the table is under <see cref="Database"/>.
+    /// </summary>
+    public string? RestoredDatabase { get; init; }
+
+    /// <summary>The table as it is named where it can be looked at: in <see cref="RestoredDatabase"/> when there is one, else in <see cref="Database"/>.</summary>
+    public string QualifiedName => $"{RestoredDatabase ?? Database}.{Table}";
+
+    /// <summary>How the table differs, from the rows and checksums expected and found.</summary>
+    public TableMismatchKind Kind => (ExpectedRows, ActualRows) switch
     {
-        (null, _) => $"{Database}.{Table}: not in the backup's records but present after restore",
-        (_, null) => $"{Database}.{Table}: missing after restore",
-        var (e, a) when e != a => $"{Database}.{Table}: {a} rows restored, {e} recorded",
-        _ => $"{Database}.{Table}: contents differ (checksum {ActualChecksum}, recorded {ExpectedChecksum})",
+        (null, _) => TableMismatchKind.NotInSnapshot,
+        (_, null) => TableMismatchKind.Missing,
+        var (expected, found) when expected != found => TableMismatchKind.RowCount,
+        _ => TableMismatchKind.Contents,
+    };
+
+    /// <summary>What differs, one line: the table by <see cref="QualifiedName"/>, its rows expected and found, or that their contents differ.</summary>
+    public override string ToString() => Kind switch
+    {
+        TableMismatchKind.NotInSnapshot => $"{QualifiedName}: not in the snapshot, {CountText.Of(ActualRows ?? 0, "row", "rows")} found" +
+            (RestoredDatabase is null ? string.Empty : " (a table the database held before the restore)"),
+        TableMismatchKind.Missing => $"{QualifiedName}: {CountText.Of(ExpectedRows ?? 0, "row", "rows")} expected, table missing",
+        TableMismatchKind.RowCount => $"{QualifiedName}: {CountText.Of(ExpectedRows ?? 0, "row", "rows")} expected, {ActualRows} found",
+        _ => $"{QualifiedName}: {CountText.Of(ExpectedRows ?? 0, "row", "rows")} expected, {ActualRows} found, but their contents differ",
     };
 }
 
@@ -160,7 +180,7 @@ public sealed record VerificationReport
 
     /// <inheritdoc />
     public override string ToString() => Succeeded
-        ? $"verified {TablesCompared} {(TablesCompared == 1 ? "table" : "tables")} of {string.Join(", ", Databases)}" +
+        ? $"verified {CountText.Of(TablesCompared, "table", "tables")} of {string.Join(", ", Databases)}" +
           (RestoreDuration > TimeSpan.Zero ? $"; restore took {RestoreDuration.TotalSeconds:F1} s" : string.Empty)
         : $"verification FAILED: {string.Join("; ", Mismatches.Select(m => m.ToString()).Concat(IntegrityProblems))}";
 }

@@ -168,7 +168,8 @@ internal abstract class ScratchVerifier<TConnection>
         }
         else
         {
-            mismatches.AddRange(ChecksumMetadata.Compare(database, expected, actual!));
+            var differing = ChecksumMetadata.Compare(database, expected, actual!);
+            mismatches.AddRange(scope.TargetStays ? differing.Select(m => m with { RestoredDatabase = scratch }) : differing);
             compared = (expected.Count, expected.Sum(t => t.Rows));
         }
 
