@@ -141,6 +141,42 @@ public sealed class PostgreSqlRestoreVerifyTests(PostgresFixture fixture) : ICla
     }
 
     [SkippableFact]
+    public async Task Tables_that_cannot_be_matched_with_the_recorded_ones_are_reported_as_not_compared()
+    {
+        var (server, _, repo, snapshot) = await BackUpAsync(PostgreSqlBackupMethod.Parallel, "rv_nomatch");
+        await using var _ = repo;
+        var target = fixture.NewDatabaseName("rv_nomatch_into");
+        var restorer = new PostgreSqlRestorer(repo.Repository);
+        await restorer.RestoreAsync(snapshot, Options(server, target));
+
+        var report = await restorer.VerifyRestoredAsync(snapshot, Options(server, target) with { Tables = ["no_such_table"] });
+
+        report.Succeeded.Should().BeFalse();
+        report.IntegrityProblems.Should().ContainSingle().Which.Should().Contain("could not be compared").And.Contain("cannot all be matched");
+    }
+
+    [SkippableFact]
+    public async Task A_bug_met_during_a_test_restore_surfaces_as_one_and_the_scratch_database_is_still_dropped()
+    {
+        var (server, _, repo, snapshot) = await BackUpAsync(PostgreSqlBackupMethod.Parallel, "rv_bug");
+        await using var _ = repo;
+        var prefix = $"rv_bug_{Guid.NewGuid():N}"[..20];
+        var options = new PostgreSqlVerifyOptions
+        {
+            ConnectionString = server.ConnectionString(),
+            Password = PostgresServer.Password,
+            ScratchDatabasePrefix = prefix,
+            // Stands for a bug of ours on the way to the comparison: nothing about the database makes it.
+            AfterRestore = (_, _, _) => throw new InvalidOperationException("Sequence contains no elements"),
+        };
+
+        var verify = () => new PostgreSqlVerifier(repo.Repository).VerifyAsync(snapshot, options);
+
+        (await verify.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Be("Sequence contains no elements");
+        (await server.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}%'")).Should().Be(0L);
+    }
+
+    [SkippableFact]
     public async Task A_snapshot_without_checksums_is_refused_before_anything_is_restored()
     {
         var (server, _, repo, snapshot) = await BackUpAsync(PostgreSqlBackupMethod.PgDump, "rv_none", recordChecksums: false);

@@ -133,7 +133,7 @@ internal sealed partial class MyScratchUser
         await ExecuteAsync(admin, $"ALTER USER {Literal(database)}@{Literal(host)} ACCOUNT LOCK", cancellationToken).ConfigureAwait(false);
         if (!await QuiesceAsync(admin, database, cancellationToken).ConfigureAwait(false))
         {
-            throw new InvalidOperationException($"the events of the scratch database '{database}' kept starting again as its scratch user: the snapshot was written to attack whoever restores it; treat everyone who can write to the repository as hostile");
+            throw new NotComparableException($"the events of the scratch database '{database}' kept starting again as its scratch user: the snapshot was written to attack whoever restores it; treat everyone who can write to the repository as hostile");
         }
     }
 

@@ -418,7 +418,7 @@ public sealed class MySqlVerifier
             await MyScratchUser.LockAsync(admin, scratch, cancellationToken).ConfigureAwait(false);
             if (!unchanged)
             {
-                throw new InvalidOperationException(MyScratchUser.PasswordChanged(scratch));
+                throw new NotComparableException(MyScratchUser.PasswordChanged(scratch));
             }
         }
 

@@ -134,7 +134,7 @@ public sealed class PostgreSqlVerifier
                 _verifiers.Remove(scratch);
                 if (!untouched)
                 {
-                    throw new InvalidOperationException(PgScratchRole.PasswordChanged(scratch));
+                    throw new NotComparableException(PgScratchRole.PasswordChanged(scratch));
                 }
             }
         }
@@ -176,7 +176,7 @@ public sealed class PostgreSqlVerifier
             }
             catch (DatabaseRestoreException ex)
             {
-                throw new InvalidOperationException($"the tables restored cannot all be matched with the checksums recorded at backup time ({ex.Message.Replace(" Nothing was restored.", string.Empty, StringComparison.Ordinal)})", ex);
+                throw new NotComparableException($"the tables restored cannot all be matched with the checksums recorded at backup time ({ex.Message.Replace(" Nothing was restored.", string.Empty, StringComparison.Ordinal)})", ex);
             }
         }
 

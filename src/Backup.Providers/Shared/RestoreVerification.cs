@@ -63,7 +63,7 @@ internal static class RestoreVerification
         {
             return await compare(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is DbException or InvalidOperationException or IOException or DatabaseRestoreException)
+        catch (Exception ex) when (ex is DbException or NotComparableException or IOException or DatabaseRestoreException)
         {
             return new VerificationReport
             {

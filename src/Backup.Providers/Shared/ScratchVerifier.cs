@@ -67,7 +67,7 @@ internal abstract class ScratchVerifier<TConnection>
             {
                 problems.Add($"{database}: restore failed: {ex.Message}");
             }
-            catch (Exception ex) when (ex is DbException or InvalidOperationException)
+            catch (Exception ex) when (ex is DbException or NotComparableException)
             {
                 // The scratch database's own settings (a connection limit, a lock) can stop the comparison.
                 problems.Add($"{database}: the restored database could not be compared: {ex.Message}");
