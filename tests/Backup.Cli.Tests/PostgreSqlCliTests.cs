@@ -222,7 +222,7 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
     }
 
     [SkippableFact]
-    public async Task Restore_verify_names_a_differing_table_in_the_database_restored_into_and_says_the_same_in_json()
+    public async Task Restore_verify_names_a_differing_table_in_the_database_restored_into_and_compares_a_restored_tables_sequence()
     {
         var server = _fixture.Require();
         var database = await CreateDatabaseAsync(server, "cli_pg_rvn");
@@ -231,9 +231,11 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
         var target = _fixture.NewDatabaseName("cli_pg_rvn_into");
         await server.CreateDatabaseAsync(target);
         await server.ExecuteAsync(target, "CREATE TABLE extra (x int); INSERT INTO extra VALUES (1);");
+        var notes = _fixture.NewDatabaseName("cli_pg_rvn_notes");
 
         var human = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", target, "--clean", "--verify");
         var json = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", target, "--clean", "--verify", "--json");
+        var serial = await _cli.RunAsync("restore", "latest", "--to-postgres", server.ConnectionString(), "--database", notes, "--table", "notes", "--table", "items", "--verify");
 
         var line = $"{target}.public.extra: not in the snapshot, 1 row found (a table the database held before the restore)";
         human.ExitCode.Should().Be(3, human.Stderr);
@@ -249,6 +251,8 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
         difference.GetProperty("foundRows").GetInt64().Should().Be(1);
         difference.GetProperty("expectedChecksum").ValueKind.Should().Be(JsonValueKind.Null);
         difference.GetProperty("message").GetString().Should().Be(line);
+        serial.ExitCode.Should().Be(0, serial.Stderr);
+        serial.Stdout.Should().Contain($"Verified '{notes}': 3 tables and 2501 rows as recorded at backup time.", "notes, items (which notes references) and the sequence of notes' serial column, a table of one row");
     }
 
     [SkippableFact]

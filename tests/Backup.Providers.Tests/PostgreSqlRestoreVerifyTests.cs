@@ -115,12 +115,32 @@ public sealed class PostgreSqlRestoreVerifyTests(PostgresFixture fixture) : ICla
         var restored = await new PostgreSqlRestorer(repo.Repository).RestoreAsync(snapshot, Options(server, database) with { Tables = ["orders"], Clean = true, Verify = true });
 
         restored.Verification!.Succeeded.Should().BeTrue(restored.Verification.ToString());
-        restored.Verification.TablesCompared.Should().Be(1, "items, not restored, is not compared, though it differs from the snapshot");
-        restored.Verification.RowsCompared.Should().Be(200);
+        restored.Verification.TablesCompared.Should().Be(2, "orders and the sequence of its serial column, restored with it; items, not restored, is not compared, though it differs from the snapshot");
+        restored.Verification.RowsCompared.Should().Be(201, "a sequence counts as a table of one row");
 
         await server.ExecuteAsync(database, "INSERT INTO orders (customer) VALUES ('late')");
         var later = await new PostgreSqlRestorer(repo.Repository).VerifyRestoredAsync(snapshot, Options(server, database) with { Tables = ["public.orders"] });
-        later.Mismatches.Should().ContainSingle().Which.Should().Match<TableMismatch>(m => m.Table == "public.orders" && m.ExpectedRows == 200 && m.ActualRows == 201);
+        later.Mismatches.Should().HaveCount(2, string.Join("; ", later.Mismatches));
+        later.Mismatches.Should().ContainSingle(m => m.Table == "public.orders" && m.ExpectedRows == 200 && m.ActualRows == 201);
+        later.Mismatches.Should().ContainSingle(m => m.Table == "public.orders_id_seq (sequence)" && m.Kind == TableMismatchKind.Contents, "the insert moved the sequence on");
+    }
+
+    [SkippableFact]
+    public async Task With_tables_the_identity_sequence_a_table_owns_is_compared_and_a_moved_one_named()
+    {
+        var (server, _, repo, snapshot) = await BackUpAsync(PostgreSqlBackupMethod.Parallel, "rv_seq");
+        await using var _ = repo;
+        var target = fixture.NewDatabaseName("rv_seq_into");
+        var restorer = new PostgreSqlRestorer(repo.Repository);
+        await restorer.RestoreAsync(snapshot, Options(server, target));
+        var restored = await restorer.RestoreAsync(snapshot, Options(server, target) with { Tables = ["items"], Clean = true, Verify = true });
+        restored.Verification!.Succeeded.Should().BeTrue(restored.Verification.ToString());
+        restored.Verification.TablesCompared.Should().Be(2, "items and its identity column's sequence");
+
+        await server.ExecuteAsync(target, "SELECT setval('public.items_id_seq', 5000)");
+        var moved = await restorer.VerifyRestoredAsync(snapshot, Options(server, target) with { Tables = ["items"] });
+
+        moved.Mismatches.Should().ContainSingle().Which.ToString().Should().Be($"{target}.public.items_id_seq (sequence): 1 row expected, 1 found, but their contents differ");
     }
 
     [SkippableFact]

@@ -163,21 +163,37 @@ public sealed class PostgreSqlVerifier
         };
 
         /// <summary>
-        /// The tables a selective restore picked, by the rule it picked them with (<see cref="PgTableSelection.Match"/>).
-        /// Their sequences are not among them: which sequences a table owns is not recorded with the checksums.
+        /// The tables a selective restore picked, by the rule it picked them with (<see cref="PgTableSelection.Match"/>),
+        /// and the sequences they own (serial and identity columns), which it restored with their values. Which
+        /// sequences a table owns is not recorded with the checksums, so the restored database says: the restore made
+        /// them owned as the snapshot had them.
         /// </summary>
-        protected override IReadOnlySet<string> PickTables(IReadOnlyList<TableChecksum> recorded, IReadOnlyCollection<string> names)
+        protected override async Task<IReadOnlySet<string>> PickTablesAsync(NpgsqlConnection connection, IReadOnlyList<TableChecksum> recorded, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
         {
             var tables = recorded.Where(t => !PgTableKey.IsSequence(t.Table) && PgTableKey.Parse(t.Table) is not null)
                 .Select(t => (Key: t.Table, Name: PgTableKey.Parse(t.Table)!.Value)).ToList();
+            List<(string Key, (string Schema, string Name) Name)> picked;
             try
             {
-                return PgTableSelection.Match(names, tables, t => t.Name).Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
+                picked = [.. PgTableSelection.Match(names, tables, t => t.Name)];
             }
             catch (DatabaseRestoreException ex)
             {
                 throw new NotComparableException($"the tables restored cannot all be matched with the checksums recorded at backup time ({ex.Message.Replace(" Nothing was restored.", string.Empty, StringComparison.Ordinal)})", ex);
             }
+
+            var keys = picked.Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
+            var recordedKeys = recorded.Select(t => t.Table).ToHashSet(StringComparer.Ordinal);
+            foreach (var (schema, name) in await PgOwnedSequences.OfAsync(connection, picked.Select(t => t.Name), cancellationToken).ConfigureAwait(false))
+            {
+                var key = PgTableKey.Sequence(schema, name, legacyNames);
+                if (recordedKeys.Contains(key))
+                {
+                    keys.Add(key);
+                }
+            }
+
+            return keys;
         }
 
         protected override Task CheckIntegrityAsync(NpgsqlConnection connection, string database, string scratch, IReadOnlyList<TableChecksum>? tables, List<string> problems, List<string> notes, CancellationToken cancellationToken) =>

@@ -153,7 +153,7 @@ internal abstract class ScratchVerifier<TConnection>
         if (expected is not null && scope.Tables.Count > 0)
         {
             // Only what was restored: the target's other tables were not part of this restore, whatever they hold.
-            var picked = PickTables(expected, scope.Tables);
+            var picked = await PickTablesAsync(connection, expected, scope.Tables, cancellationToken).ConfigureAwait(false);
             expected = [.. expected.Where(t => picked.Contains(t.Table))];
             actual = [.. actual!.Where(t => picked.Contains(t.Table))];
         }
@@ -204,10 +204,13 @@ internal abstract class ScratchVerifier<TConnection>
 
     /// <summary>
     /// The names, as the checksums record them, of the tables <paramref name="names"/> (as a restore's table
-    /// selection gives them) pick from <paramref name="recorded"/>: what a selective restore restored.
+    /// selection gives them) pick from <paramref name="recorded"/>, with what the restore restored along with them
+    /// (a table's sequences), as found in the restored database <paramref name="connection"/> reaches: what a
+    /// selective restore restored.
     /// </summary>
     /// <exception cref="NotSupportedException">The engine restores whole databases only (the default).</exception>
-    protected virtual IReadOnlySet<string> PickTables(IReadOnlyList<TableChecksum> recorded, IReadOnlyCollection<string> names) =>
+    /// <exception cref="NotComparableException">The tables restored cannot all be matched with the recorded ones.</exception>
+    protected virtual Task<IReadOnlySet<string>> PickTablesAsync(TConnection connection, IReadOnlyList<TableChecksum> recorded, IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
         throw new NotSupportedException($"{Kind} restores whole databases only; it has no table selection to verify.");
 
     /// <summary>The engine's integrity check: findings go to <paramref name="problems"/>, checks that could not run to <paramref name="notes"/>.</summary>
