@@ -184,5 +184,8 @@ public sealed class RecordedRetentionLockCliTests : IDisposable
         public RetentionLock? RetentionLock { get; } = new() { Period = TimeSpan.FromDays(30), Mode = "governance" };
 
         public Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task<RetentionExtension> ExtendRetentionAsync(string key, DateTimeOffset retainUntil, CancellationToken cancellationToken = default) =>
+            Task.FromException<RetentionExtension>(new NotSupportedException("local storage keeps no retention lock"));
     }
 }

@@ -42,6 +42,23 @@ public class RetryingTargetTests
     }
 
     [Fact]
+    public async Task A_retention_extension_goes_through_the_retry_and_counting_layers()
+    {
+        var locking = new FlakyRetentionLockingTarget(new InMemoryTarget(), failures: 2);
+        var counting = new CountingTarget(locking);
+        var target = new RetryingTarget(counting, NoDelay);
+        var until = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+        var extended = await target.GetCapability<IRetentionLockingTarget>()!.ExtendRetentionAsync("data/ab/pack", until);
+
+        extended.Should().Be(new RetentionExtension { Extended = true, RetainUntil = until });
+        locking.Extensions.Should().Be(3, "two transient failures, then the extension");
+        counting.RetentionExtensions.Should().Be(3, "each attempt is a request on a billed store");
+        counting.Total.Should().Be(3);
+        counting.ToString().Should().Contain("retention 3");
+    }
+
+    [Fact]
     public async Task A_clients_own_timeout_is_retried_and_never_passed_on_as_a_cancellation()
     {
         // An HTTP client's timeout surfaces as a TaskCanceledException nobody asked for.
@@ -147,9 +164,18 @@ public class RetryingTargetTests
 
         public RetentionLock? RetentionLock { get; } = new() { Period = TimeSpan.FromDays(30), Mode = "governance" };
 
+        private int _extensions;
+
+        public int Extensions => Volatile.Read(ref _extensions);
+
         public Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default) =>
             Interlocked.Increment(ref _confirmations) <= failures
                 ? Task.FromException(new BackupTargetException("the storage did not answer") { IsTransient = true })
                 : Task.CompletedTask;
+
+        public Task<RetentionExtension> ExtendRetentionAsync(string key, DateTimeOffset retainUntil, CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref _extensions) <= failures
+                ? Task.FromException<RetentionExtension>(new BackupTargetException("the storage did not answer") { IsTransient = true })
+                : Task.FromResult(new RetentionExtension { Extended = true, RetainUntil = retainUntil });
     }
 }

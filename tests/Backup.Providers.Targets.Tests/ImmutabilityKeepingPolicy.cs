@@ -11,13 +11,19 @@ namespace Backup.Providers.Targets.Tests;
 /// Stands in for Azure version-level immutability, which Azurite does not keep, in the real SDK pipeline: records the
 /// immutability headers of each upload (and strips them, so Azurite stores a plain blob), and answers Get Blob
 /// Properties of a recorded blob with that policy and Get Container Properties with version-level immutability on,
-/// as the service does for a container set up for it. Everything else goes to Azurite.
+/// as the service does for a container set up for it. Set Blob Immutability Policy (PUT ?comp=immutabilityPolicies),
+/// which Azurite lacks, is answered with the service's rules: a missing blob is 404; a locked policy is never shortened
+/// or unlocked (409); an unlocked one may be changed either way. Everything else goes to Azurite.
 /// </summary>
 internal sealed class ImmutabilityKeepingPolicy : HttpPipelinePolicy
 {
     private const string UntilHeader = "x-ms-immutability-policy-until-date";
     private const string ModeHeader = "x-ms-immutability-policy-mode";
     private int _heads;
+    private int _policySets;
+
+    /// <summary>Set Blob Immutability Policy requests seen, refused ones included.</summary>
+    public int PolicySets => Volatile.Read(ref _policySets);
 
     public ConcurrentDictionary<string, (DateTimeOffset Until, string Mode)> Kept { get; } = new(StringComparer.Ordinal);
 
@@ -26,6 +32,22 @@ internal sealed class ImmutabilityKeepingPolicy : HttpPipelinePolicy
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
+        if (message.Request.Method == RequestMethod.Put && message.Request.Uri.Query.Contains("comp=immutabilityPolicies", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _policySets);
+            message.Request.Headers.TryGetValue(UntilHeader, out var untilText);
+            message.Request.Headers.TryGetValue(ModeHeader, out var asked);
+            message.Request.Headers.Remove(UntilHeader);
+            message.Request.Headers.Remove(ModeHeader);
+
+            // Whether the blob exists is Azurite's to say: the request goes on as Get Blob Properties.
+            message.Request.Method = RequestMethod.Head;
+            message.Request.Uri.Query = string.Empty;
+            await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+            SetPolicy(message, DateTimeOffset.Parse(untilText!, CultureInfo.InvariantCulture), asked ?? "Unlocked");
+            return;
+        }
+
         Record(message);
         await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
         Answer(message);
@@ -36,6 +58,28 @@ internal sealed class ImmutabilityKeepingPolicy : HttpPipelinePolicy
         Record(message);
         ProcessNext(message, pipeline);
         Answer(message);
+    }
+
+    private void SetPolicy(HttpMessage message, DateTimeOffset until, string mode)
+    {
+        if (message.Response.Status != 200)
+        {
+            return;
+        }
+
+        var path = message.Request.Uri.Path;
+        if (Kept.TryGetValue(path, out var held) && held.Mode == "Locked" && held.Until > DateTimeOffset.UtcNow && (until < held.Until || mode != "Locked"))
+        {
+            message.Response = new WithHeaders(message.Response, new() { ["x-ms-error-code"] = "ImmutabilityPolicyCannotBeShortened" }, status: 409);
+            return;
+        }
+
+        Kept[path] = (until, mode);
+        message.Response = new WithHeaders(message.Response, new()
+        {
+            [UntilHeader] = until.ToString("R", CultureInfo.InvariantCulture),
+            [ModeHeader] = mode,
+        });
     }
 
     private void Record(HttpMessage message)
@@ -78,11 +122,11 @@ internal sealed class ImmutabilityKeepingPolicy : HttpPipelinePolicy
     }
 
     /// <summary>A response with headers added, as the service would send them.</summary>
-    private sealed class WithHeaders(Response inner, Dictionary<string, string> headers) : Response
+    private sealed class WithHeaders(Response inner, Dictionary<string, string> headers, int? status = null) : Response
     {
         private readonly Dictionary<string, string> _added = new(headers, StringComparer.OrdinalIgnoreCase);
 
-        public override int Status => inner.Status;
+        public override int Status => status ?? inner.Status;
 
         public override string ReasonPhrase => inner.ReasonPhrase;
 

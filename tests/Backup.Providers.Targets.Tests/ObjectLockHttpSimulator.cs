@@ -8,11 +8,15 @@ namespace Backup.Providers.Targets.Tests;
 /// <summary>
 /// Stands in for S3 Object Lock, which s3rver lacks, at the HTTP level so the real SDK request path is tested:
 /// records retention headers on PUT / CreateMultipartUpload and returns them on HEAD like S3 does, and answers
-/// GetObjectLockConfiguration as a bucket with Object Lock enabled. Everything else goes to the real server.
+/// GetObjectLockConfiguration as a bucket with Object Lock enabled. PutObjectRetention (PUT ?retention) is answered
+/// with S3's rules: a missing object is 404; a retention is never shortened (compliance: refused with 403; governance:
+/// refused with 403 unless x-amz-bypass-governance-retention is sent), nor turned from compliance into governance.
+/// Everything else goes to the real server.
 /// </summary>
 internal sealed class ObjectLockHttpSimulator : HttpClientFactory
 {
     private int _heads;
+    private int _retentionPuts;
 
     public ConcurrentDictionary<string, (string Mode, DateTimeOffset Until)> Locks { get; } = new(StringComparer.Ordinal);
 
@@ -20,6 +24,9 @@ internal sealed class ObjectLockHttpSimulator : HttpClientFactory
 
     /// <summary>HEAD requests seen: the read-back of a lock costs one.</summary>
     public int Heads => Volatile.Read(ref _heads);
+
+    /// <summary>PutObjectRetention requests seen, refused ones included.</summary>
+    public int RetentionPuts => Volatile.Read(ref _retentionPuts);
 
     /// <summary>Subtracted from the retention a HEAD reports, to stand for a server that keeps a shorter lock than asked.</summary>
     public TimeSpan ReportedShorterBy { get; init; }
@@ -42,6 +49,12 @@ internal sealed class ObjectLockHttpSimulator : HttpClientFactory
                         Encoding.UTF8,
                         "application/xml"),
                 };
+            }
+
+            if (request.Method == HttpMethod.Put && request.RequestUri.Query.Contains("retention", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref owner._retentionPuts);
+                return await PutRetentionAsync(request, path, cancellationToken);
             }
 
             if (request.Headers.TryGetValues("x-amz-object-lock-retain-until-date", out var until))
@@ -70,5 +83,40 @@ internal sealed class ObjectLockHttpSimulator : HttpClientFactory
 
             return response;
         }
+
+        private async Task<HttpResponseMessage> PutRetentionAsync(HttpRequestMessage request, string path, CancellationToken cancellationToken)
+        {
+            // Whether the object exists is the real server's to say; s3rver answers an unsigned HEAD.
+            using var head = new HttpRequestMessage(HttpMethod.Head, new UriBuilder(request.RequestUri!) { Query = string.Empty }.Uri);
+            using (var exists = await base.SendAsync(head, cancellationToken))
+            {
+                if (exists.StatusCode == System.Net.HttpStatusCode.NotFound)
+                {
+                    return Error(System.Net.HttpStatusCode.NotFound, "NoSuchKey", "The specified key does not exist.");
+                }
+            }
+
+            var body = System.Xml.Linq.XDocument.Parse(await request.Content!.ReadAsStringAsync(cancellationToken));
+            var mode = body.Descendants().Single(e => e.Name.LocalName == "Mode").Value;
+            var asked = DateTimeOffset.Parse(body.Descendants().Single(e => e.Name.LocalName == "RetainUntilDate").Value, CultureInfo.InvariantCulture);
+            var bypass = request.Headers.TryGetValues("x-amz-bypass-governance-retention", out var values) && values.Single() == "true";
+            if (owner.Locks.TryGetValue(path, out var held) && held.Until > DateTimeOffset.UtcNow)
+            {
+                var shorter = asked < held.Until;
+                var weaker = held.Mode == "COMPLIANCE" && mode != "COMPLIANCE";
+                if ((shorter || weaker) && (held.Mode == "COMPLIANCE" || !bypass))
+                {
+                    return Error(System.Net.HttpStatusCode.Forbidden, "AccessDenied", "Access Denied");
+                }
+            }
+
+            owner.Locks[path] = (mode, asked);
+            return new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent(string.Empty) };
+        }
+
+        private static HttpResponseMessage Error(System.Net.HttpStatusCode status, string code, string message) => new(status)
+        {
+            Content = new StringContent($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>", Encoding.UTF8, "application/xml"),
+        };
     }
 }

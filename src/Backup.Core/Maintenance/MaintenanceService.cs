@@ -13,6 +13,8 @@ namespace Backup.Core.Maintenance;
 /// Each holds an exclusive <see cref="RepositoryLock"/>, so none runs beside a backup (which holds a shared one);
 /// each writes everything new before deleting anything old, so a process killed at any instant leaves every
 /// remaining snapshot restorable, and running the operation again completes it. See docs/maintenance.md.
+/// And the extension of a retention-locked repository's locks (<see cref="ExtendRetentionAsync"/>), which deletes
+/// nothing and holds a shared lock, so that no prune runs beside it.
 /// </summary>
 /// <remarks>
 /// Afterwards the repository's in-memory index is reloaded, so later backups through
@@ -37,6 +39,25 @@ public sealed class MaintenanceService
         _repository = repository ?? throw new ArgumentNullException(nameof(repository));
         _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>
+    /// Extends the retention lock of every object the repository still needs to now plus the period it records
+    /// (<see cref="Repository.RepositoryConfig.RetentionLock"/>), in the recorded mode: the config, the keys, the index objects,
+    /// the snapshots, the records and every pack the index lists. A lock otherwise runs a period from the day each
+    /// object was written, while deduplication keeps months-old packs in use, and keys and config are not locked at
+    /// all; run this at least once every (period minus a margin), and nothing a snapshot needs can be deleted before
+    /// the run's date plus the period. One request per object; a lock is never shortened (an object locked longer is
+    /// left and counted). Lock objects and packs no index lists are not touched. Holds a shared repository lock, as a
+    /// backup does, so no prune runs beside it. See docs/remote-targets.md.
+    /// </summary>
+    /// <param name="options">How many requests run at once; the defaults when null.</param>
+    /// <param name="progress">Receives the phases "list" and "extend" with the objects done.</param>
+    /// <param name="cancellationToken">Stops the run; objects already extended stay extended.</param>
+    /// <exception cref="Repository.RepositoryException">The repository records no retention lock: there is nothing to extend.</exception>
+    /// <exception cref="Repository.RetentionLockRequiredException">The target does not write the recorded lock (a shorter one, another mode, or none).</exception>
+    /// <exception cref="RepositoryLockedException">A prune or another exclusive operation holds the repository.</exception>
+    public Task<RetentionExtensionResult> ExtendRetentionAsync(RetentionExtensionOptions? options = null, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RetentionExtender.RunAsync(_repository, options ?? new RetentionExtensionOptions(), progress, _time, cancellationToken);
 
     /// <summary>
     /// Removes data no snapshot uses: marks every tree and chunk reachable from a snapshot, deletes packs with nothing

@@ -13,7 +13,7 @@ namespace Backup.Core.Storage;
 /// </remarks>
 public sealed class CountingTarget : DelegatingTarget
 {
-    private long _puts, _gets, _lists, _deletes, _stats, _listed, _bytesPut, _bytesGot;
+    private long _puts, _gets, _lists, _deletes, _stats, _retentions, _listed, _bytesPut, _bytesGot;
 
     /// <summary>Wraps <paramref name="inner"/>; when <paramref name="ownsInner"/> is true, disposing this disposes it.</summary>
     public CountingTarget(IBackupTarget inner, bool ownsInner = false) : base(inner, ownsInner) { }
@@ -36,8 +36,11 @@ public sealed class CountingTarget : DelegatingTarget
     /// </summary>
     public long Stats => Interlocked.Read(ref _stats);
 
+    /// <summary>Calls of <see cref="IRetentionLockingTarget.ExtendRetentionAsync"/>: one request each (S3 PutObjectRetention, Azure Set Immutability Policy).</summary>
+    public long RetentionExtensions => Interlocked.Read(ref _retentions);
+
     /// <summary>Every call of any kind.</summary>
-    public long Total => Puts + Gets + Lists + Deletes + Stats;
+    public long Total => Puts + Gets + Lists + Deletes + Stats + RetentionExtensions;
 
     /// <summary>Objects the listings returned.</summary>
     public long ObjectsListed => Interlocked.Read(ref _listed);
@@ -107,7 +110,15 @@ public sealed class CountingTarget : DelegatingTarget
         return locking.ConfirmRetentionLockAsync(cancellationToken);
     }
 
+    /// <inheritdoc />
+    protected override Task<RetentionExtension> ExtendRetentionAsync(IRetentionLockingTarget locking, string key, DateTimeOffset retainUntil, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(locking);
+        Interlocked.Increment(ref _retentions);
+        return locking.ExtendRetentionAsync(key, retainUntil, cancellationToken);
+    }
+
     /// <summary>One line: the calls by kind and the bytes moved.</summary>
     public override string ToString() =>
-        FormattableString.Invariant($"{Total} calls (put {Puts}, get {Gets}, list {Lists}, delete {Deletes}, stat {Stats}); {BytesPut / 1e6:F1} MB put, {BytesGot / 1e6:F1} MB got");
+        FormattableString.Invariant($"{Total} calls (put {Puts}, get {Gets}, list {Lists}, delete {Deletes}, stat {Stats}{(RetentionExtensions > 0 ? $", retention {RetentionExtensions}" : string.Empty)}); {BytesPut / 1e6:F1} MB put, {BytesGot / 1e6:F1} MB got");
 }

@@ -7,7 +7,8 @@ namespace Backup.Core.Storage;
 /// target never hides what it can do. A staging capability (<see cref="IStagingTarget"/>) is routed through the
 /// decorator: a staged object's commit goes through <see cref="CommitStagedAsync"/>, which a decorator that watches
 /// or changes puts overrides. So is a retention-locking capability (<see cref="IRetentionLockingTarget"/>): its
-/// confirmation request goes through <see cref="ConfirmRetentionLockAsync"/>, so that a retry or counting decorator
+/// confirmation and extension requests go through <see cref="ConfirmRetentionLockAsync"/> and
+/// <see cref="ExtendRetentionAsync"/>, so that a retry or counting decorator
 /// sees it like any other request.
 /// </para>
 /// <para>
@@ -108,6 +109,21 @@ public abstract class DelegatingTarget : IBackupTarget, IAsyncDisposable
         return locking.ConfirmRetentionLockAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Asks the inner target's retention-locking capability to extend one object's lock: called for every
+    /// <see cref="IRetentionLockingTarget.ExtendRetentionAsync"/> made through this decorator. The default asks it;
+    /// override to retry or count the request as other requests are.
+    /// </summary>
+    /// <param name="locking">The inner target's retention-locking capability.</param>
+    /// <param name="key">The object's key.</param>
+    /// <param name="retainUntil">The date the lock must run until at least.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    protected virtual Task<RetentionExtension> ExtendRetentionAsync(IRetentionLockingTarget locking, string key, DateTimeOffset retainUntil, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(locking);
+        return locking.ExtendRetentionAsync(key, retainUntil, cancellationToken);
+    }
+
     /// <summary>Disposes the inner target when this decorator owns it (see the remarks on ownership); otherwise does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -169,6 +185,9 @@ public abstract class DelegatingTarget : IBackupTarget, IAsyncDisposable
         public RetentionLock? RetentionLock => locking.RetentionLock;
 
         public Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default) => decorator.ConfirmRetentionLockAsync(locking, cancellationToken);
+
+        public Task<RetentionExtension> ExtendRetentionAsync(string key, DateTimeOffset retainUntil, CancellationToken cancellationToken = default) =>
+            decorator.ExtendRetentionAsync(locking, key, retainUntil, cancellationToken);
 
         public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => decorator.PutAsync(key, content, cancellationToken);
 

@@ -23,4 +23,19 @@ public interface IRetentionLockingTarget : IBackupTarget
     /// <exception cref="RetentionLockNotAppliedException">The storage would accept locked writes but keep no lock.</exception>
     /// <exception cref="BackupTargetException">The storage could not be asked (network, permissions, missing bucket).</exception>
     Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Extends the retention lock of one stored object (the current version) to <paramref name="retainUntil"/>, in the
+    /// mode this target writes (<see cref="RetentionLock"/>), whether or not the object was locked before: so that an
+    /// object written long ago that the repository still needs stays protected. Never shortens a lock: an object
+    /// already locked longer is left as it is and reported so (<see cref="RetentionExtension.Extended"/> false).
+    /// </summary>
+    /// <param name="key">The object's key.</param>
+    /// <param name="retainUntil">The date the lock must run until at least.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>Whether the lock was extended, and the date it runs until now.</returns>
+    /// <exception cref="InvalidOperationException">The target writes no lock (<see cref="RetentionLock"/> is null).</exception>
+    /// <exception cref="BackupObjectNotFoundException">The object does not exist.</exception>
+    /// <exception cref="BackupTargetException">The storage refused or could not be asked (network, permissions).</exception>
+    Task<RetentionExtension> ExtendRetentionAsync(string key, DateTimeOffset retainUntil, CancellationToken cancellationToken = default);
 }

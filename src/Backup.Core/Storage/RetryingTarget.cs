@@ -56,6 +56,13 @@ public sealed class RetryingTarget : DelegatingTarget
     }
 
     /// <inheritdoc />
+    protected override Task<RetentionExtension> ExtendRetentionAsync(IRetentionLockingTarget locking, string key, DateTimeOffset retainUntil, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(locking);
+        return RunAsync(ct => locking.ExtendRetentionAsync(key, retainUntil, ct), cancellationToken);
+    }
+
+    /// <inheritdoc />
     public override async IAsyncEnumerable<BackupObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         for (var attempt = 1; ; attempt++)

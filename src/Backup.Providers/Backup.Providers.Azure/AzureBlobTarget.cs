@@ -141,6 +141,69 @@ public sealed class AzureBlobTarget : IRetentionLockingTarget
         }
     }
 
+    /// <summary>
+    /// Extends the blob's immutability policy with one Set Blob Immutability Policy, locked or unlocked as
+    /// <see cref="AzureImmutabilityOptions.Locked"/> says, whether or not it had one. A locked policy cannot be
+    /// shortened, so the service refuses that, and only then is the blob read to tell a policy that already runs
+    /// longer (left as it is) from another failure. An unlocked policy can be shortened by that same request, so with
+    /// unlocked policies the blob's policy is read first (two requests per blob) and a longer one is left alone.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The target has no <see cref="AzureBlobTargetOptions.Immutability"/>.</exception>
+    /// <exception cref="BackupObjectNotFoundException">The blob does not exist.</exception>
+    /// <exception cref="BackupTargetException">The policy could not be set (permission, network).</exception>
+    public async Task<RetentionExtension> ExtendRetentionAsync(string key, DateTimeOffset retainUntil, CancellationToken cancellationToken = default)
+    {
+        if (_options.Immutability is not { } immutability)
+        {
+            throw new InvalidOperationException($"{Description} writes no immutability policy, so it cannot extend one: give it {nameof(AzureBlobTargetOptions.Immutability)}.");
+        }
+
+        var blob = BlobOf(key);
+        // The service keeps the expiry to the second; rounding up never asks for less than the caller's date.
+        var until = new DateTimeOffset(retainUntil.UtcTicks - (retainUntil.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        until = until < retainUntil ? until.AddSeconds(1) : until;
+        if (!immutability.Locked && await PolicyUntilAsync(key, cancellationToken).ConfigureAwait(false) is { } current && current >= until)
+        {
+            return new RetentionExtension { Extended = false, RetainUntil = current };
+        }
+
+        try
+        {
+            await blob.SetImmutabilityPolicyAsync(
+                new BlobImmutabilityPolicy { ExpiresOn = until, PolicyMode = immutability.Locked ? BlobImmutabilityPolicyMode.Locked : BlobImmutabilityPolicyMode.Unlocked },
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new RetentionExtension { Extended = true, RetainUntil = until };
+        }
+        catch (RequestFailedException ex) when (ex.Status is 400 or 403 or 409 && immutability.Locked)
+        {
+            // A locked policy that runs longer is refused shortening; anything else is the refusal it seems.
+            if (await PolicyUntilAsync(key, cancellationToken).ConfigureAwait(false) is { } kept && kept >= until)
+            {
+                return new RetentionExtension { Extended = false, RetainUntil = kept };
+            }
+
+            throw await MapAsync(ex, key, "extend the immutability policy of", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            throw await MapAsync(ex, key, "extend the immutability policy of", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>When the blob's immutability policy ends; null when it has none.</summary>
+    /// <exception cref="BackupObjectNotFoundException">The blob does not exist.</exception>
+    private async Task<DateTimeOffset?> PolicyUntilAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await BlobOf(key).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.ImmutabilityPolicy?.ExpiresOn;
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            throw await MapAsync(ex, key, "read the immutability policy of", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private RetentionLockNotAppliedException NoImmutabilityOnContainer(string reason, Exception? inner) =>
         new($"The container '{_options.Container}' of {Description} cannot keep an immutability policy ({reason}): blobs written there with a retention lock " +
             $"would not be immutable. {EnableImmutability}.", inner);

@@ -159,6 +159,83 @@ public sealed class S3Target : IRetentionLockingTarget, IDisposable
         }
     }
 
+    /// <summary>
+    /// Extends the retention of the object's current version with one PutObjectRetention in this target's mode, whether
+    /// or not it had one. S3 refuses to shorten a retention (compliance always, governance without the bypass header,
+    /// which this never sends) with 403; only then is the object read (one HEAD) to tell an object already locked
+    /// longer, which is left as it is, from a missing permission. On AWS the credential needs s3:PutObjectRetention
+    /// (and s3:GetObjectRetention for that read).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The target has no <see cref="S3TargetOptions.ObjectLock"/>.</exception>
+    /// <exception cref="BackupObjectNotFoundException">The object does not exist.</exception>
+    /// <exception cref="BackupTargetException">The retention could not be set (permission, network).</exception>
+    public async Task<RetentionExtension> ExtendRetentionAsync(string key, DateTimeOffset retainUntil, CancellationToken cancellationToken = default)
+    {
+        if (_options.ObjectLock is null)
+        {
+            throw new InvalidOperationException($"{Description} writes no Object Lock retention, so it cannot extend one: give it {nameof(S3TargetOptions.ObjectLock)}.");
+        }
+
+        var objectKey = KeyOf(key);
+        // S3 keeps the date to the second; rounding up never asks for less than the caller's date.
+        var until = new DateTimeOffset(retainUntil.UtcTicks - (retainUntil.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        until = until < retainUntil ? until.AddSeconds(1) : until;
+        try
+        {
+            await _client.PutObjectRetentionAsync(new PutObjectRetentionRequest
+            {
+                BucketName = _options.Bucket,
+                Key = objectKey,
+                Retention = new ObjectLockRetention
+                {
+                    Mode = _options.ObjectLock.Mode == S3ObjectLockMode.Compliance ? ObjectLockRetentionMode.Compliance : ObjectLockRetentionMode.Governance,
+                    RetainUntilDate = until.UtcDateTime,
+                },
+            }, cancellationToken).ConfigureAwait(false);
+            return new RetentionExtension { Extended = true, RetainUntil = until };
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.Forbidden && ex.ErrorCode is not ("InvalidAccessKeyId" or "SignatureDoesNotMatch"))
+        {
+            return await AlreadyLockedLongerAsync(key, objectKey, until, ex, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
+        {
+            throw new BackupObjectNotFoundException(key, Description);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw Map(ex, key, "extend the retention of");
+        }
+    }
+
+    /// <summary>After a refused extension: the object's longer lock when it has one, else the refusal as a permission error.</summary>
+    private async Task<RetentionExtension> AlreadyLockedLongerAsync(string key, string objectKey, DateTimeOffset until, AmazonS3Exception refusal, CancellationToken cancellationToken)
+    {
+        GetObjectMetadataResponse? metadata;
+        try
+        {
+            metadata = await HeadAsync(objectKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException && ex is not BackupTargetException)
+        {
+            throw Map(ex, key, "read the retention of");
+        }
+
+        if (metadata is null)
+        {
+            throw new BackupObjectNotFoundException(key, Description);
+        }
+
+        if (metadata.ObjectLockRetainUntilDate is { } date && new DateTimeOffset(date.ToUniversalTime(), TimeSpan.Zero) is var kept && kept >= until)
+        {
+            return new RetentionExtension { Extended = false, RetainUntil = kept };
+        }
+
+        throw new BackupTargetException(
+            $"Permission denied to extend the retention of '{key}' in {Description} ({refusal.ErrorCode}) to {until.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC: " +
+            "allow s3:PutObjectRetention and s3:GetObjectRetention on the repository's objects for the credential that runs the extension.", refusal);
+    }
+
     private RetentionLockNotAppliedException NoObjectLockOnBucket(string reason, Exception? inner) =>
         new($"The bucket '{_options.Bucket}' of {Description} cannot keep a retention lock ({reason}): it would accept the locked writes but keep no lock on them, " +
             $"so the copy would not be immutable. {EnableObjectLock}.", inner);

@@ -78,6 +78,14 @@ internal sealed class BlobStore : IDisposable
     public IReadOnlySet<BlobId> MissingPacks => _missingPacks;
 
     /// <summary>
+    /// Index objects another one supersedes, as found when the index was last loaded: prune writes its new index before
+    /// it deletes the old ones, and an old one it could not delete (retention-locked) stays behind, no longer needed.
+    /// </summary>
+    public IReadOnlySet<string> SupersededIndexKeys => _supersededIndexKeys;
+
+    private volatile HashSet<string> _supersededIndexKeys = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// Finds a blob a writer may reference instead of storing it: one the index knows in a pack that storage holds.
     /// </summary>
     public bool TryGetStored(BlobId id, out BlobLocation location)
@@ -197,6 +205,7 @@ internal sealed class BlobStore : IDisposable
         var indexLoading = LoadIndexObjectsAsync(indexKeys, indexedPacks, null, cancellationToken);
         await Task.WhenAll(packListing, indexLoading).ConfigureAwait(false);
         var superseded = await indexLoading.ConfigureAwait(false);
+        _supersededIndexKeys = superseded;
         if (superseded.Count > 0)
         {
             // An index that another one supersedes may still be listed (prune writes the new index before it
@@ -284,7 +293,8 @@ internal sealed class BlobStore : IDisposable
                 return true;
             }
 
-            await LoadIndexObjectsAsync(added, new ConcurrentDictionary<BlobId, byte>(), _missingPacks, cancellationToken).ConfigureAwait(false);
+            var superseded = await LoadIndexObjectsAsync(added, new ConcurrentDictionary<BlobId, byte>(), _missingPacks, cancellationToken).ConfigureAwait(false);
+            _supersededIndexKeys = [.. _supersededIndexKeys, .. superseded];
             foreach (var key in added)
             {
                 _knownIndexKeys.TryAdd(key, 0);
@@ -465,6 +475,7 @@ internal sealed class BlobStore : IDisposable
         Index.Clear();
         _unindexedPacks.Clear();
         _knownIndexKeys.Clear();
+        _supersededIndexKeys = new(StringComparer.Ordinal);
         return loaded;
     }
 
