@@ -41,6 +41,7 @@ internal sealed class CliApp
         _root.Subcommands.Add(VerifyCommand.Create(runner));
         _root.Subcommands.Add(CopyCommand.Create(runner));
         _root.Subcommands.Add(UnlockCommand.Create(runner));
+        _root.Subcommands.Add(RetentionLockCommand.Create(runner));
         _root.Subcommands.Add(DrCommand.Create(runner));
 
         var help = _root.Options.OfType<HelpOption>().Single();

@@ -31,6 +31,7 @@ namespace Backup.Cli;
 [JsonSerializable(typeof(DatabaseVerifyOutput))]
 [JsonSerializable(typeof(List<PinOutput>))]
 [JsonSerializable(typeof(UnlockOutput))]
+[JsonSerializable(typeof(Commands.RetentionExtendOutput))]
 [JsonSerializable(typeof(List<Commands.DrJobRunOutput>))]
 internal sealed partial class CliJson : JsonSerializerContext;
 

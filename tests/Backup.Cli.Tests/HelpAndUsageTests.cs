@@ -21,6 +21,8 @@ public sealed class HelpAndUsageTests : IDisposable
     [InlineData("key", "passwd")]
     [InlineData("stats")]
     [InlineData("unlock")]
+    [InlineData("retention-lock")]
+    [InlineData("retention-lock", "extend")]
     public async Task Every_verb_has_help(params string[] verb)
     {
         var result = await _cli.RunAsync([.. verb, "--help"]);

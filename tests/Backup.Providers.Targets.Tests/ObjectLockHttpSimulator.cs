@@ -33,6 +33,9 @@ internal sealed class ObjectLockHttpSimulator : HttpClientFactory
 
     public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new Handler(this));
 
+    /// <summary>The simulating handler alone, in front of the real server: for a proxy that serves a child process.</summary>
+    public HttpMessageHandler CreateHandler() => new Handler(this);
+
     public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
 
     private sealed class Handler(ObjectLockHttpSimulator owner) : DelegatingHandler(new HttpClientHandler())

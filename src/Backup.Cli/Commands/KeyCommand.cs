@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Backup.Core.Repository;
+using Backup.Core.Storage;
 
 namespace Backup.Cli.Commands;
 
@@ -78,8 +80,19 @@ internal static class KeyCommand
 
             // Reported by its full ID, as 'key list' shows it, not by the prefix typed (removal refuses an ambiguous one).
             var matching = (await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false)).Where(k => k.Id.StartsWith(keyId, StringComparison.OrdinalIgnoreCase)).ToList();
-            await repository.Keys.RemoveKeyAsync(keyId, ct).ConfigureAwait(false);
             var removed = matching.Count == 1 ? matching[0].Id : keyId;
+            try
+            {
+                await repository.Keys.RemoveKeyAsync(keyId, ct).ConfigureAwait(false);
+            }
+            catch (BackupObjectLockedException locked)
+            {
+                throw new RepositoryException(
+                    $"Key {removed} stays {Until(locked.RetainUntil)}: the storage keeps the key object under the repository's retention lock (extended by " +
+                    "'backup retention-lock extend'), so its password keeps opening the repository until then; run 'backup key remove' again after that date. " +
+                    $"{NeverRevokes}", locked);
+            }
+
             await ReportAsync(context, new KeyChangeOutput("removed", removed), $"Removed key {removed}.").ConfigureAwait(false);
             return ExitCodes.Success;
         });
@@ -97,13 +110,35 @@ internal static class KeyCommand
             context.RefuseInAppendOnlyMode("key passwd", "adds a key and deletes the old one (the old password would keep working)");
             await using var repository = await RepositoryOpener.OpenWithoutIndexAsync(context, writes: true, ct).ConfigureAwait(false);
             using var credentials = new PasswordResolver(context.Console).ResolveNew(context.Get(newPasswordFile));
-            await repository.Keys.ChangePasswordAsync(credentials, cancellationToken: ct).ConfigureAwait(false);
+            var old = (await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false)).SingleOrDefault(k => k.IsCurrent)?.Id;
+            try
+            {
+                await repository.Keys.ChangePasswordAsync(credentials, cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (BackupObjectLockedException locked)
+            {
+                throw new RepositoryException(
+                    $"The new password was added, but the old key {old} stays {Until(locked.RetainUntil)}: the storage keeps it under the repository's retention lock, " +
+                    $"so the old password keeps opening the repository until then; remove it with 'backup key remove {old}' after that date. {NeverRevokes}", locked);
+            }
+
             var current = (await repository.Keys.ListKeysAsync(ct).ConfigureAwait(false)).SingleOrDefault(k => k.IsCurrent);
             await ReportAsync(context, new KeyChangeOutput("changed", current?.Id), "Changed the password. Jobs and scripts that read it from BACKUP_PASSWORD or a password file need the new one.").ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;
     }
+
+    /// <summary>
+    /// What an operator removing a password must know: a key object wraps the one master key, so whoever opened the
+    /// repository with the password could have kept the master key, and no removal takes it back.
+    /// </summary>
+    private const string NeverRevokes =
+        "Removing a password never revokes the master key it already unlocked: if the password leaked, create a new repository ('backup init') and copy " +
+        "the snapshots into it ('backup copy'), then stop using this one.";
+
+    private static string Until(DateTimeOffset? retainUntil) =>
+        retainUntil is { } until ? $"until {Format.Time(until.ToUniversalTime())} UTC" : "until its retention lock or legal hold ends";
 
     private static Task ReportAsync(CommandContext context, KeyChangeOutput output, string message) =>
         context.Json ? context.Output.WriteJsonAsync(output, CliJson.Default.KeyChangeOutput) : context.Output.InfoAsync(message);
