@@ -350,6 +350,9 @@ public sealed class StartupValidationTests : IDisposable
         public RetentionLock? RetentionLock { get; } = new() { Period = TimeSpan.FromDays(30), Mode = "governance" };
 
         public Task ConfirmRetentionLockAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task<RetentionExtension> ExtendRetentionAsync(string key, DateTimeOffset retainUntil, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("No test here extends a lock.");
     }
 
     [Fact]
