@@ -159,7 +159,7 @@ public sealed class SqliteCliTests : IDisposable
 
         drill.ExitCode.Should().Be(4, drill.Stderr);
         drill.Stderr.Should().Contain($"table differs: {Line}\n").And.Contain("restore drill failed: 1 table differs, 0 integrity findings");
-        drill.Stdout.Should().Contain("1 table compared, 1 differ, 0 integrity findings");
+        drill.Stdout.Should().Contain("1 table compared, 1 differs, 0 integrity findings");
         var drillRoot = JsonDocument.Parse(drillJson.Stdout).RootElement;
         drillRoot.GetProperty("mismatches").EnumerateArray().Select(e => e.GetString()).Should().Equal(Line);
         drillRoot.GetProperty("differences")[0].GetProperty("message").GetString().Should().Be(Line);

@@ -90,7 +90,7 @@ internal static class DatabaseVerify
 
             await context.Output.InfoAsync(
                 $"Restore drill of {snapshot.SourceKind} snapshot {snapshot.Id.ToShortString()} ({Format.Time(snapshot.Time)}): {string.Join(", ", report.Databases)} restored in " +
-                $"{Format.Seconds(report.RestoreDuration)}, {Format.Count(report.TablesCompared, "table", "tables")} compared, {report.Mismatches.Count} differ, " +
+                $"{Format.Seconds(report.RestoreDuration)}, {Format.Count(report.TablesCompared, "table", "tables")} compared, {Format.Count(report.Mismatches.Count, "differs", "differ")}, " +
                 $"{Format.Count(report.IntegrityProblems.Count, "integrity finding", "integrity findings")}. Achieved RTO: {Format.Seconds(report.RestoreDuration)}.").ConfigureAwait(false);
         }
 
