@@ -240,7 +240,10 @@ public sealed class PostgreSqlCliTests : IClassFixture<PostgresFixture>, IDispos
         var line = $"{target}.public.extra: not in the snapshot, 1 row found (a table the database held before the restore)";
         human.ExitCode.Should().Be(3, human.Stderr);
         human.Stderr.Should().Contain($"table differs: {line}").And.NotContain($"{database}.public.extra")
-            .And.Contain($"1 table differs from the checksums recorded at backup time for the snapshot's database '{database}'");
+            .And.Contain($"error: '{target}' holds 1 table that the snapshot's database '{database}' does not; the 3 tables it does hold are as recorded at backup time.")
+            .And.Contain("drop them if they do not belong there, or restore into a new database with --database NAME.")
+            .And.NotContain("did not arrive intact", "the snapshot's tables are as recorded: another snapshot would not help")
+            .And.NotContain("restore again with --clean", "--clean keeps a table the snapshot does not hold, so it would fail the same way");
         json.ExitCode.Should().Be(3, json.Stderr);
         var verification = JsonDocument.Parse(json.Stdout).RootElement.GetProperty("verification");
         verification.GetProperty("mismatches").EnumerateArray().Select(e => e.GetString()).Should().Equal(line);

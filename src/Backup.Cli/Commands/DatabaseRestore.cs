@@ -127,6 +127,18 @@ internal static class DatabaseRestore
             return ExitCodes.Success;
         }
 
+        if (verification.IntegrityProblems.Count == 0 && verification.Mismatches.All(m => m.Kind == TableMismatchKind.NotInSnapshot))
+        {
+            // The snapshot's own tables are as recorded: saying its data did not arrive intact would send the operator
+            // to another snapshot, and restoring again with --clean keeps these tables, so it would fail the same way.
+            await context.Output.ErrorAsync(
+                $"error: '{restored.TargetDatabase}' holds {Format.Count(verification.Mismatches.Count, "table", "tables")} that the snapshot's database '{restored.SourceDatabase}' does not; " +
+                $"the {Format.Count(verification.TablesCompared, "table", "tables")} it does hold are as recorded at backup time. The database was left as restored (nothing was dropped or changed). " +
+                "A restore over a database keeps what the snapshot does not hold, so these were there before the restore or were written since: drop them if they do not belong there, " +
+                "or restore into a new database with --database NAME.").ConfigureAwait(false);
+            return ExitCodes.Partial;
+        }
+
         await context.Output.ErrorAsync(
             $"error: '{restored.TargetDatabase}' does not hold exactly what was backed up: " +
             (verification.Mismatches.Count > 0
