@@ -53,7 +53,9 @@ internal sealed class DatabasePasswordResolver(CliConsole console, OutputWriter 
     /// </summary>
     public string SignInAdvice(Exception failure, string? password, IDatabaseEngine engine, string connectionString)
     {
-        if (failure is CliUsageException or OperationCanceledException || !DatabaseCreate.LooksLikeAuthentication(failure.Message))
+        // A restore's own failure comes after the sign-in the password is for, which fails with the driver's exception:
+        // a statement of the snapshot the server refused ("Access denied; you need the SUPER privilege") is no sign-in.
+        if (failure is CliUsageException or OperationCanceledException or DatabaseRestoreException || !DatabaseCreate.LooksLikeAuthentication(failure.Message))
         {
             return string.Empty;
         }

@@ -121,6 +121,31 @@ public sealed class MySqlCliTests : IClassFixture<MariaDbFixture>, IDisposable
         (await server.ScalarAsync(null, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{target}'")).Should().Be(0L);
     }
 
+    /// <summary>
+    /// A statement of the snapshot the server refuses once the tool is signed in ("Access denied; you need the SUPER
+    /// privilege" for a view's DEFINER, as a user without it meets) is no sign-in failure: the error must not send the
+    /// operator to the password, which the server accepted.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_statement_refused_during_a_restore_is_not_blamed_on_the_password()
+    {
+        var server = _fixture.Require();
+        var database = await CreateDatabaseAsync(server, "cli_my_definer");
+        await _cli.InitAsync();
+        (await _cli.RunAsync("create", "--mysql", server.ConnectionString(database))).ExitCode.Should().Be(0);
+        var target = _fixture.NewDatabaseName("cli_my_definer_restored");
+        var user = _fixture.NewDatabaseName("limited");
+        const string LimitedPassword = "Limited-Password-71";
+        await server.ExecuteAsync(null, $"CREATE USER '{user}'@'%' IDENTIFIED BY '{LimitedPassword}'; GRANT ALL ON `{target}`.* TO '{user}'@'%'");
+        var asLimited = $"Server=127.0.0.1;Port={server.Port};User ID={user};SslMode=None;Database={target}";
+
+        var restore = await _cli.RunAsync(["restore", "latest", "--to-mysql", asLimited], null, new() { ["BACKUP_DB_PASSWORD"] = LimitedPassword });
+
+        restore.ExitCode.Should().Be(1, restore.Stderr);
+        restore.Stderr.Should().Contain("Access denied", "the view's DEFINER needs a privilege the user lacks")
+            .And.NotContain("The password used came from").And.NotContain("Give the tool the password");
+    }
+
     /// <summary>An existing database without --clean is refused before anything is done, as it is for SQLite and PostgreSQL: exit 2, saying what --clean drops.</summary>
     [SkippableFact]
     public async Task Restoring_over_an_existing_database_without_clean_is_a_usage_error_that_says_what_clean_drops()
