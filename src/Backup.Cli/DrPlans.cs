@@ -116,7 +116,7 @@ internal static class DrPlans
     /// <param name="appendOnly">
     /// Open every repository of the plan append-only, as --append-only or $BACKUP_APPEND_ONLY opens <c>--repo</c>: for
     /// the commands that write (<c>dr backup</c>, <c>dr drill</c>), so that nothing a plan runs on a machine meant never
-    /// to delete deletes.
+    /// to delete deletes. No job's retention is applied then (the caller refuses the jobs it runs that have one).
     /// </param>
     public static ServiceProvider Services(RecoveryPlan plan, bool appendOnly = false) =>
         RecoveryPlanServices.Create(plan, builder =>
@@ -128,6 +128,14 @@ internal static class DrPlans
                     foreach (var repository in options.Repositories.Values)
                     {
                         repository.AppendOnly = true;
+                    }
+
+                    // No job of this run applies retention: dr backup refuses the chosen jobs that would, and a drill runs
+                    // none. Left in place, the others' Retention would fail the options' check of AppendOnly with
+                    // Retention, so the whole run, naming an AppendOnly setting the plan does not have.
+                    foreach (var job in options.Jobs.Values)
+                    {
+                        job.Retention = null;
                     }
                 });
             }

@@ -242,6 +242,43 @@ public sealed class DrPlanCliTests : IDisposable
         appended.ExitCode.Should().Be(0, appended.Stdout + appended.Stderr);
     }
 
+    /// <summary>
+    /// Append-only mode refuses the chosen jobs' retention; a job that this run does not apply (not chosen, or in a
+    /// drill, which runs no job) must not stop it: the options' own check of AppendOnly with Retention would otherwise
+    /// fail the whole run, naming a setting the plan does not have.
+    /// </summary>
+    [Fact]
+    public async Task Append_only_mode_runs_other_jobs_and_drills_of_a_plan_in_which_one_job_applies_retention()
+    {
+        await _cli.InitAsync();
+        var plan = Write("plan.yaml", $$"""
+            name: mixed
+            backup:
+              repositories:
+                local: { location: repo, passwordEnvironmentVariable: BACKUP_PASSWORD }
+              jobs:
+                pruned: { repository: local, paths: [data], schedule: "*/15 * * * *", retention: { keepLast: 1 } }
+                plain: { repository: local, paths: [data], schedule: "*/15 * * * *" }
+            systems:
+              files:
+                rpo: 1h
+                rto: 30m
+                jobs: [plain]
+                steps:
+                  - name: Restore the files
+                    restore: { job: plain, directory: {{_cli.PathOf("drilled")}} }
+            """);
+        var appendOnly = new Dictionary<string, string?> { ["BACKUP_APPEND_ONLY"] = "1" };
+
+        var backup = await _cli.RunAsync(["dr", "backup", plan, "--job", "plain"], stdin: null, appendOnly);
+        var drill = await _cli.RunAsync(["dr", "drill", plan], stdin: null, appendOnly);
+
+        backup.ExitCode.Should().Be(0, backup.Stdout + backup.Stderr);
+        backup.Stdout.Should().Contain("Job plain: Succeeded");
+        drill.ExitCode.Should().Be(0, drill.Stdout + drill.Stderr);
+        (backup.Stderr + drill.Stderr).Should().NotContain("AppendOnly");
+    }
+
     private string Write(string name, string content)
     {
         var path = _cli.PathOf(name);
