@@ -97,9 +97,14 @@ internal static class DrPlans
             given.Add("--allow-insecure-http");
         }
 
-        if (context.Bandwidth is not null)
+        if (context.Bandwidth?.UploadBytesPerSecond is not null)
         {
-            given.Add("--limit-upload/--limit-download");
+            given.Add("--limit-upload");
+        }
+
+        if (context.Bandwidth?.DownloadBytesPerSecond is not null)
+        {
+            given.Add("--limit-download");
         }
 
         if (given.Count > 0)
@@ -107,7 +112,7 @@ internal static class DrPlans
             throw new CliUsageException(
                 $"{string.Join(", ", given)} {(given.Count == 1 ? "does" : "do")} not apply to 'backup dr' commands: a plan's repositories are set in the plan " +
                 "(Location, PasswordFile or PasswordEnvironmentVariable, AllowInsecureHttp, LimitUpload and LimitDownload in each repository's entry). " +
-                "Set them there, and run the command without these options.");
+                $"Set {(given.Count == 1 ? "it" : "them")} there, and run the command without {(given.Count == 1 ? "it" : "them")}.");
         }
     }
 

@@ -214,8 +214,8 @@ public sealed class DrPlanCliTests : IDisposable
         var result = await _cli.RunAsync(args);
 
         result.ExitCode.Should().Be(2, result.Stdout + result.Stderr);
-        result.Stderr.Should().Contain($"backup: usage error: {(option == "--limit-upload" ? "--limit-upload/--limit-download" : option)} does not apply to 'backup dr' commands")
-            .And.Contain("Set them there");
+        result.Stderr.Should().Contain($"backup: usage error: {option} does not apply to 'backup dr' commands")
+            .And.Contain("Set it there, and run the command without it.");
         (await _cli.RunAsync("snapshots", "--json")).Stdout.Trim().Should().Be("[]", "no job ran");
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using Backup.Core;
 
 namespace Backup.Extensions.Tests;
@@ -301,20 +302,30 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
-    public async Task A_copy_destination_that_records_a_retention_lock_its_settings_do_not_give_fails_start_up()
+    public async Task A_copy_destination_that_records_a_retention_lock_its_settings_do_not_give_is_warned_about_and_the_host_starts()
     {
         var offsite = Path.Combine(_root, "offsite");
         await CreateLockedRepositoryAsync(offsite);
-
-        var message = await StartFailureAsync(Settings(
+        var before = Files(offsite);
+        var log = new LogCapture();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(Settings(
             ("Backup:Repositories:main:CreateIfMissing", "true"),
             ("Backup:Repositories:offsite:Path", offsite),
             ("Backup:Repositories:offsite:PasswordConfigurationKey", "Secrets:BackupPassword"),
             ("Backup:Jobs:nightly:CopyTo:0", "offsite")));
+        builder.Logging.AddProvider(log);
+        builder.Services.AddBackup(b => b.BindConfiguration(builder.Configuration.GetSection("Backup")));
+        using var host = builder.Build();
 
-        message.Should().Contain("Backup:Repositories:offsite, which job 'nightly' copies to: The repository in")
-            .And.Contain("was created with a retention lock of 30d (governance mode)");
-        message.Should().NotContain("Backup:Repositories:main", "the job's own repository does not exist yet, and one created here records the lock its target writes");
+        // A failed copy never costs the job its own snapshot, so an off-site setting must not stop the local backups.
+        await host.StartAsync();
+        await host.StopAsync();
+
+        log.Messages.Should().Contain(m => m.StartsWith("Warning ", StringComparison.Ordinal)
+            && m.Contains("Backup repository offsite, which job 'nightly' copies to, records a retention lock its settings do not give", StringComparison.Ordinal)
+            && m.Contains("was created with a retention lock of 30d (governance mode)", StringComparison.Ordinal));
+        Files(offsite).Should().Equal(before, "start-up reads the config only");
     }
 
     [Fact]

@@ -90,9 +90,9 @@ internal sealed class BackupStartupChecks(
     }
 
     /// <summary>
-    /// Refuses start-up when a repository a job backs up into or copies to records a retention lock its settings do
-    /// not give: every run of that job would be refused at its first write (nothing written, but found out only when
-    /// it runs). One read of each such repository's config, not per job or object. Storage that cannot be reached now
+    /// Refuses start-up when a repository a job backs up into records a retention lock its settings do not give: every
+    /// run of that job would be refused at its first write (nothing written, but found out only when it runs). A
+    /// repository only copied to is logged as a warning instead (event 6), so that the local backups still run. One read of each such repository's config, not per job or object. Storage that cannot be reached now
     /// does not fail start-up (only OpenOnStart asks for that): it is logged, and each job still checks before writing.
     /// </summary>
     private async Task CheckRetentionLocksAsync(BackupHostingOptions settings, HashSet<string> notOpened, List<string> errors, CancellationToken cancellationToken)
@@ -116,9 +116,15 @@ internal sealed class BackupStartupChecks(
             {
                 await provider.RequireRetentionLockForWritingAsync(name, cancellationToken).ConfigureAwait(false);
             }
-            catch (RetentionLockRequiredException e)
+            catch (RetentionLockRequiredException e) when (jobs.Any(j => j.EndsWith(BacksUpInto, StringComparison.Ordinal)))
             {
                 errors.Add($"{settings.SectionPath}:Repositories:{name}, which {string.Join(" and ", jobs)}: {e.Message}");
+            }
+            catch (RetentionLockRequiredException e)
+            {
+                // Only copies write there, and a failed copy never costs a job its own snapshot: failing start-up would
+                // stop the local backups over an off-site setting, so this is said now and each copy is refused as it runs.
+                Log.CopyDestinationRetentionLockMissing(logger, name, string.Join(" and ", jobs), e.Message);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -127,13 +133,15 @@ internal sealed class BackupStartupChecks(
         }
     }
 
+    private const string BacksUpInto = "backs up into";
+
     /// <summary>Each repository jobs write to, with what writes it ("job 'nightly' backs up into", "job 'nightly' copies to").</summary>
     private static Dictionary<string, List<string>> WritersByRepository(BackupHostingOptions settings)
     {
         var writers = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
         foreach (var (jobName, job) in settings.Jobs.OrderBy(j => j.Key, StringComparer.OrdinalIgnoreCase))
         {
-            var written = (string.IsNullOrWhiteSpace(job.Repository) ? [] : new[] { (Name: job.Repository, How: "backs up into") })
+            var written = (string.IsNullOrWhiteSpace(job.Repository) ? [] : new[] { (Name: job.Repository, How: BacksUpInto) })
                 .Concat(job.CopyTo.Where(c => !string.IsNullOrWhiteSpace(c)).Select(c => (Name: c, How: "copies to")));
             foreach (var (name, how) in written)
             {

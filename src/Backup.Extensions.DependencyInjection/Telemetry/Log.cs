@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Warning, "Backup repository {Repository}: its recorded retention lock could not be checked at start-up ({Error}); each job checks it before writing")]
     public static partial void RetentionLockNotCheckedOnStart(ILogger logger, string repository, string error);
 
+    [LoggerMessage(6, LogLevel.Warning, "Backup repository {Repository}, which {Jobs}, records a retention lock its settings do not give, so every copy into it will be refused: {Problem}")]
+    public static partial void CopyDestinationRetentionLockMissing(ILogger logger, string repository, string jobs, string problem);
+
     [LoggerMessage(10, LogLevel.Information, "Backup job {Job} started: repository {Repository}, level {Level}")]
     public static partial void JobStarted(ILogger logger, string job, string repository, BackupLevel level);
 

@@ -131,7 +131,7 @@ public sealed record TableMismatch
     public override string ToString() => Kind switch
     {
         TableMismatchKind.NotInSnapshot => $"{QualifiedName}: not in the snapshot, {CountText.Of(ActualRows ?? 0, "row", "rows")} found" +
-            (RestoredDatabase is null ? string.Empty : " (a table the database held before the restore)"),
+            (RestoredDatabase is null ? string.Empty : " (there before the restore, or created since)"),
         TableMismatchKind.Missing => $"{QualifiedName}: {CountText.Of(ExpectedRows ?? 0, "row", "rows")} expected, table missing",
         TableMismatchKind.RowCount => $"{QualifiedName}: {CountText.Of(ExpectedRows ?? 0, "row", "rows")} expected, {ActualRows} found",
         _ => $"{QualifiedName}: {CountText.Of(ExpectedRows ?? 0, "row", "rows")} expected, {ActualRows} found, but their contents differ",
