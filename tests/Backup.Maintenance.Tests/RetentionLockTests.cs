@@ -97,6 +97,37 @@ public class RetentionLockTests
     }
 
     [Fact]
+    public async Task A_pack_prune_deleted_is_not_missing_because_a_superseded_index_its_lock_kept_still_lists_it()
+    {
+        var time = new ManualTime(DateTimeOffset.UtcNow.AddMinutes(5));
+        var storage = new InMemoryTarget();
+        var target = new ObjectLockSimulatingTarget(storage, TimeSpan.FromDays(1), time);
+        await using (var repository = await BackupRepository.InitAsync(target, Credentials, Options))
+        {
+            await BackupAsync(repository, new() { ["a.bin"] = TestRepository.Random(1, 600_000) }, "first");
+            await BackupAsync(repository, new() { ["b.bin"] = TestRepository.Random(2, 600_000) }, "second");
+        }
+
+        // The index objects are locked (as the retention extension locks them) and the first snapshot's packs are not.
+        var oldIndex = await KeysAsync(storage, RepositoryLayout.IndexPrefix);
+        foreach (var key in oldIndex)
+        {
+            target.Lock(key, time.Now.AddDays(5));
+        }
+
+        await using (var repository = await BackupRepository.OpenAsync(target, Credentials))
+        {
+            (await new RetentionService(repository, time).ApplyAsync(KeepLastOne, dryRun: false)).Deleted.Should().Be(1);
+            var pruned = await new MaintenanceService(repository, time).PruneAsync(RemoveAllUnused);
+            pruned.PacksRemoved.Should().BeGreaterThan(0);
+            pruned.Locked.Select(l => l.Key).Should().BeEquivalentTo(oldIndex, "the new index supersedes them, but their lock keeps them");
+        }
+
+        var check = await CheckAsync(target);
+        check.Problems.Should().BeEmpty("a superseded index is ignored by readers, so the packs only it lists are not missing");
+    }
+
+    [Fact]
     public async Task Forget_by_id_skips_a_locked_snapshot_reports_its_date_and_removes_the_others()
     {
         var time = new ManualTime(DateTimeOffset.UtcNow.AddMinutes(5));

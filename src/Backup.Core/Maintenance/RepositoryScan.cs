@@ -33,7 +33,11 @@ internal sealed class RepositoryScan
     /// <summary>Each pack's blobs as the first index (or, for unindexed packs, the header) that lists it says.</summary>
     public Dictionary<BlobId, PackListing> Listings { get; } = [];
 
-    /// <summary>Packs an index names that are not in data/: pack and the index key that names it.</summary>
+    /// <summary>
+    /// Packs an index names that are not in data/: pack and the index key that names it. Not those only an index that
+    /// another one supersedes names: prune wrote the new index without them and deleted them, while the old index stayed
+    /// (its deletion refused under a retention lock); readers ignore it, as <see cref="BlobStore.LoadIndexAsync"/> does.
+    /// </summary>
     public List<(BlobId Pack, string IndexKey)> MissingPacks { get; } = [];
 
     /// <summary>Packs in data/ that no index lists and whose header could not be read: pack and reason.</summary>
@@ -73,6 +77,7 @@ internal sealed class RepositoryScan
 
         // Sorted so that which listing of a duplicated blob wins does not depend on listing order.
         indexKeys.Sort(StringComparer.Ordinal);
+        var superseded = new HashSet<BlobId>();
         foreach (var key in indexKeys)
         {
             if (!RepositoryLayout.TryParseId(key, out var indexId) || key != RepositoryLayout.IndexKey(indexId))
@@ -106,6 +111,7 @@ internal sealed class RepositoryScan
             }
 
             scan.IndexIds.Add(indexId);
+            superseded.UnionWith(index.Supersedes);
             foreach (var (pack, entries) in index.Packs)
             {
                 if (!scan.PackObjects.ContainsKey(pack))
@@ -121,6 +127,7 @@ internal sealed class RepositoryScan
             }
         }
 
+        scan.MissingPacks.RemoveAll(m => RepositoryLayout.TryParseId(m.IndexKey, out var id) && superseded.Contains(id));
         var unindexed = scan.PackObjects.Values.Where(p => RepositoryLayout.TryParseId(p.Key, out var id) && !scan.Listings.ContainsKey(id)).ToList();
         var headers = new (BackupObjectInfo Info, List<PackHeaderEntry>? Entries, string? Error)[unindexed.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, unindexed.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (i, ct) =>
