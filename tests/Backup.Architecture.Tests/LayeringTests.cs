@@ -41,12 +41,13 @@ public sealed class LayeringTests
         ["Sources"] = ["Snapshots", "Repository", "Native"],
         ["Sources.FileSystem"] = ["Sources", "Snapshots", "Repository", "Native"],
 
-        // Services: over the facade and its layers. Verification reuses maintenance's scan and restore's restore;
-        // no other service uses another.
+        // Services: over the facade and its layers. Verification reuses maintenance's scan and restore's restore, and
+        // maintenance reuses retention's evaluator (the retention extension leaves what forget removes to lapse); no
+        // other service uses another.
         ["Pipeline"] = ["", "Diagnostics", "Repository", "Repository.Blobs", "Snapshots", "Content", "Sources", "Chunking", "Buffers", "Storage"],
         ["Restore"] = ["", "Diagnostics", "Repository", "Repository.Blobs", "Snapshots", "Content", "Native", "Buffers", "Storage"],
         ["Retention"] = ["", "Diagnostics", "Repository", "Snapshots", "Storage"],
-        ["Maintenance"] = ["", "Diagnostics", "Repository", "Repository.Blobs", "Snapshots", "Storage", "Transforms", "Buffers"],
+        ["Maintenance"] = ["", "Diagnostics", "Repository", "Repository.Blobs", "Retention", "Snapshots", "Storage", "Transforms", "Buffers"],
         ["Replication"] = ["", "Repository", "Repository.Blobs", "Snapshots", "Content", "Buffers"],
         ["Verification"] = ["", "Diagnostics", "Repository", "Repository.Blobs", "Repository.Keys", "Snapshots", "Content", "Maintenance", "Restore", "Storage", "Buffers", "Native"],
     };

@@ -80,6 +80,61 @@ public sealed class RetentionLockExtendCliTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Extend_with_forgets_keep_options_leaves_the_snapshots_forget_removes_to_lapse_and_without_them_says_to_pass_them()
+    {
+        _server.RequireServer();
+        var simulator = new ObjectLockHttpSimulator();
+        await using var proxy = new ObjectLockProxy(simulator, _server.Endpoint);
+        _cli.Environment["BACKUP_S3_ENDPOINT"] = proxy.Endpoint.ToString();
+        await RunOkAsync("init", "--retention-lock", "30d");
+        var ids = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            // a.txt is in every snapshot (so the first one's pack stays needed); own{i}.txt only in snapshot i.
+            File.Delete(_cli.PathOf($"src/own{i - 1}.txt"));
+            File.WriteAllText(_cli.PathOf($"src/own{i}.txt"), $"only in snapshot {i}");
+            var created = await _cli.RunAsync("create", "src", "--retention-lock", "30d", "--json");
+            created.ExitCode.Should().Be(0, created.Stderr);
+            ids.Add(JsonDocument.Parse(created.Stdout).RootElement.GetProperty("snapshot").GetProperty("id").GetString()!);
+        }
+
+        DateTimeOffset LockOf(string id) => simulator.Locks.Single(l => l.Key.EndsWith("/snapshots/" + id, StringComparison.Ordinal)).Value.Until;
+        var written = ids.ToDictionary(id => id, LockOf);
+
+        var json = await _cli.RunAsync("retention-lock", "extend", "--retention-lock", "30d", "--keep-last", "2", "--group-by", "none", "--json");
+        json.ExitCode.Should().Be(0, json.Stderr);
+        var result = JsonDocument.Parse(json.Stdout).RootElement;
+        var until = result.GetProperty("retainUntil").GetDateTimeOffset();
+        result.GetProperty("policy").GetString().Should().Contain("2");
+        result.GetProperty("snapshotsLeftToLapse").EnumerateArray().Select(e => e.GetString()).Should().BeEquivalentTo(ids.Take(2));
+        result.GetProperty("packsLeftToLapse").GetInt64().Should().BeGreaterThan(0, "the second snapshot's data is in no other snapshot");
+        result.GetProperty("leftToLapseBy").GetDateTimeOffset().Should().Be(until);
+        foreach (var id in ids.Skip(2))
+        {
+            LockOf(id).Should().Be(until, "the policy keeps it");
+        }
+
+        foreach (var id in ids.Take(2))
+        {
+            LockOf(id).Should().Be(written[id], "the policy forgets it: its lock is the one written with it, and lapses");
+        }
+
+        var human = await _cli.RunAsync("retention-lock", "extend", "--retention-lock", "30d", "--keep-last", "2", "--group-by", "none");
+        human.ExitCode.Should().Be(0, human.Stderr);
+        (human.Stdout + human.Stderr).Should().Contain("Policy: last 2").And.Contain("Left 2 snapshots the policy does not keep, and")
+            .And.Contain("only such snapshots use, to lapse: the first can be deleted by").And.Contain("'backup forget' with this policy removes them");
+
+        var withoutPolicy = await _cli.RunAsync("retention-lock", "extend", "--retention-lock", "30d");
+        withoutPolicy.ExitCode.Should().Be(0, withoutPolicy.Stderr);
+        (withoutPolicy.Stdout + withoutPolicy.Stderr).Should().Contain("Every snapshot was extended").And.Contain("pass the same --keep-* options here as there");
+        LockOf(ids[0]).Should().BeAfter(written[ids[0]], "without the policy every snapshot is locked again");
+
+        var noRule = await _cli.RunAsync("retention-lock", "extend", "--retention-lock", "30d", "--group-by", "none");
+        noRule.ExitCode.Should().Be(2, noRule.Stderr);
+        noRule.Stderr.Should().Contain("No retention rule given");
+    }
+
+    [SkippableFact]
     public async Task A_repository_without_a_recorded_lock_has_nothing_to_extend()
     {
         _cli.Environment["BACKUP_REPOSITORY"] = _cli.Repository;

@@ -11,44 +11,7 @@ internal static class ForgetCommand
 {
     public static Command Create(CommandRunner runner)
     {
-        static Option<int?> Count(string name, string what) => new(name) { Description = $"Keep the newest snapshot of each of the last N {what} that have one.", HelpName = "N" };
-        static Option<string?> Within(string name, string what) => new(name) { Description = $"Keep the newest snapshot of every {what} within DURATION before the group's newest snapshot.", HelpName = "DURATION" };
-
-        var keepLast = new Option<int?>("--keep-last") { Description = "Keep the newest N snapshots.", HelpName = "N" };
-        var keepHourly = Count("--keep-hourly", "hours");
-        var keepDaily = Count("--keep-daily", "days");
-        var keepWeekly = Count("--keep-weekly", "ISO weeks");
-        var keepMonthly = Count("--keep-monthly", "months");
-        var keepYearly = Count("--keep-yearly", "years");
-        var keepWithin = new Option<string?>("--keep-within")
-        {
-            Description = $"Keep every snapshot taken within DURATION before the group's newest snapshot ({DurationParser.RetentionHelpText}).",
-            HelpName = "DURATION",
-        };
-        var keepWithinHourly = Within("--keep-within-hourly", "hour");
-        var keepWithinDaily = Within("--keep-within-daily", "day");
-        var keepWithinWeekly = Within("--keep-within-weekly", "ISO week");
-        var keepWithinMonthly = Within("--keep-within-monthly", "month");
-        var keepWithinYearly = Within("--keep-within-yearly", "year");
-        var keepTag = new Option<string[]>("--keep-tag")
-        {
-            Description = "Keep snapshots carrying all of these tags (repeatable: each occurrence is one more set that keeps).",
-            HelpName = "TAG[,TAG]",
-        };
-        var gfs = new Option<bool>("--gfs")
-        {
-            Description = "Grandfather-father-son preset: --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --keep-yearly 3 (a --keep-* option given as well overrides its level).",
-        };
-        var groupBy = new Option<string?>("--group-by")
-        {
-            Description = "Evaluate the policy separately for each group of snapshots sharing these properties: a comma-separated list of host, kind, paths, tags, or 'none' (default: host,kind,paths).",
-            HelpName = "PROPS",
-        };
-        var timeZone = new Option<string?>("--time-zone")
-        {
-            Description = "IANA time zone in which hours, days, weeks, months and years are counted, e.g. Europe/Berlin or UTC (default: this machine's local zone).",
-            HelpName = "ZONE",
-        };
+        var policyOptions = new RetentionPolicyOptions();
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Show which snapshots would be kept and removed, and why; delete nothing." };
         var prune = new Option<bool>("--prune") { Description = "Run 'prune' afterwards to free the data of the removed snapshots." };
         var repackThreshold = PruneCommand.RepackThresholdOption();
@@ -68,23 +31,20 @@ internal static class ForgetCommand
             "Remove the snapshots that no retention rule keeps (rules combine: a snapshot is kept when any rule keeps it; pinned and future-dated snapshots are always kept), " +
             "or exactly the snapshots named by ID. Their data stays until 'prune' (or --prune) frees it.")
         {
-            snapshots, keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepWithinHourly, keepWithinDaily, keepWithinWeekly,
-            keepWithinMonthly, keepWithinYearly, keepTag, gfs, groupBy, timeZone, dryRun, prune, repackThreshold, unindexedGrace,
+            snapshots,
         };
+        foreach (var option in policyOptions.All.Concat([dryRun, prune, repackThreshold, unindexedGrace]))
+        {
+            command.Options.Add(option);
+        }
+
         runner.Bind(command, async (context, ct) =>
         {
-            RetentionDuration? Duration(Option<string?> option) => context.Get(option) is { } text ? DurationParser.ParseRetention(text, option.Name) : null;
-
-            var zone = ParseTimeZone(context.Get(timeZone));
+            var zone = policyOptions.Zone(context);
             var named = context.Get(snapshots) ?? [];
             if (named.Length > 0)
             {
-                Option[] policyOptions =
-                [
-                    keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepWithinHourly, keepWithinDaily, keepWithinWeekly,
-                    keepWithinMonthly, keepWithinYearly, keepTag, gfs, groupBy,
-                ];
-                var given = policyOptions.Where(o => context.ParseResult.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                var given = policyOptions.Given(context);
                 if (given.Count > 0)
                 {
                     throw new CliUsageException(
@@ -95,39 +55,7 @@ internal static class ForgetCommand
                 return await ForgetNamedAsync(context, named, zone, context.Get(dryRun), context.Get(prune), repackThreshold, unindexedGrace, ct).ConfigureAwait(false);
             }
 
-            var preset = context.Get(gfs);
-            var policy = new RetentionPolicy
-            {
-                KeepLast = context.Get(keepLast),
-                KeepHourly = context.Get(keepHourly),
-                KeepDaily = context.Get(keepDaily) ?? (preset ? 7 : null),
-                KeepWeekly = context.Get(keepWeekly) ?? (preset ? 4 : null),
-                KeepMonthly = context.Get(keepMonthly) ?? (preset ? 12 : null),
-                KeepYearly = context.Get(keepYearly) ?? (preset ? 3 : null),
-                KeepWithin = Duration(keepWithin),
-                KeepWithinHourly = Duration(keepWithinHourly),
-                KeepWithinDaily = Duration(keepWithinDaily),
-                KeepWithinWeekly = Duration(keepWithinWeekly),
-                KeepWithinMonthly = Duration(keepWithinMonthly),
-                KeepWithinYearly = Duration(keepWithinYearly),
-                KeepTags = ParseTagSets(context.Get(keepTag) ?? []),
-                TimeZone = zone,
-                GroupBy = ParseGrouping(context.Get(groupBy)),
-            };
-            if (!policy.HasRules)
-            {
-                throw new CliUsageException("No retention rule given: pass at least one --keep-* option or --gfs (an empty policy would remove every snapshot).");
-            }
-
-            try
-            {
-                policy.Validate();
-            }
-            catch (ArgumentException ex)
-            {
-                throw new CliUsageException(OptionMessage(ex));
-            }
-
+            var policy = policyOptions.Build(context);
             var isDryRun = context.Get(dryRun);
             if (!isDryRun)
             {
@@ -333,99 +261,4 @@ internal static class ForgetCommand
     /// </summary>
     private static string TimeIn(DateTimeOffset time, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTime(time, zone).ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture);
-
-    private static List<IReadOnlyList<string>> ParseTagSets(string[] values)
-    {
-        var sets = new List<IReadOnlyList<string>>();
-        foreach (var value in values)
-        {
-            var tags = value.Split(',', StringSplitOptions.TrimEntries);
-            if (tags.Length == 0 || tags.Any(t => t.Length == 0))
-            {
-                throw new CliUsageException($"--keep-tag '{value}' holds an empty tag; give TAG or TAG,TAG.");
-            }
-
-            sets.Add(tags);
-        }
-
-        return sets;
-    }
-
-    private static SnapshotGrouping ParseGrouping(string? text)
-    {
-        if (text is null)
-        {
-            return SnapshotGrouping.Default;
-        }
-
-        // Not grouping puts every host's and path's snapshots under one policy, so it must be asked for by name: an
-        // empty value (an unset shell variable) or a stray comma is a mistake, not "none".
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        if (parts.Any(p => p.Length == 0))
-        {
-            throw new CliUsageException($"--group-by '{text}' has an empty item; use a comma-separated list of host, kind, paths and tags, or 'none' to apply the policy to all snapshots together.");
-        }
-
-        if (parts.Length > 1 && parts.Any(p => p.Equals("none", StringComparison.OrdinalIgnoreCase)))
-        {
-            throw new CliUsageException($"--group-by '{text}' names 'none' with other items; 'none' stands alone.");
-        }
-
-        var grouping = SnapshotGrouping.None;
-        foreach (var part in parts)
-        {
-            grouping |= part.ToLowerInvariant() switch
-            {
-                "host" or "hostname" => SnapshotGrouping.Host,
-                "kind" or "source-kind" => SnapshotGrouping.SourceKind,
-                "paths" or "path" => SnapshotGrouping.Paths,
-                "tags" or "tag" => SnapshotGrouping.Tags,
-                "none" => SnapshotGrouping.None,
-                _ => throw new CliUsageException($"--group-by '{part}' is unknown; use a comma-separated list of host, kind, paths and tags, or 'none'."),
-            };
-        }
-
-        return grouping;
-    }
-
-    private static TimeZoneInfo ParseTimeZone(string? id)
-    {
-        if (id is null)
-        {
-            return TimeZoneInfo.Local;
-        }
-
-        try
-        {
-            return TimeZoneInfo.FindSystemTimeZoneById(id);
-        }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            throw new CliUsageException($"--time-zone '{id}' is not a known time zone; give an IANA name such as Europe/Berlin or UTC.");
-        }
-    }
-
-    // The policy names its properties (KeepLast); the user typed options (--keep-last).
-    private static string OptionMessage(ArgumentException ex)
-    {
-        var message = ex.Message;
-        var paren = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-        if (paren >= 0)
-        {
-            message = message[..paren];
-        }
-
-        foreach (var (property, option) in new[]
-        {
-            ("KeepWithinHourly", "--keep-within-hourly"), ("KeepWithinDaily", "--keep-within-daily"), ("KeepWithinWeekly", "--keep-within-weekly"),
-            ("KeepWithinMonthly", "--keep-within-monthly"), ("KeepWithinYearly", "--keep-within-yearly"), ("KeepWithin", "--keep-within"),
-            ("KeepLast", "--keep-last"), ("KeepHourly", "--keep-hourly"), ("KeepDaily", "--keep-daily"), ("KeepWeekly", "--keep-weekly"),
-            ("KeepMonthly", "--keep-monthly"), ("KeepYearly", "--keep-yearly"), ("KeepTags", "--keep-tag"),
-        })
-        {
-            message = message.Replace(property, option, StringComparison.Ordinal);
-        }
-
-        return message.Replace(" (or null to leave the rule out)", "", StringComparison.Ordinal);
-    }
 }

@@ -49,8 +49,13 @@ public sealed class MaintenanceService
     /// the run's date plus the period. One request per object; a lock is never shortened (an object locked longer is
     /// left and counted). Lock objects and packs no index lists are not touched. Holds a shared repository lock, as a
     /// backup does, so no prune runs beside it. See docs/remote-targets.md.
+    /// A repository whose snapshots are forgotten must pass the policy its forget applies
+    /// (<see cref="RetentionExtensionOptions.Policy"/>): then only the snapshots it keeps and the packs they reach (found
+    /// as prune finds them: one more listing of the packs and read of the index objects) are extended, and the others
+    /// are left to lapse, so that forget and prune can remove them at most one period after the policy stopped keeping
+    /// them. Without it every snapshot is locked again on every run and forget never removes one.
     /// </summary>
-    /// <param name="options">How many requests run at once; the defaults when null.</param>
+    /// <param name="options">How many requests run at once, and the retention policy; the defaults (no policy) when null.</param>
     /// <param name="progress">Receives the phases "list" and "extend" with the objects done.</param>
     /// <param name="cancellationToken">Stops the run; objects already extended stay extended.</param>
     /// <exception cref="Repository.RepositoryException">The repository records no retention lock: there is nothing to extend.</exception>
@@ -719,7 +724,11 @@ public sealed class MaintenanceService
             : snapshots;
     }
 
-    private static async Task<BlobMarks> MarkReachableAsync(RepositoryScan scan, List<Snapshot> snapshots, IProgress<MaintenanceProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks every tree and chunk reachable from <paramref name="snapshots"/> (prune's walk; the retention extension's too).
+    /// </summary>
+    /// <exception cref="RepositoryCorruptException">A snapshot references a tree or chunk the scan does not find.</exception>
+    internal static async Task<BlobMarks> MarkReachableAsync(RepositoryScan scan, List<Snapshot> snapshots, IProgress<MaintenanceProgress>? progress, CancellationToken cancellationToken)
     {
         var marks = new BlobMarks(scan.Index.Count);
         // Every tree is one ranged read: they are read a batch at a time, several at once, and marked in order.

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Backup.Core.Repository;
+using Backup.Core.Retention;
+using Backup.Core.Snapshots;
 using Backup.Core.Storage;
 
 namespace Backup.Core.Maintenance;
@@ -10,6 +12,8 @@ namespace Backup.Core.Maintenance;
 /// and runs out a period later, while deduplication keeps old packs in use and the keys and config are never locked at
 /// all; without this, whoever holds a delete credential could remove them once their lock lapsed and break every
 /// newer snapshot. Lock objects and packs no index lists are not touched: they are no part of the backups to keep.
+/// Given the retention policy forget applies, the snapshots it would remove and the packs only they use are not
+/// touched either: locking them again on every run would keep forget from ever deleting them.
 /// </summary>
 internal static class RetentionExtender
 {
@@ -39,13 +43,16 @@ internal static class RetentionExtender
         // index listing packs this run has not seen.
         await using var operation = await repository.BeginOperationAsync(LockKind.Shared, "extend retention", refreshIndex: true, time, cancellationToken).ConfigureAwait(false);
         progress?.Report(new MaintenanceProgress { Phase = "list", Done = 0, Total = 0 });
+        var lapsing = options.Policy is { } policy
+            ? await LapsingAsync(repository, policy, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
+            : Lapsing.None;
         var keys = new List<string> { RepositoryLayout.Config };
         foreach (var prefix in (string[])[RepositoryLayout.KeysPrefix, RepositoryLayout.IndexPrefix, RepositoryLayout.SnapshotsPrefix, RepositoryLayout.RecordsPrefix])
         {
             await foreach (var item in repository.Blobs.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
             {
                 // An index object a newer one supersedes is left for prune: locking it again would keep it for ever.
-                if (!repository.Blobs.SupersededIndexKeys.Contains(item.Key))
+                if (!repository.Blobs.SupersededIndexKeys.Contains(item.Key) && !lapsing.SnapshotKeys.Contains(item.Key))
                 {
                     keys.Add(item.Key);
                 }
@@ -54,7 +61,9 @@ internal static class RetentionExtender
 
         // Packs known only from their headers (a writer stopped before its index) are not the repository's yet: the
         // next backup that reuses one indexes it, and the next run here locks it; prune removes the others.
-        keys.AddRange(repository.Blobs.Index.Packs().Where(p => !repository.Blobs.UnindexedPacks.ContainsKey(p)).Select(RepositoryLayout.PackKey));
+        var packs = repository.Blobs.Index.Packs().Where(p => !repository.Blobs.UnindexedPacks.ContainsKey(p)).ToList();
+        var packsLeft = lapsing.NeededPacks is { } needed ? packs.RemoveAll(p => !needed.Contains(p)) : 0;
+        keys.AddRange(packs.Select(RepositoryLayout.PackKey));
 
         // One date for the whole run, so every object extended ends at the same instant and the result states it; in
         // whole seconds, as S3 and Azure keep it, so the date reported is the date stored.
@@ -92,7 +101,80 @@ internal static class RetentionExtender
             AlreadyLockedLonger = longer,
             EarliestRetainUntil = earliest == DateTimeOffset.MaxValue ? null : earliest,
             Missing = [.. missing.Order(StringComparer.Ordinal)],
+            SnapshotsLeftToLapse = lapsing.Snapshots,
+            PacksLeftToLapse = packsLeft,
+            LeftToLapseBy = lapsing.Snapshots.Count > 0 || packsLeft > 0 ? retainUntil : null,
+            Problems = lapsing.Problems,
             Duration = time.GetElapsedTime(started),
         };
+    }
+
+    /// <summary>
+    /// What <paramref name="policy"/> leaves to lapse: the snapshots forget would remove now (decided by forget's own
+    /// <see cref="RetentionEvaluator"/>), and the packs that the kept snapshots need (by prune's own walk), or null
+    /// when that cannot be told. A pack left today is not lost to a backup that deduplicates against it later: its
+    /// lock still runs from the last run that extended it, and the next run finds it reachable and extends it again.
+    /// </summary>
+    private static async Task<Lapsing> LapsingAsync(BackupRepository repository, RetentionPolicy policy, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var damaged = new List<string>();
+        var snapshots = new List<Snapshot>();
+        await foreach (var snapshot in repository.Snapshots.ListAsync((key, ex) => damaged.Add($"snapshot {key} does not decode ({ex.Message})"), cancellationToken).ConfigureAwait(false))
+        {
+            snapshots.Add(snapshot);
+        }
+
+        var decisions = RetentionEvaluator.Evaluate(snapshots, policy, now);
+        var kept = decisions.SelectMany(g => g.Kept).Select(d => d.Snapshot).ToList();
+        var left = decisions.SelectMany(g => g.Removed).Select(d => d.Snapshot.Id).Order().ToList();
+        var snapshotKeys = left.Select(RepositoryLayout.SnapshotKey).ToHashSet(StringComparer.Ordinal);
+
+        // A snapshot that does not decode may use any pack, as prune reasons: none may be left to lapse. The snapshot
+        // object itself is not among those decided, so it is extended.
+        if (damaged.Count > 0)
+        {
+            return new Lapsing(left, snapshotKeys, NeededPacks: null, damaged);
+        }
+
+        // Prune's own view of the index and walk, so that what is left to lapse here is exactly what prune will free
+        // once forget has removed these snapshots.
+        var scan = await RepositoryScan.RunAsync(repository, readIndexes: true, cancellationToken).ConfigureAwait(false);
+        BlobMarks marks;
+        try
+        {
+            marks = await MaintenanceService.MarkReachableAsync(scan, kept, progress: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RepositoryCorruptException ex)
+        {
+            return new Lapsing(left, snapshotKeys, NeededPacks: null, [ex.Message]);
+        }
+
+        var needed = new HashSet<BlobId>();
+        for (var ordinal = 0; ordinal < scan.Index.Count; ordinal++)
+        {
+            if (!marks.IsMarked(ordinal))
+            {
+                continue;
+            }
+
+            // The pack the walk found the blob in, and the one readers will take it from, should the two differ (a
+            // blob stored twice by an interrupted prune).
+            needed.Add(scan.Index.PackAt(ordinal));
+            if (repository.Blobs.Index.TryGet(scan.Index.EntryAtOrdinal(ordinal).Id, out var location))
+            {
+                needed.Add(location.Pack);
+            }
+        }
+
+        return new Lapsing(left, snapshotKeys, needed, []);
+    }
+
+    /// <summary>
+    /// The snapshots a policy leaves to lapse (IDs and object keys), the packs still needed (null: every pack is), and
+    /// why the packs could not be told apart.
+    /// </summary>
+    private sealed record Lapsing(IReadOnlyList<BlobId> Snapshots, IReadOnlySet<string> SnapshotKeys, IReadOnlySet<BlobId>? NeededPacks, IReadOnlyList<string> Problems)
+    {
+        public static Lapsing None { get; } = new([], new HashSet<string>(StringComparer.Ordinal), NeededPacks: null, []);
     }
 }
