@@ -132,6 +132,13 @@ public sealed class RetentionLockExtendCliTests : IDisposable
         var noRule = await _cli.RunAsync("retention-lock", "extend", "--retention-lock", "30d", "--group-by", "none");
         noRule.ExitCode.Should().Be(2, noRule.Stderr);
         noRule.Stderr.Should().Contain("No retention rule given");
+
+        // A misspelt tag as the only rule would leave every snapshot to lapse: refused as forget refuses it.
+        var putsBefore = simulator.RetentionPuts;
+        var misspelt = await _cli.RunAsync("retention-lock", "extend", "--retention-lock", "30d", "--keep-tag", "nightyl");
+        misspelt.ExitCode.Should().Be(2, misspelt.Stderr);
+        misspelt.Stderr.Should().Contain("This policy would remove every snapshot").And.Contain("nightyl");
+        simulator.RetentionPuts.Should().Be(putsBefore, "a refused run extends nothing");
     }
 
     [SkippableFact]

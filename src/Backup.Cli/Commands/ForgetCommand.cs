@@ -173,9 +173,10 @@ internal static class ForgetCommand
     /// leave the other hosts with no snapshot at all while keeping enough elsewhere to look fine (a future-dated snapshot,
     /// kept for its date alone, does not count as kept). Such a run is refused
     /// before anything is deleted, naming each such group and the tags its snapshots have; the extra read of the
-    /// snapshots is paid by tag-only policies.
+    /// snapshots is paid by tag-only policies. retention-lock extend refuses the same policy, which would leave every
+    /// snapshot of those groups to lapse.
     /// </summary>
-    private static async Task RefuseToEmptyAGroupAsync(RetentionService retention, RetentionPolicy policy, CancellationToken ct)
+    internal static async Task RefuseToEmptyAGroupAsync(RetentionService retention, RetentionPolicy policy, CancellationToken ct)
     {
         if (policy.KeepTags.Count == 0 || (policy with { KeepTags = [] }).HasRules)
         {

@@ -38,6 +38,11 @@ internal static class RetentionLockCommand
                 ? policyOptions.Build(context)
                 : null;
             await using var repository = await RepositoryOpener.OpenAsync(context, writes: true, ct).ConfigureAwait(false);
+            if (policy is not null)
+            {
+                await ForgetCommand.RefuseToEmptyAGroupAsync(new Backup.Core.Retention.RetentionService(repository), policy, ct).ConfigureAwait(false);
+            }
+
             var result = await new MaintenanceService(repository).ExtendRetentionAsync(new RetentionExtensionOptions { Policy = policy }, progress: null, ct).ConfigureAwait(false);
             if (context.Json)
             {
