@@ -146,7 +146,7 @@ internal sealed record DatabaseRestoreOutput(string SnapshotId, string SourceKin
 
 /// <summary>
 /// What 'backup restore --to-… --verify' found: null without --verify. <c>mismatches</c> holds the lines stderr
-/// prints (<c>table differs: …</c>), <c>differences</c> the same tables as fields.
+/// prints after <c>table differs: </c>, <c>differences</c> the same tables as fields.
 /// </summary>
 internal sealed record DatabaseRestoreVerificationOutput(bool Success, int TablesCompared, long RowsCompared, IReadOnlyList<string> Mismatches, IReadOnlyList<string> Problems, IReadOnlyList<TableDifferenceOutput> Differences)
 {
@@ -171,7 +171,7 @@ internal sealed record TableDifferenceOutput(
 /// <summary>What 'backup restore --to-postgres|--to-mysql CONN --check-roles' found: <c>known</c> is false for a snapshot from before roles (accounts) were recorded.</summary>
 internal sealed record RoleCheckOutput(string SnapshotId, string Database, bool Known, IReadOnlyList<string> Needed, IReadOnlyList<string> Missing, string? Advice);
 
-/// <summary>What 'backup verify SNAPSHOT --scratch' found: <c>mismatches</c> holds the lines stderr prints (<c>table differs: …</c>), <c>differences</c> the same tables as fields.</summary>
+/// <summary>What 'backup verify SNAPSHOT --scratch' found: <c>mismatches</c> holds the lines stderr prints after <c>table differs: </c>, <c>differences</c> the same tables as fields.</summary>
 internal sealed record DatabaseVerifyOutput(
     bool Success, string SnapshotId, string SourceKind, IReadOnlyList<string> Databases, double RestoreDurationSeconds, int TablesCompared,
     IReadOnlyList<string> Mismatches, IReadOnlyList<string> IntegrityProblems, IReadOnlyList<string> Notes, long RowsCompared, IReadOnlyList<TableDifferenceOutput> Differences);
