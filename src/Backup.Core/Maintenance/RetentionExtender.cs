@@ -67,8 +67,7 @@ internal static class RetentionExtender
 
         // One date for the whole run, so every object extended ends at the same instant and the result states it; in
         // whole seconds, as S3 and Azure keep it, so the date reported is the date stored.
-        var retainUntil = (time.GetUtcNow() + recorded.Period).ToUniversalTime();
-        retainUntil = new DateTimeOffset(retainUntil.Ticks + TimeSpan.TicksPerSecond - 1 - ((retainUntil.Ticks + TimeSpan.TicksPerSecond - 1) % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        var retainUntil = RetentionExtension.WholeSecondAtOrAfter(time.GetUtcNow() + recorded.Period);
         long extended = 0, longer = 0, done = 0;
         var earliest = DateTimeOffset.MaxValue;
         var earliestGate = new Lock();
@@ -127,13 +126,12 @@ internal static class RetentionExtender
         var decisions = RetentionEvaluator.Evaluate(snapshots, policy, now);
         var kept = decisions.SelectMany(g => g.Kept).Select(d => d.Snapshot).ToList();
         var left = decisions.SelectMany(g => g.Removed).Select(d => d.Snapshot.Id).Order().ToList();
-        var snapshotKeys = left.Select(RepositoryLayout.SnapshotKey).ToHashSet(StringComparer.Ordinal);
 
         // A snapshot that does not decode may use any pack, as prune reasons: none may be left to lapse. The snapshot
         // object itself is not among those decided, so it is extended.
         if (damaged.Count > 0)
         {
-            return new Lapsing(left, snapshotKeys, NeededPacks: null, damaged);
+            return new Lapsing(left, NeededPacks: null, damaged);
         }
 
         // Prune's own view of the index and walk, so that what is left to lapse here is exactly what prune will free
@@ -146,7 +144,7 @@ internal static class RetentionExtender
         }
         catch (RepositoryCorruptException ex)
         {
-            return new Lapsing(left, snapshotKeys, NeededPacks: null, [ex.Message]);
+            return new Lapsing(left, NeededPacks: null, [ex.Message]);
         }
 
         var needed = new HashSet<BlobId>();
@@ -166,15 +164,18 @@ internal static class RetentionExtender
             }
         }
 
-        return new Lapsing(left, snapshotKeys, needed, []);
+        return new Lapsing(left, needed, []);
     }
 
     /// <summary>
-    /// The snapshots a policy leaves to lapse (IDs and object keys), the packs still needed (null: every pack is), and
-    /// why the packs could not be told apart.
+    /// The snapshots a policy leaves to lapse, the packs still needed (null: every pack is), and why the packs could not
+    /// be told apart.
     /// </summary>
-    private sealed record Lapsing(IReadOnlyList<BlobId> Snapshots, IReadOnlySet<string> SnapshotKeys, IReadOnlySet<BlobId>? NeededPacks, IReadOnlyList<string> Problems)
+    private sealed record Lapsing(IReadOnlyList<BlobId> Snapshots, IReadOnlySet<BlobId>? NeededPacks, IReadOnlyList<string> Problems)
     {
-        public static Lapsing None { get; } = new([], new HashSet<string>(StringComparer.Ordinal), NeededPacks: null, []);
+        public static Lapsing None { get; } = new([], NeededPacks: null, []);
+
+        /// <summary>The object keys of <see cref="Snapshots"/>.</summary>
+        public HashSet<string> SnapshotKeys { get; } = Snapshots.Select(RepositoryLayout.SnapshotKey).ToHashSet(StringComparer.Ordinal);
     }
 }

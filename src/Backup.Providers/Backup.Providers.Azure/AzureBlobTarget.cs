@@ -159,9 +159,7 @@ public sealed class AzureBlobTarget : IRetentionLockingTarget
         }
 
         var blob = BlobOf(key);
-        // The service keeps the expiry to the second; rounding up never asks for less than the caller's date.
-        var until = new DateTimeOffset(retainUntil.UtcTicks - (retainUntil.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-        until = until < retainUntil ? until.AddSeconds(1) : until;
+        var until = RetentionExtension.WholeSecondAtOrAfter(retainUntil);
         if (!immutability.Locked && await PolicyUntilAsync(key, cancellationToken).ConfigureAwait(false) is { } current && current >= until)
         {
             return new RetentionExtension { Extended = false, RetainUntil = current };

@@ -177,9 +177,7 @@ public sealed class S3Target : IRetentionLockingTarget, IDisposable
         }
 
         var objectKey = KeyOf(key);
-        // S3 keeps the date to the second; rounding up never asks for less than the caller's date.
-        var until = new DateTimeOffset(retainUntil.UtcTicks - (retainUntil.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-        until = until < retainUntil ? until.AddSeconds(1) : until;
+        var until = RetentionExtension.WholeSecondAtOrAfter(retainUntil);
         try
         {
             await _client.PutObjectRetentionAsync(new PutObjectRetentionRequest
